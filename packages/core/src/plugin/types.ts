@@ -1,0 +1,132 @@
+import type { z } from 'zod'
+import type { Communicator } from '../communicator/types.js'
+import type { BuildInfo, StepList } from '../runner/step.js'
+import type { Ui } from '../ui/ui.js'
+
+/** What a build produced. */
+export interface Artifact {
+  /** `docker`, `amazon-ebs`, ... */
+  readonly builderType: string
+  /** `<type>.<name>` of the build that made it. */
+  readonly buildName: string
+  /** Image id(s): `sha256:...`, or `us-east-1:ami-123,eu-west-1:ami-456`. */
+  readonly id: string
+  /** One or more lines shown in the artifact summary. */
+  readonly description: string
+  readonly files?: readonly string[]
+  /** Extra facts for post-processors and the manifest (region -> image id, tags, ...). */
+  readonly data?: Readonly<Record<string, unknown>>
+}
+
+/** Facts a builder shares with provisioners (Packer's `build.*` values). */
+export interface GeneratedData {
+  ID?: string
+  Host?: string
+  Port?: number
+  User?: string
+  SourceImage?: string
+  [key: string]: unknown
+}
+
+/**
+ * State every builder's state extends. The provision step reads `communicator`,
+ * which the connect step sets.
+ */
+export interface BaseState {
+  communicator?: Communicator
+  generated: GeneratedData
+  artifact?: Artifact
+}
+
+export interface ValidateContext {
+  /** Directory of the template file. */
+  readonly templateDir: string
+  /** Path of the template file, for error messages. */
+  readonly templateFile: string
+  /** `sources[0]`, `provisioners[2]`: prefix for error fields. */
+  readonly path: string
+}
+
+export interface StepsContext {
+  readonly build: BuildInfo
+  /** Place this step where provisioning happens (after connecting, before stopping). */
+  provision<S extends BaseState>(): import('../runner/step.js').Step<S>
+}
+
+/**
+ * A source (Packer: builder) as it appears in a template: made by a factory such as
+ * `docker({...})`. Its options are validated by `schema` before anything is created.
+ */
+export interface SourcePlugin<O = unknown, S extends BaseState = BaseState> {
+  readonly kind: 'source'
+  /** `docker`, `ssh`, `amazon-ebs` */
+  readonly type: string
+  /** Source name; the build is called `<type>.<name>`. */
+  readonly name: string
+  readonly options: O
+  /** zod schema for options; errors name the field. */
+  readonly schema?: z.ZodType
+  /** Extra checks (files readable, combinations valid) that run before anything is created. */
+  validate?(ctx: ValidateContext): Promise<void> | void
+  /** Values that must be redacted wherever printed (passwords, keys). */
+  secrets?(): string[]
+  /** The ordered steps of this builder, with the provision step placed where it belongs. */
+  steps(ctx: StepsContext): StepList<S>
+  /** Initial state. */
+  initialState(): S
+}
+
+export interface ProvisionContext {
+  readonly communicator: Communicator
+  readonly ui: Ui
+  readonly signal: AbortSignal
+  readonly build: BuildInfo
+  readonly generated: GeneratedData
+  /** Directory of the template file, to resolve relative paths. */
+  readonly templateDir: string
+}
+
+/** Options every provisioner accepts (Packer's common provisioner options). */
+export interface CommonProvisionerOptions {
+  /** Run only for these source names (`web` or `docker.web`). */
+  only?: string[]
+  /** Run for all sources but these. */
+  except?: string[]
+  /** Wait this long before running, e.g. `'10s'` or milliseconds. */
+  pauseBefore?: string | number
+  /** Retry the whole provisioner this many times on failure. */
+  maxRetries?: number
+  /** Fail if the provisioner runs longer than this, e.g. `'5m'`. */
+  timeout?: string | number
+}
+
+export interface ProvisionerPlugin<O extends CommonProvisionerOptions = CommonProvisionerOptions> {
+  readonly kind: 'provisioner'
+  /** `shell`, `file`, `breakpoint` */
+  readonly type: string
+  readonly options: O
+  readonly schema?: z.ZodType
+  validate?(ctx: ValidateContext): Promise<void> | void
+  secrets?(): string[]
+  /** Short description for the `==> Provisioning with ...` line. */
+  describe?(): string
+  provision(ctx: ProvisionContext): Promise<void>
+}
+
+export interface PostProcessContext {
+  readonly ui: Ui
+  readonly signal: AbortSignal
+  readonly build: BuildInfo
+  readonly templateDir: string
+  readonly runId: string
+}
+
+export interface PostProcessorPlugin<O = unknown> {
+  readonly kind: 'post-processor'
+  readonly type: string
+  readonly options: O
+  readonly schema?: z.ZodType
+  validate?(ctx: ValidateContext): Promise<void> | void
+  /** Returns the artifact to pass on (the same one, or a new one). */
+  postProcess(artifact: Artifact, ctx: PostProcessContext): Promise<Artifact>
+}

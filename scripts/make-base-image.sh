@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Build the local base image that builds and tests start from: a minimal
+# Debian with openssh-server and sudo, made with debootstrap (no registry can
+# be pulled from here) and imported into Docker. Cached by tag.
+set -euo pipefail
+TAG="${TSIMG_BASE_IMAGE:-tsimg/debian-ssh:bookworm}"
+if docker image inspect "$TAG" >/dev/null 2>&1; then
+  echo "base image $TAG already present"
+  exit 0
+fi
+if ! command -v debootstrap >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq debootstrap >/dev/null
+fi
+MIRROR="${TSIMG_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+ROOT="$(mktemp -d /tmp/tsimg-rootfs.XXXXXX)"
+trap 'rm -rf "$ROOT"' EXIT
+echo "debootstrapping bookworm into $ROOT (a few minutes)..."
+debootstrap --variant=minbase --include=openssh-server,sudo,ca-certificates,procps,iproute2 \
+  bookworm "$ROOT" "$MIRROR" >/tmp/tsimg-debootstrap.log 2>&1 || {
+  tail -30 /tmp/tsimg-debootstrap.log >&2; exit 1; }
+# sshd needs its privilege-separation dir; host keys are made per container at start.
+mkdir -p "$ROOT/run/sshd"
+rm -f "$ROOT"/etc/ssh/ssh_host_*
+rm -rf "$ROOT"/var/cache/apt/archives/*.deb "$ROOT"/var/lib/apt/lists/*
+tar -C "$ROOT" -c . | docker import \
+  --change 'CMD ["/bin/sh","-c","ssh-keygen -A >/dev/null && exec /usr/sbin/sshd -D -e"]' \
+  --change 'EXPOSE 22' - "$TAG" >/dev/null
+echo "base image $TAG built"
