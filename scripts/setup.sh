@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs before a build or the tests: OpenSSH client tools
+# (bench peers), a Docker engine, the local base image, and the npm dependencies
+# (whose prepare script compiles every package with tsc -b).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+bash scripts/docker-up.sh
+bash scripts/make-base-image.sh
+if [ "${TSIMG_SKIP_NPM_CI:-}" != 1 ]; then
+  npm ci --no-audit --no-fund
+fi
