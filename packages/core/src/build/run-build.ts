@@ -1,0 +1,159 @@
+import { CancelledError, isCancel } from '../errors.js'
+import { FileJournal, type JournalResource } from '../journal/journal.js'
+import type { Artifact, BaseState, PostProcessorPlugin, ProvisionerPlugin, SourcePlugin } from '../plugin/types.js'
+import { provisionStep } from '../provision/step-provision.js'
+import { runSteps } from '../runner/run-steps.js'
+import type { BuildInfo, Outcome } from '../runner/step.js'
+import { withDebugPauses, withOnError, type OnError } from '../runner/wrappers.js'
+import { sourceBuildName } from '../template/check-plugins.js'
+import type { EventSink } from '../ui/events.js'
+import type { Redactor } from '../ui/redact.js'
+import { BuildUi, type Prompter } from '../ui/ui.js'
+import { newBuildId } from './build-id.js'
+
+/** What one build (one source of the template) ended with. */
+export interface BuildSummary {
+  /** `<type>.<name>` */
+  readonly name: string
+  readonly buildId: string
+  readonly outcome: Outcome
+  /** Why it failed or was cancelled; the message is redacted. */
+  readonly error?: Error
+  /** The builder's artifact, then each post-processor's artifact that differs from its input. */
+  readonly artifacts: Artifact[]
+  /** Resources still in the journal after cleanup (delete with `tsimg cleanup`). */
+  readonly leftovers: JournalResource[]
+  readonly durationMs: number
+  /** `--on-error=abort` (or the `ask` answer) stopped the build without cleanup. */
+  readonly halted: boolean
+}
+
+export interface RunBuildOptions {
+  readonly source: SourcePlugin<unknown, any>
+  readonly provisioners: readonly ProvisionerPlugin<any>[]
+  readonly errorCleanupProvisioner?: ProvisionerPlugin<any>
+  readonly postProcessors: readonly PostProcessorPlugin[]
+  readonly templateDir: string
+  readonly runId: string
+  readonly force: boolean
+  readonly onError: OnError
+  readonly debug: boolean
+  readonly signal: AbortSignal
+  readonly forceSignal?: AbortSignal
+  readonly cleanupTimeoutMs?: number
+  readonly stateDir?: string
+  readonly sink: EventSink
+  readonly prompter: Prompter
+  readonly redactor: Redactor
+}
+
+/**
+ * Runs one source's steps with guaranteed cleanup, then the post-processors on its artifact.
+ * The journal exists from before the first step until everything it recorded is gone.
+ */
+export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
+  const started = Date.now()
+  const name = sourceBuildName(o.source)
+  const buildId = newBuildId()
+  const ui = new BuildUi(name, o.sink, o.prompter, o.redactor)
+  const finish = (outcome: Outcome, rest: { error?: unknown; artifacts?: Artifact[]; leftovers?: JournalResource[]; halted?: boolean }): BuildSummary => {
+    const error = rest.error === undefined ? undefined : redactError(rest.error, o.redactor)
+    o.sink({ type: 'build-end', build: name, outcome, ...(error ? { error: error.message } : {}), time: Date.now() })
+    return {
+      name,
+      buildId,
+      outcome,
+      ...(error ? { error } : {}),
+      artifacts: rest.artifacts ?? [],
+      leftovers: rest.leftovers ?? [],
+      durationMs: Date.now() - started,
+      halted: rest.halted ?? false,
+    }
+  }
+
+  o.sink({ type: 'build-start', build: name, buildId, time: started })
+  // Queued behind --parallel-builds when the run was cancelled: nothing was created, nothing to clean.
+  if (o.signal.aborted) return finish('cancelled', { error: new CancelledError() })
+
+  const journal = await FileJournal.create(buildId, name, o.stateDir)
+  const info: BuildInfo = {
+    id: buildId,
+    name,
+    sourceType: o.source.type,
+    sourceName: o.source.name,
+    force: o.force,
+    templateDir: o.templateDir,
+  }
+  const artifacts: Artifact[] = []
+  let outcome: Outcome
+  let error: unknown
+  let halted = false
+  try {
+    let steps = o.source.steps({
+      build: info,
+      provision: <S extends BaseState>() =>
+        provisionStep<S>({
+          provisioners: o.provisioners,
+          ...(o.errorCleanupProvisioner ? { errorCleanupProvisioner: o.errorCleanupProvisioner } : {}),
+          templateDir: o.templateDir,
+        }),
+    })
+    steps = withOnError(steps, o.onError, o.prompter)
+    if (o.debug) steps = withDebugPauses(steps, o.prompter)
+    const state: BaseState = o.source.initialState()
+    const result = await runSteps(steps, {
+      state,
+      signal: o.signal,
+      ui,
+      journal,
+      build: info,
+      ...(o.forceSignal ? { forceSignal: o.forceSignal } : {}),
+      ...(o.cleanupTimeoutMs === undefined ? {} : { cleanupTimeoutMs: o.cleanupTimeoutMs }),
+    })
+    outcome = result.outcome
+    error = result.error
+    halted = result.halted
+    if (result.cleanupFailures.length > 0 && outcome === 'success') {
+      // The image exists but something temporary may remain: say so, the journal still lists it.
+      ui.error(`Build finished but ${result.cleanupFailures.length} cleanup step(s) failed; see above for what to delete by hand.`)
+    }
+    if (outcome === 'success' && state.artifact) {
+      let artifact = state.artifact
+      artifacts.push(artifact)
+      o.sink({ type: 'artifact', build: name, artifact, time: Date.now() })
+      for (const pp of o.postProcessors) {
+        if (o.signal.aborted) throw new CancelledError()
+        ui.say(`Running post-processor: ${pp.type}`)
+        const next = await pp.postProcess(artifact, { ui, signal: o.signal, build: info, templateDir: o.templateDir, runId: o.runId })
+        if (next !== artifact) {
+          artifacts.push(next)
+          o.sink({ type: 'artifact', build: name, artifact: next, time: Date.now() })
+        }
+        artifact = next
+      }
+    }
+  } catch (err) {
+    // Steps' failures come back in the run result; this is a post-processor or a broken plugin.
+    outcome = isCancel(err, o.signal) ? 'cancelled' : 'failed'
+    error = outcome === 'cancelled' && !(err instanceof CancelledError) ? new CancelledError() : err
+  }
+
+  const leftovers = [...journal.list()]
+  await journal.closeIfEmpty()
+  return finish(outcome, { error, artifacts, leftovers, halted })
+}
+
+/** Errors handed to callers never carry a secret: the message (and stack) are redacted in place. */
+function redactError(err: unknown, redactor: Redactor): Error {
+  const e = err instanceof Error ? err : new Error(String(err))
+  const message = redactor.redact(e.message)
+  if (message !== e.message) {
+    try {
+      e.message = message
+      if (e.stack) e.stack = redactor.redact(e.stack)
+    } catch {
+      return new Error(message)
+    }
+  }
+  return e
+}

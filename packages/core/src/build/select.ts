@@ -1,0 +1,37 @@
+import { TemplateError } from '../errors.js'
+import type { SourcePlugin } from '../plugin/types.js'
+import { sourceBuildName } from '../template/check-plugins.js'
+
+/**
+ * Whether a build matches an --only/--except pattern: `docker.web`, `web` or `docker`,
+ * with `*` matching any run of characters (`docker.*`, `*.web`).
+ */
+export function matchesBuild(pattern: string, source: Pick<SourcePlugin, 'type' | 'name'>): boolean {
+  const candidates = [sourceBuildName(source), source.type, ...(source.name ? [source.name] : [])]
+  const re = new RegExp(`^${pattern.split('*').map(escape).join('.*')}$`)
+  return candidates.some((c) => re.test(c))
+}
+
+/** Applies --only then --except. Patterns that match no build at all are an error (a typo would build nothing). */
+export function selectSources<T extends Pick<SourcePlugin, 'type' | 'name'>>(
+  sources: readonly T[],
+  only: readonly string[] | undefined,
+  except: readonly string[] | undefined,
+  file: string,
+): T[] {
+  const names = sources.map(sourceBuildName).join(', ')
+  for (const [flag, patterns] of [['--only', only], ['--except', except]] as const) {
+    for (const p of patterns ?? []) {
+      if (!sources.some((s) => matchesBuild(p, s))) {
+        throw new TemplateError(`${flag} ${p}: matches no build`, { file, hint: `Builds in this template: ${names}` })
+      }
+    }
+  }
+  return sources.filter(
+    (s) => (!only?.length || only.some((p) => matchesBuild(p, s))) && !(except ?? []).some((p) => matchesBuild(p, s)),
+  )
+}
+
+function escape(s: string): string {
+  return s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+}

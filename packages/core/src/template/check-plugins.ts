@@ -1,0 +1,136 @@
+import { TemplateError, errorMessage } from '../errors.js'
+import type { PostProcessorPlugin, ProvisionerPlugin, SourcePlugin, ValidateContext } from '../plugin/types.js'
+import type { TemplateBuild } from './define.js'
+
+/** A template's build with falsy entries removed and every plugin's options checked. */
+export interface CheckedBuild {
+  readonly sources: readonly SourcePlugin<unknown, any>[]
+  readonly provisioners: readonly ProvisionerPlugin<any>[]
+  readonly errorCleanupProvisioner?: ProvisionerPlugin<any>
+  readonly postProcessors: readonly PostProcessorPlugin[]
+}
+
+type Kind = 'source' | 'provisioner' | 'post-processor'
+type AnyPlugin = { kind: Kind; type: string; options?: unknown; schema?: { safeParse(v: unknown): { success: boolean; error?: unknown } }; validate?(ctx: ValidateContext): unknown }
+
+const BUILD_KEYS = new Set(['sources', 'provisioners', 'errorCleanupProvisioner', 'postProcessors'])
+
+/** `<type>.<name>`, or `<type>` for a source without a name. */
+export function sourceBuildName(source: Pick<SourcePlugin, 'type' | 'name'>): string {
+  return source.name ? `${source.type}.${source.name}` : source.type
+}
+
+/**
+ * Checks the shape of what the template built, each plugin's options against its zod schema
+ * (errors name the field: `sources[0] (docker.web).ports[0]: expected number`) and each
+ * plugin's own validate(); nothing is created here.
+ */
+export async function checkBuild(build: unknown, templateFile: string, templateDir: string, options: { skipPluginValidate?: boolean } = {}): Promise<CheckedBuild> {
+  const fail = (field: string, message: string, hint?: string) =>
+    new TemplateError(message, { file: templateFile, field, ...(hint ? { hint } : {}) })
+  if (typeof build !== 'object' || build === null || Array.isArray(build)) {
+    throw new TemplateError('the template must produce an object with `sources` (use defineTemplate)', { file: templateFile })
+  }
+  for (const key of Object.keys(build)) {
+    if (!BUILD_KEYS.has(key)) throw fail(key, 'unknown template field', `Known fields: ${[...BUILD_KEYS].join(', ')}`)
+  }
+  const b = build as TemplateBuild
+  const sources = list(b.sources, 'sources', 'source', fail) as SourcePlugin<unknown, any>[]
+  if (sources.length === 0) throw fail('sources', 'the template has no sources', 'Add at least one source, e.g. docker({ ... }).')
+  const provisioners = list(b.provisioners ?? [], 'provisioners', 'provisioner', fail) as ProvisionerPlugin<any>[]
+  const postProcessors = list(b.postProcessors ?? [], 'postProcessors', 'post-processor', fail) as PostProcessorPlugin[]
+  let errorCleanupProvisioner: ProvisionerPlugin<any> | undefined
+  if (b.errorCleanupProvisioner) {
+    errorCleanupProvisioner = list([b.errorCleanupProvisioner], 'errorCleanupProvisioner', 'provisioner', fail)[0] as ProvisionerPlugin<any>
+  }
+
+  const names = new Map<string, number>()
+  for (const [path, p] of entries(b.sources, 'sources')) {
+    const name = sourceBuildName(p as SourcePlugin)
+    if (names.has(name)) {
+      throw fail(path, `duplicate build name "${name}" (also sources[${names.get(name)}])`, 'Give each source a distinct name.')
+    }
+    names.set(name, Number(/\[(\d+)\]/.exec(path)?.[1]))
+  }
+
+  const all: [string, AnyPlugin][] = [
+    ...entries(b.sources, 'sources').map(([p, s]) => [`${p} (${sourceBuildName(s as SourcePlugin)})`, s] as [string, AnyPlugin]),
+    ...entries(b.provisioners ?? [], 'provisioners'),
+    ...(errorCleanupProvisioner ? [['errorCleanupProvisioner', errorCleanupProvisioner] as [string, AnyPlugin]] : []),
+    ...entries(b.postProcessors ?? [], 'postProcessors'),
+  ]
+  for (const [path, plugin] of all) {
+    if (plugin.schema) {
+      const r = plugin.schema.safeParse(plugin.options)
+      if (!r.success) throw schemaError(r.error, path, templateFile)
+    }
+  }
+  if (!options.skipPluginValidate) {
+    for (const [path, plugin] of all) {
+      if (!plugin.validate) continue
+      try {
+        await plugin.validate({ templateDir, templateFile, path })
+      } catch (err) {
+        if (err instanceof TemplateError) throw err
+        throw new TemplateError(errorMessage(err), { file: templateFile, field: path, cause: err })
+      }
+    }
+  }
+  return { sources, provisioners, postProcessors, ...(errorCleanupProvisioner ? { errorCleanupProvisioner } : {}) }
+}
+
+function list(value: unknown, field: string, kind: Kind, fail: (f: string, m: string, h?: string) => TemplateError): AnyPlugin[] {
+  if (!Array.isArray(value)) throw fail(field, 'must be a list')
+  const out: AnyPlugin[] = []
+  value.forEach((entry: unknown, i) => {
+    if (!entry) return
+    const at = field === 'errorCleanupProvisioner' ? field : `${field}[${i}]`
+    const p = entry as Partial<AnyPlugin>
+    if (typeof p !== 'object' || typeof p.kind !== 'string' || typeof p.type !== 'string') {
+      throw fail(at, `is not a ${kind}`, `Use a ${kind} factory such as ${example(kind)}.`)
+    }
+    if (p.kind !== kind) throw fail(at, `a ${p.kind} (${p.type}) cannot be used as a ${kind}`)
+    out.push(p as AnyPlugin)
+  })
+  return out
+}
+
+function entries(value: unknown, field: string): [string, AnyPlugin][] {
+  if (!Array.isArray(value)) return []
+  return value.flatMap((e: unknown, i) => (e ? [[`${field}[${i}]`, e as AnyPlugin] as [string, AnyPlugin]] : []))
+}
+
+function example(kind: Kind): string {
+  return kind === 'source' ? 'docker({ ... })' : kind === 'provisioner' ? 'shell({ ... })' : 'manifest({ ... })'
+}
+
+interface ZodIssueLike {
+  code?: string
+  path?: PropertyKey[]
+  message?: string
+  keys?: string[]
+}
+
+/** Formats the first schema problems as `path.to[0].field: message`. */
+function schemaError(error: unknown, prefix: string, file: string): TemplateError {
+  const issues = ((error as { issues?: ZodIssueLike[] }).issues ?? []).slice(0, 5)
+  const lines = issues.map((issue) => {
+    const base = prefix + formatPath(issue.path ?? [])
+    if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
+      return issue.keys.map((k) => `${base}${formatPath([k])}: unknown option`).join('\n  ')
+    }
+    return `${base}: ${tidy(issue.message ?? 'invalid value')}`
+  })
+  const [first, ...rest] = lines
+  const message = rest.length ? `${first}\n  ${rest.join('\n  ')}` : (first ?? `${prefix}: invalid options`)
+  return new TemplateError(message, { file, cause: error })
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(String(p)) ? `.${String(p)}` : `[${JSON.stringify(String(p))}]`)).join('')
+}
+
+/** zod v4 says `Invalid input: expected number, received string`; the first half adds nothing. */
+function tidy(message: string): string {
+  return message.replace(/^Invalid input: /, '')
+}

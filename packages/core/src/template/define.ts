@@ -1,0 +1,52 @@
+import type { PostProcessorPlugin, ProvisionerPlugin, SourcePlugin } from '../plugin/types.js'
+import type { VariableDefs, VariableValues } from './variables.js'
+
+/** Entries of a template list may be falsy, for conditional use: `[a, debug && b]`. */
+export type Falsy = false | null | undefined | 0 | ''
+
+/** What a template builds: the sources (one build each) and what runs on every one of them. */
+export interface TemplateBuild {
+  /** One build per source, run in parallel (`--parallel-builds`). Named `<type>.<name>`. */
+  sources: ReadonlyArray<SourcePlugin<any, any> | Falsy>
+  /** Run in order on every source, after it connects and before the image is made. */
+  provisioners?: ReadonlyArray<ProvisionerPlugin<any> | Falsy>
+  /** Runs when a build fails after provisioning started (Packer's error-cleanup-provisioner). */
+  errorCleanupProvisioner?: ProvisionerPlugin<any> | Falsy
+  /** Run in order on each build's artifact. */
+  postProcessors?: ReadonlyArray<PostProcessorPlugin<any> | Falsy>
+}
+
+/** What a template's build function (and a function default export) receives. */
+export interface TemplateContext<Vars = Record<string, never>> {
+  /** The resolved variables, typed from their declarations. */
+  readonly vars: Vars
+  /** Directory of the template file: resolve relative paths against it. */
+  readonly templateDir: string
+  readonly templateFile: string
+  /** Unique per `tsimg build` run (the manifest's packer_run_uuid). */
+  readonly runId: string
+  /** Unix seconds, fixed for the run (Packer's `{{timestamp}}`). */
+  readonly timestamp: number
+}
+
+export interface TemplateDefinition<V extends VariableDefs = VariableDefs> {
+  /** Shown by `tsimg inspect`. */
+  description?: string
+  /** Declared with `variable.string()`, `.number()`, `.boolean()`, `.list()`. */
+  variables?: V
+  build: TemplateBuild | ((ctx: TemplateContext<VariableValues<V>>) => TemplateBuild | Promise<TemplateBuild>)
+}
+
+/**
+ * Identity function that exists for type inference: the build function's `vars` are typed
+ * from the declared variables, and every option of every plugin is checked by the editor.
+ */
+export function defineTemplate<const V extends VariableDefs = {}>(template: TemplateDefinition<V>): TemplateDefinition<V> {
+  return template
+}
+
+/** What an image.ts may default-export. */
+export type TemplateModule =
+  | TemplateDefinition<any>
+  | TemplateBuild
+  | ((ctx: Omit<TemplateContext, 'vars'>) => TemplateDefinition<any> | TemplateBuild | Promise<TemplateDefinition<any> | TemplateBuild>)

@@ -1,0 +1,98 @@
+import { dirname, relative, resolve } from 'node:path'
+import { TemplateError, errorMessage } from '../errors.js'
+import { checkBuild, type CheckedBuild } from './check-plugins.js'
+import type { TemplateContext } from './define.js'
+import { currentRun } from './helpers.js'
+import { importDefault } from './load.js'
+import { resolveVariables, type ResolvedVariables } from './resolve-vars.js'
+import { typecheckTemplate } from './typecheck.js'
+
+export interface PrepareOptions {
+  /** Path of image.ts (or .js/.mjs); resolved against cwd. */
+  readonly templateFile?: string
+  /** An already-imported template (library use): what image.ts would default-export. */
+  readonly template?: unknown
+  readonly vars?: Readonly<Record<string, string>>
+  readonly varFiles?: readonly string[]
+  /** Type-check a TypeScript template first (default true). */
+  readonly typecheck?: boolean
+  readonly cwd?: string
+  readonly env?: NodeJS.ProcessEnv
+}
+
+export interface PreparedTemplate {
+  /** Template path as shown in messages (relative to cwd when inside it). */
+  readonly file: string
+  readonly templateDir: string
+  readonly description?: string
+  readonly variables: ResolvedVariables
+  readonly build: CheckedBuild
+  readonly runId: string
+  readonly timestamp: number
+}
+
+/**
+ * Loads, type-checks and evaluates a template and checks every plugin's options.
+ * Creates nothing; every problem is a TemplateError naming the file and the field.
+ * `inspect` mode tolerates missing required variables and skips plugins' own validate().
+ */
+export async function prepareTemplate(opts: PrepareOptions, mode: 'build' | 'inspect' = 'build'): Promise<PreparedTemplate> {
+  const cwd = opts.cwd ?? process.cwd()
+  if (opts.templateFile === undefined && opts.template === undefined) {
+    throw new TemplateError('no template given', { hint: 'Pass a template file (tsimg build image.ts) or, as a library, `template`.' })
+  }
+  const path = opts.templateFile === undefined ? undefined : resolve(cwd, opts.templateFile)
+  const file = path ? displayPath(path, cwd) : '<template>'
+  const templateDir = path ? dirname(path) : cwd
+  const { runId, timestamp } = currentRun()
+
+  if (path && (opts.typecheck ?? mode === 'build')) await typecheckTemplate(path, cwd)
+  let mod = opts.template !== undefined ? opts.template : await importDefault(path as string)
+  const base = { templateDir, templateFile: path ?? file, runId, timestamp }
+
+  if (typeof mod === 'function') mod = await call(() => (mod as (c: typeof base) => unknown)(base), file, 'the default-exported function')
+  if (typeof mod !== 'object' || mod === null) {
+    throw new TemplateError('the default export must be a template: defineTemplate({ ... }), an object with `sources`, or a function returning one', { file })
+  }
+
+  const isDefinition = 'build' in mod
+  if (isDefinition) {
+    for (const key of Object.keys(mod)) {
+      if (!['build', 'variables', 'description'].includes(key)) {
+        throw new TemplateError('unknown template field', { file, field: key, hint: 'defineTemplate takes description, variables and build.' })
+      }
+    }
+  }
+  const def = mod as { build?: unknown; variables?: Record<string, unknown>; description?: unknown }
+  const variables = await resolveVariables(isDefinition ? def.variables : undefined, { ...opts, cwd }, file, { lenient: mode === 'inspect' })
+
+  let built: unknown = mod
+  if (isDefinition) {
+    const ctx: TemplateContext<Record<string, unknown>> = { ...base, vars: variables.values }
+    built = typeof def.build === 'function' ? await call(() => (def.build as (c: typeof ctx) => unknown)(ctx), file, 'build()') : def.build
+  }
+  const checked = await checkBuild(built, file, templateDir, { skipPluginValidate: mode === 'inspect' })
+  return {
+    file,
+    templateDir,
+    ...(typeof def.description === 'string' ? { description: def.description } : {}),
+    variables,
+    build: checked,
+    runId,
+    timestamp,
+  }
+}
+
+async function call(fn: () => unknown, file: string, what: string): Promise<unknown> {
+  try {
+    return await fn()
+  } catch (err) {
+    if (err instanceof TemplateError) throw err
+    throw new TemplateError(`${what} threw: ${errorMessage(err)}`, { file, cause: err })
+  }
+}
+
+function displayPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path)
+  return rel && !rel.startsWith('..') ? rel : path
+}

@@ -1,0 +1,161 @@
+import { resolve } from 'node:path'
+import { TemplateError, errorMessage } from '../errors.js'
+import { importDefault } from './load.js'
+import { describeKind, fitsKind, isVariableDef, parseVariableString, type VariableDef, type VariableKind } from './variables.js'
+
+export const ENV_PREFIX = 'TSIMG_VAR_'
+
+export interface VariableInputs {
+  /** `-var name=value`, already split. */
+  readonly vars?: Readonly<Record<string, string>>
+  /** `-var-file` paths, applied in order. */
+  readonly varFiles?: readonly string[]
+  readonly env?: NodeJS.ProcessEnv
+  readonly cwd?: string
+}
+
+export interface ResolvedVariable {
+  readonly name: string
+  readonly type: VariableKind
+  readonly required: boolean
+  readonly sensitive: boolean
+  readonly description?: string
+  readonly value: unknown
+  /** Where the value came from: `default`, `env TSIMG_VAR_x`, `var-file vars.json`, `-var`, or `unset`. */
+  readonly source: string
+}
+
+export interface ResolvedVariables {
+  readonly values: Record<string, unknown>
+  readonly variables: readonly ResolvedVariable[]
+  /** Every sensitive value as text, for the Redactor. */
+  readonly sensitiveValues: readonly string[]
+  readonly warnings: readonly string[]
+}
+
+/**
+ * Resolves declared variables with Packer's precedence:
+ * default < environment (TSIMG_VAR_name) < var-files (in order) < -var.
+ * `lenient` (inspect) leaves missing required variables unset instead of failing.
+ */
+export async function resolveVariables(
+  declared: Readonly<Record<string, unknown>> | undefined,
+  inputs: VariableInputs,
+  templateFile: string,
+  options: { lenient?: boolean } = {},
+): Promise<ResolvedVariables> {
+  const defs = checkDeclarations(declared ?? {}, templateFile)
+  const env = inputs.env ?? process.env
+  const cwd = inputs.cwd ?? process.cwd()
+  const found = new Map<string, { value: unknown; source: string }>()
+  const warnings: string[] = []
+
+  for (const [name, d] of defs) {
+    if (d.default !== undefined) found.set(name, { value: d.default, source: 'default' })
+    const fromEnv = env[`${ENV_PREFIX}${name}`]
+    if (fromEnv !== undefined) found.set(name, { value: parse(name, d, fromEnv, `environment ${ENV_PREFIX}${name}`, templateFile), source: `env ${ENV_PREFIX}${name}` })
+  }
+
+  for (const file of inputs.varFiles ?? []) {
+    const path = resolve(cwd, file)
+    const content = await importDefault(path)
+    if (typeof content !== 'object' || content === null || Array.isArray(content)) {
+      throw new TemplateError('a var-file must hold (or default-export) an object of variable values', { file: path })
+    }
+    for (const [name, value] of Object.entries(content)) {
+      const d = defs.get(name)
+      if (!d) {
+        warnings.push(`${path}: variable "${name}" is not declared in the template; ignored`)
+        continue
+      }
+      const from = `var-file ${path}`
+      const parsed = typeof value === 'string' && d.type !== 'string' ? parse(name, d, value, from, templateFile) : value
+      if (!fitsKind(d.type, parsed)) throw wrongType(name, d, value, from, templateFile)
+      found.set(name, { value: parsed, source: from })
+    }
+  }
+
+  for (const [name, text] of Object.entries(inputs.vars ?? {})) {
+    const d = defs.get(name)
+    if (!d) {
+      const known = [...defs.keys()]
+      throw new TemplateError(`-var ${name}: the template declares no variable "${name}"`, {
+        file: templateFile,
+        hint: known.length ? `Declared variables: ${known.join(', ')}` : 'The template declares no variables.',
+      })
+    }
+    found.set(name, { value: parse(name, d, text, `-var ${name}=...`, templateFile), source: '-var' })
+  }
+
+  const values: Record<string, unknown> = {}
+  const variables: ResolvedVariable[] = []
+  const sensitiveValues: string[] = []
+  for (const [name, d] of defs) {
+    const f = found.get(name)
+    if (!f && !options.lenient) {
+      throw new TemplateError('required variable has no value', {
+        file: templateFile,
+        field: `variables.${name}`,
+        hint: `Set it with -var ${name}=<value>, in a -var-file, or with the environment variable ${ENV_PREFIX}${name}.`,
+      })
+    }
+    if (f && d.validate) checkCustom(name, d, f, templateFile)
+    if (f) values[name] = f.value
+    if (f && d.sensitive) sensitiveValues.push(...sensitiveTexts(f.value))
+    variables.push({
+      name,
+      type: d.type,
+      required: d.default === undefined,
+      sensitive: Boolean(d.sensitive),
+      ...(d.description === undefined ? {} : { description: d.description }),
+      value: f?.value,
+      source: f?.source ?? 'unset',
+    })
+  }
+  return { values, variables, sensitiveValues, warnings }
+}
+
+function checkDeclarations(declared: Readonly<Record<string, unknown>>, file: string): Map<string, VariableDef> {
+  const defs = new Map<string, VariableDef>()
+  for (const [name, d] of Object.entries(declared)) {
+    if (!isVariableDef(d)) {
+      throw new TemplateError('not a variable declaration', { file, field: `variables.${name}`, hint: "Declare it with variable.string(), variable.number(), variable.boolean() or variable.list()." })
+    }
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new TemplateError('variable names must be identifiers (letters, digits, _)', { file, field: `variables.${name}` })
+    }
+    if (d.default !== undefined && !fitsKind(d.type, d.default)) {
+      throw new TemplateError(`default must be ${describeKind(d.type)}`, { file, field: `variables.${name}` })
+    }
+    defs.set(name, d)
+  }
+  return defs
+}
+
+function parse(name: string, d: VariableDef, text: string, from: string, file: string): unknown {
+  const r = parseVariableString(d.type, text)
+  if (!r.ok) throw wrongType(name, d, text, from, file)
+  return r.value
+}
+
+function wrongType(name: string, d: VariableDef, got: unknown, from: string, file: string): TemplateError {
+  const shown = d.sensitive ? '<sensitive>' : JSON.stringify(got)
+  return new TemplateError(`expected ${describeKind(d.type)}, got ${shown} (from ${from})`, { file, field: `variables.${name}` })
+}
+
+function checkCustom(name: string, d: VariableDef, f: { value: unknown; source: string }, file: string): void {
+  let verdict: string | boolean | void
+  try {
+    verdict = d.validate?.(f.value)
+  } catch (err) {
+    verdict = errorMessage(err)
+  }
+  if (verdict === undefined || verdict === true) return
+  const why = typeof verdict === 'string' ? verdict : 'value rejected by its validate function'
+  throw new TemplateError(`${why} (from ${f.source})`, { file, field: `variables.${name}` })
+}
+
+function sensitiveTexts(value: unknown): string[] {
+  if (Array.isArray(value)) return [...value.map(String), value.join(','), JSON.stringify(value)]
+  return [String(value)]
+}

@@ -1,0 +1,52 @@
+import { relative } from 'node:path'
+import { TemplateError } from '../errors.js'
+
+/** At most this many diagnostics are shown; the rest are counted. */
+const MAX_SHOWN = 20
+
+/**
+ * Type-checks a TypeScript template before anything is created, so a wrong option is reported as
+ * `image.ts:12:5: Type 'string' is not assignable ...`. Packages (`@tsimg/*`) resolve from the
+ * template's own location, as the editor resolves them. TypeScript is loaded only when needed.
+ */
+export async function typecheckTemplate(file: string, cwd = process.cwd()): Promise<void> {
+  if (!/\.[cm]?tsx?$/.test(file)) return
+  const ts = (await import('typescript')).default
+  const options: import('typescript').CompilerOptions = {
+    noEmit: true,
+    strict: true,
+    target: ts.ScriptTarget.ES2022,
+    lib: ['lib.es2023.d.ts'],
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    allowImportingTsExtensions: true,
+    resolveJsonModule: true,
+    esModuleInterop: true,
+    skipLibCheck: true,
+    isolatedModules: true,
+    types: ['node'],
+  }
+  const host = ts.createCompilerHost(options, true)
+  const program = ts.createProgram({ rootNames: [file], options, host })
+  let diagnostics = ts.getPreEmitDiagnostics(program)
+  // Without @types/node next to the template, 'node' is simply not available: not the user's error.
+  if (diagnostics.some((d) => d.code === 2688)) {
+    const { types: _omit, ...rest } = options
+    const program2 = ts.createProgram({ rootNames: [file], options: rest, host: ts.createCompilerHost(rest, true) })
+    diagnostics = ts.getPreEmitDiagnostics(program2)
+  }
+  const errors = diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error)
+  if (errors.length === 0) return
+
+  const lines = errors.slice(0, MAX_SHOWN).map((d) => {
+    const text = ts.flattenDiagnosticMessageText(d.messageText, '\n    ')
+    if (!d.file || d.start === undefined) return text
+    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start)
+    return `${relative(cwd, d.file.fileName) || d.file.fileName}:${line + 1}:${character + 1}: ${text}`
+  })
+  if (errors.length > MAX_SHOWN) lines.push(`... and ${errors.length - MAX_SHOWN} more`)
+  throw new TemplateError(`type errors:\n  ${lines.join('\n  ')}`, {
+    file: relative(cwd, file) || file,
+    hint: 'Fix the template, or skip this check with --typecheck=false (library: typecheck: false).',
+  })
+}
