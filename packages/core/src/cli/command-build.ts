@@ -1,0 +1,106 @@
+import { resolve } from 'node:path'
+import { isCancel } from '../errors.js'
+import type { OnError } from '../runner/wrappers.js'
+import type { BuildEvent } from '../ui/events.js'
+import { DetailedLog } from '../ui/render-log.js'
+import { MachineRenderer } from '../ui/render-machine.js'
+import { TextRenderer } from '../ui/render-text.js'
+import type { Renderer } from '../ui/render-common.js'
+import { loadEngine } from './engine.js'
+import type { EngineRunResult } from './engine.js'
+import { EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, exitCodeFor, formatError } from './errors.js'
+import { Interrupts, resourcesJournaledBy } from './interrupts.js'
+import { terminalPrompter } from './prompter.js'
+
+export interface BuildFlags {
+  var: Record<string, string>
+  varFile: string[]
+  only: string[]
+  except: string[]
+  force?: boolean
+  onError: OnError
+  debug?: boolean
+  parallelBuilds?: number
+  timestampUi?: boolean
+  machineReadable?: boolean
+  color: boolean
+  stateDir?: string
+}
+
+/** `tsimg build <template>`: run the builds, render their events, map the outcome to an exit code. */
+export async function buildCommand(template: string, flags: BuildFlags): Promise<number> {
+  const stdout = process.stdout
+  const write = (t: string): void => void stdout.write(t)
+  const color = flags.color && Boolean(stdout.isTTY) && !process.env.NO_COLOR
+  const renderer: Renderer = flags.machineReadable
+    ? new MachineRenderer({ write })
+    : new TextRenderer({ write, color, timestamps: Boolean(flags.timestampUi), tty: Boolean(stdout.isTTY), columns: stdout.columns })
+  const log = DetailedLog.fromEnv()
+  const redactedErrors = new Map<string, string>()
+
+  const interrupts = new Interrupts({
+    onFirst() {
+      renderer.notice('Cancelling build after receiving interrupt...', 'error')
+      log?.debug('first interrupt: build signal aborted, cleanup continues')
+    },
+    onSecond() {
+      log?.debug('second interrupt: force signal aborted, exiting')
+      const left = resourcesJournaledBy(process.pid, flags.stateDir)
+      if (left.length === 0) {
+        renderer.notice('Interrupted again: exiting now, without waiting for cleanup to finish.', 'error')
+      } else {
+        renderer.notice('Interrupted again: exiting now. These temporary resources are being left:', 'error')
+        for (const { build, resource } of left) renderer.notice(`${build}: ${resource.description}`, 'error')
+        renderer.notice("Run 'tsimg cleanup' to delete them.", 'error')
+      }
+      renderer.close()
+      // Leave a moment for output to flush and for an in-flight journal write to land.
+      setTimeout(() => process.exit(EXIT_CANCELLED), 200)
+    },
+  }).install()
+
+  const started = Date.now()
+  let result: EngineRunResult
+  try {
+    const engine = await loadEngine()
+    result = await engine.build({
+      templateFile: resolve(template),
+      vars: flags.var,
+      varFiles: flags.varFile,
+      only: flags.only,
+      except: flags.except,
+      force: Boolean(flags.force),
+      onError: flags.onError,
+      debug: Boolean(flags.debug),
+      ...(flags.parallelBuilds !== undefined && { parallelBuilds: flags.parallelBuilds }),
+      signal: interrupts.build.signal,
+      forceSignal: interrupts.force.signal,
+      prompter: terminalPrompter(),
+      ...(flags.stateDir !== undefined && { stateDir: flags.stateDir }),
+      cwd: process.cwd(),
+      onEvent(event: BuildEvent) {
+        if (event.type === 'build-end' && event.error !== undefined) redactedErrors.set(event.build, event.error)
+        log?.event(event)
+        renderer.event(event)
+      },
+    })
+  } catch (err) {
+    renderer.close()
+    interrupts.uninstall()
+    log?.error('build', err)
+    if (interrupts.interrupted && isCancel(err)) {
+      renderer.notice('Build cancelled.', 'error')
+      return EXIT_CANCELLED
+    }
+    process.stderr.write(formatError(err, Boolean(log)))
+    return exitCodeFor(err)
+  }
+
+  renderer.finish(result.builds, Date.now() - started)
+  renderer.close()
+  log?.finish(result.builds, redactedErrors)
+  interrupts.uninstall()
+  if (interrupts.interrupted || result.builds.some((b) => b.outcome === 'cancelled')) return EXIT_CANCELLED
+  if (result.builds.some((b) => b.outcome !== 'success')) return EXIT_FAILED
+  return EXIT_OK
+}

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { ON_ERROR_VALUES } from '../runner/wrappers.js'
+import { buildCommand } from './command-build.js'
+import type { BuildFlags } from './command-build.js'
+import { cleanupCommand } from './command-cleanup.js'
+import { inspectCommand, validateCommand } from './command-template.js'
+import type { TemplateFlags } from './command-template.js'
+import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, formatError, logEnabled } from './errors.js'
+import { normalizePackerFlags, parseBool, parseVarAssignment } from './normalize-args.js'
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+const collectVar = (text: string, acc: Record<string, string>): Record<string, string> => {
+  try {
+    const [name, value] = parseVarAssignment(text)
+    return { ...acc, [name]: value }
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message)
+  }
+}
+const collect = (text: string, acc: string[]): string[] => [...acc, text]
+const collectList = (text: string, acc: string[]): string[] => [...acc, ...text.split(',').map((s) => s.trim()).filter(Boolean)]
+const positiveInt = (text: string): number => {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number (0 = no limit), got '${text}'`)
+  return n
+}
+const bool = (text: string): boolean => {
+  try {
+    return parseBool(text)
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message)
+  }
+}
+
+/** The flags build, validate and inspect share: which variables and which builds. */
+function templateOptions(cmd: Command): Command {
+  return cmd
+    .option('--var <name=value>', 'set a template variable (repeatable)', collectVar, {})
+    .option('--var-file <path>', 'a file of variable values (.ts, .js or .json; repeatable)', collect, [])
+    .option('--only <names>', 'build only these builds (comma-separated, repeatable)', collectList, [])
+    .option('--except <names>', 'build all builds but these (comma-separated, repeatable)', collectList, [])
+}
+
+/** `tsimg` entry point: returns the process exit code (0 ok, 1 build failed, 2 bad input, 130 cancelled). */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = EXIT_OK
+  const program = new Command('tsimg')
+    .description('Build machine images from a typed image.ts, the way Packer does')
+    .version(version(), '-v, --version', 'print the tsimg version')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      outputError: (text, write) => write(text.replace(/^error: /, 'Error: ')),
+    })
+
+  templateOptions(program.command('build').argument('<template>', 'the template file, e.g. image.ts'))
+    .description('build images from a template')
+    .option('--force', 'replace an existing image of the same name')
+    .addOption(new Option('--on-error <mode>', 'what to do when a build fails').choices(ON_ERROR_VALUES).default('cleanup'))
+    .option('--debug', 'pause after each step and before each cleanup')
+    .option('--parallel-builds <n>', 'how many builds run at once (0 = all)', positiveInt)
+    .option('--timestamp-ui', 'prefix every line with an RFC 3339 timestamp')
+    .option('--machine-readable', "print Packer's machine-readable lines")
+    .option('--color [bool]', 'colored output (-color=false to disable)', bool, true)
+    .addOption(new Option('--state-dir <dir>', 'where resource journals are kept').hideHelp())
+    .action(async (template: string, flags: BuildFlags) => {
+      code = await buildCommand(template, flags)
+    })
+
+  templateOptions(program.command('validate').argument('<template>', 'the template file'))
+    .description('check a template (types, values, variables) without creating anything')
+    .option('--machine-readable', 'machine-readable output')
+    .action(async (template: string, flags: TemplateFlags) => {
+      code = await validateCommand(template, flags)
+    })
+
+  templateOptions(program.command('inspect').argument('<template>', 'the template file'))
+    .description('show the variables, builds, provisioners and post-processors of a template')
+    .option('--machine-readable', 'print JSON')
+    .action(async (template: string, flags: TemplateFlags) => {
+      code = await inspectCommand(template, flags)
+    })
+
+  program
+    .command('cleanup')
+    .description('delete the temporary resources that killed builds left (listed first)')
+    .option('--dry-run', 'only list what would be deleted')
+    .option('--state-dir <dir>', 'state directory holding the journals (default: $TSIMG_STATE_DIR or ~/.tsimg)')
+    .action(async (flags: { dryRun?: boolean; stateDir?: string }) => {
+      code = await cleanupCommand(flags)
+    })
+
+  program
+    .command('version')
+    .description('print the tsimg version')
+    .action(() => {
+      process.stdout.write(`tsimg v${version()}\n`)
+    })
+
+  try {
+    await program.parseAsync(normalizePackerFlags(argv.slice(2)), { from: 'user' })
+    return code
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK
+      return EXIT_BAD_INPUT
+    }
+    process.stderr.write(formatError(err, logEnabled()))
+    return EXIT_FAILED
+  }
+}

@@ -1,0 +1,231 @@
+import { createRequire } from 'node:module'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { CancelledError, errorMessage } from '../errors.js'
+import { CORE_PLUGIN, tsimgResources as coreResources } from './core-resources.js'
+import { FileJournal, defaultStateDir, isJournalOwnerAlive, journalDir, listJournals } from './journal.js'
+import type { JournalFile, JournalResource, JournalScope } from './journal.js'
+import type { ResourceContext, ResourcePlugin } from './resources.js'
+
+export interface CleanupLeftoversOptions {
+  stateDir?: string
+  /** List what would be deleted, delete nothing. */
+  dryRun?: boolean
+  signal?: AbortSignal
+  /** Where plugin modules are resolved from first (the project that ran the build). */
+  cwd?: string
+  /** One line of progress for the user. */
+  log(text: string): void
+}
+
+export interface LeftoverFailure {
+  readonly build: string
+  readonly buildId: string
+  readonly description: string
+  readonly error: string
+}
+
+export interface CleanupReport {
+  /** Journals of builds whose process is gone. */
+  readonly journals: number
+  /** Journals skipped because their build is still running. */
+  readonly running: number
+  readonly found: number
+  readonly deleted: number
+  readonly failed: readonly LeftoverFailure[]
+}
+
+interface Orphan {
+  readonly path: string
+  readonly doc: JournalFile
+}
+
+/**
+ * `tsimg cleanup`: delete what killed builds left. Lists everything first, then deletes each
+ * journaled resource in reverse creation order through the plugin that created it, then asks
+ * each recorded scope's plugin to sweep for resources tagged with those build ids (created but
+ * killed before they were journaled). A failure is reported with what to delete by hand and the
+ * rest goes on. A journal file is removed once nothing in it is left to do.
+ */
+export async function cleanupLeftovers(opts: CleanupLeftoversOptions): Promise<CleanupReport> {
+  const stateDir = opts.stateDir ?? defaultStateDir()
+  const signal = opts.signal ?? new AbortController().signal
+  const { log } = opts
+  const loader = new PluginLoader(opts.cwd ?? process.cwd())
+  const failed: LeftoverFailure[] = []
+  const orphans: Orphan[] = []
+  let running = 0
+
+  for (const path of await listJournals(stateDir)) {
+    let doc: JournalFile
+    try {
+      doc = JSON.parse(await readFile(path, 'utf8')) as JournalFile
+    } catch (err) {
+      log(`==> Cannot read journal ${path}: ${errorMessage(err)}; look at it and delete it by hand.`)
+      failed.push({ build: '?', buildId: '?', description: `journal ${path}`, error: errorMessage(err) })
+      continue
+    }
+    if (isJournalOwnerAlive(doc)) {
+      running++
+      log(`==> Skipping build '${doc.build}' (${doc.buildId}): still running as pid ${doc.pid}.`)
+      continue
+    }
+    orphans.push({ path, doc })
+  }
+
+  const found = orphans.reduce((n, o) => n + o.doc.resources.length, 0)
+  if (orphans.length === 0) {
+    log(`==> No leftovers of killed builds in ${journalDir(stateDir)}.`)
+    return { journals: 0, running, found: 0, deleted: 0, failed }
+  }
+
+  // Everything is listed before anything is deleted, so the user sees the whole picture.
+  log(`==> Leftovers of ${orphans.length} killed build(s) (${found} resource(s)):`)
+  for (const { doc } of orphans) {
+    log(`--> ${doc.build} (build id ${doc.buildId}, started ${doc.startedAt}, pid ${doc.pid} on ${doc.host}):`)
+    if (doc.resources.length === 0) log('    (no resources recorded)')
+    for (const r of doc.resources) log(`    ${r.description}`)
+    for (const s of doc.scopes) log(`    will also search ${s.plugin} ${JSON.stringify(s.data)} for resources labelled with this build id`)
+  }
+  if (opts.dryRun) {
+    log('==> Dry run: nothing was deleted. Run without --dry-run to delete them.')
+    return { journals: orphans.length, running, found, deleted: 0, failed }
+  }
+
+  const ctx: ResourceContext = { signal, log: (text) => log(`    ${text}`) }
+  let deleted = 0
+  for (const { path, doc } of orphans) {
+    const journal = await FileJournal.open(path)
+    // Reverse creation order: an instance goes before the security group it uses.
+    for (const resource of [...doc.resources].reverse()) {
+      if (signal.aborted) throw new CancelledError('Cleanup was cancelled')
+      log(`==> ${doc.build}: Deleting ${resource.description}...`)
+      try {
+        const plugin = await loader.load(resource.plugin)
+        await plugin.deleteResource(resource.kind, resource.data, ctx)
+        await journal.remove(resource.id)
+        deleted++
+      } catch (err) {
+        failed.push(failure(doc, resource, err))
+        log(`==> ${doc.build}: Failed to delete ${resource.description}: ${errorMessage(err)}`)
+        log(`    Delete it by hand (${resource.plugin} ${resource.kind} ${JSON.stringify(resource.data)}).`)
+      }
+    }
+  }
+
+  const sweepOk = await sweepScopes(orphans, loader, ctx, failed, log, () => deleted++)
+
+  for (const { path, doc } of orphans) {
+    const journal = await FileJournal.open(path)
+    const scopesDone = doc.scopes.every((s) => sweepOk.get(scopeKey(s)) !== false)
+    // A journal whose sweep failed stays, so a later `tsimg cleanup` can try the sweep again.
+    if (scopesDone && (await journal.closeIfEmpty())) continue
+    log(`==> Journal ${path} is kept: something in it still needs deleting.`)
+  }
+
+  if (failed.length > 0) {
+    log(`==> ${failed.length} resource(s) could not be deleted; delete them by hand or run 'tsimg cleanup' again:`)
+    for (const f of failed) log(`--> ${f.build}: ${f.description}: ${f.error}`)
+  } else {
+    log(`==> Cleanup finished: ${deleted} resource(s) deleted.`)
+  }
+  return { journals: orphans.length, running, found, deleted, failed }
+}
+
+/** Ask each scope's plugin for resources tagged with the build ids that recorded that scope. */
+async function sweepScopes(
+  orphans: readonly Orphan[],
+  loader: PluginLoader,
+  ctx: ResourceContext,
+  failed: LeftoverFailure[],
+  log: (text: string) => void,
+  onDeleted: () => void,
+): Promise<Map<string, boolean>> {
+  const scopes = new Map<string, { scope: JournalScope; docs: JournalFile[] }>()
+  for (const { doc } of orphans) {
+    for (const scope of doc.scopes) {
+      const key = scopeKey(scope)
+      const entry = scopes.get(key) ?? { scope, docs: [] }
+      entry.docs.push(doc)
+      scopes.set(key, entry)
+    }
+  }
+  const ok = new Map<string, boolean>()
+  for (const [key, { scope, docs }] of scopes) {
+    const label = docs.map((d) => d.build).join(', ')
+    try {
+      const plugin = await loader.load(scope.plugin)
+      if (!plugin.sweep) {
+        ok.set(key, true)
+        continue
+      }
+      log(`==> Searching ${scope.plugin} for resources labelled with the build id of ${label}...`)
+      const swept = await plugin.sweep(scope.data, docs.map((d) => d.buildId), ctx)
+      let allDeleted = true
+      for (const s of swept) {
+        log(`==> Deleting ${s.description} (found by label)...`)
+        try {
+          await s.delete()
+          onDeleted()
+        } catch (err) {
+          allDeleted = false
+          failed.push({ build: label, buildId: docs.map((d) => d.buildId).join(','), description: s.description, error: errorMessage(err) })
+          log(`==> Failed to delete ${s.description}: ${errorMessage(err)}. Delete it by hand.`)
+        }
+      }
+      ok.set(key, allDeleted)
+    } catch (err) {
+      ok.set(key, false)
+      failed.push({ build: label, buildId: docs.map((d) => d.buildId).join(','), description: `search of ${scope.plugin} ${JSON.stringify(scope.data)}`, error: errorMessage(err) })
+      log(`==> Could not search ${scope.plugin} for leftovers: ${errorMessage(err)}`)
+    }
+  }
+  return ok
+}
+
+function scopeKey(scope: JournalScope): string {
+  return JSON.stringify([scope.plugin, scope.data])
+}
+
+function failure(doc: JournalFile, resource: JournalResource, err: unknown): LeftoverFailure {
+  return { build: doc.build, buildId: doc.buildId, description: resource.description, error: errorMessage(err) }
+}
+
+/**
+ * Loads the module named in a journal entry. It is resolved from the project first (where the
+ * template's plugins are installed), then from tsimg's own location.
+ */
+class PluginLoader {
+  readonly #cache = new Map<string, Promise<ResourcePlugin>>()
+  constructor(private readonly cwd: string) {}
+
+  load(name: string): Promise<ResourcePlugin> {
+    let p = this.#cache.get(name)
+    if (!p) {
+      p = this.#import(name)
+      this.#cache.set(name, p)
+    }
+    return p
+  }
+
+  async #import(name: string): Promise<ResourcePlugin> {
+    if (name === CORE_PLUGIN) return coreResources
+    let mod: { tsimgResources?: ResourcePlugin }
+    try {
+      const resolved = createRequire(join(this.cwd, 'package.json')).resolve(name)
+      mod = (await import(pathToFileURL(resolved).href)) as typeof mod
+    } catch {
+      try {
+        mod = (await import(name)) as typeof mod
+      } catch (err) {
+        throw new Error(`cannot load plugin module '${name}' (install it in this project): ${errorMessage(err)}`)
+      }
+    }
+    const plugin = mod.tsimgResources
+    if (!plugin || typeof plugin.deleteResource !== 'function') {
+      throw new Error(`module '${name}' does not export tsimgResources, so tsimg cannot delete its resources`)
+    }
+    return plugin
+  }
+}
