@@ -1,1 +1,2 @@
-export {}
+export { file } from './file.js'
+export { fileSchema, type FileOptions } from './options.js'

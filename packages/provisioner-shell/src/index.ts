@@ -1,1 +1,2 @@
-export {}
+export { shell } from './shell.js'
+export { shellSchema, type ShellOptions } from './options.js'
