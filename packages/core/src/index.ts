@@ -21,3 +21,6 @@ export { MachineRenderer, machineLine, escapeMachineField } from './ui/render-ma
 export { DetailedLog, redactStack } from './ui/render-log.js'
 export { formatDuration } from './ui/render-common.js'
 export type { Renderer, RenderedBuild } from './ui/render-common.js'
+export * from './provision/common.js'
+export * from './provision/step-provision.js'
+export * from './provision/breakpoint.js'
