@@ -7,7 +7,7 @@ import { MachineRenderer } from '../ui/render-machine.js'
 import { TextRenderer } from '../ui/render-text.js'
 import type { Renderer } from '../ui/render-common.js'
 import { loadEngine } from './engine.js'
-import type { EngineRunResult } from './engine.js'
+import type { BuildRunResult } from './engine.js'
 import { EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, exitCodeFor, formatError } from './errors.js'
 import { Interrupts, resourcesJournaledBy } from './interrupts.js'
 import { terminalPrompter } from './prompter.js'
@@ -59,8 +59,8 @@ export async function buildCommand(template: string, flags: BuildFlags): Promise
     },
   }).install()
 
-  const started = Date.now()
-  let result: EngineRunResult
+  let firstBuildStart: number | undefined
+  let result: BuildRunResult
   try {
     const engine = await loadEngine()
     result = await engine.build({
@@ -79,6 +79,8 @@ export async function buildCommand(template: string, flags: BuildFlags): Promise
       ...(flags.stateDir !== undefined && { stateDir: flags.stateDir }),
       cwd: process.cwd(),
       onEvent(event: BuildEvent) {
+        // Packer's "Wait completed" counts from when the builds start, not from template loading.
+        if (event.type === 'build-start' && firstBuildStart === undefined) firstBuildStart = event.time
         if (event.type === 'build-end' && event.error !== undefined) redactedErrors.set(event.build, event.error)
         log?.event(event)
         renderer.event(event)
@@ -96,7 +98,7 @@ export async function buildCommand(template: string, flags: BuildFlags): Promise
     return exitCodeFor(err)
   }
 
-  renderer.finish(result.builds, Date.now() - started)
+  renderer.finish(result.builds, Date.now() - (firstBuildStart ?? Date.now()))
   renderer.close()
   log?.finish(result.builds, redactedErrors)
   interrupts.uninstall()

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { loadEngine } from './engine.js'
-import type { EngineBuildOptions } from './engine.js'
+import type { BuildOptions, TemplateInfo } from './engine.js'
 import { EXIT_OK, exitCodeFor, formatError, logEnabled } from './errors.js'
 
 export interface TemplateFlags {
@@ -11,7 +11,7 @@ export interface TemplateFlags {
   machineReadable?: boolean
 }
 
-function engineOptions(template: string, flags: TemplateFlags): EngineBuildOptions {
+function engineOptions(template: string, flags: TemplateFlags): BuildOptions {
   return { templateFile: resolve(template), vars: flags.var, varFiles: flags.varFile, only: flags.only, except: flags.except, cwd: process.cwd() }
 }
 
@@ -41,28 +41,31 @@ export async function inspectCommand(template: string, flags: TemplateFlags): Pr
   }
 }
 
-/** Packer-inspect-like text for whatever the engine reports; sections are the object's keys. */
-export function renderInspect(info: unknown): string {
-  if (info === null || typeof info !== 'object') return `${String(info)}\n`
-  const lines: string[] = []
-  for (const [key, value] of Object.entries(info as Record<string, unknown>)) {
-    lines.push(`> ${key}:`, '')
-    lines.push(...section(value, '  '), '')
+/** Packer-inspect-like text: variables, then the builds with their provisioners and post-processors. */
+export function renderInspect(info: TemplateInfo): string {
+  const out: string[] = [`tsimg inspect: ${info.file}`, '']
+  if (info.description) out.push(`Description: ${info.description}`, '')
+  out.push('> input-variables:', '')
+  for (const v of info.variables) {
+    const flags = [v.type, v.required ? 'required' : '', v.sensitive ? 'sensitive' : ''].filter(Boolean).join(', ')
+    out.push(`var.${v.name}: ${v.value === '<unset>' || v.value === '<sensitive>' ? v.value : JSON.stringify(v.value)}  (${flags}; from ${v.source})`)
   }
-  return lines.join('\n') + '\n'
+  if (info.variables.length === 0) out.push('<none>')
+  out.push('', '> builds:', '', '  > sources:', '')
+  for (const s of info.sources) out.push(`    ${s.name}`)
+  if (info.sources.length === 0) out.push('    <none>')
+  out.push('', '  > provisioners:', '')
+  for (const p of info.provisioners) out.push(`    ${plugin(p)}`)
+  if (info.provisioners.length === 0) out.push('    <none>')
+  if (info.errorCleanupProvisioner) out.push('', '  > error-cleanup-provisioner:', '', `    ${plugin(info.errorCleanupProvisioner)}`)
+  out.push('', '  > post-processors:', '')
+  for (const p of info.postProcessors) out.push(`    ${plugin(p)}`)
+  if (info.postProcessors.length === 0) out.push('    <none>')
+  for (const w of info.warnings) out.push('', `Warning: ${w}`)
+  return out.join('\n') + '\n'
 }
 
-function section(value: unknown, indent: string): string[] {
-  if (Array.isArray(value)) {
-    if (value.length === 0) return [`${indent}<none>`]
-    return value.flatMap((v) => (v !== null && typeof v === 'object' ? [...section(v, indent), ''] : [`${indent}${String(v)}`]))
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-    if (entries.length === 0) return [`${indent}<none>`]
-    return entries.flatMap(([k, v]) =>
-      v !== null && typeof v === 'object' ? [`${indent}${k}:`, ...section(v, `${indent}  `)] : [`${indent}${k}: ${JSON.stringify(v)}`],
-    )
-  }
-  return [`${indent}${JSON.stringify(value)}`]
+function plugin(p: TemplateInfo['provisioners'][number]): string {
+  const scope = [p.only ? `only ${p.only.join(',')}` : '', p.except ? `except ${p.except.join(',')}` : ''].filter(Boolean).join('; ')
+  return [p.type, p.description ? `: ${p.description}` : '', scope ? ` (${scope})` : ''].join('')
 }

@@ -133,10 +133,10 @@ export class TextRenderer implements Renderer {
       this.#line(this.#colorsOf(build).message(`Build '${build}' finished after ${took}.`), time)
       return
     }
-    const text = error ?? (outcome === 'cancelled' ? 'Build was cancelled.' : 'unknown error')
+    const text = error ?? (outcome === 'cancelled' ? 'Build was cancelled' : 'unknown error')
     this.#errors.set(build, text)
-    const verb = outcome === 'cancelled' ? 'was cancelled' : 'errored'
-    this.#line(this.#c.bold(this.#c.red(`Build '${build}' ${verb} after ${took}: ${text}`)), time)
+    const line = outcome === 'cancelled' ? `Build '${build}' was cancelled after ${took}.` : `Build '${build}' errored after ${took}: ${text}`
+    this.#line(this.#c.bold(this.#c.red(line)), time)
   }
 
   /** Resources that teardown could not delete: listed loudly, with what to do. */
