@@ -1,1 +1,5 @@
-export {}
+export { docker } from './builder.js'
+export { dockerOptionsSchema, CHANGE_INSTRUCTIONS } from './options.js'
+export type { DockerSourceOptions, DockerOptions } from './options.js'
+export type { DockerState } from './state.js'
+export { tsimgResources } from './resources.js'

@@ -1,0 +1,80 @@
+import { access } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import {
+  TemplateError,
+  connectSsh,
+  sshSecrets,
+  sshTargetFromOptions,
+  temporaryKeyPair,
+  type SourcePlugin,
+} from '@tsimg/core'
+import { dockerOptionsSchema, type DockerSourceOptions } from './options.js'
+import { authorizeKey, clearTemporaryKey } from './step-authorize-key.js'
+import { commitContainer } from './step-commit.js'
+import { prevalidate } from './step-pre-validate.js'
+import { sourceImage } from './step-source-image.js'
+import { startContainer } from './step-start-container.js'
+import { startSshd } from './step-start-sshd.js'
+import { stopContainer } from './step-stop-container.js'
+import type { DockerEnv, DockerState } from './state.js'
+
+/**
+ * The `docker` source (Packer's docker builder, with the SSH communicator): starts a container
+ * from `image`, makes sure sshd runs and the temporary key is authorized, connects on a port
+ * published on 127.0.0.1, provisions, stops the container and commits it to an image with
+ * `tags`. The container, key file and a half-made image are always removed.
+ *
+ *   docker({ name: 'web', image: 'tsimg/debian-ssh:bookworm', tags: ['acme/web:1.0'], changes: ['CMD ["nginx"]'] })
+ */
+export function docker(options: DockerSourceOptions): SourcePlugin<DockerSourceOptions, DockerState> {
+  return {
+    kind: 'source',
+    type: 'docker',
+    name: options.name ?? '',
+    options,
+    schema: dockerOptionsSchema,
+    async validate(ctx) {
+      const o = dockerOptionsSchema.parse(options)
+      for (const host of Object.keys(o.volumes)) {
+        const path = resolve(ctx.templateDir, host)
+        try {
+          await access(path)
+        } catch {
+          throw new TemplateError(`host path ${path} does not exist`, { file: ctx.templateFile, field: `${ctx.path}.volumes[${JSON.stringify(host)}]` })
+        }
+      }
+      // Reads key files now, so an unreadable one fails before anything is created.
+      await sshTargetFromOptions(o, { host: '127.0.0.1', baseDir: ctx.templateDir, privateKey: 'checked-later' })
+    },
+    secrets: () => sshSecrets(options),
+    steps({ build, provision }) {
+      const o = dockerOptionsSchema.parse(options)
+      const env: DockerEnv = { options: o, build }
+      return [
+        prevalidate(env),
+        sourceImage(env),
+        temporaryKeyPair<DockerState>({ ssh: o }),
+        startContainer(env),
+        startSshd(env),
+        authorizeKey(env),
+        connectSsh<DockerState>((state) =>
+          sshTargetFromOptions(
+            { ...o, sshPort: undefined },
+            {
+              host: '127.0.0.1',
+              port: state.sshHostPort,
+              username: o.sshUsername,
+              privateKey: state.sshPrivateKey,
+              baseDir: build.templateDir,
+            },
+          ),
+        ),
+        provision<DockerState>(),
+        clearTemporaryKey(),
+        stopContainer(env),
+        commitContainer(env),
+      ]
+    },
+    initialState: () => ({ generated: {} }),
+  }
+}

@@ -1,0 +1,52 @@
+import { TsimgError, type Step } from '@tsimg/core'
+import { docker } from './docker-cli.js'
+import { shortId, type DockerEnv, type DockerState } from './state.js'
+
+interface InspectedImage {
+  Id: string
+  Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null } | null
+}
+
+/**
+ * Reads `image` (and `pull`); pulls it when asked, then inspects it and sets state.sourceImage
+ * (id, entrypoint, cmd). Creates nothing the build must delete: a pulled image is kept, as Packer does.
+ */
+export function sourceImage(env: DockerEnv): Step<DockerState> {
+  return {
+    name: 'docker:source-image',
+    async run({ state, ui, signal }) {
+      const ref = env.options.image
+      if (env.options.pull) {
+        ui.say(`Pulling Docker image: ${ref}`)
+        const done = ui.wait(`Pulling ${ref}`)
+        try {
+          const r = await docker(['pull', ref], { signal })
+          for (const line of r.stdout.split('\n')) if (line.trim()) ui.message(line)
+        } finally {
+          done()
+        }
+      }
+      const r = await docker(['image', 'inspect', '--format', '{{json .}}', ref], { signal, allowExitCodes: [1] })
+      if (r.exitCode !== 0) {
+        throw new TsimgError('SOURCE_IMAGE_MISSING', `source image ${ref} not found${env.options.pull ? '' : ' locally (pull is false)'}`, {
+          hint: env.options.pull
+            ? 'Check the image name.'
+            : `Check the image name, build or load it first (docker images ${ref}), or set pull: true.`,
+        })
+      }
+      const info = JSON.parse(r.stdout) as InspectedImage
+      state.sourceImage = {
+        ref,
+        id: info.Id,
+        entrypoint: nonEmpty(info.Config?.Entrypoint),
+        cmd: nonEmpty(info.Config?.Cmd),
+      }
+      state.generated.SourceImage = ref
+      ui.message(`Using source image ${ref} (${shortId(info.Id)})`)
+    },
+  }
+}
+
+function nonEmpty(a: string[] | null | undefined): string[] | null {
+  return a && a.length > 0 ? a : null
+}

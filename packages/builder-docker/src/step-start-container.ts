@@ -1,0 +1,121 @@
+import { resolve } from 'node:path'
+import { BUILD_ID_LABEL, CancelledError, TsimgError, errorMessage, type Step } from '@tsimg/core'
+import { containersWithLabels, docker, removeContainer } from './docker-cli.js'
+import { BUILD_NAME_LABEL, PLUGIN, type DockerEnv, type DockerState } from './state.js'
+
+/**
+ * PID 1 of the build container: waits until `docker stop`, whatever the image's own command
+ * would do (it may exit at once, or need a TTY). sshd is started separately with docker exec.
+ */
+export const KEEP_ALIVE = 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'
+
+/** The container-side port sshd listens on (sshPort, default 22). */
+export const containerSshPort = (env: DockerEnv): number => env.options.sshPort ?? 22
+
+/**
+ * Reads state.sourceImage; starts the temporary container (labelled with the build id and
+ * name, sshd's port published on 127.0.0.1 only), journals it as soon as its id is known and
+ * sets state.container and state.sshHostPort. Cleanup removes it (`docker rm -f`) on success
+ * too, and also any container of this build that `docker run` created but never reported.
+ */
+export function startContainer(env: DockerEnv): Step<DockerState> {
+  // The `docker run` in flight: cleanup waits for it, so a container created while the
+  // build was being cancelled is still removed.
+  let pending: Promise<unknown> | undefined
+  return {
+    name: 'docker:start-container',
+    async run({ state, ui, signal, journal, build }) {
+      const src = state.sourceImage
+      if (!src) throw new TsimgError('NO_SOURCE_IMAGE', 'docker:start-container needs state.sourceImage (the docker:source-image step)')
+      await journal.addScope({ plugin: PLUGIN, data: {} })
+      ui.say('Starting docker container...')
+      // An image with an entrypoint would get our command as its arguments; replace it (and
+      // restore it at commit) so the container just waits.
+      const overrideEntrypoint = src.entrypoint !== null
+      const args = [
+        'run',
+        '-d',
+        '--label', `${BUILD_ID_LABEL}=${build.id}`,
+        '--label', `${BUILD_NAME_LABEL}=${build.name}`,
+        '-p', `127.0.0.1::${containerSshPort(env)}`,
+        ...runOptions(env),
+        ...(overrideEntrypoint ? ['--entrypoint', '/bin/sh'] : []),
+        src.ref,
+        ...(overrideEntrypoint ? ['-c', KEEP_ALIVE] : ['/bin/sh', '-c', KEEP_ALIVE]),
+      ]
+      ui.message(`Run command: docker ${args.map(displayArg).join(' ')}`)
+      // Not given the build's signal: killing the CLI mid-request would leave a container we
+      // never hear of. `docker run -d` returns within seconds; cancellation is checked after.
+      const run = docker(args)
+      pending = run.catch(() => undefined)
+      const { stdout } = await run
+      const id = stdout.trim().split('\n').pop() ?? ''
+      if (!/^[0-9a-f]{12,64}$/.test(id)) throw new TsimgError('DOCKER_RUN_OUTPUT', `docker run printed no container id: ${stdout.trim()}`)
+      state.container = { id, journalId: '', entrypointOverridden: overrideEntrypoint }
+      state.container.journalId = await journal.add({
+        plugin: PLUGIN,
+        kind: 'container',
+        description: `container ${id.slice(0, 12)} (${build.name})`,
+        data: { id },
+      })
+      state.generated.ID = id
+      ui.message(`Container ID: ${id}`)
+      if (signal.aborted) throw new CancelledError()
+
+      state.sshHostPort = await publishedPort(id, containerSshPort(env), signal)
+      state.generated.Host = '127.0.0.1'
+      state.generated.Port = state.sshHostPort
+    },
+    async cleanup({ state, ui, signal, journal, build }) {
+      await pending
+      const c = state.container
+      if (c) {
+        ui.say(`Killing the container: ${c.id}`)
+        await removeContainer(c.id, signal)
+        await journal.remove(c.journalId)
+        delete state.container
+        return
+      }
+      // `docker run` failed or was cut short: it may still have created (not started) one.
+      const labels = { [BUILD_ID_LABEL]: build.id, [BUILD_NAME_LABEL]: build.name }
+      for (const id of await containersWithLabels(labels, signal)) {
+        ui.say(`Removing the container docker run left behind: ${id}`)
+        await removeContainer(id, signal)
+      }
+    },
+  }
+}
+
+/** `docker run` flags from the options, before the user's own runArgs. */
+function runOptions(env: DockerEnv): string[] {
+  const o = env.options
+  return [
+    ...(o.privileged ? ['--privileged'] : []),
+    ...Object.entries(o.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    ...Object.entries(o.volumes).flatMap(([host, dest]) => ['-v', `${resolve(env.build.templateDir, host)}:${dest}`]),
+    ...o.capAdd.flatMap((c) => ['--cap-add', c]),
+    ...o.capDrop.flatMap((c) => ['--cap-drop', c]),
+    ...o.runArgs,
+  ]
+}
+
+/** `docker port` -> the host port bound on 127.0.0.1 for the container port. */
+async function publishedPort(id: string, port: number, signal: AbortSignal): Promise<number> {
+  let out: string
+  try {
+    out = (await docker(['port', id, `${port}/tcp`], { signal })).stdout
+  } catch (err) {
+    throw new TsimgError('NO_PUBLISHED_PORT', `cannot find the published SSH port of container ${id.slice(0, 12)}: ${errorMessage(err)}`, {
+      cause: err,
+      hint: 'The container may have exited at once; see `docker logs` of a run of the same image.',
+    })
+  }
+  const m = /127\.0\.0\.1:(\d+)/.exec(out)
+  if (!m) throw new TsimgError('NO_PUBLISHED_PORT', `container port ${port} is not published on 127.0.0.1 (docker port said: ${out.trim() || 'nothing'})`)
+  return Number(m[1])
+}
+
+/** Quotes an argument for the `Run command:` line only (it is never passed to a shell). */
+function displayArg(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`
+}
