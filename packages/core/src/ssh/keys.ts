@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto'
+import ssh2 from 'ssh2'
+
+export type KeyPairType = 'ed25519' | 'rsa'
+
+export interface KeyPair {
+  /** OpenSSH private key (`-----BEGIN OPENSSH PRIVATE KEY-----`). Never print it. */
+  readonly privateKey: string
+  /** One authorized_keys line: `ssh-ed25519 AAAA... tsimg-<buildId>`. */
+  readonly publicKey: string
+}
+
+/**
+ * A new key pair made locally (ed25519 by default; rsa with `bits`, default 4096).
+ * `comment` ends the public key line, e.g. `tsimg-<buildId>`.
+ */
+export function generateKeyPair(type: KeyPairType = 'ed25519', bits = 4096, comment = 'tsimg'): KeyPair {
+  const pair =
+    type === 'rsa'
+      ? ssh2.utils.generateKeyPairSync('rsa', { bits, comment })
+      : ssh2.utils.generateKeyPairSync('ed25519', { comment })
+  return { privateKey: pair.private, publicKey: pair.public.trim() }
+}
+
+/** `SHA256:...` fingerprint of a raw public key blob, as `ssh-keygen -lf` prints it. */
+export function fingerprintSha256(keyBlob: Buffer): string {
+  return 'SHA256:' + createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')
+}
+
+/** The public key line (`type base64 [comment]`) of a private key, or undefined if it cannot be parsed. */
+export function publicKeyOf(privateKey: string | Buffer, passphrase?: string): string | undefined {
+  const parsed = ssh2.utils.parseKey(privateKey, passphrase)
+  const key = Array.isArray(parsed) ? parsed[0] : parsed
+  if (!key || key instanceof Error) return undefined
+  return `${key.type} ${key.getPublicSSH().toString('base64')}`
+}

@@ -1,0 +1,38 @@
+import type { BaseState } from '../plugin/types.js'
+import type { Step } from '../runner/step.js'
+import { SshCommunicator } from './communicator.js'
+import type { SshTarget } from './target.js'
+
+/**
+ * Reads the target the builder computes from its state (address, port, credentials), waits
+ * for SSH and connects; sets state.communicator and generated Host/Port/User. Cleanup closes
+ * the connection.
+ */
+export function connectSsh<S extends BaseState>(target: (state: S) => SshTarget | Promise<SshTarget>): Step<S> {
+  let comm: SshCommunicator | undefined
+  return {
+    name: 'ssh:connect',
+    async run({ state, ui, signal }) {
+      const t = await target(state)
+      ui.say(`Using SSH communicator to connect: ${t.host}`)
+      if (t.bastion) ui.message(`Through bastion host ${t.bastion.username}@${t.bastion.host}:${t.bastion.port}`)
+      const done = ui.wait('Waiting for SSH to become available...')
+      try {
+        comm = await SshCommunicator.connect(t, { signal })
+      } finally {
+        done()
+      }
+      ui.say('Connected to SSH!')
+      state.communicator = comm
+      state.generated.Host = t.host
+      state.generated.Port = t.port
+      state.generated.User = t.username
+    },
+    async cleanup({ state }) {
+      if (!comm) return
+      await comm.close()
+      if (state.communicator === comm) delete state.communicator
+      comm = undefined
+    },
+  }
+}

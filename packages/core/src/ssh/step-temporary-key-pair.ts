@@ -1,0 +1,68 @@
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { defaultStateDir } from '../journal/journal.js'
+import type { BaseState } from '../plugin/types.js'
+import type { Step } from '../runner/step.js'
+import { generateKeyPair } from './keys.js'
+import { hasUserCredentials, SSH_DEFAULTS, type SshOptions } from './options.js'
+
+/** What the temporary key pair step leaves in a builder's state. */
+export interface SshKeyState {
+  /** authorized_keys line of the temporary key; the builder installs it on the machine. */
+  sshPublicKey?: string
+  /** The temporary private key (OpenSSH format). Never print it. */
+  sshPrivateKey?: string
+  /** Where the private key is kept (0600) while the build runs; removed in cleanup. */
+  sshPrivateKeyPath?: string
+}
+
+export interface TemporaryKeyPairOptions extends Pick<SshOptions, 'temporaryKeyPairType' | 'temporaryKeyPairBits'> {
+  /** Skip when the user gave a key, password or agent (pass the source's SSH options). */
+  ssh?: SshOptions
+  /** Folder for the key file; default `<state dir>/keys` (TSIMG_STATE_DIR or ~/.tsimg). */
+  keyDir?: string
+}
+
+/**
+ * Reads the SSH options; when they give no key, password or agent, creates a key pair locally,
+ * writes the private key to `<state dir>/keys/<build id>.key` (0600, journaled) and sets
+ * sshPublicKey/sshPrivateKey/sshPrivateKeyPath. Cleanup deletes the file.
+ */
+export function temporaryKeyPair<S extends BaseState & SshKeyState>(opts: TemporaryKeyPairOptions = {}): Step<S> {
+  let created: { path: string; journalId: string } | undefined
+  return {
+    name: 'ssh:temporary-key-pair',
+    async run({ state, ui, journal, build }) {
+      if (opts.ssh && hasUserCredentials(opts.ssh)) return
+      const type = opts.temporaryKeyPairType ?? opts.ssh?.temporaryKeyPairType ?? SSH_DEFAULTS.temporaryKeyPairType
+      const bits = opts.temporaryKeyPairBits ?? opts.ssh?.temporaryKeyPairBits ?? SSH_DEFAULTS.temporaryKeyPairBits
+      ui.say(`Creating temporary ${type === 'rsa' ? `RSA ${bits}` : 'ED25519'} SSH key pair...`)
+      const pair = generateKeyPair(type, bits, `tsimg-${build.id}`)
+      const dir = opts.keyDir ?? join(defaultStateDir(), 'keys')
+      await mkdir(dir, { recursive: true, mode: 0o700 })
+      const path = join(dir, `${build.id}.key`)
+      // flag 'wx': never overwrite (or follow a link planted at) an existing path.
+      await writeFile(path, pair.privateKey, { mode: 0o600, flag: 'wx' })
+      await chmod(path, 0o600) // the umask may have narrowed, never widened; be explicit anyway
+      created = { path, journalId: '' }
+      created.journalId = await journal.add({
+        plugin: '@tsimg/core',
+        kind: 'file',
+        description: `temporary SSH private key ${path} (${build.name})`,
+        data: { path },
+      })
+      state.sshPublicKey = pair.publicKey
+      state.sshPrivateKey = pair.privateKey
+      state.sshPrivateKeyPath = path
+    },
+    async cleanup({ state, ui, journal }) {
+      if (!created) return
+      ui.say('Deleting temporary SSH key file...')
+      await rm(created.path, { force: true })
+      if (created.journalId) await journal.remove(created.journalId)
+      created = undefined
+      delete state.sshPrivateKey
+      delete state.sshPrivateKeyPath
+    },
+  }
+}

@@ -1,0 +1,100 @@
+import { mkdtemp, mkdir, readFile, rm, writeFile, readdir, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DisconnectedError, SshCommunicator, generateKeyPair, type SshTarget } from '@tsimg/core'
+import { startSshd, type StartedSshd } from '../../../test/support/sshd.js'
+
+const key = generateKeyPair('ed25519', undefined, 'tsimg-test')
+let sshd: StartedSshd
+let comm: SshCommunicator
+let dir: string
+
+function target(over: Partial<SshTarget> = {}): SshTarget {
+  return {
+    host: sshd.host,
+    port: sshd.port,
+    username: 'root',
+    privateKey: key.privateKey,
+    timeoutMs: 20_000,
+    handshakeAttempts: 3,
+    keepAliveIntervalMs: 2_000,
+    hostKeyPolicy: 'accept-any',
+    ...over,
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tsimg-ssh-comm-'))
+  sshd = await startSshd({ authorizedKeys: [key.publicKey] })
+  comm = await SshCommunicator.connect(target())
+})
+afterAll(async () => {
+  await comm?.close()
+  await sshd?.stop()
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('exec', () => {
+  it('streams stdout and stderr line by line and returns the exit code', async () => {
+    const out: string[] = []
+    const err: string[] = []
+    const r = await comm.exec('printf "a\\nb\\r\\nc"; echo e1 >&2; echo e2 >&2; exit 3', {
+      onStdout: (l) => out.push(l),
+      onStderr: (l) => err.push(l),
+    })
+    expect(r.exitCode).toBe(3)
+    expect(out).toEqual(['a', 'b', 'c'])
+    expect(err).toEqual(['e1', 'e2'])
+    expect((await comm.exec('true')).exitCode).toBe(0)
+  })
+})
+
+describe('sftp', () => {
+  it('uploads and downloads a file, content and a tree with the same bytes', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17)
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31) & 0xff
+    await writeFile(join(dir, 'big.bin'), big, { mode: 0o640 })
+    await comm.uploadFile(join(dir, 'big.bin'), '/tmp/big.bin')
+    const r = await sshd.exec('stat -c %a:%s /tmp/big.bin')
+    expect(r.stdout.trim()).toBe(`640:${big.length}`)
+    await comm.downloadFile('/tmp/big.bin', join(dir, 'back', 'big.bin'))
+    expect((await readFile(join(dir, 'back', 'big.bin'))).equals(big)).toBe(true)
+
+    await comm.uploadContent('hello\n', '/tmp/hello.txt', { mode: 0o600 })
+    expect((await sshd.exec('stat -c %a /tmp/hello.txt; cat /tmp/hello.txt')).stdout).toBe('600\nhello\n')
+
+    const tree = join(dir, 'tree')
+    for (let d = 0; d < 5; d++) {
+      await mkdir(join(tree, `d${d}`, 'sub'), { recursive: true })
+      for (let f = 0; f < 20; f++) await writeFile(join(tree, `d${d}`, 'sub', `f${f}.txt`), `file ${d}/${f}\n`)
+    }
+    await writeFile(join(tree, 'run.sh'), '#!/bin/sh\necho ok\n', { mode: 0o755 })
+    await comm.uploadDir(tree, '/opt/up/tree')
+    expect((await sshd.exec('find /opt/up/tree -type f | wc -l')).stdout.trim()).toBe('101')
+    expect((await sshd.exec('/opt/up/tree/run.sh')).stdout).toBe('ok\n')
+    expect(await comm.isDir('/opt/up/tree/d3')).toBe(true)
+    expect(await comm.isDir('/opt/up/nope')).toBe(false)
+
+    await comm.downloadDir('/opt/up/tree', join(dir, 'down'))
+    expect(await readFile(join(dir, 'down', 'd4', 'sub', 'f19.txt'), 'utf8')).toBe('file 4/19\n')
+    expect((await readdir(join(dir, 'down', 'd2', 'sub'))).length).toBe(20)
+    expect((await stat(join(dir, 'down', 'run.sh'))).mode & 0o777).toBe(0o755)
+  })
+})
+
+describe('disconnects', () => {
+  it('a dropped connection is a DisconnectedError, and reconnect() connects again', async () => {
+    const running = comm.exec('sleep 30').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    await new Promise((r) => setTimeout(r, 300))
+    await sshd.restartSshd()
+    expect(await running).toBeInstanceOf(DisconnectedError)
+    await comm.reconnect({ timeoutMs: 20_000 })
+    const out: string[] = []
+    expect((await comm.exec('echo back', { onStdout: (l) => out.push(l) })).exitCode).toBe(0)
+    expect(out).toEqual(['back'])
+  })
+})
