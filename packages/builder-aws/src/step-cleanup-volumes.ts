@@ -1,0 +1,42 @@
+import { DeleteVolumeCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2'
+import { BUILD_ID_LABEL, type Step } from '@tsimg/core'
+import { errorCode, isNotFound } from './api.js'
+import type { AwsEnv, AwsState } from './state.js'
+
+/**
+ * Runs nothing; placed before the instance so its cleanup runs after termination. Deletes the
+ * volumes the source instance left behind (launchBlockDeviceMappings with
+ * deleteOnTermination: false), found by the build-id tag every launch volume carries.
+ */
+export function cleanupVolumes(env: AwsEnv): Step<AwsState> {
+  return {
+    name: 'aws:cleanup-volumes',
+    async run() {},
+    async cleanup({ state, ui, signal }) {
+      if (!state.instance) return
+      if (!env.options.launchBlockDeviceMappings.some((d) => d.deleteOnTermination === false)) return
+      ui.say('Cleaning up any extra volumes...')
+      const res = await env.api.call(
+        env.region,
+        (c, x) =>
+          c.send(
+            new DescribeVolumesCommand({
+              Filters: [
+                { Name: `tag:${BUILD_ID_LABEL}`, Values: [env.build.id] },
+                { Name: 'status', Values: ['available'] },
+              ],
+            }),
+            x,
+          ),
+        { signal },
+      )
+      for (const v of res.Volumes ?? []) {
+        try {
+          await env.api.call(env.region, (c, x) => c.send(new DeleteVolumeCommand({ VolumeId: v.VolumeId! }), x), { signal, alsoRetry: ['VolumeInUse'] })
+        } catch (err) {
+          if (!isNotFound(err)) ui.error(`Error deleting volume ${v.VolumeId} (${errorCode(err)}); please delete it by hand`)
+        }
+      }
+    },
+  }
+}

@@ -1,0 +1,36 @@
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2'
+import type { Step } from '@tsimg/core'
+import { deleteImage, deregisterImage } from './images.js'
+import type { AwsEnv, AwsState } from './state.js'
+
+/**
+ * With forceDeregister (or --force), deregisters the existing AMI(s) named amiName (and their
+ * snapshots with forceDeleteSnapshot) in the build region and every copy region. Runs just
+ * before CreateImage, as Packer does, so a build that fails earlier keeps the old AMI.
+ */
+export function deregisterAmi(env: AwsEnv): Step<AwsState> {
+  return {
+    name: 'aws:deregister-ami',
+    async run({ ui, signal }) {
+      const o = env.options
+      if (o.skipCreateAmi || !(o.forceDeregister || env.build.force)) return
+      for (const region of new Set([env.region, ...o.amiRegions])) {
+        const res = await env.api.call(
+          region,
+          (c, x) => c.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [o.amiName] }] }), x),
+          { signal },
+        )
+        for (const image of res.Images ?? []) {
+          if (image.Name !== o.amiName || !image.ImageId) continue
+          ui.say(`Deregistered AMI ${o.amiName}, id: ${image.ImageId}`)
+          if (o.forceDeleteSnapshot) {
+            const snaps = await deleteImage(env.api, region, image.ImageId, signal)
+            for (const s of snaps) ui.say(`Deleted snapshot: ${s}`)
+          } else {
+            await deregisterImage(env.api, region, image.ImageId, signal)
+          }
+        }
+      }
+    },
+  }
+}

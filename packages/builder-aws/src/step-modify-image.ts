@@ -1,0 +1,31 @@
+import { ModifyImageAttributeCommand } from '@aws-sdk/client-ec2'
+import type { Step } from '@tsimg/core'
+import type { AwsEnv, AwsState } from './state.js'
+
+/** Reads the AMIs; shares each with amiUsers / amiGroups (launch permission). Creates nothing. */
+export function modifyImage(env: AwsEnv): Step<AwsState> {
+  return {
+    name: 'aws:modify-image',
+    async run({ state, ui, signal }) {
+      const { amiUsers, amiGroups } = env.options
+      if (amiUsers.length === 0 && amiGroups.length === 0) return
+      for (const img of state.images) {
+        ui.say(`Modifying attributes on AMI (${img.imageId})...`)
+        if (amiUsers.length) ui.message(`Modifying: users`)
+        if (amiGroups.length) ui.message(`Modifying: groups`)
+        await env.api.call(
+          img.region,
+          (c, x) =>
+            c.send(
+              new ModifyImageAttributeCommand({
+                ImageId: img.imageId,
+                LaunchPermission: { Add: [...amiUsers.map((UserId) => ({ UserId })), ...amiGroups.map((g) => ({ Group: g as 'all' }))] },
+              }),
+              x,
+            ),
+          { signal },
+        )
+      }
+    },
+  }
+}

@@ -1,0 +1,56 @@
+import { DescribeSubnetsCommand, DescribeVpcsCommand, type Subnet } from '@aws-sdk/client-ec2'
+import { TsimgError, type Step } from '@tsimg/core'
+import type { AwsEnv, AwsState } from './state.js'
+import { toFilters } from './step-source-ami.js'
+
+/**
+ * Reads vpcId/subnetId, their filters or the default VPC; sets state.vpcId/subnetId/
+ * availabilityZone. Creates nothing.
+ */
+export function networkInfo(env: AwsEnv): Step<AwsState> {
+  return {
+    name: 'aws:network-info',
+    async run({ state, signal }) {
+      const o = env.options
+      const call = <T>(fn: Parameters<typeof env.api.call<T>>[1]) => env.api.call(env.region, fn, { signal })
+      let vpcId = o.vpcId
+      if (!vpcId && o.vpcFilter) {
+        const res = await call((c, x) => c.send(new DescribeVpcsCommand({ Filters: toFilters(o.vpcFilter!.filters) }), x))
+        const vpcs = res.Vpcs ?? []
+        if (vpcs.length !== 1) throw new TsimgError('AWS_VPC_FILTER', `vpcFilter matched ${vpcs.length} VPCs; it must match exactly one`)
+        vpcId = vpcs[0]!.VpcId
+      }
+
+      let subnet: Subnet | undefined
+      if (o.subnetId) {
+        subnet = (await call((c, x) => c.send(new DescribeSubnetsCommand({ SubnetIds: [o.subnetId!] }), x))).Subnets?.[0]
+        if (!subnet) throw new TsimgError('AWS_SUBNET_NOT_FOUND', `Subnet ${o.subnetId} not found`)
+      } else if (o.subnetFilter || vpcId || !o.availabilityZone) {
+        const filters = toFilters(o.subnetFilter?.filters ?? {})
+        if (vpcId) filters.push({ Name: 'vpc-id', Values: [vpcId] })
+        else if (!o.subnetFilter) filters.push({ Name: 'default-for-az', Values: ['true'] })
+        if (o.availabilityZone) filters.push({ Name: 'availability-zone', Values: [o.availabilityZone] })
+        const subnets = (await call((c, x) => c.send(new DescribeSubnetsCommand({ Filters: filters }), x))).Subnets ?? []
+        if (subnets.length === 0) {
+          throw new TsimgError('AWS_NO_SUBNET', 'No subnet found for the build instance', {
+            hint: 'Set subnetId or subnetFilter (the region may have no default VPC).',
+          })
+        }
+        if (subnets.length > 1 && o.subnetFilter && !o.subnetFilter.mostFree && !o.subnetFilter.random) {
+          throw new TsimgError('AWS_SUBNET_FILTER', `subnetFilter matched ${subnets.length} subnets; narrow it or set mostFree / random`)
+        }
+        subnet = o.subnetFilter?.random
+          ? subnets[Math.floor(Math.random() * subnets.length)]
+          : [...subnets].sort((a, b) => (b.AvailableIpAddressCount ?? 0) - (a.AvailableIpAddressCount ?? 0))[0]
+      }
+      if (subnet) {
+        state.subnetId = subnet.SubnetId
+        state.vpcId = subnet.VpcId ?? vpcId
+        state.availabilityZone = subnet.AvailabilityZone ?? o.availabilityZone
+      } else {
+        if (vpcId) state.vpcId = vpcId
+        if (o.availabilityZone) state.availabilityZone = o.availabilityZone
+      }
+    },
+  }
+}

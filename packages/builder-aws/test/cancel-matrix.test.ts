@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { emulatorSource, journalFiles, leftovers, removeDir, runBuild, startEmulator, tempStateDir, type Emulator } from './support.js'
+
+let emu: Emulator
+let stateDir: string
+beforeAll(async () => {
+  emu = await startEmulator()
+  stateDir = await tempStateDir()
+})
+afterAll(async () => {
+  await emu?.stop()
+  await removeDir(stateDir)
+})
+
+// Cancel (the library's AbortSignal, what Ctrl-C fires in the CLI) while each step runs.
+const steps = [
+  'aws:prevalidate',
+  'aws:source-ami',
+  'aws:network-info',
+  'aws:key-pair',
+  'aws:security-group',
+  'aws:run-instance',
+  'ssh:connect',
+  'provision',
+  'aws:stop-instance',
+  'aws:create-image',
+  'aws:copy-images',
+  'aws:modify-image',
+  'aws:tag-image',
+]
+
+describe('a cancel at any step leaves nothing behind', () => {
+  it.each(steps)('cancelled during %s', async (step) => {
+    const ac = new AbortController()
+    const { summary, events } = await runBuild(emulatorSource(emu, { amiRegions: ['us-west-2'], amiUsers: ['210987654321'], tags: { Name: 'c' } }), {
+      stateDir,
+      signal: ac.signal,
+      onEvent: (e) => {
+        // A moment into the step, so it is cancelled mid-call or mid-wait.
+        if (e.type === 'step-start' && e.step === step) setTimeout(() => ac.abort(), 30)
+      },
+    })
+    expect(events.some((e) => e.type === 'step-start' && e.step === step)).toBe(true)
+    expect(summary.outcome).toBe('cancelled')
+    expect(events.filter((e) => e.type === 'cleanup-end' && e.error)).toEqual([])
+    expect(leftovers(emu)).toEqual([])
+    expect(await journalFiles(stateDir)).toEqual([])
+  })
+})

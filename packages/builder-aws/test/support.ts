@@ -1,0 +1,82 @@
+/** Shared by the builder-aws tests: one emulator per file, builds through the engine's build(). */
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { amazonEbs, type AmazonEbsInput } from '@tsimg/builder-aws'
+import { startEc2Emulator } from '@tsimg/cloud-emulator'
+import { build, type BuildEvent, type BuildSummary, type ProvisionerPlugin } from '@tsimg/core'
+import { shell } from '@tsimg/provisioner-shell'
+
+export type Emulator = Awaited<ReturnType<typeof startEc2Emulator>>
+
+/** Fast state changes: the matrix runs many builds on two cores. */
+export const FAST_DELAYS = { instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200, snapshotCompleted: 100 }
+
+export async function startEmulator(extra: Record<string, unknown> = {}): Promise<Emulator> {
+  return startEc2Emulator({ delays: FAST_DELAYS, ...extra } as Parameters<typeof startEc2Emulator>[0])
+}
+
+/** amazon-ebs options pointing at the emulator, with the catalog's Debian image as source. */
+export function emulatorSource(emu: Emulator, over: Partial<AmazonEbsInput> = {}): AmazonEbsInput {
+  return {
+    region: 'us-east-1',
+    endpoint: emu.endpoint,
+    accessKey: emu.credentials.accessKeyId,
+    secretKey: emu.credentials.secretAccessKey,
+    sourceAmiFilter: { filters: { name: 'debian-12-amd64-tsimg-base' }, mostRecent: true },
+    instanceType: 't3.micro',
+    sshUsername: 'admin',
+    sshTimeout: '60s',
+    amiName: `tsimg-test-${Math.random().toString(36).slice(2, 10)}`,
+    pollDelay: '100ms',
+    pollAttempts: 300,
+    ...over,
+  } as AmazonEbsInput
+}
+
+export const markerProvisioner = (): ProvisionerPlugin<any> =>
+  shell({ inline: ['echo "made by tsimg" | sudo tee /etc/tsimg-marker >/dev/null', 'sudo mkdir -p /opt/app && echo v1 | sudo tee /opt/app/version'] })
+
+export interface RunResult {
+  summary: BuildSummary
+  events: BuildEvent[]
+  lines: string[]
+}
+
+export async function runBuild(
+  source: AmazonEbsInput,
+  opts: { provisioners?: ProvisionerPlugin<any>[]; signal?: AbortSignal; onEvent?: (e: BuildEvent) => void; stateDir: string; force?: boolean },
+): Promise<RunResult> {
+  const events: BuildEvent[] = []
+  const res = await build({
+    template: { sources: [amazonEbs({ name: 'test', ...source })], provisioners: opts.provisioners ?? [markerProvisioner()] },
+    stateDir: opts.stateDir,
+    typecheck: false,
+    cleanupTimeoutMs: 120_000,
+    ...(opts.force ? { force: true } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onEvent: (e) => {
+      events.push(e)
+      opts.onEvent?.(e)
+    },
+  })
+  const lines = events.flatMap((e) => (e.type === 'ui' ? [e.text] : []))
+  return { summary: res.builds[0]!, events, lines }
+}
+
+/** What a client created and is still alive (seed images, VPCs and subnets excluded). */
+export function leftovers(emu: Emulator) {
+  return emu.ledger().filter((e) => !e.seed)
+}
+
+export async function tempStateDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'tsimg-aws-'))
+}
+
+export async function journalFiles(stateDir: string): Promise<string[]> {
+  return readdir(join(stateDir, 'journal')).catch(() => [])
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true })
+}
