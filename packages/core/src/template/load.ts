@@ -1,6 +1,6 @@
 import { constants } from 'node:fs'
 import { access, readFile } from 'node:fs/promises'
-import { extname, resolve } from 'node:path'
+import { extname, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { TemplateError, errorMessage } from '../errors.js'
 
@@ -9,50 +9,74 @@ import { TemplateError, errorMessage } from '../errors.js'
  * natively first (fast, exact semantics); TypeScript and anything native import cannot read go
  * through jiti. Failures name the file and keep the cause.
  */
-export async function importDefault(file: string): Promise<unknown> {
+export async function importDefault(file: string, shownAs = file): Promise<unknown> {
   const path = resolve(file)
   const ext = extname(path)
-  try {
-    await access(path, constants.R_OK)
-  } catch (err) {
-    throw new TemplateError('file not found or not readable', { file: path, cause: err, hint: 'Check the path (it is resolved against the current directory).' })
-  }
-  if (ext === '.json') return readJson(path)
+  await assertReadable(path, shownAs)
+  if (ext === '.json') return readJson(path, shownAs)
   let mod: unknown
   if (ext === '.js' || ext === '.mjs' || ext === '.cjs') {
     try {
       mod = await import(pathToFileURL(path).href)
-    } catch {
-      // Native import fails on CommonJS/ESM mixes that jiti can still read.
-      mod = await importWithJiti(path)
+    } catch (err) {
+      // Native import fails on CommonJS/ESM mixes that jiti can still read; other errors are the file's own.
+      if (!(err instanceof SyntaxError) && !String((err as { code?: unknown }).code ?? '').startsWith('ERR_REQUIRE')) throw loadError(err, shownAs)
+      mod = await importWithJiti(path, shownAs)
     }
   } else {
-    mod = await importWithJiti(path)
+    mod = await importWithJiti(path, shownAs)
   }
   const value = (mod as { default?: unknown } | null)?.default ?? mod
   return value
 }
 
-async function importWithJiti(path: string): Promise<unknown> {
+async function importWithJiti(path: string, shownAs: string): Promise<unknown> {
   try {
     const { createJiti } = await import('jiti')
     // fsCache off: a template edited between runs must never be served stale.
     const jiti = createJiti(import.meta.url, { fsCache: false, moduleCache: false, interopDefault: true })
     return await jiti.import(path)
   } catch (err) {
-    throw new TemplateError(`could not load: ${errorMessage(err).split('\n')[0]}`, {
-      file: path,
-      cause: err,
-      hint: 'Check the file for syntax errors and that every imported package is installed (npm install).',
-    })
+    throw loadError(err, shownAs)
   }
 }
 
-async function readJson(path: string): Promise<unknown> {
+function loadError(err: unknown, shownAs: string): TemplateError {
+  // A plugin factory that rejects its options at import time already says what is wrong.
+  if (err instanceof Error && err.name === 'TemplateError') return err as TemplateError
+  return new TemplateError(`could not load: ${loadMessage(err)}`, {
+    file: shownAs,
+    cause: err,
+    hint: 'Check the file for syntax errors and that every imported package is installed (npm install).',
+  })
+}
+
+async function readJson(path: string, shownAs: string): Promise<unknown> {
   const text = await readFile(path, 'utf8')
   try {
     return JSON.parse(text) as unknown
   } catch (err) {
-    throw new TemplateError(`is not valid JSON: ${errorMessage(err)}`, { file: path, cause: err })
+    throw new TemplateError(`is not valid JSON: ${errorMessage(err)}`, { file: shownAs, cause: err })
+  }
+}
+
+/** jiti's parse errors end with `file:line:col` on a later line; keep that, drop the stack. */
+function loadMessage(err: unknown): string {
+  const lines = errorMessage(err).split('\n').map((l) => l.trim()).filter(Boolean)
+  const where = lines.slice(1).find((l) => /:\d+:\d+$/.test(l))
+  return where ? `${lines[0]} (at ${where})` : (lines[0] ?? 'unknown error')
+}
+
+/** A path as shown in messages: relative to cwd when inside it, else absolute. */
+export function displayPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path)
+  return rel && !rel.startsWith('..') ? rel : path
+}
+
+export async function assertReadable(path: string, shownAs: string): Promise<void> {
+  try {
+    await access(path, constants.R_OK)
+  } catch (err) {
+    throw new TemplateError('file not found or not readable', { file: shownAs, cause: err, hint: 'Check the path (it is resolved against the current directory).' })
   }
 }

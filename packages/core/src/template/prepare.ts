@@ -1,9 +1,9 @@
-import { dirname, relative, resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { TemplateError, errorMessage } from '../errors.js'
 import { checkBuild, type CheckedBuild } from './check-plugins.js'
 import type { TemplateContext } from './define.js'
 import { currentRun } from './helpers.js'
-import { importDefault } from './load.js'
+import { assertReadable, displayPath, importDefault } from './load.js'
 import { resolveVariables, type ResolvedVariables } from './resolve-vars.js'
 import { typecheckTemplate } from './typecheck.js'
 
@@ -46,8 +46,9 @@ export async function prepareTemplate(opts: PrepareOptions, mode: 'build' | 'ins
   const templateDir = path ? dirname(path) : cwd
   const { runId, timestamp } = currentRun()
 
+  if (path) await assertReadable(path, file)
   if (path && (opts.typecheck ?? mode === 'build')) await typecheckTemplate(path, cwd)
-  let mod = opts.template !== undefined ? opts.template : await importDefault(path as string)
+  let mod = opts.template !== undefined ? opts.template : await importDefault(path as string, file)
   const base = { templateDir, templateFile: path ?? file, runId, timestamp }
 
   if (typeof mod === 'function') mod = await call(() => (mod as (c: typeof base) => unknown)(base), file, 'the default-exported function')
@@ -90,9 +91,4 @@ async function call(fn: () => unknown, file: string, what: string): Promise<unkn
     if (err instanceof TemplateError) throw err
     throw new TemplateError(`${what} threw: ${errorMessage(err)}`, { file, cause: err })
   }
-}
-
-function displayPath(path: string, cwd: string): string {
-  const rel = relative(cwd, path)
-  return rel && !rel.startsWith('..') ? rel : path
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { TemplateError, errorMessage } from '../errors.js'
-import { importDefault } from './load.js'
+import { displayPath, importDefault } from './load.js'
 import { describeKind, fitsKind, isVariableDef, parseVariableString, type VariableDef, type VariableKind } from './variables.js'
 
 export const ENV_PREFIX = 'TSIMG_VAR_'
@@ -57,8 +57,8 @@ export async function resolveVariables(
   }
 
   for (const file of inputs.varFiles ?? []) {
-    const path = resolve(cwd, file)
-    const content = await importDefault(path)
+    const path = displayPath(resolve(cwd, file), cwd)
+    const content = await importDefault(resolve(cwd, file), path)
     if (typeof content !== 'object' || content === null || Array.isArray(content)) {
       throw new TemplateError('a var-file must hold (or default-export) an object of variable values', { file: path })
     }
