@@ -1,0 +1,59 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { build, manifest, type ManifestFile } from '@tsimg/core'
+import { touch } from './fixtures/templates/lib/touch-source.ts'
+
+let dir: string
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tsimg-manifest-'))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('manifest post-processor', () => {
+  it("appends one entry per build per run in Packer's format, safe under parallel builds", async () => {
+    const output = join(dir, 'out', 'packer-manifest.json')
+    const template = {
+      sources: ['a', 'b', 'c'].map((name) => touch({ name, dir, waitMs: 50 })),
+      postProcessors: [manifest({ output, customData: { team: 'infra' } })],
+    }
+    const first = await build({ template, stateDir: join(dir, 'state') })
+    const second = await build({ template, stateDir: join(dir, 'state'), only: ['b'] })
+    const doc = JSON.parse(await readFile(output, 'utf8')) as ManifestFile
+
+    expect(doc.builds).toHaveLength(4)
+    expect(doc.last_run_uuid).toBe(second.runId)
+    expect(doc.builds.filter((b) => b.packer_run_uuid === first.runId).map((b) => b.name).sort()).toEqual(['a', 'b', 'c'])
+    const last = doc.builds[3]
+    expect(last).toEqual({
+      name: 'b',
+      builder_type: 'touch',
+      build_time: expect.any(Number),
+      files: [{ name: join(dir, 'b.artifact'), size: 'artifact of touch.b\n'.length }],
+      artifact_id: `file:${join(dir, 'b.artifact')}`,
+      packer_run_uuid: second.runId,
+      custom_data: { team: 'infra' },
+    })
+    expect(Math.abs((last?.build_time ?? 0) - Date.now() / 1000)).toBeLessThan(60)
+  })
+
+  it('stripPath keeps only file names; the output path is relative to the template directory', async () => {
+    const template = { sources: [touch({ name: 'a', dir })], postProcessors: [manifest({ output: 'm.json', stripPath: true })] }
+    await build({ template, cwd: dir, stateDir: join(dir, 'state') })
+    const doc = JSON.parse(await readFile(join(dir, 'm.json'), 'utf8')) as ManifestFile
+    expect(doc.builds[0]?.files).toEqual([{ name: 'a.artifact', size: expect.any(Number) }])
+    expect(doc.builds[0]?.custom_data).toBeNull()
+  })
+
+  it('refuses to overwrite a file that is not a manifest, failing the build', async () => {
+    const output = join(dir, 'notes.json')
+    await writeFile(output, 'my notes, not json')
+    const res = await build({ template: { sources: [touch({ name: 'a', dir })], postProcessors: [manifest({ output })] }, stateDir: join(dir, 'state') })
+    expect(res.builds[0]?.outcome).toBe('failed')
+    expect(res.builds[0]?.error?.message).toContain('is not a manifest')
+    expect(await readFile(output, 'utf8')).toBe('my notes, not json')
+  })
+})
