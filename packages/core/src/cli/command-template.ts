@@ -19,7 +19,8 @@ function engineOptions(template: string, flags: TemplateFlags): BuildOptions {
 export async function validateCommand(template: string, flags: TemplateFlags): Promise<number> {
   try {
     const engine = await loadEngine()
-    await engine.validate(engineOptions(template, flags))
+    const info = await engine.validate(engineOptions(template, flags))
+    for (const w of info.warnings) process.stderr.write(`Warning: ${w}\n`)
     process.stdout.write('The configuration is valid.\n')
     return EXIT_OK
   } catch (err) {
@@ -48,7 +49,8 @@ export function renderInspect(info: TemplateInfo): string {
   out.push('> input-variables:', '')
   for (const v of info.variables) {
     const flags = [v.type, v.required ? 'required' : '', v.sensitive ? 'sensitive' : ''].filter(Boolean).join(', ')
-    out.push(`var.${v.name}: ${v.value === '<unset>' || v.value === '<sensitive>' ? v.value : JSON.stringify(v.value)}  (${flags}; from ${v.source})`)
+    const value = v.value === '<unset>' || v.value === '<sensitive>' || v.type !== 'string' ? v.value : JSON.stringify(v.value)
+    out.push(`var.${v.name}: ${value}  (${flags}; ${v.source === 'unset' ? 'not set' : `from ${v.source}`})`)
   }
   if (info.variables.length === 0) out.push('<none>')
   out.push('', '> builds:', '', '  > sources:', '')

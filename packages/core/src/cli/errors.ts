@@ -19,7 +19,7 @@ export function exitCodeFor(err: unknown): number {
 export function formatError(err: unknown, withStack = false): string {
   let text = `Error: ${errorMessage(err)}`
   const hint = err instanceof TsimgError ? err.hint : undefined
-  if (hint && !text.includes(hint)) text += ` (${hint})`
+  if (hint && !text.includes(hint)) text += ` (${hint.replace(/\.$/, '')})`
   if (withStack) text += `\n${redactStack(err).split('\n').slice(1).join('\n')}`
   return text + '\n'
 }
