@@ -291,6 +291,6 @@ describe('common option validation', () => {
     expect(() => breakpoint({ timeout: '5 minutes' }).validate!(vctx)).toThrow(/^\/t\/image\.ts: provisioners\[0\]\.timeout: expected a duration/)
   })
   it('rejects an unknown option', () => {
-    expect(() => breakpoint({ nope: 1 } as never).validate!(vctx)).toThrow(/provisioners\[0\]/)
+    expect(() => breakpoint({ nope: 1 } as never).validate!(vctx)).toThrow('/t/image.ts: provisioners[0].nope: unknown option')
   })
 })

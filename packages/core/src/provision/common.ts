@@ -52,9 +52,12 @@ export function checkSchema(schema: z.ZodType | undefined, options: unknown, ctx
   const res = schema.safeParse(options)
   if (res.success) return
   const issue = res.error.issues[0]!
-  const field = [ctx.path, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('').replace(/^\./, '')
+  const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined
+  const path = unknown === undefined ? issue.path : [...issue.path, unknown]
+  const field = [ctx.path, ...path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('').replace(/^\./, '')
+  const message = unknown === undefined ? issue.message.replace(/^Invalid input: /, '') : 'unknown option'
   const more = res.error.issues.length > 1 ? ` (and ${res.error.issues.length - 1} more problem(s))` : ''
-  throw new TemplateError(`${issue.message}${more}`, { file: ctx.templateFile, field })
+  throw new TemplateError(`${message}${more}`, { file: ctx.templateFile, field })
 }
 
 /** Checks the common options that a schema cannot: only and except together. */
