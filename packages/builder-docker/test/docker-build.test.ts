@@ -1,0 +1,149 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { docker } from '@tsimg/builder-docker'
+import { manifest } from '@tsimg/core'
+import { file } from '@tsimg/provisioner-file'
+import { shell } from '@tsimg/provisioner-shell'
+import { BASE_IMAGE, NOTHING, dockerOut, imageExists, removeImages, runInImage, sandbox, type Sandbox } from './helpers.js'
+
+const TAG = 'tsimg-test/docker-build:latest'
+const TAG2 = 'tsimg-test/docker-build:second'
+
+let sb: Sandbox
+let site: string
+let script: string
+
+beforeAll(async () => {
+  sb = await sandbox()
+  site = join(sb.dir, 'site')
+  await mkdir(join(site, 'css'), { recursive: true })
+  await writeFile(join(site, 'index.html'), '<p>hello</p>\n')
+  await writeFile(join(site, 'css', 'main.css'), 'p{}\n')
+  script = join(sb.dir, 'setup.sh')
+  await writeFile(script, '#!/bin/sh\nset -e\nprintf "%s/%s\\n" "$APP_NAME" "$APP_VERSION" > /etc/app-release\necho "script ran"\n', { mode: 0o755 })
+  await removeImages(TAG, TAG2)
+})
+afterAll(async () => {
+  await removeImages(TAG, TAG2)
+  await sb.dispose()
+})
+
+const template = () => ({
+  sources: [
+    docker({
+      name: 'web',
+      image: BASE_IMAGE,
+      tags: [TAG, TAG2],
+      changes: ['CMD ["/bin/cat", "/etc/app-release"]', 'ENV APP_MODE=production', 'EXPOSE 8080'],
+      labels: { 'org.example.team': 'images', 'with space': 'a "quoted" value' },
+      message: 'built by the test',
+      author: 'tsimg tests',
+    }),
+  ],
+  provisioners: [
+    // Proves the temporary key was installed while the build ran (so its absence later means something).
+    shell({ inline: ['echo "keys during build: $(grep -c tsimg- /root/.ssh/authorized_keys)"', 'mkdir -p /opt/app', 'echo inline > /opt/app/inline.txt'] }),
+    shell({ script, environmentVars: { APP_NAME: 'demo', APP_VERSION: '1.2.3' } }),
+    file({ source: site, destination: '/srv' }),
+    file({ source: `${site}/`, destination: '/var/www' }),
+    file({ content: 'from content\n', destination: '/opt/app/content.txt' }),
+  ],
+  postProcessors: [manifest({ output: join(sb.dir, 'manifest.json') })],
+})
+
+describe('docker builder: a full build', () => {
+  it('commits an image holding what the provisioners put there, and leaves nothing behind', async () => {
+    const res = await sb.run({ template: template() })
+    const b = res.builds[0]!
+    expect(b.error?.message).toBeUndefined()
+    expect(b.outcome).toBe('success')
+    expect(res.lines).toContain('keys during build: 1')
+    expect(res.lines).toContain('Committing the container')
+
+    const artifact = res.artifacts[0]!
+    expect(artifact).toMatchObject({ builderType: 'docker', buildName: 'docker.web', description: `Imported Docker image: ${TAG}` })
+    expect(artifact.id).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(artifact.data).toMatchObject({ tags: [TAG, TAG2] })
+    expect(await dockerOut('image', 'inspect', '--format', '{{.Id}}', TAG)).toBe(artifact.id)
+    expect(await dockerOut('image', 'inspect', '--format', '{{.Id}}', TAG2)).toBe(artifact.id)
+
+    // What the shell and file provisioners made, read back from the committed image.
+    const files = await runInImage(
+      TAG,
+      'cat /opt/app/inline.txt /etc/app-release /opt/app/content.txt; find /srv/site /var/www -type f | sort',
+    )
+    expect(files.split('\n')).toEqual([
+      'inline',
+      'demo/1.2.3',
+      'from content',
+      '/srv/site/css/main.css',
+      '/srv/site/index.html',
+      '/var/www/css/main.css',
+      '/var/www/index.html',
+    ])
+    // The image's own CMD runs (and is not the build container's keep-alive command).
+    expect(await dockerOut('run', '--rm', TAG)).toBe('demo/1.2.3')
+
+    // The temporary public key does not ship: no authorized_keys (the build created it).
+    expect(await runInImage(TAG, 'ls -a /root/.ssh 2>&1; cat /root/.ssh/authorized_keys 2>&1 | grep -c tsimg- || true')).toMatch(
+      /No such file or directory\n0$/,
+    )
+
+    const config = JSON.parse(await dockerOut('image', 'inspect', '--format', '{{json .Config}}', TAG)) as {
+      Cmd: string[]
+      Entrypoint: string[] | null
+      Env: string[]
+      Labels: Record<string, string>
+      ExposedPorts: Record<string, unknown>
+    }
+    expect(config.Cmd).toEqual(['/bin/cat', '/etc/app-release'])
+    expect(config.Entrypoint ?? null).toBeNull()
+    expect(config.Env).toContain('APP_MODE=production')
+    expect(Object.keys(config.ExposedPorts)).toContain('8080/tcp')
+    expect(config.Labels).toMatchObject({ 'org.example.team': 'images', 'with space': 'a "quoted" value' })
+    // Containers run from the image must never look like this build's temporary container.
+    expect(config.Labels['tsimg-build-id']).toBe('')
+    const meta = await dockerOut('image', 'inspect', '--format', '{{.Comment}}|{{.Author}}', TAG)
+    expect(meta).toBe('built by the test|tsimg tests')
+
+    expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
+  })
+
+  it('refuses to overwrite an existing tag without --force, before creating anything', async () => {
+    const before = await dockerOut('image', 'inspect', '--format', '{{.Id}}', TAG)
+    const res = await sb.run({ template: template() })
+    const b = res.builds[0]!
+    expect(b.outcome).toBe('failed')
+    expect(b.error?.message).toBe(`image ${TAG} already exists; use --force to replace it`)
+    expect(res.lines.some((l) => l.startsWith('Starting docker container'))).toBe(false)
+    expect(await dockerOut('image', 'inspect', '--format', '{{.Id}}', TAG)).toBe(before)
+    expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
+  })
+
+  it('--force replaces the tags and removes the replaced image', async () => {
+    const before = await dockerOut('image', 'inspect', '--format', '{{.Id}}', TAG)
+    const res = await sb.run({ template: template(), force: true })
+    const b = res.builds[0]!
+    expect(b.error?.message).toBeUndefined()
+    expect(res.lines).toContain(`Force flag found: image ${TAG} (${before.slice(7, 19)}) will be replaced`)
+    const after = await dockerOut('image', 'inspect', '--format', '{{.Id}}', TAG)
+    expect(after).toBe(res.artifacts[0]!.id)
+    expect(after).not.toBe(before)
+    expect(await dockerOut('image', 'inspect', '--format', '{{.Id}}', TAG2)).toBe(after)
+    expect(await imageExists(before)).toBe(false)
+    expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
+  })
+
+  it('commit: false discards the container and makes no image', async () => {
+    const res = await sb.run({
+      template: { sources: [docker({ name: 'scratch', image: BASE_IMAGE, commit: false, tags: ['tsimg-test/never-made:1'] })], provisioners: [shell({ inline: ['true'] })] },
+    })
+    const b = res.builds[0]!
+    expect(b.outcome).toBe('success')
+    expect(res.artifacts).toEqual([])
+    expect(res.lines).toContain('Discarding the container (commit: false)')
+    expect(await imageExists('tsimg-test/never-made:1')).toBe(false)
+    expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
+  })
+})
