@@ -39,7 +39,7 @@ const envName = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 export const shellSchema = z.strictObject({
   ...commonProvisionerShape,
-  inline: z.array(z.string()).optional(),
+  inline: z.array(z.string()).min(1, 'must list at least one command').optional(),
   script: z.string().min(1).optional(),
   scripts: z.array(z.string().min(1)).min(1).optional(),
   environmentVars: z

@@ -60,6 +60,7 @@ describe('shell validate', () => {
     expect((await problem({ inline: ['x'], executeCommand: 'sudo sh' })).message).toMatch(/executeCommand: must contain \{\{\.Path\}\}/)
     expect((await problem({ inline: ['x'], executeCommand: '{{.Env}} {{.Path}}' })).message).toMatch(/only \{\{\.Vars\}\} and \{\{\.Path\}\}/)
     expect((await problem({ inline: ['x'], remoteFile: 'a/b.sh' })).message).toMatch(/remoteFile/)
+    expect((await problem({ inline: [] })).message).toMatch(/provisioners\[1\]\.inline: must list at least one command/)
     expect((await problem({ inline: ['x'], inlne: true } as never)).message).toMatch(/provisioners\[1\]\.inlne: unknown option/)
   })
 
