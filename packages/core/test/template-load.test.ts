@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -105,5 +105,30 @@ describe('template loading and type-checking', () => {
     const info = await validate({ templateFile: 'good.ts', cwd: fixtures, vars: { dir }, stateDir: join(dir, 'state') } as never)
     expect(info.sources.map((s) => s.name)).toEqual(['touch.a', 'touch.b'])
     expect(await readdir(dir)).toEqual([])
+  }, 60_000)
+
+  it('resolves @tsimg/* for a template in a folder without node_modules (global/npx use)', async () => {
+    const body = (def: string) => `import { defineTemplate, variable, type SourcePlugin } from '@tsimg/core'
+const src: SourcePlugin = {
+  kind: 'source', type: 'inline', name: 'x', options: {},
+  initialState: () => ({ generated: {} }),
+  steps: () => [{ name: 'inline:artifact', async run(s) { s.state.artifact = { builderType: 'inline', buildName: s.build.name, id: 'n-' + String(s.state.generated.n ?? ''), description: 'ok' } } }],
+}
+export default defineTemplate({
+  variables: { n: variable.number({ default: ${def} }) },
+  build: ({ vars }) => ({ sources: [vars.n > 0 && src] }),
+})
+`
+    const outside = join(dir, 'project')
+    await rm(outside, { recursive: true, force: true })
+    await import('node:fs/promises').then((fs) => fs.mkdir(outside))
+    await writeFile(join(outside, 'image.ts'), body("'one'"))
+    const err = await validate({ templateFile: join(outside, 'image.ts') }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(TemplateError)
+    expect((err as Error).message).toMatch(/project\/image\.ts:8:\d+: Type 'string' is not assignable to type 'number'/)
+
+    await writeFile(join(outside, 'image.ts'), body('1'))
+    const res = await build({ templateFile: join(outside, 'image.ts'), stateDir: join(dir, 'state') })
+    expect(res.builds.map((b) => [b.name, b.outcome])).toEqual([['inline.x', 'success']])
   }, 60_000)
 })

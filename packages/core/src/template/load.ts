@@ -1,8 +1,9 @@
 import { constants } from 'node:fs'
 import { access, readFile } from 'node:fs/promises'
-import { extname, relative, resolve } from 'node:path'
+import { dirname, extname, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { TemplateError, errorMessage } from '../errors.js'
+import { tsimgFallback } from './_resolve-tsimg.js'
 
 /**
  * Imports a template or var-file module and returns its default export. Plain JS is imported
@@ -34,7 +35,13 @@ async function importWithJiti(path: string, shownAs: string): Promise<unknown> {
   try {
     const { createJiti } = await import('jiti')
     // fsCache off: a template edited between runs must never be served stale.
-    const jiti = createJiti(import.meta.url, { fsCache: false, moduleCache: false, interopDefault: true })
+    const fallback = tsimgFallback(dirname(path))
+    const jiti = createJiti(import.meta.url, {
+      fsCache: false,
+      moduleCache: false,
+      interopDefault: true,
+      ...(fallback ? { alias: fallback.entries } : {}),
+    })
     return await jiti.import(path)
   } catch (err) {
     throw loadError(err, shownAs)

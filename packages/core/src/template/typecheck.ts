@@ -1,5 +1,7 @@
-import { relative } from 'node:path'
+import { dirname, join } from 'node:path'
 import { TemplateError } from '../errors.js'
+import { tsimgFallback } from './_resolve-tsimg.js'
+import { displayPath } from './load.js'
 
 /** At most this many diagnostics are shown; the rest are counted. */
 const MAX_SHOWN = 20
@@ -26,6 +28,12 @@ export async function typecheckTemplate(file: string, cwd = process.cwd()): Prom
     isolatedModules: true,
     types: ['node'],
   }
+  const fallback = tsimgFallback(dirname(file))
+  if (fallback) {
+    options.paths = { '@tsimg/*': [join(fallback.scopeDir, '*')] }
+    // @types/node next to our own installation, for a template folder that has none.
+    options.typeRoots = [join(fallback.scopeDir, '..', '@types')]
+  }
   const host = ts.createCompilerHost(options, true)
   const program = ts.createProgram({ rootNames: [file], options, host })
   let diagnostics = ts.getPreEmitDiagnostics(program)
@@ -42,11 +50,11 @@ export async function typecheckTemplate(file: string, cwd = process.cwd()): Prom
     const text = ts.flattenDiagnosticMessageText(d.messageText, '\n    ')
     if (!d.file || d.start === undefined) return text
     const { line, character } = d.file.getLineAndCharacterOfPosition(d.start)
-    return `${relative(cwd, d.file.fileName) || d.file.fileName}:${line + 1}:${character + 1}: ${text}`
+    return `${displayPath(d.file.fileName, cwd)}:${line + 1}:${character + 1}: ${text}`
   })
   if (errors.length > MAX_SHOWN) lines.push(`... and ${errors.length - MAX_SHOWN} more`)
   throw new TemplateError(`type errors:\n  ${lines.join('\n  ')}`, {
-    file: relative(cwd, file) || file,
+    file: displayPath(file, cwd),
     hint: 'Fix the template, or skip this check with --typecheck=false (library: typecheck: false).',
   })
 }
