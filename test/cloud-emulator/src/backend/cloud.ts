@@ -1,0 +1,267 @@
+import { randomBytes } from 'node:crypto'
+import { CloudError, notFound } from './errors.js'
+import { FaultInjector, type Fault } from './faults.js'
+import { Rng } from './rng.js'
+import { docker, imageExists, PID_LABEL, SESSION_LABEL, IMAGE_LABEL } from './docker.js'
+import { DEFAULT_DELAYS } from './types.js'
+import type {
+  Delays, Image, Instance, KeyPair, LedgerEntry, Region, SecurityGroup, Snapshot, Subnet, Tags, Transition, Volume, Vpc,
+} from './types.js'
+
+/** A local docker image the cloud offers as a public image in every region. */
+export interface CatalogEntry {
+  readonly dockerRef: string
+  readonly name: string
+  readonly description?: string
+  readonly ownerId?: string
+  readonly loginUser?: string
+  readonly created?: Date
+}
+
+export interface CloudOptions {
+  readonly regions?: readonly string[]
+  readonly accountId?: string
+  readonly seed?: number
+  readonly delays?: Partial<Delays>
+  readonly faults?: readonly Fault[]
+  readonly throttleProbability?: number
+  readonly catalog?: readonly CatalogEntry[]
+  /** Session id labelled on every container and image (default: random). */
+  readonly session?: string
+}
+
+export const DEFAULT_REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1']
+export const DEFAULT_ACCOUNT_ID = '123456789012'
+/** Fake owner of the catalog images (stands in for a distribution's publishing account). */
+export const CATALOG_OWNER_ID = '136693071363'
+export const DEFAULT_CATALOG: readonly CatalogEntry[] = [
+  {
+    dockerRef: 'tsimg/debian-ssh:bookworm',
+    name: 'debian-12-amd64-tsimg-base',
+    description: 'Debian 12 (bookworm) with OpenSSH, tsimg base image',
+    loginUser: 'admin',
+    created: new Date('2025-06-01T00:00:00.000Z'),
+  },
+]
+
+/**
+ * The cloud's state: regions, network records, keys, images, instances and their
+ * containers. Operations live in network.ts, keys.ts, instances.ts and images.ts; this
+ * class holds the maps, the clock that completes state changes, tags and the ledger.
+ */
+export class Cloud {
+  readonly session: string
+  readonly accountId: string
+  readonly regions: Region[]
+  readonly rng: Rng
+  readonly faults: FaultInjector
+  readonly delays: Delays
+  readonly vpcs = new Map<string, Vpc>()
+  readonly subnets = new Map<string, Subnet>()
+  readonly securityGroups = new Map<string, SecurityGroup>()
+  readonly keyPairs = new Map<string, KeyPair>()
+  readonly images = new Map<string, Image>()
+  readonly snapshots = new Map<string, Snapshot>()
+  readonly volumes = new Map<string, Volume>()
+  readonly instances = new Map<string, Instance>()
+  /** Loopback addresses this process has handed out and not yet released. */
+  readonly addresses = new Set<string>()
+  /** Per-resource chain of container operations, so stop/commit/terminate never overlap. */
+  private readonly work = new Map<string, Promise<unknown>>()
+  private readonly catalog: readonly CatalogEntry[]
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(opts: CloudOptions = {}) {
+    this.session = opts.session ?? randomBytes(4).toString('hex')
+    this.accountId = opts.accountId ?? DEFAULT_ACCOUNT_ID
+    this.rng = new Rng(opts.seed)
+    this.faults = new FaultInjector(this.rng)
+    this.faults.throttleProbability = opts.throttleProbability ?? 0
+    for (const f of opts.faults ?? []) this.faults.add(f)
+    this.delays = { ...DEFAULT_DELAYS, ...opts.delays }
+    this.catalog = opts.catalog ?? DEFAULT_CATALOG
+    this.regions = (opts.regions ?? DEFAULT_REGIONS).map((name) => ({ name, zones: ['a', 'b', 'c'].map((z) => name + z) }))
+  }
+
+  /** Creates default networks, registers the catalog and starts the state clock. */
+  async start(): Promise<void> {
+    await docker(['version', '--format', '{{.Server.Version}}'])
+    for (const region of this.regions) this.seedNetwork(region)
+    for (const entry of this.catalog) {
+      if (!(await imageExists(entry.dockerRef))) continue
+      for (const region of this.regions) this.seedImage(region.name, entry)
+    }
+    this.timer = setInterval(() => this.tick(), 50)
+    this.timer.unref()
+  }
+
+  /** Labels for containers and images this cloud creates. */
+  labels(): string[] {
+    return ['--label', `${SESSION_LABEL}=${this.session}`, '--label', `${PID_LABEL}=${process.pid}`]
+  }
+
+  imageLabelChanges(): string[] {
+    return ['--change', `LABEL ${IMAGE_LABEL}=${this.session} ${PID_LABEL}=${process.pid}`]
+  }
+
+  region(name: string): Region {
+    const region = this.regions.find((r) => r.name === name)
+    if (!region) throw new CloudError('AuthFailure', `The region '${name}' is not enabled for this account`, 401)
+    return region
+  }
+
+  /** Runs fn after every earlier operation on the same resource has settled. */
+  chain<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.work.get(key) ?? Promise.resolve()
+    const next = previous.catch(() => undefined).then(fn)
+    this.work.set(key, next.catch(() => undefined))
+    return next
+  }
+
+  async settle(): Promise<void> {
+    await Promise.all([...this.work.values()])
+  }
+
+  transition<S>(to: S, kind: keyof Delays): Transition<S> {
+    return { to, kind, since: Date.now(), workDone: false }
+  }
+
+  setDelays(d: Partial<Delays>): void {
+    Object.assign(this.delays, d)
+  }
+
+  private due<S>(t: Transition<S>): boolean {
+    const delay = this.delays[t.kind]
+    if (t.failTo !== undefined) return true
+    return t.workDone && delay !== 'stuck' && Date.now() - t.since >= delay
+  }
+
+  /** Completes every state change whose work is done and whose delay has passed. */
+  tick(): void {
+    for (const i of this.instances.values()) {
+      const t = i.transition
+      if (!t || !this.due(t)) continue
+      i.state = t.failTo ?? t.to
+      if (t.failReason) i.stateReason = { code: 'Server.InternalError', message: t.failReason }
+      i.transition = undefined
+      if (i.state === 'terminated') this.addresses.delete(i.address)
+    }
+    for (const img of this.images.values()) {
+      const t = img.transition
+      if (!t || !this.due(t)) continue
+      img.state = t.failTo ?? t.to
+      if (t.failReason) img.stateReason = t.failReason
+      img.transition = undefined
+    }
+    for (const s of this.snapshots.values()) {
+      const t = s.transition
+      if (!t || !this.due(t)) continue
+      s.state = t.failTo ?? t.to
+      s.transition = undefined
+    }
+  }
+
+  tagsOf(region: string, id: string): Tags {
+    const maps = [this.instances, this.images, this.snapshots, this.volumes, this.securityGroups, this.vpcs, this.subnets]
+    for (const map of maps) {
+      const r = (map as Map<string, { region: string; tags: Tags }>).get(id)
+      if (r && r.region === region) return r.tags
+    }
+    for (const k of this.keyPairs.values()) if (k.id === id && k.region === region) return k.tags
+    throw notFound(notFoundCode(id), 'ID', id)
+  }
+
+  createTags(region: string, ids: readonly string[], tags: ReadonlyMap<string, string>): void {
+    const targets = ids.map((id) => this.tagsOf(region, id))
+    for (const t of targets) for (const [k, v] of tags) t.set(k, v)
+  }
+
+  /** Deletes tags by key, or by key and value when a value is given. */
+  deleteTags(region: string, ids: readonly string[], tags: ReadonlyArray<{ key: string; value?: string }>): void {
+    const targets = ids.map((id) => this.tagsOf(region, id))
+    for (const t of targets) {
+      if (tags.length === 0) t.clear()
+      for (const { key, value } of tags) if (value === undefined || t.get(key) === value) t.delete(key)
+    }
+  }
+
+  injectFault(f: Fault): void {
+    this.faults.add(f)
+  }
+
+  /** Every live resource: instances not terminated, keys, groups, images, snapshots, volumes, own networks. */
+  ledger(): LedgerEntry[] {
+    const tags = (t: Tags): Record<string, string> => Object.fromEntries(t)
+    const out: LedgerEntry[] = []
+    for (const i of this.instances.values())
+      if (i.state !== 'terminated') out.push({ type: 'instance', id: i.id, region: i.region, state: i.state, tags: tags(i.tags), seed: false })
+    for (const g of this.securityGroups.values())
+      if (!g.isDefault) out.push({ type: 'security-group', id: g.id, region: g.region, name: g.name, tags: tags(g.tags), seed: false })
+    for (const k of this.keyPairs.values()) out.push({ type: 'key-pair', id: k.id, region: k.region, name: k.name, tags: tags(k.tags), seed: false })
+    for (const m of this.images.values())
+      out.push({ type: 'image', id: m.id, region: m.region, name: m.name, state: m.state, tags: tags(m.tags), seed: m.seed })
+    for (const s of this.snapshots.values()) out.push({ type: 'snapshot', id: s.id, region: s.region, state: s.state, tags: tags(s.tags), seed: s.seed })
+    for (const v of this.volumes.values()) out.push({ type: 'volume', id: v.id, region: v.region, state: v.state, tags: tags(v.tags), seed: false })
+    for (const v of this.vpcs.values()) if (!v.isDefault) out.push({ type: 'vpc', id: v.id, region: v.region, tags: tags(v.tags), seed: false })
+    for (const s of this.subnets.values()) if (!s.defaultForAz) out.push({ type: 'subnet', id: s.id, region: s.region, tags: tags(s.tags), seed: false })
+    return out
+  }
+
+  private seedNetwork(region: Region): void {
+    const vpc: Vpc = { id: this.rng.id('vpc'), region: region.name, tags: new Map(), cidrBlock: '172.31.0.0/16', isDefault: true }
+    this.vpcs.set(vpc.id, vpc)
+    region.zones.forEach((zone, n) => {
+      const subnet: Subnet = {
+        id: this.rng.id('subnet'), region: region.name, tags: new Map(), vpcId: vpc.id, zone,
+        cidrBlock: `172.31.${n * 16}.0/20`, defaultForAz: true, mapPublicIpOnLaunch: true,
+      }
+      this.subnets.set(subnet.id, subnet)
+    })
+    const sg: SecurityGroup = {
+      id: this.rng.id('sg'), region: region.name, tags: new Map(), name: 'default', description: 'default VPC security group',
+      vpcId: vpc.id, isDefault: true, ingress: [], egress: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }],
+    }
+    this.securityGroups.set(sg.id, sg)
+  }
+
+  private seedImage(region: string, entry: CatalogEntry): void {
+    const created = entry.created ?? new Date()
+    const snapshot: Snapshot = {
+      id: this.rng.id('snap'), region, tags: new Map(), ownerId: entry.ownerId ?? CATALOG_OWNER_ID, volumeSize: 8,
+      description: `Catalog snapshot for ${entry.name}`, started: created, state: 'completed', encrypted: false,
+      createVolumeUsers: new Set(), createVolumeGroups: new Set(['all']), seed: true,
+    }
+    this.snapshots.set(snapshot.id, snapshot)
+    const image: Image = {
+      id: this.rng.id('ami'), region, tags: new Map(), name: entry.name, description: entry.description,
+      ownerId: entry.ownerId ?? CATALOG_OWNER_ID, state: 'available', dockerRef: entry.dockerRef, ownsDockerRef: false,
+      rootDeviceName: '/dev/xvda',
+      devices: [{ deviceName: '/dev/xvda', snapshotId: snapshot.id, volumeSize: 8, volumeType: 'gp3', deleteOnTermination: true, encrypted: false }],
+      created, architecture: 'x86_64', isPublic: true, launchUsers: new Set(), launchGroups: new Set(),
+      loginUser: entry.loginUser ?? 'admin', seed: true,
+    }
+    this.images.set(image.id, image)
+  }
+
+  /** Stops the clock; containers and images are removed by shutdown() in lifecycle.ts. */
+  stopClock(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
+  }
+}
+
+/** The NotFound code EC2 uses for an id, from its prefix. */
+export function notFoundCode(id: string): string {
+  const prefix = id.split('-')[0]
+  switch (prefix) {
+    case 'i': return 'InvalidInstanceID.NotFound'
+    case 'ami': return 'InvalidAMIID.NotFound'
+    case 'snap': return 'InvalidSnapshot.NotFound'
+    case 'vol': return 'InvalidVolume.NotFound'
+    case 'sg': return 'InvalidGroup.NotFound'
+    case 'vpc': return 'InvalidVpcID.NotFound'
+    case 'subnet': return 'InvalidSubnetID.NotFound'
+    case 'key': return 'InvalidKeyPair.NotFound'
+    default: return 'InvalidID'
+  }
+}

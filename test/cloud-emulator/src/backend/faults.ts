@@ -1,0 +1,67 @@
+import { CloudError, defaultStatus } from './errors.js'
+import type { Rng } from './rng.js'
+
+/** One injected failure: `action` is the front end's action name ('RunInstances') or '*'. */
+export interface Fault {
+  readonly action: string
+  readonly code: string
+  readonly status?: number
+  readonly message?: string
+  /** Fail this many matching calls, then stop (default: every matching call). */
+  readonly times?: number
+  /** Fail a matching call with this probability (default 1). */
+  readonly probability?: number
+}
+
+interface ActiveFault {
+  readonly fault: Fault
+  remaining: number
+}
+
+/**
+ * Decides, per call, whether the cloud fails it. Draws come from the seeded Rng so a run
+ * with the same seed and the same call sequence fails the same calls.
+ */
+export class FaultInjector {
+  private faults: ActiveFault[] = []
+  throttleProbability = 0
+  /** Calls failed so far, by action, so tests can assert that faults really fired. */
+  readonly fired = new Map<string, number>()
+
+  constructor(private readonly rng: Rng) {}
+
+  add(fault: Fault): void {
+    if (!fault.action || !fault.code) throw new Error('a fault needs an action and a code')
+    this.faults.push({ fault, remaining: fault.times ?? Number.POSITIVE_INFINITY })
+  }
+
+  clear(): void {
+    this.faults = []
+    this.throttleProbability = 0
+  }
+
+  /** Throws the injected error for this call, if any. */
+  check(action: string): void {
+    for (const active of this.faults) {
+      const { fault } = active
+      if (fault.action !== action && fault.action !== '*') continue
+      if (active.remaining <= 0) continue
+      if (fault.probability !== undefined && this.rng.next() >= fault.probability) continue
+      active.remaining -= 1
+      this.record(action)
+      throw new CloudError(
+        fault.code,
+        fault.message ?? `Injected ${fault.code} for ${action}`,
+        fault.status ?? defaultStatus(fault.code),
+      )
+    }
+    if (this.throttleProbability > 0 && this.rng.next() < this.throttleProbability) {
+      this.record(action)
+      throw new CloudError('RequestLimitExceeded', 'Request limit exceeded.', 503)
+    }
+  }
+
+  private record(action: string): void {
+    this.fired.set(action, (this.fired.get(action) ?? 0) + 1)
+  }
+}

@@ -1,0 +1,281 @@
+import { CloudError, notFound } from './errors.js'
+import { addressesInUse, docker, DockerError, ADDRESS_LABEL } from './docker.js'
+import { firstBootScript, RUN_USER_DATA } from './first-boot.js'
+import { getKeyPair } from './keys.js'
+import { getSecurityGroup, getSubnet, subnetsIn, defaultVpc } from './network.js'
+import { getImage, launchable } from './images.js'
+import { waitForSshBanner } from './ssh-ready.js'
+import type { Cloud } from './cloud.js'
+import type { Instance, InstanceDevice, Volume } from './types.js'
+
+export interface BlockDeviceSpec {
+  readonly deviceName: string
+  readonly noDevice?: boolean
+  readonly snapshotId?: string
+  readonly volumeSize?: number
+  readonly volumeType?: string
+  readonly deleteOnTermination?: boolean
+  readonly encrypted?: boolean
+}
+
+export interface RunSpec {
+  readonly imageId: string
+  readonly instanceType?: string
+  readonly keyName?: string
+  readonly securityGroupIds?: readonly string[]
+  readonly securityGroupNames?: readonly string[]
+  readonly subnetId?: string
+  readonly zone?: string
+  readonly userData?: Buffer
+  readonly instanceTags?: ReadonlyMap<string, string>
+  readonly volumeTags?: ReadonlyMap<string, string>
+  readonly blockDevices?: readonly BlockDeviceSpec[]
+  readonly metadataOptions?: { httpTokens?: string; httpEndpoint?: string; hopLimit?: number; instanceMetadataTags?: string }
+  readonly iamInstanceProfile?: { arn?: string; name?: string }
+  readonly shutdownBehavior?: 'stop' | 'terminate'
+  readonly associatePublicIp?: boolean
+  readonly minCount?: number
+  readonly maxCount?: number
+  readonly clientToken?: string
+}
+
+/** At most this many instances per call: containers are heavy on a shared machine. */
+const MAX_PER_CALL = 4
+
+export function instancesIn(cloud: Cloud, region: string): Instance[] {
+  return [...cloud.instances.values()].filter((i) => i.region === region)
+}
+
+export function getInstance(cloud: Cloud, region: string, id: string): Instance {
+  const i = cloud.instances.get(id)
+  if (!i || i.region !== region) throw notFound('InvalidInstanceID.NotFound', 'instance ID', id)
+  return i
+}
+
+/** Validates everything first, so a refused call leaves nothing behind; then boots containers. */
+export function runInstances(cloud: Cloud, region: string, spec: RunSpec): Instance[] {
+  const zones = cloud.region(region).zones
+  const image = getImage(cloud, region, spec.imageId)
+  if (!launchable(cloud, image)) throw notFound('InvalidAMIID.NotFound', 'image id', spec.imageId)
+  if (image.state !== 'available') throw new CloudError('InvalidAMIID.Unavailable', `The image id '[${image.id}]' is not available`)
+  const min = spec.minCount ?? 1
+  const max = spec.maxCount ?? min
+  if (min < 1 || max < min) throw new CloudError('InvalidParameterValue', 'MinCount and MaxCount must be positive and MinCount <= MaxCount')
+  if (min > MAX_PER_CALL) throw new CloudError('InstanceLimitExceeded', `You have requested more instances (${min}) than your current instance limit of ${MAX_PER_CALL} allows`)
+  const count = Math.min(max, MAX_PER_CALL)
+  const type = spec.instanceType ?? 'm1.small'
+  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(type)) throw new CloudError('InvalidParameterValue', `Invalid value '${type}' for InstanceType.`)
+  const key = spec.keyName ? getKeyPair(cloud, region, spec.keyName) : undefined
+  let subnet = spec.subnetId ? getSubnet(cloud, region, spec.subnetId) : undefined
+  if (subnet && spec.zone && subnet.zone !== spec.zone)
+    throw new CloudError('InvalidParameterValue', `Value (${spec.zone}) for parameter availabilityZone is invalid. Subnet '${subnet.id}' is in ${subnet.zone}`)
+  if (spec.zone && !zones.includes(spec.zone))
+    throw new CloudError('InvalidParameterValue', `Invalid availability zone: [${spec.zone}]`)
+  if (!subnet) {
+    const vpc = defaultVpc(cloud, region)
+    const zone = spec.zone ?? zones[0]
+    subnet = subnetsIn(cloud, region).find((s) => s.vpcId === vpc?.id && s.defaultForAz && s.zone === zone)
+    if (!subnet) throw new CloudError('VPCIdNotSpecified', 'No default VPC for this user')
+  }
+  const groups = [
+    ...(spec.securityGroupIds ?? []).map((id) => getSecurityGroup(cloud, region, { id })),
+    ...(spec.securityGroupNames ?? []).map((name) => getSecurityGroup(cloud, region, { name })),
+  ]
+  if (groups.length === 0) groups.push(getSecurityGroup(cloud, region, { name: 'default' }))
+  for (const g of groups)
+    if (g.vpcId !== subnet.vpcId)
+      throw new CloudError('InvalidParameter', `Security group ${g.id} and subnet ${subnet.id} belong to different networks.`)
+  for (const d of spec.blockDevices ?? []) {
+    if (d.snapshotId && !cloud.snapshots.has(d.snapshotId)) throw notFound('InvalidSnapshot.NotFound', 'snapshot', d.snapshotId)
+    const root = image.devices.find((x) => x.deviceName === d.deviceName)
+    if (root && d.volumeSize !== undefined && d.volumeSize < root.volumeSize)
+      throw new CloudError('InvalidBlockDeviceMapping', `Volume of size ${d.volumeSize}GB is smaller than snapshot '${root.snapshotId}', expect size >= ${root.volumeSize}GB`)
+  }
+  const reservationId = cloud.rng.id('r')
+  const out: Instance[] = []
+  for (let n = 0; n < count; n++) {
+    const id = cloud.rng.id('i')
+    const devices = createVolumes(cloud, region, subnet.zone, id, image.devices, spec)
+    const instance: Instance = {
+      id, region, tags: new Map(spec.instanceTags ?? []), reservationId, launchIndex: n, imageId: image.id, instanceType: type,
+      keyName: key?.name, securityGroupIds: groups.map((g) => g.id), subnetId: subnet.id, vpcId: subnet.vpcId, zone: subnet.zone,
+      state: 'pending', transitionReason: '', transition: cloud.transition('running', 'instanceRunning'), launched: new Date(),
+      address: '', hasPublicIp: spec.associatePublicIp ?? subnet.mapPublicIpOnLaunch, containerName: `tsimg-emu-${cloud.session}-${id}`,
+      rootDeviceName: image.rootDeviceName, devices, userData: spec.userData, loginUser: image.loginUser,
+      metadataOptions: {
+        httpTokens: spec.metadataOptions?.httpTokens ?? 'optional', httpEndpoint: spec.metadataOptions?.httpEndpoint ?? 'enabled',
+        hopLimit: spec.metadataOptions?.hopLimit ?? 2, instanceMetadataTags: spec.metadataOptions?.instanceMetadataTags ?? 'disabled',
+      },
+      iamInstanceProfile: spec.iamInstanceProfile, shutdownBehavior: spec.shutdownBehavior ?? 'stop', clientToken: spec.clientToken,
+    }
+    cloud.instances.set(id, instance)
+    out.push(instance)
+    const t = instance.transition!
+    void cloud.chain(id, () => boot(cloud, instance, image.dockerRef, key?.publicKey)).then(
+      () => (t.workDone = true),
+      (error: unknown) => {
+        t.failTo = 'terminated'
+        t.failReason = (error as Error).message
+        void removeContainer(cloud, instance)
+      },
+    )
+  }
+  return out
+}
+
+function createVolumes(
+  cloud: Cloud, region: string, zone: string, instanceId: string,
+  imageDevices: readonly { deviceName: string; snapshotId?: string; volumeSize: number; volumeType: string; deleteOnTermination: boolean; encrypted: boolean }[],
+  spec: RunSpec,
+): InstanceDevice[] {
+  const requested = spec.blockDevices ?? []
+  const merged = imageDevices
+    .filter((d) => !requested.some((r) => r.deviceName === d.deviceName && r.noDevice))
+    .map((d) => {
+      const r = requested.find((x) => x.deviceName === d.deviceName)
+      return {
+        deviceName: d.deviceName, snapshotId: r?.snapshotId ?? d.snapshotId, volumeSize: r?.volumeSize ?? d.volumeSize,
+        volumeType: r?.volumeType ?? d.volumeType, deleteOnTermination: r?.deleteOnTermination ?? d.deleteOnTermination,
+        encrypted: r?.encrypted ?? d.encrypted,
+      }
+    })
+  for (const r of requested) {
+    if (r.noDevice || merged.some((m) => m.deviceName === r.deviceName)) continue
+    merged.push({
+      deviceName: r.deviceName, snapshotId: r.snapshotId, volumeSize: r.volumeSize ?? 8, volumeType: r.volumeType ?? 'gp2',
+      deleteOnTermination: r.deleteOnTermination ?? true, encrypted: r.encrypted ?? false,
+    })
+  }
+  return merged.map((m) => {
+    const volume: Volume = {
+      id: cloud.rng.id('vol'), region, tags: new Map(spec.volumeTags ?? []), zone, size: m.volumeSize, volumeType: m.volumeType,
+      snapshotId: m.snapshotId, encrypted: m.encrypted, created: new Date(), state: 'in-use',
+      attachment: { instanceId, device: m.deviceName, deleteOnTermination: m.deleteOnTermination, attached: new Date() },
+    }
+    cloud.volumes.set(volume.id, volume)
+    return { deviceName: m.deviceName, volumeId: volume.id, deleteOnTermination: m.deleteOnTermination }
+  })
+}
+
+/** Picks a free 127.0.0.N not used by this or any other emulator's containers. */
+async function pickAddress(cloud: Cloud, avoid: Set<string>): Promise<string> {
+  const used = await addressesInUse()
+  const start = 2 + Math.floor(Math.random() * 253)
+  for (let k = 0; k < 253; k++) {
+    const address = `127.0.0.${2 + ((start - 2 + k) % 253)}`
+    if (!used.has(address) && !cloud.addresses.has(address) && !avoid.has(address)) return address
+  }
+  throw new CloudError('InsufficientInstanceCapacity', 'No loopback address is free for another instance')
+}
+
+async function boot(cloud: Cloud, instance: Instance, dockerRef: string, publicKey?: string): Promise<void> {
+  const tried = new Set<string>()
+  for (;;) {
+    const address = await pickAddress(cloud, tried)
+    tried.add(address)
+    cloud.addresses.add(address)
+    ;(instance as { address: string }).address = address
+    try {
+      await docker([
+        'run', '-d', '--name', instance.containerName, '--hostname', `ip-${address.replaceAll('.', '-')}`,
+        ...cloud.labels(), '--label', `${ADDRESS_LABEL}=${address}`, '--label', `tsimg-emulator.instance=${instance.id}`,
+        '-p', `${address}:22:22`, dockerRef,
+      ])
+      break
+    } catch (error) {
+      cloud.addresses.delete(address)
+      await docker(['rm', '-f', instance.containerName]).catch(() => undefined)
+      const busy = error instanceof DockerError && /address already in use|port is already allocated/.test(error.stderr)
+      if (!busy || tried.size > 5) throw error
+    }
+  }
+  const script = firstBootScript({ instanceId: instance.id, loginUser: instance.loginUser, publicKey, userData: instance.userData })
+  await docker(['exec', '-i', instance.containerName, 'sh', '-s'], script)
+  await docker(['exec', '-d', instance.containerName, 'sh', '-c', RUN_USER_DATA])
+  await waitForSshBanner(instance.address)
+}
+
+function releaseVolumes(cloud: Cloud, instance: Instance): void {
+  for (const d of instance.devices) {
+    const v = cloud.volumes.get(d.volumeId)
+    if (!v) continue
+    if (d.deleteOnTermination) cloud.volumes.delete(v.id)
+    else {
+      v.state = 'available'
+      v.attachment = undefined
+    }
+  }
+}
+
+export interface StateChange {
+  readonly id: string
+  readonly previous: Instance['state']
+  readonly current: Instance['state']
+}
+
+export function stopInstances(cloud: Cloud, region: string, ids: readonly string[]): StateChange[] {
+  const instances = ids.map((id) => getInstance(cloud, region, id))
+  for (const i of instances)
+    if (!['running', 'stopping', 'stopped'].includes(i.state))
+      throw new CloudError('IncorrectInstanceState', `This instance '${i.id}' is not in a state from which it can be stopped.`)
+  return instances.map((i) => {
+    const previous = i.state
+    if (i.state === 'running') {
+      i.state = 'stopping'
+      i.transitionReason = `User initiated (${new Date().toISOString()})`
+      const t = (i.transition = cloud.transition<Instance['state']>('stopped', 'instanceStopped'))
+      void cloud.chain(i.id, async () => {
+        await docker(['stop', '-t', '3', i.containerName])
+        t.workDone = true
+      }).catch((error: unknown) => {
+        t.failTo = 'running'
+        t.failReason = (error as Error).message
+      })
+    }
+    return { id: i.id, previous, current: i.state }
+  })
+}
+
+export function startInstances(cloud: Cloud, region: string, ids: readonly string[]): StateChange[] {
+  const instances = ids.map((id) => getInstance(cloud, region, id))
+  for (const i of instances)
+    if (!['pending', 'running', 'stopped'].includes(i.state))
+      throw new CloudError('IncorrectInstanceState', `The instance '${i.id}' is not in a state from which it can be started.`)
+  return instances.map((i) => {
+    const previous = i.state
+    if (i.state === 'stopped') {
+      i.state = 'pending'
+      i.transitionReason = ''
+      const t = (i.transition = cloud.transition<Instance['state']>('running', 'instanceRunning'))
+      void cloud.chain(i.id, async () => {
+        await docker(['start', i.containerName])
+        await waitForSshBanner(i.address)
+        t.workDone = true
+      }).catch((error: unknown) => {
+        t.failTo = 'stopped'
+        t.failReason = (error as Error).message
+      })
+    }
+    return { id: i.id, previous, current: i.state }
+  })
+}
+
+export function terminateInstances(cloud: Cloud, region: string, ids: readonly string[]): StateChange[] {
+  const instances = ids.map((id) => getInstance(cloud, region, id))
+  return instances.map((i) => {
+    const previous = i.state
+    if (i.state !== 'terminated' && i.state !== 'shutting-down') {
+      i.state = 'shutting-down'
+      i.transitionReason = `User initiated (${new Date().toISOString()})`
+      const t = (i.transition = cloud.transition('terminated', 'instanceTerminated'))
+      void cloud.chain(i.id, () => removeContainer(cloud, i)).then(() => (t.workDone = true), () => (t.workDone = true))
+    }
+    return { id: i.id, previous, current: i.state }
+  })
+}
+
+/** Removes an instance's container and its volumes marked delete-on-termination. */
+export async function removeContainer(cloud: Cloud, i: Instance): Promise<void> {
+  await docker(['rm', '-f', '-v', i.containerName]).catch(() => undefined)
+  releaseVolumes(cloud, i)
+}

@@ -1,0 +1,91 @@
+import { CloudError, notFound } from './errors.js'
+import type { Cloud } from './cloud.js'
+import type { IpPermission, SecurityGroup, Subnet, Vpc } from './types.js'
+
+/** VPCs, subnets and security groups: records only (no packet filtering happens). */
+
+export function vpcsIn(cloud: Cloud, region: string): Vpc[] {
+  return [...cloud.vpcs.values()].filter((v) => v.region === region)
+}
+
+export function subnetsIn(cloud: Cloud, region: string): Subnet[] {
+  return [...cloud.subnets.values()].filter((s) => s.region === region)
+}
+
+export function securityGroupsIn(cloud: Cloud, region: string): SecurityGroup[] {
+  return [...cloud.securityGroups.values()].filter((g) => g.region === region)
+}
+
+export function getVpc(cloud: Cloud, region: string, id: string): Vpc {
+  const vpc = cloud.vpcs.get(id)
+  if (!vpc || vpc.region !== region) throw notFound('InvalidVpcID.NotFound', 'vpc ID', id)
+  return vpc
+}
+
+export function getSubnet(cloud: Cloud, region: string, id: string): Subnet {
+  const subnet = cloud.subnets.get(id)
+  if (!subnet || subnet.region !== region) throw notFound('InvalidSubnetID.NotFound', 'subnet ID', id)
+  return subnet
+}
+
+export function defaultVpc(cloud: Cloud, region: string): Vpc | undefined {
+  return vpcsIn(cloud, region).find((v) => v.isDefault)
+}
+
+export function getSecurityGroup(cloud: Cloud, region: string, idOrName: { id?: string; name?: string }): SecurityGroup {
+  const groups = securityGroupsIn(cloud, region)
+  if (idOrName.id) {
+    const g = groups.find((x) => x.id === idOrName.id)
+    if (!g) throw notFound('InvalidGroup.NotFound', 'security group', idOrName.id)
+    return g
+  }
+  const vpc = defaultVpc(cloud, region)
+  const g = groups.find((x) => x.name === idOrName.name && x.vpcId === vpc?.id)
+  if (!g) throw new CloudError('InvalidGroup.NotFound', `The security group '${idOrName.name ?? ''}' does not exist in default VPC '${vpc?.id ?? 'none'}'`)
+  return g
+}
+
+export function createSecurityGroup(
+  cloud: Cloud,
+  region: string,
+  spec: { name: string; description: string; vpcId?: string; tags?: ReadonlyMap<string, string> },
+): SecurityGroup {
+  if (!spec.name) throw new CloudError('MissingParameter', "The request must contain the parameter GroupName")
+  if (!spec.description) throw new CloudError('MissingParameter', "The request must contain the parameter GroupDescription")
+  if (spec.name.startsWith('sg-')) throw new CloudError('InvalidParameterValue', "Group names may not be in the format sg-*")
+  const vpc = spec.vpcId ? getVpc(cloud, region, spec.vpcId) : defaultVpc(cloud, region)
+  if (!vpc) throw new CloudError('VPCIdNotSpecified', 'No default VPC for this user')
+  if (securityGroupsIn(cloud, region).some((g) => g.vpcId === vpc.id && g.name === spec.name))
+    throw new CloudError('InvalidGroup.Duplicate', `The security group '${spec.name}' already exists for VPC '${vpc.id}'`)
+  const group: SecurityGroup = {
+    id: cloud.rng.id('sg'), region, tags: new Map(spec.tags ?? []), name: spec.name, description: spec.description,
+    vpcId: vpc.id, isDefault: false, ingress: [], egress: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }],
+  }
+  cloud.securityGroups.set(group.id, group)
+  return group
+}
+
+export function authorizeIngress(cloud: Cloud, region: string, group: SecurityGroup, perms: readonly IpPermission[]): void {
+  if (perms.length === 0) throw new CloudError('MissingParameter', 'No IpPermissions given')
+  for (const p of perms) {
+    const same = group.ingress.find((q) => q.protocol === p.protocol && q.fromPort === p.fromPort && q.toPort === p.toPort)
+    const dup = p.cidrs.find((c) => same?.cidrs.includes(c))
+    if (dup) {
+      throw new CloudError(
+        'InvalidPermission.Duplicate',
+        `the specified rule "peer: ${dup}, ${p.protocol.toUpperCase()}, from port: ${p.fromPort}, to port: ${p.toPort}, ALLOW" already exists`,
+      )
+    }
+    for (const gid of p.groupIds) getSecurityGroup(cloud, region, { id: gid })
+  }
+  group.ingress.push(...perms)
+}
+
+export function deleteSecurityGroup(cloud: Cloud, region: string, group: SecurityGroup): void {
+  if (group.isDefault) throw new CloudError('CannotDelete', `the specified group: "${group.id}" name: "default" cannot be deleted by a user`)
+  const user = [...cloud.instances.values()].find((i) => i.state !== 'terminated' && i.securityGroupIds.includes(group.id))
+  if (user) throw new CloudError('DependencyViolation', `resource ${group.id} has a dependent object`)
+  const referencing = securityGroupsIn(cloud, region).find((g) => g !== group && g.ingress.some((p) => p.groupIds.includes(group.id)))
+  if (referencing) throw new CloudError('DependencyViolation', `resource ${group.id} has a dependent object`)
+  cloud.securityGroups.delete(group.id)
+}

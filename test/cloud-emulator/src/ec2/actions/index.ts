@@ -1,0 +1,45 @@
+import type { Handler } from './common.js'
+import * as images from './images.js'
+import * as instances from './instances.js'
+import * as keys from './keys.js'
+import * as network from './network.js'
+import * as regions from './regions.js'
+import * as storage from './storage.js'
+import * as tags from './tags.js'
+
+/** Every EC2 action the emulator answers, by its wire name. */
+export const ACTIONS: Readonly<Record<string, Handler>> = {
+  DescribeRegions: regions.DescribeRegions,
+  DescribeAvailabilityZones: regions.DescribeAvailabilityZones,
+  DescribeVpcs: network.DescribeVpcs,
+  DescribeSubnets: network.DescribeSubnets,
+  CreateSecurityGroup: network.CreateSecurityGroup,
+  AuthorizeSecurityGroupIngress: network.AuthorizeSecurityGroupIngress,
+  DescribeSecurityGroups: network.DescribeSecurityGroups,
+  DeleteSecurityGroup: network.DeleteSecurityGroup,
+  ImportKeyPair: keys.ImportKeyPair,
+  CreateKeyPair: keys.CreateKeyPair,
+  DescribeKeyPairs: keys.DescribeKeyPairs,
+  DeleteKeyPair: keys.DeleteKeyPair,
+  RunInstances: instances.RunInstances,
+  DescribeInstances: instances.DescribeInstances,
+  DescribeInstanceStatus: instances.DescribeInstanceStatus,
+  StopInstances: instances.StopInstances,
+  StartInstances: instances.StartInstances,
+  TerminateInstances: instances.TerminateInstances,
+  DescribeImages: images.DescribeImages,
+  CreateImage: images.CreateImage,
+  DeregisterImage: images.DeregisterImage,
+  CopyImage: images.CopyImage,
+  ModifyImageAttribute: images.ModifyImageAttribute,
+  DescribeImageAttribute: images.DescribeImageAttribute,
+  DescribeSnapshots: storage.DescribeSnapshots,
+  DeleteSnapshot: storage.DeleteSnapshot,
+  ModifySnapshotAttribute: storage.ModifySnapshotAttribute,
+  DescribeSnapshotAttribute: storage.DescribeSnapshotAttribute,
+  DescribeVolumes: storage.DescribeVolumes,
+  DeleteVolume: storage.DeleteVolume,
+  CreateTags: tags.CreateTags,
+  DeleteTags: tags.DeleteTags,
+  DescribeTags: tags.DescribeTags,
+}

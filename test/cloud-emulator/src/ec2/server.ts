@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { CloudError } from '../backend/errors.js'
+import type { Cloud } from '../backend/cloud.js'
+import { ACTIONS } from './actions/index.js'
+import { parseQuery, Reader } from './query.js'
+import { verifySigV4, type Credentials } from './sigv4.js'
+import { errorResponse, response } from './xml.js'
+
+/** Handles `/_emulator/*` requests (control API); returns false for other paths. */
+export type ControlHandler = (req: IncomingMessage, res: ServerResponse, body: string) => Promise<boolean>
+
+export interface Ec2ServerOptions {
+  readonly cloud: Cloud
+  readonly credentials: readonly Credentials[]
+  readonly host: string
+  readonly port: number
+  readonly control?: ControlHandler
+  /** Called for each API call, e.g. to log it. */
+  readonly onCall?: (call: { action: string; region: string; status: number; code?: string }) => void
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
+
+function send(res: ServerResponse, status: number, xml: string, requestId: string): void {
+  res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(xml) })
+  res.end(xml)
+}
+
+/**
+ * The EC2 Query API over node:http: verify SigV4, read Action, inject faults, run the
+ * handler against the cloud for the region in the credential scope, answer XML.
+ */
+export async function startEc2Server(opts: Ec2ServerOptions): Promise<{ server: Server; endpoint: string }> {
+  const server = createServer((req, res) => {
+    void (async () => {
+      const requestId = randomUUID()
+      const body = await readBody(req)
+      if (req.url?.startsWith('/_emulator/') && opts.control && (await opts.control(req, res, body))) return
+      let action = ''
+      let region = ''
+      try {
+        if (req.method !== 'POST' && req.method !== 'GET') throw new CloudError('InvalidAction', `Unsupported method ${req.method}`)
+        const query = req.method === 'GET' ? (req.url ?? '').split('?')[1] ?? '' : body
+        const params = parseQuery(query)
+        const scope = await verifySigV4({ method: req.method, path: req.url ?? '/', headers: req.headers, body }, opts.credentials)
+        region = scope.region
+        const r = new Reader(params)
+        action = r.str('Action') ?? ''
+        const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined
+        if (!handler) throw new CloudError('InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`)
+        opts.cloud.region(region)
+        if (r.bool('DryRun')) throw new CloudError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412)
+        opts.cloud.faults.check(action)
+        const result = await handler({ cloud: opts.cloud, region, requestId }, r)
+        send(res, 200, response(action, requestId, result), requestId)
+        opts.onCall?.({ action, region, status: 200 })
+      } catch (error) {
+        const e = error instanceof CloudError ? error : new CloudError('InternalError', 'An internal error has occurred', 500)
+        if (!(error instanceof CloudError)) process.stderr.write(`tsimg-cloud-emulator: ${action} failed: ${(error as Error).stack ?? String(error)}\n`)
+        send(res, e.status, errorResponse(e.code, e.message, requestId), requestId)
+        opts.onCall?.({ action, region, status: e.status, code: e.code })
+      }
+    })().catch((error: unknown) => {
+      res.destroy(error as Error)
+    })
+  })
+  server.keepAliveTimeout = 1000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port, opts.host, () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  return { server, endpoint: `http://${opts.host}:${port}` }
+}
