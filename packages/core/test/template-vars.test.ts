@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { TemplateError, inspect, validate, type TemplateInfo } from '@tsimg/core'
+import { TemplateError, defineTemplate, inspect, shellLocal, validate, variable, type TemplateInfo } from '@tsimg/core'
+import { touch } from './fixtures/templates/lib/touch-source.ts'
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'templates')
 const ENV_KEYS = ['TSIMG_VAR_prefix', 'TSIMG_VAR_count', 'TSIMG_VAR_apiToken', 'TSIMG_VAR_debug']
@@ -100,5 +101,16 @@ describe('template variables', () => {
     const info = await inspect({ templateFile: 'required.ts', cwd: fixtures })
     expect(value(info, 'apiToken')).toMatchObject({ value: '<unset>', required: true, source: 'unset' })
     expect(info.sources.map((s) => s.name)).toEqual(['touch.web'])
+  })
+
+  it("redacts a sensitive value quoted by a plugin's validation error", async () => {
+    const template = defineTemplate({
+      variables: { token: variable.string({ sensitive: true }) },
+      build: ({ vars }) => ({ sources: [touch({ name: 'a', dir })], postProcessors: [shellLocal({ script: `${vars.token}.sh` })] }),
+    })
+    const err = await failure(validate({ template, vars: { token: 'tok-leaky-9876' }, cwd: dir }))
+    expect(err.message).toContain('postProcessors[0].script: cannot read script')
+    expect(err.message).toContain('<sensitive>.sh')
+    expect(`${err.message}${err.stack}${String((err.cause as Error | undefined)?.message)}`).not.toContain('tok-leaky-9876')
   })
 })

@@ -9,6 +9,7 @@ import { sourceBuildName } from '../template/check-plugins.js'
 import type { EventSink } from '../ui/events.js'
 import type { Redactor } from '../ui/redact.js'
 import { BuildUi, type Prompter } from '../ui/ui.js'
+import { redactError } from '../template/_redact-error.js'
 import { newBuildId } from './build-id.js'
 
 /** What one build (one source of the template) ended with. */
@@ -141,19 +142,4 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
   const leftovers = [...journal.list()]
   await journal.closeIfEmpty()
   return finish(outcome, { error, artifacts, leftovers, halted })
-}
-
-/** Errors handed to callers never carry a secret: the message (and stack) are redacted in place. */
-function redactError(err: unknown, redactor: Redactor): Error {
-  const e = err instanceof Error ? err : new Error(String(err))
-  const message = redactor.redact(e.message)
-  if (message !== e.message) {
-    try {
-      e.message = message
-      if (e.stack) e.stack = redactor.redact(e.stack)
-    } catch {
-      return new Error(message)
-    }
-  }
-  return e
 }

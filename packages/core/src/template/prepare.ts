@@ -1,5 +1,7 @@
 import { dirname, resolve } from 'node:path'
 import { TemplateError, errorMessage } from '../errors.js'
+import { Redactor } from '../ui/redact.js'
+import { redactError } from './_redact-error.js'
 import { checkBuild, type CheckedBuild } from './check-plugins.js'
 import type { TemplateContext } from './define.js'
 import { currentRun } from './helpers.js'
@@ -67,12 +69,18 @@ export async function prepareTemplate(opts: PrepareOptions, mode: 'build' | 'ins
   const def = mod as { build?: unknown; variables?: Record<string, unknown>; description?: unknown }
   const variables = await resolveVariables(isDefinition ? def.variables : undefined, { ...opts, cwd }, file, { lenient: mode === 'inspect' })
 
-  let built: unknown = mod
-  if (isDefinition) {
-    const ctx: TemplateContext<Record<string, unknown>> = { ...base, vars: variables.values }
-    built = typeof def.build === 'function' ? await call(() => (def.build as (c: typeof ctx) => unknown)(ctx), file, 'build()') : def.build
+  let checked: CheckedBuild
+  try {
+    let built: unknown = mod
+    if (isDefinition) {
+      const ctx: TemplateContext<Record<string, unknown>> = { ...base, vars: variables.values }
+      built = typeof def.build === 'function' ? await call(() => (def.build as (c: typeof ctx) => unknown)(ctx), file, 'build()') : def.build
+    }
+    checked = await checkBuild(built, file, templateDir, { skipPluginValidate: mode === 'inspect' })
+  } catch (err) {
+    // A plugin's complaint may quote an option that holds a sensitive variable's value.
+    throw redacted(err, variables.sensitiveValues)
   }
-  const checked = await checkBuild(built, file, templateDir, { skipPluginValidate: mode === 'inspect' })
   return {
     file,
     templateDir,
@@ -91,4 +99,11 @@ async function call(fn: () => unknown, file: string, what: string): Promise<unkn
     if (err instanceof TemplateError) throw err
     throw new TemplateError(`${what} threw: ${errorMessage(err)}`, { file, cause: err })
   }
+}
+
+function redacted(err: unknown, secrets: readonly string[]): unknown {
+  if (!(err instanceof Error) || secrets.length === 0) return err
+  const r = new Redactor()
+  for (const s of secrets) r.add(s)
+  return redactError(err, r)
 }
