@@ -60,6 +60,7 @@ export async function buildCommand(template: string, flags: BuildFlags): Promise
   }).install()
 
   let firstBuildStart: number | undefined
+  const prompter = terminalPrompter()
   let result: BuildRunResult
   try {
     const engine = await loadEngine()
@@ -75,7 +76,7 @@ export async function buildCommand(template: string, flags: BuildFlags): Promise
       ...(flags.parallelBuilds !== undefined && { parallelBuilds: flags.parallelBuilds }),
       signal: interrupts.build.signal,
       forceSignal: interrupts.force.signal,
-      prompter: terminalPrompter(),
+      prompter,
       ...(flags.stateDir !== undefined && { stateDir: flags.stateDir }),
       cwd: process.cwd(),
       onEvent(event: BuildEvent) {
@@ -87,6 +88,7 @@ export async function buildCommand(template: string, flags: BuildFlags): Promise
       },
     })
   } catch (err) {
+    prompter.close?.()
     renderer.close()
     interrupts.uninstall()
     log?.error('build', err)
@@ -98,6 +100,7 @@ export async function buildCommand(template: string, flags: BuildFlags): Promise
     return exitCodeFor(err)
   }
 
+  prompter.close?.()
   renderer.finish(result.builds, Date.now() - (firstBuildStart ?? Date.now()))
   renderer.close()
   log?.finish(result.builds, redactedErrors)

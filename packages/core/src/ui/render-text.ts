@@ -210,7 +210,7 @@ export class TextRenderer implements Renderer {
       .map((w) => `${w.build}: ${w.text} (${Math.floor((now - w.start) / 1000)}s)`)
     this.#clearStatus()
     if (parts.length === 0) return
-    const width = Math.max(20, (this.#o.columns ?? 80) - 1)
+    const width = Math.max(20, (this.#o.columns || 80) - 1)
     let text = `    ${parts.join('  |  ')}`
     if (text.length > width) text = `${text.slice(0, width - 1)}…`
     this.#o.write(this.#c.dim(text))
