@@ -240,3 +240,23 @@ describe('shell provisioner with the provision step', () => {
     await root.reconnect({ timeoutMs: 20_000 })
   })
 })
+
+describe('startRetryTimeout', () => {
+  it('gives up with a clear error when the machine stays unreachable', async () => {
+    // Keep sshd down: PID 1's loop cannot start it again until the binary is back.
+    await sshd.exec('mv /usr/sbin/sshd /usr/sbin/sshd.off && pkill -x sshd; true')
+    try {
+      await new Promise((r) => setTimeout(r, 500))
+      const t0 = Date.now()
+      const { error, lines } = await provision(shell({ inline: ['true'], startRetryTimeout: '2s' }))
+      expect(error?.message).toMatch(/^Could not reach root@127\.0\.0\.1:\d+ within startRetryTimeout \(2s\)/)
+      expect(lines.some((l) => l.startsWith('message: Machine not reachable'))).toBe(true)
+      expect(Date.now() - t0).toBeLessThan(15_000)
+    } finally {
+      await sshd.exec('mv /usr/sbin/sshd.off /usr/sbin/sshd')
+      await sshd.waitReady()
+    }
+    await root.reconnect({ timeoutMs: 20_000 })
+    expect((await provision(shell({ inline: ['echo back'] }))).lines).toContain('stdout: back')
+  })
+})
