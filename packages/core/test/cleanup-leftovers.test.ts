@@ -79,6 +79,9 @@ describe('tsimg cleanup', () => {
       scopes: [{ plugin: MARKER_PLUGIN, data: { dir: sweepDir } }],
     })
 
+    // A journal write cut short by kill -9 leaves its temp file next to the journal.
+    await writeFile(join(stateDir, 'journal', `tsimg-build1.json.${deadPid}.tmp`), '{"version":1')
+
     const dry = await runCli(['cleanup', '-dry-run', '-state-dir', stateDir])
     expect(dry.code).toBe(0)
     expect(dry.stdout).toContain('--> docker.web (build id tsimg-build1')
@@ -87,7 +90,7 @@ describe('tsimg cleanup', () => {
     expect(dry.stdout).toContain('    instance i-123')
     expect(dry.stdout).toContain('Dry run: nothing was deleted')
     expect((await readdir(dir)).sort()).toEqual(['cloud', 'instance-i-123', 'tsimg-key-abc', 'upload-tree'])
-    expect(await journals()).toEqual(['tsimg-build1.json'])
+    expect((await journals()).sort()).toEqual(['tsimg-build1.json', `tsimg-build1.json.${deadPid}.tmp`])
 
     const r = await runCli(['cleanup', '--state-dir', stateDir])
     expect(r.stderr).toBe('')

@@ -183,6 +183,16 @@ describe('Ctrl-C', () => {
     await expectNothingLeft()
   })
 
+  it('SIGTERM cancels the same way', async () => {
+    const run = startCli(['build', SLOW_TEMPLATE, '-only=local.two', '-var', `workDir=${workDir}`, '-var', 'sleepSeconds=60'], env)
+    await run.waitFor('local.two: Running a long step')
+    run.child.kill('SIGTERM')
+    const r = await run.done
+    expect(r.code).toBe(130)
+    expect(r.stdout).toContain('==> Cancelling build after receiving interrupt...')
+    await expectNothingLeft()
+  })
+
   it('a second SIGINT exits at once, says what is left; tsimg cleanup then deletes it', async () => {
     const run = startCli(['build', SLOW_TEMPLATE, '-only=local.one', '-var', `workDir=${workDir}`, '-var', 'sleepSeconds=60', '-var', 'cleanupSeconds=60'], env)
     await run.waitFor('local.one: Running a long step')

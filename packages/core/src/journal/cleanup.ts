@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
-import { readFile } from 'node:fs/promises'
+import { readFile, readdir, rm } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { CancelledError, errorMessage } from '../errors.js'
@@ -73,6 +74,8 @@ export async function cleanupLeftovers(opts: CleanupLeftoversOptions): Promise<C
     }
     orphans.push({ path, doc })
   }
+
+  if (!opts.dryRun) await removeStaleTempFiles(stateDir)
 
   const found = orphans.reduce((n, o) => n + o.doc.resources.length, 0)
   if (orphans.length === 0) {
@@ -182,6 +185,16 @@ async function sweepScopes(
     }
   }
   return ok
+}
+
+/** `<id>.json.<pid>.tmp`: a journal write cut short by kill -9. The .json next to it is complete. */
+async function removeStaleTempFiles(stateDir: string): Promise<void> {
+  const dir = journalDir(stateDir)
+  const names = await readdir(dir).catch(() => [] as string[])
+  for (const name of names) {
+    const m = /\.json\.(\d+)\.tmp$/.exec(name)
+    if (m && !isJournalOwnerAlive({ pid: Number(m[1]), host: hostname() })) await rm(join(dir, name), { force: true })
+  }
 }
 
 function scopeKey(scope: JournalScope): string {
