@@ -26,9 +26,15 @@ export class DockerError extends TsimgError {
     readonly stderr: string,
     options?: { cause?: unknown },
   ) {
-    const why = stderr.trim().split('\n').filter(Boolean).pop() ?? `exit code ${exitCode}`
-    super('DOCKER_FAILED', `docker ${args[0] ?? ''} failed: ${why}`, options)
+    super('DOCKER_FAILED', `docker ${args[0] ?? ''} failed: ${explain(stderr, exitCode)}`, options)
   }
+}
+
+/** The line of Docker's stderr that says what went wrong (not its `Run 'docker run --help'` footer). */
+function explain(stderr: string, exitCode: number | null): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^Run '.*--help'/.test(l))
+  const line = lines.find((l) => /error/i.test(l)) ?? lines.pop()
+  return line ? line.replace(/^docker: /, '') : `exit code ${exitCode}`
 }
 
 /** The executable; tests and unusual setups may point it elsewhere. */
