@@ -75,16 +75,20 @@ async function onMachine(cmd: string): Promise<string> {
 }
 
 /** Runs provisioners through the real provision step, after a step that hands over the connection. */
-async function steps(provisioners: ProvisionerPlugin[], opts: { errorCleanupProvisioner?: ProvisionerPlugin; after?: Step<BaseState> } = {}) {
+async function steps(
+  provisioners: ProvisionerPlugin[],
+  opts: { errorCleanupProvisioner?: ProvisionerPlugin; after?: Step<BaseState>; signal?: AbortSignal } = {},
+) {
   const events: BuildEvent[] = []
   const ui = new BuildUi(build.name, (e) => events.push(e), nonInteractive, new Redactor())
   const journalDir = await mkdtemp(join(tmpdir(), 'tsimg-shell-journal-'))
   try {
     const connect: Step<BaseState> = { name: 'test:connect', run: async (ctx) => void (ctx.state.communicator = root) }
-    const list = [connect, provisionStep<BaseState>({ provisioners, templateDir: dir, ...opts }), opts.after]
+    const { after, signal, ...stepOpts } = opts
+    const list = [connect, provisionStep<BaseState>({ provisioners, templateDir: dir, ...stepOpts }), after]
     const res = await runSteps(list, {
       state: { generated: {} },
-      signal: new AbortController().signal,
+      signal: signal ?? new AbortController().signal,
       ui,
       journal: await FileJournal.create(build.id, build.name, journalDir),
       build,
@@ -194,6 +198,17 @@ describe('shell provisioner with the provision step', () => {
     ])
     expect(res.outcome).toBe('success')
     expect(await onMachine('ls /root | grep ^only- | sort | tr "\\n" " "')).toBe('0:only-except-db only-web')
+  })
+
+  it('stops a running script at once when the build is cancelled', async () => {
+    const ac = new AbortController()
+    setTimeout(() => ac.abort(), 500)
+    const t0 = Date.now()
+    const { res, lines } = await steps([shell({ inline: ['echo started', 'sleep 30'] }), shell({ inline: ['touch /root/not-after-cancel'] })], { signal: ac.signal })
+    expect(res.outcome).toBe('cancelled')
+    expect(Date.now() - t0).toBeLessThan(5_000)
+    expect(lines).toContain('stdout: started')
+    expect(await onMachine('test -e /root/not-after-cancel; echo $?')).toBe('0:1')
   })
 
   it('runs the error-cleanup provisioner when provisioning fails', async () => {
