@@ -66,6 +66,12 @@ export interface CallOptions {
   readonly retries?: number
   /** First backoff; default 500 ms. */
   readonly minTimeoutMs?: number
+  /**
+   * A call that creates something is not aborted on cancel: an aborted request may still have
+   * created the resource on the server, unrecorded. It finishes (bounded by 2 minutes), the step
+   * records what it made, then notices the cancel.
+   */
+  readonly creates?: boolean
 }
 
 /**
@@ -99,12 +105,13 @@ export class Ec2Api {
   async call<T>(region: string, fn: (client: EC2Client, opts: { abortSignal: AbortSignal }) => Promise<T>, options: CallOptions): Promise<T> {
     const client = this.client(region)
     const also = new Set(options.alsoRetry ?? [])
+    const signal = options.creates ? AbortSignal.timeout(120_000) : options.signal
     return pRetry(
       async () => {
         try {
-          return await fn(client, { abortSignal: options.signal as never })
+          return await fn(client, { abortSignal: signal as never })
         } catch (err) {
-          if (options.signal.aborted) throw new AbortError(options.signal.reason instanceof Error ? options.signal.reason : 'aborted')
+          if (signal.aborted) throw new AbortError(signal.reason instanceof Error ? signal.reason : 'aborted')
           const code = errorCode(err)
           if (isTransient(err) || (code !== undefined && also.has(code))) throw err
           throw new AbortError(err as Error)
@@ -116,7 +123,7 @@ export class Ec2Api {
         maxTimeout: 10_000,
         factor: 2,
         randomize: true,
-        signal: options.signal,
+        signal,
       },
     )
   }

@@ -50,18 +50,20 @@ export function copyImages(env: AwsEnv): Step<AwsState> {
           new CopyImageCommand({
             SourceRegion: env.region,
             SourceImageId: imageId,
+            ClientToken: `${env.build.id}-copy-${region}-${encrypt ? 'enc' : 'plain'}`,
             Name: o.amiName,
             ...(o.amiDescription ? { Description: o.amiDescription } : {}),
             ...(encrypt ? { Encrypted: true, ...(o.kmsKeyId ? { KmsKeyId: o.kmsKeyId } : {}) } : {}),
           }),
           x,
         ),
-      { signal },
+      { signal, creates: true },
     )
     const copyId = res.ImageId
     if (!copyId) throw new TsimgError('AWS_COPY_IMAGE', `CopyImage to ${region} answered without an image id`)
     const copy = await recordImage(env, state, journal, region, copyId)
     ui.message(`AMI: ${region}: ${copyId}`)
+    signal.throwIfAborted()
     try {
       await env.api.call(region, (c, x) => c.send(new CreateTagsCommand({ Resources: [copyId], Tags: toTags({ [BUILD_ID_LABEL]: env.build.id }) }), x), {
         signal,

@@ -31,12 +31,13 @@ export function createImage(env: AwsEnv): Step<AwsState> {
             }),
             x,
           ),
-        { signal },
+        { signal, creates: true },
       )
       const imageId = res.ImageId
       if (!imageId) throw new TsimgError('AWS_CREATE_IMAGE', 'CreateImage answered without an image id')
       await recordImage(env, state, journal, env.region, imageId)
       ui.message(`AMI: ${imageId}`)
+      signal.throwIfAborted()
       const image = await waitForImage(env, env.region, imageId, 'AMI to become ready', ui, signal)
       state.images[0]!.snapshotIds = snapshotIdsOf(image)
     },

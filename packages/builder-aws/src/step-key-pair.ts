@@ -45,7 +45,7 @@ export function keyPair(env: AwsEnv): Step<AwsState> {
             }),
             x,
           ),
-        { signal },
+        { signal, creates: true },
       )
       state.keyPair = { name, privateKey: pair.privateKey, temporary: true }
       state.keyPair.journalId = await journal.add({

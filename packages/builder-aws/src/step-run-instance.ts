@@ -37,6 +37,8 @@ export function runInstance(env: AwsEnv): Step<AwsState> {
               InstanceType: instanceTypeOf(o.instanceType),
               MinCount: 1,
               MaxCount: 1,
+              // A retried RunInstances (timeout, 5xx after the fact) must not start a second instance.
+              ClientToken: `${env.build.id}-run`,
               ...(state.keyPair?.name ? { KeyName: state.keyPair.name } : {}),
               ...(userData ? { UserData: Buffer.from(userData).toString('base64') } : {}),
               ...(o.iamInstanceProfile ? { IamInstanceProfile: o.iamInstanceProfile.startsWith('arn:') ? { Arn: o.iamInstanceProfile } : { Name: o.iamInstanceProfile } } : {}),
@@ -56,7 +58,7 @@ export function runInstance(env: AwsEnv): Step<AwsState> {
             }),
             x,
           ),
-        { signal },
+        { signal, creates: true },
       )
       const id = res.Instances?.[0]?.InstanceId
       if (!id) throw new TsimgError('AWS_RUN_INSTANCES', 'RunInstances answered without an instance id')
@@ -64,6 +66,7 @@ export function runInstance(env: AwsEnv): Step<AwsState> {
       state.instance = { id, journalId }
       state.generated.ID = id
       ui.message(`Instance ID: ${id}`)
+      signal.throwIfAborted()
 
       ui.say(`Waiting for instance (${id}) to become ready...`)
       const done = ui.wait(`Waiting for instance (${id}) to become ready`)
@@ -151,11 +154,11 @@ export function sshAddress(i: Instance, iface: string | undefined, inSubnetWithP
   const host = candidates[pick]
   if (host) return host
   const have = Object.entries(candidates).filter(([, v]) => v).map(([k]) => k)
-  throw new TsimgError('AWS_NO_SSH_ADDRESS', `Instance ${i.InstanceId} has no ${pick.replace('_', ' ')} address to connect to${have.length ? ` (it has: ${have.join(', ')})` : ''}`, {
-    hint: pick.startsWith('public')
-      ? `Set sshInterface to ${have[0] ? `'${have[0]}'` : "'private_ip'"}, or associatePublicIpAddress: true${inSubnetWithPublicIp ? '' : ' with a subnet that maps public IPs'}.`
-      : `Set sshInterface to one of the addresses the instance has${have.length ? ` (${have.join(', ')})` : ''}.`,
-  })
+  const hint = pick.startsWith('public')
+    ? `Set sshInterface to ${have[0] ? `'${have[0]}'` : "'private_ip'"}, or associatePublicIpAddress: true${inSubnetWithPublicIp ? '' : ' with a subnet that maps public IPs'}.`
+    : `Set sshInterface to one of the addresses the instance has${have.length ? ` (${have.join(', ')})` : ''}.`
+  const what = `Instance ${i.InstanceId} has no ${pick.replace('_', ' ')} address to connect to${have.length ? ` (it has: ${have.join(', ')})` : ''}`
+  throw new TsimgError('AWS_NO_SSH_ADDRESS', `${what}. ${hint}`, { hint })
 }
 
 function network(state: AwsState, publicIp: boolean | undefined) {

@@ -36,7 +36,7 @@ export function securityGroup(env: AwsEnv): Step<AwsState> {
             }),
             x,
           ),
-        { signal },
+        { signal, creates: true },
       )
       const id = res.GroupId!
       const journalId = await journal.add({ plugin: PLUGIN, kind: 'security-group', description: `security group ${id} (${env.region})`, data: resourceData(env, id) })

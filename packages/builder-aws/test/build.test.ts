@@ -132,9 +132,10 @@ describe('amazon-ebs against the EC2 emulator', () => {
 
   it('an instance without the chosen address fails at once, naming the option', async () => {
     const started = Date.now()
-    const { summary } = await runBuild(emulatorSource(emu, { sshInterface: 'public_dns' }), { stateDir })
+    const { summary } = await runBuild(emulatorSource(emu, { associatePublicIpAddress: false, sshInterface: 'public_ip' }), { stateDir })
     expect(summary.outcome).toBe('failed')
-    expect(summary.error?.message).toMatch(/has no public dns address/)
+    expect(summary.error?.message).toMatch(/has no public ip address to connect to/)
+    expect((summary.error as { hint?: string }).hint).toMatch(/sshInterface to 'private_ip'/)
     expect(Date.now() - started).toBeLessThan(60_000)
     expect(leftovers(emu).filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
   })

@@ -1,0 +1,131 @@
+import { spawn } from 'node:child_process'
+import { writeFile, mkdir } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { CreateSecurityGroupCommand, EC2Client, ImportKeyPairCommand, RunInstancesCommand } from '@aws-sdk/client-ec2'
+import { BUILD_ID_LABEL, generateKeyPair } from '@tsimg/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FAST_DELAYS, journalFiles, leftovers, removeDir, startEmulator, tempStateDir, type Emulator } from './support.js'
+
+const CLI = resolve(import.meta.dirname, '../../core/bin/tsimg.js')
+const TEMPLATE = resolve(import.meta.dirname, 'fixtures/slow-image.ts')
+
+let emu: Emulator
+beforeAll(async () => {
+  emu = await startEmulator()
+})
+afterAll(async () => {
+  await emu?.stop()
+})
+
+function cliEnv(stateDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TSIMG_STATE_DIR: stateDir,
+    TSIMG_AWS_ENDPOINT: emu.endpoint,
+    AWS_ACCESS_KEY_ID: emu.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: emu.credentials.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    NO_COLOR: '1',
+    ...extra,
+  }
+}
+
+/** Runs `tsimg build` and kill -9s it as soon as a line matching `when` is printed. */
+function buildAndKill(stateDir: string, when: RegExp, extra: Record<string, string>): Promise<string> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [CLI, 'build', TEMPLATE], { env: cliEnv(stateDir, extra), stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      rej(new Error(`never saw ${when}:\n${out}`))
+    }, 90_000)
+    const onData = (d: Buffer) => {
+      out += d.toString()
+      if (when.test(out) && child.exitCode === null) child.kill('SIGKILL')
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    child.on('exit', (_code, signal) => {
+      clearTimeout(timer)
+      if (signal === 'SIGKILL') res(out)
+      else rej(new Error(`build ended by itself:\n${out}`))
+    })
+  })
+}
+
+function cleanup(stateDir: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [CLI, 'cleanup'], { env: cliEnv(stateDir), stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+    child.on('exit', (code) => res({ code, out }))
+  })
+}
+
+describe('kill -9, then tsimg cleanup', () => {
+  let stateDir: string
+  beforeAll(async () => {
+    stateDir = await tempStateDir()
+  })
+  afterAll(async () => {
+    await removeDir(stateDir)
+  })
+
+  it('while provisioning: instance, security group and key pair are deleted', async () => {
+    await buildAndKill(stateDir, /Connected to SSH/, { TSIMG_TEST_SLEEP: '300', TSIMG_TEST_AMI_NAME: 'tsimg-killed-1' })
+    const live = leftovers(emu).map((e) => e.type).sort()
+    expect(live).toEqual(expect.arrayContaining(['instance', 'key-pair', 'security-group']))
+    const { code, out } = await cleanup(stateDir)
+    expect(out).toContain('Cleanup finished')
+    expect(code).toBe(0)
+    expect(leftovers(emu)).toEqual([])
+    expect(await journalFiles(stateDir)).toEqual([])
+  })
+
+  it('while waiting for the AMI: the pending AMI and its snapshots are deleted too', async () => {
+    emu.setDelays({ imageAvailable: 'stuck' })
+    try {
+      await buildAndKill(stateDir, /Waiting for AMI to become ready/, { TSIMG_TEST_AMI_NAME: 'tsimg-killed-2' })
+    } finally {
+      emu.setDelays(FAST_DELAYS)
+    }
+    expect(leftovers(emu).some((e) => e.type === 'image')).toBe(true)
+    const { code, out } = await cleanup(stateDir)
+    expect(code, out).toBe(0)
+    expect(leftovers(emu)).toEqual([])
+    expect(await journalFiles(stateDir)).toEqual([])
+  })
+
+  it('resources created but never journaled are found by their build-id tag', async () => {
+    // What a build killed between "create" and "record" leaves: tagged resources, a scope, no entries.
+    const buildId = 'killed-before-journal'
+    const ec2 = new EC2Client({ region: 'us-east-1', endpoint: emu.endpoint, credentials: emu.credentials })
+    const tag = (ResourceType: 'key-pair' | 'security-group' | 'instance') => [{ ResourceType, Tags: [{ Key: BUILD_ID_LABEL, Value: buildId }] }]
+    await ec2.send(new ImportKeyPairCommand({ KeyName: 'orphan', PublicKeyMaterial: Buffer.from(generateKeyPair().publicKey), TagSpecifications: tag('key-pair') }))
+    await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'orphan', Description: 'orphan', TagSpecifications: tag('security-group') }))
+    const images = emu.ledger().filter((e) => e.type === 'image' && e.seed)
+    await ec2.send(new RunInstancesCommand({ ImageId: images[0]!.id, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, TagSpecifications: tag('instance') }))
+    ec2.destroy()
+    expect(leftovers(emu).length).toBeGreaterThanOrEqual(3)
+
+    await mkdir(join(stateDir, 'journal'), { recursive: true })
+    await writeFile(
+      join(stateDir, 'journal', `${buildId}.json`),
+      JSON.stringify({
+        version: 1,
+        buildId,
+        build: 'amazon-ebs.orphan',
+        pid: 2 ** 22 - 3, // not a live process
+        host: (await import('node:os')).hostname(),
+        startedAt: new Date().toISOString(),
+        resources: [],
+        scopes: [{ plugin: '@tsimg/builder-aws', data: { region: 'us-east-1', endpoint: emu.endpoint } }],
+      }),
+    )
+    const { code, out } = await cleanup(stateDir)
+    expect(code, out).toBe(0)
+    expect(out).toContain('found by label')
+    expect(leftovers(emu)).toEqual([])
+  })
+})
