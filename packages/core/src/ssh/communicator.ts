@@ -103,6 +103,12 @@ export class SshCommunicator implements Communicator {
       const onLost = (reason: string): void =>
         finish(() => reject(new DisconnectedError(`SSH connection to ${this.target} was lost while running a command: ${reason}`)))
       const onAbort = (): void => {
+        // Without a PTY, sshd leaves the process running when the channel closes: signal it first.
+        try {
+          channel?.signal('TERM')
+        } catch {
+          // the channel may already be gone
+        }
         channel?.close()
         finish(() => reject(new CancelledError('Command cancelled')))
       }
