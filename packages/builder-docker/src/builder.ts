@@ -43,8 +43,13 @@ export function docker(options: DockerSourceOptions): SourcePlugin<DockerSourceO
           throw new TemplateError(`host path ${path} does not exist`, { file: ctx.templateFile, field: `${ctx.path}.volumes[${JSON.stringify(host)}]` })
         }
       }
-      // Reads key files now, so an unreadable one fails before anything is created.
-      await sshTargetFromOptions(o, { host: '127.0.0.1', baseDir: ctx.templateDir, privateKey: 'checked-later' })
+      try {
+        // Reads key files now, so an unreadable one fails before anything is created.
+        await sshTargetFromOptions(o, { host: '127.0.0.1', baseDir: ctx.templateDir })
+      } catch (err) {
+        if (!(err instanceof TemplateError)) throw err
+        throw new TemplateError(err.message, { file: ctx.templateFile, field: ctx.path, cause: err, ...(err.hint ? { hint: err.hint } : {}) })
+      }
     },
     secrets: () => sshSecrets(options),
     steps({ build, provision }) {

@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process'
+import { readdir } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { docker, tsimgResources } from '@tsimg/builder-docker'
+import { cleanupLeftovers, validate, type ResourceContext } from '@tsimg/core'
+import { BASE_IMAGE, dockerOut, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const ctx: ResourceContext = { signal: new AbortController().signal, log: () => {} }
+const started: string[] = []
+let sb: Sandbox
+
+beforeAll(async () => {
+  sb = await sandbox()
+})
+afterAll(async () => {
+  for (const id of started) await dockerOut('rm', '-f', id).catch(() => undefined)
+  await removeImages('tsimg-test/killed:1')
+  await sb.dispose()
+})
+
+async function orphan(buildId: string): Promise<string> {
+  const id = await dockerOut('run', '-d', '--label', `tsimg-build-id=${buildId}`, '--label', 'tsimg-build=docker.orphan', BASE_IMAGE, 'sleep', '300')
+  started.push(id)
+  return id
+}
+
+describe('tsimgResources (what tsimg cleanup uses)', () => {
+  it('sweep finds a container labelled with the build id, and only that one', async () => {
+    const mine = await orphan('tsimg-sweep-test-a')
+    const other = await orphan('tsimg-sweep-test-b')
+    const found = await tsimgResources.sweep!({}, ['tsimg-sweep-test-a'], ctx)
+    expect(found.map((f) => f.description)).toEqual([`container ${mine.slice(0, 12)} (docker.orphan tsimg-sweep-test-a)`])
+    await found[0]!.delete()
+    expect(await dockerOut('ps', '-a', '-q', '--filter', 'label=tsimg-build-id=tsimg-sweep-test-a')).toBe('')
+    expect(await dockerOut('ps', '-a', '-q', '--no-trunc', '--filter', 'label=tsimg-build-id=tsimg-sweep-test-b')).toBe(other)
+  })
+
+  it('deleteResource removes a container; one already gone counts as deleted', async () => {
+    const id = await orphan('tsimg-delete-test')
+    await tsimgResources.deleteResource('container', { id }, ctx)
+    expect(await dockerOut('ps', '-a', '-q', '--filter', `id=${id}`)).toBe('')
+    await expect(tsimgResources.deleteResource('container', { id }, ctx)).resolves.toBeUndefined()
+    await expect(tsimgResources.deleteResource('image', { id: `sha256:${'0'.repeat(64)}` }, ctx)).resolves.toBeUndefined()
+    await expect(tsimgResources.deleteResource('volume', { id }, ctx)).rejects.toThrow(/does not know how to delete a resource of kind 'volume'/)
+  })
+
+  it('kill -9 during provisioning, then tsimg cleanup deletes the container and the key file', async () => {
+    const bin = join(here, '..', '..', 'core', 'bin', 'tsimg.js')
+    const child = spawn(process.execPath, [bin, 'build', join(here, 'fixtures', 'slow-build.ts')], {
+      env: { ...process.env, TSIMG_STATE_DIR: sb.stateDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`build did not start provisioning:\n${out}`)), 90_000)
+      const onData = (d: Buffer) => {
+        out += d.toString()
+        if (out.includes('provisioning-started')) {
+          clearTimeout(timer)
+          resolve()
+        }
+      }
+      child.stdout.on('data', onData)
+      child.stderr.on('data', onData)
+      child.once('exit', () => reject(new Error(`build exited early:\n${out}`)))
+    })
+    child.kill('SIGKILL')
+    await new Promise((r) => child.once('exit', r))
+
+    const containers = await dockerOut('ps', '-a', '-q', '--filter', 'label=tsimg-build=docker.killed')
+    expect(containers).not.toBe('')
+    expect(await readdir(join(sb.stateDir, 'keys'))).toHaveLength(1)
+    const lines: string[] = []
+    const report = await cleanupLeftovers({ stateDir: sb.stateDir, log: (l) => lines.push(l), cwd: join(here, '..') })
+    expect(report.failed).toEqual([])
+    expect(lines.join('\n')).toMatch(/container [0-9a-f]{12} \(docker\.killed\)/)
+    expect(await dockerOut('ps', '-a', '-q', '--filter', 'label=tsimg-build=docker.killed')).toBe('')
+    expect(await readdir(join(sb.stateDir, 'keys'))).toEqual([])
+    expect(await readdir(join(sb.stateDir, 'journal'))).toEqual([])
+    expect(await imageExists('tsimg-test/killed:1')).toBe(false)
+  })
+})
+
+describe('docker options are checked before anything is created', () => {
+  const check = (o: Record<string, unknown>) =>
+    validate({ template: { sources: [docker({ name: 'v', image: BASE_IMAGE, ...o } as never)] }, typecheck: false })
+
+  it('accepts good options', async () => {
+    await expect(check({ tags: ['acme/web:1.0', 'localhost:5000/acme/web'], changes: ['CMD ["x"]', 'expose 80'] })).resolves.toBeTruthy()
+  })
+  it.each([
+    [{ tags: ['Acme/Web:1'] }, /tags\[0\]: not a valid repository\[:tag\]/],
+    [{ changes: ['RUN apt-get update'] }, /changes\[0\]: must start with one of CMD, ENTRYPOINT/],
+    [{ imagee: 'x' }, /imagee: unknown option/],
+    [{ sshHost: '10.0.0.1' }, /sshHost: unknown option/],
+    [{ env: { 'BAD-NAME': 'x' } }, /env/],
+    [{ volumes: { './nope-does-not-exist': '/data' } }, /does not exist/],
+    [{ sshPrivateKeyFile: '/nonexistent/key' }, /cannot read private key file/],
+  ])('rejects %j', async (o, message) => {
+    await expect(check(o)).rejects.toThrow(message)
+  })
+})
