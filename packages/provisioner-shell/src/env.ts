@@ -5,15 +5,17 @@ export const DEFAULT_ENV_VAR_FORMAT = "%s='%s' "
 
 /**
  * The variables every script sees: the build's name and type under Packer's names (so
- * scripts written for Packer keep working) and tsimg's, then the user's, sorted by name.
+ * scripts written for Packer keep working) and tsimg's, and the user's, sorted by name.
  */
 export function scriptEnv(build: BuildInfo, user: string[] | Record<string, string> | undefined): Map<string, string> {
-  const env = new Map<string, string>()
+  const env = new Map<string, string>([
+    ['PACKER_BUILD_NAME', build.sourceName],
+    ['PACKER_BUILDER_TYPE', build.sourceType],
+    ['TSIMG_BUILD_NAME', build.sourceName],
+    ['TSIMG_BUILDER_TYPE', build.sourceType],
+  ])
+  // As in Packer, the user's variables win over the built-in ones.
   for (const [k, v] of Object.entries(userEnv(user))) env.set(k, v)
-  env.set('PACKER_BUILD_NAME', build.sourceName)
-  env.set('PACKER_BUILDER_TYPE', build.sourceType)
-  env.set('TSIMG_BUILD_NAME', build.sourceName)
-  env.set('TSIMG_BUILDER_TYPE', build.sourceType)
   return new Map([...env].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 

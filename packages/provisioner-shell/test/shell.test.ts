@@ -133,8 +133,15 @@ describe('shell provisioner over SSH', () => {
   })
 
   it('accepts KEY=value environment variables and a custom envVarFormat', async () => {
-    const { lines } = await provision(shell({ inline: ['echo "X=$X Y=$Y"'], environmentVars: ['X=a=b', 'Y='], envVarFormat: 'export %s="%s"; ', executeCommand: '{{.Vars}} sh {{.Path}}' }))
-    expect(lines).toContain('stdout: X=a=b Y=')
+    const { lines } = await provision(
+      shell({
+        inline: ['echo "X=$X Y=$Y build=$PACKER_BUILD_NAME"'],
+        environmentVars: ['X=a=b', 'Y=', 'PACKER_BUILD_NAME=mine'],
+        envVarFormat: 'export %s="%s"; ',
+        executeCommand: '{{.Vars}} sh {{.Path}}',
+      }),
+    )
+    expect(lines).toContain('stdout: X=a=b Y= build=mine')
   })
 
   it('fails on a non-allowed exit code and accepts listed validExitCodes', async () => {
