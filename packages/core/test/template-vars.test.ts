@@ -6,7 +6,7 @@ import { TemplateError, defineTemplate, inspect, shellLocal, validate, variable,
 import { touch } from './fixtures/templates/lib/touch-source.ts'
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'templates')
-const ENV_KEYS = ['TSIMG_VAR_prefix', 'TSIMG_VAR_count', 'TSIMG_VAR_apiToken', 'TSIMG_VAR_debug']
+const ENV_KEYS = ['PKR_VAR_prefix', 'TSIMG_VAR_prefix', 'TSIMG_VAR_count', 'TSIMG_VAR_apiToken', 'TSIMG_VAR_debug']
 
 let dir: string
 beforeEach(async () => {
@@ -30,6 +30,9 @@ describe('template variables', () => {
   it('takes defaults, then TSIMG_VAR_ env, then var-files in order, then -var (Packer precedence)', async () => {
     expect(value(await check(), 'prefix')).toMatchObject({ value: 'img', source: 'default' })
 
+    // Packer's PKR_VAR_ is read too, and TSIMG_VAR_ wins over it.
+    process.env.PKR_VAR_prefix = 'from-packer-env'
+    expect(value(await check(), 'prefix')).toMatchObject({ value: 'from-packer-env', source: 'env PKR_VAR_prefix' })
     process.env.TSIMG_VAR_prefix = 'from-env'
     process.env.TSIMG_VAR_count = '7'
     let info = await check()

@@ -4,6 +4,7 @@ import { displayPath, importDefault } from './load.js'
 import { describeKind, fitsKind, isVariableDef, parseVariableString, type VariableDef, type VariableKind } from './variables.js'
 
 export const ENV_PREFIX = 'TSIMG_VAR_'
+export const PACKER_ENV_PREFIX = 'PKR_VAR_'
 
 export interface VariableInputs {
   /** `-var name=value`, already split. */
@@ -52,8 +53,11 @@ export async function resolveVariables(
 
   for (const [name, d] of defs) {
     if (d.default !== undefined) found.set(name, { value: d.default, source: 'default' })
-    const fromEnv = env[`${ENV_PREFIX}${name}`]
-    if (fromEnv !== undefined) found.set(name, { value: parse(name, d, fromEnv, `environment ${ENV_PREFIX}${name}`, templateFile), source: `env ${ENV_PREFIX}${name}` })
+    // PKR_VAR_ too, so a Packer user's environment keeps working; TSIMG_VAR_ wins over it.
+    for (const prefix of [PACKER_ENV_PREFIX, ENV_PREFIX]) {
+      const fromEnv = env[`${prefix}${name}`]
+      if (fromEnv !== undefined) found.set(name, { value: parse(name, d, fromEnv, `environment ${prefix}${name}`, templateFile), source: `env ${prefix}${name}` })
+    }
   }
 
   for (const file of inputs.varFiles ?? []) {
@@ -100,7 +104,8 @@ export async function resolveVariables(
       })
     }
     if (f && d.validate) checkCustom(name, d, f, templateFile)
-    if (f) values[name] = f.value
+    // inspect: a missing required variable gets an empty value of its type so build() can still run.
+    values[name] = f ? f.value : d.type === 'list' ? [] : PLACEHOLDER[d.type]
     if (f && d.sensitive) sensitiveValues.push(...sensitiveTexts(f.value))
     variables.push({
       name,
@@ -114,6 +119,8 @@ export async function resolveVariables(
   }
   return { values, variables, sensitiveValues, warnings }
 }
+
+const PLACEHOLDER: Record<VariableKind, unknown> = { string: '', number: 0, boolean: false, list: [] }
 
 function checkDeclarations(declared: Readonly<Record<string, unknown>>, file: string): Map<string, VariableDef> {
   const defs = new Map<string, VariableDef>()
