@@ -1,0 +1,132 @@
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import {
+  BuildUi,
+  FileJournal,
+  Redactor,
+  connectSsh,
+  nonInteractive,
+  runSteps,
+  sshTargetFromOptions,
+  temporaryKeyPair,
+  type BaseState,
+  type BuildEvent,
+  type BuildInfo,
+  type SshKeyState,
+  type Step,
+} from '@tsimg/core'
+import { startSshd, type StartedSshd } from '../../../test/support/sshd.js'
+
+interface State extends BaseState, SshKeyState {
+  port?: number
+}
+
+const build: BuildInfo = { id: 'ssh-steps-1', name: 'test.ssh', sourceType: 'test', sourceName: 'ssh', force: false, templateDir: '.' }
+let stateDir: string
+let sshd: StartedSshd | undefined
+
+beforeAll(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'tsimg-ssh-steps-'))
+})
+afterAll(async () => {
+  await sshd?.stop()
+  await rm(stateDir, { recursive: true, force: true })
+})
+
+it('temporary key pair + connect: key file is 0600 and journaled while the build runs, and gone after', async () => {
+  const journal = await FileJournal.create(build.id, build.name, stateDir)
+  const events: BuildEvent[] = []
+  const ui = new BuildUi(build.name, (e) => events.push(e), nonInteractive, new Redactor())
+  const seen: { mode?: number; journaled?: unknown; whoami?: string[]; keyLine?: string } = {}
+
+  // Plays the builder: start a machine that trusts the temporary public key.
+  const startMachine: Step<State> = {
+    name: 'test:start-machine',
+    async run({ state }) {
+      seen.keyLine = state.sshPublicKey
+      sshd = await startSshd({ authorizedKeys: [state.sshPublicKey!] })
+      state.port = sshd.port
+    },
+  }
+  const provision: Step<State> = {
+    name: 'test:provision',
+    async run({ state }) {
+      seen.mode = (await stat(state.sshPrivateKeyPath!)).mode & 0o777
+      seen.journaled = journal.list().map((r) => ({ plugin: r.plugin, kind: r.kind, data: r.data }))
+      const lines: string[] = []
+      await state.communicator!.exec('id -un', { onStdout: (l) => lines.push(l) })
+      seen.whoami = lines
+    },
+  }
+  const state: State = { generated: {} }
+  const res = await runSteps<State>(
+    [
+      temporaryKeyPair<State>({ keyDir: join(stateDir, 'keys') }),
+      startMachine,
+      connectSsh<State>((s) => sshTargetFromOptions({ sshTimeout: '30s' }, { host: '127.0.0.1', port: s.port, privateKey: s.sshPrivateKey })),
+      provision,
+    ],
+    { state, signal: new AbortController().signal, ui, journal, build },
+  )
+  expect(res.error).toBeUndefined()
+  expect(res.outcome).toBe('success')
+  expect(seen.keyLine).toMatch(/^ssh-ed25519 AAAA\S+ tsimg-ssh-steps-1$/)
+  expect(seen.mode).toBe(0o600)
+  expect(seen.journaled).toEqual([{ plugin: '@tsimg/core', kind: 'file', data: { path: join(stateDir, 'keys', `${build.id}.key`) } }])
+  expect(seen.whoami).toEqual(['root'])
+  expect(state.generated).toMatchObject({ Host: '127.0.0.1', Port: sshd!.port, User: 'root' })
+
+  // After the build: no key file, no journal entry, connection closed.
+  expect(await readdir(join(stateDir, 'keys'))).toEqual([])
+  expect(journal.list()).toEqual([])
+  expect(state.communicator).toBeUndefined()
+
+  const says = events.flatMap((e) => (e.type === 'ui' ? [e.text] : []))
+  expect(says).toEqual(
+    expect.arrayContaining([
+      'Creating temporary ED25519 SSH key pair...',
+      'Using SSH communicator to connect: 127.0.0.1',
+      'Connected to SSH!',
+      'Deleting temporary SSH key file...',
+    ]),
+  )
+  expect(events.some((e) => e.type === 'wait-start' && e.text === 'Waiting for SSH to become available...')).toBe(true)
+  // The private key is never printed.
+  expect(JSON.stringify(events)).not.toContain('PRIVATE KEY')
+})
+
+it('makes no key pair when the user gave a password, key file or agent', async () => {
+  const journal = await FileJournal.create('ssh-steps-2', build.name, stateDir)
+  const state: State = { generated: {} }
+  const ui = new BuildUi(build.name, () => {}, nonInteractive, new Redactor())
+  const res = await runSteps<State>([temporaryKeyPair<State>({ ssh: { sshPassword: 'x' }, keyDir: join(stateDir, 'keys2') })], {
+    state,
+    signal: new AbortController().signal,
+    ui,
+    journal,
+    build: { ...build, id: 'ssh-steps-2' },
+  })
+  expect(res.outcome).toBe('success')
+  expect(state.sshPublicKey).toBeUndefined()
+  expect(journal.list()).toEqual([])
+})
+
+it('the key file is removed also when a later step fails', async () => {
+  const journal = await FileJournal.create('ssh-steps-3', build.name, stateDir)
+  const state: State = { generated: {} }
+  const ui = new BuildUi(build.name, () => {}, nonInteractive, new Redactor())
+  const keyDir = join(stateDir, 'keys3')
+  const res = await runSteps<State>(
+    [
+      temporaryKeyPair<State>({ keyDir, temporaryKeyPairType: 'rsa', temporaryKeyPairBits: 2048 }),
+      connectSsh<State>(() => sshTargetFromOptions({ sshTimeout: '1s' }, { host: '', privateKey: state.sshPrivateKey })),
+    ],
+    { state, signal: new AbortController().signal, ui, journal, build: { ...build, id: 'ssh-steps-3' } },
+  )
+  expect(res.outcome).toBe('failed')
+  expect(String((res.error as Error).message)).toMatch(/no host address/)
+  expect(await readdir(keyDir)).toEqual([])
+  expect(journal.list()).toEqual([])
+})
