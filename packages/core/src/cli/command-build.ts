@@ -11,6 +11,7 @@ import type { BuildRunResult } from './engine.js'
 import { EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, exitCodeFor, formatError } from './errors.js'
 import { Interrupts, resourcesJournaledBy } from './interrupts.js'
 import { terminalPrompter } from './prompter.js'
+import { version } from './version.js'
 
 export interface BuildFlags {
   var: Record<string, string>
@@ -37,6 +38,12 @@ export async function buildCommand(template: string, flags: BuildFlags): Promise
     : new TextRenderer({ write, color, timestamps: Boolean(flags.timestampUi), tty: Boolean(stdout.isTTY), columns: stdout.columns })
   const log = DetailedLog.fromEnv()
   const redactedErrors = new Map<string, string>()
+  if (log) {
+    log.debug(`tsimg v${version()} on Node ${process.version} ${process.platform}/${process.arch}, pid ${process.pid}`)
+    // Variable values may be secrets: only their names are logged.
+    const { var: vars, ...rest } = flags
+    log.debug(`build ${template} ${JSON.stringify({ ...rest, var: Object.keys(vars) })}`)
+  }
 
   const interrupts = new Interrupts({
     onFirst() {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { ON_ERROR_VALUES } from '../runner/wrappers.js'
 import { buildCommand } from './command-build.js'
@@ -7,12 +6,9 @@ import { cleanupCommand } from './command-cleanup.js'
 import { inspectCommand, validateCommand } from './command-template.js'
 import type { TemplateFlags } from './command-template.js'
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, formatError, logEnabled } from './errors.js'
+import { version } from './version.js'
 import { normalizePackerFlags, parseBool, parseVarAssignment } from './normalize-args.js'
 
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-  return pkg.version
-}
 
 const collectVar = (text: string, acc: Record<string, string>): Record<string, string> => {
   try {
@@ -49,6 +45,12 @@ function templateOptions(cmd: Command): Command {
 /** `tsimg` entry point: returns the process exit code (0 ok, 1 build failed, 2 bad input, 130 cancelled). */
 export async function main(argv: readonly string[]): Promise<number> {
   let code = EXIT_OK
+  // `tsimg build ... | head`: a closed pipe must not crash the build (and skip its cleanup).
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err
+    })
+  }
   const program = new Command('tsimg')
     .description('Build machine images from a typed image.ts, the way Packer does')
     .version(version(), '-v, --version', 'print the tsimg version')
