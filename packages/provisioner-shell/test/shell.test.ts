@@ -132,6 +132,11 @@ describe('shell provisioner over SSH', () => {
     expect(lines).toContain('stdout: b ran')
   })
 
+  it('uploads byte for byte with binary, so CRLF stays (and breaks the shebang)', async () => {
+    const { error } = await provision(shell({ script: 'scripts/b.sh', binary: true }))
+    expect(error?.message).toMatch(/^Script exited with non-zero exit status: 12[67]\./)
+  })
+
   it('accepts KEY=value environment variables and a custom envVarFormat', async () => {
     const { lines } = await provision(
       shell({
