@@ -4,6 +4,7 @@ import { FaultInjector, type Fault } from './faults.js'
 import { Rng } from './rng.js'
 import { docker, imageExists, PID_LABEL, SESSION_LABEL, IMAGE_LABEL } from './docker.js'
 import { DEFAULT_DELAYS } from './types.js'
+import { watchShutdowns } from './shutdown-watch.js'
 import type {
   Delays, Image, Instance, KeyPair, LedgerEntry, Region, SecurityGroup, Snapshot, Subnet, Tags, Transition, Volume, Vpc,
 } from './types.js'
@@ -70,6 +71,7 @@ export class Cloud {
   private readonly work = new Map<string, Promise<unknown>>()
   private readonly catalog: readonly CatalogEntry[]
   private timer: NodeJS.Timeout | undefined
+  private stopWatch: (() => void) | undefined
 
   constructor(opts: CloudOptions = {}) {
     this.session = opts.session ?? randomBytes(4).toString('hex')
@@ -93,6 +95,7 @@ export class Cloud {
     }
     this.timer = setInterval(() => this.tick(), 50)
     this.timer.unref()
+    this.stopWatch = watchShutdowns(this)
   }
 
   /** Labels for containers and images this cloud creates. */
@@ -247,6 +250,7 @@ export class Cloud {
   stopClock(): void {
     if (this.timer) clearInterval(this.timer)
     this.timer = undefined
+    this.stopWatch?.()
   }
 }
 
