@@ -45,6 +45,9 @@ function templateOptions(cmd: Command): Command {
 /** `tsimg` entry point: returns the process exit code (0 ok, 1 build failed, 2 bad input, 130 cancelled). */
 export async function main(argv: readonly string[]): Promise<number> {
   let code = EXIT_OK
+  const args = argv.slice(2)
+  const normalized = normalizePackerFlags(args)
+  const typed = new Set(normalized.filter((a, i) => a !== args[i]).map((a) => a.split('=')[0]!))
   // `tsimg build ... | head`: a closed pipe must not crash the build (and skip its cleanup).
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
@@ -57,7 +60,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({
-      outputError: (text, write) => write(text.replace(/^error: /, 'Error: ')),
+      // Name a flag the way the user typed it (`-foo`, not the normalized `--foo`).
+      outputError: (text, write) => write(text.replace(/^error: /, 'Error: ').replace(/'(--[^' =]+)/g, (m, flag: string) => (typed.has(flag) ? `'${flag.slice(1)}` : m))),
     })
 
   templateOptions(program.command('build').argument('<template>', 'the template file, e.g. image.ts'))
@@ -105,7 +109,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     })
 
   try {
-    await program.parseAsync(normalizePackerFlags(argv.slice(2)), { from: 'user' })
+    await program.parseAsync(normalized, { from: 'user' })
     return code
   } catch (err) {
     if (err instanceof CommanderError) {
