@@ -46,6 +46,15 @@ export function pollOptions(env: AwsEnv, signal: AbortSignal) {
   return { delayMs: toMs(env.options.pollDelay), attempts: env.options.pollAttempts, signal }
 }
 
+/**
+ * Teardown waits are not cut short by a small pollAttempts: giving up on a terminating instance
+ * would leave its security group undeletable. The cleanup's own time bound still applies.
+ */
+export function teardownPollOptions(env: AwsEnv, signal: AbortSignal) {
+  const delayMs = toMs(env.options.pollDelay)
+  return { delayMs, attempts: Math.max(env.options.pollAttempts, Math.ceil(600_000 / Math.max(delayMs, 1))), signal }
+}
+
 /** Journal data for a resource: where it is and its id, never credentials. */
 export function resourceData(env: AwsEnv, id: string, region = env.region): Record<string, unknown> {
   return { region, id, ...(env.options.endpoint ? { endpoint: env.options.endpoint } : {}) }

@@ -10,7 +10,7 @@ import {
 import { TsimgError, type Step } from '@tsimg/core'
 import { isNotFound } from './api.js'
 import type { BlockDevice } from './options.js'
-import { PLUGIN, instanceTypeOf, pollOptions, resourceData, tagSpec, type AwsEnv, type AwsState } from './state.js'
+import { PLUGIN, instanceTypeOf, pollOptions, teardownPollOptions, resourceData, tagSpec, type AwsEnv, type AwsState } from './state.js'
 import { pollUntil } from './wait.js'
 
 /** Instance states after which waiting for "running" is pointless. */
@@ -95,7 +95,7 @@ export function runInstance(env: AwsEnv): Step<AwsState> {
       const inst = state.instance
       if (!inst || inst.terminated) return
       ui.say('Terminating the source AWS instance...')
-      await terminateInstance(env, inst.id, env.region, signal, pollOptions(env, signal))
+      await terminateInstance(env, inst.id, env.region, signal, teardownPollOptions(env, signal))
       inst.terminated = true
       await journal.remove(inst.journalId)
     },

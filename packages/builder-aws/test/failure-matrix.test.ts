@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { AmazonEbsInput } from '@tsimg/builder-aws'
 import type { ProvisionerPlugin } from '@tsimg/core'
 import { shell } from '@tsimg/provisioner-shell'
@@ -8,14 +8,17 @@ let emu: Emulator
 let stateDir: string
 beforeAll(async () => {
   emu = await startEmulator()
+})
+beforeEach(async () => {
   stateDir = await tempStateDir()
 })
-afterEach(() => {
+afterEach(async () => {
   emu.setDelays(FAST_DELAYS)
+  emu.clearFaults()
+  await removeDir(stateDir)
 })
 afterAll(async () => {
   await emu?.stop()
-  await removeDir(stateDir)
 })
 
 interface Case {
