@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -39,10 +39,15 @@ describe('shell-local post-processor', () => {
   })
 
   it('runs scripts relative to the template directory, with a custom executeCommand', async () => {
-    await writeFile(join(dir, 'post.sh'), 'echo "script sees $TSIMG_BUILD_NAME and $1" > script-out.txt\n')
+    await writeFile(join(dir, 'post.sh'), 'echo "script sees $TSIMG_BUILD_NAME and $1" > script-out.txt\n', { mode: 0o644 })
     const res = await run(shellLocal({ script: 'post.sh', executeCommand: ['/bin/sh', '-c', '{{.Vars}} sh {{.Script}} arg1'] }))
     expect(res.builds[0]?.outcome).toBe('success')
     expect(await readFile(join(dir, 'script-out.txt'), 'utf8')).toBe('script sees touch.web and arg1\n')
+    // The user's script ran from a copy: its own mode is untouched.
+    expect((await stat(join(dir, 'post.sh'))).mode & 0o777).toBe(0o644)
+    await writeFile(join(dir, 'exec.sh'), '#!/bin/sh\necho "default execute command, $PACKER_BUILDER_TYPE" > exec-out.txt\n', { mode: 0o644 })
+    expect((await run(shellLocal({ scripts: ['exec.sh'] }))).builds[0]?.outcome).toBe('success')
+    expect(await readFile(join(dir, 'exec-out.txt'), 'utf8')).toBe('default execute command, touch\n')
   })
 
   it('fails the build on a bad exit code unless it is listed in validExitCodes, and cleans its temp script', async () => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { constants } from 'node:fs'
-import { access, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { access, chmod, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -97,11 +97,18 @@ async function scriptsToRun(o: ShellLocalOptions, templateDir: string, tmp: stri
     await writeFile(path, `#!${o.inlineShebang ?? '/bin/sh -e'}\n${body}\n`, { mode: 0o700 })
     return [{ path, label: o.inline ? 'inline' : o.command as string }]
   }
-  return scriptList(o).map((s) => ({ path: resolve(templateDir, s), label: s }))
+  // Run copies, as Packer does: the user's own files keep their mode.
+  return Promise.all(
+    scriptList(o).map(async (s, i) => {
+      const path = join(tmp, `script-${i}.sh`)
+      await copyFile(resolve(templateDir, s), path)
+      await chmod(path, 0o700)
+      return { path, label: s }
+    }),
+  )
 }
 
 async function runLocal({ path: script, label }: { path: string; label: string }, vars: Record<string, string>, o: ShellLocalOptions, ctx: PostProcessContext): Promise<void> {
-  await chmod(script, 0o700).catch(() => undefined)
   const assignments = Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')
   const template = o.executeCommand ?? ['/bin/sh', '-c', '{{.Vars}} {{.Script}}']
   const argv = template.map((a) => a.replaceAll('{{.Vars}}', assignments).replaceAll('{{.Script}}', shellQuote(script)))
