@@ -77,6 +77,14 @@ describe('template loading and type-checking', () => {
     )
   })
 
+  it('rejects a provisioner only/except that names no source', async () => {
+    const prov = (only: string[]) => ({ kind: 'provisioner' as const, type: 'noop', options: { only }, provision: async () => undefined })
+    const ok = await validate({ template: { sources: [touch({ name: 'web', dir })], provisioners: [prov(['web']), prov(['touch.web'])] } })
+    expect(ok.provisioners).toHaveLength(2)
+    const err = await buildFails({ template: { sources: [touch({ name: 'web', dir })], provisioners: [prov(['web']), prov(['touch.wbe'])] } })
+    expect(err.message).toContain('provisioners[1].only[0]: "touch.wbe" is not a source of this template')
+  })
+
   it("runs plugins' own validate() and names the field", async () => {
     const template = defineTemplate({
       build: { sources: [touch({ name: 'a', dir })], postProcessors: [false, shellLocal({ script: 'missing.sh' })] },

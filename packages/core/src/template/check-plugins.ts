@@ -53,6 +53,8 @@ export async function checkBuild(build: unknown, templateFile: string, templateD
     names.set(name, Number(/\[(\d+)\]/.exec(path)?.[1]))
   }
 
+  checkOnlyExcept(b, sources, templateFile)
+
   const all: [string, AnyPlugin][] = [
     ...entries(b.sources, 'sources').map(([p, s]) => [`${p} (${sourceBuildName(s as SourcePlugin)})`, s] as [string, AnyPlugin]),
     ...entries(b.provisioners ?? [], 'provisioners'),
@@ -133,4 +135,32 @@ function formatPath(path: PropertyKey[]): string {
 /** zod v4 says `Invalid input: expected number, received string`; the first half adds nothing. */
 function tidy(message: string): string {
   return message.replace(/^Invalid input: /, '')
+}
+
+/**
+ * A provisioner's only/except that names no source is a typo that would silently skip (or run)
+ * it on every build: reject it, listing the names that exist.
+ */
+function checkOnlyExcept(b: TemplateBuild, sources: readonly SourcePlugin<unknown, any>[], file: string): void {
+  const known = new Set(sources.flatMap((s) => [sourceBuildName(s), ...(s.name ? [s.name] : [])]))
+  const provs: [string, unknown][] = [
+    ...entries(b.provisioners ?? [], 'provisioners'),
+    ...(b.errorCleanupProvisioner ? [['errorCleanupProvisioner', b.errorCleanupProvisioner] as [string, unknown]] : []),
+  ]
+  for (const [path, p] of provs) {
+    const opts = (p as { options?: { only?: unknown; except?: unknown } }).options
+    for (const key of ['only', 'except'] as const) {
+      const names = opts?.[key]
+      if (!Array.isArray(names)) continue
+      names.forEach((n: unknown, i) => {
+        if (typeof n === 'string' && !known.has(n)) {
+          throw new TemplateError(`"${n}" is not a source of this template`, {
+            file,
+            field: `${path}.${key}[${i}]`,
+            hint: `Sources: ${sources.map(sourceBuildName).join(', ')} (a name may be written with or without its type).`,
+          })
+        }
+      })
+    }
+  }
 }
