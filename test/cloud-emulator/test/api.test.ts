@@ -146,6 +146,31 @@ describe('faults', () => {
     emu.clearFaults()
   })
 
+  it("can fail a call after it took effect, as a lost response does; the SDK's retry then meets what it made", async () => {
+    emu.injectFault({ action: 'CreateSecurityGroup', code: 'InternalError', times: 1, phase: 'after' })
+    const err = await code(clientFor('us-east-1', { maxAttempts: 2 }).send(new ec2.CreateSecurityGroupCommand({ GroupName: 'lost', Description: 'lost response' })))
+    expect(err).toMatchObject({ code: 'InvalidGroup.Duplicate' })
+    expect(emu.ledger().filter((e) => e.type === 'security-group')).toMatchObject([{ name: 'lost' }])
+    await client.send(new ec2.DeleteSecurityGroupCommand({ GroupName: 'lost' }))
+  })
+
+  it('refuses denied actions with UnauthorizedOperation and checks session tokens', async () => {
+    const limited = { accessKeyId: 'AKIALIMITED', secretAccessKey: 'limited-secret', deniedActions: ['CreateSecurityGroup'] }
+    const temporary = { accessKeyId: 'ASIATEMPORARY', secretAccessKey: 'temp-secret', sessionToken: 'token-1' }
+    const other = await startEc2Emulator({ credentials: [limited, temporary], regions: ['us-east-1'] })
+    try {
+      const c = (credentials: ec2.EC2ClientConfig['credentials']): ec2.EC2Client =>
+        new ec2.EC2Client({ region: 'us-east-1', endpoint: other.endpoint, credentials, maxAttempts: 1 })
+      expect(await code(c(limited).send(new ec2.CreateSecurityGroupCommand({ GroupName: 'x', Description: 'x' })))).toEqual({ code: 'UnauthorizedOperation', status: 403 })
+      await c(limited).send(new ec2.DescribeVpcsCommand({}))
+      await c(temporary).send(new ec2.DescribeVpcsCommand({}))
+      expect(await code(c({ ...temporary, sessionToken: 'token-2' }).send(new ec2.DescribeVpcsCommand({})))).toEqual({ code: 'AuthFailure', status: 401 })
+      expect(await code(c(TEST_CREDENTIALS).send(new ec2.DescribeVpcsCommand({})))).toEqual({ code: 'AuthFailure', status: 401 })
+    } finally {
+      await other.stop()
+    }
+  })
+
   it('throttles 30% of all calls, deterministically for a seed, and retries get every call through', async () => {
     const runs: number[][] = []
     for (let n = 0; n < 2; n++) {

@@ -40,6 +40,23 @@ it('terminates an instance whose OS shuts itself down when its shutdown behavior
   }
 })
 
+it('returns the same instance to a retried RunInstances whose first answer was lost (client token)', async () => {
+  const emu = await startEc2Emulator({ delays: { instanceRunning: 100, instanceTerminated: 100 } })
+  try {
+    const client = new ec2.EC2Client({ region: 'us-east-1', endpoint: emu.endpoint, credentials: emu.credentials, maxAttempts: 3 })
+    emu.injectFault({ action: 'RunInstances', code: 'InternalError', times: 1, phase: 'after' })
+    const run = await client.send(new ec2.RunInstancesCommand({ ImageId: await baseImage(client), MinCount: 1, MaxCount: 1 }))
+    expect(run.$metadata.attempts).toBe(2)
+    const live = emu.ledger().filter((e) => e.type === 'instance')
+    expect(live.map((e) => e.id)).toEqual([run.Instances![0]!.InstanceId])
+    await client.send(new ec2.TerminateInstancesCommand({ InstanceIds: [run.Instances![0]!.InstanceId!] }))
+    await ec2.waitUntilInstanceTerminated({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { InstanceIds: [run.Instances![0]!.InstanceId!] })
+    expect(emu.ledger().filter((e) => !e.seed)).toEqual([])
+  } finally {
+    await emu.stop()
+  }
+})
+
 it('leaves containers behind when killed -9, and --sweep removes them', async () => {
   const child = spawn(process.execPath, [BIN, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] })
   let session = ''

@@ -11,6 +11,11 @@ export interface Fault {
   readonly times?: number
   /** Fail a matching call with this probability (default 1). */
   readonly probability?: number
+  /**
+   * 'before' (default): the call fails and does nothing. 'after': the call takes effect but its
+   * answer is the error, as when a response is lost; retries then meet what the first call made.
+   */
+  readonly phase?: 'before' | 'after'
 }
 
 interface ActiveFault {
@@ -40,11 +45,12 @@ export class FaultInjector {
     this.throttleProbability = 0
   }
 
-  /** Throws the injected error for this call, if any. */
-  check(action: string): void {
+  /** Throws the injected error for this call, if any; throttling applies before the call only. */
+  check(action: string, phase: 'before' | 'after' = 'before'): void {
     for (const active of this.faults) {
       const { fault } = active
       if (fault.action !== action && fault.action !== '*') continue
+      if ((fault.phase ?? 'before') !== phase) continue
       if (active.remaining <= 0) continue
       if (fault.probability !== undefined && this.rng.next() >= fault.probability) continue
       active.remaining -= 1
@@ -55,7 +61,7 @@ export class FaultInjector {
         fault.status ?? defaultStatus(fault.code),
       )
     }
-    if (this.throttleProbability > 0 && this.rng.next() < this.throttleProbability) {
+    if (phase === 'before' && this.throttleProbability > 0 && this.rng.next() < this.throttleProbability) {
       this.record(action)
       throw new CloudError('RequestLimitExceeded', 'Request limit exceeded.', 503)
     }

@@ -117,10 +117,14 @@ export interface CopyImageSpec {
   readonly encrypted?: boolean
   readonly kmsKeyId?: string
   readonly tags?: ReadonlyMap<string, string>
+  readonly clientToken?: string
 }
 
 /** Registers a copy in the calling region; the docker image gets a second tag of its own. */
 export function copyImage(cloud: Cloud, region: string, spec: CopyImageSpec): Image {
+  // EC2 idempotency: a retried copy with the same client token gets the first copy.
+  const earlier = spec.clientToken && imagesIn(cloud, region).find((m) => m.clientToken === spec.clientToken)
+  if (earlier) return earlier
   cloud.region(spec.sourceRegion)
   if (!spec.sourceImageId) throw new CloudError('MissingParameter', 'The request must contain the parameter SourceImageId')
   const source = getImage(cloud, spec.sourceRegion, spec.sourceImageId)
@@ -142,7 +146,7 @@ export function copyImage(cloud: Cloud, region: string, spec: CopyImageSpec): Im
     state: 'pending', transition: cloud.transition('available', 'imageAvailable'),
     dockerRef: `tsimg-emulator/${cloud.session}:${id}`, ownsDockerRef: true, rootDeviceName: source.rootDeviceName, devices,
     created: new Date(), architecture: source.architecture, isPublic: false, launchUsers: new Set(), launchGroups: new Set(),
-    loginUser: source.loginUser, seed: false, sourceImageId: source.id, sourceRegion: source.region,
+    loginUser: source.loginUser, seed: false, sourceImageId: source.id, sourceRegion: source.region, clientToken: spec.clientToken,
   }
   cloud.images.set(id, image)
   const t = image.transition!

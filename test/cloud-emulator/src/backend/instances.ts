@@ -54,6 +54,15 @@ export function getInstance(cloud: Cloud, region: string, id: string): Instance 
 
 /** Validates everything first, so a refused call leaves nothing behind; then boots containers. */
 export function runInstances(cloud: Cloud, region: string, spec: RunSpec): Instance[] {
+  // EC2 idempotency: a retry with the same client token gets the first call's instances.
+  if (spec.clientToken) {
+    const earlier = instancesIn(cloud, region).filter((i) => i.clientToken === spec.clientToken)
+    if (earlier.length) {
+      if (earlier[0]!.imageId !== spec.imageId)
+        throw new CloudError('IdempotentParameterMismatch', `Client token ${spec.clientToken} was used with different parameters`)
+      return earlier
+    }
+  }
   const zones = cloud.region(region).zones
   const image = getImage(cloud, region, spec.imageId)
   if (!launchable(cloud, image)) throw notFound('InvalidAMIID.NotFound', 'image id', spec.imageId)

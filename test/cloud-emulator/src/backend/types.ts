@@ -120,6 +120,7 @@ export interface Image extends Tagged {
   readonly sourceInstanceId?: string
   readonly sourceImageId?: string
   readonly sourceRegion?: string
+  readonly clientToken?: string
 }
 
 export interface Snapshot extends Tagged {

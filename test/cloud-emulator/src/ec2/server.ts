@@ -58,9 +58,12 @@ export async function startEc2Server(opts: Ec2ServerOptions): Promise<{ server: 
         const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined
         if (!handler) throw new CloudError('InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`)
         opts.cloud.region(region)
+        if (scope.credentials.deniedActions?.includes(action))
+          throw new CloudError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403)
         if (r.bool('DryRun')) throw new CloudError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412)
         opts.cloud.faults.check(action)
         const result = await handler({ cloud: opts.cloud, region, requestId }, r)
+        opts.cloud.faults.check(action, 'after')
         send(res, 200, response(action, requestId, result), requestId)
         opts.onCall?.({ action, region, status: 200 })
       } catch (error) {

@@ -7,10 +7,15 @@ import { CloudError } from '../backend/errors.js'
 export interface Credentials {
   readonly accessKeyId: string
   readonly secretAccessKey: string
+  /** When set, requests must carry this x-amz-security-token (temporary credentials). */
+  readonly sessionToken?: string
+  /** Actions these credentials may not call: they get UnauthorizedOperation (403). */
+  readonly deniedActions?: readonly string[]
 }
 
 /** What a verified request was signed for. */
 export interface SignedScope {
+  readonly credentials: Credentials
   readonly accessKeyId: string
   readonly region: string
   readonly service: string
@@ -35,6 +40,9 @@ export async function verifySigV4(
   const [, accessKeyId, date, region, service, signedHeaders, signature] = m as unknown as string[]
   const creds = credentials.find((c) => c.accessKeyId === accessKeyId)
   if (!creds) throw new CloudError('AuthFailure', 'AWS was not able to validate the provided access credentials', 401)
+  const token = req.headers['x-amz-security-token']
+  if (creds.sessionToken !== undefined && token !== creds.sessionToken)
+    throw new CloudError('AuthFailure', 'AWS was not able to validate the provided access credentials', 401)
   const amzDate = String(req.headers['x-amz-date'] ?? '')
   if (!/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== date)
     throw new CloudError('AuthFailure', 'Request is missing a valid X-Amz-Date', 401)
@@ -58,5 +66,5 @@ export async function verifySigV4(
   const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers['authorization']))?.[1] ?? ''
   if (expected.length !== signature!.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(signature!)))
     throw new CloudError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.', 403)
-  return { accessKeyId: accessKeyId!, region: region!, service: service! }
+  return { credentials: creds, accessKeyId: accessKeyId!, region: region!, service: service! }
 }

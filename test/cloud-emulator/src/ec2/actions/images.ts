@@ -57,6 +57,7 @@ export const CopyImage: Handler = ({ cloud, region }, r) => {
   const image = img.copyImage(cloud, region, {
     sourceRegion: r.required('SourceRegion'), sourceImageId, name: r.required('Name'), description: r.str('Description'),
     encrypted: r.bool('Encrypted'), kmsKeyId: r.str('KmsKeyId'), tags: tagSpec(r, 'image', ['image', 'snapshot']),
+    clientToken: r.str('ClientToken'),
   })
   if (r.bool('CopyImageTags')) {
     const source = cloud.images.get(sourceImageId)
