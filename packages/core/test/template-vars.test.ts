@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { TemplateError, defineTemplate, inspect, shellLocal, validate, variable, type TemplateInfo } from '@tsimg/core'
+import { TemplateError, defineTemplate, env, inspect, shellLocal, timestamp, uuid, validate, variable, type TemplateInfo } from '@tsimg/core'
 import { touch } from './fixtures/templates/lib/touch-source.ts'
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'templates')
@@ -115,5 +115,28 @@ describe('template variables', () => {
     expect(err.message).toContain('postProcessors[0].script: cannot read script')
     expect(err.message).toContain('<sensitive>.sh')
     expect(`${err.message}${err.stack}${String((err.cause as Error | undefined)?.message)}`).not.toContain('tok-leaky-9876')
+  })
+
+  it('env(), timestamp() and uuid() helpers: timestamp is fixed for the run and matches the context', async () => {
+    process.env.TSIMG_TEST_HELPER = 'from-env'
+    try {
+      const seen: unknown[] = []
+      const template = defineTemplate({
+        build: (ctx) => {
+          seen.push(ctx.timestamp, timestamp(), env('TSIMG_TEST_HELPER'), env('TSIMG_TEST_MISSING', 'fallback'), uuid(), uuid())
+          return { sources: [touch({ name: `t${timestamp()}`, dir })] }
+        },
+      })
+      const info = await validate({ template })
+      const [ctxTs, helperTs, fromEnv, fallback, u1, u2] = seen
+      expect(helperTs).toBe(ctxTs)
+      expect(Math.abs((ctxTs as number) - Date.now() / 1000)).toBeLessThan(60)
+      expect(info.sources[0]?.name).toBe(`touch.t${String(ctxTs)}`)
+      expect([fromEnv, fallback]).toEqual(['from-env', 'fallback'])
+      expect(u1).toMatch(/^[0-9a-f-]{36}$/)
+      expect(u1).not.toBe(u2)
+    } finally {
+      delete process.env.TSIMG_TEST_HELPER
+    }
   })
 })
