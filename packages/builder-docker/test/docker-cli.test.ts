@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process'
+import { readdir } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dockerOut, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
+
+// Through the `tsimg` CLI, as a user runs it: the example build, --force, and Ctrl-C.
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..', '..', '..')
+const bin = join(root, 'packages', 'core', 'bin', 'tsimg.js')
+const EXAMPLE_TAG = 'tsimg-test/example:ci'
+let sb: Sandbox
+
+beforeAll(async () => {
+  sb = await sandbox()
+  await removeImages(EXAMPLE_TAG, 'tsimg-test/killed:1')
+})
+afterAll(async () => {
+  await removeImages(EXAMPLE_TAG, 'tsimg-test/killed:1')
+  await sb.dispose()
+})
+
+interface Run {
+  code: number | null
+  out: string
+}
+
+/** Runs `tsimg <args>` from the repository root; `onOutput` may signal the process. */
+function tsimg(args: string[], onOutput?: (out: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: root,
+    env: { ...process.env, TSIMG_STATE_DIR: sb.stateDir, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  const onData = (d: Buffer) => {
+    out += d.toString()
+    onOutput?.(out, child)
+  }
+  child.stdout!.on('data', onData)
+  child.stderr!.on('data', onData)
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out })))
+}
+
+async function nothingLeft(buildName: string): Promise<void> {
+  expect(await dockerOut('ps', '-a', '-q', '--filter', `label=tsimg-build=${buildName}`)).toBe('')
+  expect(await readdir(join(sb.stateDir, 'keys')).catch(() => [])).toEqual([])
+  expect(await readdir(join(sb.stateDir, 'journal')).catch(() => [])).toEqual([])
+}
+
+describe('tsimg build with the docker builder', () => {
+  it('builds examples/docker, refuses to overwrite it, and replaces it with -force', async () => {
+    const args = ['build', '-var', `image=${EXAMPLE_TAG}`, 'examples/docker/image.ts']
+    const first = await tsimg(args)
+    expect(first.out).toContain('==> docker.example: Starting docker container...')
+    expect(first.out).toMatch(/docker\.example: Run command: docker run -d --label tsimg-build-id=\S+ --label tsimg-build=docker\.example -p 127\.0\.0\.1::22 /)
+    expect(first.out).toContain(`--> docker.example: Imported Docker image: ${EXAMPLE_TAG}`)
+    expect(first.code).toBe(0)
+    const out = await dockerOut('run', '--rm', EXAMPLE_TAG)
+    expect(out).toContain('== hello from tsimg')
+    expect(out).toContain('/srv/site/assets/style.css')
+    expect(out).toContain('listen = 8080')
+
+    const again = await tsimg(args)
+    expect(again.code).toBe(1)
+    expect(again.out).toContain(`image ${EXAMPLE_TAG} already exists; use --force to replace it`)
+
+    const forced = await tsimg(['build', '-force', ...args.slice(1)])
+    expect(forced.code).toBe(0)
+    expect(forced.out).toContain(`Force flag found: image ${EXAMPLE_TAG}`)
+    await nothingLeft('docker.example')
+  })
+
+  it('Ctrl-C (SIGINT) during provisioning tears everything down and exits 130', async () => {
+    let sent = false
+    const r = await tsimg(['build', join(here, 'fixtures', 'slow-build.ts')], (out, child) => {
+      if (!sent && out.includes('provisioning-started')) {
+        sent = true
+        child.kill('SIGINT')
+      }
+    })
+    expect(r.out).toContain('provisioning-started')
+    expect(r.code).toBe(130)
+    expect(r.out).toContain('==> docker.killed: Killing the container:')
+    await nothingLeft('docker.killed')
+    expect(await imageExists('tsimg-test/killed:1')).toBe(false)
+  })
+})
