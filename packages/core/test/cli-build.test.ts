@@ -62,6 +62,17 @@ describe('tsimg build', () => {
     await expectNothingLeft()
   })
 
+  it('colors each build when forced (FORCE_COLOR), and -color=false turns it off again', async () => {
+    const colored = await runCli(['build', '-var', `workDir=${workDir}`, SLOW_TEMPLATE], { ...env, FORCE_COLOR: '1' })
+    expect(colored.code).toBe(0)
+    expect(colored.stdout).toContain('\x1b[32mlocal.one: output will be in this color.')
+    expect(colored.stdout).toContain('\x1b[36mlocal.two: output will be in this color.')
+    const plain = await runCli(['build', '-color=false', '-var', `workDir=${workDir}`, SLOW_TEMPLATE], { ...env, FORCE_COLOR: '1' })
+    expect(plain.code).toBe(0)
+    expect(plain.stdout).not.toContain('\x1b[')
+    await expectNothingLeft()
+  })
+
   it('a failing build exits 1 with the error in the summary, and cleans up', async () => {
     const r = await runCli(['build', SLOW_TEMPLATE, '-var', `workDir=${workDir}`, '-var', 'fail=true'], env)
     expect(r.code).toBe(1)

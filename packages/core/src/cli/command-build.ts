@@ -32,7 +32,8 @@ export interface BuildFlags {
 export async function buildCommand(template: string, flags: BuildFlags): Promise<number> {
   const stdout = process.stdout
   const write = (t: string): void => void stdout.write(t)
-  const color = flags.color && Boolean(stdout.isTTY) && !process.env.NO_COLOR
+  const force = process.env.FORCE_COLOR
+  const color = flags.color && !process.env.NO_COLOR && (Boolean(stdout.isTTY) || (force !== undefined && force !== '' && force !== '0'))
   const renderer: Renderer = flags.machineReadable
     ? new MachineRenderer({ write })
     : new TextRenderer({ write, color, timestamps: Boolean(flags.timestampUi), tty: Boolean(stdout.isTTY), columns: stdout.columns })
