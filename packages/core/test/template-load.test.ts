@@ -58,6 +58,12 @@ describe('template loading and type-checking', () => {
     expect(err.message).toMatch(/^syntax-error\.ts: could not load: .*syntax-error\.ts:3:/)
   })
 
+  it('says when the template has no default export', async () => {
+    const err = await buildFails({ templateFile: 'no-default.ts', typecheck: false })
+    expect(err.message).toBe('no-default.ts: has no default export')
+    expect(err.hint).toContain('it exports: template')
+  })
+
   it('says when the template file does not exist', async () => {
     const err = await buildFails({ templateFile: 'nope.ts' })
     expect(err.message).toBe('nope.ts: file not found or not readable')

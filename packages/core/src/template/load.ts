@@ -27,8 +27,14 @@ export async function importDefault(file: string, shownAs = file): Promise<unkno
   } else {
     mod = await importWithJiti(path, shownAs)
   }
-  const value = (mod as { default?: unknown } | null)?.default ?? mod
-  return value
+  if (typeof mod !== 'object' || mod === null || !Object.prototype.hasOwnProperty.call(mod, 'default')) {
+    const named = typeof mod === 'object' && mod !== null ? Object.keys(mod) : []
+    throw new TemplateError('has no default export', {
+      file: shownAs,
+      hint: `Write \`export default defineTemplate({ ... })\`${named.length ? ` (it exports: ${named.join(', ')})` : ''}.`,
+    })
+  }
+  return (mod as { default: unknown }).default
 }
 
 async function importWithJiti(path: string, shownAs: string): Promise<unknown> {
