@@ -83,6 +83,17 @@ describe('tsimg build', () => {
     await expectNothingLeft()
   })
 
+  it('a cleanup that fails is listed loudly with what to do, exits 1, and tsimg cleanup finishes the job', async () => {
+    const r = await runCli(['build', '-only=local.one', '-var', `workDir=${workDir}`, '-var', 'failCleanup=true', SLOW_TEMPLATE], env)
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/==> local\.one: These temporary resources could NOT be deleted and still exist:\n--> local\.one: temporary file .*tmpfile-/)
+    expect(r.stdout).toContain("==> Delete them by hand, or run 'tsimg cleanup' to delete them.")
+    expect(await readdir(workDir)).toEqual([expect.stringMatching(/^tmpfile-/)])
+    const cleanup = await runCli(['cleanup', '-state-dir', stateDir])
+    expect(cleanup.code).toBe(0)
+    await expectNothingLeft()
+  })
+
   it('-machine-readable prints timestamp,target,type,data lines with escaped commas', async () => {
     const r = await runCli(['build', '-machine-readable', '-only=local.two', '-var', `workDir=${workDir}`, SLOW_TEMPLATE], env)
     expect(r.code).toBe(0)

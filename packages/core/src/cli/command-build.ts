@@ -114,6 +114,7 @@ export async function buildCommand(template: string, flags: BuildFlags): Promise
   log?.finish(result.builds, redactedErrors)
   interrupts.uninstall()
   if (interrupts.interrupted || result.builds.some((b) => b.outcome === 'cancelled')) return EXIT_CANCELLED
-  if (result.builds.some((b) => b.outcome !== 'success')) return EXIT_FAILED
+  // Something temporary still exists: the run did not do all it promised, even if the image is made.
+  if (result.builds.some((b) => b.outcome !== 'success' || b.leftovers.length > 0)) return EXIT_FAILED
   return EXIT_OK
 }

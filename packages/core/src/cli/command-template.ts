@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import { loadEngine } from './engine.js'
 import type { BuildOptions, TemplateInfo } from './engine.js'
 import { EXIT_OK, exitCodeFor, formatError, logEnabled } from './errors.js'
+import { DetailedLog } from '../ui/render-log.js'
 
 export interface TemplateFlags {
   var: Record<string, string>
@@ -24,6 +25,7 @@ export async function validateCommand(template: string, flags: TemplateFlags): P
     process.stdout.write('The configuration is valid.\n')
     return EXIT_OK
   } catch (err) {
+    DetailedLog.fromEnv()?.error('template', err)
     process.stderr.write(formatError(err, logEnabled()))
     return exitCodeFor(err)
   }
@@ -37,6 +39,7 @@ export async function inspectCommand(template: string, flags: TemplateFlags): Pr
     process.stdout.write(flags.machineReadable ? `${JSON.stringify(info)}\n` : renderInspect(info))
     return EXIT_OK
   } catch (err) {
+    DetailedLog.fromEnv()?.error('template', err)
     process.stderr.write(formatError(err, logEnabled()))
     return exitCodeFor(err)
   }
