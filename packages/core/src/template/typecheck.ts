@@ -55,6 +55,6 @@ export async function typecheckTemplate(file: string, cwd = process.cwd()): Prom
   if (errors.length > MAX_SHOWN) lines.push(`... and ${errors.length - MAX_SHOWN} more`)
   throw new TemplateError(`type errors:\n  ${lines.join('\n  ')}`, {
     file: displayPath(file, cwd),
-    hint: 'Fix the template, or skip this check with --typecheck=false (library: typecheck: false).',
+    hint: 'Fix the template (a library caller can skip this check with typecheck: false).',
   })
 }
