@@ -9,6 +9,8 @@ import { BASE_IMAGE, NOTHING, dockerOut, imageExists, removeImages, runInImage, 
 
 const TAG = 'tsimg-test/docker-build:latest'
 const TAG2 = 'tsimg-test/docker-build:second'
+const EP_SRC = 'tsimg-test/entrypoint-src:1'
+const EP_OUT = 'tsimg-test/entrypoint-out:1'
 
 let sb: Sandbox
 let site: string
@@ -22,10 +24,10 @@ beforeAll(async () => {
   await writeFile(join(site, 'css', 'main.css'), 'p{}\n')
   script = join(sb.dir, 'setup.sh')
   await writeFile(script, '#!/bin/sh\nset -e\nprintf "%s/%s\\n" "$APP_NAME" "$APP_VERSION" > /etc/app-release\necho "script ran"\n', { mode: 0o755 })
-  await removeImages(TAG, TAG2)
+  await removeImages(TAG, TAG2, EP_SRC, EP_OUT)
 })
 afterAll(async () => {
-  await removeImages(TAG, TAG2)
+  await removeImages(TAG, TAG2, EP_SRC, EP_OUT)
   await sb.dispose()
 })
 
@@ -144,6 +146,30 @@ describe('docker builder: a full build', () => {
     expect(res.artifacts).toEqual([])
     expect(res.lines).toContain('Discarding the container (commit: false)')
     expect(await imageExists('tsimg-test/never-made:1')).toBe(false)
+    expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
+  })
+
+  it('builds from an image with an ENTRYPOINT and keeps its entrypoint and command', async () => {
+    const src = await sb.run({
+      template: {
+        sources: [docker({ name: 'ep-src', image: BASE_IMAGE, tags: [EP_SRC], changes: ['ENTRYPOINT ["/bin/echo", "ep:"]', 'CMD ["default"]'] })],
+        provisioners: [shell({ inline: ['echo a > /a.txt'] })],
+      },
+    })
+    expect(src.builds[0]!.error?.message).toBeUndefined()
+    expect(await dockerOut('run', '--rm', EP_SRC)).toBe('ep: default')
+
+    // The build container cannot run the entrypoint (it would just echo and exit): it is
+    // replaced while building and put back at commit.
+    const out = await sb.run({
+      template: { sources: [docker({ name: 'ep-out', image: EP_SRC, tags: [EP_OUT] })], provisioners: [shell({ inline: ['echo b > /b.txt'] })] },
+    })
+    const b = out.builds[0]!
+    expect(b.error?.message).toBeUndefined()
+    expect(out.lines.find((l) => l.startsWith('Run command:'))).toContain(`--entrypoint /bin/sh ${EP_SRC} -c`)
+    expect(await dockerOut('run', '--rm', EP_OUT)).toBe('ep: default')
+    expect(await dockerOut('run', '--rm', EP_OUT, 'custom')).toBe('ep: custom')
+    expect(await runInImage(EP_OUT, 'cat /a.txt /b.txt')).toBe('a\nb')
     expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
   })
 })
