@@ -2,7 +2,7 @@ import { access, mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { TemplateError, build, defineTemplate, variable, type BuildEvent } from '@tsimg/core'
+import { TemplateError, build, defineTemplate, variable, type BuildEvent, type Prompter } from '@tsimg/core'
 import { touch, type TouchOptions } from './fixtures/templates/lib/touch-source.ts'
 
 let dir: string
@@ -152,5 +152,27 @@ describe('build()', () => {
     expect(text).toContain('<sensitive>')
     expect(text).not.toContain('tok-from-cli-42')
     expect(text).not.toContain('pw-plugin-secret')
+  })
+
+  it('--debug pauses after each step and before each cleanup, through the prompter', async () => {
+    const asked: string[] = []
+    const prompter: Prompter = { interactive: true, ask: async (q) => (asked.push(q), '') }
+    const res = await build({ template: { sources: [src('a', { files: 1 })] }, stateDir, debug: true, prompter })
+    expect(res.builds[0]?.outcome).toBe('success')
+    expect(asked).toEqual([
+      "==> Pausing after run of step 'touch:create-0'. Press enter to continue.",
+      "==> Pausing after run of step 'touch:artifact'. Press enter to continue.",
+      "==> Pausing before cleanup of step 'touch:create-0'. Press enter to continue.",
+    ])
+  })
+
+  it('--on-error=ask can retry the failed step, and the build then succeeds', async () => {
+    const asked: string[] = []
+    const prompter: Prompter = { interactive: true, ask: async (q) => (asked.push(q), 'r') }
+    const res = await build({ template: { sources: [src('a', { files: 2, failAt: 'create-1', failOnce: true })] }, stateDir, onError: 'ask', prompter })
+    expect(asked).toHaveLength(1)
+    expect(res.builds[0]?.outcome).toBe('success')
+    expect(await tempFiles()).toEqual([])
+    expect(await journals()).toEqual([])
   })
 })
