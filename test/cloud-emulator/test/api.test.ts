@@ -121,6 +121,25 @@ describe('catalog and filters', () => {
     expect(await code(client.send(new ec2.DeleteSecurityGroupCommand({ GroupId: sg.GroupId })))).toMatchObject({ code: 'InvalidGroup.NotFound' })
   })
 
+  it('pages Describe answers with MaxResults and NextToken, as the SDK paginators expect', async () => {
+    const sg = await client.send(new ec2.CreateSecurityGroupCommand({ GroupName: 'paged', Description: 'paged' }))
+    const tags = Array.from({ length: 12 }, (_, n) => ({ Key: `k${n}`, Value: `v${n}` }))
+    await client.send(new ec2.CreateTagsCommand({ Resources: [sg.GroupId!], Tags: tags }))
+    const pages: number[] = []
+    const seen: string[] = []
+    for await (const p of ec2.paginateDescribeTags({ client, pageSize: 5 }, { Filters: [{ Name: 'resource-id', Values: [sg.GroupId!] }] })) {
+      pages.push(p.Tags?.length ?? 0)
+      seen.push(...(p.Tags ?? []).map((t) => t.Key!))
+    }
+    expect(pages).toEqual([5, 5, 2])
+    expect(seen.sort()).toEqual(tags.map((t) => t.Key).sort())
+    expect(await code(client.send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: [sg.GroupId!], MaxResults: 5 })))).toMatchObject({ code: 'InvalidParameterCombination' })
+    await client.send(new ec2.DeleteTagsCommand({ Resources: [sg.GroupId!], Tags: [{ Key: 'k0' }, { Key: 'k1', Value: 'not-v1' }] }))
+    const left = await client.send(new ec2.DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [sg.GroupId!] }, { Name: 'key', Values: ['k0', 'k1'] }] }))
+    expect(left.Tags?.map((t) => t.Key)).toEqual(['k1'])
+    await client.send(new ec2.DeleteSecurityGroupCommand({ GroupId: sg.GroupId }))
+  })
+
   it('creates a key pair whose private key is usable', async () => {
     for (const KeyType of ['rsa', 'ed25519'] as const) {
       const kp = await client.send(new ec2.CreateKeyPairCommand({ KeyName: `made-${KeyType}`, KeyType }))

@@ -57,6 +57,25 @@ it('returns the same instance to a retried RunInstances whose first answer was l
   }
 })
 
+it("fails a launch when told to: the instance ends terminated with Server.InternalError and its container is gone", async () => {
+  const emu = await startEc2Emulator({ delays: { instanceRunning: 'fail' } })
+  try {
+    const client = new ec2.EC2Client({ region: 'us-east-1', endpoint: emu.endpoint, credentials: emu.credentials })
+    const id = (await client.send(new ec2.RunInstancesCommand({ ImageId: await baseImage(client), MinCount: 1, MaxCount: 1 }))).Instances![0]!.InstanceId!
+    let instance: ec2.Instance | undefined
+    for (let n = 0; n < 120 && instance?.State?.Name !== 'terminated'; n++) {
+      await new Promise((r) => setTimeout(r, 250))
+      instance = (await client.send(new ec2.DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!.Instances![0]!
+    }
+    expect(instance?.StateReason?.Code).toBe('Server.InternalError')
+    await emu.backend.settle()
+    expect(containers(`label=tsimg-emulator.instance=${id}`)).toBe('')
+    expect(emu.ledger().filter((e) => !e.seed)).toEqual([])
+  } finally {
+    await emu.stop()
+  }
+})
+
 it('leaves containers behind when killed -9, and --sweep removes them', async () => {
   const child = spawn(process.execPath, [BIN, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] })
   let session = ''

@@ -5,6 +5,19 @@ import { Rng } from './rng.js'
 import { docker, imageExists, PID_LABEL, SESSION_LABEL, IMAGE_LABEL } from './docker.js'
 import { DEFAULT_DELAYS } from './types.js'
 import { watchShutdowns } from './shutdown-watch.js'
+import { removeContainer } from './instances.js'
+
+/** Where a state change that fails (delay 'fail', or its work failed) ends, and why. */
+const FAIL_STATES: Record<keyof Delays, string> = {
+  instanceRunning: 'terminated', instanceStopped: 'running', instanceTerminated: 'terminated', imageAvailable: 'failed', snapshotCompleted: 'error',
+}
+const FAIL_REASONS: Record<keyof Delays, string> = {
+  instanceRunning: 'Server.InternalError: Internal error on launch',
+  instanceStopped: 'Server.InternalError: Internal error on stop',
+  instanceTerminated: 'Server.InternalError: Internal error on terminate',
+  imageAvailable: 'Client.InternalError: Client error on snapshot creation',
+  snapshotCompleted: 'Server.InternalError: Snapshot creation failed',
+}
 import type {
   Delays, Image, Instance, KeyPair, LedgerEntry, Region, SecurityGroup, Snapshot, Subnet, Tags, Transition, Volume, Vpc,
 } from './types.js'
@@ -136,7 +149,13 @@ export class Cloud {
   private due<S>(t: Transition<S>): boolean {
     const delay = this.delays[t.kind]
     if (t.failTo !== undefined) return true
-    return t.workDone && delay !== 'stuck' && Date.now() - t.since >= delay
+    if (!t.workDone || delay === 'stuck') return false
+    if (delay === 'fail') {
+      t.failTo = FAIL_STATES[t.kind] as S
+      t.failReason = FAIL_REASONS[t.kind]
+      return true
+    }
+    return Date.now() - t.since >= delay
   }
 
   /** Completes every state change whose work is done and whose delay has passed. */
@@ -145,8 +164,9 @@ export class Cloud {
       const t = i.transition
       if (!t || !this.due(t)) continue
       i.state = t.failTo ?? t.to
-      if (t.failReason) i.stateReason = { code: 'Server.InternalError', message: t.failReason }
+      if (t.failReason) i.stateReason = { code: t.failReason.split(':')[0]!, message: t.failReason }
       i.transition = undefined
+      if (t.failTo === 'terminated') void this.chain(i.id, () => removeContainer(this, i))
       if (i.state === 'terminated') this.addresses.delete(i.address)
     }
     for (const img of this.images.values()) {

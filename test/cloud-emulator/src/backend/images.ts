@@ -160,7 +160,7 @@ export function copyImage(cloud: Cloud, region: string, spec: CopyImageSpec): Im
     },
     (error: unknown) => {
       t.failTo = 'failed'
-      t.failReason = (error as Error).message
+      t.failReason = `Client.InternalError: ${(error as Error).message}`
     },
   )
   return image

@@ -124,7 +124,7 @@ export function runInstances(cloud: Cloud, region: string, spec: RunSpec): Insta
       () => (t.workDone = true),
       (error: unknown) => {
         t.failTo = 'terminated'
-        t.failReason = (error as Error).message
+        t.failReason = `Server.InternalError: ${(error as Error).message}`
         void removeContainer(cloud, instance)
       },
     )
@@ -238,7 +238,7 @@ export function stopInstances(cloud: Cloud, region: string, ids: readonly string
         t.workDone = true
       }).catch((error: unknown) => {
         t.failTo = 'running'
-        t.failReason = (error as Error).message
+        t.failReason = `Server.InternalError: ${(error as Error).message}`
       })
     }
     return { id: i.id, previous, current: i.state }
@@ -262,7 +262,7 @@ export function startInstances(cloud: Cloud, region: string, ids: readonly strin
         t.workDone = true
       }).catch((error: unknown) => {
         t.failTo = 'stopped'
-        t.failReason = (error as Error).message
+        t.failReason = `Server.InternalError: ${(error as Error).message}`
       })
     }
     return { id: i.id, previous, current: i.state }

@@ -12,13 +12,18 @@ export type ImageState = 'pending' | 'available' | 'failed'
 export type SnapshotState = 'pending' | 'completed' | 'error'
 export type VolumeState = 'creating' | 'available' | 'in-use' | 'deleting' | 'deleted'
 
-/** How long each state change takes, in ms; 'stuck' never completes (until changed). */
+/**
+ * How long each state change takes, in ms; 'stuck' never completes (until changed); 'fail'
+ * ends it in failure (instance terminated with Server.InternalError, image 'failed',
+ * snapshot 'error', a stop back to running).
+ */
+export type Delay = number | 'stuck' | 'fail'
 export interface Delays {
-  instanceRunning: number | 'stuck'
-  instanceStopped: number | 'stuck'
-  instanceTerminated: number | 'stuck'
-  imageAvailable: number | 'stuck'
-  snapshotCompleted: number | 'stuck'
+  instanceRunning: Delay
+  instanceStopped: Delay
+  instanceTerminated: Delay
+  imageAvailable: Delay
+  snapshotCompleted: Delay
 }
 
 export type DelayKind = keyof Delays

@@ -63,3 +63,24 @@ export function missing(code: string, what: string, wanted: readonly string[], f
   if (gone.length === 1) throw new CloudError(code, `The ${what} '${gone[0]}' does not exist`)
   if (gone.length > 1) throw new CloudError(code, `The ${what}s '${gone.join(', ')}' do not exist`)
 }
+
+/**
+ * One page of a Describe answer: MaxResults and NextToken as EC2 uses them (the token is
+ * opaque to clients; here it is the next offset).
+ */
+export function page<T>(r: Reader, items: readonly T[], idsGiven = false): { items: T[]; nextToken?: string } {
+  const max = r.int('MaxResults')
+  const token = r.str('NextToken')
+  if (max !== undefined && idsGiven)
+    throw new CloudError('InvalidParameterCombination', 'The parameter MaxResults cannot be used with a list of resource IDs')
+  if (max !== undefined && (max < 5 || max > 1000))
+    throw new CloudError('InvalidParameterValue', `Value ( ${max} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`)
+  let start = 0
+  if (token) {
+    start = Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^page:/, ''))
+    if (!Number.isInteger(start) || start < 0 || start > items.length) throw new CloudError('InvalidParameterValue', `Invalid value '${token}' for nextToken`)
+  }
+  if (max === undefined) return { items: items.slice(start) }
+  const end = start + max
+  return { items: items.slice(start, end), nextToken: end < items.length ? Buffer.from(`page:${end}`).toString('base64url') : undefined }
+}

@@ -5,7 +5,7 @@ import { applyFilters, readFilters } from '../filters.js'
 import type { Reader } from '../query.js'
 import { renderImage } from '../render.js'
 import { blockDevices } from './instances.js'
-import { checkId, checkIds, missing, tagSpec, type Handler } from './common.js'
+import { checkId, checkIds, missing, page, tagSpec, type Handler } from './common.js'
 
 export const DescribeImages: Handler = ({ cloud, region }, r) => {
   const ids = checkIds('ami', r.list('ImageId'))
@@ -34,7 +34,8 @@ export const DescribeImages: Handler = ({ cloud, region }, r) => {
     'block-device-mapping.volume-type': (m) => m.devices.map((d) => d.volumeType), 'ena-support': () => true,
     'creation-date': (m) => m.created.toISOString(), 'source-instance-id': (m) => m.sourceInstanceId,
   }, (m) => m.tags)
-  return { imagesSet: found.map(renderImage) }
+  const p = page(r, found, ids.length > 0)
+  return { imagesSet: p.items.map(renderImage), nextToken: p.nextToken }
 }
 
 export const CreateImage: Handler = ({ cloud, region }, r) => {

@@ -4,7 +4,7 @@ import type { Instance } from '../../backend/types.js'
 import { applyFilters, readFilters, type FilterSpec } from '../filters.js'
 import type { Reader } from '../query.js'
 import { addressing, instanceState, renderInstance, STATE_CODES } from '../render.js'
-import { checkId, checkIds, missing, tagSpec, type ActionContext, type Handler } from './common.js'
+import { checkId, checkIds, missing, page, tagSpec, type ActionContext, type Handler } from './common.js'
 
 export function blockDevices(r: Reader): inst.BlockDeviceSpec[] {
   return r.structs('BlockDeviceMapping').map((b) => {
@@ -74,19 +74,20 @@ function selected(ctx: ActionContext, r: Reader): Instance[] {
 }
 
 export const DescribeInstances: Handler = (ctx, r) => {
-  const found = selected(ctx, r)
+  const { items: found, nextToken } = page(r, selected(ctx, r), r.list('InstanceId').length > 0)
   const reservations = new Map<string, Instance[]>()
   for (const i of found) reservations.set(i.reservationId, [...(reservations.get(i.reservationId) ?? []), i])
   return {
     reservationSet: [...reservations].map(([id, list]) => ({
       reservationId: id, ownerId: ctx.cloud.accountId, groupSet: [], instancesSet: list.map((i) => renderInstance(ctx.cloud, i)),
     })),
+    nextToken,
   }
 }
 
 export const DescribeInstanceStatus: Handler = (ctx, r) => {
   const all = r.bool('IncludeAllInstances') === true
-  const found = selected(ctx, r).filter((i) => all || i.state === 'running')
+  const { items: found, nextToken } = page(r, selected(ctx, r).filter((i) => all || i.state === 'running'), r.list('InstanceId').length > 0)
   const ok = (i: Instance): string => (i.state === 'running' ? 'ok' : 'not-applicable')
   return {
     instanceStatusSet: found.map((i) => ({
@@ -94,6 +95,7 @@ export const DescribeInstanceStatus: Handler = (ctx, r) => {
       systemStatus: { status: ok(i), details: [{ name: 'reachability', status: ok(i) === 'ok' ? 'passed' : 'initializing' }] },
       instanceStatus: { status: ok(i), details: [{ name: 'reachability', status: ok(i) === 'ok' ? 'passed' : 'initializing' }] },
     })),
+    nextToken,
   }
 }
 

@@ -5,7 +5,7 @@ import { applyFilters, readFilters } from '../filters.js'
 import type { Reader } from '../query.js'
 import { renderSecurityGroup, renderSubnet, renderVpc } from '../render.js'
 import { tagSet } from '../xml.js'
-import { checkIds, missing, tagSpec, type Handler } from './common.js'
+import { checkIds, missing, page, tagSpec, type Handler } from './common.js'
 
 export const DescribeVpcs: Handler = ({ cloud, region }, r) => {
   const ids = checkIds('vpc', r.list('VpcId'))
@@ -18,7 +18,8 @@ export const DescribeVpcs: Handler = ({ cloud, region }, r) => {
     'vpc-id': (v) => v.id, 'is-default': (v) => v.isDefault, 'cidr-block': (v) => v.cidrBlock, cidr: (v) => v.cidrBlock,
     state: () => 'available', 'owner-id': () => cloud.accountId,
   }, (v) => v.tags)
-  return { vpcSet: vpcs.map((v) => renderVpc(cloud, v)) }
+  const p = page(r, vpcs, ids.length > 0)
+  return { vpcSet: p.items.map((v) => renderVpc(cloud, v)), nextToken: p.nextToken }
 }
 
 export const DescribeSubnets: Handler = ({ cloud, region }, r) => {
@@ -33,7 +34,8 @@ export const DescribeSubnets: Handler = ({ cloud, region }, r) => {
     defaultForAz: (s) => s.defaultForAz, 'cidr-block': (s) => s.cidrBlock, state: () => 'available',
     'map-public-ip-on-launch': (s) => s.mapPublicIpOnLaunch, 'owner-id': () => cloud.accountId,
   }, (s) => s.tags)
-  return { subnetSet: subnets.map((s) => renderSubnet(cloud, s)) }
+  const p = page(r, subnets, ids.length > 0)
+  return { subnetSet: p.items.map((s) => renderSubnet(cloud, s)), nextToken: p.nextToken }
 }
 
 export const CreateSecurityGroup: Handler = ({ cloud, region }, r) => {
@@ -101,7 +103,8 @@ export const DescribeSecurityGroups: Handler = ({ cloud, region }, r) => {
     'ip-permission.from-port': (g) => g.ingress.map((p) => String(p.fromPort)), 'ip-permission.to-port': (g) => g.ingress.map((p) => String(p.toPort)),
     'ip-permission.protocol': (g) => g.ingress.map((p) => p.protocol),
   }, (g) => g.tags)
-  return { securityGroupInfo: groups.map((g) => renderSecurityGroup(cloud, g)) }
+  const p = page(r, groups, ids.length + names.length > 0)
+  return { securityGroupInfo: p.items.map((g) => renderSecurityGroup(cloud, g)), nextToken: p.nextToken }
 }
 
 export const DeleteSecurityGroup: Handler = (ctx, r) => {

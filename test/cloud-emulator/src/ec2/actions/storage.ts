@@ -2,7 +2,7 @@ import { CloudError } from '../../backend/errors.js'
 import * as img from '../../backend/images.js'
 import { applyFilters, readFilters } from '../filters.js'
 import { renderSnapshot, renderVolume } from '../render.js'
-import { checkId, checkIds, missing, type Handler } from './common.js'
+import { checkId, checkIds, missing, page, type Handler } from './common.js'
 
 export const DescribeSnapshots: Handler = ({ cloud, region }, r) => {
   const ids = checkIds('snap', r.list('SnapshotId'))
@@ -22,7 +22,8 @@ export const DescribeSnapshots: Handler = ({ cloud, region }, r) => {
     description: (s) => s.description, encrypted: (s) => s.encrypted, 'volume-size': (s) => String(s.volumeSize),
     progress: (s) => (s.state === 'completed' ? '100%' : '0%'), 'start-time': (s) => s.started.toISOString(),
   }, (s) => s.tags)
-  return { snapshotSet: found.map(renderSnapshot) }
+  const p = page(r, found, ids.length > 0)
+  return { snapshotSet: p.items.map(renderSnapshot), nextToken: p.nextToken }
 }
 
 export const DeleteSnapshot: Handler = ({ cloud, region }, r) => {
@@ -78,7 +79,8 @@ export const DescribeVolumes: Handler = ({ cloud, region }, r) => {
     'attachment.status': (v) => (v.attachment ? 'attached' : undefined), 'volume-type': (v) => v.volumeType,
     size: (v) => String(v.size), encrypted: (v) => v.encrypted,
   }, (v) => v.tags)
-  return { volumeSet: found.map((v) => renderVolume(cloud, v)) }
+  const p = page(r, found, ids.length > 0)
+  return { volumeSet: p.items.map((v) => renderVolume(cloud, v)), nextToken: p.nextToken }
 }
 
 export const DeleteVolume: Handler = ({ cloud, region }, r) => {

@@ -1,7 +1,7 @@
 import { CloudError } from '../../backend/errors.js'
 import type { Tags } from '../../backend/types.js'
 import { applyFilters, readFilters } from '../filters.js'
-import { checkTagKey, type Handler } from './common.js'
+import { checkTagKey, page, type Handler } from './common.js'
 
 const TYPES: Record<string, string> = {
   i: 'instance', ami: 'image', snap: 'snapshot', vol: 'volume', sg: 'security-group', key: 'key-pair', vpc: 'vpc', subnet: 'subnet',
@@ -38,5 +38,6 @@ export const DescribeTags: Handler = ({ cloud, region }, r) => {
   const found = applyFilters(rows, readFilters(r), {
     key: (x) => x.key, value: (x) => x.value, 'resource-id': (x) => x.id, 'resource-type': (x) => x.type,
   }, () => new Map())
-  return { tagSet: found.map((x) => ({ resourceId: x.id, resourceType: x.type, key: x.key, value: x.value })) }
+  const p = page(r, found)
+  return { tagSet: p.items.map((x) => ({ resourceId: x.id, resourceType: x.type, key: x.key, value: x.value })), nextToken: p.nextToken }
 }
