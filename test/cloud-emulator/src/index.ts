@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import type { Server } from 'node:http'
 import { Cloud, type CatalogEntry } from './backend/cloud.js'
 import { docker } from './backend/docker.js'
@@ -73,6 +74,16 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions = {}): Promise<E
   await cloud.start()
   let server: Server | undefined
   let stopped: Promise<void> | undefined
+  // Safety net for a test that never calls stop(): remove this session's containers on exit.
+  const onExit = (): void => {
+    try {
+      const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=tsimg-emulator=${cloud.session}`], { encoding: 'utf8' }).split('\n').filter(Boolean)
+      if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore' })
+    } catch {
+      // best effort; `tsimg-cloud-emulator --sweep` finds the rest
+    }
+  }
+  process.once('exit', onExit)
   const handle: Ec2Emulator = {
     endpoint: '',
     credentials: credentials[0]!,
@@ -85,6 +96,7 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions = {}): Promise<E
     setThrottle: (p) => (cloud.faults.throttleProbability = p),
     reset: () => reset(cloud),
     stop: (o) => (stopped ??= (async () => {
+      process.removeListener('exit', onExit)
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
       server?.closeAllConnections()
       await shutdown(cloud, { keepImages: o?.keepImages ?? opts.keepImages })
