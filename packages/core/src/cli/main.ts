@@ -10,7 +10,7 @@ import { version } from './version.js'
 import { normalizePackerFlags, parseBool, parseVarAssignment } from './normalize-args.js'
 
 
-const collectVar = (text: string, acc: Record<string, string>): Record<string, string> => {
+const collectVar = (text: string, acc: Record<string, string> = {}): Record<string, string> => {
   try {
     const [name, value] = parseVarAssignment(text)
     return { ...acc, [name]: value }
@@ -18,8 +18,8 @@ const collectVar = (text: string, acc: Record<string, string>): Record<string, s
     throw new InvalidArgumentError((err as Error).message)
   }
 }
-const collect = (text: string, acc: string[]): string[] => [...acc, text]
-const collectList = (text: string, acc: string[]): string[] => [...acc, ...text.split(',').map((s) => s.trim()).filter(Boolean)]
+const collect = (text: string, acc: string[] = []): string[] => [...acc, text]
+const collectList = (text: string, acc: string[] = []): string[] => [...acc, ...text.split(',').map((s) => s.trim()).filter(Boolean)]
 const positiveInt = (text: string): number => {
   const n = Number(text)
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number (0 = no limit), got '${text}'`)
@@ -33,13 +33,19 @@ const bool = (text: string): boolean => {
   }
 }
 
+/** Repeatable flags that were not given are empty (kept out of commander so help shows no `default: []`). */
+function withListDefaults<F extends Partial<TemplateFlags>>(flags: F): F & TemplateFlags {
+  return { ...flags, var: flags.var ?? {}, varFile: flags.varFile ?? [], only: flags.only ?? [], except: flags.except ?? [] }
+}
+
 /** The flags build, validate and inspect share: which variables and which builds. */
 function templateOptions(cmd: Command): Command {
   return cmd
-    .option('--var <name=value>', 'set a template variable (repeatable)', collectVar, {})
-    .option('--var-file <path>', 'a file of variable values (.ts, .js or .json; repeatable)', collect, [])
-    .option('--only <names>', 'build only these builds (comma-separated, repeatable)', collectList, [])
-    .option('--except <names>', 'build all builds but these (comma-separated, repeatable)', collectList, [])
+    .option('--var <name=value>', 'set a template variable (repeatable)', collectVar)
+    .option('--var-file <path>', 'a file of variable values (.ts, .js or .json; repeatable)', collect)
+    .option('--only <names>', 'build only these builds (comma-separated, repeatable)', collectList)
+    .option('--except <names>', 'build all builds but these (comma-separated, repeatable)', collectList)
+    .addHelpText('after', '\nFlags may be written with one dash, as in Packer: -var name=value, -only=a,b, -color=false.')
 }
 
 /** `tsimg` entry point: returns the process exit code (0 ok, 1 build failed, 2 bad input, 130 cancelled). */
@@ -75,21 +81,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--color [bool]', 'colored output (-color=false to disable)', bool, true)
     .addOption(new Option('--state-dir <dir>', 'where resource journals are kept').hideHelp())
     .action(async (template: string, flags: BuildFlags) => {
-      code = await buildCommand(template, flags)
+      code = await buildCommand(template, withListDefaults(flags))
     })
 
   templateOptions(program.command('validate').argument('<template>', 'the template file'))
     .description('check a template (types, values, variables) without creating anything')
     .option('--machine-readable', 'machine-readable output')
     .action(async (template: string, flags: TemplateFlags) => {
-      code = await validateCommand(template, flags)
+      code = await validateCommand(template, withListDefaults(flags))
     })
 
   templateOptions(program.command('inspect').argument('<template>', 'the template file'))
     .description('show the variables, builds, provisioners and post-processors of a template')
     .option('--machine-readable', 'print JSON')
     .action(async (template: string, flags: TemplateFlags) => {
-      code = await inspectCommand(template, flags)
+      code = await inspectCommand(template, withListDefaults(flags))
     })
 
   program
