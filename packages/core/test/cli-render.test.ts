@@ -136,6 +136,8 @@ describe('machine-readable renderer', () => {
     expect(lines).toContain(`${ts},,ui,message,    docker.db: hello%!(PACKER_COMMA) world`)
     expect(lines).toContain(`${ts},,ui,error,==> docker.db: Step failed`)
     expect(lines).toContain(`${String(Math.floor((T0 + 61_005) / 1000))},docker.db,error,exit status 3`)
+    expect(lines).toContain(`${String(Math.floor((T0 + 12_340) / 1000))},,ui,say,Build 'docker.web' finished after 12 seconds 340 milliseconds.`)
+    expect(lines).toContain(`${String(Math.floor((T0 + 61_005) / 1000))},,ui,error,Build 'docker.db' errored after 1 minute 1 second 5 milliseconds: exit status 3`)
     expect(lines).toContain(`${ts},,error-count,1`)
     expect(lines).toContain(`${ts},,ui,say,\\n==> Builds finished. The artifacts of successful builds are:`)
     expect(lines).toContain(`${ts},docker.web,artifact-count,1`)

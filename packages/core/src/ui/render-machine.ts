@@ -24,6 +24,7 @@ export function machineLine(time: number, target: string, type: string, ...data:
 export class MachineRenderer implements Renderer {
   readonly #o: MachineRendererOptions
   readonly #errors = new Map<string, string>()
+  readonly #started = new Map<string, number>()
 
   constructor(options: MachineRendererOptions) {
     this.#o = options
@@ -32,6 +33,7 @@ export class MachineRenderer implements Renderer {
   event(e: BuildEvent): void {
     switch (e.type) {
       case 'build-start':
+        this.#started.set(e.build, e.time)
         this.#emit(e.time, '', 'ui', 'say', `${e.build}: output will be in this color.`)
         return
       case 'ui':
@@ -39,13 +41,18 @@ export class MachineRenderer implements Renderer {
         else if (e.level === 'error') this.#emit(e.time, '', 'ui', 'error', `==> ${e.build}: ${e.text}`)
         else this.#emit(e.time, '', 'ui', 'message', `    ${e.build}: ${e.text}`)
         return
-      case 'build-end':
-        if (e.outcome !== 'success') {
-          const text = e.error ?? (e.outcome === 'cancelled' ? 'Build was cancelled.' : 'unknown error')
-          this.#errors.set(e.build, text)
-          this.#emit(e.time, e.build, 'error', text)
+      case 'build-end': {
+        const took = formatDuration(e.time - (this.#started.get(e.build) ?? e.time))
+        if (e.outcome === 'success') {
+          this.#emit(e.time, '', 'ui', 'say', `Build '${e.build}' finished after ${took}.`)
+          return
         }
+        const text = e.error ?? (e.outcome === 'cancelled' ? 'Build was cancelled' : 'unknown error')
+        this.#errors.set(e.build, text)
+        this.#emit(e.time, e.build, 'error', text)
+        this.#emit(e.time, '', 'ui', 'error', e.outcome === 'cancelled' ? `Build '${e.build}' was cancelled after ${took}.` : `Build '${e.build}' errored after ${took}: ${text}`)
         return
+      }
       default:
         return
     }
