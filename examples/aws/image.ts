@@ -25,6 +25,7 @@ export default defineTemplate({
     subnet_id: variable.string({ default: '', description: 'Subnet to build in; empty: the default VPC' }),
     ssh_cidr: variable.string({ default: '0.0.0.0/0', description: 'Who may reach port 22 of the build instance (set your /32 on AWS)' }),
     ami_regions: variable.list({ default: [] }),
+    manifest: variable.string({ default: 'manifest.json', description: 'Where the manifest post-processor writes (relative to this file)' }),
   },
   build: ({ vars, timestamp }) => ({
     sources: [
@@ -58,6 +59,6 @@ export default defineTemplate({
         ],
       }),
     ],
-    postProcessors: [manifest({ output: 'manifest.json', stripPath: true })],
+    postProcessors: [manifest({ output: vars.manifest, stripPath: true })],
   }),
 })
