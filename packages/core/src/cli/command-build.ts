@@ -46,8 +46,11 @@ export async function buildCommand(template: string, flags: BuildFlags): Promise
     log.debug(`build ${template} ${JSON.stringify({ ...rest, var: Object.keys(vars) })}`)
   }
 
+  const prompter = terminalPrompter()
   const interrupts = new Interrupts({
     onFirst() {
+      // Ctrl-C at a -debug pause: end the question's line first.
+      if (prompter.pending) write('\n')
       renderer.notice('Cancelling build after receiving interrupt...', 'error')
       log?.debug('first interrupt: build signal aborted, cleanup continues')
     },
@@ -68,7 +71,6 @@ export async function buildCommand(template: string, flags: BuildFlags): Promise
   }).install()
 
   let firstBuildStart: number | undefined
-  const prompter = terminalPrompter()
   let result: BuildRunResult
   try {
     const engine = await loadEngine()

@@ -21,6 +21,11 @@ export class TerminalPrompter implements Prompter {
     private readonly output: NodeJS.WritableStream = process.stdout,
   ) {}
 
+  /** A question is on the screen, its line not yet ended by the user's Enter. */
+  get pending(): boolean {
+    return this.#waiting !== undefined
+  }
+
   ask(question: string, signal?: AbortSignal): Promise<string> {
     if (signal?.aborted) return Promise.reject(new CancelledError())
     if (this.#waiting) return Promise.reject(new Error('another question is already waiting for an answer'))
@@ -69,6 +74,6 @@ export class TerminalPrompter implements Prompter {
 }
 
 /** The terminal prompter when stdin is a TTY; otherwise one that never blocks. */
-export function terminalPrompter(input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin): Prompter & { close?(): void } {
+export function terminalPrompter(input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin): Prompter & { close?(): void; readonly pending?: boolean } {
   return input.isTTY ? new TerminalPrompter(input) : nonInteractive
 }
