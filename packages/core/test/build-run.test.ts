@@ -134,6 +134,19 @@ describe('build()', () => {
     expect(await journals()).toEqual([`${b?.buildId}.json`])
   })
 
+  it('a failed cleanup is reported, the other cleanups still run, and the summary lists what is left', async () => {
+    const events: BuildEvent[] = []
+    const res = await build({ template: { sources: [src('a', { files: 3, cleanupFailsAt: 'create-1' })] }, stateDir, onEvent: (e) => events.push(e) })
+    const b = res.builds[0]
+    expect(b?.outcome).toBe('success')
+    expect(b?.leftovers.map((r) => r.description)).toEqual([`file ${join(dir, `${b?.buildId}-1.tmp`)}`])
+    expect(await tempFiles()).toEqual([`${b?.buildId}-1.tmp`])
+    expect(await journals()).toEqual([`${b?.buildId}.json`])
+    const errors = events.flatMap((e) => (e.type === 'ui' && e.level === 'error' ? [e.text] : []))
+    expect(errors[0]).toContain('Error cleaning up (touch:create-1): cannot delete')
+    expect(errors).toHaveLength(1)
+  })
+
   it('redacts sensitive variables and plugin secrets from events and errors', async () => {
     const template = defineTemplate({
       variables: { token: variable.string({ sensitive: true }) },

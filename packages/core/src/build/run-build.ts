@@ -114,10 +114,6 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
     outcome = result.outcome
     error = result.error
     halted = result.halted
-    if (result.cleanupFailures.length > 0 && outcome === 'success') {
-      // The image exists but something temporary may remain: say so, the journal still lists it.
-      ui.error(`Build finished but ${result.cleanupFailures.length} cleanup step(s) failed; see above for what to delete by hand.`)
-    }
     if (outcome === 'success' && state.artifact) {
       let artifact = state.artifact
       artifacts.push(artifact)
@@ -140,6 +136,7 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
   }
 
   const leftovers = [...journal.list()]
+  // What remains is listed in the summary (the CLI prints it at the end with how to remove it).
   await journal.closeIfEmpty()
   return finish(outcome, { error, artifacts, leftovers, halted })
 }
