@@ -139,3 +139,6 @@ async function reset(cloud: Cloud): Promise<void> {
   const ids = await docker(['ps', '-aq', '--filter', `label=tsimg-emulator=${cloud.session}`])
   for (const id of ids.split('\n').filter(Boolean)) await docker(['rm', '-f', '-v', id]).catch(() => undefined)
 }
+
+/** The cloud-agnostic backend, for other clouds' front ends (Alibaba Cloud, Huawei Cloud). */
+export * as backend from './backend/index.js'

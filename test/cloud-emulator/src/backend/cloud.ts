@@ -42,7 +42,18 @@ export interface CloudOptions {
   readonly catalog?: readonly CatalogEntry[]
   /** Session id labelled on every container and image (default: random). */
   readonly session?: string
+  /** Makes resource ids in a front end's format (default: EC2's, e.g. i-0123456789abcdef0). */
+  readonly ids?: (kind: ResourceKind, rng: Rng) => string
 }
+
+export type ResourceKind = 'instance' | 'reservation' | 'image' | 'snapshot' | 'volume' | 'security-group' | 'key-pair' | 'vpc' | 'subnet'
+
+const EC2_PREFIXES: Record<ResourceKind, string> = {
+  instance: 'i', reservation: 'r', image: 'ami', snapshot: 'snap', volume: 'vol', 'security-group': 'sg', 'key-pair': 'key', vpc: 'vpc', subnet: 'subnet',
+}
+
+/** EC2's id format: prefix, '-0', 16 hex digits. */
+export const ec2Ids = (kind: ResourceKind, rng: Rng): string => rng.id(EC2_PREFIXES[kind])
 
 export const DEFAULT_REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1']
 export const DEFAULT_ACCOUNT_ID = '123456789012'
@@ -83,6 +94,7 @@ export class Cloud {
   /** Per-resource chain of container operations, so stop/commit/terminate never overlap. */
   private readonly work = new Map<string, Promise<unknown>>()
   private readonly catalog: readonly CatalogEntry[]
+  private readonly ids: (kind: ResourceKind, rng: Rng) => string
   private timer: NodeJS.Timeout | undefined
   private stopWatch: (() => void) | undefined
 
@@ -95,6 +107,7 @@ export class Cloud {
     for (const f of opts.faults ?? []) this.faults.add(f)
     this.delays = { ...DEFAULT_DELAYS, ...opts.delays }
     this.catalog = opts.catalog ?? DEFAULT_CATALOG
+    this.ids = opts.ids ?? ec2Ids
     this.regions = (opts.regions ?? DEFAULT_REGIONS).map((name) => ({ name, zones: ['a', 'b', 'c'].map((z) => name + z) }))
   }
 
@@ -109,6 +122,10 @@ export class Cloud {
     this.timer = setInterval(() => this.tick(), 50)
     this.timer.unref()
     this.stopWatch = watchShutdowns(this)
+  }
+
+  newId(kind: ResourceKind): string {
+    return this.ids(kind, this.rng)
   }
 
   /** Labels for containers and images this cloud creates. */
@@ -231,17 +248,17 @@ export class Cloud {
   }
 
   private seedNetwork(region: Region): void {
-    const vpc: Vpc = { id: this.rng.id('vpc'), region: region.name, tags: new Map(), cidrBlock: '172.31.0.0/16', isDefault: true }
+    const vpc: Vpc = { id: this.newId('vpc'), region: region.name, tags: new Map(), cidrBlock: '172.31.0.0/16', isDefault: true }
     this.vpcs.set(vpc.id, vpc)
     region.zones.forEach((zone, n) => {
       const subnet: Subnet = {
-        id: this.rng.id('subnet'), region: region.name, tags: new Map(), vpcId: vpc.id, zone,
+        id: this.newId('subnet'), region: region.name, tags: new Map(), vpcId: vpc.id, zone,
         cidrBlock: `172.31.${n * 16}.0/20`, defaultForAz: true, mapPublicIpOnLaunch: true,
       }
       this.subnets.set(subnet.id, subnet)
     })
     const sg: SecurityGroup = {
-      id: this.rng.id('sg'), region: region.name, tags: new Map(), name: 'default', description: 'default VPC security group',
+      id: this.newId('security-group'), region: region.name, tags: new Map(), name: 'default', description: 'default VPC security group',
       vpcId: vpc.id, isDefault: true, ingress: [], egress: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }],
     }
     this.securityGroups.set(sg.id, sg)
@@ -250,13 +267,13 @@ export class Cloud {
   private seedImage(region: string, entry: CatalogEntry): void {
     const created = entry.created ?? new Date()
     const snapshot: Snapshot = {
-      id: this.rng.id('snap'), region, tags: new Map(), ownerId: entry.ownerId ?? CATALOG_OWNER_ID, volumeSize: 8,
+      id: this.newId('snapshot'), region, tags: new Map(), ownerId: entry.ownerId ?? CATALOG_OWNER_ID, volumeSize: 8,
       description: `Catalog snapshot for ${entry.name}`, started: created, state: 'completed', encrypted: false,
       createVolumeUsers: new Set(), createVolumeGroups: new Set(['all']), seed: true,
     }
     this.snapshots.set(snapshot.id, snapshot)
     const image: Image = {
-      id: this.rng.id('ami'), region, tags: new Map(), name: entry.name, description: entry.description,
+      id: this.newId('image'), region, tags: new Map(), name: entry.name, description: entry.description,
       ownerId: entry.ownerId ?? CATALOG_OWNER_ID, state: 'available', dockerRef: entry.dockerRef, ownsDockerRef: false,
       rootDeviceName: '/dev/xvda',
       devices: [{ deviceName: '/dev/xvda', snapshotId: snapshot.id, volumeSize: 8, volumeType: 'gp3', deleteOnTermination: true, encrypted: false }],

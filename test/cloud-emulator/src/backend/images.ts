@@ -38,7 +38,7 @@ function checkName(cloud: Cloud, region: string, name: string | undefined): stri
 
 function newSnapshot(cloud: Cloud, region: string, spec: Partial<Snapshot> & { volumeSize: number; description: string }, tags?: ReadonlyMap<string, string>): Snapshot {
   const snap: Snapshot = {
-    id: cloud.rng.id('snap'), region, tags: new Map(tags ?? []), ownerId: cloud.accountId, volumeId: spec.volumeId,
+    id: cloud.newId('snapshot'), region, tags: new Map(tags ?? []), ownerId: cloud.accountId, volumeId: spec.volumeId,
     volumeSize: spec.volumeSize, description: spec.description, started: new Date(), state: 'pending',
     transition: cloud.transition('completed', 'snapshotCompleted'), encrypted: spec.encrypted ?? false, kmsKeyId: spec.kmsKeyId,
     createVolumeUsers: new Set(), createVolumeGroups: new Set(), seed: false,
@@ -64,7 +64,7 @@ export function createImage(cloud: Cloud, region: string, spec: CreateImageSpec)
   const name = checkName(cloud, region, spec.name)
   if (instance.state !== 'running' && instance.state !== 'stopped')
     throw new CloudError('IncorrectInstanceState', `The instance '${instance.id}' is not in a state from which it can be imaged (${instance.state}).`)
-  const id = cloud.rng.id('ami')
+  const id = cloud.newId('image')
   const devices: ImageDevice[] = []
   const snapshots: Snapshot[] = []
   for (const d of instance.devices) {
@@ -132,7 +132,7 @@ export function copyImage(cloud: Cloud, region: string, spec: CopyImageSpec): Im
   if (source.state !== 'available') throw new CloudError('IncorrectState', `Image ${source.id} is not in a valid state for copying (${source.state})`)
   if (spec.kmsKeyId && !spec.encrypted) throw new CloudError('InvalidParameterCombination', 'KmsKeyId requires Encrypted to be true')
   const name = checkName(cloud, region, spec.name ?? source.name)
-  const id = cloud.rng.id('ami')
+  const id = cloud.newId('image')
   const encrypted = spec.encrypted ?? false
   const snapshots: Snapshot[] = []
   const devices = source.devices.map((d) => {

@@ -1,5 +1,7 @@
 export { Cloud, DEFAULT_REGIONS, DEFAULT_ACCOUNT_ID, DEFAULT_CATALOG, CATALOG_OWNER_ID, notFoundCode } from './cloud.js'
-export type { CloudOptions, CatalogEntry } from './cloud.js'
+export { ec2Ids } from './cloud.js'
+export type { CloudOptions, CatalogEntry, ResourceKind } from './cloud.js'
+export { Rng } from './rng.js'
 export { CloudError, defaultStatus } from './errors.js'
 export type { Fault } from './faults.js'
 export { sweep, SESSION_LABEL } from './docker.js'

@@ -100,10 +100,10 @@ export function runInstances(cloud: Cloud, region: string, spec: RunSpec): Insta
     if (root && d.volumeSize !== undefined && d.volumeSize < root.volumeSize)
       throw new CloudError('InvalidBlockDeviceMapping', `Volume of size ${d.volumeSize}GB is smaller than snapshot '${root.snapshotId}', expect size >= ${root.volumeSize}GB`)
   }
-  const reservationId = cloud.rng.id('r')
+  const reservationId = cloud.newId('reservation')
   const out: Instance[] = []
   for (let n = 0; n < count; n++) {
-    const id = cloud.rng.id('i')
+    const id = cloud.newId('instance')
     const devices = createVolumes(cloud, region, subnet.zone, id, image.devices, spec)
     const instance: Instance = {
       id, region, tags: new Map(spec.instanceTags ?? []), reservationId, launchIndex: n, imageId: image.id, instanceType: type,
@@ -157,7 +157,7 @@ function createVolumes(
   }
   return merged.map((m) => {
     const volume: Volume = {
-      id: cloud.rng.id('vol'), region, tags: new Map(spec.volumeTags ?? []), zone, size: m.volumeSize, volumeType: m.volumeType,
+      id: cloud.newId('volume'), region, tags: new Map(spec.volumeTags ?? []), zone, size: m.volumeSize, volumeType: m.volumeType,
       snapshotId: m.snapshotId, encrypted: m.encrypted, created: new Date(), state: 'in-use',
       attachment: { instanceId, device: m.deviceName, deleteOnTermination: m.deleteOnTermination, attached: new Date() },
     }

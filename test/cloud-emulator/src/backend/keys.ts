@@ -60,7 +60,7 @@ function addKey(cloud: Cloud, region: string, name: string, publicKey: string, t
   if (findKeyPair(cloud, region, name)) throw new CloudError('InvalidKeyPair.Duplicate', `The keypair '${name}' already exists.`)
   const parsed = parsePublicKey(publicKey)
   const key: KeyPair = {
-    id: `key-0${cloud.rng.hex(16)}`, region, tags: new Map(tags ?? []), name, type: parsed.type,
+    id: cloud.newId('key-pair'), region, tags: new Map(tags ?? []), name, type: parsed.type,
     fingerprint: fingerprint(parsed.type, parsed.blob), publicKey: parsed.line, created: new Date(),
   }
   cloud.keyPairs.set(key.id, key)

@@ -58,7 +58,7 @@ export function createSecurityGroup(
   if (securityGroupsIn(cloud, region).some((g) => g.vpcId === vpc.id && g.name === spec.name))
     throw new CloudError('InvalidGroup.Duplicate', `The security group '${spec.name}' already exists for VPC '${vpc.id}'`)
   const group: SecurityGroup = {
-    id: cloud.rng.id('sg'), region, tags: new Map(spec.tags ?? []), name: spec.name, description: spec.description,
+    id: cloud.newId('security-group'), region, tags: new Map(spec.tags ?? []), name: spec.name, description: spec.description,
     vpcId: vpc.id, isDefault: false, ingress: [], egress: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }],
   }
   cloud.securityGroups.set(group.id, group)

@@ -1,7 +1,7 @@
 import { connect } from 'node:net'
 
 /** Resolves once an SSH server banner is read from address:22 (docker-proxy accepts before sshd listens). */
-export async function waitForSshBanner(address: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForSshBanner(address: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (await banner(address)) return

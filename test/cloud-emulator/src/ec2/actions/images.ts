@@ -33,6 +33,7 @@ export const DescribeImages: Handler = ({ cloud, region }, r) => {
     'block-device-mapping.volume-size': (m) => m.devices.map((d) => String(d.volumeSize)),
     'block-device-mapping.volume-type': (m) => m.devices.map((d) => d.volumeType), 'ena-support': () => true,
     'creation-date': (m) => m.created.toISOString(), 'source-instance-id': (m) => m.sourceInstanceId,
+    'owner-alias': (m) => (m.ownerId === cloud.accountId ? 'self' : undefined),
   }, (m) => m.tags)
   const p = page(r, found, ids.length > 0)
   return { imagesSet: p.items.map(renderImage), nextToken: p.nextToken }
