@@ -40,7 +40,7 @@ function entry(plugin: string, kind: string, description: string, data: Record<s
   return { id: `e${seq}`, plugin, kind, description, data, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString() }
 }
 
-async function writeJournal(doc: Omit<JournalFile, 'version' | 'host' | 'startedAt'> & { host?: string }): Promise<string> {
+async function writeJournal(doc: Omit<JournalFile, 'version' | 'host' | 'startedAt'> & { host?: string; startedAt?: string }): Promise<string> {
   const journalDir = join(stateDir, 'journal')
   await mkdir(journalDir, { recursive: true })
   const path = join(journalDir, `${doc.buildId}.json`)
@@ -139,6 +139,18 @@ describe('tsimg cleanup', () => {
     expect(r.stdout).toContain(`Skipping build 'docker.live' (tsimg-live): still running as pid ${process.pid}`)
     expect(await readdir(dir)).toEqual(['live.key'])
     expect(await journals()).toEqual(['tsimg-live.json'])
+  })
+
+  it('a journal older than the process now holding its pid (reused after a reboot) is cleaned up', async () => {
+    const f = join(dir, 'old.key')
+    await writeFile(f, 'x')
+    // This test process is alive, but it started long after this journal was written.
+    await writeJournal({ buildId: 'tsimg-old', build: 'docker.old', pid: process.pid, startedAt: '2020-01-01T00:00:00.000Z', resources: [entry('@tsimg/core', 'file', `key ${f}`, { path: f })], scopes: [] })
+    const r = await runCli(['cleanup', '-state-dir', stateDir])
+    expect(r.code).toBe(0)
+    expect(r.stdout).not.toContain('Skipping')
+    expect(await readdir(dir)).toEqual([])
+    expect(await journals()).toEqual([])
   })
 
   it('is a library function too, and says when there is nothing to do', async () => {

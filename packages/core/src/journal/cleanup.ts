@@ -67,7 +67,7 @@ export async function cleanupLeftovers(opts: CleanupLeftoversOptions): Promise<C
       failed.push({ build: '?', buildId: '?', description: `journal ${path}`, error: errorMessage(err) })
       continue
     }
-    if (isJournalOwnerAlive(doc)) {
+    if (isJournalOwnerAlive(doc) && !(await pidReused(doc))) {
       running++
       log(`==> Skipping build '${doc.build}' (${doc.buildId}): still running as pid ${doc.pid}.`)
       continue
@@ -185,6 +185,26 @@ async function sweepScopes(
     }
   }
   return ok
+}
+
+/**
+ * A journal outlives a reboot, and its pid may then belong to another process. On Linux, a
+ * process that started after the journal was written cannot be the build that wrote it.
+ */
+async function pidReused(doc: Pick<JournalFile, 'pid' | 'startedAt'>): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${doc.pid}/stat`, 'utf8')
+    // Field 22 (starttime, in clock ticks since boot) counted after the `(comm)` field.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const startTicks = Number(fields[19])
+    const btime = Number(/^btime (\d+)$/m.exec(await readFile('/proc/stat', 'utf8'))?.[1])
+    if (!Number.isFinite(startTicks) || !Number.isFinite(btime)) return false
+    // USER_HZ is 100 on every Linux that Node runs on.
+    const startedMs = (btime + startTicks / 100) * 1000
+    return startedMs > Date.parse(doc.startedAt) + 2000
+  } catch {
+    return false
+  }
 }
 
 /** `<id>.json.<pid>.tmp`: a journal write cut short by kill -9. The .json next to it is complete. */
