@@ -73,7 +73,7 @@ export function instanceTypeOf(s: string): _InstanceType {
   return s as _InstanceType
 }
 
-/** Packer's `{{timestamp}}`-free unique suffix for temporary names. */
-export function tempName(prefix: string, build: BuildInfo): string {
-  return `${prefix}_${build.id}`
+/** Name of a temporary key pair or security group: the build id (unique, and says who made it). */
+export function tempName(build: BuildInfo): string {
+  return build.id.startsWith('tsimg') ? build.id : `tsimg_${build.id}`
 }

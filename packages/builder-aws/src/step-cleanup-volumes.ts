@@ -6,7 +6,8 @@ import type { AwsEnv, AwsState } from './state.js'
 /**
  * Runs nothing; placed before the instance so its cleanup runs after termination. Deletes the
  * volumes the source instance left behind (launchBlockDeviceMappings with
- * deleteOnTermination: false), found by the build-id tag every launch volume carries.
+ * deleteOnTermination: false, or an AMI whose mappings keep them), found by the build-id tag
+ * every launch volume carries.
  */
 export function cleanupVolumes(env: AwsEnv): Step<AwsState> {
   return {
@@ -14,7 +15,6 @@ export function cleanupVolumes(env: AwsEnv): Step<AwsState> {
     async run() {},
     async cleanup({ state, ui, signal }) {
       if (!state.instance) return
-      if (!env.options.launchBlockDeviceMappings.some((d) => d.deleteOnTermination === false)) return
       ui.say('Cleaning up any extra volumes...')
       const res = await env.api.call(
         env.region,

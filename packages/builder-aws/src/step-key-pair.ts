@@ -30,7 +30,7 @@ export function keyPair(env: AwsEnv): Step<AwsState> {
         state.keyPair = { name: '', privateKey, temporary: false }
         return
       }
-      const name = tempName('tsimg', env.build)
+      const name = tempName(env.build)
       ui.say(`Creating temporary keypair: ${name}`)
       const pair = generateKeyPair(o.temporaryKeyPairType, o.temporaryKeyPairBits ?? 4096, name)
       ui.redactor.add(pair.privateKey)

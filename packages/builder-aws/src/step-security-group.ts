@@ -22,7 +22,7 @@ export function securityGroup(env: AwsEnv): Step<AwsState> {
         state.securityGroupIds = [...o.securityGroupIds]
         return
       }
-      const name = tempName('tsimg', env.build)
+      const name = tempName(env.build)
       ui.say(`Creating temporary security group for this instance: ${name}`)
       const res = await env.api.call(
         env.region,

@@ -50,8 +50,8 @@ describe('amazon-ebs against the EC2 emulator', () => {
       'Prevalidating any provided VPC information',
       `Prevalidating AMI Name: ${amiName}`,
       'Found Image ID: ami-',
-      'Creating temporary keypair: tsimg_',
-      'Creating temporary security group for this instance: tsimg_',
+      'Creating temporary keypair: tsimg-',
+      'Creating temporary security group for this instance: tsimg-',
       'Authorizing access to port 22 from [0.0.0.0/0] in the temporary security groups...',
       'Launching a source AWS instance...',
       'Instance ID: i-',
@@ -63,6 +63,7 @@ describe('amazon-ebs against the EC2 emulator', () => {
       'Waiting for AMI to become ready...',
       'Adding tags to AMI',
       'Terminating the source AWS instance...',
+      'Cleaning up any extra volumes...',
       'Deleting temporary security group...',
       'Deleting temporary keypair...',
     ]) {

@@ -51,7 +51,7 @@ describe('examples/aws/image.ts', () => {
       '==> amazon-ebs.web: Prevalidating any provided VPC information',
       '==> amazon-ebs.web: Prevalidating AMI Name: tsimg-example-web-',
       'amazon-ebs.web: Found Image ID: ami-',
-      '==> amazon-ebs.web: Creating temporary keypair: tsimg_',
+      '==> amazon-ebs.web: Creating temporary keypair: tsimg-',
       '==> amazon-ebs.web: Launching a source AWS instance...',
       '==> amazon-ebs.web: Using SSH communicator to connect: 127.0.0.',
       '==> amazon-ebs.web: Stopping the source instance...',
