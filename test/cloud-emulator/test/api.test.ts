@@ -104,6 +104,22 @@ describe('catalog and filters', () => {
     expect(await code(client.send(new ec2.DescribeSubnetsCommand({ SubnetIds: ['subnet-0123456789abcdef0'] })))).toMatchObject({ code: 'InvalidSubnetID.NotFound' })
   })
 
+  it('creates a VPC and subnet of its own, which stay in the ledger until deleted in order', async () => {
+    const vpc = (await client.send(new ec2.CreateVpcCommand({ CidrBlock: '10.10.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'Name', Value: 'build-vpc' }] }] }))).Vpc!
+    expect(vpc).toMatchObject({ CidrBlock: '10.10.0.0/16', IsDefault: false, State: 'available', Tags: [{ Key: 'Name', Value: 'build-vpc' }] })
+    expect(await code(client.send(new ec2.CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: '10.20.0.0/24' })))).toMatchObject({ code: 'InvalidSubnet.Range' })
+    const subnet = (await client.send(new ec2.CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: '10.10.1.0/24', AvailabilityZone: 'us-east-1c' }))).Subnet!
+    expect(subnet).toMatchObject({ VpcId: vpc.VpcId, AvailabilityZone: 'us-east-1c', DefaultForAz: false, MapPublicIpOnLaunch: false })
+    await client.send(new ec2.ModifySubnetAttributeCommand({ SubnetId: subnet.SubnetId, MapPublicIpOnLaunch: { Value: true } }))
+    const listed = await client.send(new ec2.DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpc.VpcId!] }] }))
+    expect(listed.Subnets?.map((s) => [s.SubnetId, s.MapPublicIpOnLaunch])).toEqual([[subnet.SubnetId, true]])
+    expect(emu.ledger().filter((e) => e.type === 'vpc' || e.type === 'subnet').map((e) => e.id).sort()).toEqual([subnet.SubnetId, vpc.VpcId].sort())
+    expect(await code(client.send(new ec2.DeleteVpcCommand({ VpcId: vpc.VpcId })))).toMatchObject({ code: 'DependencyViolation' })
+    await client.send(new ec2.DeleteSubnetCommand({ SubnetId: subnet.SubnetId }))
+    await client.send(new ec2.DeleteVpcCommand({ VpcId: vpc.VpcId }))
+    expect(emu.ledger().filter((e) => !e.seed)).toEqual([])
+  })
+
   it('creates, tags, filters and deletes security groups', async () => {
     const sg = await client.send(new ec2.CreateSecurityGroupCommand({
       GroupName: 'tsimg-test', Description: 'test', TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'tsimg-build-id', Value: 'b1' }] }],

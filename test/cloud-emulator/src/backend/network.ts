@@ -89,3 +89,72 @@ export function deleteSecurityGroup(cloud: Cloud, region: string, group: Securit
   if (referencing) throw new CloudError('DependencyViolation', `resource ${group.id} has a dependent object`)
   cloud.securityGroups.delete(group.id)
 }
+
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/
+
+function parseCidr(cidr: string): { base: number; bits: number } {
+  const m = CIDR.exec(cidr)
+  const octets = m?.slice(1, 5).map(Number) ?? []
+  const bits = Number(m?.[5])
+  if (!m || octets.some((o) => o > 255) || bits > 32) throw new CloudError('InvalidParameterValue', `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`)
+  return { base: (((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0), bits }
+}
+
+function contains(outer: string, inner: string): boolean {
+  const a = parseCidr(outer)
+  const b = parseCidr(inner)
+  const mask = a.bits === 0 ? 0 : (~0 << (32 - a.bits)) >>> 0
+  return b.bits >= a.bits && ((b.base & mask) >>> 0) === ((a.base & mask) >>> 0)
+}
+
+/** A VPC (with its default security group), as CreateVpc makes. */
+export function createVpc(cloud: Cloud, region: string, cidrBlock: string, tags?: ReadonlyMap<string, string>): Vpc {
+  const { bits } = parseCidr(cidrBlock)
+  if (bits < 16 || bits > 28) throw new CloudError('InvalidVpc.Range', `The CIDR '${cidrBlock}' is invalid.`)
+  const vpc: Vpc = { id: cloud.newId('vpc'), region, tags: new Map(tags ?? []), cidrBlock, isDefault: false }
+  cloud.vpcs.set(vpc.id, vpc)
+  const sg: SecurityGroup = {
+    id: cloud.newId('security-group'), region, tags: new Map(), name: 'default', description: 'default VPC security group',
+    vpcId: vpc.id, isDefault: true, ingress: [], egress: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }],
+  }
+  cloud.securityGroups.set(sg.id, sg)
+  return vpc
+}
+
+export function createSubnet(
+  cloud: Cloud, region: string, spec: { vpcId: string; cidrBlock: string; zone?: string; tags?: ReadonlyMap<string, string> },
+): Subnet {
+  const vpc = getVpc(cloud, region, spec.vpcId)
+  const zones = cloud.region(region).zones
+  const zone = spec.zone ?? zones[0]!
+  if (!zones.includes(zone)) throw new CloudError('InvalidParameterValue', `Value (${zone}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${zones.join(', ')}.`)
+  if (!contains(vpc.cidrBlock, spec.cidrBlock)) throw new CloudError('InvalidSubnet.Range', `The CIDR '${spec.cidrBlock}' is invalid.`)
+  if (subnetsIn(cloud, region).some((s) => s.vpcId === vpc.id && (contains(s.cidrBlock, spec.cidrBlock) || contains(spec.cidrBlock, s.cidrBlock))))
+    throw new CloudError('InvalidSubnet.Conflict', `The CIDR '${spec.cidrBlock}' conflicts with another subnet`)
+  const subnet: Subnet = {
+    id: cloud.newId('subnet'), region, tags: new Map(spec.tags ?? []), vpcId: vpc.id, zone, cidrBlock: spec.cidrBlock,
+    defaultForAz: false, mapPublicIpOnLaunch: false,
+  }
+  cloud.subnets.set(subnet.id, subnet)
+  return subnet
+}
+
+export function setMapPublicIp(subnet: Subnet, value: boolean): void {
+  ;(subnet as { mapPublicIpOnLaunch: boolean }).mapPublicIpOnLaunch = value
+}
+
+export function deleteSubnet(cloud: Cloud, region: string, id: string): void {
+  const subnet = getSubnet(cloud, region, id)
+  if ([...cloud.instances.values()].some((i) => i.subnetId === id && i.state !== 'terminated'))
+    throw new CloudError('DependencyViolation', `The subnet '${id}' has dependencies and cannot be deleted.`)
+  cloud.subnets.delete(subnet.id)
+}
+
+export function deleteVpc(cloud: Cloud, region: string, id: string): void {
+  const vpc = getVpc(cloud, region, id)
+  const groups = securityGroupsIn(cloud, region).filter((g) => g.vpcId === id)
+  if (subnetsIn(cloud, region).some((s) => s.vpcId === id) || groups.some((g) => !g.isDefault))
+    throw new CloudError('DependencyViolation', `The vpc '${id}' has dependencies and cannot be deleted.`)
+  for (const g of groups) cloud.securityGroups.delete(g.id)
+  cloud.vpcs.delete(vpc.id)
+}

@@ -112,3 +112,34 @@ export const DeleteSecurityGroup: Handler = (ctx, r) => {
   net.deleteSecurityGroup(ctx.cloud, ctx.region, g)
   return { return: true, groupId: g.id }
 }
+
+export const CreateVpc: Handler = ({ cloud, region }, r) => {
+  const vpc = net.createVpc(cloud, region, r.required('CidrBlock'), tagSpec(r, 'vpc', ['vpc']))
+  return { vpc: renderVpc(cloud, vpc) }
+}
+
+export const DeleteVpc: Handler = ({ cloud, region }, r) => {
+  net.deleteVpc(cloud, region, checkIds('vpc', [r.required('VpcId')])[0]!)
+  return { return: true }
+}
+
+export const CreateSubnet: Handler = ({ cloud, region }, r) => {
+  const subnet = net.createSubnet(cloud, region, {
+    vpcId: checkIds('vpc', [r.required('VpcId')])[0]!, cidrBlock: r.required('CidrBlock'), zone: r.str('AvailabilityZone'),
+    tags: tagSpec(r, 'subnet', ['subnet']),
+  })
+  return { subnet: renderSubnet(cloud, subnet) }
+}
+
+export const ModifySubnetAttribute: Handler = ({ cloud, region }, r) => {
+  const subnet = net.getSubnet(cloud, region, checkIds('subnet', [r.required('SubnetId')])[0]!)
+  const value = r.struct('MapPublicIpOnLaunch')?.bool('Value')
+  if (value === undefined) throw new CloudError('MissingParameter', 'The request must contain an attribute to modify (MapPublicIpOnLaunch)')
+  net.setMapPublicIp(subnet, value)
+  return { return: true }
+}
+
+export const DeleteSubnet: Handler = ({ cloud, region }, r) => {
+  net.deleteSubnet(cloud, region, checkIds('subnet', [r.required('SubnetId')])[0]!)
+  return { return: true }
+}
