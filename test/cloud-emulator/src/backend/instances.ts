@@ -90,7 +90,11 @@ export function runInstances(cloud: Cloud, region: string, spec: RunSpec): Insta
     ...(spec.securityGroupIds ?? []).map((id) => getSecurityGroup(cloud, region, { id })),
     ...(spec.securityGroupNames ?? []).map((name) => getSecurityGroup(cloud, region, { name })),
   ]
-  if (groups.length === 0) groups.push(getSecurityGroup(cloud, region, { name: 'default' }))
+  if (groups.length === 0) {
+    // No group given: the default group of the subnet's VPC, as EC2 does.
+    const fallback = [...cloud.securityGroups.values()].find((g) => g.isDefault && g.vpcId === subnet!.vpcId)
+    if (fallback) groups.push(fallback)
+  }
   for (const g of groups)
     if (g.vpcId !== subnet.vpcId)
       throw new CloudError('InvalidParameter', `Security group ${g.id} and subnet ${subnet.id} belong to different networks.`)

@@ -9,6 +9,8 @@ export function parseQuery(body: string): Params {
   const root: Params = {}
   for (const [key, value] of new URLSearchParams(body)) {
     const parts = key.split('.')
+    // Parsing happens before the signature check: never let a key reach Object.prototype.
+    if (parts.some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype')) continue
     let node: Record<string, Param> = root
     parts.forEach((part, i) => {
       const last = i === parts.length - 1
