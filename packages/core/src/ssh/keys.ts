@@ -15,11 +15,19 @@ export interface KeyPair {
  * `comment` ends the public key line, e.g. `tsimg-<buildId>`.
  */
 export function generateKeyPair(type: KeyPairType = 'ed25519', bits = 4096, comment = 'tsimg'): KeyPair {
-  const pair =
-    type === 'rsa'
-      ? ssh2.utils.generateKeyPairSync('rsa', { bits, comment })
-      : ssh2.utils.generateKeyPairSync('ed25519', { comment })
-  return { privateKey: pair.private, publicKey: pair.public.trim() }
+  // ssh2's encoder drops a leading zero byte of the ed25519 public key (about 1 key in 128),
+  // producing a key that it cannot parse back. Keep only pairs that read back whole.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const pair =
+      type === 'rsa'
+        ? ssh2.utils.generateKeyPairSync('rsa', { bits, comment })
+        : ssh2.utils.generateKeyPairSync('ed25519', { comment })
+    const publicKey = pair.public.trim()
+    if (publicKeyOf(pair.private) === publicKey.split(' ').slice(0, 2).join(' ')) {
+      return { privateKey: pair.private, publicKey }
+    }
+  }
+  throw new Error(`could not generate a readable ${type} key pair`)
 }
 
 /** `SHA256:...` fingerprint of a raw public key blob, as `ssh-keygen -lf` prints it. */
@@ -29,7 +37,12 @@ export function fingerprintSha256(keyBlob: Buffer): string {
 
 /** The public key line (`type base64 [comment]`) of a private key, or undefined if it cannot be parsed. */
 export function publicKeyOf(privateKey: string | Buffer, passphrase?: string): string | undefined {
-  const parsed = ssh2.utils.parseKey(privateKey, passphrase)
+  let parsed: ReturnType<typeof ssh2.utils.parseKey>
+  try {
+    parsed = ssh2.utils.parseKey(privateKey, passphrase)
+  } catch {
+    return undefined
+  }
   const key = Array.isArray(parsed) ? parsed[0] : parsed
   if (!key || key instanceof Error) return undefined
   return `${key.type} ${key.getPublicSSH().toString('base64')}`
