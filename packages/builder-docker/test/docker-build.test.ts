@@ -5,12 +5,12 @@ import { docker } from '@tsimg/builder-docker'
 import { manifest } from '@tsimg/core'
 import { file } from '@tsimg/provisioner-file'
 import { shell } from '@tsimg/provisioner-shell'
-import { BASE_IMAGE, NOTHING, dockerOut, imageExists, removeImages, runInImage, sandbox, type Sandbox } from './helpers.js'
+import { BASE_IMAGE, NOTHING, RUN_ID, dockerOut, imageExists, removeImages, runInImage, sandbox, type Sandbox } from './helpers.js'
 
-const TAG = 'tsimg-test/docker-build:latest'
-const TAG2 = 'tsimg-test/docker-build:second'
-const EP_SRC = 'tsimg-test/entrypoint-src:1'
-const EP_OUT = 'tsimg-test/entrypoint-out:1'
+const TAG = `tsimg-test/docker-build-${RUN_ID}:latest`
+const TAG2 = `tsimg-test/docker-build-${RUN_ID}:second`
+const EP_SRC = `tsimg-test/entrypoint-src-${RUN_ID}:1`
+const EP_OUT = `tsimg-test/entrypoint-out-${RUN_ID}:1`
 
 let sb: Sandbox
 let site: string
@@ -139,13 +139,13 @@ describe('docker builder: a full build', () => {
 
   it('commit: false discards the container and makes no image', async () => {
     const res = await sb.run({
-      template: { sources: [docker({ name: 'scratch', image: BASE_IMAGE, commit: false, tags: ['tsimg-test/never-made:1'] })], provisioners: [shell({ inline: ['true'] })] },
+      template: { sources: [docker({ name: 'scratch', image: BASE_IMAGE, commit: false, tags: [`tsimg-test/never-made-${RUN_ID}:1`] })], provisioners: [shell({ inline: ['true'] })] },
     })
     const b = res.builds[0]!
     expect(b.outcome).toBe('success')
     expect(res.artifacts).toEqual([])
     expect(res.lines).toContain('Discarding the container (commit: false)')
-    expect(await imageExists('tsimg-test/never-made:1')).toBe(false)
+    expect(await imageExists(`tsimg-test/never-made-${RUN_ID}:1`)).toBe(false)
     expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
   })
 

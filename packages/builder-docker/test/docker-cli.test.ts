@@ -3,22 +3,23 @@ import { readdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dockerOut, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
+import { RUN_ID, dockerOut, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
 
 // Through the `tsimg` CLI, as a user runs it: the example build, --force, and Ctrl-C.
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..', '..', '..')
 const bin = join(root, 'packages', 'core', 'bin', 'tsimg.js')
-const EXAMPLE_TAG = 'tsimg-test/example:ci'
+const EXAMPLE_TAG = `tsimg-test/example-${RUN_ID}:ci`
+const NAME = `interrupted-${RUN_ID}`
 let sb: Sandbox
 
 beforeAll(async () => {
   sb = await sandbox()
-  await removeImages(EXAMPLE_TAG, 'tsimg-test/killed:1')
+  await removeImages(EXAMPLE_TAG, `tsimg-test/${NAME}:1`)
 })
 afterAll(async () => {
-  await removeImages(EXAMPLE_TAG, 'tsimg-test/killed:1')
+  await removeImages(EXAMPLE_TAG, `tsimg-test/${NAME}:1`)
   await sb.dispose()
 })
 
@@ -28,10 +29,10 @@ interface Run {
 }
 
 /** Runs `tsimg <args>` from the repository root; `onOutput` may signal the process. */
-function tsimg(args: string[], onOutput?: (out: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+function tsimg(args: string[], onOutput?: (out: string, child: ReturnType<typeof spawn>) => void, name = NAME): Promise<Run> {
   const child = spawn(process.execPath, [bin, ...args], {
     cwd: root,
-    env: { ...process.env, TSIMG_STATE_DIR: sb.stateDir, NO_COLOR: '1' },
+    env: { ...process.env, TSIMG_STATE_DIR: sb.stateDir, TSIMG_TEST_NAME: name, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -44,8 +45,11 @@ function tsimg(args: string[], onOutput?: (out: string, child: ReturnType<typeof
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out })))
 }
 
-async function nothingLeft(buildName: string): Promise<void> {
-  expect(await dockerOut('ps', '-a', '-q', '--filter', `label=tsimg-build=${buildName}`)).toBe('')
+/** No container of the build whose id the output shows, no key file, no journal. */
+async function nothingLeft(out: string): Promise<void> {
+  const ids = [...out.matchAll(/--label tsimg-build-id=(\S+)/g)].map((m) => m[1]!)
+  expect(ids.length).toBeGreaterThan(0)
+  for (const id of ids) expect(await dockerOut('ps', '-a', '-q', '--filter', `label=tsimg-build-id=${id}`)).toBe('')
   expect(await readdir(join(sb.stateDir, 'keys')).catch(() => [])).toEqual([])
   expect(await readdir(join(sb.stateDir, 'journal')).catch(() => [])).toEqual([])
 }
@@ -70,7 +74,7 @@ describe('tsimg build with the docker builder', () => {
     const forced = await tsimg(['build', '-force', ...args.slice(1)])
     expect(forced.code).toBe(0)
     expect(forced.out).toContain(`Force flag found: image ${EXAMPLE_TAG}`)
-    await nothingLeft('docker.example')
+    await nothingLeft(first.out + forced.out)
   })
 
   it('Ctrl-C (SIGINT) during provisioning tears everything down and exits 130', async () => {
@@ -83,8 +87,8 @@ describe('tsimg build with the docker builder', () => {
     })
     expect(r.out).toContain('provisioning-started')
     expect(r.code).toBe(130)
-    expect(r.out).toContain('==> docker.killed: Killing the container:')
-    await nothingLeft('docker.killed')
-    expect(await imageExists('tsimg-test/killed:1')).toBe(false)
+    expect(r.out).toContain(`==> docker.${NAME}: Killing the container:`)
+    await nothingLeft(r.out)
+    expect(await imageExists(`tsimg-test/${NAME}:1`)).toBe(false)
   })
 })

@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { docker, type DockerSourceOptions } from '@tsimg/builder-docker'
 import type { ProvisionerPlugin } from '@tsimg/core'
 import { shell } from '@tsimg/provisioner-shell'
-import { BASE_IMAGE, NOTHING, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
+import { BASE_IMAGE, NOTHING, RUN_ID, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
 
 // Failure injected at each step: whatever breaks, the build removes its container, its key
 // file and its journal, and leaves no image behind.
 
-const TAG = 'tsimg-test/docker-failures:latest'
+const TAG = `tsimg-test/docker-failures-${RUN_ID}:latest`
 let sb: Sandbox
 
 beforeAll(async () => {
@@ -69,7 +69,7 @@ describe('docker builder: failure at each step leaves nothing behind', () => {
   it('a failing provisioner', async () => {
     const r = await failingBuild({}, [shell({ inline: ['echo about to fail', 'exit 3'] })])
     expect(r.build.outcome).toBe('failed')
-    expect(r.lines).toContain('about to fail')
+    expect(r.lines.join('\n')).toContain('about to fail')
     expect(r.error).toMatch(/non-zero exit status: 3/)
   })
 

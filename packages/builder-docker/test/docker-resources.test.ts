@@ -5,11 +5,12 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { docker, tsimgResources } from '@tsimg/builder-docker'
 import { cleanupLeftovers, validate, type ResourceContext } from '@tsimg/core'
-import { BASE_IMAGE, dockerOut, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
+import { BASE_IMAGE, RUN_ID, dockerOut, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const ctx: ResourceContext = { signal: new AbortController().signal, log: () => {} }
 const started: string[] = []
+const NAME = `killed-${RUN_ID}`
 let sb: Sandbox
 
 beforeAll(async () => {
@@ -17,7 +18,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   for (const id of started) await dockerOut('rm', '-f', id).catch(() => undefined)
-  await removeImages('tsimg-test/killed:1')
+  await removeImages(`tsimg-test/${NAME}:1`)
   await sb.dispose()
 })
 
@@ -29,13 +30,13 @@ async function orphan(buildId: string): Promise<string> {
 
 describe('tsimgResources (what tsimg cleanup uses)', () => {
   it('sweep finds a container labelled with the build id, and only that one', async () => {
-    const mine = await orphan('tsimg-sweep-test-a')
-    const other = await orphan('tsimg-sweep-test-b')
-    const found = await tsimgResources.sweep!({}, ['tsimg-sweep-test-a'], ctx)
-    expect(found.map((f) => f.description)).toEqual([`container ${mine.slice(0, 12)} (docker.orphan tsimg-sweep-test-a)`])
+    const mine = await orphan(`tsimg-sweep-${RUN_ID}-a`)
+    const other = await orphan(`tsimg-sweep-${RUN_ID}-b`)
+    const found = await tsimgResources.sweep!({}, [`tsimg-sweep-${RUN_ID}-a`], ctx)
+    expect(found.map((f) => f.description)).toEqual([`container ${mine.slice(0, 12)} (docker.orphan tsimg-sweep-${RUN_ID}-a)`])
     await found[0]!.delete()
-    expect(await dockerOut('ps', '-a', '-q', '--filter', 'label=tsimg-build-id=tsimg-sweep-test-a')).toBe('')
-    expect(await dockerOut('ps', '-a', '-q', '--no-trunc', '--filter', 'label=tsimg-build-id=tsimg-sweep-test-b')).toBe(other)
+    expect(await dockerOut('ps', '-a', '-q', '--filter', `label=tsimg-build-id=tsimg-sweep-${RUN_ID}-a`)).toBe('')
+    expect(await dockerOut('ps', '-a', '-q', '--no-trunc', '--filter', `label=tsimg-build-id=tsimg-sweep-${RUN_ID}-b`)).toBe(other)
   })
 
   it('deleteResource removes a container; one already gone counts as deleted', async () => {
@@ -50,7 +51,7 @@ describe('tsimgResources (what tsimg cleanup uses)', () => {
   it('kill -9 during provisioning, then tsimg cleanup deletes the container and the key file', async () => {
     const bin = join(here, '..', '..', 'core', 'bin', 'tsimg.js')
     const child = spawn(process.execPath, [bin, 'build', join(here, 'fixtures', 'slow-build.ts')], {
-      env: { ...process.env, TSIMG_STATE_DIR: sb.stateDir },
+      env: { ...process.env, TSIMG_STATE_DIR: sb.stateDir, TSIMG_TEST_NAME: NAME },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''
@@ -70,17 +71,17 @@ describe('tsimgResources (what tsimg cleanup uses)', () => {
     child.kill('SIGKILL')
     await new Promise((r) => child.once('exit', r))
 
-    const containers = await dockerOut('ps', '-a', '-q', '--filter', 'label=tsimg-build=docker.killed')
+    const containers = await dockerOut('ps', '-a', '-q', '--filter', `label=tsimg-build=docker.${NAME}`)
     expect(containers).not.toBe('')
     expect(await readdir(join(sb.stateDir, 'keys'))).toHaveLength(1)
     const lines: string[] = []
     const report = await cleanupLeftovers({ stateDir: sb.stateDir, log: (l) => lines.push(l), cwd: join(here, '..') })
     expect(report.failed).toEqual([])
-    expect(lines.join('\n')).toMatch(/container [0-9a-f]{12} \(docker\.killed\)/)
-    expect(await dockerOut('ps', '-a', '-q', '--filter', 'label=tsimg-build=docker.killed')).toBe('')
+    expect(lines.join('\n')).toMatch(new RegExp(`container [0-9a-f]{12} \\(docker\\.${NAME}\\)`))
+    expect(await dockerOut('ps', '-a', '-q', '--filter', `label=tsimg-build=docker.${NAME}`)).toBe('')
     expect(await readdir(join(sb.stateDir, 'keys'))).toEqual([])
     expect(await readdir(join(sb.stateDir, 'journal'))).toEqual([])
-    expect(await imageExists('tsimg-test/killed:1')).toBe(false)
+    expect(await imageExists(`tsimg-test/${NAME}:1`)).toBe(false)
   })
 })
 

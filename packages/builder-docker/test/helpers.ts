@@ -8,6 +8,12 @@ import { build, type BuildEvent, type BuildOptions, type BuildRunResult } from '
 
 const exec = promisify(execFile)
 
+/**
+ * Unique per test process: image tags and build names carry it, so two test runs at the same
+ * time (two people, or `npm test` while a single file runs) never touch each other's images.
+ */
+export const RUN_ID = Math.random().toString(36).slice(2, 8)
+
 export const BASE_IMAGE = process.env.TSIMG_BASE_IMAGE || 'tsimg/debian-ssh:bookworm'
 
 /** `docker <args>` -> stdout (trimmed); throws on a non-zero exit. */
