@@ -1,4 +1,4 @@
-import { BUILD_ID_LABEL, errorMessage, type Step } from '@tsimg/core'
+import { BUILD_ID_LABEL, CancelledError, errorMessage, type Step } from '@tsimg/core'
 import { docker, isNotFound } from './docker-cli.js'
 import { BUILD_NAME_LABEL, PLUGIN, shortId, type DockerEnv, type DockerState } from './state.js'
 
@@ -9,6 +9,9 @@ import { BUILD_NAME_LABEL, PLUGIN, shortId, type DockerEnv, type DockerState } f
  * if the build fails after the commit, cleanup deletes it and puts replaced tags back.
  */
 export function commitContainer(env: DockerEnv): Step<DockerState> {
+  // The `docker commit` in flight: cleanup waits for it, so an image made while the build was
+  // being cancelled is still deleted.
+  let pending: Promise<unknown> | undefined
   return {
     name: 'docker:commit',
     async run({ state, ui, signal, journal, build }) {
@@ -24,22 +27,32 @@ export function commitContainer(env: DockerEnv): Step<DockerState> {
       if (o.message !== undefined) args.push('-m', o.message)
       if (o.author !== undefined) args.push('-a', o.author)
       args.push(c.id)
-      const id = (await docker(args, { signal })).stdout.trim()
-      state.image = { id, tagged: [] }
-      state.image.journalId = await journal.add({
-        plugin: PLUGIN,
-        kind: 'image',
-        description: `image ${shortId(id)} (${build.name}, not yet tagged)`,
-        data: { id },
-      })
+      // Not given the build's signal: killing the CLI would not stop the daemon's commit, and
+      // the image would exist without our knowing its id. Cancellation is checked after.
+      const record = async (): Promise<string> => {
+        const id = (await docker(args)).stdout.trim()
+        state.image = { id, tagged: [] }
+        state.image.journalId = await journal.add({
+          plugin: PLUGIN,
+          kind: 'image',
+          description: `image ${shortId(id)} (${build.name}, not yet tagged)`,
+          data: { id },
+        })
+        return id
+      }
+      const committed = record()
+      pending = committed.catch(() => undefined)
+      const id = await committed
+      const image = state.image!
       ui.message(`Image ID: ${id}`)
+      if (signal.aborted) throw new CancelledError()
       for (const tag of o.tags) {
         ui.message(`Tagging image: ${tag}`)
         await docker(['tag', id, tag], { signal })
-        state.image.tagged.push(tag)
+        image.tagged.push(tag)
       }
-      await journal.remove(state.image.journalId)
-      delete state.image.journalId
+      if (image.journalId) await journal.remove(image.journalId)
+      delete image.journalId
       await removeReplaced(state, id, ui.message.bind(ui))
       state.artifact = {
         builderType: 'docker',
@@ -50,6 +63,7 @@ export function commitContainer(env: DockerEnv): Step<DockerState> {
       }
     },
     async cleanup({ state, ui, signal, journal, outcome }) {
+      await pending
       const img = state.image
       if (!img || (outcome === 'success' && img.journalId === undefined)) return
       ui.say(`Deleting the image of the failed build: ${img.id}`)

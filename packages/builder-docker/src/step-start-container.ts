@@ -46,18 +46,22 @@ export function startContainer(env: DockerEnv): Step<DockerState> {
       ui.message(`Run command: docker ${args.map(displayArg).join(' ')}`)
       // Not given the build's signal: killing the CLI mid-request would leave a container we
       // never hear of. `docker run -d` returns within seconds; cancellation is checked after.
-      const run = docker(args)
-      pending = run.catch(() => undefined)
-      const { stdout } = await run
-      const id = stdout.trim().split('\n').pop() ?? ''
-      if (!/^[0-9a-f]{12,64}$/.test(id)) throw new TsimgError('DOCKER_RUN_OUTPUT', `docker run printed no container id: ${stdout.trim()}`)
-      state.container = { id, journalId: '', entrypointOverridden: overrideEntrypoint }
-      state.container.journalId = await journal.add({
-        plugin: PLUGIN,
-        kind: 'container',
-        description: `container ${id.slice(0, 12)} (${build.name})`,
-        data: { id },
-      })
+      const record = async (): Promise<string> => {
+        const { stdout } = await docker(args)
+        const id = stdout.trim().split('\n').pop() ?? ''
+        if (!/^[0-9a-f]{12,64}$/.test(id)) throw new TsimgError('DOCKER_RUN_OUTPUT', `docker run printed no container id: ${stdout.trim()}`)
+        state.container = { id, journalId: '', entrypointOverridden: overrideEntrypoint }
+        state.container.journalId = await journal.add({
+          plugin: PLUGIN,
+          kind: 'container',
+          description: `container ${id.slice(0, 12)} (${build.name})`,
+          data: { id },
+        })
+        return id
+      }
+      const started = record()
+      pending = started.catch(() => undefined)
+      const id = await started
       state.generated.ID = id
       ui.message(`Container ID: ${id}`)
       if (signal.aborted) throw new CancelledError()
