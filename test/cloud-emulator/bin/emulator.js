@@ -11,6 +11,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     throttle: { type: 'string' },
     'keep-images': { type: 'boolean', default: false },
+    'state-dir': { type: 'string' },
     sweep: { type: 'boolean', default: false },
     all: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
@@ -19,7 +20,7 @@ const { values } = parseArgs({
 })
 
 if (values.help) {
-  process.stdout.write(`Usage: tsimg-cloud-emulator [--port 4566] [--host 127.0.0.1] [--seed N] [--throttle 0.3] [--keep-images] [--quiet]
+  process.stdout.write(`Usage: tsimg-cloud-emulator [--port 4566] [--host 127.0.0.1] [--seed N] [--throttle 0.3] [--keep-images [--state-dir DIR]] [--quiet]
        tsimg-cloud-emulator --sweep [--all]   remove containers/images of emulators no longer running (--all: of every emulator)
 
 Control API on the same port: GET /_emulator/ledger, POST|DELETE /_emulator/faults, POST /_emulator/delays,
@@ -42,6 +43,7 @@ const emu = await startEc2Emulator({
   seed: values.seed === undefined ? undefined : Number(values.seed),
   throttleProbability: values.throttle === undefined ? undefined : Number(values.throttle),
   keepImages: values['keep-images'],
+  stateDir: values['state-dir'],
   onCall: values.quiet ? undefined : (c) => process.stderr.write(`${c.status} ${c.region} ${c.action}${c.code ? ` ${c.code}` : ''}\n`),
 })
 process.stdout.write(`endpoint: ${emu.endpoint}

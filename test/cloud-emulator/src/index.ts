@@ -5,6 +5,7 @@ import { docker } from './backend/docker.js'
 import type { Fault } from './backend/faults.js'
 import { deregisterImage } from './backend/images.js'
 import { terminateInstances } from './backend/instances.js'
+import { loadImages, saveImages } from './backend/persist.js'
 import { shutdown } from './backend/shutdown.js'
 import type { Delays, LedgerEntry } from './backend/types.js'
 import { controlHandler } from './control.js'
@@ -39,7 +40,10 @@ export interface Ec2EmulatorOptions {
   readonly catalog?: readonly CatalogEntry[]
   /** Keep docker images of created AMIs on stop() (default false). */
   readonly keepImages?: boolean
-  /** Reserved for persisting state between runs; state is in memory for now. */
+  /**
+   * Where AMIs kept at stop() (keepImages) are saved and registered again by the next
+   * emulator started with the same stateDir. Other state lives in memory.
+   */
   readonly stateDir?: string
   /** Called for every API call (action, region, status, error code). */
   readonly onCall?: (call: { action: string; region: string; status: number; code?: string }) => void
@@ -72,6 +76,7 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions = {}): Promise<E
     throttleProbability: opts.throttleProbability, catalog: opts.catalog,
   })
   await cloud.start()
+  if (opts.stateDir) await loadImages(cloud, opts.stateDir)
   let server: Server | undefined
   let stopped: Promise<void> | undefined
   // Safety net for a test that never calls stop(): remove this session's containers on exit.
@@ -99,7 +104,9 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions = {}): Promise<E
       process.removeListener('exit', onExit)
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
       server?.closeAllConnections()
-      await shutdown(cloud, { keepImages: o?.keepImages ?? opts.keepImages })
+      const keep = o?.keepImages ?? opts.keepImages
+      await shutdown(cloud, { keepImages: keep })
+      if (keep && opts.stateDir) await saveImages(cloud, opts.stateDir)
     })()),
     [Symbol.asyncDispose]: () => handle.stop(),
   }

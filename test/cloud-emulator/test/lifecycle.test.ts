@@ -1,33 +1,16 @@
 import { execFileSync } from 'node:child_process'
 import * as ec2 from '@aws-sdk/client-ec2'
 import { startEc2Emulator, CATALOG_OWNER_ID, type Ec2Emulator } from '@tsimg/cloud-emulator'
-import { Client, utils } from 'ssh2'
+import { utils } from 'ssh2'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { ssh as sshWithKey } from './ssh.js'
 
 // One build's worth of real containers: run, SSH, stop, image, copy, boot the image, tear down.
 let emu: Ec2Emulator
 let client: ec2.EC2Client
 const key = utils.generateKeyPairSync('ed25519')
 
-function ssh(host: string, username: string, command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const c = new Client()
-    c.on('ready', () => {
-      c.exec(command, (err, stream) => {
-        if (err) return reject(err)
-        let out = ''
-        stream.on('data', (d: Buffer) => (out += d.toString()))
-        stream.stderr.on('data', (d: Buffer) => (out += d.toString()))
-        stream.on('close', () => {
-          c.end()
-          resolve(out)
-        })
-      })
-    })
-    c.on('error', reject)
-    c.connect({ host, port: 22, username, privateKey: key.private, readyTimeout: 20_000 })
-  })
-}
+const ssh = (host: string, username: string, command: string): Promise<string> => sshWithKey(host, username, key.private, command)
 
 const dockerOut = (...args: string[]): string => execFileSync('docker', args, { encoding: 'utf8' }).trim()
 

@@ -9,6 +9,9 @@ export const ADDRESS_LABEL = 'tsimg-emulator.address'
 /** Marks images the emulator committed (containers from them inherit it, harmlessly). */
 export const IMAGE_LABEL = 'tsimg-emulator.image'
 
+/** Repository of images kept at stop (keepImages): a sweep leaves every image with such a tag. */
+export const KEPT_REPOSITORY = 'tsimg-emulator-kept'
+
 export class DockerError extends Error {
   constructor(
     readonly args: readonly string[],
@@ -95,7 +98,9 @@ export async function sweep(opts: { all?: boolean; session?: string } = {}): Pro
   const ls = await docker(['images', '--filter', `label=${IMAGE_LABEL}`, '--format', '{{.Repository}}:{{.Tag}}\t{{.ID}}'])
   for (const line of ls.split('\n').filter(Boolean)) {
     const [ref, id] = line.split('\t')
-    if (!ref || !id) continue
+    if (!ref || !id || ref.startsWith(`${KEPT_REPOSITORY}/`)) continue
+    const tags = await docker(['image', 'inspect', '--format', '{{join .RepoTags " "}}', id]).catch(() => '')
+    if (tags.split(' ').some((t) => t.startsWith(`${KEPT_REPOSITORY}/`))) continue
     const labels = await docker(['image', 'inspect', '--format', '{{range $k, $v := .Config.Labels}}{{$k}}={{$v}},{{end}}', id]).catch(() => '')
     if (stale(labels.replace(/,$/, ''))) {
       await docker(['rmi', ref.includes('<none>') ? id : ref]).catch(() => undefined)

@@ -1,4 +1,4 @@
-import { docker, sweep } from './docker.js'
+import { docker, KEPT_REPOSITORY, sweep } from './docker.js'
 import type { Cloud } from './cloud.js'
 
 /**
@@ -10,13 +10,23 @@ export async function shutdown(cloud: Cloud, opts: { keepImages?: boolean } = {}
   await cloud.settle()
   const kept: string[] = []
   if (opts.keepImages) {
-    for (const m of cloud.images.values()) if (m.ownsDockerRef) kept.push(m.dockerRef)
-    // Containers go; kept images stay (their session label is what `--sweep` would match).
-    const ids = await docker(['ps', '-aq', '--filter', `label=tsimg-emulator=${cloud.session}`])
-    for (const id of ids.split('\n').filter(Boolean)) await docker(['rm', '-f', '-v', id]).catch(() => undefined)
-  } else {
-    await sweep({ session: cloud.session })
+    // Kept images move to a tag a sweep never removes (the session's labels stay on them).
+    for (const m of cloud.images.values()) {
+      if (!m.ownsDockerRef || m.dockerRef.startsWith(`${KEPT_REPOSITORY}/`)) continue
+      if (m.state !== 'available') continue
+      const keptRef = `${KEPT_REPOSITORY}/${cloud.session}:${m.id}`
+      try {
+        await docker(['tag', m.dockerRef, keptRef])
+        await docker(['rmi', m.dockerRef])
+        ;(m as { dockerRef: string }).dockerRef = keptRef
+        kept.push(keptRef)
+      } catch {
+        kept.push(m.dockerRef)
+      }
+    }
   }
+  // Containers and unkept images go; a sweep passes over every image with a kept tag.
+  await sweep({ session: cloud.session })
   for (const i of cloud.instances.values()) if (i.state !== 'terminated') i.state = 'terminated'
   cloud.addresses.clear()
   return kept
