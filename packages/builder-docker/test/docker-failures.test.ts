@@ -99,4 +99,15 @@ describe('docker builder: failure at each step leaves nothing behind', () => {
     expect(r.lines).toContain('provisioning-started')
     expect(Date.now() - started).toBeLessThan(60_000)
   })
+
+  // docker run / docker commit are never killed mid-request (the daemon would finish them
+  // without our knowing the id): the step finishes recording, then cleanup deletes.
+  it.each(['Starting docker container...', 'Committing the container'])('cancelling at "%s" leaves nothing', async (at) => {
+    const ac = new AbortController()
+    const r = await failingBuild({}, [shell({ inline: ['true'] })], ac.signal, (l) => {
+      if (l === at) ac.abort()
+    })
+    expect(r.build.outcome).toBe('cancelled')
+    expect(r.lines).toContain(at)
+  })
 })
