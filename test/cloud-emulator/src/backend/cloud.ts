@@ -6,6 +6,8 @@ import { docker, imageExists, PID_LABEL, SESSION_LABEL, IMAGE_LABEL } from './do
 import { DEFAULT_DELAYS } from './types.js'
 import { watchShutdowns } from './shutdown-watch.js'
 import { removeContainer } from './instances.js'
+import { DEFAULT_CATALOG, seedImage, seedNetwork, type CatalogEntry } from './seed.js'
+export { CATALOG_OWNER_ID, DEFAULT_CATALOG, type CatalogEntry } from './seed.js'
 
 /** Where a state change that fails (delay 'fail', or its work failed) ends, and why. */
 const FAIL_STATES: Record<keyof Delays, string> = {
@@ -22,15 +24,6 @@ import type {
   Delays, Image, Instance, KeyPair, LedgerEntry, Region, SecurityGroup, Snapshot, Subnet, Tags, Transition, Volume, Vpc,
 } from './types.js'
 
-/** A local docker image the cloud offers as a public image in every region. */
-export interface CatalogEntry {
-  readonly dockerRef: string
-  readonly name: string
-  readonly description?: string
-  readonly ownerId?: string
-  readonly loginUser?: string
-  readonly created?: Date
-}
 
 export interface CloudOptions {
   readonly regions?: readonly string[]
@@ -57,17 +50,6 @@ export const ec2Ids = (kind: ResourceKind, rng: Rng): string => rng.id(EC2_PREFI
 
 export const DEFAULT_REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1']
 export const DEFAULT_ACCOUNT_ID = '123456789012'
-/** Fake owner of the catalog images (stands in for a distribution's publishing account). */
-export const CATALOG_OWNER_ID = '136693071363'
-export const DEFAULT_CATALOG: readonly CatalogEntry[] = [
-  {
-    dockerRef: 'tsimg/debian-ssh:bookworm',
-    name: 'debian-12-amd64-tsimg-base',
-    description: 'Debian 12 (bookworm) with OpenSSH, tsimg base image',
-    loginUser: 'admin',
-    created: new Date('2025-06-01T00:00:00.000Z'),
-  },
-]
 
 /**
  * The cloud's state: regions, network records, keys, images, instances and their
@@ -114,10 +96,10 @@ export class Cloud {
   /** Creates default networks, registers the catalog and starts the state clock. */
   async start(): Promise<void> {
     await docker(['version', '--format', '{{.Server.Version}}'])
-    for (const region of this.regions) this.seedNetwork(region)
+    for (const region of this.regions) seedNetwork(this, region)
     for (const entry of this.catalog) {
       if (!(await imageExists(entry.dockerRef))) continue
-      for (const region of this.regions) this.seedImage(region.name, entry)
+      for (const region of this.regions) seedImage(this, region.name, entry)
     }
     this.timer = setInterval(() => this.tick(), 50)
     this.timer.unref()
@@ -245,42 +227,6 @@ export class Cloud {
     for (const v of this.vpcs.values()) if (!v.isDefault) out.push({ type: 'vpc', id: v.id, region: v.region, tags: tags(v.tags), seed: false })
     for (const s of this.subnets.values()) if (!s.defaultForAz) out.push({ type: 'subnet', id: s.id, region: s.region, tags: tags(s.tags), seed: false })
     return out
-  }
-
-  private seedNetwork(region: Region): void {
-    const vpc: Vpc = { id: this.newId('vpc'), region: region.name, tags: new Map(), cidrBlock: '172.31.0.0/16', isDefault: true }
-    this.vpcs.set(vpc.id, vpc)
-    region.zones.forEach((zone, n) => {
-      const subnet: Subnet = {
-        id: this.newId('subnet'), region: region.name, tags: new Map(), vpcId: vpc.id, zone,
-        cidrBlock: `172.31.${n * 16}.0/20`, defaultForAz: true, mapPublicIpOnLaunch: true,
-      }
-      this.subnets.set(subnet.id, subnet)
-    })
-    const sg: SecurityGroup = {
-      id: this.newId('security-group'), region: region.name, tags: new Map(), name: 'default', description: 'default VPC security group',
-      vpcId: vpc.id, isDefault: true, ingress: [], egress: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }],
-    }
-    this.securityGroups.set(sg.id, sg)
-  }
-
-  private seedImage(region: string, entry: CatalogEntry): void {
-    const created = entry.created ?? new Date()
-    const snapshot: Snapshot = {
-      id: this.newId('snapshot'), region, tags: new Map(), ownerId: entry.ownerId ?? CATALOG_OWNER_ID, volumeSize: 8,
-      description: `Catalog snapshot for ${entry.name}`, started: created, state: 'completed', encrypted: false,
-      createVolumeUsers: new Set(), createVolumeGroups: new Set(['all']), seed: true,
-    }
-    this.snapshots.set(snapshot.id, snapshot)
-    const image: Image = {
-      id: this.newId('image'), region, tags: new Map(), name: entry.name, description: entry.description,
-      ownerId: entry.ownerId ?? CATALOG_OWNER_ID, state: 'available', dockerRef: entry.dockerRef, ownsDockerRef: false,
-      rootDeviceName: '/dev/xvda',
-      devices: [{ deviceName: '/dev/xvda', snapshotId: snapshot.id, volumeSize: 8, volumeType: 'gp3', deleteOnTermination: true, encrypted: false }],
-      created, architecture: 'x86_64', isPublic: true, launchUsers: new Set(), launchGroups: new Set(),
-      loginUser: entry.loginUser ?? 'admin', seed: true,
-    }
-    this.images.set(image.id, image)
   }
 
   /** Stops the clock; containers and images are removed by shutdown() in lifecycle.ts. */
