@@ -85,7 +85,7 @@ describe('docker builder: a full build', () => {
       '/var/www/index.html',
     ])
     // The image's own CMD runs (and is not the build container's keep-alive command).
-    expect(await dockerOut('run', '--rm', TAG)).toBe('demo/1.2.3')
+    expect(await dockerOut('run', '--rm', '--pull', 'never', TAG)).toBe('demo/1.2.3')
 
     // The temporary public key does not ship: no authorized_keys (the build created it).
     expect(await runInImage(TAG, 'ls -a /root/.ssh 2>&1; cat /root/.ssh/authorized_keys 2>&1 | grep -c tsimg- || true')).toMatch(
@@ -157,7 +157,7 @@ describe('docker builder: a full build', () => {
       },
     })
     expect(src.builds[0]!.error?.message).toBeUndefined()
-    expect(await dockerOut('run', '--rm', EP_SRC)).toBe('ep: default')
+    expect(await dockerOut('run', '--rm', '--pull', 'never', EP_SRC)).toBe('ep: default')
 
     // The build container cannot run the entrypoint (it would just echo and exit): it is
     // replaced while building and put back at commit.
@@ -167,8 +167,8 @@ describe('docker builder: a full build', () => {
     const b = out.builds[0]!
     expect(b.error?.message).toBeUndefined()
     expect(out.lines.find((l) => l.startsWith('Run command:'))).toContain(`--entrypoint /bin/sh ${EP_SRC} -c`)
-    expect(await dockerOut('run', '--rm', EP_OUT)).toBe('ep: default')
-    expect(await dockerOut('run', '--rm', EP_OUT, 'custom')).toBe('ep: custom')
+    expect(await dockerOut('run', '--rm', '--pull', 'never', EP_OUT)).toBe('ep: default')
+    expect(await dockerOut('run', '--rm', '--pull', 'never', EP_OUT, 'custom')).toBe('ep: custom')
     expect(await runInImage(EP_OUT, 'cat /a.txt /b.txt')).toBe('a\nb')
     expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
   })

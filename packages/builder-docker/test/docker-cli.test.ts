@@ -62,7 +62,7 @@ describe('tsimg build with the docker builder', () => {
     expect(first.out).toMatch(/docker\.example: Run command: docker run -d --label tsimg-build-id=\S+ --label tsimg-build=docker\.example -p 127\.0\.0\.1::22 /)
     expect(first.out).toContain(`--> docker.example: Imported Docker image: ${EXAMPLE_TAG}`)
     expect(first.code).toBe(0)
-    const out = await dockerOut('run', '--rm', EXAMPLE_TAG)
+    const out = await dockerOut('run', '--rm', '--pull', 'never', EXAMPLE_TAG)
     expect(out).toContain('== hello from tsimg')
     expect(out).toContain('/srv/site/assets/style.css')
     expect(out).toContain('listen = 8080')

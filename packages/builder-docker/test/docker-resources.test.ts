@@ -23,7 +23,7 @@ afterAll(async () => {
 })
 
 async function orphan(buildId: string): Promise<string> {
-  const id = await dockerOut('run', '-d', '--label', `tsimg-build-id=${buildId}`, '--label', 'tsimg-build=docker.orphan', BASE_IMAGE, 'sleep', '300')
+  const id = await dockerOut('run', '-d', '--pull', 'never', '--label', `tsimg-build-id=${buildId}`, '--label', 'tsimg-build=docker.orphan', BASE_IMAGE, 'sleep', '300')
   started.push(id)
   return id
 }

@@ -23,7 +23,7 @@ export async function dockerOut(...args: string[]): Promise<string> {
 
 /** `docker run --rm <image> sh -c <script>` -> stdout, with the image's own entrypoint replaced. */
 export function runInImage(image: string, script: string): Promise<string> {
-  return dockerOut('run', '--rm', '--entrypoint', '/bin/sh', image, '-c', script)
+  return dockerOut('run', '--rm', '--pull', 'never', '--entrypoint', '/bin/sh', image, '-c', script)
 }
 
 export async function imageExists(ref: string): Promise<boolean> {
