@@ -125,6 +125,9 @@ describe('catalog and filters', () => {
       GroupName: 'tsimg-test', Description: 'test', TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'tsimg-build-id', Value: 'b1' }] }],
     }))
     expect(await code(client.send(new ec2.CreateSecurityGroupCommand({ GroupName: 'tsimg-test', Description: 'again' })))).toMatchObject({ code: 'InvalidGroup.Duplicate' })
+    expect(await code(client.send(new ec2.CreateSecurityGroupCommand({ GroupName: 'no-description' } as ec2.CreateSecurityGroupRequest)))).toMatchObject({ code: 'MissingParameter', status: 400 })
+    expect(await code(client.send(new ec2.RunInstancesCommand({ ImageId: 'ami-0123456789abcdef0', MinCount: 1, MaxCount: 1 })))).toMatchObject({ code: 'InvalidAMIID.NotFound' })
+    expect(await code(client.send(new ec2.RunInstancesCommand({ ImageId: 'bogus', MinCount: 1, MaxCount: 1 })))).toMatchObject({ code: 'InvalidAMIID.Malformed' })
     await client.send(new ec2.AuthorizeSecurityGroupIngressCommand({
       GroupId: sg.GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }],
     }))

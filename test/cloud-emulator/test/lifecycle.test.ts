@@ -125,6 +125,8 @@ it('runs an instance reachable over SSH, images it, boots the image, and leaves 
   // Teardown the way a builder does it.
   await client.send(new ec2.TerminateInstancesCommand({ InstanceIds: [id, second] }))
   await ec2.waitUntilInstanceTerminated(wait, { InstanceIds: [id, second] })
+  expect(await errorCode(client.send(new ec2.StopInstancesCommand({ InstanceIds: [id] })))).toBe('IncorrectInstanceState')
+  expect(await errorCode(client.send(new ec2.CreateImageCommand({ InstanceId: id, Name: 'from-terminated' })))).toBe('IncorrectInstanceState')
   expect(dockerOut('ps', '-aq', '--filter', `label=tsimg-emulator=${emu.backend.session}`)).toBe('')
   await client.send(new ec2.DeleteSecurityGroupCommand({ GroupId: sg.GroupId }))
   await client.send(new ec2.DeleteKeyPairCommand({ KeyName: 'build-key' }))
