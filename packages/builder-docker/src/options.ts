@@ -23,7 +23,7 @@ export interface DockerSourceOptions extends Omit<SshOptions, 'sshHost'> {
   runArgs?: string[]
   /** Packer `privileged`: run the container privileged. */
   privileged?: boolean
-  /** Packer: via `run_command` (`-e`): environment of the container while it is built (not of the image: use `changes` ENV). */
+  /** Packer: via `run_command` (`-e`): environment of the container; docker commit keeps it in the image. SSH sessions do not see it (use the shell provisioner's environmentVars). */
   env?: Record<string, string>
   /** Packer `volumes`: host path (relative to the template) -> container path bind mounts. */
   volumes?: Record<string, string>
