@@ -1,7 +1,7 @@
 import { CreateImageCommand, DeleteTagsCommand, DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2'
 import { BUILD_ID_LABEL, errorMessage, TsimgError, type CleanupContext, type Step } from '@tsimg/core'
 import { deleteImage, deleteSnapshot, snapshotsTagged } from './images.js'
-import { PLUGIN, pollOptions, resourceData, tagSpec, type AwsEnv, type AwsState, type CreatedImage } from './state.js'
+import { PLUGIN, pollOptions, resourceData, tagSpec, tempName, type AwsEnv, type AwsState, type CreatedImage } from './state.js'
 import { toMapping } from './step-run-instance.js'
 import { pollUntil } from './wait.js'
 
@@ -17,14 +17,16 @@ export function createImage(env: AwsEnv): Step<AwsState> {
     async run({ state, ui, signal, journal }) {
       const o = env.options
       const instanceId = state.instance!.id
-      ui.say(`Creating AMI ${o.amiName} from instance ${instanceId}`)
+      // With encryptBoot this AMI is only the source of the encrypted copy, which takes amiName.
+      const name = o.encryptBoot ? `${tempName(env.build)}-unencrypted` : o.amiName
+      ui.say(`Creating AMI ${name} from instance ${instanceId}`)
       const res = await env.api.call(
         env.region,
         (c, x) =>
           c.send(
             new CreateImageCommand({
               InstanceId: instanceId,
-              Name: o.amiName,
+              Name: name,
               ...(o.amiDescription ? { Description: o.amiDescription } : {}),
               ...(o.amiBlockDeviceMappings.length ? { BlockDeviceMappings: o.amiBlockDeviceMappings.map(toMapping) } : {}),
               TagSpecifications: [tagSpec('image', env.build), tagSpec('snapshot', env.build)],
