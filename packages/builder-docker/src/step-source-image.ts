@@ -42,7 +42,7 @@ export function sourceImage(env: DockerEnv): Step<DockerState> {
         cmd: nonEmpty(info.Config?.Cmd),
       }
       state.generated.SourceImage = ref
-      ui.message(`Using source image ${ref} (${shortId(info.Id)})`)
+      ui.say(`Using source image ${ref} (${shortId(info.Id)})`)
     },
   }
 }
