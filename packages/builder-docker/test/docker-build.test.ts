@@ -1,8 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { docker } from '@tsimg/builder-docker'
-import { manifest } from '@tsimg/core'
+import { generateKeyPair, manifest } from '@tsimg/core'
 import { file } from '@tsimg/provisioner-file'
 import { shell } from '@tsimg/provisioner-shell'
 import { BASE_IMAGE, NOTHING, RUN_ID, dockerOut, imageExists, removeImages, runInImage, sandbox, type Sandbox } from './helpers.js'
@@ -170,6 +170,29 @@ describe('docker builder: a full build', () => {
     expect(await dockerOut('run', '--rm', '--pull', 'never', EP_OUT)).toBe('ep: default')
     expect(await dockerOut('run', '--rm', '--pull', 'never', EP_OUT, 'custom')).toBe('ep: custom')
     expect(await runInImage(EP_OUT, 'cat /a.txt /b.txt')).toBe('a\nb')
+    expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
+  })
+
+  it('uses the key the user gives instead of making a temporary one', async () => {
+    const pair = generateKeyPair('ed25519', undefined, 'user-key')
+    const keyFile = join(sb.dir, 'user_key')
+    const authorized = join(sb.dir, 'authorized_keys')
+    await writeFile(keyFile, pair.privateKey, { mode: 0o600 })
+    await writeFile(authorized, `${pair.publicKey}\n`, { mode: 0o600 })
+    const res = await sb.run({
+      template: {
+        sources: [
+          docker({ name: 'own-key', image: BASE_IMAGE, commit: false, sshPrivateKeyFile: keyFile, volumes: { [authorized]: '/root/.ssh/authorized_keys' } }),
+        ],
+        provisioners: [shell({ inline: ['echo "logged in as $(id -un)"'] })],
+      },
+    })
+    const b = res.builds[0]!
+    expect(b.error?.message).toBeUndefined()
+    expect(res.lines).toContain('logged in as root')
+    expect(res.lines.some((l) => /temporary .*key pair/i.test(l))).toBe(false)
+    expect(res.lines.some((l) => l.startsWith('Authorizing the temporary SSH key'))).toBe(false)
+    expect(await readdir(join(sb.stateDir, 'keys')).catch(() => [])).toEqual([])
     expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
   })
 })
