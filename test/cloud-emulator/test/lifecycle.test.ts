@@ -74,6 +74,10 @@ it('runs an instance reachable over SSH, images it, boots the image, and leaves 
   expect(await ssh(address, 'root', 'for i in $(seq 50); do [ -f /var/lib/cloud/instance/boot-finished ] && break; sleep 0.1; done; cat /var/tmp/user-data-ran')).toBe('from user data\n')
 
   expect(await errorCode(client.send(new ec2.DeleteSecurityGroupCommand({ GroupId: sg.GroupId })))).toBe('DependencyViolation')
+  expect(await errorCode(client.send(new ec2.ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: 't3.large' } })))).toBe('IncorrectInstanceState')
+  await client.send(new ec2.ModifyInstanceAttributeCommand({ InstanceId: id, DisableApiTermination: { Value: true } }))
+  expect(await errorCode(client.send(new ec2.TerminateInstancesCommand({ InstanceIds: [id] })))).toBe('OperationNotPermitted')
+  await client.send(new ec2.ModifyInstanceAttributeCommand({ InstanceId: id, DisableApiTermination: { Value: false } }))
 
   const stop = await client.send(new ec2.StopInstancesCommand({ InstanceIds: [id] }))
   expect(stop.StoppingInstances?.[0]).toMatchObject({ PreviousState: { Name: 'running' }, CurrentState: { Name: 'stopping' } })
@@ -81,6 +85,9 @@ it('runs an instance reachable over SSH, images it, boots the image, and leaves 
   const container = `tsimg-emu-${emu.backend.session}-${id}`
   expect(dockerOut('inspect', '-f', '{{.State.Running}}', container)).toBe('false')
   expect((await describe(id)).PublicIpAddress).toBeUndefined()
+  await client.send(new ec2.ModifyInstanceAttributeCommand({ InstanceId: id, EnaSupport: { Value: true } }))
+  await client.send(new ec2.ModifyInstanceAttributeCommand({ InstanceId: id, Attribute: 'instanceType', Value: 't3.large' }))
+  expect((await client.send(new ec2.DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'instanceType' }))).InstanceType?.Value).toBe('t3.large')
 
   // An image that is stuck pending stays pending until the delay is released.
   emu.setDelays({ imageAvailable: 'stuck' })

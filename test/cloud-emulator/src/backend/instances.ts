@@ -37,6 +37,7 @@ export interface RunSpec {
   readonly minCount?: number
   readonly maxCount?: number
   readonly clientToken?: string
+  readonly disableApiTermination?: boolean
 }
 
 /** At most this many instances per call: containers are heavy on a shared machine. */
@@ -120,6 +121,7 @@ export function runInstances(cloud: Cloud, region: string, spec: RunSpec): Insta
         hopLimit: spec.metadataOptions?.hopLimit ?? 2, instanceMetadataTags: spec.metadataOptions?.instanceMetadataTags ?? 'disabled',
       },
       iamInstanceProfile: spec.iamInstanceProfile, shutdownBehavior: spec.shutdownBehavior ?? 'stop', clientToken: spec.clientToken,
+      disableApiTermination: spec.disableApiTermination ?? false, enaSupport: true,
     }
     cloud.instances.set(id, instance)
     out.push(instance)
@@ -275,6 +277,9 @@ export function startInstances(cloud: Cloud, region: string, ids: readonly strin
 
 export function terminateInstances(cloud: Cloud, region: string, ids: readonly string[]): StateChange[] {
   const instances = ids.map((id) => getInstance(cloud, region, id))
+  for (const i of instances)
+    if (i.disableApiTermination && i.state !== 'terminated')
+      throw new CloudError('OperationNotPermitted', `The instance '${i.id}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`)
   return instances.map((i) => {
     const previous = i.state
     if (i.state !== 'terminated' && i.state !== 'shutting-down') {
@@ -291,4 +296,44 @@ export function terminateInstances(cloud: Cloud, region: string, ids: readonly s
 export async function removeContainer(cloud: Cloud, i: Instance): Promise<void> {
   await docker(['rm', '-f', '-v', i.containerName]).catch(() => undefined)
   releaseVolumes(cloud, i)
+}
+
+export interface InstanceChange {
+  readonly instanceType?: string
+  readonly userData?: Buffer
+  readonly disableApiTermination?: boolean
+  readonly enaSupport?: boolean
+  readonly sriovNetSupport?: string
+  readonly shutdownBehavior?: 'stop' | 'terminate'
+  readonly securityGroupIds?: readonly string[]
+}
+
+/** ModifyInstanceAttribute: what EC2 lets change only while stopped is refused otherwise. */
+export function modifyInstance(cloud: Cloud, region: string, id: string, change: InstanceChange): void {
+  const i = getInstance(cloud, region, id)
+  const needsStop = change.instanceType !== undefined || change.userData !== undefined || change.enaSupport !== undefined || change.sriovNetSupport !== undefined
+  if (needsStop && i.state !== 'stopped') throw new CloudError('IncorrectInstanceState', `The instance '${id}' is not in the 'stopped' state.`)
+  if (i.state === 'terminated') throw new CloudError('IncorrectInstanceState', `The instance '${id}' is terminated.`)
+  if (change.instanceType !== undefined && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(change.instanceType))
+    throw new CloudError('InvalidParameterValue', `Invalid value '${change.instanceType}' for InstanceType.`)
+  const groups = change.securityGroupIds?.map((gid) => getSecurityGroup(cloud, region, { id: gid }))
+  if (groups?.some((g) => g.vpcId !== i.vpcId)) throw new CloudError('InvalidGroup.NotFound', 'A security group does not belong to the instance\'s VPC')
+  const m = i as { -readonly [K in keyof Instance]: Instance[K] }
+  if (change.instanceType !== undefined) m.instanceType = change.instanceType
+  if (change.userData !== undefined) m.userData = change.userData
+  if (change.disableApiTermination !== undefined) m.disableApiTermination = change.disableApiTermination
+  if (change.enaSupport !== undefined) m.enaSupport = change.enaSupport
+  if (change.sriovNetSupport !== undefined) m.sriovNetSupport = change.sriovNetSupport
+  if (change.shutdownBehavior !== undefined) m.shutdownBehavior = change.shutdownBehavior
+  if (groups) m.securityGroupIds = groups.map((g) => g.id)
+}
+
+/** RebootInstances: the container restarts; the state stays running, as EC2 shows it. */
+export function rebootInstances(cloud: Cloud, region: string, ids: readonly string[]): void {
+  const instances = ids.map((id) => getInstance(cloud, region, id))
+  for (const i of instances)
+    if (i.state === 'terminated' || i.state === 'shutting-down')
+      throw new CloudError('IncorrectInstanceState', `The instance '${i.id}' is not in a state from which it can be rebooted.`)
+  for (const i of instances)
+    if (i.state === 'running') void cloud.chain(i.id, () => docker(['restart', '-t', '3', i.containerName])).catch(() => undefined)
 }

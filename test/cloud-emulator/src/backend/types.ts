@@ -187,6 +187,9 @@ export interface Instance extends Tagged {
   readonly iamInstanceProfile?: { arn?: string; name?: string }
   readonly shutdownBehavior: 'stop' | 'terminate'
   readonly clientToken?: string
+  disableApiTermination: boolean
+  enaSupport: boolean
+  sriovNetSupport?: string
 }
 
 /** One live resource, as the ledger reports it. */

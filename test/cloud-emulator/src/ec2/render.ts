@@ -55,7 +55,7 @@ export function renderInstance(cloud: Cloud, i: Instance): XmlValue {
     iamInstanceProfile: i.iamInstanceProfile
       ? { arn: i.iamInstanceProfile.arn ?? `arn:aws:iam::${cloud.accountId}:instance-profile/${i.iamInstanceProfile.name}`, id: `AIPA${i.id.slice(2, 18).toUpperCase()}` }
       : undefined,
-    ebsOptimized: false, enaSupport: true,
+    ebsOptimized: false, enaSupport: i.enaSupport, sriovNetSupport: i.sriovNetSupport,
     metadataOptions: {
       state: i.state === 'pending' ? 'pending' : 'applied', httpTokens: i.metadataOptions.httpTokens,
       httpPutResponseHopLimit: i.metadataOptions.hopLimit, httpEndpoint: i.metadataOptions.httpEndpoint,

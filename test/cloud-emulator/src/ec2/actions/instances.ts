@@ -45,6 +45,7 @@ export const RunInstances: Handler = ({ cloud, region }, r) => {
     shutdownBehavior: behavior as 'stop' | 'terminate' | undefined,
     associatePublicIp: nic?.bool('AssociatePublicIpAddress'),
     minCount: r.int('MinCount') ?? 1, maxCount: r.int('MaxCount') ?? 1, clientToken: r.str('ClientToken'),
+    disableApiTermination: r.bool('DisableApiTermination'),
   })
   const first = instances[0]!
   return {
@@ -112,3 +113,55 @@ function ids(r: Reader): string[] {
 export const StopInstances: Handler = ({ cloud, region }, r) => ({ instancesSet: changes(inst.stopInstances(cloud, region, ids(r))) as never })
 export const StartInstances: Handler = ({ cloud, region }, r) => ({ instancesSet: changes(inst.startInstances(cloud, region, ids(r))) as never })
 export const TerminateInstances: Handler = ({ cloud, region }, r) => ({ instancesSet: changes(inst.terminateInstances(cloud, region, ids(r))) as never })
+
+export const RebootInstances: Handler = ({ cloud, region }, r) => {
+  inst.rebootInstances(cloud, region, ids(r))
+  return { return: true }
+}
+
+const BOOL_ATTRIBUTES = ['disableApiTermination', 'enaSupport', 'sourceDestCheck', 'ebsOptimized', 'disableApiStop'] as const
+
+export const ModifyInstanceAttribute: Handler = ({ cloud, region }, r) => {
+  const id = checkId('i', r.required('InstanceId'))
+  const value = (name: string): string | undefined => r.struct(name)?.str('Value') ?? (r.str('Attribute') === lower(name) ? r.str('Value') : undefined)
+  const bool = (name: string): boolean | undefined => { const v = value(name); return v === undefined ? undefined : v === 'true' }
+  const attribute = r.str('Attribute')
+  const known = ['instanceType', 'userData', 'instanceInitiatedShutdownBehavior', 'sriovNetSupport', 'groupSet', ...BOOL_ATTRIBUTES]
+  if (attribute && !known.includes(attribute)) throw new CloudError('InvalidParameterValue', `Value (${attribute}) for parameter attribute is invalid.`)
+  const behavior = value('InstanceInitiatedShutdownBehavior')
+  if (behavior !== undefined && behavior !== 'stop' && behavior !== 'terminate')
+    throw new CloudError('InvalidParameterValue', `Invalid value '${behavior}' for InstanceInitiatedShutdownBehavior`)
+  const userData = value('UserData')
+  const groups = r.list('GroupId')
+  inst.modifyInstance(cloud, region, id, {
+    instanceType: value('InstanceType'), userData: userData === undefined ? undefined : Buffer.from(userData, 'base64'),
+    disableApiTermination: bool('DisableApiTermination'), enaSupport: bool('EnaSupport'), sriovNetSupport: value('SriovNetSupport'),
+    shutdownBehavior: behavior as 'stop' | 'terminate' | undefined, securityGroupIds: groups.length ? checkIds('sg', groups) : undefined,
+  })
+  return { return: true }
+}
+
+const lower = (s: string): string => s[0]!.toLowerCase() + s.slice(1)
+
+export const DescribeInstanceAttribute: Handler = ({ cloud, region }, r) => {
+  const i = inst.getInstance(cloud, region, checkId('i', r.required('InstanceId')))
+  const attribute = r.required('Attribute')
+  const out: Record<string, unknown> = { instanceId: i.id }
+  switch (attribute) {
+    case 'instanceType': out.instanceType = { value: i.instanceType }; break
+    case 'userData': out.userData = i.userData ? { value: i.userData.toString('base64') } : {}; break
+    case 'disableApiTermination': out.disableApiTermination = { value: i.disableApiTermination }; break
+    case 'instanceInitiatedShutdownBehavior': out.instanceInitiatedShutdownBehavior = { value: i.shutdownBehavior }; break
+    case 'rootDeviceName': out.rootDeviceName = { value: i.rootDeviceName }; break
+    case 'enaSupport': out.enaSupport = { value: i.enaSupport }; break
+    case 'sriovNetSupport': out.sriovNetSupport = i.sriovNetSupport ? { value: i.sriovNetSupport } : {}; break
+    case 'sourceDestCheck': out.sourceDestCheck = { value: true }; break
+    case 'ebsOptimized': out.ebsOptimized = { value: false }; break
+    case 'groupSet': out.groupSet = i.securityGroupIds.map((groupId) => ({ groupId, groupName: cloud.securityGroups.get(groupId)?.name })); break
+    case 'blockDeviceMapping':
+      out.blockDeviceMapping = i.devices.map((d) => ({ deviceName: d.deviceName, ebs: { volumeId: d.volumeId, status: 'attached', attachTime: i.launched, deleteOnTermination: d.deleteOnTermination } }))
+      break
+    default: throw new CloudError('InvalidParameterValue', `Value (${attribute}) for parameter attribute is invalid.`)
+  }
+  return out as Record<string, never>
+}
