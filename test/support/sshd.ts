@@ -41,8 +41,11 @@ export interface StartedSshd {
   readonly container: StartedTestContainer
   /** Run a shell command in the container (not over SSH). */
   exec(cmd: string): Promise<{ exitCode: number; stdout: string; stderr: string }>
-  /** Kill every sshd process (dropping all sessions); the PID 1 loop starts a new one. */
-  restartSshd(): Promise<void>
+  /**
+   * Kill every sshd process (dropping all sessions); the PID 1 loop starts a new one,
+   * after `downMs` (the call resolves once that time has passed, not when sshd answers).
+   */
+  restartSshd(opts?: { downMs?: number }): Promise<void>
   /** Resolves when sshd answers with its banner on host:port. */
   waitReady(timeoutMs?: number): Promise<void>
   stop(): Promise<void>
@@ -79,7 +82,8 @@ function setupScript(opts: SshdOptions): string {
     'set +e',
     // `docker stop` ends the loop at once instead of waiting for SIGKILL.
     "trap 'kill $pid 2>/dev/null; exit 0' TERM INT",
-    'while :; do /usr/sbin/sshd -D -e & pid=$!; wait $pid; sleep 0.1; done',
+    // /run/sshd-hold keeps sshd down, like a machine that takes a while to reboot.
+    'while :; do while [ -e /run/sshd-hold ]; do sleep 0.1; done; /usr/sbin/sshd -D -e & pid=$!; wait $pid; sleep 0.1; done',
   )
   return lines.join('\n')
 }
@@ -142,9 +146,15 @@ export async function startSshd(opts: SshdOptions = {}): Promise<StartedSshd> {
       const r = await container.exec(['/bin/sh', '-c', cmd])
       return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr }
     },
-    async restartSshd() {
-      // pkill is inside the container only; the loop in PID 1 starts a fresh sshd.
-      await container.exec(['/bin/sh', '-c', 'pkill -x sshd; true'])
+    async restartSshd(o = {}) {
+      // pkill runs inside the container only; the loop in PID 1 starts a fresh sshd.
+      if (!o.downMs) {
+        await container.exec(['/bin/sh', '-c', 'pkill -x sshd; true'])
+        return
+      }
+      await container.exec(['/bin/sh', '-c', 'touch /run/sshd-hold; pkill -x sshd; true'])
+      await new Promise((r) => setTimeout(r, o.downMs))
+      await container.exec(['/bin/sh', '-c', 'rm -f /run/sshd-hold'])
     },
     waitReady: (timeoutMs) => waitForBanner(host, port, timeoutMs),
     async stop() {

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile, readdir, stat } from 'node:fs/
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DisconnectedError, SshCommunicator, generateKeyPair, type SshTarget } from '@tsimg/core'
+import { CancelledError, DisconnectedError, SshCommunicator, generateKeyPair, type SshTarget } from '@tsimg/core'
 import { startSshd, type StartedSshd } from '../../../test/support/sshd.js'
 
 const key = generateKeyPair('ed25519', undefined, 'tsimg-test')
@@ -92,9 +92,57 @@ describe('disconnects', () => {
     await new Promise((r) => setTimeout(r, 300))
     await sshd.restartSshd()
     expect(await running).toBeInstanceOf(DisconnectedError)
+    // Without reconnecting, commands fail at once with the same error (no hang).
+    await expect(comm.exec('true')).rejects.toBeInstanceOf(DisconnectedError)
     await comm.reconnect({ timeoutMs: 20_000 })
     const out: string[] = []
     expect((await comm.exec('echo back', { onStdout: (l) => out.push(l) })).exitCode).toBe(0)
     expect(out).toEqual(['back'])
+  })
+
+  it('reconnect() waits for a machine that is down for a while and connects soon after it is back', async () => {
+    const running = comm.exec('sleep 30').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    await new Promise((r) => setTimeout(r, 200))
+    let reconnectedAt = 0
+    const downFor = sshd.restartSshd({ downMs: 3_000 })
+    expect(await running).toBeInstanceOf(DisconnectedError)
+    const reconnecting = comm.reconnect({ timeoutMs: 30_000 }).then(() => (reconnectedAt = Date.now()))
+    await downFor
+    await sshd.waitReady(10_000)
+    const upAt = Date.now()
+    await reconnecting
+    expect(reconnectedAt - upAt).toBeLessThan(1_500)
+    expect((await comm.exec('true')).exitCode).toBe(0)
+  })
+})
+
+describe('exec edge cases', () => {
+  it('aborting a command closes its channel at once; the connection stays usable', async () => {
+    const ac = new AbortController()
+    const t0 = Date.now()
+    const out: string[] = []
+    const running = comm.exec('echo started; sleep 5; echo should-not-print', { signal: ac.signal, onStdout: (l) => out.push(l) })
+    setTimeout(() => ac.abort(), 500)
+    await expect(running).rejects.toBeInstanceOf(CancelledError)
+    expect(Date.now() - t0).toBeLessThan(2_000)
+    expect(out).toEqual(['started'])
+    expect((await comm.exec('true')).exitCode).toBe(0)
+  })
+
+  it('reports a command killed by a signal with exitSignal and no exit code', async () => {
+    const r = await comm.exec('kill -KILL $$')
+    expect(r).toEqual({ exitCode: null, exitSignal: 'KILL' })
+  })
+
+  it('a failed transfer names the path', async () => {
+    const err = await comm.uploadContent('x', '/no/such/dir/file.txt').then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    )
+    expect(err?.message).toContain('/no/such/dir/file.txt')
+    expect(err).not.toBeInstanceOf(DisconnectedError)
   })
 })

@@ -81,9 +81,9 @@ export class SshCommunicator implements Communicator {
    * exec with an optional stdin stream (used for tar transfers). Resolves with the exit
    * status; rejects with DisconnectedError if the connection drops before the command ends.
    */
-  execChannel(command: string, options: ExecOptions & { stdin?: NodeJS.ReadableStream }): Promise<ExecResult> {
+  async execChannel(command: string, options: ExecOptions & { stdin?: NodeJS.ReadableStream }): Promise<ExecResult> {
     const live = this.#conn()
-    if (options.signal?.aborted) return Promise.reject(new CancelledError('Command cancelled'))
+    if (options.signal?.aborted) throw new CancelledError('Command cancelled')
     const rwTimeout = this.sshTarget.readWriteTimeoutMs
     return new Promise<ExecResult>((resolve, reject) => {
       let channel: ClientChannel | undefined
@@ -134,7 +134,8 @@ export class SshCommunicator implements Communicator {
         ch.on('data', (d: Buffer) => (touch(), out.push(d)))
         ch.stderr.on('data', (d: Buffer) => (touch(), err.push(d)))
         ch.on('exit', (code: number | null, signal?: string) => {
-          exit = signal ? { code: code ?? null, signal } : { code }
+          // ssh2 reports `SIGKILL`; the contract (and Packer) say `KILL`.
+          exit = signal ? { code: code ?? null, signal: signal.replace(/^SIG/, '') } : { code }
         })
         ch.on('close', () => {
           out.end()
