@@ -3,7 +3,7 @@ import * as ec2 from '@aws-sdk/client-ec2'
 import { startEc2Emulator, CATALOG_OWNER_ID, type Ec2Emulator } from '@tsimg/cloud-emulator'
 import { utils } from 'ssh2'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { ssh as sshWithKey } from './ssh.js'
+import { hostKey, ssh as sshWithKey } from './ssh.js'
 
 // One build's worth of real containers: run, SSH, stop, image, copy, boot the image, tear down.
 let emu: Ec2Emulator
@@ -128,6 +128,8 @@ it('runs an instance reachable over SSH, images it, boots the image, and leaves 
   const secondAddress = (await describe(second)).PublicIpAddress!
   expect(secondAddress).not.toBe(address)
   expect(await ssh(secondAddress, 'admin', 'cat /etc/tsimg-marker')).toBe('provisioned\n')
+  // Like cloud-init, a new instance from the image gets host keys of its own.
+  expect(await hostKey(secondAddress)).not.toBe(await hostKey(address))
 
   // Teardown the way a builder does it.
   await client.send(new ec2.TerminateInstancesCommand({ InstanceIds: [id, second] }))

@@ -20,3 +20,21 @@ export function ssh(host: string, username: string, privateKey: string, command:
     c.connect({ host, port: 22, username, privateKey, readyTimeout: 20_000 })
   })
 }
+
+/** The SSH host key a server presents (base64 of its public key blob). */
+export function hostKey(host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = new Client()
+    let key = ''
+    c.on('error', (e) => (key ? resolve(key) : reject(e)))
+    c.on('close', () => (key ? resolve(key) : reject(new Error('no host key'))))
+    c.connect({
+      host, port: 22, username: 'nobody', readyTimeout: 20_000, privateKey: undefined,
+      hostVerifier: (k: Buffer) => {
+        key = k.toString('base64')
+        return true
+      },
+    })
+    c.on('ready', () => c.end())
+  })
+}

@@ -32,6 +32,14 @@ for home in /root "$(getent passwd "$user" | cut -d: -f6)"; do
   chown -R "$owner" "$home/.ssh"
 done
 mkdir -p /var/lib/cloud/data /var/lib/cloud/instance/scripts
+# A disk that booted as another instance (an AMI made here) carries that instance's host keys;
+# cloud-init makes new ones per instance. sshd (PID 1) re-execs on SIGHUP and loads them.
+previous=$(cat /var/lib/cloud/data/instance-id 2>/dev/null || true)
+if [ -n "$previous" ] && [ "$previous" != '${opts.instanceId}' ]; then
+  rm -f /etc/ssh/ssh_host_*
+  ssh-keygen -A >/dev/null
+  kill -HUP 1
+fi
 echo '${opts.instanceId}' > /var/lib/cloud/data/instance-id
 rm -f /var/lib/cloud/instance/boot-finished
 ${opts.userData && opts.userData.length > 0 ? `echo '${b64(opts.userData)}' | base64 -d > /var/lib/cloud/instance/user-data.txt
