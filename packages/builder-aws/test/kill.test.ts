@@ -30,25 +30,29 @@ function cliEnv(stateDir: string, extra: Record<string, string> = {}): NodeJS.Pr
   }
 }
 
-/** Runs `tsimg build` and kill -9s it as soon as a line matching `when` is printed. */
-function buildAndKill(stateDir: string, when: RegExp, extra: Record<string, string>): Promise<string> {
+/** Runs `tsimg build` and sends `signal` as soon as a line matching `when` is printed. */
+function buildAndKill(stateDir: string, when: RegExp, extra: Record<string, string>, signal: NodeJS.Signals = 'SIGKILL'): Promise<string> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [CLI, 'build', TEMPLATE], { env: cliEnv(stateDir, extra), stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
+    let sent = false
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       rej(new Error(`never saw ${when}:\n${out}`))
     }, 90_000)
     const onData = (d: Buffer) => {
       out += d.toString()
-      if (when.test(out) && child.exitCode === null) child.kill('SIGKILL')
+      if (when.test(out) && child.exitCode === null && !sent) {
+        sent = true
+        child.kill(signal)
+      }
     }
     child.stdout.on('data', onData)
     child.stderr.on('data', onData)
-    child.on('exit', (_code, signal) => {
+    child.on('exit', (code, sig) => {
       clearTimeout(timer)
-      if (signal === 'SIGKILL') res(out)
-      else rej(new Error(`build ended by itself:\n${out}`))
+      if (sig === 'SIGKILL' || (signal === 'SIGINT' && code === 130)) res(out)
+      else rej(new Error(`build ended by itself (${code ?? sig}):\n${out}`))
     })
   })
 }
@@ -63,7 +67,7 @@ function cleanup(stateDir: string): Promise<{ code: number | null; out: string }
   })
 }
 
-describe('kill -9, then tsimg cleanup', () => {
+describe('tsimg build interrupted from outside', () => {
   let stateDir: string
   beforeAll(async () => {
     stateDir = await tempStateDir()
@@ -93,6 +97,20 @@ describe('kill -9, then tsimg cleanup', () => {
     expect(leftovers(emu).some((e) => e.type === 'image')).toBe(true)
     const { code, out } = await cleanup(stateDir)
     expect(code, out).toBe(0)
+    expect(leftovers(emu)).toEqual([])
+    expect(await journalFiles(stateDir)).toEqual([])
+  })
+
+  it('Ctrl-C (SIGINT) while waiting for the AMI: the build tears everything down itself', async () => {
+    emu.setDelays({ imageAvailable: 'stuck' })
+    let out: string
+    try {
+      out = await buildAndKill(stateDir, /Waiting for AMI to become ready/, { TSIMG_TEST_AMI_NAME: 'tsimg-interrupted' }, 'SIGINT')
+    } finally {
+      emu.setDelays(FAST_DELAYS)
+    }
+    expect(out).toContain('Deregistering the AMI and deleting associated snapshots')
+    expect(out).toContain('Deleting temporary keypair...')
     expect(leftovers(emu)).toEqual([])
     expect(await journalFiles(stateDir)).toEqual([])
   })
