@@ -1,3 +1,4 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -82,6 +83,35 @@ describe('authentication', () => {
     expect(err.message).toContain('user "root"')
     expect(err.message).toContain('tried: publickey')
     expect(err.message).not.toContain('PRIVATE KEY')
+  })
+})
+
+describe('ssh-agent', () => {
+  let agent: ChildProcess | undefined
+  afterAll(() => {
+    agent?.kill()
+  })
+
+  it('logs in with a key held by ssh-agent', async () => {
+    const sock = join(dir, 'agent.sock')
+    agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' })
+    const keyFile = join(dir, 'agent-key')
+    await writeFile(keyFile, key.privateKey, { mode: 0o600 })
+    for (let i = 0; i < 50; i++) {
+      try {
+        execFileSync('ssh-add', ['-q', keyFile], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' })
+        break
+      } catch {
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+    const c = await connect(target({ privateKey: undefined, agent: sock }))
+    const lines: string[] = []
+    await c.exec('echo via-agent', { onStdout: (l) => lines.push(l) })
+    expect(lines).toEqual(['via-agent'])
+    // A bad agent key set is reported as the agent method.
+    const err = await failure(connect(target({ privateKey: undefined, agent: sock, username: 'alice', handshakeAttempts: 1 })))
+    expect(err.message).toContain('tried: agent')
   })
 })
 
