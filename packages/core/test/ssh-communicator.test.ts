@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtemp, mkdir, readFile, rm, writeFile, readdir, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -116,6 +117,29 @@ describe('disconnects', () => {
     await reconnecting
     expect(reconnectedAt - upAt).toBeLessThan(1_500)
     expect((await comm.exec('true')).exitCode).toBe(0)
+  })
+})
+
+describe('keep-alive', () => {
+  it('notices a machine that stops answering (no FIN, no RST) and reports DisconnectedError', async () => {
+    const quick = await SshCommunicator.connect(target({ keepAliveIntervalMs: 500 }))
+    const running = quick.exec('sleep 60').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    await new Promise((r) => setTimeout(r, 200))
+    const t0 = Date.now()
+    // A frozen machine: the TCP connection stays open but nothing answers.
+    execFileSync('docker', ['pause', sshd.container.getId()])
+    try {
+      const err = await running
+      expect(err).toBeInstanceOf(DisconnectedError)
+      expect((err as Error).message).toMatch(/Keepalive timeout/i)
+      expect(Date.now() - t0).toBeLessThan(6_000)
+    } finally {
+      execFileSync('docker', ['unpause', sshd.container.getId()])
+      await quick.close()
+    }
   })
 })
 

@@ -6,7 +6,9 @@ import {
   BuildUi,
   FileJournal,
   Redactor,
+  clearAuthorizedKeys,
   connectSsh,
+  generateKeyPair,
   nonInteractive,
   runSteps,
   sshTargetFromOptions,
@@ -25,6 +27,7 @@ interface State extends BaseState, SshKeyState {
 
 const build: BuildInfo = { id: 'ssh-steps-1', name: 'test.ssh', sourceType: 'test', sourceName: 'ssh', force: false, templateDir: '.' }
 let stateDir: string
+const otherKey = generateKeyPair('ed25519', undefined, 'user-key')
 let sshd: StartedSshd | undefined
 
 beforeAll(async () => {
@@ -46,7 +49,7 @@ it('temporary key pair + connect: key file is 0600 and journaled while the build
     name: 'test:start-machine',
     async run({ state }) {
       seen.keyLine = state.sshPublicKey
-      sshd = await startSshd({ authorizedKeys: [state.sshPublicKey!] })
+      sshd = await startSshd({ authorizedKeys: [otherKey.publicKey, state.sshPublicKey!] })
       state.port = sshd.port
     },
   }
@@ -67,6 +70,7 @@ it('temporary key pair + connect: key file is 0600 and journaled while the build
       startMachine,
       connectSsh<State>((s) => sshTargetFromOptions({ sshTimeout: '30s' }, { host: '127.0.0.1', port: s.port, privateKey: s.sshPrivateKey })),
       provision,
+      clearAuthorizedKeys<State>(true),
     ],
     { state, signal: new AbortController().signal, ui, journal, build },
   )
@@ -78,6 +82,8 @@ it('temporary key pair + connect: key file is 0600 and journaled while the build
   expect(seen.whoami).toEqual(['root'])
   expect(state.generated).toMatchObject({ Host: '127.0.0.1', Port: sshd!.port, User: 'root' })
 
+  // The temporary key left authorized_keys; the user's own key stayed.
+  expect((await sshd!.exec('cat /root/.ssh/authorized_keys')).stdout).toBe(`${otherKey.publicKey}\n`)
   // After the build: no key file, no journal entry, connection closed.
   expect(await readdir(join(stateDir, 'keys'))).toEqual([])
   expect(journal.list()).toEqual([])
