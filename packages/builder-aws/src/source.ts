@@ -104,6 +104,14 @@ export function amazonEbsSteps(options: AmazonEbsOptions, ctx: StepsContext): St
     sshPort: options.sshPort ?? 22,
   }
   return [
+    {
+      // Runs first so its cleanup runs last: closes the SDK clients' sockets once teardown is done.
+      name: 'aws:client',
+      async run() {},
+      async cleanup() {
+        env.api.destroy()
+      },
+    },
     prevalidate(env),
     sourceAmi(env),
     networkInfo(env),

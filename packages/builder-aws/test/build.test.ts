@@ -84,6 +84,10 @@ describe('amazon-ebs against the EC2 emulator', () => {
     expect(snaps.length).toBeGreaterThan(0)
     for (const s of snaps) expect(s.tags).toMatchObject({ Kind: 'root', Name: 'e2e' })
     expect(await journalFiles(stateDir)).toEqual([])
+    // The source instance ran with IMDSv2 required and carried the run tags and the build id.
+    const instance = [...emu.backend.instances.values()].at(-1)!
+    expect(instance.metadataOptions.httpTokens).toBe('required')
+    expect(Object.fromEntries(instance.tags)).toMatchObject({ Purpose: 'test', 'tsimg-build-id': summary.buildId })
     expect(journals.join('')).toContain('"kind": "instance"')
     expect(journals.join('')).not.toContain(emu.credentials.secretAccessKey)
     expect(journals.join('')).not.toContain('PRIVATE KEY')

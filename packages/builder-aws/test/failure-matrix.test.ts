@@ -35,8 +35,10 @@ interface Case {
 // Non-retryable faults, one call each: the build must fail at that step and leave nothing.
 const cases: Case[] = [
   { step: 'aws:prevalidate', why: 'DescribeImages denied', fault: { action: 'DescribeImages', code: 'UnauthorizedOperation', times: 1 }, error: /Injected UnauthorizedOperation/ },
+  { step: 'aws:prevalidate', why: 'unknown vpcId', over: { vpcId: 'vpc-0123456789abcdef0' }, error: /vpc-0123456789abcdef0/ },
   { step: 'aws:source-ami', why: 'unknown source AMI', over: { sourceAmi: 'ami-0123456789abcdef0', sourceAmiFilter: undefined }, error: /ami-0123456789abcdef0/ },
   { step: 'aws:network-info', why: 'DescribeSubnets denied', fault: { action: 'DescribeSubnets', code: 'UnauthorizedOperation', times: 1 }, error: /UnauthorizedOperation/ },
+  { step: 'aws:network-info', why: 'no subnet in the availability zone', over: { availabilityZone: 'us-east-1x' }, error: /us-east-1x/ },
   { step: 'aws:key-pair', why: 'ImportKeyPair rejected', fault: { action: 'ImportKeyPair', code: 'InvalidKeyPair.Format', times: 1 }, error: /InvalidKeyPair.Format/ },
   { step: 'aws:security-group', why: 'ingress rule rejected after the group exists', fault: { action: 'AuthorizeSecurityGroupIngress', code: 'InvalidPermission.Malformed', times: 1 }, error: /InvalidPermission.Malformed/ },
   { step: 'aws:run-instance', why: 'RunInstances rejected', fault: { action: 'RunInstances', code: 'InvalidParameterValue', times: 1 }, error: /InvalidParameterValue/ },
