@@ -78,6 +78,7 @@ export async function openSsh(target: SshTarget, opts: OpenSshOptions = {}): Pro
     for (;;) {
       if (opts.signal?.aborted) throw new CancelledError('Cancelled while waiting for SSH')
       const remaining = Math.max(deadline - Date.now(), 1)
+      const handshakeFailuresBefore = handshakeFailures
       try {
         let sock: Duplex
         if (target.bastion) {
@@ -116,8 +117,14 @@ export async function openSsh(target: SshTarget, opts: OpenSshOptions = {}): Pro
           { cause: last, hint: 'Check that sshd runs and the port is reachable, or raise sshTimeout' },
         )
       }
-      await sleep(delay, opts.signal)
-      delay = Math.min(Math.round(delay * 1.5), MAX_DELAY_MS)
+      if (last && handshakeFailuresBefore !== handshakeFailures) {
+        // The server answered but refused us: often cloud-init has not written the key yet.
+        // Give it time (1 s, 2 s, then 3 s) rather than burning the attempts in a few seconds.
+        await sleep(Math.min(1000 * handshakeFailures, 3000, Math.max(deadline - Date.now() - 1, 0)), opts.signal)
+      } else {
+        await sleep(delay, opts.signal)
+        delay = Math.min(Math.round(delay * 1.5), MAX_DELAY_MS)
+      }
     }
   } catch (err) {
     bastion?.end()

@@ -18,14 +18,17 @@ function cb<T>(fn: (done: (err: Error | null | undefined, v?: T) => void) => voi
   return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v as T))))
 }
 
-export function fastPut(sftp: SFTPWrapper, local: string, remote: string, mode?: number): Promise<void> {
-  const opts: Ssh2TransferOptions = { concurrency: FILE_CONCURRENCY, chunkSize: CHUNK_SIZE }
+/** Requests in flight per big file inside a tree (many files at once: bound the buffers). */
+const TREE_FILE_CONCURRENCY = 8
+
+export function fastPut(sftp: SFTPWrapper, local: string, remote: string, mode?: number, concurrency = FILE_CONCURRENCY): Promise<void> {
+  const opts: Ssh2TransferOptions = { concurrency, chunkSize: CHUNK_SIZE }
   if (mode !== undefined) opts.mode = mode
   return cb<void>((done) => sftp.fastPut(local, remote, opts, done))
 }
 
-export function fastGet(sftp: SFTPWrapper, remote: string, local: string): Promise<void> {
-  return cb<void>((done) => sftp.fastGet(remote, local, { concurrency: FILE_CONCURRENCY, chunkSize: CHUNK_SIZE }, done))
+export function fastGet(sftp: SFTPWrapper, remote: string, local: string, concurrency = FILE_CONCURRENCY): Promise<void> {
+  return cb<void>((done) => sftp.fastGet(remote, local, { concurrency, chunkSize: CHUNK_SIZE }, done))
 }
 
 export function chmod(sftp: SFTPWrapper, remote: string, mode: number): Promise<void> {
@@ -146,7 +149,7 @@ export async function uploadTreeSftp(sftp: SFTPWrapper, localDir: string, remote
       const local = join(localDir, f.rel)
       const remote = posix.join(remoteDir, f.rel)
       const mode = modeOverride ?? f.mode
-      if (f.size > 4 * CHUNK_SIZE) await fastPut(sftp, local, remote, mode)
+      if (f.size > 4 * CHUNK_SIZE) await fastPut(sftp, local, remote, mode, TREE_FILE_CONCURRENCY)
       else {
         const fh = await open(local, 'r')
         try {
@@ -193,7 +196,7 @@ export async function downloadTreeSftp(sftp: SFTPWrapper, remoteDir: string, loc
     files,
     TREE_CONCURRENCY,
     async (f) => {
-      await fastGet(sftp, f.remote, f.local)
+      await fastGet(sftp, f.remote, f.local, TREE_FILE_CONCURRENCY)
       const fh = await open(f.local, 'r+')
       await fh.chmod(f.mode).finally(() => fh.close())
     },
