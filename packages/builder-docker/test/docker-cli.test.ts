@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cleanupLeftovers } from '@tsimg/core'
 import { RUN_ID, dockerOut, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
 
 // Through the `tsimg` CLI, as a user runs it: the example build, --force, and Ctrl-C.
@@ -13,12 +14,18 @@ const bin = join(root, 'packages', 'core', 'bin', 'tsimg.js')
 const EXAMPLE_TAG = `tsimg-test/example-${RUN_ID}:ci`
 const NAME = `interrupted-${RUN_ID}`
 let sb: Sandbox
+/** CLI processes still running when a test fails or times out; afterAll ends them. */
+const running = new Set<ReturnType<typeof spawn>>()
 
 beforeAll(async () => {
   sb = await sandbox()
   await removeImages(EXAMPLE_TAG, `tsimg-test/${NAME}:1`)
 })
 afterAll(async () => {
+  for (const child of running) child.kill('SIGKILL')
+  // Whatever a failed test left (a killed CLI's container and key) goes the way users clean up.
+  if (running.size > 0) await new Promise((r) => setTimeout(r, 500))
+  await cleanupLeftovers({ stateDir: sb.stateDir, log: () => {}, cwd: root })
   await removeImages(EXAMPLE_TAG, `tsimg-test/${NAME}:1`)
   await sb.dispose()
 })
@@ -35,6 +42,8 @@ function tsimg(args: string[], onOutput?: (out: string, child: ReturnType<typeof
     env: { ...process.env, TSIMG_STATE_DIR: sb.stateDir, TSIMG_TEST_NAME: name, NO_COLOR: '1', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  running.add(child)
+  child.once('exit', () => running.delete(child))
   let out = ''
   const onData = (d: Buffer) => {
     out += d.toString()

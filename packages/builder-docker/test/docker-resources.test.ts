@@ -12,11 +12,14 @@ const ctx: ResourceContext = { signal: new AbortController().signal, log: () => 
 const started: string[] = []
 const NAME = `killed-${RUN_ID}`
 let sb: Sandbox
+let child: ReturnType<typeof spawn> | undefined
 
 beforeAll(async () => {
   sb = await sandbox()
 })
 afterAll(async () => {
+  child?.kill('SIGKILL')
+  await cleanupLeftovers({ stateDir: sb.stateDir, log: () => {}, cwd: join(here, '..') })
   for (const id of started) await dockerOut('rm', '-f', id).catch(() => undefined)
   await removeImages(`tsimg-test/${NAME}:1`)
   await sb.dispose()
@@ -50,10 +53,11 @@ describe('tsimgResources (what tsimg cleanup uses)', () => {
 
   it('kill -9 during provisioning, then tsimg cleanup deletes the container and the key file', async () => {
     const bin = join(here, '..', '..', 'core', 'bin', 'tsimg.js')
-    const child = spawn(process.execPath, [bin, 'build', join(here, 'fixtures', 'slow-build.ts')], {
+    const proc = spawn(process.execPath, [bin, 'build', join(here, 'fixtures', 'slow-build.ts')], {
       env: { ...process.env, TSIMG_STATE_DIR: sb.stateDir, TSIMG_TEST_NAME: NAME },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
+    child = proc
     let out = ''
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`build did not start provisioning:\n${out}`)), 90_000)
@@ -64,12 +68,12 @@ describe('tsimgResources (what tsimg cleanup uses)', () => {
           resolve()
         }
       }
-      child.stdout.on('data', onData)
-      child.stderr.on('data', onData)
-      child.once('exit', () => reject(new Error(`build exited early:\n${out}`)))
+      proc.stdout.on('data', onData)
+      proc.stderr.on('data', onData)
+      proc.once('exit', () => reject(new Error(`build exited early:\n${out}`)))
     })
-    child.kill('SIGKILL')
-    await new Promise((r) => child.once('exit', r))
+    proc.kill('SIGKILL')
+    await new Promise((r) => proc.once('exit', r))
 
     const containers = await dockerOut('ps', '-a', '-q', '--filter', `label=tsimg-build=docker.${NAME}`)
     expect(containers).not.toBe('')
