@@ -49,6 +49,14 @@ describe('exec', () => {
     expect(err).toEqual(['e1', 'e2'])
     expect((await comm.exec('true')).exitCode).toBe(0)
   })
+
+  it('keeps multi-byte characters whole across chunk boundaries of long output', async () => {
+    const out: string[] = []
+    const r = await comm.exec("i=0; while [ $i -lt 20000 ]; do echo \"zeile $i: héllo wörld ✓ 日本\"; i=$((i+1)); done", { onStdout: (l) => out.push(l) })
+    expect(r.exitCode).toBe(0)
+    expect(out.length).toBe(20000)
+    expect(out.every((l, i) => l === `zeile ${i}: héllo wörld ✓ 日本`)).toBe(true)
+  })
 })
 
 describe('sftp', () => {
