@@ -7,6 +7,7 @@ import { shell } from '@tsimg/provisioner-shell'
 import { startSshd, type StartedSshd } from '../../../test/support/sshd.js'
 
 let sshd: StartedSshd
+const PASSWORD = 'pw-for-alice-7c1e'
 let dir: string
 let keyFile: string
 
@@ -15,7 +16,7 @@ beforeAll(async () => {
   const pair = generateKeyPair('ed25519')
   keyFile = join(dir, 'id_ed25519')
   await writeFile(keyFile, pair.privateKey, { mode: 0o600 })
-  sshd = await startSshd({ authorizedKeys: [pair.publicKey] })
+  sshd = await startSshd({ authorizedKeys: [pair.publicKey], users: [{ name: 'alice', password: PASSWORD }] })
 })
 afterAll(async () => {
   await sshd?.stop()
@@ -62,5 +63,23 @@ describe('ssh source (Packer null builder)', () => {
     expect(res.builds[0]!.outcome).toBe('failed')
     expect(res.builds[0]!.error!.message).toMatch(/root.*password/)
     expect(res.builds[0]!.error!.message).not.toContain('wrong-password')
+  })
+
+  it('logs in with a password as a normal user, and never prints the password', async () => {
+    const events: BuildEvent[] = []
+    const res = await build({
+      template: {
+        sources: [sshHost({ name: 'pw', host: sshd.host, sshPort: sshd.port, sshUsername: 'alice', sshPassword: PASSWORD })],
+        provisioners: [shell({ inline: ['echo "user=$(id -un)"', `echo "the password is ${PASSWORD}"`] })],
+      },
+      stateDir: join(dir, 'state3'),
+      typecheck: false,
+      onEvent: (e) => events.push(e),
+    })
+    expect(res.builds[0]!.error?.message).toBeUndefined()
+    const text = events.flatMap((e) => (e.type === 'ui' ? [e.text] : [])).join('\n')
+    expect(text).toContain('user=alice')
+    expect(text).toContain('the password is <sensitive>')
+    expect(JSON.stringify(events)).not.toContain(PASSWORD)
   })
 })
