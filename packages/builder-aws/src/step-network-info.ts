@@ -25,15 +25,16 @@ export function networkInfo(env: AwsEnv): Step<AwsState> {
       if (o.subnetId) {
         subnet = (await call((c, x) => c.send(new DescribeSubnetsCommand({ SubnetIds: [o.subnetId!] }), x))).Subnets?.[0]
         if (!subnet) throw new TsimgError('AWS_SUBNET_NOT_FOUND', `Subnet ${o.subnetId} not found`)
-      } else if (o.subnetFilter || vpcId || !o.availabilityZone) {
+      } else {
         const filters = toFilters(o.subnetFilter?.filters ?? {})
         if (vpcId) filters.push({ Name: 'vpc-id', Values: [vpcId] })
         else if (!o.subnetFilter) filters.push({ Name: 'default-for-az', Values: ['true'] })
         if (o.availabilityZone) filters.push({ Name: 'availability-zone', Values: [o.availabilityZone] })
         const subnets = (await call((c, x) => c.send(new DescribeSubnetsCommand({ Filters: filters }), x))).Subnets ?? []
         if (subnets.length === 0) {
-          throw new TsimgError('AWS_NO_SUBNET', 'No subnet found for the build instance', {
-            hint: 'Set subnetId or subnetFilter (the region may have no default VPC).',
+          const looked = filters.map((f) => `${f.Name}=${f.Values!.join('|')}`).join(', ')
+          throw new TsimgError('AWS_NO_SUBNET', `No subnet found for the build instance in ${env.region} (${looked})`, {
+            hint: 'Set subnetId or subnetFilter, or check availabilityZone (the region may have no default VPC).',
           })
         }
         if (subnets.length > 1 && o.subnetFilter && !o.subnetFilter.mostFree && !o.subnetFilter.random) {
@@ -43,14 +44,11 @@ export function networkInfo(env: AwsEnv): Step<AwsState> {
           ? subnets[Math.floor(Math.random() * subnets.length)]
           : [...subnets].sort((a, b) => (b.AvailableIpAddressCount ?? 0) - (a.AvailableIpAddressCount ?? 0))[0]
       }
-      if (subnet) {
-        state.subnetId = subnet.SubnetId
-        state.vpcId = subnet.VpcId ?? vpcId
-        state.availabilityZone = subnet.AvailabilityZone ?? o.availabilityZone
-      } else {
-        if (vpcId) state.vpcId = vpcId
-        if (o.availabilityZone) state.availabilityZone = o.availabilityZone
-      }
+      // Resolved up front (Packer leaves it to RunInstances): a missing default VPC or a wrong
+      // zone fails here, before anything is created, with a hint.
+      state.subnetId = subnet!.SubnetId
+      state.vpcId = subnet!.VpcId ?? vpcId
+      state.availabilityZone = subnet!.AvailabilityZone ?? o.availabilityZone
     },
   }
 }
