@@ -86,7 +86,8 @@ export function runInstance(env: AwsEnv): Step<AwsState> {
       } finally {
         done()
       }
-      state.sshHost = sshAddress(instance, env.options.sshInterface, Boolean(state.subnetId && o.associatePublicIpAddress !== false))
+      // An explicit sshHost (a bastion's view, a NAT) wins over the instance's own addresses.
+      state.sshHost = o.sshHost ?? sshAddress(instance, o.sshInterface)
       state.generated.Host = state.sshHost
       if (instance.PublicIpAddress) ui.message(`Public IP: ${instance.PublicIpAddress}`)
       if (instance.PrivateIpAddress) ui.message(`Private IP: ${instance.PrivateIpAddress}`)
@@ -143,7 +144,7 @@ export async function terminateInstance(
 }
 
 /** Picks the address to SSH to; a missing one fails now, naming the option to set. */
-export function sshAddress(i: Instance, iface: string | undefined, inSubnetWithPublicIp: boolean): string {
+export function sshAddress(i: Instance, iface: string | undefined): string {
   const pick = iface ?? (i.PublicIpAddress || i.PublicDnsName ? 'public_ip' : 'private_ip')
   const candidates: Record<string, string | undefined> = {
     public_ip: i.PublicIpAddress,
@@ -155,7 +156,7 @@ export function sshAddress(i: Instance, iface: string | undefined, inSubnetWithP
   if (host) return host
   const have = Object.entries(candidates).filter(([, v]) => v).map(([k]) => k)
   const hint = pick.startsWith('public')
-    ? `Set sshInterface to ${have[0] ? `'${have[0]}'` : "'private_ip'"}, or associatePublicIpAddress: true${inSubnetWithPublicIp ? '' : ' with a subnet that maps public IPs'}.`
+    ? `Set sshInterface to ${have[0] ? `'${have[0]}'` : "'private_ip'"}, or associatePublicIpAddress: true.`
     : `Set sshInterface to one of the addresses the instance has${have.length ? ` (${have.join(', ')})` : ''}.`
   const what = `Instance ${i.InstanceId} has no ${pick.replace('_', ' ')} address to connect to${have.length ? ` (it has: ${have.join(', ')})` : ''}`
   throw new TsimgError('AWS_NO_SSH_ADDRESS', `${what}. ${hint}`, { hint })
