@@ -114,6 +114,9 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
     outcome = result.outcome
     error = result.error
     halted = result.halted
+    // A halted build (--on-error=abort) skipped the connect step's cleanup: the remote
+    // resources stay for `tsimg cleanup`, but the local connection must not keep us alive.
+    await state.communicator?.close().catch(() => undefined)
     if (outcome === 'success' && state.artifact) {
       let artifact = state.artifact
       artifacts.push(artifact)
