@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SshCommunicator, TsimgError, generateKeyPair, type SshTarget } from '@tsimg/core'
+import { CancelledError, SshCommunicator, TsimgError, generateKeyPair, type SshTarget } from '@tsimg/core'
 import { freePort, startSshd, type StartedSshd } from '../../../test/support/sshd.js'
 
 const key = generateKeyPair('ed25519', undefined, 'tsimg-test')
@@ -142,6 +142,16 @@ describe('waiting for SSH', () => {
     expect(err.message).toMatch(/after 2s; last error: .*ECONNREFUSED/)
     expect(took).toBeGreaterThanOrEqual(1_500)
     expect(took).toBeLessThan(4_000)
+  })
+
+  it('stops waiting at once when the build is cancelled', async () => {
+    const port = await freePort()
+    const ac = new AbortController()
+    setTimeout(() => ac.abort(), 300)
+    const t0 = Date.now()
+    const err = await SshCommunicator.connect(target({ port, timeoutMs: 60_000 }), { signal: ac.signal }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(CancelledError)
+    expect(Date.now() - t0).toBeLessThan(1_500)
   })
 
   it('connects within about a second of sshd coming up on a machine that was not there yet', async () => {
