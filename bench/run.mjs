@@ -21,6 +21,15 @@ const dir = await mkdtemp(join(tmpdir(), 'tsimg-bench-'))
 let containerId
 const rows = []
 const started = Date.now()
+// Ctrl-C must not leave the container or the 256 MiB file behind.
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, async () => {
+    log(`${sig}: cleaning up`)
+    if (containerId) await run('docker', ['rm', '-f', containerId]).catch(() => {})
+    await rm(dir, { recursive: true, force: true })
+    process.exit(130)
+  })
+}
 
 function log(s) {
   process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${s}\n`)
