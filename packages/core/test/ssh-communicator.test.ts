@@ -27,7 +27,7 @@ function target(over: Partial<SshTarget> = {}): SshTarget {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tsimg-ssh-comm-'))
-  sshd = await startSshd({ authorizedKeys: [key.publicKey] })
+  sshd = await startSshd({ authorizedKeys: [key.publicKey], users: [{ name: 'bob', authorizedKeys: [key.publicKey] }] })
   comm = await SshCommunicator.connect(target())
 })
 afterAll(async () => {
@@ -152,16 +152,28 @@ describe('keep-alive', () => {
 })
 
 describe('exec edge cases', () => {
-  it('aborting a command closes its channel at once; the connection stays usable', async () => {
-    const ac = new AbortController()
-    const t0 = Date.now()
-    const out: string[] = []
-    const running = comm.exec('echo started; sleep 5; echo should-not-print', { signal: ac.signal, onStdout: (l) => out.push(l) })
-    setTimeout(() => ac.abort(), 500)
-    await expect(running).rejects.toBeInstanceOf(CancelledError)
-    expect(Date.now() - t0).toBeLessThan(2_000)
-    expect(out).toEqual(['started'])
-    expect((await comm.exec('true')).exitCode).toBe(0)
+  it('aborting a command stops its whole process tree and closes its channel; the connection stays usable', async () => {
+    // OpenSSH honours signal requests only in privilege-separated sessions, i.e. for non-root users.
+    const asBob = await SshCommunicator.connect(target({ username: 'bob' }))
+    try {
+      const ac = new AbortController()
+      const t0 = Date.now()
+      const out: string[] = []
+      const running = asBob.exec("rm -f /tmp/term-marker; trap 'echo got-term > /tmp/term-marker; exit 1' TERM; echo started; sleep 77 & wait; echo should-not-print", {
+        signal: ac.signal,
+        onStdout: (l) => out.push(l),
+      })
+      setTimeout(() => ac.abort(), 500)
+      await expect(running).rejects.toBeInstanceOf(CancelledError)
+      expect(Date.now() - t0).toBeLessThan(2_000)
+      await new Promise((r) => setTimeout(r, 300))
+      expect((await sshd.exec('cat /tmp/term-marker')).stdout).toBe('got-term\n')
+      expect((await sshd.exec('pgrep -f "^sleep 77" || echo none')).stdout.trim()).toBe('none')
+      expect(out).toEqual(['started'])
+      expect((await asBob.exec('true')).exitCode).toBe(0)
+    } finally {
+      await asBob.close()
+    }
   })
 
   it('reports a command killed by a signal with exitSignal and no exit code', async () => {

@@ -103,12 +103,9 @@ export class SshCommunicator implements Communicator {
       const onLost = (reason: string): void =>
         finish(() => reject(new DisconnectedError(`SSH connection to ${this.target} was lost while running a command: ${reason}`)))
       const onAbort = (): void => {
-        // Without a PTY, sshd leaves the process running when the channel closes: signal it first.
-        try {
-          channel?.signal('TERM')
-        } catch {
-          // the channel may already be gone
-        }
+        // Closing the channel alone leaves a PTY-less command running; the signal request makes
+        // sshd killpg() the command's process group first.
+        if (channel) signalChannel(channel, 'TERM')
         channel?.close()
         finish(() => reject(new CancelledError('Command cancelled')))
       }
@@ -255,5 +252,24 @@ export class SshCommunicator implements Communicator {
       live.client.end()
     })
     live.bastion?.end()
+  }
+}
+
+/**
+ * Sends an SSH `signal` request. ssh2's `channel.signal()` silently does nothing once we have
+ * sent EOF (which every command without stdin gets at once), so this goes to the protocol
+ * directly while the channel is still open.
+ */
+function signalChannel(channel: ClientChannel, name: string): void {
+  const ch = channel as unknown as {
+    outgoing?: { id: number; state: string }
+    _client?: { _protocol?: { signal(id: number, signal: string): void } }
+  }
+  try {
+    const out = ch.outgoing
+    // 'eof' still accepts requests: only our side's data stream is finished.
+    if (out && (out.state === 'open' || out.state === 'eof') && ch._client?._protocol) ch._client._protocol.signal(out.id, name)
+  } catch {
+    // the connection may be gone already; closing the channel is all that is left
   }
 }
