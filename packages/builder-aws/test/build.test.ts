@@ -1,35 +1,26 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { file } from '@tsimg/provisioner-file'
 import { shell } from '@tsimg/provisioner-shell'
-import { emulatorSource, journalFiles, leftovers, markerProvisioner, removeDir, runBuild, startEmulator, tempStateDir, type Emulator } from './support.js'
+import { emulatorSource, journalFiles, leftovers, markerProvisioner, runBuild, useEmulator } from './support.js'
 
-let emu: Emulator
-let stateDir: string
-beforeAll(async () => {
-  emu = await startEmulator()
-  stateDir = await tempStateDir()
-})
-afterAll(async () => {
-  await emu?.stop()
-  await removeDir(stateDir)
-})
+const t = useEmulator()
 
 describe('amazon-ebs against the EC2 emulator', () => {
   let amiId = ''
   const amiName = `tsimg-e2e-${Date.now()}`
 
   it('builds an AMI, keeps only it and its snapshots, and reads like Packer', async () => {
-    const source = emulatorSource(emu, { amiName, tags: { Name: 'e2e', Team: 'images' }, snapshotTags: { Kind: 'root' }, runTags: { Purpose: 'test' } })
+    const source = emulatorSource(t.emu, { amiName, tags: { Name: 'e2e', Team: 'images' }, snapshotTags: { Kind: 'root' }, runTags: { Purpose: 'test' } })
     const journals: string[] = []
     const { summary, lines } = await runBuild(source, {
-      stateDir,
+      stateDir: t.stateDir,
       onEvent: (e) => {
         // Mid-build, the journal lists the live instance, with no credential in it.
         if (e.type === 'ui' && e.text.startsWith('Waiting for instance')) {
-          void journalFiles(stateDir).then((names) =>
-            Promise.all(names.map((n) => readFile(join(stateDir, 'journal', n), 'utf8').then((t) => journals.push(t)))),
+          void journalFiles(t.stateDir).then((names) =>
+            Promise.all(names.map((n) => readFile(join(t.stateDir, 'journal', n), 'utf8').then((t) => journals.push(t)))),
           )
         }
       },
@@ -71,9 +62,9 @@ describe('amazon-ebs against the EC2 emulator', () => {
     }
     // The temporary private key and the secret key are never printed.
     expect(text).not.toContain('PRIVATE KEY')
-    expect(text).not.toContain(emu.credentials.secretAccessKey)
+    expect(text).not.toContain(t.emu.credentials.secretAccessKey)
 
-    const left = leftovers(emu)
+    const left = leftovers(t.emu)
     expect(left.filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
     const image = left.find((e) => e.type === 'image')!
     expect(image.id).toBe(amiId)
@@ -83,21 +74,21 @@ describe('amazon-ebs against the EC2 emulator', () => {
     const snaps = left.filter((e) => e.type === 'snapshot')
     expect(snaps.length).toBeGreaterThan(0)
     for (const s of snaps) expect(s.tags).toMatchObject({ Kind: 'root', Name: 'e2e' })
-    expect(await journalFiles(stateDir)).toEqual([])
+    expect(await journalFiles(t.stateDir)).toEqual([])
     // The source instance ran with IMDSv2 required and carried the run tags and the build id.
-    const instance = [...emu.backend.instances.values()].at(-1)!
+    const instance = [...t.emu.backend.instances.values()].at(-1)!
     expect(instance.metadataOptions.httpTokens).toBe('required')
     expect(Object.fromEntries(instance.tags)).toMatchObject({ Purpose: 'test', 'tsimg-build-id': summary.buildId })
     expect(journals.join('')).toContain('"kind": "instance"')
-    expect(journals.join('')).not.toContain(emu.credentials.secretAccessKey)
+    expect(journals.join('')).not.toContain(t.emu.credentials.secretAccessKey)
     expect(journals.join('')).not.toContain('PRIVATE KEY')
   })
 
   it('the AMI holds what was provisioned: a build from it sees the files (skipCreateAmi)', async () => {
     expect(amiId).not.toBe('')
-    const before = leftovers(emu).map((e) => e.id).sort()
-    const { summary, lines } = await runBuild(emulatorSource(emu, { sourceAmi: amiId, sourceAmiFilter: undefined, skipCreateAmi: true }), {
-      stateDir,
+    const before = leftovers(t.emu).map((e) => e.id).sort()
+    const { summary, lines } = await runBuild(emulatorSource(t.emu, { sourceAmi: amiId, sourceAmiFilter: undefined, skipCreateAmi: true }), {
+      stateDir: t.stateDir,
       provisioners: [shell({ inline: ['cat /etc/tsimg-marker /opt/app/version /tmp/hello.txt'] })],
     })
     expect(summary.error?.message).toBeUndefined()
@@ -107,41 +98,41 @@ describe('amazon-ebs against the EC2 emulator', () => {
     expect(text).toContain('made by tsimg')
     expect(text).toContain('v1')
     expect(text).toContain('hello from file provisioner')
-    expect(leftovers(emu).map((e) => e.id).sort()).toEqual(before)
+    expect(leftovers(t.emu).map((e) => e.id).sort()).toEqual(before)
   })
 
   it('refuses a taken AMI name before creating anything, and replaces it with --force', async () => {
-    const before = leftovers(emu).map((e) => e.id).sort()
-    const taken = await runBuild(emulatorSource(emu, { amiName }), { stateDir })
+    const before = leftovers(t.emu).map((e) => e.id).sort()
+    const taken = await runBuild(emulatorSource(t.emu, { amiName }), { stateDir: t.stateDir })
     expect(taken.summary.outcome).toBe('failed')
     expect(taken.summary.error?.message).toContain(`AMI Name: '${amiName}' is used by an existing AMI`)
-    expect(leftovers(emu).map((e) => e.id).sort()).toEqual(before)
+    expect(leftovers(t.emu).map((e) => e.id).sort()).toEqual(before)
 
-    const forced = await runBuild(emulatorSource(emu, { amiName, forceDeleteSnapshot: true }), { stateDir, force: true })
+    const forced = await runBuild(emulatorSource(t.emu, { amiName, forceDeleteSnapshot: true }), { stateDir: t.stateDir, force: true })
     expect(forced.summary.error?.message).toBeUndefined()
     expect(forced.lines.join('\n')).toContain(`Deregistered AMI ${amiName}, id: ${amiId}`)
-    const images = leftovers(emu).filter((e) => e.type === 'image')
+    const images = leftovers(t.emu).filter((e) => e.type === 'image')
     expect(images.map((i) => i.id)).toEqual([forced.summary.artifacts[0]!.id.split(':')[1]])
   })
 
   it('copies to other regions and shares: the artifact lists each region', async () => {
-    const { summary, lines } = await runBuild(emulatorSource(emu, { amiRegions: ['us-west-2'], amiUsers: ['210987654321'] }), { stateDir })
+    const { summary, lines } = await runBuild(emulatorSource(t.emu, { amiRegions: ['us-west-2'], amiUsers: ['210987654321'] }), { stateDir: t.stateDir })
     expect(summary.error?.message).toBeUndefined()
     const artifact = summary.artifacts[0]!
     expect(artifact.id).toMatch(/^us-east-1:ami-[0-9a-f]+,us-west-2:ami-[0-9a-f]+$/)
     expect(artifact.description.split('\n')).toHaveLength(3)
     expect(lines.join('\n')).toContain('Modifying attributes on AMI')
-    const west = leftovers(emu).filter((e) => e.region === 'us-west-2')
+    const west = leftovers(t.emu).filter((e) => e.region === 'us-west-2')
     expect(west.map((e) => e.type).sort()).toContain('image')
   })
 
   it('an instance without the chosen address fails at once, naming the option', async () => {
     const started = Date.now()
-    const { summary } = await runBuild(emulatorSource(emu, { associatePublicIpAddress: false, sshInterface: 'public_ip' }), { stateDir })
+    const { summary } = await runBuild(emulatorSource(t.emu, { associatePublicIpAddress: false, sshInterface: 'public_ip' }), { stateDir: t.stateDir })
     expect(summary.outcome).toBe('failed')
     expect(summary.error?.message).toMatch(/has no public ip address to connect to/)
     expect((summary.error as { hint?: string }).hint).toMatch(/sshInterface to 'private_ip'/)
     expect(Date.now() - started).toBeLessThan(60_000)
-    expect(leftovers(emu).filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
+    expect(leftovers(t.emu).filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
   })
 })

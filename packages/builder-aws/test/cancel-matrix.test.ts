@@ -1,16 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { emulatorSource, journalFiles, leftovers, removeDir, runBuild, startEmulator, tempStateDir, type Emulator } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { emulatorSource, journalFiles, leftovers, runBuild, useEmulator } from './support.js'
 
-let emu: Emulator
-let stateDir: string
-beforeAll(async () => {
-  emu = await startEmulator()
-  stateDir = await tempStateDir()
-})
-afterAll(async () => {
-  await emu?.stop()
-  await removeDir(stateDir)
-})
+const t = useEmulator()
 
 // Cancel (the library's AbortSignal, what Ctrl-C fires in the CLI) while each step runs.
 const steps = [
@@ -34,8 +25,8 @@ const WAITING = new Set(['aws:run-instance', 'ssh:connect', 'provision', 'aws:st
 describe('a cancel at any step leaves nothing behind', () => {
   it.each(steps)('cancelled during %s', async (step) => {
     const ac = new AbortController()
-    const { summary, events } = await runBuild(emulatorSource(emu, { amiRegions: ['us-west-2'], amiUsers: ['210987654321'], tags: { Name: 'c' } }), {
-      stateDir,
+    const { summary, events } = await runBuild(emulatorSource(t.emu, { amiRegions: ['us-west-2'], amiUsers: ['210987654321'], tags: { Name: 'c' } }), {
+      stateDir: t.stateDir,
       signal: ac.signal,
       onEvent: (e) => {
         // Steps that wait are cancelled a moment in (mid-call or mid-wait); quick ones as they start,
@@ -49,7 +40,7 @@ describe('a cancel at any step leaves nothing behind', () => {
     expect(events.some((e) => e.type === 'step-start' && e.step === step)).toBe(true)
     expect(summary.outcome).toBe('cancelled')
     expect(events.filter((e) => e.type === 'cleanup-end' && e.error)).toEqual([])
-    expect(leftovers(emu)).toEqual([])
-    expect(await journalFiles(stateDir)).toEqual([])
+    expect(leftovers(t.emu)).toEqual([])
+    expect(await journalFiles(t.stateDir)).toEqual([])
   })
 })

@@ -2,37 +2,20 @@
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { shell } from '@tsimg/provisioner-shell'
-import { emulatorSource, journalFiles, leftovers, removeDir, runBuild, startEmulator, tempStateDir, type Emulator } from './support.js'
+import { cliEnv, emulatorSource, journalFiles, leftovers, runBuild, useEmulator } from './support.js'
 
 const ROOT = resolve(import.meta.dirname, '../../..')
 const CLI = join(ROOT, 'packages/core/bin/tsimg.js')
 
-let emu: Emulator
-let stateDir: string
-beforeAll(async () => {
-  emu = await startEmulator()
-  stateDir = await tempStateDir()
-})
-afterAll(async () => {
-  await emu?.stop()
-  await removeDir(stateDir)
-})
+const t = useEmulator()
 
 function tsimg(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((res) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: ROOT,
-      env: {
-        ...process.env,
-        TSIMG_STATE_DIR: stateDir,
-        TSIMG_AWS_ENDPOINT: emu.endpoint,
-        AWS_ACCESS_KEY_ID: emu.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: emu.credentials.secretAccessKey,
-        AWS_REGION: 'us-east-1',
-        NO_COLOR: '1',
-      },
+      env: cliEnv(t.emu, t.stateDir),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''
@@ -44,7 +27,7 @@ function tsimg(args: string[]): Promise<{ code: number | null; out: string }> {
 
 describe('examples/aws/image.ts', () => {
   it('tsimg build produces an AMI holding the provisioned files, with Packer-like output', async () => {
-    const manifest = join(stateDir, 'manifest.json')
+    const manifest = join(t.stateDir, 'manifest.json')
     const { code, out } = await tsimg(['build', '--var', `manifest=${manifest}`, 'examples/aws/image.ts'])
     expect(code, out).toBe(0)
     for (const line of [
@@ -63,16 +46,16 @@ describe('examples/aws/image.ts', () => {
     ]) {
       expect(out).toContain(line)
     }
-    expect(out).not.toContain(emu.credentials.secretAccessKey)
+    expect(out).not.toContain(t.emu.credentials.secretAccessKey)
     const ami = /us-east-1: (ami-[0-9a-f]+)/.exec(out)?.[1]
     expect(ami).toBeDefined()
     expect(await readFile(manifest, 'utf8')).toContain(`us-east-1:${ami}`)
-    expect(leftovers(emu).filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
-    expect(await journalFiles(stateDir)).toEqual([])
+    expect(leftovers(t.emu).filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
+    expect(await journalFiles(t.stateDir)).toEqual([])
 
     // Launch the new AMI and read back what the example provisioned.
-    const check = await runBuild(emulatorSource(emu, { sourceAmi: ami!, sourceAmiFilter: undefined, skipCreateAmi: true }), {
-      stateDir,
+    const check = await runBuild(emulatorSource(t.emu, { sourceAmi: ami!, sourceAmiFilter: undefined, skipCreateAmi: true }), {
+      stateDir: t.stateDir,
       provisioners: [shell({ inline: ['cat /etc/motd /etc/tsimg-release'] })],
     })
     expect(check.summary.error?.message).toBeUndefined()

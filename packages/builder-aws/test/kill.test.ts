@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import { CreateSecurityGroupCommand, EC2Client, ImportKeyPairCommand, RunInstancesCommand } from '@aws-sdk/client-ec2'
 import { BUILD_ID_LABEL, generateKeyPair } from '@tsimg/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FAST_DELAYS, journalFiles, leftovers, removeDir, startEmulator, tempStateDir, type Emulator } from './support.js'
+import { cliEnv, FAST_DELAYS, journalFiles, leftovers, removeDir, startEmulator, tempStateDir, type Emulator } from './support.js'
 
 const CLI = resolve(import.meta.dirname, '../../core/bin/tsimg.js')
 const TEMPLATE = resolve(import.meta.dirname, 'fixtures/slow-image.ts')
@@ -17,23 +17,10 @@ afterAll(async () => {
   await emu?.stop()
 })
 
-function cliEnv(stateDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    TSIMG_STATE_DIR: stateDir,
-    TSIMG_AWS_ENDPOINT: emu.endpoint,
-    AWS_ACCESS_KEY_ID: emu.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: emu.credentials.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-    NO_COLOR: '1',
-    ...extra,
-  }
-}
-
 /** Runs `tsimg build` and sends `signal` as soon as a line matching `when` is printed. */
 function buildAndKill(stateDir: string, when: RegExp, extra: Record<string, string>, signal: NodeJS.Signals = 'SIGKILL'): Promise<string> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [CLI, 'build', TEMPLATE], { env: cliEnv(stateDir, extra), stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [CLI, 'build', TEMPLATE], { env: cliEnv(emu, stateDir, extra), stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let sent = false
     const timer = setTimeout(() => {
@@ -59,7 +46,7 @@ function buildAndKill(stateDir: string, when: RegExp, extra: Record<string, stri
 
 function cleanup(stateDir: string): Promise<{ code: number | null; out: string }> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [CLI, 'cleanup'], { env: cliEnv(stateDir), stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [CLI, 'cleanup'], { env: cliEnv(emu, stateDir), stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (out += d.toString()))

@@ -1,4 +1,5 @@
 /** Shared by the builder-aws tests: one emulator per file, builds through the engine's build(). */
+import { afterAll, beforeAll } from 'vitest'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -79,4 +80,32 @@ export async function journalFiles(stateDir: string): Promise<string[]> {
 
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true })
+}
+
+/** One emulator and one temporary state directory for a test file; both removed after it. */
+export function useEmulator(extra: Record<string, unknown> = {}): { readonly emu: Emulator; readonly stateDir: string } {
+  const t = {} as { emu: Emulator; stateDir: string }
+  beforeAll(async () => {
+    t.emu = await startEmulator(extra)
+    t.stateDir = await tempStateDir()
+  })
+  afterAll(async () => {
+    await t.emu?.stop()
+    if (t.stateDir) await removeDir(t.stateDir)
+  })
+  return t
+}
+
+/** Environment for a `tsimg` child process that builds against the emulator. */
+export function cliEnv(emu: Emulator, stateDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TSIMG_STATE_DIR: stateDir,
+    TSIMG_AWS_ENDPOINT: emu.endpoint,
+    AWS_ACCESS_KEY_ID: emu.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: emu.credentials.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    NO_COLOR: '1',
+    ...extra,
+  }
 }

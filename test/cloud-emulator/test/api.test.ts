@@ -5,6 +5,7 @@ import { SignatureV4 } from '@smithy/signature-v4'
 import { startEc2Emulator, TEST_CREDENTIALS, CATALOG_OWNER_ID, type Ec2Emulator } from '@tsimg/cloud-emulator'
 import { utils } from 'ssh2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateKeyPair } from '@tsimg/core'
 
 // API behaviour that needs no container: auth, errors, filters, faults, the control API.
 let emu: Ec2Emulator
@@ -59,7 +60,7 @@ describe('authentication', () => {
   })
 
   it('takes the region from the credential scope: a key pair lives in one region only', async () => {
-    const pub = utils.generateKeyPairSync('ed25519').public
+    const pub = generateKeyPair('ed25519').publicKey
     await client.send(new ec2.ImportKeyPairCommand({ KeyName: 'scoped', PublicKeyMaterial: Buffer.from(pub) }))
     const eu = clientFor('eu-west-1')
     expect(await code(eu.send(new ec2.DescribeKeyPairsCommand({ KeyNames: ['scoped'] })))).toEqual({ code: 'InvalidKeyPair.NotFound', status: 400 })
@@ -236,7 +237,7 @@ describe('faults', () => {
     const fired = (await (await fetch(`${emu.endpoint}/_emulator/faults`)).json()) as Record<string, number>
     expect(fired.DescribeVpcs).toBe(1)
     await fetch(`${emu.endpoint}/_emulator/faults`, { method: 'DELETE' })
-    await client.send(new ec2.ImportKeyPairCommand({ KeyName: 'via-control', PublicKeyMaterial: Buffer.from(utils.generateKeyPairSync('ed25519').public) }))
+    await client.send(new ec2.ImportKeyPairCommand({ KeyName: 'via-control', PublicKeyMaterial: Buffer.from(generateKeyPair('ed25519').publicKey) }))
     const ledger = (await (await fetch(`${emu.endpoint}/_emulator/ledger`)).json()) as { type: string; name?: string; seed: boolean }[]
     expect(ledger.filter((e) => !e.seed)).toMatchObject([{ type: 'key-pair', name: 'via-control' }])
     expect((await post('reset', {})).status).toBe(200)
