@@ -91,21 +91,10 @@ export function createImage(cloud: Cloud, region: string, spec: CreateImageSpec)
     loginUser: source?.loginUser ?? instance.loginUser, seed: false, sourceInstanceId: instance.id,
   }
   cloud.images.set(id, image)
-  const t = image.transition!
-  void cloud.chain(instance.id, async () => {
+  settleImageWork(image, snapshots, cloud.chain(instance.id, async () => {
     await docker(['commit', ...cloud.imageLabelChanges(), instance.containerName, image.dockerRef])
     if (!cloud.images.has(id)) await docker(['rmi', '-f', image.dockerRef]).catch(() => undefined)
-  }).then(
-    () => {
-      t.workDone = true
-      for (const s of snapshots) if (s.transition) s.transition.workDone = true
-    },
-    (error: unknown) => {
-      t.failTo = 'failed'
-      t.failReason = `Client.InternalError: ${(error as Error).message}`
-      for (const s of snapshots) if (s.transition) { s.transition.failTo = 'error' }
-    },
-  )
+  }))
   return image
 }
 
@@ -149,20 +138,10 @@ export function copyImage(cloud: Cloud, region: string, spec: CopyImageSpec): Im
     loginUser: source.loginUser, seed: false, sourceImageId: source.id, sourceRegion: source.region, clientToken: spec.clientToken,
   }
   cloud.images.set(id, image)
-  const t = image.transition!
-  void cloud.chain(id, async () => {
+  settleImageWork(image, snapshots, cloud.chain(id, async () => {
     await docker(['tag', source.dockerRef, image.dockerRef])
     if (!cloud.images.has(id)) await docker(['rmi', '-f', image.dockerRef]).catch(() => undefined)
-  }).then(
-    () => {
-      t.workDone = true
-      for (const s of snapshots) if (s.transition) s.transition.workDone = true
-    },
-    (error: unknown) => {
-      t.failTo = 'failed'
-      t.failReason = `Client.InternalError: ${(error as Error).message}`
-    },
-  )
+  }))
   return image
 }
 
@@ -225,4 +204,23 @@ export function deleteVolume(cloud: Cloud, region: string, id: string): void {
   if (!v || v.region !== region) throw notFound('InvalidVolume.NotFound', 'volume', id)
   if (v.state === 'in-use') throw new CloudError('VolumeInUse', `Volume ${id} is currently attached to ${v.attachment?.instanceId}`)
   cloud.volumes.delete(id)
+}
+
+/**
+ * The image (and its snapshots) become available once the docker work is done, or fail with
+ * it: a failed commit or copy must not leave snapshots pending forever.
+ */
+function settleImageWork(image: Image, snapshots: readonly Snapshot[], work: Promise<unknown>): void {
+  const t = image.transition!
+  void work.then(
+    () => {
+      t.workDone = true
+      for (const s of snapshots) if (s.transition) s.transition.workDone = true
+    },
+    (error: unknown) => {
+      t.failTo = 'failed'
+      t.failReason = `Client.InternalError: ${(error as Error).message}`
+      for (const s of snapshots) if (s.transition) s.transition.failTo = 'error'
+    },
+  )
 }
