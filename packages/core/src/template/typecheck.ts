@@ -1,5 +1,7 @@
+import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { TemplateError } from '../errors.js'
+import { knownClean, rememberClean } from './_typecheck-cache.js'
 import { tsimgFallback } from './_resolve-tsimg.js'
 import { displayPath } from './load.js'
 
@@ -13,6 +15,10 @@ const MAX_SHOWN = 20
  */
 export async function typecheckTemplate(file: string, cwd = process.cwd()): Promise<void> {
   if (!/\.[cm]?tsx?$/.test(file)) return
+  const fallback = tsimgFallback(dirname(file))
+  // Checked before TypeScript is even loaded: that alone takes ~0.4 s.
+  const cacheKey = JSON.stringify({ v: 1, ts: typescriptVersion(), scope: fallback?.scopeDir ?? null })
+  if (await knownClean(file, cacheKey)) return
   const ts = (await import('typescript')).default
   const options: import('typescript').CompilerOptions = {
     noEmit: true,
@@ -28,23 +34,27 @@ export async function typecheckTemplate(file: string, cwd = process.cwd()): Prom
     isolatedModules: true,
     types: ['node'],
   }
-  const fallback = tsimgFallback(dirname(file))
   if (fallback) {
     options.paths = { '@tsimg/*': [join(fallback.scopeDir, '*')] }
     // @types/node next to our own installation, for a template folder that has none.
     options.typeRoots = [join(fallback.scopeDir, '..', '@types')]
   }
   const host = ts.createCompilerHost(options, true)
-  const program = ts.createProgram({ rootNames: [file], options, host })
+  let program = ts.createProgram({ rootNames: [file], options, host })
   let diagnostics = ts.getPreEmitDiagnostics(program)
   // Without @types/node next to the template, 'node' is simply not available: not the user's error.
   if (diagnostics.some((d) => d.code === 2688)) {
     const { types: _omit, ...rest } = options
-    const program2 = ts.createProgram({ rootNames: [file], options: rest, host: ts.createCompilerHost(rest, true) })
-    diagnostics = ts.getPreEmitDiagnostics(program2)
+    program = ts.createProgram({ rootNames: [file], options: rest, host: ts.createCompilerHost(rest, true) })
+    diagnostics = ts.getPreEmitDiagnostics(program)
   }
   const errors = diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error)
-  if (errors.length === 0) return
+  if (errors.length === 0) {
+    // TypeScript's own lib files are covered by ts.version in the key.
+    const read = program.getSourceFiles().map((f) => f.fileName).filter((f) => !program.isSourceFileDefaultLibrary(program.getSourceFile(f)!))
+    await rememberClean(file, cacheKey, read)
+    return
+  }
 
   const lines = errors.slice(0, MAX_SHOWN).map((d) => {
     const text = ts.flattenDiagnosticMessageText(d.messageText, '\n    ')
@@ -57,4 +67,9 @@ export async function typecheckTemplate(file: string, cwd = process.cwd()): Prom
     file: displayPath(file, cwd),
     hint: 'Fix the template (a library caller can skip this check with typecheck: false).',
   })
+}
+
+function typescriptVersion(): string {
+  const pkg = createRequire(import.meta.url)('typescript/package.json') as { version: string }
+  return pkg.version
 }

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+
+/**
+ * Remembers that a template type-checked clean, with a hash of every file the compiler read
+ * (the template, its local imports, the .d.ts of @tsimg/* and their dependencies). If none of
+ * them changed, the next run skips the compiler, about 1.5 s of every `tsimg build`. Any
+ * edit to any of those files changes a hash, so a skipped check is one that would pass.
+ */
+interface CleanRecord {
+  readonly key: string
+  readonly files: ReadonlyArray<readonly [path: string, sha256: string]>
+}
+
+export function cacheDir(): string {
+  if (process.env.TSIMG_CACHE_DIR) return process.env.TSIMG_CACHE_DIR
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tsimg')
+}
+
+function recordPath(templateFile: string): string {
+  return join(cacheDir(), 'typecheck', `${sha256(templateFile).slice(0, 32)}.json`)
+}
+
+/** Whether this template, with these compiler settings, type-checked clean and nothing it read changed since. */
+export async function knownClean(templateFile: string, key: string): Promise<boolean> {
+  let record: CleanRecord
+  try {
+    record = JSON.parse(await readFile(recordPath(templateFile), 'utf8')) as CleanRecord
+  } catch {
+    return false
+  }
+  if (record.key !== key || !Array.isArray(record.files) || record.files.length === 0) return false
+  const same = await Promise.all(record.files.map(async ([path, hash]) => (await hashFile(path)) === hash))
+  return same.every(Boolean)
+}
+
+/** Record a clean check. Failing to write the cache never fails the build. */
+export async function rememberClean(templateFile: string, key: string, files: readonly string[]): Promise<void> {
+  try {
+    const hashed: [string, string][] = []
+    for (const [p, h] of await Promise.all(files.map(async (p) => [p, await hashFile(p)] as const))) {
+      if (h === undefined) return
+      hashed.push([p, h])
+    }
+    const path = recordPath(templateFile)
+    await mkdir(join(cacheDir(), 'typecheck'), { recursive: true })
+    const tmp = `${path}.${process.pid}.tmp`
+    await writeFile(tmp, JSON.stringify({ key, files: hashed } satisfies CleanRecord))
+    await rename(tmp, path)
+  } catch {
+    // A read-only home or full disk only costs the next run its 1.5 s.
+  }
+}
+
+async function hashFile(path: string): Promise<string | undefined> {
+  try {
+    return sha256(await readFile(path))
+  } catch {
+    return undefined
+  }
+}
+
+function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex')
+}
