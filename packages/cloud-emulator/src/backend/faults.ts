@@ -4,7 +4,8 @@ import type { Rng } from './rng.js'
 /** One injected failure: `action` is the front end's action name ('RunInstances') or '*'. */
 export interface Fault {
   readonly action: string
-  readonly code: string
+  /** The error code to answer; omit it (and give `delayMs`) for a fault that only slows the call. */
+  readonly code?: string
   readonly status?: number
   readonly message?: string
   /** Fail this many matching calls, then stop (default: every matching call). */
@@ -16,6 +17,12 @@ export interface Fault {
    * answer is the error, as when a response is lost; retries then meet what the first call made.
    */
   readonly phase?: 'before' | 'after'
+  /**
+   * Slow the call down by this many ms. Without `code`, the call then succeeds: with phase
+   * 'before' the server waits before it acts (a cancel meanwhile leaves a create that still
+   * lands), with 'after' it acts at once and answers late. With `code`, the wait precedes the error.
+   */
+  readonly delayMs?: number
 }
 
 interface ActiveFault {
@@ -36,7 +43,7 @@ export class FaultInjector {
   constructor(private readonly rng: Rng) {}
 
   add(fault: Fault): void {
-    if (!fault.action || !fault.code) throw new Error('a fault needs an action and a code')
+    if (!fault.action || (!fault.code && !fault.delayMs)) throw new Error('a fault needs an action and a code or a delayMs')
     this.faults.push({ fault, remaining: fault.times ?? Number.POSITIVE_INFINITY })
   }
 
@@ -45,8 +52,11 @@ export class FaultInjector {
     this.throttleProbability = 0
   }
 
-  /** Throws the injected error for this call, if any; throttling applies before the call only. */
-  check(action: string, phase: 'before' | 'after' = 'before'): void {
+  /**
+   * Waits out any delay and throws the injected error for this call, if any; throttling
+   * applies before the call only.
+   */
+  async check(action: string, phase: 'before' | 'after' = 'before'): Promise<void> {
     for (const active of this.faults) {
       const { fault } = active
       if (fault.action !== action && fault.action !== '*') continue
@@ -55,6 +65,8 @@ export class FaultInjector {
       if (fault.probability !== undefined && this.rng.next() >= fault.probability) continue
       active.remaining -= 1
       this.record(action)
+      if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
+      if (!fault.code) continue
       throw new CloudError(
         fault.code,
         fault.message ?? `Injected ${fault.code} for ${action}`,

@@ -61,9 +61,9 @@ export async function startEc2Server(opts: Ec2ServerOptions): Promise<{ server: 
         if (scope.credentials.deniedActions?.includes(action))
           throw new CloudError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403)
         if (r.bool('DryRun')) throw new CloudError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412)
-        opts.cloud.faults.check(action)
+        await opts.cloud.faults.check(action)
         const result = await handler({ cloud: opts.cloud, region, requestId }, r)
-        opts.cloud.faults.check(action, 'after')
+        await opts.cloud.faults.check(action, 'after')
         send(res, 200, response(action, requestId, result), requestId)
         opts.onCall?.({ action, region, status: 200 })
       } catch (error) {
