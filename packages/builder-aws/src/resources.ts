@@ -33,8 +33,11 @@ function tagged(id: string, label: string, tags: Tag[] | undefined, apiTime?: Da
 
 /** amazon-ebs's resources for `tsimg cleanup`, in deletion order (instances free groups and key pairs). */
 function connect(scope: CloudScope): CloudConnection {
-  // Credentials come from the environment / default chain (or the recorded profile), never from the journal.
-  const api = new Ec2Api({ ...(scope.endpoint && { endpoint: scope.endpoint }), ...(scope.profile && { profile: scope.profile }) })
+  // Credentials come from the environment / default chain, never from the journal; the profile
+  // the build used is taken only when the environment names no credentials of its own.
+  const envHasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE)
+  const profile = scope.profile && !envHasCredentials ? scope.profile : undefined
+  const api = new Ec2Api({ ...(scope.endpoint && { endpoint: scope.endpoint }), ...(profile && { profile }) })
   const { region } = scope
   const send = api.send.bind(api)
   return {
