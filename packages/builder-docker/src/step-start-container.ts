@@ -74,6 +74,7 @@ export function startContainer(env: DockerEnv): Step<DockerState> {
       await pending
       const c = state.container
       if (c) {
+        state.machineDown = true
         ui.say(`Killing the container: ${c.id}`)
         await removeContainer(c.id, signal)
         await journal.remove(c.journalId)
