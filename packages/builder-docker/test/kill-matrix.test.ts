@@ -8,9 +8,12 @@ import { access, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { cleanupLeftovers } from '@tsimg/core'
 import { RUN_ID, dockerOut, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
+
+// Each case runs whole docker builds: on a machine busy with other work one takes minutes.
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 })
 
 const here = dirname(fileURLToPath(import.meta.url))
 const pkgDir = join(here, '..')
@@ -130,5 +133,5 @@ describe('kill -9 of a docker build, then tsimg cleanup at once', () => {
       await writeFile(join(holdDir, 'release'), '').catch(() => undefined)
       await removeImages(`tsimg-test/${name}:1`)
     }
-  }, 300_000)
+  })
 })

@@ -6,9 +6,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { JournalFile } from '@tsimg/core'
 import { runCli, startCli } from './fixtures/cli/run-cli.js'
+
+// Each case runs whole docker builds: on a machine busy with other work one takes minutes.
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 })
 
 const exec = promisify(execFile)
 const TEMPLATE = fileURLToPath(new URL('./fixtures/cli/docker-slow.ts', import.meta.url))
@@ -49,7 +52,7 @@ async function exists(path: string): Promise<boolean> {
 describe('tsimg build with docker', () => {
   it('SIGINT while a provisioner runs: cleanup runs, exit 130, no container, no key, no journal', async () => {
     const run = startCli(['build', TEMPLATE], { TSIMG_STATE_DIR: stateDir })
-    await run.waitFor('provisioning-started', 120_000)
+    await run.waitFor('provisioning-started')
     buildId = buildIdFrom(run.output())
     expect(await containers(buildId)).toHaveLength(1)
     run.child.kill('SIGINT')
@@ -63,7 +66,7 @@ describe('tsimg build with docker', () => {
 
   it('kill -9 mid-build, then tsimg cleanup lists and deletes the container and the key', async () => {
     const run = startCli(['build', TEMPLATE], { TSIMG_STATE_DIR: stateDir })
-    await run.waitFor('provisioning-started', 120_000)
+    await run.waitFor('provisioning-started')
     buildId = buildIdFrom(run.output())
     run.child.kill('SIGKILL')
     await run.done

@@ -164,10 +164,9 @@ describe('provision step', () => {
   })
 
   it('abandons a provisioner that ignores its timeout signal', async () => {
-    const stuck = recording('stuck', [], { timeout: 200 }, () => new Promise<void>((r) => setTimeout(r, 60_000).unref()))
-    const t0 = Date.now()
+    // Never settles: only abandoning it lets the build end.
+    const stuck = recording('stuck', [], { timeout: 200 }, () => new Promise<void>(() => {}))
     const res = await run([connect, provisionStep({ templateDir: dir, provisioners: [stuck] })])
-    expect(Date.now() - t0).toBeLessThan(10_000)
     expect((res.error as Error).message).toMatch(/timed out after 200ms/)
   })
 
