@@ -76,6 +76,22 @@ describe('docker builder: failure at each step leaves nothing behind', () => {
     expect(r.error).toMatch(/non-zero exit status: 3/)
   })
 
+  it('a commit that fails after the container stopped: the error-cleanup provisioner is skipped, not retried against it', async () => {
+    const res = await sb.run({
+      template: {
+        sources: [docker({ name: 'down', image: BASE_IMAGE, tags: [TAG], changes: ['EXPOSE not-a-port'] })],
+        provisioners: [shell({ inline: ['true'] })],
+        errorCleanupProvisioner: shell({ inline: ['echo error-cleanup-ran'] }),
+      },
+    })
+    const b = res.builds[0]!
+    expect(b.outcome).toBe('failed')
+    expect(b.error?.message).toMatch(/docker commit failed/)
+    expect(res.lines).toContainEqual(expect.stringMatching(/^Provisioning step had errors: Skipping the cleanup provisioner \(.*\): the machine is already stopped or gone$/))
+    expect(res.lines).not.toContain('error-cleanup-ran')
+    expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
+  })
+
   it('a commit docker rejects (an invalid change)', async () => {
     const r = await failingBuild({ changes: ['EXPOSE not-a-port'] })
     expect(r.build.outcome).toBe('failed')
