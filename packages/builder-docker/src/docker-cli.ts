@@ -2,14 +2,19 @@
  * The `docker` CLI, run without a shell (arguments are passed as a list, never interpolated),
  * the way Packer's docker builder drives Docker.
  */
-import { execFile } from 'node:child_process'
-import { TsimgError } from '@tsimg/core'
+import { execFile, type ExecFileException } from 'node:child_process'
+import { TsimgError, gatedExecFile } from '@tsimg/core'
 
 export interface DockerRunOptions {
   /** Kills the docker CLI process when it fires. */
   readonly signal?: AbortSignal
   /** Exit codes that are not errors (e.g. `docker image inspect` of a missing image: 1). */
   readonly allowExitCodes?: readonly number[]
+  /**
+   * For a command that creates something: the CLI does not start until this resolves (it is
+   * given the CLI's pid, to journal it). If it rejects, the CLI never runs.
+   */
+  readonly beforeStart?: (pid: number) => Promise<void>
 }
 
 export interface DockerResult {
@@ -43,25 +48,34 @@ const dockerBin = (): string => process.env.TSIMG_DOCKER_BIN || 'docker'
 /** Runs `docker <args>` and returns its output; rejects with DockerError on a non-zero exit. */
 export function docker(args: readonly string[], opts: DockerRunOptions = {}): Promise<DockerResult> {
   return new Promise((resolve, reject) => {
-    execFile(
-      dockerBin(),
-      [...args],
-      { maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', ...(opts.signal ? { signal: opts.signal } : {}) },
-      (err, stdout, stderr) => {
-        if (!err) return resolve({ stdout, stderr, exitCode: 0 })
-        const e = err as NodeJS.ErrnoException & { code?: unknown }
-        if (e.name === 'AbortError') return reject(err)
-        if (e.code === 'ENOENT') {
-          return reject(
-            new TsimgError('DOCKER_MISSING', `the docker CLI (${dockerBin()}) was not found`, {
-              cause: err,
-              hint: 'Install Docker and make sure `docker` is on PATH.',
-            }),
-          )
-        }
-        const code = typeof e.code === 'number' ? e.code : null
-        if (code !== null && opts.allowExitCodes?.includes(code)) return resolve({ stdout, stderr, exitCode: code })
-        reject(new DockerError(args, code, stderr, { cause: err }))
+    const options = { maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' as const, ...(opts.signal ? { signal: opts.signal } : {}) }
+    let gateFailed: unknown
+    const done = (err: ExecFileException | null, stdout: string, stderr: string): void => {
+      if (gateFailed !== undefined) return reject(gateFailed)
+      if (!err) return resolve({ stdout, stderr, exitCode: 0 })
+      if (err.name === 'AbortError') return reject(err)
+      const code = typeof err.code === 'number' ? err.code : null
+      // Gated, the shell reports a missing docker as exit 127 instead of ENOENT.
+      if (err.code === 'ENOENT' || (opts.beforeStart && code === 127 && /not found/.test(stderr))) {
+        return reject(
+          new TsimgError('DOCKER_MISSING', `the docker CLI (${dockerBin()}) was not found`, {
+            cause: err,
+            hint: 'Install Docker and make sure `docker` is on PATH.',
+          }),
+        )
+      }
+      if (code !== null && opts.allowExitCodes?.includes(code)) return resolve({ stdout, stderr, exitCode: code })
+      reject(new DockerError(args, code, stderr, { cause: err }))
+    }
+    if (!opts.beforeStart) return void execFile(dockerBin(), [...args], options, done)
+    const gated = gatedExecFile(dockerBin(), args, options, done)
+    const pid = gated.child.pid
+    if (pid === undefined) return // spawning failed; `done` reports it
+    opts.beforeStart(pid).then(
+      () => gated.release(),
+      (err: unknown) => {
+        gateFailed = err
+        gated.child.stdin?.end() // EOF: the gate exits without running docker
       },
     )
   })
@@ -96,6 +110,13 @@ export async function containersWithLabels(labels: Readonly<Record<string, strin
   const filters = Object.entries(labels).flatMap(([k, v]) => ['--filter', `label=${k}=${v}`])
   const r = await docker(['ps', '-a', '-q', '--no-trunc', ...filters], signal ? { signal } : {})
   return r.stdout.split('\n').map((s) => s.trim()).filter(Boolean)
+}
+
+/** Ids of all images that carry every one of these labels (tagged or not), each once. */
+export async function imagesWithLabels(labels: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<string[]> {
+  const filters = Object.entries(labels).flatMap(([k, v]) => ['--filter', `label=${k}=${v}`])
+  const r = await docker(['image', 'ls', '-q', '--no-trunc', ...filters], signal ? { signal } : {})
+  return [...new Set(r.stdout.split('\n').map((s) => s.trim()).filter(Boolean))]
 }
 
 /** Single-quotes a value for /bin/sh inside the container. */

@@ -7,6 +7,12 @@ export const PLUGIN = '@tsimg/builder-docker'
 /** Label with the build's name (`docker.web`) next to BUILD_ID_LABEL on the temporary container. */
 export const BUILD_NAME_LABEL = 'tsimg-build'
 
+/**
+ * Label with the build id on a committed image. Not BUILD_ID_LABEL, which containers run from
+ * the image inherit: those must never be taken for the build's own container.
+ */
+export const IMAGE_BUILD_ID_LABEL = 'tsimg-image-build-id'
+
 /** What the docker steps learned and created, in the order they ran. */
 export interface DockerState extends BaseState, SshKeyState {
   /** The source image and the command it would run, restored on the committed image. */

@@ -1,6 +1,7 @@
 import { BUILD_ID_LABEL, CancelledError, errorMessage, type Step } from '@tsimg/core'
+import { createJournaled } from './create-journaled.js'
 import { docker, isNotFound } from './docker-cli.js'
-import { BUILD_NAME_LABEL, PLUGIN, shortId, type DockerEnv, type DockerState } from './state.js'
+import { BUILD_NAME_LABEL, IMAGE_BUILD_ID_LABEL, PLUGIN, shortId, type DockerEnv, type DockerState } from './state.js'
 
 /**
  * Reads state.container (stopped), state.sourceImage and state.replacedTags; commits the
@@ -27,16 +28,17 @@ export function commitContainer(env: DockerEnv): Step<DockerState> {
       if (o.message !== undefined) args.push('-m', o.message)
       if (o.author !== undefined) args.push('-a', o.author)
       args.push(c.id)
-      // Not given the build's signal: killing the CLI would not stop the daemon's commit, and
-      // the image would exist without our knowing its id. Cancellation is checked after.
       const record = async (): Promise<string> => {
-        const id = (await docker(args)).stdout.trim()
-        state.image = { id, tagged: [] }
-        state.image.journalId = await journal.add({
-          plugin: PLUGIN,
-          kind: 'image',
-          description: `image ${shortId(id)} (${build.name}, not yet tagged)`,
-          data: { id },
+        let id = ''
+        await createJournaled(args, { kind: 'image', labels: { [IMAGE_BUILD_ID_LABEL]: build.id } }, { journal, build }, async ({ stdout }) => {
+          id = stdout.trim()
+          state.image = { id, tagged: [] }
+          state.image.journalId = await journal.add({
+            plugin: PLUGIN,
+            kind: 'image',
+            description: `image ${shortId(id)} (${build.name}, not yet tagged)`,
+            data: { id },
+          })
         })
         return id
       }
@@ -85,7 +87,9 @@ export function commitContainer(env: DockerEnv): Step<DockerState> {
 /**
  * `--change` lines: first restore what the build container changed (its command, the
  * entrypoint it replaced, blank tsimg labels so containers run from the image are never
- * taken for build containers), then the labels option, then the user's changes, which win.
+ * taken for build containers), label the image with the build id under a name of its own
+ * (so `tsimg cleanup` finds an image whose commit outlived a killed build), then the labels
+ * option, then the user's changes, which win.
  */
 export function commitChanges(env: DockerEnv, state: DockerState): string[] {
   const o = env.options
@@ -97,7 +101,7 @@ export function commitChanges(env: DockerEnv, state: DockerState): string[] {
     if (!has('CMD')) out.push(`CMD ${JSON.stringify(src.cmd ?? ['/bin/sh'])}`)
     if (state.container?.entrypointOverridden && src.entrypoint && !has('ENTRYPOINT')) out.push(`ENTRYPOINT ${JSON.stringify(src.entrypoint)}`)
   }
-  out.push(`LABEL ${BUILD_ID_LABEL}="" ${BUILD_NAME_LABEL}=""`)
+  out.push(`LABEL ${BUILD_ID_LABEL}="" ${BUILD_NAME_LABEL}="" ${IMAGE_BUILD_ID_LABEL}=${JSON.stringify(env.build.id)}`)
   const labels = Object.entries(o.labels)
   if (labels.length > 0) out.push(`LABEL ${labels.map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ')}`)
   out.push(...o.changes)

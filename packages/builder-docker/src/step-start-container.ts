@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { BUILD_ID_LABEL, CancelledError, TsimgError, errorMessage, type Step } from '@tsimg/core'
+import { createJournaled } from './create-journaled.js'
 import { containersWithLabels, docker, removeContainer } from './docker-cli.js'
 import { BUILD_NAME_LABEL, PLUGIN, type DockerEnv, type DockerState } from './state.js'
 
@@ -14,8 +15,8 @@ export const containerSshPort = (env: DockerEnv): number => env.options.sshPort 
 
 /**
  * Reads state.sourceImage; starts the temporary container (labelled with the build id and
- * name, sshd's port published on 127.0.0.1 only), journals it as soon as its id is known and
- * sets state.container and state.sshHostPort. Cleanup removes it (`docker rm -f`) on success
+ * name, sshd's port published on 127.0.0.1 only; journaled from before `docker run` starts, see
+ * createJournaled) and sets state.container and state.sshHostPort. Cleanup removes it (`docker rm -f`) on success
  * too, and also any container of this build that `docker run` created but never reported.
  */
 export function startContainer(env: DockerEnv): Step<DockerState> {
@@ -44,18 +45,19 @@ export function startContainer(env: DockerEnv): Step<DockerState> {
         ...(overrideEntrypoint ? ['-c', KEEP_ALIVE] : ['/bin/sh', '-c', KEEP_ALIVE]),
       ]
       ui.message(`Run command: docker ${args.map(displayArg).join(' ')}`)
-      // Not given the build's signal: killing the CLI mid-request would leave a container we
-      // never hear of. `docker run -d` returns within seconds; cancellation is checked after.
+      const labels = { [BUILD_ID_LABEL]: build.id, [BUILD_NAME_LABEL]: build.name }
       const record = async (): Promise<string> => {
-        const { stdout } = await docker(args)
-        const id = stdout.trim().split('\n').pop() ?? ''
-        if (!/^[0-9a-f]{12,64}$/.test(id)) throw new TsimgError('DOCKER_RUN_OUTPUT', `docker run printed no container id: ${stdout.trim()}`)
-        state.container = { id, journalId: '', entrypointOverridden: overrideEntrypoint }
-        state.container.journalId = await journal.add({
-          plugin: PLUGIN,
-          kind: 'container',
-          description: `container ${id.slice(0, 12)} (${build.name})`,
-          data: { id },
+        let id = ''
+        await createJournaled(args, { kind: 'container', labels }, { journal, build }, async ({ stdout }) => {
+          id = stdout.trim().split('\n').pop() ?? ''
+          if (!/^[0-9a-f]{12,64}$/.test(id)) throw new TsimgError('DOCKER_RUN_OUTPUT', `docker run printed no container id: ${stdout.trim()}`)
+          state.container = { id, journalId: '', entrypointOverridden: overrideEntrypoint }
+          state.container.journalId = await journal.add({
+            plugin: PLUGIN,
+            kind: 'container',
+            description: `container ${id.slice(0, 12)} (${build.name})`,
+            data: { id },
+          })
         })
         return id
       }
@@ -74,6 +76,7 @@ export function startContainer(env: DockerEnv): Step<DockerState> {
       await pending
       const c = state.container
       if (c) {
+        state.machineDown = true
         ui.say(`Killing the container: ${c.id}`)
         await removeContainer(c.id, signal)
         await journal.remove(c.journalId)

@@ -4,7 +4,7 @@ import type { DockerEnv, DockerState } from './state.js'
 
 /**
  * Reads state.container; closes the SSH connection (its server is about to go away) and stops
- * the container so the commit sees a quiet filesystem. Creates nothing.
+ * the container so the commit sees a quiet filesystem; sets state.machineDown. Creates nothing.
  */
 export function stopContainer(env: DockerEnv): Step<DockerState> {
   return {
@@ -13,6 +13,8 @@ export function stopContainer(env: DockerEnv): Step<DockerState> {
       const c = state.container
       if (!c) return
       await state.communicator?.close()
+      // From here on nothing may run in it (the error-cleanup provisioner would only wait).
+      state.machineDown = true
       ui.say(`Stopping the container: ${c.id}`)
       await docker(['stop', '-t', String(env.options.stopTimeout), c.id], { signal })
     },

@@ -1,11 +1,14 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { docker } from '@tsimg/builder-docker'
 import { generateKeyPair, manifest } from '@tsimg/core'
 import { file } from '@tsimg/provisioner-file'
 import { shell } from '@tsimg/provisioner-shell'
 import { BASE_IMAGE, NOTHING, RUN_ID, dockerOut, imageExists, removeImages, runInImage, sandbox, type Sandbox } from './helpers.js'
+
+// Each case runs whole docker builds: on a machine busy with other work one takes minutes.
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 })
 
 const TAG = `tsimg-test/docker-build-${RUN_ID}:latest`
 const TAG2 = `tsimg-test/docker-build-${RUN_ID}:second`

@@ -2,9 +2,12 @@ import { spawn } from 'node:child_process'
 import { readdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { cleanupLeftovers } from '@tsimg/core'
 import { RUN_ID, dockerOut, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
+
+// Each case runs whole docker builds: on a machine busy with other work one takes minutes.
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 })
 
 // Through the `tsimg` CLI, as a user runs it: the example build, --force, and Ctrl-C.
 

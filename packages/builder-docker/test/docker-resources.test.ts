@@ -2,10 +2,13 @@ import { spawn } from 'node:child_process'
 import { readdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { docker, tsimgResources } from '@tsimg/builder-docker'
 import { cleanupLeftovers, validate, type ResourceContext } from '@tsimg/core'
 import { BASE_IMAGE, RUN_ID, dockerOut, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
+
+// Each case runs whole docker builds: on a machine busy with other work one takes minutes.
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 })
 
 const here = dirname(fileURLToPath(import.meta.url))
 const ctx: ResourceContext = { signal: new AbortController().signal, log: () => {} }
@@ -51,7 +54,7 @@ describe('tsimgResources (what tsimg cleanup uses)', () => {
     await expect(tsimgResources.deleteResource('volume', { id }, ctx)).rejects.toThrow(/does not know how to delete a resource of kind 'volume'/)
   })
 
-  it('kill -9 during provisioning, then tsimg cleanup deletes the container and the key file', async () => {
+  it('kill -9 during provisioning, then tsimg cleanup deletes the container; the temporary key was never on disk', async () => {
     const bin = join(here, '..', '..', 'core', 'bin', 'tsimg.js')
     const proc = spawn(process.execPath, [bin, 'build', join(here, 'fixtures', 'slow-build.ts')], {
       env: { ...process.env, TSIMG_STATE_DIR: sb.stateDir, TSIMG_TEST_NAME: NAME },
@@ -59,14 +62,11 @@ describe('tsimgResources (what tsimg cleanup uses)', () => {
     })
     child = proc
     let out = ''
+    // No time limit of its own (the test's is generous): a busy machine may take minutes.
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`build did not start provisioning:\n${out}`)), 90_000)
       const onData = (d: Buffer) => {
         out += d.toString()
-        if (out.includes('provisioning-started')) {
-          clearTimeout(timer)
-          resolve()
-        }
+        if (out.includes('provisioning-started')) resolve()
       }
       proc.stdout.on('data', onData)
       proc.stderr.on('data', onData)
@@ -77,13 +77,13 @@ describe('tsimgResources (what tsimg cleanup uses)', () => {
 
     const containers = await dockerOut('ps', '-a', '-q', '--filter', `label=tsimg-build=docker.${NAME}`)
     expect(containers).not.toBe('')
-    expect(await readdir(join(sb.stateDir, 'keys'))).toHaveLength(1)
+    expect(await readdir(join(sb.stateDir, 'keys')).catch(() => [])).toEqual([])
     const lines: string[] = []
     const report = await cleanupLeftovers({ stateDir: sb.stateDir, log: (l) => lines.push(l), cwd: join(here, '..') })
     expect(report.failed).toEqual([])
     expect(lines.join('\n')).toMatch(new RegExp(`container [0-9a-f]{12} \\(docker\\.${NAME}\\)`))
     expect(await dockerOut('ps', '-a', '-q', '--filter', `label=tsimg-build=docker.${NAME}`)).toBe('')
-    expect(await readdir(join(sb.stateDir, 'keys'))).toEqual([])
+    expect(await readdir(join(sb.stateDir, 'keys')).catch(() => [])).toEqual([])
     expect(await readdir(join(sb.stateDir, 'journal'))).toEqual([])
     expect(await imageExists(`tsimg-test/${NAME}:1`)).toBe(false)
   })

@@ -8,10 +8,13 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { docker } from '@tsimg/builder-docker'
 import { build, defineTemplate, manifest, shellLocal, variable, type ManifestFile } from '@tsimg/core'
 import { shell } from '@tsimg/provisioner-shell'
+
+// Each case runs whole docker builds: on a machine busy with other work one takes minutes.
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 })
 
 const exec = promisify(execFile)
 const dockerOut = async (...args: string[]) => (await exec('docker', args)).stdout.trim()

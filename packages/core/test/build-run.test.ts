@@ -72,9 +72,9 @@ describe('build()', () => {
     const ac = new AbortController()
     const events: BuildEvent[] = []
     const before: { files: number; journals: number }[] = []
-    const started = Date.now()
+    // Waits far past the test's time limit: only the cancel can end these builds in time.
     const res = await build({
-      template: { sources: [src('a', { files: 2, waitMs: 30_000 }), src('b', { files: 1, waitMs: 30_000 })] },
+      template: { sources: [src('a', { files: 2, waitMs: 3_600_000 }), src('b', { files: 1, waitMs: 3_600_000 })] },
       stateDir,
       signal: ac.signal,
       onEvent: (e) => {
@@ -89,7 +89,6 @@ describe('build()', () => {
         }
       },
     })
-    expect(Date.now() - started).toBeLessThan(10_000)
     expect(before).toEqual([{ files: 3, journals: 2 }])
     expect(res.builds.map((b) => b.outcome)).toEqual(['cancelled', 'cancelled'])
     expect(res.builds.every((b) => b.leftovers.length === 0)).toBe(true)

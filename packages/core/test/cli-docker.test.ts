@@ -1,14 +1,17 @@
 // The CLI's promises on a real docker build: Ctrl-C during provisioning tears everything down,
-// and after kill -9 `tsimg cleanup` removes the container and the temporary key.
+// and after kill -9 `tsimg cleanup` removes the container (the temporary key was only in memory).
 import { execFile } from 'node:child_process'
-import { access, mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { JournalFile } from '@tsimg/core'
 import { runCli, startCli } from './fixtures/cli/run-cli.js'
+
+// Each case runs whole docker builds: on a machine busy with other work one takes minutes.
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 })
 
 const exec = promisify(execFile)
 const TEMPLATE = fileURLToPath(new URL('./fixtures/cli/docker-slow.ts', import.meta.url))
@@ -39,17 +42,10 @@ function buildIdFrom(output: string): string {
   return m[1]!
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  )
-}
-
 describe('tsimg build with docker', () => {
-  it('SIGINT while a provisioner runs: cleanup runs, exit 130, no container, no key, no journal', async () => {
+  it('SIGINT while a provisioner runs: cleanup runs, exit 130, no container, no journal', async () => {
     const run = startCli(['build', TEMPLATE], { TSIMG_STATE_DIR: stateDir })
-    await run.waitFor('provisioning-started', 120_000)
+    await run.waitFor('provisioning-started')
     buildId = buildIdFrom(run.output())
     expect(await containers(buildId)).toHaveLength(1)
     run.child.kill('SIGINT')
@@ -61,17 +57,16 @@ describe('tsimg build with docker', () => {
     expect(await readdir(join(stateDir, 'journal'))).toEqual([])
   })
 
-  it('kill -9 mid-build, then tsimg cleanup lists and deletes the container and the key', async () => {
+  it('kill -9 mid-build, then tsimg cleanup lists and deletes the container; the temporary key was never on disk', async () => {
     const run = startCli(['build', TEMPLATE], { TSIMG_STATE_DIR: stateDir })
-    await run.waitFor('provisioning-started', 120_000)
+    await run.waitFor('provisioning-started')
     buildId = buildIdFrom(run.output())
     run.child.kill('SIGKILL')
     await run.done
     const [journalName] = await readdir(join(stateDir, 'journal'))
     const journal = JSON.parse(await readFile(join(stateDir, 'journal', journalName!), 'utf8')) as JournalFile
-    const keyFiles = journal.resources.filter((r) => r.kind === 'file').map((r) => String(r.data.path))
-    expect(keyFiles.length).toBeGreaterThan(0)
-    for (const f of keyFiles) expect(await exists(f)).toBe(true)
+    expect(journal.resources.map((r) => r.kind)).toEqual(['container'])
+    expect(await readdir(join(stateDir, 'keys')).catch(() => [])).toEqual([])
     expect(await containers(buildId)).toHaveLength(1)
 
     const r = await runCli(['cleanup', '-state-dir', stateDir])
@@ -79,7 +74,6 @@ describe('tsimg build with docker', () => {
     expect(r.stdout).toContain(`--> docker.slow (build id ${buildId}`)
     expect(r.stdout.indexOf('--> docker.slow')).toBeLessThan(r.stdout.indexOf('Deleting'))
     expect(await containers(buildId)).toEqual([])
-    for (const f of keyFiles) expect(await exists(f)).toBe(false)
     expect(await readdir(join(stateDir, 'journal'))).toEqual([])
   })
 })

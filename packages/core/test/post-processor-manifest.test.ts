@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { build, manifest, type ManifestFile } from '@tsimg/core'
+import { build, defineTemplate, manifest, variable, type ManifestFile } from '@tsimg/core'
 import { touch } from './fixtures/templates/lib/touch-source.ts'
 
 let dir: string
@@ -14,6 +14,23 @@ afterEach(async () => {
 })
 
 describe('manifest post-processor', () => {
+  it('never writes a sensitive variable into the manifest', async () => {
+    const output = join(dir, 'manifest.json')
+    const secret = 'glpat-Xf3kQ9vLm2TzR8wN4pYb'
+    const template = defineTemplate({
+      variables: { token: variable.string({ sensitive: true }) },
+      build: ({ vars }) => ({
+        sources: [touch({ name: 'a', dir })],
+        postProcessors: [manifest({ output, customData: { deploy: `token=${vars.token}`, team: 'infra' } })],
+      }),
+    })
+    const res = await build({ template, vars: { token: secret }, stateDir: join(dir, 'state'), typecheck: false })
+    expect(res.builds[0]?.outcome).toBe('success')
+    const text = await readFile(output, 'utf8')
+    expect(text).not.toContain(secret)
+    expect((JSON.parse(text) as ManifestFile).builds[0]?.custom_data).toEqual({ deploy: 'token=<sensitive>', team: 'infra' })
+  })
+
   it("appends one entry per build per run in Packer's format, safe under parallel builds", async () => {
     const output = join(dir, 'out', 'packer-manifest.json')
     const template = {

@@ -164,10 +164,9 @@ describe('provision step', () => {
   })
 
   it('abandons a provisioner that ignores its timeout signal', async () => {
-    const stuck = recording('stuck', [], { timeout: 200 }, () => new Promise<void>((r) => setTimeout(r, 60_000).unref()))
-    const t0 = Date.now()
+    // Never settles: only abandoning it lets the build end.
+    const stuck = recording('stuck', [], { timeout: 200 }, () => new Promise<void>(() => {}))
     const res = await run([connect, provisionStep({ templateDir: dir, provisioners: [stuck] })])
-    expect(Date.now() - t0).toBeLessThan(10_000)
     expect((res.error as Error).message).toMatch(/timed out after 200ms/)
   })
 
@@ -230,6 +229,23 @@ describe('error-cleanup provisioner', () => {
     expect(log).toEqual([])
   })
 
+  it('is skipped, saying why, once the builder marked the machine down (stopped or gone)', async () => {
+    const { log, step } = setup()
+    const stop: Step<BaseState> = { name: 'test:stop-machine', run: async ({ state }) => void (state.machineDown = true) }
+    const res = await run([connect, step, stop, failing])
+    expect(res.outcome).toBe('failed')
+    expect(log).toEqual(['main'])
+    expect(said()).toContain('say: Provisioning step had errors: Skipping the cleanup provisioner (test error-cleanup): the machine is already stopped or gone')
+  })
+
+  it('is skipped, saying why, when the connection is known to be lost', async () => {
+    const { log, step } = setup()
+    const lost: Step<BaseState> = { name: 'test:connect-lost', run: async ({ state }) => void (state.communicator = { ...communicator, connected: false }) }
+    await run([lost, step, failing])
+    expect(log).toEqual(['main'])
+    expect(said()).toContain('say: Provisioning step had errors: Skipping the cleanup provisioner (test error-cleanup): the connection to the machine is lost')
+  })
+
   it('runs on --on-error=run-cleanup-provisioner, which skips the other cleanups', async () => {
     const { log, step } = setup()
     const cleaned: string[] = []
@@ -253,32 +269,49 @@ describe('breakpoint', () => {
     expect(said()).toContain('say: Breakpoint provisioner disabled: skipping')
   })
 
-  it('waits for Enter on a terminal', async () => {
-    const asked: string[] = []
-    let answered = 0
+  it('waits for Enter on a terminal: the next provisioner runs only after the answer', async () => {
+    let answer: ((text: string) => void) | undefined
+    let asked!: () => void
+    const wasAsked = new Promise<void>((r) => (asked = r))
     const prompter: Prompter = {
       interactive: true,
-      ask: (q) => {
-        asked.push(q)
-        return new Promise((r) => setTimeout(() => ((answered = Date.now()), r('')), 300))
+      ask: () => {
+        asked()
+        return new Promise((r) => (answer = r))
       },
     }
     const log: string[] = []
-    await run([connect, provisionStep({ templateDir: dir, provisioners: [breakpoint({ note: 'look' }), recording('after', log, {}, async () => void log.push(`t:${Date.now() >= answered}`))] })], { prompter })
+    let answered = false
+    const after = recording('after', log, {}, async () => void log.push(`answered:${answered}`))
+    const done = run([connect, provisionStep({ templateDir: dir, provisioners: [breakpoint({ note: 'look' }), after] })], { prompter })
+    await wasAsked
+    // Give the build every chance to run on while the question is open.
+    await new Promise((r) => setTimeout(r, 50))
+    expect(log).toEqual([])
+    answered = true
+    answer!('')
+    expect((await done).outcome).toBe('success')
     expect(said()).toContain('say: Pausing at breakpoint provisioner with note "look". Press enter to continue.')
-    expect(asked).toHaveLength(1)
-    expect(log).toEqual(['after', 't:true'])
+    expect(log).toEqual(['after', 'answered:true'])
   })
 
   it('stops waiting when the build is cancelled', async () => {
     const ac = new AbortController()
+    let asked = 0
     const prompter: Prompter = {
       interactive: true,
-      ask: (_q, signal) => new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
+      ask: (_q, signal) =>
+        new Promise((_, reject) => {
+          asked++
+          signal?.addEventListener('abort', () => reject(signal.reason))
+          ac.abort()
+        }),
     }
-    setTimeout(() => ac.abort(), 100)
-    const res = await run([connect, provisionStep({ templateDir: dir, provisioners: [breakpoint()] })], { prompter, signal: ac.signal })
+    const log: string[] = []
+    const res = await run([connect, provisionStep({ templateDir: dir, provisioners: [breakpoint(), recording('after', log)] })], { prompter, signal: ac.signal })
+    expect(asked).toBe(1)
     expect(res.outcome).toBe('cancelled')
+    expect(log).toEqual([])
   })
 })
 

@@ -114,15 +114,20 @@ describe('runSteps', () => {
     expect(log).toEqual(['run:a', 'run:b', 'cleanup:b:cancelled:live', 'cleanup:a:cancelled:live'])
   })
 
-  it('bounds cleanup by its own timeout and still attempts every cleanup', async () => {
+  it('bounds each cleanup by its own time limit: a hanging one is cut off and the ones before it still run, with a live signal', async () => {
     const log: string[] = []
     const hang: Step<object> = { name: 'hang', run: async () => {}, cleanup: () => new Promise(() => log.push('hang-cleanup')) }
-    const a: Step<object> = { name: 'a', run: async () => {}, cleanup: async () => void log.push('a-cleanup') }
-    const res = await runSteps([a, hang], { ...opts(), cleanupTimeoutMs: 100 })
-    expect(log).toEqual(['hang-cleanup'])
-    expect(res.cleanupFailures.map((f) => f.step)).toEqual(['hang', 'a'])
+    const a: Step<object> = {
+      name: 'a',
+      run: async () => {},
+      cleanup: async ({ signal }) => void log.push(`a-cleanup:${signal.aborted ? 'aborted' : 'live'}`),
+    }
+    const res = await runSteps([a, hang], { ...opts(), cleanupTimeoutMs: 200 })
+    // With one budget shared by all cleanups, `a` would be skipped once `hang` used it up.
+    expect(log).toEqual(['hang-cleanup', 'a-cleanup:live'])
+    expect(res.cleanupFailures.map((f) => f.step)).toEqual(['hang'])
     const errors = events.filter((e) => e.type === 'ui' && e.level === 'error').map((e) => (e as { text: string }).text)
-    expect(errors.join('\n')).toMatch(/cleanup time limit/)
+    expect(errors.join('\n')).toMatch(/Error cleaning up \(hang\): cleanup interrupted: cleanup time limit reached/)
   })
 
   it('does not start later steps once the signal has fired', async () => {

@@ -38,7 +38,7 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true })
 })
 
-it('temporary key pair + connect: key file is 0600 and journaled while the build runs, and gone after', async () => {
+it('temporary key pair + connect, with writeKeyFile: key file is 0600 and journaled while the build runs, and gone after', async () => {
   const journal = await FileJournal.create(build.id, build.name, stateDir)
   const events: BuildEvent[] = []
   const ui = new BuildUi(build.name, (e) => events.push(e), nonInteractive, new Redactor())
@@ -66,7 +66,7 @@ it('temporary key pair + connect: key file is 0600 and journaled while the build
   const state: State = { generated: {} }
   const res = await runSteps<State>(
     [
-      temporaryKeyPair<State>({ keyDir: join(stateDir, 'keys') }),
+      temporaryKeyPair<State>({ keyDir: join(stateDir, 'keys'), writeKeyFile: true }),
       startMachine,
       connectSsh<State>((s) => sshTargetFromOptions({ sshTimeout: '30s' }, { host: '127.0.0.1', port: s.port, privateKey: s.sshPrivateKey })),
       provision,
@@ -103,6 +103,36 @@ it('temporary key pair + connect: key file is 0600 and journaled while the build
   expect(JSON.stringify(events)).not.toContain('PRIVATE KEY')
 })
 
+it('by default the temporary key is never written to disk, and any print of it, whole or in part, is redacted', async () => {
+  const journal = await FileJournal.create('ssh-steps-4', build.name, stateDir)
+  const events: BuildEvent[] = []
+  const ui = new BuildUi(build.name, (e) => events.push(e), nonInteractive, new Redactor())
+  const keyDir = join(stateDir, 'keys4')
+  const state: State = { generated: {} }
+  // A careless plugin that prints the key, then one line of it inside an error.
+  const leaky: Step<State> = {
+    name: 'test:leaky',
+    async run({ state: s, ui: u }) {
+      u.say(`key is ${s.sshPrivateKey}`)
+      throw new Error(`bad key line ${s.sshPrivateKey!.split('\n')[2]}`)
+    },
+  }
+  const res = await runSteps<State>([temporaryKeyPair<State>({ keyDir }), leaky], {
+    state,
+    signal: new AbortController().signal,
+    ui,
+    journal,
+    build: { ...build, id: 'ssh-steps-4' },
+  })
+  expect(res.outcome).toBe('failed')
+  expect(await readdir(keyDir).catch(() => 'no key folder')).toBe('no key folder')
+  expect(journal.list()).toEqual([])
+  const shown = JSON.stringify(events)
+  expect(shown).toContain('key is <sensitive>')
+  expect(shown).toContain('bad key line <sensitive>')
+  expect(shown).not.toContain('PRIVATE KEY')
+})
+
 it('makes no key pair when the user gave a password, key file or agent', async () => {
   const journal = await FileJournal.create('ssh-steps-2', build.name, stateDir)
   const state: State = { generated: {} }
@@ -126,7 +156,7 @@ it('the key file is removed also when a later step fails', async () => {
   const keyDir = join(stateDir, 'keys3')
   const res = await runSteps<State>(
     [
-      temporaryKeyPair<State>({ keyDir, temporaryKeyPairType: 'rsa', temporaryKeyPairBits: 2048 }),
+      temporaryKeyPair<State>({ keyDir, writeKeyFile: true, temporaryKeyPairType: 'rsa', temporaryKeyPairBits: 2048 }),
       connectSsh<State>(() => sshTargetFromOptions({ sshTimeout: '1s' }, { host: '', privateKey: state.sshPrivateKey })),
     ],
     { state, signal: new AbortController().signal, ui, journal, build: { ...build, id: 'ssh-steps-3' } },

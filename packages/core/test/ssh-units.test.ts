@@ -6,6 +6,7 @@ import {
   knownKeysFor,
   parseDuration,
   publicKeyOf,
+  Redactor,
   sshOptionsSchema,
   sshSecrets,
   sshTargetFromOptions,
@@ -40,8 +41,12 @@ describe('sshOptionsSchema', () => {
     const fields = r.error!.issues.map((i) => i.path.join('.'))
     expect(fields).toEqual(expect.arrayContaining(['sshTimeout', 'sshPort', 'sshHostKeyPolicy']))
   })
-  it('lists the secrets to redact', () => {
-    expect(sshSecrets({ sshPassword: 'p1', sshBastionPassword: 'p2', sshUsername: 'u' })).toEqual(['p1', 'p2'])
+  it('lists the passwords as secrets, so that a Redactor fed with them hides them in any text', () => {
+    const secrets = sshSecrets({ sshPassword: 'Tr0ub4dor&3-horse', sshBastionPassword: 'jump-Pa55word!x', sshUsername: 'deploy' })
+    expect(secrets).toEqual(['Tr0ub4dor&3-horse', 'jump-Pa55word!x'])
+    const redactor = new Redactor()
+    for (const s of secrets) redactor.add(s)
+    expect(redactor.redact('login deploy/Tr0ub4dor&3-horse via jump-Pa55word!x failed')).toBe('login deploy/<sensitive> via <sensitive> failed')
   })
 })
 

@@ -42,7 +42,7 @@ export interface BuildOptions {
   prompter?: Prompter
   /** Where journals live (default `$TSIMG_STATE_DIR` or `~/.tsimg`). */
   stateDir?: string
-  /** Time bound for each build's cleanups (default 10 minutes). */
+  /** Time bound for each step's cleanup, counted from its start (default 10 minutes). */
   cleanupTimeoutMs?: number
   /** Type-check a TypeScript template before building (default true). */
   typecheck?: boolean

@@ -29,6 +29,8 @@ export interface TransferOptions {
 export interface Communicator {
   /** `user@host:port`, for messages. */
   readonly target: string
+  /** False once the connection is known to be lost or closed (until `reconnect()`); undefined when unknown. */
+  readonly connected?: boolean
   exec(command: string, options?: ExecOptions): Promise<ExecResult>
   /** Upload one local file to a remote file path. */
   uploadFile(localPath: string, remotePath: string, options?: TransferOptions): Promise<void>

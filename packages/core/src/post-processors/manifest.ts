@@ -54,7 +54,10 @@ export function manifest(options: ManifestOptions = {}): PostProcessorPlugin<Man
         files: await fileEntries(artifact.files, ctx.templateDir, options.stripPath ?? false),
         artifact_id: artifact.id,
         packer_run_uuid: ctx.runId,
-        custom_data: options.customData ?? null,
+        // A sensitive variable placed in custom data is redacted here as everywhere else.
+        custom_data: options.customData
+          ? Object.fromEntries(Object.entries(options.customData).map(([k, v]) => [k, ctx.ui.redactor.redact(v)]))
+          : null,
       }
       const prev = queues.get(path) ?? Promise.resolve()
       const mine = prev.then(() => append(path, entry, ctx.runId))

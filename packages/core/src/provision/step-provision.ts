@@ -23,9 +23,22 @@ const RETRY_MAX_MS = 30_000
 export function provisionStep<S extends BaseState>(opts: ProvisionStepOptions): Step<S> {
   const errorCleanup = async (ctx: CleanupContext<S>): Promise<void> => {
     const p = opts.errorCleanupProvisioner
-    if (!p || !ctx.state.communicator || !appliesTo(p.options, ctx.build)) return
+    if (!p || !appliesTo(p.options, ctx.build)) return
+    // Nothing could run there: trying would only wait out the provisioner's retries.
+    const communicator = ctx.state.communicator
+    const down = ctx.state.machineDown
+      ? 'the machine is already stopped or gone'
+      : !communicator
+        ? 'there is no connection to the machine'
+        : communicator.connected === false
+          ? 'the connection to the machine is lost'
+          : undefined
+    if (down || !communicator) {
+      ctx.ui.say(`Provisioning step had errors: Skipping the cleanup provisioner (${label(p)}): ${down ?? ''}`)
+      return
+    }
     ctx.ui.say('Provisioning step had errors: Running the cleanup provisioner, if present...')
-    await runProvisioner(p, contextFor(ctx, ctx.state.communicator, opts.templateDir))
+    await runProvisioner(p, contextFor(ctx, communicator, opts.templateDir))
   }
   return {
     name: 'provision',

@@ -9,7 +9,7 @@ export interface RunStepsOptions<S> {
   readonly ui: Ui
   readonly journal: BuildJournal
   readonly build: BuildInfo
-  /** Bound for all cleanups together. Default 10 minutes. */
+  /** Bound for each step's cleanup, counted from its start. Default 10 minutes. */
   readonly cleanupTimeoutMs?: number
   /** Fires to give up on cleanup at once (second Ctrl-C). */
   readonly forceSignal?: AbortSignal
@@ -35,7 +35,8 @@ export interface RunResult {
 /**
  * Runs steps in order until one throws or the signal fires, then runs the cleanup of every
  * step whose run was entered, in reverse order. A cleanup failure is reported and the other
- * cleanups still run. Cleanups get their own time bound, never the build's signal.
+ * cleanups still run. Each cleanup gets its own time bound, never the build's signal: one slow
+ * teardown (a terminate that hangs) must not eat the time of those after it.
  */
 export async function runSteps<S>(steps: StepList<S>, opts: RunStepsOptions<S>): Promise<RunResult> {
   const list = steps.filter((s): s is Step<S> => Boolean(s))
@@ -71,20 +72,21 @@ export async function runSteps<S>(steps: StepList<S>, opts: RunStepsOptions<S>):
   }
 
   const cleanupFailures: CleanupFailure[] = []
-  const timeout = AbortSignal.timeout(opts.cleanupTimeoutMs ?? 10 * 60_000)
-  const cleanupSignal = opts.forceSignal ? AbortSignal.any([timeout, opts.forceSignal]) : timeout
-  const cctx: CleanupContext<S> = {
-    state: opts.state,
-    signal: cleanupSignal,
-    ui: opts.ui,
-    journal: opts.journal,
-    build: opts.build,
-    outcome,
-  }
+  const cleanupMs = opts.cleanupTimeoutMs ?? 10 * 60_000
 
   for (const step of [...entered].reverse()) {
     const hook = halt ? (halt.runErrorCleanup ? step.onHalt : undefined) : step.cleanup
     if (!hook) continue
+    const timeout = AbortSignal.timeout(cleanupMs)
+    const cleanupSignal = opts.forceSignal ? AbortSignal.any([timeout, opts.forceSignal]) : timeout
+    const cctx: CleanupContext<S> = {
+      state: opts.state,
+      signal: cleanupSignal,
+      ui: opts.ui,
+      journal: opts.journal,
+      build: opts.build,
+      outcome,
+    }
     opts.ui.emit({ type: 'cleanup-start', build: opts.build.name, step: step.name, time: Date.now() })
     try {
       if (cleanupSignal.aborted) throw new Error(`cleanup skipped: ${abortReason(cleanupSignal)}`)
@@ -92,7 +94,7 @@ export async function runSteps<S>(steps: StepList<S>, opts: RunStepsOptions<S>):
       opts.ui.emit({ type: 'cleanup-end', build: opts.build.name, step: step.name, time: Date.now() })
     } catch (err) {
       const msg = cleanupSignal.aborted && !(err instanceof Error && err.message.startsWith('cleanup skipped'))
-        ? `cleanup interrupted: ${abortReason(cleanupSignal)}`
+        ? `cleanup interrupted: ${abortReason(cleanupSignal, cleanupMs)}`
         : errorMessage(err)
       cleanupFailures.push({ step: step.name, error: err })
       opts.ui.emit({ type: 'cleanup-end', build: opts.build.name, step: step.name, error: msg, time: Date.now() })
@@ -109,9 +111,9 @@ export async function runSteps<S>(steps: StepList<S>, opts: RunStepsOptions<S>):
   }
 }
 
-function abortReason(signal: AbortSignal): string {
+function abortReason(signal: AbortSignal, limitMs?: number): string {
   const r: unknown = signal.reason
-  if (r instanceof Error && r.name === 'TimeoutError') return 'cleanup time limit reached'
+  if (r instanceof Error && r.name === 'TimeoutError') return `cleanup time limit reached${limitMs === undefined ? '' : ` (${Math.round(limitMs / 1000)} s for this step)`}`
   return r instanceof Error ? r.message : 'forced exit'
 }
 

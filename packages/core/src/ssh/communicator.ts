@@ -15,6 +15,10 @@ interface Live extends OpenedSsh {
   reason?: string
   onClose: Set<(reason: string) => void>
   sftp?: Promise<SFTPWrapper>
+  /** Called on every packet the SFTP server sends (for sshReadWriteTimeout). */
+  sftpActivity: Set<() => void>
+  /** Whether SFTP packets can be seen at all (see watchIncoming). */
+  sftpWatched?: boolean
 }
 
 /**
@@ -47,7 +51,7 @@ export class SshCommunicator implements Communicator {
   }
 
   #attach(opened: OpenedSsh): void {
-    const live: Live = { ...opened, closed: false, onClose: new Set() }
+    const live: Live = { ...opened, closed: false, onClose: new Set(), sftpActivity: new Set() }
     const lost = (reason: string): void => {
       if (live.closed) return
       live.closed = true
@@ -165,6 +169,9 @@ export class SshCommunicator implements Communicator {
           reject(live.closed ? new DisconnectedError(`SSH connection to ${this.target} is closed`) : new TsimgError('SSH_SFTP', `Cannot start SFTP on ${this.target}: ${e.message}`, { cause: e }))
         } else {
           s.on('close', () => (live.sftp = undefined))
+          live.sftpWatched = watchIncoming(s, () => {
+            for (const fn of live.sftpActivity) fn()
+          })
           resolve(s)
         }
       }),
@@ -176,26 +183,49 @@ export class SshCommunicator implements Communicator {
   async #transfer<T>(what: string, fn: (sftp: SFTPWrapper) => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (signal?.aborted) throw new CancelledError('Transfer cancelled')
     const live = this.#conn()
-    const sftp = await this.#sftp()
+    const rwTimeout = this.sshTarget.readWriteTimeoutMs
     let onAbort: (() => void) | undefined
     let onLost: ((r: string) => void) | undefined
+    let touch: (() => void) | undefined
+    let idle: NodeJS.Timeout | undefined
     const interrupted = new Promise<never>((_, reject) => {
       onAbort = () => {
-        sftp.end()
+        void live.sftp?.then((s) => s.end(), () => {})
         reject(new CancelledError('Transfer cancelled'))
       }
       onLost = (r) => reject(new DisconnectedError(`SSH connection to ${this.target} was lost during ${what}: ${r}`))
       signal?.addEventListener('abort', onAbort, { once: true })
       live.onClose.add(onLost)
+      if (rwTimeout) {
+        // Same rule as for commands: the server must answer something every rwTimeout ms.
+        touch = () => {
+          clearTimeout(idle)
+          idle = setTimeout(() => {
+            void live.sftp?.then((s) => s.end(), () => {})
+            live.sftp = undefined
+            reject(new DisconnectedError(`No data from ${this.target} for ${rwTimeout} ms during ${what} (sshReadWriteTimeout)`))
+          }, rwTimeout)
+        }
+        live.sftpActivity.add(touch)
+        touch()
+      }
     })
     interrupted.catch(() => {})
     try {
-      return await Promise.race([fn(sftp), interrupted])
+      // Starting the SFTP session counts too: a server that never answers it is as stuck.
+      const run = this.#sftp().then((sftp) => {
+        // Unseen activity must not fail a long healthy transfer.
+        if (!live.sftpWatched) clearTimeout(idle)
+        return fn(sftp)
+      })
+      return await Promise.race([run, interrupted])
     } catch (err) {
       if (err instanceof TsimgError) throw err
       if (live.closed) throw new DisconnectedError(`SSH connection to ${this.target} was lost during ${what}: ${live.reason}`)
       throw new TsimgError('SSH_TRANSFER', `${what} failed: ${errorMessage(err)}`, { cause: err })
     } finally {
+      clearTimeout(idle)
+      if (touch) live.sftpActivity.delete(touch)
       if (onAbort) signal?.removeEventListener('abort', onAbort)
       if (onLost) live.onClose.delete(onLost)
     }
@@ -253,6 +283,22 @@ export class SshCommunicator implements Communicator {
     })
     live.bastion?.end()
   }
+}
+
+/**
+ * Calls `fn` for every packet the server sends on an SFTP session. ssh2 feeds them to the
+ * session's `push()` (ssh2 1.x), and there is no public event for it. Returns false when that
+ * method is missing (then transfers get no read/write timeout rather than a wrong one).
+ */
+function watchIncoming(sftp: SFTPWrapper, fn: () => void): boolean {
+  const s = sftp as unknown as { push?: (data: Buffer) => unknown }
+  const push = s.push
+  if (typeof push !== 'function') return false
+  s.push = function (this: unknown, data: Buffer) {
+    fn()
+    return push.call(this, data)
+  }
+  return true
 }
 
 /**

@@ -28,6 +28,8 @@ const MAX_DELAY_MS = 500
 /** A SYN that gets no answer is retried fresh this often, so a host that comes up is reached quickly. */
 const TCP_CONNECT_TIMEOUT_MS = 3_000
 const HANDSHAKE_TIMEOUT_MS = 20_000
+/** A bastion that does not answer a forward request this long is asked again (like a lost SYN). */
+const FORWARD_TIMEOUT_MS = 10_000
 const FATAL_SOCKET_CODES = new Set(['ENOTFOUND', 'EAI_FAIL', 'EAI_NONAME', 'EHOSTUNREACH', 'ENETUNREACH', 'EINVAL', 'ERR_INVALID_IP_ADDRESS'])
 
 type AttemptKind = 'fatal' | 'retry' | 'handshake'
@@ -89,7 +91,7 @@ export async function openSsh(target: SshTarget, opts: OpenSshOptions = {}): Pro
             bastionClosed = false
             bastion.once('close', () => (bastionClosed = true))
           }
-          sock = await forwardOut(bastion, target.host, target.port)
+          sock = await forwardOut(bastion, target.host, target.port, remaining, opts.signal)
         } else {
           sock = await tcpConnect(target.host, target.port, remaining, opts.signal)
         }
@@ -173,12 +175,32 @@ function tcpConnect(host: string, port: number, remainingMs: number, signal?: Ab
   })
 }
 
-function forwardOut(bastion: Client, host: string, port: number): Promise<Duplex> {
+function forwardOut(bastion: Client, host: string, port: number, remainingMs: number, signal?: AbortSignal): Promise<Duplex> {
   return new Promise((resolve, reject) => {
+    let settled = false
+    const finish = (err: Error | undefined, channel?: Duplex): void => {
+      if (settled) {
+        // Answered after we gave up: nobody will use it.
+        channel?.destroy()
+        return
+      }
+      settled = true
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      if (err) reject(err)
+      else resolve(channel!)
+    }
+    const ms = Math.max(Math.min(FORWARD_TIMEOUT_MS, remainingMs), 1)
+    const timer = setTimeout(
+      () => finish(new AttemptError('retry', new Error(`bastion did not open a connection to ${host}:${port} within ${formatDurationShort(ms)}`))),
+      ms,
+    )
+    const onAbort = (): void => finish(new CancelledError('Cancelled while waiting for SSH'))
+    signal?.addEventListener('abort', onAbort, { once: true })
     bastion.forwardOut('127.0.0.1', 0, host, port, (err, channel) => {
       // The bastion reports the target refusing (booting) as an open failure: retry.
-      if (err) reject(new AttemptError('retry', new Error(`bastion could not connect to ${host}:${port}: ${err.message}`)))
-      else resolve(channel)
+      if (err) finish(new AttemptError('retry', new Error(`bastion could not connect to ${host}:${port}: ${err.message}`)))
+      else finish(undefined, channel)
     })
   })
 }
