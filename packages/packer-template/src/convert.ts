@@ -1,0 +1,1 @@
+export async function convertTemplate(): Promise<string> { return "" }

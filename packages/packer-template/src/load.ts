@@ -1,0 +1,79 @@
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import { TemplateError, timestamp, type TemplateDefinition } from '@tsimg/core'
+import { toDefinition } from './assemble.js'
+import { loadJsonTemplate } from './json/load-json.js'
+import type { PackerTemplate } from './model.js'
+
+export interface LoadOptions {
+  readonly cwd?: string
+  readonly env?: NodeJS.ProcessEnv
+}
+
+/** Reads a Packer template (JSON, HCL2 file, or a directory of HCL2 files) into tsimg's model. */
+export async function readPackerTemplate(path: string, shownAs: string, opts: LoadOptions = {}): Promise<PackerTemplate> {
+  const cwd = opts.cwd ?? process.cwd()
+  const show = (p: string) => {
+    const r = relative(cwd, p)
+    return r && !r.startsWith('..') ? r : p
+  }
+  if ((await stat(path)).isDirectory()) {
+    const names = (await readdir(path)).filter((n) => n.endsWith('.pkr.hcl')).sort()
+    const json = (await readdir(path)).filter((n) => n.endsWith('.pkr.json'))
+    if (json.length) throw new TemplateError(`${json[0]}: HCL in JSON syntax (.pkr.json) is not supported yet`, { file: shownAs, hint: 'Write the file as .pkr.hcl.' })
+    if (names.length === 0) throw new TemplateError('the directory holds no *.pkr.hcl file', { file: shownAs })
+    const { loadHclTemplate } = await import('./hcl/load-hcl.js')
+    return loadHclTemplate(names.map((n) => ({ path: join(path, n), file: show(join(path, n)) })), path)
+  }
+  if (path.endsWith('.pkr.json')) throw new TemplateError('HCL in JSON syntax (.pkr.json) is not supported yet', { file: shownAs, hint: 'Write the file as .pkr.hcl.' })
+  if (path.endsWith('.pkr.hcl')) {
+    const { loadHclTemplate } = await import('./hcl/load-hcl.js')
+    const { dirname } = await import('node:path')
+    return loadHclTemplate([{ path, file: shownAs }], dirname(path))
+  }
+  return loadJsonTemplate(path, shownAs)
+}
+
+/** What `tsimg build|validate|inspect` gets for a Packer template: the same shape an image.ts default-exports. */
+export async function loadPackerTemplate(path: string, shownAs: string, opts: LoadOptions = {}): Promise<TemplateDefinition> {
+  const t = await readPackerTemplate(path, shownAs, opts)
+  for (const n of t.notes) process.stderr.write(`Note: ${n}\n`)
+  return toDefinition(t, { cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, timestamp: timestamp() })
+}
+
+/** Whether a path is a Packer template rather than an image.ts: *.pkr.hcl, *.pkr.json, a directory, or JSON with "builders". */
+export async function isPackerTemplate(path: string): Promise<boolean> {
+  if (/\.pkr\.(hcl|json)$/.test(path)) return true
+  try {
+    if ((await stat(path)).isDirectory()) return true
+  } catch {
+    return false
+  }
+  if (!path.endsWith('.json')) return false
+  try {
+    const v = JSON.parse(await readFile(path, 'utf8')) as unknown
+    return typeof v === 'object' && v !== null && 'builders' in v
+  } catch {
+    return false
+  }
+}
+
+/** A `.pkrvars.hcl` var-file: its attributes, evaluated (constants and functions only). */
+export async function loadPkrVars(path: string, shownAs: string): Promise<Record<string, unknown>> {
+  const { parseHcl, named, firstSyntaxError, lineOf } = await import('./hcl/parse.js')
+  const { evaluate } = await import('./hcl/eval.js')
+  const root = await parseHcl(await readFile(path, 'utf8'))
+  const bad = firstSyntaxError(root)
+  if (bad) throw new TemplateError(`HCL syntax error near "${bad.text}"`, { file: `${shownAs}:${bad.line}` })
+  const out: Record<string, unknown> = {}
+  for (const c of named(named(root)[0] ?? root)) {
+    if (c.type !== 'attribute') throw new TemplateError('a var-file holds only name = value lines', { file: `${shownAs}:${lineOf(c)}` })
+    const [id, expr] = named(c)
+    try {
+      out[id!.text] = evaluate(expr!, { names: {}, functions: {}, buildValue: () => undefined })
+    } catch (err) {
+      throw new TemplateError(`${(err as Error).message}`, { file: `${shownAs}:${lineOf(c)}`, field: id!.text })
+    }
+  }
+  return out
+}
