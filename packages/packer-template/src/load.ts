@@ -66,7 +66,8 @@ export async function loadPkrVars(path: string, shownAs: string): Promise<Record
   const bad = firstSyntaxError(root)
   if (bad) throw new TemplateError(`HCL syntax error near "${bad.text}"`, { file: `${shownAs}:${bad.line}` })
   const out: Record<string, unknown> = {}
-  for (const c of named(named(root)[0] ?? root)) {
+  for (const c of named(named(root).find((n) => n.type === 'body') ?? root)) {
+    if (c.type === 'comment') continue
     if (c.type !== 'attribute') throw new TemplateError('a var-file holds only name = value lines', { file: `${shownAs}:${lineOf(c)}` })
     const [id, expr] = named(c)
     try {

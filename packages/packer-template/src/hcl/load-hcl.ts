@@ -24,7 +24,7 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
     const root = await parseHcl(await readFile(path, 'utf8'))
     const bad = firstSyntaxError(root)
     if (bad) throw packerError({ file, line: bad.line }, '', `HCL syntax error near "${bad.text}"`)
-    const b = readBody(named(root)[0], file)
+    const b = readBody(named(root).find((n) => n.type === 'body'), file)
     for (const a of b.attrs) throw packerError({ file, line: a.line }, a.name, 'an attribute at the top level of a template', 'Top level holds blocks: packer, variable, locals, source, data, build.')
     top.push(...(b.blocks as Block[]))
   }
