@@ -1,5 +1,7 @@
 import { TemplateError, variable, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef } from '@tsimg/core'
+import { applyDataSources } from './data-sources.js'
 import { EvalError, packerError } from './errors.js'
+import { buildValues, checkProvisionerLateValues, checkSourceLateValues, deferredProvisioner, withLateValues } from './late-values.js'
 import { mapOptions, type Origins } from './map-options.js'
 import type { EvalContext, EvalSession, PackerPlugin, PackerTemplate } from './model.js'
 import { findMapping, unsupportedPlugin } from './plugins/registry.js'
@@ -11,9 +13,6 @@ type Factory = (options: Record<string, unknown>) => AnyPlugin
 /** Packer names the loader reads itself rather than passing to the plugin. */
 const LOADER_KEYS = new Set(['type', 'name', 'only', 'except', 'override'])
 
-/** Go-template placeholders of values a build only has while it runs (`{{ .SourceAMIName }}`). */
-const BUILD_VALUE = /\{\{\s*\.(\w+)\s*\}\}/g
-const PLUGIN_PLACEHOLDERS = new Set(['Vars', 'Path', 'Script'])
 
 /** Every builder, provisioner and post-processor must be one tsimg has: checked before variables are even resolved. */
 export function checkPluginTypes(t: PackerTemplate): void {
@@ -58,17 +57,19 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
     variables,
     build: async (ctx): Promise<TemplateBuild> => {
       const session = t.evaluator.begin({ ...base, vars: ctx.vars as Record<string, unknown>, timestamp: ctx.timestamp })
-      const sources = await Promise.all(t.sources.map((p) => makePlugin(p, session) as Promise<SourcePlugin<any, any>>))
-      const provisioners = await Promise.all(t.provisioners.map((p) => makePlugin(p, session) as Promise<ProvisionerPlugin<any>>))
-      const postProcessors = await Promise.all(t.postProcessors.map((p) => makePlugin(p, session) as Promise<PostProcessorPlugin<any>>))
-      const ecp = t.errorCleanupProvisioner ? ((await makePlugin(t.errorCleanupProvisioner, session)) as ProvisionerPlugin<any>) : undefined
+      const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
+      const make = <P>(p: PackerPlugin) => makePlugin(p, session, t.data, kinds) as Promise<P>
+      const sources = await Promise.all(t.sources.map((p) => make<SourcePlugin<any, any>>(p)))
+      const provisioners = await Promise.all(t.provisioners.map((p) => make<ProvisionerPlugin<any>>(p)))
+      const postProcessors = await Promise.all(t.postProcessors.map((p) => make<PostProcessorPlugin<any>>(p)))
+      const ecp = t.errorCleanupProvisioner ? await make<ProvisionerPlugin<any>>(t.errorCleanupProvisioner) : undefined
       return { sources, provisioners, postProcessors, ...(ecp ? { errorCleanupProvisioner: ecp } : {}) }
     },
   }
 }
 
 /** Evaluates one plugin's options, maps them and makes the plugin; errors name the file, line and Packer field. */
-export async function mapPlugin(p: PackerPlugin, session: EvalSession): Promise<{ mapping: PluginMapping; options: Record<string, unknown>; origins: Origins }> {
+export async function mapPlugin(p: PackerPlugin, session: EvalSession, data: readonly PackerPlugin[] = []): Promise<{ mapping: PluginMapping; options: Record<string, unknown>; origins: Origins }> {
   const mapping = findMapping(p.kind, p.type)!
   const origins: Origins = new Map()
   const source = p.kind === 'source' ? { type: p.type, name: p.name ?? p.type } : undefined
@@ -84,22 +85,25 @@ export async function mapPlugin(p: PackerPlugin, session: EvalSession): Promise<
   if (p.only?.length) options.only = [...p.only]
   if (p.except?.length) options.except = [...p.except]
   if (p.kind === 'source' && p.name) options.name = p.name
+  if (data.length) options = applyDataSources(options, p, data, session)
   return { mapping, options, origins }
 }
 
-async function makePlugin(p: PackerPlugin, session: EvalSession): Promise<AnyPlugin> {
-  const { mapping, options, origins } = await mapPlugin(p, session)
+async function makePlugin(p: PackerPlugin, session: EvalSession, data: readonly PackerPlugin[], sources: readonly { name: string; mapping: PluginMapping }[]): Promise<AnyPlugin> {
+  const { mapping, options, origins } = await mapPlugin(p, session, data)
   const factory = await loadFactory(mapping)
-  const late = buildValues(options)
-  if (late.length && p.kind !== 'provisioner') {
-    throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${late.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, 'tsimg fills build-time values in provisioners only; compute it in a provisioner, or use a variable.')
+  const late = p.kind === 'source' ? checkSourceLateValues(p, mapping, options) : buildValues(options)
+  if (late.length && p.kind === 'post-processor') {
+    throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${late.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, 'tsimg fills build-time values in provisioners and in builders\' tags; use a variable here.')
   }
+  if (late.length && p.kind === 'provisioner') checkProvisionerLateValues(p, late, sources)
   const { only, except, ...pluginOptions } = options
   const scoped = p.kind === 'post-processor' ? pluginOptions : options
   let plugin = factory(scoped)
   checkSchema(plugin, p, origins)
   plugin = located(plugin, p)
-  if (late.length) plugin = deferred(plugin as ProvisionerPlugin<any>, factory, options)
+  if (late.length && p.kind === 'provisioner') plugin = deferredProvisioner(plugin as ProvisionerPlugin<any>, factory as (o: Record<string, unknown>) => ProvisionerPlugin<any>, options)
+  if (late.length && p.kind === 'source') plugin = withLateValues(plugin as SourcePlugin<any, any>, mapping.late ?? [])
   if (p.kind === 'post-processor' && (only || except)) plugin = scopedPostProcessor(plugin as PostProcessorPlugin<any>, only as string[] | undefined, except as string[] | undefined)
   return plugin
 }
@@ -131,22 +135,6 @@ function located<P extends AnyPlugin>(plugin: P, p: PackerPlugin): P {
   return { ...plugin, validate: (ctx: ValidateContext) => inner({ ...ctx, templateFile: `${p.file}:${p.line}`, path: p.origin }) }
 }
 
-/** A provisioner whose options hold build-time values: made again, filled in, when it runs. */
-function deferred(plugin: ProvisionerPlugin<any>, factory: Factory, options: Record<string, unknown>): ProvisionerPlugin<any> {
-  return {
-    ...plugin,
-    async provision(ctx) {
-      const facts: Record<string, unknown> = { BuildName: ctx.build.sourceName || ctx.build.sourceType, BuilderType: ctx.build.sourceType, ...ctx.generated }
-      const filled = fill(options, (name) => {
-        const v = facts[name]
-        if (v === undefined) throw new Error(`build-time value .${name} is not known to the ${ctx.build.sourceType} builder (known: ${Object.keys(facts).join(', ')})`)
-        return String(v)
-      }) as Record<string, unknown>
-      return (factory(filled) as ProvisionerPlugin<any>).provision(ctx)
-    },
-  }
-}
-
 function scopedPostProcessor(pp: PostProcessorPlugin<any>, only?: string[], except?: string[]): PostProcessorPlugin<any> {
   const applies = (names: string[]) => names
   return {
@@ -157,21 +145,6 @@ function scopedPostProcessor(pp: PostProcessorPlugin<any>, only?: string[], exce
       return pp.postProcess(artifact, ctx)
     },
   }
-}
-
-export function buildValues(v: unknown, found: Set<string> = new Set()): string[] {
-  if (typeof v === 'string') {
-    for (const m of v.matchAll(BUILD_VALUE)) if (!PLUGIN_PLACEHOLDERS.has(m[1]!)) found.add(m[1]!)
-  } else if (Array.isArray(v)) v.forEach((x) => buildValues(x, found))
-  else if (typeof v === 'object' && v !== null) Object.values(v).forEach((x) => buildValues(x, found))
-  return [...found]
-}
-
-function fill(v: unknown, get: (name: string) => string): unknown {
-  if (typeof v === 'string') return v.replace(BUILD_VALUE, (m, n: string) => (PLUGIN_PLACEHOLDERS.has(n) ? m : get(n)))
-  if (Array.isArray(v)) return v.map((x) => fill(x, get))
-  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x, get)]))
-  return v
 }
 
 function guard<T>(fn: () => T, file: string, field: string): T {

@@ -1,6 +1,7 @@
 import { basename } from 'node:path'
 import { TemplateError } from '@tsimg/core'
-import { buildValues, checkPluginTypes, mapPlugin } from './assemble.js'
+import { checkPluginTypes, mapPlugin } from './assemble.js'
+import { buildValues } from './late-values.js'
 import { EvalError, packerError } from './errors.js'
 import { SENTINEL } from './functions.js'
 import type { EvalSession, PackerPlugin, PackerTemplate } from './model.js'
@@ -33,7 +34,7 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
     const note = v.validations.length ? ` // validation at ${t.files[0]}:${v.validations.map((x) => x.line).join(',')} was not converted: add validate: (value) => ...` : ''
     vars.push(`    ${key(v.name)}: variable.${v.kind}(${opts.length ? `{ ${opts.join(', ')} }` : ''}), // ${t.files[0]}:${v.line}${note}`)
   }
-  const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use)))
+  const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data)))
   const sources = await plugins(t.sources)
   const provisioners = await plugins(t.provisioners)
   const postProcessors = await plugins(t.postProcessors)
@@ -60,9 +61,9 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
   ].join('\n')
 }
 
-async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void): Promise<string> {
+async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[] = []): Promise<string> {
   const m = findMapping(p.kind, p.type)!
-  const { options } = await mapPlugin(p, session)
+  const { options } = await mapPlugin(p, session, data)
   const late = buildValues(options)
   if (late.length) {
     throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${late.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, 'tsimg convert cannot write build-time values yet: run the Packer template as it is, or write that value by hand.')

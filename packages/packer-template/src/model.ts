@@ -55,6 +55,8 @@ export interface PackerTemplate {
   readonly provisioners: readonly PackerPlugin[]
   readonly errorCleanupProvisioner?: PackerPlugin
   readonly postProcessors: readonly PackerPlugin[]
+  /** `data` blocks (HCL), resolved into the sources that use them. */
+  readonly data: readonly PackerPlugin[]
   /** Notes for the user (e.g. required_plugins that tsimg does not need). */
   readonly notes: readonly string[]
   /** Evaluates a raw value of this template's format. */

@@ -5,6 +5,7 @@ import type { VariableKind } from '@tsimg/core'
 import { EvalError, packerError } from '../errors.js'
 import { code, hclFunctions } from '../functions.js'
 import type { Attr, Body, Evaluator, PackerPlugin, PackerTemplate, PackerVariable } from '../model.js'
+import { dataNames, isSupportedDataSource } from '../data-sources.js'
 import { evaluate, type HclScope } from './eval.js'
 import { firstSyntaxError, lineOf, named, parseHcl } from './parse.js'
 
@@ -33,6 +34,7 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
   const sources = new Map<string, Block>()
   const builds: Block[] = []
   const notes: string[] = []
+  const data: PackerPlugin[] = []
   for (const b of top) {
     const at = { file: b.file, line: b.line }
     switch (b.type) {
@@ -64,7 +66,9 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
         builds.push(b)
         break
       case 'data':
-        throw packerError(at, `data "${b.labels[0]}" "${b.labels[1]}"`, `data source "${b.labels[0]}" is not supported by tsimg yet`, b.labels[0] === 'amazon-ami' ? 'Give the amazon-ebs source a source_ami_filter { filters, owners, most_recent } block instead: it finds the image the same way.' : 'Use a variable for the value it would look up.')
+        if (!isSupportedDataSource(b.labels[0] ?? '')) throw packerError(at, `data "${b.labels[0]}" "${b.labels[1]}"`, `data source "${b.labels[0]}" is not supported by tsimg`, 'tsimg reads amazon-ami data sources; use a variable for the value this one would look up.')
+        data.push({ kind: 'source', type: b.labels[0]!, name: b.labels[1]!, file: b.file, line: b.line, origin: `data "${b.labels[0]}" "${b.labels[1]}"`, body: b.body })
+        break
       default:
         throw packerError(at, b.type, `block type "${b.type}" is not supported`, 'Top level holds blocks: packer, variable, locals, local, source, build.')
     }
@@ -82,8 +86,9 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
     provisioners: out.provisioners,
     ...(out.ecp ? { errorCleanupProvisioner: out.ecp } : {}),
     postProcessors: out.postProcessors,
+    data,
     notes,
-    evaluator: hclEvaluator(templateDir, locals),
+    evaluator: hclEvaluator(templateDir, locals, data),
   }
 }
 
@@ -208,7 +213,7 @@ function constList(a: Attr, file: string): string[] {
 }
 
 /** HCL values: var., local., source., path., build. and the functions, by Packer's rules. */
-function hclEvaluator(templateDir: string, locals: readonly (Attr & { file: string })[]): Evaluator {
+function hclEvaluator(templateDir: string, locals: readonly (Attr & { file: string })[], data: readonly PackerPlugin[]): Evaluator {
   return {
     begin(ctx) {
       const functions = hclFunctions({ mode: ctx.mode, templateDir, cwd: ctx.cwd, timestamp: ctx.timestamp, env: ctx.env })
@@ -233,6 +238,7 @@ function hclEvaluator(templateDir: string, locals: readonly (Attr & { file: stri
         names: {
           var: ctx.defaults ? {} : vars,
           local,
+          data: dataNames(data),
           path: { root: ctx.mode === 'convert' ? code('templateDir') : templateDir, cwd: ctx.mode === 'convert' ? code('process.cwd()') : ctx.cwd },
           // Outside a source (provisioners run on each), the build fills these in when it runs.
           source: source ? { name: source.name, type: source.type } : { name: '{{ .BuildName }}', type: '{{ .BuilderType }}' },

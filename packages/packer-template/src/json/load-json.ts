@@ -64,6 +64,7 @@ export async function loadJsonTemplate(path: string, file: string): Promise<Pack
     provisioners,
     ...(ecpNode ? { errorCleanupProvisioner: plugin(ecpNode, 'provisioner', 'error-cleanup-provisioner') } : {}),
     postProcessors,
+    data: [],
     notes: [],
     evaluator: jsonEvaluator(dirname(path)),
   }

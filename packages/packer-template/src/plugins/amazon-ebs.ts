@@ -23,6 +23,9 @@ export const amazonEbsBuilder: PluginMapping = {
   packerType: 'amazon-ebs',
   module: '@tsimg/builder-aws',
   factory: 'amazonEbs',
+  generated: ['ID', 'Host', 'Port', 'User', 'SourceImage', 'SourceAMI', 'SourceAMIName'],
+  // Read by the steps after the source AMI is known (the builder keeps this options object).
+  late: ['tags', 'snapshotTags', 'runTags', 'runVolumeTags', 'amiDescription'],
   fields: {
     ...sshFields,
     ...sameNames({

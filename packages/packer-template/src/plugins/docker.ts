@@ -7,6 +7,7 @@ export const dockerBuilder: PluginMapping = {
   packerType: 'docker',
   module: '@tsimg/builder-docker',
   factory: 'docker',
+  generated: ['ID', 'Host', 'Port', 'User', 'SourceImage'],
   fields: {
     ...sshFields,
     ssh_host: unsupported('the docker builder always connects to the port it publishes on 127.0.0.1'),

@@ -7,6 +7,7 @@ export const nullBuilder: PluginMapping = {
   packerType: 'null',
   module: '@tsimg/core',
   factory: 'sshHost',
+  generated: ['Host', 'Port', 'User'],
   fields: {
     ...sshFields,
     ssh_host: field('host', 'string'),

@@ -46,6 +46,10 @@ export interface PluginMapping {
   readonly fields: FieldTable
   /** Options tsimg sets that Packer implies (e.g. null's communicator is always SSH). */
   readonly fixed?: Readonly<Record<string, unknown>>
+  /** Build-time values (`{{ .SourceAMIName }}`, `build.ID`) this builder makes, for provisioners and `late` options. */
+  readonly generated?: readonly string[]
+  /** Options the builder reads after it made its build-time values, so they may hold them (tags). */
+  readonly late?: readonly string[]
   /** After mapping: last adjustments that need several fields at once. */
   readonly finish?: (options: Record<string, unknown>) => Record<string, unknown>
 }
