@@ -21,20 +21,8 @@ export interface HclScope {
  */
 export function evaluate(node: Node, scope: HclScope): unknown {
   switch (node.type) {
-    case 'expression': {
-      const parts = kids(node)
-      let i = 0
-      let value: unknown
-      if (parts[0]?.type === '(') {
-        value = evaluate(parts[1]!, scope)
-        i = 3
-      } else {
-        value = evaluate(parts[0]!, scope)
-        i = 1
-      }
-      for (; i < parts.length; i++) value = postfix(value, parts[i]!, scope)
-      return value
-    }
+    case 'expression':
+      return sequence(kids(node), scope)
     case 'literal_value':
       return evaluate(named(node)[0]!, scope)
     case 'numeric_lit':
@@ -68,8 +56,8 @@ export function evaluate(node: Node, scope: HclScope): unknown {
     case 'operation':
       return evaluate(named(node)[0]!, scope)
     case 'unary_operation': {
-      const [op, operand] = kids(node)
-      const v = evaluate(operand!, scope)
+      const [op, ...operand] = kids(node)
+      const v = sequence(operand, scope)
       return op!.type === '!' ? !truthy(v, node) : -num(v, node)
     }
     case 'binary_operation':
@@ -84,6 +72,23 @@ export function evaluate(node: Node, scope: HclScope): unknown {
       throw new EvalError(`HCL expression "${node.text.slice(0, 40)}" (${node.type}) is not supported by tsimg`, undefined, lineOf(node))
   }
 }
+
+/** A term and what follows it: `var.x[0].y`, `(a + b).c`; operands of operators come this way too. */
+function sequence(parts: Node[], scope: HclScope): unknown {
+  let i = 0
+  let value: unknown
+  if (parts[0]?.type === '(') {
+    value = evaluate(parts[1]!, scope)
+    i = 3
+  } else {
+    value = evaluate(parts[0]!, scope)
+    i = 1
+  }
+  for (; i < parts.length; i++) value = postfix(value, parts[i]!, scope)
+  return value
+}
+
+const BINARY = new Set(['==', '!=', '+', '-', '*', '/', '%', '<', '>', '<=', '>=', '&&', '||'])
 
 function variable(name: string, node: Node, scope: HclScope): unknown {
   if (name === 'build') return new Proxy({}, { get: (_t, p) => scope.buildValue(String(p)) })
@@ -158,12 +163,14 @@ function call(node: Node, scope: HclScope): unknown {
 }
 
 function binary(node: Node, scope: HclScope): unknown {
-  const [l, op, r] = kids(node)
-  const a = evaluate(l!, scope)
-  const o = op!.type
-  if (o === '&&') return truthy(a, node) && truthy(evaluate(r!, scope), node)
-  if (o === '||') return truthy(a, node) || truthy(evaluate(r!, scope), node)
-  const b = evaluate(r!, scope)
+  const parts = kids(node)
+  const at = parts.findIndex((c, i) => i > 0 && !c.isNamed && BINARY.has(c.type))
+  const a = sequence(parts.slice(0, at), scope)
+  const o = parts[at]!.type
+  const right = () => sequence(parts.slice(at + 1), scope)
+  if (o === '&&') return truthy(a, node) && truthy(right(), node)
+  if (o === '||') return truthy(a, node) || truthy(right(), node)
+  const b = right()
   switch (o) {
     case '==': return JSON.stringify(a) === JSON.stringify(b)
     case '!=': return JSON.stringify(a) !== JSON.stringify(b)
@@ -239,10 +246,14 @@ interface RenderCtx {
   indent: number
 }
 
-function renderParts(parts: Node[], start: number, end: number, ctx: RenderCtx): string {
+/** `${~` / `%{~` strip the whitespace before a marker; `~}` the whitespace after it. */
+const leftMark = (n: Node): boolean => kids(n)[1]?.type === 'strip_marker'
+const rightMark = (n: Node): boolean => kids(n)[kids(n).length - 2]?.type === 'strip_marker'
+
+function renderParts(parts: Node[], start: number, end: number, ctx: RenderCtx, strip: { start?: boolean; end?: boolean } = {}): string {
   let out = ''
   let pos = start
-  let stripNext = false
+  let stripNext = strip.start ?? false
   const literal = (from: number, to: number) => {
     if (to <= from) return
     let text = ctx.source.slice(from, to)
@@ -256,31 +267,36 @@ function renderParts(parts: Node[], start: number, end: number, ctx: RenderCtx):
     if (p.type === 'template_literal') continue
     if (p.startIndex < start || p.endIndex > end) continue
     literal(pos, p.startIndex)
-    const marks = kids(p).filter((c) => c.type === 'strip_marker')
-    const leftStrip = marks.some((m) => m.startIndex < (named(p).find((c) => c.type === 'expression')?.startIndex ?? p.endIndex)) && kids(p)[1]?.type === 'strip_marker'
-    if (leftStrip) out = out.replace(/\s+$/, '')
+    stripNext = false
     if (p.type === 'template_interpolation') {
-      const v = evaluate(named(p).find((c) => c.type === 'expression')!, ctx.scope)
-      out += stringify(v, p)
-      stripNext = kids(p)[kids(p).length - 2]?.type === 'strip_marker'
+      if (leftMark(p)) out = out.replace(/\s+$/, '')
+      out += stringify(evaluate(named(p).find((c) => c.type === 'expression')!, ctx.scope), p)
+      stripNext = rightMark(p)
     } else if (p.type === 'template_directive') {
-      out += directive(named(p)[0]!, ctx)
+      const d = named(p)[0]!
+      const pieces = named(d)
+      if (leftMark(pieces[0]!)) out = out.replace(/\s+$/, '')
+      out += directive(d, ctx)
+      stripNext = rightMark(pieces[pieces.length - 1]!)
     }
     pos = p.endIndex
   }
   literal(pos, end)
+  if (strip.end) out = out.replace(/\s+$/, '')
   return out
 }
 
 function directive(d: Node, ctx: RenderCtx): string {
   const parts = named(d)
+  // The markers inside a directive trim its body: `%{ for x in l ~}` and `%{~ endfor }`.
+  const body = (open: Node, close: Node, c: RenderCtx) => renderParts(parts, open.endIndex, close.startIndex, c, { start: rightMark(open), end: leftMark(close) })
   if (d.type === 'template_if') {
     const intro = parts.find((c) => c.type === 'template_if_intro')!
     const elseIntro = parts.find((c) => c.type === 'template_else_intro')
     const endIf = parts.find((c) => c.type === 'template_if_end')!
     const cond = truthy(evaluate(named(intro).find((c) => c.type === 'expression')!, ctx.scope), d)
-    const [from, to] = cond ? [intro.endIndex, elseIntro?.startIndex ?? endIf.startIndex] : elseIntro ? [elseIntro.endIndex, endIf.startIndex] : [0, 0]
-    return renderParts(parts, from, to, ctx)
+    if (cond) return body(intro, elseIntro ?? endIf, ctx)
+    return elseIntro ? body(elseIntro, endIf, ctx) : ''
   }
   if (d.type === 'template_for') {
     const startNode = parts.find((c) => c.type === 'template_for_start')!
@@ -291,7 +307,7 @@ function directive(d: Node, ctx: RenderCtx): string {
     return entries
       .map(([k, v]) => {
         const names = { ...ctx.scope.names, ...(idents.length === 2 ? { [idents[0]!]: k, [idents[1]!]: v } : { [idents[0]!]: v }) }
-        return renderParts(parts, startNode.endIndex, endNode.startIndex, { ...ctx, scope: { ...ctx.scope, names } })
+        return body(startNode, endNode, { ...ctx, scope: { ...ctx.scope, names } })
       })
       .join('')
   }
