@@ -36,7 +36,7 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
   const variables: Record<string, VariableDef<any>> = {}
   for (const v of t.variables) {
     const at = { file: t.files[0]!, line: v.line }
-    const dflt = v.default === undefined ? undefined : guard(() => defaults.value(v.default, at.file, v.line), at.file, `variable "${v.name}".default`)
+    const dflt = v.auto ? v.auto.value : v.default === undefined ? undefined : guard(() => defaults.value(v.default, at.file, v.line), at.file, `variable "${v.name}".default`)
     const validate = v.validations.length
       ? (value: unknown) => {
           const s = t.evaluator.begin({ ...base, vars: { [v.name]: value } })

@@ -25,7 +25,7 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
   const vars: string[] = []
   for (const v of t.variables) {
     use('@tsimg/core', 'variable')
-    const d = v.default === undefined ? undefined : guarded(() => defaults.value(v.default, t.files[0]!, v.line), t.files[0]!, v.line, `variable "${v.name}"`)
+    const d = v.auto ? v.auto.value : v.default === undefined ? undefined : guarded(() => defaults.value(v.default, t.files[0]!, v.line), t.files[0]!, v.line, `variable "${v.name}"`)
     const opts = [
       d === undefined || d === null ? '' : `default: ${ts(d, use)}`,
       v.description ? `description: ${JSON.stringify(v.description)}` : '',

@@ -23,7 +23,8 @@ export async function readPackerTemplate(path: string, shownAs: string, opts: Lo
     if (json.length) throw new TemplateError(`${json[0]}: HCL in JSON syntax (.pkr.json) is not supported yet`, { file: shownAs, hint: 'Write the file as .pkr.hcl.' })
     if (names.length === 0) throw new TemplateError('the directory holds no *.pkr.hcl file', { file: shownAs })
     const { loadHclTemplate } = await import('./hcl/load-hcl.js')
-    return loadHclTemplate(names.map((n) => ({ path: join(path, n), file: show(join(path, n)) })), path)
+    const t = await loadHclTemplate(names.map((n) => ({ path: join(path, n), file: show(join(path, n)) })), path)
+    return withAutoVars(t, path, show)
   }
   if (path.endsWith('.pkr.json')) throw new TemplateError('HCL in JSON syntax (.pkr.json) is not supported yet', { file: shownAs, hint: 'Write the file as .pkr.hcl.' })
   if (path.endsWith('.pkr.hcl')) {
@@ -32,6 +33,23 @@ export async function readPackerTemplate(path: string, shownAs: string, opts: Lo
     return loadHclTemplate([{ path, file: shownAs }], dirname(path))
   }
   return loadJsonTemplate(path, shownAs)
+}
+
+/**
+ * `*.auto.pkrvars.hcl` files of a template directory, read as Packer reads them. Their values
+ * replace the defaults, so the environment (PKR_VAR_), -var-file and -var still win over them.
+ */
+async function withAutoVars(t: PackerTemplate, dir: string, show: (p: string) => string): Promise<PackerTemplate> {
+  const files = (await readdir(dir)).filter((n) => n.endsWith('.auto.pkrvars.hcl')).sort()
+  if (files.length === 0) return t
+  const auto = new Map<string, { value: unknown; file: string }>()
+  for (const f of files) {
+    for (const [k, value] of Object.entries(await loadPkrVars(join(dir, f), show(join(dir, f))))) auto.set(k, { value, file: show(join(dir, f)) })
+  }
+  for (const k of auto.keys()) {
+    if (!t.variables.some((v) => v.name === k)) throw new TemplateError(`sets "${k}", which the template does not declare`, { file: auto.get(k)!.file })
+  }
+  return { ...t, variables: t.variables.map((v) => (auto.has(v.name) ? { ...v, auto: auto.get(v.name)! } : v)) }
 }
 
 /** What `tsimg build|validate|inspect` gets for a Packer template: the same shape an image.ts default-exports. */

@@ -24,6 +24,8 @@ export interface PackerVariable {
   readonly sensitive: boolean
   readonly line: number
   readonly validations: readonly { readonly condition: Raw; readonly message: Raw; readonly line: number }[]
+  /** Set by a `*.auto.pkrvars.hcl` file next to the template: replaces the default. */
+  readonly auto?: { readonly value: unknown; readonly file: string }
 }
 
 export interface PackerPlugin {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TemplateError, inspect, validate } from '@tsimg/core'
@@ -97,6 +97,15 @@ describe('Packer variables', () => {
       ['b', '["x","y"]', expect.stringContaining('x.pkrvars.hcl')],
       ['c', 'true', 'env PKR_VAR_c'],
     ])
+  })
+
+  it('a template directory reads its *.auto.pkrvars.hcl; -var still wins', async () => {
+    const d = join(dir, 'auto')
+    mkdirSync(d)
+    writeFileSync(join(d, 'a.pkr.hcl'), 'variable "img" {\n  type = string\n}\nvariable "tag" {\n  type = string\n  default = "v0"\n}\nsource "docker" "web" {\n  image = var.img\n}\nbuild {\n  sources = ["source.docker.web"]\n}\n')
+    writeFileSync(join(d, 'dev.auto.pkrvars.hcl'), 'img = "tsimg/debian-ssh:bookworm"\ntag = "v1"\n')
+    const info = await inspect({ templateFile: d, vars: { tag: 'v2' } })
+    expect(info.variables.map((v) => [v.name, v.value])).toEqual([['img', 'tsimg/debian-ssh:bookworm'], ['tag', 'v2']])
   })
 
   it('JSON sensitive-variables are hidden by inspect', async () => {
