@@ -16,6 +16,8 @@ export interface FnScope {
   readonly cwd: string
   readonly timestamp: number
   readonly env: NodeJS.ProcessEnv
+  /** Renders a file as an HCL template with the given variables (HCL templates only). */
+  readonly templatefile?: (path: string, vars: Record<string, unknown>) => string
 }
 
 function str(v: unknown, fn: string): string {
@@ -90,7 +92,8 @@ export function hclFunctions(s: FnScope): Record<string, (...args: unknown[]) =>
     can: (v) => v !== undefined,
     try: (...vals) => vals.find((v) => v !== undefined),
     templatefile: (p, vars) => {
-      throw new EvalError(`templatefile(${JSON.stringify(p)}) is evaluated by the HCL loader`, undefined, undefined)
+      if (!s.templatefile) throw new EvalError('templatefile() is only available in HCL templates')
+      return s.templatefile(resolve(s.templateDir, str(p, 'templatefile')), map_(vars ?? {}, 'templatefile'))
     },
   }
 }

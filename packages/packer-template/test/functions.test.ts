@@ -74,14 +74,16 @@ build {
       EOT
       ,
       "\${source.name} \${build.Host}",
+      templatefile("greet.tpl", { who = var.name, items = ["x", "y"] }),
     ]
   }
 }
 `
+    writeFileSync(join(dir, 'greet.tpl'), 'hello ${who}: %{ for i in items }${i},%{ endfor }\n')
     expect(await inline('f.pkr.hcl', t, { name: 'web' })).toEqual([
       'web-c "q" ${HOME}', 'A+C', '2', 'second', 'a/b/c', 'vN.N.N', '2024-02-03 04:05:06', 'x', 'c.txt',
       'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', 'aGk=', 'long',
-      'line1 web0=a1=b2=c', '{{ .BuildName }} {{ .Host }}',
+      'line1 web0=a1=b2=c', '{{ .BuildName }} {{ .Host }}', 'hello web: x,y,\n',
     ])
   })
 })

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Node } from 'web-tree-sitter'
@@ -6,8 +7,8 @@ import { EvalError, packerError } from '../errors.js'
 import { code, hclFunctions } from '../functions.js'
 import type { Attr, Body, Evaluator, PackerPlugin, PackerTemplate, PackerVariable } from '../model.js'
 import { dataNames, isSupportedDataSource } from '../data-sources.js'
-import { evaluate, type HclScope } from './eval.js'
-import { firstSyntaxError, lineOf, named, parseHcl } from './parse.js'
+import { evaluate, type Fn, type HclScope } from './eval.js'
+import { firstSyntaxError, lineOf, named, parseHcl, parseHclLoaded } from './parse.js'
 
 interface Block {
   type: string
@@ -216,7 +217,7 @@ function constList(a: Attr, file: string): string[] {
 function hclEvaluator(templateDir: string, locals: readonly (Attr & { file: string })[], data: readonly PackerPlugin[]): Evaluator {
   return {
     begin(ctx) {
-      const functions = hclFunctions({ mode: ctx.mode, templateDir, cwd: ctx.cwd, timestamp: ctx.timestamp, env: ctx.env })
+      const functions: Record<string, Fn> = hclFunctions({ mode: ctx.mode, templateDir, cwd: ctx.cwd, timestamp: ctx.timestamp, env: ctx.env, templatefile: (path, v) => renderFile(path, v, functions) })
       const vars = ctx.mode === 'convert' ? Object.fromEntries(Object.keys(ctx.vars).map((k) => [k, code(`vars.${k}`)])) : ctx.vars
       const localValues: Record<string, unknown> = {}
       const busy = new Set<string>()
@@ -258,4 +259,21 @@ function hclEvaluator(templateDir: string, locals: readonly (Attr & { file: stri
       }
     },
   }
+}
+
+/** templatefile(): the file's text read as a heredoc, so it gets HCL's template syntax, with only the given names. */
+function renderFile(path: string, vars: Record<string, unknown>, functions: Record<string, Fn>): string {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch {
+    throw new EvalError(`templatefile(): cannot read ${path}`)
+  }
+  const newline = text.endsWith('\n')
+  const root = parseHclLoaded(`x = <<TSIMG_TEMPLATEFILE_END\n${newline ? text : `${text}\n`}TSIMG_TEMPLATEFILE_END\n`)
+  const bad = firstSyntaxError(root)
+  if (bad) throw new EvalError(`templatefile(): ${path}:${bad.line - 1}: template syntax error near "${bad.text}"`)
+  const attr = named(named(root).find((n) => n.type === 'body')!)[0]!
+  const out = String(evaluate(named(attr)[1]!, { names: vars, functions, buildValue: () => undefined }))
+  return newline ? out : out.replace(/\n$/, '')
 }

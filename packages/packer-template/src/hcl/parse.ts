@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import type { Node, Parser as ParserType } from 'web-tree-sitter'
 
 let parser: Promise<ParserType> | undefined
+let ready: ParserType | undefined
 
 /**
  * Parses HCL with tree-sitter-hcl (the grammar's WebAssembly build, no native code). Loaded on
@@ -15,10 +16,18 @@ export async function parseHcl(text: string): Promise<Node> {
     const wasm = createRequire(import.meta.url).resolve('@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-hcl.wasm')
     const p = new Parser()
     p.setLanguage(await Language.load(wasm))
+    ready = p
     return p
   })()
   const tree = (await parser).parse(text)
   if (!tree) throw new Error('the HCL parser returned nothing')
+  return tree.rootNode
+}
+
+/** Parses with the parser an HCL template already loaded (templatefile() evaluates synchronously). */
+export function parseHclLoaded(text: string): Node {
+  const tree = ready?.parse(text)
+  if (!tree) throw new Error('the HCL parser is not loaded')
   return tree.rootNode
 }
 
