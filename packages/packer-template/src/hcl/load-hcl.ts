@@ -177,6 +177,7 @@ function variable(b: Block): PackerVariable {
     kind = k
   } else if (dflt) {
     const text = (dflt.raw as Node).text.trim()
+    if (text.startsWith('{')) throw packerError({ file: b.file, line: dflt.line }, `variable "${name}".default`, 'map and object variables are not supported by tsimg yet', 'tsimg variables are string, number, bool or list(string); use a local for structured values.')
     kind = /^(true|false)$/.test(text) ? 'boolean' : /^-?\d/.test(text) ? 'number' : text.startsWith('[') ? 'list' : 'string'
   }
   const validations = b.body.blocks
