@@ -136,12 +136,11 @@ function located<P extends AnyPlugin>(plugin: P, p: PackerPlugin): P {
 }
 
 function scopedPostProcessor(pp: PostProcessorPlugin<any>, only?: string[], except?: string[]): PostProcessorPlugin<any> {
-  const applies = (names: string[]) => names
   return {
     ...pp,
     postProcess(artifact, ctx) {
       const hit = (list: string[]) => list.includes(ctx.build.name) || list.includes(ctx.build.sourceName)
-      if ((only && !hit(applies(only))) || (except && hit(except))) return Promise.resolve(artifact)
+      if ((only && !hit(only)) || (except && hit(except))) return Promise.resolve(artifact)
       return pp.postProcess(artifact, ctx)
     },
   }
