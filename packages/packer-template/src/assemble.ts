@@ -35,7 +35,7 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
   const defaults = t.evaluator.begin({ ...base, defaults: true })
   const variables: Record<string, VariableDef<any>> = {}
   for (const v of t.variables) {
-    const at = { file: t.files[0]!, line: v.line }
+    const at = { file: v.file, line: v.line }
     const dflt = v.auto ? v.auto.value : v.default === undefined ? undefined : guard(() => defaults.value(v.default, at.file, v.line), at.file, `variable "${v.name}".default`)
     const validate = v.validations.length
       ? (value: unknown) => {

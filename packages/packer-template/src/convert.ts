@@ -1,4 +1,4 @@
-import { basename } from 'node:path'
+import { basename, relative, resolve } from 'node:path'
 import { TemplateError } from '@tsimg/core'
 import { checkPluginTypes, mapPlugin } from './assemble.js'
 import { buildValues } from './late-values.js'
@@ -20,25 +20,27 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
   const defaults = t.evaluator.begin({ ...base, defaults: true })
   const session = t.evaluator.begin(base)
   const imports = new Map<string, Set<string>>([['@tsimg/core', new Set(['defineTemplate'])]])
+  // Comments name files relative to the template's directory, where the image.ts usually goes.
+  const where = (file: string, line: number) => `${relative(t.templateDir, resolve(base.cwd, file)) || file}:${line}`
   const use = (mod: string, name: string) => (imports.get(mod) ?? imports.set(mod, new Set()).get(mod)!).add(name)
 
   const vars: string[] = []
   for (const v of t.variables) {
     use('@tsimg/core', 'variable')
-    const d = v.auto ? v.auto.value : v.default === undefined ? undefined : guarded(() => defaults.value(v.default, t.files[0]!, v.line), t.files[0]!, v.line, `variable "${v.name}"`)
+    const d = v.auto ? v.auto.value : v.default === undefined ? undefined : guarded(() => defaults.value(v.default, v.file, v.line), v.file, v.line, `variable "${v.name}"`)
     const opts = [
       d === undefined || d === null ? '' : `default: ${ts(d, use)}`,
       v.description ? `description: ${JSON.stringify(v.description)}` : '',
       v.sensitive ? 'sensitive: true' : '',
     ].filter(Boolean)
-    const note = v.validations.length ? ` // validation at ${t.files[0]}:${v.validations.map((x) => x.line).join(',')} was not converted: add validate: (value) => ...` : ''
-    vars.push(`    ${key(v.name)}: variable.${v.kind}(${opts.length ? `{ ${opts.join(', ')} }` : ''}), // ${t.files[0]}:${v.line}${note}`)
+    const note = v.validations.length ? `; its validation (line ${v.validations.map((x) => x.line).join(', ')}) was not converted: add validate: (value) => ...` : ''
+    vars.push(`    ${key(v.name)}: variable.${v.kind}(${opts.length ? `{ ${opts.join(', ')} }` : ''}), // ${where(v.file, v.line)}${note}`)
   }
-  const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data)))
+  const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where)))
   const sources = await plugins(t.sources)
   const provisioners = await plugins(t.provisioners)
   const postProcessors = await plugins(t.postProcessors)
-  const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use) : undefined
+  const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use, t.data, where) : undefined
 
   const importLines = [...imports].sort(([a], [b]) => a.localeCompare(b)).map(([mod, names]) => `import { ${[...names].sort().join(', ')} } from '${mod}'`)
   return [
@@ -61,7 +63,7 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
   ].join('\n')
 }
 
-async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[] = []): Promise<string> {
+async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[], where: (file: string, line: number) => string): Promise<string> {
   const m = findMapping(p.kind, p.type)!
   const { options } = await mapPlugin(p, session, data)
   const late = buildValues(options)
@@ -72,7 +74,7 @@ async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, 
     throw packerError({ file: p.file, line: p.line }, p.origin, 'only/except on a post-processor cannot be converted yet', 'Run the Packer template as it is (tsimg build runs it).')
   }
   use(m.module, m.factory)
-  return `// ${p.file}:${p.line} ${p.origin}\n      ${m.factory}(${ts(options, use, 6)})`
+  return `// ${where(p.file, p.line)} ${p.origin}\n      ${m.factory}(${ts(options, use, 6)})`
 }
 
 /** A JavaScript value as TypeScript source; `vars.x`, `env('X')` placeholders become code. */

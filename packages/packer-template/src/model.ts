@@ -18,6 +18,7 @@ export interface Body {
 
 export interface PackerVariable {
   readonly name: string
+  readonly file: string
   readonly kind: VariableKind
   readonly default?: Raw
   readonly description?: string

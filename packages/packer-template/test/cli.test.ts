@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -52,5 +52,24 @@ describe('tsimg with Packer templates', () => {
     const i = tsimg('inspect', 'null.json', '-var', 'password=pw')
     expect(i.out).toContain('var.password: <sensitive>')
     expect(i.out).toMatch(/provisioners:\s+file: .*\n\s+shell: .*\n\s+breakpoint/)
+  })
+
+  it('convert of an HCL2 directory inlines locals and names each file and line', () => {
+    const d = join(dir, 'hcl')
+    mkdirSync(d)
+    writeFileSync(join(d, 'variables.pkr.hcl'), 'variable "host" {\n  type    = string\n  default = "127.0.0.1"\n}\n\nvariable "packages" {\n  type    = list(string)\n  default = ["curl", "jq"]\n}\n')
+    writeFileSync(
+      join(d, 'build.pkr.hcl'),
+      'locals {\n  user = "admin"\n  motd = "built for ${local.user} on ${var.host}"\n}\n\nsource "null" "box" {\n  ssh_host     = var.host\n  ssh_username = local.user\n  ssh_password = "pw"\n}\n\nbuild {\n  sources = ["source.null.box"]\n  provisioner "shell" {\n    inline = ["echo ${local.motd}"]\n  }\n  provisioner "file" {\n    content     = "x"\n    destination = "/tmp/x"\n  }\n}\n',
+    )
+    const c = tsimg('convert', 'hcl', '-o', 'hcl-image.ts')
+    expect(c.code, c.err).toBe(0)
+    const ts = readFileSync(join(dir, 'hcl-image.ts'), 'utf8')
+    expect(ts).toContain("host: variable.string({ default: '127.0.0.1' }), // variables.pkr.hcl:1")
+    expect(ts).toContain("packages: variable.list({ default: ['curl', 'jq'] }), // variables.pkr.hcl:6")
+    expect(ts).toContain("// build.pkr.hcl:6 source \"null\" \"box\"\n      sshHost({ host: vars.host, sshUsername: 'admin', sshPassword: 'pw', name: 'box' })")
+    expect(ts).toContain('shell({ inline: [`echo built for admin on ${vars.host}`] })')
+    const v = tsimg('validate', 'hcl-image.ts')
+    expect(v.code, v.err).toBe(0)
   })
 })

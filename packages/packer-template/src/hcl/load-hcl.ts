@@ -48,7 +48,7 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
         variables.push(variable(b))
         break
       case 'variables':
-        for (const a of b.body.attrs) variables.push({ name: a.name, kind: 'string', default: a.raw, sensitive: false, line: a.line, validations: [] })
+        for (const a of b.body.attrs) variables.push({ name: a.name, file: b.file, kind: 'string', default: a.raw, sensitive: false, line: a.line, validations: [] })
         break
       case 'locals':
         locals.push(...b.body.attrs.map((a) => ({ ...a, file: b.file })))
@@ -187,7 +187,7 @@ function variable(b: Block): PackerVariable {
   const desc = get('description')
   const sens = get('sensitive')
   return {
-    name, kind, line: b.line, validations,
+    name, file: b.file, kind, line: b.line, validations,
     ...(dflt ? { default: dflt.raw } : {}),
     ...(desc ? { description: constString(desc, b.file) } : {}),
     sensitive: sens ? (sens.raw as Node).text.trim() === 'true' : false,

@@ -29,7 +29,7 @@ export async function loadJsonTemplate(path: string, file: string): Promise<Pack
   if (vnode) {
     for (const [name, n] of properties(vnode)) {
       const v = getNodeValue(n) as unknown
-      variables.push({ name, kind: 'string', ...(v === null ? {} : { default: typeof v === 'string' ? v : JSON.stringify(v) }), sensitive: sensitive.has(name), line: at(n), validations: [] })
+      variables.push({ name, file, kind: 'string', ...(v === null ? {} : { default: typeof v === 'string' ? v : JSON.stringify(v) }), sensitive: sensitive.has(name), line: at(n), validations: [] })
     }
   }
 
