@@ -20,7 +20,7 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true })
 })
 
-describe('an HCL2 amazon-ebs template against the EC2 emulator', () => {
+describe('an HCL2 amazon-ebs template against the EC2 emulator', { timeout: 900_000 }, () => {
   it('finds the source AMI through its amazon-ami data source and fills build-time values in tags and provisioners', async () => {
     const lines: string[] = []
     const res = await build({

@@ -29,7 +29,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-describe('Packer templates for the docker builder', () => {
+// Each builds a real image; on a busy two-core machine that can take minutes.
+describe('Packer templates for the docker builder', { timeout: 900_000 }, () => {
   const expected = 'hi there\nbuilt-by-docker\nhello from a file\nweb\npacker-template\n'
 
   it('a JSON template builds an image holding what it provisioned', async () => {

@@ -108,6 +108,16 @@ describe('Packer variables', () => {
     expect(info.variables.map((v) => [v.name, v.value])).toEqual([['img', 'tsimg/debian-ssh:bookworm'], ['tag', 'v2']])
   })
 
+  it('a sensitive value is never quoted by an error', async () => {
+    const json = '{ "variables": { "tok": "hunter2-secret" }, "sensitive-variables": ["tok"], "builders": [{ "type": "docker", "image": "x", "commit": "{{user `tok`}}" }] }'
+    const hcl = 'variable "tok" {\n  type = string\n  default = "hunter2-secret"\n  sensitive = true\n}\nsource "docker" "x" {\n  image = "x"\n  commit = var.tok\n}\nbuild {\n  sources = ["source.docker.x"]\n}\n'
+    for (const [name, text] of [['s.json', json], ['s.pkr.hcl', hcl]] as const) {
+      const msg = await problem(name, text)
+      expect(msg).toMatch(/commit: expected a bool \(true or false\), got "<sensitive>"/)
+      expect(msg).not.toContain('hunter2')
+    }
+  })
+
   it('JSON sensitive-variables are hidden by inspect', async () => {
     const file = join(dir, 'sens.json')
     writeFileSync(file, '{ "variables": { "token": "abc123" }, "sensitive-variables": ["token"], "builders": [{ "type": "docker", "image": "{{user `token`}}" }] }')
