@@ -131,6 +131,7 @@ function readBuild(b: Block, sources: Map<string, Block>, out: { sources: Packer
         out.provisioners.push(plugin(x, 'provisioner', origin))
         break
       case 'error-cleanup-provisioner':
+        if (out.ecp) throw packerError({ file: x.file, line: x.line }, origin, `a second error-cleanup-provisioner (the first is at ${out.ecp.file}:${out.ecp.line})`, 'tsimg runs one error-cleanup-provisioner per template (its only/except choose the sources): keep one.')
         out.ecp = plugin(x, 'provisioner', origin)
         break
       case 'post-processor':
