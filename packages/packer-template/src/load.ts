@@ -59,23 +59,6 @@ export async function loadPackerTemplate(path: string, shownAs: string, opts: Lo
   return toDefinition(t, { cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, timestamp: timestamp() })
 }
 
-/** Whether a path is a Packer template rather than an image.ts: *.pkr.hcl, *.pkr.json, a directory, or JSON with "builders". */
-export async function isPackerTemplate(path: string): Promise<boolean> {
-  if (/\.pkr\.(hcl|json)$/.test(path)) return true
-  try {
-    if ((await stat(path)).isDirectory()) return true
-  } catch {
-    return false
-  }
-  if (!path.endsWith('.json')) return false
-  try {
-    const v = JSON.parse(await readFile(path, 'utf8')) as unknown
-    return typeof v === 'object' && v !== null && 'builders' in v
-  } catch {
-    return false
-  }
-}
-
 /** A `.pkrvars.hcl` var-file: its attributes, evaluated (constants and functions only). */
 export async function loadPkrVars(path: string, shownAs: string): Promise<Record<string, unknown>> {
   const { parseHcl, named, firstSyntaxError, lineOf } = await import('./hcl/parse.js')
