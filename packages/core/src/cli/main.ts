@@ -3,6 +3,7 @@ import { ON_ERROR_VALUES } from '../runner/wrappers.js'
 import { buildCommand } from './command-build.js'
 import type { BuildFlags } from './command-build.js'
 import { cleanupCommand, type CleanupFlags } from './command-cleanup.js'
+import { convertCommand } from './command-convert.js'
 import { inspectCommand, validateCommand } from './command-template.js'
 import type { TemplateFlags } from './command-template.js'
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, formatError, logEnabled } from './errors.js'
@@ -96,6 +97,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--machine-readable', 'print JSON')
     .action(async (template: string, flags: TemplateFlags) => {
       code = await inspectCommand(template, withListDefaults(flags))
+    })
+
+  program
+    .command('convert')
+    .argument('<template>', 'a Packer template: template.json, x.pkr.hcl or a directory')
+    .description('write the typed image.ts equivalent to a Packer template')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .action(async (template: string, flags: { output?: string }) => {
+      code = await convertCommand(template, flags)
     })
 
   program

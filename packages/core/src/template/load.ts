@@ -1,5 +1,5 @@
 import { constants } from 'node:fs'
-import { access, readFile } from 'node:fs/promises'
+import { access, readFile, stat } from 'node:fs/promises'
 import { dirname, extname, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { TemplateError, errorMessage } from '../errors.js'
@@ -14,6 +14,8 @@ export async function importDefault(file: string, shownAs = file): Promise<unkno
   const path = resolve(file)
   const ext = extname(path)
   await assertReadable(path, shownAs)
+  const packer = await packerKind(path)
+  if (packer) return loadPacker(path, shownAs, packer)
   if (ext === '.json') return readJson(path, shownAs)
   let mod: unknown
   if (ext === '.js' || ext === '.mjs' || ext === '.cjs') {
@@ -35,6 +37,34 @@ export async function importDefault(file: string, shownAs = file): Promise<unkno
     })
   }
   return (mod as { default: unknown }).default
+}
+
+/**
+ * Packer templates (`*.pkr.hcl`, `*.pkr.json`, a directory of them, JSON with "builders") and
+ * `.pkrvars.hcl` var-files are read by @tsimg/packer-template, imported only for them so an
+ * image.ts never loads it. It is not a dependency of the core (it depends on the core).
+ */
+async function packerKind(path: string): Promise<'template' | 'vars' | undefined> {
+  if (path.endsWith('.pkrvars.hcl')) return 'vars'
+  if (/\.pkr\.(hcl|json)$/.test(path) || (await stat(path)).isDirectory()) return 'template'
+  if (!path.endsWith('.json')) return undefined
+  try {
+    const v = JSON.parse(await readFile(path, 'utf8')) as unknown
+    return typeof v === 'object' && v !== null && 'builders' in v ? 'template' : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function loadPacker(path: string, shownAs: string, kind: 'template' | 'vars'): Promise<unknown> {
+  const name = '@tsimg/packer-template'
+  let mod: { loadPackerTemplate(p: string, s: string): Promise<unknown>; loadPkrVars(p: string, s: string): Promise<unknown> }
+  try {
+    mod = (await import(name)) as typeof mod
+  } catch (err) {
+    throw new TemplateError('is a Packer template, and @tsimg/packer-template is not installed', { file: shownAs, cause: err, hint: 'npm install @tsimg/packer-template' })
+  }
+  return kind === 'vars' ? mod.loadPkrVars(path, shownAs) : mod.loadPackerTemplate(path, shownAs)
 }
 
 async function importWithJiti(path: string, shownAs: string): Promise<unknown> {

@@ -1,0 +1,158 @@
+import { TemplateError, variable, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef } from '@tsimg/core'
+import { applyDataSources } from './data-sources.js'
+import { EvalError, packerError } from './errors.js'
+import { buildValues, checkProvisionerLateValues, checkSourceLateValues, deferredProvisioner, withLateValues } from './late-values.js'
+import { mapOptions, type Origins } from './map-options.js'
+import type { EvalContext, EvalSession, PackerPlugin, PackerTemplate } from './model.js'
+import { findMapping, unsupportedPlugin } from './plugins/registry.js'
+import type { PluginMapping } from './plugins/table.js'
+
+type AnyPlugin = SourcePlugin<any, any> | ProvisionerPlugin<any> | PostProcessorPlugin<any>
+type Factory = (options: Record<string, unknown>) => AnyPlugin
+
+/** Packer names the loader reads itself rather than passing to the plugin. */
+const LOADER_KEYS = new Set(['type', 'name', 'only', 'except', 'override'])
+
+
+/** Every builder, provisioner and post-processor must be one tsimg has: checked before variables are even resolved. */
+export function checkPluginTypes(t: PackerTemplate): void {
+  for (const p of [...t.sources, ...t.provisioners, ...(t.errorCleanupProvisioner ? [t.errorCleanupProvisioner] : []), ...t.postProcessors]) {
+    if (!findMapping(p.kind, p.type)) {
+      const u = unsupportedPlugin(p.kind, p.type)
+      throw packerError({ file: p.file, line: p.line }, p.origin, u.message, u.hint)
+    }
+  }
+}
+
+/**
+ * Turns a Packer template into what an image.ts default-exports: typed variables and a build
+ * function that evaluates every value with the resolved variables and makes the plugins
+ * through their factories, so the plugins' own schemas check the values.
+ */
+export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.ProcessEnv; timestamp: number }): TemplateDefinition {
+  checkPluginTypes(t)
+  const base: EvalContext = { mode: 'run', vars: {}, timestamp: run.timestamp, cwd: run.cwd, env: run.env }
+  const defaults = t.evaluator.begin({ ...base, defaults: true })
+  const variables: Record<string, VariableDef<any>> = {}
+  for (const v of t.variables) {
+    const at = { file: v.file, line: v.line }
+    const dflt = v.auto ? v.auto.value : v.default === undefined ? undefined : guard(() => defaults.value(v.default, at.file, v.line), at.file, `variable "${v.name}".default`)
+    const validate = v.validations.length
+      ? (value: unknown) => {
+          const s = t.evaluator.begin({ ...base, vars: { [v.name]: value } })
+          for (const rule of v.validations) {
+            if (s.value(rule.condition, at.file, rule.line) !== true) return `${String(s.value(rule.message, at.file, rule.line))} (validation at ${at.file}:${rule.line})`
+          }
+          return true
+        }
+      : undefined
+    variables[v.name] = variable[v.kind]({
+      ...(dflt === undefined || dflt === null ? {} : { default: dflt as never }),
+      ...(v.description ? { description: v.description } : {}),
+      ...(v.sensitive ? { sensitive: true } : {}),
+      ...(validate ? { validate } : {}),
+    })
+  }
+  return {
+    variables,
+    build: async (ctx): Promise<TemplateBuild> => {
+      const session = t.evaluator.begin({ ...base, vars: ctx.vars as Record<string, unknown>, timestamp: ctx.timestamp })
+      const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
+      const make = <P>(p: PackerPlugin) => makePlugin(p, session, t.data, kinds) as Promise<P>
+      const sources = await Promise.all(t.sources.map((p) => make<SourcePlugin<any, any>>(p)))
+      const provisioners = await Promise.all(t.provisioners.map((p) => make<ProvisionerPlugin<any>>(p)))
+      const postProcessors = await Promise.all(t.postProcessors.map((p) => make<PostProcessorPlugin<any>>(p)))
+      const ecp = t.errorCleanupProvisioner ? await make<ProvisionerPlugin<any>>(t.errorCleanupProvisioner) : undefined
+      return { sources, provisioners, postProcessors, ...(ecp ? { errorCleanupProvisioner: ecp } : {}) }
+    },
+  }
+}
+
+/** Evaluates one plugin's options, maps them and makes the plugin; errors name the file, line and Packer field. */
+export async function mapPlugin(p: PackerPlugin, session: EvalSession, data: readonly PackerPlugin[] = []): Promise<{ mapping: PluginMapping; options: Record<string, unknown>; origins: Origins }> {
+  const mapping = findMapping(p.kind, p.type)!
+  const origins: Origins = new Map()
+  const source = p.kind === 'source' ? { type: p.type, name: p.name ?? p.type } : undefined
+  const input = { table: mapping.fields, file: p.file, origin: p.origin, session, skip: LOADER_KEYS, ...(source ? { source } : {}) }
+  let options = guard(() => mapOptions({ ...input, body: p.body }, origins), p.file, p.origin)
+  if (p.overrides) options = { ...options, ...guard(() => mapOptions({ ...input, body: p.overrides! }, origins), p.file, p.origin) }
+  try {
+    options = { ...(mapping.fixed ?? {}), ...(mapping.finish ? mapping.finish(options) : options) }
+  } catch (err) {
+    if (err instanceof TemplateError) throw err
+    throw packerError({ file: p.file, line: p.line }, p.origin, (err as Error).message)
+  }
+  if (p.only?.length) options.only = [...p.only]
+  if (p.except?.length) options.except = [...p.except]
+  if (p.kind === 'source' && p.name) options.name = p.name
+  if (data.length) options = applyDataSources(options, p, data, session)
+  return { mapping, options, origins }
+}
+
+async function makePlugin(p: PackerPlugin, session: EvalSession, data: readonly PackerPlugin[], sources: readonly { name: string; mapping: PluginMapping }[]): Promise<AnyPlugin> {
+  const { mapping, options, origins } = await mapPlugin(p, session, data)
+  const factory = await loadFactory(mapping)
+  const late = p.kind === 'source' ? checkSourceLateValues(p, mapping, options) : buildValues(options)
+  if (late.length && p.kind === 'post-processor') {
+    throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${late.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, 'tsimg fills build-time values in provisioners and in builders\' tags; use a variable here.')
+  }
+  if (late.length && p.kind === 'provisioner') checkProvisionerLateValues(p, late, sources)
+  const { only, except, ...pluginOptions } = options
+  const scoped = p.kind === 'post-processor' ? pluginOptions : options
+  let plugin = factory(scoped)
+  checkSchema(plugin, p, origins)
+  plugin = located(plugin, p)
+  if (late.length && p.kind === 'provisioner') plugin = deferredProvisioner(plugin as ProvisionerPlugin<any>, factory as (o: Record<string, unknown>) => ProvisionerPlugin<any>, options)
+  if (late.length && p.kind === 'source') plugin = withLateValues(plugin as SourcePlugin<any, any>, mapping.late ?? [])
+  if (p.kind === 'post-processor' && (only || except)) plugin = scopedPostProcessor(plugin as PostProcessorPlugin<any>, only as string[] | undefined, except as string[] | undefined)
+  return plugin
+}
+
+async function loadFactory(m: PluginMapping): Promise<Factory> {
+  const mod = (await import(m.module)) as Record<string, unknown>
+  const f = mod[m.factory]
+  if (typeof f !== 'function') throw new Error(`${m.module} has no ${m.factory}() (is it up to date?)`)
+  return f as Factory
+}
+
+/** The plugin's zod schema, with the first problem named by its Packer field and line. */
+function checkSchema(plugin: AnyPlugin, p: PackerPlugin, origins: Origins): void {
+  const r = plugin.schema?.safeParse(plugin.options)
+  if (!r || r.success) return
+  const issue = (r.error as { issues: { path: PropertyKey[]; message: string; code?: string; keys?: string[] }[] }).issues[0]!
+  const top = String(issue.path[0] ?? issue.keys?.[0] ?? '')
+  const o = origins.get(top)
+  const rest = issue.path.slice(1).map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')
+  const message = issue.code === 'unrecognized_keys' ? 'unknown option' : issue.message.replace(/^Invalid input: /, '')
+  const required = issue.path.length === 1 && /received undefined/.test(issue.message)
+  throw packerError({ file: p.file, line: o?.line ?? p.line }, `${p.origin}.${o?.packer ?? snake(top)}${rest}`, required ? 'is required' : message)
+}
+
+/** Plugins' own checks (files readable...) name the Packer file and line. */
+function located<P extends AnyPlugin>(plugin: P, p: PackerPlugin): P {
+  if (!plugin.validate) return plugin
+  const inner = plugin.validate.bind(plugin)
+  return { ...plugin, validate: (ctx: ValidateContext) => inner({ ...ctx, templateFile: `${p.file}:${p.line}`, path: p.origin }) }
+}
+
+function scopedPostProcessor(pp: PostProcessorPlugin<any>, only?: string[], except?: string[]): PostProcessorPlugin<any> {
+  return {
+    ...pp,
+    postProcess(artifact, ctx) {
+      const hit = (list: string[]) => list.includes(ctx.build.name) || list.includes(ctx.build.sourceName)
+      if ((only && !hit(only)) || (except && hit(except))) return Promise.resolve(artifact)
+      return pp.postProcess(artifact, ctx)
+    },
+  }
+}
+
+function guard<T>(fn: () => T, file: string, field: string): T {
+  try {
+    return fn()
+  } catch (err) {
+    if (err instanceof EvalError) throw packerError({ file, line: err.line ?? 0 }, field, err.message, err.hint)
+    throw err
+  }
+}
+
+const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)

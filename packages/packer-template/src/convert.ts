@@ -1,0 +1,110 @@
+import { basename, relative, resolve } from 'node:path'
+import { TemplateError } from '@tsimg/core'
+import { checkPluginTypes, mapPlugin } from './assemble.js'
+import { buildValues } from './late-values.js'
+import { EvalError, packerError } from './errors.js'
+import { SENTINEL } from './functions.js'
+import type { EvalSession, PackerPlugin, PackerTemplate } from './model.js'
+import { readPackerTemplate, type LoadOptions } from './load.js'
+import { findMapping } from './plugins/registry.js'
+
+/**
+ * `tsimg convert`: writes the typed image.ts equivalent to a Packer template: variables with
+ * their types and defaults, the sources, provisioners (in the order they run) and
+ * post-processors, each with a comment naming the file and line it came from.
+ */
+export async function convertTemplate(path: string, shownAs: string, opts: LoadOptions = {}): Promise<string> {
+  const t = await readPackerTemplate(path, shownAs, opts)
+  checkPluginTypes(t)
+  const base = { mode: 'convert' as const, vars: Object.fromEntries(t.variables.map((v) => [v.name, ''])), timestamp: 0, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env }
+  const defaults = t.evaluator.begin({ ...base, defaults: true })
+  const session = t.evaluator.begin(base)
+  const imports = new Map<string, Set<string>>([['@tsimg/core', new Set(['defineTemplate'])]])
+  // Comments name files relative to the template's directory, where the image.ts usually goes.
+  const where = (file: string, line: number) => `${relative(t.templateDir, resolve(base.cwd, file)) || file}:${line}`
+  const use = (mod: string, name: string) => (imports.get(mod) ?? imports.set(mod, new Set()).get(mod)!).add(name)
+
+  const vars: string[] = []
+  for (const v of t.variables) {
+    use('@tsimg/core', 'variable')
+    const d = v.auto ? v.auto.value : v.default === undefined ? undefined : guarded(() => defaults.value(v.default, v.file, v.line), v.file, v.line, `variable "${v.name}"`)
+    const opts = [
+      d === undefined || d === null ? '' : `default: ${ts(d, use)}`,
+      v.description ? `description: ${JSON.stringify(v.description)}` : '',
+      v.sensitive ? 'sensitive: true' : '',
+    ].filter(Boolean)
+    const note = v.validations.length ? `; its validation (line ${v.validations.map((x) => x.line).join(', ')}) was not converted: add validate: (value) => ...` : ''
+    vars.push(`    ${key(v.name)}: variable.${v.kind}(${opts.length ? `{ ${opts.join(', ')} }` : ''}), // ${where(v.file, v.line)}${note}`)
+  }
+  const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where)))
+  const sources = await plugins(t.sources)
+  const provisioners = await plugins(t.provisioners)
+  const postProcessors = await plugins(t.postProcessors)
+  const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use, t.data, where) : undefined
+
+  const importLines = [...imports].sort(([a], [b]) => a.localeCompare(b)).map(([mod, names]) => `import { ${[...names].sort().join(', ')} } from '${mod}'`)
+  return [
+    `// Converted by \`tsimg convert\` from ${t.files.map((f) => basename(f)).join(', ')}; each part names the line it came from.`,
+    ...t.notes.map((n) => `// ${n}`),
+    ...importLines,
+    '',
+    'export default defineTemplate({',
+    ...(vars.length ? ['  variables: {', ...vars, '  },'] : []),
+    `  build: (${vars.length ? '{ vars, templateDir }' : '{ templateDir }'}) => ({`,
+    '    sources: [',
+    ...sources.map((s) => `      ${s},`),
+    '    ],',
+    ...(provisioners.length ? ['    provisioners: [', ...provisioners.map((s) => `      ${s},`), '    ],'] : []),
+    ...(ecp ? [`    errorCleanupProvisioner: ${ecp},`] : []),
+    ...(postProcessors.length ? ['    postProcessors: [', ...postProcessors.map((s) => `      ${s},`), '    ],'] : []),
+    '  }),',
+    '})',
+    '',
+  ].join('\n')
+}
+
+async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[], where: (file: string, line: number) => string): Promise<string> {
+  const m = findMapping(p.kind, p.type)!
+  const { options } = await mapPlugin(p, session, data)
+  const late = buildValues(options)
+  if (late.length) {
+    throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${late.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, 'tsimg convert cannot write build-time values yet: run the Packer template as it is, or write that value by hand.')
+  }
+  if (p.kind === 'post-processor' && (options.only || options.except)) {
+    throw packerError({ file: p.file, line: p.line }, p.origin, 'only/except on a post-processor cannot be converted yet', 'Run the Packer template as it is (tsimg build runs it).')
+  }
+  use(m.module, m.factory)
+  return `// ${where(p.file, p.line)} ${p.origin}\n      ${m.factory}(${ts(options, use, 6)})`
+}
+
+/** A JavaScript value as TypeScript source; `vars.x`, `env('X')` placeholders become code. */
+function ts(v: unknown, use: (mod: string, name: string) => void, indent = 0): string {
+  if (typeof v === 'string') {
+    const parts = v.split(SENTINEL)
+    if (parts.length === 1) return JSON.stringify(v).replace(/^"|"$/g, "'").replace(/\\"/g, '"').replace(/'/g, (m, i: number, s: string) => (i === 0 || i === s.length - 1 ? m : "\\'"))
+    for (let i = 1; i < parts.length; i += 2) for (const h of ['env', 'timestamp', 'uuid']) if (parts[i]!.includes(`${h}(`)) use('@tsimg/core', h)
+    if (parts.length === 3 && parts[0] === '' && parts[2] === '') return parts[1]!
+    return '`' + parts.map((s, i) => (i % 2 ? `\${${s}}` : s.replace(/[`\\]/g, '\\$&').replace(/\$\{/g, '\\${'))).join('') + '`'
+  }
+  if (Array.isArray(v)) return `[${v.map((x) => ts(x, use, indent)).join(', ')}]`
+  if (typeof v === 'object' && v !== null) {
+    const entries = Object.entries(v).filter(([, x]) => x !== undefined)
+    if (entries.length === 0) return '{}'
+    return `{ ${entries.map(([k, x]) => `${key(k)}: ${ts(x, use, indent)}`).join(', ')} }`
+  }
+  return JSON.stringify(v)
+}
+
+function key(k: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)
+}
+
+function guarded<T>(fn: () => T, file: string, line: number, field: string): T {
+  try {
+    return fn()
+  } catch (err) {
+    if (err instanceof EvalError) throw packerError({ file, line: err.line ?? line }, field, err.message, err.hint)
+    if (err instanceof TemplateError) throw err
+    throw err
+  }
+}

@@ -1,0 +1,281 @@
+import { readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { Node } from 'web-tree-sitter'
+import type { VariableKind } from '@tsimg/core'
+import { EvalError, packerError } from '../errors.js'
+import { code, hclFunctions } from '../functions.js'
+import type { Attr, Body, Evaluator, PackerPlugin, PackerTemplate, PackerVariable } from '../model.js'
+import { dataNames, isSupportedDataSource } from '../data-sources.js'
+import { evaluate, type Fn, type HclScope } from './eval.js'
+import { firstSyntaxError, lineOf, named, parseHcl, parseHclLoaded } from './parse.js'
+
+interface Block {
+  type: string
+  labels: string[]
+  body: Body
+  line: number
+  file: string
+  node: Node
+}
+
+/** Reads HCL2 template files (one file, or every *.pkr.hcl of a directory, as Packer does). */
+export async function loadHclTemplate(paths: readonly { path: string; file: string }[], templateDir: string): Promise<PackerTemplate> {
+  const top: Block[] = []
+  for (const { path, file } of paths) {
+    const root = await parseHcl(await readFile(path, 'utf8'))
+    const bad = firstSyntaxError(root)
+    if (bad) throw packerError({ file, line: bad.line }, '', `HCL syntax error near "${bad.text}"`)
+    const b = readBody(named(root).find((n) => n.type === 'body'), file)
+    for (const a of b.attrs) throw packerError({ file, line: a.line }, a.name, 'an attribute at the top level of a template', 'Top level holds blocks: packer, variable, locals, source, data, build.')
+    top.push(...(b.blocks as Block[]))
+  }
+  const variables: PackerVariable[] = []
+  const locals: (Attr & { file: string })[] = []
+  const sources = new Map<string, Block>()
+  const builds: Block[] = []
+  const notes: string[] = []
+  const data: PackerPlugin[] = []
+  for (const b of top) {
+    const at = { file: b.file, line: b.line }
+    switch (b.type) {
+      case 'packer':
+        for (const rp of b.body.blocks.filter((x) => x.type === 'required_plugins')) {
+          notes.push(`${b.file}:${rp.line}: required_plugins: tsimg has its builders built in; nothing is downloaded (packer init is not needed)`)
+        }
+        break
+      case 'variable':
+        variables.push(variable(b))
+        break
+      case 'variables':
+        for (const a of b.body.attrs) variables.push({ name: a.name, file: b.file, kind: 'string', default: a.raw, sensitive: false, line: a.line, validations: [] })
+        break
+      case 'locals':
+        locals.push(...b.body.attrs.map((a) => ({ ...a, file: b.file })))
+        break
+      case 'local': {
+        const e = b.body.attrs.find((a) => a.name === 'expression')
+        if (!e) throw packerError(at, `local "${b.labels[0]}"`, 'has no expression')
+        locals.push({ name: b.labels[0]!, raw: e.raw, line: e.line, file: b.file })
+        break
+      }
+      case 'source':
+        if (b.labels.length !== 2) throw packerError(at, 'source', 'needs a type and a name: source "docker" "web" { ... }')
+        sources.set(`source.${b.labels[0]}.${b.labels[1]}`, b)
+        break
+      case 'build':
+        builds.push(b)
+        break
+      case 'data':
+        if (!isSupportedDataSource(b.labels[0] ?? '')) throw packerError(at, `data "${b.labels[0]}" "${b.labels[1]}"`, `data source "${b.labels[0]}" is not supported by tsimg`, 'tsimg reads amazon-ami data sources; use a variable for the value this one would look up.')
+        data.push({ kind: 'source', type: b.labels[0]!, name: b.labels[1]!, file: b.file, line: b.line, origin: `data "${b.labels[0]}" "${b.labels[1]}"`, body: b.body })
+        break
+      default:
+        throw packerError(at, b.type, `block type "${b.type}" is not supported`, 'Top level holds blocks: packer, variable, locals, local, source, build.')
+    }
+  }
+  if (builds.length === 0) throw packerError({ file: paths[0]!.file, line: 1 }, 'build', 'the template has no build block')
+  const out = { sources: [] as PackerPlugin[], provisioners: [] as PackerPlugin[], postProcessors: [] as PackerPlugin[], ecp: undefined as PackerPlugin | undefined }
+  for (const b of builds) readBuild(b, sources, out, builds.length > 1)
+  return {
+    format: 'hcl',
+    files: paths.map((p) => p.file),
+    templateDir,
+    variables,
+    locals,
+    sources: out.sources,
+    provisioners: out.provisioners,
+    ...(out.ecp ? { errorCleanupProvisioner: out.ecp } : {}),
+    postProcessors: out.postProcessors,
+    data,
+    notes,
+    evaluator: hclEvaluator(templateDir, locals, data),
+  }
+}
+
+function readBuild(b: Block, sources: Map<string, Block>, out: { sources: PackerPlugin[]; provisioners: PackerPlugin[]; postProcessors: PackerPlugin[]; ecp: PackerPlugin | undefined }, several: boolean): void {
+  const names: string[] = []
+  const use = (ref: string, line: number, overrides?: Body) => {
+    const s = sources.get(ref)
+    if (!s) throw packerError({ file: b.file, line }, 'build.sources', `"${ref}" is not a source of this template`, `Sources: ${[...sources.keys()].join(', ') || 'none'}`)
+    const nameAttr = overrides?.attrs.find((a) => a.name === 'name')
+    const name = nameAttr ? constString(nameAttr, b.file) : s.labels[1]!
+    names.push(`${s.labels[0]}.${name}`)
+    out.sources.push({
+      kind: 'source', type: s.labels[0]!, name, file: s.file, line: s.line, origin: `source "${s.labels[0]}" "${s.labels[1]}"`, body: s.body,
+      ...(overrides ? { overrides: { attrs: overrides.attrs.filter((a) => a.name !== 'name'), blocks: overrides.blocks } } : {}),
+    })
+  }
+  for (const a of b.body.attrs) {
+    if (a.name === 'sources') {
+      for (const ref of constList(a, b.file)) use(ref, a.line)
+    } else if (a.name !== 'name' && a.name !== 'description') {
+      throw packerError({ file: b.file, line: a.line }, `build.${a.name}`, 'unknown build attribute', 'A build has name, description, sources, and source, provisioner, post-processor(s) blocks.')
+    }
+  }
+  const scope = several ? names : undefined
+  const plugin = (x: Block, kind: PackerPlugin['kind'], origin: string): PackerPlugin => {
+    const only = x.body.attrs.find((a) => a.name === 'only')
+    const except = x.body.attrs.find((a) => a.name === 'except')
+    if (x.body.attrs.some((a) => a.name === 'override')) throw packerError({ file: x.file, line: x.line }, `${origin}.override`, 'override in HCL templates is not supported yet', 'Write one provisioner per source with only = [...].')
+    const o = only ? constList(only, x.file) : scope
+    return { kind, type: x.labels[0]!, file: x.file, line: x.line, origin, body: { attrs: x.body.attrs.filter((a) => a.name !== 'only' && a.name !== 'except'), blocks: x.body.blocks }, ...(o ? { only: o } : {}), ...(except ? { except: constList(except, x.file) } : {}) }
+  }
+  for (const x of b.body.blocks as Block[]) {
+    const origin = `${x.type} "${x.labels.join('" "')}"`
+    switch (x.type) {
+      case 'source':
+        use(x.labels[0]!, x.line, x.body)
+        break
+      case 'provisioner':
+        out.provisioners.push(plugin(x, 'provisioner', origin))
+        break
+      case 'error-cleanup-provisioner':
+        if (out.ecp) throw packerError({ file: x.file, line: x.line }, origin, `a second error-cleanup-provisioner (the first is at ${out.ecp.file}:${out.ecp.line})`, 'tsimg runs one error-cleanup-provisioner per template (its only/except choose the sources): keep one.')
+        out.ecp = plugin(x, 'provisioner', origin)
+        break
+      case 'post-processor':
+        out.postProcessors.push(plugin(x, 'post-processor', origin))
+        break
+      case 'post-processors':
+        for (const y of x.body.blocks as Block[]) out.postProcessors.push(plugin(y, 'post-processor', `post-processors.post-processor "${y.labels[0]}"`))
+        break
+      default:
+        throw packerError({ file: x.file, line: x.line }, `build.${x.type}`, `block "${x.type}" is not supported in a build`, 'A build holds source, provisioner, error-cleanup-provisioner, post-processor and post-processors blocks.')
+    }
+  }
+}
+
+function readBody(node: Node | undefined, file: string): Body {
+  const attrs: Attr[] = []
+  const blocks: Block[] = []
+  for (const c of node ? named(node) : []) {
+    if (c.type === 'attribute') {
+      const [id, expr] = named(c)
+      attrs.push({ name: id!.text, raw: expr, line: lineOf(c) })
+    } else if (c.type === 'block') {
+      const parts = named(c)
+      const labels = parts.filter((p) => p.type === 'string_lit' || p.type === 'identifier').slice(1).map((p) => (p.type === 'string_lit' ? p.text.slice(1, -1) : p.text))
+      blocks.push({ type: parts[0]!.text, labels, body: readBody(parts.find((p) => p.type === 'body'), file), line: lineOf(c), file, node: c })
+    }
+  }
+  return { attrs, blocks }
+}
+
+const TYPES: Record<string, VariableKind> = { string: 'string', number: 'number', bool: 'boolean', 'list(string)': 'list', 'set(string)': 'list' }
+
+function variable(b: Block): PackerVariable {
+  const name = b.labels[0]!
+  const at = { file: b.file, line: b.line }
+  const get = (k: string) => b.body.attrs.find((a) => a.name === k)
+  const typeAttr = get('type')
+  const dflt = get('default')
+  let kind: VariableKind = 'string'
+  if (typeAttr) {
+    const t = (typeAttr.raw as Node).text.replace(/\s+/g, '')
+    const k = TYPES[t]
+    if (!k) throw packerError({ file: b.file, line: typeAttr.line }, `variable "${name}".type`, `variable type ${t} is not supported by tsimg yet`, 'tsimg variables are string, number, bool or list(string); use a local for structured values.')
+    kind = k
+  } else if (dflt) {
+    const text = (dflt.raw as Node).text.trim()
+    if (text.startsWith('{')) throw packerError({ file: b.file, line: dflt.line }, `variable "${name}".default`, 'map and object variables are not supported by tsimg yet', 'tsimg variables are string, number, bool or list(string); use a local for structured values.')
+    kind = /^(true|false)$/.test(text) ? 'boolean' : /^-?\d/.test(text) ? 'number' : text.startsWith('[') ? 'list' : 'string'
+  }
+  const validations = b.body.blocks
+    .filter((v) => v.type === 'validation')
+    .map((v) => ({ condition: v.body.attrs.find((a) => a.name === 'condition')?.raw, message: v.body.attrs.find((a) => a.name === 'error_message')?.raw, line: v.line }))
+  for (const v of validations) if (!v.condition || !v.message) throw packerError({ ...at, line: v.line }, `variable "${name}".validation`, 'needs condition and error_message')
+  const desc = get('description')
+  const sens = get('sensitive')
+  return {
+    name, file: b.file, kind, line: b.line, validations,
+    ...(dflt ? { default: dflt.raw } : {}),
+    ...(desc ? { description: constString(desc, b.file) } : {}),
+    sensitive: sens ? (sens.raw as Node).text.trim() === 'true' : false,
+  }
+}
+
+const constScope: HclScope = { names: {}, functions: {}, buildValue: () => undefined }
+
+function constString(a: Attr, file: string): string {
+  try {
+    return String(evaluate(a.raw as Node, constScope))
+  } catch (err) {
+    throw packerError({ file, line: a.line }, a.name, `must be a plain string (${(err as Error).message})`)
+  }
+}
+
+function constList(a: Attr, file: string): string[] {
+  try {
+    const v = evaluate(a.raw as Node, constScope)
+    if (Array.isArray(v)) return v.map(String)
+  } catch {
+    // reported below
+  }
+  throw packerError({ file, line: a.line }, a.name, 'must be a list of plain strings, e.g. ["source.docker.web"]')
+}
+
+/** HCL values: var., local., source., path., build. and the functions, by Packer's rules. */
+function hclEvaluator(templateDir: string, locals: readonly (Attr & { file: string })[], data: readonly PackerPlugin[]): Evaluator {
+  return {
+    begin(ctx) {
+      const functions: Record<string, Fn> = hclFunctions({ mode: ctx.mode, templateDir, cwd: ctx.cwd, timestamp: ctx.timestamp, env: ctx.env, templatefile: (path, v) => renderFile(path, v, functions) })
+      const vars = ctx.mode === 'convert' ? Object.fromEntries(Object.keys(ctx.vars).map((k) => [k, code(`vars.${k}`)])) : ctx.vars
+      const localValues: Record<string, unknown> = {}
+      const busy = new Set<string>()
+      const local = new Proxy(localValues, {
+        get(target, p) {
+          const name = String(p)
+          if (name in target) return target[name]
+          const l = locals.find((x) => x.name === name)
+          if (!l) throw new EvalError(`local.${name} is not defined`)
+          if (busy.has(name)) throw new EvalError(`local.${name} refers to itself`, undefined, l.line)
+          busy.add(name)
+          target[name] = evaluate(l.raw as Node, scope(undefined))
+          busy.delete(name)
+          return target[name]
+        },
+        has: (_t, p) => locals.some((x) => x.name === String(p)),
+      })
+      const scope = (source?: { type: string; name: string }): HclScope => ({
+        names: {
+          var: ctx.defaults ? {} : vars,
+          local,
+          data: dataNames(data),
+          path: { root: ctx.mode === 'convert' ? code('templateDir') : templateDir, cwd: ctx.mode === 'convert' ? code('process.cwd()') : ctx.cwd },
+          // Outside a source (provisioners run on each), the build fills these in when it runs.
+          source: source ? { name: source.name, type: source.type } : { name: '{{ .BuildName }}', type: '{{ .BuilderType }}' },
+        },
+        functions: ctx.defaults ? functions : { ...functions, env: () => { throw new EvalError('env() can only be used in a variable default (as in Packer)') } },
+        buildValue: (name) => (name === 'name' ? (source?.name ?? '{{ .BuildName }}') : `{{ .${name} }}`),
+      })
+      return {
+        value(raw, _file, line, source) {
+          try {
+            return evaluate(raw as Node, scope(source))
+          } catch (err) {
+            if (err instanceof EvalError) throw new EvalError(err.message, err.hint, err.line ?? line)
+            throw err
+          }
+        },
+      }
+    },
+  }
+}
+
+/** templatefile(): the file's text read as a heredoc, so it gets HCL's template syntax, with only the given names. */
+function renderFile(path: string, vars: Record<string, unknown>, functions: Record<string, Fn>): string {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch {
+    throw new EvalError(`templatefile(): cannot read ${path}`)
+  }
+  const newline = text.endsWith('\n')
+  const root = parseHclLoaded(`x = <<TSIMG_TEMPLATEFILE_END\n${newline ? text : `${text}\n`}TSIMG_TEMPLATEFILE_END\n`)
+  const bad = firstSyntaxError(root)
+  if (bad) throw new EvalError(`templatefile(): ${path}:${bad.line - 1}: template syntax error near "${bad.text}"`)
+  const attr = named(named(root).find((n) => n.type === 'body')!)[0]!
+  const out = String(evaluate(named(attr)[1]!, { names: vars, functions, buildValue: () => undefined }))
+  return newline ? out : out.replace(/\n$/, '')
+}

@@ -1,0 +1,104 @@
+import { packerError, type Where } from './errors.js'
+import { hasCode } from './functions.js'
+import type { Body, EvalSession } from './model.js'
+import { isUnsupported, type FieldTable, type FieldType } from './plugins/table.js'
+
+/** Where each tsimg option came from, to name the Packer field and line in later errors. */
+export type Origins = Map<string, { packer: string; line: number }>
+
+export interface MapInput {
+  readonly body: Body
+  readonly table: FieldTable
+  readonly file: string
+  /** `builders[0]` or `source "docker" "web"`: prefixes error fields. */
+  readonly origin: string
+  readonly session: EvalSession
+  readonly source?: { type: string; name: string }
+  /** Packer names the loader handles itself (type, name, only, override...). */
+  readonly skip?: ReadonlySet<string>
+}
+
+/**
+ * Evaluates a Packer body and maps its snake_case options to the tsimg plugin's camelCase
+ * options through the plugin's table. Unknown and unsupported options are errors at their line.
+ */
+export function mapOptions(input: MapInput, origins: Origins = new Map(), prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  const at = (line: number): Where => ({ file: input.file, line })
+  const entries: { name: string; line: number; value: () => unknown; block?: Body }[] = [
+    ...input.body.attrs.filter((a) => !input.skip?.has(a.name)).map((a) => ({ name: a.name, line: a.line, value: () => input.session.value(a.raw, input.file, a.line, input.source) })),
+    ...input.body.blocks.map((b) => ({ name: b.type, line: b.line, value: () => undefined, block: b.body })),
+  ]
+  for (const e of entries) {
+    const fieldPath = `${input.origin}.${prefix}${e.name}`
+    const f = input.table[e.name]
+    if (!f) {
+      const known = Object.keys(input.table).filter((k) => !isUnsupported(input.table[k]!))
+      const close = known.filter((k) => k.includes(e.name) || e.name.includes(k) || k.split('_')[0] === e.name.split('_')[0]).slice(0, 5)
+      throw packerError(at(e.line), fieldPath, 'unknown option', close.length ? `Did you mean: ${close.join(', ')}?` : `Known options: ${known.join(', ')}`)
+    }
+    if (isUnsupported(f)) throw packerError(at(e.line), fieldPath, 'is not supported by tsimg', f.unsupported)
+    let value: unknown
+    if (e.block) {
+      const sub = typeof f.type === 'object' ? ('object' in f.type ? f.type.object : f.type.list) : undefined
+      if (!sub) throw packerError(at(e.line), fieldPath, `is an attribute, not a block: write ${e.name} = ...`)
+      value = mapOptions({ ...input, body: e.block, table: sub, skip: new Set() }, new Map(), `${prefix}${e.name}.`)
+      if ('list' in (f.type as object)) value = [...((out[f.option] as unknown[] | undefined) ?? []), value]
+    } else {
+      value = convert(f.type, e.value(), at(e.line), fieldPath, input)
+    }
+    if (f.map && !e.block) value = f.map(value)
+    out[f.option] = value
+    if (!prefix) origins.set(f.option, { packer: e.name, line: e.line })
+  }
+  return out
+}
+
+function convert(type: FieldType, v: unknown, at: Where, field: string, input: MapInput): unknown {
+  const bad = (what: string) => packerError(at, field, `expected ${what}, got ${JSON.stringify(v)}`)
+  // A `vars.x` placeholder (tsimg convert) stands for a value of the right type.
+  if (typeof v === 'string' && hasCode(v) && /^\u0001[^\u0002]*\u0002$/.test(v)) return v
+  if (typeof type === 'object') {
+    const sub = 'object' in type ? type.object : type.list
+    const one = (o: unknown, i?: number) => {
+      if (typeof o !== 'object' || o === null || Array.isArray(o)) throw bad('an object')
+      const body: Body = { attrs: Object.entries(o).map(([name, raw]) => ({ name, raw, line: at.line })), blocks: [] }
+      const pre = field.slice(input.origin.length + 1) + (i === undefined ? '' : `[${i}]`) + '.'
+      return mapOptions({ ...input, body, table: sub, skip: new Set(), session: { value: (raw) => raw } }, new Map(), pre)
+    }
+    if ('object' in type) return one(v)
+    if (!Array.isArray(v)) throw bad('a list of objects')
+    return v.map((o, i) => one(o, i))
+  }
+  switch (type) {
+    case 'string':
+      if (typeof v === 'string') return v
+      if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+      throw bad('a string')
+    case 'bool':
+      if (typeof v === 'boolean') return v
+      if (v === 'true' || v === 'false') return v === 'true'
+      throw bad('a bool (true or false)')
+    case 'int':
+    case 'number': {
+      const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN
+      if (Number.isNaN(n) || (type === 'int' && !Number.isInteger(n))) throw bad(type === 'int' ? 'a whole number' : 'a number')
+      return n
+    }
+    case 'duration':
+      if (typeof v === 'string') return v
+      if (typeof v === 'number') return `${v}s`
+      throw bad('a duration such as "30s" or "5m"')
+    case 'strings':
+      if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x : typeof x === 'number' || typeof x === 'boolean' ? String(x) : (() => { throw bad('a list of strings') })()))
+      throw bad('a list of strings')
+    case 'ints':
+      if (Array.isArray(v) && v.every((x) => Number.isInteger(Number(x)))) return v.map(Number)
+      throw bad('a list of whole numbers')
+    case 'map':
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? x : String(x)]))
+      throw bad('a map of strings')
+    case 'any':
+      return v
+  }
+}

@@ -1,0 +1,89 @@
+import type { VariableKind } from '@tsimg/core'
+import type { PluginKind } from './plugins/table.js'
+
+/** A value as written: a JSON value (JSON templates) or an HCL expression node. */
+export type Raw = unknown
+
+export interface Attr {
+  readonly name: string
+  readonly raw: Raw
+  readonly line: number
+}
+
+/** An HCL body or a JSON object: attributes, and (HCL only) nested blocks in the order written. */
+export interface Body {
+  readonly attrs: readonly Attr[]
+  readonly blocks: readonly { readonly type: string; readonly body: Body; readonly line: number }[]
+}
+
+export interface PackerVariable {
+  readonly name: string
+  readonly file: string
+  readonly kind: VariableKind
+  readonly default?: Raw
+  readonly description?: string
+  readonly sensitive: boolean
+  readonly line: number
+  readonly validations: readonly { readonly condition: Raw; readonly message: Raw; readonly line: number }[]
+  /** Set by a `*.auto.pkrvars.hcl` file next to the template: replaces the default. */
+  readonly auto?: { readonly value: unknown; readonly file: string }
+}
+
+export interface PackerPlugin {
+  readonly kind: PluginKind
+  readonly type: string
+  /** Source name (`web` of `source "docker" "web"`, or a JSON builder's `name`). */
+  readonly name?: string
+  readonly file: string
+  readonly line: number
+  /** How the template names it: `builders[0]`, `source "docker" "web"`, `provisioner "shell"`. */
+  readonly origin: string
+  readonly body: Body
+  /** Sources (build names) a provisioner or post-processor is limited to. */
+  readonly only?: readonly string[]
+  readonly except?: readonly string[]
+  /** For a source used in a build block: attributes that override the top-level source's. */
+  readonly overrides?: Body
+}
+
+/** A Packer template read into tsimg's shape; values stay unevaluated until variables are known. */
+export interface PackerTemplate {
+  readonly format: 'json' | 'hcl'
+  /** Files as shown to the user. */
+  readonly files: readonly string[]
+  readonly templateDir: string
+  readonly variables: readonly PackerVariable[]
+  readonly locals: readonly (Attr & { readonly file: string })[]
+  readonly sources: readonly PackerPlugin[]
+  readonly provisioners: readonly PackerPlugin[]
+  readonly errorCleanupProvisioner?: PackerPlugin
+  readonly postProcessors: readonly PackerPlugin[]
+  /** `data` blocks (HCL), resolved into the sources that use them. */
+  readonly data: readonly PackerPlugin[]
+  /** Notes for the user (e.g. required_plugins that tsimg does not need). */
+  readonly notes: readonly string[]
+  /** Evaluates a raw value of this template's format. */
+  readonly evaluator: Evaluator
+}
+
+export interface EvalContext {
+  readonly mode: 'run' | 'convert'
+  /** Resolved variables (run) or `vars.x` placeholders (convert). */
+  readonly vars: Record<string, unknown>
+  readonly timestamp: number
+  readonly cwd: string
+  readonly env: NodeJS.ProcessEnv
+  /** The source being evaluated, for build_name, source.name and source.type. */
+  readonly source?: { readonly type: string; readonly name: string }
+  /** Evaluating variable defaults (where Packer allows env() but no variables). */
+  readonly defaults?: boolean
+}
+
+export interface Evaluator {
+  /** Prepares per-run state (HCL locals) once the variables are known. */
+  begin(ctx: EvalContext): EvalSession
+}
+
+export interface EvalSession {
+  value(raw: Raw, file: string, line: number, source?: { type: string; name: string }): unknown
+}

@@ -1,0 +1,46 @@
+import { field, sameNames, type FieldTable, type PluginMapping } from './table.js'
+
+/** Options every Packer post-processor takes; only/except are applied by the loader. */
+const common: FieldTable = {
+  keep_input_artifact: field('__keep', 'bool'),
+}
+
+function dropKeep(options: Record<string, unknown>): Record<string, unknown> {
+  // tsimg's post-processors never delete their input artifact, which is what keep_input_artifact asks.
+  const { __keep: _keep, ...rest } = options
+  return rest
+}
+
+/** Packer's manifest post-processor -> `manifest` from @tsimg/core. */
+export const manifestPostProcessor: PluginMapping = {
+  kind: 'post-processor',
+  packerType: 'manifest',
+  module: '@tsimg/core',
+  factory: 'manifest',
+  fields: { ...common, output: field('output', 'string'), strip_path: field('stripPath', 'bool'), custom_data: field('customData', 'map') },
+  finish: dropKeep,
+}
+
+/** Packer's shell-local post-processor -> `shellLocal` from @tsimg/core. */
+export const shellLocalPostProcessor: PluginMapping = {
+  kind: 'post-processor',
+  packerType: 'shell-local',
+  module: '@tsimg/core',
+  factory: 'shellLocal',
+  fields: {
+    ...common,
+    ...sameNames({ inline: 'strings', command: 'string', script: 'string', scripts: 'strings', environment_vars: 'strings', execute_command: 'strings', inline_shebang: 'string', only_on: 'strings', valid_exit_codes: 'ints' }),
+    env: field('environmentVars', 'map'),
+  },
+  finish: dropKeep,
+}
+
+/** Packer's docker-tag post-processor -> `dockerTag` from @tsimg/builder-docker. */
+export const dockerTagPostProcessor: PluginMapping = {
+  kind: 'post-processor',
+  packerType: 'docker-tag',
+  module: '@tsimg/builder-docker',
+  factory: 'dockerTag',
+  fields: { ...common, repository: field('repository', 'string'), tags: field('tags', 'strings'), tag: field('tags', 'any', (v) => (typeof v === 'string' ? [v] : v)), force: field('force', 'bool') },
+  finish: dropKeep,
+}

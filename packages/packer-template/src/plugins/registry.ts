@@ -1,0 +1,53 @@
+import { amazonEbsBuilder } from './amazon-ebs.js'
+import { dockerBuilder } from './docker.js'
+import { nullBuilder } from './null.js'
+import { dockerTagPostProcessor, manifestPostProcessor, shellLocalPostProcessor } from './post-processors.js'
+import { breakpointProvisioner, fileProvisioner, shellProvisioner } from './provisioners.js'
+import type { PluginKind, PluginMapping } from './table.js'
+
+/** Every Packer plugin tsimg runs. A new builder adds its mapping file and one entry here. */
+const MAPPINGS: readonly PluginMapping[] = [
+  dockerBuilder,
+  nullBuilder,
+  amazonEbsBuilder,
+  shellProvisioner,
+  fileProvisioner,
+  breakpointProvisioner,
+  manifestPostProcessor,
+  shellLocalPostProcessor,
+  dockerTagPostProcessor,
+]
+
+/** Packer plugins users ask for that tsimg does not have (yet): what to use instead. */
+const NOT_YET: Readonly<Record<string, string>> = {
+  'source:alicloud-ecs': 'the alicloud-ecs builder is not supported yet (it is being written); until then build on amazon-ebs, docker or null',
+  'source:huaweicloud-ecs': 'the huaweicloud-ecs builder is not supported yet (it is being written); until then build on amazon-ebs, docker or null',
+  'provisioner:shell-local': 'tsimg has shell-local as a post-processor only: move the commands to a shell-local post-processor, or to a shell provisioner that runs on the machine',
+  'provisioner:ansible': 'run ansible-playbook from a shell provisioner on the machine, or from a shell-local post-processor',
+  'provisioner:ansible-local': 'install and run ansible from a shell provisioner',
+  'provisioner:powershell': 'Windows is not supported: tsimg connects over SSH and runs POSIX shells',
+  'provisioner:windows-restart': 'Windows is not supported: for Linux reboots use a shell provisioner with expect_disconnect = true',
+  'post-processor:docker-push': 'push with a shell-local post-processor running `docker push <repository>:<tag>`',
+  'post-processor:docker-import': 'the docker builder already commits an image; tag it with docker-tag',
+  'post-processor:docker-save': 'run `docker save` from a shell-local post-processor',
+  'post-processor:checksum': 'compute checksums with a shell-local post-processor',
+  'post-processor:compress': 'compress with a shell-local post-processor',
+}
+
+export function findMapping(kind: PluginKind, packerType: string): PluginMapping | undefined {
+  return MAPPINGS.find((m) => m.kind === kind && m.packerType === packerType)
+}
+
+/** Why a Packer plugin is not supported, with what tsimg offers instead. */
+export function unsupportedPlugin(kind: PluginKind, packerType: string): { message: string; hint: string } {
+  const word = kind === 'source' ? 'builder' : kind
+  const offered = MAPPINGS.filter((m) => m.kind === kind).map((m) => m.packerType)
+  return {
+    message: `${word} "${packerType}" is not supported by tsimg`,
+    hint: NOT_YET[`${kind}:${packerType}`] ?? `tsimg ${word}s: ${offered.join(', ')}`,
+  }
+}
+
+export function supportedTypes(kind: PluginKind): string[] {
+  return MAPPINGS.filter((m) => m.kind === kind).map((m) => m.packerType)
+}

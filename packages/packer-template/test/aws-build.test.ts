@@ -1,0 +1,47 @@
+import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startEc2Emulator } from '@tsimg/cloud-emulator'
+import { build } from '@tsimg/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const template = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures/aws/aws.pkr.hcl')
+let emu: Awaited<ReturnType<typeof startEc2Emulator>>
+let stateDir: string
+
+beforeAll(async () => {
+  emu = await startEc2Emulator({ delays: { instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200, snapshotCompleted: 100 } } as Parameters<typeof startEc2Emulator>[0])
+  stateDir = await mkdtemp(join(tmpdir(), 'tsimg-packer-aws-'))
+})
+afterAll(async () => {
+  await emu?.stop()
+  await rm(stateDir, { recursive: true, force: true })
+})
+
+describe('an HCL2 amazon-ebs template against the EC2 emulator', { timeout: 900_000 }, () => {
+  it('finds the source AMI through its amazon-ami data source and fills build-time values in tags and provisioners', async () => {
+    const lines: string[] = []
+    const res = await build({
+      templateFile: template,
+      vars: { endpoint: emu.endpoint, access_key: emu.credentials.accessKeyId, secret_key: emu.credentials.secretAccessKey },
+      stateDir,
+      cleanupTimeoutMs: 120_000,
+      onEvent: (e) => (e.type === 'ui' ? lines.push(e.text) : undefined),
+    })
+    const b = res.builds[0]!
+    expect(b.error?.message).toBeUndefined()
+    const out = lines.join('\n')
+    expect(out).toMatch(/built on i-[0-9a-f]+ from debian-12-amd64-tsimg-base/)
+    expect(out).toContain('wants-curl\nwants-jq')
+    expect(out).not.toContain(emu.credentials.secretAccessKey)
+    const ami = /us-east-1:(ami-[0-9a-f]+)/.exec(b.artifacts[0]!.id)![1]!
+    const ec2 = new EC2Client({ region: 'us-east-1', endpoint: emu.endpoint, credentials: emu.credentials })
+    const img = (await ec2.send(new DescribeImagesCommand({ ImageIds: [ami] }))).Images![0]!
+    ec2.destroy()
+    expect(Object.fromEntries((img.Tags ?? []).map((t) => [t.Key, t.Value]))).toMatchObject({ Name: 'web', SourceAMI: 'debian-12-amd64-tsimg-base' })
+    expect(img.Name).toMatch(/^packer-hcl-\d{8}-\d{6}-/)
+    expect(emu.ledger().filter((e) => !e.seed && e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
+  })
+})
