@@ -260,7 +260,7 @@ export class SshCommunicator implements Communicator {
  * sent EOF (which every command without stdin gets at once), so this goes to the protocol
  * directly while the channel is still open.
  */
-function signalChannel(channel: ClientChannel, name: string): void {
+export function signalChannel(channel: ClientChannel, name: string): void {
   const ch = channel as unknown as {
     outgoing?: { id: number; state: string }
     _client?: { _protocol?: { signal(id: number, signal: string): void } }
