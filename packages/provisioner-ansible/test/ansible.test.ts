@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CancelledError, SshCommunicator, generateKeyPair, type SshTarget } from '@tsimg/core'
 import { ansible } from '@tsimg/provisioner-ansible'
-import { startSshd, type StartedSshd } from '../../../test/support/sshd.js'
+import { freePort, startSshd, type StartedSshd } from '../../../test/support/sshd.js'
 import { filesContaining, filesUnder, processesMentioning, provision, privateTmpdir } from './helpers.js'
 
 const key = generateKeyPair('ed25519', undefined, 'tsimg-ansible-test')
@@ -57,13 +57,20 @@ describe('ansible provisioner through the local proxy (default)', () => {
     await expectNothingLeft()
   })
 
-  it('works when tsimg logs in with a password, which ansible never sees', async () => {
+  it('works when tsimg logs in with a password, which ansible never sees (sftp through sftpCommand, on localPort)', async () => {
     const withPassword = await SshCommunicator.connect(target({ privateKey: undefined, password: PASSWORD }))
     try {
-      await sshd.exec('rm -rf /etc/tsimg-ansible')
-      const { lines, error } = await provision(ansible({ playbookFile: 'site.yml', useSftp: true }), withPassword, { secrets: [PASSWORD] })
+      await sshd.exec('rm -rf /etc/tsimg-ansible /tmp/sftp-command-ran')
+      const port = await freePort()
+      const { lines, error } = await provision(
+        ansible({ playbookFile: 'site.yml', useSftp: true, sftpCommand: 'touch /tmp/sftp-command-ran; exec /usr/lib/openssh/sftp-server -e', localPort: port }),
+        withPassword,
+        { secrets: [PASSWORD] },
+      )
       expect(error).toBeUndefined()
+      expect(lines).toContain(`message: Ansible connects to 127.0.0.1:${port}, carried over deploy@${sshd.host}:${sshd.port}`)
       expect((await sshd.exec('cat /etc/tsimg-ansible/marker')).stdout).toContain('build=web')
+      expect((await sshd.exec('test -e /tmp/sftp-command-ran')).exitCode).toBe(0)
       expect(lines.join('\n')).not.toContain(PASSWORD)
       expect(await filesContaining(tmp, PASSWORD)).toEqual([])
     } finally {
@@ -72,9 +79,11 @@ describe('ansible provisioner through the local proxy (default)', () => {
     await expectNothingLeft()
   })
 
-  it('fails with ansible\'s exit status and the failing task\'s name', async () => {
-    const { lines, error } = await provision(ansible({ playbookFile: 'fail.yml' }), deploy)
+  it('fails with ansible\'s exit status and the failing task\'s name, printing no password given in extra arguments', async () => {
+    const { lines, error } = await provision(ansible({ playbookFile: 'fail.yml', extraArguments: ['--extra-vars', 'db_password=Secret-9xq1'] }), deploy)
     expect(error?.message).toBe('Ansible playbook fail.yml failed with exit status 2 in task "Break on purpose"')
+    expect(lines.find((l) => l.startsWith('say: Executing Ansible:'))).toContain('--extra-vars db_password=<sensitive> ')
+    expect(lines.join('\n')).not.toContain('Secret-9xq1')
     expect(lines.some((l) => l.startsWith('stdout: fatal: [default]: FAILED!'))).toBe(true)
     expect((await sshd.exec('test -e /tmp/never-reached')).exitCode).toBe(1)
     await expectNothingLeft()
@@ -109,24 +118,16 @@ describe('ansible provisioner through the local proxy (default)', () => {
 })
 
 describe('ansible provisioner with useProxy: false', () => {
-  it('connects directly with a 0600 copy of the key that is gone afterwards', async () => {
-    await sshd.exec('rm -f /tmp/direct-ran')
+  it('connects directly as the non-root user with become, with a 0600 copy of the key that is gone afterwards', async () => {
+    await sshd.exec('rm -f /etc/direct-ran')
     const keyBody = key.privateKey.split('\n')[1]!
     const { lines, error } = await provision(ansible({ playbookFile: 'key-file.yml', useProxy: false }), deploy)
     expect(error).toBeUndefined()
     expect(lines.some((l) => l.includes('"msg": "key mode=0600 exists=True"'))).toBe(true)
     const executing = lines.find((l) => l.startsWith('say: Executing Ansible: ansible-playbook '))
     expect(executing).toMatch(new RegExp(` -e ansible_ssh_private_key_file=${tmp}/tsimg-ansible-\\w+/ssh\\.key -i `))
-    expect((await sshd.exec('test -e /tmp/direct-ran')).exitCode).toBe(0)
+    expect((await sshd.exec('stat -c %U /etc/direct-ran')).stdout.trim()).toBe('root')
     expect(lines.join('\n')).not.toContain(keyBody)
-    await expectNothingLeft()
-  })
-
-  it('runs become as the non-root user directly too', async () => {
-    await sshd.exec('rm -rf /etc/tsimg-ansible')
-    const { error } = await provision(ansible({ playbookFile: 'site.yml', useProxy: false }), deploy)
-    expect(error).toBeUndefined()
-    expect((await sshd.exec('stat -c %U /etc/tsimg-ansible/marker')).stdout.trim()).toBe('root')
     await expectNothingLeft()
   })
 
