@@ -82,6 +82,9 @@ export function ansibleEnv(i: CommandLineInput): NodeJS.ProcessEnv {
     // Packer's use_sftp: false sets ANSIBLE_SCP_IF_SSH; this is its current name.
     ANSIBLE_SSH_TRANSFER_METHOD: o.useSftp ? 'sftp' : 'scp',
     PYTHONUNBUFFERED: '1',
+    // ansible's 10 s for connecting (and a sudo prompt) is too short on a loaded build host,
+    // where the SSH handshake with the local endpoint waits for a busy CPU like anything else.
+    ANSIBLE_TIMEOUT: '60',
   }
   if (i.rolesPath) ours.ANSIBLE_ROLES_PATH = i.rolesPath
   if (i.collectionsPath) ours.ANSIBLE_COLLECTIONS_PATH = i.collectionsPath

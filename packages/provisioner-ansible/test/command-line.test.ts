@@ -58,6 +58,7 @@ describe('ansible-playbook command line', () => {
       ANSIBLE_SSH_CONTROL_PATH_DIR: '/w/cp',
       ANSIBLE_SSH_TRANSFER_METHOD: 'piped',
       ANSIBLE_SSH_COMMON_ARGS: '-o A=b -o UserKnownHostsFile=/w/known_hosts',
+      ANSIBLE_TIMEOUT: '60',
       PACKER_BUILD_NAME: 'web',
       TSIMG_BUILDER_TYPE: 'docker',
     })
