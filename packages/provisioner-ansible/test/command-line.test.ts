@@ -79,11 +79,11 @@ describe('ansible-playbook command line', () => {
 describe('failure tracker', () => {
   it('names the failing task, not an ignored failure before it', () => {
     const t = new FailureTracker()
-    for (const l of ['TASK [first] ****', 'fatal: [default]: FAILED! => {}', '...ignoring', 'TASK [role : second] ***', 'fatal: [default]: FAILED! => {"rc": 3}']) t.push(l)
-    expect(t.describe()).toBe(' in task "role : second"')
+    for (const l of ['TASK [first] ****', 'fatal: [default]: FAILED! => {}', '...ignoring', 'TASK [role : second] ***', 'fatal: [default]: FAILED! => {"rc": 3, "msg": "non-zero return code"}']) t.push(l)
+    expect(t.describe()).toBe(' in task "role : second": non-zero return code')
     const u = new FailureTracker()
-    for (const l of ['TASK [Gathering Facts] *', 'fatal: [default]: UNREACHABLE! => {}']) u.push(l)
-    expect(u.describe()).toBe(' in task "Gathering Facts" (machine unreachable)')
+    for (const l of ['TASK [Gathering Facts] *', 'fatal: [default]: UNREACHABLE! => {"changed": false, "msg": "Failed to connect to the host via ssh: timed out", "unreachable": true}']) u.push(l)
+    expect(u.describe()).toBe(' in task "Gathering Facts" (machine unreachable): Failed to connect to the host via ssh: timed out')
     const e = new FailureTracker()
     e.push("ERROR! the playbook: x.yml could not be found")
     expect(e.describe()).toBe(': the playbook: x.yml could not be found')
