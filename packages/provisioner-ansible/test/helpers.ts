@@ -1,9 +1,11 @@
 /** Shared by the ansible provisioner's tests: run one provisioner as the provision step does, and look for leftovers. */
 import { execFile } from 'node:child_process'
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { afterAll, beforeAll } from 'vitest'
+import { removeImages, sandbox, type Sandbox } from '../../builder-docker/test/helpers.js'
 import { BuildUi, Redactor, nonInteractive, runProvisioner, type BuildEvent, type BuildInfo, type Communicator, type ProvisionerPlugin } from '@tsimg/core'
 
 const exec = promisify(execFile)
@@ -79,4 +81,32 @@ export async function filesContaining(dir: string, needle: string): Promise<stri
     if (text.includes(needle)) hits.push(f.path)
   }
   return hits
+}
+
+/** A docker-build sandbox (private state dir) plus a private tmpdir, for whole-build tests. */
+export interface BuildBox {
+  readonly box: Sandbox
+  readonly tmp: string
+}
+
+/** Registers this file's beforeAll/afterAll; afterwards the images, the sandbox and the tmpdir are removed. */
+export function useBuildBox(images: readonly string[]): BuildBox {
+  let made: BuildBox | undefined
+  beforeAll(async () => {
+    const box = await sandbox()
+    made = { box, tmp: await privateTmpdir() }
+  })
+  afterAll(async () => {
+    await removeImages(...images)
+    await made?.box.dispose()
+    if (made) await rm(made.tmp, { recursive: true, force: true })
+  })
+  return {
+    get box() {
+      return made!.box
+    },
+    get tmp() {
+      return made!.tmp
+    },
+  }
 }
