@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs before a build or the tests: OpenSSH client tools
-# (bench peers), a Docker engine, the local base image, and the npm dependencies
+# (bench peers), Ansible (the ansible provisioner runs ansible-playbook here), a Docker engine, the local base image, and the npm dependencies
 # (whose prepare script compiles every package with tsc -b).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,7 @@ command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 # HashiCorp Packer 1.6.6 (Debian's package): the emulator's test that Packer's amazon-ebs builds against it.
 command -v packer >/dev/null 2>&1 || need+=(packer)
+command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -306,7 +306,7 @@ function watchIncoming(sftp: SFTPWrapper, fn: () => void): boolean {
  * sent EOF (which every command without stdin gets at once), so this goes to the protocol
  * directly while the channel is still open.
  */
-function signalChannel(channel: ClientChannel, name: string): void {
+export function signalChannel(channel: ClientChannel, name: string): void {
   const ch = channel as unknown as {
     outgoing?: { id: number; state: string }
     _client?: { _protocol?: { signal(id: number, signal: string): void } }

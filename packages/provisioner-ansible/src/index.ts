@@ -1,0 +1,2 @@
+export { ansible } from './ansible.js'
+export { ansibleSchema, type AnsibleOptions } from './options.js'

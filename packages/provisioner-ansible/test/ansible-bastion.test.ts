@@ -1,0 +1,55 @@
+/**
+ * A machine reachable only through a bastion host: ansible's sessions ride tsimg's own
+ * connection (through the jump host), which ansible itself could not reach.
+ */
+import { rm } from 'node:fs/promises'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Network, type StartedNetwork } from 'testcontainers'
+import { SshCommunicator, generateKeyPair, sshTargetFromOptions } from '@tsimg/core'
+import { ansible } from '@tsimg/provisioner-ansible'
+import { startSshd, type StartedSshd } from '../../../test/support/sshd.js'
+import { filesUnder, privateTmpdir, processesMentioning, provision } from './helpers.js'
+
+const key = generateKeyPair('ed25519', undefined, 'tsimg-ansible-bastion')
+let network: StartedNetwork | undefined
+let bastion: StartedSshd | undefined
+let machine: StartedSshd | undefined
+let comm: SshCommunicator | undefined
+let tmp: string | undefined
+
+beforeAll(async () => {
+  network = await new Network().start()
+  ;[machine, bastion] = await Promise.all([
+    startSshd({ authorizedKeys: [key.publicKey], network, networkAliases: ['inner-machine'] }),
+    startSshd({ users: [{ name: 'jump', authorizedKeys: [key.publicKey] }], network }),
+  ])
+  const target = await sshTargetFromOptions(
+    { sshBastionHost: bastion.host, sshBastionPort: bastion.port, sshBastionUsername: 'jump', sshTimeout: '30s' },
+    { host: 'inner-machine', port: 22, privateKey: key.privateKey },
+  )
+  comm = await SshCommunicator.connect(target)
+  tmp = await privateTmpdir()
+})
+afterAll(async () => {
+  await comm?.close()
+  await Promise.all([machine?.stop(), bastion?.stop()])
+  await network?.stop()
+  if (tmp) await rm(tmp, { recursive: true, force: true })
+})
+
+describe('ansible provisioner behind a bastion host', () => {
+  it('runs the play on the machine behind the bastion through the proxy', async () => {
+    const { lines, error } = await provision(ansible({ playbookFile: 'site.yml' }), comm!)
+    expect(error).toBeUndefined()
+    expect(lines.some((l) => l.startsWith(`message: Ansible connects to 127.0.0.1:`) && l.endsWith(`carried over root@inner-machine:22 via jump@${bastion!.host}:${bastion!.port}`))).toBe(true)
+    expect((await machine!.exec('cat /etc/tsimg-ansible/marker')).stdout).toContain('build=web type=docker')
+    expect((await bastion!.exec('test -e /etc/tsimg-ansible/marker')).exitCode).toBe(1)
+    expect(await filesUnder(tmp!)).toEqual([])
+    expect(await processesMentioning(tmp!)).toEqual([])
+  })
+
+  it('refuses useProxy: false, which cannot go through the bastion', async () => {
+    const { error } = await provision(ansible({ playbookFile: 'site.yml', useProxy: false }), comm!)
+    expect(error?.message).toBe(`useProxy: false cannot reach root@inner-machine:22 via jump@${bastion!.host}:${bastion!.port}: it is behind a bastion host`)
+  })
+})
