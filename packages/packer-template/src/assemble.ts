@@ -101,7 +101,7 @@ async function makePlugin(p: PackerPlugin, session: EvalSession, data: readonly 
   const scoped = p.kind === 'post-processor' ? pluginOptions : options
   let plugin = factory(scoped)
   checkSchema(plugin, p, origins)
-  plugin = located(plugin, p)
+  plugin = located(plugin, p, origins)
   if (late.length && p.kind === 'provisioner') plugin = deferredProvisioner(plugin as ProvisionerPlugin<any>, factory as (o: Record<string, unknown>) => ProvisionerPlugin<any>, options)
   if (late.length && p.kind === 'source') plugin = withLateValues(plugin as SourcePlugin<any, any>, mapping.late ?? [])
   if (p.kind === 'post-processor' && (only || except)) plugin = scopedPostProcessor(plugin as PostProcessorPlugin<any>, only as string[] | undefined, except as string[] | undefined)
@@ -128,11 +128,36 @@ function checkSchema(plugin: AnyPlugin, p: PackerPlugin, origins: Origins): void
   throw packerError({ file: p.file, line: o?.line ?? p.line }, `${p.origin}.${o?.packer ?? snake(top)}${rest}`, required ? 'is required' : message)
 }
 
-/** Plugins' own checks (files readable...) name the Packer file and line. */
-function located<P extends AnyPlugin>(plugin: P, p: PackerPlugin): P {
+/** Plugins' own checks (files readable...) name the Packer file, line and field. */
+function located<P extends AnyPlugin>(plugin: P, p: PackerPlugin, origins: Origins): P {
   if (!plugin.validate) return plugin
   const inner = plugin.validate.bind(plugin)
-  return { ...plugin, validate: (ctx: ValidateContext) => inner({ ...ctx, templateFile: `${p.file}:${p.line}`, path: p.origin }) }
+  return {
+    ...plugin,
+    validate: async (ctx: ValidateContext) => {
+      try {
+        await inner({ ...ctx, templateFile: `${p.file}:${p.line}`, path: p.origin })
+      } catch (err) {
+        throw packerField(err, p, origins)
+      }
+    },
+  }
+}
+
+/** A plugin's error about `playbookFile`, told as Packer's `playbook_file` at its own line. */
+function packerField(err: unknown, p: PackerPlugin, origins: Origins): unknown {
+  if (!(err instanceof TemplateError) || !err.field?.startsWith(`${p.origin}.`)) return err
+  const rest = err.field.slice(p.origin.length + 1)
+  const top = /^[^.[]+/.exec(rest)?.[0] ?? rest
+  const o = origins.get(top)
+  const where = [err.file, err.field].filter(Boolean).join(': ')
+  const bare = err.message.startsWith(`${where}: `) ? err.message.slice(where.length + 2) : err.message
+  return new TemplateError(bare, {
+    file: o ? `${p.file}:${o.line}` : err.file,
+    field: `${p.origin}.${o?.packer ?? snake(top)}${rest.slice(top.length)}`,
+    hint: err.hint,
+    cause: err.cause,
+  })
 }
 
 function scopedPostProcessor(pp: PostProcessorPlugin<any>, only?: string[], except?: string[]): PostProcessorPlugin<any> {

@@ -47,8 +47,19 @@ describe('Packer JSON templates: errors name the file, the line and the Packer f
   })
 
   it('a provisioner tsimg does not have', async () => {
-    const t = docker('').replace(/\n}$/, ',\n  "provisioners": [{ "type": "ansible", "playbook_file": "x.yml" }]\n}')
-    expect(await problem('t.json', t)).toMatch(/t\.json:6: provisioners\[0\] \(ansible\): provisioner "ansible" is not supported by tsimg \| run ansible-playbook/)
+    const t = docker('').replace(/\n}$/, ',\n  "provisioners": [{ "type": "ansible-local", "playbook_file": "x.yml" }]\n}')
+    expect(await problem('t.json', t)).toMatch(/t\.json:6: provisioners\[0\] \(ansible-local\): provisioner "ansible-local" is not supported by tsimg \| use the ansible provisioner/)
+  })
+
+  it("the ansible provisioner's options reach its own checks (a missing playbook names the Packer field)", async () => {
+    const t = docker('').replace(/\n}$/, ',\n  "provisioners": [{ "type": "ansible", "playbook_file": "missing.yml", "use_proxy": false }]\n}')
+    expect(await problem('t.json', t)).toMatch(/t\.json:6: provisioners\[0\] \(ansible\)\.playbook_file: .*missing\.yml/)
+  })
+
+  it('an ansible template with an existing playbook is valid', async () => {
+    writeFileSync(join(dir, 'site.yml'), '- hosts: all\n  tasks: []\n')
+    const t = docker('').replace(/\n}$/, ',\n  "provisioners": [{ "type": "ansible", "playbook_file": "site.yml", "groups": ["golden"], "extra_arguments": ["-v"] }]\n}')
+    expect(await problem('t.json', t)).toBe('valid')
   })
 
   it('a template function tsimg does not have', async () => {

@@ -48,3 +48,43 @@ export const breakpointProvisioner: PluginMapping = {
   factory: 'breakpoint',
   fields: { ...provisionerFields, ...sameNames({ note: 'string', disable: 'bool' }) },
 }
+
+/** Packer's ansible provisioner -> `ansible` from @tsimg/provisioner-ansible. */
+export const ansibleProvisioner: PluginMapping = {
+  kind: 'provisioner',
+  packerType: 'ansible',
+  module: '@tsimg/provisioner-ansible',
+  factory: 'ansible',
+  fields: {
+    ...provisionerFields,
+    ...sameNames({
+      playbook_file: 'string',
+      user: 'string',
+      groups: 'strings',
+      empty_groups: 'strings',
+      host_alias: 'string',
+      extra_arguments: 'strings',
+      ansible_env_vars: 'strings',
+      ansible_ssh_extra_args: 'strings',
+      inventory_file_template: 'string',
+      inventory_directory: 'string',
+      keep_inventory_file: 'bool',
+      roles_path: 'string',
+      collections_path: 'string',
+      galaxy_file: 'string',
+      galaxy_command: 'string',
+      galaxy_force_install: 'bool',
+      galaxy_force_with_deps: 'bool',
+      command: 'string',
+      skip_version_check: 'bool',
+      use_proxy: 'bool',
+      local_port: 'int',
+      sftp_command: 'string',
+      use_sftp: 'bool',
+    }),
+    ssh_host_key_file: unsupported("the local endpoint's host key is made per run"),
+    ssh_authorized_key_file: unsupported('the local endpoint admits a one-time key made per run'),
+    ansible_proxy_key_type: unsupported("the local endpoint's keys are ed25519"),
+    inventory_file: unsupported('tsimg writes the inventory; use inventory_directory for group_vars and host_vars'),
+  },
+}

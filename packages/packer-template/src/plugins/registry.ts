@@ -2,7 +2,7 @@ import { amazonEbsBuilder } from './amazon-ebs.js'
 import { dockerBuilder } from './docker.js'
 import { nullBuilder } from './null.js'
 import { dockerTagPostProcessor, manifestPostProcessor, shellLocalPostProcessor } from './post-processors.js'
-import { breakpointProvisioner, fileProvisioner, shellProvisioner } from './provisioners.js'
+import { ansibleProvisioner, breakpointProvisioner, fileProvisioner, shellProvisioner } from './provisioners.js'
 import type { PluginKind, PluginMapping } from './table.js'
 
 /** Every Packer plugin tsimg runs. A new builder adds its mapping file and one entry here. */
@@ -13,6 +13,7 @@ const MAPPINGS: readonly PluginMapping[] = [
   shellProvisioner,
   fileProvisioner,
   breakpointProvisioner,
+  ansibleProvisioner,
   manifestPostProcessor,
   shellLocalPostProcessor,
   dockerTagPostProcessor,
@@ -23,8 +24,7 @@ const NOT_YET: Readonly<Record<string, string>> = {
   'source:alicloud-ecs': 'the alicloud-ecs builder is not supported yet (it is being written); until then build on amazon-ebs, docker or null',
   'source:huaweicloud-ecs': 'the huaweicloud-ecs builder is not supported yet (it is being written); until then build on amazon-ebs, docker or null',
   'provisioner:shell-local': 'tsimg has shell-local as a post-processor only: move the commands to a shell-local post-processor, or to a shell provisioner that runs on the machine',
-  'provisioner:ansible': 'run ansible-playbook from a shell provisioner on the machine, or from a shell-local post-processor',
-  'provisioner:ansible-local': 'install and run ansible from a shell provisioner',
+  'provisioner:ansible-local': 'use the ansible provisioner, which runs ansible-playbook on this machine against the one being built',
   'provisioner:powershell': 'Windows is not supported: tsimg connects over SSH and runs POSIX shells',
   'provisioner:windows-restart': 'Windows is not supported: for Linux reboots use a shell provisioner with expect_disconnect = true',
   'post-processor:docker-push': 'push with a shell-local post-processor running `docker push <repository>:<tag>`',
