@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v packer >/dev/null 2>&1 || need+=(packer) # Packer 1.6.6: an independent Alibaba client for the emulator tests
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -149,3 +149,6 @@ async function reset(cloud: Cloud): Promise<void> {
 
 /** The cloud-agnostic backend, for other clouds' front ends (Alibaba Cloud, Huawei Cloud). */
 export * as backend from './backend/index.js'
+
+/** Alibaba Cloud's front end (ECS and VPC RPC APIs). */
+export * as alicloud from './alicloud/index.js'
