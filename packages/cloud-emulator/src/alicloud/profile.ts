@@ -33,3 +33,25 @@ export function zoneOffers(region: AliRegion, zoneId: string, instanceType: stri
   if (!ALICLOUD_INSTANCE_TYPES.includes(instanceType)) return false
   return !(ALICLOUD_SCARCE_TYPES.includes(instanceType) && zoneId === region.zones.at(-1))
 }
+
+/** An Alibaba public image the emulator offers, booting a local docker image. */
+export interface AliCatalogImage {
+  readonly name: string
+  readonly family: string
+  readonly osName: string
+  readonly dockerRef: string
+}
+
+/**
+ * Public ("system") images by Alibaba's names, including the seeds' CentOS sources. All boot
+ * the local Debian base image: the name is what templates reference, the disk is what is here.
+ */
+export const ALICLOUD_CATALOG: readonly AliCatalogImage[] = [
+  { name: 'debian_12_5_x64_20G_alibase_20240429.vhd', family: 'acs:debian_12_x64', osName: 'Debian 12.5 64位', dockerRef: 'tsimg/debian-ssh:bookworm' },
+  { name: 'ubuntu_22_04_x64_20G_alibase_20240130.vhd', family: 'acs:ubuntu_22_04_x64', osName: 'Ubuntu 22.04 64位', dockerRef: 'tsimg/debian-ssh:bookworm' },
+  { name: 'centos_7_06_64_20G_alibase_20190711.vhd', family: 'acs:centos_7_6_x64', osName: 'CentOS 7.6 64位', dockerRef: 'tsimg/debian-ssh:bookworm' },
+  { name: 'centos_7_03_64_20G_alibase_20170818.vhd', family: 'acs:centos_7_3_x64', osName: 'CentOS 7.3 64位', dockerRef: 'tsimg/debian-ssh:bookworm' },
+]
+
+/** The owner id the backend records for system images (Alibaba answers ImageOwnerAlias=system). */
+export const SYSTEM_OWNER = 'system'
