@@ -10,13 +10,14 @@ const CREDS = { accessKeyId: 'LTAI5tEmulatorTest0001', secretAccessKey: 'tsimg-a
 const STS = { accessKeyId: 'STS.EmulatorTest0002', secretAccessKey: 'tsimg-alicloud-sts-secret-02', sessionToken: 'tsimg-sts-token' }
 let server: Server
 let endpoint: string
-// A backend that is never started: only its fault injector is used here.
-const faults = new backend.Cloud({ seed: 7 }).faults
+// A backend that is never started: only its fault injection (cloud.act) is used here.
+const cloud = new backend.Cloud({ seed: 7, profiles: [alicloud.ALICLOUD_EMULATOR_PROFILE] })
+const faults = cloud.faults
 const calls: { action: string; status: number; code?: string; scheme?: string }[] = []
 
 beforeAll(async () => {
   ;({ server, endpoint } = await alicloud.startAlicloudServer({
-    credentials: [CREDS, STS], actions: alicloud.protocolActions(), faults, mapError: alicloud.toAlibaba,
+    credentials: [CREDS, STS], actions: alicloud.protocolActions(), act: (action, fn) => cloud.act('alicloud', action, fn),
     onCall: (c) => calls.push(c),
   }))
 })

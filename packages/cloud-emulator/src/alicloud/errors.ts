@@ -1,4 +1,4 @@
-import { CloudError } from '../backend/errors.js'
+import { BackendError, CloudError } from '../backend/errors.js'
 
 /**
  * Alibaba Cloud's error codes with the HTTP status and message its POP gateway answers
@@ -49,17 +49,71 @@ export function errorBody(e: CloudError, requestId: string, hostId: string, prod
   }
 }
 
-/** Backend codes that Alibaba spells its own way (the rest pass through unchanged). */
-const FROM_BACKEND: Record<string, string> = {
-  RequestLimitExceeded: 'Throttling.User',
-  Throttled: 'Throttling.User',
-  Unavailable: 'ServiceUnavailable',
-  InternalFailure: 'InternalError',
+/**
+ * Alibaba's codes for the backend's neutral errors. Lookup order: kind:resource:reason,
+ * kind:resource, kind::reason, kind. Statuses follow Alibaba's error pages (404 for a missing
+ * resource, 403 for a state or dependency conflict, 400 for a bad parameter).
+ */
+const FROM_BACKEND: Record<string, readonly [code: string, status: number]> = {
+  'not-found:instance': ['InvalidInstanceId.NotFound', 404],
+  'not-found:image': ['InvalidImageId.NotFound', 404],
+  'not-found:snapshot': ['InvalidSnapshotId.NotFound', 404],
+  'not-found:volume': ['InvalidDiskId.NotFound', 404],
+  'not-found:security-group': ['InvalidSecurityGroupId.NotFound', 404],
+  'not-found:key-pair': ['InvalidKeyPairName.NotFound', 404],
+  'not-found:vpc': ['InvalidVpcId.NotFound', 404],
+  'not-found:subnet': ['InvalidVSwitchId.NotFound', 404],
+  'not-found:public-ip': ['InvalidAllocationId.NotFound', 404],
+  'not-found:region': ['InvalidRegionId.NotFound', 404],
+  'not-found:zone': ['InvalidZoneId.NotFound', 404],
+  'not-found': ['InvalidParameter', 404],
+  'already-exists:key-pair': ['KeyPair.AlreadyExist', 400],
+  'already-exists:image': ['InvalidImageName.Duplicated', 400],
+  'already-exists:security-group': ['InvalidSecurityGroupName.Duplicated', 400],
+  'already-exists:security-group-rule': ['InvalidPermission.Duplicate', 400],
+  'already-exists': ['InvalidParameter', 400],
+  'dependency-violation:snapshot': ['SnapshotCreatedImage', 403],
+  'dependency-violation:public-ip': ['IncorrectEipStatus', 403],
+  'dependency-violation:security-group': ['DependencyViolation', 403],
+  'dependency-violation:subnet': ['DependencyViolation', 403],
+  'dependency-violation:vpc': ['DependencyViolation.VSwitch', 403],
+  'dependency-violation': ['DependencyViolation', 403],
+  'invalid-state:instance': ['IncorrectInstanceStatus', 403],
+  'invalid-state:image': ['IncorrectImageStatus', 403],
+  'invalid-state:public-ip': ['IncorrectEipStatus', 403],
+  'invalid-state': ['IncorrectStatus', 403],
+  'invalid-parameter:image:malformed': ['InvalidImageName.Malformed', 400],
+  'invalid-parameter:vpc:range': ['InvalidCidrBlock.Malformed', 400],
+  'invalid-parameter:subnet:range': ['InvalidCidrBlock.Malformed', 400],
+  'invalid-parameter:subnet:conflict': ['InvalidCidrBlock.Overlapped', 400],
+  'invalid-parameter:instance-type': ['InvalidInstanceType.ValueUnauthorized', 400],
+  'invalid-parameter:zone': ['InvalidZoneId.NotFound', 404],
+  'invalid-parameter::key-format': ['InvalidPublicKeyBody.Malformed', 400],
+  'invalid-parameter::block-device': ['InvalidSystemDiskSize.LessThanImageSize', 400],
+  'invalid-parameter': ['InvalidParameter', 400],
+  'missing-parameter': ['MissingParameter', 400],
+  'idempotency-mismatch': ['IdempotentParameterMismatch', 400],
+  unauthorized: ['Forbidden.RAM', 403],
+  throttled: ['Throttling.User', 400],
+  'quota:instance': ['QuotaExceed.PostPaidInstance', 403],
+  'quota:public-ip': ['QuotaExceeded.Eip', 400],
+  quota: ['QuotaExceeded', 400],
+  capacity: ['OperationDenied.NoStock', 400],
+  unavailable: ['ServiceUnavailable', 503],
+  internal: ['InternalError', 500],
 }
 
-/** Maps an error the backend or a fault raised onto Alibaba's code and HTTP status. */
-export function toAlibaba(e: CloudError): CloudError {
-  const code = FROM_BACKEND[e.code]
-  if (code) return aliError(code)
-  return e
+/** Maps a backend error, or a fault injected by code, onto Alibaba's code and HTTP status. */
+export function toAlibaba(e: Error): CloudError {
+  if (e instanceof BackendError) {
+    const keys = [`${e.kind}:${e.resource ?? ''}:${e.reason ?? ''}`, `${e.kind}:${e.resource ?? ''}`, `${e.kind}::${e.reason ?? ''}`, e.kind]
+    const [code, status] = keys.map((k) => FROM_BACKEND[k]).find(Boolean) ?? ['InternalError', 500]
+    return new CloudError(code, e.message, e.status ?? status)
+  }
+  if (e instanceof CloudError) {
+    // A fault that names only a code gets the status Alibaba answers that code with.
+    if (e.explicitStatus === undefined && CODES[e.code]) return new CloudError(e.code, e.message, CODES[e.code]![0])
+    return e
+  }
+  return aliError('InternalError')
 }

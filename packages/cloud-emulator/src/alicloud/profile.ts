@@ -1,3 +1,5 @@
+import { ALICLOUD_PROFILE, type CloudProfile } from '../backend/profile.js'
+
 /**
  * Alibaba Cloud's geography and catalog as the emulator presents them: real region and
  * zone ids (the seeds use cn-hangzhou and cn-beijing) and common instance types, so
@@ -9,15 +11,15 @@ export interface AliRegion {
   readonly zones: readonly string[]
 }
 
+// Regions that AWS also names (ap-southeast-1, us-west-1, ...) are left out: one backend
+// serves both front ends, and a region name belongs to one cloud only.
 export const ALICLOUD_REGIONS: readonly AliRegion[] = [
   { regionId: 'cn-hangzhou', localName: '华东1（杭州）', zones: ['cn-hangzhou-h', 'cn-hangzhou-i', 'cn-hangzhou-j'] },
   { regionId: 'cn-shanghai', localName: '华东2（上海）', zones: ['cn-shanghai-e', 'cn-shanghai-f', 'cn-shanghai-g'] },
   { regionId: 'cn-beijing', localName: '华北2（北京）', zones: ['cn-beijing-g', 'cn-beijing-h', 'cn-beijing-i'] },
   { regionId: 'cn-shenzhen', localName: '华南1（深圳）', zones: ['cn-shenzhen-d', 'cn-shenzhen-e', 'cn-shenzhen-f'] },
   { regionId: 'cn-hongkong', localName: '中国香港', zones: ['cn-hongkong-b', 'cn-hongkong-c', 'cn-hongkong-d'] },
-  { regionId: 'ap-southeast-1', localName: '新加坡', zones: ['ap-southeast-1a', 'ap-southeast-1b', 'ap-southeast-1c'] },
-  { regionId: 'eu-central-1', localName: '德国（法兰克福）', zones: ['eu-central-1a', 'eu-central-1b'] },
-  { regionId: 'us-west-1', localName: '美国（硅谷）', zones: ['us-west-1a', 'us-west-1b'] },
+  { regionId: 'ap-northeast-1', localName: '日本（东京）', zones: ['ap-northeast-1a', 'ap-northeast-1b'] },
 ]
 
 /** Instance types offered in every zone but the last of a region (so zone choice matters). */
@@ -53,5 +55,11 @@ export const ALICLOUD_CATALOG: readonly AliCatalogImage[] = [
   { name: 'centos_7_03_64_20G_alibase_20170818.vhd', family: 'acs:centos_7_3_x64', osName: 'CentOS 7.3 64位', dockerRef: 'tsimg/debian-ssh:bookworm' },
 ]
 
-/** The owner id the backend records for system images (Alibaba answers ImageOwnerAlias=system). */
-export const SYSTEM_OWNER = 'system'
+/** The backend profile of this front end: the shared Alibaba profile with these regions and catalog. */
+export const ALICLOUD_EMULATOR_PROFILE: CloudProfile = {
+  ...ALICLOUD_PROFILE,
+  regions: ALICLOUD_REGIONS.map((r) => ({ name: r.regionId, zones: r.zones })),
+  catalog: ALICLOUD_CATALOG.map((c) => ({
+    dockerRef: c.dockerRef, name: c.name, description: c.osName, loginUser: 'root', created: new Date('2024-04-29T00:00:00.000Z'),
+  })),
+}

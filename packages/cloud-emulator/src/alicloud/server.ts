@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { CloudError } from '../backend/errors.js'
-import { aliError, errorBody } from './errors.js'
+import { BackendError, CloudError } from '../backend/errors.js'
+import { aliError, errorBody, toAlibaba } from './errors.js'
 import { Params } from './params.js'
 import { readCall } from './request.js'
 import { NonceCache, type AliCredentials } from './signature.js'
@@ -21,9 +21,18 @@ export interface ActionContext {
 export type Handler = (p: Params, ctx: ActionContext) => Promise<Record<string, unknown>> | Record<string, unknown>
 export type ActionTable = { readonly [P in Product]?: Readonly<Record<string, Handler>> }
 
-/** What decides whether a call fails: the backend's fault injector fits it. */
-export interface FaultCheck {
-  check(action: string, phase?: 'before' | 'after'): Promise<void>
+/** Runs one action with the faults injected for it (the backend's `cloud.act`). */
+export type Act = <T>(action: string, fn: () => T | Promise<T>) => Promise<T>
+
+export interface AliCallRecord {
+  readonly cloud: 'alicloud'
+  readonly action: string
+  readonly region: string
+  readonly status: number
+  readonly code?: string
+  readonly product?: Product
+  /** The signature scheme the call was signed with. */
+  readonly scheme?: string
 }
 
 export interface AlicloudServerOptions {
@@ -31,12 +40,10 @@ export interface AlicloudServerOptions {
   readonly actions: ActionTable
   readonly host?: string
   readonly port?: number
-  readonly faults?: FaultCheck
-  /** Turns an error a handler threw (e.g. a backend error) into Alibaba's code and status. */
-  readonly mapError?: (e: CloudError, action: string) => CloudError
+  readonly act?: Act
   /** Handles `/_emulator/*` (the control API); returns false for other paths. */
   readonly control?: (req: IncomingMessage, res: ServerResponse, body: string) => Promise<boolean>
-  readonly onCall?: (call: { action: string; product?: Product; status: number; code?: string; scheme?: string }) => void
+  readonly onCall?: (call: AliCallRecord) => void
 }
 
 /**
@@ -77,6 +84,7 @@ export async function startAlicloudServer(opts: AlicloudServerOptions): Promise<
     let product: Product | undefined
     let host = String(req.headers.host ?? '')
     let scheme: string | undefined
+    let region = ''
     try {
       const call = readCall(req, body, opts.credentials, nonces)
       ;({ action, host, scheme } = call)
@@ -85,17 +93,18 @@ export async function startAlicloudServer(opts: AlicloudServerOptions): Promise<
       const table = opts.actions[product]
       const handler = table && Object.hasOwn(table, action) ? table[action] : undefined
       if (!handler) throw aliError('InvalidAction.NotFound')
-      await opts.faults?.check(action)
-      const result = await handler(new Params(call.params), { requestId, accessKeyId: call.accessKeyId, product })
-      await opts.faults?.check(action, 'after')
+      region = call.params.get('RegionId') ?? ''
+      const run = (): Promise<Record<string, unknown>> | Record<string, unknown> =>
+        handler(new Params(call.params), { requestId, accessKeyId: call.accessKeyId, product: product! })
+      const result = opts.act ? await opts.act(action, run) : await run()
       send(res, 200, { RequestId: requestId, ...result }, requestId)
-      opts.onCall?.({ action, product, status: 200, scheme })
+      opts.onCall?.({ cloud: 'alicloud', action, region, product, status: 200, scheme })
     } catch (error) {
-      let e = error instanceof CloudError ? error : aliError('InternalError')
-      if (!(error instanceof CloudError)) process.stderr.write(`tsimg-cloud-emulator (alicloud): ${action} failed: ${(error as Error).stack ?? String(error)}\n`)
-      if (opts.mapError) e = opts.mapError(e, action)
+      if (!(error instanceof CloudError) && !(error instanceof BackendError))
+        process.stderr.write(`tsimg-cloud-emulator (alicloud): ${action} failed: ${(error as Error).stack ?? String(error)}\n`)
+      const e = toAlibaba(error as Error)
       send(res, e.status, errorBody(e, requestId, host, product ?? 'Ecs'), requestId)
-      opts.onCall?.({ action, product, status: e.status, code: e.code, scheme })
+      opts.onCall?.({ cloud: 'alicloud', action, region, product, status: e.status, code: e.code, scheme })
     }
   }
   // Packer's Go SDK, behind HTTP_PROXY, first asks for a tunnel to its endpoint-lookup

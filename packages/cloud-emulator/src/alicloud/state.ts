@@ -1,7 +1,6 @@
 import type { Cloud } from '../backend/cloud.js'
 import { aliError } from './errors.js'
 import { ALICLOUD_REGIONS } from './profile.js'
-import type { Eip } from './eips.js'
 
 /**
  * What the Alibaba front end keeps beside the shared backend: Alibaba-only records (EIPs,
@@ -10,7 +9,10 @@ import type { Eip } from './eips.js'
  * instance is gone).
  */
 export class AliState {
-  readonly eips = new Map<string, Eip>()
+  /** EIP id -> what Alibaba shows of it beyond the backend's public IP. */
+  readonly eipInfo = new Map<string, { bandwidth: string; internetChargeType: string }>()
+  /** EIP id -> when it was last associated or unassociated (the status settles after a moment). */
+  readonly eipChanged = new Map<string, number>()
   /** What Alibaba knows of an instance and the EC2-shaped backend does not. */
   readonly instances = new Map<string, InstanceExtra>()
   /** Image id -> family name (set by CreateImage ImageFamily, or the catalog). */
@@ -61,14 +63,9 @@ export class AliState {
 export interface InstanceExtra {
   readonly name: string
   readonly hostName: string
-  /** Alibaba's type name ('ecs.g6.large'); the backend holds a sanitized form. */
-  readonly instanceType: string
   readonly internetMaxBandwidthOut: number
   /** Made by CreateInstance: stops by itself once booted, and never ran a user command. */
   stopWhenBooted: boolean
-  /** Key pair attached after launch (AttachKeyPair), installed at the next start. */
-  keyPairName?: string
-  keyPending: boolean
   everStarted: boolean
 }
 

@@ -81,16 +81,10 @@ export function imageActions(state: AliState): Record<string, Handler> {
       const i = cloud.instances.get(instanceId)
       if (!i || i.state === 'terminated' || i.region !== r) throw aliError('InvalidInstanceId.NotFound', 'The specified InstanceId does not exist.', 404)
       if (i.state !== 'stopped' && i.state !== 'running') throw aliError('IncorrectInstanceStatus', 'The current status of the resource does not support this operation.', 403)
-      let image: Image
-      try {
-        image = images.createImage(cloud, r, {
-          instanceId, name, description: p.str('Description'), imageTags: new Map(p.tags().map((t) => [t.key, t.value])),
-          blockDevices: systemOnly ? i.devices.slice(1).map((d) => ({ deviceName: d.deviceName, noDevice: true })) : undefined,
-        })
-      } catch (e) {
-        if (e instanceof CloudError && /AMIName/.test(e.code)) throw aliError('InvalidImageName.Malformed', 'The specified Image name is wrongly formed.', 400)
-        throw e
-      }
+      const image = images.createImage(cloud, r, {
+        instanceId, name, description: p.str('Description'), imageTags: new Map(p.tags().map((t) => [t.key, t.value])),
+        blockDevices: systemOnly ? i.devices.slice(1).map((d) => ({ deviceName: d.deviceName, noDevice: true })) : undefined,
+      })
       if (p.str('ImageFamily')) state.families.set(image.id, p.str('ImageFamily')!)
       if (token) tokens.set(token, image.id)
       return { ImageId: image.id }

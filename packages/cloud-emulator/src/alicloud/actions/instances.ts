@@ -1,7 +1,6 @@
 import * as instances from '../../backend/instances.js'
 import { CloudError } from '../../backend/errors.js'
-import { docker } from '../../backend/docker.js'
-import { firstBootScript } from '../../backend/first-boot.js'
+import * as publicIps from '../../backend/public-ips.js'
 import { findKeyPair } from '../../backend/keys.js'
 import type { Instance } from '../../backend/types.js'
 import { aliError } from '../errors.js'
@@ -19,7 +18,7 @@ const badStatus = (i: Instance, expected: string): CloudError =>
 export function aliStatus(i: Instance, extra?: InstanceExtra): string {
   switch (i.state) {
     case 'pending': return extra?.everStarted ? 'Starting' : 'Pending'
-    case 'running': return extra?.stopWhenBooted ? 'Pending' : extra?.keyPending ? 'Starting' : 'Running'
+    case 'running': return extra?.stopWhenBooted ? 'Pending' : 'Running'
     case 'stopping': return 'Stopping'
     case 'stopped': return 'Stopped'
     default: return 'Stopping'
@@ -32,9 +31,6 @@ export function liveInstance(state: AliState, id: string): Instance {
   if (!i || i.state === 'terminated' || !state.instances.has(id)) throw notFound()
   return i
 }
-
-/** The backend checks EC2's type syntax; Alibaba's types have two dots ('ecs.g6.large'). */
-const backendType = (t: string): string => t.replace('.', '-')
 
 function launch(state: AliState, p: Params, createOnly: boolean): Instance {
   const { cloud } = state
@@ -58,10 +54,8 @@ function launch(state: AliState, p: Params, createOnly: boolean): Instance {
   if (userData && userData.length > 43_692) throw aliError('InvalidUserData.SizeExceeded', 'The specified parameter UserData exceeds the size.', 400)
   const dataDisks = p.records('DataDisk').filter((d) => d.Size || d.SnapshotId)
   const tags = new Map(p.tags().map((t) => [t.key, t.value]))
-  let launched: Instance[]
-  try {
-    launched = instances.runInstances(cloud, r, {
-      imageId, instanceType: backendType(type), keyName, securityGroupIds: sgIds, subnetId: vSwitchId,
+  const launched = instances.runInstances(cloud, r, {
+      imageId, instanceType: type, keyName, securityGroupIds: sgIds, subnetId: vSwitchId,
       userData: userData ? Buffer.from(userData, 'base64') : undefined, instanceTags: tags, volumeTags: tags,
       clientToken: p.str('ClientToken'),
       blockDevices: [
@@ -72,16 +66,11 @@ function launch(state: AliState, p: Params, createOnly: boolean): Instance {
         })),
       ],
     })
-  } catch (e) {
-    if (e instanceof CloudError && /InvalidBlockDeviceMapping/.test(e.code)) throw aliError('InvalidSystemDiskCategory.ValueNotSupported', e.message, 400)
-    throw e
-  }
   const instance = launched[0]!
   if (!state.instances.has(instance.id)) {
     state.instances.set(instance.id, {
-      name: p.str('InstanceName') ?? instance.id, hostName: p.str('HostName') ?? `iZ${instance.id.slice(2)}Z`, instanceType: type,
-      internetMaxBandwidthOut: p.int('InternetMaxBandwidthOut') ?? 0, stopWhenBooted: createOnly, keyPairName: keyName, keyPending: false,
-      everStarted: false,
+      name: p.str('InstanceName') ?? instance.id, hostName: p.str('HostName') ?? `iZ${instance.id.slice(2)}Z`,
+      internetMaxBandwidthOut: p.int('InternetMaxBandwidthOut') ?? 0, stopWhenBooted: createOnly, everStarted: false,
     })
   }
   return instance
@@ -89,35 +78,22 @@ function launch(state: AliState, p: Params, createOnly: boolean): Instance {
 
 function render(state: AliState, i: Instance): Record<string, unknown> {
   const extra = state.instances.get(i.id)!
-  const eip = [...state.eips.values()].find((e) => e.instanceId === i.id)
-  const publicIp = extra.internetMaxBandwidthOut > 0 && i.address ? [i.address] : []
+  const eip = publicIps.publicIpOf(state.cloud, i)
+  const publicIp = extra.internetMaxBandwidthOut > 0 && !eip && i.address ? [i.address] : []
   return {
     InstanceId: i.id, InstanceName: extra.name, HostName: extra.hostName, Status: aliStatus(i, extra), RegionId: i.region, ZoneId: i.zone,
-    ImageId: state.imageId(i.imageId), InstanceType: extra.instanceType, InstanceTypeFamily: extra.instanceType.split('.').slice(0, 2).join('.'),
+    ImageId: state.imageId(i.imageId), InstanceType: i.instanceType, InstanceTypeFamily: i.instanceType.split('.').slice(0, 2).join('.'),
     InstanceNetworkType: 'vpc', OSType: 'linux', OSName: 'Debian 12 64位', Cpu: 2, Memory: 4096, IoOptimized: true,
     InstanceChargeType: 'PostPaid', InternetChargeType: 'PayByTraffic', InternetMaxBandwidthOut: extra.internetMaxBandwidthOut,
-    KeyPairName: extra.keyPairName ?? '', CreationTime: aliTime(i.launched), StartTime: aliTime(i.launched), ExpiredTime: '2099-12-31T15:59Z',
+    KeyPairName: i.keyName ?? '', CreationTime: aliTime(i.launched), StartTime: aliTime(i.launched), ExpiredTime: '2099-12-31T15:59Z',
     VpcAttributes: { VpcId: i.vpcId, VSwitchId: i.subnetId, PrivateIpAddress: { IpAddress: i.address ? [i.address] : [] }, NatIpAddress: '' },
     PublicIpAddress: { IpAddress: publicIp },
     InnerIpAddress: { IpAddress: [] },
-    EipAddress: eip ? { AllocationId: eip.allocationId, IpAddress: eip.ipAddress, Bandwidth: Number(eip.bandwidth), InternetChargeType: eip.internetChargeType } : { AllocationId: '', IpAddress: '', Bandwidth: 0, InternetChargeType: '' },
+    EipAddress: eip ? { AllocationId: eip.id, IpAddress: eip.address, Bandwidth: Number(state.eipInfo.get(eip.id)?.bandwidth ?? 5), InternetChargeType: 'PayByTraffic' } : { AllocationId: '', IpAddress: '', Bandwidth: 0, InternetChargeType: '' },
     SecurityGroupIds: { SecurityGroupId: i.securityGroupIds },
     NetworkInterfaces: { NetworkInterface: [{ NetworkInterfaceId: i.id.replace(/^i-/, 'eni-'), PrimaryIpAddress: i.address, Type: 'Primary' }] },
     Tags: renderTags(i.tags),
   }
-}
-
-/** Installs a key attached while the instance was stopped, as the instance's next boot would. */
-const installing = new WeakSet<InstanceExtra>()
-
-export async function installPendingKey(state: AliState, i: Instance): Promise<void> {
-  const extra = state.instances.get(i.id)
-  if (!extra?.keyPending || !extra.keyPairName || installing.has(extra)) return
-  installing.add(extra)
-  const key = findKeyPair(state.cloud, i.region, extra.keyPairName)
-  await state.cloud.chain(i.id, () => docker(['exec', '-i', i.containerName, 'sh', '-s'], firstBootScript({ instanceId: i.id, loginUser: i.loginUser, publicKey: key?.publicKey })))
-  extra.keyPending = false
-  installing.delete(extra)
 }
 
 export function instanceActions(state: AliState): Record<string, Handler> {
@@ -169,7 +145,7 @@ export function instanceActions(state: AliState): Record<string, Handler> {
       if (i.state === 'pending' && !state.instances.get(i.id)!.everStarted)
         throw aliError('IncorrectInstanceStatus.Initializing', 'The specified instance is in initializing status.', 403)
       if (!force && i.state !== 'stopped') throw badStatus(i, 'Stopped')
-      for (const eip of state.eips.values()) if (eip.instanceId === i.id) throw aliError('DependencyViolation.EIPAssociated', 'The instance still has an EIP associated.', 403)
+      if (publicIps.publicIpOf(cloud, i)) throw aliError('DependencyViolation.EIPAssociated', 'The instance still has an EIP associated.', 403)
       instances.terminateInstances(cloud, i.region, [i.id])
       state.instanceGone([i.subnetId, i.vpcId, ...i.securityGroupIds])
       return {}
@@ -183,7 +159,7 @@ export function instanceActions(state: AliState): Record<string, Handler> {
   }
 }
 
-/** Runs the background rules: CreateInstance's self-stop and keys attached while stopped. */
+/** Runs the background rule of CreateInstance: the instance stops by itself once booted. */
 export function watchInstances(state: AliState): () => void {
   const timer = setInterval(() => {
     for (const [id, extra] of state.instances) {
@@ -196,7 +172,6 @@ export function watchInstances(state: AliState): () => void {
         extra.stopWhenBooted = false
         instances.stopInstances(state.cloud, i.region, [i.id])
       }
-      if (extra.keyPending && i.state === 'running' && !i.transition) void installPendingKey(state, i).catch(() => undefined)
     }
   }, 100)
   timer.unref()

@@ -1,6 +1,5 @@
 import * as keys from '../../backend/keys.js'
-import { CloudError } from '../../backend/errors.js'
-import { aliError } from '../errors.js'
+import { aliError, toAlibaba } from '../errors.js'
 import type { Handler } from '../server.js'
 import type { AliState } from '../state.js'
 import { liveInstance } from './instances.js'
@@ -9,29 +8,16 @@ import { aliTime, matchesTags, page, renderTags } from './render.js'
 /** Alibaba key pairs are named, never numbered: the name is the id in every call. */
 export function keyActions(state: AliState): Record<string, Handler> {
   const { cloud } = state
-  const duplicate = (e: unknown): never => {
-    if (e instanceof CloudError && e.code === 'InvalidKeyPair.Duplicate') throw aliError('KeyPair.AlreadyExist', 'The key pair already exists.', 400)
-    if (e instanceof CloudError && /InvalidKey/.test(e.code)) throw aliError('InvalidPublicKeyBody.Malformed', 'The specified public key body is malformed.', 400)
-    throw e
-  }
   return {
     ImportKeyPair(p) {
       const r = p.required('RegionId')
-      try {
-        const key = keys.importKeyPair(cloud, r, p.required('KeyPairName'), p.required('PublicKeyBody'), new Map(p.tags().map((t) => [t.key, t.value])))
-        return { KeyPairName: key.name, KeyPairFingerPrint: key.fingerprint }
-      } catch (e) {
-        return duplicate(e)
-      }
+      const key = keys.importKeyPair(cloud, r, p.required('KeyPairName'), p.required('PublicKeyBody'), new Map(p.tags().map((t) => [t.key, t.value])))
+      return { KeyPairName: key.name, KeyPairFingerPrint: key.fingerprint }
     },
     CreateKeyPair(p) {
       const r = p.required('RegionId')
-      try {
-        const { key, privateKey } = keys.createKeyPair(cloud, r, p.required('KeyPairName'), 'rsa', new Map(p.tags().map((t) => [t.key, t.value])))
-        return { KeyPairName: key.name, KeyPairFingerPrint: key.fingerprint, KeyPairId: key.id, PrivateKeyBody: privateKey }
-      } catch (e) {
-        return duplicate(e)
-      }
+      const { key, privateKey } = keys.createKeyPair(cloud, r, p.required('KeyPairName'), 'rsa', new Map(p.tags().map((t) => [t.key, t.value])))
+      return { KeyPairName: key.name, KeyPairFingerPrint: key.fingerprint, KeyPairId: key.id, PrivateKeyBody: privateKey }
     },
     DescribeKeyPairs(p) {
       const r = p.required('RegionId')
@@ -56,8 +42,8 @@ export function keyActions(state: AliState): Record<string, Handler> {
 }
 
 /**
- * Attaching takes effect at the next start (as on Alibaba, a running instance must be
- * restarted); the answer reports per instance, with counts as strings.
+ * Attaching takes effect at the next start (the backend authorizes the key then); the
+ * answer reports per instance, with counts as strings, as Alibaba's does.
  */
 function attach(state: AliState, region: string, name: string, ids: readonly string[], on: boolean): Record<string, unknown> {
   const key = keys.findKeyPair(state.cloud, region, name)
@@ -65,17 +51,12 @@ function attach(state: AliState, region: string, name: string, ids: readonly str
   const results = ids.map((id) => {
     try {
       const i = liveInstance(state, id)
-      const extra = state.instances.get(i.id)!
-      if (on) {
-        extra.keyPairName = name
-        extra.keyPending = true
-      } else if (extra.keyPairName === name) {
-        extra.keyPairName = undefined
-        extra.keyPending = false
-      }
+      if (on) keys.attachKeyPair(state.cloud, region, i.id, name)
+      else if (i.keyName === name) keys.detachKeyPair(state.cloud, region, i.id)
       return { InstanceId: id, Success: 'true', Code: '200', Message: 'successful' }
     } catch (e) {
-      return { InstanceId: id, Success: 'false', Code: (e as CloudError).code ?? 'InternalError', Message: (e as Error).message }
+      const wire = toAlibaba(e as Error)
+      return { InstanceId: id, Success: 'false', Code: wire.code, Message: wire.message }
     }
   })
   const failed = results.filter((r) => r.Success === 'false').length

@@ -1,23 +1,14 @@
 import * as network from '../../backend/network.js'
-import { CloudError } from '../../backend/errors.js'
 import { aliError } from '../errors.js'
 import type { Params } from '../params.js'
 import type { Handler } from '../server.js'
+import { regionOf } from './regions.js'
 import { ALICLOUD_REGIONS } from '../profile.js'
 import type { AliState } from '../state.js'
 import { aliTime, matchesTags, page, renderTags } from './render.js'
 
-/** Alibaba spells the backend's network errors its own way. */
-function translate(e: unknown, notFound: string): never {
-  if (e instanceof CloudError) {
-    if (e.code.endsWith('.NotFound')) throw aliError(notFound, `The specified resource does not exist.`, 404)
-    if (e.code === 'DependencyViolation') throw aliError('DependencyViolation', e.message, 403)
-    if (/Range|Conflict|Malformed|InvalidParameterValue/.test(e.code)) throw aliError('InvalidCidrBlock.Malformed', e.message, 400)
-  }
-  throw e
-}
-
-const region = (p: Params): string => p.required('RegionId')
+/** The call's region, which must be one of Alibaba's. */
+const region = (p: Params): string => regionOf(p)!.regionId
 
 /** VPCs, vSwitches and security groups (ECS 2014-05-26 and VPC 2016-04-28 share these shapes). */
 export function networkActions(state: AliState): Record<string, Handler> {
@@ -34,12 +25,7 @@ export function networkActions(state: AliState): Record<string, Handler> {
       if (!m || Number(m[2]) < 8 || Number(m[2]) > 28) throw aliError('InvalidCidrBlock.Malformed', 'Specified CIDR block is not valid.', 400)
       // Alibaba allows /8../28 (its default is 172.16.0.0/12); the backend's VPCs are /16../28
       // as on EC2, so a wider block is kept here and the backend holds its first /16.
-      let vpc
-      try {
-        vpc = network.createVpc(cloud, r, Number(m[2]) < 16 ? `${m[1]}/16` : cidr, new Map(p.tags().map((t) => [t.key, t.value])))
-      } catch (e) {
-        translate(e, 'InvalidVpcId.NotFound')
-      }
+      const vpc = network.createVpc(cloud, r, Number(m[2]) < 16 ? `${m[1]}/16` : cidr, new Map(p.tags().map((t) => [t.key, t.value])))
       cidrs.set(vpc.id, cidr)
       created.set(vpc.id, new Date())
       if (p.str('VpcName')) names.set(vpc.id, p.str('VpcName')!)
@@ -66,24 +52,14 @@ export function networkActions(state: AliState): Record<string, Handler> {
       const id = p.required('VpcId')
       const r = p.str('RegionId') ?? findRegion(state, id)
       state.checkReleased(id, 'DependencyViolation.Instance', 'Specified VPC still has instances being released.')
-      try {
-        network.deleteVpc(cloud, r, id)
-      } catch (e) {
-        if (e instanceof CloudError && e.code === 'DependencyViolation') throw aliError('DependencyViolation.VSwitch', 'Specified VPC has vSwitches or security groups.', 403)
-        translate(e, 'InvalidVpcId.NotFound')
-      }
+      network.deleteVpc(cloud, r, id)
       return {}
     },
     CreateVSwitch(p) {
       const vpcId = p.required('VpcId')
       const zoneId = p.required('ZoneId')
       const r = p.str('RegionId') ?? findRegion(state, vpcId)
-      let subnet
-      try {
-        subnet = network.createSubnet(cloud, r, { vpcId, cidrBlock: p.required('CidrBlock'), zone: zoneId, tags: new Map(p.tags().map((t) => [t.key, t.value])) })
-      } catch (e) {
-        translate(e, 'InvalidVpcId.NotFound')
-      }
+      const subnet = network.createSubnet(cloud, r, { vpcId, cidrBlock: p.required('CidrBlock'), zone: zoneId, tags: new Map(p.tags().map((t) => [t.key, t.value])) })
       created.set(subnet.id, new Date())
       if (p.str('VSwitchName')) names.set(subnet.id, p.str('VSwitchName')!)
       return { VSwitchId: subnet.id }
@@ -111,11 +87,7 @@ export function networkActions(state: AliState): Record<string, Handler> {
       const id = p.required('VSwitchId')
       const r = p.str('RegionId') ?? findRegion(state, id)
       state.checkReleased(id, 'DependencyViolation', 'Specified vSwitch still has instances being released.')
-      try {
-        network.deleteSubnet(cloud, r, id)
-      } catch (e) {
-        translate(e, 'InvalidVSwitchId.NotFound')
-      }
+      network.deleteSubnet(cloud, r, id)
       return {}
     },
     CreateSecurityGroup(p) {
@@ -123,12 +95,7 @@ export function networkActions(state: AliState): Record<string, Handler> {
       const vpcId = p.str('VpcId')
       if (!vpcId) throw aliError('MissingParameter', 'The input parameter "VpcId" that is mandatory for processing this request is not supplied.')
       const name = p.str('SecurityGroupName') ?? `sg-name-${cloud.rng.hex(8)}`
-      let group
-      try {
-        group = network.createSecurityGroup(cloud, r, { name: name.replace(/^sg-/, 'sg_'), description: p.str('Description') ?? name, vpcId, tags: new Map(p.tags().map((t) => [t.key, t.value])) })
-      } catch (e) {
-        translate(e, 'InvalidVpcId.NotFound')
-      }
+      const group = network.createSecurityGroup(cloud, r, { name: name.replace(/^sg-/, 'sg_'), description: p.str('Description') ?? name, vpcId, tags: new Map(p.tags().map((t) => [t.key, t.value])) })
       names.set(group.id, name)
       created.set(group.id, new Date())
       return { SecurityGroupId: group.id }
@@ -158,12 +125,7 @@ export function networkActions(state: AliState): Record<string, Handler> {
       state.checkReleased(id, 'DependencyViolation', 'There is still instance(s) in the specified security group.')
       const group = network.securityGroupsIn(cloud, r).find((g) => g.id === id && !g.isDefault)
       if (!group) throw aliError('InvalidSecurityGroupId.NotFound', 'The specified SecurityGroupId does not exist.', 404)
-      try {
-        network.deleteSecurityGroup(cloud, r, group)
-      } catch (e) {
-        if (e instanceof CloudError && e.code === 'DependencyViolation') throw aliError('DependencyViolation', 'There is still instance(s) in the specified security group.', 403)
-        throw e
-      }
+      network.deleteSecurityGroup(cloud, r, group)
       return {}
     },
   }

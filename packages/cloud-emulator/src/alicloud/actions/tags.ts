@@ -7,7 +7,7 @@ import type { AliState } from '../state.js'
 function tagsOf(state: AliState, id: string): Map<string, string> | undefined {
   const { cloud } = state
   return (cloud.instances.get(id) ?? cloud.images.get(id) ?? cloud.snapshots.get(id) ?? cloud.volumes.get(id) ?? cloud.securityGroups.get(id)
-    ?? cloud.vpcs.get(id) ?? cloud.subnets.get(id) ?? state.eips.get(id) ?? [...cloud.keyPairs.values()].find((k) => k.name === id))?.tags
+    ?? cloud.vpcs.get(id) ?? cloud.subnets.get(id) ?? cloud.publicIps.get(id) ?? [...cloud.keyPairs.values()].find((k) => k.name === id))?.tags
 }
 
 function tagAll(state: AliState, ids: readonly string[], p: Params): Record<string, unknown> {
