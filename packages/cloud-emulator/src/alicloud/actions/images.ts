@@ -119,11 +119,13 @@ export function imageActions(state: AliState): Record<string, Handler> {
         Accounts: { Account: accounts.map((AliyunId) => ({ AliyunId })) }, ShareGroups: { ShareGroup: [] },
       }
     },
-    async DeleteImage(p) {
+    DeleteImage(p) {
       const m = ownImage(state, p)
       const inUse = [...cloud.instances.values()].some((i) => i.imageId === m.id && i.state !== 'terminated')
       if (inUse && !p.bool('Force')) throw aliError('ImageUsedByInstance', 'The specified image is used by instances; set Force to delete it.', 403)
-      await images.deregisterImage(cloud, m.region, m.id, false)
+      // The registration goes at once; removing the committed docker image can take longer
+      // than the SDK's 3 s read timeout, so it finishes in the background.
+      void images.deregisterImage(cloud, m.region, m.id, false).catch(() => undefined)
       state.families.delete(m.id)
       state.shares.delete(m.id)
       return {}
