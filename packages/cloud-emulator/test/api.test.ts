@@ -2,7 +2,7 @@ import * as ec2 from '@aws-sdk/client-ec2'
 import { Hash } from '@smithy/hash-node'
 import { HttpRequest } from '@smithy/protocol-http'
 import { SignatureV4 } from '@smithy/signature-v4'
-import { startEc2Emulator, TEST_CREDENTIALS, CATALOG_OWNER_ID, type Ec2Emulator } from '@tsimg/cloud-emulator'
+import { startEc2Emulator, startEmulator, FRONT_ENDS, TEST_CREDENTIALS, CATALOG_OWNER_ID, type Ec2Emulator } from '@tsimg/cloud-emulator'
 import { utils } from 'ssh2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@tsimg/core'
@@ -242,5 +242,33 @@ describe('faults', () => {
     expect(ledger.filter((e) => !e.seed)).toMatchObject([{ type: 'key-pair', name: 'via-control' }])
     expect((await post('reset', {})).status).toBe(200)
     expect(emu.ledger().filter((e) => !e.seed)).toEqual([])
+  })
+})
+
+describe('elastic IPs', () => {
+  it('allocates, tags, describes and releases an address; EC2 codes for a missing instance, an unknown id and a double release', async () => {
+    const a = await client.send(new ec2.AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: [{ ResourceType: 'elastic-ip', Tags: [{ Key: 'tsimg-build-id', Value: 'b-eip' }] }] }))
+    expect(a.AllocationId).toMatch(/^eipalloc-0[0-9a-f]{16}$/)
+    expect(a.PublicIp).toMatch(/^127\.0\.0\.\d+$/)
+    expect(emu.ledger().filter((e) => e.type === 'public-ip').map((e) => [e.id, e.state, e.tags['tsimg-build-id']])).toEqual([[a.AllocationId, 'available', 'b-eip']])
+    const listed = await client.send(new ec2.DescribeAddressesCommand({ Filters: [{ Name: 'tag:tsimg-build-id', Values: ['b-eip'] }] }))
+    expect(listed.Addresses?.map((x) => [x.AllocationId, x.PublicIp, x.AssociationId])).toEqual([[a.AllocationId, a.PublicIp, undefined]])
+    expect(await code(client.send(new ec2.AssociateAddressCommand({ AllocationId: a.AllocationId, InstanceId: 'i-0123456789abcdef0' })))).toEqual({ code: 'InvalidInstanceID.NotFound', status: 400 })
+    expect(await code(client.send(new ec2.DisassociateAddressCommand({ PublicIp: a.PublicIp })))).toEqual({ code: 'IncorrectState', status: 400 })
+    await client.send(new ec2.ReleaseAddressCommand({ AllocationId: a.AllocationId }))
+    expect(await code(client.send(new ec2.ReleaseAddressCommand({ AllocationId: a.AllocationId })))).toEqual({ code: 'InvalidAllocationID.NotFound', status: 400 })
+    expect(emu.ledger().filter((e) => e.type === 'public-ip')).toEqual([])
+  })
+})
+
+describe('lifecycle', () => {
+  it('refuses an unknown front end by name, listing the registered ones, before starting anything', async () => {
+    expect(FRONT_ENDS.map((f) => f.name)).toContain('aws')
+    await expect(startEmulator({ frontEnds: ['aws', 'no-such-cloud'] })).rejects.toThrow(/unknown cloud front end 'no-such-cloud' \(known: aws/)
+  })
+
+  it('serves each started front end on its own endpoint, with the control API on each', async () => {
+    expect(emu.endpoints).toEqual({ aws: emu.endpoint })
+    expect(await (await fetch(`${emu.endpoints.aws}/_emulator/health`)).json()).toEqual({ ok: true })
   })
 })
