@@ -19,10 +19,15 @@ export async function describeImage(api: Ec2Api, region: string, imageId: string
   }
 }
 
-/** Our AMI of this name in a region (what a create or copy with a lost answer made), if any. */
-export async function findImageByName(api: Ec2Api, region: string, name: string, signal: AbortSignal): Promise<string | undefined> {
+/**
+ * Our AMI of this name in a region (what a create or copy with a lost answer made), if any.
+ * With `madeSince`, an older AMI of the same name (the user's, in a copy region) is never taken
+ * for ours: a minute of leeway covers clock skew.
+ */
+export async function findImageByName(api: Ec2Api, region: string, name: string, signal: AbortSignal, madeSince?: Date): Promise<string | undefined> {
   const res = await api.send(region, new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [name] }] }), { signal })
-  return res.Images?.find((i) => i.Name === name && i.State !== 'deregistered')?.ImageId
+  const recent = (created: string | undefined) => !madeSince || !created || Date.parse(created) >= madeSince.getTime() - 60_000
+  return res.Images?.find((i) => i.Name === name && i.State !== 'deregistered' && recent(i.CreationDate))?.ImageId
 }
 
 /** Deregisters an AMI, keeping its snapshots; gone counts as done. */

@@ -33,8 +33,11 @@ function tagged(id: string, label: string, tags: Tag[] | undefined, apiTime?: Da
 
 /** amazon-ebs's resources for `tsimg cleanup`, in deletion order (instances free groups and key pairs). */
 function connect(scope: CloudScope): CloudConnection {
-  // Credentials come from the environment / default chain (or the recorded profile), never from the journal.
-  const api = new Ec2Api({ ...(scope.endpoint && { endpoint: scope.endpoint }), ...(scope.profile && { profile: scope.profile }) })
+  // Credentials come from the environment / default chain, never from the journal; the profile
+  // the build used is taken only when the environment names no credentials of its own.
+  const envHasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE)
+  const profile = scope.profile && !envHasCredentials ? scope.profile : undefined
+  const api = new Ec2Api({ ...(scope.endpoint && { endpoint: scope.endpoint }), ...(profile && { profile }) })
   const { region } = scope
   const send = api.send.bind(api)
   return {
@@ -60,7 +63,10 @@ function connect(scope: CloudScope): CloudConnection {
           return (res.Images ?? []).filter((i) => i.ImageId).map((i) => tagged(i.ImageId!, `AMI ${i.ImageId} ${i.Name ?? ''}`.trim(), i.Tags, i.CreationDate))
         },
         delete: async (id, signal) => void (await deleteImageAndSnapshots(api, region, id, signal)),
-        find: (_token, signal, data) => (typeof data?.name === 'string' ? findImageByName(api, region, data.name, signal) : Promise.resolve(undefined)),
+        find: (_token, signal, data) =>
+          typeof data?.name === 'string'
+            ? findImageByName(api, region, data.name, signal, typeof data.sentAt === 'string' ? new Date(data.sentAt) : undefined)
+            : Promise.resolve(undefined),
       },
       {
         kind: 'snapshot',
