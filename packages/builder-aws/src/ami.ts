@@ -58,11 +58,13 @@ export async function deleteImageAndSnapshots(api: Ec2Api, region: string, image
 /** amazon-ebs's images for the kit's ArtifactImages. */
 export function amiCloud(api: Ec2Api, buildId: string): ImageCloud {
   return {
+    noun: 'AMI',
     async deleteImage(region, imageId, known, signal) {
-      const snaps = await deleteImageAndSnapshots(api, region, imageId, signal, known)
+      await deleteImageAndSnapshots(api, region, imageId, signal, known)
+    },
+    async deleteTaggedSnapshots(region, signal) {
       // An AMI deregistered while pending may still have produced snapshots: find them by tag.
-      const late = await snapshotsTagged(api, region, [buildId], signal).catch(() => [])
-      for (const s of late.filter((s) => !snaps.includes(s))) await deleteSnapshot(api, region, s, signal)
+      for (const s of await snapshotsTagged(api, region, [buildId], signal)) await deleteSnapshot(api, region, s, signal)
     },
     async keep(region, ids, signal) {
       await api.send(region, new CreateTagsCommand({ Resources: [...ids], Tags: [{ Key: KEPT_LABEL, Value: buildId }] }), { signal })

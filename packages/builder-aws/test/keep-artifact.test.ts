@@ -27,7 +27,7 @@ describe('on success the artifact is kept, whatever fails after it is made', () 
     expect(first.summary.error?.message).toBeUndefined()
     expect(first.summary.outcome).toBe('success')
     expect(amis).toHaveLength(2)
-    expect(first.lines.join('\n')).toMatch(/Image ami-\w+ \(us-east-1\) is kept, but its temporary tsimg-build-id tag could not be removed/)
+    expect(first.lines.join('\n')).toMatch(/AMI ami-\w+ \(us-east-1\) is kept, but its temporary tsimg-build-id tag could not be removed/)
     expect(first.summary.leftovers).toEqual([])
     expect(await journalFiles(t.stateDir)).toEqual([])
     // Still tagged with the build id (DeleteTags failed), but marked kept: sweeps pass it by.
