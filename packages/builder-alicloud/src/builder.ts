@@ -77,7 +77,7 @@ export function alicloudEcsSteps(options: AlicloudEcsOptions, ctx: StepsContext,
   const env: AliEnv = {
     options, region, api, build: ctx.build, sshPort: options.sshPort ?? 22,
     scope: { region, ...(options.endpoint && { endpoint: options.endpoint }), ...(options.profile && { profile: options.profile }) },
-    images: new ArtifactImages(imageCloud(api)),
+    images: new ArtifactImages(imageCloud(api, ctx.build.id)),
   }
   return [
     prevalidate(env),

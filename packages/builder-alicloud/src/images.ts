@@ -36,8 +36,14 @@ export function deleteSnapshot(api: AlicloudApi, region: string, snapshotId: str
 const resourceType = (id: string): string => (id.startsWith('s-') ? 'snapshot' : 'image')
 
 /** The kit's image calls: delete, and keep (tagged tsimg-kept first, then the build id untagged). */
-export function imageCloud(api: AlicloudApi): ImageCloud {
+export function imageCloud(api: AlicloudApi, buildId: string): ImageCloud {
   return {
+    // An image deleted while Creating may leave snapshots behind, tagged with the build id.
+    async deleteTaggedSnapshots(region, signal) {
+      const res = await api.ecs('DescribeSnapshots', region, (c) =>
+        c.describeSnapshots(new Ecs.DescribeSnapshotsRequest({ regionId: region, tag: [new Ecs.DescribeSnapshotsRequestTag({ key: BUILD_ID_LABEL, value: buildId })], pageSize: 100 })), { signal })
+      for (const s of res.body?.snapshots?.snapshot ?? []) if (s.snapshotId) await deleteSnapshot(api, region, s.snapshotId, signal)
+    },
     deleteImage: (region, imageId, known, signal) => deleteImageAndSnapshots(api, region, imageId, known, signal),
     async keep(region, ids, signal) {
       for (const type of ['image', 'snapshot']) {

@@ -22,7 +22,7 @@ describe('alicloud-ecs failures and cancel leak nothing', () => {
       const { summary, lines } = await runBuild(emulatorSource(t.emu, { imageShareAccount: ['1111222233334444'] }), { stateDir: t.stateDir })
       expect(summary.outcome).toBe('failed')
       expect(summary.error?.message).toMatch(/ModifyImageSharePermission failed .*InvalidParameter/)
-      expect(lines.join('\n')).toContain('Deregistering the image and deleting its snapshots because of cancellation, or error')
+      expect(lines.join('\n')).toContain('Deregistering the image and deleting associated snapshots because of cancellation, or error')
     } finally {
       t.emu.clearFaults()
     }
