@@ -4,7 +4,7 @@ import type { Params } from '../params.js'
 import type { Handler } from '../server.js'
 import type { AliState } from '../state.js'
 import { liveInstance } from './instances.js'
-import { aliTime, matchesTags, page, renderTags } from './render.js'
+import { aliTime, matchesTags, page, renderVpcTags } from './render.js'
 
 /** How long Alibaba shows Associating / Unassociating before InUse / Available (ms). */
 const SETTLE_MS = 300
@@ -69,7 +69,7 @@ export function eipActions(state: AliState): Record<string, Handler> {
           EipAddress: items.map((e) => ({
             AllocationId: e.id, IpAddress: e.address, Status: eipStatus(state, e), InstanceId: e.instanceId ?? '', InstanceType: e.instanceId ? 'EcsInstance' : '',
             Bandwidth: state.eipInfo.get(e.id)?.bandwidth ?? '5', InternetChargeType: state.eipInfo.get(e.id)?.internetChargeType ?? 'PayByTraffic',
-            RegionId: e.region, AllocationTime: aliTime(e.allocated), ChargeType: 'PostPaid', Tags: renderTags(e.tags),
+            RegionId: e.region, AllocationTime: aliTime(e.allocated), ChargeType: 'PostPaid', Tags: renderVpcTags(e.tags),
           })),
         },
       }

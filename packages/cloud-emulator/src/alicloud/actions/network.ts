@@ -5,7 +5,7 @@ import type { Handler } from '../server.js'
 import { regionOf } from './regions.js'
 import { ALICLOUD_REGIONS } from '../profile.js'
 import type { AliState } from '../state.js'
-import { aliTime, matchesTags, page, renderTags } from './render.js'
+import { aliTime, matchesTags, page, renderTags, renderVpcTags } from './render.js'
 
 /** The call's region, which must be one of Alibaba's. */
 const region = (p: Params): string => regionOf(p)!.regionId
@@ -43,7 +43,7 @@ export function networkActions(state: AliState): Record<string, Handler> {
             VpcId: v.id, RegionId: r, Status: 'Available', VpcName: names.get(v.id) ?? '', CidrBlock: cidrs.get(v.id) ?? v.cidrBlock, IsDefault: v.isDefault,
             VRouterId: v.id.replace(/^vpc-/, 'vrt-'), CreationTime: when(v.id),
             VSwitchIds: { VSwitchId: network.subnetsIn(cloud, r).filter((s) => s.vpcId === v.id).map((s) => s.id) },
-            Tags: renderTags(v.tags),
+            Tags: renderVpcTags(v.tags),
           })),
         },
       }
@@ -78,7 +78,7 @@ export function networkActions(state: AliState): Record<string, Handler> {
           VSwitch: items.map((s) => ({
             VSwitchId: s.id, VpcId: s.vpcId, Status: 'Available', CidrBlock: s.cidrBlock, ZoneId: s.zone, RegionId: r,
             VSwitchName: names.get(s.id) ?? '', IsDefault: s.defaultForAz, AvailableIpAddressCount: 252, CreationTime: when(s.id),
-            Tags: renderTags(s.tags),
+            Tags: renderVpcTags(s.tags),
           })),
         },
       }

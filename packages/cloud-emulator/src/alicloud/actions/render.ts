@@ -8,6 +8,11 @@ export const renderTags = (tags: Tags): { Tag: { TagKey: string; TagValue: strin
   Tag: [...tags].map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
 })
 
+/** Tags as the VPC API answers them (VPCs, vSwitches, EIPs): `{ Tag: [{ Key, Value }] }`. */
+export const renderVpcTags = (tags: Tags): { Tag: { Key: string; Value: string }[] } => ({
+  Tag: [...tags].map(([Key, Value]) => ({ Key, Value })),
+})
+
 /** Does a resource carry every `Tag.N` filter of a Describe call? */
 export const matchesTags = (tags: Tags, wanted: readonly { key: string; value: string }[]): boolean =>
   wanted.every((w) => tags.has(w.key) && (w.value === '' || tags.get(w.key) === w.value))
