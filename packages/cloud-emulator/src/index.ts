@@ -25,3 +25,6 @@ export function startEc2Emulator(opts: Ec2EmulatorOptions = {}): Promise<Ec2Emul
 
 /** The cloud-agnostic backend, for other clouds' front ends (Alibaba Cloud, Huawei Cloud). */
 export * as backend from './backend/index.js'
+
+/** Alibaba Cloud's front end (ECS and VPC RPC APIs). */
+export * as alicloud from './alicloud/index.js'

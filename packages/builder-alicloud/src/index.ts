@@ -1,0 +1,7 @@
+export { alicloudEcs, alicloudEcsSteps } from './builder.js'
+export type { AliState } from './state.js'
+export { tsimgResources } from './resources.js'
+export { AlicloudApi, parseEndpoint, type ConnectionOptions } from './api.js'
+export { alicloudErrors } from './errors.js'
+export { resolveCredentials, profileRegion, type AlicloudCredentials, type CredentialInput } from './credentials.js'
+export { alicloudEcsSchema, alicloudOptionsShape, type AlicloudEcsInput, type AlicloudEcsOptions } from './options.js'

@@ -1,0 +1,122 @@
+import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL } from '@tsimg/core'
+import { cloudResources, type CloudConnection, type CloudScope, type TaggedResource } from '@tsimg/cloud-kit'
+import { AlicloudApi } from './api.js'
+import { resolveCredentials } from './credentials.js'
+import { deleteImageAndSnapshots, deleteSnapshot } from './images.js'
+import {
+  deleteInstance, deleteKeyPair, deleteSecurityGroup, deleteVSwitch, deleteVpc, findEips, findKeyPair, findSecurityGroups, findVSwitch, findVpc, listInstances, releaseEip,
+} from './ops.js'
+import { Ecs } from './sdk.js'
+import { PLUGIN, accountOf } from './state.js'
+
+type Tags = { tag?: { tagKey?: string; tagValue?: string; key?: string; value?: string }[] } | undefined
+
+/** ECS answers tags as TagKey/TagValue, VPC as Key/Value: one reader for both. */
+function tagged(id: string, label: string, tags: Tags, apiTime?: string): TaggedResource {
+  const t = new Map((tags?.tag ?? []).map((x) => [x.tagKey ?? x.key, x.tagValue ?? x.value]))
+  const created = t.get(CREATED_AT_LABEL) ?? apiTime
+  const buildId = t.get(BUILD_ID_LABEL)
+  return { id, label, ...(buildId && { buildId }), ...(created && { createdAt: created }), kept: t.has(KEPT_LABEL) }
+}
+
+const byBuild = <T>(Model: new (m: { key: string; value?: string }) => T, ids: readonly string[] | undefined): T[][] =>
+  ids ? ids.map((value) => [new Model({ key: BUILD_ID_LABEL, value })]) : [[new Model({ key: BUILD_ID_LABEL })]]
+
+/** Lists once per build id (Alibaba's tag filter takes one value per key), or once for every tsimg build. */
+async function perBuild<T>(ids: readonly string[] | undefined, list: (id: string | undefined) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = []
+  for (const id of ids ?? [undefined]) out.push(...(await list(id)))
+  return out
+}
+
+function connect(scope: CloudScope): CloudConnection {
+  const { region } = scope
+  // Credentials from the environment or the CLI profile at cleanup time, never from the journal.
+  let api: AlicloudApi | undefined
+  const get = async (): Promise<AlicloudApi> => {
+    if (api) return api
+    const credentials = await resolveCredentials({ ...(scope.profile && { profile: scope.profile }) })
+    if (!credentials) throw new Error('no Alibaba Cloud credentials: set ALICLOUD_ACCESS_KEY / ALICLOUD_SECRET_KEY or a CLI profile')
+    return (api = new AlicloudApi({ credentials, ...(scope.endpoint && { endpoint: scope.endpoint }) }))
+  }
+  return {
+    account: async () => accountOf((await get()).connection.credentials.accessKey),
+    close: () => undefined,
+    kinds: [
+      {
+        kind: 'eip',
+        list: async (ids, signal) => (await perBuild(ids, (id) => get().then((a) => findEips(a, region, id, signal)))).map((e) => tagged(e.allocationId!, `EIP ${e.allocationId} ${e.ipAddress ?? ''}`.trim(), e.tags, e.allocationTime)),
+        delete: async (id, signal) => releaseEip(await get(), region, id, signal),
+        find: async (_t, signal, data) => (typeof data?.buildId === 'string' ? (await findEips(await get(), region, data.buildId, signal))[0]?.allocationId : undefined),
+      },
+      {
+        kind: 'instance',
+        list: async (ids, signal) => (await perBuild(ids, (id) => get().then((a) => listInstances(a, region, id, signal)))).map((i) => tagged(i.instanceId!, `instance ${i.instanceId}`, i.tags, i.creationTime)),
+        delete: async (id, signal) => deleteInstance(await get(), region, id, signal),
+        find: async (_t, signal, data) => (typeof data?.buildId === 'string' ? (await listInstances(await get(), region, data.buildId, signal))[0]?.instanceId : undefined),
+      },
+      {
+        kind: 'image',
+        list: async (ids, signal) => {
+          const a = await get()
+          const res = await Promise.all(byBuild(Ecs.DescribeImagesRequestTag, ids).map((tag) =>
+            a.ecs('DescribeImages', region, (c) => c.describeImages(new Ecs.DescribeImagesRequest({ regionId: region, imageOwnerAlias: 'self', tag, pageSize: 100, status: 'Creating,Waiting,Available,UnAvailable,CreateFailed' })), { signal })))
+          return res.flatMap((r) => r.body?.images?.image ?? []).map((m) => tagged(m.imageId!, `image ${m.imageId} ${m.imageName ?? ''}`.trim(), m.tags, m.creationTime))
+        },
+        delete: async (id, signal) => deleteImageAndSnapshots(await get(), region, id, [], signal),
+        find: async (_t, signal, data) => {
+          if (typeof data?.name !== 'string') return undefined
+          const a = await get()
+          const res = await a.ecs('DescribeImages', region, (c) => c.describeImages(new Ecs.DescribeImagesRequest({ regionId: region, imageOwnerAlias: 'self', imageName: data.name as string, status: 'Creating,Waiting,Available' })), { signal })
+          return res.body?.images?.image?.find((m) => m.tags?.tag?.some((t) => t.tagKey === BUILD_ID_LABEL && t.tagValue === data.buildId))?.imageId
+        },
+      },
+      {
+        kind: 'snapshot',
+        list: async (ids, signal) => {
+          const a = await get()
+          const res = await Promise.all(byBuild(Ecs.DescribeSnapshotsRequestTag, ids).map((tag) =>
+            a.ecs('DescribeSnapshots', region, (c) => c.describeSnapshots(new Ecs.DescribeSnapshotsRequest({ regionId: region, tag, pageSize: 100 })), { signal })))
+          return res.flatMap((r) => r.body?.snapshots?.snapshot ?? []).map((s) => tagged(s.snapshotId!, `snapshot ${s.snapshotId}`, s.tags, s.creationTime))
+        },
+        delete: async (id, signal) => deleteSnapshot(await get(), region, id, signal),
+      },
+      {
+        kind: 'security-group',
+        list: async (ids, signal) => (await perBuild(ids, (id) => get().then((a) => findSecurityGroups(a, region, id, signal)))).map((g) => tagged(g.securityGroupId!, `security group ${g.securityGroupId}`, g.tags, g.creationTime)),
+        delete: async (id, signal) => deleteSecurityGroup(await get(), region, id, signal),
+        find: async (_t, signal, data) => (typeof data?.buildId === 'string' ? (await findSecurityGroups(await get(), region, data.buildId, signal))[0]?.securityGroupId : undefined),
+      },
+      {
+        kind: 'vswitch',
+        list: async (ids, signal) => (await perBuild(ids, (id) => get().then((a) => findVSwitch(a, region, id, signal)))).map((s) => tagged(s.vSwitchId!, `vSwitch ${s.vSwitchId}`, s.tags, s.creationTime)),
+        delete: async (id, signal) => deleteVSwitch(await get(), region, id, signal),
+        find: async (_t, signal, data) => (typeof data?.buildId === 'string' ? (await findVSwitch(await get(), region, data.buildId, signal))[0]?.vSwitchId : undefined),
+      },
+      {
+        kind: 'vpc',
+        list: async (ids, signal) => (await perBuild(ids, (id) => get().then((a) => findVpc(a, region, id, signal)))).map((v) => tagged(v.vpcId!, `VPC ${v.vpcId}`, v.tags, v.creationTime)),
+        delete: async (id, signal) => deleteVpc(await get(), region, id, signal),
+        find: async (_t, signal, data) => (typeof data?.buildId === 'string' ? (await findVpc(await get(), region, data.buildId, signal))[0]?.vpcId : undefined),
+      },
+      {
+        kind: 'key-pair',
+        list: async (ids, signal) => {
+          const a = await get()
+          const res = await Promise.all(byBuild(Ecs.DescribeKeyPairsRequestTag, ids).map((tag) =>
+            a.ecs('DescribeKeyPairs', region, (c) => c.describeKeyPairs(new Ecs.DescribeKeyPairsRequest({ regionId: region, tag, pageSize: 50 })), { signal })))
+          return res.flatMap((r) => r.body?.keyPairs?.keyPair ?? []).map((k) => tagged(k.keyPairName!, `key pair ${k.keyPairName}`, k.tags, k.creationTime))
+        },
+        delete: async (name, signal) => deleteKeyPair(await get(), region, name, signal),
+        find: async (token, signal) => findKeyPair(await get(), region, token, signal),
+      },
+    ],
+  }
+}
+
+/**
+ * How `tsimg cleanup` deletes what a killed alicloud-ecs build left: by journal entry (pending
+ * creates found by the build-id tag or name), by tag within each recorded region, and
+ * everything tsimg tagged with `tsimg cleanup --sweep`; only with credentials of the same account.
+ */
+export const tsimgResources = cloudResources({ id: PLUGIN, cloud: 'Alibaba Cloud', connect })

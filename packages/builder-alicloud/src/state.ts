@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto'
+import { parseDuration, pluginId, type BuildInfo } from '@tsimg/core'
+import { scopeData, temporaryTags, type ArtifactImages, type CloudScope, type KeyPairState, type PollLimit } from '@tsimg/cloud-kit'
+import type { AlicloudApi } from './api.js'
+import type { AlicloudEcsOptions } from './options.js'
+
+/** This package's identity in journals and scopes (what `tsimg cleanup` loads). */
+export const PLUGIN = pluginId('@tsimg/builder-alicloud')
+
+/** What the alicloud-ecs steps learned and created, in the order they ran. */
+export interface AliState extends KeyPairState {
+  sourceImage?: { id: string; name: string }
+  zoneId?: string
+  vpcId?: string
+  vswitchId?: string
+  securityGroupId?: string
+  instance?: { id: string; deleted?: boolean }
+  privateIp?: string
+  publicIp?: string
+  sshHost?: string
+}
+
+/** Everything a step needs besides its context. */
+export interface AliEnv {
+  readonly options: AlicloudEcsOptions
+  readonly region: string
+  readonly api: AlicloudApi
+  readonly build: BuildInfo
+  readonly sshPort: number
+  /** Region, endpoint, profile; the account once prevalidate has asked. Journaled with every resource. */
+  scope: CloudScope
+  /** The images of this build (create-image makes the first, copy-images the copies). */
+  readonly images: ArtifactImages
+}
+
+/** Ordinary waits: pollDelay until the step's own bound (a long one: the cleanup has its own). */
+export function pollLimit(env: AliEnv, totalMs = 30 * 60_000): PollLimit {
+  const delayMs = parseDuration(env.options.pollDelay)
+  return { delayMs, attempts: Math.ceil(totalMs / Math.max(delayMs, 1)), option: 'pollDelay' }
+}
+
+/** The image waits: bounded by waitSnapshotReadyTimeout (Packer's name for it). */
+export function imagePollLimit(env: AliEnv, timeout = env.options.waitSnapshotReadyTimeout, option = 'waitSnapshotReadyTimeout'): PollLimit {
+  return { ...pollLimit(env, parseDuration(timeout)), option }
+}
+
+/** Journal data for a resource: where it is, never credentials. */
+export function resourceData(env: AliEnv, region = env.region): Record<string, unknown> {
+  return { ...scopeData(env.scope), region, buildId: env.build.id }
+}
+
+/** Alibaba's request tags (`Tag.N.Key/Value`) as the SDK's model class of that request wants them. */
+export function tagList<T>(Model: new (m: { key: string; value: string }) => T, tags: Readonly<Record<string, string>>): T[] {
+  return Object.entries(tags).map(([key, value]) => new Model({ key, value }))
+}
+
+/** Tags of a temporary resource: the user's plus the build id and creation time. */
+export function buildTags<T>(Model: new (m: { key: string; value: string }) => T, build: Pick<BuildInfo, 'id'>, user: Readonly<Record<string, string>> = {}): T[] {
+  return tagList(Model, temporaryTags(build, user))
+}
+
+/**
+ * The account the credentials reach. Alibaba tells it only through STS GetCallerIdentity, which
+ * the emulator does not serve; until it does, the account is a one-way fingerprint of the
+ * AccessKey id (never the key): cleanup with other keys refuses to delete, the safe side.
+ */
+export function accountOf(accessKey: string): string {
+  return `ak-${createHash('sha256').update(accessKey).digest('hex').slice(0, 16)}`
+}

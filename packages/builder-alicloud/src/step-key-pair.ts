@@ -1,0 +1,34 @@
+import type { Step } from '@tsimg/core'
+import { cloudKeyPair, temporaryName } from '@tsimg/cloud-kit'
+import { deleteKeyPair, findKeyPair } from './ops.js'
+import { Ecs } from './sdk.js'
+import { PLUGIN, buildTags, resourceData, type AliEnv, type AliState } from './state.js'
+
+/**
+ * sshKeypairName + sshPrivateKeyFile, or a key pair generated locally whose public half is
+ * imported (tagged with the build id). The instance is launched with it, so cloud-init sees
+ * it at first boot (Packer attaches it after boot). Its cleanup deletes the temporary key pair.
+ */
+export function keyPair(env: AliEnv): Step<AliState> {
+  const { api, region } = env
+  return cloudKeyPair<AliState>({
+    stepName: 'alicloud:key-pair',
+    options: env.options,
+    name: temporaryName(env.build),
+    templateDir: env.build.templateDir,
+    cloud: {
+      plugin: PLUGIN,
+      region,
+      get data() {
+        return resourceData(env)
+      },
+      importKey: (name, publicKey, requestSignal, signal) =>
+        api.ecs('ImportKeyPair', region, (c) => c.importKeyPair(new Ecs.ImportKeyPairRequest({ regionId: region, keyPairName: name, publicKeyBody: publicKey, tag: buildTags(Ecs.ImportKeyPairRequestTag, env.build) })), {
+          signal,
+          requestSignal,
+        }),
+      findKey: (name, signal) => findKeyPair(api, region, name, signal),
+      deleteKey: (name, signal) => deleteKeyPair(api, region, name, signal),
+    },
+  })
+}

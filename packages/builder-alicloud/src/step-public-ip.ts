@@ -1,0 +1,65 @@
+import { TsimgError, type Step } from '@tsimg/core'
+import { TrackedResource, waitFor } from '@tsimg/cloud-kit'
+import { findEips, releaseEip } from './ops.js'
+import { Vpc } from './sdk.js'
+import { PLUGIN, buildTags, pollLimit, resourceData, type AliEnv, type AliState } from './state.js'
+
+/**
+ * Picks the SSH address: sshHost, or the private IP (sshPrivateIp), or the launch-time public
+ * IP (associatePublicIpAddress), or else an EIP allocated (journaled, ClientToken, found by
+ * the build-id tag after a lost answer) and associated with the instance. Its cleanup
+ * unassociates and releases the EIP.
+ */
+export function publicIp(env: AliEnv): Step<AliState> {
+  const tracked = new TrackedResource()
+  return {
+    name: 'alicloud:public-ip',
+    async run({ state, ui, signal, journal }) {
+      const o = env.options
+      const r = env.region
+      const instanceId = state.instance!.id
+      let host: string | undefined
+      if (o.sshHost) host = o.sshHost
+      else if (o.sshPrivateIp) host = state.privateIp
+      else if (o.associatePublicIpAddress) host = state.publicIp
+      else {
+        ui.say('Allocating eip...')
+        const token = `${env.build.id}-eip`
+        const allocationId = await tracked.create({ journal, signal }, {
+          plugin: PLUGIN, kind: 'eip', token, description: `EIP of build ${env.build.id} (${r})`, data: resourceData(env),
+          create: (requestSignal, stop) =>
+            env.api.vpc('AllocateEipAddress', r, (c) => c.allocateEipAddress(new Vpc.AllocateEipAddressRequest({
+              regionId: r, internetChargeType: o.internetChargeType, bandwidth: String(o.internetMaxBandwidthOut ?? 5), clientToken: token,
+              tag: buildTags(Vpc.AllocateEipAddressRequestTag, env.build),
+            })), { signal: stop, requestSignal }),
+          idOf: (res) => res.body?.allocationId,
+          find: async (s) => (await findEips(env.api, r, env.build.id, s))[0]?.allocationId,
+        })
+        await env.api.vpc('AssociateEipAddress', r, (c) => c.associateEipAddress(new Vpc.AssociateEipAddressRequest({ regionId: r, allocationId, instanceId })), {
+          signal, retry: ['conflict', 'not-found'], budget: { attempts: 8 },
+        })
+        host = await waitFor({
+          resource: `EIP ${allocationId}`, until: 'to be associated', ui, signal, ...pollLimit(env, 5 * 60_000),
+          probe: async (s) => {
+            const eip = (await env.api.vpc('DescribeEipAddresses', r, (c) => c.describeEipAddresses(new Vpc.DescribeEipAddressesRequest({ regionId: r, allocationId })), { signal: s })).body?.eipAddresses?.eipAddress?.[0]
+            return eip?.status === 'InUse' && eip.ipAddress ? { done: true, value: eip.ipAddress } : { done: false, ...(eip?.status ? { state: eip.status } : {}) }
+          },
+        })
+        ui.message(`Allocated eip: ${host}`)
+      }
+      if (!host) {
+        throw new TsimgError('ALICLOUD_NO_ADDRESS', `Instance ${instanceId} has no ${o.sshPrivateIp ? 'private' : 'public'} address to connect to`, {
+          hint: o.associatePublicIpAddress ? 'Set internetMaxBandwidthOut above 0.' : 'Set sshHost, or use the default EIP.',
+        })
+      }
+      state.sshHost = host
+      state.generated.Host = host
+      ui.say(`Using ssh communicator to connect: ${host}`)
+    },
+    async cleanup({ ui, signal, journal }) {
+      if (!tracked.started) return
+      ui.say("Cleaning up 'EIP'")
+      await tracked.remove({ journal, signal }, (id, s) => releaseEip(env.api, env.region, id, s))
+    },
+  }
+}

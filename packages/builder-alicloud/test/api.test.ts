@@ -1,0 +1,37 @@
+import { AlicloudApi } from '@tsimg/builder-alicloud'
+import { startEmulator, type Emulator } from '@tsimg/cloud-emulator'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const Ecs = require('@alicloud/ecs20140526') as typeof import('@alicloud/ecs20140526')
+
+// The builder's API layer against the emulator's Alibaba front end: the SDK through the
+// kit's CloudCaller, with the builder's error model deciding what is retried.
+let emu: Emulator
+beforeAll(async () => {
+  emu = await startEmulator({ frontEnds: ['alicloud'], seed: 3 })
+})
+afterAll(async () => {
+  await emu?.stop()
+})
+
+const apiWith = (secretKey: string): AlicloudApi =>
+  new AlicloudApi({ credentials: { accessKey: emu.credentials.accessKeyId, secretKey, source: 'test' }, endpoint: emu.endpoint, maxRetries: 3 })
+
+it('retries throttling and a 503 within its budget, then answers', async () => {
+  emu.injectFault({ action: 'DescribeRegions', cloud: 'alicloud', code: 'Throttling.User', times: 2 })
+  emu.injectFault({ action: 'DescribeRegions', cloud: 'alicloud', code: 'ServiceUnavailable', times: 1 })
+  const signal = new AbortController().signal
+  const r = await apiWith(emu.credentials.secretAccessKey).ecs('DescribeRegions', 'cn-hangzhou', (c) => c.describeRegions(new Ecs.DescribeRegionsRequest({})), { signal })
+  expect(r.body?.regions?.region?.map((x) => x.regionId)).toContain('cn-hangzhou')
+  expect(emu.faultsFired()['DescribeRegions']).toBe(3)
+})
+
+it('fails a wrong secret at once with an error naming service, action, endpoint and code, and not the secret', async () => {
+  const signal = new AbortController().signal
+  const error = await apiWith('not-the-secret').ecs('DescribeRegions', 'cn-hangzhou', (c) => c.describeRegions(new Ecs.DescribeRegionsRequest({})), { signal })
+    .then(() => undefined, (e: Error) => e)
+  expect(error?.message).toMatch(/^Alibaba Cloud ECS DescribeRegions failed at http:\/\/127\.0\.0\.1:\d+: SignatureDoesNotMatch \(HTTP 400\)/)
+  expect(error?.message).not.toContain('not-the-secret')
+})

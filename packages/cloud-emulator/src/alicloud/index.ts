@@ -1,0 +1,11 @@
+/** Alibaba Cloud's front end: the ECS and VPC RPC APIs over the shared backend. */
+export { startAlicloudServer, PRODUCTS } from './server.js'
+export type { Act, ActionContext, ActionTable, AliCallRecord, AlicloudServerOptions, Handler, Product } from './server.js'
+export type { AliCredentials } from './signature.js'
+export { percentEncode } from './signature.js'
+export { aliError, toAlibaba } from './errors.js'
+export { Params } from './params.js'
+export { ALICLOUD_REGIONS, ALICLOUD_INSTANCE_TYPES, ALICLOUD_CATALOG, ALICLOUD_EMULATOR_PROFILE } from './profile.js'
+export { protocolActions, backendActions } from './actions/index.js'
+export { alicloudFrontEnd, ALICLOUD_FRONT_END } from './front-end.js'
+export { AliState } from './state.js'
