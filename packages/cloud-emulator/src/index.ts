@@ -149,3 +149,6 @@ async function reset(cloud: Cloud): Promise<void> {
 
 /** The cloud-agnostic backend, for other clouds' front ends (Alibaba Cloud, Huawei Cloud). */
 export * as backend from './backend/index.js'
+
+/** The Huawei Cloud front end (IAM, ECS, VPC, EIP, IMS REST APIs) on the same backend. */
+export * from './huawei/index.js'

@@ -1,0 +1,82 @@
+import type { Cloud } from '../backend/cloud.js'
+import type { ErrorFormat, ServiceCodes } from './errors.js'
+
+/** The services behind the one port; each has its own error format and codes. */
+export type Service = 'iam' | 'ecs' | 'nova' | 'vpc' | 'eip' | 'ims'
+
+export const SERVICES: Record<Service, { format: ErrorFormat; codes: ServiceCodes }> = {
+  iam: { format: 'iam', codes: { notFound: '404', invalid: '400', conflict: '409', internal: '500' } },
+  ecs: { format: 'ecs', codes: { notFound: 'Ecs.0114', invalid: 'Ecs.0005', conflict: 'Ecs.0015', internal: 'Ecs.0001' } },
+  nova: { format: 'nova', codes: { notFound: '404', invalid: '400', conflict: '409', internal: '500' } },
+  vpc: { format: 'vpc', codes: { notFound: 'VPC.0202', invalid: 'VPC.0002', conflict: 'VPC.0106', internal: 'VPC.0001' } },
+  eip: { format: 'vpc', codes: { notFound: 'VPC.0504', invalid: 'VPC.0502', conflict: 'VPC.0508', internal: 'VPC.0001' } },
+  ims: { format: 'ecs', codes: { notFound: 'IMG.0027', invalid: 'IMG.0001', conflict: 'IMG.0013', internal: 'IMG.0002' } },
+}
+
+export interface HuaweiContext {
+  readonly cloud: Cloud
+  /** The region the project id belongs to. */
+  readonly region: string
+  readonly projectId: string
+  readonly requestId: string
+}
+
+export interface HuaweiRequest {
+  readonly params: Readonly<Record<string, string>>
+  readonly query: URLSearchParams
+  /** The parsed JSON body ({} when empty). */
+  readonly body: Record<string, any>
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+}
+
+/** A handler's answer: a JSON value (status 200), or an explicit status and body. */
+export type HuaweiAnswer = { readonly status: number; readonly body?: unknown }
+export type Handler = (ctx: HuaweiContext, req: HuaweiRequest) => Promise<unknown> | unknown
+
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE'
+  /** Path template as in Huawei's API reference: '/v1/{project_id}/cloudservers/{server_id}'. */
+  readonly path: string
+  /** The SDK operation name; faults and the call log use it ('CreatePostPaidServers'). */
+  readonly action: string
+  readonly service: Service
+  readonly handler: Handler
+}
+
+export const answer = (status: number, body?: unknown): HuaweiAnswer & { readonly [ANSWER]: true } => ({ status, body, [ANSWER]: true })
+export const ANSWER = Symbol('answer')
+export const isAnswer = (v: unknown): v is HuaweiAnswer => typeof v === 'object' && v !== null && ANSWER in v
+
+interface Compiled {
+  readonly route: Route
+  readonly regex: RegExp
+  readonly names: string[]
+}
+
+/** Matches a method and raw path against the route table; path segments are decoded. */
+export class Router {
+  private readonly compiled: Compiled[]
+
+  constructor(routes: readonly Route[]) {
+    this.compiled = routes.map((route) => {
+      const names: string[] = []
+      const pattern = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
+        names.push(name)
+        return '([^/]+)'
+      })
+      return { route, regex: new RegExp(`^${pattern}/?$`), names }
+    })
+  }
+
+  match(method: string, rawPath: string): { route: Route; params: Record<string, string> } | undefined {
+    for (const c of this.compiled) {
+      if (c.route.method !== method) continue
+      const m = c.regex.exec(rawPath)
+      if (!m) continue
+      const params: Record<string, string> = {}
+      c.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)))
+      return { route: c.route, params }
+    }
+    return undefined
+  }
+}
