@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Fault } from './backend/faults.js'
 import type { Delays, LedgerEntry } from './backend/types.js'
 
-/** What the control API drives; implemented by the emulator handle in index.ts. */
+/** What the control API drives; implemented by the emulator handle in lifecycle.ts. */
 export interface Controllable {
   ledger(): LedgerEntry[]
   injectFault(f: Fault): void

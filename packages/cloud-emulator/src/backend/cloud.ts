@@ -1,31 +1,40 @@
 import { randomBytes } from 'node:crypto'
-import { CloudError, notFound } from './errors.js'
+import { BackendError, notFound } from './errors.js'
 import { FaultInjector, type Fault } from './faults.js'
 import { Rng } from './rng.js'
 import { docker, imageExists, PID_LABEL, SESSION_LABEL, IMAGE_LABEL } from './docker.js'
 import { DEFAULT_DELAYS } from './types.js'
 import { watchShutdowns } from './shutdown-watch.js'
 import { removeContainer } from './instances.js'
-import { DEFAULT_CATALOG, seedImage, seedNetwork, type CatalogEntry } from './seed.js'
+import { tickJobs } from './jobs.js'
+import { closePublicIps, releaseOnTerminate } from './public-ips.js'
+import { AWS_PROFILE, type CloudProfile, type ResourceKind } from './profile.js'
+import { seedImage, seedNetwork, type CatalogEntry } from './seed.js'
+import type {
+  DelayKind, Delays, Image, Instance, Job, KeyPair, LedgerEntry, PublicIp, Region, SecurityGroup, Snapshot, Subnet, Tags, Transition, Volume, Vpc,
+} from './types.js'
 export { CATALOG_OWNER_ID, DEFAULT_CATALOG, type CatalogEntry } from './seed.js'
+export { ec2Ids, type ResourceKind } from './profile.js'
 
 /** Where a state change that fails (delay 'fail', or its work failed) ends, and why. */
-const FAIL_STATES: Record<keyof Delays, string> = {
+const FAIL_STATES: Record<DelayKind, string> = {
   instanceRunning: 'terminated', instanceStopped: 'running', instanceTerminated: 'terminated', imageAvailable: 'failed', snapshotCompleted: 'error',
 }
-const FAIL_REASONS: Record<keyof Delays, string> = {
+const FAIL_REASONS: Record<DelayKind, string> = {
   instanceRunning: 'Server.InternalError: Internal error on launch',
   instanceStopped: 'Server.InternalError: Internal error on stop',
   instanceTerminated: 'Server.InternalError: Internal error on terminate',
   imageAvailable: 'Client.InternalError: Client error on snapshot creation',
   snapshotCompleted: 'Server.InternalError: Snapshot creation failed',
 }
-import type {
-  Delays, Image, Instance, KeyPair, LedgerEntry, Region, SecurityGroup, Snapshot, Subnet, Tags, Transition, Volume, Vpc,
-} from './types.js'
-
 
 export interface CloudOptions {
+  /**
+   * The clouds this backend serves (default: AWS only). Each profile brings its regions,
+   * id format, instance types and catalog; `regions`, `catalog` and `ids` below override the
+   * first profile's, for callers that predate profiles.
+   */
+  readonly profiles?: readonly CloudProfile[]
   readonly regions?: readonly string[]
   readonly accountId?: string
   readonly seed?: number
@@ -35,30 +44,22 @@ export interface CloudOptions {
   readonly catalog?: readonly CatalogEntry[]
   /** Session id labelled on every container and image (default: random). */
   readonly session?: string
-  /** Makes resource ids in a front end's format (default: EC2's, e.g. i-0123456789abcdef0). */
   readonly ids?: (kind: ResourceKind, rng: Rng) => string
 }
 
-export type ResourceKind = 'instance' | 'reservation' | 'image' | 'snapshot' | 'volume' | 'security-group' | 'key-pair' | 'vpc' | 'subnet'
-
-const EC2_PREFIXES: Record<ResourceKind, string> = {
-  instance: 'i', reservation: 'r', image: 'ami', snapshot: 'snap', volume: 'vol', 'security-group': 'sg', 'key-pair': 'key', vpc: 'vpc', subnet: 'subnet',
-}
-
-/** EC2's id format: prefix, '-0', 16 hex digits. */
-export const ec2Ids = (kind: ResourceKind, rng: Rng): string => rng.id(EC2_PREFIXES[kind])
-
-export const DEFAULT_REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1']
+export const DEFAULT_REGIONS = AWS_PROFILE.regions.map((r) => r.name)
 export const DEFAULT_ACCOUNT_ID = '123456789012'
 
 /**
  * The cloud's state: regions, network records, keys, images, instances and their
- * containers. Operations live in network.ts, keys.ts, instances.ts and images.ts; this
- * class holds the maps, the clock that completes state changes, tags and the ledger.
+ * containers, public IPs and jobs. Operations live in network.ts, keys.ts, instances.ts,
+ * images.ts, public-ips.ts and jobs.ts; this class holds the maps, the clock that completes
+ * state changes, tags and the ledger.
  */
 export class Cloud {
   readonly session: string
   readonly accountId: string
+  readonly profiles: readonly CloudProfile[]
   readonly regions: Region[]
   readonly rng: Rng
   readonly faults: FaultInjector
@@ -71,12 +72,12 @@ export class Cloud {
   readonly snapshots = new Map<string, Snapshot>()
   readonly volumes = new Map<string, Volume>()
   readonly instances = new Map<string, Instance>()
+  readonly publicIps = new Map<string, PublicIp>()
+  readonly jobs = new Map<string, Job>()
   /** Loopback addresses this process has handed out and not yet released. */
   readonly addresses = new Set<string>()
   /** Per-resource chain of container operations, so stop/commit/terminate never overlap. */
   private readonly work = new Map<string, Promise<unknown>>()
-  private readonly catalog: readonly CatalogEntry[]
-  private readonly ids: (kind: ResourceKind, rng: Rng) => string
   private timer: NodeJS.Timeout | undefined
   private stopWatch: (() => void) | undefined
 
@@ -88,26 +89,51 @@ export class Cloud {
     this.faults.throttleProbability = opts.throttleProbability ?? 0
     for (const f of opts.faults ?? []) this.faults.add(f)
     this.delays = { ...DEFAULT_DELAYS, ...opts.delays }
-    this.catalog = opts.catalog ?? DEFAULT_CATALOG
-    this.ids = opts.ids ?? ec2Ids
-    this.regions = (opts.regions ?? DEFAULT_REGIONS).map((name) => ({ name, zones: ['a', 'b', 'c'].map((z) => name + z) }))
+    const [first = AWS_PROFILE, ...rest] = opts.profiles ?? [AWS_PROFILE]
+    const primary: CloudProfile = {
+      ...first,
+      regions: opts.regions ? opts.regions.map((name) => ({ name, zones: ['a', 'b', 'c'].map((z) => name + z) })) : first.regions,
+      catalog: opts.catalog ?? first.catalog,
+      newId: opts.ids ?? first.newId,
+    }
+    this.profiles = [primary, ...rest]
+    this.regions = []
+    for (const p of this.profiles) {
+      for (const r of p.regions) {
+        const clash = this.regions.find((x) => x.name === r.name)
+        if (clash) throw new Error(`region ${r.name} is in two cloud profiles (${clash.cloud}, ${p.name}); give one of them other regions`)
+        this.regions.push({ name: r.name, zones: [...r.zones], cloud: p.name })
+      }
+    }
   }
 
-  /** Creates default networks, registers the catalog and starts the state clock. */
+  /** Creates default networks, registers each profile's catalog and starts the state clock. */
   async start(): Promise<void> {
     await docker(['version', '--format', '{{.Server.Version}}'])
-    for (const region of this.regions) seedNetwork(this, region)
-    for (const entry of this.catalog) {
-      if (!(await imageExists(entry.dockerRef))) continue
-      for (const region of this.regions) seedImage(this, region.name, entry)
+    for (const region of this.regions) {
+      const profile = this.profileOf(region.name)
+      if (profile.defaultNetwork) seedNetwork(this, region, profile.defaultNetwork.cidr)
+      for (const entry of profile.catalog) if (await imageExists(entry.dockerRef)) seedImage(this, region.name, entry, profile.rootDeviceName)
     }
     this.timer = setInterval(() => this.tick(), 50)
     this.timer.unref()
     this.stopWatch = watchShutdowns(this)
   }
 
-  newId(kind: ResourceKind): string {
-    return this.ids(kind, this.rng)
+  /** The profile a region belongs to. */
+  profileOf(region: string): CloudProfile {
+    const cloudName = this.region(region).cloud
+    return this.profiles.find((p) => p.name === cloudName)!
+  }
+
+  profile(name: string): CloudProfile | undefined {
+    return this.profiles.find((p) => p.name === name)
+  }
+
+  /** A new id in the format of the region's cloud (the first profile's when no region is given). */
+  newId(kind: ResourceKind, region?: string): string {
+    const profile = region === undefined ? this.profiles[0]! : this.profileOf(region)
+    return profile.newId(kind, this.rng)
   }
 
   /** Labels for containers and images this cloud creates. */
@@ -119,10 +145,23 @@ export class Cloud {
     return ['--change', `LABEL ${IMAGE_LABEL}=${this.session} ${PID_LABEL}=${process.pid}`]
   }
 
-  region(name: string): Region {
-    const region = this.regions.find((r) => r.name === name)
-    if (!region) throw new CloudError('AuthFailure', `The region '${name}' is not enabled for this account`, 401)
+  /** The region, which must exist and, when `cloud` is given, belong to that cloud's profile. */
+  region(name: string, cloud?: string): Region {
+    const region = this.regions.find((r) => r.name === name && (cloud === undefined || r.cloud === cloud))
+    if (!region) throw notFound('region', name, `The region '${name}' is not enabled for this account`)
     return region
+  }
+
+  /**
+   * Runs one front-end action with the faults injected for it: those of phase 'before' (and
+   * throttling) before `fn`, those of phase 'after' once `fn` has acted. Every front end runs
+   * its handlers through this, so faults behave alike on every cloud.
+   */
+  async act<T>(frontEnd: string, action: string, fn: () => T | Promise<T>): Promise<T> {
+    await this.faults.check(action, 'before', frontEnd)
+    const out = await fn()
+    await this.faults.check(action, 'after', frontEnd)
+    return out
   }
 
   /** Runs fn after every earlier operation on the same resource has settled. */
@@ -137,7 +176,7 @@ export class Cloud {
     await Promise.all([...this.work.values()])
   }
 
-  transition<S>(to: S, kind: keyof Delays): Transition<S> {
+  transition<S>(to: S, kind: DelayKind): Transition<S> {
     return { to, kind, since: Date.now(), workDone: false }
   }
 
@@ -166,7 +205,10 @@ export class Cloud {
       if (t.failReason) i.stateReason = { code: t.failReason.split(':')[0]!, message: t.failReason }
       i.transition = undefined
       if (t.failTo === 'terminated') void this.chain(i.id, () => removeContainer(this, i))
-      if (i.state === 'terminated') this.addresses.delete(i.address)
+      if (i.state === 'terminated') {
+        this.addresses.delete(i.address)
+        releaseOnTerminate(this, i)
+      }
     }
     for (const img of this.images.values()) {
       const t = img.transition
@@ -181,16 +223,18 @@ export class Cloud {
       s.state = t.failTo ?? t.to
       s.transition = undefined
     }
+    tickJobs(this)
   }
 
+  /** The tags of any taggable resource in the region; not-found (resource 'id') otherwise. */
   tagsOf(region: string, id: string): Tags {
-    const maps = [this.instances, this.images, this.snapshots, this.volumes, this.securityGroups, this.vpcs, this.subnets]
+    const maps = [this.instances, this.images, this.snapshots, this.volumes, this.securityGroups, this.vpcs, this.subnets, this.publicIps]
     for (const map of maps) {
       const r = (map as Map<string, { region: string; tags: Tags }>).get(id)
       if (r && r.region === region) return r.tags
     }
     for (const k of this.keyPairs.values()) if (k.id === id && k.region === region) return k.tags
-    throw notFound(notFoundCode(id), 'ID', id)
+    throw new BackendError('not-found', `The ID '${id}' does not exist`, { resource: 'id', id })
   }
 
   createTags(region: string, ids: readonly string[], tags: ReadonlyMap<string, string>): void {
@@ -211,7 +255,10 @@ export class Cloud {
     this.faults.add(f)
   }
 
-  /** Every live resource: instances not terminated, keys, groups, images, snapshots, volumes, own networks. */
+  /**
+   * Every live resource: instances not terminated, keys, groups, images, snapshots, volumes,
+   * public IPs, own networks. Jobs are not resources (nothing to delete), so they are not listed.
+   */
   ledger(): LedgerEntry[] {
     const tags = (t: Tags): Record<string, string> => Object.fromEntries(t)
     const out: LedgerEntry[] = []
@@ -224,31 +271,18 @@ export class Cloud {
       out.push({ type: 'image', id: m.id, region: m.region, name: m.name, state: m.state, tags: tags(m.tags), seed: m.seed })
     for (const s of this.snapshots.values()) out.push({ type: 'snapshot', id: s.id, region: s.region, state: s.state, tags: tags(s.tags), seed: s.seed })
     for (const v of this.volumes.values()) out.push({ type: 'volume', id: v.id, region: v.region, state: v.state, tags: tags(v.tags), seed: false })
+    for (const p of this.publicIps.values())
+      out.push({ type: 'public-ip', id: p.id, region: p.region, name: p.address, state: p.instanceId ? 'associated' : 'available', tags: tags(p.tags), seed: false })
     for (const v of this.vpcs.values()) if (!v.isDefault) out.push({ type: 'vpc', id: v.id, region: v.region, tags: tags(v.tags), seed: false })
     for (const s of this.subnets.values()) if (!s.defaultForAz) out.push({ type: 'subnet', id: s.id, region: s.region, tags: tags(s.tags), seed: false })
     return out
   }
 
-  /** Stops the clock; containers and images are removed by shutdown() in lifecycle.ts. */
+  /** Stops the clock and the public-IP forwarders; containers and images are removed by shutdown(). */
   stopClock(): void {
     if (this.timer) clearInterval(this.timer)
     this.timer = undefined
     this.stopWatch?.()
-  }
-}
-
-/** The NotFound code EC2 uses for an id, from its prefix. */
-export function notFoundCode(id: string): string {
-  const prefix = id.split('-')[0]
-  switch (prefix) {
-    case 'i': return 'InvalidInstanceID.NotFound'
-    case 'ami': return 'InvalidAMIID.NotFound'
-    case 'snap': return 'InvalidSnapshot.NotFound'
-    case 'vol': return 'InvalidVolume.NotFound'
-    case 'sg': return 'InvalidGroup.NotFound'
-    case 'vpc': return 'InvalidVpcID.NotFound'
-    case 'subnet': return 'InvalidSubnetID.NotFound'
-    case 'key': return 'InvalidKeyPair.NotFound'
-    default: return 'InvalidID'
+    closePublicIps(this)
   }
 }

@@ -1,11 +1,25 @@
-import { CloudError, defaultStatus } from './errors.js'
+import { BackendError, CloudError, type ErrorKind } from './errors.js'
 import type { Rng } from './rng.js'
 
-/** One injected failure: `action` is the front end's action name ('RunInstances') or '*'. */
+/**
+ * One injected failure: `action` is the front end's action name ('RunInstances',
+ * 'CreateServers') or '*'; `job:<type>` fails jobs of that type when they would start.
+ */
 export interface Fault {
   readonly action: string
-  /** The error code to answer; omit it (and give `delayMs`) for a fault that only slows the call. */
+  /** Only calls through this front end ('aws', 'alicloud', 'huaweicloud'); default: any. */
+  readonly cloud?: string
+  /**
+   * The error code to answer, in the front end's vocabulary ('RequestLimitExceeded',
+   * 'Throttling', 'APIGW.0308'). Omit it (and give `delayMs`) for a fault that only slows the call.
+   */
   readonly code?: string
+  /**
+   * Instead of a code: a neutral error kind ('throttled', 'internal', 'unavailable', ...)
+   * that each front end answers with its own code and status.
+   */
+  readonly kind?: ErrorKind
+  /** HTTP status; default: the front end's status for the code or kind. */
   readonly status?: number
   readonly message?: string
   /** Fail this many matching calls, then stop (default: every matching call). */
@@ -43,7 +57,7 @@ export class FaultInjector {
   constructor(private readonly rng: Rng) {}
 
   add(fault: Fault): void {
-    if (!fault.action || (!fault.code && !fault.delayMs)) throw new Error('a fault needs an action and a code or a delayMs')
+    if (!fault.action || (!fault.code && !fault.kind && !fault.delayMs)) throw new Error('a fault needs an action and a code, a kind or a delayMs')
     this.faults.push({ fault, remaining: fault.times ?? Number.POSITIVE_INFINITY })
   }
 
@@ -56,27 +70,49 @@ export class FaultInjector {
    * Waits out any delay and throws the injected error for this call, if any; throttling
    * applies before the call only.
    */
-  async check(action: string, phase: 'before' | 'after' = 'before'): Promise<void> {
+  async check(action: string, phase: 'before' | 'after' = 'before', frontEnd?: string): Promise<void> {
     for (const active of this.faults) {
       const { fault } = active
-      if (fault.action !== action && fault.action !== '*') continue
+      if (!this.matches(fault, action, frontEnd)) continue
       if ((fault.phase ?? 'before') !== phase) continue
       if (active.remaining <= 0) continue
       if (fault.probability !== undefined && this.rng.next() >= fault.probability) continue
       active.remaining -= 1
       this.record(action)
       if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
-      if (!fault.code) continue
-      throw new CloudError(
-        fault.code,
-        fault.message ?? `Injected ${fault.code} for ${action}`,
-        fault.status ?? defaultStatus(fault.code),
-      )
+      const error = this.errorOf(fault, action)
+      if (error) throw error
     }
     if (phase === 'before' && this.throttleProbability > 0 && this.rng.next() < this.throttleProbability) {
       this.record(action)
-      throw new CloudError('RequestLimitExceeded', 'Request limit exceeded.', 503)
+      throw new BackendError('throttled', 'Request limit exceeded.')
     }
+  }
+
+  /**
+   * For work the clock drives (jobs): takes the next matching fault without waiting and
+   * returns its error, if it has one.
+   */
+  take(action: string): CloudError | BackendError | undefined {
+    for (const active of this.faults) {
+      if (!this.matches(active.fault, action, undefined) || active.remaining <= 0 || active.fault.action === '*') continue
+      if (active.fault.probability !== undefined && this.rng.next() >= active.fault.probability) continue
+      active.remaining -= 1
+      this.record(action)
+      return this.errorOf(active.fault, action)
+    }
+    return undefined
+  }
+
+  private matches(fault: Fault, action: string, frontEnd: string | undefined): boolean {
+    if (fault.action !== action && !(fault.action === '*' && !action.startsWith('job:'))) return false
+    return fault.cloud === undefined || frontEnd === undefined || fault.cloud === frontEnd
+  }
+
+  private errorOf(fault: Fault, action: string): CloudError | BackendError | undefined {
+    if (fault.code) return new CloudError(fault.code, fault.message ?? `Injected ${fault.code} for ${action}`, fault.status)
+    if (fault.kind) return new BackendError(fault.kind, fault.message ?? `Injected ${fault.kind} error for ${action}`, { status: fault.status })
+    return undefined
   }
 
   private record(action: string): void {

@@ -4,8 +4,34 @@
  * root, record the instance id, and stage user data. Data travels base64-encoded inside the
  * script on stdin, never on a command line.
  */
+const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64')
+
+/**
+ * Shell lines that make `key` the only authorized key of root and $user. With `clear`, an
+ * empty key empties authorized_keys (a detached key pair); without, an empty key leaves them.
+ */
+function authorizeKeyLines(publicKey: string | undefined, clear: boolean): string {
+  return `key=$(echo '${b64(publicKey ?? '')}' | base64 -d)
+for home in /root "$(getent passwd "$user" | cut -d: -f6)"; do
+  [ -n "$key" ] || [ ${clear ? 1 : 0} = 1 ] || break
+  [ -n "$home" ] || continue
+  mkdir -p "$home/.ssh"
+  if [ -n "$key" ]; then printf '%s\\n' "$key" > "$home/.ssh/authorized_keys"; else : > "$home/.ssh/authorized_keys"; fi
+  chmod 700 "$home/.ssh"; chmod 600 "$home/.ssh/authorized_keys"
+  owner=$(stat -c %U "$home")
+  chown -R "$owner" "$home/.ssh"
+done`
+}
+
+/** What a key pair bound to a stopped instance does at its next start (empty: detached). */
+export function authorizeKeyScript(loginUser: string, publicKey: string): string {
+  return `set -eu
+user='${loginUser.replace(/[^a-z0-9_-]/g, '')}'
+${authorizeKeyLines(publicKey, true)}
+`
+}
+
 export function firstBootScript(opts: { instanceId: string; loginUser: string; publicKey?: string; userData?: Buffer }): string {
-  const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64')
   const user = opts.loginUser.replace(/[^a-z0-9_-]/g, '')
   return `set -eu
 # An image imported from a mktemp'd rootfs has / at 0700, which locks every non-root user
@@ -22,15 +48,7 @@ if [ "$user" != root ]; then
   echo "$user ALL=(ALL) NOPASSWD:ALL" > /etc/sudoers.d/90-cloud-init-users
   chmod 0440 /etc/sudoers.d/90-cloud-init-users
 fi
-key=$(echo '${b64(opts.publicKey ?? '')}' | base64 -d)
-for home in /root "$(getent passwd "$user" | cut -d: -f6)"; do
-  [ -n "$key" ] || break
-  mkdir -p "$home/.ssh"
-  printf '%s\\n' "$key" > "$home/.ssh/authorized_keys"
-  chmod 700 "$home/.ssh"; chmod 600 "$home/.ssh/authorized_keys"
-  owner=$(stat -c %U "$home")
-  chown -R "$owner" "$home/.ssh"
-done
+${authorizeKeyLines(opts.publicKey, false)}
 mkdir -p /var/lib/cloud/data /var/lib/cloud/instance/scripts
 # A disk that booted as another instance (an AMI made here) carries that instance's host keys;
 # cloud-init makes new ones per instance. sshd (PID 1) re-execs on SIGHUP and loads them.

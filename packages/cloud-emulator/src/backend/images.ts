@@ -1,4 +1,4 @@
-import { CloudError, notFound } from './errors.js'
+import { BackendError, badState, exists, inUse, invalid, missingParameter, notFound } from './errors.js'
 import { docker } from './docker.js'
 import type { Cloud } from './cloud.js'
 import type { Image, ImageDevice, Snapshot, Volume } from './types.js'
@@ -11,7 +11,7 @@ export function imagesIn(cloud: Cloud, region: string): Image[] {
 
 export function getImage(cloud: Cloud, region: string, id: string): Image {
   const image = cloud.images.get(id)
-  if (!image || image.region !== region) throw notFound('InvalidAMIID.NotFound', 'image id', `[${id}]`)
+  if (!image || image.region !== region) throw notFound('image', id, `The image id '[${id}]' does not exist`)
   return image
 }
 
@@ -22,23 +22,23 @@ export function launchable(cloud: Cloud, image: Image): boolean {
 
 export function ownImage(cloud: Cloud, region: string, id: string): Image {
   const image = getImage(cloud, region, id)
-  if (image.ownerId !== cloud.accountId) throw new CloudError('AuthFailure', `Not authorized for image:${id}`, 400)
+  if (image.ownerId !== cloud.accountId) throw new BackendError('unauthorized', `Not authorized for image:${id}`, { resource: 'image', id, reason: 'not-owner' })
   return image
 }
 
 const NAME = /^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/
 
 function checkName(cloud: Cloud, region: string, name: string | undefined): string {
-  if (!name) throw new CloudError('MissingParameter', 'The request must contain the parameter name')
-  if (!NAME.test(name)) throw new CloudError('InvalidAMIName.Malformed', `AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_'`)
-  if (imagesIn(cloud, region).some((m) => m.ownerId === cloud.accountId && m.name === name))
-    throw new CloudError('InvalidAMIName.Duplicate', `AMI name ${name} is already in use by AMI ${imagesIn(cloud, region).find((m) => m.name === name)?.id}`)
+  if (!name) throw missingParameter('name')
+  if (!NAME.test(name)) throw invalid(`AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_'`, { resource: 'image', field: 'name', reason: 'malformed' })
+  const same = imagesIn(cloud, region).find((m) => m.ownerId === cloud.accountId && m.name === name)
+  if (same) throw exists('image', same.id, `AMI name ${name} is already in use by AMI ${same.id}`)
   return name
 }
 
 function newSnapshot(cloud: Cloud, region: string, spec: Partial<Snapshot> & { volumeSize: number; description: string }, tags?: ReadonlyMap<string, string>): Snapshot {
   const snap: Snapshot = {
-    id: cloud.newId('snapshot'), region, tags: new Map(tags ?? []), ownerId: cloud.accountId, volumeId: spec.volumeId,
+    id: cloud.newId('snapshot', region), region, tags: new Map(tags ?? []), ownerId: cloud.accountId, volumeId: spec.volumeId,
     volumeSize: spec.volumeSize, description: spec.description, started: new Date(), state: 'pending',
     transition: cloud.transition('completed', 'snapshotCompleted'), encrypted: spec.encrypted ?? false, kmsKeyId: spec.kmsKeyId,
     createVolumeUsers: new Set(), createVolumeGroups: new Set(), seed: false,
@@ -60,11 +60,11 @@ export interface CreateImageSpec {
 /** Registers a pending image and commits the instance's container to a new docker tag. */
 export function createImage(cloud: Cloud, region: string, spec: CreateImageSpec): Image {
   const instance = cloud.instances.get(spec.instanceId)
-  if (!instance || instance.region !== region) throw notFound('InvalidInstanceID.NotFound', 'instance ID', spec.instanceId)
+  if (!instance || instance.region !== region) throw notFound('instance', spec.instanceId, `The instance ID '${spec.instanceId}' does not exist`)
   const name = checkName(cloud, region, spec.name)
   if (instance.state !== 'running' && instance.state !== 'stopped')
-    throw new CloudError('IncorrectInstanceState', `The instance '${instance.id}' is not in a state from which it can be imaged (${instance.state}).`)
-  const id = cloud.newId('image')
+    throw badState('instance', instance.id, `The instance '${instance.id}' is not in a state from which it can be imaged (${instance.state}).`)
+  const id = cloud.newId('image', region)
   const devices: ImageDevice[] = []
   const snapshots: Snapshot[] = []
   for (const d of instance.devices) {
@@ -115,13 +115,13 @@ export function copyImage(cloud: Cloud, region: string, spec: CopyImageSpec): Im
   const earlier = spec.clientToken && imagesIn(cloud, region).find((m) => m.clientToken === spec.clientToken)
   if (earlier) return earlier
   cloud.region(spec.sourceRegion)
-  if (!spec.sourceImageId) throw new CloudError('MissingParameter', 'The request must contain the parameter SourceImageId')
+  if (!spec.sourceImageId) throw missingParameter('SourceImageId')
   const source = getImage(cloud, spec.sourceRegion, spec.sourceImageId)
-  if (!launchable(cloud, source)) throw notFound('InvalidAMIID.NotFound', 'image id', `[${spec.sourceImageId}]`)
-  if (source.state !== 'available') throw new CloudError('IncorrectState', `Image ${source.id} is not in a valid state for copying (${source.state})`)
-  if (spec.kmsKeyId && !spec.encrypted) throw new CloudError('InvalidParameterCombination', 'KmsKeyId requires Encrypted to be true')
+  if (!launchable(cloud, source)) throw notFound('image', spec.sourceImageId, `The image id '[${spec.sourceImageId}]' does not exist`)
+  if (source.state !== 'available') throw badState('image', source.id, `Image ${source.id} is not in a valid state for copying (${source.state})`)
+  if (spec.kmsKeyId && !spec.encrypted) throw invalid('KmsKeyId requires Encrypted to be true', { field: 'kms-key-id', reason: 'combination' })
   const name = checkName(cloud, region, spec.name ?? source.name)
-  const id = cloud.newId('image')
+  const id = cloud.newId('image', region)
   const encrypted = spec.encrypted ?? false
   const snapshots: Snapshot[] = []
   const devices = source.devices.map((d) => {
@@ -167,9 +167,9 @@ export function modifyLaunchPermission(
 ): void {
   const image = ownImage(cloud, region, id)
   for (const g of [...(change.addGroups ?? []), ...(change.removeGroups ?? [])])
-    if (g !== 'all') throw new CloudError('InvalidParameterValue', `Invalid value '${g}' for groups`)
+    if (g !== 'all') throw invalid(`Invalid value '${g}' for groups`, { field: 'groups' })
   for (const u of [...(change.addUsers ?? []), ...(change.removeUsers ?? [])])
-    if (!/^\d{12}$/.test(u)) throw new CloudError('InvalidAMIAttributeItemValue', `Invalid attribute item value "${u}" for userId item type.`)
+    if (!/^\d{12}$/.test(u)) throw invalid(`Invalid attribute item value "${u}" for userId item type.`, { field: 'user-id', reason: 'attribute-item' })
   for (const u of change.addUsers ?? []) image.launchUsers.add(u)
   for (const u of change.removeUsers ?? []) image.launchUsers.delete(u)
   for (const g of change.addGroups ?? []) image.launchGroups.add(g)
@@ -183,15 +183,15 @@ export function snapshotsIn(cloud: Cloud, region: string): Snapshot[] {
 
 export function getSnapshot(cloud: Cloud, region: string, id: string): Snapshot {
   const s = cloud.snapshots.get(id)
-  if (!s || s.region !== region) throw notFound('InvalidSnapshot.NotFound', 'snapshot', id)
+  if (!s || s.region !== region) throw notFound('snapshot', id)
   return s
 }
 
 export function deleteSnapshot(cloud: Cloud, region: string, id: string): void {
   const s = getSnapshot(cloud, region, id)
-  if (s.ownerId !== cloud.accountId) throw new CloudError('UnauthorizedOperation', `You are not authorized to delete snapshot ${id}`, 403)
+  if (s.ownerId !== cloud.accountId) throw new BackendError('unauthorized', `You are not authorized to delete snapshot ${id}`, { resource: 'snapshot', id })
   const user = imagesIn(cloud, region).find((m) => m.devices.some((d) => d.snapshotId === id))
-  if (user) throw new CloudError('InvalidSnapshot.InUse', `The snapshot ${id} is currently in use by ${user.id}`)
+  if (user) throw inUse('snapshot', id, `The snapshot ${id} is currently in use by ${user.id}`, 'in-use')
   cloud.snapshots.delete(id)
 }
 
@@ -201,8 +201,8 @@ export function volumesIn(cloud: Cloud, region: string): Volume[] {
 
 export function deleteVolume(cloud: Cloud, region: string, id: string): void {
   const v = cloud.volumes.get(id)
-  if (!v || v.region !== region) throw notFound('InvalidVolume.NotFound', 'volume', id)
-  if (v.state === 'in-use') throw new CloudError('VolumeInUse', `Volume ${id} is currently attached to ${v.attachment?.instanceId}`)
+  if (!v || v.region !== region) throw notFound('volume', id)
+  if (v.state === 'in-use') throw inUse('volume', id, `Volume ${id} is currently attached to ${v.attachment?.instanceId}`, 'in-use')
   cloud.volumes.delete(id)
 }
 

@@ -1,6 +1,6 @@
-import { CloudError, notFound } from './errors.js'
+import { BackendError, badState, invalid, notFound } from './errors.js'
 import { addressesInUse, docker, DockerError, ADDRESS_LABEL } from './docker.js'
-import { firstBootScript, RUN_USER_DATA } from './first-boot.js'
+import { authorizeKeyScript, firstBootScript, RUN_USER_DATA } from './first-boot.js'
 import { getKeyPair } from './keys.js'
 import { getSecurityGroup, getSubnet, subnetsIn, defaultVpc } from './network.js'
 import { getImage, launchable } from './images.js'
@@ -49,8 +49,14 @@ export function instancesIn(cloud: Cloud, region: string): Instance[] {
 
 export function getInstance(cloud: Cloud, region: string, id: string): Instance {
   const i = cloud.instances.get(id)
-  if (!i || i.region !== region) throw notFound('InvalidInstanceID.NotFound', 'instance ID', id)
+  if (!i || i.region !== region) throw notFound('instance', id, `The instance ID '${id}' does not exist`)
   return i
+}
+
+/** Refuses instance type names the region's cloud does not have (ecs.g7.large is Alibaba's, s6.large.2 Huawei's). */
+export function checkInstanceType(cloud: Cloud, region: string, type: string): void {
+  if (!cloud.profileOf(region).instanceType.test(type))
+    throw invalid(`Invalid value '${type}' for InstanceType.`, { resource: 'instance-type', id: type, field: 'instance-type' })
 }
 
 /** Validates everything first, so a refused call leaves nothing behind; then boots containers. */
@@ -60,32 +66,32 @@ export function runInstances(cloud: Cloud, region: string, spec: RunSpec): Insta
     const earlier = instancesIn(cloud, region).filter((i) => i.clientToken === spec.clientToken)
     if (earlier.length) {
       if (earlier[0]!.imageId !== spec.imageId)
-        throw new CloudError('IdempotentParameterMismatch', `Client token ${spec.clientToken} was used with different parameters`)
+        throw new BackendError('idempotency-mismatch', `Client token ${spec.clientToken} was used with different parameters`, { resource: 'instance' })
       return earlier
     }
   }
   const zones = cloud.region(region).zones
   const image = getImage(cloud, region, spec.imageId)
-  if (!launchable(cloud, image)) throw notFound('InvalidAMIID.NotFound', 'image id', spec.imageId)
-  if (image.state !== 'available') throw new CloudError('InvalidAMIID.Unavailable', `The image id '[${image.id}]' is not available`)
+  if (!launchable(cloud, image)) throw notFound('image', spec.imageId, `The image id '[${spec.imageId}]' does not exist`)
+  if (image.state !== 'available') throw badState('image', image.id, `The image id '[${image.id}]' is not available`, 'unavailable')
   const min = spec.minCount ?? 1
   const max = spec.maxCount ?? min
-  if (min < 1 || max < min) throw new CloudError('InvalidParameterValue', 'MinCount and MaxCount must be positive and MinCount <= MaxCount')
-  if (min > MAX_PER_CALL) throw new CloudError('InstanceLimitExceeded', `You have requested more instances (${min}) than your current instance limit of ${MAX_PER_CALL} allows`)
+  if (min < 1 || max < min) throw invalid('MinCount and MaxCount must be positive and MinCount <= MaxCount', { field: 'count' })
+  if (min > MAX_PER_CALL) throw new BackendError('quota', `You have requested more instances (${min}) than your current instance limit of ${MAX_PER_CALL} allows`, { resource: 'instance' })
   const count = Math.min(max, MAX_PER_CALL)
-  const type = spec.instanceType ?? 'm1.small'
-  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(type)) throw new CloudError('InvalidParameterValue', `Invalid value '${type}' for InstanceType.`)
+  const type = spec.instanceType ?? cloud.profileOf(region).defaultInstanceType
+  checkInstanceType(cloud, region, type)
   const key = spec.keyName ? getKeyPair(cloud, region, spec.keyName) : undefined
   let subnet = spec.subnetId ? getSubnet(cloud, region, spec.subnetId) : undefined
   if (subnet && spec.zone && subnet.zone !== spec.zone)
-    throw new CloudError('InvalidParameterValue', `Value (${spec.zone}) for parameter availabilityZone is invalid. Subnet '${subnet.id}' is in ${subnet.zone}`)
+    throw invalid(`Value (${spec.zone}) for parameter availabilityZone is invalid. Subnet '${subnet.id}' is in ${subnet.zone}`, { resource: 'zone', field: 'zone' })
   if (spec.zone && !zones.includes(spec.zone))
-    throw new CloudError('InvalidParameterValue', `Invalid availability zone: [${spec.zone}]`)
+    throw invalid(`Invalid availability zone: [${spec.zone}]`, { resource: 'zone', field: 'zone', id: spec.zone })
   if (!subnet) {
     const vpc = defaultVpc(cloud, region)
     const zone = spec.zone ?? zones[0]
     subnet = subnetsIn(cloud, region).find((s) => s.vpcId === vpc?.id && s.defaultForAz && s.zone === zone)
-    if (!subnet) throw new CloudError('VPCIdNotSpecified', 'No default VPC for this user')
+    if (!subnet) throw invalid('No default VPC for this user', { field: 'subnet', reason: 'no-default-network' })
   }
   const groups = [
     ...(spec.securityGroupIds ?? []).map((id) => getSecurityGroup(cloud, region, { id })),
@@ -98,17 +104,17 @@ export function runInstances(cloud: Cloud, region: string, spec: RunSpec): Insta
   }
   for (const g of groups)
     if (g.vpcId !== subnet.vpcId)
-      throw new CloudError('InvalidParameter', `Security group ${g.id} and subnet ${subnet.id} belong to different networks.`)
+      throw invalid(`Security group ${g.id} and subnet ${subnet.id} belong to different networks.`, { resource: 'security-group', id: g.id, reason: 'other-network' })
   for (const d of spec.blockDevices ?? []) {
-    if (d.snapshotId && !cloud.snapshots.has(d.snapshotId)) throw notFound('InvalidSnapshot.NotFound', 'snapshot', d.snapshotId)
+    if (d.snapshotId && !cloud.snapshots.has(d.snapshotId)) throw notFound('snapshot', d.snapshotId)
     const root = image.devices.find((x) => x.deviceName === d.deviceName)
     if (root && d.volumeSize !== undefined && d.volumeSize < root.volumeSize)
-      throw new CloudError('InvalidBlockDeviceMapping', `Volume of size ${d.volumeSize}GB is smaller than snapshot '${root.snapshotId}', expect size >= ${root.volumeSize}GB`)
+      throw invalid(`Volume of size ${d.volumeSize}GB is smaller than snapshot '${root.snapshotId}', expect size >= ${root.volumeSize}GB`, { field: 'block-device', reason: 'block-device' })
   }
-  const reservationId = cloud.newId('reservation')
+  const reservationId = cloud.newId('reservation', region)
   const out: Instance[] = []
   for (let n = 0; n < count; n++) {
-    const id = cloud.newId('instance')
+    const id = cloud.newId('instance', region)
     const devices = createVolumes(cloud, region, subnet.zone, id, image.devices, spec)
     const instance: Instance = {
       id, region, tags: new Map(spec.instanceTags ?? []), reservationId, launchIndex: n, imageId: image.id, instanceType: type,
@@ -163,7 +169,7 @@ function createVolumes(
   }
   return merged.map((m) => {
     const volume: Volume = {
-      id: cloud.newId('volume'), region, tags: new Map(spec.volumeTags ?? []), zone, size: m.volumeSize, volumeType: m.volumeType,
+      id: cloud.newId('volume', region), region, tags: new Map(spec.volumeTags ?? []), zone, size: m.volumeSize, volumeType: m.volumeType,
       snapshotId: m.snapshotId, encrypted: m.encrypted, created: new Date(), state: 'in-use',
       attachment: { instanceId, device: m.deviceName, deleteOnTermination: m.deleteOnTermination, attached: new Date() },
     }
@@ -180,7 +186,7 @@ async function pickAddress(cloud: Cloud, avoid: Set<string>): Promise<string> {
     const address = `127.0.0.${2 + ((start - 2 + k) % 253)}`
     if (!used.has(address) && !cloud.addresses.has(address) && !avoid.has(address)) return address
   }
-  throw new CloudError('InsufficientInstanceCapacity', 'No loopback address is free for another instance')
+  throw new BackendError('capacity', 'No loopback address is free for another instance', { resource: 'instance' })
 }
 
 async function boot(cloud: Cloud, instance: Instance, dockerRef: string, publicKey?: string): Promise<void> {
@@ -232,7 +238,7 @@ export function stopInstances(cloud: Cloud, region: string, ids: readonly string
   const instances = ids.map((id) => getInstance(cloud, region, id))
   for (const i of instances)
     if (!['running', 'stopping', 'stopped'].includes(i.state))
-      throw new CloudError('IncorrectInstanceState', `This instance '${i.id}' is not in a state from which it can be stopped.`)
+      throw badState('instance', i.id, `This instance '${i.id}' is not in a state from which it can be stopped.`)
   return instances.map((i) => {
     const previous = i.state
     if (i.state === 'running') {
@@ -255,7 +261,7 @@ export function startInstances(cloud: Cloud, region: string, ids: readonly strin
   const instances = ids.map((id) => getInstance(cloud, region, id))
   for (const i of instances)
     if (!['pending', 'running', 'stopped'].includes(i.state))
-      throw new CloudError('IncorrectInstanceState', `The instance '${i.id}' is not in a state from which it can be started.`)
+      throw badState('instance', i.id, `The instance '${i.id}' is not in a state from which it can be started.`)
   return instances.map((i) => {
     const previous = i.state
     if (i.state === 'stopped') {
@@ -264,6 +270,7 @@ export function startInstances(cloud: Cloud, region: string, ids: readonly strin
       const t = (i.transition = cloud.transition<Instance['state']>('running', 'instanceRunning'))
       void cloud.chain(i.id, async () => {
         await docker(['start', i.containerName])
+        await applyPendingKey(i)
         await waitForSshBanner(i.address)
         t.workDone = true
       }).catch((error: unknown) => {
@@ -279,7 +286,7 @@ export function terminateInstances(cloud: Cloud, region: string, ids: readonly s
   const instances = ids.map((id) => getInstance(cloud, region, id))
   for (const i of instances)
     if (i.disableApiTermination && i.state !== 'terminated')
-      throw new CloudError('OperationNotPermitted', `The instance '${i.id}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`)
+      throw badState('instance', i.id, `The instance '${i.id}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`, 'termination-protected')
   return instances.map((i) => {
     const previous = i.state
     if (i.state !== 'terminated' && i.state !== 'shutting-down') {
@@ -312,12 +319,12 @@ export interface InstanceChange {
 export function modifyInstance(cloud: Cloud, region: string, id: string, change: InstanceChange): void {
   const i = getInstance(cloud, region, id)
   const needsStop = change.instanceType !== undefined || change.userData !== undefined || change.enaSupport !== undefined || change.sriovNetSupport !== undefined
-  if (needsStop && i.state !== 'stopped') throw new CloudError('IncorrectInstanceState', `The instance '${id}' is not in the 'stopped' state.`)
-  if (i.state === 'terminated') throw new CloudError('IncorrectInstanceState', `The instance '${id}' is terminated.`)
-  if (change.instanceType !== undefined && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(change.instanceType))
-    throw new CloudError('InvalidParameterValue', `Invalid value '${change.instanceType}' for InstanceType.`)
+  if (needsStop && i.state !== 'stopped') throw badState('instance', id, `The instance '${id}' is not in the 'stopped' state.`)
+  if (i.state === 'terminated') throw badState('instance', id, `The instance '${id}' is terminated.`)
+  if (change.instanceType !== undefined) checkInstanceType(cloud, region, change.instanceType)
   const groups = change.securityGroupIds?.map((gid) => getSecurityGroup(cloud, region, { id: gid }))
-  if (groups?.some((g) => g.vpcId !== i.vpcId)) throw new CloudError('InvalidGroup.NotFound', 'A security group does not belong to the instance\'s VPC')
+  const foreign = groups?.find((g) => g.vpcId !== i.vpcId)
+  if (foreign) throw notFound('security-group', foreign.id, 'A security group does not belong to the instance\'s VPC')
   const m = i as { -readonly [K in keyof Instance]: Instance[K] }
   if (change.instanceType !== undefined) m.instanceType = change.instanceType
   if (change.userData !== undefined) m.userData = change.userData
@@ -333,7 +340,17 @@ export function rebootInstances(cloud: Cloud, region: string, ids: readonly stri
   const instances = ids.map((id) => getInstance(cloud, region, id))
   for (const i of instances)
     if (i.state === 'terminated' || i.state === 'shutting-down')
-      throw new CloudError('IncorrectInstanceState', `The instance '${i.id}' is not in a state from which it can be rebooted.`)
+      throw badState('instance', i.id, `The instance '${i.id}' is not in a state from which it can be rebooted.`)
   for (const i of instances)
     if (i.state === 'running') void cloud.chain(i.id, () => docker(['restart', '-t', '3', i.containerName])).catch(() => undefined)
+}
+
+/**
+ * A key pair attached (or detached) while the instance was stopped or running takes effect
+ * at the next start: its public key replaces the authorized keys of the login user and root.
+ */
+async function applyPendingKey(i: Instance): Promise<void> {
+  if (i.pendingKey === undefined) return
+  await docker(['exec', '-i', i.containerName, 'sh', '-s'], authorizeKeyScript(i.loginUser, i.pendingKey ?? ''))
+  i.pendingKey = undefined
 }

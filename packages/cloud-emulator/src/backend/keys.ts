@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto'
-import { CloudError } from './errors.js'
+import { badState, exists, invalid, missingParameter, notFound } from './errors.js'
 import type { Cloud } from './cloud.js'
-import type { KeyPair } from './types.js'
+import type { Instance, KeyPair } from './types.js'
 
 /** Key pairs: imported OpenSSH public keys, or pairs generated here (CreateKeyPair). */
 
@@ -15,7 +15,7 @@ export function findKeyPair(cloud: Cloud, region: string, nameOrId: string): Key
 
 export function getKeyPair(cloud: Cloud, region: string, nameOrId: string): KeyPair {
   const key = findKeyPair(cloud, region, nameOrId)
-  if (!key) throw new CloudError('InvalidKeyPair.NotFound', `The key pair '${nameOrId}' does not exist`)
+  if (!key) throw notFound('key-pair', nameOrId, `The key pair '${nameOrId}' does not exist`)
   return key
 }
 
@@ -32,19 +32,19 @@ function ssh(...parts: Buffer[]): Buffer {
 
 /** Parses an OpenSSH public key line; throws InvalidKey.Format as EC2 does for anything else. */
 export function parsePublicKey(text: string): { type: 'rsa' | 'ed25519'; blob: Buffer; line: string } {
-  const invalid = new CloudError('InvalidKey.Format', 'Key is not in valid OpenSSH public key format')
+  const bad = invalid('Key is not in valid OpenSSH public key format', { resource: 'key-pair', field: 'public-key', reason: 'key-format' })
   const [algo, b64] = text.trim().split(/\s+/)
-  if (!algo || !b64) throw invalid
+  if (!algo || !b64) throw bad
   const type = algo === 'ssh-rsa' ? 'rsa' : algo === 'ssh-ed25519' ? 'ed25519' : undefined
-  if (!type) throw invalid
+  if (!type) throw bad
   const blob = Buffer.from(b64, 'base64')
   try {
     const [inner, next] = sshString(blob, 0)
-    if (inner.toString() !== algo) throw invalid
-    if (type === 'ed25519' && sshString(blob, next)[0].length !== 32) throw invalid
+    if (inner.toString() !== algo) throw bad
+    if (type === 'ed25519' && sshString(blob, next)[0].length !== 32) throw bad
     if (type === 'rsa') sshString(blob, sshString(blob, next)[1])
   } catch {
-    throw invalid
+    throw bad
   }
   return { type, blob, line: `${algo} ${b64}` }
 }
@@ -55,12 +55,12 @@ function fingerprint(type: 'rsa' | 'ed25519', blob: Buffer): string {
 }
 
 function addKey(cloud: Cloud, region: string, name: string, publicKey: string, tags?: ReadonlyMap<string, string>): KeyPair {
-  if (!name) throw new CloudError('MissingParameter', 'The request must contain the parameter KeyName')
-  if (name.length > 255) throw new CloudError('InvalidParameterValue', 'Key name too long')
-  if (findKeyPair(cloud, region, name)) throw new CloudError('InvalidKeyPair.Duplicate', `The keypair '${name}' already exists.`)
+  if (!name) throw missingParameter('KeyName')
+  if (name.length > 255) throw invalid('Key name too long', { resource: 'key-pair', field: 'name' })
+  if (findKeyPair(cloud, region, name)) throw exists('key-pair', name, `The keypair '${name}' already exists.`)
   const parsed = parsePublicKey(publicKey)
   const key: KeyPair = {
-    id: cloud.newId('key-pair'), region, tags: new Map(tags ?? []), name, type: parsed.type,
+    id: cloud.newId('key-pair', region), region, tags: new Map(tags ?? []), name, type: parsed.type,
     fingerprint: fingerprint(parsed.type, parsed.blob), publicKey: parsed.line, created: new Date(),
   }
   cloud.keyPairs.set(key.id, key)
@@ -75,7 +75,7 @@ export function importKeyPair(cloud: Cloud, region: string, name: string, public
 export function createKeyPair(
   cloud: Cloud, region: string, name: string, type: 'rsa' | 'ed25519', tags?: ReadonlyMap<string, string>,
 ): { key: KeyPair; privateKey: string } {
-  if (findKeyPair(cloud, region, name)) throw new CloudError('InvalidKeyPair.Duplicate', `The keypair '${name}' already exists.`)
+  if (findKeyPair(cloud, region, name)) throw exists('key-pair', name, `The keypair '${name}' already exists.`)
   if (type === 'rsa') {
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048 })
     const jwk = pair.publicKey.export({ format: 'jwk' })
@@ -112,12 +112,38 @@ function openSshEd25519(blob: Buffer, pub: Buffer, priv: Buffer, comment: string
   return `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----\n`
 }
 
-export function deleteKeyPair(cloud: Cloud, region: string, nameOrId: string): void {
+export function deleteKeyPair(cloud: Cloud, region: string, nameOrId: string, byId = false): void {
   // EC2 answers success for a name that does not exist; ids that do not exist are an error.
   const key = findKeyPair(cloud, region, nameOrId)
   if (!key) {
-    if (nameOrId.startsWith('key-')) throw new CloudError('InvalidKeyPair.NotFound', `The key pair '${nameOrId}' does not exist`)
+    if (byId) throw notFound('key-pair', nameOrId, `The key pair '${nameOrId}' does not exist`)
     return
   }
   cloud.keyPairs.delete(key.id)
+}
+
+/**
+ * Binds a key pair to an instance (Alibaba's AttachKeyPair, Huawei's key binding): the
+ * instance shows the key at once; the key is authorized at the next start.
+ */
+export function attachKeyPair(cloud: Cloud, region: string, instanceId: string, nameOrId: string): void {
+  const key = getKeyPair(cloud, region, nameOrId)
+  const instance = liveInstance(cloud, region, instanceId)
+  instance.keyName = key.name
+  instance.pendingKey = key.publicKey
+}
+
+/** Unbinds the instance's key pair; from the next start no key is authorized. */
+export function detachKeyPair(cloud: Cloud, region: string, instanceId: string): void {
+  const instance = liveInstance(cloud, region, instanceId)
+  if (!instance.keyName) throw badState('instance', instance.id, `The instance ${instance.id} has no key pair`, 'no-key-pair')
+  instance.keyName = undefined
+  instance.pendingKey = null
+}
+
+function liveInstance(cloud: Cloud, region: string, id: string): Instance {
+  const instance = cloud.instances.get(id)
+  if (!instance || instance.region !== region || instance.state === 'terminated') throw notFound('instance', id)
+  if (instance.state === 'shutting-down') throw badState('instance', id, `The instance ${id} is shutting down`)
+  return instance
 }

@@ -1,4 +1,5 @@
 import type { Cloud } from './cloud.js'
+import { AWS_PROFILE } from './profile.js'
 import type { Image, Region, SecurityGroup, Snapshot, Subnet, Vpc } from './types.js'
 
 /** What every region has before any client call: a default VPC, its subnets and group, the catalog. */
@@ -15,46 +16,39 @@ export interface CatalogEntry {
 
 /** Fake owner of the catalog images (stands in for a distribution's publishing account). */
 export const CATALOG_OWNER_ID = '136693071363'
-export const DEFAULT_CATALOG: readonly CatalogEntry[] = [
-  {
-    dockerRef: 'tsimg/debian-ssh:bookworm',
-    name: 'debian-12-amd64-tsimg-base',
-    description: 'Debian 12 (bookworm) with OpenSSH, tsimg base image',
-    loginUser: 'admin',
-    created: new Date('2025-06-01T00:00:00.000Z'),
-  },
-]
+export const DEFAULT_CATALOG: readonly CatalogEntry[] = AWS_PROFILE.catalog
 
-export function seedNetwork(cloud: Cloud, region: Region): void {
-  const vpc: Vpc = { id: cloud.newId('vpc'), region: region.name, tags: new Map(), cidrBlock: '172.31.0.0/16', isDefault: true }
+export function seedNetwork(cloud: Cloud, region: Region, cidr = '172.31.0.0/16'): void {
+  const prefix = cidr.split('.').slice(0, 2).join('.')
+  const vpc: Vpc = { id: cloud.newId('vpc', region.name), region: region.name, tags: new Map(), cidrBlock: cidr, isDefault: true }
   cloud.vpcs.set(vpc.id, vpc)
   region.zones.forEach((zone, n) => {
     const subnet: Subnet = {
-      id: cloud.newId('subnet'), region: region.name, tags: new Map(), vpcId: vpc.id, zone,
-      cidrBlock: `172.31.${n * 16}.0/20`, defaultForAz: true, mapPublicIpOnLaunch: true,
+      id: cloud.newId('subnet', region.name), region: region.name, tags: new Map(), vpcId: vpc.id, zone,
+      cidrBlock: `${prefix}.${n * 16}.0/20`, defaultForAz: true, mapPublicIpOnLaunch: true,
     }
     cloud.subnets.set(subnet.id, subnet)
   })
   const sg: SecurityGroup = {
-    id: cloud.newId('security-group'), region: region.name, tags: new Map(), name: 'default', description: 'default VPC security group',
+    id: cloud.newId('security-group', region.name), region: region.name, tags: new Map(), name: 'default', description: 'default VPC security group',
     vpcId: vpc.id, isDefault: true, ingress: [], egress: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }],
   }
   cloud.securityGroups.set(sg.id, sg)
 }
 
-export function seedImage(cloud: Cloud, region: string, entry: CatalogEntry): void {
+export function seedImage(cloud: Cloud, region: string, entry: CatalogEntry, rootDeviceName = '/dev/xvda'): void {
   const created = entry.created ?? new Date()
   const snapshot: Snapshot = {
-    id: cloud.newId('snapshot'), region, tags: new Map(), ownerId: entry.ownerId ?? CATALOG_OWNER_ID, volumeSize: 8,
+    id: cloud.newId('snapshot', region), region, tags: new Map(), ownerId: entry.ownerId ?? CATALOG_OWNER_ID, volumeSize: 8,
     description: `Catalog snapshot for ${entry.name}`, started: created, state: 'completed', encrypted: false,
     createVolumeUsers: new Set(), createVolumeGroups: new Set(['all']), seed: true,
   }
   cloud.snapshots.set(snapshot.id, snapshot)
   const image: Image = {
-    id: cloud.newId('image'), region, tags: new Map(), name: entry.name, description: entry.description,
+    id: cloud.newId('image', region), region, tags: new Map(), name: entry.name, description: entry.description,
     ownerId: entry.ownerId ?? CATALOG_OWNER_ID, state: 'available', dockerRef: entry.dockerRef, ownsDockerRef: false,
-    rootDeviceName: '/dev/xvda',
-    devices: [{ deviceName: '/dev/xvda', snapshotId: snapshot.id, volumeSize: 8, volumeType: 'gp3', deleteOnTermination: true, encrypted: false }],
+    rootDeviceName,
+    devices: [{ deviceName: rootDeviceName, snapshotId: snapshot.id, volumeSize: 8, volumeType: 'gp3', deleteOnTermination: true, encrypted: false }],
     created, architecture: 'x86_64', isPublic: true, launchUsers: new Set(), launchGroups: new Set(),
     loginUser: entry.loginUser ?? 'admin', seed: true,
   }

@@ -5,6 +5,8 @@ export type Tags = Map<string, string>
 export interface Region {
   readonly name: string
   readonly zones: readonly string[]
+  /** The profile (cloud) the region belongs to: 'aws', 'alicloud', 'huaweicloud'. */
+  readonly cloud: string
 }
 
 export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated'
@@ -24,9 +26,12 @@ export interface Delays {
   instanceTerminated: Delay
   imageAvailable: Delay
   snapshotCompleted: Delay
+  /** A job's wait in 'pending' before it runs ('fail': the job fails instead of running). */
+  jobStarted: Delay
 }
 
-export type DelayKind = keyof Delays
+/** The state changes a Transition times (jobs have their own clock). */
+export type DelayKind = Exclude<keyof Delays, 'jobStarted'>
 
 export const DEFAULT_DELAYS: Delays = {
   instanceRunning: 500,
@@ -34,6 +39,7 @@ export const DEFAULT_DELAYS: Delays = {
   instanceTerminated: 400,
   imageAvailable: 1000,
   snapshotCompleted: 800,
+  jobStarted: 200,
 }
 
 /** A state change under way: applied once the real work is done and the delay has passed. */
@@ -165,7 +171,13 @@ export interface Instance extends Tagged {
   readonly launchIndex: number
   readonly imageId: string
   readonly instanceType: string
-  readonly keyName?: string
+  /** The key pair the instance shows; AttachKeyPair changes it (in effect from the next start). */
+  keyName?: string
+  /**
+   * A public key attached since the last start (null: detached), authorized at the next
+   * start, as Alibaba's AttachKeyPair and Huawei's key-pair binding behave.
+   */
+  pendingKey?: string | null
   readonly securityGroupIds: string[]
   readonly subnetId: string
   readonly vpcId: string
@@ -194,7 +206,7 @@ export interface Instance extends Tagged {
 
 /** One live resource, as the ledger reports it. */
 export interface LedgerEntry {
-  readonly type: 'instance' | 'security-group' | 'key-pair' | 'image' | 'snapshot' | 'volume' | 'vpc' | 'subnet'
+  readonly type: 'instance' | 'security-group' | 'key-pair' | 'image' | 'snapshot' | 'volume' | 'vpc' | 'subnet' | 'public-ip'
   readonly id: string
   readonly region: string
   readonly name?: string
@@ -202,4 +214,43 @@ export interface LedgerEntry {
   readonly tags: Record<string, string>
   /** Part of the starting catalog, not created by a client. */
   readonly seed: boolean
+}
+
+/**
+ * A public (elastic) IP. Its address is a loopback address of its own whose port 22 forwards
+ * to the associated instance's sshd, so a client that connects to the public address the
+ * API reports reaches the instance.
+ */
+export interface PublicIp extends Tagged {
+  readonly address: string
+  instanceId?: string
+  readonly allocated: Date
+}
+
+export type JobState = 'pending' | 'running' | 'success' | 'fail'
+
+/** What a job's watcher reports while the job runs. */
+export type JobProgress =
+  | { readonly state: 'running' }
+  | { readonly state: 'success'; readonly entities?: Readonly<Record<string, string>> }
+  | { readonly state: 'fail'; readonly code?: string; readonly message: string }
+
+/**
+ * An asynchronous job (Huawei's ECS and IMS jobs): pending for `delays.jobStarted`, then
+ * running until its watcher reports success or fail.
+ */
+export interface Job {
+  readonly id: string
+  readonly region: string
+  /** What the job does, in the front end's words ('createServers', 'createImage'). */
+  readonly type: string
+  state: JobState
+  readonly created: Date
+  started?: Date
+  ended?: Date
+  /** Ids the job concerns or produced (server_id, image_id ...). */
+  entities: Record<string, string>
+  error?: { readonly code?: string; readonly message: string }
+  readonly watch: () => JobProgress
+  readonly since: number
 }

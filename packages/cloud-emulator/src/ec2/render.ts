@@ -1,4 +1,5 @@
 import type { Cloud } from '../backend/cloud.js'
+import { publicAddress } from '../backend/public-ips.js'
 import type { Image, Instance, IpPermission, KeyPair, SecurityGroup, Snapshot, Subnet, Volume, Vpc } from '../backend/types.js'
 import { tagSet, type XmlValue } from './xml.js'
 
@@ -13,9 +14,9 @@ export const instanceState = (state: Instance['state']): XmlValue => ({ code: ST
 const dashed = (address: string): string => address.replaceAll('.', '-')
 
 /** Addresses an instance shows in its current state (public ones go while stopped, all when terminated). */
-export function addressing(i: Instance): { privateIp?: string; publicIp?: string; privateDns: string; publicDns: string } {
+export function addressing(cloud: Cloud, i: Instance): { privateIp?: string; publicIp?: string; privateDns: string; publicDns: string } {
   if (!i.address || i.state === 'terminated') return { privateDns: '', publicDns: '' }
-  const publicIp = i.hasPublicIp && i.state !== 'stopped' && i.state !== 'stopping' ? i.address : undefined
+  const publicIp = publicAddress(cloud, i)
   return {
     privateIp: i.address,
     publicIp,
@@ -25,7 +26,7 @@ export function addressing(i: Instance): { privateIp?: string; publicIp?: string
 }
 
 export function renderInstance(cloud: Cloud, i: Instance): XmlValue {
-  const a = addressing(i)
+  const a = addressing(cloud, i)
   const groups = i.securityGroupIds.map((id) => ({ groupId: id, groupName: cloud.securityGroups.get(id)?.name }))
   const reason = i.state === 'terminated' || i.state === 'shutting-down' || i.state === 'stopped' || i.state === 'stopping'
     ? i.stateReason ?? { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' }

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { CloudError } from '../backend/errors.js'
+import { BackendError, CloudError } from '../backend/errors.js'
+import { toEc2Error } from './errors.js'
 import type { Cloud } from '../backend/cloud.js'
 import { ACTIONS } from './actions/index.js'
 import { parseQuery, Reader } from './query.js'
 import { verifySigV4, type Credentials } from './sigv4.js'
+import type { CallRecord, ControlHandler } from '../front-end.js'
 import { errorResponse, response } from './xml.js'
 
-/** Handles `/_emulator/*` requests (control API); returns false for other paths. */
-export type ControlHandler = (req: IncomingMessage, res: ServerResponse, body: string) => Promise<boolean>
+/** The name faults (`cloud: 'aws'`), profiles and `--cloud` know this front end by. */
+export const EC2_FRONT_END = 'aws'
+
 
 export interface Ec2ServerOptions {
   readonly cloud: Cloud
@@ -18,7 +21,7 @@ export interface Ec2ServerOptions {
   readonly port: number
   readonly control?: ControlHandler
   /** Called for each API call, e.g. to log it. */
-  readonly onCall?: (call: { action: string; region: string; status: number; code?: string }) => void
+  readonly onCall?: (call: CallRecord) => void
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -57,20 +60,18 @@ export async function startEc2Server(opts: Ec2ServerOptions): Promise<{ server: 
         action = r.str('Action') ?? ''
         const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined
         if (!handler) throw new CloudError('InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`)
-        opts.cloud.region(region)
+        opts.cloud.region(region, EC2_FRONT_END)
         if (scope.credentials.deniedActions?.includes(action))
           throw new CloudError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403)
         if (r.bool('DryRun')) throw new CloudError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412)
-        await opts.cloud.faults.check(action)
-        const result = await handler({ cloud: opts.cloud, region, requestId }, r)
-        await opts.cloud.faults.check(action, 'after')
+        const result = await opts.cloud.act(EC2_FRONT_END, action, () => handler({ cloud: opts.cloud, region, requestId }, r))
         send(res, 200, response(action, requestId, result), requestId)
-        opts.onCall?.({ action, region, status: 200 })
+        opts.onCall?.({ cloud: EC2_FRONT_END, action, region, status: 200 })
       } catch (error) {
-        const e = error instanceof CloudError ? error : new CloudError('InternalError', 'An internal error has occurred', 500)
-        if (!(error instanceof CloudError)) process.stderr.write(`tsimg-cloud-emulator: ${action} failed: ${(error as Error).stack ?? String(error)}\n`)
+        const e = toEc2Error(error)
+        if (!(error instanceof CloudError) && !(error instanceof BackendError)) process.stderr.write(`tsimg-cloud-emulator: ${action} failed: ${(error as Error).stack ?? String(error)}\n`)
         send(res, e.status, errorResponse(e.code, e.message, requestId), requestId)
-        opts.onCall?.({ action, region, status: e.status, code: e.code })
+        opts.onCall?.({ cloud: EC2_FRONT_END, action, region, status: e.status, code: e.code })
       }
     })().catch((error: unknown) => {
       res.destroy(error as Error)

@@ -4,14 +4,8 @@ import { HttpRequest } from '@smithy/protocol-http'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { CloudError } from '../backend/errors.js'
 
-export interface Credentials {
-  readonly accessKeyId: string
-  readonly secretAccessKey: string
-  /** When set, requests must carry this x-amz-security-token (temporary credentials). */
-  readonly sessionToken?: string
-  /** Actions these credentials may not call: they get UnauthorizedOperation (403). */
-  readonly deniedActions?: readonly string[]
-}
+import type { Credentials } from '../front-end.js'
+export type { Credentials }
 
 /** What a verified request was signed for. */
 export interface SignedScope {

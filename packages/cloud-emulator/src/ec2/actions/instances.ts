@@ -54,15 +54,15 @@ export const RunInstances: Handler = ({ cloud, region }, r) => {
   }
 }
 
-const INSTANCE_FILTERS: FilterSpec<Instance> = {
+const instanceFilters = (cloud: ActionContext['cloud']): FilterSpec<Instance> => ({
   'instance-id': (i) => i.id, 'instance-state-name': (i) => i.state, 'instance-state-code': (i) => String(STATE_CODES[i.state]),
   'image-id': (i) => i.imageId, 'instance-type': (i) => i.instanceType, 'key-name': (i) => i.keyName,
   'subnet-id': (i) => i.subnetId, 'vpc-id': (i) => i.vpcId, 'availability-zone': (i) => i.zone,
-  'ip-address': (i) => addressing(i).publicIp, 'private-ip-address': (i) => addressing(i).privateIp,
-  'dns-name': (i) => addressing(i).publicDns, 'private-dns-name': (i) => addressing(i).privateDns,
+  'ip-address': (i) => addressing(cloud, i).publicIp, 'private-ip-address': (i) => addressing(cloud, i).privateIp,
+  'dns-name': (i) => addressing(cloud, i).publicDns, 'private-dns-name': (i) => addressing(cloud, i).privateDns,
   'instance.group-id': (i) => i.securityGroupIds, 'group-id': (i) => i.securityGroupIds, 'reservation-id': (i) => i.reservationId,
   'root-device-type': () => 'ebs', architecture: () => 'x86_64',
-}
+})
 
 function selected(ctx: ActionContext, r: Reader): Instance[] {
   const ids = checkIds('i', r.list('InstanceId'))
@@ -71,7 +71,7 @@ function selected(ctx: ActionContext, r: Reader): Instance[] {
     found = found.filter((i) => ids.includes(i.id))
     missing('InvalidInstanceID.NotFound', 'instance ID', ids, new Set(found.map((i) => i.id)))
   }
-  return applyFilters(found, readFilters(r), INSTANCE_FILTERS, (i) => i.tags)
+  return applyFilters(found, readFilters(r), instanceFilters(ctx.cloud), (i) => i.tags)
 }
 
 export const DescribeInstances: Handler = (ctx, r) => {

@@ -35,8 +35,9 @@ export const DescribeKeyPairs: Handler = ({ cloud, region }, r) => {
 }
 
 export const DeleteKeyPair: Handler = ({ cloud, region }, r) => {
-  const nameOrId = r.str('KeyPairId') ?? r.required('KeyName')
+  const byId = r.str('KeyPairId')
+  const nameOrId = byId ?? r.required('KeyName')
   const key = keys.findKeyPair(cloud, region, nameOrId)
-  keys.deleteKeyPair(cloud, region, nameOrId)
+  keys.deleteKeyPair(cloud, region, nameOrId, byId !== undefined)
   return { return: true, keyPairId: key?.id }
 }
