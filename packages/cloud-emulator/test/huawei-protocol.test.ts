@@ -10,7 +10,7 @@ const REGION = 'cn-north-4'
 let emu: HuaweiEmulator
 let c: HuaweiClients
 
-const clients = (secretKey: string, accessKey = emu.credentials.accessKey, projectId = emu.projectId(REGION)): HuaweiClients => {
+const clients = (secretKey: string, accessKey = emu.credentials.accessKeyId, projectId = emu.projectId(REGION)): HuaweiClients => {
   const e = emu.endpoint
   return huaweiClients({ accessKey, secretKey, projectId, endpoints: { ecs: e, vpc: e, ims: e, eip: e, iam: e }, timeoutMs: 30_000 })
 }
@@ -24,13 +24,13 @@ async function failure(p: Promise<unknown>): Promise<HuaweiApiError> {
 
 beforeAll(async () => {
   emu = await startHuaweiEmulator({ seed: 8 })
-  c = clients(emu.credentials.secretKey)
+  c = clients(emu.credentials.secretAccessKey)
 })
 afterAll(async () => emu?.stop())
 
 describe('huawei front end: signing, IAM, errors', () => {
   it('answers the Keystone project lookup with exactly the region\'s project', async () => {
-    const id = await lookupProjectId({ ...{ accessKey: emu.credentials.accessKey, secretKey: emu.credentials.secretKey }, region: REGION, iamEndpoint: emu.endpoint })
+    const id = await lookupProjectId({ ...{ accessKey: emu.credentials.accessKeyId, secretKey: emu.credentials.secretAccessKey }, region: REGION, iamEndpoint: emu.endpoint })
     expect(id).toBe(emu.projectId(REGION))
     expect(id).toMatch(/^[0-9a-f]{32}$/)
     expect(emu.projectId('cn-east-3')).not.toBe(id)
@@ -52,7 +52,7 @@ describe('huawei front end: signing, IAM, errors', () => {
   })
 
   it('rejects a project id that is not the caller\'s', async () => {
-    const e = await failure(clients(emu.credentials.secretKey, undefined, '0'.repeat(32)).vpc.listVpcs(new vpc.ListVpcsRequest()))
+    const e = await failure(clients(emu.credentials.secretAccessKey, undefined, '0'.repeat(32)).vpc.listVpcs(new vpc.ListVpcsRequest()))
     expect([e.status, e.code]).toEqual([401, 'APIGW.0301'])
   })
 
@@ -100,7 +100,7 @@ describe('huawei front end: VPC v1', () => {
   it('creates a VPC and a subnet, tags them, refuses to delete the VPC while the subnet exists, then deletes both', async () => {
     const v = await c.vpc.createVpc(new vpc.CreateVpcRequest().withBody(new vpc.CreateVpcRequestBody().withVpc(new vpc.CreateVpcOption().withName('vpc-tsimg').withCidr('172.16.0.0/16'))))
     const vpcId = v.vpc!.id!
-    expect(vpcId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(vpcId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     expect([v.vpc?.name, v.vpc?.cidr, v.vpc?.status]).toEqual(['vpc-tsimg', '172.16.0.0/16', 'OK'])
     const s = await c.vpc.createSubnet(new vpc.CreateSubnetRequest().withBody(new vpc.CreateSubnetRequestBody().withSubnet(new vpc.CreateSubnetOption('subnet-tsimg', '172.16.0.0/24', vpcId, '172.16.0.1').withAvailabilityZone('cn-north-4b'))))
     const subnetId = s.subnet!.id!
@@ -124,7 +124,8 @@ describe('huawei front end: VPC v1', () => {
   })
 
   it('creates a security group with an SSH rule and deletes it', async () => {
-    const g = await c.vpc.createSecurityGroup(new vpc.CreateSecurityGroupRequest().withBody(new vpc.CreateSecurityGroupRequestBody().withSecurityGroup(new vpc.CreateSecurityGroupOption().withName('tsimg-ssh'))))
+    const v = await c.vpc.createVpc(new vpc.CreateVpcRequest().withBody(new vpc.CreateVpcRequestBody().withVpc(new vpc.CreateVpcOption().withName('vpc-sg').withCidr('10.20.0.0/16'))))
+    const g = await c.vpc.createSecurityGroup(new vpc.CreateSecurityGroupRequest().withBody(new vpc.CreateSecurityGroupRequestBody().withSecurityGroup(new vpc.CreateSecurityGroupOption().withName('tsimg-ssh').withVpcId(v.vpc!.id!))))
     const groupId = g.securityGroup?.id ?? (g as Record<string, any>).security_group.id
     await c.vpc.createSecurityGroupRule(new vpc.CreateSecurityGroupRuleRequest().withBody(new vpc.CreateSecurityGroupRuleRequestBody().withSecurityGroupRule(
       new vpc.CreateSecurityGroupRuleOption().withSecurityGroupId(groupId).withDirection('ingress').withProtocol('tcp').withPortRangeMin(22).withPortRangeMax(22).withRemoteIpPrefix('127.0.0.0/8'),
@@ -134,6 +135,7 @@ describe('huawei front end: VPC v1', () => {
     expect(rules).toEqual([expect.objectContaining({ protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_ip_prefix: '127.0.0.0/8' })])
     await c.vpc.deleteSecurityGroup(new vpc.DeleteSecurityGroupRequest().withSecurityGroupId(groupId))
     expect((await failure(c.vpc.showSecurityGroup(new vpc.ShowSecurityGroupRequest().withSecurityGroupId(groupId)))).status).toBe(404)
+    await c.vpc.deleteVpc(new vpc.DeleteVpcRequest().withVpcId(v.vpc!.id!))
   })
 
   it('an injected fault after the call acts leaves its effect (a lost response), in the service\'s status', async () => {

@@ -1,4 +1,4 @@
-import { CloudError } from '../backend/errors.js'
+import { BackendError, CloudError, type ErrorKind } from '../backend/errors.js'
 
 /**
  * Which wire format an error takes. Huawei's services disagree, and the SDK reads them
@@ -53,34 +53,38 @@ function novaKey(status: number): string {
   return 'badRequest'
 }
 
-/** The service codes a front-end answer uses per kind of failure. */
-export interface ServiceCodes {
-  readonly notFound: string
-  readonly invalid: string
-  readonly conflict: string
-  readonly internal: string
+/** A service's code for a neutral failure: by `kind:resource`, then by `kind`. */
+export type ServiceCodes = Readonly<Record<string, string>>
+
+/** The HTTP status Huawei's services answer for each kind of failure. */
+const STATUS: Record<ErrorKind, number> = {
+  'not-found': 404, 'already-exists': 409, 'dependency-violation': 409, 'invalid-state': 409, 'invalid-parameter': 400,
+  'missing-parameter': 400, 'idempotency-mismatch': 400, unauthorized: 403, throttled: 429, quota: 403, capacity: 503,
+  unavailable: 503, internal: 500,
 }
 
 export const THROTTLED = (): HuaweiError =>
   HuaweiError.apigw('APIGW.0308', 'The throttling threshold has been reached: policy user over ratelimit,limit:10,time:1 second', 429)
 
-/** Codes a backend CloudError carries that mean "too many requests". */
-const THROTTLE_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequests', 'APIGW.0308'])
+/** Codes an injected fault may carry that mean "too many requests", whatever their cloud. */
+const THROTTLE_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'Throttling.User', 'APIGW.0308'])
 
 /**
- * Turns any error thrown by a handler or the backend into the answer of the route's service.
- * A code that already is a Huawei code (Ecs.0114, VPC.0202, IMG.0027, APIGW.*) is kept, so
- * injected faults name what the test expects; the backend's neutral codes map by kind.
+ * Turns any error thrown by a handler or the backend into the answer of the route's service:
+ * the backend's neutral errors by kind and resource, an injected fault with the code and
+ * status it names (an APIGW code in API Gateway's format), throttling as APIGW.0308/429.
  */
 export function toHuaweiError(error: unknown, format: ErrorFormat, codes: ServiceCodes): HuaweiError {
   if (error instanceof HuaweiError) return error
-  if (!(error instanceof CloudError)) return new HuaweiError(format, codes.internal, 'Internal server error', 500)
-  if (THROTTLE_CODES.has(error.code)) return THROTTLED()
-  if (error.code.startsWith('APIGW.')) return HuaweiError.apigw(error.code, error.message, error.status)
-  if (/^(Ecs|VPC|IMG|IMS|EVS|Common)\.\d+$/i.test(error.code)) return new HuaweiError(format, error.code, error.message, error.status)
-  if (/NotFound/i.test(error.code)) return new HuaweiError(format, codes.notFound, error.message, 404)
-  if (/DependencyViolation|InUse|Conflict|Duplicate|AlreadyExists|IncorrectState/i.test(error.code))
-    return new HuaweiError(format, codes.conflict, error.message, 409)
-  if (error.status >= 500) return new HuaweiError(format, codes.internal, error.message, error.status)
-  return new HuaweiError(format, codes.invalid, error.message, error.status === 401 || error.status === 403 ? error.status : 400)
+  if (error instanceof CloudError) {
+    if (THROTTLE_CODES.has(error.code)) return THROTTLED()
+    const status = error.explicitStatus ?? 500
+    return error.code.startsWith('APIGW.') ? HuaweiError.apigw(error.code, error.message, status) : new HuaweiError(format, error.code, error.message, status)
+  }
+  if (error instanceof BackendError) {
+    if (error.kind === 'throttled') return THROTTLED()
+    const code = codes[`${error.kind}:${error.resource ?? ''}`] ?? codes[error.kind] ?? codes.internal ?? String(STATUS[error.kind])
+    return new HuaweiError(format, code, error.message, error.status ?? STATUS[error.kind])
+  }
+  return new HuaweiError(format, codes.internal ?? '500', 'Internal server error', 500)
 }

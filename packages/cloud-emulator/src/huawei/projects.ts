@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto'
 import type { Cloud } from '../backend/cloud.js'
 
+/** The front end's name: its profile, its faults (`cloud: 'huaweicloud'`), its regions. */
+export const HUAWEI = 'huaweicloud'
+
 /** The account's domain id: fixed, so tests and the builder's README can name it. */
 export const DOMAIN_ID = 'e4c1d0ba5a4f4e8f9d3c2b1a00000001'
 
@@ -19,7 +22,7 @@ export interface Project {
 }
 
 export function projects(cloud: Cloud): Project[] {
-  return cloud.regions.map((r) => ({ id: projectId(r.name), name: r.name, region: r.name }))
+  return cloud.regions.filter((r) => r.cloud === HUAWEI).map((r) => ({ id: projectId(r.name), name: r.name, region: r.name }))
 }
 
 export function projectById(cloud: Cloud, id: string): Project | undefined {

@@ -4,13 +4,44 @@ import type { ErrorFormat, ServiceCodes } from './errors.js'
 /** The services behind the one port; each has its own error format and codes. */
 export type Service = 'iam' | 'ecs' | 'nova' | 'vpc' | 'eip' | 'ims'
 
+/** Status-only services (Nova, Keystone) put the HTTP status where the code goes. */
+const BY_STATUS: ServiceCodes = {}
+
+/** Each service's error format and its codes for the backend's neutral errors. */
 export const SERVICES: Record<Service, { format: ErrorFormat; codes: ServiceCodes }> = {
-  iam: { format: 'iam', codes: { notFound: '404', invalid: '400', conflict: '409', internal: '500' } },
-  ecs: { format: 'ecs', codes: { notFound: 'Ecs.0114', invalid: 'Ecs.0005', conflict: 'Ecs.0015', internal: 'Ecs.0001' } },
-  nova: { format: 'nova', codes: { notFound: '404', invalid: '400', conflict: '409', internal: '500' } },
-  vpc: { format: 'vpc', codes: { notFound: 'VPC.0202', invalid: 'VPC.0002', conflict: 'VPC.0106', internal: 'VPC.0001' } },
-  eip: { format: 'vpc', codes: { notFound: 'VPC.0504', invalid: 'VPC.0502', conflict: 'VPC.0508', internal: 'VPC.0001' } },
-  ims: { format: 'ecs', codes: { notFound: 'IMG.0027', invalid: 'IMG.0001', conflict: 'IMG.0013', internal: 'IMG.0002' } },
+  iam: { format: 'iam', codes: BY_STATUS },
+  nova: { format: 'nova', codes: BY_STATUS },
+  ecs: {
+    format: 'ecs',
+    codes: {
+      'not-found:instance': 'Ecs.0114', 'not-found:job': 'Ecs.0103', 'not-found:image': 'Ecs.0005', 'not-found': 'Ecs.0005',
+      'invalid-parameter': 'Ecs.0005', 'missing-parameter': 'Ecs.0005', 'idempotency-mismatch': 'Ecs.0005', 'invalid-state': 'Ecs.0015',
+      'dependency-violation': 'Ecs.0015', 'already-exists': 'Ecs.0005', quota: 'Ecs.0000', capacity: 'Ecs.0010', unauthorized: 'Ecs.1000',
+      unavailable: 'Ecs.0001', internal: 'Ecs.0001',
+    },
+  },
+  vpc: {
+    format: 'vpc',
+    codes: {
+      'not-found:vpc': 'VPC.0101', 'not-found:subnet': 'VPC.0202', 'not-found:security-group': 'VPC.0602', 'not-found': 'VPC.0002',
+      'invalid-parameter': 'VPC.0002', 'missing-parameter': 'VPC.0002', 'already-exists': 'VPC.0601', 'dependency-violation:vpc': 'VPC.0106',
+      'dependency-violation:subnet': 'VPC.0206', 'dependency-violation': 'VPC.0606', 'invalid-state': 'VPC.0003', internal: 'VPC.0001',
+    },
+  },
+  eip: {
+    format: 'vpc',
+    codes: {
+      'not-found': 'VPC.0504', 'invalid-parameter': 'VPC.0502', 'missing-parameter': 'VPC.0502', 'dependency-violation': 'VPC.0508',
+      'invalid-state': 'VPC.0508', quota: 'VPC.0514', internal: 'VPC.0001',
+    },
+  },
+  ims: {
+    format: 'ecs',
+    codes: {
+      'not-found': 'IMG.0027', 'invalid-parameter': 'IMG.0001', 'missing-parameter': 'IMG.0001', 'already-exists': 'IMG.0013',
+      'invalid-state': 'IMG.0013', 'dependency-violation': 'IMG.0013', internal: 'IMG.0002',
+    },
+  },
 }
 
 export interface HuaweiContext {

@@ -2,20 +2,21 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Cloud } from '../backend/cloud.js'
-import type { ControlHandler } from '../ec2/server.js'
+import { BackendError, CloudError } from '../backend/errors.js'
+import type { CallRecord, ControlHandler, Credentials } from '../front-end.js'
 import { HuaweiError, toHuaweiError } from './errors.js'
-import { projectById } from './projects.js'
+import { HUAWEI, projectById } from './projects.js'
 import { isAnswer, Router, SERVICES, type Route } from './routes.js'
-import { verifySignature, type HuaweiCredentials } from './signature.js'
+import { verifySignature } from './signature.js'
 
 export interface HuaweiServerOptions {
   readonly cloud: Cloud
-  readonly credentials: readonly HuaweiCredentials[]
+  readonly credentials: readonly Credentials[]
   readonly routes: readonly Route[]
   readonly host: string
   readonly port: number
   readonly control?: ControlHandler
-  readonly onCall?: (call: { action: string; region: string; status: number; code?: string }) => void
+  readonly onCall?: (call: CallRecord) => void
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -66,8 +67,10 @@ export async function startHuaweiServer(opts: HuaweiServerOptions): Promise<{ se
       const action = found?.route.action ?? ''
       try {
         if (!found) throw HuaweiError.apigw('APIGW.0101', `The API does not exist or has not been published in the environment: ${req.method} ${rawPath}`, 404)
-        verifySignature({ method: req.method ?? 'GET', url, headers: req.headers, body }, opts.credentials)
+        const signer = verifySignature({ method: req.method ?? 'GET', url, headers: req.headers, body }, opts.credentials)
         const { route, params } = found
+        if (signer.deniedActions?.includes(action))
+          throw HuaweiError.apigw('APIGW.0302', `The IAM user is not authorized to perform ${action}`, 403)
         let projectId = ''
         if (route.service !== 'iam') {
           const header = req.headers['x-project-id']
@@ -78,22 +81,20 @@ export async function startHuaweiServer(opts: HuaweiServerOptions): Promise<{ se
           if (!project) throw HuaweiError.apigw('APIGW.0301', `Incorrect IAM authentication information: unknown project id '${projectId}'`, 401)
           region = project.region
         }
-        const parsed = parseJson(body, service.format, service.codes.invalid)
-        await opts.cloud.faults.check(action)
-        const result = await route.handler(
+        const parsed = parseJson(body, service.format, service.codes['invalid-parameter'] ?? '400')
+        const result = await opts.cloud.act(HUAWEI, action, () => route.handler(
           { cloud: opts.cloud, region, projectId, requestId },
           { params, query: new URLSearchParams(rawQuery), body: parsed, headers: req.headers },
-        )
-        await opts.cloud.faults.check(action, 'after')
+        ))
         const status = isAnswer(result) ? result.status : 200
         send(res, status, isAnswer(result) ? result.body : result, requestId)
-        opts.onCall?.({ action, region, status })
+        opts.onCall?.({ cloud: HUAWEI, action, region, status })
       } catch (error) {
         const e = toHuaweiError(error, service.format, service.codes)
-        if (!(error instanceof HuaweiError) && !(error instanceof Error && error.name === 'CloudError'))
+        if (!(error instanceof HuaweiError) && !(error instanceof CloudError) && !(error instanceof BackendError))
           process.stderr.write(`tsimg-cloud-emulator: ${action} failed: ${(error as Error).stack ?? String(error)}\n`)
         send(res, e.status, e.body(requestId), requestId)
-        opts.onCall?.({ action, region, status: e.status, code: e.code })
+        opts.onCall?.({ cloud: HUAWEI, action, region, status: e.status, code: e.code })
       }
     })().catch((error: unknown) => {
       res.destroy(error as Error)

@@ -1,12 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
+import type { Credentials } from '../front-end.js'
 import { HuaweiError } from './errors.js'
-
-/** An access key the front end accepts; `projectIds` maps region name to the project id. */
-export interface HuaweiCredentials {
-  readonly accessKey: string
-  readonly secretKey: string
-}
 
 export interface SignedRequest {
   readonly method: string
@@ -60,9 +55,9 @@ function parseSdkDate(value: string): number {
  * Verifies an SDK-HMAC-SHA256 request and returns the credentials that signed it; throws
  * APIGW.0301 (401) as API Gateway does for an unknown AK, a bad signature or a stale date.
  */
-export function verifySignature(req: SignedRequest, accepted: readonly HuaweiCredentials[], now = Date.now()): HuaweiCredentials {
+export function verifySignature(req: SignedRequest, accepted: readonly Credentials[], now = Date.now()): Credentials {
   const auth = parseAuthorization(header(req.headers, 'authorization'))
-  const credentials = accepted.find((c) => c.accessKey === auth.access)
+  const credentials = accepted.find((c) => c.accessKeyId === auth.access)
   if (!credentials)
     throw HuaweiError.apigw('APIGW.0301', `Incorrect IAM authentication information: Get secretKey failed,ak:${auth.access},err:ak not exist`, 401)
   const date = header(req.headers, 'x-sdk-date') ?? ''
@@ -76,10 +71,13 @@ export function verifySignature(req: SignedRequest, accepted: readonly HuaweiCre
   const payload = header(req.headers, 'x-sdk-content-sha256') ?? sha256(req.body)
   const canonical = [req.method, canonicalUri(rawPath), canonicalQuery(rawQuery), headers, auth.signedHeaders.join(';'), payload].join('\n')
   const stringToSign = `${ALGORITHM}\n${date}\n${sha256(canonical)}`
-  const expected = createHmac('sha256', credentials.secretKey).update(stringToSign, 'utf8').digest()
+  const expected = createHmac('sha256', credentials.secretAccessKey).update(stringToSign, 'utf8').digest()
   const given = Buffer.from(auth.signature, 'hex')
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
     throw HuaweiError.apigw('APIGW.0301', 'Incorrect IAM authentication information: verify aksk signature fail', 401)
+  // Temporary credentials: the token must come, signed, with every request.
+  if (credentials.sessionToken !== undefined && (header(req.headers, 'x-security-token') !== credentials.sessionToken || !auth.signedHeaders.includes('x-security-token')))
+    throw HuaweiError.apigw('APIGW.0301', 'Incorrect IAM authentication information: the security token is missing or invalid', 401)
   return credentials
 }
 

@@ -43,10 +43,9 @@ function renderGroup(ctx: HuaweiContext, g: SecurityGroup): Record<string, unkno
 /** A rule's id names its group and position, so deleting it needs no other table. */
 const ruleId = (groupId: string, i: number, j: number): string => `${groupId}-i${i}-${j}`
 
-/** Huawei projects have one visible `default` group (the default VPC's), not one per VPC. */
+/** The backend gives each VPC a default group; Huawei's groups belong to the project, not to a VPC, so those stay hidden. */
 function visibleGroups(ctx: HuaweiContext): SecurityGroup[] {
-  const def = net.defaultVpc(ctx.cloud, ctx.region)
-  return net.securityGroupsIn(ctx.cloud, ctx.region).filter((g) => !g.isDefault || g.vpcId === def?.id)
+  return net.securityGroupsIn(ctx.cloud, ctx.region).filter((g) => !g.isDefault)
 }
 
 function groupOf(ctx: HuaweiContext, id: string): SecurityGroup {
@@ -112,7 +111,10 @@ export const vpcRoutes: Route[] = [
     method: 'POST', path: '/v1/{project_id}/security-groups', action: 'CreateSecurityGroup', service: 'vpc',
     handler: (ctx, { body }) => {
       const spec = (body.security_group ?? {}) as { name?: string; vpc_id?: string; description?: string; enterprise_project_id?: string }
-      const g = net.createSecurityGroup(ctx.cloud, ctx.region, { name: need(spec.name, 'name'), description: spec.description || spec.name!, vpcId: spec.vpc_id })
+      // The backend files a group under a VPC; Huawei's vpc_id is optional, so take the first VPC then.
+      const vpcId = spec.vpc_id ?? net.vpcsIn(ctx.cloud, ctx.region)[0]?.id
+      if (!vpcId) throw new HuaweiError('vpc', 'VPC.0002', 'The emulator needs a VPC before a security group: create one or pass vpc_id.', 400)
+      const g = net.createSecurityGroup(ctx.cloud, ctx.region, { name: need(spec.name, 'name'), description: spec.description || spec.name!, vpcId })
       attrs(ctx.cloud, g.id).enterpriseProjectId = spec.enterprise_project_id
       return { security_group: renderGroup(ctx, g) }
     },
