@@ -7,7 +7,7 @@ import { CancelledError, errorMessage } from '../errors.js'
 import { CORE_PLUGIN, tsimgResources as coreResources } from './core-resources.js'
 import { FileJournal, defaultStateDir, isJournalOwnerAlive, journalDir, listJournals } from './journal.js'
 import type { JournalFile, JournalResource, JournalScope } from './journal.js'
-import type { ResourceContext, ResourcePlugin } from './resources.js'
+import type { AccountCheck, ResourceContext, ResourcePlugin } from './resources.js'
 
 export interface CleanupLeftoversOptions {
   stateDir?: string
@@ -18,6 +18,11 @@ export interface CleanupLeftoversOptions {
   cwd?: string
   /** One line of progress for the user. */
   log(text: string): void
+  /**
+   * Also clean journals written on other hosts. Off by default: this host cannot tell whether
+   * that build still runs, so the user says so (`--other-hosts`) once it is over.
+   */
+  otherHosts?: boolean
 }
 
 export interface LeftoverFailure {
@@ -30,7 +35,7 @@ export interface LeftoverFailure {
 export interface CleanupReport {
   /** Journals of builds whose process is gone. */
   readonly journals: number
-  /** Journals skipped because their build is still running. */
+  /** Journals skipped because their build is still running (or runs on another host). */
   readonly running: number
   readonly found: number
   readonly deleted: number
@@ -67,7 +72,13 @@ export async function cleanupLeftovers(opts: CleanupLeftoversOptions): Promise<C
       failed.push({ build: '?', buildId: '?', description: `journal ${path}`, error: errorMessage(err) })
       continue
     }
-    if (isJournalOwnerAlive(doc) && !(await pidReused(doc))) {
+    if (doc.host !== hostname() && !opts.otherHosts) {
+      running++
+      log(`==> Skipping build '${doc.build}' (${doc.buildId}): its journal was written on host ${doc.host}, which may still be running it.`)
+      log(`    Once that build is over, run 'tsimg cleanup --other-hosts' (or run tsimg cleanup on ${doc.host}).`)
+      continue
+    }
+    if (doc.host === hostname() && isJournalOwnerAlive(doc) && !(await pidReused(doc))) {
       running++
       log(`==> Skipping build '${doc.build}' (${doc.buildId}): still running as pid ${doc.pid}.`)
       continue
@@ -97,6 +108,7 @@ export async function cleanupLeftovers(opts: CleanupLeftoversOptions): Promise<C
   }
 
   const ctx: ResourceContext = { signal, log: (text) => log(`    ${text}`) }
+  const accounts = new AccountChecks(ctx)
   let deleted = 0
   for (const { path, doc } of orphans) {
     const journal = await FileJournal.open(path)
@@ -106,6 +118,8 @@ export async function cleanupLeftovers(opts: CleanupLeftoversOptions): Promise<C
       log(`==> ${doc.build}: Deleting ${resource.description}...`)
       try {
         const plugin = await loader.load(resource.plugin)
+        // "Not found" only means "deleted" in the account the build used.
+        await accounts.vouch(plugin, resource.plugin, resource.data)
         await plugin.deleteResource(resource.kind, resource.data, ctx)
         await journal.remove(resource.id)
         deleted++
@@ -117,7 +131,7 @@ export async function cleanupLeftovers(opts: CleanupLeftoversOptions): Promise<C
     }
   }
 
-  const sweepOk = await sweepScopes(orphans, loader, ctx, failed, log, () => deleted++)
+  const sweepOk = await sweepScopes(orphans, loader, ctx, accounts, failed, log, () => deleted++)
 
   for (const { path, doc } of orphans) {
     const journal = await FileJournal.open(path)
@@ -141,6 +155,7 @@ async function sweepScopes(
   orphans: readonly Orphan[],
   loader: PluginLoader,
   ctx: ResourceContext,
+  accounts: AccountChecks,
   failed: LeftoverFailure[],
   log: (text: string) => void,
   onDeleted: () => void,
@@ -163,6 +178,7 @@ async function sweepScopes(
         ok.set(key, true)
         continue
       }
+      await accounts.vouch(plugin, scope.plugin, scope.data)
       log(`==> Searching ${scope.plugin} for resources labelled with the build id of ${label}...`)
       const swept = await plugin.sweep(scope.data, docs.map((d) => d.buildId), ctx)
       let allDeleted = true
@@ -217,6 +233,33 @@ async function removeStaleTempFiles(stateDir: string): Promise<void> {
   }
 }
 
+/**
+ * Asks each plugin, once per recorded account/place, whether the current credentials reach
+ * the account the build recorded; throws (so the entry is kept) when they do not or it cannot tell.
+ */
+class AccountChecks {
+  readonly #seen = new Map<string, Promise<AccountCheck>>()
+  constructor(private readonly ctx: ResourceContext) {}
+
+  async vouch(plugin: ResourcePlugin, name: string, data: Readonly<Record<string, unknown>>): Promise<void> {
+    if (!plugin.checkAccount) return
+    const key = JSON.stringify([name, data.account, data.endpoint, data.region, data.profile])
+    let p = this.#seen.get(key)
+    if (!p) {
+      p = plugin.checkAccount(data, this.ctx).catch((err: unknown) => ({ ok: false as const, reason: `cannot tell which account these credentials reach: ${errorMessage(err)}` }))
+      this.#seen.set(key, p)
+      const r = await p
+      if (!r.ok) this.ctx.log(`Not deleting anything recorded in ${name} ${placeOf(data)}: ${r.reason}`)
+    }
+    const r = await p
+    if (!r.ok) throw new Error(`not deleted: ${r.reason}`)
+  }
+}
+
+function placeOf(data: Readonly<Record<string, unknown>>): string {
+  return [data.account && `account ${String(data.account)}`, data.region, data.endpoint].filter(Boolean).join(', ')
+}
+
 function scopeKey(scope: JournalScope): string {
   return JSON.stringify([scope.plugin, scope.data])
 }
@@ -243,6 +286,14 @@ class PluginLoader {
   }
 
   async #import(name: string): Promise<ResourcePlugin> {
+    const plugin = await this.#importModule(name)
+    if (plugin.id !== undefined && plugin.id !== name) {
+      throw new Error(`module '${name}' exports the resources of '${plugin.id}'; refusing to use it for '${name}'`)
+    }
+    return plugin
+  }
+
+  async #importModule(name: string): Promise<ResourcePlugin> {
     if (name === CORE_PLUGIN) return coreResources
     let mod: { tsimgResources?: ResourcePlugin }
     try {

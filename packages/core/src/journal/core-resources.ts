@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises'
-import type { ResourcePlugin } from './resources.js'
+import { pluginId, type ResourcePlugin } from './resources.js'
 
 /** Module name that core steps put in `JournalResource.plugin` for their own resources. */
-export const CORE_PLUGIN = '@tsimg/core'
+export const CORE_PLUGIN = pluginId('@tsimg/core')
 
 /**
  * The core's own journaled resources, so `tsimg cleanup` can delete what a killed build left:
@@ -10,6 +10,7 @@ export const CORE_PLUGIN = '@tsimg/core'
  * both with `data.path`.
  */
 export const tsimgResources: ResourcePlugin = {
+  id: CORE_PLUGIN,
   async deleteResource(kind, data) {
     const path = data.path
     if (typeof path !== 'string' || path === '' || path === '/') {

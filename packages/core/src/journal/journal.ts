@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { hostname, homedir } from 'node:os'
 import { join } from 'node:path'
+import { isPluginId, type PluginId } from './resources.js'
 
 /**
  * One temporary resource, recorded as soon as it exists with what is needed to delete it
@@ -10,18 +11,23 @@ import { join } from 'node:path'
 export interface JournalResource {
   readonly id: string
   /** Module that knows how to delete it; it exports `tsimgResources` (see ResourcePlugin). */
-  readonly plugin: string
+  readonly plugin: PluginId
   /** Plugin-specific kind, e.g. `container`, `instance`, `key-pair`. */
   readonly kind: string
   /** Human-readable, e.g. `container 1a2b3c (docker.web)`; shown by `tsimg cleanup`. */
   readonly description: string
   readonly data: Readonly<Record<string, unknown>>
   readonly createdAt: string
+  /**
+   * The create was sent but has not answered (or its answer was lost): the resource may exist
+   * without an id in `data`. Cleanup looks it up by the name or token in `data`.
+   */
+  readonly pending?: boolean
 }
 
 /** Where a plugin may find resources by tag/label if the journal missed them (e.g. region + endpoint). */
 export interface JournalScope {
-  readonly plugin: string
+  readonly plugin: PluginId
   readonly data: Readonly<Record<string, unknown>>
 }
 
@@ -42,6 +48,8 @@ export interface BuildJournal {
   add(resource: Omit<JournalResource, 'id' | 'createdAt'>): Promise<string>
   /** The resource was deleted. */
   remove(entryId: string): Promise<void>
+  /** A pending create answered (new data with the id, `pending: false`), or facts changed. */
+  update(entryId: string, patch: Partial<Pick<JournalResource, 'description' | 'data' | 'pending'>>): Promise<void>
   /** Record where the plugin may search by tag for this build's resources. */
   addScope(scope: JournalScope): Promise<void>
   list(): readonly JournalResource[]
@@ -105,6 +113,8 @@ export class FileJournal implements BuildJournal {
   }
 
   add(resource: Omit<JournalResource, 'id' | 'createdAt'>): Promise<string> {
+    // Typed at compile time; checked here too, for JavaScript callers.
+    if (!isPluginId(resource.plugin)) throw new TypeError(`journal entry names no plugin package: ${String(resource.plugin)}`)
     const entry: JournalResource = { ...resource, id: randomUUID(), createdAt: new Date().toISOString() }
     this.#doc.resources.push(entry)
     return this.#enqueue().then(() => entry.id)
@@ -112,6 +122,16 @@ export class FileJournal implements BuildJournal {
 
   remove(entryId: string): Promise<void> {
     this.#doc.resources = this.#doc.resources.filter((r) => r.id !== entryId)
+    return this.#enqueue()
+  }
+
+  update(entryId: string, patch: Partial<Pick<JournalResource, 'description' | 'data' | 'pending'>>): Promise<void> {
+    this.#doc.resources = this.#doc.resources.map((r) => {
+      if (r.id !== entryId) return r
+      const next = { ...r, ...patch }
+      if (!next.pending) delete (next as { pending?: boolean }).pending
+      return next
+    })
     return this.#enqueue()
   }
 
@@ -157,9 +177,13 @@ export async function listJournals(stateDir = defaultStateDir()): Promise<string
   return names.filter((n) => n.endsWith('.json')).map((n) => join(dir, n))
 }
 
-/** Whether the process that wrote a journal is still running on this host. */
+/**
+ * Whether the process that wrote a journal may still be running. A journal written on another
+ * host (a shared home, a copied state directory) counts as alive: this host cannot see that
+ * process, and a different host name is no evidence that the build is over.
+ */
 export function isJournalOwnerAlive(doc: Pick<JournalFile, 'pid' | 'host'>): boolean {
-  if (doc.host !== hostname()) return false
+  if (doc.host !== hostname()) return true
   if (doc.pid === process.pid) return true
   try {
     process.kill(doc.pid, 0)

@@ -1,0 +1,33 @@
+import { TsimgError } from '@tsimg/core'
+
+/** Packer's `ssh_interface` values, shared by every cloud. */
+export type SshInterface = 'public_ip' | 'private_ip' | 'public_dns' | 'private_dns'
+
+export interface AddressChoice {
+  /** `Instance i-0abc`: named in the error. */
+  readonly resource: string
+  /** What the instance has; missing ones undefined or empty. */
+  readonly addresses: Partial<Record<SshInterface, string | undefined>>
+  /** The user's choice (sshInterface); default: public IP (or DNS) when there is one, else private IP. */
+  readonly iface?: SshInterface
+  /** An explicit host (sshHost) wins over every address. */
+  readonly explicitHost?: string
+  /** Option names for the hint, in this cloud's builder: `sshInterface`, `associatePublicIpAddress`. */
+  readonly ifaceOption: string
+  readonly publicIpOption?: string
+}
+
+/** Picks the address to SSH to; a missing one fails now, naming the option to set. */
+export function chooseSshAddress(c: AddressChoice): string {
+  if (c.explicitHost) return c.explicitHost
+  const a = c.addresses
+  const pick: SshInterface = c.iface ?? (a.public_ip ? 'public_ip' : a.public_dns ? 'public_dns' : 'private_ip')
+  const host = a[pick]
+  if (host) return host
+  const have = (Object.keys(a) as SshInterface[]).filter((k) => a[k])
+  const hint = pick.startsWith('public')
+    ? `Set ${c.ifaceOption} to ${have[0] ? `'${have[0]}'` : "'private_ip'"}${c.publicIpOption ? `, or ${c.publicIpOption}: true` : ''}.`
+    : `Set ${c.ifaceOption} to one of the addresses it has${have.length ? ` (${have.join(', ')})` : ''}, or set sshHost.`
+  const what = `${c.resource} has no ${pick.replace('_', ' ')} address to connect to${have.length ? ` (it has: ${have.join(', ')})` : ''}`
+  throw new TsimgError('CLOUD_NO_SSH_ADDRESS', `${what}. ${hint}`, { hint })
+}
