@@ -1,6 +1,10 @@
 import { HUAWEICLOUD_PROFILE } from '../backend/profile.js'
 import type { FrontEnd } from '../front-end.js'
+import { ecsRoutes } from './ecs.js'
+import { eipRoutes } from './eip.js'
 import { iamRoutes } from './iam.js'
+import { imsRoutes } from './ims.js'
+import { jobRoutes } from './jobs.js'
 import { novaRoutes } from './nova.js'
 import { HUAWEI } from './projects.js'
 import type { Route } from './routes.js'
@@ -8,7 +12,7 @@ import { startHuaweiServer } from './server.js'
 import { vpcRoutes } from './vpc.js'
 
 /** Every route of the front end, in the order they are matched. */
-export const HUAWEI_ROUTES: readonly Route[] = [...iamRoutes, ...novaRoutes, ...vpcRoutes]
+export const HUAWEI_ROUTES: readonly Route[] = [...iamRoutes, ...novaRoutes, ...ecsRoutes, ...jobRoutes, ...vpcRoutes, ...eipRoutes, ...imsRoutes]
 
 /** Huawei Cloud's REST APIs (SDK-HMAC-SHA256, JSON), as `@huaweicloud/huaweicloud-sdk-*` call them. */
 export const huaweiFrontEnd: FrontEnd = {
