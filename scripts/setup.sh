@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+# HashiCorp Packer 1.6.6 (Debian's package): the emulator's test that Packer's amazon-ebs builds against it.
+command -v packer >/dev/null 2>&1 || need+=(packer)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// tsimg-cloud-emulator: run the EC2 emulator until SIGINT/SIGTERM (then remove its containers),
-// or sweep what a crashed emulator left behind.
+// tsimg-cloud-emulator: run the chosen cloud front ends over one backend until SIGINT/SIGTERM
+// (then remove their containers), or sweep what a crashed emulator left behind.
 import { parseArgs } from 'node:util'
-import { startEc2Emulator, sweep } from '../dist/index.js'
+import { FRONT_ENDS, startEmulator, sweep } from '../dist/index.js'
 
 const { values } = parseArgs({
   options: {
-    port: { type: 'string', default: '4566' },
+    cloud: { type: 'string', default: 'aws' },
+    port: { type: 'string', multiple: true },
     host: { type: 'string', default: '127.0.0.1' },
     seed: { type: 'string' },
     throttle: { type: 'string' },
@@ -19,12 +20,15 @@ const { values } = parseArgs({
   },
 })
 
+const known = FRONT_ENDS.map((f) => `${f.name} (port ${f.defaultPort})`).join(', ')
 if (values.help) {
-  process.stdout.write(`Usage: tsimg-cloud-emulator [--port 4566] [--host 127.0.0.1] [--seed N] [--throttle 0.3] [--keep-images [--state-dir DIR]] [--quiet]
+  process.stdout.write(`Usage: tsimg-cloud-emulator [--cloud aws[,alicloud,...]] [--port 4566 | --port name=4566 ...] [--host 127.0.0.1]
+                            [--seed N] [--throttle 0.3] [--keep-images [--state-dir DIR]] [--quiet]
        tsimg-cloud-emulator --sweep [--all]   remove containers/images of emulators no longer running (--all: of every emulator)
 
-Control API on the same port: GET /_emulator/ledger, POST|DELETE /_emulator/faults, POST /_emulator/delays,
-POST /_emulator/throttle, POST /_emulator/reset.
+Clouds: ${known}. Each runs on its own port; --port N sets the first cloud's, --port name=N any cloud's.
+Control API on every port: GET /_emulator/ledger, GET|POST|DELETE /_emulator/faults, POST /_emulator/delays,
+POST /_emulator/throttle, POST /_emulator/reset, GET /_emulator/health.
 `)
   process.exit(0)
 }
@@ -37,20 +41,42 @@ if (values.sweep) {
   process.exit(0)
 }
 
-const emu = await startEc2Emulator({
-  port: Number(values.port),
+const fail = (message) => {
+  process.stderr.write(`tsimg-cloud-emulator: ${message}\n`)
+  process.exit(2)
+}
+const clouds = values.cloud.split(',').map((c) => c.trim()).filter(Boolean)
+for (const c of clouds) if (!FRONT_ENDS.some((f) => f.name === c)) fail(`--cloud ${c}: unknown cloud (known: ${known})`)
+const ports = {}
+for (const p of values.port ?? []) {
+  const [name, value] = p.includes('=') ? p.split('=', 2) : [clouds[0], p]
+  if (!/^\d+$/.test(value)) fail(`--port ${p}: not a port number`)
+  ports[name] = Number(value)
+}
+for (const c of clouds) ports[c] ??= FRONT_ENDS.find((f) => f.name === c).defaultPort
+
+const emu = await startEmulator({
+  frontEnds: clouds,
+  ports,
   host: values.host,
   seed: values.seed === undefined ? undefined : Number(values.seed),
   throttleProbability: values.throttle === undefined ? undefined : Number(values.throttle),
   keepImages: values['keep-images'],
   stateDir: values['state-dir'],
-  onCall: values.quiet ? undefined : (c) => process.stderr.write(`${c.status} ${c.region} ${c.action}${c.code ? ` ${c.code}` : ''}\n`),
+  onCall: values.quiet ? undefined : (c) => process.stderr.write(`${c.status} ${c.cloud ?? ''} ${c.region} ${c.action}${c.code ? ` ${c.code}` : ''}\n`),
 })
-process.stdout.write(`endpoint: ${emu.endpoint}
-AWS_ACCESS_KEY_ID=${emu.credentials.accessKeyId}
-AWS_SECRET_ACCESS_KEY=${emu.credentials.secretAccessKey}
+for (const [name, endpoint] of Object.entries(emu.endpoints)) process.stdout.write(`${name} endpoint: ${endpoint}\n`)
+process.stdout.write(`access key id: ${emu.credentials.accessKeyId}
+secret access key: ${emu.credentials.secretAccessKey}
 account: ${emu.accountId}
 `)
+if (clouds.includes('aws')) {
+  process.stdout.write(`
+export AWS_ACCESS_KEY_ID=${emu.credentials.accessKeyId}
+export AWS_SECRET_ACCESS_KEY=${emu.credentials.secretAccessKey}
+export AWS_ENDPOINT_URL_EC2=${emu.endpoints.aws}
+`)
+}
 let stopping = false
 const stop = async (signal) => {
   if (stopping) process.exit(130)

@@ -244,3 +244,19 @@ describe('faults', () => {
     expect(emu.ledger().filter((e) => !e.seed)).toEqual([])
   })
 })
+
+describe('elastic IPs', () => {
+  it('allocates, tags, describes and releases an address; EC2 codes for a missing instance, an unknown id and a double release', async () => {
+    const a = await client.send(new ec2.AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: [{ ResourceType: 'elastic-ip', Tags: [{ Key: 'tsimg-build-id', Value: 'b-eip' }] }] }))
+    expect(a.AllocationId).toMatch(/^eipalloc-0[0-9a-f]{16}$/)
+    expect(a.PublicIp).toMatch(/^127\.0\.0\.\d+$/)
+    expect(emu.ledger().filter((e) => e.type === 'public-ip').map((e) => [e.id, e.state, e.tags['tsimg-build-id']])).toEqual([[a.AllocationId, 'available', 'b-eip']])
+    const listed = await client.send(new ec2.DescribeAddressesCommand({ Filters: [{ Name: 'tag:tsimg-build-id', Values: ['b-eip'] }] }))
+    expect(listed.Addresses?.map((x) => [x.AllocationId, x.PublicIp, x.AssociationId])).toEqual([[a.AllocationId, a.PublicIp, undefined]])
+    expect(await code(client.send(new ec2.AssociateAddressCommand({ AllocationId: a.AllocationId, InstanceId: 'i-0123456789abcdef0' })))).toEqual({ code: 'InvalidInstanceID.NotFound', status: 400 })
+    expect(await code(client.send(new ec2.DisassociateAddressCommand({ PublicIp: a.PublicIp })))).toEqual({ code: 'IncorrectState', status: 400 })
+    await client.send(new ec2.ReleaseAddressCommand({ AllocationId: a.AllocationId }))
+    expect(await code(client.send(new ec2.ReleaseAddressCommand({ AllocationId: a.AllocationId })))).toEqual({ code: 'InvalidAllocationID.NotFound', status: 400 })
+    expect(emu.ledger().filter((e) => e.type === 'public-ip')).toEqual([])
+  })
+})

@@ -13,7 +13,7 @@ export type Handler = (ctx: ActionContext, r: Reader) => Record<string, XmlValue
 
 const RESOURCE_TYPES = new Set([
   'instance', 'volume', 'image', 'snapshot', 'security-group', 'key-pair', 'network-interface', 'vpc', 'subnet',
-  'security-group-rule', 'spot-instances-request', 'elastic-gpu', 'launch-template',
+  'security-group-rule', 'spot-instances-request', 'elastic-gpu', 'launch-template', 'elastic-ip',
 ])
 
 /** Tags from `TagSpecification.N` for one resource type; rejects types the action cannot tag. */

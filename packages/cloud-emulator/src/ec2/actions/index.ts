@@ -1,3 +1,4 @@
+import * as addresses from './addresses.js'
 import type { Handler } from './common.js'
 import * as images from './images.js'
 import * as instances from './instances.js'
@@ -47,6 +48,11 @@ export const ACTIONS: Readonly<Record<string, Handler>> = {
   DescribeSnapshotAttribute: storage.DescribeSnapshotAttribute,
   DescribeVolumes: storage.DescribeVolumes,
   DeleteVolume: storage.DeleteVolume,
+  AllocateAddress: addresses.AllocateAddress,
+  AssociateAddress: addresses.AssociateAddress,
+  DisassociateAddress: addresses.DisassociateAddress,
+  ReleaseAddress: addresses.ReleaseAddress,
+  DescribeAddresses: addresses.DescribeAddresses,
   CreateTags: tags.CreateTags,
   DeleteTags: tags.DeleteTags,
   DescribeTags: tags.DescribeTags,

@@ -35,7 +35,9 @@ export const RunInstances: Handler = ({ cloud, region }, r) => {
   const instances = inst.runInstances(cloud, region, {
     imageId, instanceType: r.str('InstanceType'), keyName: r.str('KeyName'),
     securityGroupIds: checkIds('sg', [...r.list('SecurityGroupId'), ...groupsFromNic]), securityGroupNames: r.list('SecurityGroup'),
-    subnetId: r.str('SubnetId') ?? subnetFromNic, zone: r.struct('Placement')?.str('AvailabilityZone'),
+    // Other clients (Packer's aws-sdk-go) send empty strings for what they leave unset; EC2
+    // treats them as absent, so a launch without subnet or zone lands in the default subnet.
+    subnetId: (r.str('SubnetId') || subnetFromNic) || undefined, zone: r.struct('Placement')?.str('AvailabilityZone') || undefined,
     userData: userData ? Buffer.from(userData, 'base64') : undefined,
     instanceTags: tagSpec(r, 'instance', ['instance', 'volume', 'network-interface', 'spot-instances-request', 'elastic-gpu']),
     volumeTags: tagSpec(r, 'volume', ['instance', 'volume', 'network-interface', 'spot-instances-request', 'elastic-gpu']),

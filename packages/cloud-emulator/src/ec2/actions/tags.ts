@@ -4,7 +4,7 @@ import { applyFilters, readFilters } from '../filters.js'
 import { checkTagKey, page, type Handler } from './common.js'
 
 const TYPES: Record<string, string> = {
-  i: 'instance', ami: 'image', snap: 'snapshot', vol: 'volume', sg: 'security-group', key: 'key-pair', vpc: 'vpc', subnet: 'subnet',
+  i: 'instance', ami: 'image', snap: 'snapshot', vol: 'volume', sg: 'security-group', key: 'key-pair', vpc: 'vpc', subnet: 'subnet', eipalloc: 'elastic-ip',
 }
 
 function resources(r: Parameters<Handler>[1]): string[] {
