@@ -48,12 +48,21 @@ export const awsOptionsShape = {
   profile: z.string().min(1).optional(),
   /** Packer: `custom_endpoint_ec2`: an EC2-compatible endpoint (private clouds, the local emulator). */
   endpoint: z.string().url().optional(),
-  /** Packer: `max_retries`: the SDK's own retries per call; tsimg retries throttling on top of it. */
-  maxRetries: z.number().int().nonnegative().default(5),
+  /**
+   * Packer: `max_retries`: retries per API call on throttling, 5xx and network errors (one
+   * budget: the SDK's own retries are off, so they never multiply; each call also stops
+   * retrying after 3 minutes).
+   */
+  maxRetries: z.number().int().nonnegative().default(9),
   /** Packer: `aws_polling.delay_seconds` / AWS_POLL_DELAY_SECONDS: time between state polls. */
   pollDelay: duration.default('5s'),
   /** Packer: `aws_polling.max_attempts` / AWS_MAX_ATTEMPTS: polls before a wait gives up. */
   pollAttempts: z.number().int().positive().default(360),
+  /**
+   * tsimg only: polls of the AMI waits (creation, copies), which can take far longer than an
+   * instance start; defaults to pollAttempts.
+   */
+  imagePollAttempts: z.number().int().positive().optional(),
 
   /** Packer: `source_ami`. */
   sourceAmi: z.string().min(1).optional(),

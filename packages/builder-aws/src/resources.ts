@@ -1,91 +1,111 @@
 import {
   DeleteKeyPairCommand,
+  DeleteVolumeCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeKeyPairsCommand,
   DescribeSecurityGroupsCommand,
   DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
   type Filter,
+  type Tag,
 } from '@aws-sdk/client-ec2'
-import { BUILD_ID_LABEL, type ResourceContext, type ResourcePlugin, type SweptResource } from '@tsimg/core'
-import { Ec2Api, isNotFound } from './api.js'
-import { deleteImage, deleteSnapshot } from './images.js'
-import { deleteSecurityGroup } from './step-security-group.js'
-import { terminateInstance } from './step-run-instance.js'
+import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL } from '@tsimg/core'
+import { cloudResources, ignoreNotFound, type CloudConnection, type CloudScope, type TaggedResource } from '@tsimg/cloud-kit'
+import { deleteImageAndSnapshots, deleteSnapshot, findImageByName } from './ami.js'
+import { Ec2Api } from './ec2.js'
+import { PLUGIN } from './state.js'
+import { findKeyPair } from './step-key-pair.js'
+import { findBuildInstance, terminateInstance } from './step-run-instance.js'
+import { deleteSecurityGroup, findSecurityGroup } from './step-security-group.js'
 
-/** Cleanup polls: a terminated instance takes a while; the bound is generous. */
-const POLL = { delayMs: 2000, attempts: 300 }
-
-function apiFor(data: Readonly<Record<string, unknown>>): { api: Ec2Api; region: string } {
-  const region = String(data.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? '')
-  if (!region) throw new Error('journal entry has no region')
-  // Credentials come from the environment / default chain at cleanup time, never from the journal.
-  const endpoint = typeof data.endpoint === 'string' ? data.endpoint : undefined
-  return { api: new Ec2Api(endpoint ? { endpoint } : {}), region }
+/** Build-id tag filter: these builds, or every tsimg build (tag-key) for `tsimg cleanup --sweep`. */
+function byTag(buildIds: readonly string[] | undefined): Filter[] {
+  return buildIds ? [{ Name: `tag:${BUILD_ID_LABEL}`, Values: [...buildIds] }] : [{ Name: 'tag-key', Values: [BUILD_ID_LABEL] }]
 }
 
-async function deleteOne(api: Ec2Api, region: string, kind: string, id: string, signal: AbortSignal): Promise<void> {
-  switch (kind) {
-    case 'instance':
-      return terminateInstance({ api }, id, region, signal, POLL)
-    case 'security-group':
-      return deleteSecurityGroup({ api }, id, region, signal)
-    case 'key-pair':
-      try {
-        await api.call(region, (c, x) => c.send(new DeleteKeyPairCommand({ KeyName: id }), x), { signal })
-      } catch (err) {
-        if (!isNotFound(err)) throw err
-      }
-      return
-    case 'image':
-      await deleteImage(api, region, id, signal)
-      return
-    case 'snapshot':
-      return deleteSnapshot(api, region, id, signal)
-    default:
-      throw new Error(`unknown AWS resource kind: ${kind}`)
+function tagged(id: string, label: string, tags: Tag[] | undefined, apiTime?: Date | string): TaggedResource {
+  const t = new Map((tags ?? []).map((x) => [x.Key, x.Value]))
+  const created = t.get(CREATED_AT_LABEL) ?? (apiTime instanceof Date ? apiTime.toISOString() : apiTime)
+  const buildId = t.get(BUILD_ID_LABEL)
+  return { id, label, ...(buildId && { buildId }), ...(created && { createdAt: created }), kept: t.has(KEPT_LABEL) }
+}
+
+/** amazon-ebs's resources for `tsimg cleanup`, in deletion order (instances free groups and key pairs). */
+function connect(scope: CloudScope): CloudConnection {
+  // Credentials come from the environment / default chain, never from the journal; the profile
+  // the build used is taken only when the environment names no credentials of its own.
+  const envHasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE)
+  const profile = scope.profile && !envHasCredentials ? scope.profile : undefined
+  const api = new Ec2Api({ ...(scope.endpoint && { endpoint: scope.endpoint }), ...(profile && { profile }) })
+  const { region } = scope
+  const send = api.send.bind(api)
+  return {
+    account: (signal) => api.account(region, signal),
+    close: () => api.destroy(),
+    kinds: [
+      {
+        kind: 'instance',
+        async list(ids, signal) {
+          const res = await send(region, new DescribeInstancesCommand({ Filters: byTag(ids) }), { signal })
+          return (res.Reservations ?? [])
+            .flatMap((r) => r.Instances ?? [])
+            .filter((i) => i.InstanceId && i.State?.Name !== 'terminated')
+            .map((i) => tagged(i.InstanceId!, `instance ${i.InstanceId}`, i.Tags, i.LaunchTime))
+        },
+        delete: (id, signal) => terminateInstance(api, id, region, signal),
+        find: (_token, signal, data) => (typeof data?.buildId === 'string' ? findBuildInstance(api, region, data.buildId, signal) : Promise.resolve(undefined)),
+      },
+      {
+        kind: 'image',
+        async list(ids, signal) {
+          const res = await send(region, new DescribeImagesCommand({ Owners: ['self'], Filters: byTag(ids) }), { signal })
+          return (res.Images ?? []).filter((i) => i.ImageId).map((i) => tagged(i.ImageId!, `AMI ${i.ImageId} ${i.Name ?? ''}`.trim(), i.Tags, i.CreationDate))
+        },
+        delete: async (id, signal) => void (await deleteImageAndSnapshots(api, region, id, signal)),
+        find: (_token, signal, data) => (typeof data?.name === 'string' ? findImageByName(api, region, data.name, signal) : Promise.resolve(undefined)),
+      },
+      {
+        kind: 'snapshot',
+        async list(ids, signal) {
+          const res = await send(region, new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: byTag(ids) }), { signal })
+          return (res.Snapshots ?? []).filter((s) => s.SnapshotId).map((s) => tagged(s.SnapshotId!, `snapshot ${s.SnapshotId}`, s.Tags, s.StartTime))
+        },
+        delete: (id, signal) => deleteSnapshot(api, region, id, signal),
+      },
+      {
+        kind: 'volume',
+        async list(ids, signal) {
+          const res = await send(region, new DescribeVolumesCommand({ Filters: [...byTag(ids), { Name: 'status', Values: ['available'] }] }), { signal })
+          return (res.Volumes ?? []).filter((v) => v.VolumeId).map((v) => tagged(v.VolumeId!, `volume ${v.VolumeId}`, v.Tags, v.CreateTime))
+        },
+        delete: (id, signal) => ignoreNotFound(send(region, new DeleteVolumeCommand({ VolumeId: id }), { signal, retry: ['conflict'] })),
+      },
+      {
+        kind: 'security-group',
+        async list(ids, signal) {
+          const res = await send(region, new DescribeSecurityGroupsCommand({ Filters: byTag(ids) }), { signal })
+          return (res.SecurityGroups ?? []).filter((g) => g.GroupId).map((g) => tagged(g.GroupId!, `security group ${g.GroupId} ${g.GroupName ?? ''}`.trim(), g.Tags))
+        },
+        delete: (id, signal) => deleteSecurityGroup(api, id, region, signal),
+        find: (token, signal, data) => findSecurityGroup(api, region, token, typeof data?.vpcId === 'string' ? data.vpcId : undefined, signal),
+      },
+      {
+        kind: 'key-pair',
+        async list(ids, signal) {
+          const res = await send(region, new DescribeKeyPairsCommand({ Filters: byTag(ids) }), { signal })
+          return (res.KeyPairs ?? []).filter((k) => k.KeyName).map((k) => tagged(k.KeyName!, `key pair ${k.KeyName}`, k.Tags, k.CreateTime))
+        },
+        delete: (name, signal) => ignoreNotFound(send(region, new DeleteKeyPairCommand({ KeyName: name }), { signal })),
+        find: (token, signal) => findKeyPair(api, region, token, signal),
+      },
+    ],
   }
 }
 
 /**
- * How `tsimg cleanup` deletes what a killed amazon-ebs build left: by journal entry, and by
- * the build-id tag within each recorded region (instances first, so groups and key pairs free up).
+ * How `tsimg cleanup` deletes what a killed amazon-ebs build left: by journal entry (pending
+ * creates looked up by name or build id), by the build-id tag within each recorded region, and
+ * everything tsimg tagged with `tsimg cleanup --sweep`; only in the account the build used.
  */
-export const tsimgResources: ResourcePlugin = {
-  async deleteResource(kind, data, ctx) {
-    const { api, region } = apiFor(data)
-    try {
-      await deleteOne(api, region, kind, String(data.id), ctx.signal)
-    } finally {
-      api.destroy()
-    }
-  },
-
-  async sweep(scope, buildIds, ctx: ResourceContext): Promise<SweptResource[]> {
-    const { api, region } = apiFor(scope)
-    const byTag: Filter[] = [{ Name: `tag:${BUILD_ID_LABEL}`, Values: [...buildIds] }]
-    const call = <T>(fn: Parameters<typeof api.call<T>>[1]) => api.call(region, fn, { signal: ctx.signal })
-    const found: { kind: string; id: string }[] = []
-
-    const reservations = (await call((c, x) => c.send(new DescribeInstancesCommand({ Filters: byTag }), x))).Reservations ?? []
-    for (const i of reservations.flatMap((r) => r.Instances ?? [])) {
-      if (i.InstanceId && i.State?.Name !== 'terminated') found.push({ kind: 'instance', id: i.InstanceId })
-    }
-    for (const img of (await call((c, x) => c.send(new DescribeImagesCommand({ Owners: ['self'], Filters: byTag }), x))).Images ?? []) {
-      if (img.ImageId) found.push({ kind: 'image', id: img.ImageId })
-    }
-    for (const s of (await call((c, x) => c.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: byTag }), x))).Snapshots ?? []) {
-      if (s.SnapshotId) found.push({ kind: 'snapshot', id: s.SnapshotId })
-    }
-    for (const g of (await call((c, x) => c.send(new DescribeSecurityGroupsCommand({ Filters: byTag }), x))).SecurityGroups ?? []) {
-      if (g.GroupId) found.push({ kind: 'security-group', id: g.GroupId })
-    }
-    for (const k of (await call((c, x) => c.send(new DescribeKeyPairsCommand({ Filters: byTag }), x))).KeyPairs ?? []) {
-      if (k.KeyName) found.push({ kind: 'key-pair', id: k.KeyName })
-    }
-    return found.map(({ kind, id }) => ({
-      description: `${kind} ${id} (${region}, tagged ${BUILD_ID_LABEL})`,
-      delete: () => deleteOne(api, region, kind, id, ctx.signal),
-    }))
-  },
-}
+export const tsimgResources = cloudResources({ id: PLUGIN, cloud: 'AWS', connect })

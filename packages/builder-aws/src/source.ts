@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
   TemplateError,
+  clearAuthorizedKeys,
   connectSsh,
   sshOptionsSchema,
   sshSecrets,
@@ -11,7 +12,9 @@ import {
   type StepsContext,
 } from '@tsimg/core'
 import { z } from 'zod'
-import { Ec2Api } from './api.js'
+import { ArtifactImages } from '@tsimg/cloud-kit'
+import { amiCloud } from './ami.js'
+import { Ec2Api } from './ec2.js'
 import { awsOptionsShape } from './options.js'
 import type { AwsEnv, AwsState } from './state.js'
 import { cleanupVolumes } from './step-cleanup-volumes.js'
@@ -85,7 +88,7 @@ export function amazonEbs(input: AmazonEbsInput & { name?: string }): SourcePlug
     secrets() {
       return [options.secretKey, options.sessionToken, ...sshSecrets(options)].filter((s): s is string => Boolean(s))
     },
-    initialState: () => ({ generated: {}, images: [] }),
+    initialState: () => ({ generated: {} }),
     steps: (ctx) => amazonEbsSteps(options, ctx),
   }
 }
@@ -96,12 +99,16 @@ export function regionOf(o: Pick<AmazonEbsOptions, 'region'>): string | undefine
 
 /** The amazon-ebs step list, in Packer's order. */
 export function amazonEbsSteps(options: AmazonEbsOptions, ctx: StepsContext): StepList<AwsState> {
+  const region = regionOf(options) ?? ''
+  const api = new Ec2Api(options)
   const env: AwsEnv = {
     options,
-    region: regionOf(options) ?? '',
-    api: new Ec2Api(options),
+    region,
+    api,
     build: ctx.build,
     sshPort: options.sshPort ?? 22,
+    scope: { region, ...(options.endpoint && { endpoint: options.endpoint }), ...(options.profile && { profile: options.profile }) },
+    images: new ArtifactImages(amiCloud(api, ctx.build.id)),
   }
   return [
     {
@@ -128,6 +135,8 @@ export function amazonEbsSteps(options: AmazonEbsOptions, ctx: StepsContext): St
       }),
     ),
     ctx.provision<AwsState>(),
+    // Only a key made for this build is removed from the image (an existing sshKeypairName stays trusted).
+    clearAuthorizedKeys<AwsState>(options.sshClearAuthorizedKeys),
     !options.skipCreateAmi && stopInstance(env),
     !options.skipCreateAmi && deregisterAmi(env),
     !options.skipCreateAmi && createImage(env),

@@ -1,6 +1,6 @@
 import { DeleteVolumeCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2'
 import { BUILD_ID_LABEL, type Step } from '@tsimg/core'
-import { errorCode, isNotFound } from './api.js'
+import { apiCodeOf, isNotFound } from '@tsimg/cloud-kit'
 import type { AwsEnv, AwsState } from './state.js'
 
 /**
@@ -16,25 +16,21 @@ export function cleanupVolumes(env: AwsEnv): Step<AwsState> {
     async cleanup({ state, ui, signal }) {
       if (!state.instance) return
       ui.say('Cleaning up any extra volumes...')
-      const res = await env.api.call(
+      const res = await env.api.send(
         env.region,
-        (c, x) =>
-          c.send(
-            new DescribeVolumesCommand({
-              Filters: [
-                { Name: `tag:${BUILD_ID_LABEL}`, Values: [env.build.id] },
-                { Name: 'status', Values: ['available'] },
-              ],
-            }),
-            x,
-          ),
+        new DescribeVolumesCommand({
+          Filters: [
+            { Name: `tag:${BUILD_ID_LABEL}`, Values: [env.build.id] },
+            { Name: 'status', Values: ['available'] },
+          ],
+        }),
         { signal },
       )
       for (const v of res.Volumes ?? []) {
         try {
-          await env.api.call(env.region, (c, x) => c.send(new DeleteVolumeCommand({ VolumeId: v.VolumeId! }), x), { signal, alsoRetry: ['VolumeInUse'] })
+          await env.api.send(env.region, new DeleteVolumeCommand({ VolumeId: v.VolumeId! }), { signal, retry: ['conflict'] })
         } catch (err) {
-          if (!isNotFound(err)) ui.error(`Error deleting volume ${v.VolumeId} (${errorCode(err)}); please delete it by hand`)
+          if (!isNotFound(err)) ui.error(`Error deleting volume ${v.VolumeId} (${apiCodeOf(err)}); please delete it by hand`)
         }
       }
     },

@@ -1,86 +1,77 @@
-import { CopyImageCommand, CreateTagsCommand } from '@aws-sdk/client-ec2'
-import { BUILD_ID_LABEL, TsimgError, type Step } from '@tsimg/core'
-import { deleteImage } from './images.js'
-import { PLUGIN, toTags, type AwsEnv, type AwsState } from './state.js'
-import { recordImage, snapshotIdsOf, waitForImage } from './step-create-image.js'
+import { CopyImageCommand } from '@aws-sdk/client-ec2'
+import { TsimgError, errorMessage, type Step, type StepContext } from '@tsimg/core'
+import { scopeData, type ArtifactImage } from '@tsimg/cloud-kit'
+import { findImageByName } from './ami.js'
+import { PLUGIN, resourceData, type AwsEnv, type AwsState } from './state.js'
+import { tagTemporary, waitForImage } from './step-create-image.js'
 
 /**
  * Reads the new AMI; with encryptBoot, replaces it by an encrypted copy in the same region;
- * then copies it to every amiRegions region. Each copy is recorded (state + journal + scope)
- * the moment CopyImage answers; a copy that fails is deleted at once, and the create-image
- * cleanup removes the rest if the build fails.
+ * then copies it to every amiRegions region. Each copy is journaled before CopyImage (whose
+ * client token makes a retry return the same copy) and recorded the moment it answers; a copy
+ * that fails is deleted at once, and the create-image cleanup removes the rest if the build fails.
  */
 export function copyImages(env: AwsEnv): Step<AwsState> {
   return {
     name: 'aws:copy-images',
     async run(ctx) {
-      const { state, ui, signal, journal } = ctx
+      const { ui, journal, signal } = ctx
       const o = env.options
-      const source = state.images[0]!
+      const source = env.images.images[0]!
+      let primary = source
       if (o.encryptBoot) {
-        ui.say(`Copying/Encrypting AMI (${source.imageId}) in ${env.region}...`)
-        const encrypted = await copyOne(ctx, env.region, source.imageId, true)
+        ui.say(`Copying/Encrypting AMI (${source.id}) in ${env.region}...`)
+        primary = await copyOne(ctx, env.region, source, true)
         // The unencrypted original was only a stepping stone.
-        await deleteImage(env.api, source.region, source.imageId, signal, source.snapshotIds)
-        await journal.remove(source.journalId)
-        state.images.splice(state.images.indexOf(source), 1)
-        state.images.splice(state.images.indexOf(encrypted), 1)
-        state.images.unshift(encrypted)
+        await env.images.delete(source, { journal, signal })
       }
-      const primary = state.images[0]!
       const regions = [...new Set(o.amiRegions)].filter((r) => r !== env.region)
       for (const region of regions) {
-        await journal.addScope({ plugin: PLUGIN, data: { region, ...(o.endpoint ? { endpoint: o.endpoint } : {}) } })
-        ui.say(`Copying/Encrypting AMI (${primary.imageId}) to other regions...`)
+        await journal.addScope({ plugin: PLUGIN, data: scopeData({ ...env.scope, region }) })
+        ui.say(`Copying/Encrypting AMI (${primary.id}) to other regions...`)
         ui.message(`Copying to: ${region}`)
       }
       // Copies run concurrently (as Packer does); every one is awaited before a failure is thrown.
-      const results = await Promise.allSettled(regions.map((r) => copyOne(ctx, r, primary.imageId, Boolean(o.encryptBoot))))
-      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${regions[i]}: ${(r.reason as Error).message}`] : []))
+      const results = await Promise.allSettled(regions.map((r) => copyOne(ctx, r, primary, Boolean(o.encryptBoot))))
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${regions[i]}: ${errorMessage(r.reason)}`] : []))
       if (failed.length) throw new TsimgError('AWS_COPY_FAILED', `Error copying AMI: ${failed.join('; ')}`)
     },
   }
 
-  async function copyOne({ state, ui, signal, journal }: Parameters<Step<AwsState>['run']>[0], region: string, imageId: string, encrypt: boolean) {
+  async function copyOne({ ui, signal, journal }: StepContext<AwsState>, region: string, from: ArtifactImage, encrypt: boolean): Promise<ArtifactImage> {
     const o = env.options
-    const res = await env.api.call(
-      region,
-      (c, x) =>
-        c.send(
+    const token = `${env.build.id}-copy-${region}-${encrypt ? 'enc' : 'plain'}`
+    const copy = await env.images.create({ journal, signal }, region, {
+      plugin: PLUGIN,
+      kind: 'image',
+      token,
+      description: `AMI ${o.amiName} (copy in ${region})`,
+      data: { ...resourceData(env, region), name: o.amiName },
+      create: (requestSignal, stop) =>
+        env.api.send(
+          region,
           new CopyImageCommand({
             SourceRegion: env.region,
-            SourceImageId: imageId,
-            ClientToken: `${env.build.id}-copy-${region}-${encrypt ? 'enc' : 'plain'}`,
+            SourceImageId: from.id,
+            ClientToken: token,
             Name: o.amiName,
             ...(o.amiDescription ? { Description: o.amiDescription } : {}),
             ...(encrypt ? { Encrypted: true, ...(o.kmsKeyId ? { KmsKeyId: o.kmsKeyId } : {}) } : {}),
           }),
-          x,
+          { signal: stop, requestSignal },
         ),
-      { signal, creates: true },
-    )
-    const copyId = res.ImageId
-    if (!copyId) throw new TsimgError('AWS_COPY_IMAGE', `CopyImage to ${region} answered without an image id`)
-    const copy = await recordImage(env, state, journal, region, copyId)
-    ui.message(`AMI: ${region}: ${copyId}`)
-    signal.throwIfAborted()
+      idOf: (res) => res.ImageId,
+      find: (s) => findImageByName(env.api, region, o.amiName, s),
+    })
+    ui.message(`AMI: ${region}: ${copy.id}`)
     try {
-      await env.api.call(region, (c, x) => c.send(new CreateTagsCommand({ Resources: [copyId], Tags: toTags({ [BUILD_ID_LABEL]: env.build.id }) }), x), {
-        signal,
-        alsoRetry: ['InvalidAMIID.NotFound'],
-      })
-      const image = await waitForImage(env, region, copyId, `AMI copy in ${region} to become ready`, ui, signal)
-      copy.snapshotIds = snapshotIdsOf(image)
+      await tagTemporary(env, region, [copy.id!], signal)
+      await waitForImage(env, copy, `AMI copy in ${region}`, { ui, signal })
+      await tagTemporary(env, region, copy.snapshotIds, signal).catch(() => undefined)
     } catch (err) {
       if (signal.aborted) throw err
-      // A failed copy is removed now; the others go on.
-      await deleteImage(env.api, region, copyId, signal, copy.snapshotIds).then(
-        async () => {
-          await journal.remove(copy.journalId)
-          state.images.splice(state.images.indexOf(copy), 1)
-        },
-        () => undefined,
-      )
+      // A failed copy is removed now; the others go on. If that fails too, cleanup tries again.
+      await env.images.delete(copy, { journal, signal }).catch(() => undefined)
       throw err
     }
     return copy

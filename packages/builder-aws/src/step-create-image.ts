@@ -1,15 +1,15 @@
-import { CreateImageCommand, DeleteTagsCommand, DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2'
-import { BUILD_ID_LABEL, errorMessage, TsimgError, type CleanupContext, type Step } from '@tsimg/core'
-import { deleteImage, deleteSnapshot, snapshotsTagged } from './images.js'
-import { PLUGIN, pollOptions, resourceData, tagSpec, tempName, type AwsEnv, type AwsState, type CreatedImage } from './state.js'
+import { CreateImageCommand, CreateTagsCommand, type CreateImageCommandInput, type Image } from '@aws-sdk/client-ec2'
+import type { Step, StepContext } from '@tsimg/core'
+import { errorClassOf, temporaryName, temporaryTags, waitFor, type ArtifactImage } from '@tsimg/cloud-kit'
+import { describeImage, findImageByName, snapshotIdsOf } from './ami.js'
+import { PLUGIN, imagePollLimit, resourceData, tagSpec, toTags, type AwsEnv, type AwsState } from './state.js'
 import { toMapping } from './step-run-instance.js'
-import { pollUntil } from './wait.js'
 
 /**
- * Reads the stopped instance; creates the AMI (tagged with the build id, recorded in state and
- * journal the moment CreateImage answers) and waits until it is available. Its cleanup deletes
- * every AMI of the build (copies too) and their snapshots unless the build succeeded; on
- * success it keeps them and drops the build-id tag and the journal entries.
+ * Reads the stopped instance; creates the AMI (journaled before CreateImage, found by name if
+ * its answer is lost, tagged with the build id) and waits until it is available. Its cleanup
+ * (the kit's ArtifactImages) deletes every AMI of the build (copies too) and their snapshots
+ * unless the build succeeded; on success it keeps them, off the journal and untagged.
  */
 export function createImage(env: AwsEnv): Step<AwsState> {
   return {
@@ -18,99 +18,72 @@ export function createImage(env: AwsEnv): Step<AwsState> {
       const o = env.options
       const instanceId = state.instance!.id
       // With encryptBoot this AMI is only the source of the encrypted copy, which takes amiName.
-      const name = o.encryptBoot ? `${tempName(env.build)}-unencrypted` : o.amiName
+      const name = o.encryptBoot ? `${temporaryName(env.build)}-unencrypted` : o.amiName
       ui.say(`Creating AMI ${name} from instance ${instanceId}`)
-      const res = await env.api.call(
-        env.region,
-        (c, x) =>
-          c.send(
-            new CreateImageCommand({
-              InstanceId: instanceId,
-              Name: name,
-              ...(o.amiDescription ? { Description: o.amiDescription } : {}),
-              ...(o.amiBlockDeviceMappings.length ? { BlockDeviceMappings: o.amiBlockDeviceMappings.map(toMapping) } : {}),
-              TagSpecifications: [tagSpec('image', env.build), tagSpec('snapshot', env.build)],
-            }),
-            x,
-          ),
-        { signal, creates: true },
-      )
-      const imageId = res.ImageId
-      if (!imageId) throw new TsimgError('AWS_CREATE_IMAGE', 'CreateImage answered without an image id')
-      await recordImage(env, state, journal, env.region, imageId)
-      ui.message(`AMI: ${imageId}`)
-      signal.throwIfAborted()
-      const image = await waitForImage(env, env.region, imageId, 'AMI to become ready', ui, signal)
-      state.images[0]!.snapshotIds = snapshotIdsOf(image)
+      const input: CreateImageCommandInput = {
+        InstanceId: instanceId,
+        Name: name,
+        ...(o.amiDescription ? { Description: o.amiDescription } : {}),
+        ...(o.amiBlockDeviceMappings.length ? { BlockDeviceMappings: o.amiBlockDeviceMappings.map(toMapping) } : {}),
+      }
+      let tagLater = false
+      const image = await env.images.create({ journal, signal }, env.region, {
+        plugin: PLUGIN,
+        kind: 'image',
+        token: name,
+        description: `AMI ${name} (${env.region})`,
+        data: { ...resourceData(env), name },
+        create: async (requestSignal, stop) => {
+          const tagged = { ...input, TagSpecifications: [tagSpec('image', env.build), tagSpec('snapshot', env.build)] }
+          try {
+            return await env.api.send(env.region, new CreateImageCommand(tagged), { signal: stop, requestSignal })
+          } catch (err) {
+            if (errorClassOf(err) !== 'unsupported') throw err
+            // An EC2-compatible endpoint without tag specifications on CreateImage: tag afterwards, as Packer does.
+            ui.message('The endpoint does not take tags with CreateImage; tagging the AMI and its snapshots afterwards.')
+            tagLater = true
+            return await env.api.send(env.region, new CreateImageCommand(input), { signal: stop, requestSignal })
+          }
+        },
+        idOf: (res) => res.ImageId,
+        find: (s) => findImageByName(env.api, env.region, name, s),
+      })
+      ui.message(`AMI: ${image.id}`)
+      if (tagLater) await tagTemporary(env, env.region, [image.id!], signal)
+      const ready = await waitForImage(env, image, 'AMI', { ui, signal })
+      if (tagLater) await tagTemporary(env, env.region, snapshotIdsOf(ready), signal)
     },
     async cleanup(ctx) {
-      if (ctx.state.images.length === 0) return
-      if (ctx.outcome === 'success') await keepImages(env, ctx)
-      else await deleteImages(env, ctx)
+      await env.images.cleanup(ctx)
     },
   }
 }
 
-/** Remembers an AMI the moment it exists, so any later failure deletes it. */
-export async function recordImage(env: AwsEnv, state: AwsState, journal: CleanupContext<AwsState>['journal'], region: string, imageId: string): Promise<CreatedImage> {
-  const journalId = await journal.add({ plugin: PLUGIN, kind: 'image', description: `AMI ${imageId} (${region})`, data: resourceData(env, imageId, region) })
-  const created: CreatedImage = { region, imageId, snapshotIds: [], journalId }
-  state.images.push(created)
-  return created
+/** CreateTags with the build-id tags, retrying the NotFound of a resource just made. */
+export async function tagTemporary(env: AwsEnv, region: string, ids: string[], signal: AbortSignal): Promise<void> {
+  if (ids.length === 0) return
+  await env.api.send(region, new CreateTagsCommand({ Resources: ids, Tags: toTags(temporaryTags(env.build)) }), { signal, retry: ['not-found'], budget: { attempts: 6 } })
 }
 
-export async function waitForImage(env: AwsEnv, region: string, imageId: string, what: string, ui: { say(t: string): void; wait(t: string): () => void }, signal: AbortSignal): Promise<Image> {
-  ui.say(`Waiting for ${what}...`)
-  const done = ui.wait(`Waiting for ${what} (${imageId})`)
-  try {
-    return await pollUntil<Image>(
-      `${what} (${imageId})`,
-      async () => {
-        const res = await env.api.call(region, (c, x) => c.send(new DescribeImagesCommand({ ImageIds: [imageId] }), x), {
-          signal,
-          alsoRetry: ['InvalidAMIID.NotFound'],
-          retries: 5,
-        })
-        const image = res.Images?.[0]
-        const s = image?.State
-        if (s === 'available') return { done: true, value: image! }
-        if (s === 'failed' || s === 'invalid' || s === 'error' || s === 'deregistered') return { failed: `AMI ${imageId} entered state ${s}${image?.StateReason?.Message ? `: ${image.StateReason.Message}` : ''}` }
-        return { done: false, ...(s ? { state: s } : {}) }
-      },
-      pollOptions(env, signal),
-    )
-  } finally {
-    done()
-  }
-}
-
-export function snapshotIdsOf(image: Image): string[] {
-  return (image.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : []))
-}
-
-async function deleteImages(env: AwsEnv, { state, ui, signal, journal }: CleanupContext<AwsState>): Promise<void> {
-  const failures: string[] = []
-  for (const img of [...state.images].reverse()) {
-    ui.say(`Deregistering the AMI and deleting associated snapshots because of cancellation, or error... (${img.region}: ${img.imageId})`)
-    try {
-      const snaps = await deleteImage(env.api, img.region, img.imageId, signal, img.snapshotIds)
-      // An AMI deregistered while pending may still have produced snapshots: find them by tag.
-      const late = await snapshotsTagged(env.api, img.region, [env.build.id], signal).catch(() => [])
-      for (const s of late.filter((s) => !snaps.includes(s))) await deleteSnapshot(env.api, img.region, s, signal)
-      await journal.remove(img.journalId)
-      state.images.splice(state.images.indexOf(img), 1)
-    } catch (err) {
-      failures.push(`${img.region}: ${img.imageId} (${errorMessage(err)})`)
-    }
-  }
-  if (failures.length) throw new TsimgError('AWS_IMAGE_CLEANUP', `Could not delete AMI(s): ${failures.join('; ')}. Delete them and their snapshots by hand, or run tsimg cleanup.`)
-}
-
-async function keepImages(env: AwsEnv, { state, signal, journal }: CleanupContext<AwsState>): Promise<void> {
-  for (const img of state.images) {
-    const resources = [img.imageId, ...img.snapshotIds]
-    // The build-id tag marks temporary resources for `tsimg cleanup`; a kept AMI is not one.
-    await env.api.call(img.region, (c, x) => c.send(new DeleteTagsCommand({ Resources: resources, Tags: [{ Key: BUILD_ID_LABEL }] }), x), { signal })
-    await journal.remove(img.journalId)
-  }
+/** Waits until an AMI is available (own limit: imagePollAttempts); records its snapshots. `what`: `AMI`, `AMI copy in eu-west-1`. */
+export async function waitForImage(env: AwsEnv, image: ArtifactImage, what: string, { ui, signal }: Pick<StepContext<AwsState>, 'ui' | 'signal'>): Promise<Image> {
+  const ready = await waitFor<Image>({
+    resource: `AMI ${image.id} (${image.region})`,
+    until: 'to become ready',
+    headline: `Waiting for ${what} to become ready...`,
+    ui,
+    signal,
+    ...imagePollLimit(env),
+    probe: async (s) => {
+      const found = await describeImage(env.api, image.region, image.id!, s, true)
+      const st = found?.State
+      if (st === 'available') return { done: true, value: found! }
+      if (st === 'failed' || st === 'invalid' || st === 'error' || st === 'deregistered') {
+        return { failed: `AMI ${image.id} entered state ${st}${found?.StateReason?.Message ? `: ${found.StateReason.Message}` : ''}` }
+      }
+      return { done: false, ...(st ? { state: st } : {}) }
+    },
+  })
+  image.snapshotIds = snapshotIdsOf(ready)
+  return ready
 }

@@ -1,6 +1,6 @@
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2'
 import type { Step } from '@tsimg/core'
-import { deleteImage, deregisterImage } from './images.js'
+import { deleteImageAndSnapshots, deregisterImage } from './ami.js'
 import type { AwsEnv, AwsState } from './state.js'
 
 /**
@@ -15,16 +15,12 @@ export function deregisterAmi(env: AwsEnv): Step<AwsState> {
       const o = env.options
       if (o.skipCreateAmi || !(o.forceDeregister || env.build.force)) return
       for (const region of new Set([env.region, ...o.amiRegions])) {
-        const res = await env.api.call(
-          region,
-          (c, x) => c.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [o.amiName] }] }), x),
-          { signal },
-        )
+        const res = await env.api.send(region, new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [o.amiName] }] }), { signal })
         for (const image of res.Images ?? []) {
           if (image.Name !== o.amiName || !image.ImageId) continue
           ui.say(`Deregistered AMI ${o.amiName}, id: ${image.ImageId}`)
           if (o.forceDeleteSnapshot) {
-            const snaps = await deleteImage(env.api, region, image.ImageId, signal)
+            const snaps = await deleteImageAndSnapshots(env.api, region, image.ImageId, signal)
             for (const s of snaps) ui.say(`Deleted snapshot: ${s}`)
           } else {
             await deregisterImage(env.api, region, image.ImageId, signal)

@@ -6,23 +6,19 @@ import type { AwsEnv, AwsState } from './state.js'
 export function modifyImage(env: AwsEnv): Step<AwsState> {
   return {
     name: 'aws:modify-image',
-    async run({ state, ui, signal }) {
+    async run({ ui, signal }) {
       const { amiUsers, amiGroups } = env.options
       if (amiUsers.length === 0 && amiGroups.length === 0) return
-      for (const img of state.images) {
-        ui.say(`Modifying attributes on AMI (${img.imageId})...`)
+      for (const img of env.images.images) {
+        ui.say(`Modifying attributes on AMI (${img.id})...`)
         if (amiUsers.length) ui.message(`Modifying: users`)
         if (amiGroups.length) ui.message(`Modifying: groups`)
-        await env.api.call(
+        await env.api.send(
           img.region,
-          (c, x) =>
-            c.send(
-              new ModifyImageAttributeCommand({
-                ImageId: img.imageId,
-                LaunchPermission: { Add: [...amiUsers.map((UserId) => ({ UserId })), ...amiGroups.map((g) => ({ Group: g as 'all' }))] },
-              }),
-              x,
-            ),
+          new ModifyImageAttributeCommand({
+            ImageId: img.id,
+            LaunchPermission: { Add: [...amiUsers.map((UserId) => ({ UserId })), ...amiGroups.map((g) => ({ Group: g as 'all' }))] },
+          }),
           { signal },
         )
       }

@@ -12,10 +12,9 @@ export function networkInfo(env: AwsEnv): Step<AwsState> {
     name: 'aws:network-info',
     async run({ state, signal }) {
       const o = env.options
-      const call = <T>(fn: Parameters<typeof env.api.call<T>>[1]) => env.api.call(env.region, fn, { signal })
       let vpcId = o.vpcId
       if (!vpcId && o.vpcFilter) {
-        const res = await call((c, x) => c.send(new DescribeVpcsCommand({ Filters: toFilters(o.vpcFilter!.filters) }), x))
+        const res = await env.api.send(env.region, new DescribeVpcsCommand({ Filters: toFilters(o.vpcFilter!.filters) }), { signal })
         const vpcs = res.Vpcs ?? []
         if (vpcs.length !== 1) throw new TsimgError('AWS_VPC_FILTER', `vpcFilter matched ${vpcs.length} VPCs; it must match exactly one`)
         vpcId = vpcs[0]!.VpcId
@@ -23,14 +22,14 @@ export function networkInfo(env: AwsEnv): Step<AwsState> {
 
       let subnet: Subnet | undefined
       if (o.subnetId) {
-        subnet = (await call((c, x) => c.send(new DescribeSubnetsCommand({ SubnetIds: [o.subnetId!] }), x))).Subnets?.[0]
+        subnet = (await env.api.send(env.region, new DescribeSubnetsCommand({ SubnetIds: [o.subnetId!] }), { signal })).Subnets?.[0]
         if (!subnet) throw new TsimgError('AWS_SUBNET_NOT_FOUND', `Subnet ${o.subnetId} not found`)
       } else {
         const filters = toFilters(o.subnetFilter?.filters ?? {})
         if (vpcId) filters.push({ Name: 'vpc-id', Values: [vpcId] })
         else if (!o.subnetFilter) filters.push({ Name: 'default-for-az', Values: ['true'] })
         if (o.availabilityZone) filters.push({ Name: 'availability-zone', Values: [o.availabilityZone] })
-        const subnets = (await call((c, x) => c.send(new DescribeSubnetsCommand({ Filters: filters }), x))).Subnets ?? []
+        const subnets = (await env.api.send(env.region, new DescribeSubnetsCommand({ Filters: filters }), { signal })).Subnets ?? []
         if (subnets.length === 0) {
           const looked = filters.map((f) => `${f.Name}=${f.Values!.join('|')}`).join(', ')
           throw new TsimgError('AWS_NO_SUBNET', `No subnet found for the build instance in ${env.region} (${looked})`, {

@@ -7,159 +7,147 @@ import {
   type BlockDeviceMapping,
   type Instance,
 } from '@aws-sdk/client-ec2'
-import { TsimgError, type Step } from '@tsimg/core'
-import { isNotFound } from './api.js'
+import { BUILD_ID_LABEL, type Step } from '@tsimg/core'
+import { TrackedResource, chooseSshAddress, deleteUntilGone, waitFor, type PollLimit } from '@tsimg/cloud-kit'
+import type { Ec2Api } from './ec2.js'
 import type { BlockDevice } from './options.js'
-import { PLUGIN, instanceTypeOf, pollOptions, teardownPollOptions, resourceData, tagSpec, type AwsEnv, type AwsState } from './state.js'
-import { pollUntil } from './wait.js'
+import { PLUGIN, instanceTypeOf, pollLimit, teardownPollLimit, resourceData, tagSpec, type AwsEnv, type AwsState } from './state.js'
 
 /** Instance states after which waiting for "running" is pointless. */
 const DEAD = new Set(['shutting-down', 'terminated', 'stopping', 'stopped'])
 
 /**
  * Reads the source AMI, network, key pair and security groups; creates the source instance
- * (tagged, volumes tagged) and waits until it runs, then picks its address by sshInterface.
+ * (tagged, volumes tagged; journaled before RunInstances, whose client token makes a retry
+ * return the same instance) and waits until it runs, then picks its address by sshInterface.
  * Its cleanup terminates the instance and waits until it is gone.
  */
 export function runInstance(env: AwsEnv): Step<AwsState> {
+  const tracked = new TrackedResource()
   return {
     name: 'aws:run-instance',
     async run({ state, ui, signal, journal }) {
       const o = env.options
       ui.say('Launching a source AWS instance...')
       const userData = o.userDataFile ? await readFile(resolve(env.build.templateDir, o.userDataFile), 'utf8') : o.userData
-      const res = await env.api.call(
-        env.region,
-        (c, x) =>
-          c.send(
-            new RunInstancesCommand({
-              ImageId: state.sourceImage!.id,
-              InstanceType: instanceTypeOf(o.instanceType),
-              MinCount: 1,
-              MaxCount: 1,
-              // A retried RunInstances (timeout, 5xx after the fact) must not start a second instance.
-              ClientToken: `${env.build.id}-run`,
-              ...(state.keyPair?.name ? { KeyName: state.keyPair.name } : {}),
-              ...(userData ? { UserData: Buffer.from(userData).toString('base64') } : {}),
-              ...(o.iamInstanceProfile ? { IamInstanceProfile: o.iamInstanceProfile.startsWith('arn:') ? { Arn: o.iamInstanceProfile } : { Name: o.iamInstanceProfile } } : {}),
-              InstanceInitiatedShutdownBehavior: o.shutdownBehavior,
-              MetadataOptions: {
-                HttpEndpoint: o.metadataOptions.httpEndpoint,
-                HttpTokens: o.metadataOptions.httpTokens,
-                HttpPutResponseHopLimit: o.metadataOptions.httpPutResponseHopLimit,
-              },
-              ...(o.launchBlockDeviceMappings.length ? { BlockDeviceMappings: o.launchBlockDeviceMappings.map(toMapping) } : {}),
-              ...network(state, o.associatePublicIpAddress),
-              ...(state.availabilityZone && !state.subnetId ? { Placement: { AvailabilityZone: state.availabilityZone } } : {}),
-              TagSpecifications: [
-                tagSpec('instance', env.build, { Name: 'tsimg Builder', ...o.runTags }),
-                tagSpec('volume', env.build, o.runVolumeTags),
-              ],
-            }),
-            x,
-          ),
-        { signal, creates: true },
+      const token = `${env.build.id}-run`
+      const id = await tracked.create(
+        { journal, signal },
+        {
+          plugin: PLUGIN,
+          kind: 'instance',
+          token,
+          description: `instance of build ${env.build.id} (${env.region})`,
+          data: resourceData(env),
+          create: (requestSignal, stop) =>
+            env.api.send(
+              env.region,
+              new RunInstancesCommand({
+                ImageId: state.sourceImage!.id,
+                InstanceType: instanceTypeOf(o.instanceType),
+                MinCount: 1,
+                MaxCount: 1,
+                // A retried RunInstances (timeout, 5xx after the fact) must not start a second instance.
+                ClientToken: token,
+                ...(state.keyPair?.name ? { KeyName: state.keyPair.name } : {}),
+                ...(userData ? { UserData: Buffer.from(userData).toString('base64') } : {}),
+                ...(o.iamInstanceProfile ? { IamInstanceProfile: o.iamInstanceProfile.startsWith('arn:') ? { Arn: o.iamInstanceProfile } : { Name: o.iamInstanceProfile } } : {}),
+                InstanceInitiatedShutdownBehavior: o.shutdownBehavior,
+                MetadataOptions: {
+                  HttpEndpoint: o.metadataOptions.httpEndpoint,
+                  HttpTokens: o.metadataOptions.httpTokens,
+                  HttpPutResponseHopLimit: o.metadataOptions.httpPutResponseHopLimit,
+                },
+                ...(o.launchBlockDeviceMappings.length ? { BlockDeviceMappings: o.launchBlockDeviceMappings.map(toMapping) } : {}),
+                ...network(state, o.associatePublicIpAddress),
+                ...(state.availabilityZone && !state.subnetId ? { Placement: { AvailabilityZone: state.availabilityZone } } : {}),
+                TagSpecifications: [tagSpec('instance', env.build, { Name: 'tsimg Builder', ...o.runTags }), tagSpec('volume', env.build, o.runVolumeTags)],
+              }),
+              { signal: stop, requestSignal },
+            ),
+          idOf: (res) => res.Instances?.[0]?.InstanceId,
+          find: (s) => findBuildInstance(env.api, env.region, env.build.id, s),
+        },
       )
-      const id = res.Instances?.[0]?.InstanceId
-      if (!id) throw new TsimgError('AWS_RUN_INSTANCES', 'RunInstances answered without an instance id')
-      const journalId = await journal.add({ plugin: PLUGIN, kind: 'instance', description: `instance ${id} (${env.region})`, data: resourceData(env, id) })
-      state.instance = { id, journalId }
+      state.instance = { id }
       state.generated.ID = id
       ui.message(`Instance ID: ${id}`)
-      signal.throwIfAborted()
 
-      ui.say(`Waiting for instance (${id}) to become ready...`)
-      const done = ui.wait(`Waiting for instance (${id}) to become ready`)
-      let instance: Instance
-      try {
-        instance = await pollUntil<Instance>(
-          `instance (${id}) to become ready`,
-          async () => {
-            const i = await describeInstance(env, id, signal)
-            const s = i?.State?.Name
-            if (s === 'running') return { done: true, value: i! }
-            if (s && DEAD.has(s)) return { failed: `instance entered state ${s}${i?.StateReason?.Message ? `: ${i.StateReason.Message}` : ''}` }
-            return { done: false, ...(s ? { state: s } : {}) }
-          },
-          pollOptions(env, signal),
-        )
-      } finally {
-        done()
-      }
+      const instance = await waitFor<Instance>({
+        resource: `instance ${id}`,
+        until: 'to become ready',
+        headline: `Waiting for instance (${id}) to become ready...`,
+        ui,
+        signal,
+        ...pollLimit(env),
+        probe: async (s) => {
+          const i = await describeInstance(env, id, s)
+          const st = i?.State?.Name
+          if (st === 'running') return { done: true, value: i! }
+          if (st && DEAD.has(st)) return { failed: `instance entered state ${st}${i?.StateReason?.Message ? `: ${i.StateReason.Message}` : ''}` }
+          return { done: false, ...(st ? { state: st } : {}) }
+        },
+      })
       // An explicit sshHost (a bastion's view, a NAT) wins over the instance's own addresses.
-      state.sshHost = o.sshHost ?? sshAddress(instance, o.sshInterface)
+      state.sshHost = chooseSshAddress({
+        resource: `Instance ${id}`,
+        explicitHost: o.sshHost,
+        iface: o.sshInterface,
+        addresses: { public_ip: instance.PublicIpAddress, private_ip: instance.PrivateIpAddress, public_dns: instance.PublicDnsName, private_dns: instance.PrivateDnsName },
+        ifaceOption: 'sshInterface',
+        publicIpOption: 'associatePublicIpAddress',
+      })
       state.generated.Host = state.sshHost
       if (instance.PublicIpAddress) ui.message(`Public IP: ${instance.PublicIpAddress}`)
       if (instance.PrivateIpAddress) ui.message(`Private IP: ${instance.PrivateIpAddress}`)
     },
     async cleanup({ state, ui, signal, journal }) {
-      const inst = state.instance
-      if (!inst || inst.terminated) return
+      if (!tracked.started || state.instance?.terminated) return
       ui.say('Terminating the source AWS instance...')
-      await terminateInstance(env, inst.id, env.region, signal, teardownPollOptions(env, signal))
-      inst.terminated = true
-      await journal.remove(inst.journalId)
+      await tracked.remove({ journal, signal }, (id, s) => terminateInstance(env.api, id, env.region, s, teardownPollLimit(env)))
+      if (state.instance) state.instance.terminated = true
+      state.machineDown = true
     },
   }
 }
 
 /** Describes one instance; the NotFound right after RunInstances (eventual consistency) is retried. */
 export async function describeInstance(env: Pick<AwsEnv, 'api' | 'region'>, id: string, signal: AbortSignal): Promise<Instance | undefined> {
-  const res = await env.api.call(env.region, (c, x) => c.send(new DescribeInstancesCommand({ InstanceIds: [id] }), x), {
-    signal,
-    alsoRetry: ['InvalidInstanceID.NotFound'],
-    retries: 6,
-  })
+  const res = await env.api.send(env.region, new DescribeInstancesCommand({ InstanceIds: [id] }), { signal, retry: ['not-found'], budget: { attempts: 7 } })
   return res.Reservations?.[0]?.Instances?.[0]
 }
 
-/** Terminates and waits until terminated (so the security group and key pair can go). */
-export async function terminateInstance(
-  env: Pick<AwsEnv, 'api'>,
-  id: string,
-  region: string,
-  signal: AbortSignal,
-  poll: { delayMs: number; attempts: number },
-): Promise<void> {
-  try {
-    await env.api.call(region, (c, x) => c.send(new TerminateInstancesCommand({ InstanceIds: [id] }), x), { signal })
-  } catch (err) {
-    if (isNotFound(err)) return
-    throw err
-  }
-  await pollUntil(
-    `instance (${id}) to terminate`,
-    async () => {
-      try {
-        const res = await env.api.call(region, (c, x) => c.send(new DescribeInstancesCommand({ InstanceIds: [id] }), x), { signal })
-        const s = res.Reservations?.[0]?.Instances?.[0]?.State?.Name
-        return s === undefined || s === 'terminated' ? { done: true, value: undefined } : { done: false, state: s }
-      } catch (err) {
-        if (isNotFound(err)) return { done: true, value: undefined }
-        throw err
-      }
-    },
-    { ...poll, signal },
+/** The live instance tagged with this build id (what a RunInstances with a lost answer started). */
+export async function findBuildInstance(api: Ec2Api, region: string, buildId: string, signal: AbortSignal): Promise<string | undefined> {
+  const res = await api.send(
+    region,
+    new DescribeInstancesCommand({
+      Filters: [
+        { Name: `tag:${BUILD_ID_LABEL}`, Values: [buildId] },
+        { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+      ],
+    }),
+    { signal },
   )
+  return res.Reservations?.flatMap((r) => r.Instances ?? [])[0]?.InstanceId
 }
 
-/** Picks the address to SSH to; a missing one fails now, naming the option to set. */
-export function sshAddress(i: Instance, iface: string | undefined): string {
-  const pick = iface ?? (i.PublicIpAddress || i.PublicDnsName ? 'public_ip' : 'private_ip')
-  const candidates: Record<string, string | undefined> = {
-    public_ip: i.PublicIpAddress,
-    private_ip: i.PrivateIpAddress,
-    public_dns: i.PublicDnsName,
-    private_dns: i.PrivateDnsName,
-  }
-  const host = candidates[pick]
-  if (host) return host
-  const have = Object.entries(candidates).filter(([, v]) => v).map(([k]) => k)
-  const hint = pick.startsWith('public')
-    ? `Set sshInterface to ${have[0] ? `'${have[0]}'` : "'private_ip'"}, or associatePublicIpAddress: true.`
-    : `Set sshInterface to one of the addresses the instance has${have.length ? ` (${have.join(', ')})` : ''}.`
-  const what = `Instance ${i.InstanceId} has no ${pick.replace('_', ' ')} address to connect to${have.length ? ` (it has: ${have.join(', ')})` : ''}`
-  throw new TsimgError('AWS_NO_SSH_ADDRESS', `${what}. ${hint}`, { hint })
+/** Terminates and waits until terminated (so the security group and key pair can go). */
+export function terminateInstance(api: Ec2Api, id: string, region: string, signal: AbortSignal, limit?: PollLimit): Promise<void> {
+  return deleteUntilGone({
+    caller: api.caller,
+    region,
+    action: 'TerminateInstances',
+    resource: `instance ${id}`,
+    signal,
+    ...(limit && { limit }),
+    send: (s) => api.client(region).send(new TerminateInstancesCommand({ InstanceIds: [id] }), { abortSignal: s as never }),
+    gone: async (s) => {
+      const res = await api.send(region, new DescribeInstancesCommand({ InstanceIds: [id] }), { signal: s })
+      const st = res.Reservations?.[0]?.Instances?.[0]?.State?.Name
+      return st === undefined || st === 'terminated' ? { done: true, value: undefined } : { done: false, state: st }
+    },
+  })
 }
 
 function network(state: AwsState, publicIp: boolean | undefined) {

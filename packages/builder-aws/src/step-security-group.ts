@@ -1,18 +1,16 @@
-import { setTimeout as sleep } from 'node:timers/promises'
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2'
+import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2'
 import type { Step } from '@tsimg/core'
-import { errorCode, isNotFound } from './api.js'
-import { PLUGIN, resourceData, tagSpec, tempName, type AwsEnv, type AwsState } from './state.js'
-
-/** How long a security group may stay "in use" after its instance terminated (ENIs detach lazily). */
-const DEPENDENCY_RETRIES = 12
+import { TrackedResource, deleteUntilGone, temporaryName } from '@tsimg/cloud-kit'
+import type { Ec2Api } from './ec2.js'
+import { PLUGIN, resourceData, tagSpec, type AwsEnv, type AwsState } from './state.js'
 
 /**
  * Reads securityGroupIds; otherwise creates a temporary security group in state.vpcId that
  * allows the SSH port only from temporarySecurityGroupSourceCidrs. Its cleanup deletes it,
- * retrying DependencyViolation within a bound.
+ * retrying DependencyViolation (the instance's network interface detaching) within a bound.
  */
 export function securityGroup(env: AwsEnv): Step<AwsState> {
+  const tracked = new TrackedResource()
   return {
     name: 'aws:security-group',
     async run({ state, ui, signal, journal }) {
@@ -22,73 +20,72 @@ export function securityGroup(env: AwsEnv): Step<AwsState> {
         state.securityGroupIds = [...o.securityGroupIds]
         return
       }
-      const name = tempName(env.build)
+      const name = temporaryName(env.build)
       ui.say(`Creating temporary security group for this instance: ${name}`)
-      const res = await env.api.call(
-        env.region,
-        (c, x) =>
-          c.send(
-            new CreateSecurityGroupCommand({
-              GroupName: name,
-              Description: 'Temporary group for tsimg',
-              ...(state.vpcId ? { VpcId: state.vpcId } : {}),
-              TagSpecifications: [tagSpec('security-group', env.build)],
+      const vpc = state.vpcId ? { VpcId: state.vpcId } : {}
+      const id = await tracked.create(
+        { journal, signal },
+        {
+          plugin: PLUGIN,
+          kind: 'security-group',
+          token: name,
+          description: `security group ${name} (${env.region})`,
+          data: { ...resourceData(env), name, ...(state.vpcId && { vpcId: state.vpcId }) },
+          create: (requestSignal, stop) =>
+            env.api.send(env.region, new CreateSecurityGroupCommand({ GroupName: name, Description: 'Temporary group for tsimg', ...vpc, TagSpecifications: [tagSpec('security-group', env.build)] }), {
+              signal: stop,
+              requestSignal,
             }),
-            x,
-          ),
-        { signal, creates: true },
+          idOf: (res) => res.GroupId,
+          find: (s) => findSecurityGroup(env.api, env.region, name, state.vpcId, s),
+        },
       )
-      const id = res.GroupId!
-      const journalId = await journal.add({ plugin: PLUGIN, kind: 'security-group', description: `security group ${id} (${env.region})`, data: resourceData(env, id) })
-      state.temporarySecurityGroup = { id, journalId }
       state.securityGroupIds = [id]
 
       const cidrs = o.temporarySecurityGroupSourceCidrs
       const port = env.sshPort
       ui.say(`Authorizing access to port ${port} from [${cidrs.join(' ')}] in the temporary security groups...`)
-      // A new group is not always visible at once: retry its NotFound briefly.
-      await env.api.call(
+      // A new group is not always visible at once: its NotFound is retried briefly.
+      await env.api.send(
         env.region,
-        (c, x) =>
-          c.send(
-            new AuthorizeSecurityGroupIngressCommand({
-              GroupId: id,
-              IpPermissions: [
-                {
-                  IpProtocol: 'tcp',
-                  FromPort: port,
-                  ToPort: port,
-                  IpRanges: cidrs.filter((c) => !c.includes(':')).map((CidrIp) => ({ CidrIp })),
-                  Ipv6Ranges: cidrs.filter((c) => c.includes(':')).map((CidrIpv6) => ({ CidrIpv6 })),
-                },
-              ],
-            }),
-            x,
-          ),
-        { signal, alsoRetry: ['InvalidGroup.NotFound'], retries: 5 },
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: id,
+          IpPermissions: [
+            {
+              IpProtocol: 'tcp',
+              FromPort: port,
+              ToPort: port,
+              IpRanges: cidrs.filter((c) => !c.includes(':')).map((CidrIp) => ({ CidrIp })),
+              Ipv6Ranges: cidrs.filter((c) => c.includes(':')).map((CidrIpv6) => ({ CidrIpv6 })),
+            },
+          ],
+        }),
+        { signal, retry: ['not-found'], budget: { attempts: 6 } },
       )
     },
-    async cleanup({ state, ui, signal, journal }) {
-      const sg = state.temporarySecurityGroup
-      if (!sg) return
+    async cleanup({ ui, signal, journal }) {
+      if (!tracked.started) return
       ui.say('Deleting temporary security group...')
-      await deleteSecurityGroup(env, sg.id, env.region, signal)
-      await journal.remove(sg.journalId)
-      delete state.temporarySecurityGroup
+      await tracked.remove({ journal, signal }, (id, s) => deleteSecurityGroup(env.api, id, env.region, s))
     },
   }
 }
 
 /** Deletes a group; DependencyViolation (the terminated instance's ENI still attached) is retried. */
-export async function deleteSecurityGroup(env: Pick<AwsEnv, 'api'>, id: string, region: string, signal: AbortSignal): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await env.api.call(region, (c, x) => c.send(new DeleteSecurityGroupCommand({ GroupId: id }), x), { signal })
-      return
-    } catch (err) {
-      if (isNotFound(err)) return
-      if (errorCode(err) !== 'DependencyViolation' || attempt >= DEPENDENCY_RETRIES) throw err
-      await sleep(Math.min(500 * 2 ** attempt, 5000), undefined, { signal })
-    }
-  }
+export function deleteSecurityGroup(api: Ec2Api, id: string, region: string, signal: AbortSignal): Promise<void> {
+  return deleteUntilGone({
+    caller: api.caller,
+    region,
+    action: 'DeleteSecurityGroup',
+    resource: `security group ${id} (${region})`,
+    signal,
+    send: (s) => api.client(region).send(new DeleteSecurityGroupCommand({ GroupId: id }), { abortSignal: s as never }),
+  })
+}
+
+/** Our group of this name (in this VPC), if it exists. */
+export async function findSecurityGroup(api: Ec2Api, region: string, name: string, vpcId: string | undefined, signal: AbortSignal): Promise<string | undefined> {
+  const filters = [{ Name: 'group-name', Values: [name] }, ...(vpcId ? [{ Name: 'vpc-id', Values: [vpcId] }] : [])]
+  const res = await api.send(region, new DescribeSecurityGroupsCommand({ Filters: filters }), { signal })
+  return res.SecurityGroups?.[0]?.GroupId
 }

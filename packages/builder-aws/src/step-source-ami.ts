@@ -13,17 +13,9 @@ export function sourceAmi(env: AwsEnv): Step<AwsState> {
     async run({ state, ui, signal }) {
       const o = env.options
       const f = o.sourceAmiFilter
-      const res = await env.api.call(
+      const res = await env.api.send(
         env.region,
-        (c, x) =>
-          c.send(
-            new DescribeImagesCommand(
-              o.sourceAmi
-                ? { ImageIds: [o.sourceAmi] }
-                : { Filters: toFilters(f?.filters ?? {}), ...(f?.owners?.length ? { Owners: f.owners } : {}) },
-            ),
-            x,
-          ),
+        new DescribeImagesCommand(o.sourceAmi ? { ImageIds: [o.sourceAmi] } : { Filters: toFilters(f?.filters ?? {}), ...(f?.owners?.length ? { Owners: f.owners } : {}) }),
         { signal },
       )
       const images = (res.Images ?? []).filter((i) => i.State === undefined || i.State === 'available')

@@ -1,12 +1,13 @@
 import { StopInstancesCommand } from '@aws-sdk/client-ec2'
 import type { Step } from '@tsimg/core'
-import { pollOptions, type AwsEnv, type AwsState } from './state.js'
+import { waitFor } from '@tsimg/cloud-kit'
+import { pollLimit, type AwsEnv, type AwsState } from './state.js'
 import { describeInstance } from './step-run-instance.js'
-import { pollUntil } from './wait.js'
 
 /**
  * Reads state.instance; stops it (unless disableStopInstance: then the provisioners must) and
- * waits until stopped, so the image is taken from a quiet disk. Creates nothing.
+ * waits until stopped, so the image is taken from a quiet disk; then sets state.machineDown.
+ * Creates nothing.
  */
 export function stopInstance(env: AwsEnv): Step<AwsState> {
   return {
@@ -17,26 +18,25 @@ export function stopInstance(env: AwsEnv): Step<AwsState> {
       await state.communicator?.close().catch(() => undefined)
       if (!env.options.disableStopInstance) {
         ui.say('Stopping the source instance...')
-        await env.api.call(env.region, (c, x) => c.send(new StopInstancesCommand({ InstanceIds: [id] }), x), { signal })
+        await env.api.send(env.region, new StopInstancesCommand({ InstanceIds: [id] }), { signal })
       } else {
         ui.say('Automatic instance stop disabled. Please stop instance manually.')
       }
-      ui.say('Waiting for the instance to stop...')
-      const done = ui.wait('Waiting for the instance to stop')
-      try {
-        await pollUntil(
-          `instance (${id}) to stop`,
-          async () => {
-            const s = (await describeInstance(env, id, signal))?.State?.Name
-            if (s === 'stopped') return { done: true, value: undefined }
-            if (s === 'terminated' || s === 'shutting-down') return { failed: `instance entered state ${s}` }
-            return { done: false, ...(s ? { state: s } : {}) }
-          },
-          pollOptions(env, signal),
-        )
-      } finally {
-        done()
-      }
+      await waitFor({
+        resource: `instance ${id}`,
+        until: 'to stop',
+        headline: 'Waiting for the instance to stop...',
+        ui,
+        signal,
+        ...pollLimit(env),
+        probe: async (s) => {
+          const st = (await describeInstance(env, id, s))?.State?.Name
+          if (st === 'stopped' || st === 'terminated' || st === 'shutting-down') state.machineDown = true
+          if (st === 'stopped') return { done: true, value: undefined }
+          if (st === 'terminated' || st === 'shutting-down') return { failed: `instance entered state ${st}` }
+          return { done: false, ...(st ? { state: st } : {}) }
+        },
+      })
     },
   }
 }

@@ -11,25 +11,26 @@ export function tagImage(env: AwsEnv): Step<AwsState> {
     name: 'aws:tag-image',
     async run({ state, ui, signal }) {
       const { tags, snapshotTags } = env.options
-      for (const img of state.images) {
+      const images = env.images.images
+      for (const img of images) {
         if (Object.keys(tags).length) {
-          ui.say(`Adding tags to AMI (${img.imageId})...`)
+          ui.say(`Adding tags to AMI (${img.id})...`)
           for (const [k, v] of Object.entries(tags)) ui.message(`Adding tag: "${k}": "${v}"`)
-          await env.api.call(img.region, (c, x) => c.send(new CreateTagsCommand({ Resources: [img.imageId], Tags: toTags(tags) }), x), { signal })
+          await env.api.send(img.region, new CreateTagsCommand({ Resources: [img.id!], Tags: toTags(tags) }), { signal })
         }
         const snapTags = { ...tags, ...snapshotTags }
         if (Object.keys(snapTags).length && img.snapshotIds.length) {
           ui.say('Tagging snapshot: ' + img.snapshotIds.join(', '))
-          await env.api.call(img.region, (c, x) => c.send(new CreateTagsCommand({ Resources: img.snapshotIds, Tags: toTags(snapTags) }), x), { signal })
+          await env.api.send(img.region, new CreateTagsCommand({ Resources: img.snapshotIds, Tags: toTags(snapTags) }), { signal })
         }
       }
-      if (state.images.length === 0) return
+      if (images.length === 0) return
       state.artifact = {
         builderType: 'amazon-ebs',
         buildName: env.build.name,
-        id: state.images.map((i) => `${i.region}:${i.imageId}`).join(','),
-        description: ['AMIs were created:', ...state.images.map((i) => `${i.region}: ${i.imageId}`)].join('\n'),
-        data: { amis: Object.fromEntries(state.images.map((i) => [i.region, i.imageId])), sourceAmi: state.sourceImage?.id },
+        id: images.map((i) => `${i.region}:${i.id}`).join(','),
+        description: ['AMIs were created:', ...images.map((i) => `${i.region}: ${i.id}`)].join('\n'),
+        data: { amis: Object.fromEntries(images.map((i) => [i.region, i.id])), sourceAmi: state.sourceImage?.id },
       }
     },
   }

@@ -47,7 +47,8 @@ const cases: Case[] = [
   { step: 'provision', why: 'a failing provisioner', provisioners: [shell({ inline: ['echo breaking; exit 3'] })], error: /3/ },
   { step: 'aws:stop-instance', why: 'StopInstances rejected', fault: { action: 'StopInstances', code: 'IncorrectInstanceState', times: 1 }, error: /IncorrectInstanceState/ },
   { step: 'aws:create-image', why: 'CreateImage rejected', fault: { action: 'CreateImage', code: 'InvalidAMIName.Malformed', times: 1 }, error: /InvalidAMIName.Malformed/ },
-  { step: 'aws:create-image', why: 'AMI never becomes available (wait times out after CreateImage answered)', delays: { imageAvailable: 'stuck' }, over: { pollDelay: '200ms', pollAttempts: 25 }, error: /Timed out waiting for AMI/ },
+  // imagePollAttempts bounds the AMI wait alone: the instance start keeps the generous pollAttempts, so a slow machine cannot fail the build early.
+  { step: 'aws:create-image', why: 'AMI never becomes available (wait times out after CreateImage answered)', delays: { imageAvailable: 'stuck' }, over: { pollDelay: '200ms', imagePollAttempts: 25 }, error: /Timed out waiting for AMI ami-\w+ \(us-east-1\) to become ready: still 'pending' after 25 polls.*imagePollAttempts/ },
   { step: 'aws:copy-images', why: 'CopyImage rejected', over: { amiRegions: ['us-west-2'] }, fault: { action: 'CopyImage', code: 'InvalidRequest', times: 1 }, error: /InvalidRequest/ },
   { step: 'aws:modify-image', why: 'sharing rejected', over: { amiUsers: ['210987654321'] }, fault: { action: 'ModifyImageAttribute', code: 'InvalidAMIAttributeItemValue', times: 1 }, error: /InvalidAMIAttributeItemValue/ },
   { step: 'aws:tag-image', why: 'tagging rejected', over: { tags: { Name: 'x' } }, fault: { action: 'CreateTags', code: 'InvalidParameterValue', times: 1 }, error: /InvalidParameterValue/ },

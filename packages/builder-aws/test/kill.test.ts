@@ -125,7 +125,7 @@ describe('tsimg build interrupted from outside', () => {
         host: (await import('node:os')).hostname(),
         startedAt: new Date().toISOString(),
         resources: [],
-        scopes: [{ plugin: '@tsimg/builder-aws', data: { region: 'us-east-1', endpoint: emu.endpoint } }],
+        scopes: [{ plugin: '@tsimg/builder-aws', data: { region: 'us-east-1', endpoint: emu.endpoint, account: emu.accountId } }],
       }),
     )
     const { code, out } = await cleanup(stateDir)

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { emulatorSource, journalFiles, leftovers, runBuild, useEmulator } from './support.js'
 
-const t = useEmulator()
+// A fixed seed: the same calls are throttled on every run, so a failure can be replayed.
+const t = useEmulator({ seed: 20261129 })
 
 describe('transient errors are retried', () => {
   it('a build with 30% of all calls throttled still succeeds and leaves only its AMI', async () => {

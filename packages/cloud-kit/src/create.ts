@@ -57,9 +57,9 @@ export class TrackedResource<R = unknown> {
    * other failure looks for a create that landed unanswered before throwing. A cancel returns
    * at once with CancelledError while the request runs on; `remove` awaits it.
    */
-  async create(ctx: CreateContext, spec: CreateSpec<R>, boundMs = CREATE_BOUND_MS): Promise<string> {
+  async create<A extends R>(ctx: CreateContext, spec: CreateSpec<A>, boundMs = CREATE_BOUND_MS): Promise<string> {
     if (this.#spec) throw new Error(`${spec.description}: create called twice`)
-    this.#spec = spec
+    this.#spec = spec as CreateSpec<R>
     this.#entry = await ctx.journal.add({
       plugin: spec.plugin,
       kind: spec.kind,
@@ -70,12 +70,14 @@ export class TrackedResource<R = unknown> {
     ctx.signal.throwIfAborted()
     const bound = AbortSignal.timeout(boundMs)
     this.#inflight = this.#run(ctx.journal, spec, bound, ctx.signal)
+    // After a cancel nobody awaits it until cleanup: its failure must not be an unhandled rejection.
+    this.#inflight.catch(() => undefined)
     await raceAbort(this.#inflight, ctx.signal)
     if (!this.id) throw new Error(`${spec.description}: the create answered without an id`)
     return this.id
   }
 
-  async #run(journal: BuildJournal, spec: CreateSpec<R>, bound: AbortSignal, stop: AbortSignal): Promise<void> {
+  async #run<A extends R>(journal: BuildJournal, spec: CreateSpec<A>, bound: AbortSignal, stop: AbortSignal): Promise<void> {
     let failure: unknown
     try {
       const answer = await spec.create(bound, stop)

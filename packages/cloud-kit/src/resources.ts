@@ -32,8 +32,11 @@ export interface CloudKind {
   list(buildIds: readonly string[] | undefined, signal: AbortSignal): Promise<TaggedResource[]>
   /** Deletes it (and waits until gone where the next kind depends on it); not-found is done. */
   delete(id: string, signal: AbortSignal): Promise<void>
-  /** For an entry still pending: the id of what a create with this token made, if anything. */
-  find?(token: string, signal: AbortSignal): Promise<string | undefined>
+  /**
+   * For an entry still pending: the id of what a create with this token made, if anything.
+   * `data` is the whole journaled entry data (name, buildId...).
+   */
+  find?(token: string, signal: AbortSignal, data?: Readonly<Record<string, unknown>>): Promise<string | undefined>
 }
 
 /** A cloud's API as cleanup uses it, for one scope; credentials from the environment. */
@@ -117,7 +120,7 @@ export function cloudResources(spec: CloudResourcesSpec): ResourcePlugin {
         const k = kindOf(c, kind)
         let id = typeof data.id === 'string' ? data.id : undefined
         // A pending entry: its create may have landed unanswered; look for it by its token.
-        if (!id && typeof data.token === 'string' && k.find) id = await k.find(data.token, ctx.signal)
+        if (!id && typeof data.token === 'string' && k.find) id = await k.find(data.token, ctx.signal, data)
         if (!id) return ctx.log(`nothing was made by that ${kind} create`)
         await k.delete(id, ctx.signal)
       })

@@ -18,6 +18,8 @@ export interface WaitOptions<T> extends PollLimit {
   /** What is awaited: `to become available`. */
   readonly until: string
   readonly signal: AbortSignal
+  /** The line shown when the wait starts; default `Waiting for <resource> <until>...`. */
+  readonly headline?: string
   /** Shows the wait (elapsed time on a terminal); omit in cleanup plumbing that says nothing. */
   readonly ui?: Pick<Ui, 'say' | 'wait'>
   /**
@@ -43,8 +45,9 @@ export class WaitTimeoutError extends TsimgError {
  * the state it was last seen in and which option raises the limit.
  */
 export async function waitFor<T>(o: WaitOptions<T>): Promise<T> {
-  o.ui?.say(`Waiting for ${o.resource} ${o.until}...`)
-  const done = o.ui?.wait(`Waiting for ${o.resource} ${o.until}`)
+  const headline = o.headline ?? `Waiting for ${o.resource} ${o.until}...`
+  o.ui?.say(headline)
+  const done = o.ui?.wait(headline.replace(/\.\.\.$/, ''))
   let last: string | undefined
   try {
     for (let attempt = 1; attempt <= o.attempts; attempt++) {

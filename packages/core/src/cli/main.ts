@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ON_ERROR_VALUES } from '../runner/wrappers.js'
 import { buildCommand } from './command-build.js'
 import type { BuildFlags } from './command-build.js'
-import { cleanupCommand } from './command-cleanup.js'
+import { cleanupCommand, type CleanupFlags } from './command-cleanup.js'
 import { inspectCommand, validateCommand } from './command-template.js'
 import type { TemplateFlags } from './command-template.js'
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, formatError, logEnabled } from './errors.js'
@@ -103,7 +103,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('delete the temporary resources that killed builds left (listed first)')
     .option('--dry-run', 'only list what would be deleted')
     .option('--state-dir <dir>', 'state directory holding the journals (default: $TSIMG_STATE_DIR or ~/.tsimg)')
-    .action(async (flags: { dryRun?: boolean; stateDir?: string }) => {
+    .option('--other-hosts', 'also clean journals written on other hosts (once their builds are over)')
+    .option('--sweep', 'without journals: find every resource tsimg tagged in --region (or --endpoint), list it, delete it when confirmed')
+    .option('--cloud <name...>', 'with --sweep: aws, alicloud, huaweicloud (default: every installed cloud builder)')
+    .option('--region <region>', 'with --sweep: the region to search')
+    .option('--endpoint <url>', 'with --sweep: an EC2-compatible (or other cloud) endpoint')
+    .option('--profile <name>', 'with --sweep: the credentials profile')
+    .option('--account <id>', 'with --sweep: stop unless the credentials reach this account / project')
+    .option('--older-than <duration>', 'with --sweep: only resources at least this old', '2h')
+    .option('--yes', 'with --sweep: delete without asking (scripts)')
+    .action(async (flags: CleanupFlags) => {
       code = await cleanupCommand(flags)
     })
 

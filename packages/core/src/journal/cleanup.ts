@@ -272,7 +272,7 @@ function failure(doc: JournalFile, resource: JournalResource, err: unknown): Lef
  * Loads the module named in a journal entry. It is resolved from the project first (where the
  * template's plugins are installed), then from tsimg's own location.
  */
-class PluginLoader {
+export class PluginLoader {
   readonly #cache = new Map<string, Promise<ResourcePlugin>>()
   constructor(private readonly cwd: string) {}
 

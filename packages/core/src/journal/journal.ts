@@ -114,7 +114,7 @@ export class FileJournal implements BuildJournal {
 
   add(resource: Omit<JournalResource, 'id' | 'createdAt'>): Promise<string> {
     // Typed at compile time; checked here too, for JavaScript callers.
-    if (!isPluginId(resource.plugin)) throw new TypeError(`journal entry names no plugin package: ${String(resource.plugin)}`)
+    if (!isPluginId(resource.plugin)) return Promise.reject(new TypeError(`journal entry names no plugin package: ${String(resource.plugin)}`))
     const entry: JournalResource = { ...resource, id: randomUUID(), createdAt: new Date().toISOString() }
     this.#doc.resources.push(entry)
     return this.#enqueue().then(() => entry.id)

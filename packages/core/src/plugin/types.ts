@@ -36,6 +36,8 @@ export interface BaseState {
   communicator?: Communicator
   generated: GeneratedData
   artifact?: Artifact
+  /** Set by a builder once the machine is stopped or gone: nothing may run on it any more. */
+  machineDown?: boolean
 }
 
 export interface ValidateContext {
