@@ -8,7 +8,8 @@ import type { Instance, JobProgress } from '../backend/types.js'
 import { attrs } from './attributes.js'
 import { renderInterfaces, renderServer } from './ecs-render.js'
 import { HuaweiError } from './errors.js'
-import { answer, type HuaweiContext, type Route } from './routes.js'
+import { type HuaweiContext, type Route } from './routes.js'
+import { applyTagAction, listTags } from './tags.js'
 
 interface ServerSpec {
   name?: string
@@ -171,15 +172,8 @@ export const ecsRoutes: Route[] = [
   { method: 'POST', path: '/v1/{project_id}/cloudservers/delete', action: 'DeleteServers', service: 'ecs', handler: (ctx, { body }) => deleteServers(ctx, body) },
   {
     method: 'POST', path: '/v1/{project_id}/cloudservers/{server_id}/tags/action', action: 'BatchCreateServerTags', service: 'ecs',
-    handler: (ctx, { params, body }) => {
-      const i = serverOf(ctx, params.server_id!)
-      const tags = ((body.tags ?? []) as { key?: string; value?: string }[]).map((t) => ({ key: t.key ?? '', value: t.value ?? '' }))
-      if (body.action === 'create') ctx.cloud.createTags(ctx.region, [i.id], new Map(tags.map((t) => [t.key, t.value])))
-      else if (body.action === 'delete') ctx.cloud.deleteTags(ctx.region, [i.id], tags)
-      else throw bad("action must be 'create' or 'delete'.")
-      return answer(204)
-    },
+    handler: (ctx, { params, body }) => applyTagAction(ctx, serverOf(ctx, params.server_id!).id, body, bad),
   },
-  { method: 'GET', path: '/v1/{project_id}/cloudservers/{server_id}/tags', action: 'ShowServerTags', service: 'ecs', handler: (ctx, { params }) => ({ tags: [...serverOf(ctx, params.server_id!).tags].map(([key, value]) => ({ key, value })) }) },
+  { method: 'GET', path: '/v1/{project_id}/cloudservers/{server_id}/tags', action: 'ShowServerTags', service: 'ecs', handler: (ctx, { params }) => listTags(ctx, serverOf(ctx, params.server_id!).id) },
 ]
 

@@ -3,6 +3,7 @@ import { startJob } from '../backend/jobs.js'
 import type { Image } from '../backend/types.js'
 import { HuaweiError } from './errors.js'
 import { answer, type HuaweiContext, type Route } from './routes.js'
+import { applyTagAction, listTags } from './tags.js'
 
 const STATUS: Record<Image['state'], string> = { pending: 'saving', available: 'active', failed: 'killed' }
 const bad = (message: string): HuaweiError => new HuaweiError('ecs', 'IMG.0001', message, 400)
@@ -104,15 +105,8 @@ export const imsRoutes: Route[] = [
   },
   {
     method: 'POST', path: '/v2/{project_id}/images/{image_id}/tags/action', action: 'BatchAddOrDeleteTags', service: 'ims',
-    handler: (ctx, { params, body }) => {
-      const m = imageOf(ctx, params.image_id!)
-      const tags = ((body.tags ?? []) as { key?: string; value?: string }[]).map((t) => ({ key: t.key ?? '', value: t.value ?? '' }))
-      if (body.action === 'create') ctx.cloud.createTags(ctx.region, [m.id], new Map(tags.map((t) => [t.key, t.value])))
-      else if (body.action === 'delete') ctx.cloud.deleteTags(ctx.region, [m.id], tags)
-      else throw bad("action must be 'create' or 'delete'.")
-      return answer(204)
-    },
+    handler: (ctx, { params, body }) => applyTagAction(ctx, imageOf(ctx, params.image_id!).id, body, bad),
   },
-  { method: 'GET', path: '/v2/{project_id}/images/{image_id}/tags', action: 'ListImageTags', service: 'ims', handler: (ctx, { params }) => ({ tags: [...imageOf(ctx, params.image_id!).tags].map(([key, value]) => ({ key, value })) }) },
+  { method: 'GET', path: '/v2/{project_id}/images/{image_id}/tags', action: 'ListImageTags', service: 'ims', handler: (ctx, { params }) => listTags(ctx, imageOf(ctx, params.image_id!).id) },
 ]
 

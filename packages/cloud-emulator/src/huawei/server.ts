@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Cloud } from '../backend/cloud.js'
 import { BackendError, CloudError } from '../backend/errors.js'
+import { readBody } from '../ec2/server.js'
 import type { CallRecord, ControlHandler, Credentials } from '../front-end.js'
 import { HuaweiError, toHuaweiError } from './errors.js'
 import { HUAWEI, projectById } from './projects.js'
@@ -17,15 +18,6 @@ export interface HuaweiServerOptions {
   readonly port: number
   readonly control?: ControlHandler
   readonly onCall?: (call: CallRecord) => void
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
-  })
 }
 
 function send(res: ServerResponse, status: number, body: unknown, requestId: string): void {

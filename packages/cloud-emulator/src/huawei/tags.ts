@@ -1,17 +1,35 @@
 import { HuaweiError } from './errors.js'
-import { answer, type HuaweiContext, type Route } from './routes.js'
+import { answer, type HuaweiAnswer, type HuaweiContext, type Route } from './routes.js'
 
 interface TagSpec {
   readonly key?: string
   readonly value?: string
 }
 
-function tagList(tags: unknown): { key: string; value: string }[] {
-  if (!Array.isArray(tags)) throw new HuaweiError('vpc', 'VPC.0002', 'tags must be a list.', 400)
+/** A service's invalid-parameter error, for tag bodies that make no sense. */
+export type Invalid = (message: string) => HuaweiError
+const vpcInvalid: Invalid = (message) => new HuaweiError('vpc', 'VPC.0002', message, 400)
+
+function tagList(tags: unknown, invalid: Invalid): { key: string; value: string }[] {
+  if (!Array.isArray(tags)) throw invalid('tags must be a list.')
   return (tags as TagSpec[]).map((t) => {
-    if (!t.key) throw new HuaweiError('vpc', 'VPC.0002', 'A tag needs a key.', 400)
+    if (!t.key) throw invalid('A tag needs a key.')
     return { key: t.key, value: t.value ?? '' }
   })
+}
+
+/** The batch tag body every service takes: `{"action":"create"|"delete","tags":[{key,value}]}`. */
+export function applyTagAction(ctx: HuaweiContext, id: string, body: Record<string, any>, invalid: Invalid = vpcInvalid): HuaweiAnswer {
+  const tags = tagList(body.tags, invalid)
+  if (body.action === 'create') ctx.cloud.createTags(ctx.region, [id], new Map(tags.map((t) => [t.key, t.value])))
+  else if (body.action === 'delete') ctx.cloud.deleteTags(ctx.region, [id], tags)
+  else throw invalid("action must be 'create' or 'delete'.")
+  return answer(204)
+}
+
+/** `{"tags":[{key,value}]}` of a resource. */
+export function listTags(ctx: HuaweiContext, id: string): { tags: { key: string; value: string }[] } {
+  return { tags: [...ctx.cloud.tagsOf(ctx.region, id)].map(([key, value]) => ({ key, value })) }
 }
 
 /**
@@ -27,7 +45,7 @@ export function tagRoutes(kind: string, idParam: string, check: (ctx: HuaweiCont
       handler: (ctx, { params, body }) => {
         const id = params[idParam]!
         check(ctx, id)
-        const [tag] = tagList([body.tag ?? {}])
+        const [tag] = tagList([body.tag ?? {}], vpcInvalid)
         ctx.cloud.createTags(ctx.region, [id], new Map([[tag!.key, tag!.value]]))
         return answer(204)
       },
@@ -37,11 +55,7 @@ export function tagRoutes(kind: string, idParam: string, check: (ctx: HuaweiCont
       handler: (ctx, { params, body }) => {
         const id = params[idParam]!
         check(ctx, id)
-        const tags = tagList(body.tags)
-        if (body.action === 'create') ctx.cloud.createTags(ctx.region, [id], new Map(tags.map((t) => [t.key, t.value])))
-        else if (body.action === 'delete') ctx.cloud.deleteTags(ctx.region, [id], tags)
-        else throw new HuaweiError('vpc', 'VPC.0002', "action must be 'create' or 'delete'.", 400)
-        return answer(204)
+        return applyTagAction(ctx, id, body)
       },
     },
     {
@@ -49,7 +63,7 @@ export function tagRoutes(kind: string, idParam: string, check: (ctx: HuaweiCont
       handler: (ctx, { params }) => {
         const id = params[idParam]!
         check(ctx, id)
-        return { tags: [...ctx.cloud.tagsOf(ctx.region, id)].map(([key, value]) => ({ key, value })) }
+        return listTags(ctx, id)
       },
     },
     {
