@@ -109,6 +109,14 @@ describe('huawei front end: the huaweicloud-ecs flow', () => {
     expect((await job(again.jobId ?? (again as any).job_id)).job.status).toBe('SUCCESS')
     const server2 = ((await c.ecs.showServer(new ecs.ShowServerRequest().withServerId(again.serverIds![0]!))) as any).server
     expect(await ssh(server2.addresses[vpcId][0].addr, 'root', privateKey, 'cat /etc/tsimg-flow')).toContain('provisioned')
+    // An EIP bought apart and bound to the server's port afterwards answers SSH too.
+    const pid = emu.projectId(REGION)
+    const eip = (await generic(c.eip, 'POST', `/v1/${pid}/publicips`, { publicip: { type: '5_bgp' }, bandwidth: { name: 'bw', size: 1, share_type: 'PER' } })).publicip
+    const port = (await c.ecs.listServerInterfaces(new ecs.ListServerInterfacesRequest().withServerId(server2.id)) as any).interfaceAttachments[0].port_id
+    expect((await generic(c.eip, 'PUT', `/v1/${pid}/publicips/${eip.id}`, { publicip: { port_id: port } })).publicip.status).toBe('ACTIVE')
+    expect(await ssh(eip.public_ip_address, 'root', privateKey, 'cat /etc/tsimg-flow')).toContain('provisioned')
+    await generic(c.eip, 'PUT', `/v1/${pid}/publicips/${eip.id}`, { publicip: { port_id: null } })
+    await generic(c.eip, 'DELETE', `/v1/${pid}/publicips/${eip.id}`)
     const del2 = await c.ecs.deleteServers(new ecs.DeleteServersRequest().withBody({ servers: [{ id: server2.id }], delete_publicip: true, delete_volume: true } as never))
     expect((await job((del2 as any).job_id)).job.status).toBe('SUCCESS')
 

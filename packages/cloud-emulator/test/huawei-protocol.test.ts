@@ -148,3 +148,29 @@ describe('huawei front end: VPC v1', () => {
     await c.vpc.deleteVpc(new vpc.DeleteVpcRequest().withVpcId(lost!.id!))
   })
 })
+
+describe('huawei front end: flavors and EIPs', () => {
+  it('lists flavors, and refuses a zone the region does not have with Ecs.0005', async () => {
+    const res = await c.ecs.listFlavors(new ecs.ListFlavorsRequest().withAvailabilityZone('cn-north-4a'))
+    expect(res.flavors?.map((f) => f.name)).toContain('s6.large.2')
+    const e = await failure(c.ecs.listFlavors(new ecs.ListFlavorsRequest().withAvailabilityZone('la-south-2a')))
+    expect([e.status, e.code]).toEqual([400, 'Ecs.0005'])
+    expect(e.detail).toContain('availability_zone=la-south-2a not exist')
+  })
+
+  it('buys an EIP through the generic signed client, tags it, refuses to bind it to an unknown port, releases it', async () => {
+    const pid = emu.projectId(REGION)
+    const send = (method: string, url: string, data?: unknown): Promise<any> =>
+      call(`${method} ${url}`, [], () => c.eip.sendRequest({ method, url, contentType: 'application/json', pathParams: {}, queryParams: {}, headers: {}, data: data ?? {} } as never))
+    const made = (await send('POST', `/v1/${pid}/publicips`, { publicip: { type: '5_bgp' }, bandwidth: { name: 'bw', size: 5, share_type: 'PER', charge_mode: 'traffic' } })).publicip
+    expect([made.status, made.type, made.bandwidth_size]).toEqual(['DOWN', '5_bgp', 5])
+    expect(made.public_ip_address).toMatch(/^127\./)
+    await send('POST', `/v2.0/${pid}/publicips/${made.id}/tags/action`, { action: 'create', tags: [{ key: 'tsimg-build-id', value: 'b-eip' }] })
+    expect((await send('GET', `/v2.0/${pid}/publicips/${made.id}/tags`)).tags).toEqual([{ key: 'tsimg-build-id', value: 'b-eip' }])
+    const unbound = await send('PUT', `/v1/${pid}/publicips/${made.id}`, { publicip: { port_id: 'no-such-port' } }).catch((e: unknown) => e)
+    expect((unbound as HuaweiApiError).status).toBe(404)
+    await send('DELETE', `/v1/${pid}/publicips/${made.id}`)
+    const gone = await send('GET', `/v1/${pid}/publicips/${made.id}`).catch((e: unknown) => e)
+    expect((gone as HuaweiApiError).status).toBe(404)
+  })
+})

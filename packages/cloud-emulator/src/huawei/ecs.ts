@@ -154,8 +154,29 @@ function matches(ctx: HuaweiContext, i: Instance, query: URLSearchParams): boole
   return true
 }
 
-/** ECS v1: servers, their jobs' inputs, interfaces and tags. */
+/** The flavors every zone offers (the profile's pattern accepts others; these are the ones listed). */
+const FLAVORS = ['s6.small.1', 's6.medium.2', 's6.large.2', 's6.xlarge.2', 'c7.large.2', 'c7.xlarge.4']
+
+function renderFlavor(name: string): Record<string, unknown> {
+  const [, size = 'large', ratio = '2'] = name.split('.')
+  const vcpus = { small: 1, medium: 1, large: 2, xlarge: 4 }[size] ?? 2
+  return {
+    id: name, name, vcpus: String(vcpus), ram: vcpus * Number(ratio) * 1024, disk: '0', swap: '', links: [],
+    'OS-FLV-EXT-DATA:ephemeral': 0, 'rxtx_factor': 1, 'os-flavor-access:is_public': true,
+    os_extra_specs: { 'ecs:performancetype': name.startsWith('c') ? 'computingv3' : 'normal', 'cond:operation:status': 'normal' },
+  }
+}
+
+/** ECS v1: flavors, servers, their jobs' inputs, interfaces and tags. */
 export const ecsRoutes: Route[] = [
+  {
+    method: 'GET', path: '/v1/{project_id}/cloudservers/flavors', action: 'ListFlavors', service: 'ecs',
+    handler: (ctx, { query }) => {
+      const zone = query.get('availability_zone')
+      if (zone && !ctx.cloud.region(ctx.region).zones.includes(zone)) throw bad(`availability_zone=${zone} not exist`)
+      return { flavors: FLAVORS.map(renderFlavor) }
+    },
+  },
   { method: 'POST', path: '/v1/{project_id}/cloudservers', action: 'CreatePostPaidServers', service: 'ecs', handler: (ctx, { body, headers }) => createServers(ctx, body, typeof headers['x-client-token'] === 'string' ? headers['x-client-token'] : undefined) },
   {
     method: 'GET', path: '/v1/{project_id}/cloudservers/detail', action: 'ListServersDetails', service: 'ecs',
