@@ -2,7 +2,7 @@ import * as ec2 from '@aws-sdk/client-ec2'
 import { Hash } from '@smithy/hash-node'
 import { HttpRequest } from '@smithy/protocol-http'
 import { SignatureV4 } from '@smithy/signature-v4'
-import { startEc2Emulator, TEST_CREDENTIALS, CATALOG_OWNER_ID, type Ec2Emulator } from '@tsimg/cloud-emulator'
+import { startEc2Emulator, startEmulator, FRONT_ENDS, TEST_CREDENTIALS, CATALOG_OWNER_ID, type Ec2Emulator } from '@tsimg/cloud-emulator'
 import { utils } from 'ssh2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@tsimg/core'
@@ -258,5 +258,17 @@ describe('elastic IPs', () => {
     await client.send(new ec2.ReleaseAddressCommand({ AllocationId: a.AllocationId }))
     expect(await code(client.send(new ec2.ReleaseAddressCommand({ AllocationId: a.AllocationId })))).toEqual({ code: 'InvalidAllocationID.NotFound', status: 400 })
     expect(emu.ledger().filter((e) => e.type === 'public-ip')).toEqual([])
+  })
+})
+
+describe('lifecycle', () => {
+  it('refuses an unknown front end by name, listing the registered ones, before starting anything', async () => {
+    expect(FRONT_ENDS.map((f) => f.name)).toContain('aws')
+    await expect(startEmulator({ frontEnds: ['aws', 'no-such-cloud'] })).rejects.toThrow(/unknown cloud front end 'no-such-cloud' \(known: aws/)
+  })
+
+  it('serves each started front end on its own endpoint, with the control API on each', async () => {
+    expect(emu.endpoints).toEqual({ aws: emu.endpoint })
+    expect(await (await fetch(`${emu.endpoints.aws}/_emulator/health`)).json()).toEqual({ ok: true })
   })
 })

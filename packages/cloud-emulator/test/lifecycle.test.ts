@@ -38,7 +38,7 @@ afterAll(async () => {
   if (emu) expect(dockerOut('ps', '-aq', '--filter', `label=tsimg-emulator=${emu.backend.session}`)).toBe('')
 })
 
-it('runs an instance reachable over SSH, images it, boots the image, and leaves only the catalog behind', async () => {
+it('runs an instance reachable over SSH, images it, boots the image, reaches it through an Elastic IP, and leaves only the catalog behind', async () => {
   const wait = { client, maxWaitTime: 120, minDelay: 1, maxDelay: 2 }
   const source = (await client.send(new ec2.DescribeImagesCommand({ Owners: [CATALOG_OWNER_ID], Filters: [{ Name: 'name', Values: ['debian-12-*'] }] }))).Images![0]!
   await client.send(new ec2.ImportKeyPairCommand({ KeyName: 'build-key', PublicKeyMaterial: Buffer.from(key.publicKey) }))
@@ -131,6 +131,12 @@ it('runs an instance reachable over SSH, images it, boots the image, and leaves 
   expect(await ssh(secondAddress, 'admin', 'cat /etc/tsimg-marker')).toBe('provisioned\n')
   // Like cloud-init, a new instance from the image gets host keys of its own.
   expect(await hostKey(secondAddress)).not.toBe(await hostKey(address))
+  // An Elastic IP becomes the instance's public address and answers with its sshd.
+  const eip = await client.send(new ec2.AllocateAddressCommand({ Domain: 'vpc' }))
+  await client.send(new ec2.AssociateAddressCommand({ AllocationId: eip.AllocationId, InstanceId: second }))
+  expect((await describe(second)).PublicIpAddress).toBe(eip.PublicIp)
+  expect(await ssh(eip.PublicIp!, 'admin', 'cat /etc/tsimg-marker')).toBe('provisioned\n')
+  expect(await errorCode(client.send(new ec2.ReleaseAddressCommand({ AllocationId: eip.AllocationId })))).toBe('InvalidIPAddress.InUse')
 
   // Teardown the way a builder does it.
   await client.send(new ec2.TerminateInstancesCommand({ InstanceIds: [id, second] }))
@@ -138,6 +144,9 @@ it('runs an instance reachable over SSH, images it, boots the image, and leaves 
   expect(await errorCode(client.send(new ec2.StopInstancesCommand({ InstanceIds: [id] })))).toBe('IncorrectInstanceState')
   expect(await errorCode(client.send(new ec2.CreateImageCommand({ InstanceId: id, Name: 'from-terminated' })))).toBe('IncorrectInstanceState')
   expect(dockerOut('ps', '-aq', '--filter', `label=tsimg-emulator=${emu.backend.session}`)).toBe('')
+  // Termination disassociates the Elastic IP; it stays allocated until released.
+  expect((await client.send(new ec2.DescribeAddressesCommand({ AllocationIds: [eip.AllocationId!] }))).Addresses![0]!.InstanceId).toBeUndefined()
+  await client.send(new ec2.ReleaseAddressCommand({ AllocationId: eip.AllocationId }))
   await client.send(new ec2.DeleteSecurityGroupCommand({ GroupId: sg.GroupId }))
   await client.send(new ec2.DeleteKeyPairCommand({ KeyName: 'build-key' }))
   await client.send(new ec2.DeregisterImageCommand({ ImageId: amiId }))
@@ -148,4 +157,4 @@ it('runs an instance reachable over SSH, images it, boots the image, and leaves 
   expect(dockerOut('images', '-q', `tsimg-emulator/${emu.backend.session}`)).toBe('')
   // Terminated instances stay visible for a while, as on EC2.
   expect((await describe(id)).State?.Name).toBe('terminated')
-})
+}, 900_000) // two boots, two commits and a copy: minutes on a busy two-core machine

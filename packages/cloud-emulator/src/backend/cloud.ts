@@ -5,9 +5,9 @@ import { Rng } from './rng.js'
 import { docker, imageExists, PID_LABEL, SESSION_LABEL, IMAGE_LABEL } from './docker.js'
 import { DEFAULT_DELAYS } from './types.js'
 import { watchShutdowns } from './shutdown-watch.js'
-import { removeContainer } from './instances.js'
-import { tickJobs } from './jobs.js'
-import { closePublicIps, releaseOnTerminate } from './public-ips.js'
+import { tickCloud } from './clock.js'
+import { ledgerOf } from './ledger.js'
+import { closePublicIps } from './public-ips.js'
 import { AWS_PROFILE, type CloudProfile, type ResourceKind } from './profile.js'
 import { seedImage, seedNetwork, type CatalogEntry } from './seed.js'
 import type {
@@ -15,18 +15,6 @@ import type {
 } from './types.js'
 export { CATALOG_OWNER_ID, DEFAULT_CATALOG, type CatalogEntry } from './seed.js'
 export { ec2Ids, type ResourceKind } from './profile.js'
-
-/** Where a state change that fails (delay 'fail', or its work failed) ends, and why. */
-const FAIL_STATES: Record<DelayKind, string> = {
-  instanceRunning: 'terminated', instanceStopped: 'running', instanceTerminated: 'terminated', imageAvailable: 'failed', snapshotCompleted: 'error',
-}
-const FAIL_REASONS: Record<DelayKind, string> = {
-  instanceRunning: 'Server.InternalError: Internal error on launch',
-  instanceStopped: 'Server.InternalError: Internal error on stop',
-  instanceTerminated: 'Server.InternalError: Internal error on terminate',
-  imageAvailable: 'Client.InternalError: Client error on snapshot creation',
-  snapshotCompleted: 'Server.InternalError: Snapshot creation failed',
-}
 
 export interface CloudOptions {
   /**
@@ -184,46 +172,9 @@ export class Cloud {
     Object.assign(this.delays, d)
   }
 
-  private due<S>(t: Transition<S>): boolean {
-    const delay = this.delays[t.kind]
-    if (t.failTo !== undefined) return true
-    if (!t.workDone || delay === 'stuck') return false
-    if (delay === 'fail') {
-      t.failTo = FAIL_STATES[t.kind] as S
-      t.failReason = FAIL_REASONS[t.kind]
-      return true
-    }
-    return Date.now() - t.since >= delay
-  }
-
-  /** Completes every state change whose work is done and whose delay has passed. */
+  /** Completes every state change whose work is done and whose delay has passed (see clock.ts). */
   tick(): void {
-    for (const i of this.instances.values()) {
-      const t = i.transition
-      if (!t || !this.due(t)) continue
-      i.state = t.failTo ?? t.to
-      if (t.failReason) i.stateReason = { code: t.failReason.split(':')[0]!, message: t.failReason }
-      i.transition = undefined
-      if (t.failTo === 'terminated') void this.chain(i.id, () => removeContainer(this, i))
-      if (i.state === 'terminated') {
-        this.addresses.delete(i.address)
-        releaseOnTerminate(this, i)
-      }
-    }
-    for (const img of this.images.values()) {
-      const t = img.transition
-      if (!t || !this.due(t)) continue
-      img.state = t.failTo ?? t.to
-      if (t.failReason) img.stateReason = t.failReason
-      img.transition = undefined
-    }
-    for (const s of this.snapshots.values()) {
-      const t = s.transition
-      if (!t || !this.due(t)) continue
-      s.state = t.failTo ?? t.to
-      s.transition = undefined
-    }
-    tickJobs(this)
+    tickCloud(this)
   }
 
   /** The tags of any taggable resource in the region; not-found (resource 'id') otherwise. */
@@ -255,27 +206,9 @@ export class Cloud {
     this.faults.add(f)
   }
 
-  /**
-   * Every live resource: instances not terminated, keys, groups, images, snapshots, volumes,
-   * public IPs, own networks. Jobs are not resources (nothing to delete), so they are not listed.
-   */
+  /** Every live resource a client made, and the catalog (seed: true); see ledger.ts. */
   ledger(): LedgerEntry[] {
-    const tags = (t: Tags): Record<string, string> => Object.fromEntries(t)
-    const out: LedgerEntry[] = []
-    for (const i of this.instances.values())
-      if (i.state !== 'terminated') out.push({ type: 'instance', id: i.id, region: i.region, state: i.state, tags: tags(i.tags), seed: false })
-    for (const g of this.securityGroups.values())
-      if (!g.isDefault) out.push({ type: 'security-group', id: g.id, region: g.region, name: g.name, tags: tags(g.tags), seed: false })
-    for (const k of this.keyPairs.values()) out.push({ type: 'key-pair', id: k.id, region: k.region, name: k.name, tags: tags(k.tags), seed: false })
-    for (const m of this.images.values())
-      out.push({ type: 'image', id: m.id, region: m.region, name: m.name, state: m.state, tags: tags(m.tags), seed: m.seed })
-    for (const s of this.snapshots.values()) out.push({ type: 'snapshot', id: s.id, region: s.region, state: s.state, tags: tags(s.tags), seed: s.seed })
-    for (const v of this.volumes.values()) out.push({ type: 'volume', id: v.id, region: v.region, state: v.state, tags: tags(v.tags), seed: false })
-    for (const p of this.publicIps.values())
-      out.push({ type: 'public-ip', id: p.id, region: p.region, name: p.address, state: p.instanceId ? 'associated' : 'available', tags: tags(p.tags), seed: false })
-    for (const v of this.vpcs.values()) if (!v.isDefault) out.push({ type: 'vpc', id: v.id, region: v.region, tags: tags(v.tags), seed: false })
-    for (const s of this.subnets.values()) if (!s.defaultForAz) out.push({ type: 'subnet', id: s.id, region: s.region, tags: tags(s.tags), seed: false })
-    return out
+    return ledgerOf(this)
   }
 
   /** Stops the clock and the public-IP forwarders; containers and images are removed by shutdown(). */

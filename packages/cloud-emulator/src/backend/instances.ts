@@ -1,6 +1,7 @@
 import { BackendError, badState, invalid, notFound } from './errors.js'
 import { addressesInUse, docker, DockerError, ADDRESS_LABEL } from './docker.js'
-import { authorizeKeyScript, firstBootScript, RUN_USER_DATA } from './first-boot.js'
+import { firstBootScript, RUN_USER_DATA } from './first-boot.js'
+import { removeContainer } from './power.js'
 import { getKeyPair } from './keys.js'
 import { getSecurityGroup, getSubnet, subnetsIn, defaultVpc } from './network.js'
 import { getImage, launchable } from './images.js'
@@ -216,95 +217,6 @@ async function boot(cloud: Cloud, instance: Instance, dockerRef: string, publicK
   await waitForSshBanner(instance.address)
 }
 
-function releaseVolumes(cloud: Cloud, instance: Instance): void {
-  for (const d of instance.devices) {
-    const v = cloud.volumes.get(d.volumeId)
-    if (!v) continue
-    if (d.deleteOnTermination) cloud.volumes.delete(v.id)
-    else {
-      v.state = 'available'
-      v.attachment = undefined
-    }
-  }
-}
-
-export interface StateChange {
-  readonly id: string
-  readonly previous: Instance['state']
-  readonly current: Instance['state']
-}
-
-export function stopInstances(cloud: Cloud, region: string, ids: readonly string[]): StateChange[] {
-  const instances = ids.map((id) => getInstance(cloud, region, id))
-  for (const i of instances)
-    if (!['running', 'stopping', 'stopped'].includes(i.state))
-      throw badState('instance', i.id, `This instance '${i.id}' is not in a state from which it can be stopped.`)
-  return instances.map((i) => {
-    const previous = i.state
-    if (i.state === 'running') {
-      i.state = 'stopping'
-      i.transitionReason = `User initiated (${new Date().toISOString()})`
-      const t = (i.transition = cloud.transition<Instance['state']>('stopped', 'instanceStopped'))
-      void cloud.chain(i.id, async () => {
-        await docker(['stop', '-t', '3', i.containerName])
-        t.workDone = true
-      }).catch((error: unknown) => {
-        t.failTo = 'running'
-        t.failReason = `Server.InternalError: ${(error as Error).message}`
-      })
-    }
-    return { id: i.id, previous, current: i.state }
-  })
-}
-
-export function startInstances(cloud: Cloud, region: string, ids: readonly string[]): StateChange[] {
-  const instances = ids.map((id) => getInstance(cloud, region, id))
-  for (const i of instances)
-    if (!['pending', 'running', 'stopped'].includes(i.state))
-      throw badState('instance', i.id, `The instance '${i.id}' is not in a state from which it can be started.`)
-  return instances.map((i) => {
-    const previous = i.state
-    if (i.state === 'stopped') {
-      i.state = 'pending'
-      i.transitionReason = ''
-      const t = (i.transition = cloud.transition<Instance['state']>('running', 'instanceRunning'))
-      void cloud.chain(i.id, async () => {
-        await docker(['start', i.containerName])
-        await applyPendingKey(i)
-        await waitForSshBanner(i.address)
-        t.workDone = true
-      }).catch((error: unknown) => {
-        t.failTo = 'stopped'
-        t.failReason = `Server.InternalError: ${(error as Error).message}`
-      })
-    }
-    return { id: i.id, previous, current: i.state }
-  })
-}
-
-export function terminateInstances(cloud: Cloud, region: string, ids: readonly string[]): StateChange[] {
-  const instances = ids.map((id) => getInstance(cloud, region, id))
-  for (const i of instances)
-    if (i.disableApiTermination && i.state !== 'terminated')
-      throw badState('instance', i.id, `The instance '${i.id}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`, 'termination-protected')
-  return instances.map((i) => {
-    const previous = i.state
-    if (i.state !== 'terminated' && i.state !== 'shutting-down') {
-      i.state = 'shutting-down'
-      i.transitionReason = `User initiated (${new Date().toISOString()})`
-      const t = (i.transition = cloud.transition('terminated', 'instanceTerminated'))
-      void cloud.chain(i.id, () => removeContainer(cloud, i)).then(() => (t.workDone = true), () => (t.workDone = true))
-    }
-    return { id: i.id, previous, current: i.state }
-  })
-}
-
-/** Removes an instance's container and its volumes marked delete-on-termination. */
-export async function removeContainer(cloud: Cloud, i: Instance): Promise<void> {
-  await docker(['rm', '-f', '-v', i.containerName]).catch(() => undefined)
-  releaseVolumes(cloud, i)
-}
-
 export interface InstanceChange {
   readonly instanceType?: string
   readonly userData?: Buffer
@@ -335,22 +247,5 @@ export function modifyInstance(cloud: Cloud, region: string, id: string, change:
   if (groups) m.securityGroupIds = groups.map((g) => g.id)
 }
 
-/** RebootInstances: the container restarts; the state stays running, as EC2 shows it. */
-export function rebootInstances(cloud: Cloud, region: string, ids: readonly string[]): void {
-  const instances = ids.map((id) => getInstance(cloud, region, id))
-  for (const i of instances)
-    if (i.state === 'terminated' || i.state === 'shutting-down')
-      throw badState('instance', i.id, `The instance '${i.id}' is not in a state from which it can be rebooted.`)
-  for (const i of instances)
-    if (i.state === 'running') void cloud.chain(i.id, () => docker(['restart', '-t', '3', i.containerName])).catch(() => undefined)
-}
-
-/**
- * A key pair attached (or detached) while the instance was stopped or running takes effect
- * at the next start: its public key replaces the authorized keys of the login user and root.
- */
-async function applyPendingKey(i: Instance): Promise<void> {
-  if (i.pendingKey === undefined) return
-  await docker(['exec', '-i', i.containerName, 'sh', '-s'], authorizeKeyScript(i.loginUser, i.pendingKey ?? ''))
-  i.pendingKey = undefined
-}
+// Power state changes (stop, start, terminate, reboot) live in power.ts; re-exported for callers of this module.
+export { stopInstances, startInstances, terminateInstances, rebootInstances, removeContainer, type StateChange } from './power.js'
