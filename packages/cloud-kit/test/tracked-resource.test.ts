@@ -26,6 +26,18 @@ function controlled(find: () => Promise<string | undefined> = async () => undefi
   return { spec, answer, fail }
 }
 
+/** A create sent, then the build cancelled before it answers: the step has returned, the create runs on. */
+async function cancelledWhileInFlight() {
+  const c = controlled()
+  const t = new TrackedResource()
+  const build = new AbortController()
+  const created = t.create({ journal, signal: build.signal }, c.spec)
+  await flush()
+  build.abort()
+  await expect(created).rejects.toThrow(/cancelled/i)
+  return { c, t }
+}
+
 const exists = () => new CloudApiError('EC2', 'ImportKeyPair', 'http://x', { code: 'InvalidKeyPair.Duplicate', status: 400, message: 'dup' }, 'exists', 2)
 const flush = () => new Promise((r) => setTimeout(r, 20))
 
@@ -60,13 +72,7 @@ describe('TrackedResource: safe creates', () => {
   })
 
   it('a cancel returns at once; cleanup awaits the create still in flight and deletes what it made', async () => {
-    const c = controlled()
-    const t = new TrackedResource()
-    const build = new AbortController()
-    const created = t.create({ journal, signal: build.signal }, c.spec)
-    await flush()
-    build.abort()
-    await expect(created).rejects.toThrow(/cancelled/i)
+    const { c, t } = await cancelledWhileInFlight()
     const deleted: string[] = []
     const removing = t.remove({ journal, signal: new AbortController().signal }, async (id) => void deleted.push(id))
     await flush()
@@ -78,13 +84,7 @@ describe('TrackedResource: safe creates', () => {
   })
 
   it('a create still running when cleanup runs out of time keeps its pending entry for tsimg cleanup', async () => {
-    const c = controlled()
-    const t = new TrackedResource()
-    const build = new AbortController()
-    const created = t.create({ journal, signal: build.signal }, c.spec)
-    await flush()
-    build.abort()
-    await expect(created).rejects.toThrow(/cancelled/i)
+    const { c, t } = await cancelledWhileInFlight()
     const out = new AbortController()
     const removing = t.remove({ journal, signal: out.signal }, async () => undefined)
     out.abort()
