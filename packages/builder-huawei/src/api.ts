@@ -32,6 +32,8 @@ export const huaweiErrors: ErrorModel = {
     if (status === 429 || code === 'APIGW.0308') return 'throttled'
     if (status === undefined) return err instanceof HuaweiApiError ? 'transient' : 'permanent'
     if (status === 404) return 'not-found'
+    // IMS names are unique per project: a retried CreateImage meets its own first attempt.
+    if (code === 'IMG.0013' && err instanceof HuaweiApiError && err.operation === 'CreateImage') return 'exists'
     if (status === 409) return err instanceof HuaweiApiError && /^(Nova)?Create|^Import/.test(err.operation) ? 'exists' : 'conflict'
     if (status >= 500) return 'transient'
     return 'permanent'

@@ -87,7 +87,10 @@ export function imsCloud(api: HuaweiApi, buildId: string): ImageCloud {
     async keep(_region, ids, signal) {
       for (const id of ids) {
         await tags(id, 'create', [{ key: KEPT_LABEL, value: buildId }], signal)
-        await tags(id, 'delete', [{ key: BUILD_ID_LABEL }, { key: CREATED_AT_LABEL }], signal)
+        // A tag is deleted by key and value: read the values the build set.
+        const res = await api.json('ims', 'ListImageTags', 'GET', `/v2/${api.pid}/images/${id}/tags`, { signal })
+        const temporary = ((res.tags ?? []) as { key: string; value: string }[]).filter((t) => t.key === BUILD_ID_LABEL || t.key === CREATED_AT_LABEL)
+        if (temporary.length) await tags(id, 'delete', temporary, signal)
       }
     },
   }
