@@ -72,4 +72,16 @@ describe('huaweicloudEcs against the emulator', () => {
     await deleteImage(emu, r.summary.artifacts[0]!.id.slice(REGION.length + 1))
     expect(leftovers(emu)).toEqual([])
   }, 900_000)
+
+  it('under 30% throttling (APIGW.0308) the build still succeeds and leaves only its image', async () => {
+    const { emu, stateDir } = t
+    emu.setThrottle(0.3)
+    const r = await runBuild(emulatorSource(emu), { stateDir })
+    emu.setThrottle(0)
+    expect(r.summary.error?.message).toBeUndefined()
+    expect(leftovers(emu).map((e) => e.type).sort()).toEqual(['image', 'snapshot'])
+    expect(await journalFiles(stateDir)).toEqual([])
+    await deleteImage(emu, r.summary.artifacts[0]!.id.slice(REGION.length + 1))
+    expect(leftovers(emu)).toEqual([])
+  }, 900_000)
 })
