@@ -1,5 +1,5 @@
 import { ShowJobRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
-import { CloudCaller, waitFor, type CallOptions, type ErrorClass, type ErrorFacts, type ErrorModel, type PollLimit } from '@tsimg/cloud-kit'
+import { CloudCaller, deleteUntilGone, waitFor, type CallOptions, type DeleteSpec, type ErrorClass, type ErrorFacts, type ErrorModel, type PollLimit } from '@tsimg/cloud-kit'
 import type { Ui } from '@tsimg/core'
 import { HuaweiApiError, call } from './errors.js'
 import { lookupProjectId } from './project.js'
@@ -99,6 +99,11 @@ export class HuaweiApi {
   /** One try of a typed call, no retries (for the kit's deleteUntilGone, which retries itself). */
   once<T>(operation: string, fn: (c: HuaweiClients) => Promise<T>): Promise<T> {
     return call(operation, this.secrets, () => fn(this.#sdk()))
+  }
+
+  /** The kit's deleteUntilGone in this API's caller and region (`send` is tried once per attempt: use `once`). */
+  deleteUntilGone(spec: Omit<DeleteSpec, 'caller' | 'region'>): Promise<void> {
+    return deleteUntilGone({ ...spec, caller: this.caller, region: this.region })
   }
 
   /** One call of a service with no Node package (IMS, EIP, VPC tags) through the core's signed client. */

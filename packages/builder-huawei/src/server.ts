@@ -1,6 +1,6 @@
 import { DeleteServersRequest, ListServersDetailsRequest, ShowServerRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
 import { BUILD_ID_LABEL, CREATED_AT_LABEL } from '@tsimg/core'
-import { deleteUntilGone, isNotFound, type PollLimit, type TaggedResource } from '@tsimg/cloud-kit'
+import { isNotFound, type PollLimit, type TaggedResource } from '@tsimg/cloud-kit'
 import { field, type HuaweiApi } from './api.js'
 
 /** A server as ShowServer / ListServersDetails answer it (wire names). */
@@ -56,10 +56,8 @@ export async function serversTagged(api: HuaweiApi, buildIds: readonly string[] 
  * (its job, then ShowServer's 404), so its group, subnet and key pair can go after it.
  */
 export function deleteServer(api: HuaweiApi, id: string, signal: AbortSignal, limit?: PollLimit): Promise<void> {
-  return deleteUntilGone({
-    caller: api.caller,
-    region: api.region,
-    action: 'DeleteServers',
+  return api.deleteUntilGone({
+        action: 'DeleteServers',
     resource: `server ${id}`,
     signal,
     ...(limit && { limit }),

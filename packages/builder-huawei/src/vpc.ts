@@ -1,6 +1,6 @@
 import * as vpc from '@huaweicloud/huaweicloud-sdk-vpc'
 import { BUILD_ID_LABEL, CREATED_AT_LABEL, type BuildInfo } from '@tsimg/core'
-import { deleteUntilGone, ignoreNotFound, type PollLimit, type TaggedResource } from '@tsimg/cloud-kit'
+import { ignoreNotFound, type PollLimit, type TaggedResource } from '@tsimg/cloud-kit'
 import { field, type HuaweiApi } from './api.js'
 import { tagList } from './state.js'
 
@@ -56,10 +56,8 @@ export async function deleteSubnet(api: HuaweiApi, id: string, signal: AbortSign
   } catch (err) {
     return ignoreNotFound(Promise.reject(err))
   }
-  await deleteUntilGone({
-    caller: api.caller,
-    region: api.region,
-    action: 'DeleteSubnet',
+  await api.deleteUntilGone({
+        action: 'DeleteSubnet',
     resource: `subnet ${id}`,
     signal,
     ...(limit && { limit }),
@@ -73,10 +71,8 @@ export async function deleteSubnet(api: HuaweiApi, id: string, signal: AbortSign
 
 /** Deletes a VPC; a subnet or group still in it (409) is retried within the dependency budget. */
 export function deleteVpc(api: HuaweiApi, id: string, signal: AbortSignal): Promise<void> {
-  return deleteUntilGone({
-    caller: api.caller,
-    region: api.region,
-    action: 'DeleteVpc',
+  return api.deleteUntilGone({
+        action: 'DeleteVpc',
     resource: `VPC ${id}`,
     signal,
     send: () => api.once('DeleteVpc', (c) => c.vpc.deleteVpc(new vpc.DeleteVpcRequest().withVpcId(id))),
@@ -85,10 +81,8 @@ export function deleteVpc(api: HuaweiApi, id: string, signal: AbortSignal): Prom
 
 /** Deletes a security group; "in use" (the server's port still going) is retried. */
 export function deleteSecurityGroup(api: HuaweiApi, id: string, signal: AbortSignal): Promise<void> {
-  return deleteUntilGone({
-    caller: api.caller,
-    region: api.region,
-    action: 'DeleteSecurityGroup',
+  return api.deleteUntilGone({
+        action: 'DeleteSecurityGroup',
     resource: `security group ${id}`,
     signal,
     send: () => api.once('DeleteSecurityGroup', (c) => c.vpc.deleteSecurityGroup(new vpc.DeleteSecurityGroupRequest().withSecurityGroupId(id))),
