@@ -19,10 +19,15 @@ export async function describeImage(api: Ec2Api, region: string, imageId: string
   }
 }
 
-/** Our AMI of this name in a region (what a create or copy with a lost answer made), if any. */
-export async function findImageByName(api: Ec2Api, region: string, name: string, signal: AbortSignal): Promise<string | undefined> {
+/**
+ * Our AMI of this name in a region (what a create or copy with a lost answer made), if any.
+ * With `madeSince`, an older AMI of the same name (the user's, in a copy region) is never taken
+ * for ours: a minute of leeway covers clock skew.
+ */
+export async function findImageByName(api: Ec2Api, region: string, name: string, signal: AbortSignal, madeSince?: Date): Promise<string | undefined> {
   const res = await api.send(region, new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [name] }] }), { signal })
-  return res.Images?.find((i) => i.Name === name && i.State !== 'deregistered')?.ImageId
+  const recent = (created: string | undefined) => !madeSince || !created || Date.parse(created) >= madeSince.getTime() - 60_000
+  return res.Images?.find((i) => i.Name === name && i.State !== 'deregistered' && recent(i.CreationDate))?.ImageId
 }
 
 /** Deregisters an AMI, keeping its snapshots; gone counts as done. */
@@ -53,11 +58,13 @@ export async function deleteImageAndSnapshots(api: Ec2Api, region: string, image
 /** amazon-ebs's images for the kit's ArtifactImages. */
 export function amiCloud(api: Ec2Api, buildId: string): ImageCloud {
   return {
+    noun: 'AMI',
     async deleteImage(region, imageId, known, signal) {
-      const snaps = await deleteImageAndSnapshots(api, region, imageId, signal, known)
+      await deleteImageAndSnapshots(api, region, imageId, signal, known)
+    },
+    async deleteTaggedSnapshots(region, signal) {
       // An AMI deregistered while pending may still have produced snapshots: find them by tag.
-      const late = await snapshotsTagged(api, region, [buildId], signal).catch(() => [])
-      for (const s of late.filter((s) => !snaps.includes(s))) await deleteSnapshot(api, region, s, signal)
+      for (const s of await snapshotsTagged(api, region, [buildId], signal)) await deleteSnapshot(api, region, s, signal)
     },
     async keep(region, ids, signal) {
       await api.send(region, new CreateTagsCommand({ Resources: [...ids], Tags: [{ Key: KEPT_LABEL, Value: buildId }] }), { signal })

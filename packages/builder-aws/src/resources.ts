@@ -63,7 +63,10 @@ function connect(scope: CloudScope): CloudConnection {
           return (res.Images ?? []).filter((i) => i.ImageId).map((i) => tagged(i.ImageId!, `AMI ${i.ImageId} ${i.Name ?? ''}`.trim(), i.Tags, i.CreationDate))
         },
         delete: async (id, signal) => void (await deleteImageAndSnapshots(api, region, id, signal)),
-        find: (_token, signal, data) => (typeof data?.name === 'string' ? findImageByName(api, region, data.name, signal) : Promise.resolve(undefined)),
+        find: (_token, signal, data) =>
+          typeof data?.name === 'string'
+            ? findImageByName(api, region, data.name, signal, typeof data.sentAt === 'string' ? new Date(data.sentAt) : undefined)
+            : Promise.resolve(undefined),
       },
       {
         kind: 'snapshot',

@@ -41,12 +41,14 @@ export function copyImages(env: AwsEnv): Step<AwsState> {
   async function copyOne({ ui, signal, journal }: StepContext<AwsState>, region: string, from: ArtifactImage, encrypt: boolean): Promise<ArtifactImage> {
     const o = env.options
     const token = `${env.build.id}-copy-${region}-${encrypt ? 'enc' : 'plain'}`
+    // amiName is free in the build region only: in a copy region an older AMI may share it.
+    const sent = new Date()
     const copy = await env.images.create({ journal, signal }, region, {
       plugin: PLUGIN,
       kind: 'image',
       token,
       description: `AMI ${o.amiName} (copy in ${region})`,
-      data: { ...resourceData(env, region), name: o.amiName },
+      data: { ...resourceData(env, region), name: o.amiName, sentAt: sent.toISOString() },
       create: (requestSignal, stop) =>
         env.api.send(
           region,
@@ -61,7 +63,7 @@ export function copyImages(env: AwsEnv): Step<AwsState> {
           { signal: stop, requestSignal },
         ),
       idOf: (res) => res.ImageId,
-      find: (s) => findImageByName(env.api, region, o.amiName, s),
+      find: (s) => findImageByName(env.api, region, o.amiName, s, sent),
     })
     ui.message(`AMI: ${region}: ${copy.id}`)
     try {

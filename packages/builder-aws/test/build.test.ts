@@ -7,7 +7,7 @@ import { emulatorSource, journalFiles, leftovers, markerProvisioner, runBuild, u
 
 const t = useEmulator()
 
-describe('amazon-ebs against the EC2 emulator', () => {
+describe('amazon-ebs against the EC2 emulator', { timeout: 600_000 }, () => {
   let amiId = ''
   const amiName = `tsimg-e2e-${Date.now()}`
 

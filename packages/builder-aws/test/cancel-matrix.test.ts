@@ -22,7 +22,7 @@ const steps = [
 
 const WAITING = new Set(['aws:run-instance', 'ssh:connect', 'provision', 'aws:stop-instance', 'aws:create-image', 'aws:copy-images'])
 
-describe('a cancel at any step leaves nothing behind', () => {
+describe('a cancel at any step leaves nothing behind', { timeout: 600_000 }, () => {
   it.each(steps)('cancelled during %s', async (step) => {
     const ac = new AbortController()
     const { summary, events } = await runBuild(emulatorSource(t.emu, { amiRegions: ['us-west-2'], amiUsers: ['210987654321'], tags: { Name: 'c' } }), {

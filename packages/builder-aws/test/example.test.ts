@@ -25,7 +25,7 @@ function tsimg(args: string[]): Promise<{ code: number | null; out: string }> {
   })
 }
 
-describe('examples/aws/image.ts', () => {
+describe('examples/aws/image.ts', { timeout: 600_000 }, () => {
   it('tsimg build produces an AMI holding the provisioned files, with Packer-like output', async () => {
     const manifest = join(t.stateDir, 'manifest.json')
     const { code, out } = await tsimg(['build', '--var', `manifest=${manifest}`, 'examples/aws/image.ts'])

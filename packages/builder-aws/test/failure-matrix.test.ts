@@ -54,7 +54,7 @@ const cases: Case[] = [
   { step: 'aws:tag-image', why: 'tagging rejected', over: { tags: { Name: 'x' } }, fault: { action: 'CreateTags', code: 'InvalidParameterValue', times: 1 }, error: /InvalidParameterValue/ },
 ]
 
-describe('a failure at any step leaves nothing behind', () => {
+describe('a failure at any step leaves nothing behind', { timeout: 600_000 }, () => {
   it.each(cases.map((c) => [`${c.step}: ${c.why}`, c] as const))('%s', async (_, c) => {
     if (c.delays) emu.setDelays(c.delays)
     if (c.fault) emu.injectFault(c.fault)

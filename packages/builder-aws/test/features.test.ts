@@ -8,7 +8,7 @@ import { emulatorSource, journalFiles, leftovers, runBuild, useEmulator } from '
 
 const t = useEmulator()
 
-describe('amazon-ebs options at work', () => {
+describe('amazon-ebs options at work', { timeout: 600_000 }, () => {
   it('encryptBoot: the AMI is replaced by an encrypted copy; the unencrypted one is gone', async () => {
     const { summary, lines } = await runBuild(emulatorSource(t.emu, { encryptBoot: true }), { stateDir: t.stateDir })
     expect(summary.error?.message).toBeUndefined()

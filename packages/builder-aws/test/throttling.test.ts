@@ -4,7 +4,7 @@ import { emulatorSource, journalFiles, leftovers, runBuild, useEmulator } from '
 // A fixed seed: the same calls are throttled on every run, so a failure can be replayed.
 const t = useEmulator({ seed: 20261129 })
 
-describe('transient errors are retried', () => {
+describe('transient errors are retried', { timeout: 600_000 }, () => {
   it('a build with 30% of all calls throttled still succeeds and leaves only its AMI', async () => {
     t.emu.injectFault({ action: '*', code: 'RequestLimitExceeded', probability: 0.3 })
     try {

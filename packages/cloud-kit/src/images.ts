@@ -11,6 +11,8 @@ export interface ArtifactImage {
 
 /** The cloud's calls for images; the kit decides when each runs. */
 export interface ImageCloud {
+  /** What the cloud calls an image, in messages: `AMI`. Default `image`. */
+  readonly noun?: string
   /** Deletes the image and its snapshots (the known ones and any the image or tags show); not-found is done. */
   deleteImage(region: string, imageId: string, knownSnapshots: readonly string[], signal: AbortSignal): Promise<void>
   /**
@@ -18,6 +20,12 @@ export interface ImageCloud {
    * first, then removes the build-id tag, so a sweep leaves them alone even if the second fails.
    */
   keep(region: string, resourceIds: readonly string[], signal: AbortSignal): Promise<void>
+  /**
+   * After every image of the build is deleted (failure, cancel): snapshots still tagged with
+   * the build id in that region (an image deleted while pending may leave them). Never called
+   * while one of the build's images lives: their snapshots carry the same tag.
+   */
+  deleteTaggedSnapshots?(region: string, signal: AbortSignal): Promise<void>
 }
 
 class Entry implements ArtifactImage {
@@ -39,6 +47,8 @@ class Entry implements ArtifactImage {
  */
 export class ArtifactImages {
   readonly #entries: Entry[] = []
+  /** Every region an image was made in, also of images deleted since. */
+  readonly #regions: string[] = []
 
   constructor(private readonly cloud: ImageCloud) {}
 
@@ -51,6 +61,7 @@ export class ArtifactImages {
   async create<R>(ctx: CreateContext, region: string, spec: CreateSpec<R>): Promise<ArtifactImage> {
     const entry = new Entry(region, new TrackedResource<R>() as TrackedResource)
     this.#entries.push(entry)
+    this.#regions.push(region)
     await entry.tracked.create(ctx, spec as CreateSpec<unknown>)
     return entry
   }
@@ -73,11 +84,17 @@ export class ArtifactImages {
   async #deleteAll({ ui, signal, journal }: CleanupContext<unknown>): Promise<void> {
     const failures: string[] = []
     for (const e of [...this.#entries].reverse()) {
-      ui.say(`Deregistering the image and deleting its snapshots because of cancellation, or error... (${e.region}: ${e.id ?? 'create in flight'})`)
+      // Packer's wording, so logs read the same.
+      ui.say(`Deregistering the ${this.cloud.noun ?? 'image'} and deleting associated snapshots because of cancellation, or error... (${e.region}: ${e.id ?? 'create in flight'})`)
       try {
         await this.delete(e, { journal, signal })
       } catch (err) {
         failures.push(`${e.region}: ${e.id ?? '(unanswered create)'} (${errorMessage(err)})`)
+      }
+    }
+    if (failures.length === 0 && this.cloud.deleteTaggedSnapshots) {
+      for (const region of new Set(this.#regions)) {
+        await this.cloud.deleteTaggedSnapshots(region, signal).catch((err: unknown) => failures.push(`snapshots in ${region} (${errorMessage(err)})`))
       }
     }
     if (failures.length) {
@@ -95,7 +112,7 @@ export class ArtifactImages {
       try {
         await this.cloud.keep(e.region, [e.id, ...e.snapshotIds], signal)
       } catch (err) {
-        ui.error(`Image ${e.id} (${e.region}) is kept, but its temporary tsimg-build-id tag could not be removed (${errorMessage(err)}). Remove that tag by hand.`)
+        ui.error(`${this.cloud.noun ?? 'Image'} ${e.id} (${e.region}) is kept, but its temporary tsimg-build-id tag could not be removed (${errorMessage(err)}). Remove that tag by hand.`)
       }
     }
   }
