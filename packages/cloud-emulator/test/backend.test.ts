@@ -130,7 +130,8 @@ it('a key pair attached to a stopped instance is authorized at its next start, o
 
   backend.instances.stopInstances(cloud, region, [instance!.id])
   await until('stopped', () => instance!.state === 'stopped')
-  expect(backend.publicIps.publicAddress(cloud, instance!)).toBeUndefined()
+  // The associated IP stays while stopped, as an elastic IP does.
+  expect(backend.publicIps.publicAddress(cloud, instance!)).toBe(ip.address)
   const kp = backend.keys.importKeyPair(cloud, region, 'attached', key.publicKey)
   backend.keys.attachKeyPair(cloud, region, instance!.id, kp.name)
   expect(instance!.keyName).toBe('attached')

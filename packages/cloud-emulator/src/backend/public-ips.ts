@@ -30,12 +30,16 @@ export function publicIpOf(cloud: Cloud, instance: Instance): PublicIp | undefin
 }
 
 /**
- * The public address an instance shows now: its associated IP, else (launched with a public
- * address, as EC2's default subnets do) its own loopback address; none while stopped.
+ * The public address an instance shows now: its associated IP (kept while stopped, as an
+ * elastic IP is), else, when launched with a public address as EC2's default subnets do, its
+ * own loopback address, which it loses while stopped.
  */
 export function publicAddress(cloud: Cloud, instance: Instance): string | undefined {
-  if (!instance.address || ['stopped', 'stopping', 'terminated', 'shutting-down'].includes(instance.state)) return undefined
-  return publicIpOf(cloud, instance)?.address ?? (instance.hasPublicIp ? instance.address : undefined)
+  if (!instance.address || instance.state === 'terminated') return undefined
+  const ip = publicIpOf(cloud, instance)
+  if (ip) return ip.address
+  if (['stopped', 'stopping', 'shutting-down'].includes(instance.state)) return undefined
+  return instance.hasPublicIp ? instance.address : undefined
 }
 
 function listen(cloud: Cloud, ip: PublicIp): Promise<Server> {
