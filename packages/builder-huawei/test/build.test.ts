@@ -84,4 +84,15 @@ describe('huaweicloudEcs against the emulator', () => {
     await deleteImage(emu, r.summary.artifacts[0]!.id.slice(REGION.length + 1))
     expect(leftovers(emu)).toEqual([])
   }, 900_000)
+
+  it('a failed IMS image job fails the build and the image it made is deleted (Packer leaks it)', async () => {
+    const { emu, stateDir } = t
+    emu.injectFault({ action: 'job:createImage', code: 'IMG.0002', message: 'image job failed', times: 1, cloud: 'huaweicloud' } as never)
+    const r = await runBuild(emulatorSource(emu), { stateDir })
+    emu.clearFaults()
+    expect(r.summary.error?.message).toMatch(/IMG\.0002/)
+    expect(r.lines.join('\n')).toMatch(/Deregistering the image/)
+    expect(leftovers(emu)).toEqual([])
+    expect(await journalFiles(stateDir)).toEqual([])
+  }, 900_000)
 })
