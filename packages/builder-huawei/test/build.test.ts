@@ -95,4 +95,16 @@ describe('huaweicloudEcs against the emulator', () => {
     expect(leftovers(emu)).toEqual([])
     expect(await journalFiles(stateDir)).toEqual([])
   }, 900_000)
+
+  it('a cancel while the image job runs deletes the image and everything else', async () => {
+    const { emu, stateDir } = t
+    emu.setDelays({ imageAvailable: 'stuck' })
+    const ac = new AbortController()
+    const r = await runBuild(emulatorSource(emu), { stateDir, signal: ac.signal, onLine: (l) => l.startsWith('Image:') && ac.abort() })
+    emu.setDelays({ imageAvailable: 200 })
+    expect(ac.signal.aborted).toBe(true)
+    expect(r.summary.artifacts).toEqual([])
+    expect(leftovers(emu)).toEqual([])
+    expect(await journalFiles(stateDir)).toEqual([])
+  }, 900_000)
 })
