@@ -7,6 +7,7 @@ import type { FrontEnd } from './front-end.js'
 export const FRONT_ENDS: readonly FrontEnd[] = [
   (await import('./ec2/front-end.js')).ec2FrontEnd,
   (await import('./alicloud/front-end.js')).alicloudFrontEnd,
+  (await import('./huawei/front-end.js')).huaweiFrontEnd,
 ]
 
 export function frontEnd(name: string): FrontEnd {

@@ -24,7 +24,8 @@ export interface Ec2ServerOptions {
   readonly onCall?: (call: CallRecord) => void
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** The whole request body as UTF-8 (every front end reads bodies this way). */
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))

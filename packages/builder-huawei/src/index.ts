@@ -1,0 +1,7 @@
+export { huaweiClients, iamClient, defaultEndpoints, USER_AGENT, type HuaweiClients, type HuaweiConnection, type HuaweiEndpoints } from './sdk.js'
+export { HuaweiApiError, call, isTransient, isNotFound } from './errors.js'
+export { lookupProjectId } from './project.js'
+export { HuaweiApi, huaweiErrors, type HuaweiConnectionOptions } from './api.js'
+export { PLUGIN, type HuaweiState } from './state.js'
+export { tsimgResources } from './resources.js'
+export { huaweicloudEcs, huaweicloudEcsSchema, huaweicloudEcsSteps, type HuaweicloudEcsInput, type HuaweiEcsOptions } from './source.js'

@@ -1,0 +1,115 @@
+import { access } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { TemplateError, clearAuthorizedKeys, connectSsh, sshSecrets, sshTargetFromOptions, type SourcePlugin, type StepList, type StepsContext } from '@tsimg/core'
+import { ArtifactImages } from '@tsimg/cloud-kit'
+import { z } from 'zod'
+import { HuaweiApi } from './api.js'
+import { huaweiOptionsShape } from './options.js'
+import type { HuaweiEnv, HuaweiState } from './state.js'
+import { createImage, imsCloud } from './step-image.js'
+import { keyPair } from './step-key-pair.js'
+import { network } from './step-network.js'
+import { prevalidate } from './step-prevalidate.js'
+import { securityGroup } from './step-security-group.js'
+import { server } from './step-server.js'
+import { sourceImage } from './step-source-image.js'
+import { stopServer } from './step-stop.js'
+
+const count = (...xs: unknown[]): number => xs.filter(Boolean).length
+
+/** huaweicloud-ecs options: the Huawei ones plus core's SSH options. */
+export const huaweicloudEcsSchema = z
+  .strictObject(huaweiOptionsShape)
+  .refine((o) => count(o.sourceImage, o.sourceImageName, o.sourceImageFilter) === 1, { message: 'set exactly one of sourceImage, sourceImageName and sourceImageFilter', path: ['sourceImage'] })
+  .refine((o) => !o.sshKeypairName || o.sshPrivateKeyFile, { message: 'sshKeypairName needs sshPrivateKeyFile (the private half of that key pair)', path: ['sshPrivateKeyFile'] })
+  .refine((o) => !(o.userData && o.userDataFile), { message: 'set only one of userData and userDataFile', path: ['userDataFile'] })
+  .refine((o) => count(o.eipType, o.floatingIp, o.reuseIps) <= 1, { message: 'set at most one of eipType, floatingIp and reuseIps', path: ['eipType'] })
+  .refine((o) => !o.vpcId || o.subnets.length > 0, { message: 'vpcId needs subnets (at least one subnet id of that VPC)', path: ['subnets'] })
+  .refine((o) => o.vpcId || o.subnets.length === 0, { message: 'subnets need vpcId', path: ['vpcId'] })
+
+export type HuaweicloudEcsInput = z.input<typeof huaweicloudEcsSchema>
+export type HuaweiEcsOptions = z.output<typeof huaweicloudEcsSchema>
+
+/** Options or the environment (HW_ACCESS_KEY, HW_SECRET_KEY, HW_SECURITY_TOKEN, HW_REGION_NAME). */
+export function credentialsOf(o: Pick<HuaweiEcsOptions, 'region' | 'accessKey' | 'secretKey' | 'securityToken'>) {
+  return {
+    region: o.region ?? process.env.HW_REGION_NAME,
+    accessKey: o.accessKey ?? process.env.HW_ACCESS_KEY,
+    secretKey: o.secretKey ?? process.env.HW_SECRET_KEY,
+    securityToken: o.securityToken ?? process.env.HW_SECURITY_TOKEN,
+  }
+}
+
+/**
+ * The huaweicloud-ecs source: a post-paid ECS server from an IMS image, provisioned over SSH,
+ * stopped and made into a private IMS image, every temporary resource torn down whatever happens.
+ *
+ * ```ts
+ * huaweicloudEcs({ region: 'cn-north-4', flavor: 's6.large.2', sourceImageName: 'Debian 12.0.0 64bit',
+ *                  eipType: '5_bgp', sshUsername: 'root', imageName: 'web-{{timestamp}}' })
+ * ```
+ */
+export function huaweicloudEcs(input: HuaweicloudEcsInput & { name?: string }): SourcePlugin<HuaweiEcsOptions, HuaweiState> {
+  const { name = 'huaweicloud-ecs', ...rest } = input
+  const parsed = huaweicloudEcsSchema.safeParse(rest)
+  const options = (parsed.success ? parsed.data : rest) as HuaweiEcsOptions
+  return {
+    kind: 'source',
+    type: 'huaweicloud-ecs',
+    name,
+    options,
+    schema: huaweicloudEcsSchema,
+    async validate(ctx) {
+      const fail = (message: string, field: string): never => {
+        throw new TemplateError(message, { file: ctx.templateFile, field: `${ctx.path}.${field}` })
+      }
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!
+        fail(issue.message, issue.path.join('.'))
+      }
+      const c = credentialsOf(options)
+      if (!c.region) fail('no region: set region, or HW_REGION_NAME', 'region')
+      if (!c.accessKey) fail('no access key: set accessKey, or HW_ACCESS_KEY', 'accessKey')
+      if (!c.secretKey) fail('no secret key: set secretKey, or HW_SECRET_KEY', 'secretKey')
+      for (const field of ['userDataFile', 'sshPrivateKeyFile'] as const) {
+        const p = options[field]
+        if (p) await access(resolve(ctx.templateDir, p)).catch(() => fail(`cannot read ${resolve(ctx.templateDir, p)}`, field))
+      }
+    },
+    secrets() {
+      const c = credentialsOf(options)
+      return [c.secretKey, c.securityToken, ...sshSecrets(options)].filter((s): s is string => Boolean(s))
+    },
+    initialState: () => ({ generated: {} }),
+    steps: (ctx) => huaweicloudEcsSteps(options, ctx),
+  }
+}
+
+/** The huaweicloud-ecs step list, in Packer's order. */
+export function huaweicloudEcsSteps(options: HuaweiEcsOptions, ctx: StepsContext): StepList<HuaweiState> {
+  const c = credentialsOf(options)
+  const region = c.region ?? ''
+  const api = new HuaweiApi({ region, accessKey: c.accessKey ?? '', secretKey: c.secretKey ?? '', securityToken: c.securityToken, projectId: options.projectId, endpoint: options.endpoint, endpoints: options.endpoints, maxRetries: options.maxRetries })
+  const env: HuaweiEnv = {
+    options,
+    region,
+    api,
+    build: ctx.build,
+    sshPort: options.sshPort ?? 22,
+    scope: { region, ...(options.endpoint && { endpoint: options.endpoint }) },
+    images: new ArtifactImages(imsCloud(api, ctx.build.id)),
+  }
+  return [
+    prevalidate(env),
+    sourceImage(env),
+    keyPair(env),
+    network(env),
+    securityGroup(env),
+    server(env),
+    connectSsh<HuaweiState>(async (state) => sshTargetFromOptions(options, { host: state.sshHost!, port: env.sshPort, privateKey: state.keyPair?.privateKey, baseDir: ctx.build.templateDir })),
+    ctx.provision<HuaweiState>(),
+    clearAuthorizedKeys<HuaweiState>(options.sshClearAuthorizedKeys),
+    !options.skipCreateImage && stopServer(env),
+    !options.skipCreateImage && createImage(env),
+  ]
+}

@@ -1,0 +1,45 @@
+import { NovaCreateKeypairOption, NovaCreateKeypairRequest, NovaCreateKeypairRequestBody, NovaDeleteKeypairRequest, NovaShowKeypairRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
+import type { Step } from '@tsimg/core'
+import { cloudKeyPair, ignoreNotFound, isNotFound, temporaryName } from '@tsimg/cloud-kit'
+import type { HuaweiApi } from './api.js'
+import { PLUGIN, resourceData, type HuaweiEnv, type HuaweiState } from './state.js'
+
+/**
+ * Reads sshKeypairName + sshPrivateKeyFile, or imports the public half of a key pair made
+ * locally (the kit's cloudKeyPair) as a Nova key pair named after the build; deleted in cleanup.
+ * Nova key pairs take no tags: the build-id name is what `tsimg cleanup --sweep` finds.
+ */
+export function keyPair(env: HuaweiEnv): Step<HuaweiState> {
+  const { api } = env
+  return cloudKeyPair<HuaweiState>({
+    stepName: 'huaweicloud:key-pair',
+    options: env.options,
+    name: temporaryName(env.build),
+    templateDir: env.build.templateDir,
+    cloud: {
+      plugin: PLUGIN,
+      region: env.region,
+      get data() {
+        return resourceData(env)
+      },
+      importKey: (name, publicKey, requestSignal, signal) =>
+        api.sdk('NovaCreateKeypair', (c) => c.ecs.novaCreateKeypair(new NovaCreateKeypairRequest().withBody(new NovaCreateKeypairRequestBody().withKeypair(new NovaCreateKeypairOption(name).withPublicKey(publicKey.trim())))), { signal, requestSignal }),
+      findKey: (name, signal) => findKeyPair(api, name, signal),
+      deleteKey: (name, signal) => deleteKeyPair(api, name, signal),
+    },
+  })
+}
+
+export async function findKeyPair(api: HuaweiApi, name: string, signal: AbortSignal): Promise<string | undefined> {
+  try {
+    await api.sdk('NovaShowKeypair', (c) => c.ecs.novaShowKeypair(new NovaShowKeypairRequest().withKeypairName(name)), { signal })
+    return name
+  } catch (err) {
+    if (isNotFound(err)) return undefined
+    throw err
+  }
+}
+
+export function deleteKeyPair(api: HuaweiApi, name: string, signal: AbortSignal): Promise<void> {
+  return ignoreNotFound(api.sdk('NovaDeleteKeypair', (c) => c.ecs.novaDeleteKeypair(new NovaDeleteKeypairRequest().withKeypairName(name)), { signal }))
+}

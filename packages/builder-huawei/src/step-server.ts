@@ -1,0 +1,125 @@
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { CreatePostPaidServersRequest, ListServerInterfacesRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
+import { TsimgError, type Step } from '@tsimg/core'
+import { TrackedResource, chooseSshAddress, waitFor } from '@tsimg/cloud-kit'
+import { field } from './api.js'
+import { deleteServer, serversTagged, showServer, type ServerView } from './server.js'
+import { PLUGIN, pollLimit, resourceData, tagList, teardownPollLimit, type HuaweiEnv, type HuaweiState } from './state.js'
+
+/**
+ * Creates the source server post-paid (journaled before the call; X-Client-Token makes a
+ * retried create return the same server; a lost answer is found by the build-id tag), with an
+ * EIP bought along when eipType is set (released with the server). Awaits its job and ACTIVE,
+ * binds floatingIp / a reused EIP, and picks the SSH address. Cleanup unbinds a kept EIP, then
+ * deletes the server with its volumes and bought EIP and waits until it is gone.
+ */
+export function server(env: HuaweiEnv): Step<HuaweiState> {
+  const tracked = new TrackedResource()
+  return {
+    name: 'huaweicloud:server',
+    async run(ctx) {
+      const { state, ui, signal, journal } = ctx
+      const o = env.options
+      const userData = o.userDataFile ? await readFile(resolve(env.build.templateDir, o.userDataFile), 'utf8') : o.userData
+      const name = o.instanceName ?? `tsimg-${env.build.id}`.slice(0, 64)
+      const token = env.build.id
+      const body = {
+        server: {
+          name,
+          imageRef: state.sourceImage!.id,
+          flavorRef: o.flavor,
+          vpcid: state.vpcId,
+          nics: state.subnetIds!.map((subnet_id) => ({ subnet_id })),
+          security_groups: (state.securityGroupIds ?? []).map((id) => ({ id })),
+          availability_zone: state.availabilityZone,
+          ...(state.keyPair?.name && { key_name: state.keyPair.name }),
+          ...(userData && { user_data: Buffer.from(userData).toString('base64') }),
+          root_volume: { volumetype: o.volumeType, ...(o.volumeSize && { size: o.volumeSize }) },
+          ...(o.dataDisks.length && { data_volumes: o.dataDisks.map((d) => ({ volumetype: d.volumeType, size: d.volumeSize })) }),
+          ...(o.eipType && { publicip: { eip: { iptype: o.eipType, bandwidth: { size: o.eipBandwidthSize, sharetype: 'PER', chargemode: 'traffic' } }, delete_on_termination: true } }),
+          ...(Object.keys(o.instanceMetadata).length && { metadata: o.instanceMetadata }),
+          server_tags: tagList(env.build),
+          extendparam: { chargingMode: 'postPaid', ...(o.enterpriseProjectId && { enterprise_project_id: o.enterpriseProjectId }) },
+        },
+      }
+      ui.say(`Creating server ${name} (${o.flavor})...`)
+      let jobId: string | undefined
+      const id = await tracked.create(
+        { journal, signal },
+        {
+          plugin: PLUGIN,
+          kind: 'server',
+          token,
+          description: `server ${name} (${env.region})`,
+          data: resourceData(env),
+          create: async (requestSignal, stop) => {
+            const res = await env.api.sdk('CreatePostPaidServers', (c) => c.ecs.createPostPaidServers(new CreatePostPaidServersRequest().withXClientToken(token).withBody(body as never)), { signal: stop, requestSignal })
+            jobId = field(res, 'jobId', 'job_id')
+            return res
+          },
+          idOf: (res) => (field(res, 'serverIds', 'server_ids') as string[] | undefined)?.[0],
+          find: async (s) => (await serversTagged(env.api, [env.build.id], s))[0]?.id,
+        },
+      )
+      state.server = { id }
+      state.generated.ID = id
+      ui.message(`Server ID: ${id}`)
+      if (jobId) await env.api.waitJob('ecs', jobId, `server ${id}`, pollLimit(env), signal, ui)
+
+      const active = await waitFor<ServerView>({
+        resource: `server ${id}`,
+        until: 'to become ACTIVE',
+        ui,
+        signal,
+        ...pollLimit(env),
+        probe: async (s) => {
+          const v = await showServer(env.api, id, s, true)
+          if (v?.status === 'ACTIVE') return { done: true, value: v }
+          if (v?.status === 'ERROR') return { failed: 'the server entered state ERROR' }
+          return { done: false, ...(v && { state: v.status }) }
+        },
+      })
+      const addrs = Object.values(active.addresses).flat()
+      const fixed = addrs.find((a) => a['OS-EXT-IPS:type'] !== 'floating')?.addr
+      let floating = addrs.find((a) => a['OS-EXT-IPS:type'] === 'floating')?.addr
+      if (o.floatingIp || o.reuseIps) floating = await bindIp(env, state, id, signal)
+      state.sshHost = chooseSshAddress({
+        resource: `Server ${id}`,
+        explicitHost: o.sshHost,
+        ...(o.sshInterface && { iface: o.sshInterface }),
+        addresses: { public_ip: floating, private_ip: fixed },
+        ifaceOption: 'sshInterface',
+        publicIpOption: 'eipType',
+      })
+      state.generated.Host = state.sshHost
+      if (floating) ui.message(`Public IP: ${floating}`)
+      if (fixed) ui.message(`Private IP: ${fixed}`)
+    },
+    async cleanup({ state, ui, signal, journal }) {
+      if (!tracked.started || state.server?.deleted) return
+      if (state.boundIp && state.server) {
+        ui.say(`Unbinding EIP ${state.boundIp.address} (kept)...`)
+        await env.api.json('eip', 'UpdatePublicip', 'PUT', `/v1/${env.api.pid}/publicips/${state.boundIp.id}`, { signal }, { publicip: { port_id: null } })
+      }
+      ui.say('Deleting the server with its volumes...')
+      await tracked.remove({ journal, signal }, (id, s) => deleteServer(env.api, id, s, teardownPollLimit(env)))
+      if (state.server) state.server.deleted = true
+      state.machineDown = true
+    },
+  }
+}
+
+/** Binds floatingIp (an id or address) or the first unbound EIP (reuseIps) to the server's port. */
+async function bindIp(env: HuaweiEnv, state: HuaweiState, serverId: string, signal: AbortSignal): Promise<string> {
+  const o = env.options
+  const pid = env.api.pid
+  const ips = ((await env.api.json('eip', 'ListPublicips', 'GET', `/v1/${pid}/publicips`, { signal })).publicips ?? []) as { id: string; public_ip_address: string; status: string; port_id?: string }[]
+  const ip = o.floatingIp ? ips.find((i) => i.id === o.floatingIp || i.public_ip_address === o.floatingIp) : ips.find((i) => i.status === 'DOWN' && !i.port_id)
+  if (!ip) throw new TsimgError('HUAWEI_EIP', o.floatingIp ? `EIP ${o.floatingIp} not found in ${env.region}` : `reuseIps: no unbound EIP in ${env.region}`, { hint: o.floatingIp ? 'Check floatingIp.' : 'Set eipType to buy one.' })
+  const ports = await env.api.sdk('ListServerInterfaces', (c) => c.ecs.listServerInterfaces(new ListServerInterfacesRequest().withServerId(serverId)), { signal })
+  const portId = field(((field(ports, 'interfaceAttachments', 'interface_attachments') ?? []) as unknown[])[0], 'port_id', 'portId')
+  await env.api.json('eip', 'UpdatePublicip', 'PUT', `/v1/${pid}/publicips/${ip.id}`, { signal }, { publicip: { port_id: portId } })
+  state.boundIp = { id: ip.id, address: ip.public_ip_address }
+  return ip.public_ip_address
+}
