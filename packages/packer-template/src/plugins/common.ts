@@ -51,3 +51,11 @@ export function finishCommunicator(options: Record<string, unknown>): Record<str
   }
   return rest
 }
+
+/**
+ * Drops options given as '' (an `env` of an unset variable): Packer reads them as unset and
+ * falls back to its default (the credentials of the environment, a zone it picks).
+ */
+export function dropEmpty(options: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).filter(([k, v]) => !(names.includes(k) && v === '')))
+}
