@@ -41,7 +41,12 @@ export function hclFunctions(s: FnScope): Record<string, (...args: unknown[]) =>
   return {
     env: (name) => (s.mode === 'convert' ? code(`env(${JSON.stringify(str(name, 'env'))})`) : (s.env[str(name, 'env')] ?? '')),
     timestamp: () => (s.mode === 'convert' ? code('new Date(timestamp() * 1000).toISOString().replace(/\\.\\d+Z$/, "Z")') : new Date(s.timestamp * 1000).toISOString().replace(/\.\d+Z$/, 'Z')),
-    formatdate: (fmt, t) => formatHclDate(str(fmt, 'formatdate'), new Date(str(t, 'formatdate'))),
+    formatdate: (fmt, t) => {
+      // convert: a time known only at build (timestamp()) becomes code formatting it then.
+      const whole = typeof t === 'string' ? /^\u0001([^\u0002]*)\u0002$/.exec(t) : null
+      if (s.mode === 'convert' && whole) return code(hclDateCode(str(fmt, 'formatdate'), whole[1]!))
+      return formatHclDate(str(fmt, 'formatdate'), new Date(str(t, 'formatdate')))
+    },
     uuidv4: () => (s.mode === 'convert' ? code('uuid()') : randomUUID()),
     lower: (v) => str(v, 'lower').toLowerCase(),
     upper: (v) => str(v, 'upper').toUpperCase(),
@@ -123,6 +128,22 @@ export function formatHclDate(fmt: string, d: Date): string {
     mm: p(d.getUTCMinutes()), m: String(d.getUTCMinutes()), ss: p(d.getUTCSeconds()), s: String(d.getUTCSeconds()), ZZZ: 'UTC', Z: 'Z',
   }
   return fmt.replace(/'([^']*)'|YYYY|YY|MMM|MM|M|DD|D|EEE|hh|h|mm|m|ss|s|ZZZ|Z/g, (m, lit: string | undefined) => (lit !== undefined ? lit : tokens[m]!))
+}
+
+/** formatdate() as a TypeScript expression over `time` (an expression giving an RFC 3339 string). */
+export function hclDateCode(fmt: string, time: string): string {
+  const pad = (e: string) => `String(${e}).padStart(2, '0')`
+  const tokens: Record<string, string> = {
+    YYYY: 'String(d.getUTCFullYear())', YY: pad('d.getUTCFullYear() % 100'), MMM: 'd.toUTCString().slice(8, 11)', MM: pad('d.getUTCMonth() + 1'), M: 'String(d.getUTCMonth() + 1)',
+    DD: pad('d.getUTCDate()'), D: 'String(d.getUTCDate())', EEE: 'd.toUTCString().slice(0, 3)', hh: pad('d.getUTCHours()'), h: 'String(d.getUTCHours())',
+    mm: pad('d.getUTCMinutes()'), m: 'String(d.getUTCMinutes())', ss: pad('d.getUTCSeconds()'), s: 'String(d.getUTCSeconds())', ZZZ: "'UTC'", Z: "'Z'",
+  }
+  const parts: string[] = []
+  fmt.replace(/'([^']*)'|YYYY|YY|MMM|MM|M|DD|D|EEE|hh|h|mm|m|ss|s|ZZZ|Z|[^']/g, (m, lit: string | undefined) => {
+    parts.push(lit !== undefined ? JSON.stringify(lit) : (tokens[m] ?? JSON.stringify(m)))
+    return ''
+  })
+  return `((d: Date) => ${parts.join(' + ') || "''"})(new Date(${time}))`
 }
 
 export { formatGoTime }

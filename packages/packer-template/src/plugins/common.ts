@@ -1,3 +1,4 @@
+import { code } from '../functions.js'
 import { sameNames, unsupported, field, type FieldTable } from './table.js'
 
 /** Packer's SSH communicator options, which every builder takes. */
@@ -51,3 +52,18 @@ export function finishCommunicator(options: Record<string, unknown>): Record<str
   }
   return rest
 }
+
+/**
+ * Drops options given as '' (an `env` of an unset variable): Packer reads them as unset and
+ * falls back to its default (the credentials of the environment, a zone it picks).
+ */
+export function dropEmpty(options: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(options)
+      .filter(([k, v]) => !(names.includes(k) && v === ''))
+      // convert: a value known only at build (a variable) is dropped then when it is empty.
+      .map(([k, v]) => [k, names.includes(k) && typeof v === 'string' && WHOLE_CODE.test(v) ? code(`(${v.slice(1, -1)}) || undefined`) : v]),
+  )
+}
+
+const WHOLE_CODE = /^\u0001[^\u0002]*\u0002$/

@@ -1,5 +1,7 @@
+import { alicloudEcsBuilder } from './alicloud-ecs.js'
 import { amazonEbsBuilder } from './amazon-ebs.js'
 import { dockerBuilder } from './docker.js'
+import { huaweicloudEcsBuilder } from './huaweicloud-ecs.js'
 import { nullBuilder } from './null.js'
 import { dockerTagPostProcessor, manifestPostProcessor, shellLocalPostProcessor } from './post-processors.js'
 import { ansibleProvisioner, breakpointProvisioner, fileProvisioner, shellProvisioner } from './provisioners.js'
@@ -10,6 +12,8 @@ const MAPPINGS: readonly PluginMapping[] = [
   dockerBuilder,
   nullBuilder,
   amazonEbsBuilder,
+  alicloudEcsBuilder,
+  huaweicloudEcsBuilder,
   shellProvisioner,
   fileProvisioner,
   breakpointProvisioner,
@@ -21,8 +25,6 @@ const MAPPINGS: readonly PluginMapping[] = [
 
 /** Packer plugins users ask for that tsimg does not have (yet): what to use instead. */
 const NOT_YET: Readonly<Record<string, string>> = {
-  'source:alicloud-ecs': 'the alicloud-ecs builder is not supported yet (it is being written); until then build on amazon-ebs, docker or null',
-  'source:huaweicloud-ecs': 'the huaweicloud-ecs builder is not supported yet (it is being written); until then build on amazon-ebs, docker or null',
   'provisioner:shell-local': 'tsimg has shell-local as a post-processor only: move the commands to a shell-local post-processor, or to a shell provisioner that runs on the machine',
   'provisioner:ansible-local': 'use the ansible provisioner, which runs ansible-playbook on this machine against the one being built',
   'provisioner:powershell': 'Windows is not supported: tsimg connects over SSH and runs POSIX shells',

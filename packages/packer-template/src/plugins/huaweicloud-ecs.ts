@@ -1,0 +1,58 @@
+import { dropEmpty, finishCommunicator, sshFields } from './common.js'
+import { field, sameNames, unsupported, type PluginMapping } from './table.js'
+
+/** Packer's huaweicloud-ecs builder -> `huaweicloudEcs` from @tsimg/builder-huawei. */
+export const huaweicloudEcsBuilder: PluginMapping = {
+  kind: 'source',
+  packerType: 'huaweicloud-ecs',
+  module: '@tsimg/builder-huawei',
+  factory: 'huaweicloudEcs',
+  // Set by the server step and core's SSH step.
+  generated: ['ID', 'Host', 'Port', 'User'],
+  fields: {
+    ...sshFields,
+    ...sameNames({
+      region: 'string',
+      access_key: 'string',
+      secret_key: 'string',
+      security_token: 'string',
+      project_id: 'string',
+      enterprise_project_id: 'string',
+      max_retries: 'int',
+      flavor: 'string',
+      availability_zone: 'string',
+      source_image: 'string',
+      source_image_name: 'string',
+      vpc_id: 'string',
+      subnets: 'strings',
+      security_groups: 'strings',
+      temporary_security_group_source_cidrs: 'strings',
+      eip_type: 'string',
+      eip_bandwidth_size: 'int',
+      floating_ip: 'string',
+      reuse_ips: 'bool',
+      user_data: 'string',
+      user_data_file: 'string',
+      instance_name: 'string',
+      instance_metadata: 'map',
+      volume_type: 'string',
+      volume_size: 'int',
+      ssh_keypair_name: 'string',
+      image_name: 'string',
+      image_description: 'string',
+      image_tags: 'map',
+      image_members: 'strings',
+      wait_image_ready_timeout: 'duration',
+      skip_create_image: 'bool',
+    }),
+    // Packer's per-service endpoints; tsimg's are named after the services it calls.
+    endpoints: field('endpoints', 'map'),
+    source_image_filter: field('sourceImageFilter', { object: { filters: field('filters', 'map'), most_recent: field('mostRecent', 'bool') } }),
+    data_disks: field('dataDisks', { list: sameNames({ volume_type: 'string', volume_size: 'int' }) }),
+    ssh_ip_version: unsupported('tsimg connects over IPv4 only; use ssh_host for another address'),
+    vpc_ids: unsupported('give one vpc_id with its subnets'),
+    networks: unsupported('give the subnets with vpc_id (Packer\'s neutron networks are not supported)'),
+    ssh_interface: unsupported('without eip_type, floating_ip or reuse_ips the fixed (private) address is used; else set ssh_host'),
+  },
+  finish: (options) => dropEmpty(finishCommunicator(options), ['accessKey', 'secretKey', 'securityToken', 'region', 'availabilityZone']),
+}
