@@ -59,6 +59,7 @@ describe('ansible-playbook command line', () => {
       ANSIBLE_SSH_TRANSFER_METHOD: 'piped',
       ANSIBLE_SSH_COMMON_ARGS: '-o A=b -o UserKnownHostsFile=/w/known_hosts',
       ANSIBLE_TIMEOUT: '60',
+      ANSIBLE_SSH_RETRIES: '3',
       PACKER_BUILD_NAME: 'web',
       TSIMG_BUILDER_TYPE: 'docker',
     })
