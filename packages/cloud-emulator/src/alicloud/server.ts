@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { BackendError, CloudError } from '../backend/errors.js'
 import { aliError, errorBody, toAlibaba } from './errors.js'
 import { Params } from './params.js'
 import { readCall } from './request.js'
+import { listen, readBodyBytes } from '../http.js'
 import { NonceCache, type AliCredentials } from './signature.js'
 
 /** Alibaba products this front end serves, by the API version that names them on the wire. */
@@ -52,14 +52,6 @@ export interface AlicloudServerOptions {
  */
 const MAX_HEADER_SIZE = 128 * 1024
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => resolve(Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
-}
 
 function send(res: ServerResponse, status: number, body: unknown, requestId: string): void {
   const json = JSON.stringify(body)
@@ -78,7 +70,7 @@ export async function startAlicloudServer(opts: AlicloudServerOptions): Promise<
   })
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID().toUpperCase()
-    const body = await readBody(req)
+    const body = await readBodyBytes(req)
     if (req.url?.startsWith('/_emulator/') && opts.control && (await opts.control(req, res, body.toString('utf8')))) return
     let action = ''
     let product: Product | undefined
@@ -112,11 +104,6 @@ export async function startAlicloudServer(opts: AlicloudServerOptions): Promise<
   server.on('connect', (_req: IncomingMessage, socket: import('node:stream').Duplex) => {
     socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n')
   })
-  server.keepAliveTimeout = 1000
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
+  const port = await listen(server, opts.host ?? '127.0.0.1', opts.port ?? 0)
   return { server, endpoint: `${opts.host ?? '127.0.0.1'}:${port}` }
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer, type Server, type ServerResponse } from 'node:http'
 import { BackendError, CloudError } from '../backend/errors.js'
 import { toEc2Error } from './errors.js'
+import { listen, readBody } from '../http.js'
 import type { Cloud } from '../backend/cloud.js'
 import { ACTIONS } from './actions/index.js'
 import { parseQuery, Reader } from './query.js'
@@ -24,15 +24,6 @@ export interface Ec2ServerOptions {
   readonly onCall?: (call: CallRecord) => void
 }
 
-/** The whole request body as UTF-8 (every front end reads bodies this way). */
-export function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
-  })
-}
 
 function send(res: ServerResponse, status: number, xml: string, requestId: string): void {
   res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(xml) })
@@ -78,11 +69,6 @@ export async function startEc2Server(opts: Ec2ServerOptions): Promise<{ server: 
       res.destroy(error as Error)
     })
   })
-  server.keepAliveTimeout = 1000
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port, opts.host, () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
+  const port = await listen(server, opts.host, opts.port)
   return { server, endpoint: `http://${opts.host}:${port}` }
 }

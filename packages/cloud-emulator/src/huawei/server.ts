@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Cloud } from '../backend/cloud.js'
 import { BackendError, CloudError } from '../backend/errors.js'
-import { readBody } from '../ec2/server.js'
+import { listen, readBody } from '../http.js'
 import type { CallRecord, ControlHandler, Credentials } from '../front-end.js'
 import { HuaweiError, toHuaweiError } from './errors.js'
 import { HUAWEI, projectById } from './projects.js'
@@ -92,11 +91,6 @@ export async function startHuaweiServer(opts: HuaweiServerOptions): Promise<{ se
       res.destroy(error as Error)
     })
   })
-  server.keepAliveTimeout = 1000
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port, opts.host, () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
+  const port = await listen(server, opts.host, opts.port)
   return { server, endpoint: `http://${opts.host}:${port}` }
 }
