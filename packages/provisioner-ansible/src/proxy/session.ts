@@ -1,4 +1,5 @@
 import type { Client, ClientChannel, PseudoTtyInfo, ServerChannel, Session } from 'ssh2'
+import { finished } from 'node:stream/promises'
 import { signalChannel } from '@tsimg/core'
 
 /** Where a session's command runs: the machine's SSH connection, (re)connected on demand. */
@@ -61,49 +62,60 @@ export function forwardSession(session: Session, up: Upstream): void {
       localGone = true
       if (remote) stop(remote)
     })
-    up.client()
-      .then(
-        (c) =>
-          new Promise<ClientChannel>((resolve, reject) => {
-            try {
-              open(c, (err, ch) => (err ? reject(err) : resolve(ch)))
-            } catch (err) {
-              reject(err)
-            }
-          }),
-      )
-      .then(
-        (ch) => {
-          remote = ch
-          up.channels.add(ch)
-          if (localGone) return stop(ch)
-          let exit: { code: number } | { signal: string; dumped: boolean; desc: string } | undefined
-          ch.on('exit', (code: number | null, signal?: string, dumped?: boolean, desc?: string) => {
-            exit = signal ? { signal: signal.replace(/^SIG/, ''), dumped: !!dumped, desc: desc ?? '' } : { code: code ?? 255 }
-          })
-          ch.pipe(local, { end: false })
-          ch.stderr.pipe(local.stderr, { end: false })
-          local.pipe(ch)
-          local.resume()
-          ch.on('close', () => {
-            up.channels.delete(ch)
+    // ssh2 calls this in the same tick as the machine's reply to the exec: see wire().
+    const opened = (err: Error | undefined, ch?: ClientChannel): void => (err || !ch ? unreachable(local, err ?? new Error('no channel')) : wire(ch))
+    up.client().then(
+      (c) => {
+        try {
+          open(c, opened)
+        } catch (err) {
+          opened(err as Error)
+        }
+      },
+      (err: Error) => opened(err),
+    )
+
+    /**
+     * Everything is hooked onto the machine's channel before control returns to ssh2. For a
+     * short command, sshd's reply, output, exit status and close often reach us in one read,
+     * which ssh2 parses in one go: a listener added a microtask later (after a promise) misses
+     * the `exit` event, and the session would end without a status (255, "unreachable").
+     * Output is buffered by the stream until read, so only the status could be lost.
+     */
+    function wire(ch: ClientChannel): void {
+      remote = ch
+      up.channels.add(ch)
+      if (localGone) return stop(ch)
+      let exit: { code: number } | { signal: string; dumped: boolean; desc: string } | undefined
+      ch.on('exit', (code: number | null, signal?: string, dumped?: boolean, desc?: string) => {
+        exit = signal ? { signal: signal.replace(/^SIG/, ''), dumped: !!dumped, desc: desc ?? '' } : { code: code ?? 255 }
+      })
+      ch.pipe(local, { end: false })
+      ch.stderr.pipe(local.stderr, { end: false })
+      local.pipe(ch)
+      local.resume()
+      ch.on('close', () => {
+        up.channels.delete(ch)
+        if (localGone) return
+        // The exit status must follow every byte of output, and come before the close. ssh2
+        // closes the channel once stdout is read; stderr may still hold data a slow reader left.
+        void ended(ch.stderr)
+          .then(() => Promise.all([flushed(local, local), flushed(local.stderr, local)]))
+          .then(() => {
             if (localGone) return
-            // The exit status must follow every byte of output, and come before the close.
-            void Promise.all([flushed(local, local), flushed(local.stderr, local)]).then(() => {
-              if (localGone) return
-              if (exit && 'code' in exit) local.exit(exit.code)
-              else if (exit) local.exit(exit.signal, exit.dumped, exit.desc)
-              local.end()
-            })
+            if (exit && 'code' in exit) local.exit(exit.code)
+            else if (exit) local.exit(exit.signal, exit.dumped, exit.desc)
+            local.end()
           })
-        },
-        (err: Error) => {
-          up.debug(`cannot open a session on the machine: ${err.message}`)
-          local.stderr.write(`tsimg ansible proxy: cannot reach the machine: ${err.message}\n`)
-          local.exit(255)
-          local.end()
-        },
-      )
+      })
+    }
+  }
+
+  function unreachable(local: ServerChannel, err: Error): void {
+    up.debug(`cannot open a session on the machine: ${err.message}`)
+    local.stderr.write(`tsimg ansible proxy: cannot reach the machine: ${err.message}\n`)
+    local.exit(255)
+    local.end()
   }
 }
 
@@ -111,6 +123,11 @@ export function forwardSession(session: Session, up: Upstream): void {
 export function stop(ch: ClientChannel): void {
   signalChannel(ch, 'TERM')
   ch.close()
+}
+
+/** Resolves once a stream of the machine's channel has given all its data (or failed). */
+function ended(stream: NodeJS.ReadableStream): Promise<void> {
+  return finished(stream, { writable: false }).catch(() => undefined)
 }
 
 /**
