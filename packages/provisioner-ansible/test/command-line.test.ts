@@ -59,11 +59,12 @@ describe('ansible-playbook command line', () => {
       ANSIBLE_SSH_TRANSFER_METHOD: 'piped',
       ANSIBLE_SSH_COMMON_ARGS: '-o A=b -o UserKnownHostsFile=/w/known_hosts',
       ANSIBLE_TIMEOUT: '60',
-      ANSIBLE_SSH_RETRIES: '3',
       PACKER_BUILD_NAME: 'web',
       TSIMG_BUILDER_TYPE: 'docker',
     })
     expect(ansibleEnv(input()).ANSIBLE_SSH_TRANSFER_METHOD).toBe('scp')
+    // Retries are the user's choice only: tsimg sets none of its own.
+    expect(ansibleEnv(input()).ANSIBLE_SSH_RETRIES).toBe(process.env.ANSIBLE_SSH_RETRIES)
   })
 
   it('quotes ssh arguments as shlex reads them', () => {
