@@ -24,7 +24,7 @@ beforeAll(async () => {
     startSshd({ users: [{ name: 'jump', authorizedKeys: [key.publicKey] }], network }),
   ])
   const target = await sshTargetFromOptions(
-    { sshBastionHost: bastion.host, sshBastionPort: bastion.port, sshBastionUsername: 'jump', sshTimeout: '30s' },
+    { sshBastionHost: bastion.host, sshBastionPort: bastion.port, sshBastionUsername: 'jump', sshTimeout: '120s' },
     { host: 'inner-machine', port: 22, privateKey: key.privateKey },
   )
   comm = await SshCommunicator.connect(target)
@@ -37,7 +37,8 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true })
 })
 
-describe('ansible provisioner behind a bastion host', () => {
+/** A play in containers on a busy two-core machine: a generous bound, never a measured duration. */
+describe('ansible provisioner behind a bastion host', { timeout: 15 * 60_000 }, () => {
   it('runs the play on the machine behind the bastion through the proxy', async () => {
     const { lines, error } = await provision(ansible({ playbookFile: 'site.yml' }), comm!)
     expect(error).toBeUndefined()

@@ -16,7 +16,8 @@ const target = (over: Partial<SshTarget> = {}): SshTarget => ({
   port: sshd.port,
   username: 'deploy',
   privateKey: key.privateKey,
-  timeoutMs: 30_000,
+  // A bound on waiting for SSH, generous for a busy two-core machine (never a measured time).
+  timeoutMs: 120_000,
   handshakeAttempts: 3,
   keepAliveIntervalMs: 2_000,
   hostKeyPolicy: 'accept-any',
@@ -37,13 +38,16 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true })
 })
 
+/** Plays in containers on a busy two-core machine: a generous bound, never a measured duration. */
+const PLAY_BOUND = { timeout: 15 * 60_000 }
+
 /** Nothing of a run is left on this machine: no file in the private tmpdir, no process naming it. */
 async function expectNothingLeft(): Promise<void> {
   expect(await filesUnder(tmp)).toEqual([])
   expect(await processesMentioning(tmp)).toEqual([])
 }
 
-describe('ansible provisioner through the local proxy (default)', () => {
+describe('ansible provisioner through the local proxy (default)', PLAY_BOUND, () => {
   it('runs a playbook with a role as a non-root user with become, streams its output and passes the build vars', async () => {
     await sshd.exec('rm -rf /etc/tsimg-ansible')
     const { lines, error } = await provision(ansible({ playbookFile: 'site.yml', groups: ['golden', 'web'], emptyGroups: ['db'] }), deploy)
@@ -117,7 +121,7 @@ describe('ansible provisioner through the local proxy (default)', () => {
   })
 })
 
-describe('ansible provisioner with useProxy: false', () => {
+describe('ansible provisioner with useProxy: false', PLAY_BOUND, () => {
   it('connects directly as the non-root user with become, with a 0600 copy of the key that is gone afterwards', async () => {
     await sshd.exec('rm -f /etc/direct-ran')
     const keyBody = key.privateKey.split('\n')[1]!
