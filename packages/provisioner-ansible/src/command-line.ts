@@ -65,7 +65,9 @@ function withCommonArgs(extra: readonly string[], common: readonly string[]): st
 
 /**
  * The environment of ansible-playbook and ansible-galaxy: this process's, then tsimg's
- * settings (the user's ANSIBLE_* win), then the user's ansibleEnvVars. Local temp files and
+ * settings, then the user's ansibleEnvVars (which win over both). Of tsimg's settings only
+ * ANSIBLE_TIMEOUT is a mere default that an ANSIBLE_TIMEOUT in this process's environment keeps;
+ * the others must be tsimg's for the run to reach its endpoint and clean up. Local temp files and
  * SSH control sockets go into the work dir, so nothing of the run outlives it.
  */
 export function ansibleEnv(i: CommandLineInput): NodeJS.ProcessEnv {
@@ -84,7 +86,7 @@ export function ansibleEnv(i: CommandLineInput): NodeJS.ProcessEnv {
     PYTHONUNBUFFERED: '1',
     // ansible's 10 s for connecting (and a sudo prompt) is too short on a loaded build host,
     // where the SSH handshake with the local endpoint waits for a busy CPU like anything else.
-    ANSIBLE_TIMEOUT: '60',
+    ANSIBLE_TIMEOUT: process.env.ANSIBLE_TIMEOUT ?? '60',
     // No ANSIBLE_SSH_RETRIES of ours (ansible's default is 0): a retry runs again a command
     // whose session ended with 255, which may have run already; a 255 from the local endpoint
     // is a bug to fix there (see proxy/session.ts), not to hide.

@@ -67,6 +67,18 @@ describe('ansible-playbook command line', () => {
     expect(ansibleEnv(input()).ANSIBLE_SSH_RETRIES).toBe(process.env.ANSIBLE_SSH_RETRIES)
   })
 
+  it('keeps an ANSIBLE_TIMEOUT of the environment over its own 60 s default', () => {
+    const saved = process.env.ANSIBLE_TIMEOUT
+    process.env.ANSIBLE_TIMEOUT = '300'
+    try {
+      expect(ansibleEnv(input()).ANSIBLE_TIMEOUT).toBe('300')
+      expect(ansibleEnv(input({ options: { playbookFile: 's', ansibleEnvVars: { ANSIBLE_TIMEOUT: '5' } } })).ANSIBLE_TIMEOUT).toBe('5')
+    } finally {
+      if (saved === undefined) delete process.env.ANSIBLE_TIMEOUT
+      else process.env.ANSIBLE_TIMEOUT = saved
+    }
+  })
+
   it('quotes ssh arguments as shlex reads them', () => {
     expect(shlexJoin(['-o', "Proxy=it's here", 'plain'])).toBe(`-o 'Proxy=it'"'"'s here' plain`)
   })
