@@ -1,6 +1,7 @@
 import { TemplateError, variable, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef } from '@tsimg/core'
 import { applyDataSources } from './data-sources.js'
 import { EvalError, packerError } from './errors.js'
+import { code } from './functions.js'
 import { buildValues, checkProvisionerLateValues, checkSourceLateValues, deferredProvisioner, withLateValues } from './late-values.js'
 import { mapOptions, type Origins } from './map-options.js'
 import type { EvalContext, EvalSession, PackerPlugin, PackerTemplate } from './model.js'
@@ -36,7 +37,7 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
   const variables: Record<string, VariableDef<any>> = {}
   for (const v of t.variables) {
     const at = { file: v.file, line: v.line }
-    const dflt = v.auto ? v.auto.value : v.default === undefined ? undefined : guard(() => defaults.value(v.default, at.file, v.line), at.file, `variable "${v.name}".default`)
+    const dflt = v.default === undefined ? undefined : guard(() => defaults.value(v.default, at.file, v.line), at.file, `variable "${v.name}".default`)
     const validate = v.validations.length
       ? (value: unknown) => {
           const s = t.evaluator.begin({ ...base, vars: { [v.name]: value } })
@@ -55,6 +56,7 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
   }
   return {
     variables,
+    ...(t.autoVarFiles?.length ? { autoVarFiles: t.autoVarFiles } : {}),
     build: async (ctx): Promise<TemplateBuild> => {
       const session = t.evaluator.begin({ ...base, vars: ctx.vars as Record<string, unknown>, timestamp: ctx.timestamp })
       const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
@@ -82,11 +84,25 @@ export async function mapPlugin(p: PackerPlugin, session: EvalSession, data: rea
     if (err instanceof TemplateError) throw err
     throw packerError({ file: p.file, line: p.line }, p.origin, (err as Error).message)
   }
+  options = withEnvDefaults(options, mapping, session)
   if (p.only?.length) options.only = [...p.only]
   if (p.except?.length) options.except = [...p.except]
   if (p.kind === 'source' && p.name) options.name = p.name
   if (data.length) options = applyDataSources(options, p, data, session)
   return { mapping, options, origins }
+}
+
+/** A mapping's `fromEnv` options the template left out: the variable's value (run), or code reading it (convert). */
+function withEnvDefaults(options: Record<string, unknown>, mapping: PluginMapping, session: EvalSession): Record<string, unknown> {
+  const run = session.run
+  if (!run || !mapping.fromEnv) return options
+  const out = { ...options }
+  for (const d of mapping.fromEnv) {
+    if (out[d.option] !== undefined || d.unless?.some((o) => out[o] !== undefined)) continue
+    if (run.mode === 'convert') out[d.option] = code(`env('${d.variable}') || undefined`)
+    else if (run.env[d.variable]) out[d.option] = run.env[d.variable]
+  }
+  return out
 }
 
 async function makePlugin(p: PackerPlugin, session: EvalSession, data: readonly PackerPlugin[], sources: readonly { name: string; mapping: PluginMapping }[]): Promise<AnyPlugin> {

@@ -36,8 +36,9 @@ export async function readPackerTemplate(path: string, shownAs: string, opts: Lo
 }
 
 /**
- * `*.auto.pkrvars.hcl` files of a template directory, read as Packer reads them. Their values
- * replace the defaults, so the environment (PKR_VAR_), -var-file and -var still win over them.
+ * `*.auto.pkrvars.hcl` files of a template directory, in lexical order. A build reads them as
+ * Packer does, after PKR_VAR_ and before -var-file and -var (core's autoVarFiles); convert
+ * writes their values as the defaults.
  */
 async function withAutoVars(t: PackerTemplate, dir: string, show: (p: string) => string): Promise<PackerTemplate> {
   const files = (await readdir(dir)).filter((n) => n.endsWith('.auto.pkrvars.hcl')).sort()
@@ -49,7 +50,7 @@ async function withAutoVars(t: PackerTemplate, dir: string, show: (p: string) =>
   for (const k of auto.keys()) {
     if (!t.variables.some((v) => v.name === k)) throw new TemplateError(`sets "${k}", which the template does not declare`, { file: auto.get(k)!.file })
   }
-  return { ...t, variables: t.variables.map((v) => (auto.has(v.name) ? { ...v, auto: auto.get(v.name)! } : v)) }
+  return { ...t, autoVarFiles: files.map((f) => join(dir, f)), variables: t.variables.map((v) => (auto.has(v.name) ? { ...v, auto: auto.get(v.name)! } : v)) }
 }
 
 /** What `tsimg build|validate|inspect` gets for a Packer template: the same shape an image.ts default-exports. */

@@ -33,7 +33,7 @@ describe('seed templates', () => {
   ])('%s/%s validates as is, and the image.ts it converts to validates too', async (seed, file, builder, module, vars) => {
     const dir = mkdtempSync(join(tmpdir(), `tsimg-${seed}-`))
     dirs.push(dir)
-    cpSync(join(fixtures, seed), dir, { recursive: true })
+    cpSync(join(fixtures, seed), dir, { recursive: true, dereference: true })
 
     const info = await validate({ templateFile: join(dir, file), vars, cwd: dir })
     expect(info.sources.map((s) => s.type)).toEqual([builder])
@@ -51,7 +51,7 @@ describe('seed templates', () => {
   it('an alicloud-ecs option tsimg lacks is an error naming it at its line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsimg-seed-001-'))
     dirs.push(dir)
-    cpSync(join(fixtures, 'seed-001'), dir, { recursive: true })
+    cpSync(join(fixtures, 'seed-001'), dir, { recursive: true, dereference: true })
     const json = readFileSync(join(dir, 'alicloud.json'), 'utf8').replace('"io_optimized": "true"', '"io_optimized": "true",\n      "instance_charge_type": "PrePaid"')
     writeFileSync(join(dir, 'alicloud.json'), json)
     const err = await validate({ templateFile: join(dir, 'alicloud.json'), vars: alicloudVars, cwd: dir }).catch((e: unknown) => e)

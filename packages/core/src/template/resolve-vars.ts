@@ -36,7 +36,7 @@ export interface ResolvedVariables {
 
 /**
  * Resolves declared variables with Packer's precedence:
- * default < environment (TSIMG_VAR_name) < var-files (in order) < -var.
+ * default < environment (TSIMG_VAR_name) < the template's auto var-files < var-files (in order) < -var.
  * `lenient` (inspect) leaves missing required variables unset instead of failing.
  */
 export async function resolveVariables(

@@ -250,6 +250,7 @@ function hclEvaluator(templateDir: string, locals: readonly (Attr & { file: stri
         buildValue: (name) => (name === 'name' ? (source?.name ?? '{{ .BuildName }}') : `{{ .${name} }}`),
       })
       return {
+        run: { mode: ctx.mode, env: ctx.env },
         value(raw, _file, line, source) {
           try {
             return evaluate(raw as Node, scope(source))

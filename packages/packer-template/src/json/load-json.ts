@@ -120,6 +120,7 @@ function jsonEvaluator(templateDir: string): Evaluator {
         return v
       }
       return {
+        run: { mode: ctx.mode, env: ctx.env },
         value(raw, _file, line, source) {
           try {
             return render(raw, source)

@@ -84,5 +84,6 @@ export const alicloudEcsBuilder: PluginMapping = {
     disable_2fa: unsupported('not supported yet: leave it out'),
     ssh_interface: unsupported('use ssh_private_ip = true for the private address, or associate_public_ip_address'),
   },
+  fromEnv: [{ option: 'endpoint', variable: 'TSIMG_ALICLOUD_ENDPOINT' }],
   finish: (options) => dropEmpty(finishCommunicator(options), ['accessKey', 'secretKey', 'securityToken', 'region']),
 }
