@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { TemplateError, inspect } from '@tsimg/core'
 import { convertTemplate } from '@tsimg/packer-template'
 import { afterAll, describe, expect, it } from 'vitest'
 
@@ -22,5 +23,37 @@ describe('Packer options mapped to tsimg options', () => {
     expect(ts).toContain("imageFamily: 'tsimg-web'")
     // No endpoint in the template: the image.ts reads the same environment variable the template run does.
     expect(ts).toContain("endpoint: env('TSIMG_ALICLOUD_ENDPOINT') || undefined")
+  })
+
+  it('build-level source blocks fill in a top-level source (named type.name or source.type.name), renamed by their name', async () => {
+    const hcl = `source "docker" "base" {
+  image = "tsimg/debian-ssh:bookworm"
+}
+build {
+  source "docker.base" {
+    name    = "web"
+    changes = ["CMD [\\"nginx\\"]"]
+  }
+}
+build {
+  source "source.docker.base" {
+    name   = "worker"
+    commit = false
+  }
+}
+`
+    writeFileSync(join(dir, 'fill.pkr.hcl'), hcl)
+    const info = await inspect({ templateFile: join(dir, 'fill.pkr.hcl') })
+    expect(info.sources.map((s) => s.name)).toEqual(['docker.web', 'docker.worker'])
+    const ts = await convertTemplate(join(dir, 'fill.pkr.hcl'), 'fill.pkr.hcl', { cwd: dir })
+    expect(ts).toContain(`docker({ image: 'tsimg/debian-ssh:bookworm', changes: ['CMD ["nginx"]'], name: 'web' })`)
+    expect(ts).toContain(`docker({ image: 'tsimg/debian-ssh:bookworm', commit: false, name: 'worker' })`)
+  })
+
+  it('a build-level source block setting a field the top-level source sets is an error at its line, as in Packer', async () => {
+    writeFileSync(join(dir, 'twice.pkr.hcl'), 'source "docker" "base" {\n  image = "a"\n}\nbuild {\n  source "docker.base" {\n    image = "b"\n  }\n}\n')
+    const err = await inspect({ templateFile: join(dir, 'twice.pkr.hcl') }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(TemplateError)
+    expect((err as Error).message).toMatch(/twice\.pkr\.hcl:6: build\.source "docker\.base"\.image: is already set by source "docker" "base" at .*twice\.pkr\.hcl:2/)
   })
 })

@@ -96,8 +96,14 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
 function readBuild(b: Block, sources: Map<string, Block>, out: { sources: PackerPlugin[]; provisioners: PackerPlugin[]; postProcessors: PackerPlugin[]; ecp: PackerPlugin | undefined }, several: boolean): void {
   const names: string[] = []
   const use = (ref: string, line: number, overrides?: Body) => {
-    const s = sources.get(ref)
-    if (!s) throw packerError({ file: b.file, line }, 'build.sources', `"${ref}" is not a source of this template`, `Sources: ${[...sources.keys()].join(', ') || 'none'}`)
+    // A build-level source block names its source `type.name` or `source.type.name`, as in Packer.
+    const s = sources.get(ref) ?? (overrides ? sources.get(`source.${ref}`) : undefined)
+    if (!s) throw packerError({ file: b.file, line }, overrides ? `build.source "${ref}"` : 'build.sources', `"${ref}" is not a source of this template`, `Sources: ${[...sources.keys()].join(', ') || 'none'}`)
+    // Packer fills in fields; one set in both places is ambiguous, and an error there too.
+    for (const a of overrides?.attrs ?? []) {
+      const top = s.body.attrs.find((x) => x.name === a.name)
+      if (top) throw packerError({ file: b.file, line: a.line }, `build.source "${ref}".${a.name}`, `is already set by source "${s.labels[0]}" "${s.labels[1]}" at ${s.file}:${top.line}`, 'A build-level source block may only set fields the top-level source leaves out (Packer fails the same way).')
+    }
     const nameAttr = overrides?.attrs.find((a) => a.name === 'name')
     const name = nameAttr ? constString(nameAttr, b.file) : s.labels[1]!
     names.push(`${s.labels[0]}.${name}`)
