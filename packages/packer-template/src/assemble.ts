@@ -1,4 +1,4 @@
-import { TemplateError, variable, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef } from '@tsimg/core'
+import { TemplateError, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef } from '@tsimg/core'
 import { applyDataSources } from './data-sources.js'
 import { EvalError, packerError } from './errors.js'
 import { code } from './functions.js'
@@ -63,7 +63,7 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
       const make = <P>(p: PackerPlugin) => makePlugin(p, session, t.data, kinds) as Promise<P>
       const sources = await Promise.all(t.sources.map((p) => make<SourcePlugin<any, any>>(p)))
       const provisioners = await Promise.all(t.provisioners.map((p) => make<ProvisionerPlugin<any>>(p)))
-      const postProcessors = await Promise.all(t.postProcessors.map((p) => make<PostProcessorPlugin<any>>(p)))
+      const postProcessors = chained(t.postProcessors, await Promise.all(t.postProcessors.map((p) => make<PostProcessorPlugin<any>>(p))))
       const ecp = t.errorCleanupProvisioner ? await make<ProvisionerPlugin<any>>(t.errorCleanupProvisioner) : undefined
       return { sources, provisioners, postProcessors, ...(ecp ? { errorCleanupProvisioner: ecp } : {}) }
     },
@@ -173,6 +173,28 @@ function packerField(err: unknown, p: PackerPlugin, origins: Origins): unknown {
     field: `${p.origin}.${o?.packer ?? snake(top)}${rest.slice(top.length)}`,
     hint: err.hint,
     cause: err.cause,
+  })
+}
+
+/**
+ * Packer's post-processor chains: within a chain each post-processor gets the artifact of the
+ * one before it, and every chain starts again from the builder's artifact. The engine passes
+ * each post-processor the previous one's artifact, so the first of each later chain is handed
+ * the builder's artifact instead (remembered per build, since builds run side by side).
+ */
+function chained(specs: readonly PackerPlugin[], pps: PostProcessorPlugin<any>[]): PostProcessorPlugin<any>[] {
+  if (new Set(specs.map((p) => p.chain)).size < 2) return pps
+  const built = new Map<string, Artifact>()
+  return pps.map((pp, i) => {
+    const first = i === 0 || specs[i]!.chain !== specs[i - 1]!.chain
+    if (!first) return pp
+    return {
+      ...pp,
+      postProcess(artifact, ctx) {
+        if (i === 0) built.set(ctx.build.name, artifact)
+        return pp.postProcess(built.get(ctx.build.name) ?? artifact, ctx)
+      },
+    }
   })
 }
 

@@ -18,16 +18,14 @@ export async function readPackerTemplate(path: string, shownAs: string, opts: Lo
     return r && !r.startsWith('..') ? r : p
   }
   if ((await stat(path)).isDirectory()) {
-    const names = (await readdir(path)).filter((n) => n.endsWith('.pkr.hcl')).sort()
-    const json = (await readdir(path)).filter((n) => n.endsWith('.pkr.json'))
-    if (json.length) throw new TemplateError(`${json[0]}: HCL in JSON syntax (.pkr.json) is not supported yet`, { file: shownAs, hint: 'Write the file as .pkr.hcl.' })
-    if (names.length === 0) throw new TemplateError('the directory holds no *.pkr.hcl file', { file: shownAs })
+    // Packer reads every *.pkr.hcl and *.pkr.json of the directory, in lexical order.
+    const names = (await readdir(path)).filter((n) => n.endsWith('.pkr.hcl') || n.endsWith('.pkr.json')).sort()
+    if (names.length === 0) throw new TemplateError('the directory holds no *.pkr.hcl or *.pkr.json file', { file: shownAs })
     const { loadHclTemplate } = await import('./hcl/load-hcl.js')
     const t = await loadHclTemplate(names.map((n) => ({ path: join(path, n), file: show(join(path, n)) })), path)
     return withAutoVars(t, path, show)
   }
-  if (path.endsWith('.pkr.json')) throw new TemplateError('HCL in JSON syntax (.pkr.json) is not supported yet', { file: shownAs, hint: 'Write the file as .pkr.hcl.' })
-  if (path.endsWith('.pkr.hcl')) {
+  if (path.endsWith('.pkr.hcl') || path.endsWith('.pkr.json')) {
     const { loadHclTemplate } = await import('./hcl/load-hcl.js')
     const { dirname } = await import('node:path')
     return loadHclTemplate([{ path, file: shownAs }], dirname(path))

@@ -42,6 +42,8 @@ export interface PackerPlugin {
   /** Sources (build names) a provisioner or post-processor is limited to. */
   readonly only?: readonly string[]
   readonly except?: readonly string[]
+  /** A post-processor's chain (Packer's `[[a, b], c]`, `post-processors { }`): each chain starts from the builder's artifact. */
+  readonly chain?: number
   /** For a source used in a build block: attributes that override the top-level source's. */
   readonly overrides?: Body
 }

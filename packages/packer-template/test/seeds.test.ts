@@ -62,9 +62,18 @@ describe('seed templates', () => {
 })
 
 describe('HCL2 templates', () => {
-  it('keeps provisioners in the order written, across types', async () => {
-    const info = await inspect({ templateFile: join(fixtures, 'docker/docker.pkr.hcl'), vars: { greeting: 'hello' } })
+  it.each(['docker.pkr.hcl', 'docker.pkr.json'])('%s keeps provisioners in the order written, across types', async (file) => {
+    const info = await inspect({ templateFile: join(fixtures, 'docker', file), vars: { greeting: 'hello' } })
     expect(info.provisioners.map((p) => p.type)).toEqual(['shell', 'file', 'shell', 'shell'])
     expect(info.postProcessors.map((p) => p.type)).toEqual(['docker-tag', 'manifest'])
+  })
+
+  it('an error in a .pkr.json template names its line in the JSON file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsimg-pkr-json-'))
+    writeFileSync(join(dir, 'bad.pkr.json'), JSON.stringify({ source: { docker: { web: { image: 'x', imagee: 'y' } } }, build: { sources: ['source.docker.web'] } }, null, 2))
+    const err = await validate({ templateFile: join(dir, 'bad.pkr.json'), cwd: dir }).catch((e: unknown) => e)
+    rmSync(dir, { recursive: true, force: true })
+    expect(err).toBeInstanceOf(TemplateError)
+    expect((err as Error).message).toMatch(/bad\.pkr\.json:6: source "docker" "web"\.imagee: unknown option/)
   })
 })

@@ -8,6 +8,7 @@ import { code, hclFunctions } from '../functions.js'
 import type { Attr, Body, Evaluator, PackerPlugin, PackerTemplate, PackerVariable } from '../model.js'
 import { dataNames, isSupportedDataSource } from '../data-sources.js'
 import { evaluate, type Fn, type HclScope } from './eval.js'
+import { jsonToHcl } from './from-json.js'
 import { firstSyntaxError, lineOf, named, parseHcl, parseHclLoaded } from './parse.js'
 
 interface Block {
@@ -19,14 +20,18 @@ interface Block {
   node: Node
 }
 
-/** Reads HCL2 template files (one file, or every *.pkr.hcl of a directory, as Packer does). */
+/** Reads HCL2 template files (one file, or every *.pkr.hcl and *.pkr.json of a directory, as Packer does). */
 export async function loadHclTemplate(paths: readonly { path: string; file: string }[], templateDir: string): Promise<PackerTemplate> {
   const top: Block[] = []
   for (const { path, file } of paths) {
-    const root = await parseHcl(await readFile(path, 'utf8'))
+    const raw = await readFile(path, 'utf8')
+    // HCL's JSON syntax is read as the HCL it stands for; lines stay those of the JSON file.
+    const json = path.endsWith('.json') ? jsonToHcl(raw, file) : undefined
+    const root = await parseHcl(json ? json.hcl : raw)
+    const at = (line: number) => (json ? (json.lines[line - 1] ?? line) : line)
     const bad = firstSyntaxError(root)
-    if (bad) throw packerError({ file, line: bad.line }, '', `HCL syntax error near "${bad.text}"`)
-    const b = readBody(named(root).find((n) => n.type === 'body'), file)
+    if (bad) throw packerError({ file, line: at(bad.line) }, '', `HCL syntax error near "${bad.text}"`)
+    const b = readBody(named(root).find((n) => n.type === 'body'), file, (n) => at(lineOf(n)))
     for (const a of b.attrs) throw packerError({ file, line: a.line }, a.name, 'an attribute at the top level of a template', 'Top level holds blocks: packer, variable, locals, source, data, build.')
     top.push(...(b.blocks as Block[]))
   }
@@ -67,7 +72,7 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
         builds.push(b)
         break
       case 'data':
-        if (!isSupportedDataSource(b.labels[0] ?? '')) throw packerError(at, `data "${b.labels[0]}" "${b.labels[1]}"`, `data source "${b.labels[0]}" is not supported by tsimg`, 'tsimg reads amazon-ami data sources; use a variable for the value this one would look up.')
+        if (!isSupportedDataSource(b.labels[0] ?? '')) throw packerError(at, `data "${b.labels[0]}" "${b.labels[1]}"`, `data source "${b.labels[0]}" is not supported by tsimg`, 'tsimg reads amazon-ami data sources (Packer\'s alicloud and huaweicloud plugins have none: their sources take image_family and source_image_filter); use a variable for the value this one would look up.')
         data.push({ kind: 'source', type: b.labels[0]!, name: b.labels[1]!, file: b.file, line: b.line, origin: `data "${b.labels[0]}" "${b.labels[1]}"`, body: b.body })
         break
       default:
@@ -75,7 +80,7 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
     }
   }
   if (builds.length === 0) throw packerError({ file: paths[0]!.file, line: 1 }, 'build', 'the template has no build block')
-  const out = { sources: [] as PackerPlugin[], provisioners: [] as PackerPlugin[], postProcessors: [] as PackerPlugin[], ecp: undefined as PackerPlugin | undefined }
+  const out = { sources: [] as PackerPlugin[], provisioners: [] as PackerPlugin[], postProcessors: [] as PackerPlugin[], ecp: undefined as PackerPlugin | undefined, chains: 0 }
   for (const b of builds) readBuild(b, sources, out, builds.length > 1)
   return {
     format: 'hcl',
@@ -93,7 +98,7 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
   }
 }
 
-function readBuild(b: Block, sources: Map<string, Block>, out: { sources: PackerPlugin[]; provisioners: PackerPlugin[]; postProcessors: PackerPlugin[]; ecp: PackerPlugin | undefined }, several: boolean): void {
+function readBuild(b: Block, sources: Map<string, Block>, out: { sources: PackerPlugin[]; provisioners: PackerPlugin[]; postProcessors: PackerPlugin[]; ecp: PackerPlugin | undefined; chains: number }, several: boolean): void {
   const names: string[] = []
   const use = (ref: string, line: number, overrides?: Body) => {
     // A build-level source block names its source `type.name` or `source.type.name`, as in Packer.
@@ -141,10 +146,11 @@ function readBuild(b: Block, sources: Map<string, Block>, out: { sources: Packer
         out.ecp = plugin(x, 'provisioner', origin)
         break
       case 'post-processor':
-        out.postProcessors.push(plugin(x, 'post-processor', origin))
+        out.postProcessors.push({ ...plugin(x, 'post-processor', origin), chain: out.chains++ })
         break
       case 'post-processors':
-        for (const y of x.body.blocks as Block[]) out.postProcessors.push(plugin(y, 'post-processor', `post-processors.post-processor "${y.labels[0]}"`))
+        for (const y of x.body.blocks as Block[]) out.postProcessors.push({ ...plugin(y, 'post-processor', `post-processors.post-processor "${y.labels[0]}"`), chain: out.chains })
+        out.chains++
         break
       default:
         throw packerError({ file: x.file, line: x.line }, `build.${x.type}`, `block "${x.type}" is not supported in a build`, 'A build holds source, provisioner, error-cleanup-provisioner, post-processor and post-processors blocks.')
@@ -152,7 +158,7 @@ function readBuild(b: Block, sources: Map<string, Block>, out: { sources: Packer
   }
 }
 
-function readBody(node: Node | undefined, file: string): Body {
+function readBody(node: Node | undefined, file: string, lineOf: (n: Node) => number): Body {
   const attrs: Attr[] = []
   const blocks: Block[] = []
   for (const c of node ? named(node) : []) {
@@ -162,7 +168,7 @@ function readBody(node: Node | undefined, file: string): Body {
     } else if (c.type === 'block') {
       const parts = named(c)
       const labels = parts.filter((p) => p.type === 'string_lit' || p.type === 'identifier').slice(1).map((p) => (p.type === 'string_lit' ? p.text.slice(1, -1) : p.text))
-      blocks.push({ type: parts[0]!.text, labels, body: readBody(parts.find((p) => p.type === 'body'), file), line: lineOf(c), file, node: c })
+      blocks.push({ type: parts[0]!.text, labels, body: readBody(parts.find((p) => p.type === 'body'), file, lineOf), line: lineOf(c), file, node: c })
     }
   }
   return { attrs, blocks }
