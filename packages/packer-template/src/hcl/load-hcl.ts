@@ -185,13 +185,13 @@ function variable(b: Block): PackerVariable {
   let kind: VariableKind = 'string'
   if (typeAttr) {
     const t = (typeAttr.raw as Node).text.replace(/\s+/g, '')
-    const k = TYPES[t]
-    if (!k) throw packerError({ file: b.file, line: typeAttr.line }, `variable "${name}".type`, `variable type ${t} is not supported by tsimg yet`, 'tsimg variables are string, number, bool or list(string); use a local for structured values.')
+    // map(...) and object(...) values are objects; tsimg checks that, not each member's type.
+    const k = TYPES[t] ?? (/^(map|object)\(/.test(t) ? 'map' : undefined)
+    if (!k) throw packerError({ file: b.file, line: typeAttr.line }, `variable "${name}".type`, `variable type ${t} is not supported by tsimg yet`, 'tsimg variables are string, number, bool, list(string), map(...) or object(...); use a local for other structured values.')
     kind = k
   } else if (dflt) {
     const text = (dflt.raw as Node).text.trim()
-    if (text.startsWith('{')) throw packerError({ file: b.file, line: dflt.line }, `variable "${name}".default`, 'map and object variables are not supported by tsimg yet', 'tsimg variables are string, number, bool or list(string); use a local for structured values.')
-    kind = /^(true|false)$/.test(text) ? 'boolean' : /^-?\d/.test(text) ? 'number' : text.startsWith('[') ? 'list' : 'string'
+    kind = text.startsWith('{') ? 'map' : /^(true|false)$/.test(text) ? 'boolean' : /^-?\d/.test(text) ? 'number' : text.startsWith('[') ? 'list' : 'string'
   }
   const validations = b.body.blocks
     .filter((v) => v.type === 'validation')
