@@ -1,6 +1,7 @@
-import { TemplateError, variable, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef } from '@tsimg/core'
+import { TemplateError, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef } from '@tsimg/core'
 import { applyDataSources } from './data-sources.js'
 import { EvalError, packerError } from './errors.js'
+import { code } from './functions.js'
 import { buildValues, checkProvisionerLateValues, checkSourceLateValues, deferredProvisioner, withLateValues } from './late-values.js'
 import { mapOptions, type Origins } from './map-options.js'
 import type { EvalContext, EvalSession, PackerPlugin, PackerTemplate } from './model.js'
@@ -36,7 +37,7 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
   const variables: Record<string, VariableDef<any>> = {}
   for (const v of t.variables) {
     const at = { file: v.file, line: v.line }
-    const dflt = v.auto ? v.auto.value : v.default === undefined ? undefined : guard(() => defaults.value(v.default, at.file, v.line), at.file, `variable "${v.name}".default`)
+    const dflt = v.default === undefined ? undefined : guard(() => defaults.value(v.default, at.file, v.line), at.file, `variable "${v.name}".default`)
     const validate = v.validations.length
       ? (value: unknown) => {
           const s = t.evaluator.begin({ ...base, vars: { [v.name]: value } })
@@ -55,13 +56,14 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
   }
   return {
     variables,
+    ...(t.autoVarFiles?.length ? { autoVarFiles: t.autoVarFiles } : {}),
     build: async (ctx): Promise<TemplateBuild> => {
       const session = t.evaluator.begin({ ...base, vars: ctx.vars as Record<string, unknown>, timestamp: ctx.timestamp })
       const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
       const make = <P>(p: PackerPlugin) => makePlugin(p, session, t.data, kinds) as Promise<P>
       const sources = await Promise.all(t.sources.map((p) => make<SourcePlugin<any, any>>(p)))
       const provisioners = await Promise.all(t.provisioners.map((p) => make<ProvisionerPlugin<any>>(p)))
-      const postProcessors = await Promise.all(t.postProcessors.map((p) => make<PostProcessorPlugin<any>>(p)))
+      const postProcessors = chained(t.postProcessors, await Promise.all(t.postProcessors.map((p) => make<PostProcessorPlugin<any>>(p))))
       const ecp = t.errorCleanupProvisioner ? await make<ProvisionerPlugin<any>>(t.errorCleanupProvisioner) : undefined
       return { sources, provisioners, postProcessors, ...(ecp ? { errorCleanupProvisioner: ecp } : {}) }
     },
@@ -82,11 +84,25 @@ export async function mapPlugin(p: PackerPlugin, session: EvalSession, data: rea
     if (err instanceof TemplateError) throw err
     throw packerError({ file: p.file, line: p.line }, p.origin, (err as Error).message)
   }
+  options = withEnvDefaults(options, mapping, session)
   if (p.only?.length) options.only = [...p.only]
   if (p.except?.length) options.except = [...p.except]
   if (p.kind === 'source' && p.name) options.name = p.name
   if (data.length) options = applyDataSources(options, p, data, session)
   return { mapping, options, origins }
+}
+
+/** A mapping's `fromEnv` options the template left out: the variable's value (run), or code reading it (convert). */
+function withEnvDefaults(options: Record<string, unknown>, mapping: PluginMapping, session: EvalSession): Record<string, unknown> {
+  const run = session.run
+  if (!run || !mapping.fromEnv) return options
+  const out = { ...options }
+  for (const d of mapping.fromEnv) {
+    if (out[d.option] !== undefined || d.unless?.some((o) => out[o] !== undefined)) continue
+    if (run.mode === 'convert') out[d.option] = code(`env('${d.variable}') || undefined`)
+    else if (run.env[d.variable]) out[d.option] = run.env[d.variable]
+  }
+  return out
 }
 
 async function makePlugin(p: PackerPlugin, session: EvalSession, data: readonly PackerPlugin[], sources: readonly { name: string; mapping: PluginMapping }[]): Promise<AnyPlugin> {
@@ -157,6 +173,28 @@ function packerField(err: unknown, p: PackerPlugin, origins: Origins): unknown {
     field: `${p.origin}.${o?.packer ?? snake(top)}${rest.slice(top.length)}`,
     hint: err.hint,
     cause: err.cause,
+  })
+}
+
+/**
+ * Packer's post-processor chains: within a chain each post-processor gets the artifact of the
+ * one before it, and every chain starts again from the builder's artifact. The engine passes
+ * each post-processor the previous one's artifact, so the first of each later chain is handed
+ * the builder's artifact instead (remembered per build, since builds run side by side).
+ */
+function chained(specs: readonly PackerPlugin[], pps: PostProcessorPlugin<any>[]): PostProcessorPlugin<any>[] {
+  if (new Set(specs.map((p) => p.chain)).size < 2) return pps
+  const built = new Map<string, Artifact>()
+  return pps.map((pp, i) => {
+    const first = i === 0 || specs[i]!.chain !== specs[i - 1]!.chain
+    if (!first) return pp
+    return {
+      ...pp,
+      postProcess(artifact, ctx) {
+        if (i === 0) built.set(ctx.build.name, artifact)
+        return pp.postProcess(built.get(ctx.build.name) ?? artifact, ctx)
+      },
+    }
   })
 }
 

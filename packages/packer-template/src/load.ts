@@ -18,16 +18,14 @@ export async function readPackerTemplate(path: string, shownAs: string, opts: Lo
     return r && !r.startsWith('..') ? r : p
   }
   if ((await stat(path)).isDirectory()) {
-    const names = (await readdir(path)).filter((n) => n.endsWith('.pkr.hcl')).sort()
-    const json = (await readdir(path)).filter((n) => n.endsWith('.pkr.json'))
-    if (json.length) throw new TemplateError(`${json[0]}: HCL in JSON syntax (.pkr.json) is not supported yet`, { file: shownAs, hint: 'Write the file as .pkr.hcl.' })
-    if (names.length === 0) throw new TemplateError('the directory holds no *.pkr.hcl file', { file: shownAs })
+    // Packer reads every *.pkr.hcl and *.pkr.json of the directory, in lexical order.
+    const names = (await readdir(path)).filter((n) => n.endsWith('.pkr.hcl') || n.endsWith('.pkr.json')).sort()
+    if (names.length === 0) throw new TemplateError('the directory holds no *.pkr.hcl or *.pkr.json file', { file: shownAs })
     const { loadHclTemplate } = await import('./hcl/load-hcl.js')
     const t = await loadHclTemplate(names.map((n) => ({ path: join(path, n), file: show(join(path, n)) })), path)
     return withAutoVars(t, path, show)
   }
-  if (path.endsWith('.pkr.json')) throw new TemplateError('HCL in JSON syntax (.pkr.json) is not supported yet', { file: shownAs, hint: 'Write the file as .pkr.hcl.' })
-  if (path.endsWith('.pkr.hcl')) {
+  if (path.endsWith('.pkr.hcl') || path.endsWith('.pkr.json')) {
     const { loadHclTemplate } = await import('./hcl/load-hcl.js')
     const { dirname } = await import('node:path')
     return loadHclTemplate([{ path, file: shownAs }], dirname(path))
@@ -36,8 +34,9 @@ export async function readPackerTemplate(path: string, shownAs: string, opts: Lo
 }
 
 /**
- * `*.auto.pkrvars.hcl` files of a template directory, read as Packer reads them. Their values
- * replace the defaults, so the environment (PKR_VAR_), -var-file and -var still win over them.
+ * `*.auto.pkrvars.hcl` files of a template directory, in lexical order. A build reads them as
+ * Packer does, after PKR_VAR_ and before -var-file and -var (core's autoVarFiles); convert
+ * writes their values as the defaults.
  */
 async function withAutoVars(t: PackerTemplate, dir: string, show: (p: string) => string): Promise<PackerTemplate> {
   const files = (await readdir(dir)).filter((n) => n.endsWith('.auto.pkrvars.hcl')).sort()
@@ -49,7 +48,7 @@ async function withAutoVars(t: PackerTemplate, dir: string, show: (p: string) =>
   for (const k of auto.keys()) {
     if (!t.variables.some((v) => v.name === k)) throw new TemplateError(`sets "${k}", which the template does not declare`, { file: auto.get(k)!.file })
   }
-  return { ...t, variables: t.variables.map((v) => (auto.has(v.name) ? { ...v, auto: auto.get(v.name)! } : v)) }
+  return { ...t, autoVarFiles: files.map((f) => join(dir, f)), variables: t.variables.map((v) => (auto.has(v.name) ? { ...v, auto: auto.get(v.name)! } : v)) }
 }
 
 /** What `tsimg build|validate|inspect` gets for a Packer template: the same shape an image.ts default-exports. */

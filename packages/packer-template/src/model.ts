@@ -25,7 +25,7 @@ export interface PackerVariable {
   readonly sensitive: boolean
   readonly line: number
   readonly validations: readonly { readonly condition: Raw; readonly message: Raw; readonly line: number }[]
-  /** Set by a `*.auto.pkrvars.hcl` file next to the template: replaces the default. */
+  /** Set by a `*.auto.pkrvars.hcl` file next to the template (convert writes it as the default). */
   readonly auto?: { readonly value: unknown; readonly file: string }
 }
 
@@ -42,6 +42,8 @@ export interface PackerPlugin {
   /** Sources (build names) a provisioner or post-processor is limited to. */
   readonly only?: readonly string[]
   readonly except?: readonly string[]
+  /** A post-processor's chain (Packer's `[[a, b], c]`, `post-processors { }`): each chain starts from the builder's artifact. */
+  readonly chain?: number
   /** For a source used in a build block: attributes that override the top-level source's. */
   readonly overrides?: Body
 }
@@ -60,6 +62,8 @@ export interface PackerTemplate {
   readonly postProcessors: readonly PackerPlugin[]
   /** `data` blocks (HCL), resolved into the sources that use them. */
   readonly data: readonly PackerPlugin[]
+  /** `*.auto.pkrvars.hcl` files of a template directory, in lexical order (absolute paths). */
+  readonly autoVarFiles?: readonly string[]
   /** Notes for the user (e.g. required_plugins that tsimg does not need). */
   readonly notes: readonly string[]
   /** Evaluates a raw value of this template's format. */
@@ -86,4 +90,6 @@ export interface Evaluator {
 
 export interface EvalSession {
   value(raw: Raw, file: string, line: number, source?: { type: string; name: string }): unknown
+  /** The run this session evaluates for (absent for already-evaluated nested values). */
+  readonly run?: { readonly mode: 'run' | 'convert'; readonly env: NodeJS.ProcessEnv }
 }

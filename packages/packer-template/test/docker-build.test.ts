@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, cpSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -33,12 +33,20 @@ afterAll(() => {
 describe('Packer templates for the docker builder', { timeout: 900_000 }, () => {
   const expected = 'hi there\nbuilt-by-docker\nhello from a file\nweb\npacker-template\n'
 
-  it('a JSON template builds an image holding what it provisioned', async () => {
+  it('a JSON template builds an image holding what it provisioned; each post-processor chain starts from the builder\'s artifact', async () => {
     expect(await buildAndRead(join(dir, 'docker.json'), { repo: 'tsimg/packer-json-test' }, 'tsimg/packer-json-test:v1')).toBe(expected)
+    // [[docker-tag, manifest], manifest]: the manifest in docker-tag's chain records the tag; the next chain gets the image itself.
+    const recorded = (f: string) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { builds: { artifact_id: string }[] }).builds.at(-1)!.artifact_id
+    expect(recorded('manifest-json-tagged.json')).toContain('tsimg/packer-json-test:v1')
+    expect(recorded('manifest-json.json')).toMatch(/^sha256:[0-9a-f]{12,}$/)
   })
 
   it('an HCL2 template builds the same image', async () => {
     expect(await buildAndRead(join(dir, 'docker.pkr.hcl'), { repo: 'tsimg/packer-hcl-test' }, 'tsimg/packer-hcl-test:v1')).toBe(expected)
+  })
+
+  it('the same template in HCL\'s JSON syntax (.pkr.json) builds the same image', async () => {
+    expect(await buildAndRead(join(dir, 'docker.pkr.json'), { repo: 'tsimg/packer-pkr-json-test' }, 'tsimg/packer-pkr-json-test:v1')).toBe(expected)
   })
 
   it('the image.ts that tsimg convert writes builds the same image', async () => {

@@ -110,13 +110,17 @@ describe('Packer variables', () => {
     ])
   })
 
-  it('a template directory reads its *.auto.pkrvars.hcl; -var still wins', async () => {
+  it('variables take Packer\'s precedence: default < PKR_VAR_ < *.auto.pkrvars.hcl (lexical) < -var-file < -var', async () => {
     const d = join(dir, 'auto')
     mkdirSync(d)
-    writeFileSync(join(d, 'a.pkr.hcl'), 'variable "img" {\n  type = string\n}\nvariable "tag" {\n  type = string\n  default = "v0"\n}\nsource "docker" "web" {\n  image = var.img\n}\nbuild {\n  sources = ["source.docker.web"]\n}\n')
-    writeFileSync(join(d, 'dev.auto.pkrvars.hcl'), 'img = "tsimg/debian-ssh:bookworm"\ntag = "v1"\n')
-    const info = await inspect({ templateFile: d, vars: { tag: 'v2' } })
-    expect(info.variables.map((v) => [v.name, v.value])).toEqual([['img', 'tsimg/debian-ssh:bookworm'], ['tag', 'v2']])
+    const vars = ['a', 'b', 'c', 'd', 'e', 'f']
+    writeFileSync(join(d, 'a.pkr.hcl'), `${vars.map((v) => `variable "${v}" {\n  type = string\n  default = "default"\n}\n`).join('')}source "docker" "web" {\n  image = "tsimg/debian-ssh:bookworm"\n}\nbuild {\n  sources = ["source.docker.web"]\n}\n`)
+    writeFileSync(join(d, 'b.auto.pkrvars.hcl'), 'c = "auto-b"\nd = "auto-b"\ne = "auto-b"\nf = "auto-b"\n')
+    writeFileSync(join(d, 'a.auto.pkrvars.hcl'), 'c = "auto-a"\nd = "auto-a"\n')
+    writeFileSync(join(dir, 'cli.pkrvars.hcl'), 'e = "var-file"\nf = "var-file"\n')
+    const env = { PKR_VAR_b: 'env', PKR_VAR_c: 'env', PKR_VAR_d: 'env', PKR_VAR_e: 'env', PKR_VAR_f: 'env' }
+    const info = await inspect({ templateFile: d, env, varFiles: [join(dir, 'cli.pkrvars.hcl')], vars: { f: '-var' } })
+    expect(info.variables.map((v) => [v.name, v.value])).toEqual([['a', 'default'], ['b', 'env'], ['c', 'auto-b'], ['d', 'auto-b'], ['e', 'var-file'], ['f', '-var']])
   })
 
   it('a sensitive value is never quoted by an error', async () => {

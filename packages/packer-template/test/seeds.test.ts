@@ -33,7 +33,7 @@ describe('seed templates', () => {
   ])('%s/%s validates as is, and the image.ts it converts to validates too', async (seed, file, builder, module, vars) => {
     const dir = mkdtempSync(join(tmpdir(), `tsimg-${seed}-`))
     dirs.push(dir)
-    cpSync(join(fixtures, seed), dir, { recursive: true })
+    cpSync(join(fixtures, seed), dir, { recursive: true, dereference: true })
 
     const info = await validate({ templateFile: join(dir, file), vars, cwd: dir })
     expect(info.sources.map((s) => s.type)).toEqual([builder])
@@ -51,7 +51,7 @@ describe('seed templates', () => {
   it('an alicloud-ecs option tsimg lacks is an error naming it at its line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsimg-seed-001-'))
     dirs.push(dir)
-    cpSync(join(fixtures, 'seed-001'), dir, { recursive: true })
+    cpSync(join(fixtures, 'seed-001'), dir, { recursive: true, dereference: true })
     const json = readFileSync(join(dir, 'alicloud.json'), 'utf8').replace('"io_optimized": "true"', '"io_optimized": "true",\n      "instance_charge_type": "PrePaid"')
     writeFileSync(join(dir, 'alicloud.json'), json)
     const err = await validate({ templateFile: join(dir, 'alicloud.json'), vars: alicloudVars, cwd: dir }).catch((e: unknown) => e)
@@ -62,9 +62,18 @@ describe('seed templates', () => {
 })
 
 describe('HCL2 templates', () => {
-  it('keeps provisioners in the order written, across types', async () => {
-    const info = await inspect({ templateFile: join(fixtures, 'docker/docker.pkr.hcl'), vars: { greeting: 'hello' } })
+  it.each(['docker.pkr.hcl', 'docker.pkr.json'])('%s keeps provisioners in the order written, across types', async (file) => {
+    const info = await inspect({ templateFile: join(fixtures, 'docker', file), vars: { greeting: 'hello' } })
     expect(info.provisioners.map((p) => p.type)).toEqual(['shell', 'file', 'shell', 'shell'])
     expect(info.postProcessors.map((p) => p.type)).toEqual(['docker-tag', 'manifest'])
+  })
+
+  it('an error in a .pkr.json template names its line in the JSON file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsimg-pkr-json-'))
+    writeFileSync(join(dir, 'bad.pkr.json'), JSON.stringify({ source: { docker: { web: { image: 'x', imagee: 'y' } } }, build: { sources: ['source.docker.web'] } }, null, 2))
+    const err = await validate({ templateFile: join(dir, 'bad.pkr.json'), cwd: dir }).catch((e: unknown) => e)
+    rmSync(dir, { recursive: true, force: true })
+    expect(err).toBeInstanceOf(TemplateError)
+    expect((err as Error).message).toMatch(/bad\.pkr\.json:6: source "docker" "web"\.imagee: unknown option/)
   })
 })

@@ -35,6 +35,11 @@ export interface TemplateDefinition<V extends VariableDefs = VariableDefs> {
   /** Declared with `variable.string()`, `.number()`, `.boolean()`, `.list()`. */
   variables?: V
   build: TemplateBuild | ((ctx: TemplateContext<VariableValues<V>>) => TemplateBuild | Promise<TemplateBuild>)
+  /**
+   * Var-files read after the environment and before every `-var-file` (Packer's
+   * `*.auto.pkrvars.hcl`, in lexical order): absolute paths.
+   */
+  autoVarFiles?: readonly string[]
 }
 
 /**

@@ -61,13 +61,14 @@ export async function prepareTemplate(opts: PrepareOptions, mode: 'build' | 'ins
   const isDefinition = 'build' in mod
   if (isDefinition) {
     for (const key of Object.keys(mod)) {
-      if (!['build', 'variables', 'description'].includes(key)) {
+      if (!['build', 'variables', 'description', 'autoVarFiles'].includes(key)) {
         throw new TemplateError('unknown template field', { file, field: key, hint: 'defineTemplate takes description, variables and build.' })
       }
     }
   }
-  const def = mod as { build?: unknown; variables?: Record<string, unknown>; description?: unknown }
-  const variables = await resolveVariables(isDefinition ? def.variables : undefined, { ...opts, cwd }, file, { lenient: mode === 'inspect' })
+  const def = mod as { build?: unknown; variables?: Record<string, unknown>; description?: unknown; autoVarFiles?: readonly string[] }
+  const varFiles = [...(isDefinition ? (def.autoVarFiles ?? []) : []), ...(opts.varFiles ?? [])]
+  const variables = await resolveVariables(isDefinition ? def.variables : undefined, { ...opts, varFiles, cwd }, file, { lenient: mode === 'inspect' })
 
   let checked: CheckedBuild
   try {

@@ -36,7 +36,7 @@ export interface ResolvedVariables {
 
 /**
  * Resolves declared variables with Packer's precedence:
- * default < environment (TSIMG_VAR_name) < var-files (in order) < -var.
+ * default < environment (TSIMG_VAR_name) < the template's auto var-files < var-files (in order) < -var.
  * `lenient` (inspect) leaves missing required variables unset instead of failing.
  */
 export async function resolveVariables(
@@ -105,7 +105,7 @@ export async function resolveVariables(
     }
     if (f && d.validate) checkCustom(name, d, f, templateFile)
     // inspect: a missing required variable gets an empty value of its type so build() can still run.
-    values[name] = f ? f.value : d.type === 'list' ? [] : PLACEHOLDER[d.type]
+    values[name] = f ? f.value : d.type === 'list' ? [] : d.type === 'map' ? {} : PLACEHOLDER[d.type]
     if (f && d.sensitive) sensitiveValues.push(...sensitiveTexts(f.value))
     variables.push({
       name,
@@ -120,7 +120,7 @@ export async function resolveVariables(
   return { values, variables, sensitiveValues, warnings }
 }
 
-const PLACEHOLDER: Record<VariableKind, unknown> = { string: '', number: 0, boolean: false, list: [] }
+const PLACEHOLDER: Record<VariableKind, unknown> = { string: '', number: 0, boolean: false, list: [], map: {} }
 
 function checkDeclarations(declared: Readonly<Record<string, unknown>>, file: string): Map<string, VariableDef> {
   const defs = new Map<string, VariableDef>()
@@ -164,5 +164,6 @@ function checkCustom(name: string, d: VariableDef, f: { value: unknown; source: 
 
 function sensitiveTexts(value: unknown): string[] {
   if (Array.isArray(value)) return [...value.map(String), value.join(','), JSON.stringify(value)]
+  if (typeof value === 'object' && value !== null) return [...Object.values(value).flatMap(sensitiveTexts), JSON.stringify(value)]
   return [String(value)]
 }

@@ -3,7 +3,7 @@
  * no default makes it required. The declared kind decides how `-var name=value` and
  * `TSIMG_VAR_name` strings are parsed.
  */
-export type VariableKind = 'string' | 'number' | 'boolean' | 'list'
+export type VariableKind = 'string' | 'number' | 'boolean' | 'list' | 'map'
 
 export interface VariableOptions<T> {
   /** Used when no var-file, `-var` or `TSIMG_VAR_<name>` sets it. Without one the variable is required. */
@@ -39,6 +39,8 @@ export const variable = {
   boolean: (options?: VariableOptions<boolean>): VariableDef<boolean> => def('boolean', options),
   /** A list of strings; on the command line a JSON array (`'["a","b"]'`) or `a,b`. */
   list: (options?: VariableOptions<string[]>): VariableDef<string[]> => def('list', options),
+  /** An object of named values (Packer's map and object types); on the command line a JSON object (`'{"a":"b"}'`). */
+  map: <T extends Record<string, unknown> = Record<string, string>>(options?: VariableOptions<T>): VariableDef<T> => def('map', options),
 }
 
 export function isVariableDef(value: unknown): value is VariableDef {
@@ -50,6 +52,7 @@ const TYPE_NAMES: Record<VariableKind, string> = {
   number: 'a number',
   boolean: 'a boolean (true or false)',
   list: 'a list of strings (JSON array or comma-separated)',
+  map: 'an object (JSON, e.g. {"a":"b"})',
 }
 
 export function describeKind(kind: VariableKind): string {
@@ -83,6 +86,13 @@ export function parseVariableString(kind: VariableKind, text: string): { ok: tru
       }
       return { ok: true, value: t === '' ? [] : t.split(',').map((s) => s.trim()) }
     }
+    case 'map':
+      try {
+        const parsed: unknown = JSON.parse(text.trim())
+        return isObject(parsed) ? { ok: true, value: parsed } : { ok: false }
+      } catch {
+        return { ok: false }
+      }
   }
 }
 
@@ -97,7 +107,13 @@ export function fitsKind(kind: VariableKind, value: unknown): boolean {
       return typeof value === 'boolean'
     case 'list':
       return isStringList(value)
+    case 'map':
+      return isObject(value)
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function isStringList(value: unknown): value is string[] {

@@ -8,6 +8,7 @@ import { code, hclFunctions } from '../functions.js'
 import type { Attr, Body, Evaluator, PackerPlugin, PackerTemplate, PackerVariable } from '../model.js'
 import { dataNames, isSupportedDataSource } from '../data-sources.js'
 import { evaluate, type Fn, type HclScope } from './eval.js'
+import { jsonToHcl } from './from-json.js'
 import { firstSyntaxError, lineOf, named, parseHcl, parseHclLoaded } from './parse.js'
 
 interface Block {
@@ -19,14 +20,18 @@ interface Block {
   node: Node
 }
 
-/** Reads HCL2 template files (one file, or every *.pkr.hcl of a directory, as Packer does). */
+/** Reads HCL2 template files (one file, or every *.pkr.hcl and *.pkr.json of a directory, as Packer does). */
 export async function loadHclTemplate(paths: readonly { path: string; file: string }[], templateDir: string): Promise<PackerTemplate> {
   const top: Block[] = []
   for (const { path, file } of paths) {
-    const root = await parseHcl(await readFile(path, 'utf8'))
+    const raw = await readFile(path, 'utf8')
+    // HCL's JSON syntax is read as the HCL it stands for; lines stay those of the JSON file.
+    const json = path.endsWith('.json') ? jsonToHcl(raw, file) : undefined
+    const root = await parseHcl(json ? json.hcl : raw)
+    const at = (line: number) => (json ? (json.lines[line - 1] ?? line) : line)
     const bad = firstSyntaxError(root)
-    if (bad) throw packerError({ file, line: bad.line }, '', `HCL syntax error near "${bad.text}"`)
-    const b = readBody(named(root).find((n) => n.type === 'body'), file)
+    if (bad) throw packerError({ file, line: at(bad.line) }, '', `HCL syntax error near "${bad.text}"`)
+    const b = readBody(named(root).find((n) => n.type === 'body'), file, (n) => at(lineOf(n)))
     for (const a of b.attrs) throw packerError({ file, line: a.line }, a.name, 'an attribute at the top level of a template', 'Top level holds blocks: packer, variable, locals, source, data, build.')
     top.push(...(b.blocks as Block[]))
   }
@@ -67,7 +72,7 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
         builds.push(b)
         break
       case 'data':
-        if (!isSupportedDataSource(b.labels[0] ?? '')) throw packerError(at, `data "${b.labels[0]}" "${b.labels[1]}"`, `data source "${b.labels[0]}" is not supported by tsimg`, 'tsimg reads amazon-ami data sources; use a variable for the value this one would look up.')
+        if (!isSupportedDataSource(b.labels[0] ?? '')) throw packerError(at, `data "${b.labels[0]}" "${b.labels[1]}"`, `data source "${b.labels[0]}" is not supported by tsimg`, 'tsimg reads amazon-ami data sources (Packer\'s alicloud and huaweicloud plugins have none: their sources take image_family and source_image_filter); use a variable for the value this one would look up.')
         data.push({ kind: 'source', type: b.labels[0]!, name: b.labels[1]!, file: b.file, line: b.line, origin: `data "${b.labels[0]}" "${b.labels[1]}"`, body: b.body })
         break
       default:
@@ -75,7 +80,7 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
     }
   }
   if (builds.length === 0) throw packerError({ file: paths[0]!.file, line: 1 }, 'build', 'the template has no build block')
-  const out = { sources: [] as PackerPlugin[], provisioners: [] as PackerPlugin[], postProcessors: [] as PackerPlugin[], ecp: undefined as PackerPlugin | undefined }
+  const out = { sources: [] as PackerPlugin[], provisioners: [] as PackerPlugin[], postProcessors: [] as PackerPlugin[], ecp: undefined as PackerPlugin | undefined, chains: 0 }
   for (const b of builds) readBuild(b, sources, out, builds.length > 1)
   return {
     format: 'hcl',
@@ -93,11 +98,17 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
   }
 }
 
-function readBuild(b: Block, sources: Map<string, Block>, out: { sources: PackerPlugin[]; provisioners: PackerPlugin[]; postProcessors: PackerPlugin[]; ecp: PackerPlugin | undefined }, several: boolean): void {
+function readBuild(b: Block, sources: Map<string, Block>, out: { sources: PackerPlugin[]; provisioners: PackerPlugin[]; postProcessors: PackerPlugin[]; ecp: PackerPlugin | undefined; chains: number }, several: boolean): void {
   const names: string[] = []
   const use = (ref: string, line: number, overrides?: Body) => {
-    const s = sources.get(ref)
-    if (!s) throw packerError({ file: b.file, line }, 'build.sources', `"${ref}" is not a source of this template`, `Sources: ${[...sources.keys()].join(', ') || 'none'}`)
+    // A build-level source block names its source `type.name` or `source.type.name`, as in Packer.
+    const s = sources.get(ref) ?? (overrides ? sources.get(`source.${ref}`) : undefined)
+    if (!s) throw packerError({ file: b.file, line }, overrides ? `build.source "${ref}"` : 'build.sources', `"${ref}" is not a source of this template`, `Sources: ${[...sources.keys()].join(', ') || 'none'}`)
+    // Packer fills in fields; one set in both places is ambiguous, and an error there too.
+    for (const a of overrides?.attrs ?? []) {
+      const top = s.body.attrs.find((x) => x.name === a.name)
+      if (top) throw packerError({ file: b.file, line: a.line }, `build.source "${ref}".${a.name}`, `is already set by source "${s.labels[0]}" "${s.labels[1]}" at ${s.file}:${top.line}`, 'A build-level source block may only set fields the top-level source leaves out (Packer fails the same way).')
+    }
     const nameAttr = overrides?.attrs.find((a) => a.name === 'name')
     const name = nameAttr ? constString(nameAttr, b.file) : s.labels[1]!
     names.push(`${s.labels[0]}.${name}`)
@@ -135,10 +146,11 @@ function readBuild(b: Block, sources: Map<string, Block>, out: { sources: Packer
         out.ecp = plugin(x, 'provisioner', origin)
         break
       case 'post-processor':
-        out.postProcessors.push(plugin(x, 'post-processor', origin))
+        out.postProcessors.push({ ...plugin(x, 'post-processor', origin), chain: out.chains++ })
         break
       case 'post-processors':
-        for (const y of x.body.blocks as Block[]) out.postProcessors.push(plugin(y, 'post-processor', `post-processors.post-processor "${y.labels[0]}"`))
+        for (const y of x.body.blocks as Block[]) out.postProcessors.push({ ...plugin(y, 'post-processor', `post-processors.post-processor "${y.labels[0]}"`), chain: out.chains })
+        out.chains++
         break
       default:
         throw packerError({ file: x.file, line: x.line }, `build.${x.type}`, `block "${x.type}" is not supported in a build`, 'A build holds source, provisioner, error-cleanup-provisioner, post-processor and post-processors blocks.')
@@ -146,7 +158,7 @@ function readBuild(b: Block, sources: Map<string, Block>, out: { sources: Packer
   }
 }
 
-function readBody(node: Node | undefined, file: string): Body {
+function readBody(node: Node | undefined, file: string, lineOf: (n: Node) => number): Body {
   const attrs: Attr[] = []
   const blocks: Block[] = []
   for (const c of node ? named(node) : []) {
@@ -156,7 +168,7 @@ function readBody(node: Node | undefined, file: string): Body {
     } else if (c.type === 'block') {
       const parts = named(c)
       const labels = parts.filter((p) => p.type === 'string_lit' || p.type === 'identifier').slice(1).map((p) => (p.type === 'string_lit' ? p.text.slice(1, -1) : p.text))
-      blocks.push({ type: parts[0]!.text, labels, body: readBody(parts.find((p) => p.type === 'body'), file), line: lineOf(c), file, node: c })
+      blocks.push({ type: parts[0]!.text, labels, body: readBody(parts.find((p) => p.type === 'body'), file, lineOf), line: lineOf(c), file, node: c })
     }
   }
   return { attrs, blocks }
@@ -173,13 +185,13 @@ function variable(b: Block): PackerVariable {
   let kind: VariableKind = 'string'
   if (typeAttr) {
     const t = (typeAttr.raw as Node).text.replace(/\s+/g, '')
-    const k = TYPES[t]
-    if (!k) throw packerError({ file: b.file, line: typeAttr.line }, `variable "${name}".type`, `variable type ${t} is not supported by tsimg yet`, 'tsimg variables are string, number, bool or list(string); use a local for structured values.')
+    // map(...) and object(...) values are objects; tsimg checks that, not each member's type.
+    const k = TYPES[t] ?? (/^(map|object)\(/.test(t) ? 'map' : undefined)
+    if (!k) throw packerError({ file: b.file, line: typeAttr.line }, `variable "${name}".type`, `variable type ${t} is not supported by tsimg yet`, 'tsimg variables are string, number, bool, list(string), map(...) or object(...); use a local for other structured values.')
     kind = k
   } else if (dflt) {
     const text = (dflt.raw as Node).text.trim()
-    if (text.startsWith('{')) throw packerError({ file: b.file, line: dflt.line }, `variable "${name}".default`, 'map and object variables are not supported by tsimg yet', 'tsimg variables are string, number, bool or list(string); use a local for structured values.')
-    kind = /^(true|false)$/.test(text) ? 'boolean' : /^-?\d/.test(text) ? 'number' : text.startsWith('[') ? 'list' : 'string'
+    kind = text.startsWith('{') ? 'map' : /^(true|false)$/.test(text) ? 'boolean' : /^-?\d/.test(text) ? 'number' : text.startsWith('[') ? 'list' : 'string'
   }
   const validations = b.body.blocks
     .filter((v) => v.type === 'validation')
@@ -250,6 +262,7 @@ function hclEvaluator(templateDir: string, locals: readonly (Attr & { file: stri
         buildValue: (name) => (name === 'name' ? (source?.name ?? '{{ .BuildName }}') : `{{ .${name} }}`),
       })
       return {
+        run: { mode: ctx.mode, env: ctx.env },
         value(raw, _file, line, source) {
           try {
             return evaluate(raw as Node, scope(source))

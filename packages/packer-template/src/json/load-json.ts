@@ -52,7 +52,7 @@ export async function loadJsonTemplate(path: string, file: string): Promise<Pack
   const provisioners = items(props.get('provisioners')).flatMap((n, i) => withOverrides(plugin(n, 'provisioner', `provisioners[${i}]`), n, names, lineAt))
   const ecpNode = props.get('error-cleanup-provisioner')
   const postProcessors = items(props.get('post-processors')).flatMap((n, i) =>
-    n.type === 'array' ? items(n).map((m, j) => plugin(m, 'post-processor', `post-processors[${i}][${j}]`)) : [plugin(n, 'post-processor', `post-processors[${i}]`)],
+    n.type === 'array' ? items(n).map((m, j) => ({ ...plugin(m, 'post-processor', `post-processors[${i}][${j}]`), chain: i })) : [{ ...plugin(n, 'post-processor', `post-processors[${i}]`), chain: i }],
   )
   return {
     format: 'json',
@@ -120,6 +120,7 @@ function jsonEvaluator(templateDir: string): Evaluator {
         return v
       }
       return {
+        run: { mode: ctx.mode, env: ctx.env },
         value(raw, _file, line, source) {
           try {
             return render(raw, source)

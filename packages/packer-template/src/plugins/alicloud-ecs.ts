@@ -59,7 +59,6 @@ export const alicloudEcsBuilder: PluginMapping = {
       image_name: 'string',
       image_version: 'string',
       image_description: 'string',
-      image_family: 'string',
       tags: 'map',
       image_force_delete: 'bool',
       image_force_delete_snapshots: 'bool',
@@ -74,6 +73,10 @@ export const alicloudEcsBuilder: PluginMapping = {
       wait_copying_image_ready_timeout: 'duration',
     }),
     custom_endpoint_ecs: field('endpoint', 'string'),
+    // Packer's image_family is the source's family (instead of source_image); the created
+    // image's family is target_image_family.
+    image_family: field('sourceImageFamily', 'string'),
+    target_image_family: field('imageFamily', 'string'),
     system_disk_mapping: field('systemDiskMapping', { object: diskMapping }),
     image_disk_mappings: field('imageDiskMappings', { list: diskMapping }),
     ssh_keypair_name: unsupported('not supported yet: tsimg creates and imports a temporary key pair for each build'),
@@ -84,5 +87,6 @@ export const alicloudEcsBuilder: PluginMapping = {
     disable_2fa: unsupported('not supported yet: leave it out'),
     ssh_interface: unsupported('use ssh_private_ip = true for the private address, or associate_public_ip_address'),
   },
+  fromEnv: [{ option: 'endpoint', variable: 'TSIMG_ALICLOUD_ENDPOINT' }],
   finish: (options) => dropEmpty(finishCommunicator(options), ['accessKey', 'secretKey', 'securityToken', 'region']),
 }

@@ -54,5 +54,6 @@ export const huaweicloudEcsBuilder: PluginMapping = {
     networks: unsupported('give the subnets with vpc_id (Packer\'s neutron networks are not supported)'),
     ssh_interface: unsupported('without eip_type, floating_ip or reuse_ips the fixed (private) address is used; else set ssh_host'),
   },
+  fromEnv: [{ option: 'endpoint', variable: 'TSIMG_HUAWEI_ENDPOINT', unless: ['endpoints'] }],
   finish: (options) => dropEmpty(finishCommunicator(options), ['accessKey', 'secretKey', 'securityToken', 'region', 'availabilityZone']),
 }

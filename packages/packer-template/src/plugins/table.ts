@@ -50,6 +50,12 @@ export interface PluginMapping {
   readonly generated?: readonly string[]
   /** Options the builder reads after it made its build-time values, so they may hold them (tags). */
   readonly late?: readonly string[]
+  /**
+   * tsimg options read from an environment variable when the template leaves them out (and
+   * none of `unless` is set), so an unchanged template can be pointed at another endpoint
+   * (the local emulator, a private cloud) the way Packer users set ALICLOUD_REGION.
+   */
+  readonly fromEnv?: readonly { readonly option: string; readonly variable: string; readonly unless?: readonly string[] }[]
   /** After mapping: last adjustments that need several fields at once. */
   readonly finish?: (options: Record<string, unknown>) => Record<string, unknown>
 }
