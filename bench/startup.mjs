@@ -49,15 +49,18 @@ function packerAws() {
   }
 }
 
-/** One command under /usr/bin/time: wall ms (measured here) and peak RSS in MB (from time). */
+/**
+ * One command under /usr/bin/time: wall ms (measured here), CPU ms (user + system, children
+ * included: less disturbed by other processes on a shared machine than wall time) and peak RSS in MB.
+ */
 async function measure(cmd, args, opts) {
   const t0 = process.hrtime.bigint()
-  const { stderr } = await run(TIME, ['-f', 'PEAK_KB=%M', cmd, ...args], opts).catch((err) => {
+  const { stderr } = await run(TIME, ['-f', 'PEAK_KB=%M CPU_S=%U+%S', cmd, ...args], opts).catch((err) => {
     throw new Error(`${cmd} ${args.join(' ')} failed: ${err.stderr || err.message}`)
   })
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
-  const kb = Number(/PEAK_KB=(\d+)/.exec(stderr)?.[1])
-  return { ms, mb: kb / 1024 }
+  const [, kb, user, sys] = /PEAK_KB=(\d+) CPU_S=([\d.]+)\+([\d.]+)/.exec(stderr) ?? []
+  return { ms, cpu: (Number(user) + Number(sys)) * 1000, mb: Number(kb) / 1024 }
 }
 
 const median = (xs) => {
@@ -77,7 +80,9 @@ async function compare(cases, log) {
       const pair = [async () => { await c.prep?.(); t.push(await c.tsimg()) }, async () => p.push(await c.packer())]
       for (const f of i % 2 ? pair.reverse() : pair) await f()
     }
-    const r = { name: c.name, tsimgMs: median(t.map((x) => x.ms)), packerMs: median(p.map((x) => x.ms)), tsimgMb: median(t.map((x) => x.mb)), packerMb: median(p.map((x) => x.mb)), aims: c.aims }
+    const r = {
+      name: c.name, tsimgMs: median(t.map((x) => x.ms)), packerMs: median(p.map((x) => x.ms)),
+      tsimgCpu: median(t.map((x) => x.cpu)), packerCpu: median(p.map((x) => x.cpu)), tsimgMb: median(t.map((x) => x.mb)), packerMb: median(p.map((x) => x.mb)), aims: c.aims }
     log(`${c.name}: tsimg ${r.tsimgMs.toFixed(0)} ms ${r.tsimgMb.toFixed(0)} MB, packer ${r.packerMs.toFixed(0)} ms ${r.packerMb.toFixed(0)} MB`)
     results.push(r)
   }
@@ -166,9 +171,10 @@ function verdict(aim, r) {
 }
 
 function report(results) {
-  const head = ['command (median of ' + REPS + ')', 'tsimg', 'packer 1.6.6', 'ratio', 'peak RSS tsimg / packer', 'ratio', 'aims']
+  const head = ['command (median of ' + REPS + ')', 'tsimg', 'packer 1.6.6', 'ratio', 'CPU tsimg / packer', 'ratio', 'peak RSS tsimg / packer', 'ratio', 'aims (on wall time)']
   const rows = results.map((r) => [
     r.name, `${r.tsimgMs.toFixed(0)} ms`, `${r.packerMs.toFixed(0)} ms`, `${(r.tsimgMs / r.packerMs).toFixed(2)}x`,
+    `${r.tsimgCpu.toFixed(0)} / ${r.packerCpu.toFixed(0)} ms`, `${(r.tsimgCpu / r.packerCpu).toFixed(2)}x`,
     `${r.tsimgMb.toFixed(0)} / ${r.packerMb.toFixed(0)} MB`, `${(r.tsimgMb / r.packerMb).toFixed(2)}x`,
     r.aims.map((a) => verdict(a, r)).join('; '),
   ])
