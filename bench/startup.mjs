@@ -56,7 +56,8 @@ function packerAws() {
 async function measure(cmd, args, opts) {
   const t0 = process.hrtime.bigint()
   const { stderr } = await run(TIME, ['-f', 'PEAK_KB=%M CPU_S=%U+%S', cmd, ...args], opts).catch((err) => {
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${err.stderr || err.message}`)
+    const said = `${err.stdout ?? ''}${err.stderr ?? ''}`.trim().split('\n').slice(-8).join('\n')
+    throw new Error(`${cmd} ${args.join(' ')} failed:\n${said || err.message}`)
   })
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
   const [, kb, user, sys] = /PEAK_KB=(\d+) CPU_S=([\d.]+)\+([\d.]+)/.exec(stderr) ?? []
