@@ -203,7 +203,8 @@ try {
   console.error(`bench failed: ${err instanceof Error ? err.message : err}`)
   process.exitCode = 1
 } finally {
-  if (containerId) await run('docker', ['rm', '-f', containerId]).catch(() => {})
+  // Said out loud when it fails (a daemon restarted mid-run): the container would be left.
+  if (containerId) await run('docker', ['rm', '-f', containerId]).catch((err) => log(`could not remove container ${containerId.slice(0, 12)}: ${err.message.split('\n')[0]}; docker rm -f it`))
   await rm(dir, { recursive: true, force: true })
   log('cleaned up')
 }
