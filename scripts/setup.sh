@@ -10,6 +10,8 @@ command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 # HashiCorp Packer 1.6.6 (Debian's package): the emulator's tests that Packer's amazon-ebs and alicloud-ecs build against it.
 command -v packer >/dev/null 2>&1 || need+=(packer)
 command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible)
+# GNU time: npm run bench reads each command's peak memory and CPU time from /usr/bin/time.
+[ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -1,10 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { ON_ERROR_VALUES } from '../runner/wrappers.js'
-import { buildCommand } from './command-build.js'
 import type { BuildFlags } from './command-build.js'
-import { cleanupCommand, type CleanupFlags } from './command-cleanup.js'
-import { convertCommand } from './command-convert.js'
-import { inspectCommand, validateCommand } from './command-template.js'
+import type { CleanupFlags } from './command-cleanup.js'
 import type { TemplateFlags } from './command-template.js'
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, formatError, logEnabled } from './errors.js'
 import { version } from './version.js'
@@ -82,6 +79,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--color [bool]', 'colored output (-color=false to disable)', bool, true)
     .addOption(new Option('--state-dir <dir>', 'where resource journals are kept').hideHelp())
     .action(async (template: string, flags: BuildFlags) => {
+      // Each command's module is loaded only when it runs: validate never loads the renderers,
+      // the journal sweep or the prompter.
+      const { buildCommand } = await import('./command-build.js')
       code = await buildCommand(template, withListDefaults(flags))
     })
 
@@ -89,6 +89,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('check a template (types, values, variables) without creating anything')
     .option('--machine-readable', 'machine-readable output')
     .action(async (template: string, flags: TemplateFlags) => {
+      const { validateCommand } = await import('./command-template.js')
       code = await validateCommand(template, withListDefaults(flags))
     })
 
@@ -96,6 +97,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('show the variables, builds, provisioners and post-processors of a template')
     .option('--machine-readable', 'print JSON')
     .action(async (template: string, flags: TemplateFlags) => {
+      const { inspectCommand } = await import('./command-template.js')
       code = await inspectCommand(template, withListDefaults(flags))
     })
 
@@ -105,6 +107,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('write the typed image.ts equivalent to a Packer template')
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .action(async (template: string, flags: { output?: string }) => {
+      const { convertCommand } = await import('./command-convert.js')
       code = await convertCommand(template, flags)
     })
 
@@ -123,6 +126,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--older-than <duration>', 'with --sweep: only resources at least this old', '2h')
     .option('--yes', 'with --sweep: delete without asking (scripts)')
     .action(async (flags: CleanupFlags) => {
+      const { cleanupCommand } = await import('./command-cleanup.js')
       code = await cleanupCommand(flags)
     })
 

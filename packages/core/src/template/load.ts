@@ -1,9 +1,10 @@
 import { constants } from 'node:fs'
 import { access, readFile, stat } from 'node:fs/promises'
-import { dirname, extname, relative, resolve } from 'node:path'
+import { dirname, extname, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { TemplateError, errorMessage } from '../errors.js'
 import { tsimgFallback } from './_resolve-tsimg.js'
+import { cacheDir } from './_typecheck-cache.js'
 
 /**
  * Imports a template or var-file module and returns its default export. Plain JS is imported
@@ -70,10 +71,11 @@ async function loadPacker(path: string, shownAs: string, kind: 'template' | 'var
 async function importWithJiti(path: string, shownAs: string): Promise<unknown> {
   try {
     const { createJiti } = await import('jiti')
-    // fsCache off: a template edited between runs must never be served stale.
+    // jiti's file cache is keyed by a hash of each file's source (an edited template is a miss,
+    // never stale); a hit skips loading Babel and transpiling, about 0.35 s of every run.
     const fallback = tsimgFallback(dirname(path))
     const jiti = createJiti(import.meta.url, {
-      fsCache: false,
+      fsCache: join(cacheDir(), 'jiti'),
       moduleCache: false,
       interopDefault: true,
       ...(fallback ? { alias: fallback.entries } : {}),

@@ -12,13 +12,15 @@ const MAX_SHOWN = 20
  * Type-checks a TypeScript template before anything is created, so a wrong option is reported as
  * `image.ts:12:5: Type 'string' is not assignable ...`. Packages (`@tsimg/*`) resolve from the
  * template's own location, as the editor resolves them. TypeScript is loaded only when needed.
+ * Says what it did: `checked` (the compiler ran, clean), `cached` (nothing it read changed
+ * since a clean check) or `skipped` (not TypeScript); a type error throws.
  */
-export async function typecheckTemplate(file: string, cwd = process.cwd()): Promise<void> {
-  if (!/\.[cm]?tsx?$/.test(file)) return
+export async function typecheckTemplate(file: string, cwd = process.cwd()): Promise<'checked' | 'cached' | 'skipped'> {
+  if (!/\.[cm]?tsx?$/.test(file)) return 'skipped'
   const fallback = tsimgFallback(dirname(file))
   // Checked before TypeScript is even loaded: that alone takes ~0.4 s.
   const cacheKey = JSON.stringify({ v: 1, ts: typescriptVersion(), scope: fallback?.scopeDir ?? null })
-  if (await knownClean(file, cacheKey)) return
+  if (await knownClean(file, cacheKey)) return 'cached'
   const ts = (await import('typescript')).default
   const options: import('typescript').CompilerOptions = {
     noEmit: true,
@@ -53,7 +55,7 @@ export async function typecheckTemplate(file: string, cwd = process.cwd()): Prom
     // TypeScript's own lib files are covered by ts.version in the key.
     const read = program.getSourceFiles().map((f) => f.fileName).filter((f) => !program.isSourceFileDefaultLibrary(program.getSourceFile(f)!))
     await rememberClean(file, cacheKey, read)
-    return
+    return 'checked'
   }
 
   const lines = errors.slice(0, MAX_SHOWN).map((d) => {
