@@ -9,7 +9,9 @@ if ! command -v dockerd >/dev/null 2>&1; then
   apt-get install -y -qq docker.io >/dev/null
 fi
 mkdir -p /var/log
-nohup dockerd --iptables=false --storage-driver=vfs >/var/log/tsimg-dockerd.log 2>&1 &
+# setsid: the daemon leaves the caller's process group and session, so stopping the job that
+# started it (a CI step, a shell whose group is killed) does not take the engine down with it.
+setsid nohup dockerd --iptables=false --storage-driver=vfs >/var/log/tsimg-dockerd.log 2>&1 </dev/null &
 for _ in $(seq 1 60); do
   if docker info >/dev/null 2>&1; then exit 0; fi
   sleep 1
