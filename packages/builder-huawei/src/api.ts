@@ -96,6 +96,22 @@ export class HuaweiApi {
     return this.caller.call(operation, this.region, () => call(operation, this.secrets, () => fn(this.#sdk())), opts)
   }
 
+  /**
+   * A create with no idempotency token (VPC v1: VPCs, subnets and groups may share a name):
+   * before each retry, `find` looks for what an unanswered earlier attempt made, by its
+   * build-unique name, and adopts it, so a lost answer never makes a second one.
+   */
+  createOnce<T>(operation: string, fn: (c: HuaweiClients) => Promise<T>, find: (signal: AbortSignal) => Promise<string | undefined>, opts: CallOptions): Promise<T | { adoptedId: string }> {
+    let attempt = 0
+    return this.caller.call<T | { adoptedId: string }>(operation, this.region, async () => {
+      if (attempt++ > 0) {
+        const id = await find(opts.signal)
+        if (id) return { adoptedId: id }
+      }
+      return call(operation, this.secrets, () => fn(this.#sdk()))
+    }, opts)
+  }
+
   /** One try of a typed call, no retries (for the kit's deleteUntilGone, which retries itself). */
   once<T>(operation: string, fn: (c: HuaweiClients) => Promise<T>): Promise<T> {
     return call(operation, this.secrets, () => fn(this.#sdk()))

@@ -101,8 +101,8 @@ export const huaweiOptionsShape = {
   /** Packer: `temporary_key_pair_type`. */
   temporaryKeyPairType: z.enum(['ed25519', 'rsa']).default('ed25519'),
 
-  /** Packer: `image_name`. */
-  imageName: z.string().min(1).max(128),
+  /** Packer: `image_name`. IMS's rule, checked before anything is made (IMS would refuse it only at CreateImage). */
+  imageName: z.string().regex(/^(?! )[\p{L}\p{N} ._-]{1,128}(?<! )$/u, 'IMS image names are 1-128 letters, digits, spaces, "-", "_" and "." (no space first or last)'),
   /** Packer: `image_description`. */
   imageDescription: z.string().max(1024).optional(),
   /** Packer: `image_tags`. */

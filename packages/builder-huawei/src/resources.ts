@@ -1,7 +1,7 @@
-import { NovaListKeypairsRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
+import { NovaListKeypairsRequest, NovaShowKeypairRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
 import { cloudResources, ignoreNotFound, type CloudConnection, type CloudScope, type TaggedResource } from '@tsimg/cloud-kit'
 import { BUILD_ID_LABEL, CREATED_AT_LABEL } from '@tsimg/core'
-import { HuaweiApi } from './api.js'
+import { HuaweiApi, field } from './api.js'
 import { deleteServer, serversTagged } from './server.js'
 import { PLUGIN } from './state.js'
 import { findImageByName } from './step-image.js'
@@ -22,11 +22,22 @@ async function imagesTagged(api: HuaweiApi, buildIds: readonly string[] | undefi
   return out
 }
 
-/** Key pairs named after a build (Nova key pairs take no tags). */
+/**
+ * Key pairs named after a build (Nova key pairs take no tags). The list has no creation time:
+ * each one's detail is read for it, or `--sweep --older-than` would never delete a key pair.
+ */
 async function keyPairsNamed(api: HuaweiApi, buildIds: readonly string[] | undefined, signal: AbortSignal): Promise<TaggedResource[]> {
   const res = (await api.sdk('NovaListKeypairs', (c) => c.ecs.novaListKeypairs(new NovaListKeypairsRequest()), { signal })) as { keypairs?: { keypair?: { name?: string } }[] }
   const names = (res.keypairs ?? []).map((k) => k.keypair?.name ?? '').filter((n) => n.startsWith('tsimg'))
-  return names.filter((n) => !buildIds || buildIds.some((b) => n === b || n === `tsimg_${b}`)).map((n) => ({ id: n, label: `key pair ${n}`, buildId: n.replace(/^tsimg_/, '') }))
+  const out: TaggedResource[] = []
+  for (const n of names.filter((x) => !buildIds || buildIds.some((b) => x === b || x === `tsimg_${b}`))) {
+    const detail = await api.sdk('NovaShowKeypair', (c) => c.ecs.novaShowKeypair(new NovaShowKeypairRequest().withKeypairName(n)), { signal }).catch(() => undefined)
+    // Nova's times are UTC without a zone: 2017-11-07T02:59:34.000000.
+    const at = String(field(field(detail, 'keypair'), 'createdAt', 'created_at') ?? '')
+    const ms = Date.parse(/Z$|[+-]\d\d:?\d\d$/.test(at) ? at : `${at}Z`)
+    out.push({ id: n, label: `key pair ${n}`, buildId: n.replace(/^tsimg_/, ''), ...(Number.isFinite(ms) && { createdAt: new Date(ms).toISOString() }) })
+  }
+  return out
 }
 
 /**

@@ -57,7 +57,7 @@ export async function serversTagged(api: HuaweiApi, buildIds: readonly string[] 
  */
 export function deleteServer(api: HuaweiApi, id: string, signal: AbortSignal, limit?: PollLimit): Promise<void> {
   return api.deleteUntilGone({
-        action: 'DeleteServers',
+    action: 'DeleteServers',
     resource: `server ${id}`,
     signal,
     ...(limit && { limit }),

@@ -46,7 +46,7 @@ export function credentialsOf(o: Pick<HuaweiEcsOptions, 'region' | 'accessKey' |
  *
  * ```ts
  * huaweicloudEcs({ region: 'cn-north-4', flavor: 's6.large.2', sourceImageName: 'Debian 12.0.0 64bit',
- *                  eipType: '5_bgp', sshUsername: 'root', imageName: 'web-{{timestamp}}' })
+ *                  eipType: '5_bgp', sshUsername: 'root', imageName: `web-${Date.now()}` })
  * ```
  */
 export function huaweicloudEcs(input: HuaweicloudEcsInput & { name?: string }): SourcePlugin<HuaweiEcsOptions, HuaweiState> {

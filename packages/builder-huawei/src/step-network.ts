@@ -39,8 +39,13 @@ export function network(env: HuaweiEnv): Step<HuaweiState> {
           description: `VPC ${name} (${env.region})`,
           data: { ...resourceData(env), name },
           create: (requestSignal, stop) =>
-            env.api.sdk('CreateVpc', (c) => c.vpc.createVpc(new vpc.CreateVpcRequest().withBody({ vpc: { name, cidr: o.temporaryVpcCidr, description: 'Temporary VPC for tsimg', ...(o.enterpriseProjectId && { enterprise_project_id: o.enterpriseProjectId }) } } as never)), { signal: stop, requestSignal }),
-          idOf: (res) => field(field(res, 'vpc'), 'id'),
+            env.api.createOnce(
+              'CreateVpc',
+              (c) => c.vpc.createVpc(new vpc.CreateVpcRequest().withBody({ vpc: { name, cidr: o.temporaryVpcCidr, description: 'Temporary VPC for tsimg', ...(o.enterpriseProjectId && { enterprise_project_id: o.enterpriseProjectId }) } } as never)),
+              (s) => findNet(env.api, 'vpcs', name, s),
+              { signal: stop, requestSignal },
+            ),
+          idOf: (res) => field(res, 'adoptedId') ?? field(field(res, 'vpc'), 'id'),
           find: (s) => findNet(env.api, 'vpcs', name, s),
         },
       )
@@ -58,8 +63,13 @@ export function network(env: HuaweiEnv): Step<HuaweiState> {
           description: `subnet ${name} (${env.region})`,
           data: { ...resourceData(env), name, vpcId },
           create: (requestSignal, stop) =>
-            env.api.sdk('CreateSubnet', (c) => c.vpc.createSubnet(new vpc.CreateSubnetRequest().withBody({ subnet: { name, cidr: o.temporarySubnetCidr, gateway_ip: gateway, vpc_id: vpcId, availability_zone: state.availabilityZone } } as never)), { signal: stop, requestSignal }),
-          idOf: (res) => field(field(res, 'subnet'), 'id'),
+            env.api.createOnce(
+              'CreateSubnet',
+              (c) => c.vpc.createSubnet(new vpc.CreateSubnetRequest().withBody({ subnet: { name, cidr: o.temporarySubnetCidr, gateway_ip: gateway, vpc_id: vpcId, availability_zone: state.availabilityZone } } as never)),
+              (s) => findNet(env.api, 'subnets', name, s, vpcId),
+              { signal: stop, requestSignal },
+            ),
+          idOf: (res) => field(res, 'adoptedId') ?? field(field(res, 'subnet'), 'id'),
           find: (s) => findNet(env.api, 'subnets', name, s, vpcId),
         },
       )

@@ -1,6 +1,6 @@
 import * as vpc from '@huaweicloud/huaweicloud-sdk-vpc'
 import type { Step } from '@tsimg/core'
-import { TrackedResource, temporaryName } from '@tsimg/cloud-kit'
+import { TrackedResource, errorClassOf, temporaryName } from '@tsimg/cloud-kit'
 import { field } from './api.js'
 import { PLUGIN, resourceData, type HuaweiEnv, type HuaweiState } from './state.js'
 import { deleteSecurityGroup, findNet, tagNet } from './vpc.js'
@@ -32,12 +32,13 @@ export function securityGroup(env: HuaweiEnv): Step<HuaweiState> {
           description: `security group ${name} (${env.region})`,
           data: { ...resourceData(env), name },
           create: (requestSignal, stop) =>
-            env.api.sdk(
+            env.api.createOnce(
               'CreateSecurityGroup',
               (c) => c.vpc.createSecurityGroup(new vpc.CreateSecurityGroupRequest().withBody({ security_group: { name, vpc_id: state.vpcId, ...(o.enterpriseProjectId && { enterprise_project_id: o.enterpriseProjectId }) } } as never)),
+              (s) => findNet(env.api, 'security-groups', name, s, state.vpcId),
               { signal: stop, requestSignal },
             ),
-          idOf: (res) => field(field(res, 'security_group', 'securityGroup'), 'id'),
+          idOf: (res) => field(res, 'adoptedId') ?? field(field(res, 'security_group', 'securityGroup'), 'id'),
           find: (s) => findNet(env.api, 'security-groups', name, s, state.vpcId),
         },
       )
@@ -47,7 +48,12 @@ export function securityGroup(env: HuaweiEnv): Step<HuaweiState> {
       ui.say(`Allowing port ${env.sshPort} from ${cidrs.join(', ')}`)
       for (const cidr of cidrs) {
         const rule = { security_group_id: id, direction: 'ingress', ethertype: cidr.includes(':') ? 'IPv6' : 'IPv4', protocol: 'tcp', port_range_min: env.sshPort, port_range_max: env.sshPort, remote_ip_prefix: cidr }
-        await env.api.sdk('CreateSecurityGroupRule', (c) => c.vpc.createSecurityGroupRule(new vpc.CreateSecurityGroupRuleRequest().withBody({ security_group_rule: rule } as never)), { signal, retry: ['not-found'], budget: { attempts: 6 } })
+        // 409: the rule exists already (a retry after a lost answer made it): what was wanted.
+        await env.api
+          .sdk('CreateSecurityGroupRule', (c) => c.vpc.createSecurityGroupRule(new vpc.CreateSecurityGroupRuleRequest().withBody({ security_group_rule: rule } as never)), { signal, retry: ['not-found'], budget: { attempts: 6 } })
+          .catch((err: unknown) => {
+            if (errorClassOf(err) !== 'exists') throw err
+          })
       }
     },
     async cleanup({ ui, signal, journal }) {

@@ -119,7 +119,9 @@ async function bindIp(env: HuaweiEnv, state: HuaweiState, serverId: string, sign
   if (!ip) throw new TsimgError('HUAWEI_EIP', o.floatingIp ? `EIP ${o.floatingIp} not found in ${env.region}` : `reuseIps: no unbound EIP in ${env.region}`, { hint: o.floatingIp ? 'Check floatingIp.' : 'Set eipType to buy one.' })
   const ports = await env.api.sdk('ListServerInterfaces', (c) => c.ecs.listServerInterfaces(new ListServerInterfacesRequest().withServerId(serverId)), { signal })
   const portId = field(((field(ports, 'interfaceAttachments', 'interface_attachments') ?? []) as unknown[])[0], 'port_id', 'portId')
-  await env.api.json('eip', 'UpdatePublicip', 'PUT', `/v1/${pid}/publicips/${ip.id}`, { signal }, { publicip: { port_id: portId } })
+  // Recorded before the call: a bind whose answer is lost must still be undone before the
+  // server goes, or DeleteServers' delete_publicip would release the user's EIP with it.
   state.boundIp = { id: ip.id, address: ip.public_ip_address }
+  await env.api.json('eip', 'UpdatePublicip', 'PUT', `/v1/${pid}/publicips/${ip.id}`, { signal }, { publicip: { port_id: portId } })
   return ip.public_ip_address
 }

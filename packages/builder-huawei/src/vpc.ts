@@ -7,9 +7,12 @@ import { tagList } from './state.js'
 /** The VPC resources tsimg makes, with their v2.0 tag path and how the SDK lists them. */
 export type NetKind = 'vpcs' | 'subnets' | 'security-groups'
 
+/** The SDK's name of a kind in its tag operations (BatchCreateVpcTags, ShowSecurityGroupTags). */
+const TAG_NAME: Record<NetKind, string> = { vpcs: 'Vpc', subnets: 'Subnet', 'security-groups': 'SecurityGroup' }
+
 /** Tags a VPC, subnet or group with the build id (VPC v1 creates take no tags); a new id's 404 is retried. */
 export async function tagNet(api: HuaweiApi, kind: NetKind, id: string, build: Pick<BuildInfo, 'id'>, signal: AbortSignal): Promise<void> {
-  await api.json('eip', `BatchCreate${kind}Tags`, 'POST', `/v2.0/${api.pid}/${kind}/${id}/tags/action`, { signal, retry: ['not-found'], budget: { attempts: 6 } }, { action: 'create', tags: tagList(build) })
+  await api.json('eip', `BatchCreate${TAG_NAME[kind]}Tags`, 'POST', `/v2.0/${api.pid}/${kind}/${id}/tags/action`, { signal, retry: ['not-found'], budget: { attempts: 6 } }, { action: 'create', tags: tagList(build) })
 }
 
 /** Lists a kind's resources as `{ id, name, vpc_id }`. */
@@ -37,7 +40,7 @@ export async function taggedNet(api: HuaweiApi, kind: NetKind, buildIds: readonl
   const out: TaggedResource[] = []
   for (const r of await listNet(api, kind, signal)) {
     if (!r.name.startsWith('tsimg')) continue
-    const res = await api.json('eip', `Show${kind}Tags`, 'GET', `/v2.0/${api.pid}/${kind}/${r.id}/tags`, { signal }).catch(() => ({ tags: [] }))
+    const res = await api.json('eip', `Show${TAG_NAME[kind]}Tags`, 'GET', `/v2.0/${api.pid}/${kind}/${r.id}/tags`, { signal }).catch(() => ({ tags: [] }))
     const tags = new Map(((res.tags ?? []) as { key: string; value: string }[]).map((t) => [t.key, t.value]))
     const buildId = tags.get(BUILD_ID_LABEL)
     if (!buildId || (buildIds && !buildIds.includes(buildId))) continue
@@ -57,7 +60,7 @@ export async function deleteSubnet(api: HuaweiApi, id: string, signal: AbortSign
     return ignoreNotFound(Promise.reject(err))
   }
   await api.deleteUntilGone({
-        action: 'DeleteSubnet',
+    action: 'DeleteSubnet',
     resource: `subnet ${id}`,
     signal,
     ...(limit && { limit }),
@@ -72,7 +75,7 @@ export async function deleteSubnet(api: HuaweiApi, id: string, signal: AbortSign
 /** Deletes a VPC; a subnet or group still in it (409) is retried within the dependency budget. */
 export function deleteVpc(api: HuaweiApi, id: string, signal: AbortSignal): Promise<void> {
   return api.deleteUntilGone({
-        action: 'DeleteVpc',
+    action: 'DeleteVpc',
     resource: `VPC ${id}`,
     signal,
     send: () => api.once('DeleteVpc', (c) => c.vpc.deleteVpc(new vpc.DeleteVpcRequest().withVpcId(id))),
@@ -82,7 +85,7 @@ export function deleteVpc(api: HuaweiApi, id: string, signal: AbortSignal): Prom
 /** Deletes a security group; "in use" (the server's port still going) is retried. */
 export function deleteSecurityGroup(api: HuaweiApi, id: string, signal: AbortSignal): Promise<void> {
   return api.deleteUntilGone({
-        action: 'DeleteSecurityGroup',
+    action: 'DeleteSecurityGroup',
     resource: `security group ${id}`,
     signal,
     send: () => api.once('DeleteSecurityGroup', (c) => c.vpc.deleteSecurityGroup(new vpc.DeleteSecurityGroupRequest().withSecurityGroupId(id))),

@@ -1,41 +1,18 @@
 // `tsimg build examples/huaweicloud/image.ts` and `tsimg cleanup` through the real CLI against the emulator.
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { REGION, deleteImage, journalFiles, leftovers, useEmulator } from './support.js'
+import { REGION, deleteImage, journalFiles, leftovers, tsimg, useEmulator } from './support.js'
 
-const ROOT = resolve(import.meta.dirname, '../../..')
-const CLI = join(ROOT, 'packages/core/bin/tsimg.js')
 const t = useEmulator()
-
-function env(): NodeJS.ProcessEnv {
-  const { accessKeyId, secretAccessKey } = t.emu.credentials
-  return {
-    ...process.env, NO_COLOR: '1', TSIMG_STATE_DIR: t.stateDir, TSIMG_HUAWEI_ENDPOINT: t.emu.endpoint, REGION_NAME: REGION,
-    IAM_ACCESS_KEY: accessKeyId, IAM_SECRET_KEY: secretAccessKey, HW_ACCESS_KEY: accessKeyId, HW_SECRET_KEY: secretAccessKey,
-  }
-}
-
-function tsimg(args: string[], onOutput?: (out: string, child: ChildProcess) => void): Promise<{ code: number | null; out: string }> {
-  return new Promise((res) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    const add = (d: Buffer) => {
-      out += d.toString()
-      onOutput?.(out, child)
-    }
-    child.stdout.on('data', add)
-    child.stderr.on('data', add)
-    child.on('exit', (code) => res({ code, out }))
-  })
-}
+const run = (args: string[], onOutput?: Parameters<typeof tsimg>[3]) => tsimg(t.emu, t.stateDir, args, onOutput)
 
 describe('examples/huaweicloud/image.ts', () => {
   it('tsimg build makes an image holding the uploaded package and the script\'s output; kill -9 then tsimg cleanup leaves nothing', async () => {
     const manifest = join(t.stateDir, 'manifest.json')
-    const { code, out } = await tsimg(['build', '--var', `manifest=${manifest}`, 'examples/huaweicloud/image.ts'])
+    const { code, out } = await run(['build', '--var', `manifest=${manifest}`, 'examples/huaweicloud/image.ts'])
     expect(code, out).toBe(0)
     expect(out).toContain('==> huaweicloud-ecs.builder: Uploading user-packages/example.package => /tmp/example.package')
     expect(out).toContain('huaweicloud-ecs.builder: foo')
@@ -53,13 +30,13 @@ describe('examples/huaweicloud/image.ts', () => {
     expect(leftovers(t.emu)).toEqual([])
 
     // A build killed once its server answers SSH leaves its resources and journal; tsimg cleanup deletes them.
-    const killed = await tsimg(['build', '--var', `manifest=${manifest}`, 'examples/huaweicloud/image.ts'], (o, child) => {
+    const killed = await run(['build', '--var', `manifest=${manifest}`, 'examples/huaweicloud/image.ts'], (o, child) => {
       if (o.includes('Connected to SSH!') && child.exitCode === null) child.kill('SIGKILL')
     })
     expect(killed.code).toBeNull()
     expect(leftovers(t.emu).map((e) => e.type)).toContain('instance')
     expect(await journalFiles(t.stateDir)).toHaveLength(1)
-    const cleanup = await tsimg(['cleanup'])
+    const cleanup = await run(['cleanup'])
     expect(cleanup.code, cleanup.out).toBe(0)
     expect(cleanup.out).not.toContain(t.emu.credentials.secretAccessKey)
     expect(leftovers(t.emu)).toEqual([])

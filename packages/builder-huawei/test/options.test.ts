@@ -26,6 +26,8 @@ describe('huaweicloud-ecs options', () => {
     expect(problems({ ...base, subnets: ['s'] }).join()).toMatch(/vpcId: subnets need vpcId/)
     expect(problems({ ...base, imageMembers: ['nope'] }).join()).toMatch(/imageMembers/)
     expect(problems({ ...base, flavor: undefined }).join()).toMatch(/flavor/)
+    expect(problems({ ...base, imageName: 'web-{{timestamp}}' }).join()).toMatch(/imageName: IMS image names are/)
+    expect(problems({ ...base, imageName: 'Debian 12 node_image-1.0' })).toEqual([])
   })
 
   it('takes credentials from HW_ACCESS_KEY / HW_SECRET_KEY / HW_SECURITY_TOKEN and lists the secrets to redact', () => {

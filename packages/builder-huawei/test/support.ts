@@ -1,12 +1,13 @@
 /** Shared by the builder-huawei tests: one Huawei emulator per file, builds through the engine's build(). */
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { HuaweiApi, huaweicloudEcs, type HuaweicloudEcsInput } from '@tsimg/builder-huawei'
 import { startHuaweiEmulator, type HuaweiEmulator } from '@tsimg/cloud-emulator'
 import { build, type BuildEvent, type BuildSummary, type ProvisionerPlugin } from '@tsimg/core'
 import { shell } from '@tsimg/provisioner-shell'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 
 export const REGION = 'cn-north-4'
 
@@ -24,6 +25,8 @@ export function emulatorSource(emu: HuaweiEmulator, over: Partial<HuaweicloudEcs
     sshTimeout: '120s',
     imageName: `tsimg-test-${Math.random().toString(36).slice(2, 10)}`,
     pollDelay: '200ms',
+    // A server's container may take minutes to start on a busy machine: no tight poll limit.
+    pollAttempts: 3000,
     ...over,
   } as HuaweicloudEcsInput
 }
@@ -32,27 +35,85 @@ export const markerProvisioner = (): ProvisionerPlugin<any> => shell({ inline: [
 
 export interface RunResult {
   summary: BuildSummary
+  events: BuildEvent[]
   lines: string[]
-  /** Every event as JSON: what a secret must never be found in. */
+  /** Every event, the summary and whatever the process printed meanwhile: what a secret must never be found in. */
   text: string
 }
 
-export async function runBuild(source: HuaweicloudEcsInput, opts: { stateDir: string; signal?: AbortSignal; onLine?: (line: string) => void; provisioners?: ProvisionerPlugin<any>[] }): Promise<RunResult> {
+export interface RunOptions {
+  stateDir: string
+  signal?: AbortSignal
+  onLine?: (line: string) => void
+  onEvent?: (e: BuildEvent) => void
+  provisioners?: ProvisionerPlugin<any>[]
+}
+
+/**
+ * Runs one build through the engine. Anything written to stdout or stderr meanwhile (the
+ * Huawei SDK logs failed requests there by itself) is kept in `text` too, and still printed.
+ */
+export async function runBuild(source: HuaweicloudEcsInput, opts: RunOptions): Promise<RunResult> {
   const events: BuildEvent[] = []
-  const res = await build({
-    template: { sources: [huaweicloudEcs({ name: 'test', ...source })], provisioners: opts.provisioners ?? [markerProvisioner()] },
-    stateDir: opts.stateDir,
-    typecheck: false,
-    cleanupTimeoutMs: 180_000,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    onEvent: (e) => {
-      events.push(e)
-      if (e.type === 'ui') opts.onLine?.(e.text)
-    },
+  const printed: string[] = []
+  const streams = [process.stdout, process.stderr] as const
+  const writes = streams.map((s) => s.write)
+  streams.forEach((s, i) => {
+    s.write = ((chunk: unknown, ...rest: unknown[]) => {
+      printed.push(String(chunk))
+      return (writes[i] as (...a: unknown[]) => boolean).call(s, chunk, ...rest)
+    }) as typeof s.write
   })
+  let res
+  try {
+    res = await build({
+      template: { sources: [huaweicloudEcs({ name: 'test', ...source })], provisioners: opts.provisioners ?? [markerProvisioner()] },
+      stateDir: opts.stateDir,
+      typecheck: false,
+      cleanupTimeoutMs: 180_000,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onEvent: (e) => {
+        events.push(e)
+        opts.onEvent?.(e)
+        if (e.type === 'ui') opts.onLine?.(e.text)
+      },
+    })
+  } finally {
+    streams.forEach((s, i) => (s.write = writes[i]!))
+  }
   const summary = res.builds[0]!
   const lines = events.flatMap((e) => (e.type === 'ui' ? [e.text] : []))
-  return { summary, lines, text: JSON.stringify(events, (_k, v) => (v instanceof Error ? { message: v.message, stack: v.stack } : v)) + JSON.stringify(summary, (_k, v) => (v instanceof Error ? { message: v.message } : v)) }
+  const json = (v: unknown) => JSON.stringify(v, (_k, x) => (x instanceof Error ? { message: x.message, stack: x.stack, cause: String(x.cause) } : x))
+  return { summary, events, lines, text: json(events) + json(summary) + printed.join('') }
+}
+
+/** The step whose run failed, if any. */
+export function failedStep(r: RunResult): string | undefined {
+  const e = r.events.find((x) => x.type === 'step-end' && x.error)
+  return e && 'step' in e ? e.step : undefined
+}
+
+/** Cleanups that reported an error: none is expected after any failure or cancel. */
+export function cleanupErrors(r: RunResult): string[] {
+  return r.events.flatMap((e) => (e.type === 'cleanup-end' && e.error ? [`${e.step}: ${e.error}`] : []))
+}
+
+/**
+ * What every fault test checks after its build: nothing the build made is alive in the
+ * emulator (`keep`: ids of the test's own resources), the journal is empty, no cleanup failed,
+ * and the secret key is in no event, error, printed line, journal or log.
+ */
+export async function expectNothingLeft(emu: HuaweiEmulator, stateDir: string, r: RunResult, keep: readonly string[] = []): Promise<void> {
+  expect(cleanupErrors(r)).toEqual([])
+  expect(leftovers(emu).filter((e) => !keep.includes(e.id))).toEqual([])
+  expect(r.summary.leftovers).toEqual([])
+  expect(await journalFiles(stateDir)).toEqual([])
+  expectNoSecret(emu, r.text + (await stateText(stateDir)))
+}
+
+export function expectNoSecret(emu: HuaweiEmulator, text: string): void {
+  const secret = emu.credentials.secretAccessKey
+  expect(text.includes(secret), 'the secret key was printed, logged or journaled').toBe(false)
 }
 
 /** What a client created and is still alive (the catalog excluded). */
@@ -71,13 +132,19 @@ export async function journalFiles(stateDir: string): Promise<string[]> {
   return readdir(join(stateDir, 'journal')).catch(() => [])
 }
 
-/** One emulator and one temporary state directory for a test file; both removed after it. */
-export function useEmulator(): { readonly emu: HuaweiEmulator; readonly stateDir: string } {
-  const t = {} as { emu: HuaweiEmulator; stateDir: string }
+/**
+ * One emulator and one temporary state directory for a test file; both removed after it.
+ * Faults and throttling are cleared after each test. With `userEip`, the user owns one
+ * unbound EIP (`t.eip`) from the start: for floatingIp, and to prove it is never released.
+ */
+export function useEmulator(opts: { userEip?: boolean } = {}): { readonly emu: HuaweiEmulator; readonly stateDir: string; readonly eip: { id: string; address: string } } {
+  const t = {} as { emu: HuaweiEmulator; stateDir: string; eip: { id: string; address: string } }
   beforeAll(async () => {
     t.emu = await startHuaweiEmulator({ delays: { jobStarted: 100, instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200 } })
     t.stateDir = await mkdtemp(join(tmpdir(), 'tsimg-huawei-'))
+    if (opts.userEip) t.eip = await userEip(t.emu)
   })
+  afterEach(() => t.emu?.clearFaults())
   afterAll(async () => {
     await t.emu?.stop()
     if (t.stateDir) await rm(t.stateDir, { recursive: true, force: true })
@@ -85,10 +152,54 @@ export function useEmulator(): { readonly emu: HuaweiEmulator; readonly stateDir
   return t
 }
 
+/** The API as the test's user: for resources the user owns (EIPs, a VPC), and to delete a kept image. */
+export async function userApi(emu: HuaweiEmulator): Promise<HuaweiApi> {
+  const api = new HuaweiApi({ region: REGION, endpoint: emu.endpoint, accessKey: emu.credentials.accessKeyId, secretKey: emu.credentials.secretAccessKey })
+  await api.projectId(AbortSignal.timeout(120_000))
+  return api
+}
+
 /** Deletes a kept image through IMS, as a user would (its snapshots go with it). */
 export async function deleteImage(emu: HuaweiEmulator, id: string): Promise<void> {
-  const api = new HuaweiApi({ region: REGION, endpoint: emu.endpoint, accessKey: emu.credentials.accessKeyId, secretKey: emu.credentials.secretAccessKey })
-  const signal = AbortSignal.timeout(120_000)
-  await api.projectId(signal)
-  await api.json('ims', 'GlanceDeleteImage', 'DELETE', `/v2/images/${id}`, { signal })
+  const api = await userApi(emu)
+  await api.json('ims', 'GlanceDeleteImage', 'DELETE', `/v2/images/${id}`, { signal: AbortSignal.timeout(120_000) })
+}
+
+/** An EIP the user bought, unbound: for floatingIp and reuseIps. */
+export async function userEip(emu: HuaweiEmulator): Promise<{ id: string; address: string }> {
+  const api = await userApi(emu)
+  const res = await api.json('eip', 'CreatePublicip', 'POST', `/v1/${api.pid}/publicips`, { signal: AbortSignal.timeout(120_000) }, { publicip: { type: '5_bgp' }, bandwidth: { size: 5, name: 'user', share_type: 'PER' } })
+  return { id: res.publicip.id, address: res.publicip.public_ip_address }
+}
+
+/** The artifact's image id (`cn-north-4:<id>`). */
+export function imageIdOf(r: RunResult): string {
+  return (r.summary.artifacts[0]?.id ?? '').slice(REGION.length + 1)
+}
+
+export const ROOT = resolve(import.meta.dirname, '../../..')
+const CLI = join(ROOT, 'packages/core/bin/tsimg.js')
+
+/** Environment for a `tsimg` child process against the emulator: HW_* and the seed's own names. */
+export function cliEnv(emu: HuaweiEmulator, stateDir: string): NodeJS.ProcessEnv {
+  const { accessKeyId, secretAccessKey } = emu.credentials
+  return {
+    ...process.env, NO_COLOR: '1', TSIMG_STATE_DIR: stateDir, TSIMG_HUAWEI_ENDPOINT: emu.endpoint, REGION_NAME: REGION,
+    IAM_ACCESS_KEY: accessKeyId, IAM_SECRET_KEY: secretAccessKey, HW_ACCESS_KEY: accessKeyId, HW_SECRET_KEY: secretAccessKey,
+  }
+}
+
+/** Runs the `tsimg` CLI; `onOutput` sees all output so far (stdout and stderr) and may kill the child. */
+export function tsimg(emu: HuaweiEmulator, stateDir: string, args: string[], onOutput?: (out: string, child: ChildProcess) => void): Promise<{ code: number | null; out: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: cliEnv(emu, stateDir), stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    const add = (d: Buffer) => {
+      out += d.toString()
+      onOutput?.(out, child)
+    }
+    child.stdout.on('data', add)
+    child.stderr.on('data', add)
+    child.on('exit', (code) => res({ code, out }))
+  })
 }

@@ -122,11 +122,16 @@ function batchAction(ctx: HuaweiContext, body: Record<string, any>): unknown {
   throw bad('The action must be os-stop or os-start.')
 }
 
-/** DeleteServers: terminate, then (delete_publicip) release the EIPs bought with them. */
+/**
+ * DeleteServers: terminate, then (delete_publicip) release the EIPs bound to them. The system
+ * disk always goes; data disks only with delete_volume (default false), else they stay available.
+ */
 function deleteServers(ctx: HuaweiContext, body: Record<string, any>): unknown {
   const ids = serverIds(body)
   const servers = ids.map((id) => serverOf(ctx, id))
   const eips = body.delete_publicip ? servers.map((i) => publicIpOf(ctx.cloud, i)).filter((ip) => ip !== undefined) : []
+  if (body.delete_volume !== true)
+    for (const i of servers) i.devices.forEach((d, n) => d.deviceName !== i.rootDeviceName && (i.devices[n] = { ...d, deleteOnTermination: false }))
   inst.terminateInstances(ctx.cloud, ctx.region, ids)
   const watch = watchServers(ctx, ids, 'terminated', [])
   return {

@@ -42,7 +42,11 @@ export const novaRoutes: Route[] = [
   },
   {
     method: 'GET', path: '/v2.1/{project_id}/os-keypairs/{keypair_name}', action: 'NovaShowKeypair', service: 'nova',
-    handler: ({ cloud, region, projectId }, { params }) => ({ keypair: renderKey(getKeyPair(cloud, region, params.keypair_name!), projectId) }),
+    // The detail adds what the list leaves out, creation time included (Nova's format, no zone).
+    handler: ({ cloud, region, projectId }, { params }) => {
+      const k = getKeyPair(cloud, region, params.keypair_name!)
+      return { keypair: { ...renderKey(k, projectId), id: k.id, created_at: k.created.toISOString().replace('Z', '000'), deleted: false, deleted_at: null, updated_at: null } }
+    },
   },
   {
     method: 'DELETE', path: '/v2.1/{project_id}/os-keypairs/{keypair_name}', action: 'NovaDeleteKeypair', service: 'nova',
