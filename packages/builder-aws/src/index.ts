@@ -1,4 +1,11 @@
-export { amazonEbs, amazonEbsSchema, amazonEbsSteps, type AmazonEbsInput, type AmazonEbsOptions } from './source.js'
+import { lazyResourcePlugin } from '@tsimg/core'
+import { PLUGIN } from './state.js'
+
+// The main module loads no AWS SDK: templates import `amazonEbs` for validate, where the SDK
+// would cost most of the start-up. The SDK loads with the steps or the cleanup plugin.
+export { amazonEbs, amazonEbsSchema, type AmazonEbsInput, type AmazonEbsOptions } from './source.js'
 export type { AwsState } from './state.js'
-export { Ec2Api, ec2Errors, type ConnectionOptions } from './ec2.js'
-export { tsimgResources } from './resources.js'
+export type { ConnectionOptions } from './ec2.js'
+
+/** How `tsimg cleanup` deletes what a killed amazon-ebs build left (see resources.ts). */
+export const tsimgResources = lazyResourcePlugin(PLUGIN, async () => (await import('./resources.js')).tsimgResources)

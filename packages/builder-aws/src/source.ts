@@ -1,35 +1,9 @@
 import { access } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import {
-  TemplateError,
-  clearAuthorizedKeys,
-  connectSsh,
-  sshOptionsSchema,
-  sshSecrets,
-  sshTargetFromOptions,
-  type SourcePlugin,
-  type StepList,
-  type StepsContext,
-} from '@tsimg/core'
+import { TemplateError, sshOptionsSchema, sshSecrets, type SourcePlugin } from '@tsimg/core'
 import { z } from 'zod'
-import { ArtifactImages } from '@tsimg/cloud-kit'
-import { amiCloud } from './ami.js'
-import { Ec2Api } from './ec2.js'
 import { awsOptionsShape } from './options.js'
-import type { AwsEnv, AwsState } from './state.js'
-import { cleanupVolumes } from './step-cleanup-volumes.js'
-import { copyImages } from './step-copy-images.js'
-import { createImage } from './step-create-image.js'
-import { deregisterAmi } from './step-deregister-ami.js'
-import { keyPair } from './step-key-pair.js'
-import { modifyImage } from './step-modify-image.js'
-import { networkInfo } from './step-network-info.js'
-import { prevalidate } from './step-prevalidate.js'
-import { runInstance } from './step-run-instance.js'
-import { securityGroup } from './step-security-group.js'
-import { sourceAmi } from './step-source-ami.js'
-import { stopInstance } from './step-stop-instance.js'
-import { tagImage } from './step-tag-image.js'
+import type { AwsState } from './state.js'
 
 /** amazon-ebs options: the AWS ones plus core's SSH communicator options (sshUsername, sshTimeout...). */
 export const amazonEbsSchema = z
@@ -89,59 +63,11 @@ export function amazonEbs(input: AmazonEbsInput & { name?: string }): SourcePlug
       return [options.secretKey, options.sessionToken, ...sshSecrets(options)].filter((s): s is string => Boolean(s))
     },
     initialState: () => ({ generated: {} }),
-    steps: (ctx) => amazonEbsSteps(options, ctx),
+    // The steps (and the EC2 SDK behind them) load when a build runs, not when a template is read.
+    steps: async (ctx) => (await import('./steps.js')).amazonEbsSteps(options, ctx),
   }
 }
 
 export function regionOf(o: Pick<AmazonEbsOptions, 'region'>): string | undefined {
   return o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION
-}
-
-/** The amazon-ebs step list, in Packer's order. */
-export function amazonEbsSteps(options: AmazonEbsOptions, ctx: StepsContext): StepList<AwsState> {
-  const region = regionOf(options) ?? ''
-  const api = new Ec2Api(options)
-  const env: AwsEnv = {
-    options,
-    region,
-    api,
-    build: ctx.build,
-    sshPort: options.sshPort ?? 22,
-    scope: { region, ...(options.endpoint && { endpoint: options.endpoint }), ...(options.profile && { profile: options.profile }) },
-    images: new ArtifactImages(amiCloud(api, ctx.build.id)),
-  }
-  return [
-    {
-      // Runs first so its cleanup runs last: closes the SDK clients' sockets once teardown is done.
-      name: 'aws:client',
-      async run() {},
-      async cleanup() {
-        env.api.destroy()
-      },
-    },
-    prevalidate(env),
-    sourceAmi(env),
-    networkInfo(env),
-    keyPair(env),
-    securityGroup(env),
-    cleanupVolumes(env),
-    runInstance(env),
-    connectSsh<AwsState>(async (state) =>
-      sshTargetFromOptions(options, {
-        host: state.sshHost!,
-        port: env.sshPort,
-        privateKey: state.keyPair?.privateKey,
-        baseDir: ctx.build.templateDir,
-      }),
-    ),
-    ctx.provision<AwsState>(),
-    // Only a key made for this build is removed from the image (an existing sshKeypairName stays trusted).
-    clearAuthorizedKeys<AwsState>(options.sshClearAuthorizedKeys),
-    !options.skipCreateAmi && stopInstance(env),
-    !options.skipCreateAmi && deregisterAmi(env),
-    !options.skipCreateAmi && createImage(env),
-    !options.skipCreateAmi && copyImages(env),
-    !options.skipCreateAmi && modifyImage(env),
-    !options.skipCreateAmi && tagImage(env),
-  ]
 }

@@ -65,9 +65,9 @@ export function withLateValues<S extends BaseState>(plugin: SourcePlugin<any, S>
   const options = plugin.options as Record<string, unknown>
   return {
     ...plugin,
-    steps(ctx) {
+    async steps(ctx) {
       const facts: Record<string, unknown> = { BuildName: ctx.build.sourceName || ctx.build.sourceType, BuilderType: ctx.build.sourceType }
-      return plugin.steps(ctx).map((step) =>
+      return (await plugin.steps(ctx)).map((step) =>
         step
           ? ({
               ...step,

@@ -90,7 +90,7 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
   let error: unknown
   let halted = false
   try {
-    let steps = o.source.steps({
+    let steps = await o.source.steps({
       build: info,
       provision: <S extends BaseState>() =>
         provisionStep<S>({

@@ -80,3 +80,30 @@ export const BUILD_ID_LABEL = 'tsimg-build-id'
 export const CREATED_AT_LABEL = 'tsimg-created-at'
 /** Tag a build's kept artifact gets before its build-id tag is removed: sweeps leave it alone. */
 export const KEPT_LABEL = 'tsimg-kept'
+
+/**
+ * A `tsimgResources` that loads the real one (and the cloud SDK behind it) only when cleanup
+ * calls it, so a package's main module can export it without making every `validate` of a
+ * template that imports the package pay for the SDK.
+ */
+export function lazyResourcePlugin(id: PluginId, load: () => Promise<ResourcePlugin>): ResourcePlugin {
+  let loaded: Promise<ResourcePlugin> | undefined
+  const real = () => (loaded ??= load())
+  return {
+    id,
+    deleteResource: async (kind, data, ctx) => (await real()).deleteResource(kind, data, ctx),
+    sweep: async (scope, buildIds, ctx) => {
+      const r = await real()
+      return r.sweep ? r.sweep(scope, buildIds, ctx) : []
+    },
+    checkAccount: async (data, ctx) => {
+      const r = await real()
+      // No check in the real plugin means what it means without the wrapper: nothing to vouch for.
+      return r.checkAccount ? r.checkAccount(data, ctx) : { ok: true }
+    },
+    sweepAll: async (target, ctx) => {
+      const r = await real()
+      return r.sweepAll ? r.sweepAll(target, ctx) : []
+    },
+  }
+}

@@ -72,8 +72,11 @@ export interface SourcePlugin<O = unknown, S extends BaseState = BaseState> {
   validate?(ctx: ValidateContext): Promise<void> | void
   /** Values that must be redacted wherever printed (passwords, keys). */
   secrets?(): string[]
-  /** The ordered steps of this builder, with the provision step placed where it belongs. */
-  steps(ctx: StepsContext): StepList<S>
+  /**
+   * The ordered steps of this builder, with the provision step placed where it belongs. May
+   * be async, so a builder can load its cloud SDK only when a build runs (validate never calls it).
+   */
+  steps(ctx: StepsContext): StepList<S> | Promise<StepList<S>>
   /** Initial state. */
   initialState(): S
 }

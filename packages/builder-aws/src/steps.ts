@@ -1,0 +1,72 @@
+/**
+ * The amazon-ebs steps and everything they load (the EC2 SDK above all): imported by `amazonEbs`
+ * only when a build runs, so `tsimg validate` of an amazon-ebs template never loads the SDK.
+ */
+import { connectSsh, clearAuthorizedKeys, sshTargetFromOptions, type StepList, type StepsContext } from '@tsimg/core'
+import { ArtifactImages } from '@tsimg/cloud-kit'
+import { amiCloud } from './ami.js'
+import { Ec2Api } from './ec2.js'
+import { regionOf, type AmazonEbsOptions } from './source.js'
+import type { AwsEnv, AwsState } from './state.js'
+import { cleanupVolumes } from './step-cleanup-volumes.js'
+import { copyImages } from './step-copy-images.js'
+import { createImage } from './step-create-image.js'
+import { deregisterAmi } from './step-deregister-ami.js'
+import { keyPair } from './step-key-pair.js'
+import { modifyImage } from './step-modify-image.js'
+import { networkInfo } from './step-network-info.js'
+import { prevalidate } from './step-prevalidate.js'
+import { runInstance } from './step-run-instance.js'
+import { securityGroup } from './step-security-group.js'
+import { sourceAmi } from './step-source-ami.js'
+import { stopInstance } from './step-stop-instance.js'
+import { tagImage } from './step-tag-image.js'
+
+/** The amazon-ebs step list, in Packer's order. */
+export function amazonEbsSteps(options: AmazonEbsOptions, ctx: StepsContext): StepList<AwsState> {
+  const region = regionOf(options) ?? ''
+  const api = new Ec2Api(options)
+  const env: AwsEnv = {
+    options,
+    region,
+    api,
+    build: ctx.build,
+    sshPort: options.sshPort ?? 22,
+    scope: { region, ...(options.endpoint && { endpoint: options.endpoint }), ...(options.profile && { profile: options.profile }) },
+    images: new ArtifactImages(amiCloud(api, ctx.build.id)),
+  }
+  return [
+    {
+      // Runs first so its cleanup runs last: closes the SDK clients' sockets once teardown is done.
+      name: 'aws:client',
+      async run() {},
+      async cleanup() {
+        env.api.destroy()
+      },
+    },
+    prevalidate(env),
+    sourceAmi(env),
+    networkInfo(env),
+    keyPair(env),
+    securityGroup(env),
+    cleanupVolumes(env),
+    runInstance(env),
+    connectSsh<AwsState>(async (state) =>
+      sshTargetFromOptions(options, {
+        host: state.sshHost!,
+        port: env.sshPort,
+        privateKey: state.keyPair?.privateKey,
+        baseDir: ctx.build.templateDir,
+      }),
+    ),
+    ctx.provision<AwsState>(),
+    // Only a key made for this build is removed from the image (an existing sshKeypairName stays trusted).
+    clearAuthorizedKeys<AwsState>(options.sshClearAuthorizedKeys),
+    !options.skipCreateAmi && stopInstance(env),
+    !options.skipCreateAmi && deregisterAmi(env),
+    !options.skipCreateAmi && createImage(env),
+    !options.skipCreateAmi && copyImages(env),
+    !options.skipCreateAmi && modifyImage(env),
+    !options.skipCreateAmi && tagImage(env),
+  ]
+}
