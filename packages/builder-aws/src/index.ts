@@ -5,7 +5,6 @@ import { PLUGIN } from './state.js'
 // would cost most of the start-up. The SDK loads with the steps or the cleanup plugin.
 export { amazonEbs, amazonEbsSchema, type AmazonEbsInput, type AmazonEbsOptions } from './source.js'
 export type { AwsState } from './state.js'
-export type { ConnectionOptions } from './ec2.js'
 
 /** How `tsimg cleanup` deletes what a killed amazon-ebs build left (see resources.ts). */
 export const tsimgResources = lazyResourcePlugin(PLUGIN, async () => (await import('./resources.js')).tsimgResources)

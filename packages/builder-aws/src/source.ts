@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { TemplateError, sshOptionsSchema, sshSecrets, type SourcePlugin } from '@tsimg/core'
 import { z } from 'zod'
 import { awsOptionsShape } from './options.js'
-import type { AwsState } from './state.js'
+import { type AwsState } from './state.js'
 
 /** amazon-ebs options: the AWS ones plus core's SSH communicator options (sshUsername, sshTimeout...). */
 export const amazonEbsSchema = z

@@ -1,7 +1,8 @@
 import { DeleteVolumeCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2'
 import { BUILD_ID_LABEL, type Step } from '@tsimg/core'
 import { apiCodeOf, isNotFound } from '@tsimg/cloud-kit'
-import type { AwsEnv, AwsState } from './state.js'
+import { type AwsState } from './state.js'
+import { type AwsEnv } from './env.js'
 
 /**
  * Runs nothing; placed before the instance so its cleanup runs after termination. Deletes the

@@ -2,7 +2,8 @@ import { CopyImageCommand } from '@aws-sdk/client-ec2'
 import { TsimgError, errorMessage, type Step, type StepContext } from '@tsimg/core'
 import { scopeData, type ArtifactImage } from '@tsimg/cloud-kit'
 import { findImageByName } from './ami.js'
-import { PLUGIN, resourceData, type AwsEnv, type AwsState } from './state.js'
+import { PLUGIN, type AwsState } from './state.js'
+import { resourceData, type AwsEnv } from './env.js'
 import { tagTemporary, waitForImage } from './step-create-image.js'
 
 /**

@@ -2,7 +2,8 @@ import { CreateImageCommand, CreateTagsCommand, type CreateImageCommandInput, ty
 import type { Step, StepContext } from '@tsimg/core'
 import { errorClassOf, temporaryName, temporaryTags, waitFor, type ArtifactImage } from '@tsimg/cloud-kit'
 import { describeImage, findImageByName, snapshotIdsOf } from './ami.js'
-import { PLUGIN, imagePollLimit, resourceData, tagSpec, toTags, type AwsEnv, type AwsState } from './state.js'
+import { PLUGIN, type AwsState } from './state.js'
+import { imagePollLimit, resourceData, tagSpec, toTags, type AwsEnv } from './env.js'
 import { toMapping } from './step-run-instance.js'
 
 /**

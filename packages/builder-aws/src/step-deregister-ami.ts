@@ -1,7 +1,8 @@
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2'
 import type { Step } from '@tsimg/core'
 import { deleteImageAndSnapshots, deregisterImage } from './ami.js'
-import type { AwsEnv, AwsState } from './state.js'
+import { type AwsState } from './state.js'
+import { type AwsEnv } from './env.js'
 
 /**
  * With forceDeregister (or --force), deregisters the existing AMI(s) named amiName (and their

@@ -1,7 +1,8 @@
 import { DeleteKeyPairCommand, DescribeKeyPairsCommand, ImportKeyPairCommand } from '@aws-sdk/client-ec2'
 import type { Step } from '@tsimg/core'
 import { cloudKeyPair, ignoreNotFound, isNotFound, temporaryName } from '@tsimg/cloud-kit'
-import { PLUGIN, resourceData, tagSpec, type AwsEnv, type AwsState } from './state.js'
+import { PLUGIN, type AwsState } from './state.js'
+import { resourceData, tagSpec, type AwsEnv } from './env.js'
 
 /**
  * Reads sshKeypairName + sshPrivateKeyFile, or imports the public half of a key pair made

@@ -1,6 +1,7 @@
 import { ModifyImageAttributeCommand } from '@aws-sdk/client-ec2'
 import type { Step } from '@tsimg/core'
-import type { AwsEnv, AwsState } from './state.js'
+import { type AwsState } from './state.js'
+import { type AwsEnv } from './env.js'
 
 /** Reads the AMIs; shares each with amiUsers / amiGroups (launch permission). Creates nothing. */
 export function modifyImage(env: AwsEnv): Step<AwsState> {

@@ -1,6 +1,7 @@
 import { DescribeSubnetsCommand, DescribeVpcsCommand, type Subnet } from '@aws-sdk/client-ec2'
 import { TsimgError, type Step } from '@tsimg/core'
-import type { AwsEnv, AwsState } from './state.js'
+import { type AwsState } from './state.js'
+import { type AwsEnv } from './env.js'
 import { toFilters } from './step-source-ami.js'
 
 /**

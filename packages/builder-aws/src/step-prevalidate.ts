@@ -1,7 +1,8 @@
 import { DescribeImagesCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2'
 import { TsimgError, type Step } from '@tsimg/core'
 import { scopeData } from '@tsimg/cloud-kit'
-import { PLUGIN, type AwsEnv, type AwsState } from './state.js'
+import { PLUGIN, type AwsState } from './state.js'
+import { type AwsEnv } from './env.js'
 
 /**
  * Reads the given VPC/subnet and the AMI name; creates nothing. Fails before any resource

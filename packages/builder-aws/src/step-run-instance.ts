@@ -11,7 +11,8 @@ import { BUILD_ID_LABEL, type Step } from '@tsimg/core'
 import { TrackedResource, chooseSshAddress, deleteUntilGone, waitFor, type PollLimit } from '@tsimg/cloud-kit'
 import type { Ec2Api } from './ec2.js'
 import type { BlockDevice } from './options.js'
-import { PLUGIN, instanceTypeOf, pollLimit, teardownPollLimit, resourceData, tagSpec, type AwsEnv, type AwsState } from './state.js'
+import { PLUGIN, type AwsState } from './state.js'
+import { instanceTypeOf, pollLimit, teardownPollLimit, resourceData, tagSpec, type AwsEnv } from './env.js'
 
 /** Instance states after which waiting for "running" is pointless. */
 const DEAD = new Set(['shutting-down', 'terminated', 'stopping', 'stopped'])

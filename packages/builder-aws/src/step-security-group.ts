@@ -2,7 +2,8 @@ import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, Delet
 import type { Step } from '@tsimg/core'
 import { TrackedResource, deleteUntilGone, temporaryName } from '@tsimg/cloud-kit'
 import type { Ec2Api } from './ec2.js'
-import { PLUGIN, resourceData, tagSpec, type AwsEnv, type AwsState } from './state.js'
+import { PLUGIN, type AwsState } from './state.js'
+import { resourceData, tagSpec, type AwsEnv } from './env.js'
 
 /**
  * Reads securityGroupIds; otherwise creates a temporary security group in state.vpcId that

@@ -1,6 +1,7 @@
 import { DescribeImagesCommand, type Filter, type Image } from '@aws-sdk/client-ec2'
 import { TsimgError, type Step } from '@tsimg/core'
-import type { AwsEnv, AwsState } from './state.js'
+import { type AwsState } from './state.js'
+import { type AwsEnv } from './env.js'
 
 export function toFilters(filters: Readonly<Record<string, string | string[]>>): Filter[] {
   return Object.entries(filters).map(([Name, v]) => ({ Name, Values: Array.isArray(v) ? v : [v] }))

@@ -1,7 +1,8 @@
 import { StopInstancesCommand } from '@aws-sdk/client-ec2'
 import type { Step } from '@tsimg/core'
 import { waitFor } from '@tsimg/cloud-kit'
-import { pollLimit, type AwsEnv, type AwsState } from './state.js'
+import { type AwsState } from './state.js'
+import { pollLimit, type AwsEnv } from './env.js'
 import { describeInstance } from './step-run-instance.js'
 
 /**

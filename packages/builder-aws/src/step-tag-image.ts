@@ -1,6 +1,7 @@
 import { CreateTagsCommand } from '@aws-sdk/client-ec2'
 import type { Step } from '@tsimg/core'
-import { toTags, type AwsEnv, type AwsState } from './state.js'
+import { type AwsState } from './state.js'
+import { toTags, type AwsEnv } from './env.js'
 
 /**
  * Reads the AMIs; tags each with `tags`, and its snapshots with `tags` + `snapshotTags`
