@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { emulatorSource, journalFiles, leftovers, runBuild, useEmulator } from './support.js'
+import { emulatorSource, journalFiles, leftovers, runBuild, settledLeftovers, useEmulator } from './support.js'
 
 // Failures, a cancel and lost answers against the emulator: whatever happens, the ledger ends
 // with nothing the build made but its kept image, and no journal.
 const t = useEmulator({ seed: 21 })
-
-/** Waits until the emulator's background deletes (container removal) have settled. */
-async function settledLeftovers(): Promise<ReturnType<typeof leftovers>> {
-  for (let i = 0; i < 100; i++) {
-    const left = leftovers(t.emu)
-    if (left.length === 0) return left
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  return leftovers(t.emu)
-}
 
 describe('alicloud-ecs failures and cancel leak nothing', () => {
   it('a failure after the image exists (sharing refused) deletes the image and every temporary resource', { timeout: 600_000 }, async () => {
@@ -26,7 +16,7 @@ describe('alicloud-ecs failures and cancel leak nothing', () => {
     } finally {
       t.emu.clearFaults()
     }
-    expect(await settledLeftovers()).toEqual([])
+    expect(await settledLeftovers(t.emu)).toEqual([])
     expect(await journalFiles(t.stateDir)).toEqual([])
   })
 
@@ -40,7 +30,7 @@ describe('alicloud-ecs failures and cancel leak nothing', () => {
       },
     })
     expect(summary.outcome).toBe('cancelled')
-    expect(await settledLeftovers()).toEqual([])
+    expect(await settledLeftovers(t.emu)).toEqual([])
     expect(await journalFiles(t.stateDir)).toEqual([])
   })
 
