@@ -8,7 +8,7 @@ import { listen, readBodyBytes } from '../http.js'
 import { NonceCache, type AliCredentials } from './signature.js'
 
 /** Alibaba products this front end serves, by the API version that names them on the wire. */
-export const PRODUCTS = { '2014-05-26': 'Ecs', '2016-04-28': 'Vpc' } as const
+export const PRODUCTS = { '2014-05-26': 'Ecs', '2016-04-28': 'Vpc', '2015-04-01': 'Sts' } as const
 export type Product = (typeof PRODUCTS)[keyof typeof PRODUCTS]
 
 export interface ActionContext {
