@@ -67,7 +67,9 @@ export function buildTags<T>(Model: new (m: { key: string; value: string }) => T
  */
 export async function accountOf(api: AlicloudApi, region: string, signal: AbortSignal): Promise<string> {
   try {
-    const res = await api.sts('GetCallerIdentity', region, (c) => c.getCallerIdentity(), { signal, budget: { attempts: 3 } })
+    // The full retry budget: a fallback after mere throttling would record another account id
+    // than a later cleanup reads, and cleanup would refuse.
+    const res = await api.sts('GetCallerIdentity', region, (c) => c.getCallerIdentity(), { signal })
     if (res.body?.accountId) return res.body.accountId
   } catch (err) {
     if (signal.aborted) throw err
