@@ -1,7 +1,7 @@
 import { CloudCaller, type CallOptions } from '@tsimg/cloud-kit'
 import type { AlicloudCredentials } from './credentials.js'
 import { alicloudErrors } from './errors.js'
-import { Ecs, OpenApi, Vpc, type EcsClient, type VpcClient } from './sdk.js'
+import { Ecs, OpenApi, Sts, Vpc, type EcsClient, type StsClient, type VpcClient } from './sdk.js'
 
 export interface ConnectionOptions {
   readonly credentials: AlicloudCredentials
@@ -32,6 +32,7 @@ export class AlicloudApi {
   readonly caller: CloudCaller
   readonly #ecs = new Map<string, EcsClient>()
   readonly #vpc = new Map<string, VpcClient>()
+  #sts: StsClient | undefined
 
   constructor(readonly connection: ConnectionOptions) {
     const custom = connection.endpoint ? parseEndpoint(connection.endpoint) : undefined
@@ -62,6 +63,11 @@ export class AlicloudApi {
     return client
   }
 
+  /** STS (one client: GetCallerIdentity is global), at the custom endpoint when there is one. */
+  stsClient(region: string): StsClient {
+    return (this.#sts ??= new Sts.default(this.#config(region)))
+  }
+
   /** An ECS call: `api.ecs('DescribeImages', region, (c) => c.describeImages(req), { signal })`. */
   ecs<T>(action: string, region: string, fn: (client: EcsClient) => Promise<T>, opts: CallOptions): Promise<T> {
     return this.caller.call(action, region, () => fn(this.ecsClient(region)), opts)
@@ -69,5 +75,9 @@ export class AlicloudApi {
 
   vpc<T>(action: string, region: string, fn: (client: VpcClient) => Promise<T>, opts: CallOptions): Promise<T> {
     return this.caller.call(action, region, () => fn(this.vpcClient(region)), opts)
+  }
+
+  sts<T>(action: string, region: string, fn: (client: StsClient) => Promise<T>, opts: CallOptions): Promise<T> {
+    return this.caller.call(action, region, () => fn(this.stsClient(region)), opts)
   }
 }

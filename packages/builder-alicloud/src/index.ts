@@ -1,5 +1,5 @@
 export { alicloudEcs, alicloudEcsSteps } from './builder.js'
-export type { AliState } from './state.js'
+export { accountOf, type AliState } from './state.js'
 export { tsimgResources } from './resources.js'
 export { AlicloudApi, parseEndpoint, type ConnectionOptions } from './api.js'
 export { alicloudErrors } from './errors.js'

@@ -109,7 +109,17 @@ export async function releaseEip(api: AlicloudApi, region: string, allocationId:
   if (eip.instanceId) {
     await deleteUntilGone({
       caller: api.caller, region, action: 'UnassociateEipAddress', resource: `EIP ${allocationId} (${region})`, signal,
-      send: () => api.vpcClient(region).unassociateEipAddress(new Vpc.UnassociateEipAddressRequest({ regionId: region, allocationId, instanceId: eip.instanceId })),
+      send: async (s) => {
+        try {
+          return await api.vpcClient(region).unassociateEipAddress(new Vpc.UnassociateEipAddressRequest({ regionId: region, allocationId, instanceId: eip.instanceId }))
+        } catch (err) {
+          // A retry after a lost answer meets an EIP already free, which Alibaba answers with
+          // IncorrectEipStatus (a conflict, retried until the cleanup runs out): free is done.
+          const now = await eipOf(api, region, allocationId, s).catch(() => undefined)
+          if (now && !now.instanceId) return undefined
+          throw err
+        }
+      },
       gone: async (s) => {
         const now = await eipOf(api, region, allocationId, s)
         return !now || now.status === 'Available' ? { done: true, value: undefined } : { done: false, ...(now.status && { state: now.status }) }

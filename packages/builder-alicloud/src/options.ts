@@ -48,7 +48,7 @@ export const alicloudOptionsShape = {
   endpoint: z.string().min(1).optional(),
   /** Packer: `skip_region_validation` */
   skipRegionValidation: z.boolean().default(false),
-  /** Packer: `skip_image_validation` */
+  /** Packer: `skip_image_validation` (sourceImage is used as given, not looked up; needs sourceImage) */
   skipImageValidation: z.boolean().default(false),
 
   /** Packer: `source_image` (an ImageId, e.g. centos_7_06_64_20G_alibase_20190711.vhd) */
@@ -159,6 +159,10 @@ export const alicloudEcsSchema = z
   .refine((o) => [o.sourceImage, o.sourceImageFamily, o.sourceImageName].filter(Boolean).length === 1, {
     message: 'set exactly one of sourceImage, sourceImageFamily and sourceImageName',
     path: ['sourceImage'],
+  })
+  .refine((o) => !o.skipImageValidation || Boolean(o.sourceImage), {
+    message: 'skipImageValidation uses sourceImage as given: it needs sourceImage (an image id), since sourceImageFamily and sourceImageName must be looked up',
+    path: ['skipImageValidation'],
   })
   .refine((o) => !(o.userData && o.userDataFile), { message: 'set only one of userData and userDataFile', path: ['userDataFile'] })
   .refine((o) => !o.imageCopyNames.length || o.imageCopyNames.length === o.imageCopyRegions.length, {

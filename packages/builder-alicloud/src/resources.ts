@@ -40,7 +40,7 @@ function connect(scope: CloudScope): CloudConnection {
     return (api = new AlicloudApi({ credentials, ...(scope.endpoint && { endpoint: scope.endpoint }) }))
   }
   return {
-    account: async () => accountOf((await get()).connection.credentials.accessKey),
+    account: async (signal) => accountOf(await get(), region, signal),
     close: () => undefined,
     kinds: [
       {

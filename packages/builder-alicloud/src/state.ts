@@ -60,10 +60,19 @@ export function buildTags<T>(Model: new (m: { key: string; value: string }) => T
 }
 
 /**
- * The account the credentials reach. Alibaba tells it only through STS GetCallerIdentity, which
- * the emulator does not serve; until it does, the account is a one-way fingerprint of the
- * AccessKey id (never the key): cleanup with other keys refuses to delete, the safe side.
+ * The account the credentials reach, for `tsimg cleanup`'s account check: STS
+ * GetCallerIdentity's AccountId. Where STS cannot be asked (a private endpoint without it, a
+ * RAM policy denying it), a one-way fingerprint of the AccessKey id (never the key): cleanup
+ * with other keys then refuses to delete, the safe side.
  */
-export function accountOf(accessKey: string): string {
-  return `ak-${createHash('sha256').update(accessKey).digest('hex').slice(0, 16)}`
+export async function accountOf(api: AlicloudApi, region: string, signal: AbortSignal): Promise<string> {
+  try {
+    // The full retry budget: a fallback after mere throttling would record another account id
+    // than a later cleanup reads, and cleanup would refuse.
+    const res = await api.sts('GetCallerIdentity', region, (c) => c.getCallerIdentity(), { signal })
+    if (res.body?.accountId) return res.body.accountId
+  } catch (err) {
+    if (signal.aborted) throw err
+  }
+  return `ak-${createHash('sha256').update(api.connection.credentials.accessKey).digest('hex').slice(0, 16)}`
 }

@@ -12,7 +12,7 @@ export function prevalidate(env: AliEnv): Step<AliState> {
     name: 'alicloud:prevalidate',
     async run({ ui, signal, journal }) {
       const o = env.options
-      env.scope = { ...env.scope, account: accountOf(env.api.connection.credentials.accessKey) }
+      env.scope = { ...env.scope, account: await accountOf(env.api, env.region, signal) }
       // Where `tsimg cleanup` looks for resources tagged with this build id if the journal missed them.
       await journal.addScope({ plugin: PLUGIN, data: scopeData(env.scope) })
 

@@ -2,7 +2,11 @@ import { TsimgError, type Step } from '@tsimg/core'
 import { Ecs } from './sdk.js'
 import type { AliEnv, AliState } from './state.js'
 
-/** Reads sourceImage, sourceImageFamily or sourceImageName (newest match); creates nothing. */
+/**
+ * Reads sourceImage, sourceImageFamily or sourceImageName (newest match); creates nothing.
+ * With skipImageValidation the sourceImage id is taken as given (RunInstances then names an
+ * image this account cannot see, e.g. one shared from elsewhere or a marketplace image).
+ */
 export function sourceImage(env: AliEnv): Step<AliState> {
   return {
     name: 'alicloud:source-image',
@@ -10,7 +14,10 @@ export function sourceImage(env: AliEnv): Step<AliState> {
       const o = env.options
       const r = env.region
       let found: { imageId?: string; imageName?: string; creationTime?: string } | undefined
-      if (o.sourceImageFamily) {
+      if (o.skipImageValidation && o.sourceImage) {
+        ui.say(`Skip image validation flag found, using source image ${o.sourceImage} as given.`)
+        found = { imageId: o.sourceImage }
+      } else if (o.sourceImageFamily) {
         const res = await env.api.ecs('DescribeImageFromFamily', r, (c) => c.describeImageFromFamily(new Ecs.DescribeImageFromFamilyRequest({ regionId: r, imageFamily: o.sourceImageFamily })), { signal })
         found = res.body?.image?.imageId ? res.body.image : undefined
       } else {

@@ -1,4 +1,4 @@
-import { AlicloudApi } from '@tsimg/builder-alicloud'
+import { AlicloudApi, accountOf } from '@tsimg/builder-alicloud'
 import { startEmulator, type Emulator } from '@tsimg/cloud-emulator'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createRequire } from 'node:module'
@@ -34,4 +34,14 @@ it('fails a wrong secret at once with an error naming service, action, endpoint 
     .then(() => undefined, (e: Error) => e)
   expect(error?.message).toMatch(/^Alibaba Cloud ECS DescribeRegions failed at http:\/\/127\.0\.0\.1:\d+: SignatureDoesNotMatch \(HTTP 400\)/)
   expect(error?.message).not.toContain('not-the-secret')
+})
+
+it('reads the account the keys reach from STS GetCallerIdentity, and falls back to a fingerprint of the key id (never the key) when STS refuses', async () => {
+  const signal = new AbortController().signal
+  const api = apiWith(emu.credentials.secretAccessKey)
+  expect(await accountOf(api, 'cn-hangzhou', signal)).toBe(emu.accountId)
+  emu.injectFault({ action: 'GetCallerIdentity', cloud: 'alicloud', code: 'Forbidden.RAM', times: 1 })
+  const fallback = await accountOf(api, 'cn-hangzhou', signal)
+  expect(fallback).toMatch(/^ak-[0-9a-f]{16}$/)
+  expect(fallback).not.toContain(emu.credentials.accessKeyId)
 })

@@ -34,6 +34,13 @@ describe('alicloud-ecs options', () => {
     expect(firstIssue({ ...base, imageCopyRegions: ['cn-beijing', 'cn-shanghai'], imageCopyNames: ['only-one'] })?.path).toBe('imageCopyNames')
     expect(firstIssue({ ...base, instanceType: 't3.micro' })?.path).toBe('instanceType')
   })
+
+  it('skipImageValidation is refused with a family or a name pattern, which must be looked up, and accepted with a sourceImage id', () => {
+    const { sourceImage: _, ...noId } = base
+    expect(firstIssue({ ...noId, sourceImageFamily: 'acs:debian_12_x64', skipImageValidation: true })).toEqual({ path: 'skipImageValidation', message: expect.stringContaining('needs sourceImage') })
+    expect(firstIssue({ ...noId, sourceImageName: 'debian_12*', skipImageValidation: true })?.path).toBe('skipImageValidation')
+    expect(firstIssue({ ...base, skipImageValidation: true })).toBeUndefined()
+  })
 })
 
 describe('credentials', () => {

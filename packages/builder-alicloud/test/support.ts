@@ -32,6 +32,7 @@ export const markerProvisioner = (): ProvisionerPlugin<any> => shell({ inline: [
 
 export interface RunResult {
   summary: BuildSummary
+  events: BuildEvent[]
   lines: string[]
 }
 
@@ -51,11 +52,28 @@ export async function runBuild(
       opts.onEvent?.(e)
     },
   })
-  return { summary: res.builds[0]!, lines: events.flatMap((e) => (e.type === 'ui' ? [e.text] : [])) }
+  return { summary: res.builds[0]!, events, lines: events.flatMap((e) => (e.type === 'ui' ? [e.text] : [])) }
 }
 
 /** What a client created and is still alive (seed images and default networks excluded). */
 export const leftovers = (emu: Emulator) => emu.ledger().filter((e) => !e.seed)
+
+/**
+ * What is left once the emulator's background deletes (container and image removal) have
+ * settled: a delete answers before docker is done, so the ledger may lag a moment.
+ */
+export async function settledLeftovers(emu: Emulator): Promise<ReturnType<typeof leftovers>> {
+  for (let i = 0; i < 100 && leftovers(emu).length > 0; i++) await new Promise((r) => setTimeout(r, 200))
+  return leftovers(emu)
+}
+
+/** The step whose run failed, by the engine's events. */
+export const failedStep = (events: readonly BuildEvent[]): string | undefined =>
+  events.flatMap((e) => (e.type === 'step-end' && e.error ? [e.step] : []))[0]
+
+/** Cleanups that reported an error (a resource the build could not delete). */
+export const cleanupErrors = (events: readonly BuildEvent[]): string[] =>
+  events.flatMap((e) => (e.type === 'cleanup-end' && e.error ? [`${e.step}: ${e.error}`] : []))
 
 export const journalFiles = (stateDir: string): Promise<string[]> => readdir(join(stateDir, 'journal')).catch(() => [])
 
@@ -72,3 +90,21 @@ export function useEmulator(extra: Record<string, unknown> = {}): { readonly emu
   })
   return t
 }
+
+/**
+ * Every call that creates something, the step that makes it, and the line said just before
+ * the call. The snapshot is made only with imageIgnoreDataDisks, the copy only with
+ * imageCopyRegions: the tests using this list set both.
+ */
+export const CREATES = [
+  { action: 'ImportKeyPair', step: 'alicloud:key-pair', before: 'Creating temporary keypair' },
+  { action: 'CreateVpc', step: 'alicloud:network', before: 'Creating vpc...' },
+  { action: 'CreateVSwitch', step: 'alicloud:network', before: 'Creating vswitch...' },
+  { action: 'CreateSecurityGroup', step: 'alicloud:security-group', before: 'Creating security group...' },
+  { action: 'RunInstances', step: 'alicloud:instance', before: 'Creating instance...' },
+  { action: 'AllocateEipAddress', step: 'alicloud:public-ip', before: 'Allocating eip...' },
+  { action: 'CreateSnapshot', step: 'alicloud:create-image', before: 'Creating snapshot from system disk' },
+  { action: 'CreateImage', step: 'alicloud:create-image', before: 'Creating image:' },
+  { action: 'CopyImage', step: 'alicloud:copy-share', before: 'Copying image ' },
+] as const
+

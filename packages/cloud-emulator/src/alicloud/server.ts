@@ -8,7 +8,7 @@ import { listen, readBodyBytes } from '../http.js'
 import { NonceCache, type AliCredentials } from './signature.js'
 
 /** Alibaba products this front end serves, by the API version that names them on the wire. */
-export const PRODUCTS = { '2014-05-26': 'Ecs', '2016-04-28': 'Vpc' } as const
+export const PRODUCTS = { '2014-05-26': 'Ecs', '2016-04-28': 'Vpc', '2015-04-01': 'Sts' } as const
 export type Product = (typeof PRODUCTS)[keyof typeof PRODUCTS]
 
 export interface ActionContext {
@@ -33,7 +33,13 @@ export interface AliCallRecord {
   readonly product?: Product
   /** The signature scheme the call was signed with. */
   readonly scheme?: string
+  /** What the client sent (`ForceStop`, `DiskDeviceMapping.1.Size`...), signature and credential fields left out: for tests. */
+  readonly params?: Readonly<Record<string, string>>
 }
+
+/** Request fields that say who signed, never what was asked. */
+const SIGNING = new Set(['Signature', 'SignatureNonce', 'SignatureMethod', 'SignatureVersion', 'SignatureType', 'AccessKeyId', 'SecurityToken', 'Timestamp'])
+const asked = (params: ReadonlyMap<string, string>): Record<string, string> => Object.fromEntries([...params].filter(([k]) => !SIGNING.has(k)))
 
 export interface AlicloudServerOptions {
   readonly credentials: readonly AliCredentials[]
@@ -77,9 +83,11 @@ export async function startAlicloudServer(opts: AlicloudServerOptions): Promise<
     let host = String(req.headers.host ?? '')
     let scheme: string | undefined
     let region = ''
+    let params: Record<string, string> | undefined
     try {
       const call = readCall(req, body, opts.credentials, nonces)
       ;({ action, host, scheme } = call)
+      params = asked(call.params)
       product = Object.hasOwn(PRODUCTS, call.version) ? PRODUCTS[call.version as keyof typeof PRODUCTS] : undefined
       if (!product) throw aliError('InvalidVersion', `Specified parameter Version is not valid. Version: ${call.version}`)
       const table = opts.actions[product]
@@ -90,13 +98,13 @@ export async function startAlicloudServer(opts: AlicloudServerOptions): Promise<
         handler(new Params(call.params), { requestId, accessKeyId: call.accessKeyId, product: product! })
       const result = opts.act ? await opts.act(action, run) : await run()
       send(res, 200, { RequestId: requestId, ...result }, requestId)
-      opts.onCall?.({ cloud: 'alicloud', action, region, product, status: 200, scheme })
+      opts.onCall?.({ cloud: 'alicloud', action, region, product, status: 200, scheme, ...(params && { params }) })
     } catch (error) {
       if (!(error instanceof CloudError) && !(error instanceof BackendError))
         process.stderr.write(`tsimg-cloud-emulator (alicloud): ${action} failed: ${(error as Error).stack ?? String(error)}\n`)
       const e = toAlibaba(error as Error)
       send(res, e.status, errorBody(e, requestId, host, product ?? 'Ecs'), requestId)
-      opts.onCall?.({ cloud: 'alicloud', action, region, product, status: e.status, code: e.code, scheme })
+      opts.onCall?.({ cloud: 'alicloud', action, region, product, status: e.status, code: e.code, scheme, ...(params && { params }) })
     }
   }
   // Packer's Go SDK, behind HTTP_PROXY, first asks for a tunnel to its endpoint-lookup

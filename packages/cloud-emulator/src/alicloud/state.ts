@@ -29,6 +29,8 @@ export class AliState {
   private readonly released = new Map<string, number>()
   /** How long a network resource still counts an instance after DeleteInstance (ms). */
   dependencyHoldMs = 3000
+  /** `<action>/<ClientToken>` -> the id that create made. */
+  private readonly tokens = new Map<string, string>()
 
   constructor(readonly cloud: Cloud) {}
 
@@ -45,6 +47,19 @@ export class AliState {
   /** The backend id of an image a client names, in a region. */
   backendImageId(region: string, id: string): string {
     return this.backendIds.get(`${region}/${id}`) ?? id
+  }
+
+  /**
+   * ClientToken idempotence, as Alibaba keeps it for its creates: a create retried with the same
+   * token answers what the first attempt made (while that still exists) instead of a second one.
+   */
+  idempotent(action: string, token: string | undefined, alive: (id: string) => boolean, create: () => string): string {
+    const key = `${action}/${token}`
+    const earlier = token ? this.tokens.get(key) : undefined
+    if (earlier && alive(earlier)) return earlier
+    const id = create()
+    if (token) this.tokens.set(key, id)
+    return id
   }
 
   /** Remembers when an instance left its vSwitch, VPC and security groups. */

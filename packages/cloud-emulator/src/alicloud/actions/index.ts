@@ -7,6 +7,7 @@ import { keyActions } from './keys.js'
 import { networkActions } from './network.js'
 import { describeRegions, describeZones } from './regions.js'
 import { storageActions } from './storage.js'
+import { stsActions } from './sts.js'
 import { tagActions } from './tags.js'
 
 /** Actions that need no backend state: the region and zone catalog. */
@@ -19,7 +20,8 @@ export function protocolActions(): ActionTable {
 
 /**
  * Every action of the alicloud-ecs flow. ECS 2014-05-26 still carries the VPC, vSwitch and
- * EIP actions (Packer uses those); VPC 2016-04-28 serves the same records.
+ * EIP actions (Packer uses those); VPC 2016-04-28 serves the same records; STS 2015-04-01
+ * answers GetCallerIdentity.
  */
 export function backendActions(state: AliState): ActionTable {
   const network = networkActions(state)
@@ -34,5 +36,6 @@ export function backendActions(state: AliState): ActionTable {
       ...storageActions(state), ...tags,
     },
     Vpc: { ...protocolActions().Vpc, ...pick(vpcNames, network), ...eips, TagResources: tags.TagResources!, UntagResources: tags.UntagResources!, ListTagResources: tags.ListTagResources! },
+    Sts: stsActions(state),
   }
 }

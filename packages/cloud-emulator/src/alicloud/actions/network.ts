@@ -25,11 +25,14 @@ export function networkActions(state: AliState): Record<string, Handler> {
       if (!m || Number(m[2]) < 8 || Number(m[2]) > 28) throw aliError('InvalidCidrBlock.Malformed', 'Specified CIDR block is not valid.', 400)
       // Alibaba allows /8../28 (its default is 172.16.0.0/12); the backend's VPCs are /16../28
       // as on EC2, so a wider block is kept here and the backend holds its first /16.
-      const vpc = network.createVpc(cloud, r, Number(m[2]) < 16 ? `${m[1]}/16` : cidr, new Map(p.tags().map((t) => [t.key, t.value])))
-      cidrs.set(vpc.id, cidr)
-      created.set(vpc.id, new Date())
-      if (p.str('VpcName')) names.set(vpc.id, p.str('VpcName')!)
-      return { VpcId: vpc.id, VRouterId: vpc.id.replace(/^vpc-/, 'vrt-'), RouteTableId: vpc.id.replace(/^vpc-/, 'vtb-'), ResourceGroupId: '' }
+      const id = state.idempotent('CreateVpc', p.str('ClientToken'), (x) => cloud.vpcs.has(x), () => {
+        const vpc = network.createVpc(cloud, r, Number(m[2]) < 16 ? `${m[1]}/16` : cidr, new Map(p.tags().map((t) => [t.key, t.value])))
+        cidrs.set(vpc.id, cidr)
+        created.set(vpc.id, new Date())
+        if (p.str('VpcName')) names.set(vpc.id, p.str('VpcName')!)
+        return vpc.id
+      })
+      return { VpcId: id, VRouterId: id.replace(/^vpc-/, 'vrt-'), RouteTableId: id.replace(/^vpc-/, 'vtb-'), ResourceGroupId: '' }
     },
     DescribeVpcs(p) {
       const r = region(p)
@@ -59,10 +62,13 @@ export function networkActions(state: AliState): Record<string, Handler> {
       const vpcId = p.required('VpcId')
       const zoneId = p.required('ZoneId')
       const r = p.str('RegionId') ?? findRegion(state, vpcId)
-      const subnet = network.createSubnet(cloud, r, { vpcId, cidrBlock: p.required('CidrBlock'), zone: zoneId, tags: new Map(p.tags().map((t) => [t.key, t.value])) })
-      created.set(subnet.id, new Date())
-      if (p.str('VSwitchName')) names.set(subnet.id, p.str('VSwitchName')!)
-      return { VSwitchId: subnet.id }
+      const id = state.idempotent('CreateVSwitch', p.str('ClientToken'), (x) => cloud.subnets.has(x), () => {
+        const subnet = network.createSubnet(cloud, r, { vpcId, cidrBlock: p.required('CidrBlock'), zone: zoneId, tags: new Map(p.tags().map((t) => [t.key, t.value])) })
+        created.set(subnet.id, new Date())
+        if (p.str('VSwitchName')) names.set(subnet.id, p.str('VSwitchName')!)
+        return subnet.id
+      })
+      return { VSwitchId: id }
     },
     DescribeVSwitches(p) {
       const r = p.str('RegionId') ?? 'cn-hangzhou'
@@ -95,10 +101,13 @@ export function networkActions(state: AliState): Record<string, Handler> {
       const vpcId = p.str('VpcId')
       if (!vpcId) throw aliError('MissingParameter', 'The input parameter "VpcId" that is mandatory for processing this request is not supplied.')
       const name = p.str('SecurityGroupName') ?? `sg-name-${cloud.rng.hex(8)}`
-      const group = network.createSecurityGroup(cloud, r, { name: name.replace(/^sg-/, 'sg_'), description: p.str('Description') ?? name, vpcId, tags: new Map(p.tags().map((t) => [t.key, t.value])) })
-      names.set(group.id, name)
-      created.set(group.id, new Date())
-      return { SecurityGroupId: group.id }
+      const id = state.idempotent('CreateSecurityGroup', p.str('ClientToken'), (x) => cloud.securityGroups.has(x), () => {
+        const group = network.createSecurityGroup(cloud, r, { name: name.replace(/^sg-/, 'sg_'), description: p.str('Description') ?? name, vpcId, tags: new Map(p.tags().map((t) => [t.key, t.value])) })
+        names.set(group.id, name)
+        created.set(group.id, new Date())
+        return group.id
+      })
+      return { SecurityGroupId: id }
     },
     AuthorizeSecurityGroup: (p) => authorize(state, p, 'ingress'),
     AuthorizeSecurityGroupEgress: (p) => authorize(state, p, 'egress'),

@@ -40,17 +40,20 @@ export function storageActions(state: AliState): Record<string, Handler> {
     CreateSnapshot(p) {
       const volume = cloud.volumes.get(p.required('DiskId'))
       if (!volume) throw aliError('InvalidDiskId.NotFound', 'The specified disk does not exist.', 404)
-      const snapshot: Snapshot = {
-        id: cloud.newId('snapshot'), region: volume.region, tags: new Map(p.tags().map((t) => [t.key, t.value])), ownerId: cloud.accountId,
-        volumeId: volume.id, volumeSize: volume.size, description: p.str('Description') ?? '', started: new Date(), state: 'pending',
-        transition: cloud.transition('completed', 'snapshotCompleted'), encrypted: volume.encrypted, createVolumeUsers: new Set(),
-        createVolumeGroups: new Set(), seed: false,
-      }
-      // The disk is the container's filesystem: nothing to copy, only the time it takes.
-      snapshot.transition!.workDone = true
-      cloud.snapshots.set(snapshot.id, snapshot)
-      if (p.str('SnapshotName')) names.set(snapshot.id, p.str('SnapshotName')!)
-      return { SnapshotId: snapshot.id }
+      const id = state.idempotent('CreateSnapshot', p.str('ClientToken'), (x) => cloud.snapshots.has(x), () => {
+        const snapshot: Snapshot = {
+          id: cloud.newId('snapshot'), region: volume.region, tags: new Map(p.tags().map((t) => [t.key, t.value])), ownerId: cloud.accountId,
+          volumeId: volume.id, volumeSize: volume.size, description: p.str('Description') ?? '', started: new Date(), state: 'pending',
+          transition: cloud.transition('completed', 'snapshotCompleted'), encrypted: volume.encrypted, createVolumeUsers: new Set(),
+          createVolumeGroups: new Set(), seed: false,
+        }
+        // The disk is the container's filesystem: nothing to copy, only the time it takes.
+        snapshot.transition!.workDone = true
+        cloud.snapshots.set(snapshot.id, snapshot)
+        if (p.str('SnapshotName')) names.set(snapshot.id, p.str('SnapshotName')!)
+        return snapshot.id
+      })
+      return { SnapshotId: id }
     },
     DescribeSnapshots(p) {
       const r = p.required('RegionId')

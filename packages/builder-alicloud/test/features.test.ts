@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest'
+import { AlicloudApi } from '@tsimg/builder-alicloud'
+import { createRequire } from 'node:module'
+import { shell } from '@tsimg/provisioner-shell'
+import { emulatorSource, journalFiles, leftovers, runBuild, useEmulator } from './support.js'
+
+const Ecs = createRequire(import.meta.url)('@alicloud/ecs20140526') as typeof import('@alicloud/ecs20140526')
+
+/** What the builder sent, per call: the emulator's Alibaba front end reports each call's parameters. */
+const sent: { action: string; params: Record<string, string> }[] = []
+const t = useEmulator({ seed: 35, onCall: (c: { action: string; params?: Record<string, string> }) => sent.push({ action: c.action, params: c.params ?? {} }) })
+const signal = new AbortController().signal
+const api = () => new AlicloudApi({ credentials: { accessKey: t.emu.credentials.accessKeyId, secretKey: t.emu.credentials.secretAccessKey, source: 'test' }, endpoint: t.emu.endpoint })
+
+describe('alicloud-ecs options against the emulator', () => {
+  it('imageCopyRegions/imageCopyNames, imageShareAccount and forceStopInstance: the artifact lists region: image-id per region, each copy has its name, each image is shared', { timeout: 900_000 }, async () => {
+    sent.length = 0
+    const account = '1234567890123456'
+    const { summary } = await runBuild(
+      emulatorSource(t.emu, { imageCopyRegions: ['cn-hangzhou', 'cn-shanghai'], imageCopyNames: ['tsimg-copy-hz', 'tsimg-copy-sh'], imageShareAccount: [account], forceStopInstance: true }),
+      { stateDir: t.stateDir },
+    )
+    expect(summary.error?.message).toBeUndefined()
+    const artifact = summary.artifacts[0]!
+    const lines = artifact.description.split('\n').slice(2)
+    expect(lines.map((l) => l.split(': ')[0])).toEqual(['cn-beijing', 'cn-hangzhou', 'cn-shanghai'])
+    const ids = Object.fromEntries(lines.map((l) => l.split(': ') as [string, string]))
+    expect(artifact.id).toBe(Object.entries(ids).map(([r, id]) => `${r}:${id}`).join(','))
+
+    const a = api()
+    for (const [region, name] of [['cn-hangzhou', 'tsimg-copy-hz'], ['cn-shanghai', 'tsimg-copy-sh']] as const) {
+      const res = await a.ecs('DescribeImages', region, (c) => c.describeImages(new Ecs.DescribeImagesRequest({ regionId: region, imageId: ids[region] })), { signal })
+      expect(res.body?.images?.image?.[0]?.imageName).toBe(name)
+    }
+    for (const [region, imageId] of Object.entries(ids)) {
+      const res = await a.ecs('DescribeImageSharePermission', region, (c) => c.describeImageSharePermission(new Ecs.DescribeImageSharePermissionRequest({ regionId: region, imageId })), { signal })
+      expect(res.body?.accounts?.account?.map((x) => x.aliyunId), region).toEqual([account])
+    }
+    expect(sent.filter((c) => c.action === 'StopInstance').map((c) => c.params.ForceStop)).toEqual(['true'])
+    expect(leftovers(t.emu).filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
+    expect(await journalFiles(t.stateDir)).toEqual([])
+    await t.emu.reset()
+  })
+
+  it('disableStopInstance: no StopInstance is sent; the build waits until the provisioning stops the instance itself', { timeout: 900_000 }, async () => {
+    sent.length = 0
+    const { summary, lines } = await runBuild(emulatorSource(t.emu, { disableStopInstance: true }), {
+      stateDir: t.stateDir,
+      // The base image has no init: its PID 1 is sshd, so ending it is the machine shutting down.
+      provisioners: [shell({ inline: ['echo "made by tsimg" > /etc/tsimg-marker', 'nohup sh -c "sleep 1; kill -TERM 1" >/dev/null 2>&1 &'], expectDisconnect: true })],
+    })
+    expect(summary.error?.message).toBeUndefined()
+    expect(summary.outcome).toBe('success')
+    expect(lines).toContain('Automatic instance stop disabled. Please stop instance manually.')
+    expect(sent.filter((c) => c.action === 'StopInstance')).toEqual([])
+    expect(sent.some((c) => c.action === 'CreateImage')).toBe(true)
+    expect(leftovers(t.emu).filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
+    expect(await journalFiles(t.stateDir)).toEqual([])
+  })
+})
