@@ -1,22 +1,9 @@
 import { access } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { TemplateError, clearAuthorizedKeys, connectSsh, sshSecrets, sshTargetFromOptions, type SourcePlugin, type StepList, type StepsContext } from '@tsimg/core'
-import { ArtifactImages } from '@tsimg/cloud-kit'
-import { AlicloudApi } from './api.js'
+import { TemplateError, sshSecrets, type SourcePlugin } from '@tsimg/core'
 import { profileRegion, resolveCredentials, type AlicloudCredentials } from './credentials.js'
-import { imageCloud } from './images.js'
 import { alicloudEcsSchema, type AlicloudEcsInput, type AlicloudEcsOptions } from './options.js'
-import type { AliEnv, AliState } from './state.js'
-import { copyAndShare } from './step-copy-share.js'
-import { createImage } from './step-create-image.js'
-import { instance } from './step-instance.js'
-import { keyPair } from './step-key-pair.js'
-import { network } from './step-network.js'
-import { prevalidate } from './step-prevalidate.js'
-import { publicIp } from './step-public-ip.js'
-import { securityGroup } from './step-security-group.js'
-import { sourceImage } from './step-source-image.js'
-import { stopInstance } from './step-stop.js'
+import type { AliState } from './state.js'
 
 /**
  * The alicloud-ecs source: launches an ECS instance, provisions it over SSH, stops it and
@@ -67,34 +54,7 @@ export function alicloudEcs(input: AlicloudEcsInput & { name?: string }): Source
       return [options.secretKey, options.securityToken, credentials?.secretKey, credentials?.securityToken, ...sshSecrets(options)].filter((s): s is string => Boolean(s))
     },
     initialState: () => ({ generated: {} }),
-    steps: (ctx) => alicloudEcsSteps(options, ctx, credentials!, region!),
+    // The steps (and the SDKs behind them) load when a build runs, not when a template is read.
+    steps: async (ctx) => (await import('./steps.js')).alicloudEcsSteps(options, ctx, credentials!, region!),
   }
-}
-
-/** The alicloud-ecs step list, in Packer's order. */
-export function alicloudEcsSteps(options: AlicloudEcsOptions, ctx: StepsContext, credentials: AlicloudCredentials, region: string): StepList<AliState> {
-  const api = new AlicloudApi({ credentials, ...(options.endpoint && { endpoint: options.endpoint }), maxRetries: options.maxRetries })
-  const env: AliEnv = {
-    options, region, api, build: ctx.build, sshPort: options.sshPort ?? 22,
-    scope: { region, ...(options.endpoint && { endpoint: options.endpoint }), ...(options.profile && { profile: options.profile }) },
-    images: new ArtifactImages(imageCloud(api, ctx.build.id)),
-  }
-  return [
-    prevalidate(env),
-    sourceImage(env),
-    keyPair(env),
-    network(env),
-    securityGroup(env),
-    instance(env),
-    publicIp(env),
-    options.communicator !== 'none' &&
-      connectSsh<AliState>(async (state) =>
-        sshTargetFromOptions(options, { host: state.sshHost!, port: env.sshPort, privateKey: state.keyPair?.privateKey, baseDir: ctx.build.templateDir }),
-      ),
-    ctx.provision<AliState>(),
-    clearAuthorizedKeys<AliState>(options.sshClearAuthorizedKeys),
-    stopInstance(env),
-    createImage(env),
-    copyAndShare(env),
-  ]
 }

@@ -1,7 +1,13 @@
-export { alicloudEcs, alicloudEcsSteps } from './builder.js'
-export { accountOf, type AliState } from './state.js'
-export { tsimgResources } from './resources.js'
-export { AlicloudApi, parseEndpoint, type ConnectionOptions } from './api.js'
-export { alicloudErrors } from './errors.js'
+import { lazyResourcePlugin } from '@tsimg/core'
+import { PLUGIN } from './state.js'
+
+// The main module loads no Alibaba SDK: templates import `alicloudEcs` for validate, where the
+// SDKs would cost most of the start-up. They load with the steps, the cleanup plugin, or
+// `@tsimg/builder-alicloud/api` (the API client for scripts and tests).
+export { alicloudEcs } from './builder.js'
+export { PLUGIN, type AliState } from './state.js'
 export { resolveCredentials, profileRegion, type AlicloudCredentials, type CredentialInput } from './credentials.js'
 export { alicloudEcsSchema, alicloudOptionsShape, type AlicloudEcsInput, type AlicloudEcsOptions } from './options.js'
+
+/** How `tsimg cleanup` deletes what a killed alicloud-ecs build left (see resources.ts). */
+export const tsimgResources = lazyResourcePlugin(PLUGIN, async () => (await import('./resources.js')).tsimgResources)

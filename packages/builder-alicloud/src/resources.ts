@@ -7,7 +7,8 @@ import {
   deleteInstance, deleteKeyPair, deleteSecurityGroup, deleteVSwitch, deleteVpc, findEips, findKeyPair, findSecurityGroups, findVSwitch, findVpc, listInstances, releaseEip,
 } from './ops.js'
 import { Ecs } from './sdk.js'
-import { PLUGIN, accountOf } from './state.js'
+import { PLUGIN } from './state.js'
+import { accountOf } from './env.js'
 
 type Tags = { tag?: { tagKey?: string; tagValue?: string; key?: string; value?: string }[] } | undefined
 

@@ -1,5 +1,6 @@
 import type { Step } from '@tsimg/core'
-import { PLUGIN, buildTags, resourceData, type AliEnv, type AliState } from './state.js'
+import { PLUGIN, type AliState } from './state.js'
+import { buildTags, resourceData, type AliEnv } from './env.js'
 import { imagesNamed } from './step-prevalidate.js'
 import { waitForImage } from './step-create-image.js'
 import { Ecs } from './sdk.js'

@@ -2,7 +2,8 @@ import type { Step, StepContext } from '@tsimg/core'
 import { TrackedResource, waitFor, type ArtifactImage } from '@tsimg/cloud-kit'
 import { deleteImageAndSnapshots, deleteSnapshot, describeImage, type AliImage } from './images.js'
 import { Ecs } from './sdk.js'
-import { PLUGIN, buildTags, imagePollLimit, pollLimit, resourceData, type AliEnv, type AliState } from './state.js'
+import { PLUGIN, type AliState } from './state.js'
+import { buildTags, imagePollLimit, pollLimit, resourceData, type AliEnv } from './env.js'
 import { imagesNamed } from './step-prevalidate.js'
 
 /**

@@ -5,7 +5,8 @@ import { TrackedResource, waitFor } from '@tsimg/cloud-kit'
 import type { AlicloudEcsOptions } from './options.js'
 import { deleteInstance, describeInstance, listInstances, type AliInstance } from './ops.js'
 import { Ecs } from './sdk.js'
-import { PLUGIN, buildTags, pollLimit, resourceData, type AliEnv, type AliState } from './state.js'
+import { PLUGIN, type AliState } from './state.js'
+import { buildTags, pollLimit, resourceData, type AliEnv } from './env.js'
 
 /**
  * Reads the source image, network, group and key pair; launches the instance with

@@ -2,7 +2,8 @@ import type { Step } from '@tsimg/core'
 import { cloudKeyPair, temporaryName } from '@tsimg/cloud-kit'
 import { deleteKeyPair, findKeyPair } from './ops.js'
 import { Ecs } from './sdk.js'
-import { PLUGIN, buildTags, resourceData, type AliEnv, type AliState } from './state.js'
+import { PLUGIN, type AliState } from './state.js'
+import { buildTags, resourceData, type AliEnv } from './env.js'
 
 /**
  * sshKeypairName + sshPrivateKeyFile, or a key pair generated locally whose public half is

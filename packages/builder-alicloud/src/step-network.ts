@@ -2,7 +2,8 @@ import { TsimgError, type Step } from '@tsimg/core'
 import { TrackedResource } from '@tsimg/cloud-kit'
 import { deleteVSwitch, deleteVpc, findVSwitch, findVpc } from './ops.js'
 import { Ecs, Vpc } from './sdk.js'
-import { PLUGIN, buildTags, resourceData, type AliEnv, type AliState } from './state.js'
+import { PLUGIN, type AliState } from './state.js'
+import { buildTags, resourceData, type AliEnv } from './env.js'
 
 /**
  * Reads vswitchId / vpcId / zoneId; otherwise creates a temporary VPC and a vSwitch in a zone

@@ -1,7 +1,8 @@
 import { TsimgError, type Step } from '@tsimg/core'
 import { scopeData } from '@tsimg/cloud-kit'
 import { Ecs } from './sdk.js'
-import { PLUGIN, accountOf, type AliEnv, type AliState } from './state.js'
+import { PLUGIN, type AliState } from './state.js'
+import { accountOf, type AliEnv } from './env.js'
 
 /**
  * Reads the regions and the image name; creates nothing. Fails before any resource exists

@@ -2,7 +2,8 @@ import { TsimgError, type Step } from '@tsimg/core'
 import { TrackedResource, waitFor } from '@tsimg/cloud-kit'
 import { findEips, releaseEip } from './ops.js'
 import { Vpc } from './sdk.js'
-import { PLUGIN, buildTags, pollLimit, resourceData, type AliEnv, type AliState } from './state.js'
+import { PLUGIN, type AliState } from './state.js'
+import { buildTags, pollLimit, resourceData, type AliEnv } from './env.js'
 
 /**
  * Picks the SSH address: sshHost, or the private IP (sshPrivateIp), or the launch-time public

@@ -2,7 +2,8 @@ import type { Step } from '@tsimg/core'
 import { TrackedResource, temporaryName } from '@tsimg/cloud-kit'
 import { deleteSecurityGroup, findSecurityGroups } from './ops.js'
 import { Ecs } from './sdk.js'
-import { PLUGIN, buildTags, resourceData, type AliEnv, type AliState } from './state.js'
+import { PLUGIN, type AliState } from './state.js'
+import { buildTags, resourceData, type AliEnv } from './env.js'
 
 /**
  * Reads securityGroupId; otherwise creates a temporary group in state.vpcId that lets the SSH

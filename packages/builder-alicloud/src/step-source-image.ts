@@ -1,6 +1,7 @@
 import { TsimgError, type Step } from '@tsimg/core'
 import { Ecs } from './sdk.js'
-import type { AliEnv, AliState } from './state.js'
+import { type AliState } from './state.js'
+import { type AliEnv } from './env.js'
 
 /**
  * Reads sourceImage, sourceImageFamily or sourceImageName (newest match); creates nothing.

@@ -2,7 +2,8 @@ import type { Step } from '@tsimg/core'
 import { waitFor } from '@tsimg/cloud-kit'
 import { describeInstance } from './ops.js'
 import { Ecs } from './sdk.js'
-import { pollLimit, type AliEnv, type AliState } from './state.js'
+import { type AliState } from './state.js'
+import { pollLimit, type AliEnv } from './env.js'
 
 /**
  * Stops the instance (forceStopInstance: without a clean shutdown) unless disableStopInstance,

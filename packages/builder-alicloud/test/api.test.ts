@@ -1,4 +1,4 @@
-import { AlicloudApi, accountOf } from '@tsimg/builder-alicloud'
+import { AlicloudApi, accountOf } from '@tsimg/builder-alicloud/api'
 import { startEmulator, type Emulator } from '@tsimg/cloud-emulator'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createRequire } from 'node:module'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AlicloudApi } from '@tsimg/builder-alicloud'
+import { AlicloudApi } from '@tsimg/builder-alicloud/api'
 import { createRequire } from 'node:module'
 import { shell } from '@tsimg/provisioner-shell'
 import { emulatorSource, journalFiles, leftovers, runBuild, useEmulator } from './support.js'

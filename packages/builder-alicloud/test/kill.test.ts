@@ -2,7 +2,7 @@
 // tags) lead cleanup to every temporary Alibaba resource the killed build left.
 import { spawn } from 'node:child_process'
 import { join, resolve } from 'node:path'
-import { AlicloudApi } from '@tsimg/builder-alicloud'
+import { AlicloudApi } from '@tsimg/builder-alicloud/api'
 import { expect, it } from 'vitest'
 import { createRequire } from 'node:module'
 import { journalFiles, leftovers, useEmulator } from './support.js'

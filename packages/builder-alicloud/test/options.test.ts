@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { alicloudEcsSchema, parseEndpoint, profileRegion, resolveCredentials } from '@tsimg/builder-alicloud'
+import { alicloudEcsSchema, profileRegion, resolveCredentials } from '@tsimg/builder-alicloud'
+import { parseEndpoint } from '@tsimg/builder-alicloud/api'
 import { describe, expect, it } from 'vitest'
 
 const base = { sourceImage: 'centos_7_06_64_20G_alibase_20190711.vhd', instanceType: 'ecs.n1.tiny', imageName: 'packer_test', sshUsername: 'root' }

@@ -1,7 +1,11 @@
-export { huaweiClients, iamClient, defaultEndpoints, USER_AGENT, type HuaweiClients, type HuaweiConnection, type HuaweiEndpoints } from './sdk.js'
-export { HuaweiApiError, call, isTransient, isNotFound } from './errors.js'
-export { lookupProjectId } from './project.js'
-export { HuaweiApi, huaweiErrors, type HuaweiConnectionOptions } from './api.js'
+import { lazyResourcePlugin } from '@tsimg/core'
+import { PLUGIN } from './state.js'
+
+// The main module loads no Huawei SDK: templates import `huaweicloudEcs` for validate, where
+// the SDKs would cost most of the start-up. They load with the steps, the cleanup plugin, or
+// `@tsimg/builder-huawei/api` (the SDK clients and API layer for scripts and tests).
 export { PLUGIN, type HuaweiState } from './state.js'
-export { tsimgResources } from './resources.js'
-export { huaweicloudEcs, huaweicloudEcsSchema, huaweicloudEcsSteps, type HuaweicloudEcsInput, type HuaweiEcsOptions } from './source.js'
+export { huaweicloudEcs, huaweicloudEcsSchema, type HuaweicloudEcsInput, type HuaweiEcsOptions } from './source.js'
+
+/** How `tsimg cleanup` deletes what a killed huaweicloud-ecs build left (see resources.ts). */
+export const tsimgResources = lazyResourcePlugin(PLUGIN, async () => (await import('./resources.js')).tsimgResources)

@@ -1,19 +1,9 @@
 import { access } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { TemplateError, clearAuthorizedKeys, connectSsh, sshSecrets, sshTargetFromOptions, type SourcePlugin, type StepList, type StepsContext } from '@tsimg/core'
-import { ArtifactImages } from '@tsimg/cloud-kit'
+import { TemplateError, sshSecrets, type SourcePlugin } from '@tsimg/core'
 import { z } from 'zod'
-import { HuaweiApi } from './api.js'
 import { huaweiOptionsShape } from './options.js'
-import type { HuaweiEnv, HuaweiState } from './state.js'
-import { createImage, imsCloud } from './step-image.js'
-import { keyPair } from './step-key-pair.js'
-import { network } from './step-network.js'
-import { prevalidate } from './step-prevalidate.js'
-import { securityGroup } from './step-security-group.js'
-import { server } from './step-server.js'
-import { sourceImage } from './step-source-image.js'
-import { stopServer } from './step-stop.js'
+import type { HuaweiState } from './state.js'
 
 const count = (...xs: unknown[]): number => xs.filter(Boolean).length
 
@@ -81,35 +71,7 @@ export function huaweicloudEcs(input: HuaweicloudEcsInput & { name?: string }): 
       return [c.secretKey, c.securityToken, ...sshSecrets(options)].filter((s): s is string => Boolean(s))
     },
     initialState: () => ({ generated: {} }),
-    steps: (ctx) => huaweicloudEcsSteps(options, ctx),
+    // The steps (and the SDKs behind them) load when a build runs, not when a template is read.
+    steps: async (ctx) => (await import('./steps.js')).huaweicloudEcsSteps(options, ctx),
   }
-}
-
-/** The huaweicloud-ecs step list, in Packer's order. */
-export function huaweicloudEcsSteps(options: HuaweiEcsOptions, ctx: StepsContext): StepList<HuaweiState> {
-  const c = credentialsOf(options)
-  const region = c.region ?? ''
-  const api = new HuaweiApi({ region, accessKey: c.accessKey ?? '', secretKey: c.secretKey ?? '', securityToken: c.securityToken, projectId: options.projectId, endpoint: options.endpoint, endpoints: options.endpoints, maxRetries: options.maxRetries })
-  const env: HuaweiEnv = {
-    options,
-    region,
-    api,
-    build: ctx.build,
-    sshPort: options.sshPort ?? 22,
-    scope: { region, ...(options.endpoint && { endpoint: options.endpoint }) },
-    images: new ArtifactImages(imsCloud(api, ctx.build.id)),
-  }
-  return [
-    prevalidate(env),
-    sourceImage(env),
-    keyPair(env),
-    network(env),
-    securityGroup(env),
-    server(env),
-    connectSsh<HuaweiState>(async (state) => sshTargetFromOptions(options, { host: state.sshHost!, port: env.sshPort, privateKey: state.keyPair?.privateKey, baseDir: ctx.build.templateDir })),
-    ctx.provision<HuaweiState>(),
-    clearAuthorizedKeys<HuaweiState>(options.sshClearAuthorizedKeys),
-    !options.skipCreateImage && stopServer(env),
-    !options.skipCreateImage && createImage(env),
-  ]
 }

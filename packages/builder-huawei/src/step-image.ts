@@ -1,7 +1,8 @@
 import { KEPT_LABEL, BUILD_ID_LABEL, CREATED_AT_LABEL, type Step } from '@tsimg/core'
 import { ignoreNotFound, waitFor, type ImageCloud } from '@tsimg/cloud-kit'
 import type { HuaweiApi } from './api.js'
-import { PLUGIN, imagePollLimit, pollLimit, resourceData, tagList, type HuaweiEnv, type HuaweiState } from './state.js'
+import { PLUGIN, type HuaweiState } from './state.js'
+import { imagePollLimit, pollLimit, resourceData, tagList, type HuaweiEnv } from './env.js'
 
 /**
  * Creates the IMS image from the stopped server. Its journal entry (token: the image name,

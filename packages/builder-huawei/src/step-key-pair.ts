@@ -2,7 +2,8 @@ import { NovaCreateKeypairOption, NovaCreateKeypairRequest, NovaCreateKeypairReq
 import type { Step } from '@tsimg/core'
 import { cloudKeyPair, ignoreNotFound, isNotFound, temporaryName } from '@tsimg/cloud-kit'
 import type { HuaweiApi } from './api.js'
-import { PLUGIN, resourceData, type HuaweiEnv, type HuaweiState } from './state.js'
+import { PLUGIN, type HuaweiState } from './state.js'
+import { resourceData, type HuaweiEnv } from './env.js'
 
 /**
  * Reads sshKeypairName + sshPrivateKeyFile, or imports the public half of a key pair made

@@ -2,7 +2,8 @@ import { ListFlavorsRequest, NovaListAvailabilityZonesRequest } from '@huaweiclo
 import { TsimgError, type Step } from '@tsimg/core'
 import { scopeData } from '@tsimg/cloud-kit'
 import { field } from './api.js'
-import { PLUGIN, type HuaweiEnv, type HuaweiState } from './state.js'
+import { PLUGIN, type HuaweiState } from './state.js'
+import { type HuaweiEnv } from './env.js'
 
 /**
  * Creates nothing. Finds the project id (the account `tsimg cleanup` checks), refuses an image

@@ -2,7 +2,8 @@ import * as vpc from '@huaweicloud/huaweicloud-sdk-vpc'
 import type { Step } from '@tsimg/core'
 import { TrackedResource, errorClassOf, temporaryName } from '@tsimg/cloud-kit'
 import { field } from './api.js'
-import { PLUGIN, resourceData, type HuaweiEnv, type HuaweiState } from './state.js'
+import { PLUGIN, type HuaweiState } from './state.js'
+import { resourceData, type HuaweiEnv } from './env.js'
 import { deleteSecurityGroup, findNet, tagNet } from './vpc.js'
 
 /**

@@ -5,7 +5,8 @@ import { TsimgError, type Step } from '@tsimg/core'
 import { TrackedResource, chooseSshAddress, waitFor } from '@tsimg/cloud-kit'
 import { field } from './api.js'
 import { deleteServer, serversTagged, showServer, type ServerView } from './server.js'
-import { PLUGIN, pollLimit, resourceData, tagList, teardownPollLimit, type HuaweiEnv, type HuaweiState } from './state.js'
+import { PLUGIN, type HuaweiState } from './state.js'
+import { pollLimit, resourceData, tagList, teardownPollLimit, type HuaweiEnv } from './env.js'
 
 /**
  * Creates the source server post-paid (journaled before the call; X-Client-Token makes a

@@ -1,6 +1,7 @@
 import { TsimgError, type Step } from '@tsimg/core'
 import { field } from './api.js'
-import type { HuaweiEnv, HuaweiState } from './state.js'
+import { type HuaweiState } from './state.js'
+import { type HuaweiEnv } from './env.js'
 
 interface ImsImage {
   id: string

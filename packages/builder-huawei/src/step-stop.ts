@@ -3,7 +3,8 @@ import type { Step } from '@tsimg/core'
 import { waitFor } from '@tsimg/cloud-kit'
 import { field } from './api.js'
 import { showServer } from './server.js'
-import { pollLimit, type HuaweiEnv, type HuaweiState } from './state.js'
+import { type HuaweiState } from './state.js'
+import { pollLimit, type HuaweiEnv } from './env.js'
 
 /** Stops the server (soft) and waits for its job and SHUTOFF; any failure to stop fails the build. */
 export function stopServer(env: HuaweiEnv): Step<HuaweiState> {

@@ -2,7 +2,7 @@ import * as vpc from '@huaweicloud/huaweicloud-sdk-vpc'
 import { BUILD_ID_LABEL, CREATED_AT_LABEL, type BuildInfo } from '@tsimg/core'
 import { ignoreNotFound, type PollLimit, type TaggedResource } from '@tsimg/cloud-kit'
 import { field, type HuaweiApi } from './api.js'
-import { tagList } from './state.js'
+import { tagList } from './env.js'
 
 /** The VPC resources tsimg makes, with their v2.0 tag path and how the SDK lists them. */
 export type NetKind = 'vpcs' | 'subnets' | 'security-groups'

@@ -1,6 +1,6 @@
 import * as ecs from '@huaweicloud/huaweicloud-sdk-ecs'
 import * as vpc from '@huaweicloud/huaweicloud-sdk-vpc'
-import { huaweiClients, type HuaweiClients } from '@tsimg/builder-huawei'
+import { huaweiClients, type HuaweiClients } from '@tsimg/builder-huawei/api'
 import { startHuaweiEmulator, type HuaweiEmulator } from '@tsimg/cloud-emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto'
+import { parseDuration, type BuildInfo } from '@tsimg/core'
+import { scopeData, temporaryTags, type ArtifactImages, type CloudScope, type PollLimit } from '@tsimg/cloud-kit'
+import type { AlicloudApi } from './api.js'
+import type { AlicloudEcsOptions } from './options.js'
+
+/** Everything a step needs besides its context. */
+export interface AliEnv {
+  readonly options: AlicloudEcsOptions
+  readonly region: string
+  readonly api: AlicloudApi
+  readonly build: BuildInfo
+  readonly sshPort: number
+  /** Region, endpoint, profile; the account once prevalidate has asked. Journaled with every resource. */
+  scope: CloudScope
+  /** The images of this build (create-image makes the first, copy-images the copies). */
+  readonly images: ArtifactImages
+}
+
+/** Ordinary waits: pollDelay until the step's own bound (a long one: the cleanup has its own). */
+export function pollLimit(env: AliEnv, totalMs = 30 * 60_000): PollLimit {
+  const delayMs = parseDuration(env.options.pollDelay)
+  return { delayMs, attempts: Math.ceil(totalMs / Math.max(delayMs, 1)), option: 'pollDelay' }
+}
+
+/** The image waits: bounded by waitSnapshotReadyTimeout (Packer's name for it). */
+export function imagePollLimit(env: AliEnv, timeout = env.options.waitSnapshotReadyTimeout, option = 'waitSnapshotReadyTimeout'): PollLimit {
+  return { ...pollLimit(env, parseDuration(timeout)), option }
+}
+
+/** Journal data for a resource: where it is, never credentials. */
+export function resourceData(env: AliEnv, region = env.region): Record<string, unknown> {
+  return { ...scopeData(env.scope), region, buildId: env.build.id }
+}
+
+/** Alibaba's request tags (`Tag.N.Key/Value`) as the SDK's model class of that request wants them. */
+export function tagList<T>(Model: new (m: { key: string; value: string }) => T, tags: Readonly<Record<string, string>>): T[] {
+  return Object.entries(tags).map(([key, value]) => new Model({ key, value }))
+}
+
+/** Tags of a temporary resource: the user's plus the build id and creation time. */
+export function buildTags<T>(Model: new (m: { key: string; value: string }) => T, build: Pick<BuildInfo, 'id'>, user: Readonly<Record<string, string>> = {}): T[] {
+  return tagList(Model, temporaryTags(build, user))
+}
+
+/**
+ * The account the credentials reach, for `tsimg cleanup`'s account check: STS
+ * GetCallerIdentity's AccountId. Where STS cannot be asked (a private endpoint without it, a
+ * RAM policy denying it), a one-way fingerprint of the AccessKey id (never the key): cleanup
+ * with other keys then refuses to delete, the safe side.
+ */
+export async function accountOf(api: AlicloudApi, region: string, signal: AbortSignal): Promise<string> {
+  try {
+    // The full retry budget: a fallback after mere throttling would record another account id
+    // than a later cleanup reads, and cleanup would refuse.
+    const res = await api.sts('GetCallerIdentity', region, (c) => c.getCallerIdentity(), { signal })
+    if (res.body?.accountId) return res.body.accountId
+  } catch (err) {
+    if (signal.aborted) throw err
+  }
+  return `ak-${createHash('sha256').update(api.connection.credentials.accessKey).digest('hex').slice(0, 16)}`
+}

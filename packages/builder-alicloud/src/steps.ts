@@ -1,0 +1,50 @@
+/**
+ * The alicloud-ecs steps and everything they load (the Alibaba SDKs above all): imported by
+ * `alicloudEcs` only when a build runs, so `tsimg validate` never loads an SDK.
+ */
+import { clearAuthorizedKeys, connectSsh, sshTargetFromOptions, type StepList, type StepsContext } from '@tsimg/core'
+import { ArtifactImages } from '@tsimg/cloud-kit'
+import { AlicloudApi } from './api.js'
+import type { AlicloudCredentials } from './credentials.js'
+import { imageCloud } from './images.js'
+import type { AlicloudEcsOptions } from './options.js'
+import type { AliState } from './state.js'
+import type { AliEnv } from './env.js'
+import { copyAndShare } from './step-copy-share.js'
+import { createImage } from './step-create-image.js'
+import { instance } from './step-instance.js'
+import { keyPair } from './step-key-pair.js'
+import { network } from './step-network.js'
+import { prevalidate } from './step-prevalidate.js'
+import { publicIp } from './step-public-ip.js'
+import { securityGroup } from './step-security-group.js'
+import { sourceImage } from './step-source-image.js'
+import { stopInstance } from './step-stop.js'
+
+/** The alicloud-ecs step list, in Packer's order. */
+export function alicloudEcsSteps(options: AlicloudEcsOptions, ctx: StepsContext, credentials: AlicloudCredentials, region: string): StepList<AliState> {
+  const api = new AlicloudApi({ credentials, ...(options.endpoint && { endpoint: options.endpoint }), maxRetries: options.maxRetries })
+  const env: AliEnv = {
+    options, region, api, build: ctx.build, sshPort: options.sshPort ?? 22,
+    scope: { region, ...(options.endpoint && { endpoint: options.endpoint }), ...(options.profile && { profile: options.profile }) },
+    images: new ArtifactImages(imageCloud(api, ctx.build.id)),
+  }
+  return [
+    prevalidate(env),
+    sourceImage(env),
+    keyPair(env),
+    network(env),
+    securityGroup(env),
+    instance(env),
+    publicIp(env),
+    options.communicator !== 'none' &&
+      connectSsh<AliState>(async (state) =>
+        sshTargetFromOptions(options, { host: state.sshHost!, port: env.sshPort, privateKey: state.keyPair?.privateKey, baseDir: ctx.build.templateDir }),
+      ),
+    ctx.provision<AliState>(),
+    clearAuthorizedKeys<AliState>(options.sshClearAuthorizedKeys),
+    stopInstance(env),
+    createImage(env),
+    copyAndShare(env),
+  ]
+}

@@ -1,0 +1,47 @@
+/**
+ * The huaweicloud-ecs steps and everything they load (the Huawei SDKs above all): imported by
+ * `huaweicloudEcs` only when a build runs, so `tsimg validate` never loads an SDK.
+ */
+import { clearAuthorizedKeys, connectSsh, sshTargetFromOptions, type StepList, type StepsContext } from '@tsimg/core'
+import { ArtifactImages } from '@tsimg/cloud-kit'
+import { HuaweiApi } from './api.js'
+import { credentialsOf, type HuaweiEcsOptions } from './source.js'
+import type { HuaweiState } from './state.js'
+import type { HuaweiEnv } from './env.js'
+import { createImage, imsCloud } from './step-image.js'
+import { keyPair } from './step-key-pair.js'
+import { network } from './step-network.js'
+import { prevalidate } from './step-prevalidate.js'
+import { securityGroup } from './step-security-group.js'
+import { server } from './step-server.js'
+import { sourceImage } from './step-source-image.js'
+import { stopServer } from './step-stop.js'
+
+/** The huaweicloud-ecs step list, in Packer's order. */
+export function huaweicloudEcsSteps(options: HuaweiEcsOptions, ctx: StepsContext): StepList<HuaweiState> {
+  const c = credentialsOf(options)
+  const region = c.region ?? ''
+  const api = new HuaweiApi({ region, accessKey: c.accessKey ?? '', secretKey: c.secretKey ?? '', securityToken: c.securityToken, projectId: options.projectId, endpoint: options.endpoint, endpoints: options.endpoints, maxRetries: options.maxRetries })
+  const env: HuaweiEnv = {
+    options,
+    region,
+    api,
+    build: ctx.build,
+    sshPort: options.sshPort ?? 22,
+    scope: { region, ...(options.endpoint && { endpoint: options.endpoint }) },
+    images: new ArtifactImages(imsCloud(api, ctx.build.id)),
+  }
+  return [
+    prevalidate(env),
+    sourceImage(env),
+    keyPair(env),
+    network(env),
+    securityGroup(env),
+    server(env),
+    connectSsh<HuaweiState>(async (state) => sshTargetFromOptions(options, { host: state.sshHost!, port: env.sshPort, privateKey: state.keyPair?.privateKey, baseDir: ctx.build.templateDir })),
+    ctx.provision<HuaweiState>(),
+    clearAuthorizedKeys<HuaweiState>(options.sshClearAuthorizedKeys),
+    !options.skipCreateImage && stopServer(env),
+    !options.skipCreateImage && createImage(env),
+  ]
+}
