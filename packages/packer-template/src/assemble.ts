@@ -61,7 +61,7 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
       const session = t.evaluator.begin({ ...base, vars: ctx.vars as Record<string, unknown>, timestamp: ctx.timestamp })
       const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
       const make = <P>(p: PackerPlugin) => makePlugin(p, session, t.data, kinds) as Promise<P>
-      const sources = await Promise.all(t.sources.map((p) => make<SourcePlugin<any, any>>(p)))
+      const sources = await Promise.all(t.sources.map(async (p) => withBuildPrefix(await make<SourcePlugin<any, any>>(p), p.build)))
       const provisioners = await Promise.all(t.provisioners.map((p) => make<ProvisionerPlugin<any>>(p)))
       const postProcessors = chained(t.postProcessors, await Promise.all(t.postProcessors.map((p) => make<PostProcessorPlugin<any>>(p))))
       const ecp = t.errorCleanupProvisioner ? await make<ProvisionerPlugin<any>>(t.errorCleanupProvisioner) : undefined
@@ -198,11 +198,17 @@ function chained(specs: readonly PackerPlugin[], pps: PostProcessorPlugin<any>[]
   })
 }
 
+/** A source of a named build block: its build is `<build>.<type>.<name>`, as Packer names it. */
+export function withBuildPrefix<P extends SourcePlugin<any, any>>(plugin: P, build: string | undefined): P {
+  return build ? { ...plugin, buildPrefix: build } : plugin
+}
+
 function scopedPostProcessor(pp: PostProcessorPlugin<any>, only?: string[], except?: string[]): PostProcessorPlugin<any> {
   return {
     ...pp,
     postProcess(artifact, ctx) {
-      const hit = (list: string[]) => list.includes(ctx.build.name) || list.includes(ctx.build.sourceName)
+      const own = ctx.build.sourceName ? `${ctx.build.sourceType}.${ctx.build.sourceName}` : ctx.build.sourceType
+      const hit = (list: string[]) => list.includes(ctx.build.name) || list.includes(ctx.build.sourceName) || list.includes(own)
       if ((only && !hit(only)) || (except && hit(except))) return Promise.resolve(artifact)
       return pp.postProcess(artifact, ctx)
     },

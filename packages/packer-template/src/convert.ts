@@ -37,7 +37,8 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
     vars.push(`    ${key(v.name)}: variable.${v.kind}(${opts.length ? `{ ${opts.join(', ')} }` : ''}), // ${where(v.file, v.line)}${note}`)
   }
   const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where)))
-  const sources = await plugins(t.sources)
+  // A named build block's source keeps its build name: `{ ...docker({...}), buildPrefix: 'images' }`.
+  const sources = (await plugins(t.sources)).map((code, i) => (t.sources[i]!.build ? `{ ...${code}, buildPrefix: '${t.sources[i]!.build!.replace(/[\\']/g, '\\$&')}' }` : code))
   const provisioners = await plugins(t.provisioners)
   const postProcessors = await plugins(t.postProcessors)
   const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use, t.data, where) : undefined

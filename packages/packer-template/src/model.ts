@@ -34,6 +34,8 @@ export interface PackerPlugin {
   readonly type: string
   /** Source name (`web` of `source "docker" "web"`, or a JSON builder's `name`). */
   readonly name?: string
+  /** The HCL build block's `name`, which prefixes the build's name (`images.docker.web`). */
+  readonly build?: string
   readonly file: string
   readonly line: number
   /** How the template names it: `builders[0]`, `source "docker" "web"`, `provisioner "shell"`. */

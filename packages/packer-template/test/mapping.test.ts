@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { TemplateError, inspect } from '@tsimg/core'
+import { TemplateError, appliesTo, inspect, matchesBuild } from '@tsimg/core'
 import { convertTemplate } from '@tsimg/packer-template'
 import { afterAll, describe, expect, it } from 'vitest'
 
@@ -23,6 +23,42 @@ describe('Packer options mapped to tsimg options', () => {
     expect(ts).toContain("imageFamily: 'tsimg-web'")
     // No endpoint in the template: the image.ts reads the same environment variable the template run does.
     expect(ts).toContain("endpoint: env('TSIMG_ALICLOUD_ENDPOINT') || undefined")
+  })
+
+  it('a named build block prefixes its builds as Packer does (images.docker.base), and type.name still selects them', async () => {
+    const hcl = `source "docker" "base" {
+  image  = "tsimg/debian-ssh:bookworm"
+  commit = true
+}
+build {
+  name    = "images"
+  sources = ["source.docker.base"]
+  provisioner "shell" {
+    inline = ["echo images"]
+  }
+}
+build {
+  name    = "extra"
+  sources = ["source.docker.base"]
+  provisioner "shell" {
+    only   = ["docker.base"]
+    inline = ["echo any"]
+  }
+}
+`
+    writeFileSync(join(dir, 'named.pkr.hcl'), hcl)
+    const info = await inspect({ templateFile: join(dir, 'named.pkr.hcl') })
+    expect(info.sources.map((s) => s.name)).toEqual(['images.docker.base', 'extra.docker.base'])
+    // The first build's provisioner is scoped to that build alone; the second names the source.
+    expect(info.provisioners.map((p) => p.only)).toEqual([['images.docker.base'], ['docker.base']])
+    const [images, extra] = [{ name: 'images.docker.base', sourceName: 'base', sourceType: 'docker' }, { name: 'extra.docker.base', sourceName: 'base', sourceType: 'docker' }]
+    expect([appliesTo({ only: ['images.docker.base'] }, images), appliesTo({ only: ['images.docker.base'] }, extra)]).toEqual([true, false])
+    expect([appliesTo({ only: ['docker.base'] }, images), appliesTo({ only: ['docker.base'] }, extra)]).toEqual([true, true])
+    const src = { type: 'docker', name: 'base', buildPrefix: 'images' }
+    expect(['images.docker.*', 'docker.base', 'images.*', 'extra.*'].map((p) => matchesBuild(p, src))).toEqual([true, true, true, false])
+    const ts = await convertTemplate(join(dir, 'named.pkr.hcl'), 'named.pkr.hcl', { cwd: dir })
+    expect(ts).toContain(`buildPrefix: 'images'`)
+    expect(ts).toContain(`buildPrefix: 'extra'`)
   })
 
   it('build-level source blocks fill in a top-level source (named type.name or source.type.name), renamed by their name', async () => {

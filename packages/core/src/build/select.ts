@@ -6,14 +6,14 @@ import { sourceBuildName } from '../template/check-plugins.js'
  * Whether a build matches an --only/--except pattern: `docker.web`, `web` or `docker`,
  * with `*` matching any run of characters (`docker.*`, `*.web`).
  */
-export function matchesBuild(pattern: string, source: Pick<SourcePlugin, 'type' | 'name'>): boolean {
-  const candidates = [sourceBuildName(source), source.type, ...(source.name ? [source.name] : [])]
+export function matchesBuild(pattern: string, source: Pick<SourcePlugin, 'type' | 'name' | 'buildPrefix'>): boolean {
+  const candidates = [sourceBuildName(source), sourceBuildName({ type: source.type, name: source.name }), source.type, ...(source.name ? [source.name] : [])]
   const re = new RegExp(`^${pattern.split('*').map(escape).join('.*')}$`)
   return candidates.some((c) => re.test(c))
 }
 
 /** Applies --only then --except. Patterns that match no build at all are an error (a typo would build nothing). */
-export function selectSources<T extends Pick<SourcePlugin, 'type' | 'name'>>(
+export function selectSources<T extends Pick<SourcePlugin, 'type' | 'name' | 'buildPrefix'>>(
   sources: readonly T[],
   only: readonly string[] | undefined,
   except: readonly string[] | undefined,

@@ -65,6 +65,12 @@ export interface SourcePlugin<O = unknown, S extends BaseState = BaseState> {
   readonly type: string
   /** Source name; the build is called `<type>.<name>`. */
   readonly name: string
+  /**
+   * The name of the Packer build block this source belongs to (HCL `build { name = "x" }`): the
+   * build is then called `<buildPrefix>.<type>.<name>`, as Packer calls it; `<type>.<name>` still
+   * selects it in --only/--except and a provisioner's only/except.
+   */
+  readonly buildPrefix?: string
   readonly options: O
   /** zod schema for options; errors name the field. */
   readonly schema?: z.ZodType

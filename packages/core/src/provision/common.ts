@@ -35,9 +35,13 @@ export function formatGoDuration(ms: number): string {
   return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`
 }
 
-/** Whether a provisioner with these only/except lists runs for this build (`web` or `docker.web`). */
-export function appliesTo(opts: CommonProvisionerOptions, build: Pick<BuildInfo, 'name' | 'sourceName'>): boolean {
-  const matches = (list: readonly string[]) => list.includes(build.sourceName) || list.includes(build.name)
+/**
+ * Whether a provisioner with these only/except lists runs for this build (`web`, `docker.web`,
+ * or the whole build name when a build block names it: `images.docker.web`).
+ */
+export function appliesTo(opts: CommonProvisionerOptions, build: Pick<BuildInfo, 'name' | 'sourceName' | 'sourceType'>): boolean {
+  const own = build.sourceName ? `${build.sourceType}.${build.sourceName}` : build.sourceType
+  const matches = (list: readonly string[]) => list.includes(build.sourceName) || list.includes(build.name) || list.includes(own)
   if (opts.only && opts.only.length > 0 && !matches(opts.only)) return false
   if (opts.except && matches(opts.except)) return false
   return true

@@ -15,9 +15,10 @@ type AnyPlugin = { kind: Kind; type: string; options?: unknown; schema?: { safeP
 
 const BUILD_KEYS = new Set(['sources', 'provisioners', 'errorCleanupProvisioner', 'postProcessors'])
 
-/** `<type>.<name>`, or `<type>` for a source without a name. */
-export function sourceBuildName(source: Pick<SourcePlugin, 'type' | 'name'>): string {
-  return source.name ? `${source.type}.${source.name}` : source.type
+/** `<type>.<name>`, or `<type>` for a source without a name; prefixed by the build block's name if it has one. */
+export function sourceBuildName(source: Pick<SourcePlugin, 'type' | 'name' | 'buildPrefix'>): string {
+  const own = source.name ? `${source.type}.${source.name}` : source.type
+  return source.buildPrefix ? `${source.buildPrefix}.${own}` : own
 }
 
 /**
@@ -142,7 +143,7 @@ function tidy(message: string): string {
  * it on every build: reject it, listing the names that exist.
  */
 function checkOnlyExcept(b: TemplateBuild, sources: readonly SourcePlugin<unknown, any>[], file: string): void {
-  const known = new Set(sources.flatMap((s) => [sourceBuildName(s), ...(s.name ? [s.name] : [])]))
+  const known = new Set(sources.flatMap((s) => [sourceBuildName(s), sourceBuildName({ type: s.type, name: s.name }), ...(s.name ? [s.name] : [])]))
   const provs: [string, unknown][] = [
     ...entries(b.provisioners ?? [], 'provisioners'),
     ...(b.errorCleanupProvisioner ? [['errorCleanupProvisioner', b.errorCleanupProvisioner] as [string, unknown]] : []),

@@ -100,6 +100,9 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
 
 function readBuild(b: Block, sources: Map<string, Block>, out: { sources: PackerPlugin[]; provisioners: PackerPlugin[]; postProcessors: PackerPlugin[]; ecp: PackerPlugin | undefined; chains: number }, several: boolean): void {
   const names: string[] = []
+  // Packer calls the builds of a named build block `<name>.<type>.<source name>`.
+  const buildNameAttr = b.body.attrs.find((a) => a.name === 'name')
+  const buildName = buildNameAttr ? constString(buildNameAttr, b.file) : undefined
   const use = (ref: string, line: number, overrides?: Body) => {
     // A build-level source block names its source `type.name` or `source.type.name`, as in Packer.
     const s = sources.get(ref) ?? (overrides ? sources.get(`source.${ref}`) : undefined)
@@ -111,9 +114,9 @@ function readBuild(b: Block, sources: Map<string, Block>, out: { sources: Packer
     }
     const nameAttr = overrides?.attrs.find((a) => a.name === 'name')
     const name = nameAttr ? constString(nameAttr, b.file) : s.labels[1]!
-    names.push(`${s.labels[0]}.${name}`)
+    names.push(`${buildName ? `${buildName}.` : ''}${s.labels[0]}.${name}`)
     out.sources.push({
-      kind: 'source', type: s.labels[0]!, name, file: s.file, line: s.line, origin: `source "${s.labels[0]}" "${s.labels[1]}"`, body: s.body,
+      kind: 'source', type: s.labels[0]!, name, ...(buildName ? { build: buildName } : {}), file: s.file, line: s.line, origin: `source "${s.labels[0]}" "${s.labels[1]}"`, body: s.body,
       ...(overrides ? { overrides: { attrs: overrides.attrs.filter((a) => a.name !== 'name'), blocks: overrides.blocks } } : {}),
     })
   }
