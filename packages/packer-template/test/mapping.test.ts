@@ -25,6 +25,13 @@ describe('Packer options mapped to tsimg options', () => {
     expect(ts).toContain("endpoint: env('TSIMG_ALICLOUD_ENDPOINT') || undefined")
   })
 
+  it('a JSON builder without a name builds under its type alone, as Packer names it', async () => {
+    const ebs = { type: 'amazon-ebs', region: 'us-east-1', source_ami: 'ami-12345678', instance_type: 't3.micro', ssh_username: 'admin', ami_name: 'web' }
+    writeFileSync(join(dir, 'plain.json'), JSON.stringify({ builders: [ebs, { ...ebs, name: 'web' }] }))
+    const info = await inspect({ templateFile: join(dir, 'plain.json') })
+    expect(info.sources.map((s) => s.name)).toEqual(['amazon-ebs', 'amazon-ebs.web'])
+  })
+
   it('a named build block prefixes its builds as Packer does (images.docker.base), and type.name still selects them', async () => {
     const hcl = `source "docker" "base" {
   image  = "tsimg/debian-ssh:bookworm"

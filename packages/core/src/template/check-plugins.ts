@@ -15,9 +15,13 @@ type AnyPlugin = { kind: Kind; type: string; options?: unknown; schema?: { safeP
 
 const BUILD_KEYS = new Set(['sources', 'provisioners', 'errorCleanupProvisioner', 'postProcessors'])
 
-/** `<type>.<name>`, or `<type>` for a source without a name; prefixed by the build block's name if it has one. */
+/**
+ * `<type>.<name>`, or `<type>` for a source without a name of its own (none, or its type, the
+ * default of the cloud builders: Packer calls such a build `amazon-ebs`, not
+ * `amazon-ebs.amazon-ebs`); prefixed by the build block's name if it has one.
+ */
 export function sourceBuildName(source: Pick<SourcePlugin, 'type' | 'name' | 'buildPrefix'>): string {
-  const own = source.name ? `${source.type}.${source.name}` : source.type
+  const own = source.name && source.name !== source.type ? `${source.type}.${source.name}` : source.type
   return source.buildPrefix ? `${source.buildPrefix}.${own}` : own
 }
 
