@@ -1,4 +1,4 @@
-import { TemplateError, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef } from '@tsimg/core'
+import { TemplateError, appliesTo, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef } from '@tsimg/core'
 import { applyDataSources } from './data-sources.js'
 import { EvalError, packerError } from './errors.js'
 import { code } from './functions.js'
@@ -207,9 +207,8 @@ function scopedPostProcessor(pp: PostProcessorPlugin<any>, only?: string[], exce
   return {
     ...pp,
     postProcess(artifact, ctx) {
-      const own = ctx.build.sourceName ? `${ctx.build.sourceType}.${ctx.build.sourceName}` : ctx.build.sourceType
-      const hit = (list: string[]) => list.includes(ctx.build.name) || list.includes(ctx.build.sourceName) || list.includes(own)
-      if ((only && !hit(only)) || (except && hit(except))) return Promise.resolve(artifact)
+      // The provisioners' rule: the same names select a build for both.
+      if (!appliesTo({ ...(only ? { only } : {}), ...(except ? { except } : {}) }, ctx.build)) return Promise.resolve(artifact)
       return pp.postProcess(artifact, ctx)
     },
   }

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { TemplateError } from '../errors.js'
 import type { CommonProvisionerOptions, ValidateContext } from '../plugin/types.js'
 import type { BuildInfo } from '../runner/step.js'
+import { sourceBuildName } from '../template/check-plugins.js'
 import { durationSchema, parseDuration } from '../util/duration.js'
 
 export { durationSchema }
@@ -40,7 +41,7 @@ export function formatGoDuration(ms: number): string {
  * or the whole build name when a build block names it: `images.docker.web`).
  */
 export function appliesTo(opts: CommonProvisionerOptions, build: Pick<BuildInfo, 'name' | 'sourceName' | 'sourceType'>): boolean {
-  const own = build.sourceName ? `${build.sourceType}.${build.sourceName}` : build.sourceType
+  const own = sourceBuildName({ type: build.sourceType, name: build.sourceName })
   const matches = (list: readonly string[]) => list.includes(build.sourceName) || list.includes(build.name) || list.includes(own)
   if (opts.only && opts.only.length > 0 && !matches(opts.only)) return false
   if (opts.except && matches(opts.except)) return false
