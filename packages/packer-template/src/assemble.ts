@@ -61,7 +61,7 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
       const session = t.evaluator.begin({ ...base, vars: ctx.vars as Record<string, unknown>, timestamp: ctx.timestamp })
       const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
       const make = <P>(p: PackerPlugin) => makePlugin(p, session, t.data, kinds) as Promise<P>
-      const sources = await Promise.all(t.sources.map(async (p) => withBuildPrefix(await make<SourcePlugin<any, any>>(p), p.build)))
+      const sources = await Promise.all(t.sources.map(async (p) => withBuildName(await make<SourcePlugin<any, any>>(p), p, t.format)))
       const provisioners = await Promise.all(t.provisioners.map((p) => make<ProvisionerPlugin<any>>(p)))
       const postProcessors = chained(t.postProcessors, await Promise.all(t.postProcessors.map((p) => make<PostProcessorPlugin<any>>(p))))
       const ecp = t.errorCleanupProvisioner ? await make<ProvisionerPlugin<any>>(t.errorCleanupProvisioner) : undefined
@@ -198,9 +198,19 @@ function chained(specs: readonly PackerPlugin[], pps: PostProcessorPlugin<any>[]
   })
 }
 
-/** A source of a named build block: its build is `<build>.<type>.<name>`, as Packer names it. */
-export function withBuildPrefix<P extends SourcePlugin<any, any>>(plugin: P, build: string | undefined): P {
-  return build ? { ...plugin, buildPrefix: build } : plugin
+/**
+ * The build's name as Packer gives it: a source of a named HCL build block is
+ * `<build>.<type>.<name>`; a named JSON builder is its name alone (`web`, not `docker.web`).
+ */
+export function buildNaming(p: PackerPlugin, format: PackerTemplate['format']): { buildPrefix?: string; buildName?: string } {
+  if (p.build) return { buildPrefix: p.build }
+  if (format === 'json' && p.name && p.name !== p.type) return { buildName: p.name }
+  return {}
+}
+
+function withBuildName<P extends SourcePlugin<any, any>>(plugin: P, p: PackerPlugin, format: PackerTemplate['format']): P {
+  const naming = buildNaming(p, format)
+  return naming.buildPrefix || naming.buildName ? { ...plugin, ...naming } : plugin
 }
 
 function scopedPostProcessor(pp: PostProcessorPlugin<any>, only?: string[], except?: string[]): PostProcessorPlugin<any> {

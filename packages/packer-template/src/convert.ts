@@ -1,6 +1,6 @@
 import { basename, relative, resolve } from 'node:path'
 import { TemplateError } from '@tsimg/core'
-import { checkPluginTypes, mapPlugin } from './assemble.js'
+import { buildNaming, checkPluginTypes, mapPlugin } from './assemble.js'
 import { buildValues } from './late-values.js'
 import { EvalError, packerError } from './errors.js'
 import { SENTINEL } from './functions.js'
@@ -37,8 +37,14 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
     vars.push(`    ${key(v.name)}: variable.${v.kind}(${opts.length ? `{ ${opts.join(', ')} }` : ''}), // ${where(v.file, v.line)}${note}`)
   }
   const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where)))
-  // A named build block's source keeps its build name: `{ ...docker({...}), buildPrefix: 'images' }`.
-  const sources = (await plugins(t.sources)).map((code, i) => (t.sources[i]!.build ? `{ ...${code}, buildPrefix: '${t.sources[i]!.build!.replace(/[\\']/g, '\\$&')}' }` : code))
+  // A source keeps the build name Packer gives it: `{ ...docker({...}), buildPrefix: 'images' }`
+  // for a named build block, `{ ...docker({...}), buildName: 'web' }` for a named JSON builder.
+  const sources = (await plugins(t.sources)).map((code, i) => {
+    const naming = Object.entries(buildNaming(t.sources[i]!, t.format))
+    if (!naming.length) return code
+    const cut = code.indexOf('\n') + 1 // after the comment line plugin() starts with
+    return `${code.slice(0, cut)}      { ...${code.slice(cut).trimStart()}, ${naming.map(([k, v]) => `${k}: ${ts(v, use)}`).join(', ')} }`
+  })
   const provisioners = await plugins(t.provisioners)
   const postProcessors = await plugins(t.postProcessors)
   const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use, t.data, where) : undefined
