@@ -4,7 +4,9 @@ import { EvalError, packerError } from './errors.js'
 import { code } from './functions.js'
 import { buildValues, checkProvisionerLateValues, checkSourceLateValues, deferredProvisioner, withLateValues } from './late-values.js'
 import { mapOptions, type Origins } from './map-options.js'
-import type { EvalContext, EvalSession, PackerPlugin, PackerTemplate } from './model.js'
+import type { EvalContext, EvalSession, PackerPlugin, PackerTemplate, PackerVariable } from './model.js'
+import { convertValue, typeName } from './hcl/types.js'
+import { hclVariable } from './hcl/variable.js'
 import { findMapping, unsupportedPlugin } from './plugins/registry.js'
 import type { PluginMapping } from './plugins/table.js'
 
@@ -47,12 +49,13 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
           return true
         }
       : undefined
-    variables[v.name] = variable[v.kind]({
-      ...(dflt === undefined || dflt === null ? {} : { default: dflt as never }),
+    const options = {
+      ...(dflt === undefined || dflt === null ? {} : { default: (v.hclType ? typedDefault(v, dflt) : dflt) as never }),
       ...(v.description ? { description: v.description } : {}),
       ...(v.sensitive ? { sensitive: true } : {}),
       ...(validate ? { validate } : {}),
-    })
+    }
+    variables[v.name] = v.hclType ? hclVariable(v.hclType, options) : variable[v.kind](options)
   }
   return {
     variables,
@@ -67,6 +70,15 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
       const ecp = t.errorCleanupProvisioner ? await make<ProvisionerPlugin<any>>(t.errorCleanupProvisioner) : undefined
       return { sources, provisioners, postProcessors, ...(ecp ? { errorCleanupProvisioner: ecp } : {}) }
     },
+  }
+}
+
+/** An HCL2 variable's default converted to its type; one that does not convert is an error at its line, as in Packer. */
+export function typedDefault(v: PackerVariable, value: unknown): unknown {
+  try {
+    return convertValue(value, v.hclType!, v.sensitive)
+  } catch (err) {
+    throw packerError({ file: v.file, line: v.defaultLine ?? v.line }, `variable "${v.name}".default`, `expected ${typeName(v.hclType!)}: ${(err as Error).message}`)
   }
 }
 

@@ -1,5 +1,6 @@
 import type { VariableKind } from '@tsimg/core'
 import type { PluginKind } from './plugins/table.js'
+import type { HclType } from './hcl/types.js'
 
 /** A value as written: a JSON value (JSON templates) or an HCL expression node. */
 export type Raw = unknown
@@ -20,7 +21,11 @@ export interface PackerVariable {
   readonly name: string
   readonly file: string
   readonly kind: VariableKind
+  /** An HCL2 variable's declared type (`type = list(number)`); values are converted to it as Packer does. */
+  readonly hclType?: HclType
   readonly default?: Raw
+  /** The line of `default = ...` (HCL2), for errors about the default's value. */
+  readonly defaultLine?: number
   readonly description?: string
   readonly sensitive: boolean
   readonly line: number

@@ -107,7 +107,7 @@ build {
     expect((err as Error).message).toMatch(/twice\.pkr\.hcl:6: build\.source "docker\.base"\.image: is already set by source "docker" "base" at .*twice\.pkr\.hcl:2/)
   })
 
-  it('map and object variables take an HCL default, and a JSON object from -var or PKR_VAR_', async () => {
+  it('map and object variables take an HCL default, and a JSON object from -var or PKR_VAR_; convert writes hclVariable', async () => {
     const hcl = `variable "tags" {
   type    = map(string)
   default = { app = "web", tier = "front" }
@@ -129,11 +129,11 @@ build {
     expect(info.variables.map((v) => [v.name, v.type, v.value, v.source])).toEqual([['tags', 'map', '{"app":"api"}', '-var'], ['disk', 'map', '{"size":20}', 'env PKR_VAR_disk']])
     const bad = await inspect({ templateFile: file, vars: { tags: 'app=api' }, env: { PKR_VAR_disk: '{"size":20}' } }).catch((e: unknown) => e)
     expect(bad).toBeInstanceOf(TemplateError)
-    expect((bad as Error).message).toMatch(/an object/)
+    expect((bad as Error).message).toMatch(/variables\.tags: expected map\(string\), got "app=api" \(from -var tags\): not an HCL value/)
     // convert writes member access of a variable as an error (README), so this copy does not use them.
     writeFileSync(join(dir, 'maps2.pkr.hcl'), hcl.replace(/  changes = .*\n/, ''))
     const ts = await convertTemplate(join(dir, 'maps2.pkr.hcl'), 'maps2.pkr.hcl', { cwd: dir })
-    expect(ts).toContain("tags: variable.map({ default: { app: 'web', tier: 'front' } })")
-    expect(ts).toContain('disk: variable.map()')
+    expect(ts).toContain("tags: hclVariable<Record<string, string>>('map(string)', { default: { app: 'web', tier: 'front' } })")
+    expect(ts).toContain("disk: hclVariable<{ size: number }>('object({size=number})')")
   })
 })

@@ -9,6 +9,8 @@ import type { Attr, Body, Evaluator, PackerPlugin, PackerTemplate, PackerVariabl
 import { dataNames, isSupportedDataSource } from '../data-sources.js'
 import { evaluate, type Fn, type HclScope } from './eval.js'
 import { jsonToHcl } from './from-json.js'
+import { parseType, type HclType } from './types.js'
+import { coreKind } from './variable.js'
 import { firstSyntaxError, lineOf, named, parseHcl, parseHclLoaded } from './parse.js'
 
 interface Block {
@@ -177,8 +179,6 @@ function readBody(node: Node | undefined, file: string, lineOf: (n: Node) => num
   return { attrs, blocks }
 }
 
-const TYPES: Record<string, VariableKind> = { string: 'string', number: 'number', bool: 'boolean', 'list(string)': 'list', 'set(string)': 'list' }
-
 function variable(b: Block): PackerVariable {
   const name = b.labels[0]!
   const at = { file: b.file, line: b.line }
@@ -186,12 +186,15 @@ function variable(b: Block): PackerVariable {
   const typeAttr = get('type')
   const dflt = get('default')
   let kind: VariableKind = 'string'
+  let hclType: HclType | undefined
   if (typeAttr) {
-    const t = (typeAttr.raw as Node).text.replace(/\s+/g, '')
-    // map(...) and object(...) values are objects; tsimg checks that, not each member's type.
-    const k = TYPES[t] ?? (/^(map|object)\(/.test(t) ? 'map' : undefined)
-    if (!k) throw packerError({ file: b.file, line: typeAttr.line }, `variable "${name}".type`, `variable type ${t} is not supported by tsimg yet`, 'tsimg variables are string, number, bool, list(string), map(...) or object(...); use a local for other structured values.')
-    kind = k
+    // Every HCL type: the core sees its nearest kind, hclVariable() converts values as Packer does.
+    try {
+      hclType = parseType((typeAttr.raw as Node).text)
+    } catch (err) {
+      throw packerError({ file: b.file, line: typeAttr.line }, `variable "${name}".type`, (err as Error).message)
+    }
+    kind = coreKind(hclType)
   } else if (dflt) {
     const text = (dflt.raw as Node).text.trim()
     kind = text.startsWith('{') ? 'map' : /^(true|false)$/.test(text) ? 'boolean' : /^-?\d/.test(text) ? 'number' : text.startsWith('[') ? 'list' : 'string'
@@ -204,7 +207,8 @@ function variable(b: Block): PackerVariable {
   const sens = get('sensitive')
   return {
     name, file: b.file, kind, line: b.line, validations,
-    ...(dflt ? { default: dflt.raw } : {}),
+    ...(hclType ? { hclType } : {}),
+    ...(dflt ? { default: dflt.raw, defaultLine: dflt.line } : {}),
     ...(desc ? { description: constString(desc, b.file) } : {}),
     sensitive: sens ? (sens.raw as Node).text.trim() === 'true' : false,
   }
