@@ -16,26 +16,14 @@ import {
   type BaseState,
   type BuildEvent,
   type BuildInfo,
-  type Communicator,
   type ProvisionerPlugin,
   type Step,
 } from '@tsimg/core'
+import { unreachableCommunicator } from './fixtures/unreachable-communicator.ts'
 
 const build: BuildInfo = { id: 'b-7', name: 'images.docker.web', sourceType: 'docker', sourceName: 'web', force: false, templateDir: '.' }
 // shell-local never touches the machine: any use of the communicator fails the test.
-const unreachable = (): Promise<never> => Promise.reject(new Error('shell-local must not use the communicator'))
-const communicator: Communicator = {
-  target: 'admin@10.1.2.3:2222',
-  exec: unreachable,
-  uploadFile: unreachable,
-  uploadContent: unreachable,
-  uploadDir: unreachable,
-  downloadFile: unreachable,
-  downloadDir: unreachable,
-  isDir: unreachable,
-  reconnect: unreachable,
-  close: async () => {},
-}
+const communicator = unreachableCommunicator('admin@10.1.2.3:2222', 'shell-local must not use the communicator')
 const connect: Step<BaseState> = {
   name: 'test:connect',
   async run(ctx) {
