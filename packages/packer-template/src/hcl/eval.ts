@@ -97,7 +97,7 @@ function variable(name: string, node: Node, scope: HclScope): unknown {
   return scope.names[name]
 }
 
-function objectKey(k: Node, scope: HclScope): string {
+export function objectKey(k: Node, scope: HclScope): string {
   // A bare identifier as a key is the name itself, not a variable (`{ name = 1 }`).
   const inner = named(k)
   if (inner.length === 1 && inner[0]!.type === 'variable_expr') return inner[0]!.text
