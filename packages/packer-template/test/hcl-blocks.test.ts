@@ -154,10 +154,10 @@ describe('HCL2 dynamic blocks', () => {
     ])
   })
 
-  it('a dynamic block over a map, with its own iterator name, gets the map\'s keys and values', async () => {
+  it('a dynamic block over a map, with its own iterator name, gets the map\'s keys and values in key order, as HCL iterates a map', async () => {
     const b = await prepared('dyn-map.pkr.hcl', ebs(`
   dynamic "ami_block_device_mappings" {
-    for_each = { "/dev/sdb" = "gp3", "/dev/sdc" = "io2" }
+    for_each = { "/dev/sdc" = "io2", "/dev/sdb" = "gp3" }
     iterator = disk
     content {
       device_name = disk.key

@@ -60,10 +60,14 @@ export function expandDynamic(d: BodyBlock, input: DynamicInput): DynamicBlock[]
   })
 }
 
-/** for_each's elements as [key, value]: a list's index (a set's too: tsimg keeps sets as lists), a map's key. */
+/**
+ * for_each's elements as [key, value]: a list's index (a set's too: tsimg keeps sets as lists,
+ * where HCL gives a set's value as its key), a map's key. HCL iterates a map or object in key
+ * order, whatever order it was written in, and so does this.
+ */
 function elements(v: unknown, bad: () => Error): [unknown, unknown][] {
   if (Array.isArray(v)) return v.map((x, i) => [i, x])
-  if (typeof v === 'object' && v !== null) return Object.entries(v)
+  if (typeof v === 'object' && v !== null) return Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   throw bad()
 }
 
