@@ -1,8 +1,9 @@
 // HCL2 provisioner `override`, `dynamic` blocks and `hcp_packer_registry`, read as Packer reads them.
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { prepareTemplate, validate } from '@tsimg/core'
+import { build, prepareTemplate, validate } from '@tsimg/core'
 import { convertTemplate, readPackerTemplate } from '@tsimg/packer-template'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadHclTemplate } from '../src/hcl/load-hcl.js'
@@ -314,5 +315,41 @@ build {
 }
 `)
     expect(msg).toMatch(/hcp\.pkr\.hcl:7: build\.hcp_packer_registry: publishes the build to HCP Packer, a HashiCorp cloud service that tsimg does not talk to/)
+  })
+})
+
+// Builds two real images; on a busy two-core machine that can take minutes.
+describe('override in a docker build', { timeout: 900_000 }, () => {
+  const repo = (s: string) => `tsimg/hcl-blocks-${process.pid}-${s}`
+  afterAll(() => {
+    for (const s of ['a', 'b']) execFileSync('docker', ['rmi', '-f', `${repo(s)}:t`], { stdio: 'ignore' })
+  })
+
+  it('each source\'s image holds what its own provisioner options wrote', async () => {
+    writeFileSync(join(dir, 'build.pkr.hcl'), `${docker('a')}${docker('b')}
+build {
+  sources = ["source.docker.a", "source.docker.b"]
+  provisioner "shell" {
+    inline = ["echo default > /etc/who"]
+    override = {
+      b = { inline = ["echo for-\${source.name} > /etc/who"] }
+    }
+  }
+  post-processor "docker-tag" {
+    only       = ["docker.a"]
+    repository = "${repo('a')}"
+    tags       = ["t"]
+  }
+  post-processor "docker-tag" {
+    only       = ["docker.b"]
+    repository = "${repo('b')}"
+    tags       = ["t"]
+  }
+}
+`)
+    const r = await build({ templateFile: join(dir, 'build.pkr.hcl'), stateDir: join(dir, 'state'), cwd: dir })
+    expect(r.builds.map((b) => [b.name, b.outcome, b.error?.message]).sort()).toEqual([['docker.a', 'success', undefined], ['docker.b', 'success', undefined]])
+    const who = (s: string) => execFileSync('docker', ['run', '--rm', '--entrypoint', 'cat', `${repo(s)}:t`, '/etc/who'], { encoding: 'utf8' })
+    expect([who('a'), who('b')]).toEqual(['default\n', 'for-b\n'])
   })
 })
