@@ -34,6 +34,8 @@ export function mapOptions(input: MapInput, origins: Origins = new Map(), prefix
   for (const e of entries) {
     const fieldPath = `${input.origin}.${prefix}${e.name}`
     if (e.block?.type === 'dynamic' && !e.name) throw packerError(at(e.line), `${input.origin}.${prefix}dynamic`, 'needs the name of the blocks it makes: dynamic "tag" { ... }')
+    // HCL's JSON syntax has `"dynamic": {...}` as a key; tsimg reads *.pkr.json without plugin block schemas.
+    if (!e.block && e.name === 'dynamic') throw packerError(at(e.line), `${input.origin}.${prefix}dynamic`, 'dynamic blocks in HCL\'s JSON syntax (*.pkr.json) are not supported by tsimg', 'Write the block with its dynamic block in a .pkr.hcl file of the same directory.')
     const f = input.table[e.name]
     if (!f) {
       const known = Object.keys(input.table).filter((k) => !isUnsupported(input.table[k]!))

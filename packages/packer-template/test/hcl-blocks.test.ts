@@ -128,6 +128,39 @@ build {
   })
 })
 
+describe('override and dynamic in HCL\'s JSON syntax (*.pkr.json)', () => {
+  const json = (provisioner: object) => JSON.stringify({
+    source: { docker: { a: { image: 'tsimg/debian-ssh:bookworm', commit: true }, b: { image: 'tsimg/debian-ssh:bookworm', commit: true } } },
+    build: { sources: ['source.docker.a', 'source.docker.b'], provisioner: [{ shell: provisioner }] },
+  }, null, 2)
+
+  it('override works there too; an override written as an expression is an error at its line', async () => {
+    const b = await prepared('over.pkr.json', json({ inline: ['echo default'], override: { a: { inline: ['echo a'] } } }))
+    expect(b.provisioners.map((p) => [(p.options as { inline: string[] }).inline, p.options.only])).toEqual([[['echo default'], ['docker.b']], [['echo a'], ['docker.a']]])
+    const msg = await problem('over-expr.pkr.hcl', `${docker('a')}
+locals {
+  o = { a = { inline = ["x"] } }
+}
+build {
+  sources = ["source.docker.a"]
+  provisioner "shell" {
+    inline   = ["true"]
+    override = local.o
+  }
+}
+`)
+    expect(msg).toMatch(/over-expr\.pkr\.hcl:13: provisioner "shell"\.override: must be written as an object of source names/)
+  })
+
+  it('a "dynamic" key is an error naming the JSON line, not a silently ignored option', async () => {
+    const msg = await problem('dyn.pkr.json', JSON.stringify({
+      source: { 'amazon-ebs': { web: { region: 'us-east-1', dynamic: { launch_block_device_mappings: { for_each: [1], content: { device_name: '/dev/sdb' } } } } } },
+      build: { sources: ['source.amazon-ebs.web'] },
+    }, null, 2))
+    expect(msg).toMatch(/dyn\.pkr\.json:\d+: source "amazon-ebs" "web"\.dynamic: dynamic blocks in HCL's JSON syntax \(\*\.pkr\.json\) are not supported by tsimg/)
+  })
+})
+
 describe('HCL2 dynamic blocks', () => {
   it('a dynamic block over a list variable makes one launch_block_device_mappings block each, in place among the static ones', async () => {
     const b = await prepared('dyn-list.pkr.hcl', ebs(`

@@ -15,6 +15,9 @@ export interface HclScope {
   readonly buildValue: (name: string) => unknown
 }
 
+/** No names and no functions: for what Packer reads before any variable is known (build names, override keys). */
+export const CONSTANTS: HclScope = { names: {}, functions: {}, buildValue: () => undefined }
+
 /**
  * Evaluates an HCL expression node: literals, templates (with %{if}/%{for} and ~ strip
  * markers), tuples, objects, attribute and index access, function calls (with ... expansion),

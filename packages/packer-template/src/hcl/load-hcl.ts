@@ -7,8 +7,9 @@ import { EvalError, packerError } from '../errors.js'
 import { code, hclFunctions } from '../functions.js'
 import type { Attr, Body, EvalSession, Evaluator, PackerPlugin, PackerTemplate, PackerVariable } from '../model.js'
 import { dataNames, isSupportedDataSource } from '../data-sources.js'
-import { withOverrides, type Override, type OverrideTarget } from '../override.js'
-import { evaluate, objectKey, type Fn, type HclScope } from './eval.js'
+import { withOverrides, type OverrideTarget } from '../override.js'
+import { CONSTANTS, evaluate, type Fn, type HclScope } from './eval.js'
+import { overrideEntries } from './override-entries.js'
 import { jsonToHcl } from './from-json.js'
 import { firstSyntaxError, lineOf, named, parseHcl, parseHclLoaded } from './parse.js'
 
@@ -154,7 +155,7 @@ function readBuild(b: Block, sources: Map<string, Block>, out: { sources: Packer
       case 'provisioner': {
         const p = plugin(x, 'provisioner', origin)
         const o = x.body.attrs.find((a) => a.name === 'override')
-        out.provisioners.push(...withOverrides(p, o ? overrideEntries(o, x.file) : [], targets, (e) => out.notes.push(`${x.file}:${e.line}: ${origin}: override "${e.key}" names no source of this build, so it changes nothing (Packer ignores it too; override keys are source names, e.g. "${targets[0]?.key ?? 'web'}")`)))
+        out.provisioners.push(...withOverrides(p, o ? overrideEntries(o, x.file, origin) : [], targets, (e) => out.notes.push(`${x.file}:${e.line}: ${origin}: override "${e.key}" names no source of this build, so it changes nothing (Packer ignores it too; override keys are source names, e.g. "${targets[0]?.key ?? 'web'}")`)))
         break
       }
       case 'error-cleanup-provisioner':
@@ -223,38 +224,7 @@ function variable(b: Block): PackerVariable {
   }
 }
 
-/**
- * A provisioner's `override = { web = { inline = [...] } }`: entries by source name, each an
- * object of options whose values stay expressions (they may use var. and local.) until the run.
- */
-function overrideEntries(a: Attr, file: string): Override[] {
-  const elems = objectElems(a.raw as Node)
-  if (!elems) throw packerError({ file, line: a.line }, 'override', 'must be written as an object of source names, e.g. override = { web = { inline = ["..."] } }', 'tsimg reads override as written: an expression computing it (a local or a variable) is not supported.')
-  return elems.map(([k, v]) => {
-    const key = constKey(k, file)
-    const options = objectElems(v)
-    if (!options) throw packerError({ file, line: lineOf(v) }, `override.${key}`, `must be an object of options, e.g. ${key} = { inline = ["..."] }`)
-    return { key, line: lineOf(k), body: { attrs: options.map(([n, x]) => ({ name: constKey(n, file), raw: x, line: lineOf(n) })), blocks: [] } }
-  })
-}
-
-/** The key and value nodes of an object written in place (`{ a = 1 }`), or undefined for any other expression. */
-function objectElems(expr: Node): [Node, Node][] | undefined {
-  const coll = expr.type === 'expression' && named(expr).length === 1 ? named(expr)[0] : undefined
-  const obj = coll?.type === 'collection_value' ? named(coll)[0] : undefined
-  if (obj?.type !== 'object') return undefined
-  return named(obj).filter((e) => e.type === 'object_elem').map((e) => [e.childForFieldName('key')!, e.childForFieldName('val')!])
-}
-
-function constKey(k: Node, file: string): string {
-  try {
-    return objectKey(k, constScope)
-  } catch (err) {
-    throw packerError({ file, line: lineOf(k) }, 'override', `a key must be a plain name or string (${(err as Error).message})`)
-  }
-}
-
-const constScope: HclScope = { names: {}, functions: {}, buildValue: () => undefined }
+const constScope = CONSTANTS
 
 function constString(a: Attr, file: string): string {
   try {
