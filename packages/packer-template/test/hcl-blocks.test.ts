@@ -205,6 +205,28 @@ describe('HCL2 dynamic blocks', () => {
     ])
   })
 
+  it('dynamic "tag" blocks (amazon-ebs\'s HCL tag { key, value }) add to the tags map, over its own entries', async () => {
+    const b = await prepared('dyn-tag.pkr.hcl', `locals {
+  tags = { team = "web", env = "prod" }
+}
+${ebs(`
+  tags = { env = "dev", keep = "yes" }
+  dynamic "tag" {
+    for_each = local.tags
+    content {
+      key   = tag.key
+      value = tag.value
+    }
+  }
+  run_tag {
+    key   = "purpose"
+    value = "build"
+  }`)}`)
+    expect(b.sources[0]!.options.tags).toEqual({ env: 'prod', keep: 'yes', team: 'web' })
+    expect(b.sources[0]!.options.runTags).toEqual({ purpose: 'build' })
+    expect(b.sources[0]!.options).not.toHaveProperty('__tag')
+  })
+
   it('a dynamic block over an empty list makes no block; an object for_each iterates its attributes', async () => {
     const b = await prepared('dyn-empty.pkr.hcl', ebs(`
   dynamic "launch_block_device_mappings" {
