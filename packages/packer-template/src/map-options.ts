@@ -47,7 +47,9 @@ export function mapOptions(input: MapInput, origins: Origins = new Map(), prefix
     if (e.block) {
       const sub = typeof f.type === 'object' ? ('object' in f.type ? f.type.object : f.type.list) : undefined
       if (!sub) throw packerError(at(e.line), fieldPath, `is an attribute, not a block: write ${e.name} = ...`)
-      const made = e.block.type === 'dynamic' ? expandDynamic(e.block, { ...input, field: fieldPath }) : [{ body: e.block.body, session: input.session }]
+      const made = e.block.type === 'dynamic' ? expandDynamic(e.block, { ...input, field: fieldPath }) : [{ body: e.block.body, session: input.session, labels: e.block.labels ?? [] }]
+      // Plugins' option blocks take no labels (HCL checks a dynamic block's `labels` the same way).
+      if (made.some((b) => b.labels.length)) throw packerError(at(e.line), fieldPath, `a ${e.name} block takes no labels`, e.block.type === 'dynamic' ? 'Leave out labels = [...].' : `Write ${e.name} { ... }.`)
       const values = made.map((b) => mapOptions({ ...input, body: b.body, session: b.session, table: sub, skip: new Set() }, new Map(), `${prefix}${e.name}.`))
       // A dynamic block with nothing to iterate makes no block: the option stays as it was.
       if (!values.length) continue

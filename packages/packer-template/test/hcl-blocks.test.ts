@@ -268,6 +268,15 @@ ${ebs(`
     }
   }`))
     expect(scalar).toMatch(/dyn-scalar\.pkr\.hcl:16: .*for_each: must be a list, set, map or object, got number 3/)
+    const labels = await problem('dyn-labels.pkr.hcl', ebs(`
+  dynamic "launch_block_device_mappings" {
+    for_each = [1]
+    labels   = ["x"]
+    content {
+      device_name = "/dev/sdb"
+    }
+  }`))
+    expect(labels).toMatch(/dyn-labels\.pkr\.hcl:15: source "amazon-ebs" "web"\.launch_block_device_mappings: a launch_block_device_mappings block takes no labels/)
   })
 
   it('alicloud-ecs image_disk_mappings blocks come from a dynamic block too', async () => {
@@ -329,7 +338,28 @@ build {
   })
 })
 
-describe('tsimg convert of dynamic blocks', () => {
+describe('tsimg convert of override and dynamic blocks', () => {
+  it('writes an overridden provisioner as one provisioner per set of sources, each with its only', async () => {
+    writeFileSync(join(dir, 'conv-over.pkr.hcl'), `${docker('a')}${docker('b')}
+variable "who" {
+  default = "bee"
+}
+build {
+  sources = ["source.docker.a", "source.docker.b"]
+  provisioner "shell" {
+    inline = ["echo default"]
+    override = {
+      b = { inline = ["echo \${var.who}"] }
+    }
+  }
+}
+`)
+    const ts = await convertTemplate(join(dir, 'conv-over.pkr.hcl'), 'conv-over.pkr.hcl', { cwd: dir })
+    expect(ts).toContain("shell({ inline: ['echo default'], only: ['docker.a'] })")
+    expect(ts).toContain('shell({ inline: [`echo ${vars.who}`], only: [\'docker.b\'] })')
+  })
+
+
   it('writes the expanded blocks when for_each is known, and the image.ts validates', async () => {
     writeFileSync(join(dir, 'conv.pkr.hcl'), ebs(`
   dynamic "launch_block_device_mappings" {
