@@ -386,6 +386,16 @@ build {
   }`))
     const err = await convertTemplate(join(dir, 'conv-var.pkr.hcl'), 'conv-var.pkr.hcl', { cwd: dir }).catch((e: Error) => e.message)
     expect(err).toMatch(/conv-var\.pkr\.hcl:16: .*launch_block_device_mappings \(dynamic\)\.for_each: depends on a variable, so tsimg convert cannot write the blocks it makes/)
+    // A for expression over the variable would otherwise iterate the placeholder's characters.
+    writeFileSync(join(dir, 'conv-for.pkr.hcl'), ebs(`
+  dynamic "launch_block_device_mappings" {
+    for_each = [for s in var.sizes : s]
+    content {
+      device_name = "/dev/sdb"
+    }
+  }`))
+    const forErr = await convertTemplate(join(dir, 'conv-for.pkr.hcl'), 'conv-for.pkr.hcl', { cwd: dir }).catch((e: Error) => e.message)
+    expect(forErr).toMatch(/conv-for\.pkr\.hcl:16: .*a for expression over a variable cannot be converted/)
   })
 })
 

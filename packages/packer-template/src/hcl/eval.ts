@@ -196,6 +196,9 @@ function forExpr(node: Node, scope: HclScope): unknown {
   const intro = parts.find((p) => p.type === 'for_intro')!
   const idents = named(intro).filter((c) => c.type === 'identifier').map((c) => c.text)
   const coll = evaluate(named(intro).find((c) => c.type === 'expression')!, scope)
+  // A `vars.x` placeholder (convert) is a string: iterating its characters would write nonsense.
+  if (typeof coll === 'string' && hasCode(coll)) throw new EvalError(`"${node.text.slice(0, 40)}": a for expression over a variable cannot be converted to TypeScript yet`, undefined, lineOf(node))
+  if (typeof coll !== 'object') throw new EvalError(`"${node.text.slice(0, 40)}": a for expression needs a list, set, map or object, got ${describe(coll)}`, undefined, lineOf(node))
   const exprs = parts.filter((p) => p.type === 'expression')
   const cond = parts.find((p) => p.type === 'for_cond')
   const grouping = parts.some((p) => p.type === 'ellipsis')
