@@ -302,6 +302,37 @@ build {
     expect(ali.sources[0]!.options.imageDiskMappings).toEqual([{ diskSize: 40 }, { diskSize: 60 }])
   })
 
+  it('huaweicloud-ecs data_disks blocks come from a dynamic block over a list of objects', async () => {
+    const hw = await prepared('dyn-hw.pkr.hcl', `locals {
+  disks = [{ type = "SSD", size = 100 }, { type = "SAS", size = 50 }]
+}
+source "huaweicloud-ecs" "h" {
+  region          = "cn-north-4"
+  access_key      = "HW-test"
+  secret_key      = "secret"
+  vpc_id          = "vpc-1"
+  subnets         = ["subnet-1"]
+  security_groups = ["sg-1"]
+  source_image    = "img-1"
+  flavor          = "s6.large.2"
+  image_name      = "web"
+  ssh_username    = "root"
+  dynamic "data_disks" {
+    for_each = local.disks
+    iterator = d
+    content {
+      volume_type = d.value.type
+      volume_size = d.value.size
+    }
+  }
+}
+build {
+  sources = ["source.huaweicloud-ecs.h"]
+}
+`)
+    expect(hw.sources[0]!.options.dataDisks).toEqual([{ volumeType: 'SSD', volumeSize: 100 }, { volumeType: 'SAS', volumeSize: 50 }])
+  })
+
   it('nested dynamic blocks: the inner content sees both iterators', async () => {
     // No builder tsimg has nests blocks in blocks, so this reads a body through a table that does.
     writeFileSync(join(dir, 'nested.pkr.hcl'), `${docker('a')}
