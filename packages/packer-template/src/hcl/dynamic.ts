@@ -52,8 +52,10 @@ export function expandDynamic(d: BodyBlock, input: DynamicInput): DynamicBlock[]
   const iterator = iteratorAttr ? identifier(iteratorAttr.raw) : d.labels?.[0]
   if (!iterator) throw packerError(at(iteratorAttr?.line ?? d.line), `${field}.iterator`, 'must be a plain name, e.g. iterator = disk')
   const labelsAttr = d.body.attrs.find((a) => a.name === 'labels')
+  const scoped = input.session.with
+  if (!scoped) throw packerError(at(d.line), field, 'dynamic blocks are read in HCL templates only')
   return entries.map(([key, value]) => {
-    const session = input.session.with!({ [iterator]: { key, value } })
+    const session = scoped({ [iterator]: { key, value } })
     const labels = labelsAttr ? session.value(labelsAttr.raw, input.file, labelsAttr.line, input.source) : []
     if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) throw packerError(at(labelsAttr!.line), `${field}.labels`, 'must be a list of strings')
     return { body: contents[0]!.body, line: d.line, labels: labels as string[], session }
