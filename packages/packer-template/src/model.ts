@@ -14,7 +14,15 @@ export interface Attr {
 /** An HCL body or a JSON object: attributes, and (HCL only) nested blocks in the order written. */
 export interface Body {
   readonly attrs: readonly Attr[]
-  readonly blocks: readonly { readonly type: string; readonly body: Body; readonly line: number }[]
+  readonly blocks: readonly BodyBlock[]
+}
+
+export interface BodyBlock {
+  readonly type: string
+  /** `dynamic "tag"` has the label `tag`; plugin option blocks have none. */
+  readonly labels?: readonly string[]
+  readonly body: Body
+  readonly line: number
 }
 
 export interface PackerVariable {
@@ -97,6 +105,8 @@ export interface Evaluator {
 
 export interface EvalSession {
   value(raw: Raw, file: string, line: number, source?: { type: string; name: string }): unknown
+  /** The same session with more names in scope (a `dynamic` block's iterator); HCL only. */
+  with?(names: Record<string, unknown>): EvalSession
   /** The run this session evaluates for (absent for already-evaluated nested values). */
   readonly run?: { readonly mode: 'run' | 'convert'; readonly env: NodeJS.ProcessEnv }
 }
