@@ -212,12 +212,15 @@ function chained(specs: readonly PackerPlugin[], pps: PostProcessorPlugin<any>[]
 
 /**
  * The build's name as Packer gives it: a source of a named HCL build block is
- * `<build>.<type>.<name>`; a named JSON builder is its name alone (`web`, not `docker.web`).
+ * `<build>.<type>.<name>`; a named JSON builder is its name alone (`web`, not `docker.web`);
+ * a Packer type that tsimg runs under another keeps Packer's (`null.box`, not `ssh.box`).
  */
 export function buildNaming(p: PackerPlugin, format: PackerTemplate['format']): { buildPrefix?: string; buildName?: string } {
-  if (p.build) return { buildPrefix: p.build }
-  if (format === 'json' && p.name && p.name !== p.type) return { buildName: p.name }
-  return {}
+  const prefix = p.build ? { buildPrefix: p.build } : {}
+  if (format === 'json' && p.name && p.name !== p.type) return { ...prefix, buildName: p.name }
+  const tsimgType = findMapping('source', p.type)?.tsimgType
+  if (tsimgType && tsimgType !== p.type) return { ...prefix, buildName: p.name && p.name !== p.type ? `${p.type}.${p.name}` : p.type }
+  return prefix
 }
 
 function withBuildName<P extends SourcePlugin<any, any>>(plugin: P, p: PackerPlugin, format: PackerTemplate['format']): P {

@@ -39,6 +39,32 @@ describe('Packer options mapped to tsimg options', () => {
     expect(ts).toMatch(/\{ \.\.\.amazonEbs\(\{[^\n]*name: 'web' \}\), buildName: 'web' \}/)
   })
 
+  it('a null source builds as null.box, as Packer names it, though sshHost runs it; null.box selects it, with or without a build prefix', async () => {
+    const hcl = `source "null" "box" {
+  ssh_host     = "127.0.0.1"
+  ssh_username = "admin"
+  ssh_password = "pw"
+}
+build {
+  name    = "lab"
+  sources = ["source.null.box"]
+  provisioner "shell" {
+    only   = ["null.box"]
+    inline = ["true"]
+  }
+}
+`
+    writeFileSync(join(dir, 'null.pkr.hcl'), hcl)
+    const info = await inspect({ templateFile: join(dir, 'null.pkr.hcl') })
+    expect(info.sources.map((s) => s.name)).toEqual(['lab.null.box'])
+    const src = { type: 'ssh', name: 'box', buildPrefix: 'lab', buildName: 'null.box' }
+    expect(['null.box', 'lab.null.box', 'ssh.box', 'box', 'lab.*'].map((p) => matchesBuild(p, src))).toEqual([true, true, true, true, true])
+    expect(appliesTo({ only: ['null.box'] }, { name: 'lab.null.box', sourceName: 'box', sourceType: 'ssh' })).toBe(true)
+    expect(appliesTo({ only: ['other.box'] }, { name: 'lab.null.box', sourceName: 'box', sourceType: 'ssh' })).toBe(false)
+    const ts = await convertTemplate(join(dir, 'null.pkr.hcl'), 'null.pkr.hcl', { cwd: dir })
+    expect(ts).toContain("name: 'box' }), buildPrefix: 'lab', buildName: 'null.box' }")
+  })
+
   it('a named build block prefixes its builds as Packer does (images.docker.base), and type.name still selects them', async () => {
     const hcl = `source "docker" "base" {
   image  = "tsimg/debian-ssh:bookworm"

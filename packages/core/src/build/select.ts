@@ -1,12 +1,12 @@
 import { TemplateError } from '../errors.js'
-import { sourceBuildName, type BuildNaming } from '../template/check-plugins.js'
+import { buildNames, sourceBuildName, type BuildNaming } from '../template/check-plugins.js'
 
 /**
  * Whether a build matches an --only/--except pattern: `docker.web`, `web` or `docker`,
  * with `*` matching any run of characters (`docker.*`, `*.web`).
  */
 export function matchesBuild(pattern: string, source: BuildNaming): boolean {
-  const candidates = [sourceBuildName(source), sourceBuildName({ type: source.type, name: source.name }), source.type, ...(source.name ? [source.name] : [])]
+  const candidates = [...buildNames(source), source.type]
   const re = new RegExp(`^${pattern.split('*').map(escape).join('.*')}$`)
   return candidates.some((c) => re.test(c))
 }

@@ -72,8 +72,10 @@ export interface SourcePlugin<O = unknown, S extends BaseState = BaseState> {
    */
   readonly buildPrefix?: string
   /**
-   * The whole build name, in place of `<type>.<name>`: a Packer JSON builder's `name`, which
-   * Packer uses alone (`web`, not `docker.web`). `<type>.<name>` still selects the build.
+   * The build's name in place of `<type>.<name>` (still after `buildPrefix`): a Packer JSON
+   * builder's `name`, which Packer uses alone (`web`, not `docker.web`), or the Packer type a
+   * tsimg source stands for (`null.box` for Packer's null builder, run by `sshHost`).
+   * `<type>.<name>` still selects the build.
    */
   readonly buildName?: string
   readonly options: O

@@ -42,7 +42,8 @@ export function formatGoDuration(ms: number): string {
  */
 export function appliesTo(opts: CommonProvisionerOptions, build: Pick<BuildInfo, 'name' | 'sourceName' | 'sourceType'>): boolean {
   const own = sourceBuildName({ type: build.sourceType, name: build.sourceName })
-  const matches = (list: readonly string[]) => list.includes(build.sourceName) || list.includes(build.name) || list.includes(own)
+  // A name the build's whole name ends with (`null.box` of `images.null.box`) selects it too.
+  const matches = (list: readonly string[]) => list.some((n) => n === build.sourceName || n === build.name || n === own || build.name.endsWith(`.${n}`))
   if (opts.only && opts.only.length > 0 && !matches(opts.only)) return false
   if (opts.except && matches(opts.except)) return false
   return true

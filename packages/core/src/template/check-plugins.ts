@@ -21,13 +21,19 @@ const BUILD_KEYS = new Set(['sources', 'provisioners', 'errorCleanupProvisioner'
 /**
  * `<type>.<name>`, or `<type>` for a source without a name of its own (none, or its type, the
  * default of the cloud builders: Packer calls such a build `amazon-ebs`, not
- * `amazon-ebs.amazon-ebs`); prefixed by the build block's name if it has one. A source's own
- * `buildName` (a Packer JSON builder's name) replaces all of it.
+ * `amazon-ebs.amazon-ebs`), or the source's own `buildName` in their place (a Packer JSON
+ * builder's name, or a Packer type tsimg runs under another: `null.box`); prefixed by the build
+ * block's name if it has one.
  */
 export function sourceBuildName(source: BuildNaming): string {
-  if (source.buildName) return source.buildName
-  const own = source.name && source.name !== source.type ? `${source.type}.${source.name}` : source.type
+  const own = source.buildName || (source.name && source.name !== source.type ? `${source.type}.${source.name}` : source.type)
   return source.buildPrefix ? `${source.buildPrefix}.${own}` : own
+}
+
+/** Every name that selects a source's build: its whole name, without the prefix, `type.name`, and its name. */
+export function buildNames(source: BuildNaming): string[] {
+  const names = [sourceBuildName(source), sourceBuildName({ ...source, buildPrefix: undefined }), sourceBuildName({ type: source.type, name: source.name }), ...(source.name ? [source.name] : [])]
+  return [...new Set(names)]
 }
 
 /**
@@ -152,7 +158,7 @@ function tidy(message: string): string {
  * it on every build: reject it, listing the names that exist.
  */
 function checkOnlyExcept(b: TemplateBuild, sources: readonly SourcePlugin<unknown, any>[], file: string): void {
-  const known = new Set(sources.flatMap((s) => [sourceBuildName(s), sourceBuildName({ type: s.type, name: s.name }), ...(s.name ? [s.name] : [])]))
+  const known = new Set(sources.flatMap(buildNames))
   const provs: [string, unknown][] = [
     ...entries(b.provisioners ?? [], 'provisioners'),
     ...(b.errorCleanupProvisioner ? [['errorCleanupProvisioner', b.errorCleanupProvisioner] as [string, unknown]] : []),

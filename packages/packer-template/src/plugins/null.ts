@@ -7,6 +7,7 @@ export const nullBuilder: PluginMapping = {
   packerType: 'null',
   module: '@tsimg/core',
   factory: 'sshHost',
+  tsimgType: 'ssh',
   generated: ['Host', 'Port', 'User'],
   fields: {
     ...sshFields,

@@ -44,6 +44,8 @@ export interface PluginMapping {
   readonly module: string
   readonly factory: string
   readonly fields: FieldTable
+  /** The tsimg source's type where it is not Packer's (`ssh` for null): its builds keep Packer's name (`null.box`). */
+  readonly tsimgType?: string
   /** Options tsimg sets that Packer implies (e.g. null's communicator is always SSH). */
   readonly fixed?: Readonly<Record<string, unknown>>
   /** Build-time values (`{{ .SourceAMIName }}`, `build.ID`) this builder makes, for provisioners and `late` options. */
