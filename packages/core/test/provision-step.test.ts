@@ -95,10 +95,10 @@ describe('provision step', () => {
     expect(log).toEqual(['a', 'only-web', 'only-docker.web', 'except-db'])
   })
 
-  it('fails clearly when no step connected to the machine', async () => {
+  it('fails clearly, naming the provisioner, when no step connected to the machine', async () => {
     const res = await run([provisionStep({ templateDir: dir, provisioners: [recording('a', [])] })])
     expect(res.outcome).toBe('failed')
-    expect((res.error as Error).message).toMatch(/no connection to the machine/)
+    expect((res.error as Error).message).toBe('Cannot provision: test a needs a connection to the machine, and this build has none')
   })
 
   it('pauses before a provisioner and says so', async () => {

@@ -9,6 +9,7 @@ import {
   FileJournal,
   Redactor,
   TemplateError,
+  breakpoint,
   nonInteractive,
   provisionStep,
   runSteps,
@@ -42,10 +43,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-async function run(provisioners: ProvisionerPlugin<any>[]) {
+async function run(provisioners: ProvisionerPlugin<any>[], connected = true) {
   const journal = await FileJournal.create('b-7', build.name, join(dir, 'state'))
   const ui = new BuildUi(build.name, (e) => events.push(e), nonInteractive, new Redactor())
-  return runSteps([connect, provisionStep({ templateDir: dir, provisioners })], { state: { generated: {} }, signal: new AbortController().signal, ui, journal, build })
+  const steps = [...(connected ? [connect] : []), provisionStep({ templateDir: dir, provisioners })]
+  return runSteps(steps, { state: { generated: {} }, signal: new AbortController().signal, ui, journal, build })
 }
 
 /** A provisioner that appends its name to order.txt, to see where shell-local ran. */
@@ -81,6 +83,15 @@ describe('shell-local provisioner', () => {
     await expect(readFile(join(dir, 'order.txt'), 'utf8')).rejects.toThrow()
     const ok = await run([shellLocalProvisioner({ command: 'exit 4', validExitCodes: [4] }), marker('after')])
     expect(ok.error).toBeUndefined()
+  })
+
+  it('runs in a build without a connection (communicator none), where a provisioner that needs the machine is refused before any runs', async () => {
+    const ok = await run([shellLocalProvisioner({ inline: ['echo local >> order.txt'] }), breakpoint({ note: 'look' })], false)
+    expect(ok.error).toBeUndefined()
+    expect(await readFile(join(dir, 'order.txt'), 'utf8')).toBe('local\n')
+    const refused = await run([shellLocalProvisioner({ inline: ['echo again >> order.txt'] }), marker('remote')], false)
+    expect(refused.error?.message).toContain('Cannot provision: test needs a connection to the machine, and this build has none')
+    expect(await readFile(join(dir, 'order.txt'), 'utf8')).toBe('local\n')
   })
 
   it('refuses at validate time an unreadable script, two command kinds, or an unknown option, naming the field', async () => {

@@ -128,6 +128,8 @@ export interface ProvisionerPlugin<O extends CommonProvisionerOptions = CommonPr
   secrets?(): string[]
   /** Short description for the `==> Provisioning with ...` line. */
   describe?(): string
+  /** Runs on this machine only (shell-local, breakpoint): it needs no connection, so it also runs in a build without one (communicator `none`). */
+  readonly local?: boolean
   provision(ctx: ProvisionContext): Promise<void>
 }
 

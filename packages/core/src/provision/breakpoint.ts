@@ -31,6 +31,7 @@ export function breakpoint(options: BreakpointOptions = {}): ProvisionerPlugin<B
       checkCommonOptions(options, ctx)
     },
     describe: () => 'breakpoint',
+    local: true,
     async provision(ctx: ProvisionContext) {
       if (options.disable) {
         ctx.ui.say('Breakpoint provisioner disabled: skipping')

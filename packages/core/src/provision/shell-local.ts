@@ -25,6 +25,7 @@ export function shellLocalProvisioner(options: ShellLocalProvisionerOptions): Pr
       await checkShellLocal(options, ctx)
     },
     describe: () => 'shell-local',
+    local: true,
     async provision(ctx: ProvisionContext) {
       const g = ctx.generated
       await runShellLocal(

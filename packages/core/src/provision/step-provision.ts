@@ -43,16 +43,18 @@ export function provisionStep<S extends BaseState>(opts: ProvisionStepOptions): 
   return {
     name: 'provision',
     async run(ctx) {
-      const communicator = ctx.state.communicator
-      if (!communicator) {
-        throw new TsimgError('NO_COMMUNICATOR', 'Cannot provision: the build has no connection to the machine (no communicator in state)', {
-          hint: 'The builder must place the provision step after the step that connects over SSH.',
+      const mine = opts.provisioners.filter((p) => appliesTo(p.options, ctx.build))
+      // A build without a connection (communicator `none`) still runs what runs on this machine;
+      // anything that needs the machine is refused before any of them runs.
+      const remote = ctx.state.communicator ? [] : mine.filter((p) => !p.local)
+      if (remote.length) {
+        throw new TsimgError('NO_COMMUNICATOR', `Cannot provision: ${remote.map(label).join(', ')} needs a connection to the machine, and this build has none`, {
+          hint: 'Use a communicator (SSH) for this build, or limit those provisioners to other builds with only/except.',
         })
       }
-      const pctx = contextFor(ctx, communicator, opts.templateDir)
-      for (const p of opts.provisioners) {
+      const pctx = contextFor(ctx, ctx.state.communicator ?? NO_CONNECTION, opts.templateDir)
+      for (const p of mine) {
         if (ctx.signal.aborted) throw new CancelledError()
-        if (!appliesTo(p.options, ctx.build)) continue
         await runProvisioner(p, pctx)
       }
     },
@@ -73,6 +75,21 @@ function contextFor<S extends BaseState>(
 }
 
 const label = (p: ProvisionerPlugin): string => p.describe?.() ?? p.type
+
+/** What a local provisioner sees as its communicator in a build without one: any use is a bug, said plainly. */
+const absent = (): Promise<never> => Promise.reject(new TsimgError('NO_COMMUNICATOR', 'this build has no connection to the machine (communicator "none")'))
+const NO_CONNECTION: NonNullable<BaseState['communicator']> = {
+  target: 'none',
+  exec: absent,
+  uploadFile: absent,
+  uploadContent: absent,
+  uploadDir: absent,
+  downloadFile: absent,
+  downloadDir: absent,
+  isDir: absent,
+  reconnect: absent,
+  close: async () => {},
+}
 
 /**
  * One provisioner with Packer's wrappers: pause once before it, then up to 1 + maxRetries
