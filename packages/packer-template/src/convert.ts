@@ -1,12 +1,13 @@
 import { basename, relative, resolve } from 'node:path'
-import { TemplateError } from '@tsimg/core'
+import { TemplateError, buildValueNames } from '@tsimg/core'
 import { checkPluginTypes, mapPlugin } from './assemble.js'
-import { buildValues } from './late-values.js'
+import { checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
 import { EvalError, packerError } from './errors.js'
 import { SENTINEL } from './functions.js'
 import type { EvalSession, PackerPlugin, PackerTemplate } from './model.js'
 import { readPackerTemplate, type LoadOptions } from './load.js'
 import { findMapping } from './plugins/registry.js'
+import type { PluginMapping } from './plugins/table.js'
 
 /**
  * `tsimg convert`: writes the typed image.ts equivalent to a Packer template: variables with
@@ -36,12 +37,13 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
     const note = v.validations.length ? `; its validation (line ${v.validations.map((x) => x.line).join(', ')}) was not converted: add validate: (value) => ...` : ''
     vars.push(`    ${key(v.name)}: variable.${v.kind}(${opts.length ? `{ ${opts.join(', ')} }` : ''}), // ${where(v.file, v.line)}${note}`)
   }
-  const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where)))
+  const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
+  const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where, kinds)))
   // A named build block's source keeps its build name: `{ ...docker({...}), buildPrefix: 'images' }`.
   const sources = (await plugins(t.sources)).map((code, i) => (t.sources[i]!.build ? `{ ...${code}, buildPrefix: '${t.sources[i]!.build!.replace(/[\\']/g, '\\$&')}' }` : code))
   const provisioners = await plugins(t.provisioners)
   const postProcessors = await plugins(t.postProcessors)
-  const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use, t.data, where) : undefined
+  const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use, t.data, where, kinds) : undefined
 
   const importLines = [...imports].sort(([a], [b]) => a.localeCompare(b)).map(([mod, names]) => `import { ${[...names].sort().join(', ')} } from '${mod}'`)
   return [
@@ -64,18 +66,28 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
   ].join('\n')
 }
 
-async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[], where: (file: string, line: number) => string): Promise<string> {
+async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[], where: (file: string, line: number) => string, sources: readonly { name: string; mapping: PluginMapping }[]): Promise<string> {
   const m = findMapping(p.kind, p.type)!
   const { options } = await mapPlugin(p, session, data)
-  const late = buildValues(options)
-  if (late.length) {
-    throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${late.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, 'tsimg convert cannot write build-time values yet: run the Packer template as it is, or write that value by hand.')
+  // Build-time values: the run path's checks, then core's lateSource/lateProvisioner, which the run path uses too.
+  const late = p.kind === 'source' ? checkSourceLateValues(p, m, options) : buildValueNames(options)
+  if (late.length && p.kind === 'post-processor') {
+    throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${late.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, 'tsimg fills build-time values in provisioners and in builders\' tags; use a variable here.')
   }
+  if (late.length && p.kind === 'provisioner') checkProvisionerLateValues(p, late, sources)
   if (p.kind === 'post-processor' && (options.only || options.except)) {
     throw packerError({ file: p.file, line: p.line }, p.origin, 'only/except on a post-processor cannot be converted yet', 'Run the Packer template as it is (tsimg build runs it).')
   }
   use(m.module, m.factory)
-  return `// ${where(p.file, p.line)} ${p.origin}\n      ${m.factory}(${ts(options, use, 6)})`
+  const head = `// ${where(p.file, p.line)} ${p.origin}\n      `
+  if (!late.length) return `${head}${m.factory}(${ts(options, use, 6)})`
+  if (p.kind === 'provisioner') {
+    use('@tsimg/core', 'lateProvisioner')
+    return `${head}lateProvisioner(${m.factory}, ${ts(options, use, 6)})`
+  }
+  use('@tsimg/core', 'lateSource')
+  const keys = Object.keys(options).filter((k) => buildValueNames(options[k]).length)
+  return `${head}lateSource(${m.factory}(${ts(options, use, 6)}), ${ts(keys, use)})`
 }
 
 /** A JavaScript value as TypeScript source; `vars.x`, `env('X')` placeholders become code. */
