@@ -3,7 +3,7 @@ import { TemplateError, buildValueNames } from '@tsimg/core'
 import { checkPluginTypes, mapPlugin } from './assemble.js'
 import { checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
 import { EvalError, packerError } from './errors.js'
-import { SENTINEL } from './functions.js'
+import { SENTINEL, stringCode } from './convert-code.js'
 import type { EvalSession, PackerPlugin, PackerTemplate } from './model.js'
 import { readPackerTemplate, type LoadOptions } from './load.js'
 import { findMapping } from './plugins/registry.js'
@@ -95,9 +95,8 @@ function ts(v: unknown, use: (mod: string, name: string) => void, indent = 0): s
   if (typeof v === 'string') {
     const parts = v.split(SENTINEL)
     if (parts.length === 1) return JSON.stringify(v).replace(/^"|"$/g, "'").replace(/\\"/g, '"').replace(/'/g, (m, i: number, s: string) => (i === 0 || i === s.length - 1 ? m : "\\'"))
-    for (let i = 1; i < parts.length; i += 2) for (const h of ['env', 'timestamp', 'uuid']) if (parts[i]!.includes(`${h}(`)) use('@tsimg/core', h)
-    if (parts.length === 3 && parts[0] === '' && parts[2] === '') return parts[1]!
-    return '`' + parts.map((s, i) => (i % 2 ? `\${${s}}` : s.replace(/[`\\]/g, '\\$&').replace(/\$\{/g, '\\${'))).join('') + '`'
+    for (let i = 1; i < parts.length; i += 2) for (const h of ['env', 'timestamp', 'uuid', 'isotime', 'formatdate']) if (parts[i]!.includes(`${h}(`)) use('@tsimg/core', h)
+    return stringCode(v)
   }
   if (Array.isArray(v)) return `[${v.map((x) => ts(x, use, indent)).join(', ')}]`
   if (typeof v === 'object' && v !== null) {

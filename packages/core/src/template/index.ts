@@ -7,3 +7,4 @@ export { checkBuild, sourceBuildName, type CheckedBuild } from './check-plugins.
 export { importDefault } from './load.js'
 export { typecheckTemplate } from './typecheck.js'
 export { BUILD_VALUE, buildValue, buildValueNames, fillBuildValues, lateProvisioner, lateSource, type BuildValueName } from './build-values.js'
+export { formatdate, formatGoTime, formatHclDate, isotime, type TimeInput } from './time-formats.js'

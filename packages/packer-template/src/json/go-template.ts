@@ -103,7 +103,7 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
     case 'uuid':
       return conv ? code('uuid()') : randomUUID()
     case 'isotime':
-      if (conv) throw new EvalError('isotime cannot be converted to TypeScript yet', 'Write the date format by hand in the converted image.ts.')
+      if (conv) return code(a[0] === undefined ? 'isotime()' : `isotime(${JSON.stringify(plain(a[0], 'isotime'))})`)
       return formatGoTime(a[0] ?? '2006-01-02T15:04:05Z07:00', new Date(ctx.timestamp * 1000))
     case 'build_name':
       return ctx.source ? ctx.source.name : '{{ .BuildName }}'
