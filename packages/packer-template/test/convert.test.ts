@@ -118,6 +118,14 @@ build {
     expect(JSON.stringify(converted)).toContain('echo p q  Other -\\"MiXed\\"')
   })
 
+  it('writes JSON {{lower}} and {{upper}} of a user variable as TypeScript giving the same values', async () => {
+    const ts = convert('case.json', JSON.stringify({ variables: { n: 'Web' }, builders: [{ type: 'null', ssh_host: 'h', ssh_username: '{{user `n` | lower}}-{{upper (user `n`)}}', ssh_password: 'p' }] }))
+    expect(ts).toContain('sshUsername: `${vars.n.toLowerCase()}-${vars.n.toUpperCase()}`')
+    const { packer, converted } = await bothOptions('case.json', { n: 'MiXed' })
+    expect(converted).toEqual(packer)
+    expect(JSON.stringify(converted)).toContain('mixed-MIXED')
+  })
+
   it('keeps a clear error, with file and line, for a function of a variable it cannot write as TypeScript', () => {
     writeFileSync(join(dir, 'sha.pkr.hcl'), `${VARIABLES}\nsource "null" "box" {\n  ssh_host     = "h"\n  ssh_username = sha256(var.name)\n  ssh_password = "pw"\n}\nbuild {\n  sources = ["source.null.box"]\n}\n`)
     const c = tsimg('convert', 'sha.pkr.hcl', '-o', 'sha.ts')

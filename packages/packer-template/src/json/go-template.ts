@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { CODE_FUNCTIONS } from '../convert-code.js'
 import { EvalError } from '../errors.js'
 import { cleanResourceName, code, formatGoTime, hasCode } from '../functions.js'
 import type { EvalContext } from '../model.js'
@@ -134,9 +135,10 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
     case 'replace_all':
       return plain(a[2] ?? '', 'replace_all').split(a[0] ?? '').join(a[1] ?? '')
     case 'lower':
-      return plain(a[0] ?? '', 'lower').toLowerCase()
     case 'upper':
-      return plain(a[0] ?? '', 'upper').toUpperCase()
+      // convert: of a variable, the TypeScript computing it (`vars.x.toLowerCase()`).
+      if (conv && hasCode(a[0] ?? '')) return CODE_FUNCTIONS[name]!(a[0]) as string
+      return name === 'lower' ? (a[0] ?? '').toLowerCase() : (a[0] ?? '').toUpperCase()
     case 'clean_resource_name':
       return conv && hasCode(a[0] ?? '') ? a[0] : cleanResourceName(a[0] ?? '')
     default:
