@@ -52,7 +52,7 @@ function buildFacts(build: { sourceName: string; sourceType: string }): Generate
  *
  *   lateSource(amazonEbs({ ..., tags: { Base: '{{ .SourceAMIName }}' } }))
  */
-export function lateSource<P extends SourcePlugin<any, any>>(plugin: P, options?: readonly string[]): P {
+export function lateSource<P extends SourcePlugin<any, any>>(plugin: P, options?: readonly Extract<keyof P['options'], string>[]): P {
   const opts = plugin.options as Record<string, unknown>
   const late = options ?? Object.keys(opts).filter((k) => buildValueNames(opts[k]).length)
   return {
