@@ -42,7 +42,7 @@ export function valueCode(v: unknown): string {
 }
 
 /** A value as the left side of `.method()`: in parentheses unless it already binds tightly. */
-function operand(v: unknown): string {
+export function operand(v: unknown): string {
   const c = valueCode(v)
   return /^[\w$.]+(\[[^\]]*\])*$/.test(c) || /^[\w$.]+\([^()]*\)$/.test(c) || /^`[^`]*`$/.test(c) || /^"([^"\\]|\\.)*"$/.test(c) || /^\[.*\]$/.test(c) ? c : `(${c})`
 }

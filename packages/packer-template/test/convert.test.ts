@@ -118,12 +118,15 @@ build {
     expect(JSON.stringify(converted)).toContain('echo p q  Other -\\"MiXed\\"')
   })
 
-  it('writes JSON {{lower}} and {{upper}} of a user variable as TypeScript giving the same values', async () => {
-    const ts = convert('case.json', JSON.stringify({ variables: { n: 'Web' }, builders: [{ type: 'null', ssh_host: 'h', ssh_username: '{{user `n` | lower}}-{{upper (user `n`)}}', ssh_password: 'p' }] }))
+  it('writes JSON {{lower}}, {{upper}}, {{split}}, {{replace_all}} and {{replace ... -1}} of a user variable as TypeScript giving the same values', async () => {
+    const password = '{{split (user `z`) "," 1}}|{{replace_all "-" "_" (user `z`)}}|{{replace "," ";" -1 (user `z`)}}'
+    const ts = convert('case.json', JSON.stringify({ variables: { n: 'Web', z: 'a-b,c' }, builders: [{ type: 'null', ssh_host: 'h', ssh_username: '{{user `n` | lower}}-{{upper (user `n`)}}', ssh_password: password }] }))
     expect(ts).toContain('sshUsername: `${vars.n.toLowerCase()}-${vars.n.toUpperCase()}`')
-    const { packer, converted } = await bothOptions('case.json', { n: 'MiXed' })
+    expect(ts).toContain('sshPassword: `${vars.z.split(",")[1]}|${vars.z.split("-").join("_")}|${vars.z.split(",").join(";")}`')
+    const { packer, converted } = await bothOptions('case.json', { n: 'MiXed', z: 'x-y-z,w' })
     expect(converted).toEqual(packer)
     expect(JSON.stringify(converted)).toContain('mixed-MIXED')
+    expect(JSON.stringify(converted)).toContain('w|x_y_z,w|x-y-z;w')
   })
 
   it('keeps a clear error, with file and line, for a function of a variable it cannot write as TypeScript', () => {
