@@ -19,9 +19,14 @@ export interface FnScope {
   readonly templatefile?: (path: string, vars: Record<string, unknown>) => string
 }
 
+/** convert: a function of a variable with no TypeScript form here. */
+function notConvertible(v: unknown, fn: string): void {
+  if (typeof v === 'string' && hasCode(v)) throw new EvalError(`${fn}() of a variable cannot be converted to TypeScript yet`, `Write this value by hand in the converted image.ts (convert writes ${Object.keys(CODE_FUNCTIONS).join(', ')} and formatdate of a variable).`)
+}
+
 function str(v: unknown, fn: string): string {
   if (typeof v === 'string') {
-    if (hasCode(v)) throw new EvalError(`${fn}() of a variable cannot be converted to TypeScript yet`, `Write this value by hand in the converted image.ts (convert writes ${Object.keys(CODE_FUNCTIONS).join(', ')} and formatdate of a variable).`)
+    notConvertible(v, fn)
     return v
   }
   if (typeof v === 'number' || typeof v === 'boolean') return String(v)
@@ -111,11 +116,13 @@ export function hclFunctions(s: FnScope): Record<string, (...args: unknown[]) =>
 
 function list_(v: unknown, fn: string): unknown[] {
   if (Array.isArray(v)) return v
+  notConvertible(v, fn)
   throw new EvalError(`${fn}(): expected a list, got ${JSON.stringify(v)}`)
 }
 
 function map_(v: unknown, fn: string): Record<string, unknown> {
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>
+  notConvertible(v, fn)
   throw new EvalError(`${fn}(): expected a map or object, got ${JSON.stringify(v)}`)
 }
 

@@ -85,7 +85,7 @@ build {
     expect(JSON.stringify(converted)).toContain('echo dev x')
   })
 
-  it('writes lower, upper, trimspace, join, split, concat, format, replace and regex_replace of variables as TypeScript giving the same values', async () => {
+  it('writes lower, upper, trimspace, join, split, concat, format, replace, regex_replace, merge and lookup of variables as TypeScript giving the same values', async () => {
     const ts = convert(
       'functions.pkr.hcl',
       `${VARIABLES}
@@ -102,6 +102,7 @@ build {
       join(" ", concat(["echo"], var.zones, [format("%s-%q", var.name, var.tags.app)])),
       "echo \${replace(var.name, "o", "0")} \${join("+", split(",", "x,\${var.zones[1]}"))}",
       "echo \${regex_replace(var.tags.team, "[aeiou]", "_")}",
+      "echo \${lookup(merge(var.tags, { extra = "1" }), "extra", "none")} \${lookup(var.tags, "missing", "dflt")}",
     ]
   }
 }
@@ -112,10 +113,12 @@ build {
     expect(ts).toContain('["echo", ...vars.zones, `${vars.name}-${JSON.stringify(vars.tags["app"])}`].join(" ")')
     expect(ts).toContain('vars.name.split("o").join("0")')
     expect(ts).toContain(`vars.tags["team"].replace(new RegExp("[aeiou]", 'g'), "_")`)
+    expect(ts).toContain(`({ ...vars.tags, ...{ "extra": "1" } } as Record<string, string>)["extra"] ?? "none"`)
     const vars = { name: ' Other ', zones: '["p","q"]', tags: '{"app":"MiXed","team":"operations"}' }
     const { packer, converted } = await bothOptions('functions.pkr.hcl', vars)
     expect(converted).toEqual(packer)
     expect(JSON.stringify(converted)).toContain('echo p q  Other -\\"MiXed\\"')
+    expect(JSON.stringify(converted)).toContain('echo 1 dflt')
   })
 
   it('writes JSON {{lower}}, {{upper}}, {{split}}, {{replace_all}} and {{replace ... -1}} of a user variable as TypeScript giving the same values', async () => {
