@@ -19,6 +19,7 @@ import {
   type ProvisionContext,
   type ProvisionerPlugin,
   type SourcePlugin,
+  type Step,
 } from '@tsimg/core'
 
 const build: BuildInfo = { id: 'b-1', name: 'fake.web', sourceType: 'fake', sourceName: 'web', force: false, templateDir: '.' }
@@ -55,6 +56,11 @@ describe('build-time values', () => {
     expect(res.outcome).toBe('success')
     // Before launch the ID is not made yet and stays a placeholder; the tag step sees it filled.
     expect(seen).toEqual([{ Id: 'x-{{ .ID }}', Build: 'web/fake' }, { Id: 'x-i-123', Build: 'web/fake' }])
+    // A second build of the same source starts from the placeholders, not the first build's values.
+    const again = await src.steps({ build, provision: () => ({ name: 'provision', run: async () => {} }) })
+    const state = src.initialState()
+    await (again[0] as Step<BaseState>).run({ state, signal: new AbortController().signal, ui, journal, build })
+    expect(seen.at(-1)).toEqual({ Id: 'x-{{ .ID }}', Build: 'web/fake' })
   })
 
   it('lateProvisioner makes the provisioner again with the values filled, and fails on a value the builder did not make', async () => {

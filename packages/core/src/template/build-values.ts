@@ -54,10 +54,13 @@ function buildFacts(build: { sourceName: string; sourceType: string }): Generate
  */
 export function lateSource<P extends SourcePlugin<any, any>>(plugin: P, options?: readonly Extract<keyof P['options'], string>[]): P {
   const opts = plugin.options as Record<string, unknown>
-  const late = options ?? Object.keys(opts).filter((k) => buildValueNames(opts[k]).length)
+  const late: readonly string[] = options ?? Object.keys(opts).filter((k) => buildValueNames(opts[k]).length)
+  // Each build starts from the placeholders again, so a source kept across runs is filled afresh.
+  const written = Object.fromEntries(late.map((k) => [k, opts[k]]))
   return {
     ...plugin,
     async steps(ctx) {
+      for (const k of late) opts[k] = written[k]
       const facts = buildFacts(ctx.build)
       return (await plugin.steps(ctx)).map((step) =>
         step
