@@ -16,6 +16,7 @@ import {
   timestamp,
   type BaseState,
   type BuildInfo,
+  type CommonProvisionerOptions,
   type ProvisionContext,
   type ProvisionerPlugin,
   type SourcePlugin,
@@ -64,8 +65,9 @@ describe('build-time values', () => {
   })
 
   it('lateProvisioner makes the provisioner again with the values filled, and fails on a value the builder did not make', async () => {
-    const made: { inline: string[] }[] = []
-    const fake = (options: { inline: string[] }): ProvisionerPlugin<{ inline: string[] }> => {
+    type Options = CommonProvisionerOptions & { inline: string[] }
+    const made: Options[] = []
+    const fake = (options: Options): ProvisionerPlugin<Options> => {
       made.push(options)
       return { kind: 'provisioner', type: 'fake', options, provision: async () => {} }
     }
