@@ -1,11 +1,14 @@
 /** Shared by the builder-alicloud build tests: one emulator per file, builds through the engine's build(). */
 import { afterAll, beforeAll } from 'vitest'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { alicloudEcs, type AlicloudEcsInput } from '@tsimg/builder-alicloud'
 import { startEmulator, type Emulator } from '@tsimg/cloud-emulator'
-import { build, type BuildEvent, type BuildSummary, type ProvisionerPlugin } from '@tsimg/core'
+import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core'
+import { runSourceBuild, type SourceRunResult } from '../../../test/support/cloud-build.js'
+
+export { cleanupErrors, failedStep, journalFiles } from '../../../test/support/cloud-build.js'
 import { shell } from '@tsimg/provisioner-shell'
 
 /** Fast state changes: several builds run on two busy cores. */
@@ -30,29 +33,13 @@ export function emulatorSource(emu: Emulator, over: Partial<AlicloudEcsInput> = 
 
 export const markerProvisioner = (): ProvisionerPlugin<any> => shell({ inline: ['echo "made by tsimg" > /etc/tsimg-marker'] })
 
-export interface RunResult {
-  summary: BuildSummary
-  events: BuildEvent[]
-  lines: string[]
-}
+export type RunResult = SourceRunResult
 
 export async function runBuild(
   source: AlicloudEcsInput,
   opts: { provisioners?: ProvisionerPlugin<any>[]; signal?: AbortSignal; onEvent?: (e: BuildEvent) => void; stateDir: string },
 ): Promise<RunResult> {
-  const events: BuildEvent[] = []
-  const res = await build({
-    template: { sources: [alicloudEcs({ name: 'test', ...source })], provisioners: opts.provisioners ?? [markerProvisioner()] },
-    stateDir: opts.stateDir,
-    typecheck: false,
-    cleanupTimeoutMs: 180_000,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    onEvent: (e) => {
-      events.push(e)
-      opts.onEvent?.(e)
-    },
-  })
-  return { summary: res.builds[0]!, events, lines: events.flatMap((e) => (e.type === 'ui' ? [e.text] : [])) }
+  return runSourceBuild(alicloudEcs({ name: 'test', ...source }), { ...opts, provisioners: opts.provisioners ?? [markerProvisioner()] })
 }
 
 /** What a client created and is still alive (seed images and default networks excluded). */
@@ -66,16 +53,6 @@ export async function settledLeftovers(emu: Emulator): Promise<ReturnType<typeof
   for (let i = 0; i < 100 && leftovers(emu).length > 0; i++) await new Promise((r) => setTimeout(r, 200))
   return leftovers(emu)
 }
-
-/** The step whose run failed, by the engine's events. */
-export const failedStep = (events: readonly BuildEvent[]): string | undefined =>
-  events.flatMap((e) => (e.type === 'step-end' && e.error ? [e.step] : []))[0]
-
-/** Cleanups that reported an error (a resource the build could not delete). */
-export const cleanupErrors = (events: readonly BuildEvent[]): string[] =>
-  events.flatMap((e) => (e.type === 'cleanup-end' && e.error ? [`${e.step}: ${e.error}`] : []))
-
-export const journalFiles = (stateDir: string): Promise<string[]> => readdir(join(stateDir, 'journal')).catch(() => [])
 
 /** One Alibaba emulator and one temporary state directory for a test file; both removed after it. */
 export function useEmulator(extra: Record<string, unknown> = {}): { readonly emu: Emulator; readonly stateDir: string } {

@@ -1,6 +1,5 @@
-import { access } from 'node:fs/promises'
-import { resolve } from 'node:path'
-import { TemplateError, sshOptionsSchema, sshSecrets, type SourcePlugin } from '@tsimg/core'
+import { sshOptionsSchema, type SourcePlugin } from '@tsimg/core'
+import { cloudSource } from '@tsimg/cloud-kit/source'
 import { z } from 'zod'
 import { awsOptionsShape } from './options.js'
 import { type AwsState } from './state.js'
@@ -33,39 +32,20 @@ export type AmazonEbsOptions = z.output<typeof amazonEbsSchema>
  * ```
  */
 export function amazonEbs(input: AmazonEbsInput & { name?: string }): SourcePlugin<AmazonEbsOptions, AwsState> {
-  const { name = 'amazon-ebs', ...rest } = input
-  // Parse eagerly for defaults; the engine validates again through `schema` and reports by field.
-  const parsed = amazonEbsSchema.safeParse(rest)
-  const options = (parsed.success ? parsed.data : rest) as AmazonEbsOptions
-  return {
-    kind: 'source',
+  const { name, ...rest } = input
+  return cloudSource<AmazonEbsInput, AmazonEbsOptions, AwsState>({
     type: 'amazon-ebs',
-    name,
-    options,
+    ...(name ? { name } : {}),
     schema: amazonEbsSchema,
-    async validate(ctx) {
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!
-        throw new TemplateError(issue.message, { file: ctx.templateFile, field: `${ctx.path}.${issue.path.join('.')}` })
-      }
-      if (!regionOf(options)) {
-        throw new TemplateError('no region: set region, or AWS_REGION / AWS_DEFAULT_REGION', { file: ctx.templateFile, field: `${ctx.path}.region` })
-      }
-      for (const field of ['userDataFile', 'sshPrivateKeyFile'] as const) {
-        const p = options[field]
-        if (!p) continue
-        await access(resolve(ctx.templateDir, p)).catch(() => {
-          throw new TemplateError(`cannot read ${resolve(ctx.templateDir, p)}`, { file: ctx.templateFile, field: `${ctx.path}.${field}` })
-        })
-      }
+    input: rest,
+    files: ['userDataFile', 'sshPrivateKeyFile'],
+    check(options, fail) {
+      if (!regionOf(options)) fail('no region: set region, or AWS_REGION / AWS_DEFAULT_REGION', 'region')
     },
-    secrets() {
-      return [options.secretKey, options.sessionToken, ...sshSecrets(options)].filter((s): s is string => Boolean(s))
-    },
-    initialState: () => ({ generated: {} }),
+    secrets: (options) => [options.secretKey, options.sessionToken],
     // The steps (and the EC2 SDK behind them) load when a build runs, not when a template is read.
-    steps: async (ctx) => (await import('./steps.js')).amazonEbsSteps(options, ctx),
-  }
+    steps: async (options, ctx) => (await import('./steps.js')).amazonEbsSteps(options, ctx),
+  })
 }
 
 export function regionOf(o: Pick<AmazonEbsOptions, 'region'>): string | undefined {

@@ -1,11 +1,14 @@
 /** Shared by the builder-aws tests: one emulator per file, builds through the engine's build(). */
 import { afterAll, beforeAll } from 'vitest'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { amazonEbs, type AmazonEbsInput } from '@tsimg/builder-aws'
 import { startEc2Emulator } from '@tsimg/cloud-emulator'
-import { build, type BuildEvent, type BuildSummary, type ProvisionerPlugin } from '@tsimg/core'
+import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core'
+import { runSourceBuild, type SourceRunResult } from '../../../test/support/cloud-build.js'
+
+export { journalFiles } from '../../../test/support/cloud-build.js'
 import { shell } from '@tsimg/provisioner-shell'
 
 export type Emulator = Awaited<ReturnType<typeof startEc2Emulator>>
@@ -38,31 +41,13 @@ export function emulatorSource(emu: Emulator, over: Partial<AmazonEbsInput> = {}
 export const markerProvisioner = (): ProvisionerPlugin<any> =>
   shell({ inline: ['echo "made by tsimg" | sudo tee /etc/tsimg-marker >/dev/null', 'sudo mkdir -p /opt/app && echo v1 | sudo tee /opt/app/version'] })
 
-export interface RunResult {
-  summary: BuildSummary
-  events: BuildEvent[]
-  lines: string[]
-}
+export type RunResult = SourceRunResult
 
 export async function runBuild(
   source: AmazonEbsInput,
   opts: { provisioners?: ProvisionerPlugin<any>[]; signal?: AbortSignal; onEvent?: (e: BuildEvent) => void; stateDir: string; force?: boolean },
 ): Promise<RunResult> {
-  const events: BuildEvent[] = []
-  const res = await build({
-    template: { sources: [amazonEbs({ name: 'test', ...source })], provisioners: opts.provisioners ?? [markerProvisioner()] },
-    stateDir: opts.stateDir,
-    typecheck: false,
-    cleanupTimeoutMs: 120_000,
-    ...(opts.force ? { force: true } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    onEvent: (e) => {
-      events.push(e)
-      opts.onEvent?.(e)
-    },
-  })
-  const lines = events.flatMap((e) => (e.type === 'ui' ? [e.text] : []))
-  return { summary: res.builds[0]!, events, lines }
+  return runSourceBuild(amazonEbs({ name: 'test', ...source }), { ...opts, provisioners: opts.provisioners ?? [markerProvisioner()], cleanupTimeoutMs: 120_000 })
 }
 
 /** What a client created and is still alive (seed images, VPCs and subnets excluded). */
@@ -74,9 +59,6 @@ export async function tempStateDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'tsimg-aws-'))
 }
 
-export async function journalFiles(stateDir: string): Promise<string[]> {
-  return readdir(join(stateDir, 'journal')).catch(() => [])
-}
 
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true })

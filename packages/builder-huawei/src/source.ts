@@ -1,6 +1,5 @@
-import { access } from 'node:fs/promises'
-import { resolve } from 'node:path'
-import { TemplateError, sshSecrets, type SourcePlugin } from '@tsimg/core'
+import type { SourcePlugin } from '@tsimg/core'
+import { cloudSource } from '@tsimg/cloud-kit/source'
 import { z } from 'zod'
 import { huaweiOptionsShape } from './options.js'
 import type { HuaweiState } from './state.js'
@@ -40,38 +39,21 @@ export function credentialsOf(o: Pick<HuaweiEcsOptions, 'region' | 'accessKey' |
  * ```
  */
 export function huaweicloudEcs(input: HuaweicloudEcsInput & { name?: string }): SourcePlugin<HuaweiEcsOptions, HuaweiState> {
-  const { name = 'huaweicloud-ecs', ...rest } = input
-  const parsed = huaweicloudEcsSchema.safeParse(rest)
-  const options = (parsed.success ? parsed.data : rest) as HuaweiEcsOptions
-  return {
-    kind: 'source',
+  const { name, ...rest } = input
+  return cloudSource<HuaweicloudEcsInput, HuaweiEcsOptions, HuaweiState>({
     type: 'huaweicloud-ecs',
-    name,
-    options,
+    ...(name ? { name } : {}),
     schema: huaweicloudEcsSchema,
-    async validate(ctx) {
-      const fail = (message: string, field: string): never => {
-        throw new TemplateError(message, { file: ctx.templateFile, field: `${ctx.path}.${field}` })
-      }
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!
-        fail(issue.message, issue.path.join('.'))
-      }
+    input: rest,
+    files: ['userDataFile', 'sshPrivateKeyFile'],
+    check(options, fail) {
       const c = credentialsOf(options)
       if (!c.region) fail('no region: set region, or HW_REGION_NAME', 'region')
       if (!c.accessKey) fail('no access key: set accessKey, or HW_ACCESS_KEY', 'accessKey')
       if (!c.secretKey) fail('no secret key: set secretKey, or HW_SECRET_KEY', 'secretKey')
-      for (const field of ['userDataFile', 'sshPrivateKeyFile'] as const) {
-        const p = options[field]
-        if (p) await access(resolve(ctx.templateDir, p)).catch(() => fail(`cannot read ${resolve(ctx.templateDir, p)}`, field))
-      }
     },
-    secrets() {
-      const c = credentialsOf(options)
-      return [c.secretKey, c.securityToken, ...sshSecrets(options)].filter((s): s is string => Boolean(s))
-    },
-    initialState: () => ({ generated: {} }),
+    secrets: (options) => [credentialsOf(options).secretKey, credentialsOf(options).securityToken],
     // The steps (and the SDKs behind them) load when a build runs, not when a template is read.
-    steps: async (ctx) => (await import('./steps.js')).huaweicloudEcsSteps(options, ctx),
-  }
+    steps: async (options, ctx) => (await import('./steps.js')).huaweicloudEcsSteps(options, ctx),
+  })
 }

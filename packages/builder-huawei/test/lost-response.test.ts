@@ -30,7 +30,7 @@ describe('a create whose answer is lost after the cloud acted', { timeout: 600_0
     expect(r.summary.outcome, r.summary.error?.message).toBe('failed')
     // VPC v1, EIP and Nova errors lose their message in the SDK: the operation and status remain.
     expect(r.summary.error?.message).toMatch(new RegExp(`Huawei ${c.op} failed at http://127\\.0\\.0\\.1:\\d+: \\S+ \\(HTTP ${c.status}\\): `))
-    expect(failedStep(r)).toBe(c.step)
+    expect(failedStep(r.events)).toBe(c.step)
     await expectNothingLeft(t.emu, t.stateDir, r, [t.eip.id])
     // The user's EIP was bound when the answer was lost: it is unbound, not released with the server.
     expect(t.emu.backend.publicIps.get(t.eip.id)?.instanceId).toBeUndefined()

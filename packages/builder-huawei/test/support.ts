@@ -1,12 +1,15 @@
 /** Shared by the builder-huawei tests: one Huawei emulator per file, builds through the engine's build(). */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { huaweicloudEcs, type HuaweicloudEcsInput } from '@tsimg/builder-huawei'
 import { HuaweiApi } from '@tsimg/builder-huawei/api'
 import { startHuaweiEmulator, type HuaweiEmulator } from '@tsimg/cloud-emulator'
-import { build, type BuildEvent, type BuildSummary, type ProvisionerPlugin } from '@tsimg/core'
+import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core'
+import { cleanupErrors, journalFiles, runSourceBuild, stateText, type SourceRunResult } from '../../../test/support/cloud-build.js'
+
+export { cleanupErrors, failedStep, journalFiles, stateText } from '../../../test/support/cloud-build.js'
 import { shell } from '@tsimg/provisioner-shell'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 
@@ -34,13 +37,7 @@ export function emulatorSource(emu: HuaweiEmulator, over: Partial<HuaweicloudEcs
 
 export const markerProvisioner = (): ProvisionerPlugin<any> => shell({ inline: ['echo "made by tsimg on huawei" > /etc/tsimg-marker'] })
 
-export interface RunResult {
-  summary: BuildSummary
-  events: BuildEvent[]
-  lines: string[]
-  /** Every event, the summary and whatever the process printed meanwhile: what a secret must never be found in. */
-  text: string
-}
+export type RunResult = SourceRunResult
 
 export interface RunOptions {
   stateDir: string
@@ -50,53 +47,9 @@ export interface RunOptions {
   provisioners?: ProvisionerPlugin<any>[]
 }
 
-/**
- * Runs one build through the engine. Anything written to stdout or stderr meanwhile (the
- * Huawei SDK logs failed requests there by itself) is kept in `text` too, and still printed.
- */
-export async function runBuild(source: HuaweicloudEcsInput, opts: RunOptions): Promise<RunResult> {
-  const events: BuildEvent[] = []
-  const printed: string[] = []
-  const streams = [process.stdout, process.stderr] as const
-  const writes = streams.map((s) => s.write)
-  streams.forEach((s, i) => {
-    s.write = ((chunk: unknown, ...rest: unknown[]) => {
-      printed.push(String(chunk))
-      return (writes[i] as (...a: unknown[]) => boolean).call(s, chunk, ...rest)
-    }) as typeof s.write
-  })
-  let res
-  try {
-    res = await build({
-      template: { sources: [huaweicloudEcs({ name: 'test', ...source })], provisioners: opts.provisioners ?? [markerProvisioner()] },
-      stateDir: opts.stateDir,
-      typecheck: false,
-      cleanupTimeoutMs: 180_000,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      onEvent: (e) => {
-        events.push(e)
-        opts.onEvent?.(e)
-        if (e.type === 'ui') opts.onLine?.(e.text)
-      },
-    })
-  } finally {
-    streams.forEach((s, i) => (s.write = writes[i]!))
-  }
-  const summary = res.builds[0]!
-  const lines = events.flatMap((e) => (e.type === 'ui' ? [e.text] : []))
-  const json = (v: unknown) => JSON.stringify(v, (_k, x) => (x instanceof Error ? { message: x.message, stack: x.stack, cause: String(x.cause) } : x))
-  return { summary, events, lines, text: json(events) + json(summary) + printed.join('') }
-}
-
-/** The step whose run failed, if any. */
-export function failedStep(r: RunResult): string | undefined {
-  const e = r.events.find((x) => x.type === 'step-end' && x.error)
-  return e && 'step' in e ? e.step : undefined
-}
-
-/** Cleanups that reported an error: none is expected after any failure or cancel. */
-export function cleanupErrors(r: RunResult): string[] {
-  return r.events.flatMap((e) => (e.type === 'cleanup-end' && e.error ? [`${e.step}: ${e.error}`] : []))
+/** Runs one build through the engine; what the Huawei SDK prints by itself is kept in `text` too. */
+export function runBuild(source: HuaweicloudEcsInput, opts: RunOptions): Promise<RunResult> {
+  return runSourceBuild(huaweicloudEcs({ name: 'test', ...source }), { ...opts, provisioners: opts.provisioners ?? [markerProvisioner()] })
 }
 
 /**
@@ -105,7 +58,7 @@ export function cleanupErrors(r: RunResult): string[] {
  * and the secret key is in no event, error, printed line, journal or log.
  */
 export async function expectNothingLeft(emu: HuaweiEmulator, stateDir: string, r: RunResult, keep: readonly string[] = []): Promise<void> {
-  expect(cleanupErrors(r)).toEqual([])
+  expect(cleanupErrors(r.events)).toEqual([])
   expect(leftovers(emu).filter((e) => !keep.includes(e.id))).toEqual([])
   expect(r.summary.leftovers).toEqual([])
   expect(await journalFiles(stateDir)).toEqual([])
@@ -120,17 +73,6 @@ export function expectNoSecret(emu: HuaweiEmulator, text: string): void {
 /** What a client created and is still alive (the catalog excluded). */
 export function leftovers(emu: HuaweiEmulator) {
   return emu.ledger().filter((e) => !e.seed)
-}
-
-/** Every file under the state directory (journals, logs), concatenated. */
-export async function stateText(dir: string): Promise<string> {
-  const files = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
-  const texts = await Promise.all(files.filter((f) => f.isFile()).map((f) => readFile(join(f.parentPath, f.name), 'utf8').catch(() => '')))
-  return texts.join('\n')
-}
-
-export async function journalFiles(stateDir: string): Promise<string[]> {
-  return readdir(join(stateDir, 'journal')).catch(() => [])
 }
 
 /**

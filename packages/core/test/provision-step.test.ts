@@ -14,29 +14,17 @@ import {
   type BaseState,
   type BuildEvent,
   type BuildInfo,
-  type Communicator,
   type ProvisionContext,
   type ProvisionerPlugin,
   type Prompter,
   type Step,
 } from '@tsimg/core'
+import { unreachableCommunicator } from './fixtures/unreachable-communicator.ts'
 
 const build: BuildInfo = { id: 'b-1', name: 'docker.web', sourceType: 'docker', sourceName: 'web', force: false, templateDir: '.' }
 
 // The provisioners in this file never reach the machine; any use of this is a test bug.
-const unreachable = (): Promise<never> => Promise.reject(new Error('no machine in unit tests'))
-const communicator: Communicator = {
-  target: 'root@127.0.0.1:0',
-  exec: unreachable,
-  uploadFile: unreachable,
-  uploadContent: unreachable,
-  uploadDir: unreachable,
-  downloadFile: unreachable,
-  downloadDir: unreachable,
-  isDir: unreachable,
-  reconnect: unreachable,
-  close: async () => {},
-}
+const communicator = unreachableCommunicator()
 
 let dir: string
 let journal: FileJournal

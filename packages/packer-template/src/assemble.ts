@@ -4,7 +4,9 @@ import { EvalError, packerError } from './errors.js'
 import { code } from './functions.js'
 import { checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
 import { mapOptions, type Origins } from './map-options.js'
-import type { EvalContext, EvalSession, PackerPlugin, PackerTemplate } from './model.js'
+import type { EvalContext, EvalSession, PackerPlugin, PackerTemplate, PackerVariable } from './model.js'
+import { convertValue, typeName } from './hcl/types.js'
+import { hclVariable } from './hcl/variable.js'
 import { findMapping, unsupportedPlugin } from './plugins/registry.js'
 import type { PluginMapping } from './plugins/table.js'
 
@@ -47,12 +49,13 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
           return true
         }
       : undefined
-    variables[v.name] = variable[v.kind]({
-      ...(dflt === undefined || dflt === null ? {} : { default: dflt as never }),
+    const options = {
+      ...(dflt === undefined || dflt === null ? {} : { default: (v.hclType ? typedDefault(v, dflt) : dflt) as never }),
       ...(v.description ? { description: v.description } : {}),
       ...(v.sensitive ? { sensitive: true } : {}),
       ...(validate ? { validate } : {}),
-    })
+    }
+    variables[v.name] = v.hclType ? hclVariable(v.hclType, options) : variable[v.kind](options)
   }
   return {
     variables,
@@ -61,12 +64,21 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
       const session = t.evaluator.begin({ ...base, vars: ctx.vars as Record<string, unknown>, timestamp: ctx.timestamp })
       const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
       const make = <P>(p: PackerPlugin) => makePlugin(p, session, t.data, kinds) as Promise<P>
-      const sources = await Promise.all(t.sources.map(async (p) => withBuildPrefix(await make<SourcePlugin<any, any>>(p), p.build)))
+      const sources = await Promise.all(t.sources.map(async (p) => withBuildName(await make<SourcePlugin<any, any>>(p), p, t.format)))
       const provisioners = await Promise.all(t.provisioners.map((p) => make<ProvisionerPlugin<any>>(p)))
       const postProcessors = chained(t.postProcessors, await Promise.all(t.postProcessors.map((p) => make<PostProcessorPlugin<any>>(p))))
       const ecp = t.errorCleanupProvisioner ? await make<ProvisionerPlugin<any>>(t.errorCleanupProvisioner) : undefined
       return { sources, provisioners, postProcessors, ...(ecp ? { errorCleanupProvisioner: ecp } : {}) }
     },
+  }
+}
+
+/** An HCL2 variable's default converted to its type; one that does not convert is an error at its line, as in Packer. */
+export function typedDefault(v: PackerVariable, value: unknown): unknown {
+  try {
+    return convertValue(value, v.hclType!, v.sensitive)
+  } catch (err) {
+    throw packerError({ file: v.file, line: v.defaultLine ?? v.line }, `variable "${v.name}".default`, `expected ${typeName(v.hclType!)}: ${(err as Error).message}`)
   }
 }
 
@@ -198,9 +210,19 @@ function chained(specs: readonly PackerPlugin[], pps: PostProcessorPlugin<any>[]
   })
 }
 
-/** A source of a named build block: its build is `<build>.<type>.<name>`, as Packer names it. */
-export function withBuildPrefix<P extends SourcePlugin<any, any>>(plugin: P, build: string | undefined): P {
-  return build ? { ...plugin, buildPrefix: build } : plugin
+/**
+ * The build's name as Packer gives it: a source of a named HCL build block is
+ * `<build>.<type>.<name>`; a named JSON builder is its name alone (`web`, not `docker.web`).
+ */
+export function buildNaming(p: PackerPlugin, format: PackerTemplate['format']): { buildPrefix?: string; buildName?: string } {
+  if (p.build) return { buildPrefix: p.build }
+  if (format === 'json' && p.name && p.name !== p.type) return { buildName: p.name }
+  return {}
+}
+
+function withBuildName<P extends SourcePlugin<any, any>>(plugin: P, p: PackerPlugin, format: PackerTemplate['format']): P {
+  const naming = buildNaming(p, format)
+  return naming.buildPrefix || naming.buildName ? { ...plugin, ...naming } : plugin
 }
 
 function scopedPostProcessor(pp: PostProcessorPlugin<any>, only?: string[], except?: string[]): PostProcessorPlugin<any> {

@@ -1,10 +1,11 @@
 import { basename, relative, resolve } from 'node:path'
 import { TemplateError, buildValueNames } from '@tsimg/core'
-import { checkPluginTypes, mapPlugin } from './assemble.js'
-import { checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
-import { EvalError, packerError } from './errors.js'
+import { buildNaming, checkPluginTypes, mapPlugin, typedDefault } from './assemble.js'
 import { SENTINEL, stringCode } from './convert-code.js'
-import type { EvalSession, PackerPlugin, PackerTemplate } from './model.js'
+import { EvalError, packerError } from './errors.js'
+import { tsType, typeName } from './hcl/types.js'
+import { checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
+import type { EvalSession, PackerPlugin, PackerTemplate, PackerVariable } from './model.js'
 import { readPackerTemplate, type LoadOptions } from './load.js'
 import { findMapping } from './plugins/registry.js'
 import type { PluginMapping } from './plugins/table.js'
@@ -27,20 +28,26 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
 
   const vars: string[] = []
   for (const v of t.variables) {
-    use('@tsimg/core', 'variable')
-    const d = v.auto ? v.auto.value : v.default === undefined ? undefined : guarded(() => defaults.value(v.default, v.file, v.line), v.file, v.line, `variable "${v.name}"`)
+    const given = v.auto ? v.auto.value : v.default === undefined ? undefined : guarded(() => defaults.value(v.default, v.file, v.line), v.file, v.line, `variable "${v.name}"`)
+    const d = v.hclType && given !== undefined && given !== null ? typedDefault(v, given) : given
     const opts = [
       d === undefined || d === null ? '' : `default: ${ts(d, use)}`,
       v.description ? `description: ${JSON.stringify(v.description)}` : '',
       v.sensitive ? 'sensitive: true' : '',
     ].filter(Boolean)
     const note = v.validations.length ? `; its validation (line ${v.validations.map((x) => x.line).join(', ')}) was not converted: add validate: (value) => ...` : ''
-    vars.push(`    ${key(v.name)}: variable.${v.kind}(${opts.length ? `{ ${opts.join(', ')} }` : ''}), // ${where(v.file, v.line)}${note}`)
+    vars.push(`    ${key(v.name)}: ${declare(v, opts.length ? `{ ${opts.join(', ')} }` : '', use)}, // ${where(v.file, v.line)}${note}`)
   }
   const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
   const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where, kinds)))
-  // A named build block's source keeps its build name: `{ ...docker({...}), buildPrefix: 'images' }`.
-  const sources = (await plugins(t.sources)).map((code, i) => (t.sources[i]!.build ? `{ ...${code}, buildPrefix: '${t.sources[i]!.build!.replace(/[\\']/g, '\\$&')}' }` : code))
+  // A source keeps the build name Packer gives it: `{ ...docker({...}), buildPrefix: 'images' }`
+  // for a named build block, `{ ...docker({...}), buildName: 'web' }` for a named JSON builder.
+  const sources = (await plugins(t.sources)).map((code, i) => {
+    const naming = Object.entries(buildNaming(t.sources[i]!, t.format))
+    if (!naming.length) return code
+    const cut = code.indexOf('\n') + 1 // after the comment line plugin() starts with
+    return `${code.slice(0, cut)}      { ...${code.slice(cut).trimStart()}, ${naming.map(([k, v]) => `${k}: ${ts(v, use)}`).join(', ')} }`
+  })
   const provisioners = await plugins(t.provisioners)
   const postProcessors = await plugins(t.postProcessors)
   const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use, t.data, where, kinds) : undefined
@@ -64,6 +71,20 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
     '})',
     '',
   ].join('\n')
+}
+
+/**
+ * string, number and bool stay the core's variable.string/number/boolean; every other HCL type is
+ * hclVariable<TsType>('list(number)'), which converts values and reads -var text as Packer does.
+ */
+function declare(v: PackerVariable, opts: string, use: (mod: string, name: string) => void): string {
+  const t = v.hclType
+  if (!t || t.kind === 'string' || t.kind === 'number' || t.kind === 'bool') {
+    use('@tsimg/core', 'variable')
+    return `variable.${v.kind}(${opts})`
+  }
+  use('@tsimg/packer-template', 'hclVariable')
+  return `hclVariable<${tsType(t)}>('${typeName(t).replace(/[\\']/g, '\\$&')}'${opts ? `, ${opts}` : ''})`
 }
 
 async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[], where: (file: string, line: number) => string, sources: readonly { name: string; mapping: PluginMapping }[]): Promise<string> {

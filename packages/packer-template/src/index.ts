@@ -2,3 +2,5 @@ export { loadPackerTemplate, readPackerTemplate, loadPkrVars, type LoadOptions }
 export { convertTemplate } from './convert.js'
 export { supportedTypes } from './plugins/registry.js'
 export type { PluginMapping, FieldTable, Field, FieldType } from './plugins/table.js'
+export { hclVariable } from './hcl/variable.js'
+export { parseType, typeName, convertValue, type HclType } from './hcl/types.js'

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { TemplateError, timestamp, type TemplateDefinition } from '@tsimg/core'
+import { TemplateError, VAR_FILE_LINES, timestamp, type TemplateDefinition } from '@tsimg/core'
 import { toDefinition } from './assemble.js'
 import { loadJsonTemplate } from './json/load-json.js'
 import type { PackerTemplate } from './model.js'
@@ -66,12 +66,16 @@ export async function loadPkrVars(path: string, shownAs: string): Promise<Record
   const bad = firstSyntaxError(root)
   if (bad) throw new TemplateError(`HCL syntax error near "${bad.text}"`, { file: `${shownAs}:${bad.line}` })
   const out: Record<string, unknown> = {}
+  // Each name's line, so a value that does not fit its variable's type is reported at file:line.
+  const lines: Record<string, number> = {}
+  Object.defineProperty(out, VAR_FILE_LINES, { value: lines, enumerable: false })
   for (const c of named(named(root).find((n) => n.type === 'body') ?? root)) {
     if (c.type === 'comment') continue
     if (c.type !== 'attribute') throw new TemplateError('a var-file holds only name = value lines', { file: `${shownAs}:${lineOf(c)}` })
     const [id, expr] = named(c)
     try {
       out[id!.text] = evaluate(expr!, { names: {}, functions: {}, buildValue: () => undefined })
+      lines[id!.text] = lineOf(c)
     } catch (err) {
       throw new TemplateError(`${(err as Error).message}`, { file: `${shownAs}:${lineOf(c)}`, field: id!.text })
     }

@@ -1,6 +1,7 @@
 import { packerError, type Where } from './errors.js'
 import { hasCode } from './functions.js'
-import type { Body, EvalSession } from './model.js'
+import { expandDynamic } from './hcl/dynamic.js'
+import type { Body, BodyBlock, EvalSession } from './model.js'
 import { isUnsupported, type FieldTable, type FieldType } from './plugins/table.js'
 
 /** Where each tsimg option came from, to name the Packer field and line in later errors. */
@@ -25,12 +26,16 @@ export interface MapInput {
 export function mapOptions(input: MapInput, origins: Origins = new Map(), prefix = ''): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   const at = (line: number): Where => ({ file: input.file, line })
-  const entries: { name: string; line: number; value: () => unknown; block?: Body }[] = [
+  const entries: { name: string; line: number; value: () => unknown; block?: BodyBlock }[] = [
     ...input.body.attrs.filter((a) => !input.skip?.has(a.name)).map((a) => ({ name: a.name, line: a.line, value: () => input.session.value(a.raw, input.file, a.line, input.source) })),
-    ...input.body.blocks.map((b) => ({ name: b.type, line: b.line, value: () => undefined, block: b.body })),
+    // A `dynamic "tag"` block is checked as a `tag` block at its own line, then expanded in place.
+    ...input.body.blocks.map((b) => ({ name: b.type === 'dynamic' ? (b.labels?.[0] ?? '') : b.type, line: b.line, value: () => undefined, block: b })),
   ]
   for (const e of entries) {
     const fieldPath = `${input.origin}.${prefix}${e.name}`
+    if (e.block?.type === 'dynamic' && !e.name) throw packerError(at(e.line), `${input.origin}.${prefix}dynamic`, 'needs the name of the blocks it makes: dynamic "tag" { ... }')
+    // HCL's JSON syntax has `"dynamic": {...}` as a key; tsimg reads *.pkr.json without plugin block schemas.
+    if (!e.block && e.name === 'dynamic') throw packerError(at(e.line), `${input.origin}.${prefix}dynamic`, 'dynamic blocks in HCL\'s JSON syntax (*.pkr.json) are not supported by tsimg', 'Write the block with its dynamic block in a .pkr.hcl file of the same directory.')
     const f = input.table[e.name]
     if (!f) {
       const known = Object.keys(input.table).filter((k) => !isUnsupported(input.table[k]!))
@@ -42,8 +47,13 @@ export function mapOptions(input: MapInput, origins: Origins = new Map(), prefix
     if (e.block) {
       const sub = typeof f.type === 'object' ? ('object' in f.type ? f.type.object : f.type.list) : undefined
       if (!sub) throw packerError(at(e.line), fieldPath, `is an attribute, not a block: write ${e.name} = ...`)
-      value = mapOptions({ ...input, body: e.block, table: sub, skip: new Set() }, new Map(), `${prefix}${e.name}.`)
-      if ('list' in (f.type as object)) value = [...((out[f.option] as unknown[] | undefined) ?? []), value]
+      const made = e.block.type === 'dynamic' ? expandDynamic(e.block, { ...input, field: fieldPath }) : [{ body: e.block.body, session: input.session, labels: e.block.labels ?? [] }]
+      // Plugins' option blocks take no labels (HCL checks a dynamic block's `labels` the same way).
+      if (made.some((b) => b.labels.length)) throw packerError(at(e.line), fieldPath, `a ${e.name} block takes no labels`, e.block.type === 'dynamic' ? 'Leave out labels = [...].' : `Write ${e.name} { ... }.`)
+      const values = made.map((b) => mapOptions({ ...input, body: b.body, session: b.session, table: sub, skip: new Set() }, new Map(), `${prefix}${e.name}.`))
+      // A dynamic block with nothing to iterate makes no block: the option stays as it was.
+      if (!values.length) continue
+      value = 'list' in (f.type as object) ? [...((out[f.option] as unknown[] | undefined) ?? []), ...values] : values[values.length - 1]
     } else {
       value = convert(f.type, e.value(), at(e.line), fieldPath, input)
     }

@@ -1,5 +1,6 @@
 import type { VariableKind } from '@tsimg/core'
 import type { PluginKind } from './plugins/table.js'
+import type { HclType } from './hcl/types.js'
 
 /** A value as written: a JSON value (JSON templates) or an HCL expression node. */
 export type Raw = unknown
@@ -13,14 +14,26 @@ export interface Attr {
 /** An HCL body or a JSON object: attributes, and (HCL only) nested blocks in the order written. */
 export interface Body {
   readonly attrs: readonly Attr[]
-  readonly blocks: readonly { readonly type: string; readonly body: Body; readonly line: number }[]
+  readonly blocks: readonly BodyBlock[]
+}
+
+export interface BodyBlock {
+  readonly type: string
+  /** `dynamic "tag"` has the label `tag`; plugin option blocks have none. */
+  readonly labels?: readonly string[]
+  readonly body: Body
+  readonly line: number
 }
 
 export interface PackerVariable {
   readonly name: string
   readonly file: string
   readonly kind: VariableKind
+  /** An HCL2 variable's declared type (`type = list(number)`); values are converted to it as Packer does. */
+  readonly hclType?: HclType
   readonly default?: Raw
+  /** The line of `default = ...` (HCL2), for errors about the default's value. */
+  readonly defaultLine?: number
   readonly description?: string
   readonly sensitive: boolean
   readonly line: number
@@ -92,6 +105,8 @@ export interface Evaluator {
 
 export interface EvalSession {
   value(raw: Raw, file: string, line: number, source?: { type: string; name: string }): unknown
+  /** The same session with more names in scope (a `dynamic` block's iterator); HCL only. */
+  with?(names: Record<string, unknown>): EvalSession
   /** The run this session evaluates for (absent for already-evaluated nested values). */
   readonly run?: { readonly mode: 'run' | 'convert'; readonly env: NodeJS.ProcessEnv }
 }

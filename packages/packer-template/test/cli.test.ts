@@ -67,7 +67,7 @@ describe('tsimg with Packer templates', () => {
     expect(c.code, c.err).toBe(0)
     const ts = readFileSync(join(dir, 'hcl-image.ts'), 'utf8')
     expect(ts).toContain("host: variable.string({ default: '127.0.0.1' }), // variables.pkr.hcl:1")
-    expect(ts).toContain("packages: variable.list({ default: ['curl', 'jq'] }), // variables.pkr.hcl:6")
+    expect(ts).toContain("packages: hclVariable<Array<string>>('list(string)', { default: ['curl', 'jq'] }), // variables.pkr.hcl:6")
     expect(ts).toContain("// build.pkr.hcl:6 source \"null\" \"box\"\n      sshHost({ host: vars.host, sshUsername: 'admin', sshPassword: 'pw', name: 'box' })")
     expect(ts).toContain('shell({ inline: [`echo built for admin on ${vars.host}`] })')
     const v = tsimg('validate', 'hcl-image.ts')

@@ -25,11 +25,18 @@ describe('Packer options mapped to tsimg options', () => {
     expect(ts).toContain("endpoint: env('TSIMG_ALICLOUD_ENDPOINT') || undefined")
   })
 
-  it('a JSON builder without a name builds under its type alone, as Packer names it', async () => {
+  it('a JSON builder is named as Packer names it: its type without a name, its name alone with one', async () => {
     const ebs = { type: 'amazon-ebs', region: 'us-east-1', source_ami: 'ami-12345678', instance_type: 't3.micro', ssh_username: 'admin', ami_name: 'web' }
-    writeFileSync(join(dir, 'plain.json'), JSON.stringify({ builders: [ebs, { ...ebs, name: 'web' }] }))
+    const template = { builders: [ebs, { ...ebs, name: 'web' }], provisioners: [{ type: 'shell', only: ['web'], inline: ['true'] }, { type: 'shell', only: ['amazon-ebs.web'], inline: ['true'] }] }
+    writeFileSync(join(dir, 'plain.json'), JSON.stringify(template))
     const info = await inspect({ templateFile: join(dir, 'plain.json') })
-    expect(info.sources.map((s) => s.name)).toEqual(['amazon-ebs', 'amazon-ebs.web'])
+    expect(info.sources.map((s) => s.name)).toEqual(['amazon-ebs', 'web'])
+    // type.name still selects the named one, in -only and in a provisioner's only.
+    const named = { type: 'amazon-ebs', name: 'web', buildName: 'web' }
+    expect([matchesBuild('web', named), matchesBuild('amazon-ebs.web', named), matchesBuild('amazon-ebs.amazon-ebs', named)]).toEqual([true, true, false])
+    expect(appliesTo({ only: ['amazon-ebs.web'] }, { name: 'web', sourceName: 'web', sourceType: 'amazon-ebs' })).toBe(true)
+    const ts = await convertTemplate(join(dir, 'plain.json'), 'plain.json', { cwd: dir })
+    expect(ts).toMatch(/\{ \.\.\.amazonEbs\(\{[^\n]*name: 'web' \}\), buildName: 'web' \}/)
   })
 
   it('a named build block prefixes its builds as Packer does (images.docker.base), and type.name still selects them', async () => {
@@ -100,7 +107,7 @@ build {
     expect((err as Error).message).toMatch(/twice\.pkr\.hcl:6: build\.source "docker\.base"\.image: is already set by source "docker" "base" at .*twice\.pkr\.hcl:2/)
   })
 
-  it('map and object variables take an HCL default, and a JSON object from -var or PKR_VAR_', async () => {
+  it('map and object variables take an HCL default, and a JSON object from -var or PKR_VAR_; convert writes hclVariable', async () => {
     const hcl = `variable "tags" {
   type    = map(string)
   default = { app = "web", tier = "front" }
@@ -122,11 +129,11 @@ build {
     expect(info.variables.map((v) => [v.name, v.type, v.value, v.source])).toEqual([['tags', 'map', '{"app":"api"}', '-var'], ['disk', 'map', '{"size":20}', 'env PKR_VAR_disk']])
     const bad = await inspect({ templateFile: file, vars: { tags: 'app=api' }, env: { PKR_VAR_disk: '{"size":20}' } }).catch((e: unknown) => e)
     expect(bad).toBeInstanceOf(TemplateError)
-    expect((bad as Error).message).toMatch(/an object/)
+    expect((bad as Error).message).toMatch(/variables\.tags: expected map\(string\), got "app=api" \(from -var tags\): not an HCL value/)
     // convert writes member access of a variable as an error (README), so this copy does not use them.
     writeFileSync(join(dir, 'maps2.pkr.hcl'), hcl.replace(/  changes = .*\n/, ''))
     const ts = await convertTemplate(join(dir, 'maps2.pkr.hcl'), 'maps2.pkr.hcl', { cwd: dir })
-    expect(ts).toContain("tags: variable.map({ default: { app: 'web', tier: 'front' } })")
-    expect(ts).toContain('disk: variable.map()')
+    expect(ts).toContain("tags: hclVariable<Record<string, string>>('map(string)', { default: { app: 'web', tier: 'front' } })")
+    expect(ts).toContain("disk: hclVariable<{ size: number }>('object({size=number})')")
   })
 })

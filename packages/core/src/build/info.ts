@@ -7,6 +7,8 @@ import { selectSources } from './select.js'
 export interface TemplateVariableInfo {
   readonly name: string
   readonly type: VariableKind
+  /** The declared type as its language writes it (`list(number)` for a Packer variable), when it has one. */
+  readonly typeName?: string
   readonly required: boolean
   readonly sensitive: boolean
   readonly description?: string
@@ -78,6 +80,7 @@ function describe(p: PreparedTemplate, options: TemplateInfoOptions): TemplateIn
     variables: p.variables.variables.map((v) => ({
       name: v.name,
       type: v.type,
+      ...(v.typeName === undefined ? {} : { typeName: v.typeName }),
       required: v.required,
       sensitive: v.sensitive,
       ...(v.description === undefined ? {} : { description: v.description }),

@@ -1,19 +1,18 @@
 import { TemplateError } from '../errors.js'
-import type { SourcePlugin } from '../plugin/types.js'
-import { sourceBuildName } from '../template/check-plugins.js'
+import { sourceBuildName, type BuildNaming } from '../template/check-plugins.js'
 
 /**
  * Whether a build matches an --only/--except pattern: `docker.web`, `web` or `docker`,
  * with `*` matching any run of characters (`docker.*`, `*.web`).
  */
-export function matchesBuild(pattern: string, source: Pick<SourcePlugin, 'type' | 'name' | 'buildPrefix'>): boolean {
+export function matchesBuild(pattern: string, source: BuildNaming): boolean {
   const candidates = [sourceBuildName(source), sourceBuildName({ type: source.type, name: source.name }), source.type, ...(source.name ? [source.name] : [])]
   const re = new RegExp(`^${pattern.split('*').map(escape).join('.*')}$`)
   return candidates.some((c) => re.test(c))
 }
 
 /** Applies --only then --except. Patterns that match no build at all are an error (a typo would build nothing). */
-export function selectSources<T extends Pick<SourcePlugin, 'type' | 'name' | 'buildPrefix'>>(
+export function selectSources<T extends BuildNaming>(
   sources: readonly T[],
   only: readonly string[] | undefined,
   except: readonly string[] | undefined,

@@ -51,8 +51,8 @@ export function renderInspect(info: TemplateInfo): string {
   if (info.description) out.push(`Description: ${info.description}`, '')
   out.push('> input-variables:', '')
   for (const v of info.variables) {
-    const flags = [v.type, v.required ? 'required' : '', v.sensitive ? 'sensitive' : ''].filter(Boolean).join(', ')
-    const value = v.value === '<unset>' || v.value === '<sensitive>' || v.type !== 'string' ? v.value : JSON.stringify(v.value)
+    const flags = [v.typeName ?? v.type, v.required ? 'required' : '', v.sensitive ? 'sensitive' : ''].filter(Boolean).join(', ')
+    const value = v.value === '<unset>' || v.value === '<sensitive>' || (v.typeName ?? v.type) !== 'string' ? v.value : JSON.stringify(v.value)
     out.push(`var.${v.name}: ${value}  (${flags}; ${v.source === 'unset' ? 'not set' : `from ${v.source}`})`)
   }
   if (info.variables.length === 0) out.push('<none>')

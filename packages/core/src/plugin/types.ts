@@ -71,6 +71,11 @@ export interface SourcePlugin<O = unknown, S extends BaseState = BaseState> {
    * selects it in --only/--except and a provisioner's only/except.
    */
   readonly buildPrefix?: string
+  /**
+   * The whole build name, in place of `<type>.<name>`: a Packer JSON builder's `name`, which
+   * Packer uses alone (`web`, not `docker.web`). `<type>.<name>` still selects the build.
+   */
+  readonly buildName?: string
   readonly options: O
   /** zod schema for options; errors name the field. */
   readonly schema?: z.ZodType

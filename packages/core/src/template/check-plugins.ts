@@ -13,14 +13,19 @@ export interface CheckedBuild {
 type Kind = 'source' | 'provisioner' | 'post-processor'
 type AnyPlugin = { kind: Kind; type: string; options?: unknown; schema?: { safeParse(v: unknown): { success: boolean; error?: unknown } }; validate?(ctx: ValidateContext): unknown }
 
+/** What a build's name is made of. */
+export type BuildNaming = Pick<SourcePlugin, 'type' | 'name' | 'buildPrefix' | 'buildName'>
+
 const BUILD_KEYS = new Set(['sources', 'provisioners', 'errorCleanupProvisioner', 'postProcessors'])
 
 /**
  * `<type>.<name>`, or `<type>` for a source without a name of its own (none, or its type, the
  * default of the cloud builders: Packer calls such a build `amazon-ebs`, not
- * `amazon-ebs.amazon-ebs`); prefixed by the build block's name if it has one.
+ * `amazon-ebs.amazon-ebs`); prefixed by the build block's name if it has one. A source's own
+ * `buildName` (a Packer JSON builder's name) replaces all of it.
  */
-export function sourceBuildName(source: Pick<SourcePlugin, 'type' | 'name' | 'buildPrefix'>): string {
+export function sourceBuildName(source: BuildNaming): string {
+  if (source.buildName) return source.buildName
   const own = source.name && source.name !== source.type ? `${source.type}.${source.name}` : source.type
   return source.buildPrefix ? `${source.buildPrefix}.${own}` : own
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { TemplateError, errorMessage } from '../errors.js'
 import { displayPath, importDefault } from './load.js'
@@ -5,6 +6,8 @@ import { describeKind, fitsKind, isVariableDef, parseVariableString, type Variab
 
 export const ENV_PREFIX = 'TSIMG_VAR_'
 export const PACKER_ENV_PREFIX = 'PKR_VAR_'
+/** A var-file reader may record the line of each name under this key of the object it returns (`{ name: line }`). */
+export const VAR_FILE_LINES = Symbol.for('tsimg.var-file-lines')
 
 export interface VariableInputs {
   /** `-var name=value`, already split. */
@@ -18,6 +21,8 @@ export interface VariableInputs {
 export interface ResolvedVariable {
   readonly name: string
   readonly type: VariableKind
+  /** The declared type as its language writes it (`list(number)`), when the variable has one. */
+  readonly typeName?: string
   readonly required: boolean
   readonly sensitive: boolean
   readonly description?: string
@@ -52,11 +57,12 @@ export async function resolveVariables(
   const warnings: string[] = []
 
   for (const [name, d] of defs) {
-    if (d.default !== undefined) found.set(name, { value: d.default, source: 'default' })
+    if (d.default !== undefined) found.set(name, { value: d.convert ? hooked(name, d, d.default, 'default', templateFile) : d.default, source: 'default' })
     // PKR_VAR_ too, so a Packer user's environment keeps working; TSIMG_VAR_ wins over it.
     for (const prefix of [PACKER_ENV_PREFIX, ENV_PREFIX]) {
       const fromEnv = env[`${prefix}${name}`]
-      if (fromEnv !== undefined) found.set(name, { value: parse(name, d, fromEnv, `environment ${prefix}${name}`, templateFile), source: `env ${prefix}${name}` })
+      const from = d.parse ? `${prefix}${name}` : `environment ${prefix}${name}`
+      if (fromEnv !== undefined) found.set(name, { value: await parse(name, d, fromEnv, from, templateFile), source: `env ${prefix}${name}` })
     }
   }
 
@@ -73,7 +79,11 @@ export async function resolveVariables(
         continue
       }
       const from = `var-file ${path}`
-      const parsed = typeof value === 'string' && d.type !== 'string' ? parse(name, d, value, from, templateFile) : value
+      if (d.convert) {
+        found.set(name, { value: hooked(name, d, value, varFileLine(content, name, path, resolve(cwd, file)), templateFile), source: from })
+        continue
+      }
+      const parsed = typeof value === 'string' && d.type !== 'string' ? await parse(name, d, value, from, templateFile) : value
       if (!fitsKind(d.type, parsed)) throw wrongType(name, d, value, from, templateFile)
       found.set(name, { value: parsed, source: from })
     }
@@ -88,7 +98,7 @@ export async function resolveVariables(
         hint: known.length ? `Declared variables: ${known.join(', ')}` : 'The template declares no variables.',
       })
     }
-    found.set(name, { value: parse(name, d, text, `-var ${name}=...`, templateFile), source: '-var' })
+    found.set(name, { value: await parse(name, d, text, d.parse ? `-var ${name}` : `-var ${name}=...`, templateFile), source: '-var' })
   }
 
   const values: Record<string, unknown> = {}
@@ -110,6 +120,7 @@ export async function resolveVariables(
     variables.push({
       name,
       type: d.type,
+      ...(d.typeName === undefined ? {} : { typeName: d.typeName }),
       required: d.default === undefined,
       sensitive: Boolean(d.sensitive),
       ...(d.description === undefined ? {} : { description: d.description }),
@@ -131,7 +142,7 @@ function checkDeclarations(declared: Readonly<Record<string, unknown>>, file: st
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       throw new TemplateError('variable names must be identifiers (letters, digits, _)', { file, field: `variables.${name}` })
     }
-    if (d.default !== undefined && !fitsKind(d.type, d.default)) {
+    if (d.default !== undefined && !d.convert && !fitsKind(d.type, d.default)) {
       throw new TemplateError(`default must be ${describeKind(d.type)}`, { file, field: `variables.${name}` })
     }
     defs.set(name, d)
@@ -139,15 +150,51 @@ function checkDeclarations(declared: Readonly<Record<string, unknown>>, file: st
   return defs
 }
 
-function parse(name: string, d: VariableDef, text: string, from: string, file: string): unknown {
+async function parse(name: string, d: VariableDef, text: string, from: string, file: string): Promise<unknown> {
+  if (d.parse) {
+    let value: unknown
+    try {
+      value = await d.parse(text)
+    } catch (err) {
+      throw wrongType(name, d, text, from, file, errorMessage(err))
+    }
+    return hooked(name, d, value, from, file)
+  }
   const r = parseVariableString(d.type, text)
   if (!r.ok) throw wrongType(name, d, text, from, file)
   return r.value
 }
 
-function wrongType(name: string, d: VariableDef, got: unknown, from: string, file: string): TemplateError {
+/** A variable with its own conversion (a Packer HCL type): the converted value, or an error naming the source and why. */
+function hooked(name: string, d: VariableDef, value: unknown, from: string, file: string): unknown {
+  try {
+    return d.convert ? d.convert(value) : value
+  } catch (err) {
+    throw wrongType(name, d, value, from, file, errorMessage(err))
+  }
+}
+
+/** Where a var-file sets a variable: `file:line` when the file's reader recorded lines (VAR_FILE_LINES) or it is JSON. */
+function varFileLine(content: object, name: string, path: string, absolute: string): string {
+  const lines = (content as { [VAR_FILE_LINES]?: Record<string, number> })[VAR_FILE_LINES]
+  const line = lines?.[name] ?? jsonKeyLine(absolute, name)
+  return line ? `${path}:${line}` : `var-file ${path}`
+}
+
+function jsonKeyLine(path: string, name: string): number | undefined {
+  if (!path.endsWith('.json')) return undefined
+  try {
+    const text = readFileSync(path, 'utf8')
+    const at = text.search(new RegExp(`"${name}"\\s*:`))
+    return at < 0 ? undefined : text.slice(0, at).split('\n').length
+  } catch {
+    return undefined
+  }
+}
+
+function wrongType(name: string, d: VariableDef, got: unknown, from: string, file: string, why?: string): TemplateError {
   const shown = d.sensitive ? '<sensitive>' : JSON.stringify(got)
-  return new TemplateError(`expected ${describeKind(d.type)}, got ${shown} (from ${from})`, { file, field: `variables.${name}` })
+  return new TemplateError(`expected ${d.typeName ?? describeKind(d.type)}, got ${shown} (from ${from})${why ? `: ${why}` : ''}`, { file, field: `variables.${name}` })
 }
 
 function checkCustom(name: string, d: VariableDef, f: { value: unknown; source: string }, file: string): void {

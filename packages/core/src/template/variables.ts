@@ -20,6 +20,15 @@ export interface VariableOptions<T> {
 export interface VariableDef<T = unknown> extends VariableOptions<T> {
   readonly kind: 'variable'
   readonly type: VariableKind
+  /**
+   * For variables declared in another language's type system (Packer's HCL types): the type as
+   * that language writes it (`list(number)`), shown by inspect and in errors instead of the kind.
+   */
+  readonly typeName?: string
+  /** Reads a `-var` or environment string in place of the kind's parsing (may return a Promise); throws an Error saying why the text does not fit. */
+  readonly parse?: (text: string) => unknown
+  /** Checks and converts a typed value (default, var-file entry, parsed text) in place of the kind's check; throws an Error saying why it does not fit. */
+  readonly convert?: (value: unknown) => unknown
   /** Phantom member carrying the value type for inference; never set. */
   readonly __value?: T
 }

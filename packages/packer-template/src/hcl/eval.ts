@@ -16,6 +16,9 @@ export interface HclScope {
   readonly buildValue: (name: string) => unknown
 }
 
+/** No names and no functions: for what Packer reads before any variable is known (build names, override keys). */
+export const CONSTANTS: HclScope = { names: {}, functions: {}, buildValue: () => undefined }
+
 /**
  * Evaluates an HCL expression node: literals, templates (with %{if}/%{for} and ~ strip
  * markers), tuples, objects, attribute and index access, function calls (with ... expansion),
@@ -98,7 +101,7 @@ function variable(name: string, node: Node, scope: HclScope): unknown {
   return scope.names[name]
 }
 
-function objectKey(k: Node, scope: HclScope): string {
+export function objectKey(k: Node, scope: HclScope): string {
   // A bare identifier as a key is the name itself, not a variable (`{ name = 1 }`).
   const inner = named(k)
   if (inner.length === 1 && inner[0]!.type === 'variable_expr') return inner[0]!.text
@@ -199,6 +202,9 @@ function forExpr(node: Node, scope: HclScope): unknown {
   const intro = parts.find((p) => p.type === 'for_intro')!
   const idents = named(intro).filter((c) => c.type === 'identifier').map((c) => c.text)
   const coll = evaluate(named(intro).find((c) => c.type === 'expression')!, scope)
+  // A `vars.x` placeholder (convert) is a string: iterating its characters would write nonsense.
+  if (typeof coll === 'string' && hasCode(coll)) throw new EvalError(`"${node.text.slice(0, 40)}": a for expression over a variable cannot be converted to TypeScript yet`, undefined, lineOf(node))
+  if (typeof coll !== 'object') throw new EvalError(`"${node.text.slice(0, 40)}": a for expression needs a list, set, map or object, got ${describe(coll)}`, undefined, lineOf(node))
   const exprs = parts.filter((p) => p.type === 'expression')
   const cond = parts.find((p) => p.type === 'for_cond')
   const grouping = parts.some((p) => p.type === 'ellipsis')

@@ -5,10 +5,14 @@ import type { Node } from 'web-tree-sitter'
 import type { VariableKind } from '@tsimg/core'
 import { EvalError, packerError } from '../errors.js'
 import { code, hclFunctions } from '../functions.js'
-import type { Attr, Body, Evaluator, PackerPlugin, PackerTemplate, PackerVariable } from '../model.js'
+import type { Attr, Body, EvalSession, Evaluator, PackerPlugin, PackerTemplate, PackerVariable } from '../model.js'
 import { dataNames, isSupportedDataSource } from '../data-sources.js'
-import { evaluate, type Fn, type HclScope } from './eval.js'
+import { withOverrides, type OverrideTarget } from '../override.js'
+import { CONSTANTS, evaluate, type Fn, type HclScope } from './eval.js'
+import { overrideEntries } from './override-entries.js'
 import { jsonToHcl } from './from-json.js'
+import { parseType, type HclType } from './types.js'
+import { coreKind } from './variable.js'
 import { firstSyntaxError, lineOf, named, parseHcl, parseHclLoaded } from './parse.js'
 
 interface Block {
@@ -80,7 +84,7 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
     }
   }
   if (builds.length === 0) throw packerError({ file: paths[0]!.file, line: 1 }, 'build', 'the template has no build block')
-  const out = { sources: [] as PackerPlugin[], provisioners: [] as PackerPlugin[], postProcessors: [] as PackerPlugin[], ecp: undefined as PackerPlugin | undefined, chains: 0 }
+  const out = { sources: [] as PackerPlugin[], provisioners: [] as PackerPlugin[], postProcessors: [] as PackerPlugin[], ecp: undefined as PackerPlugin | undefined, chains: 0, notes }
   for (const b of builds) readBuild(b, sources, out, builds.length > 1)
   return {
     format: 'hcl',
@@ -98,8 +102,9 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
   }
 }
 
-function readBuild(b: Block, sources: Map<string, Block>, out: { sources: PackerPlugin[]; provisioners: PackerPlugin[]; postProcessors: PackerPlugin[]; ecp: PackerPlugin | undefined; chains: number }, several: boolean): void {
+function readBuild(b: Block, sources: Map<string, Block>, out: { sources: PackerPlugin[]; provisioners: PackerPlugin[]; postProcessors: PackerPlugin[]; ecp: PackerPlugin | undefined; chains: number; notes: string[] }, several: boolean): void {
   const names: string[] = []
+  const targets: OverrideTarget[] = []
   // Packer calls the builds of a named build block `<name>.<type>.<source name>`.
   const buildNameAttr = b.body.attrs.find((a) => a.name === 'name')
   const buildName = buildNameAttr ? constString(buildNameAttr, b.file) : undefined
@@ -114,7 +119,10 @@ function readBuild(b: Block, sources: Map<string, Block>, out: { sources: Packer
     }
     const nameAttr = overrides?.attrs.find((a) => a.name === 'name')
     const name = nameAttr ? constString(nameAttr, b.file) : s.labels[1]!
-    names.push(`${buildName ? `${buildName}.` : ''}${s.labels[0]}.${name}`)
+    const full = `${buildName ? `${buildName}.` : ''}${s.labels[0]}.${name}`
+    names.push(full)
+    // Packer looks a provisioner's override up by the source's name alone (`web`, not `docker.web`).
+    targets.push({ build: full, key: name, names: [full, `${s.labels[0]}.${name}`, name] })
     out.sources.push({
       kind: 'source', type: s.labels[0]!, name, ...(buildName ? { build: buildName } : {}), file: s.file, line: s.line, origin: `source "${s.labels[0]}" "${s.labels[1]}"`, body: s.body,
       ...(overrides ? { overrides: { attrs: overrides.attrs.filter((a) => a.name !== 'name'), blocks: overrides.blocks } } : {}),
@@ -131,19 +139,27 @@ function readBuild(b: Block, sources: Map<string, Block>, out: { sources: Packer
   const plugin = (x: Block, kind: PackerPlugin['kind'], origin: string): PackerPlugin => {
     const only = x.body.attrs.find((a) => a.name === 'only')
     const except = x.body.attrs.find((a) => a.name === 'except')
-    if (x.body.attrs.some((a) => a.name === 'override')) throw packerError({ file: x.file, line: x.line }, `${origin}.override`, 'override in HCL templates is not supported yet', 'Write one provisioner per source with only = [...].')
+    const override = x.body.attrs.find((a) => a.name === 'override')
+    // Packer's post-processor blocks have no override (the plugin would reject the argument).
+    if (override && x.type !== 'provisioner') throw packerError({ file: x.file, line: override.line }, `${origin}.override`, `override is an argument of provisioner blocks only, not of ${x.type} blocks`, 'Write one block per source with only = [...].')
     const o = only ? constList(only, x.file) : scope
-    return { kind, type: x.labels[0]!, file: x.file, line: x.line, origin, body: { attrs: x.body.attrs.filter((a) => a.name !== 'only' && a.name !== 'except'), blocks: x.body.blocks }, ...(o ? { only: o } : {}), ...(except ? { except: constList(except, x.file) } : {}) }
+    return { kind, type: x.labels[0]!, file: x.file, line: x.line, origin, body: { attrs: x.body.attrs.filter((a) => a.name !== 'only' && a.name !== 'except' && a.name !== 'override'), blocks: x.body.blocks }, ...(o ? { only: o } : {}), ...(except ? { except: constList(except, x.file) } : {}) }
   }
+  // Sources first, so every provisioner's override knows all the builds of this block.
+  for (const x of (b.body.blocks as Block[]).filter((y) => y.type === 'source')) use(x.labels[0]!, x.line, x.body)
   for (const x of b.body.blocks as Block[]) {
     const origin = `${x.type} "${x.labels.join('" "')}"`
     switch (x.type) {
       case 'source':
-        use(x.labels[0]!, x.line, x.body)
         break
-      case 'provisioner':
-        out.provisioners.push(plugin(x, 'provisioner', origin))
+      case 'hcp_packer_registry':
+        throw packerError({ file: x.file, line: x.line }, 'build.hcp_packer_registry', 'publishes the build to HCP Packer, a HashiCorp cloud service that tsimg does not talk to', 'Remove the hcp_packer_registry block; to record what was built, add post-processor "manifest" { } (tsimg writes the manifest as Packer does).')
+      case 'provisioner': {
+        const p = plugin(x, 'provisioner', origin)
+        const o = x.body.attrs.find((a) => a.name === 'override')
+        out.provisioners.push(...withOverrides(p, o ? overrideEntries(o, x.file, origin) : [], targets, (e) => out.notes.push(`${x.file}:${e.line}: ${origin}: override "${e.key}" names no source of this build, so it changes nothing (Packer ignores it too; override keys are source names, e.g. "${targets[0]?.key ?? 'web'}")`)))
         break
+      }
       case 'error-cleanup-provisioner':
         if (out.ecp) throw packerError({ file: x.file, line: x.line }, origin, `a second error-cleanup-provisioner (the first is at ${out.ecp.file}:${out.ecp.line})`, 'tsimg runs one error-cleanup-provisioner per template (its only/except choose the sources): keep one.')
         out.ecp = plugin(x, 'provisioner', origin)
@@ -177,8 +193,6 @@ function readBody(node: Node | undefined, file: string, lineOf: (n: Node) => num
   return { attrs, blocks }
 }
 
-const TYPES: Record<string, VariableKind> = { string: 'string', number: 'number', bool: 'boolean', 'list(string)': 'list', 'set(string)': 'list' }
-
 function variable(b: Block): PackerVariable {
   const name = b.labels[0]!
   const at = { file: b.file, line: b.line }
@@ -186,12 +200,15 @@ function variable(b: Block): PackerVariable {
   const typeAttr = get('type')
   const dflt = get('default')
   let kind: VariableKind = 'string'
+  let hclType: HclType | undefined
   if (typeAttr) {
-    const t = (typeAttr.raw as Node).text.replace(/\s+/g, '')
-    // map(...) and object(...) values are objects; tsimg checks that, not each member's type.
-    const k = TYPES[t] ?? (/^(map|object)\(/.test(t) ? 'map' : undefined)
-    if (!k) throw packerError({ file: b.file, line: typeAttr.line }, `variable "${name}".type`, `variable type ${t} is not supported by tsimg yet`, 'tsimg variables are string, number, bool, list(string), map(...) or object(...); use a local for other structured values.')
-    kind = k
+    // Every HCL type: the core sees its nearest kind, hclVariable() converts values as Packer does.
+    try {
+      hclType = parseType((typeAttr.raw as Node).text)
+    } catch (err) {
+      throw packerError({ file: b.file, line: typeAttr.line }, `variable "${name}".type`, (err as Error).message)
+    }
+    kind = coreKind(hclType)
   } else if (dflt) {
     const text = (dflt.raw as Node).text.trim()
     kind = text.startsWith('{') ? 'map' : /^(true|false)$/.test(text) ? 'boolean' : /^-?\d/.test(text) ? 'number' : text.startsWith('[') ? 'list' : 'string'
@@ -204,13 +221,14 @@ function variable(b: Block): PackerVariable {
   const sens = get('sensitive')
   return {
     name, file: b.file, kind, line: b.line, validations,
-    ...(dflt ? { default: dflt.raw } : {}),
+    ...(hclType ? { hclType } : {}),
+    ...(dflt ? { default: dflt.raw, defaultLine: dflt.line } : {}),
     ...(desc ? { description: constString(desc, b.file) } : {}),
     sensitive: sens ? (sens.raw as Node).text.trim() === 'true' : false,
   }
 }
 
-const constScope: HclScope = { names: {}, functions: {}, buildValue: () => undefined }
+const constScope = CONSTANTS
 
 function constString(a: Attr, file: string): string {
   try {
@@ -252,8 +270,9 @@ function hclEvaluator(templateDir: string, locals: readonly (Attr & { file: stri
         },
         has: (_t, p) => locals.some((x) => x.name === String(p)),
       })
-      const scope = (source?: { type: string; name: string }): HclScope => ({
+      const scope = (source?: { type: string; name: string }, extra: Record<string, unknown> = {}): HclScope => ({
         names: {
+          ...extra,
           var: ctx.defaults ? {} : vars,
           local,
           data: dataNames(data),
@@ -264,17 +283,20 @@ function hclEvaluator(templateDir: string, locals: readonly (Attr & { file: stri
         functions: ctx.defaults ? functions : { ...functions, env: () => { throw new EvalError('env() can only be used in a variable default (as in Packer)') } },
         buildValue: (name) => (name === 'name' ? (source?.name ?? '{{ .BuildName }}') : `{{ .${name} }}`),
       })
-      return {
+      // A dynamic block's iterator is one more name for the expressions of its content.
+      const session = (extra: Record<string, unknown>): EvalSession => ({
         run: { mode: ctx.mode, env: ctx.env },
         value(raw, _file, line, source) {
           try {
-            return evaluate(raw as Node, scope(source))
+            return evaluate(raw as Node, scope(source, extra))
           } catch (err) {
             if (err instanceof EvalError) throw new EvalError(err.message, err.hint, err.line ?? line)
             throw err
           }
         },
-      }
+        with: (names) => session({ ...extra, ...names }),
+      })
+      return session({})
     },
   }
 }

@@ -4,6 +4,7 @@ import { getNodeValue, parseTree, type Node as JsonNode, type ParseError } from 
 import { EvalError, packerError } from '../errors.js'
 import { code } from '../functions.js'
 import type { Body, Evaluator, PackerPlugin, PackerTemplate, PackerVariable } from '../model.js'
+import { withOverrides } from '../override.js'
 import type { PluginKind } from '../plugins/table.js'
 import { renderGoTemplate } from './go-template.js'
 
@@ -49,7 +50,7 @@ export async function loadJsonTemplate(path: string, file: string): Promise<Pack
   const sources = items(props.get('builders')).map((n, i) => plugin(n, 'source', `builders[${i}]`))
   if (sources.length === 0) throw packerError({ file, line: 1 }, 'builders', 'the template has no builders')
   const names = sources.map((s) => s.name ?? s.type)
-  const provisioners = items(props.get('provisioners')).flatMap((n, i) => withOverrides(plugin(n, 'provisioner', `provisioners[${i}]`), n, names, lineAt))
+  const provisioners = items(props.get('provisioners')).flatMap((n, i) => overridden(plugin(n, 'provisioner', `provisioners[${i}]`), n, names, lineAt))
   const ecpNode = props.get('error-cleanup-provisioner')
   const postProcessors = items(props.get('post-processors')).flatMap((n, i) =>
     n.type === 'array' ? items(n).map((m, j) => ({ ...plugin(m, 'post-processor', `post-processors[${i}][${j}]`), chain: i })) : [{ ...plugin(n, 'post-processor', `post-processors[${i}]`), chain: i }],
@@ -70,24 +71,13 @@ export async function loadJsonTemplate(path: string, file: string): Promise<Pack
   }
 }
 
-/** Packer's `override`: per-builder option changes become a copy of the provisioner limited to that builder. */
-function withOverrides(p: PackerPlugin, n: JsonNode, builders: string[], lineAt: (o: number) => number): PackerPlugin[] {
+/** Packer's `override`: the options it sets for each builder it names (a copy of the provisioner limited to that builder). */
+function overridden(p: PackerPlugin, n: JsonNode, builders: string[], lineAt: (o: number) => number): PackerPlugin[] {
   const o = properties(n).get('override')
-  if (!o) return [p]
-  const out: PackerPlugin[] = []
-  const overridden: string[] = []
-  for (const [builder, changes] of properties(o)) {
-    if (!builders.includes(builder)) throw packerError({ file: p.file, line: lineAt(changes.offset) }, `${p.origin}.override.${builder}`, `"${builder}" is not a builder of this template`, `Builders: ${builders.join(', ')}`)
-    const extra = body(changes, lineAt)
-    const keep = p.body.attrs.filter((a) => !extra.attrs.some((e) => e.name === a.name))
-    if (p.only && !p.only.includes(builder)) continue
-    if (p.except?.includes(builder)) continue
-    overridden.push(builder)
-    out.push({ ...p, body: { attrs: [...keep, ...extra.attrs], blocks: [] }, only: [builder], origin: `${p.origin} override ${builder}` })
-  }
-  const rest = builders.filter((b) => !overridden.includes(b) && (!p.only || p.only.includes(b)) && !p.except?.includes(b))
-  if (rest.length) out.unshift({ ...p, only: rest })
-  return out
+  const entries = o ? [...properties(o)].map(([key, changes]) => ({ key, line: lineAt(changes.offset), body: body(changes, lineAt) })) : []
+  return withOverrides(p, entries, builders.map((b) => ({ build: b, key: b, names: [b] })), (e) => {
+    throw packerError({ file: p.file, line: e.line }, `${p.origin}.override.${e.key}`, `"${e.key}" is not a builder of this template`, `Builders: ${builders.join(', ')}`)
+  })
 }
 
 function body(n: JsonNode, lineAt: (o: number) => number): Body {

@@ -17,6 +17,25 @@ const blockDevice: FieldTable = sameNames({
   no_device: 'bool',
 })
 
+/**
+ * Packer's HCL-only repeatable `tag { key = ..., value = ... }` blocks (often written with
+ * `dynamic "tag"`): each adds one entry to the map option of the same tags, over the map's own.
+ */
+const TAG_BLOCKS: Readonly<Record<string, string>> = { tag: 'tags', run_tag: 'runTags', run_volume_tag: 'runVolumeTags', snapshot_tag: 'snapshotTags' }
+const keyValue: FieldTable = sameNames({ key: 'string', value: 'string' })
+
+function withTagBlocks(options: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...options }
+  for (const [block, option] of Object.entries(TAG_BLOCKS)) {
+    const list = out[`__${block}`] as { key?: string; value?: string }[] | undefined
+    delete out[`__${block}`]
+    if (!list) continue
+    for (const kv of list) if (!kv.key) throw new Error(`a ${block} block needs a key`)
+    out[option] = { ...((out[option] as Record<string, string> | undefined) ?? {}), ...Object.fromEntries(list.map((kv) => [kv.key!, kv.value ?? ''])) }
+  }
+  return out
+}
+
 /** Packer's amazon-ebs builder -> `amazonEbs` from @tsimg/builder-aws. */
 export const amazonEbsBuilder: PluginMapping = {
   kind: 'source',
@@ -64,6 +83,7 @@ export const amazonEbsBuilder: PluginMapping = {
       force_delete_snapshot: 'bool',
       skip_create_ami: 'bool',
     }),
+    ...Object.fromEntries(Object.keys(TAG_BLOCKS).map((k) => [k, field(`__${k}`, { list: keyValue })])),
     token: field('sessionToken', 'string'),
     custom_endpoint_ec2: field('endpoint', 'string'),
     security_group_id: field('securityGroupIds', 'string', (v) => [v]),
@@ -86,6 +106,6 @@ export const amazonEbsBuilder: PluginMapping = {
   },
   finish(options) {
     const { __polling: polling, ...rest } = options
-    return finishCommunicator({ ...rest, ...((polling as Record<string, unknown> | undefined) ?? {}) })
+    return finishCommunicator(withTagBlocks({ ...rest, ...((polling as Record<string, unknown> | undefined) ?? {}) }))
   },
 }

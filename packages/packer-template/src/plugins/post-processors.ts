@@ -1,5 +1,11 @@
 import { field, sameNames, type FieldTable, type PluginMapping } from './table.js'
 
+/** Packer's shell-local options, the same for its provisioner and its post-processor. */
+export const shellLocalFields: FieldTable = {
+  ...sameNames({ inline: 'strings', command: 'string', script: 'string', scripts: 'strings', environment_vars: 'strings', execute_command: 'strings', inline_shebang: 'string', only_on: 'strings', valid_exit_codes: 'ints' }),
+  env: field('environmentVars', 'map'),
+}
+
 /** Options every Packer post-processor takes; only/except are applied by the loader. */
 const common: FieldTable = {
   keep_input_artifact: field('__keep', 'bool'),
@@ -27,11 +33,7 @@ export const shellLocalPostProcessor: PluginMapping = {
   packerType: 'shell-local',
   module: '@tsimg/core',
   factory: 'shellLocal',
-  fields: {
-    ...common,
-    ...sameNames({ inline: 'strings', command: 'string', script: 'string', scripts: 'strings', environment_vars: 'strings', execute_command: 'strings', inline_shebang: 'string', only_on: 'strings', valid_exit_codes: 'ints' }),
-    env: field('environmentVars', 'map'),
-  },
+  fields: { ...common, ...shellLocalFields },
   finish: dropKeep,
 }
 

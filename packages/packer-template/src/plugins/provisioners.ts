@@ -1,4 +1,5 @@
 import { provisionerFields } from './common.js'
+import { shellLocalFields } from './post-processors.js'
 import { field, sameNames, unsupported, type PluginMapping } from './table.js'
 
 /** Packer's shell provisioner -> `shell` from @tsimg/provisioner-shell. */
@@ -47,6 +48,15 @@ export const breakpointProvisioner: PluginMapping = {
   module: '@tsimg/core',
   factory: 'breakpoint',
   fields: { ...provisionerFields, ...sameNames({ note: 'string', disable: 'bool' }) },
+}
+
+/** Packer's shell-local provisioner -> `shellLocalProvisioner` from @tsimg/core. */
+export const shellLocalProvisioner: PluginMapping = {
+  kind: 'provisioner',
+  packerType: 'shell-local',
+  module: '@tsimg/core',
+  factory: 'shellLocalProvisioner',
+  fields: { ...provisionerFields, ...shellLocalFields },
 }
 
 /** Packer's ansible provisioner -> `ansible` from @tsimg/provisioner-ansible. */

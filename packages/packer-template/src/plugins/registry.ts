@@ -4,7 +4,7 @@ import { dockerBuilder } from './docker.js'
 import { huaweicloudEcsBuilder } from './huaweicloud-ecs.js'
 import { nullBuilder } from './null.js'
 import { dockerTagPostProcessor, manifestPostProcessor, shellLocalPostProcessor } from './post-processors.js'
-import { ansibleProvisioner, breakpointProvisioner, fileProvisioner, shellProvisioner } from './provisioners.js'
+import { ansibleProvisioner, breakpointProvisioner, fileProvisioner, shellLocalProvisioner, shellProvisioner } from './provisioners.js'
 import type { PluginKind, PluginMapping } from './table.js'
 
 /** Every Packer plugin tsimg runs. A new builder adds its mapping file and one entry here. */
@@ -17,6 +17,7 @@ const MAPPINGS: readonly PluginMapping[] = [
   shellProvisioner,
   fileProvisioner,
   breakpointProvisioner,
+  shellLocalProvisioner,
   ansibleProvisioner,
   manifestPostProcessor,
   shellLocalPostProcessor,
@@ -25,7 +26,6 @@ const MAPPINGS: readonly PluginMapping[] = [
 
 /** Packer plugins users ask for that tsimg does not have (yet): what to use instead. */
 const NOT_YET: Readonly<Record<string, string>> = {
-  'provisioner:shell-local': 'tsimg has shell-local as a post-processor only: move the commands to a shell-local post-processor, or to a shell provisioner that runs on the machine',
   'provisioner:ansible-local': 'use the ansible provisioner, which runs ansible-playbook on this machine against the one being built',
   'provisioner:powershell': 'Windows is not supported: tsimg connects over SSH and runs POSIX shells',
   'provisioner:windows-restart': 'Windows is not supported: for Linux reboots use a shell provisioner with expect_disconnect = true',
