@@ -77,8 +77,8 @@ export const CODE_FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
   },
   regex_replace: (v, re, by) => code(`${operand(v)}.replace(new RegExp(${JSON.stringify(plain(re, 'regex_replace', 'pattern'))}, 'g'), ${JSON.stringify(goReplacement(plain(by, 'regex_replace', 'replacement')))})`),
   merge: (...maps) => code(`{ ${maps.map((m) => `...${valueCode(m)}`).join(', ')} }`),
-  // A key the map's default lacks is lookup's point: index it as any string's map.
-  lookup: (m, k, d) => code(`(${valueCode(m)} as Record<string, string>)[${valueCode(k)}]${d === undefined ? '' : ` ?? ${valueCode(d)}`}`),
+  // map(...) variables are Record<string, T> (hclVariable), so any key indexes them.
+  lookup: (m, k, d) => code(`${operand(m)}[${valueCode(k)}]${d === undefined ? '' : ` ?? ${valueCode(d)}`}`),
   concat: (...lists) => code(`[${lists.map((l) => (Array.isArray(l) ? l.map(valueCode) : [`...${operand(l)}`]).join(', ')).filter(Boolean).join(', ')}]`),
   // format's verbs put the argument's text in place; a placeholder stays one inside the string.
   format: (f, ...args) => {

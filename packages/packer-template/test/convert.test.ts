@@ -113,7 +113,8 @@ build {
     expect(ts).toContain('["echo", ...vars.zones, `${vars.name}-${JSON.stringify(vars.tags["app"])}`].join(" ")')
     expect(ts).toContain('vars.name.split("o").join("0")')
     expect(ts).toContain(`vars.tags["team"].replace(new RegExp("[aeiou]", 'g'), "_")`)
-    expect(ts).toContain(`({ ...vars.tags, ...{ "extra": "1" } } as Record<string, string>)["extra"] ?? "none"`)
+    expect(ts).toContain(`({ ...vars.tags, ...{ "extra": "1" } })["extra"] ?? "none"`)
+    expect(ts).toContain(`vars.tags["missing"] ?? "dflt"`)
     const vars = { name: ' Other ', zones: '["p","q"]', tags: '{"app":"MiXed","team":"operations"}' }
     const { packer, converted } = await bothOptions('functions.pkr.hcl', vars)
     expect(converted).toEqual(packer)
