@@ -9,7 +9,7 @@ import type { Step } from '../runner/step.js'
  */
 
 /** `{{ .Name }}`: a build-time value inside an option string. */
-export const BUILD_VALUE = /\{\{\s*\.(\w+)\s*\}\}/g
+const BUILD_VALUE = /\{\{\s*\.(\w+)\s*\}\}/g
 
 /** Placeholders plugins fill themselves (shell's execute_command `{{ .Vars }} {{ .Path }}`): never build values. */
 const PLUGIN_PLACEHOLDERS = new Set(['Vars', 'Path', 'Script'])
