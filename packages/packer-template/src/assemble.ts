@@ -1,8 +1,8 @@
-import { TemplateError, appliesTo, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef } from '@tsimg/core'
+import { TemplateError, appliesTo, buildValueNames, lateProvisioner, lateSource, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef } from '@tsimg/core'
 import { applyDataSources } from './data-sources.js'
 import { EvalError, packerError } from './errors.js'
 import { code } from './functions.js'
-import { buildValues, checkProvisionerLateValues, checkSourceLateValues, deferredProvisioner, withLateValues } from './late-values.js'
+import { checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
 import { mapOptions, type Origins } from './map-options.js'
 import type { EvalContext, EvalSession, PackerPlugin, PackerTemplate, PackerVariable } from './model.js'
 import { convertValue, typeName } from './hcl/types.js'
@@ -120,18 +120,18 @@ function withEnvDefaults(options: Record<string, unknown>, mapping: PluginMappin
 async function makePlugin(p: PackerPlugin, session: EvalSession, data: readonly PackerPlugin[], sources: readonly { name: string; mapping: PluginMapping }[]): Promise<AnyPlugin> {
   const { mapping, options, origins } = await mapPlugin(p, session, data)
   const factory = await loadFactory(mapping)
-  const late = p.kind === 'source' ? checkSourceLateValues(p, mapping, options) : buildValues(options)
+  const late = p.kind === 'source' ? checkSourceLateValues(p, mapping, options) : buildValueNames(options)
   if (late.length && p.kind === 'post-processor') {
     throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${late.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, 'tsimg fills build-time values in provisioners and in builders\' tags; use a variable here.')
   }
   if (late.length && p.kind === 'provisioner') checkProvisionerLateValues(p, late, sources)
   const { only, except, ...pluginOptions } = options
   const scoped = p.kind === 'post-processor' ? pluginOptions : options
-  let plugin = factory(scoped)
+  // Build-time values are filled by core's helpers, the ones a converted image.ts calls.
+  let plugin = late.length && p.kind === 'provisioner' ? lateProvisioner(factory as (o: Record<string, unknown>) => ProvisionerPlugin<any>, scoped) : factory(scoped)
   checkSchema(plugin, p, origins)
   plugin = located(plugin, p, origins)
-  if (late.length && p.kind === 'provisioner') plugin = deferredProvisioner(plugin as ProvisionerPlugin<any>, factory as (o: Record<string, unknown>) => ProvisionerPlugin<any>, options)
-  if (late.length && p.kind === 'source') plugin = withLateValues(plugin as SourcePlugin<any, any>, mapping.late ?? [])
+  if (late.length && p.kind === 'source') plugin = lateSource(plugin as SourcePlugin<any, any>, mapping.late ?? [])
   if (p.kind === 'post-processor' && (only || except)) plugin = scopedPostProcessor(plugin as PostProcessorPlugin<any>, only as string[] | undefined, except as string[] | undefined)
   return plugin
 }

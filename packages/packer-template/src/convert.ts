@@ -1,13 +1,14 @@
 import { basename, relative, resolve } from 'node:path'
-import { TemplateError } from '@tsimg/core'
+import { TemplateError, buildValueNames } from '@tsimg/core'
 import { buildNaming, checkPluginTypes, mapPlugin, typedDefault } from './assemble.js'
-import { tsType, typeName } from './hcl/types.js'
-import { buildValues } from './late-values.js'
+import { SENTINEL, stringCode } from './convert-code.js'
 import { EvalError, packerError } from './errors.js'
-import { SENTINEL } from './functions.js'
+import { tsType, typeName } from './hcl/types.js'
+import { checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
 import type { EvalSession, PackerPlugin, PackerTemplate, PackerVariable } from './model.js'
 import { readPackerTemplate, type LoadOptions } from './load.js'
 import { findMapping } from './plugins/registry.js'
+import type { PluginMapping } from './plugins/table.js'
 
 /**
  * `tsimg convert`: writes the typed image.ts equivalent to a Packer template: variables with
@@ -37,7 +38,8 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
     const note = v.validations.length ? `; its validation (line ${v.validations.map((x) => x.line).join(', ')}) was not converted: add validate: (value) => ...` : ''
     vars.push(`    ${key(v.name)}: ${declare(v, opts.length ? `{ ${opts.join(', ')} }` : '', use)}, // ${where(v.file, v.line)}${note}`)
   }
-  const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where)))
+  const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
+  const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where, kinds)))
   // A source keeps the build name Packer gives it: `{ ...docker({...}), buildPrefix: 'images' }`
   // for a named build block, `{ ...docker({...}), buildName: 'web' }` for a named JSON builder.
   const sources = (await plugins(t.sources)).map((code, i) => {
@@ -48,7 +50,7 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
   })
   const provisioners = await plugins(t.provisioners)
   const postProcessors = await plugins(t.postProcessors)
-  const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use, t.data, where) : undefined
+  const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use, t.data, where, kinds) : undefined
 
   const importLines = [...imports].sort(([a], [b]) => a.localeCompare(b)).map(([mod, names]) => `import { ${[...names].sort().join(', ')} } from '${mod}'`)
   return [
@@ -85,18 +87,28 @@ function declare(v: PackerVariable, opts: string, use: (mod: string, name: strin
   return `hclVariable<${tsType(t)}>('${typeName(t).replace(/[\\']/g, '\\$&')}'${opts ? `, ${opts}` : ''})`
 }
 
-async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[], where: (file: string, line: number) => string): Promise<string> {
+async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[], where: (file: string, line: number) => string, sources: readonly { name: string; mapping: PluginMapping }[]): Promise<string> {
   const m = findMapping(p.kind, p.type)!
   const { options } = await mapPlugin(p, session, data)
-  const late = buildValues(options)
-  if (late.length) {
-    throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${late.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, 'tsimg convert cannot write build-time values yet: run the Packer template as it is, or write that value by hand.')
+  // Build-time values: the run path's checks, then core's lateSource/lateProvisioner, which the run path uses too.
+  const late = p.kind === 'source' ? checkSourceLateValues(p, m, options) : buildValueNames(options)
+  if (late.length && p.kind === 'post-processor') {
+    throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${late.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, 'tsimg fills build-time values in provisioners and in builders\' tags; use a variable here.')
   }
+  if (late.length && p.kind === 'provisioner') checkProvisionerLateValues(p, late, sources)
   if (p.kind === 'post-processor' && (options.only || options.except)) {
     throw packerError({ file: p.file, line: p.line }, p.origin, 'only/except on a post-processor cannot be converted yet', 'Run the Packer template as it is (tsimg build runs it).')
   }
   use(m.module, m.factory)
-  return `// ${where(p.file, p.line)} ${p.origin}\n      ${m.factory}(${ts(options, use, 6)})`
+  const head = `// ${where(p.file, p.line)} ${p.origin}\n      `
+  if (!late.length) return `${head}${m.factory}(${ts(options, use, 6)})`
+  if (p.kind === 'provisioner') {
+    use('@tsimg/core', 'lateProvisioner')
+    return `${head}lateProvisioner(${m.factory}, ${ts(options, use, 6)})`
+  }
+  use('@tsimg/core', 'lateSource')
+  const keys = Object.keys(options).filter((k) => buildValueNames(options[k]).length)
+  return `${head}lateSource(${m.factory}(${ts(options, use, 6)}), ${ts(keys, use)})`
 }
 
 /** A JavaScript value as TypeScript source; `vars.x`, `env('X')` placeholders become code. */
@@ -104,9 +116,8 @@ function ts(v: unknown, use: (mod: string, name: string) => void, indent = 0): s
   if (typeof v === 'string') {
     const parts = v.split(SENTINEL)
     if (parts.length === 1) return JSON.stringify(v).replace(/^"|"$/g, "'").replace(/\\"/g, '"').replace(/'/g, (m, i: number, s: string) => (i === 0 || i === s.length - 1 ? m : "\\'"))
-    for (let i = 1; i < parts.length; i += 2) for (const h of ['env', 'timestamp', 'uuid']) if (parts[i]!.includes(`${h}(`)) use('@tsimg/core', h)
-    if (parts.length === 3 && parts[0] === '' && parts[2] === '') return parts[1]!
-    return '`' + parts.map((s, i) => (i % 2 ? `\${${s}}` : s.replace(/[`\\]/g, '\\$&').replace(/\$\{/g, '\\${'))).join('') + '`'
+    for (let i = 1; i < parts.length; i += 2) for (const h of ['env', 'timestamp', 'uuid', 'isotime', 'formatdate']) if (parts[i]!.includes(`${h}(`)) use('@tsimg/core', h)
+    return stringCode(v)
   }
   if (Array.isArray(v)) return `[${v.map((x) => ts(x, use, indent)).join(', ')}]`
   if (typeof v === 'object' && v !== null) {

@@ -1,13 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { basename, dirname, isAbsolute, resolve } from 'node:path'
+import { formatHclDate as coreFormatHclDate } from '@tsimg/core'
 import { EvalError } from './errors.js'
 import { formatGoTime } from './go-time.js'
+import { CODE_FUNCTIONS, code, goReplacement, hasCode, holdsCode } from './convert-code.js'
 
-/** Marks a value that only exists when the build runs (or, for convert, a TypeScript expression). */
-export const SENTINEL = /\u0001([^\u0002]*)\u0002/g
-export const code = (ts: string): string => `\u0001${ts}\u0002`
-export const hasCode = (s: string): boolean => s.includes('\u0001')
+export { SENTINEL, code, hasCode } from './convert-code.js'
 
 /** Shared run facts the functions read. */
 export interface FnScope {
@@ -20,14 +19,22 @@ export interface FnScope {
   readonly templatefile?: (path: string, vars: Record<string, unknown>) => string
 }
 
+/** convert: a function of a variable with no TypeScript form here. */
+function notConvertible(v: unknown, fn: string): void {
+  if (typeof v === 'string' && hasCode(v)) throw new EvalError(`${fn}() of a variable cannot be converted to TypeScript yet`, `Write this value by hand in the converted image.ts (convert writes ${Object.keys(CODE_FUNCTIONS).join(', ')} and formatdate of a variable).`)
+}
+
 function str(v: unknown, fn: string): string {
   if (typeof v === 'string') {
-    if (hasCode(v)) throw new EvalError(`${fn}() of a variable cannot be converted to TypeScript yet`, 'Write this value by hand in the converted image.ts.')
+    notConvertible(v, fn)
     return v
   }
   if (typeof v === 'number' || typeof v === 'boolean') return String(v)
   throw new EvalError(`${fn}(): expected a string, got ${JSON.stringify(v)}`)
 }
+
+/** HCL's timestamp() as image.ts code: the run's time, RFC 3339. */
+const RUN_TIME = 'isotime()'
 
 export function cleanResourceName(s: string): string {
   return s.replace(/[^a-zA-Z0-9\-_.()/\[\]]/g, '-').slice(0, 128)
@@ -38,13 +45,14 @@ export function cleanResourceName(s: string): string {
  * evaluated arguments. `env` is only meaningful in variable defaults, as in Packer.
  */
 export function hclFunctions(s: FnScope): Record<string, (...args: unknown[]) => unknown> {
-  return {
+  const fns: Record<string, (...args: unknown[]) => unknown> = {
     env: (name) => (s.mode === 'convert' ? code(`env(${JSON.stringify(str(name, 'env'))})`) : (s.env[str(name, 'env')] ?? '')),
-    timestamp: () => (s.mode === 'convert' ? code('new Date(timestamp() * 1000).toISOString().replace(/\\.\\d+Z$/, "Z")') : new Date(s.timestamp * 1000).toISOString().replace(/\.\d+Z$/, 'Z')),
+    // Packer's one time per run, RFC 3339; convert writes core's isotime(), which gives the same text.
+    timestamp: () => (s.mode === 'convert' ? code(RUN_TIME) : new Date(s.timestamp * 1000).toISOString().replace(/\.\d+Z$/, 'Z')),
     formatdate: (fmt, t) => {
-      // convert: a time known only at build (timestamp()) becomes code formatting it then.
+      // convert: a time known only at build (timestamp(), a variable) becomes core's formatdate() of it.
       const whole = typeof t === 'string' ? /^\u0001([^\u0002]*)\u0002$/.exec(t) : null
-      if (s.mode === 'convert' && whole) return code(hclDateCode(str(fmt, 'formatdate'), whole[1]!))
+      if (s.mode === 'convert' && whole) return code(`formatdate(${JSON.stringify(str(fmt, 'formatdate'))}${whole[1] === RUN_TIME ? '' : `, ${whole[1]}`})`)
       return formatHclDate(str(fmt, 'formatdate'), new Date(str(t, 'formatdate')))
     },
     uuidv4: () => (s.mode === 'convert' ? code('uuid()') : randomUUID()),
@@ -101,49 +109,27 @@ export function hclFunctions(s: FnScope): Record<string, (...args: unknown[]) =>
       return s.templatefile(resolve(s.templateDir, str(p, 'templatefile')), map_(vars ?? {}, 'templatefile'))
     },
   }
+  if (s.mode === 'run') return fns
+  // convert: a function of a variable becomes the TypeScript computing it, where there is one.
+  return Object.fromEntries(Object.entries(fns).map(([n, f]) => [n, CODE_FUNCTIONS[n] ? (...args: unknown[]) => (args.some(holdsCode) ? CODE_FUNCTIONS[n]!(...args) : f(...args)) : f]))
 }
 
 function list_(v: unknown, fn: string): unknown[] {
   if (Array.isArray(v)) return v
+  notConvertible(v, fn)
   throw new EvalError(`${fn}(): expected a list, got ${JSON.stringify(v)}`)
 }
 
 function map_(v: unknown, fn: string): Record<string, unknown> {
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>
+  notConvertible(v, fn)
   throw new EvalError(`${fn}(): expected a map or object, got ${JSON.stringify(v)}`)
 }
 
-/** Go's `$1` / `${1}` replacement references, as JavaScript's `$1`. */
-function goReplacement(r: string): string {
-  return r.replace(/\$\{(\d+)\}/g, '$$$1')
-}
-
-/** HCL formatdate: YYYY, YY, MM, M, DD, D, hh, h, mm, ss, ZZZ, and 'quoted literals'. */
+/** HCL formatdate, by core's rules (image.ts's `formatdate()`), with the error told as a template error. */
 export function formatHclDate(fmt: string, d: Date): string {
   if (Number.isNaN(d.getTime())) throw new EvalError('formatdate(): the time is not an RFC 3339 timestamp')
-  const p = (n: number, w = 2) => String(n).padStart(w, '0')
-  const tokens: Record<string, string> = {
-    YYYY: String(d.getUTCFullYear()), YY: p(d.getUTCFullYear() % 100), MMM: d.toUTCString().slice(8, 11), MM: p(d.getUTCMonth() + 1), M: String(d.getUTCMonth() + 1),
-    DD: p(d.getUTCDate()), D: String(d.getUTCDate()), EEE: d.toUTCString().slice(0, 3), hh: p(d.getUTCHours()), h: String(d.getUTCHours()),
-    mm: p(d.getUTCMinutes()), m: String(d.getUTCMinutes()), ss: p(d.getUTCSeconds()), s: String(d.getUTCSeconds()), ZZZ: 'UTC', Z: 'Z',
-  }
-  return fmt.replace(/'([^']*)'|YYYY|YY|MMM|MM|M|DD|D|EEE|hh|h|mm|m|ss|s|ZZZ|Z/g, (m, lit: string | undefined) => (lit !== undefined ? lit : tokens[m]!))
-}
-
-/** formatdate() as a TypeScript expression over `time` (an expression giving an RFC 3339 string). */
-export function hclDateCode(fmt: string, time: string): string {
-  const pad = (e: string) => `String(${e}).padStart(2, '0')`
-  const tokens: Record<string, string> = {
-    YYYY: 'String(d.getUTCFullYear())', YY: pad('d.getUTCFullYear() % 100'), MMM: 'd.toUTCString().slice(8, 11)', MM: pad('d.getUTCMonth() + 1'), M: 'String(d.getUTCMonth() + 1)',
-    DD: pad('d.getUTCDate()'), D: 'String(d.getUTCDate())', EEE: 'd.toUTCString().slice(0, 3)', hh: pad('d.getUTCHours()'), h: 'String(d.getUTCHours())',
-    mm: pad('d.getUTCMinutes()'), m: 'String(d.getUTCMinutes())', ss: pad('d.getUTCSeconds()'), s: 'String(d.getUTCSeconds())', ZZZ: "'UTC'", Z: "'Z'",
-  }
-  const parts: string[] = []
-  fmt.replace(/'([^']*)'|YYYY|YY|MMM|MM|M|DD|D|EEE|hh|h|mm|m|ss|s|ZZZ|Z|[^']/g, (m, lit: string | undefined) => {
-    parts.push(lit !== undefined ? JSON.stringify(lit) : (tokens[m] ?? JSON.stringify(m)))
-    return ''
-  })
-  return `((d: Date) => ${parts.join(' + ') || "''"})(new Date(${time}))`
+  return coreFormatHclDate(fmt, d)
 }
 
 export { formatGoTime }

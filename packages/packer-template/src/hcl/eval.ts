@@ -1,5 +1,6 @@
 import type { Node } from 'web-tree-sitter'
 import { EvalError } from '../errors.js'
+import { code, valueCode, wholeCode } from '../convert-code.js'
 import { hasCode } from '../functions.js'
 import { kids, lineOf, named } from './parse.js'
 import { template } from './template.js'
@@ -123,6 +124,9 @@ function postfix(value: unknown, op: Node, scope: HclScope): unknown {
 }
 
 function attr(value: unknown, name: string, at: Node): unknown {
+  // convert: `var.tags.app` of a placeholder is the TypeScript `vars.tags["app"]`.
+  const c = wholeCode(value)
+  if (c !== undefined) return code(`${c}[${JSON.stringify(name)}]`)
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const v = (value as Record<string, unknown>)[name]
     if (v !== undefined) return v
@@ -131,6 +135,8 @@ function attr(value: unknown, name: string, at: Node): unknown {
 }
 
 function index(value: unknown, key: unknown, at: Node): unknown {
+  const c = wholeCode(value)
+  if (c !== undefined) return code(`${c}[${valueCode(key)}]`)
   if (Array.isArray(value) && typeof key === 'number') {
     if (key >= 0 && key < value.length) return value[key]
     throw new EvalError(`index ${key} is out of range (the list has ${value.length} elements)`, undefined, lineOf(at))

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { CODE_FUNCTIONS, operand } from '../convert-code.js'
 import { EvalError } from '../errors.js'
 import { cleanResourceName, code, formatGoTime, hasCode } from '../functions.js'
 import type { EvalContext } from '../model.js'
@@ -103,7 +104,7 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
     case 'uuid':
       return conv ? code('uuid()') : randomUUID()
     case 'isotime':
-      if (conv) throw new EvalError('isotime cannot be converted to TypeScript yet', 'Write the date format by hand in the converted image.ts.')
+      if (conv) return code(a[0] === undefined ? 'isotime()' : `isotime(${JSON.stringify(plain(a[0], 'isotime'))})`)
       return formatGoTime(a[0] ?? '2006-01-02T15:04:05Z07:00', new Date(ctx.timestamp * 1000))
     case 'build_name':
       return ctx.source ? ctx.source.name : '{{ .BuildName }}'
@@ -114,6 +115,8 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
     case 'pwd':
       return conv ? code('process.cwd()') : ctx.cwd
     case 'split': {
+      // convert: of a variable, `vars.x.split(",")[1]`; the others likewise as the TypeScript computing them.
+      if (conv && hasCode(a[0] ?? '')) return code(`${operand(a[0])}.split(${JSON.stringify(plain(a[1] ?? '', 'split'))})[${Number(a[2] ?? 0)}]`)
       const parts = plain(a[0] ?? '', 'split').split(a[1] ?? '')
       const i = Number(a[2] ?? 0)
       if (!(i >= 0 && i < parts.length)) throw new EvalError(`split: index ${a[2]} is out of range (${parts.length} parts)`)
@@ -122,6 +125,7 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
     case 'replace': {
       // Go: strings.Replace(s, old, new, n) with the template's order: replace old new n s.
       const [oldS, newS, n, s] = a
+      if (conv && hasCode(s ?? '') && Number(n ?? -1) < 0) return splitJoin(s!, oldS ?? '', newS ?? '')
       let out = plain(s ?? '', 'replace')
       let count = Number(n ?? -1)
       while (count !== 0 && out.includes(oldS ?? '')) {
@@ -132,11 +136,13 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
       return out
     }
     case 'replace_all':
+      if (conv && hasCode(a[2] ?? '')) return splitJoin(a[2]!, a[0] ?? '', a[1] ?? '')
       return plain(a[2] ?? '', 'replace_all').split(a[0] ?? '').join(a[1] ?? '')
     case 'lower':
-      return plain(a[0] ?? '', 'lower').toLowerCase()
     case 'upper':
-      return plain(a[0] ?? '', 'upper').toUpperCase()
+      // convert: of a variable, the TypeScript computing it (`vars.x.toLowerCase()`).
+      if (conv && hasCode(a[0] ?? '')) return CODE_FUNCTIONS[name]!(a[0]) as string
+      return name === 'lower' ? (a[0] ?? '').toLowerCase() : (a[0] ?? '').toUpperCase()
     case 'clean_resource_name':
       return conv && hasCode(a[0] ?? '') ? a[0] : cleanResourceName(a[0] ?? '')
     default:
@@ -145,4 +151,10 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
         'Supported: user, env, timestamp, isotime, uuid, build_name, build_type, template_dir, pwd, split, replace, replace_all, lower, upper, clean_resource_name.',
       )
   }
+}
+
+/** convert: every `old` in a variable's text replaced, as TypeScript. */
+function splitJoin(s: string, oldS: string, newS: string): string {
+  if (hasCode(oldS) || hasCode(newS)) throw new EvalError('replace over a variable cannot be converted to TypeScript yet', 'Write this value by hand in the converted image.ts.')
+  return code(`${operand(s)}.split(${JSON.stringify(oldS)}).join(${JSON.stringify(newS)})`)
 }
