@@ -68,7 +68,8 @@ describe('tsimg with Packer templates', () => {
     const ts = readFileSync(join(dir, 'hcl-image.ts'), 'utf8')
     expect(ts).toContain("host: variable.string({ default: '127.0.0.1' }), // variables.pkr.hcl:1")
     expect(ts).toContain("packages: hclVariable<Array<string>>('list(string)', { default: ['curl', 'jq'] }), // variables.pkr.hcl:6")
-    expect(ts).toContain("// build.pkr.hcl:6 source \"null\" \"box\"\n      sshHost({ host: vars.host, sshUsername: 'admin', sshPassword: 'pw', name: 'box' })")
+    // Packer calls it null.box; sshHost alone would be ssh.box.
+    expect(ts).toContain("// build.pkr.hcl:6 source \"null\" \"box\"\n      { ...sshHost({ host: vars.host, sshUsername: 'admin', sshPassword: 'pw', name: 'box' }), buildName: 'null.box' }")
     expect(ts).toContain('shell({ inline: [`echo built for admin on ${vars.host}`] })')
     const v = tsimg('validate', 'hcl-image.ts')
     expect(v.code, v.err).toBe(0)
