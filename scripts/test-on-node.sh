@@ -21,6 +21,7 @@ portable=(
   packages/core/test/runner.test.ts
   packages/core/test/build-run.test.ts
   packages/core/test/provision-step.test.ts
+  packages/core/test/provisioner-shell-local.test.ts
   packages/core/test/template-load.test.ts
   packages/core/test/template-vars.test.ts
   packages/core/test/cli-render.test.ts
@@ -29,6 +30,7 @@ portable=(
   packages/cloud-kit/test
   packages/packer-template/test/errors.test.ts
   packages/packer-template/test/functions.test.ts
+  packages/packer-template/test/variable-types.test.ts
   packages/builder-docker/test/docker-build.test.ts
   packages/builder-aws/test/build.test.ts
   packages/cloud-emulator/test/api.test.ts
