@@ -84,12 +84,13 @@ export function typedDefault(v: PackerVariable, value: unknown): unknown {
 
 /** Evaluates one plugin's options, maps them and makes the plugin; errors name the file, line and Packer field. */
 export async function mapPlugin(p: PackerPlugin, session: EvalSession, data: readonly PackerPlugin[] = []): Promise<{ mapping: PluginMapping; options: Record<string, unknown>; origins: Origins }> {
-  const mapping = findMapping(p.kind, p.type)!
+  let mapping = findMapping(p.kind, p.type)!
   const origins: Origins = new Map()
   const source = p.kind === 'source' ? { type: p.type, name: p.name ?? p.type } : undefined
   const input = { table: mapping.fields, file: p.file, origin: p.origin, session, skip: LOADER_KEYS, ...(source ? { source } : {}) }
   let options = guard(() => mapOptions({ ...input, body: p.body }, origins), p.file, p.origin)
   if (p.overrides) options = { ...options, ...guard(() => mapOptions({ ...input, body: p.overrides! }, origins), p.file, p.origin) }
+  if (mapping.alternative?.when(options)) mapping = mapping.alternative.mapping
   try {
     options = { ...(mapping.fixed ?? {}), ...(mapping.finish ? mapping.finish(options) : options) }
   } catch (err) {

@@ -88,8 +88,7 @@ function declare(v: PackerVariable, opts: string, use: (mod: string, name: strin
 }
 
 async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[], where: (file: string, line: number) => string, sources: readonly { name: string; mapping: PluginMapping }[]): Promise<string> {
-  const m = findMapping(p.kind, p.type)!
-  const { options } = await mapPlugin(p, session, data)
+  const { options, mapping: m } = await mapPlugin(p, session, data)
   // Build-time values: the run path's checks, then core's lateSource/lateProvisioner, which the run path uses too.
   const late = p.kind === 'source' ? checkSourceLateValues(p, m, options) : buildValueNames(options)
   if (late.length && p.kind === 'post-processor') {

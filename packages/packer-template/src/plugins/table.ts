@@ -46,6 +46,8 @@ export interface PluginMapping {
   readonly fields: FieldTable
   /** The tsimg source's type where it is not Packer's (`ssh` for null): its builds keep Packer's name (`null.box`). */
   readonly tsimgType?: string
+  /** Another tsimg plugin for some values of the options (null with communicator "none"): chosen once they are mapped. */
+  readonly alternative?: { readonly when: (options: Record<string, unknown>) => boolean; readonly mapping: PluginMapping }
   /** Options tsimg sets that Packer implies (e.g. null's communicator is always SSH). */
   readonly fixed?: Readonly<Record<string, unknown>>
   /** Build-time values (`{{ .SourceAMIName }}`, `build.ID`) this builder makes, for provisioners and `late` options. */
