@@ -2,8 +2,8 @@
  * The alicloud-ecs steps and everything they load (the Alibaba SDKs above all): imported by
  * `alicloudEcs` only when a build runs, so `tsimg validate` never loads an SDK.
  */
-import { clearAuthorizedKeys, connectSsh, sshTargetFromOptions, type StepList, type StepsContext } from '@tsimg/core'
-import { ArtifactImages } from '@tsimg/cloud-kit'
+import { clearAuthorizedKeys, type StepList, type StepsContext } from '@tsimg/core'
+import { ArtifactImages, cloudConnectSsh } from '@tsimg/cloud-kit'
 import { AlicloudApi } from './api.js'
 import type { AlicloudCredentials } from './credentials.js'
 import { imageCloud } from './images.js'
@@ -38,9 +38,7 @@ export function alicloudEcsSteps(options: AlicloudEcsOptions, ctx: StepsContext,
     instance(env),
     publicIp(env),
     options.communicator !== 'none' &&
-      connectSsh<AliState>(async (state) =>
-        sshTargetFromOptions(options, { host: state.sshHost!, port: env.sshPort, privateKey: state.keyPair?.privateKey, baseDir: ctx.build.templateDir }),
-      ),
+      cloudConnectSsh<AliState>(options, { port: env.sshPort, templateDir: ctx.build.templateDir }),
     ctx.provision<AliState>(),
     clearAuthorizedKeys<AliState>(options.sshClearAuthorizedKeys),
     stopInstance(env),

@@ -2,8 +2,8 @@
  * The amazon-ebs steps and everything they load (the EC2 SDK above all): imported by `amazonEbs`
  * only when a build runs, so `tsimg validate` of an amazon-ebs template never loads the SDK.
  */
-import { connectSsh, clearAuthorizedKeys, sshTargetFromOptions, type StepList, type StepsContext } from '@tsimg/core'
-import { ArtifactImages } from '@tsimg/cloud-kit'
+import { clearAuthorizedKeys, type StepList, type StepsContext } from '@tsimg/core'
+import { ArtifactImages, cloudConnectSsh } from '@tsimg/cloud-kit'
 import { amiCloud } from './ami.js'
 import { Ec2Api } from './ec2.js'
 import { regionOf, type AmazonEbsOptions } from './source.js'
@@ -52,14 +52,7 @@ export function amazonEbsSteps(options: AmazonEbsOptions, ctx: StepsContext): St
     securityGroup(env),
     cleanupVolumes(env),
     runInstance(env),
-    connectSsh<AwsState>(async (state) =>
-      sshTargetFromOptions(options, {
-        host: state.sshHost!,
-        port: env.sshPort,
-        privateKey: state.keyPair?.privateKey,
-        baseDir: ctx.build.templateDir,
-      }),
-    ),
+    cloudConnectSsh<AwsState>(options, { port: env.sshPort, templateDir: ctx.build.templateDir }),
     ctx.provision<AwsState>(),
     // Only a key made for this build is removed from the image (an existing sshKeypairName stays trusted).
     clearAuthorizedKeys<AwsState>(options.sshClearAuthorizedKeys),

@@ -2,8 +2,8 @@
  * The huaweicloud-ecs steps and everything they load (the Huawei SDKs above all): imported by
  * `huaweicloudEcs` only when a build runs, so `tsimg validate` never loads an SDK.
  */
-import { clearAuthorizedKeys, connectSsh, sshTargetFromOptions, type StepList, type StepsContext } from '@tsimg/core'
-import { ArtifactImages } from '@tsimg/cloud-kit'
+import { clearAuthorizedKeys, type StepList, type StepsContext } from '@tsimg/core'
+import { ArtifactImages, cloudConnectSsh } from '@tsimg/cloud-kit'
 import { HuaweiApi } from './api.js'
 import { credentialsOf, type HuaweiEcsOptions } from './source.js'
 import type { HuaweiState } from './state.js'
@@ -38,7 +38,7 @@ export function huaweicloudEcsSteps(options: HuaweiEcsOptions, ctx: StepsContext
     network(env),
     securityGroup(env),
     server(env),
-    connectSsh<HuaweiState>(async (state) => sshTargetFromOptions(options, { host: state.sshHost!, port: env.sshPort, privateKey: state.keyPair?.privateKey, baseDir: ctx.build.templateDir })),
+    cloudConnectSsh<HuaweiState>(options, { port: env.sshPort, templateDir: ctx.build.templateDir }),
     ctx.provision<HuaweiState>(),
     clearAuthorizedKeys<HuaweiState>(options.sshClearAuthorizedKeys),
     !options.skipCreateImage && stopServer(env),

@@ -1,4 +1,5 @@
-import { TsimgError } from '@tsimg/core'
+import { TsimgError, connectSsh, sshTargetFromOptions, type SshOptions, type Step } from '@tsimg/core'
+import type { KeyPairState } from './key-pair.js'
 
 /** Packer's `ssh_interface` values, shared by every cloud. */
 export type SshInterface = 'public_ip' | 'private_ip' | 'public_dns' | 'private_dns'
@@ -30,4 +31,12 @@ export function chooseSshAddress(c: AddressChoice): string {
     : `Set ${c.ifaceOption} to one of the addresses it has${have.length ? ` (${have.join(', ')})` : ''}, or set sshHost.`
   const what = `${c.resource} has no ${pick.replace('_', ' ')} address to connect to${have.length ? ` (it has: ${have.join(', ')})` : ''}`
   throw new TsimgError('CLOUD_NO_SSH_ADDRESS', `${what}. ${hint}`, { hint })
+}
+
+/**
+ * The connect step of a cloud build: SSH to the address the instance step chose (`state.sshHost`,
+ * through `chooseSshAddress`) with the key pair step's private key, or the user's own credentials.
+ */
+export function cloudConnectSsh<S extends KeyPairState & { sshHost?: string }>(options: SshOptions, at: { port: number; templateDir: string }): Step<S> {
+  return connectSsh<S>(async (state) => sshTargetFromOptions(options, { host: state.sshHost!, port: at.port, privateKey: state.keyPair?.privateKey, baseDir: at.templateDir }))
 }
