@@ -33,6 +33,8 @@ export interface SshdOptions {
   networkAliases?: string[]
   /** Extra sshd_config lines, appended before sshd starts. */
   sshdConfig?: string[]
+  /** Extra container labels (besides tsimg.test=sshd). */
+  labels?: Record<string, string>
 }
 
 export interface StartedSshd {
@@ -130,7 +132,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<StartedSshd> {
   let c = new GenericContainer(BASE_IMAGE)
     .withCommand(['/bin/sh', '-c', setupScript(opts)])
     .withExposedPorts(opts.hostPort ? { container: 22, host: opts.hostPort } : 22)
-    .withLabels({ 'tsimg.test': 'sshd' })
+    .withLabels({ ...opts.labels, 'tsimg.test': 'sshd' })
     .withWaitStrategy(Wait.forLogMessage(/Server listening on/))
     .withStartupTimeout(60_000)
   if (opts.network) c = c.withNetwork(opts.network)
