@@ -1,10 +1,12 @@
+import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { typecheckTemplate } from '@tsimg/core'
-import { parseOutput } from '../dist/template/typecheck.js'
+import { parseOutput, startTypecheck } from '../dist/template/typecheck.js'
 
 // The template type-check runs TypeScript 7's native compiler as a child process. Each message
 // below is what TypeScript 5.9's in-process check printed for the same template (compared when
@@ -148,6 +150,52 @@ describe('template type-check (TypeScript 7)', () => {
     expect(read.some((p) => /@types[/\\]node[/\\]index\.d\.ts$/.test(p))).toBe(true)
     expect(read.filter((p) => p.startsWith(compilerLib) || /[/\\]lib\.es\d+.*\.d\.ts$/.test(p))).toEqual([])
     expect(await typecheckTemplate(file, dir)).toBe('cached')
+  })
+})
+
+describe('starting the check early (the CLI starts it before loading the command)', () => {
+  it('hands an early check to the typecheckTemplate that asks for the same file, with its errors', async () => {
+    const file = await template('early.ts', "import { defineTemplate } from '@tsimg/core'\nexport const n: number = 'one'\nexport default defineTemplate({ build: { sources: [] } })\n")
+    startTypecheck(file, dir)
+    const ran: string[] = []
+    await expect(typecheckTemplate(file, dir, { whileCompiling: () => ran.push('beside') })).rejects.toThrow("early.ts:2:14: Type 'string' is not assignable to type 'number'.")
+    // The compiler ran for it (nothing was cached), so the work beside it ran too.
+    expect(ran).toEqual(['beside'])
+  })
+
+  it('runs the work beside the compiler only when the compiler runs, not for a cached check', async () => {
+    const file = await template('beside.ts', "import { defineTemplate } from '@tsimg/core'\nexport default defineTemplate({ build: { sources: [] } })\n")
+    const ran: string[] = []
+    expect(await typecheckTemplate(file, dir, { whileCompiling: () => ran.push('first') })).toBe('checked')
+    expect(await typecheckTemplate(file, dir, { whileCompiling: () => ran.push('second') })).toBe('cached')
+    expect(ran).toEqual(['first'])
+  })
+
+  it('removes its temporary tsconfig and stops the compiler when the process exits while the compiler runs', async () => {
+    const file = await template('dropped.ts', "import { defineTemplate } from '@tsimg/core'\nexport default defineTemplate({ build: { sources: [] } })\n")
+    const tmp = await mkdtemp(join(tmpdir(), 'tsimg-tc7-tmp-'))
+    const module = new URL('../dist/template/typecheck.js', import.meta.url).href
+    // Exits as soon as the compiler has started (it reports that through whileCompiling).
+    const script = [
+      `const { startTypecheck, typecheckTemplate } = await import(${JSON.stringify(module)})`,
+      `startTypecheck(${JSON.stringify(file)}, ${JSON.stringify(dir)})`,
+      `const { execFileSync } = await import('node:child_process')`,
+      `typecheckTemplate(${JSON.stringify(file)}, ${JSON.stringify(dir)}, { whileCompiling: () => {`,
+      `  console.log(execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' }).trim())`,
+      `  process.exit(0)`,
+      `} })`,
+    ].join('\n')
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, TMPDIR: tmp } })
+      const [pid, comm] = stdout.trim().split(/\s+/)
+      expect(comm).toBe('tsc')
+      expect(await readdir(tmp)).toEqual([])
+      // Sent SIGTERM at the exit: wait for it to end (gone, or a zombie left to its new parent).
+      const running = (): Promise<boolean> => readFile(`/proc/${pid}/status`, 'utf8').then((t) => !/^State:\s+Z/m.test(t), () => false)
+      while (await running()) await new Promise((r) => setImmediate(r))
+    } finally {
+      await rm(tmp, { recursive: true, force: true })
+    }
   })
 })
 

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, rmSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -27,9 +27,74 @@ const MAX_SHOWN = 20
  * cache's inputs). About 0.3 s and 60 MB for a template, where TypeScript 5.9 in-process took
  * 1.2 s and 200 MB more of this process.
  */
-export async function typecheckTemplate(file: string, cwd = process.cwd()): Promise<'checked' | 'cached' | 'skipped'> {
+export async function typecheckTemplate(file: string, cwd = process.cwd(), options: TypecheckOptions = {}): Promise<'checked' | 'cached' | 'skipped'> {
+  const path = resolve(cwd, file)
+  const started = early.get(path)
+  if (started && started.cwd === cwd) {
+    early.delete(path)
+    if (options.whileCompiling) started.job.alongside(options.whileCompiling)
+    return started.result
+  }
+  const job = new Job()
+  if (options.whileCompiling) job.alongside(options.whileCompiling)
+  return check(path, cwd, job)
+}
+
+export interface TypecheckOptions {
+  /**
+   * Runs once the compiler has started (not when the check is served from the cache or
+   * skipped), beside it: work the caller needs next that does not depend on the outcome, such
+   * as loading the template loader. It must not run the template. Its failure is ignored.
+   */
+  readonly whileCompiling?: () => unknown
+}
+
+/** Checks started by startTypecheck, by the template's absolute path, until typecheckTemplate takes them. */
+const early = new Map<string, { cwd: string; result: Promise<'checked' | 'cached' | 'skipped'>; job: Job }>()
+
+/** Work to run beside the compiler: queued until it starts, run at once while it runs, dropped once it is done. */
+class Job {
+  private state: 'before' | 'compiling' | 'after' = 'before'
+  private readonly queued: Array<() => unknown> = []
+  alongside(f: () => unknown): void {
+    if (this.state === 'before') this.queued.push(f)
+    else if (this.state === 'compiling') void Promise.resolve().then(f).catch(() => {})
+  }
+  compiling(): void {
+    this.state = 'compiling'
+    for (const f of this.queued.splice(0)) this.alongside(f)
+  }
+  done(): void {
+    this.state = 'after'
+    this.queued.length = 0
+  }
+}
+
+/**
+ * Starts the type-check of a template now, so the compiler runs while the caller loads what it
+ * needs next (the CLI calls this before loading the build or validate command); the first
+ * typecheckTemplate of the same file and cwd takes its result. A check nobody takes is dropped
+ * when the process exits (its compiler killed, its temporary tsconfig removed).
+ */
+export function startTypecheck(file: string, cwd = process.cwd()): void {
+  const path = resolve(cwd, file)
+  if (early.has(path) || !/\.[cm]?tsx?$/.test(path) || !existsSync(path)) return
+  const job = new Job()
+  const result = check(path, cwd, job)
+  result.catch(() => {}) // it is reported to whoever takes it
+  early.set(path, { cwd, result, job })
+}
+
+async function check(file: string, cwd: string, job: Job): Promise<'checked' | 'cached' | 'skipped'> {
+  try {
+    return await checkOnce(file, cwd, job)
+  } finally {
+    job.done()
+  }
+}
+
+async function checkOnce(file: string, cwd: string, job: Job): Promise<'checked' | 'cached' | 'skipped'> {
   if (!/\.[cm]?tsx?$/.test(file)) return 'skipped'
-  file = resolve(cwd, file)
   const fallback = tsimgFallback(dirname(file))
   const compiler = await nativeCompiler()
   const cacheKey = JSON.stringify({ v: 2, ts: compiler.version, scope: fallback?.scopeDir ?? null })
@@ -59,12 +124,23 @@ export async function typecheckTemplate(file: string, cwd = process.cwd()): Prom
   if (fallback) compilerOptions.paths = { '@tsimg/*': [join(fallback.scopeDir, '*')] }
 
   const work = await mkdtemp(join(tmpdir(), 'tsimg-typecheck-'))
-  let out: { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+  let child: ChildProcess | undefined
+  // An exit while the compiler runs (a check nobody took, an error elsewhere) leaves neither it nor the tsconfig behind.
+  const onExit = (): void => {
+    child?.kill()
+    rmSync(work, { recursive: true, force: true })
+  }
+  process.once('exit', onExit)
+  let out: CompilerOutput
   try {
     const project = join(work, 'tsconfig.json')
     await writeFile(project, JSON.stringify({ compilerOptions, files: [file] }))
-    out = await runCompiler(compiler.exe, ['--project', project, '--pretty', 'false', '--listFiles'], work)
+    const running = runCompiler(compiler.exe, ['--project', project, '--pretty', 'false', '--listFiles'], work)
+    child = running.child
+    job.compiling()
+    out = await running.done
   } finally {
+    process.removeListener('exit', onExit)
     await rm(work, { recursive: true, force: true })
   }
 
@@ -174,16 +250,24 @@ function nativeCompiler(): Promise<NativeCompiler> {
   return found
 }
 
-function runCompiler(exe: string, args: string[], cwd: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(exe, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true })
+interface CompilerOutput {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+function runCompiler(exe: string, args: string[], cwd: string): { child: ChildProcess; done: Promise<CompilerOutput> } {
+  const child = spawn(exe, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true })
+  const done = new Promise<CompilerOutput>((resolvePromise, reject) => {
     const stdout: Buffer[] = []
     const stderr: Buffer[] = []
-    child.stdout.on('data', (b: Buffer) => stdout.push(b))
-    child.stderr.on('data', (b: Buffer) => stderr.push(b))
+    child.stdout!.on('data', (b: Buffer) => stdout.push(b))
+    child.stderr!.on('data', (b: Buffer) => stderr.push(b))
     child.once('error', reject)
     child.once('close', (code, signal) =>
       resolvePromise({ code, signal, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }),
     )
   })
+  return { child, done }
 }
