@@ -118,6 +118,8 @@ export interface Image extends Tagged {
   readonly dockerRef: string
   /** True when the emulator made the docker tag and must remove it. */
   readonly ownsDockerRef: boolean
+  /** Made from a paper machine: no docker image behind it, and what launches from it runs on paper. */
+  readonly paper?: boolean
   readonly rootDeviceName: string
   readonly devices: ImageDevice[]
   readonly created: Date
@@ -191,6 +193,10 @@ export interface Instance extends Tagged {
   readonly address: string
   readonly hasPublicIp: boolean
   readonly containerName: string
+  /** No container: the machine exists on paper only (see paper.ts); fixed at launch. */
+  readonly paper?: boolean
+  /** The public key first boot authorized (the key pair's at launch, a pending key from the next start). */
+  authorizedKey?: string
   readonly rootDeviceName: string
   readonly devices: InstanceDevice[]
   readonly userData?: Buffer
