@@ -1,0 +1,147 @@
+/**
+ * The one harness every cloud's failure, cancel, lost-response, slow-answer and throttling
+ * matrices use (amazon-ebs, alicloud-ecs, huaweicloud-ecs, and the clouds that come next).
+ *
+ * A cloud describes itself once (`MatrixCloud`: how to start its emulator, the builder source
+ * pointing at it, the provisioner a container row runs); a matrix file then gets one emulator
+ * and one state directory (`useCloudMatrix`), runs each row's build (`m.run(row)`) and checks
+ * that nothing is left (`m.expectNothingLeft(r)`: no cleanup failed, the emulator's ledger is
+ * empty of what the build made, the summary names no leftover, no journal is left, and the
+ * secret key is in no event, printed line, journal or log).
+ *
+ * Every row says where its machine runs:
+ * - `machine: 'paper'` for rows whose subject is the API and the teardown: the emulator keeps
+ *   every record and state change and answers SSH key checks, but starts no container
+ *   (packages/cloud-emulator/src/backend/paper.ts). Such a row runs no provisioner.
+ * - `machine: 'container'` for rows whose subject is SSH, provisioning, kill -9 or the image's
+ *   content: a real container per machine, and the cloud's provisioner unless the row gives its own.
+ *
+ * Rows that wait out long delays and share nothing run side by side, each on an emulator of
+ * its own (`isolated`), under `describe.concurrent`.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Emulator, MachineMode } from '@tsimg/cloud-emulator'
+import type { BuildEvent, ProvisionerPlugin, SourcePlugin } from '@tsimg/core'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
+import { cleanupErrors, journalFiles, runSourceBuild, stateText, type SourceRunResult } from './cloud-build.js'
+
+export { cleanupErrors, failedStep, journalFiles, stateText } from './cloud-build.js'
+export type { SourceRunResult } from './cloud-build.js'
+
+export interface MatrixCloud<E extends Emulator, I> {
+  /** For temp directory names. */
+  readonly name: string
+  /** Starts one emulator with fast state changes (`extra`: a file's own options, e.g. a seed). */
+  start(extra?: Record<string, unknown>): Promise<E>
+  /** The delays restored after each row (a row may change them). */
+  readonly delays: Record<string, number>
+  /** The builder source for a build against the emulator, with the row's options over the defaults. */
+  source(emu: E, over?: Partial<I>): SourcePlugin<any, any>
+  /** What a container row provisions unless it says otherwise. */
+  provisioners(): ProvisionerPlugin<any>[]
+  /** Bound on each step's cleanup (default: cloud-build's). */
+  readonly cleanupTimeoutMs?: number
+}
+
+export interface Row<I> {
+  /** Where the row's machine runs: see the header. */
+  readonly machine: MachineMode
+  readonly over?: Partial<I>
+  /** A container row's provisioners (default: the cloud's); a paper row may only give none. */
+  readonly provisioners?: ProvisionerPlugin<any>[]
+  readonly signal?: AbortSignal
+  readonly onEvent?: (e: BuildEvent) => void
+  readonly onLine?: (line: string) => void
+}
+
+export interface Matrix<E extends Emulator, I> {
+  readonly emu: E
+  readonly stateDir: string
+  /** Runs one row's build on this matrix's emulator, its machines where the row says. */
+  run(row: Row<I>): Promise<SourceRunResult>
+  /** What the client made and is still alive, minus `keep`; waits for the emulator's background deletes to settle. */
+  leftovers(keep?: readonly string[]): Promise<ReturnType<E['ledger']>>
+  /** Every check that the row's build left nothing behind (`keep`: ids of the test's own resources). */
+  expectNothingLeft(r: SourceRunResult, keep?: readonly string[]): Promise<void>
+  expectNoSecret(text: string): void
+}
+
+function matrixOf<E extends Emulator, I>(cloud: MatrixCloud<E, I>, t: { emu: E; stateDir: string }): Matrix<E, I> {
+  const live = (keep: readonly string[]) => t.emu.ledger().filter((e) => !e.seed && !keep.includes(e.id))
+  const m: Matrix<E, I> = {
+    get emu() {
+      return t.emu
+    },
+    get stateDir() {
+      return t.stateDir
+    },
+    run(row) {
+      if (row.machine === 'paper' && row.provisioners?.length) throw new Error('a paper row runs no provisioner: give it machine "container"')
+      t.emu.setMachines(row.machine)
+      const provisioners = row.provisioners ?? (row.machine === 'paper' ? [] : cloud.provisioners())
+      return runSourceBuild(cloud.source(t.emu, row.over), {
+        stateDir: t.stateDir, provisioners,
+        ...(row.signal && { signal: row.signal }), ...(row.onEvent && { onEvent: row.onEvent }), ...(row.onLine && { onLine: row.onLine }),
+        ...(cloud.cleanupTimeoutMs && { cleanupTimeoutMs: cloud.cleanupTimeoutMs }),
+      })
+    },
+    async leftovers(keep = []) {
+      // A delete answers before the emulator's background work (a container's removal) is done.
+      for (let i = 0; i < 100 && live(keep).length > 0; i++) await new Promise((r) => setTimeout(r, 200))
+      return live(keep) as ReturnType<E['ledger']>
+    },
+    async expectNothingLeft(r, keep = []) {
+      expect(cleanupErrors(r.events)).toEqual([])
+      expect(await m.leftovers(keep)).toEqual([])
+      expect(r.summary.leftovers).toEqual([])
+      expect(await journalFiles(t.stateDir)).toEqual([])
+      m.expectNoSecret(r.text + (await stateText(t.stateDir)))
+    },
+    expectNoSecret(text) {
+      expect(text.includes(t.emu.credentials.secretAccessKey), 'the secret key was printed, logged or journaled').toBe(false)
+    },
+  }
+  return m
+}
+
+async function open<E extends Emulator, I>(cloud: MatrixCloud<E, I>, extra: Record<string, unknown>): Promise<{ emu: E; stateDir: string }> {
+  const emu = await cloud.start(extra)
+  const stateDir = await mkdtemp(join(tmpdir(), `tsimg-${cloud.name}-matrix-`))
+  return { emu, stateDir }
+}
+
+async function close(t: { emu?: Emulator; stateDir?: string }): Promise<void> {
+  await t.emu?.stop()
+  if (t.stateDir) await rm(t.stateDir, { recursive: true, force: true })
+}
+
+/**
+ * One emulator and one state directory for a matrix file, both removed after it. After each
+ * row: faults cleared, delays restored, machines back to containers.
+ */
+export function useCloudMatrix<E extends Emulator, I>(cloud: MatrixCloud<E, I>, extra: Record<string, unknown> = {}): Matrix<E, I> {
+  const t = {} as { emu: E; stateDir: string }
+  beforeAll(async () => Object.assign(t, await open(cloud, extra)))
+  afterEach(() => {
+    t.emu?.clearFaults()
+    t.emu?.setDelays(cloud.delays)
+    t.emu?.setMachines('container')
+  })
+  afterAll(() => close(t))
+  return matrixOf(cloud, t)
+}
+
+/**
+ * A row on an emulator and state directory of its own, both removed after it: rows that
+ * share nothing can then run side by side (`describe.concurrent`), each ledger its own.
+ */
+export async function isolated<E extends Emulator, I, T>(cloud: MatrixCloud<E, I>, fn: (m: Matrix<E, I>) => Promise<T>, extra: Record<string, unknown> = {}): Promise<T> {
+  const t = await open(cloud, extra)
+  try {
+    return await fn(matrixOf(cloud, t))
+  } finally {
+    await close(t)
+  }
+}
