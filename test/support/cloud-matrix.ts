@@ -61,7 +61,9 @@ export interface Matrix<E extends Emulator, I> {
   readonly stateDir: string
   /** Runs one row's build on this matrix's emulator, its machines where the row says. */
   run(row: Row<I>): Promise<SourceRunResult>
-  /** What the client made and is still alive, minus `keep`; waits for the emulator's background deletes to settle. */
+  /** What the client made and is alive now, minus `keep` (for a build that keeps its image). */
+  alive(keep?: readonly string[]): ReturnType<E['ledger']>
+  /** The same once the emulator's background deletes have settled: for a build that must leave nothing. */
   leftovers(keep?: readonly string[]): Promise<ReturnType<E['ledger']>>
   /** Every check that the row's build left nothing behind (`keep`: ids of the test's own resources). */
   expectNothingLeft(r: SourceRunResult, keep?: readonly string[]): Promise<void>
@@ -86,6 +88,9 @@ function matrixOf<E extends Emulator, I>(cloud: MatrixCloud<E, I>, t: { emu: E; 
         ...(row.signal && { signal: row.signal }), ...(row.onEvent && { onEvent: row.onEvent }), ...(row.onLine && { onLine: row.onLine }),
         ...(cloud.cleanupTimeoutMs && { cleanupTimeoutMs: cloud.cleanupTimeoutMs }),
       })
+    },
+    alive(keep = []) {
+      return live(keep) as ReturnType<E['ledger']>
     },
     async leftovers(keep = []) {
       // A delete answers before the emulator's background work (a container's removal) is done.
@@ -143,5 +148,28 @@ export async function isolated<E extends Emulator, I, T>(cloud: MatrixCloud<E, I
     return await fn(matrixOf(cloud, t))
   } finally {
     await close(t)
+  }
+}
+
+/**
+ * Cancels (`ac.abort()`) once the emulator holds the `count`th slowed call of `action` since
+ * `arm()` was called (a delay fault counts a call as it starts waiting): the cancel lands while
+ * that request is in flight, however long the steps before it took. Returns `arm` and `disarm`.
+ */
+export function cancelWhenHeld(emu: Emulator, action: string, ac: AbortController, count = 1): { arm(): void; disarm(): void } {
+  let poll: NodeJS.Timeout | undefined
+  const disarm = (): void => clearInterval(poll)
+  return {
+    arm() {
+      if (poll) return
+      const before = emu.faultsFired()[action] ?? 0
+      poll = setInterval(() => {
+        if ((emu.faultsFired()[action] ?? 0) - before >= count) {
+          disarm()
+          ac.abort()
+        }
+      }, 20)
+    },
+    disarm,
   }
 }
