@@ -28,10 +28,16 @@ export interface Delays {
   snapshotCompleted: Delay
   /** A job's wait in 'pending' before it runs ('fail': the job fails instead of running). */
   jobStarted: Delay
+  /**
+   * How long a network resource (VPC, vSwitch, security group) still counts an instance after
+   * the instance was deleted, as Alibaba's DependencyViolation "still has instances being
+   * released" shows.
+   */
+  dependencyHold: number
 }
 
-/** The state changes a Transition times (jobs have their own clock). */
-export type DelayKind = Exclude<keyof Delays, 'jobStarted'>
+/** The state changes a Transition times (jobs and dependency holds have their own clocks). */
+export type DelayKind = Exclude<keyof Delays, 'jobStarted' | 'dependencyHold'>
 
 export const DEFAULT_DELAYS: Delays = {
   instanceRunning: 500,
@@ -40,6 +46,7 @@ export const DEFAULT_DELAYS: Delays = {
   imageAvailable: 1000,
   snapshotCompleted: 800,
   jobStarted: 200,
+  dependencyHold: 3000,
 }
 
 /** A state change under way: applied once the real work is done and the delay has passed. */
