@@ -8,6 +8,7 @@ import { HuaweiApi } from '@tsimg/builder-huawei/api'
 import { startHuaweiEmulator, type HuaweiEmulator } from '@tsimg/cloud-emulator'
 import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core'
 import { cleanupErrors, journalFiles, runSourceBuild, stateText, type SourceRunResult } from '../../../test/support/cloud-build.js'
+import type { MatrixCloud } from '../../../test/support/cloud-matrix.js'
 
 export { cleanupErrors, failedStep, journalFiles, stateText } from '../../../test/support/cloud-build.js'
 import { shell } from '@tsimg/provisioner-shell'
@@ -75,6 +76,18 @@ export function leftovers(emu: HuaweiEmulator) {
   return emu.ledger().filter((e) => !e.seed)
 }
 
+/** Fast state changes: many builds run on two busy cores. */
+const FAST_DELAYS = { jobStarted: 100, instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200 }
+
+/** huaweicloud-ecs for the shared cloud matrices (test/support/cloud-matrix.ts). */
+export const HUAWEI_MATRIX: MatrixCloud<HuaweiEmulator, HuaweicloudEcsInput> = {
+  name: 'huawei',
+  start: (extra) => startHuaweiEmulator({ delays: FAST_DELAYS, ...extra }),
+  delays: FAST_DELAYS,
+  source: (emu, over) => huaweicloudEcs({ name: 'test', ...emulatorSource(emu, over) }),
+  provisioners: () => [markerProvisioner()],
+}
+
 /**
  * One emulator and one temporary state directory for a test file; both removed after it.
  * Faults and throttling are cleared after each test. With `userEip`, the user owns one
@@ -83,7 +96,7 @@ export function leftovers(emu: HuaweiEmulator) {
 export function useEmulator(opts: { userEip?: boolean } = {}): { readonly emu: HuaweiEmulator; readonly stateDir: string; readonly eip: { id: string; address: string } } {
   const t = {} as { emu: HuaweiEmulator; stateDir: string; eip: { id: string; address: string } }
   beforeAll(async () => {
-    t.emu = await startHuaweiEmulator({ delays: { jobStarted: 100, instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200 } })
+    t.emu = await startHuaweiEmulator({ delays: FAST_DELAYS })
     t.stateDir = await mkdtemp(join(tmpdir(), 'tsimg-huawei-'))
     if (opts.userEip) t.eip = await userEip(t.emu)
   })
