@@ -46,15 +46,6 @@ export async function runBuild(
 /** What a client created and is still alive (seed images and default networks excluded). */
 export const leftovers = (emu: Emulator) => emu.ledger().filter((e) => !e.seed)
 
-/**
- * What is left once the emulator's background deletes (container and image removal) have
- * settled: a delete answers before docker is done, so the ledger may lag a moment.
- */
-export async function settledLeftovers(emu: Emulator): Promise<ReturnType<typeof leftovers>> {
-  for (let i = 0; i < 100 && leftovers(emu).length > 0; i++) await new Promise((r) => setTimeout(r, 200))
-  return leftovers(emu)
-}
-
 /** One Alibaba emulator and one temporary state directory for a test file; both removed after it. */
 export function useEmulator(extra: Record<string, unknown> = {}): { readonly emu: Emulator; readonly stateDir: string } {
   const t = {} as { emu: Emulator; stateDir: string }

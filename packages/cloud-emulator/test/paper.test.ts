@@ -144,4 +144,15 @@ describe('a machine on paper', () => {
     }
     expect(() => emu.setMachines('vm' as never)).toThrow(/machines must be 'container' or 'paper'/)
   })
+
+  it('is chosen over the control API too: POST /_emulator/machines sets the mode, and refuses any other', async () => {
+    const post = (body: unknown) => fetch(`${emu.endpoint}/_emulator/machines`, { method: 'POST', body: JSON.stringify(body) })
+    expect((await post({ mode: 'container' })).status).toBe(200)
+    expect(emu.backend.machines).toBe('container')
+    const bad = await post({ mode: 'vm' })
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toEqual({ error: `machines must be 'container' or 'paper', not "vm"` })
+    expect((await post({ mode: 'paper' })).status).toBe(200)
+    expect(emu.backend.machines).toBe('paper')
+  })
 })
