@@ -92,4 +92,6 @@ export const ALICLOUD_MATRIX: MatrixCloud<Emulator, AlicloudEcsInput> = {
   delays: MATRIX_DELAYS,
   source: (emu, over) => alicloudEcs({ name: 'test', ...emulatorSource(emu, over) }),
   provisioners: () => [markerProvisioner()],
+  // DeleteInstance answers before the container is removed.
+  ledgerLags: true,
 }
