@@ -4,10 +4,11 @@
  *
  * A cloud describes itself once (`MatrixCloud`: how to start its emulator, the builder source
  * pointing at it, the provisioner a container row runs); a matrix file then gets one emulator
- * and one state directory (`useCloudMatrix`), runs each row's build (`m.run(row)`) and checks
- * that nothing is left (`m.expectNothingLeft(r)`: no cleanup failed, the emulator's ledger is
- * empty of what the build made (at once, or once settled on a cloud whose ledger lags), the summary names no leftover, no journal is left, and the
- * secret key is in no event, printed line, journal or log).
+ * and one state directory (`useCloudMatrix`), runs each row's build (`m.run(row)`, which also
+ * checks that the row's machines ran where it said) and checks that nothing is left
+ * (`m.expectNothingLeft(r)`: no cleanup failed, the emulator's ledger is empty of what the build
+ * made (at once, or once settled on a cloud whose ledger lags), the summary names no leftover,
+ * no journal is left, and the secret key is in no event, printed line, journal or log).
  *
  * Every row says where its machine runs:
  * - `machine: 'paper'` for rows whose subject is the API and the teardown: the emulator keeps
@@ -85,15 +86,20 @@ function matrixOf<E extends Emulator, I>(cloud: MatrixCloud<E, I>, t: { emu: E; 
     get stateDir() {
       return t.stateDir
     },
-    run(row) {
+    async run(row) {
       if (row.machine === 'paper' && row.provisioners?.length) throw new Error('a paper row runs no provisioner: give it machine "container"')
       t.emu.setMachines(row.machine)
+      const earlier = new Set(t.emu.backend.instances.keys())
       const provisioners = row.provisioners ?? (row.machine === 'paper' ? [] : cloud.provisioners())
-      return runSourceBuild(cloud.source(t.emu, row.over), {
+      const r = await runSourceBuild(cloud.source(t.emu, row.over), {
         stateDir: t.stateDir, provisioners,
         ...(row.signal && { signal: row.signal }), ...(row.onEvent && { onEvent: row.onEvent }), ...(row.onLine && { onLine: row.onLine }),
         ...(cloud.cleanupTimeoutMs && { cleanupTimeoutMs: cloud.cleanupTimeoutMs }),
       })
+      // The row's machines ran where it said: on paper, or each in a container of its own.
+      const launched = [...t.emu.backend.instances.values()].filter((i) => !earlier.has(i.id))
+      expect(launched.map((i) => (i.paper ? 'paper' : 'container')), 'where the machines ran').toEqual(launched.map(() => row.machine))
+      return r
     },
     alive(keep = []) {
       return live(keep) as ReturnType<E['ledger']>
