@@ -1,4 +1,4 @@
-import { TemplateError, appliesTo, buildValueNames, lateProvisioner, lateSource, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef } from '@tsimg/core'
+import { TemplateError, buildValueNames, scopedPostProcessor, lateProvisioner, lateSource, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef } from '@tsimg/core'
 import { applyDataSources } from './data-sources.js'
 import { EvalError, packerError } from './errors.js'
 import { code } from './functions.js'
@@ -59,6 +59,9 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
   }
   return {
     variables,
+    // Packer resolves a template's relative paths (scripts, file sources, user_data_file,
+    // playbook_file...) from the directory it runs in, not from the template's.
+    baseDir: '.',
     ...(t.autoVarFiles?.length ? { autoVarFiles: t.autoVarFiles } : {}),
     build: async (ctx): Promise<TemplateBuild> => {
       const session = t.evaluator.begin({ ...base, vars: ctx.vars as Record<string, unknown>, timestamp: ctx.timestamp })
@@ -133,7 +136,7 @@ async function makePlugin(p: PackerPlugin, session: EvalSession, data: readonly 
   checkSchema(plugin, p, origins)
   plugin = located(plugin, p, origins)
   if (late.length && p.kind === 'source') plugin = lateSource(plugin as SourcePlugin<any, any>, mapping.late ?? [])
-  if (p.kind === 'post-processor' && (only || except)) plugin = scopedPostProcessor(plugin as PostProcessorPlugin<any>, only as string[] | undefined, except as string[] | undefined)
+  if (p.kind === 'post-processor' && (only || except)) plugin = scopedPostProcessor(plugin as PostProcessorPlugin<any>, { ...(only ? { only: only as string[] } : {}), ...(except ? { except: except as string[] } : {}) })
   return plugin
 }
 
@@ -227,17 +230,6 @@ export function buildNaming(p: PackerPlugin, format: PackerTemplate['format']): 
 function withBuildName<P extends SourcePlugin<any, any>>(plugin: P, p: PackerPlugin, format: PackerTemplate['format']): P {
   const naming = buildNaming(p, format)
   return naming.buildPrefix || naming.buildName ? { ...plugin, ...naming } : plugin
-}
-
-function scopedPostProcessor(pp: PostProcessorPlugin<any>, only?: string[], except?: string[]): PostProcessorPlugin<any> {
-  return {
-    ...pp,
-    postProcess(artifact, ctx) {
-      // The provisioners' rule: the same names select a build for both.
-      if (!appliesTo({ ...(only ? { only } : {}), ...(except ? { except } : {}) }, ctx.build)) return Promise.resolve(artifact)
-      return pp.postProcess(artifact, ctx)
-    },
-  }
 }
 
 function guard<T>(fn: () => T, file: string, field: string): T {

@@ -7,6 +7,7 @@ import { tsType, typeName } from './hcl/types.js'
 import { checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
 import type { EvalSession, PackerPlugin, PackerTemplate, PackerVariable } from './model.js'
 import { readPackerTemplate, type LoadOptions } from './load.js'
+import { rebasePaths } from './rebase-paths.js'
 import { findMapping } from './plugins/registry.js'
 import type { PluginMapping } from './plugins/table.js'
 
@@ -15,7 +16,12 @@ import type { PluginMapping } from './plugins/table.js'
  * their types and defaults, the sources, provisioners (in the order they run) and
  * post-processors, each with a comment naming the file and line it came from.
  */
-export async function convertTemplate(path: string, shownAs: string, opts: LoadOptions = {}): Promise<string> {
+export interface ConvertOptions extends LoadOptions {
+  /** Where the image.ts goes: its local paths are rewritten from the working directory (Packer's base) to this one. Default: the working directory. */
+  readonly outputDir?: string
+}
+
+export async function convertTemplate(path: string, shownAs: string, opts: ConvertOptions = {}): Promise<string> {
   const t = await readPackerTemplate(path, shownAs, opts)
   checkPluginTypes(t)
   const base = { mode: 'convert' as const, vars: Object.fromEntries(t.variables.map((v) => [v.name, ''])), timestamp: 0, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env }
@@ -39,7 +45,8 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
     vars.push(`    ${key(v.name)}: ${declare(v, opts.length ? `{ ${opts.join(', ')} }` : '', use)}, // ${where(v.file, v.line)}${note}`)
   }
   const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
-  const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where, kinds)))
+  const rebase = (o: Record<string, unknown>, kind: string, factory: string) => rebasePaths(o, kind, factory, base.cwd, opts.outputDir ?? base.cwd)
+  const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where, kinds, rebase)))
   // A source keeps the build name Packer gives it: `{ ...docker({...}), buildPrefix: 'images' }`
   // for a named build block, `{ ...docker({...}), buildName: 'web' }` for a named JSON builder.
   const sources = (await plugins(t.sources)).map((code, i) => {
@@ -50,7 +57,7 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
   })
   const provisioners = await plugins(t.provisioners)
   const postProcessors = await plugins(t.postProcessors)
-  const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use, t.data, where, kinds) : undefined
+  const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use, t.data, where, kinds, rebase) : undefined
 
   const importLines = [...imports].sort(([a], [b]) => a.localeCompare(b)).map(([mod, names]) => `import { ${[...names].sort().join(', ')} } from '${mod}'`)
   return [
@@ -87,19 +94,24 @@ function declare(v: PackerVariable, opts: string, use: (mod: string, name: strin
   return `hclVariable<${tsType(t)}>('${typeName(t).replace(/[\\']/g, '\\$&')}'${opts ? `, ${opts}` : ''})`
 }
 
-async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[], where: (file: string, line: number) => string, sources: readonly { name: string; mapping: PluginMapping }[]): Promise<string> {
-  const { options, mapping: m } = await mapPlugin(p, session, data)
+async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[], where: (file: string, line: number) => string, sources: readonly { name: string; mapping: PluginMapping }[], rebase: (o: Record<string, unknown>, kind: string, factory: string) => Record<string, unknown>): Promise<string> {
+  const mapped = await mapPlugin(p, session, data)
+  const m = mapped.mapping
+  const options = rebase(mapped.options, p.kind, m.factory)
   // Build-time values: the run path's checks, then core's lateSource/lateProvisioner, which the run path uses too.
   const late = p.kind === 'source' ? checkSourceLateValues(p, m, options) : buildValueNames(options)
   if (late.length && p.kind === 'post-processor') {
     throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${late.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, 'tsimg fills build-time values in provisioners and in builders\' tags; use a variable here.')
   }
   if (late.length && p.kind === 'provisioner') checkProvisionerLateValues(p, late, sources)
-  if (p.kind === 'post-processor' && (options.only || options.except)) {
-    throw packerError({ file: p.file, line: p.line }, p.origin, 'only/except on a post-processor cannot be converted yet', 'Run the Packer template as it is (tsimg build runs it).')
-  }
   use(m.module, m.factory)
   const head = `// ${where(p.file, p.line)} ${p.origin}\n      `
+  if (p.kind === 'post-processor' && (options.only || options.except)) {
+    // The run path's own helper: the post-processor runs for the builds named, and hands any other build's artifact on.
+    const { only, except, ...rest } = options
+    use('@tsimg/core', 'scopedPostProcessor')
+    return `${head}scopedPostProcessor(${m.factory}(${ts(rest, use, 6)}), ${ts({ only, except }, use)})`
+  }
   if (!late.length) return `${head}${m.factory}(${ts(options, use, 6)})`
   if (p.kind === 'provisioner') {
     use('@tsimg/core', 'lateProvisioner')

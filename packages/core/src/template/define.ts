@@ -40,6 +40,12 @@ export interface TemplateDefinition<V extends VariableDefs = VariableDefs> {
    * `*.auto.pkrvars.hcl`, in lexical order): absolute paths.
    */
   autoVarFiles?: readonly string[]
+  /**
+   * Where the template's relative paths (scripts, file sources, var-files' contents...) are
+   * resolved from, relative to the working directory. Absent: the template's own directory
+   * (an image.ts). A Packer template sets '.', since Packer resolves them from where it runs.
+   */
+  baseDir?: string
 }
 
 /**
