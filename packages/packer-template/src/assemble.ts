@@ -1,4 +1,4 @@
-import { TemplateError, buildValueNames, scopedPostProcessor, lateProvisioner, lateSource, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef } from '@tsimg/core'
+import { TemplateError, buildValueNames, scopedPostProcessor, lateProvisioner, lateSource, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef, type VariableOptions } from '@tsimg/core'
 import { applyDataSources } from './data-sources.js'
 import { EvalError, packerError } from './errors.js'
 import { code } from './functions.js'
@@ -7,6 +7,7 @@ import { mapOptions, type Origins } from './map-options.js'
 import type { EvalContext, EvalSession, PackerPlugin, PackerTemplate, PackerVariable } from './model.js'
 import { convertValue, typeName } from './hcl/types.js'
 import { hclVariable } from './hcl/variable.js'
+import { interpolateVariables } from './json/variables.js'
 import { findMapping, unsupportedPlugin } from './plugins/registry.js'
 import type { PluginMapping } from './plugins/table.js'
 
@@ -55,16 +56,29 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
       ...(v.sensitive ? { sensitive: true } : {}),
       ...(validate ? { validate } : {}),
     }
-    variables[v.name] = v.hclType ? hclVariable(v.hclType, options) : variable[v.kind](options)
+    variables[v.name] = v.hclType ? hclVariable(v.hclType, options) : t.format === 'json' ? jsonVariable(options) : variable[v.kind](options)
   }
+  const at = (name: string) => t.variables.find((v) => v.name === name) ?? { file: t.files[0]!, line: 1 }
   return {
     variables,
     // Packer resolves a template's relative paths (scripts, file sources, user_data_file,
     // playbook_file...) from the directory it runs in, not from the template's.
     baseDir: '.',
+    // Packer users know PKR_VAR_x (tsimg reads it, and TSIMG_VAR_x).
+    envPrefix: 'PKR_VAR_',
+    // Packer JSON's {{user}} reads a var-file's value for a name the template does not declare.
+    ...(t.format === 'json' ? { keepUndeclaredVarFileValues: true } : {}),
     ...(t.autoVarFiles?.length ? { autoVarFiles: t.autoVarFiles } : {}),
     build: async (ctx): Promise<TemplateBuild> => {
-      const session = t.evaluator.begin({ ...base, vars: ctx.vars as Record<string, unknown>, timestamp: ctx.timestamp })
+      let vars = ctx.vars as Record<string, unknown>
+      if (t.format === 'json') {
+        const render = (name: string, text: string, current: Record<string, unknown>) => {
+          const w = at(name)
+          return String(t.evaluator.begin({ ...base, vars: current, timestamp: ctx.timestamp }).value(text, w.file, w.line))
+        }
+        vars = guard(() => interpolateVariables(vars, render, (n) => at(n).line), t.files[0]!, 'variables')
+      }
+      const session = t.evaluator.begin({ ...base, vars, timestamp: ctx.timestamp })
       const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
       const make = <P>(p: PackerPlugin) => makePlugin(p, session, t.data, kinds) as Promise<P>
       const sources = await Promise.all(t.sources.map(async (p) => withBuildName(await make<SourcePlugin<any, any>>(p), p, t.format)))
@@ -72,6 +86,21 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
       const postProcessors = chained(t.postProcessors, await Promise.all(t.postProcessors.map((p) => make<PostProcessorPlugin<any>>(p))))
       const ecp = t.errorCleanupProvisioner ? await make<ProvisionerPlugin<any>>(t.errorCleanupProvisioner) : undefined
       return { sources, provisioners, postProcessors, ...(ecp ? { errorCleanupProvisioner: ecp } : {}) }
+    },
+  }
+}
+
+/**
+ * A JSON template's variable: a string, as Packer reads every JSON variable; `null` in a
+ * var-file is "" (Go's JSON decoding into a string), and a number or bool there is an error, as in Packer.
+ */
+function jsonVariable(options: VariableOptions<string>): VariableDef<string> {
+  return {
+    ...variable.string(options),
+    convert: (value: unknown) => {
+      if (value === null) return ''
+      if (typeof value === 'string') return value
+      throw new Error(`Packer reads JSON variables as strings: write "${String(value)}" in quotes`)
     },
   }
 }

@@ -61,15 +61,15 @@ export async function prepareTemplate(opts: PrepareOptions, mode: 'build' | 'ins
   const isDefinition = 'build' in mod
   if (isDefinition) {
     for (const key of Object.keys(mod)) {
-      if (!['build', 'variables', 'description', 'autoVarFiles', 'baseDir'].includes(key)) {
+      if (!['build', 'variables', 'description', 'autoVarFiles', 'baseDir', 'keepUndeclaredVarFileValues', 'envPrefix'].includes(key)) {
         throw new TemplateError('unknown template field', { file, field: key, hint: 'defineTemplate takes description, variables and build.' })
       }
     }
   }
-  const def = mod as { build?: unknown; variables?: Record<string, unknown>; description?: unknown; autoVarFiles?: readonly string[]; baseDir?: unknown }
+  const def = mod as { build?: unknown; variables?: Record<string, unknown>; description?: unknown; autoVarFiles?: readonly string[]; baseDir?: unknown; keepUndeclaredVarFileValues?: unknown; envPrefix?: unknown }
   if (isDefinition && typeof def.baseDir === 'string') templateDir = resolve(cwd, def.baseDir)
   const varFiles = [...(isDefinition ? (def.autoVarFiles ?? []) : []), ...(opts.varFiles ?? [])]
-  const variables = await resolveVariables(isDefinition ? def.variables : undefined, { ...opts, varFiles, cwd }, file, { lenient: mode === 'inspect' })
+  const variables = await resolveVariables(isDefinition ? def.variables : undefined, { ...opts, varFiles, cwd }, file, { lenient: mode === 'inspect', keepUndeclared: isDefinition && def.keepUndeclaredVarFileValues === true, ...(isDefinition && def.envPrefix === 'PKR_VAR_' ? { envPrefix: 'PKR_VAR_' } : {}) })
 
   let checked: CheckedBuild
   try {

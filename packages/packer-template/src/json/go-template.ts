@@ -92,8 +92,16 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
   switch (name) {
     case 'user': {
       const n = a[0] ?? ''
-      if (ctx.inVariables) throw new EvalError(`{{user \`${n}\`}} cannot be used in a variable's default`, 'Packer does not allow it either: variables cannot refer to each other.')
-      if (!(n in ctx.userVars)) throw new EvalError(`{{user \`${n}\`}}: the template declares no variable "${n}"`, `Declared: ${Object.keys(ctx.userVars).join(', ') || 'none'}`)
+      if (ctx.inVariables) {
+        // Packer renders variables that use other variables once those are known: the build does (json/variables.ts).
+        if (conv) throw new EvalError(`{{user \`${n}\`}} in a variable's default cannot be converted yet`, 'Write the value in the converted image.ts\'s build function (vars.' + n + '), or give the variable a plain default.')
+        return undefined
+      }
+      if (!(n in ctx.userVars)) {
+        // Packer renders a variable no one declared or set as "", for a var-file may set it.
+        if (conv) throw new EvalError(`{{user \`${n}\`}}: the template declares no variable "${n}"`, `A var-file may set it when the template runs; for the image.ts, declare it. Declared: ${Object.keys(ctx.userVars).join(', ') || 'none'}`)
+        return ''
+      }
       const v = ctx.userVars[n]
       return typeof v === 'string' ? v : JSON.stringify(v)
     }

@@ -1,0 +1,78 @@
+// Packer 1.6.6's JSON variables, compared with Packer on the same files: {{user}} and {{env}} in
+// defaults, var-file values and -var values, variables referring to each other in any order,
+// null (required as a default, "" in a var-file), var-file names the template does not declare.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { packer, tsimgSync as tsimg, type Run } from './support/packer.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'tsimg-json-vars-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const env = { TSIMG_STATE_DIR: join(dir, 'state'), PSEM_E: 'from-env' }
+
+const template = {
+  variables: { a: 'x', b: '{{user `a`}}-b', n: null, c: '{{user `d`}}-c', d: 'dd' },
+  builders: [{ type: 'null', communicator: 'none' }],
+  provisioners: [{ type: 'shell-local', inline: ['echo "A={{user `a`}} B={{user `b`}} N=[{{user `n`}}] C={{user `c`}} F={{user `f`}} G={{user `g`}} H={{user `h`}} U=[{{user `undeclared`}}]."'] }],
+}
+writeFileSync(join(dir, 't.json'), JSON.stringify(template, null, 2))
+writeFileSync(join(dir, 'v.json'), JSON.stringify({ n: null, f: 'only-in-file', g: '{{user `a`}}-g', h: '{{env `PSEM_E`}}-h' }, null, 2))
+
+/** The line the shell-local provisioner printed. */
+const echoed = (r: Run) => /A=.*\./.exec(r.out)?.[0]
+
+describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000 }, () => {
+  it('a var-file\'s values are interpolated, its null is "", its undeclared names are read by {{user}}, defaults use other variables in any order', () => {
+    const p = packer(['build', '-var-file', 'v.json', 't.json'], dir, env)
+    expect(p.code, p.out).toBe(0)
+    const t = tsimg(['build', '-var-file', 'v.json', 't.json'], dir, env)
+    expect(t.code, t.out).toBe(0)
+    expect(echoed(p)).toBe('A=x B=x-b N=[] C=dd-c F=only-in-file G=x-g H=from-env-h U=[].')
+    expect(echoed(t)).toBe(echoed(p))
+  })
+
+  it('a -var value is interpolated too, and the variables using it see its value', () => {
+    const args = ['build', '-var', 'n=q', '-var', 'a={{user `d`}}!', 't.json']
+    const p = packer(args, dir, env)
+    const t = tsimg(args, dir, env)
+    expect(echoed(p)).toBe('A=dd! B=dd!-b N=[q] C=dd-c F= G= H= U=[].')
+    expect(t.code, t.out).toBe(0)
+    expect(echoed(t)).toBe(echoed(p))
+  })
+
+  it('a null default makes the variable required, and the hint names PKR_VAR_', () => {
+    expect(packer(['inspect', 't.json'], dir).out).toMatch(/Required variables:\s+n\n/)
+    const t = tsimg(['validate', 't.json'], dir)
+    expect(t.code).toBe(2)
+    expect(t.out).toContain('t.json: variables.n: required variable has no value (Set it with -var n=<value>, in a -var-file, or with the environment variable PKR_VAR_n)')
+  })
+
+  it('a variable using one that is not set, and variables using each other, are errors at their line, as in Packer', () => {
+    writeFileSync(join(dir, 'unset.json'), JSON.stringify({ variables: { a: '{{user `nope`}}' }, builders: [{ type: 'null', communicator: 'none' }] }, null, 2))
+    writeFileSync(join(dir, 'cycle.json'), JSON.stringify({ variables: { a: '{{user `b`}}', b: '{{user `a`}}' }, builders: [{ type: 'null', communicator: 'none' }] }, null, 2))
+    expect(packer(['validate', 'unset.json'], dir).out).toContain('Failed to interpolate "a"')
+    const unset = tsimg(['validate', 'unset.json'], dir)
+    expect(unset.code).toBe(2)
+    expect(unset.out).toContain('unset.json:3: variables: variable "a" uses {{user `nope`}}, which is not set')
+    expect(packer(['validate', 'cycle.json'], dir).code).toBe(1)
+    const cycle = tsimg(['validate', 'cycle.json'], dir)
+    expect(cycle.code).toBe(2)
+    expect(cycle.out).toContain('cycle.json:3: variables: variables "a", "b" refer to each other in a cycle')
+  })
+
+  it('a number in a var-file is an error, as Packer reads JSON variables as strings', () => {
+    writeFileSync(join(dir, 'num.json'), JSON.stringify({ n: 1 }))
+    expect(packer(['validate', '-var-file', 'num.json', 't.json'], dir).out).toContain('cannot unmarshal number')
+    const t = tsimg(['validate', '-var-file', 'num.json', 't.json'], dir)
+    expect(t.code).toBe(2)
+    expect(t.out).toContain('variables.n: expected a string, got 1 (from num.json:1): Packer reads JSON variables as strings: write "1" in quotes')
+  })
+
+  it('convert stops at a default that uses another variable instead of writing {{user}} as text', () => {
+    const c = tsimg(['convert', 't.json'], dir)
+    expect(c.code).toBe(2)
+    expect(c.out).toContain("{{user `a`}} in a variable's default cannot be converted yet")
+    expect(c.out).not.toContain('default: \'{{user')
+  })
+})
