@@ -1,11 +1,11 @@
-import { TemplateError, buildValueNames, scopedPostProcessor, lateProvisioner, lateSource, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef, type VariableOptions } from '@tsimg/core'
+import { TemplateError, buildValueNames, scopedPostProcessor, lateProvisioner, latePostProcessor, lateSource, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef, type VariableOptions } from '@tsimg/core'
 import { applyDataSources } from './data-sources.js'
 import { EvalError, packerError } from './errors.js'
 import { code } from './functions.js'
-import { checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
+import { checkPostProcessorLateValues, checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
 import { mapOptions, type Origins } from './map-options.js'
 import type { EvalContext, EvalSession, PackerPlugin, PackerTemplate, PackerVariable } from './model.js'
-import { convertValue, typeName } from './hcl/types.js'
+import { convertValue, parseType, typeName } from './hcl/types.js'
 import { hclVariable } from './hcl/variable.js'
 import { interpolateVariables } from './json/variables.js'
 import { findMapping, unsupportedPlugin } from './plugins/registry.js'
@@ -56,7 +56,11 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
       ...(v.sensitive ? { sensitive: true } : {}),
       ...(validate ? { validate } : {}),
     }
-    variables[v.name] = v.hclType ? hclVariable(v.hclType, options) : t.format === 'json' ? jsonVariable(options) : variable[v.kind](options)
+    // HCL's `default = null`: the variable is optional and its value is null (an option set to it is left unset), as in Packer.
+    const hclNull = t.format === 'hcl' && v.default !== undefined && dflt === null
+    variables[v.name] = hclNull
+      ? hclVariable(v.hclType ?? parseType('any'), { ...options, default: null as never })
+      : v.hclType ? hclVariable(v.hclType, options) : t.format === 'json' ? jsonVariable(options) : variable[v.kind](options)
   }
   const at = (name: string) => t.variables.find((v) => v.name === name) ?? { file: t.files[0]!, line: 1 }
   return {
@@ -154,14 +158,16 @@ async function makePlugin(p: PackerPlugin, session: EvalSession, data: readonly 
   const { mapping, options, origins } = await mapPlugin(p, session, data)
   const factory = await loadFactory(mapping)
   const late = p.kind === 'source' ? checkSourceLateValues(p, mapping, options) : buildValueNames(options)
-  if (late.length && p.kind === 'post-processor') {
-    throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${late.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, 'tsimg fills build-time values in provisioners and in builders\' tags; use a variable here.')
-  }
+  if (late.length && p.kind === 'post-processor') checkPostProcessorLateValues(p, late)
   if (late.length && p.kind === 'provisioner') checkProvisionerLateValues(p, late, sources)
   const { only, except, ...pluginOptions } = options
   const scoped = p.kind === 'post-processor' ? pluginOptions : options
   // Build-time values are filled by core's helpers, the ones a converted image.ts calls.
-  let plugin = late.length && p.kind === 'provisioner' ? lateProvisioner(factory as (o: Record<string, unknown>) => ProvisionerPlugin<any>, scoped) : factory(scoped)
+  let plugin = late.length && p.kind === 'provisioner'
+    ? lateProvisioner(factory as (o: Record<string, unknown>) => ProvisionerPlugin<any>, scoped)
+    : late.length && p.kind === 'post-processor'
+      ? latePostProcessor(factory as (o: Record<string, unknown>) => PostProcessorPlugin<any>, scoped)
+      : factory(scoped)
   checkSchema(plugin, p, origins)
   plugin = located(plugin, p, origins)
   if (late.length && p.kind === 'source') plugin = lateSource(plugin as SourcePlugin<any, any>, mapping.late ?? [])

@@ -4,7 +4,7 @@ import { buildNaming, checkPluginTypes, mapPlugin, typedDefault } from './assemb
 import { SENTINEL, stringCode } from './convert-code.js'
 import { EvalError, packerError } from './errors.js'
 import { tsType, typeName } from './hcl/types.js'
-import { checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
+import { checkPostProcessorLateValues, checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
 import type { EvalSession, PackerPlugin, PackerTemplate, PackerVariable } from './model.js'
 import { readPackerTemplate, type LoadOptions } from './load.js'
 import { rebasePaths } from './rebase-paths.js'
@@ -37,12 +37,12 @@ export async function convertTemplate(path: string, shownAs: string, opts: Conve
     const given = v.auto ? v.auto.value : v.default === undefined ? undefined : guarded(() => defaults.value(v.default, v.file, v.line), v.file, v.line, `variable "${v.name}"`)
     const d = v.hclType && given !== undefined && given !== null ? typedDefault(v, given) : given
     const opts = [
-      d === undefined || d === null ? '' : `default: ${ts(d, use)}`,
+      d === undefined ? '' : d === null ? 'default: null' : `default: ${ts(d, use)}`,
       v.description ? `description: ${JSON.stringify(v.description)}` : '',
       v.sensitive ? 'sensitive: true' : '',
     ].filter(Boolean)
     const note = v.validations.length ? `; its validation (line ${v.validations.map((x) => x.line).join(', ')}) was not converted: add validate: (value) => ...` : ''
-    vars.push(`    ${key(v.name)}: ${declare(v, opts.length ? `{ ${opts.join(', ')} }` : '', use)}, // ${where(v.file, v.line)}${note}`)
+    vars.push(`    ${key(v.name)}: ${declare(v, opts.length ? `{ ${opts.join(', ')} }` : '', use, d === null && t.format === 'hcl')}, // ${where(v.file, v.line)}${note}`)
   }
   const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
   const rebase = (o: Record<string, unknown>, kind: string, factory: string) => rebasePaths(o, kind, factory, base.cwd, opts.outputDir ?? base.cwd)
@@ -84,8 +84,14 @@ export async function convertTemplate(path: string, shownAs: string, opts: Conve
  * string, number and bool stay the core's variable.string/number/boolean; every other HCL type is
  * hclVariable<TsType>('list(number)'), which converts values and reads -var text as Packer does.
  */
-function declare(v: PackerVariable, opts: string, use: (mod: string, name: string) => void): string {
+function declare(v: PackerVariable, opts: string, use: (mod: string, name: string) => void, nullDefault = false): string {
   const t = v.hclType
+  // `default = null` (optional, null): an hclVariable, whose value type admits null.
+  if (nullDefault) {
+    use('@tsimg/packer-template', 'hclVariable')
+    const name = t ? typeName(t) : 'any'
+    return `hclVariable<${t ? tsType(t) : 'unknown'} | null>('${name.replace(/[\\']/g, '\\$&')}', ${opts})`
+  }
   if (!t || t.kind === 'string' || t.kind === 'number' || t.kind === 'bool') {
     use('@tsimg/core', 'variable')
     return `variable.${v.kind}(${opts})`
@@ -100,9 +106,7 @@ async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, 
   const options = rebase(mapped.options, p.kind, m.factory)
   // Build-time values: the run path's checks, then core's lateSource/lateProvisioner, which the run path uses too.
   const late = p.kind === 'source' ? checkSourceLateValues(p, m, options) : buildValueNames(options)
-  if (late.length && p.kind === 'post-processor') {
-    throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${late.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, 'tsimg fills build-time values in provisioners and in builders\' tags; use a variable here.')
-  }
+  if (late.length && p.kind === 'post-processor') checkPostProcessorLateValues(p, late)
   if (late.length && p.kind === 'provisioner') checkProvisionerLateValues(p, late, sources)
   use(m.module, m.factory)
   const head = `// ${where(p.file, p.line)} ${p.origin}\n      `
@@ -110,9 +114,15 @@ async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, 
     // The run path's own helper: the post-processor runs for the builds named, and hands any other build's artifact on.
     const { only, except, ...rest } = options
     use('@tsimg/core', 'scopedPostProcessor')
-    return `${head}scopedPostProcessor(${m.factory}(${ts(rest, use, 6)}), ${ts({ only, except }, use)})`
+    if (late.length) use('@tsimg/core', 'latePostProcessor')
+    const made = late.length ? `latePostProcessor(${m.factory}, ${ts(rest, use, 6)})` : `${m.factory}(${ts(rest, use, 6)})`
+    return `${head}scopedPostProcessor(${made}, ${ts({ only, except }, use)})`
   }
   if (!late.length) return `${head}${m.factory}(${ts(options, use, 6)})`
+  if (p.kind === 'post-processor') {
+    use('@tsimg/core', 'latePostProcessor')
+    return `${head}latePostProcessor(${m.factory}, ${ts(options, use, 6)})`
+  }
   if (p.kind === 'provisioner') {
     use('@tsimg/core', 'lateProvisioner')
     return `${head}lateProvisioner(${m.factory}, ${ts(options, use, 6)})`

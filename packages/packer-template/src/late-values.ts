@@ -1,4 +1,4 @@
-import { buildValueNames } from '@tsimg/core'
+import { POST_PROCESSOR_BUILD_VALUES, buildValueNames } from '@tsimg/core'
 import { packerError } from './errors.js'
 import type { PackerPlugin } from './model.js'
 import type { PluginMapping } from './plugins/table.js'
@@ -34,5 +34,13 @@ function checkKnown(p: PackerPlugin, m: PluginMapping, names: readonly string[])
   const missing = names.filter((n) => !known.includes(n))
   if (missing.length) {
     throw packerError({ file: p.file, line: p.line }, p.origin, `build-time value ${missing.map((n) => `.${n}`).join(', ')} is not made by the ${m.packerType} builder`, `It makes: ${known.join(', ')}.`)
+  }
+}
+
+/** A post-processor knows only what every build knows about itself (source.name, source.type): the others are an error at its line. */
+export function checkPostProcessorLateValues(p: PackerPlugin, names: readonly string[]): void {
+  const other = names.filter((n) => !POST_PROCESSOR_BUILD_VALUES.includes(n))
+  if (other.length) {
+    throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${other.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, `A post-processor is given the build's name and type (${POST_PROCESSOR_BUILD_VALUES.join(', ')}); use a variable for the rest.`)
   }
 }

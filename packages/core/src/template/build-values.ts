@@ -1,4 +1,4 @@
-import type { BaseState, CommonProvisionerOptions, GeneratedData, ProvisionerPlugin, SourcePlugin } from '../plugin/types.js'
+import type { BaseState, CommonProvisionerOptions, GeneratedData, PostProcessorPlugin, ProvisionerPlugin, SourcePlugin } from '../plugin/types.js'
 import type { Step } from '../runner/step.js'
 
 /**
@@ -96,6 +96,32 @@ export function lateProvisioner<O extends CommonProvisionerOptions>(make: (optio
         return v
       })
       return make(filled).provision(ctx)
+    },
+  }
+}
+
+/** The build-time values a post-processor can have: what every build knows about itself. */
+export const POST_PROCESSOR_BUILD_VALUES: readonly string[] = ['BuildName', 'BuilderType']
+
+/**
+ * A post-processor whose options hold `{{ .BuildName }}` or `{{ .BuilderType }}` (HCL's
+ * `source.name` / `source.type` in a post-processor, which Packer evaluates per build): it is
+ * made again with them filled for each build's artifact.
+ *
+ *   latePostProcessor(manifest, { customData: { source: buildValue('BuildName') } })
+ */
+export function latePostProcessor<O>(make: (options: O) => PostProcessorPlugin<O>, options: O): PostProcessorPlugin<O> {
+  const plugin = make(options)
+  return {
+    ...plugin,
+    postProcess(artifact, ctx) {
+      const facts = buildFacts(ctx.build)
+      const filled = fillBuildValues(options, (name) => {
+        const v = facts[name]
+        if (v === undefined) throw new Error(`build-time value .${name} is not known to a post-processor (only ${POST_PROCESSOR_BUILD_VALUES.join(', ')})`)
+        return v
+      })
+      return make(filled).postProcess(artifact, ctx)
     },
   }
 }
