@@ -2,7 +2,7 @@ import { TemplateError, buildValueNames, scopedPostProcessor, lateProvisioner, l
 import { applyDataSources } from './data-sources.js'
 import { EvalError, packerError } from './errors.js'
 import { code } from './functions.js'
-import { checkPostProcessorLateValues, checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
+import { checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
 import { mapOptions, type Origins } from './map-options.js'
 import type { EvalContext, EvalSession, PackerPlugin, PackerTemplate, PackerVariable } from './model.js'
 import { convertValue, parseType, typeName } from './hcl/types.js'
@@ -157,14 +157,14 @@ function withEnvDefaults(options: Record<string, unknown>, mapping: PluginMappin
 async function makePlugin(p: PackerPlugin, session: EvalSession, data: readonly PackerPlugin[], sources: readonly { name: string; mapping: PluginMapping }[]): Promise<AnyPlugin> {
   const { mapping, options, origins } = await mapPlugin(p, session, data)
   const factory = await loadFactory(mapping)
-  const late = p.kind === 'source' ? checkSourceLateValues(p, mapping, options) : buildValueNames(options)
-  if (late.length && p.kind === 'post-processor') checkPostProcessorLateValues(p, late)
-  if (late.length && p.kind === 'provisioner') checkProvisionerLateValues(p, late, sources)
+  const own = ownOptions(options, mapping)
+  const late = p.kind === 'source' ? checkSourceLateValues(p, mapping, options) : buildValueNames(own.rest)
+    if (late.length && p.kind !== 'source') checkProvisionerLateValues(p, late, sources)
   const { only, except, ...pluginOptions } = options
   const scoped = p.kind === 'post-processor' ? pluginOptions : options
   // Build-time values are filled by core's helpers, the ones a converted image.ts calls.
   let plugin = late.length && p.kind === 'provisioner'
-    ? lateProvisioner(factory as (o: Record<string, unknown>) => ProvisionerPlugin<any>, scoped)
+    ? lateProvisioner((o: Record<string, unknown>) => factory({ ...o, ...own.kept }) as ProvisionerPlugin<any>, ownOptions(scoped, mapping).rest)
     : late.length && p.kind === 'post-processor'
       ? latePostProcessor(factory as (o: Record<string, unknown>) => PostProcessorPlugin<any>, scoped)
       : factory(scoped)
@@ -173,6 +173,14 @@ async function makePlugin(p: PackerPlugin, session: EvalSession, data: readonly 
   if (late.length && p.kind === 'source') plugin = lateSource(plugin as SourcePlugin<any, any>, mapping.late ?? [])
   if (p.kind === 'post-processor' && (only || except)) plugin = scopedPostProcessor(plugin as PostProcessorPlugin<any>, { ...(only ? { only: only as string[] } : {}), ...(except ? { except: except as string[] } : {}) })
   return plugin
+}
+
+/** Splits off the options whose placeholders the plugin fills itself, so they are not taken for build-time values. */
+export function ownOptions(options: Record<string, unknown>, m: PluginMapping): { kept: Record<string, unknown>; rest: Record<string, unknown> } {
+  const kept: Record<string, unknown> = {}
+  const rest: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(options)) (m.selfFilled?.includes(k) ? kept : rest)[k] = v
+  return { kept, rest }
 }
 
 async function loadFactory(m: PluginMapping): Promise<Factory> {

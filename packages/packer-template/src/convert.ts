@@ -1,10 +1,10 @@
 import { basename, relative, resolve } from 'node:path'
 import { TemplateError, buildValueNames } from '@tsimg/core'
-import { buildNaming, checkPluginTypes, mapPlugin, typedDefault } from './assemble.js'
+import { buildNaming, checkPluginTypes, mapPlugin, ownOptions, typedDefault } from './assemble.js'
 import { SENTINEL, stringCode } from './convert-code.js'
 import { EvalError, packerError } from './errors.js'
 import { tsType, typeName } from './hcl/types.js'
-import { checkPostProcessorLateValues, checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
+import { checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
 import type { EvalSession, PackerPlugin, PackerTemplate, PackerVariable } from './model.js'
 import { readPackerTemplate, type LoadOptions } from './load.js'
 import { rebasePaths } from './rebase-paths.js'
@@ -105,9 +105,8 @@ async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, 
   const m = mapped.mapping
   const options = rebase(mapped.options, p.kind, m.factory)
   // Build-time values: the run path's checks, then core's lateSource/lateProvisioner, which the run path uses too.
-  const late = p.kind === 'source' ? checkSourceLateValues(p, m, options) : buildValueNames(options)
-  if (late.length && p.kind === 'post-processor') checkPostProcessorLateValues(p, late)
-  if (late.length && p.kind === 'provisioner') checkProvisionerLateValues(p, late, sources)
+  const late = p.kind === 'source' ? checkSourceLateValues(p, m, options) : buildValueNames(ownOptions(options, m).rest)
+    if (late.length && p.kind !== 'source') checkProvisionerLateValues(p, late, sources)
   use(m.module, m.factory)
   const head = `// ${where(p.file, p.line)} ${p.origin}\n      `
   if (p.kind === 'post-processor' && (options.only || options.except)) {
@@ -125,6 +124,9 @@ async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, 
   }
   if (p.kind === 'provisioner') {
     use('@tsimg/core', 'lateProvisioner')
+    const own = ownOptions(options, m)
+    // Options the provisioner fills itself stay out of the build-time values lateProvisioner fills.
+    if (Object.keys(own.kept).length) return `${head}lateProvisioner((o: Omit<Parameters<typeof ${m.factory}>[0], ${Object.keys(own.kept).map((k) => `'${k}'`).join(' | ')}>) => ${m.factory}({ ...o, ...${ts(own.kept, use, 6)} }), ${ts(own.rest, use, 6)})`
     return `${head}lateProvisioner(${m.factory}, ${ts(options, use, 6)})`
   }
   use('@tsimg/core', 'lateSource')

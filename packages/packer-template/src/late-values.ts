@@ -1,4 +1,4 @@
-import { POST_PROCESSOR_BUILD_VALUES, buildValueNames } from '@tsimg/core'
+import { buildValueNames } from '@tsimg/core'
 import { packerError } from './errors.js'
 import type { PackerPlugin } from './model.js'
 import type { PluginMapping } from './plugins/table.js'
@@ -21,7 +21,7 @@ export function checkSourceLateValues(p: PackerPlugin, m: PluginMapping, options
   return used
 }
 
-/** A provisioner's build-time values must be ones every source it runs on makes. */
+/** A provisioner's or post-processor's build-time values must be ones every source it runs for makes. */
 export function checkProvisionerLateValues(p: PackerPlugin, names: readonly string[], sources: readonly { name: string; mapping: PluginMapping }[]): void {
   for (const s of sources) {
     if (p.only?.length && !p.only.some((o) => o === s.name || s.name.endsWith(`.${o}`) || o === s.name.split('.').pop())) continue
@@ -37,10 +37,3 @@ function checkKnown(p: PackerPlugin, m: PluginMapping, names: readonly string[])
   }
 }
 
-/** A post-processor knows only what every build knows about itself (source.name, source.type): the others are an error at its line. */
-export function checkPostProcessorLateValues(p: PackerPlugin, names: readonly string[]): void {
-  const other = names.filter((n) => !POST_PROCESSOR_BUILD_VALUES.includes(n))
-  if (other.length) {
-    throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${other.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, `A post-processor is given the build's name and type (${POST_PROCESSOR_BUILD_VALUES.join(', ')}); use a variable for the rest.`)
-  }
-}

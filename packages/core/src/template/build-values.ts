@@ -100,25 +100,22 @@ export function lateProvisioner<O extends CommonProvisionerOptions>(make: (optio
   }
 }
 
-/** The build-time values a post-processor can have: what every build knows about itself. */
-export const POST_PROCESSOR_BUILD_VALUES: readonly string[] = ['BuildName', 'BuilderType']
-
 /**
- * A post-processor whose options hold `{{ .BuildName }}` or `{{ .BuilderType }}` (HCL's
- * `source.name` / `source.type` in a post-processor, which Packer evaluates per build): it is
- * made again with them filled for each build's artifact.
+ * A post-processor whose options hold build-time values (`{{ .BuildName }}`, HCL's
+ * `source.name`, JSON's `{{ build `SourceAMIName` }}` in a manifest's custom_data): it is made
+ * again for each build's artifact, with the values that build made filled in, as Packer does.
  *
- *   latePostProcessor(manifest, { customData: { source: buildValue('BuildName') } })
+ *   latePostProcessor(manifest, { customData: { source: buildValue('SourceAMIName') } })
  */
 export function latePostProcessor<O>(make: (options: O) => PostProcessorPlugin<O>, options: O): PostProcessorPlugin<O> {
   const plugin = make(options)
   return {
     ...plugin,
     postProcess(artifact, ctx) {
-      const facts = buildFacts(ctx.build)
+      const facts: GeneratedData = { ...buildFacts(ctx.build), ...ctx.generated }
       const filled = fillBuildValues(options, (name) => {
         const v = facts[name]
-        if (v === undefined) throw new Error(`build-time value .${name} is not known to a post-processor (only ${POST_PROCESSOR_BUILD_VALUES.join(', ')})`)
+        if (v === undefined) throw new Error(`build-time value .${name} was not made by the ${ctx.build.sourceType} builder`)
         return v
       })
       return make(filled).postProcess(artifact, ctx)

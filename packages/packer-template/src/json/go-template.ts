@@ -114,6 +114,12 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
     case 'isotime':
       if (conv) return code(a[0] === undefined ? 'isotime()' : `isotime(${JSON.stringify(plain(a[0], 'isotime'))})`)
       return formatGoTime(a[0] ?? '2006-01-02T15:04:05Z07:00', new Date(ctx.timestamp * 1000))
+    case 'build': {
+      // Packer's {{ build `ID` }}: a value the builder makes (the instance id, host...), filled when the build has it.
+      const n = a[0] ?? ''
+      if (!/^\w+$/.test(n)) throw new EvalError(`{{ build \`${n}\` }}: expected the name of a build-time value such as ID, Host or SSHPublicKey`)
+      return `{{ .${n} }}`
+    }
     case 'build_name':
       return ctx.source ? ctx.source.name : '{{ .BuildName }}'
     case 'build_type':
@@ -156,7 +162,7 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
     default:
       throw new EvalError(
         `template function ${name} is not supported by tsimg`,
-        'Supported: user, env, timestamp, isotime, uuid, build_name, build_type, template_dir, pwd, split, replace, replace_all, lower, upper, clean_resource_name.',
+        'Supported: user, env, build, timestamp, isotime, uuid, build_name, build_type, template_dir, pwd, split, replace, replace_all, lower, upper, clean_resource_name.',
       )
   }
 }
