@@ -161,3 +161,28 @@ build {
     expect(bad.out).toContain('regex(): the pattern "[a-z]+" does not match "123"')
   })
 })
+
+describe('data "amazon-parameterstore"', () => {
+  it('is refused before anything is created, at its line, saying how to pass the value in as a variable', () => {
+    const d = folder(
+      'parameterstore',
+      `data "amazon-parameterstore" "db_host" {
+  name = "/app/db/host"
+}
+source "null" "x" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.x"]
+  provisioner "shell-local" {
+    inline = ["echo \${data.amazon-parameterstore.db_host.value}"]
+  }
+}
+`,
+    )
+    const t = tsimg(['validate', '.'], d)
+    expect(t.code).toBe(2)
+    expect(t.out).toContain('build.pkr.hcl:1: data "amazon-parameterstore" "db_host": data source "amazon-parameterstore" is not supported by tsimg: it would read AWS Systems Manager Parameter Store')
+    expect(t.out).toContain('PKR_VAR_db_host="$(aws ssm get-parameter --name /app/db/host --with-decryption --query Parameter.Value --output text)"')
+  })
+})

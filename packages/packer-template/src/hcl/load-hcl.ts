@@ -76,7 +76,7 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
         builds.push(b)
         break
       case 'data':
-        if (!isSupportedDataSource(b.labels[0] ?? '')) throw packerError(at, `data "${b.labels[0]}" "${b.labels[1]}"`, `data source "${b.labels[0]}" is not supported by tsimg`, 'tsimg reads amazon-ami data sources (Packer\'s alicloud and huaweicloud plugins have none: their sources take image_family and source_image_filter); use a variable for the value this one would look up.')
+        if (!isSupportedDataSource(b.labels[0] ?? '')) throw unsupportedDataSource(at, b.labels[0] ?? '', b.labels[1] ?? '', b.body)
         data.push({ kind: 'source', type: b.labels[0]!, name: b.labels[1]!, file: b.file, line: b.line, origin: `data "${b.labels[0]}" "${b.labels[1]}"`, body: b.body })
         break
       default:
@@ -316,4 +316,21 @@ function renderFile(path: string, vars: Record<string, unknown>, functions: Reco
   const attr = named(named(root).find((n) => n.type === 'body')!)[0]!
   const out = String(evaluate(named(attr)[1]!, { names: vars, functions, buildValue: () => undefined }))
   return newline ? out : out.replace(/\n$/, '')
+}
+
+/**
+ * A data source tsimg does not read, refused before anything is created. Packer would look the
+ * value up over the network (amazon-parameterstore: SSM GetParameter with the AWS credentials);
+ * tsimg has no client for it, so the hint says how to pass the value in as a variable.
+ */
+function unsupportedDataSource(at: { file: string; line: number }, type: string, name: string, body: Body): Error {
+  const field = `data "${type}" "${name}"`
+  if (type === 'amazon-parameterstore' || type === 'amazon-secretsmanager') {
+    const nameAttr = body.attrs.find((a) => a.name === 'name')
+    const param = nameAttr && typeof nameAttr.raw === 'object' && nameAttr.raw !== null && 'text' in nameAttr.raw ? String((nameAttr.raw as { text: string }).text).replace(/^"|"$/g, '') : '<name>'
+    const fetch = type === 'amazon-parameterstore' ? `aws ssm get-parameter --name ${param} --with-decryption --query Parameter.Value --output text` : `aws secretsmanager get-secret-value --secret-id ${param} --query SecretString --output text`
+    const v = name.replace(/[^A-Za-z0-9_]/g, '_')
+    return packerError(at, field, `data source "${type}" is not supported by tsimg: it would read AWS ${type === 'amazon-parameterstore' ? 'Systems Manager Parameter Store' : 'Secrets Manager'}, which tsimg has no client for`, `Declare variable "${v}" { type = string${type === 'amazon-secretsmanager' ? ', sensitive = true' : ''} }, use var.${v} where data.${type}.${name}.value is used, and set it from the store: PKR_VAR_${v}="$(${fetch})" tsimg build <template>`)
+  }
+  return packerError(at, field, `data source "${type}" is not supported by tsimg`, 'tsimg reads amazon-ami data sources (Packer\'s alicloud and huaweicloud plugins have none: their sources take image_family and source_image_filter); use a variable for the value this one would look up.')
 }
