@@ -83,9 +83,11 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
         vars = guard(() => interpolateVariables(vars, render, (n) => at(n).line), t.files[0]!, 'variables')
       }
       const session = t.evaluator.begin({ ...base, vars, timestamp: ctx.timestamp })
-      const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
+      // A JSON builder's name may use variables (`"name": "{{user \`n\`}}-box"`): Packer renders it at build time.
+      const named = t.format === 'json' ? t.sources.map((s) => (s.name?.includes('{{') ? { ...s, name: guard(() => String(session.value(s.name, s.file, s.line)), s.file, `${s.origin}.name`) } : s)) : t.sources
+      const kinds = named.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
       const make = <P>(p: PackerPlugin) => makePlugin(p, session, t.data, kinds) as Promise<P>
-      const sources = await Promise.all(t.sources.map(async (p) => withBuildName(await make<SourcePlugin<any, any>>(p), p, t.format)))
+      const sources = await Promise.all(named.map(async (p) => withBuildName(await make<SourcePlugin<any, any>>(p), p, t.format)))
       const provisioners = await Promise.all(t.provisioners.map((p) => make<ProvisionerPlugin<any>>(p)))
       const postProcessors = chained(t.postProcessors, await Promise.all(t.postProcessors.map((p) => make<PostProcessorPlugin<any>>(p))))
       const ecp = t.errorCleanupProvisioner ? await make<ProvisionerPlugin<any>>(t.errorCleanupProvisioner) : undefined

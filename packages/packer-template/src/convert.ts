@@ -44,13 +44,15 @@ export async function convertTemplate(path: string, shownAs: string, opts: Conve
     const note = v.validations.length ? `; its validation (line ${v.validations.map((x) => x.line).join(', ')}) was not converted: add validate: (value) => ...` : ''
     vars.push(`    ${key(v.name)}: ${declare(v, opts.length ? `{ ${opts.join(', ')} }` : '', use, d === null && t.format === 'hcl')}, // ${where(v.file, v.line)}${note}`)
   }
-  const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
+  // A JSON builder's name that uses variables becomes the TypeScript computing it (`${vars.n}-box`).
+  const named = t.format === 'json' ? t.sources.map((s) => (s.name?.includes('{{') ? { ...s, name: String(guarded(() => session.value(s.name, s.file, s.line), s.file, s.line, `${s.origin}.name`)) } : s)) : t.sources
+  const kinds = named.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
   const rebase = (o: Record<string, unknown>, kind: string, factory: string) => rebasePaths(o, kind, factory, base.cwd, opts.outputDir ?? base.cwd)
   const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where, kinds, rebase)))
   // A source keeps the build name Packer gives it: `{ ...docker({...}), buildPrefix: 'images' }`
   // for a named build block, `{ ...docker({...}), buildName: 'web' }` for a named JSON builder.
-  const sources = (await plugins(t.sources)).map((code, i) => {
-    const naming = Object.entries(buildNaming(t.sources[i]!, t.format))
+  const sources = (await plugins(named)).map((code, i) => {
+    const naming = Object.entries(buildNaming(named[i]!, t.format))
     if (!naming.length) return code
     const cut = code.indexOf('\n') + 1 // after the comment line plugin() starts with
     return `${code.slice(0, cut)}      { ...${code.slice(cut).trimStart()}, ${naming.map(([k, v]) => `${k}: ${ts(v, use)}`).join(', ')} }`

@@ -75,4 +75,27 @@ describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000
     expect(c.out).toContain("{{user `a`}} in a variable's default cannot be converted yet")
     expect(c.out).not.toContain('default: \'{{user')
   })
+
+  it('a builder name from a variable is rendered, as packer build names the build; convert writes the TypeScript computing it', () => {
+    writeFileSync(join(dir, 'named.json'), JSON.stringify({ variables: { n: 'web' }, builders: [{ type: 'null', communicator: 'none', name: '{{user `n`}}-box' }], provisioners: [{ type: 'shell-local', inline: ['echo "A=$PACKER_BUILD_NAME."'] }] }, null, 2))
+    const p = packer(['build', '-var', 'n=api', 'named.json'], dir, env)
+    expect(echoed(p)).toBe('A=api-box.')
+    const t = tsimg(['build', '-var', 'n=api', 'named.json'], dir, env)
+    expect(t.code, t.out).toBe(0)
+    expect(echoed(t)).toBe(echoed(p))
+    expect(t.out).toContain("Build 'api-box' finished")
+    const c = tsimg(['convert', 'named.json', '-o', 'named.ts'], dir)
+    expect(c.code, c.out).toBe(0)
+    const b = tsimg(['build', '-var', 'n=api', 'named.ts'], dir, env)
+    expect(b.code, b.out).toBe(0)
+    expect(echoed(b)).toBe(echoed(p))
+  })
+
+  it('an HCL build block name from a variable is refused at its line, as Packer refuses it', () => {
+    writeFileSync(join(dir, 'named.pkr.hcl'), 'variable "n" {\n  default = "web"\n}\nsource "null" "x" {\n  communicator = "none"\n}\nbuild {\n  name    = var.n\n  sources = ["source.null.x"]\n}\n')
+    expect(packer(['validate', 'named.pkr.hcl'], dir).out).toContain('Variables not allowed')
+    const t = tsimg(['validate', 'named.pkr.hcl'], dir)
+    expect(t.code).toBe(2)
+    expect(t.out).toContain('named.pkr.hcl:8: name: must be a plain string (Packer does not allow variables here either')
+  })
 })

@@ -234,7 +234,9 @@ function constString(a: Attr, file: string): string {
   try {
     return String(evaluate(a.raw as Node, constScope))
   } catch (err) {
-    throw packerError({ file, line: a.line }, a.name, `must be a plain string (${(err as Error).message})`)
+    // Packer evaluates these before any variable is known: "Variables not allowed" (1.6.6 and later).
+    const why = /unknown name "(var|local)"/.test((err as Error).message) ? 'Packer does not allow variables here either ("Variables not allowed"): it reads names before variables' : (err as Error).message
+    throw packerError({ file, line: a.line }, a.name, `must be a plain string (${why})`, 'Write the name as a string; a build-time name can go in a variable used by the provisioners or post-processors.')
   }
 }
 
