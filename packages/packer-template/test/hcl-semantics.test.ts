@@ -186,3 +186,14 @@ build {
     expect(t.out).toContain('PKR_VAR_db_host="$(aws ssm get-parameter --name /app/db/host --with-decryption --query Parameter.Value --output text)"')
   })
 })
+
+describe('build.sources', () => {
+  it('names a source as type.name without the source. prefix, as Packer takes it', () => {
+    const d = folder('short-ref', 'source "null" "x" {\n  communicator = "none"\n}\nbuild {\n  sources = ["null.x"]\n  provisioner "shell-local" {\n    inline = ["echo N=$PACKER_BUILD_NAME."]\n  }\n}\n')
+    const p = packer(['build', '.'], d, env)
+    expect(echoed(p)).toBe('N=x.')
+    const t = tsimg(['build', '.'], d, env)
+    expect(t.code, t.out).toBe(0)
+    expect(echoed(t)).toBe(echoed(p))
+  })
+})

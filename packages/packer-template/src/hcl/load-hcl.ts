@@ -109,8 +109,8 @@ function readBuild(b: Block, sources: Map<string, Block>, out: { sources: Packer
   const buildNameAttr = b.body.attrs.find((a) => a.name === 'name')
   const buildName = buildNameAttr ? constString(buildNameAttr, b.file) : undefined
   const use = (ref: string, line: number, overrides?: Body) => {
-    // A build-level source block names its source `type.name` or `source.type.name`, as in Packer.
-    const s = sources.get(ref) ?? (overrides ? sources.get(`source.${ref}`) : undefined)
+    // Packer takes `source.type.name` or `type.name`, in `sources = [...]` and in a build-level source block.
+    const s = sources.get(ref) ?? sources.get(`source.${ref}`)
     if (!s) throw packerError({ file: b.file, line }, overrides ? `build.source "${ref}"` : 'build.sources', `"${ref}" is not a source of this template`, `Sources: ${[...sources.keys()].join(', ') || 'none'}`)
     // Packer fills in fields; one set in both places is ambiguous, and an error there too.
     for (const a of overrides?.attrs ?? []) {
