@@ -24,7 +24,8 @@ export interface ConvertOptions extends LoadOptions {
 export async function convertTemplate(path: string, shownAs: string, opts: ConvertOptions = {}): Promise<string> {
   const t = await readPackerTemplate(path, shownAs, opts)
   checkPluginTypes(t)
-  const base = { mode: 'convert' as const, vars: Object.fromEntries(t.variables.map((v) => [v.name, ''])), timestamp: 0, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env }
+  const undeclared = new Set<string>()
+  const base = { mode: 'convert' as const, vars: Object.fromEntries(t.variables.map((v) => [v.name, ''])), timestamp: 0, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, undeclared }
   const defaults = t.evaluator.begin({ ...base, defaults: true })
   const session = t.evaluator.begin(base)
   const imports = new Map<string, Set<string>>([['@tsimg/core', new Set(['defineTemplate'])]])
@@ -61,6 +62,11 @@ export async function convertTemplate(path: string, shownAs: string, opts: Conve
   const postProcessors = await plugins(t.postProcessors)
   const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use, t.data, where, kinds, rebase) : undefined
 
+  // JSON {{user}} names no variable declares: Packer reads them from a var-file, or renders "".
+  for (const n of undeclared) {
+    use('@tsimg/core', 'variable')
+    vars.push(`    ${key(n)}: variable.string({ default: '' }), // not declared in ${basename(t.files[0]!)}: Packer reads it from a var-file, else ""`)
+  }
   const importLines = [...imports].sort(([a], [b]) => a.localeCompare(b)).map(([mod, names]) => `import { ${[...names].sort().join(', ')} } from '${mod}'`)
   return [
     `// Converted by \`tsimg convert\` from ${t.files.map((f) => basename(f)).join(', ')}; each part names the line it came from.`,

@@ -1,7 +1,7 @@
 // Packer 1.6.6's JSON variables, compared with Packer on the same files: {{user}} and {{env}} in
 // defaults, var-file values and -var values, variables referring to each other in any order,
 // null (required as a default, "" in a var-file), var-file names the template does not declare.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -97,5 +97,19 @@ describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000
     const t = tsimg(['validate', 'named.pkr.hcl'], dir)
     expect(t.code).toBe(2)
     expect(t.out).toContain('named.pkr.hcl:8: name: must be a plain string (Packer does not allow variables here either')
+  })
+
+  it('convert declares a {{user}} name the template does not, with Packer\'s "" default, so a var-file still sets it in the image.ts', () => {
+    writeFileSync(join(dir, 'loose.json'), JSON.stringify({ builders: [{ type: 'null', communicator: 'none' }], provisioners: [{ type: 'shell-local', inline: ['echo "A={{user `mode`}}."'] }] }, null, 2))
+    writeFileSync(join(dir, 'mode.json'), JSON.stringify({ mode: 'v2' }))
+    const p = packer(['build', '-var-file', 'mode.json', 'loose.json'], dir, env)
+    expect(echoed(p)).toBe('A=v2.')
+    const c = tsimg(['convert', 'loose.json', '-o', 'loose.ts'], dir)
+    expect(c.code, c.out).toBe(0)
+    expect(readFileSync(join(dir, 'loose.ts'), 'utf8')).toContain("mode: variable.string({ default: '' }), // not declared in loose.json")
+    const b = tsimg(['build', '-var-file', 'mode.json', 'loose.ts'], dir, env)
+    expect(b.code, b.out).toBe(0)
+    expect(echoed(b)).toBe(echoed(p))
+    expect(echoed(tsimg(['build', 'loose.ts'], dir, env))).toBe(echoed(packer(['build', 'loose.json'], dir, env)))
   })
 })

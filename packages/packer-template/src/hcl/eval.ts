@@ -97,7 +97,7 @@ const BINARY = new Set(['==', '!=', '+', '-', '*', '/', '%', '<', '>', '<=', '>=
 
 function variable(name: string, node: Node, scope: HclScope): unknown {
   if (name === 'build') return new Proxy({}, { get: (_t, p) => scope.buildValue(String(p)) })
-  if (!(name in scope.names)) throw new EvalError(`unknown name "${name}"`, 'Names are var.<name>, local.<name>, source.name, source.type, build.<name>, path.root, path.cwd, data.<type>.<name>.', lineOf(node))
+  if (!(name in scope.names)) throw new EvalError(`unknown name "${name}"`, 'Names are var.<name>, local.<name>, source.name, source.type, build.<name>, path.root, path.cwd, packer.version, data.<type>.<name>.', lineOf(node))
   return scope.names[name]
 }
 

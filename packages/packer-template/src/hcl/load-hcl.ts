@@ -228,6 +228,9 @@ function variable(b: Block): PackerVariable {
   }
 }
 
+/** `packer.version`: `tsimg-<version of @tsimg/core>`, so an image tagged with it says which engine built it. */
+const TSIMG_VERSION = `tsimg-${(JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@tsimg/core')), 'utf8')) as { version: string }).version}`
+
 const constScope = CONSTANTS
 
 function constString(a: Attr, file: string): string {
@@ -279,6 +282,8 @@ function hclEvaluator(templateDir: string, locals: readonly (Attr & { file: stri
           local,
           data: dataNames(data),
           path: { root: ctx.mode === 'convert' ? code('templateDir') : templateDir, cwd: ctx.mode === 'convert' ? code('process.cwd()') : ctx.cwd },
+          // Packer's own version; here the engine that runs the template says what it is.
+          packer: { version: TSIMG_VERSION },
           // Outside a source (provisioners run on each), the build fills these in when it runs.
           source: source ? { name: source.name, type: source.type } : { name: '{{ .BuildName }}', type: '{{ .BuilderType }}' },
         },

@@ -99,7 +99,12 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
       }
       if (!(n in ctx.userVars)) {
         // Packer renders a variable no one declared or set as "", for a var-file may set it.
-        if (conv) throw new EvalError(`{{user \`${n}\`}}: the template declares no variable "${n}"`, `A var-file may set it when the template runs; for the image.ts, declare it. Declared: ${Object.keys(ctx.userVars).join(', ') || 'none'}`)
+        if (conv) {
+          // The image.ts declares it, with Packer's "" as its default, so a var-file can still set it.
+          if (!ctx.undeclared) throw new EvalError(`{{user \`${n}\`}}: the template declares no variable "${n}"`)
+          ctx.undeclared.add(n)
+          return code(/^[A-Za-z_$][\w$]*$/.test(n) ? `vars.${n}` : `vars[${JSON.stringify(n)}]`)
+        }
         return ''
       }
       const v = ctx.userVars[n]
