@@ -1,6 +1,6 @@
 import { CreateImageCommand, CreateTagsCommand, type CreateImageCommandInput, type Image } from '@aws-sdk/client-ec2'
 import type { Step, StepContext } from '@tsimg/core'
-import { errorClassOf, temporaryName, temporaryTags, waitFor, type ArtifactImage } from '@tsimg/cloud-kit'
+import { temporaryName, temporaryTags, waitFor, withOptionalPart, type ArtifactImage } from '@tsimg/cloud-kit'
 import { describeImage, findImageByName, snapshotIdsOf } from './ami.js'
 import { PLUGIN, type AwsState } from './state.js'
 import { imagePollLimit, resourceData, tagSpec, toTags, type AwsEnv } from './env.js'
@@ -27,6 +27,10 @@ export function createImage(env: AwsEnv): Step<AwsState> {
         ...(o.amiDescription ? { Description: o.amiDescription } : {}),
         ...(o.amiBlockDeviceMappings.length ? { BlockDeviceMappings: o.amiBlockDeviceMappings.map(toMapping) } : {}),
       }
+      // Packer never sends the snapshots' tags with CreateImage (its snapshots get them from
+      // CreateTags once the AMI is available), and endpoints compatible with EC2 refuse that
+      // part (HTTP 500 with an HTML page): the snapshots are tagged afterwards, always. The
+      // image's own tags are an optional part: on any refusal, CreateImage once more without them.
       let tagLater = false
       const image = await env.images.create({ journal, signal }, env.region, {
         plugin: PLUGIN,
@@ -35,16 +39,14 @@ export function createImage(env: AwsEnv): Step<AwsState> {
         description: `AMI ${name} (${env.region})`,
         data: { ...resourceData(env), name },
         create: async (requestSignal, stop) => {
-          const tagged = { ...input, TagSpecifications: [tagSpec('image', env.build), tagSpec('snapshot', env.build)] }
-          try {
-            return await env.api.send(env.region, new CreateImageCommand(tagged), { signal: stop, requestSignal })
-          } catch (err) {
-            if (errorClassOf(err) !== 'unsupported') throw err
-            // An EC2-compatible endpoint without tag specifications on CreateImage: tag afterwards, as Packer does.
-            ui.message('The endpoint does not take tags with CreateImage; tagging the AMI and its snapshots afterwards.')
-            tagLater = true
-            return await env.api.send(env.region, new CreateImageCommand(input), { signal: stop, requestSignal })
-          }
+          const { answer, dropped } = await withOptionalPart({
+            part: 'tags (TagSpecification of type image) in CreateImage',
+            with: (budget) => env.api.send(env.region, new CreateImageCommand({ ...input, TagSpecifications: [tagSpec('image', env.build)] }), { signal: stop, requestSignal, budget }),
+            without: () => env.api.send(env.region, new CreateImageCommand(input), { signal: stop, requestSignal }),
+            dropped: (why) => ui.message(`The endpoint refused tags in CreateImage (${why}); creating the AMI without them and tagging it afterwards, as Packer does.`),
+          })
+          tagLater = dropped
+          return answer
         },
         idOf: (res) => res.ImageId,
         find: (s) => findImageByName(env.api, env.region, name, s),
@@ -52,7 +54,7 @@ export function createImage(env: AwsEnv): Step<AwsState> {
       ui.message(`AMI: ${image.id}`)
       if (tagLater) await tagTemporary(env, env.region, [image.id!], signal)
       const ready = await waitForImage(env, image, 'AMI', { ui, signal })
-      if (tagLater) await tagTemporary(env, env.region, snapshotIdsOf(ready), signal)
+      await tagTemporary(env, env.region, snapshotIdsOf(ready), signal)
     },
     async cleanup(ctx) {
       await env.images.cleanup(ctx)
