@@ -1,6 +1,6 @@
 import { CreateImageCommand, CreateTagsCommand, type CreateImageCommandInput, type Image } from '@aws-sdk/client-ec2'
 import type { Step, StepContext } from '@tsimg/core'
-import { temporaryName, temporaryTags, waitFor, withOptionalPart, type ArtifactImage } from '@tsimg/cloud-kit'
+import { temporaryName, temporaryTags, waitFor, withOptionalPart, type ArtifactImage, type RetryBudget } from '@tsimg/cloud-kit'
 import { describeImage, findImageByName, snapshotIdsOf } from './ami.js'
 import { PLUGIN, type AwsState } from './state.js'
 import { imagePollLimit, resourceData, tagSpec, toTags, type AwsEnv } from './env.js'
@@ -63,9 +63,9 @@ export function createImage(env: AwsEnv): Step<AwsState> {
 }
 
 /** CreateTags with the build-id tags, retrying the NotFound of a resource just made. */
-export async function tagTemporary(env: AwsEnv, region: string, ids: string[], signal: AbortSignal): Promise<void> {
+export async function tagTemporary(env: AwsEnv, region: string, ids: string[], signal: AbortSignal, tags: Readonly<Record<string, string>> = {}): Promise<void> {
   if (ids.length === 0) return
-  await env.api.send(region, new CreateTagsCommand({ Resources: ids, Tags: toTags(temporaryTags(env.build)) }), { signal, retry: ['not-found'], budget: { attempts: 6 } })
+  await env.api.send(region, new CreateTagsCommand({ Resources: ids, Tags: toTags(temporaryTags(env.build, tags)) }), { signal, retry: ['not-found'], budget: { attempts: 6 } })
 }
 
 /** Waits until an AMI is available (own limit: imagePollAttempts); records its snapshots. `what`: `AMI`, `AMI copy in eu-west-1`. */
@@ -89,4 +89,24 @@ export async function waitForImage(env: AwsEnv, image: ArtifactImage, what: stri
   })
   image.snapshotIds = snapshotIdsOf(ready)
   return ready
+}
+
+/**
+ * An EC2 create whose TagSpecifications are an optional part (the kit's withOptionalPart):
+ * sent with them once; on any refusal, sent without them and the new resource tagged with
+ * CreateTags (`idsOf` its answer), as Packer does where it tags after the fact.
+ */
+export async function createWithTags<T>(
+  env: AwsEnv,
+  ui: Pick<StepContext<AwsState>, 'ui'>['ui'],
+  o: { action: string; send: (withTags: boolean, budget?: Partial<RetryBudget>) => Promise<T>; idsOf: (answer: T) => string[]; signal: AbortSignal; tags?: Readonly<Record<string, string>> },
+): Promise<T> {
+  const { answer, dropped } = await withOptionalPart({
+    part: `tags (TagSpecifications) in ${o.action}`,
+    with: (budget) => o.send(true, budget),
+    without: () => o.send(false),
+    dropped: (why) => ui.message(`The endpoint refused tags in ${o.action} (${why}); sending it without them and tagging afterwards.`),
+  })
+  if (dropped) await tagTemporary(env, env.region, o.idsOf(answer).filter(Boolean), o.signal, o.tags)
+  return answer
 }
