@@ -24,18 +24,24 @@ export const ONCE: Partial<RetryBudget> = { attempts: 1 }
 /**
  * Sends the call with its optional part once; on any refusal (a 4xx, a 5xx, an answer that is
  * not the API's, no answer at all) sends it once more without the part, with the full retry
- * budget, and says so. What is never a refusal: a cancel (propagates), and "already exists"
- * (the first attempt landed: the caller adopts it, as after any lost answer). Returns the
+ * budget, and says so. What is never a refusal: a cancel (propagates), "already exists"
+ * (the first attempt landed: the caller adopts it, as after any lost answer), and a denial
+ * of the credentials (HTTP 401/403: the call itself is not allowed, with or without the part). Returns the
  * answer and whether the part was dropped, so the step can do the part another way.
  */
 export async function withOptionalPart<T>(o: OptionalPart<T>): Promise<{ answer: T; dropped: boolean }> {
   try {
     return { answer: await o.with(ONCE), dropped: false }
   } catch (err) {
-    if (err instanceof CancelledError || errorClassOf(err) === 'exists') throw err
+    if (err instanceof CancelledError || errorClassOf(err) === 'exists' || isDenied(err)) throw err
     o.dropped?.(refusal(err))
   }
   return { answer: await o.without(), dropped: true }
+}
+
+function isDenied(err: unknown): boolean {
+  const status = err instanceof CloudApiError ? err.facts.status : undefined
+  return status === 401 || status === 403
 }
 
 /** A short reason for the message: the code and status, not an HTML page. */
