@@ -272,8 +272,14 @@ class AccountChecks {
       if (!r.ok) this.ctx.log(`Not deleting anything recorded in ${name} ${placeOf(data)}: ${r.reason}`)
     }
     const r = await p
-    if (!r.ok) throw new Error(`not deleted: ${r.reason}`)
+    // The whole reason was said once above; each entry it stops names its gist.
+    if (!r.ok) throw new Error(`not deleted: ${gist(r.reason)} (see above)`)
   }
+}
+
+/** The first clause of a reason: up to its first `;` or sentence end. */
+function gist(reason: string): string {
+  return /^[^;]*?(?=;|\. |\.$|$)/.exec(reason)?.[0] ?? reason
 }
 
 function placeOf(data: Readonly<Record<string, unknown>>): string {
