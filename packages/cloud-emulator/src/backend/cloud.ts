@@ -153,12 +153,13 @@ export class Cloud {
   /**
    * Runs one front-end action with the faults injected for it: those of phase 'before' (and
    * throttling) before `fn`, those of phase 'after' once `fn` has acted. Every front end runs
-   * its handlers through this, so faults behave alike on every cloud.
+   * its handlers through this, so faults behave alike on every cloud. `request` is the
+   * request as text, for faults that match one part of it (Fault.request).
    */
-  async act<T>(frontEnd: string, action: string, fn: () => T | Promise<T>): Promise<T> {
-    await this.faults.check(action, 'before', frontEnd)
+  async act<T>(frontEnd: string, action: string, fn: () => T | Promise<T>, request?: string): Promise<T> {
+    await this.faults.check(action, 'before', frontEnd, request)
     const out = await fn()
-    await this.faults.check(action, 'after', frontEnd)
+    await this.faults.check(action, 'after', frontEnd, request)
     return out
   }
 
