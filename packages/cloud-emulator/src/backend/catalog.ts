@@ -34,7 +34,7 @@ function ubuntu(codename: string, version: string, stamp: string, volume = 'hvm-
   return {
     dockerRef: BASE_IMAGE, name: `ubuntu/images/${volume}/ubuntu-${codename}-${version}-amd64-server-${stamp}`,
     description: `Canonical, Ubuntu, ${version} LTS, amd64 ${codename} image build on ${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}`,
-    ownerId: AWS_OWNERS.canonical, platform: 'Ubuntu', osName: `Ubuntu ${version}`, loginUser: 'ubuntu', created: date(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}`),
+    ownerId: AWS_OWNERS.canonical, platform: 'Ubuntu', osName: `Ubuntu ${version}`, loginUser: 'ubuntu', rootDeviceName: '/dev/sda1', created: date(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}`),
   }
 }
 
@@ -164,13 +164,13 @@ export function extendProfile(profile: CloudProfile, ext: CatalogExtension | und
 const CLOUDS = ['aws', 'alicloud', 'huaweicloud']
 const IMAGE_FIELDS: Record<string, 'string' | 'date'> = {
   name: 'string', dockerRef: 'string', ownerId: 'string', ownerAlias: 'string', family: 'string', osName: 'string', platform: 'string',
-  description: 'string', loginUser: 'string', created: 'date',
+  description: 'string', loginUser: 'string', created: 'date', rootDeviceName: 'string',
 }
 
 /**
  * Reads a catalog file: `{ "<cloud>": { "images": [{ "name", "dockerRef", "ownerId"?,
  * "ownerAlias"?, "family"?, "osName"?, "platform"?, "description"?, "loginUser"?, "created"?,
- * "minDisk"? }], "instanceTypes": [...], "volumeTypes": [...] } }`. Errors name the file and the
+ * "rootDeviceName"?, "minDisk"? }], "instanceTypes": [...], "volumeTypes": [...] } }`. Errors name the file and the
  * field, and say what to write.
  */
 export function readCatalogFile(path: string): Record<string, CatalogExtension> {

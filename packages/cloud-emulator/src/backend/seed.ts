@@ -21,6 +21,8 @@ export interface CatalogEntry {
   readonly platform?: string
   readonly loginUser?: string
   readonly created?: Date
+  /** The root device (the cloud's usual one when left out; Ubuntu's AMIs use /dev/sda1). */
+  readonly rootDeviceName?: string
   /** Size of the image's root disk in GB (8 when left out). */
   readonly minDisk?: number
 }
@@ -47,7 +49,8 @@ export function seedNetwork(cloud: Cloud, region: Region, cidr = '172.31.0.0/16'
   cloud.securityGroups.set(sg.id, sg)
 }
 
-export function seedImage(cloud: Cloud, region: string, entry: CatalogEntry, rootDeviceName = '/dev/xvda', rootVolumeType = 'gp3'): void {
+export function seedImage(cloud: Cloud, region: string, entry: CatalogEntry, defaultRootDevice = '/dev/xvda', rootVolumeType = 'gp3'): void {
+  const rootDeviceName = entry.rootDeviceName ?? defaultRootDevice
   const created = entry.created ?? new Date()
   const snapshot: Snapshot = {
     id: cloud.newId('snapshot', region), region, tags: new Map(), ownerId: entry.ownerId ?? CATALOG_OWNER_ID, volumeSize: entry.minDisk ?? 8,
