@@ -101,7 +101,7 @@ async function createServers(ctx: HuaweiContext, body: Record<string, any>, clie
       Object.assign(attrs(ctx.cloud, ip.id), { deleteWithServer: s.publicip.delete_on_termination ?? true, bandwidthSize: s.publicip.eip.bandwidth?.size })
     }
   }
-  return { job_id: job.id, serverIds: ids, order_id: null }
+  return { job_id: job.id, serverIds: ids }
 }
 
 function serverIds(body: { servers?: { id?: string }[] } | undefined): string[] {

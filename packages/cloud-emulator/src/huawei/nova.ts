@@ -51,7 +51,8 @@ export const novaRoutes: Route[] = [
   },
   {
     method: 'GET', path: '/v2.1/{project_id}/os-keypairs', action: 'NovaListKeypairs', service: 'nova',
-    handler: ({ cloud, region, projectId }) => ({ keypairs: keyPairsIn(cloud, region).map((k) => ({ keypair: renderKey(k, projectId) })) }),
+    // Nova's list shows name, fingerprint, public key and type (no user_id: that is the detail's).
+    handler: ({ cloud, region }) => ({ keypairs: keyPairsIn(cloud, region).map((k) => ({ keypair: { name: k.name, fingerprint: k.fingerprint, public_key: k.publicKey, type: 'ssh' } })) }),
   },
   {
     method: 'GET', path: '/v2.1/{project_id}/os-keypairs/{keypair_name}', action: 'NovaShowKeypair', service: 'nova',
