@@ -4,6 +4,7 @@ import { createServer, request, type Server } from 'node:http'
 export interface Exchange {
   readonly method: string
   readonly url: string
+  readonly requestHeaders: Readonly<Record<string, string | string[] | undefined>>
   readonly requestBody: string
   readonly status: number
   readonly responseBody: string
@@ -27,7 +28,7 @@ export async function recordingProxy(target: string): Promise<{ endpoint: string
         answer.on('data', (c: Buffer) => out.push(c))
         answer.on('end', () => {
           const body = Buffer.concat(out)
-          exchanges.push({ method: req.method ?? 'GET', url: req.url ?? '/', requestBody: requestBody.toString(), status: answer.statusCode ?? 0, responseBody: body.toString() })
+          exchanges.push({ method: req.method ?? 'GET', url: req.url ?? '/', requestHeaders: req.headers, requestBody: requestBody.toString(), status: answer.statusCode ?? 0, responseBody: body.toString() })
           res.writeHead(answer.statusCode ?? 502, answer.headers)
           res.end(body)
         })

@@ -37,6 +37,17 @@ export function renderImage(state: AliState, m: Image): Record<string, unknown> 
   }
 }
 
+/**
+ * DescribeImageFromFamily's image has fewer fields than DescribeImages' (the SDK's
+ * DescribeImageFromFamilyResponseBodyImage: no owner id, public flag, resource group, boot mode,
+ * nor a progress per disk mapping).
+ */
+function familyImage(full: Record<string, unknown>): Record<string, unknown> {
+  const { ImageOwnerId: _o, IsPublic: _p, ResourceGroupId: _g, BootMode: _b, DiskDeviceMappings: maps, ...rest } = full
+  const list = (maps as { DiskDeviceMapping: Array<Record<string, unknown>> }).DiskDeviceMapping
+  return { ...rest, DiskDeviceMappings: { DiskDeviceMapping: list.map(({ Progress: _x, ...m }) => m) } }
+}
+
 /** Alibaba's ImageName filter is a pattern: '*' matches any run of characters. */
 const nameMatches = (pattern: string, name: string): boolean =>
   new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name)
@@ -67,7 +78,7 @@ export function imageActions(state: AliState): Record<string, Handler> {
       const family = p.required('ImageFamily')
       const newest = images.imagesIn(cloud, p.required('RegionId')).filter((m) => m.state === 'available' && state.families.get(m.id) === family)
         .sort((a, b) => b.created.getTime() - a.created.getTime())[0]
-      return { Image: newest ? renderImage(state, newest) : {} }
+      return { Image: newest ? familyImage(renderImage(state, newest)) : {} }
     },
     CreateImage(p) {
       const r = p.required('RegionId')
