@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { extendProfile, readCatalogFile, type CatalogExtension } from './backend/catalog.js'
 import { Cloud, type CatalogEntry } from './backend/cloud.js'
 import type { Fault } from './backend/faults.js'
 import { loadImages, saveImages } from './backend/persist.js'
@@ -33,8 +34,15 @@ export interface EmulatorOptions {
   /** Region names of the first front end's cloud (zones a, b, c each); use `profiles` for others. */
   readonly regions?: readonly string[]
   readonly accountId?: string
-  /** Catalog of the first front end's cloud. */
+  /** Catalog of the first front end's cloud: replaces its default images. */
   readonly catalog?: readonly CatalogEntry[]
+  /**
+   * Additions to each cloud's default catalog, by front end name: public images (name, owner,
+   * family, the local docker image they boot), instance types, volume types.
+   */
+  readonly catalogs?: Readonly<Record<string, CatalogExtension>>
+  /** A JSON file of such additions (see readCatalogFile); applied before `catalogs`. */
+  readonly catalogFile?: string
   /** Changes to a cloud's profile by front end name, e.g. `{ alicloud: { regions: [...] } }`. */
   readonly profiles?: Readonly<Record<string, Partial<CloudProfile>>>
   /** Keep docker images of created images on stop() (default false). */
@@ -86,9 +94,10 @@ export interface Emulator {
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const names = opts.frontEnds?.length ? [...new Set(opts.frontEnds)] : ['aws']
   const fronts = names.map((n) => frontEnd(n))
+  const fromFile = opts.catalogFile ? readCatalogFile(opts.catalogFile) : undefined
   const credentials = opts.credentials === undefined ? [TEST_CREDENTIALS] : Array.isArray(opts.credentials) ? opts.credentials : [opts.credentials as Credentials]
   const cloud = new Cloud({
-    profiles: fronts.map((f) => ({ ...f.profile, ...opts.profiles?.[f.name] })),
+    profiles: fronts.map((f) => extendProfile(extendProfile({ ...f.profile, ...opts.profiles?.[f.name] }, fromFile?.[f.name]), opts.catalogs?.[f.name])),
     regions: opts.regions, accountId: opts.accountId, seed: opts.seed, delays: opts.delays, faults: opts.faults,
     throttleProbability: opts.throttleProbability, catalog: opts.catalog, machines: opts.machines,
   })

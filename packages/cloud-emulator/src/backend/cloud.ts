@@ -108,10 +108,16 @@ export class Cloud {
   /** Creates default networks, registers each profile's catalog and starts the state clock. */
   async start(): Promise<void> {
     await docker(['version', '--format', '{{.Server.Version}}'])
+    // Many catalog entries boot the same local image: ask docker once per image.
+    const known = new Map<string, Promise<boolean>>()
+    const present = (ref: string): Promise<boolean> => {
+      if (!known.has(ref)) known.set(ref, imageExists(ref))
+      return known.get(ref)!
+    }
     for (const region of this.regions) {
       const profile = this.profileOf(region.name)
       if (profile.defaultNetwork) seedNetwork(this, region, profile.defaultNetwork.cidr)
-      for (const entry of profile.catalog) if (await imageExists(entry.dockerRef)) seedImage(this, region.name, entry, profile.rootDeviceName)
+      for (const entry of profile.catalog) if (await present(entry.dockerRef)) seedImage(this, region.name, entry, profile.rootDeviceName)
     }
     this.timer = setInterval(() => this.tick(), 50)
     this.timer.unref()

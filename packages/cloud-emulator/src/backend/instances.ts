@@ -57,7 +57,9 @@ export function getInstance(cloud: Cloud, region: string, id: string): Instance 
 
 /** Refuses instance type names the region's cloud does not have (ecs.g7.large is Alibaba's, s6.large.2 Huawei's). */
 export function checkInstanceType(cloud: Cloud, region: string, type: string): void {
-  if (!cloud.profileOf(region).instanceType.test(type))
+  const profile = cloud.profileOf(region)
+  // The catalog's list when the profile has one (users extend it: catalog.ts), else the shape.
+  if (profile.instanceTypes?.length ? !profile.instanceTypes.includes(type) : !profile.instanceType.test(type))
     throw invalid(`Invalid value '${type}' for InstanceType.`, { resource: 'instance-type', id: type, field: 'instance-type' })
 }
 

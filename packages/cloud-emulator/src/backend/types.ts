@@ -1,3 +1,4 @@
+import type { CatalogEntry } from './seed.js'
 /** Records the cloud keeps. Cloud-agnostic: each front end renders them in its own shapes. */
 
 export type Tags = Map<string, string>
@@ -137,6 +138,8 @@ export interface Image extends Tagged {
   /** User cloud-init configures as the default login user. */
   readonly loginUser: string
   readonly seed: boolean
+  /** The catalog entry a seed image was registered from (owner alias, family, OS name). */
+  readonly catalog?: CatalogEntry
   readonly sourceInstanceId?: string
   readonly sourceImageId?: string
   readonly sourceRegion?: string
