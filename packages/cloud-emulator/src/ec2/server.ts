@@ -72,13 +72,8 @@ export async function startEc2Server(opts: Ec2ServerOptions): Promise<{ server: 
         opts.cloud.region(region, EC2_FRONT_END)
         if (scope.credentials.deniedActions?.includes(action))
           throw new CloudError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403)
-<<<<<<< HEAD
-        if (r.bool('DryRun')) throw new CloudError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412)
-        const result = await opts.cloud.act(EC2_FRONT_END, action, () => handler({ cloud: opts.cloud, region, requestId }, r), requestText(query))
-=======
         if (!NO_DRY_RUN.has(action) && r.bool('DryRun')) throw new CloudError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412)
-        const result = await opts.cloud.act(EC2_FRONT_END, action, () => handler({ cloud: opts.cloud, region, requestId }, r))
->>>>>>> h-emufid
+        const result = await opts.cloud.act(EC2_FRONT_END, action, () => handler({ cloud: opts.cloud, region, requestId }, r), requestText(query))
         send(res, 200, response(action, requestId, result), requestId)
         opts.onCall?.({ cloud: EC2_FRONT_END, action, region, status: 200 })
       } catch (error) {
