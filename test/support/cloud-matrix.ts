@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Emulator, MachineMode } from '@tsimg/cloud-emulator'
 import type { BuildEvent, ProvisionerPlugin, SourcePlugin } from '@tsimg/core'
-import { afterAll, afterEach, beforeAll, expect } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, expect, onTestFailed } from 'vitest'
 import { cleanupErrors, journalFiles, runSourceBuild, stateText, type SourceRunResult } from './cloud-build.js'
 
 export { cleanupErrors, failedStep, journalFiles, stateText } from './cloud-build.js'
@@ -77,7 +77,33 @@ export interface Matrix<E extends Emulator, I> {
   expectNoSecret(text: string): void
 }
 
-function matrixOf<E extends Emulator, I>(cloud: MatrixCloud<E, I>, t: { emu: E; stateDir: string }): Matrix<E, I> {
+/** The build a row ran last, printed when the row fails. */
+interface LastBuild {
+  result?: SourceRunResult
+}
+
+/** What a failing row prints: the build's outcome, its error, the step that failed and the last lines it printed. */
+export function describeBuild(r: SourceRunResult, tail = 30): string {
+  const err = r.summary.error
+  const failed = r.events.flatMap((e) => (e.type === 'step-end' && e.error ? [`${e.step} (${e.error})`] : []))
+  return [
+    `build outcome: ${r.summary.outcome}`,
+    `build error: ${err ? err.message : '(none)'}`,
+    ...(failed.length ? [`failed steps: ${failed.join(', ')}`] : []),
+    `last ${tail} lines of its output:`,
+    ...r.lines.slice(-tail).map((l) => `  | ${l}`),
+  ].join('\n')
+}
+
+/** Prints the row's last build (its error and last output lines) if the current test fails; call it synchronously in the test. */
+function printBuildOnFailure(last: LastBuild, register: (fn: () => void) => void = onTestFailed, sayNone = true): void {
+  register(() => {
+    if (last.result) console.error(`--- the failed row's build ---\n${describeBuild(last.result)}`)
+    else if (sayNone) console.error('--- the failed row ran no build to its end ---')
+  })
+}
+
+function matrixOf<E extends Emulator, I>(cloud: MatrixCloud<E, I>, t: { emu: E; stateDir: string }, last: LastBuild): Matrix<E, I> {
   const live = (keep: readonly string[]) => t.emu.ledger().filter((e) => !e.seed && !keep.includes(e.id))
   const m: Matrix<E, I> = {
     get emu() {
@@ -96,6 +122,7 @@ function matrixOf<E extends Emulator, I>(cloud: MatrixCloud<E, I>, t: { emu: E; 
         ...(row.signal && { signal: row.signal }), ...(row.onEvent && { onEvent: row.onEvent }), ...(row.onLine && { onLine: row.onLine }),
         ...(cloud.cleanupTimeoutMs && { cleanupTimeoutMs: cloud.cleanupTimeoutMs }),
       })
+      last.result = r
       // The row's machines ran where it said: on paper, or each in a container of its own.
       const launched = [...t.emu.backend.instances.values()].filter((i) => !earlier.has(i.id))
       expect(launched.map((i) => (i.paper ? 'paper' : 'container')), 'where the machines ran').toEqual(launched.map(() => row.machine))
@@ -155,14 +182,20 @@ async function close(t: { emu?: Emulator; stateDir?: string }): Promise<void> {
  */
 export function useCloudMatrix<E extends Emulator, I>(cloud: MatrixCloud<E, I>, extra: Record<string, unknown> = {}): Matrix<E, I> {
   const t = {} as { emu: E; stateDir: string }
+  const last: LastBuild = {}
   beforeAll(async () => Object.assign(t, await open(cloud, extra)))
+  beforeEach((ctx) => {
+    last.result = undefined
+    // A file's isolated rows print their own builds: this one says nothing when it ran none.
+    printBuildOnFailure(last, (fn) => ctx.onTestFailed(fn), false)
+  })
   afterEach(() => {
     t.emu?.clearFaults()
     t.emu?.setDelays(cloud.delays)
     t.emu?.setMachines('container')
   })
   afterAll(() => close(t))
-  return matrixOf(cloud, t)
+  return matrixOf(cloud, t, last)
 }
 
 /**
@@ -170,9 +203,12 @@ export function useCloudMatrix<E extends Emulator, I>(cloud: MatrixCloud<E, I>, 
  * share nothing can then run side by side (`describe.concurrent`), each ledger its own.
  */
 export async function isolated<E extends Emulator, I, T>(cloud: MatrixCloud<E, I>, fn: (m: Matrix<E, I>) => Promise<T>, extra: Record<string, unknown> = {}): Promise<T> {
+  // Registered before the first await: under describe.concurrent the current test is this one only until then.
+  const last: LastBuild = {}
+  printBuildOnFailure(last)
   const t = await open(cloud, extra)
   try {
-    return await fn(matrixOf(cloud, t))
+    return await fn(matrixOf(cloud, t, last))
   } finally {
     await close(t)
   }
@@ -198,5 +234,72 @@ export function cancelWhenHeld(emu: Emulator, action: string, ac: AbortControlle
       }, 20)
     },
     disarm,
+  }
+}
+
+/** Where a cancel row's cancel lands: inside `step`, and (with `hold`) while the emulator holds that call of the step. */
+export interface CancelPoint {
+  readonly step: string
+  /**
+   * A call the step sends, slowed by the emulator (a delay fault, injected as the step starts)
+   * so that the cancel deterministically lands while it is in flight, however quick the step.
+   * `request`: only a request matching this pattern (see Fault.request). Without `hold` the
+   * cancel is issued in the step's start event (for steps that send no call: SSH, provisioning).
+   */
+  readonly hold?: { readonly action: string; readonly request?: string }
+  /** Instead of the step's start: cancel at the first printed line of the step starting with this (with `hold`: the hold is injected there). */
+  readonly atLine?: string
+}
+
+/** How long the emulator holds a cancel point's call: far longer than a cancel takes to land, so the cancel is inside it. */
+const HOLD_MS = 3000
+
+/**
+ * Cancels the build inside a step: `onEvent` goes to the row's run. After the build,
+ * `expectLanded(r)` checks that, when the cancel was issued, `step` was the last step started
+ * (and the held call had been sent and was held by the emulator), and that no step started after it.
+ */
+export function cancelDuring(emu: Emulator, ac: AbortController, point: CancelPoint): { onEvent(e: BuildEvent): void; expectLanded(r: SourceRunResult): void } {
+  const started: string[] = []
+  const later: string[] = []
+  let atCancel: { started: string[]; held: number } | undefined
+  let armed = false
+  let poll: NodeJS.Timeout | undefined
+  const fired = () => (point.hold ? emu.faultsFired()[point.hold.action] ?? 0 : 0)
+  let before = 0
+  const cancel = (held: number) => {
+    atCancel = { started: [...started], held }
+    ac.abort()
+  }
+  const arm = () => {
+    armed = true
+    if (!point.hold) return cancel(0)
+    emu.injectFault({ action: point.hold.action, delayMs: HOLD_MS, times: 1, ...(point.hold.request !== undefined && { request: point.hold.request }) })
+    before = fired()
+    // The emulator counts a delayed call as it starts holding it: cancel then, not after a fixed time.
+    poll = setInterval(() => {
+      if (fired() - before < 1) return
+      clearInterval(poll)
+      cancel(fired() - before)
+    }, 5)
+  }
+  return {
+    onEvent(e) {
+      if (e.type === 'step-start') {
+        if (atCancel) later.push(e.step)
+        else started.push(e.step)
+      }
+      if (armed || started.at(-1) !== point.step) return
+      if (point.atLine === undefined ? e.type === 'step-start' && e.step === point.step : e.type === 'ui' && e.text.startsWith(point.atLine)) arm()
+    },
+    expectLanded(r) {
+      clearInterval(poll)
+      expect(started, `the build reached ${point.step}`).toContain(point.step)
+      expect(atCancel, `the cancel was issued (${point.hold ? `${point.hold.action} was sent during ${point.step}` : `${point.step} started`})`).toBeDefined()
+      expect(atCancel!.started.at(-1), 'the step running when the cancel was issued').toBe(point.step)
+      if (point.hold) expect(atCancel!.held, `${point.hold.action} was held by the emulator when the cancel was issued`).toBe(1)
+      expect(later, 'steps started after the cancel').toEqual([])
+      expect(r.events.some((e) => e.type === 'step-end' && e.step === point.step && !e.error), `${point.step} did not end as if not cancelled`).toBe(false)
+    },
   }
 }

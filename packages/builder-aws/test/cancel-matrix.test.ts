@@ -1,48 +1,47 @@
 import { describe, expect, it } from 'vitest'
-import { useCloudMatrix } from '../../../test/support/cloud-matrix.js'
+import { cancelDuring, useCloudMatrix, type CancelPoint } from '../../../test/support/cloud-matrix.js'
 import { AWS_MATRIX } from './support.js'
 
 const m = useCloudMatrix(AWS_MATRIX)
 
-// Cancel (the library's AbortSignal, what Ctrl-C fires in the CLI) while each step runs.
-const steps = [
-  'aws:prevalidate',
-  'aws:source-ami',
-  'aws:network-info',
-  'aws:key-pair',
-  'aws:security-group',
-  'aws:run-instance',
-  'ssh:connect',
-  'provision',
-  'aws:stop-instance',
-  'aws:create-image',
-  'aws:copy-images',
-  'aws:modify-image',
-  'aws:tag-image',
+// Cancel (the library's AbortSignal, what Ctrl-C fires in the CLI) while each step runs. Each
+// step with an API call has one of its calls held by the emulator, and the cancel is issued
+// once the emulator holds it: the cancel lands inside the step, however quick the step is.
+// SSH and provisioning send no call: they are cancelled in their start event.
+const points: CancelPoint[] = [
+  { step: 'aws:prevalidate', hold: { action: 'DescribeImages' } },
+  { step: 'aws:source-ami', hold: { action: 'DescribeImages' } },
+  { step: 'aws:network-info', hold: { action: 'DescribeSubnets' } },
+  { step: 'aws:key-pair', hold: { action: 'ImportKeyPair' } },
+  // Once the group exists, while its SSH rule is being added.
+  { step: 'aws:security-group', hold: { action: 'AuthorizeSecurityGroupIngress' } },
+  // Once the instance exists, while the build waits for it to run.
+  { step: 'aws:run-instance', hold: { action: 'DescribeInstances' } },
+  { step: 'ssh:connect' },
+  { step: 'provision' },
+  { step: 'aws:stop-instance', hold: { action: 'DescribeInstances' } },
+  // Once the AMI exists, while the build waits for it.
+  { step: 'aws:create-image', hold: { action: 'DescribeImages' } },
+  { step: 'aws:copy-images', hold: { action: 'DescribeImages' } },
+  { step: 'aws:modify-image', hold: { action: 'ModifyImageAttribute' } },
+  { step: 'aws:tag-image', hold: { action: 'CreateTags' } },
 ]
 
-const WAITING = new Set(['aws:run-instance', 'ssh:connect', 'provision', 'aws:stop-instance', 'aws:create-image', 'aws:copy-images'])
 /** A cancel during SSH or provisioning needs a real machine; every other step's subject is the API and the teardown. */
 const CONTAINER = new Set(['ssh:connect', 'provision'])
 
 describe('a cancel at any step leaves nothing behind', { timeout: 600_000 }, () => {
-  it.each(steps)('cancelled during %s', async (step) => {
+  it.each(points.map((p) => [p.step, p] as const))('cancelled during %s', async (step, point) => {
     const ac = new AbortController()
+    const cancel = cancelDuring(m.emu, ac, point)
     const r = await m.run({
       machine: CONTAINER.has(step) ? 'container' : 'paper',
       over: { amiRegions: ['us-west-2'], amiUsers: ['210987654321'], tags: { Name: 'c' } },
       signal: ac.signal,
-      onEvent: (e) => {
-        // Steps that wait are cancelled a moment in (mid-call or mid-wait); quick ones as they start,
-        // or they would be over before the cancel lands.
-        if (e.type === 'step-start' && e.step === step) {
-          if (WAITING.has(step)) setTimeout(() => ac.abort(), 30)
-          else ac.abort()
-        }
-      },
+      onEvent: (e) => cancel.onEvent(e),
     })
-    expect(r.events.some((e) => e.type === 'step-start' && e.step === step)).toBe(true)
-    expect(r.summary.outcome).toBe('cancelled')
+    cancel.expectLanded(r)
+    expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
     await m.expectNothingLeft(r)
   })
 })
