@@ -11,6 +11,8 @@ export const dockerBuilder: PluginMapping = {
   module: '@tsimg/builder-docker',
   factory: 'docker',
   generated: ['ID', 'Host', 'Port', 'User', 'SourceImage'],
+  // run_command's {{.Image}} is the builder's own (Packer renders it when starting the container).
+  selfFilled: ['runCommand'],
   fields: {
     ...sshFields,
     ssh_host: unsupported('the docker builder always connects to the port it publishes on 127.0.0.1'),
