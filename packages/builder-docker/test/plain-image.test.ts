@@ -22,7 +22,7 @@ const EXAMPLE = join(root, 'examples', 'docker', 'packer')
 const PLAIN = 'tsimg/debian-plain:bookworm'
 const SECRET = `tok-${RUN_ID}-never-printed`
 const tag = (what: string) => `tsimg-test/plain-${what}-${RUN_ID}`
-const TAGS = ['json', 'hcl', 'ts', 'packer', 'packer-tsimg', 'opts'].map(tag)
+const TAGS = ['json', 'hcl', 'ts', 'hcl-ts', 'packer', 'packer-tsimg', 'opts'].map(tag)
 
 let dir: string
 let stateDir: string
@@ -133,6 +133,14 @@ describe('Packer docker templates build from an image without sshd', () => {
     const r = await tsimg('build', '-var', `repository=${tag('ts')}`, 'image.ts')
     checkRun(r)
     expect(await contents(`${tag('ts')}:latest`)).toBe(expected('hello from a Packer JSON template', 'plain'))
+  })
+
+  it('the image.ts that tsimg convert writes from the HCL2 template builds the same image', async () => {
+    const c = await tsimg('convert', 'plain.pkr.hcl', '-o', 'hcl.ts')
+    expect(c.code, c.out).toBe(0)
+    const r = await tsimg('build', '-var', `repository=${tag('hcl-ts')}`, 'hcl.ts')
+    checkRun(r)
+    expect(await contents(`${tag('hcl-ts')}:latest`)).toBe(expected('hello from a Packer HCL2 template', 'plain'))
   })
 })
 
