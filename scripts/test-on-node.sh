@@ -33,7 +33,7 @@ portable=(
   packages/packer-template/test/functions.test.ts
   packages/packer-template/test/variable-types.test.ts
   packages/builder-docker/test/docker-build.test.ts
-  packages/builder-docker/test/plain-image.test.ts
+  packages/builder-docker/test/exec-communicator.test.ts
   packages/builder-aws/test/build.test.ts
   packages/cloud-emulator/test/api.test.ts
   packages/cloud-emulator/test/alicloud-protocol.test.ts
