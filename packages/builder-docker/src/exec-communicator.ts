@@ -6,7 +6,7 @@
  * on its stdin, so neither `ps` on this host nor `docker inspect` of the exec shows it.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { createReadStream, createWriteStream, existsSync } from 'node:fs'
+import { accessSync, constants, createReadStream, createWriteStream } from 'node:fs'
 import { lstat, mkdir, readdir, readlink, stat, symlink } from 'node:fs/promises'
 import { dirname, join, posix, relative, resolve, sep } from 'node:path'
 import { PassThrough, Transform, type Readable } from 'node:stream'
@@ -66,7 +66,7 @@ export class DockerExecCommunicator implements Communicator {
   #closed = false
   #owner: Promise<Owner> | undefined
   /** The engine's unix socket when commands go through its API rather than the docker CLI. */
-  readonly #engine = ((path) => (path && existsSync(path) ? path : undefined))(engineSocket())
+  readonly #engine = usable(engineSocket())
 
   constructor(readonly docker: DockerExecTarget) {
     this.target = `container ${shortId(docker.containerId)}${docker.execUser ? ` (as ${docker.execUser})` : ''}`
@@ -397,6 +397,17 @@ interface ExecChild {
   on(event: 'close', fn: (code: number | null) => void): unknown
   on(event: 'error', fn: (err: NodeJS.ErrnoException) => void): unknown
   kill(signal?: NodeJS.Signals): boolean
+}
+
+/** The socket, if this process may talk to it (else the docker CLI, which may be set up otherwise). */
+function usable(path: string | undefined): string | undefined {
+  if (!path) return undefined
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK)
+    return path
+  } catch {
+    return undefined
+  }
 }
 
 interface Exit {
