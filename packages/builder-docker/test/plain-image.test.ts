@@ -5,7 +5,7 @@
 // image what the shell, file (directory uploads) and ansible provisioners put there. Packer
 // 1.6.6's own docker builder builds the same JSON template, and its image must hold the same.
 import { execFile, spawn } from 'node:child_process'
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { access, cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -218,7 +218,11 @@ describe('Packer docker builder options', () => {
     const r = await tsimg('build', 'opts.json')
     checkRun(r)
     expect(r.out).toContain(`Run command: docker run --label tsimg-build-id=`)
-    expect(r.out).toMatch(/-v \/tmp\/tsimg-docker-\w+:\/tmp\/shared -d -i -t --entrypoint=\/bin\/sh -- tsimg\/debian-plain:bookworm\n/)
+    const mounted = /-v (\/\S+\/tsimg-docker-\w+):\/tmp\/shared -d -i -t --entrypoint=\/bin\/sh -- tsimg\/debian-plain:bookworm\n/.exec(r.out)
+    expect(mounted, r.out).not.toBeNull()
+    // The host folder was journaled and is gone with its journal entry.
+    await expect(access(mounted![1]!)).rejects.toThrow(/ENOENT/)
+    expect(await readdir(join(stateDir, 'journal')).catch(() => [])).toEqual([])
     const image = `${tag('opts')}:latest`
     expect(await dockerOut('run', '--rm', '--pull', 'never', '--entrypoint', '/bin/sh', image, '-c', 'cat /tmp/who /tmp/container-dir; stat -c "%U %a" /tmp/uploaded.txt; ls -A /tmp/shared')).toBe(
       'nobody\nmounted\nnobody 644',
