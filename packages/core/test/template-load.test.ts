@@ -83,6 +83,15 @@ describe('template loading and type-checking', () => {
     )
   })
 
+  it('rejects an object that has a plugin kind and type but nothing to run, naming its list entry', async () => {
+    const cases: [object, string][] = [
+      [{ sources: [{ kind: 'source', type: 'nonexistent' }] }, 'sources[0]: is not a tsimg source plugin: source "nonexistent" has no steps()'],
+      [{ sources: [touch({ name: 'a', dir })], provisioners: [{ kind: 'provisioner', type: 'fake' }] }, 'provisioners[0]: is not a tsimg provisioner plugin: provisioner "fake" has no provision()'],
+      [{ sources: [touch({ name: 'a', dir })], postProcessors: [false, { kind: 'post-processor', type: 'fake' }] }, 'postProcessors[1]: is not a tsimg post-processor plugin: post-processor "fake" has no postProcess()'],
+    ]
+    for (const [template, message] of cases) expect((await buildFails({ template: template as never })).message).toContain(message)
+  })
+
   it('rejects a provisioner only/except that names no source', async () => {
     const prov = (only: string[]) => ({ kind: 'provisioner' as const, type: 'noop', options: { only }, provision: async () => undefined })
     const ok = await validate({ template: { sources: [touch({ name: 'web', dir })], provisioners: [prov(['web']), prov(['touch.web'])] } })

@@ -108,10 +108,18 @@ function list(value: unknown, field: string, kind: Kind, fail: (f: string, m: st
       throw fail(at, `is not a ${kind}`, `Use a ${kind} factory such as ${example(kind)}.`)
     }
     if (p.kind !== kind) throw fail(at, `a ${p.kind} (${p.type}) cannot be used as a ${kind}`)
+    // A hand-written `{ kind: 'source', type: 'x' }` looks like a plugin but has nothing to run.
+    const missing = METHODS[kind].filter((m) => typeof (p as Record<string, unknown>)[m] !== 'function')
+    if (missing.length) {
+      throw fail(at, `is not a tsimg ${kind} plugin: ${kind} "${p.type}" has no ${missing.map((m) => `${m}()`).join(' or ')}`, `Use a ${kind} factory such as ${example(kind)}, imported from its package.`)
+    }
     out.push(p as AnyPlugin)
   })
   return out
 }
+
+/** What the engine calls on each kind of plugin. */
+const METHODS: Readonly<Record<Kind, readonly string[]>> = { source: ['steps'], provisioner: ['provision'], 'post-processor': ['postProcess'] }
 
 function entries(value: unknown, field: string): [string, AnyPlugin][] {
   if (!Array.isArray(value)) return []
