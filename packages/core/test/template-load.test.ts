@@ -44,7 +44,7 @@ describe('template loading and type-checking', () => {
 
   it('validates plugin options with their schema when the type check is skipped, naming the field', async () => {
     const err = await buildFails({ templateFile: 'bad-option.ts', typecheck: false })
-    expect(err.message).toBe('bad-option.ts: sources[0] (touch.web).files: expected number, received string')
+    expect(err.message).toBe('bad-option.ts: sources[0] (touch.web).files: expected a number, got "two"')
   })
 
   it('rejects unknown options', async () => {
