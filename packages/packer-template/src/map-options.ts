@@ -3,7 +3,7 @@ import { packerError, type Where } from './errors.js'
 import { hasCode } from './functions.js'
 import { expandDynamic } from './hcl/dynamic.js'
 import type { Body, BodyBlock, EvalSession } from './model.js'
-import { isUnsupported, type FieldTable, type FieldType } from './plugins/table.js'
+import { isIgnored, isUnsupported, type FieldTable, type FieldType } from './plugins/table.js'
 
 /** Where each tsimg option came from, to name the Packer field and line in later errors. */
 export type Origins = Map<string, { packer: string; line: number }>
@@ -39,11 +39,12 @@ export function mapOptions(input: MapInput, origins: Origins = new Map(), prefix
     if (!e.block && e.name === 'dynamic') throw packerError(at(e.line), `${input.origin}.${prefix}dynamic`, 'dynamic blocks in HCL\'s JSON syntax (*.pkr.json) are not supported by tsimg', 'Write the block with its dynamic block in a .pkr.hcl file of the same directory.')
     const f = input.table[e.name]
     if (!f) {
-      const known = Object.keys(input.table).filter((k) => !isUnsupported(input.table[k]!))
+      const known = Object.keys(input.table).filter((k) => { const t = input.table[k]!; return !isUnsupported(t) && !isIgnored(t) })
       const close = known.filter((k) => k.includes(e.name) || e.name.includes(k) || k.split('_')[0] === e.name.split('_')[0]).slice(0, 5)
       throw packerError(at(e.line), fieldPath, 'unknown option', close.length ? `Did you mean: ${close.join(', ')}?` : `Known options: ${known.join(', ')}`)
     }
     if (isUnsupported(f)) throw packerError(at(e.line), fieldPath, 'is not supported by tsimg', f.unsupported)
+    if (isIgnored(f)) continue
     let value: unknown
     if (e.block) {
       const sub = typeof f.type === 'object' ? ('object' in f.type ? f.type.object : f.type.list) : undefined

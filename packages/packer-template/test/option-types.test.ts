@@ -129,7 +129,7 @@ describe("errors about option values name the file, line, Packer field, the valu
     ['amazon-ebs: a bad endpoint', { ...ebs, custom_endpoint_ec2: 'not a url' }, /\.custom_endpoint_ec2: expected a URL such as https:\/\/host:port, got "not a url"$/],
     ['alicloud-ecs: a disk category', { ...ali, system_disk_mapping: { disk_category: 'fast' } }, /\.system_disk_mapping\.disk_category: expected one of "cloud", .*, got "fast"$/],
     ['alicloud-ecs: a charge type', { ...ali, internet_charge_type: 'free' }, /\.internet_charge_type: expected one of "PayByTraffic", "PayByBandwidth", got "free"$/],
-    ['huaweicloud-ecs: a disk too small', { ...hw, data_disks: [{ volume_type: 'SSD', volume_size: 5 }] }, /\.data_disks\[0\]\.volume_size: must be at least 10, got 5$/],
+    ['huaweicloud-ecs: a disk too small', { ...hw, image_type: 'system', data_disks: [{ volume_type: 'SSD', volume_size: 5 }] }, /\.data_disks\[0\]\.volume_size: must be at least 10, got 5$/],
     ['docker: a change Packer does not allow', { ...dock, changes: ['FROM x'] }, /\.changes\[0\]: must start with one of CMD/],
   ]
 

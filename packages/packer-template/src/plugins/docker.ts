@@ -1,4 +1,5 @@
 import { finishCommunicator, sshFields } from './common.js'
+import { dockerUnsupported } from './docker-unsupported.js'
 import { field, unsupported, type PluginMapping } from './table.js'
 
 /** Packer's docker builder -> `docker` from @tsimg/builder-docker. */
@@ -10,6 +11,7 @@ export const dockerBuilder: PluginMapping = {
   generated: ['ID', 'Host', 'Port', 'User', 'SourceImage'],
   fields: {
     ...sshFields,
+    ...dockerUnsupported,
     ssh_host: unsupported('the docker builder always connects to the port it publishes on 127.0.0.1'),
     image: field('image', 'string'),
     commit: field('commit', 'bool'),
