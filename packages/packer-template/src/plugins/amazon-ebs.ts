@@ -1,5 +1,5 @@
 import { finishCommunicator, keyValue, sshFields, withTagBlocks } from './common.js'
-import { allUnsupported, field, ignored, sameNames, unsupported, type FieldTable, type PluginMapping } from './table.js'
+import { allUnsupported, field, ignored, noted, sameNames, unsupported, type FieldTable, type PluginMapping } from './table.js'
 
 const filters: FieldTable = { filters: field('filters', 'any') }
 const filterBlocks = unsupported('write the filters as a map: filters = { "tag:Name" = "x" }')
@@ -76,10 +76,10 @@ export const amazonEbsBuilder: PluginMapping = {
       snapshot_groups: 'strings',
       ami_product_codes: 'strings',
     }),
-    ...Object.fromEntries(Object.keys(TAG_BLOCKS).map((k) => [k, field(`__${k}`, { list: k === 'run_volume_tag' ? nameValue : keyValue })])),
+    ...Object.fromEntries(Object.entries(TAG_BLOCKS).map(([k, option]) => [k, noted(field(`__${k}`, { list: k === 'run_volume_tag' ? nameValue : keyValue }), `HCL blocks, each adding one entry to ${option}`)])),
     token: field('sessionToken', 'string'),
     custom_endpoint_ec2: field('endpoint', 'string'),
-    security_group_id: field('securityGroupIds', 'string', (v) => [v]),
+    security_group_id: noted(field('securityGroupIds', 'string', (v) => [v]), 'one group: security_group_ids = [it]'),
     source_ami_filter: field('sourceAmiFilter', { object: { ...filters, owners: field('owners', 'strings'), most_recent: field('mostRecent', 'bool'), include_deprecated: unsupported('not supported yet: deprecated AMIs are never chosen') } }),
     vpc_filter: field('vpcFilter', { object: { ...filters, filter: filterBlocks } }),
     subnet_filter: field('subnetFilter', { object: { ...filters, filter: filterBlocks, most_free: field('mostFree', 'bool'), random: field('random', 'bool') } }),
@@ -88,7 +88,7 @@ export const amazonEbsBuilder: PluginMapping = {
     metadata_options: field('metadataOptions', {
       object: { ...sameNames({ http_endpoint: 'string', http_tokens: 'string', http_put_response_hop_limit: 'int' }), instance_metadata_tags: unsupported('not supported yet: instance tags are not in the metadata') },
     }),
-    aws_polling: field('__polling', { object: { delay_seconds: field('pollDelay', 'int', (v) => `${String(v)}s`), max_attempts: field('pollAttempts', 'int') } }),
+    aws_polling: noted(field('__polling', { object: { delay_seconds: field('pollDelay', 'int', (v) => `${String(v)}s`), max_attempts: field('pollAttempts', 'int') } }), 'delay_seconds -> pollDelay, max_attempts -> pollAttempts'),
     spot_price: unsupported('spot instances are not supported yet: tsimg launches on-demand instances'),
     spot_instance_types: unsupported('spot instances are not supported yet: tsimg launches on-demand instances'),
     assume_role: unsupported('use a profile (profile) or the SDK\'s environment credentials for role assumption'),

@@ -1,5 +1,5 @@
 import { code } from '../functions.js'
-import { allUnsupported, field, ignored, sameNames, unsupported, type FieldTable } from './table.js'
+import { allUnsupported, field, ignored, noted, sameNames, unsupported, type FieldTable } from './table.js'
 
 /** Packer's SSH communicator options, which every builder takes. */
 export const sshFields: FieldTable = {
@@ -27,7 +27,7 @@ export const sshFields: FieldTable = {
   }),
   ssh_known_hosts_file: field('sshKnownHostsFile', 'string'),
   // Packer's `communicator`: only SSH exists in tsimg; 'ssh' is accepted, the rest rejected by value.
-  communicator: field('__communicator', 'string'),
+  communicator: noted(field('__communicator', 'string'), '"ssh" (the default); a builder table says which others it takes'),
   ssh_wait_timeout: field('sshTimeout', 'duration'),
   ssh_file_transfer_method: unsupported('tsimg always transfers files with SFTP'),
   ssh_keypair_name: unsupported('only the cloud builders take an existing key pair; give ssh_private_key_file'),

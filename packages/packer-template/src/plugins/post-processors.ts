@@ -1,4 +1,4 @@
-import { allUnsupported, field, sameNames, unsupported, type FieldTable, type PluginMapping } from './table.js'
+import { allUnsupported, field, noted, sameNames, unsupported, type FieldTable, type PluginMapping } from './table.js'
 
 /** Packer's shell-local options, the same for its provisioner and its post-processor. */
 export const shellLocalFields: FieldTable = {
@@ -10,7 +10,7 @@ export const shellLocalFields: FieldTable = {
 
 /** Options every Packer post-processor takes; only/except are applied by the loader. */
 const common: FieldTable = {
-  keep_input_artifact: field('__keep', 'bool'),
+  keep_input_artifact: noted(field('__keep', 'bool'), 'accepted: tsimg post-processors never delete their input'),
 }
 
 function dropKeep(options: Record<string, unknown>): Record<string, unknown> {
