@@ -33,7 +33,7 @@ export const sshFields: FieldTable = {
   ssh_keypair_name: unsupported('only the cloud builders take an existing key pair; give ssh_private_key_file'),
   temporary_key_pair_name: unsupported('tsimg names the temporary key pair itself (after the run), so `tsimg cleanup` can find a leftover one'),
   ssh_disable_agent_forwarding: ignored('tsimg never forwards the SSH agent to the machine'),
-  pause_before_connecting: unsupported('not supported yet: wait in the first provisioner instead (pause_before)'),
+  pause_before_connecting: field('pauseBeforeConnecting', 'duration'),
   ...allUnsupported('tsimg uses the SSH library\'s (ssh2) own algorithm lists', ['ssh_ciphers', 'ssh_key_exchange_algorithms']),
   ...allUnsupported('SSH certificates are not supported: give a private key file', ['ssh_certificate_file', 'ssh_bastion_certificate_file']),
   ssh_bastion_interactive: unsupported('keyboard-interactive login on the bastion is not supported: give ssh_bastion_password or a key'),
