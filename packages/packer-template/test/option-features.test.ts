@@ -125,3 +125,41 @@ build {
     expect((await sourceOptions(file)).tags).toEqual({ team: 'images', app: 'web' })
   })
 })
+
+describe('what the plugins\' own examples write', () => {
+  it('huaweicloud-ecs source_image_filter takes a filters block (name, owner, visibility, tag), as in the plugin\'s encryption example', async () => {
+    const file = join(dir, `${n++}-hw.pkr.hcl`)
+    writeFileSync(
+      file,
+      `source "huaweicloud-ecs" "x" {
+  region       = "cn-north-4"
+  access_key   = "AK"
+  secret_key   = "not-a-secret"
+  project_id   = "0123456789abcdef0123456789abcdef"
+  flavor       = "s6.small.1"
+  image_name   = "web-image"
+  ssh_username = "root"
+  source_image_filter {
+    filters {
+      name       = "Ubuntu 22.04 server 64bit"
+      visibility = "public"
+    }
+    most_recent = true
+  }
+}
+build {
+  sources = ["source.huaweicloud-ecs.x"]
+}
+`,
+    )
+    expect((await sourceOptions(file)).sourceImageFilter).toEqual({ filters: { name: 'Ubuntu 22.04 server 64bit', visibility: 'public' }, mostRecent: true })
+  })
+
+  it('amazon-ebs credentials from variables that default to "" are left unset by the converted image.ts too, as Packer reads ""', async () => {
+    const { convertTemplate } = await import('@tsimg/packer-template')
+    const file = write('creds.json', { variables: { aws_access_key: '', aws_secret_key: '' }, builders: [{ ...ebs, access_key: '{{user `aws_access_key`}}', secret_key: '{{user `aws_secret_key`}}' }] })
+    const ts = await convertTemplate(file, 'creds.json', { cwd: dir })
+    expect(ts).toMatch(/accessKey: \(vars\.aws_access_key\) \|\| undefined/)
+    expect(ts).toMatch(/secretKey: \(vars\.aws_secret_key\) \|\| undefined/)
+  })
+})

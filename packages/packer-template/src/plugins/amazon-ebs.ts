@@ -1,4 +1,4 @@
-import { finishCommunicator, keyValue, sshFields, withTagBlocks } from './common.js'
+import { dropEmpty, finishCommunicator, keyValue, sshFields, withTagBlocks } from './common.js'
 import { allUnsupported, field, ignored, noted, sameNames, unsupported, type FieldTable, type PluginMapping } from './table.js'
 
 const filters: FieldTable = { filters: field('filters', 'any') }
@@ -125,6 +125,7 @@ export const amazonEbsBuilder: PluginMapping = {
   },
   finish(options) {
     const { __polling: polling, ...rest } = options
-    return finishCommunicator(withTagBlocks({ ...rest, ...((polling as Record<string, unknown> | undefined) ?? {}) }, TAG_BLOCKS))
+    // A converted image.ts reads credentials from variables that may be "" (Packer's unset).
+    return dropEmpty(finishCommunicator(withTagBlocks({ ...rest, ...((polling as Record<string, unknown> | undefined) ?? {}) }, TAG_BLOCKS)), ['accessKey', 'secretKey', 'sessionToken', 'region', 'profile'])
   },
 }

@@ -47,7 +47,8 @@ export const huaweicloudEcsBuilder: PluginMapping = {
     }),
     // Packer's per-service endpoints; tsimg's are named after the services it calls.
     endpoints: field('endpoints', 'map'),
-    source_image_filter: field('sourceImageFilter', { object: { filters: field('filters', 'map'), most_recent: field('mostRecent', 'bool') } }),
+    // Packer's filters is a block (or an object in JSON) of the IMS query's name, owner, visibility and tag.
+    source_image_filter: field('sourceImageFilter', { object: { filters: field('filters', { object: sameNames({ name: 'string', owner: 'string', visibility: 'string', tag: 'string' }) }), most_recent: field('mostRecent', 'bool') } }),
     kms_key_id: field('kmsKeyId', 'string'),
     data_disks: field('dataDisks', {
       list: {
