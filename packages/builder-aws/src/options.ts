@@ -154,6 +154,8 @@ export const awsOptionsShape = {
   snapshotGroups: z.array(z.literal('all')).default([]),
   /** Packer: `ami_product_codes`: Marketplace product codes attached to the AMI. */
   amiProductCodes: z.array(z.string().min(1)).default([]),
+  /** Packer: `imds_support`: `v2.0` makes instances launched from the AMI require IMDSv2. */
+  imdsSupport: z.literal('v2.0', { message: 'expected "v2.0" (or leave it out)' }).optional(),
   /** Packer: `encrypt_boot`: encrypt the AMI's snapshots (through a copy). */
   encryptBoot: z.boolean().optional(),
   /** Packer: `kms_key_id`: the key for `encryptBoot`. */

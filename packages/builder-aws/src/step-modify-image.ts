@@ -5,17 +5,17 @@ import { type AwsEnv } from './env.js'
 
 /**
  * Reads the AMIs; shares each with amiUsers / amiGroups (launch permission), attaches
- * amiProductCodes, and shares its snapshots with snapshotUsers / snapshotGroups (create-volume
+ * amiProductCodes, sets imdsSupport, and shares its snapshots with snapshotUsers / snapshotGroups (create-volume
  * permission), as Packer's modify-AMI-attributes step does. Creates nothing.
  */
 export function modifyImage(env: AwsEnv): Step<AwsState> {
   return {
     name: 'aws:modify-image',
     async run({ ui, signal }) {
-      const { amiUsers, amiGroups, amiProductCodes, snapshotUsers, snapshotGroups } = env.options
+      const { amiUsers, amiGroups, amiProductCodes, snapshotUsers, snapshotGroups, imdsSupport } = env.options
       const launch = amiUsers.length > 0 || amiGroups.length > 0
       const snapshots = snapshotUsers.length > 0 || snapshotGroups.length > 0
-      if (!launch && !amiProductCodes.length && !snapshots) return
+      if (!launch && !amiProductCodes.length && !snapshots && !imdsSupport) return
       for (const img of env.images.images) {
         ui.say(`Modifying attributes on AMI (${img.id})...`)
         if (amiUsers.length) ui.message(`Modifying: users`)
@@ -29,6 +29,10 @@ export function modifyImage(env: AwsEnv): Step<AwsState> {
             }),
             { signal },
           )
+        }
+        if (imdsSupport) {
+          ui.message('Modifying: imds support')
+          await env.api.send(img.region, new ModifyImageAttributeCommand({ ImageId: img.id, ImdsSupport: { Value: imdsSupport } }), { signal })
         }
         if (amiProductCodes.length) {
           ui.message('Modifying: product codes')

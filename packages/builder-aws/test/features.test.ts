@@ -21,8 +21,8 @@ describe('amazon-ebs options at work', { timeout: 600_000 }, () => {
     expect(leftovers(t.emu).filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
   })
 
-  it('snapshotUsers / snapshotGroups share the AMI\'s snapshots and amiProductCodes attach to the AMI, as Packer\'s modify-attributes step does', async () => {
-    const { summary, lines } = await runBuild(emulatorSource(t.emu, { snapshotUsers: ['210987654321'], snapshotGroups: ['all'], amiProductCodes: ['abcdefghij0123456789klmno'] }), { stateDir: t.stateDir })
+  it('snapshotUsers / snapshotGroups share the AMI\'s snapshots, amiProductCodes and imdsSupport are set on the AMI, as Packer\'s modify-attributes step does', async () => {
+    const { summary, lines } = await runBuild(emulatorSource(t.emu, { snapshotUsers: ['210987654321'], snapshotGroups: ['all'], amiProductCodes: ['abcdefghij0123456789klmno'], imdsSupport: 'v2.0' }), { stateDir: t.stateDir })
     expect(summary.error?.message).toBeUndefined()
     const text = lines.join('\n')
     expect(text).toContain('Modifying: product codes')
@@ -38,6 +38,7 @@ describe('amazon-ebs options at work', { timeout: 600_000 }, () => {
     }
     const codes = (await ec2.send(new DescribeImageAttributeCommand({ ImageId: ami, Attribute: 'productCodes' }))).ProductCodes ?? []
     expect(codes.map((c) => c.ProductCodeId)).toEqual(['abcdefghij0123456789klmno'])
+    expect((await ec2.send(new DescribeImageAttributeCommand({ ImageId: ami, Attribute: 'imdsSupport' }))).ImdsSupport?.Value).toBe('v2.0')
     ec2.destroy()
   })
 

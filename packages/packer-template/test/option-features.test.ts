@@ -54,6 +54,11 @@ describe('amazon-ebs options real templates use', () => {
     expect(r.stdout).not.toMatch(/error/i)
   })
 
+  it('imds_support "v2.0" maps; any other value names the field, the value and what is expected', async () => {
+    expect((await sourceOptions(write('ebs.json', { builders: [{ ...ebs, imds_support: 'v2.0' }] }))).imdsSupport).toBe('v2.0')
+    expect(await problem(write('ebs.json', { builders: [{ ...ebs, imds_support: 'v1' }] }))).toMatch(/builders\[0\] \(amazon-ebs\)\.imds_support: expected "v2\.0" \(or leave it out\), got "v1"$/)
+  })
+
   it('a snapshot user that is not an account id names the field and the value', async () => {
     expect(await problem(write('ebs.json', { builders: [{ ...ebs, snapshot_users: ['me'] }] }))).toMatch(/builders\[0\] \(amazon-ebs\)\.snapshot_users\[0\]: expected a 12-digit AWS account id, got "me"$/)
   })
