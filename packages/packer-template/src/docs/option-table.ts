@@ -100,7 +100,9 @@ export function renderTable(t: Table): string {
   const own = rows(m.fields, (name, f) => shared[name] === f)
   const sharedNote = t.kind === 'source' ? ' Plus the SSH communicator options (`@tsimg/core` README) not listed here.' : t.kind === 'provisioner' ? ' Plus the options every provisioner takes (`@tsimg/core` README).' : ' `only`, `except` and `name` are read by the loader.'
   const intro = `Packer's \`${m.packerType}\` ${WORD[m.kind]} runs as \`${m.factory}\` from \`${m.module}\`: each option maps to the tsimg option named, is accepted because it changes nothing in tsimg, or is refused at its line with the reason given.${sharedNote}`
-  return markdown(`Packer ${WORD[m.kind]} \`${m.packerType}\``, intro + alternativeNote(m), own)
+  const generated = m.generated?.length ? ` Build-time values it makes (for provisioners${m.late?.length ? ` and ${m.late.map((o) => `\`${o}\``).join(', ')}` : ''}): ${m.generated.map((g) => `\`${g}\``).join(', ')}.` : ''
+  const env = (m.fromEnv ?? []).map((d) => ` Without \`${d.option}\`${d.unless?.length ? ` (or ${d.unless.map((u) => `\`${u}\``).join(', ')})` : ''}, \`${d.variable}\` sets it when it is set: how an unchanged template is pointed at the local emulator.`).join('')
+  return markdown(`Packer ${WORD[m.kind]} \`${m.packerType}\``, intro + alternativeNote(m) + generated + env, own)
 }
 
 function alternativeNote(m: PluginMapping): string {
