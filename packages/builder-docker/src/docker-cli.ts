@@ -101,8 +101,21 @@ export async function removeContainer(id: string, signal?: AbortSignal): Promise
   try {
     await docker(['rm', '-f', '-v', id], signal ? { signal } : {})
   } catch (err) {
-    if (!isNotFound(err)) throw err
+    if (isNotFound(err)) return
+    if (!isRemovalInProgress(err)) throw err
+    // Another removal (a killed build's own `docker rm`) is under way: wait until it is done,
+    // rather than failing and leaving the journal entry for a later cleanup.
+    try {
+      await docker(['wait', '--condition=removed', id], signal ? { signal } : {})
+    } catch (waitErr) {
+      if (!isNotFound(waitErr)) throw waitErr
+    }
   }
+}
+
+/** Docker's "removal of container <id> is already in progress": the container is going. */
+export function isRemovalInProgress(err: unknown): boolean {
+  return err instanceof DockerError && /removal of container .* is already in progress/i.test(err.stderr)
 }
 
 /** Ids of all containers (running or not) that carry every one of these labels. */
