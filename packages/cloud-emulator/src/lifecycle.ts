@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process'
+import { extendProfile, readCatalogFile, type CatalogExtension } from './backend/catalog.js'
 import { Cloud, type CatalogEntry } from './backend/cloud.js'
 import type { Fault } from './backend/faults.js'
 import { loadImages, saveImages } from './backend/persist.js'
 import type { CloudProfile } from './backend/profile.js'
 import { shutdown } from './backend/shutdown.js'
+import type { MachineMode } from './backend/paper.js'
 import type { Delays, LedgerEntry } from './backend/types.js'
 import { controlHandler } from './control.js'
 import type { CallRecord, Credentials, StartedFrontEnd } from './front-end.js'
@@ -32,8 +34,15 @@ export interface EmulatorOptions {
   /** Region names of the first front end's cloud (zones a, b, c each); use `profiles` for others. */
   readonly regions?: readonly string[]
   readonly accountId?: string
-  /** Catalog of the first front end's cloud. */
+  /** Catalog of the first front end's cloud: replaces its default images. */
   readonly catalog?: readonly CatalogEntry[]
+  /**
+   * Additions to each cloud's default catalog, by front end name: public images (name, owner,
+   * family, the local docker image they boot), instance types, volume types.
+   */
+  readonly catalogs?: Readonly<Record<string, CatalogExtension>>
+  /** A JSON file of such additions (see readCatalogFile); applied before `catalogs`. */
+  readonly catalogFile?: string
   /** Changes to a cloud's profile by front end name, e.g. `{ alicloud: { regions: [...] } }`. */
   readonly profiles?: Readonly<Record<string, Partial<CloudProfile>>>
   /** Keep docker images of created images on stop() (default false). */
@@ -45,6 +54,12 @@ export interface EmulatorOptions {
   readonly stateDir?: string
   /** Called for every API call of every front end. */
   readonly onCall?: (call: CallRecord) => void
+  /**
+   * How machines run (default 'container'): 'paper' keeps every record (state, ledger, ids,
+   * jobs, faults, power states, images) and answers SSH key checks, but starts no container
+   * and runs nothing on the machine. For tests whose subject is the API and the teardown.
+   */
+  readonly machines?: MachineMode
 }
 
 export interface Emulator {
@@ -63,6 +78,8 @@ export interface Emulator {
   faultsFired(): Record<string, number>
   setDelays(d: Partial<Delays>): void
   setThrottle(probability: number): void
+  /** How machines launched from now on run; those already launched keep theirs. */
+  setMachines(mode: MachineMode): void
   /** Terminates instances and deletes every resource a client created; the catalog stays. */
   reset(): Promise<void>
   /** Stops the servers, removes every container this emulator started and (unless kept) the images it made. */
@@ -77,11 +94,12 @@ export interface Emulator {
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const names = opts.frontEnds?.length ? [...new Set(opts.frontEnds)] : ['aws']
   const fronts = names.map((n) => frontEnd(n))
+  const fromFile = opts.catalogFile ? readCatalogFile(opts.catalogFile) : undefined
   const credentials = opts.credentials === undefined ? [TEST_CREDENTIALS] : Array.isArray(opts.credentials) ? opts.credentials : [opts.credentials as Credentials]
   const cloud = new Cloud({
-    profiles: fronts.map((f) => ({ ...f.profile, ...opts.profiles?.[f.name] })),
+    profiles: fronts.map((f) => extendProfile(extendProfile({ ...f.profile, ...opts.profiles?.[f.name] }, fromFile?.[f.name]), opts.catalogs?.[f.name])),
     regions: opts.regions, accountId: opts.accountId, seed: opts.seed, delays: opts.delays, faults: opts.faults,
-    throttleProbability: opts.throttleProbability, catalog: opts.catalog,
+    throttleProbability: opts.throttleProbability, catalog: opts.catalog, machines: opts.machines,
   })
   await cloud.start()
   if (opts.stateDir) await loadImages(cloud, opts.stateDir)
@@ -110,6 +128,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     faultsFired: () => Object.fromEntries(cloud.faults.fired),
     setDelays: (d) => cloud.setDelays(d),
     setThrottle: (p) => (cloud.faults.throttleProbability = p),
+    setMachines: (mode) => {
+      if (mode !== 'container' && mode !== 'paper') throw new Error(`machines must be 'container' or 'paper', not ${JSON.stringify(mode)}`)
+      cloud.machines = mode
+    },
     reset: () => reset(cloud),
     stop: (o) => (stopped ??= (async () => {
       process.removeListener('exit', onExit)

@@ -41,7 +41,7 @@ describe('an image build through the Node SDK', () => {
     const sourceId = family.body?.image?.imageId
     expect(sourceId).toBe('debian_12_5_x64_20G_alibase_20240429.vhd')
     const byName = await ecs.describeImages(new Ecs.DescribeImagesRequest({ regionId: region, imageName: 'centos_7_*', imageOwnerAlias: 'system' }))
-    expect(byName.body?.images?.image?.map((m) => m.imageName).sort()).toEqual(['centos_7_03_64_20G_alibase_20170818.vhd', 'centos_7_06_64_20G_alibase_20190711.vhd'])
+    expect(byName.body?.images?.image?.map((m) => m.imageName).sort()).toEqual(['centos_7_03_64_20G_alibase_20170818.vhd', 'centos_7_06_64_20G_alibase_20190711.vhd', 'centos_7_9_x64_20G_alibase_20240628.vhd'])
 
     const key = generateKeyPair('ed25519')
     await ecs.importKeyPair(new Ecs.ImportKeyPairRequest({ regionId: region, keyPairName: 'tsimg-test-key', publicKeyBody: key.publicKey }))

@@ -66,7 +66,10 @@ describe('without containers', () => {
     expect(caught(() => backend.instances.checkInstanceType(cloud, 'cn-hangzhou', 't3.micro')).kind).toBe('invalid-parameter')
     expect(caught(() => backend.instances.checkInstanceType(cloud, 'us-east-1', 's6.large.2')).resource).toBe('instance-type')
     const images = (region: string) => [...cloud.images.values()].filter((m) => m.region === region)
-    expect(images('cn-hangzhou').map((m) => [m.name, m.loginUser, m.id.startsWith('m-bp1')])).toEqual([['debian_12_x64_20G_alibase_tsimg.vhd', 'root', true]])
+    // The default catalog: Alibaba's public image names (families included), all logging in as root.
+    const ali = images('cn-hangzhou')
+    expect(ali.map((m) => m.name)).toEqual(expect.arrayContaining(['aliyun_3_x64_20G_alibase_20240528.vhd', 'centos_7_9_x64_20G_alibase_20240628.vhd', 'ubuntu_22_04_x64_20G_alibase_20240530.vhd']))
+    expect(ali.every((m) => m.loginUser === 'root' && m.id.startsWith('m-bp1') && m.catalog?.family?.startsWith('acs:'))).toBe(true)
     expect(images('cn-north-4')[0]!.rootDeviceName).toBe('/dev/vda')
     expect(cloud.region('cn-hangzhou').cloud).toBe('alicloud')
     expect(caught(() => cloud.region('cn-hangzhou', 'aws')).kind).toBe('not-found')

@@ -1,7 +1,7 @@
 import type { FrontEnd } from '../front-end.js'
 import { backendActions } from './actions/index.js'
 import { watchInstances } from './actions/instances.js'
-import { ALICLOUD_CATALOG, ALICLOUD_EMULATOR_PROFILE } from './profile.js'
+import { ALICLOUD_EMULATOR_PROFILE } from './profile.js'
 import { startAlicloudServer } from './server.js'
 import { AliState } from './state.js'
 
@@ -19,9 +19,9 @@ export const alicloudFrontEnd: FrontEnd = {
   async start(ctx) {
     const state = new AliState(ctx.cloud)
     for (const m of ctx.cloud.images.values()) {
-      const entry = ALICLOUD_CATALOG.find((c) => c.name === m.name)
+      const entry = m.catalog
       if (!m.seed || !entry || ctx.cloud.region(m.region).cloud !== ALICLOUD_FRONT_END) continue
-      state.families.set(m.id, entry.family)
+      if (entry.family) state.families.set(m.id, entry.family)
       state.registerSystemImage(m.id, m.region, entry.name)
     }
     const unwatch = watchInstances(state)

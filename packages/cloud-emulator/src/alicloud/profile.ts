@@ -1,3 +1,4 @@
+import { ALICLOUD_SCARCE_TYPES } from '../backend/catalog.js'
 import { ALICLOUD_PROFILE, type CloudProfile } from '../backend/profile.js'
 
 /**
@@ -22,44 +23,20 @@ export const ALICLOUD_REGIONS: readonly AliRegion[] = [
   { regionId: 'ap-northeast-1', localName: '日本（东京）', zones: ['ap-northeast-1a', 'ap-northeast-1b'] },
 ]
 
-/** Instance types offered in every zone but the last of a region (so zone choice matters). */
-export const ALICLOUD_INSTANCE_TYPES: readonly string[] = [
-  'ecs.n1.tiny', 'ecs.n1.small', 'ecs.n1.large', 'ecs.t5-lc1m1.small', 'ecs.t5-lc1m2.large',
-  'ecs.g6.large', 'ecs.g6.xlarge', 'ecs.g7.large', 'ecs.c6.large', 'ecs.c7.large', 'ecs.r6.large',
-]
+/** The instance types of the default catalog (backend/catalog.ts; users add more). */
+export { ALICLOUD_CATALOG, ALICLOUD_INSTANCE_TYPES, ALICLOUD_SCARCE_TYPES } from '../backend/catalog.js'
 
-/** Types only the last zone of each region lacks: a builder must pick a zone that has them. */
-export const ALICLOUD_SCARCE_TYPES: readonly string[] = ['ecs.g7.large', 'ecs.c7.large']
-
-export function zoneOffers(region: AliRegion, zoneId: string, instanceType: string): boolean {
-  if (!ALICLOUD_INSTANCE_TYPES.includes(instanceType)) return false
+/**
+ * Whether a zone offers a type: every type of the catalog (`offered`: the profile's, with the
+ * user's additions) in every zone, but the scarce ones not in a region's last zone.
+ */
+export function zoneOffers(offered: readonly string[], region: AliRegion, zoneId: string, instanceType: string): boolean {
+  if (!offered.includes(instanceType)) return false
   return !(ALICLOUD_SCARCE_TYPES.includes(instanceType) && zoneId === region.zones.at(-1))
 }
 
-/** An Alibaba public image the emulator offers, booting a local docker image. */
-export interface AliCatalogImage {
-  readonly name: string
-  readonly family: string
-  readonly osName: string
-  readonly dockerRef: string
-}
-
-/**
- * Public ("system") images by Alibaba's names, including the seeds' CentOS sources. All boot
- * the local Debian base image: the name is what templates reference, the disk is what is here.
- */
-export const ALICLOUD_CATALOG: readonly AliCatalogImage[] = [
-  { name: 'debian_12_5_x64_20G_alibase_20240429.vhd', family: 'acs:debian_12_x64', osName: 'Debian 12.5 64位', dockerRef: 'tsimg/debian-ssh:bookworm' },
-  { name: 'ubuntu_22_04_x64_20G_alibase_20240130.vhd', family: 'acs:ubuntu_22_04_x64', osName: 'Ubuntu 22.04 64位', dockerRef: 'tsimg/debian-ssh:bookworm' },
-  { name: 'centos_7_06_64_20G_alibase_20190711.vhd', family: 'acs:centos_7_6_x64', osName: 'CentOS 7.6 64位', dockerRef: 'tsimg/debian-ssh:bookworm' },
-  { name: 'centos_7_03_64_20G_alibase_20170818.vhd', family: 'acs:centos_7_3_x64', osName: 'CentOS 7.3 64位', dockerRef: 'tsimg/debian-ssh:bookworm' },
-]
-
-/** The backend profile of this front end: the shared Alibaba profile with these regions and catalog. */
+/** The backend profile of this front end: the shared Alibaba profile (its catalog included) with these regions. */
 export const ALICLOUD_EMULATOR_PROFILE: CloudProfile = {
   ...ALICLOUD_PROFILE,
   regions: ALICLOUD_REGIONS.map((r) => ({ name: r.regionId, zones: r.zones })),
-  catalog: ALICLOUD_CATALOG.map((c) => ({
-    dockerRef: c.dockerRef, name: c.name, description: c.osName, loginUser: 'root', created: new Date('2024-04-29T00:00:00.000Z'),
-  })),
 }

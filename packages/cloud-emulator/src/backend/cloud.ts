@@ -7,6 +7,7 @@ import { DEFAULT_DELAYS } from './types.js'
 import { watchShutdowns } from './shutdown-watch.js'
 import { tickCloud } from './clock.js'
 import { ledgerOf } from './ledger.js'
+import type { MachineMode } from './paper.js'
 import { closePublicIps } from './public-ips.js'
 import { AWS_PROFILE, type CloudProfile, type ResourceKind } from './profile.js'
 import { seedImage, seedNetwork, type CatalogEntry } from './seed.js'
@@ -33,6 +34,8 @@ export interface CloudOptions {
   /** Session id labelled on every container and image (default: random). */
   readonly session?: string
   readonly ids?: (kind: ResourceKind, rng: Rng) => string
+  /** How machines launched run: as containers (default) or on paper (see paper.ts). */
+  readonly machines?: MachineMode
 }
 
 export const DEFAULT_REGIONS = AWS_PROFILE.regions.map((r) => r.name)
@@ -62,6 +65,12 @@ export class Cloud {
   readonly instances = new Map<string, Instance>()
   readonly publicIps = new Map<string, PublicIp>()
   readonly jobs = new Map<string, Job>()
+  /**
+   * How the machines launched from now on run: 'container' (a real container per machine) or
+   * 'paper' (records and an SSH server that runs nothing; see paper.ts). Each machine keeps
+   * the mode it was launched with.
+   */
+  machines: MachineMode
   /** Loopback addresses this process has handed out and not yet released. */
   readonly addresses = new Set<string>()
   /** Per-resource chain of container operations, so stop/commit/terminate never overlap. */
@@ -77,6 +86,7 @@ export class Cloud {
     this.faults.throttleProbability = opts.throttleProbability ?? 0
     for (const f of opts.faults ?? []) this.faults.add(f)
     this.delays = { ...DEFAULT_DELAYS, ...opts.delays }
+    this.machines = opts.machines ?? 'container'
     const [first = AWS_PROFILE, ...rest] = opts.profiles ?? [AWS_PROFILE]
     const primary: CloudProfile = {
       ...first,
@@ -98,10 +108,16 @@ export class Cloud {
   /** Creates default networks, registers each profile's catalog and starts the state clock. */
   async start(): Promise<void> {
     await docker(['version', '--format', '{{.Server.Version}}'])
+    // Many catalog entries boot the same local image: ask docker once per image.
+    const known = new Map<string, Promise<boolean>>()
+    const present = (ref: string): Promise<boolean> => {
+      if (!known.has(ref)) known.set(ref, imageExists(ref))
+      return known.get(ref)!
+    }
     for (const region of this.regions) {
       const profile = this.profileOf(region.name)
       if (profile.defaultNetwork) seedNetwork(this, region, profile.defaultNetwork.cidr)
-      for (const entry of profile.catalog) if (await imageExists(entry.dockerRef)) seedImage(this, region.name, entry, profile.rootDeviceName)
+      for (const entry of profile.catalog) if (await present(entry.dockerRef)) seedImage(this, region.name, entry, profile.rootDeviceName)
     }
     this.timer = setInterval(() => this.tick(), 50)
     this.timer.unref()

@@ -1,3 +1,7 @@
+import {
+  ALICLOUD_CATALOG, ALICLOUD_INSTANCE_TYPES, ALICLOUD_VOLUME_TYPES, AWS_CATALOG, AWS_INSTANCE_TYPES, AWS_VOLUME_TYPES,
+  HUAWEICLOUD_CATALOG, HUAWEICLOUD_INSTANCE_TYPES, HUAWEICLOUD_VOLUME_TYPES,
+} from './catalog.js'
 import type { Rng } from './rng.js'
 import type { CatalogEntry } from './seed.js'
 
@@ -14,8 +18,15 @@ export interface CloudProfile {
   readonly regions: ReadonlyArray<{ readonly name: string; readonly zones: readonly string[] }>
   /** Makes a new id for a resource of this cloud. */
   readonly newId: (kind: ResourceKind, rng: Rng) => string
-  /** Instance type names the cloud accepts (anything else is an invalid parameter). */
+  /** The shape of an instance type name (a name of another shape is an invalid parameter). */
   readonly instanceType: RegExp
+  /**
+   * The instance types (flavors) the cloud offers (catalog.ts; users add more). When given, a
+   * type outside it is refused; when left out, any name of the right shape is accepted.
+   */
+  readonly instanceTypes?: readonly string[]
+  /** The volume (disk) types the cloud offers; front ends refuse others when given. */
+  readonly volumeTypes?: readonly string[]
   readonly defaultInstanceType: string
   /** Public images offered in every region of this cloud (skipped when the docker image is missing). */
   readonly catalog: readonly CatalogEntry[]
@@ -37,21 +48,16 @@ const EC2_PREFIXES: Record<ResourceKind, string> = {
 /** EC2's id format: prefix, '-0', 16 hex digits. */
 export const ec2Ids = (kind: ResourceKind, rng: Rng): string => rng.id(EC2_PREFIXES[kind])
 
-/** The image every profile's catalog offers: the project's Debian base image. */
-const DEBIAN = 'tsimg/debian-ssh:bookworm'
-const CATALOG_DATE = new Date('2025-06-01T00:00:00.000Z')
-
 export const AWS_PROFILE: CloudProfile = {
   name: 'aws',
   regions: ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1']
     .map((name) => ({ name, zones: ['a', 'b', 'c'].map((z) => name + z) })),
   newId: ec2Ids,
   instanceType: /^[a-z][a-z0-9-]*\.[a-z0-9]+$/,
+  instanceTypes: AWS_INSTANCE_TYPES,
+  volumeTypes: AWS_VOLUME_TYPES,
   defaultInstanceType: 'm1.small',
-  catalog: [{
-    dockerRef: DEBIAN, name: 'debian-12-amd64-tsimg-base', description: 'Debian 12 (bookworm) with OpenSSH, tsimg base image',
-    loginUser: 'admin', created: CATALOG_DATE,
-  }],
+  catalog: AWS_CATALOG,
   defaultNetwork: { cidr: '172.31.0.0/16' },
   rootDeviceName: '/dev/xvda',
 }
@@ -75,8 +81,10 @@ export const ALICLOUD_PROFILE: CloudProfile = {
   ],
   newId: (kind, rng) => `${ALICLOUD_PREFIXES[kind]}-bp1${alnum(rng, 17)}`,
   instanceType: /^ecs\.[a-z0-9-]+\.[a-z0-9-]+$/,
+  instanceTypes: ALICLOUD_INSTANCE_TYPES,
+  volumeTypes: ALICLOUD_VOLUME_TYPES,
   defaultInstanceType: 'ecs.g7.large',
-  catalog: [{ dockerRef: DEBIAN, name: 'debian_12_x64_20G_alibase_tsimg.vhd', description: 'Debian 12 64-bit, tsimg base image', loginUser: 'root', created: CATALOG_DATE }],
+  catalog: ALICLOUD_CATALOG,
   defaultNetwork: undefined,
   rootDeviceName: '/dev/xvda',
 }
@@ -94,8 +102,10 @@ export const HUAWEICLOUD_PROFILE: CloudProfile = {
   ],
   newId: (_kind, rng) => uuid(rng),
   instanceType: /^[a-z][a-z0-9]*\.[a-z0-9]+\.\d+$/,
+  instanceTypes: HUAWEICLOUD_INSTANCE_TYPES,
+  volumeTypes: HUAWEICLOUD_VOLUME_TYPES,
   defaultInstanceType: 's6.large.2',
-  catalog: [{ dockerRef: DEBIAN, name: 'Debian 12.0.0 64bit tsimg', description: 'Debian 12 64-bit, tsimg base image', loginUser: 'root', created: CATALOG_DATE }],
+  catalog: HUAWEICLOUD_CATALOG,
   defaultNetwork: undefined,
   rootDeviceName: '/dev/vda',
 }

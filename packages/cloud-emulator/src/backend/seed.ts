@@ -9,9 +9,22 @@ export interface CatalogEntry {
   readonly dockerRef: string
   readonly name: string
   readonly description?: string
+  /** The publisher's account (EC2 owner id); CATALOG_OWNER_ID when left out. */
   readonly ownerId?: string
+  /** EC2's ImageOwnerAlias ('amazon' for Amazon's own images), which `Owners: ['amazon']` selects. */
+  readonly ownerAlias?: string
+  /** Image family (Alibaba's `acs:ubuntu_22_04_x64`), for lookups by family. */
+  readonly family?: string
+  /** The OS name the cloud shows (Alibaba OSName, Huawei __os_version). */
+  readonly osName?: string
+  /** The OS platform (Ubuntu, CentOS, EulerOS, Debian, ...). */
+  readonly platform?: string
   readonly loginUser?: string
   readonly created?: Date
+  /** The root device (the cloud's usual one when left out; Ubuntu's AMIs use /dev/sda1). */
+  readonly rootDeviceName?: string
+  /** Size of the image's root disk in GB (8 when left out). */
+  readonly minDisk?: number
 }
 
 /** Fake owner of the catalog images (stands in for a distribution's publishing account). */
@@ -36,10 +49,11 @@ export function seedNetwork(cloud: Cloud, region: Region, cidr = '172.31.0.0/16'
   cloud.securityGroups.set(sg.id, sg)
 }
 
-export function seedImage(cloud: Cloud, region: string, entry: CatalogEntry, rootDeviceName = '/dev/xvda'): void {
+export function seedImage(cloud: Cloud, region: string, entry: CatalogEntry, defaultRootDevice = '/dev/xvda', rootVolumeType = 'gp3'): void {
+  const rootDeviceName = entry.rootDeviceName ?? defaultRootDevice
   const created = entry.created ?? new Date()
   const snapshot: Snapshot = {
-    id: cloud.newId('snapshot', region), region, tags: new Map(), ownerId: entry.ownerId ?? CATALOG_OWNER_ID, volumeSize: 8,
+    id: cloud.newId('snapshot', region), region, tags: new Map(), ownerId: entry.ownerId ?? CATALOG_OWNER_ID, volumeSize: entry.minDisk ?? 8,
     description: `Catalog snapshot for ${entry.name}`, started: created, state: 'completed', encrypted: false,
     createVolumeUsers: new Set(), createVolumeGroups: new Set(['all']), seed: true,
   }
@@ -48,9 +62,9 @@ export function seedImage(cloud: Cloud, region: string, entry: CatalogEntry, roo
     id: cloud.newId('image', region), region, tags: new Map(), name: entry.name, description: entry.description,
     ownerId: entry.ownerId ?? CATALOG_OWNER_ID, state: 'available', dockerRef: entry.dockerRef, ownsDockerRef: false,
     rootDeviceName,
-    devices: [{ deviceName: rootDeviceName, snapshotId: snapshot.id, volumeSize: 8, volumeType: 'gp3', deleteOnTermination: true, encrypted: false }],
+    devices: [{ deviceName: rootDeviceName, snapshotId: snapshot.id, volumeSize: entry.minDisk ?? 8, volumeType: rootVolumeType, deleteOnTermination: true, encrypted: false }],
     created, architecture: 'x86_64', isPublic: true, launchUsers: new Set(), launchGroups: new Set(),
-    loginUser: entry.loginUser ?? 'admin', seed: true,
+    loginUser: entry.loginUser ?? 'admin', seed: true, catalog: entry,
   }
   cloud.images.set(image.id, image)
 }

@@ -68,7 +68,8 @@ export function renderInstance(cloud: Cloud, i: Instance): XmlValue {
 
 export function renderImage(i: Image): XmlValue {
   return {
-    imageId: i.id, imageLocation: `${i.ownerId}/${i.name}`, imageState: i.state, imageOwnerId: i.ownerId,
+    imageId: i.id, imageLocation: `${i.catalog?.ownerAlias ?? i.ownerId}/${i.name}`, imageState: i.state, imageOwnerId: i.ownerId,
+    imageOwnerAlias: i.catalog?.ownerAlias,
     creationDate: i.created.toISOString(), isPublic: i.isPublic, architecture: i.architecture, imageType: 'machine',
     platformDetails: 'Linux/UNIX', usageOperation: 'RunInstances', name: i.name, description: i.description,
     rootDeviceType: 'ebs', rootDeviceName: i.rootDeviceName,

@@ -48,6 +48,9 @@ function requestText(query: string): string {
  * The EC2 Query API over node:http: verify SigV4, read Action, inject faults, run the
  * handler against the cloud for the region in the credential scope, answer XML.
  */
+/** Actions whose input has no DryRun member in EC2's model (checked by test/ec2-model.test.ts). */
+const NO_DRY_RUN = new Set(['ModifySubnetAttribute'])
+
 export async function startEc2Server(opts: Ec2ServerOptions): Promise<{ server: Server; endpoint: string }> {
   const server = createServer((req, res) => {
     void (async () => {
@@ -69,7 +72,7 @@ export async function startEc2Server(opts: Ec2ServerOptions): Promise<{ server: 
         opts.cloud.region(region, EC2_FRONT_END)
         if (scope.credentials.deniedActions?.includes(action))
           throw new CloudError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403)
-        if (r.bool('DryRun')) throw new CloudError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412)
+        if (!NO_DRY_RUN.has(action) && r.bool('DryRun')) throw new CloudError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412)
         const result = await opts.cloud.act(EC2_FRONT_END, action, () => handler({ cloud: opts.cloud, region, requestId }, r), requestText(query))
         send(res, 200, response(action, requestId, result), requestId)
         opts.onCall?.({ cloud: EC2_FRONT_END, action, region, status: 200 })

@@ -33,13 +33,12 @@ export function renderServer(cloud: Cloud, i: Instance): Record<string, unknown>
       ]
     : []
   const flavor = i.instanceType
-  const [, size = 'large', ratio = '2'] = flavor.split('.')
-  const vcpus = { small: 1, medium: 1, large: 2, xlarge: 4 }[size] ?? 2
+  const { vcpus, ramMb } = flavorSize(flavor)
   return {
     id: i.id, name: a.name ?? i.id, status: s.status, description: a.description ?? '',
     addresses: { [i.vpcId]: addresses },
     key_name: i.keyName ?? '', image: { id: i.imageId },
-    flavor: { id: flavor, name: flavor, vcpus: String(vcpus), ram: String(vcpus * Number(ratio) * 1024), disk: '0' },
+    flavor: { id: flavor, name: flavor, vcpus: String(vcpus), ram: String(ramMb), disk: '0' },
     'OS-EXT-STS:vm_state': s.vm, 'OS-EXT-STS:task_state': s.task, 'OS-EXT-STS:power_state': s.power,
     'OS-EXT-AZ:availability_zone': i.zone, 'OS-EXT-SRV-ATTR:user_data': null,
     security_groups: i.securityGroupIds.map((id) => ({ id, name: String(attrs(cloud, id).name ?? cloud.securityGroups.get(id)?.name ?? id) })),
@@ -54,4 +53,12 @@ export function renderServer(cloud: Cloud, i: Instance): Record<string, unknown>
 export function renderInterfaces(cloud: Cloud, i: Instance): Record<string, unknown>[] {
   if (!i.address) return []
   return [{ port_state: 'ACTIVE', fixed_ips: [{ subnet_id: i.subnetId, ip_address: i.address }], net_id: i.subnetId, port_id: portOf(i.id), mac_addr: macOf(i.id) }]
+}
+
+/** vCPUs and memory a flavor name spells: `<family>.<size>.<GB of memory per vCPU>` (c7.xlarge.4: 4 vCPUs, 16 GB). */
+export function flavorSize(name: string): { vcpus: number; ramMb: number } {
+  const [, size = 'large', ratio = '2'] = name.split('.')
+  const multiple = /^(\d+)xlarge$/.exec(size)
+  const vcpus = multiple ? 4 * Number(multiple[1]) : ({ small: 1, medium: 1, large: 2, xlarge: 4 }[size] ?? 2)
+  return { vcpus, ramMb: vcpus * (Number(ratio) || 2) * 1024 }
 }

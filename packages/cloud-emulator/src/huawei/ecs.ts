@@ -1,3 +1,4 @@
+import { unknownVolumeType } from '../backend/catalog.js'
 import { notFound } from '../backend/errors.js'
 import { getImage } from '../backend/images.js'
 import * as inst from '../backend/instances.js'
@@ -6,7 +7,7 @@ import { getSubnet } from '../backend/network.js'
 import { allocatePublicIp, associatePublicIp, getPublicIp, publicIpOf, releasePublicIp } from '../backend/public-ips.js'
 import type { Instance, JobProgress } from '../backend/types.js'
 import { attrs } from './attributes.js'
-import { renderInterfaces, renderServer } from './ecs-render.js'
+import { flavorSize, renderInterfaces, renderServer } from './ecs-render.js'
 import { HuaweiError } from './errors.js'
 import { type HuaweiContext, type Route } from './routes.js'
 import { applyTagAction, listTags } from './tags.js'
@@ -67,6 +68,10 @@ async function createServers(ctx: HuaweiContext, body: Record<string, any>, clie
   if (subnet.vpcId !== s.vpcid) throw bad(`The subnet ${subnetId} does not belong to the VPC ${s.vpcid}.`)
   if (s.availability_zone && !ctx.cloud.region(ctx.region).zones.includes(s.availability_zone)) throw bad(`availability_zone=${s.availability_zone} not exist`)
   inst.checkInstanceType(ctx.cloud, ctx.region, s.flavorRef)
+  for (const [field, type] of [['root_volume.volumetype', s.root_volume?.volumetype], ...(s.data_volumes ?? []).map((d, n) => [`data_volumes[${n}].volumetype`, d.volumetype])]) {
+    const unknown = type === undefined ? undefined : unknownVolumeType(ctx.cloud.profileOf(ctx.region), type)
+    if (unknown) throw bad(`Invalid ${field}: ${unknown}.`)
+  }
   const image = getImage(ctx.cloud, ctx.region, s.imageRef)
   if (s.publicip?.id) {
     const ip = getPublicIp(ctx.cloud, ctx.region, s.publicip.id)
@@ -96,7 +101,7 @@ async function createServers(ctx: HuaweiContext, body: Record<string, any>, clie
       Object.assign(attrs(ctx.cloud, ip.id), { deleteWithServer: s.publicip.delete_on_termination ?? true, bandwidthSize: s.publicip.eip.bandwidth?.size })
     }
   }
-  return { job_id: job.id, serverIds: ids, order_id: null }
+  return { job_id: job.id, serverIds: ids }
 }
 
 function serverIds(body: { servers?: { id?: string }[] } | undefined): string[] {
@@ -159,14 +164,11 @@ function matches(ctx: HuaweiContext, i: Instance, query: URLSearchParams): boole
   return true
 }
 
-/** The flavors every zone offers (the profile's pattern accepts others; these are the ones listed). */
-const FLAVORS = ['s6.small.1', 's6.medium.2', 's6.large.2', 's6.xlarge.2', 'c7.large.2', 'c7.xlarge.4']
-
+/** A flavor of the catalog (profile.instanceTypes: backend/catalog.ts, extended by the user) as ListFlavors shows it. */
 function renderFlavor(name: string): Record<string, unknown> {
-  const [, size = 'large', ratio = '2'] = name.split('.')
-  const vcpus = { small: 1, medium: 1, large: 2, xlarge: 4 }[size] ?? 2
+  const { vcpus, ramMb } = flavorSize(name)
   return {
-    id: name, name, vcpus: String(vcpus), ram: vcpus * Number(ratio) * 1024, disk: '0', swap: '', links: [],
+    id: name, name, vcpus: String(vcpus), ram: ramMb, disk: '0', swap: '', links: [],
     'OS-FLV-EXT-DATA:ephemeral': 0, 'rxtx_factor': 1, 'os-flavor-access:is_public': true,
     os_extra_specs: { 'ecs:performancetype': name.startsWith('c') ? 'computingv3' : 'normal', 'cond:operation:status': 'normal' },
   }
@@ -179,7 +181,7 @@ export const ecsRoutes: Route[] = [
     handler: (ctx, { query }) => {
       const zone = query.get('availability_zone')
       if (zone && !ctx.cloud.region(ctx.region).zones.includes(zone)) throw bad(`availability_zone=${zone} not exist`)
-      return { flavors: FLAVORS.map(renderFlavor) }
+      return { flavors: (ctx.cloud.profileOf(ctx.region).instanceTypes ?? []).map(renderFlavor) }
     },
   },
   { method: 'POST', path: '/v1/{project_id}/cloudservers', action: 'CreatePostPaidServers', service: 'ecs', handler: (ctx, { body, headers }) => createServers(ctx, body, typeof headers['x-client-token'] === 'string' ? headers['x-client-token'] : undefined) },

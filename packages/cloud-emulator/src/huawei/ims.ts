@@ -14,7 +14,7 @@ function renderImage(ctx: HuaweiContext, m: Image): Record<string, unknown> {
   const size = m.devices[0]?.volumeSize ?? 40
   return {
     id: m.id, name: m.name, status: STATUS[m.state], visibility: own ? 'private' : 'public', __imagetype: own ? 'private' : 'gold',
-    __os_type: 'Linux', __os_version: 'Debian GNU/Linux 12.0.0 64bit', __platform: 'Debian', __os_bit: '64', __support_kvm: 'true',
+    __os_type: 'Linux', __os_version: m.catalog?.osName ?? 'Debian GNU/Linux 12.0.0 64bit', __platform: m.catalog?.platform ?? 'Debian', __os_bit: '64', __support_kvm: 'true',
     disk_format: 'zvhd2', container_format: 'bare', min_disk: size, min_ram: 0, size: 0, protected: !own, owner: own ? ctx.projectId : '',
     description: m.description ?? '', __description: m.description ?? '',
     created_at: m.created.toISOString().replace(/\.\d+Z$/, 'Z'), updated_at: m.created.toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -68,7 +68,7 @@ export const imsRoutes: Route[] = [
       const want = (k: string): string | null => query.get(k)
       const images = visible(ctx).filter((m) => {
         const r = renderImage(ctx, m)
-        return (['id', 'name', 'status', 'visibility', '__imagetype', '__platform', '__os_type'] as const).every((k) => !want(k) || r[k] === want(k))
+        return (['id', 'name', 'status', 'visibility', '__imagetype', '__platform', '__os_type', '__os_version', 'owner'] as const).every((k) => !want(k) || r[k] === want(k))
           && (!want('tag') || (r.tags as string[]).includes(want('tag')!))
       })
       images.sort((a, b) => b.created.getTime() - a.created.getTime())

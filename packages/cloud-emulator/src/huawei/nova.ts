@@ -14,6 +14,19 @@ function renderKey(k: KeyPair, userId: string, privateKey?: string): Record<stri
 const NAME = /^[A-Za-z0-9_-]{1,64}$/
 
 /**
+ * Nova numbers key pairs with an integer (its database id; int32 in Huawei's SDK models, which
+ * refuse a string there): one counter per backend, a key keeps its number while it exists.
+ */
+const novaIds = new WeakMap<object, { next: number; ids: Map<string, number> }>()
+function novaId(cloud: object, k: KeyPair): number {
+  let table = novaIds.get(cloud)
+  if (!table) novaIds.set(cloud, (table = { next: 1, ids: new Map() }))
+  let id = table.ids.get(k.id)
+  if (id === undefined) table.ids.set(k.id, (id = table.next++))
+  return id
+}
+
+/**
  * ECS's OpenStack-compatible v2.1 API: availability zones and key pairs. Errors take Nova's
  * `{"itemNotFound":{...}}` shape, of which the SDK keeps only the HTTP status.
  */
@@ -38,14 +51,15 @@ export const novaRoutes: Route[] = [
   },
   {
     method: 'GET', path: '/v2.1/{project_id}/os-keypairs', action: 'NovaListKeypairs', service: 'nova',
-    handler: ({ cloud, region, projectId }) => ({ keypairs: keyPairsIn(cloud, region).map((k) => ({ keypair: renderKey(k, projectId) })) }),
+    // Nova's list shows name, fingerprint, public key and type (no user_id: that is the detail's).
+    handler: ({ cloud, region }) => ({ keypairs: keyPairsIn(cloud, region).map((k) => ({ keypair: { name: k.name, fingerprint: k.fingerprint, public_key: k.publicKey, type: 'ssh' } })) }),
   },
   {
     method: 'GET', path: '/v2.1/{project_id}/os-keypairs/{keypair_name}', action: 'NovaShowKeypair', service: 'nova',
     // The detail adds what the list leaves out, creation time included (Nova's format, no zone).
     handler: ({ cloud, region, projectId }, { params }) => {
       const k = getKeyPair(cloud, region, params.keypair_name!)
-      return { keypair: { ...renderKey(k, projectId), id: k.id, created_at: k.created.toISOString().replace('Z', '000'), deleted: false, deleted_at: null, updated_at: null } }
+      return { keypair: { ...renderKey(k, projectId), id: novaId(cloud, k), created_at: k.created.toISOString().replace('Z', '000'), deleted: false, deleted_at: null, updated_at: null } }
     },
   },
   {

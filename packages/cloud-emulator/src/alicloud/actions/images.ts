@@ -3,7 +3,7 @@ import { CloudError } from '../../backend/errors.js'
 import type { Image } from '../../backend/types.js'
 import { aliError } from '../errors.js'
 import type { Params } from '../params.js'
-import { ALICLOUD_CATALOG, ALICLOUD_REGIONS } from '../profile.js'
+import { ALICLOUD_REGIONS } from '../profile.js'
 import type { Handler } from '../server.js'
 import type { AliState } from '../state.js'
 import { aliTime, matchesTags, page, renderTags } from './render.js'
@@ -20,11 +20,11 @@ function alias(state: AliState, m: Image): 'system' | 'self' | 'others' {
 }
 
 export function renderImage(state: AliState, m: Image): Record<string, unknown> {
-  const catalog = ALICLOUD_CATALOG.find((c) => c.name === m.name && m.seed)
+  const catalog = m.seed ? m.catalog : undefined
   return {
     ImageId: state.imageId(m.id), ImageName: m.name, ImageVersion: '', Description: m.description ?? '', Status: STATUS[m.state],
     Progress: m.state === 'available' ? '100%' : m.state === 'pending' ? '50%' : '0%', OSType: 'linux', OSName: catalog?.osName ?? 'Debian 12 64位',
-    Platform: 'Debian', Architecture: 'x86_64', Size: m.devices[0]?.volumeSize ?? 20, ImageOwnerAlias: alias(state, m),
+    Platform: catalog?.platform ?? 'Debian', Architecture: 'x86_64', Size: m.devices[0]?.volumeSize ?? 20, ImageOwnerAlias: alias(state, m),
     ImageOwnerId: alias(state, m) === 'system' ? 0 : Number(state.cloud.accountId), ImageFamily: state.families.get(m.id) ?? '',
     IsSupportIoOptimized: true, IsSupportCloudinit: true, IsCopied: Boolean(m.sourceImageId), IsSelfShared: state.shares.get(m.id)?.size ? 'true' : '',
     IsPublic: m.seed, Usage: 'none', CreationTime: aliTime(m.created), ResourceGroupId: '', BootMode: 'BIOS',
@@ -35,6 +35,17 @@ export function renderImage(state: AliState, m: Image): Record<string, unknown> 
     },
     Tags: renderTags(m.tags),
   }
+}
+
+/**
+ * DescribeImageFromFamily's image has fewer fields than DescribeImages' (the SDK's
+ * DescribeImageFromFamilyResponseBodyImage: no owner id, public flag, resource group, boot mode,
+ * nor a progress per disk mapping).
+ */
+function familyImage(full: Record<string, unknown>): Record<string, unknown> {
+  const { ImageOwnerId: _o, IsPublic: _p, ResourceGroupId: _g, BootMode: _b, DiskDeviceMappings: maps, ...rest } = full
+  const list = (maps as { DiskDeviceMapping: Array<Record<string, unknown>> }).DiskDeviceMapping
+  return { ...rest, DiskDeviceMappings: { DiskDeviceMapping: list.map(({ Progress: _x, ...m }) => m) } }
 }
 
 /** Alibaba's ImageName filter is a pattern: '*' matches any run of characters. */
@@ -67,7 +78,7 @@ export function imageActions(state: AliState): Record<string, Handler> {
       const family = p.required('ImageFamily')
       const newest = images.imagesIn(cloud, p.required('RegionId')).filter((m) => m.state === 'available' && state.families.get(m.id) === family)
         .sort((a, b) => b.created.getTime() - a.created.getTime())[0]
-      return { Image: newest ? renderImage(state, newest) : {} }
+      return { Image: newest ? familyImage(renderImage(state, newest)) : {} }
     },
     CreateImage(p) {
       const r = p.required('RegionId')

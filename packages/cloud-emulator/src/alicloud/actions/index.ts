@@ -1,3 +1,5 @@
+import { ALICLOUD_PROFILE, type CloudProfile } from '../../backend/profile.js'
+import type { Params } from '../params.js'
 import type { ActionTable, Handler } from '../server.js'
 import type { AliState } from '../state.js'
 import { eipActions } from './eips.js'
@@ -10,11 +12,12 @@ import { storageActions } from './storage.js'
 import { stsActions } from './sts.js'
 import { tagActions } from './tags.js'
 
-/** Actions that need no backend state: the region and zone catalog. */
-export function protocolActions(): ActionTable {
+/** Actions that need no backend state: the region and zone catalog (instance and disk types of the profile's catalog). */
+export function protocolActions(profile: Pick<CloudProfile, 'instanceTypes' | 'volumeTypes'> = ALICLOUD_PROFILE): ActionTable {
+  const zones = (p: Params): Record<string, unknown> => describeZones(p, profile.instanceTypes ?? [], profile.volumeTypes ?? [])
   return {
-    Ecs: { DescribeRegions: (p) => describeRegions(p, 'Ecs'), DescribeZones: describeZones },
-    Vpc: { DescribeRegions: (p) => describeRegions(p, 'Vpc'), DescribeZones: describeZones },
+    Ecs: { DescribeRegions: (p) => describeRegions(p, 'Ecs'), DescribeZones: zones },
+    Vpc: { DescribeRegions: (p) => describeRegions(p, 'Vpc'), DescribeZones: zones },
   }
 }
 
@@ -30,12 +33,13 @@ export function backendActions(state: AliState): ActionTable {
     Object.fromEntries(names.map((n) => [n, from[n]!]))
   const vpcNames = ['CreateVpc', 'DescribeVpcs', 'DeleteVpc', 'CreateVSwitch', 'DescribeVSwitches', 'DeleteVSwitch']
   const tags = tagActions(state)
+  const protocol = protocolActions(state.cloud.profile(ALICLOUD_PROFILE.name) ?? ALICLOUD_PROFILE)
   return {
     Ecs: {
-      ...protocolActions().Ecs, ...network, ...eips, ...instanceActions(state), ...keyActions(state), ...imageActions(state),
+      ...protocol.Ecs, ...network, ...eips, ...instanceActions(state), ...keyActions(state), ...imageActions(state),
       ...storageActions(state), ...tags,
     },
-    Vpc: { ...protocolActions().Vpc, ...pick(vpcNames, network), ...eips, TagResources: tags.TagResources!, UntagResources: tags.UntagResources!, ListTagResources: tags.ListTagResources! },
+    Vpc: { ...protocol.Vpc, ...pick(vpcNames, network), ...eips, TagResources: tags.TagResources!, UntagResources: tags.UntagResources!, ListTagResources: tags.ListTagResources! },
     Sts: stsActions(state),
   }
 }

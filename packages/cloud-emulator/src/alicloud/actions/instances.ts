@@ -5,6 +5,7 @@ import { findKeyPair } from '../../backend/keys.js'
 import type { Instance } from '../../backend/types.js'
 import { aliError } from '../errors.js'
 import type { Params } from '../params.js'
+import { unknownVolumeType } from '../../backend/catalog.js'
 import { ALICLOUD_REGIONS, zoneOffers } from '../profile.js'
 import type { Handler } from '../server.js'
 import type { AliState, InstanceExtra } from '../state.js'
@@ -41,7 +42,8 @@ function launch(state: AliState, p: Params, createOnly: boolean): Instance {
   const vSwitchId = p.required('VSwitchId')
   const subnet = cloud.subnets.get(vSwitchId)
   if (!subnet || subnet.region !== r) throw aliError('InvalidVSwitchId.NotFound', 'Specified virtual switch does not exist.', 404)
-  if (!zoneOffers(region, subnet.zone, type))
+  const profile = cloud.profile('alicloud')!
+  if (!zoneOffers(profile.instanceTypes ?? [], region, subnet.zone, type))
     throw aliError('InvalidResourceType.NotSupported', `This resource type is not supported; please try other resource types. Zone ${subnet.zone} offers no ${type}.`, 403)
   const imageId = state.backendImageId(r, p.required('ImageId'))
   if (!cloud.images.get(imageId) || cloud.images.get(imageId)!.region !== r) throw aliError('InvalidImageId.NotFound', 'The specified ImageId does not exist.', 404)
@@ -50,6 +52,14 @@ function launch(state: AliState, p: Params, createOnly: boolean): Instance {
   const sgIds = p.str('SecurityGroupId') ? [p.str('SecurityGroupId')!] : p.list('SecurityGroupIds')
   if (!sgIds.length) throw aliError('MissingParameter', 'The input parameter "SecurityGroupId" that is mandatory for processing this request is not supplied.')
   for (const id of sgIds) if (!cloud.securityGroups.get(id)) throw aliError('InvalidSecurityGroupId.NotFound', 'The specified SecurityGroupId does not exist.', 404)
+  const disks: Array<[string, string | undefined, string]> = [
+    ['SystemDisk.Category', p.str('SystemDisk.Category'), 'InvalidSystemDiskCategory.ValueNotSupported'],
+    ...p.records('DataDisk').map((d, n): [string, string | undefined, string] => [`DataDisk.${n + 1}.Category`, d.Category, 'InvalidDataDiskCategory.ValueNotSupported']),
+  ]
+  for (const [field, category, code] of disks) {
+    const unknown = category === undefined ? undefined : unknownVolumeType(profile, category)
+    if (unknown) throw aliError(code, `The specified parameter ${field} is not valid: ${unknown}.`, 400)
+  }
   const userData = p.str('UserData')
   if (userData && userData.length > 43_692) throw aliError('InvalidUserData.SizeExceeded', 'The specified parameter UserData exceeds the size.', 400)
   const dataDisks = p.records('DataDisk').filter((d) => d.Size || d.SnapshotId)

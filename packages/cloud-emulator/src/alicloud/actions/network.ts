@@ -82,7 +82,7 @@ export function networkActions(state: AliState): Record<string, Handler> {
         ...paging,
         VSwitches: {
           VSwitch: items.map((s) => ({
-            VSwitchId: s.id, VpcId: s.vpcId, Status: 'Available', CidrBlock: s.cidrBlock, ZoneId: s.zone, RegionId: r,
+            VSwitchId: s.id, VpcId: s.vpcId, Status: 'Available', CidrBlock: s.cidrBlock, ZoneId: s.zone,
             VSwitchName: names.get(s.id) ?? '', IsDefault: s.defaultForAz, AvailableIpAddressCount: 252, CreationTime: when(s.id),
             Tags: renderVpcTags(s.tags),
           })),

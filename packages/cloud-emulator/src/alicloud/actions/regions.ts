@@ -1,6 +1,6 @@
 import { aliError } from '../errors.js'
 import type { Params } from '../params.js'
-import { ALICLOUD_INSTANCE_TYPES, ALICLOUD_REGIONS, zoneOffers, type AliRegion } from '../profile.js'
+import { ALICLOUD_REGIONS, zoneOffers, type AliRegion } from '../profile.js'
 
 /** The region a call names, or InvalidRegionId.NotFound as Alibaba answers an unknown one. */
 export function regionOf(p: Params, required = true): AliRegion | undefined {
@@ -27,7 +27,7 @@ export function describeRegions(p: Params, product: 'Ecs' | 'Vpc'): Record<strin
 }
 
 /** DescribeZones: what each zone can create; Packer picks the first with VSwitch and the type. */
-export function describeZones(p: Params): Record<string, unknown> {
+export function describeZones(p: Params, offered: readonly string[], diskCategories: readonly string[]): Record<string, unknown> {
   const region = regionOf(p)!
   return {
     Zones: {
@@ -35,9 +35,9 @@ export function describeZones(p: Params): Record<string, unknown> {
         ZoneId: zoneId,
         LocalName: zoneId,
         AvailableResourceCreation: { ResourceTypes: ['VSwitch', 'IoOptimized', 'Instance', 'Disk'] },
-        AvailableInstanceTypes: { InstanceTypes: ALICLOUD_INSTANCE_TYPES.filter((t) => zoneOffers(region, zoneId, t)) },
-        AvailableDiskCategories: { DiskCategories: ['cloud_efficiency', 'cloud_ssd', 'cloud_essd'] },
-        AvailableVolumeCategories: { VolumeCategories: ['cloud_efficiency', 'cloud_ssd', 'cloud_essd'] },
+        AvailableInstanceTypes: { InstanceTypes: offered.filter((t) => zoneOffers(offered, region, zoneId, t)) },
+        AvailableDiskCategories: { DiskCategories: [...diskCategories] },
+        AvailableVolumeCategories: { VolumeCategories: [...diskCategories] },
       })),
     },
   }

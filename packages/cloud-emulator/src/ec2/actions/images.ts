@@ -10,13 +10,15 @@ import { checkId, checkIds, missing, page, tagSpec, type Handler } from './commo
 export const DescribeImages: Handler = ({ cloud, region }, r) => {
   const ids = checkIds('ami', r.list('ImageId'))
   const owners = r.list('Owner').map((o) => (o === 'self' ? cloud.accountId : o))
+  // Owners take account ids, 'self', or an alias ('amazon', 'aws-marketplace') that the catalog's images carry.
+  const ownedBy = (m: Image): boolean => owners.includes(m.ownerId) || (m.catalog?.ownerAlias !== undefined && owners.includes(m.catalog.ownerAlias))
   const executableBy = r.list('ExecutableBy')
   let found = img.imagesIn(cloud, region).filter((m) => img.launchable(cloud, m))
   if (ids.length) {
     found = found.filter((m) => ids.includes(m.id))
     missing('InvalidAMIID.NotFound', 'image id', ids.map((id) => `[${id}]`), new Set(found.map((m) => `[${m.id}]`)))
   }
-  if (owners.length) found = found.filter((m) => owners.includes(m.ownerId))
+  if (owners.length) found = found.filter(ownedBy)
   if (executableBy.length) {
     found = found.filter((m) => executableBy.some((e) => {
       if (e === 'all') return m.isPublic
@@ -33,7 +35,7 @@ export const DescribeImages: Handler = ({ cloud, region }, r) => {
     'block-device-mapping.volume-size': (m) => m.devices.map((d) => String(d.volumeSize)),
     'block-device-mapping.volume-type': (m) => m.devices.map((d) => d.volumeType), 'ena-support': () => true,
     'creation-date': (m) => m.created.toISOString(), 'source-instance-id': (m) => m.sourceInstanceId,
-    'owner-alias': (m) => (m.ownerId === cloud.accountId ? 'self' : undefined),
+    'owner-alias': (m) => (m.ownerId === cloud.accountId ? 'self' : m.catalog?.ownerAlias),
   }, (m) => m.tags)
   const p = page(r, found, ids.length > 0)
   return { imagesSet: p.items.map(renderImage), nextToken: p.nextToken }
@@ -42,7 +44,7 @@ export const DescribeImages: Handler = ({ cloud, region }, r) => {
 export const CreateImage: Handler = ({ cloud, region }, r) => {
   const image = img.createImage(cloud, region, {
     instanceId: checkId('i', r.required('InstanceId')), name: r.required('Name'), description: r.str('Description'),
-    noReboot: r.bool('NoReboot'), blockDevices: blockDevices(r),
+    noReboot: r.bool('NoReboot'), blockDevices: blockDevices(r, cloud, region),
     imageTags: tagSpec(r, 'image', ['image', 'snapshot']), snapshotTags: tagSpec(r, 'snapshot', ['image', 'snapshot']),
   })
   return { imageId: image.id }

@@ -1,3 +1,5 @@
+import { unknownVolumeType } from '../../backend/catalog.js'
+import type { Cloud } from '../../backend/cloud.js'
 import { CloudError } from '../../backend/errors.js'
 import * as inst from '../../backend/instances.js'
 import type { Instance } from '../../backend/types.js'
@@ -6,9 +8,13 @@ import type { Reader } from '../query.js'
 import { addressing, instanceState, renderInstance, STATE_CODES } from '../render.js'
 import { checkId, checkIds, missing, page, tagSpec, type ActionContext, type Handler } from './common.js'
 
-export function blockDevices(r: Reader): inst.BlockDeviceSpec[] {
+/** The block device mappings of a request; a volume type the catalog lacks is EC2's InvalidParameterValue. */
+export function blockDevices(r: Reader, cloud: Cloud, region: string): inst.BlockDeviceSpec[] {
   return r.structs('BlockDeviceMapping').map((b) => {
     const ebs = b.struct('Ebs')
+    const type = ebs?.str('VolumeType')
+    const unknown = type === undefined ? undefined : unknownVolumeType(cloud.profileOf(region), type)
+    if (unknown) throw new CloudError('InvalidParameterValue', `Value (${type}) for parameter volumeType is invalid: ${unknown}`)
     return {
       deviceName: b.required('DeviceName'), noDevice: b.str('NoDevice') !== undefined,
       snapshotId: ebs?.str('SnapshotId'), volumeSize: ebs?.int('VolumeSize'), volumeType: ebs?.str('VolumeType'),
@@ -41,7 +47,7 @@ export const RunInstances: Handler = ({ cloud, region }, r) => {
     userData: userData ? Buffer.from(userData, 'base64') : undefined,
     instanceTags: tagSpec(r, 'instance', ['instance', 'volume', 'network-interface', 'spot-instances-request', 'elastic-gpu']),
     volumeTags: tagSpec(r, 'volume', ['instance', 'volume', 'network-interface', 'spot-instances-request', 'elastic-gpu']),
-    blockDevices: blockDevices(r),
+    blockDevices: blockDevices(r, cloud, region),
     metadataOptions: meta && { httpTokens: tokens, httpEndpoint: meta.str('HttpEndpoint'), hopLimit: meta.int('HttpPutResponseHopLimit'), instanceMetadataTags: meta.str('InstanceMetadataTags') },
     iamInstanceProfile: profile && { arn: profile.str('Arn'), name: profile.str('Name') },
     shutdownBehavior: behavior as 'stop' | 'terminate' | undefined,
