@@ -51,8 +51,9 @@ beforeAll(async () => {
   })
   proxy = await recordingProxy(emu.endpoint)
   const host = new URL(proxy.endpoint).host
-  const ecs = ecsClient(host, emu.credentials)
-  const vpc = vpcClient(host, emu.credentials)
+  // The subject is the answers' shape, not their speed: a generous read timeout on a busy machine.
+  const ecs = ecsClient(host, emu.credentials, { readTimeout: 60_000 })
+  const vpc = vpcClient(host, emu.credentials, { readTimeout: 60_000 })
   const r = REGION
   const until = async (what: string, ok: () => Promise<boolean>): Promise<void> => {
     for (let i = 0; i < 600; i++) {
