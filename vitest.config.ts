@@ -12,6 +12,10 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
+    // vi.stubEnv in a test is undone after it: no test sees another's environment.
+    unstubEnvs: true,
+    // sshd containers that many files use read-only start once per run, on first use.
+    globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default'],
   },
 })

@@ -19,6 +19,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 bash scripts/docker-up.sh
 bash scripts/make-base-image.sh
+# The image without sshd that the docker builder's default communicator (docker exec) is tested on.
+bash scripts/make-plain-image.sh
 if [ "${TSIMG_SKIP_NPM_CI:-}" != 1 ]; then
   npm ci --no-audit --no-fund
 fi

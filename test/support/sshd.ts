@@ -33,6 +33,8 @@ export interface SshdOptions {
   networkAliases?: string[]
   /** Extra sshd_config lines, appended before sshd starts. */
   sshdConfig?: string[]
+  /** Extra container labels (besides tsimg.test=sshd). */
+  labels?: Record<string, string>
 }
 
 export interface StartedSshd {
@@ -42,10 +44,16 @@ export interface StartedSshd {
   /** Run a shell command in the container (not over SSH). */
   exec(cmd: string): Promise<{ exitCode: number; stdout: string; stderr: string }>
   /**
-   * Kill every sshd process (dropping all sessions); the PID 1 loop starts a new one,
-   * after `downMs` (the call resolves once that time has passed, not when sshd answers).
+   * Kill every sshd process (dropping all sessions); resolves once the old listener is gone.
+   * The PID 1 loop then starts a new one (`waitReady` waits for it), after `downMs` if given
+   * (the call resolves once that time has passed, not when sshd answers).
    */
   restartSshd(opts?: { downMs?: number }): Promise<void>
+  /**
+   * Kill every sshd and keep it down (the machine is "rebooting") until `release()`; resolves
+   * once the old listener is gone. `waitReady` after release waits for the new one.
+   */
+  holdSshd(): Promise<{ release(): Promise<void> }>
   /** Resolves when sshd answers with its banner on host:port. */
   waitReady(timeoutMs?: number): Promise<void>
   stop(): Promise<void>
@@ -126,11 +134,18 @@ export async function waitForBanner(host: string, port: number, timeoutMs = 30_0
   }
 }
 
+/**
+ * Runs inside the container: kills every sshd (the listener and each session's), and waits
+ * until the listener is gone, so that a banner seen afterwards comes from its successor (the
+ * loop in PID 1 starts one). The oldest sshd is the listener; sessions are its children.
+ */
+const KILL_SSHD = 'old=$(pgrep -xo sshd); pkill -x sshd; [ -n "$old" ] && while kill -0 "$old" 2>/dev/null; do sleep 0.05; done; true'
+
 export async function startSshd(opts: SshdOptions = {}): Promise<StartedSshd> {
   let c = new GenericContainer(BASE_IMAGE)
     .withCommand(['/bin/sh', '-c', setupScript(opts)])
     .withExposedPorts(opts.hostPort ? { container: 22, host: opts.hostPort } : 22)
-    .withLabels({ 'tsimg.test': 'sshd' })
+    .withLabels({ ...opts.labels, 'tsimg.test': 'sshd' })
     .withWaitStrategy(Wait.forLogMessage(/Server listening on/))
     .withStartupTimeout(60_000)
   if (opts.network) c = c.withNetwork(opts.network)
@@ -147,14 +162,17 @@ export async function startSshd(opts: SshdOptions = {}): Promise<StartedSshd> {
       return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr }
     },
     async restartSshd(o = {}) {
-      // pkill runs inside the container only; the loop in PID 1 starts a fresh sshd.
       if (!o.downMs) {
-        await container.exec(['/bin/sh', '-c', 'pkill -x sshd; true'])
+        await container.exec(['/bin/sh', '-c', KILL_SSHD])
         return
       }
-      await container.exec(['/bin/sh', '-c', 'touch /run/sshd-hold; pkill -x sshd; true'])
+      const held = await sshd.holdSshd()
       await new Promise((r) => setTimeout(r, o.downMs))
-      await container.exec(['/bin/sh', '-c', 'rm -f /run/sshd-hold'])
+      await held.release()
+    },
+    async holdSshd() {
+      await container.exec(['/bin/sh', '-c', `touch /run/sshd-hold; ${KILL_SSHD}`])
+      return { release: async () => void (await container.exec(['/bin/sh', '-c', 'rm -f /run/sshd-hold'])) }
     },
     waitReady: (timeoutMs) => waitForBanner(host, port, timeoutMs),
     async stop() {

@@ -1,4 +1,4 @@
-import { CloudCaller, type CallOptions } from '@tsimg/cloud-kit'
+import { CloudCaller, requestTimeoutMs, type CallOptions } from '@tsimg/cloud-kit'
 import type { AlicloudCredentials } from './credentials.js'
 import { alicloudErrors } from './errors.js'
 import { Ecs, OpenApi, Sts, Vpc, type EcsClient, type StsClient, type VpcClient } from './sdk.js'
@@ -41,12 +41,19 @@ export class AlicloudApi {
     })
   }
 
-  #config(region: string): InstanceType<typeof OpenApi.$OpenApiUtil.Config> {
+  /** The SDK's read timeout of ordinary calls; a create's request waits until the kit's create bound. */
+  get readTimeoutMs(): number {
+    return this.connection.readTimeoutMs ?? 30_000
+  }
+
+  #config(region: string, readTimeout = this.readTimeoutMs): InstanceType<typeof OpenApi.$OpenApiUtil.Config> {
     const c = this.connection
     const custom = c.endpoint ? parseEndpoint(c.endpoint) : undefined
     return new OpenApi.$OpenApiUtil.Config({
       accessKeyId: c.credentials.accessKey, accessKeySecret: c.credentials.secretKey, securityToken: c.credentials.securityToken,
-      regionId: region, readTimeout: c.readTimeoutMs ?? 30_000, connectTimeout: 10_000,
+      // httpx uses connectTimeout as the socket's idle timeout too, so it also bounds the wait
+      // for an answer: a create's request gets its whole bound in both.
+      regionId: region, readTimeout, connectTimeout: readTimeout === this.readTimeoutMs ? 10_000 : readTimeout,
       ...(custom && { endpoint: custom.host, protocol: custom.protocol }),
     })
   }
@@ -68,13 +75,24 @@ export class AlicloudApi {
     return (this.#sts ??= new Sts.default(this.#config(region)))
   }
 
-  /** An ECS call: `api.ecs('DescribeImages', region, (c) => c.describeImages(req), { signal })`. */
+  /**
+   * An ECS call: `api.ecs('DescribeImages', region, (c) => c.describeImages(req), { signal })`.
+   * The SDK takes no abort signal, so a create (a call with the kit's `requestSignal`) gets a
+   * client whose read timeout is the time left of the create's bound: a cancelled build then
+   * awaits the real answer instead of giving up at 30 s while the server still makes it.
+   */
   ecs<T>(action: string, region: string, fn: (client: EcsClient) => Promise<T>, opts: CallOptions): Promise<T> {
-    return this.caller.call(action, region, () => fn(this.ecsClient(region)), opts)
+    return this.caller.call(action, region, () => {
+      const timeout = requestTimeoutMs(opts, this.readTimeoutMs)
+      return fn(timeout === this.readTimeoutMs ? this.ecsClient(region) : new Ecs.default(this.#config(region, timeout)))
+    }, opts)
   }
 
   vpc<T>(action: string, region: string, fn: (client: VpcClient) => Promise<T>, opts: CallOptions): Promise<T> {
-    return this.caller.call(action, region, () => fn(this.vpcClient(region)), opts)
+    return this.caller.call(action, region, () => {
+      const timeout = requestTimeoutMs(opts, this.readTimeoutMs)
+      return fn(timeout === this.readTimeoutMs ? this.vpcClient(region) : new Vpc.default(this.#config(region, timeout)))
+    }, opts)
   }
 
   sts<T>(action: string, region: string, fn: (client: StsClient) => Promise<T>, opts: CallOptions): Promise<T> {

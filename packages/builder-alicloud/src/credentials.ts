@@ -68,3 +68,31 @@ async function cliProfile(o: CredentialInput, env: NodeJS.ProcessEnv): Promise<C
   // Only AccessKey and StsToken profiles carry keys; RAM-role and ECS-role modes need a service.
   return found && (!found.mode || found.mode === 'AK' || found.mode === 'StsToken') ? found : undefined
 }
+
+/**
+ * Where resolveCredentials looked and what it found there, for a cleanup without credentials:
+ * `ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY: not set`, `profile 'default' (the CLI's current
+ * one) in /root/.aliyun/config.json: no such file`. Never a value.
+ */
+export async function credentialPlaces(o: CredentialInput, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const pair = [env.ALICLOUD_ACCESS_KEY ? 'set' : 'not set', env.ALICLOUD_SECRET_KEY ? 'set' : 'not set']
+  const keys = pair[0] === pair[1] ? `ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY: ${pair[0]}` : `ALICLOUD_ACCESS_KEY: ${pair[0]}, ALICLOUD_SECRET_KEY: ${pair[1]}`
+  const file = o.sharedCredentialsFile ?? env.ALICLOUD_SHARED_CREDENTIALS_FILE ?? join(homedir(), '.aliyun', 'config.json')
+  let config: { current?: string; profiles?: CliProfile[] } | undefined
+  let problem: string | undefined
+  try {
+    config = JSON.parse(await readFile(file, 'utf8')) as typeof config
+  } catch (err) {
+    problem = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable JSON'
+  }
+  const name = o.profile ?? env.ALICLOUD_PROFILE ?? config?.current ?? 'default'
+  const why = o.profile ? 'the build\'s profile' : env.ALICLOUD_PROFILE ? 'ALICLOUD_PROFILE' : config?.current ? "the CLI's current one" : 'the default'
+  if (!problem) {
+    const found = config?.profiles?.find((p) => p.name === name)
+    if (!found) problem = 'no such profile'
+    else if (found.mode && found.mode !== 'AK' && found.mode !== 'StsToken') problem = `mode ${found.mode} carries no keys tsimg can use`
+    else if (!found.access_key_id || !found.access_key_secret) problem = 'no access_key_id / access_key_secret in it'
+    else problem = 'found'
+  }
+  return [keys, `profile '${name}' (${why}) in ${file}${env.ALICLOUD_SHARED_CREDENTIALS_FILE ? ' (ALICLOUD_SHARED_CREDENTIALS_FILE)' : ''}: ${problem}`]
+}

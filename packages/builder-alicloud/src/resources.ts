@@ -1,7 +1,7 @@
 import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL } from '@tsimg/core'
-import { cloudResources, type CloudConnection, type CloudScope, type TaggedResource } from '@tsimg/cloud-kit'
+import { cloudResources, type CloudConnection, type CloudScope, type CredentialsReport, type TaggedResource } from '@tsimg/cloud-kit'
 import { AlicloudApi } from './api.js'
-import { resolveCredentials } from './credentials.js'
+import { credentialPlaces, resolveCredentials } from './credentials.js'
 import { deleteImageAndSnapshots, deleteSnapshot } from './images.js'
 import {
   deleteInstance, deleteKeyPair, deleteSecurityGroup, deleteVSwitch, deleteVpc, findEips, findKeyPair, findSecurityGroups, findVSwitch, findVpc, listInstances, releaseEip,
@@ -120,4 +120,15 @@ function connect(scope: CloudScope): CloudConnection {
  * creates found by the build-id tag or name), by tag within each recorded region, and
  * everything tsimg tagged with `tsimg cleanup --sweep`; only with credentials of the same account.
  */
-export const tsimgResources = cloudResources({ id: PLUGIN, cloud: 'Alibaba Cloud', connect })
+/** What cleanup reads (never the journal): ALICLOUD_ACCESS_KEY / ALICLOUD_SECRET_KEY, then a CLI profile. */
+async function credentials(scope: CloudScope): Promise<CredentialsReport> {
+  const input = { ...(scope.profile && { profile: scope.profile }) }
+  const found = await resolveCredentials(input)
+  return {
+    usable: Boolean(found),
+    read: await credentialPlaces(input),
+    hint: "Set ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY (and ALICLOUD_SECURITY_TOKEN for temporary keys), or ALICLOUD_PROFILE to a profile of the Alibaba Cloud CLI, for the build's account; then run tsimg cleanup again.",
+  }
+}
+
+export const tsimgResources = cloudResources({ id: PLUGIN, cloud: 'Alibaba Cloud', connect, credentials })

@@ -48,6 +48,7 @@ export function createImage(env: AliEnv): Step<AliState> {
       if (snapshotId) image.snapshotIds.push(snapshotId)
       ui.message(`Created image: ${image.id}`)
       await waitForImage(env, image, { ui, signal })
+      await tagSnapshots(env, image, { ui, signal })
     },
     async cleanup(ctx) {
       await env.images.cleanup(ctx)
@@ -57,6 +58,22 @@ export function createImage(env: AliEnv): Step<AliState> {
       else await snapshot.remove(ctx, (id, s) => deleteSnapshot(env.api, env.region, id, s))
     },
   }
+}
+
+/**
+ * The image's snapshots get the template's `tags` as Packer tags them (and seed 002's text
+ * says), with the build id beside them until the image is kept, so a sweep finds a snapshot a
+ * killed build left. CreateImage tags the image only.
+ */
+async function tagSnapshots(env: AliEnv, image: ArtifactImage, { ui, signal }: Pick<StepContext<AliState>, 'ui' | 'signal'>): Promise<void> {
+  if (image.snapshotIds.length === 0) return
+  const user = env.options.tags
+  // Packer's line, its tags printed as Go prints a map (keys sorted).
+  const goMap = `map[${Object.keys(user).sort().map((k) => `${k}:${user[k]}`).join(' ')}]`
+  if (Object.keys(user).length) for (const id of image.snapshotIds) ui.say(`Adding tags(${goMap}) to snapshot: ${id}`)
+  await env.api.ecs('TagResources', image.region, (c) => c.tagResources(new Ecs.TagResourcesRequest({
+    regionId: image.region, resourceType: 'snapshot', resourceId: image.snapshotIds, tag: buildTags(Ecs.TagResourcesRequestTag, env.build, user),
+  })), { signal, retry: ['not-found'], budget: { attempts: 6 } })
 }
 
 /** Waits until an image is Available (waitSnapshotReadyTimeout), recording its snapshots. */

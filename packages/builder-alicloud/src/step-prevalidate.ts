@@ -26,9 +26,14 @@ export function prevalidate(env: AliEnv): Step<AliState> {
         }
       }
 
+      // Packer's alicloud-ecs: an image of that name will be deleted before the new one is made.
+      if (o.imageForceDelete) {
+        ui.say('Force delete flag found, skipping prevalidating image name.')
+        return
+      }
       ui.say('Prevalidating image name...')
       const taken = await imagesNamed(env, env.region, o.imageName, signal)
-      if (taken.length > 0 && !(o.imageForceDelete || env.build.force)) {
+      if (taken.length > 0 && !env.build.force) {
         throw new TsimgError('ALICLOUD_IMAGE_NAME_TAKEN', `Image name ${o.imageName} is used by an existing image: ${taken.join(', ')}`, {
           hint: 'Use another imageName, or -force / imageForceDelete to replace it.',
         })

@@ -55,7 +55,6 @@ export function publicIp(env: AliEnv): Step<AliState> {
       }
       state.sshHost = host
       state.generated.Host = host
-      ui.say(`Using ssh communicator to connect: ${host}`)
     },
     async cleanup({ ui, signal, journal }) {
       if (!tracked.started) return

@@ -18,10 +18,12 @@ describe('alicloud-ecs against the emulator', () => {
     for (const line of [
       'Prevalidating source region and copied regions...', 'Prevalidating image name...', 'Found image ID: debian_12_5_x64_20G_alibase_20240429.vhd',
       'Creating temporary keypair: tsimg', 'Creating vpc...', 'Created vpc: ', 'Creating vswitch...', 'Created vswitch: ', 'Creating security group...',
-      'Created security group: ', 'Creating instance...', 'Created instance: ', 'Allocating eip...', 'Allocated eip: ', 'Using ssh communicator to connect: ',
+      'Created security group: ', 'Creating instance...', 'Created instance: ', 'Allocating eip...', 'Allocated eip: ', 'Using SSH communicator to connect: ', 'Adding tags(map[Team:images]) to snapshot: s-',
       'Stopping instance: ', 'Waiting instance stopped: ', `Creating image: ${imageName}`, `Created image: ${imageId}`,
       "Cleaning up 'EIP'", "Cleaning up 'instance'", "Cleaning up 'security group'", "Cleaning up 'vSwitch'", "Cleaning up 'VPC'", 'Deleting temporary keypair...',
     ]) expect(text).toContain(line)
+    // The connect line once (the kit's connect step says it; the EIP step no longer does too).
+    expect(text.match(/communicator to connect/gi)).toHaveLength(1)
     expect(text).not.toContain('PRIVATE KEY')
     expect(text).not.toContain(t.emu.credentials.secretAccessKey)
 
@@ -31,6 +33,13 @@ describe('alicloud-ecs against the emulator', () => {
     const image = left.find((e) => e.type === 'image')!
     expect(image.tags).toMatchObject({ Team: 'images', 'tsimg-kept': 'true' })
     expect(image.tags['tsimg-build-id']).toBeUndefined()
+    // Its snapshots carry the template's tags too, as Packer tags them, and are kept likewise.
+    const snaps = left.filter((e) => e.type === 'snapshot')
+    expect(snaps.length).toBeGreaterThan(0)
+    for (const s of snaps) {
+      expect(s.tags).toMatchObject({ Team: 'images', 'tsimg-kept': 'true' })
+      expect(s.tags['tsimg-build-id']).toBeUndefined()
+    }
     expect(await journalFiles(t.stateDir)).toEqual([])
 
     // The image's container holds what the provisioner wrote.

@@ -1,19 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { AlicloudEcsInput } from '@tsimg/builder-alicloud'
 import type { ProvisionerPlugin } from '@tsimg/core'
 import { shell } from '@tsimg/provisioner-shell'
-import { cleanupErrors, emulatorSource, failedStep, journalFiles, runBuild, settledLeftovers, useEmulator } from './support.js'
+import type { MachineMode } from '@tsimg/cloud-emulator'
+import { failedStep, useCloudMatrix } from '../../../test/support/cloud-matrix.js'
+import { ALICLOUD_MATRIX } from './support.js'
 
-const t = useEmulator({ seed: 31 })
-afterEach(() => {
-  t.emu.clearFaults()
-  t.emu.setDelays({ imageAvailable: 200 })
-})
+// Faults and delays are restored, machines set back to containers, after each row.
+const m = useCloudMatrix(ALICLOUD_MATRIX, { seed: 31 })
 
 interface Case {
   /** The step that must fail. */
   step: string
   why: string
+  /** Where the machine runs: on paper unless provisioning is the subject (default 'paper'). */
+  machine?: MachineMode
   /** A permanent error answered once by this action (an Alibaba code, so the SDK raises it as Alibaba would). */
   fault?: { action: string; code: string }
   /**
@@ -50,7 +51,7 @@ const cases: Case[] = [
   { step: 'alicloud:public-ip', why: 'EIP allocation', fault: { action: 'AllocateEipAddress', code: 'QuotaExceeded.Eip' } },
   { step: 'alicloud:public-ip', why: 'EIP association', fault: { action: 'AssociateEipAddress', code: 'InvalidParams.InstanceId' } },
   { step: 'alicloud:public-ip', why: 'wait until the EIP is bound', fault: { action: 'DescribeEipAddresses', code: 'Forbidden.RAM' } },
-  { step: 'provision', why: 'a failing provisioner', provisioners: [shell({ inline: ['echo breaking; exit 3'] })], error: /3/ },
+  { step: 'provision', why: 'a failing provisioner', machine: 'container', provisioners: [shell({ inline: ['echo breaking; exit 3'] })], error: /3/ },
   { step: 'alicloud:stop-instance', why: 'stop', fault: { action: 'StopInstance', code: 'OperationDenied' } },
   { step: 'alicloud:stop-instance', why: 'wait until stopped', fault: { action: 'DescribeInstances', code: 'Forbidden.RAM' }, at: 'alicloud:stop-instance' },
   { step: 'alicloud:create-image', why: 'system disk lookup (imageIgnoreDataDisks)', over: { imageIgnoreDataDisks: true }, fault: { action: 'DescribeDisks', code: 'Forbidden.RAM' } },
@@ -68,25 +69,23 @@ const cases: Case[] = [
 
 describe('a failure at any step leaves nothing behind', { timeout: 600_000 }, () => {
   it.each(cases.map((c) => [`${c.step}: ${c.why}${c.fault ? ` (${c.fault.action} ${c.fault.code})` : ''}`, c] as const))('%s', async (_, c) => {
-    if (c.delays) t.emu.setDelays(c.delays)
-    const firedBefore = c.fault ? (t.emu.faultsFired()[c.fault.action] ?? 0) : 0
-    const inject = () => t.emu.injectFault({ ...c.fault!, cloud: 'alicloud', times: 1 })
+    if (c.delays) m.emu.setDelays(c.delays)
+    const firedBefore = c.fault ? (m.emu.faultsFired()[c.fault.action] ?? 0) : 0
+    const inject = () => m.emu.injectFault({ ...c.fault!, cloud: 'alicloud', times: 1 })
     if (c.fault && !c.at) inject()
-    const { summary, events, lines } = await runBuild(emulatorSource(t.emu, c.over), {
-      stateDir: t.stateDir,
+    const r = await m.run({
+      machine: c.machine ?? 'paper',
+      ...(c.over && { over: c.over }),
       ...(c.provisioners && { provisioners: c.provisioners }),
       onEvent: (e) => {
         if (c.fault && c.at && e.type === 'step-start' && e.step === c.at) inject()
       },
     })
-    expect(summary.outcome).toBe('failed')
-    if (c.fault) expect((t.emu.faultsFired()[c.fault.action] ?? 0) - firedBefore, 'the fault fired').toBe(1)
-    expect(summary.error?.message).toMatch(c.error ?? new RegExp(`${c.fault!.action} failed at .*: ${c.fault!.code.replace('.', '\\.')} \\(HTTP`))
-    expect(failedStep(events)).toBe(c.step)
-    if (c.says) expect(lines.join('\n')).toContain(c.says)
-    expect(cleanupErrors(events)).toEqual([])
-    expect(await settledLeftovers(t.emu)).toEqual([])
-    expect(summary.leftovers).toEqual([])
-    expect(await journalFiles(t.stateDir)).toEqual([])
+    expect(r.summary.outcome).toBe('failed')
+    if (c.fault) expect((m.emu.faultsFired()[c.fault.action] ?? 0) - firedBefore, 'the fault fired').toBe(1)
+    expect(r.summary.error?.message).toMatch(c.error ?? new RegExp(`${c.fault!.action} failed at .*: ${c.fault!.code.replace('.', '\\.')} \\(HTTP`))
+    expect(failedStep(r.events)).toBe(c.step)
+    if (c.says) expect(r.lines.join('\n')).toContain(c.says)
+    await m.expectNothingLeft(r)
   })
 })

@@ -57,4 +57,25 @@ describe('alicloud-ecs options against the emulator', () => {
     expect(leftovers(t.emu).filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
     expect(await journalFiles(t.stateDir)).toEqual([])
   })
+
+  it('imageForceDelete: prevalidation skips the image-name check as Packer does; the older image of that name is deleted and replaced', { timeout: 900_000 }, async () => {
+    const imageName = `tsimg-force-${Math.random().toString(36).slice(2, 8)}`
+    const first = await runBuild(emulatorSource(t.emu, { imageName }), { stateDir: t.stateDir })
+    expect(first.summary.outcome, first.summary.error?.message).toBe('success')
+    const old = first.summary.artifacts[0]!.id.split(':')[1]!
+    sent.length = 0
+    const { summary, lines } = await runBuild(emulatorSource(t.emu, { imageName, imageForceDelete: true, imageForceDeleteSnapshots: true }), { stateDir: t.stateDir })
+    expect(summary.outcome, summary.error?.message).toBe('success')
+    expect(lines).toContain('Force delete flag found, skipping prevalidating image name.')
+    expect(lines).not.toContain('Prevalidating image name...')
+    // The only image-name lookup is the create step's, which deletes the old image: none before the key pair.
+    const beforeKey = sent.slice(0, sent.findIndex((c) => c.action === 'ImportKeyPair'))
+    expect(beforeKey.filter((c) => c.action === 'DescribeImages' && c.params.ImageName === imageName)).toEqual([])
+    expect(sent.filter((c) => c.action === 'DescribeImages' && c.params.ImageName === imageName).length).toBeGreaterThan(0)
+    expect(lines).toContain(`Deleted image: ${old}`)
+    const images = leftovers(t.emu).filter((e) => e.type === 'image')
+    expect(images.map((e) => e.id)).toEqual([summary.artifacts[0]!.id.split(':')[1]])
+    expect(await journalFiles(t.stateDir)).toEqual([])
+    await t.emu.reset()
+  })
 })

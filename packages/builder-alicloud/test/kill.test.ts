@@ -32,7 +32,7 @@ function run(args: string[], killWhen?: RegExp): Promise<{ code: number | null; 
 }
 
 it('a build killed once it connects leaves EIP, instance, group, vSwitch, VPC and key pair; tsimg cleanup deletes them all', { timeout: 900_000 }, async () => {
-  await run(['build', 'examples/alicloud/ack-node/image.ts'], /Using ssh communicator to connect/)
+  await run(['build', 'examples/alicloud/ack-node/image.ts'], /Using SSH communicator to connect/)
   const live = leftovers(t.emu).map((e) => e.type)
   expect(live).toEqual(expect.arrayContaining(['instance', 'key-pair']))
   expect(live.length).toBeGreaterThanOrEqual(5)

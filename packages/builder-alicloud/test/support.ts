@@ -7,6 +7,7 @@ import { alicloudEcs, type AlicloudEcsInput } from '@tsimg/builder-alicloud'
 import { startEmulator, type Emulator } from '@tsimg/cloud-emulator'
 import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core'
 import { runSourceBuild, type SourceRunResult } from '../../../test/support/cloud-build.js'
+import type { MatrixCloud } from '../../../test/support/cloud-matrix.js'
 
 export { cleanupErrors, failedStep, journalFiles } from '../../../test/support/cloud-build.js'
 import { shell } from '@tsimg/provisioner-shell'
@@ -45,15 +46,6 @@ export async function runBuild(
 /** What a client created and is still alive (seed images and default networks excluded). */
 export const leftovers = (emu: Emulator) => emu.ledger().filter((e) => !e.seed)
 
-/**
- * What is left once the emulator's background deletes (container and image removal) have
- * settled: a delete answers before docker is done, so the ledger may lag a moment.
- */
-export async function settledLeftovers(emu: Emulator): Promise<ReturnType<typeof leftovers>> {
-  for (let i = 0; i < 100 && leftovers(emu).length > 0; i++) await new Promise((r) => setTimeout(r, 200))
-  return leftovers(emu)
-}
-
 /** One Alibaba emulator and one temporary state directory for a test file; both removed after it. */
 export function useEmulator(extra: Record<string, unknown> = {}): { readonly emu: Emulator; readonly stateDir: string } {
   const t = {} as { emu: Emulator; stateDir: string }
@@ -85,3 +77,21 @@ export const CREATES = [
   { action: 'CopyImage', step: 'alicloud:copy-share', before: 'Copying image ' },
 ] as const
 
+
+/**
+ * The matrices' delays: fast state changes, and a network resource counts a deleted instance
+ * for 300 ms instead of 3 s (long enough that teardown still meets, and retries, the
+ * DependencyViolation; how long it lasts is no row's subject).
+ */
+const MATRIX_DELAYS = { ...FAST_DELAYS, dependencyHold: 300 }
+
+/** alicloud-ecs for the shared cloud matrices (test/support/cloud-matrix.ts). */
+export const ALICLOUD_MATRIX: MatrixCloud<Emulator, AlicloudEcsInput> = {
+  name: 'ali',
+  start: (extra) => startEmulator({ frontEnds: ['alicloud'], delays: MATRIX_DELAYS, ...extra }),
+  delays: MATRIX_DELAYS,
+  source: (emu, over) => alicloudEcs({ name: 'test', ...emulatorSource(emu, over) }),
+  provisioners: () => [markerProvisioner()],
+  // DeleteInstance answers before the container is removed.
+  ledgerLags: true,
+}

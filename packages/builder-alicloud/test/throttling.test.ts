@@ -1,16 +1,19 @@
 import { expect, it } from 'vitest'
-import { emulatorSource, journalFiles, leftovers, runBuild, useEmulator } from './support.js'
+import { journalFiles, useCloudMatrix } from '../../../test/support/cloud-matrix.js'
+import { ALICLOUD_MATRIX } from './support.js'
 
 // 30% of every call throttled (fixed seed, so a failure repeats): the build still succeeds
-// through the kit's retry budget, and teardown under throttling leaks nothing.
-const t = useEmulator({ seed: 7, throttleProbability: 0.3 })
+// through the kit's retry budget, and teardown under throttling leaks nothing. The subject is
+// the API's retries and the teardown: the machine is on paper.
+const m = useCloudMatrix(ALICLOUD_MATRIX, { seed: 7, throttleProbability: 0.3 })
 
 it('builds under 30% throttling and leaves only its image', { timeout: 900_000 }, async () => {
-  const { summary } = await runBuild(emulatorSource(t.emu, { maxRetries: 14 }), { stateDir: t.stateDir })
-  expect(summary.error?.message).toBeUndefined()
-  expect(summary.outcome).toBe('success')
-  const left = leftovers(t.emu)
+  const r = await m.run({ machine: 'paper', over: { maxRetries: 14 } })
+  expect(r.summary.error?.message).toBeUndefined()
+  expect(r.summary.outcome).toBe('success')
+  expect(Object.values(m.emu.faultsFired()).reduce((a, b) => a + b, 0), 'calls were throttled').toBeGreaterThan(0)
+  const left = m.alive()
   expect(left.filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
   expect(left.filter((e) => e.type === 'image')).toHaveLength(1)
-  expect(await journalFiles(t.stateDir)).toEqual([])
+  expect(await journalFiles(m.stateDir)).toEqual([])
 })

@@ -23,7 +23,9 @@ export const ec2Errors: ErrorModel = {
   service: 'EC2',
   facts(err: unknown): ErrorFacts {
     const e = (err ?? {}) as { name?: string; Code?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number; requestId?: string } }
-    const code = e.Code ?? (e.name && e.name !== 'Error' ? e.name : undefined) ?? e.code
+    // The SDK names an answer it cannot parse (an HTML page) 'Unknown': that is no EC2 code.
+    const named = e.name && e.name !== 'Error' && e.name !== 'Unknown' ? e.name : undefined
+    const code = e.Code ?? named ?? e.code
     const status = e.$metadata?.httpStatusCode
     const requestId = e.$metadata?.requestId
     return { ...(code && { code }), ...(status !== undefined && { status }), ...(requestId && { requestId }), message: e.message ?? String(err) }

@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import {
   DeleteKeyPairCommand,
   DeleteVolumeCommand,
@@ -11,7 +14,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2'
 import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL } from '@tsimg/core'
-import { cloudResources, ignoreNotFound, type CloudConnection, type CloudScope, type TaggedResource } from '@tsimg/cloud-kit'
+import { cloudResources, ignoreNotFound, type CloudConnection, type CloudScope, type CredentialsReport, type TaggedResource } from '@tsimg/cloud-kit'
 import { deleteImageAndSnapshots, deleteSnapshot, findImageByName } from './ami.js'
 import { Ec2Api } from './ec2.js'
 import { PLUGIN } from './state.js'
@@ -111,4 +114,55 @@ function connect(scope: CloudScope): CloudConnection {
  * creates looked up by name or build id), by the build-id tag within each recorded region, and
  * everything tsimg tagged with `tsimg cleanup --sweep`; only in the account the build used.
  */
-export const tsimgResources = cloudResources({ id: PLUGIN, cloud: 'AWS', connect })
+/**
+ * Resolves the SDK's default credential chain as cleanup's calls would (environment, the
+ * profile, web identity, container and instance credentials) and, when it finds none, says
+ * what each place held: never a value.
+ */
+async function credentials(scope: CloudScope): Promise<CredentialsReport> {
+  const env = process.env
+  const envHasCredentials = Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE)
+  const profile = env.AWS_PROFILE ?? (scope.profile && !envHasCredentials ? scope.profile : undefined)
+  const api = new Ec2Api({ ...(scope.endpoint && { endpoint: scope.endpoint }), ...(profile && { profile }) })
+  try {
+    await api.client(scope.region).config.credentials()
+    return { usable: true, read: [], hint: '' }
+  } catch {
+    // Below: what the chain read, each place with what it held.
+  } finally {
+    api.destroy()
+  }
+  const set = (name: string) => (env[name] ? 'set' : 'not set')
+  const name = profile ?? 'default'
+  const why = env.AWS_PROFILE ? 'AWS_PROFILE' : profile ? "the build's profile" : 'no AWS_PROFILE: the default'
+  const files = [
+    env.AWS_SHARED_CREDENTIALS_FILE ?? join(homedir(), '.aws', 'credentials'),
+    env.AWS_CONFIG_FILE ?? join(homedir(), '.aws', 'config'),
+  ]
+  const inFiles = await Promise.all(files.map(async (f) => `${f}: ${await profileIn(f, name)}`))
+  return {
+    usable: false,
+    read: [
+      `AWS_ACCESS_KEY_ID: ${set('AWS_ACCESS_KEY_ID')}, AWS_SECRET_ACCESS_KEY: ${set('AWS_SECRET_ACCESS_KEY')}`,
+      `profile '${name}' (${why}) in ${inFiles.join(', ')}`,
+      `AWS_WEB_IDENTITY_TOKEN_FILE: ${set('AWS_WEB_IDENTITY_TOKEN_FILE')}`,
+      `container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI): ${env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI ? 'set' : 'not set'}`,
+      `EC2 instance metadata: ${env.AWS_EC2_METADATA_DISABLED === 'true' ? 'disabled (AWS_EC2_METADATA_DISABLED)' : 'no instance role answered'}`,
+    ],
+    hint: "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys), or AWS_PROFILE to a profile of the build's account; then run tsimg cleanup again.",
+  }
+}
+
+/** Whether a shared config/credentials file has the profile: `no such file`, `no [name] section`, `has [name]`. */
+async function profileIn(file: string, name: string): Promise<string> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    return 'no such file'
+  }
+  const sections = [...text.matchAll(/^\s*\[\s*(?:profile\s+)?([^\]\s]+)\s*\]/gm)].map((m) => m[1])
+  return sections.includes(name) ? `has [${name}] (without usable keys)` : `no [${name}] section`
+}
+
+export const tsimgResources = cloudResources({ id: PLUGIN, cloud: 'AWS', connect, credentials })

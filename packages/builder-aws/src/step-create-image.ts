@@ -1,6 +1,6 @@
 import { CreateImageCommand, CreateTagsCommand, type CreateImageCommandInput, type Image } from '@aws-sdk/client-ec2'
 import type { Step, StepContext } from '@tsimg/core'
-import { errorClassOf, temporaryName, temporaryTags, waitFor, type ArtifactImage } from '@tsimg/cloud-kit'
+import { temporaryName, temporaryTags, waitFor, withOptionalPart, type ArtifactImage, type RetryBudget } from '@tsimg/cloud-kit'
 import { describeImage, findImageByName, snapshotIdsOf } from './ami.js'
 import { PLUGIN, type AwsState } from './state.js'
 import { imagePollLimit, resourceData, tagSpec, toTags, type AwsEnv } from './env.js'
@@ -27,6 +27,10 @@ export function createImage(env: AwsEnv): Step<AwsState> {
         ...(o.amiDescription ? { Description: o.amiDescription } : {}),
         ...(o.amiBlockDeviceMappings.length ? { BlockDeviceMappings: o.amiBlockDeviceMappings.map(toMapping) } : {}),
       }
+      // Packer never sends the snapshots' tags with CreateImage (its snapshots get them from
+      // CreateTags once the AMI is available), and endpoints compatible with EC2 refuse that
+      // part (HTTP 500 with an HTML page): the snapshots are tagged afterwards, always. The
+      // image's own tags are an optional part: on any refusal, CreateImage once more without them.
       let tagLater = false
       const image = await env.images.create({ journal, signal }, env.region, {
         plugin: PLUGIN,
@@ -35,16 +39,14 @@ export function createImage(env: AwsEnv): Step<AwsState> {
         description: `AMI ${name} (${env.region})`,
         data: { ...resourceData(env), name },
         create: async (requestSignal, stop) => {
-          const tagged = { ...input, TagSpecifications: [tagSpec('image', env.build), tagSpec('snapshot', env.build)] }
-          try {
-            return await env.api.send(env.region, new CreateImageCommand(tagged), { signal: stop, requestSignal })
-          } catch (err) {
-            if (errorClassOf(err) !== 'unsupported') throw err
-            // An EC2-compatible endpoint without tag specifications on CreateImage: tag afterwards, as Packer does.
-            ui.message('The endpoint does not take tags with CreateImage; tagging the AMI and its snapshots afterwards.')
-            tagLater = true
-            return await env.api.send(env.region, new CreateImageCommand(input), { signal: stop, requestSignal })
-          }
+          const { answer, dropped } = await withOptionalPart({
+            part: 'tags (TagSpecification of type image) in CreateImage',
+            with: (budget) => env.api.send(env.region, new CreateImageCommand({ ...input, TagSpecifications: [tagSpec('image', env.build)] }), { signal: stop, requestSignal, budget }),
+            without: () => env.api.send(env.region, new CreateImageCommand(input), { signal: stop, requestSignal }),
+            dropped: (why) => ui.message(`The endpoint refused tags in CreateImage (${why}); creating the AMI without them and tagging it afterwards, as Packer does.`),
+          })
+          tagLater = dropped
+          return answer
         },
         idOf: (res) => res.ImageId,
         find: (s) => findImageByName(env.api, env.region, name, s),
@@ -52,7 +54,7 @@ export function createImage(env: AwsEnv): Step<AwsState> {
       ui.message(`AMI: ${image.id}`)
       if (tagLater) await tagTemporary(env, env.region, [image.id!], signal)
       const ready = await waitForImage(env, image, 'AMI', { ui, signal })
-      if (tagLater) await tagTemporary(env, env.region, snapshotIdsOf(ready), signal)
+      await tagTemporary(env, env.region, snapshotIdsOf(ready), signal)
     },
     async cleanup(ctx) {
       await env.images.cleanup(ctx)
@@ -61,9 +63,9 @@ export function createImage(env: AwsEnv): Step<AwsState> {
 }
 
 /** CreateTags with the build-id tags, retrying the NotFound of a resource just made. */
-export async function tagTemporary(env: AwsEnv, region: string, ids: string[], signal: AbortSignal): Promise<void> {
+export async function tagTemporary(env: AwsEnv, region: string, ids: string[], signal: AbortSignal, tags: Readonly<Record<string, string>> = {}): Promise<void> {
   if (ids.length === 0) return
-  await env.api.send(region, new CreateTagsCommand({ Resources: ids, Tags: toTags(temporaryTags(env.build)) }), { signal, retry: ['not-found'], budget: { attempts: 6 } })
+  await env.api.send(region, new CreateTagsCommand({ Resources: ids, Tags: toTags(temporaryTags(env.build, tags)) }), { signal, retry: ['not-found'], budget: { attempts: 6 } })
 }
 
 /** Waits until an AMI is available (own limit: imagePollAttempts); records its snapshots. `what`: `AMI`, `AMI copy in eu-west-1`. */
@@ -87,4 +89,24 @@ export async function waitForImage(env: AwsEnv, image: ArtifactImage, what: stri
   })
   image.snapshotIds = snapshotIdsOf(ready)
   return ready
+}
+
+/**
+ * An EC2 create whose TagSpecifications are an optional part (the kit's withOptionalPart):
+ * sent with them once; on any refusal, sent without them and the new resource tagged with
+ * CreateTags (`idsOf` its answer), as Packer does where it tags after the fact.
+ */
+export async function createWithTags<T>(
+  env: AwsEnv,
+  ui: Pick<StepContext<AwsState>, 'ui'>['ui'],
+  o: { action: string; send: (withTags: boolean, budget?: Partial<RetryBudget>) => Promise<T>; idsOf: (answer: T) => string[]; signal: AbortSignal; tags?: Readonly<Record<string, string>> },
+): Promise<T> {
+  const { answer, dropped } = await withOptionalPart({
+    part: `tags (TagSpecifications) in ${o.action}`,
+    with: (budget) => o.send(true, budget),
+    without: () => o.send(false),
+    dropped: (why) => ui.message(`The endpoint refused tags in ${o.action} (${why}); sending it without them and tagging afterwards.`),
+  })
+  if (dropped) await tagTemporary(env, env.region, o.idsOf(answer).filter(Boolean), o.signal, o.tags)
+  return answer
 }

@@ -3,6 +3,7 @@ import type { Step } from '@tsimg/core'
 import { cloudKeyPair, ignoreNotFound, isNotFound, temporaryName } from '@tsimg/cloud-kit'
 import { PLUGIN, type AwsState } from './state.js'
 import { resourceData, tagSpec, type AwsEnv } from './env.js'
+import { createWithTags } from './step-create-image.js'
 
 /**
  * Reads sshKeypairName + sshPrivateKeyFile, or imports the public half of a key pair made
@@ -22,10 +23,17 @@ export function keyPair(env: AwsEnv): Step<AwsState> {
       get data() {
         return resourceData(env)
       },
-      importKey: (name, publicKey, requestSignal, signal) =>
-        api.send(region, new ImportKeyPairCommand({ KeyName: name, PublicKeyMaterial: Buffer.from(publicKey), TagSpecifications: [tagSpec('key-pair', env.build)] }), {
+      importKey: (name, publicKey, requestSignal, signal, ui) =>
+        createWithTags(env, ui, {
+          action: 'ImportKeyPair',
           signal,
-          requestSignal,
+          send: (withTags, budget) =>
+            api.send(region, new ImportKeyPairCommand({ KeyName: name, PublicKeyMaterial: Buffer.from(publicKey), ...(withTags && { TagSpecifications: [tagSpec('key-pair', env.build)] }) }), {
+              signal,
+              requestSignal,
+              ...(budget && { budget }),
+            }),
+          idsOf: (res) => (res.KeyPairId ? [res.KeyPairId] : []),
         }),
       findKey: (name, signal) => findKeyPair(env.api, region, name, signal),
       deleteKey: (name, signal) => ignoreNotFound(api.send(region, new DeleteKeyPairCommand({ KeyName: name }), { signal })),

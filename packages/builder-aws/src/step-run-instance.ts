@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import {
   DescribeInstancesCommand,
   RunInstancesCommand,
+  type RunInstancesCommandOutput,
   TerminateInstancesCommand,
   type BlockDeviceMapping,
   type Instance,
@@ -12,6 +13,7 @@ import { TrackedResource, chooseSshAddress, deleteUntilGone, waitFor, type PollL
 import type { Ec2Api } from './ec2.js'
 import type { BlockDevice } from './options.js'
 import { PLUGIN, type AwsState } from './state.js'
+import { createWithTags, tagTemporary } from './step-create-image.js'
 import { instanceTypeOf, pollLimit, teardownPollLimit, resourceData, tagSpec, type AwsEnv } from './env.js'
 
 /** Instance states after which waiting for "running" is pointless. */
@@ -32,6 +34,7 @@ export function runInstance(env: AwsEnv): Step<AwsState> {
       ui.say('Launching a source AWS instance...')
       const userData = o.userDataFile ? await readFile(resolve(env.build.templateDir, o.userDataFile), 'utf8') : o.userData
       const token = `${env.build.id}-run`
+      let tagVolumesLater = false
       const id = await tracked.create(
         { journal, signal },
         {
@@ -41,7 +44,16 @@ export function runInstance(env: AwsEnv): Step<AwsState> {
           description: `instance of build ${env.build.id} (${env.region})`,
           data: resourceData(env),
           create: (requestSignal, stop) =>
-            env.api.send(
+            createWithTags(env, ui, {
+              action: 'RunInstances',
+              signal: stop,
+              tags: { Name: 'tsimg Builder', ...o.runTags },
+              // Without TagSpecifications, the volumes are tagged once the instance is running (below).
+              idsOf: (res: RunInstancesCommandOutput) => {
+                tagVolumesLater = true
+                return res.Instances?.[0]?.InstanceId ? [res.Instances[0].InstanceId] : []
+              },
+              send: (withTags, budget) => env.api.send(
               env.region,
               new RunInstancesCommand({
                 ImageId: state.sourceImage!.id,
@@ -62,10 +74,11 @@ export function runInstance(env: AwsEnv): Step<AwsState> {
                 ...(o.launchBlockDeviceMappings.length ? { BlockDeviceMappings: o.launchBlockDeviceMappings.map(toMapping) } : {}),
                 ...network(state, o.associatePublicIpAddress),
                 ...(state.availabilityZone && !state.subnetId ? { Placement: { AvailabilityZone: state.availabilityZone } } : {}),
-                TagSpecifications: [tagSpec('instance', env.build, { Name: 'tsimg Builder', ...o.runTags }), tagSpec('volume', env.build, o.runVolumeTags)],
+                ...(withTags && { TagSpecifications: [tagSpec('instance', env.build, { Name: 'tsimg Builder', ...o.runTags }), tagSpec('volume', env.build, o.runVolumeTags)] }),
               }),
-              { signal: stop, requestSignal },
+              { signal: stop, requestSignal, ...(budget && { budget }) },
             ),
+            }),
           idOf: (res) => res.Instances?.[0]?.InstanceId,
           find: (s) => findBuildInstance(env.api, env.region, env.build.id, s),
         },
@@ -89,6 +102,10 @@ export function runInstance(env: AwsEnv): Step<AwsState> {
           return { done: false, ...(st ? { state: st } : {}) }
         },
       })
+      if (tagVolumesLater) {
+        const volumes = (instance.BlockDeviceMappings ?? []).map((m) => m.Ebs?.VolumeId).filter((v): v is string => Boolean(v))
+        await tagTemporary(env, env.region, volumes, signal, o.runVolumeTags)
+      }
       // An explicit sshHost (a bastion's view, a NAT) wins over the instance's own addresses.
       state.sshHost = chooseSshAddress({
         resource: `Instance ${id}`,

@@ -4,6 +4,7 @@ import { TrackedResource, deleteUntilGone, temporaryName } from '@tsimg/cloud-ki
 import type { Ec2Api } from './ec2.js'
 import { PLUGIN, type AwsState } from './state.js'
 import { resourceData, tagSpec, type AwsEnv } from './env.js'
+import { createWithTags } from './step-create-image.js'
 
 /**
  * Reads securityGroupIds; otherwise creates a temporary security group in state.vpcId that
@@ -33,9 +34,16 @@ export function securityGroup(env: AwsEnv): Step<AwsState> {
           description: `security group ${name} (${env.region})`,
           data: { ...resourceData(env), name, ...(state.vpcId && { vpcId: state.vpcId }) },
           create: (requestSignal, stop) =>
-            env.api.send(env.region, new CreateSecurityGroupCommand({ GroupName: name, Description: 'Temporary group for tsimg', ...vpc, TagSpecifications: [tagSpec('security-group', env.build)] }), {
+            createWithTags(env, ui, {
+              action: 'CreateSecurityGroup',
               signal: stop,
-              requestSignal,
+              send: (withTags, budget) =>
+                env.api.send(env.region, new CreateSecurityGroupCommand({ GroupName: name, Description: 'Temporary group for tsimg', ...vpc, ...(withTags && { TagSpecifications: [tagSpec('security-group', env.build)] }) }), {
+                  signal: stop,
+                  requestSignal,
+                  ...(budget && { budget }),
+                }),
+              idsOf: (res) => (res.GroupId ? [res.GroupId] : []),
             }),
           idOf: (res) => res.GroupId,
           find: (s) => findSecurityGroup(env.api, env.region, name, state.vpcId, s),

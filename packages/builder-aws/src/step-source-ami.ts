@@ -33,6 +33,8 @@ export function sourceAmi(env: AwsEnv): Step<AwsState> {
       state.generated.SourceAMI = image.ImageId
       state.generated.SourceAMIName = image.Name
       state.generated.SourceImage = image.ImageId
+      // The build's own region; tags of an AMI copied to another region get that region (tagImage).
+      state.generated.BuildRegion = env.region
       ui.message(`Found Image ID: ${image.ImageId}`)
     },
   }

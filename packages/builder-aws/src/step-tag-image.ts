@@ -1,5 +1,5 @@
 import { CreateTagsCommand } from '@aws-sdk/client-ec2'
-import type { Step } from '@tsimg/core'
+import { fillBuildValues, type Step } from '@tsimg/core'
 import { type AwsState } from './state.js'
 import { toTags, type AwsEnv } from './env.js'
 
@@ -11,9 +11,12 @@ export function tagImage(env: AwsEnv): Step<AwsState> {
   return {
     name: 'aws:tag-image',
     async run({ state, ui, signal }) {
-      const { tags, snapshotTags } = env.options
       const images = env.images.images
       for (const img of images) {
+        // Packer's {{ .BuildRegion }} in tags is the region of the AMI being tagged (each copy its own).
+        const inRegion = (t: Record<string, string>) => fillBuildValues(t, (n) => (n === 'BuildRegion' ? img.region : undefined))
+        const tags = inRegion(env.options.tags)
+        const snapshotTags = inRegion(env.options.snapshotTags)
         if (Object.keys(tags).length) {
           ui.say(`Adding tags to AMI (${img.id})...`)
           for (const [k, v] of Object.entries(tags)) ui.message(`Adding tag: "${k}": "${v}"`)

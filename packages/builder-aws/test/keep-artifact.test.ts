@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2'
 import { BUILD_ID_LABEL, KEPT_LABEL, cleanupLeftovers, sweepTagged } from '@tsimg/core'
 import { shell } from '@tsimg/provisioner-shell'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { emulatorSource, journalFiles, leftovers, markerProvisioner, runBuild, useEmulator, type RunResult } from './support.js'
 
 const t = useEmulator()
@@ -35,10 +35,15 @@ describe('on success the artifact is kept, whatever fails after it is made', () 
     expect(img.tags).toMatchObject({ [BUILD_ID_LABEL]: first.summary.buildId, [KEPT_LABEL]: first.summary.buildId })
     const report = await cleanupLeftovers({ stateDir: t.stateDir, log: () => undefined })
     expect(report.found).toBe(0)
-    process.env.AWS_ACCESS_KEY_ID = t.emu.credentials.accessKeyId
-    process.env.AWS_SECRET_ACCESS_KEY = t.emu.credentials.secretAccessKey
-    for (const region of ['us-east-1', 'us-west-2']) {
-      await sweepTagged({ clouds: ['aws'], target: { region, endpoint: t.emu.endpoint }, olderThanMs: 0, yes: true, log: () => undefined })
+    // The sweep reads credentials from the environment; restored after the test (and by unstubEnvs).
+    vi.stubEnv('AWS_ACCESS_KEY_ID', t.emu.credentials.accessKeyId)
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', t.emu.credentials.secretAccessKey)
+    try {
+      for (const region of ['us-east-1', 'us-west-2']) {
+        await sweepTagged({ clouds: ['aws'], target: { region, endpoint: t.emu.endpoint }, olderThanMs: 0, yes: true, log: () => undefined })
+      }
+    } finally {
+      vi.unstubAllEnvs()
     }
     expect(leftovers(t.emu).filter((e) => e.type === 'image').map((e) => e.id).sort()).toEqual(amis.map((a) => a.id).sort())
   })

@@ -34,7 +34,8 @@ describe('amazon-ebs options', () => {
     expect(problems({ ...base, temporarySecurityGroupSourceCidrs: ['10.0.0.1'] }).join()).toMatch(/CIDR/)
   })
 
-  it('keeps secrets out of the journal and redacts them', () => {
+  it('names the secret key and the session token (not the access key id) as secrets for the build to redact', () => {
+    // That the journal and the output never hold them is checked on a real build in build.test.ts.
     const src = amazonEbs({ ...base, accessKey: 'AKIAEXAMPLE', secretKey: 'very-secret-key', sessionToken: 'session-token-xyz' })
     expect(src.secrets?.()).toEqual(['very-secret-key', 'session-token-xyz'])
   })

@@ -1,8 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { emulatorSource, journalFiles, leftovers, runBuild, useEmulator } from './support.js'
-
-const t = useEmulator()
-afterEach(() => t.emu.clearFaults())
+import { describe, expect, it } from 'vitest'
+import { cancelWhenHeld, isolated } from '../../../test/support/cloud-matrix.js'
+import { AWS_MATRIX } from './support.js'
 
 /** The line each step says just before its create call. */
 const creates = [
@@ -13,38 +11,33 @@ const creates = [
   { action: 'CopyImage', before: 'Copying to:' },
 ] as const
 
-async function cancelAt(before: string) {
-  const ac = new AbortController()
-  const result = await runBuild(emulatorSource(t.emu, { amiRegions: ['us-west-2'] }), {
-    stateDir: t.stateDir,
-    signal: ac.signal,
-    // The create is sent right after this line and takes seconds to land: cancel while it is in flight.
-    onEvent: (e) => {
-      if (e.type === 'ui' && e.text.startsWith(before)) setTimeout(() => ac.abort(), 300)
-    },
-  })
-  return result
-}
+// The subject is the API (a slow create) and the teardown: machines on paper. The rows share
+// nothing, so each has an emulator of its own and they wait out their slow calls side by side.
+describe.concurrent('a cancel while a create is in flight leaves nothing behind', () => {
+  it.each(creates)('cancelled while $action is slow (the server acts after the cancel): cleanup awaits it and deletes what it made', ({ action, before }) =>
+    isolated(AWS_MATRIX, async (m) => {
+      m.emu.injectFault({ action, delayMs: 4000, times: 1 })
+      const ac = new AbortController()
+      // Cancel once the server holds the create (sent right after this line), not after a fixed time.
+      const cancel = cancelWhenHeld(m.emu, action, ac)
+      const r = await m.run({ machine: 'paper', over: { amiRegions: ['us-west-2'] }, signal: ac.signal, onLine: (l) => l.startsWith(before) && cancel.arm() })
+      cancel.disarm()
+      expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
+      // The slow call really was made (the cancel landed while it was in flight).
+      expect(m.emu.faultsFired()[action] ?? 0).toBe(1)
+      await m.expectNothingLeft(r)
+    }), 600_000)
 
-describe('a cancel while a create is in flight leaves nothing behind', () => {
-  it.each(creates)('cancelled while $action is slow (the server acts after the cancel): cleanup awaits it and deletes what it made', async ({ action, before }) => {
-    const firedBefore = t.emu.backend.faults.fired.get(action) ?? 0
-    t.emu.injectFault({ action, delayMs: 4000, times: 1 })
-    const { summary, events } = await cancelAt(before)
-    expect(summary.outcome, summary.error?.message).toBe('cancelled')
-    // The slow call really was made (the cancel landed while it was in flight).
-    expect((t.emu.backend.faults.fired.get(action) ?? 0) - firedBefore).toBe(1)
-    expect(events.filter((e) => e.type === 'cleanup-end' && e.error)).toEqual([])
-    expect(leftovers(t.emu)).toEqual([])
-    expect(await journalFiles(t.stateDir)).toEqual([])
-  }, 600_000)
-
-  it('cancelled while CreateSecurityGroup is being retried after lost answers: the group made by the first attempt is found and deleted', async () => {
-    t.emu.injectFault({ action: 'CreateSecurityGroup', code: 'InternalError', phase: 'after', delayMs: 1000, times: 3 })
-    const { summary, events } = await cancelAt('Creating temporary security group')
-    expect(summary.outcome, summary.error?.message).toBe('cancelled')
-    expect(events.filter((e) => e.type === 'cleanup-end' && e.error)).toEqual([])
-    expect(leftovers(t.emu)).toEqual([])
-    expect(await journalFiles(t.stateDir)).toEqual([])
-  }, 600_000)
+  it('cancelled while CreateSecurityGroup is being retried after lost answers: the group made by the first attempt is found and deleted', () =>
+    isolated(AWS_MATRIX, async (m) => {
+      m.emu.injectFault({ action: 'CreateSecurityGroup', code: 'InternalError', phase: 'after', delayMs: 1000, times: 3 })
+      const ac = new AbortController()
+      // The first call has made the group and holds its (lost) answer: the build is in its retry loop when the cancel lands.
+      const cancel = cancelWhenHeld(m.emu, 'CreateSecurityGroup', ac)
+      const r = await m.run({ machine: 'paper', over: { amiRegions: ['us-west-2'] }, signal: ac.signal, onLine: (l) => l.startsWith('Creating temporary security group') && cancel.arm() })
+      cancel.disarm()
+      expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
+      expect(m.emu.faultsFired().CreateSecurityGroup).toBeGreaterThanOrEqual(1)
+      await m.expectNothingLeft(r)
+    }), 600_000)
 })

@@ -7,6 +7,7 @@ import { amazonEbs, type AmazonEbsInput } from '@tsimg/builder-aws'
 import { startEc2Emulator } from '@tsimg/cloud-emulator'
 import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core'
 import { runSourceBuild, type SourceRunResult } from '../../../test/support/cloud-build.js'
+import type { MatrixCloud } from '../../../test/support/cloud-matrix.js'
 
 export { journalFiles } from '../../../test/support/cloud-build.js'
 import { shell } from '@tsimg/provisioner-shell'
@@ -90,4 +91,14 @@ export function cliEnv(emu: Emulator, stateDir: string, extra: Record<string, st
     NO_COLOR: '1',
     ...extra,
   }
+}
+
+/** amazon-ebs for the shared cloud matrices (test/support/cloud-matrix.ts). */
+export const AWS_MATRIX: MatrixCloud<Emulator, AmazonEbsInput> = {
+  name: 'aws',
+  start: (extra) => startEmulator(extra),
+  delays: FAST_DELAYS,
+  source: (emu, over) => amazonEbs({ name: 'test', ...emulatorSource(emu, over) }),
+  provisioners: () => [markerProvisioner()],
+  cleanupTimeoutMs: 120_000,
 }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import {
   TemplateError,
   connectSsh,
+  sshOptionsSchema,
   sshSecrets,
   sshTargetFromOptions,
   temporaryKeyPair,
@@ -11,6 +12,7 @@ import {
 import { dockerOptionsSchema, type DockerSourceOptions } from './options.js'
 import { authorizeKey, clearTemporaryKey } from './step-authorize-key.js'
 import { commitContainer } from './step-commit.js'
+import { connectDocker } from './step-connect-docker.js'
 import { prevalidate } from './step-pre-validate.js'
 import { sourceImage } from './step-source-image.js'
 import { startContainer } from './step-start-container.js'
@@ -19,13 +21,17 @@ import { stopContainer } from './step-stop-container.js'
 import type { DockerEnv, DockerState } from './state.js'
 
 /**
- * The `docker` source (Packer's docker builder, with the SSH communicator): starts a container
- * from `image`, makes sure sshd runs and the temporary key is authorized, connects on a port
- * published on 127.0.0.1, provisions, stops the container and commits it to an image with
- * `tags`. The container, key file and a half-made image are always removed.
+ * The `docker` source (Packer's docker builder): starts a container from `image`, provisions it
+ * with `docker exec` and `docker cp` (communicator 'docker', the default: any image with
+ * /bin/sh), or over SSH (communicator 'ssh': makes sure sshd runs and the temporary key is
+ * authorized, connects on a port published on 127.0.0.1), stops the container and commits it
+ * to an image with `tags`. The container, key file and a half-made image are always removed.
  *
- *   docker({ name: 'web', image: 'tsimg/debian-ssh:bookworm', tags: ['acme/web:1.0'], changes: ['CMD ["nginx"]'] })
+ *   docker({ name: 'web', image: 'debian:bookworm', tags: ['acme/web:1.0'], changes: ['CMD ["nginx"]'] })
  */
+/** The SSH communicator's options (sshUsername is the docker source's own). */
+const SSH_KEYS = [...Object.keys(sshOptionsSchema.shape), 'sshUsername']
+
 export function docker(options: DockerSourceOptions): SourcePlugin<DockerSourceOptions, DockerState> {
   return {
     kind: 'source',
@@ -43,6 +49,18 @@ export function docker(options: DockerSourceOptions): SourcePlugin<DockerSourceO
           throw new TemplateError(`host path ${path} does not exist`, { file: ctx.templateFile, field: `${ctx.path}.volumes[${JSON.stringify(host)}]` })
         }
       }
+      // Options of the other communicator would be silently ignored: say so instead.
+      const given = (keys: readonly string[]) => keys.filter((k) => (options as unknown as Record<string, unknown>)[k] !== undefined)
+      const wrong = o.communicator === 'docker' ? given(SSH_KEYS) : given(['execUser', 'fixUploadOwner'])
+      if (wrong.length > 0) {
+        const other = o.communicator === 'docker' ? 'ssh' : 'docker'
+        throw new TemplateError(`${wrong[0]} applies only with communicator: '${other}' (this source uses '${o.communicator}')`, {
+          file: ctx.templateFile,
+          field: `${ctx.path}.${wrong[0]}`,
+          hint: o.communicator === 'docker' ? "Set communicator: 'ssh' to connect over SSH (the image then needs openssh-server), or remove it." : 'Over SSH commands run as sshUsername; remove it.',
+        })
+      }
+      if (o.communicator !== 'ssh') return
       try {
         // Reads key files now, so an unreadable one fails before anything is created.
         await sshTargetFromOptions(o, { host: '127.0.0.1', baseDir: ctx.templateDir })
@@ -55,6 +73,9 @@ export function docker(options: DockerSourceOptions): SourcePlugin<DockerSourceO
     steps({ build, provision }) {
       const o = dockerOptionsSchema.parse(options)
       const env: DockerEnv = { options: o, build }
+      if (o.communicator === 'docker') {
+        return [prevalidate(env), sourceImage(env), startContainer(env), connectDocker(env), provision<DockerState>(), stopContainer(env), commitContainer(env)]
+      }
       return [
         prevalidate(env),
         sourceImage(env),

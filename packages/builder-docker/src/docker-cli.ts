@@ -43,7 +43,7 @@ function explain(stderr: string, exitCode: number | null): string {
 }
 
 /** The executable; tests and unusual setups may point it elsewhere. */
-const dockerBin = (): string => process.env.TSIMG_DOCKER_BIN || 'docker'
+export const dockerBin = (): string => process.env.TSIMG_DOCKER_BIN || 'docker'
 
 /** Runs `docker <args>` and returns its output; rejects with DockerError on a non-zero exit. */
 export function docker(args: readonly string[], opts: DockerRunOptions = {}): Promise<DockerResult> {

@@ -15,9 +15,36 @@ export interface DockerSourceOptions extends Omit<SshOptions, 'sshHost'> {
   name?: string
   /** Packer `image`: the image the container starts from, e.g. `tsimg/debian-ssh:bookworm`. */
   image: string
+  /**
+   * Packer `communicator`: how provisioners reach the container. `'docker'` (the default, as in
+   * Packer): commands with `docker exec`, files with `docker cp`; any image with /bin/sh works and
+   * no sshd is started. `'ssh'`: sshd in the container (the image needs openssh-server) with a
+   * temporary key, on a port published on 127.0.0.1; the ssh* options apply only then.
+   */
+  communicator?: 'docker' | 'ssh'
+  /** Packer `exec_user`: user (`name`, `uid`, `name:group` or `uid:gid`) that commands run as with the docker communicator; default the image's USER. */
+  execUser?: string
+  /** Packer `fix_upload_owner`: with the docker communicator, uploaded files belong to the user commands run as (else root); default true. */
+  fixUploadOwner?: boolean
+  /** Packer `container_dir`: a temporary host folder is mounted there for the build (tsimg's uploads do not need it; Packer always mounts one at /packer-files). */
+  containerDir?: string
+  /** Packer `platform`: `docker run --platform` (and `docker pull --platform`), e.g. `linux/amd64`. */
+  platform?: string
+  /**
+   * Packer `run_command`: the `docker run` arguments after tsimg's labels (and published SSH
+   * port), replacing the default, which keeps the container alive whatever the image's
+   * entrypoint does; `{{.Image}}` is the image. The container must keep running (`-d -i -t`
+   * with a shell, as Packer's default `["-d", "-i", "-t", "--entrypoint=/bin/sh", "--", "{{.Image}}"]`),
+   * and the image is committed with the configuration it gave (no entrypoint or command restored).
+   */
+  runCommand?: string[]
   /** Packer `commit` (false is Packer's `discard`): commit the container to an image; default true. */
   commit?: boolean
-  /** Packer `pull`: run `docker pull` on the image first; default false, so the image must exist locally. */
+  /**
+   * Packer `pull`: run `docker pull` on the image first. Default false here (Packer templates
+   * default to true, as in Packer). When the pull fails (no registry reachable) and the image
+   * exists locally, the build says so and uses the local one; otherwise it fails with the pull's error.
+   */
   pull?: boolean
   /** Packer `run_command` (which replaces them all): extra `docker run` arguments, placed before the image. */
   runArgs?: string[]
@@ -59,6 +86,12 @@ export const dockerOptionsSchema = z.strictObject({
   ...sshOptionsSchema.omit({ sshHost: true }).shape,
   name: z.string().regex(/^[A-Za-z0-9][\w-]*$/, 'letters, digits, - and _ only').optional(),
   image: z.string().min(1),
+  communicator: z.enum(['docker', 'ssh']).default('docker'),
+  execUser: z.string().min(1).optional(),
+  fixUploadOwner: z.boolean().default(true),
+  containerDir: z.string().startsWith('/', 'must be an absolute container path').optional(),
+  platform: z.string().regex(/^[a-z0-9]+(\/[a-z0-9_.-]+){0,2}$/, 'os[/arch[/variant]], e.g. linux/amd64').optional(),
+  runCommand: z.array(z.string()).min(1).optional(),
   commit: z.boolean().default(true),
   pull: z.boolean().default(false),
   runArgs: z.array(z.string()).default([]),

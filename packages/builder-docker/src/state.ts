@@ -16,11 +16,16 @@ export const IMAGE_BUILD_ID_LABEL = 'tsimg-image-build-id'
 /** What the docker steps learned and created, in the order they ran. */
 export interface DockerState extends BaseState, SshKeyState {
   /** The source image and the command it would run, restored on the committed image. */
-  sourceImage?: { ref: string; id: string; entrypoint: string[] | null; cmd: string[] | null }
+  sourceImage?: { ref: string; id: string; entrypoint: string[] | null; cmd: string[] | null; user: string }
   /** Target tags that already existed (tag -> image id) and that --force moves to the new image. */
   replacedTags?: Record<string, string>
-  /** The temporary container; `entrypointOverridden` when it runs /bin/sh instead of the image's entrypoint. */
-  container?: { id: string; journalId: string; entrypointOverridden: boolean }
+  /**
+   * The temporary container; `entrypointOverridden` when it runs /bin/sh instead of the image's
+   * entrypoint, `ownRunCommand` when the user's runCommand started it (nothing is restored at commit).
+   */
+  container?: { id: string; journalId: string; entrypointOverridden: boolean; ownRunCommand?: boolean }
+  /** The host folder mounted at containerDir, removed after the container. */
+  hostDir?: string
   /** Host port on 127.0.0.1 that Docker published for the container's sshd. */
   sshHostPort?: number
   /** Where the temporary public key was installed, and what had to be created for it. */

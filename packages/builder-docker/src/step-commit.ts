@@ -96,7 +96,7 @@ export function commitChanges(env: DockerEnv, state: DockerState): string[] {
   const src = state.sourceImage
   const has = (kw: string) => o.changes.some((ch) => new RegExp(`^\\s*${kw}\\s`, 'i').test(ch))
   const out: string[] = []
-  if (src) {
+  if (src && !state.container?.ownRunCommand) {
     // docker commit cannot clear CMD; an image without one gets a plain shell.
     if (!has('CMD')) out.push(`CMD ${JSON.stringify(src.cmd ?? ['/bin/sh'])}`)
     if (state.container?.entrypointOverridden && src.entrypoint && !has('ENTRYPOINT')) out.push(`ENTRYPOINT ${JSON.stringify(src.entrypoint)}`)

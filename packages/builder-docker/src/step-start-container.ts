@@ -1,4 +1,6 @@
-import { resolve } from 'node:path'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { BUILD_ID_LABEL, CancelledError, TsimgError, errorMessage, type Step } from '@tsimg/core'
 import { createJournaled } from './create-journaled.js'
 import { containersWithLabels, docker, removeContainer } from './docker-cli.js'
@@ -30,19 +32,28 @@ export function startContainer(env: DockerEnv): Step<DockerState> {
       if (!src) throw new TsimgError('NO_SOURCE_IMAGE', 'docker:start-container needs state.sourceImage (the docker:source-image step)')
       await journal.addScope({ plugin: PLUGIN, data: {} })
       ui.say('Starting docker container...')
+      const ssh = env.options.communicator === 'ssh'
+      if (env.options.containerDir) {
+        state.hostDir = await mkdtemp(join(tmpdir(), 'tsimg-docker-'))
+      }
       // An image with an entrypoint would get our command as its arguments; replace it (and
-      // restore it at commit) so the container just waits.
-      const overrideEntrypoint = src.entrypoint !== null
+      // restore it at commit) so the container just waits. A runCommand is the user's own.
+      const own = env.options.runCommand
+      const overrideEntrypoint = !own && src.entrypoint !== null
       const args = [
         'run',
-        '-d',
+        ...(own ? [] : ['-d']),
         '--label', `${BUILD_ID_LABEL}=${build.id}`,
         '--label', `${BUILD_NAME_LABEL}=${build.name}`,
-        '-p', `127.0.0.1::${containerSshPort(env)}`,
-        ...runOptions(env),
-        ...(overrideEntrypoint ? ['--entrypoint', '/bin/sh'] : []),
-        src.ref,
-        ...(overrideEntrypoint ? ['-c', KEEP_ALIVE] : ['/bin/sh', '-c', KEEP_ALIVE]),
+        ...(ssh ? ['-p', `127.0.0.1::${containerSshPort(env)}`] : []),
+        ...runOptions(env, state.hostDir),
+        ...(own
+          ? own.map((a) => a.replace(/\{\{\s*\.Image\s*\}\}/g, src.ref))
+          : [
+              ...(overrideEntrypoint ? ['--entrypoint', '/bin/sh'] : []),
+              src.ref,
+              ...(overrideEntrypoint ? ['-c', KEEP_ALIVE] : ['/bin/sh', '-c', KEEP_ALIVE]),
+            ]),
       ]
       ui.message(`Run command: docker ${args.map(displayArg).join(' ')}`)
       const labels = { [BUILD_ID_LABEL]: build.id, [BUILD_NAME_LABEL]: build.name }
@@ -51,7 +62,7 @@ export function startContainer(env: DockerEnv): Step<DockerState> {
         await createJournaled(args, { kind: 'container', labels }, { journal, build }, async ({ stdout }) => {
           id = stdout.trim().split('\n').pop() ?? ''
           if (!/^[0-9a-f]{12,64}$/.test(id)) throw new TsimgError('DOCKER_RUN_OUTPUT', `docker run printed no container id: ${stdout.trim()}`)
-          state.container = { id, journalId: '', entrypointOverridden: overrideEntrypoint }
+          state.container = { id, journalId: '', entrypointOverridden: overrideEntrypoint, ownRunCommand: !!own }
           state.container.journalId = await journal.add({
             plugin: PLUGIN,
             kind: 'container',
@@ -68,6 +79,7 @@ export function startContainer(env: DockerEnv): Step<DockerState> {
       ui.message(`Container ID: ${id}`)
       if (signal.aborted) throw new CancelledError()
 
+      if (!ssh) return
       state.sshHostPort = await publishedPort(id, containerSshPort(env), signal)
       state.generated.Host = '127.0.0.1'
       state.generated.Port = state.sshHostPort
@@ -81,6 +93,7 @@ export function startContainer(env: DockerEnv): Step<DockerState> {
         await removeContainer(c.id, signal)
         await journal.remove(c.journalId)
         delete state.container
+        await removeHostDir(state)
         return
       }
       // `docker run` failed or was cut short: it may still have created (not started) one.
@@ -89,15 +102,24 @@ export function startContainer(env: DockerEnv): Step<DockerState> {
         ui.say(`Removing the container docker run left behind: ${id}`)
         await removeContainer(id, signal)
       }
+      await removeHostDir(state)
     },
   }
 }
 
+async function removeHostDir(state: DockerState): Promise<void> {
+  if (!state.hostDir) return
+  await rm(state.hostDir, { recursive: true, force: true })
+  delete state.hostDir
+}
+
 /** `docker run` flags from the options, before the user's own runArgs. */
-function runOptions(env: DockerEnv): string[] {
+function runOptions(env: DockerEnv, hostDir: string | undefined): string[] {
   const o = env.options
   return [
+    ...(o.platform ? ['--platform', o.platform] : []),
     ...(o.privileged ? ['--privileged'] : []),
+    ...(hostDir && o.containerDir ? ['-v', `${hostDir}:${o.containerDir}`] : []),
     ...Object.entries(o.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
     ...Object.entries(o.volumes).flatMap(([host, dest]) => ['-v', `${resolve(env.build.templateDir, host)}:${dest}`]),
     ...o.capAdd.flatMap((c) => ['--cap-add', c]),

@@ -39,6 +39,7 @@ const template = () => ({
     docker({
       name: 'web',
       image: BASE_IMAGE,
+      communicator: 'ssh',
       tags: [TAG, TAG2],
       changes: ['CMD ["/bin/cat", "/etc/app-release"]', 'ENV APP_MODE=production', 'EXPOSE 8080'],
       labels: { 'org.example.team': 'images', 'with space': 'a "quoted" value' },
@@ -58,7 +59,7 @@ const template = () => ({
 })
 
 describe('docker builder: a full build', () => {
-  it('commits an image holding what the provisioners put there, and leaves nothing behind', async () => {
+  it('over SSH, commits an image holding what the provisioners put there, and leaves nothing behind', async () => {
     const res = await sb.run({ template: template() })
     const b = res.builds[0]!
     expect(b.error?.message).toBeUndefined()
@@ -185,7 +186,7 @@ describe('docker builder: a full build', () => {
     const res = await sb.run({
       template: {
         sources: [
-          docker({ name: 'own-key', image: BASE_IMAGE, commit: false, sshPrivateKeyFile: keyFile, volumes: { [authorized]: '/root/.ssh/authorized_keys' } }),
+          docker({ name: 'own-key', image: BASE_IMAGE, communicator: 'ssh', commit: false, sshPrivateKeyFile: keyFile, volumes: { [authorized]: '/root/.ssh/authorized_keys' } }),
         ],
         provisioners: [shell({ inline: ['echo "logged in as $(id -un)"'] })],
       },

@@ -58,15 +58,21 @@ describe('docker builder: failure at each step leaves nothing behind', () => {
   it('sshd that fails to start', async () => {
     const fake = join(sb.dir, 'fake-sshd')
     await writeFile(fake, '#!/bin/sh\necho "sshd: broken on purpose" >&2\nexit 1\n', { mode: 0o755 })
-    const r = await failingBuild({ volumes: { [fake]: '/usr/sbin/sshd' } })
+    const r = await failingBuild({ communicator: 'ssh', volumes: { [fake]: '/usr/sbin/sshd' } })
     expect(r.build.outcome).toBe('failed')
     expect(r.error).toMatch(/could not start sshd in container [0-9a-f]{12}: .*sshd: broken on purpose/)
   })
 
-  it('a user that does not exist in the image', async () => {
-    const r = await failingBuild({ sshUsername: 'nosuchuser' })
+  it('an SSH user that does not exist in the image', async () => {
+    const r = await failingBuild({ communicator: 'ssh', sshUsername: 'nosuchuser' })
     expect(r.build.outcome).toBe('failed')
     expect(r.error).toMatch(/could not authorize the temporary SSH key for user nosuchuser/)
+  })
+
+  it('an exec user that does not exist in the image', async () => {
+    const r = await failingBuild({ execUser: 'nosuchuser' })
+    expect(r.build.outcome).toBe('failed')
+    expect(r.error).toMatch(/^docker exec in container [0-9a-f]{12} \(as nosuchuser\) could not run the command: unable to find user nosuchuser/)
   })
 
   it('a failing provisioner', async () => {

@@ -103,7 +103,11 @@ describe('docker options are checked before anything is created', () => {
     [{ sshHost: '10.0.0.1' }, /sshHost: unknown option/],
     [{ env: { 'BAD-NAME': 'x' } }, /env/],
     [{ volumes: { './nope-does-not-exist': '/data' } }, /does not exist/],
-    [{ sshPrivateKeyFile: '/nonexistent/key' }, /cannot read private key file/],
+    [{ communicator: 'ssh', sshPrivateKeyFile: '/nonexistent/key' }, /cannot read private key file/],
+    [{ sshPrivateKeyFile: '/nonexistent/key' }, /sources\[0\] \(docker\.v\)\.sshPrivateKeyFile: sshPrivateKeyFile applies only with communicator: 'ssh' \(this source uses 'docker'\)/],
+    [{ communicator: 'ssh', execUser: 'app' }, /execUser applies only with communicator: 'docker'/],
+    [{ communicator: 'winrm' }, /communicator/],
+    [{ platform: 'linux amd64' }, /platform: os\[\/arch\[\/variant\]\]/],
   ])('rejects %j', async (o, message) => {
     await expect(check(o)).rejects.toThrow(message)
   })

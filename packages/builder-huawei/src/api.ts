@@ -1,5 +1,5 @@
 import { ShowJobRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
-import { CloudCaller, deleteUntilGone, waitFor, type CallOptions, type DeleteSpec, type ErrorClass, type ErrorFacts, type ErrorModel, type PollLimit } from '@tsimg/cloud-kit'
+import { CloudCaller, deleteUntilGone, requestTimeoutMs, waitFor, type CallOptions, type DeleteSpec, type ErrorClass, type ErrorFacts, type ErrorModel, type PollLimit } from '@tsimg/cloud-kit'
 import type { Ui } from '@tsimg/core'
 import { HuaweiApiError, call } from './errors.js'
 import { lookupProjectId } from './project.js'
@@ -41,6 +41,9 @@ export const huaweiErrors: ErrorModel = {
 }
 
 type Generic = 'ims' | 'eip'
+
+/** The SDK's per-call timeout of every call but a create's request (it has none by default). */
+const ORDINARY_TIMEOUT_MS = 60_000
 
 /**
  * The Huawei clients of one build (or one cleanup), every call through the kit's CloudCaller
@@ -85,15 +88,23 @@ export class HuaweiApi {
     return this.#projectId
   }
 
-  #sdk(): HuaweiClients {
+  /**
+   * The SDK's clients. It takes no abort signal, so a create (a call with the kit's
+   * `requestSignal`) gets clients whose timeout is the time left of the create's bound: a
+   * cancelled build awaits the real answer instead of giving up at 60 s while the server works.
+   */
+  #sdk(opts: Pick<CallOptions, 'requestSignal'> = {}): HuaweiClients {
     const c = this.connection
-    this.#clients ??= huaweiClients({ accessKey: c.accessKey, secretKey: c.secretKey, ...(c.securityToken && { securityToken: c.securityToken }), projectId: this.pid, endpoints: this.endpoints, timeoutMs: 60_000 })
+    const timeoutMs = requestTimeoutMs(opts, ORDINARY_TIMEOUT_MS)
+    const make = () => huaweiClients({ accessKey: c.accessKey, secretKey: c.secretKey, ...(c.securityToken && { securityToken: c.securityToken }), projectId: this.pid, endpoints: this.endpoints, timeoutMs })
+    if (timeoutMs !== ORDINARY_TIMEOUT_MS) return make()
+    this.#clients ??= make()
     return this.#clients
   }
 
   /** One typed SDK call (ECS, VPC): `api.sdk('ShowServer', (c) => c.ecs.showServer(req), { signal })`. */
   sdk<T>(operation: string, fn: (c: HuaweiClients) => Promise<T>, opts: CallOptions): Promise<T> {
-    return this.caller.call(operation, this.region, () => call(operation, this.secrets, () => fn(this.#sdk())), opts)
+    return this.caller.call(operation, this.region, () => call(operation, this.secrets, () => fn(this.#sdk(opts))), opts)
   }
 
   /**
@@ -108,7 +119,7 @@ export class HuaweiApi {
         const id = await find(opts.signal)
         if (id) return { adoptedId: id }
       }
-      return call(operation, this.secrets, () => fn(this.#sdk()))
+      return call(operation, this.secrets, () => fn(this.#sdk(opts)))
     }, opts)
   }
 

@@ -1,5 +1,5 @@
 import { NovaListKeypairsRequest, NovaShowKeypairRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
-import { cloudResources, ignoreNotFound, type CloudConnection, type CloudScope, type TaggedResource } from '@tsimg/cloud-kit'
+import { cloudResources, ignoreNotFound, type CloudConnection, type CloudScope, type CredentialsReport, type TaggedResource } from '@tsimg/cloud-kit'
 import { BUILD_ID_LABEL, CREATED_AT_LABEL } from '@tsimg/core'
 import { HuaweiApi, field } from './api.js'
 import { deleteServer, serversTagged } from './server.js'
@@ -95,4 +95,15 @@ function connect(scope: CloudScope): CloudConnection {
   }
 }
 
-export const tsimgResources = cloudResources({ id: PLUGIN, cloud: 'Huawei Cloud', connect })
+/** Cleanup reads HW_ACCESS_KEY / HW_SECRET_KEY (and HW_SECURITY_TOKEN) only: says which is missing. */
+async function credentials(): Promise<CredentialsReport> {
+  const state = (name: string) => `${name}: ${process.env[name] ? 'set' : 'not set'}`
+  const usable = Boolean(process.env.HW_ACCESS_KEY && process.env.HW_SECRET_KEY)
+  return {
+    usable,
+    read: [state('HW_ACCESS_KEY'), state('HW_SECRET_KEY'), `${state('HW_SECURITY_TOKEN')} (only for temporary credentials)`],
+    hint: "Set HW_ACCESS_KEY and HW_SECRET_KEY (and HW_SECURITY_TOKEN for temporary credentials) to the build's account, then run tsimg cleanup again.",
+  }
+}
+
+export const tsimgResources = cloudResources({ id: PLUGIN, cloud: 'Huawei Cloud', connect, credentials })

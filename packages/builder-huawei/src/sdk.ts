@@ -67,8 +67,40 @@ function credential(c: Pick<HuaweiConnection, 'accessKey' | 'secretKey' | 'secur
   return cred
 }
 
-function options(timeoutMs = 60_000): { customUserAgent: string; axiosRequestConfig: { timeout: number } } {
-  return { customUserAgent: USER_AGENT, axiosRequestConfig: { timeout: timeoutMs } }
+function options(timeoutMs = 60_000): { customUserAgent: string; axiosRequestConfig: { timeout: number; transformResponse: Array<(data: unknown, headers: unknown, status?: number) => unknown> } } {
+  return { customUserAgent: USER_AGENT, axiosRequestConfig: { timeout: timeoutMs, transformResponse: [parseAnswer] } }
+}
+
+/**
+ * Parses an answer as the SDK's default does (JSON when it is JSON) and gives an error body
+ * the fields the SDK reads (`error_code`, `error_msg`). The SDK reads only API Gateway's and
+ * ECS's shapes and drops the body: VPC v1's `{"code","message"}`, Nova's
+ * `{"badRequest":{"code":400,"message"}}` and Neutron's `{"NeutronError":{"type","message"}}`
+ * reached users as "Request failed with status code 400", without the service's code and message.
+ */
+export function parseAnswer(data: unknown, _headers?: unknown, status?: number): unknown {
+  let body = data
+  if (typeof data === 'string' && /^\s*[{[]/.test(data)) {
+    try {
+      body = JSON.parse(data)
+    } catch {
+      return data
+    }
+  }
+  if (status === undefined || status < 400 || body === null || typeof body !== 'object' || Array.isArray(body)) return body
+  const b = body as Record<string, unknown>
+  if (b.error_code !== undefined || (typeof b.error === 'object' && b.error !== null && (b.error as Record<string, unknown>).code !== undefined)) return body
+  // VPC v1.
+  if (typeof b.code === 'string' && typeof b.message === 'string') return { ...b, error_code: b.code, error_msg: b.message }
+  // Nova and Neutron: one key naming the fault, holding its message.
+  const keys = Object.keys(b)
+  const inner = keys.length === 1 ? b[keys[0]!] : undefined
+  if (inner && typeof inner === 'object' && typeof (inner as Record<string, unknown>).message === 'string') {
+    const i = inner as Record<string, unknown>
+    const code = typeof i.code === 'string' ? i.code : typeof i.type === 'string' ? i.type : keys[0]!
+    return { ...b, error_code: code, error_msg: i.message }
+  }
+  return body
 }
 
 /** The SDK's typed clients plus a generic signed client for IMS and EIP (no npm package). */

@@ -2,9 +2,11 @@
 // huaweicloud-ecs, and inside the steps that make several things: nothing is left behind.
 import type { BuildEvent } from '@tsimg/core'
 import { describe, expect, it } from 'vitest'
-import { emulatorSource, expectNothingLeft, runBuild, useEmulator } from './support.js'
+import type { MachineMode } from '@tsimg/cloud-emulator'
+import { useCloudMatrix } from '../../../test/support/cloud-matrix.js'
+import { HUAWEI_MATRIX } from './support.js'
 
-const t = useEmulator()
+const m = useCloudMatrix(HUAWEI_MATRIX)
 
 interface Point {
   /** Where the cancel lands. */
@@ -13,10 +15,16 @@ interface Point {
   when: (e: BuildEvent) => boolean
   /** Steps that wait are cancelled a moment in (mid-call or mid-wait); quick ones at once. */
   afterMs?: number
+  /** A cancel during SSH or provisioning needs a real machine; elsewhere the subject is the API and the teardown. */
+  machine: MachineMode
 }
 
-const atStart = (step: string, afterMs?: number): Point => ({ name: `as ${step} starts${afterMs ? ` (+${afterMs}ms)` : ''}`, when: (e) => e.type === 'step-start' && e.step === step, ...(afterMs && { afterMs }) })
-const atLine = (name: string, prefix: string): Point => ({ name, when: (e) => e.type === 'ui' && e.text.startsWith(prefix) })
+const CONTAINER = new Set(['ssh:connect', 'provision'])
+const atStart = (step: string, afterMs?: number): Point => ({
+  name: `as ${step} starts${afterMs ? ` (+${afterMs}ms)` : ''}`, when: (e) => e.type === 'step-start' && e.step === step, ...(afterMs && { afterMs }),
+  machine: CONTAINER.has(step) ? 'container' : 'paper',
+})
+const atLine = (name: string, prefix: string): Point => ({ name, when: (e) => e.type === 'ui' && e.text.startsWith(prefix), machine: 'paper' })
 
 const points: Point[] = [
   atStart('huaweicloud:prevalidate'),
@@ -40,8 +48,9 @@ describe('a cancel anywhere leaves nothing behind', { timeout: 600_000 }, () => 
   it.each(points.map((p) => [p.name, p] as const))('cancelled %s', async (_, p) => {
     const ac = new AbortController()
     let reached = false
-    const r = await runBuild(emulatorSource(t.emu, { imageMembers: ['0123456789abcdef0123456789abcdef'] }), {
-      stateDir: t.stateDir,
+    const r = await m.run({
+      machine: p.machine,
+      over: { imageMembers: ['0123456789abcdef0123456789abcdef'] },
       signal: ac.signal,
       onEvent: (e) => {
         if (reached || !p.when(e)) return
@@ -53,6 +62,6 @@ describe('a cancel anywhere leaves nothing behind', { timeout: 600_000 }, () => 
     expect(reached, 'the cancel point was reached').toBe(true)
     expect(r.summary.outcome).toBe('cancelled')
     expect(r.summary.artifacts).toEqual([])
-    await expectNothingLeft(t.emu, t.stateDir, r)
+    await m.expectNothingLeft(r)
   })
 })

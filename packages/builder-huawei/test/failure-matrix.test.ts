@@ -4,13 +4,19 @@ import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { HuaweicloudEcsInput } from '@tsimg/builder-huawei'
-import type { Fault } from '@tsimg/cloud-emulator'
+import type { Fault, MachineMode } from '@tsimg/cloud-emulator'
 import { cleanupLeftovers, type ProvisionerPlugin } from '@tsimg/core'
 import { shell } from '@tsimg/provisioner-shell'
-import { describe, expect, it } from 'vitest'
-import { cleanupErrors, deleteImage, emulatorSource, expectNoSecret, expectNothingLeft, failedStep, imageIdOf, journalFiles, leftovers, runBuild, useEmulator } from './support.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { cleanupErrors, failedStep, journalFiles, useCloudMatrix } from '../../../test/support/cloud-matrix.js'
+import { HUAWEI_MATRIX, deleteImage, imageIdOf, userEip } from './support.js'
 
-const t = useEmulator({ userEip: true })
+const m = useCloudMatrix(HUAWEI_MATRIX)
+// The user owns one unbound EIP from the start: for floatingIp, and to prove it is never released.
+const user = {} as { eip: { id: string; address: string } }
+beforeAll(async () => {
+  user.eip = await userEip(m.emu)
+})
 
 const MEMBER = '0123456789abcdef0123456789abcdef'
 const failing = (): ProvisionerPlugin<any>[] => [shell({ inline: ['echo breaking; exit 3'] })]
@@ -18,6 +24,8 @@ const failing = (): ProvisionerPlugin<any>[] => [shell({ inline: ['echo breaking
 interface Case {
   step: string
   why: string
+  /** Where the machine runs: on paper unless SSH or provisioning is the subject (default 'paper'). */
+  machine?: MachineMode
   fault?: Omit<Fault, 'times'>
   over?: Partial<HuaweicloudEcsInput>
   provisioners?: ProvisionerPlugin<any>[]
@@ -51,8 +59,8 @@ const cases: Case[] = [
   { step: 'huaweicloud:server', why: 'ShowServer refused while waiting for ACTIVE', fault: refuse('ShowServer', 'Ecs.0005'), error: apiError('ShowServer') },
   { step: 'huaweicloud:server', why: 'binding floatingIp refused (UpdatePublicip)', over: { eipType: undefined, floatingIp: 'EIP' }, fault: refuse('UpdatePublicip', 'VPC.0502'), error: apiError('UpdatePublicip') },
   { step: 'huaweicloud:server', why: 'ListServerInterfaces refused (port for floatingIp)', over: { eipType: undefined, floatingIp: 'EIP' }, fault: refuse('ListServerInterfaces', 'Ecs.0005'), error: apiError('ListServerInterfaces') },
-  { step: 'ssh:connect', why: 'login refused', over: { sshUsername: 'nobody', sshHandshakeAttempts: 1, sshTimeout: '10s' } as Partial<HuaweicloudEcsInput>, error: /./ },
-  { step: 'provision', why: 'a failing provisioner', provisioners: failing(), error: /3/ },
+  { step: 'ssh:connect', why: 'login refused', machine: 'container', over: { sshUsername: 'nobody', sshHandshakeAttempts: 1, sshTimeout: '10s' } as Partial<HuaweicloudEcsInput>, error: /./ },
+  { step: 'provision', why: 'a failing provisioner', machine: 'container', provisioners: failing(), error: /3/ },
   { step: 'huaweicloud:stop', why: 'BatchStopServers refused', fault: refuse('BatchServerAction', 'Ecs.0005'), error: apiError('BatchStopServers') },
   { step: 'huaweicloud:stop', why: 'the stop job fails', fault: { action: 'job:batchStopServer', code: 'Ecs.0000', message: 'stop failed' }, error: jobError('stopping server', 'Ecs.0000') },
   { step: 'huaweicloud:create-image', why: 'CreateImage refused', fault: refuse('CreateImage', 'IMG.0001'), error: apiError('CreateImage') },
@@ -63,81 +71,81 @@ const cases: Case[] = [
 
 describe('a failure at any call fails the build naming it and leaves nothing behind', { timeout: 600_000 }, () => {
   it.each(cases.map((c) => [`${c.step}: ${c.why}`, c] as const))('%s', async (_, c) => {
-    const before = t.emu.faultsFired()[c.fault?.action ?? ''] ?? 0
-    if (c.fault) t.emu.injectFault({ ...c.fault, times: 1 })
-    const over = c.over?.floatingIp === 'EIP' ? { ...c.over, floatingIp: t.eip.id } : c.over
-    const r = await runBuild(emulatorSource(t.emu, over), { stateDir: t.stateDir, ...(c.provisioners && { provisioners: c.provisioners }) })
-    if (c.fault) expect(t.emu.faultsFired()[c.fault.action], 'the fault fired').toBe(before + 1)
+    const before = m.emu.faultsFired()[c.fault?.action ?? ''] ?? 0
+    if (c.fault) m.emu.injectFault({ ...c.fault, times: 1 })
+    const over = c.over?.floatingIp === 'EIP' ? { ...c.over, floatingIp: user.eip.id } : c.over
+    const r = await m.run({ machine: c.machine ?? 'paper', ...(over && { over }), ...(c.provisioners && { provisioners: c.provisioners }) })
+    if (c.fault) expect(m.emu.faultsFired()[c.fault.action], 'the fault fired').toBe(before + 1)
     expect(r.summary.outcome).toBe('failed')
     expect(r.summary.error?.message).toMatch(c.error)
     expect(failedStep(r.events)).toBe(c.step)
     // The user's own EIP is neither deleted nor left bound.
-    await expectNothingLeft(t.emu, t.stateDir, r, [t.eip.id])
-    expect(t.emu.backend.publicIps.get(t.eip.id)?.instanceId).toBeUndefined()
+    await m.expectNothingLeft(r, [user.eip.id])
+    expect(m.emu.backend.publicIps.get(user.eip.id)?.instanceId).toBeUndefined()
   })
 })
 
 describe('the deletes', { timeout: 600_000 }, () => {
   it('huaweicloud:create-image: BatchAddMembers (imageMembers) refused, then every delete (server, group, subnet, VPC, key pair, image) answers 500 twice: each is retried, nothing is left', async () => {
     const deletes = ['DeleteServers', 'DeleteSecurityGroup', 'DeleteSubnet', 'DeleteVpc', 'NovaDeleteKeypair', 'GlanceDeleteImage']
-    const before = t.emu.faultsFired()
-    for (const action of deletes) t.emu.injectFault({ action, kind: 'internal', times: 2 })
+    const before = m.emu.faultsFired()
+    for (const action of deletes) m.emu.injectFault({ action, kind: 'internal', times: 2 })
     // The build fails after its image exists, so that the image is deleted too.
-    t.emu.injectFault({ ...refuse('BatchAddMembers', 'IMG.0001'), times: 1 })
-    const r = await runBuild(emulatorSource(t.emu, { imageMembers: [MEMBER] }), { stateDir: t.stateDir })
-    const fired = t.emu.faultsFired()
+    m.emu.injectFault({ ...refuse('BatchAddMembers', 'IMG.0001'), times: 1 })
+    const r = await m.run({ machine: 'paper', over: { imageMembers: [MEMBER] } })
+    const fired = m.emu.faultsFired()
     for (const action of deletes) expect((fired[action] ?? 0) - (before[action] ?? 0), action).toBe(2)
     expect(r.summary.error?.message).toMatch(apiError('BatchAddMembers'))
     expect(failedStep(r.events)).toBe('huaweicloud:create-image')
-    await expectNothingLeft(t.emu, t.stateDir, r, [t.eip.id])
+    await m.expectNothingLeft(r, [user.eip.id])
   })
 
   it('a delete refused for good is reported with the resource, stays journaled, and tsimg cleanup deletes it', async () => {
-    t.emu.injectFault({ ...refuse('NovaDeleteKeypair', 'Forbidden', 403), times: 1 })
-    t.emu.injectFault({ ...refuse('DeleteVpc', 'VPC.0002'), times: 1 })
+    m.emu.injectFault({ ...refuse('NovaDeleteKeypair', 'Forbidden', 403), times: 1 })
+    m.emu.injectFault({ ...refuse('DeleteVpc', 'VPC.0002'), times: 1 })
     // Fails once the key pair, VPC and subnet exist, before any server.
-    t.emu.injectFault({ ...refuse('CreateSecurityGroup', 'VPC.0002'), times: 1 })
-    const r = await runBuild(emulatorSource(t.emu), { stateDir: t.stateDir })
+    m.emu.injectFault({ ...refuse('CreateSecurityGroup', 'VPC.0002'), times: 1 })
+    const r = await m.run({ machine: 'paper' })
     expect(r.summary.error?.message).toMatch(apiError('CreateSecurityGroup'))
     expect(cleanupErrors(r.events).join('\n')).toMatch(/huaweicloud:key-pair: .*NovaDeleteKeypair/)
     expect(cleanupErrors(r.events).join('\n')).toMatch(/huaweicloud:network: .*DeleteVpc/)
-    expect(leftovers(t.emu).filter((e) => e.id !== t.eip.id).map((e) => e.type).sort()).toEqual(['key-pair', 'vpc'])
+    expect(m.alive([user.eip.id]).map((e) => e.type).sort()).toEqual(['key-pair', 'vpc'])
     expect(r.summary.leftovers.map((l) => l.description).join('\n')).toMatch(/key pair[\s\S]*VPC|VPC[\s\S]*key pair/)
-    expect(await journalFiles(t.stateDir)).toHaveLength(1)
-    expectNoSecret(t.emu, r.text)
+    expect(await journalFiles(m.stateDir)).toHaveLength(1)
+    m.expectNoSecret(r.text)
 
     // The build is over, but its journal names this test's (live) process: make it look like what
     // `tsimg cleanup` meets after the build's process has exited.
-    const [file] = await journalFiles(t.stateDir)
-    const path = join(t.stateDir, 'journal', file!)
+    const [file] = await journalFiles(m.stateDir)
+    const path = join(m.stateDir, 'journal', file!)
     await writeFile(path, JSON.stringify({ ...JSON.parse(await readFile(path, 'utf8')), pid: deadPid() }))
     const saved = { ak: process.env.HW_ACCESS_KEY, sk: process.env.HW_SECRET_KEY }
-    process.env.HW_ACCESS_KEY = t.emu.credentials.accessKeyId
-    process.env.HW_SECRET_KEY = t.emu.credentials.secretAccessKey
+    process.env.HW_ACCESS_KEY = m.emu.credentials.accessKeyId
+    process.env.HW_SECRET_KEY = m.emu.credentials.secretAccessKey
     const log: string[] = []
     try {
-      const report = await cleanupLeftovers({ stateDir: t.stateDir, log: (l) => log.push(l) })
+      const report = await cleanupLeftovers({ stateDir: m.stateDir, log: (l) => log.push(l) })
       expect(report.failed).toEqual([])
       expect(report.deleted, log.join('\n')).toBe(2)
     } finally {
       for (const [k, v] of [['HW_ACCESS_KEY', saved.ak], ['HW_SECRET_KEY', saved.sk]] as const) if (v === undefined) delete process.env[k]
       else process.env[k] = v
     }
-    expect(leftovers(t.emu).filter((e) => e.id !== t.eip.id)).toEqual([])
-    expect(await journalFiles(t.stateDir)).toEqual([])
-    expectNoSecret(t.emu, log.join('\n'))
+    expect(m.alive([user.eip.id])).toEqual([])
+    expect(await journalFiles(m.stateDir)).toEqual([])
+    m.expectNoSecret(log.join('\n'))
   })
 
   it('un-tagging the kept image refused: the build succeeds, says which tag to remove by hand, and leaves only its image', async () => {
-    t.emu.injectFault({ ...refuse('BatchAddOrDeleteTags', 'IMG.0001'), times: 1 })
-    const r = await runBuild(emulatorSource(t.emu), { stateDir: t.stateDir, provisioners: [] })
+    m.emu.injectFault({ ...refuse('BatchAddOrDeleteTags', 'IMG.0001'), times: 1 })
+    const r = await m.run({ machine: 'paper' })
     expect(r.summary.error?.message).toBeUndefined()
     expect(r.lines.join('\n')).toMatch(/is kept, but its temporary tsimg-build-id tag could not be removed .*BatchAddOrDeleteTags.*Remove that tag by hand/)
     expect(cleanupErrors(r.events)).toEqual([])
-    expect(leftovers(t.emu).filter((e) => e.id !== t.eip.id).map((e) => e.type).sort()).toEqual(['image', 'snapshot'])
-    expect(await journalFiles(t.stateDir)).toEqual([])
-    expectNoSecret(t.emu, r.text)
-    await deleteImage(t.emu, imageIdOf(r))
+    expect(m.alive([user.eip.id]).map((e) => e.type).sort()).toEqual(['image', 'snapshot'])
+    expect(await journalFiles(m.stateDir)).toEqual([])
+    m.expectNoSecret(r.text)
+    await deleteImage(m.emu, imageIdOf(r))
   })
 })
 

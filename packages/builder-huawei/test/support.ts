@@ -7,11 +7,12 @@ import { huaweicloudEcs, type HuaweicloudEcsInput } from '@tsimg/builder-huawei'
 import { HuaweiApi } from '@tsimg/builder-huawei/api'
 import { startHuaweiEmulator, type HuaweiEmulator } from '@tsimg/cloud-emulator'
 import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core'
-import { cleanupErrors, journalFiles, runSourceBuild, stateText, type SourceRunResult } from '../../../test/support/cloud-build.js'
+import { runSourceBuild, type SourceRunResult } from '../../../test/support/cloud-build.js'
+import type { MatrixCloud } from '../../../test/support/cloud-matrix.js'
 
 export { cleanupErrors, failedStep, journalFiles, stateText } from '../../../test/support/cloud-build.js'
 import { shell } from '@tsimg/provisioner-shell'
-import { afterAll, afterEach, beforeAll, expect } from 'vitest'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 
 export const REGION = 'cn-north-4'
 
@@ -53,26 +54,27 @@ export function runBuild(source: HuaweicloudEcsInput, opts: RunOptions): Promise
 }
 
 /**
- * What every fault test checks after its build: nothing the build made is alive in the
- * emulator (`keep`: ids of the test's own resources), the journal is empty, no cleanup failed,
- * and the secret key is in no event, error, printed line, journal or log.
+ * What every fault test checks after its build (the shared matrices' check): nothing the build
+ * made is alive in the emulator (`keep`: ids of the test's own resources), the journal is empty,
+ * no cleanup failed, and the secret key is in no event, error, printed line, journal or log.
  */
-export async function expectNothingLeft(emu: HuaweiEmulator, stateDir: string, r: RunResult, keep: readonly string[] = []): Promise<void> {
-  expect(cleanupErrors(r.events)).toEqual([])
-  expect(leftovers(emu).filter((e) => !keep.includes(e.id))).toEqual([])
-  expect(r.summary.leftovers).toEqual([])
-  expect(await journalFiles(stateDir)).toEqual([])
-  expectNoSecret(emu, r.text + (await stateText(stateDir)))
-}
-
-export function expectNoSecret(emu: HuaweiEmulator, text: string): void {
-  const secret = emu.credentials.secretAccessKey
-  expect(text.includes(secret), 'the secret key was printed, logged or journaled').toBe(false)
-}
+export { expectNothingLeft, expectNoSecret } from '../../../test/support/cloud-matrix.js'
 
 /** What a client created and is still alive (the catalog excluded). */
 export function leftovers(emu: HuaweiEmulator) {
   return emu.ledger().filter((e) => !e.seed)
+}
+
+/** Fast state changes: many builds run on two busy cores. */
+const FAST_DELAYS = { jobStarted: 100, instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200 }
+
+/** huaweicloud-ecs for the shared cloud matrices (test/support/cloud-matrix.ts). */
+export const HUAWEI_MATRIX: MatrixCloud<HuaweiEmulator, HuaweicloudEcsInput> = {
+  name: 'huawei',
+  start: (extra) => startHuaweiEmulator({ delays: FAST_DELAYS, ...extra }),
+  delays: FAST_DELAYS,
+  source: (emu, over) => huaweicloudEcs({ name: 'test', ...emulatorSource(emu, over) }),
+  provisioners: () => [markerProvisioner()],
 }
 
 /**
@@ -83,7 +85,7 @@ export function leftovers(emu: HuaweiEmulator) {
 export function useEmulator(opts: { userEip?: boolean } = {}): { readonly emu: HuaweiEmulator; readonly stateDir: string; readonly eip: { id: string; address: string } } {
   const t = {} as { emu: HuaweiEmulator; stateDir: string; eip: { id: string; address: string } }
   beforeAll(async () => {
-    t.emu = await startHuaweiEmulator({ delays: { jobStarted: 100, instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200 } })
+    t.emu = await startHuaweiEmulator({ delays: FAST_DELAYS })
     t.stateDir = await mkdtemp(join(tmpdir(), 'tsimg-huawei-'))
     if (opts.userEip) t.eip = await userEip(t.emu)
   })

@@ -11,6 +11,7 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     seed: { type: 'string' },
     throttle: { type: 'string' },
+    paper: { type: 'boolean', default: false },
     'keep-images': { type: 'boolean', default: false },
     'state-dir': { type: 'string' },
     catalog: { type: 'string' },
@@ -24,14 +25,15 @@ const { values } = parseArgs({
 const known = FRONT_ENDS.map((f) => `${f.name} (port ${f.defaultPort})`).join(', ')
 if (values.help) {
   process.stdout.write(`Usage: tsimg-cloud-emulator [--cloud aws[,alicloud,...]] [--port 4566 | --port name=4566 ...] [--host 127.0.0.1]
-                            [--seed N] [--throttle 0.3] [--keep-images [--state-dir DIR]] [--catalog FILE] [--quiet]
+                            [--seed N] [--throttle 0.3] [--paper] [--keep-images [--state-dir DIR]] [--catalog FILE] [--quiet]
        tsimg-cloud-emulator --sweep [--all]   remove containers/images of emulators no longer running (--all: of every emulator)
 
 Clouds: ${known}. Each runs on its own port; --port N sets the first cloud's, --port name=N any cloud's.
 --catalog FILE adds public images (name, owner, family, the local docker image they boot), instance types and
 volume types per cloud to the default catalog: {"aws": {"images": [{"name": "...", "dockerRef": "..."}], "instanceTypes": [...]}}.
 Control API on every port: GET /_emulator/ledger, GET|POST|DELETE /_emulator/faults, POST /_emulator/delays,
-POST /_emulator/throttle, POST /_emulator/reset, GET /_emulator/health.
+POST /_emulator/throttle, POST /_emulator/machines, POST /_emulator/reset, GET /_emulator/health.
+--paper: machines run on paper (every record and state, SSH key checks, no container, nothing runs on them).
 `)
   process.exit(0)
 }
@@ -73,6 +75,7 @@ const emu = await startEmulator({
   host: values.host,
   seed: values.seed === undefined ? undefined : Number(values.seed),
   throttleProbability: values.throttle === undefined ? undefined : Number(values.throttle),
+  machines: values.paper ? 'paper' : 'container',
   keepImages: values['keep-images'],
   stateDir: values['state-dir'],
   onCall: values.quiet ? undefined : (c) => process.stderr.write(`${c.status} ${c.cloud ?? ''} ${c.region} ${c.action}${c.code ? ` ${c.code}` : ''}\n`),

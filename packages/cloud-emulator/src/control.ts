@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Fault } from './backend/faults.js'
+import type { MachineMode } from './backend/paper.js'
 import type { Delays, LedgerEntry } from './backend/types.js'
 
 /** What the control API drives; implemented by the emulator handle in lifecycle.ts. */
@@ -9,6 +10,7 @@ export interface Controllable {
   clearFaults(): void
   setDelays(d: Partial<Delays>): void
   setThrottle(probability: number): void
+  setMachines(mode: MachineMode): void
   reset(): Promise<void>
   faultsFired(): Record<string, number>
 }
@@ -28,6 +30,7 @@ function json(res: ServerResponse, status: number, value: unknown): true {
  *   DELETE faults        clear injected faults and throttling
  *   POST throttle        body: { probability }
  *   POST delays          body: Partial<Delays> ('stuck' allowed)
+ *   POST machines        body: { mode: 'container' | 'paper' }, for machines launched from now on
  *   POST reset           terminate and delete everything but the catalog
  */
 export function controlHandler(target: Controllable) {
@@ -53,6 +56,10 @@ export function controlHandler(target: Controllable) {
       }
       if (path === 'delays' && req.method === 'POST') {
         target.setDelays(input as Partial<Delays>)
+        return json(res, 200, { ok: true })
+      }
+      if (path === 'machines' && req.method === 'POST') {
+        target.setMachines(input.mode as MachineMode)
         return json(res, 200, { ok: true })
       }
       if (path === 'reset' && req.method === 'POST') {

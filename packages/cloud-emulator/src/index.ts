@@ -18,6 +18,8 @@ export type { CatalogExtension } from './backend/catalog.js'
 export { sweep } from './backend/docker.js'
 export type { Fault } from './backend/faults.js'
 export type { Delays, LedgerEntry } from './backend/types.js'
+export type { MachineMode } from './backend/paper.js'
+export { PAPER_REFUSAL } from './backend/paper.js'
 export { DEFAULT_DELAYS } from './backend/types.js'
 
 export type Ec2EmulatorOptions = Omit<EmulatorOptions, 'frontEnds'>

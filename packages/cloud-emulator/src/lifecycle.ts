@@ -5,6 +5,7 @@ import type { Fault } from './backend/faults.js'
 import { loadImages, saveImages } from './backend/persist.js'
 import type { CloudProfile } from './backend/profile.js'
 import { shutdown } from './backend/shutdown.js'
+import type { MachineMode } from './backend/paper.js'
 import type { Delays, LedgerEntry } from './backend/types.js'
 import { controlHandler } from './control.js'
 import type { CallRecord, Credentials, StartedFrontEnd } from './front-end.js'
@@ -53,6 +54,12 @@ export interface EmulatorOptions {
   readonly stateDir?: string
   /** Called for every API call of every front end. */
   readonly onCall?: (call: CallRecord) => void
+  /**
+   * How machines run (default 'container'): 'paper' keeps every record (state, ledger, ids,
+   * jobs, faults, power states, images) and answers SSH key checks, but starts no container
+   * and runs nothing on the machine. For tests whose subject is the API and the teardown.
+   */
+  readonly machines?: MachineMode
 }
 
 export interface Emulator {
@@ -71,6 +78,8 @@ export interface Emulator {
   faultsFired(): Record<string, number>
   setDelays(d: Partial<Delays>): void
   setThrottle(probability: number): void
+  /** How machines launched from now on run; those already launched keep theirs. */
+  setMachines(mode: MachineMode): void
   /** Terminates instances and deletes every resource a client created; the catalog stays. */
   reset(): Promise<void>
   /** Stops the servers, removes every container this emulator started and (unless kept) the images it made. */
@@ -90,7 +99,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const cloud = new Cloud({
     profiles: fronts.map((f) => extendProfile(extendProfile({ ...f.profile, ...opts.profiles?.[f.name] }, fromFile?.[f.name]), opts.catalogs?.[f.name])),
     regions: opts.regions, accountId: opts.accountId, seed: opts.seed, delays: opts.delays, faults: opts.faults,
-    throttleProbability: opts.throttleProbability, catalog: opts.catalog,
+    throttleProbability: opts.throttleProbability, catalog: opts.catalog, machines: opts.machines,
   })
   await cloud.start()
   if (opts.stateDir) await loadImages(cloud, opts.stateDir)
@@ -119,6 +128,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     faultsFired: () => Object.fromEntries(cloud.faults.fired),
     setDelays: (d) => cloud.setDelays(d),
     setThrottle: (p) => (cloud.faults.throttleProbability = p),
+    setMachines: (mode) => {
+      if (mode !== 'container' && mode !== 'paper') throw new Error(`machines must be 'container' or 'paper', not ${JSON.stringify(mode)}`)
+      cloud.machines = mode
+    },
     reset: () => reset(cloud),
     stop: (o) => (stopped ??= (async () => {
       process.removeListener('exit', onExit)

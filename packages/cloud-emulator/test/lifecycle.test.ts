@@ -72,7 +72,7 @@ it('runs an instance reachable over SSH, images it, boots the image, reaches it 
 
   expect(await ssh(address, 'admin', 'echo ok')).toBe('ok\n')
   expect(await ssh(address, 'admin', 'sudo -n sh -c "echo provisioned > /etc/tsimg-marker" && sudo -n cat /etc/tsimg-marker')).toBe('provisioned\n')
-  expect(await ssh(address, 'root', 'for i in $(seq 50); do [ -f /var/lib/cloud/instance/boot-finished ] && break; sleep 0.1; done; cat /var/tmp/user-data-ran')).toBe('from user data\n')
+  expect(await ssh(address, 'root', 'until [ -f /var/lib/cloud/instance/boot-finished ]; do sleep 0.1; done; cat /var/tmp/user-data-ran')).toBe('from user data\n')
 
   expect(await errorCode(client.send(new ec2.DeleteSecurityGroupCommand({ GroupId: sg.GroupId })))).toBe('DependencyViolation')
   expect(await errorCode(client.send(new ec2.ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: 't3.large' } })))).toBe('IncorrectInstanceState')
@@ -91,16 +91,21 @@ it('runs an instance reachable over SSH, images it, boots the image, reaches it 
   expect((await client.send(new ec2.DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'instanceType' }))).InstanceType?.Value).toBe('t3.large')
 
   // An image that is stuck pending stays pending until the delay is released.
-  emu.setDelays({ imageAvailable: 'stuck' })
+  emu.setDelays({ imageAvailable: 'stuck', snapshotCompleted: 1000 })
   const created = await client.send(new ec2.CreateImageCommand({
     InstanceId: id, Name: 'tsimg-lifecycle-1', Description: 'made by the lifecycle test',
     TagSpecifications: [{ ResourceType: 'image', Tags: [{ Key: 'k', Value: 'image' }] }, { ResourceType: 'snapshot', Tags: [{ Key: 'k', Value: 'snap' }] }],
   }))
   const amiId = created.ImageId!
   expect(await errorCode(client.send(new ec2.CreateImageCommand({ InstanceId: id, Name: 'tsimg-lifecycle-1' })))).toBe('InvalidAMIName.Duplicate')
-  await new Promise((r) => setTimeout(r, 1500))
+  // Its snapshot is due 1 s after CreateImage, when a 500 ms image would long be available
+  // (the clock settles images before snapshots): once the snapshot completes, the image is
+  // still pending only because it is stuck.
+  const snapshotState = async () =>
+    (await client.send(new ec2.DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'tag:k', Values: ['snap'] }] }))).Snapshots?.[0]?.State
+  while ((await snapshotState()) !== 'completed') await new Promise((r) => setTimeout(r, 50))
   expect((await client.send(new ec2.DescribeImagesCommand({ ImageIds: [amiId] }))).Images![0]!.State).toBe('pending')
-  emu.setDelays({ imageAvailable: 200 })
+  emu.setDelays({ imageAvailable: 200, snapshotCompleted: 300 })
   await ec2.waitUntilImageAvailable(wait, { ImageIds: [amiId] })
   const image = (await client.send(new ec2.DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'tag:k', Values: ['image'] }] }))).Images![0]!
   expect(image).toMatchObject({ ImageId: amiId, Name: 'tsimg-lifecycle-1', OwnerId: emu.accountId, RootDeviceName: '/dev/xvda' })

@@ -17,6 +17,50 @@ export interface RetryBudget {
   readonly maxDelayMs: number
 }
 
+/**
+ * A cancel that stopped a call: `unanswered` when a request was sent and no HTTP answer came
+ * back (a timeout, a reset, a request cut in flight), so the server may still act on it.
+ */
+export class CallCancelledError extends CancelledError {
+  constructor(
+    message: string,
+    readonly unanswered: boolean,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * True when an error from CloudCaller.call leaves the call's outcome unknown: some attempt was
+ * sent and got no HTTP answer. A create failing so may still land later on the server.
+ */
+export function unansweredCall(err: unknown): boolean {
+  if (err instanceof CallCancelledError) return err.unanswered
+  return err instanceof CloudApiError && err.unanswered
+}
+
+/** Failures before the request left: the server never saw it. */
+const NEVER_SENT: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND'])
+
+/** How long a create's request may wait for its answer (the kit's create bound, see create.ts). */
+const deadlines = new WeakMap<AbortSignal, number>()
+
+/** Marks `signal` as a create's request bound ending at `deadline` (ms since the epoch). */
+export function markRequestDeadline(signal: AbortSignal, deadline: number): void {
+  deadlines.set(signal, deadline)
+}
+
+/**
+ * The per-request timeout an SDK without abort signals must use for this call: for a create
+ * (its `requestSignal` is a TrackedResource's bound) the time left until that bound, so the
+ * client never gives up on a request the server is still working on and a cancelled build's
+ * cleanup awaits the real answer; for any other call, `ordinaryMs`.
+ */
+export function requestTimeoutMs(opts: Pick<CallOptions, 'requestSignal'>, ordinaryMs: number): number {
+  const deadline = opts.requestSignal && deadlines.get(opts.requestSignal)
+  return deadline ? Math.max(1000, deadline - Date.now()) : ordinaryMs
+}
+
 export const DEFAULT_BUDGET: RetryBudget = { attempts: 10, totalMs: 180_000, minDelayMs: 500, maxDelayMs: 10_000 }
 
 /** For deletes that wait on a dependency (a group until its instance's ENI is gone). */
@@ -59,18 +103,22 @@ export class CloudCaller {
     const retried = new Set<ErrorClass>(['transient', 'throttled', ...(opts.retry ?? [])])
     const started = Date.now()
     const requestSignal = opts.requestSignal ?? opts.signal
+    // Some attempt was sent and never answered: the server may still act on it.
+    let unanswered = false
+    const cancelled = () => new CallCancelledError(`${this.model.service} ${action} was cancelled`, unanswered)
     for (let attempt = 1; ; attempt++) {
-      if (opts.signal.aborted) throw new CancelledError(`${this.model.service} ${action} was cancelled`)
+      if (opts.signal.aborted) throw cancelled()
       try {
         return await fn(requestSignal)
       } catch (err) {
-        if (requestSignal.aborted || (opts.signal.aborted && isAbort(err))) throw new CancelledError(`${this.model.service} ${action} was cancelled`)
         const facts = this.model.facts(err)
+        if (facts.status === undefined && !NEVER_SENT.has(facts.code ?? '')) unanswered = true
+        if (requestSignal.aborted || (opts.signal.aborted && isAbort(err))) throw cancelled()
         const cls = NETWORK_CODES.has(facts.code ?? '') ? 'transient' : this.model.classify(facts, err)
         const delay = backoff(budget, attempt, cls)
         const outOfBudget = attempt >= budget.attempts || Date.now() - started + delay > budget.totalMs
         if (!retried.has(cls) || outOfBudget) {
-          throw new CloudApiError(this.model.service, action, this.endpointOf(region), facts, cls, attempt, { cause: err })
+          throw new CloudApiError(this.model.service, action, this.endpointOf(region), facts, cls, attempt, { cause: err, unanswered })
         }
         await sleep(delay, undefined, { signal: opts.signal }).catch(() => undefined)
       }

@@ -1,4 +1,5 @@
 import { CancelledError, type BuildJournal, type PluginId } from '@tsimg/core'
+import { markRequestDeadline, unansweredCall } from './call.js'
 import { errorClassOf } from './errors.js'
 
 /** Everything safe creation needs to know about one temporary resource. */
@@ -15,7 +16,12 @@ export interface CreateSpec<R> {
   readonly description: string
   /** Where it lives (region, endpoint, account...), journaled with the token; never secrets. */
   readonly data: Readonly<Record<string, unknown>>
-  /** Sends the create (through CloudCaller, with the API's idempotency token where it has one). */
+  /**
+   * Sends the create (through CloudCaller, with the API's idempotency token where it has one).
+   * Pass `requestSignal` as the call's `requestSignal`: the request must run until it answers
+   * or that bound fires, never be cut by the build's cancel or by a shorter SDK timeout (an SDK
+   * without abort signals takes its timeout from `requestTimeoutMs`). `stopSignal` stops retries.
+   */
   create(requestSignal: AbortSignal, stopSignal: AbortSignal): Promise<R>
   /** The new resource's id in the answer. */
   idOf(answer: R): string | undefined
@@ -45,6 +51,8 @@ export class TrackedResource<R = unknown> {
   #entry: string | undefined
   #inflight: Promise<void> | undefined
   #spec: CreateSpec<R> | undefined
+  /** The create ended without an answer (timeout, reset, cut): the server may still act on it. */
+  #unanswered = false
 
   /** True once a create was started (whether or not it landed). */
   get started(): boolean {
@@ -69,6 +77,7 @@ export class TrackedResource<R = unknown> {
     })
     ctx.signal.throwIfAborted()
     const bound = AbortSignal.timeout(boundMs)
+    markRequestDeadline(bound, Date.now() + boundMs)
     this.#inflight = this.#run(ctx.journal, spec, bound, ctx.signal)
     // After a cancel nobody awaits it until cleanup: its failure must not be an unhandled rejection.
     this.#inflight.catch(() => undefined)
@@ -85,6 +94,7 @@ export class TrackedResource<R = unknown> {
       this.id = spec.idOf(answer)
     } catch (err) {
       failure = err
+      this.#unanswered = unansweredCall(err)
     }
     // "Already exists" is our own earlier attempt; any other failure may be a lost answer.
     if (!this.id) this.id = await spec.find(bound).catch(() => undefined)
@@ -95,7 +105,8 @@ export class TrackedResource<R = unknown> {
   /**
    * In cleanup: awaits a create still in flight (within the cleanup's signal), looks up a
    * create whose answer was lost, deletes what exists and drops the journal entry. If the
-   * create is still running when the signal fires, the entry stays, so `tsimg cleanup` finds it.
+   * create is still running when the signal fires, or it ended without any answer and nothing
+   * is found by its token, the entry stays, so `tsimg cleanup` finds it.
    */
   async remove(ctx: CreateContext, del: (id: string, signal: AbortSignal) => Promise<void>): Promise<boolean> {
     const spec = this.#spec
@@ -106,6 +117,11 @@ export class TrackedResource<R = unknown> {
       })
     }
     if (!this.id) this.id = await spec.find(ctx.signal)
+    if (!this.id && this.#unanswered) {
+      // No answer and nothing found yet: the server may still make it. Dropping the entry would
+      // let it appear later with nobody looking; kept, 'tsimg cleanup' looks for it again.
+      throw new Error(`${spec.description}: its create got no answer and nothing was found by its token ${spec.token} yet; the journal keeps it, so 'tsimg cleanup' looks for it again`)
+    }
     if (this.id) await del(this.id, ctx.signal)
     await ctx.journal.remove(this.#entry)
     this.#entry = undefined

@@ -47,7 +47,7 @@ export class CloudApiError extends TsimgError {
     readonly facts: ErrorFacts,
     readonly errorClass: ErrorClass,
     readonly attempts: number,
-    options?: { cause?: unknown; hint?: string },
+    options?: { cause?: unknown; hint?: string; unanswered?: boolean },
   ) {
     const status = facts.status !== undefined ? `HTTP ${facts.status}` : 'no HTTP answer'
     const tries = attempts > 1 ? `, after ${attempts} attempts` : ''
@@ -56,7 +56,11 @@ export class CloudApiError extends TsimgError {
       `${service} ${action} failed at ${endpoint}: ${facts.code ?? 'error'} (${status}${tries}): ${facts.message}`,
       options,
     )
+    this.unanswered = options?.unanswered ?? facts.status === undefined
   }
+
+  /** Some attempt was sent and got no HTTP answer: the server may have acted, or may still. */
+  readonly unanswered: boolean
 
   /** The cloud's own error code, e.g. `InvalidKeyPair.Duplicate`. */
   get apiCode(): string | undefined {

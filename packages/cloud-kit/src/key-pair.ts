@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { TemplateError, generateKeyPair, type BaseState, type PluginId, type Step } from '@tsimg/core'
+import { TemplateError, generateKeyPair, type BaseState, type PluginId, type Step, type Ui } from '@tsimg/core'
 import { TrackedResource } from './create.js'
 
 /** What the key pair step leaves in a cloud builder's state. */
@@ -28,7 +28,7 @@ export interface KeyPairCloud {
   readonly data: Readonly<Record<string, unknown>>
   readonly region: string
   /** Imports the public key under `name`, tagged with the build id where the API allows. */
-  importKey(name: string, publicKey: string, requestSignal: AbortSignal, stopSignal: AbortSignal): Promise<unknown>
+  importKey(name: string, publicKey: string, requestSignal: AbortSignal, stopSignal: AbortSignal, ui: Ui): Promise<unknown>
   /** The key pair's id or name when it exists, else undefined. */
   findKey(name: string, signal: AbortSignal): Promise<string | undefined>
   /** Deletes it; not-found counts as deleted. */
@@ -79,7 +79,7 @@ export function cloudKeyPair<S extends KeyPairState>(o: KeyPairStepOptions): Ste
           token: o.name,
           description: `key pair ${o.name} (${o.cloud.region})`,
           data: { ...o.cloud.data, name: o.name },
-          create: (req, stop) => o.cloud.importKey(o.name, pair.publicKey, req, stop),
+          create: (req, stop) => o.cloud.importKey(o.name, pair.publicKey, req, stop, ui),
           // The key pair's handle is its name on every cloud tsimg knows.
           idOf: () => o.name,
           find: (s) => o.cloud.findKey(o.name, s),

@@ -1,3 +1,4 @@
+import { TsimgError } from '@tsimg/core'
 import type { AccountCheck, PluginId, ResourceContext, ResourcePlugin, SweepTarget, SweptResource } from '@tsimg/core'
 
 /**
@@ -48,11 +49,36 @@ export interface CloudConnection {
   close(): void
 }
 
+/** What cleanup found when it looked for credentials: each place it read, and whether it found any. */
+export interface CredentialsReport {
+  readonly usable: boolean
+  /**
+   * Every place read, in order, each saying what it found: `AWS_ACCESS_KEY_ID and
+   * AWS_SECRET_ACCESS_KEY: not set`, `profile 'default' in ~/.aws/credentials: no such file`.
+   */
+  readonly read: readonly string[]
+  /** What to do: `Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE`. */
+  readonly hint: string
+}
+
 export interface CloudResourcesSpec {
   readonly id: PluginId
   /** `AWS`, for messages. */
   readonly cloud: string
   connect(scope: CloudScope): CloudConnection
+  /**
+   * Looks for credentials before anything is called, so cleanup without them says at once
+   * which variables, profile or files it read and what was missing, instead of an SDK's
+   * "could not load credentials" or a minute of retries.
+   */
+  credentials?(scope: CloudScope): Promise<CredentialsReport>
+}
+
+/** Cleanup's credentials are missing: names every place read. */
+export class MissingCredentialsError extends TsimgError {
+  constructor(cloud: string, report: CredentialsReport) {
+    super('CLOUD_NO_CREDENTIALS', `no usable ${cloud} credentials; tsimg read: ${report.read.join('; ')}`, { hint: report.hint })
+  }
 }
 
 /** Reads a journaled scope back (it comes from a JSON file). */
@@ -76,8 +102,18 @@ export function scopeData(scope: CloudScope): Record<string, string> {
  * build-id tag, and refuses to count "not found" as deleted in an account it cannot vouch for.
  */
 export function cloudResources(spec: CloudResourcesSpec): ResourcePlugin {
+  // Read each time (the environment may change between cleanups of one process); core's
+  // account check runs once per recorded place, so a cleanup of many entries says it once.
+  const ensureCredentials = async (scope: CloudScope): Promise<void> => {
+    const report = await spec.credentials?.(scope)
+    if (report && !report.usable) throw new MissingCredentialsError(spec.cloud, report)
+  }
+  const connect = async (scope: CloudScope): Promise<CloudConnection> => {
+    await ensureCredentials(scope)
+    return spec.connect(scope)
+  }
   const withConnection = async <T>(scope: CloudScope, fn: (c: CloudConnection) => Promise<T>): Promise<T> => {
-    const c = spec.connect(scope)
+    const c = await connect(scope)
     try {
       return await fn(c)
     } finally {
@@ -108,6 +144,12 @@ export function cloudResources(spec: CloudResourcesSpec): ResourcePlugin {
     async checkAccount(data, ctx): Promise<AccountCheck> {
       const scope = scopeFrom(data)
       if (!scope.account) return { ok: false, reason: `the journal does not say which ${spec.cloud} account the build used` }
+      try {
+        await ensureCredentials(scope)
+      } catch (err) {
+        if (err instanceof MissingCredentialsError) return { ok: false, reason: `${err.message}. ${err.hint ?? ''}`.trim() }
+        throw err
+      }
       const now = await withConnection(scope, (c) => c.account(ctx.signal))
       if (now === scope.account) return { ok: true }
       const profile = scope.profile ? ` (the build used profile '${scope.profile}')` : ''
@@ -128,7 +170,7 @@ export function cloudResources(spec: CloudResourcesSpec): ResourcePlugin {
 
     async sweep(data, buildIds, ctx) {
       const scope = scopeFrom(data)
-      const c = spec.connect(scope)
+      const c = await connect(scope)
       // Not closed here: the returned deletes use it. Cleanup runs them at once, and the SDKs'
       // idle sockets do not keep the process alive.
       return swept(c, await listAll(c, buildIds, ctx.signal), ctx.signal, scope.region)
@@ -137,7 +179,7 @@ export function cloudResources(spec: CloudResourcesSpec): ResourcePlugin {
     async sweepAll(target: SweepTarget, ctx) {
       if (!target.region) throw new Error(`${spec.cloud}: --region is required for a sweep`)
       const scope: CloudScope = { region: target.region, ...(target.endpoint && { endpoint: target.endpoint }), ...(target.profile && { profile: target.profile }) }
-      const c = spec.connect(scope)
+      const c = await connect(scope)
       const account = await c.account(ctx.signal)
       if (target.account && target.account !== account) {
         c.close()

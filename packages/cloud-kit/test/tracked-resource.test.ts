@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FileJournal, pluginId } from '@tsimg/core'
-import { CloudApiError, TrackedResource, type CreateSpec } from '@tsimg/cloud-kit'
+import { CloudApiError, CloudCaller, TrackedResource, requestTimeoutMs, type CreateSpec, type ErrorModel } from '@tsimg/cloud-kit'
 
 const PLUGIN = pluginId('@tsimg/builder-aws')
 let dir: string
@@ -95,5 +95,67 @@ describe('TrackedResource: safe creates', () => {
     c.answer('kp-very-late')
     await flush()
     expect(journal.list().map((r) => [r.pending, r.data.id])).toEqual([[undefined, 'kp-very-late']])
+  })
+
+  it('a create whose request timed out on the client after the cancel, with nothing found yet, keeps its pending entry for tsimg cleanup', async () => {
+    // The SDK gives up on the request (no HTTP answer) while the server is still working on it.
+    const model: ErrorModel = { service: 'Test', facts: (e) => ({ code: (e as { code: string }).code, message: 'timeout' }), classify: () => 'transient' }
+    const caller = new CloudCaller(model, () => 'http://x', { minDelayMs: 1, maxDelayMs: 2 })
+    let giveUp!: () => void
+    const sent = new Promise<void>((res) => (giveUp = res))
+    let onServer: string | undefined
+    const spec: CreateSpec<string> = {
+      plugin: PLUGIN, kind: 'vpc', token: 'b1-vpc', description: 'VPC of build b1', data: { region: 'r1' },
+      create: (requestSignal, stop) => caller.call('CreateVpc', 'r1', async () => { await sent; throw { code: 'ETIMEDOUT' } }, { signal: stop, requestSignal }),
+      idOf: (id) => id,
+      find: async () => onServer,
+    }
+    const t = new TrackedResource()
+    const build = new AbortController()
+    const created = t.create({ journal, signal: build.signal }, spec)
+    await flush()
+    build.abort()
+    await expect(created).rejects.toThrow(/cancelled/i)
+    giveUp()
+    const deleted: string[] = []
+    await expect(t.remove({ journal, signal: new AbortController().signal }, async (id) => void deleted.push(id))).rejects.toThrow(/got no answer.*token b1-vpc.*'tsimg cleanup' looks for it again/)
+    expect(deleted).toEqual([])
+    expect(journal.list().map((r) => [r.kind, r.pending, r.data.token])).toEqual([['vpc', true, 'b1-vpc']])
+    // It lands later: the kept entry's token is how tsimg cleanup finds it.
+    onServer = 'vpc-late'
+    expect(await spec.find(new AbortController().signal)).toBe('vpc-late')
+  })
+
+  it('a create that was refused with an HTTP answer and made nothing drops its entry (no false leftovers)', async () => {
+    const model: ErrorModel = { service: 'Test', facts: () => ({ code: 'Bad', status: 400, message: 'bad' }), classify: () => 'permanent' }
+    const caller = new CloudCaller(model, () => 'http://x')
+    const spec: CreateSpec<string> = {
+      plugin: PLUGIN, kind: 'vpc', token: 'b1-vpc', description: 'VPC of build b1', data: { region: 'r1' },
+      create: (requestSignal, stop) => caller.call('CreateVpc', 'r1', async () => { throw new Error('bad') }, { signal: stop, requestSignal }),
+      idOf: (id) => id,
+      find: async () => undefined,
+    }
+    const t = new TrackedResource()
+    await expect(t.create({ journal, signal: new AbortController().signal }, spec)).rejects.toThrow(/Bad \(HTTP 400\)/)
+    await expect(t.remove({ journal, signal: new AbortController().signal }, async () => undefined)).resolves.toBe(false)
+    expect(journal.list()).toEqual([])
+  })
+
+  it("a create's request gets the create bound as its SDK timeout, every other call the ordinary one", async () => {
+    let seen: number | undefined
+    const spec: CreateSpec<string> = {
+      plugin: PLUGIN, kind: 'vpc', token: 'b1-vpc', description: 'VPC of build b1', data: { region: 'r1' },
+      create: async (requestSignal) => {
+        seen = requestTimeoutMs({ requestSignal }, 30_000)
+        return 'vpc-1'
+      },
+      idOf: (id) => id,
+      find: async () => undefined,
+    }
+    await new TrackedResource().create({ journal, signal: new AbortController().signal }, spec, 120_000)
+    expect(seen).toBeGreaterThan(100_000)
+    expect(seen).toBeLessThanOrEqual(120_000)
+    expect(requestTimeoutMs({}, 30_000)).toBe(30_000)
+    expect(requestTimeoutMs({ requestSignal: new AbortController().signal }, 30_000)).toBe(30_000)
   })
 })

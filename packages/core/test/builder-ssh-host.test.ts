@@ -2,24 +2,24 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { build, generateKeyPair, manifest, sshHost, validate, type BuildEvent } from '@tsimg/core'
+import { build, manifest, sshHost, validate, type BuildEvent } from '@tsimg/core'
 import { shell } from '@tsimg/provisioner-shell'
-import { startSshd, type StartedSshd } from '../../../test/support/sshd.js'
+import { sharedTarget, type SharedTarget } from '../../../test/support/shared-sshd.js'
 
-let sshd: StartedSshd
-const PASSWORD = 'pw-for-alice-7c1e'
+// The run's shared sshd: this file writes only /root/builder-ssh-host-marker there.
+let sshd: SharedTarget
+let PASSWORD: string
 let dir: string
 let keyFile: string
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tsimg-ssh-host-'))
-  const pair = generateKeyPair('ed25519')
+  sshd = await sharedTarget()
+  PASSWORD = sshd.users.alice.password
   keyFile = join(dir, 'id_ed25519')
-  await writeFile(keyFile, pair.privateKey, { mode: 0o600 })
-  sshd = await startSshd({ authorizedKeys: [pair.publicKey], users: [{ name: 'alice', password: PASSWORD }] })
+  await writeFile(keyFile, sshd.privateKey, { mode: 0o600 })
 })
 afterAll(async () => {
-  await sshd?.stop()
   await rm(dir, { recursive: true, force: true })
 })
 
@@ -30,7 +30,7 @@ describe('ssh source (Packer null builder)', () => {
     const res = await build({
       template: {
         sources: [sshHost({ name: 'lab', host: sshd.host, sshPort: sshd.port, sshUsername: 'root', sshPrivateKeyFile: keyFile })],
-        provisioners: [shell({ inline: ['echo provisioned-by-tsimg > /root/marker', 'hostname'] })],
+        provisioners: [shell({ inline: ['echo provisioned-by-tsimg > /root/builder-ssh-host-marker', 'hostname'] })],
         postProcessors: [manifest({ output: join(dir, 'manifest.json') })],
       },
       stateDir,
@@ -42,7 +42,7 @@ describe('ssh source (Packer null builder)', () => {
     expect(b.name).toBe('ssh.lab')
     expect(b.outcome).toBe('success')
     expect(res.artifacts[0]).toMatchObject({ builderType: 'ssh', id: `ssh:${sshd.host}`, description: `Provisioned ${sshd.host} (no image)` })
-    const marker = await sshd.exec('cat /root/marker')
+    const marker = await sshd.exec('cat /root/builder-ssh-host-marker')
     expect(marker.stdout.trim()).toBe('provisioned-by-tsimg')
     // Nothing temporary: no key files, an empty journal directory.
     expect(await readdir(join(stateDir, 'journal'))).toEqual([])

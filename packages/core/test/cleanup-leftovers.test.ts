@@ -123,10 +123,25 @@ describe('tsimg cleanup', () => {
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/Failed to delete security group sg-9: the API refused.*\n\s+Delete it by hand/)
     expect(r.stdout).toMatch(/Failed to delete vpc vpc-1: cannot load plugin module '@tsimg\/no-such-plugin'/)
-    expect(r.stdout).toContain("2 resource(s) could not be deleted")
+    expect(r.stdout).toContain("2 of the 4 listed resource(s) could not be deleted (2 deleted)")
     expect(await readdir(dir)).toEqual([])
     const left = JSON.parse(await readFile(path, 'utf8')) as JournalFile
     expect(left.resources.map((x) => x.description)).toEqual(['security group sg-9', 'vpc vpc-1'])
+  })
+
+  it('counts a search that could not run apart from the listed resources (never "4 could not be deleted" after listing 3)', async () => {
+    const stuck = (n: number) => entry(MARKER_PLUGIN, 'stuck', `security group sg-${n}`, { path: `sg-${n}` })
+    await writeJournal({
+      buildId: 'tsimg-build3',
+      build: 'amazon-ebs.base',
+      pid: deadPid,
+      resources: [stuck(1), stuck(2), stuck(3)],
+      scopes: [{ plugin: '@tsimg/no-such-plugin', data: { region: 'r1' } }],
+    })
+    const r = await runCli(['cleanup', '-state-dir', stateDir])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('(3 resource(s)):')
+    expect(r.stdout).toContain('3 of the 3 listed resource(s) could not be deleted, 1 search(es) for resources labelled with the build id could not run (0 deleted)')
   })
 
   it('leaves the journal of a build that is still running alone', async () => {

@@ -105,9 +105,24 @@ describe('provision step', () => {
     const log: string[] = []
     const t0 = Date.now()
     await run([connect, provisionStep({ templateDir: dir, provisioners: [recording('a', log, { pauseBefore: '1s' })] })])
+    // A lower bound only (a busy machine makes the pause longer, never shorter); timers may fire a few ms early.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(950)
     expect(said()).toContain('say: Pausing 1s before the next provisioner...')
     expect(log).toEqual(['a'])
+  })
+
+  it('a cancel during the pause ends it at once, and the provisioner does not run', async () => {
+    const log: string[] = []
+    const ac = new AbortController()
+    const step = provisionStep<BaseState>({ templateDir: dir, provisioners: [recording('a', log, { pauseBefore: '1h' })] })
+    // Cancelled on the next turn after the pause began; only the cancel can end a 1h pause within the test's limit.
+    const onSaid = (e: BuildEvent) => e.type === 'ui' && e.text.startsWith('Pausing 1h') && setImmediate(() => ac.abort())
+    const state: BaseState = { generated: {} }
+    const ui = new BuildUi('docker.web', (e) => (events.push(e), onSaid(e)), nonInteractive, new Redactor())
+    const res = await runSteps([connect, step], { state, signal: ac.signal, ui, journal, build })
+    expect(res.outcome).toBe('cancelled')
+    expect(said()).toContain('say: Pausing 1h0m0s before the next provisioner...')
+    expect(log).toEqual([])
   })
 
   it('retries a failing provisioner up to maxRetries and says it retries', async () => {
@@ -162,8 +177,9 @@ describe('provision step', () => {
     const log: string[] = []
     const ac = new AbortController()
     const p = recording('cancelled', log, { maxRetries: 5 }, async (ctx) => {
-      setTimeout(() => ac.abort(), 50)
-      await new Promise<void>((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)))
+      const aborted = new Promise<void>((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)))
+      ac.abort() // the build is cancelled while this provisioner runs
+      await aborted
     })
     const res = await run([connect, provisionStep({ templateDir: dir, provisioners: [p] })], { signal: ac.signal })
     expect(res.outcome).toBe('cancelled')

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtemp, mkdir, readFile, rm, writeFile, readdir, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { CancelledError, DisconnectedError, SshCommunicator, generateKeyPair, type SshTarget } from '@tsimg/core'
 import { startSshd, type StartedSshd } from '../../../test/support/sshd.js'
 
@@ -35,6 +35,22 @@ afterAll(async () => {
   await sshd?.stop()
   await rm(dir, { recursive: true, force: true })
 })
+// The disconnect tests drop `comm` on purpose: each test starts connected, whatever the last did.
+beforeEach(async () => {
+  if (!comm.connected) await comm.reconnect({ timeoutMs: 30_000 })
+})
+
+/** Runs a long command on c and resolves once it runs (it printed `started`), with its outcome. */
+async function longRunning(c: SshCommunicator, seconds: number): Promise<{ outcome: Promise<unknown> }> {
+  let started!: () => void
+  const running = new Promise<void>((r) => (started = r))
+  const outcome = c.exec(`echo started; sleep ${seconds}`, { onStdout: (l) => l === 'started' && started() }).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  await Promise.race([running, outcome])
+  return { outcome }
+}
 
 describe('sshReadWriteTimeout', () => {
   // Timeouts of several seconds: on a busy machine even opening an SFTP session takes over one.
@@ -136,13 +152,9 @@ describe('sftp', () => {
 
 describe('disconnects', () => {
   it('a dropped connection is a DisconnectedError, and reconnect() connects again', async () => {
-    const running = comm.exec('sleep 30').then(
-      () => undefined,
-      (e: unknown) => e,
-    )
-    await new Promise((r) => setTimeout(r, 300))
+    const running = await longRunning(comm, 30)
     await sshd.restartSshd()
-    expect(await running).toBeInstanceOf(DisconnectedError)
+    expect(await running.outcome).toBeInstanceOf(DisconnectedError)
     // Without reconnecting, commands fail at once with the same error (no hang).
     await expect(comm.exec('true')).rejects.toBeInstanceOf(DisconnectedError)
     await comm.reconnect({ timeoutMs: 20_000 })
@@ -151,22 +163,23 @@ describe('disconnects', () => {
     expect(out).toEqual(['back'])
   })
 
-  it('reconnect() waits for a machine that is down for a while and connects soon after it is back', async () => {
-    const running = comm.exec('sleep 30').then(
-      () => undefined,
-      (e: unknown) => e,
-    )
-    await new Promise((r) => setTimeout(r, 200))
-    let reconnectedAt = 0
-    const downFor = sshd.restartSshd({ downMs: 3_000 })
-    expect(await running).toBeInstanceOf(DisconnectedError)
-    const reconnecting = comm.reconnect({ timeoutMs: 30_000 }).then(() => (reconnectedAt = Date.now()))
-    await downFor
-    await sshd.waitReady(10_000)
-    const upAt = Date.now()
+  it('reconnect() waits for a machine that is down for a while and connects at its first attempt after it is back', async () => {
+    const running = await longRunning(comm, 30)
+    const held = await sshd.holdSshd()
+    expect(await running.outcome).toBeInstanceOf(DisconnectedError)
+    // sshd stays down until reconnect() has been refused three times, then comes back.
+    const failed: string[] = []
+    let failedWhenBack = -1
+    let refusedThrice!: () => void
+    const third = new Promise<void>((r) => (refusedThrice = r))
+    const reconnecting = comm.reconnect({ timeoutMs: 60_000, onRetry: (m) => (failed.push(m), failed.length === 3 && refusedThrice()) })
+    await third
+    await held.release()
+    await sshd.waitReady()
+    failedWhenBack = failed.length
     await reconnecting
-    // Retries are at most 500 ms apart; the margin is for a busy machine.
-    expect(reconnectedAt - upAt).toBeLessThan(10_000)
+    // At most the attempt that was under way while sshd came back failed; the next connected.
+    expect(failed.length - failedWhenBack).toBeLessThanOrEqual(1)
     expect((await comm.exec('true')).exitCode).toBe(0)
   })
 })
@@ -174,15 +187,11 @@ describe('disconnects', () => {
 describe('keep-alive', () => {
   it('notices a machine that stops answering (no FIN, no RST) and reports DisconnectedError', async () => {
     const quick = await SshCommunicator.connect(target({ keepAliveIntervalMs: 500 }))
-    const running = quick.exec('sleep 60').then(
-      () => undefined,
-      (e: unknown) => e,
-    )
-    await new Promise((r) => setTimeout(r, 200))
+    const running = await longRunning(quick, 60)
     // A frozen machine: the TCP connection stays open but nothing answers.
     execFileSync('docker', ['pause', sshd.container.getId()])
     try {
-      const err = await running
+      const err = await running.outcome
       expect(err).toBeInstanceOf(DisconnectedError)
       // Without keep-alives the command would just end after its 60 s, with no error.
       expect((err as Error).message).toMatch(/Keepalive timeout/i)

@@ -1,16 +1,19 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import type { AddressInfo } from 'node:net'
+import { createConnection, createServer, type AddressInfo, type Server } from 'node:net'
 import { join } from 'node:path'
 import ssh2 from 'ssh2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CancelledError, SshCommunicator, TsimgError, generateKeyPair, type SshTarget } from '@tsimg/core'
-import { freePort, startSshd, type StartedSshd } from '../../../test/support/sshd.js'
+import { sharedTarget, type SharedTarget } from '../../../test/support/shared-sshd.js'
+import { freePort } from '../../../test/support/sshd.js'
 
-const key = generateKeyPair('ed25519', undefined, 'tsimg-test')
 const otherKey = generateKeyPair('ed25519', undefined, 'not-authorized')
-let sshd: StartedSshd
+// The run's shared sshd: this file only logs in and reads host keys there.
+let sshd: SharedTarget
+let alicePassword: string
 // "At once" tests give an sshTimeout far beyond the test's own limit: if tsimg waited
 // instead of failing, the test would time out. No wall-clock bound to trip on a busy machine.
 const FOREVER = 3_600_000
@@ -22,7 +25,7 @@ function target(over: Partial<SshTarget> = {}): SshTarget {
     host: sshd.host,
     port: sshd.port,
     username: 'root',
-    privateKey: key.privateKey,
+    privateKey: sshd.privateKey,
     timeoutMs: 15_000,
     handshakeAttempts: 2,
     keepAliveIntervalMs: 2_000,
@@ -48,14 +51,12 @@ async function failure(p: Promise<unknown>): Promise<TsimgError> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tsimg-ssh-connect-'))
-  sshd = await startSshd({
-    authorizedKeys: [key.publicKey],
-    users: [{ name: 'alice', password: 'correct horse', sudo: true }],
-  })
+  sshd = await sharedTarget()
+  // alice: password only (with a space and a quote), sudo, no key authorized.
+  alicePassword = sshd.users.alice.password
 })
 afterAll(async () => {
   await Promise.all(opened.map((c) => c.close()))
-  await sshd?.stop()
   await rm(dir, { recursive: true, force: true })
 })
 
@@ -64,7 +65,7 @@ describe('authentication', () => {
     const root = await connect(target())
     const lines: string[] = []
     await root.exec('id -un', { onStdout: (l) => lines.push(l) })
-    const alice = await connect(target({ username: 'alice', privateKey: undefined, password: 'correct horse' }))
+    const alice = await connect(target({ username: 'alice', privateKey: undefined, password: alicePassword }))
     await alice.exec('id -un; sudo -n id -un', { onStdout: (l) => lines.push(l) })
     expect(lines).toEqual(['root', 'alice', 'root'])
     expect(alice.target).toBe(`alice@${sshd.host}:${sshd.port}`)
@@ -97,16 +98,15 @@ describe('ssh-agent', () => {
 
   it('logs in with a key held by ssh-agent', async () => {
     const sock = join(dir, 'agent.sock')
-    agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' })
+    agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: ['ignore', 'pipe', 'ignore'] })
+    // With -D, ssh-agent prints SSH_AUTH_SOCK=... once it listens on the socket.
+    await once(agent.stdout!, 'data')
     const keyFile = join(dir, 'agent-key')
-    await writeFile(keyFile, key.privateKey, { mode: 0o600 })
-    for (let i = 0; i < 50; i++) {
-      try {
-        execFileSync('ssh-add', ['-q', keyFile], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' })
-        break
-      } catch {
-        await new Promise((r) => setTimeout(r, 100))
-      }
+    await writeFile(keyFile, sshd.privateKey, { mode: 0o600 })
+    try {
+      execFileSync('ssh-add', ['-q', keyFile], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' })
+    } finally {
+      await rm(keyFile, { force: true })
     }
     const c = await connect(target({ privateKey: undefined, agent: sock }))
     const lines: string[] = []
@@ -133,12 +133,16 @@ describe('waiting for SSH', () => {
 
   it('keeps retrying a refused port until sshTimeout, then says the last error', async () => {
     const port = await freePort()
+    const refused: string[] = []
     const t0 = Date.now()
-    const err = await failure(connect(target({ port, timeoutMs: 2_000 })))
+    const err = await failure(SshCommunicator.connect(target({ port, timeoutMs: 2_000 }), { onRetry: (m) => refused.push(m) }))
     const took = Date.now() - t0
     expect(err.code).toBe('SSH_TIMEOUT')
     expect(err.message).toContain(`root@127.0.0.1:${port}`)
     expect(err.message).toMatch(/after 2s; last error: .*ECONNREFUSED/)
+    // It kept trying, and did not give up early: a lower bound only, which load cannot break.
+    expect(refused.length).toBeGreaterThanOrEqual(2)
+    expect(refused.every((m) => m.includes('ECONNREFUSED'))).toBe(true)
     expect(took).toBeGreaterThanOrEqual(1_500)
   })
 
@@ -153,23 +157,33 @@ describe('waiting for SSH', () => {
     expect(retries).toBe(2)
   })
 
-  it('connects within about a second of sshd coming up on a machine that was not there yet', async () => {
+  it('connects at its first attempt after sshd comes up on a machine that was not there yet', async () => {
+    // The machine "comes up" when its port starts to answer: a forward to the shared sshd
+    // starts listening there after the connect was refused three times.
     const port = await freePort()
-    let connectedAt = 0
-    const connecting = connect(target({ port, timeoutMs: 90_000 })).then((c) => {
-      connectedAt = Date.now()
-      return c
+    const forward: Server = createServer((sock) => {
+      const up = createConnection({ host: sshd.host, port: sshd.port })
+      sock.pipe(up).pipe(sock)
+      sock.on('error', () => up.destroy())
+      up.on('error', () => sock.destroy())
     })
-    await new Promise((r) => setTimeout(r, 1_500))
-    const late = await startSshd({ authorizedKeys: [key.publicKey], hostPort: port })
-    const upAt = Date.now() // startSshd resolves once sshd's banner is seen
+    const failed: string[] = []
+    let failedBeforeUp = -1
+    const onRetry = (m: string): void => {
+      failed.push(m)
+      // listen() on an IP address binds on the next tick, long before the retry's wait ends.
+      if (failed.length === 3) forward.listen(port, '127.0.0.1', () => (failedBeforeUp = 3))
+    }
     try {
-      const c = await connecting
+      const c = await SshCommunicator.connect(target({ port, timeoutMs: 90_000 }), { onRetry })
+      opened.push(c)
       expect((await c.exec('true')).exitCode).toBe(0)
-      // Retries are at most 500 ms apart; the margin is for a busy machine.
-      expect(connectedAt - upAt).toBeLessThan(10_000)
+      expect(failedBeforeUp).toBe(3)
+      expect(failed.every((m) => m.includes('ECONNREFUSED'))).toBe(true)
+      // No attempt failed once the port answered.
+      expect(failed).toHaveLength(3)
     } finally {
-      await late.stop()
+      forward.close()
     }
   })
 })

@@ -1,12 +1,13 @@
-import { TemplateError, appliesTo, buildValueNames, lateProvisioner, lateSource, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef } from '@tsimg/core'
+import { TemplateError, buildValueNames, scopedPostProcessor, lateProvisioner, latePostProcessor, lateSource, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef, type VariableOptions } from '@tsimg/core'
 import { applyDataSources } from './data-sources.js'
 import { EvalError, packerError } from './errors.js'
 import { code } from './functions.js'
 import { checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
 import { mapOptions, type Origins } from './map-options.js'
 import type { EvalContext, EvalSession, PackerPlugin, PackerTemplate, PackerVariable } from './model.js'
-import { convertValue, typeName } from './hcl/types.js'
+import { convertValue, parseType, typeName } from './hcl/types.js'
 import { hclVariable } from './hcl/variable.js'
+import { interpolateVariables } from './json/variables.js'
 import { findMapping, unsupportedPlugin } from './plugins/registry.js'
 import type { PluginMapping } from './plugins/table.js'
 
@@ -55,20 +56,57 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
       ...(v.sensitive ? { sensitive: true } : {}),
       ...(validate ? { validate } : {}),
     }
-    variables[v.name] = v.hclType ? hclVariable(v.hclType, options) : variable[v.kind](options)
+    // HCL's `default = null`: the variable is optional and its value is null (an option set to it is left unset), as in Packer.
+    const hclNull = t.format === 'hcl' && v.default !== undefined && dflt === null
+    variables[v.name] = hclNull
+      ? hclVariable(v.hclType ?? parseType('any'), { ...options, default: null as never })
+      : v.hclType ? hclVariable(v.hclType, options) : t.format === 'json' ? jsonVariable(options) : variable[v.kind](options)
   }
+  const at = (name: string) => t.variables.find((v) => v.name === name) ?? { file: t.files[0]!, line: 1 }
   return {
     variables,
+    // Packer resolves a template's relative paths (scripts, file sources, user_data_file,
+    // playbook_file...) from the directory it runs in, not from the template's.
+    baseDir: '.',
+    // Packer users know PKR_VAR_x (tsimg reads it, and TSIMG_VAR_x).
+    envPrefix: 'PKR_VAR_',
+    // Packer JSON's {{user}} reads a var-file's value for a name the template does not declare.
+    ...(t.format === 'json' ? { keepUndeclaredVarFileValues: true } : {}),
     ...(t.autoVarFiles?.length ? { autoVarFiles: t.autoVarFiles } : {}),
     build: async (ctx): Promise<TemplateBuild> => {
-      const session = t.evaluator.begin({ ...base, vars: ctx.vars as Record<string, unknown>, timestamp: ctx.timestamp })
-      const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
+      let vars = ctx.vars as Record<string, unknown>
+      if (t.format === 'json') {
+        const render = (name: string, text: string, current: Record<string, unknown>) => {
+          const w = at(name)
+          return String(t.evaluator.begin({ ...base, vars: current, timestamp: ctx.timestamp }).value(text, w.file, w.line))
+        }
+        vars = guard(() => interpolateVariables(vars, render, (n) => at(n).line), t.files[0]!, 'variables')
+      }
+      const session = t.evaluator.begin({ ...base, vars, timestamp: ctx.timestamp })
+      // A JSON builder's name may use variables (`"name": "{{user \`n\`}}-box"`): Packer renders it at build time.
+      const named = t.format === 'json' ? t.sources.map((s) => (s.name?.includes('{{') ? { ...s, name: guard(() => String(session.value(s.name, s.file, s.line)), s.file, `${s.origin}.name`) } : s)) : t.sources
+      const kinds = named.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
       const make = <P>(p: PackerPlugin) => makePlugin(p, session, t.data, kinds) as Promise<P>
-      const sources = await Promise.all(t.sources.map(async (p) => withBuildName(await make<SourcePlugin<any, any>>(p), p, t.format)))
+      const sources = await Promise.all(named.map(async (p) => withBuildName(await make<SourcePlugin<any, any>>(p), p, t.format)))
       const provisioners = await Promise.all(t.provisioners.map((p) => make<ProvisionerPlugin<any>>(p)))
       const postProcessors = chained(t.postProcessors, await Promise.all(t.postProcessors.map((p) => make<PostProcessorPlugin<any>>(p))))
       const ecp = t.errorCleanupProvisioner ? await make<ProvisionerPlugin<any>>(t.errorCleanupProvisioner) : undefined
       return { sources, provisioners, postProcessors, ...(ecp ? { errorCleanupProvisioner: ecp } : {}) }
+    },
+  }
+}
+
+/**
+ * A JSON template's variable: a string, as Packer reads every JSON variable; `null` in a
+ * var-file is "" (Go's JSON decoding into a string), and a number or bool there is an error, as in Packer.
+ */
+function jsonVariable(options: VariableOptions<string>): VariableDef<string> {
+  return {
+    ...variable.string(options),
+    convert: (value: unknown) => {
+      if (value === null) return ''
+      if (typeof value === 'string') return value
+      throw new Error(`Packer reads JSON variables as strings: write "${String(value)}" in quotes`)
     },
   }
 }
@@ -121,20 +159,30 @@ function withEnvDefaults(options: Record<string, unknown>, mapping: PluginMappin
 async function makePlugin(p: PackerPlugin, session: EvalSession, data: readonly PackerPlugin[], sources: readonly { name: string; mapping: PluginMapping }[]): Promise<AnyPlugin> {
   const { mapping, options, origins } = await mapPlugin(p, session, data)
   const factory = await loadFactory(mapping)
-  const late = p.kind === 'source' ? checkSourceLateValues(p, mapping, options) : buildValueNames(options)
-  if (late.length && p.kind === 'post-processor') {
-    throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${late.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, 'tsimg fills build-time values in provisioners and in builders\' tags; use a variable here.')
-  }
-  if (late.length && p.kind === 'provisioner') checkProvisionerLateValues(p, late, sources)
+  const own = ownOptions(options, mapping)
+  const late = p.kind === 'source' ? checkSourceLateValues(p, mapping, options) : buildValueNames(own.rest)
+    if (late.length && p.kind !== 'source') checkProvisionerLateValues(p, late, sources)
   const { only, except, ...pluginOptions } = options
   const scoped = p.kind === 'post-processor' ? pluginOptions : options
   // Build-time values are filled by core's helpers, the ones a converted image.ts calls.
-  let plugin = late.length && p.kind === 'provisioner' ? lateProvisioner(factory as (o: Record<string, unknown>) => ProvisionerPlugin<any>, scoped) : factory(scoped)
+  let plugin = late.length && p.kind === 'provisioner'
+    ? lateProvisioner((o: Record<string, unknown>) => factory({ ...o, ...own.kept }) as ProvisionerPlugin<any>, ownOptions(scoped, mapping).rest)
+    : late.length && p.kind === 'post-processor'
+      ? latePostProcessor(factory as (o: Record<string, unknown>) => PostProcessorPlugin<any>, scoped)
+      : factory(scoped)
   checkSchema(plugin, p, origins)
   plugin = located(plugin, p, origins)
   if (late.length && p.kind === 'source') plugin = lateSource(plugin as SourcePlugin<any, any>, mapping.late ?? [])
-  if (p.kind === 'post-processor' && (only || except)) plugin = scopedPostProcessor(plugin as PostProcessorPlugin<any>, only as string[] | undefined, except as string[] | undefined)
+  if (p.kind === 'post-processor' && (only || except)) plugin = scopedPostProcessor(plugin as PostProcessorPlugin<any>, { ...(only ? { only: only as string[] } : {}), ...(except ? { except: except as string[] } : {}) })
   return plugin
+}
+
+/** Splits off the options whose placeholders the plugin fills itself, so they are not taken for build-time values. */
+export function ownOptions(options: Record<string, unknown>, m: PluginMapping): { kept: Record<string, unknown>; rest: Record<string, unknown> } {
+  const kept: Record<string, unknown> = {}
+  const rest: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(options)) (m.selfFilled?.includes(k) ? kept : rest)[k] = v
+  return { kept, rest }
 }
 
 async function loadFactory(m: PluginMapping): Promise<Factory> {
@@ -227,17 +275,6 @@ export function buildNaming(p: PackerPlugin, format: PackerTemplate['format']): 
 function withBuildName<P extends SourcePlugin<any, any>>(plugin: P, p: PackerPlugin, format: PackerTemplate['format']): P {
   const naming = buildNaming(p, format)
   return naming.buildPrefix || naming.buildName ? { ...plugin, ...naming } : plugin
-}
-
-function scopedPostProcessor(pp: PostProcessorPlugin<any>, only?: string[], except?: string[]): PostProcessorPlugin<any> {
-  return {
-    ...pp,
-    postProcess(artifact, ctx) {
-      // The provisioners' rule: the same names select a build for both.
-      if (!appliesTo({ ...(only ? { only } : {}), ...(except ? { except } : {}) }, ctx.build)) return Promise.resolve(artifact)
-      return pp.postProcess(artifact, ctx)
-    },
-  }
 }
 
 function guard<T>(fn: () => T, file: string, field: string): T {

@@ -1,12 +1,13 @@
 import { basename, relative, resolve } from 'node:path'
 import { TemplateError, buildValueNames } from '@tsimg/core'
-import { buildNaming, checkPluginTypes, mapPlugin, typedDefault } from './assemble.js'
+import { buildNaming, checkPluginTypes, mapPlugin, ownOptions, typedDefault } from './assemble.js'
 import { SENTINEL, stringCode } from './convert-code.js'
 import { EvalError, packerError } from './errors.js'
 import { tsType, typeName } from './hcl/types.js'
 import { checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
 import type { EvalSession, PackerPlugin, PackerTemplate, PackerVariable } from './model.js'
 import { readPackerTemplate, type LoadOptions } from './load.js'
+import { rebasePaths } from './rebase-paths.js'
 import { findMapping } from './plugins/registry.js'
 import type { PluginMapping } from './plugins/table.js'
 
@@ -15,10 +16,16 @@ import type { PluginMapping } from './plugins/table.js'
  * their types and defaults, the sources, provisioners (in the order they run) and
  * post-processors, each with a comment naming the file and line it came from.
  */
-export async function convertTemplate(path: string, shownAs: string, opts: LoadOptions = {}): Promise<string> {
+export interface ConvertOptions extends LoadOptions {
+  /** Where the image.ts goes: its local paths are rewritten from the working directory (Packer's base) to this one. Default: the working directory. */
+  readonly outputDir?: string
+}
+
+export async function convertTemplate(path: string, shownAs: string, opts: ConvertOptions = {}): Promise<string> {
   const t = await readPackerTemplate(path, shownAs, opts)
   checkPluginTypes(t)
-  const base = { mode: 'convert' as const, vars: Object.fromEntries(t.variables.map((v) => [v.name, ''])), timestamp: 0, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env }
+  const undeclared = new Set<string>()
+  const base = { mode: 'convert' as const, vars: Object.fromEntries(t.variables.map((v) => [v.name, ''])), timestamp: 0, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, undeclared }
   const defaults = t.evaluator.begin({ ...base, defaults: true })
   const session = t.evaluator.begin(base)
   const imports = new Map<string, Set<string>>([['@tsimg/core', new Set(['defineTemplate'])]])
@@ -31,27 +38,35 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
     const given = v.auto ? v.auto.value : v.default === undefined ? undefined : guarded(() => defaults.value(v.default, v.file, v.line), v.file, v.line, `variable "${v.name}"`)
     const d = v.hclType && given !== undefined && given !== null ? typedDefault(v, given) : given
     const opts = [
-      d === undefined || d === null ? '' : `default: ${ts(d, use)}`,
+      d === undefined ? '' : d === null ? 'default: null' : `default: ${ts(d, use)}`,
       v.description ? `description: ${JSON.stringify(v.description)}` : '',
       v.sensitive ? 'sensitive: true' : '',
     ].filter(Boolean)
     const note = v.validations.length ? `; its validation (line ${v.validations.map((x) => x.line).join(', ')}) was not converted: add validate: (value) => ...` : ''
-    vars.push(`    ${key(v.name)}: ${declare(v, opts.length ? `{ ${opts.join(', ')} }` : '', use)}, // ${where(v.file, v.line)}${note}`)
+    vars.push(`    ${key(v.name)}: ${declare(v, opts.length ? `{ ${opts.join(', ')} }` : '', use, d === null && t.format === 'hcl')}, // ${where(v.file, v.line)}${note}`)
   }
-  const kinds = t.sources.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
-  const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where, kinds)))
+  // A JSON builder's name that uses variables becomes the TypeScript computing it (`${vars.n}-box`).
+  const named = t.format === 'json' ? t.sources.map((s) => (s.name?.includes('{{') ? { ...s, name: String(guarded(() => session.value(s.name, s.file, s.line), s.file, s.line, `${s.origin}.name`)) } : s)) : t.sources
+  const kinds = named.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
+  const rebase = (o: Record<string, unknown>, kind: string, factory: string) => rebasePaths(o, kind, factory, base.cwd, opts.outputDir ?? base.cwd)
+  const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where, kinds, rebase)))
   // A source keeps the build name Packer gives it: `{ ...docker({...}), buildPrefix: 'images' }`
   // for a named build block, `{ ...docker({...}), buildName: 'web' }` for a named JSON builder.
-  const sources = (await plugins(t.sources)).map((code, i) => {
-    const naming = Object.entries(buildNaming(t.sources[i]!, t.format))
+  const sources = (await plugins(named)).map((code, i) => {
+    const naming = Object.entries(buildNaming(named[i]!, t.format))
     if (!naming.length) return code
     const cut = code.indexOf('\n') + 1 // after the comment line plugin() starts with
     return `${code.slice(0, cut)}      { ...${code.slice(cut).trimStart()}, ${naming.map(([k, v]) => `${k}: ${ts(v, use)}`).join(', ')} }`
   })
   const provisioners = await plugins(t.provisioners)
   const postProcessors = await plugins(t.postProcessors)
-  const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use, t.data, where, kinds) : undefined
+  const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use, t.data, where, kinds, rebase) : undefined
 
+  // JSON {{user}} names no variable declares: Packer reads them from a var-file, or renders "".
+  for (const n of undeclared) {
+    use('@tsimg/core', 'variable')
+    vars.push(`    ${key(n)}: variable.string({ default: '' }), // not declared in ${basename(t.files[0]!)}: Packer reads it from a var-file, else ""`)
+  }
   const importLines = [...imports].sort(([a], [b]) => a.localeCompare(b)).map(([mod, names]) => `import { ${[...names].sort().join(', ')} } from '${mod}'`)
   return [
     `// Converted by \`tsimg convert\` from ${t.files.map((f) => basename(f)).join(', ')}; each part names the line it came from.`,
@@ -77,8 +92,14 @@ export async function convertTemplate(path: string, shownAs: string, opts: LoadO
  * string, number and bool stay the core's variable.string/number/boolean; every other HCL type is
  * hclVariable<TsType>('list(number)'), which converts values and reads -var text as Packer does.
  */
-function declare(v: PackerVariable, opts: string, use: (mod: string, name: string) => void): string {
+function declare(v: PackerVariable, opts: string, use: (mod: string, name: string) => void, nullDefault = false): string {
   const t = v.hclType
+  // `default = null` (optional, null): an hclVariable, whose value type admits null.
+  if (nullDefault) {
+    use('@tsimg/packer-template', 'hclVariable')
+    const name = t ? typeName(t) : 'any'
+    return `hclVariable<${t ? tsType(t) : 'unknown'} | null>('${name.replace(/[\\']/g, '\\$&')}', ${opts})`
+  }
   if (!t || t.kind === 'string' || t.kind === 'number' || t.kind === 'bool') {
     use('@tsimg/core', 'variable')
     return `variable.${v.kind}(${opts})`
@@ -87,22 +108,33 @@ function declare(v: PackerVariable, opts: string, use: (mod: string, name: strin
   return `hclVariable<${tsType(t)}>('${typeName(t).replace(/[\\']/g, '\\$&')}'${opts ? `, ${opts}` : ''})`
 }
 
-async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[], where: (file: string, line: number) => string, sources: readonly { name: string; mapping: PluginMapping }[]): Promise<string> {
-  const { options, mapping: m } = await mapPlugin(p, session, data)
+async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[], where: (file: string, line: number) => string, sources: readonly { name: string; mapping: PluginMapping }[], rebase: (o: Record<string, unknown>, kind: string, factory: string) => Record<string, unknown>): Promise<string> {
+  const mapped = await mapPlugin(p, session, data)
+  const m = mapped.mapping
+  const options = rebase(mapped.options, p.kind, m.factory)
   // Build-time values: the run path's checks, then core's lateSource/lateProvisioner, which the run path uses too.
-  const late = p.kind === 'source' ? checkSourceLateValues(p, m, options) : buildValueNames(options)
-  if (late.length && p.kind === 'post-processor') {
-    throw packerError({ file: p.file, line: p.line }, p.origin, `uses ${late.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, 'tsimg fills build-time values in provisioners and in builders\' tags; use a variable here.')
-  }
-  if (late.length && p.kind === 'provisioner') checkProvisionerLateValues(p, late, sources)
-  if (p.kind === 'post-processor' && (options.only || options.except)) {
-    throw packerError({ file: p.file, line: p.line }, p.origin, 'only/except on a post-processor cannot be converted yet', 'Run the Packer template as it is (tsimg build runs it).')
-  }
+  const late = p.kind === 'source' ? checkSourceLateValues(p, m, options) : buildValueNames(ownOptions(options, m).rest)
+    if (late.length && p.kind !== 'source') checkProvisionerLateValues(p, late, sources)
   use(m.module, m.factory)
   const head = `// ${where(p.file, p.line)} ${p.origin}\n      `
+  if (p.kind === 'post-processor' && (options.only || options.except)) {
+    // The run path's own helper: the post-processor runs for the builds named, and hands any other build's artifact on.
+    const { only, except, ...rest } = options
+    use('@tsimg/core', 'scopedPostProcessor')
+    if (late.length) use('@tsimg/core', 'latePostProcessor')
+    const made = late.length ? `latePostProcessor(${m.factory}, ${ts(rest, use, 6)})` : `${m.factory}(${ts(rest, use, 6)})`
+    return `${head}scopedPostProcessor(${made}, ${ts({ only, except }, use)})`
+  }
   if (!late.length) return `${head}${m.factory}(${ts(options, use, 6)})`
+  if (p.kind === 'post-processor') {
+    use('@tsimg/core', 'latePostProcessor')
+    return `${head}latePostProcessor(${m.factory}, ${ts(options, use, 6)})`
+  }
   if (p.kind === 'provisioner') {
     use('@tsimg/core', 'lateProvisioner')
+    const own = ownOptions(options, m)
+    // Options the provisioner fills itself stay out of the build-time values lateProvisioner fills.
+    if (Object.keys(own.kept).length) return `${head}lateProvisioner((o: Omit<Parameters<typeof ${m.factory}>[0], ${Object.keys(own.kept).map((k) => `'${k}'`).join(' | ')}>) => ${m.factory}({ ...o, ...${ts(own.kept, use, 6)} }), ${ts(own.rest, use, 6)})`
     return `${head}lateProvisioner(${m.factory}, ${ts(options, use, 6)})`
   }
   use('@tsimg/core', 'lateSource')

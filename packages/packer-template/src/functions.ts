@@ -88,7 +88,12 @@ export function hclFunctions(s: FnScope): Record<string, (...args: unknown[]) =>
     base64decode: (v) => Buffer.from(str(v, 'base64decode'), 'base64').toString('utf8'),
     length: (v) => (typeof v === 'string' ? [...v].length : Array.isArray(v) ? v.length : Object.keys(map_(v, 'length')).length),
     tostring: (v) => str(v, 'tostring'),
-    tonumber: (v) => Number(str(v, 'tonumber')),
+    tonumber: (v) => {
+      if (typeof v === 'number') return v
+      const n = Number(str(v, 'tonumber').trim())
+      if (str(v, 'tonumber').trim() === '' || Number.isNaN(n)) throw new EvalError(`tonumber(): cannot convert ${JSON.stringify(v)} to a number`)
+      return n
+    },
     tolist: (v) => list_(v, 'tolist'),
     toset: (v) => [...new Set(list_(v, 'toset'))],
     contains: (l, v) => list_(l, 'contains').includes(v),
@@ -102,8 +107,26 @@ export function hclFunctions(s: FnScope): Record<string, (...args: unknown[]) =>
       let i = 0
       return str(f, 'format').replace(/%[sdvq%]/g, (m) => (m === '%%' ? '%' : m === '%q' ? JSON.stringify(args[i++]) : str(args[i++], 'format')))
     },
+    // try() and can() are evaluated lazily by the evaluator (hcl/eval.ts); these are for already-evaluated arguments.
     can: (v) => v !== undefined,
     try: (...vals) => vals.find((v) => v !== undefined),
+    regex: (re, v) => {
+      const m = goRegExp(str(re, 'regex')).exec(str(v, 'regex'))
+      if (!m) throw new EvalError(`regex(): the pattern ${JSON.stringify(re)} does not match ${JSON.stringify(v)}`)
+      return regexResult(m)
+    },
+    jsonencode: (v) => {
+      notConvertible(JSON.stringify(v), 'jsonencode')
+      return JSON.stringify(v)
+    },
+    jsondecode: (v) => {
+      try {
+        return JSON.parse(str(v, 'jsondecode')) as unknown
+      } catch (err) {
+        throw new EvalError(`jsondecode(): ${(err as Error).message}`)
+      }
+    },
+    regexall: (re, v) => [...str(v, 'regexall').matchAll(goRegExp(str(re, 'regexall'), 'g'))].map(regexResult),
     templatefile: (p, vars) => {
       if (!s.templatefile) throw new EvalError('templatefile() is only available in HCL templates')
       return s.templatefile(resolve(s.templateDir, str(p, 'templatefile')), map_(vars ?? {}, 'templatefile'))
@@ -112,6 +135,22 @@ export function hclFunctions(s: FnScope): Record<string, (...args: unknown[]) =>
   if (s.mode === 'run') return fns
   // convert: a function of a variable becomes the TypeScript computing it, where there is one.
   return Object.fromEntries(Object.entries(fns).map(([n, f]) => [n, CODE_FUNCTIONS[n] ? (...args: unknown[]) => (args.some(holdsCode) ? CODE_FUNCTIONS[n]!(...args) : f(...args)) : f]))
+}
+
+/** Go's RE2 syntax as a JavaScript RegExp: named groups are written (?P<name>...) there. */
+function goRegExp(re: string, flags = ''): RegExp {
+  try {
+    return new RegExp(re.replace(/\(\?P</g, '(?<'), flags)
+  } catch (err) {
+    throw new EvalError(`regex(): invalid pattern ${JSON.stringify(re)}: ${(err as Error).message}`)
+  }
+}
+
+/** HCL's regex() result: the match without groups, a list of captures, or a map of named captures. */
+function regexResult(m: RegExpExecArray | RegExpMatchArray): unknown {
+  if (m.groups && Object.keys(m.groups).length) return Object.fromEntries(Object.entries(m.groups).map(([k, v]) => [k, v ?? null]))
+  if (m.length > 1) return m.slice(1).map((v) => v ?? null)
+  return m[0]
 }
 
 function list_(v: unknown, fn: string): unknown[] {

@@ -1,5 +1,5 @@
 export { loadPackerTemplate, readPackerTemplate, loadPkrVars, type LoadOptions } from './load.js'
-export { convertTemplate } from './convert.js'
+export { convertTemplate, type ConvertOptions } from './convert.js'
 export { supportedTypes } from './plugins/registry.js'
 export type { PluginMapping, FieldTable, Field, FieldType } from './plugins/table.js'
 export { hclVariable } from './hcl/variable.js'

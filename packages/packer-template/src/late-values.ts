@@ -21,7 +21,7 @@ export function checkSourceLateValues(p: PackerPlugin, m: PluginMapping, options
   return used
 }
 
-/** A provisioner's build-time values must be ones every source it runs on makes. */
+/** A provisioner's or post-processor's build-time values must be ones every source it runs for makes. */
 export function checkProvisionerLateValues(p: PackerPlugin, names: readonly string[], sources: readonly { name: string; mapping: PluginMapping }[]): void {
   for (const s of sources) {
     if (p.only?.length && !p.only.some((o) => o === s.name || s.name.endsWith(`.${o}`) || o === s.name.split('.').pop())) continue
@@ -36,3 +36,4 @@ function checkKnown(p: PackerPlugin, m: PluginMapping, names: readonly string[])
     throw packerError({ file: p.file, line: p.line }, p.origin, `build-time value ${missing.map((n) => `.${n}`).join(', ')} is not made by the ${m.packerType} builder`, `It makes: ${known.join(', ')}.`)
   }
 }
+

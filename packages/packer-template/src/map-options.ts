@@ -55,7 +55,10 @@ export function mapOptions(input: MapInput, origins: Origins = new Map(), prefix
       if (!values.length) continue
       value = 'list' in (f.type as object) ? [...((out[f.option] as unknown[] | undefined) ?? []), ...values] : values[values.length - 1]
     } else {
-      value = convert(f.type, e.value(), at(e.line), fieldPath, input)
+      const given = e.value()
+      // null is "not set", as HCL and Packer's decoding read it (`x = var.maybe` with a null default).
+      if (given === null) continue
+      value = convert(f.type, given, at(e.line), fieldPath, input)
     }
     if (f.map && !e.block) value = f.map(value)
     out[f.option] = value

@@ -96,6 +96,8 @@ export interface EvalContext {
   readonly source?: { readonly type: string; readonly name: string }
   /** Evaluating variable defaults (where Packer allows env() but no variables). */
   readonly defaults?: boolean
+  /** convert: JSON `{{user}}` names the template does not declare (a var-file sets them), which the image.ts then declares. */
+  readonly undeclared?: Set<string>
 }
 
 export interface Evaluator {

@@ -46,7 +46,7 @@ describe('an HCL2 amazon-ebs template against the EC2 emulator', { timeout: 900_
     expect(out).toMatch(/built on i-[0-9a-f]+ from debian-12-amd64-tsimg-base/)
     expect(out).toContain('wants-curl\nwants-jq')
     expect(out).not.toContain(emu.credentials.secretAccessKey)
-    expect(tags).toMatchObject({ Name: 'web', SourceAMI: 'debian-12-amd64-tsimg-base' })
+    expect(tags).toMatchObject({ Name: 'web', SourceAMI: 'debian-12-amd64-tsimg-base', Region: 'us-east-1' })
     expect(name).toMatch(/^packer-hcl-\d{8}-\d{6}-/)
     expect(emu.ledger().filter((e) => !e.seed && e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
   })

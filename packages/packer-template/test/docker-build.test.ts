@@ -18,7 +18,7 @@ function read(image: string): string {
 }
 
 async function buildAndRead(templateFile: string, vars: Record<string, string>, image: string): Promise<string> {
-  const r = await build({ templateFile, vars, stateDir: join(dir, 'state'), typecheck: true })
+  const r = await build({ templateFile, vars, stateDir: join(dir, 'state'), typecheck: true, cwd: dir })
   images.push(image)
   expect(r.builds.map((b) => [b.outcome, b.error?.message])).toEqual([['success', undefined]])
   return read(image)

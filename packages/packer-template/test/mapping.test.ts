@@ -122,8 +122,9 @@ build {
     const info = await inspect({ templateFile: join(dir, 'fill.pkr.hcl') })
     expect(info.sources.map((s) => s.name)).toEqual(['docker.web', 'docker.worker'])
     const ts = await convertTemplate(join(dir, 'fill.pkr.hcl'), 'fill.pkr.hcl', { cwd: dir })
-    expect(ts).toContain(`docker({ image: 'tsimg/debian-ssh:bookworm', changes: ['CMD ["nginx"]'], name: 'web' })`)
-    expect(ts).toContain(`docker({ image: 'tsimg/debian-ssh:bookworm', commit: false, name: 'worker' })`)
+    // Packer's pull default (true) is written out.
+    expect(ts).toContain(`docker({ image: 'tsimg/debian-ssh:bookworm', changes: ['CMD ["nginx"]'], pull: true, name: 'web' })`)
+    expect(ts).toContain(`docker({ image: 'tsimg/debian-ssh:bookworm', commit: false, pull: true, name: 'worker' })`)
   })
 
   it('a build-level source block setting a field the top-level source sets is an error at its line, as in Packer', async () => {

@@ -52,7 +52,7 @@ async function madeImage(emu: Emulator, stateDir: string): Promise<{ dockerRef: 
 describe.concurrent('Alibaba Cloud seed templates built unchanged against the emulator', { timeout: 900_000 }, () => {
   it('seed 001: its four scripts run in order across the reboot script, verify passes, and the image holds their files', async () => {
     const { emu, env, stateDir } = await emulator()
-    const { code, out } = await tsimg(['build', join(fixtures, 'seed-001/alicloud.json')], env)
+    const { code, out } = await tsimg(['build', 'alicloud.json'], env, join(fixtures, 'seed-001'))
     expect(code, out).toBe(0)
     expect(out).toMatch(/Build 'alicloud-ecs[.\w-]*' finished/)
     expect(out).toContain('Found image ID: centos_7_06_64_20G_alibase_20190711.vhd')
@@ -68,7 +68,7 @@ describe.concurrent('Alibaba Cloud seed templates built unchanged against the em
   it('seed 002: the inline yum install runs on the instance, and the image carries the template\'s tags', async () => {
     const catalog = alicloud.ALICLOUD_EMULATOR_PROFILE.catalog.map((c) => (c.name === 'centos_7_03_64_20G_alibase_20170818.vhd' ? { ...c, dockerRef: YUM_IMAGE } : c))
     const { emu, env, stateDir } = await emulator({ catalog })
-    const { code, out } = await tsimg(['build', join(fixtures, 'seed-002/alicloud.json')], env)
+    const { code, out } = await tsimg(['build', 'alicloud.json'], env, join(fixtures, 'seed-002'))
     expect(code, out).toBe(0)
     expect(out).toMatch(/Build 'alicloud-ecs[.\w-]*' finished/)
     expect(out).toContain('Found image ID: centos_7_03_64_20G_alibase_20170818.vhd')

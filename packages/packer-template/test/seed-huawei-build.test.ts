@@ -5,7 +5,7 @@
 import * as vpc from '@huaweicloud/huaweicloud-sdk-vpc'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HuaweiApi } from '@tsimg/builder-huawei/api'
 import { startHuaweiEmulator, type HuaweiEmulator } from '@tsimg/cloud-emulator'
@@ -46,12 +46,12 @@ describe('seed 000: turbo-node.pkr.hcl built unchanged against the Huawei emulat
     const api = new HuaweiApi({ region: REGION, endpoint: emu.endpoint, accessKey: accessKeyId, secretKey: secretAccessKey })
     const net = await userNetwork(api)
     const source = emu.ledger().find((e) => e.seed && e.type === 'image')!
-    const { code, out } = await tsimg(['build', template], {
+    const { code, out } = await tsimg(['build', basename(template)], {
       TSIMG_STATE_DIR: stateDir, TSIMG_HUAWEI_ENDPOINT: emu.endpoint,
       REGION_NAME: REGION, IAM_ACCESS_KEY: accessKeyId, IAM_SECRET_KEY: secretAccessKey,
       ECS_VPC_ID: net.vpcId, ECS_NETWORK_ID: net.subnetId, ECS_SECGRP_ID: net.groupId, CCE_SOURCE_IMAGE_ID: source.id,
       PKR_VAR_ecs_flavor: 's6.large.2',
-    })
+    }, dirname(template))
     expect(code, out).toBe(0)
     expect(out).toContain('required_plugins: tsimg has its builders built in')
     expect(out).not.toContain(secretAccessKey)

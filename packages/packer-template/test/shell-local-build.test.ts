@@ -44,7 +44,7 @@ build {
 describe('Packer shell-local provisioner', { timeout: 900_000 }, () => {
   it('runs locally in provisioner order, with the build names in its environment; the next provisioner uploads what it wrote', async () => {
     writeFileSync(join(dir, 'local.pkr.hcl'), template)
-    const r = await build({ templateFile: join(dir, 'local.pkr.hcl'), stateDir: join(dir, 'state') })
+    const r = await build({ templateFile: join(dir, 'local.pkr.hcl'), stateDir: join(dir, 'state'), cwd: dir })
     expect(r.builds.map((b) => [b.outcome, b.error?.message])).toEqual([['success', undefined]])
     const inImage = execFileSync('docker', ['run', '--rm', image, 'cat', '/etc/order', '/etc/made-locally'], { encoding: 'utf8' })
     expect(inImage).toBe('remote-first\nlocal web docker hello\n')
@@ -79,7 +79,7 @@ build {
 describe('Packer null builder with communicator "none"', () => {
   it('runs the local provisioners and post-processors, with no machine, and its artifact says nothing was exported', async () => {
     writeFileSync(join(dir, 'none.pkr.hcl'), local('provisioner "shell-local" {\n    inline = ["echo \\"provisioned $PACKER_BUILD_NAME $PACKER_BUILDER_TYPE\\" > local-run.txt"]\n  }'))
-    const r = await build({ templateFile: join(dir, 'none.pkr.hcl'), stateDir: join(dir, 'state') })
+    const r = await build({ templateFile: join(dir, 'none.pkr.hcl'), stateDir: join(dir, 'state'), cwd: dir })
     expect(r.builds.map((b) => [b.name, b.outcome, b.error?.message])).toEqual([['null.check', 'success', undefined]])
     expect(readFileSync(join(dir, 'local-run.txt'), 'utf8')).toBe('provisioned check null\npost check\n')
     expect(r.builds[0]!.artifacts[0]).toMatchObject({ builderType: 'null', id: 'null', description: 'Did not export anything. This is the null builder' })
@@ -91,7 +91,7 @@ describe('Packer null builder with communicator "none"', () => {
 
   it('refuses, before running any, a provisioner that needs the machine, naming it', async () => {
     writeFileSync(join(dir, 'remote.pkr.hcl'), local('provisioner "shell-local" {\n    inline = ["touch must-not-run.txt"]\n  }\n  provisioner "shell" {\n    inline = ["true"]\n  }'))
-    const r = await build({ templateFile: join(dir, 'remote.pkr.hcl'), stateDir: join(dir, 'state') })
+    const r = await build({ templateFile: join(dir, 'remote.pkr.hcl'), stateDir: join(dir, 'state'), cwd: dir })
     expect(r.builds[0]!.outcome).toBe('failed')
     expect(r.builds[0]!.error?.message).toContain('Cannot provision: shell (inline) needs a connection to the machine, and this build has none')
     expect(() => readFileSync(join(dir, 'must-not-run.txt'))).toThrow()
@@ -99,7 +99,7 @@ describe('Packer null builder with communicator "none"', () => {
 
   it('an SSH option beside communicator "none" is an error naming the file and the line', async () => {
     writeFileSync(join(dir, 'ssh-none.pkr.hcl'), local('', '  ssh_host = "10.0.0.5"\n'))
-    const err = await validate({ templateFile: join(dir, 'ssh-none.pkr.hcl') }).catch((e: unknown) => e)
+    const err = await validate({ templateFile: join(dir, 'ssh-none.pkr.hcl'), cwd: dir }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(TemplateError)
     expect((err as Error).message).toMatch(/ssh-none\.pkr\.hcl:1: .*with communicator "none" there is no connection, so ssh_host cannot apply/)
   })

@@ -98,6 +98,7 @@ export function ansibleEnv(i: CommandLineInput): NodeJS.ProcessEnv {
   return {
     ...process.env,
     ...ours,
+    ...i.endpoint.env,
     ...user,
     ANSIBLE_SSH_COMMON_ARGS: userCommon ? `${userCommon} ${common}` : common,
   }

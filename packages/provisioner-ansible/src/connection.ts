@@ -1,6 +1,7 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { TsimgError, generateKeyPair, type Communicator, type ProvisionContext, type SshTarget } from '@tsimg/core'
+import type { SpawningConnection } from './proxy/process-channel.js'
 import { AnsibleProxy, type ProxiedConnection } from './proxy/server.js'
 import type { WorkDir } from './workdir.js'
 
@@ -13,6 +14,8 @@ export interface AnsibleEndpoint {
   readonly keyFile?: string
   /** ssh options every ssh/scp/sftp call of ansible gets: which host key to expect. */
   readonly sshCommonArgs: readonly string[]
+  /** Environment ansible needs for this endpoint (the user's ansibleEnvVars still win). */
+  readonly env?: Readonly<Record<string, string>>
   /** Stops the proxy, if any. */
   close(): Promise<void>
 }
@@ -20,10 +23,20 @@ export interface AnsibleEndpoint {
 /** tsimg's SSH communicator, as far as the ansible provisioner needs it. */
 type SshConnection = ProxiedConnection & { readonly sshTarget: SshTarget }
 
+/** The SSH communicator, or one that spawns processes (docker exec), which the proxy can carry too. */
+function proxiedConnection(c: Communicator): SshConnection | SpawningConnection {
+  if ('sshTarget' in c && 'client' in c) return c as SshConnection
+  if (typeof c.spawn === 'function') return c as SpawningConnection
+  return sshConnection(c)
+}
+
 function sshConnection(c: Communicator): SshConnection {
   const s = c as Partial<SshConnection>
   if (!s.sshTarget || !('client' in s)) {
-    throw new TsimgError('ANSIBLE_NEEDS_SSH', `The ansible provisioner needs an SSH connection to the machine; ${c.target} is not one`)
+    const why = typeof c.spawn === 'function' ? 'useProxy: false needs an SSH connection to the machine' : 'The ansible provisioner needs an SSH connection to the machine'
+    throw new TsimgError('ANSIBLE_NEEDS_SSH', `${why}; ${c.target} is not one`, {
+      ...(typeof c.spawn === 'function' ? { hint: 'Leave useProxy at its default (true): ansible then reaches the container through tsimg\'s docker exec' } : {}),
+    })
   }
   return s as SshConnection
 }
@@ -33,9 +46,11 @@ function sshConnection(c: Communicator): SshConnection {
  * made for this run; ansible's known_hosts (in the work dir) holds exactly that host key.
  */
 export async function proxyEndpoint(ctx: ProvisionContext, work: WorkDir, userOption: string | undefined, opts: { localPort?: number | undefined; sftpCommand?: string | undefined }): Promise<AnsibleEndpoint> {
-  const conn = sshConnection(ctx.communicator)
+  const conn = proxiedConnection(ctx.communicator)
+  const ssh = 'sshTarget' in conn ? conn : undefined
   // Unlike Packer (the local user), the default is the machine's: become then works as expected.
-  const user = userOption ?? conn.sshTarget.username
+  // Through docker exec every command runs as the exec user, whatever ansible logs in as.
+  const user = userOption ?? ssh?.sshTarget.username ?? String(ctx.generated.User ?? 'root')
   ctx.ui.say('Setting up proxy adapter for Ansible...')
   const login = generateKeyPair('ed25519', undefined, 'tsimg-ansible')
   const keyFile = await work.writePrivate('ansible-login.key', login.privateKey)
@@ -45,7 +60,7 @@ export async function proxyEndpoint(ctx: ProvisionContext, work: WorkDir, userOp
     localPort: opts.localPort,
     sftpCommand: opts.sftpCommand,
     connection: conn,
-    reconnectTimeoutMs: conn.sshTarget.timeoutMs,
+    reconnectTimeoutMs: ssh?.sshTarget.timeoutMs ?? 0,
     debug: () => undefined,
   })
   try {
@@ -57,6 +72,8 @@ export async function proxyEndpoint(ctx: ProvisionContext, work: WorkDir, userOp
       user,
       keyFile,
       sshCommonArgs: ['-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes'],
+      // No SFTP server behind docker exec (unless sftpCommand names one): files go over exec.
+      ...(ssh || opts.sftpCommand ? {} : { env: { ANSIBLE_SSH_TRANSFER_METHOD: 'piped' } }),
       close: () => proxy.close(),
     }
   } catch (err) {

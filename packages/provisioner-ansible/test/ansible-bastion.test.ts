@@ -4,36 +4,29 @@
  */
 import { rm } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Network, type StartedNetwork } from 'testcontainers'
-import { SshCommunicator, generateKeyPair, sshTargetFromOptions } from '@tsimg/core'
+import { SshCommunicator, sshTargetFromOptions } from '@tsimg/core'
 import { ansible } from '@tsimg/provisioner-ansible'
-import { startSshd, type StartedSshd } from '../../../test/support/sshd.js'
+import { sharedBastionPair, type SharedSshd } from '../../../test/support/shared-sshd.js'
 import { filesUnder, privateTmpdir, processesMentioning, provision } from './helpers.js'
 
-const key = generateKeyPair('ed25519', undefined, 'tsimg-ansible-bastion')
-let network: StartedNetwork | undefined
-let bastion: StartedSshd | undefined
-let machine: StartedSshd | undefined
+let bastion: SharedSshd | undefined
+let machine: SharedSshd | undefined
 let comm: SshCommunicator | undefined
 let tmp: string | undefined
 
 beforeAll(async () => {
-  network = await new Network().start()
-  ;[machine, bastion] = await Promise.all([
-    startSshd({ authorizedKeys: [key.publicKey], network, networkAliases: ['inner-machine'] }),
-    startSshd({ users: [{ name: 'jump', authorizedKeys: [key.publicKey] }], network }),
-  ])
+  // Shared with other files of the run: the play writes only /etc/tsimg-ansible.
+  const pair = await sharedBastionPair()
+  ;({ machine, bastion } = pair)
   const target = await sshTargetFromOptions(
-    { sshBastionHost: bastion.host, sshBastionPort: bastion.port, sshBastionUsername: 'jump', sshTimeout: '120s' },
-    { host: 'inner-machine', port: 22, privateKey: key.privateKey },
+    { sshBastionHost: bastion.host, sshBastionPort: bastion.port, sshBastionUsername: pair.bastion.username, sshTimeout: '120s' },
+    { host: pair.machine.alias, port: 22, privateKey: pair.privateKey },
   )
   comm = await SshCommunicator.connect(target)
   tmp = await privateTmpdir()
 })
 afterAll(async () => {
   await comm?.close()
-  await Promise.all([machine?.stop(), bastion?.stop()])
-  await network?.stop()
   if (tmp) await rm(tmp, { recursive: true, force: true })
 })
 

@@ -1,13 +1,15 @@
 import { rm } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CancelledError, SshCommunicator, generateKeyPair, type SshTarget } from '@tsimg/core'
+import { CancelledError, SshCommunicator, type SshTarget } from '@tsimg/core'
 import { ansible } from '@tsimg/provisioner-ansible'
-import { freePort, startSshd, type StartedSshd } from '../../../test/support/sshd.js'
+import { sharedTarget, type SharedTarget } from '../../../test/support/shared-sshd.js'
+import { freePort } from '../../../test/support/sshd.js'
 import { filesContaining, filesUnder, processesMentioning, provision, privateTmpdir } from './helpers.js'
 
-const key = generateKeyPair('ed25519', undefined, 'tsimg-ansible-test')
-const PASSWORD = 'Pw-for-ansible-7f3e'
-let sshd: StartedSshd
+// The run's shared sshd, as user deploy (key or password, sudo). The plays write only
+// /etc/tsimg-ansible, /etc/direct-ran and /tmp files named for this file's playbooks.
+let sshd: SharedTarget
+let PASSWORD: string
 let deploy: SshCommunicator
 let tmp: string
 
@@ -15,7 +17,7 @@ const target = (over: Partial<SshTarget> = {}): SshTarget => ({
   host: sshd.host,
   port: sshd.port,
   username: 'deploy',
-  privateKey: key.privateKey,
+  privateKey: sshd.privateKey,
   // A bound on waiting for SSH, generous for a busy two-core machine (never a measured time).
   timeoutMs: 120_000,
   handshakeAttempts: 3,
@@ -25,7 +27,8 @@ const target = (over: Partial<SshTarget> = {}): SshTarget => ({
 })
 
 beforeAll(async () => {
-  sshd = await startSshd({ users: [{ name: 'deploy', authorizedKeys: [key.publicKey], sudo: true, password: PASSWORD }] })
+  sshd = await sharedTarget()
+  PASSWORD = sshd.users.deploy.password
   const py = await sshd.exec('command -v python3')
   if (py.exitCode !== 0) throw new Error('the base image has no python3: rebuild it with `bash scripts/make-base-image.sh` (recipe 3)')
   deploy = await SshCommunicator.connect(target())
@@ -34,7 +37,6 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await deploy?.close()
-  await sshd?.stop()
   if (tmp) await rm(tmp, { recursive: true, force: true })
 })
 
@@ -45,6 +47,11 @@ const PLAY_BOUND = { timeout: 15 * 60_000 }
 async function expectNothingLeft(): Promise<void> {
   expect(await filesUnder(tmp)).toEqual([])
   expect(await processesMentioning(tmp)).toEqual([])
+}
+
+/** Resolves when the slow play's `sleep 300` runs on the machine. */
+async function remoteSleepStarted(): Promise<void> {
+  while ((await sshd.exec('pgrep -fx "sleep 300"')).exitCode !== 0) await new Promise((r) => setTimeout(r, 100))
 }
 
 describe('ansible provisioner through the local proxy (default)', PLAY_BOUND, () => {
@@ -98,15 +105,16 @@ describe('ansible provisioner through the local proxy (default)', PLAY_BOUND, ()
     const ac = new AbortController()
     const run = provision(ansible({ playbookFile: 'slow.yml' }), deploy, {
       signal: ac.signal,
+      // Cancelled once the task's command runs on the machine, however long that takes.
       onLine: (l) => {
-        if (l.startsWith('TASK [Sleep a long time]')) setTimeout(() => ac.abort(), 1500)
+        if (l.startsWith('TASK [Sleep a long time]')) void remoteSleepStarted().then(() => ac.abort())
       },
     })
     const { error } = await run
     expect(error).toBeInstanceOf(CancelledError)
     expect((await sshd.exec('test -e /tmp/slow-started')).exitCode).toBe(0)
     // The remote sleep got the signal with its session (sshd kills a non-root session's group).
-    await expect.poll(async () => (await sshd.exec('pgrep -x sleep')).stdout.trim(), { timeout: 20_000 }).toBe('')
+    await expect.poll(async () => (await sshd.exec('pgrep -fx "sleep 300"')).stdout.trim(), { timeout: 20_000 }).toBe('')
     await expectNothingLeft()
   })
 
@@ -124,7 +132,7 @@ describe('ansible provisioner through the local proxy (default)', PLAY_BOUND, ()
 describe('ansible provisioner with useProxy: false', PLAY_BOUND, () => {
   it('connects directly as the non-root user with become, with a 0600 copy of the key that is gone afterwards', async () => {
     await sshd.exec('rm -f /etc/direct-ran')
-    const keyBody = key.privateKey.split('\n')[1]!
+    const keyBody = sshd.privateKey.split('\n')[1]!
     const { lines, error } = await provision(ansible({ playbookFile: 'key-file.yml', useProxy: false }), deploy)
     expect(error).toBeUndefined()
     expect(lines.some((l) => l.includes('"msg": "key mode=0600 exists=True"'))).toBe(true)

@@ -6,7 +6,6 @@ import {
   BuildUi,
   Redactor,
   SshCommunicator,
-  generateKeyPair,
   nonInteractive,
   runProvisioner,
   type BuildEvent,
@@ -14,11 +13,11 @@ import {
   type ProvisionerPlugin,
 } from '@tsimg/core'
 import { file } from '@tsimg/provisioner-file'
-import { startSshd, type StartedSshd } from '../../../test/support/sshd.js'
+import { sharedTarget, type SharedTarget } from '../../../test/support/shared-sshd.js'
 
-const key = generateKeyPair('ed25519', undefined, 'tsimg-file-test')
 const build: BuildInfo = { id: 'b-file', name: 'docker.web', sourceType: 'docker', sourceName: 'web', force: false, templateDir: '.' }
-let sshd: StartedSshd
+// The run's shared sshd: this file writes only under /opt, /srv/logs and /etc/motd-tsimg there.
+let sshd: SharedTarget
 let comm: SshCommunicator
 let dir: string
 
@@ -29,12 +28,12 @@ beforeAll(async () => {
   await writeFile(join(dir, 'tree/sub/nested.txt'), 'nested\n')
   await writeFile(join(dir, 'tree/run.sh'), '#!/bin/sh\necho run\n', { mode: 0o755 })
   await writeFile(join(dir, 'single.txt'), 'single\n')
-  sshd = await startSshd({ authorizedKeys: [key.publicKey] })
+  sshd = await sharedTarget()
   comm = await SshCommunicator.connect({
     host: sshd.host,
     port: sshd.port,
     username: 'root',
-    privateKey: key.privateKey,
+    privateKey: sshd.privateKey,
     timeoutMs: 20_000,
     handshakeAttempts: 3,
     keepAliveIntervalMs: 2_000,
@@ -43,7 +42,6 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await comm?.close()
-  await sshd?.stop()
   await rm(dir, { recursive: true, force: true })
 })
 

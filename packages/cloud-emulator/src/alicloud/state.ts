@@ -27,8 +27,13 @@ export class AliState {
   private readonly backendIds = new Map<string, string>()
   /** Network resource id -> when its last instance was deleted. */
   private readonly released = new Map<string, number>()
-  /** How long a network resource still counts an instance after DeleteInstance (ms). */
-  dependencyHoldMs = 3000
+  /** How long a network resource still counts an instance after DeleteInstance (ms): the backend's `delays.dependencyHold`. */
+  get dependencyHoldMs(): number {
+    return this.cloud.delays.dependencyHold
+  }
+  set dependencyHoldMs(ms: number) {
+    this.cloud.setDelays({ dependencyHold: ms })
+  }
   /** `<action>/<ClientToken>` -> the id that create made. */
   private readonly tokens = new Map<string, string>()
 

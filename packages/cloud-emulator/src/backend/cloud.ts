@@ -7,6 +7,7 @@ import { DEFAULT_DELAYS } from './types.js'
 import { watchShutdowns } from './shutdown-watch.js'
 import { tickCloud } from './clock.js'
 import { ledgerOf } from './ledger.js'
+import type { MachineMode } from './paper.js'
 import { closePublicIps } from './public-ips.js'
 import { AWS_PROFILE, type CloudProfile, type ResourceKind } from './profile.js'
 import { seedImage, seedNetwork, type CatalogEntry } from './seed.js'
@@ -33,6 +34,8 @@ export interface CloudOptions {
   /** Session id labelled on every container and image (default: random). */
   readonly session?: string
   readonly ids?: (kind: ResourceKind, rng: Rng) => string
+  /** How machines launched run: as containers (default) or on paper (see paper.ts). */
+  readonly machines?: MachineMode
 }
 
 export const DEFAULT_REGIONS = AWS_PROFILE.regions.map((r) => r.name)
@@ -62,6 +65,12 @@ export class Cloud {
   readonly instances = new Map<string, Instance>()
   readonly publicIps = new Map<string, PublicIp>()
   readonly jobs = new Map<string, Job>()
+  /**
+   * How the machines launched from now on run: 'container' (a real container per machine) or
+   * 'paper' (records and an SSH server that runs nothing; see paper.ts). Each machine keeps
+   * the mode it was launched with.
+   */
+  machines: MachineMode
   /** Loopback addresses this process has handed out and not yet released. */
   readonly addresses = new Set<string>()
   /** Per-resource chain of container operations, so stop/commit/terminate never overlap. */
@@ -77,6 +86,7 @@ export class Cloud {
     this.faults.throttleProbability = opts.throttleProbability ?? 0
     for (const f of opts.faults ?? []) this.faults.add(f)
     this.delays = { ...DEFAULT_DELAYS, ...opts.delays }
+    this.machines = opts.machines ?? 'container'
     const [first = AWS_PROFILE, ...rest] = opts.profiles ?? [AWS_PROFILE]
     const primary: CloudProfile = {
       ...first,
@@ -149,12 +159,13 @@ export class Cloud {
   /**
    * Runs one front-end action with the faults injected for it: those of phase 'before' (and
    * throttling) before `fn`, those of phase 'after' once `fn` has acted. Every front end runs
-   * its handlers through this, so faults behave alike on every cloud.
+   * its handlers through this, so faults behave alike on every cloud. `request` is the
+   * request as text, for faults that match one part of it (Fault.request).
    */
-  async act<T>(frontEnd: string, action: string, fn: () => T | Promise<T>): Promise<T> {
-    await this.faults.check(action, 'before', frontEnd)
+  async act<T>(frontEnd: string, action: string, fn: () => T | Promise<T>, request?: string): Promise<T> {
+    await this.faults.check(action, 'before', frontEnd, request)
     const out = await fn()
-    await this.faults.check(action, 'after', frontEnd)
+    await this.faults.check(action, 'after', frontEnd, request)
     return out
   }
 

@@ -101,6 +101,21 @@ export class CloudError extends Error {
   }
 }
 
+/**
+ * An injected answer that is not the API's: a status and a body sent verbatim (a proxy's HTML
+ * error page). Front ends send it as it is, without their error document.
+ */
+export class RawAnswer extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    readonly contentType: string,
+  ) {
+    super(`HTTP ${status} (${contentType})`)
+    this.name = 'RawAnswer'
+  }
+}
+
 /** The HTTP status EC2 uses for a code when the caller does not say (kept for older callers). */
 export function defaultStatus(code: string): number {
   switch (code) {

@@ -1,4 +1,4 @@
-import { BackendError, CloudError, type ErrorKind } from './errors.js'
+import { BackendError, CloudError, RawAnswer, type ErrorKind } from './errors.js'
 import type { Rng } from './rng.js'
 
 /**
@@ -37,6 +37,19 @@ export interface Fault {
    * lands), with 'after' it acts at once and answers late. With `code`, the wait precedes the error.
    */
   readonly delayMs?: number
+  /**
+   * Only calls whose request matches this regular expression, tested against the request as
+   * the front end reads it (EC2: the decoded query, `TagSpecification.2.ResourceType=snapshot`;
+   * others: their method, path and body). A fault for one optional part of a request.
+   */
+  readonly request?: string
+  /**
+   * Answer this body verbatim, with `status` (default 500) and `contentType` (default
+   * text/html), instead of the front end's error document: what a proxy or an endpoint that
+   * does not implement the call answers (an HTML error page, not the API's XML or JSON).
+   */
+  readonly body?: string
+  readonly contentType?: string
 }
 
 interface ActiveFault {
@@ -57,7 +70,8 @@ export class FaultInjector {
   constructor(private readonly rng: Rng) {}
 
   add(fault: Fault): void {
-    if (!fault.action || (!fault.code && !fault.kind && !fault.delayMs)) throw new Error('a fault needs an action and a code, a kind or a delayMs')
+    if (!fault.action || (!fault.code && !fault.kind && !fault.delayMs && fault.body === undefined)) throw new Error('a fault needs an action and a code, a kind, a body or a delayMs')
+    if (fault.request !== undefined) new RegExp(fault.request)
     this.faults.push({ fault, remaining: fault.times ?? Number.POSITIVE_INFINITY })
   }
 
@@ -70,10 +84,11 @@ export class FaultInjector {
    * Waits out any delay and throws the injected error for this call, if any; throttling
    * applies before the call only.
    */
-  async check(action: string, phase: 'before' | 'after' = 'before', frontEnd?: string): Promise<void> {
+  async check(action: string, phase: 'before' | 'after' = 'before', frontEnd?: string, request?: string): Promise<void> {
     for (const active of this.faults) {
       const { fault } = active
       if (!this.matches(fault, action, frontEnd)) continue
+      if (fault.request !== undefined && (request === undefined || !new RegExp(fault.request).test(request))) continue
       if ((fault.phase ?? 'before') !== phase) continue
       if (active.remaining <= 0) continue
       if (fault.probability !== undefined && this.rng.next() >= fault.probability) continue
@@ -95,11 +110,11 @@ export class FaultInjector {
    */
   take(action: string): CloudError | BackendError | undefined {
     for (const active of this.faults) {
-      if (!this.matches(active.fault, action, undefined) || active.remaining <= 0 || active.fault.action === '*') continue
+      if (!this.matches(active.fault, action, undefined) || active.remaining <= 0 || active.fault.action === '*' || active.fault.request !== undefined || active.fault.body !== undefined) continue
       if (active.fault.probability !== undefined && this.rng.next() >= active.fault.probability) continue
       active.remaining -= 1
       this.record(action)
-      return this.errorOf(active.fault, action)
+      return this.errorOf(active.fault, action) as CloudError | BackendError | undefined
     }
     return undefined
   }
@@ -109,7 +124,8 @@ export class FaultInjector {
     return fault.cloud === undefined || frontEnd === undefined || fault.cloud === frontEnd
   }
 
-  private errorOf(fault: Fault, action: string): CloudError | BackendError | undefined {
+  private errorOf(fault: Fault, action: string): CloudError | BackendError | RawAnswer | undefined {
+    if (fault.body !== undefined) return new RawAnswer(fault.status ?? 500, fault.body, fault.contentType ?? 'text/html')
     if (fault.code) return new CloudError(fault.code, fault.message ?? `Injected ${fault.code} for ${action}`, fault.status)
     if (fault.kind) return new BackendError(fault.kind, fault.message ?? `Injected ${fault.kind} error for ${action}`, { status: fault.status })
     return undefined

@@ -89,9 +89,12 @@ export function createImage(cloud: Cloud, region: string, spec: CreateImageSpec)
     dockerRef: `tsimg-emulator/${cloud.session}:${id}`, ownsDockerRef: true, rootDeviceName: instance.rootDeviceName, devices,
     created: new Date(), architecture: 'x86_64', isPublic: false, launchUsers: new Set(), launchGroups: new Set(),
     loginUser: source?.loginUser ?? instance.loginUser, seed: false, sourceInstanceId: instance.id,
+    ...(instance.paper && { paper: true }),
   }
   cloud.images.set(id, image)
   settleImageWork(image, snapshots, cloud.chain(instance.id, async () => {
+    // A paper machine has no disk to commit: the image is a record, its delay still applies.
+    if (image.paper) return
     await docker(['commit', ...cloud.imageLabelChanges(), instance.containerName, image.dockerRef])
     if (!cloud.images.has(id)) await docker(['rmi', '-f', image.dockerRef]).catch(() => undefined)
   }))
@@ -136,9 +139,11 @@ export function copyImage(cloud: Cloud, region: string, spec: CopyImageSpec): Im
     dockerRef: `tsimg-emulator/${cloud.session}:${id}`, ownsDockerRef: true, rootDeviceName: source.rootDeviceName, devices,
     created: new Date(), architecture: source.architecture, isPublic: false, launchUsers: new Set(), launchGroups: new Set(),
     loginUser: source.loginUser, seed: false, sourceImageId: source.id, sourceRegion: source.region, clientToken: spec.clientToken,
+    ...(source.paper && { paper: true }),
   }
   cloud.images.set(id, image)
   settleImageWork(image, snapshots, cloud.chain(id, async () => {
+    if (image.paper) return
     await docker(['tag', source.dockerRef, image.dockerRef])
     if (!cloud.images.has(id)) await docker(['rmi', '-f', image.dockerRef]).catch(() => undefined)
   }))
@@ -155,7 +160,7 @@ export async function deregisterImage(cloud: Cloud, region: string, id: string, 
       if (d.snapshotId && cloud.snapshots.delete(d.snapshotId)) deleted.push(d.snapshotId)
     }
   }
-  if (image.ownsDockerRef && ![...cloud.images.values()].some((m) => m.dockerRef === image.dockerRef)) {
+  if (image.ownsDockerRef && !image.paper && ![...cloud.images.values()].some((m) => m.dockerRef === image.dockerRef)) {
     await cloud.chain(image.sourceInstanceId ?? id, () => docker(['rmi', '-f', image.dockerRef])).catch(() => undefined)
   }
   return deleted

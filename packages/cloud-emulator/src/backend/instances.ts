@@ -6,6 +6,7 @@ import { getKeyPair } from './keys.js'
 import { getSecurityGroup, getSubnet, subnetsIn, defaultVpc } from './network.js'
 import { getImage, launchable } from './images.js'
 import { waitForSshBanner } from './ssh-ready.js'
+import { bootPaper } from './paper.js'
 import type { Cloud } from './cloud.js'
 import type { Instance, InstanceDevice, Volume } from './types.js'
 
@@ -114,6 +115,8 @@ export function runInstances(cloud: Cloud, region: string, spec: RunSpec): Insta
     if (root && d.volumeSize !== undefined && d.volumeSize < root.volumeSize)
       throw invalid(`Volume of size ${d.volumeSize}GB is smaller than snapshot '${root.snapshotId}', expect size >= ${root.volumeSize}GB`, { field: 'block-device', reason: 'block-device' })
   }
+  // A paper image has nothing a container could run: what launches from it is on paper too.
+  const paper = image.paper === true || cloud.machines === 'paper'
   const reservationId = cloud.newId('reservation', region)
   const out: Instance[] = []
   for (let n = 0; n < count; n++) {
@@ -124,6 +127,7 @@ export function runInstances(cloud: Cloud, region: string, spec: RunSpec): Insta
       keyName: key?.name, securityGroupIds: groups.map((g) => g.id), subnetId: subnet.id, vpcId: subnet.vpcId, zone: subnet.zone,
       state: 'pending', transitionReason: '', transition: cloud.transition('running', 'instanceRunning'), launched: new Date(),
       address: '', hasPublicIp: spec.associatePublicIp ?? subnet.mapPublicIpOnLaunch, containerName: `tsimg-emu-${cloud.session}-${id}`,
+      paper, authorizedKey: key?.publicKey,
       rootDeviceName: image.rootDeviceName, devices, userData: spec.userData, loginUser: image.loginUser,
       metadataOptions: {
         httpTokens: spec.metadataOptions?.httpTokens ?? 'optional', httpEndpoint: spec.metadataOptions?.httpEndpoint ?? 'enabled',
@@ -135,7 +139,8 @@ export function runInstances(cloud: Cloud, region: string, spec: RunSpec): Insta
     cloud.instances.set(id, instance)
     out.push(instance)
     const t = instance.transition!
-    void cloud.chain(id, () => boot(cloud, instance, image.dockerRef, key?.publicKey)).then(
+    const work = paper ? () => bootPaper(cloud, instance, (avoid) => pickAddress(cloud, avoid)) : () => boot(cloud, instance, image.dockerRef, key?.publicKey)
+    void cloud.chain(id, work).then(
       () => (t.workDone = true),
       (error: unknown) => {
         t.failTo = 'terminated'

@@ -16,7 +16,8 @@ interface Saved {
 }
 
 export async function saveImages(cloud: Cloud, stateDir: string): Promise<void> {
-  const images = [...cloud.images.values()].filter((m) => !m.seed && m.state === 'available')
+  // A paper image has no docker image to outlive the session.
+  const images = [...cloud.images.values()].filter((m) => !m.seed && !m.paper && m.state === 'available')
   const snapshotIds = new Set(images.flatMap((m) => m.devices.map((d) => d.snapshotId)))
   const saved: Saved = {
     images: images.map(({ transition: _t, ...m }) => ({

@@ -3,6 +3,7 @@ import { docker } from './docker.js'
 import { authorizeKeyScript } from './first-boot.js'
 import { getInstance } from './instances.js'
 import { waitForSshBanner } from './ssh-ready.js'
+import { closePaper, listenPaper } from './paper.js'
 import type { Cloud } from './cloud.js'
 import type { Instance } from './types.js'
 
@@ -42,7 +43,8 @@ export function stopInstances(cloud: Cloud, region: string, ids: readonly string
       i.transitionReason = `User initiated (${new Date().toISOString()})`
       const t = (i.transition = cloud.transition<Instance['state']>('stopped', 'instanceStopped'))
       void cloud.chain(i.id, async () => {
-        await docker(['stop', '-t', '3', i.containerName])
+        if (i.paper) await closePaper(i)
+        else await docker(['stop', '-t', '3', i.containerName])
         t.workDone = true
       }).catch((error: unknown) => {
         t.failTo = 'running'
@@ -65,9 +67,14 @@ export function startInstances(cloud: Cloud, region: string, ids: readonly strin
       i.transitionReason = ''
       const t = (i.transition = cloud.transition<Instance['state']>('running', 'instanceRunning'))
       void cloud.chain(i.id, async () => {
-        await docker(['start', i.containerName])
-        await applyPendingKey(i)
-        await waitForSshBanner(i.address)
+        if (i.paper) {
+          applyPendingPaperKey(i)
+          await listenPaper(cloud, i)
+        } else {
+          await docker(['start', i.containerName])
+          await applyPendingKey(i)
+          await waitForSshBanner(i.address)
+        }
         t.workDone = true
       }).catch((error: unknown) => {
         t.failTo = 'stopped'
@@ -97,7 +104,8 @@ export function terminateInstances(cloud: Cloud, region: string, ids: readonly s
 
 /** Removes an instance's container and its volumes marked delete-on-termination. */
 export async function removeContainer(cloud: Cloud, i: Instance): Promise<void> {
-  await docker(['rm', '-f', '-v', i.containerName]).catch(() => undefined)
+  if (i.paper) await closePaper(i)
+  else await docker(['rm', '-f', '-v', i.containerName]).catch(() => undefined)
   releaseVolumes(cloud, i)
 }
 
@@ -108,7 +116,7 @@ export function rebootInstances(cloud: Cloud, region: string, ids: readonly stri
     if (i.state === 'terminated' || i.state === 'shutting-down')
       throw badState('instance', i.id, `The instance '${i.id}' is not in a state from which it can be rebooted.`)
   for (const i of instances)
-    if (i.state === 'running') void cloud.chain(i.id, () => docker(['restart', '-t', '3', i.containerName])).catch(() => undefined)
+    if (i.state === 'running' && !i.paper) void cloud.chain(i.id, () => docker(['restart', '-t', '3', i.containerName])).catch(() => undefined)
 }
 
 /**
@@ -117,6 +125,14 @@ export function rebootInstances(cloud: Cloud, region: string, ids: readonly stri
  */
 async function applyPendingKey(i: Instance): Promise<void> {
   if (i.pendingKey === undefined) return
+  i.authorizedKey = i.pendingKey ?? undefined
   await docker(['exec', '-i', i.containerName, 'sh', '-s'], authorizeKeyScript(i.loginUser, i.pendingKey ?? ''))
+  i.pendingKey = undefined
+}
+
+/** The same for a paper machine: the key its SSH server lets in changes. */
+function applyPendingPaperKey(i: Instance): void {
+  if (i.pendingKey === undefined) return
+  i.authorizedKey = i.pendingKey ?? undefined
   i.pendingKey = undefined
 }

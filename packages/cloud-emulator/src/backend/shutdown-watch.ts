@@ -11,7 +11,8 @@ import type { InstanceState } from './types.js'
 export function watchShutdowns(cloud: Cloud, intervalMs = 1000): () => void {
   let busy = false
   const timer = setInterval(() => {
-    const running = [...cloud.instances.values()].filter((i) => i.state === 'running' && !i.transition)
+    // A paper machine has no container to exit.
+    const running = [...cloud.instances.values()].filter((i) => i.state === 'running' && !i.transition && !i.paper)
     if (busy || running.length === 0) return
     busy = true
     void docker(['ps', '-a', '--filter', `label=${SESSION_LABEL}=${cloud.session}`, '--filter', 'status=exited', '--format', '{{.Label "tsimg-emulator.instance"}}'])

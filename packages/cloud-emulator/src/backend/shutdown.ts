@@ -1,4 +1,5 @@
 import { docker, KEPT_REPOSITORY, sweep } from './docker.js'
+import { closeAllPaper } from './paper.js'
 import type { Cloud } from './cloud.js'
 
 /**
@@ -8,11 +9,12 @@ import type { Cloud } from './cloud.js'
 export async function shutdown(cloud: Cloud, opts: { keepImages?: boolean } = {}): Promise<string[]> {
   cloud.stopClock()
   await cloud.settle()
+  await closeAllPaper(cloud)
   const kept: string[] = []
   if (opts.keepImages) {
     // Kept images move to a tag a sweep never removes (the session's labels stay on them).
     for (const m of cloud.images.values()) {
-      if (!m.ownsDockerRef || m.dockerRef.startsWith(`${KEPT_REPOSITORY}/`)) continue
+      if (!m.ownsDockerRef || m.paper || m.dockerRef.startsWith(`${KEPT_REPOSITORY}/`)) continue
       if (m.state !== 'available') continue
       const keptRef = `${KEPT_REPOSITORY}/${cloud.session}:${m.id}`
       try {

@@ -29,10 +29,16 @@ export interface Delays {
   snapshotCompleted: Delay
   /** A job's wait in 'pending' before it runs ('fail': the job fails instead of running). */
   jobStarted: Delay
+  /**
+   * How long a network resource (VPC, vSwitch, security group) still counts an instance after
+   * the instance was deleted, as Alibaba's DependencyViolation "still has instances being
+   * released" shows.
+   */
+  dependencyHold: number
 }
 
-/** The state changes a Transition times (jobs have their own clock). */
-export type DelayKind = Exclude<keyof Delays, 'jobStarted'>
+/** The state changes a Transition times (jobs and dependency holds have their own clocks). */
+export type DelayKind = Exclude<keyof Delays, 'jobStarted' | 'dependencyHold'>
 
 export const DEFAULT_DELAYS: Delays = {
   instanceRunning: 500,
@@ -41,6 +47,7 @@ export const DEFAULT_DELAYS: Delays = {
   imageAvailable: 1000,
   snapshotCompleted: 800,
   jobStarted: 200,
+  dependencyHold: 3000,
 }
 
 /** A state change under way: applied once the real work is done and the delay has passed. */
@@ -119,6 +126,8 @@ export interface Image extends Tagged {
   readonly dockerRef: string
   /** True when the emulator made the docker tag and must remove it. */
   readonly ownsDockerRef: boolean
+  /** Made from a paper machine: no docker image behind it, and what launches from it runs on paper. */
+  readonly paper?: boolean
   readonly rootDeviceName: string
   readonly devices: ImageDevice[]
   readonly created: Date
@@ -194,6 +203,10 @@ export interface Instance extends Tagged {
   readonly address: string
   readonly hasPublicIp: boolean
   readonly containerName: string
+  /** No container: the machine exists on paper only (see paper.ts); fixed at launch. */
+  readonly paper?: boolean
+  /** The public key first boot authorized (the key pair's at launch, a pending key from the next start). */
+  authorizedKey?: string
   readonly rootDeviceName: string
   readonly devices: InstanceDevice[]
   readonly userData?: Buffer

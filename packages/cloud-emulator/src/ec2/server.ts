@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type Server, type ServerResponse } from 'node:http'
-import { BackendError, CloudError } from '../backend/errors.js'
+import { BackendError, CloudError, RawAnswer } from '../backend/errors.js'
 import { toEc2Error } from './errors.js'
 import { listen, readBody } from '../http.js'
 import type { Cloud } from '../backend/cloud.js'
@@ -28,6 +28,20 @@ export interface Ec2ServerOptions {
 function send(res: ServerResponse, status: number, xml: string, requestId: string): void {
   res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(xml) })
   res.end(xml)
+}
+
+/** The query as faults match it: decoded `name=value` pairs, one per line. */
+function requestText(query: string): string {
+  return query
+    .split('&')
+    .map((pair) => {
+      try {
+        return decodeURIComponent(pair.replace(/\+/g, ' '))
+      } catch {
+        return pair
+      }
+    })
+    .join('\n')
 }
 
 /**
@@ -59,10 +73,16 @@ export async function startEc2Server(opts: Ec2ServerOptions): Promise<{ server: 
         if (scope.credentials.deniedActions?.includes(action))
           throw new CloudError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403)
         if (!NO_DRY_RUN.has(action) && r.bool('DryRun')) throw new CloudError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412)
-        const result = await opts.cloud.act(EC2_FRONT_END, action, () => handler({ cloud: opts.cloud, region, requestId }, r))
+        const result = await opts.cloud.act(EC2_FRONT_END, action, () => handler({ cloud: opts.cloud, region, requestId }, r), requestText(query))
         send(res, 200, response(action, requestId, result), requestId)
         opts.onCall?.({ cloud: EC2_FRONT_END, action, region, status: 200 })
       } catch (error) {
+        if (error instanceof RawAnswer) {
+          res.writeHead(error.status, { 'content-type': error.contentType, 'content-length': Buffer.byteLength(error.body) })
+          res.end(error.body)
+          opts.onCall?.({ cloud: EC2_FRONT_END, action, region, status: error.status })
+          return
+        }
         const e = toEc2Error(error)
         if (!(error instanceof CloudError) && !(error instanceof BackendError)) process.stderr.write(`tsimg-cloud-emulator: ${action} failed: ${(error as Error).stack ?? String(error)}\n`)
         send(res, e.status, errorResponse(e.code, e.message, requestId), requestId)

@@ -124,7 +124,7 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
       for (const pp of o.postProcessors) {
         if (o.signal.aborted) throw new CancelledError()
         ui.say(`Running post-processor: ${pp.type}`)
-        const next = await pp.postProcess(artifact, { ui, signal: o.signal, build: info, templateDir: o.templateDir, runId: o.runId })
+        const next = await pp.postProcess(artifact, { ui, signal: o.signal, build: info, generated: state.generated, templateDir: o.templateDir, runId: o.runId })
         if (next !== artifact) {
           artifacts.push(next)
           o.sink({ type: 'artifact', build: name, artifact: next, time: Date.now() })

@@ -1,5 +1,5 @@
-import { writeFile } from 'node:fs/promises'
-import { relative, resolve } from 'node:path'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, relative, resolve } from 'node:path'
 import { TemplateError } from '../errors.js'
 import { DetailedLog } from '../ui/render-log.js'
 import { EXIT_OK, exitCodeFor, formatError, logEnabled } from './errors.js'
@@ -11,7 +11,7 @@ import { EXIT_OK, exitCodeFor, formatError, logEnabled } from './errors.js'
 export async function convertCommand(template: string, flags: { output?: string }): Promise<number> {
   try {
     const name = '@tsimg/packer-template'
-    let mod: { convertTemplate(path: string, shownAs: string): Promise<string> }
+    let mod: { convertTemplate(path: string, shownAs: string, opts?: { outputDir?: string }): Promise<string> }
     try {
       mod = (await import(name)) as typeof mod
     } catch (err) {
@@ -19,8 +19,10 @@ export async function convertCommand(template: string, flags: { output?: string 
     }
     const path = resolve(template)
     const shown = relative(process.cwd(), path) || path
-    const text = await mod.convertTemplate(path, shown.startsWith('..') ? path : shown)
+    // Packer resolves the template's relative paths from here; the image.ts resolves them from its own folder.
+    const text = await mod.convertTemplate(path, shown.startsWith('..') ? path : shown, flags.output ? { outputDir: dirname(resolve(flags.output)) } : {})
     if (flags.output) {
+      await mkdir(dirname(resolve(flags.output)), { recursive: true })
       await writeFile(flags.output, text)
       process.stderr.write(`Wrote ${flags.output}: check it with tsimg validate ${flags.output}\n`)
     } else {

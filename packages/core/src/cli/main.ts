@@ -81,6 +81,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (template: string, flags: BuildFlags) => {
       // Each command's module is loaded only when it runs: validate never loads the renderers,
       // the journal sweep or the prompter.
+      // The template's type-check starts first: its compiler runs while the command loads.
+      ;(await import('../template/typecheck.js')).startTypecheck(template)
       const { buildCommand } = await import('./command-build.js')
       code = await buildCommand(template, withListDefaults(flags))
     })
@@ -89,6 +91,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('check a template (types, values, variables) without creating anything')
     .option('--machine-readable', 'machine-readable output')
     .action(async (template: string, flags: TemplateFlags) => {
+      ;(await import('../template/typecheck.js')).startTypecheck(template)
       const { validateCommand } = await import('./command-template.js')
       code = await validateCommand(template, withListDefaults(flags))
     })

@@ -22,6 +22,32 @@ export interface TransferOptions {
   mode?: number
 }
 
+export interface SpawnOptions {
+  /**
+   * Environment of the command. A communicator delivers it without putting the values on any
+   * command line (`ps` on the host shows no secrets); with SSH it is sent as `env` requests.
+   */
+  env?: Readonly<Record<string, string>>
+  /** Aborting stops the command (its process group gets TERM) and rejects `done` with CancelledError. */
+  signal?: AbortSignal
+}
+
+/** A command started with raw streams, for relaying a session (the ansible provisioner's proxy). */
+export interface RemoteProcess {
+  /** The command's standard input; ending it sends EOF. */
+  readonly stdin: NodeJS.WritableStream
+  readonly stdout: NodeJS.ReadableStream
+  readonly stderr: NodeJS.ReadableStream
+  /**
+   * Settles once the command ended and stdout and stderr have ended: its status, or
+   * DisconnectedError when the machine went away meanwhile, or a TsimgError when the command
+   * could not be started at all.
+   */
+  readonly done: Promise<ExecResult>
+  /** Sends a signal (default TERM) to the command and what it started. */
+  kill(signal?: string): void
+}
+
 /**
  * How provisioners reach the machine. Implemented over ssh2 (SSH exec + SFTP);
  * builders provide one in their state after connecting.
@@ -32,6 +58,12 @@ export interface Communicator {
   /** False once the connection is known to be lost or closed (until `reconnect()`); undefined when unknown. */
   readonly connected?: boolean
   exec(command: string, options?: ExecOptions): Promise<ExecResult>
+  /**
+   * Starts a command with raw stdin/stdout/stderr (no line splitting). Communicators without
+   * an SSH client of their own (docker exec) implement it, so that an SSH proxy can carry
+   * sessions to them.
+   */
+  spawn?(command: string, options?: SpawnOptions): RemoteProcess
   /** Upload one local file to a remote file path. */
   uploadFile(localPath: string, remotePath: string, options?: TransferOptions): Promise<void>
   /** Upload bytes to a remote file path. */

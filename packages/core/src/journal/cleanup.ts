@@ -30,6 +30,12 @@ export interface LeftoverFailure {
   readonly buildId: string
   readonly description: string
   readonly error: string
+  /**
+   * What failed: a listed (journaled) resource, one found by its label in a search, a search
+   * that could not run, or a journal that could not be read. Counted apart, so the summary
+   * never says "4 could not be deleted" after listing 3.
+   */
+  readonly what: 'resource' | 'labelled' | 'search' | 'journal'
 }
 
 export interface CleanupReport {
@@ -69,7 +75,7 @@ export async function cleanupLeftovers(opts: CleanupLeftoversOptions): Promise<C
       doc = JSON.parse(await readFile(path, 'utf8')) as JournalFile
     } catch (err) {
       log(`==> Cannot read journal ${path}: ${errorMessage(err)}; look at it and delete it by hand.`)
-      failed.push({ build: '?', buildId: '?', description: `journal ${path}`, error: errorMessage(err) })
+      failed.push({ build: '?', buildId: '?', description: `journal ${path}`, error: errorMessage(err), what: 'journal' })
       continue
     }
     if (doc.host !== hostname() && !opts.otherHosts) {
@@ -142,12 +148,26 @@ export async function cleanupLeftovers(opts: CleanupLeftoversOptions): Promise<C
   }
 
   if (failed.length > 0) {
-    log(`==> ${failed.length} resource(s) could not be deleted; delete them by hand or run 'tsimg cleanup' again:`)
+    log(`==> ${failureSummary(failed, found, deleted)}; delete them by hand or run 'tsimg cleanup' again:`)
     for (const f of failed) log(`--> ${f.build}: ${f.description}: ${f.error}`)
   } else {
     log(`==> Cleanup finished: ${deleted} resource(s) deleted.`)
   }
   return { journals: orphans.length, running, found, deleted, failed }
+}
+
+/**
+ * One line that counts like the listing above it: `2 of the 3 listed resource(s) could not be
+ * deleted, 1 search for labelled resources could not run`.
+ */
+function failureSummary(failed: readonly LeftoverFailure[], found: number, deleted: number): string {
+  const n = (what: LeftoverFailure['what']) => failed.filter((f) => f.what === what).length
+  const parts: string[] = []
+  if (n('resource')) parts.push(`${n('resource')} of the ${found} listed resource(s) could not be deleted`)
+  if (n('labelled')) parts.push(`${n('labelled')} resource(s) found by label could not be deleted`)
+  if (n('search')) parts.push(`${n('search')} search(es) for resources labelled with the build id could not run`)
+  if (n('journal')) parts.push(`${n('journal')} journal(s) could not be read`)
+  return `${parts.join(', ')} (${deleted} deleted)`
 }
 
 /** Ask each scope's plugin for resources tagged with the build ids that recorded that scope. */
@@ -189,14 +209,14 @@ async function sweepScopes(
           onDeleted()
         } catch (err) {
           allDeleted = false
-          failed.push({ build: label, buildId: docs.map((d) => d.buildId).join(','), description: s.description, error: errorMessage(err) })
+          failed.push({ build: label, buildId: docs.map((d) => d.buildId).join(','), description: s.description, error: errorMessage(err), what: 'labelled' })
           log(`==> Failed to delete ${s.description}: ${errorMessage(err)}. Delete it by hand.`)
         }
       }
       ok.set(key, allDeleted)
     } catch (err) {
       ok.set(key, false)
-      failed.push({ build: label, buildId: docs.map((d) => d.buildId).join(','), description: `search of ${scope.plugin} ${JSON.stringify(scope.data)}`, error: errorMessage(err) })
+      failed.push({ build: label, buildId: docs.map((d) => d.buildId).join(','), description: `search of ${scope.plugin} ${JSON.stringify(scope.data)}`, error: errorMessage(err), what: 'search' })
       log(`==> Could not search ${scope.plugin} for leftovers: ${errorMessage(err)}`)
     }
   }
@@ -252,8 +272,14 @@ class AccountChecks {
       if (!r.ok) this.ctx.log(`Not deleting anything recorded in ${name} ${placeOf(data)}: ${r.reason}`)
     }
     const r = await p
-    if (!r.ok) throw new Error(`not deleted: ${r.reason}`)
+    // The whole reason was said once above; each entry it stops names its gist.
+    if (!r.ok) throw new Error(`not deleted: ${gist(r.reason)} (see above)`)
   }
+}
+
+/** The first clause of a reason: up to its first `;` or sentence end. */
+function gist(reason: string): string {
+  return /^[^;]*?(?=;|\. |\.$|$)/.exec(reason)?.[0] ?? reason
 }
 
 function placeOf(data: Readonly<Record<string, unknown>>): string {
@@ -265,7 +291,7 @@ function scopeKey(scope: JournalScope): string {
 }
 
 function failure(doc: JournalFile, resource: JournalResource, err: unknown): LeftoverFailure {
-  return { build: doc.build, buildId: doc.buildId, description: resource.description, error: errorMessage(err) }
+  return { build: doc.build, buildId: doc.buildId, description: resource.description, error: errorMessage(err), what: 'resource' }
 }
 
 /**

@@ -137,6 +137,8 @@ export interface PostProcessContext {
   readonly ui: Ui
   readonly signal: AbortSignal
   readonly build: BuildInfo
+  /** The build-time values the builder made (`SourceAMIName`, `ID`...), as provisioners get them. */
+  readonly generated?: Readonly<GeneratedData>
   readonly templateDir: string
   readonly runId: string
 }

@@ -266,10 +266,11 @@ export class SshCommunicator implements Communicator {
     return this.#transfer(`stat of ${remotePath}`, async (sftp) => (await sftpOps.statRemote(sftp, remotePath))?.isDirectory() ?? false)
   }
 
-  async reconnect(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+  async reconnect(options: { timeoutMs?: number; signal?: AbortSignal; onRetry?: (message: string) => void } = {}): Promise<void> {
     await this.close()
     const opts: OpenSshOptions = { timeoutMs: options.timeoutMs ?? this.sshTarget.timeoutMs }
     if (options.signal) opts.signal = options.signal
+    if (options.onRetry) opts.onRetry = options.onRetry
     this.#attach(await openSsh(this.sshTarget, opts))
   }
 

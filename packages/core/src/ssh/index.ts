@@ -12,3 +12,4 @@ export type { SshKeyState, TemporaryKeyPairOptions } from './step-temporary-key-
 export { connectSsh } from './step-connect-ssh.js'
 export { clearAuthorizedKeys } from './step-clear-authorized-keys.js'
 export { knownKeysFor } from './host-keys.js'
+export { LineSplitter } from './lines.js'

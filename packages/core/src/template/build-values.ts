@@ -1,4 +1,4 @@
-import type { BaseState, CommonProvisionerOptions, GeneratedData, ProvisionerPlugin, SourcePlugin } from '../plugin/types.js'
+import type { BaseState, CommonProvisionerOptions, GeneratedData, PostProcessorPlugin, ProvisionerPlugin, SourcePlugin } from '../plugin/types.js'
 import type { Step } from '../runner/step.js'
 
 /**
@@ -96,6 +96,29 @@ export function lateProvisioner<O extends CommonProvisionerOptions>(make: (optio
         return v
       })
       return make(filled).provision(ctx)
+    },
+  }
+}
+
+/**
+ * A post-processor whose options hold build-time values (`{{ .BuildName }}`, HCL's
+ * `source.name`, JSON's `{{ build `SourceAMIName` }}` in a manifest's custom_data): it is made
+ * again for each build's artifact, with the values that build made filled in, as Packer does.
+ *
+ *   latePostProcessor(manifest, { customData: { source: buildValue('SourceAMIName') } })
+ */
+export function latePostProcessor<O>(make: (options: O) => PostProcessorPlugin<O>, options: O): PostProcessorPlugin<O> {
+  const plugin = make(options)
+  return {
+    ...plugin,
+    postProcess(artifact, ctx) {
+      const facts: GeneratedData = { ...buildFacts(ctx.build), ...ctx.generated }
+      const filled = fillBuildValues(options, (name) => {
+        const v = facts[name]
+        if (v === undefined) throw new Error(`build-time value .${name} was not made by the ${ctx.build.sourceType} builder`)
+        return v
+      })
+      return make(filled).postProcess(artifact, ctx)
     },
   }
 }

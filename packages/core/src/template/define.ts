@@ -40,6 +40,19 @@ export interface TemplateDefinition<V extends VariableDefs = VariableDefs> {
    * `*.auto.pkrvars.hcl`, in lexical order): absolute paths.
    */
   autoVarFiles?: readonly string[]
+  /**
+   * Where the template's relative paths (scripts, file sources, var-files' contents...) are
+   * resolved from, relative to the working directory. Absent: the template's own directory
+   * (an image.ts). A Packer template sets '.', since Packer resolves them from where it runs.
+   */
+  baseDir?: string
+  /**
+   * Keep var-file values of names the template does not declare (as strings, in `vars`)
+   * instead of ignoring them with a warning: Packer JSON templates read them with {{user}}.
+   */
+  keepUndeclaredVarFileValues?: boolean
+  /** The environment prefix messages suggest for a variable (both are read): `PKR_VAR_` for a Packer template, whose users know it. Default `TSIMG_VAR_`. */
+  envPrefix?: 'TSIMG_VAR_' | 'PKR_VAR_'
 }
 
 /**

@@ -6,5 +6,5 @@ export { prepareTemplate, type PrepareOptions, type PreparedTemplate } from './p
 export { checkBuild, sourceBuildName, type CheckedBuild } from './check-plugins.js'
 export { importDefault } from './load.js'
 export { typecheckTemplate } from './typecheck.js'
-export { buildValue, buildValueNames, fillBuildValues, lateProvisioner, lateSource, type BuildValueName } from './build-values.js'
+export { buildValue, buildValueNames, fillBuildValues, lateProvisioner, latePostProcessor, lateSource, type BuildValueName } from './build-values.js'
 export { formatdate, formatGoTime, formatHclDate, isotime, type TimeInput } from './time-formats.js'

@@ -5,7 +5,7 @@ import { redactError } from './_redact-error.js'
 import { checkBuild, type CheckedBuild } from './check-plugins.js'
 import type { TemplateContext } from './define.js'
 import { currentRun } from './helpers.js'
-import { assertReadable, displayPath, importDefault } from './load.js'
+import { assertReadable, displayPath, importDefault, warmTemplateLoader } from './load.js'
 import { resolveVariables, type ResolvedVariables } from './resolve-vars.js'
 import { typecheckTemplate } from './typecheck.js'
 
@@ -45,11 +45,14 @@ export async function prepareTemplate(opts: PrepareOptions, mode: 'build' | 'ins
   }
   const path = opts.templateFile === undefined ? undefined : resolve(cwd, opts.templateFile)
   const file = path ? displayPath(path, cwd) : '<template>'
-  const templateDir = path ? dirname(path) : cwd
+  let templateDir = path ? dirname(path) : cwd
   const { runId, timestamp } = currentRun()
 
   if (path) await assertReadable(path, file)
-  if (path && (opts.typecheck ?? mode === 'build')) await typecheckTemplate(path, cwd)
+  // While the compiler runs, jiti and Babel load for the template's own import below (a template
+  // the compiler has to check is new or edited, so jiti has not transpiled it either). The
+  // template itself still runs only after it type-checked clean.
+  if (path && (opts.typecheck ?? mode === 'build')) await typecheckTemplate(path, cwd, { whileCompiling: warmTemplateLoader })
   let mod = opts.template !== undefined ? opts.template : await importDefault(path as string, file)
   const base = { templateDir, templateFile: path ?? file, runId, timestamp }
 
@@ -61,20 +64,21 @@ export async function prepareTemplate(opts: PrepareOptions, mode: 'build' | 'ins
   const isDefinition = 'build' in mod
   if (isDefinition) {
     for (const key of Object.keys(mod)) {
-      if (!['build', 'variables', 'description', 'autoVarFiles'].includes(key)) {
+      if (!['build', 'variables', 'description', 'autoVarFiles', 'baseDir', 'keepUndeclaredVarFileValues', 'envPrefix'].includes(key)) {
         throw new TemplateError('unknown template field', { file, field: key, hint: 'defineTemplate takes description, variables and build.' })
       }
     }
   }
-  const def = mod as { build?: unknown; variables?: Record<string, unknown>; description?: unknown; autoVarFiles?: readonly string[] }
+  const def = mod as { build?: unknown; variables?: Record<string, unknown>; description?: unknown; autoVarFiles?: readonly string[]; baseDir?: unknown; keepUndeclaredVarFileValues?: unknown; envPrefix?: unknown }
+  if (isDefinition && typeof def.baseDir === 'string') templateDir = resolve(cwd, def.baseDir)
   const varFiles = [...(isDefinition ? (def.autoVarFiles ?? []) : []), ...(opts.varFiles ?? [])]
-  const variables = await resolveVariables(isDefinition ? def.variables : undefined, { ...opts, varFiles, cwd }, file, { lenient: mode === 'inspect' })
+  const variables = await resolveVariables(isDefinition ? def.variables : undefined, { ...opts, varFiles, cwd }, file, { lenient: mode === 'inspect', keepUndeclared: isDefinition && def.keepUndeclaredVarFileValues === true, ...(isDefinition && def.envPrefix === 'PKR_VAR_' ? { envPrefix: 'PKR_VAR_' } : {}) })
 
   let checked: CheckedBuild
   try {
     let built: unknown = mod
     if (isDefinition) {
-      const ctx: TemplateContext<Record<string, unknown>> = { ...base, vars: variables.values }
+      const ctx: TemplateContext<Record<string, unknown>> = { ...base, templateDir, vars: variables.values }
       built = typeof def.build === 'function' ? await call(() => (def.build as (c: typeof ctx) => unknown)(ctx), file, 'build()') : def.build
     }
     checked = await checkBuild(built, file, templateDir, { skipPluginValidate: mode === 'inspect' })

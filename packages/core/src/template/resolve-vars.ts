@@ -48,13 +48,15 @@ export async function resolveVariables(
   declared: Readonly<Record<string, unknown>> | undefined,
   inputs: VariableInputs,
   templateFile: string,
-  options: { lenient?: boolean } = {},
+  options: { lenient?: boolean; keepUndeclared?: boolean; envPrefix?: string } = {},
 ): Promise<ResolvedVariables> {
   const defs = checkDeclarations(declared ?? {}, templateFile)
   const env = inputs.env ?? process.env
   const cwd = inputs.cwd ?? process.cwd()
   const found = new Map<string, { value: unknown; source: string }>()
   const warnings: string[] = []
+  /** Var-file names the template does not declare, kept when `keepUndeclared` (Packer JSON's {{user}} reads them). */
+  const undeclared = new Map<string, { value: unknown; source: string }>()
 
   for (const [name, d] of defs) {
     if (d.default !== undefined) found.set(name, { value: d.convert ? hooked(name, d, d.default, 'default', templateFile) : d.default, source: 'default' })
@@ -75,7 +77,8 @@ export async function resolveVariables(
     for (const [name, value] of Object.entries(content)) {
       const d = defs.get(name)
       if (!d) {
-        warnings.push(`${path}: variable "${name}" is not declared in the template; ignored`)
+        if (options.keepUndeclared && (typeof value === 'string' || value === null)) undeclared.set(name, { value: value ?? '', source: `var-file ${path}` })
+        else warnings.push(`${path}: variable "${name}" is not declared in the template; ignored`)
         continue
       }
       const from = `var-file ${path}`
@@ -110,7 +113,7 @@ export async function resolveVariables(
       throw new TemplateError('required variable has no value', {
         file: templateFile,
         field: `variables.${name}`,
-        hint: `Set it with -var ${name}=<value>, in a -var-file, or with the environment variable ${ENV_PREFIX}${name}.`,
+        hint: `Set it with -var ${name}=<value>, in a -var-file, or with the environment variable ${options.envPrefix ?? ENV_PREFIX}${name}.`,
       })
     }
     if (f && d.validate) checkCustom(name, d, f, templateFile)
@@ -127,6 +130,10 @@ export async function resolveVariables(
       value: f?.value,
       source: f?.source ?? 'unset',
     })
+  }
+  for (const [name, f] of undeclared) {
+    values[name] = f.value
+    variables.push({ name, type: 'string', required: false, sensitive: false, value: f.value, source: f.source })
   }
   return { values, variables, sensitiveValues, warnings }
 }

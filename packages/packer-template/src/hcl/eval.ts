@@ -1,6 +1,6 @@
 import type { Node } from 'web-tree-sitter'
 import { EvalError } from '../errors.js'
-import { code, valueCode, wholeCode } from '../convert-code.js'
+import { code, holdsCode, valueCode, wholeCode } from '../convert-code.js'
 import { hasCode } from '../functions.js'
 import { kids, lineOf, named } from './parse.js'
 import { template } from './template.js'
@@ -97,7 +97,7 @@ const BINARY = new Set(['==', '!=', '+', '-', '*', '/', '%', '<', '>', '<=', '>=
 
 function variable(name: string, node: Node, scope: HclScope): unknown {
   if (name === 'build') return new Proxy({}, { get: (_t, p) => scope.buildValue(String(p)) })
-  if (!(name in scope.names)) throw new EvalError(`unknown name "${name}"`, 'Names are var.<name>, local.<name>, source.name, source.type, build.<name>, path.root, path.cwd, data.<type>.<name>.', lineOf(node))
+  if (!(name in scope.names)) throw new EvalError(`unknown name "${name}"`, 'Names are var.<name>, local.<name>, source.name, source.type, build.<name>, path.root, path.cwd, packer.version, data.<type>.<name>.', lineOf(node))
   return scope.names[name]
 }
 
@@ -152,6 +152,8 @@ function call(node: Node, scope: HclScope): unknown {
     throw new EvalError(`function ${name}() is not supported by tsimg`, `Supported functions: ${Object.keys(scope.functions).sort().join(', ')}`, lineOf(node))
   }
   const argsNode = rest.find((c) => c.type === 'function_arguments')
+  // try() and can() evaluate their arguments themselves: an argument that fails is the fallback's cue, not an error.
+  if ((name === 'try' || name === 'can') && argsNode) return tryOrCan(name, named(argsNode).filter((p) => p.type === 'expression'), scope, node)
   const args: unknown[] = []
   if (argsNode) {
     const parts = named(argsNode)
@@ -172,6 +174,31 @@ function call(node: Node, scope: HclScope): unknown {
   }
 }
 
+/**
+ * HCL's try(a, b, ...): the first argument that evaluates without an error; can(a): whether it
+ * does. Only evaluation errors are caught (a missing key, attribute or index, a failed
+ * conversion), as in HCL; an unsupported function or a syntax problem is still reported.
+ */
+class ConvertStop extends EvalError {}
+
+function tryOrCan(name: 'try' | 'can', args: readonly Node[], scope: HclScope, node: Node): unknown {
+  const errors: string[] = []
+  for (const a of args) {
+    try {
+      const v = evaluate(a, scope)
+      // convert: a variable's placeholder never fails here, though its value might at build time.
+      if (holdsCode(v)) throw new ConvertStop(`${name}() of a variable cannot be converted to TypeScript yet`, 'Write this value by hand in the converted image.ts (the template itself runs with tsimg build).', lineOf(node))
+      if (name === 'can') return true
+      return v
+    } catch (err) {
+      if (!(err instanceof EvalError) || err instanceof ConvertStop || /is not supported by tsimg/.test(err.message)) throw err
+      errors.push(err.message)
+      if (name === 'can') return false
+    }
+  }
+  throw new EvalError(`try(): no argument could be evaluated: ${errors.join('; ')}`, undefined, lineOf(node))
+}
+
 function binary(node: Node, scope: HclScope): unknown {
   const parts = kids(node)
   const at = parts.findIndex((c, i) => i > 0 && !c.isNamed && BINARY.has(c.type))
@@ -181,6 +208,9 @@ function binary(node: Node, scope: HclScope): unknown {
   if (o === '&&') return truthy(a, node) && truthy(right(), node)
   if (o === '||') return truthy(a, node) || truthy(right(), node)
   const b = right()
+  if ((o === '==' || o === '!=') && (holdsCode(a) || holdsCode(b))) {
+    throw new EvalError(`"${node.text.slice(0, 40)}": a comparison of a variable cannot be converted to TypeScript yet`, 'Write this value by hand in the converted image.ts (the template itself runs with tsimg build).', lineOf(node))
+  }
   switch (o) {
     case '==': return JSON.stringify(a) === JSON.stringify(b)
     case '!=': return JSON.stringify(a) !== JSON.stringify(b)

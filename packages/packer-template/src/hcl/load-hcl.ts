@@ -76,7 +76,7 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
         builds.push(b)
         break
       case 'data':
-        if (!isSupportedDataSource(b.labels[0] ?? '')) throw packerError(at, `data "${b.labels[0]}" "${b.labels[1]}"`, `data source "${b.labels[0]}" is not supported by tsimg`, 'tsimg reads amazon-ami data sources (Packer\'s alicloud and huaweicloud plugins have none: their sources take image_family and source_image_filter); use a variable for the value this one would look up.')
+        if (!isSupportedDataSource(b.labels[0] ?? '')) throw unsupportedDataSource(at, b.labels[0] ?? '', b.labels[1] ?? '', b.body)
         data.push({ kind: 'source', type: b.labels[0]!, name: b.labels[1]!, file: b.file, line: b.line, origin: `data "${b.labels[0]}" "${b.labels[1]}"`, body: b.body })
         break
       default:
@@ -109,8 +109,8 @@ function readBuild(b: Block, sources: Map<string, Block>, out: { sources: Packer
   const buildNameAttr = b.body.attrs.find((a) => a.name === 'name')
   const buildName = buildNameAttr ? constString(buildNameAttr, b.file) : undefined
   const use = (ref: string, line: number, overrides?: Body) => {
-    // A build-level source block names its source `type.name` or `source.type.name`, as in Packer.
-    const s = sources.get(ref) ?? (overrides ? sources.get(`source.${ref}`) : undefined)
+    // Packer takes `source.type.name` or `type.name`, in `sources = [...]` and in a build-level source block.
+    const s = sources.get(ref) ?? sources.get(`source.${ref}`)
     if (!s) throw packerError({ file: b.file, line }, overrides ? `build.source "${ref}"` : 'build.sources', `"${ref}" is not a source of this template`, `Sources: ${[...sources.keys()].join(', ') || 'none'}`)
     // Packer fills in fields; one set in both places is ambiguous, and an error there too.
     for (const a of overrides?.attrs ?? []) {
@@ -228,13 +228,18 @@ function variable(b: Block): PackerVariable {
   }
 }
 
+/** `packer.version`: `tsimg-<version of @tsimg/core>`, so an image tagged with it says which engine built it. */
+const TSIMG_VERSION = `tsimg-${(JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@tsimg/core')), 'utf8')) as { version: string }).version}`
+
 const constScope = CONSTANTS
 
 function constString(a: Attr, file: string): string {
   try {
     return String(evaluate(a.raw as Node, constScope))
   } catch (err) {
-    throw packerError({ file, line: a.line }, a.name, `must be a plain string (${(err as Error).message})`)
+    // Packer evaluates these before any variable is known: "Variables not allowed" (1.6.6 and later).
+    const why = /unknown name "(var|local)"/.test((err as Error).message) ? 'Packer does not allow variables here either ("Variables not allowed"): it reads names before variables' : (err as Error).message
+    throw packerError({ file, line: a.line }, a.name, `must be a plain string (${why})`, 'Write the name as a string; a build-time name can go in a variable used by the provisioners or post-processors.')
   }
 }
 
@@ -277,6 +282,8 @@ function hclEvaluator(templateDir: string, locals: readonly (Attr & { file: stri
           local,
           data: dataNames(data),
           path: { root: ctx.mode === 'convert' ? code('templateDir') : templateDir, cwd: ctx.mode === 'convert' ? code('process.cwd()') : ctx.cwd },
+          // Packer's own version; here the engine that runs the template says what it is.
+          packer: { version: TSIMG_VERSION },
           // Outside a source (provisioners run on each), the build fills these in when it runs.
           source: source ? { name: source.name, type: source.type } : { name: '{{ .BuildName }}', type: '{{ .BuilderType }}' },
         },
@@ -316,4 +323,21 @@ function renderFile(path: string, vars: Record<string, unknown>, functions: Reco
   const attr = named(named(root).find((n) => n.type === 'body')!)[0]!
   const out = String(evaluate(named(attr)[1]!, { names: vars, functions, buildValue: () => undefined }))
   return newline ? out : out.replace(/\n$/, '')
+}
+
+/**
+ * A data source tsimg does not read, refused before anything is created. Packer would look the
+ * value up over the network (amazon-parameterstore: SSM GetParameter with the AWS credentials);
+ * tsimg has no client for it, so the hint says how to pass the value in as a variable.
+ */
+function unsupportedDataSource(at: { file: string; line: number }, type: string, name: string, body: Body): Error {
+  const field = `data "${type}" "${name}"`
+  if (type === 'amazon-parameterstore' || type === 'amazon-secretsmanager') {
+    const nameAttr = body.attrs.find((a) => a.name === 'name')
+    const param = nameAttr && typeof nameAttr.raw === 'object' && nameAttr.raw !== null && 'text' in nameAttr.raw ? String((nameAttr.raw as { text: string }).text).replace(/^"|"$/g, '') : '<name>'
+    const fetch = type === 'amazon-parameterstore' ? `aws ssm get-parameter --name ${param} --with-decryption --query Parameter.Value --output text` : `aws secretsmanager get-secret-value --secret-id ${param} --query SecretString --output text`
+    const v = name.replace(/[^A-Za-z0-9_]/g, '_')
+    return packerError(at, field, `data source "${type}" is not supported by tsimg: it would read AWS ${type === 'amazon-parameterstore' ? 'Systems Manager Parameter Store' : 'Secrets Manager'}, which tsimg has no client for`, `Declare variable "${v}" { type = string${type === 'amazon-secretsmanager' ? ', sensitive = true' : ''} }, use var.${v} where data.${type}.${name}.value is used, and set it from the store: PKR_VAR_${v}="$(${fetch})" tsimg build <template>`)
+  }
+  return packerError(at, field, `data source "${type}" is not supported by tsimg`, 'tsimg reads amazon-ami data sources (Packer\'s alicloud and huaweicloud plugins have none: their sources take image_family and source_image_filter); use a variable for the value this one would look up.')
 }

@@ -92,8 +92,21 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
   switch (name) {
     case 'user': {
       const n = a[0] ?? ''
-      if (ctx.inVariables) throw new EvalError(`{{user \`${n}\`}} cannot be used in a variable's default`, 'Packer does not allow it either: variables cannot refer to each other.')
-      if (!(n in ctx.userVars)) throw new EvalError(`{{user \`${n}\`}}: the template declares no variable "${n}"`, `Declared: ${Object.keys(ctx.userVars).join(', ') || 'none'}`)
+      if (ctx.inVariables) {
+        // Packer renders variables that use other variables once those are known: the build does (json/variables.ts).
+        if (conv) throw new EvalError(`{{user \`${n}\`}} in a variable's default cannot be converted yet`, 'Write the value in the converted image.ts\'s build function (vars.' + n + '), or give the variable a plain default.')
+        return undefined
+      }
+      if (!(n in ctx.userVars)) {
+        // Packer renders a variable no one declared or set as "", for a var-file may set it.
+        if (conv) {
+          // The image.ts declares it, with Packer's "" as its default, so a var-file can still set it.
+          if (!ctx.undeclared) throw new EvalError(`{{user \`${n}\`}}: the template declares no variable "${n}"`)
+          ctx.undeclared.add(n)
+          return code(/^[A-Za-z_$][\w$]*$/.test(n) ? `vars.${n}` : `vars[${JSON.stringify(n)}]`)
+        }
+        return ''
+      }
       const v = ctx.userVars[n]
       return typeof v === 'string' ? v : JSON.stringify(v)
     }
@@ -106,6 +119,12 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
     case 'isotime':
       if (conv) return code(a[0] === undefined ? 'isotime()' : `isotime(${JSON.stringify(plain(a[0], 'isotime'))})`)
       return formatGoTime(a[0] ?? '2006-01-02T15:04:05Z07:00', new Date(ctx.timestamp * 1000))
+    case 'build': {
+      // Packer's {{ build `ID` }}: a value the builder makes (the instance id, host...), filled when the build has it.
+      const n = a[0] ?? ''
+      if (!/^\w+$/.test(n)) throw new EvalError(`{{ build \`${n}\` }}: expected the name of a build-time value such as ID, Host or SSHPublicKey`)
+      return `{{ .${n} }}`
+    }
     case 'build_name':
       return ctx.source ? ctx.source.name : '{{ .BuildName }}'
     case 'build_type':
@@ -148,7 +167,7 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
     default:
       throw new EvalError(
         `template function ${name} is not supported by tsimg`,
-        'Supported: user, env, timestamp, isotime, uuid, build_name, build_type, template_dir, pwd, split, replace, replace_all, lower, upper, clean_resource_name.',
+        'Supported: user, env, build, timestamp, isotime, uuid, build_name, build_type, template_dir, pwd, split, replace, replace_all, lower, upper, clean_resource_name.',
       )
   }
 }

@@ -42,7 +42,7 @@ export const amazonEbsBuilder: PluginMapping = {
   packerType: 'amazon-ebs',
   module: '@tsimg/builder-aws',
   factory: 'amazonEbs',
-  generated: ['ID', 'Host', 'Port', 'User', 'SourceImage', 'SourceAMI', 'SourceAMIName'],
+  generated: ['ID', 'Host', 'Port', 'User', 'SourceImage', 'SourceAMI', 'SourceAMIName', 'BuildRegion'],
   // Read by the steps after the source AMI is known (the builder keeps this options object).
   late: ['tags', 'snapshotTags', 'runTags', 'runVolumeTags', 'amiDescription'],
   fields: {

@@ -1,5 +1,8 @@
-import { finishCommunicator, sshFields } from './common.js'
-import { field, unsupported, type PluginMapping } from './table.js'
+import { sshFields } from './common.js'
+import { field, isUnsupported, unsupported, type PluginMapping } from './table.js'
+
+/** tsimg names of the SSH communicator's options: Packer ignores them with its docker communicator. */
+const SSH_OPTIONS = Object.values(sshFields).flatMap((f) => (isUnsupported(f) || f.option.startsWith('__') ? [] : [f.option]))
 
 /** Packer's docker builder -> `docker` from @tsimg/builder-docker. */
 export const dockerBuilder: PluginMapping = {
@@ -11,6 +14,9 @@ export const dockerBuilder: PluginMapping = {
   fields: {
     ...sshFields,
     ssh_host: unsupported('the docker builder always connects to the port it publishes on 127.0.0.1'),
+    // Packer's docker builder talks to the container with `docker exec` ("docker", its default)
+    // or over SSH ("ssh"); tsimg does both.
+    communicator: field('communicator', 'string'),
     image: field('image', 'string'),
     commit: field('commit', 'bool'),
     discard: field('__discard', 'bool'),
@@ -22,22 +28,28 @@ export const dockerBuilder: PluginMapping = {
     changes: field('changes', 'strings'),
     message: field('message', 'string'),
     author: field('author', 'string'),
-    run_command: unsupported('tsimg starts the container itself; extra `docker run` arguments go in the image.ts option runArgs (tsimg convert writes the rest)'),
+    run_command: field('runCommand', 'strings'),
+    exec_user: field('execUser', 'string'),
+    fix_upload_owner: field('fixUploadOwner', 'bool'),
+    container_dir: field('containerDir', 'string'),
+    platform: field('platform', 'string'),
     export_path: unsupported('tsimg commits the container to an image; to export it, add a shell-local post-processor running `docker save`'),
     login: unsupported('registry login is not supported: log in with `docker login` before the build'),
     login_server: unsupported('registry login is not supported: log in with `docker login` before the build'),
     login_username: unsupported('registry login is not supported: log in with `docker login` before the build'),
     login_password: unsupported('registry login is not supported: log in with `docker login` before the build'),
-    platform: unsupported('the container runs on the engine\'s own platform'),
-    fix_upload_owner: unsupported('files are uploaded over SFTP as the SSH user'),
-    container_dir: unsupported('uploads go over SFTP; there is no container_dir'),
-    exec_user: unsupported('commands run as ssh_username over SSH'),
   },
   finish(options) {
-    const { __discard: discard, __communicator: communicator, ...rest } = options
-    // Packer's docker builder talks to the container with `docker exec`; tsimg reaches the same
-    // container over SSH, so the docker communicator is the default here too.
-    const out = finishCommunicator(communicator === 'docker' ? rest : { ...rest, ...(communicator === undefined ? {} : { __communicator: communicator }) })
+    const { __discard: discard, ...rest } = options
+    const c = rest.communicator ?? 'docker'
+    if (c !== 'docker' && c !== 'ssh') {
+      throw new Error(`communicator "${String(c)}" is not supported by the docker builder: use "docker" (docker exec, the default) or "ssh"`)
+    }
+    // As Packer does, the other communicator's options are ignored.
+    const drop = c === 'docker' ? SSH_OPTIONS : ['execUser', 'fixUploadOwner']
+    const out = Object.fromEntries(Object.entries(rest).filter(([k]) => !drop.includes(k)))
+    // Packer pulls unless told not to; offline, the builder falls back to a local image.
+    if (out.pull === undefined) out.pull = true
     if (discard === true) out.commit = false
     return out
   },

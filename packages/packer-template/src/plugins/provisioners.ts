@@ -65,6 +65,8 @@ export const ansibleProvisioner: PluginMapping = {
   packerType: 'ansible',
   module: '@tsimg/provisioner-ansible',
   factory: 'ansible',
+  // Its inventory template's {{ .HostAlias }}, {{ .Host }}, {{ .User }}, {{ .Port }} are the provisioner's own (its local SSH endpoint).
+  selfFilled: ['inventoryFileTemplate'],
   fields: {
     ...provisionerFields,
     ...sameNames({

@@ -60,6 +60,8 @@ export interface PluginMapping {
    * (the local emulator, a private cloud) the way Packer users set ALICLOUD_REGION.
    */
   readonly fromEnv?: readonly { readonly option: string; readonly variable: string; readonly unless?: readonly string[] }[]
+  /** Options whose `{{ .Name }}` placeholders the plugin fills itself (ansible's inventory template: HostAlias, Host...): not build-time values. */
+  readonly selfFilled?: readonly string[]
   /** After mapping: last adjustments that need several fields at once. */
   readonly finish?: (options: Record<string, unknown>) => Record<string, unknown>
 }

@@ -5,9 +5,10 @@ import { resolve } from 'node:path'
 const ROOT = resolve(import.meta.dirname, '../../../..')
 const CLI = resolve(ROOT, 'packages/core/bin/tsimg.js')
 
-export function tsimg(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+/** `cwd`: where the user runs it; a Packer template's relative paths are resolved from there, as Packer does. */
+export function tsimg(args: readonly string[], env: NodeJS.ProcessEnv, cwd = ROOT): Promise<{ code: number | null; out: string }> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (out += d.toString()))

@@ -1,11 +1,12 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
-import ssh2, { type Client, type ClientChannel, type Connection, type PublicKeyAuthContext } from 'ssh2'
+import ssh2, { type ClientChannel, type Connection, type PublicKeyAuthContext } from 'ssh2'
 import { TsimgError, generateKeyPair, type SshCommunicator } from '@tsimg/core'
+import { processClient, type SpawningConnection, type UpstreamClient } from './process-channel.js'
 import { forwardSession, stop, type Upstream } from './session.js'
 
-/** What the proxy needs of tsimg's SSH communicator. */
-export type ProxiedConnection = Pick<SshCommunicator, 'client' | 'connected' | 'reconnect' | 'target'>
+/** What the proxy needs of tsimg's SSH communicator, or of one that spawns processes (docker exec). */
+export type ProxiedConnection = Pick<SshCommunicator, 'client' | 'connected' | 'reconnect' | 'target'> | SpawningConnection
 
 export interface ProxyOptions {
   /** The only user name ansible may log in as (its `ansible_user`). */
@@ -46,13 +47,14 @@ export class AnsibleProxy {
       sftpCommand: opts.sftpCommand,
       channels: live.channels,
       debug: opts.debug,
-      async client(): Promise<Client> {
-        if (!opts.connection.connected) {
+      async client(): Promise<UpstreamClient> {
+        const conn = opts.connection
+        if (!conn.connected) {
           // After a reboot the first session waits for the machine; the others share that wait.
-          reconnecting ??= opts.connection.reconnect({ timeoutMs: opts.reconnectTimeoutMs }).finally(() => (reconnecting = undefined))
+          reconnecting ??= conn.reconnect({ timeoutMs: opts.reconnectTimeoutMs }).finally(() => (reconnecting = undefined))
           await reconnecting
         }
-        return opts.connection.client
+        return 'client' in conn ? conn.client : processClient(conn)
       },
     }
     const server = new ssh2.Server({ hostKeys: [host.privateKey], ident: 'tsimg-ansible-proxy' }, (conn) => {

@@ -1,10 +1,11 @@
-import type { Client, ClientChannel, PseudoTtyInfo, ServerChannel, Session } from 'ssh2'
+import type { ClientChannel, PseudoTtyInfo, ServerChannel, Session } from 'ssh2'
 import { finished } from 'node:stream/promises'
 import { signalChannel } from '@tsimg/core'
+import { isProcessChannel, type UpstreamClient } from './process-channel.js'
 
-/** Where a session's command runs: the machine's SSH connection, (re)connected on demand. */
+/** Where a session's command runs: the machine's SSH connection, (re)connected on demand, or docker exec. */
 export interface Upstream {
-  client(): Promise<Client>
+  client(): Promise<UpstreamClient>
   /** Commands run for ansible's `sftp` subsystem request; undefined: the machine's own subsystem. */
   readonly sftpCommand?: string | undefined
   /** Open channels, so that shutting the proxy down can stop what still runs. */
@@ -36,7 +37,7 @@ export function forwardSession(session: Session, up: Upstream): void {
     accept?.()
   })
   session.on('signal', (accept, _reject, info) => {
-    if (remote) signalChannel(remote, info.name)
+    if (remote) sendSignal(remote, info.name)
     accept?.()
   })
   session.on('shell', (_accept, reject) => reject?.())
@@ -55,7 +56,7 @@ export function forwardSession(session: Session, up: Upstream): void {
    * Accepting at once matters: data ansible sends before the reply would be dropped. The
    * local channel is read only once the machine's channel is open, so nothing is lost.
    */
-  function relay(local: ServerChannel, open: (c: Client, done: (err: Error | undefined, ch: ClientChannel) => void) => void): void {
+  function relay(local: ServerChannel, open: (c: UpstreamClient, done: (err: Error | undefined, ch: ClientChannel) => void) => void): void {
     local.pause()
     let localGone = false
     local.on('close', () => {
@@ -121,8 +122,13 @@ export function forwardSession(session: Session, up: Upstream): void {
 
 /** Ends a command on the machine: the signal makes sshd stop its process group, then close. */
 export function stop(ch: ClientChannel): void {
-  signalChannel(ch, 'TERM')
+  sendSignal(ch, 'TERM')
   ch.close()
+}
+
+function sendSignal(ch: ClientChannel, name: string): void {
+  if (isProcessChannel(ch)) ch.kill(name)
+  else signalChannel(ch, name)
 }
 
 /** Resolves once a stream of the machine's channel has given all its data (or failed). */

@@ -1,0 +1,115 @@
+// Packer 1.6.6's JSON variables, compared with Packer on the same files: {{user}} and {{env}} in
+// defaults, var-file values and -var values, variables referring to each other in any order,
+// null (required as a default, "" in a var-file), var-file names the template does not declare.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { packer, tsimgSync as tsimg, type Run } from './support/packer.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'tsimg-json-vars-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const env = { TSIMG_STATE_DIR: join(dir, 'state'), PSEM_E: 'from-env' }
+
+const template = {
+  variables: { a: 'x', b: '{{user `a`}}-b', n: null, c: '{{user `d`}}-c', d: 'dd' },
+  builders: [{ type: 'null', communicator: 'none' }],
+  provisioners: [{ type: 'shell-local', inline: ['echo "A={{user `a`}} B={{user `b`}} N=[{{user `n`}}] C={{user `c`}} F={{user `f`}} G={{user `g`}} H={{user `h`}} U=[{{user `undeclared`}}]."'] }],
+}
+writeFileSync(join(dir, 't.json'), JSON.stringify(template, null, 2))
+writeFileSync(join(dir, 'v.json'), JSON.stringify({ n: null, f: 'only-in-file', g: '{{user `a`}}-g', h: '{{env `PSEM_E`}}-h' }, null, 2))
+
+/** The line the shell-local provisioner printed. */
+const echoed = (r: Run) => /A=.*\./.exec(r.out)?.[0]
+
+describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000 }, () => {
+  it('a var-file\'s values are interpolated, its null is "", its undeclared names are read by {{user}}, defaults use other variables in any order', () => {
+    const p = packer(['build', '-var-file', 'v.json', 't.json'], dir, env)
+    expect(p.code, p.out).toBe(0)
+    const t = tsimg(['build', '-var-file', 'v.json', 't.json'], dir, env)
+    expect(t.code, t.out).toBe(0)
+    expect(echoed(p)).toBe('A=x B=x-b N=[] C=dd-c F=only-in-file G=x-g H=from-env-h U=[].')
+    expect(echoed(t)).toBe(echoed(p))
+  })
+
+  it('a -var value is interpolated too, and the variables using it see its value', () => {
+    const args = ['build', '-var', 'n=q', '-var', 'a={{user `d`}}!', 't.json']
+    const p = packer(args, dir, env)
+    const t = tsimg(args, dir, env)
+    expect(echoed(p)).toBe('A=dd! B=dd!-b N=[q] C=dd-c F= G= H= U=[].')
+    expect(t.code, t.out).toBe(0)
+    expect(echoed(t)).toBe(echoed(p))
+  })
+
+  it('a null default makes the variable required, and the hint names PKR_VAR_', () => {
+    expect(packer(['inspect', 't.json'], dir).out).toMatch(/Required variables:\s+n\n/)
+    const t = tsimg(['validate', 't.json'], dir)
+    expect(t.code).toBe(2)
+    expect(t.out).toContain('t.json: variables.n: required variable has no value (Set it with -var n=<value>, in a -var-file, or with the environment variable PKR_VAR_n)')
+  })
+
+  it('a variable using one that is not set, and variables using each other, are errors at their line, as in Packer', () => {
+    writeFileSync(join(dir, 'unset.json'), JSON.stringify({ variables: { a: '{{user `nope`}}' }, builders: [{ type: 'null', communicator: 'none' }] }, null, 2))
+    writeFileSync(join(dir, 'cycle.json'), JSON.stringify({ variables: { a: '{{user `b`}}', b: '{{user `a`}}' }, builders: [{ type: 'null', communicator: 'none' }] }, null, 2))
+    expect(packer(['validate', 'unset.json'], dir).out).toContain('Failed to interpolate "a"')
+    const unset = tsimg(['validate', 'unset.json'], dir)
+    expect(unset.code).toBe(2)
+    expect(unset.out).toContain('unset.json:3: variables: variable "a" uses {{user `nope`}}, which is not set')
+    expect(packer(['validate', 'cycle.json'], dir).code).toBe(1)
+    const cycle = tsimg(['validate', 'cycle.json'], dir)
+    expect(cycle.code).toBe(2)
+    expect(cycle.out).toContain('cycle.json:3: variables: variables "a", "b" refer to each other in a cycle')
+  })
+
+  it('a number in a var-file is an error, as Packer reads JSON variables as strings', () => {
+    writeFileSync(join(dir, 'num.json'), JSON.stringify({ n: 1 }))
+    expect(packer(['validate', '-var-file', 'num.json', 't.json'], dir).out).toContain('cannot unmarshal number')
+    const t = tsimg(['validate', '-var-file', 'num.json', 't.json'], dir)
+    expect(t.code).toBe(2)
+    expect(t.out).toContain('variables.n: expected a string, got 1 (from num.json:1): Packer reads JSON variables as strings: write "1" in quotes')
+  })
+
+  it('convert stops at a default that uses another variable instead of writing {{user}} as text', () => {
+    const c = tsimg(['convert', 't.json'], dir)
+    expect(c.code).toBe(2)
+    expect(c.out).toContain("{{user `a`}} in a variable's default cannot be converted yet")
+    expect(c.out).not.toContain('default: \'{{user')
+  })
+
+  it('a builder name from a variable is rendered, as packer build names the build; convert writes the TypeScript computing it', () => {
+    writeFileSync(join(dir, 'named.json'), JSON.stringify({ variables: { n: 'web' }, builders: [{ type: 'null', communicator: 'none', name: '{{user `n`}}-box' }], provisioners: [{ type: 'shell-local', inline: ['echo "A=$PACKER_BUILD_NAME."'] }] }, null, 2))
+    const p = packer(['build', '-var', 'n=api', 'named.json'], dir, env)
+    expect(echoed(p)).toBe('A=api-box.')
+    const t = tsimg(['build', '-var', 'n=api', 'named.json'], dir, env)
+    expect(t.code, t.out).toBe(0)
+    expect(echoed(t)).toBe(echoed(p))
+    expect(t.out).toContain("Build 'api-box' finished")
+    const c = tsimg(['convert', 'named.json', '-o', 'named.ts'], dir)
+    expect(c.code, c.out).toBe(0)
+    const b = tsimg(['build', '-var', 'n=api', 'named.ts'], dir, env)
+    expect(b.code, b.out).toBe(0)
+    expect(echoed(b)).toBe(echoed(p))
+  })
+
+  it('an HCL build block name from a variable is refused at its line, as Packer refuses it', () => {
+    writeFileSync(join(dir, 'named.pkr.hcl'), 'variable "n" {\n  default = "web"\n}\nsource "null" "x" {\n  communicator = "none"\n}\nbuild {\n  name    = var.n\n  sources = ["source.null.x"]\n}\n')
+    expect(packer(['validate', 'named.pkr.hcl'], dir).out).toContain('Variables not allowed')
+    const t = tsimg(['validate', 'named.pkr.hcl'], dir)
+    expect(t.code).toBe(2)
+    expect(t.out).toContain('named.pkr.hcl:8: name: must be a plain string (Packer does not allow variables here either')
+  })
+
+  it('convert declares a {{user}} name the template does not, with Packer\'s "" default, so a var-file still sets it in the image.ts', () => {
+    writeFileSync(join(dir, 'loose.json'), JSON.stringify({ builders: [{ type: 'null', communicator: 'none' }], provisioners: [{ type: 'shell-local', inline: ['echo "A={{user `mode`}}."'] }] }, null, 2))
+    writeFileSync(join(dir, 'mode.json'), JSON.stringify({ mode: 'v2' }))
+    const p = packer(['build', '-var-file', 'mode.json', 'loose.json'], dir, env)
+    expect(echoed(p)).toBe('A=v2.')
+    const c = tsimg(['convert', 'loose.json', '-o', 'loose.ts'], dir)
+    expect(c.code, c.out).toBe(0)
+    expect(readFileSync(join(dir, 'loose.ts'), 'utf8')).toContain("mode: variable.string({ default: '' }), // not declared in loose.json")
+    const b = tsimg(['build', '-var-file', 'mode.json', 'loose.ts'], dir, env)
+    expect(b.code, b.out).toBe(0)
+    expect(echoed(b)).toBe(echoed(p))
+    expect(echoed(tsimg(['build', 'loose.ts'], dir, env))).toBe(echoed(packer(['build', 'loose.json'], dir, env)))
+  })
+})

@@ -1,0 +1,202 @@
+/**
+ * The one harness every cloud's failure, cancel, lost-response, slow-answer and throttling
+ * matrices use (amazon-ebs, alicloud-ecs, huaweicloud-ecs, and the clouds that come next).
+ *
+ * A cloud describes itself once (`MatrixCloud`: how to start its emulator, the builder source
+ * pointing at it, the provisioner a container row runs); a matrix file then gets one emulator
+ * and one state directory (`useCloudMatrix`), runs each row's build (`m.run(row)`, which also
+ * checks that the row's machines ran where it said) and checks that nothing is left
+ * (`m.expectNothingLeft(r)`: no cleanup failed, the emulator's ledger is empty of what the build
+ * made (at once, or once settled on a cloud whose ledger lags), the summary names no leftover,
+ * no journal is left, and the secret key is in no event, printed line, journal or log).
+ *
+ * Every row says where its machine runs:
+ * - `machine: 'paper'` for rows whose subject is the API and the teardown: the emulator keeps
+ *   every record and state change and answers SSH key checks, but starts no container
+ *   (packages/cloud-emulator/src/backend/paper.ts). Such a row runs no provisioner.
+ * - `machine: 'container'` for rows whose subject is SSH, provisioning, kill -9 or the image's
+ *   content: a real container per machine, and the cloud's provisioner unless the row gives its own.
+ *
+ * Rows that wait out long delays and share nothing run side by side, each on an emulator of
+ * its own (`isolated`), under `describe.concurrent`.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Emulator, MachineMode } from '@tsimg/cloud-emulator'
+import type { BuildEvent, ProvisionerPlugin, SourcePlugin } from '@tsimg/core'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
+import { cleanupErrors, journalFiles, runSourceBuild, stateText, type SourceRunResult } from './cloud-build.js'
+
+export { cleanupErrors, failedStep, journalFiles, stateText } from './cloud-build.js'
+export type { SourceRunResult } from './cloud-build.js'
+
+export interface MatrixCloud<E extends Emulator, I> {
+  /** For temp directory names. */
+  readonly name: string
+  /** Starts one emulator with fast state changes (`extra`: a file's own options, e.g. a seed). */
+  start(extra?: Record<string, unknown>): Promise<E>
+  /** The delays restored after each row (a row may change them). */
+  readonly delays: Record<string, number>
+  /** The builder source for a build against the emulator, with the row's options over the defaults. */
+  source(emu: E, over?: Partial<I>): SourcePlugin<any, any>
+  /** What a container row provisions unless it says otherwise. */
+  provisioners(): ProvisionerPlugin<any>[]
+  /** Bound on each step's cleanup (default: cloud-build's). */
+  readonly cleanupTimeoutMs?: number
+  /**
+   * The cloud's deletes answer before the emulator's background work is done (Alibaba's
+   * DeleteInstance before the container is gone), so the ledger may lag a moment: the
+   * nothing-left check waits for it to settle. Without it the ledger must be empty at once.
+   */
+  readonly ledgerLags?: boolean
+}
+
+export interface Row<I> {
+  /** Where the row's machine runs: see the header. */
+  readonly machine: MachineMode
+  readonly over?: Partial<I>
+  /** A container row's provisioners (default: the cloud's); a paper row may only give none. */
+  readonly provisioners?: ProvisionerPlugin<any>[]
+  readonly signal?: AbortSignal
+  readonly onEvent?: (e: BuildEvent) => void
+  readonly onLine?: (line: string) => void
+}
+
+export interface Matrix<E extends Emulator, I> {
+  readonly emu: E
+  readonly stateDir: string
+  /** Runs one row's build on this matrix's emulator, its machines where the row says. */
+  run(row: Row<I>): Promise<SourceRunResult>
+  /** What the client made and is alive now, minus `keep` (for a build that keeps its image). */
+  alive(keep?: readonly string[]): ReturnType<E['ledger']>
+  /** The same, for a build that must leave nothing (after the emulator's background deletes, on a cloud whose ledger lags). */
+  leftovers(keep?: readonly string[]): Promise<ReturnType<E['ledger']>>
+  /** Every check that the row's build left nothing behind (`keep`: ids of the test's own resources). */
+  expectNothingLeft(r: SourceRunResult, keep?: readonly string[]): Promise<void>
+  expectNoSecret(text: string): void
+}
+
+function matrixOf<E extends Emulator, I>(cloud: MatrixCloud<E, I>, t: { emu: E; stateDir: string }): Matrix<E, I> {
+  const live = (keep: readonly string[]) => t.emu.ledger().filter((e) => !e.seed && !keep.includes(e.id))
+  const m: Matrix<E, I> = {
+    get emu() {
+      return t.emu
+    },
+    get stateDir() {
+      return t.stateDir
+    },
+    async run(row) {
+      if (row.machine === 'paper' && row.provisioners?.length) throw new Error('a paper row runs no provisioner: give it machine "container"')
+      t.emu.setMachines(row.machine)
+      const earlier = new Set(t.emu.backend.instances.keys())
+      const provisioners = row.provisioners ?? (row.machine === 'paper' ? [] : cloud.provisioners())
+      const r = await runSourceBuild(cloud.source(t.emu, row.over), {
+        stateDir: t.stateDir, provisioners,
+        ...(row.signal && { signal: row.signal }), ...(row.onEvent && { onEvent: row.onEvent }), ...(row.onLine && { onLine: row.onLine }),
+        ...(cloud.cleanupTimeoutMs && { cleanupTimeoutMs: cloud.cleanupTimeoutMs }),
+      })
+      // The row's machines ran where it said: on paper, or each in a container of its own.
+      const launched = [...t.emu.backend.instances.values()].filter((i) => !earlier.has(i.id))
+      expect(launched.map((i) => (i.paper ? 'paper' : 'container')), 'where the machines ran').toEqual(launched.map(() => row.machine))
+      return r
+    },
+    alive(keep = []) {
+      return live(keep) as ReturnType<E['ledger']>
+    },
+    async leftovers(keep = []) {
+      return (await settledLeftovers(t.emu, keep, cloud.ledgerLags ?? false)) as ReturnType<E['ledger']>
+    },
+    expectNothingLeft: (r, keep = []) => expectNothingLeft(t.emu, t.stateDir, r, keep, { settle: cloud.ledgerLags ?? false }),
+    expectNoSecret: (text) => expectNoSecret(t.emu, text),
+  }
+  return m
+}
+
+/** What the client made and is still alive, minus `keep`; with `settle`, once the emulator's background deletes have settled. */
+async function settledLeftovers(emu: Emulator, keep: readonly string[], settle: boolean) {
+  const live = () => emu.ledger().filter((e) => !e.seed && !keep.includes(e.id))
+  // A delete answers before the emulator's background work (a container's removal) is done.
+  if (settle) for (let i = 0; i < 100 && live().length > 0; i++) await new Promise((r) => setTimeout(r, 200))
+  return live()
+}
+
+/**
+ * Every check that a build left nothing behind: no cleanup failed, nothing the build made is
+ * alive in the emulator (`keep`: ids of the test's own resources), the summary names no
+ * leftover, no journal is left, and the secret key is in no event, printed line, journal or log.
+ */
+export async function expectNothingLeft(emu: Emulator, stateDir: string, r: SourceRunResult, keep: readonly string[] = [], opts: { settle?: boolean } = {}): Promise<void> {
+  expect(cleanupErrors(r.events)).toEqual([])
+  expect(await settledLeftovers(emu, keep, opts.settle ?? false)).toEqual([])
+  expect(r.summary.leftovers).toEqual([])
+  expect(await journalFiles(stateDir)).toEqual([])
+  expectNoSecret(emu, r.text + (await stateText(stateDir)))
+}
+
+export function expectNoSecret(emu: Emulator, text: string): void {
+  expect(text.includes(emu.credentials.secretAccessKey), 'the secret key was printed, logged or journaled').toBe(false)
+}
+
+async function open<E extends Emulator, I>(cloud: MatrixCloud<E, I>, extra: Record<string, unknown>): Promise<{ emu: E; stateDir: string }> {
+  const emu = await cloud.start(extra)
+  const stateDir = await mkdtemp(join(tmpdir(), `tsimg-${cloud.name}-matrix-`))
+  return { emu, stateDir }
+}
+
+async function close(t: { emu?: Emulator; stateDir?: string }): Promise<void> {
+  await t.emu?.stop()
+  if (t.stateDir) await rm(t.stateDir, { recursive: true, force: true })
+}
+
+/**
+ * One emulator and one state directory for a matrix file, both removed after it. After each
+ * row: faults cleared, delays restored, machines back to containers.
+ */
+export function useCloudMatrix<E extends Emulator, I>(cloud: MatrixCloud<E, I>, extra: Record<string, unknown> = {}): Matrix<E, I> {
+  const t = {} as { emu: E; stateDir: string }
+  beforeAll(async () => Object.assign(t, await open(cloud, extra)))
+  afterEach(() => {
+    t.emu?.clearFaults()
+    t.emu?.setDelays(cloud.delays)
+    t.emu?.setMachines('container')
+  })
+  afterAll(() => close(t))
+  return matrixOf(cloud, t)
+}
+
+/**
+ * A row on an emulator and state directory of its own, both removed after it: rows that
+ * share nothing can then run side by side (`describe.concurrent`), each ledger its own.
+ */
+export async function isolated<E extends Emulator, I, T>(cloud: MatrixCloud<E, I>, fn: (m: Matrix<E, I>) => Promise<T>, extra: Record<string, unknown> = {}): Promise<T> {
+  const t = await open(cloud, extra)
+  try {
+    return await fn(matrixOf(cloud, t))
+  } finally {
+    await close(t)
+  }
+}
+
+/**
+ * Cancels (`ac.abort()`) once the emulator holds the `count`th slowed call of `action` since
+ * `arm()` was called (a delay fault counts a call as it starts waiting): the cancel lands while
+ * that request is in flight, however long the steps before it took. Returns `arm` and `disarm`.
+ */
+export function cancelWhenHeld(emu: Emulator, action: string, ac: AbortController, count = 1): { arm(): void; disarm(): void } {
+  let poll: NodeJS.Timeout | undefined
+  const disarm = (): void => clearInterval(poll)
+  return {
+    arm() {
+      if (poll) return
+      const before = emu.faultsFired()[action] ?? 0
+      poll = setInterval(() => {
+        if ((emu.faultsFired()[action] ?? 0) - before >= count) {
+          disarm()
+          ac.abort()
+        }
+      }, 20)
+    },
+    disarm,
+  }
+}
