@@ -19,8 +19,11 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 bash scripts/docker-up.sh
 bash scripts/make-base-image.sh
-# The image without sshd that the docker builder's default communicator (docker exec) is tested on.
-bash scripts/make-plain-image.sh
+# The image without sshd that the docker builder's default communicator (docker exec) is tested
+# on; `npm run main` (examples/docker) does not need it.
+if [ "${TSIMG_SKIP_PLAIN_IMAGE:-}" != 1 ]; then
+  bash scripts/make-plain-image.sh
+fi
 if [ "${TSIMG_SKIP_NPM_CI:-}" != 1 ]; then
   npm ci --no-audit --no-fund
 fi

@@ -23,6 +23,7 @@ portable=(
   packages/core/test/provision-step.test.ts
   packages/core/test/provisioner-shell-local.test.ts
   packages/core/test/template-load.test.ts
+  packages/core/test/template-typecheck.test.ts
   packages/core/test/template-vars.test.ts
   packages/core/test/cli-render.test.ts
   packages/core/test/cli-build.test.ts
@@ -32,6 +33,7 @@ portable=(
   packages/packer-template/test/functions.test.ts
   packages/packer-template/test/variable-types.test.ts
   packages/builder-docker/test/docker-build.test.ts
+  packages/builder-docker/test/exec-communicator.test.ts
   packages/builder-aws/test/build.test.ts
   packages/cloud-emulator/test/api.test.ts
   packages/cloud-emulator/test/alicloud-protocol.test.ts

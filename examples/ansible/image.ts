@@ -24,6 +24,9 @@ export default defineTemplate({
       docker({
         name,
         image: vars.base_image,
+        // Through the proxy ansible reaches the container over docker exec (the default);
+        // connecting directly needs sshd in the container.
+        communicator: vars.use_proxy ? 'docker' : 'ssh',
         tags: [`tsimg/golden-${name}:${vars.tag}`],
         changes: ['CMD ["/bin/sh", "-c", "cat /etc/motd /etc/golden-image; id ops"]'],
       }),

@@ -7,6 +7,7 @@ import { deleteInstance, describeInstance, listInstances, type AliInstance } fro
 import { Ecs } from './sdk.js'
 import { PLUGIN, type AliState } from './state.js'
 import { buildTags, pollLimit, resourceData, type AliEnv } from './env.js'
+import { createTagged } from './tagged.js'
 
 /**
  * Reads the source image, network, group and key pair; launches the instance with
@@ -27,7 +28,9 @@ export function instance(env: AliEnv): Step<AliState> {
       const id = await tracked.create({ journal, signal }, {
         plugin: PLUGIN, kind: 'instance', token, description: `instance of build ${env.build.id} (${r})`, data: resourceData(env),
         create: (requestSignal, stop) =>
-          env.api.ecs('RunInstances', r, (c) => c.runInstances(new Ecs.RunInstancesRequest({
+          createTagged(env, ui, {
+            action: 'RunInstances', target: { product: 'ecs', type: 'instance' }, tags: o.runTags, signal: stop,
+            send: (withTags, budget) => env.api.ecs('RunInstances', r, (c) => c.runInstances(new Ecs.RunInstancesRequest({
             regionId: r, imageId: state.sourceImage!.id, instanceType: o.instanceType, zoneId: state.zoneId, vSwitchId: state.vswitchId,
             securityGroupId: state.securityGroupId, clientToken: token, amount: 1,
             instanceName: o.instanceName ?? 'tsimg-builder', description: o.description,
@@ -38,8 +41,9 @@ export function instance(env: AliEnv): Step<AliState> {
             // Only associatePublicIpAddress gets a public address at launch; the default is an EIP.
             ...(o.associatePublicIpAddress ? { internetChargeType: o.internetChargeType, internetMaxBandwidthOut: o.internetMaxBandwidthOut ?? 5 } : {}),
             ...disks(o),
-            tag: buildTags(Ecs.RunInstancesRequestTag, env.build, o.runTags),
-          })), { signal: stop, requestSignal }),
+            ...(withTags && { tag: buildTags(Ecs.RunInstancesRequestTag, env.build, o.runTags) }),
+          })), { signal: stop, requestSignal, ...(budget && { budget }) }),
+          }, (res) => res.body?.instanceIdSets?.instanceIdSet?.[0]),
         idOf: (res) => res.body?.instanceIdSets?.instanceIdSet?.[0],
         find: async (s) => (await listInstances(env.api, r, env.build.id, s)).find((i) => i.status !== 'Deleted')?.instanceId,
       })

@@ -4,6 +4,7 @@ import { deleteKeyPair, findKeyPair } from './ops.js'
 import { Ecs } from './sdk.js'
 import { PLUGIN, type AliState } from './state.js'
 import { buildTags, resourceData, type AliEnv } from './env.js'
+import { createTagged } from './tagged.js'
 
 /**
  * sshKeypairName + sshPrivateKeyFile, or a key pair generated locally whose public half is
@@ -23,11 +24,14 @@ export function keyPair(env: AliEnv): Step<AliState> {
       get data() {
         return resourceData(env)
       },
-      importKey: (name, publicKey, requestSignal, signal) =>
-        api.ecs('ImportKeyPair', region, (c) => c.importKeyPair(new Ecs.ImportKeyPairRequest({ regionId: region, keyPairName: name, publicKeyBody: publicKey, tag: buildTags(Ecs.ImportKeyPairRequestTag, env.build) })), {
-          signal,
-          requestSignal,
-        }),
+      importKey: (name, publicKey, requestSignal, signal, ui) =>
+        createTagged(env, ui, {
+          action: 'ImportKeyPair', target: { product: 'ecs', type: 'keypair' }, signal,
+          send: (withTags, budget) =>
+            api.ecs('ImportKeyPair', region, (c) => c.importKeyPair(new Ecs.ImportKeyPairRequest({ regionId: region, keyPairName: name, publicKeyBody: publicKey, ...(withTags && { tag: buildTags(Ecs.ImportKeyPairRequestTag, env.build) }) })), {
+              signal, requestSignal, ...(budget && { budget }),
+            }),
+        }, () => name),
       findKey: (name, signal) => findKeyPair(api, region, name, signal),
       deleteKey: (name, signal) => deleteKeyPair(api, region, name, signal),
     },

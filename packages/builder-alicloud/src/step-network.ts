@@ -4,6 +4,7 @@ import { deleteVSwitch, deleteVpc, findVSwitch, findVpc } from './ops.js'
 import { Ecs, Vpc } from './sdk.js'
 import { PLUGIN, type AliState } from './state.js'
 import { buildTags, resourceData, type AliEnv } from './env.js'
+import { createTagged } from './tagged.js'
 
 /**
  * Reads vswitchId / vpcId / zoneId; otherwise creates a temporary VPC and a vSwitch in a zone
@@ -36,9 +37,12 @@ export function network(env: AliEnv): Step<AliState> {
         state.vpcId = await vpc.create({ journal, signal }, {
           plugin: PLUGIN, kind: 'vpc', token: `${env.build.id}-vpc`, description: `VPC of build ${env.build.id} (${r})`, data: resourceData(env),
           create: (requestSignal, stop) =>
-            env.api.vpc('CreateVpc', r, (c) => c.createVpc(new Vpc.CreateVpcRequest({
-              regionId: r, cidrBlock: o.vpcCidrBlock, vpcName: o.vpcName, clientToken: `${env.build.id}-vpc`, tag: buildTags(Vpc.CreateVpcRequestTag, env.build),
-            })), { signal: stop, requestSignal }),
+            createTagged(env, ui, {
+              action: 'CreateVpc', target: { product: 'vpc', type: 'VPC' }, signal: stop,
+              send: (withTags, budget) => env.api.vpc('CreateVpc', r, (c) => c.createVpc(new Vpc.CreateVpcRequest({
+                regionId: r, cidrBlock: o.vpcCidrBlock, vpcName: o.vpcName, clientToken: `${env.build.id}-vpc`, ...(withTags && { tag: buildTags(Vpc.CreateVpcRequestTag, env.build) }),
+              })), { signal: stop, requestSignal, ...(budget && { budget }) }),
+            }, (res) => res.body?.vpcId),
           idOf: (res) => res.body?.vpcId,
           find: async (s) => (await findVpc(env.api, r, env.build.id, s))[0]?.vpcId,
         })
@@ -48,10 +52,13 @@ export function network(env: AliEnv): Step<AliState> {
       state.vswitchId = await vswitch.create({ journal, signal }, {
         plugin: PLUGIN, kind: 'vswitch', token: `${env.build.id}-vsw`, description: `vSwitch of build ${env.build.id} (${r})`, data: resourceData(env),
         create: (requestSignal, stop) =>
-          env.api.vpc('CreateVSwitch', r, (c) => c.createVSwitch(new Vpc.CreateVSwitchRequest({
-            regionId: r, vpcId: state.vpcId, zoneId: state.zoneId, cidrBlock: o.cidrBlock, vSwitchName: o.vswitchName, clientToken: `${env.build.id}-vsw`,
-            tag: buildTags(Vpc.CreateVSwitchRequestTag, env.build),
-          })), { signal: stop, requestSignal, retry: ['not-found', 'conflict'], budget: { attempts: 8 } }),
+          createTagged(env, ui, {
+            action: 'CreateVSwitch', target: { product: 'vpc', type: 'VSWITCH' }, signal: stop,
+            send: (withTags, budget) => env.api.vpc('CreateVSwitch', r, (c) => c.createVSwitch(new Vpc.CreateVSwitchRequest({
+              regionId: r, vpcId: state.vpcId, zoneId: state.zoneId, cidrBlock: o.cidrBlock, vSwitchName: o.vswitchName, clientToken: `${env.build.id}-vsw`,
+              ...(withTags && { tag: buildTags(Vpc.CreateVSwitchRequestTag, env.build) }),
+            })), { signal: stop, requestSignal, retry: ['not-found', 'conflict'], budget: budget ?? { attempts: 8 } }),
+          }, (res) => res.body?.vSwitchId),
         idOf: (res) => res.body?.vSwitchId,
         find: async (s) => (await findVSwitch(env.api, r, env.build.id, s))[0]?.vSwitchId,
       })

@@ -4,6 +4,7 @@ import { findEips, releaseEip } from './ops.js'
 import { Vpc } from './sdk.js'
 import { PLUGIN, type AliState } from './state.js'
 import { buildTags, pollLimit, resourceData, type AliEnv } from './env.js'
+import { createTagged } from './tagged.js'
 
 /**
  * Picks the SSH address: sshHost, or the private IP (sshPrivateIp), or the launch-time public
@@ -29,10 +30,13 @@ export function publicIp(env: AliEnv): Step<AliState> {
         const allocationId = await tracked.create({ journal, signal }, {
           plugin: PLUGIN, kind: 'eip', token, description: `EIP of build ${env.build.id} (${r})`, data: resourceData(env),
           create: (requestSignal, stop) =>
-            env.api.vpc('AllocateEipAddress', r, (c) => c.allocateEipAddress(new Vpc.AllocateEipAddressRequest({
-              regionId: r, internetChargeType: o.internetChargeType, bandwidth: String(o.internetMaxBandwidthOut ?? 5), clientToken: token,
-              tag: buildTags(Vpc.AllocateEipAddressRequestTag, env.build),
-            })), { signal: stop, requestSignal }),
+            createTagged(env, ui, {
+              action: 'AllocateEipAddress', target: { product: 'vpc', type: 'EIP' }, signal: stop,
+              send: (withTags, budget) => env.api.vpc('AllocateEipAddress', r, (c) => c.allocateEipAddress(new Vpc.AllocateEipAddressRequest({
+                regionId: r, internetChargeType: o.internetChargeType, bandwidth: String(o.internetMaxBandwidthOut ?? 5), clientToken: token,
+                ...(withTags && { tag: buildTags(Vpc.AllocateEipAddressRequestTag, env.build) }),
+              })), { signal: stop, requestSignal, ...(budget && { budget }) }),
+            }, (res) => res.body?.allocationId),
           idOf: (res) => res.body?.allocationId,
           find: async (s) => (await findEips(env.api, r, env.build.id, s))[0]?.allocationId,
         })

@@ -4,6 +4,7 @@ import { deleteSecurityGroup, findSecurityGroups } from './ops.js'
 import { Ecs } from './sdk.js'
 import { PLUGIN, type AliState } from './state.js'
 import { buildTags, resourceData, type AliEnv } from './env.js'
+import { createTagged } from './tagged.js'
 
 /**
  * Reads securityGroupId; otherwise creates a temporary group in state.vpcId that lets the SSH
@@ -26,10 +27,13 @@ export function securityGroup(env: AliEnv): Step<AliState> {
       const id = await tracked.create({ journal, signal }, {
         plugin: PLUGIN, kind: 'security-group', token: `${env.build.id}-sg`, description: `security group ${name} (${r})`, data: { ...resourceData(env), name },
         create: (requestSignal, stop) =>
-          env.api.ecs('CreateSecurityGroup', r, (c) => c.createSecurityGroup(new Ecs.CreateSecurityGroupRequest({
-            regionId: r, vpcId: state.vpcId, securityGroupName: name, description: 'Temporary group for tsimg', clientToken: `${env.build.id}-sg`,
-            tag: buildTags(Ecs.CreateSecurityGroupRequestTag, env.build),
-          })), { signal: stop, requestSignal }),
+          createTagged(env, ui, {
+            action: 'CreateSecurityGroup', target: { product: 'ecs', type: 'securitygroup' }, signal: stop,
+            send: (withTags, budget) => env.api.ecs('CreateSecurityGroup', r, (c) => c.createSecurityGroup(new Ecs.CreateSecurityGroupRequest({
+              regionId: r, vpcId: state.vpcId, securityGroupName: name, description: 'Temporary group for tsimg', clientToken: `${env.build.id}-sg`,
+              ...(withTags && { tag: buildTags(Ecs.CreateSecurityGroupRequestTag, env.build) }),
+            })), { signal: stop, requestSignal, ...(budget && { budget }) }),
+          }, (res) => res.body?.securityGroupId),
         idOf: (res) => res.body?.securityGroupId,
         find: async (s) => (await findSecurityGroups(env.api, r, env.build.id, s))[0]?.securityGroupId,
       })

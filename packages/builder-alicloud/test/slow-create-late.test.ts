@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { CallRecord } from '@tsimg/cloud-emulator'
-import { CREATES, cleanupErrors, emulatorSource, journalFiles, leftovers, runBuild, settledLeftovers, useEmulator } from './support.js'
+import { cancelWhenHeld, isolated } from '../../../test/support/cloud-matrix.js'
+import { ALICLOUD_MATRIX, CREATES } from './support.js'
 
 // The SDK gives up on an ordinary call after 10 s idle (its connect timeout is the socket idle
 // timeout) or 30 s (its read timeout): a create the server holds longer than that
@@ -8,55 +9,51 @@ import { CREATES, cleanupErrors, emulatorSource, journalFiles, leftovers, runBui
 // bound instead), or what it makes appears after the build has exited.
 const LATE_MS = 35_000
 
-const answered: CallRecord[] = []
-const waiters: Array<() => void> = []
-const t = useEmulator({
-  seed: 35,
-  onCall: (c: CallRecord) => {
-    answered.push(c)
-    for (const w of waiters.splice(0)) w()
-  },
-})
-afterEach(() => {
-  t.emu.clearFaults()
-  answered.length = 0
-})
+// Every row waits out its own hold: all of them at once (vitest's default is 5 at a time),
+// so the file takes one hold plus a build, not two.
+vi.setConfig({ maxConcurrency: CREATES.length })
 
-/** Resolves once the emulator has answered `action` (the slow call acted and replied), however late. */
-async function acted(action: string): Promise<void> {
-  while (!answered.some((c) => c.action === action)) await new Promise<void>((r) => waiters.push(r))
+/** Records the emulator's answers; `acted(action)` resolves once it has answered `action` (the held call acted and replied), however late. */
+function answers() {
+  const answered: CallRecord[] = []
+  const waiters: Array<() => void> = []
+  return {
+    answered,
+    onCall: (c: CallRecord) => {
+      answered.push(c)
+      for (const w of waiters.splice(0)) w()
+    },
+    async acted(action: string): Promise<void> {
+      while (!answered.some((c) => c.action === action)) await new Promise<void>((r) => waiters.push(r))
+    },
+  }
 }
 
-describe('a create the server holds past the SDK timeout, cancelled meanwhile, leaves nothing, now or later', () => {
-  it.each(CREATES)('cancelled while $action is held 35 s (it acts at the end): the build waits for it, deletes it, and nothing appears later', async ({ action, before }) => {
-    const firedBefore = t.emu.faultsFired()[action] ?? 0
-    t.emu.injectFault({ action, cloud: 'alicloud', delayMs: LATE_MS, times: 1 })
-    const ac = new AbortController()
-    let poll: NodeJS.Timeout | undefined
-    const { summary, events } = await runBuild(emulatorSource(t.emu, { imageIgnoreDataDisks: true, imageCopyRegions: ['cn-hangzhou'] }), {
-      stateDir: t.stateDir,
-      signal: ac.signal,
+// The subject is the API (a create held past the SDK's timeout) and the teardown: machines on
+// paper. The rows share nothing, so each has an emulator of its own and they wait side by side.
+describe.concurrent('a create the server holds past the SDK timeout, cancelled meanwhile, leaves nothing, now or later', () => {
+  it.each(CREATES)('cancelled while $action is held 35 s (it acts at the end): the build waits for it, deletes it, and nothing appears later', ({ action, before }) => {
+    const a = answers()
+    return isolated(ALICLOUD_MATRIX, async (m) => {
+      m.emu.injectFault({ action, cloud: 'alicloud', delayMs: LATE_MS, times: 1 })
+      const ac = new AbortController()
       // Cancel once the server holds the request (the fault counts it as it starts waiting).
-      onEvent: (e) => {
-        if (e.type !== 'ui' || !e.text.startsWith(before)) return
-        poll ??= setInterval(() => {
-          if ((t.emu.faultsFired()[action] ?? 0) > firedBefore) {
-            clearInterval(poll)
-            ac.abort()
-          }
-        }, 20)
-      },
-    })
-    clearInterval(poll)
-    expect(summary.outcome, summary.error?.message).toBe('cancelled')
-    expect((t.emu.faultsFired()[action] ?? 0) - firedBefore).toBe(1)
-    // The build did not exit before the held call acted: the emulator had answered it already.
-    expect(answered.filter((c) => c.action === action).map((c) => c.status)).toEqual([200])
-    expect(cleanupErrors(events)).toEqual([])
-    expect(await settledLeftovers(t.emu)).toEqual([])
-    expect(await journalFiles(t.stateDir)).toEqual([])
-    // And nothing appears later: once the held call has acted, still nothing is left.
-    await acted(action)
-    expect(leftovers(t.emu)).toEqual([])
+      const cancel = cancelWhenHeld(m.emu, action, ac)
+      const r = await m.run({
+        machine: 'paper',
+        over: { imageIgnoreDataDisks: true, imageCopyRegions: ['cn-hangzhou'] },
+        signal: ac.signal,
+        onEvent: (e) => e.type === 'ui' && e.text.startsWith(before) && cancel.arm(),
+      })
+      cancel.disarm()
+      expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
+      expect(m.emu.faultsFired()[action] ?? 0).toBe(1)
+      // The build did not exit before the held call acted: the emulator had answered it already.
+      expect(a.answered.filter((c) => c.action === action).map((c) => c.status)).toEqual([200])
+      await m.expectNothingLeft(r)
+      // And nothing appears later: once the held call has acted, still nothing is left.
+      await a.acted(action)
+      expect(m.alive()).toEqual([])
+    }, { seed: 35, onCall: a.onCall })
   }, 600_000)
 })

@@ -148,6 +148,14 @@ export const awsOptionsShape = {
   amiUsers: z.array(z.string().min(1)).default([]),
   /** Packer: `ami_groups` (`all` makes it public). */
   amiGroups: z.array(z.string().min(1)).default([]),
+  /** Packer: `snapshot_users`: account ids allowed to create volumes from the AMI's snapshots. */
+  snapshotUsers: z.array(z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id')).default([]),
+  /** Packer: `snapshot_groups` (`all` makes the snapshots public). */
+  snapshotGroups: z.array(z.literal('all')).default([]),
+  /** Packer: `ami_product_codes`: Marketplace product codes attached to the AMI. */
+  amiProductCodes: z.array(z.string().min(1)).default([]),
+  /** Packer: `imds_support`: `v2.0` makes instances launched from the AMI require IMDSv2. */
+  imdsSupport: z.literal('v2.0', { message: 'expected "v2.0" (or leave it out)' }).optional(),
   /** Packer: `encrypt_boot`: encrypt the AMI's snapshots (through a copy). */
   encryptBoot: z.boolean().optional(),
   /** Packer: `kms_key_id`: the key for `encryptBoot`. */

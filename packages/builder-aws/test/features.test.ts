@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { DeleteKeyPairCommand, EC2Client, ImportKeyPairCommand } from '@aws-sdk/client-ec2'
+import { DeleteKeyPairCommand, DescribeImageAttributeCommand, DescribeImagesCommand, DescribeSnapshotAttributeCommand, EC2Client, ImportKeyPairCommand } from '@aws-sdk/client-ec2'
 import { generateKeyPair } from '@tsimg/core'
 import { describe, expect, it } from 'vitest'
 import { shell } from '@tsimg/provisioner-shell'
@@ -19,6 +19,27 @@ describe('amazon-ebs options at work', { timeout: 600_000 }, () => {
     expect(final).not.toBe(first)
     expect(leftovers(t.emu).filter((e) => e.type === 'image').map((e) => e.id)).toEqual([final])
     expect(leftovers(t.emu).filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
+  })
+
+  it('snapshotUsers / snapshotGroups share the AMI\'s snapshots, amiProductCodes and imdsSupport are set on the AMI, as Packer\'s modify-attributes step does', async () => {
+    const { summary, lines } = await runBuild(emulatorSource(t.emu, { snapshotUsers: ['210987654321'], snapshotGroups: ['all'], amiProductCodes: ['abcdefghij0123456789klmno'], imdsSupport: 'v2.0' }), { stateDir: t.stateDir })
+    expect(summary.error?.message).toBeUndefined()
+    const text = lines.join('\n')
+    expect(text).toContain('Modifying: product codes')
+    expect(text).toMatch(/Modifying attributes on snapshot \(snap-[0-9a-f]+\)/)
+    const ec2 = new EC2Client({ region: 'us-east-1', endpoint: t.emu.endpoint, credentials: t.emu.credentials })
+    const ami = summary.artifacts[0]!.id.split(':')[1]!
+    const image = (await ec2.send(new DescribeImagesCommand({ ImageIds: [ami] }))).Images![0]!
+    const snaps = image.BlockDeviceMappings!.flatMap((m) => (m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : []))
+    expect(snaps.length).toBeGreaterThan(0)
+    for (const SnapshotId of snaps) {
+      const perms = (await ec2.send(new DescribeSnapshotAttributeCommand({ SnapshotId, Attribute: 'createVolumePermission' }))).CreateVolumePermissions ?? []
+      expect(perms).toEqual(expect.arrayContaining([{ UserId: '210987654321' }, { Group: 'all' }]))
+    }
+    const codes = (await ec2.send(new DescribeImageAttributeCommand({ ImageId: ami, Attribute: 'productCodes' }))).ProductCodes ?? []
+    expect(codes.map((c) => c.ProductCodeId)).toEqual(['abcdefghij0123456789klmno'])
+    expect((await ec2.send(new DescribeImageAttributeCommand({ ImageId: ami, Attribute: 'imdsSupport' }))).ImdsSupport?.Value).toBe('v2.0')
+    ec2.destroy()
   })
 
   it('volumes kept past termination (deleteOnTermination: false) are cleaned up', async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 /**
  * The `docker` CLI, run without a shell (arguments are passed as a list, never interpolated),
  * the way Packer's docker builder drives Docker.
@@ -101,8 +102,26 @@ export async function removeContainer(id: string, signal?: AbortSignal): Promise
   try {
     await docker(['rm', '-f', '-v', id], signal ? { signal } : {})
   } catch (err) {
-    if (!isNotFound(err)) throw err
+    if (isNotFound(err)) return
+    if (!isRemovalInProgress(err)) throw err
+    // Another removal (a killed build's own `docker rm`) is under way: wait until it is done,
+    // rather than failing and leaving the journal entry for a later cleanup. The CLI's `docker
+    // wait` has no condition for "removed", so the container is looked at until it is gone.
+    for (;;) {
+      try {
+        await docker(['container', 'inspect', '--format', '{{.State.Status}}', id], signal ? { signal } : {})
+      } catch (inspectErr) {
+        if (isNotFound(inspectErr)) return
+        throw inspectErr
+      }
+      await sleep(200, undefined, signal ? { signal } : {})
+    }
   }
+}
+
+/** Docker's "removal of container <id> is already in progress": the container is going. */
+export function isRemovalInProgress(err: unknown): boolean {
+  return err instanceof DockerError && /removal of container .* is already in progress/i.test(err.stderr)
 }
 
 /** Ids of all containers (running or not) that carry every one of these labels. */

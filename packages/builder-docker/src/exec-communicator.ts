@@ -6,7 +6,7 @@
  * on its stdin, so neither `ps` on this host nor `docker inspect` of the exec shows it.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { accessSync, constants, createReadStream, createWriteStream } from 'node:fs'
 import { lstat, mkdir, readdir, readlink, stat, symlink } from 'node:fs/promises'
 import { dirname, join, posix, relative, resolve, sep } from 'node:path'
 import { PassThrough, Transform, type Readable } from 'node:stream'
@@ -26,6 +26,7 @@ import {
   type TransferOptions,
 } from '@tsimg/core'
 import { docker, dockerBin, shq } from './docker-cli.js'
+import { EngineExec, engineCopyIn, engineSocket } from './engine-exec.js'
 import { shortId } from './state.js'
 
 /**
@@ -64,6 +65,8 @@ export class DockerExecCommunicator implements Communicator {
   readonly target: string
   #closed = false
   #owner: Promise<Owner> | undefined
+  /** The engine's unix socket when commands go through its API rather than the docker CLI. */
+  readonly #engine = usable(engineSocket())
 
   constructor(readonly docker: DockerExecTarget) {
     this.target = `container ${shortId(docker.containerId)}${docker.execUser ? ` (as ${docker.execUser})` : ''}`
@@ -90,7 +93,9 @@ export class DockerExecCommunicator implements Communicator {
     const env = Object.entries(options.env ?? {})
       .map(([k, v]) => `export ${k}=${shq(v)}; `)
       .join('')
-    const child = spawn(dockerBin(), ['exec', '-i', ...(as ? ['-u', as] : []), id, '/bin/sh', '-c', EXEC_WRAPPER], { stdio: 'pipe' })
+    const child: ExecChild = this.#engine
+      ? new EngineExec(this.#engine, id, as, ['/bin/sh', '-c', EXEC_WRAPPER])
+      : spawn(dockerBin(), ['exec', '-i', ...(as ? ['-u', as] : []), id, '/bin/sh', '-c', EXEC_WRAPPER], { stdio: 'pipe' })
     child.stdin.on('error', () => undefined) // EPIPE once the command is gone; `done` tells why
     child.stdin.write(`${encodeCommand(env + command)}\n`)
     const stdin = new PassThrough()
@@ -246,6 +251,23 @@ export class DockerExecCommunicator implements Communicator {
   async #copyIn(what: string, dir: string, fill: (pack: tar.Pack, owner: Owner) => Promise<void>, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw new CancelledError('Transfer cancelled')
     const owner = await this.#uploadOwner()
+    if (this.#engine) {
+      const pack = tar.pack()
+      const answer = engineCopyIn(this.#engine, this.docker.containerId, dir, pack)
+      answer.catch(() => undefined)
+      try {
+        await fill(pack, owner)
+        pack.finalize()
+      } catch (err) {
+        pack.destroy()
+        if (signal?.aborted) throw new CancelledError('Transfer cancelled')
+        throw err
+      }
+      const why = await answer
+      if (signal?.aborted) throw new CancelledError('Transfer cancelled')
+      if (why !== undefined) throw new TsimgError('DOCKER_CP_FAILED', `${what} failed: ${why}`)
+      return
+    }
     const child = spawn(dockerBin(), ['cp', '-a', '-', `${this.docker.containerId}:${dir}`], { stdio: 'pipe', ...(signal ? { signal } : {}) })
     const pack = tar.pack()
     const exited = exitOf(child)
@@ -362,6 +384,29 @@ export class DockerExecCommunicator implements Communicator {
 
   async close(): Promise<void> {
     this.#closed = true
+  }
+}
+
+/** What #start uses of `docker exec`: the CLI's process, or the same over the engine's API. */
+interface ExecChild {
+  readonly stdin: NodeJS.WritableStream & { on(event: 'error', fn: (err: Error) => void): unknown }
+  readonly stdout: NodeJS.ReadableStream
+  readonly stderr: NodeJS.ReadableStream
+  readonly exitCode: number | null
+  readonly signalCode: NodeJS.Signals | null
+  on(event: 'close', fn: (code: number | null) => void): unknown
+  on(event: 'error', fn: (err: NodeJS.ErrnoException) => void): unknown
+  kill(signal?: NodeJS.Signals): boolean
+}
+
+/** The socket, if this process may talk to it (else the docker CLI, which may be set up otherwise). */
+function usable(path: string | undefined): string | undefined {
+  if (!path) return undefined
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK)
+    return path
+  } catch {
+    return undefined
   }
 }
 

@@ -24,8 +24,8 @@ export interface DockerState extends BaseState, SshKeyState {
    * entrypoint, `ownRunCommand` when the user's runCommand started it (nothing is restored at commit).
    */
   container?: { id: string; journalId: string; entrypointOverridden: boolean; ownRunCommand?: boolean }
-  /** The host folder mounted at containerDir, removed after the container. */
-  hostDir?: string
+  /** The host folder mounted at containerDir (journaled), removed after the container. */
+  hostDir?: { path: string; journalId: string }
   /** Host port on 127.0.0.1 that Docker published for the container's sshd. */
   sshHostPort?: number
   /** Where the temporary public key was installed, and what had to be created for it. */

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { BUILD_ID_LABEL, CancelledError, TsimgError, errorMessage, type Step } from '@tsimg/core'
+import { BUILD_ID_LABEL, CORE_PLUGIN, CancelledError, TsimgError, errorMessage, type BuildJournal, type Step } from '@tsimg/core'
 import { createJournaled } from './create-journaled.js'
 import { containersWithLabels, docker, removeContainer } from './docker-cli.js'
 import { BUILD_NAME_LABEL, PLUGIN, type DockerEnv, type DockerState } from './state.js'
@@ -34,7 +34,9 @@ export function startContainer(env: DockerEnv): Step<DockerState> {
       ui.say('Starting docker container...')
       const ssh = env.options.communicator === 'ssh'
       if (env.options.containerDir) {
-        state.hostDir = await mkdtemp(join(tmpdir(), 'tsimg-docker-'))
+        const path = await mkdtemp(join(tmpdir(), 'tsimg-docker-'))
+        // Journaled as core's `dir`, so `tsimg cleanup` removes it after a kill -9.
+        state.hostDir = { path, journalId: await journal.add({ plugin: CORE_PLUGIN, kind: 'dir', description: `folder ${path} mounted at ${env.options.containerDir}`, data: { path } }) }
       }
       // An image with an entrypoint would get our command as its arguments; replace it (and
       // restore it at commit) so the container just waits. A runCommand is the user's own.
@@ -46,7 +48,7 @@ export function startContainer(env: DockerEnv): Step<DockerState> {
         '--label', `${BUILD_ID_LABEL}=${build.id}`,
         '--label', `${BUILD_NAME_LABEL}=${build.name}`,
         ...(ssh ? ['-p', `127.0.0.1::${containerSshPort(env)}`] : []),
-        ...runOptions(env, state.hostDir),
+        ...runOptions(env, state.hostDir?.path),
         ...(own
           ? own.map((a) => a.replace(/\{\{\s*\.Image\s*\}\}/g, src.ref))
           : [
@@ -93,7 +95,7 @@ export function startContainer(env: DockerEnv): Step<DockerState> {
         await removeContainer(c.id, signal)
         await journal.remove(c.journalId)
         delete state.container
-        await removeHostDir(state)
+        await removeHostDir(state, journal)
         return
       }
       // `docker run` failed or was cut short: it may still have created (not started) one.
@@ -102,14 +104,15 @@ export function startContainer(env: DockerEnv): Step<DockerState> {
         ui.say(`Removing the container docker run left behind: ${id}`)
         await removeContainer(id, signal)
       }
-      await removeHostDir(state)
+      await removeHostDir(state, journal)
     },
   }
 }
 
-async function removeHostDir(state: DockerState): Promise<void> {
+async function removeHostDir(state: DockerState, journal: BuildJournal): Promise<void> {
   if (!state.hostDir) return
-  await rm(state.hostDir, { recursive: true, force: true })
+  await rm(state.hostDir.path, { recursive: true, force: true })
+  await journal.remove(state.hostDir.journalId)
   delete state.hostDir
 }
 

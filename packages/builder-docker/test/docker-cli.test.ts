@@ -71,7 +71,9 @@ describe('tsimg build with the docker builder', () => {
     const args = ['build', '-var', `image=${EXAMPLE_TAG}`, 'examples/docker/image.ts']
     const first = await tsimg(args)
     expect(first.out).toContain('==> docker.example: Starting docker container...')
-    expect(first.out).toMatch(/docker\.example: Run command: docker run -d --label tsimg-build-id=\S+ --label tsimg-build=docker\.example -p 127\.0\.0\.1::22 /)
+    // The default communicator: docker exec, so no SSH port is published and no sshd started.
+    expect(first.out).toMatch(/docker\.example: Run command: docker run -d --label tsimg-build-id=\S+ --label tsimg-build=docker\.example tsimg\/debian-ssh:bookworm /)
+    expect(first.out).toContain('==> docker.example: Using docker communicator to connect: ')
     expect(first.out).toContain(`--> docker.example: Imported Docker image: ${EXAMPLE_TAG}`)
     expect(first.code).toBe(0)
     const out = await dockerOut('run', '--rm', '--pull', 'never', EXAMPLE_TAG)

@@ -38,7 +38,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-const comm = (o: Partial<ConstructorParameters<typeof DockerExecCommunicator>[0]> = {}) => new DockerExecCommunicator({ containerId: id, fixUploadOwner: true, ...o })
+/** Which way commands and uploads go: the engine's API on its socket (the default here), or the docker CLI. */
+let viaCli = false
+function comm(o: Partial<ConstructorParameters<typeof DockerExecCommunicator>[0]> = {}): DockerExecCommunicator {
+  const before = process.env.TSIMG_DOCKER_BIN
+  if (viaCli) process.env.TSIMG_DOCKER_BIN = 'docker'
+  try {
+    return new DockerExecCommunicator({ containerId: id, fixUploadOwner: true, ...o })
+  } finally {
+    if (before === undefined) delete process.env.TSIMG_DOCKER_BIN
+    else process.env.TSIMG_DOCKER_BIN = before
+  }
+}
 
 async function lines(c: DockerExecCommunicator, command: string): Promise<{ code: number | null; out: string[]; err: string[] }> {
   const out: string[] = []
@@ -56,7 +67,12 @@ async function allCommandLines(): Promise<string> {
   return `${here.join('\n')}\n${there}`
 }
 
-describe('docker communicator: commands', () => {
+describe.each(['the engine API', 'the docker CLI'])('docker communicator over %s', (transport) => {
+beforeAll(() => {
+  viaCli = transport === 'the docker CLI'
+})
+
+describe('commands', () => {
   it('runs a command with quotes, backslashes and several lines, keeping stdout, stderr and the exit status apart', async () => {
     const r = await lines(comm(), `printf '%s\\n' 'a\\b "q"' 'it'"'"'s'\necho to-stderr >&2\nexit 7`)
     expect(r).toEqual({ code: 7, out: ['a\\b "q"', "it's"], err: ['to-stderr'] })
@@ -120,7 +136,7 @@ describe('docker communicator: commands', () => {
 
   it('a container that stops while a command runs is a DisconnectedError, not an exit status', async () => {
     const other = await container()
-    const c = new DockerExecCommunicator({ containerId: other, fixUploadOwner: true })
+    const c = comm({ containerId: other })
     const run = c.exec('echo started; sleep 3600', { onStdout: () => void dockerOut('kill', other) })
     await expect(run).rejects.toBeInstanceOf(DisconnectedError)
     expect(c.connected).toBe(false)
@@ -128,7 +144,7 @@ describe('docker communicator: commands', () => {
   })
 })
 
-describe('docker communicator: files', () => {
+describe('files', () => {
   it('uploads a file and content with their modes, owned by exec_user (fix_upload_owner)', async () => {
     const local = join(dir, 'tool.sh')
     await writeFile(local, '#!/bin/sh\necho tool\n', { mode: 0o750 })
@@ -150,17 +166,17 @@ describe('docker communicator: files', () => {
   })
 
   it('uploads a directory tree (nested folders, modes, a symlink) into a folder it creates, and downloads it back', async () => {
-    const src = join(dir, 'tree')
+    const src = join(dir, `tree-${viaCli}`)
     await mkdir(join(src, 'sub', 'deeper'), { recursive: true })
     await writeFile(join(src, 'a.txt'), 'a\n')
     await writeFile(join(src, 'sub', 'run.sh'), '#!/bin/sh\n', { mode: 0o755 })
     await writeFile(join(src, 'sub', 'deeper', 'b.bin'), Buffer.alloc(300_000, 7))
     await symlink('a.txt', join(src, 'link'))
     const c = comm({ execUser: 'app' })
-    await c.uploadDir(src, '/home/app/new/tree')
-    expect(await c.isDir('/home/app/new/tree/sub')).toBe(true)
-    expect(await c.isDir('/home/app/new/tree/a.txt')).toBe(false)
-    expect((await lines(c, 'cd /home/app/new && find . -printf "%p %y %u %s\\n" | sort; readlink tree/link')).out).toEqual([
+    await c.uploadDir(src, `/home/app/new-${viaCli}/tree`)
+    expect(await c.isDir(`/home/app/new-${viaCli}/tree/sub`)).toBe(true)
+    expect(await c.isDir(`/home/app/new-${viaCli}/tree/a.txt`)).toBe(false)
+    expect((await lines(c, `cd /home/app/new-${viaCli} && find . -printf "%p %y %u %s\\n" | sort; readlink tree/link`)).out).toEqual([
       '. d app 4096',
       './tree d app 4096',
       './tree/a.txt f app 2',
@@ -172,19 +188,20 @@ describe('docker communicator: files', () => {
       'a.txt',
     ])
 
-    const back = join(dir, 'back')
-    await c.downloadDir('/home/app/new/tree', back)
+    const back = join(dir, `back-${viaCli}`)
+    await c.downloadDir(`/home/app/new-${viaCli}/tree`, back)
     expect((await readdir(back)).sort()).toEqual(['a.txt', 'link', 'sub'])
     expect(await readFile(join(back, 'sub', 'deeper', 'b.bin'))).toEqual(Buffer.alloc(300_000, 7))
     expect((await stat(join(back, 'sub', 'run.sh'))).mode & 0o777).toBe(0o755)
     expect(await readlink(join(back, 'link'))).toBe('a.txt')
 
-    await c.downloadFile('/home/app/new/tree/link', join(dir, 'one', 'followed.txt'))
-    expect(await readFile(join(dir, 'one', 'followed.txt'), 'utf8')).toBe('a\n')
+    await c.downloadFile(`/home/app/new-${viaCli}/tree/link`, join(dir, `one-${viaCli}`, 'followed.txt'))
+    expect(await readFile(join(dir, `one-${viaCli}`, 'followed.txt'), 'utf8')).toBe('a\n')
   })
 
   it('a download of a missing path, and an upload into a missing folder, fail naming the path', async () => {
     await expect(comm().downloadFile('/nope/file', join(dir, 'x'))).rejects.toThrow(/download of \/nope\/file to .* failed: .*\/nope\/file/)
     await expect(comm().uploadContent('x', '/nope/dir/file')).rejects.toThrow(/upload to \/nope\/dir\/file failed: .*\/nope\/dir/)
   })
+})
 })

@@ -5,7 +5,7 @@
 // image what the shell, file (directory uploads) and ansible provisioners put there. Packer
 // 1.6.6's own docker builder builds the same JSON template, and its image must hold the same.
 import { execFile, spawn } from 'node:child_process'
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { access, cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,7 +22,7 @@ const EXAMPLE = join(root, 'examples', 'docker', 'packer')
 const PLAIN = 'tsimg/debian-plain:bookworm'
 const SECRET = `tok-${RUN_ID}-never-printed`
 const tag = (what: string) => `tsimg-test/plain-${what}-${RUN_ID}`
-const TAGS = ['json', 'hcl', 'ts', 'packer', 'packer-tsimg'].map(tag)
+const TAGS = ['json', 'hcl', 'ts', 'hcl-ts', 'packer', 'packer-tsimg', 'opts'].map(tag)
 
 let dir: string
 let stateDir: string
@@ -134,6 +134,14 @@ describe('Packer docker templates build from an image without sshd', () => {
     checkRun(r)
     expect(await contents(`${tag('ts')}:latest`)).toBe(expected('hello from a Packer JSON template', 'plain'))
   })
+
+  it('the image.ts that tsimg convert writes from the HCL2 template builds the same image', async () => {
+    const c = await tsimg('convert', 'plain.pkr.hcl', '-o', 'hcl.ts')
+    expect(c.code, c.out).toBe(0)
+    const r = await tsimg('build', '-var', `repository=${tag('hcl-ts')}`, 'hcl.ts')
+    checkRun(r)
+    expect(await contents(`${tag('hcl-ts')}:latest`)).toBe(expected('hello from a Packer HCL2 template', 'plain'))
+  })
 })
 
 describe('Packer 1.6.6 and tsimg on the same JSON template', () => {
@@ -164,5 +172,63 @@ describe('Packer 1.6.6 and tsimg on the same JSON template', () => {
     const config = (image: string) => dockerOut('image', 'inspect', '-f', '{{json .Config.Entrypoint}} {{json .Config.Cmd}}', `${image}:latest`)
     expect(await config(tag('packer'))).toBe('["/bin/sh"] ["/bin/cat","/srv/app/greeting"]')
     expect(await config(tag('packer-tsimg'))).toBe('null ["/bin/cat","/srv/app/greeting"]')
+  })
+})
+
+describe('Packer docker builder options', () => {
+  /** Packer's default run_command, exec_user, fix_upload_owner, container_dir and discard, as a template writes them. */
+  const template = (repository: string, extra: Record<string, unknown> = {}) => ({
+    builders: [
+      {
+        type: 'docker',
+        name: 'opts',
+        image: PLAIN,
+        commit: true,
+        pull: false,
+        run_command: ['-d', '-i', '-t', '--entrypoint=/bin/sh', '--', '{{.Image}}'],
+        exec_user: 'nobody',
+        container_dir: '/tmp/shared',
+        // Ignored by Packer with its docker communicator, and so by tsimg.
+        ssh_username: 'nobody-over-ssh',
+        ...extra,
+      },
+    ],
+    provisioners: [
+      { type: 'shell', inline: ['id -un > /tmp/who', 'test -d /tmp/shared && echo mounted > /tmp/container-dir'] },
+      { type: 'file', source: 'files/conf/app.conf', destination: '/tmp/uploaded.txt' },
+    ],
+    'post-processors': [{ type: 'docker-tag', repository, tags: ['latest'] }],
+  })
+
+  it('tsimg and Packer 1.6.6 both accept them, and both refuse communicator "winrm"', async (ctx) => {
+    const packer = await promisify(execFile)('packer', ['version']).catch(() => undefined)
+    await writeFile(join(dir, 'packer', 'opts.json'), JSON.stringify(template(tag('opts'))))
+    await writeFile(join(dir, 'packer', 'winrm.json'), JSON.stringify(template(tag('opts'), { communicator: 'winrm' })))
+    const ok = await tsimg('validate', 'opts.json')
+    expect(ok.code, ok.out).toBe(0)
+    const winrm = await tsimg('validate', 'winrm.json')
+    expect(winrm.code).toBe(2)
+    expect(winrm.out).toMatch(/winrm\.json:\d+: builders\[0\] \(docker\): communicator "winrm" is not supported by the docker builder: use "docker" \(docker exec, the default\) or "ssh"/)
+    if (!packer) return ctx.skip()
+    expect((await run('packer', ['validate', 'opts.json'])).code).toBe(0)
+    expect((await run('packer', ['validate', 'winrm.json'])).code).not.toBe(0)
+  })
+
+  it('builds with them: commands and uploads as exec_user, container_dir mounted, the run_command entrypoint kept', async () => {
+    const r = await tsimg('build', 'opts.json')
+    checkRun(r)
+    expect(r.out).toContain(`Run command: docker run --label tsimg-build-id=`)
+    const mounted = /-v (\/\S+\/tsimg-docker-\w+):\/tmp\/shared -d -i -t --entrypoint=\/bin\/sh -- tsimg\/debian-plain:bookworm\n/.exec(r.out)
+    expect(mounted, r.out).not.toBeNull()
+    // The host folder was journaled and is gone with its journal entry.
+    await expect(access(mounted![1]!)).rejects.toThrow(/ENOENT/)
+    expect(await readdir(join(stateDir, 'journal')).catch(() => [])).toEqual([])
+    const image = `${tag('opts')}:latest`
+    expect(await dockerOut('run', '--rm', '--pull', 'never', '--entrypoint', '/bin/sh', image, '-c', 'cat /tmp/who /tmp/container-dir; stat -c "%U %a" /tmp/uploaded.txt; ls -A /tmp/shared')).toBe(
+      'nobody\nmounted\nnobody 644',
+    )
+    // As with Packer: the committed image keeps the entrypoint run_command gave the container.
+    expect(await dockerOut('image', 'inspect', '-f', '{{json .Config.Entrypoint}}', image)).toBe('["/bin/sh"]')
+    await removeImages(image)
   })
 })

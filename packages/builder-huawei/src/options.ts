@@ -12,6 +12,12 @@ const dataDisk = z.strictObject({
   volumeType: z.string().min(1),
   /** Packer: `volume_size` (GiB). */
   volumeSize: z.number().int().min(10).max(32768),
+  /** Packer: `data_image_id`: the disk is made from this data-disk image. */
+  dataImageId: z.string().min(1).optional(),
+  /** Packer: `snapshot_id`: the disk is made from this EVS snapshot. */
+  snapshotId: z.string().min(1).optional(),
+  /** Packer: `kms_key_id`: the KMS key that encrypts the disk. */
+  kmsKeyId: z.string().min(1).optional(),
 })
 
 /** Packer: `source_image_filter` (IMS list query: name, visibility, owner, tag...); the newest match wins. */
@@ -94,6 +100,8 @@ export const huaweiOptionsShape = {
   volumeType: z.string().min(1).default('SSD'),
   /** Packer: `volume_size` of the system disk (GiB; default the image's). */
   volumeSize: z.number().int().min(1).max(1024).optional(),
+  /** Packer: `kms_key_id`: the KMS key that encrypts the system disk. */
+  kmsKeyId: z.string().min(1).optional(),
   /** Packer: `data_disks`. */
   dataDisks: z.array(dataDisk).max(23).default([]),
   /** Packer: `ssh_keypair_name` (with sshPrivateKeyFile); otherwise a key pair made locally. */

@@ -36,8 +36,16 @@ export function server(env: HuaweiEnv): Step<HuaweiState> {
           availability_zone: state.availabilityZone,
           ...(state.keyPair?.name && { key_name: state.keyPair.name }),
           ...(userData && { user_data: Buffer.from(userData).toString('base64') }),
-          root_volume: { volumetype: o.volumeType, ...(o.volumeSize && { size: o.volumeSize }) },
-          ...(o.dataDisks.length && { data_volumes: o.dataDisks.map((d) => ({ volumetype: d.volumeType, size: d.volumeSize })) }),
+          root_volume: { volumetype: o.volumeType, ...(o.volumeSize && { size: o.volumeSize }), ...encrypted(o.kmsKeyId) },
+          ...(o.dataDisks.length && {
+            data_volumes: o.dataDisks.map((d) => ({
+              volumetype: d.volumeType,
+              size: d.volumeSize,
+              ...(d.dataImageId && { data_image_id: d.dataImageId }),
+              ...(d.snapshotId && { extendparam: { snapshotId: d.snapshotId } }),
+              ...encrypted(d.kmsKeyId),
+            })),
+          }),
           ...(o.eipType && { publicip: { eip: { iptype: o.eipType, bandwidth: { size: o.eipBandwidthSize, sharetype: 'PER', chargemode: 'traffic' } }, delete_on_termination: true } }),
           ...(Object.keys(o.instanceMetadata).length && { metadata: o.instanceMetadata }),
           server_tags: tagList(env.build),
@@ -109,6 +117,11 @@ export function server(env: HuaweiEnv): Step<HuaweiState> {
       state.machineDown = true
     },
   }
+}
+
+/** A disk's encryption, as ECS takes it: the `__system__` metadata keys. */
+function encrypted(kmsKeyId: string | undefined): { metadata?: Record<string, string> } {
+  return kmsKeyId ? { metadata: { __system__encrypted: '1', __system__cmkid: kmsKeyId } } : {}
 }
 
 /** Binds floatingIp (an id or address) or the first unbound EIP (reuseIps) to the server's port. */

@@ -1,8 +1,10 @@
 import * as ec2 from '@aws-sdk/client-ec2'
 import * as hwecs from '@huaweicloud/huaweicloud-sdk-ecs'
+import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { call, huaweiClients } from '@tsimg/builder-huawei/api'
 import { AWS_OWNERS, BASE_IMAGE, huaweiProjectId, parseCatalog, startEmulator, type Emulator } from '@tsimg/cloud-emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -157,5 +159,14 @@ describe('catalog files: errors name the file\'s field and say what to write', (
     expect(() => parseCatalog({ alicloud: { images: [{ name: 'x', dockerRef: 'y', created: 'yesterday' }] } }, 'c.json')).toThrow('alicloud.images[0].created: expected a date')
     expect(() => parseCatalog({ huaweicloud: { instanceTypes: ['ok', 3] } }, 'c.json')).toThrow('huaweicloud.instanceTypes: expected a list of non-empty strings')
     expect(() => parseCatalog({ aws: { flavors: [] } }, 'c.json')).toThrow('aws.flavors: unknown field; write images, instanceTypes or volumeTypes')
+  })
+
+  it('tsimg-cloud-emulator --catalog refuses a bad file before starting, naming the file and field (exit 2)', async () => {
+    const bad = join(dir, 'bad.json')
+    await writeFile(bad, JSON.stringify({ huaweicloud: { images: [{ name: 'x', dockerRef: 'y', minDisk: -1 }] } }))
+    const bin = fileURLToPath(new URL('../bin/emulator.js', import.meta.url))
+    const run = spawnSync(process.execPath, [bin, '--catalog', bad, '--quiet'], { encoding: 'utf8' })
+    expect(run.status).toBe(2)
+    expect(run.stderr).toBe(`tsimg-cloud-emulator: --catalog ${bad}: huaweicloud.images[0].minDisk: expected a whole number of GB\n`)
   })
 })

@@ -35,8 +35,17 @@ export class CallCancelledError extends CancelledError {
  * sent and got no HTTP answer. A create failing so may still land later on the server.
  */
 export function unansweredCall(err: unknown): boolean {
+  if (typeof err === 'object' && err !== null && unansweredEarlier.has(err)) return true
   if (err instanceof CallCancelledError) return err.unanswered
   return err instanceof CloudApiError && err.unanswered
+}
+
+const unansweredEarlier = new WeakSet<object>()
+
+/** Marks `err` (a later call's failure) as following an attempt that got no answer. */
+export function markUnanswered<E>(err: E): E {
+  if (typeof err === 'object' && err !== null) unansweredEarlier.add(err)
+  return err
 }
 
 /** Failures before the request left: the server never saw it. */

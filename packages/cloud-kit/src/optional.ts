@@ -1,5 +1,5 @@
 import { CancelledError } from '@tsimg/core'
-import type { RetryBudget } from './call.js'
+import { markUnanswered, unansweredCall, type RetryBudget } from './call.js'
 import { CloudApiError, errorClassOf } from './errors.js'
 
 /**
@@ -30,13 +30,20 @@ export const ONCE: Partial<RetryBudget> = { attempts: 1 }
  * answer and whether the part was dropped, so the step can do the part another way.
  */
 export async function withOptionalPart<T>(o: OptionalPart<T>): Promise<{ answer: T; dropped: boolean }> {
+  let unanswered = false
   try {
     return { answer: await o.with(ONCE), dropped: false }
   } catch (err) {
     if (err instanceof CancelledError || errorClassOf(err) === 'exists' || isDenied(err)) throw err
+    unanswered = unansweredCall(err)
     o.dropped?.(refusal(err))
   }
-  return { answer: await o.without(), dropped: true }
+  try {
+    return { answer: await o.without(), dropped: true }
+  } catch (err) {
+    // The first attempt may still land: whoever tracks the create must keep looking for it.
+    throw unanswered ? markUnanswered(err) : err
+  }
 }
 
 function isDenied(err: unknown): boolean {

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { TemplateError, sshSecrets, type BaseState, type SourcePlugin, type StepList, type StepsContext, type ValidateContext } from '@tsimg/core'
+import { TemplateError, describeIssue, sshSecrets, type BaseState, type SourcePlugin, type StepList, type StepsContext, type ValidateContext } from '@tsimg/core'
 import type { z } from 'zod'
 
 /** What a cloud's source factory says about itself; `cloudSource` writes the rest. */
@@ -42,7 +42,7 @@ export function cloudSource<I extends object, O extends object, S extends BaseSt
       }
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!
-        fail(issue.message, issue.path.join('.'))
+        fail(describeIssue(issue, spec.input), issue.path.join('.'))
       }
       await spec.check?.(options, fail, ctx)
       for (const field of spec.files ?? []) {

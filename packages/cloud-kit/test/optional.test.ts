@@ -58,3 +58,16 @@ describe('withOptionalPart: an optional part of a create', () => {
     expect(c.log).toEqual(['with attempts=1'])
   })
 })
+
+describe('withOptionalPart after an attempt that got no answer', () => {
+  it('a failure of the call without the part still says an earlier attempt went unanswered (the create may land)', async () => {
+    const { unansweredCall } = await import('@tsimg/cloud-kit')
+    const noAnswer = apiError(undefined, 'transient', 'ETIMEDOUT')
+    const later = apiError(400, 'permanent', 'Bad')
+    const err = await withOptionalPart({ part: 'tags', with: async () => { throw noAnswer }, without: async () => { throw later } }).catch((e: unknown) => e)
+    expect(err).toBe(later)
+    expect(unansweredCall(err)).toBe(true)
+    const answered = await withOptionalPart({ part: 'tags', with: async () => { throw apiError(500, 'transient') }, without: async () => { throw apiError(400, 'permanent', 'Bad') } }).catch((e: unknown) => e)
+    expect(unansweredCall(answered)).toBe(false)
+  })
+})

@@ -1,6 +1,6 @@
 // The real `tsimg` bin against a template whose source makes real temporary files and runs a
 // real `sleep`: output shape, exit codes, Packer's single-dash flags, Ctrl-C teardown.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -154,6 +154,19 @@ describe('bad input exits 2 before anything is created', () => {
     // validate and the failed build created nothing: not even the state directory's journal.
     expect(await readdir(stateDir)).toEqual([])
     await expectNothingLeft()
+  })
+
+  it('a plain-JS template whose source is not a plugin object is refused by validate and build with exit 2, naming the file and sources[0]', async () => {
+    const file = join(workDir, 'not-a-plugin.mjs')
+    await writeFile(file, "export default { sources: [{ kind: 'source', type: 'nonexistent' }] }\n")
+    for (const command of ['validate', 'build']) {
+      const r = await runCli([command, file], env)
+      expect(r.code).toBe(2)
+      expect(r.stderr).toMatch(/^Error: .*not-a-plugin\.mjs: sources\[0\]: is not a tsimg source plugin: source "nonexistent" has no steps\(\)/)
+      expect(r.stdout).toBe('')
+    }
+    await rm(file)
+    expect(await readdir(stateDir)).toEqual([])
   })
 
   it('a missing template file exits 2', async () => {

@@ -65,6 +65,15 @@ describe('manifest post-processor', () => {
     expect(doc.builds[0]?.custom_data).toBeNull()
   })
 
+  it('stripTime leaves build_time out of the entry, as Packer\'s strip_time does', async () => {
+    const output = join(dir, 'manifest.json')
+    const res = await build({ template: { sources: [touch({ name: 'a', dir })], postProcessors: [manifest({ output, stripTime: true })] }, stateDir: join(dir, 'state') })
+    expect(res.builds[0]?.outcome).toBe('success')
+    const entry = (JSON.parse(await readFile(output, 'utf8')) as ManifestFile).builds[0]!
+    expect(entry).toMatchObject({ name: 'a', builder_type: 'touch' })
+    expect(entry).not.toHaveProperty('build_time')
+  })
+
   it('refuses to overwrite a file that is not a manifest, failing the build', async () => {
     const output = join(dir, 'notes.json')
     await writeFile(output, 'my notes, not json')

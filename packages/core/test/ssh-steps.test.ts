@@ -103,6 +103,40 @@ it('temporary key pair + connect, with writeKeyFile: key file is 0600 and journa
   expect(JSON.stringify(events)).not.toContain('PRIVATE KEY')
 })
 
+it('pauseBeforeConnecting: once SSH answers, the connection is closed, and the provisioners get a new one made after the pause (sshd restarted meanwhile)', async () => {
+  const journal = await FileJournal.create('ssh-steps-pause', build.name, stateDir)
+  const key = generateKeyPair('ed25519', undefined, 'pause-key')
+  const machine = await startSshd({ authorizedKeys: [key.publicKey] })
+  let restarted: Promise<void> | undefined
+  const events: BuildEvent[] = []
+  const ui = new BuildUi(build.name, (e) => {
+    events.push(e)
+    // What the pause is for: the machine's boot restarts sshd, dropping every session.
+    if (e.type === 'ui' && e.text.startsWith('Pausing ')) restarted = machine.restartSshd()
+  }, nonInteractive, new Redactor())
+  const who: string[] = []
+  const provision: Step<State> = {
+    name: 'test:provision',
+    async run({ state }) {
+      await state.communicator!.exec('id -un', { onStdout: (l) => who.push(l) })
+    },
+  }
+  try {
+    const res = await runSteps<State>(
+      [connectSsh<State>(() => sshTargetFromOptions({ sshTimeout: '30s', pauseBeforeConnecting: '2s' }, { host: '127.0.0.1', port: machine.port, privateKey: key.privateKey })), provision],
+      { state: { generated: {} }, signal: new AbortController().signal, ui, journal, build: { ...build, id: 'ssh-steps-pause' } },
+    )
+    expect(res.error).toBeUndefined()
+    expect(restarted).toBeDefined()
+    await restarted
+    expect(who).toEqual(['root'])
+    const says = events.flatMap((e) => (e.type === 'ui' ? [e.text] : []))
+    expect(says.filter((t) => /^(Pausing|Connected)/.test(t))).toEqual(['Pausing 2 seconds before connecting...', 'Connected to SSH!'])
+  } finally {
+    await machine.stop()
+  }
+})
+
 it('by default the temporary key is never written to disk, and any print of it, whole or in part, is redacted', async () => {
   const journal = await FileJournal.create('ssh-steps-4', build.name, stateDir)
   const events: BuildEvent[] = []

@@ -44,7 +44,7 @@ describe('template loading and type-checking', () => {
 
   it('validates plugin options with their schema when the type check is skipped, naming the field', async () => {
     const err = await buildFails({ templateFile: 'bad-option.ts', typecheck: false })
-    expect(err.message).toBe('bad-option.ts: sources[0] (touch.web).files: expected number, received string')
+    expect(err.message).toBe('bad-option.ts: sources[0] (touch.web).files: expected a number, got "two"')
   })
 
   it('rejects unknown options', async () => {
@@ -81,6 +81,15 @@ describe('template loading and type-checking', () => {
     expect((await buildFails({ template: { sources: [touch({ name: 'a', dir })], provisioner: [] } })).message).toContain(
       'provisioner: unknown template field',
     )
+  })
+
+  it('rejects an object that has a plugin kind and type but nothing to run, naming its list entry', async () => {
+    const cases: [object, string][] = [
+      [{ sources: [{ kind: 'source', type: 'nonexistent' }] }, 'sources[0]: is not a tsimg source plugin: source "nonexistent" has no steps()'],
+      [{ sources: [touch({ name: 'a', dir })], provisioners: [{ kind: 'provisioner', type: 'fake' }] }, 'provisioners[0]: is not a tsimg provisioner plugin: provisioner "fake" has no provision()'],
+      [{ sources: [touch({ name: 'a', dir })], postProcessors: [false, { kind: 'post-processor', type: 'fake' }] }, 'postProcessors[1]: is not a tsimg post-processor plugin: post-processor "fake" has no postProcess()'],
+    ]
+    for (const [template, message] of cases) expect((await buildFails({ template: template as never })).message).toContain(message)
   })
 
   it('rejects a provisioner only/except that names no source', async () => {

@@ -1,4 +1,4 @@
-import { TemplateError, buildValueNames, scopedPostProcessor, lateProvisioner, latePostProcessor, lateSource, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef, type VariableOptions } from '@tsimg/core'
+import { TemplateError, buildValueNames, describeIssue, scopedPostProcessor, lateProvisioner, latePostProcessor, lateSource, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SchemaIssue, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef, type VariableOptions } from '@tsimg/core'
 import { applyDataSources } from './data-sources.js'
 import { EvalError, packerError } from './errors.js'
 import { code } from './functions.js'
@@ -192,17 +192,17 @@ async function loadFactory(m: PluginMapping): Promise<Factory> {
   return f as Factory
 }
 
-/** The plugin's zod schema, with the first problem named by its Packer field and line. */
+/** The plugin's zod schema, with the first problem named by its Packer field and line, the value given and what was expected. */
 function checkSchema(plugin: AnyPlugin, p: PackerPlugin, origins: Origins): void {
   const r = plugin.schema?.safeParse(plugin.options)
   if (!r || r.success) return
-  const issue = (r.error as { issues: { path: PropertyKey[]; message: string; code?: string; keys?: string[] }[] }).issues[0]!
-  const top = String(issue.path[0] ?? issue.keys?.[0] ?? '')
+  const issue = (r.error as { issues: SchemaIssue[] }).issues[0]!
+  const path = issue.path ?? []
+  const top = String(path[0] ?? issue.keys?.[0] ?? '')
   const o = origins.get(top)
-  const rest = issue.path.slice(1).map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')
-  const message = issue.code === 'unrecognized_keys' ? 'unknown option' : issue.message.replace(/^Invalid input: /, '')
-  const required = issue.path.length === 1 && /received undefined/.test(issue.message)
-  throw packerError({ file: p.file, line: o?.line ?? p.line }, `${p.origin}.${o?.packer ?? snake(top)}${rest}`, required ? 'is required' : message)
+  const rest = path.slice(1).map((k) => (typeof k === 'number' ? `[${k}]` : `.${snake(String(k))}`)).join('')
+  const message = issue.code === 'unrecognized_keys' ? 'unknown option' : describeIssue(issue, plugin.options)
+  throw packerError({ file: p.file, line: o?.line ?? p.line }, `${p.origin}.${o?.packer ?? snake(top)}${rest}`, message)
 }
 
 /** Plugins' own checks (files readable...) name the Packer file, line and field. */

@@ -10,6 +10,8 @@ const ALWAYS = ['BuildName', 'BuilderType']
 export function checkSourceLateValues(p: PackerPlugin, m: PluginMapping, options: Record<string, unknown>): string[] {
   const used: string[] = []
   for (const [k, v] of Object.entries(options)) {
+    // Placeholders the builder fills itself (docker run_command's {{.Image}}).
+    if (m.selfFilled?.includes(k)) continue
     const names = buildValueNames(v)
     if (!names.length) continue
     if (!m.late?.includes(k)) {

@@ -1,8 +1,9 @@
+import { shownValue } from '@tsimg/core'
 import { packerError, type Where } from './errors.js'
 import { hasCode } from './functions.js'
 import { expandDynamic } from './hcl/dynamic.js'
 import type { Body, BodyBlock, EvalSession } from './model.js'
-import { isUnsupported, type FieldTable, type FieldType } from './plugins/table.js'
+import { isIgnored, isUnsupported, type FieldTable, type FieldType } from './plugins/table.js'
 
 /** Where each tsimg option came from, to name the Packer field and line in later errors. */
 export type Origins = Map<string, { packer: string; line: number }>
@@ -38,11 +39,12 @@ export function mapOptions(input: MapInput, origins: Origins = new Map(), prefix
     if (!e.block && e.name === 'dynamic') throw packerError(at(e.line), `${input.origin}.${prefix}dynamic`, 'dynamic blocks in HCL\'s JSON syntax (*.pkr.json) are not supported by tsimg', 'Write the block with its dynamic block in a .pkr.hcl file of the same directory.')
     const f = input.table[e.name]
     if (!f) {
-      const known = Object.keys(input.table).filter((k) => !isUnsupported(input.table[k]!))
+      const known = Object.keys(input.table).filter((k) => { const t = input.table[k]!; return !isUnsupported(t) && !isIgnored(t) })
       const close = known.filter((k) => k.includes(e.name) || e.name.includes(k) || k.split('_')[0] === e.name.split('_')[0]).slice(0, 5)
       throw packerError(at(e.line), fieldPath, 'unknown option', close.length ? `Did you mean: ${close.join(', ')}?` : `Known options: ${known.join(', ')}`)
     }
     if (isUnsupported(f)) throw packerError(at(e.line), fieldPath, 'is not supported by tsimg', f.unsupported)
+    if (isIgnored(f)) continue
     let value: unknown
     if (e.block) {
       const sub = typeof f.type === 'object' ? ('object' in f.type ? f.type.object : f.type.list) : undefined
@@ -59,6 +61,7 @@ export function mapOptions(input: MapInput, origins: Origins = new Map(), prefix
       // null is "not set", as HCL and Packer's decoding read it (`x = var.maybe` with a null default).
       if (given === null) continue
       value = convert(f.type, given, at(e.line), fieldPath, input)
+      if (value === UNSET) continue
     }
     if (f.map && !e.block) value = f.map(value)
     out[f.option] = value
@@ -67,8 +70,26 @@ export function mapOptions(input: MapInput, origins: Origins = new Map(), prefix
   return out
 }
 
+/**
+ * Packer JSON templates are decoded by mapstructure with WeaklyTypedInput and a "," slice hook;
+ * HCL2 (and HCL's JSON syntax) by cty's conversions, which are stricter.
+ */
+export function typing(file: string): 'loose' | 'hcl' {
+  return /\.pkr\.(hcl|json)$|\.hcl$/.test(file) ? 'hcl' : 'loose'
+}
+
+/** Go's strconv.ParseBool, which mapstructure uses for a string given for a bool. */
+const GO_BOOLS: Readonly<Record<string, boolean>> = { '1': true, t: true, T: true, TRUE: true, true: true, True: true, '0': false, f: false, F: false, FALSE: false, false: false, False: false }
+/** cty's string-to-bool conversion. */
+const HCL_BOOLS: Readonly<Record<string, boolean>> = { true: true, '1': true, false: false, '0': false }
+
+/** Marks an option given as Packer's zero value for "unset" (`""`), so it is left out. */
+export const UNSET = Symbol('unset')
+
 function convert(type: FieldType, v: unknown, at: Where, field: string, input: MapInput): unknown {
-  const bad = (what: string) => packerError(at, field, `expected ${what}, got ${JSON.stringify(v)}`)
+  const shown = shownValue(v, [field])
+  const bad = (what: string, why = '') => packerError(at, field, `expected ${what}, got ${shown}${why}`)
+  const loose = typing(input.file) === 'loose'
   // A `vars.x` placeholder (tsimg convert) stands for a value of the right type.
   if (typeof v === 'string' && hasCode(v) && /^\u0001[^\u0002]*\u0002$/.test(v)) return v
   if (typeof type === 'object') {
@@ -83,31 +104,47 @@ function convert(type: FieldType, v: unknown, at: Where, field: string, input: M
     if (!Array.isArray(v)) throw bad('a list of objects')
     return v.map((o, i) => one(o, i))
   }
+  // Packer reads "" as a string option's zero value, which is what leaving it out gives.
+  if (v === '' && (type === 'string' || (loose && type === 'int') || (loose && type === 'number'))) return UNSET
   switch (type) {
     case 'string':
       if (typeof v === 'string') return v
-      if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+      if (typeof v === 'number') return String(v)
+      // mapstructure's weak decoding writes a bool as "1"/"0"; cty writes "true"/"false".
+      if (typeof v === 'boolean') return loose ? (v ? '1' : '0') : String(v)
       throw bad('a string')
     case 'bool':
       if (typeof v === 'boolean') return v
-      if (v === 'true' || v === 'false') return v === 'true'
+      if (typeof v === 'string' && loose && v === '') return false
+      if (typeof v === 'string' && (loose ? GO_BOOLS : HCL_BOOLS)[v] !== undefined) return (loose ? GO_BOOLS : HCL_BOOLS)[v]
+      if (typeof v === 'number' && loose) return v !== 0
       throw bad('a bool (true or false)')
     case 'int':
     case 'number': {
-      const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN
-      if (Number.isNaN(n) || (type === 'int' && !Number.isInteger(n))) throw bad(type === 'int' ? 'a whole number' : 'a number')
+      const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : typeof v === 'boolean' && loose ? Number(v) : NaN
+      if (Number.isNaN(n)) throw bad(type === 'int' ? 'a whole number' : 'a number')
+      if (type === 'int' && !Number.isInteger(n)) {
+        // mapstructure truncates a JSON number with a fraction; a string with one does not parse.
+        if (loose && typeof v === 'number') return Math.trunc(n)
+        throw bad('a whole number')
+      }
       return n
     }
     case 'duration':
-      if (typeof v === 'string') return v
+      if (typeof v === 'string' && v !== '') return v
       if (typeof v === 'number') return `${v}s`
       throw bad('a duration such as "30s" or "5m"')
     case 'strings':
-      if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x : typeof x === 'number' || typeof x === 'boolean' ? String(x) : (() => { throw bad('a list of strings') })()))
-      throw bad('a list of strings')
-    case 'ints':
-      if (Array.isArray(v) && v.every((x) => Number.isInteger(Number(x)))) return v.map(Number)
-      throw bad('a list of whole numbers')
+    case 'ints': {
+      const each = type === 'strings' ? 'string' : 'int'
+      // Packer JSON: "a,b" is the list ["a", "b"], "" the empty list, one value a list of it.
+      const list = Array.isArray(v) ? v : loose && typeof v === 'string' ? (v === '' ? [] : v.split(',')) : loose && (typeof v === 'number' || typeof v === 'boolean') ? [v] : undefined
+      if (!list) throw bad(type === 'strings' ? 'a list of strings' : 'a list of whole numbers', loose ? '' : ' (HCL2 needs a list: ["a", "b"])')
+      return list.map((x, i) => {
+        const c = convert(each, x, at, `${field}[${i}]`, input)
+        return c === UNSET ? (each === 'int' ? 0 : '') : c
+      })
+    }
     case 'map':
       if (typeof v === 'object' && v !== null && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? x : String(x)]))
       throw bad('a map of strings')

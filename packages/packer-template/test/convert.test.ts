@@ -171,7 +171,7 @@ build {
     const c = tsimg('convert', 'aws.pkr.hcl', '-o', 'aws.ts')
     expect(c.code, c.err).toBe(0)
     const ts = readFileSync(join(dir, 'aws.ts'), 'utf8')
-    expect(ts).toMatch(/lateSource\(amazonEbs\(\{ .*tags: \{ Name: 'web', SourceAMI: '\{\{ \.SourceAMIName \}\}' \}.*\}\), \['tags'\]\)/)
+    expect(ts).toMatch(/lateSource\(amazonEbs\(\{ .*tags: \{ Name: 'web', SourceAMI: '\{\{ \.SourceAMIName \}\}', Region: '\{\{ \.BuildRegion \}\}' \}.*\}\), \['tags'\]\)/)
     expect(ts).toContain(`lateProvisioner(shell, { inline: ['echo "built on {{ .ID }} from {{ .SourceAMIName }}"\\necho wants-curl\\necho wants-jq\\n'] })`)
     const v = tsimg('validate', 'aws.ts', '-var', 'endpoint=http://127.0.0.1:9', '-var', 'access_key=a', '-var', 'secret_key=b')
     expect(v.code, v.err + v.out).toBe(0)

@@ -317,6 +317,7 @@ source "huaweicloud-ecs" "h" {
   flavor          = "s6.large.2"
   image_name      = "web"
   ssh_username    = "root"
+  image_type      = "system"
   dynamic "data_disks" {
     for_each = local.disks
     iterator = d

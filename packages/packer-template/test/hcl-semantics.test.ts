@@ -197,3 +197,25 @@ describe('build.sources', () => {
     expect(echoed(t)).toBe(echoed(p))
   })
 })
+
+describe('only/except on a post-processor', () => {
+  it('runs it for the builds named, in the build and in the converted image.ts, as packer build does', () => {
+    const d = folder(
+      'pp-only',
+      'source "null" "first" {\n  communicator = "none"\n}\nsource "null" "second" {\n  communicator = "none"\n}\nbuild {\n  sources = ["source.null.first", "source.null.second"]\n  post-processor "manifest" {\n    output = "m.json"\n    only   = ["null.second"]\n  }\n}\n',
+    )
+    const names = () => (JSON.parse(readFileSync(join(d, 'm.json'), 'utf8')) as { builds: { name: string }[] }).builds.map((b) => b.name)
+    expect(packer(['build', '.'], d, env).code).toBe(0)
+    expect(names()).toEqual(['second'])
+    rmSync(join(d, 'm.json'))
+    const t = tsimg(['build', '.'], d, env)
+    expect(t.code, t.out).toBe(0)
+    expect(names()).toEqual(['second'])
+    rmSync(join(d, 'm.json'))
+    expect(tsimg(['convert', '.', '-o', 'image.ts'], d).code).toBe(0)
+    expect(readFileSync(join(d, 'image.ts'), 'utf8')).toContain("scopedPostProcessor(manifest({ output: 'm.json' }), { only: ['null.second'] })")
+    const b = tsimg(['build', 'image.ts'], d, env)
+    expect(b.code, b.out).toBe(0)
+    expect(names()).toEqual(['second'])
+  })
+})

@@ -51,7 +51,7 @@ describe('ansible validate', () => {
 
   it('rejects unknown and malformed options with the field named', async () => {
     expect((await problem({ playbookFile: 'play.yml', playbook_file: 'x' } as never)).message).toMatch(/provisioners\[2\]\.playbook_file: unknown option$/)
-    expect((await problem({} as never)).message).toMatch(/provisioners\[2\]\.playbookFile: expected string/)
+    expect((await problem({} as never)).message).toMatch(/provisioners\[2\]\.playbookFile: is required/)
     expect((await problem({ playbookFile: 'play.yml', localPort: 70000 })).message).toMatch(/provisioners\[2\]\.localPort/)
     expect((await problem({ playbookFile: 'play.yml', groups: ['bad group'] })).message).toMatch(/provisioners\[2\]\.groups\[0\]: expected a group name/)
     expect((await problem({ playbookFile: 'play.yml', ansibleEnvVars: ['NOEQUALS'] })).message).toMatch(/provisioners\[2\]\.ansibleEnvVars/)

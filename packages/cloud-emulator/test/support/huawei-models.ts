@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import ts from 'typescript'
 
 /**
  * The model classes of Huawei's official Node SDK (@huaweicloud/huaweicloud-sdk-ecs, -vpc, -iam)
@@ -28,15 +27,34 @@ function modelDir(pkg: string, version: string): string {
   return join(dirname(require.resolve(`${pkg}/package.json`)), version, 'model')
 }
 
+/** Splits a type's text at its top-level `|` (not inside <>, {}, ()). */
+function splitUnion(text: string): string[] {
+  const parts: string[] = []
+  let depth = 0
+  let start = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if ('<{('.includes(c)) depth++
+    else if ('>})'.includes(c)) depth--
+    else if (c === '|' && depth === 0) {
+      parts.push(text.slice(start, i).trim())
+      start = i + 1
+    }
+  }
+  parts.push(text.slice(start).trim())
+  return parts.filter(Boolean)
+}
+
 /**
  * Reads every model class of the packages (each `[package, version dir]`), keyed
  * `<service>:<Class>` (`vpc:SecurityGroup` and `ecs:SecurityGroup` differ); a class refers to
- * classes of its own package, as its relative imports do.
+ * classes of its own package, as its relative imports do. The declarations are regular
+ * (`withX(x: T): Class;`, `export declare enum E { A = "a" }`), so they are read as text.
  */
 export function loadModels(packages: ReadonlyArray<readonly [string, string]>): Map<string, ModelClass> {
   const classes = new Map<string, ModelClass>()
   const enums = new Map<string, Array<string | number>>()
-  const pending: Array<{ name: string; fields: Map<string, ts.TypeNode>; file: ts.SourceFile; service: string }> = []
+  const pending: Array<{ name: string; fields: Map<string, string>; service: string }> = []
   for (const [pkg, version] of packages) {
     const service = pkg.replace(/^.*huaweicloud-sdk-/, '')
     const dir = modelDir(pkg, version)
@@ -45,57 +63,69 @@ export function loadModels(packages: ReadonlyArray<readonly [string, string]>): 
       const js = readFileSync(join(dir, f.replace(/\.d\.ts$/, '.js')), 'utf8')
       const wireOf = new Map<string, string>()
       for (const m of js.matchAll(/\bwith(\w+)\((\w+)\)\s*\{\s*this\['([^']+)'\]\s*=\s*\2;/g)) wireOf.set(m[1]!, m[3]!)
-      const file = ts.createSourceFile(f, text, ts.ScriptTarget.Latest, true)
-      for (const st of file.statements) {
-        if (ts.isEnumDeclaration(st)) {
-          enums.set(`${service}:${st.name.text}`, st.members.map((m) => (m.initializer && ts.isStringLiteral(m.initializer) ? m.initializer.text : m.initializer && ts.isNumericLiteral(m.initializer) ? Number(m.initializer.text) : m.name.getText(file))))
-        }
-        if (!ts.isClassDeclaration(st) || !st.name) continue
-        const fields = new Map<string, ts.TypeNode>()
-        for (const member of st.members) {
-          if (!ts.isMethodDeclaration(member) || !ts.isIdentifier(member.name)) continue
-          const with_ = /^with(\w+)$/.exec(member.name.text)
-          const param = member.parameters[0]
-          if (!with_ || !param?.type) continue
-          const wire = wireOf.get(with_[1]!)
-          if (wire) fields.set(wire, param.type)
-        }
-        pending.push({ name: st.name.text, fields, file, service })
+      for (const m of text.matchAll(/export declare enum (\w+) \{([^}]*)\}/g)) {
+        const values = [...m[2]!.matchAll(/=\s*(?:"([^"]*)"|(-?[\d.]+))/g)].map((v) => (v[1] !== undefined ? v[1] : Number(v[2])))
+        enums.set(`${service}:${m[1]}`, values)
       }
+      const cls = /export declare class (\w+)/.exec(text)
+      if (!cls) continue
+      const fields = new Map<string, string>()
+      // A type may span lines (`{\n [key: string]: Array<ServerAddress>;\n }`).
+      for (const m of text.matchAll(/^\s+with(\w+)\(\w+: ([\s\S]+?)\): \w+;$/gm)) {
+        const wire = wireOf.get(m[1]!)
+        if (wire) fields.set(wire, m[2]!.replace(/\s+/g, ' '))
+      }
+      pending.push({ name: cls[1]!, fields, service })
     }
   }
-  const convert = (node: ts.TypeNode, file: ts.SourceFile, service: string): ModelType => {
-    switch (node.kind) {
-      case ts.SyntaxKind.StringKeyword: return { kind: 'string' }
-      case ts.SyntaxKind.NumberKeyword: return { kind: 'number' }
-      case ts.SyntaxKind.BooleanKeyword: return { kind: 'boolean' }
-      case ts.SyntaxKind.AnyKeyword: case ts.SyntaxKind.ObjectKeyword: case ts.SyntaxKind.UnknownKeyword: return { kind: 'any' }
+  const convert = (raw: string, service: string): ModelType => {
+    const alternatives = splitUnion(raw.trim())
+    if (alternatives.length > 1) return { kind: 'union', of: alternatives.map((a) => convert(a, service)) }
+    const text = alternatives[0] ?? ''
+    if (text.startsWith('(') && text.endsWith(')')) return convert(text.slice(1, -1), service)
+    if (text.endsWith('[]')) return { kind: 'array', of: convert(text.slice(0, -2), service) }
+    const generic = /^(\w+)<(.+)>$/.exec(text)
+    if (generic) {
+      if (generic[1] === 'Array') return { kind: 'array', of: convert(generic[2]!, service) }
+      if (generic[1] === 'Map' || generic[1] === 'Record') return { kind: 'map', of: convert(splitTop(generic[2]!).at(-1)!, service) }
     }
-    if (ts.isArrayTypeNode(node)) return { kind: 'array', of: convert(node.elementType, file, service) }
-    if (ts.isUnionTypeNode(node)) return { kind: 'union', of: node.types.map((t) => convert(t, file, service)) }
-    if (ts.isParenthesizedTypeNode(node)) return convert(node.type, file, service)
-    if (ts.isTypeLiteralNode(node)) {
-      const index = node.members.find(ts.isIndexSignatureDeclaration)
-      return index?.type ? { kind: 'map', of: convert(index.type, file, service) } : { kind: 'any' }
+    const index = /^\{\s*\[\w+: string\]: (.+?);?\s*\}$/.exec(text)
+    if (index) return { kind: 'map', of: convert(index[1]!, service) }
+    if (text.startsWith('{')) return { kind: 'any' }
+    switch (text) {
+      case 'string': return { kind: 'string' }
+      case 'number': return { kind: 'number' }
+      case 'boolean': return { kind: 'boolean' }
+      case 'Date': return { kind: 'date' }
+      case 'any': case 'object': case 'unknown': case 'Object': return { kind: 'any' }
     }
-    if (ts.isTypeReferenceNode(node)) {
-      const name = node.typeName.getText(file)
-      const args = node.typeArguments ?? []
-      if (name === 'Array' && args[0]) return { kind: 'array', of: convert(args[0], file, service) }
-      if ((name === 'Map' || name === 'Record') && args[1]) return { kind: 'map', of: convert(args[1], file, service) }
-      if (name === 'Date') return { kind: 'date' }
-      if (name === 'object') return { kind: 'any' }
-      if (enums.has(`${service}:${name}`)) return { kind: 'enum', name, values: enums.get(`${service}:${name}`)! }
-      return { kind: 'class', name: `${service}:${name}` }
-    }
-    return { kind: 'any' }
+    if (enums.has(`${service}:${text}`)) return { kind: 'enum', name: text, values: enums.get(`${service}:${text}`)! }
+    return { kind: 'class', name: `${service}:${text}` }
   }
   for (const p of pending) {
     const fields = new Map<string, ModelType>()
-    for (const [wire, node] of p.fields) fields.set(wire, convert(node, p.file, p.service))
+    for (const [wire, type] of p.fields) fields.set(wire, convert(type, p.service))
     classes.set(`${p.service}:${p.name}`, { name: `${p.service}:${p.name}`, fields })
   }
   return classes
+}
+
+/** Splits generic arguments at top-level commas. */
+function splitTop(text: string): string[] {
+  const out: string[] = []
+  let depth = 0
+  let start = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if ('<{('.includes(c)) depth++
+    else if ('>})'.includes(c)) depth--
+    else if (c === ',' && depth === 0) {
+      out.push(text.slice(start, i).trim())
+      start = i + 1
+    }
+  }
+  out.push(text.slice(start).trim())
+  return out
 }
 
 /** A date the SDK models accept (Go's sdktime: ISO 8601 with or without zone and fraction, or 'YYYY-MM-DD HH:MM:SS'). */

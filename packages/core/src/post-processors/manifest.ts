@@ -10,6 +10,8 @@ export const manifestSchema = z.strictObject({
   output: z.string().min(1).optional(),
   /** Record only file names, not their paths. */
   stripPath: z.boolean().optional(),
+  /** Leave out the entry's `build_time` (Packer's `strip_time`), so the manifest is the same on every run. */
+  stripTime: z.boolean().optional(),
   /** Added to every entry as `custom_data`. */
   customData: z.record(z.string(), z.string()).optional(),
 })
@@ -20,7 +22,8 @@ export type ManifestOptions = z.infer<typeof manifestSchema>
 export interface ManifestBuild {
   name: string
   builder_type: string
-  build_time: number
+  /** Left out with stripTime, as Packer leaves out a zero build time. */
+  build_time?: number
   files: { name: string; size: number }[] | null
   artifact_id: string
   packer_run_uuid: string
@@ -50,7 +53,7 @@ export function manifest(options: ManifestOptions = {}): PostProcessorPlugin<Man
       const entry: ManifestBuild = {
         name: ctx.build.sourceName || ctx.build.sourceType,
         builder_type: artifact.builderType,
-        build_time: Math.floor(Date.now() / 1000),
+        ...(options.stripTime ? {} : { build_time: Math.floor(Date.now() / 1000) }),
         files: await fileEntries(artifact.files, ctx.templateDir, options.stripPath ?? false),
         artifact_id: artifact.id,
         packer_run_uuid: ctx.runId,

@@ -3,6 +3,7 @@ import { TemplateError } from '../errors.js'
 import type { CommonProvisionerOptions, ValidateContext } from '../plugin/types.js'
 import type { BuildInfo } from '../runner/step.js'
 import { sourceBuildName } from '../template/check-plugins.js'
+import { describeIssue } from '../template/schema-issue.js'
 import { durationSchema, parseDuration } from '../util/duration.js'
 
 export { durationSchema }
@@ -61,7 +62,7 @@ export function checkSchema(schema: z.ZodType | undefined, options: unknown, ctx
   const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined
   const path = unknown === undefined ? issue.path : [...issue.path, unknown]
   const field = [ctx.path, ...path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('').replace(/^\./, '')
-  const message = unknown === undefined ? issue.message.replace(/^Invalid input: /, '') : 'unknown option'
+  const message = unknown === undefined ? describeIssue(issue, options) : 'unknown option'
   const more = res.error.issues.length > 1 ? ` (and ${res.error.issues.length - 1} more problem(s))` : ''
   throw new TemplateError(`${message}${more}`, { file: ctx.templateFile, field })
 }

@@ -38,6 +38,11 @@ export const sshOptionsSchema = z.object({
   sshReadWriteTimeout: durationSchema.optional(),
   /** Request a pseudo-terminal for commands. */
   sshPty: z.boolean().optional(),
+  /**
+   * Packer's `pause_before_connecting`: once SSH answers, wait this long (e.g. `'30s'`) and
+   * connect again before provisioning, for machines whose boot scripts restart sshd or change users.
+   */
+  pauseBeforeConnecting: durationSchema.optional(),
   /** Reach the machine through this bastion (jump) host. */
   sshBastionHost: z.string().min(1).optional(),
   /** Port of the bastion host; default 22. */

@@ -1,7 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { BaseState } from '../plugin/types.js'
 import type { Step } from '../runner/step.js'
 import { SshCommunicator } from './communicator.js'
 import type { SshTarget } from './target.js'
+import { formatDuration } from '../ui/render-common.js'
 
 /**
  * Reads the target the builder computes from its state (address, port, credentials), waits
@@ -21,6 +23,14 @@ export function connectSsh<S extends BaseState>(target: (state: S) => SshTarget 
         comm = await SshCommunicator.connect(t, { signal })
       } finally {
         done()
+      }
+      if (t.pauseBeforeConnectingMs) {
+        // As Packer does: SSH answered once; wait, then connect again for the provisioners.
+        await comm.close()
+        comm = undefined
+        ui.say(`Pausing ${formatDuration(t.pauseBeforeConnectingMs)} before connecting...`)
+        await sleep(t.pauseBeforeConnectingMs, undefined, { signal })
+        comm = await SshCommunicator.connect(t, { signal })
       }
       ui.say('Connected to SSH!')
       state.communicator = comm

@@ -35,6 +35,8 @@ export interface SshTarget extends SshLogin {
   knownHostsFile?: string
   /** Request a PTY for every command. */
   pty?: boolean
+  /** Once connected, wait this long and connect again (Packer's pause_before_connecting). */
+  pauseBeforeConnectingMs?: number
 }
 
 /** What the builder knows about the machine; the user's SSH options override it. */
@@ -66,6 +68,7 @@ export async function sshTargetFromOptions(options: SshOptions, fallback: SshTar
     port: options.sshPort ?? fallback.port ?? SSH_DEFAULTS.port,
     username,
     timeoutMs: options.sshTimeout !== undefined ? parseDuration(options.sshTimeout) : SSH_DEFAULTS.timeoutMs,
+    ...(options.pauseBeforeConnecting !== undefined && { pauseBeforeConnectingMs: parseDuration(options.pauseBeforeConnecting) }),
     handshakeAttempts: options.sshHandshakeAttempts ?? SSH_DEFAULTS.handshakeAttempts,
     keepAliveIntervalMs:
       options.sshKeepAliveInterval !== undefined ? parseDuration(options.sshKeepAliveInterval) : SSH_DEFAULTS.keepAliveIntervalMs,

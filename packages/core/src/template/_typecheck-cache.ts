@@ -6,7 +6,7 @@ import { join } from 'node:path'
 /**
  * Remembers that a template type-checked clean, with a hash of every file the compiler read
  * (the template, its local imports, the .d.ts of @tsimg/* and their dependencies). If none of
- * them changed, the next run skips the compiler, about 1.5 s of every `tsimg build`. Any
+ * them changed, the next run skips the compiler (0.3-0.6 s of a `tsimg build`). Any
  * edit to any of those files changes a hash, so a skipped check is one that would pass.
  *
  * Hashing is itself slow when the template reads a cloud SDK's types (1,700 files for
@@ -71,7 +71,7 @@ export async function rememberClean(templateFile: string, key: string, files: re
     await writeFile(tmp, JSON.stringify({ key, at, files: hashed } satisfies CleanRecord))
     await rename(tmp, path)
   } catch {
-    // A read-only home or full disk only costs the next run its 1.5 s.
+    // A read-only home or full disk only costs the next run its compiler run.
   }
 }
 

@@ -1,6 +1,7 @@
 import { TemplateError, errorMessage } from '../errors.js'
 import type { PostProcessorPlugin, ProvisionerPlugin, SourcePlugin, ValidateContext } from '../plugin/types.js'
 import type { TemplateBuild } from './define.js'
+import { describeIssue, type SchemaIssue } from './schema-issue.js'
 
 /** A template's build with falsy entries removed and every plugin's options checked. */
 export interface CheckedBuild {
@@ -80,7 +81,7 @@ export async function checkBuild(build: unknown, templateFile: string, templateD
   for (const [path, plugin] of all) {
     if (plugin.schema) {
       const r = plugin.schema.safeParse(plugin.options)
-      if (!r.success) throw schemaError(r.error, path, templateFile)
+      if (!r.success) throw schemaError(r.error, path, templateFile, plugin.options)
     }
   }
   if (!options.skipPluginValidate) {
@@ -108,10 +109,18 @@ function list(value: unknown, field: string, kind: Kind, fail: (f: string, m: st
       throw fail(at, `is not a ${kind}`, `Use a ${kind} factory such as ${example(kind)}.`)
     }
     if (p.kind !== kind) throw fail(at, `a ${p.kind} (${p.type}) cannot be used as a ${kind}`)
+    // A hand-written `{ kind: 'source', type: 'x' }` looks like a plugin but has nothing to run.
+    const missing = METHODS[kind].filter((m) => typeof (p as Record<string, unknown>)[m] !== 'function')
+    if (missing.length) {
+      throw fail(at, `is not a tsimg ${kind} plugin: ${kind} "${p.type}" has no ${missing.map((m) => `${m}()`).join(' or ')}`, `Use a ${kind} factory such as ${example(kind)}, imported from its package.`)
+    }
     out.push(p as AnyPlugin)
   })
   return out
 }
+
+/** What the engine calls on each kind of plugin. */
+const METHODS: Readonly<Record<Kind, readonly string[]>> = { source: ['steps'], provisioner: ['provision'], 'post-processor': ['postProcess'] }
 
 function entries(value: unknown, field: string): [string, AnyPlugin][] {
   if (!Array.isArray(value)) return []
@@ -122,35 +131,23 @@ function example(kind: Kind): string {
   return kind === 'source' ? 'docker({ ... })' : kind === 'provisioner' ? 'shell({ ... })' : 'manifest({ ... })'
 }
 
-interface ZodIssueLike {
-  code?: string
-  path?: PropertyKey[]
-  message?: string
-  keys?: string[]
-}
-
-/** Formats the first schema problems as `path.to[0].field: message`. */
-function schemaError(error: unknown, prefix: string, file: string): TemplateError {
-  const issues = ((error as { issues?: ZodIssueLike[] }).issues ?? []).slice(0, 5)
+/** Formats the first schema problems as `path.to[0].field: expected a whole number, got "x"`. */
+function schemaError(error: unknown, prefix: string, file: string, options: unknown): TemplateError {
+  const issues = ((error as { issues?: SchemaIssue[] }).issues ?? []).slice(0, 5)
   const lines = issues.map((issue) => {
     const base = prefix + formatPath(issue.path ?? [])
     if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
       return issue.keys.map((k) => `${base}${formatPath([k])}: unknown option`).join('\n  ')
     }
-    return `${base}: ${tidy(issue.message ?? 'invalid value')}`
+    return `${base}: ${describeIssue(issue, options)}`
   })
   const [first, ...rest] = lines
   const message = rest.length ? `${first}\n  ${rest.join('\n  ')}` : (first ?? `${prefix}: invalid options`)
   return new TemplateError(message, { file, cause: error })
 }
 
-function formatPath(path: PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   return path.map((p) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(String(p)) ? `.${String(p)}` : `[${JSON.stringify(String(p))}]`)).join('')
-}
-
-/** zod v4 says `Invalid input: expected number, received string`; the first half adds nothing. */
-function tidy(message: string): string {
-  return message.replace(/^Invalid input: /, '')
 }
 
 /**

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { TemplateError } from '../errors.js'
+import { TemplateError, TsimgError, errorMessage } from '../errors.js'
 import { knownClean, rememberClean } from './_typecheck-cache.js'
 import { tsimgFallback } from './_resolve-tsimg.js'
 import { displayPath } from './load.js'
@@ -243,7 +243,16 @@ function nativeCompiler(): Promise<NativeCompiler> {
       throw new Error(`the typescript package at ${dirname(pkgJson)} (${version}) is not TypeScript 7: it has no native compiler (lib/getExePath.js); reinstall tsimg's dependencies`)
     }
     const getExePath = ((await import(pathToFileURL(locate).href)) as { default: () => string }).default
-    const exe = getExePath()
+    let exe: string
+    try {
+      exe = getExePath()
+    } catch (err) {
+      const platformPackage = `@typescript/typescript-${process.platform}-${process.arch}`
+      throw new TsimgError('TYPESCRIPT_MISSING', `TypeScript ${version}'s compiler for ${process.platform}-${process.arch} (${platformPackage}) is not installed: ${errorMessage(err)}`, {
+        cause: err,
+        hint: `It is an optional dependency of typescript: install without --omit=optional (npm install ${platformPackage}@${version}), or skip the check with typecheck: false.`,
+      })
+    }
     return { exe, version, libDir: dirname(exe) + sep }
   })()
   found.catch(() => (found = undefined))

@@ -1,5 +1,5 @@
-import { dropEmpty, finishCommunicator, sshFields } from './common.js'
-import { field, sameNames, unsupported, type PluginMapping } from './table.js'
+import { dropEmpty, finishCommunicator, keyValue, sshFields, withTagBlocks } from './common.js'
+import { allUnsupported, field, noted, sameNames, unsupported, type PluginMapping } from './table.js'
 
 /** Packer's `system_disk_mapping` / `image_disk_mappings` entries (same names, camelCase). */
 const diskMapping = sameNames({
@@ -75,8 +75,8 @@ export const alicloudEcsBuilder: PluginMapping = {
     custom_endpoint_ecs: field('endpoint', 'string'),
     // Packer's image_family is the source's family (instead of source_image); the created
     // image's family is target_image_family.
-    image_family: field('sourceImageFamily', 'string'),
-    target_image_family: field('imageFamily', 'string'),
+    image_family: noted(field('sourceImageFamily', 'string'), 'the family of the SOURCE image (instead of source_image)'),
+    target_image_family: noted(field('imageFamily', 'string'), 'the family of the image made'),
     system_disk_mapping: field('systemDiskMapping', { object: diskMapping }),
     image_disk_mappings: field('imageDiskMappings', { list: diskMapping }),
     ssh_keypair_name: unsupported('not supported yet: tsimg creates and imports a temporary key pair for each build'),
@@ -86,7 +86,16 @@ export const alicloudEcsBuilder: PluginMapping = {
     security_enhancement_strategy: unsupported('not supported yet: leave it out (Alibaba\'s default applies)'),
     disable_2fa: unsupported('not supported yet: leave it out'),
     ssh_interface: unsupported('use ssh_private_ip = true for the private address, or associate_public_ip_address'),
+    tag: noted(field('__tag', { list: keyValue }), 'HCL blocks, each adding one entry to tags'),
+    ...allUnsupported('role assumption is not supported: give access keys, a security token or a profile', ['ram_role_arn', 'ram_session_name']),
+    ecs_ram_role_name: unsupported('credentials from an ECS instance RAM role are not supported: give access keys or a profile'),
+    resource_group_id: unsupported('not supported yet: resources go to the account\'s default resource group'),
+    image_force_delete_instances: unsupported('not supported yet: delete instances using the old image yourself'),
+    boot_mode: unsupported('not supported yet: the image keeps the source image\'s boot mode'),
+    ...allUnsupported('not supported yet: encrypt with image_encrypted (the default key)', ['kms_key_id', 'kms_key_copy_ids']),
+    eip_id: unsupported('not supported yet: tsimg allocates a temporary EIP (associate_public_ip_address)'),
+    skip_create_image: unsupported('not supported yet: tsimg always makes the image'),
   },
   fromEnv: [{ option: 'endpoint', variable: 'TSIMG_ALICLOUD_ENDPOINT' }],
-  finish: (options) => dropEmpty(finishCommunicator(options), ['accessKey', 'secretKey', 'securityToken', 'region']),
+  finish: (options) => dropEmpty(finishCommunicator(withTagBlocks(options, { tag: 'tags' })), ['accessKey', 'secretKey', 'securityToken', 'region']),
 }

@@ -1,8 +1,9 @@
 import { sshFields } from './common.js'
-import { field, isUnsupported, unsupported, type PluginMapping } from './table.js'
+import { dockerUnsupported } from './docker-unsupported.js'
+import { field, isIgnored, isUnsupported, noted, unsupported, type PluginMapping } from './table.js'
 
 /** tsimg names of the SSH communicator's options: Packer ignores them with its docker communicator. */
-const SSH_OPTIONS = Object.values(sshFields).flatMap((f) => (isUnsupported(f) || f.option.startsWith('__') ? [] : [f.option]))
+const SSH_OPTIONS = Object.values(sshFields).flatMap((f) => (isUnsupported(f) || isIgnored(f) || f.option.startsWith('__') ? [] : [f.option]))
 
 /** Packer's docker builder -> `docker` from @tsimg/builder-docker. */
 export const dockerBuilder: PluginMapping = {
@@ -11,16 +12,19 @@ export const dockerBuilder: PluginMapping = {
   module: '@tsimg/builder-docker',
   factory: 'docker',
   generated: ['ID', 'Host', 'Port', 'User', 'SourceImage'],
+  // run_command's {{.Image}} is the builder's own (Packer renders it when starting the container).
+  selfFilled: ['runCommand'],
   fields: {
     ...sshFields,
+    ...dockerUnsupported,
     ssh_host: unsupported('the docker builder always connects to the port it publishes on 127.0.0.1'),
     // Packer's docker builder talks to the container with `docker exec` ("docker", its default)
     // or over SSH ("ssh"); tsimg does both.
-    communicator: field('communicator', 'string'),
+    communicator: noted(field('communicator', 'string'), '"docker" (the default: docker exec and docker cp, no sshd needed) or "ssh"; with docker the ssh_* options are ignored, with ssh exec_user and fix_upload_owner are, as in Packer'),
     image: field('image', 'string'),
     commit: field('commit', 'bool'),
-    discard: field('__discard', 'bool'),
-    pull: field('pull', 'bool'),
+    discard: noted(field('__discard', 'bool'), 'true -> commit: false'),
+    pull: noted(field('pull', 'bool'), 'default true, as in Packer; offline, a local image is used'),
     privileged: field('privileged', 'bool'),
     volumes: field('volumes', 'map'),
     cap_add: field('capAdd', 'strings'),
@@ -28,7 +32,7 @@ export const dockerBuilder: PluginMapping = {
     changes: field('changes', 'strings'),
     message: field('message', 'string'),
     author: field('author', 'string'),
-    run_command: field('runCommand', 'strings'),
+    run_command: noted(field('runCommand', 'strings'), '{{.Image}} is the image'),
     exec_user: field('execUser', 'string'),
     fix_upload_owner: field('fixUploadOwner', 'bool'),
     container_dir: field('containerDir', 'string'),

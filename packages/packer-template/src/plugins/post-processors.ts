@@ -1,14 +1,16 @@
-import { field, sameNames, type FieldTable, type PluginMapping } from './table.js'
+import { allUnsupported, field, noted, sameNames, unsupported, type FieldTable, type PluginMapping } from './table.js'
 
 /** Packer's shell-local options, the same for its provisioner and its post-processor. */
 export const shellLocalFields: FieldTable = {
   ...sameNames({ inline: 'strings', command: 'string', script: 'string', scripts: 'strings', environment_vars: 'strings', execute_command: 'strings', inline_shebang: 'string', only_on: 'strings', valid_exit_codes: 'ints' }),
   env: field('environmentVars', 'map'),
+  env_var_format: unsupported('not supported yet: variables are set as VAR=value in the environment of the command'),
+  ...allUnsupported('Windows is not supported: tsimg runs POSIX shells', ['tempfile_extension', 'use_linux_pathing']),
 }
 
 /** Options every Packer post-processor takes; only/except are applied by the loader. */
 const common: FieldTable = {
-  keep_input_artifact: field('__keep', 'bool'),
+  keep_input_artifact: noted(field('__keep', 'bool'), 'accepted: tsimg post-processors never delete their input'),
 }
 
 function dropKeep(options: Record<string, unknown>): Record<string, unknown> {
@@ -23,7 +25,7 @@ export const manifestPostProcessor: PluginMapping = {
   packerType: 'manifest',
   module: '@tsimg/core',
   factory: 'manifest',
-  fields: { ...common, output: field('output', 'string'), strip_path: field('stripPath', 'bool'), custom_data: field('customData', 'map') },
+  fields: { ...common, output: field('output', 'string'), strip_path: field('stripPath', 'bool'), strip_time: field('stripTime', 'bool'), custom_data: field('customData', 'map') },
   finish: dropKeep,
 }
 
@@ -43,6 +45,6 @@ export const dockerTagPostProcessor: PluginMapping = {
   packerType: 'docker-tag',
   module: '@tsimg/builder-docker',
   factory: 'dockerTag',
-  fields: { ...common, repository: field('repository', 'string'), tags: field('tags', 'strings'), tag: field('tags', 'any', (v) => (typeof v === 'string' ? [v] : v)), force: field('force', 'bool') },
+  fields: { ...common, docker_path: unsupported('tsimg runs `docker` from PATH'), repository: field('repository', 'string'), tags: field('tags', 'strings'), tag: field('tags', 'any', (v) => (typeof v === 'string' ? [v] : v)), force: field('force', 'bool') },
   finish: dropKeep,
 }

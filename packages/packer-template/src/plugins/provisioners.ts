@@ -29,6 +29,7 @@ export const shellProvisioner: PluginMapping = {
     }),
     env: field('environmentVars', 'map'),
     use_env_var_file: unsupported('environment variables are passed through execute_command ({{.Vars}})'),
+    pause_after: unsupported('not supported yet: give the next provisioner a pause_before'),
   },
 }
 
@@ -98,5 +99,6 @@ export const ansibleProvisioner: PluginMapping = {
     ssh_authorized_key_file: unsupported('the local endpoint admits a one-time key made per run'),
     ansible_proxy_key_type: unsupported("the local endpoint's keys are ed25519"),
     inventory_file: unsupported('tsimg writes the inventory; use inventory_directory for group_vars and host_vars'),
+    ansible_winrm_use_http: unsupported('WinRM is not supported: tsimg connects over SSH only'),
   },
 }

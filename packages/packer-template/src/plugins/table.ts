@@ -25,13 +25,20 @@ export interface Field {
   readonly type: FieldType
   /** Turns the converted value into the option's value (e.g. `discard` -> `commit: !discard`). */
   readonly map?: (value: unknown) => unknown
+  /** What the option tables in the READMEs say beside it (where tsimg reads it differently). */
+  readonly note?: string
 }
 
-/** Packer name -> option, or a string saying why it is not supported and what to use instead. */
-export type FieldTable = Readonly<Record<string, Field | Unsupported>>
+/** Packer name -> option, or why it is not supported (and what to use instead), or why it is accepted with no effect. */
+export type FieldTable = Readonly<Record<string, Field | Unsupported | Ignored>>
 
 export interface Unsupported {
   readonly unsupported: string
+}
+
+/** An option accepted and dropped, because what it asks is already what tsimg does: the reason says so. */
+export interface Ignored {
+  readonly ignored: string
 }
 
 export type PluginKind = 'source' | 'provisioner' | 'post-processor'
@@ -68,9 +75,18 @@ export interface PluginMapping {
 
 export const field = (option: string, type: FieldType, map?: (value: unknown) => unknown): Field => (map ? { option, type, map } : { option, type })
 export const unsupported = (why: string): Unsupported => ({ unsupported: why })
+export const ignored = (why: string): Ignored => ({ ignored: why })
+/** A field with a note for the option tables. */
+export const noted = (f: Field, note: string): Field => ({ ...f, note })
+/** The same reason for several options. */
+export const allUnsupported = (why: string, names: readonly string[]): FieldTable => Object.fromEntries(names.map((n) => [n, unsupported(why)]))
 
-export function isUnsupported(f: Field | Unsupported): f is Unsupported {
+export function isUnsupported(f: Field | Unsupported | Ignored): f is Unsupported {
   return 'unsupported' in f
+}
+
+export function isIgnored(f: Field | Unsupported | Ignored): f is Ignored {
+  return 'ignored' in f
 }
 
 /** `ssh_private_key_file` -> `sshPrivateKeyFile`. */

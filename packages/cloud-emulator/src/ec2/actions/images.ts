@@ -100,6 +100,22 @@ export const ModifyImageAttribute: Handler = ({ cloud, region }, r) => {
     ;(image as { description?: string }).description = description ?? r.str('Value')
     return { return: true }
   }
+  // ImdsSupport.Value: only v2.0 exists, and EC2 cannot turn it off again.
+  const imds = r.struct('ImdsSupport')?.str('Value')
+  if (attribute === 'imdsSupport' || (imds !== undefined && !attribute)) {
+    if (imds !== 'v2.0') throw new CloudError('InvalidParameterValue', `Value (${String(imds)}) for parameter imdsSupport is invalid. Valid values: v2.0`)
+    ;(img.ownImage(cloud, region, id) as { imdsSupport?: string }).imdsSupport = imds
+    return { return: true }
+  }
+  // Marketplace product codes (ProductCode.N): EC2 attaches them once; the emulator records them.
+  const codes = r.list('ProductCode')
+  if (attribute === 'productCodes' || (codes.length && !attribute)) {
+    if (!codes.length) throw new CloudError('MissingParameter', 'The request must contain the parameter ProductCode')
+    const image = img.ownImage(cloud, region, id) as { productCodes?: string[] }
+    if (image.productCodes?.length) throw new CloudError('InvalidParameter', 'The image already has product codes')
+    image.productCodes = [...codes]
+    return { return: true }
+  }
   if (attribute && attribute !== 'launchPermission')
     throw new CloudError('InvalidParameterValue', `Attribute ${attribute} is not supported by this emulator`)
   const change = permissionChange(r)
@@ -119,6 +135,8 @@ export const DescribeImageAttribute: Handler = ({ cloud, region }, r) => {
     case 'launchPermission': return { imageId: image.id, launchPermission: launchPermissions(image) as never }
     case 'description': return { imageId: image.id, description: { value: image.description } }
     case 'blockDeviceMapping': return { imageId: image.id, blockDeviceMapping: (renderImage(image) as { blockDeviceMapping: never }).blockDeviceMapping }
+    case 'imdsSupport': return { imageId: image.id, imdsSupport: { value: (image as { imdsSupport?: string }).imdsSupport } }
+    case 'productCodes': return { imageId: image.id, productCodes: ((image as { productCodes?: string[] }).productCodes ?? []).map((productCode) => ({ productCode, type: 'marketplace' })) as never }
     case 'bootMode': return { imageId: image.id, bootMode: { value: 'uefi-preferred' } }
     default: throw new CloudError('InvalidParameterValue', `Value (${attribute}) for parameter attribute is invalid. Unknown attribute.`)
   }

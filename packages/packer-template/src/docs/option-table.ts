@@ -1,0 +1,127 @@
+import { provisionerFields, sshFields } from '../plugins/common.js'
+import { findMapping } from '../plugins/registry.js'
+import { isIgnored, isUnsupported, type FieldTable, type FieldType, type PluginKind, type PluginMapping } from '../plugins/table.js'
+
+/**
+ * The READMEs' option tables, written from the mapping tables themselves (`npm run docs`), so
+ * what a README says a Packer option becomes is what the loader does with it.
+ */
+
+/** Which tables each package's README carries (paths from the repository root). */
+export const README_TABLES: readonly { readonly readme: string; readonly tables: readonly Table[] }[] = [
+  { readme: 'packages/builder-aws/README.md', tables: [{ kind: 'source', type: 'amazon-ebs' }] },
+  { readme: 'packages/builder-alicloud/README.md', tables: [{ kind: 'source', type: 'alicloud-ecs' }] },
+  { readme: 'packages/builder-huawei/README.md', tables: [{ kind: 'source', type: 'huaweicloud-ecs' }] },
+  { readme: 'packages/builder-docker/README.md', tables: [{ kind: 'source', type: 'docker' }, { kind: 'post-processor', type: 'docker-tag' }] },
+  { readme: 'packages/provisioner-shell/README.md', tables: [{ kind: 'provisioner', type: 'shell' }] },
+  { readme: 'packages/provisioner-file/README.md', tables: [{ kind: 'provisioner', type: 'file' }] },
+  { readme: 'packages/provisioner-ansible/README.md', tables: [{ kind: 'provisioner', type: 'ansible' }] },
+  {
+    readme: 'packages/core/README.md',
+    tables: [
+      { common: 'ssh' },
+      { common: 'provisioner' },
+      { kind: 'source', type: 'null' },
+      { kind: 'provisioner', type: 'breakpoint' },
+      { kind: 'provisioner', type: 'shell-local' },
+      { kind: 'post-processor', type: 'shell-local' },
+      { kind: 'post-processor', type: 'manifest' },
+    ],
+  },
+]
+
+export type Table = { readonly kind: PluginKind; readonly type: string } | { readonly common: 'ssh' | 'provisioner' }
+
+export interface Row {
+  readonly packer: string
+  /** The tsimg option, or undefined when the mapping reads it itself or it has no option. */
+  readonly tsimg?: string
+  readonly type?: string
+  readonly status: 'mapped' | 'ignored' | 'unsupported'
+  readonly note?: string
+}
+
+const WORD: Readonly<Record<PluginKind, string>> = { source: 'builder', provisioner: 'provisioner', 'post-processor': 'post-processor' }
+
+/** One row per Packer option of a table, a block's fields as `block.field`, in Packer's names' order. */
+export function rows(fields: FieldTable, skip: (name: string, f: FieldTable[string]) => boolean = () => false, prefix = '', tsimgPrefix: string | null = ''): Row[] {
+  const out: Row[] = []
+  for (const name of Object.keys(fields).sort()) {
+    const f = fields[name]!
+    if (skip(name, f)) continue
+    const packer = `${prefix}${name}`
+    if (isUnsupported(f)) out.push({ packer, status: 'unsupported', note: f.unsupported })
+    else if (isIgnored(f)) out.push({ packer, status: 'ignored', note: f.ignored })
+    else {
+      // A pseudo-option (`__discard`) is read by the mapping itself; so are its block's fields.
+      const own = f.option.startsWith('__') || tsimgPrefix === null ? null : `${tsimgPrefix}${f.option}`
+      out.push({ packer, ...(own ? { tsimg: own } : {}), type: typeWord(f.type), status: 'mapped', ...(f.note ? { note: f.note } : {}) })
+      if (typeof f.type === 'object') out.push(...rows('object' in f.type ? f.type.object : f.type.list, undefined, `${packer}.`, own === null ? null : `${own}${'list' in f.type ? '[]' : ''}.`))
+    }
+  }
+  return out
+}
+
+function typeWord(t: FieldType): string {
+  if (typeof t === 'object') return 'object' in t ? 'block' : 'blocks (repeatable)'
+  return { strings: 'list(string)', ints: 'list(number)', map: 'map(string)', bool: 'bool', int: 'number (whole)', number: 'number', string: 'string', duration: 'duration', any: 'any' }[t]
+}
+
+/** Markdown-safe cell text. */
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+
+function markdown(title: string, intro: string, list: readonly Row[]): string {
+  const lines = [
+    `#### ${title}`,
+    '',
+    intro,
+    '',
+    '| Packer option | tsimg option | Type | Notes |',
+    '| --- | --- | --- | --- |',
+    ...list.map((r) => {
+      const tsimg = r.status === 'unsupported' ? '**not supported**' : r.status === 'ignored' ? 'accepted, no effect' : r.tsimg ? `\`${r.tsimg}\`` : '(read by the loader)'
+      return `| \`${r.packer}\` | ${tsimg} | ${r.type ?? ''} | ${cell(r.note ?? '')} |`
+    }),
+  ]
+  return lines.join('\n')
+}
+
+/** The markdown table of one plugin, or of the options every builder or provisioner shares. */
+export function renderTable(t: Table): string {
+  if ('common' in t) {
+    return t.common === 'ssh'
+      ? markdown('SSH communicator options (every builder)', 'Packer\'s `communicator` options, which every builder table refers to.', rows(sshFields))
+      : markdown('Options every provisioner takes', 'Packer\'s common provisioner options (`override` is read by the loader: each entry becomes a copy limited to its build).', rows(provisionerFields))
+  }
+  const m = findMapping(t.kind, t.type)
+  if (!m) throw new Error(`no mapping for ${t.kind} ${t.type}`)
+  const shared = t.kind === 'source' ? sshFields : t.kind === 'provisioner' ? provisionerFields : {}
+  // The shared options are listed once (core's README); a builder's own reading of one is listed here.
+  const own = rows(m.fields, (name, f) => shared[name] === f)
+  const sharedNote = t.kind === 'source' ? ' Plus the SSH communicator options (`@tsimg/core` README) not listed here.' : t.kind === 'provisioner' ? ' Plus the options every provisioner takes (`@tsimg/core` README).' : ' `only`, `except` and `name` are read by the loader.'
+  const intro = `Packer's \`${m.packerType}\` ${WORD[m.kind]} runs as \`${m.factory}\` from \`${m.module}\`: each option maps to the tsimg option named, is accepted because it changes nothing in tsimg, or is refused at its line with the reason given.${sharedNote}`
+  const generated = m.generated?.length ? ` Build-time values it makes (for provisioners${m.late?.length ? ` and ${m.late.map((o) => `\`${o}\``).join(', ')}` : ''}): ${m.generated.map((g) => `\`${g}\``).join(', ')}.` : ''
+  const env = (m.fromEnv ?? []).map((d) => ` Without \`${d.option}\`${d.unless?.length ? ` (or ${d.unless.map((u) => `\`${u}\``).join(', ')})` : ''}, \`${d.variable}\` sets it when it is set: how an unchanged template is pointed at the local emulator.`).join('')
+  return markdown(`Packer ${WORD[m.kind]} \`${m.packerType}\``, intro + alternativeNote(m) + generated + env, own)
+}
+
+function alternativeNote(m: PluginMapping): string {
+  return m.alternative ? ` With \`communicator = "none"\` it runs as \`${m.alternative.mapping.factory}\` from \`${m.alternative.mapping.module}\` instead (no machine; only local provisioners and post-processors).` : ''
+}
+
+const begin = (id: string) => `<!-- packer-options:${id}:begin (written by \`npm run docs\` from packages/packer-template/src/plugins: do not edit) -->`
+const end = (id: string) => `<!-- packer-options:${id}:end -->`
+const idOf = (t: Table) => ('common' in t ? `common-${t.common}` : `${t.kind}-${t.type}`)
+
+/**
+ * The README with its generated section replaced by what the mappings say now; a README
+ * without one gets it appended under "Packer options".
+ */
+export function withTables(readme: string, tables: readonly Table[]): string {
+  const id = tables.map(idOf).join('+')
+  const body = [begin(id), '', ...tables.flatMap((t) => [renderTable(t), '']), end(id)].join('\n')
+  const start = readme.indexOf(`<!-- packer-options:${id}:begin`)
+  const stop = readme.indexOf(end(id))
+  if (start >= 0 && stop > start) return readme.slice(0, start) + body + readme.slice(stop + end(id).length)
+  return `${readme.replace(/\s*$/, '')}\n\n## Packer options\n\n${body}\n`
+}

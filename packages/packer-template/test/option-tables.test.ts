@@ -1,0 +1,35 @@
+// The option tables in the packages' READMEs are written from the mappings (`npm run docs`):
+// a committed table that no longer says what the mapping does fails here.
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { README_TABLES, renderTable, rows, withTables } from '../src/docs/option-table.js'
+import { findMapping } from '../src/plugins/registry.js'
+
+const root = fileURLToPath(new URL('../../../', import.meta.url))
+
+describe('README option tables', () => {
+  it.each(README_TABLES.map((r) => [r.readme, r] as const))('%s holds the tables the mappings write now (else: npm run docs)', (_, { readme, tables }) => {
+    const text = readFileSync(`${root}${readme}`, 'utf8')
+    expect(withTables(text, tables), `${readme} is stale: run npm run docs`).toBe(text)
+  })
+
+  it('a table row says what the loader does: the tsimg option, the reason for a refused or an ignored option', () => {
+    const ebs = renderTable({ kind: 'source', type: 'amazon-ebs' })
+    expect(ebs).toContain('| `snapshot_users` | `snapshotUsers` | list(string) |  |')
+    expect(ebs).toContain('| `launch_block_device_mappings.volume_size` | `launchBlockDeviceMappings[].volumeSize` | number (whole) |  |')
+    expect(ebs).toMatch(/\| `spot_price` \| \*\*not supported\*\* \| {2}\| spot instances are not supported yet/)
+    expect(ebs).toMatch(/\| `skip_profile_validation` \| accepted, no effect \| {2}\| tsimg does not look up iam_instance_profile/)
+    // The SSH options every builder shares are in core's table, not repeated per builder...
+    expect(ebs).not.toContain('`ssh_bastion_host`')
+    expect(renderTable({ common: 'ssh' })).toContain('| `ssh_bastion_host` | `sshBastionHost` | string |  |')
+    // ...but a builder's own reading of one is in its table.
+    expect(renderTable({ kind: 'source', type: 'null' })).toContain('| `ssh_host` | `host` | string |  |')
+  })
+
+  it('every option of every mapped plugin appears in some README table', () => {
+    const all = README_TABLES.flatMap((r) => r.tables).map(renderTable).join('\n')
+    const plugins = README_TABLES.flatMap((r) => r.tables).flatMap((t) => ('common' in t ? [] : [findMapping(t.kind, t.type)!]))
+    for (const m of plugins) for (const r of rows(m.fields)) expect(all, `${m.packerType}.${r.packer}`).toContain(`| \`${r.packer}\` |`)
+  })
+})
