@@ -141,7 +141,7 @@ function matrixOf<E extends Emulator, I>(cloud: MatrixCloud<E, I>, t: { emu: E; 
 }
 
 /** What the client made and is still alive, minus `keep`; with `settle`, once the emulator's background deletes have settled. */
-async function settledLeftovers(emu: Emulator, keep: readonly string[], settle: boolean) {
+export async function settledLeftovers(emu: Emulator, keep: readonly string[] = [], settle = true) {
   const live = () => emu.ledger().filter((e) => !e.seed && !keep.includes(e.id))
   // A delete answers before the emulator's background work (a container's removal) is done.
   if (settle) for (let i = 0; i < 100 && live().length > 0; i++) await new Promise((r) => setTimeout(r, 200))

@@ -10,6 +10,7 @@ import { runSourceBuild, type SourceRunResult } from '../../../test/support/clou
 import type { MatrixCloud } from '../../../test/support/cloud-matrix.js'
 
 export { cleanupErrors, failedStep, journalFiles } from '../../../test/support/cloud-build.js'
+export { settledLeftovers } from '../../../test/support/cloud-matrix.js'
 import { shell } from '@tsimg/provisioner-shell'
 
 /** Fast state changes: several builds run on two busy cores. */
