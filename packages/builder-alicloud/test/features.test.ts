@@ -73,7 +73,8 @@ describe('alicloud-ecs options against the emulator', () => {
     expect(beforeKey.filter((c) => c.action === 'DescribeImages' && c.params.ImageName === imageName)).toEqual([])
     expect(sent.filter((c) => c.action === 'DescribeImages' && c.params.ImageName === imageName).length).toBeGreaterThan(0)
     expect(lines).toContain(`Deleted image: ${old}`)
-    const images = leftovers(t.emu).filter((e) => e.type === 'image')
+    // Images of that name only: the file's earlier tests keep images of their own.
+    const images = leftovers(t.emu).filter((e) => e.type === 'image' && e.name === imageName)
     expect(images.map((e) => e.id)).toEqual([summary.artifacts[0]!.id.split(':')[1]])
     expect(await journalFiles(t.stateDir)).toEqual([])
     await t.emu.reset()
