@@ -23,7 +23,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Emulator, MachineMode } from '@tsimg/cloud-emulator'
+import type { CallRecord, Emulator, MachineMode } from '@tsimg/cloud-emulator'
 import type { BuildEvent, ProvisionerPlugin, SourcePlugin } from '@tsimg/core'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, onTestFailed } from 'vitest'
 import { cleanupErrors, journalFiles, runSourceBuild, stateText, type SourceRunResult } from './cloud-build.js'
@@ -306,6 +306,25 @@ export function cancelDuring(emu: Emulator, ac: AbortController, point: CancelPo
       if (point.hold) expect(atCancel!.held, `${point.hold.action} was held by the emulator when the cancel was issued`).toBe(1)
       expect(later, 'steps started after the cancel').toEqual([])
       if (!point.awaitsHeldCall) expect(r.events.some((e) => e.type === 'step-end' && e.step === point.step && !e.error), `${point.step} ended with the cancel, not as if none had come`).toBe(false)
+    },
+  }
+}
+
+/**
+ * Records an emulator's answers (pass `onCall` to it); `acted(action)` resolves once it has
+ * answered `action` successfully (a held call acted and replied), however late.
+ */
+export function callAnswers() {
+  const answered: CallRecord[] = []
+  const waiters: Array<() => void> = []
+  return {
+    answered,
+    onCall: (c: CallRecord) => {
+      answered.push(c)
+      for (const w of waiters.splice(0)) w()
+    },
+    async acted(action: string): Promise<void> {
+      while (!answered.some((c) => c.action === action && c.status < 300)) await new Promise<void>((r) => waiters.push(r))
     },
   }
 }

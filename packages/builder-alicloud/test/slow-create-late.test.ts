@@ -1,6 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import type { CallRecord } from '@tsimg/cloud-emulator'
-import { cancelWhenHeld, isolated } from '../../../test/support/cloud-matrix.js'
+import { callAnswers as answers, cancelWhenHeld, isolated } from '../../../test/support/cloud-matrix.js'
 import { ALICLOUD_MATRIX, CREATES } from './support.js'
 
 // The SDK gives up on an ordinary call after 10 s idle (its connect timeout is the socket idle
@@ -12,22 +11,6 @@ const LATE_MS = 35_000
 // Every row waits out its own hold: all of them at once (vitest's default is 5 at a time),
 // so the file takes one hold plus a build, not two.
 vi.setConfig({ maxConcurrency: CREATES.length })
-
-/** Records the emulator's answers; `acted(action)` resolves once it has answered `action` (the held call acted and replied), however late. */
-function answers() {
-  const answered: CallRecord[] = []
-  const waiters: Array<() => void> = []
-  return {
-    answered,
-    onCall: (c: CallRecord) => {
-      answered.push(c)
-      for (const w of waiters.splice(0)) w()
-    },
-    async acted(action: string): Promise<void> {
-      while (!answered.some((c) => c.action === action)) await new Promise<void>((r) => waiters.push(r))
-    },
-  }
-}
 
 // The subject is the API (a create held past the SDK's timeout) and the teardown: machines on
 // paper. The rows share nothing, so each has an emulator of its own and they wait side by side.

@@ -2,8 +2,7 @@
 // it is held: the request waits for the kit's create bound instead, so the cancelled build's
 // cleanup awaits the real answer and deletes what it made; nothing appears after the build.
 import { describe, expect, it, vi } from 'vitest'
-import type { CallRecord } from '@tsimg/cloud-emulator'
-import { cancelWhenHeld, isolated } from '../../../test/support/cloud-matrix.js'
+import { callAnswers as answers, cancelWhenHeld, isolated } from '../../../test/support/cloud-matrix.js'
 import { HUAWEI_MATRIX } from './support.js'
 
 const LATE_MS = 65_000
@@ -21,22 +20,6 @@ const creates = [
 // Every row waits out its own hold: all of them at once (vitest's default is 5 at a time),
 // so the file takes one hold plus a build, not two.
 vi.setConfig({ maxConcurrency: creates.length })
-
-/** Records the emulator's answers; `acted(action)` resolves once it has answered `action` (the held call acted and replied), however late. */
-function answers() {
-  const answered: CallRecord[] = []
-  const waiters: Array<() => void> = []
-  return {
-    answered,
-    onCall: (c: CallRecord) => {
-      answered.push(c)
-      for (const w of waiters.splice(0)) w()
-    },
-    async acted(action: string): Promise<void> {
-      while (!answered.some((c) => c.action === action && c.status < 300)) await new Promise<void>((r) => waiters.push(r))
-    },
-  }
-}
 
 // The subject is the API (a create held past the SDK's timeout) and the teardown: machines on
 // paper. The rows share nothing, so each has an emulator of its own and they wait side by side.
