@@ -78,7 +78,7 @@ export function interruptTwice(o: TwiceOptions): Promise<TwiceResult> {
     child.on('exit', (code, signal) => {
       clearInterval(poll)
       const exitMs = secondAt ? performance.now() - secondAt : Number.NaN
-      console.log(`[${o.name}] second SIGINT -> exit ${code ?? signal} after ${exitMs.toFixed(0)} ms`)
+      if (secondAt) console.log(`[${o.name}] second SIGINT -> exit ${code ?? signal} after ${exitMs.toFixed(0)} ms`)
       res({ code, signal, out, before, after: out.slice(before.length), exitMs, sent })
     })
   })
