@@ -19,8 +19,13 @@ export type Expected = unknown
 
 /** One attribute of a check that is compared (e.g. `running: true`), with where it was written. */
 export interface ExpectedAttribute {
+  /** The key as written (`linked-to`). */
   readonly name: string
+  /** The property goss reports (`linkedto`). */
+  readonly property: string
   readonly value: Expected
+  /** Compared against output read line by line: a list is a list of patterns (`/re/`, `!text`). */
+  readonly reader: boolean
   readonly where: Where
 }
 
@@ -91,7 +96,10 @@ export type Outcome = 'pass' | 'fail' | 'skip'
 
 /** One compared attribute of one check, as goss reports a test result. */
 export interface GossResult {
-  readonly resourceType: ResourceType
+  /** The gossfile key of the type (`kernel-param`). */
+  readonly type: ResourceType
+  /** goss's name of the type in its output (`KernelParam`). */
+  readonly resourceType: string
   readonly resourceId: string
   readonly property: string
   readonly title?: string
@@ -99,13 +107,20 @@ export interface GossResult {
   readonly outcome: Outcome
   readonly successful: boolean
   readonly skipped: boolean
-  /** The expected value as written (JSON-ish text). */
+  /** The expected value, as goss prints it (JSON). */
   readonly expected: string
-  /** What was found (JSON-ish text), absent on skip or probe error. */
+  /** What was found, as goss prints it (JSON); absent on skip or probe error. */
   readonly found?: string
-  /** goss's wording, e.g. `Expected\n    <bool>: false\nto equal\n    <bool>: true`. */
+  /** The matcher's verb as goss words it: `to equal`, `to have patterns`, `matches expectation`. */
+  readonly matcherMessage: string
+  /**
+   * goss's full wording of the result: for a failure `Expected\n    false\nto equal\n    true`
+   * (plus missing elements and transforms), for a pass `matches expectation: true`, for a skip `skipped`.
+   */
   readonly message: string
-  /** A probe that could not run (as goss's `Err`). */
+  /** goss's one-result line(s): `Service: sshd: running:\nExpected ...`. */
+  readonly summary: string
+  /** A probe that could not run or timed out (as goss's `Err`). */
   readonly error?: string
   readonly durationMs: number
   readonly where: Where
