@@ -46,7 +46,7 @@ describe('matchers', () => {
     const f = await matching('"128"', '{gt: 200}')
     expect(f.outcome).toBe('fail')
     expect(f.message).toBe('Expected\n    128\nto be numerically gt\n    200\nthe transform chain was\n    [{"to-numeric":{}}]\nthe raw value was\n    "128"')
-    expect((await matching('foo', 'bar')).message).toBe('Expected\n    "foo"\nto equal\n    "bar"')
+    expect((await matching('foo', 'bar')).message).toBe('Expected\n    "foo"\nto equal\n    "bar"\ndiff\n    --- test\n    +++ actual\n    @@ -1 +1 @@\n    -bar\n    +foo')
   })
 
   it('numeric comparisons lt, le, gt, ge; a non-number found is an error, not a pass', async () => {
@@ -66,7 +66,7 @@ describe('matchers', () => {
     expect((await matching('hello-world', "{match-regexp: '^h.*-w'}")).outcome).toBe('pass')
     expect((await matching('hello-world', '{contain-substring: o-w}')).outcome).toBe('pass')
     const f = await matching('hello', '{have-prefix: x}')
-    expect(f.message).toBe('Expected\n    "hello"\nto have prefix\n    "x"')
+    expect(f.message).toBe('Expected\n    "hello"\nto have prefix\n    "x"\ndiff\n    --- test\n    +++ actual\n    @@ -1 +1 @@\n    -x\n    +hello')
   })
 
   it('arrays: a plain list is contain-elements (each element once), equal is exact, consist-of ignores order', async () => {
@@ -123,6 +123,13 @@ describe('matchers', () => {
     // "\\!x" is the escaped form: a plain pattern for "x" (found in lb-x-443), not an inverse one
     const [, whole] = await run('command:\n  ok:\n    exec: echo ok\n    exit-status: 0\n    stdout: "ok\\n"\n')
     expect(whole!.outcome).toBe('pass')
+  })
+
+  it('two different strings get goss\'s unified diff of expected ("test") and found ("actual"), context 1', async () => {
+    const [, out] = await run('command:\n  multi:\n    exec: printf "a\\nb\\nc\\nd\\ne\\n"\n    exit-status: 0\n    stdout: "a\\nB\\nc\\nd\\ne\\n"\n')
+    expect(out!.message).toBe(
+      'Expected\n    "a\\nb\\nc\\nd\\ne\\n"\nto equal\n    "a\\nB\\nc\\nd\\ne\\n"\ndiff\n    --- test\n    +++ actual\n    @@ -1,3 +1,3 @@\n     a\n    -B\n    +b\n     c',
+    )
   })
 
   it('exit-status compares numerically, and a command past its timeout fails with goss\'s wording', async () => {
