@@ -113,7 +113,7 @@ function parseRendered(text: string, file: string, scope: TemplateScope): { root
     throw err
   }
   const lc = new LineCounter()
-  const doc = parseDocument(rendered, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, version: '1.2' })
+  const doc = parseDocument(rendered, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, version: '1.2', keepSourceTokens: true })
   const srcLine = (offset: number) => {
     const l = lc.linePos(offset).line
     return lineMap[l - 1] ?? lineMap.at(-1) ?? l
@@ -208,6 +208,7 @@ function readCheck(type: ResourceType, id: string, node: unknown, file: string, 
     const key = a.key === 'resolveable' ? 'resolvable' : a.key
     const keyPath = `${path}.${a.key}`
     const w = at(a.keyNode)
+    legacyOctal(a.valueNode, file, at, keyPath)
     if (!allowed.includes(a.key)) throw unknownKey(file, w, keyPath, `${spec.name}`, allowed)
     if (a.key === spec.idAttr) {
       target = String(expectKind(a.value, 'string', file, w, keyPath))
@@ -252,6 +253,24 @@ function readCheck(type: ResourceType, id: string, node: unknown, file: string, 
     options,
     where: { file, line: where.line },
   }
+}
+
+/**
+ * goss's YAML reader (YAML 1.1 rules) takes an unquoted 0644 as the octal number 420, which
+ * never equals the "0644" a file has; tsimg's reader would take it as 644 and pass. Neither is
+ * what was meant: ask for quotes.
+ */
+function legacyOctal(node: YamlNode | null, file: string, at: At, path: string): void {
+  if (!node) return
+  if (isScalar(node)) {
+    const src = (node as { srcToken?: { source?: string } }).srcToken?.source
+    if (node.type === 'PLAIN' && src && /^[-+]?0[0-7]+$/.test(src)) {
+      throw new GossfileError(file, at(node).line, path, `${src} unquoted is the octal number ${Number.parseInt(src, 8)} to goss, not ${JSON.stringify(src)}`, `quote it: "${src}"`)
+    }
+    return
+  }
+  if (isSeq(node)) node.items.forEach((n, i) => legacyOctal(n as YamlNode, file, at, `${path}[${i}]`))
+  else if (isMap(node)) for (const p of node.items as Pair<YamlNode, YamlNode | null>[]) legacyOctal(p.value, file, at, `${path}.${String((p.key as { value?: unknown }).value)}`)
 }
 
 /** Checks an option's value the way goss's typed struct field would unmarshal it. */

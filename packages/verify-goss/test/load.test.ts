@@ -138,6 +138,15 @@ describe('loadGossfile', () => {
     expect(re).toMatchObject({ line: 6, key: 'command.x.stdout[1]' })
   })
 
+  it('rejects an unquoted mode such as 0644, which goss reads as octal 420 and tsimg would read as 644', async () => {
+    const e = await loadError(await write('octal.yaml', 'file:\n  /etc/passwd:\n    exists: true\n    mode: 0644\n'))
+    expect(e).toMatchObject({ line: 4, key: 'file./etc/passwd.mode' })
+    expect(e.message).toContain('octal number 420')
+    expect(e.hint).toBe('quote it: "0644"')
+    const ok = await loadGossfile(await write('quoted.yaml', 'file:\n  /etc/passwd:\n    exists: true\n    mode: "0644"\n    size: 0\n'))
+    expect(ok.checks[0]!.attributes.map((a) => a.value)).toEqual([true, '0644', 0])
+  })
+
   it('rejects a key written twice, which goss would silently collapse', async () => {
     const e = await loadError(await write('dup.yaml', 'file:\n  /x:\n    exists: true\nservice:\n  a:\n    running: true\nfile:\n  /y:\n    exists: true\n'))
     expect(e.line).toBe(7)
