@@ -129,6 +129,6 @@ export interface GossResult {
 }
 
 /** goss validate's `--format` values that tsimg writes. */
-export type GossFormat = 'documentation' | 'rspecish' | 'json' | 'junit' | 'tap' | 'nagios' | 'silent' | 'structured'
+export type GossFormat = 'documentation' | 'rspecish' | 'json' | 'junit' | 'tap' | 'nagios' | 'prometheus' | 'silent' | 'structured'
 /** goss validate's `--format-options`. */
-export type GossFormatOption = 'perfdata' | 'verbose' | 'pretty' | 'sort'
+export type GossFormatOption = 'perfdata' | 'verbose' | 'pretty' | 'sort' | 'exclude_raw'

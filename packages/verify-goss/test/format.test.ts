@@ -85,4 +85,24 @@ describe('formats', () => {
     expect(j.summary).toMatchObject({ 'test-count': 3, 'failed-count': 1, 'skipped-count': 1 })
     expect(formatResults(results, 'silent')).toBe('')
   })
+
+  it('prometheus counters per type and outcome (per id with verbose) and the run\'s outcome', () => {
+    const p = formatResults(results, 'prometheus')
+    expect(p).toContain('# TYPE goss_tests_outcomes_total counter\n')
+    expect(p).toContain('goss_tests_outcomes_total{outcome="fail",type="matching"} 1\n')
+    expect(p).toContain('goss_tests_outcomes_total{outcome="pass",type="matching"} 1\n')
+    expect(p).toContain('goss_tests_outcomes_total{outcome="skip",type="matching"} 1\n')
+    expect(p).toContain('goss_tests_run_outcomes_total{outcome="fail"} 1\n')
+    expect(formatResults(results, 'prometheus', ['verbose'])).toContain('goss_tests_outcomes_total{outcome="pass",resource_id="name",type="matching"} 1\n')
+  })
+
+  it('exclude_raw leaves the untransformed value out of a failure', async () => {
+    const f = join(dir, 'raw.yaml')
+    await writeFile(f, 'matching:\n  somaxconn:\n    content: "128"\n    matches: {gt: 200}\n')
+    const rs = await runGossSuite(await loadGossfile(f), noMachine)
+    expect(formatResults(rs, 'documentation')).toContain('the transform chain was\n    [{"to-numeric":{}}]\nthe raw value was\n    "128"\n')
+    const doc = formatResults(rs, 'documentation', ['exclude_raw'])
+    expect(doc).toContain('to be numerically gt\n    200\nthe transform chain was\n    [{"to-numeric":{}}]\n')
+    expect(doc).not.toContain('the raw value was')
+  })
 })
