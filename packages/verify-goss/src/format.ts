@@ -166,6 +166,17 @@ export function formatResults(results: readonly GossResult[], format: GossFormat
           expected: r.expected,
           found: r.found ?? null,
           err: r.error ?? null,
+          'matcher-result': r.matcherResult
+            ? {
+                actual: r.matcherResult.actual ?? null,
+                message: r.matcherResult.message,
+                expected: r.matcherResult.expected ?? null,
+                'missing-elements': r.matcherResult.missingElements ?? null,
+                'extra-elements': r.matcherResult.extraElements ?? null,
+                'transform-chain': r.matcherResult.transformChain ?? null,
+                'untransformed-value': r.matcherResult.untransformed ?? null,
+              }
+            : null,
           duration: Math.round(r.durationMs * 1e6),
           'summary-line': r.summary,
           'summary-line-compact': compact(r),

@@ -143,7 +143,7 @@ function compare(check: GossCheck, attr: ExpectedAttribute, found: Found, durati
       outcome: 'fail',
       successful: false,
       skipped: false,
-      ...(mr && error === undefined ? { found: pretty(mr.actual, false) } : {}),
+      ...(mr && error === undefined ? { found: pretty(mr.actual, false), matcherResult: JSON.parse(JSON.stringify(mr)) as MatcherResult } : {}),
       matcherMessage: mr?.message ?? 'Error',
       message,
       summary: `${head}\n${message}`,
@@ -161,7 +161,17 @@ function compare(check: GossCheck, attr: ExpectedAttribute, found: Found, durati
   }
   if (!ok) return failed(matcher.failure(found.value), undefined)
   const message = `matches expectation: ${pretty(attr.value, false)}`
-  return { ...b, outcome: 'pass', successful: true, skipped: false, found: pretty(found.value, false), matcherMessage: 'matches expectation', message, summary: `${head} ${message}` }
+  return {
+    ...b,
+    outcome: 'pass',
+    successful: true,
+    skipped: false,
+    found: pretty(found.value, false),
+    matcherMessage: 'matches expectation',
+    message,
+    summary: `${head} ${message}`,
+    matcherResult: { actual: found.value, message: 'matches expectation', expected: attr.value },
+  }
 }
 
 /** A GossExec over core's Communicator: collects stdout and stderr lines. */

@@ -124,6 +124,16 @@ export interface GossResult {
   readonly summary: string
   /** A probe that could not run or timed out (as goss's `Err`). */
   readonly error?: string
+  /** goss's matcher-result: the values behind `message` (absent on skip and error). */
+  readonly matcherResult?: {
+    readonly actual: unknown
+    readonly message: string
+    readonly expected: unknown
+    readonly missingElements?: unknown
+    readonly extraElements?: unknown
+    readonly transformChain?: readonly unknown[]
+    readonly untransformed?: unknown
+  }
   readonly durationMs: number
   readonly where: Where
 }

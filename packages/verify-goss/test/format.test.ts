@@ -83,6 +83,7 @@ describe('formats', () => {
     const j = JSON.parse(formatResults(results, 'json')) as { results: { successful: boolean; 'resource-id': string }[]; summary: Record<string, unknown> }
     expect(j.results.map((r) => [r['resource-id'], r.successful])).toEqual([['cpus', false], ['name', true], ['later', true]])
     expect(j.summary).toMatchObject({ 'test-count': 3, 'failed-count': 1, 'skipped-count': 1 })
+    expect((j.results[0] as unknown as Record<string, unknown>)['matcher-result']).toMatchObject({ actual: 1, message: 'to be numerically gt', expected: 1 })
     expect(formatResults(results, 'silent')).toBe('')
   })
 
