@@ -134,6 +134,8 @@ describe('loadGossfile', () => {
     const req = await loadError(await write('req.yaml', 'file:\n  /x:\n    mode: "0644"\n'))
     expect(req).toMatchObject({ line: 2, key: 'file./x' })
     expect(req.message).toContain('missing required attribute "exists"')
+    const ungreedy = await loadError(await write('ungreedy.yaml', 'command:\n  x:\n    exit-status: 0\n    stdout:\n      match-regexp: "(?U)a+"\n'))
+    expect(ungreedy.message).toContain('(?U) has no JavaScript equivalent')
     const re = await loadError(await write('re.yaml', 'command:\n  x:\n    exit-status: 0\n    stdout:\n      - ok\n      - /lb-(.*-443/\n'))
     expect(re).toMatchObject({ line: 6, key: 'command.x.stdout[1]' })
   })

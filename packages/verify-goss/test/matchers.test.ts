@@ -65,6 +65,10 @@ describe('matchers', () => {
     expect((await matching('hello-world', '{have-suffix: world}')).outcome).toBe('pass')
     expect((await matching('hello-world', "{match-regexp: '^h.*-w'}")).outcome).toBe('pass')
     expect((await matching('hello-world', '{contain-substring: o-w}')).outcome).toBe('pass')
+    // RE2 syntax: POSIX classes, \\A and \\z, named groups, leading inline flags
+    expect((await matching('abc1', `{match-regexp: '\\A[[:alpha:]]+[[:digit:]]\\z'}`)).outcome).toBe('pass')
+    expect((await matching('abc1x', `{match-regexp: '\\A[[:alpha:]]+[[:digit:]]\\z'}`)).outcome).toBe('fail')
+    expect((await matching('ABC', `{match-regexp: '(?i)^(?P<w>abc)$'}`)).outcome).toBe('pass')
     const f = await matching('hello', '{have-prefix: x}')
     expect(f.message).toBe('Expected\n    "hello"\nto have prefix\n    "x"\ndiff\n    --- test\n    +++ actual\n    @@ -1 +1 @@\n    -x\n    +hello')
   })
