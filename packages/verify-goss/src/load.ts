@@ -36,13 +36,15 @@ export async function parseGossfile(text: string, file: string, options: LoadOpt
   const env = options.env ?? process.env
   const checks = new Map<string, GossCheck>()
   const files: string[] = []
-  await loadOne(text, top, { vars, env }, 0, files, checks)
-  return { file: top, files, checks: [...checks.values()], vars }
+  const warnings: string[] = []
+  await loadOne(text, top, { vars, env, warnings }, 0, files, checks)
+  return { file: top, files, checks: [...checks.values()], vars, warnings }
 }
 
 interface TemplateScope {
   readonly vars: Record<string, unknown>
   readonly env: Readonly<Record<string, string | undefined>>
+  readonly warnings: string[]
 }
 
 async function loadOne(text: string, file: string, scope: TemplateScope, depth: number, files: string[], out: Map<string, GossCheck>): Promise<void> {
@@ -72,7 +74,7 @@ async function loadOne(text: string, file: string, scope: TemplateScope, depth: 
       throw new GossfileError(file, where.line, type, `unknown resource type`, `tsimg interprets gossfile, ${RESOURCE_TYPES.join(', ')}`)
     }
     for (const res of entries(pair.value, file, at, type)) {
-      const check = readCheck(type as ResourceType, res.key, res.valueNode, file, at, at(res.keyNode))
+      const check = readCheck(type as ResourceType, res.key, res.valueNode, file, at, at(res.keyNode), scope.warnings)
       out.delete(`${type}\u0000${res.key}`)
       out.set(`${type}\u0000${res.key}`, check)
     }
@@ -190,7 +192,7 @@ function unknownKey(file: string, where: Where, key: string, what: string, allow
   return new GossfileError(file, where.line, key, `unknown attribute of ${what}`, `goss accepts: ${allowed.join(', ')}`)
 }
 
-function readCheck(type: ResourceType, id: string, node: unknown, file: string, at: At, where: Where): GossCheck {
+function readCheck(type: ResourceType, id: string, node: unknown, file: string, at: At, where: Where, warnings: string[]): GossCheck {
   const spec = RESOURCES[type]
   const path = `${type}.${id}`
   if (node === null || node === undefined || (isScalar(node) && (node as { value: unknown }).value === null)) {
@@ -230,6 +232,11 @@ function readCheck(type: ResourceType, id: string, node: unknown, file: string, 
       if (attributes.some((x) => x.name === key)) throw new GossfileError(file, w.line, keyPath, `written twice (as resolvable and resolveable)`)
       if (a.value === null) throw new GossfileError(file, w.line, keyPath, 'Syntax Error: Missing required attribute (the value is empty)')
       checkMatcher(a.value, a.valueNode, attr.reader === true, file, at, keyPath)
+      if (attr.reader && Array.isArray(a.value) && a.value.length === 0) {
+        // goss does not check an empty pattern list at all (zero conditions), and warns
+        warnings.push(`${file}:${w.line}: ${id}: ${type}.${key} is an empty list, which asserts nothing and always passes. Use "" to assert empty content, or remove it.`)
+        continue
+      }
       attributes.push({ name: key, property: attr.property ?? key, value: a.value, reader: attr.reader === true, where: w })
     }
   }

@@ -55,6 +55,8 @@ export interface GossSuite {
   readonly checks: readonly GossCheck[]
   /** The variables the templates saw (`.Vars`), for `render` and messages. */
   readonly vars: Readonly<Record<string, unknown>>
+  /** What goss warns about on stderr (an empty pattern list, which asserts nothing), with file:line. */
+  readonly warnings: readonly string[]
 }
 
 export interface LoadOptions {

@@ -49,6 +49,9 @@ describe('goss files against a container of the base image', () => {
   it('seed-003-shaped k3s checks, included through gossfile:, fail check by check with goss\'s wording', async () => {
     const suite = await loadGossfile(join(fixtures, 'k3s', 'goss.yaml'), { varsFile: join(fixtures, 'k3s', 'vars.yaml'), varsInline: { ip_address: ip } })
     expect(suite.files.map((f) => f.split('/').pop())).toEqual(['goss.yaml', 'k3s.yaml'])
+    // the seed's `stderr: []` asserts nothing: goss skips it and warns, naming the line
+    expect(suite.warnings.filter((w) => w.includes('command.stderr is an empty list'))).toHaveLength(4)
+    expect(suite.warnings[0]).toMatch(/k3s\.yaml:\d+: check_k8s_scheduler_health: command\.stderr is an empty list/)
     const results = await runGossSuite(suite, exec)
     const r = byKey(results)
     const msg = (k: string) => r.get(k)?.message

@@ -149,6 +149,15 @@ describe('loadGossfile', () => {
     expect(ok.checks[0]!.attributes.map((a) => a.value)).toEqual([true, '0644', 0])
   })
 
+  it('an empty pattern list (stderr: [], contents: []) is not checked, as in goss, and is warned about with its line', async () => {
+    const s = await loadGossfile(await write('empty.yaml', 'command:\n  x:\n    exit-status: 0\n    stderr: []\n    stdout: ""\nfile:\n  /etc/hosts:\n    exists: true\n    contents: []\n'))
+    expect(s.checks.map((c) => c.attributes.map((a) => a.name))).toEqual([['exit-status', 'stdout'], ['exists']])
+    expect(s.warnings).toEqual([
+      `${join(dir, 'empty.yaml')}:4: x: command.stderr is an empty list, which asserts nothing and always passes. Use "" to assert empty content, or remove it.`,
+      `${join(dir, 'empty.yaml')}:9: /etc/hosts: file.contents is an empty list, which asserts nothing and always passes. Use "" to assert empty content, or remove it.`,
+    ])
+  })
+
   it('rejects a key written twice, which goss would silently collapse', async () => {
     const e = await loadError(await write('dup.yaml', 'file:\n  /x:\n    exists: true\nservice:\n  a:\n    running: true\nfile:\n  /y:\n    exists: true\n'))
     expect(e.line).toBe(7)
