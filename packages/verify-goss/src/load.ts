@@ -231,7 +231,8 @@ function readCheck(type: ResourceType, id: string, node: unknown, file: string, 
       const attr = spec.attributes.find((x) => x.key === key)!
       if (attributes.some((x) => x.name === key)) throw new GossfileError(file, w.line, keyPath, `written twice (as resolvable and resolveable)`)
       if (a.value === null) throw new GossfileError(file, w.line, keyPath, 'Syntax Error: Missing required attribute (the value is empty)')
-      checkMatcher(a.value, a.valueNode, attr.reader === true, file, at, keyPath)
+      const asReader = type === 'matching' && attrs.some((x) => x.key === 'as-reader' && x.value === true)
+      checkMatcher(a.value, a.valueNode, attr.reader === true || asReader, file, at, keyPath)
       if (attr.reader && Array.isArray(a.value) && a.value.length === 0) {
         // goss does not check an empty pattern list at all (zero conditions), and warns
         warnings.push(`${file}:${w.line}: ${id}: ${type}.${key} is an empty list, which asserts nothing and always passes. Use "" to assert empty content, or remove it.`)

@@ -7,6 +7,7 @@ import { addrProbe, dnsProbe, httpProbe, interfaceProbe, portProbe } from './pro
 import { fileProbe, groupProbe, kernelParamProbe, mountProbe, packageProbe, processProbe, serviceProbe, type Probe, userProbe } from './probes/system.js'
 import { RESOURCES } from './schema.js'
 import type { ExpectedAttribute, GossCheck, GossExec, GossResult, GossSuite, ResourceType, RunOptions } from './types.js'
+import { goString } from './template/funcs.js'
 import { failureText, pretty } from './wording.js'
 
 const PROBES: Record<Exclude<ResourceType, 'matching'>, Probe> = {
@@ -92,7 +93,8 @@ async function runCheck(check: GossCheck, machine: Machine): Promise<GossResult[
 
 function matchingFound(check: GossCheck): Record<string, Found> {
   const content = check.options.content
-  if (check.options['as-reader']) return { matches: { value: typeof content === 'string' ? content : JSON.stringify(content) } }
+  // goss reads it as fmt.Sprintf("%v", content), line by line
+  if (check.options['as-reader']) return { matches: { value: goString(content) } }
   return { matches: { value: content } }
 }
 
@@ -151,7 +153,8 @@ function compare(check: GossCheck, attr: ExpectedAttribute, found: Found, durati
     }
   }
   if ('error' in found) return failed(undefined, found.error)
-  const matcher = attr.reader ? toReaderMatcher(attr.value) : toMatcher(attr.value)
+  const reader = attr.reader || (check.type === 'matching' && check.options['as-reader'] === true)
+  const matcher = reader ? toReaderMatcher(attr.value) : toMatcher(attr.value)
   let ok: boolean
   try {
     ok = matcher.match(found.value)

@@ -138,6 +138,13 @@ describe('matchers', () => {
     )
   })
 
+  it('matching with as-reader reads the content line by line, so a list is patterns', async () => {
+    const [r] = await run('matching:\n  lines:\n    content: "alpha\\nbeta\\n"\n    as-reader: true\n    matches: [/^al/, beta, "!gamma"]\n')
+    expect(r!.outcome).toBe('pass')
+    const [bad] = await run('matching:\n  lines:\n    content: "alpha\\nbeta\\n"\n    as-reader: true\n    matches: [gamma]\n')
+    expect(bad!.message).toBe('Expected\n    "alpha\\nbeta\\n"\nto have patterns\n    ["gamma"]\nthe missing elements were\n    ["gamma"]')
+  })
+
   it('exit-status compares numerically, and a command past its timeout fails with goss\'s wording', async () => {
     const [st] = await run('command:\n  f:\n    exec: exit 3\n    exit-status: 0\n')
     expect(st!.message).toBe('Expected\n    3\nto be numerically eq\n    0')
