@@ -1,0 +1,5 @@
+// The main module loads no SOAP client: templates import `vsphereClone` for validate; the client
+// loads with the steps or the cleanup plugin.
+export { vsphereClone, vsphereCloneSchema, type VsphereCloneInput, type VsphereCloneOptions } from './source.js'
+export * from './options.js'
+export { PLUGIN, BUILD_ID_ATTRIBUTE, BUILD_ID_EXTRA_CONFIG, type VsphereState } from './state.js'
