@@ -136,18 +136,24 @@ export function loopbackAddress(): string {
  * `RUN.container` for a VM that runs the local base image on the host network with sshd on
  * `ip:port`, root's password `rootPassword`; labelled so a test can find its containers.
  */
-export function containerArgs(o: { ip: string; port: number; rootPassword: string; label: string }): string {
+export function containerArgs(o: { ip: string; port: number; rootPassword: string; label: string; group?: string }): string {
   const script = [
     `echo root:${o.rootPassword} | chpasswd`,
     'ssh-keygen -A >/dev/null',
     `exec /usr/sbin/sshd -D -e -o ListenAddress=${o.ip} -p ${o.port} -o PermitRootLogin=yes -o PasswordAuthentication=yes`,
   ].join(' && ')
   // The simulator joins the arguments with spaces and runs them with sh -c: the script is one quoted word.
-  return JSON.stringify(['--tmpfs', '/sys/class', '--network', 'host', '--label', `tsimg.test=${o.label}`, BASE_IMAGE, '/bin/sh', '-c', `'${script}'`])
+  return JSON.stringify(['--tmpfs', '/sys/class', '--network', 'host', '--label', `tsimg.test=${o.label}`, ...(o.group ? ['--label', `tsimg.test-group=${o.group}`] : []), BASE_IMAGE, '/bin/sh', '-c', `'${script}'`])
 }
 
 /** The ids of running or stopped containers with our test label. */
-export async function labelledContainers(label: string): Promise<string[]> {
-  const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=tsimg.test=${label}`])
+export async function labelledContainers(label: string, key = 'tsimg.test'): Promise<string[]> {
+  const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=${key}=${label}`])
   return stdout.split('\n').filter(Boolean)
+}
+
+/** Removes the containers of a test group (what a failed test's VMs left; the simulator's own destroy removes them otherwise). */
+export async function removeGroupContainers(group: string): Promise<void> {
+  const ids = await labelledContainers(group, 'tsimg.test-group')
+  if (ids.length) await run('docker', ['rm', '-f', '-v', ...ids]).catch(() => undefined)
 }

@@ -1,0 +1,114 @@
+/** Shared by the builder-vsphere tests: one simulator per file, a container-backed clone source, builds through the engine. */
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { randomBytes } from 'node:crypto'
+import { vsphereClone, type VsphereCloneInput } from '@tsimg/builder-vsphere'
+import { VimClient } from '@tsimg/builder-vsphere/vim'
+import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core'
+import { shell } from '@tsimg/provisioner-shell'
+import { afterAll, beforeAll } from 'vitest'
+import { runSourceBuild, type SourceRunResult } from '../../../test/support/cloud-build.js'
+import { containerArgs, freePort, loopbackAddress, removeGroupContainers, startVcsim, type Vcsim } from '../../../test/support/vcsim.js'
+
+export { cleanupErrors, failedStep, journalFiles, stateText } from '../../../test/support/cloud-build.js'
+export { labelledContainers, labelledContainers as containersOf } from '../../../test/support/vcsim.js'
+
+const run = promisify(execFile)
+
+/** The simulator's template VM the clones start from (a VPX model VM on the cluster). */
+export const SOURCE_VM = 'DC0_C0_RP0_VM0'
+
+export interface Sim {
+  sim: Vcsim
+  /** The docker label every container VM of this file carries (removed after the file). */
+  group: string
+  stateDir: string
+  /** A client of our own, logged in (for reading the inventory). */
+  client(): Promise<VimClient>
+}
+
+/** One simulator and state directory per file. */
+export function useSim(name: string): Sim {
+  const s = { group: `vsclone-${name}-${randomBytes(3).toString('hex')}` } as Sim & { c?: VimClient }
+  beforeAll(async () => {
+    s.sim = await startVcsim()
+    s.stateDir = await mkdtemp(join(tmpdir(), `tsimg-vsphere-${name}-`))
+    s.client = async () => (s.c ??= await VimClient.connect({ server: s.sim.server, username: s.sim.username, password: s.sim.password, insecure: true, signal: AbortSignal.timeout(30_000) }))
+  })
+  afterAll(async () => {
+    await s.c?.logout()
+    await s.sim?.stop()
+    await removeGroupContainers(s.group)
+    if (s.stateDir) await rm(s.stateDir, { recursive: true, force: true })
+  })
+  return s
+}
+
+/** A container VM's place: its own loopback address, port, root password and docker label. */
+export interface Guest {
+  ip: string
+  port: number
+  rootPassword: string
+  label: string
+  group: string
+}
+
+export async function newGuest(s: Pick<Sim, 'group'>): Promise<Guest> {
+  return { ip: loopbackAddress(), port: await freePort(), rootPassword: `Root-${randomBytes(6).toString('hex')}`, label: `vsclone-${randomBytes(4).toString('hex')}`, group: s.group }
+}
+
+/**
+ * vsphere-clone options for a container-backed clone of SOURCE_VM: RUN.container in the
+ * configuration parameters (a clone does not copy it), the customization's fixed IP the
+ * address sshd listens on (what the IP wait reads), SSH as root with a password.
+ */
+export function cloneSource(sim: Vcsim, g: Guest, over: Partial<VsphereCloneInput> = {}): VsphereCloneInput {
+  return {
+    vcenterServer: sim.server,
+    username: sim.username,
+    password: sim.password,
+    insecureConnection: true,
+    cluster: 'DC0_C0',
+    template: SOURCE_VM,
+    vmName: `tsimg-${g.label}`,
+    configurationParameters: { 'RUN.container': containerArgs(g) },
+    customize: { linuxOptions: { hostName: 'tsimg-test', domain: 'test.local' }, networkInterface: [{ ipv4Address: g.ip, ipv4Netmask: 8 }] },
+    ipSettleTimeout: '0s',
+    sshUsername: 'root',
+    sshPassword: g.rootPassword,
+    sshPort: g.port,
+    sshTimeout: '120s',
+    ...over,
+  } as VsphereCloneInput
+}
+
+export const markerProvisioner = (): ProvisionerPlugin<any> => shell({ inline: ['echo "made by tsimg on vsphere" > /etc/tsimg-marker'] })
+
+export function runBuild(source: VsphereCloneInput, opts: { stateDir: string; signal?: AbortSignal; force?: boolean; onEvent?: (e: BuildEvent) => void; provisioners?: ProvisionerPlugin<any>[] }): Promise<SourceRunResult> {
+  return runSourceBuild(vsphereClone({ name: 'test', ...source }), { ...opts, provisioners: opts.provisioners ?? [markerProvisioner()] })
+}
+
+/** A file read out of a container (running or stopped). */
+export async function readFromContainer(id: string, path: string): Promise<string> {
+  const { stdout } = await run('docker', ['exec', id, 'cat', path]).catch(async () => {
+    // A stopped container: copy the file out as a tar stream.
+    const { stdout: tar } = await run('docker', ['cp', `${id}:${path}`, '-'], { encoding: 'latin1', maxBuffer: 1 << 24 })
+    return { stdout: tarFirstFile(tar) }
+  })
+  return stdout
+}
+
+function tarFirstFile(tar: string): string {
+  const size = parseInt(tar.slice(124, 136).replace(/\0.*$/, '').trim(), 8)
+  return Buffer.from(tar.slice(512, 512 + size), 'latin1').toString('utf8')
+}
+
+/** The VMs in the simulator's inventory: name -> { template, extraConfig keys }. */
+export async function inventory(c: VimClient): Promise<Map<string, { moref: string; template: boolean }>> {
+  const all = await c.all('VirtualMachine', ['name', 'config.template'], AbortSignal.timeout(30_000))
+  return new Map([...all.values()].map((p) => [p.string('name')!, { moref: p.self.value, template: p.string('config.template') === 'true' }]))
+}
+
