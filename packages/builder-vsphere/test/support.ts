@@ -10,8 +10,8 @@ import { VimClient } from '@tsimg/builder-vsphere/vim'
 import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core'
 import { shell } from '@tsimg/provisioner-shell'
 import { afterAll, beforeAll } from 'vitest'
-import { runSourceBuild, type SourceRunResult } from '../../../test/support/cloud-build.js'
-import { containerArgs, freePort, loopbackAddress, removeGroupContainers, startVcsim, type Vcsim } from '../../../test/support/vcsim.js'
+import { cleanupErrors, journalFiles, runSourceBuild, stateText, type SourceRunResult } from '../../../test/support/cloud-build.js'
+import { containerArgs, freePort, labelledContainers, loopbackAddress, removeGroupContainers, startVcsim, type Vcsim } from '../../../test/support/vcsim.js'
 
 export { cleanupErrors, failedStep, journalFiles, stateText } from '../../../test/support/cloud-build.js'
 export { labelledContainers, labelledContainers as containersOf } from '../../../test/support/vcsim.js'
@@ -112,3 +112,22 @@ export async function inventory(c: VimClient): Promise<Map<string, { moref: stri
   return new Map([...all.values()].map((p) => [p.string('name')!, { moref: p.self.value, template: p.string('config.template') === 'true' }]))
 }
 
+
+/**
+ * What every fault row checks after its build: the simulator's inventory is what it was before
+ * (no VM of the build, no template), no container of the row is left, the journal is empty, no
+ * cleanup erred, and neither password is in any event, line, journal or log.
+ */
+export async function expectNothingLeft(s: Sim, g: Guest, r: SourceRunResult, before: Map<string, unknown>): Promise<void> {
+  const { expect } = await import('vitest')
+  const c = await s.client()
+  expect(cleanupErrors(r.events)).toEqual([])
+  expect(r.summary.leftovers).toEqual([])
+  expect([...(await inventory(c)).keys()].sort()).toEqual([...before.keys()].sort())
+  expect(await labelledContainers(g.label)).toEqual([])
+  expect(await journalFiles(s.stateDir)).toEqual([])
+  for (const text of [r.text, await stateText(s.stateDir)]) {
+    expect(text).not.toContain(s.sim.password)
+    expect(text).not.toContain(g.rootPassword)
+  }
+}
