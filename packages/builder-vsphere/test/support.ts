@@ -131,3 +131,37 @@ export async function expectNothingLeft(s: Sim, g: Guest, r: SourceRunResult, be
     expect(text).not.toContain(g.rootPassword)
   }
 }
+
+/**
+ * A Packer JSON template (what Packer 1.6.6 and tsimg both run) for a container-backed
+ * vsphere-clone of SOURCE_VM that becomes a template; the vCenter password comes from the
+ * environment (`VSPHERE_PASSWORD`), as users keep it out of the file.
+ */
+export function packerTemplate(sim: Vcsim, g: Guest, provisioners: unknown[] = [{ type: 'shell', inline: ['echo "made by $MAKER" > /etc/tsimg-marker'], environment_vars: ['MAKER=a packer template'] }]): unknown {
+  return {
+    variables: { vcenter_password: '{{env `VSPHERE_PASSWORD`}}', guest_password: '{{env `GUEST_PASSWORD`}}' },
+    'sensitive-variables': ['vcenter_password', 'guest_password'],
+    builders: [
+      {
+        type: 'vsphere-clone',
+        vcenter_server: sim.server,
+        username: sim.username,
+        password: '{{user `vcenter_password`}}',
+        insecure_connection: 'true',
+        cluster: 'DC0_C0',
+        template: SOURCE_VM,
+        vm_name: `tsimg-${g.label}`,
+        configuration_parameters: { 'RUN.container': containerArgs(g) },
+        customize: { linux_options: { host_name: 'tsimg-test', domain: 'test.local' }, network_interface: [{ ipv4_address: g.ip, ipv4_netmask: 8 }] },
+        ip_settle_timeout: '1s',
+        communicator: 'ssh',
+        ssh_username: 'root',
+        ssh_password: '{{user `guest_password`}}',
+        ssh_port: g.port,
+        ssh_timeout: '2m',
+        convert_to_template: true,
+      },
+    ],
+    provisioners,
+  }
+}
