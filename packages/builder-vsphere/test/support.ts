@@ -149,6 +149,8 @@ export function packerTemplate(sim: Vcsim, g: Guest, provisioners: unknown[] = [
         password: '{{user `vcenter_password`}}',
         insecure_connection: 'true',
         cluster: 'DC0_C0',
+        // Packer 1.6.6 finds the datastore through `host` when none is given, and fails with neither.
+        datastore: 'LocalDS_0',
         template: SOURCE_VM,
         vm_name: `tsimg-${g.label}`,
         configuration_parameters: { 'RUN.container': containerArgs(g) },
