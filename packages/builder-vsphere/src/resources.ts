@@ -26,7 +26,10 @@ async function credentials(): Promise<CredentialsReport> {
 }
 
 function connect(scope: CloudScope): CloudConnection {
-  const insecure = scope.endpoint?.endsWith('#insecure') ?? false
+  // The build's insecure_connection is journaled as `#insecure` on the endpoint; a sweep takes
+  // VSPHERE_ALLOW_UNVERIFIED_SSL=true (Terraform's name) or GOVC_INSECURE=1 (govc's) as well.
+  const e = process.env
+  const insecure = (scope.endpoint?.endsWith('#insecure') ?? false) || /^(1|true)$/i.test(e.VSPHERE_ALLOW_UNVERIFIED_SSL ?? '') || /^(1|true)$/i.test(e.GOVC_INSECURE ?? '')
   let client: Promise<VimClient> | undefined
   const c = (signal: AbortSignal) => {
     const creds = credentialsFromEnv()

@@ -78,4 +78,42 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
       await rm(dir, { recursive: true, force: true })
     }
   })
+
+  it('tsimg cleanup --sweep --cloud vsphere destroys a killed build\'s clone whose journal is gone, and keeps the templates builds made and the VMs tsimg did not make', async () => {
+    const c = await s.client()
+    const keptGuest = await newGuest(s)
+    const keptDir = await mkdtemp(join(tmpdir(), 'tsimg-vsphere-kept-'))
+    const g = await newGuest(s)
+    const dir = await mkdtemp(join(tmpdir(), 'tsimg-vsphere-sweep-'))
+    try {
+      // A template a build made and kept.
+      await writeFile(join(keptDir, 'builder.json'), JSON.stringify(packerTemplate(s.sim, keptGuest), null, 2))
+      expect((await tsimg(['build', join(keptDir, 'builder.json')], env(keptGuest, keptDir))).code).toBe(0)
+      const before = await inventory(c)
+      // A build killed while provisioning, whose state directory is then lost (a CI runner gone).
+      await writeFile(join(dir, 'builder.json'), JSON.stringify(packerTemplate(s.sim, g, [{ type: 'shell', inline: ['echo provisioning-started', 'sleep 300'] }]), null, 2))
+      const killed = await tsimg(['build', join(dir, 'builder.json')], env(g, dir), (out, child) => {
+        if (out.includes('provisioning-started') && child.exitCode === null) child.kill('SIGKILL')
+      })
+      expect(killed.code).toBeNull()
+      await rm(join(dir, 'journal'), { recursive: true, force: true })
+      expect((await inventory(c)).has(`tsimg-${g.label}`)).toBe(true)
+
+      const sweep = await tsimg(['cleanup', '--sweep', '--cloud', 'vsphere', '--region', s.sim.server, '--older-than', '0s', '--yes'], {
+        TSIMG_STATE_DIR: dir, VSPHERE_USER: s.sim.username, VSPHERE_PASSWORD: s.sim.password, VSPHERE_ALLOW_UNVERIFIED_SSL: 'true',
+      })
+      expect(sweep.code, sweep.out).toBe(0)
+      expect(sweep.out).toContain(`tsimg-${g.label}`)
+      expect(sweep.out).not.toContain(s.sim.password)
+      // The leftover is gone; the kept template and the simulator's own VMs are all still there.
+      expect([...(await inventory(c)).keys()].sort()).toEqual([...before.keys()].sort())
+      expect(await labelledContainers(g.label)).toEqual([])
+      const kept = before.get(`tsimg-${keptGuest.label}`)!
+      expect(kept.template).toBe(true)
+      await c.task('Destroy_Task', { $ref: true, type: 'VirtualMachine', value: kept.moref }, {}, { signal: AbortSignal.timeout(30_000) })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+      await rm(keptDir, { recursive: true, force: true })
+    }
+  })
 })
