@@ -46,6 +46,8 @@ export interface Vcsim {
   clearFaults(): Promise<void>
   /** The SOAP methods called so far, in order, and those held now. */
   calls(): Promise<{ calls: string[]; held: string[] }>
+  /** The bodies of the last requests of `method` the simulator received (Login's are never kept). */
+  requests(method: string): Promise<string[]>
   /** Resolves once a call of `method` is held. */
   held(method: string): Promise<void>
   /** Everything the simulator printed (its log). */
@@ -96,6 +98,10 @@ export async function startVcsim(opts: { username?: string; password?: string; e
     calls: async () => {
       const c = await calls()
       return { calls: c.calls ?? [], held: c.held ?? [] }
+    },
+    requests: async (method) => {
+      const r = JSON.parse(await control('/tsimg/requests', 'GET')) as { requests: { method: string; body: string }[] | null }
+      return (r.requests ?? []).filter((x) => x.method === method).map((x) => x.body)
     },
     held: async (method) => {
       // The simulator answers at once; this polls its own record of held calls (no fixed sleep decides order).
