@@ -49,4 +49,19 @@ describe('a failure at each vsphere-clone step leaves nothing behind', () => {
     expect(r.summary.error?.message).toMatch(row.error)
     await expectNothingLeft(s, g, r, before)
   })
+
+  it('a CloneVM_Task whose answer is lost is not sent again: the clone it made is found by path and build id and destroyed', async () => {
+    const c = await s.client()
+    const before = await inventory(c)
+    const g = await newGuest(s)
+    await s.sim.drop('CloneVM_Task')
+    const r = await runBuild(cloneSource(s.sim, g), { stateDir: s.stateDir })
+    expect(r.summary.outcome).toBe('failed')
+    expect(failedStep(r.events)).toBe('vsphere:clone')
+    const calls = (await s.sim.calls()).calls
+    expect(calls.filter((m) => m === 'CloneVM_Task')).toHaveLength(1)
+    // The clone existed (found by FindByInventoryPath) and was destroyed.
+    expect(calls.slice(calls.indexOf('CloneVM_Task'))).toContain('Destroy_Task')
+    await expectNothingLeft(s, g, r, before)
+  })
 })

@@ -120,7 +120,9 @@ function cloneStep(env: VsphereEnv<VsphereCloneOptions>): Step<VsphereState> {
           data: resourceData(env, { path }),
           // The task is awaited within the create's own bound even after a cancel, so the cleanup
           // destroys a clone that lands after it.
-          create: (requestSignal) => c.task('CloneVM_Task', source, { folder: where.folder, name, spec }, { signal: requestSignal }),
+          // Sent once: a clone whose answer is lost may have been made (vCenter allows no second
+          // VM of that name in the folder, the simulator does), so it is looked up instead of resent.
+          create: (requestSignal) => c.task('CloneVM_Task', source, { folder: where.folder, name, spec }, { signal: requestSignal, budget: { attempts: 1 } }),
           idOf: (res) => moref(res)?.value,
           find: async (s) => (await findBuildVm(c, path, build.id, BUILD_ID_KEY, s))?.value,
         },

@@ -1,6 +1,6 @@
 import { request as httpsRequest, Agent } from 'node:https'
 import { request as httpRequest, Agent as HttpAgent } from 'node:http'
-import { CloudCaller, type ErrorClass, type ErrorFacts, type ErrorModel } from '@tsimg/cloud-kit'
+import { CloudCaller, type ErrorClass, type ErrorFacts, type ErrorModel, type RetryBudget } from '@tsimg/cloud-kit'
 import { envelope, list, moref, obj, parseBody, ref, str, type MoRef, type Parsed, type ParsedObject, type XmlObject } from './xml.js'
 
 /** A SOAP fault from vCenter: the fault's type (`InvalidLogin`, `DuplicateName`) and its message. */
@@ -81,6 +81,8 @@ export interface CallOpts {
   readonly requestSignal?: AbortSignal
   /** Error classes retried besides transient and throttled. */
   readonly retry?: ErrorClass[]
+  /** This call's retry budget (`{ attempts: 1 }` for a create that must not be sent twice). */
+  readonly budget?: Partial<RetryBudget>
 }
 
 /**
@@ -175,6 +177,7 @@ export class VimClient {
       signal: opts.signal,
       ...(opts.requestSignal && { requestSignal: opts.requestSignal }),
       ...(opts.retry && { retry: opts.retry }),
+      ...(opts.budget && { budget: opts.budget }),
     })
   }
 
