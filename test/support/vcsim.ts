@@ -152,7 +152,8 @@ export function containerArgs(o: { ip: string; port: number; rootPassword: strin
     `exec /usr/sbin/sshd -D -e -o ListenAddress=${o.ip} -p ${o.port} -o PermitRootLogin=yes -o PasswordAuthentication=yes`,
   ].join(' && ')
   // The simulator joins the arguments with spaces and runs them with sh -c: the script is one quoted word.
-  return JSON.stringify(['--tmpfs', '/sys/class', '--network', 'host', '--label', `tsimg.test=${o.label}`, ...(o.group ? ['--label', `tsimg.test-group=${o.group}`] : []), BASE_IMAGE, '/bin/sh', '-c', `'${script}'`])
+  // --init: sshd is not PID 1, so the simulator's docker stop ends it at once instead of after 10 s.
+  return JSON.stringify(['--tmpfs', '/sys/class', '--init', '--network', 'host', '--label', `tsimg.test=${o.label}`, ...(o.group ? ['--label', `tsimg.test-group=${o.group}`] : []), BASE_IMAGE, '/bin/sh', '-c', `'${script}'`])
 }
 
 /** The ids of running or stopped containers with our test label. */
