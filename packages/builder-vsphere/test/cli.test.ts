@@ -3,7 +3,7 @@
 // and journal, and `tsimg cleanup` (with the vCenter login in VSPHERE_USER / VSPHERE_PASSWORD)
 // deletes them: 0 left.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -41,6 +41,32 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
       expect(r.code, r.out).toBe(0)
       expect(r.out).not.toContain(s.sim.password)
       expect(r.out).not.toContain(g.rootPassword)
+      const [id] = await labelledContainers(g.label)
+      expect(await readFromContainer(id!, '/etc/tsimg-marker')).toBe('made by a packer template\n')
+      const after = await inventory(c)
+      expect(after.get(`tsimg-${g.label}`)?.template).toBe(true)
+      expect([...after.keys()].sort()).toEqual([...before.keys(), `tsimg-${g.label}`].sort())
+      await c.task('Destroy_Task', { $ref: true, type: 'VirtualMachine', value: after.get(`tsimg-${g.label}`)!.moref }, {}, { signal: AbortSignal.timeout(30_000) })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('tsimg convert writes an image.ts with vsphereClone from the JSON template, and tsimg build of it makes the same template', async () => {
+    const c = await s.client()
+    const before = await inventory(c)
+    const g = await newGuest(s)
+    const dir = await mkdtemp(join(tmpdir(), 'tsimg-vsphere-convert-'))
+    try {
+      await writeFile(join(dir, 'builder.json'), JSON.stringify(packerTemplate(s.sim, g), null, 2))
+      const conv = await tsimg(['convert', '-o', join(dir, 'image.ts'), join(dir, 'builder.json')], env(g, dir))
+      expect(conv.code, conv.out).toBe(0)
+      const ts = await readFile(join(dir, 'image.ts'), 'utf8')
+      expect(ts).toContain("from '@tsimg/builder-vsphere'")
+      expect(ts).toMatch(/vsphereClone\(/)
+      expect(ts).not.toContain(s.sim.password)
+      const r = await tsimg(['build', join(dir, 'image.ts')], env(g, dir))
+      expect(r.code, r.out).toBe(0)
       const [id] = await labelledContainers(g.label)
       expect(await readFromContainer(id!, '/etc/tsimg-marker')).toBe('made by a packer template\n')
       const after = await inventory(c)
