@@ -78,6 +78,57 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
     }
   })
 
+  it('an HCL2 vsphere-clone source validates; an option tsimg does not carry out yet (export) is an error naming the file, line and option, before anything is created', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsimg-vsphere-hcl-'))
+    const g = await newGuest(s)
+    try {
+      const hcl = [
+        'variable "vcenter_password" {',
+        '  type      = string',
+        '  sensitive = true',
+        '  default   = env("VSPHERE_PASSWORD")',
+        '}',
+        'source "vsphere-clone" "web" {',
+        `  vcenter_server      = "${s.sim.server}"`,
+        `  username            = "${s.sim.username}"`,
+        '  password            = var.vcenter_password',
+        '  insecure_connection = true',
+        '  cluster             = "DC0_C0"',
+        '  template            = "DC0_C0_RP0_VM0"',
+        '  CPUs                = 2',
+        '  RAM                 = 2048',
+        '  customize {',
+        '    linux_options {',
+        '      host_name = "web"',
+        '      domain    = "lan"',
+        '    }',
+        '    network_interface {',
+        '      ipv4_address = "10.0.0.20"',
+        '      ipv4_netmask = 24',
+        '    }',
+        '  }',
+        '  ssh_username        = "root"',
+        '  convert_to_template = true',
+        '}',
+        'build {',
+        '  sources = ["source.vsphere-clone.web"]',
+        '}',
+      ]
+      await writeFile(join(dir, 'web.pkr.hcl'), hcl.join('\n') + '\n')
+      const ok = await tsimg(['validate', join(dir, 'web.pkr.hcl')], env(g, dir))
+      expect(ok.code, ok.out).toBe(0)
+      const withExport = [...hcl.slice(0, 26), '  export {', '    output_directory = "out"', '  }', ...hcl.slice(26)]
+      await writeFile(join(dir, 'web.pkr.hcl'), withExport.join('\n') + '\n')
+      const refused = await tsimg(['validate', join(dir, 'web.pkr.hcl')], env(g, dir))
+      expect(refused.code).not.toBe(0)
+      expect(refused.out).toMatch(/web\.pkr\.hcl:27/)
+      expect(refused.out).toMatch(/export/)
+      expect(refused.out).toMatch(/not supported yet/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it('kill -9 while provisioning leaves the clone and its journal; tsimg cleanup destroys it: nothing left', async () => {
     const c = await s.client()
     const before = await inventory(c)
