@@ -129,7 +129,7 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
     }
   })
 
-  it('kill -9 while provisioning leaves the clone and its journal; tsimg cleanup destroys it: nothing left', async () => {
+  it('kill -9 while provisioning leaves the clone and its journal; tsimg cleanup without a vCenter login names what it read, with one destroys it: nothing left', async () => {
     const c = await s.client()
     const before = await inventory(c)
     const g = await newGuest(s)
@@ -144,6 +144,20 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
       expect((await inventory(c)).has(`tsimg-${g.label}`)).toBe(true)
       expect(await labelledContainers(g.label)).toHaveLength(1)
       expect(await journalFiles(dir)).not.toEqual([])
+
+      // Without a vCenter login in the environment cleanup says which variables it read, and deletes nothing.
+      const bare = { ...process.env }
+      for (const k of ['VSPHERE_USER', 'VSPHERE_PASSWORD', 'GOVC_USERNAME', 'GOVC_PASSWORD']) delete bare[k]
+      const noCreds = await new Promise<{ code: number | null; out: string }>((res) => {
+        const child = spawn(process.execPath, [CLI, 'cleanup'], { cwd: ROOT, env: { ...bare, NO_COLOR: '1', TSIMG_STATE_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] })
+        let out = ''
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+        child.on('exit', (code) => res({ code, out }))
+      })
+      expect(noCreds.code).not.toBe(0)
+      expect(noCreds.out).toMatch(/VSPHERE_USER: not set, VSPHERE_PASSWORD: not set/)
+      expect((await inventory(c)).has(`tsimg-${g.label}`)).toBe(true)
 
       const cleanup = await tsimg(['cleanup'], { TSIMG_STATE_DIR: dir, VSPHERE_USER: s.sim.username, VSPHERE_PASSWORD: s.sim.password })
       expect(cleanup.code, cleanup.out).toBe(0)
