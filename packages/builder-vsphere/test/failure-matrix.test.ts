@@ -19,6 +19,8 @@ const rows: Row[] = [
   { step: 'vsphere:connect', over: { password: 'wrong-password-of-the-row' }, error: /InvalidLogin/ },
   { step: 'vsphere:clone', over: { template: 'no-such-template' }, error: /VM 'no-such-template' not found/ },
   { step: 'vsphere:clone', fault: ['CloneVM_Task', 'InsufficientResourcesFault'], error: /InsufficientResourcesFault/ },
+  // Once the clone exists: its custom attribute cannot be set.
+  { step: 'vsphere:clone', fault: ['SetField', 'InvalidArgument'], error: /InvalidArgument/ },
   { step: 'vsphere:configure-hardware', fault: ['ReconfigVM_Task', 'InvalidState'], over: { cpus: 2 }, error: /InvalidState/ },
   { step: 'vsphere:configuration-parameters', fault: ['ReconfigVM_Task', 'InvalidState'], error: /InvalidState/ },
   { step: 'vsphere:customize', fault: ['CustomizeVM_Task', 'CustomizationFault'], error: /CustomizationFault/ },

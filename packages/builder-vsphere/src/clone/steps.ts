@@ -1,4 +1,4 @@
-import { clearAuthorizedKeys, TsimgError, type Step, type StepList, type StepsContext } from '@tsimg/core'
+import { BUILD_ID_LABEL, clearAuthorizedKeys, TsimgError, type Step, type StepList, type StepsContext } from '@tsimg/core'
 import { cloudConnectSsh, TrackedResource } from '@tsimg/cloud-kit'
 import { clientOf, findInventory, notFound, resourceData, scopeOf, type VsphereEnv } from '../env.js'
 import type { Customize } from '../options.js'
@@ -17,7 +17,7 @@ import {
   vmOf,
   waitIpStep,
 } from '../steps-common.js'
-import { destroyVm, extraConfig, findBuildVm } from '../vm.js'
+import { destroyVm, extraConfig, findBuildVm, setCustomAttribute } from '../vm.js'
 import { list, moref, obj, str, type MoRef, type Parsed, type XmlObject, type XmlValue } from '../vim/xml.js'
 
 /** The vsphere-clone step list, in Packer's order. */
@@ -129,6 +129,9 @@ function cloneStep(env: VsphereEnv<VsphereCloneOptions>): Step<VsphereState> {
       )
       state.vm = { moref: id, name, path }
       state.generated.ID = id
+      // The build id as a custom attribute too, where the vSphere client shows it (the
+      // extraConfig key, set with the clone itself, is what cleanup and sweeps read).
+      await setCustomAttribute(c, { $ref: true, type: 'VirtualMachine', value: id }, BUILD_ID_LABEL, build.id, signal)
       ui.message(`VM ${path} (${id})`)
     },
     async cleanup({ state, ui, signal, journal, outcome }) {
