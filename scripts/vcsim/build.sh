@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds tsimg-vcsim (scripts/vcsim/main.go) from Debian's golang-go and
+# golang-github-vmware-govmomi-dev, offline (GOPATH mode, no module proxy), into a cache keyed
+# by the hash of main.go: ${TSIMG_VCSIM_CACHE:-~/.cache/tsimg/vcsim}/<hash>/tsimg-vcsim.
+# Prints the binary's path. A warm cache returns at once.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache="${TSIMG_VCSIM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tsimg/vcsim}"
+hash="$( (cat "$here/main.go"; go version 2>/dev/null; dpkg-query -W -f='${Version}' golang-github-vmware-govmomi-dev 2>/dev/null) | sha256sum | cut -c1-16)"
+out="$cache/$hash/tsimg-vcsim"
+if [ -x "$out" ]; then echo "$out"; exit 0; fi
+if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/github.com/vmware/govmomi/simulator ]; then
+  echo "build.sh: needs Debian's golang-go and golang-github-vmware-govmomi-dev (apt-get install golang-go golang-github-vmware-govmomi-dev)" >&2
+  exit 1
+fi
+gopath="$cache/gopath"
+mkdir -p "$gopath/src/tsimg-vcsim" "$cache/$hash"
+cp "$here/main.go" "$gopath/src/tsimg-vcsim/main.go"
+(
+  cd "$gopath/src/tsimg-vcsim"
+  GO111MODULE=off GOPROXY=off GOFLAGS= GOPATH="$gopath:/usr/share/gocode" GOCACHE="$cache/gocache" \
+    go build -o "$out.tmp" .
+)
+mv "$out.tmp" "$out"
+echo "$out"
