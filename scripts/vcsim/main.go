@@ -9,7 +9,8 @@
 //   {"method": "CloneVM_Task", "fault": "InvalidState", "message": "...", "times": 1}
 // makes the next `times` SOAP calls of that method answer a SOAP fault; {"method": ..., "hold": true}
 // holds the next call of that method until the client goes away or POST /tsimg/release is sent.
-// GET /tsimg/calls lists the SOAP methods called so far, in order.
+// GET /tsimg/calls lists the SOAP methods called so far, in order; GET /tsimg/requests the
+// request bodies of the last 100 calls (Login's never kept), for tests that check what was sent.
 package main
 
 import (
@@ -46,7 +47,13 @@ type hooks struct {
 	faults  []*fault
 	calls   []string
 	held    []string
+	bodies  []request
 	release chan struct{}
+}
+
+type request struct {
+	Method string `json:"method"`
+	Body   string `json:"body"`
 }
 
 var methodRe = regexp.MustCompile(`<(?:[A-Za-z0-9_]+:)?Body[^>]*>\s*<(?:[A-Za-z0-9_]+:)?([A-Za-z0-9_]+)[\s>/]`)
@@ -69,6 +76,12 @@ func (h *hooks) wrap(next http.Handler) http.Handler {
 		}
 		h.mu.Lock()
 		h.calls = append(h.calls, method)
+		if method != "Login" {
+			h.bodies = append(h.bodies, request{method, string(body)})
+			if len(h.bodies) > 100 {
+				h.bodies = h.bodies[len(h.bodies)-100:]
+			}
+		}
 		var hit *fault
 		for i, f := range h.faults {
 			if f.Method == method {
@@ -158,6 +171,9 @@ func (h *hooks) control(w http.ResponseWriter, r *http.Request) {
 		close(h.release)
 		h.release = make(chan struct{})
 		h.held = nil
+	case "/tsimg/requests":
+		_ = json.NewEncoder(w).Encode(map[string][]request{"requests": h.bodies})
+		return
 	case "/tsimg/calls":
 		_ = json.NewEncoder(w).Encode(map[string][]string{"calls": h.calls, "held": h.held})
 		return

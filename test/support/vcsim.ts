@@ -46,6 +46,8 @@ export interface Vcsim {
   clearFaults(): Promise<void>
   /** The SOAP methods called so far, in order, and those held now. */
   calls(): Promise<{ calls: string[]; held: string[] }>
+  /** The bodies of the last requests of `method` the simulator received (Login's are never kept). */
+  requests(method: string): Promise<string[]>
   /** Resolves once a call of `method` is held. */
   held(method: string): Promise<void>
   /** Everything the simulator printed (its log). */
@@ -97,6 +99,10 @@ export async function startVcsim(opts: { username?: string; password?: string; e
       const c = await calls()
       return { calls: c.calls ?? [], held: c.held ?? [] }
     },
+    requests: async (method) => {
+      const r = JSON.parse(await control('/tsimg/requests', 'GET')) as { requests: { method: string; body: string }[] | null }
+      return (r.requests ?? []).filter((x) => x.method === method).map((x) => x.body)
+    },
     held: async (method) => {
       // The simulator answers at once; this polls its own record of held calls (no fixed sleep decides order).
       for (;;) {
@@ -136,18 +142,24 @@ export function loopbackAddress(): string {
  * `RUN.container` for a VM that runs the local base image on the host network with sshd on
  * `ip:port`, root's password `rootPassword`; labelled so a test can find its containers.
  */
-export function containerArgs(o: { ip: string; port: number; rootPassword: string; label: string }): string {
+export function containerArgs(o: { ip: string; port: number; rootPassword: string; label: string; group?: string }): string {
   const script = [
     `echo root:${o.rootPassword} | chpasswd`,
     'ssh-keygen -A >/dev/null',
     `exec /usr/sbin/sshd -D -e -o ListenAddress=${o.ip} -p ${o.port} -o PermitRootLogin=yes -o PasswordAuthentication=yes`,
   ].join(' && ')
   // The simulator joins the arguments with spaces and runs them with sh -c: the script is one quoted word.
-  return JSON.stringify(['--tmpfs', '/sys/class', '--network', 'host', '--label', `tsimg.test=${o.label}`, BASE_IMAGE, '/bin/sh', '-c', `'${script}'`])
+  return JSON.stringify(['--tmpfs', '/sys/class', '--network', 'host', '--label', `tsimg.test=${o.label}`, ...(o.group ? ['--label', `tsimg.test-group=${o.group}`] : []), BASE_IMAGE, '/bin/sh', '-c', `'${script}'`])
 }
 
 /** The ids of running or stopped containers with our test label. */
-export async function labelledContainers(label: string): Promise<string[]> {
-  const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=tsimg.test=${label}`])
+export async function labelledContainers(label: string, key = 'tsimg.test'): Promise<string[]> {
+  const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=${key}=${label}`])
   return stdout.split('\n').filter(Boolean)
+}
+
+/** Removes the containers of a test group (what a failed test's VMs left; the simulator's own destroy removes them otherwise). */
+export async function removeGroupContainers(group: string): Promise<void> {
+  const ids = await labelledContainers(group, 'tsimg.test-group')
+  if (ids.length) await run('docker', ['rm', '-f', '-v', ...ids]).catch(() => undefined)
 }

@@ -2,4 +2,10 @@
 // loads with the steps or the cleanup plugin.
 export { vsphereClone, vsphereCloneSchema, type VsphereCloneInput, type VsphereCloneOptions } from './source.js'
 export * from './options.js'
-export { PLUGIN, BUILD_ID_ATTRIBUTE, BUILD_ID_EXTRA_CONFIG, type VsphereState } from './state.js'
+export { PLUGIN, BUILD_ID_KEY, CREATED_AT_KEY, KEPT_KEY, type VsphereState } from './state.js'
+
+import { lazyResourcePlugin } from '@tsimg/core'
+import { PLUGIN as ID } from './state.js'
+
+/** How `tsimg cleanup` deletes what a killed vSphere build left (see resources.ts). */
+export const tsimgResources = lazyResourcePlugin(ID, async () => (await import('./resources.js')).tsimgResources)

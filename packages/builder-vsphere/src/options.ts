@@ -243,3 +243,6 @@ export const cloneShape = {
 }
 
 export const vsphereCloneShape = { ...commonShape, ...cloneShape }
+
+/** The options every vSphere step reads (both builders' options extend them). */
+export type CommonOptions = z.output<z.ZodObject<typeof commonShape>> & { sshHost?: string; sshPort?: number }

@@ -3,12 +3,24 @@ import { cloudSource } from '@tsimg/cloud-kit/source'
 import { z } from 'zod'
 import { vsphereCloneShape } from './options.js'
 import { type VsphereState } from './state.js'
+import type { CommonOptions } from './options.js'
+
+/**
+ * Options Packer has that tsimg's vSphere builders do not carry out yet: refused before anything
+ * is created, each saying what to do instead (never accepted and silently ignored).
+ */
+export function refuseNotYet(o: CommonOptions & { vapp?: unknown }, fail: (message: string, field: string) => never): void {
+  if (o.export) fail('export (OVF export) is not supported yet: leave it out and export the template with govc export.ovf or ovftool after the build', 'export')
+  if (o.contentLibraryDestination) fail('contentLibraryDestination is not supported yet: leave it out and import the template into the library after the build', 'contentLibraryDestination')
+  if (o.bootOrder) fail('bootOrder is not supported yet: leave it out (the VM keeps its boot order)', 'bootOrder')
+  if (o.videoRam) fail('videoRam is not supported yet: leave it out (the VM keeps its video memory)', 'videoRam')
+  if (o.vapp) fail('vapp properties are not supported yet: leave vapp out', 'vapp')
+}
 
 /** vsphere-clone options: the vSphere ones plus core's SSH communicator options. */
 export const vsphereCloneSchema = z
   .strictObject({ ...sshOptionsSchema.shape, ...vsphereCloneShape })
   .refine((o) => !(o.linkedClone && o.diskSize), { message: 'diskSize cannot be set with linkedClone: a linked clone shares its base disk', path: ['diskSize'] })
-  .refine((o) => !(o.convertToTemplate && o.createSnapshot), { message: 'set only one of createSnapshot and convertToTemplate (a template cannot be snapshotted afterwards)', path: ['createSnapshot'] })
   .refine((o) => !(o.customize?.linuxOptions && o.customize.windowsSysprepText), { message: 'set only one of customize.linuxOptions and customize.windowsSysprepText', path: ['customize'] })
   .refine((o) => o.host || o.cluster, { message: 'set cluster or host: where the clone runs', path: ['cluster'] })
 
@@ -36,6 +48,7 @@ export function vsphereClone(input: VsphereCloneInput & { name?: string }): Sour
     schema: vsphereCloneSchema,
     input: rest,
     files: ['sshPrivateKeyFile'],
+    check: (options, fail) => refuseNotYet(options, fail),
     secrets: (options) => [options.password],
     // The steps (and the SOAP client behind them) load when a build runs, not when a template is read.
     steps: async (options, ctx) => (await import('./clone/steps.js')).vsphereCloneSteps(options, ctx),

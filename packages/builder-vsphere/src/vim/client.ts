@@ -71,6 +71,8 @@ export interface ServiceContent {
   readonly sessionManager: MoRef
   readonly customFieldsManager?: MoRef
   readonly apiVersion: string
+  /** The vCenter's own id: what tells one vCenter from another. */
+  readonly instanceUuid: string
 }
 
 export interface CallOpts {
@@ -122,6 +124,10 @@ export class VimClient {
     return c
   }
 
+  get instanceUuid(): string {
+    return this.content.instanceUuid
+  }
+
   get content(): ServiceContent {
     if (!this.#content) throw new Error('not connected')
     return this.#content
@@ -139,6 +145,7 @@ export class VimClient {
       sessionManager: m('sessionManager')!,
       ...(m('customFieldsManager') && { customFieldsManager: m('customFieldsManager')! }),
       apiVersion: str(about.apiVersion) ?? '6.5',
+      instanceUuid: str(about.instanceUuid) ?? '',
     }
     await this.call('Login', this.content.sessionManager, { userName: username, password }, { signal })
   }

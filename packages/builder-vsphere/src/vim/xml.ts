@@ -81,7 +81,10 @@ function normalize(node: unknown): Parsed {
   if (Array.isArray(node)) return node.map(normalize)
   const o = node as Record<string, unknown>
   const keys = Object.keys(o)
-  const xsiType = typeof o['@_xsi:type'] === 'string' ? local(o['@_xsi:type'] as string) : undefined
+  // xsi:type under whatever prefix the server bound the XSI namespace to (govmomi writes
+  // `XMLSchema-instance:type`); the unprefixed `type` is a managed object reference's.
+  const typeAttr = keys.find((k) => k.startsWith('@_') && k.includes(':') && k.endsWith(':type'))
+  const xsiType = typeAttr && typeof o[typeAttr] === 'string' ? local(o[typeAttr] as string) : undefined
   const children = keys.filter((k) => !k.startsWith('@_') && k !== '#text')
   if (typeof o['@_type'] === 'string' && children.length === 0) return ref(o['@_type'] as string, String(o['#text'] ?? ''))
   if (children.length === 0) {

@@ -1,5 +1,5 @@
 import { finishCommunicator, sshFields } from './common.js'
-import { field, sameNames, type PluginMapping } from './table.js'
+import { allUnsupported, field, sameNames, unsupported, type PluginMapping } from './table.js'
 import { vsphereCommonFields, vsphereCustomizeFields } from './vsphere-common.js'
 
 /** Packer's vsphere-clone builder -> `vsphereClone` from @tsimg/builder-vsphere. */
@@ -14,8 +14,18 @@ export const vsphereCloneBuilder: PluginMapping = {
     ...sshFields,
     ...vsphereCommonFields,
     ...sameNames({ template: 'string', disk_size: 'int', linked_clone: 'bool', network: 'string', mac_address: 'string' }),
-    vapp: field('vapp', { object: { properties: field('properties', 'map') } }),
+    vapp: unsupported('vApp properties are not supported yet: leave vapp out'),
     customize: field('customize', { object: vsphereCustomizeFields }),
+    ...allUnsupported('boot commands, their HTTP server and CD/floppy media are not supported by vsphere-clone yet: the clone boots its own disk', [
+      'boot_command', 'boot_wait', 'boot_keygroup_interval', 'http_directory', 'http_content', 'http_port_min', 'http_port_max', 'http_bind_address',
+      'http_interface', 'http_network_protocol', 'http_ip', 'cd_files', 'cd_content', 'cd_label', 'cdrom_type', 'iso_paths', 'remove_cdrom',
+      'reattach_cdroms', 'floppy_img_path', 'floppy_files', 'floppy_dirs', 'floppy_content', 'floppy_label',
+    ]),
+    ...allUnsupported('not supported yet: change the disks of the source VM, or grow the first with disk_size', ['storage', 'disk_controller_type']),
+    ...allUnsupported('a newer vSphere plugin option, not supported yet: leave it out', [
+      'destroy', 'datastore_cluster', 'displays', 'pci_passthrough_allowed_device', 'vTPM', 'precision_clock', 'tools_sync_time_periodically',
+      'vbs_enabled', 'vvtd_enabled', 'remove_network_adapter',
+    ]),
   },
   finish: (options) => finishCommunicator(options),
 }
