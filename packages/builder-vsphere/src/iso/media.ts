@@ -86,7 +86,7 @@ export async function makeFloppy(s: MediaSpec, baseDir: string): Promise<{ image
     const root = await stage(s, baseDir, work, true)
     const image = join(work, 'floppy.flp')
     const env = { ...process.env, MTOOLS_SKIP_CHECK: '1', MTOOLS_NO_VFAT: '0' }
-    await run('mformat', ['-i', image, '-C', '-f', '1440', '-v', s.label.slice(0, 11), '::'], { env })
+    await run('mformat', ['-i', image, '-C', '-f', '1440', '-v', s.label.slice(0, 11).toUpperCase(), '::'], { env })
     const entries = await readdir(root)
     if (entries.length) await run('mcopy', ['-i', image, '-s', '-p', '-Q', ...entries.map((e) => join(root, e)), '::/'], { env })
     return { image, workDir: work }
