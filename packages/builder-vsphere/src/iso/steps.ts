@@ -15,6 +15,7 @@ import { BUILD_ID_KEY, CREATED_AT_KEY, PLUGIN, type VsphereState } from '../stat
 import { configParamsStep, configSpec, connectStep, hardwareSpec, keepStep, powerOnStep, reconfigure, shutdownStep, snapshotStep, vmOf, waitIpStep } from '../steps-common.js'
 import { destroyVm, extraConfig, findBuildVm } from '../vm.js'
 import { list, moref, obj, str, type MoRef, type XmlObject, type XmlValue } from '../vim/xml.js'
+import { exportStep } from '../export/step.js'
 import { keyInterval, renderBootCommand } from './boot-command.js'
 import { deleteFile, dsPath, makeDirectory, uploadFile, type DatastoreFile } from './datastore.js'
 import { httpIp, startHttpServer, type RunningHttpServer } from './http-server.js'
@@ -55,6 +56,7 @@ export function vsphereIsoSteps(options: VsphereIsoOptions, ctx: StepsContext): 
     removeMediaStep(env),
     snapshotStep(env),
     keepStep(env, 'vsphere-iso'),
+    exportStep(env),
   ]
 }
 
