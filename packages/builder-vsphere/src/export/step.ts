@@ -42,7 +42,8 @@ export function exportStep(env: VsphereEnv): Step<VsphereState> | false {
       const p = await c.get(vm, ['config.name', 'config.guestId', 'config.version', 'config.hardware', 'config.annotation'], signal)
       if (!p) throw new Error(`VM ${state.vm!.name} is gone`)
       const hw = p.object('config.hardware')
-      const devices = list(obj(hw.device).VirtualDevice).map(obj)
+      // Inside VirtualHardware the devices are repeated <device> elements.
+      const devices = list(hw.device).map(obj)
       const files: OvfFile[] = []
       const disks: OvfDisk[] = []
       const items: OvfItem[] = [

@@ -11,7 +11,7 @@ export const vsphereIsoBuilder: PluginMapping = {
   // Set by the create step and core's SSH step.
   generated: ['ID', 'Host', 'Port', 'User'],
   // The boot command's {{ .HTTPIP }}, {{ .HTTPPort }} and {{ .Name }} are filled by the builder as it types.
-  selfFilled: ['boot_command'],
+  selfFilled: ['bootCommand'],
   fields: {
     ...sshFields,
     communicator: noted(field('communicator', 'string'), '"ssh" (the default) or "none" (no IP wait, no provisioners), as in Packer'),
