@@ -18,6 +18,7 @@ import {
   waitIpStep,
 } from '../steps-common.js'
 import { destroyVm, extraConfig, findBuildVm, setCustomAttribute } from '../vm.js'
+import { exportStep } from '../export/step.js'
 import { list, moref, obj, str, type MoRef, type Parsed, type XmlObject, type XmlValue } from '../vim/xml.js'
 
 /** The vsphere-clone step list, in Packer's order. */
@@ -37,6 +38,7 @@ export function vsphereCloneSteps(options: VsphereCloneOptions, ctx: StepsContex
     shutdownStep(env),
     snapshotStep(env),
     keepStep(env, 'vsphere-clone'),
+    exportStep(env),
   ]
 }
 
