@@ -133,8 +133,7 @@ async function checkOnce(file: string, cwd: string, job: Job): Promise<'checked'
     typeRoots: roots,
     types: roots.some((d) => existsSync(join(d, 'node'))) ? ['node'] : [],
   }
-  const paths: Record<string, string[]> = fallback ? { '@tsimg/*': [join(fallback.scopeDir, '*')] } : {}
-  if (fallback) compilerOptions.paths = paths
+  if (fallback) compilerOptions.paths = { '@tsimg/*': [join(fallback.scopeDir, '*')] }
 
   // The light pass first, for a template whose own text does not look like it uses Node: the
   // same program without @types/node (and @types/ssh2, which pulls it in), about 25 MB and a
@@ -144,13 +143,9 @@ async function checkOnce(file: string, cwd: string, job: Job): Promise<'checked'
   // diagnostics are the ones reported: "clean" is only ever the answer the full check gives.
   let out: (CompilerOutput & { work: string }) | undefined
   if (!looksLikeNode(await readFile(file, 'utf8').catch(() => ''))) {
-    const light = await compile(file, {
-      ...compilerOptions,
-      typeRoots: [],
-      types: [],
-      paths: { ...paths, ssh2: [join(LITE_DIR, 'ssh2.d.ts')] },
-    }, job, [join(LITE_DIR, 'node.d.ts')], compiler)
-    if (light.code === 0 && !parseOutput(light.stdout, light.work).diagnostics.some((d) => d.category === 'error')) out = light
+    const light = lightPass(compilerOptions)
+    const lightOut = await compile(file, light.compilerOptions, job, light.files, compiler)
+    if (lightOut.code === 0 && !parseOutput(lightOut.stdout, lightOut.work).diagnostics.some((d) => d.category === 'error')) out = lightOut
   }
   out ??= await compile(file, compilerOptions, job, [], compiler)
 
@@ -182,6 +177,18 @@ async function checkOnce(file: string, cwd: string, job: Job): Promise<'checked'
 
 /** The light pass's stand-ins for the Node names in tsimg's declarations (see typecheck-lite/node.d.ts). */
 const LITE_DIR = fileURLToPath(new URL('../../typecheck-lite/', import.meta.url))
+
+/**
+ * The light pass's settings from the full check's: no type roots (no @types/node), `ssh2`
+ * mapped to its stand-in, and the Node stand-ins as an extra root file.
+ */
+export function lightPass(compilerOptions: Record<string, unknown>): { compilerOptions: Record<string, unknown>; files: string[] } {
+  const paths = (compilerOptions.paths ?? {}) as Record<string, string[]>
+  return {
+    compilerOptions: { ...compilerOptions, typeRoots: [], types: [], paths: { ...paths, ssh2: [join(LITE_DIR, 'ssh2.d.ts')] } },
+    files: [join(LITE_DIR, 'node.d.ts')],
+  }
+}
 
 /**
  * A template whose own text names something only Node's types declare (a `node:` import,
@@ -311,7 +318,7 @@ function ancestors(dir: string): string[] {
   return all
 }
 
-interface NativeCompiler {
+export interface NativeCompiler {
   readonly exe: string
   readonly version: string
   /** TypeScript's own lib.*.d.ts, next to the binary. */
@@ -321,7 +328,7 @@ interface NativeCompiler {
 let found: Promise<NativeCompiler> | undefined
 
 /** The native tsc of the `typescript` package this core depends on, found as its own `tsc` bin finds it. */
-function nativeCompiler(): Promise<NativeCompiler> {
+export function nativeCompiler(): Promise<NativeCompiler> {
   found ??= (async () => {
     const pkgJson = createRequire(import.meta.url).resolve('typescript/package.json')
     const { version } = createRequire(import.meta.url)('typescript/package.json') as { version: string }
