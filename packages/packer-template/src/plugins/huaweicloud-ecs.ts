@@ -1,4 +1,4 @@
-import { dropEmpty, finishCommunicator, sshFields } from './common.js'
+import { dropEmpty, finishCommunicator, sshFields, COMMUNICATOR_VALUES } from './common.js'
 import { allUnsupported, field, noted, sameNames, unsupported, type PluginMapping } from './table.js'
 
 /** Packer's huaweicloud-ecs builder -> `huaweicloudEcs` from @tsimg/builder-huawei. */
@@ -8,7 +8,7 @@ export const huaweicloudEcsBuilder: PluginMapping = {
   module: '@tsimg/builder-huawei',
   factory: 'huaweicloudEcs',
   // Set by the server step and core's SSH step.
-  generated: ['ID', 'Host', 'Port', 'User'],
+  generated: ['ID', 'Host', 'Port', 'User', ...COMMUNICATOR_VALUES],
   fields: {
     ...sshFields,
     ...sameNames({
