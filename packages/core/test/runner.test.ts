@@ -137,6 +137,25 @@ describe('runSteps', () => {
     expect(res.outcome).toBe('cancelled')
     expect(log).toEqual(['run:a', 'cleanup:a:cancelled:live'])
   })
+
+  it('a cancel during the last step that the step rode out (its last call answered) still cancels the build: cleanups see cancelled, as in Packer', async () => {
+    const { log, step } = recorder()
+    const ac = new AbortController()
+    // The step's last call is in flight when the cancel comes; it answers, and the step returns normally.
+    const last = step('b', { run: async () => { ac.abort(); await new Promise((r) => setTimeout(r, 10)) } })
+    const res = await runSteps([step('a'), last], opts(ac.signal))
+    expect(res.outcome).toBe('cancelled')
+    expect(res.error).toBeInstanceOf(CancelledError)
+    expect(log).toEqual(['run:a', 'run:b', 'cleanup:b:cancelled:live', 'cleanup:a:cancelled:live'])
+  })
+
+  it('a cancel after the last step ended does not change the outcome its cleanups see', async () => {
+    const { log, step } = recorder()
+    const ac = new AbortController()
+    const res = await runSteps([step('a'), { ...step('b'), cleanup: async () => { ac.abort(); log.push('cleanup:b') } }], opts(ac.signal))
+    expect(res.outcome).toBe('success')
+    expect(log).toEqual(['run:a', 'run:b', 'cleanup:b', 'cleanup:a:success:live'])
+  })
 })
 
 describe('withOnError', () => {
