@@ -1,7 +1,9 @@
 import { CreateTagsCommand, DeleteSnapshotCommand, DeleteTagsCommand, DeregisterImageCommand, DescribeImagesCommand, DescribeSnapshotsCommand, type Image } from '@aws-sdk/client-ec2'
-import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL } from '@tsimg/core'
-import { ignoreNotFound, isNotFound, type ImageCloud } from '@tsimg/cloud-kit'
+import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL, type StepContext } from '@tsimg/core'
+import { ignoreNotFound, isNotFound, waitFor, type ArtifactImage, type ImageCloud } from '@tsimg/cloud-kit'
 import type { Ec2Api } from './ec2.js'
+import { imagePollLimit, type AwsEnv } from './env.js'
+import type { AwsState } from './state.js'
 
 /** Snapshot ids behind an AMI, as DescribeImages lists them. */
 export function snapshotIdsOf(image: Image): string[] {
@@ -71,4 +73,27 @@ export function amiCloud(api: Ec2Api, buildId: string): ImageCloud {
       await api.send(region, new DeleteTagsCommand({ Resources: [...ids], Tags: [{ Key: BUILD_ID_LABEL }, { Key: CREATED_AT_LABEL }] }), { signal })
     },
   }
+}
+
+/** Waits until an AMI is available (own limit: imagePollAttempts); records its snapshots. `what`: `AMI`, `AMI copy in eu-west-1`. */
+export async function waitForImage(env: AwsEnv, image: ArtifactImage, what: string, { ui, signal }: Pick<StepContext<AwsState>, 'ui' | 'signal'>): Promise<Image> {
+  const ready = await waitFor<Image>({
+    resource: `AMI ${image.id} (${image.region})`,
+    until: 'to become ready',
+    headline: `Waiting for ${what} to become ready...`,
+    ui,
+    signal,
+    ...imagePollLimit(env),
+    probe: async (s) => {
+      const found = await describeImage(env.api, image.region, image.id!, s, true)
+      const st = found?.State
+      if (st === 'available') return { done: true, value: found! }
+      if (st === 'failed' || st === 'invalid' || st === 'error' || st === 'deregistered') {
+        return { failed: `AMI ${image.id} entered state ${st}${found?.StateReason?.Message ? `: ${found.StateReason.Message}` : ''}` }
+      }
+      return { done: false, ...(st ? { state: st } : {}) }
+    },
+  })
+  image.snapshotIds = snapshotIdsOf(ready)
+  return ready
 }

@@ -44,9 +44,7 @@ export const ec2Errors: ErrorModel = {
 }
 
 /** Any EC2 command; its output type is read from the command's middleware handler. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = { resolveMiddleware(...args: any[]): unknown }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OutputOf<C> = C extends { resolveMiddleware(...args: any[]): (...args: any[]) => Promise<{ output: infer O }> } ? O : never
 
 /**

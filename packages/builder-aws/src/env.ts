@@ -1,8 +1,8 @@
-import type { Tag, TagSpecification, _InstanceType, ResourceType } from '@aws-sdk/client-ec2'
+import type { _InstanceType } from '@aws-sdk/client-ec2'
 import { parseDuration, type BuildInfo } from '@tsimg/core'
-import { scopeData, temporaryTags, type ArtifactImages, type CloudScope, type PollLimit } from '@tsimg/cloud-kit'
+import { scopeData, type ArtifactImages, type CloudScope, type PollLimit } from '@tsimg/cloud-kit'
 import type { Ec2Api } from './ec2.js'
-import type { AmazonEbsOptions } from './source.js'
+import type { AmazonEbsOptions } from './options.js'
 
 /** Everything a step needs besides its context: resolved options, the API, where the build runs. */
 export interface AwsEnv {
@@ -40,15 +40,6 @@ export function teardownPollLimit(env: AwsEnv): PollLimit {
 /** Journal data for a resource: where it is (region, endpoint, account, profile), never credentials. */
 export function resourceData(env: AwsEnv, region = env.region): Record<string, unknown> {
   return { ...scopeData(env.scope), region, buildId: env.build.id }
-}
-
-export function toTags(tags: Readonly<Record<string, string>>): Tag[] {
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))
-}
-
-/** Tags for a temporary resource: the user's plus the build id and creation time sweeps look for. */
-export function tagSpec(type: ResourceType, build: BuildInfo, tags: Readonly<Record<string, string>> = {}): TagSpecification {
-  return { ResourceType: type, Tags: toTags(temporaryTags(build, tags)) }
 }
 
 export function instanceTypeOf(s: string): _InstanceType {

@@ -4,7 +4,8 @@ import { scopeData, type ArtifactImage } from '@tsimg/cloud-kit'
 import { findImageByName } from './ami.js'
 import { PLUGIN, type AwsState } from './state.js'
 import { resourceData, type AwsEnv } from './env.js'
-import { tagTemporary, waitForImage } from './step-create-image.js'
+import { waitForImage } from './ami.js'
+import { tagTemporary } from './tags.js'
 
 /**
  * Reads the new AMI; with encryptBoot, replaces it by an encrypted copy in the same region;

@@ -6,7 +6,7 @@ import { clearAuthorizedKeys, type StepList, type StepsContext } from '@tsimg/co
 import { ArtifactImages, cloudConnectSsh } from '@tsimg/cloud-kit'
 import { amiCloud } from './ami.js'
 import { Ec2Api } from './ec2.js'
-import { regionOf, type AmazonEbsOptions } from './source.js'
+import { regionOf, type AmazonEbsOptions } from './options.js'
 import { type AwsState } from './state.js'
 import { type AwsEnv } from './env.js'
 import { cleanupVolumes } from './step-cleanup-volumes.js'

@@ -1,7 +1,7 @@
 import { parseDuration, type BuildInfo } from '@tsimg/core'
 import { scopeData, temporaryTags, type ArtifactImages, type CloudScope, type PollLimit } from '@tsimg/cloud-kit'
 import type { HuaweiApi } from './api.js'
-import type { HuaweiEcsOptions } from './source.js'
+import type { HuaweiEcsOptions } from './options.js'
 
 /** Everything a step needs besides its context. */
 export interface HuaweiEnv {
