@@ -51,7 +51,7 @@ export default tseslint.config(
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
-      'prefer-const': ['error', { destructuring: 'all' }],
+      'prefer-const': ['error', { destructuring: 'all', ignoreReadBeforeAssign: true }],
       eqeqeq: ['error', 'smart'],
       // Plugin boundaries (a template's sources of any option type, SDK models) need `any`;
       // strict tsc checks the rest.

@@ -1,9 +1,9 @@
 import type { Step, StepContext } from '@tsimg/core'
-import { TrackedResource, waitFor, type ArtifactImage } from '@tsimg/cloud-kit'
+import { TrackedResource, waitFor, resourceData, type ArtifactImage } from '@tsimg/cloud-kit'
 import { deleteImageAndSnapshots, deleteSnapshot, describeImage, imagesNamed, waitForImage } from './images.js'
 import { Ecs } from './sdk.js'
 import { PLUGIN, type AliState } from './state.js'
-import { buildTags, pollLimit, resourceData, type AliEnv } from './env.js'
+import { buildTags, pollLimit, type AliEnv } from './env.js'
 
 /**
  * Deletes an older image of the same name when forced (imageForceDelete, -force; its snapshots

@@ -1,9 +1,9 @@
 import { CopyImageCommand } from '@aws-sdk/client-ec2'
 import { TsimgError, errorMessage, type Step, type StepContext } from '@tsimg/core'
-import { scopeData, type ArtifactImage } from '@tsimg/cloud-kit'
+import { scopeData, resourceData, type ArtifactImage } from '@tsimg/cloud-kit'
 import { findImageByName } from './ami.js'
 import { PLUGIN, type AwsState } from './state.js'
-import { resourceData, type AwsEnv } from './env.js'
+import type { AwsEnv } from './env.js'
 import { waitForImage } from './ami.js'
 import { tagTemporary } from './tags.js'
 

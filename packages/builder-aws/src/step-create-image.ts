@@ -1,9 +1,9 @@
 import { CreateImageCommand, type CreateImageCommandInput } from '@aws-sdk/client-ec2'
 import type { Step } from '@tsimg/core'
-import { temporaryName, withOptionalPart } from '@tsimg/cloud-kit'
+import { temporaryName, withOptionalPart, resourceData } from '@tsimg/cloud-kit'
 import { findImageByName, snapshotIdsOf, waitForImage } from './ami.js'
 import { PLUGIN, type AwsState } from './state.js'
-import { resourceData, type AwsEnv } from './env.js'
+import type { AwsEnv } from './env.js'
 import { tagSpec, tagTemporary } from './tags.js'
 import { toMapping } from './block-devices.js'
 

@@ -1,8 +1,8 @@
 import { DeleteKeyPairCommand, ImportKeyPairCommand } from '@aws-sdk/client-ec2'
 import type { Step } from '@tsimg/core'
-import { cloudKeyPair, ignoreNotFound, temporaryName } from '@tsimg/cloud-kit'
+import { cloudKeyPair, ignoreNotFound, temporaryName, resourceData } from '@tsimg/cloud-kit'
 import { PLUGIN, type AwsState } from './state.js'
-import { resourceData, type AwsEnv } from './env.js'
+import type { AwsEnv } from './env.js'
 import { createWithTags, tagSpec } from './tags.js'
 import { findKeyPair } from './key-pairs.js'
 

@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { RunInstancesCommand, type RunInstancesCommandOutput, type Instance } from '@aws-sdk/client-ec2'
 import { type Step } from '@tsimg/core'
-import { TrackedResource, chooseSshAddress, waitFor } from '@tsimg/cloud-kit'
+import { TrackedResource, chooseSshAddress, waitFor, resourceData } from '@tsimg/cloud-kit'
 import { PLUGIN, type AwsState } from './state.js'
 import { createWithTags, tagSpec, tagTemporary } from './tags.js'
 import { describeInstance, findBuildInstance, terminateInstance } from './instances.js'
 import { toMapping } from './block-devices.js'
-import { instanceTypeOf, pollLimit, teardownPollLimit, resourceData, type AwsEnv } from './env.js'
+import { instanceTypeOf, pollLimit, teardownPollLimit, type AwsEnv } from './env.js'
 
 /** Instance states after which waiting for "running" is pointless. */
 const DEAD = new Set(['shutting-down', 'terminated', 'stopping', 'stopped'])

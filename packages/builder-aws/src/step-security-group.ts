@@ -1,8 +1,8 @@
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand } from '@aws-sdk/client-ec2'
 import type { Step } from '@tsimg/core'
-import { TrackedResource, temporaryName } from '@tsimg/cloud-kit'
+import { TrackedResource, temporaryName, resourceData } from '@tsimg/cloud-kit'
 import { PLUGIN, type AwsState } from './state.js'
-import { resourceData, type AwsEnv } from './env.js'
+import type { AwsEnv } from './env.js'
 import { createWithTags, tagSpec } from './tags.js'
 import { deleteSecurityGroup, findSecurityGroup } from './security-groups.js'
 

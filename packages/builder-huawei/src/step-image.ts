@@ -1,8 +1,8 @@
 import { type Step } from '@tsimg/core'
-import { waitFor } from '@tsimg/cloud-kit'
+import { waitFor, resourceData } from '@tsimg/cloud-kit'
 import { findImageByName } from './images.js'
 import { PLUGIN, type HuaweiState } from './state.js'
-import { imagePollLimit, pollLimit, resourceData, tagList, type HuaweiEnv } from './env.js'
+import { imagePollLimit, pollLimit, tagList, type HuaweiEnv } from './env.js'
 
 /**
  * Creates the IMS image from the stopped server. Its journal entry (token: the image name,

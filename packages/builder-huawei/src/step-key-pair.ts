@@ -1,9 +1,9 @@
 import { NovaCreateKeypairOption, NovaCreateKeypairRequest, NovaCreateKeypairRequestBody } from '@huaweicloud/huaweicloud-sdk-ecs'
 import type { Step } from '@tsimg/core'
-import { cloudKeyPair, temporaryName } from '@tsimg/cloud-kit'
+import { cloudKeyPair, temporaryName, resourceData } from '@tsimg/cloud-kit'
 import { deleteKeyPair, findKeyPair } from './key-pairs.js'
 import { PLUGIN, type HuaweiState } from './state.js'
-import { resourceData, type HuaweiEnv } from './env.js'
+import type { HuaweiEnv } from './env.js'
 
 /**
  * Reads sshKeypairName + sshPrivateKeyFile, or imports the public half of a key pair made
