@@ -53,6 +53,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
       'prefer-const': ['error', { destructuring: 'all', ignoreReadBeforeAssign: true }],
       eqeqeq: ['error', 'smart'],
+      // `const self = this` reaches a class's private fields from a stream's callbacks.
+      '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['self'] }],
       // Plugin boundaries (a template's sources of any option type, SDK models) need `any`;
       // strict tsc checks the rest.
       '@typescript-eslint/no-explicit-any': 'off',

@@ -20,7 +20,7 @@ export function imagePollLimit(env: AliEnv, timeout = env.options.waitSnapshotRe
 
 
 /** Alibaba's request tags (`Tag.N.Key/Value`) as the SDK's model class of that request wants them. */
-export function tagList<T>(Model: new (m: { key: string; value: string }) => T, tags: Readonly<Record<string, string>>): T[] {
+function tagList<T>(Model: new (m: { key: string; value: string }) => T, tags: Readonly<Record<string, string>>): T[] {
   return Object.entries(tags).map(([key, value]) => new Model({ key, value }))
 }
 

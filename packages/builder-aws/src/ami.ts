@@ -11,7 +11,7 @@ export function snapshotIdsOf(image: Image): string[] {
 }
 
 /** One AMI (undefined when gone); the NotFound right after a create can be retried with `retryNotFound`. */
-export async function describeImage(api: Ec2Api, region: string, imageId: string, signal: AbortSignal, retryNotFound = false): Promise<Image | undefined> {
+async function describeImage(api: Ec2Api, region: string, imageId: string, signal: AbortSignal, retryNotFound = false): Promise<Image | undefined> {
   try {
     const res = await api.send(region, new DescribeImagesCommand({ ImageIds: [imageId] }), { signal, ...(retryNotFound && { retry: ['not-found'], budget: { attempts: 6 } }) })
     return res.Images?.[0]
@@ -43,7 +43,7 @@ export async function deleteSnapshot(api: Ec2Api, region: string, snapshotId: st
 }
 
 /** Snapshots carrying one of these build ids (an AMI deregistered while pending may leave them). */
-export async function snapshotsTagged(api: Ec2Api, region: string, buildIds: readonly string[], signal: AbortSignal): Promise<string[]> {
+async function snapshotsTagged(api: Ec2Api, region: string, buildIds: readonly string[], signal: AbortSignal): Promise<string[]> {
   const res = await api.send(region, new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${BUILD_ID_LABEL}`, Values: [...buildIds] }] }), { signal })
   return (res.Snapshots ?? []).flatMap((s) => (s.SnapshotId ? [s.SnapshotId] : []))
 }

@@ -19,7 +19,7 @@ const CONFLICT = new Set(['DependencyViolation', 'InvalidSnapshot.InUse', 'Volum
 const UNSUPPORTED = new Set(['UnknownParameter', 'InvalidParameter', 'InvalidParameterValue', 'InvalidParameterCombination', 'UnsupportedOperation', 'NotImplemented'])
 
 /** EC2's errors, read once for every call. */
-export const ec2Errors: ErrorModel = {
+const ec2Errors: ErrorModel = {
   service: 'EC2',
   facts(err: unknown): ErrorFacts {
     const e = (err ?? {}) as { name?: string; Code?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number; requestId?: string } }

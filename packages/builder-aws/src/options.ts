@@ -36,7 +36,7 @@ const blockDevice = z.strictObject({
 export type BlockDevice = z.infer<typeof blockDevice>
 
 /** The amazon-ebs options; SSH options come from core's sshOptionsSchema and are merged in source.ts. */
-export const awsOptionsShape = {
+const awsOptionsShape = {
   /** Packer: `region`. Defaults to AWS_REGION / AWS_DEFAULT_REGION. */
   region: z.string().min(1).optional(),
   /** Packer: `access_key`. Without it the SDK's default chain (env, profile, SSO, IMDS) is used. */

@@ -29,7 +29,7 @@ const imageFilter = z.strictObject({
 })
 
 /** The huaweicloud-ecs options (core's SSH options are merged in source.ts). Packer names in comments and the README. */
-export const huaweiOptionsShape = {
+const huaweiOptionsShape = {
   ...sshOptionsSchema.shape,
   /** Packer: `region`. Defaults to HW_REGION_NAME. */
   region: z.string().min(1).optional(),
