@@ -9,7 +9,7 @@ import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core'
 import { runSourceBuild, type SourceRunResult } from '../../../test/support/cloud-build.js'
 import type { MatrixCloud } from '../../../test/support/cloud-matrix.js'
 
-export { cleanupErrors, failedStep, journalFiles } from '../../../test/support/cloud-build.js'
+export { journalFiles } from '../../../test/support/cloud-build.js'
 export { settledLeftovers } from '../../../test/support/cloud-matrix.js'
 import { shell } from '@tsimg/provisioner-shell'
 

@@ -3,7 +3,7 @@ import type { Step } from '@tsimg/core'
 import { waitFor } from '@tsimg/cloud-kit'
 import { type AwsState } from './state.js'
 import { pollLimit, type AwsEnv } from './env.js'
-import { describeInstance } from './step-run-instance.js'
+import { describeInstance } from './instances.js'
 
 /**
  * Reads state.instance; stops it (unless disableStopInstance: then the provisioners must) and

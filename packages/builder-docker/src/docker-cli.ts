@@ -120,7 +120,7 @@ export async function removeContainer(id: string, signal?: AbortSignal): Promise
 }
 
 /** Docker's "removal of container <id> is already in progress": the container is going. */
-export function isRemovalInProgress(err: unknown): boolean {
+function isRemovalInProgress(err: unknown): boolean {
   return err instanceof DockerError && /removal of container .* is already in progress/i.test(err.stderr)
 }
 

@@ -91,7 +91,7 @@ export function commitContainer(env: DockerEnv): Step<DockerState> {
  * (so `tsimg cleanup` finds an image whose commit outlived a killed build), then the labels
  * option, then the user's changes, which win.
  */
-export function commitChanges(env: DockerEnv, state: DockerState): string[] {
+function commitChanges(env: DockerEnv, state: DockerState): string[] {
   const o = env.options
   const src = state.sourceImage
   const has = (kw: string) => o.changes.some((ch) => new RegExp(`^\\s*${kw}\\s`, 'i').test(ch))

@@ -11,7 +11,7 @@ const LISTEN_TIMEOUT_MS = 15_000
  * Shell test (run in the container) for a TCP socket listening on the port: reads
  * /proc/net/tcp{,6} so it needs no ss/netstat in the image.
  */
-export function listeningTest(port: number): string {
+function listeningTest(port: number): string {
   const hex = port.toString(16).toUpperCase().padStart(4, '0')
   return `grep -Eq ':${hex} [0-9A-F]+:0000 0A' /proc/net/tcp /proc/net/tcp6 2>/dev/null`
 }

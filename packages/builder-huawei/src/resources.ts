@@ -4,8 +4,8 @@ import { BUILD_ID_LABEL, CREATED_AT_LABEL } from '@tsimg/core'
 import { HuaweiApi, field } from './api.js'
 import { deleteServer, serversTagged } from './server.js'
 import { PLUGIN } from './state.js'
-import { findImageByName } from './step-image.js'
-import { deleteKeyPair, findKeyPair } from './step-key-pair.js'
+import { findImageByName } from './images.js'
+import { deleteKeyPair, findKeyPair } from './key-pairs.js'
 import { deleteSecurityGroup, deleteSubnet, deleteVpc, findNet, taggedNet } from './vpc.js'
 
 /** Images tagged with these build ids (IMS lists tags as `key.value`). */

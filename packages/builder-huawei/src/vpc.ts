@@ -16,7 +16,7 @@ export async function tagNet(api: HuaweiApi, kind: NetKind, id: string, build: P
 }
 
 /** Lists a kind's resources as `{ id, name, vpc_id }`. */
-export async function listNet(api: HuaweiApi, kind: NetKind, signal: AbortSignal, vpcId?: string): Promise<{ id: string; name: string; vpc_id?: string }[]> {
+async function listNet(api: HuaweiApi, kind: NetKind, signal: AbortSignal, vpcId?: string): Promise<{ id: string; name: string; vpc_id?: string }[]> {
   const res =
     kind === 'vpcs'
       ? await api.sdk('ListVpcs', (c) => c.vpc.listVpcs(new vpc.ListVpcsRequest()), { signal })

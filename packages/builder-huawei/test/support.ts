@@ -10,7 +10,7 @@ import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core'
 import { runSourceBuild, type SourceRunResult } from '../../../test/support/cloud-build.js'
 import type { MatrixCloud } from '../../../test/support/cloud-matrix.js'
 
-export { cleanupErrors, failedStep, journalFiles, stateText } from '../../../test/support/cloud-build.js'
+export { journalFiles, stateText } from '../../../test/support/cloud-build.js'
 import { shell } from '@tsimg/provisioner-shell'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 

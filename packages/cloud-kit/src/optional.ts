@@ -30,7 +30,7 @@ export const ONCE: Partial<RetryBudget> = { attempts: 1 }
  * answer and whether the part was dropped, so the step can do the part another way.
  */
 export async function withOptionalPart<T>(o: OptionalPart<T>): Promise<{ answer: T; dropped: boolean }> {
-  let unanswered = false
+  let unanswered: boolean
   try {
     return { answer: await o.with(ONCE), dropped: false }
   } catch (err) {

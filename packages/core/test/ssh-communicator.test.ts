@@ -169,14 +169,13 @@ describe('disconnects', () => {
     expect(await running.outcome).toBeInstanceOf(DisconnectedError)
     // sshd stays down until reconnect() has been refused three times, then comes back.
     const failed: string[] = []
-    let failedWhenBack = -1
     let refusedThrice!: () => void
     const third = new Promise<void>((r) => (refusedThrice = r))
     const reconnecting = comm.reconnect({ timeoutMs: 60_000, onRetry: (m) => (failed.push(m), failed.length === 3 && refusedThrice()) })
     await third
     await held.release()
     await sshd.waitReady()
-    failedWhenBack = failed.length
+    const failedWhenBack = failed.length
     await reconnecting
     // At most the attempt that was under way while sshd came back failed; the next connected.
     expect(failed.length - failedWhenBack).toBeLessThanOrEqual(1)

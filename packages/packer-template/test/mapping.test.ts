@@ -158,7 +158,7 @@ build {
     expect(bad).toBeInstanceOf(TemplateError)
     expect((bad as Error).message).toMatch(/variables\.tags: expected map\(string\), got "app=api" \(from -var tags\): not an HCL value/)
     // convert writes member access of a variable as an error (README), so this copy does not use them.
-    writeFileSync(join(dir, 'maps2.pkr.hcl'), hcl.replace(/  changes = .*\n/, ''))
+    writeFileSync(join(dir, 'maps2.pkr.hcl'), hcl.replace(/ {2}changes = .*\n/, ''))
     const ts = await convertTemplate(join(dir, 'maps2.pkr.hcl'), 'maps2.pkr.hcl', { cwd: dir })
     expect(ts).toContain("tags: hclVariable<Record<string, string>>('map(string)', { default: { app: 'web', tier: 'front' } })")
     expect(ts).toContain("disk: hclVariable<{ size: number }>('object({size=number})')")

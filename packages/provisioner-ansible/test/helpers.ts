@@ -11,7 +11,7 @@ import { BuildUi, Redactor, nonInteractive, runProvisioner, type BuildEvent, typ
 const exec = promisify(execFile)
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures')
-export const build: BuildInfo = { id: 'b-ansible', name: 'docker.web', sourceType: 'docker', sourceName: 'web', force: false, templateDir: FIXTURES }
+const build: BuildInfo = { id: 'b-ansible', name: 'docker.web', sourceType: 'docker', sourceName: 'web', force: false, templateDir: FIXTURES }
 
 /**
  * Every temporary file of the provisioner (and of ansible, which it points there) lands in
