@@ -1,4 +1,4 @@
-import { BUILD_ID_LABEL, KEPT_LABEL } from '@tsimg/core'
+import { BUILD_ID_LABEL, KEPT_LABEL } from '@tsimg/core/plugin'
 import { ignoreNotFound, type ImageCloud } from '@tsimg/cloud-kit'
 import type { AlicloudApi } from './api.js'
 import { Ecs } from './sdk.js'

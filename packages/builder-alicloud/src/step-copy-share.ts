@@ -1,4 +1,4 @@
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { PLUGIN, type AliState } from './state.js'
 import { buildTags, resourceData, type AliEnv } from './env.js'
 import { imagesNamed } from './step-prevalidate.js'

@@ -1,4 +1,4 @@
-import type { Step, StepContext } from '@tsimg/core'
+import type { Step, StepContext } from '@tsimg/core/plugin'
 import { TrackedResource, waitFor, type ArtifactImage } from '@tsimg/cloud-kit'
 import { deleteImageAndSnapshots, deleteSnapshot, describeImage, type AliImage } from './images.js'
 import { Ecs } from './sdk.js'

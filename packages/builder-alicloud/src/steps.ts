@@ -2,7 +2,7 @@
  * The alicloud-ecs steps and everything they load (the Alibaba SDKs above all): imported by
  * `alicloudEcs` only when a build runs, so `tsimg validate` never loads an SDK.
  */
-import { clearAuthorizedKeys, type StepList, type StepsContext } from '@tsimg/core'
+import { clearAuthorizedKeys, type StepList, type StepsContext } from '@tsimg/core/plugin'
 import { ArtifactImages, cloudConnectSsh } from '@tsimg/cloud-kit'
 import { AlicloudApi } from './api.js'
 import type { AlicloudCredentials } from './credentials.js'

@@ -1,5 +1,5 @@
 import type { Tag, TagSpecification, _InstanceType, ResourceType } from '@aws-sdk/client-ec2'
-import { parseDuration, type BuildInfo } from '@tsimg/core'
+import { parseDuration, type BuildInfo } from '@tsimg/core/plugin'
 import { scopeData, temporaryTags, type ArtifactImages, type CloudScope, type PollLimit } from '@tsimg/cloud-kit'
 import type { Ec2Api } from './ec2.js'
 import type { AmazonEbsOptions } from './source.js'

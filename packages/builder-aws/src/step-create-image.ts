@@ -1,5 +1,5 @@
 import { CreateImageCommand, CreateTagsCommand, type CreateImageCommandInput, type Image } from '@aws-sdk/client-ec2'
-import type { Step, StepContext } from '@tsimg/core'
+import type { Step, StepContext } from '@tsimg/core/plugin'
 import { temporaryName, temporaryTags, waitFor, withOptionalPart, type ArtifactImage, type RetryBudget } from '@tsimg/cloud-kit'
 import { describeImage, findImageByName, snapshotIdsOf } from './ami.js'
 import { PLUGIN, type AwsState } from './state.js'

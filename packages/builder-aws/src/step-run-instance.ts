@@ -8,7 +8,7 @@ import {
   type BlockDeviceMapping,
   type Instance,
 } from '@aws-sdk/client-ec2'
-import { BUILD_ID_LABEL, type Step } from '@tsimg/core'
+import { BUILD_ID_LABEL, type Step } from '@tsimg/core/plugin'
 import { TrackedResource, chooseSshAddress, deleteUntilGone, waitFor, type PollLimit } from '@tsimg/cloud-kit'
 import type { Ec2Api } from './ec2.js'
 import type { BlockDevice } from './options.js'

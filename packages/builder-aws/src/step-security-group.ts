@@ -1,5 +1,5 @@
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2'
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { TrackedResource, deleteUntilGone, temporaryName } from '@tsimg/cloud-kit'
 import type { Ec2Api } from './ec2.js'
 import { PLUGIN, type AwsState } from './state.js'

@@ -2,7 +2,7 @@
  * The amazon-ebs steps and everything they load (the EC2 SDK above all): imported by `amazonEbs`
  * only when a build runs, so `tsimg validate` of an amazon-ebs template never loads the SDK.
  */
-import { clearAuthorizedKeys, type StepList, type StepsContext } from '@tsimg/core'
+import { clearAuthorizedKeys, type StepList, type StepsContext } from '@tsimg/core/plugin'
 import { ArtifactImages, cloudConnectSsh } from '@tsimg/cloud-kit'
 import { amiCloud } from './ami.js'
 import { Ec2Api } from './ec2.js'

@@ -1,4 +1,4 @@
-import type { SourcePlugin } from '@tsimg/core'
+import type { SourcePlugin } from '@tsimg/core/plugin'
 import { cloudSource } from '@tsimg/cloud-kit/source'
 import { z } from 'zod'
 import { huaweiOptionsShape } from './options.js'

@@ -1,4 +1,4 @@
-import { KEPT_LABEL, BUILD_ID_LABEL, CREATED_AT_LABEL, type Step } from '@tsimg/core'
+import { KEPT_LABEL, BUILD_ID_LABEL, CREATED_AT_LABEL, type Step } from '@tsimg/core/plugin'
 import { ignoreNotFound, waitFor, type ImageCloud } from '@tsimg/cloud-kit'
 import type { HuaweiApi } from './api.js'
 import { PLUGIN, type HuaweiState } from './state.js'

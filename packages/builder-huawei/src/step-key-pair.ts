@@ -1,5 +1,5 @@
 import { NovaCreateKeypairOption, NovaCreateKeypairRequest, NovaCreateKeypairRequestBody, NovaDeleteKeypairRequest, NovaShowKeypairRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { cloudKeyPair, ignoreNotFound, isNotFound, temporaryName } from '@tsimg/cloud-kit'
 import type { HuaweiApi } from './api.js'
 import { PLUGIN, type HuaweiState } from './state.js'

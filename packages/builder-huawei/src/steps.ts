@@ -2,7 +2,7 @@
  * The huaweicloud-ecs steps and everything they load (the Huawei SDKs above all): imported by
  * `huaweicloudEcs` only when a build runs, so `tsimg validate` never loads an SDK.
  */
-import { clearAuthorizedKeys, type StepList, type StepsContext } from '@tsimg/core'
+import { clearAuthorizedKeys, type StepList, type StepsContext } from '@tsimg/core/plugin'
 import { ArtifactImages, cloudConnectSsh } from '@tsimg/cloud-kit'
 import { HuaweiApi } from './api.js'
 import { credentialsOf, type HuaweiEcsOptions } from './source.js'
