@@ -4,7 +4,15 @@
 // Templates import `@tsimg/core`; plugin authors `@tsimg/core/plugin`.
 
 export { build, type BuildOptions, type BuildRunResult, type BuildSummary } from './build/build.js'
-export { inspect, validate, type TemplateInfo, type TemplateInfoOptions, type TemplatePluginInfo, type TemplateSourceInfo, type TemplateVariableInfo } from './build/info.js'
+export {
+  inspect,
+  validate,
+  type TemplateInfo,
+  type TemplateInfoOptions,
+  type TemplatePluginInfo,
+  type TemplateSourceInfo,
+  type TemplateVariableInfo,
+} from './build/info.js'
 export { prepareTemplate, type PrepareOptions, type PreparedTemplate } from './template/prepare.js'
 export { cleanupLeftovers, type CleanupLeftoversOptions, type CleanupReport, type LeftoverFailure } from './journal/cleanup.js'
 export { sweepTagged, type SweepOptions, type SweepReport } from './journal/sweep.js'

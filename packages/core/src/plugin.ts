@@ -7,8 +7,17 @@
 
 // Plugins and their contexts
 export type {
-  Artifact, BaseState, CommonProvisionerOptions, GeneratedData, PostProcessContext, PostProcessorPlugin, ProvisionContext, ProvisionerPlugin,
-  SourcePlugin, StepsContext, ValidateContext,
+  Artifact,
+  BaseState,
+  CommonProvisionerOptions,
+  GeneratedData,
+  PostProcessContext,
+  PostProcessorPlugin,
+  ProvisionContext,
+  ProvisionerPlugin,
+  SourcePlugin,
+  StepsContext,
+  ValidateContext,
 } from './plugin/types.js'
 
 // Steps and the runner
@@ -19,8 +28,17 @@ export { provisionStep, runProvisioner, type ProvisionStepOptions } from './prov
 // The resource journal and `tsimg cleanup`
 export { FileJournal, type BuildJournal, type JournalResource, type JournalScope } from './journal/journal.js'
 export {
-  BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL, lazyResourcePlugin, pluginId,
-  type AccountCheck, type PluginId, type ResourceContext, type ResourcePlugin, type SweepTarget, type SweptResource,
+  BUILD_ID_LABEL,
+  CREATED_AT_LABEL,
+  KEPT_LABEL,
+  lazyResourcePlugin,
+  pluginId,
+  type AccountCheck,
+  type PluginId,
+  type ResourceContext,
+  type ResourcePlugin,
+  type SweepTarget,
+  type SweptResource,
 } from './journal/resources.js'
 export { CORE_PLUGIN } from './journal/core-resources.js'
 
