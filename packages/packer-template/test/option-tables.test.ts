@@ -37,6 +37,28 @@ describe('README option tables', () => {
     expect(row).toBe(`| \`max_retries\` | \`maxRetries\` | number (whole) | \`${comment![2]}\` | ${comment![1]!.replace(/\s+/g, ' ')} |`)
   })
 
+  it('no Markdown file holds an option table outside the generated blocks (every option table is written by npm run docs)', () => {
+    const files = execFileSync('git', ['ls-files', '*.md'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean)
+    const handWritten: string[] = []
+    for (const file of files) {
+      const lines = readFileSync(`${root}${file}`, 'utf8').split('\n')
+      let generated = false
+      let optionTable = false
+      lines.forEach((line, i) => {
+        if (/<!-- packer-options:\S+:begin/.test(line)) generated = true
+        if (/<!-- packer-options:\S+:end -->/.test(line)) generated = false
+        if (!line.startsWith('|')) {
+          optionTable = false
+          return
+        }
+        // A table's header row: an option table names an option column (`option`, `Packer option`, `tsimg option`).
+        if (i === 0 || !lines[i - 1]!.startsWith('|')) optionTable = line.split('|').some((c) => /\boption\b/i.test(c))
+        if (optionTable && !generated) handWritten.push(`${file}:${i + 1}`)
+      })
+    }
+    expect(handWritten).toEqual([])
+  })
+
   it('every option of every mapped plugin appears in some README table', () => {
     const all = README_TABLES.flatMap((r) => r.tables).map(renderTable).join('\n')
     const plugins = README_TABLES.flatMap((r) => r.tables).flatMap((t) => ('common' in t ? [] : [findMapping(t.kind, t.type)!]))
