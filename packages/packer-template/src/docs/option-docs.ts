@@ -15,7 +15,12 @@ export interface OptionDoc {
   readonly packer?: string
   /** The schema default as written in the source (`9`, `'5s'`). */
   readonly default?: string
+  /** The source file, from the package's src. */
+  readonly file?: string
 }
+
+/** Files that hold plugin options (not, say, the build API's `only`), preferred when a name is documented in several. */
+const OPTION_FILE = /options|plugin|provision|post-processors|builders|ssh/
 
 /** The repository root, from packages/packer-template/{src,dist}/docs/. */
 const root = fileURLToPath(new URL('../../../../', import.meta.url))
@@ -39,7 +44,10 @@ export function docOf(module: string, tsimgPath: string, packer: string): Option
   const found = optionDocs(module).get(leaf) ?? []
   // The text: a comment naming this Packer option, else the one comment naming none (any first, for a lookup by tsimg name).
   const texts = found.filter((d) => d.text)
-  const text = packer ? (texts.find((d) => d.packer === packerLeaf || d.packer === packer) ?? (texts.filter((d) => !d.packer).length === 1 ? texts.find((d) => !d.packer) : undefined)) : texts[0]
+  const unnamed = texts.filter((d) => !d.packer)
+  const inOptions = unnamed.filter((d) => OPTION_FILE.test(d.file ?? ''))
+  const only = unnamed.length === 1 ? unnamed[0] : inOptions.length === 1 ? inOptions[0] : undefined
+  const text = packer ? (texts.find((d) => d.packer === packerLeaf || d.packer === packer) ?? only) : texts[0]
   // The default: the one schema default written for this name (several different ones: not shown).
   const defaults = [...new Set(found.flatMap((d) => (d.default === undefined ? [] : [d.default])))]
   if (!text && defaults.length !== 1) return undefined
@@ -67,7 +75,7 @@ function scan(dir: string): Map<string, OptionDoc[]> {
       const raw = comment.split('\n').map((l) => l.replace(/^\s*\*\s?/, '').trim()).filter(Boolean).join(' ')
       const lead = /^Packer(?:'s)?:?\s+`([\w.]+)`(?:\s*\/\s*[\w_]+)?\s*[.:,]?\s*/.exec(raw)
       const dflt = /\.default\(([^()]*(?:\([^()]*\))?[^()]*)\)/.exec(decl)?.[1]
-      const doc: OptionDoc = { text: lead ? raw.slice(lead[0].length) : raw, ...(lead ? { packer: lead[1] } : {}), ...(dflt !== undefined ? { default: dflt } : {}) }
+      const doc: OptionDoc = { text: lead ? raw.slice(lead[0].length) : raw, ...(lead ? { packer: lead[1] } : {}), ...(dflt !== undefined ? { default: dflt } : {}), file: f }
       const list = out.get(name) ?? []
       list.push(doc)
       out.set(name, list)
