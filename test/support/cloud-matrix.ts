@@ -24,7 +24,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CallRecord, Emulator, MachineMode } from '@tsimg/cloud-emulator'
-import type { BuildEvent, ProvisionerPlugin, SourcePlugin } from '@tsimg/core'
+import type { BuildEvent, ProvisionerPlugin, SourcePlugin } from '@tsimg/core/plugin'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, onTestFailed } from 'vitest'
 import { cleanupErrors, journalFiles, runSourceBuild, stateText, type SourceRunResult } from './cloud-build.js'
 

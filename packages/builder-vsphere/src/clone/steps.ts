@@ -1,4 +1,4 @@
-import { BUILD_ID_LABEL, clearAuthorizedKeys, TsimgError, type Step, type StepList, type StepsContext } from '@tsimg/core'
+import { BUILD_ID_LABEL, clearAuthorizedKeys, TsimgError, type Step, type StepList, type StepsContext } from '@tsimg/core/plugin'
 import { cloudConnectSsh, TrackedResource } from '@tsimg/cloud-kit'
 import { clientOf, findInventory, notFound, resourceData, scopeOf, type VsphereEnv } from '../env.js'
 import type { Customize } from '../options.js'
