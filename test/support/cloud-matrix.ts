@@ -24,11 +24,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CallRecord, Emulator, MachineMode } from '@tsimg/cloud-emulator'
-import type { BuildEvent, ProvisionerPlugin, SourcePlugin } from '@tsimg/core'
+import type { BuildEvent, ProvisionerPlugin, SourcePlugin } from '@tsimg/core/plugin'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, onTestFailed } from 'vitest'
 import { cleanupErrors, journalFiles, runSourceBuild, stateText, type SourceRunResult } from './cloud-build.js'
 
-export { cleanupErrors, failedStep, journalFiles, stateText } from './cloud-build.js'
+export { cleanupErrors, failedStep, journalFiles } from './cloud-build.js'
 export type { SourceRunResult } from './cloud-build.js'
 
 export interface MatrixCloud<E extends Emulator, I> {
@@ -52,7 +52,7 @@ export interface MatrixCloud<E extends Emulator, I> {
   readonly ledgerLags?: boolean
 }
 
-export interface Row<I> {
+interface Row<I> {
   /** Where the row's machine runs: see the header. */
   readonly machine: MachineMode
   readonly over?: Partial<I>
@@ -83,7 +83,7 @@ interface LastBuild {
 }
 
 /** What a failing row prints: the build's outcome, its error, the step that failed and the last lines it printed. */
-export function describeBuild(r: SourceRunResult, tail = 30): string {
+function describeBuild(r: SourceRunResult, tail = 30): string {
   const err = r.summary.error
   const failed = r.events.flatMap((e) => (e.type === 'step-end' && e.error ? [`${e.step} (${e.error})`] : []))
   return [

@@ -1,4 +1,4 @@
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { waitFor } from '@tsimg/cloud-kit'
 import { describeInstance } from './ops.js'
 import { Ecs } from './sdk.js'

@@ -6,7 +6,8 @@ import { access, mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { MachineRenderer, TextRenderer, build, manifest, type Artifact, type BuildEvent, type ManifestFile, type PostProcessorPlugin } from '@tsimg/core'
+import { manifest, type PostProcessorPlugin } from '@tsimg/core'
+import { MachineRenderer, TextRenderer, build, type Artifact, type BuildEvent, type ManifestFile } from '@tsimg/core/node'
 import { touch } from './fixtures/templates/lib/touch-source.ts'
 
 let dir: string

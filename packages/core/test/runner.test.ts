@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { withDebugPauses, withOnError } from '../dist/runner/wrappers.js'
 import {
   BuildUi,
   CancelledError,
@@ -9,13 +10,11 @@ import {
   Redactor,
   nonInteractive,
   runSteps,
-  withDebugPauses,
-  withOnError,
   type BuildEvent,
   type BuildInfo,
   type Prompter,
   type Step,
-} from '@tsimg/core'
+} from '@tsimg/core/plugin'
 
 const build: BuildInfo = { id: 'b-1', name: 'test.unit', sourceType: 'test', sourceName: 'unit', force: false, templateDir: '.' }
 
