@@ -20,7 +20,7 @@ afterAll(async () => {
 }, 300_000)
 
 /** A line with what differs from run to run (ids, addresses, names, times) replaced. */
-export function normalize(line: string): string {
+function normalize(line: string): string {
   return line
     .replace(/\b(vpc|vsw|sg|i|m|eip|s)-[a-z0-9]{8,}\b/g, '$1-<id>')
     .replace(/\b127\.\d+\.\d+\.\d+\b/g, '<ip>')
