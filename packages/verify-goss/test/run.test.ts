@@ -60,6 +60,20 @@ describe('runGossSuite', () => {
     expect(existsSync(marker)).toBe(false)
   })
 
+  it('a probe whose connection fails rejects the run and starts no further probes', async () => {
+    const checks = Array.from({ length: 6 }, (_, i) => `  c${i}:\n    exec: echo ${i}\n    exit-status: 0\n`).join('')
+    const s = await suite('lost.yaml', `command:\n${checks}`)
+    const started: string[] = []
+    const dropping: GossExec = async (cmd, o) => {
+      if (cmd.includes('command -v')) return sh(cmd, o) // the look at which tools exist
+      started.push(cmd)
+      if (cmd.includes('echo 1')) throw new Error('connection lost')
+      return sh(cmd, o)
+    }
+    await expect(runGossSuite(s, dropping, { maxConcurrent: 1 })).rejects.toThrow('connection lost')
+    expect(started).toHaveLength(2)
+  })
+
   it('keeps at most maxConcurrent probes running at once', async () => {
     const checks = Array.from({ length: 6 }, (_, i) => `  c${i}:\n    exec: echo ${i}\n    exit-status: 0\n`).join('')
     const s = await suite('many.yaml', `command:\n${checks}`)
