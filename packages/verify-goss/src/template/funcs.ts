@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { toJsRegex } from '../regex.js'
 
 /**
@@ -234,6 +235,17 @@ export const FUNCS: Record<string, TemplateFunc> = {
     const parts = str(s).split(goRegex(str(re)))
     return num(n) < 0 ? parts : parts.slice(0, num(n))
   },
+
+  required: (msg, v) => {
+    if (!truthy(v) && v !== false && v !== 0) throw new Error(str(msg))
+    return v
+  },
+  fail: (msg) => {
+    throw new Error(str(msg))
+  },
+  kindOf: (v) => (v === null || v === undefined ? 'invalid' : typeof v === 'string' ? 'string' : typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float64') : Array.isArray(v) ? 'slice' : 'map'),
+  sha256sum: (s) => createHash('sha256').update(str(s)).digest('hex'),
+  sha1sum: (s) => createHash('sha1').update(str(s)).digest('hex'),
 
   // goss's own
   mkSlice: (...a) => a,
