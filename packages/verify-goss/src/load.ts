@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
-import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import { goGlob } from './glob.js'
 import { LineCounter, parseDocument, isMap, isScalar, isSeq, stringify, type Node as YamlNode, type Pair } from 'yaml'
 import { loadVars } from './vars.js'
@@ -37,7 +37,7 @@ export async function parseGossfile(text: string, file: string, options: LoadOpt
   const checks = new Map<string, GossCheck>()
   const files: string[] = []
   const warnings: string[] = []
-  await loadOne(text, top, { vars, env, warnings }, 0, files, checks)
+  await loadOne(text, top, { vars, env, warnings }, [], files, checks)
   return { file: top, files, checks: [...checks.values()], vars, warnings }
 }
 
@@ -47,8 +47,8 @@ interface TemplateScope {
   readonly warnings: string[]
 }
 
-async function loadOne(text: string, file: string, scope: TemplateScope, depth: number, files: string[], out: Map<string, GossCheck>): Promise<void> {
-  if (depth >= MAX_DEPTH) throw new GossfileError(file, 1, 'gossfile', `includes nest ${MAX_DEPTH} deep, possibly a loop of gossfile includes`)
+async function loadOne(text: string, file: string, scope: TemplateScope, parents: readonly string[], files: string[], out: Map<string, GossCheck>): Promise<void> {
+  if (parents.length >= MAX_DEPTH) throw new GossfileError(file, 1, 'gossfile', `includes nest ${MAX_DEPTH} deep`)
   files.push(file)
   const { root, at } = parseRendered(text, file, scope)
   if (root === null) return
@@ -86,13 +86,19 @@ async function loadOne(text: string, file: string, scope: TemplateScope, depth: 
     const matches = await goGlob(pattern)
     if (!matches.length) throw new GossfileError(file, inc.where.line, `gossfile.${inc.key}`, `no matched files were found: ${JSON.stringify(pattern)}`)
     for (const m of matches) {
+      // goss would recurse until its depth limit; say which includes go round
+      const loop = [...parents, file]
+      if (loop.includes(m)) {
+        const chain = [...loop.slice(loop.indexOf(m)), m].map((f) => basename(f)).join(' -> ')
+        throw new GossfileError(file, inc.where.line, `gossfile.${inc.key}`, `includes ${basename(m)} again (${chain}): a loop of gossfile includes`, 'goss stops such a loop at 50 levels with "max depth of 50 reached"; give the include a pattern that does not match its own file')
+      }
       let sub: string
       try {
         sub = await readFile(m, 'utf8')
       } catch (err) {
         throw new GossfileError(file, inc.where.line, `gossfile.${inc.key}`, `cannot read ${m}: ${(err as Error).message}`)
       }
-      await loadOne(sub, m, scope, depth + 1, files, out)
+      await loadOne(sub, m, scope, [...parents, file], files, out)
     }
   }
 }

@@ -88,6 +88,14 @@ describe('loadGossfile', () => {
     expect(shared.attributes.map((a) => [a.name, a.value])).toEqual([['exists', true]])
   })
 
+  it('an include loop (a glob matching its own file) is an error naming the chain', async () => {
+    await write('loop/other.yaml', 'gossfile:\n  main.yaml: {}\n')
+    const main = await write('loop/main.yaml', 'gossfile:\n  "*.yaml": {}\nfile:\n  /etc/x:\n    exists: true\n')
+    const e = await loadError(main)
+    expect(e.message).toMatch(/includes main\.yaml again \(main\.yaml -> main\.yaml\)/)
+    expect(e.line).toBe(2)
+  })
+
   it('an include that matches nothing is an error at its line', async () => {
     const top = await write('noinc.yaml', 'file:\n  /etc/x:\n    exists: true\ngossfile:\n  missing/*.yaml: {}\n')
     const e = await loadError(top)
