@@ -166,6 +166,12 @@ describe('loadGossfile', () => {
     ])
   })
 
+  it('rejects gjson syntax tsimg does not read (modifiers, wildcards) at its line', async () => {
+    const e = await loadError(await write('gjson.yaml', 'command:\n  x:\n    exit-status: 0\n    stdout:\n      gjson:\n        items.#.name: {have-len: 1}\n        "items|@reverse": {have-len: 1}\n'))
+    expect(e).toMatchObject({ line: 7, key: 'command.x.stdout.gjson.items|@reverse' })
+    expect(e.message).toContain('is not interpreted by tsimg')
+  })
+
   it('rejects a key written twice, which goss would silently collapse', async () => {
     const e = await loadError(await write('dup.yaml', 'file:\n  /x:\n    exists: true\nservice:\n  a:\n    running: true\nfile:\n  /y:\n    exists: true\n'))
     expect(e.line).toBe(7)
