@@ -1,3 +1,4 @@
+import { semverCompare } from '../semver.js'
 import { createHash } from 'node:crypto'
 import { toJsRegex } from '../regex.js'
 
@@ -127,7 +128,8 @@ export const FUNCS: Record<string, TemplateFunc> = {
         const i = num(k)
         if (i < 0 || i >= v.length) throw new Error(`index out of range: ${i}`)
         v = v[i]
-      } else if (v && typeof v === 'object') v = (v as Record<string, unknown>)[str(k)] ?? null
+      } else if (v === null || v === undefined) throw new Error('index of untyped nil')
+      else if (typeof v === 'object') v = (v as Record<string, unknown>)[str(k)] ?? null
       else throw new Error(`can't index item of type ${typeof v}`)
     }
     return v
@@ -244,6 +246,7 @@ export const FUNCS: Record<string, TemplateFunc> = {
     throw new Error(str(msg))
   },
   kindOf: (v) => (v === null || v === undefined ? 'invalid' : typeof v === 'string' ? 'string' : typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float64') : Array.isArray(v) ? 'slice' : 'map'),
+  semverCompare: (c, v) => semverCompare(str(c), str(v)),
   sha256sum: (s) => createHash('sha256').update(str(s)).digest('hex'),
   sha1sum: (s) => createHash('sha1').update(str(s)).digest('hex'),
 
