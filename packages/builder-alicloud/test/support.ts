@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { alicloudEcs, type AlicloudEcsInput } from '@tsimg/builder-alicloud'
 import { startEmulator, type Emulator } from '@tsimg/cloud-emulator'
-import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core'
+import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core/plugin'
 import { runSourceBuild, type SourceRunResult } from '../../../test/support/cloud-build.js'
 import type { MatrixCloud } from '../../../test/support/cloud-matrix.js'
 
-export { cleanupErrors, failedStep, journalFiles } from '../../../test/support/cloud-build.js'
+export { journalFiles } from '../../../test/support/cloud-build.js'
 export { settledLeftovers } from '../../../test/support/cloud-matrix.js'
 import { shell } from '@tsimg/provisioner-shell'
 

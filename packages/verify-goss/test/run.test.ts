@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CancelledError } from '@tsimg/core'
+import { CancelledError } from '@tsimg/core/plugin'
 import { loadGossfile, runGossSuite, type GossExec } from '@tsimg/verify-goss'
 
 let dir: string
