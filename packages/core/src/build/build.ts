@@ -78,6 +78,7 @@ export async function build(options: BuildOptions): Promise<BuildRunResult> {
         provisioners: prepared.build.provisioners,
         ...(prepared.build.errorCleanupProvisioner ? { errorCleanupProvisioner: prepared.build.errorCleanupProvisioner } : {}),
         postProcessors: prepared.build.postProcessors,
+        ...(prepared.build.verify ? { verify: prepared.build.verify } : {}),
         templateDir: prepared.templateDir,
         runId,
         force: options.force ?? false,

@@ -53,6 +53,14 @@ export interface StepsContext {
   readonly build: BuildInfo
   /** Place this step where provisioning happens (after connecting, before stopping). */
   provision<S extends BaseState>(): import('../runner/step.js').Step<S>
+  /**
+   * Place this step right after the image exists and before any copy, share or tag that
+   * publishes it: the template's verify phase, which starts a machine from the image through
+   * `machine` (the builder's own launch and connect steps), runs the checks and tears it down.
+   * Undefined when the template has no checks. A builder that never calls it cannot verify:
+   * a template with checks then fails before anything is created.
+   */
+  verify<S extends BaseState, V extends BaseState>(machine: import('../verify/types.js').VerifyMachineFactory<S, V>): import('../runner/step.js').Step<S> | undefined
 }
 
 /**
