@@ -8,7 +8,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { build, type BuildEvent, type BuildSummary, type ProvisionerPlugin, type SourcePlugin } from '@tsimg/core'
+import { build, type BuildEvent, type BuildSummary, type OnError, type ProvisionerPlugin, type SourcePlugin, type VerifySpec } from '@tsimg/core'
 
 export interface SourceRunOptions {
   stateDir: string
@@ -19,6 +19,9 @@ export interface SourceRunOptions {
   onLine?: (line: string) => void
   /** Bound on each step's cleanup; default 180 s, generous for a busy machine. */
   cleanupTimeoutMs?: number
+  /** The template's verify phase (checks on a machine of the new image). */
+  verify?: VerifySpec
+  onError?: OnError
 }
 
 export interface SourceRunResult {
@@ -45,7 +48,8 @@ export async function runSourceBuild(source: SourcePlugin<any, any>, opts: Sourc
   let res
   try {
     res = await build({
-      template: { sources: [source], provisioners: opts.provisioners },
+      template: { sources: [source], provisioners: opts.provisioners, ...(opts.verify && { verify: opts.verify }) },
+      ...(opts.onError && { onError: opts.onError }),
       stateDir: opts.stateDir,
       typecheck: false,
       cleanupTimeoutMs: opts.cleanupTimeoutMs ?? 180_000,

@@ -20,6 +20,7 @@ import { publicIp } from './step-public-ip.js'
 import { securityGroup } from './step-security-group.js'
 import { sourceImage } from './step-source-image.js'
 import { stopInstance } from './step-stop.js'
+import { verifyMachine } from './verify-machine.js'
 
 /** The alicloud-ecs step list, in Packer's order. */
 export function alicloudEcsSteps(options: AlicloudEcsOptions, ctx: StepsContext, credentials: AlicloudCredentials, region: string): StepList<AliState> {
@@ -43,6 +44,8 @@ export function alicloudEcsSteps(options: AlicloudEcsOptions, ctx: StepsContext,
     clearAuthorizedKeys<AliState>(options.sshClearAuthorizedKeys),
     stopInstance(env),
     createImage(env),
+    // Before the image is copied or shared: a machine of it must pass the checks.
+    ctx.verify(verifyMachine(env)),
     copyAndShare(env),
   ]
 }

@@ -25,15 +25,18 @@ const DEAD = new Set(['shutting-down', 'terminated', 'stopping', 'stopped'])
  * return the same instance) and waits until it runs, then picks its address by sshInterface.
  * Its cleanup terminates the instance and waits until it is gone.
  */
-export function runInstance(env: AwsEnv): Step<AwsState> {
+export function runInstance(env: AwsEnv, purpose: InstancePurpose = 'build'): Step<AwsState> {
   const tracked = new TrackedResource()
+  const verify = purpose === 'verify'
+  // The verify instance (of the new AMI) is told apart from the build's own by its token and a tag.
+  const runTags = { Name: verify ? 'tsimg Verify' : 'tsimg Builder', ...env.options.runTags, ...(verify ? { [PURPOSE_TAG]: 'verify' } : {}) }
   return {
     name: 'aws:run-instance',
     async run({ state, ui, signal, journal }) {
       const o = env.options
-      ui.say('Launching a source AWS instance...')
+      ui.say(verify ? `Launching an AWS instance of the new AMI ${state.sourceImage!.id}...` : 'Launching a source AWS instance...')
       const userData = o.userDataFile ? await readFile(resolve(env.build.templateDir, o.userDataFile), 'utf8') : o.userData
-      const token = `${env.build.id}-run`
+      const token = `${env.build.id}-${verify ? 'verify' : 'run'}`
       let tagVolumesLater = false
       const id = await tracked.create(
         { journal, signal },
@@ -41,13 +44,13 @@ export function runInstance(env: AwsEnv): Step<AwsState> {
           plugin: PLUGIN,
           kind: 'instance',
           token,
-          description: `instance of build ${env.build.id} (${env.region})`,
+          description: `${verify ? 'verify ' : ''}instance of build ${env.build.id} (${env.region})`,
           data: resourceData(env),
           create: (requestSignal, stop) =>
             createWithTags(env, ui, {
               action: 'RunInstances',
               signal: stop,
-              tags: { Name: 'tsimg Builder', ...o.runTags },
+              tags: runTags,
               // Without TagSpecifications, the volumes are tagged once the instance is running (below).
               idsOf: (res: RunInstancesCommandOutput) => {
                 tagVolumesLater = true
@@ -74,13 +77,13 @@ export function runInstance(env: AwsEnv): Step<AwsState> {
                 ...(o.launchBlockDeviceMappings.length ? { BlockDeviceMappings: o.launchBlockDeviceMappings.map(toMapping) } : {}),
                 ...network(state, o.associatePublicIpAddress),
                 ...(state.availabilityZone && !state.subnetId ? { Placement: { AvailabilityZone: state.availabilityZone } } : {}),
-                ...(withTags && { TagSpecifications: [tagSpec('instance', env.build, { Name: 'tsimg Builder', ...o.runTags }), tagSpec('volume', env.build, o.runVolumeTags)] }),
+                ...(withTags && { TagSpecifications: [tagSpec('instance', env.build, runTags), tagSpec('volume', env.build, o.runVolumeTags)] }),
               }),
               { signal: stop, requestSignal, ...(budget && { budget }) },
             ),
             }),
           idOf: (res) => res.Instances?.[0]?.InstanceId,
-          find: (s) => findBuildInstance(env.api, env.region, env.build.id, s),
+          find: (s) => findBuildInstance(env.api, env.region, env.build.id, s, verify),
         },
       )
       state.instance = { id }
@@ -121,13 +124,18 @@ export function runInstance(env: AwsEnv): Step<AwsState> {
     },
     async cleanup({ state, ui, signal, journal }) {
       if (!tracked.started || state.instance?.terminated) return
-      ui.say('Terminating the source AWS instance...')
+      ui.say(verify ? 'Terminating the verify instance...' : 'Terminating the source AWS instance...')
       await tracked.remove({ journal, signal }, (id, s) => terminateInstance(env.api, id, env.region, s, teardownPollLimit(env)))
       if (state.instance) state.instance.terminated = true
       state.machineDown = true
     },
   }
 }
+
+/** The build's own instance, or the instance of the new AMI that the verify phase checks. */
+export type InstancePurpose = 'build' | 'verify'
+/** Tag of the verify phase's instance (`verify`), so a lost RunInstances answer finds it and not the build's. */
+export const PURPOSE_TAG = 'tsimg-purpose'
 
 /** Describes one instance; the NotFound right after RunInstances (eventual consistency) is retried. */
 export async function describeInstance(env: Pick<AwsEnv, 'api' | 'region'>, id: string, signal: AbortSignal): Promise<Instance | undefined> {
@@ -136,7 +144,7 @@ export async function describeInstance(env: Pick<AwsEnv, 'api' | 'region'>, id: 
 }
 
 /** The live instance tagged with this build id (what a RunInstances with a lost answer started). */
-export async function findBuildInstance(api: Ec2Api, region: string, buildId: string, signal: AbortSignal): Promise<string | undefined> {
+export async function findBuildInstance(api: Ec2Api, region: string, buildId: string, signal: AbortSignal, verify = false): Promise<string | undefined> {
   const res = await api.send(
     region,
     new DescribeInstancesCommand({
@@ -147,7 +155,9 @@ export async function findBuildInstance(api: Ec2Api, region: string, buildId: st
     }),
     { signal },
   )
-  return res.Reservations?.flatMap((r) => r.Instances ?? [])[0]?.InstanceId
+  const instances = res.Reservations?.flatMap((r) => r.Instances ?? []) ?? []
+  const isVerify = (i: Instance) => (i.Tags ?? []).some((t) => t.Key === PURPOSE_TAG && t.Value === 'verify')
+  return instances.find((i) => isVerify(i) === verify)?.InstanceId
 }
 
 /** Terminates and waits until terminated (so the security group and key pair can go). */

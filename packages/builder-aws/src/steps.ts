@@ -22,6 +22,7 @@ import { securityGroup } from './step-security-group.js'
 import { sourceAmi } from './step-source-ami.js'
 import { stopInstance } from './step-stop-instance.js'
 import { tagImage } from './step-tag-image.js'
+import { verifyMachine } from './verify-machine.js'
 
 /** The amazon-ebs step list, in Packer's order. */
 export function amazonEbsSteps(options: AmazonEbsOptions, ctx: StepsContext): StepList<AwsState> {
@@ -59,6 +60,8 @@ export function amazonEbsSteps(options: AmazonEbsOptions, ctx: StepsContext): St
     !options.skipCreateAmi && stopInstance(env),
     !options.skipCreateAmi && deregisterAmi(env),
     !options.skipCreateAmi && createImage(env),
+    // Before the AMI is copied, shared or tagged as the artifact: a machine of it must pass the checks.
+    ctx.verify(verifyMachine(env)),
     !options.skipCreateAmi && copyImages(env),
     !options.skipCreateAmi && modifyImage(env),
     !options.skipCreateAmi && tagImage(env),

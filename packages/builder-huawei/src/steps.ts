@@ -16,6 +16,7 @@ import { securityGroup } from './step-security-group.js'
 import { server } from './step-server.js'
 import { sourceImage } from './step-source-image.js'
 import { stopServer } from './step-stop.js'
+import { verifyMachine } from './verify-machine.js'
 
 /** The huaweicloud-ecs step list, in Packer's order. */
 export function huaweicloudEcsSteps(options: HuaweiEcsOptions, ctx: StepsContext): StepList<HuaweiState> {
@@ -43,5 +44,7 @@ export function huaweicloudEcsSteps(options: HuaweiEcsOptions, ctx: StepsContext
     clearAuthorizedKeys<HuaweiState>(options.sshClearAuthorizedKeys),
     !options.skipCreateImage && stopServer(env),
     !options.skipCreateImage && createImage(env),
+    // After the image exists (the last step: huaweicloud-ecs copies and shares nothing).
+    ctx.verify(verifyMachine(env)),
   ]
 }
