@@ -1,0 +1,5 @@
+export * from './types.js'
+export { GossfileError } from './errors.js'
+export { loadGossfile, parseGossfile, renderSuite } from './load.js'
+export { runGossSuite, execOver } from './run.js'
+export { formatTable, toJUnit, formatResults, summarize, type GossSummary } from './format.js'
