@@ -8,7 +8,7 @@ const SPEC_KEYS = ['goss', 'varsFile', 'vars', 'varsEnv', 'retryTimeout', 'sleep
 /** What `@tsimg/provisioner-goss` offers the engine (loaded only when a template has goss files). */
 interface GossModule {
   gossChecks(options: {
-    gossFile: string
+    tests: string[]
     varsFile?: string
     varsInline?: Readonly<Record<string, unknown>>
     varsEnv?: Readonly<Record<string, string>>
@@ -47,7 +47,7 @@ export async function resolveVerify(spec: unknown, file: string, templateDir: st
       checks.push([
         `verify.goss${typeof s.goss === 'string' ? '' : `[${i}]`}`,
         mod.gossChecks({
-          gossFile: g,
+          tests: [g],
           ...(s.varsFile === undefined ? {} : { varsFile: s.varsFile }),
           ...(s.vars === undefined ? {} : { varsInline: s.vars }),
           ...(s.varsEnv === undefined ? {} : { varsEnv: s.varsEnv }),
