@@ -23,13 +23,17 @@ import { stopInstance } from './step-stop.js'
 import { verifyMachine } from './verify-machine.js'
 
 /** The alicloud-ecs step list, in Packer's order. */
-export function alicloudEcsSteps(options: AlicloudEcsOptions, ctx: StepsContext, credentials: AlicloudCredentials, region: string): StepList<AliState> {
+export function alicloudEcsSteps(given: AlicloudEcsOptions, ctx: StepsContext, credentials: AlicloudCredentials, region: string): StepList<AliState> {
+  // tsimg verify --image makes no image: its name is not checked.
+  const options = ctx.verifyImage === undefined ? given : { ...given, imageForceDelete: true }
   const api = new AlicloudApi({ credentials, ...(options.endpoint && { endpoint: options.endpoint }), maxRetries: options.maxRetries })
   const env: AliEnv = {
     options, region, api, build: ctx.build, sshPort: options.sshPort ?? 22,
     scope: { region, ...(options.endpoint && { endpoint: options.endpoint }), ...(options.profile && { profile: options.profile }) },
     images: new ArtifactImages(imageCloud(api, ctx.build.id)),
   }
+  // tsimg verify --image: the key pair, network and security group an instance of that image needs, then the verify phase on it.
+  if (ctx.verifyImage !== undefined) return [prevalidate(env), keyPair(env), network(env), securityGroup(env), ctx.verify(verifyMachine(env, ctx.verifyImage))]
   return [
     prevalidate(env),
     sourceImage(env),

@@ -11,9 +11,9 @@ import { publicIp } from './step-public-ip.js'
  * the build's teardown), given an address by its own public-ip step and reached by its own
  * connect step. Tagged tsimg-purpose=verify and journaled; those steps' cleanups delete it.
  */
-export function verifyMachine(env: AliEnv): VerifyMachineFactory<AliState, AliState> {
+export function verifyMachine(env: AliEnv, existing?: string): VerifyMachineFactory<AliState, AliState> {
   return (state) => {
-    const image = env.images.images.find((i) => i.region === env.region && i.id)
+    const image = existing ? { id: existing } : env.images.images.find((i) => i.region === env.region && i.id)
     if (!image?.id) return 'the build made no image'
     if (env.options.communicator === 'none') return 'the build has no communicator (communicator: none), so nothing can connect to a machine of the image'
     const vstate: AliState = {
@@ -26,7 +26,7 @@ export function verifyMachine(env: AliEnv): VerifyMachineFactory<AliState, AliSt
       ...(state.securityGroupId ? { securityGroupId: state.securityGroupId } : {}),
     }
     return {
-      description: `instance of the new image ${image.id}`,
+      description: `instance of ${existing ? 'the image' : 'the new image'} ${image.id}`,
       state: vstate,
       steps: [instance(env, 'verify'), publicIp(env, 'verify'), cloudConnectSsh<AliState>(env.options, { port: env.sshPort, templateDir: env.build.templateDir })],
     }

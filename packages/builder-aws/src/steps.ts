@@ -25,7 +25,9 @@ import { tagImage } from './step-tag-image.js'
 import { verifyMachine } from './verify-machine.js'
 
 /** The amazon-ebs step list, in Packer's order. */
-export function amazonEbsSteps(options: AmazonEbsOptions, ctx: StepsContext): StepList<AwsState> {
+export function amazonEbsSteps(given: AmazonEbsOptions, ctx: StepsContext): StepList<AwsState> {
+  // tsimg verify --image makes no AMI: its name is not checked.
+  const options = ctx.verifyImage === undefined ? given : { ...given, skipCreateAmi: true }
   const region = regionOf(options) ?? ''
   const api = new Ec2Api(options)
   const env: AwsEnv = {
@@ -37,15 +39,21 @@ export function amazonEbsSteps(options: AmazonEbsOptions, ctx: StepsContext): St
     scope: { region, ...(options.endpoint && { endpoint: options.endpoint }), ...(options.profile && { profile: options.profile }) },
     images: new ArtifactImages(amiCloud(api, ctx.build.id)),
   }
-  return [
-    {
-      // Runs first so its cleanup runs last: closes the SDK clients' sockets once teardown is done.
-      name: 'aws:client',
-      async run() {},
-      async cleanup() {
-        env.api.destroy()
-      },
+  const client = {
+    // Runs first so its cleanup runs last: closes the SDK clients' sockets once teardown is done.
+    name: 'aws:client',
+    async run() {},
+    async cleanup() {
+      env.api.destroy()
     },
+  }
+  // tsimg verify --image: the network, key pair and security group an instance of that AMI
+  // needs (the AMI name is not checked: nothing is made), then the verify phase on it.
+  if (ctx.verifyImage !== undefined) {
+    return [client, prevalidate(env), networkInfo(env), keyPair(env), securityGroup(env), ctx.verify(verifyMachine(env, ctx.verifyImage))]
+  }
+  return [
+    client,
     prevalidate(env),
     sourceAmi(env),
     networkInfo(env),

@@ -10,9 +10,9 @@ import { runInstance } from './step-run-instance.js'
  * build's teardown) and reached by its own connect step. Tagged and journaled like the build's
  * instance (token `<build>-verify`, tag tsimg-purpose=verify), terminated by that step's cleanup.
  */
-export function verifyMachine(env: AwsEnv): VerifyMachineFactory<AwsState, AwsState> {
+export function verifyMachine(env: AwsEnv, existing?: string): VerifyMachineFactory<AwsState, AwsState> {
   return (state) => {
-    const image = env.images.images.find((i) => i.region === env.region && i.id)
+    const image = existing ? { id: existing } : env.images.images.find((i) => i.region === env.region && i.id)
     if (!image?.id) return env.options.skipCreateAmi ? 'the build makes no AMI (skipCreateAmi)' : 'the build made no AMI'
     const o = env.options
     const vstate: AwsState = {
@@ -25,7 +25,7 @@ export function verifyMachine(env: AwsEnv): VerifyMachineFactory<AwsState, AwsSt
       ...(state.securityGroupIds ? { securityGroupIds: state.securityGroupIds } : {}),
     }
     return {
-      description: `instance of the new AMI ${image.id}`,
+      description: `instance of ${existing ? 'the AMI' : 'the new AMI'} ${image.id}`,
       state: vstate,
       steps: [runInstance(env, 'verify'), cloudConnectSsh<AwsState>(o, { port: env.sshPort, templateDir: env.build.templateDir })],
     }

@@ -66,11 +66,13 @@ export function docker(options: DockerSourceOptions): SourcePlugin<DockerSourceO
       }
     },
     secrets: () => sshSecrets(options),
-    steps({ build, provision, verify }) {
+    steps({ build, provision, verify, verifyImage }) {
       const o = dockerOptionsSchema.parse(options)
       const env: DockerEnv = { options: o, build }
+      // tsimg verify --image: only a container of that image, checked and removed.
+      if (verifyImage !== undefined) return [verify(verifyMachine(env, verifyImage))]
       // The verify machine is a container of the committed image, started and connected by the same steps.
-      const verifyImage = verify(verifyMachine(env))
+      const verifyStep = verify(verifyMachine(env))
       return [
         prevalidate(env),
         sourceImage(env),
@@ -78,8 +80,8 @@ export function docker(options: DockerSourceOptions): SourcePlugin<DockerSourceO
         provision<DockerState>(),
         o.communicator === 'ssh' && clearTemporaryKey(),
         stopContainer(env),
-        commitContainer(env, { untilVerified: Boolean(verifyImage) }),
-        verifyImage,
+        commitContainer(env, { untilVerified: Boolean(verifyStep) }),
+        verifyStep,
       ]
     },
     initialState: () => ({ generated: {} }),

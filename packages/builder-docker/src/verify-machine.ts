@@ -33,12 +33,13 @@ export function machineSteps(env: DockerEnv): StepList<DockerState> {
  * with the build's run options and communicator, labelled with the build id like the build
  * container (journaled, removed by its cleanup, swept by `tsimg cleanup`).
  */
-export function verifyMachine(env: DockerEnv): VerifyMachineFactory<DockerState, DockerState> {
+export function verifyMachine(env: DockerEnv, existing?: string): VerifyMachineFactory<DockerState, DockerState> {
   return (state) => {
-    if (!state.image) return env.options.commit ? 'the build committed no image' : 'the build commits no image (commit: false)'
-    const venv: DockerEnv = { build: env.build, options: { ...env.options, image: state.image.id, pull: false } }
+    const image = existing ?? state.image?.id
+    if (!image) return env.options.commit ? 'the build committed no image' : 'the build commits no image (commit: false)'
+    const venv: DockerEnv = { build: env.build, options: { ...env.options, image, pull: false } }
     return {
-      description: `container of the new image ${shortId(state.image.id)}`,
+      description: existing ? `container of the image ${existing}` : `container of the new image ${shortId(image)}`,
       state: { generated: {} },
       steps: [sourceImage(venv), ...machineSteps(venv)],
     }

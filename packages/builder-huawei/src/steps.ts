@@ -19,7 +19,9 @@ import { stopServer } from './step-stop.js'
 import { verifyMachine } from './verify-machine.js'
 
 /** The huaweicloud-ecs step list, in Packer's order. */
-export function huaweicloudEcsSteps(options: HuaweiEcsOptions, ctx: StepsContext): StepList<HuaweiState> {
+export function huaweicloudEcsSteps(given: HuaweiEcsOptions, ctx: StepsContext): StepList<HuaweiState> {
+  // tsimg verify --image makes no image: its name is not checked.
+  const options = ctx.verifyImage === undefined ? given : { ...given, skipCreateImage: true }
   const c = credentialsOf(options)
   const region = c.region ?? ''
   const api = new HuaweiApi({ region, accessKey: c.accessKey ?? '', secretKey: c.secretKey ?? '', securityToken: c.securityToken, projectId: options.projectId, endpoint: options.endpoint, endpoints: options.endpoints, maxRetries: options.maxRetries })
@@ -32,6 +34,8 @@ export function huaweicloudEcsSteps(options: HuaweiEcsOptions, ctx: StepsContext
     scope: { region, ...(options.endpoint && { endpoint: options.endpoint }) },
     images: new ArtifactImages(imsCloud(api, ctx.build.id)),
   }
+  // tsimg verify --image: the key pair, network and security group a server of that image needs, then the verify phase on it.
+  if (ctx.verifyImage !== undefined) return [prevalidate(env), keyPair(env), network(env), securityGroup(env), ctx.verify(verifyMachine(env, ctx.verifyImage))]
   return [
     prevalidate(env),
     sourceImage(env),

@@ -10,9 +10,9 @@ import { server } from './step-server.js'
  * build's teardown), and reached by its own connect step. Tagged with the build id and
  * journaled like the build's server; that step's cleanup deletes it with its volumes.
  */
-export function verifyMachine(env: HuaweiEnv): VerifyMachineFactory<HuaweiState, HuaweiState> {
+export function verifyMachine(env: HuaweiEnv, existing?: string): VerifyMachineFactory<HuaweiState, HuaweiState> {
   return (state) => {
-    const image = env.images.images.find((i) => i.region === env.region && i.id)
+    const image = existing ? { id: existing } : env.images.images.find((i) => i.region === env.region && i.id)
     if (!image?.id) return env.options.skipCreateImage ? 'the build makes no image (skipCreateImage)' : 'the build made no image'
     const vstate: HuaweiState = {
       generated: {},
@@ -24,7 +24,7 @@ export function verifyMachine(env: HuaweiEnv): VerifyMachineFactory<HuaweiState,
       ...(state.securityGroupIds ? { securityGroupIds: state.securityGroupIds } : {}),
     }
     return {
-      description: `server of the new image ${image.id}`,
+      description: `server of ${existing ? 'the image' : 'the new image'} ${image.id}`,
       state: vstate,
       steps: [server(env, { buildServerId: state.server?.id ?? '' }), cloudConnectSsh<HuaweiState>(env.options, { port: env.sshPort, templateDir: env.build.templateDir })],
     }

@@ -41,6 +41,8 @@ export interface RunBuildOptions {
   readonly postProcessors: readonly PostProcessorPlugin[]
   /** Checks run on a machine started from the new image, before copies and post-processors. */
   readonly verify?: CheckedVerify
+  /** Only verify this existing image (`tsimg verify --image`): the builder builds nothing. */
+  readonly verifyImage?: string
   readonly templateDir: string
   readonly runId: string
   readonly force: boolean
@@ -102,6 +104,7 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
   try {
     let steps = await o.source.steps({
       build: info,
+      ...(o.verifyImage !== undefined ? { verifyImage: o.verifyImage } : {}),
       provision: <S extends BaseState>() =>
         provisionStep<S>({
           provisioners: o.provisioners,
@@ -125,7 +128,7 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
       },
     })
     if (o.verify && !verifyPlaced) {
-      throw new TsimgError('VERIFY_UNSUPPORTED', `the ${o.source.type} builder cannot start a machine from its image, so this build cannot run the template's verify checks`, {
+      throw new TsimgError('VERIFY_UNSUPPORTED', `the ${o.source.type} builder cannot start a machine from ${o.verifyImage === undefined ? 'its' : 'an'} image, so this build cannot run the template's verify checks`, {
         hint: 'Limit verify to builders that make an image (docker, amazon-ebs, alicloud-ecs, huaweicloud-ecs), or remove it.',
       })
     }

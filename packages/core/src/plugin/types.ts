@@ -61,6 +61,12 @@ export interface StepsContext {
    * a template with checks then fails before anything is created.
    */
   verify<S extends BaseState, V extends BaseState>(machine: import('../verify/types.js').VerifyMachineFactory<S, V>): import('../runner/step.js').Step<S> | undefined
+  /**
+   * Set by `tsimg verify --image <id>`: build nothing, only check an existing image. The
+   * builder then returns just the steps a machine of that image needs (its scope, network,
+   * key pair) and the verify step, whose machine starts from this image.
+   */
+  readonly verifyImage?: string
 }
 
 /**
@@ -136,6 +142,11 @@ export interface ProvisionerPlugin<O extends CommonProvisionerOptions = CommonPr
   secrets?(): string[]
   /** Short description for the `==> Provisioning with ...` line. */
   describe?(): string
+  /**
+   * The same checks for the verify phase (the goss provisioner's files), when the provisioner
+   * is one: `--move-goss-to-verify` and `tsimg verify` run them on a machine of the image.
+   */
+  asCheck?(): import('../verify/types.js').VerifyPlugin
   /** Runs on this machine only (shell-local, breakpoint): it needs no connection, so it also runs in a build without one (communicator `none`). */
   readonly local?: boolean
   provision(ctx: ProvisionContext): Promise<void>
