@@ -1,7 +1,13 @@
 import { TsimgError, checkCommonOptions, checkSchema, countResults, describeFailures, fieldError, type ProvisionerPlugin } from '@tsimg/core'
 import { formatResults, renderSuite, type GossFormatOption, type GossSuite } from '@tsimg/verify-goss'
-import { loadSuite, runSuite, toCheckResult } from './checks.js'
-import { DOWNLOAD_OPTIONS, gossSchema, type GossOptions } from './options.js'
+import { gossChecks, loadSuite, runSuite, toCheckResult } from './checks.js'
+import { DOWNLOAD_OPTIONS, gossSchema, type GossOptions, type GossRunOptions } from './options.js'
+
+/** The options that say which files run and how: what the verify phase's goss checks take. */
+function runOptionsOf(o: GossOptions): GossRunOptions {
+  const keys = ['tests', 'gossFile', 'varsFile', 'varsEnv', 'varsInline', 'retryTimeout', 'sleep', 'useSudo'] as const
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as unknown as GossRunOptions
+}
 
 const FORMAT_OPTIONS = ['perfdata', 'verbose', 'pretty', 'sort'] as const
 
@@ -24,6 +30,8 @@ export function goss(options: GossOptions): ProvisionerPlugin<GossOptions> {
     schema: gossSchema,
     describe: () => `goss ${options.gossFile ?? options.tests.join(' ')}`,
     secrets: () => (options.password ? [options.password] : []),
+    // The same files, checked in the verify phase on a machine of the image (--move-goss-to-verify, tsimg verify).
+    asCheck: () => gossChecks(runOptionsOf(options)),
     async validate(ctx) {
       checkSchema(gossSchema, options, ctx)
       checkCommonOptions(options, ctx)
