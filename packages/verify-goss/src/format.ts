@@ -1,3 +1,4 @@
+import { basename } from 'node:path'
 import type { GossFormat, GossFormatOption, GossResult } from './types.js'
 
 export interface GossSummary {
@@ -16,20 +17,135 @@ export function summarize(results: readonly GossResult[]): GossSummary {
   }
 }
 
-/** A readable table: one row per result (type, id, property, outcome), then each failure's wording. */
+/** goss's closing lines. */
+function summaryLines(results: readonly GossResult[]): string {
+  const s = summarize(results)
+  return `Total Duration: ${(s.durationMs / 1000).toFixed(3)}s\nCount: ${s.total}, Failed: ${s.failed}, Skipped: ${s.skipped}\n`
+}
+
+function header(r: GossResult): string {
+  let out = r.title ? `Title: ${r.title}\n` : ''
+  if (r.meta) out += 'Meta:\n' + Object.keys(r.meta).sort().map((k) => `    ${k}: ${String((r.meta as Record<string, unknown>)[k])}\n`).join('')
+  return out
+}
+
+const sortKey = (r: GossResult) => `${r.resourceType}:${r.resourceId}`
+
+/** Results of one resource together, in first-seen order (goss prints per resource). */
+function groups(results: readonly GossResult[], sort: boolean): GossResult[][] {
+  const map = new Map<string, GossResult[]>()
+  for (const r of results) {
+    const k = `${r.type}\u0000${r.resourceId}`
+    map.set(k, [...(map.get(k) ?? []), r])
+  }
+  const gs = [...map.values()]
+  if (sort) gs.sort((a, b) => (sortKey(a[0]!) < sortKey(b[0]!) ? -1 : sortKey(a[0]!) > sortKey(b[0]!) ? 1 : 0))
+  return gs
+}
+
+function failedOrSkipped(results: readonly GossResult[]): string {
+  const gs = groups(results.filter((r) => r.outcome !== 'pass'), true)
+  if (!gs.length) return ''
+  return 'Failures/Skipped:\n\n' + gs.map((g) => header(g[0]!) + g.map((r) => r.summary + '\n').join('') + '\n').join('')
+}
+
+const compact = (r: GossResult) => r.summary.replace(/\s*\n\s*/g, ' ')
+
+/**
+ * A readable table: one row per result with where the check was written, then each
+ * failure in goss's wording, then goss's count line.
+ */
 export function formatTable(results: readonly GossResult[]): string {
-  void results
-  throw new Error('formatTable: not implemented yet')
+  const rows = results.map((r) => [r.outcome.toUpperCase(), r.resourceType, r.resourceId, r.property, `${basename(r.where.file)}:${r.where.line}`])
+  const head = ['RESULT', 'TYPE', 'ID', 'PROPERTY', 'WHERE']
+  const widths = head.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((row) => row[i]!.length))))
+  const cell = (s: string, i: number) => (s.length > widths[i]! ? s.slice(0, widths[i]! - 1) + '…' : s.padEnd(widths[i]!))
+  const line = (row: string[]) => row.map(cell).join('  ').trimEnd()
+  let out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n'
+  const failures = results.filter((r) => r.outcome === 'fail')
+  if (failures.length) {
+    out += '\nFailures:\n\n' + failures.map((r) => `${basename(r.where.file)}:${r.where.line}: ${r.summary}\n`).join('\n')
+  }
+  return out + '\n' + summaryLines(results)
 }
 
-/** JUnit XML, one testcase per result, as goss's `--format junit`. */
-export function toJUnit(results: readonly GossResult[]): string {
-  void results
-  throw new Error('toJUnit: not implemented yet')
+function xml(s: string): string {
+  return s.replace(/[&<>"'\r\n\t]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;', '\r': '&#xD;', '\n': '&#xA;', '\t': '&#x9;' })[c]!)
 }
 
-/** goss validate's output in one of its formats. */
+/** JUnit XML, one testcase per result, as goss's `--format junit` writes it. */
+export function toJUnit(results: readonly GossResult[], options: { timestamp?: Date } = {}): string {
+  const s = summarize(results)
+  const ts = (options.timestamp ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z')
+  const cases = results.map((r) => {
+    const name = r.title || `${r.resourceType} ${r.resourceId} ${r.property}`
+    let c = `<testcase name="${xml(name)}" time="${(r.durationMs / 1000).toFixed(3)}">\n`
+    if (r.outcome === 'fail') c += `<system-err>${xml(compact(r))}</system-err>\n<failure>${xml(compact(r))}</failure>\n</testcase>\n`
+    else c += `${r.outcome === 'skip' ? '<skipped/>' : ''}<system-out>${xml(compact(r))}</system-out>\n</testcase>\n`
+    return c
+  })
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<testsuite name="goss" errors="0" tests="${s.total}" failures="${s.failed}" skipped="${s.skipped}" time="${(s.durationMs / 1000).toFixed(3)}" timestamp="${ts}">\n` +
+    cases.join('') +
+    '</testsuite>\n'
+  )
+}
+
+/** goss validate's output in one of its formats (documentation is goss's default for humans, rspecish its default). */
 export function formatResults(results: readonly GossResult[], format: GossFormat, options: readonly GossFormatOption[] = []): string {
-  void results, format, options
-  throw new Error('formatResults: not implemented yet')
+  const sort = options.includes('sort')
+  const ordered = sort ? groups(results, true).flat() : [...results]
+  const s = summarize(results)
+  switch (format) {
+    case 'documentation': {
+      let out = ''
+      for (const g of groups(ordered, false)) out += header(g[0]!) + g.map((r) => r.summary + '\n').join('')
+      return out + '\n\n' + failedOrSkipped(results) + summaryLines(results)
+    }
+    case 'rspecish':
+      return ordered.map((r) => (r.outcome === 'pass' ? '.' : r.outcome === 'skip' ? 'S' : 'F')).join('') + '\n\n' + failedOrSkipped(results) + summaryLines(results)
+    case 'tap':
+      return `1..${ordered.length}\n` + ordered.map((r, i) => `${r.outcome === 'fail' ? 'not ok' : 'ok'} ${i + 1} - ${r.outcome === 'skip' ? '# SKIP ' : ''}${compact(r)}\n`).join('')
+    case 'junit':
+      return toJUnit(ordered)
+    case 'nagios': {
+      const d = (s.durationMs / 1000).toFixed(3)
+      const perf = options.includes('perfdata') ? `|total=${s.total} failed=${s.failed} skipped=${s.skipped} duration=${d}s` : ''
+      const verbose = options.includes('verbose') ? ordered.filter((r) => r.outcome === 'fail').map((r, i) => `Fail ${i + 1} - ${compact(r)}\n`).join('') : ''
+      return `GOSS ${s.failed ? 'CRITICAL' : 'OK'} - Count: ${s.total}, Failed: ${s.failed}, Skipped: ${s.skipped}, Duration: ${d}s${perf}\n${s.failed ? verbose : ''}`
+    }
+    case 'json':
+    case 'structured': {
+      const out = {
+        results: ordered.map((r) => ({
+          'resource-type': r.resourceType,
+          'resource-id': r.resourceId,
+          property: r.property,
+          title: r.title ?? '',
+          meta: r.meta ?? null,
+          result: r.outcome === 'pass' ? 0 : r.outcome === 'fail' ? 1 : 2,
+          successful: r.outcome !== 'fail',
+          skipped: r.skipped,
+          expected: r.expected,
+          found: r.found ?? null,
+          err: r.error ?? null,
+          duration: Math.round(r.durationMs * 1e6),
+          'summary-line': r.summary,
+          'summary-line-compact': compact(r),
+          gossfile: `${r.where.file}:${r.where.line}`,
+        })),
+        summary: {
+          'test-count': s.total,
+          'failed-count': s.failed,
+          'skipped-count': s.skipped,
+          'total-duration': Math.round(s.durationMs * 1e6),
+          'summary-line': `Count: ${s.total}, Failed: ${s.failed}, Skipped: ${s.skipped}, Duration: ${(s.durationMs / 1000).toFixed(3)}s`,
+        },
+      }
+      return JSON.stringify(out, null, options.includes('pretty') ? 4 : undefined) + '\n'
+    }
+    case 'silent':
+      return ''
+  }
 }

@@ -88,8 +88,10 @@ export interface RunOptions {
   sleepMs?: number
   /** goss's `--max-concurrent` (default 50): checks probed at once. */
   maxConcurrent?: number
-  /** Prefix commands with `sudo -n` (Packer goss provisioner's `use_sudo`). */
+  /** Run probes through `sudo -n sh -c` (Packer goss provisioner's `use_sudo`). */
   useSudo?: boolean
+  /** Called before each retry of a failed pass (goss prints "Retrying in ..."). */
+  onRetry?: (info: { attempt: number; failed: number; elapsedMs: number }) => void
 }
 
 export type Outcome = 'pass' | 'fail' | 'skip'
