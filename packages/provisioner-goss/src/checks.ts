@@ -16,10 +16,16 @@ export async function loadSuite(o: GossRunOptions, baseDir: string, at: { file: 
   })
 }
 
+/** Probes run at once over the one connection (below sshd's default MaxSessions of 10). */
+export const PROBES_AT_ONCE = 6
+
 /** Runs the suite over the connection; each result as the verify phase reports it. */
 export async function runSuite(suite: GossSuite, o: GossRunOptions, ctx: { communicator: Parameters<typeof execOver>[0]; signal: AbortSignal }): Promise<GossResult[]> {
   return runGossSuite(suite, execOver(ctx.communicator), {
     signal: ctx.signal,
+    // One SSH connection carries every probe, and sshd opens at most 10 sessions on one
+    // (MaxSessions): goss's own 50 at once would be refused.
+    maxConcurrent: PROBES_AT_ONCE,
     ...(o.retryTimeout !== undefined ? { retryTimeoutMs: durationMs(o.retryTimeout) } : {}),
     ...(o.sleep !== undefined ? { sleepMs: durationMs(o.sleep) } : {}),
     ...(o.useSudo ? { useSudo: true } : {}),

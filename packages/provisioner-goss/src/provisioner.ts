@@ -42,7 +42,7 @@ export function goss(options: GossOptions): ProvisionerPlugin<GossOptions> {
     },
     async provision(ctx) {
       const s = (suite ??= await loadSuite(options, baseDir || ctx.templateDir, { file: ctx.templateDir, field: 'goss' }))
-      const given = DOWNLOAD_OPTIONS.filter((k) => options[k] !== undefined)
+      const given = DOWNLOAD_OPTIONS.filter((k) => options[k] !== undefined && options[k] !== '')
       if (given.length) {
         ctx.ui.message(`goss: ${given.join(', ')} accepted and not used: tsimg downloads and uploads no goss binary, the checks run as shell probes over the connection`)
       }
