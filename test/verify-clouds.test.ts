@@ -50,7 +50,7 @@ describe('verify phase on the cloud builders (emulator, container machines)', { 
         const bad = await m.run({ machine: 'container', verify, provisioners })
         expect(bad.summary.outcome).toBe('failed')
         const msg = bad.summary.error?.message ?? ''
-        expect(msg).toMatch(/^Verify failed: 2 of 2 checks failed on a machine started from the new image:/)
+        expect(msg).toMatch(/^Verify failed: 2 of 2 checks failed on a machine started from the image:/)
         expect(msg).toContain('  - command: marker: exit-status: expected 0, found 1')
         await m.expectNothingLeft(bad, kept)
       })

@@ -79,7 +79,7 @@ describe('docker build with a verify phase', () => {
     const r = await verifyBuild([provisionFacts, shell({ inline: ['rm /etc/tsimg-verify/state'] })])
     expect(r.build.outcome).toBe('failed')
     const msg = r.build.error?.message ?? ''
-    expect(msg).toMatch(/^Verify failed: 3 of 3 checks failed on a machine started from the new image:/)
+    expect(msg).toMatch(/^Verify failed: 3 of 3 checks failed on a machine started from the image:/)
     expect(msg).toContain('  - command: state file: exit-status: expected 0, found 1')
     expect(msg).toContain('  - command: state says ready: stdout: expected to contain "ready", found ""')
     expect(r.lines.some((l) => /^FAIL +command: state file: exit-status +0 +1/.test(l))).toBe(true)

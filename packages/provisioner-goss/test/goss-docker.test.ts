@@ -59,7 +59,7 @@ describe('goss files in the verify phase (docker)', () => {
     const b = r.builds[0]!
     expect(b.outcome).toBe('failed')
     const msg = b.error?.message ?? ''
-    expect(msg).toMatch(/^Verify failed: \d+ of \d+ checks failed on a machine started from the new image:/)
+    expect(msg).toMatch(/^Verify failed: \d+ of \d+ checks failed on a machine started from the image:/)
     expect(msg).toMatch(/ {2}- File: \/etc\/tsimg-verify\/state: exists \(.*goss\/goss\.yaml:\d+\): expected true, found false/)
     expect(msg).toMatch(/ {2}- Command: state-says-release: exit-status \(.*goss\/checks\/system\.yaml:\d+\): expected 0, found 1/)
     // The facts that still hold are not named.

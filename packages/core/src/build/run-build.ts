@@ -39,7 +39,7 @@ export interface RunBuildOptions {
   readonly provisioners: readonly ProvisionerPlugin<any>[]
   readonly errorCleanupProvisioner?: ProvisionerPlugin<any>
   readonly postProcessors: readonly PostProcessorPlugin[]
-  /** Checks run on a machine started from the new image, before copies and post-processors. */
+  /** Checks run on a machine started from the image, before copies and post-processors. */
   readonly verify?: CheckedVerify
   /** Only verify this existing image (`tsimg verify --image`): the builder builds nothing. */
   readonly verifyImage?: string

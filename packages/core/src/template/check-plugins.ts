@@ -11,7 +11,7 @@ export interface CheckedBuild {
   readonly provisioners: readonly ProvisionerPlugin<any>[]
   readonly errorCleanupProvisioner?: ProvisionerPlugin<any>
   readonly postProcessors: readonly PostProcessorPlugin[]
-  /** The checks run on a machine started from the new image (`verify`), if any. */
+  /** The checks run on a machine started from the image (`verify`), if any. */
   readonly verify?: CheckedVerify
 }
 

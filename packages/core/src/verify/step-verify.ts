@@ -32,7 +32,7 @@ export class VerifyFailedError extends TsimgError {
   constructor(readonly results: readonly CheckResult[]) {
     const lines = describeFailures(results)
     const c = countResults(results)
-    super('VERIFY_FAILED', `Verify failed: ${c.failed} of ${c.total} checks failed on a machine started from the new image:\n${lines.map((l) => `  - ${l}`).join('\n')}`, {
+    super('VERIFY_FAILED', `Verify failed: ${c.failed} of ${c.total} checks failed on a machine started from the image:\n${lines.map((l) => `  - ${l}`).join('\n')}`, {
       hint: 'The image is deleted (unless -on-error=abort). Fix the provisioning, or the check, and build again.',
     })
   }
@@ -73,7 +73,7 @@ export function verifyStep<S extends BaseState, V extends BaseState>(machine: Ve
           }
         },
       }
-      ctx.ui.say(`Verifying the new image: starting a ${m.description}...`)
+      ctx.ui.say(`Verifying: starting a ${m.description}...`)
       const steps: Step<V>[] = [...present(m.steps).map(prefixed), checks]
       const run = runSteps(withOnError(steps, o.onError, o.prompter), {
         state: m.state,
