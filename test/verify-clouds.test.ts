@@ -10,7 +10,7 @@ import { shell } from '@tsimg/provisioner-shell'
 import { ALICLOUD_MATRIX } from '../packages/builder-alicloud/test/support.js'
 import { AWS_MATRIX } from '../packages/builder-aws/test/support.js'
 import { HUAWEI_MATRIX } from '../packages/builder-huawei/test/support.js'
-import { isolated, type MatrixCloud } from './support/cloud-matrix.js'
+import { cancelDuring, isolated, type CancelPoint, type MatrixCloud } from './support/cloud-matrix.js'
 
 const verify: VerifySpec = {
   checks: [commandCheck({ name: 'marker', command: 'cat /etc/tsimg-marker', stdout: ['made by tsimg'] })],
@@ -57,3 +57,57 @@ describe('verify phase on the cloud builders (emulator, container machines)', { 
     })
   }
 })
+
+/** Where each cloud's verify machine is starting: its launch step, one of its calls held by the emulator. */
+const STARTING: [string, MatrixCloud<any, any>, CancelPoint][] = [
+  ['amazon-ebs', AWS_MATRIX, { step: 'verify:aws:run-instance', hold: { action: 'DescribeInstances' } }],
+  // Alibaba's SDK takes no abort signal: the held read is awaited, then the runner stops.
+  ['alicloud-ecs', ALICLOUD_MATRIX, { step: 'verify:alicloud:instance', hold: { action: 'DescribeInstances' }, awaitsHeldCall: true }],
+  ['huaweicloud-ecs', HUAWEI_MATRIX, { step: 'verify:huaweicloud:server', hold: { action: 'ShowJob' }, atLine: 'Server ID:' }],
+]
+
+describe('cancel while the verify machine starts (emulator, container machines)', { timeout: 900_000 }, () => {
+  for (const [name, cloud, point] of STARTING) {
+    it(`${name}: cancelled in ${point.step} with ${point.hold!.action} held: the verify machine, the image and the rest are gone`, async () => {
+      await isolated(cloud, async (m) => {
+        const ac = new AbortController()
+        const cancel = cancelDuring(m.emu, ac, point)
+        const r = await m.run({ machine: 'container', verify, signal: ac.signal, onEvent: (e) => cancel.onEvent(e) })
+        cancel.expectLanded(r)
+        expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
+        await m.expectNothingLeft(r)
+      })
+    })
+  }
+})
+
+describe('tsimg verify --image on each cloud (emulator, container machines)', { timeout: 900_000 }, () => {
+  for (const [name, cloud] of ROWS.map(([n, c]) => [n, c] as const)) {
+    it(`${name}: an existing good image passes, a broken one fails naming the check; neither run makes or leaves anything`, async () => {
+      await isolated(cloud, async (m) => {
+        const idOf = (r: { summary: { artifacts: { id: string }[] } }) => r.summary.artifacts[0]!.id.split(',')[0]!.split(':').pop()!
+        const good = await m.run({ machine: 'container' })
+        const bad = await m.run({ machine: 'container', provisioners: [...cloud.provisioners(), breakMarker] })
+        expect([good.summary.outcome, bad.summary.outcome]).toEqual(['success', 'success'])
+        const images = m.alive().map((e: { id: string }) => e.id)
+
+        const ok = await m.run({ machine: 'container', verify, verifyImage: idOf(good), provisioners: [] })
+        expect(ok.summary.error?.message).toBeUndefined()
+        expect(ok.summary.artifacts).toEqual([])
+        expect(ok.summary.checks?.map((c) => c.outcome)).toEqual(['pass', 'pass'])
+        expect(verifySteps(ok.events).slice(0, 2)).toEqual(steps(name).slice(0, 2))
+        expect(ok.lines.some((l) => l.includes(`of the ${name === 'amazon-ebs' ? 'AMI' : 'image'} ${idOf(good)}`))).toBe(true)
+        await m.expectNothingLeft(ok, images)
+
+        const no = await m.run({ machine: 'container', verify, verifyImage: idOf(bad), provisioners: [] })
+        expect(no.summary.outcome).toBe('failed')
+        expect(no.summary.error?.message).toContain('  - command: marker: exit-status: expected 0, found 1')
+        await m.expectNothingLeft(no, images)
+      })
+    })
+  }
+})
+
+function steps(name: string): string[] {
+  return ROWS.find(([n]) => n === name)![2]
+}

@@ -22,6 +22,8 @@ export interface SourceRunOptions {
   /** The template's verify phase (checks on a machine of the new image). */
   verify?: VerifySpec
   onError?: OnError
+  /** `tsimg verify --image`: check this existing image with `verify`, build nothing. */
+  verifyImage?: string
 }
 
 export interface SourceRunResult {
@@ -50,6 +52,7 @@ export async function runSourceBuild(source: SourcePlugin<any, any>, opts: Sourc
     res = await build({
       template: { sources: [source], provisioners: opts.provisioners, ...(opts.verify && { verify: opts.verify }) },
       ...(opts.onError && { onError: opts.onError }),
+      ...(opts.verifyImage && { verifyImage: opts.verifyImage }),
       stateDir: opts.stateDir,
       typecheck: false,
       cleanupTimeoutMs: opts.cleanupTimeoutMs ?? 180_000,

@@ -63,6 +63,8 @@ export interface Row<I> {
   readonly onLine?: (line: string) => void
   /** The template's verify phase: its machine runs where the row's machines run. */
   readonly verify?: VerifySpec
+  /** Only check this existing image with `verify` (`tsimg verify --image`). */
+  readonly verifyImage?: string
 }
 
 export interface Matrix<E extends Emulator, I> {
@@ -123,6 +125,7 @@ function matrixOf<E extends Emulator, I>(cloud: MatrixCloud<E, I>, t: { emu: E; 
         stateDir: t.stateDir, provisioners,
         ...(row.signal && { signal: row.signal }), ...(row.onEvent && { onEvent: row.onEvent }), ...(row.onLine && { onLine: row.onLine }),
         ...(row.verify && { verify: row.verify }),
+        ...(row.verifyImage && { verifyImage: row.verifyImage }),
         ...(cloud.cleanupTimeoutMs && { cleanupTimeoutMs: cloud.cleanupTimeoutMs }),
       })
       last.result = r
