@@ -92,8 +92,44 @@ export function toJUnit(results: readonly GossResult[], options: { timestamp?: D
   )
 }
 
+/** goss's `exclude_raw`: the untransformed value left out of failures (it is always the last part). */
+function withoutRaw(r: GossResult): GossResult {
+  const cut = r.summary.indexOf('\nthe raw value was\n')
+  if (cut < 0) return r
+  const mcut = r.message.indexOf('\nthe raw value was\n')
+  return { ...r, summary: r.summary.slice(0, cut), message: mcut < 0 ? r.message : r.message.slice(0, mcut) }
+}
+
+/** goss's prometheus text format: outcome and duration counters per type (and id, with verbose), and the run's. */
+function prometheus(results: readonly GossResult[], verbose: boolean): string {
+  const key = (r: GossResult) => (verbose ? `outcome="${r.outcome}",resource_id="${esc(r.resourceId)}",type="${r.resourceType.toLowerCase()}"` : `outcome="${r.outcome}",type="${r.resourceType.toLowerCase()}"`)
+  const counts = new Map<string, number>()
+  const durations = new Map<string, number>()
+  for (const r of results) {
+    counts.set(key(r), (counts.get(key(r)) ?? 0) + 1)
+    durations.set(key(r), (durations.get(key(r)) ?? 0) + Math.round(r.durationMs))
+  }
+  let overall = 'unknown'
+  results.forEach((r, i) => {
+    const can = overall === 'skip' ? true : overall === 'fail' ? false : overall === 'pass' ? r.outcome !== 'skip' : r.outcome === 'fail'
+    if (i === 0 || can) overall = r.outcome
+  })
+  const s = summarize(results)
+  const family = (name: string, help: string, rows: [string, number][]) =>
+    `# HELP goss_tests_${name} ${help}\n# TYPE goss_tests_${name} counter\n` + rows.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([l, v]) => `goss_tests_${name}{${l}} ${v}\n`).join('')
+  return (
+    family('outcomes_duration_milliseconds', 'The duration of tests from this run. Note; tests run concurrently.', [...durations]) +
+    family('outcomes_total', 'The number of test-outcomes from this run.', [...counts]) +
+    family('run_duration_milliseconds', 'The end-to-end duration of this run.', [[`outcome="${overall}"`, Math.round(s.durationMs)]]) +
+    family('run_outcomes_total', 'The outcomes of this run as a whole.', [[`outcome="${overall}"`, 1]])
+  )
+}
+
+const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+
 /** goss validate's output in one of its formats (documentation is goss's default for humans, rspecish its default). */
 export function formatResults(results: readonly GossResult[], format: GossFormat, options: readonly GossFormatOption[] = []): string {
+  if (options.includes('exclude_raw')) results = results.map(withoutRaw)
   const sort = options.includes('sort')
   const ordered = sort ? groups(results, true).flat() : [...results]
   const s = summarize(results)
@@ -130,6 +166,17 @@ export function formatResults(results: readonly GossResult[], format: GossFormat
           expected: r.expected,
           found: r.found ?? null,
           err: r.error ?? null,
+          'matcher-result': r.matcherResult
+            ? {
+                actual: r.matcherResult.actual ?? null,
+                message: r.matcherResult.message,
+                expected: r.matcherResult.expected ?? null,
+                'missing-elements': r.matcherResult.missingElements ?? null,
+                'extra-elements': r.matcherResult.extraElements ?? null,
+                'transform-chain': r.matcherResult.transformChain ?? null,
+                'untransformed-value': r.matcherResult.untransformed ?? null,
+              }
+            : null,
           duration: Math.round(r.durationMs * 1e6),
           'summary-line': r.summary,
           'summary-line-compact': compact(r),
@@ -145,6 +192,8 @@ export function formatResults(results: readonly GossResult[], format: GossFormat
       }
       return JSON.stringify(out, null, options.includes('pretty') ? 4 : undefined) + '\n'
     }
+    case 'prometheus':
+      return prometheus(ordered, options.includes('verbose'))
     case 'silent':
       return ''
   }

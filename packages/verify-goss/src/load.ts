@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { goGlob } from './glob.js'
 import { LineCounter, parseDocument, isMap, isScalar, isSeq, stringify, type Node as YamlNode, type Pair } from 'yaml'
+import { loadVars } from './vars.js'
 import { GossfileError } from './errors.js'
-import { COMMON_KEYS, GOSSFILE_KEYS, MATCHERS, RESOURCES, type OptionKind } from './schema.js'
+import { type At, checkMatcher } from './check-matcher.js'
+import { COMMON_KEYS, GOSSFILE_KEYS, RESOURCES, type OptionKind } from './schema.js'
 import { renderTemplate, TemplateExecError, TemplateSyntaxError } from './template/exec.js'
 import { goString } from './template/funcs.js'
 import { RESOURCE_TYPES, type ExpectedAttribute, type GossCheck, type GossSuite, type LoadOptions, type ResourceType, type Where } from './types.js'
@@ -34,13 +36,15 @@ export async function parseGossfile(text: string, file: string, options: LoadOpt
   const env = options.env ?? process.env
   const checks = new Map<string, GossCheck>()
   const files: string[] = []
-  await loadOne(text, top, { vars, env }, 0, files, checks)
-  return { file: top, files, checks: [...checks.values()], vars }
+  const warnings: string[] = []
+  await loadOne(text, top, { vars, env, warnings }, 0, files, checks)
+  return { file: top, files, checks: [...checks.values()], vars, warnings }
 }
 
 interface TemplateScope {
   readonly vars: Record<string, unknown>
   readonly env: Readonly<Record<string, string | undefined>>
+  readonly warnings: string[]
 }
 
 async function loadOne(text: string, file: string, scope: TemplateScope, depth: number, files: string[], out: Map<string, GossCheck>): Promise<void> {
@@ -70,7 +74,7 @@ async function loadOne(text: string, file: string, scope: TemplateScope, depth: 
       throw new GossfileError(file, where.line, type, `unknown resource type`, `tsimg interprets gossfile, ${RESOURCE_TYPES.join(', ')}`)
     }
     for (const res of entries(pair.value, file, at, type)) {
-      const check = readCheck(type as ResourceType, res.key, res.valueNode, file, at, at(res.keyNode))
+      const check = readCheck(type as ResourceType, res.key, res.valueNode, file, at, at(res.keyNode), scope.warnings)
       out.delete(`${type}\u0000${res.key}`)
       out.set(`${type}\u0000${res.key}`, check)
     }
@@ -93,7 +97,6 @@ async function loadOne(text: string, file: string, scope: TemplateScope, depth: 
   }
 }
 
-type At = (node: YamlNode | null | undefined) => Where
 
 /** Renders the template, parses the YAML and returns the root map with a node-to-line function in gossfile lines. */
 function parseRendered(text: string, file: string, scope: TemplateScope): { root: ReturnType<typeof asMap>; at: At } {
@@ -113,7 +116,7 @@ function parseRendered(text: string, file: string, scope: TemplateScope): { root
     throw err
   }
   const lc = new LineCounter()
-  const doc = parseDocument(rendered, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, version: '1.2' })
+  const doc = parseDocument(rendered, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, version: '1.2', keepSourceTokens: true })
   const srcLine = (offset: number) => {
     const l = lc.linePos(offset).line
     return lineMap[l - 1] ?? lineMap.at(-1) ?? l
@@ -189,7 +192,7 @@ function unknownKey(file: string, where: Where, key: string, what: string, allow
   return new GossfileError(file, where.line, key, `unknown attribute of ${what}`, `goss accepts: ${allowed.join(', ')}`)
 }
 
-function readCheck(type: ResourceType, id: string, node: unknown, file: string, at: At, where: Where): GossCheck {
+function readCheck(type: ResourceType, id: string, node: unknown, file: string, at: At, where: Where, warnings: string[]): GossCheck {
   const spec = RESOURCES[type]
   const path = `${type}.${id}`
   if (node === null || node === undefined || (isScalar(node) && (node as { value: unknown }).value === null)) {
@@ -208,6 +211,7 @@ function readCheck(type: ResourceType, id: string, node: unknown, file: string, 
     const key = a.key === 'resolveable' ? 'resolvable' : a.key
     const keyPath = `${path}.${a.key}`
     const w = at(a.keyNode)
+    legacyOctal(a.valueNode, file, at, keyPath)
     if (!allowed.includes(a.key)) throw unknownKey(file, w, keyPath, `${spec.name}`, allowed)
     if (a.key === spec.idAttr) {
       target = String(expectKind(a.value, 'string', file, w, keyPath))
@@ -227,7 +231,13 @@ function readCheck(type: ResourceType, id: string, node: unknown, file: string, 
       const attr = spec.attributes.find((x) => x.key === key)!
       if (attributes.some((x) => x.name === key)) throw new GossfileError(file, w.line, keyPath, `written twice (as resolvable and resolveable)`)
       if (a.value === null) throw new GossfileError(file, w.line, keyPath, 'Syntax Error: Missing required attribute (the value is empty)')
-      checkMatcher(a.value, a.valueNode, attr.reader === true, file, at, keyPath)
+      const asReader = type === 'matching' && attrs.some((x) => x.key === 'as-reader' && x.value === true)
+      checkMatcher(a.value, a.valueNode, attr.reader === true || asReader, file, at, keyPath)
+      if (attr.reader && Array.isArray(a.value) && a.value.length === 0) {
+        // goss does not check an empty pattern list at all (zero conditions), and warns
+        warnings.push(`${file}:${w.line}: ${id}: ${type}.${key} is an empty list, which asserts nothing and always passes. Use "" to assert empty content, or remove it.`)
+        continue
+      }
       attributes.push({ name: key, property: attr.property ?? key, value: a.value, reader: attr.reader === true, where: w })
     }
   }
@@ -252,6 +262,24 @@ function readCheck(type: ResourceType, id: string, node: unknown, file: string, 
     options,
     where: { file, line: where.line },
   }
+}
+
+/**
+ * goss's YAML reader (YAML 1.1 rules) takes an unquoted 0644 as the octal number 420, which
+ * never equals the "0644" a file has; tsimg's reader would take it as 644 and pass. Neither is
+ * what was meant: ask for quotes.
+ */
+function legacyOctal(node: YamlNode | null, file: string, at: At, path: string): void {
+  if (!node) return
+  if (isScalar(node)) {
+    const src = (node as { srcToken?: { source?: string } }).srcToken?.source
+    if (node.type === 'PLAIN' && src && /^[-+]?0[0-7]+$/.test(src)) {
+      throw new GossfileError(file, at(node).line, path, `${src} unquoted is the octal number ${Number.parseInt(src, 8)} to goss, not ${JSON.stringify(src)}`, `quote it: "${src}"`)
+    }
+    return
+  }
+  if (isSeq(node)) node.items.forEach((n, i) => legacyOctal(n as YamlNode, file, at, `${path}[${i}]`))
+  else if (isMap(node)) for (const p of node.items as Pair<YamlNode, YamlNode | null>[]) legacyOctal(p.value, file, at, `${path}.${String((p.key as { value?: unknown }).value)}`)
 }
 
 /** Checks an option's value the way goss's typed struct field would unmarshal it. */
@@ -293,128 +321,6 @@ export function parseGoDuration(s: string): number | undefined {
   return total
 }
 
-/** Validates a matcher tree as goss converts it to gomega matchers, at the gossfile line of each part. */
-function checkMatcher(value: unknown, node: YamlNode | null, reader: boolean, file: string, at: At, path: string): void {
-  const line = at(node).line
-  const bad = (name: string, expected: string, v: unknown) =>
-    new GossfileError(file, line, path, `Syntax Error: Invalid '${name}' argument. Expected ${expected} value, but received: ${JSON.stringify(v)}`)
-  if (value === null || value === undefined) throw new GossfileError(file, line, path, 'Syntax Error: Missing required attribute')
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return
-  if (Array.isArray(value)) {
-    const items = isSeq(node) ? node.items : []
-    value.forEach((v, i) => {
-      if (reader && typeof v !== 'string') throw new GossfileError(file, at(items[i] as YamlNode).line, `${path}[${i}]`, `a pattern must be a string (text, !text, /regex/ or !/regex/), found ${JSON.stringify(v)}`)
-      if (reader) checkPattern(v as string, file, at(items[i] as YamlNode).line, `${path}[${i}]`)
-      else checkMatcher(v, (items[i] as YamlNode) ?? node, false, file, at, `${path}[${i}]`)
-    })
-    return
-  }
-  const keys = Object.keys(value as object)
-  if (keys.length !== 1) {
-    throw new GossfileError(file, line, path, `Syntax Error: Invalid matcher configuration. At a given nesting level, only one matcher is allowed. Found multiple matchers: ${JSON.stringify(keys)}`)
-  }
-  const name = keys[0]!
-  const arg = (value as Record<string, unknown>)[name]
-  const argNode = isMap(node) ? ((node.items[0] as Pair<YamlNode, YamlNode>).value ?? node) : node
-  const sub = `${path}.${name}`
-  if (!(MATCHERS as readonly string[]).includes(name)) {
-    throw new GossfileError(file, isMap(node) ? at((node.items[0] as Pair<YamlNode, YamlNode>).key).line : line, sub, `Syntax Error: Unknown matcher: ${name}`, `tsimg interprets ${MATCHERS.join(', ')}`)
-  }
-  const list = (what: string) => {
-    if (!Array.isArray(arg)) throw bad(what, 'array', arg)
-    const items = isSeq(argNode) ? argNode.items : []
-    arg.forEach((v, i) => checkMatcher(v, (items[i] as YamlNode) ?? argNode, false, file, at, `${sub}[${i}]`))
-  }
-  switch (name) {
-    case 'equal':
-      return
-    case 'have-prefix':
-    case 'have-suffix':
-    case 'match-regexp':
-    case 'contain-substring':
-    case 'semver-constraint':
-      if (typeof arg !== 'string') throw bad(name, 'string', arg)
-      if (name === 'match-regexp') checkRegex(arg, file, line, sub)
-      if (name === 'semver-constraint') checkSemverConstraint(arg, file, line, sub)
-      return
-    case 'have-len':
-      if (typeof arg !== 'number' || !Number.isInteger(arg)) throw bad(name, 'numeric', arg)
-      return
-    case 'have-patterns':
-      if (!Array.isArray(arg)) throw bad(name, 'array', arg)
-      arg.forEach((p, i) => {
-        if (typeof p !== 'string') throw bad(name, 'string patterns', p)
-        checkPattern(p, file, line, `${sub}[${i}]`)
-      })
-      return
-    case 'have-key':
-    case 'not':
-      checkMatcher(arg, argNode, false, file, at, sub)
-      return
-    case 'have-key-with-value':
-      if (arg === null || typeof arg !== 'object' || Array.isArray(arg) || Object.keys(arg).length !== 1) throw bad(name, 'a one-entry map {key: value matcher}', arg)
-      checkMatcher(Object.values(arg)[0], isMap(argNode) ? ((argNode.items[0] as Pair<YamlNode, YamlNode>).value ?? argNode) : argNode, false, file, at, sub)
-      return
-    case 'contain-element':
-      if (!(typeof arg === 'string' || typeof arg === 'number' || (arg !== null && typeof arg === 'object' && !Array.isArray(arg)))) throw bad(name, 'matcher, string or numeric', arg)
-      checkMatcher(arg, argNode, false, file, at, sub)
-      return
-    case 'contain-elements':
-    case 'consist-of':
-    case 'and':
-    case 'or':
-      list(name)
-      return
-    case 'gt':
-    case 'ge':
-    case 'lt':
-    case 'le':
-      if (typeof arg !== 'number' && !(typeof arg === 'string' && arg.trim() !== '' && !Number.isNaN(Number(arg)))) throw bad(name, 'numeric', arg)
-      return
-    case 'gjson':
-      if (arg === null || typeof arg !== 'object' || Array.isArray(arg)) throw bad(name, 'map', arg)
-      if (isMap(argNode)) for (const p of argNode.items as Pair<YamlNode, YamlNode>[]) checkMatcher((p.value as YamlNode | null)?.toJSON() ?? null, p.value, false, file, at, `${sub}.${String((p.key as { value?: unknown }).value)}`)
-      return
-  }
-}
-
-/** A `/regex/` pattern (optionally `!`-negated, with i/m/s flags) must compile. */
-function checkPattern(p: string, file: string, line: number, path: string): void {
-  const core = p.startsWith('!') ? p.slice(1) : p
-  if (!core.startsWith('/')) return
-  const close = core.lastIndexOf('/')
-  if (close <= 0 || !/^[ims]*$/.test(core.slice(close + 1))) return
-  checkRegex(core.slice(1, close), file, line, path)
-}
-
-function checkRegex(re: string, file: string, line: number, path: string): void {
-  try {
-    toJsRegex(re)
-  } catch (err) {
-    throw new GossfileError(file, line, path, `invalid regular expression ${JSON.stringify(re)}: ${(err as Error).message}`)
-  }
-}
-
-/** Go (RE2) syntax to a JavaScript RegExp: named groups and leading inline flags. */
-export function toJsRegex(re: string, extraFlags = ''): RegExp {
-  let src = re.replace(/\(\?P</g, '(?<')
-  let flags = extraFlags
-  const m = /^\(\?([imsU]+)\)/.exec(src)
-  if (m) {
-    flags += m[1]!.replace(/U/g, '')
-    src = src.slice(m[0].length)
-  }
-  return new RegExp(src, [...new Set(flags)].join(''))
-}
-
-function checkSemverConstraint(c: string, file: string, line: number, path: string): void {
-  for (const part of c.split('||').flatMap((s) => s.trim().split(/\s+/))) {
-    if (!/^(>=|<=|>|<|=|==|!=)?v?\d+(\.(\d+|[xX*]))?(\.(\d+|[xX*]))?(-[0-9A-Za-z.-]+)?$/.test(part)) {
-      throw new GossfileError(file, line, path, `invalid semver constraint part ${JSON.stringify(part)}`)
-    }
-  }
-}
-
 /** The merged suite as one gossfile (goss render), goss's defaults included: what `inspect` prints. */
 export function renderSuite(suite: GossSuite): string {
   const out: Record<string, Record<string, Record<string, unknown>>> = {}
@@ -430,36 +336,5 @@ export function renderSuite(suite: GossSuite): string {
     ;(out[c.type] ??= {})[c.id] = r
   }
   return stringify(out, { lineWidth: 0 })
-}
-
-/** Loads vars_file then vars_inline (inline wins per top-level key, as goss merges them). */
-async function loadVars(options: LoadOptions): Promise<Record<string, unknown>> {
-  const vars: Record<string, unknown> = {}
-  if (options.varsFile) {
-    const f = resolve(options.varsFile)
-    let text: string
-    try {
-      text = await readFile(f, 'utf8')
-    } catch (err) {
-      throw new GossfileError(f, 0, 'vars_file', `cannot read the vars file: ${(err as Error).message}`)
-    }
-    Object.assign(vars, parseVars(text, f, 'vars_file'))
-  }
-  if (options.varsInline !== undefined) {
-    const inline = typeof options.varsInline === 'string' ? parseVars(options.varsInline, 'vars_inline', 'vars_inline') : options.varsInline
-    Object.assign(vars, inline)
-  }
-  return vars
-}
-
-function parseVars(text: string, file: string, key: string): Record<string, unknown> {
-  const lc = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false })
-  const first = doc.errors[0]
-  if (first) throw new GossfileError(file, lc.linePos(first.pos[0]).line, key, first.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, ''))
-  const v = doc.toJSON() as unknown
-  if (v === null || v === undefined) return {}
-  if (typeof v !== 'object' || Array.isArray(v)) throw new GossfileError(file, 1, key, 'variables must be a map of names to values')
-  return v as Record<string, unknown>
 }
 

@@ -3,7 +3,7 @@
  * found, and on failure the parts goss prints (actual, the verb, expected, missing and extra
  * elements, the transforms applied to the found value).
  */
-import { toJsRegex } from './load.js'
+import { toJsRegex } from './regex.js'
 import { gjsonGet } from './gjson.js'
 import { semverSatisfies } from './semver.js'
 

@@ -7,6 +7,7 @@ import { addrProbe, dnsProbe, httpProbe, interfaceProbe, portProbe } from './pro
 import { fileProbe, groupProbe, kernelParamProbe, mountProbe, packageProbe, processProbe, serviceProbe, type Probe, userProbe } from './probes/system.js'
 import { RESOURCES } from './schema.js'
 import type { ExpectedAttribute, GossCheck, GossExec, GossResult, GossSuite, ResourceType, RunOptions } from './types.js'
+import { goString } from './template/funcs.js'
 import { failureText, pretty } from './wording.js'
 
 const PROBES: Record<Exclude<ResourceType, 'matching'>, Probe> = {
@@ -92,7 +93,8 @@ async function runCheck(check: GossCheck, machine: Machine): Promise<GossResult[
 
 function matchingFound(check: GossCheck): Record<string, Found> {
   const content = check.options.content
-  if (check.options['as-reader']) return { matches: { value: typeof content === 'string' ? content : JSON.stringify(content) } }
+  // goss reads it as fmt.Sprintf("%v", content), line by line
+  if (check.options['as-reader']) return { matches: { value: goString(content) } }
   return { matches: { value: content } }
 }
 
@@ -143,7 +145,7 @@ function compare(check: GossCheck, attr: ExpectedAttribute, found: Found, durati
       outcome: 'fail',
       successful: false,
       skipped: false,
-      ...(mr && error === undefined ? { found: pretty(mr.actual, false) } : {}),
+      ...(mr && error === undefined ? { found: pretty(mr.actual, false), matcherResult: JSON.parse(JSON.stringify(mr)) as MatcherResult } : {}),
       matcherMessage: mr?.message ?? 'Error',
       message,
       summary: `${head}\n${message}`,
@@ -151,7 +153,8 @@ function compare(check: GossCheck, attr: ExpectedAttribute, found: Found, durati
     }
   }
   if ('error' in found) return failed(undefined, found.error)
-  const matcher = attr.reader ? toReaderMatcher(attr.value) : toMatcher(attr.value)
+  const reader = attr.reader || (check.type === 'matching' && check.options['as-reader'] === true)
+  const matcher = reader ? toReaderMatcher(attr.value) : toMatcher(attr.value)
   let ok: boolean
   try {
     ok = matcher.match(found.value)
@@ -161,7 +164,17 @@ function compare(check: GossCheck, attr: ExpectedAttribute, found: Found, durati
   }
   if (!ok) return failed(matcher.failure(found.value), undefined)
   const message = `matches expectation: ${pretty(attr.value, false)}`
-  return { ...b, outcome: 'pass', successful: true, skipped: false, found: pretty(found.value, false), matcherMessage: 'matches expectation', message, summary: `${head} ${message}` }
+  return {
+    ...b,
+    outcome: 'pass',
+    successful: true,
+    skipped: false,
+    found: pretty(found.value, false),
+    matcherMessage: 'matches expectation',
+    message,
+    summary: `${head} ${message}`,
+    matcherResult: { actual: found.value, message: 'matches expectation', expected: attr.value },
+  }
 }
 
 /** A GossExec over core's Communicator: collects stdout and stderr lines. */

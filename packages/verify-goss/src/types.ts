@@ -55,6 +55,8 @@ export interface GossSuite {
   readonly checks: readonly GossCheck[]
   /** The variables the templates saw (`.Vars`), for `render` and messages. */
   readonly vars: Readonly<Record<string, unknown>>
+  /** What goss warns about on stderr (an empty pattern list, which asserts nothing), with file:line. */
+  readonly warnings: readonly string[]
 }
 
 export interface LoadOptions {
@@ -124,11 +126,21 @@ export interface GossResult {
   readonly summary: string
   /** A probe that could not run or timed out (as goss's `Err`). */
   readonly error?: string
+  /** goss's matcher-result: the values behind `message` (absent on skip and error). */
+  readonly matcherResult?: {
+    readonly actual: unknown
+    readonly message: string
+    readonly expected: unknown
+    readonly missingElements?: unknown
+    readonly extraElements?: unknown
+    readonly transformChain?: readonly unknown[]
+    readonly untransformed?: unknown
+  }
   readonly durationMs: number
   readonly where: Where
 }
 
 /** goss validate's `--format` values that tsimg writes. */
-export type GossFormat = 'documentation' | 'rspecish' | 'json' | 'junit' | 'tap' | 'nagios' | 'silent' | 'structured'
+export type GossFormat = 'documentation' | 'rspecish' | 'json' | 'junit' | 'tap' | 'nagios' | 'prometheus' | 'silent' | 'structured'
 /** goss validate's `--format-options`. */
-export type GossFormatOption = 'perfdata' | 'verbose' | 'pretty' | 'sort'
+export type GossFormatOption = 'perfdata' | 'verbose' | 'pretty' | 'sort' | 'exclude_raw'

@@ -1,3 +1,4 @@
+import { unifiedDiff } from './diff.js'
 import type { MatcherResult } from './matchers.js'
 
 /** goss's prettyPrint: JSON without HTML escaping, optionally indented by four spaces. */
@@ -24,6 +25,10 @@ export function failureText(mr: MatcherResult | undefined, error: string | undef
   }
   if (!mr) return ''
   ss.push('Expected', pretty(mr.actual, !compact), mr.message, pretty(mr.expected, !compact))
+  // goss shows a diff under two different strings (long outputs, file contents)
+  if (!compact && typeof mr.expected === 'string' && typeof mr.actual === 'string' && mr.expected !== mr.actual) {
+    ss.push('diff', indentLines(unifiedDiff(mr.expected, mr.actual)))
+  }
   if (Array.isArray(mr.missingElements) && mr.missingElements.length) ss.push('the missing elements were', pretty(mr.missingElements, !compact))
   if (Array.isArray(mr.extraElements) && mr.extraElements.length) ss.push('the extra elements were', pretty(mr.extraElements, !compact))
   if (mr.transformChain?.length) {

@@ -134,8 +134,28 @@ describe('loadGossfile', () => {
     const req = await loadError(await write('req.yaml', 'file:\n  /x:\n    mode: "0644"\n'))
     expect(req).toMatchObject({ line: 2, key: 'file./x' })
     expect(req.message).toContain('missing required attribute "exists"')
+    const ungreedy = await loadError(await write('ungreedy.yaml', 'command:\n  x:\n    exit-status: 0\n    stdout:\n      match-regexp: "(?U)a+"\n'))
+    expect(ungreedy.message).toContain('(?U) has no JavaScript equivalent')
     const re = await loadError(await write('re.yaml', 'command:\n  x:\n    exit-status: 0\n    stdout:\n      - ok\n      - /lb-(.*-443/\n'))
     expect(re).toMatchObject({ line: 6, key: 'command.x.stdout[1]' })
+  })
+
+  it('rejects an unquoted mode such as 0644, which goss reads as octal 420 and tsimg would read as 644', async () => {
+    const e = await loadError(await write('octal.yaml', 'file:\n  /etc/passwd:\n    exists: true\n    mode: 0644\n'))
+    expect(e).toMatchObject({ line: 4, key: 'file./etc/passwd.mode' })
+    expect(e.message).toContain('octal number 420')
+    expect(e.hint).toBe('quote it: "0644"')
+    const ok = await loadGossfile(await write('quoted.yaml', 'file:\n  /etc/passwd:\n    exists: true\n    mode: "0644"\n    size: 0\n'))
+    expect(ok.checks[0]!.attributes.map((a) => a.value)).toEqual([true, '0644', 0])
+  })
+
+  it('an empty pattern list (stderr: [], contents: []) is not checked, as in goss, and is warned about with its line', async () => {
+    const s = await loadGossfile(await write('empty.yaml', 'command:\n  x:\n    exit-status: 0\n    stderr: []\n    stdout: ""\nfile:\n  /etc/hosts:\n    exists: true\n    contents: []\n'))
+    expect(s.checks.map((c) => c.attributes.map((a) => a.name))).toEqual([['exit-status', 'stdout'], ['exists']])
+    expect(s.warnings).toEqual([
+      `${join(dir, 'empty.yaml')}:4: x: command.stderr is an empty list, which asserts nothing and always passes. Use "" to assert empty content, or remove it.`,
+      `${join(dir, 'empty.yaml')}:9: /etc/hosts: file.contents is an empty list, which asserts nothing and always passes. Use "" to assert empty content, or remove it.`,
+    ])
   })
 
   it('rejects a key written twice, which goss would silently collapse', async () => {

@@ -46,7 +46,7 @@ describe('matchers', () => {
     const f = await matching('"128"', '{gt: 200}')
     expect(f.outcome).toBe('fail')
     expect(f.message).toBe('Expected\n    128\nto be numerically gt\n    200\nthe transform chain was\n    [{"to-numeric":{}}]\nthe raw value was\n    "128"')
-    expect((await matching('foo', 'bar')).message).toBe('Expected\n    "foo"\nto equal\n    "bar"')
+    expect((await matching('foo', 'bar')).message).toBe('Expected\n    "foo"\nto equal\n    "bar"\ndiff\n    --- test\n    +++ actual\n    @@ -1 +1 @@\n    -bar\n    +foo')
   })
 
   it('numeric comparisons lt, le, gt, ge; a non-number found is an error, not a pass', async () => {
@@ -65,8 +65,12 @@ describe('matchers', () => {
     expect((await matching('hello-world', '{have-suffix: world}')).outcome).toBe('pass')
     expect((await matching('hello-world', "{match-regexp: '^h.*-w'}")).outcome).toBe('pass')
     expect((await matching('hello-world', '{contain-substring: o-w}')).outcome).toBe('pass')
+    // RE2 syntax: POSIX classes, \\A and \\z, named groups, leading inline flags
+    expect((await matching('abc1', `{match-regexp: '\\A[[:alpha:]]+[[:digit:]]\\z'}`)).outcome).toBe('pass')
+    expect((await matching('abc1x', `{match-regexp: '\\A[[:alpha:]]+[[:digit:]]\\z'}`)).outcome).toBe('fail')
+    expect((await matching('ABC', `{match-regexp: '(?i)^(?P<w>abc)$'}`)).outcome).toBe('pass')
     const f = await matching('hello', '{have-prefix: x}')
-    expect(f.message).toBe('Expected\n    "hello"\nto have prefix\n    "x"')
+    expect(f.message).toBe('Expected\n    "hello"\nto have prefix\n    "x"\ndiff\n    --- test\n    +++ actual\n    @@ -1 +1 @@\n    -x\n    +hello')
   })
 
   it('arrays: a plain list is contain-elements (each element once), equal is exact, consist-of ignores order', async () => {
@@ -106,7 +110,7 @@ describe('matchers', () => {
   })
 
   it('stdout patterns line by line: text, !text, /regex/, !/regex/; an empty list asserts nothing; a string is the whole output', async () => {
-    const [exit, out, err] = await run(
+    const all = await run(
       [
         'command:',
         '  pods:',
@@ -116,13 +120,29 @@ describe('matchers', () => {
         '    stderr: []',
       ].join('\n'),
     )
-    expect([exit!.outcome, out!.outcome, err!.outcome]).toEqual(['pass', 'pass', 'pass'])
+    // stderr: [] is zero conditions: goss checks nothing for it (and warns when reading the file)
+    expect(all.map((r) => `${r.property}:${r.outcome}`)).toEqual(['exit-status:pass', 'stdout:pass'])
+
     const [, bad] = await run('command:\n  pods:\n    exec: "echo string here; echo lb-x-443"\n    exit-status: 0\n    stdout: ["!string", "/lb-.*-443/", "/^lb-tcp-80$/", "\\\\!x"]\n')
     expect(bad!.outcome).toBe('fail')
     expect(bad!.message).toBe('Expected\n    "string here\\nlb-x-443\\n"\nto have patterns\n    ["!string","/lb-.*-443/","/^lb-tcp-80$/","\\\\!x"]\nthe missing elements were\n    ["!string","/^lb-tcp-80$/"]')
     // "\\!x" is the escaped form: a plain pattern for "x" (found in lb-x-443), not an inverse one
     const [, whole] = await run('command:\n  ok:\n    exec: echo ok\n    exit-status: 0\n    stdout: "ok\\n"\n')
     expect(whole!.outcome).toBe('pass')
+  })
+
+  it('two different strings get goss\'s unified diff of expected ("test") and found ("actual"), context 1', async () => {
+    const [, out] = await run('command:\n  multi:\n    exec: printf "a\\nb\\nc\\nd\\ne\\n"\n    exit-status: 0\n    stdout: "a\\nB\\nc\\nd\\ne\\n"\n')
+    expect(out!.message).toBe(
+      'Expected\n    "a\\nb\\nc\\nd\\ne\\n"\nto equal\n    "a\\nB\\nc\\nd\\ne\\n"\ndiff\n    --- test\n    +++ actual\n    @@ -1,3 +1,3 @@\n     a\n    -B\n    +b\n     c',
+    )
+  })
+
+  it('matching with as-reader reads the content line by line, so a list is patterns', async () => {
+    const [r] = await run('matching:\n  lines:\n    content: "alpha\\nbeta\\n"\n    as-reader: true\n    matches: [/^al/, beta, "!gamma"]\n')
+    expect(r!.outcome).toBe('pass')
+    const [bad] = await run('matching:\n  lines:\n    content: "alpha\\nbeta\\n"\n    as-reader: true\n    matches: [gamma]\n')
+    expect(bad!.message).toBe('Expected\n    "alpha\\nbeta\\n"\nto have patterns\n    ["gamma"]\nthe missing elements were\n    ["gamma"]')
   })
 
   it('exit-status compares numerically, and a command past its timeout fails with goss\'s wording', async () => {

@@ -20,9 +20,13 @@ export function goDuration(ms: number): string {
 const TOOLS = ['timeout', 'bash', 'python3', 'curl', 'systemctl', 'dpkg-query', 'rpm', 'pacman', 'apk', 'ip', 'getent', 'stat', 'id', 'service', 'rc-service', 'od', 'dd'] as const
 export type Tool = (typeof TOOLS)[number]
 
+/** The distribution as goss tells it from release files. */
+export type Distro = 'ubuntu' | 'redhat' | 'alpine' | 'arch' | 'debian' | ''
+
 export interface Caps {
   has(tool: Tool): boolean
   readonly alpine: boolean
+  readonly distro: Distro
 }
 
 /** What one probe found for an attribute: a value to match, or why it could not be read (goss's Err). */
@@ -76,9 +80,16 @@ export class Machine {
 
   caps(): Promise<Caps> {
     this.#caps ??= (async () => {
-      const r = await this.sh(`for c in ${TOOLS.join(' ')}; do command -v "$c" >/dev/null 2>&1 && echo "$c"; done; [ -f /etc/alpine-release ] && echo alpine-release; exit 0`)
-      const found = new Set(r.stdout.split('\n').map((l) => l.trim()))
-      return { has: (t: Tool) => found.has(t), alpine: found.has('alpine-release') }
+      const r = await this.sh(
+        `for c in ${TOOLS.join(' ')}; do command -v "$c" >/dev/null 2>&1 && echo "$c"; done; ` +
+          `grep -qs Ubuntu /etc/lsb-release && echo distro=ubuntu; { [ -e /etc/redhat-release ] || [ -e /etc/system-release ]; } && echo distro=redhat; ` +
+          `[ -e /etc/alpine-release ] && echo distro=alpine; [ -e /etc/arch-release ] && echo distro=arch; [ -e /etc/debian_version ] && echo distro=debian; exit 0`,
+      )
+      const lines = r.stdout.split('\n').map((l) => l.trim())
+      const found = new Set(lines)
+      // goss's order: the first release file that matches decides
+      const distro = ((['ubuntu', 'redhat', 'alpine', 'arch', 'debian'] as const).find((d) => found.has(`distro=${d}`)) ?? '') as Distro
+      return { has: (t: Tool) => found.has(t), alpine: distro === 'alpine', distro }
     })()
     return this.#caps
   }

@@ -254,7 +254,8 @@ export const httpProbe: Probe = async (c, m) => {
     headers = lines.filter((l) => l.startsWith('h=')).map((l) => canonical(Buffer.from(l.slice(2), 'base64').toString()))
     body = Buffer.from(lines.find((l) => l.startsWith('b='))?.slice(2) ?? '', 'base64').toString()
   } else if (caps.has('curl')) {
-    const args = ['-sS', '-X', req.method, '--max-time', String(req.timeout), '-D', '/dev/stderr', '-o', '-', '-w', '\\n%{http_code}\\n']
+    // headers go to stdout before the body (curl 7.88 crashes writing them to a piped stderr)
+    const args = ['-sS', '-X', req.method, '--max-time', String(req.timeout), '-D', '-', '-o', '-', '-w', '\\n%{http_code}\\n']
     if (req.insecure) args.push('-k')
     if (!req.noFollow) args.push('-L')
     for (const h of req.headers) args.push('-H', h)
@@ -266,12 +267,18 @@ export const httpProbe: Probe = async (c, m) => {
     if (req.proxy) args.push('-x', req.proxy)
     const r = await m.sh(`curl ${args.map(sq).join(' ')} -- ${sq(req.url)}`)
     if (r.exitCode !== 0) return fail(req.url, r.stderr.trim().split('\n').filter((l) => l.startsWith('curl:')).join(' ') || `curl exited ${r.exitCode}`, ms)
-    const out = r.stdout.replace(/\n$/, '').split('\n')
-    status = Number(out.pop())
-    body = out.join('\n').replace(/\n$/, '')
-    // with redirects followed, the last block of headers is the final response's
-    const blocks = r.stderr.split(/\r?\n\r?\n/).filter((b) => /^HTTP\//.test(b.trim()))
-    headers = (blocks.at(-1) ?? '').trim().split(/\r?\n/).slice(1).filter((l) => l.includes(':')).map(canonical)
+    const lines = r.stdout.replace(/\n$/, '').split('\n')
+    status = Number(lines.pop())
+    // one block of headers per response (redirects followed); the final response's is last
+    let blockStart = 0
+    let i = 0
+    while (lines[i]?.startsWith('HTTP/')) {
+      blockStart = i
+      while (i < lines.length && lines[i]!.replace(/\r$/, '') !== '') i++
+      i++
+    }
+    headers = lines.slice(blockStart + 1, Math.max(blockStart + 1, i - 1)).map((l) => l.replace(/\r$/, '')).filter((l) => l.includes(':')).map(canonical)
+    body = lines.slice(i).join('\n')
   } else {
     return fail(req.url, 'no HTTP client on the machine (python3 or curl)', ms)
   }

@@ -1,40 +1,55 @@
 import type { GossCheck } from '../types.js'
-import { type Found, type Machine, kv, sq } from './machine.js'
+import { type Caps, type Found, type Machine, kv, sq } from './machine.js'
 
 export type Probe = (check: GossCheck, m: Machine) => Promise<Record<string, Found>>
 
 const wants = (c: GossCheck, key: string) => c.attributes.some((a) => a.name === key)
 const all = (keys: readonly string[], f: Found): Record<string, Found> => Object.fromEntries(keys.map((k) => [k, f]))
 
-/** dpkg-query, rpm or pacman, as goss picks them for the distribution. */
+/** The package tool goss uses: by the distribution's release file, else the first one present. */
+function packageManager(caps: Caps): 'deb' | 'rpm' | 'apk' | 'pacman' | undefined {
+  const byDistro = { ubuntu: 'deb', debian: 'deb', redhat: 'rpm', alpine: 'apk', arch: 'pacman', '': undefined } as const
+  const chosen = byDistro[caps.distro]
+  if (chosen) return chosen
+  if (caps.has('dpkg-query')) return 'deb'
+  if (caps.has('rpm')) return 'rpm'
+  if (caps.has('apk')) return 'apk'
+  if (caps.has('pacman')) return 'pacman'
+  return undefined
+}
+
+/** dpkg-query, rpm, apk or pacman, as goss picks them for the distribution. */
 export const packageProbe: Probe = async (c, m) => {
   const caps = await m.caps()
   const n = sq(c.target)
-  if (caps.has('dpkg-query')) {
-    const r = await m.sh(`dpkg-query -f '\${Status} \${Version}\\n' -W ${n} 2>/dev/null; exit 0`)
-    const versions = r.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('install ok installed') || l.startsWith('hold ok installed'))
-      .map((l) => l.split(' ').slice(3).join(' '))
-    return { installed: { value: versions.length > 0 }, versions: { value: versions } }
+  switch (packageManager(caps)) {
+    case 'deb': {
+      const r = await m.sh(`dpkg-query -f '\${Status} \${Version}\\n' -W ${n} 2>/dev/null; exit 0`)
+      const versions = r.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('install ok installed') || l.startsWith('hold ok installed'))
+        .map((l) => l.split(' ').slice(3).join(' '))
+      return { installed: { value: versions.length > 0 }, versions: { value: versions } }
+    }
+    case 'rpm': {
+      const r = await m.sh(`rpm -q --nosignature --nohdrchk --nodigest --qf '%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n' ${n} 2>/dev/null`)
+      const installed = r.exitCode === 0
+      return { installed: { value: installed }, versions: { value: installed ? r.stdout.split('\n').filter(Boolean) : [] } }
+    }
+    case 'pacman': {
+      const r = await m.sh(`pacman -Q ${n} 2>/dev/null`)
+      const installed = r.exitCode === 0
+      return { installed: { value: installed }, versions: { value: installed ? r.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[1] ?? '') : [] } }
+    }
+    case 'apk': {
+      const r = await m.sh(`apk info -e ${n} >/dev/null 2>&1 || exit 1; apk info -v ${n} 2>/dev/null | head -n1`)
+      const installed = r.exitCode === 0
+      const v = r.stdout.trim().slice(c.target.length + 1)
+      return { installed: { value: installed }, versions: { value: installed && v ? [v] : [] } }
+    }
+    case undefined:
+      return all(['installed', 'versions'], { error: 'no package manager found on the machine (dpkg-query, rpm, apk or pacman)' })
   }
-  if (caps.has('rpm')) {
-    const r = await m.sh(`rpm -q --nosignature --nohdrchk --nodigest --qf '%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n' ${n} 2>/dev/null`)
-    const installed = r.exitCode === 0
-    return { installed: { value: installed }, versions: { value: installed ? r.stdout.split('\n').filter(Boolean) : [] } }
-  }
-  if (caps.has('pacman')) {
-    const r = await m.sh(`pacman -Q ${n} 2>/dev/null`)
-    const installed = r.exitCode === 0
-    return { installed: { value: installed }, versions: { value: installed ? r.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[1] ?? '') : [] } }
-  }
-  if (caps.has('apk')) {
-    const r = await m.sh(`apk info -e ${n} >/dev/null 2>&1 || exit 1; apk info -v ${n} 2>/dev/null | head -n1`)
-    const installed = r.exitCode === 0
-    const v = r.stdout.trim().slice(c.target.length + 1)
-    return { installed: { value: installed }, versions: { value: installed && v ? [v] : [] } }
-  }
-  return all(['installed', 'versions'], { error: 'no package manager found on the machine (dpkg-query, rpm, pacman or apk)' })
 }
 
 const FILETYPES: Record<number, string> = { 0o140000: 'socket', 0o120000: 'symlink', 0o100000: 'file', 0o060000: 'block-device', 0o040000: 'directory', 0o020000: 'character-device', 0o010000: 'pipe' }

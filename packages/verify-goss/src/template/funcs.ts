@@ -1,3 +1,5 @@
+import { toJsRegex } from '../regex.js'
+
 /**
  * Template functions: Go's built-ins, the Sprig functions gossfiles commonly use, and goss's
  * own (mkSlice, getEnv, readFile, regexMatch, toUpper, toLower, findStringSubmatch; goss's
@@ -89,19 +91,10 @@ function printf(format: string, ...args: unknown[]): string {
   })
 }
 
-function goRegex(re: string): RegExp {
-  // Go's (?P<name>...) is JavaScript's (?<name>...); leading inline flags like (?i) become JS flags.
-  let flags = ''
-  let src = re.replace(/\(\?P</g, '(?<')
-  const m = /^\(\?([imsU]+)\)/.exec(src)
-  if (m) {
-    flags = m[1]!.replace(/U/g, '')
-    src = src.slice(m[0].length)
-  }
-  return new RegExp(src, flags)
-}
+const goRegex = (re: string) => toJsRegex(re)
+const global = (re: RegExp) => new RegExp(re.source, re.flags + 'g')
 
-export { goRegex }
+
 
 function findStringSubmatch(pattern: string, input: string): Record<string, string> {
   const re = goRegex(pattern)
@@ -233,10 +226,10 @@ export const FUNCS: Record<string, TemplateFunc> = {
   b64dec: (s) => Buffer.from(str(s), 'base64').toString(),
   regexFind: (re, s) => goRegex(str(re)).exec(str(s))?.[0] ?? '',
   regexFindAll: (re, s, n) => {
-    const all = [...str(s).matchAll(new RegExp(goRegex(str(re)).source, 'g'))].map((m) => m[0])
+    const all = [...str(s).matchAll(global(goRegex(str(re))))].map((m) => m[0])
     return num(n) < 0 ? all : all.slice(0, num(n))
   },
-  regexReplaceAll: (re, s, r) => str(s).replace(new RegExp(goRegex(str(re)).source, 'g'), str(r).replace(/\$\{?(\w+)\}?/g, '$<$1>').replace(/\$<(\d+)>/g, '$$$1')),
+  regexReplaceAll: (re, s, r) => str(s).replace(global(goRegex(str(re))), str(r).replace(/\$\{?(\w+)\}?/g, '$<$1>').replace(/\$<(\d+)>/g, '$$$1')),
   regexSplit: (re, s, n) => {
     const parts = str(s).split(goRegex(str(re)))
     return num(n) < 0 ? parts : parts.slice(0, num(n))
