@@ -109,6 +109,17 @@ describe('docker build with a verify phase', () => {
     await removeImages(TAG, r.images[0]!)
   })
 
+  it("with communicator 'ssh' the verify container is reached over SSH by the build's own steps (sshd, temporary key, connect)", async () => {
+    const res = await sb.run({ template: { sources: [docker({ name: 'verifyssh', image: BASE_IMAGE, tags: [TAG], communicator: 'ssh' })], provisioners: [provisionFacts], verify: { checks } } })
+    const b = res.builds[0]!
+    expect(b.error?.message).toBeUndefined()
+    expect(b.checks?.map((c) => c.outcome)).toEqual(['pass', 'pass', 'pass'])
+    const starts = res.events.flatMap((e) => (e.type === 'step-start' && e.step.startsWith('verify') ? [e.step] : []))
+    expect(starts).toEqual(['verify', 'verify:docker:source-image', 'verify:ssh:temporary-key-pair', 'verify:docker:start-container', 'verify:docker:start-sshd', 'verify:docker:authorize-key', 'verify:ssh:connect', 'verify:checks'])
+    expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
+    await removeImages(TAG)
+  })
+
   it('a build that commits no image says it skips verify (there is nothing to start)', async () => {
     const res = await sb.run({ template: { sources: [docker({ name: 'nocommit', image: BASE_IMAGE, commit: false })], provisioners: [provisionFacts], verify: { checks } } })
     const b = res.builds[0]!
