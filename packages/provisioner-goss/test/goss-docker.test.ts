@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { docker } from '@tsimg/builder-docker'
-import { TemplateError, build } from '@tsimg/core'
+import { TemplateError, build, validate } from '@tsimg/core'
 import { goss } from '@tsimg/provisioner-goss'
 import { shell } from '@tsimg/provisioner-shell'
 import { BASE_IMAGE, NOTHING, RUN_ID, imageExists, removeImages, sandbox, type Sandbox } from '../../builder-docker/test/helpers.js'
@@ -67,6 +67,11 @@ describe('goss files in the verify phase (docker)', () => {
     for (const id of committed(r.lines)) expect(await imageExists(id)).toBe(false)
     expect(await imageExists(TAG)).toBe(false)
     expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
+  })
+
+  it('validate lists the verify phase\'s goss checks of a template file', async () => {
+    const info = await validate({ templateFile: join(FIXTURES, 'verify-docker.mjs') })
+    expect(info.verify).toEqual([{ type: 'goss', description: 'goss goss/goss.yaml' }])
   })
 
   it('a gossfile key tsimg does not interpret is an error before anything is created, naming file, line and key', async () => {
