@@ -56,10 +56,10 @@ export function toCheckResult(r: GossResult, baseDir: string, suite: string): Ch
  *   verify: { checks: [gossChecks({ tests: ['goss/'], gossFile: 'goss.yaml', varsInline: { ARCH: 'amd64' } })] }
  */
 export function gossChecks(options: GossRunOptions): VerifyPlugin<GossRunOptions> {
+  // Read (and checked) by validate, before anything is created; a library caller that skips
+  // validation gets it read at the first run.
   let suite: GossSuite | undefined
-  let templateDir = process.cwd()
   const label = `goss ${options.gossFile ?? options.tests.join(' ')}`
-  const load = async (dir: string, at: { file: string; field: string }) => (suite ??= await loadSuite(options, dir, at))
   return {
     kind: 'verify',
     type: 'goss',
@@ -67,13 +67,13 @@ export function gossChecks(options: GossRunOptions): VerifyPlugin<GossRunOptions
     schema: gossChecksSchema,
     describe: () => label,
     async validate(ctx: ValidateContext) {
-      templateDir = ctx.templateDir
-      await load(ctx.templateDir, { file: ctx.templateFile, field: ctx.path })
+      suite = await loadSuite(options, ctx.templateDir, { file: ctx.templateFile, field: ctx.path })
     },
     async run(ctx) {
-      const s = await load(templateDir === process.cwd() ? ctx.templateDir : templateDir, { file: ctx.templateDir, field: 'verify' })
+      suite ??= await loadSuite(options, ctx.templateDir, { file: label, field: 'tests' })
+      for (const w of suite.warnings) ctx.ui.message(`goss: warning: ${w}`)
       try {
-        const results = await runSuite(s, options, ctx)
+        const results = await runSuite(suite, options, ctx)
         return results.map((r) => toCheckResult(r, ctx.templateDir, label))
       } catch (err) {
         if (ctx.signal.aborted) throw err

@@ -41,7 +41,8 @@ export function goss(options: GossOptions): ProvisionerPlugin<GossOptions> {
       suite = await loadSuite(options, ctx.templateDir, { file: ctx.templateFile, field: `${ctx.path}.tests` })
     },
     async provision(ctx) {
-      const s = (suite ??= await loadSuite(options, baseDir || ctx.templateDir, { file: ctx.templateDir, field: 'goss' }))
+      const s = (suite ??= await loadSuite(options, baseDir || ctx.templateDir, { file: 'goss provisioner', field: 'tests' }))
+      for (const w of s.warnings) ctx.ui.message(`goss: warning: ${w}`)
       const given = DOWNLOAD_OPTIONS.filter((k) => options[k] !== undefined && options[k] !== '')
       if (given.length) {
         ctx.ui.message(`goss: ${given.join(', ')} accepted and not used: tsimg downloads and uploads no goss binary, the checks run as shell probes over the connection`)
