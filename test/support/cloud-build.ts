@@ -8,7 +8,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { build, type BuildEvent, type BuildSummary, type OnError, type ProvisionerPlugin, type SourcePlugin, type VerifySpec } from '@tsimg/core'
+import type { ProvisionerPlugin, SourcePlugin, VerifySpec } from '@tsimg/core'
+import { build, type BuildEvent, type BuildSummary, type OnError } from '@tsimg/core/node'
 
 export interface SourceRunOptions {
   stateDir: string

@@ -2,8 +2,7 @@
  * The alicloud-ecs steps and everything they load (the Alibaba SDKs above all): imported by
  * `alicloudEcs` only when a build runs, so `tsimg validate` never loads an SDK.
  */
-import { clearAuthorizedKeys, type StepList, type StepsContext } from '@tsimg/core'
-import { ArtifactImages, cloudConnectSsh } from '@tsimg/cloud-kit'
+import { cloudEnv, provisionSteps, type CloudSteps } from '@tsimg/cloud-kit'
 import { AlicloudApi } from './api.js'
 import type { AlicloudCredentials } from './credentials.js'
 import { imageCloud } from './images.js'
@@ -23,15 +22,11 @@ import { stopInstance } from './step-stop.js'
 import { verifyMachine } from './verify-machine.js'
 
 /** The alicloud-ecs step list, in Packer's order. */
-export function alicloudEcsSteps(given: AlicloudEcsOptions, ctx: StepsContext, credentials: AlicloudCredentials, region: string): StepList<AliState> {
+export const alicloudEcsSteps: CloudSteps<AlicloudEcsOptions, AliState, { credentials: AlicloudCredentials; region: string }> = (given, ctx, { credentials, region }) => {
   // tsimg verify --image makes no image: its name is not checked.
   const options = ctx.verifyImage === undefined ? given : { ...given, imageForceDelete: true }
   const api = new AlicloudApi({ credentials, ...(options.endpoint && { endpoint: options.endpoint }), maxRetries: options.maxRetries })
-  const env: AliEnv = {
-    options, region, api, build: ctx.build, sshPort: options.sshPort ?? 22,
-    scope: { region, ...(options.endpoint && { endpoint: options.endpoint }), ...(options.profile && { profile: options.profile }) },
-    images: new ArtifactImages(imageCloud(api, ctx.build.id)),
-  }
+  const env: AliEnv = cloudEnv({ options, ctx, region, api, images: imageCloud })
   // tsimg verify --image: the key pair, network and security group an instance of that image needs, then the verify phase on it.
   if (ctx.verifyImage !== undefined) return [prevalidate(env), keyPair(env), network(env), securityGroup(env), ctx.verify(verifyMachine(env, ctx.verifyImage))]
   return [
@@ -42,10 +37,7 @@ export function alicloudEcsSteps(given: AlicloudEcsOptions, ctx: StepsContext, c
     securityGroup(env),
     instance(env),
     publicIp(env),
-    options.communicator !== 'none' &&
-      cloudConnectSsh<AliState>(options, { port: env.sshPort, templateDir: ctx.build.templateDir }),
-    ctx.provision<AliState>(),
-    clearAuthorizedKeys<AliState>(options.sshClearAuthorizedKeys),
+    ...provisionSteps<AliState>(env, ctx, { connect: options.communicator !== 'none' }),
     stopInstance(env),
     createImage(env),
     // Before the image is copied or shared: a machine of it must pass the checks.

@@ -1,4 +1,4 @@
-import type { VerifyMachineFactory } from '@tsimg/core'
+import type { VerifyMachineFactory } from '@tsimg/core/plugin'
 import { cloudConnectSsh } from '@tsimg/cloud-kit'
 import type { AliEnv } from './env.js'
 import type { AliState } from './state.js'

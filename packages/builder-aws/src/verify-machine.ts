@@ -1,4 +1,4 @@
-import type { VerifyMachineFactory } from '@tsimg/core'
+import type { VerifyMachineFactory } from '@tsimg/core/plugin'
 import { cloudConnectSsh } from '@tsimg/cloud-kit'
 import type { AwsEnv } from './env.js'
 import type { AwsState } from './state.js'

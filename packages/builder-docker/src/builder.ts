@@ -1,12 +1,6 @@
 import { access } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import {
-  TemplateError,
-  sshOptionsSchema,
-  sshSecrets,
-  sshTargetFromOptions,
-  type SourcePlugin,
-} from '@tsimg/core'
+import { TemplateError, sshOptionsSchema, sshSecrets, sshTargetFromOptions, type SourcePlugin } from '@tsimg/core/plugin'
 import { dockerOptionsSchema, type DockerSourceOptions } from './options.js'
 import { clearTemporaryKey } from './step-authorize-key.js'
 import { commitContainer } from './step-commit.js'

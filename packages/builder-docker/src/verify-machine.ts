@@ -1,4 +1,4 @@
-import { connectSsh, sshTargetFromOptions, temporaryKeyPair, type StepList, type VerifyMachineFactory } from '@tsimg/core'
+import { connectSsh, sshTargetFromOptions, temporaryKeyPair, type StepList, type VerifyMachineFactory } from '@tsimg/core/plugin'
 import { authorizeKey } from './step-authorize-key.js'
 import { connectDocker } from './step-connect-docker.js'
 import { sourceImage } from './step-source-image.js'

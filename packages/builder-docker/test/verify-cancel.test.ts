@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { build, cleanupLeftovers, type BuildEvent } from '@tsimg/core'
+import { build, cleanupLeftovers, type BuildEvent } from '@tsimg/core/node'
 import { RUN_ID, dockerOut, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
 
 vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 })

@@ -1,4 +1,4 @@
-import type { VerifyMachineFactory } from '@tsimg/core'
+import type { VerifyMachineFactory } from '@tsimg/core/plugin'
 import { cloudConnectSsh } from '@tsimg/cloud-kit'
 import type { HuaweiEnv } from './env.js'
 import type { HuaweiState } from './state.js'

@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import {
-  BuildUi,
-  CancelledError,
-  TemplateError,
-  VerifyFailedError,
-  commandCheck,
-  formatResultsTable,
-  nonInteractive,
-  Redactor,
-  resolveVerify,
-  resultsToJUnit,
-  runSteps,
-  verifyStep,
-  type BaseState,
-  type BuildEvent,
-  type BuildInfo,
-  type BuildJournal,
-  type CheckResult,
-  type Communicator,
-  type Step,
-  type VerifyPlugin,
-} from '@tsimg/core'
+import { BuildUi, CancelledError, Redactor, nonInteractive, runSteps, type BaseState, type BuildInfo, type BuildJournal, type Communicator, type Step } from '@tsimg/core/plugin'
+import type { BuildEvent } from '@tsimg/core/node'
+import { commandCheck, type CheckResult, type VerifyPlugin } from '@tsimg/core'
+import { VerifyFailedError, verifyStep } from '../dist/verify/step-verify.js'
+import { resolveVerify } from '../dist/verify/resolve.js'
+import { formatResultsTable, resultsToJUnit } from '../dist/verify/format.js'
+import type { TemplateError } from '../dist/errors.js'
 
 // The verify step on its own: a machine made of plain steps, a communicator that answers from a
 // table of commands, and the runner. What it starts is torn down after the checks, on failure

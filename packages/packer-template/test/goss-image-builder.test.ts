@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startEc2Emulator } from '@tsimg/cloud-emulator'
-import { build, validate, type BuildEvent } from '@tsimg/core'
+import { build, validate, type BuildEvent } from '@tsimg/core/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 // A Kubernetes image-builder-style Packer JSON template: a shell provisioner, then Packer's goss

@@ -1,5 +1,5 @@
 import { relative, resolve } from 'node:path'
-import { TemplateError, durationMs, errorMessage, type CheckResult, type ValidateContext, type VerifyPlugin } from '@tsimg/core'
+import { TemplateError, durationMs, errorMessage, type CheckResult, type ValidateContext, type VerifyPlugin } from '@tsimg/core/plugin'
 import { execOver, loadGossfile, runGossSuite, type GossResult, type GossSuite } from '@tsimg/verify-goss'
 import { localGossfile } from './files.js'
 import { gossChecksSchema, type GossRunOptions } from './options.js'

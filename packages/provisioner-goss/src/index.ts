@@ -1,4 +1,5 @@
+// `@tsimg/provisioner-goss`: Packer's goss provisioner (`goss`) and the same goss files as checks
+// of a build's verify phase (`gossChecks`). Named exports only.
 export { goss } from './provisioner.js'
-export { gossChecks, loadSuite, toCheckResult } from './checks.js'
-export { localGossfile } from './files.js'
-export { GOSS_FORMATS, gossSchema, gossChecksSchema, type GossFormatName, type GossOptions, type GossRunOptions } from './options.js'
+export { gossChecks } from './checks.js'
+export type { GossFormatName, GossOptions, GossRunOptions } from './options.js'

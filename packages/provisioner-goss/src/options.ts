@@ -1,4 +1,4 @@
-import { commonProvisionerShape, durationSchema, type CommonProvisionerOptions } from '@tsimg/core'
+import { commonProvisionerShape, durationSchema, type CommonProvisionerOptions } from '@tsimg/core/plugin'
 import { z } from 'zod'
 
 /** goss validate's `--format` values. */

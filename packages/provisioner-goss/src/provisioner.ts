@@ -1,4 +1,4 @@
-import { TsimgError, checkCommonOptions, checkSchema, countResults, describeFailures, fieldError, type ProvisionerPlugin } from '@tsimg/core'
+import { TsimgError, checkCommonOptions, checkSchema, countResults, describeFailures, fieldError, type ProvisionerPlugin } from '@tsimg/core/plugin'
 import { formatResults, renderSuite, type GossFormatOption, type GossSuite } from '@tsimg/verify-goss'
 import { gossChecks, loadSuite, runSuite, toCheckResult } from './checks.js'
 import { DOWNLOAD_OPTIONS, gossSchema, type GossOptions, type GossRunOptions } from './options.js'

@@ -1,4 +1,4 @@
-import { TemplateError } from '@tsimg/core'
+import { TemplateError } from '@tsimg/core/plugin'
 
 /** A gossfile key, matcher, resource type or value tsimg does not interpret; names file:line and the key. */
 export class GossfileError extends TemplateError {

@@ -331,7 +331,8 @@ export function renderSuite(suite: GossSuite): string {
     if (c.meta !== undefined) r.meta = c.meta
     if (spec.idAttr && c.target !== c.id) r[spec.idAttr] = c.target
     for (const a of c.attributes) r[a.name] = a.value
-    for (const [k, v] of Object.entries(c.options)) r[k] = v
+    // an http check's password is a secret: render says one is set, never what it is
+    for (const [k, v] of Object.entries(c.options)) r[k] = k === 'password' && v ? '<sensitive>' : v
     if (c.skip) r.skip = true
     ;(out[c.type] ??= {})[c.id] = r
   }

@@ -1,5 +1,5 @@
-import type { Communicator } from '@tsimg/core'
-import { CancelledError } from '@tsimg/core'
+import type { Communicator } from '@tsimg/core/plugin'
+import { CancelledError } from '@tsimg/core/plugin'
 import { MatchError, type MatcherResult, toMatcher, toReaderMatcher } from './matchers.js'
 import { commandProbe } from './probes/command.js'
 import { type Found, Machine } from './probes/machine.js'

@@ -1,5 +1,6 @@
 // Results as people and CI read them: the table with where each check was written, JUnit XML,
 // and goss's own output formats (documentation, rspecish, tap, nagios, json).
+import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -65,6 +66,20 @@ describe('formats', () => {
     expect(x.match(/<testcase /g)).toHaveLength(3)
     expect(x.match(/<\/testcase>/g)).toHaveLength(3)
     expect(x.trimEnd().endsWith('</testsuite>')).toBe(true)
+  })
+
+  it('the JUnit XML parses with an independent XML parser (python3 ElementTree) to the same counts and failure text', async () => {
+    const script = 'import sys,json,xml.etree.ElementTree as E\nr=E.fromstring(sys.stdin.read())\nprint(json.dumps({"tests":r.get("tests"),"failures":r.get("failures"),"names":[c.get("name") for c in r.iter("testcase")],"failure":[f.text for f in r.iter("failure")]}))'
+    const out = await new Promise<string>((resolve, reject) => {
+      const p = execFile('python3', ['-c', script], (err, stdout) => (err ? reject(err) : resolve(stdout)))
+      p.stdin!.end(toJUnit(results))
+    })
+    expect(JSON.parse(out)).toEqual({
+      tests: '3',
+      failures: '1',
+      names: ['enough <cores> & "threads"', 'Matching name matches', 'Matching later matches'],
+      failure: ['Matching: cpus: matches: Expected 1 to be numerically gt 1'],
+    })
   })
 
   it('documentation, rspecish, tap, nagios and json as goss writes them', () => {

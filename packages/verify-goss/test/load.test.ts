@@ -183,4 +183,11 @@ describe('loadGossfile', () => {
     expect(s.checks.map((c) => `${c.type}:${c.id}`)).toEqual(['user:root', 'kernel-param:kernel.ostype'])
     expect(renderSuite(s)).toContain('kernel-param:\n  kernel.ostype:\n    value: Linux')
   })
+
+  it('render never shows an http check\'s password', async () => {
+    const s = await loadGossfile(await write('pw.yaml', 'http:\n  http://127.0.0.1/:\n    status: 200\n    username: ann\n    password: s3cret-value\n'))
+    const out = renderSuite(s)
+    expect(out).not.toContain('s3cret-value')
+    expect(out).toContain('password: <sensitive>')
+  })
 })

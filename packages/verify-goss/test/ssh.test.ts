@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CancelledError, SshCommunicator, type SshTarget } from '@tsimg/core'
+import { CancelledError, SshCommunicator, type SshTarget } from '@tsimg/core/plugin'
 import { execOver, loadGossfile, runGossSuite, type GossExec } from '@tsimg/verify-goss'
 import { sharedTarget, type SharedTarget } from '../../../test/support/shared-sshd.js'
 

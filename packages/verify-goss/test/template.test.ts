@@ -34,6 +34,12 @@ describe('renderTemplate', () => {
     expect(render(src)).toBe('d|0=alice 1=bob |debian:2|10.0.0.5none|2')
   })
 
+  it('evaluates and/or lazily, as Go does: an argument after the deciding one is never looked up', () => {
+    expect(render('{{ if and (hasKey .Vars "nope") .Vars.nope.deeper }}y{{ else }}n{{ end }}')).toBe('n')
+    expect(render('{{ or .Vars.ip .Vars.nope }}')).toBe('10.0.0.5')
+    expect(() => render('{{ and .Vars.ip .Vars.nope }}')).toThrow(/no entry for key "nope"/)
+  })
+
   it('trims whitespace around {{- and -}} and drops comments', () => {
     expect(render('file:\n{{- range .Vars.users }}\n  /home/{{ . }}: {}\n{{- end }}\n{{/* a comment */}}x')).toBe('file:\n  /home/alice: {}\n  /home/bob: {}\nx')
   })

@@ -1,4 +1,4 @@
-import { CancelledError } from '@tsimg/core'
+import { CancelledError } from '@tsimg/core/plugin'
 import type { GossExec, GossExecResult, RunOptions } from '../types.js'
 
 /** Single-quotes a string for sh. */

@@ -95,6 +95,17 @@ export function renderTemplate(src: string, ctx: RenderContext): RenderResult {
       case 'func': {
         const fn = funcs[op.name]
         if (!fn) throw new TemplateExecError(`function "${op.name}" not defined`, line)
+        if ((op.name === 'and' || op.name === 'or') && !ctx.funcs?.[op.name]) {
+          // Go evaluates and/or lazily: an argument after the deciding one is never evaluated
+          const thunks: (() => unknown)[] = [...args.map((a) => () => evalOperand(a, dot, line, undefined, false)), ...(hasFinal ? [() => final] : [])]
+          if (!thunks.length) throw new TemplateExecError(`wrong number of args for ${op.name}: want at least 1 got 0`, line)
+          let v: unknown
+          for (const t of thunks) {
+            v = t()
+            if (op.name === 'and' ? !truthy(v) : truthy(v)) return v
+          }
+          return v
+        }
         const values = args.map((a) => evalOperand(a, dot, line, undefined, false))
         if (hasFinal) values.push(final)
         try {

@@ -105,61 +105,69 @@ function lex(src: string): Piece[] {
 interface Token {
   t: 'ident' | 'field' | 'var' | 'string' | 'number' | 'bool' | 'nil' | 'dot' | '(' | ')' | '|' | ':=' | '=' | ','
   v: string
+  /** Whitespace came before it: `(x) .y` is two operands, `(x).y` one. */
+  spaced?: boolean
 }
 
 function tokenize(body: string, line: number): Token[] {
   const out: Token[] = []
   let i = 0
+  let spaced = false
+  const add = (t: Token) => {
+    out.push(spaced ? { ...t, spaced } : t)
+    spaced = false
+  }
   while (i < body.length) {
     const c = body[i]!
     if (/\s/.test(c)) {
+      spaced = true
       i++
       continue
     }
     const rest = body.slice(i)
     let m: RegExpExecArray | null
     if (rest.startsWith(':=')) {
-      out.push({ t: ':=', v: ':=' })
+      add({ t: ':=', v: ':=' })
       i += 2
     } else if ('()|=,'.includes(c)) {
-      out.push({ t: c as Token['t'], v: c })
+      add({ t: c as Token['t'], v: c })
       i++
     } else if (c === '"') {
       m = /^"(?:[^"\\]|\\.)*"/.exec(rest)
       if (!m) throw new TemplateSyntaxError('unterminated quoted string', line)
-      out.push({ t: 'string', v: JSON.parse(m[0].replace(/\\x([0-9a-fA-F]{2})/g, '\\u00$1')) as string })
+      add({ t: 'string', v: JSON.parse(m[0].replace(/\\x([0-9a-fA-F]{2})/g, '\\u00$1')) as string })
       i += m[0].length
     } else if (c === '`') {
       const end = body.indexOf('`', i + 1)
       if (end < 0) throw new TemplateSyntaxError('unterminated raw string', line)
-      out.push({ t: 'string', v: body.slice(i + 1, end) })
+      add({ t: 'string', v: body.slice(i + 1, end) })
       i = end + 1
     } else if (c === "'") {
       m = /^'(\\.|[^'\\])'/.exec(rest)
       if (!m) throw new TemplateSyntaxError('malformed character constant', line)
       const ch = m[1]!.startsWith('\\') ? (JSON.parse(`"${m[1]}"`) as string) : m[1]!
-      out.push({ t: 'number', v: String(ch.codePointAt(0)) })
+      add({ t: 'number', v: String(ch.codePointAt(0)) })
       i += m[0].length
     } else if ((m = /^(\.[A-Za-z_][A-Za-z0-9_]*)+/.exec(rest))) {
-      out.push({ t: 'field', v: m[0] })
+      add({ t: 'field', v: m[0] })
       i += m[0].length
     } else if (c === '.') {
-      out.push({ t: 'dot', v: '.' })
+      add({ t: 'dot', v: '.' })
       i++
     } else if ((m = /^\$[A-Za-z0-9_]*/.exec(rest))) {
-      out.push({ t: 'var', v: m[0] })
+      add({ t: 'var', v: m[0] })
       i += m[0].length
       const f = /^(\.[A-Za-z_][A-Za-z0-9_]*)+/.exec(body.slice(i))
       if (f) {
-        out.push({ t: 'field', v: f[0] })
+        add({ t: 'field', v: f[0] })
         i += f[0].length
       }
     } else if ((m = /^[-+]?(0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+|(\d[\d_]*)?\.?\d[\d_]*([eE][-+]?\d+)?)/.exec(rest)) && m[0] !== '') {
-      out.push({ t: 'number', v: m[0].replace(/_/g, '') })
+      add({ t: 'number', v: m[0].replace(/_/g, '') })
       i += m[0].length
     } else if ((m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest))) {
       const w = m[0]
-      out.push(w === 'true' || w === 'false' ? { t: 'bool', v: w } : w === 'nil' ? { t: 'nil', v: w } : { t: 'ident', v: w })
+      add(w === 'true' || w === 'false' ? { t: 'bool', v: w } : w === 'nil' ? { t: 'nil', v: w } : { t: 'ident', v: w })
       i += w.length
       if (body[i] === '.' && /[A-Za-z_]/.test(body[i + 1] ?? '')) throw new TemplateSyntaxError(`unexpected "." after ${w}`, line)
     } else {
@@ -193,7 +201,7 @@ function parsePipeline(tokens: Token[], line: number, allowDecl: 'one' | 'two'):
       case 'field':
         return { kind: 'field', base: 'dot', names: t.v.slice(1).split('.') }
       case 'var': {
-        const f = stack[0]?.t === 'field' ? stack.shift()!.v.slice(1).split('.') : []
+        const f = stack[0]?.t === 'field' && !stack[0].spaced ? stack.shift()!.v.slice(1).split('.') : []
         return { kind: 'field', base: { variable: t.v }, names: f }
       }
       case 'string':
@@ -219,7 +227,7 @@ function parsePipeline(tokens: Token[], line: number, allowDecl: 'one' | 'two'):
           inner.push(u)
         }
         if (depth !== 0) throw new TemplateSyntaxError('unclosed left paren', line)
-        const names = stack[0]?.t === 'field' ? stack.shift()!.v.slice(1).split('.') : []
+        const names = stack[0]?.t === 'field' && !stack[0].spaced ? stack.shift()!.v.slice(1).split('.') : []
         return { kind: 'pipe', pipe: parsePipeline(inner, line, 'one'), names }
       }
       default:

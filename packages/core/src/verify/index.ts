@@ -1,5 +1,0 @@
-export type * from './types.js'
-export { commandCheck, type CommandCheckOptions } from './command-check.js'
-export { countResults, describeFailures, formatResultsTable, resultsToJUnit } from './format.js'
-export { verifyStep, VerifyFailedError, type CheckedVerify, type VerifyStepOptions } from './step-verify.js'
-export { resolveVerify } from './resolve.js'
