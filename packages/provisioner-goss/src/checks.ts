@@ -17,7 +17,7 @@ export async function loadSuite(o: GossRunOptions, baseDir: string, at: { file: 
 }
 
 /** Probes run at once over the one connection (below sshd's default MaxSessions of 10). */
-export const PROBES_AT_ONCE = 6
+const PROBES_AT_ONCE = 6
 
 /** Runs the suite over the connection; each result as the verify phase reports it. */
 export async function runSuite(suite: GossSuite, o: GossRunOptions, ctx: { communicator: Parameters<typeof execOver>[0]; signal: AbortSignal }): Promise<GossResult[]> {

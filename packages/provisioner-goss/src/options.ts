@@ -2,7 +2,7 @@ import { commonProvisionerShape, durationSchema, type CommonProvisionerOptions }
 import { z } from 'zod'
 
 /** goss validate's `--format` values. */
-export const GOSS_FORMATS = ['rspecish', 'documentation', 'json', 'junit', 'tap', 'nagios', 'silent', 'structured'] as const
+const GOSS_FORMATS = ['rspecish', 'documentation', 'json', 'junit', 'tap', 'nagios', 'silent', 'structured'] as const
 export type GossFormatName = (typeof GOSS_FORMATS)[number]
 
 /** The goss files and how they run: shared by the provisioner and the verify phase's checks. */
@@ -65,7 +65,7 @@ export interface GossOptions extends GossRunOptions, CommonProvisionerOptions {
 /** Options of the binary download and upload that tsimg does not need: accepted, said once. */
 export const DOWNLOAD_OPTIONS = ['url', 'version', 'arch', 'downloadPath', 'skipInstall', 'remoteFolder', 'remotePath', 'skipSsl', 'username', 'password'] as const
 
-export const gossRunShape = {
+const gossRunShape = {
   tests: z.array(z.string().min(1)).min(1, 'at least one goss file or directory'),
   gossFile: z.string().optional(),
   varsFile: z.string().optional(),

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path'
 import { TemplateError } from '../errors.js'
-import type { CheckedVerify } from './step-verify.js'
 import type { VerifyPlugin, VerifySpec } from './types.js'
 
 const SPEC_KEYS = ['goss', 'varsFile', 'vars', 'varsEnv', 'retryTimeout', 'sleep', 'useSudo', 'checks', 'junit'] as const
@@ -72,4 +71,3 @@ export async function resolveVerify(spec: unknown, file: string, templateDir: st
   return { checks, ...(s.junit ? { junit: resolve(templateDir, s.junit) } : {}) }
 }
 
-export type { CheckedVerify }

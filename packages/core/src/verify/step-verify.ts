@@ -58,7 +58,7 @@ export function verifyStep<S extends BaseState, V extends BaseState>(machine: Ve
         ctx.ui.say(`Skipping verify: ${m}`)
         return
       }
-      let results: CheckResult[] = []
+      const results: CheckResult[] = []
       const checks: Step<V> = {
         name: 'verify:checks',
         async run(vctx) {
