@@ -20,7 +20,10 @@ function localPathKeys(pluginKind: string, factory: string, options: Record<stri
   }
   if (pluginKind === 'post-processor' && factory === 'manifest') keys.add('output')
   // The goss provisioner's files, read where they are (Packer uploads them).
-  if (factory === 'goss') (keys.add('tests'), keys.add('varsFile'))
+  if (factory === 'goss') {
+    keys.add('tests')
+    keys.add('varsFile')
+  }
   return keys
 }
 
