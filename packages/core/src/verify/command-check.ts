@@ -1,10 +1,13 @@
 import { z } from 'zod'
 import type { CheckResult, VerifyPlugin } from './types.js'
 
+/**
+ * A command check: `command` runs with `sh -c` on the machine started from the new image.
+ * (Documented here, not on the field: the option tables document shell-local's `command`.)
+ */
 export interface CommandCheckOptions {
   /** Shown in the results; default the command. */
   name?: string
-  /** Run with `sh -c` on the machine started from the new image. */
   command: string
   /** Expected exit status; default 0. */
   exitStatus?: number
