@@ -7,7 +7,7 @@ import { gossChecksSchema, type GossRunOptions } from './options.js'
 /** Loads the gossfile the options name (includes, templates, variables); errors name the file, line and key. */
 export async function loadSuite(o: GossRunOptions, baseDir: string, at: { file: string; field: string }): Promise<GossSuite> {
   const found = await localGossfile(o.tests, o.gossFile, baseDir)
-  if ('error' in found) throw new TemplateError(found.error, { file: at.file, field: at.field, hint: 'tsimg reads the goss files where they are (nothing is uploaded): tests names files or directories next to the template.' })
+  if ('error' in found) throw new TemplateError(found.error, { file: at.file, field: `${at.field}.${found.field}`, hint: 'tsimg reads the goss files where they are (nothing is uploaded): tests names files or directories next to the template.' })
   return loadGossfile(found.path, {
     ...(o.varsFile ? { varsFile: resolve(baseDir, o.varsFile) } : {}),
     ...(o.varsInline ? { varsInline: o.varsInline } : {}),
@@ -70,7 +70,7 @@ export function gossChecks(options: GossRunOptions): VerifyPlugin<GossRunOptions
       suite = await loadSuite(options, ctx.templateDir, { file: ctx.templateFile, field: ctx.path })
     },
     async run(ctx) {
-      suite ??= await loadSuite(options, ctx.templateDir, { file: label, field: 'tests' })
+      suite ??= await loadSuite(options, ctx.templateDir, { file: label, field: 'goss' })
       for (const w of suite.warnings) ctx.ui.message(`goss: warning: ${w}`)
       try {
         const results = await runSuite(suite, options, ctx)

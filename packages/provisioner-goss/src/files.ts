@@ -7,7 +7,7 @@ import { basename, isAbsolute, join, resolve } from 'node:path'
  * name (a directory with a trailing slash: its contents), and `gossFile` (default `goss.yaml`,
  * or the only file given) is looked up among them. Returns the local path, or a reason.
  */
-export async function localGossfile(tests: readonly string[], gossFile: string | undefined, baseDir: string): Promise<{ path: string } | { error: string }> {
+export async function localGossfile(tests: readonly string[], gossFile: string | undefined, baseDir: string): Promise<{ path: string } | { error: string; field: 'tests' | 'gossFile' }> {
   const entries = await Promise.all(
     tests.map(async (t) => {
       const local = isAbsolute(t) ? t : resolve(baseDir, t)
@@ -16,7 +16,7 @@ export async function localGossfile(tests: readonly string[], gossFile: string |
     }),
   )
   const missing = entries.find((e) => !e.exists)
-  if (missing) return { error: `tests: ${missing.given} does not exist (${missing.local})` }
+  if (missing) return { error: `${missing.given} does not exist (${missing.local})`, field: 'tests' }
   const files = entries.filter((e) => !e.dir)
   const wanted = gossFile || (entries.length === 1 && files.length === 1 ? basename(files[0]!.local) : 'goss.yaml')
   const candidates: string[] = []
@@ -31,5 +31,5 @@ export async function localGossfile(tests: readonly string[], gossFile: string |
     if ((await stat(c).catch(() => undefined))?.isFile()) return { path: c }
   }
   const shown = entries.map((e) => e.given).join(', ')
-  return { error: `${gossFile ? `goss_file ${gossFile}` : 'goss.yaml (the default goss_file)'} is not among the uploaded tests (${shown})${gossFile ? '' : ': set goss_file'}` }
+  return { error: `${gossFile ? `goss_file ${gossFile}` : 'goss.yaml (the default goss_file)'} is not among the uploaded tests (${shown})${gossFile ? '' : ': set goss_file'}`, field: gossFile ? 'gossFile' : 'tests' }
 }

@@ -38,10 +38,10 @@ export function goss(options: GossOptions): ProvisionerPlugin<GossOptions> {
       const bad = formatOptions.find((f) => !(FORMAT_OPTIONS as readonly string[]).includes(f))
       if (bad) throw fieldError(ctx, 'formatOptions', `goss has no format option "${bad}" (it has ${FORMAT_OPTIONS.join(', ')})`)
       baseDir = ctx.templateDir
-      suite = await loadSuite(options, ctx.templateDir, { file: ctx.templateFile, field: `${ctx.path}.tests` })
+      suite = await loadSuite(options, ctx.templateDir, { file: ctx.templateFile, field: ctx.path })
     },
     async provision(ctx) {
-      const s = (suite ??= await loadSuite(options, baseDir || ctx.templateDir, { file: 'goss provisioner', field: 'tests' }))
+      const s = (suite ??= await loadSuite(options, baseDir || ctx.templateDir, { file: 'goss provisioner', field: 'goss' }))
       for (const w of s.warnings) ctx.ui.message(`goss: warning: ${w}`)
       const given = DOWNLOAD_OPTIONS.filter((k) => options[k] !== undefined && options[k] !== '')
       if (given.length) {
