@@ -19,6 +19,7 @@ export const README_TABLES: readonly { readonly readme: string; readonly tables:
   { readme: 'packages/provisioner-shell/README.md', tables: [{ kind: 'provisioner', type: 'shell' }] },
   { readme: 'packages/provisioner-file/README.md', tables: [{ kind: 'provisioner', type: 'file' }] },
   { readme: 'packages/provisioner-ansible/README.md', tables: [{ kind: 'provisioner', type: 'ansible' }] },
+  { readme: 'packages/provisioner-goss/README.md', tables: [{ kind: 'provisioner', type: 'goss' }] },
   {
     readme: 'packages/core/README.md',
     tables: [
