@@ -1,6 +1,7 @@
 export { defineTemplate, type Falsy, type TemplateBuild, type TemplateContext, type TemplateDefinition, type TemplateModule } from './define.js'
 export { variable, type VariableDef, type VariableDefs, type VariableKind, type VariableOptions, type VariableValues } from './variables.js'
 export { env, timestamp, uuid } from './helpers.js'
+export { packerJson } from './packer-json.js'
 export { ENV_PREFIX, PACKER_ENV_PREFIX, VAR_FILE_LINES, resolveVariables, type ResolvedVariable, type ResolvedVariables, type VariableInputs } from './resolve-vars.js'
 export { prepareTemplate, type PrepareOptions, type PreparedTemplate } from './prepare.js'
 export { checkBuild, sourceBuildName, type CheckedBuild } from './check-plugins.js'
