@@ -1,4 +1,4 @@
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { DockerExecCommunicator } from './exec-communicator.js'
 import type { DockerEnv, DockerState } from './state.js'
 

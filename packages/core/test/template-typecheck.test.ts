@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { typecheckTemplate } from '@tsimg/core'
+import { typecheckTemplate } from '../dist/template/typecheck.js'
 import { parseOutput, startTypecheck } from '../dist/template/typecheck.js'
 
 // The template type-check runs TypeScript 7's native compiler as a child process. Each message

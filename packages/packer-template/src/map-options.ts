@@ -1,4 +1,4 @@
-import { shownValue } from '@tsimg/core'
+import { shownValue } from '@tsimg/core/plugin'
 import { packerError, type Where } from './errors.js'
 import { code, hasCode } from './functions.js'
 import { wholeCode } from './convert-code.js'
@@ -79,7 +79,7 @@ export function mapOptions(input: MapInput, origins: Origins = new Map(), prefix
  * Packer JSON templates are decoded by mapstructure with WeaklyTypedInput and a "," slice hook;
  * HCL2 (and HCL's JSON syntax) by cty's conversions, which are stricter.
  */
-export function typing(file: string): 'loose' | 'hcl' {
+function typing(file: string): 'loose' | 'hcl' {
   return /\.pkr\.(hcl|json)$|\.hcl$/.test(file) ? 'hcl' : 'loose'
 }
 
@@ -100,7 +100,7 @@ function asText(v: string): string {
 }
 
 /** Marks an option given as Packer's zero value for "unset" (`""`), so it is left out. */
-export const UNSET = Symbol('unset')
+const UNSET = Symbol('unset')
 
 function convert(type: FieldType, v: unknown, at: Where, field: string, input: MapInput): unknown {
   const shown = shownValue(v, [field])

@@ -129,7 +129,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--state-dir <dir>', 'state directory holding the journals (default: $TSIMG_STATE_DIR or ~/.tsimg)')
     .option('--other-hosts', 'also clean journals written on other hosts (once their builds are over)')
     .option('--sweep', 'without journals: find every resource tsimg tagged in --region (or --endpoint), list it, delete it when confirmed')
-    .option('--cloud <name...>', 'with --sweep: aws, alicloud, huaweicloud (default: every installed cloud builder)')
+    .option('--cloud <name...>', 'with --sweep: aws, alicloud, huaweicloud, vsphere (default: every installed cloud builder)')
     .option('--region <region>', 'with --sweep: the region to search')
     .option('--endpoint <url>', 'with --sweep: an EC2-compatible (or other cloud) endpoint')
     .option('--profile <name>', 'with --sweep: the credentials profile')

@@ -133,7 +133,8 @@ async function checkOnce(file: string, cwd: string, job: Job): Promise<'checked'
     typeRoots: roots,
     types: roots.some((d) => existsSync(join(d, 'node'))) ? ['node'] : [],
   }
-  if (fallback) compilerOptions.paths = { '@tsimg/*': [join(fallback.scopeDir, '*')] }
+  // Each entry point by name (the subpaths of an exports map too), then any other `@tsimg/*` by folder.
+  if (fallback) compilerOptions.paths = { ...Object.fromEntries(Object.entries(fallback.types).map(([k, v]) => [k, [v]])), '@tsimg/*': [join(fallback.scopeDir, '*')] }
 
   // The light pass first, for a template whose own text does not look like it uses Node: the
   // same program without @types/node (and @types/ssh2, which pulls it in), about 25 MB and a

@@ -3,6 +3,9 @@ import { EvalError } from '../errors.js'
 import { code, holdsCode, valueCode, wholeCode } from '../convert-code.js'
 import { hasCode } from '../functions.js'
 import { kids, lineOf, named } from './parse.js'
+// The evaluator is one recursion over two files: a template holds expressions, an expression
+// holds templates (`"${var.x}"`).
+// eslint-disable-next-line import-x/no-cycle
 import { template } from './template.js'
 
 export type Fn = (...args: unknown[]) => unknown
@@ -80,7 +83,7 @@ export function evaluate(node: Node, scope: HclScope): unknown {
 
 /** A term and what follows it: `var.x[0].y`, `(a + b).c`; operands of operators come this way too. */
 function sequence(parts: Node[], scope: HclScope): unknown {
-  let i = 0
+  let i: number
   let value: unknown
   if (parts[0]?.type === '(') {
     value = evaluate(parts[1]!, scope)
