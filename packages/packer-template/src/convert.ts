@@ -25,7 +25,7 @@ export async function convertTemplate(path: string, shownAs: string, opts: Conve
   const t = await readPackerTemplate(path, shownAs, opts)
   checkPluginTypes(t)
   const undeclared = new Set<string>()
-  const base = { mode: 'convert' as const, vars: Object.fromEntries(t.variables.map((v) => [v.name, ''])), timestamp: 0, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, undeclared }
+  const base = { mode: 'convert' as const, vars: Object.fromEntries(t.variables.map((v) => [v.name, ''])), timestamp: 0, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, undeclared, outputDir: resolve(opts.cwd ?? process.cwd(), opts.outputDir ?? '.') }
   const defaults = t.evaluator.begin({ ...base, defaults: true })
   const session = t.evaluator.begin(base)
   const imports = new Map<string, Set<string>>([['@tsimg/core', new Set(['defineTemplate'])]])
@@ -67,6 +67,7 @@ export async function convertTemplate(path: string, shownAs: string, opts: Conve
     use('@tsimg/core', 'packerJson')
     vars.push(`    ${key(n)}: packerJson.variable({ default: '' }), // not declared in ${basename(t.files[0]!)}: Packer reads it from a var-file, else ""`)
   }
+  if (vars.length && t.format === 'json') use('@tsimg/core', 'packerJson')
   const importLines = [...imports].sort(([a], [b]) => a.localeCompare(b)).map(([mod, names]) => `import { ${[...names].sort().join(', ')} } from '${mod}'`)
   return [
     `// Converted by \`tsimg convert\` from ${t.files.map((f) => basename(f)).join(', ')}; each part names the line it came from.`,
@@ -75,7 +76,8 @@ export async function convertTemplate(path: string, shownAs: string, opts: Conve
     '',
     'export default defineTemplate({',
     ...(vars.length ? ['  variables: {', ...vars, '  },'] : []),
-    `  build: (${vars.length ? '{ vars, templateDir }' : '{ templateDir }'}) => ({`,
+    // JSON: var-file and -var values may use {{user}} and {{env}}, which Packer renders.
+    `  build: (${!vars.length ? '{ templateDir }' : t.format === 'json' ? '{ vars: given, templateDir }, vars = packerJson.vars(given)' : '{ vars, templateDir }'}) => ({`,
     '    sources: [',
     ...sources.map((s) => `      ${s},`),
     '    ],',

@@ -1,7 +1,7 @@
 // Packer 1.6.6's JSON variables, compared with Packer on the same files: {{user}} and {{env}} in
 // defaults, var-file values and -var values, variables referring to each other in any order,
 // null (required as a default, "" in a var-file), var-file names the template does not declare.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -158,5 +158,27 @@ describe('a JSON template whose variables set options of other types, converted'
     const bad = tsimg(['validate', '-var-file', 'eks-bad.json', 'eks.ts'], dir, env)
     expect(bad.code).toBe(2)
     expect(bad.out).toContain('expected a bool (true or false), got "yes"')
+  })
+})
+
+describe('a converted JSON template run with var-files that use {{user}} and {{env}}, written to another folder', () => {
+  it('renders the var-file values and {{template_dir}} as Packer 1.6.6 does (the image.ts\'s templateDir is its own folder)', () => {
+    mkdirSync(join(dir, 'sub'), { recursive: true })
+    writeFileSync(join(dir, 'sub', 'w.json'), JSON.stringify({
+      variables: { a: 'x', w: null },
+      builders: [{ type: 'null', communicator: 'none' }],
+      provisioners: [{ type: 'shell-local', inline: ['echo "W={{user `w`}} T={{template_dir}}/files."'] }],
+    }, null, 2))
+    writeFileSync(join(dir, 'w-vars.json'), JSON.stringify({ w: '{{user `a`}}-{{env `PSEM_E`}}' }))
+    const line = (r: Run) => /W=.*\./.exec(r.out)?.[0]
+    const p = packer(['build', '-var-file', 'w-vars.json', 'sub/w.json'], dir, env)
+    expect(p.code, p.out).toBe(0)
+    expect(line(p)).toBe(`W=x-from-env T=${join(dir, 'sub')}/files.`)
+    const c = tsimg(['convert', 'sub/w.json', '-o', 'w.ts'], dir)
+    expect(c.code, c.out).toBe(0)
+    expect(readFileSync(join(dir, 'w.ts'), 'utf8')).toContain('vars = packerJson.vars(given)')
+    const t = tsimg(['build', '-var-file', 'w-vars.json', 'w.ts'], dir, env)
+    expect(t.code, t.out).toBe(0)
+    expect(line(t)).toBe(line(p))
   })
 })

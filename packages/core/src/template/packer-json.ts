@@ -16,6 +16,33 @@ function bad(v: string, what: string): TemplateError {
  */
 export const packerJson = {
   /**
+   * The variables with `{{user \`x\`}}` and `{{env \`X\`}}` in their values rendered, as Packer
+   * renders a JSON template's var-file and -var values (the EKS AMI template's var-file sets
+   * `"working_dir": "{{user \`remote_folder\`}}/worker"`). Other `{{ ... }}` stay. A variable
+   * that uses itself, through others or not, is an error, as in Packer.
+   */
+  vars<T extends Record<string, unknown>>(given: T, env: Readonly<Record<string, string | undefined>> = process.env): T {
+    const out: Record<string, unknown> = { ...given }
+    const rendering = new Set<string>()
+    const render = (name: string): unknown => {
+      const v = out[name]
+      if (typeof v !== 'string' || !v.includes('{{')) return v
+      if (rendering.has(name)) throw new TemplateError(`variable "${name}" uses itself (through ${[...rendering].join(' -> ')})`, { hint: 'Give one of them a plain value.' })
+      rendering.add(name)
+      const text = v.replace(/\{\{-?\s*(user|env)\s+(?:`([^`]*)`|"([^"]*)")\s*-?\}\}/g, (_m, fn: string, a?: string, b?: string) => {
+        const arg = a ?? b ?? ''
+        if (fn === 'env') return env[arg] ?? ''
+        const u = arg in out ? render(arg) : ''
+        return typeof u === 'string' ? u : JSON.stringify(u ?? '')
+      })
+      rendering.delete(name)
+      out[name] = text
+      return text
+    }
+    for (const name of Object.keys(out)) render(name)
+    return out as T
+  },
+  /**
    * A JSON template's variable: a string, as Packer reads every JSON variable; `null` in a
    * var-file is "" (Go's JSON decoding into a string), and a number or bool there is an error,
    * as in Packer.
