@@ -11,7 +11,7 @@ import { createConnection } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { SshCommunicator, generateKeyPair } from '@tsimg/core'
+import { SshCommunicator, generateKeyPair } from '@tsimg/core/plugin'
 import { benchAgainstPacker, havePacker } from './packer-peer.mjs'
 import { benchStartup, haveTime } from './startup.mjs'
 

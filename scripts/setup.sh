@@ -6,12 +6,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+# curl: verify-goss's http checks are tested through curl as well as python3.
+command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 # HashiCorp Packer 1.6.6 (Debian's package): the emulator's tests that Packer's amazon-ebs and alicloud-ecs build against it.
 command -v packer >/dev/null 2>&1 || need+=(packer)
 command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible)
 # GNU time: npm run bench reads each command's peak memory and CPU time from /usr/bin/time.
 [ -x /usr/bin/time ] || need+=(time)
+# VMware's vCenter simulator for the vSphere builders' tests: Debian's Go and govmomi (its
+# simulator package); scripts/vcsim/build.sh builds our small main.go over it, offline.
+if [ "${TSIMG_SKIP_VCSIM:-}" != 1 ]; then
+  command -v go >/dev/null 2>&1 || need+=(golang-go)
+  [ -d /usr/share/gocode/src/github.com/vmware/govmomi/simulator ] || need+=(golang-github-vmware-govmomi-dev)
+fi
+# vsphere-iso's floppy and CD images (mtools, xorriso) and its tests' FAT check (dosfstools).
+command -v mformat >/dev/null 2>&1 || need+=(mtools)
+command -v xorriso >/dev/null 2>&1 || need+=(xorriso)
+command -v fsck.fat >/dev/null 2>&1 || need+=(dosfstools)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -23,6 +35,10 @@ bash scripts/make-base-image.sh
 # on; `npm run main` (examples/docker) does not need it.
 if [ "${TSIMG_SKIP_PLAIN_IMAGE:-}" != 1 ]; then
   bash scripts/make-plain-image.sh
+fi
+# The simulator binary, cached by the hash of main.go (about 2.5 minutes cold, instant warm).
+if [ "${TSIMG_SKIP_VCSIM:-}" != 1 ]; then
+  bash scripts/vcsim/build.sh >/dev/null
 fi
 if [ "${TSIMG_SKIP_NPM_CI:-}" != 1 ]; then
   npm ci --no-audit --no-fund

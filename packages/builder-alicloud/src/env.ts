@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { parseDuration, type BuildInfo } from '@tsimg/core'
+import { parseDuration, type BuildInfo } from '@tsimg/core/plugin'
 import { temporaryTags, type CloudEnv, type PollLimit } from '@tsimg/cloud-kit'
 import type { AlicloudApi } from './api.js'
 import type { AlicloudEcsOptions } from './options.js'

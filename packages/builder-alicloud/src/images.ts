@@ -1,4 +1,4 @@
-import { BUILD_ID_LABEL, KEPT_LABEL, type StepContext } from '@tsimg/core'
+import { BUILD_ID_LABEL, KEPT_LABEL, type StepContext } from '@tsimg/core/plugin'
 import { ignoreNotFound, waitFor, type ArtifactImage, type ImageCloud } from '@tsimg/cloud-kit'
 import type { AlicloudApi } from './api.js'
 import { imagePollLimit, type AliEnv } from './env.js'

@@ -1,4 +1,4 @@
-import type { SourcePlugin } from '@tsimg/core'
+import type { SourcePlugin } from '@tsimg/core/plugin'
 import { cloudSource } from '@tsimg/cloud-kit/source'
 import { profileRegion, resolveCredentials, type AlicloudCredentials } from './credentials.js'
 import { alicloudEcsSchema, type AlicloudEcsInput, type AlicloudEcsOptions } from './options.js'

@@ -1,4 +1,4 @@
-import { pluginId } from '@tsimg/core'
+import { pluginId } from '@tsimg/core/plugin'
 import type { CloudState } from '@tsimg/cloud-kit'
 
 // No SDK here, not even its types: this file is part of the package's public declarations,

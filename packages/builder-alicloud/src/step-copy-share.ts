@@ -1,4 +1,4 @@
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { resourceData } from '@tsimg/cloud-kit'
 import { PLUGIN, type AliState } from './state.js'
 import { buildTags, type AliEnv } from './env.js'

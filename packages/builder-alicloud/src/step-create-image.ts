@@ -1,4 +1,4 @@
-import type { Step, StepContext } from '@tsimg/core'
+import type { Step, StepContext } from '@tsimg/core/plugin'
 import { TrackedResource, waitFor, resourceData, type ArtifactImage } from '@tsimg/cloud-kit'
 import { deleteImageAndSnapshots, deleteSnapshot, describeImage, imagesNamed, waitForImage } from './images.js'
 import { Ecs } from './sdk.js'

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { TrackedResource, waitFor, resourceData } from '@tsimg/cloud-kit'
 import type { AlicloudEcsOptions } from './options.js'
 import { deleteInstance, describeInstance, listInstances, type AliInstance } from './ops.js'

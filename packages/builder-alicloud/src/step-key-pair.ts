@@ -1,4 +1,4 @@
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { cloudKeyPair, temporaryName, resourceData } from '@tsimg/cloud-kit'
 import { deleteKeyPair, findKeyPair } from './ops.js'
 import { Ecs } from './sdk.js'

@@ -1,4 +1,4 @@
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { TrackedResource, resourceData } from '@tsimg/cloud-kit'
 import { deleteVSwitch, deleteVpc, findVSwitch, findVpc } from './ops.js'
 import { Ecs, Vpc } from './sdk.js'

@@ -1,4 +1,4 @@
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { scopeData } from '@tsimg/cloud-kit'
 import { Ecs } from './sdk.js'
 import { PLUGIN, type AliState } from './state.js'

@@ -1,4 +1,4 @@
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { TrackedResource, waitFor, resourceData } from '@tsimg/cloud-kit'
 import { findEips, releaseEip } from './ops.js'
 import { Vpc } from './sdk.js'

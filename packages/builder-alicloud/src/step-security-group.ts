@@ -1,4 +1,4 @@
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { TrackedResource, temporaryName, resourceData } from '@tsimg/cloud-kit'
 import { deleteSecurityGroup, findSecurityGroups } from './ops.js'
 import { Ecs } from './sdk.js'

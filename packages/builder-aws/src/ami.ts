@@ -1,5 +1,5 @@
 import { CreateTagsCommand, DeleteSnapshotCommand, DeleteTagsCommand, DeregisterImageCommand, DescribeImagesCommand, DescribeSnapshotsCommand, type Image } from '@aws-sdk/client-ec2'
-import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL, type StepContext } from '@tsimg/core'
+import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL, type StepContext } from '@tsimg/core/plugin'
 import { ignoreNotFound, isNotFound, waitFor, type ArtifactImage, type ImageCloud } from '@tsimg/cloud-kit'
 import type { Ec2Api } from './ec2.js'
 import { imagePollLimit, type AwsEnv } from './env.js'

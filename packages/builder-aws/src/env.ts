@@ -1,5 +1,5 @@
 import type { _InstanceType } from '@aws-sdk/client-ec2'
-import { parseDuration } from '@tsimg/core'
+import { parseDuration } from '@tsimg/core/plugin'
 import type { CloudEnv, PollLimit } from '@tsimg/cloud-kit'
 import type { Ec2Api } from './ec2.js'
 import type { AmazonEbsOptions } from './options.js'

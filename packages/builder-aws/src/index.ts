@@ -1,4 +1,4 @@
-import { lazyResourcePlugin } from '@tsimg/core'
+import { lazyResourcePlugin } from '@tsimg/core/plugin'
 import { PLUGIN } from './state.js'
 
 // The main module loads no AWS SDK: templates import `amazonEbs` for validate, where the SDK

@@ -1,5 +1,5 @@
 import { DescribeInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2'
-import { BUILD_ID_LABEL } from '@tsimg/core'
+import { BUILD_ID_LABEL } from '@tsimg/core/plugin'
 import { deleteUntilGone, type PollLimit } from '@tsimg/cloud-kit'
 import type { Ec2Api } from './ec2.js'
 import type { AwsEnv } from './env.js'

@@ -13,7 +13,7 @@ import {
   type Filter,
   type Tag,
 } from '@aws-sdk/client-ec2'
-import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL } from '@tsimg/core'
+import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL } from '@tsimg/core/plugin'
 import { cloudResources, ignoreNotFound, type CloudConnection, type CloudScope, type CredentialsReport, type TaggedResource } from '@tsimg/cloud-kit'
 import { deleteImageAndSnapshots, deleteSnapshot, findImageByName } from './ami.js'
 import { Ec2Api } from './ec2.js'

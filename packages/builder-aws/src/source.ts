@@ -1,4 +1,4 @@
-import type { SourcePlugin } from '@tsimg/core'
+import type { SourcePlugin } from '@tsimg/core/plugin'
 import { cloudSource } from '@tsimg/cloud-kit/source'
 import { amazonEbsSchema, regionOf, type AmazonEbsInput, type AmazonEbsOptions } from './options.js'
 import { type AwsState } from './state.js'

@@ -1,5 +1,5 @@
 import type { CloudState } from '@tsimg/cloud-kit'
-import { pluginId } from '@tsimg/core'
+import { pluginId } from '@tsimg/core/plugin'
 
 // No AWS SDK types here: this file is part of the package's public types, and a template's
 // type-check would otherwise read the SDK's 1,700 declaration files.

@@ -1,5 +1,5 @@
 import { CopyImageCommand } from '@aws-sdk/client-ec2'
-import { TsimgError, errorMessage, type Step, type StepContext } from '@tsimg/core'
+import { TsimgError, errorMessage, type Step, type StepContext } from '@tsimg/core/plugin'
 import { scopeData, resourceData, type ArtifactImage } from '@tsimg/cloud-kit'
 import { findImageByName } from './ami.js'
 import { PLUGIN, type AwsState } from './state.js'

@@ -1,5 +1,5 @@
 import { CreateImageCommand, type CreateImageCommandInput } from '@aws-sdk/client-ec2'
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { temporaryName, withOptionalPart, resourceData } from '@tsimg/cloud-kit'
 import { findImageByName, snapshotIdsOf, waitForImage } from './ami.js'
 import { PLUGIN, type AwsState } from './state.js'

@@ -1,5 +1,5 @@
 import { DeleteKeyPairCommand, ImportKeyPairCommand } from '@aws-sdk/client-ec2'
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { cloudKeyPair, ignoreNotFound, temporaryName, resourceData } from '@tsimg/cloud-kit'
 import { PLUGIN, type AwsState } from './state.js'
 import type { AwsEnv } from './env.js'

@@ -1,5 +1,5 @@
 import { DescribeSubnetsCommand, DescribeVpcsCommand, type Subnet } from '@aws-sdk/client-ec2'
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { type AwsState } from './state.js'
 import { type AwsEnv } from './env.js'
 import { toFilters } from './filters.js'

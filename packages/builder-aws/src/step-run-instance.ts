@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { RunInstancesCommand, type RunInstancesCommandOutput, type Instance } from '@aws-sdk/client-ec2'
-import { type Step } from '@tsimg/core'
+import { type Step } from '@tsimg/core/plugin'
 import { TrackedResource, chooseSshAddress, waitFor, resourceData } from '@tsimg/cloud-kit'
 import { PLUGIN, type AwsState } from './state.js'
 import { createWithTags, tagSpec, tagTemporary } from './tags.js'

@@ -1,5 +1,5 @@
 import { StopInstancesCommand } from '@aws-sdk/client-ec2'
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { waitFor } from '@tsimg/cloud-kit'
 import { type AwsState } from './state.js'
 import { pollLimit, type AwsEnv } from './env.js'

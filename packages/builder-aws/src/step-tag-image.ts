@@ -1,5 +1,5 @@
 import { CreateTagsCommand } from '@aws-sdk/client-ec2'
-import { fillBuildValues, type Step } from '@tsimg/core'
+import { fillBuildValues, type Step } from '@tsimg/core/plugin'
 import { type AwsState } from './state.js'
 import type { AwsEnv } from './env.js'
 import { toTags } from './tags.js'

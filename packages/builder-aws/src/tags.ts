@@ -1,5 +1,5 @@
 import { CreateTagsCommand, type ResourceType, type Tag, type TagSpecification } from '@aws-sdk/client-ec2'
-import type { BuildInfo, StepContext } from '@tsimg/core'
+import type { BuildInfo, StepContext } from '@tsimg/core/plugin'
 import { temporaryTags, withOptionalPart, type RetryBudget } from '@tsimg/cloud-kit'
 import type { AwsState } from './state.js'
 import type { AwsEnv } from './env.js'

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
  * the way Packer's docker builder drives Docker.
  */
 import { execFile, type ExecFileException } from 'node:child_process'
-import { TsimgError, gatedExecFile } from '@tsimg/core'
+import { TsimgError, gatedExecFile } from '@tsimg/core/plugin'
 
 export interface DockerRunOptions {
   /** Kills the docker CLI process when it fires. */

@@ -24,7 +24,7 @@ import {
   type RemoteProcess,
   type SpawnOptions,
   type TransferOptions,
-} from '@tsimg/core'
+} from '@tsimg/core/plugin'
 import { docker, dockerBin, shq } from './docker-cli.js'
 import { EngineExec, engineCopyIn, engineSocket } from './engine-exec.js'
 import { shortId } from './state.js'

@@ -1,4 +1,4 @@
-import { BUILD_ID_LABEL, CancelledError, errorMessage, type Step } from '@tsimg/core'
+import { BUILD_ID_LABEL, CancelledError, errorMessage, type Step } from '@tsimg/core/plugin'
 import { createJournaled } from './create-journaled.js'
 import { docker, isNotFound } from './docker-cli.js'
 import { BUILD_NAME_LABEL, IMAGE_BUILD_ID_LABEL, PLUGIN, shortId, type DockerEnv, type DockerState } from './state.js'

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { BUILD_ID_LABEL, CORE_PLUGIN, CancelledError, TsimgError, errorMessage, type BuildJournal, type Step } from '@tsimg/core'
+import { BUILD_ID_LABEL, CORE_PLUGIN, CancelledError, TsimgError, errorMessage, type BuildJournal, type Step } from '@tsimg/core/plugin'
 import { createJournaled } from './create-journaled.js'
 import { containersWithLabels, docker, removeContainer } from './docker-cli.js'
 import { BUILD_NAME_LABEL, PLUGIN, type DockerEnv, type DockerState } from './state.js'

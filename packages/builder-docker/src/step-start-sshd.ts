@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { docker, DockerError } from './docker-cli.js'
 import { containerSshPort } from './step-start-container.js'
 import { shortId, type DockerEnv, type DockerState } from './state.js'

@@ -1,6 +1,6 @@
 import { ShowJobRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
 import { CloudCaller, deleteUntilGone, requestTimeoutMs, waitFor, type CallOptions, type DeleteSpec, type ErrorClass, type ErrorFacts, type ErrorModel, type PollLimit } from '@tsimg/cloud-kit'
-import type { Ui } from '@tsimg/core'
+import type { Ui } from '@tsimg/core/plugin'
 import { HuaweiApiError, call } from './errors.js'
 import { lookupProjectId } from './project.js'
 import { defaultEndpoints, huaweiClients, type HuaweiClients, type HuaweiEndpoints } from './sdk.js'

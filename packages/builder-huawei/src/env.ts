@@ -1,4 +1,4 @@
-import { parseDuration, type BuildInfo } from '@tsimg/core'
+import { parseDuration, type BuildInfo } from '@tsimg/core/plugin'
 import { temporaryTags, type CloudEnv, type PollLimit } from '@tsimg/cloud-kit'
 import type { HuaweiApi } from './api.js'
 import type { HuaweiEcsOptions } from './options.js'

@@ -1,4 +1,4 @@
-import { KEPT_LABEL, BUILD_ID_LABEL, CREATED_AT_LABEL } from '@tsimg/core'
+import { KEPT_LABEL, BUILD_ID_LABEL, CREATED_AT_LABEL } from '@tsimg/core/plugin'
 import { ignoreNotFound, type ImageCloud } from '@tsimg/cloud-kit'
 import type { HuaweiApi } from './api.js'
 

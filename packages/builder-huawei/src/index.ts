@@ -1,4 +1,4 @@
-import { lazyResourcePlugin } from '@tsimg/core'
+import { lazyResourcePlugin } from '@tsimg/core/plugin'
 import { PLUGIN } from './state.js'
 
 // The main module loads no Huawei SDK: templates import `huaweicloudEcs` for validate, where

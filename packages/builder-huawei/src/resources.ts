@@ -1,6 +1,6 @@
 import { NovaListKeypairsRequest, NovaShowKeypairRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
 import { cloudResources, ignoreNotFound, type CloudConnection, type CloudScope, type CredentialsReport, type TaggedResource } from '@tsimg/cloud-kit'
-import { BUILD_ID_LABEL, CREATED_AT_LABEL } from '@tsimg/core'
+import { BUILD_ID_LABEL, CREATED_AT_LABEL } from '@tsimg/core/plugin'
 import { HuaweiApi, field } from './api.js'
 import { deleteServer, serversTagged } from './server.js'
 import { PLUGIN } from './state.js'

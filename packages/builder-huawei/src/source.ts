@@ -1,4 +1,4 @@
-import type { SourcePlugin } from '@tsimg/core'
+import type { SourcePlugin } from '@tsimg/core/plugin'
 import { cloudSource } from '@tsimg/cloud-kit/source'
 import { credentialsOf, huaweicloudEcsSchema, type HuaweicloudEcsInput, type HuaweiEcsOptions } from './options.js'
 import type { HuaweiState } from './state.js'

@@ -1,4 +1,4 @@
-import { type Step } from '@tsimg/core'
+import { type Step } from '@tsimg/core/plugin'
 import { waitFor, resourceData } from '@tsimg/cloud-kit'
 import { findImageByName } from './images.js'
 import { PLUGIN, type HuaweiState } from './state.js'

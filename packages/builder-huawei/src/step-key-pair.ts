@@ -1,5 +1,5 @@
 import { NovaCreateKeypairOption, NovaCreateKeypairRequest, NovaCreateKeypairRequestBody } from '@huaweicloud/huaweicloud-sdk-ecs'
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { cloudKeyPair, temporaryName, resourceData } from '@tsimg/cloud-kit'
 import { deleteKeyPair, findKeyPair } from './key-pairs.js'
 import { PLUGIN, type HuaweiState } from './state.js'

@@ -1,5 +1,5 @@
 import * as vpc from '@huaweicloud/huaweicloud-sdk-vpc'
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { TrackedResource, errorClassOf, temporaryName, resourceData } from '@tsimg/cloud-kit'
 import { field } from './api.js'
 import { PLUGIN, type HuaweiState } from './state.js'

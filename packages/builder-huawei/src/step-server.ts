@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { CreatePostPaidServersRequest, ListServerInterfacesRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
-import { TsimgError, type Step, type Ui } from '@tsimg/core'
+import { TsimgError, type Step, type Ui } from '@tsimg/core/plugin'
 import { TrackedResource, chooseSshAddress, waitFor, resourceData } from '@tsimg/cloud-kit'
 import { field } from './api.js'
 import { deleteServer, serversTagged, showServer, type ServerView } from './server.js'

@@ -1,5 +1,5 @@
 import * as vpc from '@huaweicloud/huaweicloud-sdk-vpc'
-import { BUILD_ID_LABEL, CREATED_AT_LABEL, type BuildInfo } from '@tsimg/core'
+import { BUILD_ID_LABEL, CREATED_AT_LABEL, type BuildInfo } from '@tsimg/core/plugin'
 import { ignoreNotFound, type PollLimit, type TaggedResource } from '@tsimg/cloud-kit'
 import { field, type HuaweiApi } from './api.js'
 import { tagList } from './env.js'

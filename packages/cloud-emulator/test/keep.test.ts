@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import * as ec2 from '@aws-sdk/client-ec2'
 import { startEc2Emulator, sweep, CATALOG_OWNER_ID } from '@tsimg/cloud-emulator'
 import { afterAll, expect, it } from 'vitest'
-import { generateKeyPair } from '@tsimg/core'
+import { generateKeyPair } from '@tsimg/core/plugin'
 import { ssh } from './ssh.js'
 
 // An AMI kept at stop() is a source for the next emulator session, and survives sweeps.

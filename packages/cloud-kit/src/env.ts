@@ -1,4 +1,4 @@
-import { clearAuthorizedKeys, type BaseState, type BuildInfo, type SshOptions, type StepList, type StepsContext } from '@tsimg/core'
+import { clearAuthorizedKeys, type BaseState, type BuildInfo, type SshOptions, type StepList, type StepsContext } from '@tsimg/core/plugin'
 import { cloudConnectSsh } from './address.js'
 import { ArtifactImages, type ImageCloud } from './images.js'
 import type { KeyPairState } from './key-pair.js'

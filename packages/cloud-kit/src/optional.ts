@@ -1,4 +1,4 @@
-import { CancelledError } from '@tsimg/core'
+import { CancelledError } from '@tsimg/core/plugin'
 import { markUnanswered, unansweredCall, type RetryBudget } from './call.js'
 import { CloudApiError, errorClassOf } from './errors.js'
 

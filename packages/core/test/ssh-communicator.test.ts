@@ -3,7 +3,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile, readdir, stat } from 'node:fs/
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { CancelledError, DisconnectedError, SshCommunicator, generateKeyPair, type SshTarget } from '@tsimg/core'
+import { CancelledError, DisconnectedError, SshCommunicator, generateKeyPair, type SshTarget } from '@tsimg/core/plugin'
 import { startSshd, type StartedSshd } from '../../../test/support/sshd.js'
 
 const key = generateKeyPair('ed25519', undefined, 'tsimg-test')

@@ -1,5 +1,5 @@
 import { basename, relative, resolve } from 'node:path'
-import { TemplateError, buildValueNames } from '@tsimg/core'
+import { TemplateError, buildValueNames } from '@tsimg/core/plugin'
 import { buildNaming, checkPluginTypes, mapPlugin, ownOptions, typedDefault } from './assemble.js'
 import { SENTINEL, stringCode } from './convert-code.js'
 import { EvalError, packerError } from './errors.js'

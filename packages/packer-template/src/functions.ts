@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { basename, dirname, isAbsolute, resolve } from 'node:path'
-import { formatHclDate as coreFormatHclDate } from '@tsimg/core'
+import { formatHclDate as coreFormatHclDate } from '@tsimg/core/plugin'
 import { EvalError } from './errors.js'
 import { formatGoTime } from './go-time.js'
 import { CODE_FUNCTIONS, code, goReplacement, hasCode, holdsCode } from './convert-code.js'

@@ -1,4 +1,4 @@
-import { shownValue } from '@tsimg/core'
+import { shownValue } from '@tsimg/core/plugin'
 import { packerError, type Where } from './errors.js'
 import { hasCode } from './functions.js'
 import { expandDynamic } from './hcl/dynamic.js'

@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { TemplateError, appliesTo, inspect, matchesBuild } from '@tsimg/core'
+import { inspect } from '@tsimg/core/node'
+import { TemplateError, appliesTo, matchesBuild } from '@tsimg/core/plugin'
 import { convertTemplate } from '@tsimg/packer-template'
 import { afterAll, describe, expect, it } from 'vitest'
 

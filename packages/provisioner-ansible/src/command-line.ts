@@ -1,4 +1,4 @@
-import type { BuildInfo } from '@tsimg/core'
+import type { BuildInfo } from '@tsimg/core/plugin'
 import type { AnsibleEndpoint } from './connection.js'
 import { envRecord, type AnsibleOptions } from './options.js'
 

@@ -6,7 +6,16 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll } from 'vitest'
 import { removeImages, sandbox, type Sandbox } from '../../builder-docker/test/helpers.js'
-import { BuildUi, Redactor, nonInteractive, runProvisioner, type BuildEvent, type BuildInfo, type Communicator, type ProvisionerPlugin } from '@tsimg/core'
+import {
+  BuildUi,
+  Redactor,
+  nonInteractive,
+  runProvisioner,
+  type BuildEvent,
+  type BuildInfo,
+  type Communicator,
+  type ProvisionerPlugin,
+} from '@tsimg/core/plugin'
 
 const exec = promisify(execFile)
 

@@ -1,4 +1,4 @@
-import type { BuildInfo } from '@tsimg/core'
+import type { BuildInfo } from '@tsimg/core/plugin'
 
 export const DEFAULT_EXECUTE_COMMAND = 'chmod +x {{.Path}}; {{.Vars}} {{.Path}}'
 const DEFAULT_ENV_VAR_FORMAT = "%s='%s' "

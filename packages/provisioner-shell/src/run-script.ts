@@ -1,5 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DisconnectedError, TsimgError, errorMessage, formatGoDuration as formatDuration, isCancel, type ExecResult, type ProvisionContext } from '@tsimg/core'
+import {
+  DisconnectedError,
+  TsimgError,
+  errorMessage,
+  formatGoDuration as formatDuration,
+  isCancel,
+  type ExecResult,
+  type ProvisionContext,
+} from '@tsimg/core/plugin'
 
 export interface ScriptSettings {
   /** Remote path the script is uploaded to and run from. */

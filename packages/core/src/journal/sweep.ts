@@ -11,6 +11,7 @@ export const SWEEP_PLUGINS: Readonly<Record<string, PluginId>> = {
   aws: pluginId('@tsimg/builder-aws'),
   alicloud: pluginId('@tsimg/builder-alicloud'),
   huaweicloud: pluginId('@tsimg/builder-huawei'),
+  vsphere: pluginId('@tsimg/builder-vsphere'),
 }
 
 export interface SweepOptions {

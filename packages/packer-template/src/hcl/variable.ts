@@ -1,4 +1,5 @@
-import { TemplateError, type VariableDef, type VariableKind, type VariableOptions } from '@tsimg/core'
+import type { VariableDef, VariableKind, VariableOptions } from '@tsimg/core'
+import { TemplateError } from '@tsimg/core/plugin'
 import { EvalError } from '../errors.js'
 import { evaluate, type HclScope } from './eval.js'
 import { firstSyntaxError, named, parseHcl } from './parse.js'

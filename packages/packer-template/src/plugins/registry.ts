@@ -2,6 +2,8 @@ import { alicloudEcsBuilder } from './alicloud-ecs.js'
 import { amazonEbsBuilder } from './amazon-ebs.js'
 import { dockerBuilder } from './docker.js'
 import { huaweicloudEcsBuilder } from './huaweicloud-ecs.js'
+import { vsphereCloneBuilder } from './vsphere-clone.js'
+import { vsphereIsoBuilder } from './vsphere-iso.js'
 import { nullBuilder } from './null.js'
 import { dockerTagPostProcessor, manifestPostProcessor, shellLocalPostProcessor } from './post-processors.js'
 import { ansibleProvisioner, breakpointProvisioner, fileProvisioner, shellLocalProvisioner, shellProvisioner } from './provisioners.js'
@@ -14,6 +16,8 @@ const MAPPINGS: readonly PluginMapping[] = [
   amazonEbsBuilder,
   alicloudEcsBuilder,
   huaweicloudEcsBuilder,
+  vsphereCloneBuilder,
+  vsphereIsoBuilder,
   shellProvisioner,
   fileProvisioner,
   breakpointProvisioner,
