@@ -14,8 +14,8 @@ import { expect } from 'vitest'
 import { journalFiles } from './cloud-build.js'
 import type { callAnswers } from './cloud-matrix.js'
 
-export const CLI = resolve(import.meta.dirname, '../../packages/core/bin/tsimg.js')
-export const ROOT = resolve(import.meta.dirname, '../..')
+const CLI = resolve(import.meta.dirname, '../../packages/core/bin/tsimg.js')
+const ROOT = resolve(import.meta.dirname, '../..')
 
 export interface TwiceOptions {
   readonly args: readonly string[]

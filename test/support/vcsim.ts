@@ -26,7 +26,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const run = promisify(execFile)
 
 /** The simulator binary (built once; a warm cache answers at once). */
-export async function vcsimBinary(): Promise<string> {
+async function vcsimBinary(): Promise<string> {
   const { stdout } = await run('bash', [join(ROOT, 'scripts/vcsim/build.sh')], { maxBuffer: 1 << 20 })
   return stdout.trim().split('\n').pop()!
 }

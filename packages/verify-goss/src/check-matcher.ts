@@ -92,7 +92,7 @@ export function checkMatcher(value: unknown, node: YamlNode | null, reader: bool
 }
 
 /** A `/regex/` pattern (optionally `!`-negated, with i/m/s flags) must compile. */
-export function checkPattern(p: string, file: string, line: number, path: string): void {
+function checkPattern(p: string, file: string, line: number, path: string): void {
   const core = p.startsWith('!') ? p.slice(1) : p
   if (!core.startsWith('/')) return
   const close = core.lastIndexOf('/')

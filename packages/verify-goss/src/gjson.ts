@@ -1,4 +1,4 @@
-import { MatchError } from './matchers.js'
+import { MatchError } from './match-error.js'
 
 /**
  * The part of gjson's path syntax goss users write against JSON output: `a.b`, array

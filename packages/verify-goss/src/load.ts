@@ -313,7 +313,7 @@ function expectKind(value: unknown, kind: OptionKind, file: string, w: Where, pa
   }
 }
 
-export function parseGoDuration(s: string): number | undefined {
+function parseGoDuration(s: string): number | undefined {
   const units: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
   if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(s)) return /^\d+$/.test(s) ? Number(s) : undefined
   let total = 0

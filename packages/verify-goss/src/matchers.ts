@@ -26,7 +26,9 @@ export interface Matcher {
   toJSON(): unknown
 }
 
-export class MatchError extends Error {}
+import { MatchError } from './match-error.js'
+
+export { MatchError }
 
 const simple = (message: string, negMessage: string, expected: () => unknown, test: (a: unknown) => boolean, json: () => unknown): Matcher => ({
   match: test,
@@ -201,7 +203,7 @@ interface Pattern {
 }
 
 /** goss's patterns for output read line by line: text, `!text`, `/regex/flags`, `!/regex/`, `\!text`. */
-export function toPattern(p: string): Pattern {
+function toPattern(p: string): Pattern {
   const inverse = p.startsWith('!')
   const core = inverse ? p.slice(1) : p
   const close = core.lastIndexOf('/')

@@ -76,7 +76,7 @@ describe('goss files against a container of the base image', () => {
     expect(r.get('Command: check_kube_system_namespace_pod_status: stdout')?.outcome).toBe('pass')
     expect(r.get('Command: check_kube_system_namespace_pod_status: exit-status')?.outcome).toBe('fail')
     expect(r.get('Command: check_traefik_address: exit-status')?.outcome).toBe('skip')
-    expect(msg('HTTP: http://' + ip + '/filebrowser/: status')).toMatch(/^Error\n    Get "http:\/\/[\d.]+\/filebrowser\/": /)
+    expect(msg('HTTP: http://' + ip + '/filebrowser/: status')).toMatch(/^Error\n {4}Get "http:\/\/[\d.]+\/filebrowser\/": /)
     expect(r.get('Matching: check_vm_memory_size: matches')?.outcome).toBe('pass')
 
     const where = r.get('Service: k3s: running')!.where

@@ -44,7 +44,7 @@ export interface OvfSpec {
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
 
 /** CIM ResourceType values (CIM_ResourceAllocationSettingData). */
-export const RESOURCE_TYPE = { cpu: 3, memory: 4, ide: 5, scsi: 6, nic: 10, floppy: 14, cdrom: 15, disk: 17, sata: 20, nvme: 20 } as const
+const RESOURCE_TYPE = { cpu: 3, memory: 4, ide: 5, scsi: 6, nic: 10, floppy: 14, cdrom: 15, disk: 17, sata: 20, nvme: 20 } as const
 
 /** Renders the descriptor. */
 export function ovfDescriptor(spec: OvfSpec): string {

@@ -5,7 +5,7 @@ import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { clientOf, type VsphereEnv } from '../env.js'
 import type { VsphereState } from '../state.js'
 import { vmOf } from '../steps-common.js'
-import { list, obj, str, type ParsedObject } from '../vim/xml.js'
+import { list, obj, str } from '../vim/xml.js'
 import { downloadFile, parseDsPath } from '../iso/datastore.js'
 import { ovfDescriptor, type OvfDisk, type OvfFile, type OvfItem } from './ovf.js'
 
@@ -176,4 +176,3 @@ function sparseCreateType(buf: Buffer): string | undefined {
   return /createType="([^"]+)"/.exec(buf.subarray(offset, offset + size).toString('latin1'))?.[1]
 }
 
-export type { ParsedObject }

@@ -18,7 +18,7 @@
  */
 
 /** What a key expression does: press and release, hold, or release. */
-export type KeyAction = 'press' | 'on' | 'off'
+type KeyAction = 'press' | 'on' | 'off'
 
 /** One parsed boot command expression. */
 export type BootExpression =
@@ -38,7 +38,7 @@ export class BootCommandError extends Error {
 }
 
 /** USB HID usage ids of the keyboard page (golang.org/x/mobile/event/key's Code values). */
-export const HID = {
+const HID = {
   a: 0x04,
   n1: 0x1e,
   n0: 0x27,
@@ -79,7 +79,7 @@ const GRAMMAR_KEYS = [
 ] as const
 
 /** The special keys Packer's USB driver can type, by lower-case name. */
-export const SPECIAL_KEYS: Readonly<Record<string, number>> = {
+const SPECIAL_KEYS: Readonly<Record<string, number>> = {
   enter: HID.enter,
   return: HID.enter,
   esc: HID.escape,
@@ -108,7 +108,7 @@ export const SPECIAL_KEYS: Readonly<Record<string, number>> = {
 }
 
 /** Characters typed with Shift besides upper-case letters (Packer's list). */
-export const SHIFTED_CHARS = '~!@#$%^&*()_+{}|:"<>?'
+const SHIFTED_CHARS = '~!@#$%^&*()_+{}|:"<>?'
 
 /** US keyboard rows: each character's usage is the row's first usage plus its index. */
 const ROWS: ReadonlyArray<readonly [string, number]> = [
@@ -125,12 +125,12 @@ const ROWS: ReadonlyArray<readonly [string, number]> = [
 const CHAR_CODES: ReadonlyMap<string, number> = new Map(ROWS.flatMap(([chars, start]) => [...chars].map((c, i) => [c, start + i] as const)))
 
 /** The usage of a literal character (0 for one outside the US map, as Packer sends it). */
-export function charUsage(char: string): number {
+function charUsage(char: string): number {
   return CHAR_CODES.get(char) ?? 0
 }
 
 /** Whether Packer types the character with Shift (Go's unicode.IsUpper, or a shifted symbol). */
-export function charShifted(char: string): boolean {
+function charShifted(char: string): boolean {
   return isUpper(char) || SHIFTED_CHARS.includes(char)
 }
 
@@ -406,11 +406,6 @@ export function renderBootCommand(command: string, data: BootTemplateData): stri
     const v = data[m[1] as keyof BootTemplateData]
     return v === undefined ? '' : String(v)
   })
-}
-
-/** Whether a boot command uses `{{ .HTTPIP }}`/`{{ .HTTPPort }}`. */
-export function usesHttp(command: string): boolean {
-  return /\{\{-?\s*\.HTTP(IP|Port)\s*-?\}\}/.test(command)
 }
 
 /** Packer's key interval: boot_keygroup_interval when positive, else PACKER_KEY_INTERVAL, else 100ms. */

@@ -28,7 +28,7 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url))
 const cache = new Map<string, ReadonlyMap<string, readonly OptionDoc[]>>()
 
 /** Every documented schema field of a package's source, by field name (a name may be documented in several objects). */
-export function optionDocs(module: string): ReadonlyMap<string, readonly OptionDoc[]> {
+function optionDocs(module: string): ReadonlyMap<string, readonly OptionDoc[]> {
   let docs = cache.get(module)
   if (!docs) {
     docs = scan(join(root, 'packages', module.replace(/^@tsimg\//, ''), 'src'))
