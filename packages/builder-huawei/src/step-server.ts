@@ -15,18 +15,21 @@ import { pollLimit, tagList, teardownPollLimit, type HuaweiEnv } from './env.js'
  * binds floatingIp / a reused EIP, and picks the SSH address. Cleanup unbinds a kept EIP, then
  * deletes the server with its volumes and bought EIP and waits until it is gone.
  */
-export function server(env: HuaweiEnv): Step<HuaweiState> {
+export function server(env: HuaweiEnv, verifyOf?: { buildServerId: string }): Step<HuaweiState> {
   const tracked = new TrackedResource()
+  // The verify server (of the new image) has a token and a name of its own; a lost answer is
+  // found among the build's tagged servers as the one that is not the build's own.
+  const verify = verifyOf !== undefined
   return {
     name: 'huaweicloud:server',
     async run(ctx) {
       const { state, ui, signal, journal } = ctx
       const o = env.options
       const userData = o.userDataFile ? await readFile(resolve(env.build.templateDir, o.userDataFile), 'utf8') : o.userData
-      const name = o.instanceName ?? `tsimg-${env.build.id}`.slice(0, 64)
-      const token = env.build.id
-      const body = serverBody(env, state, name, userData)
-      ui.say(`Creating server ${name} (${o.flavor})...`)
+      const name = verify ? `tsimg-verify-${env.build.id}`.slice(0, 64) : (o.instanceName ?? `tsimg-${env.build.id}`.slice(0, 64))
+      const token = verify ? `${env.build.id}-verify` : env.build.id
+      const body = serverBody(env, state, name, userData, verify)
+      ui.say(verify ? `Creating server ${name} (${o.flavor}) of the new image ${state.sourceImage!.id}...` : `Creating server ${name} (${o.flavor})...`)
       let jobId: string | undefined
       const id = await tracked.create(
         { journal, signal },
@@ -34,7 +37,7 @@ export function server(env: HuaweiEnv): Step<HuaweiState> {
           plugin: PLUGIN,
           kind: 'server',
           token,
-          description: `server ${name} (${env.region})`,
+          description: `${verify ? 'verify ' : ''}server ${name} (${env.region})`,
           data: resourceData(env),
           create: async (requestSignal, stop) => {
             const res = await env.api.sdk('CreatePostPaidServers', (c) => c.ecs.createPostPaidServers(new CreatePostPaidServersRequest().withXClientToken(token).withBody(body as never)), { signal: stop, requestSignal })
@@ -42,7 +45,7 @@ export function server(env: HuaweiEnv): Step<HuaweiState> {
             return res
           },
           idOf: (res) => (field(res, 'serverIds', 'server_ids') as string[] | undefined)?.[0],
-          find: async (s) => (await serversTagged(env.api, [env.build.id], s))[0]?.id,
+          find: async (s) => (await serversTagged(env.api, [env.build.id], s)).find((x) => x.id !== verifyOf?.buildServerId)?.id,
         },
       )
       state.server = { id }
@@ -51,7 +54,7 @@ export function server(env: HuaweiEnv): Step<HuaweiState> {
       if (jobId) await env.api.waitJob('ecs', jobId, `server ${id}`, pollLimit(env), signal, ui)
 
       const active = await waitActive(env, id, ui, signal)
-      await chooseAddress(env, state, id, active, ui, signal)
+      await chooseAddress(env, state, id, active, ui, signal, verify)
     },
     async cleanup({ state, ui, signal, journal }) {
       if (!tracked.started || state.server?.deleted) return
@@ -68,7 +71,7 @@ export function server(env: HuaweiEnv): Step<HuaweiState> {
 }
 
 /** CreatePostPaidServers' body: the source image, flavor, network, key, disks, a bought EIP, tags, post-paid. */
-function serverBody(env: HuaweiEnv, state: HuaweiState, name: string, userData: string | undefined) {
+function serverBody(env: HuaweiEnv, state: HuaweiState, name: string, userData: string | undefined, verify: boolean) {
   const o = env.options
   return {
     server: {
@@ -93,7 +96,7 @@ function serverBody(env: HuaweiEnv, state: HuaweiState, name: string, userData: 
       }),
       ...(o.eipType && { publicip: { eip: { iptype: o.eipType, bandwidth: { size: o.eipBandwidthSize, sharetype: 'PER', chargemode: 'traffic' } }, delete_on_termination: true } }),
       ...(Object.keys(o.instanceMetadata).length && { metadata: o.instanceMetadata }),
-      server_tags: tagList(env.build),
+      server_tags: tagList(env.build, verify ? { 'tsimg-purpose': 'verify' } : {}),
       extendparam: { chargingMode: 'postPaid', ...(o.enterpriseProjectId && { enterprise_project_id: o.enterpriseProjectId }) },
     },
   }
@@ -116,13 +119,14 @@ function waitActive(env: HuaweiEnv, id: string, ui: Ui, signal: AbortSignal): Pr
   })
 }
 
-/** Binds floatingIp / a reused EIP if asked, then sets state.sshHost by sshInterface. */
-async function chooseAddress(env: HuaweiEnv, state: HuaweiState, id: string, active: ServerView, ui: Ui, signal: AbortSignal): Promise<void> {
+/** Binds floatingIp / a reused EIP if asked (the build's server only), then sets state.sshHost by sshInterface. */
+async function chooseAddress(env: HuaweiEnv, state: HuaweiState, id: string, active: ServerView, ui: Ui, signal: AbortSignal, verify: boolean): Promise<void> {
   const o = env.options
   const addrs = Object.values(active.addresses).flat()
   const fixed = addrs.find((a) => a['OS-EXT-IPS:type'] !== 'floating')?.addr
   let floating = addrs.find((a) => a['OS-EXT-IPS:type'] === 'floating')?.addr
-  if (o.floatingIp || o.reuseIps) floating = await bindIp(env, state, id, signal)
+  // The build's server still holds floatingIp: the verify server uses its own addresses.
+  if ((o.floatingIp || o.reuseIps) && !verify) floating = await bindIp(env, state, id, signal)
   state.sshHost = chooseSshAddress({
     resource: `Server ${id}`,
     explicitHost: o.sshHost,

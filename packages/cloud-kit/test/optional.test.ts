@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CancelledError } from '@tsimg/core/node'
 import { CloudApiError, withOptionalPart, type ErrorClass } from '@tsimg/cloud-kit'
-// Internal to the kit (not in its public API): the tests read it from the compiled module.
-import { unansweredCall } from '../dist/call.js'
 
 const apiError = (status: number | undefined, cls: ErrorClass, code?: string) =>
   new CloudApiError('EC2', 'CreateImage', 'http://x', { ...(code && { code }), ...(status !== undefined && { status }), message: 'refused' }, cls, 1)
@@ -63,6 +61,7 @@ describe('withOptionalPart: an optional part of a create', () => {
 
 describe('withOptionalPart after an attempt that got no answer', () => {
   it('a failure of the call without the part still says an earlier attempt went unanswered (the create may land)', async () => {
+    const { unansweredCall } = await import('../dist/call.js') // internal to the kit
     const noAnswer = apiError(undefined, 'transient', 'ETIMEDOUT')
     const later = apiError(400, 'permanent', 'Bad')
     const err = await withOptionalPart({ part: 'tags', with: async () => { throw noAnswer }, without: async () => { throw later } }).catch((e: unknown) => e)

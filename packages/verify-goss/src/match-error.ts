@@ -1,2 +1,2 @@
-/** A matcher's refusal of its own arguments or input (goss's wording), not a failed check. */
+/** A found value that a matcher cannot compare at all (goss reports it as the result's Err). */
 export class MatchError extends Error {}

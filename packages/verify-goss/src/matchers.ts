@@ -5,6 +5,9 @@
  */
 import { toJsRegex } from './regex.js'
 import { gjsonGet } from './gjson.js'
+import { MatchError } from './match-error.js'
+
+export { MatchError }
 import { semverSatisfies } from './semver.js'
 
 export interface MatcherResult {
@@ -26,9 +29,6 @@ export interface Matcher {
   toJSON(): unknown
 }
 
-import { MatchError } from './match-error.js'
-
-export { MatchError }
 
 const simple = (message: string, negMessage: string, expected: () => unknown, test: (a: unknown) => boolean, json: () => unknown): Matcher => ({
   match: test,

@@ -102,6 +102,14 @@ describe('goss files against a container of the base image', () => {
     expect(byKey(results).get('DNS: svc.goss.test: addrs')?.found).toBe('["10.43.0.1","fd00::1"]')
   })
 
+  it('image-builder-shaped goss files (anchors, merge keys, loops over vars by OS and provider) pass on the image', async () => {
+    const dir = join(fixtures, 'ib-like')
+    const suite = await loadGossfile(join(dir, 'goss.yaml'), { varsFile: join(dir, 'vars.yaml'), varsInline: { OS: 'debian', PROVIDER: 'docker' } })
+    const results = await runGossSuite(suite, exec, { useSudo: true })
+    expect(results.filter((r) => r.outcome !== 'pass').map((r) => r.summary)).toEqual([])
+    expect(results).toHaveLength(12)
+  })
+
   it('a fact broken afterwards (a file removed, a process stopped) fails, naming the check and its line', async () => {
     await docker('exec', NAME, 'sh', '-c', 'rm /srv/goss/index.html; for p in /proc/[0-9]*; do grep -q "[d]ns-responder" "$p/cmdline" 2>/dev/null && kill "${p#/proc/}"; done; exit 0')
     const gone = await runGossSuite(await loadGossfile(join(fixtures, 'stopped.yaml')), exec, { retryTimeoutMs: 30_000, sleepMs: 200 })
