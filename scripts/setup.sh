@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+# curl: verify-goss's http checks are tested through curl as well as python3.
+command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 # HashiCorp Packer 1.6.6 (Debian's package): the emulator's tests that Packer's amazon-ebs and alicloud-ecs build against it.
 command -v packer >/dev/null 2>&1 || need+=(packer)
@@ -18,6 +20,10 @@ if [ "${TSIMG_SKIP_VCSIM:-}" != 1 ]; then
   command -v go >/dev/null 2>&1 || need+=(golang-go)
   [ -d /usr/share/gocode/src/github.com/vmware/govmomi/simulator ] || need+=(golang-github-vmware-govmomi-dev)
 fi
+# vsphere-iso's floppy and CD images (mtools, xorriso) and its tests' FAT check (dosfstools).
+command -v mformat >/dev/null 2>&1 || need+=(mtools)
+command -v xorriso >/dev/null 2>&1 || need+=(xorriso)
+command -v fsck.fat >/dev/null 2>&1 || need+=(dosfstools)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -225,7 +225,8 @@ func main() {
 	h := &hooks{release: make(chan struct{})}
 	model.Service.HandleFunc("/tsimg/", h.control)
 	server := model.Service.NewServer()
-	server.Server.Config.Handler = h.wrap(server.Server.Config.Handler)
+	// usb.go answers PutUsbScanCodes (the simulator lacks it); the fault hook sees those calls too.
+	server.Server.Config.Handler = h.wrap(usbScanCodes(server.Server.Config.Handler))
 
 	u := *server.URL
 	u.User = nil

@@ -2,6 +2,8 @@ import { cloudResources, type CloudConnection, type CloudScope, type Credentials
 import { PLUGIN, BUILD_ID_KEY, CREATED_AT_KEY, KEPT_KEY } from './state.js'
 import { VimClient } from './vim/client.js'
 import { destroyVm, extraConfigOf, findBuildVm, vmRef } from './vm.js'
+import { deleteFile } from './iso/datastore.js'
+import { ref } from './vim/xml.js'
 
 /**
  * Cleanup's vCenter credentials, from the environment only (never the journal): VSPHERE_USER and
@@ -61,6 +63,22 @@ function connect(scope: CloudScope): CloudConnection {
         // A pending clone: the VM at the journaled path, if it carries the build's id.
         find: async (token, signal, data) =>
           typeof data?.buildId === 'string' ? (await findBuildVm(await c(signal), token, data.buildId, BUILD_ID_KEY, signal))?.value : undefined,
+      },
+      {
+        // vsphere-iso's uploads (ISO, floppy and CD images) under [ds] tsimg-<build id>/: the
+        // id is `<datacenter moref>|[ds] path` (see iso/steps.ts). Found by the journal only.
+        kind: 'datastore-file',
+        list: async () => [],
+        delete: async (id, signal) => {
+          const i = id.indexOf('|')
+          const file = id.slice(i + 1)
+          const vc = await c(signal)
+          const dc = ref('Datacenter', id.slice(0, i))
+          await deleteFile(vc, file, dc, signal)
+          // The build's folder goes with its last file (a folder still holding files stays).
+          const folder = /^(\[[^\]]+\]\s*tsimg-[^/]+)\//.exec(file)?.[1]
+          if (folder) await deleteFile(vc, folder, dc, signal).catch(() => undefined)
+        },
       },
     ],
   }

@@ -1,4 +1,4 @@
-import { sshOptionsSchema, type SourcePlugin } from '@tsimg/core'
+import { sshOptionsSchema, type SourcePlugin } from '@tsimg/core/plugin'
 import { cloudSource } from '@tsimg/cloud-kit/source'
 import { z } from 'zod'
 import { vsphereCloneShape } from './options.js'
@@ -10,7 +10,8 @@ import type { CommonOptions } from './options.js'
  * is created, each saying what to do instead (never accepted and silently ignored).
  */
 export function refuseNotYet(o: CommonOptions & { vapp?: unknown }, fail: (message: string, field: string) => never): void {
-  if (o.export) fail('export (OVF export) is not supported yet: leave it out and export the template with govc export.ovf or ovftool after the build', 'export')
+  if (o.export?.images) fail('export.images (the ISO and floppy images in the export) is not supported yet: leave it out (the OVF holds the VM and its disks)', 'export.images')
+  if (o.export?.options.some((x) => x === 'uuid' || x === 'extraconfig')) fail('export.options uuid and extraconfig are not supported yet: use mac or nodevicesubtypes, or leave options out', 'export.options')
   if (o.contentLibraryDestination) fail('contentLibraryDestination is not supported yet: leave it out and import the template into the library after the build', 'contentLibraryDestination')
   if (o.bootOrder) fail('bootOrder is not supported yet: leave it out (the VM keeps its boot order)', 'bootOrder')
   if (o.videoRam) fail('videoRam is not supported yet: leave it out (the VM keeps its video memory)', 'videoRam')

@@ -1,4 +1,4 @@
-import { BUILD_ID_LABEL, clearAuthorizedKeys, TsimgError, type Step, type StepList, type StepsContext } from '@tsimg/core'
+import { BUILD_ID_LABEL, clearAuthorizedKeys, TsimgError, type Step, type StepList, type StepsContext } from '@tsimg/core/plugin'
 import { cloudConnectSsh, TrackedResource } from '@tsimg/cloud-kit'
 import { clientOf, findInventory, notFound, resourceData, scopeOf, type VsphereEnv } from '../env.js'
 import type { Customize } from '../options.js'
@@ -18,6 +18,7 @@ import {
   waitIpStep,
 } from '../steps-common.js'
 import { destroyVm, extraConfig, findBuildVm, setCustomAttribute } from '../vm.js'
+import { exportStep } from '../export/step.js'
 import { list, moref, obj, str, type MoRef, type Parsed, type XmlObject, type XmlValue } from '../vim/xml.js'
 
 /** The vsphere-clone step list, in Packer's order. */
@@ -37,6 +38,7 @@ export function vsphereCloneSteps(options: VsphereCloneOptions, ctx: StepsContex
     shutdownStep(env),
     snapshotStep(env),
     keepStep(env, 'vsphere-clone'),
+    exportStep(env),
   ]
 }
 

@@ -172,6 +172,41 @@ export class VimClient {
     this.#agent.destroy()
   }
 
+  /**
+   * A request to vCenter's HTTP file interface with this session (datastore files at
+   * `/folder/<path>?dcPath=..&dsName=..`): PUT uploads `body`, GET downloads. Resolves with the
+   * status and the answer's bytes; a 4xx/5xx answer is a VimHttpError.
+   */
+  httpFile(method: 'GET' | 'PUT', path: string, query: Readonly<Record<string, string>>, body: Buffer | undefined, signal: AbortSignal): Promise<{ status: number; body: Buffer }> {
+    const url = new URL(this.endpoint)
+    url.pathname = path
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v)
+    const request = this.#https ? httpsRequest : httpRequest
+    return new Promise((resolve, reject) => {
+      const req = request(
+        url,
+        {
+          method,
+          agent: this.#agent,
+          signal,
+          headers: { ...(body && { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length }), ...(this.#cookie && { Cookie: this.#cookie }) },
+        },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('error', (e) => reject(this.#clean(e)))
+          res.on('end', () => {
+            const status = res.statusCode ?? 0
+            if (status >= 400) reject(new VimHttpError(status, this.redact(`${method} ${url.pathname}: HTTP ${status}`)))
+            else resolve({ status, body: Buffer.concat(chunks) })
+          })
+        },
+      )
+      req.on('error', (e) => reject(this.#clean(e)))
+      req.end(body)
+    })
+  }
+
   /** Whatever is secret (the password) replaced in a text from the server or the network. */
   redact(text: string): string {
     let t = text

@@ -73,6 +73,13 @@ export async function inspect(options: TemplateInfoOptions): Promise<TemplateInf
 
 function describe(p: PreparedTemplate, options: TemplateInfoOptions): TemplateInfo {
   const sources = selectSources(p.build.sources, options.only, options.except, p.file)
+  // A variable whose value a plugin holds as a secret (a vCenter password passed with -var to a
+  // template that does not declare it sensitive) is shown as <sensitive> too.
+  const secrets = new Set<string>()
+  for (const plugin of [...p.build.sources, ...p.build.provisioners, ...p.build.postProcessors]) {
+    for (const s of (plugin as { secrets?: () => string[] }).secrets?.() ?? []) if (s) secrets.add(s)
+  }
+  const secret = (v: unknown): boolean => typeof v === 'string' && v !== '' && secrets.has(v)
   return {
     file: p.file,
     templateDir: p.templateDir,
@@ -82,9 +89,9 @@ function describe(p: PreparedTemplate, options: TemplateInfoOptions): TemplateIn
       type: v.type,
       ...(v.typeName === undefined ? {} : { typeName: v.typeName }),
       required: v.required,
-      sensitive: v.sensitive,
+      sensitive: v.sensitive || secret(v.value),
       ...(v.description === undefined ? {} : { description: v.description }),
-      value: v.source === 'unset' ? '<unset>' : v.sensitive ? '<sensitive>' : show(v.value),
+      value: v.source === 'unset' ? '<unset>' : v.sensitive || secret(v.value) ? '<sensitive>' : show(v.value),
       source: v.source,
     })),
     sources: sources.map((s) => ({ name: sourceBuildName(s), type: s.type, sourceName: s.name })),

@@ -94,6 +94,11 @@ export async function resolveVariables(
 
   for (const [name, text] of Object.entries(inputs.vars ?? {})) {
     const d = defs.get(name)
+    // Packer JSON (1.6.6) takes -var of a name the template does not declare, as it takes a var-file's: {{user}} reads it.
+    if (!d && options.keepUndeclared) {
+      undeclared.set(name, { value: text, source: '-var' })
+      continue
+    }
     if (!d) {
       const known = [...defs.keys()]
       throw new TemplateError(`-var ${name}: the template declares no variable "${name}"`, {

@@ -3,6 +3,7 @@ import { amazonEbsBuilder } from './amazon-ebs.js'
 import { dockerBuilder } from './docker.js'
 import { huaweicloudEcsBuilder } from './huaweicloud-ecs.js'
 import { vsphereCloneBuilder } from './vsphere-clone.js'
+import { vsphereIsoBuilder } from './vsphere-iso.js'
 import { nullBuilder } from './null.js'
 import { dockerTagPostProcessor, manifestPostProcessor, shellLocalPostProcessor } from './post-processors.js'
 import { ansibleProvisioner, breakpointProvisioner, fileProvisioner, shellLocalProvisioner, shellProvisioner } from './provisioners.js'
@@ -16,6 +17,7 @@ const MAPPINGS: readonly PluginMapping[] = [
   alicloudEcsBuilder,
   huaweicloudEcsBuilder,
   vsphereCloneBuilder,
+  vsphereIsoBuilder,
   shellProvisioner,
   fileProvisioner,
   breakpointProvisioner,

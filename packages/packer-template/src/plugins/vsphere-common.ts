@@ -58,7 +58,9 @@ export const vsphereCommonFields: FieldTable = {
   RAM_hot_plug: field('ramHotPlug', 'bool'),
   NestedHV: field('nestedHv', 'bool'),
   vgpu_profile: unsupported('vGPU profiles are not supported yet: add the device after the build'),
-  export: unsupported('OVF export is not supported yet: leave it out and export the template after the build (govc export.ovf, ovftool)'),
+  export: field('export', {
+    object: sameNames({ name: 'string', force: 'bool', images: 'bool', manifest: 'string', options: 'strings', output_directory: 'string' }),
+  }),
   content_library_destination: unsupported('not supported yet: leave it out and import the template into the content library after the build'),
 }
 
