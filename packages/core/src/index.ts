@@ -22,3 +22,7 @@ export type { CommonProvisionerOptions, PostProcessorPlugin, ProvisionerPlugin, 
 export { manifest, type ManifestOptions } from './post-processors/manifest.js'
 export { shellLocal, type ShellLocalOptions } from './post-processors/shell-local.js'
 export { scopedPostProcessor } from './post-processors/scoped.js'
+
+// The verify phase: checks run on a machine of the new image (`verify` of a build).
+export { commandCheck, type CommandCheckOptions } from './verify/command-check.js'
+export type { CheckResult, VerifyPlugin, VerifySpec } from './verify/types.js'

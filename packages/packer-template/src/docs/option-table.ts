@@ -14,11 +14,12 @@ export const README_TABLES: readonly { readonly readme: string; readonly tables:
   { readme: 'packages/builder-aws/README.md', tables: [{ kind: 'source', type: 'amazon-ebs' }] },
   { readme: 'packages/builder-alicloud/README.md', tables: [{ kind: 'source', type: 'alicloud-ecs' }] },
   { readme: 'packages/builder-huawei/README.md', tables: [{ kind: 'source', type: 'huaweicloud-ecs' }] },
-  { readme: 'packages/builder-vsphere/README.md', tables: [{ kind: 'source', type: 'vsphere-clone' }] },
+  { readme: 'packages/builder-vsphere/README.md', tables: [{ kind: 'source', type: 'vsphere-clone' }, { kind: 'source', type: 'vsphere-iso' }] },
   { readme: 'packages/builder-docker/README.md', tables: [{ kind: 'source', type: 'docker' }, { kind: 'post-processor', type: 'docker-tag' }] },
   { readme: 'packages/provisioner-shell/README.md', tables: [{ kind: 'provisioner', type: 'shell' }] },
   { readme: 'packages/provisioner-file/README.md', tables: [{ kind: 'provisioner', type: 'file' }] },
   { readme: 'packages/provisioner-ansible/README.md', tables: [{ kind: 'provisioner', type: 'ansible' }] },
+  { readme: 'packages/provisioner-goss/README.md', tables: [{ kind: 'provisioner', type: 'goss' }] },
   {
     readme: 'packages/core/README.md',
     tables: [
@@ -119,7 +120,9 @@ interface SchemaLike {
 
 /** Each plugin package's option schemas (its exported zod objects), loaded once for the tables. */
 const schemas = new Map<string, readonly SchemaLike[]>()
-for (const module of ['@tsimg/builder-aws', '@tsimg/builder-alicloud', '@tsimg/builder-huawei', '@tsimg/builder-docker', '@tsimg/provisioner-shell', '@tsimg/provisioner-file', '@tsimg/provisioner-ansible']) {
+const mapped = README_TABLES.flatMap((r) => r.tables).flatMap((t) => ('common' in t ? [] : [findMapping(t.kind, t.type)?.module ?? '']))
+// The core's plugins' schemas are internal (not in its entry points); its tables list what the mappings name.
+for (const module of new Set(mapped.filter((m) => m && m !== '@tsimg/core'))) {
   const exported = Object.values((await import(module)) as Record<string, unknown>)
   schemas.set(module, exported.filter((v): v is SchemaLike => typeof v === 'object' && v !== null && (v as SchemaLike).def?.type === 'object' && Boolean((v as SchemaLike).shape)))
 }
