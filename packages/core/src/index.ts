@@ -8,6 +8,7 @@
 export { defineTemplate, type Falsy, type TemplateBuild, type TemplateContext, type TemplateDefinition, type TemplateModule } from './template/define.js'
 export { variable, type VariableDef, type VariableDefs, type VariableKind, type VariableOptions, type VariableValues } from './template/variables.js'
 export { env, timestamp, uuid } from './template/helpers.js'
+export { packerJson } from './template/packer-json.js'
 export { formatdate, isotime, type TimeInput } from './template/time-formats.js'
 export { buildValue, lateSource, lateProvisioner, latePostProcessor, type BuildValueName } from './template/build-values.js'
 
