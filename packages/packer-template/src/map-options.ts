@@ -1,6 +1,6 @@
 import { shownValue } from '@tsimg/core'
 import { packerError, type Where } from './errors.js'
-import { hasCode } from './functions.js'
+import { code, hasCode } from './functions.js'
 import { expandDynamic } from './hcl/dynamic.js'
 import type { Body, BodyBlock, EvalSession } from './model.js'
 import { isIgnored, isUnsupported, type FieldTable, type FieldType } from './plugins/table.js'
@@ -90,8 +90,17 @@ function convert(type: FieldType, v: unknown, at: Where, field: string, input: M
   const shown = shownValue(v, [field])
   const bad = (what: string, why = '') => packerError(at, field, `expected ${what}, got ${shown}${why}`)
   const loose = typing(input.file) === 'loose'
-  // A `vars.x` placeholder (tsimg convert) stands for a value of the right type.
-  if (typeof v === 'string' && hasCode(v) && /^\u0001[^\u0002]*\u0002$/.test(v)) return v
+  // A `vars.x` placeholder (tsimg convert) stands for a value of the right type; a Packer JSON
+  // variable is always a string, so where the option is not one the TypeScript converts it as
+  // Packer's decoding does (mapstructure's weak typing: "2" -> 2, "true" -> true, "a,b" -> a list).
+  if (typeof v === 'string' && hasCode(v) && /^\u0001[^\u0002]*\u0002$/.test(v)) {
+    const expr = v.slice(1, -1)
+    if (loose && (type === 'int' || type === 'number')) return code(`Number(${expr})`)
+    if (loose && type === 'bool') return code(`['1', 't', 'T', 'TRUE', 'true', 'True'].includes(String(${expr}))`)
+    if (loose && type === 'strings') return code(`(String(${expr}) === '' ? [] : String(${expr}).split(','))`)
+    if (loose && type === 'ints') return code(`(String(${expr}) === '' ? [] : String(${expr}).split(',').map(Number))`)
+    return v
+  }
   if (typeof type === 'object') {
     const sub = 'object' in type ? type.object : type.list
     const one = (o: unknown, i?: number) => {
