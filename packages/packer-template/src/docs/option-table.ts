@@ -12,7 +12,7 @@ export const README_TABLES: readonly { readonly readme: string; readonly tables:
   { readme: 'packages/builder-aws/README.md', tables: [{ kind: 'source', type: 'amazon-ebs' }] },
   { readme: 'packages/builder-alicloud/README.md', tables: [{ kind: 'source', type: 'alicloud-ecs' }] },
   { readme: 'packages/builder-huawei/README.md', tables: [{ kind: 'source', type: 'huaweicloud-ecs' }] },
-  { readme: 'packages/builder-vsphere/README.md', tables: [{ kind: 'source', type: 'vsphere-clone' }] },
+  { readme: 'packages/builder-vsphere/README.md', tables: [{ kind: 'source', type: 'vsphere-clone' }, { kind: 'source', type: 'vsphere-iso' }] },
   { readme: 'packages/builder-docker/README.md', tables: [{ kind: 'source', type: 'docker' }, { kind: 'post-processor', type: 'docker-tag' }] },
   { readme: 'packages/provisioner-shell/README.md', tables: [{ kind: 'provisioner', type: 'shell' }] },
   { readme: 'packages/provisioner-file/README.md', tables: [{ kind: 'provisioner', type: 'file' }] },
