@@ -4,14 +4,14 @@
 // (when `packer` is installed), and whole-command start-up against Packer (bench/startup.mjs).
 // BENCH_ONLY=startup runs only the start-up part. Prints times and ratios; removes the
 // container and temp files.
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, rm, writeFile, open } from 'node:fs/promises'
 import { createConnection } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { SshCommunicator, generateKeyPair } from '@tsimg/core'
+import { SshCommunicator, generateKeyPair } from '@tsimg/core/plugin'
 import { benchAgainstPacker, havePacker } from './packer-peer.mjs'
 import { benchStartup, haveTime } from './startup.mjs'
 

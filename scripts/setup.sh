@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+# curl: verify-goss's http checks are tested through curl as well as python3.
+command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 # HashiCorp Packer 1.6.6 (Debian's package): the emulator's tests that Packer's amazon-ebs and alicloud-ecs build against it.
 command -v packer >/dev/null 2>&1 || need+=(packer)

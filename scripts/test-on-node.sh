@@ -24,6 +24,7 @@ portable=(
   packages/core/test/provisioner-shell-local.test.ts
   packages/core/test/template-load.test.ts
   packages/core/test/template-typecheck.test.ts
+  packages/core/test/template-typecheck-light.test.ts
   packages/core/test/template-vars.test.ts
   packages/core/test/cli-render.test.ts
   packages/core/test/cli-build.test.ts

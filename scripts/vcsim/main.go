@@ -8,7 +8,9 @@
 // Fault hook (tests only): POST /tsimg/faults with a JSON body
 //   {"method": "CloneVM_Task", "fault": "InvalidState", "message": "...", "times": 1}
 // makes the next `times` SOAP calls of that method answer a SOAP fault; {"method": ..., "hold": true}
-// holds the next call of that method until the client goes away or POST /tsimg/release is sent.
+// holds the next call of that method until the client goes away or POST /tsimg/release is sent;
+// {"method": ..., "drop": true} carries the next call out and then closes the connection
+// without an answer (a lost response).
 // GET /tsimg/calls lists the SOAP methods called so far, in order; GET /tsimg/requests the
 // request bodies of the last 100 calls (Login's never kept), for tests that check what was sent.
 package main
@@ -23,6 +25,7 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/signal"
@@ -40,6 +43,7 @@ type fault struct {
 	Message string `json:"message"`
 	Times   int    `json:"times"`
 	Hold    bool   `json:"hold"`
+	Drop    bool   `json:"drop"`
 }
 
 type hooks struct {
@@ -86,7 +90,7 @@ func (h *hooks) wrap(next http.Handler) http.Handler {
 		for i, f := range h.faults {
 			if f.Method == method {
 				hit = f
-				if f.Hold || f.Times <= 1 {
+				if f.Hold || f.Drop || f.Times <= 1 {
 					h.faults = append(h.faults[:i], h.faults[i+1:]...)
 				} else {
 					f.Times--
@@ -106,6 +110,18 @@ func (h *hooks) wrap(next http.Handler) http.Handler {
 				return
 			}
 			next.ServeHTTP(w, r)
+			return
+		}
+		if hit != nil && hit.Drop {
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					_ = conn.Close()
+					return
+				}
+			}
+			http.Error(w, "dropped", http.StatusBadGateway)
 			return
 		}
 		if hit != nil {
@@ -160,7 +176,7 @@ func (h *hooks) control(w http.ResponseWriter, r *http.Request) {
 		}
 		var f fault
 		if err := json.NewDecoder(r.Body).Decode(&f); err != nil || f.Method == "" {
-			http.Error(w, "expected {\"method\": ..., \"fault\"|\"hold\": ...}", http.StatusBadRequest)
+			http.Error(w, "expected {\"method\": ..., \"fault\"|\"hold\"|\"drop\": ...}", http.StatusBadRequest)
 			return
 		}
 		if f.Times < 1 {

@@ -8,7 +8,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { build, type BuildEvent, type BuildSummary, type ProvisionerPlugin, type SourcePlugin } from '@tsimg/core'
+import type { ProvisionerPlugin, SourcePlugin } from '@tsimg/core'
+import { build, type BuildEvent, type BuildSummary } from '@tsimg/core/node'
 
 export interface SourceRunOptions {
   stateDir: string

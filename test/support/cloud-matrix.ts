@@ -24,11 +24,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CallRecord, Emulator, MachineMode } from '@tsimg/cloud-emulator'
-import type { BuildEvent, ProvisionerPlugin, SourcePlugin } from '@tsimg/core'
+import type { BuildEvent, ProvisionerPlugin, SourcePlugin } from '@tsimg/core/plugin'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, onTestFailed } from 'vitest'
 import { cleanupErrors, journalFiles, runSourceBuild, stateText, type SourceRunResult } from './cloud-build.js'
 
-export { cleanupErrors, failedStep, journalFiles, stateText } from './cloud-build.js'
+export { cleanupErrors, failedStep, journalFiles } from './cloud-build.js'
 export type { SourceRunResult } from './cloud-build.js'
 
 export interface MatrixCloud<E extends Emulator, I> {
@@ -52,7 +52,7 @@ export interface MatrixCloud<E extends Emulator, I> {
   readonly ledgerLags?: boolean
 }
 
-export interface Row<I> {
+interface Row<I> {
   /** Where the row's machine runs: see the header. */
   readonly machine: MachineMode
   readonly over?: Partial<I>
@@ -83,7 +83,7 @@ interface LastBuild {
 }
 
 /** What a failing row prints: the build's outcome, its error, the step that failed and the last lines it printed. */
-export function describeBuild(r: SourceRunResult, tail = 30): string {
+function describeBuild(r: SourceRunResult, tail = 30): string {
   const err = r.summary.error
   const failed = r.events.flatMap((e) => (e.type === 'step-end' && e.error ? [`${e.step} (${e.error})`] : []))
   return [
@@ -327,4 +327,33 @@ export function callAnswers() {
       while (!answered.some((c) => c.action === action && c.status < 300)) await new Promise<void>((r) => waiters.push(r))
     },
   }
+}
+
+/**
+ * A cancel as the teardown starts, every step having ended: the image was finished, so it is
+ * kept (with its snapshots) and listed as kept, never as a successful artifact; the build is
+ * cancelled and nothing else is left. On an emulator of its own (the kept image stays in it).
+ */
+export function expectKeptAfterTeardownCancel<E extends Emulator, I>(cloud: MatrixCloud<E, I>, over?: Partial<I>): Promise<void> {
+  return isolated(cloud, async (m) => {
+    const ac = new AbortController()
+    let at: string | undefined
+    const r = await m.run({
+      machine: 'paper', ...(over && { over }), signal: ac.signal,
+      onEvent: (e) => {
+        if (e.type !== 'cleanup-start' || at) return
+        at = e.step
+        ac.abort()
+      },
+    })
+    expect(at, 'the cancel came as the first cleanup started').toBeDefined()
+    expect(r.events.filter((e) => e.type === 'step-end' && e.error), 'every step ended without error').toEqual([])
+    expect(r.summary.outcome).toBe('cancelled')
+    expect(r.summary.artifacts).toEqual([])
+    expect(r.summary.kept?.length, 'the finished image is listed as kept').toBe(1)
+    expect(r.lines.some((l) => l.startsWith('Cancelled after the image was finished: keeping '))).toBe(true)
+    const kept = (await m.leftovers()).filter((e) => e.type === 'image' || e.type === 'snapshot')
+    expect(kept.some((e) => e.type === 'image')).toBe(true)
+    await m.expectNothingLeft(r, kept.map((e) => e.id))
+  })
 }

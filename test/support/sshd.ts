@@ -12,9 +12,9 @@
 import { createConnection, createServer } from 'node:net'
 import { GenericContainer, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers'
 
-export const BASE_IMAGE = process.env.TSIMG_BASE_IMAGE || 'tsimg/debian-ssh:bookworm'
+const BASE_IMAGE = process.env.TSIMG_BASE_IMAGE || 'tsimg/debian-ssh:bookworm'
 
-export interface SshdUser {
+interface SshdUser {
   name: string
   password?: string
   authorizedKeys?: string[]
@@ -60,7 +60,7 @@ export interface StartedSshd {
 }
 
 /** Single-quote a value for /bin/sh. */
-export function shq(s: string): string {
+function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`
 }
 

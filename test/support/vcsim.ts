@@ -40,6 +40,8 @@ export interface Vcsim {
   readonly password: string
   /** The next `times` calls of `method` answer a SOAP fault of that type. */
   fault(method: string, fault: string, times?: number, message?: string): Promise<void>
+  /** Carries the next call of `method` out, then closes the connection without an answer. */
+  drop(method: string): Promise<void>
   /** Holds the next call of `method` until `release()` (or the client gives up). */
   hold(method: string): Promise<void>
   release(): Promise<void>
@@ -93,6 +95,7 @@ export async function startVcsim(opts: { username?: string; password?: string; e
     password,
     fault: async (method, fault, times = 1, message) => void (await control('/tsimg/faults', 'POST', { method, fault, times, ...(message && { message }) })),
     hold: async (method) => void (await control('/tsimg/faults', 'POST', { method, hold: true })),
+    drop: async (method) => void (await control('/tsimg/faults', 'POST', { method, drop: true })),
     release: async () => void (await control('/tsimg/release', 'POST')),
     clearFaults: async () => void (await control('/tsimg/faults', 'DELETE')),
     calls: async () => {
@@ -149,7 +152,8 @@ export function containerArgs(o: { ip: string; port: number; rootPassword: strin
     `exec /usr/sbin/sshd -D -e -o ListenAddress=${o.ip} -p ${o.port} -o PermitRootLogin=yes -o PasswordAuthentication=yes`,
   ].join(' && ')
   // The simulator joins the arguments with spaces and runs them with sh -c: the script is one quoted word.
-  return JSON.stringify(['--tmpfs', '/sys/class', '--network', 'host', '--label', `tsimg.test=${o.label}`, ...(o.group ? ['--label', `tsimg.test-group=${o.group}`] : []), BASE_IMAGE, '/bin/sh', '-c', `'${script}'`])
+  // --init: sshd is not PID 1, so the simulator's docker stop ends it at once instead of after 10 s.
+  return JSON.stringify(['--tmpfs', '/sys/class', '--init', '--network', 'host', '--label', `tsimg.test=${o.label}`, ...(o.group ? ['--label', `tsimg.test-group=${o.group}`] : []), BASE_IMAGE, '/bin/sh', '-c', `'${script}'`])
 }
 
 /** The ids of running or stopped containers with our test label. */

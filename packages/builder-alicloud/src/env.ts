@@ -1,21 +1,11 @@
 import { createHash } from 'node:crypto'
-import { parseDuration, type BuildInfo } from '@tsimg/core'
-import { scopeData, temporaryTags, type ArtifactImages, type CloudScope, type PollLimit } from '@tsimg/cloud-kit'
+import { parseDuration, type BuildInfo } from '@tsimg/core/plugin'
+import { temporaryTags, type CloudEnv, type PollLimit } from '@tsimg/cloud-kit'
 import type { AlicloudApi } from './api.js'
 import type { AlicloudEcsOptions } from './options.js'
 
-/** Everything a step needs besides its context. */
-export interface AliEnv {
-  readonly options: AlicloudEcsOptions
-  readonly region: string
-  readonly api: AlicloudApi
-  readonly build: BuildInfo
-  readonly sshPort: number
-  /** Region, endpoint, profile; the account once prevalidate has asked. Journaled with every resource. */
-  scope: CloudScope
-  /** The images of this build (create-image makes the first, copy-images the copies). */
-  readonly images: ArtifactImages
-}
+/** What every alicloud-ecs step gets: the kit's CloudEnv with the ECS, VPC and STS clients. */
+export type AliEnv = CloudEnv<AlicloudEcsOptions, AlicloudApi>
 
 /** Ordinary waits: pollDelay until the step's own bound (a long one: the cleanup has its own). */
 export function pollLimit(env: AliEnv, totalMs = 30 * 60_000): PollLimit {
@@ -28,13 +18,9 @@ export function imagePollLimit(env: AliEnv, timeout = env.options.waitSnapshotRe
   return { ...pollLimit(env, parseDuration(timeout)), option }
 }
 
-/** Journal data for a resource: where it is, never credentials. */
-export function resourceData(env: AliEnv, region = env.region): Record<string, unknown> {
-  return { ...scopeData(env.scope), region, buildId: env.build.id }
-}
 
 /** Alibaba's request tags (`Tag.N.Key/Value`) as the SDK's model class of that request wants them. */
-export function tagList<T>(Model: new (m: { key: string; value: string }) => T, tags: Readonly<Record<string, string>>): T[] {
+function tagList<T>(Model: new (m: { key: string; value: string }) => T, tags: Readonly<Record<string, string>>): T[] {
   return Object.entries(tags).map(([key, value]) => new Model({ key, value }))
 }
 

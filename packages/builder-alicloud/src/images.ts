@@ -1,6 +1,8 @@
-import { BUILD_ID_LABEL, KEPT_LABEL } from '@tsimg/core'
-import { ignoreNotFound, type ImageCloud } from '@tsimg/cloud-kit'
+import { BUILD_ID_LABEL, KEPT_LABEL, type StepContext } from '@tsimg/core/plugin'
+import { ignoreNotFound, waitFor, type ArtifactImage, type ImageCloud } from '@tsimg/cloud-kit'
 import type { AlicloudApi } from './api.js'
+import { imagePollLimit, type AliEnv } from './env.js'
+import type { AliState } from './state.js'
 import { Ecs } from './sdk.js'
 
 export interface AliImage {
@@ -56,4 +58,26 @@ export function imageCloud(api: AlicloudApi, buildId: string): ImageCloud {
       }
     },
   }
+}
+
+/** Ids of this account's images with exactly this name, in any state. */
+export async function imagesNamed(env: Pick<AliEnv, 'api'>, region: string, name: string, signal: AbortSignal): Promise<string[]> {
+  const res = await env.api.ecs('DescribeImages', region, (c) =>
+    c.describeImages(new Ecs.DescribeImagesRequest({ regionId: region, imageName: name, imageOwnerAlias: 'self', status: 'Creating,Waiting,Available,UnAvailable,CreateFailed', pageSize: 100 })), { signal })
+  return (res.body?.images?.image ?? []).filter((m) => m.imageName === name && m.imageId).map((m) => m.imageId!)
+}
+
+/** Waits until an image is Available (waitSnapshotReadyTimeout), recording its snapshots. */
+export async function waitForImage(env: AliEnv, image: ArtifactImage, { ui, signal }: Pick<StepContext<AliState>, 'ui' | 'signal'>, timeout?: { after: string | number; option: string }): Promise<void> {
+  const ready = await waitFor<AliImage>({
+    resource: `image ${image.id} (${image.region})`, until: 'to become available', headline: `Waiting for image ${image.id} (${image.region}) to become available...`, ui, signal,
+    ...(timeout ? imagePollLimit(env, timeout.after, timeout.option) : imagePollLimit(env)),
+    probe: async (s) => {
+      const m = await describeImage(env.api, image.region, image.id!, s)
+      if (m?.status === 'Available') return { done: true, value: m }
+      if (m?.status === 'CreateFailed' || m?.status === 'UnAvailable') return { failed: `image ${image.id} entered state ${m.status}` }
+      return { done: false, ...(m?.status ? { state: m.status } : {}) }
+    },
+  })
+  image.snapshotIds = [...new Set([...image.snapshotIds, ...ready.snapshotIds])]
 }

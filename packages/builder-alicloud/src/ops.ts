@@ -1,4 +1,4 @@
-import { BUILD_ID_LABEL } from '@tsimg/core'
+import { BUILD_ID_LABEL } from '@tsimg/core/plugin'
 import { deleteUntilGone, ignoreNotFound, type PollLimit } from '@tsimg/cloud-kit'
 import type { AlicloudApi } from './api.js'
 import { Ecs, Vpc } from './sdk.js'

@@ -1,4 +1,4 @@
-import { sshOptionsSchema } from '@tsimg/core'
+import { sshOptionsSchema } from '@tsimg/core/plugin'
 import { z } from 'zod'
 
 /** A duration: milliseconds, or a string such as `'500ms'`, `'5s'`, `'2m'`. */

@@ -1,4 +1,4 @@
-import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL } from '@tsimg/core'
+import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL } from '@tsimg/core/plugin'
 import { cloudResources, type CloudConnection, type CloudScope, type CredentialsReport, type TaggedResource } from '@tsimg/cloud-kit'
 import { AlicloudApi } from './api.js'
 import { credentialPlaces, resolveCredentials } from './credentials.js'

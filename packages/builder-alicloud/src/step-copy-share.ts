@@ -1,8 +1,8 @@
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
+import { resourceData } from '@tsimg/cloud-kit'
 import { PLUGIN, type AliState } from './state.js'
-import { buildTags, resourceData, type AliEnv } from './env.js'
-import { imagesNamed } from './step-prevalidate.js'
-import { waitForImage } from './step-create-image.js'
+import { buildTags, type AliEnv } from './env.js'
+import { imagesNamed, waitForImage } from './images.js'
 import { Ecs } from './sdk.js'
 
 /**

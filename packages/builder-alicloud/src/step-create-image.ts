@@ -1,10 +1,9 @@
-import type { Step, StepContext } from '@tsimg/core'
-import { TrackedResource, waitFor, type ArtifactImage } from '@tsimg/cloud-kit'
-import { deleteImageAndSnapshots, deleteSnapshot, describeImage, type AliImage } from './images.js'
+import type { Step, StepContext } from '@tsimg/core/plugin'
+import { TrackedResource, waitFor, resourceData, type ArtifactImage } from '@tsimg/cloud-kit'
+import { deleteImageAndSnapshots, deleteSnapshot, describeImage, imagesNamed, waitForImage } from './images.js'
 import { Ecs } from './sdk.js'
 import { PLUGIN, type AliState } from './state.js'
-import { buildTags, imagePollLimit, pollLimit, resourceData, type AliEnv } from './env.js'
-import { imagesNamed } from './step-prevalidate.js'
+import { buildTags, pollLimit, type AliEnv } from './env.js'
 
 /**
  * Deletes an older image of the same name when forced (imageForceDelete, -force; its snapshots
@@ -74,21 +73,6 @@ async function tagSnapshots(env: AliEnv, image: ArtifactImage, { ui, signal }: P
   await env.api.ecs('TagResources', image.region, (c) => c.tagResources(new Ecs.TagResourcesRequest({
     regionId: image.region, resourceType: 'snapshot', resourceId: image.snapshotIds, tag: buildTags(Ecs.TagResourcesRequestTag, env.build, user),
   })), { signal, retry: ['not-found'], budget: { attempts: 6 } })
-}
-
-/** Waits until an image is Available (waitSnapshotReadyTimeout), recording its snapshots. */
-export async function waitForImage(env: AliEnv, image: ArtifactImage, { ui, signal }: Pick<StepContext<AliState>, 'ui' | 'signal'>, timeout?: { after: string | number; option: string }): Promise<void> {
-  const ready = await waitFor<AliImage>({
-    resource: `image ${image.id} (${image.region})`, until: 'to become available', headline: `Waiting for image ${image.id} (${image.region}) to become available...`, ui, signal,
-    ...(timeout ? imagePollLimit(env, timeout.after, timeout.option) : imagePollLimit(env)),
-    probe: async (s) => {
-      const m = await describeImage(env.api, image.region, image.id!, s)
-      if (m?.status === 'Available') return { done: true, value: m }
-      if (m?.status === 'CreateFailed' || m?.status === 'UnAvailable') return { failed: `image ${image.id} entered state ${m.status}` }
-      return { done: false, ...(m?.status ? { state: m.status } : {}) }
-    },
-  })
-  image.snapshotIds = [...new Set([...image.snapshotIds, ...ready.snapshotIds])]
 }
 
 /** imageIgnoreDataDisks: a snapshot of the system disk only (journaled, tagged), once Accomplished. */

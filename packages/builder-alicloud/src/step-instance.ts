@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import type { Step } from '@tsimg/core'
-import { TrackedResource, waitFor } from '@tsimg/cloud-kit'
+import type { Step } from '@tsimg/core/plugin'
+import { TrackedResource, waitFor, resourceData } from '@tsimg/cloud-kit'
 import type { AlicloudEcsOptions } from './options.js'
 import { deleteInstance, describeInstance, listInstances, type AliInstance } from './ops.js'
 import { Ecs } from './sdk.js'
 import { PLUGIN, type AliState } from './state.js'
-import { buildTags, pollLimit, resourceData, type AliEnv } from './env.js'
+import { buildTags, pollLimit, type AliEnv } from './env.js'
 import { createTagged } from './tagged.js'
 
 /**

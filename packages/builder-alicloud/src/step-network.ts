@@ -1,9 +1,9 @@
-import { TsimgError, type Step } from '@tsimg/core'
-import { TrackedResource } from '@tsimg/cloud-kit'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
+import { TrackedResource, resourceData } from '@tsimg/cloud-kit'
 import { deleteVSwitch, deleteVpc, findVSwitch, findVpc } from './ops.js'
 import { Ecs, Vpc } from './sdk.js'
 import { PLUGIN, type AliState } from './state.js'
-import { buildTags, resourceData, type AliEnv } from './env.js'
+import { buildTags, type AliEnv } from './env.js'
 import { createTagged } from './tagged.js'
 
 /**

@@ -1,8 +1,9 @@
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { scopeData } from '@tsimg/cloud-kit'
 import { Ecs } from './sdk.js'
 import { PLUGIN, type AliState } from './state.js'
 import { accountOf, type AliEnv } from './env.js'
+import { imagesNamed } from './images.js'
 
 /**
  * Reads the regions and the image name; creates nothing. Fails before any resource exists
@@ -40,11 +41,4 @@ export function prevalidate(env: AliEnv): Step<AliState> {
       }
     },
   }
-}
-
-/** Ids of this account's images with exactly this name, in any state. */
-export async function imagesNamed(env: Pick<AliEnv, 'api'>, region: string, name: string, signal: AbortSignal): Promise<string[]> {
-  const res = await env.api.ecs('DescribeImages', region, (c) =>
-    c.describeImages(new Ecs.DescribeImagesRequest({ regionId: region, imageName: name, imageOwnerAlias: 'self', status: 'Creating,Waiting,Available,UnAvailable,CreateFailed', pageSize: 100 })), { signal })
-  return (res.body?.images?.image ?? []).filter((m) => m.imageName === name && m.imageId).map((m) => m.imageId!)
 }

@@ -1,9 +1,9 @@
-import { TsimgError, type Step } from '@tsimg/core'
-import { TrackedResource, waitFor } from '@tsimg/cloud-kit'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
+import { TrackedResource, waitFor, resourceData } from '@tsimg/cloud-kit'
 import { findEips, releaseEip } from './ops.js'
 import { Vpc } from './sdk.js'
 import { PLUGIN, type AliState } from './state.js'
-import { buildTags, pollLimit, resourceData, type AliEnv } from './env.js'
+import { buildTags, pollLimit, type AliEnv } from './env.js'
 import { createTagged } from './tagged.js'
 
 /**

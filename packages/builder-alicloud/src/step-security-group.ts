@@ -1,9 +1,9 @@
-import type { Step } from '@tsimg/core'
-import { TrackedResource, temporaryName } from '@tsimg/cloud-kit'
+import type { Step } from '@tsimg/core/plugin'
+import { TrackedResource, temporaryName, resourceData } from '@tsimg/cloud-kit'
 import { deleteSecurityGroup, findSecurityGroups } from './ops.js'
 import { Ecs } from './sdk.js'
 import { PLUGIN, type AliState } from './state.js'
-import { buildTags, resourceData, type AliEnv } from './env.js'
+import { buildTags, type AliEnv } from './env.js'
 import { createTagged } from './tagged.js'
 
 /**

@@ -1,4 +1,4 @@
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { Ecs } from './sdk.js'
 import { type AliState } from './state.js'
 import { type AliEnv } from './env.js'

@@ -1,4 +1,4 @@
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { waitFor } from '@tsimg/cloud-kit'
 import { describeInstance } from './ops.js'
 import { Ecs } from './sdk.js'
@@ -25,9 +25,9 @@ export function stopInstance(env: AliEnv): Step<AliState> {
           signal, retry: ['conflict'], budget: { attempts: 8 },
         })
       }
-      ui.say(`Waiting instance stopped: ${id}`)
+      // Packer's line is the wait's headline: one line, not Packer's and then the kit's own.
       await waitFor({
-        resource: `instance ${id}`, until: 'to stop', ui, signal, ...pollLimit(env, 10 * 60_000),
+        resource: `instance ${id}`, until: 'to stop', headline: `Waiting instance stopped: ${id}`, ui, signal, ...pollLimit(env, 10 * 60_000),
         probe: async (s) => {
           const st = (await describeInstance(env.api, r, id, s))?.status
           if (st === 'Stopped') return { done: true, value: undefined }

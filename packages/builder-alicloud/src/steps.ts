@@ -2,8 +2,7 @@
  * The alicloud-ecs steps and everything they load (the Alibaba SDKs above all): imported by
  * `alicloudEcs` only when a build runs, so `tsimg validate` never loads an SDK.
  */
-import { clearAuthorizedKeys, type StepList, type StepsContext } from '@tsimg/core'
-import { ArtifactImages, cloudConnectSsh } from '@tsimg/cloud-kit'
+import { cloudEnv, provisionSteps, type CloudSteps } from '@tsimg/cloud-kit'
 import { AlicloudApi } from './api.js'
 import type { AlicloudCredentials } from './credentials.js'
 import { imageCloud } from './images.js'
@@ -22,13 +21,9 @@ import { sourceImage } from './step-source-image.js'
 import { stopInstance } from './step-stop.js'
 
 /** The alicloud-ecs step list, in Packer's order. */
-export function alicloudEcsSteps(options: AlicloudEcsOptions, ctx: StepsContext, credentials: AlicloudCredentials, region: string): StepList<AliState> {
+export const alicloudEcsSteps: CloudSteps<AlicloudEcsOptions, AliState, { credentials: AlicloudCredentials; region: string }> = (options, ctx, { credentials, region }) => {
   const api = new AlicloudApi({ credentials, ...(options.endpoint && { endpoint: options.endpoint }), maxRetries: options.maxRetries })
-  const env: AliEnv = {
-    options, region, api, build: ctx.build, sshPort: options.sshPort ?? 22,
-    scope: { region, ...(options.endpoint && { endpoint: options.endpoint }), ...(options.profile && { profile: options.profile }) },
-    images: new ArtifactImages(imageCloud(api, ctx.build.id)),
-  }
+  const env: AliEnv = cloudEnv({ options, ctx, region, api, images: imageCloud })
   return [
     prevalidate(env),
     sourceImage(env),
@@ -37,10 +32,7 @@ export function alicloudEcsSteps(options: AlicloudEcsOptions, ctx: StepsContext,
     securityGroup(env),
     instance(env),
     publicIp(env),
-    options.communicator !== 'none' &&
-      cloudConnectSsh<AliState>(options, { port: env.sshPort, templateDir: ctx.build.templateDir }),
-    ctx.provision<AliState>(),
-    clearAuthorizedKeys<AliState>(options.sshClearAuthorizedKeys),
+    ...provisionSteps<AliState>(env, ctx, { connect: options.communicator !== 'none' }),
     stopInstance(env),
     createImage(env),
     copyAndShare(env),

@@ -1,4 +1,4 @@
-import type { Ui } from '@tsimg/core'
+import type { Ui } from '@tsimg/core/plugin'
 import { withOptionalPart, type RetryBudget } from '@tsimg/cloud-kit'
 import { Ecs, Vpc } from './sdk.js'
 import { buildTags, type AliEnv } from './env.js'

@@ -24,6 +24,8 @@ describe('alicloud-ecs against the emulator', () => {
     ]) expect(text).toContain(line)
     // The connect line once (the kit's connect step says it; the EIP step no longer does too).
     expect(text.match(/communicator to connect/gi)).toHaveLength(1)
+    // The stop wait once too: Packer's line is the wait's own.
+    expect(text.match(/Waiting instance stopped|to stop\.\.\./g)).toHaveLength(1)
     expect(text).not.toContain('PRIVATE KEY')
     expect(text).not.toContain(t.emu.credentials.secretAccessKey)
 

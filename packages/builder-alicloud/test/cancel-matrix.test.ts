@@ -30,13 +30,15 @@ const points: CancelPoint[] = [
   { step: 'alicloud:create-image', hold: { action: 'DescribeSnapshots' } },
   // Once the copy exists, while the build waits for it.
   { step: 'alicloud:copy-share', hold: { action: 'DescribeImages' } },
+  // The build's last call: the share answers after the cancel and the step ends as if none had come; the build is still cancelled.
+  { step: 'alicloud:copy-share', hold: { action: 'ModifyImageSharePermission' }, awaitsHeldCall },
 ]
 
 /** A cancel during SSH or provisioning needs a real machine; every other step's subject is the API and the teardown. */
 const CONTAINER = new Set(['ssh:connect', 'provision'])
 
 describe('a cancel at any step leaves nothing behind', { timeout: 600_000 }, () => {
-  it.each(points.map((p) => [p.step, p] as const))('cancelled during %s', async (step, point) => {
+  it.each(points.map((p) => [`${p.step}${p.hold ? ` (${p.hold.action} held)` : ''}`, p] as const))('cancelled during %s', async (step, point) => {
     const ac = new AbortController()
     const cancel = cancelDuring(m.emu, ac, point)
     const r = await m.run({

@@ -5,16 +5,21 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { alicloudEcs, type AlicloudEcsInput } from '@tsimg/builder-alicloud'
 import { startEmulator, type Emulator } from '@tsimg/cloud-emulator'
-import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core'
+import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core/plugin'
 import { runSourceBuild, type SourceRunResult } from '../../../test/support/cloud-build.js'
 import type { MatrixCloud } from '../../../test/support/cloud-matrix.js'
 
-export { cleanupErrors, failedStep, journalFiles } from '../../../test/support/cloud-build.js'
+export { journalFiles } from '../../../test/support/cloud-build.js'
 export { settledLeftovers } from '../../../test/support/cloud-matrix.js'
 import { shell } from '@tsimg/provisioner-shell'
 
 /** Fast state changes: several builds run on two busy cores. */
-const FAST_DELAYS = { instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200, snapshotCompleted: 100 }
+/**
+ * Fast state changes, and a network resource counts a deleted instance for 300 ms instead of
+ * 3 s: long enough that teardown still meets, and retries, the DependencyViolation; how long
+ * it lasts is no builder test's subject (the emulator's own tests keep the 3 s).
+ */
+const FAST_DELAYS = { instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200, snapshotCompleted: 100, dependencyHold: 300 }
 
 /** alicloud-ecs options pointing at the emulator, with the catalog's Debian 12 image as source. */
 export function emulatorSource(emu: Emulator, over: Partial<AlicloudEcsInput> = {}): AlicloudEcsInput {
@@ -79,12 +84,8 @@ export const CREATES = [
 ] as const
 
 
-/**
- * The matrices' delays: fast state changes, and a network resource counts a deleted instance
- * for 300 ms instead of 3 s (long enough that teardown still meets, and retries, the
- * DependencyViolation; how long it lasts is no row's subject).
- */
-const MATRIX_DELAYS = { ...FAST_DELAYS, dependencyHold: 300 }
+/** The matrices' delays: the same as every builder test's. */
+const MATRIX_DELAYS = FAST_DELAYS
 
 /** alicloud-ecs for the shared cloud matrices (test/support/cloud-matrix.ts). */
 export const ALICLOUD_MATRIX: MatrixCloud<Emulator, AlicloudEcsInput> = {

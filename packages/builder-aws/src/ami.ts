@@ -1,7 +1,9 @@
 import { CreateTagsCommand, DeleteSnapshotCommand, DeleteTagsCommand, DeregisterImageCommand, DescribeImagesCommand, DescribeSnapshotsCommand, type Image } from '@aws-sdk/client-ec2'
-import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL } from '@tsimg/core'
-import { ignoreNotFound, isNotFound, type ImageCloud } from '@tsimg/cloud-kit'
+import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL, type StepContext } from '@tsimg/core/plugin'
+import { ignoreNotFound, isNotFound, waitFor, type ArtifactImage, type ImageCloud } from '@tsimg/cloud-kit'
 import type { Ec2Api } from './ec2.js'
+import { imagePollLimit, type AwsEnv } from './env.js'
+import type { AwsState } from './state.js'
 
 /** Snapshot ids behind an AMI, as DescribeImages lists them. */
 export function snapshotIdsOf(image: Image): string[] {
@@ -9,7 +11,7 @@ export function snapshotIdsOf(image: Image): string[] {
 }
 
 /** One AMI (undefined when gone); the NotFound right after a create can be retried with `retryNotFound`. */
-export async function describeImage(api: Ec2Api, region: string, imageId: string, signal: AbortSignal, retryNotFound = false): Promise<Image | undefined> {
+async function describeImage(api: Ec2Api, region: string, imageId: string, signal: AbortSignal, retryNotFound = false): Promise<Image | undefined> {
   try {
     const res = await api.send(region, new DescribeImagesCommand({ ImageIds: [imageId] }), { signal, ...(retryNotFound && { retry: ['not-found'], budget: { attempts: 6 } }) })
     return res.Images?.[0]
@@ -41,7 +43,7 @@ export async function deleteSnapshot(api: Ec2Api, region: string, snapshotId: st
 }
 
 /** Snapshots carrying one of these build ids (an AMI deregistered while pending may leave them). */
-export async function snapshotsTagged(api: Ec2Api, region: string, buildIds: readonly string[], signal: AbortSignal): Promise<string[]> {
+async function snapshotsTagged(api: Ec2Api, region: string, buildIds: readonly string[], signal: AbortSignal): Promise<string[]> {
   const res = await api.send(region, new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${BUILD_ID_LABEL}`, Values: [...buildIds] }] }), { signal })
   return (res.Snapshots ?? []).flatMap((s) => (s.SnapshotId ? [s.SnapshotId] : []))
 }
@@ -71,4 +73,27 @@ export function amiCloud(api: Ec2Api, buildId: string): ImageCloud {
       await api.send(region, new DeleteTagsCommand({ Resources: [...ids], Tags: [{ Key: BUILD_ID_LABEL }, { Key: CREATED_AT_LABEL }] }), { signal })
     },
   }
+}
+
+/** Waits until an AMI is available (own limit: imagePollAttempts); records its snapshots. `what`: `AMI`, `AMI copy in eu-west-1`. */
+export async function waitForImage(env: AwsEnv, image: ArtifactImage, what: string, { ui, signal }: Pick<StepContext<AwsState>, 'ui' | 'signal'>): Promise<Image> {
+  const ready = await waitFor<Image>({
+    resource: `AMI ${image.id} (${image.region})`,
+    until: 'to become ready',
+    headline: `Waiting for ${what} to become ready...`,
+    ui,
+    signal,
+    ...imagePollLimit(env),
+    probe: async (s) => {
+      const found = await describeImage(env.api, image.region, image.id!, s, true)
+      const st = found?.State
+      if (st === 'available') return { done: true, value: found! }
+      if (st === 'failed' || st === 'invalid' || st === 'error' || st === 'deregistered') {
+        return { failed: `AMI ${image.id} entered state ${st}${found?.StateReason?.Message ? `: ${found.StateReason.Message}` : ''}` }
+      }
+      return { done: false, ...(st ? { state: st } : {}) }
+    },
+  })
+  image.snapshotIds = snapshotIdsOf(ready)
+  return ready
 }

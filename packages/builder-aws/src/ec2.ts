@@ -19,7 +19,7 @@ const CONFLICT = new Set(['DependencyViolation', 'InvalidSnapshot.InUse', 'Volum
 const UNSUPPORTED = new Set(['UnknownParameter', 'InvalidParameter', 'InvalidParameterValue', 'InvalidParameterCombination', 'UnsupportedOperation', 'NotImplemented'])
 
 /** EC2's errors, read once for every call. */
-export const ec2Errors: ErrorModel = {
+const ec2Errors: ErrorModel = {
   service: 'EC2',
   facts(err: unknown): ErrorFacts {
     const e = (err ?? {}) as { name?: string; Code?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number; requestId?: string } }
@@ -44,9 +44,7 @@ export const ec2Errors: ErrorModel = {
 }
 
 /** Any EC2 command; its output type is read from the command's middleware handler. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = { resolveMiddleware(...args: any[]): unknown }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OutputOf<C> = C extends { resolveMiddleware(...args: any[]): (...args: any[]) => Promise<{ output: infer O }> } ? O : never
 
 /**

@@ -1,22 +1,11 @@
-import type { Tag, TagSpecification, _InstanceType, ResourceType } from '@aws-sdk/client-ec2'
-import { parseDuration, type BuildInfo } from '@tsimg/core'
-import { scopeData, temporaryTags, type ArtifactImages, type CloudScope, type PollLimit } from '@tsimg/cloud-kit'
+import type { _InstanceType } from '@aws-sdk/client-ec2'
+import { parseDuration } from '@tsimg/core/plugin'
+import type { CloudEnv, PollLimit } from '@tsimg/cloud-kit'
 import type { Ec2Api } from './ec2.js'
-import type { AmazonEbsOptions } from './source.js'
+import type { AmazonEbsOptions } from './options.js'
 
-/** Everything a step needs besides its context: resolved options, the API, where the build runs. */
-export interface AwsEnv {
-  readonly options: AmazonEbsOptions
-  readonly region: string
-  readonly api: Ec2Api
-  readonly build: BuildInfo
-  /** The SSH port the temporary security group opens. */
-  readonly sshPort: number
-  /** Region, endpoint, profile; the account once prevalidate has asked. Journaled with every resource. */
-  scope: CloudScope
-  /** The AMIs of this build (create-image makes them, copy-images adds copies, both clean up). */
-  readonly images: ArtifactImages
-}
+/** What every amazon-ebs step gets: the kit's CloudEnv with the EC2 client. */
+export type AwsEnv = CloudEnv<AmazonEbsOptions, Ec2Api>
 
 /** Polls of ordinary waits: pollDelay x pollAttempts. */
 export function pollLimit(env: AwsEnv, attempts = env.options.pollAttempts): PollLimit {
@@ -37,19 +26,6 @@ export function teardownPollLimit(env: AwsEnv): PollLimit {
   return { delayMs, attempts: Math.max(env.options.pollAttempts, Math.ceil(600_000 / Math.max(delayMs, 1))), option: 'the cleanup time limit' }
 }
 
-/** Journal data for a resource: where it is (region, endpoint, account, profile), never credentials. */
-export function resourceData(env: AwsEnv, region = env.region): Record<string, unknown> {
-  return { ...scopeData(env.scope), region, buildId: env.build.id }
-}
-
-export function toTags(tags: Readonly<Record<string, string>>): Tag[] {
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))
-}
-
-/** Tags for a temporary resource: the user's plus the build id and creation time sweeps look for. */
-export function tagSpec(type: ResourceType, build: BuildInfo, tags: Readonly<Record<string, string>> = {}): TagSpecification {
-  return { ResourceType: type, Tags: toTags(temporaryTags(build, tags)) }
-}
 
 export function instanceTypeOf(s: string): _InstanceType {
   return s as _InstanceType

@@ -1,3 +1,4 @@
+import { sshOptionsSchema } from '@tsimg/core/plugin'
 import { z } from 'zod'
 
 /** A duration: milliseconds, or a string such as `'500ms'`, `'5s'`, `'2m'`. */
@@ -35,7 +36,7 @@ const blockDevice = z.strictObject({
 export type BlockDevice = z.infer<typeof blockDevice>
 
 /** The amazon-ebs options; SSH options come from core's sshOptionsSchema and are merged in source.ts. */
-export const awsOptionsShape = {
+const awsOptionsShape = {
   /** Packer: `region`. Defaults to AWS_REGION / AWS_DEFAULT_REGION. */
   region: z.string().min(1).optional(),
   /** Packer: `access_key`. Without it the SDK's default chain (env, profile, SSO, IMDS) is used. */
@@ -168,4 +169,24 @@ export const awsOptionsShape = {
   skipCreateAmi: z.boolean().default(false),
 }
 
-export const awsOptionsSchema = z.strictObject(awsOptionsShape)
+/** amazon-ebs options: the AWS ones plus core's SSH communicator options (sshUsername, sshTimeout...). */
+export const amazonEbsSchema = z
+  .strictObject({ ...sshOptionsSchema.shape, ...awsOptionsShape })
+  .refine((o) => Boolean(o.sourceAmi) !== Boolean(o.sourceAmiFilter), { message: 'set exactly one of sourceAmi and sourceAmiFilter', path: ['sourceAmi'] })
+  .refine((o) => !o.sshKeypairName || o.sshPrivateKeyFile, { message: 'sshKeypairName needs sshPrivateKeyFile (the private half of that key pair)', path: ['sshPrivateKeyFile'] })
+  .refine((o) => !(o.userData && o.userDataFile), { message: 'set only one of userData and userDataFile', path: ['userDataFile'] })
+  .refine((o) => !o.kmsKeyId || o.encryptBoot, { message: 'kmsKeyId needs encryptBoot: true', path: ['kmsKeyId'] })
+  .refine((o) => !(o.securityGroupIds?.length && o.temporarySecurityGroupSourceCidrs.join() !== '0.0.0.0/0'), {
+    message: 'temporarySecurityGroupSourceCidrs only applies without securityGroupIds',
+    path: ['temporarySecurityGroupSourceCidrs'],
+  })
+
+/** What a template writes (defaults optional). */
+export type AmazonEbsInput = z.input<typeof amazonEbsSchema>
+/** Options after defaults. */
+export type AmazonEbsOptions = z.output<typeof amazonEbsSchema>
+
+/** The region: the option, or AWS_REGION / AWS_DEFAULT_REGION. */
+export function regionOf(o: Pick<AmazonEbsOptions, 'region'>): string | undefined {
+  return o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION
+}

@@ -13,14 +13,14 @@ import {
   type Filter,
   type Tag,
 } from '@aws-sdk/client-ec2'
-import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL } from '@tsimg/core'
+import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL } from '@tsimg/core/plugin'
 import { cloudResources, ignoreNotFound, type CloudConnection, type CloudScope, type CredentialsReport, type TaggedResource } from '@tsimg/cloud-kit'
 import { deleteImageAndSnapshots, deleteSnapshot, findImageByName } from './ami.js'
 import { Ec2Api } from './ec2.js'
 import { PLUGIN } from './state.js'
-import { findKeyPair } from './step-key-pair.js'
-import { findBuildInstance, terminateInstance } from './step-run-instance.js'
-import { deleteSecurityGroup, findSecurityGroup } from './step-security-group.js'
+import { findKeyPair } from './key-pairs.js'
+import { findBuildInstance, terminateInstance } from './instances.js'
+import { deleteSecurityGroup, findSecurityGroup } from './security-groups.js'
 
 /** Build-id tag filter: these builds, or every tsimg build (tag-key) for `tsimg cleanup --sweep`. */
 function byTag(buildIds: readonly string[] | undefined): Filter[] {

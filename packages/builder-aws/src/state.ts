@@ -1,5 +1,5 @@
-import type { KeyPairState } from '@tsimg/cloud-kit'
-import { pluginId } from '@tsimg/core'
+import type { CloudState } from '@tsimg/cloud-kit'
+import { pluginId } from '@tsimg/core/plugin'
 
 // No AWS SDK types here: this file is part of the package's public types, and a template's
 // type-check would otherwise read the SDK's 1,700 declaration files.
@@ -7,7 +7,7 @@ import { pluginId } from '@tsimg/core'
 export const PLUGIN = pluginId('@tsimg/builder-aws')
 
 /** What the amazon-ebs steps learned and created, in the order they ran. */
-export interface AwsState extends KeyPairState {
+export interface AwsState extends CloudState {
   sourceImage?: { id: string; name: string; rootDeviceName?: string }
   vpcId?: string
   subnetId?: string

@@ -1,5 +1,5 @@
 import { DeleteVolumeCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2'
-import { BUILD_ID_LABEL, type Step } from '@tsimg/core'
+import { BUILD_ID_LABEL, type Step } from '@tsimg/core/plugin'
 import { apiCodeOf, isNotFound } from '@tsimg/cloud-kit'
 import { type AwsState } from './state.js'
 import { type AwsEnv } from './env.js'

@@ -1,10 +1,11 @@
 import { CopyImageCommand } from '@aws-sdk/client-ec2'
-import { TsimgError, errorMessage, type Step, type StepContext } from '@tsimg/core'
-import { scopeData, type ArtifactImage } from '@tsimg/cloud-kit'
+import { TsimgError, errorMessage, type Step, type StepContext } from '@tsimg/core/plugin'
+import { scopeData, resourceData, type ArtifactImage } from '@tsimg/cloud-kit'
 import { findImageByName } from './ami.js'
 import { PLUGIN, type AwsState } from './state.js'
-import { resourceData, type AwsEnv } from './env.js'
-import { tagTemporary, waitForImage } from './step-create-image.js'
+import type { AwsEnv } from './env.js'
+import { waitForImage } from './ami.js'
+import { tagTemporary } from './tags.js'
 
 /**
  * Reads the new AMI; with encryptBoot, replaces it by an encrypted copy in the same region;

@@ -1,10 +1,11 @@
-import { CreateImageCommand, CreateTagsCommand, type CreateImageCommandInput, type Image } from '@aws-sdk/client-ec2'
-import type { Step, StepContext } from '@tsimg/core'
-import { temporaryName, temporaryTags, waitFor, withOptionalPart, type ArtifactImage, type RetryBudget } from '@tsimg/cloud-kit'
-import { describeImage, findImageByName, snapshotIdsOf } from './ami.js'
+import { CreateImageCommand, type CreateImageCommandInput } from '@aws-sdk/client-ec2'
+import type { Step } from '@tsimg/core/plugin'
+import { temporaryName, withOptionalPart, resourceData } from '@tsimg/cloud-kit'
+import { findImageByName, snapshotIdsOf, waitForImage } from './ami.js'
 import { PLUGIN, type AwsState } from './state.js'
-import { imagePollLimit, resourceData, tagSpec, toTags, type AwsEnv } from './env.js'
-import { toMapping } from './step-run-instance.js'
+import type { AwsEnv } from './env.js'
+import { tagSpec, tagTemporary } from './tags.js'
+import { toMapping } from './block-devices.js'
 
 /**
  * Reads the stopped instance; creates the AMI (journaled before CreateImage, found by name if
@@ -60,53 +61,4 @@ export function createImage(env: AwsEnv): Step<AwsState> {
       await env.images.cleanup(ctx)
     },
   }
-}
-
-/** CreateTags with the build-id tags, retrying the NotFound of a resource just made. */
-export async function tagTemporary(env: AwsEnv, region: string, ids: string[], signal: AbortSignal, tags: Readonly<Record<string, string>> = {}): Promise<void> {
-  if (ids.length === 0) return
-  await env.api.send(region, new CreateTagsCommand({ Resources: ids, Tags: toTags(temporaryTags(env.build, tags)) }), { signal, retry: ['not-found'], budget: { attempts: 6 } })
-}
-
-/** Waits until an AMI is available (own limit: imagePollAttempts); records its snapshots. `what`: `AMI`, `AMI copy in eu-west-1`. */
-export async function waitForImage(env: AwsEnv, image: ArtifactImage, what: string, { ui, signal }: Pick<StepContext<AwsState>, 'ui' | 'signal'>): Promise<Image> {
-  const ready = await waitFor<Image>({
-    resource: `AMI ${image.id} (${image.region})`,
-    until: 'to become ready',
-    headline: `Waiting for ${what} to become ready...`,
-    ui,
-    signal,
-    ...imagePollLimit(env),
-    probe: async (s) => {
-      const found = await describeImage(env.api, image.region, image.id!, s, true)
-      const st = found?.State
-      if (st === 'available') return { done: true, value: found! }
-      if (st === 'failed' || st === 'invalid' || st === 'error' || st === 'deregistered') {
-        return { failed: `AMI ${image.id} entered state ${st}${found?.StateReason?.Message ? `: ${found.StateReason.Message}` : ''}` }
-      }
-      return { done: false, ...(st ? { state: st } : {}) }
-    },
-  })
-  image.snapshotIds = snapshotIdsOf(ready)
-  return ready
-}
-
-/**
- * An EC2 create whose TagSpecifications are an optional part (the kit's withOptionalPart):
- * sent with them once; on any refusal, sent without them and the new resource tagged with
- * CreateTags (`idsOf` its answer), as Packer does where it tags after the fact.
- */
-export async function createWithTags<T>(
-  env: AwsEnv,
-  ui: Pick<StepContext<AwsState>, 'ui'>['ui'],
-  o: { action: string; send: (withTags: boolean, budget?: Partial<RetryBudget>) => Promise<T>; idsOf: (answer: T) => string[]; signal: AbortSignal; tags?: Readonly<Record<string, string>> },
-): Promise<T> {
-  const { answer, dropped } = await withOptionalPart({
-    part: `tags (TagSpecifications) in ${o.action}`,
-    with: (budget) => o.send(true, budget),
-    without: () => o.send(false),
-    dropped: (why) => ui.message(`The endpoint refused tags in ${o.action} (${why}); sending it without them and tagging afterwards.`),
-  })
-  if (dropped) await tagTemporary(env, env.region, o.idsOf(answer).filter(Boolean), o.signal, o.tags)
-  return answer
 }

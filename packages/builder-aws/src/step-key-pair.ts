@@ -1,9 +1,10 @@
-import { DeleteKeyPairCommand, DescribeKeyPairsCommand, ImportKeyPairCommand } from '@aws-sdk/client-ec2'
-import type { Step } from '@tsimg/core'
-import { cloudKeyPair, ignoreNotFound, isNotFound, temporaryName } from '@tsimg/cloud-kit'
+import { DeleteKeyPairCommand, ImportKeyPairCommand } from '@aws-sdk/client-ec2'
+import type { Step } from '@tsimg/core/plugin'
+import { cloudKeyPair, ignoreNotFound, temporaryName, resourceData } from '@tsimg/cloud-kit'
 import { PLUGIN, type AwsState } from './state.js'
-import { resourceData, tagSpec, type AwsEnv } from './env.js'
-import { createWithTags } from './step-create-image.js'
+import type { AwsEnv } from './env.js'
+import { createWithTags, tagSpec } from './tags.js'
+import { findKeyPair } from './key-pairs.js'
 
 /**
  * Reads sshKeypairName + sshPrivateKeyFile, or imports the public half of a key pair made
@@ -39,14 +40,4 @@ export function keyPair(env: AwsEnv): Step<AwsState> {
       deleteKey: (name, signal) => ignoreNotFound(api.send(region, new DeleteKeyPairCommand({ KeyName: name }), { signal })),
     },
   })
-}
-
-export async function findKeyPair(api: AwsEnv['api'], region: string, name: string, signal: AbortSignal): Promise<string | undefined> {
-  try {
-    const res = await api.send(region, new DescribeKeyPairsCommand({ KeyNames: [name] }), { signal })
-    return res.KeyPairs?.[0]?.KeyName
-  } catch (err) {
-    if (isNotFound(err)) return undefined
-    throw err
-  }
 }

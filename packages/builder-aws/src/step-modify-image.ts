@@ -1,5 +1,5 @@
 import { ModifyImageAttributeCommand, ModifySnapshotAttributeCommand } from '@aws-sdk/client-ec2'
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { type AwsState } from './state.js'
 import { type AwsEnv } from './env.js'
 

@@ -1,8 +1,8 @@
 import { DescribeSubnetsCommand, DescribeVpcsCommand, type Subnet } from '@aws-sdk/client-ec2'
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { type AwsState } from './state.js'
 import { type AwsEnv } from './env.js'
-import { toFilters } from './step-source-ami.js'
+import { toFilters } from './filters.js'
 
 /**
  * Reads vpcId/subnetId, their filters or the default VPC; sets state.vpcId/subnetId/

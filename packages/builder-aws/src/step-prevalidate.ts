@@ -1,5 +1,5 @@
 import { DescribeImagesCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2'
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { scopeData } from '@tsimg/cloud-kit'
 import { PLUGIN, type AwsState } from './state.js'
 import { type AwsEnv } from './env.js'

@@ -1,20 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import {
-  DescribeInstancesCommand,
-  RunInstancesCommand,
-  type RunInstancesCommandOutput,
-  TerminateInstancesCommand,
-  type BlockDeviceMapping,
-  type Instance,
-} from '@aws-sdk/client-ec2'
-import { BUILD_ID_LABEL, type Step } from '@tsimg/core'
-import { TrackedResource, chooseSshAddress, deleteUntilGone, waitFor, type PollLimit } from '@tsimg/cloud-kit'
-import type { Ec2Api } from './ec2.js'
-import type { BlockDevice } from './options.js'
+import { RunInstancesCommand, type RunInstancesCommandOutput, type Instance } from '@aws-sdk/client-ec2'
+import { type Step } from '@tsimg/core/plugin'
+import { TrackedResource, chooseSshAddress, waitFor, resourceData } from '@tsimg/cloud-kit'
 import { PLUGIN, type AwsState } from './state.js'
-import { createWithTags, tagTemporary } from './step-create-image.js'
-import { instanceTypeOf, pollLimit, teardownPollLimit, resourceData, tagSpec, type AwsEnv } from './env.js'
+import { createWithTags, tagSpec, tagTemporary } from './tags.js'
+import { describeInstance, findBuildInstance, terminateInstance } from './instances.js'
+import { toMapping } from './block-devices.js'
+import { instanceTypeOf, pollLimit, teardownPollLimit, type AwsEnv } from './env.js'
 
 /** Instance states after which waiting for "running" is pointless. */
 const DEAD = new Set(['shutting-down', 'terminated', 'stopping', 'stopped'])
@@ -129,45 +122,6 @@ export function runInstance(env: AwsEnv): Step<AwsState> {
   }
 }
 
-/** Describes one instance; the NotFound right after RunInstances (eventual consistency) is retried. */
-export async function describeInstance(env: Pick<AwsEnv, 'api' | 'region'>, id: string, signal: AbortSignal): Promise<Instance | undefined> {
-  const res = await env.api.send(env.region, new DescribeInstancesCommand({ InstanceIds: [id] }), { signal, retry: ['not-found'], budget: { attempts: 7 } })
-  return res.Reservations?.[0]?.Instances?.[0]
-}
-
-/** The live instance tagged with this build id (what a RunInstances with a lost answer started). */
-export async function findBuildInstance(api: Ec2Api, region: string, buildId: string, signal: AbortSignal): Promise<string | undefined> {
-  const res = await api.send(
-    region,
-    new DescribeInstancesCommand({
-      Filters: [
-        { Name: `tag:${BUILD_ID_LABEL}`, Values: [buildId] },
-        { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
-      ],
-    }),
-    { signal },
-  )
-  return res.Reservations?.flatMap((r) => r.Instances ?? [])[0]?.InstanceId
-}
-
-/** Terminates and waits until terminated (so the security group and key pair can go). */
-export function terminateInstance(api: Ec2Api, id: string, region: string, signal: AbortSignal, limit?: PollLimit): Promise<void> {
-  return deleteUntilGone({
-    caller: api.caller,
-    region,
-    action: 'TerminateInstances',
-    resource: `instance ${id}`,
-    signal,
-    ...(limit && { limit }),
-    send: (s) => api.client(region).send(new TerminateInstancesCommand({ InstanceIds: [id] }), { abortSignal: s as never }),
-    gone: async (s) => {
-      const res = await api.send(region, new DescribeInstancesCommand({ InstanceIds: [id] }), { signal: s })
-      const st = res.Reservations?.[0]?.Instances?.[0]?.State?.Name
-      return st === undefined || st === 'terminated' ? { done: true, value: undefined } : { done: false, state: st }
-    },
-  })
-}
-
 function network(state: AwsState, publicIp: boolean | undefined) {
   const groups = state.securityGroupIds ?? []
   // A public IP choice needs an explicit network interface; otherwise the plain fields do.
@@ -177,22 +131,4 @@ function network(state: AwsState, publicIp: boolean | undefined) {
     }
   }
   return { ...(state.subnetId ? { SubnetId: state.subnetId } : {}), ...(groups.length ? { SecurityGroupIds: groups } : {}) }
-}
-
-export function toMapping(d: BlockDevice): BlockDeviceMapping {
-  if (d.noDevice) return { DeviceName: d.deviceName, NoDevice: '' }
-  if (d.virtualName) return { DeviceName: d.deviceName, VirtualName: d.virtualName }
-  return {
-    DeviceName: d.deviceName,
-    Ebs: {
-      ...(d.volumeSize ? { VolumeSize: d.volumeSize } : {}),
-      ...(d.volumeType ? { VolumeType: d.volumeType } : {}),
-      DeleteOnTermination: d.deleteOnTermination ?? true,
-      ...(d.encrypted !== undefined ? { Encrypted: d.encrypted } : {}),
-      ...(d.iops ? { Iops: d.iops } : {}),
-      ...(d.throughput ? { Throughput: d.throughput } : {}),
-      ...(d.snapshotId ? { SnapshotId: d.snapshotId } : {}),
-      ...(d.kmsKeyId ? { KmsKeyId: d.kmsKeyId } : {}),
-    },
-  }
 }

@@ -1,10 +1,10 @@
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2'
-import type { Step } from '@tsimg/core'
-import { TrackedResource, deleteUntilGone, temporaryName } from '@tsimg/cloud-kit'
-import type { Ec2Api } from './ec2.js'
+import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand } from '@aws-sdk/client-ec2'
+import type { Step } from '@tsimg/core/plugin'
+import { TrackedResource, temporaryName, resourceData } from '@tsimg/cloud-kit'
 import { PLUGIN, type AwsState } from './state.js'
-import { resourceData, tagSpec, type AwsEnv } from './env.js'
-import { createWithTags } from './step-create-image.js'
+import type { AwsEnv } from './env.js'
+import { createWithTags, tagSpec } from './tags.js'
+import { deleteSecurityGroup, findSecurityGroup } from './security-groups.js'
 
 /**
  * Reads securityGroupIds; otherwise creates a temporary security group in state.vpcId that
@@ -78,23 +78,4 @@ export function securityGroup(env: AwsEnv): Step<AwsState> {
       await tracked.remove({ journal, signal }, (id, s) => deleteSecurityGroup(env.api, id, env.region, s))
     },
   }
-}
-
-/** Deletes a group; DependencyViolation (the terminated instance's ENI still attached) is retried. */
-export function deleteSecurityGroup(api: Ec2Api, id: string, region: string, signal: AbortSignal): Promise<void> {
-  return deleteUntilGone({
-    caller: api.caller,
-    region,
-    action: 'DeleteSecurityGroup',
-    resource: `security group ${id} (${region})`,
-    signal,
-    send: (s) => api.client(region).send(new DeleteSecurityGroupCommand({ GroupId: id }), { abortSignal: s as never }),
-  })
-}
-
-/** Our group of this name (in this VPC), if it exists. */
-export async function findSecurityGroup(api: Ec2Api, region: string, name: string, vpcId: string | undefined, signal: AbortSignal): Promise<string | undefined> {
-  const filters = [{ Name: 'group-name', Values: [name] }, ...(vpcId ? [{ Name: 'vpc-id', Values: [vpcId] }] : [])]
-  const res = await api.send(region, new DescribeSecurityGroupsCommand({ Filters: filters }), { signal })
-  return res.SecurityGroups?.[0]?.GroupId
 }

@@ -1,11 +1,8 @@
-import { DescribeImagesCommand, type Filter, type Image } from '@aws-sdk/client-ec2'
-import { TsimgError, type Step } from '@tsimg/core'
+import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { type AwsState } from './state.js'
 import { type AwsEnv } from './env.js'
-
-export function toFilters(filters: Readonly<Record<string, string | string[]>>): Filter[] {
-  return Object.entries(filters).map(([Name, v]) => ({ Name, Values: Array.isArray(v) ? v : [v] }))
-}
+import { toFilters } from './filters.js'
 
 /** Reads sourceAmi or sourceAmiFilter; sets state.sourceImage. Creates nothing. */
 export function sourceAmi(env: AwsEnv): Step<AwsState> {

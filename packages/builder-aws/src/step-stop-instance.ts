@@ -1,9 +1,9 @@
 import { StopInstancesCommand } from '@aws-sdk/client-ec2'
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { waitFor } from '@tsimg/cloud-kit'
 import { type AwsState } from './state.js'
 import { pollLimit, type AwsEnv } from './env.js'
-import { describeInstance } from './step-run-instance.js'
+import { describeInstance } from './instances.js'
 
 /**
  * Reads state.instance; stops it (unless disableStopInstance: then the provisioners must) and

@@ -1,7 +1,8 @@
 import { CreateTagsCommand } from '@aws-sdk/client-ec2'
-import { fillBuildValues, type Step } from '@tsimg/core'
+import { fillBuildValues, type Step } from '@tsimg/core/plugin'
 import { type AwsState } from './state.js'
-import { toTags, type AwsEnv } from './env.js'
+import type { AwsEnv } from './env.js'
+import { toTags } from './tags.js'
 
 /**
  * Reads the AMIs; tags each with `tags`, and its snapshots with `tags` + `snapshotTags`

@@ -2,11 +2,10 @@
  * The amazon-ebs steps and everything they load (the EC2 SDK above all): imported by `amazonEbs`
  * only when a build runs, so `tsimg validate` of an amazon-ebs template never loads the SDK.
  */
-import { clearAuthorizedKeys, type StepList, type StepsContext } from '@tsimg/core'
-import { ArtifactImages, cloudConnectSsh } from '@tsimg/cloud-kit'
+import { cloudEnv, provisionSteps, type CloudSteps } from '@tsimg/cloud-kit'
 import { amiCloud } from './ami.js'
 import { Ec2Api } from './ec2.js'
-import { regionOf, type AmazonEbsOptions } from './source.js'
+import { regionOf, type AmazonEbsOptions } from './options.js'
 import { type AwsState } from './state.js'
 import { type AwsEnv } from './env.js'
 import { cleanupVolumes } from './step-cleanup-volumes.js'
@@ -24,18 +23,10 @@ import { stopInstance } from './step-stop-instance.js'
 import { tagImage } from './step-tag-image.js'
 
 /** The amazon-ebs step list, in Packer's order. */
-export function amazonEbsSteps(options: AmazonEbsOptions, ctx: StepsContext): StepList<AwsState> {
+export const amazonEbsSteps: CloudSteps<AmazonEbsOptions, AwsState> = (options, ctx) => {
   const region = regionOf(options) ?? ''
   const api = new Ec2Api(options)
-  const env: AwsEnv = {
-    options,
-    region,
-    api,
-    build: ctx.build,
-    sshPort: options.sshPort ?? 22,
-    scope: { region, ...(options.endpoint && { endpoint: options.endpoint }), ...(options.profile && { profile: options.profile }) },
-    images: new ArtifactImages(amiCloud(api, ctx.build.id)),
-  }
+  const env: AwsEnv = cloudEnv({ options, ctx, region, api, images: amiCloud })
   return [
     {
       // Runs first so its cleanup runs last: closes the SDK clients' sockets once teardown is done.
@@ -52,10 +43,8 @@ export function amazonEbsSteps(options: AmazonEbsOptions, ctx: StepsContext): St
     securityGroup(env),
     cleanupVolumes(env),
     runInstance(env),
-    cloudConnectSsh<AwsState>(options, { port: env.sshPort, templateDir: ctx.build.templateDir }),
-    ctx.provision<AwsState>(),
     // Only a key made for this build is removed from the image (an existing sshKeypairName stays trusted).
-    clearAuthorizedKeys<AwsState>(options.sshClearAuthorizedKeys),
+    ...provisionSteps<AwsState>(env, ctx),
     !options.skipCreateAmi && stopInstance(env),
     !options.skipCreateAmi && deregisterAmi(env),
     !options.skipCreateAmi && createImage(env),

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DeleteKeyPairCommand, DescribeImageAttributeCommand, DescribeImagesCommand, DescribeSnapshotAttributeCommand, EC2Client, ImportKeyPairCommand } from '@aws-sdk/client-ec2'
-import { generateKeyPair } from '@tsimg/core'
+import { generateKeyPair } from '@tsimg/core/plugin'
 import { describe, expect, it } from 'vitest'
 import { shell } from '@tsimg/provisioner-shell'
 import { emulatorSource, journalFiles, leftovers, runBuild, useEmulator } from './support.js'

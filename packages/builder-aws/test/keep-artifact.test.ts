@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2'
-import { BUILD_ID_LABEL, KEPT_LABEL, cleanupLeftovers, sweepTagged } from '@tsimg/core'
+import { cleanupLeftovers, sweepTagged } from '@tsimg/core/node'
+import { BUILD_ID_LABEL, KEPT_LABEL } from '@tsimg/core/plugin'
 import { shell } from '@tsimg/provisioner-shell'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { emulatorSource, journalFiles, leftovers, markerProvisioner, runBuild, useEmulator, type RunResult } from './support.js'

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { writeFile, mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { CreateSecurityGroupCommand, EC2Client, ImportKeyPairCommand, RunInstancesCommand } from '@aws-sdk/client-ec2'
-import { BUILD_ID_LABEL, generateKeyPair } from '@tsimg/core'
+import { BUILD_ID_LABEL, generateKeyPair } from '@tsimg/core/plugin'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cliEnv, FAST_DELAYS, journalFiles, leftovers, removeDir, startEmulator, tempStateDir, type Emulator } from './support.js'
 

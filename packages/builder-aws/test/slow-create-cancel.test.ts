@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cancelWhenHeld, isolated } from '../../../test/support/cloud-matrix.js'
+import { callAnswers, cancelWhenHeld, isolated } from '../../../test/support/cloud-matrix.js'
 import { AWS_MATRIX } from './support.js'
 
 /** The line each step says just before its create call. */
@@ -11,12 +11,17 @@ const creates = [
   { action: 'CopyImage', before: 'Copying to:' },
 ] as const
 
+// The EC2 SDK sets no request timeout: a create's request runs until the kit's create bound. Held
+// as long as the other clouds' slow-create-late rows, past any SDK's ordinary timeout.
+const LATE_MS = 35_000
+
 // The subject is the API (a slow create) and the teardown: machines on paper. The rows share
 // nothing, so each has an emulator of its own and they wait out their slow calls side by side.
 describe.concurrent('a cancel while a create is in flight leaves nothing behind', () => {
-  it.each(creates)('cancelled while $action is slow (the server acts after the cancel): cleanup awaits it and deletes what it made', ({ action, before }) =>
-    isolated(AWS_MATRIX, async (m) => {
-      m.emu.injectFault({ action, delayMs: 4000, times: 1 })
+  it.each(creates)('cancelled while $action is held 35 s (the server acts at the end, after the cancel): the build waits for it, deletes what it made, and nothing appears later', ({ action, before }) => {
+    const a = callAnswers()
+    return isolated(AWS_MATRIX, async (m) => {
+      m.emu.injectFault({ action, delayMs: LATE_MS, times: 1 })
       const ac = new AbortController()
       // Cancel once the server holds the create (sent right after this line), not after a fixed time.
       const cancel = cancelWhenHeld(m.emu, action, ac)
@@ -25,8 +30,14 @@ describe.concurrent('a cancel while a create is in flight leaves nothing behind'
       expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
       // The slow call really was made (the cancel landed while it was in flight).
       expect(m.emu.faultsFired()[action] ?? 0).toBe(1)
+      // The build did not end before the held call acted: the emulator had answered it already.
+      expect(a.answered.filter((c) => c.action === action).map((c) => c.status)).toEqual([200])
       await m.expectNothingLeft(r)
-    }), 600_000)
+      // And nothing appears later: once the held call has acted, still nothing is left.
+      await a.acted(action)
+      expect(m.alive()).toEqual([])
+    }, { onCall: a.onCall })
+  }, 600_000)
 
   it('cancelled while CreateSecurityGroup is being retried after lost answers: the group made by the first attempt is found and deleted', () =>
     isolated(AWS_MATRIX, async (m) => {

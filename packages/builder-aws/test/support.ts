@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { amazonEbs, type AmazonEbsInput } from '@tsimg/builder-aws'
 import { startEc2Emulator } from '@tsimg/cloud-emulator'
-import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core'
+import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core/plugin'
 import { runSourceBuild, type SourceRunResult } from '../../../test/support/cloud-build.js'
 import type { MatrixCloud } from '../../../test/support/cloud-matrix.js'
 

@@ -1,14 +1,6 @@
 import { access } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import {
-  TemplateError,
-  connectSsh,
-  sshOptionsSchema,
-  sshSecrets,
-  sshTargetFromOptions,
-  temporaryKeyPair,
-  type SourcePlugin,
-} from '@tsimg/core'
+import { TemplateError, connectSsh, sshOptionsSchema, sshSecrets, sshTargetFromOptions, temporaryKeyPair, type SourcePlugin } from '@tsimg/core/plugin'
 import { dockerOptionsSchema, type DockerSourceOptions } from './options.js'
 import { authorizeKey, clearTemporaryKey } from './step-authorize-key.js'
 import { commitContainer } from './step-commit.js'

@@ -1,4 +1,4 @@
-import { processRef, type BuildInfo, type BuildJournal } from '@tsimg/core'
+import { processRef, type BuildInfo, type BuildJournal } from '@tsimg/core/plugin'
 import { docker, type DockerResult } from './docker-cli.js'
 import { PLUGIN } from './state.js'
 

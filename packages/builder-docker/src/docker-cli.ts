@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
  * the way Packer's docker builder drives Docker.
  */
 import { execFile, type ExecFileException } from 'node:child_process'
-import { TsimgError, gatedExecFile } from '@tsimg/core'
+import { TsimgError, gatedExecFile } from '@tsimg/core/plugin'
 
 export interface DockerRunOptions {
   /** Kills the docker CLI process when it fires. */
@@ -120,7 +120,7 @@ export async function removeContainer(id: string, signal?: AbortSignal): Promise
 }
 
 /** Docker's "removal of container <id> is already in progress": the container is going. */
-export function isRemovalInProgress(err: unknown): boolean {
+function isRemovalInProgress(err: unknown): boolean {
   return err instanceof DockerError && /removal of container .* is already in progress/i.test(err.stderr)
 }
 

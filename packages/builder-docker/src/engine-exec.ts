@@ -62,7 +62,10 @@ export class EngineExec extends EventEmitter {
     this.stdin = new Writable({
       write(chunk: Buffer, _enc, done) {
         if (self.#socket) self.#socket.write(chunk, () => done())
-        else (self.#pending.push(chunk), done())
+        else {
+          self.#pending.push(chunk)
+          done()
+        }
       },
       final(done) {
         self.#ended = true

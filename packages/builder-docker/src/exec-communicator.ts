@@ -24,7 +24,7 @@ import {
   type RemoteProcess,
   type SpawnOptions,
   type TransferOptions,
-} from '@tsimg/core'
+} from '@tsimg/core/plugin'
 import { docker, dockerBin, shq } from './docker-cli.js'
 import { EngineExec, engineCopyIn, engineSocket } from './engine-exec.js'
 import { shortId } from './state.js'
@@ -34,10 +34,10 @@ import { shortId } from './state.js'
  * from stdin (`read` takes no byte past the newline, so the rest of stdin stays the
  * command's), prints its pid (the command's process group, for signals), then runs it.
  */
-export const EXEC_WRAPPER = `IFS= read -r c || exit 126; echo "$$"; eval "$(printf '%b' "$c")"`
+const EXEC_WRAPPER = `IFS= read -r c || exit 126; echo "$$"; eval "$(printf '%b' "$c")"`
 
 /** One line that `printf '%b'` turns back into the command: backslashes and line ends escaped. */
-export function encodeCommand(command: string): string {
+function encodeCommand(command: string): string {
   return command.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
 }
 

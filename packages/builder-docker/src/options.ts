@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { sshOptionsSchema, type SshOptions } from '@tsimg/core'
+import { sshOptionsSchema, type SshOptions } from '@tsimg/core/plugin'
 
 /** Dockerfile instructions `docker commit --change` accepts. */
 export const CHANGE_INSTRUCTIONS = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'USER', 'WORKDIR', 'ONBUILD', 'VOLUME'] as const

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { TsimgError, type Artifact, type PostProcessorPlugin } from '@tsimg/core'
+import { TsimgError, type Artifact, type PostProcessorPlugin } from '@tsimg/core/plugin'
 import { docker } from './docker-cli.js'
 
 export const dockerTagSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { BUILD_ID_LABEL, isRunning, waitForExit, type ResourceContext, type ResourcePlugin, type SweptResource } from '@tsimg/core'
+import { BUILD_ID_LABEL, isRunning, waitForExit, type ResourceContext, type ResourcePlugin, type SweptResource } from '@tsimg/core/plugin'
 import { containersWithLabels, docker, imagesWithLabels, isNotFound, removeContainer } from './docker-cli.js'
 import { BUILD_NAME_LABEL, shortId } from './state.js'
 

@@ -1,4 +1,4 @@
-import type { BaseState, BuildInfo, SshKeyState } from '@tsimg/core'
+import type { BaseState, BuildInfo, SshKeyState } from '@tsimg/core/plugin'
 import type { DockerOptions } from './options.js'
 
 /** Module name recorded in the journal, so `tsimg cleanup` can load `tsimgResources` from it. */

@@ -1,4 +1,4 @@
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { docker, DockerError } from './docker-cli.js'
 import { type DockerEnv, type DockerState } from './state.js'
 

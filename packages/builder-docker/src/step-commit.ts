@@ -1,4 +1,4 @@
-import { BUILD_ID_LABEL, CancelledError, errorMessage, type Step } from '@tsimg/core'
+import { BUILD_ID_LABEL, CancelledError, errorMessage, type Step } from '@tsimg/core/plugin'
 import { createJournaled } from './create-journaled.js'
 import { docker, isNotFound } from './docker-cli.js'
 import { BUILD_NAME_LABEL, IMAGE_BUILD_ID_LABEL, PLUGIN, shortId, type DockerEnv, type DockerState } from './state.js'
@@ -91,7 +91,7 @@ export function commitContainer(env: DockerEnv): Step<DockerState> {
  * (so `tsimg cleanup` finds an image whose commit outlived a killed build), then the labels
  * option, then the user's changes, which win.
  */
-export function commitChanges(env: DockerEnv, state: DockerState): string[] {
+function commitChanges(env: DockerEnv, state: DockerState): string[] {
   const o = env.options
   const src = state.sourceImage
   const has = (kw: string) => o.changes.some((ch) => new RegExp(`^\\s*${kw}\\s`, 'i').test(ch))

@@ -1,4 +1,4 @@
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { DockerExecCommunicator } from './exec-communicator.js'
 import type { DockerEnv, DockerState } from './state.js'
 
@@ -22,6 +22,8 @@ export function connectDocker(env: DockerEnv): Step<DockerState> {
       ui.say(`Using docker communicator to connect: ${c.id.slice(0, 12)}`)
       state.communicator = comm
       state.generated.User = comm.user
+      // Packer's docker communicator: no password or key, as its generated data has.
+      Object.assign(state.generated, { ConnType: 'docker', Password: '', SSHPublicKey: '', SSHPrivateKey: '', WinRMPassword: '' })
     },
     async cleanup({ state }) {
       if (state.communicator instanceof DockerExecCommunicator) {

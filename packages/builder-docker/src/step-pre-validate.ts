@@ -1,4 +1,4 @@
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { imageId } from './docker-cli.js'
 import { shortId, type DockerEnv, type DockerState } from './state.js'
 

@@ -1,4 +1,4 @@
-import { TsimgError, errorMessage, type Step } from '@tsimg/core'
+import { TsimgError, errorMessage, type Step } from '@tsimg/core/plugin'
 import { DockerError, docker } from './docker-cli.js'
 import { shortId, type DockerEnv, type DockerState } from './state.js'
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { BUILD_ID_LABEL, CORE_PLUGIN, CancelledError, TsimgError, errorMessage, type BuildJournal, type Step } from '@tsimg/core'
+import { BUILD_ID_LABEL, CORE_PLUGIN, CancelledError, TsimgError, errorMessage, type BuildJournal, type Step } from '@tsimg/core/plugin'
 import { createJournaled } from './create-journaled.js'
 import { containersWithLabels, docker, removeContainer } from './docker-cli.js'
 import { BUILD_NAME_LABEL, PLUGIN, type DockerEnv, type DockerState } from './state.js'
@@ -10,7 +10,7 @@ import { BUILD_NAME_LABEL, PLUGIN, type DockerEnv, type DockerState } from './st
  * PID 1 of the build container: waits until `docker stop`, whatever the image's own command
  * would do (it may exit at once, or need a TTY). sshd is started separately with docker exec.
  */
-export const KEEP_ALIVE = 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'
+const KEEP_ALIVE = 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'
 
 /** The container-side port sshd listens on (sshPort, default 22). */
 export const containerSshPort = (env: DockerEnv): number => env.options.sshPort ?? 22

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { docker, DockerError } from './docker-cli.js'
 import { containerSshPort } from './step-start-container.js'
 import { shortId, type DockerEnv, type DockerState } from './state.js'
@@ -11,7 +11,7 @@ const LISTEN_TIMEOUT_MS = 15_000
  * Shell test (run in the container) for a TCP socket listening on the port: reads
  * /proc/net/tcp{,6} so it needs no ss/netstat in the image.
  */
-export function listeningTest(port: number): string {
+function listeningTest(port: number): string {
   const hex = port.toString(16).toUpperCase().padStart(4, '0')
   return `grep -Eq ':${hex} [0-9A-F]+:0000 0A' /proc/net/tcp /proc/net/tcp6 2>/dev/null`
 }

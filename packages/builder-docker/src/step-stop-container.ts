@@ -1,4 +1,4 @@
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { docker } from './docker-cli.js'
 import type { DockerEnv, DockerState } from './state.js'
 

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { cleanupLeftovers } from '@tsimg/core'
+import { cleanupLeftovers } from '@tsimg/core/node'
 import { RUN_ID, dockerOut, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
 
 // Each case runs whole docker builds: on a machine busy with other work one takes minutes.

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { docker, tsimgResources } from '@tsimg/builder-docker'
-import { cleanupLeftovers, validate, type ResourceContext } from '@tsimg/core'
+import { cleanupLeftovers, validate } from '@tsimg/core/node'
+import type { ResourceContext } from '@tsimg/core/plugin'
 import { BASE_IMAGE, RUN_ID, dockerOut, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
 
 // Each case runs whole docker builds: on a machine busy with other work one takes minutes.

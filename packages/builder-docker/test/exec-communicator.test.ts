@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { DockerExecCommunicator } from '@tsimg/builder-docker'
-import { CancelledError, DisconnectedError } from '@tsimg/core'
+import { CancelledError, DisconnectedError } from '@tsimg/core/plugin'
 import { RUN_ID, dockerOut } from './helpers.js'
 
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 600_000 })

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { build, type BuildEvent, type BuildOptions, type BuildRunResult } from '@tsimg/core'
+import { build, type BuildEvent, type BuildOptions, type BuildRunResult } from '@tsimg/core/node'
 
 const exec = promisify(execFile)
 

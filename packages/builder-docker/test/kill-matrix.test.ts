@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { cleanupLeftovers } from '@tsimg/core'
+import { cleanupLeftovers } from '@tsimg/core/node'
 import { RUN_ID, dockerOut, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
 
 // Each case runs whole docker builds: on a machine busy with other work one takes minutes.

@@ -1,6 +1,6 @@
 import { ShowJobRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
 import { CloudCaller, deleteUntilGone, requestTimeoutMs, waitFor, type CallOptions, type DeleteSpec, type ErrorClass, type ErrorFacts, type ErrorModel, type PollLimit } from '@tsimg/cloud-kit'
-import type { Ui } from '@tsimg/core'
+import type { Ui } from '@tsimg/core/plugin'
 import { HuaweiApiError, call } from './errors.js'
 import { lookupProjectId } from './project.js'
 import { defaultEndpoints, huaweiClients, type HuaweiClients, type HuaweiEndpoints } from './sdk.js'
@@ -134,7 +134,6 @@ export class HuaweiApi {
   }
 
   /** One call of a service with no Node package (IMS, EIP, VPC tags) through the core's signed client. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   json(service: Generic, operation: string, method: string, url: string, opts: CallOptions, data?: unknown, query: Record<string, string> = {}): Promise<any> {
     return this.sdk(operation, (c) => c[service].sendRequest({ method, url, contentType: 'application/json', pathParams: {}, queryParams: query, headers: {}, data: data ?? {} } as never), opts)
   }
@@ -182,7 +181,6 @@ function entitiesOf(job: unknown): JobEntities {
  * A field of an SDK answer: the SDK's models keep some fields under their wire name and
  * expose others through camelCase getters, and untyped answers are plain wire JSON.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function field(o: unknown, ...names: string[]): any {
   if (o === null || typeof o !== 'object') return undefined
   for (const n of names) {

@@ -1,19 +1,10 @@
-import { parseDuration, type BuildInfo } from '@tsimg/core'
-import { scopeData, temporaryTags, type ArtifactImages, type CloudScope, type PollLimit } from '@tsimg/cloud-kit'
+import { parseDuration, type BuildInfo } from '@tsimg/core/plugin'
+import { temporaryTags, type CloudEnv, type PollLimit } from '@tsimg/cloud-kit'
 import type { HuaweiApi } from './api.js'
-import type { HuaweiEcsOptions } from './source.js'
+import type { HuaweiEcsOptions } from './options.js'
 
-/** Everything a step needs besides its context. */
-export interface HuaweiEnv {
-  readonly options: HuaweiEcsOptions
-  readonly region: string
-  readonly api: HuaweiApi
-  readonly build: BuildInfo
-  readonly sshPort: number
-  /** Region, endpoint; the project id once prevalidate asked. Journaled with every resource. */
-  scope: CloudScope
-  readonly images: ArtifactImages
-}
+/** What every huaweicloud-ecs step gets: the kit's CloudEnv with the ECS, VPC, IMS and EIP clients. */
+export type HuaweiEnv = CloudEnv<HuaweiEcsOptions, HuaweiApi>
 
 export function pollLimit(env: HuaweiEnv): PollLimit {
   return { delayMs: parseDuration(env.options.pollDelay), attempts: env.options.pollAttempts, option: 'pollAttempts or pollDelay' }
@@ -31,10 +22,6 @@ export function teardownPollLimit(env: HuaweiEnv): PollLimit {
   return { delayMs, attempts: Math.max(env.options.pollAttempts, Math.ceil(600_000 / delayMs)), option: 'the cleanup time limit' }
 }
 
-/** Journal data for a resource: where it is, never credentials. */
-export function resourceData(env: HuaweiEnv): Record<string, unknown> {
-  return { ...scopeData(env.scope), buildId: env.build.id }
-}
 
 /** Huawei's tag list shape (`[{ key, value }]`) of a temporary resource's tags. */
 export function tagList(build: Pick<BuildInfo, 'id'>, user: Readonly<Record<string, string>> = {}): { key: string; value: string }[] {

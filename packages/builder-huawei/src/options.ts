@@ -1,4 +1,4 @@
-import { sshOptionsSchema } from '@tsimg/core'
+import { sshOptionsSchema } from '@tsimg/core/plugin'
 import { z } from 'zod'
 
 /** A duration: milliseconds, or a string such as `'500ms'`, `'5s'`, `'2m'`. */
@@ -29,7 +29,7 @@ const imageFilter = z.strictObject({
 })
 
 /** The huaweicloud-ecs options (core's SSH options are merged in source.ts). Packer names in comments and the README. */
-export const huaweiOptionsShape = {
+const huaweiOptionsShape = {
   ...sshOptionsSchema.shape,
   /** Packer: `region`. Defaults to HW_REGION_NAME. */
   region: z.string().min(1).optional(),
@@ -121,4 +121,29 @@ export const huaweiOptionsShape = {
   waitImageReadyTimeout: duration.default('30m'),
   /** Packer: `skip_create_image`. */
   skipCreateImage: z.boolean().default(false),
+}
+
+const count = (...xs: unknown[]): number => xs.filter(Boolean).length
+
+/** huaweicloud-ecs options: the Huawei ones plus core's SSH options. */
+export const huaweicloudEcsSchema = z
+  .strictObject(huaweiOptionsShape)
+  .refine((o) => count(o.sourceImage, o.sourceImageName, o.sourceImageFilter) === 1, { message: 'set exactly one of sourceImage, sourceImageName and sourceImageFilter', path: ['sourceImage'] })
+  .refine((o) => !o.sshKeypairName || o.sshPrivateKeyFile, { message: 'sshKeypairName needs sshPrivateKeyFile (the private half of that key pair)', path: ['sshPrivateKeyFile'] })
+  .refine((o) => !(o.userData && o.userDataFile), { message: 'set only one of userData and userDataFile', path: ['userDataFile'] })
+  .refine((o) => count(o.eipType, o.floatingIp, o.reuseIps) <= 1, { message: 'set at most one of eipType, floatingIp and reuseIps', path: ['eipType'] })
+  .refine((o) => !o.vpcId || o.subnets.length > 0, { message: 'vpcId needs subnets (at least one subnet id of that VPC)', path: ['subnets'] })
+  .refine((o) => o.vpcId || o.subnets.length === 0, { message: 'subnets need vpcId', path: ['vpcId'] })
+
+export type HuaweicloudEcsInput = z.input<typeof huaweicloudEcsSchema>
+export type HuaweiEcsOptions = z.output<typeof huaweicloudEcsSchema>
+
+/** Options or the environment (HW_ACCESS_KEY, HW_SECRET_KEY, HW_SECURITY_TOKEN, HW_REGION_NAME). */
+export function credentialsOf(o: Pick<HuaweiEcsOptions, 'region' | 'accessKey' | 'secretKey' | 'securityToken'>) {
+  return {
+    region: o.region ?? process.env.HW_REGION_NAME,
+    accessKey: o.accessKey ?? process.env.HW_ACCESS_KEY,
+    secretKey: o.secretKey ?? process.env.HW_SECRET_KEY,
+    securityToken: o.securityToken ?? process.env.HW_SECURITY_TOKEN,
+  }
 }

@@ -1,11 +1,11 @@
 import { NovaListKeypairsRequest, NovaShowKeypairRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
 import { cloudResources, ignoreNotFound, type CloudConnection, type CloudScope, type CredentialsReport, type TaggedResource } from '@tsimg/cloud-kit'
-import { BUILD_ID_LABEL, CREATED_AT_LABEL } from '@tsimg/core'
+import { BUILD_ID_LABEL, CREATED_AT_LABEL } from '@tsimg/core/plugin'
 import { HuaweiApi, field } from './api.js'
 import { deleteServer, serversTagged } from './server.js'
 import { PLUGIN } from './state.js'
-import { findImageByName } from './step-image.js'
-import { deleteKeyPair, findKeyPair } from './step-key-pair.js'
+import { findImageByName } from './images.js'
+import { deleteKeyPair, findKeyPair } from './key-pairs.js'
 import { deleteSecurityGroup, deleteSubnet, deleteVpc, findNet, taggedNet } from './vpc.js'
 
 /** Images tagged with these build ids (IMS lists tags as `key.value`). */

@@ -1,5 +1,5 @@
 import { DeleteServersRequest, ListServersDetailsRequest, ShowServerRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
-import { BUILD_ID_LABEL, CREATED_AT_LABEL } from '@tsimg/core'
+import { BUILD_ID_LABEL, CREATED_AT_LABEL } from '@tsimg/core/plugin'
 import { isNotFound, type PollLimit, type TaggedResource } from '@tsimg/cloud-kit'
 import { field, type HuaweiApi } from './api.js'
 

@@ -1,5 +1,5 @@
-import { pluginId } from '@tsimg/core'
-import type { KeyPairState } from '@tsimg/cloud-kit'
+import { pluginId } from '@tsimg/core/plugin'
+import type { CloudState } from '@tsimg/cloud-kit'
 
 // No SDK here, not even its types: this file is part of the package's public declarations,
 // which a template's type-check reads; the step environment (and the SDK) is in env.ts.
@@ -8,7 +8,7 @@ import type { KeyPairState } from '@tsimg/cloud-kit'
 export const PLUGIN = pluginId('@tsimg/builder-huawei')
 
 /** What the huaweicloud-ecs steps learned and created, in the order they ran. */
-export interface HuaweiState extends KeyPairState {
+export interface HuaweiState extends CloudState {
   availabilityZone?: string
   sourceImage?: { id: string; name: string; minDisk?: number }
   vpcId?: string

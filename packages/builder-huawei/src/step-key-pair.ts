@@ -1,9 +1,9 @@
-import { NovaCreateKeypairOption, NovaCreateKeypairRequest, NovaCreateKeypairRequestBody, NovaDeleteKeypairRequest, NovaShowKeypairRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
-import type { Step } from '@tsimg/core'
-import { cloudKeyPair, ignoreNotFound, isNotFound, temporaryName } from '@tsimg/cloud-kit'
-import type { HuaweiApi } from './api.js'
+import { NovaCreateKeypairOption, NovaCreateKeypairRequest, NovaCreateKeypairRequestBody } from '@huaweicloud/huaweicloud-sdk-ecs'
+import type { Step } from '@tsimg/core/plugin'
+import { cloudKeyPair, temporaryName, resourceData } from '@tsimg/cloud-kit'
+import { deleteKeyPair, findKeyPair } from './key-pairs.js'
 import { PLUGIN, type HuaweiState } from './state.js'
-import { resourceData, type HuaweiEnv } from './env.js'
+import type { HuaweiEnv } from './env.js'
 
 /**
  * Reads sshKeypairName + sshPrivateKeyFile, or imports the public half of a key pair made
@@ -29,18 +29,4 @@ export function keyPair(env: HuaweiEnv): Step<HuaweiState> {
       deleteKey: (name, signal) => deleteKeyPair(api, name, signal),
     },
   })
-}
-
-export async function findKeyPair(api: HuaweiApi, name: string, signal: AbortSignal): Promise<string | undefined> {
-  try {
-    await api.sdk('NovaShowKeypair', (c) => c.ecs.novaShowKeypair(new NovaShowKeypairRequest().withKeypairName(name)), { signal })
-    return name
-  } catch (err) {
-    if (isNotFound(err)) return undefined
-    throw err
-  }
-}
-
-export function deleteKeyPair(api: HuaweiApi, name: string, signal: AbortSignal): Promise<void> {
-  return ignoreNotFound(api.sdk('NovaDeleteKeypair', (c) => c.ecs.novaDeleteKeypair(new NovaDeleteKeypairRequest().withKeypairName(name)), { signal }))
 }

@@ -1,9 +1,9 @@
 import * as vpc from '@huaweicloud/huaweicloud-sdk-vpc'
-import { TsimgError, type Step } from '@tsimg/core'
-import { TrackedResource, temporaryName } from '@tsimg/cloud-kit'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
+import { TrackedResource, temporaryName, resourceData } from '@tsimg/cloud-kit'
 import { field } from './api.js'
 import { PLUGIN, type HuaweiState } from './state.js'
-import { resourceData, teardownPollLimit, type HuaweiEnv } from './env.js'
+import { teardownPollLimit, type HuaweiEnv } from './env.js'
 import { deleteSubnet, deleteVpc, findNet, tagNet } from './vpc.js'
 
 /**

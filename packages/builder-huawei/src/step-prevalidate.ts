@@ -1,5 +1,5 @@
 import { ListFlavorsRequest, NovaListAvailabilityZonesRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { scopeData } from '@tsimg/cloud-kit'
 import { field } from './api.js'
 import { PLUGIN, type HuaweiState } from './state.js'

@@ -1,9 +1,9 @@
 import * as vpc from '@huaweicloud/huaweicloud-sdk-vpc'
-import type { Step } from '@tsimg/core'
-import { TrackedResource, errorClassOf, temporaryName } from '@tsimg/cloud-kit'
+import type { Step } from '@tsimg/core/plugin'
+import { TrackedResource, errorClassOf, temporaryName, resourceData } from '@tsimg/cloud-kit'
 import { field } from './api.js'
 import { PLUGIN, type HuaweiState } from './state.js'
-import { resourceData, type HuaweiEnv } from './env.js'
+import type { HuaweiEnv } from './env.js'
 import { deleteSecurityGroup, findNet, tagNet } from './vpc.js'
 
 /**

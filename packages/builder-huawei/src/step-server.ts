@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { CreatePostPaidServersRequest, ListServerInterfacesRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
-import { TsimgError, type Step } from '@tsimg/core'
-import { TrackedResource, chooseSshAddress, waitFor } from '@tsimg/cloud-kit'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
+import { TrackedResource, chooseSshAddress, waitFor, resourceData } from '@tsimg/cloud-kit'
 import { field } from './api.js'
 import { deleteServer, serversTagged, showServer, type ServerView } from './server.js'
 import { PLUGIN, type HuaweiState } from './state.js'
-import { pollLimit, resourceData, tagList, teardownPollLimit, type HuaweiEnv } from './env.js'
+import { pollLimit, tagList, teardownPollLimit, type HuaweiEnv } from './env.js'
 
 /**
  * Creates the source server post-paid (journaled before the call; X-Client-Token makes a

@@ -1,4 +1,4 @@
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { field } from './api.js'
 import { type HuaweiState } from './state.js'
 import { type HuaweiEnv } from './env.js'

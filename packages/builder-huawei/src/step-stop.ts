@@ -1,5 +1,5 @@
 import { BatchStopServersRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
-import type { Step } from '@tsimg/core'
+import type { Step } from '@tsimg/core/plugin'
 import { waitFor } from '@tsimg/cloud-kit'
 import { field } from './api.js'
 import { showServer } from './server.js'

@@ -2,13 +2,13 @@
  * The huaweicloud-ecs steps and everything they load (the Huawei SDKs above all): imported by
  * `huaweicloudEcs` only when a build runs, so `tsimg validate` never loads an SDK.
  */
-import { clearAuthorizedKeys, type StepList, type StepsContext } from '@tsimg/core'
-import { ArtifactImages, cloudConnectSsh } from '@tsimg/cloud-kit'
+import { cloudEnv, provisionSteps, type CloudSteps } from '@tsimg/cloud-kit'
 import { HuaweiApi } from './api.js'
-import { credentialsOf, type HuaweiEcsOptions } from './source.js'
+import { credentialsOf, type HuaweiEcsOptions } from './options.js'
 import type { HuaweiState } from './state.js'
 import type { HuaweiEnv } from './env.js'
-import { createImage, imsCloud } from './step-image.js'
+import { createImage } from './step-image.js'
+import { imsCloud } from './images.js'
 import { keyPair } from './step-key-pair.js'
 import { network } from './step-network.js'
 import { prevalidate } from './step-prevalidate.js'
@@ -18,19 +18,11 @@ import { sourceImage } from './step-source-image.js'
 import { stopServer } from './step-stop.js'
 
 /** The huaweicloud-ecs step list, in Packer's order. */
-export function huaweicloudEcsSteps(options: HuaweiEcsOptions, ctx: StepsContext): StepList<HuaweiState> {
+export const huaweicloudEcsSteps: CloudSteps<HuaweiEcsOptions, HuaweiState> = (options, ctx) => {
   const c = credentialsOf(options)
   const region = c.region ?? ''
   const api = new HuaweiApi({ region, accessKey: c.accessKey ?? '', secretKey: c.secretKey ?? '', securityToken: c.securityToken, projectId: options.projectId, endpoint: options.endpoint, endpoints: options.endpoints, maxRetries: options.maxRetries })
-  const env: HuaweiEnv = {
-    options,
-    region,
-    api,
-    build: ctx.build,
-    sshPort: options.sshPort ?? 22,
-    scope: { region, ...(options.endpoint && { endpoint: options.endpoint }) },
-    images: new ArtifactImages(imsCloud(api, ctx.build.id)),
-  }
+  const env: HuaweiEnv = cloudEnv({ options, ctx, region, api, images: imsCloud })
   return [
     prevalidate(env),
     sourceImage(env),
@@ -38,9 +30,7 @@ export function huaweicloudEcsSteps(options: HuaweiEcsOptions, ctx: StepsContext
     network(env),
     securityGroup(env),
     server(env),
-    cloudConnectSsh<HuaweiState>(options, { port: env.sshPort, templateDir: ctx.build.templateDir }),
-    ctx.provision<HuaweiState>(),
-    clearAuthorizedKeys<HuaweiState>(options.sshClearAuthorizedKeys),
+    ...provisionSteps<HuaweiState>(env, ctx),
     !options.skipCreateImage && stopServer(env),
     !options.skipCreateImage && createImage(env),
   ]

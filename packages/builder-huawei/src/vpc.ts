@@ -1,5 +1,5 @@
 import * as vpc from '@huaweicloud/huaweicloud-sdk-vpc'
-import { BUILD_ID_LABEL, CREATED_AT_LABEL, type BuildInfo } from '@tsimg/core'
+import { BUILD_ID_LABEL, CREATED_AT_LABEL, type BuildInfo } from '@tsimg/core/plugin'
 import { ignoreNotFound, type PollLimit, type TaggedResource } from '@tsimg/cloud-kit'
 import { field, type HuaweiApi } from './api.js'
 import { tagList } from './env.js'
@@ -16,7 +16,7 @@ export async function tagNet(api: HuaweiApi, kind: NetKind, id: string, build: P
 }
 
 /** Lists a kind's resources as `{ id, name, vpc_id }`. */
-export async function listNet(api: HuaweiApi, kind: NetKind, signal: AbortSignal, vpcId?: string): Promise<{ id: string; name: string; vpc_id?: string }[]> {
+async function listNet(api: HuaweiApi, kind: NetKind, signal: AbortSignal, vpcId?: string): Promise<{ id: string; name: string; vpc_id?: string }[]> {
   const res =
     kind === 'vpcs'
       ? await api.sdk('ListVpcs', (c) => c.vpc.listVpcs(new vpc.ListVpcsRequest()), { signal })

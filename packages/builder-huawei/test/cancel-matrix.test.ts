@@ -49,6 +49,8 @@ const points: Point[] = [
   holding('huaweicloud:create-image', 'CreateImage', 'as the image create is sent (CreateImage held)', 'Creating image'),
   holding('huaweicloud:create-image', 'ShowJob', 'once the image exists, while its job runs (ShowJob held)', 'Image:'),
   holding('huaweicloud:create-image', 'BatchAddMembers', 'while the image is shared (members request, BatchAddMembers held)', 'Sharing image'),
+  // The step's last call: the held ShowJob answers SUCCESS after the cancel and the step ends as if none had come; the build is still cancelled.
+  holding('huaweicloud:create-image', 'ShowJob', "during the share's last ShowJob (ShowJob held, the step's last call)", 'Sharing image', awaitsHeldCall),
 ]
 
 describe('a cancel anywhere leaves nothing behind', { timeout: 600_000 }, () => {

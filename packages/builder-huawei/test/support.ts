@@ -6,11 +6,11 @@ import { join, resolve } from 'node:path'
 import { huaweicloudEcs, type HuaweicloudEcsInput } from '@tsimg/builder-huawei'
 import { HuaweiApi } from '@tsimg/builder-huawei/api'
 import { startHuaweiEmulator, type HuaweiEmulator } from '@tsimg/cloud-emulator'
-import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core'
+import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core/plugin'
 import { runSourceBuild, type SourceRunResult } from '../../../test/support/cloud-build.js'
 import type { MatrixCloud } from '../../../test/support/cloud-matrix.js'
 
-export { cleanupErrors, failedStep, journalFiles, stateText } from '../../../test/support/cloud-build.js'
+export { journalFiles, stateText } from '../../../test/support/cloud-build.js'
 import { shell } from '@tsimg/provisioner-shell'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 

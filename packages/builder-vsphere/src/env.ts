@@ -1,4 +1,4 @@
-import { TsimgError, type BuildInfo } from '@tsimg/core'
+import { TsimgError, type BuildInfo } from '@tsimg/core/plugin'
 import type { CloudScope } from '@tsimg/cloud-kit'
 import type { CommonOptions } from './options.js'
 import { VimClient } from './vim/client.js'

@@ -6,7 +6,7 @@ export { vsphereIso, vsphereIsoSchema, type VsphereIsoInput, type VsphereIsoOpti
 export { isoShape, vsphereIsoShape, storageSchema, networkAdapterSchema } from './iso/options.js'
 export { PLUGIN, BUILD_ID_KEY, CREATED_AT_KEY, KEPT_KEY, type VsphereState } from './state.js'
 
-import { lazyResourcePlugin } from '@tsimg/core'
+import { lazyResourcePlugin } from '@tsimg/core/plugin'
 import { PLUGIN as ID } from './state.js'
 
 /** How `tsimg cleanup` deletes what a killed vSphere build left (see resources.ts). */

@@ -1,5 +1,5 @@
 import type { KeyPairState } from '@tsimg/cloud-kit'
-import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL, pluginId } from '@tsimg/core'
+import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL, pluginId } from '@tsimg/core/plugin'
 
 /** This package's identity in journals and scopes (what `tsimg cleanup` loads). */
 export const PLUGIN = pluginId('@tsimg/builder-vsphere')

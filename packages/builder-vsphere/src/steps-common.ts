@@ -4,7 +4,7 @@
  * keep (mark the artifact), template.
  */
 import { isIP } from 'node:net'
-import { TsimgError, parseDuration, type Step } from '@tsimg/core'
+import { TsimgError, parseDuration, type Step } from '@tsimg/core/plugin'
 import { waitFor } from '@tsimg/cloud-kit'
 import { clientOf, connect, resolveDatacenter, type VsphereEnv } from './env.js'
 import type { CommonOptions } from './options.js'

@@ -1,4 +1,4 @@
-import { isNotFound } from '@tsimg/cloud-kit'
+import { errorClassOf, isNotFound } from '@tsimg/cloud-kit'
 import type { Props, VimClient } from './vim/client.js'
 import { list, obj, ref, str, type MoRef } from './vim/xml.js'
 
@@ -56,3 +56,28 @@ export async function findBuildVm(c: VimClient, path: string, buildId: string, b
 }
 
 export const vmRef = (value: string): MoRef => ref('VirtualMachine', value)
+
+/**
+ * Sets a custom attribute (custom field) on a VM, defining the field for VirtualMachine first
+ * when vCenter has none of that name: what the vSphere client shows in a VM's Custom Attributes.
+ */
+export async function setCustomAttribute(c: VimClient, vm: MoRef, name: string, value: string, signal: AbortSignal): Promise<void> {
+  const mgr = c.content.customFieldsManager
+  if (!mgr) return
+  const keyOf = async (): Promise<string | undefined> => {
+    const defs = list(obj((await c.get(mgr, ['field'], signal))?.raw('field')).CustomFieldDef).map(obj)
+    return str(defs.find((d) => str(d.name) === name && (str(d.managedObjectType) ?? 'VirtualMachine') === 'VirtualMachine')?.key)
+  }
+  let key = await keyOf()
+  if (!key) {
+    try {
+      key = str(obj(await c.call('AddCustomFieldDef', mgr, { name, moType: 'VirtualMachine' }, { signal })).key)
+    } catch (err) {
+      // Another build defined it meanwhile.
+      if (errorClassOf(err) !== 'exists') throw err
+      key = await keyOf()
+    }
+  }
+  if (!key) throw new Error(`custom attribute ${name} could not be defined`)
+  await c.call('SetField', mgr, { entity: vm, key: Number(key), value }, { signal })
+}

@@ -3,7 +3,7 @@
 // and journal, and `tsimg cleanup` (with the vCenter login in VSPHERE_USER / VSPHERE_PASSWORD)
 // deletes them: 0 left.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -52,7 +52,84 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
     }
   })
 
-  it('kill -9 while provisioning leaves the clone and its journal; tsimg cleanup destroys it: nothing left', async () => {
+  it('tsimg convert writes an image.ts with vsphereClone from the JSON template, and tsimg build of it makes the same template', async () => {
+    const c = await s.client()
+    const before = await inventory(c)
+    const g = await newGuest(s)
+    const dir = await mkdtemp(join(tmpdir(), 'tsimg-vsphere-convert-'))
+    try {
+      await writeFile(join(dir, 'builder.json'), JSON.stringify(packerTemplate(s.sim, g), null, 2))
+      const conv = await tsimg(['convert', '-o', join(dir, 'image.ts'), join(dir, 'builder.json')], env(g, dir))
+      expect(conv.code, conv.out).toBe(0)
+      const ts = await readFile(join(dir, 'image.ts'), 'utf8')
+      expect(ts).toContain("from '@tsimg/builder-vsphere'")
+      expect(ts).toMatch(/vsphereClone\(/)
+      expect(ts).not.toContain(s.sim.password)
+      const r = await tsimg(['build', join(dir, 'image.ts')], env(g, dir))
+      expect(r.code, r.out).toBe(0)
+      const [id] = await labelledContainers(g.label)
+      expect(await readFromContainer(id!, '/etc/tsimg-marker')).toBe('made by a packer template\n')
+      const after = await inventory(c)
+      expect(after.get(`tsimg-${g.label}`)?.template).toBe(true)
+      expect([...after.keys()].sort()).toEqual([...before.keys(), `tsimg-${g.label}`].sort())
+      await c.task('Destroy_Task', { $ref: true, type: 'VirtualMachine', value: after.get(`tsimg-${g.label}`)!.moref }, {}, { signal: AbortSignal.timeout(30_000) })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('an HCL2 vsphere-clone source validates; an option tsimg does not carry out yet (export) is an error naming the file, line and option, before anything is created', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsimg-vsphere-hcl-'))
+    const g = await newGuest(s)
+    try {
+      const hcl = [
+        'variable "vcenter_password" {',
+        '  type      = string',
+        '  sensitive = true',
+        '  default   = env("VSPHERE_PASSWORD")',
+        '}',
+        'source "vsphere-clone" "web" {',
+        `  vcenter_server      = "${s.sim.server}"`,
+        `  username            = "${s.sim.username}"`,
+        '  password            = var.vcenter_password',
+        '  insecure_connection = true',
+        '  cluster             = "DC0_C0"',
+        '  template            = "DC0_C0_RP0_VM0"',
+        '  CPUs                = 2',
+        '  RAM                 = 2048',
+        '  customize {',
+        '    linux_options {',
+        '      host_name = "web"',
+        '      domain    = "lan"',
+        '    }',
+        '    network_interface {',
+        '      ipv4_address = "10.0.0.20"',
+        '      ipv4_netmask = 24',
+        '    }',
+        '  }',
+        '  ssh_username        = "root"',
+        '  convert_to_template = true',
+        '}',
+        'build {',
+        '  sources = ["source.vsphere-clone.web"]',
+        '}',
+      ]
+      await writeFile(join(dir, 'web.pkr.hcl'), hcl.join('\n') + '\n')
+      const ok = await tsimg(['validate', join(dir, 'web.pkr.hcl')], env(g, dir))
+      expect(ok.code, ok.out).toBe(0)
+      const withExport = [...hcl.slice(0, 26), '  export {', '    output_directory = "out"', '  }', ...hcl.slice(26)]
+      await writeFile(join(dir, 'web.pkr.hcl'), withExport.join('\n') + '\n')
+      const refused = await tsimg(['validate', join(dir, 'web.pkr.hcl')], env(g, dir))
+      expect(refused.code).not.toBe(0)
+      expect(refused.out).toMatch(/web\.pkr\.hcl:27/)
+      expect(refused.out).toMatch(/export/)
+      expect(refused.out).toMatch(/not supported yet/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('kill -9 while provisioning leaves the clone and its journal; tsimg cleanup without a vCenter login names what it read, with one destroys it: nothing left', async () => {
     const c = await s.client()
     const before = await inventory(c)
     const g = await newGuest(s)
@@ -67,6 +144,20 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
       expect((await inventory(c)).has(`tsimg-${g.label}`)).toBe(true)
       expect(await labelledContainers(g.label)).toHaveLength(1)
       expect(await journalFiles(dir)).not.toEqual([])
+
+      // Without a vCenter login in the environment cleanup says which variables it read, and deletes nothing.
+      const bare = { ...process.env }
+      for (const k of ['VSPHERE_USER', 'VSPHERE_PASSWORD', 'GOVC_USERNAME', 'GOVC_PASSWORD']) delete bare[k]
+      const noCreds = await new Promise<{ code: number | null; out: string }>((res) => {
+        const child = spawn(process.execPath, [CLI, 'cleanup'], { cwd: ROOT, env: { ...bare, NO_COLOR: '1', TSIMG_STATE_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] })
+        let out = ''
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+        child.on('exit', (code) => res({ code, out }))
+      })
+      expect(noCreds.code).not.toBe(0)
+      expect(noCreds.out).toMatch(/VSPHERE_USER: not set, VSPHERE_PASSWORD: not set/)
+      expect((await inventory(c)).has(`tsimg-${g.label}`)).toBe(true)
 
       const cleanup = await tsimg(['cleanup'], { TSIMG_STATE_DIR: dir, VSPHERE_USER: s.sim.username, VSPHERE_PASSWORD: s.sim.password })
       expect(cleanup.code, cleanup.out).toBe(0)

@@ -19,6 +19,8 @@ const rows: Row[] = [
   { step: 'vsphere:connect', over: { password: 'wrong-password-of-the-row' }, error: /InvalidLogin/ },
   { step: 'vsphere:clone', over: { template: 'no-such-template' }, error: /VM 'no-such-template' not found/ },
   { step: 'vsphere:clone', fault: ['CloneVM_Task', 'InsufficientResourcesFault'], error: /InsufficientResourcesFault/ },
+  // Once the clone exists: its custom attribute cannot be set.
+  { step: 'vsphere:clone', fault: ['SetField', 'InvalidArgument'], error: /InvalidArgument/ },
   { step: 'vsphere:configure-hardware', fault: ['ReconfigVM_Task', 'InvalidState'], over: { cpus: 2 }, error: /InvalidState/ },
   { step: 'vsphere:configuration-parameters', fault: ['ReconfigVM_Task', 'InvalidState'], error: /InvalidState/ },
   { step: 'vsphere:customize', fault: ['CustomizeVM_Task', 'CustomizationFault'], error: /CustomizationFault/ },
@@ -47,6 +49,22 @@ describe('a failure at each vsphere-clone step leaves nothing behind', () => {
     expect(r.summary.outcome).toBe('failed')
     expect(failedStep(r.events)).toBe(row.step)
     expect(r.summary.error?.message).toMatch(row.error)
+    await expectNothingLeft(s, g, r, before)
+  })
+
+  it('a CloneVM_Task whose answer is lost is not sent again: the clone it made is found by path and build id and destroyed', async () => {
+    const c = await s.client()
+    const before = await inventory(c)
+    const g = await newGuest(s)
+    const earlier = (await s.sim.calls()).calls.length
+    await s.sim.drop('CloneVM_Task')
+    const r = await runBuild(cloneSource(s.sim, g), { stateDir: s.stateDir })
+    expect(r.summary.outcome).toBe('failed')
+    expect(failedStep(r.events)).toBe('vsphere:clone')
+    const calls = (await s.sim.calls()).calls.slice(earlier)
+    expect(calls.filter((m) => m === 'CloneVM_Task')).toHaveLength(1)
+    // The clone existed (found by FindByInventoryPath) and was destroyed.
+    expect(calls.slice(calls.indexOf('CloneVM_Task'))).toContain('Destroy_Task')
     await expectNothingLeft(s, g, r, before)
   })
 })

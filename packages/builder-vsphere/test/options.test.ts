@@ -1,5 +1,5 @@
 import { vsphereClone, vsphereCloneSchema } from '@tsimg/builder-vsphere'
-import { TemplateError } from '@tsimg/core'
+import { TemplateError } from '@tsimg/core/plugin'
 import { describe, expect, it } from 'vitest'
 
 const base = { vcenterServer: 'vc.example', username: 'administrator@vsphere.local', password: 'vc-secret', cluster: 'C0', template: 'base-os', sshUsername: 'root' }

@@ -64,6 +64,21 @@ describe('vim25 client against vcsim', () => {
     await s.sim.fault('RetrievePropertiesEx', 'SystemError', 2)
     expect((await c.get(vm, ['name'], signal()))?.string('name')).toBe(SOURCE_VM)
   })
+
+  it('a request that gets no answer within its bound is a network timeout and is sent again', async () => {
+    const c = await VimClient.connect({ server: s.sim.server, username: s.sim.username, password: s.sim.password, insecure: true, signal: signal(), requestTimeoutMs: 300 })
+    try {
+      const vm = (await c.findByPath(`DC0/vm/${SOURCE_VM}`, signal()))!
+      const earlier = (await s.sim.calls()).calls.length
+      // The first RetrievePropertiesEx is held past the bound; the resent one is answered.
+      await s.sim.hold('RetrievePropertiesEx')
+      expect((await c.get(vm, ['name'], signal()))?.string('name')).toBe(SOURCE_VM)
+      expect((await s.sim.calls()).calls.slice(earlier).filter((m) => m === 'RetrievePropertiesEx')).toHaveLength(2)
+    } finally {
+      await s.sim.release()
+      await c.logout()
+    }
+  })
 })
 
 function instanceUuid(c: VimClient): string {

@@ -36,4 +36,4 @@ export * as backend from './backend/index.js'
 /** Alibaba Cloud's front end (ECS and VPC RPC APIs). */
 export * as alicloud from './alicloud/index.js'
 /** The Huawei Cloud front end (IAM, ECS, VPC, EIP, IMS REST APIs) on the same backend. */
-export * from './huawei/index.js'
+export { startHuaweiEmulator, huaweiProjectId, HUAWEI_DOMAIN_ID, HUAWEI_ROUTES, type HuaweiEmulator, type HuaweiEmulatorOptions } from './huawei/index.js'

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { startEmulator, type Emulator } from '@tsimg/cloud-emulator'
-import { generateKeyPair } from '@tsimg/core'
+import { generateKeyPair } from '@tsimg/core/plugin'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Ecs, Vpc, ecsClient, failure, vpcClient } from './alicloud-sdk.js'
 import { ssh } from './ssh.js'

@@ -1,5 +1,5 @@
 import { startEmulator, type Emulator } from '@tsimg/cloud-emulator'
-import { generateKeyPair } from '@tsimg/core'
+import { generateKeyPair } from '@tsimg/core/plugin'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // The module the running front end reads parameters with (the same file the package entry loads).
 import { Params } from '../dist/alicloud/params.js'

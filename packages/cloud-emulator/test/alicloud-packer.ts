@@ -13,13 +13,28 @@ export async function runPacker(proxyEndpoint: string, template: object, signal?
   try {
     const file = join(dir, 'template.json')
     await writeFile(file, JSON.stringify(template, null, 2))
-    const proxy = `http://${proxyEndpoint}`
+    return await runPackerFile(proxyEndpoint, file, { cwd: dir, ...(signal && { signal }) })
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * `packer build <file>` from `cwd` (a template's relative script paths resolve from there, as
+ * for a user), through the emulator as HTTP proxy, with `env` added (e.g. ALICLOUD_ACCESS_KEY
+ * for a template that reads its keys from the environment). HOME is a temporary directory.
+ */
+export async function runPackerFile(proxyEndpoint: string, file: string, o: { cwd: string; env?: Record<string, string>; signal?: AbortSignal }): Promise<{ code: number; output: string }> {
+  const home = await mkdtemp(join(tmpdir(), 'tsimg-packer-home-'))
+  const proxy = `http://${proxyEndpoint}`
+  try {
     return await new Promise((resolve) => {
       execFile('packer', ['build', '-color=false', file], {
-        cwd: dir, signal, maxBuffer: 16 * 1024 * 1024,
+        cwd: o.cwd, ...(o.signal && { signal: o.signal }), maxBuffer: 16 * 1024 * 1024,
         env: {
-          PATH: process.env.PATH, HOME: dir, PACKER_CACHE_DIR: join(dir, 'cache'), CHECKPOINT_DISABLE: '1',
+          PATH: process.env.PATH, HOME: home, PACKER_CACHE_DIR: join(home, 'cache'), CHECKPOINT_DISABLE: '1',
           HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, NO_PROXY: '', no_proxy: '',
+          ...o.env,
         },
       }, (error, stdout, stderr) => {
         const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0
@@ -27,7 +42,7 @@ export async function runPacker(proxyEndpoint: string, template: object, signal?
       })
     })
   } finally {
-    await rm(dir, { recursive: true, force: true })
+    await rm(home, { recursive: true, force: true })
   }
 }
 

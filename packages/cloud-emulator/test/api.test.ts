@@ -5,7 +5,7 @@ import { SignatureV4 } from '@smithy/signature-v4'
 import { startEc2Emulator, startEmulator, FRONT_ENDS, TEST_CREDENTIALS, CATALOG_OWNER_ID, type Ec2Emulator } from '@tsimg/cloud-emulator'
 import { utils } from 'ssh2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generateKeyPair } from '@tsimg/core'
+import { generateKeyPair } from '@tsimg/core/plugin'
 
 // API behaviour that needs no container: auth, errors, filters, faults, the control API.
 let emu: Ec2Emulator

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import * as ec2 from '@aws-sdk/client-ec2'
 import { backend, startEmulator, ALICLOUD_PROFILE, AWS_PROFILE, HUAWEICLOUD_PROFILE, type Emulator } from '@tsimg/cloud-emulator'
-import { generateKeyPair } from '@tsimg/core'
+import { generateKeyPair } from '@tsimg/core/plugin'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hostKey, ssh } from './ssh.js'
 

@@ -1,6 +1,6 @@
 import * as ec2 from '@aws-sdk/client-ec2'
 import { startEc2Emulator, type Ec2Emulator } from '@tsimg/cloud-emulator'
-import { generateKeyPair } from '@tsimg/core'
+import { generateKeyPair } from '@tsimg/core/plugin'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // The module the running front end reads parameters with (the same file the package entry loads).
 import { Reader } from '../dist/ec2/query.js'

@@ -2,7 +2,7 @@ import * as ecs from '@huaweicloud/huaweicloud-sdk-ecs'
 import * as vpc from '@huaweicloud/huaweicloud-sdk-vpc'
 import { call, HuaweiApiError, huaweiClients, type HuaweiClients } from '@tsimg/builder-huawei/api'
 import { startHuaweiEmulator, type HuaweiEmulator } from '@tsimg/cloud-emulator'
-import { generateKeyPair } from '@tsimg/core'
+import { generateKeyPair } from '@tsimg/core/plugin'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ssh } from './ssh.js'
 

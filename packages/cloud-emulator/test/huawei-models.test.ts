@@ -3,7 +3,7 @@ import * as iam from '@huaweicloud/huaweicloud-sdk-iam/v3/public-api.js'
 import * as vpc from '@huaweicloud/huaweicloud-sdk-vpc'
 import { call, huaweiClients, iamClient as makeIamClient, type HuaweiClients } from '@tsimg/builder-huawei/api'
 import { startHuaweiEmulator, type HuaweiEmulator } from '@tsimg/cloud-emulator'
-import { generateKeyPair } from '@tsimg/core'
+import { generateKeyPair } from '@tsimg/core/plugin'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkAnswer, declaredAt, describeType, loadModels, type CheckReport } from './support/huawei-models.js'
 

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import * as ec2 from '@aws-sdk/client-ec2'
 import { startEc2Emulator, sweep, CATALOG_OWNER_ID } from '@tsimg/cloud-emulator'
 import { afterAll, expect, it } from 'vitest'
-import { generateKeyPair } from '@tsimg/core'
+import { generateKeyPair } from '@tsimg/core/plugin'
 import { ssh } from './ssh.js'
 
 // An AMI kept at stop() is a source for the next emulator session, and survives sweeps.
@@ -24,7 +24,7 @@ async function boot(client: ec2.EC2Client, imageId: string): Promise<string> {
 it('keeps a made AMI across sessions with keepImages and stateDir; deregistering it later removes its docker image', async () => {
   const delays = { instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 100, snapshotCompleted: 100 }
   const first = await startEc2Emulator({ stateDir, keepImages: true, delays })
-  let amiId = ''
+  let amiId: string
   try {
     const client = new ec2.EC2Client({ region: 'us-east-1', endpoint: first.endpoint, credentials: first.credentials })
     await client.send(new ec2.ImportKeyPairCommand({ KeyName: 'k', PublicKeyMaterial: Buffer.from(key.publicKey) }))

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import * as ec2 from '@aws-sdk/client-ec2'
 import { startEc2Emulator, CATALOG_OWNER_ID, type Ec2Emulator } from '@tsimg/cloud-emulator'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { generateKeyPair } from '@tsimg/core'
+import { generateKeyPair } from '@tsimg/core/plugin'
 import { hostKey, ssh as sshWithKey } from './ssh.js'
 
 // One build's worth of real containers: run, SSH, stop, image, copy, boot the image, tear down.

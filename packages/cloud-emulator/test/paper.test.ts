@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import * as ec2 from '@aws-sdk/client-ec2'
 import { startEc2Emulator, CATALOG_OWNER_ID, PAPER_REFUSAL, type Ec2Emulator } from '@tsimg/cloud-emulator'
-import { generateKeyPair } from '@tsimg/core'
+import { generateKeyPair } from '@tsimg/core/plugin'
 import { Client } from 'ssh2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 

@@ -1,4 +1,4 @@
-import { TsimgError, connectSsh, sshTargetFromOptions, type SshOptions, type Step } from '@tsimg/core'
+import { TsimgError, connectSsh, sshTargetFromOptions, type SshOptions, type Step } from '@tsimg/core/plugin'
 import type { KeyPairState } from './key-pair.js'
 
 /** Packer's `ssh_interface` values, shared by every cloud. */

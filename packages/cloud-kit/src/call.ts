@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { CancelledError } from '@tsimg/core'
+import { CancelledError } from '@tsimg/core/plugin'
 import { CloudApiError, NETWORK_CODES, type ErrorClass, type ErrorModel } from './errors.js'
 
 /**

@@ -1,4 +1,4 @@
-import { CancelledError, type BuildJournal, type PluginId } from '@tsimg/core'
+import { CancelledError, type BuildJournal, type PluginId } from '@tsimg/core/plugin'
 import { markRequestDeadline, unansweredCall } from './call.js'
 import { errorClassOf } from './errors.js'
 

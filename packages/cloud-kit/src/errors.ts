@@ -1,4 +1,4 @@
-import { TsimgError } from '@tsimg/core'
+import { TsimgError } from '@tsimg/core/plugin'
 
 /**
  * What an API error means for the caller, whatever the cloud calls it:

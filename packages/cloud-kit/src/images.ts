@@ -1,4 +1,4 @@
-import { errorMessage, TsimgError, type BuildJournal, type CleanupContext, type Ui } from '@tsimg/core'
+import { errorMessage, TsimgError, type BuildJournal, type CleanupContext, type Ui } from '@tsimg/core/plugin'
 import { TrackedResource, type CreateContext, type CreateSpec } from './create.js'
 
 /** One image the build made (the first, then its copies), and the snapshots behind it. */

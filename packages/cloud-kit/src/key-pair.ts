@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { TemplateError, generateKeyPair, type BaseState, type PluginId, type Step, type Ui } from '@tsimg/core'
+import { TemplateError, generateKeyPair, type BaseState, type PluginId, type Step, type Ui } from '@tsimg/core/plugin'
 import { TrackedResource } from './create.js'
 
 /** What the key pair step leaves in a cloud builder's state. */

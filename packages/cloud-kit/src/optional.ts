@@ -1,4 +1,4 @@
-import { CancelledError } from '@tsimg/core'
+import { CancelledError } from '@tsimg/core/plugin'
 import { markUnanswered, unansweredCall, type RetryBudget } from './call.js'
 import { CloudApiError, errorClassOf } from './errors.js'
 
@@ -30,7 +30,7 @@ export const ONCE: Partial<RetryBudget> = { attempts: 1 }
  * answer and whether the part was dropped, so the step can do the part another way.
  */
 export async function withOptionalPart<T>(o: OptionalPart<T>): Promise<{ answer: T; dropped: boolean }> {
-  let unanswered = false
+  let unanswered: boolean
   try {
     return { answer: await o.with(ONCE), dropped: false }
   } catch (err) {

@@ -1,5 +1,5 @@
-import { TsimgError } from '@tsimg/core'
-import type { AccountCheck, PluginId, ResourceContext, ResourcePlugin, SweepTarget, SweptResource } from '@tsimg/core'
+import { TsimgError } from '@tsimg/core/plugin'
+import type { AccountCheck, PluginId, ResourceContext, ResourcePlugin, SweepTarget, SweptResource } from '@tsimg/core/plugin'
 
 /**
  * Where a build's resources live, as journaled with every entry and scope: enough to reach

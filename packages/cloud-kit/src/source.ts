@@ -1,6 +1,15 @@
 import { access } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { TemplateError, describeIssue, sshSecrets, type BaseState, type SourcePlugin, type StepList, type StepsContext, type ValidateContext } from '@tsimg/core'
+import {
+  TemplateError,
+  describeIssue,
+  sshSecrets,
+  type BaseState,
+  type SourcePlugin,
+  type StepList,
+  type StepsContext,
+  type ValidateContext,
+} from '@tsimg/core/plugin'
 import type { z } from 'zod'
 
 /** What a cloud's source factory says about itself; `cloudSource` writes the rest. */

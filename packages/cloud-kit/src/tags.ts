@@ -1,4 +1,4 @@
-import { BUILD_ID_LABEL, CREATED_AT_LABEL, type BuildInfo } from '@tsimg/core'
+import { BUILD_ID_LABEL, CREATED_AT_LABEL, type BuildInfo } from '@tsimg/core/plugin'
 
 /**
  * The tags every temporary resource carries: the build id (what sweeps look for) and the

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { TsimgError, type Ui } from '@tsimg/core'
+import { TsimgError, type Ui } from '@tsimg/core/plugin'
 
 /** What one poll saw: done with a value, still on the way (in `state`), or a dead end. */
 export type Poll<T> = { readonly done: true; readonly value: T } | { readonly done: false; readonly state?: string } | { readonly failed: string }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CancelledError } from '@tsimg/core'
+import { CancelledError } from '@tsimg/core/node'
 import { CloudApiError, withOptionalPart, type ErrorClass } from '@tsimg/cloud-kit'
 
 const apiError = (status: number | undefined, cls: ErrorClass, code?: string) =>

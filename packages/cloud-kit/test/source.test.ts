@@ -6,7 +6,7 @@ import { alicloudEcs } from '@tsimg/builder-alicloud'
 import { amazonEbs } from '@tsimg/builder-aws'
 import { huaweicloudEcs } from '@tsimg/builder-huawei'
 import { cloudSource } from '@tsimg/cloud-kit/source'
-import { TemplateError, type BaseState, type SourcePlugin, type StepsContext } from '@tsimg/core'
+import { TemplateError, type BaseState, type SourcePlugin, type StepsContext } from '@tsimg/core/plugin'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { FileJournal, pluginId } from '@tsimg/core'
+import { FileJournal, pluginId } from '@tsimg/core/plugin'
 import { CloudApiError, CloudCaller, TrackedResource, requestTimeoutMs, type CreateSpec, type ErrorModel } from '@tsimg/cloud-kit'
 
 const PLUGIN = pluginId('@tsimg/builder-aws')

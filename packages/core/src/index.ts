@@ -1,33 +1,24 @@
-export * from './errors.js'
-export type * from './runner/step.js'
-export * from './runner/run-steps.js'
-export * from './runner/wrappers.js'
-export * from './journal/journal.js'
-export * from './journal/resources.js'
-export type * from './communicator/types.js'
-export type * from './plugin/types.js'
-export type * from './ui/events.js'
-export * from './ui/ui.js'
-export * from './ui/redact.js'
-export * from './template/index.js'
-export * from './build/index.js'
-export * from './post-processors/index.js'
-export { cleanupLeftovers } from './journal/cleanup.js'
-export { sweepTagged, SWEEP_PLUGINS, type SweepOptions, type SweepReport } from './journal/sweep.js'
-export type { CleanupLeftoversOptions, CleanupReport, LeftoverFailure } from './journal/cleanup.js'
-export { tsimgResources, CORE_PLUGIN } from './journal/core-resources.js'
-export { TextRenderer } from './ui/render-text.js'
-export type { TextRendererOptions } from './ui/render-text.js'
-export { MachineRenderer, machineLine, escapeMachineField } from './ui/render-machine.js'
-export { DetailedLog, redactStack } from './ui/render-log.js'
-export { formatDuration } from './ui/render-common.js'
-export type { Renderer, RenderedBuild } from './ui/render-common.js'
-export * from './provision/common.js'
-export * from './provision/step-provision.js'
-export * from './provision/breakpoint.js'
-export * from './provision/shell-local.js'
-export * from './ssh/index.js'
-export { parseDuration, isDuration, durationSchema } from './util/duration.js'
-export { processRef, isRunning, waitForExit, gatedExecFile, GATE_CLOSED_EXIT, type ProcessRef, type GatedChild } from './util/process.js'
-export { sshHost, sshHostSchema, type SshHostOptions, type SshHostState } from './builders/ssh-host.js'
-export { nullSource, nullSourceSchema, type NullSourceOptions } from './builders/null-source.js'
+// `@tsimg/core`: what an image.ts imports. The template itself (defineTemplate, variables, the
+// helpers Packer templates call), the plugins the core ships (ssh and null sources, the
+// breakpoint and shell-local provisioners, the manifest and shell-local post-processors), the
+// wrappers that fill build-time values in, and the types a template names.
+// Library callers (build, validate, inspect, cleanup) import `@tsimg/core/node`; plugin authors
+// `@tsimg/core/plugin`. Named exports only: a name added here is a promise to template authors.
+
+export { defineTemplate, type Falsy, type TemplateBuild, type TemplateContext, type TemplateDefinition, type TemplateModule } from './template/define.js'
+export { variable, type VariableDef, type VariableDefs, type VariableKind, type VariableOptions, type VariableValues } from './template/variables.js'
+export { env, timestamp, uuid } from './template/helpers.js'
+export { formatdate, isotime, type TimeInput } from './template/time-formats.js'
+export { buildValue, lateSource, lateProvisioner, latePostProcessor, type BuildValueName } from './template/build-values.js'
+
+export { sshHost, type SshHostOptions } from './builders/ssh-host.js'
+export { nullSource, type NullSourceOptions } from './builders/null-source.js'
+export type { SshOptions, HostKeyPolicy } from './ssh/options.js'
+
+export { breakpoint, type BreakpointOptions } from './provision/breakpoint.js'
+export { shellLocalProvisioner, type ShellLocalProvisionerOptions } from './provision/shell-local.js'
+export type { CommonProvisionerOptions, PostProcessorPlugin, ProvisionerPlugin, SourcePlugin } from './plugin/types.js'
+
+export { manifest, type ManifestOptions } from './post-processors/manifest.js'
+export { shellLocal, type ShellLocalOptions } from './post-processors/shell-local.js'
+export { scopedPostProcessor } from './post-processors/scoped.js'

@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { docker } from '@tsimg/builder-docker'
-import { build, defineTemplate, manifest, shellLocal, variable, type ManifestFile } from '@tsimg/core'
+import { defineTemplate, manifest, shellLocal, variable } from '@tsimg/core'
+import { build, type ManifestFile } from '@tsimg/core/node'
 import { shell } from '@tsimg/provisioner-shell'
 
 // Each case runs whole docker builds: on a machine busy with other work one takes minutes.

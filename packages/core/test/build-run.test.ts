@@ -2,7 +2,8 @@ import { access, mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { TemplateError, build, defineTemplate, variable, type BuildEvent, type Prompter } from '@tsimg/core'
+import { defineTemplate, variable } from '@tsimg/core'
+import { TemplateError, build, type BuildEvent, type Prompter } from '@tsimg/core/node'
 import { touch, type TouchOptions } from './fixtures/templates/lib/touch-source.ts'
 
 let dir: string

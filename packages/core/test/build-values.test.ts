@@ -2,18 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { buildValue, formatdate, isotime, lateProvisioner, lateSource, timestamp } from '@tsimg/core'
 import {
   BuildUi,
   FileJournal,
   Redactor,
-  buildValue,
-  formatdate,
-  isotime,
-  lateProvisioner,
-  lateSource,
   nonInteractive,
   runSteps,
-  timestamp,
   type BaseState,
   type BuildInfo,
   type CommonProvisionerOptions,
@@ -21,7 +16,7 @@ import {
   type ProvisionerPlugin,
   type SourcePlugin,
   type Step,
-} from '@tsimg/core'
+} from '@tsimg/core/plugin'
 
 const build: BuildInfo = { id: 'b-1', name: 'fake.web', sourceType: 'fake', sourceName: 'web', force: false, templateDir: '.' }
 let dir: string

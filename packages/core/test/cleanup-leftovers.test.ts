@@ -6,7 +6,9 @@ import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { cleanupLeftovers, type JournalFile, type JournalResource } from '@tsimg/core'
+import type { JournalFile } from '../dist/journal/journal.js'
+import { cleanupLeftovers } from '@tsimg/core/node'
+import type { JournalResource } from '@tsimg/core/plugin'
 import { SLOW_TEMPLATE, runCli, startCli } from './fixtures/cli/run-cli.js'
 
 const MARKER_PLUGIN = fileURLToPath(new URL('./fixtures/cli/marker-plugin.mjs', import.meta.url))

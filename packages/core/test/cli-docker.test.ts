@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { JournalFile } from '@tsimg/core'
+import type { JournalFile } from '../dist/journal/journal.js'
 import { runCli, startCli } from './fixtures/cli/run-cli.js'
 
 // Each case runs whole docker builds: on a machine busy with other work one takes minutes.

@@ -1,8 +1,10 @@
 // The renderers fed with build events: the text a Packer user recognizes, and Packer's
 // machine-readable lines.
 import { describe, expect, it } from 'vitest'
-import { MachineRenderer, TextRenderer, formatDuration, machineLine } from '@tsimg/core'
-import type { BuildEvent, RenderedBuild } from '@tsimg/core'
+import { formatDuration } from '../dist/ui/render-common.js'
+import { machineLine } from '../dist/ui/render-machine.js'
+import { MachineRenderer, TextRenderer } from '@tsimg/core/node'
+import type { BuildEvent, RenderedBuild } from '@tsimg/core/node'
 
 const T0 = Date.UTC(2026, 10, 21, 12, 0, 0)
 

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { FileJournal, isJournalOwnerAlive, pluginId, type PluginId } from '@tsimg/core'
+import { isJournalOwnerAlive } from '../dist/journal/journal.js'
+import { FileJournal, pluginId, type PluginId } from '@tsimg/core/plugin'
 
 let dir: string
 beforeEach(async () => {

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { build, defineTemplate, manifest, variable, type ManifestFile } from '@tsimg/core'
+import { defineTemplate, manifest, variable } from '@tsimg/core'
+import { build, type ManifestFile } from '@tsimg/core/node'
 import { touch } from './fixtures/templates/lib/touch-source.ts'
 
 let dir: string

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { build, shellLocal, TemplateError, type BuildEvent } from '@tsimg/core'
+import { shellLocal } from '@tsimg/core'
+import { build, TemplateError, type BuildEvent } from '@tsimg/core/node'
 import { touch } from './fixtures/templates/lib/touch-source.ts'
 
 let dir: string

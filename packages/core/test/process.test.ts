@@ -2,7 +2,8 @@
 // runs unless released, and a recorded process is waited for until it really ended.
 import { spawn, type ExecFileException } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { GATE_CLOSED_EXIT, gatedExecFile, isRunning, processRef, waitForExit } from '@tsimg/core'
+import { GATE_CLOSED_EXIT } from '../dist/util/process.js'
+import { gatedExecFile, isRunning, processRef, waitForExit } from '@tsimg/core/plugin'
 
 function gated(script: string) {
   let done!: (r: { err: ExecFileException | null; stdout: string }) => void

@@ -2,15 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { withOnError } from '../dist/runner/wrappers.js'
+import { breakpoint } from '@tsimg/core'
 import {
   BuildUi,
   FileJournal,
   Redactor,
-  breakpoint,
   nonInteractive,
   provisionStep,
   runSteps,
-  withOnError,
   type BaseState,
   type BuildEvent,
   type BuildInfo,
@@ -18,7 +18,7 @@ import {
   type ProvisionerPlugin,
   type Prompter,
   type Step,
-} from '@tsimg/core'
+} from '@tsimg/core/plugin'
 import { unreachableCommunicator } from './fixtures/unreachable-communicator.ts'
 
 const build: BuildInfo = { id: 'b-1', name: 'docker.web', sourceType: 'docker', sourceName: 'web', force: false, templateDir: '.' }

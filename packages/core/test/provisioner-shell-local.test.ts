@@ -4,22 +4,21 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { breakpoint, shellLocalProvisioner } from '@tsimg/core'
 import {
   BuildUi,
   FileJournal,
   Redactor,
   TemplateError,
-  breakpoint,
   nonInteractive,
   provisionStep,
   runSteps,
-  shellLocalProvisioner,
   type BaseState,
   type BuildEvent,
   type BuildInfo,
   type ProvisionerPlugin,
   type Step,
-} from '@tsimg/core'
+} from '@tsimg/core/plugin'
 import { unreachableCommunicator } from './fixtures/unreachable-communicator.ts'
 
 const build: BuildInfo = { id: 'b-7', name: 'images.docker.web', sourceType: 'docker', sourceName: 'web', force: false, templateDir: '.' }

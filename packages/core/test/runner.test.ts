@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { withDebugPauses, withOnError } from '../dist/runner/wrappers.js'
 import {
   BuildUi,
   CancelledError,
@@ -9,13 +10,11 @@ import {
   Redactor,
   nonInteractive,
   runSteps,
-  withDebugPauses,
-  withOnError,
   type BuildEvent,
   type BuildInfo,
   type Prompter,
   type Step,
-} from '@tsimg/core'
+} from '@tsimg/core/plugin'
 
 const build: BuildInfo = { id: 'b-1', name: 'test.unit', sourceType: 'test', sourceName: 'unit', force: false, templateDir: '.' }
 
@@ -136,6 +135,25 @@ describe('runSteps', () => {
     const res = await runSteps([step('a', { run: async () => ac.abort() }), step('b')], opts(ac.signal))
     expect(res.outcome).toBe('cancelled')
     expect(log).toEqual(['run:a', 'cleanup:a:cancelled:live'])
+  })
+
+  it('a cancel during the last step that the step rode out (its last call answered) still cancels the build: cleanups see cancelled, as in Packer', async () => {
+    const { log, step } = recorder()
+    const ac = new AbortController()
+    // The step's last call is in flight when the cancel comes; it answers, and the step returns normally.
+    const last = step('b', { run: async () => { ac.abort(); await new Promise((r) => setTimeout(r, 10)) } })
+    const res = await runSteps([step('a'), last], opts(ac.signal))
+    expect(res.outcome).toBe('cancelled')
+    expect(res.error).toBeInstanceOf(CancelledError)
+    expect(log).toEqual(['run:a', 'run:b', 'cleanup:b:cancelled:live', 'cleanup:a:cancelled:live'])
+  })
+
+  it('a cancel after the last step ended does not change the outcome its cleanups see', async () => {
+    const { log, step } = recorder()
+    const ac = new AbortController()
+    const res = await runSteps([step('a'), { ...step('b'), cleanup: async () => { ac.abort(); log.push('cleanup:b') } }], opts(ac.signal))
+    expect(res.outcome).toBe('success')
+    expect(log).toEqual(['run:a', 'run:b', 'cleanup:b', 'cleanup:a:success:live'])
   })
 })
 

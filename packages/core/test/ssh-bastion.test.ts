@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { SshCommunicator, sshTargetFromOptions } from '@tsimg/core'
+import { SshCommunicator, sshTargetFromOptions } from '@tsimg/core/plugin'
 import { sharedBastionPair, type SharedBastionPair } from '../../../test/support/shared-sshd.js'
 
 // The machine is reachable only by name on the private network; the bastion also on 127.0.0.1.

@@ -3,7 +3,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile, readdir, stat } from 'node:fs/
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { CancelledError, DisconnectedError, SshCommunicator, generateKeyPair, type SshTarget } from '@tsimg/core'
+import { CancelledError, DisconnectedError, SshCommunicator, generateKeyPair, type SshTarget } from '@tsimg/core/plugin'
 import { startSshd, type StartedSshd } from '../../../test/support/sshd.js'
 
 const key = generateKeyPair('ed25519', undefined, 'tsimg-test')
@@ -169,14 +169,13 @@ describe('disconnects', () => {
     expect(await running.outcome).toBeInstanceOf(DisconnectedError)
     // sshd stays down until reconnect() has been refused three times, then comes back.
     const failed: string[] = []
-    let failedWhenBack = -1
     let refusedThrice!: () => void
     const third = new Promise<void>((r) => (refusedThrice = r))
     const reconnecting = comm.reconnect({ timeoutMs: 60_000, onRetry: (m) => (failed.push(m), failed.length === 3 && refusedThrice()) })
     await third
     await held.release()
     await sshd.waitReady()
-    failedWhenBack = failed.length
+    const failedWhenBack = failed.length
     await reconnecting
     // At most the attempt that was under way while sshd came back failed; the next connected.
     expect(failed.length - failedWhenBack).toBeLessThanOrEqual(1)

@@ -6,7 +6,7 @@ import { createConnection, createServer, type AddressInfo, type Server } from 'n
 import { join } from 'node:path'
 import ssh2 from 'ssh2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CancelledError, SshCommunicator, TsimgError, generateKeyPair, type SshTarget } from '@tsimg/core'
+import { CancelledError, SshCommunicator, TsimgError, generateKeyPair, type SshTarget } from '@tsimg/core/plugin'
 import { sharedTarget, type SharedTarget } from '../../../test/support/shared-sshd.js'
 import { freePort } from '../../../test/support/sshd.js'
 

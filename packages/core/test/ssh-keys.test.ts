@@ -1,6 +1,6 @@
 import ssh2 from 'ssh2'
 import { describe, expect, it } from 'vitest'
-import { generateKeyPair } from '@tsimg/core'
+import { generateKeyPair } from '@tsimg/core/plugin'
 
 describe('generateKeyPair', () => {
   it('every ed25519 pair reads back whole (ssh2 alone gets ~1 in 128 wrong)', () => {

@@ -18,7 +18,7 @@ import {
   type BuildInfo,
   type SshKeyState,
   type Step,
-} from '@tsimg/core'
+} from '@tsimg/core/plugin'
 import { startSshd, type StartedSshd } from '../../../test/support/sshd.js'
 
 interface State extends BaseState, SshKeyState {

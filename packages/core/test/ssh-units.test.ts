@@ -1,17 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import {
-  fingerprintSha256,
-  generateKeyPair,
-  knownKeysFor,
-  parseDuration,
-  publicKeyOf,
-  Redactor,
-  sshOptionsSchema,
-  sshSecrets,
-  sshTargetFromOptions,
-  TemplateError,
-} from '@tsimg/core'
+import { knownKeysFor } from '../dist/ssh/host-keys.js'
+import { fingerprintSha256, publicKeyOf } from '../dist/ssh/keys.js'
+import { generateKeyPair, parseDuration, Redactor, sshOptionsSchema, sshSecrets, sshTargetFromOptions, TemplateError } from '@tsimg/core/plugin'
 
 describe('parseDuration', () => {
   it('reads Packer durations and milliseconds', () => {

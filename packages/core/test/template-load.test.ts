@@ -2,7 +2,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { TemplateError, build, defineTemplate, shellLocal, validate } from '@tsimg/core'
+import { defineTemplate, shellLocal } from '@tsimg/core'
+import { TemplateError, build, validate } from '@tsimg/core/node'
 import { touch } from './fixtures/templates/lib/touch-source.ts'
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'templates')
@@ -153,5 +154,30 @@ export default defineTemplate({
     await writeFile(join(outside, 'image.ts'), body('1'))
     const res = await build({ templateFile: join(outside, 'image.ts'), stateDir: join(dir, 'state') })
     expect(res.builds.map((b) => [b.name, b.outcome])).toEqual([['inline.x', 'success']])
+  }, 60_000)
+
+  it('resolves the subpath entry points (@tsimg/core/plugin, /node) for a template in a folder without node_modules, with their types', async () => {
+    const body = (value: string) => `import { defineTemplate, nullSource } from '@tsimg/core'
+import { TemplateError } from '@tsimg/core/plugin'
+import type { CleanupReport } from '@tsimg/core/node'
+import { shell } from '@tsimg/provisioner-shell'
+const made: TemplateError = new TemplateError('m', { field: 'f' })
+if (!(made instanceof Error) || made.field !== 'f') throw new Error('TemplateError did not load')
+const report: Pick<CleanupReport, 'journals'> | undefined = undefined
+const code: string = ${value}
+export default defineTemplate({ build: { sources: [nullSource({ name: 'n' })], provisioners: [shell({ inline: [code] })] } })
+`
+    const outside = join(dir, 'subpaths')
+    await import('node:fs/promises').then((fs) => fs.mkdir(outside))
+    // A type error in a value from a subpath import: its declarations were found (not `any`).
+    await writeFile(join(outside, 'image.ts'), body('made'))
+    const err = await validate({ templateFile: join(outside, 'image.ts') }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(TemplateError)
+    expect((err as Error).message).toMatch(/subpaths\/image\.ts:8:7: Type 'TemplateError' is not assignable to type 'string'/)
+    expect((err as Error).message).not.toContain('Cannot find module')
+
+    await writeFile(join(outside, 'image.ts'), body('made.code'))
+    const info = await validate({ templateFile: join(outside, 'image.ts') })
+    expect(info.sources.map((s) => s.name)).toEqual(['null.n'])
   }, 60_000)
 })

@@ -2,7 +2,8 @@ import { cp, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { importDefault, typecheckTemplate } from '@tsimg/core'
+import { importDefault } from '../dist/template/load.js'
+import { typecheckTemplate } from '../dist/template/typecheck.js'
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'templates')
 let dir: string

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { typecheckTemplate } from '@tsimg/core'
+import { typecheckTemplate } from '../dist/template/typecheck.js'
 import { parseOutput, startTypecheck } from '../dist/template/typecheck.js'
 
 // The template type-check runs TypeScript 7's native compiler as a child process. Each message
@@ -135,21 +135,46 @@ describe('template type-check (TypeScript 7)', () => {
     }
   })
 
-  it("remembers every file the compiler read for a clean template (its imports, @tsimg/core's and Node's types), not the compiler's own lib files", async () => {
-    const file = await template('clean.ts', "import { defineTemplate } from '@tsimg/core'\nexport default defineTemplate({ build: { sources: [] } })\n")
+  /** The files a clean check of this template recorded in the cache (every file the compiler read). */
+  async function recorded(file: string): Promise<string[]> {
     const before = new Set(await readdir(join(cache, 'typecheck')).catch(() => []))
     expect(await typecheckTemplate(file, dir)).toBe('checked')
     const added = (await readdir(join(cache, 'typecheck'))).filter((f) => !before.has(f))
     expect(added).toHaveLength(1)
     const record = JSON.parse(await readFile(join(cache, 'typecheck', added[0]!), 'utf8')) as { files: [string, string][] }
-    const read = record.files.map(([p]) => p)
+    return record.files.map(([p]) => p)
+  }
+
+  it("remembers every file the compiler read for a clean template (its imports, @tsimg/core's types and the light pass's Node stand-ins), not the compiler's own lib files", async () => {
+    const file = await template('clean.ts', "import { defineTemplate } from '@tsimg/core'\nexport default defineTemplate({ build: { sources: [] } })\n")
+    const read = await recorded(file)
     const require = createRequire(import.meta.url)
     const compilerLib = dirname(require.resolve(`@typescript/typescript-${process.platform}-${process.arch}/package.json`, { paths: [dirname(require.resolve('typescript/package.json'))] }))
     expect(read).toContain(file)
     expect(read.some((p) => /core[/\\]dist[/\\]index\.d\.ts$/.test(p))).toBe(true)
-    expect(read.some((p) => /@types[/\\]node[/\\]index\.d\.ts$/.test(p))).toBe(true)
+    // Checked by the light pass: Node's names are the stand-ins, @types/node was not read.
+    expect(read.some((p) => /core[/\\]typecheck-lite[/\\]node\.d\.ts$/.test(p))).toBe(true)
+    expect(read.filter((p) => /@types[/\\](node|ssh2)[/\\]/.test(p))).toEqual([])
     expect(read.filter((p) => p.startsWith(compilerLib) || /[/\\]lib\.es\d+.*\.d\.ts$/.test(p))).toEqual([])
     expect(await typecheckTemplate(file, dir)).toBe('cached')
+  })
+
+  it('checks a template that names Node (process.env) with @types/node, and remembers its files', async () => {
+    const file = await template('node-env.ts', "import { defineTemplate } from '@tsimg/core'\nconst region: string = process.env.REGION ?? 'x'\nexport default defineTemplate({ description: region, build: { sources: [] } })\n")
+    const read = await recorded(file)
+    expect(read.some((p) => /@types[/\\]node[/\\]index\.d\.ts$/.test(p))).toBe(true)
+    expect(read.some((p) => /typecheck-lite[/\\]/.test(p))).toBe(false)
+  })
+
+  it('checks a template again with @types/node when the light pass errs on a Node name its text does not give away, and reports that check', async () => {
+    // queueMicrotask is Node's (and the DOM's), not ES2023's: unknown to the light pass.
+    const good = "import { defineTemplate } from '@tsimg/core'\nqueueMicrotask(() => {})\nexport default defineTemplate({ build: { sources: [] } })\n"
+    const read = await recorded(await template('micro.ts', good))
+    expect(read.some((p) => /@types[/\\]node[/\\]index\.d\.ts$/.test(p))).toBe(true)
+    // An error of its own is the full check's, alone: not the light pass's "Cannot find name".
+    const message = await failure(await template('micro-bad.ts', good.replace('queueMicrotask(() => {})', "queueMicrotask(() => {})\nexport const n: number = 'x'")))
+    expect(message).toContain("micro-bad.ts:3:14: Type 'string' is not assignable to type 'number'.")
+    expect(message).not.toContain('queueMicrotask')
   })
 })
 

@@ -4,7 +4,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { TemplateError, resolveVariables, variable, type VariableDef } from '@tsimg/core'
+import { resolveVariables } from '../dist/template/resolve-vars.js'
+import { variable, type VariableDef } from '@tsimg/core'
+import { TemplateError } from '@tsimg/core/node'
 
 let dir: string
 beforeEach(async () => {

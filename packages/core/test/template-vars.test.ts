@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { TemplateError, defineTemplate, env, inspect, shellLocal, timestamp, uuid, validate, variable, type TemplateInfo } from '@tsimg/core'
+import { defineTemplate, env, shellLocal, timestamp, uuid, variable } from '@tsimg/core'
+import { TemplateError, inspect, validate, type TemplateInfo } from '@tsimg/core/node'
 import { touch } from './fixtures/templates/lib/touch-source.ts'
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'templates')

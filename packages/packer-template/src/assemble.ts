@@ -1,4 +1,18 @@
-import { TemplateError, buildValueNames, describeIssue, scopedPostProcessor, lateProvisioner, latePostProcessor, lateSource, variable, type Artifact, type PostProcessorPlugin, type ProvisionerPlugin, type SchemaIssue, type SourcePlugin, type TemplateBuild, type TemplateDefinition, type ValidateContext, type VariableDef, type VariableOptions } from '@tsimg/core'
+import {
+  scopedPostProcessor,
+  lateProvisioner,
+  latePostProcessor,
+  lateSource,
+  variable,
+  type PostProcessorPlugin,
+  type ProvisionerPlugin,
+  type SourcePlugin,
+  type TemplateBuild,
+  type TemplateDefinition,
+  type VariableDef,
+  type VariableOptions,
+} from '@tsimg/core'
+import { TemplateError, buildValueNames, describeIssue, type Artifact, type SchemaIssue, type ValidateContext } from '@tsimg/core/plugin'
 import { applyDataSources } from './data-sources.js'
 import { EvalError, packerError } from './errors.js'
 import { code } from './functions.js'

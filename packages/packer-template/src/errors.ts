@@ -1,4 +1,4 @@
-import { TemplateError } from '@tsimg/core'
+import { TemplateError } from '@tsimg/core/plugin'
 
 /** Where something is written in a Packer template: the file as shown to the user and a 1-based line. */
 export interface Where {

@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { basename, dirname, isAbsolute, resolve } from 'node:path'
-import { formatHclDate as coreFormatHclDate } from '@tsimg/core'
+import { formatHclDate as coreFormatHclDate } from '@tsimg/core/plugin'
 import { EvalError } from './errors.js'
 import { formatGoTime } from './go-time.js'
 import { CODE_FUNCTIONS, code, goReplacement, hasCode, holdsCode } from './convert-code.js'
 
-export { SENTINEL, code, hasCode } from './convert-code.js'
+export { code, hasCode } from './convert-code.js'
 
 /** Shared run facts the functions read. */
 export interface FnScope {
@@ -37,7 +37,7 @@ function str(v: unknown, fn: string): string {
 const RUN_TIME = 'isotime()'
 
 export function cleanResourceName(s: string): string {
-  return s.replace(/[^a-zA-Z0-9\-_.()/\[\]]/g, '-').slice(0, 128)
+  return s.replace(/[^a-zA-Z0-9\-_.()/[\]]/g, '-').slice(0, 128)
 }
 
 /**
@@ -166,7 +166,7 @@ function map_(v: unknown, fn: string): Record<string, unknown> {
 }
 
 /** HCL formatdate, by core's rules (image.ts's `formatdate()`), with the error told as a template error. */
-export function formatHclDate(fmt: string, d: Date): string {
+function formatHclDate(fmt: string, d: Date): string {
   if (Number.isNaN(d.getTime())) throw new EvalError('formatdate(): the time is not an RFC 3339 timestamp')
   return coreFormatHclDate(fmt, d)
 }

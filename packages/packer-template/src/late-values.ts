@@ -1,4 +1,4 @@
-import { buildValueNames } from '@tsimg/core'
+import { buildValueNames } from '@tsimg/core/plugin'
 import { packerError } from './errors.js'
 import type { PackerPlugin } from './model.js'
 import type { PluginMapping } from './plugins/table.js'

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { TemplateError, VAR_FILE_LINES, timestamp, type TemplateDefinition } from '@tsimg/core'
+import { timestamp, type TemplateDefinition } from '@tsimg/core'
+import { TemplateError, VAR_FILE_LINES } from '@tsimg/core/plugin'
 import { toDefinition } from './assemble.js'
 import { loadJsonTemplate } from './json/load-json.js'
 import type { PackerTemplate } from './model.js'

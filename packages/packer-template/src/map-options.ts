@@ -1,4 +1,4 @@
-import { shownValue } from '@tsimg/core'
+import { shownValue } from '@tsimg/core/plugin'
 import { packerError, type Where } from './errors.js'
 import { code, hasCode } from './functions.js'
 import { expandDynamic } from './hcl/dynamic.js'
@@ -74,7 +74,7 @@ export function mapOptions(input: MapInput, origins: Origins = new Map(), prefix
  * Packer JSON templates are decoded by mapstructure with WeaklyTypedInput and a "," slice hook;
  * HCL2 (and HCL's JSON syntax) by cty's conversions, which are stricter.
  */
-export function typing(file: string): 'loose' | 'hcl' {
+function typing(file: string): 'loose' | 'hcl' {
   return /\.pkr\.(hcl|json)$|\.hcl$/.test(file) ? 'hcl' : 'loose'
 }
 
@@ -84,7 +84,7 @@ const GO_BOOLS: Readonly<Record<string, boolean>> = { '1': true, t: true, T: tru
 const HCL_BOOLS: Readonly<Record<string, boolean>> = { true: true, '1': true, false: false, '0': false }
 
 /** Marks an option given as Packer's zero value for "unset" (`""`), so it is left out. */
-export const UNSET = Symbol('unset')
+const UNSET = Symbol('unset')
 
 function convert(type: FieldType, v: unknown, at: Where, field: string, input: MapInput): unknown {
   const shown = shownValue(v, [field])

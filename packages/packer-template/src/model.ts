@@ -3,7 +3,7 @@ import type { PluginKind } from './plugins/table.js'
 import type { HclType } from './hcl/types.js'
 
 /** A value as written: a JSON value (JSON templates) or an HCL expression node. */
-export type Raw = unknown
+type Raw = unknown
 
 export interface Attr {
   readonly name: string

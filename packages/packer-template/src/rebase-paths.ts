@@ -13,7 +13,10 @@ function localPathKeys(pluginKind: string, factory: string, options: Record<stri
   const keys = new Set(PATH_OPTIONS)
   if (factory === 'file') {
     if (options.direction === 'download') keys.add('destination')
-    else (keys.add('source'), keys.add('sources'))
+    else {
+      keys.add('source')
+      keys.add('sources')
+    }
   }
   if (pluginKind === 'post-processor' && factory === 'manifest') keys.add('output')
   return keys

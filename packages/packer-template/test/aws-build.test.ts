@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startEc2Emulator } from '@tsimg/cloud-emulator'
-import { build } from '@tsimg/core'
+import { build } from '@tsimg/core/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { convertTemplate } from '../src/convert.js'
 

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { prepareTemplate } from '@tsimg/core'
+import { prepareTemplate } from '@tsimg/core/node'
 import { afterAll, describe, expect, it } from 'vitest'
 
 /**

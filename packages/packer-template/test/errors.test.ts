@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { TemplateError, inspect, validate } from '@tsimg/core'
+import { TemplateError, inspect, validate } from '@tsimg/core/node'
 import { afterAll, describe, expect, it } from 'vitest'
 
 const dir = mkdtempSync(join(tmpdir(), 'tsimg-packer-errors-'))

@@ -219,3 +219,47 @@ describe('only/except on a post-processor', () => {
     expect(names()).toEqual(['second'])
   })
 })
+
+describe('a var. or local. the template does not declare', () => {
+  const d = folder(
+    'undeclared',
+    `variable "region" {
+  type    = string
+  default = "x"
+}
+variable "ssh_port" {
+  type    = number
+  default = 22
+}
+
+source "null" "box" {
+  ssh_host     = var.ssh_host
+  ssh_username = "root"
+}
+
+build {
+  sources = ["source.null.box"]
+}
+`,
+  )
+  it('fails at its line as in Packer 1.6.6, saying the variable is not declared and how to declare it (not "no attribute on an object")', () => {
+    const p = packer(['validate', '.'], d)
+    expect(p.code).not.toBe(0)
+    expect(p.out).toContain('line 11')
+    expect(p.out).toContain('attribute named "ssh_host"')
+    const t = tsimg(['validate', '.'], d, env)
+    expect(t.code).toBe(2)
+    expect(t.out).toContain('build.pkr.hcl:11: source "null" "box": reference to undeclared input variable "ssh_host"')
+    expect(t.out).toContain('variable "ssh_host" { type = string }')
+    expect(t.out).toContain('Did you mean: var.ssh_port?')
+    expect(t.out).not.toContain('on an object')
+  })
+
+  it('names an undeclared local the same way', () => {
+    const l = folder('undeclared-local', 'locals {\n  a = "1"\n}\nsource "null" "box" {\n  ssh_host     = local.host\n  ssh_username = "root"\n}\nbuild {\n  sources = ["source.null.box"]\n}\n')
+    const t = tsimg(['validate', '.'], l, env)
+    expect(t.code).toBe(2)
+    expect(t.out).toContain('build.pkr.hcl:5: source "null" "box": reference to undeclared local value "host"')
+    expect(t.out).toContain('locals { host = ... }')
+  })
+})

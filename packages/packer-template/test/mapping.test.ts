@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { TemplateError, appliesTo, inspect, matchesBuild } from '@tsimg/core'
+import { inspect } from '@tsimg/core/node'
+import { TemplateError, appliesTo, matchesBuild } from '@tsimg/core/plugin'
 import { convertTemplate } from '@tsimg/packer-template'
 import { afterAll, describe, expect, it } from 'vitest'
 
@@ -158,7 +159,7 @@ build {
     expect(bad).toBeInstanceOf(TemplateError)
     expect((bad as Error).message).toMatch(/variables\.tags: expected map\(string\), got "app=api" \(from -var tags\): not an HCL value/)
     // convert writes member access of a variable as an error (README), so this copy does not use them.
-    writeFileSync(join(dir, 'maps2.pkr.hcl'), hcl.replace(/  changes = .*\n/, ''))
+    writeFileSync(join(dir, 'maps2.pkr.hcl'), hcl.replace(/ {2}changes = .*\n/, ''))
     const ts = await convertTemplate(join(dir, 'maps2.pkr.hcl'), 'maps2.pkr.hcl', { cwd: dir })
     expect(ts).toContain("tags: hclVariable<Record<string, string>>('map(string)', { default: { app: 'web', tier: 'front' } })")
     expect(ts).toContain("disk: hclVariable<{ size: number }>('object({size=number})')")

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { TemplateError, prepareTemplate } from '@tsimg/core'
+import { TemplateError, prepareTemplate } from '@tsimg/core/node'
 import { afterAll, describe, expect, it } from 'vitest'
 
 const dir = mkdtempSync(join(tmpdir(), 'tsimg-packer-types-'))

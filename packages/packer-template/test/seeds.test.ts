@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { TemplateError, inspect, validate } from '@tsimg/core'
+import { TemplateError, inspect, validate } from '@tsimg/core/node'
 import { convertTemplate } from '@tsimg/packer-template'
 import { afterAll, describe, expect, it } from 'vitest'
 

@@ -63,3 +63,52 @@ describe('template values, as Packer fills them', { timeout: 900_000 }, () => {
     expect(v.code, v.out).toBe(0)
   })
 })
+
+// The communicator's build values (Packer's generated data: ConnType, Password, SSHPublicKey,
+// SSHPrivateKey, WinRMPassword), which templates use as `echo '{{ build `Password` }}' | sudo -S`.
+// Packer 1.6.6 builds the docker-communicator template here too (pull off: no registry), and
+// prints the same line. Its `{{ .Password }}` (the dot form) renders the text "Build_Password. To
+// set this dynamically in the Packer template, you must use the `build` function": tsimg fills
+// the value the build function gives instead of passing that text to the machine.
+describe('communicator build values, as Packer makes them', { timeout: 900_000 }, () => {
+  const values = "conn={{ build `ConnType` }} password=[{{ build `Password` }}] winrm=[{{ build `WinRMPassword` }}] pub=[{{ build `SSHPublicKey` }}] key=[{{ build `SSHPrivateKey` }}]"
+  writeFileSync(join(dir, 'exec.json'), JSON.stringify({
+    builders: [{ type: 'docker', image: 'tsimg/debian-ssh:bookworm', discard: true, pull: false }],
+    provisioners: [{ type: 'shell', inline: [`echo '${values}'`, "echo 'dot: [{{ .Password }}] [{{ .WinRMPassword }}]'"] }],
+  }, null, 2))
+  writeFileSync(join(dir, 'ssh.json'), JSON.stringify({
+    builders: [{ type: 'docker', image: 'tsimg/debian-ssh:bookworm', discard: true, pull: false, communicator: 'ssh', ssh_username: 'root' }],
+    provisioners: [{ type: 'shell', inline: [
+      "echo 'conn={{ .ConnType }} password=[{{ .Password }}] winrm=[{{ .WinRMPassword }}]'",
+      // The temporary key pair's public key is the one sshd let in; the private key's body is a secret.
+      "printf '%s' '{{ .SSHPublicKey }}' | cut -d' ' -f2 > /tmp/pub; grep -qF \"$(cat /tmp/pub)\" /root/.ssh/authorized_keys && echo public-key=authorized",
+      "printf '%s\\n' '{{ .SSHPrivateKey }}' | sed -n '1p;2p'",
+    ] }],
+  }, null, 2))
+  const line = (out: string, prefix: string): string | undefined => out.split('\n').map((l) => l.replace(/^\s*[\w.-]+: /, '')).find((l) => l.startsWith(prefix))
+
+  it('with the docker communicator: the line Packer 1.6.6 prints, and Packer accepts the dot forms too', () => {
+    expect(packer(['validate', 'exec.json'], dir).code).toBe(0)
+    const p = packer(['build', '-color=false', 'exec.json'], dir)
+    expect(p.code, p.out).toBe(0)
+    const t = tsimg(['build', '-color=false', 'exec.json'], dir, { TSIMG_STATE_DIR: join(dir, 'state') })
+    expect(t.code, t.out).toBe(0)
+    expect(line(p.out, 'conn=')).toBe('conn=docker password=[] winrm=[] pub=[] key=[]')
+    expect(line(t.out, 'conn=')).toBe(line(p.out, 'conn='))
+    // Packer's dot form of Password is its "use the build function" text; tsimg's the value.
+    expect(line(p.out, 'dot: ')).toMatch(/^dot: \[Build_Password\. To set this dynamically/)
+    expect(line(t.out, 'dot: ')).toBe('dot: [] []')
+  })
+
+  it('with the ssh communicator: ConnType ssh, the temporary public key sshd accepted, the private key redacted', () => {
+    expect(packer(['validate', 'ssh.json'], dir).code).toBe(0)
+    const t = tsimg(['build', '-color=false', 'ssh.json'], dir, { TSIMG_STATE_DIR: join(dir, 'state') })
+    expect(t.code, t.out).toBe(0)
+    expect(line(t.out, 'conn=')).toBe('conn=ssh password=[] winrm=[]')
+    expect(line(t.out, 'public-key=')).toBe('public-key=authorized')
+    expect(line(t.out, '-----BEGIN')).toBe('-----BEGIN OPENSSH PRIVATE KEY-----')
+    // The key's first body line is printed only as <sensitive>.
+    const lines = t.out.split('\n').map((l) => l.replace(/^\s*[\w.-]+: /, ''))
+    expect(lines[lines.indexOf('-----BEGIN OPENSSH PRIVATE KEY-----') + 1]).toBe('<sensitive>')
+  })
+})

@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { TemplateError, inspect, type TemplateInfo } from '@tsimg/core'
-import { convertTemplate, convertValue, parseType, typeName } from '@tsimg/packer-template'
+import { TemplateError, inspect, type TemplateInfo } from '@tsimg/core/node'
+import { convertValue, parseType, typeName } from '@tsimg/packer-template'
 import { afterAll, describe, expect, it } from 'vitest'
 
 const here = fileURLToPath(new URL('.', import.meta.url))

@@ -1,9 +1,9 @@
-import type { BuildInfo } from '@tsimg/core'
+import type { BuildInfo } from '@tsimg/core/plugin'
 import type { AnsibleEndpoint } from './connection.js'
 import { envRecord, type AnsibleOptions } from './options.js'
 
 /** Packer's default `ansible_ssh_extra_args`: only the key given, not every key of the agent. */
-export const DEFAULT_SSH_EXTRA_ARGS = ['-o IdentitiesOnly=yes']
+const DEFAULT_SSH_EXTRA_ARGS = ['-o IdentitiesOnly=yes']
 
 /** ansible splits its ssh argument options with shlex: quote each element as one word. */
 export function shlexJoin(words: readonly string[]): string {
@@ -25,7 +25,7 @@ export interface CommandLineInput {
 }
 
 /** Packer's extra vars (`packer_build_name`, `packer_builder_type`) and tsimg's, as one JSON `-e`. */
-export function buildVars(build: BuildInfo): Record<string, string> {
+function buildVars(build: BuildInfo): Record<string, string> {
   return {
     packer_build_name: build.sourceName,
     packer_builder_type: build.sourceType,

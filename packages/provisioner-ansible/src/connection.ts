@@ -1,6 +1,6 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { TsimgError, generateKeyPair, type Communicator, type ProvisionContext, type SshTarget } from '@tsimg/core'
+import { TsimgError, generateKeyPair, type Communicator, type ProvisionContext, type SshTarget } from '@tsimg/core/plugin'
 import type { SpawningConnection } from './proxy/process-channel.js'
 import { AnsibleProxy, type ProxiedConnection } from './proxy/server.js'
 import type { WorkDir } from './workdir.js'

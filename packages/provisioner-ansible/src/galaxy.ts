@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { TsimgError, type ProvisionContext } from '@tsimg/core'
+import { TsimgError, type ProvisionContext } from '@tsimg/core/plugin'
 import type { AnsibleOptions } from './options.js'
 import { runLocal } from './process.js'
 

@@ -1,7 +1,7 @@
-import { TsimgError } from '@tsimg/core'
+import { TsimgError } from '@tsimg/core/plugin'
 
 /** Packer's default for Ansible 2+: one line naming the host, its SSH port and user. */
-export const DEFAULT_INVENTORY_TEMPLATE = '{{ .HostAlias }} ansible_host={{ .Host }} ansible_user={{ .User }} ansible_port={{ .Port }}\n'
+const DEFAULT_INVENTORY_TEMPLATE = '{{ .HostAlias }} ansible_host={{ .Host }} ansible_user={{ .User }} ansible_port={{ .Port }}\n'
 
 export interface InventoryInput {
   readonly template?: string | undefined

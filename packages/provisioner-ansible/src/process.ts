@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { CancelledError, TsimgError } from '@tsimg/core'
+import { CancelledError, TsimgError } from '@tsimg/core/plugin'
 
 export interface RunOptions {
   readonly command: string

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { checkCommonOptions, checkSchema, fieldError, type ValidateContext } from '@tsimg/core'
+import { checkCommonOptions, checkSchema, fieldError, type ValidateContext } from '@tsimg/core/plugin'
 import { ansibleSchema, type AnsibleOptions } from './options.js'
 import { INSTALL_HINT } from './process.js'
 

@@ -4,7 +4,7 @@
  */
 import { rm } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SshCommunicator, sshTargetFromOptions } from '@tsimg/core'
+import { SshCommunicator, sshTargetFromOptions } from '@tsimg/core/plugin'
 import { ansible } from '@tsimg/provisioner-ansible'
 import { sharedBastionPair, type SharedSshd } from '../../../test/support/shared-sshd.js'
 import { filesUnder, privateTmpdir, processesMentioning, provision } from './helpers.js'

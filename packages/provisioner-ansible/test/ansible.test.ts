@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CancelledError, SshCommunicator, type SshTarget } from '@tsimg/core'
+import { CancelledError, SshCommunicator, type SshTarget } from '@tsimg/core/plugin'
 import { ansible } from '@tsimg/provisioner-ansible'
 import { sharedTarget, type SharedTarget } from '../../../test/support/shared-sshd.js'
 import { freePort } from '../../../test/support/sshd.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { BuildInfo } from '@tsimg/core'
+import type { BuildInfo } from '@tsimg/core/plugin'
 import { ansibleEnv, playbookArgs, secretValues, shlexJoin, type CommandLineInput } from '../src/command-line.js'
 import { FailureTracker } from '../src/failure.js'
 import { renderInventory } from '../src/inventory.js'

@@ -6,12 +6,21 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll } from 'vitest'
 import { removeImages, sandbox, type Sandbox } from '../../builder-docker/test/helpers.js'
-import { BuildUi, Redactor, nonInteractive, runProvisioner, type BuildEvent, type BuildInfo, type Communicator, type ProvisionerPlugin } from '@tsimg/core'
+import {
+  BuildUi,
+  Redactor,
+  nonInteractive,
+  runProvisioner,
+  type BuildEvent,
+  type BuildInfo,
+  type Communicator,
+  type ProvisionerPlugin,
+} from '@tsimg/core/plugin'
 
 const exec = promisify(execFile)
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures')
-export const build: BuildInfo = { id: 'b-ansible', name: 'docker.web', sourceType: 'docker', sourceName: 'web', force: false, templateDir: FIXTURES }
+const build: BuildInfo = { id: 'b-ansible', name: 'docker.web', sourceType: 'docker', sourceName: 'web', force: false, templateDir: FIXTURES }
 
 /**
  * Every temporary file of the provisioner (and of ansible, which it points there) lands in

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs'
 import { access } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { checkCommonOptions, checkSchema, fieldError, type ProvisionContext, type ProvisionerPlugin, type ValidateContext } from '@tsimg/core'
+import { checkCommonOptions, checkSchema, fieldError, type ProvisionContext, type ProvisionerPlugin, type ValidateContext } from '@tsimg/core/plugin'
 import { fileSchema, type FileOptions } from './options.js'
 import { download, upload, uploadContent } from './transfer.js'
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { commonProvisionerShape, type CommonProvisionerOptions } from '@tsimg/core'
+import { commonProvisionerShape, type CommonProvisionerOptions } from '@tsimg/core/plugin'
 
 /** Options of the file provisioner; each names the Packer option it mirrors. */
 export interface FileOptions extends CommonProvisionerOptions {

@@ -1,6 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, posix, resolve } from 'node:path'
-import { TsimgError, type ProvisionContext } from '@tsimg/core'
+import { TsimgError, type ProvisionContext } from '@tsimg/core/plugin'
 
 /**
  * Packer's directory rules, for both directions:

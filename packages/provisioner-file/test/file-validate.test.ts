@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { TemplateError, type ValidateContext } from '@tsimg/core'
+import { TemplateError, type ValidateContext } from '@tsimg/core/plugin'
 import { file } from '@tsimg/provisioner-file'
 
 let dir: string

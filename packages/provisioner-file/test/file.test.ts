@@ -2,16 +2,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  BuildUi,
-  Redactor,
-  SshCommunicator,
-  nonInteractive,
-  runProvisioner,
-  type BuildEvent,
-  type BuildInfo,
-  type ProvisionerPlugin,
-} from '@tsimg/core'
+import { BuildUi, Redactor, SshCommunicator, nonInteractive, runProvisioner, type BuildEvent, type BuildInfo, type ProvisionerPlugin } from '@tsimg/core/plugin'
 import { file } from '@tsimg/provisioner-file'
 import { sharedTarget, type SharedTarget } from '../../../test/support/shared-sshd.js'
 

@@ -1,7 +1,7 @@
-import type { BuildInfo } from '@tsimg/core'
+import type { BuildInfo } from '@tsimg/core/plugin'
 
 export const DEFAULT_EXECUTE_COMMAND = 'chmod +x {{.Path}}; {{.Vars}} {{.Path}}'
-export const DEFAULT_ENV_VAR_FORMAT = "%s='%s' "
+const DEFAULT_ENV_VAR_FORMAT = "%s='%s' "
 
 /**
  * The variables every script sees: the build's name and type under Packer's names (so

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { commonProvisionerShape, durationSchema, type CommonProvisionerOptions } from '@tsimg/core'
+import { commonProvisionerShape, durationSchema, type CommonProvisionerOptions } from '@tsimg/core/plugin'
 
 /** Options of the shell provisioner; each names the Packer option it mirrors. */
 export interface ShellOptions extends CommonProvisionerOptions {

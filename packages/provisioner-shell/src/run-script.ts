@@ -1,5 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DisconnectedError, TsimgError, errorMessage, formatGoDuration as formatDuration, isCancel, type ExecResult, type ProvisionContext } from '@tsimg/core'
+import {
+  DisconnectedError,
+  TsimgError,
+  errorMessage,
+  formatGoDuration as formatDuration,
+  isCancel,
+  type ExecResult,
+  type ProvisionContext,
+} from '@tsimg/core/plugin'
 
 export interface ScriptSettings {
   /** Remote path the script is uploaded to and run from. */
@@ -21,7 +29,7 @@ export interface Script {
 /** Network-level failures that mean "the machine is not reachable right now", worth retrying. */
 const NETWORK_CODES = new Set(['DISCONNECTED', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTCONN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED'])
 
-export function isConnectionLost(err: unknown): boolean {
+function isConnectionLost(err: unknown): boolean {
   if (err instanceof DisconnectedError) return true
   const code = (err as { code?: unknown } | null)?.code
   return typeof code === 'string' && NETWORK_CODES.has(code)
@@ -116,6 +124,6 @@ async function reconnect(ctx: ProvisionContext, s: ScriptSettings, deadline: num
 }
 
 /** Single-quote a value for the remote /bin/sh. */
-export function shq(value: string): string {
+function shq(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`
 }

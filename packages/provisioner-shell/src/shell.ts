@@ -9,7 +9,7 @@ import {
   type ProvisionContext,
   type ProvisionerPlugin,
   type ValidateContext,
-} from '@tsimg/core'
+} from '@tsimg/core/plugin'
 import { DEFAULT_EXECUTE_COMMAND, formatVars, renderCommand, scriptEnv } from './env.js'
 import { shellSchema, type ShellOptions } from './options.js'
 import { runScript, type Script } from './run-script.js'

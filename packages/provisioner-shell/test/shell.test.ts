@@ -18,7 +18,7 @@ import {
   type ProvisionerPlugin,
   type SshTarget,
   type Step,
-} from '@tsimg/core'
+} from '@tsimg/core/plugin'
 import { shell } from '@tsimg/provisioner-shell'
 import { startSshd, type StartedSshd } from '../../../test/support/sshd.js'
 

@@ -1,4 +1,4 @@
-import { clearAuthorizedKeys, TsimgError, type Step, type StepList, type StepsContext } from '@tsimg/core'
+import { BUILD_ID_LABEL, clearAuthorizedKeys, TsimgError, type Step, type StepList, type StepsContext } from '@tsimg/core/plugin'
 import { cloudConnectSsh, TrackedResource } from '@tsimg/cloud-kit'
 import { clientOf, findInventory, notFound, resourceData, scopeOf, type VsphereEnv } from '../env.js'
 import type { Customize } from '../options.js'
@@ -17,7 +17,7 @@ import {
   vmOf,
   waitIpStep,
 } from '../steps-common.js'
-import { destroyVm, extraConfig, findBuildVm } from '../vm.js'
+import { destroyVm, extraConfig, findBuildVm, setCustomAttribute } from '../vm.js'
 import { exportStep } from '../export/step.js'
 import { list, moref, obj, str, type MoRef, type Parsed, type XmlObject, type XmlValue } from '../vim/xml.js'
 
@@ -122,13 +122,18 @@ function cloneStep(env: VsphereEnv<VsphereCloneOptions>): Step<VsphereState> {
           data: resourceData(env, { path }),
           // The task is awaited within the create's own bound even after a cancel, so the cleanup
           // destroys a clone that lands after it.
-          create: (requestSignal) => c.task('CloneVM_Task', source, { folder: where.folder, name, spec }, { signal: requestSignal }),
+          // Sent once: a clone whose answer is lost may have been made (vCenter allows no second
+          // VM of that name in the folder, the simulator does), so it is looked up instead of resent.
+          create: (requestSignal) => c.task('CloneVM_Task', source, { folder: where.folder, name, spec }, { signal: requestSignal, budget: { attempts: 1 } }),
           idOf: (res) => moref(res)?.value,
           find: async (s) => (await findBuildVm(c, path, build.id, BUILD_ID_KEY, s))?.value,
         },
       )
       state.vm = { moref: id, name, path }
       state.generated.ID = id
+      // The build id as a custom attribute too, where the vSphere client shows it (the
+      // extraConfig key, set with the clone itself, is what cleanup and sweeps read).
+      await setCustomAttribute(c, { $ref: true, type: 'VirtualMachine', value: id }, BUILD_ID_LABEL, build.id, signal)
       ui.message(`VM ${path} (${id})`)
     },
     async cleanup({ state, ui, signal, journal, outcome }) {

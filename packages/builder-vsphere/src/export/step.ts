@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { TsimgError, type Step } from '@tsimg/core'
+import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { clientOf, type VsphereEnv } from '../env.js'
 import type { VsphereState } from '../state.js'
 import { vmOf } from '../steps-common.js'

@@ -1,4 +1,4 @@
-import { durationSchema } from '@tsimg/core'
+import { durationSchema } from '@tsimg/core/plugin'
 import { z } from 'zod'
 import { commonShape, oneOf } from '../options.js'
 import { validateBootCommand } from './boot-command.js'

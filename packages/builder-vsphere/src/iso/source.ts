@@ -1,4 +1,4 @@
-import { sshOptionsSchema, type SourcePlugin } from '@tsimg/core'
+import { sshOptionsSchema, type SourcePlugin } from '@tsimg/core/plugin'
 import { cloudSource } from '@tsimg/cloud-kit/source'
 import { z } from 'zod'
 import { refuseNotYet } from '../source.js'

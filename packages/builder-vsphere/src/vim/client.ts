@@ -1,7 +1,10 @@
 import { request as httpsRequest, Agent } from 'node:https'
 import { request as httpRequest, Agent as HttpAgent } from 'node:http'
-import { CloudCaller, type ErrorClass, type ErrorFacts, type ErrorModel } from '@tsimg/cloud-kit'
+import { CloudCaller, requestTimeoutMs, type ErrorClass, type ErrorFacts, type ErrorModel, type RetryBudget } from '@tsimg/cloud-kit'
 import { envelope, list, moref, obj, parseBody, ref, str, type MoRef, type Parsed, type ParsedObject, type XmlObject } from './xml.js'
+
+/** How long one ordinary SOAP request may take (WaitForUpdatesEx asks the server to answer within 60 s). */
+const REQUEST_TIMEOUT_MS = 120_000
 
 /** A SOAP fault from vCenter: the fault's type (`InvalidLogin`, `DuplicateName`) and its message. */
 export class VimFault extends Error {
@@ -61,6 +64,8 @@ export interface VimConnectOptions {
   readonly signal: AbortSignal
   /** Per-call retry budget (tests make it small). */
   readonly attempts?: number
+  /** How long one ordinary request may wait for its answer (default 120 s). */
+  readonly requestTimeoutMs?: number
 }
 
 export interface ServiceContent {
@@ -81,6 +86,8 @@ export interface CallOpts {
   readonly requestSignal?: AbortSignal
   /** Error classes retried besides transient and throttled. */
   readonly retry?: ErrorClass[]
+  /** This call's retry budget (`{ attempts: 1 }` for a create that must not be sent twice). */
+  readonly budget?: Partial<RetryBudget>
 }
 
 /**
@@ -97,13 +104,16 @@ export class VimClient {
   readonly #agent: Agent | HttpAgent
   readonly #secrets: string[]
   readonly #https: boolean
+  readonly #timeoutMs: number
 
   private constructor(
     readonly server: string,
     insecure: boolean,
     secrets: string[],
     attempts: number | undefined,
+    timeoutMs = REQUEST_TIMEOUT_MS,
   ) {
+    this.#timeoutMs = timeoutMs
     this.#https = !server.startsWith('http://')
     const host = server.replace(/^https?:\/\//, '').replace(/\/.*$/, '')
     this.endpoint = `${this.#https ? 'https' : 'http'}://${host}/sdk`
@@ -114,7 +124,7 @@ export class VimClient {
 
   /** Connects and logs in. */
   static async connect(o: VimConnectOptions): Promise<VimClient> {
-    const c = new VimClient(o.server, o.insecure, [o.password], o.attempts)
+    const c = new VimClient(o.server, o.insecure, [o.password], o.attempts, o.requestTimeoutMs)
     try {
       await c.login(o.username, o.password, o.signal)
     } catch (err) {
@@ -206,14 +216,20 @@ export class VimClient {
 
   /** One SOAP call through the caller's retry budget; returns the response's `returnval`. */
   async call(method: string, self: MoRef, args: XmlObject, opts: CallOpts): Promise<Parsed | undefined> {
-    return this.caller.call(method, this.server, (signal) => this.#send(method, self, args, signal), {
+    // Each attempt has its own bound (a vCenter that never answers is a retried timeout, not a
+    // hung build); a create's attempt waits until the create's own bound instead.
+    const timeoutMs = requestTimeoutMs(opts, this.#timeoutMs)
+    return this.caller.call(method, this.server, (signal) => this.#send(method, self, args, signal, timeoutMs), {
       signal: opts.signal,
       ...(opts.requestSignal && { requestSignal: opts.requestSignal }),
       ...(opts.retry && { retry: opts.retry }),
+      ...(opts.budget && { budget: opts.budget }),
     })
   }
 
-  #send(method: string, self: MoRef, args: XmlObject, signal: AbortSignal): Promise<Parsed | undefined> {
+  #send(method: string, self: MoRef, args: XmlObject, outer: AbortSignal, timeoutMs: number): Promise<Parsed | undefined> {
+    const timeout = AbortSignal.timeout(timeoutMs)
+    const signal = AbortSignal.any([outer, timeout])
     const body = envelope(method, self, args)
     const url = new URL(this.endpoint)
     const request = this.#https ? httpsRequest : httpRequest
@@ -254,7 +270,11 @@ export class VimClient {
           })
         },
       )
-      req.on('error', (e) => reject(this.#clean(e)))
+      req.on('error', (e) => {
+        // Our own bound, not the caller's signal: a network timeout (transient, retried).
+        if (timeout.aborted && !outer.aborted) reject(Object.assign(new Error(`${method}: no answer from ${this.endpoint} within ${Math.round(timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' }))
+        else reject(this.#clean(e))
+      })
       req.end(body)
     })
   }

@@ -24,7 +24,7 @@ export const ALICLOUD_REGIONS: readonly AliRegion[] = [
 ]
 
 /** The instance types of the default catalog (backend/catalog.ts; users add more). */
-export { ALICLOUD_CATALOG, ALICLOUD_INSTANCE_TYPES, ALICLOUD_SCARCE_TYPES } from '../backend/catalog.js'
+export { ALICLOUD_CATALOG, ALICLOUD_INSTANCE_TYPES } from '../backend/catalog.js'
 
 /**
  * Whether a zone offers a type: every type of the catalog (`offered`: the profile's, with the

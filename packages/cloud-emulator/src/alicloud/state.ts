@@ -1,6 +1,5 @@
 import type { Cloud } from '../backend/cloud.js'
 import { aliError } from './errors.js'
-import { ALICLOUD_REGIONS } from './profile.js'
 
 /**
  * What the Alibaba front end keeps beside the shared backend: Alibaba-only records (EIPs,
@@ -89,8 +88,3 @@ export interface InstanceExtra {
   everStarted: boolean
 }
 
-/** Known Alibaba region or InvalidRegionId.NotFound. */
-export function knownRegion(regionId: string): string {
-  if (!ALICLOUD_REGIONS.some((r) => r.regionId === regionId)) throw aliError('InvalidRegionId.NotFound', `The specified RegionId does not exist. RegionId: ${regionId}`)
-  return regionId
-}

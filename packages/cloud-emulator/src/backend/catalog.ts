@@ -178,7 +178,7 @@ export function readCatalogFile(path: string): Record<string, CatalogExtension> 
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'))
   } catch (error) {
-    throw new Error(`${path}: not a readable JSON catalog (${(error as Error).message})`)
+    throw new Error(`${path}: not a readable JSON catalog (${(error as Error).message})`, { cause: error })
   }
   return parseCatalog(raw, path)
 }

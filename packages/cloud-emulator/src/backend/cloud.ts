@@ -15,7 +15,7 @@ import type {
   DelayKind, Delays, Image, Instance, Job, KeyPair, LedgerEntry, PublicIp, Region, SecurityGroup, Snapshot, Subnet, Tags, Transition, Volume, Vpc,
 } from './types.js'
 export { CATALOG_OWNER_ID, DEFAULT_CATALOG, type CatalogEntry } from './seed.js'
-export { ec2Ids, type ResourceKind } from './profile.js'
+export { type ResourceKind } from './profile.js'
 
 export interface CloudOptions {
   /**

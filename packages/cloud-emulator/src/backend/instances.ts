@@ -2,6 +2,7 @@ import { BackendError, badState, invalid, notFound } from './errors.js'
 import { addressesInUse, docker, DockerError, ADDRESS_LABEL } from './docker.js'
 import { firstBootScript, RUN_USER_DATA } from './first-boot.js'
 import { removeContainer } from './power.js'
+import { getInstance } from './lookup.js'
 import { getKeyPair } from './keys.js'
 import { getSecurityGroup, getSubnet, subnetsIn, defaultVpc } from './network.js'
 import { getImage, launchable } from './images.js'
@@ -47,12 +48,6 @@ const MAX_PER_CALL = 4
 
 export function instancesIn(cloud: Cloud, region: string): Instance[] {
   return [...cloud.instances.values()].filter((i) => i.region === region)
-}
-
-export function getInstance(cloud: Cloud, region: string, id: string): Instance {
-  const i = cloud.instances.get(id)
-  if (!i || i.region !== region) throw notFound('instance', id, `The instance ID '${id}' does not exist`)
-  return i
 }
 
 /** Refuses instance type names the region's cloud does not have (ecs.g7.large is Alibaba's, s6.large.2 Huawei's). */
@@ -256,3 +251,4 @@ export function modifyInstance(cloud: Cloud, region: string, id: string, change:
 
 // Power state changes (stop, start, terminate, reboot) live in power.ts; re-exported for callers of this module.
 export { stopInstances, startInstances, terminateInstances, rebootInstances, removeContainer, type StateChange } from './power.js'
+export { getInstance } from './lookup.js'

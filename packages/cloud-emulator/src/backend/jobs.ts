@@ -25,10 +25,6 @@ export function getJob(cloud: Cloud, region: string, id: string): Job {
   return job
 }
 
-export function jobsIn(cloud: Cloud, region: string): Job[] {
-  return [...cloud.jobs.values()].filter((j) => j.region === region)
-}
-
 function end(job: Job, state: 'success' | 'fail', error?: Job['error']): void {
   job.state = state
   job.ended = new Date()

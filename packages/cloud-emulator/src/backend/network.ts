@@ -1,4 +1,4 @@
-import { BackendError, exists, inUse, invalid, missingParameter, notFound } from './errors.js'
+import { exists, inUse, invalid, missingParameter, notFound } from './errors.js'
 import type { Cloud } from './cloud.js'
 import type { IpPermission, SecurityGroup, Subnet, Vpc } from './types.js'
 

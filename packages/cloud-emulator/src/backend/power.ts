@@ -1,7 +1,7 @@
 import { badState } from './errors.js'
 import { docker } from './docker.js'
 import { authorizeKeyScript } from './first-boot.js'
-import { getInstance } from './instances.js'
+import { getInstance } from './lookup.js'
 import { waitForSshBanner } from './ssh-ready.js'
 import { closePaper, listenPaper } from './paper.js'
 import type { Cloud } from './cloud.js'

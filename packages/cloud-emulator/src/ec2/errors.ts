@@ -60,7 +60,7 @@ const CODES: Record<string, string> = {
 const STATUS: Record<string, number> = { 'not-found:region': 401, 'unauthorized:image:not-owner': 400 }
 
 /** EC2's NotFound code for an id of unknown type (CreateTags on any id), from its prefix, as EC2 does. */
-export function notFoundCode(id: string): string {
+function notFoundCode(id: string): string {
   const byPrefix: Record<string, ResourceType> = {
     i: 'instance', ami: 'image', snap: 'snapshot', vol: 'volume', sg: 'security-group', vpc: 'vpc', subnet: 'subnet', key: 'key-pair', eipalloc: 'public-ip',
   }

@@ -14,7 +14,7 @@ export function readFilters(r: Reader): Filter[] {
 }
 
 /** EC2 filter values accept * and ? wildcards (\ escapes them). */
-export function wildcard(pattern: string): RegExp {
+function wildcard(pattern: string): RegExp {
   let re = ''
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!

@@ -1,7 +1,7 @@
 import { CloudError } from '../backend/errors.js'
 
 /** A parsed Query-protocol request: `Filter.1.Value.2=x` becomes { Filter: [{ Value: [, 'x'] }] }. */
-export type Param = string | Param[] | { [key: string]: Param }
+type Param = string | Param[] | { [key: string]: Param }
 export type Params = { [key: string]: Param }
 
 /** Builds a tree from dotted keys; numeric segments are 1-based list positions. */
@@ -73,7 +73,7 @@ export class Reader {
   }
 }
 
-export function strings(v: Param | undefined): string[] {
+function strings(v: Param | undefined): string[] {
   if (v === undefined) return []
   if (typeof v === 'string') return [v]
   if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string')

@@ -101,7 +101,7 @@ export function renderVolume(cloud: Cloud, v: Volume): XmlValue {
   }
 }
 
-export function renderPermission(p: IpPermission, cloud: Cloud): XmlValue {
+function renderPermission(p: IpPermission, cloud: Cloud): XmlValue {
   return {
     ipProtocol: p.protocol, fromPort: p.fromPort, toPort: p.toPort,
     groups: p.groupIds.map((groupId) => ({ groupId, userId: cloud.accountId })),

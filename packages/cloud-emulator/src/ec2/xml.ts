@@ -1,10 +1,10 @@
 /** EC2's XML: lowerCamel element names, lists as <item>, dates ISO-8601, booleans true/false. */
 
-export const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/'
+const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/'
 
 export type XmlValue = string | number | boolean | Date | undefined | null | XmlValue[] | { [key: string]: XmlValue }
 
-export function escape(s: string): string {
+function escape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
 }
 

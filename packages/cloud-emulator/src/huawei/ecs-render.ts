@@ -14,7 +14,7 @@ const STATES: Record<Instance['state'], { status: string; vm: string; task: stri
 }
 
 /** A MAC address that stays the same for a server (derived from its id). */
-export const macOf = (id: string): string => `fa:16:3e:${id.replace(/-/g, '').slice(0, 6).match(/../g)!.join(':')}`
+const macOf = (id: string): string => `fa:16:3e:${id.replace(/-/g, '').slice(0, 6).match(/../g)!.join(':')}`
 /** The id of a server's one port: its id with another first group. */
 export const portOf = (id: string): string => id.replace(/^[0-9a-f]{8}/, 'b0a7d0c5')
 

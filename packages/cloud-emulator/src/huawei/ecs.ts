@@ -35,7 +35,7 @@ interface ServerSpec {
 const bad = (message: string): HuaweiError => new HuaweiError('ecs', 'Ecs.0005', message, 400)
 
 /** A live server of the project's region (a deleted one is gone: 404 Ecs.0114, as ECS answers). */
-export function serverOf(ctx: HuaweiContext, id: string): Instance {
+function serverOf(ctx: HuaweiContext, id: string): Instance {
   const i = ctx.cloud.instances.get(id)
   if (!i || i.region !== ctx.region || i.state === 'terminated') throw notFound('instance', id, `Instance[${id}] could not be found.`)
   return i

@@ -63,7 +63,7 @@ const STATUS: Record<ErrorKind, number> = {
   unavailable: 503, internal: 500,
 }
 
-export const THROTTLED = (): HuaweiError =>
+const THROTTLED = (): HuaweiError =>
   HuaweiError.apigw('APIGW.0308', 'The throttling threshold has been reached: policy user over ratelimit,limit:10,time:1 second', 429)
 
 /** Codes an injected fault may carry that mean "too many requests", whatever their cloud. */

@@ -15,7 +15,7 @@ const SUB_TYPE: Record<string, string> = { createServer: 'createSingleServer', d
  * a sub-job per server whose `entities.server_id` is what a client reads to find its server;
  * IMS jobs carry `entities.image_id`. A failed job says why in fail_reason and error_code.
  */
-export function renderJob(job: Job): Record<string, unknown> {
+function renderJob(job: Job): Record<string, unknown> {
   const status = STATUS[job.state]
   const failed = job.state === 'fail'
   const common = {

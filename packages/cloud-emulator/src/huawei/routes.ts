@@ -52,7 +52,7 @@ export interface HuaweiContext {
   readonly requestId: string
 }
 
-export interface HuaweiRequest {
+interface HuaweiRequest {
   readonly params: Readonly<Record<string, string>>
   readonly query: URLSearchParams
   /** The parsed JSON body ({} when empty). */
@@ -62,7 +62,7 @@ export interface HuaweiRequest {
 
 /** A handler's answer: a JSON value (status 200), or an explicit status and body. */
 export type HuaweiAnswer = { readonly status: number; readonly body?: unknown }
-export type Handler = (ctx: HuaweiContext, req: HuaweiRequest) => Promise<unknown> | unknown
+type Handler = (ctx: HuaweiContext, req: HuaweiRequest) => Promise<unknown> | unknown
 
 export interface Route {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -75,7 +75,7 @@ export interface Route {
 }
 
 export const answer = (status: number, body?: unknown): HuaweiAnswer & { readonly [ANSWER]: true } => ({ status, body, [ANSWER]: true })
-export const ANSWER = Symbol('answer')
+const ANSWER = Symbol('answer')
 export const isAnswer = (v: unknown): v is HuaweiAnswer => typeof v === 'object' && v !== null && ANSWER in v
 
 interface Compiled {

@@ -18,7 +18,7 @@ const MAX_SKEW_MS = 15 * 60 * 1000
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex')
 
 /** RFC 3986 percent-encoding: only A-Z a-z 0-9 - _ . ~ stay as they are. */
-export function rfc3986(s: string): string {
+function rfc3986(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 }
 

@@ -18,7 +18,7 @@ export interface CheckReport {
 const PACKAGES = { Ecs, Vpc } as unknown as Record<string, Record<string, unknown>>
 
 /** The model class of a product's action part: `responseBody('Ecs', 'DescribeImages')`. */
-export function modelClass(product: string, name: string): ModelClass | undefined {
+function modelClass(product: string, name: string): ModelClass | undefined {
   const c = PACKAGES[product]?.[name]
   return typeof c === 'function' && typeof (c as ModelClass).names === 'function' ? (c as ModelClass) : undefined
 }

@@ -22,6 +22,13 @@ export interface BuildSummary {
   readonly error?: Error
   /** The builder's artifact, then each post-processor's artifact that differs from its input. */
   readonly artifacts: Artifact[]
+  /**
+   * A cancel that came after the build's steps had ended (during their teardown or a
+   * post-processor): the image was finished and exists, kept. The build counts as cancelled
+   * (exit 130) and these are never among `artifacts`; the summary lists them as kept, and a
+   * manifest records them with `"cancelled": true`. Absent otherwise.
+   */
+  readonly kept?: Artifact[]
   /** Resources still in the journal after cleanup (delete with `tsimg cleanup`). */
   readonly leftovers: JournalResource[]
   readonly durationMs: number
@@ -57,7 +64,7 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
   const name = sourceBuildName(o.source)
   const buildId = newBuildId()
   const ui = new BuildUi(name, o.sink, o.prompter, o.redactor)
-  const finish = (outcome: Outcome, rest: { error?: unknown; artifacts?: Artifact[]; leftovers?: JournalResource[]; halted?: boolean }): BuildSummary => {
+  const finish = (outcome: Outcome, rest: { error?: unknown; artifacts?: Artifact[]; kept?: Artifact[]; leftovers?: JournalResource[]; halted?: boolean }): BuildSummary => {
     const error = rest.error === undefined ? undefined : redactError(rest.error, o.redactor)
     o.sink({ type: 'build-end', build: name, outcome, ...(error ? { error: error.message } : {}), time: Date.now() })
     return {
@@ -66,6 +73,7 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
       outcome,
       ...(error ? { error } : {}),
       artifacts: rest.artifacts ?? [],
+      ...(rest.kept?.length ? { kept: rest.kept } : {}),
       leftovers: rest.leftovers ?? [],
       durationMs: Date.now() - started,
       halted: rest.halted ?? false,
@@ -86,6 +94,7 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
     templateDir: o.templateDir,
   }
   const artifacts: Artifact[] = []
+  let kept: Artifact[] = []
   let outcome: Outcome
   let error: unknown
   let halted = false
@@ -121,15 +130,35 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
       let artifact = state.artifact
       artifacts.push(artifact)
       o.sink({ type: 'artifact', build: name, artifact, time: Date.now() })
-      for (const pp of o.postProcessors) {
-        if (o.signal.aborted) throw new CancelledError()
-        ui.say(`Running post-processor: ${pp.type}`)
-        const next = await pp.postProcess(artifact, { ui, signal: o.signal, build: info, generated: state.generated, templateDir: o.templateDir, runId: o.runId })
-        if (next !== artifact) {
-          artifacts.push(next)
-          o.sink({ type: 'artifact', build: name, artifact: next, time: Date.now() })
+      const ctx = { ui, signal: o.signal, build: info, generated: state.generated, templateDir: o.templateDir, runId: o.runId }
+      let next = 0
+      try {
+        for (; next < o.postProcessors.length && !o.signal.aborted; next++) {
+          const pp = o.postProcessors[next]!
+          ui.say(`Running post-processor: ${pp.type}`)
+          const out = await pp.postProcess(artifact, ctx)
+          if (out !== artifact) {
+            artifacts.push(out)
+            o.sink({ type: 'artifact', build: name, artifact: out, time: Date.now() })
+          }
+          artifact = out
         }
-        artifact = next
+      } catch (err) {
+        if (!isCancel(err, o.signal)) throw err
+      }
+      if (o.signal.aborted) {
+        // The cancel came after the steps had ended: what they made is finished and kept (the
+        // steps' cleanups saw a successful run). Never a successful build's artifact: listed as
+        // kept, and the manifests not yet written record it as cancelled, so the summary, the
+        // exit code and the manifest say the same.
+        outcome = 'cancelled'
+        error = new CancelledError('Build was cancelled after its image was finished; the image is kept (see below)')
+        kept = artifacts.splice(0)
+        ui.error(`Cancelled after the image was finished: keeping ${kept.map((a) => a.id).join(', ')}`)
+        for (const pp of o.postProcessors.slice(next).filter((p) => p.recordsCancelled)) {
+          ui.say(`Running post-processor: ${pp.type} (recording the kept image as cancelled)`)
+          await pp.postProcess(artifact, { ...ctx, signal: new AbortController().signal, cancelled: true })
+        }
       }
     }
   } catch (err) {
@@ -141,5 +170,5 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
   const leftovers = [...journal.list()]
   // What remains is listed in the summary (the CLI prints it at the end with how to remove it).
   await journal.closeIfEmpty()
-  return finish(outcome, { error, artifacts, leftovers, halted })
+  return finish(outcome, { error, artifacts, kept, leftovers, halted })
 }

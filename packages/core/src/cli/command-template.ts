@@ -46,7 +46,7 @@ export async function inspectCommand(template: string, flags: TemplateFlags): Pr
 }
 
 /** Packer-inspect-like text: variables, then the builds with their provisioners and post-processors. */
-export function renderInspect(info: TemplateInfo): string {
+function renderInspect(info: TemplateInfo): string {
   const out: string[] = [`tsimg inspect: ${info.file}`, '']
   if (info.description) out.push(`Description: ${info.description}`, '')
   out.push('> input-variables:', '')

@@ -46,6 +46,13 @@ function templateOptions(cmd: Command): Command {
     .addHelpText('after', '\nFlags may be written with one dash, as in Packer: -var name=value, -only=a,b, -color=false.')
 }
 
+/** Starts the template's type-check (a TypeScript template's) and waits for it to end; the command takes its result. */
+async function typecheckFirst(template: string): Promise<void> {
+  const { startTypecheck, startedCheckDone } = await import('../template/typecheck.js')
+  startTypecheck(template)
+  await startedCheckDone(template)
+}
+
 /** `tsimg` entry point: returns the process exit code (0 ok, 1 build failed, 2 bad input, 130 cancelled). */
 export async function main(argv: readonly string[]): Promise<number> {
   let code = EXIT_OK
@@ -81,8 +88,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (template: string, flags: BuildFlags) => {
       // Each command's module is loaded only when it runs: validate never loads the renderers,
       // the journal sweep or the prompter.
-      // The template's type-check starts first: its compiler runs while the command loads.
-      ;(await import('../template/typecheck.js')).startTypecheck(template)
+      // The template's type-check runs first, on its own: the command's modules load after it
+      // (loaded beside the compiler, the two added up to more memory than either needs).
+      await typecheckFirst(template)
       const { buildCommand } = await import('./command-build.js')
       code = await buildCommand(template, withListDefaults(flags))
     })
@@ -91,7 +99,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('check a template (types, values, variables) without creating anything')
     .option('--machine-readable', 'machine-readable output')
     .action(async (template: string, flags: TemplateFlags) => {
-      ;(await import('../template/typecheck.js')).startTypecheck(template)
+      await typecheckFirst(template)
       const { validateCommand } = await import('./command-template.js')
       code = await validateCommand(template, withListDefaults(flags))
     })

@@ -9,7 +9,7 @@ import type { Prompter } from '../ui/ui.js'
  * the process alive. Not in terminal mode: Ctrl-C stays a real SIGINT for the interrupt handler
  * instead of being swallowed by readline.
  */
-export class TerminalPrompter implements Prompter {
+class TerminalPrompter implements Prompter {
   readonly interactive = true
   #rl: Interface | undefined
   readonly #lines: string[] = []

@@ -329,7 +329,7 @@ export class PluginLoader {
       try {
         mod = (await import(name)) as typeof mod
       } catch (err) {
-        throw new Error(`cannot load plugin module '${name}' (install it in this project): ${errorMessage(err)}`)
+        throw new Error(`cannot load plugin module '${name}' (install it in this project): ${errorMessage(err)}`, { cause: err })
       }
     }
     const plugin = mod.tsimgResources

@@ -141,6 +141,11 @@ export interface PostProcessContext {
   readonly generated?: Readonly<GeneratedData>
   readonly templateDir: string
   readonly runId: string
+  /**
+   * The build was cancelled after this artifact was finished: it exists and is kept, and only
+   * post-processors that record it (`recordsCancelled`) run, to say so.
+   */
+  readonly cancelled?: boolean
 }
 
 export interface PostProcessorPlugin<O = unknown> {
@@ -148,6 +153,11 @@ export interface PostProcessorPlugin<O = unknown> {
   readonly type: string
   readonly options: O
   readonly schema?: z.ZodType
+  /**
+   * Bookkeeping (the manifest): still runs when the build is cancelled after its artifact was
+   * finished, with `ctx.cancelled`, so its record matches what exists.
+   */
+  readonly recordsCancelled?: boolean
   validate?(ctx: ValidateContext): Promise<void> | void
   /** Returns the artifact to pass on (the same one, or a new one). */
   postProcess(artifact: Artifact, ctx: PostProcessContext): Promise<Artifact>

@@ -28,6 +28,11 @@ export interface ManifestBuild {
   artifact_id: string
   packer_run_uuid: string
   custom_data: Record<string, string> | null
+  /**
+   * Not Packer's: the build was cancelled after this image was finished. The image exists and
+   * was kept; the build exited 130. Absent for a build that succeeded.
+   */
+  cancelled?: true
 }
 
 export interface ManifestFile {
@@ -48,6 +53,7 @@ export function manifest(options: ManifestOptions = {}): PostProcessorPlugin<Man
     type: 'manifest',
     options,
     schema: manifestSchema,
+    recordsCancelled: true,
     async postProcess(artifact: Artifact, ctx: PostProcessContext): Promise<Artifact> {
       const path = resolve(ctx.templateDir, options.output ?? 'packer-manifest.json')
       const entry: ManifestBuild = {
@@ -61,12 +67,13 @@ export function manifest(options: ManifestOptions = {}): PostProcessorPlugin<Man
         custom_data: options.customData
           ? Object.fromEntries(Object.entries(options.customData).map(([k, v]) => [k, ctx.ui.redactor.redact(v)]))
           : null,
+        ...(ctx.cancelled && { cancelled: true as const }),
       }
       const prev = queues.get(path) ?? Promise.resolve()
       const mine = prev.then(() => append(path, entry, ctx.runId))
       queues.set(path, mine.catch(() => undefined))
       await mine
-      ctx.ui.message(`Manifest: added ${ctx.build.name} to ${path}`)
+      ctx.ui.message(`Manifest: added ${ctx.build.name} to ${path}${ctx.cancelled ? ' (marked cancelled: the build was cancelled after its image was finished)' : ''}`)
       return artifact
     },
   }

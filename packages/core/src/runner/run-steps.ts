@@ -70,6 +70,14 @@ export async function runSteps<S>(steps: StepList<S>, opts: RunStepsOptions<S>):
       break
     }
   }
+  // A cancel that came while a step ran is a cancel even if that step then ended as if none had
+  // come (its last call was in flight and answered: an SDK that takes no abort signal). Packer's
+  // runner marks the state cancelled the moment the context is; the build is cancelled, and
+  // cleanup deletes what it made (the image too), as for a cancel between steps.
+  if (outcome === 'success' && opts.signal.aborted) {
+    outcome = 'cancelled'
+    error = new CancelledError()
+  }
 
   const cleanupFailures: CleanupFailure[] = []
   const cleanupMs = opts.cleanupTimeoutMs ?? 10 * 60_000

@@ -9,10 +9,10 @@ import { CancelledError } from '../errors.js'
  */
 
 /** Requests in flight for one big file, and their size (OpenSSH's sftp-server accepts up to 256 KiB). */
-export const FILE_CONCURRENCY = 64
-export const CHUNK_SIZE = 128 * 1024
+const FILE_CONCURRENCY = 64
+const CHUNK_SIZE = 128 * 1024
 /** Files in flight for trees of small files. */
-export const TREE_CONCURRENCY = 64
+const TREE_CONCURRENCY = 64
 
 function cb<T>(fn: (done: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v as T))))
@@ -63,7 +63,7 @@ export async function writeRemote(sftp: SFTPWrapper, remote: string, data: Uint8
 }
 
 /** mkdir -p over SFTP. */
-export async function mkdirp(sftp: SFTPWrapper, dir: string): Promise<void> {
+async function mkdirp(sftp: SFTPWrapper, dir: string): Promise<void> {
   const st = await statRemote(sftp, dir)
   if (st?.isDirectory()) return
   if (st) throw new Error(`${dir} exists and is not a directory`)
@@ -78,13 +78,13 @@ export async function mkdirp(sftp: SFTPWrapper, dir: string): Promise<void> {
   )
 }
 
-export interface LocalTree {
+interface LocalTree {
   /** Relative POSIX paths of directories, parents first. */
   dirs: string[]
   files: { rel: string; size: number; mode: number }[]
 }
 
-export async function walkLocal(root: string): Promise<LocalTree> {
+async function walkLocal(root: string): Promise<LocalTree> {
   const tree: LocalTree = { dirs: [], files: [] }
   const visit = async (rel: string): Promise<void> => {
     const entries = await readdir(join(root, rel), { withFileTypes: true })
@@ -110,7 +110,7 @@ export async function walkLocal(root: string): Promise<LocalTree> {
 }
 
 /** Runs fn over items with at most `limit` in flight; stops starting new ones after the first error. */
-export async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
+async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
   let next = 0
   let failed: unknown
   const worker = async (): Promise<void> => {

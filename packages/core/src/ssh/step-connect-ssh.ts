@@ -3,7 +3,30 @@ import type { BaseState } from '../plugin/types.js'
 import type { Step } from '../runner/step.js'
 import { SshCommunicator } from './communicator.js'
 import type { SshTarget } from './target.js'
+import { publicKeyOf } from './keys.js'
+import type { Redactor } from '../ui/redact.js'
 import { formatDuration } from '../ui/render-common.js'
+
+/**
+ * Packer's build values of the communicator, as its SSH communicator sets them: ConnType, Password
+ * (ssh_password, "" with a key), SSHPublicKey and SSHPrivateKey (the key it logs in with: the
+ * temporary key pair's, or the private key file's), WinRMPassword ("": not WinRM). Templates use
+ * them in provisioners (`echo '{{ .Password }}' | sudo -S ...`). The password and the private
+ * key are added to the secrets redacted from all output.
+ */
+export function communicatorValues(state: BaseState, redactor: Redactor, login: Pick<SshTarget, 'password' | 'privateKey' | 'passphrase'>, publicKey?: string): void {
+  const priv = login.privateKey === undefined ? '' : typeof login.privateKey === 'string' ? login.privateKey : login.privateKey.toString('utf8')
+  const g = state.generated
+  g.ConnType = 'ssh'
+  g.Password = login.password ?? ''
+  g.SSHPrivateKey = priv
+  g.SSHPublicKey = publicKey ?? (priv ? (publicKeyOf(priv, login.passphrase) ?? '') : '')
+  g.WinRMPassword = ''
+  redactor.add(login.password)
+  redactor.add(priv)
+  // Output is redacted line by line: each line of the key's body is a secret of its own.
+  for (const line of priv.split(/\r?\n/)) if (!line.startsWith('-----')) redactor.add(line)
+}
 
 /**
  * Reads the target the builder computes from its state (address, port, credentials), waits
@@ -37,6 +60,7 @@ export function connectSsh<S extends BaseState>(target: (state: S) => SshTarget 
       state.generated.Host = t.host
       state.generated.Port = t.port
       state.generated.User = t.username
+      communicatorValues(state, ui.redactor, t, (state as { sshPublicKey?: string }).sshPublicKey)
     },
     async cleanup({ state }) {
       if (!comm) return

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
  * still imports `@tsimg/*`: those resolve to the packages next to this running copy of the core.
  * When the template can resolve `@tsimg/core` itself, its own installation wins and nothing changes.
  */
-export function tsimgFallback(templateDir: string): { scopeDir: string; entries: Record<string, string> } | undefined {
+export function tsimgFallback(templateDir: string): TsimgFallback | undefined {
   try {
     createRequire(join(templateDir, '_index.js')).resolve('@tsimg/core')
     return undefined
@@ -18,16 +18,41 @@ export function tsimgFallback(templateDir: string): { scopeDir: string; entries:
   const scopeDir = ownScopeDir()
   if (!scopeDir) return undefined
   const entries: Record<string, string> = {}
+  const types: Record<string, string> = {}
   for (const name of readdirSync(scopeDir)) {
     const pkgDir = join(scopeDir, name)
+    let pkg: PackageJson
     try {
-      const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { main?: string }
-      entries[`@tsimg/${name}`] = join(pkgDir, pkg.main ?? 'dist/index.js')
+      pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as PackageJson
     } catch {
-      // not a package
+      continue // not a package
+    }
+    // Every entry point its exports map names (`@tsimg/core/plugin` too), else its main.
+    const exported = Object.entries(pkg.exports ?? { '.': { default: pkg.main ?? 'dist/index.js', types: pkg.types } })
+    for (const [sub, target] of exported) {
+      const specifier = sub === '.' ? `@tsimg/${name}` : `@tsimg/${name}/${sub.replace(/^\.\//, '')}`
+      const js = typeof target === 'string' ? target : (target.default ?? target.import)
+      const dts = typeof target === 'string' ? undefined : target.types
+      if (js) entries[specifier] = join(pkgDir, js)
+      if (dts) types[specifier] = join(pkgDir, dts)
     }
   }
-  return { scopeDir, entries }
+  return { scopeDir, entries, types }
+}
+
+export interface TsimgFallback {
+  /** The `node_modules/@tsimg` folder of the running tsimg. */
+  readonly scopeDir: string
+  /** Each entry point (`@tsimg/core`, `@tsimg/core/plugin`...) to its JavaScript file: jiti's aliases. */
+  readonly entries: Record<string, string>
+  /** Each entry point to its declarations: the compiler's paths. */
+  readonly types: Record<string, string>
+}
+
+interface PackageJson {
+  main?: string
+  types?: string
+  exports?: Record<string, string | { types?: string; import?: string; default?: string }>
 }
 
 /** The `node_modules/@tsimg` folder this core is installed in (or linked from, in the workspace). */

@@ -15,7 +15,7 @@ const BUILD_VALUE = /\{\{\s*\.(\w+)\s*\}\}/g
 const PLUGIN_PLACEHOLDERS = new Set(['Vars', 'Path', 'Script'])
 
 /** Names a builder makes; others are allowed (`(string & {})`) since each builder adds its own. */
-export type BuildValueName = 'BuildName' | 'BuilderType' | 'ID' | 'Host' | 'Port' | 'User' | 'SourceImage' | 'SourceAMI' | 'SourceAMIName' | (string & {})
+export type BuildValueName = 'BuildName' | 'BuilderType' | 'ID' | 'Host' | 'Port' | 'User' | 'ConnType' | 'Password' | 'SSHPublicKey' | 'SSHPrivateKey' | 'WinRMPassword' | 'SourceImage' | 'SourceAMI' | 'SourceAMIName' | (string & {})
 
 /** The placeholder for a build-time value, to put in an option string: `Base: buildValue('SourceAMIName')`. */
 export function buildValue(name: BuildValueName): string {

@@ -59,6 +59,7 @@ export interface TemplateDefinition<V extends VariableDefs = VariableDefs> {
  * Identity function that exists for type inference: the build function's `vars` are typed
  * from the declared variables, and every option of every plugin is checked by the editor.
  */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- {}: no variables declared
 export function defineTemplate<const V extends VariableDefs = {}>(template: TemplateDefinition<V>): TemplateDefinition<V> {
   return template
 }

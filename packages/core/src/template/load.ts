@@ -5,6 +5,8 @@ import { pathToFileURL } from 'node:url'
 import { TemplateError, errorMessage } from '../errors.js'
 import { tsimgFallback } from './_resolve-tsimg.js'
 import { cacheDir } from './_typecheck-cache.js'
+import { transpiledFor } from './_transpiled.js'
+import type { TransformOptions } from 'jiti'
 
 /**
  * Imports a template or var-file module and returns its default export. Plain JS is imported
@@ -68,27 +70,25 @@ async function loadPacker(path: string, shownAs: string, kind: 'template' | 'var
   return kind === 'vars' ? mod.loadPkrVars(path, shownAs) : mod.loadPackerTemplate(path, shownAs)
 }
 
-/**
- * Loads jiti and its Babel transform (about 0.2-0.4 s on a first run) without reading or running
- * any template: called beside the type-check's compiler, so a template that must be transpiled
- * (new or edited, hence also type-checked) does not wait for them afterwards. Babel stays in
- * Node's module cache, shared by the jiti that then imports the template.
- */
-export async function warmTemplateLoader(): Promise<void> {
-  const { createJiti } = await import('jiti')
-  createJiti(import.meta.url, { fsCache: false, moduleCache: false }).transform({ source: 'export const warm: number = 1\n', filename: 'warm.ts', ts: true })
-}
-
 async function importWithJiti(path: string, shownAs: string): Promise<unknown> {
   try {
     const { createJiti } = await import('jiti')
     // jiti's file cache is keyed by a hash of each file's source (an edited template is a miss,
-    // never stale); a hit skips loading Babel and transpiling, about 0.35 s of every run.
+    // never stale); a hit skips loading Babel and transpiling, about 0.35 s of every run. A miss
+    // for a file the type-check just compiled takes the compiler's JavaScript (_transpiled.ts);
+    // any other goes through jiti's Babel, loaded only then.
     const fallback = tsimgFallback(dirname(path))
+    let babel: { transform(o: TransformOptions): string } | undefined
     const jiti = createJiti(import.meta.url, {
       fsCache: join(cacheDir(), 'jiti'),
       moduleCache: false,
       interopDefault: true,
+      transform: (o) => {
+        const code = o.filename && o.async ? transpiledFor(resolve(o.filename), o.source) : undefined
+        if (code !== undefined) return { code }
+        babel ??= createJiti(import.meta.url, { fsCache: false, moduleCache: false })
+        return { code: babel.transform(o) }
+      },
       ...(fallback ? { alias: fallback.entries } : {}),
     })
     return await jiti.import(path)

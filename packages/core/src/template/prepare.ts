@@ -5,7 +5,7 @@ import { redactError } from './_redact-error.js'
 import { checkBuild, type CheckedBuild } from './check-plugins.js'
 import type { TemplateContext } from './define.js'
 import { currentRun } from './helpers.js'
-import { assertReadable, displayPath, importDefault, warmTemplateLoader } from './load.js'
+import { assertReadable, displayPath, importDefault } from './load.js'
 import { resolveVariables, type ResolvedVariables } from './resolve-vars.js'
 import { typecheckTemplate } from './typecheck.js'
 
@@ -49,10 +49,10 @@ export async function prepareTemplate(opts: PrepareOptions, mode: 'build' | 'ins
   const { runId, timestamp } = currentRun()
 
   if (path) await assertReadable(path, file)
-  // While the compiler runs, jiti and Babel load for the template's own import below (a template
-  // the compiler has to check is new or edited, so jiti has not transpiled it either). The
-  // template itself still runs only after it type-checked clean.
-  if (path && (opts.typecheck ?? mode === 'build')) await typecheckTemplate(path, cwd, { whileCompiling: warmTemplateLoader })
+  // A template the compiler checks (new or edited, so not in jiti's cache either) is also
+  // transpiled by it for the import below, which then does not load Babel. The template itself
+  // runs only after it type-checked clean.
+  if (path && (opts.typecheck ?? mode === 'build')) await typecheckTemplate(path, cwd)
   let mod = opts.template !== undefined ? opts.template : await importDefault(path as string, file)
   const base = { templateDir, templateFile: path ?? file, runId, timestamp }
 

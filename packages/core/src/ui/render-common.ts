@@ -9,6 +9,8 @@ export interface RenderedBuild {
   readonly outcome: Outcome
   readonly error?: Error
   readonly artifacts: readonly Artifact[]
+  /** Finished before a cancel that came after the steps ended: exist, kept, never a success. */
+  readonly kept?: readonly Artifact[]
   readonly leftovers: readonly JournalResource[]
   /** Stopped without cleanup (`-on-error=abort`): its leftovers were kept on purpose. */
   readonly halted: boolean

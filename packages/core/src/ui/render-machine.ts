@@ -80,6 +80,14 @@ export class MachineRenderer implements Renderer {
         this.#emit(now, '', 'ui', 'error', `--> ${b.name}: left behind: ${r.description} (delete it by hand or run 'tsimg cleanup')`)
       }
     }
+    for (const b of builds) {
+      if (!b.kept?.length) continue
+      this.#emit(now, '', 'ui', 'error', '\n==> Cancelled after the image was finished; these exist and were kept:')
+      for (const a of b.kept) {
+        this.#emit(now, b.name, 'kept-artifact', a.builderType, a.id)
+        this.#emit(now, '', 'ui', 'error', `--> ${b.name}: ${a.description}`)
+      }
+    }
     const withArtifacts = builds.filter((b) => b.artifacts.length > 0)
     this.#emit(
       now,

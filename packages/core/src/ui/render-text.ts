@@ -102,6 +102,13 @@ export class TextRenderer implements Renderer {
 
     for (const b of builds) this.#leftovers(b)
 
+    const kept = builds.filter((b) => (b.kept?.length ?? 0) > 0)
+    if (kept.length > 0) {
+      this.#blank()
+      this.#line(c.bold(c.yellow('==> Cancelled after the image was finished; these exist and were kept:')))
+      for (const b of kept) for (const a of b.kept!) this.#line(c.yellow(`--> ${b.name}: ${a.description}`))
+    }
+
     const withArtifacts = builds.filter((b) => b.artifacts.length > 0)
     this.#blank()
     if (withArtifacts.length === 0) {

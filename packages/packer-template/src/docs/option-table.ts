@@ -1,5 +1,7 @@
 import { provisionerFields, sshFields } from '../plugins/common.js'
 import { findMapping } from '../plugins/registry.js'
+import { commonProvisionerShape, sshOptionsSchema } from '@tsimg/core/plugin'
+import { docOf } from './option-docs.js'
 import { isIgnored, isUnsupported, type FieldTable, type FieldType, type PluginKind, type PluginMapping } from '../plugins/table.js'
 
 /**
@@ -71,17 +73,20 @@ function typeWord(t: FieldType): string {
 /** Markdown-safe cell text. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 
-function markdown(title: string, intro: string, list: readonly Row[]): string {
+function markdown(title: string, intro: string, list: readonly Row[], module: string): string {
   const lines = [
     `#### ${title}`,
     '',
     intro,
     '',
-    '| Packer option | tsimg option | Type | Notes |',
-    '| --- | --- | --- | --- |',
+    '| Packer option | tsimg option | Type | Default | Description |',
+    '| --- | --- | --- | --- | --- |',
     ...list.map((r) => {
       const tsimg = r.status === 'unsupported' ? '**not supported**' : r.status === 'ignored' ? 'accepted, no effect' : r.tsimg ? `\`${r.tsimg}\`` : '(read by the loader)'
-      return `| \`${r.packer}\` | ${tsimg} | ${r.type ?? ''} | ${cell(r.note ?? '')} |`
+      // The option's own doc comment and schema default (from its plugin's source), then what the mapping adds.
+      const doc = r.status === 'mapped' && r.tsimg ? docOf(module, r.tsimg, r.packer) : undefined
+      const description = [doc?.text, r.note].filter(Boolean).join(' ')
+      return `| \`${r.packer}\` | ${tsimg} | ${r.type ?? ''} | ${doc?.default !== undefined ? `\`${cell(doc.default)}\`` : ''} | ${cell(description)} |`
     }),
   ]
   return lines.join('\n')
@@ -91,8 +96,8 @@ function markdown(title: string, intro: string, list: readonly Row[]): string {
 export function renderTable(t: Table): string {
   if ('common' in t) {
     return t.common === 'ssh'
-      ? markdown('SSH communicator options (every builder)', 'Packer\'s `communicator` options, which every builder table refers to.', rows(sshFields))
-      : markdown('Options every provisioner takes', 'Packer\'s common provisioner options (`override` is read by the loader: each entry becomes a copy limited to its build).', rows(provisionerFields))
+      ? markdown('SSH communicator options (every builder)', 'Packer\'s `communicator` options, which every builder table refers to.', rows(sshFields), '@tsimg/core')
+      : markdown('Options every provisioner takes', 'Packer\'s common provisioner options (`override` is read by the loader: each entry becomes a copy limited to its build).', rows(provisionerFields), '@tsimg/core')
   }
   const m = findMapping(t.kind, t.type)
   if (!m) throw new Error(`no mapping for ${t.kind} ${t.type}`)
@@ -103,7 +108,53 @@ export function renderTable(t: Table): string {
   const intro = `Packer's \`${m.packerType}\` ${WORD[m.kind]} runs as \`${m.factory}\` from \`${m.module}\`: each option maps to the tsimg option named, is accepted because it changes nothing in tsimg, or is refused at its line with the reason given.${sharedNote}`
   const generated = m.generated?.length ? ` Build-time values it makes (for provisioners${m.late?.length ? ` and ${m.late.map((o) => `\`${o}\``).join(', ')}` : ''}): ${m.generated.map((g) => `\`${g}\``).join(', ')}.` : ''
   const env = (m.fromEnv ?? []).map((d) => ` Without \`${d.option}\`${d.unless?.length ? ` (or ${d.unless.map((u) => `\`${u}\``).join(', ')})` : ''}, \`${d.variable}\` sets it when it is set: how an unchanged template is pointed at the local emulator.`).join('')
-  return markdown(`Packer ${WORD[m.kind]} \`${m.packerType}\``, intro + alternativeNote(m) + generated + env, own)
+  return [markdown(`Packer ${WORD[m.kind]} \`${m.packerType}\``, intro + alternativeNote(m) + generated + env, own, m.module), tsimgOnly(m)].filter(Boolean).join('\n\n')
+}
+
+/** A zod schema's own parts, as far as the tables need them. */
+interface SchemaLike {
+  readonly def: { readonly type: string; readonly innerType?: SchemaLike }
+  readonly shape?: Readonly<Record<string, SchemaLike>>
+}
+
+/** Each plugin package's option schemas (its exported zod objects), loaded once for the tables. */
+const schemas = new Map<string, readonly SchemaLike[]>()
+for (const module of ['@tsimg/builder-aws', '@tsimg/builder-alicloud', '@tsimg/builder-huawei', '@tsimg/builder-docker', '@tsimg/provisioner-shell', '@tsimg/provisioner-file', '@tsimg/provisioner-ansible']) {
+  const exported = Object.values((await import(module)) as Record<string, unknown>)
+  schemas.set(module, exported.filter((v): v is SchemaLike => typeof v === 'object' && v !== null && (v as SchemaLike).def?.type === 'object' && Boolean((v as SchemaLike).shape)))
+}
+
+/**
+ * The plugin's own options that no Packer option above maps to (tsimg's additions, and options
+ * a mapping fills from a block it reads itself), from the plugin's schema: the schema whose
+ * options the mapping names most. The SSH and common provisioner options are core's table.
+ */
+function tsimgOnly(m: PluginMapping): string {
+  const mapped = new Set(Object.values(m.fields).flatMap((f) => ('option' in f ? [f.option.split('.')[0]!] : [])))
+  const schema = (schemas.get(m.module) ?? []).map((sc) => ({ sc, hits: Object.keys(sc.shape!).filter((k) => mapped.has(k)).length })).sort((a, b) => b.hits - a.hits)[0]
+  if (!schema?.hits) return ''
+  const shared = new Set([...(m.kind === 'source' ? Object.keys(sshOptionsSchema.shape) : []), ...(m.kind === 'provisioner' ? Object.keys(commonProvisionerShape) : []), 'name'])
+  const extra = Object.keys(schema.sc.shape!).filter((k) => !mapped.has(k) && !shared.has(k)).sort()
+  if (!extra.length) return ''
+  return [
+    `#### \`${m.factory}\` options no Packer option above maps to`,
+    '',
+    `Set them in an image.ts; a Packer template reaches them only where the Description names how.`,
+    '',
+    '| tsimg option | Type | Default | Description |',
+    '| --- | --- | --- | --- |',
+    ...extra.map((k) => {
+      const doc = docOf(m.module, k, '')
+      const text = [doc?.packer ? `Packer: \`${doc.packer}\`.` : '', doc?.text ?? ''].filter(Boolean).join(' ')
+      return `| \`${k}\` | ${zodTypeWord(schema.sc.shape![k]!)} | ${doc?.default !== undefined ? `\`${cell(doc.default)}\`` : ''} | ${cell(text)} |`
+    }),
+  ].join('\n')
+}
+
+function zodTypeWord(s: SchemaLike): string {
+  let t = s
+  while (['optional', 'default', 'nullable', 'prefault'].includes(t.def.type) && t.def.innerType) t = t.def.innerType
+  return ({ string: 'string', number: 'number', boolean: 'bool', array: 'list', record: 'map', object: 'block', enum: 'string (one of)', literal: 'literal', union: 'one of several' } as Record<string, string>)[t.def.type] ?? t.def.type
 }
 
 function alternativeNote(m: PluginMapping): string {

@@ -3,6 +3,9 @@ import { EvalError } from '../errors.js'
 import { code, holdsCode, valueCode, wholeCode } from '../convert-code.js'
 import { hasCode } from '../functions.js'
 import { kids, lineOf, named } from './parse.js'
+// The evaluator is one recursion over two files: a template holds expressions, an expression
+// holds templates (`"${var.x}"`).
+// eslint-disable-next-line import-x/no-cycle
 import { template } from './template.js'
 
 export type Fn = (...args: unknown[]) => unknown
@@ -80,7 +83,7 @@ export function evaluate(node: Node, scope: HclScope): unknown {
 
 /** A term and what follows it: `var.x[0].y`, `(a + b).c`; operands of operators come this way too. */
 function sequence(parts: Node[], scope: HclScope): unknown {
-  let i = 0
+  let i: number
   let value: unknown
   if (parts[0]?.type === '(') {
     value = evaluate(parts[1]!, scope)
@@ -89,8 +92,30 @@ function sequence(parts: Node[], scope: HclScope): unknown {
     value = evaluate(parts[0]!, scope)
     i = 1
   }
-  for (; i < parts.length; i++) value = postfix(value, parts[i]!, scope)
+  for (; i < parts.length; i++) {
+    if (i === 1) undeclared(parts[0]!, parts[1]!, value)
+    value = postfix(value, parts[i]!, scope)
+  }
   return value
+}
+
+/** `var.x` / `local.x` of a name the template does not declare, in Packer's words (its "Reference to undeclared ..."). */
+function undeclared(head: Node, op: Node, value: unknown): void {
+  if (head.type !== 'variable_expr' || (head.text !== 'var' && head.text !== 'local') || op.type !== 'get_attr') return
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return
+  const name = named(op)[0]!.text
+  if (name in value) return
+  const declared = Object.keys(value)
+  const close = declared.filter((d) => d.includes(name) || name.includes(d) || d.split('_')[0] === name.split('_')[0]).slice(0, 5)
+  const known = close.length ? ` Did you mean: ${close.map((d) => `${head.text}.${d}`).join(', ')}?` : declared.length ? ` Declared: ${declared.join(', ')}.` : ''
+  if (head.text === 'var') {
+    throw new EvalError(
+      `reference to undeclared input variable "${name}": an input variable with the name "${name}" has not been declared`,
+      `Declare it in a .pkr.hcl file of the template: variable "${name}" { type = string }; a -var or var-file value alone does not declare it, as in Packer.${known}`,
+      lineOf(head),
+    )
+  }
+  throw new EvalError(`reference to undeclared local value "${name}": a local value with the name "${name}" has not been declared`, `Declare it: locals { ${name} = ... }.${known}`, lineOf(head))
 }
 
 const BINARY = new Set(['==', '!=', '+', '-', '*', '/', '%', '<', '>', '<=', '>=', '&&', '||'])

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
 import type { Node } from 'web-tree-sitter'
 import type { VariableKind } from '@tsimg/core'
 import { EvalError, packerError } from '../errors.js'

@@ -1,5 +1,6 @@
 import type { Node } from 'web-tree-sitter'
 import { EvalError } from '../errors.js'
+// eslint-disable-next-line import-x/no-cycle -- one recursive evaluator in two files (see eval.ts)
 import { describe, evaluate, truthy, type HclScope } from './eval.js'
 import { kids, lineOf, named } from './parse.js'
 

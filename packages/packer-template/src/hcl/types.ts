@@ -126,7 +126,7 @@ export function tsType(t: HclType): string {
 }
 
 /** A value that does not convert: the message says where inside the value, as `[1].name: a number is required`. */
-export class TypeMismatch extends Error {}
+class TypeMismatch extends Error {}
 
 /**
  * Converts a JSON-like value to the type as HCL does; throws a TypeMismatch. null converts to

@@ -1,4 +1,5 @@
-import { TemplateError, type VariableDef, type VariableKind, type VariableOptions } from '@tsimg/core'
+import type { VariableDef, VariableKind, VariableOptions } from '@tsimg/core'
+import { TemplateError } from '@tsimg/core/plugin'
 import { EvalError } from '../errors.js'
 import { evaluate, type HclScope } from './eval.js'
 import { firstSyntaxError, named, parseHcl } from './parse.js'
@@ -71,7 +72,7 @@ const constantScope: HclScope = {
 const NOT_HCL = 'not an HCL value (write it as HCL or JSON: ["a", "b"], {a = "b"}, {"a": 1})'
 
 /** One HCL expression (`[22, 80]`, `{app="web"}`), constants only, as Packer reads `-var` text. */
-export async function readHclValue(text: string): Promise<unknown> {
+async function readHclValue(text: string): Promise<unknown> {
   const root = await parseHcl(`tsimg_value = ${text}\n`)
   const body = named(root).find((n) => n.type === 'body')
   const attrs = body ? named(body).filter((n) => n.type !== 'comment') : []

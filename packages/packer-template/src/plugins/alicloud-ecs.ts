@@ -1,4 +1,4 @@
-import { dropEmpty, finishCommunicator, keyValue, sshFields, withTagBlocks } from './common.js'
+import { dropEmpty, finishCommunicator, keyValue, sshFields, withTagBlocks, COMMUNICATOR_VALUES } from './common.js'
 import { allUnsupported, field, noted, sameNames, unsupported, type PluginMapping } from './table.js'
 
 /** Packer's `system_disk_mapping` / `image_disk_mappings` entries (same names, camelCase). */
@@ -20,7 +20,7 @@ export const alicloudEcsBuilder: PluginMapping = {
   module: '@tsimg/builder-alicloud',
   factory: 'alicloudEcs',
   // Set by the builder's steps (source image, instance, public address) and core's SSH step.
-  generated: ['ID', 'Host', 'Port', 'User', 'SourceImage'],
+  generated: ['ID', 'Host', 'Port', 'User', 'SourceImage', ...COMMUNICATOR_VALUES],
   fields: {
     ...sshFields,
     ...sameNames({

@@ -1,4 +1,4 @@
-import { dropEmpty, finishCommunicator, keyValue, sshFields, withTagBlocks } from './common.js'
+import { dropEmpty, finishCommunicator, keyValue, sshFields, withTagBlocks, COMMUNICATOR_VALUES } from './common.js'
 import { allUnsupported, field, ignored, noted, sameNames, unsupported, type FieldTable, type PluginMapping } from './table.js'
 
 const filters: FieldTable = { filters: field('filters', 'any') }
@@ -32,7 +32,7 @@ export const amazonEbsBuilder: PluginMapping = {
   packerType: 'amazon-ebs',
   module: '@tsimg/builder-aws',
   factory: 'amazonEbs',
-  generated: ['ID', 'Host', 'Port', 'User', 'SourceImage', 'SourceAMI', 'SourceAMIName', 'BuildRegion'],
+  generated: ['ID', 'Host', 'Port', 'User', 'SourceImage', 'SourceAMI', 'SourceAMIName', 'BuildRegion', ...COMMUNICATOR_VALUES],
   // Read by the steps after the source AMI is known (the builder keeps this options object).
   late: ['tags', 'snapshotTags', 'runTags', 'runVolumeTags', 'amiDescription'],
   fields: {

@@ -2,6 +2,12 @@ import { code } from '../functions.js'
 import { allUnsupported, field, ignored, noted, sameNames, unsupported, type FieldTable } from './table.js'
 
 /** Packer's SSH communicator options, which every builder takes. */
+/**
+ * Build values every builder's communicator sets, as Packer's do: ConnType, Password,
+ * SSHPublicKey, SSHPrivateKey and WinRMPassword ("" where the communicator has none, as in Packer).
+ */
+export const COMMUNICATOR_VALUES = ['ConnType', 'Password', 'SSHPublicKey', 'SSHPrivateKey', 'WinRMPassword'] as const
+
 export const sshFields: FieldTable = {
   ...sameNames({
     ssh_host: 'string',

@@ -1,4 +1,4 @@
-import { sshFields } from './common.js'
+import { sshFields, COMMUNICATOR_VALUES } from './common.js'
 import { dockerUnsupported } from './docker-unsupported.js'
 import { field, isIgnored, isUnsupported, noted, unsupported, type PluginMapping } from './table.js'
 
@@ -11,7 +11,7 @@ export const dockerBuilder: PluginMapping = {
   packerType: 'docker',
   module: '@tsimg/builder-docker',
   factory: 'docker',
-  generated: ['ID', 'Host', 'Port', 'User', 'SourceImage'],
+  generated: ['ID', 'Host', 'Port', 'User', 'SourceImage', ...COMMUNICATOR_VALUES],
   // run_command's {{.Image}} is the builder's own (Packer renders it when starting the container).
   selfFilled: ['runCommand'],
   fields: {

@@ -1,4 +1,4 @@
-import { dropEmpty, finishCommunicator, sshFields } from './common.js'
+import { dropEmpty, finishCommunicator, sshFields, COMMUNICATOR_VALUES } from './common.js'
 import { allUnsupported, field, noted, sameNames, unsupported, type PluginMapping } from './table.js'
 
 /** Packer's huaweicloud-ecs builder -> `huaweicloudEcs` from @tsimg/builder-huawei. */
@@ -8,7 +8,7 @@ export const huaweicloudEcsBuilder: PluginMapping = {
   module: '@tsimg/builder-huawei',
   factory: 'huaweicloudEcs',
   // Set by the server step and core's SSH step.
-  generated: ['ID', 'Host', 'Port', 'User'],
+  generated: ['ID', 'Host', 'Port', 'User', ...COMMUNICATOR_VALUES],
   fields: {
     ...sshFields,
     ...sameNames({
@@ -53,7 +53,7 @@ export const huaweicloudEcsBuilder: PluginMapping = {
     data_disks: field('dataDisks', {
       list: {
         ...sameNames({ volume_type: 'string', volume_size: 'int', data_image_id: 'string', snapshot_id: 'string', kms_key_id: 'string' }),
-        volume_id: unsupported('attaching an existing volume is not supported yet: give volume_size (with snapshot_id or data_image_id to fill it)'),
+        volume_id: unsupported('attaching an existing EVS volume is not supported: Packer looks it up with EVS in the availability zone, attaches it to the server and images it with the server; tsimg has no EVS client, and its emulator no EVS volumes to prove one against. For a disk made with the server, give volume_size (with snapshot_id or data_image_id to fill it)'),
       },
     }),
     ssh_ip_version: noted(field('__sshIpVersion', 'string'), '"4" (IPv4, what tsimg connects over); "6" is refused'),

@@ -1,4 +1,4 @@
-import { finishCommunicator, sshFields } from './common.js'
+import { finishCommunicator, sshFields, COMMUNICATOR_VALUES } from './common.js'
 import { field, unsupported, type PluginMapping } from './table.js'
 
 /** Packer's null builder with communicator "none" -> `nullSource` from @tsimg/core: no machine, local provisioners only. */
@@ -23,7 +23,7 @@ export const nullBuilder: PluginMapping = {
   module: '@tsimg/core',
   factory: 'sshHost',
   tsimgType: 'ssh',
-  generated: ['Host', 'Port', 'User'],
+  generated: ['Host', 'Port', 'User', ...COMMUNICATOR_VALUES],
   fields: {
     ...sshFields,
     ssh_host: field('host', 'string'),

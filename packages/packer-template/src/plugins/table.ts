@@ -90,7 +90,7 @@ export function isIgnored(f: Field | Unsupported | Ignored): f is Ignored {
 }
 
 /** `ssh_private_key_file` -> `sshPrivateKeyFile`. */
-export function camel(name: string): string {
+function camel(name: string): string {
   return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
 }
 

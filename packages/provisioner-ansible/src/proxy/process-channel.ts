@@ -1,6 +1,6 @@
 import { Duplex } from 'node:stream'
 import type { ClientChannel, PseudoTtyOptions } from 'ssh2'
-import type { Communicator, RemoteProcess } from '@tsimg/core'
+import type { Communicator, RemoteProcess } from '@tsimg/core/plugin'
 
 /** A communicator without an SSH client of its own (docker exec): it starts raw processes. */
 export type SpawningConnection = Pick<Communicator, 'connected' | 'reconnect' | 'target'> & Required<Pick<Communicator, 'spawn'>>

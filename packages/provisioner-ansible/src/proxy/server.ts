@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import ssh2, { type ClientChannel, type Connection, type PublicKeyAuthContext } from 'ssh2'
-import { TsimgError, generateKeyPair, type SshCommunicator } from '@tsimg/core'
+import { TsimgError, generateKeyPair, type SshCommunicator } from '@tsimg/core/plugin'
 import { processClient, type SpawningConnection, type UpstreamClient } from './process-channel.js'
 import { forwardSession, stop, type Upstream } from './session.js'
 

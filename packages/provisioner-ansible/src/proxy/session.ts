@@ -1,6 +1,6 @@
 import type { ClientChannel, PseudoTtyInfo, ServerChannel, Session } from 'ssh2'
 import { finished } from 'node:stream/promises'
-import { signalChannel } from '@tsimg/core'
+import { signalChannel } from '@tsimg/core/plugin'
 import { isProcessChannel, type UpstreamClient } from './process-channel.js'
 
 /** Where a session's command runs: the machine's SSH connection, (re)connected on demand, or docker exec. */

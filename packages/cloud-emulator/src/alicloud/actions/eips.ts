@@ -10,7 +10,7 @@ import { aliTime, matchesTags, page, renderVpcTags } from './render.js'
 const SETTLE_MS = 300
 
 /** Alibaba's EIP status, from the backend's association and when it last changed. */
-export function eipStatus(state: AliState, ip: PublicIp): string {
+function eipStatus(state: AliState, ip: PublicIp): string {
   const changed = state.eipChanged.get(ip.id)
   const settling = changed !== undefined && Date.now() - changed < SETTLE_MS
   if (ip.instanceId) return settling ? 'Associating' : 'InUse'

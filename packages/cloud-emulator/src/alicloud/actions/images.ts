@@ -10,16 +10,16 @@ import { aliTime, matchesTags, page, renderTags } from './render.js'
 
 const STATUS: Record<Image['state'], string> = { pending: 'Creating', available: 'Available', failed: 'CreateFailed' }
 /** 2-128 characters, a letter first, no URL prefix (InvalidImageName.Malformed otherwise). */
-const NAME = /^[A-Za-z\u4e00-\u9fa5][A-Za-z0-9\u4e00-\u9fa5._:\-]{1,127}$/
+const NAME = /^[A-Za-z\u4e00-\u9fa5][A-Za-z0-9\u4e00-\u9fa5._:-]{1,127}$/
 
-export const imageNotFound = (): CloudError => aliError('InvalidImageId.NotFound', 'The specified ImageId does not exist.', 404)
+const imageNotFound = (): CloudError => aliError('InvalidImageId.NotFound', 'The specified ImageId does not exist.', 404)
 
 function alias(state: AliState, m: Image): 'system' | 'self' | 'others' {
   if (m.seed) return 'system'
   return m.ownerId === state.cloud.accountId ? 'self' : 'others'
 }
 
-export function renderImage(state: AliState, m: Image): Record<string, unknown> {
+function renderImage(state: AliState, m: Image): Record<string, unknown> {
   const catalog = m.seed ? m.catalog : undefined
   return {
     ImageId: state.imageId(m.id), ImageName: m.name, ImageVersion: '', Description: m.description ?? '', Status: STATUS[m.state],

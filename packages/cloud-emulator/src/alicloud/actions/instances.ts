@@ -16,7 +16,7 @@ const badStatus = (i: Instance, expected: string): CloudError =>
   aliError('IncorrectInstanceStatus', `The current status of the resource does not support this operation. Status of the specified instance is ${aliStatus(i)} but the expected status is in (${expected}).`, 403)
 
 /** The backend's instance states in Alibaba's words. */
-export function aliStatus(i: Instance, extra?: InstanceExtra): string {
+function aliStatus(i: Instance, extra?: InstanceExtra): string {
   switch (i.state) {
     case 'pending': return extra?.everStarted ? 'Starting' : 'Pending'
     case 'running': return extra?.stopWhenBooted ? 'Pending' : 'Running'

@@ -161,7 +161,7 @@ function authorize(state: AliState, p: Params, direction: 'ingress' | 'egress'):
 }
 
 /** Actions without RegionId (DeleteVSwitch by id alone) find the resource's region. */
-export function findRegion(state: AliState, id: string): string {
+function findRegion(state: AliState, id: string): string {
   const { cloud } = state
   const r = cloud.vpcs.get(id)?.region ?? cloud.subnets.get(id)?.region ?? cloud.securityGroups.get(id)?.region
   return r ?? ALICLOUD_REGIONS[0]!.regionId

@@ -1,4 +1,4 @@
-import type { SourcePlugin } from '@tsimg/core'
+import type { SourcePlugin } from '@tsimg/core/plugin'
 import { cloudSource } from '@tsimg/cloud-kit/source'
 import { profileRegion, resolveCredentials, type AlicloudCredentials } from './credentials.js'
 import { alicloudEcsSchema, type AlicloudEcsInput, type AlicloudEcsOptions } from './options.js'
@@ -33,6 +33,6 @@ export function alicloudEcs(input: AlicloudEcsInput & { name?: string }): Source
     },
     secrets: (options) => [options.secretKey, options.securityToken, credentials?.secretKey, credentials?.securityToken],
     // The steps (and the SDKs behind them) load when a build runs, not when a template is read.
-    steps: async (options, ctx) => (await import('./steps.js')).alicloudEcsSteps(options, ctx, credentials!, region!),
+    steps: async (options, ctx) => (await import('./steps.js')).alicloudEcsSteps(options, ctx, { credentials: credentials!, region: region! }),
   })
 }

@@ -1,0 +1,6 @@
+export * from './types.js'
+export { GossfileError } from './errors.js'
+export { loadGossfile, parseGossfile, renderSuite } from './load.js'
+export { runGossSuite, execOver } from './run.js'
+export { formatTable, toJUnit, formatResults, summarize, type GossSummary } from './format.js'
+export { renderTemplate, TemplateExecError, TemplateSyntaxError, type RenderResult } from './template/exec.js'
