@@ -62,7 +62,11 @@ export function hardwareSpec(o: CommonOptions): XmlObject {
     cpuHotAddEnabled: o.cpuHotPlug,
     cpuAllocation,
     memoryAllocation,
-    bootOptions: o.forceBiosSetup !== undefined ? { enterBIOSSetup: o.forceBiosSetup } : undefined,
+    // Packer's efi-secure is EFI firmware with secure boot on.
+    bootOptions:
+      o.forceBiosSetup !== undefined || o.firmware === 'efi-secure'
+        ? { enterBIOSSetup: o.forceBiosSetup, efiSecureBootEnabled: o.firmware === 'efi-secure' ? true : undefined }
+        : undefined,
     firmware: o.firmware ? (o.firmware === 'bios' ? 'bios' : 'efi') : undefined,
     memoryReservationLockedToMax: o.ramReserveAll,
     nestedHVEnabled: o.nestedHv,
