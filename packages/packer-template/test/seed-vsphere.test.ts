@@ -16,9 +16,24 @@ describe('seed 003 (vSphere, JSON with three var-files)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   const password = 'Vc-Pass-7f3a9c'
   const vars = (os: string) => [
-    '-var', `ova_name=k3s-${os}-c4ca93f`, '-var', 'release_version=c4ca93f', '-var', 'ovf_template=./scripts/ovf_template.xml',
-    '-var', `template=base-os-${os}`, '-var', 'username=administrator@vsphere.local', '-var', `password=${password}`,
-    '-var', 'vcenter_server=vcenter.example.test', '-var', `build_name=k3s-${os}`, '-var', `output_dir=./output/k3s-${os}-c4ca93f`,
+    '-var',
+    `ova_name=k3s-${os}-c4ca93f`,
+    '-var',
+    'release_version=c4ca93f',
+    '-var',
+    'ovf_template=./scripts/ovf_template.xml',
+    '-var',
+    `template=base-os-${os}`,
+    '-var',
+    'username=administrator@vsphere.local',
+    '-var',
+    `password=${password}`,
+    '-var',
+    'vcenter_server=vcenter.example.test',
+    '-var',
+    `build_name=k3s-${os}`,
+    '-var',
+    `output_dir=./output/k3s-${os}-c4ca93f`,
   ]
   const varFiles = (os: string) => ['-var-file=packer/vcenter.json', `-var-file=packer/${os}.json`, '-var-file=packer/common.json']
 
@@ -53,10 +68,19 @@ describe('seed 003 (vSphere, JSON with three var-files)', () => {
     expect(t.code, t.out).toBe(0)
     // Packer: "vsphere-clone" and "vsphere-iso-base (vsphere-iso)"; tsimg lists the build names.
     const packerBuilds = [...p.out.matchAll(/^ {2}(\S+)(?: \(([\w-]+)\))?\s*$/gm)].map((m) => m[1]).filter((n) => n!.startsWith('vsphere'))
-    const tsimgBuilds = /> sources:\n\n([\s\S]*?)\n\n/.exec(t.out)![1]!.split('\n').map((l) => l.trim())
+    const tsimgBuilds = /> sources:\n\n([\s\S]*?)\n\n/
+      .exec(t.out)![1]!
+      .split('\n')
+      .map((l) => l.trim())
     expect([...tsimgBuilds].sort()).toEqual([...packerBuilds].sort())
-    const packerProvisioners = /Provisioners:\n\n([\s\S]*?)\n\n/.exec(p.out)![1]!.split('\n').map((l) => l.trim())
-    const tsimgProvisioners = /> provisioners:\n\n([\s\S]*?)\n\n/.exec(t.out)![1]!.split('\n').map((l) => l.trim().split(':')[0])
+    const packerProvisioners = /Provisioners:\n\n([\s\S]*?)\n\n/
+      .exec(p.out)![1]!
+      .split('\n')
+      .map((l) => l.trim())
+    const tsimgProvisioners = /> provisioners:\n\n([\s\S]*?)\n\n/
+      .exec(t.out)![1]!
+      .split('\n')
+      .map((l) => l.trim().split(':')[0])
     expect(tsimgProvisioners).toEqual(packerProvisioners)
     expect(t.out).toMatch(/> post-processors:\n\n\s+manifest\n\s+shell-local/)
     expect(t.out).toContain('var.password: <sensitive>')
@@ -75,7 +99,16 @@ describe('seed 003 (vSphere, JSON with three var-files)', () => {
     expect(ts).toContain("convertToTemplate: ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(String(vars.convert_to_template))")
     // The image.ts declares the variables builder.json uses; -var of the others (ova_name, read
     // only inside common.json's values) is refused there, so only the declared ones are given.
-    const declared = ['-var', 'template=base-os-photon3', '-var', 'username=administrator@vsphere.local', '-var', `password=${password}`, '-var', 'vcenter_server=vcenter.example.test']
+    const declared = [
+      '-var',
+      'template=base-os-photon3',
+      '-var',
+      'username=administrator@vsphere.local',
+      '-var',
+      `password=${password}`,
+      '-var',
+      'vcenter_server=vcenter.example.test',
+    ]
     for (const only of ['vsphere-clone', 'vsphere-iso-base']) {
       const v = tsimgSync(['validate', ...declared, '-only', only, ...varFiles('photon3'), 'packer/image.ts'], dir)
       expect(v.code, v.out).toBe(0)

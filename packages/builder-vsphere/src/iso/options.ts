@@ -22,7 +22,10 @@ export const networkAdapterSchema = z.strictObject({
   /** Packer: `network_card`: `e1000`, `e1000e`, `vmxnet3`, `vmxnet2`, `pcnet32`. */
   networkCard: oneOf(['e1000', 'e1000e', 'vmxnet', 'vmxnet2', 'vmxnet3', 'pcnet32']),
   /** Packer: `mac_address`. */
-  macAddress: z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, 'expected a MAC like 00:50:56:00:00:01').optional(),
+  macAddress: z
+    .string()
+    .regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, 'expected a MAC like 00:50:56:00:00:01')
+    .optional(),
   /** Packer: `passthrough` (Workstation only). */
   passthrough: z.boolean().optional(),
 })
