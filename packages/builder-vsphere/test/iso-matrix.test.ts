@@ -28,7 +28,7 @@ function source(s: Sim, port: number, over: Partial<VsphereIsoInput> = {}): Vsph
     insecureConnection: true,
     cluster: 'DC0_C0',
     datastore: 'LocalDS_0',
-    vmName: `tsimg-isom-${Math.random().toString(36).slice(2, 8)}`,
+    vmName: `isom-${Math.random().toString(36).slice(2, 8)}`,
     guestOsType: 'otherGuest',
     storage: [{ diskSize: 512, diskThinProvisioned: true }],
     networkAdapters: [{ network: 'VM Network', networkCard: 'e1000' }],
