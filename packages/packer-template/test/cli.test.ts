@@ -20,7 +20,7 @@ describe('tsimg with Packer templates', () => {
     writeFileSync(join(dir, 'gce.json'), JSON.stringify({ builders: [{ type: 'googlecompute', project_id: 'p' }] }, null, 2))
     const r = tsimg('validate', join(dir, 'gce.json'))
     expect(r.code).toBe(2)
-    expect(r.err).toMatch(/gce\.json:3: builders\[0\] \(googlecompute\): builder "googlecompute" is not supported by tsimg \(tsimg builders: docker, null, amazon-ebs, alicloud-ecs, huaweicloud-ecs\)/)
+    expect(r.err).toMatch(/gce\.json:3: builders\[0\] \(googlecompute\): builder "googlecompute" is not supported by tsimg \(tsimg builders: docker, null, amazon-ebs, alicloud-ecs, huaweicloud-ecs, vsphere-clone, vsphere-iso\)/)
   })
 
   it('convert -o writes an image.ts that validate accepts, with variables, sources and provisioners in order', () => {
