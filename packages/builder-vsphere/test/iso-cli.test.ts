@@ -128,6 +128,43 @@ describe('vsphere-iso JSON templates through the CLI', () => {
     }
   })
 
+  it('tsimg cleanup --sweep finds a killed build’s VM and its upload folder without the journal, and deletes both', async () => {
+    const c = await s.client()
+    const before = await inventory(c)
+    const dir = await mkdtemp(join(tmpdir(), 'tsimg-iso-sweep-'))
+    try {
+      await writeFile(join(dir, 'ks.cfg'), 'install\n')
+      const vmName = `isosweep-${Math.random().toString(36).slice(2, 8)}`
+      await writeFile(join(dir, 'builder.json'), JSON.stringify(template(s, vmName, await freePort(), { boot_command: ['a<wait10m>b'] }), null, 2))
+      const killed = await run(
+        process.execPath,
+        [CLI, 'build', 'builder.json'],
+        { TSIMG_STATE_DIR: join(dir, 'state'), VSPHERE_PASSWORD: s.sim.password },
+        dir,
+        (out, child) => {
+          if (out.includes('Typing boot command') && child.exitCode === null) child.kill('SIGKILL')
+        },
+      )
+      expect(killed.code).toBeNull()
+      expect(await tsimgFolders(s)).toHaveLength(1)
+      // The state directory is lost (a CI runner gone): only the marks on the VM and the folder's name remain.
+      await rm(join(dir, 'state'), { recursive: true, force: true })
+      const sweep = await run(
+        process.execPath,
+        [CLI, 'cleanup', '--sweep', '--cloud', 'vsphere', '--region', s.sim.server, '--older-than', '0s', '--yes'],
+        { TSIMG_STATE_DIR: join(dir, 'state2'), VSPHERE_USER: s.sim.username, VSPHERE_PASSWORD: s.sim.password, VSPHERE_ALLOW_UNVERIFIED_SSL: 'true' },
+        dir,
+      )
+      expect(sweep.code, sweep.out).toBe(0)
+      expect(sweep.out).toMatch(/datastore folder \[LocalDS_0\] tsimg-tsimg-/)
+      expect(sweep.out).not.toContain(s.sim.password)
+      expect([...(await inventory(c)).keys()].sort()).toEqual([...before.keys()].sort())
+      expect(await tsimgFolders(s)).toEqual([])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it.skipIf(!hasPacker)('Packer 1.6.6 types the same boot command into the simulator as tsimg: the recorded key events are tsimg’s plan', async () => {
     const c = await s.client()
     const dir = await mkdtemp(join(tmpdir(), 'tsimg-iso-packer-'))
