@@ -199,4 +199,80 @@ describe('vsphere-iso JSON templates through the CLI', () => {
       await rm(dir, { recursive: true, force: true })
     }
   })
+  it.skipIf(!hasPacker)('the VM Packer 1.6.6 makes from a vsphere-iso template and the one tsimg makes from it have the same hardware', async () => {
+    const c = await s.client()
+    const over = {
+      vm_version: 14,
+      guest_os_type: 'centos7_64Guest',
+      CPUs: 2,
+      cpu_cores: 1,
+      RAM: 2048,
+      disk_controller_type: ['pvscsi'],
+      storage: [{ disk_size: 2048, disk_thin_provisioned: true }],
+      network_adapters: [{ network: 'VM Network', network_card: 'vmxnet3' }],
+    }
+    const hardware = async (vmName: string) => {
+      const vm = (await inventory(c)).get(vmName)!
+      const p = await c.get(
+        { $ref: true, type: 'VirtualMachine', value: vm.moref },
+        ['config.hardware', 'config.guestId', 'config.version'],
+        AbortSignal.timeout(30_000),
+      )
+      const hw = p!.object('config.hardware') as Record<string, unknown>
+      const devices = (Array.isArray(hw.device) ? hw.device : [hw.device]) as Record<string, any>[]
+      await c.task('Destroy_Task', { $ref: true, type: 'VirtualMachine', value: vm.moref }, {}, { signal: AbortSignal.timeout(30_000) })
+      return {
+        guestId: p!.string('config.guestId'),
+        version: p!.string('config.version'),
+        cpus: hw.numCPU,
+        cores: hw.numCoresPerSocket,
+        memoryMB: hw.memoryMB,
+        devices: devices
+          .map((d) =>
+            [d.$type, d.capacityInKB, d.backing?.thinProvisioned, d.$type === 'VirtualCdrom' ? d.backing?.fileName : undefined]
+              .filter((x) => x !== undefined)
+              .join(' '),
+          )
+          .sort(),
+      }
+    }
+    const build = async (tool: 'packer' | 'tsimg') => {
+      const dir = await mkdtemp(join(tmpdir(), `tsimg-iso-hw-${tool}-`))
+      const home = await mkdtemp(join(tmpdir(), 'tsimg-packer-home-'))
+      try {
+        await writeFile(join(dir, 'ks.cfg'), 'install\n')
+        const vmName = `hw-${tool}-${Math.random().toString(36).slice(2, 8)}`
+        await writeFile(join(dir, 'builder.json'), JSON.stringify(template(s, vmName, await freePort(), over), null, 2))
+        let off = false
+        const onOutput = (out: string) => {
+          // Packer with communicator "none" waits for the VM to be powered off: the test does it when asked.
+          if (!off && out.includes('Please shutdown virtual machine')) {
+            off = true
+            void (async () => {
+              const vm = (await inventory(c)).get(vmName)!
+              await c.task('PowerOffVM_Task', { $ref: true, type: 'VirtualMachine', value: vm.moref }, {}, { signal: AbortSignal.timeout(30_000) })
+            })()
+          }
+        }
+        const r =
+          tool === 'packer'
+            ? await run('packer', ['build', 'builder.json'], { HOME: home, VSPHERE_PASSWORD: s.sim.password }, dir, onOutput)
+            : await run(
+                process.execPath,
+                [CLI, 'build', 'builder.json'],
+                { TSIMG_STATE_DIR: join(dir, 'state'), VSPHERE_PASSWORD: s.sim.password },
+                dir,
+                onOutput,
+              )
+        expect(r.code, r.out.slice(-2000)).toBe(0)
+        return await hardware(vmName)
+      } finally {
+        await rm(dir, { recursive: true, force: true })
+        await rm(home, { recursive: true, force: true })
+      }
+    }
+    const packerVm = await build('packer')
+    const tsimgVm = await build('tsimg')
+    expect(tsimgVm).toEqual(packerVm)
+  })
 })

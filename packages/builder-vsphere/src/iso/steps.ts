@@ -598,20 +598,42 @@ function bootCommandStep(env: IsoEnv): Step<VsphereState> {
   }
 }
 
-/** Packer's "Eject CD-ROM"/"Remove floppy" after shutdown: the floppy always, the CD-ROMs with remove_cdrom. */
-function removeMediaStep(env: IsoEnv): Step<VsphereState> | false {
+/**
+ * After shutdown, as Packer's remove-floppy and remove-CD-ROM steps: the floppy drive removed;
+ * every CD-ROM ejected (its ISO backing replaced by an empty remote passthrough, disconnected),
+ * so the template holds no path to the build's files; with remove_cdrom the CD-ROMs and the
+ * SATA controllers removed instead.
+ */
+function removeMediaStep(env: IsoEnv): Step<VsphereState> {
   const o = env.options
-  const floppy = Boolean(o.floppyImgPath || o.floppyFiles.length || o.floppyDirs.length || Object.keys(o.floppyContent).length)
-  if (!floppy && !o.removeCdrom) return false
   return {
     name: 'vsphere:remove-media',
     async run({ state, signal, ui }) {
       const devices = await devicesOf(env, vmOf(state), signal)
-      const remove = devices.filter((d) => (floppy && d.$type === 'VirtualFloppy') || (o.removeCdrom && d.$type === 'VirtualCdrom'))
-      if (!remove.length) return
-      if (floppy) ui.say('Deleting Floppy drives...')
-      if (o.removeCdrom) ui.say('Deleting CD-ROM drives...')
-      await reconfigure(env, vmOf(state), configSpec({ deviceChange: remove.map((d) => ({ operation: 'remove', device: d as XmlObject })) }), signal)
+      const floppies = devices.filter((d) => d.$type === 'VirtualFloppy')
+      const cdroms = devices.filter((d) => d.$type === 'VirtualCdrom')
+      const changes: XmlObject[] = []
+      if (floppies.length && env.floppyFile) {
+        ui.say('Deleting Floppy drives...')
+        changes.push(...floppies.map((d) => ({ operation: 'remove', device: d as XmlObject })))
+      }
+      if (cdroms.length) {
+        if (o.removeCdrom) {
+          ui.say('Deleting CD-ROM drives...')
+          changes.push(...cdroms.map((d) => ({ operation: 'remove', device: d as XmlObject })))
+          changes.push(...devices.filter((d) => d.$type === 'VirtualAHCIController').map((d) => ({ operation: 'remove', device: d as XmlObject })))
+        } else {
+          ui.say('Eject CD-ROM drives...')
+          for (const d of cdroms) {
+            const device: Record<string, XmlValue> = { ...(d as XmlObject) }
+            device.backing = { $type: 'VirtualCdromRemotePassthroughBackingInfo', deviceName: '', exclusive: false }
+            device.connectable = { startConnected: false, allowGuestControl: false, connected: false }
+            changes.push({ operation: 'edit', device })
+          }
+        }
+      }
+      if (!changes.length) return
+      await reconfigure(env, vmOf(state), configSpec({ deviceChange: changes }), signal)
     },
   }
 }
