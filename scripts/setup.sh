@@ -12,6 +12,8 @@ command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 # HashiCorp Packer 1.6.6 (Debian's package): the emulator's tests that Packer's amazon-ebs and alicloud-ecs build against it.
 command -v packer >/dev/null 2>&1 || need+=(packer)
 command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible)
+# Debian's python3-testinfra: an independent peer of the verify phase's goss checks (its docker backend asserts the same facts).
+/usr/bin/python3 -c 'import testinfra' >/dev/null 2>&1 || need+=(python3-testinfra)
 # GNU time: npm run bench reads each command's peak memory and CPU time from /usr/bin/time.
 [ -x /usr/bin/time ] || need+=(time)
 # VMware's vCenter simulator for the vSphere builders' tests: Debian's Go and govmomi (its

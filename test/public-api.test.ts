@@ -35,9 +35,15 @@ function exportedNames(text: string): Map<string, 'value' | 'type'> {
   const names = new Map<string, 'value' | 'type'>()
   const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
   for (const m of code.matchAll(/^export (type )?\{([^}]*)\}/gm)) {
-    for (const part of m[2]!.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const part of m[2]!
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const typeOnly = Boolean(m[1]) || part.startsWith('type ')
-      const name = part.replace(/^type /, '').split(/\s+as\s+/).pop()!
+      const name = part
+        .replace(/^type /, '')
+        .split(/\s+as\s+/)
+        .pop()!
       names.set(name, typeOnly ? 'type' : 'value')
     }
   }
@@ -70,13 +76,18 @@ describe('public API', () => {
     expect(text.match(/^export (type )?\*(?! as )/gm) ?? []).toEqual([])
     const names = exportedNames(text)
     const loaded = Object.keys((await import(specifier)) as object).sort()
-    const values = [...names].filter(([, kind]) => kind === 'value').map(([n]) => n).sort()
+    const values = [...names]
+      .filter(([, kind]) => kind === 'value')
+      .map(([n]) => n)
+      .sort()
     expect(loaded).toEqual(values)
   })
 
   it('refuses imports of files outside the exports map (in Node, as a user of the packages)', async () => {
     const tryImport = (spec: string) =>
-      run(process.execPath, ['--input-type=module', '-e', `import(${JSON.stringify(spec)}).then(() => console.log('loaded'), (e) => console.log(e.code))`], { cwd: root })
+      run(process.execPath, ['--input-type=module', '-e', `import(${JSON.stringify(spec)}).then(() => console.log('loaded'), (e) => console.log(e.code))`], {
+        cwd: root,
+      })
     expect((await tryImport('@tsimg/core/dist/journal/journal.js')).stdout.trim()).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED')
     expect((await tryImport('@tsimg/cloud-kit/dist/call.js')).stdout.trim()).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED')
     expect((await tryImport('@tsimg/core/plugin')).stdout.trim()).toBe('loaded')

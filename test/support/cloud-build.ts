@@ -8,8 +8,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { ProvisionerPlugin, SourcePlugin } from '@tsimg/core'
-import { build, type BuildEvent, type BuildSummary } from '@tsimg/core/node'
+import type { ProvisionerPlugin, SourcePlugin, VerifySpec } from '@tsimg/core'
+import { build, type BuildEvent, type BuildSummary, type OnError } from '@tsimg/core/node'
 
 export interface SourceRunOptions {
   stateDir: string
@@ -20,6 +20,11 @@ export interface SourceRunOptions {
   onLine?: (line: string) => void
   /** Bound on each step's cleanup; default 180 s, generous for a busy machine. */
   cleanupTimeoutMs?: number
+  /** The template's verify phase (checks on a machine of the new image). */
+  verify?: VerifySpec
+  onError?: OnError
+  /** `tsimg verify --image`: check this existing image with `verify`, build nothing. */
+  verifyImage?: string
 }
 
 export interface SourceRunResult {
@@ -46,7 +51,9 @@ export async function runSourceBuild(source: SourcePlugin<any, any>, opts: Sourc
   let res
   try {
     res = await build({
-      template: { sources: [source], provisioners: opts.provisioners },
+      template: { sources: [source], provisioners: opts.provisioners, ...(opts.verify && { verify: opts.verify }) },
+      ...(opts.onError && { onError: opts.onError }),
+      ...(opts.verifyImage && { verifyImage: opts.verifyImage }),
       stateDir: opts.stateDir,
       typecheck: false,
       cleanupTimeoutMs: opts.cleanupTimeoutMs ?? 180_000,

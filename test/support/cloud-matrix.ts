@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CallRecord, Emulator, MachineMode } from '@tsimg/cloud-emulator'
 import type { BuildEvent, ProvisionerPlugin, SourcePlugin } from '@tsimg/core/plugin'
+import type { VerifySpec } from '@tsimg/core'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, onTestFailed } from 'vitest'
 import { cleanupErrors, journalFiles, runSourceBuild, stateText, type SourceRunResult } from './cloud-build.js'
 
@@ -61,6 +62,10 @@ interface Row<I> {
   readonly signal?: AbortSignal
   readonly onEvent?: (e: BuildEvent) => void
   readonly onLine?: (line: string) => void
+  /** The template's verify phase: its machine runs where the row's machines run. */
+  readonly verify?: VerifySpec
+  /** Only check this existing image with `verify` (`tsimg verify --image`). */
+  readonly verifyImage?: string
 }
 
 export interface Matrix<E extends Emulator, I> {
@@ -120,6 +125,8 @@ function matrixOf<E extends Emulator, I>(cloud: MatrixCloud<E, I>, t: { emu: E; 
       const r = await runSourceBuild(cloud.source(t.emu, row.over), {
         stateDir: t.stateDir, provisioners,
         ...(row.signal && { signal: row.signal }), ...(row.onEvent && { onEvent: row.onEvent }), ...(row.onLine && { onLine: row.onLine }),
+        ...(row.verify && { verify: row.verify }),
+        ...(row.verifyImage && { verifyImage: row.verifyImage }),
         ...(cloud.cleanupTimeoutMs && { cleanupTimeoutMs: cloud.cleanupTimeoutMs }),
       })
       last.result = r

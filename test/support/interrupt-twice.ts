@@ -14,15 +14,15 @@ import { expect } from 'vitest'
 import { journalFiles } from './cloud-build.js'
 import type { callAnswers } from './cloud-matrix.js'
 
-export const CLI = resolve(import.meta.dirname, '../../packages/core/bin/tsimg.js')
-export const ROOT = resolve(import.meta.dirname, '../..')
+const CLI = resolve(import.meta.dirname, '../../packages/core/bin/tsimg.js')
+const ROOT = resolve(import.meta.dirname, '../..')
 
 export interface TwiceOptions {
   readonly args: readonly string[]
   readonly env: NodeJS.ProcessEnv
   readonly cwd?: string
-  /** True once the create the first SIGINT must land in is held (polled). */
-  held(): boolean | Promise<boolean>
+  /** True once the create the first SIGINT must land in is held (polled; given the output so far). */
+  held(out: string): boolean | Promise<boolean>
   /** True once the output (after the first SIGINT) shows the cleanup under way: the second SIGINT goes then. */
   cleaning(out: string): boolean
   /** The cloud's name, for the printed time. */
@@ -66,7 +66,7 @@ export function interruptTwice(o: TwiceOptions): Promise<TwiceResult> {
     child.stderr.on('data', add)
     // The hold is observed in the emulator (or the shim's files), not in the output: poll it.
     const poll = setInterval(() => {
-      void Promise.resolve(o.held()).then((h) => {
+      void Promise.resolve(o.held(out)).then((h) => {
         if (!h || sent !== 0 || child.exitCode !== null) return
         clearInterval(poll)
         sent = 1

@@ -15,25 +15,28 @@ import { createTagged } from './tagged.js'
  * instance, and a lost answer is found by the build-id tag), with the key attached at launch,
  * and waits until it runs. Its cleanup deletes the instance and waits until it is gone.
  */
-export function instance(env: AliEnv): Step<AliState> {
+export function instance(env: AliEnv, purpose: MachinePurpose = 'build'): Step<AliState> {
   const tracked = new TrackedResource()
+  const verify = purpose === 'verify'
+  // The verify instance (of the new image) is told apart from the build's own by its token and a tag.
+  const runTags = verify ? { ...env.options.runTags, [PURPOSE_TAG]: 'verify' } : env.options.runTags
   return {
     name: 'alicloud:instance',
     async run({ state, ui, signal, journal }) {
       const o = env.options
       const r = env.region
       const userData = o.userDataFile ? await readFile(resolve(env.build.templateDir, o.userDataFile), 'utf8') : o.userData
-      const token = `${env.build.id}-run`
-      ui.say('Creating instance...')
+      const token = `${env.build.id}-${verify ? 'verify' : 'run'}`
+      ui.say(verify ? `Creating an instance of the new image ${state.sourceImage!.id}...` : 'Creating instance...')
       const id = await tracked.create({ journal, signal }, {
-        plugin: PLUGIN, kind: 'instance', token, description: `instance of build ${env.build.id} (${r})`, data: resourceData(env),
+        plugin: PLUGIN, kind: 'instance', token, description: `${verify ? 'verify ' : ''}instance of build ${env.build.id} (${r})`, data: resourceData(env),
         create: (requestSignal, stop) =>
           createTagged(env, ui, {
-            action: 'RunInstances', target: { product: 'ecs', type: 'instance' }, tags: o.runTags, signal: stop,
+            action: 'RunInstances', target: { product: 'ecs', type: 'instance' }, tags: runTags, signal: stop,
             send: (withTags, budget) => env.api.ecs('RunInstances', r, (c) => c.runInstances(new Ecs.RunInstancesRequest({
             regionId: r, imageId: state.sourceImage!.id, instanceType: o.instanceType, zoneId: state.zoneId, vSwitchId: state.vswitchId,
             securityGroupId: state.securityGroupId, clientToken: token, amount: 1,
-            instanceName: o.instanceName ?? 'tsimg-builder', description: o.description,
+            instanceName: verify ? 'tsimg-verify' : (o.instanceName ?? 'tsimg-builder'), description: o.description,
             ...(state.keyPair?.name ? { keyPairName: state.keyPair.name } : {}),
             ...(userData ? { userData: Buffer.from(userData).toString('base64') } : {}),
             ...(o.ramRoleName ? { ramRoleName: o.ramRoleName } : {}),
@@ -41,11 +44,11 @@ export function instance(env: AliEnv): Step<AliState> {
             // Only associatePublicIpAddress gets a public address at launch; the default is an EIP.
             ...(o.associatePublicIpAddress ? { internetChargeType: o.internetChargeType, internetMaxBandwidthOut: o.internetMaxBandwidthOut ?? 5 } : {}),
             ...disks(o),
-            ...(withTags && { tag: buildTags(Ecs.RunInstancesRequestTag, env.build, o.runTags) }),
+            ...(withTags && { tag: buildTags(Ecs.RunInstancesRequestTag, env.build, runTags) }),
           })), { signal: stop, requestSignal, ...(budget && { budget }) }),
           }, (res) => res.body?.instanceIdSets?.instanceIdSet?.[0]),
         idOf: (res) => res.body?.instanceIdSets?.instanceIdSet?.[0],
-        find: async (s) => (await listInstances(env.api, r, env.build.id, s)).find((i) => i.status !== 'Deleted')?.instanceId,
+        find: async (s) => (await listInstances(env.api, r, env.build.id, s)).find((i) => i.status !== 'Deleted' && isVerifyMachine(i.tags) === verify)?.instanceId,
       })
       state.instance = { id }
       state.generated.ID = id
@@ -70,6 +73,15 @@ export function instance(env: AliEnv): Step<AliState> {
       state.machineDown = true
     },
   }
+}
+
+/** The build's own instance, or the instance of the new image that the verify phase checks. */
+export type MachinePurpose = 'build' | 'verify'
+/** Tag of the verify phase's instance and EIP (`verify`), so a lost answer finds them and not the build's. */
+export const PURPOSE_TAG = 'tsimg-purpose'
+/** Whether ECS's (TagKey/TagValue) or VPC's (Key/Value) tags mark a verify machine's resource. */
+export function isVerifyMachine(tags: { tag?: { tagKey?: string; tagValue?: string; key?: string; value?: string }[] } | undefined): boolean {
+  return (tags?.tag ?? []).some((t) => (t.tagKey ?? t.key) === PURPOSE_TAG && (t.tagValue ?? t.value) === 'verify')
 }
 
 function disks(o: AlicloudEcsOptions) {

@@ -5,6 +5,7 @@ import { Vpc } from './sdk.js'
 import { PLUGIN, type AliState } from './state.js'
 import { buildTags, pollLimit, type AliEnv } from './env.js'
 import { createTagged } from './tagged.js'
+import { PURPOSE_TAG, isVerifyMachine, type MachinePurpose } from './step-instance.js'
 
 /**
  * Picks the SSH address: sshHost, or the private IP (sshPrivateIp), or the launch-time public
@@ -12,8 +13,9 @@ import { createTagged } from './tagged.js'
  * the build-id tag after a lost answer) and associated with the instance. Its cleanup
  * unassociates and releases the EIP.
  */
-export function publicIp(env: AliEnv): Step<AliState> {
+export function publicIp(env: AliEnv, purpose: MachinePurpose = 'build'): Step<AliState> {
   const tracked = new TrackedResource()
+  const verify = purpose === 'verify'
   return {
     name: 'alicloud:public-ip',
     async run({ state, ui, signal, journal }) {
@@ -26,19 +28,19 @@ export function publicIp(env: AliEnv): Step<AliState> {
       else if (o.associatePublicIpAddress) host = state.publicIp
       else {
         ui.say('Allocating eip...')
-        const token = `${env.build.id}-eip`
+        const token = `${env.build.id}-${verify ? 'verify-eip' : 'eip'}`
         const allocationId = await tracked.create({ journal, signal }, {
-          plugin: PLUGIN, kind: 'eip', token, description: `EIP of build ${env.build.id} (${r})`, data: resourceData(env),
+          plugin: PLUGIN, kind: 'eip', token, description: `${verify ? 'verify machine ' : ''}EIP of build ${env.build.id} (${r})`, data: resourceData(env),
           create: (requestSignal, stop) =>
             createTagged(env, ui, {
               action: 'AllocateEipAddress', target: { product: 'vpc', type: 'EIP' }, signal: stop,
               send: (withTags, budget) => env.api.vpc('AllocateEipAddress', r, (c) => c.allocateEipAddress(new Vpc.AllocateEipAddressRequest({
                 regionId: r, internetChargeType: o.internetChargeType, bandwidth: String(o.internetMaxBandwidthOut ?? 5), clientToken: token,
-                ...(withTags && { tag: buildTags(Vpc.AllocateEipAddressRequestTag, env.build) }),
+                ...(withTags && { tag: buildTags(Vpc.AllocateEipAddressRequestTag, env.build, verify ? { [PURPOSE_TAG]: 'verify' } : {}) }),
               })), { signal: stop, requestSignal, ...(budget && { budget }) }),
             }, (res) => res.body?.allocationId),
           idOf: (res) => res.body?.allocationId,
-          find: async (s) => (await findEips(env.api, r, env.build.id, s))[0]?.allocationId,
+          find: async (s) => (await findEips(env.api, r, env.build.id, s)).find((e) => isVerifyMachine(e.tags) === verify)?.allocationId,
         })
         await env.api.vpc('AssociateEipAddress', r, (c) => c.associateEipAddress(new Vpc.AssociateEipAddressRequest({ regionId: r, allocationId, instanceId })), {
           signal, retry: ['conflict', 'not-found'], budget: { attempts: 8 },

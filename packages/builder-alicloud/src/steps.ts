@@ -19,11 +19,16 @@ import { publicIp } from './step-public-ip.js'
 import { securityGroup } from './step-security-group.js'
 import { sourceImage } from './step-source-image.js'
 import { stopInstance } from './step-stop.js'
+import { verifyMachine } from './verify-machine.js'
 
 /** The alicloud-ecs step list, in Packer's order. */
-export const alicloudEcsSteps: CloudSteps<AlicloudEcsOptions, AliState, { credentials: AlicloudCredentials; region: string }> = (options, ctx, { credentials, region }) => {
+export const alicloudEcsSteps: CloudSteps<AlicloudEcsOptions, AliState, { credentials: AlicloudCredentials; region: string }> = (given, ctx, { credentials, region }) => {
+  // tsimg verify --image makes no image: its name is not checked.
+  const options = ctx.verifyImage === undefined ? given : { ...given, imageForceDelete: true }
   const api = new AlicloudApi({ credentials, ...(options.endpoint && { endpoint: options.endpoint }), maxRetries: options.maxRetries })
   const env: AliEnv = cloudEnv({ options, ctx, region, api, images: imageCloud })
+  // tsimg verify --image: the key pair, network and security group an instance of that image needs, then the verify phase on it.
+  if (ctx.verifyImage !== undefined) return [prevalidate(env), keyPair(env), network(env), securityGroup(env), ctx.verify(verifyMachine(env, ctx.verifyImage))]
   return [
     prevalidate(env),
     sourceImage(env),
@@ -35,6 +40,8 @@ export const alicloudEcsSteps: CloudSteps<AlicloudEcsOptions, AliState, { creden
     ...provisionSteps<AliState>(env, ctx, { connect: options.communicator !== 'none' }),
     stopInstance(env),
     createImage(env),
+    // Before the image is copied or shared: a machine of it must pass the checks.
+    ctx.verify(verifyMachine(env)),
     copyAndShare(env),
   ]
 }

@@ -12,8 +12,13 @@ export async function describeInstance(env: Pick<AwsEnv, 'api' | 'region'>, id: 
   return res.Reservations?.[0]?.Instances?.[0]
 }
 
-/** The live instance tagged with this build id (what a RunInstances with a lost answer started). */
-export async function findBuildInstance(api: Ec2Api, region: string, buildId: string, signal: AbortSignal): Promise<string | undefined> {
+/** The build's own instance, or the instance of the new AMI that the verify phase checks. */
+export type InstancePurpose = 'build' | 'verify'
+/** Tag of the verify phase's instance (`verify`), so a lost RunInstances answer finds it and not the build's. */
+export const PURPOSE_TAG = 'tsimg-purpose'
+
+/** The live instance tagged with this build id (what a RunInstances with a lost answer started): the build's, or with `verify` the verify phase's. */
+export async function findBuildInstance(api: Ec2Api, region: string, buildId: string, signal: AbortSignal, verify = false): Promise<string | undefined> {
   const res = await api.send(
     region,
     new DescribeInstancesCommand({
@@ -24,7 +29,9 @@ export async function findBuildInstance(api: Ec2Api, region: string, buildId: st
     }),
     { signal },
   )
-  return res.Reservations?.flatMap((r) => r.Instances ?? [])[0]?.InstanceId
+  const instances = res.Reservations?.flatMap((r) => r.Instances ?? []) ?? []
+  const isVerify = (i: Instance) => (i.Tags ?? []).some((t) => t.Key === PURPOSE_TAG && t.Value === 'verify')
+  return instances.find((i) => isVerify(i) === verify)?.InstanceId
 }
 
 /** Terminates and waits until terminated (so the security group and key pair can go). */

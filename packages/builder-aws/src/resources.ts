@@ -57,7 +57,7 @@ function connect(scope: CloudScope): CloudConnection {
             .map((i) => tagged(i.InstanceId!, `instance ${i.InstanceId}`, i.Tags, i.LaunchTime))
         },
         delete: (id, signal) => terminateInstance(api, id, region, signal),
-        find: (_token, signal, data) => (typeof data?.buildId === 'string' ? findBuildInstance(api, region, data.buildId, signal) : Promise.resolve(undefined)),
+        find: (token, signal, data) => (typeof data?.buildId === 'string' ? findBuildInstance(api, region, data.buildId, signal, typeof token === 'string' && token.endsWith('-verify')) : Promise.resolve(undefined)),
       },
       {
         kind: 'image',

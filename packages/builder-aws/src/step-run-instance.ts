@@ -5,7 +5,7 @@ import { type Step } from '@tsimg/core/plugin'
 import { TrackedResource, chooseSshAddress, waitFor, resourceData } from '@tsimg/cloud-kit'
 import { PLUGIN, type AwsState } from './state.js'
 import { createWithTags, tagSpec, tagTemporary } from './tags.js'
-import { describeInstance, findBuildInstance, terminateInstance } from './instances.js'
+import { PURPOSE_TAG, describeInstance, findBuildInstance, terminateInstance, type InstancePurpose } from './instances.js'
 import { toMapping } from './block-devices.js'
 import { instanceTypeOf, pollLimit, teardownPollLimit, type AwsEnv } from './env.js'
 
@@ -18,15 +18,18 @@ const DEAD = new Set(['shutting-down', 'terminated', 'stopping', 'stopped'])
  * return the same instance) and waits until it runs, then picks its address by sshInterface.
  * Its cleanup terminates the instance and waits until it is gone.
  */
-export function runInstance(env: AwsEnv): Step<AwsState> {
+export function runInstance(env: AwsEnv, purpose: InstancePurpose = 'build'): Step<AwsState> {
   const tracked = new TrackedResource()
+  const verify = purpose === 'verify'
+  // The verify instance (of the new AMI) is told apart from the build's own by its token and a tag.
+  const runTags = { Name: verify ? 'tsimg Verify' : 'tsimg Builder', ...env.options.runTags, ...(verify ? { [PURPOSE_TAG]: 'verify' } : {}) }
   return {
     name: 'aws:run-instance',
     async run({ state, ui, signal, journal }) {
       const o = env.options
-      ui.say('Launching a source AWS instance...')
+      ui.say(verify ? `Launching an AWS instance of the new AMI ${state.sourceImage!.id}...` : 'Launching a source AWS instance...')
       const userData = o.userDataFile ? await readFile(resolve(env.build.templateDir, o.userDataFile), 'utf8') : o.userData
-      const token = `${env.build.id}-run`
+      const token = `${env.build.id}-${verify ? 'verify' : 'run'}`
       let tagVolumesLater = false
       const id = await tracked.create(
         { journal, signal },
@@ -34,13 +37,13 @@ export function runInstance(env: AwsEnv): Step<AwsState> {
           plugin: PLUGIN,
           kind: 'instance',
           token,
-          description: `instance of build ${env.build.id} (${env.region})`,
+          description: `${verify ? 'verify ' : ''}instance of build ${env.build.id} (${env.region})`,
           data: resourceData(env),
           create: (requestSignal, stop) =>
             createWithTags(env, ui, {
               action: 'RunInstances',
               signal: stop,
-              tags: { Name: 'tsimg Builder', ...o.runTags },
+              tags: runTags,
               // Without TagSpecifications, the volumes are tagged once the instance is running (below).
               idsOf: (res: RunInstancesCommandOutput) => {
                 tagVolumesLater = true
@@ -67,13 +70,13 @@ export function runInstance(env: AwsEnv): Step<AwsState> {
                 ...(o.launchBlockDeviceMappings.length ? { BlockDeviceMappings: o.launchBlockDeviceMappings.map(toMapping) } : {}),
                 ...network(state, o.associatePublicIpAddress),
                 ...(state.availabilityZone && !state.subnetId ? { Placement: { AvailabilityZone: state.availabilityZone } } : {}),
-                ...(withTags && { TagSpecifications: [tagSpec('instance', env.build, { Name: 'tsimg Builder', ...o.runTags }), tagSpec('volume', env.build, o.runVolumeTags)] }),
+                ...(withTags && { TagSpecifications: [tagSpec('instance', env.build, runTags), tagSpec('volume', env.build, o.runVolumeTags)] }),
               }),
               { signal: stop, requestSignal, ...(budget && { budget }) },
             ),
             }),
           idOf: (res) => res.Instances?.[0]?.InstanceId,
-          find: (s) => findBuildInstance(env.api, env.region, env.build.id, s),
+          find: (s) => findBuildInstance(env.api, env.region, env.build.id, s, verify),
         },
       )
       state.instance = { id }
@@ -114,7 +117,7 @@ export function runInstance(env: AwsEnv): Step<AwsState> {
     },
     async cleanup({ state, ui, signal, journal }) {
       if (!tracked.started || state.instance?.terminated) return
-      ui.say('Terminating the source AWS instance...')
+      ui.say(verify ? 'Terminating the verify instance...' : 'Terminating the source AWS instance...')
       await tracked.remove({ journal, signal }, (id, s) => terminateInstance(env.api, id, env.region, s, teardownPollLimit(env)))
       if (state.instance) state.instance.terminated = true
       state.machineDown = true

@@ -21,21 +21,30 @@ import { securityGroup } from './step-security-group.js'
 import { sourceAmi } from './step-source-ami.js'
 import { stopInstance } from './step-stop-instance.js'
 import { tagImage } from './step-tag-image.js'
+import { verifyMachine } from './verify-machine.js'
 
 /** The amazon-ebs step list, in Packer's order. */
-export const amazonEbsSteps: CloudSteps<AmazonEbsOptions, AwsState> = (options, ctx) => {
+export const amazonEbsSteps: CloudSteps<AmazonEbsOptions, AwsState> = (given, ctx) => {
+  // tsimg verify --image makes no AMI: its name is not checked.
+  const options = ctx.verifyImage === undefined ? given : { ...given, skipCreateAmi: true }
   const region = regionOf(options) ?? ''
   const api = new Ec2Api(options)
   const env: AwsEnv = cloudEnv({ options, ctx, region, api, images: amiCloud })
-  return [
-    {
-      // Runs first so its cleanup runs last: closes the SDK clients' sockets once teardown is done.
-      name: 'aws:client',
-      async run() {},
-      async cleanup() {
-        env.api.destroy()
-      },
+  const client = {
+    // Runs first so its cleanup runs last: closes the SDK clients' sockets once teardown is done.
+    name: 'aws:client',
+    async run() {},
+    async cleanup() {
+      env.api.destroy()
     },
+  }
+  // tsimg verify --image: the network, key pair and security group an instance of that AMI
+  // needs (the AMI name is not checked: nothing is made), then the verify phase on it.
+  if (ctx.verifyImage !== undefined) {
+    return [client, prevalidate(env), networkInfo(env), keyPair(env), securityGroup(env), ctx.verify(verifyMachine(env, ctx.verifyImage))]
+  }
+  return [
+    client,
     prevalidate(env),
     sourceAmi(env),
     networkInfo(env),
@@ -48,6 +57,8 @@ export const amazonEbsSteps: CloudSteps<AmazonEbsOptions, AwsState> = (options, 
     !options.skipCreateAmi && stopInstance(env),
     !options.skipCreateAmi && deregisterAmi(env),
     !options.skipCreateAmi && createImage(env),
+    // Before the AMI is copied, shared or tagged as the artifact: a machine of it must pass the checks.
+    ctx.verify(verifyMachine(env)),
     !options.skipCreateAmi && copyImages(env),
     !options.skipCreateAmi && modifyImage(env),
     !options.skipCreateAmi && tagImage(env),

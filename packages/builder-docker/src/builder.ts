@@ -1,16 +1,14 @@
 import { access } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { TemplateError, connectSsh, sshOptionsSchema, sshSecrets, sshTargetFromOptions, temporaryKeyPair, type SourcePlugin } from '@tsimg/core/plugin'
+import { TemplateError, sshOptionsSchema, sshSecrets, sshTargetFromOptions, type SourcePlugin } from '@tsimg/core/plugin'
 import { dockerOptionsSchema, type DockerSourceOptions } from './options.js'
-import { authorizeKey, clearTemporaryKey } from './step-authorize-key.js'
+import { clearTemporaryKey } from './step-authorize-key.js'
 import { commitContainer } from './step-commit.js'
-import { connectDocker } from './step-connect-docker.js'
 import { prevalidate } from './step-pre-validate.js'
 import { sourceImage } from './step-source-image.js'
-import { startContainer } from './step-start-container.js'
-import { startSshd } from './step-start-sshd.js'
 import { stopContainer } from './step-stop-container.js'
 import type { DockerEnv, DockerState } from './state.js'
+import { machineSteps, verifyMachine } from './verify-machine.js'
 
 /**
  * The `docker` source (Packer's docker builder): starts a container from `image`, provisions it
@@ -62,35 +60,22 @@ export function docker(options: DockerSourceOptions): SourcePlugin<DockerSourceO
       }
     },
     secrets: () => sshSecrets(options),
-    steps({ build, provision }) {
+    steps({ build, provision, verify, verifyImage }) {
       const o = dockerOptionsSchema.parse(options)
       const env: DockerEnv = { options: o, build }
-      if (o.communicator === 'docker') {
-        return [prevalidate(env), sourceImage(env), startContainer(env), connectDocker(env), provision<DockerState>(), stopContainer(env), commitContainer(env)]
-      }
+      // tsimg verify --image: only a container of that image, checked and removed.
+      if (verifyImage !== undefined) return [verify(verifyMachine(env, verifyImage))]
+      // The verify machine is a container of the committed image, started and connected by the same steps.
+      const verifyStep = verify(verifyMachine(env))
       return [
         prevalidate(env),
         sourceImage(env),
-        temporaryKeyPair<DockerState>({ ssh: o }),
-        startContainer(env),
-        startSshd(env),
-        authorizeKey(env),
-        connectSsh<DockerState>((state) =>
-          sshTargetFromOptions(
-            { ...o, sshPort: undefined },
-            {
-              host: '127.0.0.1',
-              port: state.sshHostPort,
-              username: o.sshUsername,
-              privateKey: state.sshPrivateKey,
-              baseDir: build.templateDir,
-            },
-          ),
-        ),
+        ...machineSteps(env),
         provision<DockerState>(),
-        clearTemporaryKey(),
+        o.communicator === 'ssh' && clearTemporaryKey(),
         stopContainer(env),
-        commitContainer(env),
+        commitContainer(env, { untilVerified: Boolean(verifyStep) }),
+        verifyStep,
       ]
     },
     initialState: () => ({ generated: {} }),

@@ -9,7 +9,7 @@ import { BUILD_NAME_LABEL, IMAGE_BUILD_ID_LABEL, PLUGIN, shortId, type DockerEnv
  * --force replaces) and sets state.artifact. The image is journaled until it is fully tagged;
  * if the build fails after the commit, cleanup deletes it and puts replaced tags back.
  */
-export function commitContainer(env: DockerEnv): Step<DockerState> {
+export function commitContainer(env: DockerEnv, opts: { untilVerified?: boolean } = {}): Step<DockerState> {
   // The `docker commit` in flight: cleanup waits for it, so an image made while the build was
   // being cancelled is still deleted.
   let pending: Promise<unknown> | undefined
@@ -36,7 +36,7 @@ export function commitContainer(env: DockerEnv): Step<DockerState> {
           state.image.journalId = await journal.add({
             plugin: PLUGIN,
             kind: 'image',
-            description: `image ${shortId(id)} (${build.name}, not yet tagged)`,
+            description: `image ${shortId(id)} (${build.name}, not yet tagged${opts.untilVerified ? " or verified" : ""})`,
             data: { id },
           })
         })
@@ -53,8 +53,12 @@ export function commitContainer(env: DockerEnv): Step<DockerState> {
         await docker(['tag', id, tag], { signal })
         image.tagged.push(tag)
       }
-      if (image.journalId) await journal.remove(image.journalId)
-      delete image.journalId
+      // An image still to be verified stays journaled until the build ends well: a verify that
+      // fails under -on-error=abort (or a kill) leaves it for `tsimg cleanup`.
+      if (image.journalId && !opts.untilVerified) {
+        await journal.remove(image.journalId)
+        delete image.journalId
+      }
       await removeReplaced(state, id, ui.message.bind(ui))
       state.artifact = {
         builderType: 'docker',
@@ -67,6 +71,11 @@ export function commitContainer(env: DockerEnv): Step<DockerState> {
     async cleanup({ state, ui, signal, journal, outcome }) {
       await pending
       const img = state.image
+      if (img && outcome === 'success' && img.journalId !== undefined && opts.untilVerified) {
+        await journal.remove(img.journalId)
+        delete img.journalId
+        return
+      }
       if (!img || (outcome === 'success' && img.journalId === undefined)) return
       ui.say(`Deleting the image of the failed build: ${img.id}`)
       for (const tag of img.tagged) {

@@ -15,16 +15,19 @@ import { pollLimit, tagList, teardownPollLimit, type HuaweiEnv } from './env.js'
  * binds floatingIp / a reused EIP, and picks the SSH address. Cleanup unbinds a kept EIP, then
  * deletes the server with its volumes and bought EIP and waits until it is gone.
  */
-export function server(env: HuaweiEnv): Step<HuaweiState> {
+export function server(env: HuaweiEnv, verifyOf?: { buildServerId: string }): Step<HuaweiState> {
   const tracked = new TrackedResource()
+  // The verify server (of the new image) has a token and a name of its own; a lost answer is
+  // found among the build's tagged servers as the one that is not the build's own.
+  const verify = verifyOf !== undefined
   return {
     name: 'huaweicloud:server',
     async run(ctx) {
       const { state, ui, signal, journal } = ctx
       const o = env.options
       const userData = o.userDataFile ? await readFile(resolve(env.build.templateDir, o.userDataFile), 'utf8') : o.userData
-      const name = o.instanceName ?? `tsimg-${env.build.id}`.slice(0, 64)
-      const token = env.build.id
+      const name = verify ? `tsimg-verify-${env.build.id}`.slice(0, 64) : (o.instanceName ?? `tsimg-${env.build.id}`.slice(0, 64))
+      const token = verify ? `${env.build.id}-verify` : env.build.id
       const body = {
         server: {
           name,
@@ -48,11 +51,11 @@ export function server(env: HuaweiEnv): Step<HuaweiState> {
           }),
           ...(o.eipType && { publicip: { eip: { iptype: o.eipType, bandwidth: { size: o.eipBandwidthSize, sharetype: 'PER', chargemode: 'traffic' } }, delete_on_termination: true } }),
           ...(Object.keys(o.instanceMetadata).length && { metadata: o.instanceMetadata }),
-          server_tags: tagList(env.build),
+          server_tags: tagList(env.build, verify ? { 'tsimg-purpose': 'verify' } : {}),
           extendparam: { chargingMode: 'postPaid', ...(o.enterpriseProjectId && { enterprise_project_id: o.enterpriseProjectId }) },
         },
       }
-      ui.say(`Creating server ${name} (${o.flavor})...`)
+      ui.say(verify ? `Creating server ${name} (${o.flavor}) of the new image ${state.sourceImage!.id}...` : `Creating server ${name} (${o.flavor})...`)
       let jobId: string | undefined
       const id = await tracked.create(
         { journal, signal },
@@ -60,7 +63,7 @@ export function server(env: HuaweiEnv): Step<HuaweiState> {
           plugin: PLUGIN,
           kind: 'server',
           token,
-          description: `server ${name} (${env.region})`,
+          description: `${verify ? 'verify ' : ''}server ${name} (${env.region})`,
           data: resourceData(env),
           create: async (requestSignal, stop) => {
             const res = await env.api.sdk('CreatePostPaidServers', (c) => c.ecs.createPostPaidServers(new CreatePostPaidServersRequest().withXClientToken(token).withBody(body as never)), { signal: stop, requestSignal })
@@ -68,7 +71,7 @@ export function server(env: HuaweiEnv): Step<HuaweiState> {
             return res
           },
           idOf: (res) => (field(res, 'serverIds', 'server_ids') as string[] | undefined)?.[0],
-          find: async (s) => (await serversTagged(env.api, [env.build.id], s))[0]?.id,
+          find: async (s) => (await serversTagged(env.api, [env.build.id], s)).find((x) => x.id !== verifyOf?.buildServerId)?.id,
         },
       )
       state.server = { id }
@@ -92,7 +95,8 @@ export function server(env: HuaweiEnv): Step<HuaweiState> {
       const addrs = Object.values(active.addresses).flat()
       const fixed = addrs.find((a) => a['OS-EXT-IPS:type'] !== 'floating')?.addr
       let floating = addrs.find((a) => a['OS-EXT-IPS:type'] === 'floating')?.addr
-      if (o.floatingIp || o.reuseIps) floating = await bindIp(env, state, id, signal)
+      // The build's server still holds floatingIp: the verify server uses its own addresses.
+      if ((o.floatingIp || o.reuseIps) && !verify) floating = await bindIp(env, state, id, signal)
       state.sshHost = chooseSshAddress({
         resource: `Server ${id}`,
         explicitHost: o.sshHost,

@@ -1,26 +1,7 @@
 // The main module loads no SOAP client: templates import `vsphereClone` for validate; the client
 // loads with the steps or the cleanup plugin.
 export { vsphereClone, vsphereCloneSchema, type VsphereCloneInput, type VsphereCloneOptions } from './source.js'
-export {
-  oneOf,
-  connectionShape,
-  locationShape,
-  hardwareShape,
-  configParamsShape,
-  waitIpShape,
-  shutdownShape,
-  artifactShape,
-  exportShape,
-  contentLibraryShape,
-  commonShape,
-  customizeSchema,
-  cloneShape,
-  vsphereCloneShape,
-  type Customize,
-  type CommonOptions,
-} from './options.js'
 export { vsphereIso, vsphereIsoSchema, type VsphereIsoInput, type VsphereIsoOptions } from './iso/source.js'
-export { isoShape, vsphereIsoShape, storageSchema, networkAdapterSchema } from './iso/options.js'
 export { PLUGIN, BUILD_ID_KEY, CREATED_AT_KEY, KEPT_KEY, type VsphereState } from './state.js'
 
 import { lazyResourcePlugin } from '@tsimg/core/plugin'

@@ -21,7 +21,7 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
  */
 
 /** Packer's ConnectConfig. */
-export const connectionShape = {
+const connectionShape = {
   /** Packer: `vcenter_server`: host name or address of vCenter, optionally `host:port` (https). */
   vcenterServer: z.string().min(1),
   /** Packer: `username`. */
@@ -35,7 +35,7 @@ export const connectionShape = {
 }
 
 /** Packer's LocationConfig. */
-export const locationShape = {
+const locationShape = {
   /** Packer: `vm_name`: the VM (and template) name; Packer's default is `packer-<build name>`. */
   vmName: z.string().min(1).optional(),
   /** Packer: `folder`: VM folder, relative to the datacenter's vm folder. */
@@ -53,7 +53,7 @@ export const locationShape = {
 }
 
 /** Packer's HardwareConfig. */
-export const hardwareShape = {
+const hardwareShape = {
   /** Packer: `CPUs`: virtual CPUs. */
   cpus: z.number().int().positive().optional(),
   /** Packer: `cpu_cores`: cores per socket. */
@@ -83,7 +83,7 @@ export const hardwareShape = {
 }
 
 /** Packer's ConfigParamsConfig. */
-export const configParamsShape = {
+const configParamsShape = {
   /** Packer: `configuration_parameters`: extraConfig keys set on the VM (`.vmx` entries). */
   configurationParameters: z.record(z.string(), z.string()).default({}),
   /** Packer: `tools_sync_time`. */
@@ -93,7 +93,7 @@ export const configParamsShape = {
 }
 
 /** Packer's WaitIpConfig. */
-export const waitIpShape = {
+const waitIpShape = {
   /** Packer: `ip_wait_timeout`: how long to wait for the VM's IP (default 30m). */
   ipWaitTimeout: durationSchema.default('30m'),
   /** Packer: `ip_settle_timeout`: how long the IP must stay the same (default 5s). */
@@ -103,7 +103,7 @@ export const waitIpShape = {
 }
 
 /** Packer's ShutdownConfig. */
-export const shutdownShape = {
+const shutdownShape = {
   /** Packer: `shutdown_command`: run over SSH; without it the guest is asked through VMware Tools (ShutdownGuest). */
   shutdownCommand: z.string().optional(),
   /** Packer: `shutdown_timeout`: how long to wait for power off (default 5m). */
@@ -113,7 +113,7 @@ export const shutdownShape = {
 }
 
 /** Packer's `create_snapshot` and `convert_to_template`. */
-export const artifactShape = {
+const artifactShape = {
   /** Packer: `create_snapshot`: snapshot the VM when done. */
   createSnapshot: z.boolean().default(false),
   /** Packer: `snapshot_name` (Packer 1.7+; tsimg accepts it). */
@@ -123,7 +123,7 @@ export const artifactShape = {
 }
 
 /** Packer's ExportConfig (`export { ... }`): an OVF of the VM written locally. */
-export const exportShape = {
+const exportShape = {
   /** Packer: `export`. */
   export: z
     .strictObject({
@@ -144,7 +144,7 @@ export const exportShape = {
 }
 
 /** Packer's ContentLibraryDestinationConfig (`content_library_destination { ... }`). */
-export const contentLibraryShape = {
+const contentLibraryShape = {
   /** Packer: `content_library_destination`. */
   contentLibraryDestination: z
     .strictObject({
@@ -190,7 +190,7 @@ export const commonShape = {
 }
 
 /** Packer's `customize { linux_options, network_interface, ... }` (vsphere-clone). */
-export const customizeSchema = z.strictObject({
+const customizeSchema = z.strictObject({
   /** Packer: `linux_options`. */
   linuxOptions: z
     .strictObject({
@@ -237,7 +237,7 @@ export const customizeSchema = z.strictObject({
 export type Customize = z.output<typeof customizeSchema>
 
 /** Packer's CloneConfig (vsphere-clone's own options). */
-export const cloneShape = {
+const cloneShape = {
   /** Packer: `template`: the VM or template to clone (inventory path, or name relative to the datacenter's vm folder). */
   template: z.string().min(1),
   /** Packer: `disk_size` (MB): grow the first disk to this size. */

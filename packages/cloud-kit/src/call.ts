@@ -70,7 +70,7 @@ export function requestTimeoutMs(opts: Pick<CallOptions, 'requestSignal'>, ordin
   return deadline ? Math.max(1000, deadline - Date.now()) : ordinaryMs
 }
 
-export const DEFAULT_BUDGET: RetryBudget = { attempts: 10, totalMs: 180_000, minDelayMs: 500, maxDelayMs: 10_000 }
+const DEFAULT_BUDGET: RetryBudget = { attempts: 10, totalMs: 180_000, minDelayMs: 500, maxDelayMs: 10_000 }
 
 /** For deletes that wait on a dependency (a group until its instance's ENI is gone). */
 export const DEPENDENCY_BUDGET: Partial<RetryBudget> = { attempts: 40, totalMs: 300_000, maxDelayMs: 8_000 }

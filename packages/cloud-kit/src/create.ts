@@ -36,7 +36,7 @@ export interface CreateContext {
 }
 
 /** How long a create request may run once sent, cancelled build or not. */
-export const CREATE_BOUND_MS = 5 * 60_000
+const CREATE_BOUND_MS = 5 * 60_000
 
 /**
  * One temporary resource's life: intent journaled before the call, create, adopt what an
@@ -137,7 +137,7 @@ export class TrackedResource<R = unknown> {
 }
 
 /** Waits for `p`, or rejects with CancelledError as soon as `signal` fires (p runs on). */
-export async function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+async function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) throw new CancelledError()
   let onAbort: (() => void) | undefined
   const aborted = new Promise<never>((_, reject) => {

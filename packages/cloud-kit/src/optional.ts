@@ -19,7 +19,7 @@ export interface OptionalPart<T> {
 }
 
 /** One attempt, no retries: a refusal of an optional part must not spend the retry budget. */
-export const ONCE: Partial<RetryBudget> = { attempts: 1 }
+const ONCE: Partial<RetryBudget> = { attempts: 1 }
 
 /**
  * Sends the call with its optional part once; on any refusal (a 4xx, a 5xx, an answer that is

@@ -82,7 +82,7 @@ export class MissingCredentialsError extends TsimgError {
 }
 
 /** Reads a journaled scope back (it comes from a JSON file). */
-export function scopeFrom(data: Readonly<Record<string, unknown>>): CloudScope {
+function scopeFrom(data: Readonly<Record<string, unknown>>): CloudScope {
   const str = (k: string) => (typeof data[k] === 'string' && data[k] !== '' ? (data[k] as string) : undefined)
   const region = str('region')
   if (!region) throw new Error('the journal entry has no region')

@@ -61,7 +61,7 @@ describe('withOptionalPart: an optional part of a create', () => {
 
 describe('withOptionalPart after an attempt that got no answer', () => {
   it('a failure of the call without the part still says an earlier attempt went unanswered (the create may land)', async () => {
-    const { unansweredCall } = await import('@tsimg/cloud-kit')
+    const { unansweredCall } = await import('../dist/call.js') // internal to the kit
     const noAnswer = apiError(undefined, 'transient', 'ETIMEDOUT')
     const later = apiError(400, 'permanent', 'Bad')
     const err = await withOptionalPart({ part: 'tags', with: async () => { throw noAnswer }, without: async () => { throw later } }).catch((e: unknown) => e)

@@ -8,6 +8,7 @@
 export { defineTemplate, type Falsy, type TemplateBuild, type TemplateContext, type TemplateDefinition, type TemplateModule } from './template/define.js'
 export { variable, type VariableDef, type VariableDefs, type VariableKind, type VariableOptions, type VariableValues } from './template/variables.js'
 export { env, timestamp, uuid } from './template/helpers.js'
+export { packerJson } from './template/packer-json.js'
 export { formatdate, isotime, type TimeInput } from './template/time-formats.js'
 export { buildValue, lateSource, lateProvisioner, latePostProcessor, type BuildValueName } from './template/build-values.js'
 
@@ -22,3 +23,7 @@ export type { CommonProvisionerOptions, PostProcessorPlugin, ProvisionerPlugin, 
 export { manifest, type ManifestOptions } from './post-processors/manifest.js'
 export { shellLocal, type ShellLocalOptions } from './post-processors/shell-local.js'
 export { scopedPostProcessor } from './post-processors/scoped.js'
+
+// The verify phase: checks run on a machine of the new image (`verify` of a build).
+export { commandCheck, type CommandCheckOptions } from './verify/command-check.js'
+export type { CheckResult, VerifyPlugin, VerifySpec } from './verify/types.js'

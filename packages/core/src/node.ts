@@ -25,5 +25,8 @@ export type { Renderer, RenderedBuild } from './ui/render-common.js'
 export { ON_ERROR_VALUES, type OnError } from './runner/wrappers.js'
 export type { Artifact, GeneratedData } from './plugin/types.js'
 export type { ManifestBuild, ManifestFile } from './post-processors/manifest.js'
+// The verify phase's results (BuildSummary.checks), as the CLI prints and writes them.
+export type { CheckResult } from './verify/types.js'
+export { formatResultsTable, resultsToJUnit } from './verify/format.js'
 
 export { TsimgError, TemplateError, CancelledError } from './errors.js'

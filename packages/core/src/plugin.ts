@@ -72,5 +72,9 @@ export { processRef, isRunning, waitForExit, gatedExecFile, type ProcessRef } fr
 export { VAR_FILE_LINES } from './template/resolve-vars.js'
 export { formatGoTime, formatHclDate } from './template/time-formats.js'
 
+// The verify phase: a builder's machine of its image (ctx.verify), check plugins
+export type { CheckResult, VerifyContext, VerifyMachine, VerifyMachineFactory, VerifyPlugin } from './verify/types.js'
+export { countResults, describeFailures } from './verify/format.js'
+
 // Errors
 export { TsimgError, TemplateError, CancelledError, DisconnectedError, HaltWithoutCleanupError, errorMessage, isCancel } from './errors.js'

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { manifest, type PostProcessorPlugin } from '@tsimg/core'
-import { TextRenderer, build, type Artifact, type BuildEvent, type ManifestFile } from '@tsimg/core/node'
+import { MachineRenderer, TextRenderer, build, type Artifact, type BuildEvent, type ManifestFile } from '@tsimg/core/node'
 import { touch } from './fixtures/templates/lib/touch-source.ts'
 
 let dir: string
@@ -79,6 +79,13 @@ describe('a cancel after the image was finished', () => {
     expect(text).toContain(`==> Cancelled after the image was finished; these exist and were kept:\n--> touch.a: File ${join(dir, 'a.artifact')}`)
     expect(text).toContain('==> Builds finished but no artifacts were created.')
     expect(text).not.toContain('artifacts of successful builds')
+
+    // -machine-readable: a kept-artifact line, no artifact lines.
+    let machine = ''
+    const m = new MachineRenderer({ write: (t) => (machine += t) })
+    m.finish(res.builds, 1000)
+    expect(machine).toMatch(new RegExp(`,touch\\.a,kept-artifact,touch,file:${join(dir, 'a.artifact').replaceAll('.', '\\.')}\n`))
+    expect(machine).not.toMatch(/,artifact(-count)?,/)
   })
 
   it('during a post-processor: what was made so far is kept, the next post-processor is skipped, the manifest records the last artifact as cancelled', async () => {

@@ -3,6 +3,7 @@ import {
   lateProvisioner,
   latePostProcessor,
   lateSource,
+  packerJson,
   variable,
   type PostProcessorPlugin,
   type ProvisionerPlugin,
@@ -10,7 +11,6 @@ import {
   type TemplateBuild,
   type TemplateDefinition,
   type VariableDef,
-  type VariableOptions,
 } from '@tsimg/core'
 import { TemplateError, buildValueNames, describeIssue, type Artifact, type SchemaIssue, type ValidateContext } from '@tsimg/core/plugin'
 import { applyDataSources } from './data-sources.js'
@@ -74,7 +74,7 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
     const hclNull = t.format === 'hcl' && v.default !== undefined && dflt === null
     variables[v.name] = hclNull
       ? hclVariable(v.hclType ?? parseType('any'), { ...options, default: null as never })
-      : v.hclType ? hclVariable(v.hclType, options) : t.format === 'json' ? jsonVariable(options) : variable[v.kind](options)
+      : v.hclType ? hclVariable(v.hclType, options) : t.format === 'json' ? packerJson.variable(options) : variable[v.kind](options)
   }
   const at = (name: string) => t.variables.find((v) => v.name === name) ?? { file: t.files[0]!, line: 1 }
   return {
@@ -106,21 +106,6 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
       const postProcessors = chained(t.postProcessors, await Promise.all(t.postProcessors.map((p) => make<PostProcessorPlugin<any>>(p))))
       const ecp = t.errorCleanupProvisioner ? await make<ProvisionerPlugin<any>>(t.errorCleanupProvisioner) : undefined
       return { sources, provisioners, postProcessors, ...(ecp ? { errorCleanupProvisioner: ecp } : {}) }
-    },
-  }
-}
-
-/**
- * A JSON template's variable: a string, as Packer reads every JSON variable; `null` in a
- * var-file is "" (Go's JSON decoding into a string), and a number or bool there is an error, as in Packer.
- */
-function jsonVariable(options: VariableOptions<string>): VariableDef<string> {
-  return {
-    ...variable.string(options),
-    convert: (value: unknown) => {
-      if (value === null) return ''
-      if (typeof value === 'string') return value
-      throw new Error(`Packer reads JSON variables as strings: write "${String(value)}" in quotes`)
     },
   }
 }
@@ -199,7 +184,7 @@ export function ownOptions(options: Record<string, unknown>, m: PluginMapping): 
   return { kept, rest }
 }
 
-async function loadFactory(m: PluginMapping): Promise<Factory> {
+export async function loadFactory(m: PluginMapping): Promise<Factory> {
   const mod = (await import(m.module)) as Record<string, unknown>
   const f = mod[m.factory]
   if (typeof f !== 'function') throw new Error(`${m.module} has no ${m.factory}() (is it up to date?)`)

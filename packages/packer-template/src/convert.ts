@@ -1,7 +1,7 @@
 import { basename, relative, resolve } from 'node:path'
 import { TemplateError, buildValueNames } from '@tsimg/core/plugin'
-import { buildNaming, checkPluginTypes, mapPlugin, ownOptions, typedDefault } from './assemble.js'
-import { SENTINEL, stringCode } from './convert-code.js'
+import { buildNaming, checkPluginTypes, loadFactory, mapPlugin, ownOptions, typedDefault } from './assemble.js'
+import { SENTINEL, code, stringCode, wholeCode } from './convert-code.js'
 import { EvalError, packerError } from './errors.js'
 import { tsType, typeName } from './hcl/types.js'
 import { checkProvisionerLateValues, checkSourceLateValues } from './late-values.js'
@@ -25,7 +25,7 @@ export async function convertTemplate(path: string, shownAs: string, opts: Conve
   const t = await readPackerTemplate(path, shownAs, opts)
   checkPluginTypes(t)
   const undeclared = new Set<string>()
-  const base = { mode: 'convert' as const, vars: Object.fromEntries(t.variables.map((v) => [v.name, ''])), timestamp: 0, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, undeclared }
+  const base = { mode: 'convert' as const, vars: Object.fromEntries(t.variables.map((v) => [v.name, ''])), timestamp: 0, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, undeclared, outputDir: resolve(opts.cwd ?? process.cwd(), opts.outputDir ?? '.') }
   const defaults = t.evaluator.begin({ ...base, defaults: true })
   const session = t.evaluator.begin(base)
   const imports = new Map<string, Set<string>>([['@tsimg/core', new Set(['defineTemplate'])]])
@@ -43,13 +43,13 @@ export async function convertTemplate(path: string, shownAs: string, opts: Conve
       v.sensitive ? 'sensitive: true' : '',
     ].filter(Boolean)
     const note = v.validations.length ? `; its validation (line ${v.validations.map((x) => x.line).join(', ')}) was not converted: add validate: (value) => ...` : ''
-    vars.push(`    ${key(v.name)}: ${declare(v, opts.length ? `{ ${opts.join(', ')} }` : '', use, d === null && t.format === 'hcl')}, // ${where(v.file, v.line)}${note}`)
+    vars.push(`    ${key(v.name)}: ${declare(v, opts.length ? `{ ${opts.join(', ')} }` : '', use, d === null && t.format === 'hcl', t.format === 'json')}, // ${where(v.file, v.line)}${note}`)
   }
   // A JSON builder's name that uses variables becomes the TypeScript computing it (`${vars.n}-box`).
   const named = t.format === 'json' ? t.sources.map((s) => (s.name?.includes('{{') ? { ...s, name: String(guarded(() => session.value(s.name, s.file, s.line), s.file, s.line, `${s.origin}.name`)) } : s)) : t.sources
   const kinds = named.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
   const rebase = (o: Record<string, unknown>, kind: string, factory: string) => rebasePaths(o, kind, factory, base.cwd, opts.outputDir ?? base.cwd)
-  const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where, kinds, rebase)))
+  const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where, kinds, rebase, t.format === 'json')))
   // A source keeps the build name Packer gives it: `{ ...docker({...}), buildPrefix: 'images' }`
   // for a named build block, `{ ...docker({...}), buildName: 'web' }` for a named JSON builder.
   const sources = (await plugins(named)).map((code, i) => {
@@ -60,13 +60,14 @@ export async function convertTemplate(path: string, shownAs: string, opts: Conve
   })
   const provisioners = await plugins(t.provisioners)
   const postProcessors = await plugins(t.postProcessors)
-  const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use, t.data, where, kinds, rebase) : undefined
+  const ecp = t.errorCleanupProvisioner ? await plugin(t.errorCleanupProvisioner, session, use, t.data, where, kinds, rebase, t.format === 'json') : undefined
 
   // JSON {{user}} names no variable declares: Packer reads them from a var-file, or renders "".
   for (const n of undeclared) {
-    use('@tsimg/core', 'variable')
-    vars.push(`    ${key(n)}: variable.string({ default: '' }), // not declared in ${basename(t.files[0]!)}: Packer reads it from a var-file, else ""`)
+    use('@tsimg/core', 'packerJson')
+    vars.push(`    ${key(n)}: packerJson.variable({ default: '' }), // not declared in ${basename(t.files[0]!)}: Packer reads it from a var-file, else ""`)
   }
+  if (vars.length && t.format === 'json') use('@tsimg/core', 'packerJson')
   const importLines = [...imports].sort(([a], [b]) => a.localeCompare(b)).map(([mod, names]) => `import { ${[...names].sort().join(', ')} } from '${mod}'`)
   return [
     `// Converted by \`tsimg convert\` from ${t.files.map((f) => basename(f)).join(', ')}; each part names the line it came from.`,
@@ -75,7 +76,8 @@ export async function convertTemplate(path: string, shownAs: string, opts: Conve
     '',
     'export default defineTemplate({',
     ...(vars.length ? ['  variables: {', ...vars, '  },'] : []),
-    `  build: (${vars.length ? '{ vars, templateDir }' : '{ templateDir }'}) => ({`,
+    // JSON: var-file and -var values may use {{user}} and {{env}}, which Packer renders.
+    `  build: (${!vars.length ? '{ templateDir }' : t.format === 'json' ? '{ vars: given, templateDir }, vars = packerJson.vars(given)' : '{ vars, templateDir }'}) => ({`,
     '    sources: [',
     ...sources.map((s) => `      ${s},`),
     '    ],',
@@ -92,13 +94,18 @@ export async function convertTemplate(path: string, shownAs: string, opts: Conve
  * string, number and bool stay the core's variable.string/number/boolean; every other HCL type is
  * hclVariable<TsType>('list(number)'), which converts values and reads -var text as Packer does.
  */
-function declare(v: PackerVariable, opts: string, use: (mod: string, name: string) => void, nullDefault = false): string {
+function declare(v: PackerVariable, opts: string, use: (mod: string, name: string) => void, nullDefault = false, json = false): string {
   const t = v.hclType
   // `default = null` (optional, null): an hclVariable, whose value type admits null.
   if (nullDefault) {
     use('@tsimg/packer-template', 'hclVariable')
     const name = t ? typeName(t) : 'any'
     return `hclVariable<${t ? tsType(t) : 'unknown'} | null>('${name.replace(/[\\']/g, '\\$&')}', ${opts})`
+  }
+  // A JSON template's variable is Packer's string (null in a var-file is ""), as the run path reads it.
+  if (json) {
+    use('@tsimg/core', 'packerJson')
+    return `packerJson.variable(${opts})`
   }
   if (!t || t.kind === 'string' || t.kind === 'number' || t.kind === 'bool') {
     use('@tsimg/core', 'variable')
@@ -108,10 +115,11 @@ function declare(v: PackerVariable, opts: string, use: (mod: string, name: strin
   return `hclVariable<${tsType(t)}>('${typeName(t).replace(/[\\']/g, '\\$&')}'${opts ? `, ${opts}` : ''})`
 }
 
-async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[], where: (file: string, line: number) => string, sources: readonly { name: string; mapping: PluginMapping }[], rebase: (o: Record<string, unknown>, kind: string, factory: string) => Record<string, unknown>): Promise<string> {
+async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[], where: (file: string, line: number) => string, sources: readonly { name: string; mapping: PluginMapping }[], rebase: (o: Record<string, unknown>, kind: string, factory: string) => Record<string, unknown>, json: boolean): Promise<string> {
   const mapped = await mapPlugin(p, session, data)
   const m = mapped.mapping
-  const options = rebase(mapped.options, p.kind, m.factory)
+  let options = rebase(mapped.options, p.kind, m.factory)
+  if (json) options = await oneOfStrings(options, m)
   // Build-time values: the run path's checks, then core's lateSource/lateProvisioner, which the run path uses too.
   const late = p.kind === 'source' ? checkSourceLateValues(p, m, options) : buildValueNames(ownOptions(options, m).rest)
     if (late.length && p.kind !== 'source') checkProvisionerLateValues(p, late, sources)
@@ -142,12 +150,48 @@ async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, 
   return `${head}lateSource(${m.factory}(${ts(options, use, 6)}), ${ts(keys, use)})`
 }
 
+/**
+ * convert of a JSON template: a string variable given for an option that takes one of a few
+ * strings (`volumeType: 'gp2' | 'gp3' | ...`, known from the plugin's schema) is written
+ * `packerJson.string(vars.x)`, which type-checks against the option and reads "" as unset
+ * (mapOptions wraps the plain variables; this catches an option's other string code).
+ */
+async function oneOfStrings(options: Record<string, unknown>, m: PluginMapping): Promise<Record<string, unknown>> {
+  let schema: unknown
+  try {
+    schema = ((await loadFactory(m))(options) as { schema?: unknown }).schema
+  } catch {
+    return options
+  }
+  return schema ? (withOneOf(options, schema) as Record<string, unknown>) : options
+}
+
+type ZodNode = { def?: { type?: string; innerType?: ZodNode; in?: ZodNode; element?: ZodNode; shape?: Record<string, ZodNode>; options?: ZodNode[] } }
+
+function withOneOf(v: unknown, node: unknown): unknown {
+  let s = node as ZodNode | undefined
+  while (s?.def && ['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch', 'pipe'].includes(s.def.type ?? '')) s = s.def.innerType ?? s.def.in
+  const def = s?.def
+  if (!def) return v
+  const c = wholeCode(v)
+  if (c !== undefined) {
+    const oneOf = def.type === 'enum' || (def.type === 'union' && (def.options ?? []).every((o) => o.def?.type === 'literal'))
+    return oneOf && !c.startsWith('packerJson.') ? code(`packerJson.string(${c})`) : v
+  }
+  if (Array.isArray(v) && def.type === 'array') return v.map((x) => withOneOf(x, def.element))
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && def.type === 'object' && def.shape) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, def.shape![k] ? withOneOf(x, def.shape![k]) : x]))
+  }
+  return v
+}
+
 /** A JavaScript value as TypeScript source; `vars.x`, `env('X')` placeholders become code. */
 function ts(v: unknown, use: (mod: string, name: string) => void, indent = 0): string {
   if (typeof v === 'string') {
     const parts = v.split(SENTINEL)
     if (parts.length === 1) return JSON.stringify(v).replace(/^"|"$/g, "'").replace(/\\"/g, '"').replace(/'/g, (m, i: number, s: string) => (i === 0 || i === s.length - 1 ? m : "\\'"))
     for (let i = 1; i < parts.length; i += 2) for (const h of ['env', 'timestamp', 'uuid', 'isotime', 'formatdate']) if (parts[i]!.includes(`${h}(`)) use('@tsimg/core', h)
+    for (let i = 1; i < parts.length; i += 2) if (parts[i]!.includes('packerJson.')) use('@tsimg/core', 'packerJson')
     return stringCode(v)
   }
   if (Array.isArray(v)) return `[${v.map((x) => ts(x, use, indent)).join(', ')}]`

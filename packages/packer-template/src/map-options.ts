@@ -1,6 +1,7 @@
 import { shownValue } from '@tsimg/core/plugin'
 import { packerError, type Where } from './errors.js'
 import { code, hasCode } from './functions.js'
+import { wholeCode } from './convert-code.js'
 import { expandDynamic } from './hcl/dynamic.js'
 import type { Body, BodyBlock, EvalSession } from './model.js'
 import { isIgnored, isUnsupported, type FieldTable, type FieldType } from './plugins/table.js'
@@ -63,7 +64,11 @@ export function mapOptions(input: MapInput, origins: Origins = new Map(), prefix
       value = convert(f.type, given, at(e.line), fieldPath, input)
       if (value === UNSET) continue
     }
-    if (f.map && !e.block) value = f.map(value)
+    // One value Packer takes for a list option (security_group_id): a JSON variable's "" is no
+    // entry, as unset; its text is the one entry.
+    const single = typeof value === 'string' ? /^packerJson\.string\((.*)\)$/.exec(wholeCode(value) ?? '')?.[1] : undefined
+    if (f.map && !e.block && single !== undefined && Array.isArray(f.map('probe'))) value = code(`packerJson.list(${single})`)
+    else if (f.map && !e.block) value = f.map(value)
     out[f.option] = value
     if (!prefix) origins.set(f.option, { packer: e.name, line: e.line })
   }
@@ -83,6 +88,17 @@ const GO_BOOLS: Readonly<Record<string, boolean>> = { '1': true, t: true, T: tru
 /** cty's string-to-bool conversion. */
 const HCL_BOOLS: Readonly<Record<string, boolean>> = { true: true, '1': true, false: false, '0': false }
 
+/** convert of a JSON template: the core's packerJson reader of a string variable for each option type that is not a string. */
+const LOOSE_READERS: Readonly<Record<string, string>> = { bool: 'bool', int: 'number', number: 'number', strings: 'list', ints: 'ints' }
+
+/** `vars.x` / `vars["x"]`: a JSON template's variable, whose "" is Packer's unset. */
+const isVariable = (c: string): boolean => /^vars(?:\.[A-Za-z_$][\w$]*|\["(?:[^"\\]|\\.)*"\])$/.test(c)
+
+/** convert: `{{timestamp}}` alone as a string option's (or a tag's) value is its text, as Packer renders it; timestamp() is a number. */
+function asText(v: string): string {
+  return wholeCode(v) === 'timestamp()' ? code('String(timestamp())') : v
+}
+
 /** Marks an option given as Packer's zero value for "unset" (`""`), so it is left out. */
 const UNSET = Symbol('unset')
 
@@ -90,16 +106,14 @@ function convert(type: FieldType, v: unknown, at: Where, field: string, input: M
   const shown = shownValue(v, [field])
   const bad = (what: string, why = '') => packerError(at, field, `expected ${what}, got ${shown}${why}`)
   const loose = typing(input.file) === 'loose'
-  // A `vars.x` placeholder (tsimg convert) stands for a value of the right type; a Packer JSON
-  // variable is always a string, so where the option is not one the TypeScript converts it as
-  // Packer's decoding does (mapstructure's weak typing: "2" -> 2, "true" -> true, "a,b" -> a list).
+  // A `vars.x` placeholder (tsimg convert) stands for a value of the right type. A JSON template's
+  // variables are strings: for an option of another type, the code reads the text as Packer does.
   if (typeof v === 'string' && hasCode(v) && /^\u0001[^\u0002]*\u0002$/.test(v)) {
-    const expr = v.slice(1, -1)
-    if (loose && (type === 'int' || type === 'number')) return code(`Number(${expr})`)
-    if (loose && type === 'bool') return code(`['1', 't', 'T', 'TRUE', 'true', 'True'].includes(String(${expr}))`)
-    if (loose && type === 'strings') return code(`(String(${expr}) === '' ? [] : String(${expr}).split(','))`)
-    if (loose && type === 'ints') return code(`(String(${expr}) === '' ? [] : String(${expr}).split(',').map(Number))`)
-    return v
+    const read = loose ? LOOSE_READERS[typeof type === 'string' ? type : ''] : undefined
+    if (read) return code(`packerJson.${read}(${wholeCode(v)})`)
+    if (type !== 'string') return v
+    const text = asText(v)
+    return loose && text === v && isVariable(wholeCode(v)!) ? code(`packerJson.string(${wholeCode(v)})`) : text
   }
   if (typeof type === 'object') {
     const sub = 'object' in type ? type.object : type.list
@@ -155,7 +169,7 @@ function convert(type: FieldType, v: unknown, at: Where, field: string, input: M
       })
     }
     case 'map':
-      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? x : String(x)]))
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? asText(x) : String(x)]))
       throw bad('a map of strings')
     case 'any':
       return v

@@ -98,6 +98,8 @@ export interface EvalContext {
   readonly defaults?: boolean
   /** convert: JSON `{{user}}` names the template does not declare (a var-file sets them), which the image.ts then declares. */
   readonly undeclared?: Set<string>
+  /** convert: the directory the image.ts is written to (its `templateDir`), for JSON's {{template_dir}}. */
+  readonly outputDir?: string
 }
 
 export interface Evaluator {

@@ -19,6 +19,11 @@ function localPathKeys(pluginKind: string, factory: string, options: Record<stri
     }
   }
   if (pluginKind === 'post-processor' && factory === 'manifest') keys.add('output')
+  // The goss provisioner's files, read where they are (Packer uploads them).
+  if (factory === 'goss') {
+    keys.add('tests')
+    keys.add('varsFile')
+  }
   return keys
 }
 
@@ -38,7 +43,8 @@ export function rebasePaths(options: Record<string, unknown>, pluginKind: string
 
 function rebase(p: string, from: string, to: string): string {
   if (p === '' || isAbsolute(p)) return p
-  if (p.split(SENTINEL).length === 1) return relative(to, resolve(from, p)) || '.'
+  // A trailing slash means "the directory's contents" to some options (goss tests): keep it.
+  if (p.split(SENTINEL).length === 1) return (relative(to, resolve(from, p)) || '.') + (p.endsWith('/') && p !== '/' ? '/' : '')
   // A path computed from a variable: prefix the way back to the working directory when it starts with literal text.
   const lead = p.split(SENTINEL)[0]!
   if (lead === '' || lead.startsWith('/')) return p

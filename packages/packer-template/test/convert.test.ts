@@ -149,7 +149,7 @@ build {
         provisioners: [{ type: 'shell', inline: ['echo {{user `stamp`}} {{isotime}} {{isotime "Jan _2 15:04:05 MST"}}'] }],
       }),
     )
-    expect(json).toContain('stamp: variable.string({ default: isotime("20060102") })')
+    expect(json).toContain('stamp: packerJson.variable({ default: isotime("20060102") })')
     expect(json).toContain('sshUsername: `u-${isotime("2006-01-02-1504")}`')
     expect(json).toContain('`echo ${vars.stamp} ${isotime()} ${isotime("Jan _2 15:04:05 MST")}`')
     const hcl = convert(

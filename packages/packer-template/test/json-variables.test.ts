@@ -1,7 +1,7 @@
 // Packer 1.6.6's JSON variables, compared with Packer on the same files: {{user}} and {{env}} in
 // defaults, var-file values and -var values, variables referring to each other in any order,
 // null (required as a default, "" in a var-file), var-file names the template does not declare.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -106,10 +106,79 @@ describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000
     expect(echoed(p)).toBe('A=v2.')
     const c = tsimg(['convert', 'loose.json', '-o', 'loose.ts'], dir)
     expect(c.code, c.out).toBe(0)
-    expect(readFileSync(join(dir, 'loose.ts'), 'utf8')).toContain("mode: variable.string({ default: '' }), // not declared in loose.json")
+    expect(readFileSync(join(dir, 'loose.ts'), 'utf8')).toContain("mode: packerJson.variable({ default: '' }), // not declared in loose.json")
     const b = tsimg(['build', '-var-file', 'mode.json', 'loose.ts'], dir, env)
     expect(b.code, b.out).toBe(0)
     expect(echoed(b)).toBe(echoed(p))
     expect(echoed(tsimg(['build', 'loose.ts'], dir, env))).toBe(echoed(packer(['build', 'loose.json'], dir, env)))
+  })
+})
+
+// The EKS AMI template's pattern: every option set from a JSON variable (a string), whatever the
+// option's type, with "" meaning unset, set from a var-file (one of whose values is null).
+describe('a JSON template whose variables set options of other types, converted', () => {
+  const eks = {
+    variables: { users: null, encrypted: null, size: null, vtype: null, iface: null, sg: null, kms: null, region: 'us-east-1' },
+    builders: [{
+      type: 'amazon-ebs', region: '{{user `region`}}', skip_region_validation: true, access_key: 'AKIAEXAMPLE', secret_key: 'example-secret',
+      source_ami: 'ami-0123456789abcdef0', instance_type: 't3.micro', ssh_username: 'admin', ami_name: 'eks-like-{{timestamp}}',
+      ami_users: '{{user `users`}}', encrypt_boot: '{{user `encrypted`}}', kms_key_id: '{{user `kms`}}', ssh_interface: '{{user `iface`}}',
+      security_group_id: '{{user `sg`}}',
+      launch_block_device_mappings: [{ device_name: '/dev/xvda', volume_size: '{{user `size`}}', volume_type: '{{user `vtype`}}', delete_on_termination: true }],
+      tags: { created: '{{timestamp}}' },
+    }],
+  }
+  writeFileSync(join(dir, 'eks.json'), JSON.stringify(eks, null, 2))
+  writeFileSync(join(dir, 'eks-vars.json'), JSON.stringify({ users: '', encrypted: 'true', size: '20', vtype: 'gp2', iface: '', sg: '', kms: null }, null, 2))
+  const args = ['-var-file', 'eks-vars.json']
+
+  it('Packer 1.6.6 and tsimg accept the template with its var-file', () => {
+    const p = packer(['validate', ...args, 'eks.json'], dir)
+    expect(p.code, p.out).toBe(0)
+    const t = tsimg(['validate', ...args, 'eks.json'], dir, env)
+    expect(t.code, t.out).toBe(0)
+  })
+
+  it('convert reads each variable as Packer reads it for its option (packerJson), and the image.ts type-checks and validates with the same var-file', () => {
+    const c = tsimg(['convert', 'eks.json', '-o', 'eks.ts'], dir)
+    expect(c.code, c.out).toBe(0)
+    const ts = readFileSync(join(dir, 'eks.ts'), 'utf8')
+    expect(ts).toContain('users: packerJson.variable(),')
+    expect(ts).toContain('amiUsers: packerJson.list(vars.users)')
+    expect(ts).toContain('encryptBoot: packerJson.bool(vars.encrypted)')
+    expect(ts).toContain('volumeSize: packerJson.number(vars.size)')
+    expect(ts).toContain('volumeType: packerJson.string(vars.vtype)')
+    expect(ts).toContain('sshInterface: packerJson.string(vars.iface)')
+    expect(ts).toContain('securityGroupIds: packerJson.list(vars.sg)')
+    expect(ts).toContain('created: String(timestamp())')
+    const v = tsimg(['validate', ...args, 'eks.ts'], dir, env)
+    expect(v.code, v.out).toBe(0)
+    // A value Packer would refuse for a bool is refused by the image.ts too, naming it.
+    writeFileSync(join(dir, 'eks-bad.json'), JSON.stringify({ users: '', encrypted: 'yes', size: '20', vtype: 'gp2', iface: '', sg: '', kms: '' }))
+    const bad = tsimg(['validate', '-var-file', 'eks-bad.json', 'eks.ts'], dir, env)
+    expect(bad.code).toBe(2)
+    expect(bad.out).toContain('expected a bool (true or false), got "yes"')
+  })
+})
+
+describe('a converted JSON template run with var-files that use {{user}} and {{env}}, written to another folder', () => {
+  it('renders the var-file values and {{template_dir}} as Packer 1.6.6 does (the image.ts\'s templateDir is its own folder)', () => {
+    mkdirSync(join(dir, 'sub'), { recursive: true })
+    writeFileSync(join(dir, 'sub', 'w.json'), JSON.stringify({
+      variables: { a: 'x', w: null },
+      builders: [{ type: 'null', communicator: 'none' }],
+      provisioners: [{ type: 'shell-local', inline: ['echo "W={{user `w`}} T={{template_dir}}/files."'] }],
+    }, null, 2))
+    writeFileSync(join(dir, 'w-vars.json'), JSON.stringify({ w: '{{user `a`}}-{{env `PSEM_E`}}' }))
+    const line = (r: Run) => /W=.*\./.exec(r.out)?.[0]
+    const p = packer(['build', '-var-file', 'w-vars.json', 'sub/w.json'], dir, env)
+    expect(p.code, p.out).toBe(0)
+    expect(line(p)).toBe(`W=x-from-env T=${join(dir, 'sub')}/files.`)
+    const c = tsimg(['convert', 'sub/w.json', '-o', 'w.ts'], dir)
+    expect(c.code, c.out).toBe(0)
+    expect(readFileSync(join(dir, 'w.ts'), 'utf8')).toContain('vars = packerJson.vars(given)')
+    const t = tsimg(['build', '-var-file', 'w-vars.json', 'w.ts'], dir, env)
+    expect(t.code, t.out).toBe(0)
+    expect(line(t)).toBe(line(p))
   })
 })

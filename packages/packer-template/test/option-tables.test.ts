@@ -59,6 +59,13 @@ describe('README option tables', () => {
     expect(handWritten).toEqual([])
   })
 
+  it('every generated block in any Markdown file is one npm run docs writes (no orphaned block left to go stale)', () => {
+    const files = execFileSync('git', ['ls-files', '*.md'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean)
+    const written = new Set(README_TABLES.map((r) => `${r.readme} ${withTables('', r.tables).match(/packer-options:(\S+):begin/)![1]}`))
+    const found = files.flatMap((f) => [...readFileSync(`${root}${f}`, 'utf8').matchAll(/packer-options:(\S+):begin/g)].map((m) => `${f} ${m[1]}`))
+    expect(found.filter((b) => !written.has(b))).toEqual([])
+  })
+
   it('every option of every mapped plugin appears in some README table', () => {
     const all = README_TABLES.flatMap((r) => r.tables).map(renderTable).join('\n')
     const plugins = README_TABLES.flatMap((r) => r.tables).flatMap((t) => ('common' in t ? [] : [findMapping(t.kind, t.type)!]))

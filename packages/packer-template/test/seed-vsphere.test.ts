@@ -95,8 +95,8 @@ describe('seed 003 (vSphere, JSON with three var-files)', () => {
     expect(ts).toMatch(/vsphereIso\(/)
     expect(ts).toMatch(/vsphereClone\(/)
     // A Packer JSON variable is a string: converted code reads it as Packer's decoding does.
-    expect(ts).toContain('cpus: Number(vars.cpu)')
-    expect(ts).toContain("convertToTemplate: ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(String(vars.convert_to_template))")
+    expect(ts).toContain('cpus: packerJson.number(vars.cpu)')
+    expect(ts).toContain('convertToTemplate: packerJson.bool(vars.convert_to_template)')
     // The image.ts declares the variables builder.json uses; -var of the others (ova_name, read
     // only inside common.json's values) is refused there, so only the declared ones are given.
     const declared = [

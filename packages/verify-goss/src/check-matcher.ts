@@ -1,5 +1,6 @@
 import { isMap, isSeq, type Node as YamlNode, type Pair } from 'yaml'
 import { GossfileError } from './errors.js'
+import { gjsonPathProblem } from './gjson.js'
 import { toJsRegex } from './regex.js'
 import { MATCHERS } from './schema.js'
 import type { Where } from './types.js'
@@ -86,13 +87,20 @@ export function checkMatcher(value: unknown, node: YamlNode | null, reader: bool
       return
     case 'gjson':
       if (arg === null || typeof arg !== 'object' || Array.isArray(arg)) throw bad(name, 'map', arg)
-      if (isMap(argNode)) for (const p of argNode.items as Pair<YamlNode, YamlNode>[]) checkMatcher((p.value as YamlNode | null)?.toJSON() ?? null, p.value, false, file, at, `${sub}.${String((p.key as { value?: unknown }).value)}`)
+      if (isMap(argNode)) {
+        for (const p of argNode.items as Pair<YamlNode, YamlNode>[]) {
+          const path = String((p.key as { value?: unknown }).value)
+          const problem = gjsonPathProblem(path)
+          if (problem) throw new GossfileError(file, at(p.key).line, `${sub}.${path}`, problem)
+          checkMatcher((p.value as YamlNode | null)?.toJSON() ?? null, p.value, false, file, at, `${sub}.${path}`)
+        }
+      }
       return
   }
 }
 
 /** A `/regex/` pattern (optionally `!`-negated, with i/m/s flags) must compile. */
-export function checkPattern(p: string, file: string, line: number, path: string): void {
+function checkPattern(p: string, file: string, line: number, path: string): void {
   const core = p.startsWith('!') ? p.slice(1) : p
   if (!core.startsWith('/')) return
   const close = core.lastIndexOf('/')

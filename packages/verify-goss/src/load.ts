@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
-import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import { goGlob } from './glob.js'
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, stringify, type Node as YamlNode, type Pair } from 'yaml'
+import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, stringify, visit, type Document, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml'
 import { loadVars } from './vars.js'
 import { GossfileError } from './errors.js'
 import { type At, checkMatcher } from './check-matcher.js'
@@ -37,7 +37,7 @@ export async function parseGossfile(text: string, file: string, options: LoadOpt
   const checks = new Map<string, GossCheck>()
   const files: string[] = []
   const warnings: string[] = []
-  await loadOne(text, top, { vars, env, warnings }, 0, files, checks)
+  await loadOne(text, top, { vars, env, warnings }, [], files, checks)
   return { file: top, files, checks: [...checks.values()], vars, warnings }
 }
 
@@ -47,10 +47,10 @@ interface TemplateScope {
   readonly warnings: string[]
 }
 
-async function loadOne(text: string, file: string, scope: TemplateScope, depth: number, files: string[], out: Map<string, GossCheck>): Promise<void> {
-  if (depth >= MAX_DEPTH) throw new GossfileError(file, 1, 'gossfile', `includes nest ${MAX_DEPTH} deep, possibly a loop of gossfile includes`)
+async function loadOne(text: string, file: string, scope: TemplateScope, parents: readonly string[], files: string[], out: Map<string, GossCheck>): Promise<void> {
+  if (parents.length >= MAX_DEPTH) throw new GossfileError(file, 1, 'gossfile', `includes nest ${MAX_DEPTH} deep`)
   files.push(file)
-  const { root, at } = parseRendered(text, file, scope)
+  const { root, at, aliased } = parseRendered(text, file, scope)
   if (root === null) return
   const includes: { key: string; target: string; where: Where }[] = []
   for (const pair of root.items as Pair<YamlNode, YamlNode | null>[]) {
@@ -70,6 +70,10 @@ async function loadOne(text: string, file: string, scope: TemplateScope, depth: 
       }
       continue
     }
+    // a top-level key that only holds an anchor used elsewhere (`common: &common ...`), as
+    // Kubernetes image-builder writes them: goss ignores keys it does not know, so does tsimg here
+    const anchor = (pair.value as { anchor?: string } | null)?.anchor
+    if (!(RESOURCE_TYPES as readonly string[]).includes(type) && anchor && aliased.has(anchor)) continue
     if (!(RESOURCE_TYPES as readonly string[]).includes(type)) {
       throw new GossfileError(file, where.line, type, `unknown resource type`, `tsimg interprets gossfile, ${RESOURCE_TYPES.join(', ')}`)
     }
@@ -86,20 +90,26 @@ async function loadOne(text: string, file: string, scope: TemplateScope, depth: 
     const matches = await goGlob(pattern)
     if (!matches.length) throw new GossfileError(file, inc.where.line, `gossfile.${inc.key}`, `no matched files were found: ${JSON.stringify(pattern)}`)
     for (const m of matches) {
+      // goss would recurse until its depth limit; say which includes go round
+      const loop = [...parents, file]
+      if (loop.includes(m)) {
+        const chain = [...loop.slice(loop.indexOf(m)), m].map((f) => basename(f)).join(' -> ')
+        throw new GossfileError(file, inc.where.line, `gossfile.${inc.key}`, `includes ${basename(m)} again (${chain}): a loop of gossfile includes`, 'goss stops such a loop at 50 levels with "max depth of 50 reached"; give the include a pattern that does not match its own file')
+      }
       let sub: string
       try {
         sub = await readFile(m, 'utf8')
       } catch (err) {
         throw new GossfileError(file, inc.where.line, `gossfile.${inc.key}`, `cannot read ${m}: ${(err as Error).message}`)
       }
-      await loadOne(sub, m, scope, depth + 1, files, out)
+      await loadOne(sub, m, scope, [...parents, file], files, out)
     }
   }
 }
 
 
 /** Renders the template, parses the YAML and returns the root map with a node-to-line function in gossfile lines. */
-function parseRendered(text: string, file: string, scope: TemplateScope): { root: ReturnType<typeof asMap>; at: At } {
+function parseRendered(text: string, file: string, scope: TemplateScope): { root: ReturnType<typeof asMap>; at: At; aliased: Set<string> } {
   let rendered: string
   let lineMap: readonly number[]
   try {
@@ -116,7 +126,7 @@ function parseRendered(text: string, file: string, scope: TemplateScope): { root
     throw err
   }
   const lc = new LineCounter()
-  const doc = parseDocument(rendered, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, version: '1.2', keepSourceTokens: true })
+  const doc = parseDocument(rendered, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, version: '1.2', keepSourceTokens: true, merge: true })
   const srcLine = (offset: number) => {
     const l = lc.linePos(offset).line
     return lineMap[l - 1] ?? lineMap.at(-1) ?? l
@@ -127,7 +137,51 @@ function parseRendered(text: string, file: string, scope: TemplateScope): { root
     const msg = first.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '')
     throw new GossfileError(file, srcLine(first.pos[0]), 'yaml', first.code === 'DUPLICATE_KEY' ? `${msg} (a key written twice: goss would keep only one)` : msg)
   }
-  return { root: asMap(doc.contents, file, at), at }
+  const aliased = new Set<string>()
+  visit(doc, { Alias: (_k, node) => void aliased.add(node.source) })
+  expandMerges(doc)
+  // each alias becomes a copy of what it names, so every part of the tree reads on its own
+  visit(doc, { Alias: (_k, node) => (node.resolve(doc) as YamlNode | undefined)?.clone() as YamlNode | undefined })
+  return { root: asMap(doc.contents, file, at), at, aliased }
+}
+
+/**
+ * YAML merge keys (`<<: *common`, as goss's YAML reader takes them): each map gets the pairs of
+ * the maps it merges that it does not set itself, so every attribute keeps its own line.
+ */
+function isMergeKey(p: Pair): boolean {
+  // with merge keys on, the parser gives `<<` a symbol
+  return isScalar(p.key) && (p.key.value === '<<' || typeof p.key.value === 'symbol')
+}
+
+function expandMerges(doc: Document): void {
+  const done = new Set<YAMLMap>()
+  const expand = (map: YAMLMap) => {
+    if (done.has(map)) return
+    done.add(map)
+    const own = (map.items as Pair[]).filter((p) => !(isMergeKey(p)))
+    if (own.length === map.items.length) return
+    const seen = new Set(own.map((p) => String((p.key as { value?: unknown }).value)))
+    const merged: Pair[] = []
+    for (const p of map.items as Pair[]) {
+      if (!(isMergeKey(p))) continue
+      const sources = isSeq(p.value) ? p.value.items : [p.value]
+      for (const src of sources) {
+        const target = isAlias(src) ? src.resolve(doc) : src
+        if (!isMap(target)) continue
+        expand(target)
+        for (const q of target.items as Pair[]) {
+          const k = String((q.key as { value?: unknown }).value)
+          if (!seen.has(k)) {
+            seen.add(k)
+            merged.push(q)
+          }
+        }
+      }
+    }
+    map.items = [...own, ...merged]
+  }
+  visit(doc, { Map: (_k, map) => void expand(map) })
 }
 
 function asMap(node: unknown, file: string, at: At) {
@@ -313,7 +367,7 @@ function expectKind(value: unknown, kind: OptionKind, file: string, w: Where, pa
   }
 }
 
-export function parseGoDuration(s: string): number | undefined {
+function parseGoDuration(s: string): number | undefined {
   const units: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
   if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(s)) return /^\d+$/.test(s) ? Number(s) : undefined
   let total = 0

@@ -5,6 +5,9 @@
  */
 import { toJsRegex } from './regex.js'
 import { gjsonGet } from './gjson.js'
+import { MatchError } from './match-error.js'
+
+export { MatchError }
 import { semverSatisfies } from './semver.js'
 
 export interface MatcherResult {
@@ -26,7 +29,6 @@ export interface Matcher {
   toJSON(): unknown
 }
 
-export class MatchError extends Error {}
 
 const simple = (message: string, negMessage: string, expected: () => unknown, test: (a: unknown) => boolean, json: () => unknown): Matcher => ({
   match: test,
@@ -201,7 +203,7 @@ interface Pattern {
 }
 
 /** goss's patterns for output read line by line: text, `!text`, `/regex/flags`, `!/regex/`, `\!text`. */
-export function toPattern(p: string): Pattern {
+function toPattern(p: string): Pattern {
   const inverse = p.startsWith('!')
   const core = inverse ? p.slice(1) : p
   const close = core.lastIndexOf('/')

@@ -68,10 +68,17 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
 async function runPass(checks: readonly GossCheck[], machine: Machine, concurrency: number): Promise<GossResult[]> {
   const out: GossResult[][] = new Array(checks.length)
   let next = 0
+  let stopped = false
   const worker = async () => {
-    while (next < checks.length) {
+    while (!stopped && next < checks.length) {
       const i = next++
-      out[i] = await runCheck(checks[i]!, machine)
+      try {
+        out[i] = await runCheck(checks[i]!, machine)
+      } catch (err) {
+        // a lost connection or a cancel: start no further probes
+        stopped = true
+        throw err
+      }
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, checks.length)) }, worker))

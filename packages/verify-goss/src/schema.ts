@@ -3,7 +3,7 @@ import type { ResourceType } from './types.js'
 /** How an option's value is checked when the gossfile is read. */
 export type OptionKind = 'string' | 'int' | 'bool' | 'strings' | 'duration' | 'any'
 
-export interface AttributeSpec {
+interface AttributeSpec {
   /** The key in the gossfile. */
   readonly key: string
   /** The property name goss reports (`linkedto` for `linked-to`, `version` for `versions`). */
@@ -169,4 +169,3 @@ export const MATCHERS = [
   'have-key', 'have-key-with-value', 'contain-element', 'contain-elements', 'not', 'consist-of', 'and', 'or',
   'gt', 'ge', 'lt', 'le', 'semver-constraint', 'gjson',
 ] as const
-export type MatcherName = (typeof MATCHERS)[number]

@@ -16,6 +16,16 @@ function cmp(a: V, b: V): number {
 }
 
 function one(version: V, part: string): boolean {
+  // Masterminds' ~1.2.3 (same minor) and ^1.2.3 (same major, or minor when major is 0)
+  const tilde = /^~>?\s*(.*)$/.exec(part)
+  const caret = /^\^(.*)$/.exec(part)
+  if (tilde || caret) {
+    const t = parse((tilde ?? caret)![1]!)
+    if (!t) return false
+    if (cmp(version, t) < 0) return false
+    if (tilde) return version[0] === t[0] && version[1] === t[1]
+    return t[0] > 0 ? version[0] === t[0] : version[0] === 0 && version[1] === t[1]
+  }
   const m = /^(>=|<=|>|<|==|=|!=)?(.*)$/.exec(part)!
   const op = m[1] ?? '='
   const target = m[2]!
@@ -35,5 +45,19 @@ function one(version: V, part: string): boolean {
 export function semverSatisfies(version: string, constraint: string): boolean {
   const v = parse(version)
   if (!v) return false
-  return constraint.split('||').some((alt) => alt.trim().split(/\s+/).filter(Boolean).every((p) => one(v, p)))
+  return constraint.split('||').some((alt) =>
+    alt
+      .replace(/,/g, ' ')
+      .replace(/(>=|<=|!=|==|>|<|=|~>?|\^)\s+/g, '$1')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .every((p) => one(v, p)),
+  )
+}
+
+/** Sprig's semverCompare: does the version satisfy the constraint (an invalid version is an error, as in Sprig). */
+export function semverCompare(constraint: string, version: string): boolean {
+  if (!parse(version)) throw new Error(`Invalid Semantic Version: ${JSON.stringify(version)}`)
+  return semverSatisfies(version, constraint)
 }

@@ -26,7 +26,7 @@ export async function loadVars(options: LoadOptions): Promise<Record<string, unk
 
 function parseVars(text: string, file: string, key: string): Record<string, unknown> {
   const lc = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false })
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, merge: true })
   const first = doc.errors[0]
   if (first) throw new GossfileError(file, lc.linePos(first.pos[0]).line, key, first.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, ''))
   const v = doc.toJSON() as unknown

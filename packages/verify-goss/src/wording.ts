@@ -7,7 +7,7 @@ export function pretty(v: unknown, indent: boolean): string {
   return indent ? indentLines(s) : s
 }
 
-export function indentLines(text: string): string {
+function indentLines(text: string): string {
   return text
     .replace(/\n+$/, '')
     .split('\n')

@@ -76,7 +76,7 @@ describe('goss files against a container of the base image', () => {
     expect(r.get('Command: check_kube_system_namespace_pod_status: stdout')?.outcome).toBe('pass')
     expect(r.get('Command: check_kube_system_namespace_pod_status: exit-status')?.outcome).toBe('fail')
     expect(r.get('Command: check_traefik_address: exit-status')?.outcome).toBe('skip')
-    expect(msg('HTTP: http://' + ip + '/filebrowser/: status')).toMatch(/^Error\n    Get "http:\/\/[\d.]+\/filebrowser\/": /)
+    expect(msg('HTTP: http://' + ip + '/filebrowser/: status')).toMatch(/^Error\n {4}Get "http:\/\/[\d.]+\/filebrowser\/": /)
     expect(r.get('Matching: check_vm_memory_size: matches')?.outcome).toBe('pass')
 
     const where = r.get('Service: k3s: running')!.where
@@ -100,6 +100,14 @@ describe('goss files against a container of the base image', () => {
     expect(failed.map((f) => f.summary)).toEqual([])
     expect(results.filter((r) => r.outcome === 'skip').map((r) => `${r.resourceId}: ${r.property}`)).toEqual(['not yet: exit-status'])
     expect(byKey(results).get('DNS: svc.goss.test: addrs')?.found).toBe('["10.43.0.1","fd00::1"]')
+  })
+
+  it('image-builder-shaped goss files (anchors, merge keys, loops over vars by OS and provider) pass on the image', async () => {
+    const dir = join(fixtures, 'ib-like')
+    const suite = await loadGossfile(join(dir, 'goss.yaml'), { varsFile: join(dir, 'vars.yaml'), varsInline: { OS: 'debian', PROVIDER: 'docker' } })
+    const results = await runGossSuite(suite, exec, { useSudo: true })
+    expect(results.filter((r) => r.outcome !== 'pass').map((r) => r.summary)).toEqual([])
+    expect(results).toHaveLength(12)
   })
 
   it('a fact broken afterwards (a file removed, a process stopped) fails, naming the check and its line', async () => {

@@ -3,10 +3,12 @@
 // anything tsimg would otherwise not interpret.
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GossfileError, loadGossfile, renderSuite, type GossSuite } from '@tsimg/verify-goss'
 
+const __dirname = dirname(fileURLToPath(import.meta.url))
 let dir: string
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tsimg-goss-load-'))
@@ -88,6 +90,14 @@ describe('loadGossfile', () => {
     expect(shared.attributes.map((a) => [a.name, a.value])).toEqual([['exists', true]])
   })
 
+  it('an include loop (a glob matching its own file) is an error naming the chain', async () => {
+    await write('loop/other.yaml', 'gossfile:\n  main.yaml: {}\n')
+    const main = await write('loop/main.yaml', 'gossfile:\n  "*.yaml": {}\nfile:\n  /etc/x:\n    exists: true\n')
+    const e = await loadError(main)
+    expect(e.message).toMatch(/includes main\.yaml again \(main\.yaml -> main\.yaml\)/)
+    expect(e.line).toBe(2)
+  })
+
   it('an include that matches nothing is an error at its line', async () => {
     const top = await write('noinc.yaml', 'file:\n  /etc/x:\n    exists: true\ngossfile:\n  missing/*.yaml: {}\n')
     const e = await loadError(top)
@@ -156,6 +166,37 @@ describe('loadGossfile', () => {
       `${join(dir, 'empty.yaml')}:4: x: command.stderr is an empty list, which asserts nothing and always passes. Use "" to assert empty content, or remove it.`,
       `${join(dir, 'empty.yaml')}:9: /etc/hosts: file.contents is an empty list, which asserts nothing and always passes. Use "" to assert empty content, or remove it.`,
     ])
+  })
+
+  it('rejects gjson syntax tsimg does not read (modifiers, wildcards) at its line', async () => {
+    const e = await loadError(await write('gjson.yaml', 'command:\n  x:\n    exit-status: 0\n    stdout:\n      gjson:\n        items.#.name: {have-len: 1}\n        "items|@reverse": {have-len: 1}\n'))
+    expect(e).toMatchObject({ line: 7, key: 'command.x.stdout.gjson.items|@reverse' })
+    expect(e.message).toContain('is not interpreted by tsimg')
+  })
+
+  it('reads image-builder-shaped files: anchors held by top-level keys, merge keys, loops over .Vars by OS and provider, semverCompare', async () => {
+    const dirIb = join(__dirname, 'fixtures', 'ib-like')
+    const s = await loadGossfile(join(dirIb, 'goss.yaml'), { varsFile: join(dirIb, 'vars.yaml'), varsInline: { OS: 'debian', PROVIDER: 'docker' } })
+    // includes merge sorted by name: goss-command.yaml before goss-package.yaml
+    expect(s.checks.map((c) => `${c.type}:${c.id}`)).toEqual([
+      'command:runtime v1', 'command:sshd -V',
+      'package:openssh-server', 'package:openssh-client', 'package:passwd', 'package:python3', 'package:sudo', 'package:openssh-sftp-server',
+    ])
+    const client = s.checks[3]!
+    // the merged versions attribute keeps the line where the anchor wrote it
+    expect(client.attributes.map((a) => [a.name, a.where.line])).toEqual([['installed', 11], ['versions', 2]])
+    expect(client.attributes[1]!.value).toEqual({ 'contain-element': { 'match-regexp': '^\\Q1:9.\\E' } })
+    const v2 = await loadGossfile(join(dirIb, 'goss.yaml'), { varsFile: join(dirIb, 'vars.yaml'), varsInline: { OS: 'debian', PROVIDER: 'docker', runtime_version: '2.1.0' } })
+    expect(v2.checks.some((c) => c.id === 'runtime v2 config')).toBe(true)
+    const bad = await loadError(join(dirIb, 'goss.yaml'), { varsFile: join(dirIb, 'vars.yaml'), varsInline: { OS: 'debian', PROVIDER: 'docker', runtime_version: '' } })
+    expect(bad.message).toContain('error calling semverCompare: Invalid Semantic Version')
+    const noProvider = await loadError(join(dirIb, 'goss.yaml'), { varsFile: join(dirIb, 'vars.yaml'), varsInline: { OS: 'debian', PROVIDER: 'cloud' } })
+    expect(noProvider.message).toContain('error calling index: index of untyped nil')
+  })
+
+  it('an unknown top-level key is still an error when it holds no anchor that is used', async () => {
+    const e = await loadError(await write('anchor-unused.yaml', 'common: &common\n  installed: true\npackage:\n  sudo:\n    installed: true\n'))
+    expect(e).toMatchObject({ line: 1, key: 'common' })
   })
 
   it('rejects a key written twice, which goss would silently collapse', async () => {

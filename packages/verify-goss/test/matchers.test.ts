@@ -107,6 +107,11 @@ describe('matchers', () => {
     expect((await matching('"1.5.2"', '{semver-constraint: ">1.0.0 <2.0.0 !=1.5.0"}')).outcome).toBe('pass')
     expect((await matching('"1.5.0"', '{semver-constraint: ">1.0.0 <2.0.0 !=1.5.0"}')).outcome).toBe('fail')
     expect((await matching(`'{"a":{"b":"cow"},"n":15}'`, '{gjson: {a.b: cow, n: {le: 25}}}')).outcome).toBe('pass')
+    // kubectl-style queries: the first match, and all matches
+    const pods = `'{"items":[{"name":"web","phase":"Running","restarts":0},{"name":"db","phase":"Pending","restarts":3},{"name":"web-2","phase":"Running","restarts":1}]}'`
+    expect((await matching(pods, `{gjson: {'items.#(name=="db").phase': Pending, 'items.#(phase=="Running")#.name': [web, web-2], 'items.#(restarts>0)#': {have-len: 2}, 'items.#(name%"web*")#.name': {consist-of: [web, web-2]}, items.#: 3}}`)).outcome).toBe('pass')
+    const miss = await matching(pods, `{gjson: {'items.#(name=="cache").phase': Running}}`)
+    expect(miss.error).toBe('Path not found: items.#(name=="cache").phase')
   })
 
   it('stdout patterns line by line: text, !text, /regex/, !/regex/; an empty list asserts nothing; a string is the whole output', async () => {

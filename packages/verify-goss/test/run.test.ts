@@ -60,6 +60,26 @@ describe('runGossSuite', () => {
     expect(existsSync(marker)).toBe(false)
   })
 
+  it('a probe whose connection fails rejects the run and starts no further probes', async () => {
+    const checks = Array.from({ length: 6 }, (_, i) => `  c${i}:\n    exec: echo ${i}\n    exit-status: 0\n`).join('')
+    const s = await suite('lost.yaml', `command:\n${checks}`)
+    const started: string[] = []
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    const dropping: GossExec = async (cmd, o) => {
+      if (cmd.includes('command -v')) return sh(cmd, o) // the look at which tools exist
+      started.push(cmd)
+      if (cmd.includes('echo 0')) return held.then(() => ({ stdout: '0\n', stderr: '', exitCode: 0 })) // still running when the other probe fails
+      if (cmd.includes('echo 1')) throw new Error('connection lost')
+      return sh(cmd, o)
+    }
+    await expect(runGossSuite(s, dropping, { maxConcurrent: 2 })).rejects.toThrow('connection lost')
+    // let the held probe finish: its worker must not pick up another check afterwards
+    release()
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r))
+    expect(started).toHaveLength(2)
+  })
+
   it('keeps at most maxConcurrent probes running at once', async () => {
     const checks = Array.from({ length: 6 }, (_, i) => `  c${i}:\n    exec: echo ${i}\n    exit-status: 0\n`).join('')
     const s = await suite('many.yaml', `command:\n${checks}`)

@@ -40,6 +40,13 @@ describe('renderTemplate', () => {
     expect(() => render('{{ and .Vars.ip .Vars.nope }}')).toThrow(/no entry for key "nope"/)
   })
 
+  it('required and fail stop the rendering with their message', () => {
+    expect(render('{{ required "ip needed" .Vars.ip }}')).toBe('10.0.0.5')
+    expect(() => render('{{ required "users needed" .Vars.empty }}')).toThrow(/error calling required: users needed/)
+    expect(() => render('{{ if ne .Env.OS "debian" }}{{ fail "debian only" }}{{ end }}ok')).not.toThrow()
+    expect(render('{{ kindOf .Vars.users }} {{ kindOf .Vars.cpus }} {{ sha256sum "abc" | trunc 8 }}')).toBe('slice int ba7816bf')
+  })
+
   it('trims whitespace around {{- and -}} and drops comments', () => {
     expect(render('file:\n{{- range .Vars.users }}\n  /home/{{ . }}: {}\n{{- end }}\n{{/* a comment */}}x')).toBe('file:\n  /home/alice: {}\n  /home/bob: {}\nx')
   })

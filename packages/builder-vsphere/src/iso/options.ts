@@ -4,7 +4,7 @@ import { commonShape, oneOf } from '../options.js'
 import { validateBootCommand } from './boot-command.js'
 
 /** Packer's `storage { ... }` (one disk). */
-export const storageSchema = z.strictObject({
+const storageSchema = z.strictObject({
   /** Packer: `disk_size` (MB). */
   diskSize: z.number().int().positive(),
   /** Packer: `disk_thin_provisioned`. */
@@ -16,7 +16,7 @@ export const storageSchema = z.strictObject({
 })
 
 /** Packer's `network_adapters { ... }` (one NIC). */
-export const networkAdapterSchema = z.strictObject({
+const networkAdapterSchema = z.strictObject({
   /** Packer: `network`: a network or distributed port group (the host's only one when unset). */
   network: z.string().min(1).optional(),
   /** Packer: `network_card`: `e1000`, `e1000e`, `vmxnet3`, `vmxnet2`, `pcnet32`. */
@@ -37,7 +37,7 @@ const bootCommandSchema = z.array(z.string()).superRefine((parts, ctx) => {
 })
 
 /** vsphere-iso's own options (Packer's CreateConfig, CDRomConfig, FloppyConfig, CDConfig, BootConfig, HTTPConfig, ISOConfig). */
-export const isoShape = {
+const isoShape = {
   /** Packer: `communicator`: `ssh` (default) or `none` (no IP wait, no provisioners). */
   communicator: oneOf(['ssh', 'none']).default('ssh'),
   /** Packer: `guest_os_type`: the guest id, e.g. `centos7_64Guest` (default `otherGuest`). */

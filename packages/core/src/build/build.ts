@@ -1,4 +1,8 @@
+import { resolve } from 'node:path'
+import { TemplateError } from '../errors.js'
 import type { Artifact } from '../plugin/types.js'
+import type { CheckedVerify } from '../verify/step-verify.js'
+import type { VerifyPlugin } from '../verify/types.js'
 import type { OnError } from '../runner/wrappers.js'
 import { beginRun } from '../template/helpers.js'
 import { prepareTemplate, type PreparedTemplate } from '../template/prepare.js'
@@ -48,6 +52,15 @@ export interface BuildOptions {
   typecheck?: boolean
   /** Resolves templateFile and var files (default process.cwd()). */
   cwd?: string
+  /**
+   * `tsimg verify --image <id>`: build nothing; start a machine of this existing image through
+   * each builder's steps and run the template's checks on it (its `verify`, and its goss provisioners).
+   */
+  verifyImage?: string
+  /** Write the verify phase's results as JUnit XML to this file (`--junit`), over the template's `verify.junit`. */
+  junit?: string
+  /** `--move-goss-to-verify`: the goss provisioners run in the verify phase, on a machine of the new image, instead of during provisioning. */
+  moveChecksToVerify?: boolean
 }
 
 export interface BuildRunResult {
@@ -70,14 +83,17 @@ export async function build(options: BuildOptions): Promise<BuildRunResult> {
   const redactor = collectSecrets(prepared)
   const sink = (event: BuildEvent): void => options.onEvent?.(event)
   const signal = options.signal ?? new AbortController().signal
+  const { verify, provisioners } = await verifyPhase(prepared, options)
 
   const tasks = sources.map((source) => async (): Promise<BuildSummary> => {
     try {
       return await runBuild({
         source,
-        provisioners: prepared.build.provisioners,
+        provisioners,
+        ...(options.verifyImage ? { verifyImage: options.verifyImage } : {}),
         ...(prepared.build.errorCleanupProvisioner ? { errorCleanupProvisioner: prepared.build.errorCleanupProvisioner } : {}),
         postProcessors: prepared.build.postProcessors,
+        ...(verify ? { verify } : {}),
         templateDir: prepared.templateDir,
         runId,
         force: options.force ?? false,
@@ -100,6 +116,35 @@ export async function build(options: BuildOptions): Promise<BuildRunResult> {
   })
   const builds = await runPool(tasks, options.parallelBuilds ?? 0)
   return { runId, builds, artifacts: builds.flatMap((b) => b.artifacts) }
+}
+
+/**
+ * The checks of the verify phase: the template's `verify`, plus its goss provisioners when they
+ * are moved there (`--move-goss-to-verify`, and always for `tsimg verify`, where nothing is
+ * provisioned). Errors before anything is created.
+ */
+async function verifyPhase(prepared: PreparedTemplate, options: BuildOptions): Promise<{ verify?: CheckedVerify; provisioners: PreparedTemplate['build']['provisioners'] }> {
+  let verify = prepared.build.verify
+  let provisioners = prepared.build.provisioners
+  if (options.verifyImage !== undefined || options.moveChecksToVerify) {
+    const moved: VerifyPlugin[] = []
+    for (const [i, p] of provisioners.entries()) {
+      if (!p.asCheck) continue
+      const check = p.asCheck()
+      await check.validate?.({ templateDir: prepared.templateDir, templateFile: prepared.file, path: `provisioners[${i}]` })
+      moved.push(check)
+    }
+    if (moved.length) verify = { ...(verify ?? {}), checks: [...(verify?.checks ?? []), ...moved] }
+    provisioners = provisioners.filter((p) => !p.asCheck)
+  }
+  if (options.verifyImage !== undefined && !verify) {
+    throw new TemplateError('declares no checks to run on the image', {
+      file: prepared.file,
+      hint: 'Add verify: { goss: "goss.yaml" } (or checks) to the template, or a goss provisioner.',
+    })
+  }
+  if (options.junit && verify) verify = { ...verify, junit: resolve(options.cwd ?? process.cwd(), options.junit) }
+  return { ...(verify ? { verify } : {}), provisioners }
 }
 
 /** Sensitive variable values and every plugin's secrets, redacted from all output. */

@@ -44,6 +44,8 @@ export interface TemplateInfo {
   readonly provisioners: readonly TemplatePluginInfo[]
   readonly errorCleanupProvisioner?: TemplatePluginInfo
   readonly postProcessors: readonly TemplatePluginInfo[]
+  /** The checks of the verify phase (run on a machine of the new image), when the template has one. */
+  readonly verify?: readonly TemplatePluginInfo[]
   readonly warnings: readonly string[]
 }
 
@@ -98,6 +100,7 @@ function describe(p: PreparedTemplate, options: TemplateInfoOptions): TemplateIn
     provisioners: p.build.provisioners.map(pluginInfo),
     ...(p.build.errorCleanupProvisioner ? { errorCleanupProvisioner: pluginInfo(p.build.errorCleanupProvisioner) } : {}),
     postProcessors: p.build.postProcessors.map((pp) => ({ type: pp.type })),
+    ...(p.build.verify ? { verify: p.build.verify.checks.map((c) => ({ type: c.type, ...(c.describe ? { description: c.describe() } : {}) })) } : {}),
     warnings: p.variables.warnings,
   }
 }

@@ -11,6 +11,9 @@ import type { Redactor } from '../ui/redact.js'
 import { BuildUi, type Prompter } from '../ui/ui.js'
 import { redactError } from '../template/_redact-error.js'
 import { newBuildId } from './build-id.js'
+import { verifyStep, type CheckedVerify } from '../verify/step-verify.js'
+import type { CheckResult } from '../verify/types.js'
+import { TsimgError } from '../errors.js'
 
 /** What one build (one source of the template) ended with. */
 export interface BuildSummary {
@@ -34,6 +37,8 @@ export interface BuildSummary {
   readonly durationMs: number
   /** `--on-error=abort` (or the `ask` answer) stopped the build without cleanup. */
   readonly halted: boolean
+  /** The verify phase's results, when it ran its checks. */
+  readonly checks?: readonly CheckResult[]
 }
 
 export interface RunBuildOptions {
@@ -41,6 +46,10 @@ export interface RunBuildOptions {
   readonly provisioners: readonly ProvisionerPlugin<any>[]
   readonly errorCleanupProvisioner?: ProvisionerPlugin<any>
   readonly postProcessors: readonly PostProcessorPlugin[]
+  /** Checks run on a machine started from the image, before copies and post-processors. */
+  readonly verify?: CheckedVerify
+  /** Only verify this existing image (`tsimg verify --image`): the builder builds nothing. */
+  readonly verifyImage?: string
   readonly templateDir: string
   readonly runId: string
   readonly force: boolean
@@ -64,6 +73,7 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
   const name = sourceBuildName(o.source)
   const buildId = newBuildId()
   const ui = new BuildUi(name, o.sink, o.prompter, o.redactor)
+  let checks: readonly CheckResult[] | undefined
   const finish = (outcome: Outcome, rest: { error?: unknown; artifacts?: Artifact[]; kept?: Artifact[]; leftovers?: JournalResource[]; halted?: boolean }): BuildSummary => {
     const error = rest.error === undefined ? undefined : redactError(rest.error, o.redactor)
     o.sink({ type: 'build-end', build: name, outcome, ...(error ? { error: error.message } : {}), time: Date.now() })
@@ -77,6 +87,7 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
       leftovers: rest.leftovers ?? [],
       durationMs: Date.now() - started,
       halted: rest.halted ?? false,
+      ...(checks ? { checks } : {}),
     }
   }
 
@@ -98,16 +109,38 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
   let outcome: Outcome
   let error: unknown
   let halted = false
+  let verifyPlaced = false
   try {
     let steps = await o.source.steps({
       build: info,
+      ...(o.verifyImage !== undefined ? { verifyImage: o.verifyImage } : {}),
       provision: <S extends BaseState>() =>
         provisionStep<S>({
           provisioners: o.provisioners,
           ...(o.errorCleanupProvisioner ? { errorCleanupProvisioner: o.errorCleanupProvisioner } : {}),
           templateDir: o.templateDir,
         }),
+      verify: (machine) => {
+        if (!o.verify) return undefined
+        verifyPlaced = true
+        return verifyStep(machine, {
+          verify: o.verify,
+          templateDir: o.templateDir,
+          onError: o.onError,
+          prompter: o.prompter,
+          ...(o.forceSignal ? { forceSignal: o.forceSignal } : {}),
+          ...(o.cleanupTimeoutMs === undefined ? {} : { cleanupTimeoutMs: o.cleanupTimeoutMs }),
+          onResults: (r) => {
+            checks = r
+          },
+        })
+      },
     })
+    if (o.verify && !verifyPlaced) {
+      throw new TsimgError('VERIFY_UNSUPPORTED', `the ${o.source.type} builder cannot start a machine from ${o.verifyImage === undefined ? 'its' : 'an'} image, so this build cannot run the template's verify checks`, {
+        hint: 'Limit verify to builders that make an image (docker, amazon-ebs, alicloud-ecs, huaweicloud-ecs), or remove it.',
+      })
+    }
     steps = withOnError(steps, o.onError, o.prompter)
     if (o.debug) steps = withDebugPauses(steps, o.prompter)
     const state: BaseState = o.source.initialState()

@@ -7,7 +7,7 @@ export interface NullSourceOptions {
   name?: string
 }
 
-export const nullSourceSchema = z.strictObject({
+const nullSourceSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][\w-]*$/, 'letters, digits, - and _ only').optional(),
 })
 

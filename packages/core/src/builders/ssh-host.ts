@@ -17,7 +17,7 @@ export interface SshHostOptions extends Omit<SshOptions, 'sshHost' | 'temporaryK
   host: string
 }
 
-export const sshHostSchema = z.strictObject({
+const sshHostSchema = z.strictObject({
   ...sshOptionsSchema.omit({ sshHost: true, temporaryKeyPairType: true, temporaryKeyPairBits: true, sshClearAuthorizedKeys: true }).shape,
   name: z.string().regex(/^[A-Za-z0-9][\w-]*$/, 'letters, digits, - and _ only').optional(),
   host: z.string().min(1),

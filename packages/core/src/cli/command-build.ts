@@ -26,6 +26,12 @@ export interface BuildFlags {
   machineReadable?: boolean
   color: boolean
   stateDir?: string
+  /** `--junit FILE`: the verify phase's results as JUnit XML. */
+  junit?: string
+  /** `--move-goss-to-verify`. */
+  moveGossToVerify?: boolean
+  /** `tsimg verify --image <id>`: check this existing image, build nothing. */
+  image?: string
 }
 
 /** `tsimg build <template>`: run the builds, render their events, map the outcome to an exit code. */
@@ -88,6 +94,9 @@ export async function buildCommand(template: string, flags: BuildFlags): Promise
       forceSignal: interrupts.force.signal,
       prompter,
       ...(flags.stateDir !== undefined && { stateDir: flags.stateDir }),
+      ...(flags.junit !== undefined && { junit: flags.junit }),
+      ...(flags.moveGossToVerify && { moveChecksToVerify: true }),
+      ...(flags.image !== undefined && { verifyImage: flags.image }),
       cwd: process.cwd(),
       onEvent(event: BuildEvent) {
         // Packer's "Wait completed" counts from when the builds start, not from template loading.

@@ -66,6 +66,10 @@ function renderInspect(info: TemplateInfo): string {
   out.push('', '  > post-processors:', '')
   for (const p of info.postProcessors) out.push(`    ${plugin(p)}`)
   if (info.postProcessors.length === 0) out.push('    <none>')
+  if (info.verify) {
+    out.push('', '  > verify (on a machine of the new image):', '')
+    for (const c of info.verify) out.push(`    ${plugin(c)}`)
+  }
   for (const w of info.warnings) out.push('', `Warning: ${w}`)
   return out.join('\n') + '\n'
 }

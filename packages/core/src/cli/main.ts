@@ -84,6 +84,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--timestamp-ui', 'prefix every line with an RFC 3339 timestamp')
     .option('--machine-readable', "print Packer's machine-readable lines")
     .option('--color [bool]', 'colored output (-color=false to disable)', bool, true)
+    .option('--junit <file>', "write the verify phase's check results as JUnit XML")
+    .option('--move-goss-to-verify', 'run the goss provisioners in the verify phase, on a machine of the new image, instead of while provisioning')
     .addOption(new Option('--state-dir <dir>', 'where resource journals are kept').hideHelp())
     .action(async (template: string, flags: BuildFlags) => {
       // Each command's module is loaded only when it runs: validate never loads the renderers,
@@ -91,6 +93,21 @@ export async function main(argv: readonly string[]): Promise<number> {
       // The template's type-check runs first, on its own: the command's modules load after it
       // (loaded beside the compiler, the two added up to more memory than either needs).
       await typecheckFirst(template)
+      const { buildCommand } = await import('./command-build.js')
+      code = await buildCommand(template, withListDefaults(flags))
+    })
+
+  templateOptions(program.command('verify').argument('<template>', 'the template whose checks run: its verify, and its goss provisioners'))
+    .description("check an existing image: start a machine of it through the template's builder, run the checks, tear it down")
+    .requiredOption('--image <id>', 'the image to check: a docker image id or tag, an AMI id, an Alibaba or Huawei image id')
+    .option('--junit <file>', 'also write the results as JUnit XML')
+    .addOption(new Option('--on-error <mode>', 'what to do when a check fails').choices(ON_ERROR_VALUES).default('cleanup'))
+    .option('--timestamp-ui', 'prefix every line with an RFC 3339 timestamp')
+    .option('--machine-readable', "print Packer's machine-readable lines")
+    .option('--color [bool]', 'colored output (-color=false to disable)', bool, true)
+    .addOption(new Option('--state-dir <dir>', 'where resource journals are kept').hideHelp())
+    .action(async (template: string, flags: BuildFlags) => {
+      ;(await import('../template/typecheck.js')).startTypecheck(template)
       const { buildCommand } = await import('./command-build.js')
       code = await buildCommand(template, withListDefaults(flags))
     })

@@ -1,5 +1,5 @@
 /** Long options that take a value in the next argument when written without `=`. */
-const TAKES_VALUE = new Set(['var', 'var-file', 'only', 'except', 'on-error', 'parallel-builds', 'state-dir'])
+const TAKES_VALUE = new Set(['var', 'var-file', 'only', 'except', 'on-error', 'parallel-builds', 'state-dir', 'image', 'junit'])
 
 /**
  * Packer spells long flags with one dash (`-var`, `-only=a,b`, `-color=false`); commander wants

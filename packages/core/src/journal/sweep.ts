@@ -7,7 +7,7 @@ import { pluginId, type PluginId, type ResourceContext, type SweepTarget, type S
  * given to `--cloud`. Each cloud builder registers its package here (one line); those not
  * installed in the project are skipped.
  */
-export const SWEEP_PLUGINS: Readonly<Record<string, PluginId>> = {
+const SWEEP_PLUGINS: Readonly<Record<string, PluginId>> = {
   aws: pluginId('@tsimg/builder-aws'),
   alicloud: pluginId('@tsimg/builder-alicloud'),
   huaweicloud: pluginId('@tsimg/builder-huawei'),

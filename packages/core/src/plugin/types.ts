@@ -53,6 +53,20 @@ export interface StepsContext {
   readonly build: BuildInfo
   /** Place this step where provisioning happens (after connecting, before stopping). */
   provision<S extends BaseState>(): import('../runner/step.js').Step<S>
+  /**
+   * Place this step right after the image exists and before any copy, share or tag that
+   * publishes it: the template's verify phase, which starts a machine from the image through
+   * `machine` (the builder's own launch and connect steps), runs the checks and tears it down.
+   * Undefined when the template has no checks. A builder that never calls it cannot verify:
+   * a template with checks then fails before anything is created.
+   */
+  verify<S extends BaseState, V extends BaseState>(machine: import('../verify/types.js').VerifyMachineFactory<S, V>): import('../runner/step.js').Step<S> | undefined
+  /**
+   * Set by `tsimg verify --image <id>`: build nothing, only check an existing image. The
+   * builder then returns just the steps a machine of that image needs (its scope, network,
+   * key pair) and the verify step, whose machine starts from this image.
+   */
+  readonly verifyImage?: string
 }
 
 /**
@@ -128,6 +142,11 @@ export interface ProvisionerPlugin<O extends CommonProvisionerOptions = CommonPr
   secrets?(): string[]
   /** Short description for the `==> Provisioning with ...` line. */
   describe?(): string
+  /**
+   * The same checks for the verify phase (the goss provisioner's files), when the provisioner
+   * is one: `--move-goss-to-verify` and `tsimg verify` run them on a machine of the image.
+   */
+  asCheck?(): import('../verify/types.js').VerifyPlugin
   /** Runs on this machine only (shell-local, breakpoint): it needs no connection, so it also runs in a build without one (communicator `none`). */
   readonly local?: boolean
   provision(ctx: ProvisionContext): Promise<void>

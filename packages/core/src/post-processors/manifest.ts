@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { TsimgError, errorMessage } from '../errors.js'
 import type { Artifact, PostProcessContext, PostProcessorPlugin } from '../plugin/types.js'
 
-export const manifestSchema = z.strictObject({
+const manifestSchema = z.strictObject({
   /** Manifest path, relative to the template's directory. Default `packer-manifest.json`. */
   output: z.string().min(1).optional(),
   /** Record only file names, not their paths. */

@@ -1,7 +1,7 @@
 import { checkShellLocal, runShellLocal, shellLocalSchema, type ShellLocalOptions } from '../local-shell/run.js'
 import type { Artifact, PostProcessContext, PostProcessorPlugin, ValidateContext } from '../plugin/types.js'
 
-export { shellLocalSchema, type ShellLocalOptions }
+export type { ShellLocalOptions }
 
 /**
  * Packer's `shell-local` post-processor: runs commands on this machine after the image is made,

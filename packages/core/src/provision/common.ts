@@ -6,8 +6,6 @@ import { sourceBuildName } from '../template/check-plugins.js'
 import { describeIssue } from '../template/schema-issue.js'
 import { durationSchema, parseDuration } from '../util/duration.js'
 
-export { durationSchema }
-
 /**
  * zod shape of Packer's common provisioner options; each provisioner's schema spreads it:
  * `z.strictObject({ ...commonProvisionerShape, inline: ... })`.

@@ -14,7 +14,7 @@ import { describeTarget, type SshLogin, type SshTarget } from './target.js'
  */
 
 /** AES-GCM runs in OpenSSL (AES-NI) and needs no separate MAC: the fastest choice for bulk transfers. */
-export const CIPHER_PREFERENCE = [
+const CIPHER_PREFERENCE = [
   'aes128-gcm@openssh.com',
   'aes256-gcm@openssh.com',
   'chacha20-poly1305@openssh.com',

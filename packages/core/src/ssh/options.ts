@@ -5,7 +5,7 @@ import { durationSchema } from '../util/duration.js'
  * How to accept the machine's host key. Fresh machines have unknown keys, so the default
  * accepts any; `'known-hosts'` checks `sshKnownHostsFile`; a `SHA256:...` fingerprint pins one key.
  */
-export const hostKeyPolicySchema = z.union([
+const hostKeyPolicySchema = z.union([
   z.literal('accept-any'),
   z.literal('known-hosts'),
   z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, "expected 'accept-any', 'known-hosts' or a 'SHA256:...' fingerprint"),

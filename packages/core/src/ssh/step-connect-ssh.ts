@@ -14,7 +14,7 @@ import { formatDuration } from '../ui/render-common.js'
  * them in provisioners (`echo '{{ .Password }}' | sudo -S ...`). The password and the private
  * key are added to the secrets redacted from all output.
  */
-export function communicatorValues(state: BaseState, redactor: Redactor, login: Pick<SshTarget, 'password' | 'privateKey' | 'passphrase'>, publicKey?: string): void {
+function communicatorValues(state: BaseState, redactor: Redactor, login: Pick<SshTarget, 'password' | 'privateKey' | 'passphrase'>, publicKey?: string): void {
   const priv = login.privateKey === undefined ? '' : typeof login.privateKey === 'string' ? login.privateKey : login.privateKey.toString('utf8')
   const g = state.generated
   g.ConnType = 'ssh'

@@ -82,7 +82,7 @@ export function temporaryKeyPair<S extends BaseState & SshKeyState>(opts: Tempor
  * The whole key, and each of its base64 lines: an error or a debug dump that shows part of
  * the key must not show that part either.
  */
-export function redactPrivateKey(redactor: Redactor, privateKey: string): void {
+function redactPrivateKey(redactor: Redactor, privateKey: string): void {
   redactor.add(privateKey)
   for (const line of privateKey.split(/\r?\n/)) {
     if (line.length >= 16 && !line.startsWith('-----')) redactor.add(line)

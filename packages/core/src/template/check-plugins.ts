@@ -2,6 +2,8 @@ import { TemplateError, errorMessage } from '../errors.js'
 import type { PostProcessorPlugin, ProvisionerPlugin, SourcePlugin, ValidateContext } from '../plugin/types.js'
 import type { TemplateBuild } from './define.js'
 import { describeIssue, type SchemaIssue } from './schema-issue.js'
+import { resolveVerify } from '../verify/resolve.js'
+import type { CheckedVerify } from '../verify/step-verify.js'
 
 /** A template's build with falsy entries removed and every plugin's options checked. */
 export interface CheckedBuild {
@@ -9,15 +11,17 @@ export interface CheckedBuild {
   readonly provisioners: readonly ProvisionerPlugin<any>[]
   readonly errorCleanupProvisioner?: ProvisionerPlugin<any>
   readonly postProcessors: readonly PostProcessorPlugin[]
+  /** The checks run on a machine started from the image (`verify`), if any. */
+  readonly verify?: CheckedVerify
 }
 
-type Kind = 'source' | 'provisioner' | 'post-processor'
+type Kind = 'source' | 'provisioner' | 'post-processor' | 'verify'
 type AnyPlugin = { kind: Kind; type: string; options?: unknown; schema?: { safeParse(v: unknown): { success: boolean; error?: unknown } }; validate?(ctx: ValidateContext): unknown }
 
 /** What a build's name is made of. */
 export type BuildNaming = Pick<SourcePlugin, 'type' | 'name' | 'buildPrefix' | 'buildName'>
 
-const BUILD_KEYS = new Set(['sources', 'provisioners', 'errorCleanupProvisioner', 'postProcessors'])
+const BUILD_KEYS = new Set(['sources', 'provisioners', 'errorCleanupProvisioner', 'postProcessors', 'verify'])
 
 /**
  * `<type>.<name>`, or `<type>` for a source without a name of its own (none, or its type, the
@@ -71,12 +75,14 @@ export async function checkBuild(build: unknown, templateFile: string, templateD
   }
 
   checkOnlyExcept(b, sources, templateFile)
+  const verify = await resolveVerify(b.verify, templateFile, templateDir)
 
   const all: [string, AnyPlugin][] = [
     ...entries(b.sources, 'sources').map(([p, s]) => [`${p} (${sourceBuildName(s as SourcePlugin)})`, s] as [string, AnyPlugin]),
     ...entries(b.provisioners ?? [], 'provisioners'),
     ...(errorCleanupProvisioner ? [['errorCleanupProvisioner', errorCleanupProvisioner] as [string, AnyPlugin]] : []),
     ...entries(b.postProcessors ?? [], 'postProcessors'),
+    ...((verify?.checks ?? []) as [string, AnyPlugin][]),
   ]
   for (const [path, plugin] of all) {
     if (plugin.schema) {
@@ -95,7 +101,13 @@ export async function checkBuild(build: unknown, templateFile: string, templateD
       }
     }
   }
-  return { sources, provisioners, postProcessors, ...(errorCleanupProvisioner ? { errorCleanupProvisioner } : {}) }
+  return {
+    sources,
+    provisioners,
+    postProcessors,
+    ...(errorCleanupProvisioner ? { errorCleanupProvisioner } : {}),
+    ...(verify ? { verify: { checks: verify.checks.map(([, p]) => p), ...(verify.junit ? { junit: verify.junit } : {}) } } : {}),
+  }
 }
 
 function list(value: unknown, field: string, kind: Kind, fail: (f: string, m: string, h?: string) => TemplateError): AnyPlugin[] {
@@ -120,7 +132,7 @@ function list(value: unknown, field: string, kind: Kind, fail: (f: string, m: st
 }
 
 /** What the engine calls on each kind of plugin. */
-const METHODS: Readonly<Record<Kind, readonly string[]>> = { source: ['steps'], provisioner: ['provision'], 'post-processor': ['postProcess'] }
+const METHODS: Readonly<Record<Kind, readonly string[]>> = { source: ['steps'], provisioner: ['provision'], 'post-processor': ['postProcess'], verify: ['run'] }
 
 function entries(value: unknown, field: string): [string, AnyPlugin][] {
   if (!Array.isArray(value)) return []
@@ -128,7 +140,7 @@ function entries(value: unknown, field: string): [string, AnyPlugin][] {
 }
 
 function example(kind: Kind): string {
-  return kind === 'source' ? 'docker({ ... })' : kind === 'provisioner' ? 'shell({ ... })' : 'manifest({ ... })'
+  return kind === 'source' ? 'docker({ ... })' : kind === 'provisioner' ? 'shell({ ... })' : kind === 'verify' ? 'commandCheck({ ... })' : 'manifest({ ... })'
 }
 
 /** Formats the first schema problems as `path.to[0].field: expected a whole number, got "x"`. */

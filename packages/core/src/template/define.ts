@@ -1,4 +1,5 @@
 import type { PostProcessorPlugin, ProvisionerPlugin, SourcePlugin } from '../plugin/types.js'
+import type { VerifySpec } from '../verify/types.js'
 import type { VariableDefs, VariableValues } from './variables.js'
 
 /** Entries of a template list may be falsy, for conditional use: `[a, debug && b]`. */
@@ -14,6 +15,12 @@ export interface TemplateBuild {
   errorCleanupProvisioner?: ProvisionerPlugin<any> | Falsy
   /** Run in order on each build's artifact. */
   postProcessors?: ReadonlyArray<PostProcessorPlugin<any> | Falsy>
+  /**
+   * Checks run on a fresh machine started from the new image, after the image exists and
+   * before any copy, share or post-processor: `{ goss: 'goss.yaml', vars: { port: 80 } }`.
+   * A failing check fails the build and deletes the image (unless -on-error=abort).
+   */
+  verify?: VerifySpec | Falsy
 }
 
 /** What a template's build function (and a function default export) receives. */

@@ -4,8 +4,8 @@ import { TemplateError, errorMessage } from '../errors.js'
 import { displayPath, importDefault } from './load.js'
 import { describeKind, fitsKind, isVariableDef, parseVariableString, type VariableDef, type VariableKind } from './variables.js'
 
-export const ENV_PREFIX = 'TSIMG_VAR_'
-export const PACKER_ENV_PREFIX = 'PKR_VAR_'
+const ENV_PREFIX = 'TSIMG_VAR_'
+const PACKER_ENV_PREFIX = 'PKR_VAR_'
 /** A var-file reader may record the line of each name under this key of the object it returns (`{ name: line }`). */
 export const VAR_FILE_LINES = Symbol.for('tsimg.var-file-lines')
 
@@ -18,7 +18,7 @@ export interface VariableInputs {
   readonly cwd?: string
 }
 
-export interface ResolvedVariable {
+interface ResolvedVariable {
   readonly name: string
   readonly type: VariableKind
   /** The declared type as its language writes it (`list(number)`), when the variable has one. */

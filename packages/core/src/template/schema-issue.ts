@@ -26,7 +26,7 @@ const english = z.locales.en()
 const SECRET_NAME = /secret|password|passphrase|token|private_?key|access_?key|credential/i
 
 /** The value at an issue's path inside what was checked. */
-export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = root
   for (const k of path) {
     if (typeof v !== 'object' || v === null) return undefined

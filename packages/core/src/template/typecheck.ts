@@ -25,8 +25,9 @@ const MAX_SHOWN = 20
  * (@typescript/typescript-<platform>-<arch>). TypeScript 7 has no in-process compiler API for
  * Node, so it runs as a child process on a generated tsconfig: `--pretty false` gives each
  * diagnostic as `file(line,col): error TSnnnn: text`, `--listFiles` the files it read (the
- * cache's inputs). About 0.3 s and 60 MB for a template, where TypeScript 5.9 in-process took
- * 1.2 s and 200 MB more of this process.
+ * cache's inputs). A light pass without @types/node comes first (see checkOnce): about 0.1-0.3 s
+ * and 35-40 MB for a template, where TypeScript 5.9 in-process took 1.2 s and 200 MB more of
+ * this process.
  */
 export async function typecheckTemplate(file: string, cwd = process.cwd(), options: TypecheckOptions = {}): Promise<'checked' | 'cached' | 'skipped'> {
   const path = resolve(cwd, file)

@@ -8,7 +8,7 @@ export interface MachineRendererOptions {
 }
 
 /** Escapes one field the way Packer does, so `split(',')` gives the fields back. */
-export function escapeMachineField(value: string): string {
+function escapeMachineField(value: string): string {
   return value.replaceAll(',', '%!(PACKER_COMMA)').replaceAll('\r', '\\r').replaceAll('\n', '\\n')
 }
 

@@ -38,7 +38,7 @@ export function parseDuration(value: string | number): number {
 }
 
 /** Whether parseDuration accepts the value. */
-export function isDuration(value: unknown): boolean {
+function isDuration(value: unknown): boolean {
   if (typeof value !== 'string' && typeof value !== 'number') return false
   try {
     parseDuration(value)

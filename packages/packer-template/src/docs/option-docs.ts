@@ -28,7 +28,7 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url))
 const cache = new Map<string, ReadonlyMap<string, readonly OptionDoc[]>>()
 
 /** Every documented schema field of a package's source, by field name (a name may be documented in several objects). */
-export function optionDocs(module: string): ReadonlyMap<string, readonly OptionDoc[]> {
+function optionDocs(module: string): ReadonlyMap<string, readonly OptionDoc[]> {
   let docs = cache.get(module)
   if (!docs) {
     docs = scan(join(root, 'packages', module.replace(/^@tsimg\//, ''), 'src'))
@@ -72,10 +72,19 @@ function scan(dir: string): Map<string, OptionDoc[]> {
       // A documented field may be a schema's or an options interface's; an undocumented one counts for its schema default only.
       const schemaField = /^(z\.|z$|\w+Schema\b|duration\b|tags\b|filters\b|\w+\.(optional|default)\()/.test(decl) || /\bz\./.test(decl)
       if (!schemaField && !comment.trim()) continue
-      const raw = comment.split('\n').map((l) => l.replace(/^\s*\*\s?/, '').trim()).filter(Boolean).join(' ')
+      const raw = comment
+        .split('\n')
+        .map((l) => l.replace(/^\s*\*\s?/, '').trim())
+        .filter(Boolean)
+        .join(' ')
       const lead = /^Packer(?:'s)?:?\s+`([\w.]+)`(?:\s*\/\s*[\w_]+)?\s*[.:,]?\s*/.exec(raw)
       const dflt = /\.default\(([^()]*(?:\([^()]*\))?[^()]*)\)/.exec(decl)?.[1]
-      const doc: OptionDoc = { text: lead ? raw.slice(lead[0].length) : raw, ...(lead ? { packer: lead[1] } : {}), ...(dflt !== undefined ? { default: dflt } : {}), file: f }
+      const doc: OptionDoc = {
+        text: lead ? raw.slice(lead[0].length) : raw,
+        ...(lead ? { packer: lead[1] } : {}),
+        ...(dflt !== undefined ? { default: dflt } : {}),
+        file: f,
+      }
       const list = out.get(name) ?? []
       list.push(doc)
       out.set(name, list)

@@ -19,6 +19,7 @@ export const README_TABLES: readonly { readonly readme: string; readonly tables:
   { readme: 'packages/provisioner-shell/README.md', tables: [{ kind: 'provisioner', type: 'shell' }] },
   { readme: 'packages/provisioner-file/README.md', tables: [{ kind: 'provisioner', type: 'file' }] },
   { readme: 'packages/provisioner-ansible/README.md', tables: [{ kind: 'provisioner', type: 'ansible' }] },
+  { readme: 'packages/provisioner-goss/README.md', tables: [{ kind: 'provisioner', type: 'goss' }] },
   {
     readme: 'packages/core/README.md',
     tables: [
@@ -119,7 +120,9 @@ interface SchemaLike {
 
 /** Each plugin package's option schemas (its exported zod objects), loaded once for the tables. */
 const schemas = new Map<string, readonly SchemaLike[]>()
-for (const module of ['@tsimg/builder-aws', '@tsimg/builder-alicloud', '@tsimg/builder-huawei', '@tsimg/builder-docker', '@tsimg/provisioner-shell', '@tsimg/provisioner-file', '@tsimg/provisioner-ansible']) {
+const mapped = README_TABLES.flatMap((r) => r.tables).flatMap((t) => ('common' in t ? [] : [findMapping(t.kind, t.type)?.module ?? '']))
+// The core's plugins' schemas are internal (not in its entry points); its tables list what the mappings name.
+for (const module of new Set(mapped.filter((m) => m && m !== '@tsimg/core'))) {
   const exported = Object.values((await import(module)) as Record<string, unknown>)
   schemas.set(module, exported.filter((v): v is SchemaLike => typeof v === 'object' && v !== null && (v as SchemaLike).def?.type === 'object' && Boolean((v as SchemaLike).shape)))
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { relative, sep } from 'node:path'
 import { CODE_FUNCTIONS, operand } from '../convert-code.js'
 import { EvalError } from '../errors.js'
 import { cleanResourceName, code, formatGoTime, hasCode } from '../functions.js'
@@ -130,7 +131,12 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
     case 'build_type':
       return ctx.source ? ctx.source.type : '{{ .BuilderType }}'
     case 'template_dir':
-      return conv ? code('templateDir') : ctx.templateDir
+      if (!conv) return ctx.templateDir
+      {
+        // The image.ts's templateDir is where it is written: the Packer template's folder from there.
+        const rel = ctx.outputDir === undefined ? '' : relative(ctx.outputDir, ctx.templateDir).split(sep).join('/')
+        return code(rel ? `(templateDir + ${JSON.stringify(`/${rel}`)})` : 'templateDir')
+      }
     case 'pwd':
       return conv ? code('process.cwd()') : ctx.cwd
     case 'split': {

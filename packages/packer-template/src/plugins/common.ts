@@ -76,7 +76,8 @@ export function dropEmpty(options: Record<string, unknown>, names: readonly stri
     Object.entries(options)
       .filter(([k, v]) => !(names.includes(k) && v === ''))
       // convert: a value known only at build (a variable) is dropped then when it is empty.
-      .map(([k, v]) => [k, names.includes(k) && typeof v === 'string' && WHOLE_CODE.test(v) ? code(`(${v.slice(1, -1)}) || undefined`) : v]),
+      // (A JSON variable's packerJson.string already reads "" as unset.)
+      .map(([k, v]) => [k, names.includes(k) && typeof v === 'string' && WHOLE_CODE.test(v) && !v.startsWith('\u0001packerJson.string(') ? code(`(${v.slice(1, -1)}) || undefined`) : v]),
   )
 }
 

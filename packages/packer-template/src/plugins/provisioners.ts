@@ -1,6 +1,6 @@
 import { provisionerFields } from './common.js'
 import { shellLocalFields } from './post-processors.js'
-import { field, sameNames, unsupported, type PluginMapping } from './table.js'
+import { field, noted, sameNames, unsupported, type PluginMapping } from './table.js'
 
 /** Packer's shell provisioner -> `shell` from @tsimg/provisioner-shell. */
 export const shellProvisioner: PluginMapping = {
@@ -100,5 +100,47 @@ export const ansibleProvisioner: PluginMapping = {
     ansible_proxy_key_type: unsupported("the local endpoint's keys are ed25519"),
     inventory_file: unsupported('tsimg writes the inventory; use inventory_directory for group_vars and host_vars'),
     ansible_winrm_use_http: unsupported('WinRM is not supported: tsimg connects over SSH only'),
+  },
+}
+
+/** Why the goss provisioner's download and upload options change nothing in tsimg. */
+const NO_BINARY = 'accepted and not used: tsimg downloads and uploads no goss binary; the checks run as shell probes over the connection'
+
+/**
+ * Packer's goss provisioner (YaleUniversity/packer-provisioner-goss) -> `goss` from
+ * @tsimg/provisioner-goss: the same goss files and variables, checked over the connection.
+ */
+export const gossProvisioner: PluginMapping = {
+  kind: 'provisioner',
+  packerType: 'goss',
+  module: '@tsimg/provisioner-goss',
+  factory: 'goss',
+  fields: {
+    ...provisionerFields,
+    ...sameNames({
+      tests: 'strings',
+      goss_file: 'string',
+      vars_file: 'string',
+      vars_env: 'map',
+      vars_inline: 'any',
+      retry_timeout: 'duration',
+      sleep: 'duration',
+      use_sudo: 'bool',
+      format: 'string',
+      format_options: 'string',
+      inspect: 'bool',
+      target_os: 'string',
+    }),
+    url: noted(field('url', 'string'), NO_BINARY),
+    version: noted(field('version', 'string'), NO_BINARY),
+    arch: noted(field('arch', 'string'), NO_BINARY),
+    download_path: noted(field('downloadPath', 'string'), NO_BINARY),
+    skip_install: noted(field('skipInstall', 'bool'), NO_BINARY),
+    remote_folder: noted(field('remoteFolder', 'string'), NO_BINARY),
+    remote_path: noted(field('remotePath', 'string'), NO_BINARY),
+    skip_ssl: noted(field('skipSsl', 'bool'), NO_BINARY),
+    username: noted(field('username', 'string'), NO_BINARY),
+    password: noted(field('password', 'string'), NO_BINARY),
+    debug: unsupported('goss debug output is not written; use inspect = true to print the rendered gossfile'),
   },
 }

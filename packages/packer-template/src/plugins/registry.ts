@@ -6,7 +6,7 @@ import { vsphereCloneBuilder } from './vsphere-clone.js'
 import { vsphereIsoBuilder } from './vsphere-iso.js'
 import { nullBuilder } from './null.js'
 import { dockerTagPostProcessor, manifestPostProcessor, shellLocalPostProcessor } from './post-processors.js'
-import { ansibleProvisioner, breakpointProvisioner, fileProvisioner, shellLocalProvisioner, shellProvisioner } from './provisioners.js'
+import { ansibleProvisioner, breakpointProvisioner, fileProvisioner, gossProvisioner, shellLocalProvisioner, shellProvisioner } from './provisioners.js'
 import type { PluginKind, PluginMapping } from './table.js'
 
 /** Every Packer plugin tsimg runs. A new builder adds its mapping file and one entry here. */
@@ -23,6 +23,7 @@ const MAPPINGS: readonly PluginMapping[] = [
   breakpointProvisioner,
   shellLocalProvisioner,
   ansibleProvisioner,
+  gossProvisioner,
   manifestPostProcessor,
   shellLocalPostProcessor,
   dockerTagPostProcessor,

@@ -15,7 +15,7 @@ const FAST = { instanceRunning: 100, instanceStopped: 100, instanceTerminated: 1
 
 // The emulator's "CentOS" images boot the Debian base image, which has no yum; seed 002's source
 // image gets a stand-in that records what it was asked to install, so the command runs unchanged.
-export const YUM_IMAGE = `tsimg-test/centos-yum:${process.pid}`
+const YUM_IMAGE = `tsimg-test/centos-yum:${process.pid}`
 const YUM = '#!/bin/sh\necho "yum $*" >> /var/log/yum.log\n'
 
 export function buildYumImage(): void {

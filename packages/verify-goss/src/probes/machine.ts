@@ -18,10 +18,10 @@ export function goDuration(ms: number): string {
 }
 
 const TOOLS = ['timeout', 'bash', 'python3', 'curl', 'systemctl', 'dpkg-query', 'rpm', 'pacman', 'apk', 'ip', 'getent', 'stat', 'id', 'service', 'rc-service', 'od', 'dd'] as const
-export type Tool = (typeof TOOLS)[number]
+type Tool = (typeof TOOLS)[number]
 
 /** The distribution as goss tells it from release files. */
-export type Distro = 'ubuntu' | 'redhat' | 'alpine' | 'arch' | 'debian' | ''
+type Distro = 'ubuntu' | 'redhat' | 'alpine' | 'arch' | 'debian' | ''
 
 export interface Caps {
   has(tool: Tool): boolean

@@ -199,7 +199,7 @@ if o["insecure"]:
 if o["cert"]: ctx.load_cert_chain(o["cert"],o["key"] or None)
 hs.append(urllib.request.HTTPSHandler(context=ctx))
 if o["noFollow"]: hs.append(NoRedirect())
-hs.append(urllib.request.ProxyHandler({"http":o["proxy"],"https":o["proxy"]} if o["proxy"] else None) if o["proxy"] else urllib.request.ProxyHandler())
+hs.append(urllib.request.ProxyHandler({"http":o["proxy"],"https":o["proxy"]}) if o["proxy"] else urllib.request.ProxyHandler())
 op=urllib.request.build_opener(*hs)
 req=urllib.request.Request(o["url"],data=o["body"].encode() if o["body"] else None,method=o["method"])
 for h in o["headers"]:

@@ -1,3 +1,5 @@
+import { semverCompare } from '../semver.js'
+import { createHash } from 'node:crypto'
 import { toJsRegex } from '../regex.js'
 
 /**
@@ -126,7 +128,8 @@ export const FUNCS: Record<string, TemplateFunc> = {
         const i = num(k)
         if (i < 0 || i >= v.length) throw new Error(`index out of range: ${i}`)
         v = v[i]
-      } else if (v && typeof v === 'object') v = (v as Record<string, unknown>)[str(k)] ?? null
+      } else if (v === null || v === undefined) throw new Error('index of untyped nil')
+      else if (typeof v === 'object') v = (v as Record<string, unknown>)[str(k)] ?? null
       else throw new Error(`can't index item of type ${typeof v}`)
     }
     return v
@@ -234,6 +237,18 @@ export const FUNCS: Record<string, TemplateFunc> = {
     const parts = str(s).split(goRegex(str(re)))
     return num(n) < 0 ? parts : parts.slice(0, num(n))
   },
+
+  required: (msg, v) => {
+    if (!truthy(v) && v !== false && v !== 0) throw new Error(str(msg))
+    return v
+  },
+  fail: (msg) => {
+    throw new Error(str(msg))
+  },
+  kindOf: (v) => (v === null || v === undefined ? 'invalid' : typeof v === 'string' ? 'string' : typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float64') : Array.isArray(v) ? 'slice' : 'map'),
+  semverCompare: (c, v) => semverCompare(str(c), str(v)),
+  sha256sum: (s) => createHash('sha256').update(str(s)).digest('hex'),
+  sha1sum: (s) => createHash('sha1').update(str(s)).digest('hex'),
 
   // goss's own
   mkSlice: (...a) => a,

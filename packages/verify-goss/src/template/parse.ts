@@ -22,7 +22,7 @@ export type Operand =
   | { kind: 'func'; name: string }
   | { kind: 'pipe'; pipe: Pipeline; names: string[] }
 
-export interface Command {
+interface Command {
   readonly args: Operand[]
 }
 
