@@ -12,7 +12,7 @@
 import { createConnection, createServer } from 'node:net'
 import { GenericContainer, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers'
 
-export const BASE_IMAGE = process.env.TSIMG_BASE_IMAGE || 'tsimg/debian-ssh:bookworm'
+const BASE_IMAGE = process.env.TSIMG_BASE_IMAGE || 'tsimg/debian-ssh:bookworm'
 
 interface SshdUser {
   name: string
