@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest'
 import { customizationSpec } from '../dist/clone/steps.js'
 import { runSourceBuild } from '../../../test/support/cloud-build.js'
 import { containerArgs } from '../../../test/support/vcsim.js'
-import { cleanupErrors, inventory, journalFiles, labelledContainers, markerProvisioner, newGuest, readFromContainer, useSim } from './support.js'
+import { shell } from '@tsimg/provisioner-shell'
+import { cleanupErrors, inventory, journalFiles, labelledContainers, newGuest, readFromContainer, useSim } from './support.js'
 
 describe('vsphereIso with a container-backed guest', () => {
   const s = useSim('iso-guest')
@@ -45,7 +46,7 @@ describe('vsphereIso with a container-backed guest', () => {
         sshTimeout: '40s',
         convertToTemplate: true,
       }),
-      { stateDir: s.stateDir, provisioners: [markerProvisioner()] },
+      { stateDir: s.stateDir, provisioners: [shell({ inline: ['echo "made by tsimg on vsphere" > /etc/tsimg-marker'] })] },
     )
     await Promise.race([s.sim.held('PowerOnVM_Task'), building.then((r) => Promise.reject(new Error(`ended early: ${r.summary.error?.message}`)))])
     const vm = (await inventory(c)).get(vmName)!
