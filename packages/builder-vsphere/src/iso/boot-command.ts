@@ -18,7 +18,7 @@
  */
 
 /** What a key expression does: press and release, hold, or release. */
-export type KeyAction = 'press' | 'on' | 'off'
+type KeyAction = 'press' | 'on' | 'off'
 
 /** One parsed boot command expression. */
 export type BootExpression =
