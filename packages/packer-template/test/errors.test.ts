@@ -87,7 +87,7 @@ describe('Packer HCL2 templates: errors name the file, the line and the Packer f
   })
 
   it('an unsupported builder, before any variable is needed', async () => {
-    expect(await problem('t.pkr.hcl', 'variable "k" {\n  type = string\n}\nsource "vsphere-iso" "x" {\n}\nbuild {\n  sources = ["source.vsphere-iso.x"]\n}\n')).toMatch(/t\.pkr\.hcl:4: source "vsphere-iso" "x": builder "vsphere-iso" is not supported by tsimg \| tsimg builders: docker, null, amazon-ebs/)
+    expect(await problem('t.pkr.hcl', 'variable "k" {\n  type = string\n}\nsource "googlecompute" "x" {\n}\nbuild {\n  sources = ["source.googlecompute.x"]\n}\n')).toMatch(/t\.pkr\.hcl:4: source "googlecompute" "x": builder "googlecompute" is not supported by tsimg \| tsimg builders: docker, null, amazon-ebs/)
   })
 
   it('a failed variable validation names the rule', async () => {
