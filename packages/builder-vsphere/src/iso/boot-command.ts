@@ -72,10 +72,45 @@ const HID = {
 
 /** The special keys the grammar accepts, in the grammar's order (the first prefix match wins). */
 const GRAMMAR_KEYS = [
-  'bs', 'del', 'enter', 'esc', 'f10', 'f11', 'f12', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8', 'f9',
-  'return', 'tab', 'up', 'down', 'spacebar', 'insert', 'home', 'end', 'pageup', 'pagedown',
-  'leftalt', 'leftctrl', 'leftmeta', 'leftshift', 'rightalt', 'rightctrl', 'rightmeta', 'rightshift',
-  'leftsuper', 'rightsuper', 'left', 'right', 'menu',
+  'bs',
+  'del',
+  'enter',
+  'esc',
+  'f10',
+  'f11',
+  'f12',
+  'f1',
+  'f2',
+  'f3',
+  'f4',
+  'f5',
+  'f6',
+  'f7',
+  'f8',
+  'f9',
+  'return',
+  'tab',
+  'up',
+  'down',
+  'spacebar',
+  'insert',
+  'home',
+  'end',
+  'pageup',
+  'pagedown',
+  'leftalt',
+  'leftctrl',
+  'leftmeta',
+  'leftshift',
+  'rightalt',
+  'rightctrl',
+  'rightmeta',
+  'rightshift',
+  'leftsuper',
+  'rightsuper',
+  'left',
+  'right',
+  'menu',
 ] as const
 
 /** The special keys Packer's USB driver can type, by lower-case name. */
@@ -140,7 +175,15 @@ function isUpper(char: string): boolean {
 }
 
 const TIME_UNITS = ['ns', 'us', 'µs', 'ms', 's', 'm', 'h'] as const
-const UNIT_NS: Record<(typeof TIME_UNITS)[number], bigint> = { ns: 1n, us: 1000n, µs: 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n }
+const UNIT_NS: Record<(typeof TIME_UNITS)[number], bigint> = {
+  ns: 1n,
+  us: 1000n,
+  µs: 1000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+}
 const MAX_INT64 = (1n << 63n) - 1n
 
 /**
@@ -294,16 +337,28 @@ function goParseDuration(s: string): bigint | string {
 }
 
 function matchOnOff(chars: readonly string[], i: number): { end: number; action: KeyAction } | undefined {
-  const two = chars.slice(i, i + 2).join('').toLowerCase()
+  const two = chars
+    .slice(i, i + 2)
+    .join('')
+    .toLowerCase()
   if (two === 'on') return { end: i + 2, action: 'on' }
-  const three = chars.slice(i, i + 3).join('').toLowerCase()
+  const three = chars
+    .slice(i, i + 3)
+    .join('')
+    .toLowerCase()
   if (three === 'off') return { end: i + 3, action: 'off' }
   return undefined
 }
 
 /** SpecialKey (first prefix match, case-insensitive), optional On/Off, then '>'. */
 function matchSpecial(chars: readonly string[], i: number): { end: number; key: string; action: KeyAction } | undefined {
-  const key = GRAMMAR_KEYS.find((k) => chars.slice(i, i + k.length).join('').toLowerCase() === k)
+  const key = GRAMMAR_KEYS.find(
+    (k) =>
+      chars
+        .slice(i, i + k.length)
+        .join('')
+        .toLowerCase() === k,
+  )
   if (!key) return undefined
   let k = i + key.length
   const toggle = matchOnOff(chars, k)
@@ -331,7 +386,12 @@ export function validateBootCommand(command: string): BootCommandError[] {
       errors.push(new BootCommandError(`Expecting a positive wait value. Got ${formatGoDuration(e.ms)} in ${e.text}`, offset))
     }
     if (e.kind === 'special' && SPECIAL_KEYS[e.key] === undefined) {
-      errors.push(new BootCommandError(`<${e.key}> cannot be typed on vSphere: Packer's USB key map has no ${e.key} key (its build fails there with "special ${e.key} not found.")`, offset))
+      errors.push(
+        new BootCommandError(
+          `<${e.key}> cannot be typed on vSphere: Packer's USB key map has no ${e.key} key (its build fails there with "special ${e.key} not found.")`,
+          offset,
+        ),
+      )
     }
     offset += e.text.length
   }
@@ -353,7 +413,9 @@ export interface UsbKeyEvent {
 }
 
 /** What typing a boot command does, in order: send one key event, or wait. */
-export type TypingAction = { readonly kind: 'key'; readonly event: UsbKeyEvent; readonly usage: number; readonly expression: string } | { readonly kind: 'wait'; readonly ms: number; readonly expression: string }
+export type TypingAction =
+  | { readonly kind: 'key'; readonly event: UsbKeyEvent; readonly usage: number; readonly expression: string }
+  | { readonly kind: 'wait'; readonly ms: number; readonly expression: string }
 
 /** `(usage << 16) | 7`, as Packer's vSphere driver writes UsbHidCode. */
 export function usbHidCode(usage: number): number {
