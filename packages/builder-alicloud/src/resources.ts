@@ -8,7 +8,7 @@ import {
 } from './ops.js'
 import { Ecs } from './sdk.js'
 import { PLUGIN } from './state.js'
-import { isVerifyMachine } from './step-instance.js'
+import { isVerifyMachine } from './machine-purpose.js'
 import { accountOf } from './env.js'
 
 type Tags = { tag?: { tagKey?: string; tagValue?: string; key?: string; value?: string }[] } | undefined
