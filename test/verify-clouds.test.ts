@@ -3,6 +3,9 @@
  * of the new image (a container, since the checks need a real machine) is launched through the
  * builder's own steps and checked. Passing: the image is kept and the verify machine is gone.
  * A fact broken after provisioning: the build fails naming the check, and leaves nothing.
+ *
+ * Every test runs on an emulator and state directory of its own (`isolated`) and waits mostly on
+ * machines booting and polls: the rows run side by side (`describe.concurrent`).
  */
 import { describe, expect, it } from 'vitest'
 import { commandCheck, type ProvisionerPlugin, type VerifySpec } from '@tsimg/core'
@@ -26,7 +29,7 @@ const ROWS: [string, MatrixCloud<any, any>, string[]][] = [
   ['huaweicloud-ecs', HUAWEI_MATRIX, ['verify', 'verify:huaweicloud:server', 'verify:ssh:connect', 'verify:checks']],
 ]
 
-describe('verify phase on the cloud builders (emulator, container machines)', { timeout: 900_000 }, () => {
+describe.concurrent('verify phase on the cloud builders (emulator, container machines)', { timeout: 900_000 }, () => {
   for (const [name, cloud, steps] of ROWS) {
     it(`${name}: verify passes on an instance of the new image; with the fact broken the build fails naming the check and leaves nothing`, async () => {
       await isolated(cloud, async (m) => {
@@ -66,7 +69,7 @@ const STARTING: [string, MatrixCloud<any, any>, CancelPoint][] = [
   ['huaweicloud-ecs', HUAWEI_MATRIX, { step: 'verify:huaweicloud:server', hold: { action: 'ShowJob' }, atLine: 'Server ID:' }],
 ]
 
-describe('cancel while the verify machine starts (emulator, container machines)', { timeout: 900_000 }, () => {
+describe.concurrent('cancel while the verify machine starts (emulator, container machines)', { timeout: 900_000 }, () => {
   for (const [name, cloud, point] of STARTING) {
     it(`${name}: cancelled in ${point.step} with ${point.hold!.action} held: the verify machine, the image and the rest are gone`, async () => {
       await isolated(cloud, async (m) => {
@@ -81,7 +84,7 @@ describe('cancel while the verify machine starts (emulator, container machines)'
   }
 })
 
-describe('tsimg verify --image on each cloud (emulator, container machines)', { timeout: 900_000 }, () => {
+describe.concurrent('tsimg verify --image on each cloud (emulator, container machines)', { timeout: 900_000 }, () => {
   for (const [name, cloud] of ROWS.map(([n, c]) => [n, c] as const)) {
     it(`${name}: an existing good image passes, a broken one fails naming the check; neither run makes or leaves anything`, async () => {
       await isolated(cloud, async (m) => {
