@@ -20,13 +20,15 @@ import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { BASE_IMAGE } from './sshd.js'
+
+/** The local base image (scripts/make-base-image.sh): the container VMs' image and the simulator's VCSIM_BUSYBOX. */
+const BASE_IMAGE = process.env.TSIMG_BASE_IMAGE || 'tsimg/debian-ssh:bookworm'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const run = promisify(execFile)
 
 /** The simulator binary (built once; a warm cache answers at once). */
-export async function vcsimBinary(): Promise<string> {
+async function vcsimBinary(): Promise<string> {
   const { stdout } = await run('bash', [join(ROOT, 'scripts/vcsim/build.sh')], { maxBuffer: 1 << 20 })
   return stdout.trim().split('\n').pop()!
 }

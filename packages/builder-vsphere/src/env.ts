@@ -2,7 +2,7 @@ import { TsimgError, type BuildInfo } from '@tsimg/core/plugin'
 import type { CloudScope } from '@tsimg/cloud-kit'
 import type { CommonOptions } from './options.js'
 import { VimClient } from './vim/client.js'
-import { moref, type MoRef } from './vim/xml.js'
+import type { MoRef } from './vim/xml.js'
 
 /** What every vSphere step shares: the options, the build, the client once connected, the datacenter. */
 export interface VsphereEnv<O extends CommonOptions = CommonOptions> {
@@ -89,4 +89,3 @@ export async function findInventory(env: VsphereEnv, type: string, folder: 'vm' 
   throw notFound(type === 'VirtualMachine' ? 'VM' : type, name, option, ` in datacenter ${dc.path}`)
 }
 
-export { moref }

@@ -2,6 +2,18 @@ import { durationSchema } from '@tsimg/core/plugin'
 import { z } from 'zod'
 
 /**
+ * One of some strings: checked like z.enum, but a template may pass any string (a Packer JSON
+ * variable, which is always a string, in a converted image.ts); the value is checked when the
+ * template is validated.
+ */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z
+    .string()
+    .refine((v) => (values as readonly string[]).includes(v), { message: `expected one of ${values.map((x) => `'${x}'`).join(', ')}` })
+    .transform((v) => v as T[number])
+}
+
+/**
  * The vSphere options both builders share (Packer's ConnectConfig, LocationConfig,
  * HardwareConfig, ConfigParamsConfig, WaitIpConfig, ShutdownConfig, CreateSnapshot/template,
  * ExportConfig, ContentLibraryDestinationConfig), camelCase, each with its Packer name. The
@@ -65,7 +77,7 @@ const hardwareShape = {
   /** Packer: `NestedHV`. */
   nestedHv: z.boolean().optional(),
   /** Packer: `firmware`. */
-  firmware: z.enum(['bios', 'efi', 'efi-secure']).optional(),
+  firmware: oneOf(['bios', 'efi', 'efi-secure']).optional(),
   /** Packer: `force_bios_setup`. */
   forceBiosSetup: z.boolean().optional(),
 }
@@ -122,9 +134,9 @@ const exportShape = {
       /** Packer: `images`: also write the ISO/floppy images. */
       images: z.boolean().default(false),
       /** Packer: `manifest`: `none`, `sha1`, `sha256`, `sha512`. */
-      manifest: z.enum(['none', 'sha1', 'sha256', 'sha512']).default('sha256'),
+      manifest: oneOf(['none', 'sha1', 'sha256', 'sha512']).default('sha256'),
       /** Packer: `options`: `mac`, `uuid`, `extraconfig`, `nodevicesubtypes`. */
-      options: z.array(z.enum(['mac', 'uuid', 'extraconfig', 'nodevicesubtypes'])).default([]),
+      options: z.array(oneOf(['mac', 'uuid', 'extraconfig', 'nodevicesubtypes'])).default([]),
       /** Packer: `output_directory`. */
       outputDirectory: z.string().min(1).optional(),
     })

@@ -3,7 +3,7 @@ import { PLUGIN, BUILD_ID_KEY, CREATED_AT_KEY, KEPT_KEY } from './state.js'
 import { VimClient } from './vim/client.js'
 import { destroyVm, extraConfigOf, findBuildVm, vmRef } from './vm.js'
 import { deleteFile } from './iso/datastore.js'
-import { ref } from './vim/xml.js'
+import { list, obj, ref, str } from './vim/xml.js'
 
 /**
  * Cleanup's vCenter credentials, from the environment only (never the journal): VSPHERE_USER and
@@ -31,7 +31,8 @@ function connect(scope: CloudScope): CloudConnection {
   // The build's insecure_connection is journaled as `#insecure` on the endpoint; a sweep takes
   // VSPHERE_ALLOW_UNVERIFIED_SSL=true (Terraform's name) or GOVC_INSECURE=1 (govc's) as well.
   const e = process.env
-  const insecure = (scope.endpoint?.endsWith('#insecure') ?? false) || /^(1|true)$/i.test(e.VSPHERE_ALLOW_UNVERIFIED_SSL ?? '') || /^(1|true)$/i.test(e.GOVC_INSECURE ?? '')
+  const insecure =
+    (scope.endpoint?.endsWith('#insecure') ?? false) || /^(1|true)$/i.test(e.VSPHERE_ALLOW_UNVERIFIED_SSL ?? '') || /^(1|true)$/i.test(e.GOVC_INSECURE ?? '')
   let client: Promise<VimClient> | undefined
   const c = (signal: AbortSignal) => {
     const creds = credentialsFromEnv()
@@ -55,7 +56,13 @@ function connect(scope: CloudScope): CloudConnection {
             if (!buildId || (buildIds && !buildIds.includes(buildId))) continue
             const createdAt = extra.get(CREATED_AT_KEY)
             const kind = p.string('config.template') === 'true' ? 'template' : 'VM'
-            out.push({ id: p.self.value, label: `${kind} ${p.string('name')} (${p.self.value})`, buildId, ...(createdAt && { createdAt }), kept: extra.get(KEPT_KEY) === 'true' })
+            out.push({
+              id: p.self.value,
+              label: `${kind} ${p.string('name')} (${p.self.value})`,
+              buildId,
+              ...(createdAt && { createdAt }),
+              kept: extra.get(KEPT_KEY) === 'true',
+            })
           }
           return out
         },
@@ -66,9 +73,10 @@ function connect(scope: CloudScope): CloudConnection {
       },
       {
         // vsphere-iso's uploads (ISO, floppy and CD images) under [ds] tsimg-<build id>/: the
-        // id is `<datacenter moref>|[ds] path` (see iso/steps.ts). Found by the journal only.
+        // id is `<datacenter moref>|[ds] path` (see iso/steps.ts). A sweep finds the folders
+        // themselves on every datastore (HostDatastoreBrowser) and deletes them whole.
         kind: 'datastore-file',
-        list: async () => [],
+        list: async (buildIds, signal) => listUploadFolders(await c(signal), buildIds, signal),
         delete: async (id, signal) => {
           const i = id.indexOf('|')
           const file = id.slice(i + 1)
@@ -91,3 +99,40 @@ function connect(scope: CloudScope): CloudConnection {
  * vCenter (instance uuid) the build used.
  */
 export const tsimgResources = cloudResources({ id: PLUGIN, cloud: 'vSphere', connect, credentials })
+
+/** The `[ds] tsimg-<build id>` folders vsphere-iso uploads into, on every datastore of every datacenter. */
+async function listUploadFolders(vc: VimClient, buildIds: readonly string[] | undefined, signal: AbortSignal): Promise<TaggedResource[]> {
+  const out: TaggedResource[] = []
+  for (const dc of (await vc.all('Datacenter', ['name', 'datastore'], signal)).values()) {
+    for (const ds of dc.refs('datastore')) {
+      const p = await vc.get(ds, ['name', 'browser'], signal)
+      const browser = p?.ref('browser')
+      const name = p?.string('name')
+      if (!browser || !name) continue
+      const res = obj(
+        await vc.task(
+          'SearchDatastore_Task',
+          browser,
+          {
+            datastorePath: `[${name}]`,
+            searchSpec: { details: { fileType: true, fileSize: false, modification: true, fileOwner: false }, matchPattern: ['tsimg-tsimg-*'] },
+          },
+          { signal },
+        ),
+      )
+      for (const f of list(res.file)) {
+        const folder = str(obj(f).path) ?? ''
+        const buildId = folder.slice('tsimg-'.length)
+        if (!/^tsimg-[a-z0-9]+$/.test(buildId) || (buildIds && !buildIds.includes(buildId))) continue
+        const modified = str(obj(f).modification)
+        out.push({
+          id: `${dc.self.value}|[${name}] ${folder}`,
+          label: `datastore folder [${name}] ${folder}`,
+          buildId,
+          ...(modified && { createdAt: modified }),
+        })
+      }
+    }
+  }
+  return out
+}

@@ -4,7 +4,7 @@
  * keep (mark the artifact), template.
  */
 import { isIP } from 'node:net'
-import { TsimgError, parseDuration, type Step } from '@tsimg/core/plugin'
+import { parseDuration, type Step } from '@tsimg/core/plugin'
 import { waitFor } from '@tsimg/cloud-kit'
 import { clientOf, connect, resolveDatacenter, type VsphereEnv } from './env.js'
 import type { CommonOptions } from './options.js'
@@ -62,7 +62,11 @@ export function hardwareSpec(o: CommonOptions): XmlObject {
     cpuHotAddEnabled: o.cpuHotPlug,
     cpuAllocation,
     memoryAllocation,
-    bootOptions: o.forceBiosSetup !== undefined ? { enterBIOSSetup: o.forceBiosSetup } : undefined,
+    // Packer's efi-secure is EFI firmware with secure boot on.
+    bootOptions:
+      o.forceBiosSetup !== undefined || o.firmware === 'efi-secure'
+        ? { enterBIOSSetup: o.forceBiosSetup, efiSecureBootEnabled: o.firmware === 'efi-secure' ? true : undefined }
+        : undefined,
     firmware: o.firmware ? (o.firmware === 'bios' ? 'bios' : 'efi') : undefined,
     memoryReservationLockedToMax: o.ramReserveAll,
     nestedHVEnabled: o.nestedHv,
@@ -98,7 +102,7 @@ export function powerOnStep(env: VsphereEnv): Step<VsphereState> {
 }
 
 /** Whether an IPv4 address is inside a CIDR. */
-export function inCidr(ip: string, cidr: string): boolean {
+function inCidr(ip: string, cidr: string): boolean {
   const [base, bitsText] = cidr.split('/')
   if (isIP(ip) !== 4 || isIP(base!) !== 4) return isIP(ip) === 6 && isIP(base!) === 6 && Number(bitsText) === 0
   const n = (a: string) => a.split('.').reduce((x, y) => (x << 8) + Number(y), 0) >>> 0
@@ -108,7 +112,7 @@ export function inCidr(ip: string, cidr: string): boolean {
 }
 
 /** The addresses VMware Tools reports in guest.net[].ipConfig.ipAddress[] (what Packer reads). */
-export function guestAddresses(net: unknown): string[] {
+function guestAddresses(net: unknown): string[] {
   const out: string[] = []
   for (const nic of list(obj(net as never).GuestNicInfo)) {
     for (const a of list(obj(obj(nic).ipConfig).ipAddress)) {
@@ -252,8 +256,4 @@ export function keepStep(env: VsphereEnv, builderType: string): Step<VsphereStat
       }
     },
   }
-}
-
-export function refuse(message: string, hint?: string): never {
-  throw new TsimgError('VSPHERE_OPTION', message, hint ? { hint } : undefined)
 }

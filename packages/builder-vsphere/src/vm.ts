@@ -2,9 +2,6 @@ import { errorClassOf, isNotFound } from '@tsimg/cloud-kit'
 import type { Props, VimClient } from './vim/client.js'
 import { list, obj, ref, str, type MoRef } from './vim/xml.js'
 
-/** The VM properties the builders and cleanup read. */
-export const VM_PATHS = ['name', 'parent', 'runtime.powerState', 'config.template', 'config.extraConfig', 'config.createDate', 'snapshot'] as const
-
 /** A VM's extraConfig as a map. */
 export function extraConfigOf(p: Props): Map<string, string> {
   const out = new Map<string, string>()

@@ -78,7 +78,7 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
     }
   })
 
-  it('an HCL2 vsphere-clone source validates; an option tsimg does not carry out yet (export) is an error naming the file, line and option, before anything is created', async () => {
+  it('an HCL2 vsphere-clone source validates; an option tsimg does not carry out yet (content_library_destination) is an error naming the file, line and option, before anything is created', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tsimg-vsphere-hcl-'))
     const g = await newGuest(s)
     try {
@@ -117,12 +117,12 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
       await writeFile(join(dir, 'web.pkr.hcl'), hcl.join('\n') + '\n')
       const ok = await tsimg(['validate', join(dir, 'web.pkr.hcl')], env(g, dir))
       expect(ok.code, ok.out).toBe(0)
-      const withExport = [...hcl.slice(0, 26), '  export {', '    output_directory = "out"', '  }', ...hcl.slice(26)]
-      await writeFile(join(dir, 'web.pkr.hcl'), withExport.join('\n') + '\n')
+      const withLibrary = [...hcl.slice(0, 26), '  content_library_destination {', '    library = "images"', '  }', ...hcl.slice(26)]
+      await writeFile(join(dir, 'web.pkr.hcl'), withLibrary.join('\n') + '\n')
       const refused = await tsimg(['validate', join(dir, 'web.pkr.hcl')], env(g, dir))
       expect(refused.code).not.toBe(0)
       expect(refused.out).toMatch(/web\.pkr\.hcl:27/)
-      expect(refused.out).toMatch(/export/)
+      expect(refused.out).toMatch(/content_library_destination/)
       expect(refused.out).toMatch(/not supported yet/)
     } finally {
       await rm(dir, { recursive: true, force: true })

@@ -30,6 +30,8 @@ const rows: Row[] = [
   { step: 'ssh:connect', over: { sshPassword: 'not-the-root-password', sshTimeout: '3s' }, error: /ssh|SSH/ },
   { step: 'provision', failingProvisioner: true, error: /exit|status 3/ },
   { step: 'vsphere:shutdown', fault: ['ShutdownGuest', 'ToolsUnavailable'], error: /ToolsUnavailable/ },
+  // The shutdown_command runs, but the simulator never sees a container VM power itself off.
+  { step: 'vsphere:shutdown', over: { shutdownCommand: 'touch /tmp/shutdown-ran', shutdownTimeout: '2s' }, error: /shutdownTimeout/ },
   { step: 'vsphere:keep', fault: ['MarkAsTemplate', 'InvalidState'], over: { convertToTemplate: true }, error: /InvalidState/ },
 ]
 

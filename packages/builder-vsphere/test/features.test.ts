@@ -20,13 +20,14 @@ describe('vsphere-clone features against vcsim', () => {
     if (vm) await (await s.client()).task('Destroy_Task', vm, {}, { signal: signal() })
   }
 
-  it('diskSize grows the first disk, macAddress fixes the first NIC, network moves it, createSnapshot leaves a snapshot', async () => {
+  it('diskSize grows the first disk, macAddress fixes the first NIC, network moves it, firmware efi-secure and CPU cores apply, createSnapshot leaves a snapshot', async () => {
     const c = await s.client()
     const g = await newGuest(s)
-    const r = await runBuild(cloneSource(s.sim, g, { diskSize: 2048, macAddress: '00:50:56:aa:bb:cc', network: 'VM Network', createSnapshot: true, snapshotName: 'after-build' }), { stateDir: s.stateDir })
+    const r = await runBuild(cloneSource(s.sim, g, { diskSize: 2048, macAddress: '00:50:56:aa:bb:cc', network: 'VM Network', createSnapshot: true, snapshotName: 'after-build', firmware: 'efi-secure', cpuCores: 2, cpus: 4 }), { stateDir: s.stateDir })
     expect(r.summary.error, r.lines.join('\n')).toBeUndefined()
     const vm = (await vmNamed(`tsimg-${g.label}`))!
-    const p = (await c.get(vm, ['config.hardware.device', 'snapshot'], signal()))!
+    const p = (await c.get(vm, ['config.hardware.device', 'snapshot', 'config.firmware', 'config.bootOptions', 'config.hardware.numCPU', 'config.hardware.numCoresPerSocket'], signal()))!
+    expect([p.string('config.firmware'), str(p.object('config.bootOptions').efiSecureBootEnabled), p.string('config.hardware.numCPU'), p.string('config.hardware.numCoresPerSocket')]).toEqual(['efi', 'true', '4', '2'])
     const devices = list(p.object('config.hardware.device').VirtualDevice).map(obj)
     const disk = devices.find((d) => d.$type === 'VirtualDisk')!
     expect(str(disk.capacityInKB)).toBe(String(2048 * 1024))

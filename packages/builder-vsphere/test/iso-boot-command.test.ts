@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  parseBootCommand,
-  renderBootCommand,
-  typingPlan,
-  usbHidCode,
-  validateBootCommand,
-  type TypingAction,
-} from '../dist/iso/boot-command.js'
+import { parseBootCommand, renderBootCommand, typingPlan, usbHidCode, validateBootCommand, type TypingAction } from '../dist/iso/boot-command.js'
 import { typeBootCommand } from '../dist/iso/type-keys.js'
 
 /** Key events of a command as [usage, ctrl, alt, shift], waits as ['wait', ms]. */
@@ -68,13 +61,39 @@ describe('boot command to USB HID usages', () => {
 
   it('types the special keys with their usages, case-insensitively', () => {
     const keys: Array<[string, number]> = [
-      ['<enter>', 0x28], ['<return>', 0x28], ['<esc>', 0x29], ['<bs>', 0x2a], ['<tab>', 0x2b], ['<spacebar>', 0x2c],
-      ['<f1>', 0x3a], ['<f2>', 0x3b], ['<f9>', 0x42], ['<f10>', 0x43], ['<f11>', 0x44], ['<f12>', 0x45],
-      ['<insert>', 0x49], ['<home>', 0x4a], ['<pageUp>', 0x4b], ['<del>', 0x4c], ['<end>', 0x4d], ['<pageDown>', 0x4e],
-      ['<right>', 0x4f], ['<left>', 0x50], ['<down>', 0x51], ['<up>', 0x52],
-      ['<leftCtrl>', 0xe0], ['<leftShift>', 0xe1], ['<leftAlt>', 0xe2], ['<leftSuper>', 0xe3],
-      ['<rightCtrl>', 0xe4], ['<rightShift>', 0xe5], ['<rightAlt>', 0xe6], ['<rightSuper>', 0xe7],
-      ['<ENTER>', 0x28], ['<Esc>', 0x29], ['<F5>', 0x3e],
+      ['<enter>', 0x28],
+      ['<return>', 0x28],
+      ['<esc>', 0x29],
+      ['<bs>', 0x2a],
+      ['<tab>', 0x2b],
+      ['<spacebar>', 0x2c],
+      ['<f1>', 0x3a],
+      ['<f2>', 0x3b],
+      ['<f9>', 0x42],
+      ['<f10>', 0x43],
+      ['<f11>', 0x44],
+      ['<f12>', 0x45],
+      ['<insert>', 0x49],
+      ['<home>', 0x4a],
+      ['<pageUp>', 0x4b],
+      ['<del>', 0x4c],
+      ['<end>', 0x4d],
+      ['<pageDown>', 0x4e],
+      ['<right>', 0x4f],
+      ['<left>', 0x50],
+      ['<down>', 0x51],
+      ['<up>', 0x52],
+      ['<leftCtrl>', 0xe0],
+      ['<leftShift>', 0xe1],
+      ['<leftAlt>', 0xe2],
+      ['<leftSuper>', 0xe3],
+      ['<rightCtrl>', 0xe4],
+      ['<rightShift>', 0xe5],
+      ['<rightAlt>', 0xe6],
+      ['<rightSuper>', 0xe7],
+      ['<ENTER>', 0x28],
+      ['<Esc>', 0x29],
+      ['<F5>', 0x3e],
     ]
     for (const [text, usage] of keys) expect(events(text), text).toEqual([[usage, false, false, false]])
   })
@@ -119,7 +138,11 @@ describe('boot command to USB HID usages', () => {
     // Not a wait (Integer has no leading zero; "Wait" is case-sensitive): typed as characters.
     expect(parseBootCommand('<wait05>').map((e) => e.text)).toEqual(['<', 'w', 'a', 'i', 't', '0', '5', '>'])
     expect(parseBootCommand('<Wait>').map((e) => e.kind)).toEqual(Array(6).fill('literal'))
-    expect(parseBootCommand('<foo>').map((e) => e.text).join('')).toBe('<foo>')
+    expect(
+      parseBootCommand('<foo>')
+        .map((e) => e.text)
+        .join(''),
+    ).toBe('<foo>')
     expect(parseBootCommand('a<').map((e) => e.text)).toEqual(['a', '<'])
   })
 
@@ -129,10 +152,23 @@ describe('boot command to USB HID usages', () => {
     expect(seq[0]).toMatchObject({ kind: 'special', key: 'tab', action: 'press' })
     expect(seq.at(-2)).toMatchObject({ kind: 'special', key: 'enter' })
     expect(seq.at(-1)).toMatchObject({ kind: 'wait', ms: 1000 })
-    expect(seq.filter((e) => e.kind === 'literal').map((e) => (e.kind === 'literal' ? e.char : '')).join('')).toBe(' text ks=hd:fd0:/HTTP/7/ks.cfg')
-    const photon = renderBootCommand('<esc><wait> vmlinuz initrd=initrd.img ks=http://{{ .HTTPIP }}:{{ .HTTPPort }}/3/ks.json<enter><wait>', { HTTPIP: '127.0.0.1', HTTPPort: 8123, Name: 'photon' })
+    expect(
+      seq
+        .filter((e) => e.kind === 'literal')
+        .map((e) => (e.kind === 'literal' ? e.char : ''))
+        .join(''),
+    ).toBe(' text ks=hd:fd0:/HTTP/7/ks.cfg')
+    const photon = renderBootCommand('<esc><wait> vmlinuz initrd=initrd.img ks=http://{{ .HTTPIP }}:{{ .HTTPPort }}/3/ks.json<enter><wait>', {
+      HTTPIP: '127.0.0.1',
+      HTTPPort: 8123,
+      Name: 'photon',
+    })
     expect(photon).toBe('<esc><wait> vmlinuz initrd=initrd.img ks=http://127.0.0.1:8123/3/ks.json<enter><wait>')
-    expect(events(photon).slice(0, 3)).toEqual([[0x29, false, false, false], ['wait', 1000], [0x2c, false, false, false]])
+    expect(events(photon).slice(0, 3)).toEqual([
+      [0x29, false, false, false],
+      ['wait', 1000],
+      [0x2c, false, false, false],
+    ])
   })
 
   it('renders {{ .HTTPIP }}, {{ .HTTPPort }} and {{ .Name }}, empty without an HTTP server, and refuses other actions', () => {
@@ -182,7 +218,13 @@ describe('typing a boot command', () => {
   it('fails when the retry fails too, and stops at the cancel without sending more', async () => {
     const puts: number[] = []
     await expect(
-      typeBootCommand('ab', { signal: new AbortController().signal, keyIntervalMs: 0, retryPauseMs: 0, sleep: async () => {}, put: async () => Promise.reject(new Error('InvalidState')) }),
+      typeBootCommand('ab', {
+        signal: new AbortController().signal,
+        keyIntervalMs: 0,
+        retryPauseMs: 0,
+        sleep: async () => {},
+        put: async () => Promise.reject(new Error('InvalidState')),
+      }),
     ).rejects.toThrow('InvalidState')
     const ac = new AbortController()
     await expect(

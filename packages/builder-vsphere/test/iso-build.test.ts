@@ -75,9 +75,16 @@ describe('vsphereIso against the simulator', () => {
     const lines: string[] = []
     const building = runSourceBuild(vsphereIso({ name: 'test', ...o }), { stateDir: s.stateDir, provisioners: [], onLine: (l) => lines.push(l) })
     // The build must reach the held power-on; if it fails before, say how.
-    await Promise.race([s.sim.held('PowerOnVM_Task'), building.then((r) => Promise.reject(new Error(`the build ended before powering on: ${r.summary.error?.message}\n${lines.join('\n')}`)))])
+    await Promise.race([
+      s.sim.held('PowerOnVM_Task'),
+      building.then((r) => Promise.reject(new Error(`the build ended before powering on: ${r.summary.error?.message}\n${lines.join('\n')}`))),
+    ])
     const vm = (await inventory(c)).get(o.vmName!)!
-    const p = await c.get({ $ref: true, type: 'VirtualMachine', value: vm.moref }, ['config.hardware', 'config.guestId', 'config.version', 'config.extraConfig'], AbortSignal.timeout(30_000))
+    const p = await c.get(
+      { $ref: true, type: 'VirtualMachine', value: vm.moref },
+      ['config.hardware', 'config.guestId', 'config.version', 'config.extraConfig'],
+      AbortSignal.timeout(30_000),
+    )
     seen.devices = p?.raw('config.hardware')
     const floppyPath = /\[LocalDS_0\] (tsimg-[^/]+\/floppy\.flp)/.exec(JSON.stringify(seen.devices))?.[1]
     expect(floppyPath).toBeDefined()
@@ -131,7 +138,9 @@ describe('vsphereIso against the simulator', () => {
     expect(JSON.stringify(tp?.raw('config.hardware'))).not.toContain('VirtualFloppy')
     // The uploads are gone from the datastore, folder and all.
     await expect(downloadFile(c, { datastore: 'LocalDS_0', path: floppyPath!, datacenterPath: 'DC0' }, AbortSignal.timeout(30_000))).rejects.toThrow(/HTTP 404/)
-    await expect(downloadFile(c, { datastore: 'LocalDS_0', path: floppyPath!.replace(/\/floppy\.flp$/, '/cd.iso'), datacenterPath: 'DC0' }, AbortSignal.timeout(30_000))).rejects.toThrow(/HTTP 404/)
+    await expect(
+      downloadFile(c, { datastore: 'LocalDS_0', path: floppyPath!.replace(/\/floppy\.flp$/, '/cd.iso'), datacenterPath: 'DC0' }, AbortSignal.timeout(30_000)),
+    ).rejects.toThrow(/HTTP 404/)
     expect(cleanupErrors(r.events)).toEqual([])
     expect(await journalFiles(s.stateDir)).toEqual([])
     for (const t of [r.text, await stateText(s.stateDir)]) expect(t).not.toContain(s.sim.password)

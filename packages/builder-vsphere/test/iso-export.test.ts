@@ -58,7 +58,10 @@ describe('vsphereIso export { } against the simulator', () => {
     const diskFile = /"fileName":"\[LocalDS_0\] ([^"]+\.vmdk)"/.exec(JSON.stringify(hw?.raw('config.hardware')))![1]!
     const flat = Buffer.alloc(64 * 1024, 0)
     flat.write('tsimg disk contents', 4096)
-    const base = diskFile.split('/').pop()!.replace(/\.vmdk$/, '')
+    const base = diskFile
+      .split('/')
+      .pop()!
+      .replace(/\.vmdk$/, '')
     const descriptor = `# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="vmfs"\n\n# Extent description\nRW 128 VMFS "${base}-flat.vmdk"\n\nddb.adapterType = "lsilogic"\n`
     await writeFile(join(dir, 'desc'), descriptor)
     await writeFile(join(dir, 'flat'), flat)
@@ -123,7 +126,11 @@ describe('vsphereIso export { } against the simulator', () => {
     expect(mf).toHaveLength(3)
     for (const line of mf) {
       const m = /^SHA256\((.+)\)= ([0-9a-f]{64})$/.exec(line)!
-      expect(createHash('sha256').update(await readFile(join(out, m[1]!))).digest('hex')).toBe(m[2])
+      expect(
+        createHash('sha256')
+          .update(await readFile(join(out, m[1]!)))
+          .digest('hex'),
+      ).toBe(m[2])
     }
     expect(r.summary.artifacts[0]?.files).toContain(join(out, `${vmName}.ovf`))
   })

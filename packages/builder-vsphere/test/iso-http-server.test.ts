@@ -67,7 +67,14 @@ describe('the vsphere-iso HTTP server (http_directory, http_content)', () => {
     const busy = await occupied()
     try {
       // The range holds the busy port and the one after it: the busy one is skipped whatever the order.
-      const s = await startHttpServer({ directory: join(dir, 'root'), bindAddress: '127.0.0.1', portMin: busy.port, portMax: busy.port + 1, signal, random: () => 0.99 })
+      const s = await startHttpServer({
+        directory: join(dir, 'root'),
+        bindAddress: '127.0.0.1',
+        portMin: busy.port,
+        portMax: busy.port + 1,
+        signal,
+        random: () => 0.99,
+      })
       expect(s.port).toBe(busy.port + 1)
       await s.close()
       // Closed: the same port can be bound again at once.
@@ -77,7 +84,9 @@ describe('the vsphere-iso HTTP server (http_directory, http_content)', () => {
       await expect(startHttpServer({ directory: join(dir, 'root'), bindAddress: '127.0.0.1', portMin: busy.port, portMax: busy.port, signal })).rejects.toThrow(
         new RegExp(`no free port for the HTTP server in ${busy.port}-${busy.port} on 127.0.0.1`),
       )
-      await expect(startHttpServer({ directory: dir, bindAddress: '127.0.0.1', portMin: 9, portMax: 8, signal })).rejects.toThrow(/http_port_min \(9\) must be less than or equal to http_port_max \(8\)/)
+      await expect(startHttpServer({ directory: dir, bindAddress: '127.0.0.1', portMin: 9, portMax: 8, signal })).rejects.toThrow(
+        /http_port_min \(9\) must be less than or equal to http_port_max \(8\)/,
+      )
     } finally {
       await busy.close()
     }

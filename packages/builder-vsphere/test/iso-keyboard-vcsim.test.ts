@@ -54,7 +54,9 @@ describe('boot command over PutUsbScanCodes against the simulator', () => {
     await client.task('PowerOffVM_Task', on as never, {}, { signal })
     try {
       await recordedScanCodes(sim, true)
-      await expect(typeBootCommand('a', { put: usbScanCodeSender(client, on as never), signal, keyIntervalMs: 0, retryPauseMs: 0 })).rejects.toMatchObject({ facts: { code: 'InvalidPowerState' } })
+      await expect(typeBootCommand('a', { put: usbScanCodeSender(client, on as never), signal, keyIntervalMs: 0, retryPauseMs: 0 })).rejects.toMatchObject({
+        facts: { code: 'InvalidPowerState' },
+      })
       expect((await recordedScanCodes(sim))[on.value]).toBeUndefined()
     } finally {
       await client.task('PowerOnVM_Task', on as never, {}, { signal })

@@ -33,7 +33,7 @@ describe('vsphere-clone options', () => {
 
   it('refuses the options it does not carry out yet before anything is created, saying what to do instead', async () => {
     for (const [over, field] of [
-      [{ export: { outputDirectory: 'out' } }, 'export'],
+      [{ export: { outputDirectory: 'out', images: true } }, 'export.images'],
       [{ contentLibraryDestination: { library: 'L' } }, 'contentLibraryDestination'],
       [{ bootOrder: 'disk,cdrom' }, 'bootOrder'],
       [{ videoRam: 8192 }, 'videoRam'],

@@ -85,7 +85,7 @@ export function cloneSource(sim: Vcsim, g: Guest, over: Partial<VsphereCloneInpu
   } as VsphereCloneInput
 }
 
-export const markerProvisioner = (): ProvisionerPlugin<any> => shell({ inline: ['echo "made by tsimg on vsphere" > /etc/tsimg-marker'] })
+const markerProvisioner = (): ProvisionerPlugin<any> => shell({ inline: ['echo "made by tsimg on vsphere" > /etc/tsimg-marker'] })
 
 export function runBuild(source: VsphereCloneInput, opts: { stateDir: string; signal?: AbortSignal; force?: boolean; onEvent?: (e: BuildEvent) => void; provisioners?: ProvisionerPlugin<any>[] }): Promise<SourceRunResult> {
   return runSourceBuild(vsphereClone({ name: 'test', ...source }), { ...opts, provisioners: opts.provisioners ?? [markerProvisioner()] })

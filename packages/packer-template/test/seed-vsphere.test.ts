@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,9 +16,24 @@ describe('seed 003 (vSphere, JSON with three var-files)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   const password = 'Vc-Pass-7f3a9c'
   const vars = (os: string) => [
-    '-var', `ova_name=k3s-${os}-c4ca93f`, '-var', 'release_version=c4ca93f', '-var', 'ovf_template=./scripts/ovf_template.xml',
-    '-var', `template=base-os-${os}`, '-var', 'username=administrator@vsphere.local', '-var', `password=${password}`,
-    '-var', 'vcenter_server=vcenter.example.test', '-var', `build_name=k3s-${os}`, '-var', `output_dir=./output/k3s-${os}-c4ca93f`,
+    '-var',
+    `ova_name=k3s-${os}-c4ca93f`,
+    '-var',
+    'release_version=c4ca93f',
+    '-var',
+    'ovf_template=./scripts/ovf_template.xml',
+    '-var',
+    `template=base-os-${os}`,
+    '-var',
+    'username=administrator@vsphere.local',
+    '-var',
+    `password=${password}`,
+    '-var',
+    'vcenter_server=vcenter.example.test',
+    '-var',
+    `build_name=k3s-${os}`,
+    '-var',
+    `output_dir=./output/k3s-${os}-c4ca93f`,
   ]
   const varFiles = (os: string) => ['-var-file=packer/vcenter.json', `-var-file=packer/${os}.json`, '-var-file=packer/common.json']
 
@@ -53,27 +68,55 @@ describe('seed 003 (vSphere, JSON with three var-files)', () => {
     expect(t.code, t.out).toBe(0)
     // Packer: "vsphere-clone" and "vsphere-iso-base (vsphere-iso)"; tsimg lists the build names.
     const packerBuilds = [...p.out.matchAll(/^ {2}(\S+)(?: \(([\w-]+)\))?\s*$/gm)].map((m) => m[1]).filter((n) => n!.startsWith('vsphere'))
-    const tsimgBuilds = /> sources:\n\n([\s\S]*?)\n\n/.exec(t.out)![1]!.split('\n').map((l) => l.trim())
+    const tsimgBuilds = /> sources:\n\n([\s\S]*?)\n\n/
+      .exec(t.out)![1]!
+      .split('\n')
+      .map((l) => l.trim())
     expect([...tsimgBuilds].sort()).toEqual([...packerBuilds].sort())
-    const packerProvisioners = /Provisioners:\n\n([\s\S]*?)\n\n/.exec(p.out)![1]!.split('\n').map((l) => l.trim())
-    const tsimgProvisioners = /> provisioners:\n\n([\s\S]*?)\n\n/.exec(t.out)![1]!.split('\n').map((l) => l.trim().split(':')[0])
+    const packerProvisioners = /Provisioners:\n\n([\s\S]*?)\n\n/
+      .exec(p.out)![1]!
+      .split('\n')
+      .map((l) => l.trim())
+    const tsimgProvisioners = /> provisioners:\n\n([\s\S]*?)\n\n/
+      .exec(t.out)![1]!
+      .split('\n')
+      .map((l) => l.trim().split(':')[0])
     expect(tsimgProvisioners).toEqual(packerProvisioners)
     expect(t.out).toMatch(/> post-processors:\n\n\s+manifest\n\s+shell-local/)
     expect(t.out).toContain('var.password: <sensitive>')
     expect(t.out).not.toContain(password)
   })
 
-  it('converts to an image.ts that validates with the same var-files, keeping both builders, -only and the boot command placeholders', () => {
+  it('converts to an image.ts that type-checks and validates with the same var-files, both builders and -only', () => {
     const c = tsimgSync(['convert', 'packer/builder.json', '-o', 'packer/image.ts'], dir)
     expect(c.code, c.out).toBe(0)
     const ts = readFileSync(join(dir, 'packer', 'image.ts'), 'utf8')
     expect(ts).toContain("from '@tsimg/builder-vsphere'")
     expect(ts).toMatch(/vsphereIso\(/)
     expect(ts).toMatch(/vsphereClone\(/)
+    // A Packer JSON variable is a string: converted code reads it as Packer's decoding does.
+    expect(ts).toContain('cpus: packerJson.number(vars.cpu)')
+    expect(ts).toContain('convertToTemplate: packerJson.bool(vars.convert_to_template)')
+    // The image.ts declares the variables builder.json uses; -var of the others (ova_name, read
+    // only inside common.json's values) is refused there, so only the declared ones are given.
+    const declared = [
+      '-var',
+      'template=base-os-photon3',
+      '-var',
+      'username=administrator@vsphere.local',
+      '-var',
+      `password=${password}`,
+      '-var',
+      'vcenter_server=vcenter.example.test',
+    ]
     for (const only of ['vsphere-clone', 'vsphere-iso-base']) {
-      const v = tsimgSync(['validate', ...vars('photon3'), '-only', only, ...varFiles('photon3'), 'packer/image.ts'], dir)
+      const v = tsimgSync(['validate', ...declared, '-only', only, ...varFiles('photon3'), 'packer/image.ts'], dir)
       expect(v.code, v.out).toBe(0)
+      expect(v.out).not.toContain(password)
     }
-    writeFileSync(join(dir, 'packer', 'image.ts'), ts)
+    // Not carried over (known gap): a var-file value holding {{user `x`}} (common.json's
+    // base_build_version) stays that text in the image.ts, where Packer renders it.
+    const i = tsimgSync(['inspect', ...declared, ...varFiles('photon3'), 'packer/image.ts'], dir)
+    expect(i.out).toContain('var.base_build_version: "{{user `template`}}"')
   })
 })

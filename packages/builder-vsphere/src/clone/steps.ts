@@ -150,11 +150,6 @@ function cloneStep(env: VsphereEnv<VsphereCloneOptions>): Step<VsphereState> {
   }
 }
 
-/** A parsed device, sent back as it came (its xsi:type and field order kept), with changes. */
-function asXml(p: Parsed | undefined): XmlValue {
-  return p as XmlValue
-}
-
 /**
  * Packer's "Customizing hardware...": CPUs, RAM and the rest, plus vsphere-clone's disk_size
  * (grows the first disk), network (moves the first NIC) and mac_address (fixes it).

@@ -44,7 +44,7 @@ export interface OvfSpec {
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
 
 /** CIM ResourceType values (CIM_ResourceAllocationSettingData). */
-export const RESOURCE_TYPE = { cpu: 3, memory: 4, ide: 5, scsi: 6, nic: 10, floppy: 14, cdrom: 15, disk: 17, sata: 20, nvme: 20 } as const
+const RESOURCE_TYPE = { cpu: 3, memory: 4, ide: 5, scsi: 6, nic: 10, floppy: 14, cdrom: 15, disk: 17, sata: 20, nvme: 20 } as const
 
 /** Renders the descriptor. */
 export function ovfDescriptor(spec: OvfSpec): string {
@@ -76,26 +76,62 @@ export function ovfDescriptor(spec: OvfSpec): string {
   for (const it of spec.items) {
     switch (it.kind) {
       case 'cpu':
-        item({ AllocationUnits: 'hertz * 10^6', Description: 'Number of Virtual CPUs', ElementName: `${it.count} virtual CPU(s)`, InstanceID: next(), ResourceType: RESOURCE_TYPE.cpu, VirtualQuantity: it.count })
+        item({
+          AllocationUnits: 'hertz * 10^6',
+          Description: 'Number of Virtual CPUs',
+          ElementName: `${it.count} virtual CPU(s)`,
+          InstanceID: next(),
+          ResourceType: RESOURCE_TYPE.cpu,
+          VirtualQuantity: it.count,
+        })
         break
       case 'memory':
-        item({ AllocationUnits: 'byte * 2^20', Description: 'Memory Size', ElementName: `${it.mb}MB of memory`, InstanceID: next(), ResourceType: RESOURCE_TYPE.memory, VirtualQuantity: it.mb })
+        item({
+          AllocationUnits: 'byte * 2^20',
+          Description: 'Memory Size',
+          ElementName: `${it.mb}MB of memory`,
+          InstanceID: next(),
+          ResourceType: RESOURCE_TYPE.memory,
+          VirtualQuantity: it.mb,
+        })
         break
       case 'cdrom':
-        item({ AddressOnParent: it.unit, AutomaticAllocation: 'false', ElementName: `CD-ROM ${it.unit}`, InstanceID: next(), Parent: controllerIds.get(it.controller), ResourceType: RESOURCE_TYPE.cdrom })
+        item({
+          AddressOnParent: it.unit,
+          AutomaticAllocation: 'false',
+          ElementName: `CD-ROM ${it.unit}`,
+          InstanceID: next(),
+          Parent: controllerIds.get(it.controller),
+          ResourceType: RESOURCE_TYPE.cdrom,
+        })
         break
       case 'floppy':
         item({ AutomaticAllocation: 'false', ElementName: 'Floppy drive', InstanceID: next(), ResourceType: RESOURCE_TYPE.floppy })
         break
       case 'nic':
-        item({ Address: it.mac, AutomaticAllocation: 'true', Connection: it.network, ElementName: `Network adapter on ${it.network}`, InstanceID: next(), ResourceSubType: it.subType, ResourceType: RESOURCE_TYPE.nic })
+        item({
+          Address: it.mac,
+          AutomaticAllocation: 'true',
+          Connection: it.network,
+          ElementName: `Network adapter on ${it.network}`,
+          InstanceID: next(),
+          ResourceSubType: it.subType,
+          ResourceType: RESOURCE_TYPE.nic,
+        })
         break
       default:
         break
     }
   }
   spec.disks.forEach((d, i) => {
-    item({ AddressOnParent: d.unit, ElementName: `Hard disk ${i + 1}`, HostResource: `ovf:/disk/${d.diskId}`, InstanceID: next(), Parent: controllerIds.get(d.controller), ResourceType: RESOURCE_TYPE.disk })
+    item({
+      AddressOnParent: d.unit,
+      ElementName: `Hard disk ${i + 1}`,
+      HostResource: `ovf:/disk/${d.diskId}`,
+      InstanceID: next(),
+      Parent: controllerIds.get(d.controller),
+      ResourceType: RESOURCE_TYPE.disk,
+    })
   })
   return `<?xml version="1.0" encoding="UTF-8"?>
 <Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData" xmlns:vmw="http://www.vmware.com/schema/ovf" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">

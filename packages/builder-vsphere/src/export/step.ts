@@ -5,7 +5,7 @@ import { TsimgError, type Step } from '@tsimg/core/plugin'
 import { clientOf, type VsphereEnv } from '../env.js'
 import type { VsphereState } from '../state.js'
 import { vmOf } from '../steps-common.js'
-import { list, obj, str, type ParsedObject } from '../vim/xml.js'
+import { list, obj, str } from '../vim/xml.js'
 import { downloadFile, parseDsPath } from '../iso/datastore.js'
 import { ovfDescriptor, type OvfDisk, type OvfFile, type OvfItem } from './ovf.js'
 
@@ -33,7 +33,10 @@ export function exportStep(env: VsphereEnv): Step<VsphereState> | false {
       const name = ex.name ?? state.vm!.name
       const out = resolve(build.templateDir, ex.outputDirectory ?? `output-${build.name.split('.').pop()}`)
       if (await exists(out)) {
-        if (!ex.force) throw new TsimgError('VSPHERE_EXPORT', `output directory ${out} already exists`, { hint: 'set export.force: true (Packer: force = true) to replace it, or remove it' })
+        if (!ex.force)
+          throw new TsimgError('VSPHERE_EXPORT', `output directory ${out} already exists`, {
+            hint: 'set export.force: true (Packer: force = true) to replace it, or remove it',
+          })
         await rm(out, { recursive: true, force: true })
       }
       await mkdir(out, { recursive: true })
@@ -52,12 +55,33 @@ export function exportStep(env: VsphereEnv): Step<VsphereState> | false {
       ]
       const networks = new Set<string>()
       const controllerType = (t: string): 'ide' | 'scsi' | 'sata' | 'nvme' | undefined =>
-        t === 'VirtualIDEController' ? 'ide' : /SCSI|LsiLogic|BusLogic/.test(t) ? 'scsi' : t === 'VirtualAHCIController' ? 'sata' : t === 'VirtualNVMEController' ? 'nvme' : undefined
-      const subType: Record<string, string> = { VirtualLsiLogicController: 'lsilogic', VirtualLsiLogicSASController: 'lsilogicsas', ParaVirtualSCSIController: 'VirtualSCSI', VirtualBusLogicController: 'buslogic', VirtualAHCIController: 'vmware.sata.ahci' }
+        t === 'VirtualIDEController'
+          ? 'ide'
+          : /SCSI|LsiLogic|BusLogic/.test(t)
+            ? 'scsi'
+            : t === 'VirtualAHCIController'
+              ? 'sata'
+              : t === 'VirtualNVMEController'
+                ? 'nvme'
+                : undefined
+      const subType: Record<string, string> = {
+        VirtualLsiLogicController: 'lsilogic',
+        VirtualLsiLogicSASController: 'lsilogicsas',
+        ParaVirtualSCSIController: 'VirtualSCSI',
+        VirtualBusLogicController: 'buslogic',
+        VirtualAHCIController: 'vmware.sata.ahci',
+      }
       for (const d of devices) {
         const type = String(d.$type ?? '')
         const kind = controllerType(type)
-        if (kind) items.push({ kind: 'controller', instance: Number(str(d.key)), type: kind, ...(subType[type] && { subType: subType[type] }), bus: Number(str(d.busNumber) ?? 0) })
+        if (kind)
+          items.push({
+            kind: 'controller',
+            instance: Number(str(d.key)),
+            type: kind,
+            ...(subType[type] && { subType: subType[type] }),
+            bus: Number(str(d.busNumber) ?? 0),
+          })
       }
       let diskIndex = 0
       for (const d of devices) {
@@ -111,7 +135,11 @@ export function exportStep(env: VsphereEnv): Step<VsphereState> | false {
         await writeFile(join(out, `${name}.mf`), `${lines.join('\n')}\n`)
       }
       made = undefined
-      if (state.artifact) state.artifact = { ...state.artifact, files: [join(out, `${name}.ovf`), ...files.map((f) => join(out, f.href)), ...(ex.manifest !== 'none' ? [join(out, `${name}.mf`)] : [])] }
+      if (state.artifact)
+        state.artifact = {
+          ...state.artifact,
+          files: [join(out, `${name}.ovf`), ...files.map((f) => join(out, f.href)), ...(ex.manifest !== 'none' ? [join(out, `${name}.mf`)] : [])],
+        }
       ui.message(`OVF written: ${join(out, `${name}.ovf`)}`)
     },
     async cleanup({ outcome }) {
@@ -134,7 +162,13 @@ async function exists(p: string): Promise<boolean> {
  * One disk's files: a text descriptor is written with its extents renamed after the export
  * (`<base>.vmdk` + `<base>-flat.vmdk`...); a sparse VMDK (`KDMV`) is one file.
  */
-async function exportDisk(env: VsphereEnv, at: { datastore: string; path: string }, base: string, out: string, signal: AbortSignal): Promise<{ files: OvfFile[]; createType: string }> {
+async function exportDisk(
+  env: VsphereEnv,
+  at: { datastore: string; path: string },
+  base: string,
+  out: string,
+  signal: AbortSignal,
+): Promise<{ files: OvfFile[]; createType: string }> {
   const c = clientOf(env)
   const dcPath = env.datacenter!.path
   const head = await downloadFile(c, { datastore: at.datastore, path: at.path, datacenterPath: dcPath }, signal)
@@ -175,5 +209,3 @@ function sparseCreateType(buf: Buffer): string | undefined {
   if (!offset || offset + size > buf.length) return undefined
   return /createType="([^"]+)"/.exec(buf.subarray(offset, offset + size).toString('latin1'))?.[1]
 }
-
-export type { ParsedObject }

@@ -18,7 +18,7 @@
  */
 
 /** What a key expression does: press and release, hold, or release. */
-export type KeyAction = 'press' | 'on' | 'off'
+type KeyAction = 'press' | 'on' | 'off'
 
 /** One parsed boot command expression. */
 export type BootExpression =
@@ -38,7 +38,7 @@ export class BootCommandError extends Error {
 }
 
 /** USB HID usage ids of the keyboard page (golang.org/x/mobile/event/key's Code values). */
-export const HID = {
+const HID = {
   a: 0x04,
   n1: 0x1e,
   n0: 0x27,
@@ -72,14 +72,49 @@ export const HID = {
 
 /** The special keys the grammar accepts, in the grammar's order (the first prefix match wins). */
 const GRAMMAR_KEYS = [
-  'bs', 'del', 'enter', 'esc', 'f10', 'f11', 'f12', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8', 'f9',
-  'return', 'tab', 'up', 'down', 'spacebar', 'insert', 'home', 'end', 'pageup', 'pagedown',
-  'leftalt', 'leftctrl', 'leftmeta', 'leftshift', 'rightalt', 'rightctrl', 'rightmeta', 'rightshift',
-  'leftsuper', 'rightsuper', 'left', 'right', 'menu',
+  'bs',
+  'del',
+  'enter',
+  'esc',
+  'f10',
+  'f11',
+  'f12',
+  'f1',
+  'f2',
+  'f3',
+  'f4',
+  'f5',
+  'f6',
+  'f7',
+  'f8',
+  'f9',
+  'return',
+  'tab',
+  'up',
+  'down',
+  'spacebar',
+  'insert',
+  'home',
+  'end',
+  'pageup',
+  'pagedown',
+  'leftalt',
+  'leftctrl',
+  'leftmeta',
+  'leftshift',
+  'rightalt',
+  'rightctrl',
+  'rightmeta',
+  'rightshift',
+  'leftsuper',
+  'rightsuper',
+  'left',
+  'right',
+  'menu',
 ] as const
 
 /** The special keys Packer's USB driver can type, by lower-case name. */
-export const SPECIAL_KEYS: Readonly<Record<string, number>> = {
+const SPECIAL_KEYS: Readonly<Record<string, number>> = {
   enter: HID.enter,
   return: HID.enter,
   esc: HID.escape,
@@ -108,7 +143,7 @@ export const SPECIAL_KEYS: Readonly<Record<string, number>> = {
 }
 
 /** Characters typed with Shift besides upper-case letters (Packer's list). */
-export const SHIFTED_CHARS = '~!@#$%^&*()_+{}|:"<>?'
+const SHIFTED_CHARS = '~!@#$%^&*()_+{}|:"<>?'
 
 /** US keyboard rows: each character's usage is the row's first usage plus its index. */
 const ROWS: ReadonlyArray<readonly [string, number]> = [
@@ -125,12 +160,12 @@ const ROWS: ReadonlyArray<readonly [string, number]> = [
 const CHAR_CODES: ReadonlyMap<string, number> = new Map(ROWS.flatMap(([chars, start]) => [...chars].map((c, i) => [c, start + i] as const)))
 
 /** The usage of a literal character (0 for one outside the US map, as Packer sends it). */
-export function charUsage(char: string): number {
+function charUsage(char: string): number {
   return CHAR_CODES.get(char) ?? 0
 }
 
 /** Whether Packer types the character with Shift (Go's unicode.IsUpper, or a shifted symbol). */
-export function charShifted(char: string): boolean {
+function charShifted(char: string): boolean {
   return isUpper(char) || SHIFTED_CHARS.includes(char)
 }
 
@@ -140,7 +175,15 @@ function isUpper(char: string): boolean {
 }
 
 const TIME_UNITS = ['ns', 'us', 'µs', 'ms', 's', 'm', 'h'] as const
-const UNIT_NS: Record<(typeof TIME_UNITS)[number], bigint> = { ns: 1n, us: 1000n, µs: 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n }
+const UNIT_NS: Record<(typeof TIME_UNITS)[number], bigint> = {
+  ns: 1n,
+  us: 1000n,
+  µs: 1000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+}
 const MAX_INT64 = (1n << 63n) - 1n
 
 /**
@@ -294,16 +337,28 @@ function goParseDuration(s: string): bigint | string {
 }
 
 function matchOnOff(chars: readonly string[], i: number): { end: number; action: KeyAction } | undefined {
-  const two = chars.slice(i, i + 2).join('').toLowerCase()
+  const two = chars
+    .slice(i, i + 2)
+    .join('')
+    .toLowerCase()
   if (two === 'on') return { end: i + 2, action: 'on' }
-  const three = chars.slice(i, i + 3).join('').toLowerCase()
+  const three = chars
+    .slice(i, i + 3)
+    .join('')
+    .toLowerCase()
   if (three === 'off') return { end: i + 3, action: 'off' }
   return undefined
 }
 
 /** SpecialKey (first prefix match, case-insensitive), optional On/Off, then '>'. */
 function matchSpecial(chars: readonly string[], i: number): { end: number; key: string; action: KeyAction } | undefined {
-  const key = GRAMMAR_KEYS.find((k) => chars.slice(i, i + k.length).join('').toLowerCase() === k)
+  const key = GRAMMAR_KEYS.find(
+    (k) =>
+      chars
+        .slice(i, i + k.length)
+        .join('')
+        .toLowerCase() === k,
+  )
   if (!key) return undefined
   let k = i + key.length
   const toggle = matchOnOff(chars, k)
@@ -331,7 +386,12 @@ export function validateBootCommand(command: string): BootCommandError[] {
       errors.push(new BootCommandError(`Expecting a positive wait value. Got ${formatGoDuration(e.ms)} in ${e.text}`, offset))
     }
     if (e.kind === 'special' && SPECIAL_KEYS[e.key] === undefined) {
-      errors.push(new BootCommandError(`<${e.key}> cannot be typed on vSphere: Packer's USB key map has no ${e.key} key (its build fails there with "special ${e.key} not found.")`, offset))
+      errors.push(
+        new BootCommandError(
+          `<${e.key}> cannot be typed on vSphere: Packer's USB key map has no ${e.key} key (its build fails there with "special ${e.key} not found.")`,
+          offset,
+        ),
+      )
     }
     offset += e.text.length
   }
@@ -353,7 +413,9 @@ export interface UsbKeyEvent {
 }
 
 /** What typing a boot command does, in order: send one key event, or wait. */
-export type TypingAction = { readonly kind: 'key'; readonly event: UsbKeyEvent; readonly usage: number; readonly expression: string } | { readonly kind: 'wait'; readonly ms: number; readonly expression: string }
+export type TypingAction =
+  | { readonly kind: 'key'; readonly event: UsbKeyEvent; readonly usage: number; readonly expression: string }
+  | { readonly kind: 'wait'; readonly ms: number; readonly expression: string }
 
 /** `(usage << 16) | 7`, as Packer's vSphere driver writes UsbHidCode. */
 export function usbHidCode(usage: number): number {
@@ -406,11 +468,6 @@ export function renderBootCommand(command: string, data: BootTemplateData): stri
     const v = data[m[1] as keyof BootTemplateData]
     return v === undefined ? '' : String(v)
   })
-}
-
-/** Whether a boot command uses `{{ .HTTPIP }}`/`{{ .HTTPPort }}`. */
-export function usesHttp(command: string): boolean {
-  return /\{\{-?\s*\.HTTP(IP|Port)\s*-?\}\}/.test(command)
 }
 
 /** Packer's key interval: boot_keygroup_interval when positive, else PACKER_KEY_INTERVAL, else 100ms. */

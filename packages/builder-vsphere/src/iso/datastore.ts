@@ -26,7 +26,15 @@ export async function uploadFile(c: VimClient, f: DatastoreFile, local: string, 
 
 /** Downloads a datastore file (GET /folder/...). */
 export async function downloadFile(c: VimClient, f: DatastoreFile, signal: AbortSignal): Promise<Buffer> {
-  return (await c.httpFile('GET', `/folder/${f.path.split('/').map(encodeURIComponent).join('/')}`, { dcPath: f.datacenterPath, dsName: f.datastore }, undefined, signal)).body
+  return (
+    await c.httpFile(
+      'GET',
+      `/folder/${f.path.split('/').map(encodeURIComponent).join('/')}`,
+      { dcPath: f.datacenterPath, dsName: f.datastore },
+      undefined,
+      signal,
+    )
+  ).body
 }
 
 async function fileManager(c: VimClient, signal: AbortSignal): Promise<MoRef> {

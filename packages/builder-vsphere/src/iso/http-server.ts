@@ -85,7 +85,12 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   })
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, root: string | undefined, content: Readonly<Record<string, string>> | undefined): Promise<number> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  root: string | undefined,
+  content: Readonly<Record<string, string>> | undefined,
+): Promise<number> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n')
   let path: string
   try {

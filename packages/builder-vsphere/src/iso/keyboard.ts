@@ -12,7 +12,11 @@ export function usbScanCodeSender(client: VimClient, vm: MoRef): PutUsbScanCodes
     const res = await client.call(
       'PutUsbScanCodes',
       vm,
-      { spec: { keyEvents: [{ usbHidCode: event.usbHidCode, modifiers: { leftControl: event.leftControl, leftShift: event.leftShift, leftAlt: event.leftAlt } }] } },
+      {
+        spec: {
+          keyEvents: [{ usbHidCode: event.usbHidCode, modifiers: { leftControl: event.leftControl, leftShift: event.leftShift, leftAlt: event.leftAlt } }],
+        },
+      },
       { signal },
     )
     return Number(res ?? 0)

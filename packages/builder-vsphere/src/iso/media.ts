@@ -69,14 +69,22 @@ async function expand(pattern: string, baseDir: string): Promise<string[]> {
   // Wildcards in the last part of the path (`ks/*.cfg`), as templates use them.
   const dir = dirname(abs)
   if (/[*?[]/.test(dir)) throw new Error(`${pattern}: wildcards are supported in the file name only`)
-  const re = new RegExp(`^${basename(abs).replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`)
+  const re = new RegExp(
+    `^${basename(abs)
+      .replace(/[.+^${}()|\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]')}$`,
+  )
   let names: string[]
   try {
     names = await readdir(dir)
   } catch {
     return []
   }
-  return names.filter((n) => re.test(n)).sort().map((n) => join(dir, n))
+  return names
+    .filter((n) => re.test(n))
+    .sort()
+    .map((n) => join(dir, n))
 }
 
 /** Makes the floppy image in a temporary folder; resolves with its path and the folder to remove. */

@@ -1,6 +1,6 @@
 import { durationSchema } from '@tsimg/core/plugin'
 import { z } from 'zod'
-import { commonShape } from '../options.js'
+import { commonShape, oneOf } from '../options.js'
 import { validateBootCommand } from './boot-command.js'
 
 /** Packer's `storage { ... }` (one disk). */
@@ -20,9 +20,12 @@ const networkAdapterSchema = z.strictObject({
   /** Packer: `network`: a network or distributed port group (the host's only one when unset). */
   network: z.string().min(1).optional(),
   /** Packer: `network_card`: `e1000`, `e1000e`, `vmxnet3`, `vmxnet2`, `pcnet32`. */
-  networkCard: z.enum(['e1000', 'e1000e', 'vmxnet', 'vmxnet2', 'vmxnet3', 'pcnet32']),
+  networkCard: oneOf(['e1000', 'e1000e', 'vmxnet', 'vmxnet2', 'vmxnet3', 'pcnet32']),
   /** Packer: `mac_address`. */
-  macAddress: z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, 'expected a MAC like 00:50:56:00:00:01').optional(),
+  macAddress: z
+    .string()
+    .regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, 'expected a MAC like 00:50:56:00:00:01')
+    .optional(),
   /** Packer: `passthrough` (Workstation only). */
   passthrough: z.boolean().optional(),
 })
@@ -36,19 +39,19 @@ const bootCommandSchema = z.array(z.string()).superRefine((parts, ctx) => {
 /** vsphere-iso's own options (Packer's CreateConfig, CDRomConfig, FloppyConfig, CDConfig, BootConfig, HTTPConfig, ISOConfig). */
 const isoShape = {
   /** Packer: `communicator`: `ssh` (default) or `none` (no IP wait, no provisioners). */
-  communicator: z.enum(['ssh', 'none']).default('ssh'),
+  communicator: oneOf(['ssh', 'none']).default('ssh'),
   /** Packer: `guest_os_type`: the guest id, e.g. `centos7_64Guest` (default `otherGuest`). */
   guestOsType: z.string().min(1).default('otherGuest'),
   /** Packer: `vm_version`: the hardware version (`vmx-<n>`). */
   vmVersion: z.number().int().positive().optional(),
   /** Packer: `disk_controller_type`: `lsilogic` (default), `pvscsi`, `lsilogic-sas`, `scsi`, `nvme`. */
-  diskControllerType: z.array(z.enum(['lsilogic', 'lsilogic-sas', 'pvscsi', 'scsi', 'nvme'])).default([]),
+  diskControllerType: z.array(oneOf(['lsilogic', 'lsilogic-sas', 'pvscsi', 'scsi', 'nvme'])).default([]),
   /** Packer: `storage`: the disks. */
   storage: z.array(storageSchema).default([]),
   /** Packer: `network_adapters`: the NICs. */
   networkAdapters: z.array(networkAdapterSchema).default([]),
   /** Packer: `cdrom_type`: `ide` (default) or `sata`. */
-  cdromType: z.enum(['ide', 'sata']).default('ide'),
+  cdromType: oneOf(['ide', 'sata']).default('ide'),
   /** Packer: `iso_paths`: ISOs already on a datastore, `[ds] path/file.iso`. */
   isoPaths: z.array(z.string().regex(/^\[[^\]]+\]\s*\S/, 'expected a datastore path like "[datastore1] iso/os.iso"')).default([]),
   /** Packer: `iso_urls` (or `iso_url`): downloaded, checked, uploaded to the datastore; tsimg reads file:// and loopback http(s) only. */

@@ -11,7 +11,10 @@ export const vsphereIsoSchema = z
   .refine((o) => o.host || o.cluster, { message: 'set cluster or host: where the VM runs', path: ['cluster'] })
   .refine((o) => !(o.httpDirectory && o.httpContent), { message: 'set only one of httpDirectory and httpContent', path: ['httpContent'] })
   .refine((o) => o.httpPortMin <= o.httpPortMax, { message: 'httpPortMin must be less than or equal to httpPortMax', path: ['httpPortMin'] })
-  .refine((o) => !o.isoUrls.length || o.isoChecksum, { message: 'isoChecksum is required with isoUrls (sha256:<hex>, or none to skip the check)', path: ['isoChecksum'] })
+  .refine((o) => !o.isoUrls.length || o.isoChecksum, {
+    message: 'isoChecksum is required with isoUrls (sha256:<hex>, or none to skip the check)',
+    path: ['isoChecksum'],
+  })
   .refine((o) => !(o.floppyImgPath && (o.floppyFiles.length || o.floppyDirs.length || Object.keys(o.floppyContent).length)), {
     message: 'set floppyImgPath or floppyFiles/floppyDirs/floppyContent, not both',
     path: ['floppyImgPath'],

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, rm } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { isIP } from 'node:net'
@@ -12,7 +12,19 @@ import { clearAuthorizedKeys, parseDuration, TsimgError, type Step, type StepLis
 import { cloudConnectSsh, TrackedResource } from '@tsimg/cloud-kit'
 import { clientOf, findInventory, notFound, resourceData, scopeOf, type VsphereEnv } from '../env.js'
 import { BUILD_ID_KEY, CREATED_AT_KEY, PLUGIN, type VsphereState } from '../state.js'
-import { configParamsStep, configSpec, connectStep, hardwareSpec, keepStep, powerOnStep, reconfigure, shutdownStep, snapshotStep, vmOf, waitIpStep } from '../steps-common.js'
+import {
+  configParamsStep,
+  configSpec,
+  connectStep,
+  hardwareSpec,
+  keepStep,
+  powerOnStep,
+  reconfigure,
+  shutdownStep,
+  snapshotStep,
+  vmOf,
+  waitIpStep,
+} from '../steps-common.js'
 import { destroyVm, extraConfig, findBuildVm } from '../vm.js'
 import { list, moref, obj, str, type MoRef, type XmlObject, type XmlValue } from '../vim/xml.js'
 import { exportStep } from '../export/step.js'
@@ -176,7 +188,8 @@ function uploadMediaStep(env: IsoEnv, templateDir: string): Step<VsphereState> {
             ui.message(`${url}: ${(e as Error).message}`)
           }
         }
-        if (!got) throw new TsimgError('VSPHERE_ISO', `no ISO could be retrieved: ${(lastError as Error)?.message}`, { hint: 'check iso_urls and iso_checksum' })
+        if (!got)
+          throw new TsimgError('VSPHERE_ISO', `no ISO could be retrieved: ${(lastError as Error)?.message}`, { hint: 'check iso_urls and iso_checksum' })
         ui.say('Uploading ISO to the datastore...')
         const name = basename(new URL(o.isoUrls[0]!, 'file:///').pathname) || 'image.iso'
         env.isoFiles.push(await put(local, name.endsWith('.iso') ? name : `${name}.iso`, 'ISO'))
@@ -202,9 +215,12 @@ function uploadMediaStep(env: IsoEnv, templateDir: string): Step<VsphereState> {
       if (started.length) ui.say('Deleting the uploaded ISO, CD and floppy images from the datastore...')
       const failures: unknown[] = []
       for (const t of started.reverse()) {
-        await t.remove({ journal, signal }, (id, s) => deleteFile(clientOf(env), parseUploadId(id).file, env.datacenter!.ref, s)).catch((e: unknown) => failures.push(e))
+        await t
+          .remove({ journal, signal }, (id, s) => deleteFile(clientOf(env), parseUploadId(id).file, env.datacenter!.ref, s))
+          .catch((e: unknown) => failures.push(e))
       }
-      if (folderMade && !failures.length) await deleteFile(clientOf(env), dsPath({ datastore: env.datastoreName!, path: buildFolder(env) }), env.datacenter!.ref, signal)
+      if (folderMade && !failures.length)
+        await deleteFile(clientOf(env), dsPath({ datastore: env.datastoreName!, path: buildFolder(env) }), env.datacenter!.ref, signal)
       if (failures.length) throw failures[0]
     },
   }
@@ -216,7 +232,8 @@ async function fetchIso(url: string, templateDir: string, to: string, signal: Ab
     const u = new URL(url)
     const host = u.hostname.replace(/^\[|\]$/g, '')
     const loopback = host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.')) || host === '::1'
-    if (!loopback) throw new Error(`tsimg downloads ISOs from file:// or loopback URLs only (${u.host} is not loopback); put the ISO on the datastore and use iso_paths`)
+    if (!loopback)
+      throw new Error(`tsimg downloads ISOs from file:// or loopback URLs only (${u.host} is not loopback); put the ISO on the datastore and use iso_paths`)
     await new Promise<void>((ok, fail) => {
       const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { signal }, (res) => {
         if ((res.statusCode ?? 0) >= 400) {
@@ -245,7 +262,9 @@ async function checkChecksum(file: string, spec: string, templateDir: string, si
   if (spec === 'none') return
   let [type, value] = spec.includes(':') ? [spec.slice(0, spec.indexOf(':')), spec.slice(spec.indexOf(':') + 1)] : ['', spec]
   if (type === 'file') {
-    const list = await import('node:fs/promises').then((f) => f.readFile(value.startsWith('file:') ? fileURLToPath(value) : resolve(templateDir, value), 'utf8'))
+    const list = await import('node:fs/promises').then((f) =>
+      f.readFile(value.startsWith('file:') ? fileURLToPath(value) : resolve(templateDir, value), 'utf8'),
+    )
     const line = list.split('\n').find((l) => l.includes(basename(file))) ?? list.split('\n')[0] ?? ''
     value = line.trim().split(/\s+/)[0] ?? ''
     type = ''
@@ -307,7 +326,14 @@ const CONTROLLERS: Record<string, string> = {
   scsi: 'VirtualLsiLogicController',
   nvme: 'VirtualNVMEController',
 }
-const NICS: Record<string, string> = { e1000: 'VirtualE1000', e1000e: 'VirtualE1000e', vmxnet: 'VirtualVmxnet', vmxnet2: 'VirtualVmxnet2', vmxnet3: 'VirtualVmxnet3', pcnet32: 'VirtualPCNet32' }
+const NICS: Record<string, string> = {
+  e1000: 'VirtualE1000',
+  e1000e: 'VirtualE1000e',
+  vmxnet: 'VirtualVmxnet',
+  vmxnet2: 'VirtualVmxnet2',
+  vmxnet3: 'VirtualVmxnet3',
+  pcnet32: 'VirtualPCNet32',
+}
 
 /**
  * Packer's "Creating VM...": CreateVM_Task in the folder and pool with the guest id, hardware
@@ -341,7 +367,8 @@ function createVmStep(env: IsoEnv): Step<VsphereState> {
       const path = `${folderPath}/${name}`
       const existing = await c.findByPath(path, signal)
       if (existing) {
-        if (!build.force) throw new TsimgError('VSPHERE_EXISTS', `the vm/template ${path} already exists`, { hint: 'run with -force to replace it, or set another vm_name' })
+        if (!build.force)
+          throw new TsimgError('VSPHERE_EXISTS', `the vm/template ${path} already exists`, { hint: 'run with -force to replace it, or set another vm_name' })
         ui.say(`the vm/template ${path} already exists, but deleting it due to -force flag`)
         await destroyVm(c, existing, signal)
       }
@@ -391,8 +418,25 @@ function createVmStep(env: IsoEnv): Step<VsphereState> {
 /** VirtualMachineConfigSpec in the WSDL's order (name, version, guestId, files first). */
 function createSpec(s: XmlObject): XmlObject {
   const order = [
-    'name', 'version', 'guestId', 'annotation', 'files', 'tools', 'numCPUs', 'numCoresPerSocket', 'memoryMB', 'memoryHotAddEnabled', 'cpuHotAddEnabled', 'deviceChange',
-    'cpuAllocation', 'memoryAllocation', 'extraConfig', 'bootOptions', 'firmware', 'memoryReservationLockedToMax', 'nestedHVEnabled',
+    'name',
+    'version',
+    'guestId',
+    'annotation',
+    'files',
+    'tools',
+    'numCPUs',
+    'numCoresPerSocket',
+    'memoryMB',
+    'memoryHotAddEnabled',
+    'cpuHotAddEnabled',
+    'deviceChange',
+    'cpuAllocation',
+    'memoryAllocation',
+    'extraConfig',
+    'bootOptions',
+    'firmware',
+    'memoryReservationLockedToMax',
+    'nestedHVEnabled',
   ]
   const out: Record<string, XmlValue> = {}
   for (const k of order) if (s[k] !== undefined) out[k] = s[k]
@@ -409,7 +453,8 @@ async function newVmDevices(env: IsoEnv, where: MoRef, signal: AbortSignal): Pro
     const key = -200 - i
     out.push({
       operation: 'add',
-      device: type === 'VirtualNVMEController' ? { $type: type, key, busNumber: i } : { $type: type, key, busNumber: i, hotAddRemove: true, sharedBus: 'noSharing' },
+      device:
+        type === 'VirtualNVMEController' ? { $type: type, key, busNumber: i } : { $type: type, key, busNumber: i, hotAddRemove: true, sharedBus: 'noSharing' },
     })
   })
   const units = new Map<number, number>()
@@ -424,7 +469,13 @@ async function newVmDevices(env: IsoEnv, where: MoRef, signal: AbortSignal): Pro
       device: {
         $type: 'VirtualDisk',
         key: -300 - i,
-        backing: { $type: 'VirtualDiskFlatVer2BackingInfo', fileName: '', diskMode: 'persistent', thinProvisioned: d.diskThinProvisioned, eagerlyScrub: d.diskEagerlyScrub },
+        backing: {
+          $type: 'VirtualDiskFlatVer2BackingInfo',
+          fileName: '',
+          diskMode: 'persistent',
+          thinProvisioned: d.diskThinProvisioned,
+          eagerlyScrub: d.diskEagerlyScrub,
+        },
         controllerKey,
         unitNumber: unit,
         capacityInKB: d.diskSize * 1024,
@@ -547,23 +598,42 @@ function bootCommandStep(env: IsoEnv): Step<VsphereState> {
   }
 }
 
-/** Packer's "Eject CD-ROM"/"Remove floppy" after shutdown: the floppy always, the CD-ROMs with remove_cdrom. */
-function removeMediaStep(env: IsoEnv): Step<VsphereState> | false {
+/**
+ * After shutdown, as Packer's remove-floppy and remove-CD-ROM steps: the floppy drive removed;
+ * every CD-ROM ejected (its ISO backing replaced by an empty remote passthrough, disconnected),
+ * so the template holds no path to the build's files; with remove_cdrom the CD-ROMs and the
+ * SATA controllers removed instead.
+ */
+function removeMediaStep(env: IsoEnv): Step<VsphereState> {
   const o = env.options
-  const floppy = Boolean(o.floppyImgPath || o.floppyFiles.length || o.floppyDirs.length || Object.keys(o.floppyContent).length)
-  if (!floppy && !o.removeCdrom) return false
   return {
     name: 'vsphere:remove-media',
     async run({ state, signal, ui }) {
       const devices = await devicesOf(env, vmOf(state), signal)
-      const remove = devices.filter((d) => (floppy && d.$type === 'VirtualFloppy') || (o.removeCdrom && d.$type === 'VirtualCdrom'))
-      if (!remove.length) return
-      if (floppy) ui.say('Deleting Floppy drives...')
-      if (o.removeCdrom) ui.say('Deleting CD-ROM drives...')
-      await reconfigure(env, vmOf(state), configSpec({ deviceChange: remove.map((d) => ({ operation: 'remove', device: d as XmlObject })) }), signal)
+      const floppies = devices.filter((d) => d.$type === 'VirtualFloppy')
+      const cdroms = devices.filter((d) => d.$type === 'VirtualCdrom')
+      const changes: XmlObject[] = []
+      if (floppies.length && env.floppyFile) {
+        ui.say('Deleting Floppy drives...')
+        changes.push(...floppies.map((d) => ({ operation: 'remove', device: d as XmlObject })))
+      }
+      if (cdroms.length) {
+        if (o.removeCdrom) {
+          ui.say('Deleting CD-ROM drives...')
+          changes.push(...cdroms.map((d) => ({ operation: 'remove', device: d as XmlObject })))
+          changes.push(...devices.filter((d) => d.$type === 'VirtualAHCIController').map((d) => ({ operation: 'remove', device: d as XmlObject })))
+        } else {
+          ui.say('Eject CD-ROM drives...')
+          for (const d of cdroms) {
+            const device: Record<string, XmlValue> = { ...(d as XmlObject) }
+            device.backing = { $type: 'VirtualCdromRemotePassthroughBackingInfo', deviceName: '', exclusive: false }
+            device.connectable = { startConnected: false, allowGuestControl: false, connected: false }
+            changes.push({ operation: 'edit', device })
+          }
+        }
+      }
+      if (!changes.length) return
+      await reconfigure(env, vmOf(state), configSpec({ deviceChange: changes }), signal)
     },
   }
 }
-
-// Exposed for tests.
-export const _internal = { checkChecksum, fetchIso, writeFile }

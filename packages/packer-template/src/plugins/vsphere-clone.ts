@@ -1,4 +1,4 @@
-import { finishCommunicator, sshFields } from './common.js'
+import { dropEmpty, finishCommunicator, sshFields } from './common.js'
 import { allUnsupported, field, sameNames, unsupported, type PluginMapping } from './table.js'
 import { vsphereCommonFields, vsphereCustomizeFields } from './vsphere-common.js'
 
@@ -27,5 +27,6 @@ export const vsphereCloneBuilder: PluginMapping = {
       'vbs_enabled', 'vvtd_enabled', 'remove_network_adapter',
     ]),
   },
-  finish: (options) => finishCommunicator(options),
+  // Packer reads an option given as '' (an unset user variable, as seed 003's host) as unset.
+  finish: (options) => finishCommunicator(dropEmpty(options, ['host', 'cluster', 'folder', 'resourcePool', 'datastore', 'datacenter', 'network', 'vmName', 'notes'])),
 }

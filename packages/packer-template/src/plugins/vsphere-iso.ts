@@ -45,23 +45,53 @@ export const vsphereIsoBuilder: PluginMapping = {
     }),
     // Packer's single-URL spelling is one more entry of the list.
     iso_url: field('isoUrls', 'strings'),
-    storage: field('storage', { list: sameNames({ disk_size: 'int', disk_thin_provisioned: 'bool', disk_eagerly_scrub: 'bool', disk_controller_index: 'int' }) }),
+    storage: field('storage', {
+      list: sameNames({ disk_size: 'int', disk_thin_provisioned: 'bool', disk_eagerly_scrub: 'bool', disk_controller_index: 'int' }),
+    }),
     network_adapters: field('networkAdapters', { list: sameNames({ network: 'string', network_card: 'string', mac_address: 'string', passthrough: 'bool' }) }),
     iso_checksum_type: unsupported('Packer 1.6 dropped iso_checksum_type: write iso_checksum as "sha256:<hex>"'),
     iso_target_path: unsupported('tsimg keeps no ISO cache: the ISO is read into a temporary file, uploaded and deleted after the build'),
     iso_target_extension: unsupported('tsimg keeps no ISO cache: the ISO is read into a temporary file, uploaded and deleted after the build'),
     usb_controller: unsupported('USB controllers are not supported yet: leave usb_controller out'),
     ...allUnsupported('a newer vSphere plugin option, not supported yet: leave it out', [
-      'reattach_cdroms', 'http_interface', 'http_network_protocol', 'datastore_cluster', 'displays', 'pci_passthrough_allowed_device', 'vTPM', 'precision_clock',
-      'tools_sync_time_periodically', 'vbs_enabled', 'vvtd_enabled', 'remove_network_adapter', 'destroy',
+      'reattach_cdroms',
+      'http_interface',
+      'http_network_protocol',
+      'datastore_cluster',
+      'displays',
+      'pci_passthrough_allowed_device',
+      'vTPM',
+      'precision_clock',
+      'tools_sync_time_periodically',
+      'vbs_enabled',
+      'vvtd_enabled',
+      'remove_network_adapter',
+      'destroy',
     ]),
     // Packer 1.6's deprecated single-disk options (before storage { }).
-    ...allUnsupported('Packer 1.6 moved the disk options into storage { disk_size, disk_thin_provisioned }: write them there', ['disk_size', 'disk_thin_provisioned', 'disk_eagerly_scrub']),
+    ...allUnsupported('Packer 1.6 moved the disk options into storage { disk_size, disk_thin_provisioned }: write them there', [
+      'disk_size',
+      'disk_thin_provisioned',
+      'disk_eagerly_scrub',
+    ]),
     ...allUnsupported('Packer 1.6 moved the NIC options into network_adapters { network, network_card }: write them there', ['network', 'network_card']),
   },
   // Packer reads an option given as '' (an unset user variable) as unset.
   finish: (options) => {
-    const o = dropEmpty(options, ['host', 'cluster', 'folder', 'resourcePool', 'datastore', 'datacenter', 'httpDirectory', 'httpIp', 'floppyImgPath', 'isoChecksum', 'vmName', 'notes'])
+    const o = dropEmpty(options, [
+      'host',
+      'cluster',
+      'folder',
+      'resourcePool',
+      'datastore',
+      'datacenter',
+      'httpDirectory',
+      'httpIp',
+      'floppyImgPath',
+      'isoChecksum',
+      'vmName',
+      'notes',
+    ])
     if (Array.isArray(o.floppyDirs)) o.floppyDirs = (o.floppyDirs as unknown[]).filter((d) => d !== '')
     if (Array.isArray(o.isoUrls)) o.isoUrls = (o.isoUrls as unknown[]).filter((d) => d !== '')
     return o
