@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Step } from '@tsimg/core/plugin'
 import { TrackedResource, waitFor, resourceData } from '@tsimg/cloud-kit'
+import { PURPOSE_TAG, isVerifyMachine, type MachinePurpose } from './machine-purpose.js'
 import type { AlicloudEcsOptions } from './options.js'
 import { deleteInstance, describeInstance, listInstances, type AliInstance } from './ops.js'
 import { Ecs } from './sdk.js'
@@ -73,15 +74,6 @@ export function instance(env: AliEnv, purpose: MachinePurpose = 'build'): Step<A
       state.machineDown = true
     },
   }
-}
-
-/** The build's own instance, or the instance of the new image that the verify phase checks. */
-export type MachinePurpose = 'build' | 'verify'
-/** Tag of the verify phase's instance and EIP (`verify`), so a lost answer finds them and not the build's. */
-export const PURPOSE_TAG = 'tsimg-purpose'
-/** Whether ECS's (TagKey/TagValue) or VPC's (Key/Value) tags mark a verify machine's resource. */
-export function isVerifyMachine(tags: { tag?: { tagKey?: string; tagValue?: string; key?: string; value?: string }[] } | undefined): boolean {
-  return (tags?.tag ?? []).some((t) => (t.tagKey ?? t.key) === PURPOSE_TAG && (t.tagValue ?? t.value) === 'verify')
 }
 
 function disks(o: AlicloudEcsOptions) {

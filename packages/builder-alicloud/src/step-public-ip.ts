@@ -5,7 +5,7 @@ import { Vpc } from './sdk.js'
 import { PLUGIN, type AliState } from './state.js'
 import { buildTags, pollLimit, type AliEnv } from './env.js'
 import { createTagged } from './tagged.js'
-import { PURPOSE_TAG, isVerifyMachine, type MachinePurpose } from './step-instance.js'
+import { PURPOSE_TAG, isVerifyMachine, type MachinePurpose } from './machine-purpose.js'
 
 /**
  * Picks the SSH address: sshHost, or the private IP (sshPrivateIp), or the launch-time public

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { RunInstancesCommand, type RunInstancesCommandOutput, type Instance } from '@aws-sdk/client-ec2'
-import { type Step } from '@tsimg/core/plugin'
+import { RunInstancesCommand, type RunInstancesCommandInput, type RunInstancesCommandOutput, type Instance } from '@aws-sdk/client-ec2'
+import type { Step, Ui } from '@tsimg/core/plugin'
 import { TrackedResource, chooseSshAddress, waitFor, resourceData } from '@tsimg/cloud-kit'
 import { PLUGIN, type AwsState } from './state.js'
 import { createWithTags, tagSpec, tagTemporary } from './tags.js'
@@ -51,27 +51,7 @@ export function runInstance(env: AwsEnv, purpose: InstancePurpose = 'build'): St
               },
               send: (withTags, budget) => env.api.send(
               env.region,
-              new RunInstancesCommand({
-                ImageId: state.sourceImage!.id,
-                InstanceType: instanceTypeOf(o.instanceType),
-                MinCount: 1,
-                MaxCount: 1,
-                // A retried RunInstances (timeout, 5xx after the fact) must not start a second instance.
-                ClientToken: token,
-                ...(state.keyPair?.name ? { KeyName: state.keyPair.name } : {}),
-                ...(userData ? { UserData: Buffer.from(userData).toString('base64') } : {}),
-                ...(o.iamInstanceProfile ? { IamInstanceProfile: o.iamInstanceProfile.startsWith('arn:') ? { Arn: o.iamInstanceProfile } : { Name: o.iamInstanceProfile } } : {}),
-                InstanceInitiatedShutdownBehavior: o.shutdownBehavior,
-                MetadataOptions: {
-                  HttpEndpoint: o.metadataOptions.httpEndpoint,
-                  HttpTokens: o.metadataOptions.httpTokens,
-                  HttpPutResponseHopLimit: o.metadataOptions.httpPutResponseHopLimit,
-                },
-                ...(o.launchBlockDeviceMappings.length ? { BlockDeviceMappings: o.launchBlockDeviceMappings.map(toMapping) } : {}),
-                ...network(state, o.associatePublicIpAddress),
-                ...(state.availabilityZone && !state.subnetId ? { Placement: { AvailabilityZone: state.availabilityZone } } : {}),
-                ...(withTags && { TagSpecifications: [tagSpec('instance', env.build, runTags), tagSpec('volume', env.build, o.runVolumeTags)] }),
-              }),
+              new RunInstancesCommand(runInstancesInput(env, state, { token, userData, runTags, withTags })),
               { signal: stop, requestSignal, ...(budget && { budget }) },
             ),
             }),
@@ -83,21 +63,7 @@ export function runInstance(env: AwsEnv, purpose: InstancePurpose = 'build'): St
       state.generated.ID = id
       ui.message(`Instance ID: ${id}`)
 
-      const instance = await waitFor<Instance>({
-        resource: `instance ${id}`,
-        until: 'to become ready',
-        headline: `Waiting for instance (${id}) to become ready...`,
-        ui,
-        signal,
-        ...pollLimit(env),
-        probe: async (s) => {
-          const i = await describeInstance(env, id, s)
-          const st = i?.State?.Name
-          if (st === 'running') return { done: true, value: i! }
-          if (st && DEAD.has(st)) return { failed: `instance entered state ${st}${i?.StateReason?.Message ? `: ${i.StateReason.Message}` : ''}` }
-          return { done: false, ...(st ? { state: st } : {}) }
-        },
-      })
+      const instance = await waitRunning(env, id, ui, signal)
       if (tagVolumesLater) {
         const volumes = (instance.BlockDeviceMappings ?? []).map((m) => m.Ebs?.VolumeId).filter((v): v is string => Boolean(v))
         await tagTemporary(env, env.region, volumes, signal, o.runVolumeTags)
@@ -123,6 +89,55 @@ export function runInstance(env: AwsEnv, purpose: InstancePurpose = 'build'): St
       state.machineDown = true
     },
   }
+}
+
+/** RunInstances' input: the source AMI, type, key, user data, metadata options, disks, network, and the tags unless the endpoint refused them. */
+function runInstancesInput(
+  env: AwsEnv,
+  state: AwsState,
+  { token, userData, runTags, withTags }: { token: string; userData: string | undefined; runTags: Record<string, string>; withTags: boolean },
+): RunInstancesCommandInput {
+  const o = env.options
+  return {
+    ImageId: state.sourceImage!.id,
+    InstanceType: instanceTypeOf(o.instanceType),
+    MinCount: 1,
+    MaxCount: 1,
+    // A retried RunInstances (timeout, 5xx after the fact) must not start a second instance.
+    ClientToken: token,
+    ...(state.keyPair?.name ? { KeyName: state.keyPair.name } : {}),
+    ...(userData ? { UserData: Buffer.from(userData).toString('base64') } : {}),
+    ...(o.iamInstanceProfile ? { IamInstanceProfile: o.iamInstanceProfile.startsWith('arn:') ? { Arn: o.iamInstanceProfile } : { Name: o.iamInstanceProfile } } : {}),
+    InstanceInitiatedShutdownBehavior: o.shutdownBehavior,
+    MetadataOptions: {
+      HttpEndpoint: o.metadataOptions.httpEndpoint,
+      HttpTokens: o.metadataOptions.httpTokens,
+      HttpPutResponseHopLimit: o.metadataOptions.httpPutResponseHopLimit,
+    },
+    ...(o.launchBlockDeviceMappings.length ? { BlockDeviceMappings: o.launchBlockDeviceMappings.map(toMapping) } : {}),
+    ...network(state, o.associatePublicIpAddress),
+    ...(state.availabilityZone && !state.subnetId ? { Placement: { AvailabilityZone: state.availabilityZone } } : {}),
+    ...(withTags && { TagSpecifications: [tagSpec('instance', env.build, runTags), tagSpec('volume', env.build, o.runVolumeTags)] }),
+  }
+}
+
+/** Waits until the instance runs; a state it cannot come back from fails at once. */
+function waitRunning(env: AwsEnv, id: string, ui: Ui, signal: AbortSignal): Promise<Instance> {
+  return waitFor<Instance>({
+    resource: `instance ${id}`,
+    until: 'to become ready',
+    headline: `Waiting for instance (${id}) to become ready...`,
+    ui,
+    signal,
+    ...pollLimit(env),
+    probe: async (s) => {
+      const i = await describeInstance(env, id, s)
+      const st = i?.State?.Name
+      if (st === 'running') return { done: true, value: i! }
+      if (st && DEAD.has(st)) return { failed: `instance entered state ${st}${i?.StateReason?.Message ? `: ${i.StateReason.Message}` : ''}` }
+      return { done: false, ...(st ? { state: st } : {}) }
+    },
+  })
 }
 
 function network(state: AwsState, publicIp: boolean | undefined) {

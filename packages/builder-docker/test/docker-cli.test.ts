@@ -25,9 +25,15 @@ beforeAll(async () => {
   await removeImages(EXAMPLE_TAG, `tsimg-test/${NAME}:1`)
 })
 afterAll(async () => {
-  for (const child of running) child.kill('SIGKILL')
+  // Each killed CLI has exited (its journal is no longer held) before cleanup reads the journals.
+  await Promise.all(
+    [...running].map((child) => {
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGKILL')
+      return exited
+    }),
+  )
   // Whatever a failed test left (a killed CLI's container and key) goes the way users clean up.
-  if (running.size > 0) await new Promise((r) => setTimeout(r, 500))
   await cleanupLeftovers({ stateDir: sb.stateDir, log: () => {}, cwd: root })
   await removeImages(EXAMPLE_TAG, `tsimg-test/${NAME}:1`)
   await sb.dispose()

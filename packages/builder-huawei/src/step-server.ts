@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { CreatePostPaidServersRequest, ListServerInterfacesRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
-import { TsimgError, type Step } from '@tsimg/core/plugin'
+import { TsimgError, type Step, type Ui } from '@tsimg/core/plugin'
 import { TrackedResource, chooseSshAddress, waitFor, resourceData } from '@tsimg/cloud-kit'
 import { field } from './api.js'
 import { deleteServer, serversTagged, showServer, type ServerView } from './server.js'
@@ -28,33 +28,7 @@ export function server(env: HuaweiEnv, verifyOf?: { buildServerId: string }): St
       const userData = o.userDataFile ? await readFile(resolve(env.build.templateDir, o.userDataFile), 'utf8') : o.userData
       const name = verify ? `tsimg-verify-${env.build.id}`.slice(0, 64) : (o.instanceName ?? `tsimg-${env.build.id}`.slice(0, 64))
       const token = verify ? `${env.build.id}-verify` : env.build.id
-      const body = {
-        server: {
-          name,
-          imageRef: state.sourceImage!.id,
-          flavorRef: o.flavor,
-          vpcid: state.vpcId,
-          nics: state.subnetIds!.map((subnet_id) => ({ subnet_id })),
-          security_groups: (state.securityGroupIds ?? []).map((id) => ({ id })),
-          availability_zone: state.availabilityZone,
-          ...(state.keyPair?.name && { key_name: state.keyPair.name }),
-          ...(userData && { user_data: Buffer.from(userData).toString('base64') }),
-          root_volume: { volumetype: o.volumeType, ...(o.volumeSize && { size: o.volumeSize }), ...encrypted(o.kmsKeyId) },
-          ...(o.dataDisks.length && {
-            data_volumes: o.dataDisks.map((d) => ({
-              volumetype: d.volumeType,
-              size: d.volumeSize,
-              ...(d.dataImageId && { data_image_id: d.dataImageId }),
-              ...(d.snapshotId && { extendparam: { snapshotId: d.snapshotId } }),
-              ...encrypted(d.kmsKeyId),
-            })),
-          }),
-          ...(o.eipType && { publicip: { eip: { iptype: o.eipType, bandwidth: { size: o.eipBandwidthSize, sharetype: 'PER', chargemode: 'traffic' } }, delete_on_termination: true } }),
-          ...(Object.keys(o.instanceMetadata).length && { metadata: o.instanceMetadata }),
-          server_tags: tagList(env.build, verify ? { 'tsimg-purpose': 'verify' } : {}),
-          extendparam: { chargingMode: 'postPaid', ...(o.enterpriseProjectId && { enterprise_project_id: o.enterpriseProjectId }) },
-        },
-      }
+      const body = serverBody(env, state, name, userData, verify)
       ui.say(verify ? `Creating server ${name} (${o.flavor}) of the new image ${state.sourceImage!.id}...` : `Creating server ${name} (${o.flavor})...`)
       let jobId: string | undefined
       const id = await tracked.create(
@@ -79,35 +53,8 @@ export function server(env: HuaweiEnv, verifyOf?: { buildServerId: string }): St
       ui.message(`Server ID: ${id}`)
       if (jobId) await env.api.waitJob('ecs', jobId, `server ${id}`, pollLimit(env), signal, ui)
 
-      const active = await waitFor<ServerView>({
-        resource: `server ${id}`,
-        until: 'to become ACTIVE',
-        ui,
-        signal,
-        ...pollLimit(env),
-        probe: async (s) => {
-          const v = await showServer(env.api, id, s, true)
-          if (v?.status === 'ACTIVE') return { done: true, value: v }
-          if (v?.status === 'ERROR') return { failed: 'the server entered state ERROR' }
-          return { done: false, ...(v && { state: v.status }) }
-        },
-      })
-      const addrs = Object.values(active.addresses).flat()
-      const fixed = addrs.find((a) => a['OS-EXT-IPS:type'] !== 'floating')?.addr
-      let floating = addrs.find((a) => a['OS-EXT-IPS:type'] === 'floating')?.addr
-      // The build's server still holds floatingIp: the verify server uses its own addresses.
-      if ((o.floatingIp || o.reuseIps) && !verify) floating = await bindIp(env, state, id, signal)
-      state.sshHost = chooseSshAddress({
-        resource: `Server ${id}`,
-        explicitHost: o.sshHost,
-        ...(o.sshInterface && { iface: o.sshInterface }),
-        addresses: { public_ip: floating, private_ip: fixed },
-        ifaceOption: 'sshInterface',
-        publicIpOption: 'eipType',
-      })
-      state.generated.Host = state.sshHost
-      if (floating) ui.message(`Public IP: ${floating}`)
-      if (fixed) ui.message(`Private IP: ${fixed}`)
+      const active = await waitActive(env, id, ui, signal)
+      await chooseAddress(env, state, id, active, ui, signal, verify)
     },
     async cleanup({ state, ui, signal, journal }) {
       if (!tracked.started || state.server?.deleted) return
@@ -121,6 +68,76 @@ export function server(env: HuaweiEnv, verifyOf?: { buildServerId: string }): St
       state.machineDown = true
     },
   }
+}
+
+/** CreatePostPaidServers' body: the source image, flavor, network, key, disks, a bought EIP, tags, post-paid. */
+function serverBody(env: HuaweiEnv, state: HuaweiState, name: string, userData: string | undefined, verify: boolean) {
+  const o = env.options
+  return {
+    server: {
+      name,
+      imageRef: state.sourceImage!.id,
+      flavorRef: o.flavor,
+      vpcid: state.vpcId,
+      nics: state.subnetIds!.map((subnet_id) => ({ subnet_id })),
+      security_groups: (state.securityGroupIds ?? []).map((id) => ({ id })),
+      availability_zone: state.availabilityZone,
+      ...(state.keyPair?.name && { key_name: state.keyPair.name }),
+      ...(userData && { user_data: Buffer.from(userData).toString('base64') }),
+      root_volume: { volumetype: o.volumeType, ...(o.volumeSize && { size: o.volumeSize }), ...encrypted(o.kmsKeyId) },
+      ...(o.dataDisks.length && {
+        data_volumes: o.dataDisks.map((d) => ({
+          volumetype: d.volumeType,
+          size: d.volumeSize,
+          ...(d.dataImageId && { data_image_id: d.dataImageId }),
+          ...(d.snapshotId && { extendparam: { snapshotId: d.snapshotId } }),
+          ...encrypted(d.kmsKeyId),
+        })),
+      }),
+      ...(o.eipType && { publicip: { eip: { iptype: o.eipType, bandwidth: { size: o.eipBandwidthSize, sharetype: 'PER', chargemode: 'traffic' } }, delete_on_termination: true } }),
+      ...(Object.keys(o.instanceMetadata).length && { metadata: o.instanceMetadata }),
+      server_tags: tagList(env.build, verify ? { 'tsimg-purpose': 'verify' } : {}),
+      extendparam: { chargingMode: 'postPaid', ...(o.enterpriseProjectId && { enterprise_project_id: o.enterpriseProjectId }) },
+    },
+  }
+}
+
+/** Waits until the server is ACTIVE (ERROR fails at once). */
+function waitActive(env: HuaweiEnv, id: string, ui: Ui, signal: AbortSignal): Promise<ServerView> {
+  return waitFor<ServerView>({
+    resource: `server ${id}`,
+    until: 'to become ACTIVE',
+    ui,
+    signal,
+    ...pollLimit(env),
+    probe: async (s) => {
+      const v = await showServer(env.api, id, s, true)
+      if (v?.status === 'ACTIVE') return { done: true, value: v }
+      if (v?.status === 'ERROR') return { failed: 'the server entered state ERROR' }
+      return { done: false, ...(v && { state: v.status }) }
+    },
+  })
+}
+
+/** Binds floatingIp / a reused EIP if asked (the build's server only), then sets state.sshHost by sshInterface. */
+async function chooseAddress(env: HuaweiEnv, state: HuaweiState, id: string, active: ServerView, ui: Ui, signal: AbortSignal, verify: boolean): Promise<void> {
+  const o = env.options
+  const addrs = Object.values(active.addresses).flat()
+  const fixed = addrs.find((a) => a['OS-EXT-IPS:type'] !== 'floating')?.addr
+  let floating = addrs.find((a) => a['OS-EXT-IPS:type'] === 'floating')?.addr
+  // The build's server still holds floatingIp: the verify server uses its own addresses.
+  if ((o.floatingIp || o.reuseIps) && !verify) floating = await bindIp(env, state, id, signal)
+  state.sshHost = chooseSshAddress({
+    resource: `Server ${id}`,
+    explicitHost: o.sshHost,
+    ...(o.sshInterface && { iface: o.sshInterface }),
+    addresses: { public_ip: floating, private_ip: fixed },
+    ifaceOption: 'sshInterface',
+    publicIpOption: 'eipType',
+  })
+  state.generated.Host = state.sshHost
+  if (floating) ui.message(`Public IP: ${floating}`)
+  if (fixed) ui.message(`Private IP: ${fixed}`)
 }
 
 /** A disk's encryption, as ECS takes it: the `__system__` metadata keys. */

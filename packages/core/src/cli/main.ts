@@ -53,6 +53,102 @@ async function typecheckFirst(template: string): Promise<void> {
   await startedCheckDone(template)
 }
 
+/** The commands that read a template: build, verify, validate, inspect. `done` takes the exit code. */
+function templateCommands(program: Command, done: (code: number) => void): void {
+  templateOptions(program.command('build').argument('<template>', 'the template file, e.g. image.ts'))
+    .description('build images from a template')
+    .option('--force', 'replace an existing image of the same name')
+    .addOption(new Option('--on-error <mode>', 'what to do when a build fails').choices(ON_ERROR_VALUES).default('cleanup'))
+    .option('--debug', 'pause after each step and before each cleanup')
+    .option('--parallel-builds <n>', 'how many builds run at once (0 = all)', positiveInt)
+    .option('--timestamp-ui', 'prefix every line with an RFC 3339 timestamp')
+    .option('--machine-readable', "print Packer's machine-readable lines")
+    .option('--color [bool]', 'colored output (-color=false to disable)', bool, true)
+    .option('--junit <file>', "write the verify phase's check results as JUnit XML")
+    .option('--move-goss-to-verify', 'run the goss provisioners in the verify phase, on a machine of the new image, instead of while provisioning')
+    .addOption(new Option('--state-dir <dir>', 'where resource journals are kept').hideHelp())
+    .action(async (template: string, flags: BuildFlags) => {
+      // Each command's module is loaded only when it runs: validate never loads the renderers,
+      // the journal sweep or the prompter.
+      // The template's type-check runs first, on its own: the command's modules load after it
+      // (loaded beside the compiler, the two added up to more memory than either needs).
+      await typecheckFirst(template)
+      const { buildCommand } = await import('./command-build.js')
+      done(await buildCommand(template, withListDefaults(flags)))
+    })
+
+  templateOptions(program.command('verify').argument('<template>', 'the template whose checks run: its verify, and its goss provisioners'))
+    .description("check an existing image: start a machine of it through the template's builder, run the checks, tear it down")
+    .requiredOption('--image <id>', 'the image to check: a docker image id or tag, an AMI id, an Alibaba or Huawei image id')
+    .option('--junit <file>', 'also write the results as JUnit XML')
+    .addOption(new Option('--on-error <mode>', 'what to do when a check fails').choices(ON_ERROR_VALUES).default('cleanup'))
+    .option('--timestamp-ui', 'prefix every line with an RFC 3339 timestamp')
+    .option('--machine-readable', "print Packer's machine-readable lines")
+    .option('--color [bool]', 'colored output (-color=false to disable)', bool, true)
+    .addOption(new Option('--state-dir <dir>', 'where resource journals are kept').hideHelp())
+    .action(async (template: string, flags: BuildFlags) => {
+      ;(await import('../template/typecheck.js')).startTypecheck(template)
+      const { buildCommand } = await import('./command-build.js')
+      done(await buildCommand(template, withListDefaults(flags)))
+    })
+
+  templateOptions(program.command('validate').argument('<template>', 'the template file'))
+    .description('check a template (types, values, variables) without creating anything')
+    .option('--machine-readable', 'machine-readable output')
+    .action(async (template: string, flags: TemplateFlags) => {
+      await typecheckFirst(template)
+      const { validateCommand } = await import('./command-template.js')
+      done(await validateCommand(template, withListDefaults(flags)))
+    })
+
+  templateOptions(program.command('inspect').argument('<template>', 'the template file'))
+    .description('show the variables, builds, provisioners and post-processors of a template')
+    .option('--machine-readable', 'print JSON')
+    .action(async (template: string, flags: TemplateFlags) => {
+      const { inspectCommand } = await import('./command-template.js')
+      done(await inspectCommand(template, withListDefaults(flags)))
+    })
+}
+
+/** convert, cleanup and version. `done` takes the exit code. */
+function otherCommands(program: Command, done: (code: number) => void): void {
+  program
+    .command('convert')
+    .argument('<template>', 'a Packer template: template.json, x.pkr.hcl or a directory')
+    .description('write the typed image.ts equivalent to a Packer template')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .action(async (template: string, flags: { output?: string }) => {
+      const { convertCommand } = await import('./command-convert.js')
+      done(await convertCommand(template, flags))
+    })
+
+  program
+    .command('cleanup')
+    .description('delete the temporary resources that killed builds left (listed first)')
+    .option('--dry-run', 'only list what would be deleted')
+    .option('--state-dir <dir>', 'state directory holding the journals (default: $TSIMG_STATE_DIR or ~/.tsimg)')
+    .option('--other-hosts', 'also clean journals written on other hosts (once their builds are over)')
+    .option('--sweep', 'without journals: find every resource tsimg tagged in --region (or --endpoint), list it, delete it when confirmed')
+    .option('--cloud <name...>', 'with --sweep: aws, alicloud, huaweicloud, vsphere (default: every installed cloud builder)')
+    .option('--region <region>', 'with --sweep: the region to search')
+    .option('--endpoint <url>', 'with --sweep: an EC2-compatible (or other cloud) endpoint')
+    .option('--profile <name>', 'with --sweep: the credentials profile')
+    .option('--account <id>', 'with --sweep: stop unless the credentials reach this account / project')
+    .option('--older-than <duration>', 'with --sweep: only resources at least this old', '2h')
+    .option('--yes', 'with --sweep: delete without asking (scripts)')
+    .action(async (flags: CleanupFlags) => {
+      const { cleanupCommand } = await import('./command-cleanup.js')
+      done(await cleanupCommand(flags))
+    })
+
+  program
+    .command('version')
+    .description('print the tsimg version')
+    .action(() => {
+      process.stdout.write(`tsimg v${version()}\n`)
+    })
+}
+
 /** `tsimg` entry point: returns the process exit code (0 ok, 1 build failed, 2 bad input, 130 cancelled). */
 export async function main(argv: readonly string[]): Promise<number> {
   let code = EXIT_OK
@@ -75,95 +171,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       outputError: (text, write) => write(text.replace(/^error: /, 'Error: ').replace(/'(--[^' =]+)/g, (m, flag: string) => (typed.has(flag) ? `'${flag.slice(1)}` : m))),
     })
 
-  templateOptions(program.command('build').argument('<template>', 'the template file, e.g. image.ts'))
-    .description('build images from a template')
-    .option('--force', 'replace an existing image of the same name')
-    .addOption(new Option('--on-error <mode>', 'what to do when a build fails').choices(ON_ERROR_VALUES).default('cleanup'))
-    .option('--debug', 'pause after each step and before each cleanup')
-    .option('--parallel-builds <n>', 'how many builds run at once (0 = all)', positiveInt)
-    .option('--timestamp-ui', 'prefix every line with an RFC 3339 timestamp')
-    .option('--machine-readable', "print Packer's machine-readable lines")
-    .option('--color [bool]', 'colored output (-color=false to disable)', bool, true)
-    .option('--junit <file>', "write the verify phase's check results as JUnit XML")
-    .option('--move-goss-to-verify', 'run the goss provisioners in the verify phase, on a machine of the new image, instead of while provisioning')
-    .addOption(new Option('--state-dir <dir>', 'where resource journals are kept').hideHelp())
-    .action(async (template: string, flags: BuildFlags) => {
-      // Each command's module is loaded only when it runs: validate never loads the renderers,
-      // the journal sweep or the prompter.
-      // The template's type-check runs first, on its own: the command's modules load after it
-      // (loaded beside the compiler, the two added up to more memory than either needs).
-      await typecheckFirst(template)
-      const { buildCommand } = await import('./command-build.js')
-      code = await buildCommand(template, withListDefaults(flags))
-    })
-
-  templateOptions(program.command('verify').argument('<template>', 'the template whose checks run: its verify, and its goss provisioners'))
-    .description("check an existing image: start a machine of it through the template's builder, run the checks, tear it down")
-    .requiredOption('--image <id>', 'the image to check: a docker image id or tag, an AMI id, an Alibaba or Huawei image id')
-    .option('--junit <file>', 'also write the results as JUnit XML')
-    .addOption(new Option('--on-error <mode>', 'what to do when a check fails').choices(ON_ERROR_VALUES).default('cleanup'))
-    .option('--timestamp-ui', 'prefix every line with an RFC 3339 timestamp')
-    .option('--machine-readable', "print Packer's machine-readable lines")
-    .option('--color [bool]', 'colored output (-color=false to disable)', bool, true)
-    .addOption(new Option('--state-dir <dir>', 'where resource journals are kept').hideHelp())
-    .action(async (template: string, flags: BuildFlags) => {
-      ;(await import('../template/typecheck.js')).startTypecheck(template)
-      const { buildCommand } = await import('./command-build.js')
-      code = await buildCommand(template, withListDefaults(flags))
-    })
-
-  templateOptions(program.command('validate').argument('<template>', 'the template file'))
-    .description('check a template (types, values, variables) without creating anything')
-    .option('--machine-readable', 'machine-readable output')
-    .action(async (template: string, flags: TemplateFlags) => {
-      await typecheckFirst(template)
-      const { validateCommand } = await import('./command-template.js')
-      code = await validateCommand(template, withListDefaults(flags))
-    })
-
-  templateOptions(program.command('inspect').argument('<template>', 'the template file'))
-    .description('show the variables, builds, provisioners and post-processors of a template')
-    .option('--machine-readable', 'print JSON')
-    .action(async (template: string, flags: TemplateFlags) => {
-      const { inspectCommand } = await import('./command-template.js')
-      code = await inspectCommand(template, withListDefaults(flags))
-    })
-
-  program
-    .command('convert')
-    .argument('<template>', 'a Packer template: template.json, x.pkr.hcl or a directory')
-    .description('write the typed image.ts equivalent to a Packer template')
-    .option('-o, --output <file>', 'write to this file instead of stdout')
-    .action(async (template: string, flags: { output?: string }) => {
-      const { convertCommand } = await import('./command-convert.js')
-      code = await convertCommand(template, flags)
-    })
-
-  program
-    .command('cleanup')
-    .description('delete the temporary resources that killed builds left (listed first)')
-    .option('--dry-run', 'only list what would be deleted')
-    .option('--state-dir <dir>', 'state directory holding the journals (default: $TSIMG_STATE_DIR or ~/.tsimg)')
-    .option('--other-hosts', 'also clean journals written on other hosts (once their builds are over)')
-    .option('--sweep', 'without journals: find every resource tsimg tagged in --region (or --endpoint), list it, delete it when confirmed')
-    .option('--cloud <name...>', 'with --sweep: aws, alicloud, huaweicloud, vsphere (default: every installed cloud builder)')
-    .option('--region <region>', 'with --sweep: the region to search')
-    .option('--endpoint <url>', 'with --sweep: an EC2-compatible (or other cloud) endpoint')
-    .option('--profile <name>', 'with --sweep: the credentials profile')
-    .option('--account <id>', 'with --sweep: stop unless the credentials reach this account / project')
-    .option('--older-than <duration>', 'with --sweep: only resources at least this old', '2h')
-    .option('--yes', 'with --sweep: delete without asking (scripts)')
-    .action(async (flags: CleanupFlags) => {
-      const { cleanupCommand } = await import('./command-cleanup.js')
-      code = await cleanupCommand(flags)
-    })
-
-  program
-    .command('version')
-    .description('print the tsimg version')
-    .action(() => {
-      process.stdout.write(`tsimg v${version()}\n`)
-    })
+  templateCommands(program, (c) => (code = c))
+  otherCommands(program, (c) => (code = c))
 
   try {
     await program.parseAsync(normalized, { from: 'user' })

@@ -66,6 +66,43 @@ export async function cleanupLeftovers(opts: CleanupLeftoversOptions): Promise<C
   const { log } = opts
   const loader = new PluginLoader(opts.cwd ?? process.cwd())
   const failed: LeftoverFailure[] = []
+  const { orphans, running } = await findOrphans(stateDir, opts, failed)
+
+  if (!opts.dryRun) await removeStaleTempFiles(stateDir)
+
+  const found = orphans.reduce((n, o) => n + o.doc.resources.length, 0)
+  if (orphans.length === 0) {
+    log(`==> No leftovers of killed builds in ${journalDir(stateDir)}.`)
+    return { journals: 0, running, found: 0, deleted: 0, failed }
+  }
+
+  // Everything is listed before anything is deleted, so the user sees the whole picture.
+  listOrphans(orphans, found, log)
+  if (opts.dryRun) {
+    log('==> Dry run: nothing was deleted. Run without --dry-run to delete them.')
+    return { journals: orphans.length, running, found, deleted: 0, failed }
+  }
+
+  const ctx: ResourceContext = { signal, log: (text) => log(`    ${text}`) }
+  const accounts = new AccountChecks(ctx)
+  let deleted = await deleteJournaled(orphans, loader, ctx, accounts, failed, log, signal)
+
+  const sweepOk = await sweepScopes(orphans, loader, ctx, accounts, failed, log, () => deleted++)
+
+  await closeJournals(orphans, sweepOk, log)
+
+  if (failed.length > 0) {
+    log(`==> ${failureSummary(failed, found, deleted)}; delete them by hand or run 'tsimg cleanup' again:`)
+    for (const f of failed) log(`--> ${f.build}: ${f.description}: ${f.error}`)
+  } else {
+    log(`==> Cleanup finished: ${deleted} resource(s) deleted.`)
+  }
+  return { journals: orphans.length, running, found, deleted, failed }
+}
+
+/** The journals of builds that are over (not running here, not on another host unless otherHosts); unreadable ones are failures. */
+async function findOrphans(stateDir: string, opts: CleanupLeftoversOptions, failed: LeftoverFailure[]): Promise<{ orphans: Orphan[]; running: number }> {
+  const { log } = opts
   const orphans: Orphan[] = []
   let running = 0
 
@@ -91,16 +128,11 @@ export async function cleanupLeftovers(opts: CleanupLeftoversOptions): Promise<C
     }
     orphans.push({ path, doc })
   }
+  return { orphans, running }
+}
 
-  if (!opts.dryRun) await removeStaleTempFiles(stateDir)
-
-  const found = orphans.reduce((n, o) => n + o.doc.resources.length, 0)
-  if (orphans.length === 0) {
-    log(`==> No leftovers of killed builds in ${journalDir(stateDir)}.`)
-    return { journals: 0, running, found: 0, deleted: 0, failed }
-  }
-
-  // Everything is listed before anything is deleted, so the user sees the whole picture.
+/** What the orphaned journals hold, and which scopes will be searched. */
+function listOrphans(orphans: readonly Orphan[], found: number, log: (line: string) => void): void {
   log(`==> Leftovers of ${orphans.length} killed build(s) (${found} resource(s)):`)
   for (const { doc } of orphans) {
     log(`--> ${doc.build} (build id ${doc.buildId}, started ${doc.startedAt}, pid ${doc.pid} on ${doc.host}):`)
@@ -108,13 +140,18 @@ export async function cleanupLeftovers(opts: CleanupLeftoversOptions): Promise<C
     for (const r of doc.resources) log(`    ${r.description}`)
     for (const s of doc.scopes) log(`    will also search ${s.plugin} ${JSON.stringify(s.data)} for resources labelled with this build id`)
   }
-  if (opts.dryRun) {
-    log('==> Dry run: nothing was deleted. Run without --dry-run to delete them.')
-    return { journals: orphans.length, running, found, deleted: 0, failed }
-  }
+}
 
-  const ctx: ResourceContext = { signal, log: (text) => log(`    ${text}`) }
-  const accounts = new AccountChecks(ctx)
+/** Deletes each journaled resource in reverse creation order; a failure is recorded and the rest goes on. Returns how many were deleted. */
+async function deleteJournaled(
+  orphans: readonly Orphan[],
+  loader: PluginLoader,
+  ctx: ResourceContext,
+  accounts: AccountChecks,
+  failed: LeftoverFailure[],
+  log: (line: string) => void,
+  signal: AbortSignal,
+): Promise<number> {
   let deleted = 0
   for (const { path, doc } of orphans) {
     const journal = await FileJournal.open(path)
@@ -136,9 +173,11 @@ export async function cleanupLeftovers(opts: CleanupLeftoversOptions): Promise<C
       }
     }
   }
+  return deleted
+}
 
-  const sweepOk = await sweepScopes(orphans, loader, ctx, accounts, failed, log, () => deleted++)
-
+/** Removes each journal with nothing left in it and no failed sweep; says which stay. */
+async function closeJournals(orphans: readonly Orphan[], sweepOk: ReadonlyMap<string, boolean>, log: (line: string) => void): Promise<void> {
   for (const { path, doc } of orphans) {
     const journal = await FileJournal.open(path)
     const scopesDone = doc.scopes.every((s) => sweepOk.get(scopeKey(s)) !== false)
@@ -146,14 +185,6 @@ export async function cleanupLeftovers(opts: CleanupLeftoversOptions): Promise<C
     if (scopesDone && (await journal.closeIfEmpty())) continue
     log(`==> Journal ${path} is kept: something in it still needs deleting.`)
   }
-
-  if (failed.length > 0) {
-    log(`==> ${failureSummary(failed, found, deleted)}; delete them by hand or run 'tsimg cleanup' again:`)
-    for (const f of failed) log(`--> ${f.build}: ${f.description}: ${f.error}`)
-  } else {
-    log(`==> Cleanup finished: ${deleted} resource(s) deleted.`)
-  }
-  return { journals: orphans.length, running, found, deleted, failed }
 }
 
 /**
