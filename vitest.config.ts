@@ -12,6 +12,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node'
  */
 const LONG_FIRST = [
   'test/verify-clouds.test.ts',
+  'test/verify-kill.test.ts',
   'packages/builder-alicloud/test/optional-parts.test.ts',
   'packages/packer-template/test/goss-image-builder.test.ts',
   'packages/builder-aws/test/kill.test.ts',
