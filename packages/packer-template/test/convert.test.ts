@@ -133,6 +133,18 @@ build {
     expect(JSON.stringify(converted)).toContain('w|x_y_z,w|x-y-z;w')
   })
 
+  it('writes docker discard set from a variable as commit: !discard, so the converted image.ts commits exactly when the template does', async () => {
+    const ts = convert('discard.json', JSON.stringify({ variables: { discard: 'true' }, builders: [{ type: 'docker', image: 'tsimg/debian-ssh:bookworm', discard: '{{user `discard`}}' }] }))
+    expect(ts).toContain('commit: !(packerJson.bool(vars.discard))')
+    for (const discard of ['true', 'false']) {
+      const { packer, converted } = await bothOptions('discard.json', { discard })
+      // The docker source commits unless `commit` is false (its default is true).
+      const commits = (o: unknown) => (o as { commit?: boolean }).commit ?? true
+      expect(converted.map(commits)).toEqual(packer.map(commits))
+      expect(commits(converted[0])).toBe(discard === 'false')
+    }
+  })
+
   it('keeps a clear error, with file and line, for a function of a variable it cannot write as TypeScript', () => {
     writeFileSync(join(dir, 'sha.pkr.hcl'), `${VARIABLES}\nsource "null" "box" {\n  ssh_host     = "h"\n  ssh_username = sha256(var.name)\n  ssh_password = "pw"\n}\nbuild {\n  sources = ["source.null.box"]\n}\n`)
     const c = tsimg('convert', 'sha.pkr.hcl', '-o', 'sha.ts')

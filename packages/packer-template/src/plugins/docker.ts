@@ -1,4 +1,5 @@
 import { sshFields, COMMUNICATOR_VALUES } from './common.js'
+import { code, wholeCode } from '../convert-code.js'
 import { dockerUnsupported } from './docker-unsupported.js'
 import { field, isIgnored, isUnsupported, noted, unsupported, type PluginMapping } from './table.js'
 
@@ -55,6 +56,9 @@ export const dockerBuilder: PluginMapping = {
     // Packer pulls unless told not to; offline, the builder falls back to a local image.
     if (out.pull === undefined) out.pull = true
     if (discard === true) out.commit = false
+    // In convert, a discard set from a variable is code: the image.ts commits unless it is true.
+    const discardCode = wholeCode(discard)
+    if (discardCode !== undefined) out.commit = code(`!(${discardCode})`)
     return out
   },
 }
