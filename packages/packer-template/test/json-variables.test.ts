@@ -176,7 +176,7 @@ describe('a converted JSON template run with var-files that use {{user}} and {{e
     expect(line(p)).toBe(`W=x-from-env T=${join(dir, 'sub')}/files.`)
     const c = tsimg(['convert', 'sub/w.json', '-o', 'w.ts'], dir)
     expect(c.code, c.out).toBe(0)
-    expect(readFileSync(join(dir, 'w.ts'), 'utf8')).toContain('vars = packerJson.vars(given)')
+    expect(readFileSync(join(dir, 'w.ts'), 'utf8')).toContain('renderVariables: packerJson.render,')
     const t = tsimg(['build', '-var-file', 'w-vars.json', 'w.ts'], dir, env)
     expect(t.code, t.out).toBe(0)
     expect(line(t)).toBe(line(p))
