@@ -69,11 +69,19 @@ describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000
     expect(t.out).toContain('variables.n: expected a string, got 1 (from num.json:1): Packer reads JSON variables as strings: write "1" in quotes')
   })
 
-  it('convert stops at a default that uses another variable instead of writing {{user}} as text', () => {
-    const c = tsimg(['convert', 't.json'], dir)
-    expect(c.code).toBe(2)
-    expect(c.out).toContain("{{user `a`}} in a variable's default cannot be converted yet")
-    expect(c.out).not.toContain('default: \'{{user')
+  it('convert keeps a default that uses another variable as Packer\'s text, and the image.ts renders it as Packer 1.6.6 does', () => {
+    const c = tsimg(['convert', 't.json', '-o', 't.ts'], dir)
+    expect(c.code, c.out).toBe(0)
+    const ts = readFileSync(join(dir, 't.ts'), 'utf8')
+    expect(ts).toContain("b: packerJson.variable({ default: '{{user `a`}}-b' })")
+    expect(ts).toContain('renderVariables: packerJson.render,')
+    const p = packer(['build', '-var-file', 'v.json', 't.json'], dir, env)
+    const t = tsimg(['build', '-var-file', 'v.json', 't.ts'], dir, env)
+    expect(t.code, t.out).toBe(0)
+    expect(echoed(p)).toBe('A=x B=x-b N=[] C=dd-c F=only-in-file G=x-g H=from-env-h U=[].')
+    expect(echoed(t)).toBe(echoed(p))
+    const i = tsimg(['inspect', '-var', 'a=y', 't.ts'], dir, env)
+    expect(i.out).toContain('var.b: "y-b"  (string; from default)')
   })
 
   it('a builder name from a variable is rendered, as packer build names the build; convert writes the TypeScript computing it', () => {
