@@ -232,6 +232,27 @@ describe('the image.ts convert writes from a JSON template renders var-file and 
     }
   })
 
+  it('a variable rendered from a sensitive one shows it as <sensitive> in inspect and build of the image.ts, as in the build of the JSON template', () => {
+    writeFileSync(join(dir, 's.json'), JSON.stringify({
+      variables: { pw: '', url: '' },
+      'sensitive-variables': ['pw'],
+      builders: [{ type: 'null', communicator: 'none' }],
+      provisioners: [{ type: 'shell-local', inline: ['echo "U={{user `url`}}."'] }],
+    }, null, 2))
+    writeFileSync(join(dir, 's-vars.json'), JSON.stringify({ pw: 'hunter2-{{user `extra`}}', url: 'https://u:{{user `pw`}}@h' }))
+    expect(tsimg(['convert', 's.json', '-o', 's.ts'], dir).code).toBe(0)
+    for (const file of ['s.json', 's.ts']) {
+      const sargs = ['-var', 'extra=zz', '-var-file', 's-vars.json', file]
+      const i = tsimg(['inspect', ...sargs], dir, env)
+      expect(i.code, i.out).toBe(0)
+      expect(i.out).toContain('var.url: "https://u:<sensitive>@h"')
+      const b = tsimg(['build', ...sargs], dir, env)
+      expect(b.code, b.out).toBe(0)
+      expect(b.out).toContain('U=https://u:<sensitive>@h.')
+      for (const out of [i.out, b.out]) expect(out).not.toContain('hunter2')
+    }
+  })
+
   it('a var-file value using a variable no one sets is refused by the image.ts, naming it, as Packer refuses it', () => {
     setup()
     writeFileSync(join(dir, 'r-bad.json'), JSON.stringify({ version: '{{user `nope`}}-x' }))
