@@ -1,4 +1,51 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
+import { BaseSequencer, type TestSpecification } from 'vitest/node'
+
+/**
+ * Files that take a minute or more of wall time (they wait out cloud holds, boot containers,
+ * run Packer). On a fresh clone vitest knows no durations and starts the largest files first;
+ * one of these started last would run alone on one worker while the other sits idle, so they
+ * start first. After a run vitest's own cache (longest first) takes over for the rest; this
+ * list only needs the long poles, not an exact order.
+ */
+const LONG_FIRST = [
+  'test/verify-clouds.test.ts',
+  'test/verify-kill.test.ts',
+  'packages/builder-alicloud/test/optional-parts.test.ts',
+  'packages/packer-template/test/goss-image-builder.test.ts',
+  'packages/builder-aws/test/kill.test.ts',
+  'packages/builder-alicloud/test/examples.test.ts',
+  'packages/builder-huawei/test/slow-create-late.test.ts',
+  'packages/cloud-emulator/test/packer.test.ts',
+  'packages/builder-docker/test/plain-image.test.ts',
+  'packages/provisioner-ansible/test/example.test.ts',
+  'packages/packer-template/test/seed-alicloud-build.test.ts',
+  'packages/builder-docker/test/docker-failures.test.ts',
+  'packages/cloud-emulator/test/crash.test.ts',
+  'packages/builder-alicloud/test/cancel-matrix.test.ts',
+  'packages/builder-alicloud/test/failure-matrix.test.ts',
+  'packages/builder-alicloud/test/features.test.ts',
+  'packages/builder-huawei/test/example.test.ts',
+  'packages/builder-docker/test/docker-cli.test.ts',
+  'packages/builder-huawei/test/cancel-matrix.test.ts',
+  'packages/builder-alicloud/test/slow-create-late.test.ts',
+]
+// A renamed or removed file must leave the list too, or the list quietly stops working.
+for (const p of LONG_FIRST) if (!existsSync(resolve(import.meta.dirname, p))) throw new Error(`vitest.config.ts: LONG_FIRST names ${p}, which does not exist`)
+
+class LongFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files)
+    const rank = (f: TestSpecification) => {
+      const i = LONG_FIRST.findIndex((p) => f.moduleId.endsWith(`/${p}`))
+      return i < 0 ? LONG_FIRST.length : i
+    }
+    // Array.prototype.sort is stable: files off the list keep vitest's order after the long ones.
+    return sorted.sort((a, b) => rank(a) - rank(b))
+  }
+}
 
 // Tests import workspace packages by name; they resolve to each package's compiled dist
 // (`npm test` runs `tsc -b` first), the same code the CLI and library users run.
@@ -11,6 +58,7 @@ export default defineConfig({
     // Two cores: containers are heavy, so integration files run one or two at a time.
     fileParallelism: true,
     maxWorkers: 2,
+    sequence: { sequencer: LongFirstSequencer },
     env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
     // vi.stubEnv in a test is undone after it: no test sees another's environment.
     unstubEnvs: true,

@@ -3,6 +3,10 @@
  * of the new image (a container, since the checks need a real machine) is launched through the
  * builder's own steps and checked. Passing: the image is kept and the verify machine is gone.
  * A fact broken after provisioning: the build fails naming the check, and leaves nothing.
+ *
+ * Every test runs on an emulator and state directory of its own (`isolated`) and waits mostly on
+ * machines booting and polls: each group's three clouds run side by side (`it.concurrent`), the
+ * groups one after another, so no more than three clouds' machines boot at once on a busy machine.
  */
 import { describe, expect, it } from 'vitest'
 import { commandCheck, type ProvisionerPlugin, type VerifySpec } from '@tsimg/core'
@@ -28,7 +32,7 @@ const ROWS: [string, MatrixCloud<any, any>, string[]][] = [
 
 describe('verify phase on the cloud builders (emulator, container machines)', { timeout: 900_000 }, () => {
   for (const [name, cloud, steps] of ROWS) {
-    it(`${name}: verify passes on an instance of the new image; with the fact broken the build fails naming the check and leaves nothing`, async () => {
+    it.concurrent(`${name}: verify passes on an instance of the new image; with the fact broken the build fails naming the check and leaves nothing`, async () => {
       await isolated(cloud, async (m) => {
         const good = await m.run({ machine: 'container', verify })
         expect(good.summary.error?.message).toBeUndefined()
@@ -68,7 +72,7 @@ const STARTING: [string, MatrixCloud<any, any>, CancelPoint][] = [
 
 describe('cancel while the verify machine starts (emulator, container machines)', { timeout: 900_000 }, () => {
   for (const [name, cloud, point] of STARTING) {
-    it(`${name}: cancelled in ${point.step} with ${point.hold!.action} held: the verify machine, the image and the rest are gone`, async () => {
+    it.concurrent(`${name}: cancelled in ${point.step} with ${point.hold!.action} held: the verify machine, the image and the rest are gone`, async () => {
       await isolated(cloud, async (m) => {
         const ac = new AbortController()
         const cancel = cancelDuring(m.emu, ac, point)
@@ -83,7 +87,7 @@ describe('cancel while the verify machine starts (emulator, container machines)'
 
 describe('tsimg verify --image on each cloud (emulator, container machines)', { timeout: 900_000 }, () => {
   for (const [name, cloud] of ROWS.map(([n, c]) => [n, c] as const)) {
-    it(`${name}: an existing good image passes, a broken one fails naming the check; neither run makes or leaves anything`, async () => {
+    it.concurrent(`${name}: an existing good image passes, a broken one fails naming the check; neither run makes or leaves anything`, async () => {
       await isolated(cloud, async (m) => {
         const idOf = (r: { summary: { artifacts: { id: string }[] } }) => r.summary.artifacts[0]!.id.split(',')[0]!.split(':').pop()!
         const good = await m.run({ machine: 'container' })

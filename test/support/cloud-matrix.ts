@@ -318,8 +318,8 @@ export function cancelDuring(emu: Emulator, ac: AbortController, point: CancelPo
 }
 
 /**
- * Records an emulator's answers (pass `onCall` to it); `acted(action)` resolves once it has
- * answered `action` successfully (a held call acted and replied), however late.
+ * Records an emulator's answers (pass `onCall` to it); `acted(action, times)` resolves once it
+ * has answered `action` successfully `times` times in all (a held call acted and replied), however late.
  */
 export function callAnswers() {
   const answered: CallRecord[] = []
@@ -330,9 +330,11 @@ export function callAnswers() {
       answered.push(c)
       for (const w of waiters.splice(0)) w()
     },
-    async acted(action: string): Promise<void> {
-      while (!answered.some((c) => c.action === action && c.status < 300)) await new Promise<void>((r) => waiters.push(r))
+    async acted(action: string, times = 1): Promise<void> {
+      while (answered.filter((c) => c.action === action && c.status < 300).length < times) await new Promise<void>((r) => waiters.push(r))
     },
+    /** How many times `action` was answered successfully so far. */
+    succeeded: (action: string): number => answered.filter((c) => c.action === action && c.status < 300).length,
   }
 }
 

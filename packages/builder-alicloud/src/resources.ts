@@ -8,6 +8,7 @@ import {
 } from './ops.js'
 import { Ecs } from './sdk.js'
 import { PLUGIN } from './state.js'
+import { isVerifyMachine } from './machine-purpose.js'
 import { accountOf } from './env.js'
 
 type Tags = { tag?: { tagKey?: string; tagValue?: string; key?: string; value?: string }[] } | undefined
@@ -48,13 +49,19 @@ function connect(scope: CloudScope): CloudConnection {
         kind: 'eip',
         list: async (ids, signal) => (await perBuild(ids, (id) => get().then((a) => findEips(a, region, id, signal)))).map((e) => tagged(e.allocationId!, `EIP ${e.allocationId} ${e.ipAddress ?? ''}`.trim(), e.tags, e.allocationTime)),
         delete: async (id, signal) => releaseEip(await get(), region, id, signal),
-        find: async (_t, signal, data) => (typeof data?.buildId === 'string' ? (await findEips(await get(), region, data.buildId, signal))[0]?.allocationId : undefined),
+        // The build's EIP and the verify machine's carry the same build id: the token says which (step-public-ip.ts).
+        find: async (token, signal, data) =>
+          typeof data?.buildId === 'string' ? (await findEips(await get(), region, data.buildId, signal)).find((e) => isVerifyMachine(e.tags) === token.endsWith('-verify-eip'))?.allocationId : undefined,
       },
       {
         kind: 'instance',
         list: async (ids, signal) => (await perBuild(ids, (id) => get().then((a) => listInstances(a, region, id, signal)))).map((i) => tagged(i.instanceId!, `instance ${i.instanceId}`, i.tags, i.creationTime)),
         delete: async (id, signal) => deleteInstance(await get(), region, id, signal),
-        find: async (_t, signal, data) => (typeof data?.buildId === 'string' ? (await listInstances(await get(), region, data.buildId, signal))[0]?.instanceId : undefined),
+        // The build's instance and the verify machine's carry the same build id: the token says which (step-instance.ts).
+        find: async (token, signal, data) =>
+          typeof data?.buildId === 'string'
+            ? (await listInstances(await get(), region, data.buildId, signal)).find((i) => i.status !== 'Deleted' && isVerifyMachine(i.tags) === token.endsWith('-verify'))?.instanceId
+            : undefined,
       },
       {
         kind: 'image',

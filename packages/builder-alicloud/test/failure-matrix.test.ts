@@ -3,11 +3,10 @@ import type { AlicloudEcsInput } from '@tsimg/builder-alicloud'
 import type { ProvisionerPlugin } from '@tsimg/core'
 import { shell } from '@tsimg/provisioner-shell'
 import type { MachineMode } from '@tsimg/cloud-emulator'
-import { failedStep, useCloudMatrix } from '../../../test/support/cloud-matrix.js'
+import { failedStep, isolated } from '../../../test/support/cloud-matrix.js'
 import { ALICLOUD_MATRIX } from './support.js'
 
 // Faults and delays are restored, machines set back to containers, after each row.
-const m = useCloudMatrix(ALICLOUD_MATRIX, { seed: 31 })
 
 interface Case {
   /** The step that must fail. */
@@ -69,8 +68,10 @@ const cases: Case[] = [
     says: 'Deregistering the image and deleting associated snapshots because of cancellation, or error' },
 ]
 
-describe('a failure at any step leaves nothing behind', { timeout: 600_000 }, () => {
-  it.each(cases.map((c) => [`${c.step}: ${c.why}${c.fault ? ` (${c.fault.action} ${c.fault.code})` : ''}`, c] as const))('%s', async (_, c) => {
+// Each row on an emulator (seed 31) and a state directory of its own: the rows share nothing and
+// mostly wait (polls, retries), so they run side by side.
+describe.concurrent('a failure at any step leaves nothing behind', { timeout: 600_000 }, () => {
+  it.each(cases.map((c) => [`${c.step}: ${c.why}${c.fault ? ` (${c.fault.action} ${c.fault.code})` : ''}`, c] as const))('%s', (_, c) => isolated(ALICLOUD_MATRIX, async (m) => {
     if (c.delays) m.emu.setDelays(c.delays)
     const firedBefore = c.fault ? (m.emu.faultsFired()[c.fault.action] ?? 0) : 0
     // A create with tags in it (cloud-kit withOptionalPart) is sent once more without them after
@@ -92,5 +93,5 @@ describe('a failure at any step leaves nothing behind', { timeout: 600_000 }, ()
     expect(failedStep(r.events)).toBe(c.step)
     if (c.says) expect(r.lines.join('\n')).toContain(c.says)
     await m.expectNothingLeft(r)
-  })
+  }, { seed: 31 }))
 })

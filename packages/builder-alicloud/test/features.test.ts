@@ -6,15 +6,25 @@ import { emulatorSource, journalFiles, leftovers, runBuild, useEmulator } from '
 
 const Ecs = createRequire(import.meta.url)('@alicloud/ecs20140526') as typeof import('@alicloud/ecs20140526')
 
-/** What the builder sent, per call: the emulator's Alibaba front end reports each call's parameters. */
-const sent: { action: string; params: Record<string, string> }[] = []
-const t = useEmulator({ seed: 35, onCall: (c: { action: string; params?: Record<string, string> }) => sent.push({ action: c.action, params: c.params ?? {} }) })
+/**
+ * An emulator (seed 35) and state directory, and what the builder sent to it, per call (the
+ * emulator's Alibaba front end reports each call's parameters). One per test: the tests share
+ * nothing and wait on instance containers, so they run side by side.
+ */
+function useOwn() {
+  const sent: { action: string; params: Record<string, string> }[] = []
+  const t = useEmulator({ seed: 35, onCall: (c: { action: string; params?: Record<string, string> }) => sent.push({ action: c.action, params: c.params ?? {} }) })
+  return { t, sent }
+}
+const copies = useOwn()
+const noStop = useOwn()
+const forced = useOwn()
 const signal = new AbortController().signal
-const api = () => new AlicloudApi({ credentials: { accessKey: t.emu.credentials.accessKeyId, secretKey: t.emu.credentials.secretAccessKey, source: 'test' }, endpoint: t.emu.endpoint })
+const api = (t: ReturnType<typeof useOwn>['t']) => new AlicloudApi({ credentials: { accessKey: t.emu.credentials.accessKeyId, secretKey: t.emu.credentials.secretAccessKey, source: 'test' }, endpoint: t.emu.endpoint })
 
-describe('alicloud-ecs options against the emulator', () => {
+describe.concurrent('alicloud-ecs options against the emulator', () => {
   it('imageCopyRegions/imageCopyNames, imageShareAccount and forceStopInstance: the artifact lists region: image-id per region, each copy has its name, each image is shared', { timeout: 900_000 }, async () => {
-    sent.length = 0
+    const { t, sent } = copies
     const account = '1234567890123456'
     const { summary } = await runBuild(
       emulatorSource(t.emu, { imageCopyRegions: ['cn-hangzhou', 'cn-shanghai'], imageCopyNames: ['tsimg-copy-hz', 'tsimg-copy-sh'], imageShareAccount: [account], forceStopInstance: true }),
@@ -27,7 +37,7 @@ describe('alicloud-ecs options against the emulator', () => {
     const ids = Object.fromEntries(lines.map((l) => l.split(': ') as [string, string]))
     expect(artifact.id).toBe(Object.entries(ids).map(([r, id]) => `${r}:${id}`).join(','))
 
-    const a = api()
+    const a = api(t)
     for (const [region, name] of [['cn-hangzhou', 'tsimg-copy-hz'], ['cn-shanghai', 'tsimg-copy-sh']] as const) {
       const res = await a.ecs('DescribeImages', region, (c) => c.describeImages(new Ecs.DescribeImagesRequest({ regionId: region, imageId: ids[region] })), { signal })
       expect(res.body?.images?.image?.[0]?.imageName).toBe(name)
@@ -43,7 +53,7 @@ describe('alicloud-ecs options against the emulator', () => {
   })
 
   it('disableStopInstance: no StopInstance is sent; the build waits until the provisioning stops the instance itself', { timeout: 900_000 }, async () => {
-    sent.length = 0
+    const { t, sent } = noStop
     const { summary, lines } = await runBuild(emulatorSource(t.emu, { disableStopInstance: true }), {
       stateDir: t.stateDir,
       // The base image has no init: its PID 1 is sshd, so ending it is the machine shutting down.
@@ -59,6 +69,7 @@ describe('alicloud-ecs options against the emulator', () => {
   })
 
   it('imageForceDelete: prevalidation skips the image-name check as Packer does; the older image of that name is deleted and replaced', { timeout: 900_000 }, async () => {
+    const { t, sent } = forced
     const imageName = `tsimg-force-${Math.random().toString(36).slice(2, 8)}`
     const first = await runBuild(emulatorSource(t.emu, { imageName }), { stateDir: t.stateDir })
     expect(first.summary.outcome, first.summary.error?.message).toBe('success')

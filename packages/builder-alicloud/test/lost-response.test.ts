@@ -1,23 +1,25 @@
 import { describe, expect, it } from 'vitest'
-import { failedStep, journalFiles, useCloudMatrix } from '../../../test/support/cloud-matrix.js'
+import { failedStep, isolated, journalFiles } from '../../../test/support/cloud-matrix.js'
 import { ALICLOUD_MATRIX, CREATES } from './support.js'
 
 // Every row's subject is the API (an answer lost after the server acted) and the teardown: machines on paper.
-const m = useCloudMatrix(ALICLOUD_MATRIX, { seed: 33 })
+// Each row on an emulator (seed 33) and a state directory of its own: the rows share nothing and
+// mostly wait (retries, polls), so they run side by side.
+const SEED = { seed: 33 }
 
 const OPTIONS = { imageIgnoreDataDisks: true, imageCopyRegions: ['cn-hangzhou'] }
 
-describe('a create whose answer is lost after the server acted leaves nothing behind', () => {
-  it.each(CREATES)('$action acts, then answers a permanent error: the build fails at $step and what it made is found and deleted', async ({ action, step }) => {
+describe.concurrent('a create whose answer is lost after the server acted leaves nothing behind', () => {
+  it.each(CREATES)('$action acts, then answers a permanent error: the build fails at $step and what it made is found and deleted', ({ action, step }) => isolated(ALICLOUD_MATRIX, async (m) => {
     m.emu.injectFault({ action, cloud: 'alicloud', code: 'Forbidden.RAM', phase: 'after', times: 1 })
     const r = await m.run({ machine: 'paper', over: OPTIONS })
     expect(r.summary.outcome, r.summary.error?.message).toBe('failed')
     expect(r.summary.error?.message).toMatch(new RegExp(`${action} failed at http://127\\.0\\.0\\.1:\\d+: Forbidden\\.RAM \\(HTTP`))
     expect(failedStep(r.events)).toBe(step)
     await m.expectNothingLeft(r)
-  }, 600_000)
+  }, SEED), 600_000)
 
-  it('every create acts, then answers ServiceUnavailable: the retry (same ClientToken) adopts what the first attempt made, and the build succeeds with one of each', async () => {
+  it('every create acts, then answers ServiceUnavailable: the retry (same ClientToken) adopts what the first attempt made, and the build succeeds with one of each', () => isolated(ALICLOUD_MATRIX, async (m) => {
     const firedBefore = m.emu.faultsFired()
     for (const { action } of CREATES) m.emu.injectFault({ action, cloud: 'alicloud', code: 'ServiceUnavailable', phase: 'after', times: 1 })
     const r = await m.run({ machine: 'paper', over: OPTIONS })
@@ -32,9 +34,9 @@ describe('a create whose answer is lost after the server acted leaves nothing be
     expect(await journalFiles(m.stateDir)).toEqual([])
     m.expectNoSecret(r.text)
     await m.emu.reset()
-  }, 600_000)
+  }, SEED), 600_000)
 
-  it('every delete acts, then answers ServiceUnavailable: the retry finds it done (NotFound, or an EIP already free), and nothing is left', async () => {
+  it('every delete acts, then answers ServiceUnavailable: the retry finds it done (NotFound, or an EIP already free), and nothing is left', () => isolated(ALICLOUD_MATRIX, async (m) => {
     const deletes = ['DeleteImage', 'DeleteSnapshot', 'UnassociateEipAddress', 'ReleaseEipAddress', 'DeleteInstance', 'DeleteSecurityGroup', 'DeleteVSwitch', 'DeleteVpc', 'DeleteKeyPairs']
     const firedBefore = m.emu.faultsFired()
     for (const action of deletes) m.emu.injectFault({ action, cloud: 'alicloud', code: 'ServiceUnavailable', phase: 'after', times: 1 })
@@ -45,5 +47,5 @@ describe('a create whose answer is lost after the server acted leaves nothing be
     expect(r.summary.error?.message).toMatch(/ModifyImageSharePermission failed/)
     for (const action of deletes) expect((m.emu.faultsFired()[action] ?? 0) - (firedBefore[action] ?? 0), action).toBe(1)
     await m.expectNothingLeft(r)
-  }, 600_000)
+  }, SEED), 600_000)
 })

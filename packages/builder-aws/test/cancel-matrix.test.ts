@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { cancelDuring, useCloudMatrix, type CancelPoint } from '../../../test/support/cloud-matrix.js'
+import { cancelDuring, isolated, type CancelPoint } from '../../../test/support/cloud-matrix.js'
 import { AWS_MATRIX } from './support.js'
-
-const m = useCloudMatrix(AWS_MATRIX)
 
 // Cancel (the library's AbortSignal, what Ctrl-C fires in the CLI) while each step runs. Each
 // step with an API call has one of its calls held by the emulator, and the cancel is issued
@@ -30,8 +28,10 @@ const points: CancelPoint[] = [
 /** A cancel during SSH or provisioning needs a real machine; every other step's subject is the API and the teardown. */
 const CONTAINER = new Set(['ssh:connect', 'provision'])
 
-describe('a cancel at any step leaves nothing behind', { timeout: 600_000 }, () => {
-  it.each(points.map((p) => [p.step, p] as const))('cancelled during %s', async (step, point) => {
+// Each row on an emulator and a state directory of its own: the rows share nothing and mostly
+// wait (held calls, polls), so they run side by side.
+describe.concurrent('a cancel at any step leaves nothing behind', { timeout: 600_000 }, () => {
+  it.each(points.map((p) => [p.step, p] as const))('cancelled during %s', (step, point) => isolated(AWS_MATRIX, async (m) => {
     const ac = new AbortController()
     const cancel = cancelDuring(m.emu, ac, point)
     const r = await m.run({
@@ -43,5 +43,5 @@ describe('a cancel at any step leaves nothing behind', { timeout: 600_000 }, () 
     cancel.expectLanded(r)
     expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
     await m.expectNothingLeft(r)
-  })
+  }))
 })

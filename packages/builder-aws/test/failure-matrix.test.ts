@@ -3,10 +3,8 @@ import type { AmazonEbsInput } from '@tsimg/builder-aws'
 import type { MachineMode } from '@tsimg/cloud-emulator'
 import type { ProvisionerPlugin } from '@tsimg/core'
 import { shell } from '@tsimg/provisioner-shell'
-import { failedStep, useCloudMatrix } from '../../../test/support/cloud-matrix.js'
+import { failedStep, isolated } from '../../../test/support/cloud-matrix.js'
 import { AWS_MATRIX } from './support.js'
-
-const m = useCloudMatrix(AWS_MATRIX)
 
 interface Case {
   /** The step that must fail. */
@@ -47,8 +45,10 @@ const cases: Case[] = [
   { step: 'aws:tag-image', why: 'tagging rejected', machine: 'paper', over: { tags: { Name: 'x' } }, fault: { action: 'CreateTags', code: 'InvalidParameterValue', times: 1, request: 'ResourceId\\.1=ami-' }, error: /InvalidParameterValue/ },
 ]
 
-describe('a failure at any step leaves nothing behind', { timeout: 600_000 }, () => {
-  it.each(cases.map((c) => [`${c.step}: ${c.why}`, c] as const))('%s', async (_, c) => {
+// Each row on an emulator and a state directory of its own: the rows share nothing and
+// mostly wait (polls, retries), so they run side by side.
+describe.concurrent('a failure at any step leaves nothing behind', { timeout: 600_000 }, () => {
+  it.each(cases.map((c) => [`${c.step}: ${c.why}`, c] as const))('%s', (_, c) => isolated(AWS_MATRIX, async (m) => {
     if (c.delays) m.emu.setDelays(c.delays)
     const firedBefore = c.fault ? (m.emu.faultsFired()[c.fault.action] ?? 0) : 0
     if (c.fault) m.emu.injectFault(c.fault)
@@ -58,5 +58,5 @@ describe('a failure at any step leaves nothing behind', { timeout: 600_000 }, ()
     expect(r.summary.error?.message).toMatch(c.error)
     expect(failedStep(r.events)).toBe(c.step)
     await m.expectNothingLeft(r)
-  })
+  }))
 })

@@ -3,22 +3,29 @@ import { writeFile, mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { CreateSecurityGroupCommand, EC2Client, ImportKeyPairCommand, RunInstancesCommand } from '@aws-sdk/client-ec2'
 import { BUILD_ID_LABEL, generateKeyPair } from '@tsimg/core/plugin'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { cliEnv, FAST_DELAYS, journalFiles, leftovers, removeDir, startEmulator, tempStateDir, type Emulator } from './support.js'
 
 const CLI = resolve(import.meta.dirname, '../../core/bin/tsimg.js')
 const TEMPLATE = resolve(import.meta.dirname, 'fixtures/slow-image.ts')
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator()
-})
-afterAll(async () => {
-  await emu?.stop()
-})
+/**
+ * Each test gets an emulator and a state directory of its own: they share nothing, so they run
+ * side by side (each waits mostly on its CLI process and the instance's container).
+ */
+async function own(fn: (emu: Emulator, stateDir: string) => Promise<void>): Promise<void> {
+  const emu = await startEmulator()
+  const stateDir = await tempStateDir()
+  try {
+    await fn(emu, stateDir)
+  } finally {
+    await emu.stop()
+    await removeDir(stateDir)
+  }
+}
 
 /** Runs `tsimg build` and sends `signal` as soon as a line matching `when` is printed. */
-function buildAndKill(stateDir: string, when: RegExp, extra: Record<string, string>, signal: NodeJS.Signals = 'SIGKILL'): Promise<string> {
+function buildAndKill(emu: Emulator, stateDir: string, when: RegExp, extra: Record<string, string>, signal: NodeJS.Signals = 'SIGKILL'): Promise<string> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [CLI, 'build', TEMPLATE], { env: cliEnv(emu, stateDir, extra), stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
@@ -44,7 +51,7 @@ function buildAndKill(stateDir: string, when: RegExp, extra: Record<string, stri
   })
 }
 
-function cleanup(stateDir: string): Promise<{ code: number | null; out: string }> {
+function cleanup(emu: Emulator, stateDir: string): Promise<{ code: number | null; out: string }> {
   return new Promise((res) => {
     const child = spawn(process.execPath, [CLI, 'cleanup'], { env: cliEnv(emu, stateDir), stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
@@ -54,45 +61,37 @@ function cleanup(stateDir: string): Promise<{ code: number | null; out: string }
   })
 }
 
-describe('tsimg build interrupted from outside', { timeout: 900_000 }, () => {
-  let stateDir: string
-  beforeAll(async () => {
-    stateDir = await tempStateDir()
-  })
-  afterAll(async () => {
-    await removeDir(stateDir)
-  })
-
-  it('while provisioning: instance, security group and key pair are deleted', async () => {
-    await buildAndKill(stateDir, /Connected to SSH/, { TSIMG_TEST_SLEEP: '300', TSIMG_TEST_AMI_NAME: 'tsimg-killed-1' })
+describe.concurrent('tsimg build interrupted from outside', { timeout: 900_000 }, () => {
+  it('while provisioning: instance, security group and key pair are deleted', () => own(async (emu, stateDir) => {
+    await buildAndKill(emu, stateDir, /Connected to SSH/, { TSIMG_TEST_SLEEP: '300', TSIMG_TEST_AMI_NAME: 'tsimg-killed-1' })
     const live = leftovers(emu).map((e) => e.type).sort()
     expect(live).toEqual(expect.arrayContaining(['instance', 'key-pair', 'security-group']))
-    const { code, out } = await cleanup(stateDir)
+    const { code, out } = await cleanup(emu, stateDir)
     expect(out).toContain('Cleanup finished')
     expect(code).toBe(0)
     expect(leftovers(emu)).toEqual([])
     expect(await journalFiles(stateDir)).toEqual([])
-  })
+  }))
 
-  it('while waiting for the AMI: the pending AMI and its snapshots are deleted too', async () => {
+  it('while waiting for the AMI: the pending AMI and its snapshots are deleted too', () => own(async (emu, stateDir) => {
     emu.setDelays({ imageAvailable: 'stuck' })
     try {
-      await buildAndKill(stateDir, /Waiting for AMI to become ready/, { TSIMG_TEST_AMI_NAME: 'tsimg-killed-2' })
+      await buildAndKill(emu, stateDir, /Waiting for AMI to become ready/, { TSIMG_TEST_AMI_NAME: 'tsimg-killed-2' })
     } finally {
       emu.setDelays(FAST_DELAYS)
     }
     expect(leftovers(emu).some((e) => e.type === 'image')).toBe(true)
-    const { code, out } = await cleanup(stateDir)
+    const { code, out } = await cleanup(emu, stateDir)
     expect(code, out).toBe(0)
     expect(leftovers(emu)).toEqual([])
     expect(await journalFiles(stateDir)).toEqual([])
-  })
+  }))
 
-  it('Ctrl-C (SIGINT) while waiting for the AMI: the build tears everything down itself', async () => {
+  it('Ctrl-C (SIGINT) while waiting for the AMI: the build tears everything down itself', () => own(async (emu, stateDir) => {
     emu.setDelays({ imageAvailable: 'stuck' })
     let out: string
     try {
-      out = await buildAndKill(stateDir, /Waiting for AMI to become ready/, { TSIMG_TEST_AMI_NAME: 'tsimg-interrupted' }, 'SIGINT')
+      out = await buildAndKill(emu, stateDir, /Waiting for AMI to become ready/, { TSIMG_TEST_AMI_NAME: 'tsimg-interrupted' }, 'SIGINT')
     } finally {
       emu.setDelays(FAST_DELAYS)
     }
@@ -100,9 +99,9 @@ describe('tsimg build interrupted from outside', { timeout: 900_000 }, () => {
     expect(out).toContain('Deleting temporary keypair...')
     expect(leftovers(emu)).toEqual([])
     expect(await journalFiles(stateDir)).toEqual([])
-  })
+  }))
 
-  it('resources created but never journaled are found by their build-id tag', async () => {
+  it('resources created but never journaled are found by their build-id tag', () => own(async (emu, stateDir) => {
     // What a build killed between "create" and "record" leaves: tagged resources, a scope, no entries.
     const buildId = 'killed-before-journal'
     const ec2 = new EC2Client({ region: 'us-east-1', endpoint: emu.endpoint, credentials: emu.credentials })
@@ -128,9 +127,9 @@ describe('tsimg build interrupted from outside', { timeout: 900_000 }, () => {
         scopes: [{ plugin: '@tsimg/builder-aws', data: { region: 'us-east-1', endpoint: emu.endpoint, account: emu.accountId } }],
       }),
     )
-    const { code, out } = await cleanup(stateDir)
+    const { code, out } = await cleanup(emu, stateDir)
     expect(code, out).toBe(0)
     expect(out).toContain('found by label')
     expect(leftovers(emu)).toEqual([])
-  })
+  }))
 })

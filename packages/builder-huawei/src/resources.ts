@@ -59,7 +59,9 @@ function connect(scope: CloudScope): CloudConnection {
         kind: 'server',
         list: (ids, signal) => ready(signal, () => serversTagged(api, ids, signal)),
         delete: (id, signal) => ready(signal, () => deleteServer(api, id, signal)),
-        find: (_token, signal, data) => ready(signal, async () => (typeof data?.buildId === 'string' ? (await serversTagged(api, [data.buildId], signal))[0]?.id : undefined)),
+        // The build's server and the verify machine's carry the same build id: the token says which (step-server.ts).
+        find: (token, signal, data) =>
+          ready(signal, async () => (typeof data?.buildId === 'string' ? (await serversTagged(api, [data.buildId], signal)).find((x) => x.verify === token.endsWith('-verify'))?.id : undefined)),
       },
       {
         kind: 'image',

@@ -35,8 +35,8 @@ export async function showServer(api: HuaweiApi, id: string, signal: AbortSignal
 }
 
 /** Servers carrying the build-id tag (one build, or every tsimg build when buildIds is undefined). */
-export async function serversTagged(api: HuaweiApi, buildIds: readonly string[] | undefined, signal: AbortSignal): Promise<TaggedResource[]> {
-  const out: TaggedResource[] = []
+export async function serversTagged(api: HuaweiApi, buildIds: readonly string[] | undefined, signal: AbortSignal): Promise<(TaggedResource & { readonly verify: boolean })[]> {
+  const out: (TaggedResource & { verify: boolean })[] = []
   for (const b of buildIds ?? [undefined]) {
     const req = new ListServersDetailsRequest().withTags(b ? `${BUILD_ID_LABEL}=${b}` : BUILD_ID_LABEL)
     const res = await api.sdk('ListServersDetails', (c) => c.ecs.listServersDetails(req), { signal })
@@ -45,7 +45,8 @@ export async function serversTagged(api: HuaweiApi, buildIds: readonly string[] 
       const tags = new Map(s.tags.map((t) => [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)]))
       const buildId = tags.get(BUILD_ID_LABEL) ?? b
       const createdAt = tags.get(CREATED_AT_LABEL) ?? s.created
-      out.push({ id: s.id, label: `server ${s.id}`, ...(buildId && { buildId }), ...(createdAt && { createdAt }) })
+      // verify: the verify phase's server (tagged tsimg-purpose=verify), not the build's own.
+      out.push({ id: s.id, label: `server ${s.id}`, ...(buildId && { buildId }), ...(createdAt && { createdAt }), verify: tags.get('tsimg-purpose') === 'verify' })
     }
   }
   return out

@@ -5,10 +5,8 @@
 // step was running when the cancel was issued and that no later step started.
 import { describe, expect, it } from 'vitest'
 import type { MachineMode } from '@tsimg/cloud-emulator'
-import { cancelDuring, useCloudMatrix, type CancelPoint } from '../../../test/support/cloud-matrix.js'
+import { cancelDuring, isolated, type CancelPoint } from '../../../test/support/cloud-matrix.js'
 import { HUAWEI_MATRIX } from './support.js'
-
-const m = useCloudMatrix(HUAWEI_MATRIX)
 
 interface Point extends CancelPoint {
   /** Where the cancel lands. */
@@ -53,8 +51,10 @@ const points: Point[] = [
   holding('huaweicloud:create-image', 'ShowJob', "during the share's last ShowJob (ShowJob held, the step's last call)", 'Sharing image', awaitsHeldCall),
 ]
 
-describe('a cancel anywhere leaves nothing behind', { timeout: 600_000 }, () => {
-  it.each(points.map((p) => [p.name, p] as const))('cancelled %s', async (_, p) => {
+// Each row on an emulator and a state directory of its own: the rows share nothing and mostly
+// wait (held calls, jobs, polls), so they run side by side.
+describe.concurrent('a cancel anywhere leaves nothing behind', { timeout: 600_000 }, () => {
+  it.each(points.map((p) => [p.name, p] as const))('cancelled %s', (_, p) => isolated(HUAWEI_MATRIX, async (m) => {
     const ac = new AbortController()
     const cancel = cancelDuring(m.emu, ac, p)
     const r = await m.run({
@@ -67,5 +67,5 @@ describe('a cancel anywhere leaves nothing behind', { timeout: 600_000 }, () => 
     expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
     expect(r.summary.artifacts).toEqual([])
     await m.expectNothingLeft(r)
-  })
+  }))
 })

@@ -9,11 +9,12 @@ import type { ProvisionerPlugin } from '@tsimg/core'
 import { cleanupLeftovers } from '@tsimg/core/node'
 import { shell } from '@tsimg/provisioner-shell'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { cleanupErrors, failedStep, journalFiles, useCloudMatrix } from '../../../test/support/cloud-matrix.js'
+import { cleanupErrors, failedStep, isolated, journalFiles, useCloudMatrix } from '../../../test/support/cloud-matrix.js'
 import { HUAWEI_MATRIX, deleteImage, imageIdOf, userEip } from './support.js'
 
 const m = useCloudMatrix(HUAWEI_MATRIX)
-// The user owns one unbound EIP from the start: for floatingIp, and to prove it is never released.
+// The user owns one unbound EIP from the start: for floatingIp, and to prove it is never released
+// (the rows on emulators of their own make one each).
 const user = {} as { eip: { id: string; address: string } }
 beforeAll(async () => {
   user.eip = await userEip(m.emu)
@@ -70,8 +71,11 @@ const cases: Case[] = [
   { step: 'huaweicloud:create-image', why: 'the members job fails', over: { imageMembers: [MEMBER] }, fault: { action: 'job:batchAddMembers', code: 'IMG.0002', message: 'share failed' }, error: jobError('sharing image', 'IMG.0002') },
 ]
 
-describe('a failure at any call fails the build naming it and leaves nothing behind', { timeout: 600_000 }, () => {
-  it.each(cases.map((c) => [`${c.step}: ${c.why}`, c] as const))('%s', async (_, c) => {
+// Each row on an emulator and a state directory of its own, with its user's own unbound EIP: the
+// rows share nothing and mostly wait (jobs, polls, retries), so they run side by side.
+describe.concurrent('a failure at any call fails the build naming it and leaves nothing behind', { timeout: 600_000 }, () => {
+  it.each(cases.map((c) => [`${c.step}: ${c.why}`, c] as const))('%s', (_, c) => isolated(HUAWEI_MATRIX, async (m) => {
+    const user = { eip: await userEip(m.emu) }
     const before = m.emu.faultsFired()[c.fault?.action ?? ''] ?? 0
     if (c.fault) m.emu.injectFault({ ...c.fault, times: 1 })
     const over = c.over?.floatingIp === 'EIP' ? { ...c.over, floatingIp: user.eip.id } : c.over
@@ -83,7 +87,7 @@ describe('a failure at any call fails the build naming it and leaves nothing beh
     // The user's own EIP is neither deleted nor left bound.
     await m.expectNothingLeft(r, [user.eip.id])
     expect(m.emu.backend.publicIps.get(user.eip.id)?.instanceId).toBeUndefined()
-  })
+  }))
 })
 
 describe('the deletes', { timeout: 600_000 }, () => {

@@ -17,7 +17,7 @@ const calls: { action: string; status: number; code?: string; scheme?: string }[
 
 beforeAll(async () => {
   ;({ server, endpoint } = await alicloud.startAlicloudServer({
-    credentials: [CREDS, STS], actions: alicloud.protocolActions(), act: (action, fn) => cloud.act('alicloud', action, fn),
+    credentials: [CREDS, STS], actions: alicloud.protocolActions(), act: (action, fn, request) => cloud.act('alicloud', action, fn, request),
     onCall: (c) => calls.push(c),
   }))
 })
@@ -121,6 +121,14 @@ describe('faults', () => {
     expect(await failure(client.describeZones(request))).toMatchObject({ name: 'ServerError', code: 'ServiceUnavailable', statusCode: 503 })
     expect(await failure(client.describeZones(request))).toMatchObject({ name: 'ServerError', code: 'InternalError', statusCode: 500 })
     expect((await client.describeZones(request)).statusCode).toBe(200)
+  })
+
+  it('a fault with `request` fails only the calls whose parameters match it', async () => {
+    faults.add({ action: 'DescribeZones', code: 'InternalError', request: '^RegionId=cn-shanghai$', times: 1 })
+    const client = ecsClient(endpoint, CREDS)
+    expect((await client.describeZones(new Ecs.DescribeZonesRequest({ regionId: 'cn-hangzhou' }))).statusCode).toBe(200)
+    expect(await failure(client.describeZones(new Ecs.DescribeZonesRequest({ regionId: 'cn-shanghai' })))).toMatchObject({ code: 'InternalError', statusCode: 500 })
+    expect((await client.describeZones(new Ecs.DescribeZonesRequest({ regionId: 'cn-shanghai' }))).statusCode).toBe(200)
   })
 })
 

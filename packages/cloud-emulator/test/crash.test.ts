@@ -25,7 +25,7 @@ it('terminates an instance whose OS shuts itself down when its shutdown behavior
     // The SDK's terminated waiter gives up on 'pending', so poll: pending -> running -> shutting-down -> terminated.
     const seen = new Set<string>()
     let instance: ec2.Instance | undefined
-    for (let n = 0; n < 120 && instance?.State?.Name !== 'terminated'; n++) {
+    while (instance?.State?.Name !== 'terminated') {
       instance = (await client.send(new ec2.DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!.Instances![0]!
       seen.add(instance.State!.Name!)
       await new Promise((r) => setTimeout(r, 250))
@@ -50,7 +50,7 @@ it('returns the same instance to a retried RunInstances whose first answer was l
     const live = emu.ledger().filter((e) => e.type === 'instance')
     expect(live.map((e) => e.id)).toEqual([run.Instances![0]!.InstanceId])
     await client.send(new ec2.TerminateInstancesCommand({ InstanceIds: [run.Instances![0]!.InstanceId!] }))
-    await ec2.waitUntilInstanceTerminated({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { InstanceIds: [run.Instances![0]!.InstanceId!] })
+    await ec2.waitUntilInstanceTerminated({ client, maxWaitTime: 3600, minDelay: 1, maxDelay: 2 }, { InstanceIds: [run.Instances![0]!.InstanceId!] })
     expect(emu.ledger().filter((e) => !e.seed)).toEqual([])
   } finally {
     await emu.stop()
@@ -63,7 +63,7 @@ it("fails a launch when told to: the instance ends terminated with Server.Intern
     const client = new ec2.EC2Client({ region: 'us-east-1', endpoint: emu.endpoint, credentials: emu.credentials })
     const id = (await client.send(new ec2.RunInstancesCommand({ ImageId: await baseImage(client), MinCount: 1, MaxCount: 1 }))).Instances![0]!.InstanceId!
     let instance: ec2.Instance | undefined
-    for (let n = 0; n < 120 && instance?.State?.Name !== 'terminated'; n++) {
+    while (instance?.State?.Name !== 'terminated') {
       await new Promise((r) => setTimeout(r, 250))
       instance = (await client.send(new ec2.DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!.Instances![0]!
     }
@@ -92,7 +92,7 @@ it('leaves containers behind when killed -9, and --sweep removes them', async ()
     expect((await (await fetch(`${endpoint}/_emulator/health`)).json())).toEqual({ ok: true })
     const client = new ec2.EC2Client({ region: 'us-east-1', endpoint, credentials: TEST_CREDENTIALS })
     const id = (await client.send(new ec2.RunInstancesCommand({ ImageId: await baseImage(client), MinCount: 1, MaxCount: 1 }))).Instances![0]!.InstanceId!
-    await ec2.waitUntilInstanceRunning({ client, maxWaitTime: 90, minDelay: 1, maxDelay: 2 }, { InstanceIds: [id] })
+    await ec2.waitUntilInstanceRunning({ client, maxWaitTime: 3600, minDelay: 1, maxDelay: 2 }, { InstanceIds: [id] })
     const ours = `label=tsimg-emulator.instance=${id}`
     session = execFileSync('docker', ['ps', '-a', '--filter', ours, '--format', '{{.Label "tsimg-emulator"}}'], { encoding: 'utf8' }).trim()
     expect(session).not.toBe('')

@@ -147,6 +147,27 @@ describe('huawei front end: VPC v1', () => {
     expect(lost).toBeTruthy()
     await c.vpc.deleteVpc(new vpc.DeleteVpcRequest().withVpcId(lost!.id!))
   })
+
+  it('a fault with `request` fails only the call whose body matches it; one with `until` holds the call until released', async () => {
+    const create = (name: string) => c.vpc.createVpc(new vpc.CreateVpcRequest().withBody(new vpc.CreateVpcRequestBody().withVpc(new vpc.CreateVpcOption().withName(name).withCidr('10.8.0.0/16'))))
+    emu.injectFault({ action: 'CreateVpc', code: 'VPC.0001', status: 500, request: '^POST /v1/[^/]+/vpcs\\n.*"name":"refused"', times: 1 })
+    const other = await create('accepted')
+    expect((await failure(create('refused'))).status).toBe(500)
+
+    let release!: () => void
+    emu.injectFault({ action: 'CreateVpc', until: new Promise<void>((r) => (release = r)), times: 1 })
+    const before = emu.faultsFired().CreateVpc ?? 0
+    let answered = false
+    const held = create('held').then((v) => ((answered = true), v))
+    while ((emu.faultsFired().CreateVpc ?? 0) === before) await new Promise((r) => setTimeout(r, 10))
+    // Held: nothing made, no answer, until the test releases it.
+    expect((await c.vpc.listVpcs(new vpc.ListVpcsRequest())).vpcs?.some((x) => x.name === 'held')).toBe(false)
+    expect(answered).toBe(false)
+    release()
+    const made = await held
+    expect((await c.vpc.listVpcs(new vpc.ListVpcsRequest())).vpcs?.some((x) => x.name === 'held')).toBe(true)
+    for (const id of [other.vpc!.id!, made.vpc!.id!]) await c.vpc.deleteVpc(new vpc.DeleteVpcRequest().withVpcId(id))
+  })
 })
 
 describe('huawei front end: flavors and EIPs', () => {

@@ -27,7 +27,7 @@ export const alicloudFrontEnd: FrontEnd = {
     const unwatch = watchInstances(state)
     const { server, endpoint } = await startAlicloudServer({
       credentials: ctx.credentials, actions: backendActions(state), host: ctx.host, port: ctx.port, control: ctx.control,
-      act: (action, fn) => ctx.cloud.act(ALICLOUD_FRONT_END, action, fn), onCall: ctx.onCall,
+      act: (action, fn, request) => ctx.cloud.act(ALICLOUD_FRONT_END, action, fn, request), onCall: ctx.onCall,
     })
     return {
       endpoint: `http://${endpoint}`,

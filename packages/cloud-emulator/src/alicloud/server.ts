@@ -22,7 +22,7 @@ export type Handler = (p: Params, ctx: ActionContext) => Promise<Record<string, 
 export type ActionTable = { readonly [P in Product]?: Readonly<Record<string, Handler>> }
 
 /** Runs one action with the faults injected for it (the backend's `cloud.act`). */
-export type Act = <T>(action: string, fn: () => T | Promise<T>) => Promise<T>
+export type Act = <T>(action: string, fn: () => T | Promise<T>, request?: string) => Promise<T>
 
 export interface AliCallRecord {
   readonly cloud: 'alicloud'
@@ -96,7 +96,9 @@ export async function startAlicloudServer(opts: AlicloudServerOptions): Promise<
       region = call.params.get('RegionId') ?? ''
       const run = (): Promise<Record<string, unknown>> | Record<string, unknown> =>
         handler(new Params(call.params), { requestId, accessKeyId: call.accessKeyId, product: product! })
-      const result = opts.act ? await opts.act(action, run) : await run()
+      // As faults match it (Fault.request): the call's parameters, `Name=value` one per line.
+      const request = [...call.params].map(([k, v]) => `${k}=${v}`).join('\n')
+      const result = opts.act ? await opts.act(action, run, request) : await run()
       send(res, 200, { RequestId: requestId, ...result }, requestId)
       opts.onCall?.({ cloud: 'alicloud', action, region, product, status: 200, scheme, ...(params && { params }) })
     } catch (error) {

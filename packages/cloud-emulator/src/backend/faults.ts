@@ -38,9 +38,16 @@ export interface Fault {
    */
   readonly delayMs?: number
   /**
+   * Hold the call (after any `delayMs`) until this settles, then let it go on as the rest of
+   * the fault says: a hold the test releases when it chooses (its client killed meanwhile, say)
+   * instead of one that ends after a time. In-process only: the control API cannot carry it.
+   */
+  readonly until?: PromiseLike<unknown>
+  /**
    * Only calls whose request matches this regular expression, tested against the request as
    * the front end reads it (EC2: the decoded query, `TagSpecification.2.ResourceType=snapshot`;
-   * others: their method, path and body). A fault for one optional part of a request.
+   * Alibaba: the parameters, `ClientToken=abc`, one per line; Huawei: the method and path, a
+   * newline, then the JSON body). A fault for one optional part of a request.
    */
   readonly request?: string
   /**
@@ -70,7 +77,7 @@ export class FaultInjector {
   constructor(private readonly rng: Rng) {}
 
   add(fault: Fault): void {
-    if (!fault.action || (!fault.code && !fault.kind && !fault.delayMs && fault.body === undefined)) throw new Error('a fault needs an action and a code, a kind, a body or a delayMs')
+    if (!fault.action || (!fault.code && !fault.kind && !fault.delayMs && !fault.until && fault.body === undefined)) throw new Error('a fault needs an action and a code, a kind, a body, a delayMs or an until')
     if (fault.request !== undefined) new RegExp(fault.request)
     this.faults.push({ fault, remaining: fault.times ?? Number.POSITIVE_INFINITY })
   }
@@ -95,6 +102,7 @@ export class FaultInjector {
       active.remaining -= 1
       this.record(action)
       if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
+      if (fault.until) await Promise.resolve(fault.until).catch(() => undefined)
       const error = this.errorOf(fault, action)
       if (error) throw error
     }

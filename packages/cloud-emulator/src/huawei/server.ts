@@ -76,7 +76,8 @@ export async function startHuaweiServer(opts: HuaweiServerOptions): Promise<{ se
         const result = await opts.cloud.act(HUAWEI, action, () => route.handler(
           { cloud: opts.cloud, region, projectId, requestId },
           { params, query: new URLSearchParams(rawQuery), body: parsed, headers: req.headers },
-        ))
+          // As faults match it (Fault.request): the method and path, then the body.
+        ), `${req.method ?? 'GET'} ${rawPath}\n${body}`)
         const status = isAnswer(result) ? result.status : 200
         send(res, status, isAnswer(result) ? result.body : result, requestId)
         opts.onCall?.({ cloud: HUAWEI, action, region, status })
