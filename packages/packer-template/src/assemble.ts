@@ -21,7 +21,7 @@ import { mapOptions, type Origins } from './map-options.js'
 import type { EvalContext, EvalSession, PackerPlugin, PackerTemplate, PackerVariable } from './model.js'
 import { convertValue, parseType, typeName } from './hcl/types.js'
 import { hclVariable } from './hcl/variable.js'
-import { interpolateVariables } from './json/variables.js'
+import { renderJsonVariables } from './json/variables.js'
 import { findMapping, unsupportedPlugin } from './plugins/registry.js'
 import type { PluginMapping } from './plugins/table.js'
 
@@ -87,15 +87,10 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
     // Packer JSON's {{user}} reads a var-file's value for a name the template does not declare.
     ...(t.format === 'json' ? { keepUndeclaredVarFileValues: true } : {}),
     ...(t.autoVarFiles?.length ? { autoVarFiles: t.autoVarFiles } : {}),
+    // Packer JSON renders {{user}}, {{env}}... in every variable's value before the build: so do build and inspect.
+    ...(t.format === 'json' ? { renderVariables: (values, ctx) => renderJsonVariables(values, ctx, { evaluator: t.evaluator, file: t.files[0]!, lineOf: (n) => at(n).line }) } : {}),
     build: async (ctx): Promise<TemplateBuild> => {
-      let vars = ctx.vars as Record<string, unknown>
-      if (t.format === 'json') {
-        const render = (name: string, text: string, current: Record<string, unknown>) => {
-          const w = at(name)
-          return String(t.evaluator.begin({ ...base, vars: current, timestamp: ctx.timestamp }).value(text, w.file, w.line))
-        }
-        vars = guard(() => interpolateVariables(vars, render, (n) => at(n).line), t.files[0]!, 'variables')
-      }
+      const vars = ctx.vars as Record<string, unknown>
       const session = t.evaluator.begin({ ...base, vars, timestamp: ctx.timestamp })
       // A JSON builder's name may use variables (`"name": "{{user \`n\`}}-box"`): Packer renders it at build time.
       const named = t.format === 'json' ? t.sources.map((s) => (s.name?.includes('{{') ? { ...s, name: guard(() => String(session.value(s.name, s.file, s.line)), s.file, `${s.origin}.name`) } : s)) : t.sources

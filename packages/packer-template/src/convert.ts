@@ -76,8 +76,10 @@ export async function convertTemplate(path: string, shownAs: string, opts: Conve
     '',
     'export default defineTemplate({',
     ...(vars.length ? ['  variables: {', ...vars, '  },'] : []),
-    // JSON: var-file and -var values may use {{user}} and {{env}}, which Packer renders.
-    `  build: (${!vars.length ? '{ templateDir }' : t.format === 'json' ? '{ vars: given, templateDir }, vars = packerJson.vars(given)' : '{ vars, templateDir }'}) => ({`,
+    // JSON: var-file, -var and PKR_VAR_ values may use {{user}}, {{env}}..., which Packer renders (core renders them before build and inspect).
+    // and var-file or -var names the template does not declare are kept for {{user}}, as Packer JSON keeps them.
+    ...(vars.length && t.format === 'json' ? ['  renderVariables: packerJson.render,', '  keepUndeclaredVarFileValues: true,'] : []),
+    `  build: (${!vars.length ? '{ templateDir }' : '{ vars, templateDir }'}) => ({`,
     '    sources: [',
     ...sources.map((s) => `      ${s},`),
     '    ],',

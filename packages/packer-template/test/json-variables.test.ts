@@ -69,11 +69,19 @@ describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000
     expect(t.out).toContain('variables.n: expected a string, got 1 (from num.json:1): Packer reads JSON variables as strings: write "1" in quotes')
   })
 
-  it('convert stops at a default that uses another variable instead of writing {{user}} as text', () => {
-    const c = tsimg(['convert', 't.json'], dir)
-    expect(c.code).toBe(2)
-    expect(c.out).toContain("{{user `a`}} in a variable's default cannot be converted yet")
-    expect(c.out).not.toContain('default: \'{{user')
+  it('convert keeps a default that uses another variable as Packer\'s text, and the image.ts renders it as Packer 1.6.6 does', () => {
+    const c = tsimg(['convert', 't.json', '-o', 't.ts'], dir)
+    expect(c.code, c.out).toBe(0)
+    const ts = readFileSync(join(dir, 't.ts'), 'utf8')
+    expect(ts).toContain("b: packerJson.variable({ default: '{{user `a`}}-b' })")
+    expect(ts).toContain('renderVariables: packerJson.render,')
+    const p = packer(['build', '-var-file', 'v.json', 't.json'], dir, env)
+    const t = tsimg(['build', '-var-file', 'v.json', 't.ts'], dir, env)
+    expect(t.code, t.out).toBe(0)
+    expect(echoed(p)).toBe('A=x B=x-b N=[] C=dd-c F=only-in-file G=x-g H=from-env-h U=[].')
+    expect(echoed(t)).toBe(echoed(p))
+    const i = tsimg(['inspect', '-var', 'a=y', 't.ts'], dir, env)
+    expect(i.out).toContain('var.b: "y-b"  (string; from default)')
   })
 
   it('a builder name from a variable is rendered, as packer build names the build; convert writes the TypeScript computing it', () => {
@@ -176,9 +184,100 @@ describe('a converted JSON template run with var-files that use {{user}} and {{e
     expect(line(p)).toBe(`W=x-from-env T=${join(dir, 'sub')}/files.`)
     const c = tsimg(['convert', 'sub/w.json', '-o', 'w.ts'], dir)
     expect(c.code, c.out).toBe(0)
-    expect(readFileSync(join(dir, 'w.ts'), 'utf8')).toContain('vars = packerJson.vars(given)')
+    expect(readFileSync(join(dir, 'w.ts'), 'utf8')).toContain('renderVariables: packerJson.render,')
     const t = tsimg(['build', '-var-file', 'w-vars.json', 'w.ts'], dir, env)
     expect(t.code, t.out).toBe(0)
     expect(line(t)).toBe(line(p))
+  })
+})
+
+describe('the image.ts convert writes from a JSON template renders var-file and -var values as Packer does', { timeout: 300_000 }, () => {
+  const r = {
+    variables: { base: 'photon', version: '', who: '', shout: '' },
+    builders: [{ type: 'null', communicator: 'none' }],
+    provisioners: [{ type: 'shell-local', inline: ['echo "R={{user `version`}} W={{user `who`}} S={{user `shout`}}."'] }],
+  }
+  const rendered = 'R=photon-from-env W=extra!-photon S=ABC.'
+  const ran = (x: Run) => /R=.*\./.exec(x.out)?.[0]
+  const setup = () => {
+    writeFileSync(join(dir, 'r.json'), JSON.stringify(r, null, 2))
+    // `extra` is declared nowhere: -var sets it, and Packer JSON's {{user}} reads it.
+    writeFileSync(join(dir, 'r-vars.json'), JSON.stringify({ version: '{{user `base`}}-{{env `PSEM_E`}}', who: '{{ user "extra" }}-{{user `base`}}', shout: '{{ upper "abc" }}' }))
+  }
+  const args = ['-var', 'extra=extra!', '-var-file', 'r-vars.json']
+
+  it('build of the JSON template, of its image.ts and Packer 1.6.6 print the same rendered values; inspect of both shows them', () => {
+    setup()
+    const p = packer(['build', ...args, 'r.json'], dir, env)
+    expect(p.code, p.out).toBe(0)
+    expect(ran(p)).toBe(rendered)
+    const c = tsimg(['convert', 'r.json', '-o', 'r.ts'], dir)
+    expect(c.code, c.out).toBe(0)
+    const ts = readFileSync(join(dir, 'r.ts'), 'utf8')
+    expect(ts).toContain('renderVariables: packerJson.render,')
+    expect(ts).toContain('keepUndeclaredVarFileValues: true,')
+    for (const file of ['r.json', 'r.ts']) {
+      const b = tsimg(['build', ...args, file], dir, env)
+      expect(b.code, b.out).toBe(0)
+      expect(ran(b)).toBe(rendered)
+      const v = tsimg(['validate', ...args, file], dir, env)
+      expect(v.code, v.out).toBe(0)
+      // packer inspect 1.6.6 lists only the template's defaults, not var-file values; tsimg's shows what the build gets.
+      const i = tsimg(['inspect', ...args, file], dir, env)
+      expect(i.code, i.out).toBe(0)
+      expect(i.out).toContain('var.version: "photon-from-env"')
+      expect(i.out).toContain('var.who: "extra!-photon"')
+      expect(i.out).toContain('var.shout: "ABC"')
+      expect(i.out).not.toContain('{{')
+    }
+  })
+
+  it('a variable rendered from a sensitive one shows it as <sensitive> in inspect and build of the image.ts, as in the build of the JSON template', () => {
+    writeFileSync(join(dir, 's.json'), JSON.stringify({
+      variables: { pw: '', url: '' },
+      'sensitive-variables': ['pw'],
+      builders: [{ type: 'null', communicator: 'none' }],
+      provisioners: [{ type: 'shell-local', inline: ['echo "U={{user `url`}}."'] }],
+    }, null, 2))
+    writeFileSync(join(dir, 's-vars.json'), JSON.stringify({ pw: 'hunter2-{{user `extra`}}', url: 'https://u:{{user `pw`}}@h' }))
+    expect(tsimg(['convert', 's.json', '-o', 's.ts'], dir).code).toBe(0)
+    for (const file of ['s.json', 's.ts']) {
+      const sargs = ['-var', 'extra=zz', '-var-file', 's-vars.json', file]
+      const i = tsimg(['inspect', ...sargs], dir, env)
+      expect(i.code, i.out).toBe(0)
+      expect(i.out).toContain('var.url: "https://u:<sensitive>@h"')
+      const b = tsimg(['build', ...sargs], dir, env)
+      expect(b.code, b.out).toBe(0)
+      expect(b.out).toContain('U=https://u:<sensitive>@h.')
+      for (const out of [i.out, b.out]) expect(out).not.toContain('hunter2')
+    }
+  })
+
+  it('a var-file value using a variable no one sets is refused by the image.ts, naming it, as Packer refuses it', () => {
+    setup()
+    writeFileSync(join(dir, 'r-bad.json'), JSON.stringify({ version: '{{user `nope`}}-x' }))
+    const p = packer(['validate', '-var-file', 'r-bad.json', 'r.json'], dir, env)
+    expect(p.code).not.toBe(0)
+    expect(p.out).toContain('Failed to interpolate "version"')
+    expect(tsimg(['convert', 'r.json', '-o', 'r.ts'], dir).code).toBe(0)
+    const t = tsimg(['validate', '-var-file', 'r-bad.json', 'r.ts'], dir, env)
+    expect(t.code).toBe(2)
+    expect(t.out).toContain('r.ts: variables: variable "version" uses {{user `nope`}}, which is not set')
+  })
+
+  it('a hand-written image.ts takes a var-file value with {{ }} text as it is (it is its own, not Packer\'s)', () => {
+    setup()
+    writeFileSync(join(dir, 'own.ts'), [
+      "import { defineTemplate, nullSource, variable } from '@tsimg/core'",
+      'export default defineTemplate({',
+      "  variables: { version: variable.string({ default: '' }) },",
+      "  build: () => ({ sources: [{ ...nullSource({}), buildName: 'null' }] }),",
+      '})',
+      '',
+    ].join('\n'))
+    writeFileSync(join(dir, 'own-vars.json'), JSON.stringify({ version: '{{user `base`}}-{{env `PSEM_E`}}' }))
+    const i = tsimg(['inspect', '-var-file', 'own-vars.json', 'own.ts'], dir, env)
+    expect(i.code, i.out).toBe(0)
+    expect(i.out).toContain('var.version: "{{user `base`}}-{{env `PSEM_E`}}"')
   })
 })

@@ -2,6 +2,7 @@ import type { VariableKind } from '../template/variables.js'
 import { sourceBuildName } from '../template/check-plugins.js'
 import { beginRun } from '../template/helpers.js'
 import { prepareTemplate, type PrepareOptions, type PreparedTemplate } from '../template/prepare.js'
+import { Redactor } from '../ui/redact.js'
 import { selectSources } from './select.js'
 
 export interface TemplateVariableInfo {
@@ -82,6 +83,10 @@ function describe(p: PreparedTemplate, options: TemplateInfoOptions): TemplateIn
     for (const s of (plugin as { secrets?: () => string[] }).secrets?.() ?? []) if (s) secrets.add(s)
   }
   const secret = (v: unknown): boolean => typeof v === 'string' && v !== '' && secrets.has(v)
+  // A value holding a sensitive one (a Packer JSON variable rendered from it: "https://u:{{user `pw`}}@h")
+  // shows it as <sensitive>, as the build's output does.
+  const redactor = new Redactor()
+  for (const s of p.variables.sensitiveValues) redactor.add(s)
   return {
     file: p.file,
     templateDir: p.templateDir,
@@ -93,7 +98,7 @@ function describe(p: PreparedTemplate, options: TemplateInfoOptions): TemplateIn
       required: v.required,
       sensitive: v.sensitive || secret(v.value),
       ...(v.description === undefined ? {} : { description: v.description }),
-      value: v.source === 'unset' ? '<unset>' : v.sensitive || secret(v.value) ? '<sensitive>' : show(v.value),
+      value: v.source === 'unset' ? '<unset>' : v.sensitive || secret(v.value) ? '<sensitive>' : redactor.redact(show(v.value)),
       source: v.source,
     })),
     sources: sources.map((s) => ({ name: sourceBuildName(s), type: s.type, sourceName: s.name })),

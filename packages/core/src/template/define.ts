@@ -60,6 +60,23 @@ export interface TemplateDefinition<V extends VariableDefs = VariableDefs> {
   keepUndeclaredVarFileValues?: boolean
   /** The environment prefix messages suggest for a variable (both are read): `PKR_VAR_` for a Packer template, whose users know it. Default `TSIMG_VAR_`. */
   envPrefix?: 'TSIMG_VAR_' | 'PKR_VAR_'
+  /**
+   * Renders the resolved variable values before `build` and `tsimg inspect` see them: a Packer
+   * JSON template's (and the image.ts `tsimg convert` wrote from one: `packerJson.render`)
+   * `{{user}}`, `{{env}}` and other template functions in defaults, var-file, -var and PKR_VAR_
+   * values, as Packer does. Without it a value is taken as given (a typed image.ts's own).
+   */
+  renderVariables?: (values: Record<string, unknown>, ctx: RenderVariablesContext) => Record<string, unknown> | Promise<Record<string, unknown>>
+}
+
+/** What `renderVariables` may use: the run's timestamp (Packer's {{timestamp}}), the environment, and where the template is. */
+export interface RenderVariablesContext {
+  readonly timestamp: number
+  readonly env: NodeJS.ProcessEnv
+  readonly cwd: string
+  readonly templateDir: string
+  /** The template as shown in messages. */
+  readonly file: string
 }
 
 /**

@@ -1,4 +1,5 @@
 import { TemplateError } from '../errors.js'
+import type { RenderVariablesContext } from './define.js'
 import { variable, type VariableDef, type VariableOptions } from './variables.js'
 
 /** Go's strconv.ParseBool, which Packer's decoding (mapstructure, weakly typed) uses for a string given for a bool. */
@@ -16,31 +17,22 @@ function bad(v: string, what: string): TemplateError {
  */
 export const packerJson = {
   /**
-   * The variables with `{{user \`x\`}}` and `{{env \`X\`}}` in their values rendered, as Packer
-   * renders a JSON template's var-file and -var values (the EKS AMI template's var-file sets
-   * `"working_dir": "{{user \`remote_folder\`}}/worker"`). Other `{{ ... }}` stay. A variable
-   * that uses itself, through others or not, is an error, as in Packer.
+   * A Packer JSON template's variables rendered as Packer renders them: `{{user \`x\`}}`,
+   * `{{env \`X\`}}` and the other template functions in defaults, var-file, -var and
+   * PKR_VAR_ values (the EKS AMI template's var-file sets `"working_dir": "{{user
+   * \`remote_folder\`}}/worker"`). `tsimg convert` writes `renderVariables: packerJson.render`
+   * into the image.ts of a JSON template; it is the JSON loader's own code, in
+   * @tsimg/packer-template (loaded only for it).
    */
-  vars<T extends Record<string, unknown>>(given: T, env: Readonly<Record<string, string | undefined>> = process.env): T {
-    const out: Record<string, unknown> = { ...given }
-    const rendering = new Set<string>()
-    const render = (name: string): unknown => {
-      const v = out[name]
-      if (typeof v !== 'string' || !v.includes('{{')) return v
-      if (rendering.has(name)) throw new TemplateError(`variable "${name}" uses itself (through ${[...rendering].join(' -> ')})`, { hint: 'Give one of them a plain value.' })
-      rendering.add(name)
-      const text = v.replace(/\{\{-?\s*(user|env)\s+(?:`([^`]*)`|"([^"]*)")\s*-?\}\}/g, (_m, fn: string, a?: string, b?: string) => {
-        const arg = a ?? b ?? ''
-        if (fn === 'env') return env[arg] ?? ''
-        const u = arg in out ? render(arg) : ''
-        return typeof u === 'string' ? u : JSON.stringify(u ?? '')
-      })
-      rendering.delete(name)
-      out[name] = text
-      return text
+  async render(values: Record<string, unknown>, ctx: RenderVariablesContext): Promise<Record<string, unknown>> {
+    const name = '@tsimg/packer-template'
+    let mod: { renderJsonVariables(values: Record<string, unknown>, ctx: RenderVariablesContext): Record<string, unknown> }
+    try {
+      mod = (await import(name)) as typeof mod
+    } catch (err) {
+      throw new TemplateError('renders its variables as a Packer JSON template (packerJson.render), and @tsimg/packer-template is not installed', { file: ctx.file, cause: err, hint: 'npm install @tsimg/packer-template' })
     }
-    for (const name of Object.keys(out)) render(name)
-    return out as T
+    return mod.renderJsonVariables(values, ctx)
   },
   /**
    * A JSON template's variable: a string, as Packer reads every JSON variable; `null` in a

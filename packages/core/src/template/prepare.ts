@@ -3,7 +3,7 @@ import { TemplateError, errorMessage } from '../errors.js'
 import { Redactor } from '../ui/redact.js'
 import { redactError } from './_redact-error.js'
 import { checkBuild, type CheckedBuild } from './check-plugins.js'
-import type { TemplateContext } from './define.js'
+import type { RenderVariablesContext, TemplateContext, TemplateDefinition } from './define.js'
 import { currentRun } from './helpers.js'
 import { assertReadable, displayPath, importDefault } from './load.js'
 import { resolveVariables, type ResolvedVariables } from './resolve-vars.js'
@@ -64,15 +64,16 @@ export async function prepareTemplate(opts: PrepareOptions, mode: 'build' | 'ins
   const isDefinition = 'build' in mod
   if (isDefinition) {
     for (const key of Object.keys(mod)) {
-      if (!['build', 'variables', 'description', 'autoVarFiles', 'baseDir', 'keepUndeclaredVarFileValues', 'envPrefix'].includes(key)) {
+      if (!['build', 'variables', 'description', 'autoVarFiles', 'baseDir', 'keepUndeclaredVarFileValues', 'envPrefix', 'renderVariables'].includes(key)) {
         throw new TemplateError('unknown template field', { file, field: key, hint: 'defineTemplate takes description, variables and build.' })
       }
     }
   }
-  const def = mod as { build?: unknown; variables?: Record<string, unknown>; description?: unknown; autoVarFiles?: readonly string[]; baseDir?: unknown; keepUndeclaredVarFileValues?: unknown; envPrefix?: unknown }
+  const def = mod as { build?: unknown; variables?: Record<string, unknown>; description?: unknown; autoVarFiles?: readonly string[]; baseDir?: unknown; keepUndeclaredVarFileValues?: unknown; envPrefix?: unknown; renderVariables?: unknown }
   if (isDefinition && typeof def.baseDir === 'string') templateDir = resolve(cwd, def.baseDir)
   const varFiles = [...(isDefinition ? (def.autoVarFiles ?? []) : []), ...(opts.varFiles ?? [])]
-  const variables = await resolveVariables(isDefinition ? def.variables : undefined, { ...opts, varFiles, cwd }, file, { lenient: mode === 'inspect', keepUndeclared: isDefinition && def.keepUndeclaredVarFileValues === true, ...(isDefinition && def.envPrefix === 'PKR_VAR_' ? { envPrefix: 'PKR_VAR_' } : {}) })
+  const resolved = await resolveVariables(isDefinition ? def.variables : undefined, { ...opts, varFiles, cwd }, file, { lenient: mode === 'inspect', keepUndeclared: isDefinition && def.keepUndeclaredVarFileValues === true, ...(isDefinition && def.envPrefix === 'PKR_VAR_' ? { envPrefix: 'PKR_VAR_' } : {}) })
+  const variables = isDefinition && def.renderVariables !== undefined ? await rendered(resolved, def.renderVariables, { timestamp, env: opts.env ?? process.env, cwd, templateDir, file }) : resolved
 
   let checked: CheckedBuild
   try {
@@ -95,6 +96,22 @@ export async function prepareTemplate(opts: PrepareOptions, mode: 'build' | 'ins
     runId,
     timestamp,
   }
+}
+
+/** The variables after the template's own rendering (a Packer JSON template's {{user}}/{{env}}...): what build and inspect see. */
+async function rendered(resolved: ResolvedVariables, render: unknown, ctx: RenderVariablesContext): Promise<ResolvedVariables> {
+  if (typeof render !== 'function') throw new TemplateError('renderVariables must be a function', { file: ctx.file, field: 'renderVariables' })
+  let values: Record<string, unknown>
+  try {
+    values = (await (render as NonNullable<TemplateDefinition['renderVariables']>)({ ...resolved.values }, ctx)) as Record<string, unknown>
+  } catch (err) {
+    if (err instanceof TemplateError) throw redacted(err, resolved.sensitiveValues)
+    throw redacted(new TemplateError(errorMessage(err), { file: ctx.file, field: 'variables', cause: err }), resolved.sensitiveValues)
+  }
+  const variables = resolved.variables.map((v) => (v.name in values && values[v.name] !== resolved.values[v.name] ? { ...v, value: values[v.name] } : v))
+  // A sensitive variable rendered from others is sensitive as rendered too.
+  const more = variables.filter((v) => v.sensitive && typeof v.value === 'string' && !resolved.sensitiveValues.includes(v.value)).map((v) => v.value as string)
+  return { ...resolved, values, variables, sensitiveValues: [...resolved.sensitiveValues, ...more] }
 }
 
 async function call(fn: () => unknown, file: string, what: string): Promise<unknown> {

@@ -94,8 +94,8 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
     case 'user': {
       const n = a[0] ?? ''
       if (ctx.inVariables) {
-        // Packer renders variables that use other variables once those are known: the build does (json/variables.ts).
-        if (conv) throw new EvalError(`{{user \`${n}\`}} in a variable's default cannot be converted yet`, 'Write the value in the converted image.ts\'s build function (vars.' + n + '), or give the variable a plain default.')
+        // Packer renders variables that use other variables once those are known: the build does
+        // (json/variables.ts), and so does the converted image.ts (renderVariables), so the text stays.
         return undefined
       }
       if (!(n in ctx.userVars)) {

@@ -99,7 +99,7 @@ function items(n: JsonNode | undefined): JsonNode[] {
 }
 
 /** JSON values are evaluated by rendering every string through Packer's template functions. */
-function jsonEvaluator(templateDir: string): Evaluator {
+export function jsonEvaluator(templateDir: string): Evaluator {
   return {
     begin(ctx) {
       const userVars = ctx.mode === 'convert' ? Object.fromEntries(Object.keys(ctx.vars).map((k) => [k, code(`vars.${k}`)])) : ctx.vars

@@ -1,4 +1,8 @@
-import { EvalError } from '../errors.js'
+import type { RenderVariablesContext } from '@tsimg/core'
+import { TemplateError } from '@tsimg/core/plugin'
+import { EvalError, packerError } from '../errors.js'
+import type { Evaluator } from '../model.js'
+import { jsonEvaluator } from './load-json.js'
 
 /** `{{user `name`}}` / `{{ user "name" }}` anywhere in a value. */
 const USER_REF = /\{\{[^}]*?\buser\s+(?:`([^`]*)`|"([^"]*)")/g
@@ -32,4 +36,28 @@ export function interpolateVariables(values: Readonly<Record<string, unknown>>, 
     }
   }
   return out
+}
+
+/**
+ * A Packer JSON template's resolved variables rendered as Packer renders them before the build:
+ * every template function (`{{user}}`, `{{env}}`, `{{timestamp}}`, `{{isotime}}`...), in
+ * dependency order. The JSON loader's `renderVariables` (with the template's lines) and the
+ * converted image.ts's (`packerJson.render`, without them) both come here. An error names the
+ * template file, and the variable's line when it is known.
+ */
+export function renderJsonVariables(
+  values: Readonly<Record<string, unknown>>,
+  ctx: RenderVariablesContext,
+  template: { evaluator: Evaluator; file: string; lineOf(name: string): number | undefined } = { evaluator: jsonEvaluator(ctx.templateDir), file: ctx.file, lineOf: () => undefined },
+): Record<string, unknown> {
+  const run = { mode: 'run' as const, timestamp: ctx.timestamp, cwd: ctx.cwd, env: ctx.env }
+  const render = (name: string, text: string, current: Record<string, unknown>) =>
+    String(template.evaluator.begin({ ...run, vars: current }).value(text, template.file, template.lineOf(name) ?? 0))
+  try {
+    return interpolateVariables(values, render, (n) => template.lineOf(n) ?? 0)
+  } catch (err) {
+    if (!(err instanceof EvalError)) throw err
+    if (err.line) throw packerError({ file: template.file, line: err.line }, 'variables', err.message, err.hint)
+    throw new TemplateError(err.message, { file: template.file, field: 'variables', ...(err.hint ? { hint: err.hint } : {}) })
+  }
 }
