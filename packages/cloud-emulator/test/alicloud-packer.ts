@@ -24,7 +24,7 @@ export async function runPacker(proxyEndpoint: string, template: object, signal?
  * for a user), through the emulator as HTTP proxy, with `env` added (e.g. ALICLOUD_ACCESS_KEY
  * for a template that reads its keys from the environment). HOME is a temporary directory.
  */
-async function runPackerFile(proxyEndpoint: string, file: string, o: { cwd: string; env?: Record<string, string>; signal?: AbortSignal }): Promise<{ code: number; output: string }> {
+export async function runPackerFile(proxyEndpoint: string, file: string, o: { cwd: string; env?: Record<string, string>; signal?: AbortSignal }): Promise<{ code: number; output: string }> {
   const home = await mkdtemp(join(tmpdir(), 'tsimg-packer-home-'))
   const proxy = `http://${proxyEndpoint}`
   try {
