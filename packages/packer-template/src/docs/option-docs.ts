@@ -66,8 +66,10 @@ function scan(dir: string): Map<string, OptionDoc[]> {
   files.sort((a, b) => Number(!/options/.test(a)) - Number(!/options/.test(b)) || a.localeCompare(b))
   for (const f of files) {
     const text = readFileSync(join(dir, f), 'utf8')
-    // A schema field (`name: z.…`, `name: durationSchema…`) to the end of its line, with the doc comment right above it if any.
-    for (const m of text.matchAll(/(?:\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*\n)?[ \t]*(\w+)\??: ([^\n]*)/g)) {
+    // A schema field (`name: z.…`, `name: durationSchema…`) to the end of its line and the chained
+    // calls on the lines after it (`.default(…)` as the formatter wraps it), with the doc comment
+    // right above it if any.
+    for (const m of text.matchAll(/(?:\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*\n)?[ \t]*(\w+)\??: ([^\n]*(?:\n[ \t]*\.[^\n]*)*)/g)) {
       const [, comment = '', name, decl] = m as unknown as [string, string | undefined, string, string]
       // A documented field may be a schema's or an options interface's; an undocumented one counts for its schema default only.
       const schemaField = /^(z\.|z$|\w+Schema\b|duration\b|tags\b|filters\b|\w+\.(optional|default)\()/.test(decl) || /\bz\./.test(decl)

@@ -13,7 +13,11 @@ const USER_REF = /\{\{[^}]*?\buser\s+(?:`([^`]*)`|"([^"]*)")/g
  * order, and one is rendered once those it refers to are. A reference to a variable that is
  * not set, or a cycle, is an error naming the variable (Packer: "Failed to interpolate").
  */
-export function interpolateVariables(values: Readonly<Record<string, unknown>>, render: (name: string, text: string, current: Record<string, unknown>) => string, lineOf: (name: string) => number): Record<string, unknown> {
+function interpolateVariables(
+  values: Readonly<Record<string, unknown>>,
+  render: (name: string, text: string, current: Record<string, unknown>) => string,
+  lineOf: (name: string) => number,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...values }
   const pending = new Set(Object.keys(values).filter((k) => typeof values[k] === 'string' && (values[k] as string).includes('{{')))
   while (pending.size) {
@@ -23,7 +27,11 @@ export function interpolateVariables(values: Readonly<Record<string, unknown>>, 
       const refs = [...text.matchAll(USER_REF)].map((m) => m[1] ?? m[2] ?? '')
       const missing = refs.find((r) => !(r in out))
       if (missing !== undefined) {
-        throw new EvalError(`variable "${name}" uses {{user \`${missing}\`}}, which is not set`, 'Packer treats a variable used in another variable as required: declare it, or set it with -var or a -var-file.', lineOf(name))
+        throw new EvalError(
+          `variable "${name}" uses {{user \`${missing}\`}}, which is not set`,
+          'Packer treats a variable used in another variable as required: declare it, or set it with -var or a -var-file.',
+          lineOf(name),
+        )
       }
       if (refs.some((r) => pending.has(r))) continue
       out[name] = render(name, text, out)
@@ -32,7 +40,11 @@ export function interpolateVariables(values: Readonly<Record<string, unknown>>, 
     }
     if (!progress) {
       const names = [...pending]
-      throw new EvalError(`variable${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(', ')} refer${names.length > 1 ? '' : 's'} to each other in a cycle: none can be interpolated`, 'Give one of them a value that does not use {{user}}.', lineOf(names[0]!))
+      throw new EvalError(
+        `variable${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(', ')} refer${names.length > 1 ? '' : 's'} to each other in a cycle: none can be interpolated`,
+        'Give one of them a value that does not use {{user}}.',
+        lineOf(names[0]!),
+      )
     }
   }
   return out
@@ -48,7 +60,11 @@ export function interpolateVariables(values: Readonly<Record<string, unknown>>, 
 export function renderJsonVariables(
   values: Readonly<Record<string, unknown>>,
   ctx: RenderVariablesContext,
-  template: { evaluator: Evaluator; file: string; lineOf(name: string): number | undefined } = { evaluator: jsonEvaluator(ctx.templateDir), file: ctx.file, lineOf: () => undefined },
+  template: { evaluator: Evaluator; file: string; lineOf(name: string): number | undefined } = {
+    evaluator: jsonEvaluator(ctx.templateDir),
+    file: ctx.file,
+    lineOf: () => undefined,
+  },
 ): Record<string, unknown> {
   const run = { mode: 'run' as const, timestamp: ctx.timestamp, cwd: ctx.cwd, env: ctx.env }
   const render = (name: string, text: string, current: Record<string, unknown>) =>
