@@ -53,7 +53,14 @@ export async function benchAgainstPacker({ host, port, keyFile, dir, race, log }
     files[n] = { packerFile, tsimgFile }
   }
   // Packer must not phone home (checkpoint) or read a user's plugins; tsimg keeps its state here.
-  const env = { ...process.env, CHECKPOINT_DISABLE: '1', PACKER_CONFIG_DIR: work, PACKER_CACHE_DIR: join(work, 'cache'), TSIMG_STATE_DIR: join(work, 'state'), NO_COLOR: '1' }
+  const env = {
+    ...process.env,
+    CHECKPOINT_DISABLE: '1',
+    PACKER_CONFIG_DIR: work,
+    PACKER_CACHE_DIR: join(work, 'cache'),
+    TSIMG_STATE_DIR: join(work, 'state'),
+    NO_COLOR: '1',
+  }
   const opts = { env, cwd: work, maxBuffer: 1 << 24 }
   const packer = (n) => run('packer', ['build', '-color=false', files[n].packerFile], opts)
   const tsimg = (n) => run(process.execPath, [TSIMG, 'build', '-color=false', files[n].tsimgFile], opts)

@@ -92,7 +92,20 @@ try {
   await waitBanner(host, port)
   log(`sshd container ${containerId.slice(0, 12)} on ${host}:${port}`)
 
-  const sshOpts = ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes']
+  const sshOpts = [
+    '-i',
+    keyFile,
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+  ]
   const ssh = (args, cmd) => run('ssh', [...sshOpts, ...args, '-p', String(port), `root@${host}`, cmd], { maxBuffer: 1 << 24 })
   const remote = (cmd) => ssh([], cmd)
 
@@ -118,8 +131,14 @@ try {
     log(`made ${BIG_MIB} MiB file and ${TREE_FILES}-file tree`)
 
     const comm = await SshCommunicator.connect({
-      host, port, username: 'root', privateKey: key.privateKey,
-      timeoutMs: 30_000, handshakeAttempts: 3, keepAliveIntervalMs: 5000, hostKeyPolicy: 'accept-any',
+      host,
+      port,
+      username: 'root',
+      privateKey: key.privateKey,
+      timeoutMs: 30_000,
+      handshakeAttempts: 3,
+      keepAliveIntervalMs: 5000,
+      hostKeyPolicy: 'accept-any',
     })
     const clean = () => remote('rm -rf /root/b && mkdir -p /root/b')
 
@@ -135,7 +154,7 @@ try {
     )
     const sum = (await remote('sha256sum /root/b/big.bin')).stdout.split(' ')[0]
     await comm.uploadFile(big, '/root/b/big.bin')
-    if ((await remote('sha256sum /root/b/big.bin')).stdout.split(' ')[0] !== sum) throw new Error('our upload differs from sftp\'s')
+    if ((await remote('sha256sum /root/b/big.bin')).stdout.split(' ')[0] !== sum) throw new Error("our upload differs from sftp's")
     mib = BIG_MIB
     rows.push(['upload 1 file', `${mib} MiB`, bigOurs, bigScp, 'scp'], ['upload 1 file', `${mib} MiB`, bigOurs, bigSftp, 'sftp'])
     log('big file done')
@@ -162,9 +181,15 @@ try {
     await run('ssh', [...sshOpts, '-M', '-S', ctl, '-o', 'ControlPersist=120', '-fN', '-p', String(port), `root@${host}`])
     const fresh = Math.max(5, Math.round(CMDS / 5))
     const [oursAll, muxAll, freshAll] = await race([
-      async () => { for (let i = 0; i < CMDS; i++) await comm.exec('true') },
-      async () => { for (let i = 0; i < CMDS; i++) await ssh(['-S', ctl], 'true') },
-      async () => { for (let i = 0; i < fresh; i++) await ssh([], 'true') },
+      async () => {
+        for (let i = 0; i < CMDS; i++) await comm.exec('true')
+      },
+      async () => {
+        for (let i = 0; i < CMDS; i++) await ssh(['-S', ctl], 'true')
+      },
+      async () => {
+        for (let i = 0; i < fresh; i++) await ssh([], 'true')
+      },
     ])
     const cmdOurs = oursAll / CMDS
     const cmdMux = muxAll / CMDS
@@ -197,14 +222,25 @@ try {
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)))
   const out = [head, widths.map((w) => '-'.repeat(w)), ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i])).join('  '))
   if (rows.length) console.log(out.join('\n'))
-  if (mib) console.log(`\nbig file: tsimg ${(mib / (bigOurs / 1000)).toFixed(0)} MiB/s, scp ${(mib / (bigScp / 1000)).toFixed(0)} MiB/s, sftp ${(mib / (bigSftp / 1000)).toFixed(0)} MiB/s (best of ${REPS})`)
-  if (startup.length) console.log(`\nstart-up against Packer 1.6.6 (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}):\n${startup.join('\n')}`)
+  if (mib)
+    console.log(
+      `\nbig file: tsimg ${(mib / (bigOurs / 1000)).toFixed(0)} MiB/s, scp ${(mib / (bigScp / 1000)).toFixed(0)} MiB/s, sftp ${(mib / (bigSftp / 1000)).toFixed(0)} MiB/s (best of ${REPS})`,
+    )
+  if (startup.length)
+    console.log(
+      `\nstart-up against Packer 1.6.6 (load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}):\n${startup.join('\n')}`,
+    )
 } catch (err) {
   console.error(`bench failed: ${err instanceof Error ? err.message : err}`)
   process.exitCode = 1
 } finally {
   // Said out loud when it fails (a daemon restarted mid-run): the container would be left.
-  if (containerId) await run('docker', ['rm', '-f', containerId]).catch((err) => log(`could not remove container ${containerId.slice(0, 12)}: ${err.message.split('\n')[0]}; docker rm -f it`))
+  if (containerId)
+    await run('docker', ['rm', '-f', containerId]).catch((err) =>
+      log(`could not remove container ${containerId.slice(0, 12)}: ${err.message.split('\n')[0]}; docker rm -f it`),
+    )
   await rm(dir, { recursive: true, force: true })
   log('cleaned up')
 }

@@ -22,7 +22,8 @@ const verify: VerifySpec = {
 const breakMarker = shell({ inline: ['sudo -n rm -f /etc/tsimg-marker 2>/dev/null || rm -f /etc/tsimg-marker'] })
 
 /** The verify machine's steps that ran, by the engine's events. */
-const verifySteps = (events: readonly { type: string; step?: string }[]) => events.flatMap((e) => (e.type === 'step-start' && e.step?.startsWith('verify') ? [e.step] : []))
+const verifySteps = (events: readonly { type: string; step?: string }[]) =>
+  events.flatMap((e) => (e.type === 'step-start' && e.step?.startsWith('verify') ? [e.step] : []))
 
 const ROWS: [string, MatrixCloud<any, any>, string[]][] = [
   ['amazon-ebs', AWS_MATRIX, ['verify', 'verify:aws:run-instance', 'verify:ssh:connect', 'verify:checks']],
@@ -32,33 +33,36 @@ const ROWS: [string, MatrixCloud<any, any>, string[]][] = [
 
 describe('verify phase on the cloud builders (emulator, container machines)', { timeout: 900_000 }, () => {
   for (const [name, cloud, steps] of ROWS) {
-    it.concurrent(`${name}: verify passes on an instance of the new image; with the fact broken the build fails naming the check and leaves nothing`, async () => {
-      await isolated(cloud, async (m) => {
-        const good = await m.run({ machine: 'container', verify })
-        expect(good.summary.error?.message).toBeUndefined()
-        expect(good.summary.outcome).toBe('success')
-        expect(verifySteps(good.events)).toEqual(steps)
-        expect(good.summary.checks?.map((c) => [c.name, c.outcome])).toEqual([
-          ['command: marker: exit-status', 'pass'],
-          ['command: marker: stdout', 'pass'],
-        ])
-        const image = good.summary.artifacts[0]!.id.split(',')[0]!.split(':').pop()!
-        // Only the image (and its snapshots) stay: the verify machine is gone with the build's.
-        const kinds = new Set(m.alive().map((e: { type: string }) => e.type))
-        expect([...kinds].filter((k) => !['image', 'snapshot'].includes(k))).toEqual([])
-        // The verify machine was launched from the new image.
-        expect(good.lines.some((l) => l.includes(image) && /(instance|server).*of the new (AMI|image)/.test(l))).toBe(true)
+    it.concurrent(
+      `${name}: verify passes on an instance of the new image; with the fact broken the build fails naming the check and leaves nothing`,
+      async () => {
+        await isolated(cloud, async (m) => {
+          const good = await m.run({ machine: 'container', verify })
+          expect(good.summary.error?.message).toBeUndefined()
+          expect(good.summary.outcome).toBe('success')
+          expect(verifySteps(good.events)).toEqual(steps)
+          expect(good.summary.checks?.map((c) => [c.name, c.outcome])).toEqual([
+            ['command: marker: exit-status', 'pass'],
+            ['command: marker: stdout', 'pass'],
+          ])
+          const image = good.summary.artifacts[0]!.id.split(',')[0]!.split(':').pop()!
+          // Only the image (and its snapshots) stay: the verify machine is gone with the build's.
+          const kinds = new Set(m.alive().map((e: { type: string }) => e.type))
+          expect([...kinds].filter((k) => !['image', 'snapshot'].includes(k))).toEqual([])
+          // The verify machine was launched from the new image.
+          expect(good.lines.some((l) => l.includes(image) && /(instance|server).*of the new (AMI|image)/.test(l))).toBe(true)
 
-        const kept = m.alive().map((e: { id: string }) => e.id)
-        const provisioners: ProvisionerPlugin<any>[] = [...cloud.provisioners(), breakMarker]
-        const bad = await m.run({ machine: 'container', verify, provisioners })
-        expect(bad.summary.outcome).toBe('failed')
-        const msg = bad.summary.error?.message ?? ''
-        expect(msg).toMatch(/^Verify failed: 2 of 2 checks failed on a machine started from the image:/)
-        expect(msg).toContain('  - command: marker: exit-status: expected 0, found 1')
-        await m.expectNothingLeft(bad, kept)
-      })
-    })
+          const kept = m.alive().map((e: { id: string }) => e.id)
+          const provisioners: ProvisionerPlugin<any>[] = [...cloud.provisioners(), breakMarker]
+          const bad = await m.run({ machine: 'container', verify, provisioners })
+          expect(bad.summary.outcome).toBe('failed')
+          const msg = bad.summary.error?.message ?? ''
+          expect(msg).toMatch(/^Verify failed: 2 of 2 checks failed on a machine started from the image:/)
+          expect(msg).toContain('  - command: marker: exit-status: expected 0, found 1')
+          await m.expectNothingLeft(bad, kept)
+        })
+      },
+    )
   }
 })
 

@@ -37,18 +37,35 @@ interface Row {
 const keys = (emu: Emulator) => emu.credentials
 const ROWS: Row[] = [
   {
-    name: 'amazon-ebs', cloud: AWS_MATRIX, action: 'RunInstances', request: '(^|\\n)ClientToken=[^\\n]*-verify(\\n|$)',
-    machine: 'instance', launching: /Launching an AWS instance of the new AMI ami-/,
-    env: (emu) => ({ TSIMG_AWS_ENDPOINT: emu.endpoint, AWS_ACCESS_KEY_ID: keys(emu).accessKeyId, AWS_SECRET_ACCESS_KEY: keys(emu).secretAccessKey, AWS_REGION: 'us-east-1' }),
+    name: 'amazon-ebs',
+    cloud: AWS_MATRIX,
+    action: 'RunInstances',
+    request: '(^|\\n)ClientToken=[^\\n]*-verify(\\n|$)',
+    machine: 'instance',
+    launching: /Launching an AWS instance of the new AMI ami-/,
+    env: (emu) => ({
+      TSIMG_AWS_ENDPOINT: emu.endpoint,
+      AWS_ACCESS_KEY_ID: keys(emu).accessKeyId,
+      AWS_SECRET_ACCESS_KEY: keys(emu).secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    }),
   },
   {
-    name: 'alicloud-ecs', cloud: ALICLOUD_MATRIX, action: 'RunInstances', request: '(^|\\n)ClientToken=[^\\n]*-verify(\\n|$)',
-    machine: 'instance', launching: /Creating an instance of the new image m-/,
+    name: 'alicloud-ecs',
+    cloud: ALICLOUD_MATRIX,
+    action: 'RunInstances',
+    request: '(^|\\n)ClientToken=[^\\n]*-verify(\\n|$)',
+    machine: 'instance',
+    launching: /Creating an instance of the new image m-/,
     env: (emu) => ({ TSIMG_ALICLOUD_ENDPOINT: emu.endpoint, ALICLOUD_ACCESS_KEY: keys(emu).accessKeyId, ALICLOUD_SECRET_KEY: keys(emu).secretAccessKey }),
   },
   {
-    name: 'huaweicloud-ecs', cloud: HUAWEI_MATRIX, action: 'CreatePostPaidServers', request: '^POST /v1/[^/]+/cloudservers\\n.*"name":"tsimg-verify-',
-    machine: 'server', launching: /Creating server tsimg-verify-\S+ \(s6\.large\.2\) of the new image /,
+    name: 'huaweicloud-ecs',
+    cloud: HUAWEI_MATRIX,
+    action: 'CreatePostPaidServers',
+    request: '^POST /v1/[^/]+/cloudservers\\n.*"name":"tsimg-verify-',
+    machine: 'server',
+    launching: /Creating server tsimg-verify-\S+ \(s6\.large\.2\) of the new image /,
     env: (emu) => ({ TSIMG_HUAWEI_ENDPOINT: emu.endpoint, HW_ACCESS_KEY: keys(emu).accessKeyId, HW_SECRET_KEY: keys(emu).secretAccessKey }),
   },
 ]
@@ -81,53 +98,68 @@ describe.concurrent('kill -9 while the verify machine starts, then tsimg cleanup
   for (const row of ROWS) {
     it(`${row.name}: killed while ${row.action} of the verify ${row.machine} is held; released, it makes the ${row.machine}; tsimg cleanup deletes it, the image and the rest, and the journal`, async () => {
       const answers = callAnswers()
-      await isolated(row.cloud, async (m) => {
-        let release!: () => void
-        const until = new Promise<void>((r) => (release = r))
-        try {
-          m.emu.injectFault({ action: row.action, request: row.request, until, times: 1 })
-          const env = { ...process.env, NO_COLOR: '1', TSIMG_STATE_DIR: m.stateDir, TSIMG_TEST_CLOUD: row.name, TSIMG_TEST_IMAGE_NAME: `tsimg-vkill-${Math.random().toString(36).slice(2, 8)}`, ...row.env(m.emu) }
-          const killed = await buildAndKill(env, () => (m.emu.faultsFired()[row.action] ?? 0) >= 1)
-          expect(killed.signal, killed.out).toBe('SIGKILL')
-          // It died in the verify phase, as the verify machine's launch was sent.
-          expect(killed.out).toMatch(/Verifying: starting a /)
-          expect(killed.out).toMatch(row.launching)
-          expect(killed.out).not.toMatch(/Verify passed|Verifying with/)
+      await isolated(
+        row.cloud,
+        async (m) => {
+          let release!: () => void
+          const until = new Promise<void>((r) => (release = r))
+          try {
+            m.emu.injectFault({ action: row.action, request: row.request, until, times: 1 })
+            const env = {
+              ...process.env,
+              NO_COLOR: '1',
+              TSIMG_STATE_DIR: m.stateDir,
+              TSIMG_TEST_CLOUD: row.name,
+              TSIMG_TEST_IMAGE_NAME: `tsimg-vkill-${Math.random().toString(36).slice(2, 8)}`,
+              ...row.env(m.emu),
+            }
+            const killed = await buildAndKill(env, () => (m.emu.faultsFired()[row.action] ?? 0) >= 1)
+            expect(killed.signal, killed.out).toBe('SIGKILL')
+            // It died in the verify phase, as the verify machine's launch was sent.
+            expect(killed.out).toMatch(/Verifying: starting a /)
+            expect(killed.out).toMatch(row.launching)
+            expect(killed.out).not.toMatch(/Verify passed|Verifying with/)
 
-          // What the journal says: the verify machine (journaled before its call, no id yet) and the image.
-          const files = await journalFiles(m.stateDir)
-          expect(files).toHaveLength(1)
-          const journal = JSON.parse(await readFile(join(m.stateDir, 'journal', files[0]!), 'utf8')) as JournalFile
-          const verifyEntry = journal.resources.filter((r) => r.kind === row.machine && r.description.startsWith(`verify ${row.machine}`))
-          expect(verifyEntry, JSON.stringify(journal.resources)).toEqual([expect.objectContaining({ pending: true, data: expect.objectContaining({ token: expect.stringMatching(/-verify$/) }) })])
-          expect(verifyEntry[0]!.data.id).toBeUndefined()
-          const images = journal.resources.filter((r) => r.kind === 'image').map((r) => r.data.id)
-          expect(images, 'the journal lists the new image').toHaveLength(1)
-          expect(images[0]).toBeTruthy()
+            // What the journal says: the verify machine (journaled before its call, no id yet) and the image.
+            const files = await journalFiles(m.stateDir)
+            expect(files).toHaveLength(1)
+            const journal = JSON.parse(await readFile(join(m.stateDir, 'journal', files[0]!), 'utf8')) as JournalFile
+            const verifyEntry = journal.resources.filter((r) => r.kind === row.machine && r.description.startsWith(`verify ${row.machine}`))
+            expect(verifyEntry, JSON.stringify(journal.resources)).toEqual([
+              expect.objectContaining({ pending: true, data: expect.objectContaining({ token: expect.stringMatching(/-verify$/) }) }),
+            ])
+            expect(verifyEntry[0]!.data.id).toBeUndefined()
+            const images = journal.resources.filter((r) => r.kind === 'image').map((r) => r.data.id)
+            expect(images, 'the journal lists the new image').toHaveLength(1)
+            expect(images[0]).toBeTruthy()
 
-          // Released, the held launch acts for a client that is gone: the verify machine now exists.
-          const launched = answers.succeeded(row.action)
-          release()
-          await answers.acted(row.action, launched + 1)
-          const before = m.alive()
-          const verifyMachines = before.filter((e: { type: string; tags: Record<string, string> }) => e.type === 'instance' && e.tags['tsimg-purpose'] === 'verify')
-          expect(verifyMachines, JSON.stringify(before)).toHaveLength(1)
-          expect(before.map((e: { id: string }) => e.id)).toContain(images[0])
+            // Released, the held launch acts for a client that is gone: the verify machine now exists.
+            const launched = answers.succeeded(row.action)
+            release()
+            await answers.acted(row.action, launched + 1)
+            const before = m.alive()
+            const verifyMachines = before.filter(
+              (e: { type: string; tags: Record<string, string> }) => e.type === 'instance' && e.tags['tsimg-purpose'] === 'verify',
+            )
+            expect(verifyMachines, JSON.stringify(before)).toHaveLength(1)
+            expect(before.map((e: { id: string }) => e.id)).toContain(images[0])
 
-          const cleanup = await runTsimg(['cleanup'], env)
-          expect(cleanup.code, cleanup.out).toBe(0)
-          expect(cleanup.out).toContain('Cleanup finished')
-          // The journal led cleanup to each of them: the pending verify entry found by its token
-          // (not taken for the build's own machine, not left to the label search).
-          expect(cleanup.out).not.toMatch(/nothing was made by that (instance|server) create/)
-          expect(cleanup.out).not.toContain('found by label')
-          expect(await m.leftovers(), 'what tsimg cleanup left').toEqual([])
-          expect(await journalFiles(m.stateDir)).toEqual([])
-          expectNoSecret(m.emu, killed.out + cleanup.out + JSON.stringify(journal))
-        } finally {
-          release()
-        }
-      }, { onCall: answers.onCall })
+            const cleanup = await runTsimg(['cleanup'], env)
+            expect(cleanup.code, cleanup.out).toBe(0)
+            expect(cleanup.out).toContain('Cleanup finished')
+            // The journal led cleanup to each of them: the pending verify entry found by its token
+            // (not taken for the build's own machine, not left to the label search).
+            expect(cleanup.out).not.toMatch(/nothing was made by that (instance|server) create/)
+            expect(cleanup.out).not.toContain('found by label')
+            expect(await m.leftovers(), 'what tsimg cleanup left').toEqual([])
+            expect(await journalFiles(m.stateDir)).toEqual([])
+            expectNoSecret(m.emu, killed.out + cleanup.out + JSON.stringify(journal))
+          } finally {
+            release()
+          }
+        },
+        { onCall: answers.onCall },
+      )
     })
   }
 })

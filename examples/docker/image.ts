@@ -24,11 +24,7 @@ export default defineTemplate({
         name: 'example',
         image: 'tsimg/debian-ssh:bookworm',
         tags: [vars.image],
-        changes: [
-          'CMD ["/usr/local/bin/tsimg-example"]',
-          'WORKDIR /srv/site',
-          'ENV TSIMG_EXAMPLE=1',
-        ],
+        changes: ['CMD ["/usr/local/bin/tsimg-example"]', 'WORKDIR /srv/site', 'ENV TSIMG_EXAMPLE=1'],
         labels: { 'org.opencontainers.image.title': 'tsimg example', 'org.tsimg.built-at': String(timestamp) },
         message: 'tsimg example build',
         author: 'tsimg',

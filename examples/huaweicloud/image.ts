@@ -23,9 +23,15 @@ export default defineTemplate({
     secret_key: variable.string({ default: env('IAM_SECRET_KEY'), sensitive: true, description: 'IAM secret key (IAM_SECRET_KEY)' }),
     vpc_id: variable.string({ default: env('ECS_VPC_ID'), description: 'VPC of the build server (ECS_VPC_ID); empty: a temporary VPC and subnet' }),
     network_id: variable.string({ default: env('ECS_NETWORK_ID'), description: 'Subnet network id (ECS_NETWORK_ID)' }),
-    secgrp_id: variable.string({ default: env('ECS_SECGRP_ID'), description: 'Security group with port 22 open to this machine (ECS_SECGRP_ID); empty: a temporary one' }),
+    secgrp_id: variable.string({
+      default: env('ECS_SECGRP_ID'),
+      description: 'Security group with port 22 open to this machine (ECS_SECGRP_ID); empty: a temporary one',
+    }),
     source_image_id: variable.string({ default: env('CCE_SOURCE_IMAGE_ID'), description: 'CCE node image id (CCE_SOURCE_IMAGE_ID); empty: source_image_name' }),
-    source_image_name: variable.string({ default: 'Debian 12.0.0 64bit tsimg', description: 'Used when source_image_id is empty (the emulator catalog image)' }),
+    source_image_name: variable.string({
+      default: 'Debian 12.0.0 64bit tsimg',
+      description: 'Used when source_image_id is empty (the emulator catalog image)',
+    }),
     endpoint: variable.string({ default: env('TSIMG_HUAWEI_ENDPOINT'), description: 'One endpoint for every service (the emulator); empty for Huawei Cloud' }),
     ecs_az: variable.string({ default: '', description: 'Availability zone; empty: the first that offers the flavor' }),
     ecs_flavor: variable.string({ default: 's6.large.2' }),

@@ -74,8 +74,7 @@ export async function runSourceBuild(source: SourcePlugin<any, any>, opts: Sourc
 }
 
 /** The step whose run failed, by the engine's events. */
-export const failedStep = (events: readonly BuildEvent[]): string | undefined =>
-  events.flatMap((e) => (e.type === 'step-end' && e.error ? [e.step] : []))[0]
+export const failedStep = (events: readonly BuildEvent[]): string | undefined => events.flatMap((e) => (e.type === 'step-end' && e.error ? [e.step] : []))[0]
 
 /** Cleanups that reported an error (a resource the build could not delete): none is expected after any failure or cancel. */
 export const cleanupErrors = (events: readonly BuildEvent[]): string[] =>

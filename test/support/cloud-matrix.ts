@@ -123,8 +123,11 @@ function matrixOf<E extends Emulator, I>(cloud: MatrixCloud<E, I>, t: { emu: E; 
       const earlier = new Set(t.emu.backend.instances.keys())
       const provisioners = row.provisioners ?? (row.machine === 'paper' ? [] : cloud.provisioners())
       const r = await runSourceBuild(cloud.source(t.emu, row.over), {
-        stateDir: t.stateDir, provisioners,
-        ...(row.signal && { signal: row.signal }), ...(row.onEvent && { onEvent: row.onEvent }), ...(row.onLine && { onLine: row.onLine }),
+        stateDir: t.stateDir,
+        provisioners,
+        ...(row.signal && { signal: row.signal }),
+        ...(row.onEvent && { onEvent: row.onEvent }),
+        ...(row.onLine && { onLine: row.onLine }),
         ...(row.verify && { verify: row.verify }),
         ...(row.verifyImage && { verifyImage: row.verifyImage }),
         ...(cloud.cleanupTimeoutMs && { cleanupTimeoutMs: cloud.cleanupTimeoutMs }),
@@ -132,7 +135,10 @@ function matrixOf<E extends Emulator, I>(cloud: MatrixCloud<E, I>, t: { emu: E; 
       last.result = r
       // The row's machines ran where it said: on paper, or each in a container of its own.
       const launched = [...t.emu.backend.instances.values()].filter((i) => !earlier.has(i.id))
-      expect(launched.map((i) => (i.paper ? 'paper' : 'container')), 'where the machines ran').toEqual(launched.map(() => row.machine))
+      expect(
+        launched.map((i) => (i.paper ? 'paper' : 'container')),
+        'where the machines ran',
+      ).toEqual(launched.map(() => row.machine))
       return r
     },
     alive(keep = []) {
@@ -160,7 +166,13 @@ export async function settledLeftovers(emu: Emulator, keep: readonly string[] = 
  * alive in the emulator (`keep`: ids of the test's own resources), the summary names no
  * leftover, no journal is left, and the secret key is in no event, printed line, journal or log.
  */
-export async function expectNothingLeft(emu: Emulator, stateDir: string, r: SourceRunResult, keep: readonly string[] = [], opts: { settle?: boolean } = {}): Promise<void> {
+export async function expectNothingLeft(
+  emu: Emulator,
+  stateDir: string,
+  r: SourceRunResult,
+  keep: readonly string[] = [],
+  opts: { settle?: boolean } = {},
+): Promise<void> {
   expect(cleanupErrors(r.events)).toEqual([])
   expect(await settledLeftovers(emu, keep, opts.settle ?? false)).toEqual([])
   expect(r.summary.leftovers).toEqual([])
@@ -209,7 +221,11 @@ export function useCloudMatrix<E extends Emulator, I>(cloud: MatrixCloud<E, I>, 
  * A row on an emulator and state directory of its own, both removed after it: rows that
  * share nothing can then run side by side (`describe.concurrent`), each ledger its own.
  */
-export async function isolated<E extends Emulator, I, T>(cloud: MatrixCloud<E, I>, fn: (m: Matrix<E, I>) => Promise<T>, extra: Record<string, unknown> = {}): Promise<T> {
+export async function isolated<E extends Emulator, I, T>(
+  cloud: MatrixCloud<E, I>,
+  fn: (m: Matrix<E, I>) => Promise<T>,
+  extra: Record<string, unknown> = {},
+): Promise<T> {
   // Registered before the first await: under describe.concurrent the current test is this one only until then.
   const last: LastBuild = {}
   printBuildOnFailure(last)
@@ -278,7 +294,7 @@ export function cancelDuring(emu: Emulator, ac: AbortController, point: CancelPo
   let atCancel: { started: string[]; held: number } | undefined
   let armed = false
   let poll: NodeJS.Timeout | undefined
-  const fired = () => (point.hold ? emu.faultsFired()[point.hold.action] ?? 0 : 0)
+  const fired = () => (point.hold ? (emu.faultsFired()[point.hold.action] ?? 0) : 0)
   let before = 0
   const cancel = (held: number) => {
     atCancel = { started: [...started], held }
@@ -312,7 +328,11 @@ export function cancelDuring(emu: Emulator, ac: AbortController, point: CancelPo
       expect(atCancel!.started.at(-1), 'the step running when the cancel was issued').toBe(point.step)
       if (point.hold) expect(atCancel!.held, `${point.hold.action} was held by the emulator when the cancel was issued`).toBe(1)
       expect(later, 'steps started after the cancel').toEqual([])
-      if (!point.awaitsHeldCall) expect(r.events.some((e) => e.type === 'step-end' && e.step === point.step && !e.error), `${point.step} ended with the cancel, not as if none had come`).toBe(false)
+      if (!point.awaitsHeldCall)
+        expect(
+          r.events.some((e) => e.type === 'step-end' && e.step === point.step && !e.error),
+          `${point.step} ended with the cancel, not as if none had come`,
+        ).toBe(false)
     },
   }
 }
@@ -348,7 +368,9 @@ export function expectKeptAfterTeardownCancel<E extends Emulator, I>(cloud: Matr
     const ac = new AbortController()
     let at: string | undefined
     const r = await m.run({
-      machine: 'paper', ...(over && { over }), signal: ac.signal,
+      machine: 'paper',
+      ...(over && { over }),
+      signal: ac.signal,
       onEvent: (e) => {
         if (e.type !== 'cleanup-start' || at) return
         at = e.step
@@ -356,13 +378,19 @@ export function expectKeptAfterTeardownCancel<E extends Emulator, I>(cloud: Matr
       },
     })
     expect(at, 'the cancel came as the first cleanup started').toBeDefined()
-    expect(r.events.filter((e) => e.type === 'step-end' && e.error), 'every step ended without error').toEqual([])
+    expect(
+      r.events.filter((e) => e.type === 'step-end' && e.error),
+      'every step ended without error',
+    ).toEqual([])
     expect(r.summary.outcome).toBe('cancelled')
     expect(r.summary.artifacts).toEqual([])
     expect(r.summary.kept?.length, 'the finished image is listed as kept').toBe(1)
     expect(r.lines.some((l) => l.startsWith('Cancelled after the image was finished: keeping '))).toBe(true)
     const kept = (await m.leftovers()).filter((e) => e.type === 'image' || e.type === 'snapshot')
     expect(kept.some((e) => e.type === 'image')).toBe(true)
-    await m.expectNothingLeft(r, kept.map((e) => e.id))
+    await m.expectNothingLeft(
+      r,
+      kept.map((e) => e.id),
+    )
   })
 }

@@ -85,7 +85,12 @@ export function interruptTwice(o: TwiceOptions): Promise<TwiceResult> {
 }
 
 /** Runs the `tsimg` bin to its end (asynchronously: the emulator answering it runs in this process). */
-export function runTsimg(args: readonly string[], env: NodeJS.ProcessEnv, cwd = ROOT, onOutput?: (out: string) => void): Promise<{ code: number | null; out: string }> {
+export function runTsimg(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd = ROOT,
+  onOutput?: (out: string) => void,
+): Promise<{ code: number | null; out: string }> {
   return new Promise((res) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
@@ -147,7 +152,11 @@ export async function expectInterruptedTwice(c: CloudTwice): Promise<void> {
   expect(r.sent, r.out).toBe(2)
   expect(r.code, r.out).toBe(130)
   // It exited on the second SIGINT, not because the held create answered and cleanup finished.
-  if (c.holdMs === undefined) expect(c.answers.answered.filter((a) => a.action === c.action), 'the held create had not answered when the process exited').toEqual([])
+  if (c.holdMs === undefined)
+    expect(
+      c.answers.answered.filter((a) => a.action === c.action),
+      'the held create had not answered when the process exited',
+    ).toEqual([])
   expect(r.after, r.out).toContain('Interrupted again: exiting now. These temporary resources are being left:')
   for (const what of c.left) expect(r.after, r.out).toContain(`==> ${c.build}: ${what}`)
   expect(r.after).toContain("Run 'tsimg cleanup' to delete them.")

@@ -81,11 +81,15 @@ export async function startVcsim(opts: { username?: string; password?: string; e
   const control = (path: string, method: string, body?: unknown) =>
     new Promise<string>((resolve, reject) => {
       const data = body === undefined ? '' : JSON.stringify(body)
-      const req = request(`https://${server}${path}`, { method, rejectUnauthorized: false, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } }, (res) => {
-        let t = ''
-        res.on('data', (c: Buffer) => (t += c.toString()))
-        res.on('end', () => (res.statusCode === 200 ? resolve(t) : reject(new Error(`${path}: HTTP ${res.statusCode}: ${t}`))))
-      })
+      const req = request(
+        `https://${server}${path}`,
+        { method, rejectUnauthorized: false, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } },
+        (res) => {
+          let t = ''
+          res.on('data', (c: Buffer) => (t += c.toString()))
+          res.on('end', () => (res.statusCode === 200 ? resolve(t) : reject(new Error(`${path}: HTTP ${res.statusCode}: ${t}`))))
+        },
+      )
       req.on('error', reject)
       req.end(data)
     })
@@ -155,7 +159,20 @@ export function containerArgs(o: { ip: string; port: number; rootPassword: strin
   ].join(' && ')
   // The simulator joins the arguments with spaces and runs them with sh -c: the script is one quoted word.
   // --init: sshd is not PID 1, so the simulator's docker stop ends it at once instead of after 10 s.
-  return JSON.stringify(['--tmpfs', '/sys/class', '--init', '--network', 'host', '--label', `tsimg.test=${o.label}`, ...(o.group ? ['--label', `tsimg.test-group=${o.group}`] : []), BASE_IMAGE, '/bin/sh', '-c', `'${script}'`])
+  return JSON.stringify([
+    '--tmpfs',
+    '/sys/class',
+    '--init',
+    '--network',
+    'host',
+    '--label',
+    `tsimg.test=${o.label}`,
+    ...(o.group ? ['--label', `tsimg.test-group=${o.group}`] : []),
+    BASE_IMAGE,
+    '/bin/sh',
+    '-c',
+    `'${script}'`,
+  ])
 }
 
 /** The ids of running or stopped containers with our test label. */

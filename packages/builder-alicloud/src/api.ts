@@ -50,10 +50,14 @@ export class AlicloudApi {
     const c = this.connection
     const custom = c.endpoint ? parseEndpoint(c.endpoint) : undefined
     return new OpenApi.$OpenApiUtil.Config({
-      accessKeyId: c.credentials.accessKey, accessKeySecret: c.credentials.secretKey, securityToken: c.credentials.securityToken,
+      accessKeyId: c.credentials.accessKey,
+      accessKeySecret: c.credentials.secretKey,
+      securityToken: c.credentials.securityToken,
       // httpx uses connectTimeout as the socket's idle timeout too, so it also bounds the wait
       // for an answer: a create's request gets its whole bound in both.
-      regionId: region, readTimeout, connectTimeout: readTimeout === this.readTimeoutMs ? 10_000 : readTimeout,
+      regionId: region,
+      readTimeout,
+      connectTimeout: readTimeout === this.readTimeoutMs ? 10_000 : readTimeout,
       ...(custom && { endpoint: custom.host, protocol: custom.protocol }),
     })
   }
@@ -82,17 +86,27 @@ export class AlicloudApi {
    * awaits the real answer instead of giving up at 30 s while the server still makes it.
    */
   ecs<T>(action: string, region: string, fn: (client: EcsClient) => Promise<T>, opts: CallOptions): Promise<T> {
-    return this.caller.call(action, region, () => {
-      const timeout = requestTimeoutMs(opts, this.readTimeoutMs)
-      return fn(timeout === this.readTimeoutMs ? this.ecsClient(region) : new Ecs.default(this.#config(region, timeout)))
-    }, opts)
+    return this.caller.call(
+      action,
+      region,
+      () => {
+        const timeout = requestTimeoutMs(opts, this.readTimeoutMs)
+        return fn(timeout === this.readTimeoutMs ? this.ecsClient(region) : new Ecs.default(this.#config(region, timeout)))
+      },
+      opts,
+    )
   }
 
   vpc<T>(action: string, region: string, fn: (client: VpcClient) => Promise<T>, opts: CallOptions): Promise<T> {
-    return this.caller.call(action, region, () => {
-      const timeout = requestTimeoutMs(opts, this.readTimeoutMs)
-      return fn(timeout === this.readTimeoutMs ? this.vpcClient(region) : new Vpc.default(this.#config(region, timeout)))
-    }, opts)
+    return this.caller.call(
+      action,
+      region,
+      () => {
+        const timeout = requestTimeoutMs(opts, this.readTimeoutMs)
+        return fn(timeout === this.readTimeoutMs ? this.vpcClient(region) : new Vpc.default(this.#config(region, timeout)))
+      },
+      opts,
+    )
   }
 
   sts<T>(action: string, region: string, fn: (client: StsClient) => Promise<T>, opts: CallOptions): Promise<T> {

@@ -36,14 +36,22 @@ interface CliProfile {
  * found, so the caller can name every place it looked.
  */
 export async function resolveCredentials(o: CredentialInput, env: NodeJS.ProcessEnv = process.env): Promise<AlicloudCredentials | undefined> {
-  if (o.accessKey && o.secretKey) return { accessKey: o.accessKey, secretKey: o.secretKey, securityToken: o.securityToken, source: 'the accessKey/secretKey options' }
+  if (o.accessKey && o.secretKey)
+    return { accessKey: o.accessKey, secretKey: o.secretKey, securityToken: o.securityToken, source: 'the accessKey/secretKey options' }
   if (env.ALICLOUD_ACCESS_KEY && env.ALICLOUD_SECRET_KEY) {
-    return { accessKey: env.ALICLOUD_ACCESS_KEY, secretKey: env.ALICLOUD_SECRET_KEY, securityToken: o.securityToken ?? env.ALICLOUD_SECURITY_TOKEN, source: 'ALICLOUD_ACCESS_KEY/ALICLOUD_SECRET_KEY' }
+    return {
+      accessKey: env.ALICLOUD_ACCESS_KEY,
+      secretKey: env.ALICLOUD_SECRET_KEY,
+      securityToken: o.securityToken ?? env.ALICLOUD_SECURITY_TOKEN,
+      source: 'ALICLOUD_ACCESS_KEY/ALICLOUD_SECRET_KEY',
+    }
   }
   const profile = await cliProfile(o, env)
   if (profile?.access_key_id && profile.access_key_secret) {
     return {
-      accessKey: profile.access_key_id, secretKey: profile.access_key_secret, securityToken: profile.sts_token || undefined,
+      accessKey: profile.access_key_id,
+      secretKey: profile.access_key_secret,
+      securityToken: profile.sts_token || undefined,
       source: `profile ${profile.name ?? ''} of the Alibaba Cloud CLI`,
     }
   }
@@ -76,7 +84,8 @@ async function cliProfile(o: CredentialInput, env: NodeJS.ProcessEnv): Promise<C
  */
 export async function credentialPlaces(o: CredentialInput, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const pair = [env.ALICLOUD_ACCESS_KEY ? 'set' : 'not set', env.ALICLOUD_SECRET_KEY ? 'set' : 'not set']
-  const keys = pair[0] === pair[1] ? `ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY: ${pair[0]}` : `ALICLOUD_ACCESS_KEY: ${pair[0]}, ALICLOUD_SECRET_KEY: ${pair[1]}`
+  const keys =
+    pair[0] === pair[1] ? `ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY: ${pair[0]}` : `ALICLOUD_ACCESS_KEY: ${pair[0]}, ALICLOUD_SECRET_KEY: ${pair[1]}`
   const file = o.sharedCredentialsFile ?? env.ALICLOUD_SHARED_CREDENTIALS_FILE ?? join(homedir(), '.aliyun', 'config.json')
   let config: { current?: string; profiles?: CliProfile[] } | undefined
   let problem: string | undefined
@@ -86,7 +95,7 @@ export async function credentialPlaces(o: CredentialInput, env: NodeJS.ProcessEn
     problem = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable JSON'
   }
   const name = o.profile ?? env.ALICLOUD_PROFILE ?? config?.current ?? 'default'
-  const why = o.profile ? 'the build\'s profile' : env.ALICLOUD_PROFILE ? 'ALICLOUD_PROFILE' : config?.current ? "the CLI's current one" : 'the default'
+  const why = o.profile ? "the build's profile" : env.ALICLOUD_PROFILE ? 'ALICLOUD_PROFILE' : config?.current ? "the CLI's current one" : 'the default'
   if (!problem) {
     const found = config?.profiles?.find((p) => p.name === name)
     if (!found) problem = 'no such profile'

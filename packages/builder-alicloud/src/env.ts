@@ -18,14 +18,17 @@ export function imagePollLimit(env: AliEnv, timeout = env.options.waitSnapshotRe
   return { ...pollLimit(env, parseDuration(timeout)), option }
 }
 
-
 /** Alibaba's request tags (`Tag.N.Key/Value`) as the SDK's model class of that request wants them. */
 function tagList<T>(Model: new (m: { key: string; value: string }) => T, tags: Readonly<Record<string, string>>): T[] {
   return Object.entries(tags).map(([key, value]) => new Model({ key, value }))
 }
 
 /** Tags of a temporary resource: the user's plus the build id and creation time. */
-export function buildTags<T>(Model: new (m: { key: string; value: string }) => T, build: Pick<BuildInfo, 'id'>, user: Readonly<Record<string, string>> = {}): T[] {
+export function buildTags<T>(
+  Model: new (m: { key: string; value: string }) => T,
+  build: Pick<BuildInfo, 'id'>,
+  user: Readonly<Record<string, string>> = {},
+): T[] {
   return tagList(Model, temporaryTags(build, user))
 }
 

@@ -2,10 +2,23 @@ import { NETWORK_CODES, type ErrorClass, type ErrorFacts, type ErrorModel } from
 
 /** Codes Alibaba answers while something is still settling: retried within the dependency budget. */
 const CONFLICT = new Set([
-  'DependencyViolation', 'DependencyViolation.Instance', 'DependencyViolation.VSwitch', 'DependencyViolation.SecurityGroup',
-  'DependencyViolation.RouteEntry', 'DependencyViolation.HaVip', 'DependencyViolation.EIPAssociated', 'IncorrectInstanceStatus',
-  'IncorrectInstanceStatus.Initializing', 'IncorrectVSwitchStatus', 'IncorrectRouteEntryStatus', 'IncorrectEipStatus',
-  'IncorrectImageStatus', 'SnapshotCreatedImage', 'TaskConflict', 'Forbbiden', 'OperationConflict',
+  'DependencyViolation',
+  'DependencyViolation.Instance',
+  'DependencyViolation.VSwitch',
+  'DependencyViolation.SecurityGroup',
+  'DependencyViolation.RouteEntry',
+  'DependencyViolation.HaVip',
+  'DependencyViolation.EIPAssociated',
+  'IncorrectInstanceStatus',
+  'IncorrectInstanceStatus.Initializing',
+  'IncorrectVSwitchStatus',
+  'IncorrectRouteEntryStatus',
+  'IncorrectEipStatus',
+  'IncorrectImageStatus',
+  'SnapshotCreatedImage',
+  'TaskConflict',
+  'Forbbiden',
+  'OperationConflict',
 ])
 /** A retry met what its first attempt made (a ClientToken or a name already taken). */
 const EXISTS = new Set(['KeyPair.AlreadyExist', 'InvalidImageName.Duplicated', 'IdempotentParameterMismatch'])

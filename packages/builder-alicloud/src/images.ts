@@ -13,8 +13,12 @@ export interface AliImage {
 }
 
 export async function describeImage(api: AlicloudApi, region: string, imageId: string, signal: AbortSignal): Promise<AliImage | undefined> {
-  const res = await api.ecs('DescribeImages', region, (c) =>
-    c.describeImages(new Ecs.DescribeImagesRequest({ regionId: region, imageId, status: 'Creating,Waiting,Available,UnAvailable,CreateFailed' })), { signal, retry: ['not-found'], budget: { attempts: 6 } })
+  const res = await api.ecs(
+    'DescribeImages',
+    region,
+    (c) => c.describeImages(new Ecs.DescribeImagesRequest({ regionId: region, imageId, status: 'Creating,Waiting,Available,UnAvailable,CreateFailed' })),
+    { signal, retry: ['not-found'], budget: { attempts: 6 } },
+  )
   const m = res.body?.images?.image?.[0]
   if (!m) return undefined
   const snapshotIds = (m.diskDeviceMappings?.diskDeviceMapping ?? []).map((d) => d.snapshotId).filter((s): s is string => Boolean(s))
@@ -31,7 +35,9 @@ export async function deleteImageAndSnapshots(api: AlicloudApi, region: string, 
 
 /** Deletes a snapshot; SnapshotCreatedImage (the image still going) is retried within the dependency budget. */
 export function deleteSnapshot(api: AlicloudApi, region: string, snapshotId: string, signal: AbortSignal): Promise<void> {
-  return ignoreNotFound(api.ecs('DeleteSnapshot', region, (c) => c.deleteSnapshot(new Ecs.DeleteSnapshotRequest({ snapshotId, force: true })), { signal, retry: ['conflict'] }))
+  return ignoreNotFound(
+    api.ecs('DeleteSnapshot', region, (c) => c.deleteSnapshot(new Ecs.DeleteSnapshotRequest({ snapshotId, force: true })), { signal, retry: ['conflict'] }),
+  )
 }
 
 /** Alibaba's snapshot ids start with `s-`, image ids with `m-`. */
@@ -42,8 +48,19 @@ export function imageCloud(api: AlicloudApi, buildId: string): ImageCloud {
   return {
     // An image deleted while Creating may leave snapshots behind, tagged with the build id.
     async deleteTaggedSnapshots(region, signal) {
-      const res = await api.ecs('DescribeSnapshots', region, (c) =>
-        c.describeSnapshots(new Ecs.DescribeSnapshotsRequest({ regionId: region, tag: [new Ecs.DescribeSnapshotsRequestTag({ key: BUILD_ID_LABEL, value: buildId })], pageSize: 100 })), { signal })
+      const res = await api.ecs(
+        'DescribeSnapshots',
+        region,
+        (c) =>
+          c.describeSnapshots(
+            new Ecs.DescribeSnapshotsRequest({
+              regionId: region,
+              tag: [new Ecs.DescribeSnapshotsRequestTag({ key: BUILD_ID_LABEL, value: buildId })],
+              pageSize: 100,
+            }),
+          ),
+        { signal },
+      )
       for (const s of res.body?.snapshots?.snapshot ?? []) if (s.snapshotId) await deleteSnapshot(api, region, s.snapshotId, signal)
     },
     deleteImage: (region, imageId, known, signal) => deleteImageAndSnapshots(api, region, imageId, known, signal),
@@ -51,10 +68,26 @@ export function imageCloud(api: AlicloudApi, buildId: string): ImageCloud {
       for (const type of ['image', 'snapshot']) {
         const of = ids.filter((id) => resourceType(id) === type)
         if (of.length === 0) continue
-        await api.ecs('TagResources', region, (c) => c.tagResources(new Ecs.TagResourcesRequest({
-          regionId: region, resourceType: type, resourceId: of, tag: [new Ecs.TagResourcesRequestTag({ key: KEPT_LABEL, value: 'true' })],
-        })), { signal, retry: ['not-found'], budget: { attempts: 6 } })
-        await api.ecs('UntagResources', region, (c) => c.untagResources(new Ecs.UntagResourcesRequest({ regionId: region, resourceType: type, resourceId: of, tagKey: [BUILD_ID_LABEL] })), { signal })
+        await api.ecs(
+          'TagResources',
+          region,
+          (c) =>
+            c.tagResources(
+              new Ecs.TagResourcesRequest({
+                regionId: region,
+                resourceType: type,
+                resourceId: of,
+                tag: [new Ecs.TagResourcesRequestTag({ key: KEPT_LABEL, value: 'true' })],
+              }),
+            ),
+          { signal, retry: ['not-found'], budget: { attempts: 6 } },
+        )
+        await api.ecs(
+          'UntagResources',
+          region,
+          (c) => c.untagResources(new Ecs.UntagResourcesRequest({ regionId: region, resourceType: type, resourceId: of, tagKey: [BUILD_ID_LABEL] })),
+          { signal },
+        )
       }
     },
   }
@@ -62,15 +95,37 @@ export function imageCloud(api: AlicloudApi, buildId: string): ImageCloud {
 
 /** Ids of this account's images with exactly this name, in any state. */
 export async function imagesNamed(env: Pick<AliEnv, 'api'>, region: string, name: string, signal: AbortSignal): Promise<string[]> {
-  const res = await env.api.ecs('DescribeImages', region, (c) =>
-    c.describeImages(new Ecs.DescribeImagesRequest({ regionId: region, imageName: name, imageOwnerAlias: 'self', status: 'Creating,Waiting,Available,UnAvailable,CreateFailed', pageSize: 100 })), { signal })
+  const res = await env.api.ecs(
+    'DescribeImages',
+    region,
+    (c) =>
+      c.describeImages(
+        new Ecs.DescribeImagesRequest({
+          regionId: region,
+          imageName: name,
+          imageOwnerAlias: 'self',
+          status: 'Creating,Waiting,Available,UnAvailable,CreateFailed',
+          pageSize: 100,
+        }),
+      ),
+    { signal },
+  )
   return (res.body?.images?.image ?? []).filter((m) => m.imageName === name && m.imageId).map((m) => m.imageId!)
 }
 
 /** Waits until an image is Available (waitSnapshotReadyTimeout), recording its snapshots. */
-export async function waitForImage(env: AliEnv, image: ArtifactImage, { ui, signal }: Pick<StepContext<AliState>, 'ui' | 'signal'>, timeout?: { after: string | number; option: string }): Promise<void> {
+export async function waitForImage(
+  env: AliEnv,
+  image: ArtifactImage,
+  { ui, signal }: Pick<StepContext<AliState>, 'ui' | 'signal'>,
+  timeout?: { after: string | number; option: string },
+): Promise<void> {
   const ready = await waitFor<AliImage>({
-    resource: `image ${image.id} (${image.region})`, until: 'to become available', headline: `Waiting for image ${image.id} (${image.region}) to become available...`, ui, signal,
+    resource: `image ${image.id} (${image.region})`,
+    until: 'to become available',
+    headline: `Waiting for image ${image.id} (${image.region}) to become available...`,
+    ui,
+    signal,
     ...(timeout ? imagePollLimit(env, timeout.after, timeout.option) : imagePollLimit(env)),
     probe: async (s) => {
       const m = await describeImage(env.api, image.region, image.id!, s)

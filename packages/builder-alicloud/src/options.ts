@@ -27,7 +27,12 @@ const diskMapping = z.strictObject({
 })
 
 /** Alibaba image names: 2-128 characters, a letter first, no http(s):// (checked before anything is made). */
-const imageName = z.string().regex(/^[A-Za-z\u4e00-\u9fa5][A-Za-z0-9\u4e00-\u9fa5._:{}` -]{1,127}$/, 'an image name has 2-128 characters, starts with a letter and holds letters, digits, ".", "_", ":" and "-"')
+const imageName = z
+  .string()
+  .regex(
+    /^[A-Za-z\u4e00-\u9fa5][A-Za-z0-9\u4e00-\u9fa5._:{}` -]{1,127}$/,
+    'an image name has 2-128 characters, starts with a letter and holds letters, digits, ".", "_", ":" and "-"',
+  )
   .refine((s) => !/^https?:\/\//.test(s), 'an image name must not start with http:// or https://')
 
 /** Packer alicloud-ecs's options in camelCase; each comment gives the Packer name. */
@@ -169,7 +174,10 @@ export const alicloudEcsSchema = z
     message: 'imageCopyNames needs one name per imageCopyRegions entry',
     path: ['imageCopyNames'],
   })
-  .refine((o) => !(o.sshPrivateIp && o.associatePublicIpAddress), { message: 'sshPrivateIp connects without a public address: drop associatePublicIpAddress', path: ['sshPrivateIp'] })
+  .refine((o) => !(o.sshPrivateIp && o.associatePublicIpAddress), {
+    message: 'sshPrivateIp connects without a public address: drop associatePublicIpAddress',
+    path: ['sshPrivateIp'],
+  })
   .refine((o) => !(o.securityGroupId && o.temporarySecurityGroupSourceCidrs.join() !== '0.0.0.0/0'), {
     message: 'temporarySecurityGroupSourceCidrs only applies without securityGroupId',
     path: ['temporarySecurityGroupSourceCidrs'],

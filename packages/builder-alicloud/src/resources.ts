@@ -4,7 +4,18 @@ import { AlicloudApi } from './api.js'
 import { credentialPlaces, resolveCredentials } from './credentials.js'
 import { deleteImageAndSnapshots, deleteSnapshot } from './images.js'
 import {
-  deleteInstance, deleteKeyPair, deleteSecurityGroup, deleteVSwitch, deleteVpc, findEips, findKeyPair, findSecurityGroups, findVSwitch, findVpc, listInstances, releaseEip,
+  deleteInstance,
+  deleteKeyPair,
+  deleteSecurityGroup,
+  deleteVSwitch,
+  deleteVpc,
+  findEips,
+  findKeyPair,
+  findSecurityGroups,
+  findVSwitch,
+  findVpc,
+  listInstances,
+  releaseEip,
 } from './ops.js'
 import { Ecs } from './sdk.js'
 import { PLUGIN } from './state.js'
@@ -47,35 +58,77 @@ function connect(scope: CloudScope): CloudConnection {
     kinds: [
       {
         kind: 'eip',
-        list: async (ids, signal) => (await perBuild(ids, (id) => get().then((a) => findEips(a, region, id, signal)))).map((e) => tagged(e.allocationId!, `EIP ${e.allocationId} ${e.ipAddress ?? ''}`.trim(), e.tags, e.allocationTime)),
+        list: async (ids, signal) =>
+          (await perBuild(ids, (id) => get().then((a) => findEips(a, region, id, signal)))).map((e) =>
+            tagged(e.allocationId!, `EIP ${e.allocationId} ${e.ipAddress ?? ''}`.trim(), e.tags, e.allocationTime),
+          ),
         delete: async (id, signal) => releaseEip(await get(), region, id, signal),
         // The build's EIP and the verify machine's carry the same build id: the token says which (step-public-ip.ts).
         find: async (token, signal, data) =>
-          typeof data?.buildId === 'string' ? (await findEips(await get(), region, data.buildId, signal)).find((e) => isVerifyMachine(e.tags) === token.endsWith('-verify-eip'))?.allocationId : undefined,
+          typeof data?.buildId === 'string'
+            ? (await findEips(await get(), region, data.buildId, signal)).find((e) => isVerifyMachine(e.tags) === token.endsWith('-verify-eip'))?.allocationId
+            : undefined,
       },
       {
         kind: 'instance',
-        list: async (ids, signal) => (await perBuild(ids, (id) => get().then((a) => listInstances(a, region, id, signal)))).map((i) => tagged(i.instanceId!, `instance ${i.instanceId}`, i.tags, i.creationTime)),
+        list: async (ids, signal) =>
+          (await perBuild(ids, (id) => get().then((a) => listInstances(a, region, id, signal)))).map((i) =>
+            tagged(i.instanceId!, `instance ${i.instanceId}`, i.tags, i.creationTime),
+          ),
         delete: async (id, signal) => deleteInstance(await get(), region, id, signal),
         // The build's instance and the verify machine's carry the same build id: the token says which (step-instance.ts).
         find: async (token, signal, data) =>
           typeof data?.buildId === 'string'
-            ? (await listInstances(await get(), region, data.buildId, signal)).find((i) => i.status !== 'Deleted' && isVerifyMachine(i.tags) === token.endsWith('-verify'))?.instanceId
+            ? (await listInstances(await get(), region, data.buildId, signal)).find(
+                (i) => i.status !== 'Deleted' && isVerifyMachine(i.tags) === token.endsWith('-verify'),
+              )?.instanceId
             : undefined,
       },
       {
         kind: 'image',
         list: async (ids, signal) => {
           const a = await get()
-          const res = await Promise.all(byBuild(Ecs.DescribeImagesRequestTag, ids).map((tag) =>
-            a.ecs('DescribeImages', region, (c) => c.describeImages(new Ecs.DescribeImagesRequest({ regionId: region, imageOwnerAlias: 'self', tag, pageSize: 100, status: 'Creating,Waiting,Available,UnAvailable,CreateFailed' })), { signal })))
-          return res.flatMap((r) => r.body?.images?.image ?? []).map((m) => tagged(m.imageId!, `image ${m.imageId} ${m.imageName ?? ''}`.trim(), m.tags, m.creationTime))
+          const res = await Promise.all(
+            byBuild(Ecs.DescribeImagesRequestTag, ids).map((tag) =>
+              a.ecs(
+                'DescribeImages',
+                region,
+                (c) =>
+                  c.describeImages(
+                    new Ecs.DescribeImagesRequest({
+                      regionId: region,
+                      imageOwnerAlias: 'self',
+                      tag,
+                      pageSize: 100,
+                      status: 'Creating,Waiting,Available,UnAvailable,CreateFailed',
+                    }),
+                  ),
+                { signal },
+              ),
+            ),
+          )
+          return res
+            .flatMap((r) => r.body?.images?.image ?? [])
+            .map((m) => tagged(m.imageId!, `image ${m.imageId} ${m.imageName ?? ''}`.trim(), m.tags, m.creationTime))
         },
         delete: async (id, signal) => deleteImageAndSnapshots(await get(), region, id, [], signal),
         find: async (_t, signal, data) => {
           if (typeof data?.name !== 'string') return undefined
           const a = await get()
-          const res = await a.ecs('DescribeImages', region, (c) => c.describeImages(new Ecs.DescribeImagesRequest({ regionId: region, imageOwnerAlias: 'self', imageName: data.name as string, status: 'Creating,Waiting,Available' })), { signal })
+          const res = await a.ecs(
+            'DescribeImages',
+            region,
+            (c) =>
+              c.describeImages(
+                new Ecs.DescribeImagesRequest({
+                  regionId: region,
+                  imageOwnerAlias: 'self',
+                  imageName: data.name as string,
+                  status: 'Creating,Waiting,Available',
+                }),
+              ),
+            { signal },
+          )
           return res.body?.images?.image?.find((m) => m.tags?.tag?.some((t) => t.tagKey === BUILD_ID_LABEL && t.tagValue === data.buildId))?.imageId
         },
       },
@@ -83,36 +136,58 @@ function connect(scope: CloudScope): CloudConnection {
         kind: 'snapshot',
         list: async (ids, signal) => {
           const a = await get()
-          const res = await Promise.all(byBuild(Ecs.DescribeSnapshotsRequestTag, ids).map((tag) =>
-            a.ecs('DescribeSnapshots', region, (c) => c.describeSnapshots(new Ecs.DescribeSnapshotsRequest({ regionId: region, tag, pageSize: 100 })), { signal })))
+          const res = await Promise.all(
+            byBuild(Ecs.DescribeSnapshotsRequestTag, ids).map((tag) =>
+              a.ecs('DescribeSnapshots', region, (c) => c.describeSnapshots(new Ecs.DescribeSnapshotsRequest({ regionId: region, tag, pageSize: 100 })), {
+                signal,
+              }),
+            ),
+          )
           return res.flatMap((r) => r.body?.snapshots?.snapshot ?? []).map((s) => tagged(s.snapshotId!, `snapshot ${s.snapshotId}`, s.tags, s.creationTime))
         },
         delete: async (id, signal) => deleteSnapshot(await get(), region, id, signal),
       },
       {
         kind: 'security-group',
-        list: async (ids, signal) => (await perBuild(ids, (id) => get().then((a) => findSecurityGroups(a, region, id, signal)))).map((g) => tagged(g.securityGroupId!, `security group ${g.securityGroupId}`, g.tags, g.creationTime)),
+        list: async (ids, signal) =>
+          (await perBuild(ids, (id) => get().then((a) => findSecurityGroups(a, region, id, signal)))).map((g) =>
+            tagged(g.securityGroupId!, `security group ${g.securityGroupId}`, g.tags, g.creationTime),
+          ),
         delete: async (id, signal) => deleteSecurityGroup(await get(), region, id, signal),
-        find: async (_t, signal, data) => (typeof data?.buildId === 'string' ? (await findSecurityGroups(await get(), region, data.buildId, signal))[0]?.securityGroupId : undefined),
+        find: async (_t, signal, data) =>
+          typeof data?.buildId === 'string' ? (await findSecurityGroups(await get(), region, data.buildId, signal))[0]?.securityGroupId : undefined,
       },
       {
         kind: 'vswitch',
-        list: async (ids, signal) => (await perBuild(ids, (id) => get().then((a) => findVSwitch(a, region, id, signal)))).map((s) => tagged(s.vSwitchId!, `vSwitch ${s.vSwitchId}`, s.tags, s.creationTime)),
+        list: async (ids, signal) =>
+          (await perBuild(ids, (id) => get().then((a) => findVSwitch(a, region, id, signal)))).map((s) =>
+            tagged(s.vSwitchId!, `vSwitch ${s.vSwitchId}`, s.tags, s.creationTime),
+          ),
         delete: async (id, signal) => deleteVSwitch(await get(), region, id, signal),
-        find: async (_t, signal, data) => (typeof data?.buildId === 'string' ? (await findVSwitch(await get(), region, data.buildId, signal))[0]?.vSwitchId : undefined),
+        find: async (_t, signal, data) =>
+          typeof data?.buildId === 'string' ? (await findVSwitch(await get(), region, data.buildId, signal))[0]?.vSwitchId : undefined,
       },
       {
         kind: 'vpc',
-        list: async (ids, signal) => (await perBuild(ids, (id) => get().then((a) => findVpc(a, region, id, signal)))).map((v) => tagged(v.vpcId!, `VPC ${v.vpcId}`, v.tags, v.creationTime)),
+        list: async (ids, signal) =>
+          (await perBuild(ids, (id) => get().then((a) => findVpc(a, region, id, signal)))).map((v) =>
+            tagged(v.vpcId!, `VPC ${v.vpcId}`, v.tags, v.creationTime),
+          ),
         delete: async (id, signal) => deleteVpc(await get(), region, id, signal),
-        find: async (_t, signal, data) => (typeof data?.buildId === 'string' ? (await findVpc(await get(), region, data.buildId, signal))[0]?.vpcId : undefined),
+        find: async (_t, signal, data) =>
+          typeof data?.buildId === 'string' ? (await findVpc(await get(), region, data.buildId, signal))[0]?.vpcId : undefined,
       },
       {
         kind: 'key-pair',
         list: async (ids, signal) => {
           const a = await get()
-          const res = await Promise.all(byBuild(Ecs.DescribeKeyPairsRequestTag, ids).map((tag) =>
-            a.ecs('DescribeKeyPairs', region, (c) => c.describeKeyPairs(new Ecs.DescribeKeyPairsRequest({ regionId: region, tag, pageSize: 50 })), { signal })))
+          const res = await Promise.all(
+            byBuild(Ecs.DescribeKeyPairsRequestTag, ids).map((tag) =>
+              a.ecs('DescribeKeyPairs', region, (c) => c.describeKeyPairs(new Ecs.DescribeKeyPairsRequest({ regionId: region, tag, pageSize: 50 })), {
+                signal,
+              }),
+            ),
+          )
           return res.flatMap((r) => r.body?.keyPairs?.keyPair ?? []).map((k) => tagged(k.keyPairName!, `key pair ${k.keyPairName}`, k.tags, k.creationTime))
         },
         delete: async (name, signal) => deleteKeyPair(await get(), region, name, signal),

@@ -27,7 +27,11 @@ export function alicloudEcs(input: AlicloudEcsInput & { name?: string }): Source
     files: ['userDataFile', 'sshPrivateKeyFile'],
     async check(options, fail) {
       credentials = await resolveCredentials(options)
-      if (!credentials) fail('no Alibaba Cloud credentials: set accessKey/secretKey, ALICLOUD_ACCESS_KEY/ALICLOUD_SECRET_KEY, or a profile of the Alibaba Cloud CLI', 'accessKey')
+      if (!credentials)
+        fail(
+          'no Alibaba Cloud credentials: set accessKey/secretKey, ALICLOUD_ACCESS_KEY/ALICLOUD_SECRET_KEY, or a profile of the Alibaba Cloud CLI',
+          'accessKey',
+        )
       region = options.region ?? process.env.ALICLOUD_REGION ?? (await profileRegion(options))
       if (!region) fail('no region: set region, ALICLOUD_REGION, or a CLI profile with a region', 'region')
     },

@@ -19,4 +19,3 @@ export interface AliState extends CloudState {
   publicIp?: string
   sshHost?: string
 }
-

@@ -21,12 +21,29 @@ export function copyAndShare(env: AliEnv): Step<AliState> {
         const token = `${env.build.id}-copy-${dest}`
         ui.say(`Copying image ${source.id} from ${env.region} to ${dest} as ${name}...`)
         const copy = await env.images.create({ journal, signal }, dest, {
-          plugin: PLUGIN, kind: 'image', token, description: `image ${name} (${dest})`, data: { ...resourceData(env, dest), name },
+          plugin: PLUGIN,
+          kind: 'image',
+          token,
+          description: `image ${name} (${dest})`,
+          data: { ...resourceData(env, dest), name },
           create: (requestSignal, stop) =>
-            env.api.ecs('CopyImage', env.region, (c) => c.copyImage(new Ecs.CopyImageRequest({
-              regionId: env.region, imageId: source.id, destinationRegionId: dest, destinationImageName: name, clientToken: token,
-              ...(o.imageEncrypted !== undefined && { encrypted: o.imageEncrypted }), tag: buildTags(Ecs.CopyImageRequestTag, env.build, o.tags),
-            })), { signal: stop, requestSignal }),
+            env.api.ecs(
+              'CopyImage',
+              env.region,
+              (c) =>
+                c.copyImage(
+                  new Ecs.CopyImageRequest({
+                    regionId: env.region,
+                    imageId: source.id,
+                    destinationRegionId: dest,
+                    destinationImageName: name,
+                    clientToken: token,
+                    ...(o.imageEncrypted !== undefined && { encrypted: o.imageEncrypted }),
+                    tag: buildTags(Ecs.CopyImageRequestTag, env.build, o.tags),
+                  }),
+                ),
+              { signal: stop, requestSignal },
+            ),
           idOf: (res) => res.body?.imageId,
           find: async (s) => (await imagesNamed(env, dest, name, s))[0],
         })
@@ -35,9 +52,20 @@ export function copyAndShare(env: AliEnv): Step<AliState> {
       if (o.imageShareAccount.length || o.imageUnshareAccount.length) {
         for (const img of env.images.images) {
           ui.say(`Sharing image ${img.id} (${img.region}) with ${o.imageShareAccount.join(', ') || 'nobody new'}`)
-          await env.api.ecs('ModifyImageSharePermission', img.region, (c) => c.modifyImageSharePermission(new Ecs.ModifyImageSharePermissionRequest({
-            regionId: img.region, imageId: img.id, addAccount: o.imageShareAccount, removeAccount: o.imageUnshareAccount,
-          })), { signal })
+          await env.api.ecs(
+            'ModifyImageSharePermission',
+            img.region,
+            (c) =>
+              c.modifyImageSharePermission(
+                new Ecs.ModifyImageSharePermissionRequest({
+                  regionId: img.region,
+                  imageId: img.id,
+                  addAccount: o.imageShareAccount,
+                  removeAccount: o.imageUnshareAccount,
+                }),
+              ),
+            { signal },
+          )
         }
       }
       const images = env.images.images

@@ -34,13 +34,30 @@ export function createImage(env: AliEnv): Step<AliState> {
       ui.say(`Creating image: ${o.imageName}`)
       const token = `${env.build.id}-image`
       const image = await env.images.create({ journal, signal }, r, {
-        plugin: PLUGIN, kind: 'image', token, description: `image ${o.imageName} (${r})`, data: { ...resourceData(env), name: o.imageName },
+        plugin: PLUGIN,
+        kind: 'image',
+        token,
+        description: `image ${o.imageName} (${r})`,
+        data: { ...resourceData(env), name: o.imageName },
         create: (requestSignal, stop) =>
-          env.api.ecs('CreateImage', r, (c) => c.createImage(new Ecs.CreateImageRequest({
-            regionId: r, imageName: o.imageName, clientToken: token, description: o.imageDescription, imageFamily: o.imageFamily, imageVersion: o.imageVersion,
-            ...(snapshotId ? { snapshotId } : { instanceId: state.instance!.id }),
-            tag: buildTags(Ecs.CreateImageRequestTag, env.build, o.tags),
-          })), { signal: stop, requestSignal }),
+          env.api.ecs(
+            'CreateImage',
+            r,
+            (c) =>
+              c.createImage(
+                new Ecs.CreateImageRequest({
+                  regionId: r,
+                  imageName: o.imageName,
+                  clientToken: token,
+                  description: o.imageDescription,
+                  imageFamily: o.imageFamily,
+                  imageVersion: o.imageVersion,
+                  ...(snapshotId ? { snapshotId } : { instanceId: state.instance!.id }),
+                  tag: buildTags(Ecs.CreateImageRequestTag, env.build, o.tags),
+                }),
+              ),
+            { signal: stop, requestSignal },
+          ),
         idOf: (res) => res.body?.imageId,
         find: async (s) => (await imagesNamed(env, r, o.imageName, s))[0],
       })
@@ -68,35 +85,86 @@ async function tagSnapshots(env: AliEnv, image: ArtifactImage, { ui, signal }: P
   if (image.snapshotIds.length === 0) return
   const user = env.options.tags
   // Packer's line, its tags printed as Go prints a map (keys sorted).
-  const goMap = `map[${Object.keys(user).sort().map((k) => `${k}:${user[k]}`).join(' ')}]`
+  const goMap = `map[${Object.keys(user)
+    .sort()
+    .map((k) => `${k}:${user[k]}`)
+    .join(' ')}]`
   if (Object.keys(user).length) for (const id of image.snapshotIds) ui.say(`Adding tags(${goMap}) to snapshot: ${id}`)
-  await env.api.ecs('TagResources', image.region, (c) => c.tagResources(new Ecs.TagResourcesRequest({
-    regionId: image.region, resourceType: 'snapshot', resourceId: image.snapshotIds, tag: buildTags(Ecs.TagResourcesRequestTag, env.build, user),
-  })), { signal, retry: ['not-found'], budget: { attempts: 6 } })
+  await env.api.ecs(
+    'TagResources',
+    image.region,
+    (c) =>
+      c.tagResources(
+        new Ecs.TagResourcesRequest({
+          regionId: image.region,
+          resourceType: 'snapshot',
+          resourceId: image.snapshotIds,
+          tag: buildTags(Ecs.TagResourcesRequestTag, env.build, user),
+        }),
+      ),
+    { signal, retry: ['not-found'], budget: { attempts: 6 } },
+  )
 }
 
 /** imageIgnoreDataDisks: a snapshot of the system disk only (journaled, tagged), once Accomplished. */
-async function systemSnapshot(env: AliEnv, instanceId: string, tracked: TrackedResource, ctx: Pick<StepContext<AliState>, 'ui' | 'signal' | 'journal'>): Promise<string> {
+async function systemSnapshot(
+  env: AliEnv,
+  instanceId: string,
+  tracked: TrackedResource,
+  ctx: Pick<StepContext<AliState>, 'ui' | 'signal' | 'journal'>,
+): Promise<string> {
   const r = env.region
-  const disks = await env.api.ecs('DescribeDisks', r, (c) => c.describeDisks(new Ecs.DescribeDisksRequest({ regionId: r, instanceId, diskType: 'system' })), { signal: ctx.signal })
+  const disks = await env.api.ecs('DescribeDisks', r, (c) => c.describeDisks(new Ecs.DescribeDisksRequest({ regionId: r, instanceId, diskType: 'system' })), {
+    signal: ctx.signal,
+  })
   const diskId = disks.body?.disks?.disk?.[0]?.diskId
   if (!diskId) throw new Error(`instance ${instanceId} has no system disk`)
   ctx.ui.say(`Creating snapshot from system disk ${diskId}`)
   const token = `${env.build.id}-snap`
   const id = await tracked.create(ctx, {
-    plugin: PLUGIN, kind: 'snapshot', token, description: `snapshot of ${diskId} (${r})`, data: resourceData(env),
+    plugin: PLUGIN,
+    kind: 'snapshot',
+    token,
+    description: `snapshot of ${diskId} (${r})`,
+    data: resourceData(env),
     create: (requestSignal, stop) =>
-      env.api.ecs('CreateSnapshot', r, (c) => c.createSnapshot(new Ecs.CreateSnapshotRequest({ diskId, clientToken: token, tag: buildTags(Ecs.CreateSnapshotRequestTag, env.build) })), { signal: stop, requestSignal }),
+      env.api.ecs(
+        'CreateSnapshot',
+        r,
+        (c) => c.createSnapshot(new Ecs.CreateSnapshotRequest({ diskId, clientToken: token, tag: buildTags(Ecs.CreateSnapshotRequestTag, env.build) })),
+        { signal: stop, requestSignal },
+      ),
     idOf: (res) => res.body?.snapshotId,
     find: async (s) => {
-      const res = await env.api.ecs('DescribeSnapshots', r, (c) => c.describeSnapshots(new Ecs.DescribeSnapshotsRequest({ regionId: r, diskId, tag: [new Ecs.DescribeSnapshotsRequestTag({ key: 'tsimg-build-id', value: env.build.id })] })), { signal: s })
+      const res = await env.api.ecs(
+        'DescribeSnapshots',
+        r,
+        (c) =>
+          c.describeSnapshots(
+            new Ecs.DescribeSnapshotsRequest({
+              regionId: r,
+              diskId,
+              tag: [new Ecs.DescribeSnapshotsRequestTag({ key: 'tsimg-build-id', value: env.build.id })],
+            }),
+          ),
+        { signal: s },
+      )
       return res.body?.snapshots?.snapshot?.[0]?.snapshotId
     },
   })
   await waitFor({
-    resource: `snapshot ${id}`, until: 'to be accomplished', ui: ctx.ui, signal: ctx.signal, ...pollLimit(env, 60 * 60_000),
+    resource: `snapshot ${id}`,
+    until: 'to be accomplished',
+    ui: ctx.ui,
+    signal: ctx.signal,
+    ...pollLimit(env, 60 * 60_000),
     probe: async (s) => {
-      const res = await env.api.ecs('DescribeSnapshots', r, (c) => c.describeSnapshots(new Ecs.DescribeSnapshotsRequest({ regionId: r, snapshotIds: JSON.stringify([id]) })), { signal: s })
+      const res = await env.api.ecs(
+        'DescribeSnapshots',
+        r,
+        (c) => c.describeSnapshots(new Ecs.DescribeSnapshotsRequest({ regionId: r, snapshotIds: JSON.stringify([id]) })),
+        { signal: s },
+      )
       const st = res.body?.snapshots?.snapshot?.[0]?.status
       if (st === 'accomplished') return { done: true, value: undefined }
       if (st === 'failed') return { failed: `snapshot ${id} failed` }

@@ -29,34 +29,73 @@ export function instance(env: AliEnv, purpose: MachinePurpose = 'build'): Step<A
       const userData = o.userDataFile ? await readFile(resolve(env.build.templateDir, o.userDataFile), 'utf8') : o.userData
       const token = `${env.build.id}-${verify ? 'verify' : 'run'}`
       ui.say(verify ? `Creating an instance of the new image ${state.sourceImage!.id}...` : 'Creating instance...')
-      const id = await tracked.create({ journal, signal }, {
-        plugin: PLUGIN, kind: 'instance', token, description: `${verify ? 'verify ' : ''}instance of build ${env.build.id} (${r})`, data: resourceData(env),
-        create: (requestSignal, stop) =>
-          createTagged(env, ui, {
-            action: 'RunInstances', target: { product: 'ecs', type: 'instance' }, tags: runTags, signal: stop,
-            send: (withTags, budget) => env.api.ecs('RunInstances', r, (c) => c.runInstances(new Ecs.RunInstancesRequest({
-            regionId: r, imageId: state.sourceImage!.id, instanceType: o.instanceType, zoneId: state.zoneId, vSwitchId: state.vswitchId,
-            securityGroupId: state.securityGroupId, clientToken: token, amount: 1,
-            instanceName: verify ? 'tsimg-verify' : (o.instanceName ?? 'tsimg-builder'), description: o.description,
-            ...(state.keyPair?.name ? { keyPairName: state.keyPair.name } : {}),
-            ...(userData ? { userData: Buffer.from(userData).toString('base64') } : {}),
-            ...(o.ramRoleName ? { ramRoleName: o.ramRoleName } : {}),
-            ...(o.ioOptimized !== undefined ? { ioOptimized: o.ioOptimized ? 'optimized' : 'none' } : {}),
-            // Only associatePublicIpAddress gets a public address at launch; the default is an EIP.
-            ...(o.associatePublicIpAddress ? { internetChargeType: o.internetChargeType, internetMaxBandwidthOut: o.internetMaxBandwidthOut ?? 5 } : {}),
-            ...disks(o),
-            ...(withTags && { tag: buildTags(Ecs.RunInstancesRequestTag, env.build, runTags) }),
-          })), { signal: stop, requestSignal, ...(budget && { budget }) }),
-          }, (res) => res.body?.instanceIdSets?.instanceIdSet?.[0]),
-        idOf: (res) => res.body?.instanceIdSets?.instanceIdSet?.[0],
-        find: async (s) => (await listInstances(env.api, r, env.build.id, s)).find((i) => i.status !== 'Deleted' && isVerifyMachine(i.tags) === verify)?.instanceId,
-      })
+      const id = await tracked.create(
+        { journal, signal },
+        {
+          plugin: PLUGIN,
+          kind: 'instance',
+          token,
+          description: `${verify ? 'verify ' : ''}instance of build ${env.build.id} (${r})`,
+          data: resourceData(env),
+          create: (requestSignal, stop) =>
+            createTagged(
+              env,
+              ui,
+              {
+                action: 'RunInstances',
+                target: { product: 'ecs', type: 'instance' },
+                tags: runTags,
+                signal: stop,
+                send: (withTags, budget) =>
+                  env.api.ecs(
+                    'RunInstances',
+                    r,
+                    (c) =>
+                      c.runInstances(
+                        new Ecs.RunInstancesRequest({
+                          regionId: r,
+                          imageId: state.sourceImage!.id,
+                          instanceType: o.instanceType,
+                          zoneId: state.zoneId,
+                          vSwitchId: state.vswitchId,
+                          securityGroupId: state.securityGroupId,
+                          clientToken: token,
+                          amount: 1,
+                          instanceName: verify ? 'tsimg-verify' : (o.instanceName ?? 'tsimg-builder'),
+                          description: o.description,
+                          ...(state.keyPair?.name ? { keyPairName: state.keyPair.name } : {}),
+                          ...(userData ? { userData: Buffer.from(userData).toString('base64') } : {}),
+                          ...(o.ramRoleName ? { ramRoleName: o.ramRoleName } : {}),
+                          ...(o.ioOptimized !== undefined ? { ioOptimized: o.ioOptimized ? 'optimized' : 'none' } : {}),
+                          // Only associatePublicIpAddress gets a public address at launch; the default is an EIP.
+                          ...(o.associatePublicIpAddress
+                            ? { internetChargeType: o.internetChargeType, internetMaxBandwidthOut: o.internetMaxBandwidthOut ?? 5 }
+                            : {}),
+                          ...disks(o),
+                          ...(withTags && { tag: buildTags(Ecs.RunInstancesRequestTag, env.build, runTags) }),
+                        }),
+                      ),
+                    { signal: stop, requestSignal, ...(budget && { budget }) },
+                  ),
+              },
+              (res) => res.body?.instanceIdSets?.instanceIdSet?.[0],
+            ),
+          idOf: (res) => res.body?.instanceIdSets?.instanceIdSet?.[0],
+          find: async (s) =>
+            (await listInstances(env.api, r, env.build.id, s)).find((i) => i.status !== 'Deleted' && isVerifyMachine(i.tags) === verify)?.instanceId,
+        },
+      )
       state.instance = { id }
       state.generated.ID = id
       ui.message(`Created instance: ${id}`)
       ui.say(`Starting instance: ${id}`)
       const running = await waitFor<AliInstance>({
-        resource: `instance ${id}`, until: 'to run', headline: `Waiting for instance ${id} to become running...`, ui, signal, ...pollLimit(env, 10 * 60_000),
+        resource: `instance ${id}`,
+        until: 'to run',
+        headline: `Waiting for instance ${id} to become running...`,
+        ui,
+        signal,
+        ...pollLimit(env, 10 * 60_000),
         probe: async (s) => {
           const i = await describeInstance(env.api, r, id, s)
           if (i?.status === 'Running') return { done: true, value: i }
@@ -69,7 +108,9 @@ export function instance(env: AliEnv, purpose: MachinePurpose = 'build'): Step<A
     async cleanup({ state, ui, signal, journal }) {
       if (!tracked.started || state.instance?.deleted) return
       ui.say("Cleaning up 'instance'")
-      await tracked.remove({ journal, signal }, (id, s) => deleteInstance(env.api, env.region, id, s, { ...pollLimit(env, 10 * 60_000), option: 'the cleanup time limit' }))
+      await tracked.remove({ journal, signal }, (id, s) =>
+        deleteInstance(env.api, env.region, id, s, { ...pollLimit(env, 10 * 60_000), option: 'the cleanup time limit' }),
+      )
       if (state.instance) state.instance.deleted = true
       state.machineDown = true
     },
@@ -79,12 +120,23 @@ export function instance(env: AliEnv, purpose: MachinePurpose = 'build'): Step<A
 function disks(o: AlicloudEcsOptions) {
   const s = o.systemDiskMapping
   return {
-    ...(s && { systemDisk: new Ecs.RunInstancesRequestSystemDisk({ category: s.diskCategory, size: s.diskSize, diskName: s.diskName, description: s.diskDescription }) }),
+    ...(s && {
+      systemDisk: new Ecs.RunInstancesRequestSystemDisk({ category: s.diskCategory, size: s.diskSize, diskName: s.diskName, description: s.diskDescription }),
+    }),
     ...(o.imageDiskMappings.length > 0 && {
-      dataDisk: o.imageDiskMappings.map((d) => new Ecs.RunInstancesRequestDataDisk({
-        category: d.diskCategory, size: d.diskSize, diskName: d.diskName, description: d.diskDescription, snapshotId: d.diskSnapshotId,
-        device: d.diskDevice, deleteWithInstance: d.diskDeleteWithInstance ?? true, encrypted: d.diskEncrypted === undefined ? undefined : String(d.diskEncrypted),
-      })),
+      dataDisk: o.imageDiskMappings.map(
+        (d) =>
+          new Ecs.RunInstancesRequestDataDisk({
+            category: d.diskCategory,
+            size: d.diskSize,
+            diskName: d.diskName,
+            description: d.diskDescription,
+            snapshotId: d.diskSnapshotId,
+            device: d.diskDevice,
+            deleteWithInstance: d.diskDeleteWithInstance ?? true,
+            encrypted: d.diskEncrypted === undefined ? undefined : String(d.diskEncrypted),
+          }),
+      ),
     }),
   }
 }

@@ -25,13 +25,35 @@ export function keyPair(env: AliEnv): Step<AliState> {
         return resourceData(env)
       },
       importKey: (name, publicKey, requestSignal, signal, ui) =>
-        createTagged(env, ui, {
-          action: 'ImportKeyPair', target: { product: 'ecs', type: 'keypair' }, signal,
-          send: (withTags, budget) =>
-            api.ecs('ImportKeyPair', region, (c) => c.importKeyPair(new Ecs.ImportKeyPairRequest({ regionId: region, keyPairName: name, publicKeyBody: publicKey, ...(withTags && { tag: buildTags(Ecs.ImportKeyPairRequestTag, env.build) }) })), {
-              signal, requestSignal, ...(budget && { budget }),
-            }),
-        }, () => name),
+        createTagged(
+          env,
+          ui,
+          {
+            action: 'ImportKeyPair',
+            target: { product: 'ecs', type: 'keypair' },
+            signal,
+            send: (withTags, budget) =>
+              api.ecs(
+                'ImportKeyPair',
+                region,
+                (c) =>
+                  c.importKeyPair(
+                    new Ecs.ImportKeyPairRequest({
+                      regionId: region,
+                      keyPairName: name,
+                      publicKeyBody: publicKey,
+                      ...(withTags && { tag: buildTags(Ecs.ImportKeyPairRequestTag, env.build) }),
+                    }),
+                  ),
+                {
+                  signal,
+                  requestSignal,
+                  ...(budget && { budget }),
+                },
+              ),
+          },
+          () => name,
+        ),
       findKey: (name, signal) => findKeyPair(api, region, name, signal),
       deleteKey: (name, signal) => deleteKeyPair(api, region, name, signal),
     },

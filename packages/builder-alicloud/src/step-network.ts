@@ -21,7 +21,12 @@ export function network(env: AliEnv): Step<AliState> {
       const o = env.options
       const r = env.region
       if (o.vswitchId) {
-        const res = await env.api.vpc('DescribeVSwitches', r, (c) => c.describeVSwitches(new Vpc.DescribeVSwitchesRequest({ regionId: r, vSwitchId: o.vswitchId })), { signal })
+        const res = await env.api.vpc(
+          'DescribeVSwitches',
+          r,
+          (c) => c.describeVSwitches(new Vpc.DescribeVSwitchesRequest({ regionId: r, vSwitchId: o.vswitchId })),
+          { signal },
+        )
         const sw = res.body?.vSwitches?.vSwitch?.[0]
         if (!sw) throw new TsimgError('ALICLOUD_VSWITCH_NOT_FOUND', `vSwitch ${o.vswitchId} not found in ${r}`, { hint: 'Check vswitchId.' })
         state.vswitchId = o.vswitchId
@@ -34,34 +39,89 @@ export function network(env: AliEnv): Step<AliState> {
         state.vpcId = o.vpcId
       } else {
         ui.say('Creating vpc...')
-        state.vpcId = await vpc.create({ journal, signal }, {
-          plugin: PLUGIN, kind: 'vpc', token: `${env.build.id}-vpc`, description: `VPC of build ${env.build.id} (${r})`, data: resourceData(env),
-          create: (requestSignal, stop) =>
-            createTagged(env, ui, {
-              action: 'CreateVpc', target: { product: 'vpc', type: 'VPC' }, signal: stop,
-              send: (withTags, budget) => env.api.vpc('CreateVpc', r, (c) => c.createVpc(new Vpc.CreateVpcRequest({
-                regionId: r, cidrBlock: o.vpcCidrBlock, vpcName: o.vpcName, clientToken: `${env.build.id}-vpc`, ...(withTags && { tag: buildTags(Vpc.CreateVpcRequestTag, env.build) }),
-              })), { signal: stop, requestSignal, ...(budget && { budget }) }),
-            }, (res) => res.body?.vpcId),
-          idOf: (res) => res.body?.vpcId,
-          find: async (s) => (await findVpc(env.api, r, env.build.id, s))[0]?.vpcId,
-        })
+        state.vpcId = await vpc.create(
+          { journal, signal },
+          {
+            plugin: PLUGIN,
+            kind: 'vpc',
+            token: `${env.build.id}-vpc`,
+            description: `VPC of build ${env.build.id} (${r})`,
+            data: resourceData(env),
+            create: (requestSignal, stop) =>
+              createTagged(
+                env,
+                ui,
+                {
+                  action: 'CreateVpc',
+                  target: { product: 'vpc', type: 'VPC' },
+                  signal: stop,
+                  send: (withTags, budget) =>
+                    env.api.vpc(
+                      'CreateVpc',
+                      r,
+                      (c) =>
+                        c.createVpc(
+                          new Vpc.CreateVpcRequest({
+                            regionId: r,
+                            cidrBlock: o.vpcCidrBlock,
+                            vpcName: o.vpcName,
+                            clientToken: `${env.build.id}-vpc`,
+                            ...(withTags && { tag: buildTags(Vpc.CreateVpcRequestTag, env.build) }),
+                          }),
+                        ),
+                      { signal: stop, requestSignal, ...(budget && { budget }) },
+                    ),
+                },
+                (res) => res.body?.vpcId,
+              ),
+            idOf: (res) => res.body?.vpcId,
+            find: async (s) => (await findVpc(env.api, r, env.build.id, s))[0]?.vpcId,
+          },
+        )
         ui.message(`Created vpc: ${state.vpcId}`)
       }
       ui.say('Creating vswitch...')
-      state.vswitchId = await vswitch.create({ journal, signal }, {
-        plugin: PLUGIN, kind: 'vswitch', token: `${env.build.id}-vsw`, description: `vSwitch of build ${env.build.id} (${r})`, data: resourceData(env),
-        create: (requestSignal, stop) =>
-          createTagged(env, ui, {
-            action: 'CreateVSwitch', target: { product: 'vpc', type: 'VSWITCH' }, signal: stop,
-            send: (withTags, budget) => env.api.vpc('CreateVSwitch', r, (c) => c.createVSwitch(new Vpc.CreateVSwitchRequest({
-              regionId: r, vpcId: state.vpcId, zoneId: state.zoneId, cidrBlock: o.cidrBlock, vSwitchName: o.vswitchName, clientToken: `${env.build.id}-vsw`,
-              ...(withTags && { tag: buildTags(Vpc.CreateVSwitchRequestTag, env.build) }),
-            })), { signal: stop, requestSignal, retry: ['not-found', 'conflict'], budget: budget ?? { attempts: 8 } }),
-          }, (res) => res.body?.vSwitchId),
-        idOf: (res) => res.body?.vSwitchId,
-        find: async (s) => (await findVSwitch(env.api, r, env.build.id, s))[0]?.vSwitchId,
-      })
+      state.vswitchId = await vswitch.create(
+        { journal, signal },
+        {
+          plugin: PLUGIN,
+          kind: 'vswitch',
+          token: `${env.build.id}-vsw`,
+          description: `vSwitch of build ${env.build.id} (${r})`,
+          data: resourceData(env),
+          create: (requestSignal, stop) =>
+            createTagged(
+              env,
+              ui,
+              {
+                action: 'CreateVSwitch',
+                target: { product: 'vpc', type: 'VSWITCH' },
+                signal: stop,
+                send: (withTags, budget) =>
+                  env.api.vpc(
+                    'CreateVSwitch',
+                    r,
+                    (c) =>
+                      c.createVSwitch(
+                        new Vpc.CreateVSwitchRequest({
+                          regionId: r,
+                          vpcId: state.vpcId,
+                          zoneId: state.zoneId,
+                          cidrBlock: o.cidrBlock,
+                          vSwitchName: o.vswitchName,
+                          clientToken: `${env.build.id}-vsw`,
+                          ...(withTags && { tag: buildTags(Vpc.CreateVSwitchRequestTag, env.build) }),
+                        }),
+                      ),
+                    { signal: stop, requestSignal, retry: ['not-found', 'conflict'], budget: budget ?? { attempts: 8 } },
+                  ),
+              },
+              (res) => res.body?.vSwitchId,
+            ),
+          idOf: (res) => res.body?.vSwitchId,
+          find: async (s) => (await findVSwitch(env.api, r, env.build.id, s))[0]?.vSwitchId,
+        },
+      )
       ui.message(`Created vswitch: ${state.vswitchId}`)
     },
     async cleanup({ ui, signal, journal }) {
@@ -83,7 +143,9 @@ async function zoneFor(env: AliEnv, signal: AbortSignal): Promise<string> {
   const zones = res.body?.zones?.zone ?? []
   const zone = zones.find((z) => z.availableInstanceTypes?.instanceTypes?.includes(env.options.instanceType))
   if (!zone?.zoneId) {
-    throw new TsimgError('ALICLOUD_NO_ZONE', `No zone of ${env.region} offers ${env.options.instanceType}`, { hint: 'Pick another instanceType, or set zoneId / vswitchId.' })
+    throw new TsimgError('ALICLOUD_NO_ZONE', `No zone of ${env.region} offers ${env.options.instanceType}`, {
+      hint: 'Pick another instanceType, or set zoneId / vswitchId.',
+    })
   }
   return zone.zoneId
 }

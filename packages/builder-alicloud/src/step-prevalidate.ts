@@ -23,7 +23,10 @@ export function prevalidate(env: AliEnv): Step<AliState> {
         const res = await env.api.ecs('DescribeRegions', env.region, (c) => c.describeRegions(new Ecs.DescribeRegionsRequest({})), { signal })
         const known = new Set((res.body?.regions?.region ?? []).map((r) => r.regionId))
         for (const r of [env.region, ...o.imageCopyRegions]) {
-          if (!known.has(r)) throw new TsimgError('ALICLOUD_REGION_UNKNOWN', `Region ${r} does not exist (known: ${[...known].join(', ')})`, { hint: 'Check region and imageCopyRegions.' })
+          if (!known.has(r))
+            throw new TsimgError('ALICLOUD_REGION_UNKNOWN', `Region ${r} does not exist (known: ${[...known].join(', ')})`, {
+              hint: 'Check region and imageCopyRegions.',
+            })
         }
       }
 

@@ -29,27 +29,70 @@ export function publicIp(env: AliEnv, purpose: MachinePurpose = 'build'): Step<A
       else {
         ui.say('Allocating eip...')
         const token = `${env.build.id}-${verify ? 'verify-eip' : 'eip'}`
-        const allocationId = await tracked.create({ journal, signal }, {
-          plugin: PLUGIN, kind: 'eip', token, description: `${verify ? 'verify machine ' : ''}EIP of build ${env.build.id} (${r})`, data: resourceData(env),
-          create: (requestSignal, stop) =>
-            createTagged(env, ui, {
-              action: 'AllocateEipAddress', target: { product: 'vpc', type: 'EIP' }, signal: stop,
-              send: (withTags, budget) => env.api.vpc('AllocateEipAddress', r, (c) => c.allocateEipAddress(new Vpc.AllocateEipAddressRequest({
-                regionId: r, internetChargeType: o.internetChargeType, bandwidth: String(o.internetMaxBandwidthOut ?? 5), clientToken: token,
-                ...(withTags && { tag: buildTags(Vpc.AllocateEipAddressRequestTag, env.build, verify ? { [PURPOSE_TAG]: 'verify' } : {}) }),
-              })), { signal: stop, requestSignal, ...(budget && { budget }) }),
-            }, (res) => res.body?.allocationId),
-          idOf: (res) => res.body?.allocationId,
-          find: async (s) => (await findEips(env.api, r, env.build.id, s)).find((e) => isVerifyMachine(e.tags) === verify)?.allocationId,
-        })
-        await env.api.vpc('AssociateEipAddress', r, (c) => c.associateEipAddress(new Vpc.AssociateEipAddressRequest({ regionId: r, allocationId, instanceId })), {
-          signal, retry: ['conflict', 'not-found'], budget: { attempts: 8 },
-        })
+        const allocationId = await tracked.create(
+          { journal, signal },
+          {
+            plugin: PLUGIN,
+            kind: 'eip',
+            token,
+            description: `${verify ? 'verify machine ' : ''}EIP of build ${env.build.id} (${r})`,
+            data: resourceData(env),
+            create: (requestSignal, stop) =>
+              createTagged(
+                env,
+                ui,
+                {
+                  action: 'AllocateEipAddress',
+                  target: { product: 'vpc', type: 'EIP' },
+                  signal: stop,
+                  send: (withTags, budget) =>
+                    env.api.vpc(
+                      'AllocateEipAddress',
+                      r,
+                      (c) =>
+                        c.allocateEipAddress(
+                          new Vpc.AllocateEipAddressRequest({
+                            regionId: r,
+                            internetChargeType: o.internetChargeType,
+                            bandwidth: String(o.internetMaxBandwidthOut ?? 5),
+                            clientToken: token,
+                            ...(withTags && { tag: buildTags(Vpc.AllocateEipAddressRequestTag, env.build, verify ? { [PURPOSE_TAG]: 'verify' } : {}) }),
+                          }),
+                        ),
+                      { signal: stop, requestSignal, ...(budget && { budget }) },
+                    ),
+                },
+                (res) => res.body?.allocationId,
+              ),
+            idOf: (res) => res.body?.allocationId,
+            find: async (s) => (await findEips(env.api, r, env.build.id, s)).find((e) => isVerifyMachine(e.tags) === verify)?.allocationId,
+          },
+        )
+        await env.api.vpc(
+          'AssociateEipAddress',
+          r,
+          (c) => c.associateEipAddress(new Vpc.AssociateEipAddressRequest({ regionId: r, allocationId, instanceId })),
+          {
+            signal,
+            retry: ['conflict', 'not-found'],
+            budget: { attempts: 8 },
+          },
+        )
         host = await waitFor({
-          resource: `EIP ${allocationId}`, until: 'to be associated', ui, signal, ...pollLimit(env, 5 * 60_000),
+          resource: `EIP ${allocationId}`,
+          until: 'to be associated',
+          ui,
+          signal,
+          ...pollLimit(env, 5 * 60_000),
           probe: async (s) => {
-            const eip = (await env.api.vpc('DescribeEipAddresses', r, (c) => c.describeEipAddresses(new Vpc.DescribeEipAddressesRequest({ regionId: r, allocationId })), { signal: s })).body?.eipAddresses?.eipAddress?.[0]
-            return eip?.status === 'InUse' && eip.ipAddress ? { done: true, value: eip.ipAddress } : { done: false, ...(eip?.status ? { state: eip.status } : {}) }
+            const eip = (
+              await env.api.vpc('DescribeEipAddresses', r, (c) => c.describeEipAddresses(new Vpc.DescribeEipAddressesRequest({ regionId: r, allocationId })), {
+                signal: s,
+              })
+            ).body?.eipAddresses?.eipAddress?.[0]
+            return eip?.status === 'InUse' && eip.ipAddress
+              ? { done: true, value: eip.ipAddress }
+              : { done: false, ...(eip?.status ? { state: eip.status } : {}) }
           },
         })
         ui.message(`Allocated eip: ${host}`)

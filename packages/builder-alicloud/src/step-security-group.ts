@@ -24,25 +24,66 @@ export function securityGroup(env: AliEnv): Step<AliState> {
       }
       ui.say('Creating security group...')
       const name = o.securityGroupName ?? temporaryName(env.build)
-      const id = await tracked.create({ journal, signal }, {
-        plugin: PLUGIN, kind: 'security-group', token: `${env.build.id}-sg`, description: `security group ${name} (${r})`, data: { ...resourceData(env), name },
-        create: (requestSignal, stop) =>
-          createTagged(env, ui, {
-            action: 'CreateSecurityGroup', target: { product: 'ecs', type: 'securitygroup' }, signal: stop,
-            send: (withTags, budget) => env.api.ecs('CreateSecurityGroup', r, (c) => c.createSecurityGroup(new Ecs.CreateSecurityGroupRequest({
-              regionId: r, vpcId: state.vpcId, securityGroupName: name, description: 'Temporary group for tsimg', clientToken: `${env.build.id}-sg`,
-              ...(withTags && { tag: buildTags(Ecs.CreateSecurityGroupRequestTag, env.build) }),
-            })), { signal: stop, requestSignal, ...(budget && { budget }) }),
-          }, (res) => res.body?.securityGroupId),
-        idOf: (res) => res.body?.securityGroupId,
-        find: async (s) => (await findSecurityGroups(env.api, r, env.build.id, s))[0]?.securityGroupId,
-      })
+      const id = await tracked.create(
+        { journal, signal },
+        {
+          plugin: PLUGIN,
+          kind: 'security-group',
+          token: `${env.build.id}-sg`,
+          description: `security group ${name} (${r})`,
+          data: { ...resourceData(env), name },
+          create: (requestSignal, stop) =>
+            createTagged(
+              env,
+              ui,
+              {
+                action: 'CreateSecurityGroup',
+                target: { product: 'ecs', type: 'securitygroup' },
+                signal: stop,
+                send: (withTags, budget) =>
+                  env.api.ecs(
+                    'CreateSecurityGroup',
+                    r,
+                    (c) =>
+                      c.createSecurityGroup(
+                        new Ecs.CreateSecurityGroupRequest({
+                          regionId: r,
+                          vpcId: state.vpcId,
+                          securityGroupName: name,
+                          description: 'Temporary group for tsimg',
+                          clientToken: `${env.build.id}-sg`,
+                          ...(withTags && { tag: buildTags(Ecs.CreateSecurityGroupRequestTag, env.build) }),
+                        }),
+                      ),
+                    { signal: stop, requestSignal, ...(budget && { budget }) },
+                  ),
+              },
+              (res) => res.body?.securityGroupId,
+            ),
+          idOf: (res) => res.body?.securityGroupId,
+          find: async (s) => (await findSecurityGroups(env.api, r, env.build.id, s))[0]?.securityGroupId,
+        },
+      )
       state.securityGroupId = id
       ui.message(`Created security group: ${id}`)
       for (const cidr of o.temporarySecurityGroupSourceCidrs) {
-        await env.api.ecs('AuthorizeSecurityGroup', r, (c) => c.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({
-          regionId: r, securityGroupId: id, ipProtocol: 'tcp', portRange: `${env.sshPort}/${env.sshPort}`, sourceCidrIp: cidr, policy: 'accept', nicType: 'intranet',
-        })), { signal, retry: ['not-found'], budget: { attempts: 6 } })
+        await env.api.ecs(
+          'AuthorizeSecurityGroup',
+          r,
+          (c) =>
+            c.authorizeSecurityGroup(
+              new Ecs.AuthorizeSecurityGroupRequest({
+                regionId: r,
+                securityGroupId: id,
+                ipProtocol: 'tcp',
+                portRange: `${env.sshPort}/${env.sshPort}`,
+                sourceCidrIp: cidr,
+                policy: 'accept',
+                nicType: 'intranet',
+              }),
+            ),
+          { signal, retry: ['not-found'], budget: { attempts: 6 } },
+        )
       }
     },
     async cleanup({ ui, signal, journal }) {

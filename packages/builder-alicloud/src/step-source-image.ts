@@ -19,16 +19,25 @@ export function sourceImage(env: AliEnv): Step<AliState> {
         ui.say(`Skip image validation flag found, using source image ${o.sourceImage} as given.`)
         found = { imageId: o.sourceImage }
       } else if (o.sourceImageFamily) {
-        const res = await env.api.ecs('DescribeImageFromFamily', r, (c) => c.describeImageFromFamily(new Ecs.DescribeImageFromFamilyRequest({ regionId: r, imageFamily: o.sourceImageFamily })), { signal })
+        const res = await env.api.ecs(
+          'DescribeImageFromFamily',
+          r,
+          (c) => c.describeImageFromFamily(new Ecs.DescribeImageFromFamilyRequest({ regionId: r, imageFamily: o.sourceImageFamily })),
+          { signal },
+        )
         found = res.body?.image?.imageId ? res.body.image : undefined
       } else {
         const req = o.sourceImage ? { imageId: o.sourceImage } : { imageName: o.sourceImageName }
-        const res = await env.api.ecs('DescribeImages', r, (c) => c.describeImages(new Ecs.DescribeImagesRequest({ regionId: r, ...req, pageSize: 100 })), { signal })
+        const res = await env.api.ecs('DescribeImages', r, (c) => c.describeImages(new Ecs.DescribeImagesRequest({ regionId: r, ...req, pageSize: 100 })), {
+          signal,
+        })
         found = (res.body?.images?.image ?? []).sort((a, b) => (b.creationTime ?? '').localeCompare(a.creationTime ?? ''))[0]
       }
       const what = o.sourceImage ?? o.sourceImageFamily ?? o.sourceImageName
       if (!found?.imageId) {
-        throw new TsimgError('ALICLOUD_SOURCE_IMAGE_NOT_FOUND', `No source image ${what} in ${r}`, { hint: 'Check sourceImage / sourceImageFamily / sourceImageName and region.' })
+        throw new TsimgError('ALICLOUD_SOURCE_IMAGE_NOT_FOUND', `No source image ${what} in ${r}`, {
+          hint: 'Check sourceImage / sourceImageFamily / sourceImageName and region.',
+        })
       }
       ui.message(`Found image ID: ${found.imageId}`)
       state.sourceImage = { id: found.imageId, name: found.imageName ?? found.imageId }

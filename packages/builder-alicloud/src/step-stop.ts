@@ -22,12 +22,19 @@ export function stopInstance(env: AliEnv): Step<AliState> {
       } else {
         ui.say(`Stopping instance: ${id}`)
         await env.api.ecs('StopInstance', r, (c) => c.stopInstance(new Ecs.StopInstanceRequest({ instanceId: id, forceStop: env.options.forceStopInstance })), {
-          signal, retry: ['conflict'], budget: { attempts: 8 },
+          signal,
+          retry: ['conflict'],
+          budget: { attempts: 8 },
         })
       }
       // Packer's line is the wait's headline: one line, not Packer's and then the kit's own.
       await waitFor({
-        resource: `instance ${id}`, until: 'to stop', headline: `Waiting instance stopped: ${id}`, ui, signal, ...pollLimit(env, 10 * 60_000),
+        resource: `instance ${id}`,
+        until: 'to stop',
+        headline: `Waiting instance stopped: ${id}`,
+        ui,
+        signal,
+        ...pollLimit(env, 10 * 60_000),
         probe: async (s) => {
           const st = (await describeInstance(env.api, r, id, s))?.status
           if (st === 'Stopped') return { done: true, value: undefined }

@@ -22,7 +22,11 @@ import { stopInstance } from './step-stop.js'
 import { verifyMachine } from './verify-machine.js'
 
 /** The alicloud-ecs step list, in Packer's order. */
-export const alicloudEcsSteps: CloudSteps<AlicloudEcsOptions, AliState, { credentials: AlicloudCredentials; region: string }> = (given, ctx, { credentials, region }) => {
+export const alicloudEcsSteps: CloudSteps<AlicloudEcsOptions, AliState, { credentials: AlicloudCredentials; region: string }> = (
+  given,
+  ctx,
+  { credentials, region },
+) => {
   // tsimg verify --image makes no image: its name is not checked.
   const options = ctx.verifyImage === undefined ? given : { ...given, imageForceDelete: true }
   const api = new AlicloudApi({ credentials, ...(options.endpoint && { endpoint: options.endpoint }), maxRetries: options.maxRetries })

@@ -4,7 +4,8 @@ import { Ecs, Vpc } from './sdk.js'
 import { buildTags, type AliEnv } from './env.js'
 
 /** Where TagResources lives for a resource, and its ResourceType there. */
-export type TagTarget = { readonly product: 'ecs'; readonly type: 'keypair' | 'securitygroup' | 'instance' } | { readonly product: 'vpc'; readonly type: 'VPC' | 'VSWITCH' | 'EIP' }
+export type TagTarget =
+  { readonly product: 'ecs'; readonly type: 'keypair' | 'securitygroup' | 'instance' } | { readonly product: 'vpc'; readonly type: 'VPC' | 'VSWITCH' | 'EIP' }
 
 /**
  * A create whose `Tag.N` is an optional part (the kit's withOptionalPart): sent with the tags
@@ -35,9 +36,35 @@ export async function createTagged<T>(
     const r = env.region
     const opts = { signal: o.signal, retry: ['not-found' as const], budget: { attempts: 6 } }
     if (o.target.product === 'ecs') {
-      await env.api.ecs('TagResources', r, (c) => c.tagResources(new Ecs.TagResourcesRequest({ regionId: r, resourceType: o.target.type, resourceId: [id], tag: buildTags(Ecs.TagResourcesRequestTag, env.build, o.tags) })), opts)
+      await env.api.ecs(
+        'TagResources',
+        r,
+        (c) =>
+          c.tagResources(
+            new Ecs.TagResourcesRequest({
+              regionId: r,
+              resourceType: o.target.type,
+              resourceId: [id],
+              tag: buildTags(Ecs.TagResourcesRequestTag, env.build, o.tags),
+            }),
+          ),
+        opts,
+      )
     } else {
-      await env.api.vpc('TagResources', r, (c) => c.tagResources(new Vpc.TagResourcesRequest({ regionId: r, resourceType: o.target.type, resourceId: [id], tag: buildTags(Vpc.TagResourcesRequestTag, env.build, o.tags) })), opts)
+      await env.api.vpc(
+        'TagResources',
+        r,
+        (c) =>
+          c.tagResources(
+            new Vpc.TagResourcesRequest({
+              regionId: r,
+              resourceType: o.target.type,
+              resourceId: [id],
+              tag: buildTags(Vpc.TagResourcesRequestTag, env.build, o.tags),
+            }),
+          ),
+        opts,
+      )
     }
   }
   return answer

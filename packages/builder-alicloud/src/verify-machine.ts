@@ -28,7 +28,11 @@ export function verifyMachine(env: AliEnv, existing?: string): VerifyMachineFact
     return {
       description: `instance of ${existing ? 'the image' : 'the new image'} ${image.id}`,
       state: vstate,
-      steps: [instance(env, 'verify'), publicIp(env, 'verify'), cloudConnectSsh<AliState>(env.options, { port: env.sshPort, templateDir: env.build.templateDir })],
+      steps: [
+        instance(env, 'verify'),
+        publicIp(env, 'verify'),
+        cloudConnectSsh<AliState>(env.options, { port: env.sshPort, templateDir: env.build.templateDir }),
+      ],
     }
   }
 }

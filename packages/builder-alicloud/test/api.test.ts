@@ -23,15 +23,21 @@ it('retries throttling and a 503 within its budget, then answers', async () => {
   emu.injectFault({ action: 'DescribeRegions', cloud: 'alicloud', code: 'Throttling.User', times: 2 })
   emu.injectFault({ action: 'DescribeRegions', cloud: 'alicloud', code: 'ServiceUnavailable', times: 1 })
   const signal = new AbortController().signal
-  const r = await apiWith(emu.credentials.secretAccessKey).ecs('DescribeRegions', 'cn-hangzhou', (c) => c.describeRegions(new Ecs.DescribeRegionsRequest({})), { signal })
+  const r = await apiWith(emu.credentials.secretAccessKey).ecs('DescribeRegions', 'cn-hangzhou', (c) => c.describeRegions(new Ecs.DescribeRegionsRequest({})), {
+    signal,
+  })
   expect(r.body?.regions?.region?.map((x) => x.regionId)).toContain('cn-hangzhou')
   expect(emu.faultsFired()['DescribeRegions']).toBe(3)
 })
 
 it('fails a wrong secret at once with an error naming service, action, endpoint and code, and not the secret', async () => {
   const signal = new AbortController().signal
-  const error = await apiWith('not-the-secret').ecs('DescribeRegions', 'cn-hangzhou', (c) => c.describeRegions(new Ecs.DescribeRegionsRequest({})), { signal })
-    .then(() => undefined, (e: Error) => e)
+  const error = await apiWith('not-the-secret')
+    .ecs('DescribeRegions', 'cn-hangzhou', (c) => c.describeRegions(new Ecs.DescribeRegionsRequest({})), { signal })
+    .then(
+      () => undefined,
+      (e: Error) => e,
+    )
   expect(error?.message).toMatch(/^Alibaba Cloud ECS DescribeRegions failed at http:\/\/127\.0\.0\.1:\d+: SignatureDoesNotMatch \(HTTP 400\)/)
   expect(error?.message).not.toContain('not-the-secret')
 })

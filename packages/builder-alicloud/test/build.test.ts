@@ -16,12 +16,34 @@ describe('alicloud-ecs against the emulator', () => {
 
     const text = lines.join('\n')
     for (const line of [
-      'Prevalidating source region and copied regions...', 'Prevalidating image name...', 'Found image ID: debian_12_5_x64_20G_alibase_20240429.vhd',
-      'Creating temporary keypair: tsimg', 'Creating vpc...', 'Created vpc: ', 'Creating vswitch...', 'Created vswitch: ', 'Creating security group...',
-      'Created security group: ', 'Creating instance...', 'Created instance: ', 'Allocating eip...', 'Allocated eip: ', 'Using SSH communicator to connect: ', 'Adding tags(map[Team:images]) to snapshot: s-',
-      'Stopping instance: ', 'Waiting instance stopped: ', `Creating image: ${imageName}`, `Created image: ${imageId}`,
-      "Cleaning up 'EIP'", "Cleaning up 'instance'", "Cleaning up 'security group'", "Cleaning up 'vSwitch'", "Cleaning up 'VPC'", 'Deleting temporary keypair...',
-    ]) expect(text).toContain(line)
+      'Prevalidating source region and copied regions...',
+      'Prevalidating image name...',
+      'Found image ID: debian_12_5_x64_20G_alibase_20240429.vhd',
+      'Creating temporary keypair: tsimg',
+      'Creating vpc...',
+      'Created vpc: ',
+      'Creating vswitch...',
+      'Created vswitch: ',
+      'Creating security group...',
+      'Created security group: ',
+      'Creating instance...',
+      'Created instance: ',
+      'Allocating eip...',
+      'Allocated eip: ',
+      'Using SSH communicator to connect: ',
+      'Adding tags(map[Team:images]) to snapshot: s-',
+      'Stopping instance: ',
+      'Waiting instance stopped: ',
+      `Creating image: ${imageName}`,
+      `Created image: ${imageId}`,
+      "Cleaning up 'EIP'",
+      "Cleaning up 'instance'",
+      "Cleaning up 'security group'",
+      "Cleaning up 'vSwitch'",
+      "Cleaning up 'VPC'",
+      'Deleting temporary keypair...',
+    ])
+      expect(text).toContain(line)
     // The connect line once (the kit's connect step says it; the EIP step no longer does too).
     expect(text.match(/communicator to connect/gi)).toHaveLength(1)
     // The stop wait once too: Packer's line is the wait's own.

@@ -38,18 +38,24 @@ const CONTAINER = new Set(['ssh:connect', 'provision'])
 // Each row on an emulator of its own (seed 32) and a state directory of its own: the rows share
 // nothing and mostly wait (held calls, polls), so they run side by side.
 describe.concurrent('a cancel at any step leaves nothing behind', { timeout: 600_000 }, () => {
-  it.each(points.map((p) => [`${p.step}${p.hold ? ` (${p.hold.action} held)` : ''}`, p] as const))('cancelled during %s', (step, point) => isolated(ALICLOUD_MATRIX, async (m) => {
-    const ac = new AbortController()
-    const cancel = cancelDuring(m.emu, ac, point)
-    const r = await m.run({
-      machine: CONTAINER.has(step) ? 'container' : 'paper',
-      // The system-disk snapshot, a copy and a share, so every kind of resource is made.
-      over: { imageIgnoreDataDisks: true, imageCopyRegions: ['cn-hangzhou'], imageShareAccount: ['1234567890123456'] },
-      signal: ac.signal,
-      onEvent: (e) => cancel.onEvent(e),
-    })
-    cancel.expectLanded(r)
-    expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
-    await m.expectNothingLeft(r)
-  }, { seed: 32 }))
+  it.each(points.map((p) => [`${p.step}${p.hold ? ` (${p.hold.action} held)` : ''}`, p] as const))('cancelled during %s', (step, point) =>
+    isolated(
+      ALICLOUD_MATRIX,
+      async (m) => {
+        const ac = new AbortController()
+        const cancel = cancelDuring(m.emu, ac, point)
+        const r = await m.run({
+          machine: CONTAINER.has(step) ? 'container' : 'paper',
+          // The system-disk snapshot, a copy and a share, so every kind of resource is made.
+          over: { imageIgnoreDataDisks: true, imageCopyRegions: ['cn-hangzhou'], imageShareAccount: ['1234567890123456'] },
+          signal: ac.signal,
+          onEvent: (e) => cancel.onEvent(e),
+        })
+        cancel.expectLanded(r)
+        expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
+        await m.expectNothingLeft(r)
+      },
+      { seed: 32 },
+    ),
+  )
 })

@@ -17,8 +17,12 @@ function tsimg(t: Env, args: string[]): Promise<{ code: number | null; out: stri
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: ROOT,
       env: {
-        ...process.env, TSIMG_STATE_DIR: t.stateDir, TSIMG_ALICLOUD_ENDPOINT: t.emu.endpoint, NO_COLOR: '1',
-        ALICLOUD_ACCESS_KEY: t.emu.credentials.accessKeyId, ALICLOUD_SECRET_KEY: t.emu.credentials.secretAccessKey,
+        ...process.env,
+        TSIMG_STATE_DIR: t.stateDir,
+        TSIMG_ALICLOUD_ENDPOINT: t.emu.endpoint,
+        NO_COLOR: '1',
+        ALICLOUD_ACCESS_KEY: t.emu.credentials.accessKeyId,
+        ALICLOUD_SECRET_KEY: t.emu.credentials.secretAccessKey,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -33,15 +37,23 @@ function tsimg(t: Env, args: string[]): Promise<{ code: number | null; out: stri
 const readFromImage = (t: Env, imageId: string, path: string): string =>
   execFileSync('docker', ['run', '--rm', '--entrypoint', 'cat', t.emu.backend.images.get(imageId)!.dockerRef, path], { encoding: 'utf8' })
 
-const imageIds = (t: Env) => leftovers(t.emu).filter((e) => e.type === 'image').map((e) => e.id)
+const imageIds = (t: Env) =>
+  leftovers(t.emu)
+    .filter((e) => e.type === 'image')
+    .map((e) => e.id)
 
 describe.concurrent('examples/alicloud', () => {
   it('ack-node: the scripts run across a reboot, verify passes, and the image holds their files', { timeout: 900_000 }, async () => {
     const { code, out } = await tsimg(ack, ['build', 'examples/alicloud/ack-node/image.ts'])
     expect(out).toContain("Build 'alicloud-ecs.ack-node' finished")
     expect(code).toBe(0)
-    for (const line of ['==> alicloud-ecs.ack-node: Prevalidating image name...', 'alicloud-ecs.ack-node: Found image ID: centos_7_06_64_20G_alibase_20190711.vhd',
-      '==> alicloud-ecs.ack-node: Allocating eip...', 'Check if the machine was rebooted.  Verify Passed!', "==> alicloud-ecs.ack-node: Cleaning up 'VPC'"]) {
+    for (const line of [
+      '==> alicloud-ecs.ack-node: Prevalidating image name...',
+      'alicloud-ecs.ack-node: Found image ID: centos_7_06_64_20G_alibase_20190711.vhd',
+      '==> alicloud-ecs.ack-node: Allocating eip...',
+      'Check if the machine was rebooted.  Verify Passed!',
+      "==> alicloud-ecs.ack-node: Cleaning up 'VPC'",
+    ]) {
       expect(out).toContain(line)
     }
     const [imageId] = imageIds(ack)

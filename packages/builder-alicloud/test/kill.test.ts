@@ -13,8 +13,12 @@ const CLI = join(ROOT, 'packages/core/bin/tsimg.js')
 const t = useEmulator({ seed: 41 })
 
 const env = () => ({
-  ...process.env, TSIMG_STATE_DIR: t.stateDir, TSIMG_ALICLOUD_ENDPOINT: t.emu.endpoint, NO_COLOR: '1',
-  ALICLOUD_ACCESS_KEY: t.emu.credentials.accessKeyId, ALICLOUD_SECRET_KEY: t.emu.credentials.secretAccessKey,
+  ...process.env,
+  TSIMG_STATE_DIR: t.stateDir,
+  TSIMG_ALICLOUD_ENDPOINT: t.emu.endpoint,
+  NO_COLOR: '1',
+  ALICLOUD_ACCESS_KEY: t.emu.credentials.accessKeyId,
+  ALICLOUD_SECRET_KEY: t.emu.credentials.secretAccessKey,
 })
 
 function run(args: string[], killWhen?: RegExp): Promise<{ code: number | null; out: string }> {
@@ -45,12 +49,30 @@ it('a build killed once it connects leaves EIP, instance, group, vSwitch, VPC an
 })
 
 it('tsimg cleanup --sweep --cloud alicloud finds what tsimg tagged (and no journal names) and deletes it when told to', { timeout: 300_000 }, async () => {
-  const api = new AlicloudApi({ credentials: { accessKey: t.emu.credentials.accessKeyId, secretKey: t.emu.credentials.secretAccessKey, source: 'test' }, endpoint: t.emu.endpoint })
+  const api = new AlicloudApi({
+    credentials: { accessKey: t.emu.credentials.accessKeyId, secretKey: t.emu.credentials.secretAccessKey, source: 'test' },
+    endpoint: t.emu.endpoint,
+  })
   const signal = new AbortController().signal
-  const tag = [new Vpc.CreateVpcRequestTag({ key: 'tsimg-build-id', value: 'tsimg-orphan' }), new Vpc.CreateVpcRequestTag({ key: 'tsimg-created-at', value: '2020-01-01T00:00:00.000Z' })]
+  const tag = [
+    new Vpc.CreateVpcRequestTag({ key: 'tsimg-build-id', value: 'tsimg-orphan' }),
+    new Vpc.CreateVpcRequestTag({ key: 'tsimg-created-at', value: '2020-01-01T00:00:00.000Z' }),
+  ]
   await api.vpc('CreateVpc', 'cn-beijing', (c) => c.createVpc(new Vpc.CreateVpcRequest({ regionId: 'cn-beijing', cidrBlock: '10.0.0.0/16', tag })), { signal })
   expect(leftovers(t.emu).map((e) => e.type)).toEqual(['vpc'])
-  const { code, out } = await run(['cleanup', '--sweep', '--cloud', 'alicloud', '--region', 'cn-beijing', '--endpoint', t.emu.endpoint, '--older-than', '1h', '--yes'])
+  const { code, out } = await run([
+    'cleanup',
+    '--sweep',
+    '--cloud',
+    'alicloud',
+    '--region',
+    'cn-beijing',
+    '--endpoint',
+    t.emu.endpoint,
+    '--older-than',
+    '1h',
+    '--yes',
+  ])
   expect(code, out).toBe(0)
   expect(out).toContain('tsimg-orphan')
   expect(leftovers(t.emu)).toEqual([])

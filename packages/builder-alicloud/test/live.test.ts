@@ -33,13 +33,19 @@ describe.skipIf(!live)(`alicloud-ecs against real Alibaba Cloud (TSIMG_ALICLOUD_
       internetMaxBandwidthOut: 5,
       ...(process.env.TSIMG_ALICLOUD_SSH_CIDR && { temporarySecurityGroupSourceCidrs: [process.env.TSIMG_ALICLOUD_SSH_CIDR] }),
     }
-    const first = await runBuild({ ...base, sourceImageFamily: process.env.TSIMG_ALICLOUD_SOURCE_FAMILY ?? 'acs:debian_12_x64' }, { stateDir, provisioners: [markerProvisioner()] })
+    const first = await runBuild(
+      { ...base, sourceImageFamily: process.env.TSIMG_ALICLOUD_SOURCE_FAMILY ?? 'acs:debian_12_x64' },
+      { stateDir, provisioners: [markerProvisioner()] },
+    )
     expect(first.summary.error?.message).toBeUndefined()
     const image = first.summary.artifacts[0]!.id.split(':')[1]!
     made.push(image)
     expect(first.summary.artifacts[0]!.description).toContain(`${region}: ${image}`)
 
-    const second = await runBuild({ ...base, imageName: `${base.imageName}-2`, sourceImage: image }, { stateDir, provisioners: [shell({ inline: ['cat /etc/tsimg-marker'] })] })
+    const second = await runBuild(
+      { ...base, imageName: `${base.imageName}-2`, sourceImage: image },
+      { stateDir, provisioners: [shell({ inline: ['cat /etc/tsimg-marker'] })] },
+    )
     expect(second.summary.error?.message).toBeUndefined()
     expect(second.lines.join('\n')).toContain('made by tsimg')
     made.push(second.summary.artifacts[0]!.id.split(':')[1]!)

@@ -23,14 +23,24 @@ const rows = [
 
 describe('alicloud-ecs where the endpoint refuses tags in a create', { timeout: 600_000 }, () => {
   it.each(rows)('$action refused once (HTTP 400): sent once more without tags, tagged afterwards with the build id, nothing left', async ({ action, type }) => {
-    t.emu.injectFault({ action, cloud: 'alicloud', code: 'InvalidParameter', status: 400, message: 'The specified parameter "Tag.1.Key" is not valid.', times: 1 })
+    t.emu.injectFault({
+      action,
+      cloud: 'alicloud',
+      code: 'InvalidParameter',
+      status: 400,
+      message: 'The specified parameter "Tag.1.Key" is not valid.',
+      times: 1,
+    })
     let tags: Record<string, string>[] = []
     const { summary, lines } = await runBuild(emulatorSource(t.emu, { runTags: { Purpose: 'test' } }), {
       stateDir: t.stateDir,
       provisioners: [],
       onEvent: (e) => {
         // Connected: every temporary resource exists by then.
-        if (e.type === 'ui' && e.text.startsWith('Connected to SSH')) tags = leftovers(t.emu).filter((l) => l.type === type).map((l) => ({ ...l.tags }))
+        if (e.type === 'ui' && e.text.startsWith('Connected to SSH'))
+          tags = leftovers(t.emu)
+            .filter((l) => l.type === type)
+            .map((l) => ({ ...l.tags }))
       },
     })
     expect(summary.outcome, summary.error?.message).toBe('success')
@@ -40,7 +50,9 @@ describe('alicloud-ecs where the endpoint refuses tags in a create', { timeout: 
     for (const tg of tags) expect(tg['tsimg-build-id']).toBe(summary.buildId)
     if (action === 'RunInstances') expect(tags[0]).toMatchObject({ Purpose: 'test' })
     // The artifact (image and snapshots) is kept; waiting for it to go would only time out.
-    const artifact = leftovers(t.emu).filter((e) => e.type === 'image' || e.type === 'snapshot').map((e) => e.id)
+    const artifact = leftovers(t.emu)
+      .filter((e) => e.type === 'image' || e.type === 'snapshot')
+      .map((e) => e.id)
     expect(await settledLeftovers(t.emu, artifact)).toEqual([])
     expect(await journalFiles(t.stateDir)).toEqual([])
     await t.emu.reset()

@@ -14,8 +14,14 @@ const firstIssue = (input: unknown): { path: string; message: string } | undefin
 describe('alicloud-ecs options', () => {
   it('accepts seed 002 options in camelCase and fills Packer defaults', () => {
     const o = alicloudEcsSchema.parse({
-      ...base, tags: { role: 'redis' }, imageIgnoreDataDisks: true, sshPrivateIp: true, userDataFile: 'user-data.sh', imageForceDelete: true,
-      waitSnapshotReadyTimeout: '2h', disableStopInstance: false,
+      ...base,
+      tags: { role: 'redis' },
+      imageIgnoreDataDisks: true,
+      sshPrivateIp: true,
+      userDataFile: 'user-data.sh',
+      imageForceDelete: true,
+      waitSnapshotReadyTimeout: '2h',
+      disableStopInstance: false,
     })
     expect(o.communicator).toBe('ssh')
     expect(o.vpcCidrBlock).toBe('172.16.0.0/16')
@@ -38,7 +44,10 @@ describe('alicloud-ecs options', () => {
 
   it('skipImageValidation is refused with a family or a name pattern, which must be looked up, and accepted with a sourceImage id', () => {
     const { sourceImage: _, ...noId } = base
-    expect(firstIssue({ ...noId, sourceImageFamily: 'acs:debian_12_x64', skipImageValidation: true })).toEqual({ path: 'skipImageValidation', message: expect.stringContaining('needs sourceImage') })
+    expect(firstIssue({ ...noId, sourceImageFamily: 'acs:debian_12_x64', skipImageValidation: true })).toEqual({
+      path: 'skipImageValidation',
+      message: expect.stringContaining('needs sourceImage'),
+    })
     expect(firstIssue({ ...noId, sourceImageName: 'debian_12*', skipImageValidation: true })?.path).toBe('skipImageValidation')
     expect(firstIssue({ ...base, skipImageValidation: true })).toBeUndefined()
   })
@@ -49,15 +58,21 @@ describe('credentials', () => {
     const dir = await mkdtemp(join(tmpdir(), 'tsimg-aliyun-'))
     try {
       const file = join(dir, 'config.json')
-      await writeFile(file, JSON.stringify({
-        current: 'work',
-        profiles: [
-          { name: 'work', mode: 'AK', access_key_id: 'LTAIprofile', access_key_secret: 'profile-secret', region_id: 'cn-shanghai' },
-          { name: 'role', mode: 'RamRoleArn', access_key_id: 'LTAIrole', access_key_secret: 'role-secret' },
-        ],
-      }))
+      await writeFile(
+        file,
+        JSON.stringify({
+          current: 'work',
+          profiles: [
+            { name: 'work', mode: 'AK', access_key_id: 'LTAIprofile', access_key_secret: 'profile-secret', region_id: 'cn-shanghai' },
+            { name: 'role', mode: 'RamRoleArn', access_key_id: 'LTAIrole', access_key_secret: 'role-secret' },
+          ],
+        }),
+      )
       const env = { ALICLOUD_ACCESS_KEY: 'LTAIenv', ALICLOUD_SECRET_KEY: 'env-secret', ALICLOUD_SECURITY_TOKEN: 'env-token' }
-      expect(await resolveCredentials({ accessKey: 'LTAIopt', secretKey: 'opt-secret', sharedCredentialsFile: file }, env)).toMatchObject({ accessKey: 'LTAIopt', source: 'the accessKey/secretKey options' })
+      expect(await resolveCredentials({ accessKey: 'LTAIopt', secretKey: 'opt-secret', sharedCredentialsFile: file }, env)).toMatchObject({
+        accessKey: 'LTAIopt',
+        source: 'the accessKey/secretKey options',
+      })
       expect(await resolveCredentials({ sharedCredentialsFile: file }, env)).toMatchObject({ accessKey: 'LTAIenv', securityToken: 'env-token' })
       const fromProfile = await resolveCredentials({ sharedCredentialsFile: file }, {})
       expect(fromProfile).toMatchObject({ accessKey: 'LTAIprofile', secretKey: 'profile-secret' })

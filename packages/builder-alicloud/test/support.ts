@@ -83,7 +83,6 @@ export const CREATES = [
   { action: 'CopyImage', step: 'alicloud:copy-share', before: 'Copying image ' },
 ] as const
 
-
 /** The matrices' delays: the same as every builder test's. */
 const MATRIX_DELAYS = FAST_DELAYS
 

@@ -11,7 +11,10 @@ it('builds under 30% throttling and leaves only its image', { timeout: 900_000 }
   const r = await m.run({ machine: 'paper', over: { maxRetries: 14 } })
   expect(r.summary.error?.message).toBeUndefined()
   expect(r.summary.outcome).toBe('success')
-  expect(Object.values(m.emu.faultsFired()).reduce((a, b) => a + b, 0), 'calls were throttled').toBeGreaterThan(0)
+  expect(
+    Object.values(m.emu.faultsFired()).reduce((a, b) => a + b, 0),
+    'calls were throttled',
+  ).toBeGreaterThan(0)
   const left = m.alive()
   expect(left.filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
   expect(left.filter((e) => e.type === 'image')).toHaveLength(1)

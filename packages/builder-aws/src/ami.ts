@@ -1,4 +1,12 @@
-import { CreateTagsCommand, DeleteSnapshotCommand, DeleteTagsCommand, DeregisterImageCommand, DescribeImagesCommand, DescribeSnapshotsCommand, type Image } from '@aws-sdk/client-ec2'
+import {
+  CreateTagsCommand,
+  DeleteSnapshotCommand,
+  DeleteTagsCommand,
+  DeregisterImageCommand,
+  DescribeImagesCommand,
+  DescribeSnapshotsCommand,
+  type Image,
+} from '@aws-sdk/client-ec2'
 import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL, type StepContext } from '@tsimg/core/plugin'
 import { ignoreNotFound, isNotFound, waitFor, type ArtifactImage, type ImageCloud } from '@tsimg/cloud-kit'
 import type { Ec2Api } from './ec2.js'
@@ -13,7 +21,10 @@ export function snapshotIdsOf(image: Image): string[] {
 /** One AMI (undefined when gone); the NotFound right after a create can be retried with `retryNotFound`. */
 async function describeImage(api: Ec2Api, region: string, imageId: string, signal: AbortSignal, retryNotFound = false): Promise<Image | undefined> {
   try {
-    const res = await api.send(region, new DescribeImagesCommand({ ImageIds: [imageId] }), { signal, ...(retryNotFound && { retry: ['not-found'], budget: { attempts: 6 } }) })
+    const res = await api.send(region, new DescribeImagesCommand({ ImageIds: [imageId] }), {
+      signal,
+      ...(retryNotFound && { retry: ['not-found'], budget: { attempts: 6 } }),
+    })
     return res.Images?.[0]
   } catch (err) {
     if (isNotFound(err)) return undefined
@@ -44,12 +55,22 @@ export async function deleteSnapshot(api: Ec2Api, region: string, snapshotId: st
 
 /** Snapshots carrying one of these build ids (an AMI deregistered while pending may leave them). */
 async function snapshotsTagged(api: Ec2Api, region: string, buildIds: readonly string[], signal: AbortSignal): Promise<string[]> {
-  const res = await api.send(region, new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${BUILD_ID_LABEL}`, Values: [...buildIds] }] }), { signal })
+  const res = await api.send(
+    region,
+    new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${BUILD_ID_LABEL}`, Values: [...buildIds] }] }),
+    { signal },
+  )
   return (res.Snapshots ?? []).flatMap((s) => (s.SnapshotId ? [s.SnapshotId] : []))
 }
 
 /** Deregisters an AMI and deletes its snapshots; returns the snapshot ids. */
-export async function deleteImageAndSnapshots(api: Ec2Api, region: string, imageId: string, signal: AbortSignal, known: readonly string[] = []): Promise<string[]> {
+export async function deleteImageAndSnapshots(
+  api: Ec2Api,
+  region: string,
+  imageId: string,
+  signal: AbortSignal,
+  known: readonly string[] = [],
+): Promise<string[]> {
   const image = await describeImage(api, region, imageId, signal)
   const snapshots = [...new Set([...known, ...(image ? snapshotIdsOf(image) : [])])]
   await deregisterImage(api, region, imageId, signal)
@@ -76,7 +97,12 @@ export function amiCloud(api: Ec2Api, buildId: string): ImageCloud {
 }
 
 /** Waits until an AMI is available (own limit: imagePollAttempts); records its snapshots. `what`: `AMI`, `AMI copy in eu-west-1`. */
-export async function waitForImage(env: AwsEnv, image: ArtifactImage, what: string, { ui, signal }: Pick<StepContext<AwsState>, 'ui' | 'signal'>): Promise<Image> {
+export async function waitForImage(
+  env: AwsEnv,
+  image: ArtifactImage,
+  what: string,
+  { ui, signal }: Pick<StepContext<AwsState>, 'ui' | 'signal'>,
+): Promise<Image> {
   const ready = await waitFor<Image>({
     resource: `AMI ${image.id} (${image.region})`,
     until: 'to become ready',

@@ -12,11 +12,34 @@ export interface ConnectionOptions {
   readonly maxRetries?: number
 }
 
-const THROTTLED = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'RequestThrottled', 'RequestThrottledException', 'TooManyRequestsException', 'SlowDown'])
-const TRANSIENT = new Set(['InternalError', 'InternalFailure', 'ServiceUnavailable', 'Unavailable', 'InsufficientInstanceCapacity', 'RequestTimeout', 'RequestTimeoutException'])
+const THROTTLED = new Set([
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'SlowDown',
+])
+const TRANSIENT = new Set([
+  'InternalError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'Unavailable',
+  'InsufficientInstanceCapacity',
+  'RequestTimeout',
+  'RequestTimeoutException',
+])
 const CONFLICT = new Set(['DependencyViolation', 'InvalidSnapshot.InUse', 'VolumeInUse', 'IncorrectState', 'InvalidGroup.InUse'])
 /** Parameters an EC2-compatible endpoint may not implement (private clouds, offline tools). */
-const UNSUPPORTED = new Set(['UnknownParameter', 'InvalidParameter', 'InvalidParameterValue', 'InvalidParameterCombination', 'UnsupportedOperation', 'NotImplemented'])
+const UNSUPPORTED = new Set([
+  'UnknownParameter',
+  'InvalidParameter',
+  'InvalidParameterValue',
+  'InvalidParameterCombination',
+  'UnsupportedOperation',
+  'NotImplemented',
+])
 
 /** EC2's errors, read once for every call. */
 const ec2Errors: ErrorModel = {

@@ -26,7 +26,6 @@ export function teardownPollLimit(env: AwsEnv): PollLimit {
   return { delayMs, attempts: Math.max(env.options.pollAttempts, Math.ceil(600_000 / Math.max(delayMs, 1))), option: 'the cleanup time limit' }
 }
 
-
 export function instanceTypeOf(s: string): _InstanceType {
   return s as _InstanceType
 }

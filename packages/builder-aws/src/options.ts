@@ -173,7 +173,10 @@ const awsOptionsShape = {
 export const amazonEbsSchema = z
   .strictObject({ ...sshOptionsSchema.shape, ...awsOptionsShape })
   .refine((o) => Boolean(o.sourceAmi) !== Boolean(o.sourceAmiFilter), { message: 'set exactly one of sourceAmi and sourceAmiFilter', path: ['sourceAmi'] })
-  .refine((o) => !o.sshKeypairName || o.sshPrivateKeyFile, { message: 'sshKeypairName needs sshPrivateKeyFile (the private half of that key pair)', path: ['sshPrivateKeyFile'] })
+  .refine((o) => !o.sshKeypairName || o.sshPrivateKeyFile, {
+    message: 'sshKeypairName needs sshPrivateKeyFile (the private half of that key pair)',
+    path: ['sshPrivateKeyFile'],
+  })
   .refine((o) => !(o.userData && o.userDataFile), { message: 'set only one of userData and userDataFile', path: ['userDataFile'] })
   .refine((o) => !o.kmsKeyId || o.encryptBoot, { message: 'kmsKeyId needs encryptBoot: true', path: ['kmsKeyId'] })
   .refine((o) => !(o.securityGroupIds?.length && o.temporarySecurityGroupSourceCidrs.join() !== '0.0.0.0/0'), {

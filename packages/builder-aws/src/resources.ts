@@ -57,7 +57,10 @@ function connect(scope: CloudScope): CloudConnection {
             .map((i) => tagged(i.InstanceId!, `instance ${i.InstanceId}`, i.Tags, i.LaunchTime))
         },
         delete: (id, signal) => terminateInstance(api, id, region, signal),
-        find: (token, signal, data) => (typeof data?.buildId === 'string' ? findBuildInstance(api, region, data.buildId, signal, typeof token === 'string' && token.endsWith('-verify')) : Promise.resolve(undefined)),
+        find: (token, signal, data) =>
+          typeof data?.buildId === 'string'
+            ? findBuildInstance(api, region, data.buildId, signal, typeof token === 'string' && token.endsWith('-verify'))
+            : Promise.resolve(undefined),
       },
       {
         kind: 'image',
@@ -91,7 +94,9 @@ function connect(scope: CloudScope): CloudConnection {
         kind: 'security-group',
         async list(ids, signal) {
           const res = await send(region, new DescribeSecurityGroupsCommand({ Filters: byTag(ids) }), { signal })
-          return (res.SecurityGroups ?? []).filter((g) => g.GroupId).map((g) => tagged(g.GroupId!, `security group ${g.GroupId} ${g.GroupName ?? ''}`.trim(), g.Tags))
+          return (res.SecurityGroups ?? [])
+            .filter((g) => g.GroupId)
+            .map((g) => tagged(g.GroupId!, `security group ${g.GroupId} ${g.GroupName ?? ''}`.trim(), g.Tags))
         },
         delete: (id, signal) => deleteSecurityGroup(api, id, region, signal),
         find: (token, signal, data) => findSecurityGroup(api, region, token, typeof data?.vpcId === 'string' ? data.vpcId : undefined, signal),
@@ -135,10 +140,7 @@ async function credentials(scope: CloudScope): Promise<CredentialsReport> {
   const set = (name: string) => (env[name] ? 'set' : 'not set')
   const name = profile ?? 'default'
   const why = env.AWS_PROFILE ? 'AWS_PROFILE' : profile ? "the build's profile" : 'no AWS_PROFILE: the default'
-  const files = [
-    env.AWS_SHARED_CREDENTIALS_FILE ?? join(homedir(), '.aws', 'credentials'),
-    env.AWS_CONFIG_FILE ?? join(homedir(), '.aws', 'config'),
-  ]
+  const files = [env.AWS_SHARED_CREDENTIALS_FILE ?? join(homedir(), '.aws', 'credentials'), env.AWS_CONFIG_FILE ?? join(homedir(), '.aws', 'config')]
   const inFiles = await Promise.all(files.map(async (f) => `${f}: ${await profileIn(f, name)}`))
   return {
     usable: false,

@@ -17,7 +17,13 @@ export function deleteSecurityGroup(api: Ec2Api, id: string, region: string, sig
 }
 
 /** Our group of this name (in this VPC), if it exists. */
-export async function findSecurityGroup(api: Ec2Api, region: string, name: string, vpcId: string | undefined, signal: AbortSignal): Promise<string | undefined> {
+export async function findSecurityGroup(
+  api: Ec2Api,
+  region: string,
+  name: string,
+  vpcId: string | undefined,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   const filters = [{ Name: 'group-name', Values: [name] }, ...(vpcId ? [{ Name: 'vpc-id', Values: [vpcId] }] : [])]
   const res = await api.send(region, new DescribeSecurityGroupsCommand({ Filters: filters }), { signal })
   return res.SecurityGroups?.[0]?.GroupId

@@ -17,4 +17,3 @@ export interface AwsState extends CloudState {
   /** The address picked by sshInterface. */
   sshHost?: string
 }
-

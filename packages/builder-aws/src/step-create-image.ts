@@ -42,9 +42,15 @@ export function createImage(env: AwsEnv): Step<AwsState> {
         create: async (requestSignal, stop) => {
           const { answer, dropped } = await withOptionalPart({
             part: 'tags (TagSpecification of type image) in CreateImage',
-            with: (budget) => env.api.send(env.region, new CreateImageCommand({ ...input, TagSpecifications: [tagSpec('image', env.build)] }), { signal: stop, requestSignal, budget }),
+            with: (budget) =>
+              env.api.send(env.region, new CreateImageCommand({ ...input, TagSpecifications: [tagSpec('image', env.build)] }), {
+                signal: stop,
+                requestSignal,
+                budget,
+              }),
             without: () => env.api.send(env.region, new CreateImageCommand(input), { signal: stop, requestSignal }),
-            dropped: (why) => ui.message(`The endpoint refused tags in CreateImage (${why}); creating the AMI without them and tagging it afterwards, as Packer does.`),
+            dropped: (why) =>
+              ui.message(`The endpoint refused tags in CreateImage (${why}); creating the AMI without them and tagging it afterwards, as Packer does.`),
           })
           tagLater = dropped
           return answer

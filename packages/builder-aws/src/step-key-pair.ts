@@ -29,11 +29,19 @@ export function keyPair(env: AwsEnv): Step<AwsState> {
           action: 'ImportKeyPair',
           signal,
           send: (withTags, budget) =>
-            api.send(region, new ImportKeyPairCommand({ KeyName: name, PublicKeyMaterial: Buffer.from(publicKey), ...(withTags && { TagSpecifications: [tagSpec('key-pair', env.build)] }) }), {
-              signal,
-              requestSignal,
-              ...(budget && { budget }),
-            }),
+            api.send(
+              region,
+              new ImportKeyPairCommand({
+                KeyName: name,
+                PublicKeyMaterial: Buffer.from(publicKey),
+                ...(withTags && { TagSpecifications: [tagSpec('key-pair', env.build)] }),
+              }),
+              {
+                signal,
+                requestSignal,
+                ...(budget && { budget }),
+              },
+            ),
           idsOf: (res) => (res.KeyPairId ? [res.KeyPairId] : []),
         }),
       findKey: (name, signal) => findKeyPair(env.api, region, name, signal),

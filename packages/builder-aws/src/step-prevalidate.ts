@@ -23,7 +23,9 @@ export function prevalidate(env: AwsEnv): Step<AwsState> {
         const subnet = res.Subnets?.[0]
         if (!subnet) throw new TsimgError('AWS_SUBNET_NOT_FOUND', `Subnet ${o.subnetId} not found`, { hint: 'Check subnetId.' })
         if (subnet.VpcId !== o.vpcId) {
-          throw new TsimgError('AWS_VPC_MISMATCH', `Subnet ${o.subnetId} is in ${subnet.VpcId}, not in vpcId ${o.vpcId}`, { hint: 'Set a subnetId of that VPC, or drop vpcId.' })
+          throw new TsimgError('AWS_VPC_MISMATCH', `Subnet ${o.subnetId} is in ${subnet.VpcId}, not in vpcId ${o.vpcId}`, {
+            hint: 'Set a subnetId of that VPC, or drop vpcId.',
+          })
         }
       } else if (o.vpcId) {
         const res = await env.api.send(env.region, new DescribeVpcsCommand({ VpcIds: [o.vpcId!] }), { signal })

@@ -49,11 +49,12 @@ export function runInstance(env: AwsEnv, purpose: InstancePurpose = 'build'): St
                 tagVolumesLater = true
                 return res.Instances?.[0]?.InstanceId ? [res.Instances[0].InstanceId] : []
               },
-              send: (withTags, budget) => env.api.send(
-              env.region,
-              new RunInstancesCommand(runInstancesInput(env, state, { token, userData, runTags, withTags })),
-              { signal: stop, requestSignal, ...(budget && { budget }) },
-            ),
+              send: (withTags, budget) =>
+                env.api.send(env.region, new RunInstancesCommand(runInstancesInput(env, state, { token, userData, runTags, withTags })), {
+                  signal: stop,
+                  requestSignal,
+                  ...(budget && { budget }),
+                }),
             }),
           idOf: (res) => res.Instances?.[0]?.InstanceId,
           find: (s) => findBuildInstance(env.api, env.region, env.build.id, s, verify),
@@ -73,7 +74,12 @@ export function runInstance(env: AwsEnv, purpose: InstancePurpose = 'build'): St
         resource: `Instance ${id}`,
         explicitHost: o.sshHost,
         iface: o.sshInterface,
-        addresses: { public_ip: instance.PublicIpAddress, private_ip: instance.PrivateIpAddress, public_dns: instance.PublicDnsName, private_dns: instance.PrivateDnsName },
+        addresses: {
+          public_ip: instance.PublicIpAddress,
+          private_ip: instance.PrivateIpAddress,
+          public_dns: instance.PublicDnsName,
+          private_dns: instance.PrivateDnsName,
+        },
         ifaceOption: 'sshInterface',
         publicIpOption: 'associatePublicIpAddress',
       })
@@ -107,7 +113,9 @@ function runInstancesInput(
     ClientToken: token,
     ...(state.keyPair?.name ? { KeyName: state.keyPair.name } : {}),
     ...(userData ? { UserData: Buffer.from(userData).toString('base64') } : {}),
-    ...(o.iamInstanceProfile ? { IamInstanceProfile: o.iamInstanceProfile.startsWith('arn:') ? { Arn: o.iamInstanceProfile } : { Name: o.iamInstanceProfile } } : {}),
+    ...(o.iamInstanceProfile
+      ? { IamInstanceProfile: o.iamInstanceProfile.startsWith('arn:') ? { Arn: o.iamInstanceProfile } : { Name: o.iamInstanceProfile } }
+      : {}),
     InstanceInitiatedShutdownBehavior: o.shutdownBehavior,
     MetadataOptions: {
       HttpEndpoint: o.metadataOptions.httpEndpoint,

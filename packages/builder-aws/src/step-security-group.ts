@@ -38,11 +38,20 @@ export function securityGroup(env: AwsEnv): Step<AwsState> {
               action: 'CreateSecurityGroup',
               signal: stop,
               send: (withTags, budget) =>
-                env.api.send(env.region, new CreateSecurityGroupCommand({ GroupName: name, Description: 'Temporary group for tsimg', ...vpc, ...(withTags && { TagSpecifications: [tagSpec('security-group', env.build)] }) }), {
-                  signal: stop,
-                  requestSignal,
-                  ...(budget && { budget }),
-                }),
+                env.api.send(
+                  env.region,
+                  new CreateSecurityGroupCommand({
+                    GroupName: name,
+                    Description: 'Temporary group for tsimg',
+                    ...vpc,
+                    ...(withTags && { TagSpecifications: [tagSpec('security-group', env.build)] }),
+                  }),
+                  {
+                    signal: stop,
+                    requestSignal,
+                    ...(budget && { budget }),
+                  },
+                ),
               idsOf: (res) => (res.GroupId ? [res.GroupId] : []),
             }),
           idOf: (res) => res.GroupId,

@@ -13,17 +13,26 @@ export function sourceAmi(env: AwsEnv): Step<AwsState> {
       const f = o.sourceAmiFilter
       const res = await env.api.send(
         env.region,
-        new DescribeImagesCommand(o.sourceAmi ? { ImageIds: [o.sourceAmi] } : { Filters: toFilters(f?.filters ?? {}), ...(f?.owners?.length ? { Owners: f.owners } : {}) }),
+        new DescribeImagesCommand(
+          o.sourceAmi ? { ImageIds: [o.sourceAmi] } : { Filters: toFilters(f?.filters ?? {}), ...(f?.owners?.length ? { Owners: f.owners } : {}) },
+        ),
         { signal },
       )
       const images = (res.Images ?? []).filter((i) => i.State === undefined || i.State === 'available')
       if (images.length === 0) {
-        throw new TsimgError('AWS_SOURCE_AMI_NOT_FOUND', o.sourceAmi ? `No AMI was found matching sourceAmi ${o.sourceAmi}` : 'No AMI was found matching filters', {
-          hint: o.sourceAmi ? 'Check the id and region.' : 'Check sourceAmiFilter.filters and owners, and the region.',
-        })
+        throw new TsimgError(
+          'AWS_SOURCE_AMI_NOT_FOUND',
+          o.sourceAmi ? `No AMI was found matching sourceAmi ${o.sourceAmi}` : 'No AMI was found matching filters',
+          {
+            hint: o.sourceAmi ? 'Check the id and region.' : 'Check sourceAmiFilter.filters and owners, and the region.',
+          },
+        )
       }
       if (images.length > 1 && !o.sourceAmi && !f?.mostRecent) {
-        throw new TsimgError('AWS_SOURCE_AMI_AMBIGUOUS', `Your query returned more than one result (${images.length}). Please try a more specific search, or set mostRecent: true.`)
+        throw new TsimgError(
+          'AWS_SOURCE_AMI_AMBIGUOUS',
+          `Your query returned more than one result (${images.length}). Please try a more specific search, or set mostRecent: true.`,
+        )
       }
       const image = newest(images)
       state.sourceImage = { id: image.ImageId!, name: image.Name ?? image.ImageId!, ...(image.RootDeviceName ? { rootDeviceName: image.RootDeviceName } : {}) }

@@ -7,9 +7,19 @@ import type { AwsEnv } from './env.js'
 // EC2 tags of temporary resources: in the create (TagSpecifications) or after it (CreateTags).
 
 /** CreateTags with the build-id tags, retrying the NotFound of a resource just made. */
-export async function tagTemporary(env: AwsEnv, region: string, ids: string[], signal: AbortSignal, tags: Readonly<Record<string, string>> = {}): Promise<void> {
+export async function tagTemporary(
+  env: AwsEnv,
+  region: string,
+  ids: string[],
+  signal: AbortSignal,
+  tags: Readonly<Record<string, string>> = {},
+): Promise<void> {
   if (ids.length === 0) return
-  await env.api.send(region, new CreateTagsCommand({ Resources: ids, Tags: toTags(temporaryTags(env.build, tags)) }), { signal, retry: ['not-found'], budget: { attempts: 6 } })
+  await env.api.send(region, new CreateTagsCommand({ Resources: ids, Tags: toTags(temporaryTags(env.build, tags)) }), {
+    signal,
+    retry: ['not-found'],
+    budget: { attempts: 6 },
+  })
 }
 
 /**
@@ -20,7 +30,13 @@ export async function tagTemporary(env: AwsEnv, region: string, ids: string[], s
 export async function createWithTags<T>(
   env: AwsEnv,
   ui: Pick<StepContext<AwsState>, 'ui'>['ui'],
-  o: { action: string; send: (withTags: boolean, budget?: Partial<RetryBudget>) => Promise<T>; idsOf: (answer: T) => string[]; signal: AbortSignal; tags?: Readonly<Record<string, string>> },
+  o: {
+    action: string
+    send: (withTags: boolean, budget?: Partial<RetryBudget>) => Promise<T>
+    idsOf: (answer: T) => string[]
+    signal: AbortSignal
+    tags?: Readonly<Record<string, string>>
+  },
 ): Promise<T> {
   const { answer, dropped } = await withOptionalPart({
     part: `tags (TagSpecifications) in ${o.action}`,

@@ -26,10 +26,7 @@ describe('amazon-ebs against the EC2 emulator', { timeout: 600_000 }, () => {
           journals = readdirSync(dir).map((n) => readFileSync(join(dir, n), 'utf8'))
         }
       },
-      provisioners: [
-        file({ content: 'hello from file provisioner\n', destination: '/tmp/hello.txt' }),
-        markerProvisioner(),
-      ],
+      provisioners: [file({ content: 'hello from file provisioner\n', destination: '/tmp/hello.txt' }), markerProvisioner()],
     })
     amiId = built.summary.artifacts[0]?.id.split(':')[1] ?? ''
   }, 600_000)
@@ -94,7 +91,9 @@ describe('amazon-ebs against the EC2 emulator', { timeout: 600_000 }, () => {
 
   it('the AMI holds what was provisioned: a build from it sees the files (skipCreateAmi)', async () => {
     expect(amiId).not.toBe('')
-    const before = leftovers(t.emu).map((e) => e.id).sort()
+    const before = leftovers(t.emu)
+      .map((e) => e.id)
+      .sort()
     const { summary, lines } = await runBuild(emulatorSource(t.emu, { sourceAmi: amiId, sourceAmiFilter: undefined, skipCreateAmi: true }), {
       stateDir: t.stateDir,
       provisioners: [shell({ inline: ['cat /etc/tsimg-marker /opt/app/version /tmp/hello.txt'] })],
@@ -106,17 +105,27 @@ describe('amazon-ebs against the EC2 emulator', { timeout: 600_000 }, () => {
     expect(text).toContain('made by tsimg')
     expect(text).toContain('v1')
     expect(text).toContain('hello from file provisioner')
-    expect(leftovers(t.emu).map((e) => e.id).sort()).toEqual(before)
+    expect(
+      leftovers(t.emu)
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual(before)
   })
 
   // Replaces the AMI built above: keep this after the tests that read it.
   it('refuses a taken AMI name before creating anything, and replaces it with --force', async () => {
     expect(amiId).not.toBe('')
-    const before = leftovers(t.emu).map((e) => e.id).sort()
+    const before = leftovers(t.emu)
+      .map((e) => e.id)
+      .sort()
     const taken = await runBuild(emulatorSource(t.emu, { amiName }), { stateDir: t.stateDir })
     expect(taken.summary.outcome).toBe('failed')
     expect(taken.summary.error?.message).toContain(`AMI Name: '${amiName}' is used by an existing AMI`)
-    expect(leftovers(t.emu).map((e) => e.id).sort()).toEqual(before)
+    expect(
+      leftovers(t.emu)
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual(before)
 
     const forced = await runBuild(emulatorSource(t.emu, { amiName, forceDeleteSnapshot: true }), { stateDir: t.stateDir, force: true })
     expect(forced.summary.error?.message).toBeUndefined()
@@ -138,7 +147,9 @@ describe('amazon-ebs against the EC2 emulator', { timeout: 600_000 }, () => {
 
   it('an instance without the chosen address fails at once, naming the option', async () => {
     // An sshTimeout past the test's own limit: waiting for SSH instead of failing would time the test out.
-    const { summary } = await runBuild(emulatorSource(t.emu, { associatePublicIpAddress: false, sshInterface: 'public_ip', sshTimeout: '2h' }), { stateDir: t.stateDir })
+    const { summary } = await runBuild(emulatorSource(t.emu, { associatePublicIpAddress: false, sshInterface: 'public_ip', sshTimeout: '2h' }), {
+      stateDir: t.stateDir,
+    })
     expect(summary.outcome).toBe('failed')
     expect(summary.error?.message).toMatch(/has no public ip address to connect to/)
     expect((summary.error as { hint?: string }).hint).toMatch(/sshInterface to 'private_ip'/)

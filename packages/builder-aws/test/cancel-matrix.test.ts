@@ -31,17 +31,19 @@ const CONTAINER = new Set(['ssh:connect', 'provision'])
 // Each row on an emulator and a state directory of its own: the rows share nothing and mostly
 // wait (held calls, polls), so they run side by side.
 describe.concurrent('a cancel at any step leaves nothing behind', { timeout: 600_000 }, () => {
-  it.each(points.map((p) => [p.step, p] as const))('cancelled during %s', (step, point) => isolated(AWS_MATRIX, async (m) => {
-    const ac = new AbortController()
-    const cancel = cancelDuring(m.emu, ac, point)
-    const r = await m.run({
-      machine: CONTAINER.has(step) ? 'container' : 'paper',
-      over: { amiRegions: ['us-west-2'], amiUsers: ['210987654321'], tags: { Name: 'c' } },
-      signal: ac.signal,
-      onEvent: (e) => cancel.onEvent(e),
-    })
-    cancel.expectLanded(r)
-    expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
-    await m.expectNothingLeft(r)
-  }))
+  it.each(points.map((p) => [p.step, p] as const))('cancelled during %s', (step, point) =>
+    isolated(AWS_MATRIX, async (m) => {
+      const ac = new AbortController()
+      const cancel = cancelDuring(m.emu, ac, point)
+      const r = await m.run({
+        machine: CONTAINER.has(step) ? 'container' : 'paper',
+        over: { amiRegions: ['us-west-2'], amiUsers: ['210987654321'], tags: { Name: 'c' } },
+        signal: ac.signal,
+        onEvent: (e) => cancel.onEvent(e),
+      })
+      cancel.expectLanded(r)
+      expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
+      await m.expectNothingLeft(r)
+    }),
+  )
 })

@@ -36,7 +36,13 @@ function useCredentials(accessKeyId: string, secretAccessKey: string) {
 }
 
 async function keyPair(name: string, tags: Record<string, string>) {
-  await ec2.send(new ImportKeyPairCommand({ KeyName: name, PublicKeyMaterial: Buffer.from(generateKeyPair().publicKey), TagSpecifications: [{ ResourceType: 'key-pair', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }] }))
+  await ec2.send(
+    new ImportKeyPairCommand({
+      KeyName: name,
+      PublicKeyMaterial: Buffer.from(generateKeyPair().publicKey),
+      TagSpecifications: [{ ResourceType: 'key-pair', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
+    }),
+  )
 }
 
 async function keyPairExists(name: string): Promise<boolean> {
@@ -49,10 +55,26 @@ async function writeJournal(buildId: string, over: { account?: string; host?: st
   stateDir = await tempStateDir()
   await mkdir(join(stateDir, 'journal'), { recursive: true })
   const data = { region: 'us-east-1', endpoint: emu.endpoint, account: over.account ?? emu.accountId, buildId, ...(over.profile && { profile: over.profile }) }
-  const entry = (id: string) => ({ id: `e-${id}`, plugin: '@tsimg/builder-aws', kind: 'key-pair', description: `key pair ${id}`, data: { ...data, id }, createdAt: new Date().toISOString() })
+  const entry = (id: string) => ({
+    id: `e-${id}`,
+    plugin: '@tsimg/builder-aws',
+    kind: 'key-pair',
+    description: `key pair ${id}`,
+    data: { ...data, id },
+    createdAt: new Date().toISOString(),
+  })
   await writeFile(
     join(stateDir, 'journal', `${buildId}.json`),
-    JSON.stringify({ version: 1, buildId, build: 'amazon-ebs.test', pid: 2 ** 22 - 3, host: over.host ?? hostname(), startedAt: new Date().toISOString(), resources: [entry(`${buildId}-real`), entry(`${buildId}-gone`)], scopes: [{ plugin: '@tsimg/builder-aws', data }] }),
+    JSON.stringify({
+      version: 1,
+      buildId,
+      build: 'amazon-ebs.test',
+      pid: 2 ** 22 - 3,
+      host: over.host ?? hostname(),
+      startedAt: new Date().toISOString(),
+      resources: [entry(`${buildId}-real`), entry(`${buildId}-gone`)],
+      scopes: [{ plugin: '@tsimg/builder-aws', data }],
+    }),
   )
   await keyPair(`${buildId}-real`, { [BUILD_ID_LABEL]: buildId })
 }
@@ -68,7 +90,9 @@ describe('tsimg cleanup deletes only what it can vouch for', () => {
     await writeJournal('tsimg-othercreds1')
     useCredentials('AKIAOTHERCREDENTIALS', 'not-the-emulator-secret-0000000000000000')
     const { report, out } = await cleanup()
-    expect(out).toMatch(/Not deleting anything recorded in @tsimg\/builder-aws account 123456789012, us-east-1, http:\/\/127.0.0.1:\d+: cannot tell which account these credentials reach: EC2 DescribeSecurityGroups failed at .*AuthFailure \(HTTP 401\)/)
+    expect(out).toMatch(
+      /Not deleting anything recorded in @tsimg\/builder-aws account 123456789012, us-east-1, http:\/\/127.0.0.1:\d+: cannot tell which account these credentials reach: EC2 DescribeSecurityGroups failed at .*AuthFailure \(HTTP 401\)/,
+    )
     expect(report.deleted).toBe(0)
     expect(await keyPairExists('tsimg-othercreds1-real')).toBe(true)
     // The "gone" key pair was not counted as deleted either: its entry stays.
@@ -119,7 +143,15 @@ describe('tsimg cleanup --sweep finds what tsimg tagged, without any journal', (
       new CreateSecurityGroupCommand({
         GroupName: 'swept-old',
         Description: 'orphan',
-        TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: BUILD_ID_LABEL, Value: 'tsimg-deadrunner1' }, { Key: CREATED_AT_LABEL, Value: hoursAgo(5) }] }],
+        TagSpecifications: [
+          {
+            ResourceType: 'security-group',
+            Tags: [
+              { Key: BUILD_ID_LABEL, Value: 'tsimg-deadrunner1' },
+              { Key: CREATED_AT_LABEL, Value: hoursAgo(5) },
+            ],
+          },
+        ],
       }),
     )
     await keyPair('swept-young', { [BUILD_ID_LABEL]: 'tsimg-stillrunning', [CREATED_AT_LABEL]: hoursAgo(0) })
@@ -129,10 +161,14 @@ describe('tsimg cleanup --sweep finds what tsimg tagged, without any journal', (
   it('lists each resource with its build id and age; without a terminal and without --yes it deletes nothing', async () => {
     await orphans()
     const out = await new Promise<string>((res) => {
-      const child = spawn(process.execPath, [CLI, 'cleanup', '--sweep', '--cloud', 'aws', '--region', 'us-east-1', '--endpoint', emu.endpoint, '--older-than', '2h'], {
-        env: cliEnv(emu, '/nonexistent'),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
+      const child = spawn(
+        process.execPath,
+        [CLI, 'cleanup', '--sweep', '--cloud', 'aws', '--region', 'us-east-1', '--endpoint', emu.endpoint, '--older-than', '2h'],
+        {
+          env: cliEnv(emu, '/nonexistent'),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      )
       let text = ''
       child.stdout.on('data', (d: Buffer) => (text += d.toString()))
       child.stderr.on('data', (d: Buffer) => (text += d.toString()))
@@ -143,19 +179,40 @@ describe('tsimg cleanup --sweep finds what tsimg tagged, without any journal', (
     expect(out).toMatch(/key pair swept-young .*build tsimg-stillrunning {2}age 0m {2}\(kept: younger than --older-than\)/)
     expect(out).not.toContain('kept-artifact')
     expect(out).toContain('Nothing was deleted: no terminal to confirm; run again with --yes')
-    expect(leftovers(emu).filter((e) => e.type === 'key-pair').map((e) => e.name).sort()).toEqual(['kept-artifact', 'swept-old', 'swept-young'])
+    expect(
+      leftovers(emu)
+        .filter((e) => e.type === 'key-pair')
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['kept-artifact', 'swept-old', 'swept-young'])
   })
 
   it('with --yes it deletes the old ones only, never a kept artifact, and refuses another account', async () => {
     await orphans()
     useCredentials(emu.credentials.accessKeyId, emu.credentials.secretAccessKey)
     const lines: string[] = []
-    const wrong = await sweepTagged({ clouds: ['aws'], target: { region: 'us-east-1', endpoint: emu.endpoint, account: '210987654321' }, olderThanMs: 0, yes: true, log: (t) => lines.push(t) })
+    const wrong = await sweepTagged({
+      clouds: ['aws'],
+      target: { region: 'us-east-1', endpoint: emu.endpoint, account: '210987654321' },
+      olderThanMs: 0,
+      yes: true,
+      log: (t) => lines.push(t),
+    })
     expect(wrong.deleted).toBe(0)
     expect(lines.join('\n')).toContain('these credentials reach AWS account 123456789012, not 210987654321; nothing was searched')
-    const report = await sweepTagged({ clouds: ['aws'], target: { region: 'us-east-1', endpoint: emu.endpoint }, olderThanMs: 2 * 3_600_000, yes: true, log: (t) => lines.push(t) })
+    const report = await sweepTagged({
+      clouds: ['aws'],
+      target: { region: 'us-east-1', endpoint: emu.endpoint },
+      olderThanMs: 2 * 3_600_000,
+      yes: true,
+      log: (t) => lines.push(t),
+    })
     expect(report.failed).toEqual([])
     expect(report.deleted).toBe(2)
-    expect(leftovers(emu).map((e) => e.name).sort()).toEqual(['kept-artifact', 'swept-young'])
+    expect(
+      leftovers(emu)
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['kept-artifact', 'swept-young'])
   })
 })

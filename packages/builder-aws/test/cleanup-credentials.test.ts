@@ -41,7 +41,8 @@ function run(args: string[], env: NodeJS.ProcessEnv, killWhen?: RegExp): Promise
 /** The emulator's environment without any AWS credential: no keys, no profile, an empty home, no instance metadata. */
 function withoutCredentials(): NodeJS.ProcessEnv {
   const env = { ...cliEnv(emu, stateDir), HOME: home, AWS_EC2_METADATA_DISABLED: 'true' }
-  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE']) delete env[k]
+  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE'])
+    delete env[k]
   return env
 }
 

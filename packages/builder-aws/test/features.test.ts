@@ -1,6 +1,13 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { DeleteKeyPairCommand, DescribeImageAttributeCommand, DescribeImagesCommand, DescribeSnapshotAttributeCommand, EC2Client, ImportKeyPairCommand } from '@aws-sdk/client-ec2'
+import {
+  DeleteKeyPairCommand,
+  DescribeImageAttributeCommand,
+  DescribeImagesCommand,
+  DescribeSnapshotAttributeCommand,
+  EC2Client,
+  ImportKeyPairCommand,
+} from '@aws-sdk/client-ec2'
 import { generateKeyPair } from '@tsimg/core/plugin'
 import { describe, expect, it } from 'vitest'
 import { shell } from '@tsimg/provisioner-shell'
@@ -17,12 +24,19 @@ describe('amazon-ebs options at work', { timeout: 600_000 }, () => {
     const first = /AMI: (ami-[0-9a-f]+)/.exec(text)![1]
     const final = summary.artifacts[0]!.id.split(':')[1]
     expect(final).not.toBe(first)
-    expect(leftovers(t.emu).filter((e) => e.type === 'image').map((e) => e.id)).toEqual([final])
+    expect(
+      leftovers(t.emu)
+        .filter((e) => e.type === 'image')
+        .map((e) => e.id),
+    ).toEqual([final])
     expect(leftovers(t.emu).filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
   })
 
-  it('snapshotUsers / snapshotGroups share the AMI\'s snapshots, amiProductCodes and imdsSupport are set on the AMI, as Packer\'s modify-attributes step does', async () => {
-    const { summary, lines } = await runBuild(emulatorSource(t.emu, { snapshotUsers: ['210987654321'], snapshotGroups: ['all'], amiProductCodes: ['abcdefghij0123456789klmno'], imdsSupport: 'v2.0' }), { stateDir: t.stateDir })
+  it("snapshotUsers / snapshotGroups share the AMI's snapshots, amiProductCodes and imdsSupport are set on the AMI, as Packer's modify-attributes step does", async () => {
+    const { summary, lines } = await runBuild(
+      emulatorSource(t.emu, { snapshotUsers: ['210987654321'], snapshotGroups: ['all'], amiProductCodes: ['abcdefghij0123456789klmno'], imdsSupport: 'v2.0' }),
+      { stateDir: t.stateDir },
+    )
     expect(summary.error?.message).toBeUndefined()
     const text = lines.join('\n')
     expect(text).toContain('Modifying: product codes')
@@ -44,7 +58,11 @@ describe('amazon-ebs options at work', { timeout: 600_000 }, () => {
 
   it('volumes kept past termination (deleteOnTermination: false) are cleaned up', async () => {
     const { summary, lines } = await runBuild(
-      emulatorSource(t.emu, { skipCreateAmi: true, launchBlockDeviceMappings: [{ deviceName: '/dev/sdb', volumeSize: 10, deleteOnTermination: false }], runVolumeTags: { Disk: 'data' } }),
+      emulatorSource(t.emu, {
+        skipCreateAmi: true,
+        launchBlockDeviceMappings: [{ deviceName: '/dev/sdb', volumeSize: 10, deleteOnTermination: false }],
+        runVolumeTags: { Disk: 'data' },
+      }),
       { stateDir: t.stateDir, provisioners: [shell({ inline: ['true'] })] },
     )
     expect(summary.error?.message).toBeUndefined()
@@ -76,7 +94,11 @@ describe('amazon-ebs options at work', { timeout: 600_000 }, () => {
       })
       expect(summary.error?.message).toBeUndefined()
       expect(lines.join('\n')).not.toContain('Creating temporary keypair')
-      expect(leftovers(t.emu).filter((e) => e.type !== 'image' && e.type !== 'snapshot').map((e) => `${e.type}:${e.name}`)).toEqual(['key-pair:mine'])
+      expect(
+        leftovers(t.emu)
+          .filter((e) => e.type !== 'image' && e.type !== 'snapshot')
+          .map((e) => `${e.type}:${e.name}`),
+      ).toEqual(['key-pair:mine'])
     } finally {
       await ec2.send(new DeleteKeyPairCommand({ KeyName: 'mine' }))
       ec2.destroy()

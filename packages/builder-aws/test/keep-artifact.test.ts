@@ -13,14 +13,22 @@ let amis: { region: string; id: string }[] = []
 // One build, three user-visible promises: the artifact survives a failed un-tag, an endpoint that
 // refuses tags on CreateImage still gets tagged resources, and the image no longer trusts the build's key.
 beforeAll(async () => {
-  t.emu.injectFault({ action: 'CreateImage', code: 'InvalidParameterValue', message: "The resource type 'snapshot' is not supported for TagSpecifications on CreateImage", times: 1 })
+  t.emu.injectFault({
+    action: 'CreateImage',
+    code: 'InvalidParameterValue',
+    message: "The resource type 'snapshot' is not supported for TagSpecifications on CreateImage",
+    times: 1,
+  })
   t.emu.injectFault({ action: 'DeleteTags', code: 'UnauthorizedOperation', times: 1 })
   first = await runBuild(emulatorSource(t.emu, { amiRegions: ['us-west-2'], sshClearAuthorizedKeys: true }), {
     stateDir: t.stateDir,
     provisioners: [markerProvisioner(), shell({ inline: ['echo "authorized: $(cat ~/.ssh/authorized_keys)"'] })],
   })
   t.emu.clearFaults()
-  amis = (first.summary.artifacts[0]?.id ?? '').split(',').filter(Boolean).map((s) => ({ region: s.split(':')[0]!, id: s.split(':')[1]! }))
+  amis = (first.summary.artifacts[0]?.id ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((s) => ({ region: s.split(':')[0]!, id: s.split(':')[1]! }))
 }, 900_000)
 
 describe('on success the artifact is kept, whatever fails after it is made', () => {
@@ -46,12 +54,23 @@ describe('on success the artifact is kept, whatever fails after it is made', () 
     } finally {
       vi.unstubAllEnvs()
     }
-    expect(leftovers(t.emu).filter((e) => e.type === 'image').map((e) => e.id).sort()).toEqual(amis.map((a) => a.id).sort())
+    expect(
+      leftovers(t.emu)
+        .filter((e) => e.type === 'image')
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual(amis.map((a) => a.id).sort())
   })
 
   it('an endpoint that refuses tag specifications on CreateImage: the AMI is made without them and tagged afterwards', async () => {
     expect(t.emu.backend.faults.fired.get('CreateImage')).toBe(1)
-    expect(first.lines.some((l) => l.startsWith('The endpoint refused tags in CreateImage (') && l.endsWith('creating the AMI without them and tagging it afterwards, as Packer does.')), first.lines.join('\n')).toBe(true)
+    expect(
+      first.lines.some(
+        (l) =>
+          l.startsWith('The endpoint refused tags in CreateImage (') && l.endsWith('creating the AMI without them and tagging it afterwards, as Packer does.'),
+      ),
+      first.lines.join('\n'),
+    ).toBe(true)
     const ec2 = new EC2Client({ region: 'us-east-1', endpoint: t.emu.endpoint, credentials: t.emu.credentials })
     const res = await ec2.send(new DescribeImagesCommand({ ImageIds: [amis[0]!.id] }))
     ec2.destroy()
@@ -64,7 +83,9 @@ describe('on success the artifact is kept, whatever fails after it is made', () 
     expect(blob).toMatch(/^AAAA/)
     // The AMI's disk as the emulator committed it (an instance's first boot would rewrite the file).
     const image = `tsimg-emulator/${t.emu.backend.session}:${amis[0]!.id}`
-    const files = execFileSync('docker', ['run', '--rm', '--entrypoint', 'cat', image, '/home/admin/.ssh/authorized_keys', '/root/.ssh/authorized_keys'], { encoding: 'utf8' })
+    const files = execFileSync('docker', ['run', '--rm', '--entrypoint', 'cat', image, '/home/admin/.ssh/authorized_keys', '/root/.ssh/authorized_keys'], {
+      encoding: 'utf8',
+    })
     expect(files).not.toContain(blob!)
   })
 })

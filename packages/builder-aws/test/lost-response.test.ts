@@ -15,14 +15,18 @@ const creates = [
 ] as const
 
 describe('a create whose answer is lost after the server acted leaves nothing behind', () => {
-  it.each(creates)('$action acts, then answers a permanent error: the build fails at $step and what it made is found and deleted', async ({ action, step }) => {
-    m.emu.injectFault({ action, code: 'UnauthorizedOperation', phase: 'after', times: 1 })
-    const r = await m.run({ machine: 'paper', over: { amiRegions: ['us-west-2'] } })
-    expect(r.summary.outcome, r.summary.error?.message).toBe('failed')
-    expect(r.summary.error?.message).toMatch(new RegExp(`EC2 ${action} failed at http://127\\.0\\.0\\.1:\\d+: UnauthorizedOperation \\(HTTP 403`))
-    expect(failedStep(r.events)).toBe(step)
-    await m.expectNothingLeft(r)
-  }, 600_000)
+  it.each(creates)(
+    '$action acts, then answers a permanent error: the build fails at $step and what it made is found and deleted',
+    async ({ action, step }) => {
+      m.emu.injectFault({ action, code: 'UnauthorizedOperation', phase: 'after', times: 1 })
+      const r = await m.run({ machine: 'paper', over: { amiRegions: ['us-west-2'] } })
+      expect(r.summary.outcome, r.summary.error?.message).toBe('failed')
+      expect(r.summary.error?.message).toMatch(new RegExp(`EC2 ${action} failed at http://127\\.0\\.0\\.1:\\d+: UnauthorizedOperation \\(HTTP 403`))
+      expect(failedStep(r.events)).toBe(step)
+      await m.expectNothingLeft(r)
+    },
+    600_000,
+  )
 
   it('every create acts, then answers a 500: the retry adopts what the first attempt made and the build succeeds with one of each', async () => {
     const before = m.emu.faultsFired()
@@ -35,7 +39,12 @@ describe('a create whose answer is lost after the server acted leaves nothing be
     expect(amis).toHaveLength(2)
     // Only the two AMIs and their snapshots: no second key pair, group, instance, AMI or copy.
     const left = m.alive()
-    expect(left.filter((e) => e.type === 'image').map((e) => e.id).sort()).toEqual([...amis].sort())
+    expect(
+      left
+        .filter((e) => e.type === 'image')
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([...amis].sort())
     expect(left.filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
     expect(await journalFiles(m.stateDir)).toEqual([])
     m.expectNoSecret(r.text)

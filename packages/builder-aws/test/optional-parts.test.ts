@@ -4,7 +4,8 @@ import { emulatorSource, journalFiles, leftovers, runBuild, useEmulator } from '
 
 // What an EC2-compatible endpoint answers for a part of a request it does not implement: a
 // 500 with an HTML page from its framework, not EC2's XML.
-const HTML_500 = '<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>NotImplementedError: TagSpecification of type snapshot</p></body></html>'
+const HTML_500 =
+  '<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>NotImplementedError: TagSpecification of type snapshot</p></body></html>'
 
 const calls: CallRecord[] = []
 const t = useEmulator({ onCall: (c: CallRecord) => calls.push(c) })
@@ -22,7 +23,9 @@ async function buildWatchingSnapshots() {
     stateDir: t.stateDir,
     onEvent: (e) => {
       if (e.type === 'ui' && e.text.startsWith('Tagging snapshot:') && !snapshotTags) {
-        snapshotTags = leftovers(t.emu).filter((l) => l.type === 'snapshot' && !earlier.has(l.id)).map((l) => ({ ...l.tags }))
+        snapshotTags = leftovers(t.emu)
+          .filter((l) => l.type === 'snapshot' && !earlier.has(l.id))
+          .map((l) => ({ ...l.tags }))
       }
     },
   })
@@ -60,25 +63,30 @@ describe('amazon-ebs where the endpoint lacks an optional part of CreateImage', 
     expect(await journalFiles(t.stateDir)).toEqual([])
   })
 
-  it.each(['ImportKeyPair', 'CreateSecurityGroup', 'RunInstances'])('an endpoint answering %s with TagSpecifications by HTTP 400 and an HTML page: sent once more without them, the resource tagged afterwards, nothing left', async (action) => {
-    t.emu.injectFault({ action, cloud: 'aws', request: 'TagSpecification\\.\\d+\\.ResourceType=', status: 400, body: HTML_500 })
-    let tagged: Record<string, string>[] = []
-    const { summary } = await runBuild(emulatorSource(t.emu, { runTags: { Purpose: 'test' } }), {
-      stateDir: t.stateDir,
-      onEvent: (e) => {
-        // Connected: the key pair, group and instance exist, and each was tagged by then.
-        if (e.type === 'ui' && e.text.startsWith('Connected to SSH')) {
-          const type = { ImportKeyPair: 'key-pair', CreateSecurityGroup: 'security-group', RunInstances: 'instance' }[action]
-          tagged = leftovers(t.emu).filter((l) => l.type === type || (action === 'RunInstances' && l.type === 'volume')).map((l) => ({ ...l.tags }))
-        }
-      },
-    })
-    expect(summary.outcome, summary.error?.message).toBe('success')
-    expect(calls.filter((c) => c.action === action).map((c) => c.status)).toEqual([400, 200])
-    expect(tagged.length).toBeGreaterThan(0)
-    for (const tags of tagged) expect(tags['tsimg-build-id']).toBe(summary.buildId)
-    if (action === 'RunInstances') expect(tagged[0]).toMatchObject({ Purpose: 'test', Name: 'tsimg Builder' })
-    expect(leftovers(t.emu).filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
-    expect(await journalFiles(t.stateDir)).toEqual([])
-  })
+  it.each(['ImportKeyPair', 'CreateSecurityGroup', 'RunInstances'])(
+    'an endpoint answering %s with TagSpecifications by HTTP 400 and an HTML page: sent once more without them, the resource tagged afterwards, nothing left',
+    async (action) => {
+      t.emu.injectFault({ action, cloud: 'aws', request: 'TagSpecification\\.\\d+\\.ResourceType=', status: 400, body: HTML_500 })
+      let tagged: Record<string, string>[] = []
+      const { summary } = await runBuild(emulatorSource(t.emu, { runTags: { Purpose: 'test' } }), {
+        stateDir: t.stateDir,
+        onEvent: (e) => {
+          // Connected: the key pair, group and instance exist, and each was tagged by then.
+          if (e.type === 'ui' && e.text.startsWith('Connected to SSH')) {
+            const type = { ImportKeyPair: 'key-pair', CreateSecurityGroup: 'security-group', RunInstances: 'instance' }[action]
+            tagged = leftovers(t.emu)
+              .filter((l) => l.type === type || (action === 'RunInstances' && l.type === 'volume'))
+              .map((l) => ({ ...l.tags }))
+          }
+        },
+      })
+      expect(summary.outcome, summary.error?.message).toBe('success')
+      expect(calls.filter((c) => c.action === action).map((c) => c.status)).toEqual([400, 200])
+      expect(tagged.length).toBeGreaterThan(0)
+      for (const tags of tagged) expect(tags['tsimg-build-id']).toBe(summary.buildId)
+      if (action === 'RunInstances') expect(tagged[0]).toMatchObject({ Purpose: 'test', Name: 'tsimg Builder' })
+      expect(leftovers(t.emu).filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
+      expect(await journalFiles(t.stateDir)).toEqual([])
+    },
+  )
 })

@@ -18,37 +18,59 @@ const LATE_MS = 35_000
 // The subject is the API (a slow create) and the teardown: machines on paper. The rows share
 // nothing, so each has an emulator of its own and they wait out their slow calls side by side.
 describe.concurrent('a cancel while a create is in flight leaves nothing behind', () => {
-  it.each(creates)('cancelled while $action is held 35 s (the server acts at the end, after the cancel): the build waits for it, deletes what it made, and nothing appears later', ({ action, before }) => {
-    const a = callAnswers()
-    return isolated(AWS_MATRIX, async (m) => {
-      m.emu.injectFault({ action, delayMs: LATE_MS, times: 1 })
-      const ac = new AbortController()
-      // Cancel once the server holds the create (sent right after this line), not after a fixed time.
-      const cancel = cancelWhenHeld(m.emu, action, ac)
-      const r = await m.run({ machine: 'paper', over: { amiRegions: ['us-west-2'] }, signal: ac.signal, onLine: (l) => l.startsWith(before) && cancel.arm() })
-      cancel.disarm()
-      expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
-      // The slow call really was made (the cancel landed while it was in flight).
-      expect(m.emu.faultsFired()[action] ?? 0).toBe(1)
-      // The build did not end before the held call acted: the emulator had answered it already.
-      expect(a.answered.filter((c) => c.action === action).map((c) => c.status)).toEqual([200])
-      await m.expectNothingLeft(r)
-      // And nothing appears later: once the held call has acted, still nothing is left.
-      await a.acted(action)
-      expect(m.alive()).toEqual([])
-    }, { onCall: a.onCall })
-  }, 600_000)
+  it.each(creates)(
+    'cancelled while $action is held 35 s (the server acts at the end, after the cancel): the build waits for it, deletes what it made, and nothing appears later',
+    ({ action, before }) => {
+      const a = callAnswers()
+      return isolated(
+        AWS_MATRIX,
+        async (m) => {
+          m.emu.injectFault({ action, delayMs: LATE_MS, times: 1 })
+          const ac = new AbortController()
+          // Cancel once the server holds the create (sent right after this line), not after a fixed time.
+          const cancel = cancelWhenHeld(m.emu, action, ac)
+          const r = await m.run({
+            machine: 'paper',
+            over: { amiRegions: ['us-west-2'] },
+            signal: ac.signal,
+            onLine: (l) => l.startsWith(before) && cancel.arm(),
+          })
+          cancel.disarm()
+          expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
+          // The slow call really was made (the cancel landed while it was in flight).
+          expect(m.emu.faultsFired()[action] ?? 0).toBe(1)
+          // The build did not end before the held call acted: the emulator had answered it already.
+          expect(a.answered.filter((c) => c.action === action).map((c) => c.status)).toEqual([200])
+          await m.expectNothingLeft(r)
+          // And nothing appears later: once the held call has acted, still nothing is left.
+          await a.acted(action)
+          expect(m.alive()).toEqual([])
+        },
+        { onCall: a.onCall },
+      )
+    },
+    600_000,
+  )
 
-  it('cancelled while CreateSecurityGroup is being retried after lost answers: the group made by the first attempt is found and deleted', () =>
-    isolated(AWS_MATRIX, async (m) => {
-      m.emu.injectFault({ action: 'CreateSecurityGroup', code: 'InternalError', phase: 'after', delayMs: 1000, times: 3 })
-      const ac = new AbortController()
-      // The first call has made the group and holds its (lost) answer: the build is in its retry loop when the cancel lands.
-      const cancel = cancelWhenHeld(m.emu, 'CreateSecurityGroup', ac)
-      const r = await m.run({ machine: 'paper', over: { amiRegions: ['us-west-2'] }, signal: ac.signal, onLine: (l) => l.startsWith('Creating temporary security group') && cancel.arm() })
-      cancel.disarm()
-      expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
-      expect(m.emu.faultsFired().CreateSecurityGroup).toBeGreaterThanOrEqual(1)
-      await m.expectNothingLeft(r)
-    }), 600_000)
+  it(
+    'cancelled while CreateSecurityGroup is being retried after lost answers: the group made by the first attempt is found and deleted',
+    () =>
+      isolated(AWS_MATRIX, async (m) => {
+        m.emu.injectFault({ action: 'CreateSecurityGroup', code: 'InternalError', phase: 'after', delayMs: 1000, times: 3 })
+        const ac = new AbortController()
+        // The first call has made the group and holds its (lost) answer: the build is in its retry loop when the cancel lands.
+        const cancel = cancelWhenHeld(m.emu, 'CreateSecurityGroup', ac)
+        const r = await m.run({
+          machine: 'paper',
+          over: { amiRegions: ['us-west-2'] },
+          signal: ac.signal,
+          onLine: (l) => l.startsWith('Creating temporary security group') && cancel.arm(),
+        })
+        cancel.disarm()
+        expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
+        expect(m.emu.faultsFired().CreateSecurityGroup).toBeGreaterThanOrEqual(1)
+        await m.expectNothingLeft(r)
+      }),
+    600_000,
+  )
 })

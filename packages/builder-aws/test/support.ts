@@ -48,7 +48,11 @@ export async function runBuild(
   source: AmazonEbsInput,
   opts: { provisioners?: ProvisionerPlugin<any>[]; signal?: AbortSignal; onEvent?: (e: BuildEvent) => void; stateDir: string; force?: boolean },
 ): Promise<RunResult> {
-  return runSourceBuild(amazonEbs({ name: 'test', ...source }), { ...opts, provisioners: opts.provisioners ?? [markerProvisioner()], cleanupTimeoutMs: 120_000 })
+  return runSourceBuild(amazonEbs({ name: 'test', ...source }), {
+    ...opts,
+    provisioners: opts.provisioners ?? [markerProvisioner()],
+    cleanupTimeoutMs: 120_000,
+  })
 }
 
 /** What a client created and is still alive (seed images, VPCs and subnets excluded). */
@@ -59,7 +63,6 @@ export function leftovers(emu: Emulator) {
 export async function tempStateDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'tsimg-aws-'))
 }
-
 
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true })

@@ -14,7 +14,13 @@ describe('transient errors are retried', { timeout: 600_000 }, () => {
     expect(r.summary.outcome).toBe('success')
     expect(m.emu.faultsFired()['DescribeImages'] ?? 0, 'calls were throttled').toBeGreaterThan(0)
     const amis = r.summary.artifacts[0]!.id.split(',').map((s) => s.split(':')[1])
-    expect(m.alive().filter((e) => e.type === 'image').map((e) => e.id).sort()).toEqual([...amis].sort())
+    expect(
+      m
+        .alive()
+        .filter((e) => e.type === 'image')
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([...amis].sort())
     expect(m.alive().filter((e) => e.type !== 'image' && e.type !== 'snapshot')).toEqual([])
     expect(await journalFiles(m.stateDir)).toEqual([])
   })
@@ -27,7 +33,12 @@ describe('transient errors are retried', { timeout: 600_000 }, () => {
     const r = await m.run({ machine: 'paper' })
     expect(r.summary.error?.message).toBeUndefined()
     expect(r.summary.outcome).toBe('success')
-    for (const [action, times] of [['DescribeInstances', 2], ['CreateImage', 2], ['DeleteSecurityGroup', 3]] as const) expect((m.emu.faultsFired()[action] ?? 0) - (before[action] ?? 0), action).toBe(times)
+    for (const [action, times] of [
+      ['DescribeInstances', 2],
+      ['CreateImage', 2],
+      ['DeleteSecurityGroup', 3],
+    ] as const)
+      expect((m.emu.faultsFired()[action] ?? 0) - (before[action] ?? 0), action).toBe(times)
     expect(m.alive().filter((e) => e.type === 'security-group')).toEqual([])
     expect(await journalFiles(m.stateDir)).toEqual([])
   })

@@ -47,7 +47,10 @@ export function docker(options: DockerSourceOptions): SourcePlugin<DockerSourceO
         throw new TemplateError(`${wrong[0]} applies only with communicator: '${other}' (this source uses '${o.communicator}')`, {
           file: ctx.templateFile,
           field: `${ctx.path}.${wrong[0]}`,
-          hint: o.communicator === 'docker' ? "Set communicator: 'ssh' to connect over SSH (the image then needs openssh-server), or remove it." : 'Over SSH commands run as sshUsername; remove it.',
+          hint:
+            o.communicator === 'docker'
+              ? "Set communicator: 'ssh' to connect over SSH (the image then needs openssh-server), or remove it."
+              : 'Over SSH commands run as sshUsername; remove it.',
         })
       }
       if (o.communicator !== 'ssh') return

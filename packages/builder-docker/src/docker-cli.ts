@@ -38,7 +38,10 @@ export class DockerError extends TsimgError {
 
 /** The line of Docker's stderr that says what went wrong (not its `Run 'docker run --help'` footer). */
 function explain(stderr: string, exitCode: number | null): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^Run '.*--help'/.test(l))
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^Run '.*--help'/.test(l))
   const line = lines.find((l) => /error/i.test(l)) ?? lines.pop()
   return line ? line.replace(/^docker: /, '') : `exit code ${exitCode}`
 }
@@ -128,14 +131,24 @@ function isRemovalInProgress(err: unknown): boolean {
 export async function containersWithLabels(labels: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<string[]> {
   const filters = Object.entries(labels).flatMap(([k, v]) => ['--filter', `label=${k}=${v}`])
   const r = await docker(['ps', '-a', '-q', '--no-trunc', ...filters], signal ? { signal } : {})
-  return r.stdout.split('\n').map((s) => s.trim()).filter(Boolean)
+  return r.stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean)
 }
 
 /** Ids of all images that carry every one of these labels (tagged or not), each once. */
 export async function imagesWithLabels(labels: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<string[]> {
   const filters = Object.entries(labels).flatMap(([k, v]) => ['--filter', `label=${k}=${v}`])
   const r = await docker(['image', 'ls', '-q', '--no-trunc', ...filters], signal ? { signal } : {})
-  return [...new Set(r.stdout.split('\n').map((s) => s.trim()).filter(Boolean))]
+  return [
+    ...new Set(
+      r.stdout
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ]
 }
 
 /** Single-quotes a value for /bin/sh inside the container. */

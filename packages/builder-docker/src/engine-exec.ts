@@ -163,7 +163,12 @@ export class EngineExec extends EventEmitter {
  * `docker cp -a - id:dir` through the API: extracts the tar read from `tar` into dir, keeping
  * the entries' owners. Resolves with docker's complaint, or undefined when it was extracted.
  */
-export function engineCopyIn(socketPath: string, containerId: string, dir: string, tar: { pipe(dest: NodeJS.WritableStream): unknown }): Promise<string | undefined> {
+export function engineCopyIn(
+  socketPath: string,
+  containerId: string,
+  dir: string,
+  tar: { pipe(dest: NodeJS.WritableStream): unknown },
+): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const path = `/containers/${encodeURIComponent(containerId)}/archive?path=${encodeURIComponent(dir)}&copyUIDGID=1`
     const req = request({ socketPath, method: 'PUT', path, headers: { 'Content-Type': 'application/x-tar', 'Transfer-Encoding': 'chunked' } }, (res) => {

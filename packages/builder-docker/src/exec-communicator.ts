@@ -111,7 +111,7 @@ export class DockerExecCommunicator implements Communicator {
     const firstLine = new Transform({
       transform(chunk: Buffer, _enc, done) {
         if (pid !== undefined) return done(null, chunk)
-        if (notStarted) return early.push(chunk), done()
+        if (notStarted) return (early.push(chunk), done())
         head += chunk.toString('latin1')
         const nl = head.indexOf('\n')
         if (nl === -1) return done()
@@ -158,13 +158,18 @@ export class DockerExecCommunicator implements Communicator {
         signal?.removeEventListener('abort', onAbort)
         reject(
           err.code === 'ENOENT'
-            ? new TsimgError('DOCKER_MISSING', `the docker CLI (${dockerBin()}) was not found`, { cause: err, hint: 'Install Docker and make sure `docker` is on PATH.' })
+            ? new TsimgError('DOCKER_MISSING', `the docker CLI (${dockerBin()}) was not found`, {
+                cause: err,
+                hint: 'Install Docker and make sure `docker` is on PATH.',
+              })
             : err,
         )
       })
       child.on('close', (code: number | null) => {
         signal?.removeEventListener('abort', onAbort)
-        const outputs = Promise.all([finished(stdout, { readable: false }), pid === undefined ? undefined : finished(stderr, { readable: false })]).catch(() => undefined)
+        const outputs = Promise.all([finished(stdout, { readable: false }), pid === undefined ? undefined : finished(stderr, { readable: false })]).catch(
+          () => undefined,
+        )
         void (async () => {
           // stdout ends through its pipe; stderr is held back until the wrapper's pid arrived.
           if (!stderr.writableEnded) stderr.end()
@@ -176,9 +181,14 @@ export class DockerExecCommunicator implements Communicator {
             throw new DisconnectedError(`${this.target} stopped while running a command`)
           }
           if (pid === undefined) {
-            const why = Buffer.concat(early).toString('utf8').trim().replace(/^Error response from daemon: /, '')
+            const why = Buffer.concat(early)
+              .toString('utf8')
+              .trim()
+              .replace(/^Error response from daemon: /, '')
             throw new TsimgError('DOCKER_EXEC_FAILED', `docker exec in ${this.target} could not run the command: ${why || `exit code ${code}`}`, {
-              hint: this.docker.execUser ? `exec_user ${this.docker.execUser} must exist in the image, and the image must have /bin/sh.` : 'The image must have /bin/sh.',
+              hint: this.docker.execUser
+                ? `exec_user ${this.docker.execUser} must exist in the image, and the image must have /bin/sh.`
+                : 'The image must have /bin/sh.',
             })
           }
           return { exitCode: code }
@@ -192,9 +202,12 @@ export class DockerExecCommunicator implements Communicator {
   /** Sends a signal to the process group of the wrapper with this pid (as root: exec_user may not own it). */
   async #signal(pid: number, sig: string): Promise<void> {
     if (!/^[A-Z0-9]+$/.test(sig)) return
-    await docker(['exec', '-u', '0', this.docker.containerId, '/bin/sh', '-c', 'kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "$2"', 'sh', sig, String(pid)], {
-      allowExitCodes: [1],
-    })
+    await docker(
+      ['exec', '-u', '0', this.docker.containerId, '/bin/sh', '-c', 'kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "$2"', 'sh', sig, String(pid)],
+      {
+        allowExitCodes: [1],
+      },
+    )
   }
 
   async #running(): Promise<boolean> {
@@ -288,40 +301,65 @@ export class DockerExecCommunicator implements Communicator {
   async uploadFile(localPath: string, remotePath: string, options: TransferOptions = {}): Promise<void> {
     const st = await stat(localPath)
     const mode = options.mode ?? st.mode & 0o7777
-    await this.#copyIn(`upload of ${localPath} to ${remotePath}`, posix.dirname(remotePath), async (pack, owner) => {
-      const entry = pack.entry({ name: posix.basename(remotePath), size: st.size, mode, mtime: st.mtime, ...owner })
-      await pipeline(createReadStream(localPath), entry)
-    }, options.signal)
+    await this.#copyIn(
+      `upload of ${localPath} to ${remotePath}`,
+      posix.dirname(remotePath),
+      async (pack, owner) => {
+        const entry = pack.entry({ name: posix.basename(remotePath), size: st.size, mode, mtime: st.mtime, ...owner })
+        await pipeline(createReadStream(localPath), entry)
+      },
+      options.signal,
+    )
   }
 
   async uploadContent(content: string | Uint8Array, remotePath: string, options: TransferOptions = {}): Promise<void> {
     const data = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content.buffer, content.byteOffset, content.byteLength)
-    await this.#copyIn(`upload to ${remotePath}`, posix.dirname(remotePath), async (pack, owner) => {
-      await new Promise<void>((res, rej) => pack.entry({ name: posix.basename(remotePath), mode: options.mode ?? 0o644, mtime: new Date(), ...owner }, data, (e) => (e ? rej(e) : res())))
-    }, options.signal)
+    await this.#copyIn(
+      `upload to ${remotePath}`,
+      posix.dirname(remotePath),
+      async (pack, owner) => {
+        await new Promise<void>((res, rej) =>
+          pack.entry({ name: posix.basename(remotePath), mode: options.mode ?? 0o644, mtime: new Date(), ...owner }, data, (e) => (e ? rej(e) : res())),
+        )
+      },
+      options.signal,
+    )
   }
 
   async uploadDir(localDir: string, remoteDir: string, options: TransferOptions = {}): Promise<void> {
     // Made as the exec user, as a new directory over SFTP would be the SSH user's.
     await this.#must(`creating ${remoteDir}`, `mkdir -p -- ${shq(remoteDir)}`, options.signal)
-    await this.#copyIn(`upload of ${localDir} to ${remoteDir}`, remoteDir, async (pack, owner) => {
-      for await (const rel of walk(localDir)) {
-        if (options.signal?.aborted) throw new CancelledError('Transfer cancelled')
-        const path = join(localDir, rel)
-        const name = rel.split(sep).join('/')
-        const st = await lstat(path)
-        const base = { name, mtime: st.mtime, ...owner }
-        if (st.isDirectory()) await addEntry(pack, { ...base, type: 'directory', mode: st.mode & 0o7777 })
-        else if (st.isSymbolicLink()) await addEntry(pack, { ...base, type: 'symlink', linkname: await readlink(path), mode: 0o777 })
-        else if (st.isFile()) await pipeline(createReadStream(path), pack.entry({ ...base, size: st.size, mode: options.mode ?? st.mode & 0o7777 }))
-      }
-    }, options.signal)
+    await this.#copyIn(
+      `upload of ${localDir} to ${remoteDir}`,
+      remoteDir,
+      async (pack, owner) => {
+        for await (const rel of walk(localDir)) {
+          if (options.signal?.aborted) throw new CancelledError('Transfer cancelled')
+          const path = join(localDir, rel)
+          const name = rel.split(sep).join('/')
+          const st = await lstat(path)
+          const base = { name, mtime: st.mtime, ...owner }
+          if (st.isDirectory()) await addEntry(pack, { ...base, type: 'directory', mode: st.mode & 0o7777 })
+          else if (st.isSymbolicLink()) await addEntry(pack, { ...base, type: 'symlink', linkname: await readlink(path), mode: 0o777 })
+          else if (st.isFile()) await pipeline(createReadStream(path), pack.entry({ ...base, size: st.size, mode: options.mode ?? st.mode & 0o7777 }))
+        }
+      },
+      options.signal,
+    )
   }
 
   /** `docker cp id:path -`: the tar of a remote path, entry by entry. */
-  async #copyOut(what: string, remote: string, each: (header: tar.Header, body: Readable) => Promise<void>, opts: { follow?: boolean; signal?: AbortSignal | undefined }): Promise<void> {
+  async #copyOut(
+    what: string,
+    remote: string,
+    each: (header: tar.Header, body: Readable) => Promise<void>,
+    opts: { follow?: boolean; signal?: AbortSignal | undefined },
+  ): Promise<void> {
     if (opts.signal?.aborted) throw new CancelledError('Transfer cancelled')
-    const child = spawn(dockerBin(), ['cp', ...(opts.follow ? ['-L'] : []), `${this.docker.containerId}:${remote}`, '-'], { stdio: 'pipe', ...(opts.signal ? { signal: opts.signal } : {}) })
+    const child = spawn(dockerBin(), ['cp', ...(opts.follow ? ['-L'] : []), `${this.docker.containerId}:${remote}`, '-'], {
+      stdio: 'pipe',
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    })
     const exited = exitOf(child)
     const extract = tar.extract()
     child.stdout.pipe(extract)
@@ -344,12 +382,18 @@ export class DockerExecCommunicator implements Communicator {
   async downloadFile(remotePath: string, localPath: string, options: TransferOptions = {}): Promise<void> {
     await mkdir(dirname(localPath), { recursive: true })
     let got = false
-    await this.#copyOut(`download of ${remotePath} to ${localPath}`, remotePath, async (h, body) => {
-      if (got) return
-      if (h.type !== 'file') throw new TsimgError('DOCKER_CP_FAILED', `download of ${remotePath}: it is a ${h.type === 'directory' ? 'directory' : h.type}, not a file`)
-      got = true
-      await pipeline(body, createWriteStream(localPath, { mode: (h.mode ?? 0o644) & 0o777 }))
-    }, { follow: true, signal: options.signal })
+    await this.#copyOut(
+      `download of ${remotePath} to ${localPath}`,
+      remotePath,
+      async (h, body) => {
+        if (got) return
+        if (h.type !== 'file')
+          throw new TsimgError('DOCKER_CP_FAILED', `download of ${remotePath}: it is a ${h.type === 'directory' ? 'directory' : h.type}, not a file`)
+        got = true
+        await pipeline(body, createWriteStream(localPath, { mode: (h.mode ?? 0o644) & 0o777 }))
+      },
+      { follow: true, signal: options.signal },
+    )
     if (!got) throw new TsimgError('DOCKER_CP_FAILED', `download of ${remotePath}: docker cp sent no file`)
   }
 
@@ -357,19 +401,26 @@ export class DockerExecCommunicator implements Communicator {
     const root = resolve(localDir)
     await mkdir(root, { recursive: true })
     // `dir/.` gives the contents as `./...`, and follows a symlinked directory.
-    await this.#copyOut(`download of ${remoteDir} to ${localDir}`, `${remoteDir.replace(/\/+$/, '')}/.`, async (h, body) => {
-      const rel = h.name.replace(/^\.\/?/, '').replace(/\/+$/, '')
-      if (!rel) return
-      const path = resolve(root, rel)
-      if (path !== root && !path.startsWith(root + sep)) throw new TsimgError('DOCKER_CP_FAILED', `download of ${remoteDir}: entry ${h.name} points outside ${localDir}`)
-      const mode = (h.mode ?? 0o644) & 0o7777
-      if (h.type === 'directory') await mkdir(path, { recursive: true, mode })
-      else if (h.type === 'symlink' && h.linkname) await symlink(h.linkname, path).catch((e: NodeJS.ErrnoException) => (e.code === 'EEXIST' ? undefined : Promise.reject(e)))
-      else if (h.type === 'file') {
-        await mkdir(dirname(path), { recursive: true })
-        await pipeline(body, createWriteStream(path, { mode }))
-      }
-    }, { signal: options.signal })
+    await this.#copyOut(
+      `download of ${remoteDir} to ${localDir}`,
+      `${remoteDir.replace(/\/+$/, '')}/.`,
+      async (h, body) => {
+        const rel = h.name.replace(/^\.\/?/, '').replace(/\/+$/, '')
+        if (!rel) return
+        const path = resolve(root, rel)
+        if (path !== root && !path.startsWith(root + sep))
+          throw new TsimgError('DOCKER_CP_FAILED', `download of ${remoteDir}: entry ${h.name} points outside ${localDir}`)
+        const mode = (h.mode ?? 0o644) & 0o7777
+        if (h.type === 'directory') await mkdir(path, { recursive: true, mode })
+        else if (h.type === 'symlink' && h.linkname)
+          await symlink(h.linkname, path).catch((e: NodeJS.ErrnoException) => (e.code === 'EEXIST' ? undefined : Promise.reject(e)))
+        else if (h.type === 'file') {
+          await mkdir(dirname(path), { recursive: true })
+          await pipeline(body, createWriteStream(path, { mode }))
+        }
+      },
+      { signal: options.signal },
+    )
   }
 
   async isDir(remotePath: string): Promise<boolean> {

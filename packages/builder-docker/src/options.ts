@@ -84,13 +84,19 @@ const tagRe = new RegExp(`^${registry}${component}(?:/${component})*(?::[\\w][\\
 
 export const dockerOptionsSchema = z.strictObject({
   ...sshOptionsSchema.omit({ sshHost: true }).shape,
-  name: z.string().regex(/^[A-Za-z0-9][\w-]*$/, 'letters, digits, - and _ only').optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][\w-]*$/, 'letters, digits, - and _ only')
+    .optional(),
   image: z.string().min(1),
   communicator: z.enum(['docker', 'ssh']).default('docker'),
   execUser: z.string().min(1).optional(),
   fixUploadOwner: z.boolean().default(true),
   containerDir: z.string().startsWith('/', 'must be an absolute container path').optional(),
-  platform: z.string().regex(/^[a-z0-9]+(\/[a-z0-9_.-]+){0,2}$/, 'os[/arch[/variant]], e.g. linux/amd64').optional(),
+  platform: z
+    .string()
+    .regex(/^[a-z0-9]+(\/[a-z0-9_.-]+){0,2}$/, 'os[/arch[/variant]], e.g. linux/amd64')
+    .optional(),
   runCommand: z.array(z.string()).min(1).optional(),
   commit: z.boolean().default(true),
   pull: z.boolean().default(false),
@@ -100,9 +106,7 @@ export const dockerOptionsSchema = z.strictObject({
   volumes: z.record(z.string().min(1), z.string().startsWith('/', 'must be an absolute container path')).default({}),
   capAdd: z.array(z.string().min(1)).default([]),
   capDrop: z.array(z.string().min(1)).default([]),
-  changes: z
-    .array(z.string().regex(changeRe, `must start with one of ${CHANGE_INSTRUCTIONS.join(', ')} followed by its value`))
-    .default([]),
+  changes: z.array(z.string().regex(changeRe, `must start with one of ${CHANGE_INSTRUCTIONS.join(', ')} followed by its value`)).default([]),
   labels: z.record(z.string().min(1), z.string()).default({}),
   message: z.string().optional(),
   author: z.string().optional(),

@@ -4,7 +4,12 @@ import { docker } from './docker-cli.js'
 
 export const dockerTagSchema = z.strictObject({
   /** Packer `repository`: the repository to tag the image into, e.g. `acme/web`. */
-  repository: z.string().regex(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$|^[a-zA-Z0-9.-]+(?::\d+)?\/.+$/, 'not a valid repository (lowercase)'),
+  repository: z
+    .string()
+    .regex(
+      /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$|^[a-zA-Z0-9.-]+(?::\d+)?\/.+$/,
+      'not a valid repository (lowercase)',
+    ),
   /** Packer `tags` (`tag` is its old name): tags to give; default `latest`. */
   tags: z.array(z.string().regex(/^[\w][\w.-]{0,127}$/, 'not a valid tag')).optional(),
   /** Packer `force`: accepted for compatibility; `docker tag` always moves an existing tag. */
@@ -36,7 +41,12 @@ export function dockerTag(options: DockerTagOptions): PostProcessorPlugin<Docker
         await docker(['tag', artifact.id, ref], { signal: ctx.signal })
         last = ref
       }
-      return { ...artifact, id: last, description: `Imported Docker image: ${last}`, data: { ...artifact.data, tags: [...((artifact.data?.tags as string[] | undefined) ?? []), last] } }
+      return {
+        ...artifact,
+        id: last,
+        description: `Imported Docker image: ${last}`,
+        data: { ...artifact.data, tags: [...((artifact.data?.tags as string[] | undefined) ?? []), last] },
+      }
     },
   }
 }

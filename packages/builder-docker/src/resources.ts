@@ -51,10 +51,14 @@ export const tsimgResources: ResourcePlugin = {
 /** Waits for the CLI the killed build started to finish, then deletes what it made. */
 async function deletePending(data: Readonly<Record<string, unknown>>, ctx: ResourceContext): Promise<void> {
   const { pid, startTicks, command, creates, labels } = data as {
-    pid?: unknown; startTicks?: unknown; command?: unknown; creates?: unknown; labels?: unknown
+    pid?: unknown
+    startTicks?: unknown
+    command?: unknown
+    creates?: unknown
+    labels?: unknown
   }
   if (typeof pid !== 'number' || (creates !== 'container' && creates !== 'image') || typeof labels !== 'object' || labels === null) {
-    throw new Error('journal entry of kind \'pending\' has no pid, kind or labels')
+    throw new Error("journal entry of kind 'pending' has no pid, kind or labels")
   }
   const ref = typeof startTicks === 'number' ? { pid, startTicks } : { pid }
   if (await isRunning(ref)) {

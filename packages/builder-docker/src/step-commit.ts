@@ -36,7 +36,7 @@ export function commitContainer(env: DockerEnv, opts: { untilVerified?: boolean 
           state.image.journalId = await journal.add({
             plugin: PLUGIN,
             kind: 'image',
-            description: `image ${shortId(id)} (${build.name}, not yet tagged${opts.untilVerified ? " or verified" : ""})`,
+            description: `image ${shortId(id)} (${build.name}, not yet tagged${opts.untilVerified ? ' or verified' : ''})`,
             data: { id },
           })
         })

@@ -41,9 +41,7 @@ export function sourceImage(env: DockerEnv): Step<DockerState> {
           })
         }
         throw new TsimgError('SOURCE_IMAGE_MISSING', `source image ${ref} not found${env.options.pull ? '' : ' locally (pull is false)'}`, {
-          hint: env.options.pull
-            ? 'Check the image name.'
-            : `Check the image name, build or load it first (docker images ${ref}), or set pull: true.`,
+          hint: env.options.pull ? 'Check the image name.' : `Check the image name, build or load it first (docker images ${ref}), or set pull: true.`,
         })
       }
       if (pullError) ui.error(`Could not pull ${ref} (${errorMessage(pullError)}); using the local image`)

@@ -36,7 +36,15 @@ export function startContainer(env: DockerEnv): Step<DockerState> {
       if (env.options.containerDir) {
         const path = await mkdtemp(join(tmpdir(), 'tsimg-docker-'))
         // Journaled as core's `dir`, so `tsimg cleanup` removes it after a kill -9.
-        state.hostDir = { path, journalId: await journal.add({ plugin: CORE_PLUGIN, kind: 'dir', description: `folder ${path} mounted at ${env.options.containerDir}`, data: { path } }) }
+        state.hostDir = {
+          path,
+          journalId: await journal.add({
+            plugin: CORE_PLUGIN,
+            kind: 'dir',
+            description: `folder ${path} mounted at ${env.options.containerDir}`,
+            data: { path },
+          }),
+        }
       }
       // An image with an entrypoint would get our command as its arguments; replace it (and
       // restore it at commit) so the container just waits. A runCommand is the user's own.
@@ -45,8 +53,10 @@ export function startContainer(env: DockerEnv): Step<DockerState> {
       const args = [
         'run',
         ...(own ? [] : ['-d']),
-        '--label', `${BUILD_ID_LABEL}=${build.id}`,
-        '--label', `${BUILD_NAME_LABEL}=${build.name}`,
+        '--label',
+        `${BUILD_ID_LABEL}=${build.id}`,
+        '--label',
+        `${BUILD_NAME_LABEL}=${build.name}`,
         ...(ssh ? ['-p', `127.0.0.1::${containerSshPort(env)}`] : []),
         ...runOptions(env, state.hostDir?.path),
         ...(own

@@ -28,8 +28,7 @@ export function startSshd(env: DockerEnv): Step<DockerState> {
       const c = state.container
       if (!c) throw new TsimgError('NO_CONTAINER', 'docker:start-sshd needs state.container (the docker:start-container step)')
       const port = containerSshPort(env)
-      const listening = async () =>
-        (await docker(['exec', c.id, 'sh', '-c', listeningTest(port)], { signal, allowExitCodes: [1, 2] })).exitCode === 0
+      const listening = async () => (await docker(['exec', c.id, 'sh', '-c', listeningTest(port)], { signal, allowExitCodes: [1, 2] })).exitCode === 0
       if (await listening()) {
         ui.message(`sshd is already listening on port ${port} in the container`)
         return
@@ -54,7 +53,10 @@ export function startSshd(env: DockerEnv): Step<DockerState> {
       const deadline = Date.now() + LISTEN_TIMEOUT_MS
       while (!(await listening())) {
         if (Date.now() > deadline) {
-          throw new TsimgError('SSHD_START_FAILED', `sshd started in container ${shortId(c.id)} but does not listen on port ${port} after ${LISTEN_TIMEOUT_MS / 1000}s`)
+          throw new TsimgError(
+            'SSHD_START_FAILED',
+            `sshd started in container ${shortId(c.id)} but does not listen on port ${port} after ${LISTEN_TIMEOUT_MS / 1000}s`,
+          )
         }
         await sleep(100, undefined, { signal })
       }

@@ -10,7 +10,11 @@ import { interruptTwice } from '../../../test/support/interrupt-twice.js'
 import { RUN_ID, dockerOut, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
 
 const here = import.meta.dirname
-const exists = (p: string) => access(p).then(() => true, () => false)
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  )
 
 let sb: Sandbox
 beforeAll(async () => {
@@ -27,14 +31,23 @@ it('SIGINT while the container is being removed after the commit: exit 130, the 
   await mkdir(stateDir, { recursive: true })
   const output = join(sb.dir, 'manifest.json')
   const env = {
-    ...process.env, NO_COLOR: '1', TSIMG_STATE_DIR: stateDir, TSIMG_DOCKER_BIN: join(here, 'fixtures', 'held-docker.sh'),
-    TSIMG_TEST_HOLD: 'rm:before', TSIMG_TEST_HOLD_DIR: sb.dir, TSIMG_TEST_NAME: name, TSIMG_TEST_MANIFEST: output,
+    ...process.env,
+    NO_COLOR: '1',
+    TSIMG_STATE_DIR: stateDir,
+    TSIMG_DOCKER_BIN: join(here, 'fixtures', 'held-docker.sh'),
+    TSIMG_TEST_HOLD: 'rm:before',
+    TSIMG_TEST_HOLD_DIR: sb.dir,
+    TSIMG_TEST_NAME: name,
+    TSIMG_TEST_MANIFEST: output,
   }
   try {
     // One SIGINT (the helper's second one never goes: `cleaning` stays false); the held `docker rm` goes on after it.
     let released = false
     const r = await interruptTwice({
-      name: 'docker (teardown)', args: ['build', join(here, 'fixtures', 'quick-build.ts')], env, cwd: join(here, '..'),
+      name: 'docker (teardown)',
+      args: ['build', join(here, 'fixtures', 'quick-build.ts')],
+      env,
+      cwd: join(here, '..'),
       held: () => exists(join(sb.dir, 'held')),
       cleaning: (out) => {
         if (!released && out.includes('Cancelling build after receiving interrupt...')) {

@@ -76,10 +76,7 @@ describe('docker builder: a full build', () => {
     expect(await dockerOut('image', 'inspect', '--format', '{{.Id}}', TAG2)).toBe(artifact.id)
 
     // What the shell and file provisioners made, read back from the committed image.
-    const files = await runInImage(
-      TAG,
-      'cat /opt/app/inline.txt /etc/app-release /opt/app/content.txt; find /srv/site /var/www -type f | sort',
-    )
+    const files = await runInImage(TAG, 'cat /opt/app/inline.txt /etc/app-release /opt/app/content.txt; find /srv/site /var/www -type f | sort')
     expect(files.split('\n')).toEqual([
       'inline',
       'demo/1.2.3',
@@ -144,7 +141,10 @@ describe('docker builder: a full build', () => {
 
   it('commit: false discards the container and makes no image', async () => {
     const res = await sb.run({
-      template: { sources: [docker({ name: 'scratch', image: BASE_IMAGE, commit: false, tags: [`tsimg-test/never-made-${RUN_ID}:1`] })], provisioners: [shell({ inline: ['true'] })] },
+      template: {
+        sources: [docker({ name: 'scratch', image: BASE_IMAGE, commit: false, tags: [`tsimg-test/never-made-${RUN_ID}:1`] })],
+        provisioners: [shell({ inline: ['true'] })],
+      },
     })
     const b = res.builds[0]!
     expect(b.outcome).toBe('success')
@@ -187,7 +187,14 @@ describe('docker builder: a full build', () => {
     const res = await sb.run({
       template: {
         sources: [
-          docker({ name: 'own-key', image: BASE_IMAGE, communicator: 'ssh', commit: false, sshPrivateKeyFile: keyFile, volumes: { [authorized]: '/root/.ssh/authorized_keys' } }),
+          docker({
+            name: 'own-key',
+            image: BASE_IMAGE,
+            communicator: 'ssh',
+            commit: false,
+            sshPrivateKeyFile: keyFile,
+            volumes: { [authorized]: '/root/.ssh/authorized_keys' },
+          }),
         ],
         provisioners: [shell({ inline: ['echo "logged in as $(id -un)"'] })],
       },

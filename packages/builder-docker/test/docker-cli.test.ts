@@ -45,7 +45,12 @@ interface Run {
 }
 
 /** Runs `tsimg <args>` from the repository root; `onOutput` may signal the process. */
-function tsimg(args: string[], onOutput?: (out: string, child: ReturnType<typeof spawn>) => void, name = NAME, extraEnv: Record<string, string> = {}): Promise<Run> {
+function tsimg(
+  args: string[],
+  onOutput?: (out: string, child: ReturnType<typeof spawn>) => void,
+  name = NAME,
+  extraEnv: Record<string, string> = {},
+): Promise<Run> {
   const child = spawn(process.execPath, [bin, ...args], {
     cwd: root,
     env: { ...process.env, TSIMG_STATE_DIR: sb.stateDir, TSIMG_TEST_NAME: name, NO_COLOR: '1', ...extraEnv },
@@ -78,7 +83,9 @@ describe('tsimg build with the docker builder', () => {
     const first = await tsimg(args)
     expect(first.out).toContain('==> docker.example: Starting docker container...')
     // The default communicator: docker exec, so no SSH port is published and no sshd started.
-    expect(first.out).toMatch(/docker\.example: Run command: docker run -d --label tsimg-build-id=\S+ --label tsimg-build=docker\.example tsimg\/debian-ssh:bookworm /)
+    expect(first.out).toMatch(
+      /docker\.example: Run command: docker run -d --label tsimg-build-id=\S+ --label tsimg-build=docker\.example tsimg\/debian-ssh:bookworm /,
+    )
     expect(first.out).toContain('==> docker.example: Using docker communicator to connect: ')
     expect(first.out).toContain(`--> docker.example: Imported Docker image: ${EXAMPLE_TAG}`)
     expect(first.code).toBe(0)

@@ -24,7 +24,12 @@ afterAll(async () => {
   await sb.dispose()
 })
 
-async function failingBuild(source: Partial<DockerSourceOptions>, provisioners: ProvisionerPlugin<any>[] = [shell({ inline: ['true'] })], signal?: AbortSignal, onLine?: (l: string) => void) {
+async function failingBuild(
+  source: Partial<DockerSourceOptions>,
+  provisioners: ProvisionerPlugin<any>[] = [shell({ inline: ['true'] })],
+  signal?: AbortSignal,
+  onLine?: (l: string) => void,
+) {
   const res = await sb.run({
     template: { sources: [docker({ name: 'broken', image: BASE_IMAGE, tags: [TAG], ...source })], provisioners },
     ...(signal ? { signal } : {}),
@@ -93,7 +98,9 @@ describe('docker builder: failure at each step leaves nothing behind', () => {
     const b = res.builds[0]!
     expect(b.outcome).toBe('failed')
     expect(b.error?.message).toMatch(/docker commit failed/)
-    expect(res.lines).toContainEqual(expect.stringMatching(/^Provisioning step had errors: Skipping the cleanup provisioner \(.*\): the machine is already stopped or gone$/))
+    expect(res.lines).toContainEqual(
+      expect.stringMatching(/^Provisioning step had errors: Skipping the cleanup provisioner \(.*\): the machine is already stopped or gone$/),
+    )
     expect(res.lines).not.toContain('error-cleanup-ran')
     expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
   })

@@ -30,7 +30,19 @@ afterAll(async () => {
 })
 
 async function orphan(buildId: string): Promise<string> {
-  const id = await dockerOut('run', '-d', '--pull', 'never', '--label', `tsimg-build-id=${buildId}`, '--label', 'tsimg-build=docker.orphan', BASE_IMAGE, 'sleep', '300')
+  const id = await dockerOut(
+    'run',
+    '-d',
+    '--pull',
+    'never',
+    '--label',
+    `tsimg-build-id=${buildId}`,
+    '--label',
+    'tsimg-build=docker.orphan',
+    BASE_IMAGE,
+    'sleep',
+    '300',
+  )
   started.push(id)
   return id
 }
@@ -91,8 +103,7 @@ describe('tsimgResources (what tsimg cleanup uses)', () => {
 })
 
 describe('docker options are checked before anything is created', () => {
-  const check = (o: Record<string, unknown>) =>
-    validate({ template: { sources: [docker({ name: 'v', image: BASE_IMAGE, ...o } as never)] }, typecheck: false })
+  const check = (o: Record<string, unknown>) => validate({ template: { sources: [docker({ name: 'v', image: BASE_IMAGE, ...o } as never)] }, typecheck: false })
 
   it('accepts good options', async () => {
     await expect(check({ tags: ['acme/web:1.0', 'localhost:5000/acme/web'], changes: ['CMD ["x"]', 'expose 80'] })).resolves.toBeTruthy()
@@ -105,7 +116,10 @@ describe('docker options are checked before anything is created', () => {
     [{ env: { 'BAD-NAME': 'x' } }, /env/],
     [{ volumes: { './nope-does-not-exist': '/data' } }, /does not exist/],
     [{ communicator: 'ssh', sshPrivateKeyFile: '/nonexistent/key' }, /cannot read private key file/],
-    [{ sshPrivateKeyFile: '/nonexistent/key' }, /sources\[0\] \(docker\.v\)\.sshPrivateKeyFile: sshPrivateKeyFile applies only with communicator: 'ssh' \(this source uses 'docker'\)/],
+    [
+      { sshPrivateKeyFile: '/nonexistent/key' },
+      /sources\[0\] \(docker\.v\)\.sshPrivateKeyFile: sshPrivateKeyFile applies only with communicator: 'ssh' \(this source uses 'docker'\)/,
+    ],
     [{ communicator: 'ssh', execUser: 'app' }, /execUser applies only with communicator: 'docker'/],
     [{ communicator: 'winrm' }, /communicator/],
     [{ platform: 'linux amd64' }, /platform: os\[\/arch\[\/variant\]\]/],

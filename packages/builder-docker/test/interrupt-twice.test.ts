@@ -12,7 +12,11 @@ import { RUN_ID, dockerOut, removeImages, sandbox, type Sandbox } from './helper
 const here = import.meta.dirname
 const HELD_DOCKER = join(here, 'fixtures', 'held-docker.sh')
 const TEMPLATE = join(here, 'fixtures', 'quick-build.ts')
-const exists = (p: string) => access(p).then(() => true, () => false)
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  )
 
 let sb: Sandbox
 beforeAll(async () => {
@@ -28,10 +32,21 @@ it('a second SIGINT while the start step awaits a held docker run exits at once 
   const holdDir = sb.dir
   const stateDir = join(holdDir, 'state')
   await mkdir(stateDir, { recursive: true })
-  const env = { ...process.env, TSIMG_STATE_DIR: stateDir, TSIMG_DOCKER_BIN: HELD_DOCKER, TSIMG_TEST_HOLD: 'run:before', TSIMG_TEST_HOLD_DIR: holdDir, TSIMG_TEST_NAME: name, NO_COLOR: '1' }
+  const env = {
+    ...process.env,
+    TSIMG_STATE_DIR: stateDir,
+    TSIMG_DOCKER_BIN: HELD_DOCKER,
+    TSIMG_TEST_HOLD: 'run:before',
+    TSIMG_TEST_HOLD_DIR: holdDir,
+    TSIMG_TEST_NAME: name,
+    NO_COLOR: '1',
+  }
   try {
     const r = await interruptTwice({
-      name: 'docker', args: ['build', TEMPLATE], env, cwd: join(here, '..'),
+      name: 'docker',
+      args: ['build', TEMPLATE],
+      env,
+      cwd: join(here, '..'),
       held: () => exists(join(holdDir, 'held')),
       cleaning: (out) => out.includes('Cancelling build after receiving interrupt...'),
     })

@@ -37,7 +37,11 @@ afterAll(async () => {
   await sb.dispose()
 })
 
-const exists = (p: string) => access(p).then(() => true, () => false)
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  )
 
 /** Polls for a file; fails at once (with the build's output) if the process ended first. */
 async function waitForFile(path: string, proc?: ReturnType<typeof spawn>, output?: () => string): Promise<void> {
@@ -48,7 +52,11 @@ async function waitForFile(path: string, proc?: ReturnType<typeof spawn>, output
 }
 
 function run(args: string[], stateDir: string, env: Record<string, string>) {
-  const proc = spawn(process.execPath, [BIN, ...args], { cwd: pkgDir, env: { ...process.env, TSIMG_STATE_DIR: stateDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, [BIN, ...args], {
+    cwd: pkgDir,
+    env: { ...process.env, TSIMG_STATE_DIR: stateDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   children.push(proc)
   let out = ''
   const listeners: Array<() => void> = []
@@ -77,9 +85,14 @@ async function leftovers(name: string, buildId: string, containerIds: readonly s
   const all = [...new Set((await dockerOut('image', 'ls', '-a', '-q', '--no-trunc')).split('\n').filter(Boolean))]
   const format = ['image', 'inspect', '--format', '{{.Id}} {{.Container}}']
   // One inspect for all; if an image went away meanwhile (the daemon is shared), one by one.
-  const parents = all.length === 0 ? '' : await dockerOut(...format, ...all).catch(async () =>
-    (await Promise.all(all.map((id) => dockerOut(...format, id).catch(() => '')))).join('\n'))
-  const committed = parents.split('\n').filter((l) => containerIds.includes(l.split(' ')[1] ?? '')).map((l) => l.split(' ')[0])
+  const parents =
+    all.length === 0
+      ? ''
+      : await dockerOut(...format, ...all).catch(async () => (await Promise.all(all.map((id) => dockerOut(...format, id).catch(() => '')))).join('\n'))
+  const committed = parents
+    .split('\n')
+    .filter((l) => containerIds.includes(l.split(' ')[1] ?? ''))
+    .map((l) => l.split(' ')[0])
   return { containers, labelled, committed, tagged: await imageExists(`tsimg-test/${name}:1`) }
 }
 
@@ -102,7 +115,12 @@ describe('kill -9 of a docker build, then tsimg cleanup at once', () => {
     await mkdir(holdDir)
     holdDirs.push(holdDir)
     try {
-      const build = run(['build', TEMPLATE], stateDir, { TSIMG_DOCKER_BIN: HELD_DOCKER, TSIMG_TEST_HOLD: hold, TSIMG_TEST_HOLD_DIR: holdDir, TSIMG_TEST_NAME: name })
+      const build = run(['build', TEMPLATE], stateDir, {
+        TSIMG_DOCKER_BIN: HELD_DOCKER,
+        TSIMG_TEST_HOLD: hold,
+        TSIMG_TEST_HOLD_DIR: holdDir,
+        TSIMG_TEST_NAME: name,
+      })
       await waitForFile(join(holdDir, 'held'), build.proc, build.output)
       const containerIds = (await dockerOut('ps', '-a', '-q', '--no-trunc', '--filter', `label=tsimg-build=docker.${name}`)).split('\n').filter(Boolean)
       build.proc.kill('SIGKILL')

@@ -101,12 +101,21 @@ function checkRun(r: Run): void {
 
 describe('Packer docker templates build from an image without sshd', () => {
   it('the plain image has python3 and no sshd', async () => {
-    expect(await dockerOut('run', '--rm', '--pull', 'never', PLAIN, 'sh', '-c', 'command -v python3; command -v sshd || echo no-sshd; ls /usr/lib/openssh 2>&1 | head -1')).toMatch(
-      /^\/usr\/bin\/python3\nno-sshd\nls: cannot access/,
-    )
+    expect(
+      await dockerOut(
+        'run',
+        '--rm',
+        '--pull',
+        'never',
+        PLAIN,
+        'sh',
+        '-c',
+        'command -v python3; command -v sshd || echo no-sshd; ls /usr/lib/openssh 2>&1 | head -1',
+      ),
+    ).toMatch(/^\/usr\/bin\/python3\nno-sshd\nls: cannot access/)
   })
 
-  it('the JSON template builds; pull (Packer\'s default) falls back to the local image offline', async () => {
+  it("the JSON template builds; pull (Packer's default) falls back to the local image offline", async () => {
     const r = await tsimg('build', '-var', `repository=${tag('json')}`, 'plain.json')
     checkRun(r)
     // No registry answers here, and docker.io has no such image anyway: the local one is used.
@@ -156,7 +165,9 @@ describe('Packer 1.6.6 and tsimg on the same JSON template', () => {
       provisioners: { type: string; ansible_env_vars?: string[] }[]
     }
     t.builders[0]!.pull = false
-    t.provisioners.find((p) => p.type === 'ansible')!.ansible_env_vars!.push('ANSIBLE_SSH_ARGS=-o HostKeyAlgorithms=+ssh-rsa -o PubkeyAcceptedAlgorithms=+ssh-rsa')
+    t.provisioners
+      .find((p) => p.type === 'ansible')!
+      .ansible_env_vars!.push('ANSIBLE_SSH_ARGS=-o HostKeyAlgorithms=+ssh-rsa -o PubkeyAcceptedAlgorithms=+ssh-rsa')
     await writeFile(join(dir, 'packer', 'same.json'), JSON.stringify(t, null, 2))
 
     const p = await run('packer', ['build', '-var', `repository=${tag('packer')}`, 'same.json'])
@@ -208,7 +219,9 @@ describe('Packer docker builder options', () => {
     expect(ok.code, ok.out).toBe(0)
     const winrm = await tsimg('validate', 'winrm.json')
     expect(winrm.code).toBe(2)
-    expect(winrm.out).toMatch(/winrm\.json:\d+: builders\[0\] \(docker\): communicator "winrm" is not supported by the docker builder: use "docker" \(docker exec, the default\) or "ssh"/)
+    expect(winrm.out).toMatch(
+      /winrm\.json:\d+: builders\[0\] \(docker\): communicator "winrm" is not supported by the docker builder: use "docker" \(docker exec, the default\) or "ssh"/,
+    )
     if (!packer) return ctx.skip()
     expect((await run('packer', ['validate', 'opts.json'])).code).toBe(0)
     expect((await run('packer', ['validate', 'winrm.json'])).code).not.toBe(0)
@@ -224,9 +237,19 @@ describe('Packer docker builder options', () => {
     await expect(access(mounted![1]!)).rejects.toThrow(/ENOENT/)
     expect(await readdir(join(stateDir, 'journal')).catch(() => [])).toEqual([])
     const image = `${tag('opts')}:latest`
-    expect(await dockerOut('run', '--rm', '--pull', 'never', '--entrypoint', '/bin/sh', image, '-c', 'cat /tmp/who /tmp/container-dir; stat -c "%U %a" /tmp/uploaded.txt; ls -A /tmp/shared')).toBe(
-      'nobody\nmounted\nnobody 644',
-    )
+    expect(
+      await dockerOut(
+        'run',
+        '--rm',
+        '--pull',
+        'never',
+        '--entrypoint',
+        '/bin/sh',
+        image,
+        '-c',
+        'cat /tmp/who /tmp/container-dir; stat -c "%U %a" /tmp/uploaded.txt; ls -A /tmp/shared',
+      ),
+    ).toBe('nobody\nmounted\nnobody 644')
     // As with Packer: the committed image keeps the entrypoint run_command gave the container.
     expect(await dockerOut('image', 'inspect', '-f', '{{json .Config.Entrypoint}}', image)).toBe('["/bin/sh"]')
     await removeImages(image)

@@ -31,7 +31,10 @@ describe('docker cleanup of a container whose removal is already in progress', (
     const log: string[] = []
     let settled = false
     const deleting = tsimgResources.deleteResource('container', { id: 'c0ffee1234567890' }, { signal: new AbortController().signal, log: (l) => log.push(l) })
-    void deleting.then(() => (settled = true), () => (settled = true))
+    void deleting.then(
+      () => (settled = true),
+      () => (settled = true),
+    )
     // Wait for the event: cleanup has looked at the container being removed, twice.
     while ((await calls()).filter((c) => c.startsWith('container inspect')).length < 2) await new Promise((r) => setTimeout(r, 20))
     expect(settled).toBe(false)

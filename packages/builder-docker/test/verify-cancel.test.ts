@@ -33,7 +33,11 @@ afterAll(async () => {
   await sb.dispose()
 })
 
-const exists = (p: string) => access(p).then(() => true, () => false)
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  )
 
 /** Polls for a file the held docker CLI writes; fails at once if `ended()` says the build is over. */
 async function waitForFile(path: string, ended: () => string | undefined): Promise<void> {
@@ -73,10 +77,21 @@ describe('the verify machine is torn down like every temporary resource', () => 
     const ac = new AbortController()
     const events: BuildEvent[] = []
     let result: Awaited<ReturnType<typeof build>> | undefined
-    const running = build({ templateFile: TEMPLATE, typecheck: false, stateDir: join(dir, 'state'), signal: ac.signal, onEvent: (e) => void events.push(e) }).then((r) => (result = r))
+    const running = build({
+      templateFile: TEMPLATE,
+      typecheck: false,
+      stateDir: join(dir, 'state'),
+      signal: ac.signal,
+      onEvent: (e) => void events.push(e),
+    }).then((r) => (result = r))
     await waitForFile(join(dir, 'held'), () => (result ? JSON.stringify(result.builds[0]?.error?.message) : undefined))
     // The cancel lands in the verify machine's start: the build's own container is committed already.
-    expect(events.filter((e) => e.type === 'step-start').map((e) => (e as { step: string }).step).at(-1)).toBe('verify:docker:start-container')
+    expect(
+      events
+        .filter((e) => e.type === 'step-start')
+        .map((e) => (e as { step: string }).step)
+        .at(-1),
+    ).toBe('verify:docker:start-container')
     ac.abort()
     // The held `docker run` goes on only now: what it makes after the cancel must still go.
     await writeFile(join(dir, 'release'), '')
@@ -94,7 +109,15 @@ describe('the verify machine is torn down like every temporary resource', () => 
     const stateDir = join(dir, 'state')
     const proc = spawn(process.execPath, [BIN, 'build', TEMPLATE], {
       cwd: pkgDir,
-      env: { ...process.env, TSIMG_STATE_DIR: stateDir, TSIMG_DOCKER_BIN: HELD, TSIMG_TEST_HOLD: 'run:after', TSIMG_TEST_HOLD_NTH: '2', TSIMG_TEST_HOLD_DIR: dir, TSIMG_TEST_NAME: name },
+      env: {
+        ...process.env,
+        TSIMG_STATE_DIR: stateDir,
+        TSIMG_DOCKER_BIN: HELD,
+        TSIMG_TEST_HOLD: 'run:after',
+        TSIMG_TEST_HOLD_NTH: '2',
+        TSIMG_TEST_HOLD_DIR: dir,
+        TSIMG_TEST_NAME: name,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     children.push(proc)
@@ -112,7 +135,11 @@ describe('the verify machine is torn down like every temporary resource', () => 
     // The build container, the image still to be verified, and the verify container's `docker run`.
     expect(journal.resources.map((r) => r.kind).sort()).toEqual(['container', 'image', 'pending'])
 
-    const cleanup = spawn(process.execPath, [BIN, 'cleanup'], { cwd: pkgDir, env: { ...process.env, TSIMG_STATE_DIR: stateDir }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const cleanup = spawn(process.execPath, [BIN, 'cleanup'], {
+      cwd: pkgDir,
+      env: { ...process.env, TSIMG_STATE_DIR: stateDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     children.push(cleanup)
     let cout = ''
     const waiting = new Promise<void>((resolve) => {

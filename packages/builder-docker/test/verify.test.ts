@@ -42,7 +42,11 @@ const committed = (lines: readonly string[]) => lines.flatMap((l) => /^Image ID:
 
 async function verifyBuild(provisioners: ProvisionerPlugin<any>[], extra: { junit?: string; onError?: 'abort' } = {}) {
   const res = await sb.run({
-    template: { sources: [docker({ name: 'verify', image: BASE_IMAGE, tags: [TAG] })], provisioners, verify: { checks, ...(extra.junit ? { junit: extra.junit } : {}) } },
+    template: {
+      sources: [docker({ name: 'verify', image: BASE_IMAGE, tags: [TAG] })],
+      provisioners,
+      verify: { checks, ...(extra.junit ? { junit: extra.junit } : {}) },
+    },
     ...(extra.onError ? { onError: extra.onError } : {}),
   })
   return { ...res, build: res.builds[0]!, images: committed(res.lines) }
@@ -111,18 +115,35 @@ describe('docker build with a verify phase', () => {
   })
 
   it("with communicator 'ssh' the verify container is reached over SSH by the build's own steps (sshd, temporary key, connect)", async () => {
-    const res = await sb.run({ template: { sources: [docker({ name: 'verifyssh', image: BASE_IMAGE, tags: [TAG], communicator: 'ssh' })], provisioners: [provisionFacts], verify: { checks } } })
+    const res = await sb.run({
+      template: {
+        sources: [docker({ name: 'verifyssh', image: BASE_IMAGE, tags: [TAG], communicator: 'ssh' })],
+        provisioners: [provisionFacts],
+        verify: { checks },
+      },
+    })
     const b = res.builds[0]!
     expect(b.error?.message).toBeUndefined()
     expect(b.checks?.map((c) => c.outcome)).toEqual(['pass', 'pass', 'pass'])
     const starts = res.events.flatMap((e) => (e.type === 'step-start' && e.step.startsWith('verify') ? [e.step] : []))
-    expect(starts).toEqual(['verify', 'verify:docker:source-image', 'verify:ssh:temporary-key-pair', 'verify:docker:start-container', 'verify:docker:start-sshd', 'verify:docker:authorize-key', 'verify:ssh:connect', 'verify:checks'])
+    expect(starts).toEqual([
+      'verify',
+      'verify:docker:source-image',
+      'verify:ssh:temporary-key-pair',
+      'verify:docker:start-container',
+      'verify:docker:start-sshd',
+      'verify:docker:authorize-key',
+      'verify:ssh:connect',
+      'verify:checks',
+    ])
     expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
     await removeImages(TAG)
   })
 
   it('a build that commits no image says it skips verify (there is nothing to start)', async () => {
-    const res = await sb.run({ template: { sources: [docker({ name: 'nocommit', image: BASE_IMAGE, commit: false })], provisioners: [provisionFacts], verify: { checks } } })
+    const res = await sb.run({
+      template: { sources: [docker({ name: 'nocommit', image: BASE_IMAGE, commit: false })], provisioners: [provisionFacts], verify: { checks } },
+    })
     const b = res.builds[0]!
     expect(b.outcome).toBe('success')
     expect(res.lines).toContain('Skipping verify: the build commits no image (commit: false)')

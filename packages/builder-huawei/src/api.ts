@@ -1,5 +1,16 @@
 import { ShowJobRequest } from '@huaweicloud/huaweicloud-sdk-ecs'
-import { CloudCaller, deleteUntilGone, requestTimeoutMs, waitFor, type CallOptions, type DeleteSpec, type ErrorClass, type ErrorFacts, type ErrorModel, type PollLimit } from '@tsimg/cloud-kit'
+import {
+  CloudCaller,
+  deleteUntilGone,
+  requestTimeoutMs,
+  waitFor,
+  type CallOptions,
+  type DeleteSpec,
+  type ErrorClass,
+  type ErrorFacts,
+  type ErrorModel,
+  type PollLimit,
+} from '@tsimg/cloud-kit'
 import type { Ui } from '@tsimg/core/plugin'
 import { HuaweiApiError, call } from './errors.js'
 import { lookupProjectId } from './project.js'
@@ -26,7 +37,12 @@ export const huaweiErrors: ErrorModel = {
   service: 'Huawei',
   facts(err: unknown): ErrorFacts {
     if (!(err instanceof HuaweiApiError)) return { message: err instanceof Error ? err.message : String(err) }
-    return { ...(err.code && { code: err.code }), ...(err.status !== undefined && { status: err.status }), ...(err.requestId && { requestId: err.requestId }), message: err.detail }
+    return {
+      ...(err.code && { code: err.code }),
+      ...(err.status !== undefined && { status: err.status }),
+      ...(err.requestId && { requestId: err.requestId }),
+      message: err.detail,
+    }
   },
   classify({ code, status }, err): ErrorClass {
     if (status === 429 || code === 'APIGW.0308') return 'throttled'
@@ -76,9 +92,19 @@ export class HuaweiApi {
   async projectId(signal: AbortSignal): Promise<string> {
     if (!this.#projectId) {
       const c = this.connection
-      this.#projectId = await this.caller.call('KeystoneListProjects', c.region, () =>
-        lookupProjectId({ accessKey: c.accessKey, secretKey: c.secretKey, ...(c.securityToken && { securityToken: c.securityToken }), region: c.region, iamEndpoint: this.endpoints.iam }),
-      { signal })
+      this.#projectId = await this.caller.call(
+        'KeystoneListProjects',
+        c.region,
+        () =>
+          lookupProjectId({
+            accessKey: c.accessKey,
+            secretKey: c.secretKey,
+            ...(c.securityToken && { securityToken: c.securityToken }),
+            region: c.region,
+            iamEndpoint: this.endpoints.iam,
+          }),
+        { signal },
+      )
     }
     return this.#projectId
   }
@@ -96,7 +122,15 @@ export class HuaweiApi {
   #sdk(opts: Pick<CallOptions, 'requestSignal'> = {}): HuaweiClients {
     const c = this.connection
     const timeoutMs = requestTimeoutMs(opts, ORDINARY_TIMEOUT_MS)
-    const make = () => huaweiClients({ accessKey: c.accessKey, secretKey: c.secretKey, ...(c.securityToken && { securityToken: c.securityToken }), projectId: this.pid, endpoints: this.endpoints, timeoutMs })
+    const make = () =>
+      huaweiClients({
+        accessKey: c.accessKey,
+        secretKey: c.secretKey,
+        ...(c.securityToken && { securityToken: c.securityToken }),
+        projectId: this.pid,
+        endpoints: this.endpoints,
+        timeoutMs,
+      })
     if (timeoutMs !== ORDINARY_TIMEOUT_MS) return make()
     this.#clients ??= make()
     return this.#clients
@@ -112,15 +146,25 @@ export class HuaweiApi {
    * before each retry, `find` looks for what an unanswered earlier attempt made, by its
    * build-unique name, and adopts it, so a lost answer never makes a second one.
    */
-  createOnce<T>(operation: string, fn: (c: HuaweiClients) => Promise<T>, find: (signal: AbortSignal) => Promise<string | undefined>, opts: CallOptions): Promise<T | { adoptedId: string }> {
+  createOnce<T>(
+    operation: string,
+    fn: (c: HuaweiClients) => Promise<T>,
+    find: (signal: AbortSignal) => Promise<string | undefined>,
+    opts: CallOptions,
+  ): Promise<T | { adoptedId: string }> {
     let attempt = 0
-    return this.caller.call<T | { adoptedId: string }>(operation, this.region, async () => {
-      if (attempt++ > 0) {
-        const id = await find(opts.signal)
-        if (id) return { adoptedId: id }
-      }
-      return call(operation, this.secrets, () => fn(this.#sdk(opts)))
-    }, opts)
+    return this.caller.call<T | { adoptedId: string }>(
+      operation,
+      this.region,
+      async () => {
+        if (attempt++ > 0) {
+          const id = await find(opts.signal)
+          if (id) return { adoptedId: id }
+        }
+        return call(operation, this.secrets, () => fn(this.#sdk(opts)))
+      },
+      opts,
+    )
   }
 
   /** One try of a typed call, no retries (for the kit's deleteUntilGone, which retries itself). */
@@ -135,14 +179,26 @@ export class HuaweiApi {
 
   /** One call of a service with no Node package (IMS, EIP, VPC tags) through the core's signed client. */
   json(service: Generic, operation: string, method: string, url: string, opts: CallOptions, data?: unknown, query: Record<string, string> = {}): Promise<any> {
-    return this.sdk(operation, (c) => c[service].sendRequest({ method, url, contentType: 'application/json', pathParams: {}, queryParams: query, headers: {}, data: data ?? {} } as never), opts)
+    return this.sdk(
+      operation,
+      (c) =>
+        c[service].sendRequest({ method, url, contentType: 'application/json', pathParams: {}, queryParams: query, headers: {}, data: data ?? {} } as never),
+      opts,
+    )
   }
 
   /**
    * Waits for an ECS or IMS job (`GET /v1/{project}/jobs/{id}`, at the service that made it)
    * to end; a FAIL is an error naming the job's code and reason.
    */
-  async waitJob(service: 'ecs' | 'ims', jobId: string, what: string, limit: PollLimit, signal: AbortSignal, ui?: Pick<Ui, 'say' | 'wait'>): Promise<JobEntities> {
+  async waitJob(
+    service: 'ecs' | 'ims',
+    jobId: string,
+    what: string,
+    limit: PollLimit,
+    signal: AbortSignal,
+    ui?: Pick<Ui, 'say' | 'wait'>,
+  ): Promise<JobEntities> {
     const url = `/v1/${this.pid}/jobs/${jobId}`
     return waitFor<JobEntities>({
       resource: `${what} (job ${jobId})`,
@@ -151,12 +207,18 @@ export class HuaweiApi {
       ...(ui && { ui }),
       ...limit,
       probe: async (s) => {
-        const j = service === 'ims'
-          ? await this.json('ims', 'ShowJob', 'GET', url, { signal: s, retry: ['not-found'], budget: { attempts: 6 } })
-          : await this.sdk('ShowJob', (c) => c.ecs.showJob(new ShowJobRequest().withJobId(jobId)), { signal: s, retry: ['not-found'], budget: { attempts: 6 } })
+        const j =
+          service === 'ims'
+            ? await this.json('ims', 'ShowJob', 'GET', url, { signal: s, retry: ['not-found'], budget: { attempts: 6 } })
+            : await this.sdk('ShowJob', (c) => c.ecs.showJob(new ShowJobRequest().withJobId(jobId)), {
+                signal: s,
+                retry: ['not-found'],
+                budget: { attempts: 6 },
+              })
         const status = String(j.status ?? '')
         if (status === 'SUCCESS') return { done: true, value: entitiesOf(j) }
-        if (status === 'FAIL') return { failed: `job ${jobId} failed: ${field(j, 'error_code', 'errorCode') ?? ''} ${field(j, 'fail_reason', 'failReason') ?? ''}`.trim() }
+        if (status === 'FAIL')
+          return { failed: `job ${jobId} failed: ${field(j, 'error_code', 'errorCode') ?? ''} ${field(j, 'fail_reason', 'failReason') ?? ''}`.trim() }
         return { done: false, state: status }
       },
     })

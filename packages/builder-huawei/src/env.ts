@@ -22,7 +22,6 @@ export function teardownPollLimit(env: HuaweiEnv): PollLimit {
   return { delayMs, attempts: Math.max(env.options.pollAttempts, Math.ceil(600_000 / delayMs)), option: 'the cleanup time limit' }
 }
 
-
 /** Huawei's tag list shape (`[{ key, value }]`) of a temporary resource's tags. */
 export function tagList(build: Pick<BuildInfo, 'id'>, user: Readonly<Record<string, string>> = {}): { key: string; value: string }[] {
   return Object.entries(temporaryTags(build, user)).map(([key, value]) => ({ key, value }))

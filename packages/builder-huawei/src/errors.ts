@@ -14,7 +14,9 @@ export class HuaweiApiError extends Error {
     readonly detail: string,
     readonly requestId?: string,
   ) {
-    super(`${operation} failed: ${[status, code].filter((x) => x !== undefined).join(' ')}${status !== undefined || code ? ': ' : ''}${detail}${requestId ? ` (request id ${requestId})` : ''}`)
+    super(
+      `${operation} failed: ${[status, code].filter((x) => x !== undefined).join(' ')}${status !== undefined || code ? ': ' : ''}${detail}${requestId ? ` (request id ${requestId})` : ''}`,
+    )
     this.name = 'HuaweiApiError'
   }
 }

@@ -46,7 +46,10 @@ const huaweiOptionsShape = {
   /** One endpoint for every service (the local emulator, a private cloud). Packer has none (it uses `endpoints`). */
   endpoint: z.string().url().optional(),
   /** Packer: `endpoints`: per service (`ecs`, `vpc`, `ims`, `eip`, `iam`); wins over `endpoint`. */
-  endpoints: z.strictObject({ ecs: z.string().url(), vpc: z.string().url(), ims: z.string().url(), eip: z.string().url(), iam: z.string().url() }).partial().optional(),
+  endpoints: z
+    .strictObject({ ecs: z.string().url(), vpc: z.string().url(), ims: z.string().url(), eip: z.string().url(), iam: z.string().url() })
+    .partial()
+    .optional(),
   /** Retries per API call on throttling, 5xx and no answer (one budget: the SDK itself never retries). */
   maxRetries: z.number().int().nonnegative().default(9),
   /** Time between state polls (jobs, server status). */
@@ -110,7 +113,9 @@ const huaweiOptionsShape = {
   temporaryKeyPairType: z.enum(['ed25519', 'rsa']).default('ed25519'),
 
   /** Packer: `image_name`. IMS's rule, checked before anything is made (IMS would refuse it only at CreateImage). */
-  imageName: z.string().regex(/^(?! )[\p{L}\p{N} ._-]{1,128}(?<! )$/u, 'IMS image names are 1-128 letters, digits, spaces, "-", "_" and "." (no space first or last)'),
+  imageName: z
+    .string()
+    .regex(/^(?! )[\p{L}\p{N} ._-]{1,128}(?<! )$/u, 'IMS image names are 1-128 letters, digits, spaces, "-", "_" and "." (no space first or last)'),
   /** Packer: `image_description`. */
   imageDescription: z.string().max(1024).optional(),
   /** Packer: `image_tags`. */
@@ -128,8 +133,14 @@ const count = (...xs: unknown[]): number => xs.filter(Boolean).length
 /** huaweicloud-ecs options: the Huawei ones plus core's SSH options. */
 export const huaweicloudEcsSchema = z
   .strictObject(huaweiOptionsShape)
-  .refine((o) => count(o.sourceImage, o.sourceImageName, o.sourceImageFilter) === 1, { message: 'set exactly one of sourceImage, sourceImageName and sourceImageFilter', path: ['sourceImage'] })
-  .refine((o) => !o.sshKeypairName || o.sshPrivateKeyFile, { message: 'sshKeypairName needs sshPrivateKeyFile (the private half of that key pair)', path: ['sshPrivateKeyFile'] })
+  .refine((o) => count(o.sourceImage, o.sourceImageName, o.sourceImageFilter) === 1, {
+    message: 'set exactly one of sourceImage, sourceImageName and sourceImageFilter',
+    path: ['sourceImage'],
+  })
+  .refine((o) => !o.sshKeypairName || o.sshPrivateKeyFile, {
+    message: 'sshKeypairName needs sshPrivateKeyFile (the private half of that key pair)',
+    path: ['sshPrivateKeyFile'],
+  })
   .refine((o) => !(o.userData && o.userDataFile), { message: 'set only one of userData and userDataFile', path: ['userDataFile'] })
   .refine((o) => count(o.eipType, o.floatingIp, o.reuseIps) <= 1, { message: 'set at most one of eipType, floatingIp and reuseIps', path: ['eipType'] })
   .refine((o) => !o.vpcId || o.subnets.length > 0, { message: 'vpcId needs subnets (at least one subnet id of that VPC)', path: ['subnets'] })

@@ -7,7 +7,14 @@ import { iamClient } from './sdk.js'
  * tsimg looks it up itself instead of letting the SDK do it, because the SDK, given no
  * project, falls through to creating one (POST /v3/projects) when the name matches none.
  */
-export async function lookupProjectId(opts: { accessKey: string; secretKey: string; securityToken?: string; region: string; iamEndpoint: string; timeoutMs?: number }): Promise<string> {
+export async function lookupProjectId(opts: {
+  accessKey: string
+  secretKey: string
+  securityToken?: string
+  region: string
+  iamEndpoint: string
+  timeoutMs?: number
+}): Promise<string> {
   const client = iamClient({ ...opts, endpoint: opts.iamEndpoint })
   const res = await call('KeystoneListProjects', [opts.secretKey, opts.securityToken ?? ''], () =>
     client.keystoneListProjects(new KeystoneListProjectsRequest().withName(opts.region)),

@@ -27,11 +27,15 @@ async function imagesTagged(api: HuaweiApi, buildIds: readonly string[] | undefi
  * each one's detail is read for it, or `--sweep --older-than` would never delete a key pair.
  */
 async function keyPairsNamed(api: HuaweiApi, buildIds: readonly string[] | undefined, signal: AbortSignal): Promise<TaggedResource[]> {
-  const res = (await api.sdk('NovaListKeypairs', (c) => c.ecs.novaListKeypairs(new NovaListKeypairsRequest()), { signal })) as { keypairs?: { keypair?: { name?: string } }[] }
+  const res = (await api.sdk('NovaListKeypairs', (c) => c.ecs.novaListKeypairs(new NovaListKeypairsRequest()), { signal })) as {
+    keypairs?: { keypair?: { name?: string } }[]
+  }
   const names = (res.keypairs ?? []).map((k) => k.keypair?.name ?? '').filter((n) => n.startsWith('tsimg'))
   const out: TaggedResource[] = []
   for (const n of names.filter((x) => !buildIds || buildIds.some((b) => x === b || x === `tsimg_${b}`))) {
-    const detail = await api.sdk('NovaShowKeypair', (c) => c.ecs.novaShowKeypair(new NovaShowKeypairRequest().withKeypairName(n)), { signal }).catch(() => undefined)
+    const detail = await api
+      .sdk('NovaShowKeypair', (c) => c.ecs.novaShowKeypair(new NovaShowKeypairRequest().withKeypairName(n)), { signal })
+      .catch(() => undefined)
     // Nova's times are UTC without a zone: 2017-11-07T02:59:34.000000.
     const at = String(field(field(detail, 'keypair'), 'createdAt', 'created_at') ?? '')
     const ms = Date.parse(/Z$|[+-]\d\d:?\d\d$/.test(at) ? at : `${at}Z`)
@@ -46,7 +50,13 @@ async function keyPairsNamed(api: HuaweiApi, buildIds: readonly string[] | undef
  * from HW_ACCESS_KEY / HW_SECRET_KEY, never from the journal; the project id is the account.
  */
 function connect(scope: CloudScope): CloudConnection {
-  const api = new HuaweiApi({ region: scope.region, accessKey: process.env.HW_ACCESS_KEY ?? '', secretKey: process.env.HW_SECRET_KEY ?? '', securityToken: process.env.HW_SECURITY_TOKEN, endpoint: scope.endpoint })
+  const api = new HuaweiApi({
+    region: scope.region,
+    accessKey: process.env.HW_ACCESS_KEY ?? '',
+    secretKey: process.env.HW_SECRET_KEY ?? '',
+    securityToken: process.env.HW_SECURITY_TOKEN,
+    endpoint: scope.endpoint,
+  })
   const ready = async <T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> => {
     await api.projectId(signal)
     return fn()
@@ -61,13 +71,18 @@ function connect(scope: CloudScope): CloudConnection {
         delete: (id, signal) => ready(signal, () => deleteServer(api, id, signal)),
         // The build's server and the verify machine's carry the same build id: the token says which (step-server.ts).
         find: (token, signal, data) =>
-          ready(signal, async () => (typeof data?.buildId === 'string' ? (await serversTagged(api, [data.buildId], signal)).find((x) => x.verify === token.endsWith('-verify'))?.id : undefined)),
+          ready(signal, async () =>
+            typeof data?.buildId === 'string'
+              ? (await serversTagged(api, [data.buildId], signal)).find((x) => x.verify === token.endsWith('-verify'))?.id
+              : undefined,
+          ),
       },
       {
         kind: 'image',
         list: (ids, signal) => ready(signal, () => imagesTagged(api, ids, signal)),
         delete: (id, signal) => ready(signal, () => ignoreNotFound(api.json('ims', 'GlanceDeleteImage', 'DELETE', `/v2/images/${id}`, { signal }))),
-        find: (_token, signal, data) => ready(signal, () => (typeof data?.name === 'string' ? findImageByName(api, data.name, signal) : Promise.resolve(undefined))),
+        find: (_token, signal, data) =>
+          ready(signal, () => (typeof data?.name === 'string' ? findImageByName(api, data.name, signal) : Promise.resolve(undefined))),
       },
       {
         kind: 'security-group',

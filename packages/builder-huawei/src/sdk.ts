@@ -67,7 +67,10 @@ function credential(c: Pick<HuaweiConnection, 'accessKey' | 'secretKey' | 'secur
   return cred
 }
 
-function options(timeoutMs = 60_000): { customUserAgent: string; axiosRequestConfig: { timeout: number; transformResponse: Array<(data: unknown, headers: unknown, status?: number) => unknown> } } {
+function options(timeoutMs = 60_000): {
+  customUserAgent: string
+  axiosRequestConfig: { timeout: number; transformResponse: Array<(data: unknown, headers: unknown, status?: number) => unknown> }
+} {
   return { customUserAgent: USER_AGENT, axiosRequestConfig: { timeout: timeoutMs, transformResponse: [parseAnswer] } }
 }
 

@@ -25,7 +25,10 @@ function view(s: unknown): ServerView {
 /** One server; undefined once gone (404, or DELETED). */
 export async function showServer(api: HuaweiApi, id: string, signal: AbortSignal, retryNotFound = false): Promise<ServerView | undefined> {
   try {
-    const res = await api.sdk('ShowServer', (c) => c.ecs.showServer(new ShowServerRequest().withServerId(id)), { signal, ...(retryNotFound && { retry: ['not-found'], budget: { attempts: 6 } }) })
+    const res = await api.sdk('ShowServer', (c) => c.ecs.showServer(new ShowServerRequest().withServerId(id)), {
+      signal,
+      ...(retryNotFound && { retry: ['not-found'], budget: { attempts: 6 } }),
+    })
     const s = view(field(res, 'server'))
     return s.status === 'DELETED' ? undefined : s
   } catch (err) {
@@ -35,7 +38,11 @@ export async function showServer(api: HuaweiApi, id: string, signal: AbortSignal
 }
 
 /** Servers carrying the build-id tag (one build, or every tsimg build when buildIds is undefined). */
-export async function serversTagged(api: HuaweiApi, buildIds: readonly string[] | undefined, signal: AbortSignal): Promise<(TaggedResource & { readonly verify: boolean })[]> {
+export async function serversTagged(
+  api: HuaweiApi,
+  buildIds: readonly string[] | undefined,
+  signal: AbortSignal,
+): Promise<(TaggedResource & { readonly verify: boolean })[]> {
   const out: (TaggedResource & { verify: boolean })[] = []
   for (const b of buildIds ?? [undefined]) {
     const req = new ListServersDetailsRequest().withTags(b ? `${BUILD_ID_LABEL}=${b}` : BUILD_ID_LABEL)
@@ -46,7 +53,13 @@ export async function serversTagged(api: HuaweiApi, buildIds: readonly string[] 
       const buildId = tags.get(BUILD_ID_LABEL) ?? b
       const createdAt = tags.get(CREATED_AT_LABEL) ?? s.created
       // verify: the verify phase's server (tagged tsimg-purpose=verify), not the build's own.
-      out.push({ id: s.id, label: `server ${s.id}`, ...(buildId && { buildId }), ...(createdAt && { createdAt }), verify: tags.get('tsimg-purpose') === 'verify' })
+      out.push({
+        id: s.id,
+        label: `server ${s.id}`,
+        ...(buildId && { buildId }),
+        ...(createdAt && { createdAt }),
+        verify: tags.get('tsimg-purpose') === 'verify',
+      })
     }
   }
   return out
@@ -62,7 +75,10 @@ export function deleteServer(api: HuaweiApi, id: string, signal: AbortSignal, li
     resource: `server ${id}`,
     signal,
     ...(limit && { limit }),
-    send: () => api.once('DeleteServers', (c) => c.ecs.deleteServers(new DeleteServersRequest().withBody({ servers: [{ id }], delete_publicip: true, delete_volume: true } as never))),
+    send: () =>
+      api.once('DeleteServers', (c) =>
+        c.ecs.deleteServers(new DeleteServersRequest().withBody({ servers: [{ id }], delete_publicip: true, delete_volume: true } as never)),
+      ),
     gone: async (s) => ((await showServer(api, id, s)) ? { done: false, state: 'deleting' } : { done: true, value: undefined }),
   })
 }

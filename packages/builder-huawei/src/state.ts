@@ -19,4 +19,3 @@ export interface HuaweiState extends CloudState {
   server?: { id: string; deleted?: boolean }
   sshHost?: string
 }
-

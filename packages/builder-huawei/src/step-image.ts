@@ -56,7 +56,14 @@ export function createImage(env: HuaweiEnv): Step<HuaweiState> {
       })
       if (o.imageMembers.length) {
         ui.say(`Sharing image ${image.id} with ${o.imageMembers.join(', ')}`)
-        const res = await env.api.json('ims', 'BatchAddMembers', 'POST', '/v1/cloudimages/members', { signal }, { images: [image.id], projects: o.imageMembers })
+        const res = await env.api.json(
+          'ims',
+          'BatchAddMembers',
+          'POST',
+          '/v1/cloudimages/members',
+          { signal },
+          { images: [image.id], projects: o.imageMembers },
+        )
         if (res.job_id) await env.api.waitJob('ims', res.job_id, `sharing image ${image.id}`, pollLimit(env), signal)
       }
       state.artifact = {

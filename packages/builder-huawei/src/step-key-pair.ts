@@ -24,7 +24,16 @@ export function keyPair(env: HuaweiEnv): Step<HuaweiState> {
         return resourceData(env)
       },
       importKey: (name, publicKey, requestSignal, signal) =>
-        api.sdk('NovaCreateKeypair', (c) => c.ecs.novaCreateKeypair(new NovaCreateKeypairRequest().withBody(new NovaCreateKeypairRequestBody().withKeypair(new NovaCreateKeypairOption(name).withPublicKey(publicKey.trim())))), { signal, requestSignal }),
+        api.sdk(
+          'NovaCreateKeypair',
+          (c) =>
+            c.ecs.novaCreateKeypair(
+              new NovaCreateKeypairRequest().withBody(
+                new NovaCreateKeypairRequestBody().withKeypair(new NovaCreateKeypairOption(name).withPublicKey(publicKey.trim())),
+              ),
+            ),
+          { signal, requestSignal },
+        ),
       findKey: (name, signal) => findKeyPair(api, name, signal),
       deleteKey: (name, signal) => deleteKeyPair(api, name, signal),
     },

@@ -23,7 +23,8 @@ export function network(env: HuaweiEnv): Step<HuaweiState> {
         for (const id of o.subnets) {
           const s = await env.api.sdk('ShowSubnet', (c) => c.vpc.showSubnet(new vpc.ShowSubnetRequest().withSubnetId(id)), { signal })
           const in_ = field(field(s, 'subnet'), 'vpc_id', 'vpcId')
-          if (in_ !== o.vpcId) throw new TsimgError('HUAWEI_SUBNET', `Subnet ${id} is in VPC ${in_}, not in vpcId ${o.vpcId}`, { hint: 'Set subnets of that VPC.' })
+          if (in_ !== o.vpcId)
+            throw new TsimgError('HUAWEI_SUBNET', `Subnet ${id} is in VPC ${in_}, not in vpcId ${o.vpcId}`, { hint: 'Set subnets of that VPC.' })
         }
         state.vpcId = o.vpcId
         state.subnetIds = [...o.subnets]
@@ -42,7 +43,17 @@ export function network(env: HuaweiEnv): Step<HuaweiState> {
           create: (requestSignal, stop) =>
             env.api.createOnce(
               'CreateVpc',
-              (c) => c.vpc.createVpc(new vpc.CreateVpcRequest().withBody({ vpc: { name, cidr: o.temporaryVpcCidr, description: 'Temporary VPC for tsimg', ...(o.enterpriseProjectId && { enterprise_project_id: o.enterpriseProjectId }) } } as never)),
+              (c) =>
+                c.vpc.createVpc(
+                  new vpc.CreateVpcRequest().withBody({
+                    vpc: {
+                      name,
+                      cidr: o.temporaryVpcCidr,
+                      description: 'Temporary VPC for tsimg',
+                      ...(o.enterpriseProjectId && { enterprise_project_id: o.enterpriseProjectId }),
+                    },
+                  } as never),
+                ),
               (s) => findNet(env.api, 'vpcs', name, s),
               { signal: stop, requestSignal },
             ),
@@ -66,7 +77,12 @@ export function network(env: HuaweiEnv): Step<HuaweiState> {
           create: (requestSignal, stop) =>
             env.api.createOnce(
               'CreateSubnet',
-              (c) => c.vpc.createSubnet(new vpc.CreateSubnetRequest().withBody({ subnet: { name, cidr: o.temporarySubnetCidr, gateway_ip: gateway, vpc_id: vpcId, availability_zone: state.availabilityZone } } as never)),
+              (c) =>
+                c.vpc.createSubnet(
+                  new vpc.CreateSubnetRequest().withBody({
+                    subnet: { name, cidr: o.temporarySubnetCidr, gateway_ip: gateway, vpc_id: vpcId, availability_zone: state.availabilityZone },
+                  } as never),
+                ),
               (s) => findNet(env.api, 'subnets', name, s, vpcId),
               { signal: stop, requestSignal },
             ),

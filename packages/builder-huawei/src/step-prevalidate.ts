@@ -24,7 +24,9 @@ export function prevalidate(env: HuaweiEnv): Step<HuaweiState> {
         const res = await env.api.json('ims', 'ListImages', 'GET', '/v2/cloudimages', { signal }, undefined, { name: o.imageName, __imagetype: 'private' })
         const taken = ((res.images ?? []) as { id: string; name: string }[]).filter((m) => m.name === o.imageName)
         if (taken.length) {
-          throw new TsimgError('HUAWEI_IMAGE_NAME_TAKEN', `Image name '${o.imageName}' is used by an existing image: ${taken.map((m) => m.id).join(', ')}`, { hint: 'Use another imageName.' })
+          throw new TsimgError('HUAWEI_IMAGE_NAME_TAKEN', `Image name '${o.imageName}' is used by an existing image: ${taken.map((m) => m.id).join(', ')}`, {
+            hint: 'Use another imageName.',
+          })
         }
       }
 
@@ -34,7 +36,11 @@ export function prevalidate(env: HuaweiEnv): Step<HuaweiState> {
         .map((z) => String(field(z, 'zoneName', 'zone_name')))
       if (o.availabilityZone) {
         if (!available.includes(o.availabilityZone)) {
-          throw new TsimgError('HUAWEI_ZONE', `Availability zone ${o.availabilityZone} is not available in ${env.region} (available: ${available.join(', ') || 'none'})`, { hint: 'Check availabilityZone.' })
+          throw new TsimgError(
+            'HUAWEI_ZONE',
+            `Availability zone ${o.availabilityZone} is not available in ${env.region} (available: ${available.join(', ') || 'none'})`,
+            { hint: 'Check availabilityZone.' },
+          )
         }
         state.availabilityZone = o.availabilityZone
       } else {
@@ -46,7 +52,9 @@ export function prevalidate(env: HuaweiEnv): Step<HuaweiState> {
           }
         }
         if (!state.availabilityZone) {
-          throw new TsimgError('HUAWEI_FLAVOR', `No availability zone of ${env.region} offers flavor ${o.flavor}`, { hint: 'Check flavor, or set availabilityZone.' })
+          throw new TsimgError('HUAWEI_FLAVOR', `No availability zone of ${env.region} offers flavor ${o.flavor}`, {
+            hint: 'Check flavor, or set availabilityZone.',
+          })
         }
       }
       ui.say(`Using availability zone ${state.availabilityZone}`)

@@ -35,7 +35,12 @@ export function securityGroup(env: HuaweiEnv): Step<HuaweiState> {
           create: (requestSignal, stop) =>
             env.api.createOnce(
               'CreateSecurityGroup',
-              (c) => c.vpc.createSecurityGroup(new vpc.CreateSecurityGroupRequest().withBody({ security_group: { name, vpc_id: state.vpcId, ...(o.enterpriseProjectId && { enterprise_project_id: o.enterpriseProjectId }) } } as never)),
+              (c) =>
+                c.vpc.createSecurityGroup(
+                  new vpc.CreateSecurityGroupRequest().withBody({
+                    security_group: { name, vpc_id: state.vpcId, ...(o.enterpriseProjectId && { enterprise_project_id: o.enterpriseProjectId }) },
+                  } as never),
+                ),
               (s) => findNet(env.api, 'security-groups', name, s, state.vpcId),
               { signal: stop, requestSignal },
             ),
@@ -48,10 +53,22 @@ export function securityGroup(env: HuaweiEnv): Step<HuaweiState> {
       const cidrs = o.temporarySecurityGroupSourceCidrs
       ui.say(`Allowing port ${env.sshPort} from ${cidrs.join(', ')}`)
       for (const cidr of cidrs) {
-        const rule = { security_group_id: id, direction: 'ingress', ethertype: cidr.includes(':') ? 'IPv6' : 'IPv4', protocol: 'tcp', port_range_min: env.sshPort, port_range_max: env.sshPort, remote_ip_prefix: cidr }
+        const rule = {
+          security_group_id: id,
+          direction: 'ingress',
+          ethertype: cidr.includes(':') ? 'IPv6' : 'IPv4',
+          protocol: 'tcp',
+          port_range_min: env.sshPort,
+          port_range_max: env.sshPort,
+          remote_ip_prefix: cidr,
+        }
         // 409: the rule exists already (a retry after a lost answer made it): what was wanted.
         await env.api
-          .sdk('CreateSecurityGroupRule', (c) => c.vpc.createSecurityGroupRule(new vpc.CreateSecurityGroupRuleRequest().withBody({ security_group_rule: rule } as never)), { signal, retry: ['not-found'], budget: { attempts: 6 } })
+          .sdk(
+            'CreateSecurityGroupRule',
+            (c) => c.vpc.createSecurityGroupRule(new vpc.CreateSecurityGroupRuleRequest().withBody({ security_group_rule: rule } as never)),
+            { signal, retry: ['not-found'], budget: { attempts: 6 } },
+          )
           .catch((err: unknown) => {
             if (errorClassOf(err) !== 'exists') throw err
           })

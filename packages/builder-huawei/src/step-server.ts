@@ -40,7 +40,11 @@ export function server(env: HuaweiEnv, verifyOf?: { buildServerId: string }): St
           description: `${verify ? 'verify ' : ''}server ${name} (${env.region})`,
           data: resourceData(env),
           create: async (requestSignal, stop) => {
-            const res = await env.api.sdk('CreatePostPaidServers', (c) => c.ecs.createPostPaidServers(new CreatePostPaidServersRequest().withXClientToken(token).withBody(body as never)), { signal: stop, requestSignal })
+            const res = await env.api.sdk(
+              'CreatePostPaidServers',
+              (c) => c.ecs.createPostPaidServers(new CreatePostPaidServersRequest().withXClientToken(token).withBody(body as never)),
+              { signal: stop, requestSignal },
+            )
             jobId = field(res, 'jobId', 'job_id')
             return res
           },
@@ -94,7 +98,9 @@ function serverBody(env: HuaweiEnv, state: HuaweiState, name: string, userData: 
           ...encrypted(d.kmsKeyId),
         })),
       }),
-      ...(o.eipType && { publicip: { eip: { iptype: o.eipType, bandwidth: { size: o.eipBandwidthSize, sharetype: 'PER', chargemode: 'traffic' } }, delete_on_termination: true } }),
+      ...(o.eipType && {
+        publicip: { eip: { iptype: o.eipType, bandwidth: { size: o.eipBandwidthSize, sharetype: 'PER', chargemode: 'traffic' } }, delete_on_termination: true },
+      }),
       ...(Object.keys(o.instanceMetadata).length && { metadata: o.instanceMetadata }),
       server_tags: tagList(env.build, verify ? { 'tsimg-purpose': 'verify' } : {}),
       extendparam: { chargingMode: 'postPaid', ...(o.enterpriseProjectId && { enterprise_project_id: o.enterpriseProjectId }) },
@@ -149,10 +155,20 @@ function encrypted(kmsKeyId: string | undefined): { metadata?: Record<string, st
 async function bindIp(env: HuaweiEnv, state: HuaweiState, serverId: string, signal: AbortSignal): Promise<string> {
   const o = env.options
   const pid = env.api.pid
-  const ips = ((await env.api.json('eip', 'ListPublicips', 'GET', `/v1/${pid}/publicips`, { signal })).publicips ?? []) as { id: string; public_ip_address: string; status: string; port_id?: string }[]
+  const ips = ((await env.api.json('eip', 'ListPublicips', 'GET', `/v1/${pid}/publicips`, { signal })).publicips ?? []) as {
+    id: string
+    public_ip_address: string
+    status: string
+    port_id?: string
+  }[]
   const ip = o.floatingIp ? ips.find((i) => i.id === o.floatingIp || i.public_ip_address === o.floatingIp) : ips.find((i) => i.status === 'DOWN' && !i.port_id)
-  if (!ip) throw new TsimgError('HUAWEI_EIP', o.floatingIp ? `EIP ${o.floatingIp} not found in ${env.region}` : `reuseIps: no unbound EIP in ${env.region}`, { hint: o.floatingIp ? 'Check floatingIp.' : 'Set eipType to buy one.' })
-  const ports = await env.api.sdk('ListServerInterfaces', (c) => c.ecs.listServerInterfaces(new ListServerInterfacesRequest().withServerId(serverId)), { signal })
+  if (!ip)
+    throw new TsimgError('HUAWEI_EIP', o.floatingIp ? `EIP ${o.floatingIp} not found in ${env.region}` : `reuseIps: no unbound EIP in ${env.region}`, {
+      hint: o.floatingIp ? 'Check floatingIp.' : 'Set eipType to buy one.',
+    })
+  const ports = await env.api.sdk('ListServerInterfaces', (c) => c.ecs.listServerInterfaces(new ListServerInterfacesRequest().withServerId(serverId)), {
+    signal,
+  })
   const portId = field(((field(ports, 'interfaceAttachments', 'interface_attachments') ?? []) as unknown[])[0], 'port_id', 'portId')
   // Recorded before the call: a bind whose answer is lost must still be undone before the
   // server goes, or DeleteServers' delete_publicip would release the user's EIP with it.

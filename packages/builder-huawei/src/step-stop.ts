@@ -13,7 +13,11 @@ export function stopServer(env: HuaweiEnv): Step<HuaweiState> {
     async run({ state, ui, signal }) {
       const id = state.server!.id
       ui.say(`Stopping server ${id}...`)
-      const res = await env.api.sdk('BatchStopServers', (c) => c.ecs.batchStopServers(new BatchStopServersRequest().withBody({ 'os-stop': { servers: [{ id }], type: 'SOFT' } } as never)), { signal })
+      const res = await env.api.sdk(
+        'BatchStopServers',
+        (c) => c.ecs.batchStopServers(new BatchStopServersRequest().withBody({ 'os-stop': { servers: [{ id }], type: 'SOFT' } } as never)),
+        { signal },
+      )
       const jobId = field(res, 'jobId', 'job_id')
       if (jobId) await env.api.waitJob('ecs', String(jobId), `stopping server ${id}`, pollLimit(env), signal)
       await waitFor({

@@ -24,7 +24,16 @@ export const huaweicloudEcsSteps: CloudSteps<HuaweiEcsOptions, HuaweiState> = (g
   const options = ctx.verifyImage === undefined ? given : { ...given, skipCreateImage: true }
   const c = credentialsOf(options)
   const region = c.region ?? ''
-  const api = new HuaweiApi({ region, accessKey: c.accessKey ?? '', secretKey: c.secretKey ?? '', securityToken: c.securityToken, projectId: options.projectId, endpoint: options.endpoint, endpoints: options.endpoints, maxRetries: options.maxRetries })
+  const api = new HuaweiApi({
+    region,
+    accessKey: c.accessKey ?? '',
+    secretKey: c.secretKey ?? '',
+    securityToken: c.securityToken,
+    projectId: options.projectId,
+    endpoint: options.endpoint,
+    endpoints: options.endpoints,
+    maxRetries: options.maxRetries,
+  })
   const env: HuaweiEnv = cloudEnv({ options, ctx, region, api, images: imsCloud })
   // tsimg verify --image: the key pair, network and security group a server of that image needs, then the verify phase on it.
   if (ctx.verifyImage !== undefined) return [prevalidate(env), keyPair(env), network(env), securityGroup(env), ctx.verify(verifyMachine(env, ctx.verifyImage))]

@@ -26,7 +26,10 @@ export function verifyMachine(env: HuaweiEnv, existing?: string): VerifyMachineF
     return {
       description: `server of ${existing ? 'the image' : 'the new image'} ${image.id}`,
       state: vstate,
-      steps: [server(env, { buildServerId: state.server?.id ?? '' }), cloudConnectSsh<HuaweiState>(env.options, { port: env.sshPort, templateDir: env.build.templateDir })],
+      steps: [
+        server(env, { buildServerId: state.server?.id ?? '' }),
+        cloudConnectSsh<HuaweiState>(env.options, { port: env.sshPort, templateDir: env.build.templateDir }),
+      ],
     }
   }
 }

@@ -12,7 +12,14 @@ const TAG_NAME: Record<NetKind, string> = { vpcs: 'Vpc', subnets: 'Subnet', 'sec
 
 /** Tags a VPC, subnet or group with the build id (VPC v1 creates take no tags); a new id's 404 is retried. */
 export async function tagNet(api: HuaweiApi, kind: NetKind, id: string, build: Pick<BuildInfo, 'id'>, signal: AbortSignal): Promise<void> {
-  await api.json('eip', `BatchCreate${TAG_NAME[kind]}Tags`, 'POST', `/v2.0/${api.pid}/${kind}/${id}/tags/action`, { signal, retry: ['not-found'], budget: { attempts: 6 } }, { action: 'create', tags: tagList(build) })
+  await api.json(
+    'eip',
+    `BatchCreate${TAG_NAME[kind]}Tags`,
+    'POST',
+    `/v2.0/${api.pid}/${kind}/${id}/tags/action`,
+    { signal, retry: ['not-found'], budget: { attempts: 6 } },
+    { action: 'create', tags: tagList(build) },
+  )
 }
 
 /** Lists a kind's resources as `{ id, name, vpc_id }`. */
@@ -21,10 +28,20 @@ async function listNet(api: HuaweiApi, kind: NetKind, signal: AbortSignal, vpcId
     kind === 'vpcs'
       ? await api.sdk('ListVpcs', (c) => c.vpc.listVpcs(new vpc.ListVpcsRequest()), { signal })
       : kind === 'subnets'
-        ? await api.sdk('ListSubnets', (c) => c.vpc.listSubnets(vpcId ? new vpc.ListSubnetsRequest().withVpcId(vpcId) : new vpc.ListSubnetsRequest()), { signal })
-        : await api.sdk('ListSecurityGroups', (c) => c.vpc.listSecurityGroups(vpcId ? new vpc.ListSecurityGroupsRequest().withVpcId(vpcId) : new vpc.ListSecurityGroupsRequest()), { signal })
+        ? await api.sdk('ListSubnets', (c) => c.vpc.listSubnets(vpcId ? new vpc.ListSubnetsRequest().withVpcId(vpcId) : new vpc.ListSubnetsRequest()), {
+            signal,
+          })
+        : await api.sdk(
+            'ListSecurityGroups',
+            (c) => c.vpc.listSecurityGroups(vpcId ? new vpc.ListSecurityGroupsRequest().withVpcId(vpcId) : new vpc.ListSecurityGroupsRequest()),
+            { signal },
+          )
   const items = (field(res, kind === 'vpcs' ? 'vpcs' : kind === 'subnets' ? 'subnets' : 'security_groups', 'securityGroups') ?? []) as object[]
-  return items.map((i) => ({ id: String(field(i, 'id')), name: String(field(i, 'name') ?? ''), ...(field(i, 'vpc_id', 'vpcId') && { vpc_id: String(field(i, 'vpc_id', 'vpcId')) }) }))
+  return items.map((i) => ({
+    id: String(field(i, 'id')),
+    name: String(field(i, 'name') ?? ''),
+    ...(field(i, 'vpc_id', 'vpcId') && { vpc_id: String(field(i, 'vpc_id', 'vpcId')) }),
+  }))
 }
 
 /** The id of the resource of this kind and name (what a create with a lost answer made). */

@@ -23,7 +23,11 @@ describe('huaweicloudEcs against the emulator', () => {
     const { stdout } = await run('docker', ['run', '--rm', '--entrypoint', 'cat', image.dockerRef, '/etc/tsimg-marker'])
     expect(stdout).toContain('made by tsimg on huawei')
     // Only the artifact is left: server, EIP, volumes, group, subnet, VPC and key pair are gone.
-    expect(leftovers(emu).map((e) => e.type).sort()).toEqual(['image', 'snapshot'])
+    expect(
+      leftovers(emu)
+        .map((e) => e.type)
+        .sort(),
+    ).toEqual(['image', 'snapshot'])
     // The kept image is off the journal and no longer carries the build-id tag.
     expect(await journalFiles(stateDir)).toEqual([])
     expect([...image.tags.keys()]).not.toContain('tsimg-build-id')
@@ -38,7 +42,11 @@ describe('huaweicloudEcs against the emulator', () => {
     const r = await runBuild(emulatorSource(emu), { stateDir })
     emu.setThrottle(0)
     expect(r.summary.error?.message).toBeUndefined()
-    expect(leftovers(emu).map((e) => e.type).sort()).toEqual(['image', 'snapshot'])
+    expect(
+      leftovers(emu)
+        .map((e) => e.type)
+        .sort(),
+    ).toEqual(['image', 'snapshot'])
     expect(await journalFiles(stateDir)).toEqual([])
     await deleteImage(emu, r.summary.artifacts[0]!.id.slice(REGION.length + 1))
     expect(leftovers(emu)).toEqual([])

@@ -18,7 +18,12 @@ interface Point extends CancelPoint {
 const CONTAINER = new Set(['ssh:connect', 'provision'])
 /** Cancelled while the emulator holds `action`, the step's call (the first one sent after `atLine`, if given). */
 const holding = (step: string, action: string, name: string, atLine?: string, awaitsHeldCall?: boolean): Point => ({
-  name, step, hold: { action }, ...(atLine !== undefined && { atLine }), ...(awaitsHeldCall && { awaitsHeldCall }), machine: 'paper',
+  name,
+  step,
+  hold: { action },
+  ...(atLine !== undefined && { atLine }),
+  ...(awaitsHeldCall && { awaitsHeldCall }),
+  machine: 'paper',
 })
 /**
  * Huawei's SDK takes no abort signal: a read in flight is awaited, and a step whose held read
@@ -54,18 +59,20 @@ const points: Point[] = [
 // Each row on an emulator and a state directory of its own: the rows share nothing and mostly
 // wait (held calls, jobs, polls), so they run side by side.
 describe.concurrent('a cancel anywhere leaves nothing behind', { timeout: 600_000 }, () => {
-  it.each(points.map((p) => [p.name, p] as const))('cancelled %s', (_, p) => isolated(HUAWEI_MATRIX, async (m) => {
-    const ac = new AbortController()
-    const cancel = cancelDuring(m.emu, ac, p)
-    const r = await m.run({
-      machine: p.machine,
-      over: { imageMembers: ['0123456789abcdef0123456789abcdef'] },
-      signal: ac.signal,
-      onEvent: (e) => cancel.onEvent(e),
-    })
-    cancel.expectLanded(r)
-    expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
-    expect(r.summary.artifacts).toEqual([])
-    await m.expectNothingLeft(r)
-  }))
+  it.each(points.map((p) => [p.name, p] as const))('cancelled %s', (_, p) =>
+    isolated(HUAWEI_MATRIX, async (m) => {
+      const ac = new AbortController()
+      const cancel = cancelDuring(m.emu, ac, p)
+      const r = await m.run({
+        machine: p.machine,
+        over: { imageMembers: ['0123456789abcdef0123456789abcdef'] },
+        signal: ac.signal,
+        onEvent: (e) => cancel.onEvent(e),
+      })
+      cancel.expectLanded(r)
+      expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
+      expect(r.summary.artifacts).toEqual([])
+      await m.expectNothingLeft(r)
+    }),
+  )
 })

@@ -21,15 +21,23 @@ function withoutCredentials(args: string[]): Promise<{ code: number | null; out:
   })
 }
 
-const READ = 'no usable Huawei Cloud credentials; tsimg read: HW_ACCESS_KEY: not set; HW_SECRET_KEY: not set; HW_SECURITY_TOKEN: not set (only for temporary credentials)'
+const READ =
+  'no usable Huawei Cloud credentials; tsimg read: HW_ACCESS_KEY: not set; HW_SECRET_KEY: not set; HW_SECURITY_TOKEN: not set (only for temporary credentials)'
 
 describe('tsimg cleanup without Huawei credentials', () => {
   it('after kill -9: cleanup and --sweep name HW_ACCESS_KEY / HW_SECRET_KEY as missing at once and delete nothing; with them: 0 left', async () => {
-    const killed = await tsimg(t.emu, t.stateDir, ['build', '--var', `manifest=${join(t.stateDir, 'manifest.json')}`, 'examples/huaweicloud/image.ts'], (o, child) => {
-      if (o.includes('Connected to SSH!') && child.exitCode === null) child.kill('SIGKILL')
-    })
+    const killed = await tsimg(
+      t.emu,
+      t.stateDir,
+      ['build', '--var', `manifest=${join(t.stateDir, 'manifest.json')}`, 'examples/huaweicloud/image.ts'],
+      (o, child) => {
+        if (o.includes('Connected to SSH!') && child.exitCode === null) child.kill('SIGKILL')
+      },
+    )
     expect(killed.code).toBeNull()
-    const before = leftovers(t.emu).map((e) => e.id).sort()
+    const before = leftovers(t.emu)
+      .map((e) => e.id)
+      .sort()
     expect(leftovers(t.emu).map((e) => e.type)).toContain('instance')
     const journals = await journalFiles(t.stateDir)
 
@@ -43,7 +51,11 @@ describe('tsimg cleanup without Huawei credentials', () => {
     expect(without.out).not.toMatch(/after \d+ attempts|KeystoneListProjects/)
     const listed = Number(/\((\d+) resource\(s\)\):/.exec(without.out)?.[1])
     expect(without.out).toContain(`of the ${listed} listed resource(s) could not be deleted`)
-    expect(leftovers(t.emu).map((e) => e.id).sort()).toEqual(before)
+    expect(
+      leftovers(t.emu)
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual(before)
     expect(await journalFiles(t.stateDir)).toEqual(journals)
 
     const sweep = await withoutCredentials(['cleanup', '--sweep', '--cloud', 'huaweicloud', '--region', REGION, '--endpoint', t.emu.endpoint, '--yes'])

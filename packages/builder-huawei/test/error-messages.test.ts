@@ -13,15 +13,18 @@ describe('Huawei errors carry the service code and message', { timeout: 600_000 
     { action: 'CreateVpc', code: 'VPC.0101', status: 400, message: 'Invalid cidr 10.0.0.0/33' },
     { action: 'CreateSubnet', code: 'VPC.0206', status: 400, message: 'Subnet cidr conflicts with another subnet' },
     { action: 'CreateSecurityGroup', code: 'VPC.0601', status: 400, message: 'Security group quota exceeded' },
-  ])('$action refused with $status: the build fails naming $code and the message, not "Request failed with status code"', async ({ action, code, status, message }) => {
-    t.emu.injectFault({ action, cloud: 'huaweicloud', code, status, message, times: 1 })
-    const { summary } = await runBuild(emulatorSource(t.emu), { stateDir: t.stateDir })
-    expect(summary.outcome).toBe('failed')
-    const text = summary.error?.message ?? ''
-    expect(text).toContain(message)
-    expect(text).toContain(`${code} (HTTP ${status})`)
-    expect(text).not.toContain('Request failed with status code')
-  })
+  ])(
+    '$action refused with $status: the build fails naming $code and the message, not "Request failed with status code"',
+    async ({ action, code, status, message }) => {
+      t.emu.injectFault({ action, cloud: 'huaweicloud', code, status, message, times: 1 })
+      const { summary } = await runBuild(emulatorSource(t.emu), { stateDir: t.stateDir })
+      expect(summary.outcome).toBe('failed')
+      const text = summary.error?.message ?? ''
+      expect(text).toContain(message)
+      expect(text).toContain(`${code} (HTTP ${status})`)
+      expect(text).not.toContain('Request failed with status code')
+    },
+  )
 })
 
 describe('parseAnswer: the error shapes the SDK drops get the fields it reads', () => {

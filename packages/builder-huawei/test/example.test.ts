@@ -10,7 +10,7 @@ const t = useEmulator()
 const run = (args: string[], onOutput?: Parameters<typeof tsimg>[3]) => tsimg(t.emu, t.stateDir, args, onOutput)
 
 describe('examples/huaweicloud/image.ts', () => {
-  it('tsimg build makes an image holding the uploaded package and the script\'s output; kill -9 then tsimg cleanup leaves nothing', async () => {
+  it("tsimg build makes an image holding the uploaded package and the script's output; kill -9 then tsimg cleanup leaves nothing", async () => {
     const manifest = join(t.stateDir, 'manifest.json')
     const { code, out } = await run(['build', '--var', `manifest=${manifest}`, 'examples/huaweicloud/image.ts'])
     expect(code, out).toBe(0)
@@ -23,7 +23,15 @@ describe('examples/huaweicloud/image.ts', () => {
     expect(text).toContain(`${REGION}:${imageId}`)
     expect(text).not.toContain(t.emu.credentials.secretAccessKey)
     const ref = t.emu.backend.images.get(imageId!)!.dockerRef
-    const { stdout } = await promisify(execFile)('docker', ['run', '--rm', '--entrypoint', 'cat', ref, '/opt/cce-custom/example.package', '/opt/cce-custom/release'])
+    const { stdout } = await promisify(execFile)('docker', [
+      'run',
+      '--rm',
+      '--entrypoint',
+      'cat',
+      ref,
+      '/opt/cce-custom/example.package',
+      '/opt/cce-custom/release',
+    ])
     expect(stdout).toContain('example package uploaded by the file provisioner')
     expect(stdout).toContain('customised_at=')
     await deleteImage(t.emu, imageId!)

@@ -23,20 +23,38 @@ function serverSeen(buildId: string): Seen {
     subnetId: server.subnetId,
     vpcId: server.vpcId,
     groups: [...server.securityGroupIds],
-    volumeSizes: [...b.volumes.values()].filter((v) => v.attachment?.instanceId === server.id).map((v) => v.size).sort((x, y) => x - y),
+    volumeSizes: [...b.volumes.values()]
+      .filter((v) => v.attachment?.instanceId === server.id)
+      .map((v) => v.size)
+      .sort((x, y) => x - y),
     boundIps: [...b.publicIps.values()].filter((p) => p.instanceId === server.id).map((p) => p.id),
   }
 }
 
-describe('huaweicloudEcs with the user\'s network and options', { timeout: 900_000 }, () => {
-  it('vpcId + subnets + securityGroups + floatingIp, dataDisks, imageMembers and sourceImageFilter: the server uses them, the image is shared, nothing of the user\'s is deleted', async () => {
+describe("huaweicloudEcs with the user's network and options", { timeout: 900_000 }, () => {
+  it("vpcId + subnets + securityGroups + floatingIp, dataDisks, imageMembers and sourceImageFilter: the server uses them, the image is shared, nothing of the user's is deleted", async () => {
     const api = await userApi(t.emu)
     const signal = AbortSignal.timeout(120_000)
-    const v = await api.sdk('CreateVpc', (c) => c.vpc.createVpc(new vpc.CreateVpcRequest().withBody({ vpc: { name: 'user-vpc', cidr: '10.8.0.0/16' } } as never)), { signal })
+    const v = await api.sdk(
+      'CreateVpc',
+      (c) => c.vpc.createVpc(new vpc.CreateVpcRequest().withBody({ vpc: { name: 'user-vpc', cidr: '10.8.0.0/16' } } as never)),
+      { signal },
+    )
     const vpcId = v.vpc!.id!
-    const s = await api.sdk('CreateSubnet', (c) => c.vpc.createSubnet(new vpc.CreateSubnetRequest().withBody({ subnet: { name: 'user-subnet', cidr: '10.8.1.0/24', gateway_ip: '10.8.1.1', vpc_id: vpcId } } as never)), { signal })
+    const s = await api.sdk(
+      'CreateSubnet',
+      (c) =>
+        c.vpc.createSubnet(
+          new vpc.CreateSubnetRequest().withBody({ subnet: { name: 'user-subnet', cidr: '10.8.1.0/24', gateway_ip: '10.8.1.1', vpc_id: vpcId } } as never),
+        ),
+      { signal },
+    )
     const subnetId = s.subnet!.id!
-    const g = await api.sdk('CreateSecurityGroup', (c) => c.vpc.createSecurityGroup(new vpc.CreateSecurityGroupRequest().withBody({ security_group: { name: 'user-sg', vpc_id: vpcId } } as never)), { signal })
+    const g = await api.sdk(
+      'CreateSecurityGroup',
+      (c) => c.vpc.createSecurityGroup(new vpc.CreateSecurityGroupRequest().withBody({ security_group: { name: 'user-sg', vpc_id: vpcId } } as never)),
+      { signal },
+    )
     // The SDK's model keeps this answer under its wire name.
     const groupId = ((g as { security_group?: { id: string } }).security_group ?? g.securityGroup)!.id!
     const eip = await userEip(t.emu)
@@ -44,9 +62,16 @@ describe('huaweicloudEcs with the user\'s network and options', { timeout: 900_0
 
     let seen: Seen | undefined
     const source = emulatorSource(t.emu, {
-      vpcId, subnets: [subnetId], securityGroups: [groupId], eipType: undefined, floatingIp: eip.address,
-      volumeSize: 40, dataDisks: [{ volumeType: 'SSD', volumeSize: 20 }], imageMembers: [MEMBER],
-      sourceImageName: undefined, sourceImageFilter: { filters: { name: 'Debian 12.0.0 64bit tsimg', __imagetype: 'gold' }, mostRecent: true },
+      vpcId,
+      subnets: [subnetId],
+      securityGroups: [groupId],
+      eipType: undefined,
+      floatingIp: eip.address,
+      volumeSize: 40,
+      dataDisks: [{ volumeType: 'SSD', volumeSize: 20 }],
+      imageMembers: [MEMBER],
+      sourceImageName: undefined,
+      sourceImageFilter: { filters: { name: 'Debian 12.0.0 64bit tsimg', __imagetype: 'gold' }, mostRecent: true },
     })
     let buildId = ''
     const r = await runBuild(source, {

@@ -23,21 +23,38 @@ afterAll(async () => {
   if (stateDir) await rm(stateDir, { recursive: true, force: true })
 })
 
-it('a second SIGINT while cleanup awaits a held CreateSecurityGroup exits at once with 130, lists the key pair, network and pending group, keeps the journal; tsimg cleanup then leaves 0', () =>
-  expectInterruptedTwice({
-    name: 'huaweicloud-ecs', emu, answers, stateDir,
-    args: ['build', '--var', `manifest=${join(stateDir, 'manifest.json')}`, 'examples/huaweicloud/image.ts'], env: cliEnv(emu, stateDir),
-    action: 'CreateSecurityGroup', build: 'huaweicloud-ecs.builder', left: ['key pair ', 'VPC ', 'subnet ', 'security group '],
-    alive: async () => leftovers(emu),
-  }), 600_000)
+it(
+  'a second SIGINT while cleanup awaits a held CreateSecurityGroup exits at once with 130, lists the key pair, network and pending group, keeps the journal; tsimg cleanup then leaves 0',
+  () =>
+    expectInterruptedTwice({
+      name: 'huaweicloud-ecs',
+      emu,
+      answers,
+      stateDir,
+      args: ['build', '--var', `manifest=${join(stateDir, 'manifest.json')}`, 'examples/huaweicloud/image.ts'],
+      env: cliEnv(emu, stateDir),
+      action: 'CreateSecurityGroup',
+      build: 'huaweicloud-ecs.builder',
+      left: ['key pair ', 'VPC ', 'subnet ', 'security group '],
+      alive: async () => leftovers(emu),
+    }),
+  600_000,
+)
 
 it('a second SIGINT while cleanup waits for a server whose deletion never completes exits at once with 130, lists the server and the rest; tsimg cleanup then leaves 0', () => {
   emu.setMachines('paper')
   emu.setDelays({ instanceTerminated: 'stuck' })
   return expectInterruptedTwice({
-    name: 'huaweicloud-ecs (stuck delete)', emu, answers, stateDir,
-    args: ['build', '--var', `manifest=${join(stateDir, 'manifest.json')}`, 'examples/huaweicloud/image.ts'], env: cliEnv(emu, stateDir),
-    action: 'CreatePostPaidServers', holdMs: 1000, build: 'huaweicloud-ecs.builder', left: ['key pair ', 'VPC ', 'subnet ', 'security group ', 'server '],
+    name: 'huaweicloud-ecs (stuck delete)',
+    emu,
+    answers,
+    stateDir,
+    args: ['build', '--var', `manifest=${join(stateDir, 'manifest.json')}`, 'examples/huaweicloud/image.ts'],
+    env: cliEnv(emu, stateDir),
+    action: 'CreatePostPaidServers',
+    holdMs: 1000,
+    build: 'huaweicloud-ecs.builder',
+    left: ['key pair ', 'VPC ', 'subnet ', 'security group ', 'server '],
     cleaning: (out) => out.includes('Deleting the server with its volumes...'),
     afterExit: () => emu.setDelays({ instanceTerminated: 100 }),
     alive: async () => leftovers(emu),

@@ -47,7 +47,13 @@ describe.skipIf(!live)(`huaweicloudEcs against real Huawei Cloud${why}`, () => {
       ...(env.TSIMG_HUAWEI_SSH_CIDR && { temporarySecurityGroupSourceCidrs: [env.TSIMG_HUAWEI_SSH_CIDR] }),
     } satisfies Partial<HuaweicloudEcsInput>
     const first = await runBuild(
-      { ...base, sourceImageFilter: { filters: { name: env.TSIMG_HUAWEI_SOURCE_IMAGE ?? 'Debian 12.0.0 64bit', __imagetype: 'gold', status: 'active' }, mostRecent: true } },
+      {
+        ...base,
+        sourceImageFilter: {
+          filters: { name: env.TSIMG_HUAWEI_SOURCE_IMAGE ?? 'Debian 12.0.0 64bit', __imagetype: 'gold', status: 'active' },
+          mostRecent: true,
+        },
+      },
       { stateDir, provisioners: [markerProvisioner()] },
     )
     expect(first.summary.error?.message).toBeUndefined()
@@ -55,14 +61,20 @@ describe.skipIf(!live)(`huaweicloudEcs against real Huawei Cloud${why}`, () => {
     images.push(image)
 
     // A second build from that image, with no image of its own, reads the file back.
-    const second = await runBuild({ ...base, sourceImage: image, skipCreateImage: true }, { stateDir, provisioners: [shell({ inline: ['cat /etc/tsimg-marker'] })] })
+    const second = await runBuild(
+      { ...base, sourceImage: image, skipCreateImage: true },
+      { stateDir, provisioners: [shell({ inline: ['cat /etc/tsimg-marker'] })] },
+    )
     expect(second.summary.error?.message).toBeUndefined()
     expect(second.lines.join('\n')).toContain('made by tsimg on huawei')
 
     expect(await journalFiles(stateDir)).toEqual([])
     for (const r of [first, second]) expect(r.text).not.toContain(env.HW_SECRET_KEY!)
     const signal = AbortSignal.timeout(300_000)
-    const left = await tsimgResources.sweep!({ region, ...(endpoint && { endpoint }) }, [first.summary.buildId, second.summary.buildId], { signal, log: () => undefined })
+    const left = await tsimgResources.sweep!({ region, ...(endpoint && { endpoint }) }, [first.summary.buildId, second.summary.buildId], {
+      signal,
+      log: () => undefined,
+    })
     expect(left.map((x) => x.description)).toEqual([])
   }, 3_600_000)
 })

@@ -61,7 +61,12 @@ describe('a create whose answer is lost after the cloud acted', { timeout: 600_0
     for (const type of ['key-pair', 'vpc', 'subnet', 'security-group', 'instance', 'image']) expect(made.get(type)?.size, type).toBe(1)
     expect([...m.emu.backend.images.values()].filter((img) => img.name === imageName)).toHaveLength(1)
     expect(m.emu.backend.images.get(imageIdOf(r))?.launchUsers.has(MEMBER)).toBe(true)
-    expect(m.alive([user.eip.id]).map((e) => e.type).sort()).toEqual(['image', 'snapshot'])
+    expect(
+      m
+        .alive([user.eip.id])
+        .map((e) => e.type)
+        .sort(),
+    ).toEqual(['image', 'snapshot'])
     expect(m.emu.backend.publicIps.get(user.eip.id)?.instanceId).toBeUndefined()
     expect(await journalFiles(m.stateDir)).toEqual([])
     await deleteImage(m.emu, imageIdOf(r))

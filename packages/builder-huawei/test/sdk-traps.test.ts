@@ -23,10 +23,14 @@ const homes: string[] = []
 async function failingCall(mode: 'tamed' | 'raw'): Promise<{ output: string; home: string }> {
   const home = await mkdtemp(join(tmpdir(), 'tsimg-hw-home-'))
   homes.push(home)
-  const { stdout, stderr } = await run(process.execPath, [FIXTURE, mode, emu.endpoint, emu.credentials.accessKeyId, SECRET_KEY, emu.projectId('cn-north-4'), SECRET], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    env: { ...process.env, HOME: home, DEBUG: 'DEBUG' },
-  })
+  const { stdout, stderr } = await run(
+    process.execPath,
+    [FIXTURE, mode, emu.endpoint, emu.credentials.accessKeyId, SECRET_KEY, emu.projectId('cn-north-4'), SECRET],
+    {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      env: { ...process.env, HOME: home, DEBUG: 'DEBUG' },
+    },
+  )
   return { output: stdout + stderr, home }
 }
 

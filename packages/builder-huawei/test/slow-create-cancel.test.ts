@@ -19,28 +19,31 @@ const slow = [
 // The subject is the API (a slow create) and the teardown: machines on paper. The rows share
 // nothing, so each has an emulator of its own and they wait out their slow calls side by side.
 describe.concurrent('a cancel while a create is in flight leaves nothing behind', { timeout: 600_000 }, () => {
-  it.each(slow.map((s) => [`${s.action}${'what' in s ? ` (${s.what})` : ''}`, s] as const))('cancelled while %s is slow: cleanup awaits it and deletes what it made', (_, s) =>
-    isolated(HUAWEI_MATRIX, async (m) => {
-      const ac = new AbortController()
-      const cancel = cancelWhenHeld(m.emu, s.action, ac)
-      let armed = false
-      const r = await m.run({
-        machine: 'paper',
-        signal: ac.signal,
-        onLine: (line) => {
-          if (armed || !line.startsWith(s.before)) return
-          armed = true
-          // The next such call takes 4s to answer (the server acts first for a create): cancel
-          // once the emulator holds it, so the cancel lands while it is in flight.
-          m.emu.injectFault({ action: s.action, delayMs: 4000, times: 1 })
-          cancel.arm()
-        },
-      })
-      cancel.disarm()
-      expect(armed).toBe(true)
-      expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
-      // The slow call really was made: the cancel landed while it was in flight.
-      expect(m.emu.faultsFired()[s.action] ?? 0).toBe(1)
-      await m.expectNothingLeft(r)
-    }))
+  it.each(slow.map((s) => [`${s.action}${'what' in s ? ` (${s.what})` : ''}`, s] as const))(
+    'cancelled while %s is slow: cleanup awaits it and deletes what it made',
+    (_, s) =>
+      isolated(HUAWEI_MATRIX, async (m) => {
+        const ac = new AbortController()
+        const cancel = cancelWhenHeld(m.emu, s.action, ac)
+        let armed = false
+        const r = await m.run({
+          machine: 'paper',
+          signal: ac.signal,
+          onLine: (line) => {
+            if (armed || !line.startsWith(s.before)) return
+            armed = true
+            // The next such call takes 4s to answer (the server acts first for a create): cancel
+            // once the emulator holds it, so the cancel lands while it is in flight.
+            m.emu.injectFault({ action: s.action, delayMs: 4000, times: 1 })
+            cancel.arm()
+          },
+        })
+        cancel.disarm()
+        expect(armed).toBe(true)
+        expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
+        // The slow call really was made: the cancel landed while it was in flight.
+        expect(m.emu.faultsFired()[s.action] ?? 0).toBe(1)
+        await m.expectNothingLeft(r)
+      }),
+  )
 })

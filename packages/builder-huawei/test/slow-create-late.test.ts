@@ -24,23 +24,30 @@ vi.setConfig({ maxConcurrency: creates.length })
 // The subject is the API (a create held past the SDK's timeout) and the teardown: machines on
 // paper. The rows share nothing, so each has an emulator of its own and they wait side by side.
 describe.concurrent('a create the server holds past the SDK timeout, cancelled meanwhile, leaves nothing, now or later', { timeout: 600_000 }, () => {
-  it.each(creates)('cancelled while $action is held 65 s (it acts at the end): the build waits for it, deletes it, and nothing appears later', ({ action, before }) => {
-    const a = answers()
-    return isolated(HUAWEI_MATRIX, async (m) => {
-      m.emu.injectFault({ action, cloud: 'huaweicloud', delayMs: LATE_MS, times: 1 })
-      const ac = new AbortController()
-      // Cancel once the server holds the request (the fault counts it as it starts waiting).
-      const cancel = cancelWhenHeld(m.emu, action, ac)
-      const r = await m.run({ machine: 'paper', signal: ac.signal, onLine: (line) => line.startsWith(before) && cancel.arm() })
-      cancel.disarm()
-      expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
-      expect(m.emu.faultsFired()[action] ?? 0).toBe(1)
-      // The build did not exit before the held call acted: the emulator had answered it already.
-      expect(a.answered.filter((c) => c.action === action).map((c) => c.status < 300)).toEqual([true])
-      await m.expectNothingLeft(r)
-      // And nothing appears later: once the held call has acted, still nothing is left.
-      await a.acted(action)
-      expect(m.alive()).toEqual([])
-    }, { onCall: a.onCall })
-  })
+  it.each(creates)(
+    'cancelled while $action is held 65 s (it acts at the end): the build waits for it, deletes it, and nothing appears later',
+    ({ action, before }) => {
+      const a = answers()
+      return isolated(
+        HUAWEI_MATRIX,
+        async (m) => {
+          m.emu.injectFault({ action, cloud: 'huaweicloud', delayMs: LATE_MS, times: 1 })
+          const ac = new AbortController()
+          // Cancel once the server holds the request (the fault counts it as it starts waiting).
+          const cancel = cancelWhenHeld(m.emu, action, ac)
+          const r = await m.run({ machine: 'paper', signal: ac.signal, onLine: (line) => line.startsWith(before) && cancel.arm() })
+          cancel.disarm()
+          expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
+          expect(m.emu.faultsFired()[action] ?? 0).toBe(1)
+          // The build did not exit before the held call acted: the emulator had answered it already.
+          expect(a.answered.filter((c) => c.action === action).map((c) => c.status < 300)).toEqual([true])
+          await m.expectNothingLeft(r)
+          // And nothing appears later: once the held call has acted, still nothing is left.
+          await a.acted(action)
+          expect(m.alive()).toEqual([])
+        },
+        { onCall: a.onCall },
+      )
+    },
+  )
 })

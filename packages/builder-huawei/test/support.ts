@@ -82,7 +82,11 @@ export const HUAWEI_MATRIX: MatrixCloud<HuaweiEmulator, HuaweicloudEcsInput> = {
  * Faults and throttling are cleared after each test. With `userEip`, the user owns one
  * unbound EIP (`t.eip`) from the start: for floatingIp, and to prove it is never released.
  */
-export function useEmulator(opts: { userEip?: boolean } = {}): { readonly emu: HuaweiEmulator; readonly stateDir: string; readonly eip: { id: string; address: string } } {
+export function useEmulator(opts: { userEip?: boolean } = {}): {
+  readonly emu: HuaweiEmulator
+  readonly stateDir: string
+  readonly eip: { id: string; address: string }
+} {
   const t = {} as { emu: HuaweiEmulator; stateDir: string; eip: { id: string; address: string } }
   beforeAll(async () => {
     t.emu = await startHuaweiEmulator({ delays: FAST_DELAYS })
@@ -113,7 +117,14 @@ export async function deleteImage(emu: HuaweiEmulator, id: string): Promise<void
 /** An EIP the user bought, unbound: for floatingIp and reuseIps. */
 export async function userEip(emu: HuaweiEmulator): Promise<{ id: string; address: string }> {
   const api = await userApi(emu)
-  const res = await api.json('eip', 'CreatePublicip', 'POST', `/v1/${api.pid}/publicips`, { signal: AbortSignal.timeout(120_000) }, { publicip: { type: '5_bgp' }, bandwidth: { size: 5, name: 'user', share_type: 'PER' } })
+  const res = await api.json(
+    'eip',
+    'CreatePublicip',
+    'POST',
+    `/v1/${api.pid}/publicips`,
+    { signal: AbortSignal.timeout(120_000) },
+    { publicip: { type: '5_bgp' }, bandwidth: { size: 5, name: 'user', share_type: 'PER' } },
+  )
   return { id: res.publicip.id, address: res.publicip.public_ip_address }
 }
 
@@ -129,13 +140,25 @@ const CLI = join(ROOT, 'packages/core/bin/tsimg.js')
 export function cliEnv(emu: HuaweiEmulator, stateDir: string): NodeJS.ProcessEnv {
   const { accessKeyId, secretAccessKey } = emu.credentials
   return {
-    ...process.env, NO_COLOR: '1', TSIMG_STATE_DIR: stateDir, TSIMG_HUAWEI_ENDPOINT: emu.endpoint, REGION_NAME: REGION,
-    IAM_ACCESS_KEY: accessKeyId, IAM_SECRET_KEY: secretAccessKey, HW_ACCESS_KEY: accessKeyId, HW_SECRET_KEY: secretAccessKey,
+    ...process.env,
+    NO_COLOR: '1',
+    TSIMG_STATE_DIR: stateDir,
+    TSIMG_HUAWEI_ENDPOINT: emu.endpoint,
+    REGION_NAME: REGION,
+    IAM_ACCESS_KEY: accessKeyId,
+    IAM_SECRET_KEY: secretAccessKey,
+    HW_ACCESS_KEY: accessKeyId,
+    HW_SECRET_KEY: secretAccessKey,
   }
 }
 
 /** Runs the `tsimg` CLI; `onOutput` sees all output so far (stdout and stderr) and may kill the child. */
-export function tsimg(emu: HuaweiEmulator, stateDir: string, args: string[], onOutput?: (out: string, child: ChildProcess) => void): Promise<{ code: number | null; out: string }> {
+export function tsimg(
+  emu: HuaweiEmulator,
+  stateDir: string,
+  args: string[],
+  onOutput?: (out: string, child: ChildProcess) => void,
+): Promise<{ code: number | null; out: string }> {
   return new Promise((res) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: cliEnv(emu, stateDir), stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''

@@ -53,7 +53,10 @@ export async function resolveDatacenter(env: VsphereEnv, signal: AbortSignal): P
     const all = await c.all('Datacenter', ['name'], signal)
     if (all.size !== 1) {
       const names = [...all.values()].map((p) => p.string('name')).join(', ')
-      throw new TsimgError('VSPHERE_DATACENTER', all.size ? `vCenter has ${all.size} datacenters (${names}): set datacenter to one of them` : 'vCenter has no datacenter')
+      throw new TsimgError(
+        'VSPHERE_DATACENTER',
+        all.size ? `vCenter has ${all.size} datacenters (${names}): set datacenter to one of them` : 'vCenter has no datacenter',
+      )
     }
     dc = [...all.values()][0]!.self
     path = await c.pathOf(dc, signal)
@@ -66,7 +69,9 @@ export async function resolveDatacenter(env: VsphereEnv, signal: AbortSignal): P
 }
 
 export function notFound(what: string, name: string, option: string, extra = ''): TsimgError {
-  return new TsimgError('VSPHERE_NOT_FOUND', `${what} '${name}' not found${extra}`, { hint: `check ${option}: names are inventory paths inside the datacenter, as in the vSphere client` })
+  return new TsimgError('VSPHERE_NOT_FOUND', `${what} '${name}' not found${extra}`, {
+    hint: `check ${option}: names are inventory paths inside the datacenter, as in the vSphere client`,
+  })
 }
 
 /**
@@ -74,7 +79,14 @@ export function notFound(what: string, name: string, option: string, extra = '')
  * relative to `base` (the datacenter's vm, host or datastore folder); a bare name is searched
  * under it (recursively); several of that name is an error.
  */
-export async function findInventory(env: VsphereEnv, type: string, folder: 'vm' | 'host' | 'datastore' | 'network', name: string, option: string, signal: AbortSignal): Promise<MoRef> {
+export async function findInventory(
+  env: VsphereEnv,
+  type: string,
+  folder: 'vm' | 'host' | 'datastore' | 'network',
+  name: string,
+  option: string,
+  signal: AbortSignal,
+): Promise<MoRef> {
   const c = clientOf(env)
   const dc = env.datacenter!
   const trimmed = name.replace(/^\/+/, '')
@@ -84,8 +96,8 @@ export async function findInventory(env: VsphereEnv, type: string, folder: 'vm' 
     const base = await c.findByPath(`${dc.path}/${folder}`, signal)
     const found = [...(await c.all(type, ['name'], signal, base ?? dc.ref)).values()].filter((p) => p.string('name') === trimmed)
     if (found.length === 1) return found[0]!.self
-    if (found.length > 1) throw new TsimgError('VSPHERE_AMBIGUOUS', `${found.length} objects named '${trimmed}' in datacenter ${dc.path}`, { hint: `give ${option} as a path` })
+    if (found.length > 1)
+      throw new TsimgError('VSPHERE_AMBIGUOUS', `${found.length} objects named '${trimmed}' in datacenter ${dc.path}`, { hint: `give ${option} as a path` })
   }
   throw notFound(type === 'VirtualMachine' ? 'VM' : type, name, option, ` in datacenter ${dc.path}`)
 }
-

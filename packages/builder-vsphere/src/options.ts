@@ -99,7 +99,10 @@ const waitIpShape = {
   /** Packer: `ip_settle_timeout`: how long the IP must stay the same (default 5s). */
   ipSettleTimeout: durationSchema.default('5s'),
   /** Packer: `ip_wait_address`: a CIDR the IP must be in (default any IPv4, `0.0.0.0/0`). */
-  ipWaitAddress: z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, 'expected a CIDR like 10.0.0.0/8').default('0.0.0.0/0'),
+  ipWaitAddress: z
+    .string()
+    .regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, 'expected a CIDR like 10.0.0.0/8')
+    .default('0.0.0.0/0'),
 }
 
 /** Packer's ShutdownConfig. */
@@ -247,7 +250,10 @@ const cloneShape = {
   /** Packer: `network`: put the first NIC on this network. */
   network: z.string().min(1).optional(),
   /** Packer: `mac_address`: a fixed MAC for the first NIC. */
-  macAddress: z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, 'expected a MAC like 00:50:56:00:00:01').optional(),
+  macAddress: z
+    .string()
+    .regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, 'expected a MAC like 00:50:56:00:00:01')
+    .optional(),
   /** Packer: `vapp { properties }`. */
   vapp: z.strictObject({ properties: z.record(z.string(), z.string()).default({}) }).optional(),
   /** Packer: `customize`: guest customization (host name, fixed IPs). */

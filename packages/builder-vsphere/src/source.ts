@@ -10,9 +10,12 @@ import type { CommonOptions } from './options.js'
  * is created, each saying what to do instead (never accepted and silently ignored).
  */
 export function refuseNotYet(o: CommonOptions & { vapp?: unknown }, fail: (message: string, field: string) => never): void {
-  if (o.export?.images) fail('export.images (the ISO and floppy images in the export) is not supported yet: leave it out (the OVF holds the VM and its disks)', 'export.images')
-  if (o.export?.options.some((x) => x === 'uuid' || x === 'extraconfig')) fail('export.options uuid and extraconfig are not supported yet: use mac or nodevicesubtypes, or leave options out', 'export.options')
-  if (o.contentLibraryDestination) fail('contentLibraryDestination is not supported yet: leave it out and import the template into the library after the build', 'contentLibraryDestination')
+  if (o.export?.images)
+    fail('export.images (the ISO and floppy images in the export) is not supported yet: leave it out (the OVF holds the VM and its disks)', 'export.images')
+  if (o.export?.options.some((x) => x === 'uuid' || x === 'extraconfig'))
+    fail('export.options uuid and extraconfig are not supported yet: use mac or nodevicesubtypes, or leave options out', 'export.options')
+  if (o.contentLibraryDestination)
+    fail('contentLibraryDestination is not supported yet: leave it out and import the template into the library after the build', 'contentLibraryDestination')
   if (o.bootOrder) fail('bootOrder is not supported yet: leave it out (the VM keeps its boot order)', 'bootOrder')
   if (o.videoRam) fail('videoRam is not supported yet: leave it out (the VM keeps its video memory)', 'videoRam')
   if (o.vapp) fail('vapp properties are not supported yet: leave vapp out', 'vapp')
@@ -21,8 +24,14 @@ export function refuseNotYet(o: CommonOptions & { vapp?: unknown }, fail: (messa
 /** vsphere-clone options: the vSphere ones plus core's SSH communicator options. */
 export const vsphereCloneSchema = z
   .strictObject({ ...sshOptionsSchema.shape, ...vsphereCloneShape })
-  .refine((o) => !(o.linkedClone && o.diskSize), { message: 'diskSize cannot be set with linkedClone: a linked clone shares its base disk', path: ['diskSize'] })
-  .refine((o) => !(o.customize?.linuxOptions && o.customize.windowsSysprepText), { message: 'set only one of customize.linuxOptions and customize.windowsSysprepText', path: ['customize'] })
+  .refine((o) => !(o.linkedClone && o.diskSize), {
+    message: 'diskSize cannot be set with linkedClone: a linked clone shares its base disk',
+    path: ['diskSize'],
+  })
+  .refine((o) => !(o.customize?.linuxOptions && o.customize.windowsSysprepText), {
+    message: 'set only one of customize.linuxOptions and customize.windowsSysprepText',
+    path: ['customize'],
+  })
   .refine((o) => o.host || o.cluster, { message: 'set cluster or host: where the clone runs', path: ['cluster'] })
 
 /** What a template writes (defaults optional). */

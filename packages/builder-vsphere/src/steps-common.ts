@@ -34,8 +34,21 @@ export function connectStep(env: VsphereEnv): Step<VsphereState> {
 
 /** VirtualMachineConfigSpec fields in the WSDL's order (vCenter rejects another order). */
 const CONFIG_SPEC_ORDER = [
-  'annotation', 'tools', 'numCPUs', 'numCoresPerSocket', 'memoryMB', 'memoryHotAddEnabled', 'cpuHotAddEnabled', 'deviceChange',
-  'cpuAllocation', 'memoryAllocation', 'extraConfig', 'bootOptions', 'firmware', 'memoryReservationLockedToMax', 'nestedHVEnabled',
+  'annotation',
+  'tools',
+  'numCPUs',
+  'numCoresPerSocket',
+  'memoryMB',
+  'memoryHotAddEnabled',
+  'cpuHotAddEnabled',
+  'deviceChange',
+  'cpuAllocation',
+  'memoryAllocation',
+  'extraConfig',
+  'bootOptions',
+  'firmware',
+  'memoryReservationLockedToMax',
+  'nestedHVEnabled',
 ] as const
 
 export function configSpec(fields: Partial<Record<(typeof CONFIG_SPEC_ORDER)[number], XmlValue>>): XmlObject {
@@ -82,9 +95,13 @@ export function configParamsStep(env: VsphereEnv): Step<VsphereState> | false {
     name: 'vsphere:configuration-parameters',
     async run({ state, signal, ui }) {
       ui.say('Adding configuration parameters...')
-      const tools = o.toolsSyncTime !== undefined || o.toolsUpgradePolicy !== undefined
-        ? { syncTimeWithHost: o.toolsSyncTime, toolsUpgradePolicy: o.toolsUpgradePolicy === undefined ? undefined : o.toolsUpgradePolicy ? 'upgradeAtPowerCycle' : 'manual' }
-        : undefined
+      const tools =
+        o.toolsSyncTime !== undefined || o.toolsUpgradePolicy !== undefined
+          ? {
+              syncTimeWithHost: o.toolsSyncTime,
+              toolsUpgradePolicy: o.toolsUpgradePolicy === undefined ? undefined : o.toolsUpgradePolicy ? 'upgradeAtPowerCycle' : 'manual',
+            }
+          : undefined
       await reconfigure(env, vmOf(state), configSpec({ tools, extraConfig: Object.keys(params).length ? extraConfig(params) : undefined }), signal)
     },
   }

@@ -8,7 +8,7 @@ export function extraConfigOf(p: Props): Map<string, string> {
   for (const o of list(p.object('config.extraConfig').OptionValue)) {
     const key = str(obj(o).key)
     const v = obj(o).value
-    if (key) out.set(key, typeof v === 'string' ? v : str(obj(v).$text) ?? '')
+    if (key) out.set(key, typeof v === 'string' ? v : (str(obj(v).$text) ?? ''))
   }
   return out
 }

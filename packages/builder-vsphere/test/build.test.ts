@@ -5,7 +5,19 @@ import { describe, expect, it } from 'vitest'
 import { extraConfigOf } from '../src/vm.js'
 import { BUILD_ID_KEY, KEPT_KEY } from '../src/state.js'
 import { list, obj, str } from '@tsimg/builder-vsphere/vim'
-import { cleanupErrors, cloneSource, containersOf, failedStep, inventory, journalFiles, newGuest, readFromContainer, runBuild, stateText, useSim } from './support.js'
+import {
+  cleanupErrors,
+  cloneSource,
+  containersOf,
+  failedStep,
+  inventory,
+  journalFiles,
+  newGuest,
+  readFromContainer,
+  runBuild,
+  stateText,
+  useSim,
+} from './support.js'
 
 describe('vsphere-clone against vcsim', () => {
   const s = useSim('build')
@@ -30,7 +42,11 @@ describe('vsphere-clone against vcsim', () => {
     const after = await inventory(c)
     const vmName = `tsimg-${g.label}`
     expect(after.get(vmName)?.template).toBe(true)
-    const p = (await c.get({ $ref: true, type: 'VirtualMachine', value: after.get(vmName)!.moref }, ['config.hardware.numCPU', 'config.hardware.memoryMB', 'config.extraConfig', 'runtime.powerState'], AbortSignal.timeout(10_000)))!
+    const p = (await c.get(
+      { $ref: true, type: 'VirtualMachine', value: after.get(vmName)!.moref },
+      ['config.hardware.numCPU', 'config.hardware.memoryMB', 'config.extraConfig', 'runtime.powerState'],
+      AbortSignal.timeout(10_000),
+    ))!
     expect([p.string('config.hardware.numCPU'), p.string('config.hardware.memoryMB'), p.string('runtime.powerState')]).toEqual(['2', '1024', 'poweredOff'])
     const extra = extraConfigOf(p)
     expect(extra.get(KEPT_KEY)).toBe('true')
@@ -38,7 +54,13 @@ describe('vsphere-clone against vcsim', () => {
     // The build id is also the VM's custom attribute tsimg-build-id.
     const fields = list(obj((await c.get(c.content.customFieldsManager!, ['field'], AbortSignal.timeout(10_000)))?.raw('field')).CustomFieldDef).map(obj)
     const key = str(fields.find((f) => str(f.name) === 'tsimg-build-id')?.key)
-    const values = list(obj((await c.get({ $ref: true, type: 'VirtualMachine', value: after.get(vmName)!.moref }, ['customValue'], AbortSignal.timeout(10_000)))?.raw('customValue')).CustomFieldValue).map(obj)
+    const values = list(
+      obj(
+        (await c.get({ $ref: true, type: 'VirtualMachine', value: after.get(vmName)!.moref }, ['customValue'], AbortSignal.timeout(10_000)))?.raw(
+          'customValue',
+        ),
+      ).CustomFieldValue,
+    ).map(obj)
     expect(values.find((v) => str(v.key) === key)?.value).toBe(r.summary.buildId)
     // Nothing else: the inventory is the one before plus the template.
     expect([...after.keys()].sort()).toEqual([...before.keys(), vmName].sort())

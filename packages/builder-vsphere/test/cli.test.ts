@@ -46,7 +46,12 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
       const after = await inventory(c)
       expect(after.get(`tsimg-${g.label}`)?.template).toBe(true)
       expect([...after.keys()].sort()).toEqual([...before.keys(), `tsimg-${g.label}`].sort())
-      await c.task('Destroy_Task', { $ref: true, type: 'VirtualMachine', value: after.get(`tsimg-${g.label}`)!.moref }, {}, { signal: AbortSignal.timeout(30_000) })
+      await c.task(
+        'Destroy_Task',
+        { $ref: true, type: 'VirtualMachine', value: after.get(`tsimg-${g.label}`)!.moref },
+        {},
+        { signal: AbortSignal.timeout(30_000) },
+      )
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
@@ -72,7 +77,12 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
       const after = await inventory(c)
       expect(after.get(`tsimg-${g.label}`)?.template).toBe(true)
       expect([...after.keys()].sort()).toEqual([...before.keys(), `tsimg-${g.label}`].sort())
-      await c.task('Destroy_Task', { $ref: true, type: 'VirtualMachine', value: after.get(`tsimg-${g.label}`)!.moref }, {}, { signal: AbortSignal.timeout(30_000) })
+      await c.task(
+        'Destroy_Task',
+        { $ref: true, type: 'VirtualMachine', value: after.get(`tsimg-${g.label}`)!.moref },
+        {},
+        { signal: AbortSignal.timeout(30_000) },
+      )
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
@@ -135,7 +145,10 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
     const g = await newGuest(s)
     const dir = await mkdtemp(join(tmpdir(), 'tsimg-vsphere-kill-'))
     try {
-      await writeFile(join(dir, 'builder.json'), JSON.stringify(packerTemplate(s.sim, g, [{ type: 'shell', inline: ['echo provisioning-started', 'sleep 300'] }]), null, 2))
+      await writeFile(
+        join(dir, 'builder.json'),
+        JSON.stringify(packerTemplate(s.sim, g, [{ type: 'shell', inline: ['echo provisioning-started', 'sleep 300'] }]), null, 2),
+      )
       const killed = await tsimg(['build', join(dir, 'builder.json')], env(g, dir), (out, child) => {
         if (out.includes('provisioning-started') && child.exitCode === null) child.kill('SIGKILL')
       })
@@ -149,7 +162,11 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
       const bare = { ...process.env }
       for (const k of ['VSPHERE_USER', 'VSPHERE_PASSWORD', 'GOVC_USERNAME', 'GOVC_PASSWORD']) delete bare[k]
       const noCreds = await new Promise<{ code: number | null; out: string }>((res) => {
-        const child = spawn(process.execPath, [CLI, 'cleanup'], { cwd: ROOT, env: { ...bare, NO_COLOR: '1', TSIMG_STATE_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] })
+        const child = spawn(process.execPath, [CLI, 'cleanup'], {
+          cwd: ROOT,
+          env: { ...bare, NO_COLOR: '1', TSIMG_STATE_DIR: dir },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
         let out = ''
         child.stdout.on('data', (d: Buffer) => (out += d.toString()))
         child.stderr.on('data', (d: Buffer) => (out += d.toString()))
@@ -170,7 +187,7 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
     }
   })
 
-  it('tsimg cleanup --sweep --cloud vsphere destroys a killed build\'s clone whose journal is gone, and keeps the templates builds made and the VMs tsimg did not make', async () => {
+  it("tsimg cleanup --sweep --cloud vsphere destroys a killed build's clone whose journal is gone, and keeps the templates builds made and the VMs tsimg did not make", async () => {
     const c = await s.client()
     const keptGuest = await newGuest(s)
     const keptDir = await mkdtemp(join(tmpdir(), 'tsimg-vsphere-kept-'))
@@ -182,7 +199,10 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
       expect((await tsimg(['build', join(keptDir, 'builder.json')], env(keptGuest, keptDir))).code).toBe(0)
       const before = await inventory(c)
       // A build killed while provisioning, whose state directory is then lost (a CI runner gone).
-      await writeFile(join(dir, 'builder.json'), JSON.stringify(packerTemplate(s.sim, g, [{ type: 'shell', inline: ['echo provisioning-started', 'sleep 300'] }]), null, 2))
+      await writeFile(
+        join(dir, 'builder.json'),
+        JSON.stringify(packerTemplate(s.sim, g, [{ type: 'shell', inline: ['echo provisioning-started', 'sleep 300'] }]), null, 2),
+      )
       const killed = await tsimg(['build', join(dir, 'builder.json')], env(g, dir), (out, child) => {
         if (out.includes('provisioning-started') && child.exitCode === null) child.kill('SIGKILL')
       })
@@ -191,7 +211,10 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
       expect((await inventory(c)).has(`tsimg-${g.label}`)).toBe(true)
 
       const sweep = await tsimg(['cleanup', '--sweep', '--cloud', 'vsphere', '--region', s.sim.server, '--older-than', '0s', '--yes'], {
-        TSIMG_STATE_DIR: dir, VSPHERE_USER: s.sim.username, VSPHERE_PASSWORD: s.sim.password, VSPHERE_ALLOW_UNVERIFIED_SSL: 'true',
+        TSIMG_STATE_DIR: dir,
+        VSPHERE_USER: s.sim.username,
+        VSPHERE_PASSWORD: s.sim.password,
+        VSPHERE_ALLOW_UNVERIFIED_SSL: 'true',
       })
       expect(sweep.code, sweep.out).toBe(0)
       expect(sweep.out).toContain(`tsimg-${g.label}`)

@@ -23,11 +23,32 @@ describe('vsphere-clone features against vcsim', () => {
   it('diskSize grows the first disk, macAddress fixes the first NIC, network moves it, firmware efi-secure and CPU cores apply, createSnapshot leaves a snapshot', async () => {
     const c = await s.client()
     const g = await newGuest(s)
-    const r = await runBuild(cloneSource(s.sim, g, { diskSize: 2048, macAddress: '00:50:56:aa:bb:cc', network: 'VM Network', createSnapshot: true, snapshotName: 'after-build', firmware: 'efi-secure', cpuCores: 2, cpus: 4 }), { stateDir: s.stateDir })
+    const r = await runBuild(
+      cloneSource(s.sim, g, {
+        diskSize: 2048,
+        macAddress: '00:50:56:aa:bb:cc',
+        network: 'VM Network',
+        createSnapshot: true,
+        snapshotName: 'after-build',
+        firmware: 'efi-secure',
+        cpuCores: 2,
+        cpus: 4,
+      }),
+      { stateDir: s.stateDir },
+    )
     expect(r.summary.error, r.lines.join('\n')).toBeUndefined()
     const vm = (await vmNamed(`tsimg-${g.label}`))!
-    const p = (await c.get(vm, ['config.hardware.device', 'snapshot', 'config.firmware', 'config.bootOptions', 'config.hardware.numCPU', 'config.hardware.numCoresPerSocket'], signal()))!
-    expect([p.string('config.firmware'), str(p.object('config.bootOptions').efiSecureBootEnabled), p.string('config.hardware.numCPU'), p.string('config.hardware.numCoresPerSocket')]).toEqual(['efi', 'true', '4', '2'])
+    const p = (await c.get(
+      vm,
+      ['config.hardware.device', 'snapshot', 'config.firmware', 'config.bootOptions', 'config.hardware.numCPU', 'config.hardware.numCoresPerSocket'],
+      signal(),
+    ))!
+    expect([
+      p.string('config.firmware'),
+      str(p.object('config.bootOptions').efiSecureBootEnabled),
+      p.string('config.hardware.numCPU'),
+      p.string('config.hardware.numCoresPerSocket'),
+    ]).toEqual(['efi', 'true', '4', '2'])
     const devices = list(p.object('config.hardware.device').VirtualDevice).map(obj)
     const disk = devices.find((d) => d.$type === 'VirtualDisk')!
     expect(str(disk.capacityInKB)).toBe(String(2048 * 1024))
@@ -38,7 +59,7 @@ describe('vsphere-clone features against vcsim', () => {
     await destroy(`tsimg-${g.label}`)
   })
 
-  it('linkedClone asks for a child disk on the source\'s current snapshot; without a snapshot it is an error naming linked_clone, and nothing is made', async () => {
+  it("linkedClone asks for a child disk on the source's current snapshot; without a snapshot it is an error naming linked_clone, and nothing is made", async () => {
     const c = await s.client()
     const before = await inventory(c)
     const g = await newGuest(s)
@@ -58,7 +79,7 @@ describe('vsphere-clone features against vcsim', () => {
     const body = (await s.sim.requests('CloneVM_Task')).at(-1)!
     expect(body).toContain('<diskMoveType>createNewChildDiskBacking</diskMoveType>')
     expect(body).toMatch(new RegExp(`<snapshot type="VirtualMachineSnapshot">${current.value}</snapshot>`))
-    expect((await vmNamed(`tsimg-${g2.label}`))).toBeDefined()
+    expect(await vmNamed(`tsimg-${g2.label}`)).toBeDefined()
     await destroy(`tsimg-${g2.label}`)
     await c.task('RemoveAllSnapshots_Task', source, {}, { signal: signal() })
   })

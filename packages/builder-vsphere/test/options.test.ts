@@ -2,7 +2,14 @@ import { vsphereClone, vsphereCloneSchema } from '@tsimg/builder-vsphere'
 import { TemplateError } from '@tsimg/core/plugin'
 import { describe, expect, it } from 'vitest'
 
-const base = { vcenterServer: 'vc.example', username: 'administrator@vsphere.local', password: 'vc-secret', cluster: 'C0', template: 'base-os', sshUsername: 'root' }
+const base = {
+  vcenterServer: 'vc.example',
+  username: 'administrator@vsphere.local',
+  password: 'vc-secret',
+  cluster: 'C0',
+  template: 'base-os',
+  sshUsername: 'root',
+}
 const problems = (o: Record<string, unknown>) => {
   const r = vsphereCloneSchema.safeParse(o)
   return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
@@ -12,9 +19,17 @@ const ctx = { templateDir: '/tmp', templateFile: '/tmp/image.ts', path: 'sources
 describe('vsphere-clone options', () => {
   it("applies Packer's defaults", () => {
     const o = vsphereClone(base).options
-    expect([o.insecureConnection, o.linkedClone, o.convertToTemplate, o.createSnapshot, o.ipWaitTimeout, o.ipSettleTimeout, o.ipWaitAddress, o.shutdownTimeout, o.configurationParameters]).toEqual([
-      false, false, false, false, '30m', '5s', '0.0.0.0/0', '5m', {},
-    ])
+    expect([
+      o.insecureConnection,
+      o.linkedClone,
+      o.convertToTemplate,
+      o.createSnapshot,
+      o.ipWaitTimeout,
+      o.ipSettleTimeout,
+      o.ipWaitAddress,
+      o.shutdownTimeout,
+      o.configurationParameters,
+    ]).toEqual([false, false, false, false, '30m', '5s', '0.0.0.0/0', '5m', {}])
   })
 
   it('rejects unknown options (Packer snake_case names), bad values and contradictory choices, naming the field', () => {
@@ -39,7 +54,10 @@ describe('vsphere-clone options', () => {
       [{ videoRam: 8192 }, 'videoRam'],
       [{ vapp: { properties: { a: 'b' } } }, 'vapp'],
     ] as const) {
-      const err = await Promise.resolve(vsphereClone({ ...base, ...over }).validate?.(ctx)).then(() => undefined, (e: unknown) => e)
+      const err = await Promise.resolve(vsphereClone({ ...base, ...over }).validate?.(ctx)).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       expect(err, field).toBeInstanceOf(TemplateError)
       expect((err as TemplateError).message).toMatch(/not supported yet: leave/)
       expect(JSON.stringify(err) + String((err as Error).message)).toContain(field)

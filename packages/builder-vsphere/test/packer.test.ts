@@ -20,8 +20,15 @@ const hasPacker = (() => {
 
 function packer(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('packer', args, { cwd, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, CHECKPOINT_DISABLE: '1', PACKER_CACHE_DIR: join(cwd, 'cache'), PACKER_CONFIG_DIR: cwd, ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      'packer',
+      args,
+      {
+        cwd,
+        maxBuffer: 32 * 1024 * 1024,
+        env: { ...process.env, CHECKPOINT_DISABLE: '1', PACKER_CACHE_DIR: join(cwd, 'cache'), PACKER_CONFIG_DIR: cwd, ...env },
+      },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     )
   })
 }

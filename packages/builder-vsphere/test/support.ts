@@ -36,7 +36,14 @@ export function useSim(name: string): Sim {
   beforeAll(async () => {
     s.sim = await startVcsim()
     s.stateDir = await mkdtemp(join(tmpdir(), `tsimg-vsphere-${name}-`))
-    s.client = async () => (s.c ??= await VimClient.connect({ server: s.sim.server, username: s.sim.username, password: s.sim.password, insecure: true, signal: AbortSignal.timeout(30_000) }))
+    s.client = async () =>
+      (s.c ??= await VimClient.connect({
+        server: s.sim.server,
+        username: s.sim.username,
+        password: s.sim.password,
+        insecure: true,
+        signal: AbortSignal.timeout(30_000),
+      }))
   })
   afterAll(async () => {
     await s.c?.logout()
@@ -57,7 +64,13 @@ export interface Guest {
 }
 
 export async function newGuest(s: Pick<Sim, 'group'>): Promise<Guest> {
-  return { ip: loopbackAddress(), port: await freePort(), rootPassword: `Root-${randomBytes(6).toString('hex')}`, label: `vsclone-${randomBytes(4).toString('hex')}`, group: s.group }
+  return {
+    ip: loopbackAddress(),
+    port: await freePort(),
+    rootPassword: `Root-${randomBytes(6).toString('hex')}`,
+    label: `vsclone-${randomBytes(4).toString('hex')}`,
+    group: s.group,
+  }
 }
 
 /**
@@ -87,7 +100,10 @@ export function cloneSource(sim: Vcsim, g: Guest, over: Partial<VsphereCloneInpu
 
 const markerProvisioner = (): ProvisionerPlugin<any> => shell({ inline: ['echo "made by tsimg on vsphere" > /etc/tsimg-marker'] })
 
-export function runBuild(source: VsphereCloneInput, opts: { stateDir: string; signal?: AbortSignal; force?: boolean; onEvent?: (e: BuildEvent) => void; provisioners?: ProvisionerPlugin<any>[] }): Promise<SourceRunResult> {
+export function runBuild(
+  source: VsphereCloneInput,
+  opts: { stateDir: string; signal?: AbortSignal; force?: boolean; onEvent?: (e: BuildEvent) => void; provisioners?: ProvisionerPlugin<any>[] },
+): Promise<SourceRunResult> {
   return runSourceBuild(vsphereClone({ name: 'test', ...source }), { ...opts, provisioners: opts.provisioners ?? [markerProvisioner()] })
 }
 
@@ -111,7 +127,6 @@ export async function inventory(c: VimClient): Promise<Map<string, { moref: stri
   const all = await c.all('VirtualMachine', ['name', 'config.template'], AbortSignal.timeout(30_000))
   return new Map([...all.values()].map((p) => [p.string('name')!, { moref: p.self.value, template: p.string('config.template') === 'true' }]))
 }
-
 
 /**
  * What every fault row checks after its build: the simulator's inventory is what it was before
@@ -137,7 +152,11 @@ export async function expectNothingLeft(s: Sim, g: Guest, r: SourceRunResult, be
  * vsphere-clone of SOURCE_VM that becomes a template; the vCenter password comes from the
  * environment (`VSPHERE_PASSWORD`), as users keep it out of the file.
  */
-export function packerTemplate(sim: Vcsim, g: Guest, provisioners: unknown[] = [{ type: 'shell', inline: ['echo "made by $MAKER" > /etc/tsimg-marker'], environment_vars: ['MAKER=a packer template'] }]): unknown {
+export function packerTemplate(
+  sim: Vcsim,
+  g: Guest,
+  provisioners: unknown[] = [{ type: 'shell', inline: ['echo "made by $MAKER" > /etc/tsimg-marker'], environment_vars: ['MAKER=a packer template'] }],
+): unknown {
   return {
     variables: { vcenter_password: '{{env `VSPHERE_PASSWORD`}}', guest_password: '{{env `GUEST_PASSWORD`}}' },
     'sensitive-variables': ['vcenter_password', 'guest_password'],

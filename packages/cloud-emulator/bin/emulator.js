@@ -50,7 +50,10 @@ const fail = (message) => {
   process.stderr.write(`tsimg-cloud-emulator: ${message}\n`)
   process.exit(2)
 }
-const clouds = values.cloud.split(',').map((c) => c.trim()).filter(Boolean)
+const clouds = values.cloud
+  .split(',')
+  .map((c) => c.trim())
+  .filter(Boolean)
 for (const c of clouds) if (!FRONT_ENDS.some((f) => f.name === c)) fail(`--cloud ${c}: unknown cloud (known: ${known})`)
 const ports = {}
 for (const p of values.port ?? []) {

@@ -11,8 +11,18 @@ export type { ErrorKind, ResourceType } from './backend/errors.js'
 export { AWS_PROFILE, ALICLOUD_PROFILE, HUAWEICLOUD_PROFILE } from './backend/profile.js'
 export type { CloudProfile } from './backend/profile.js'
 export {
-  AWS_CATALOG, AWS_INSTANCE_TYPES, AWS_VOLUME_TYPES, AWS_OWNERS, ALICLOUD_VOLUME_TYPES, HUAWEICLOUD_CATALOG, HUAWEICLOUD_INSTANCE_TYPES,
-  HUAWEICLOUD_VOLUME_TYPES, BASE_IMAGE, extendProfile, parseCatalog, readCatalogFile,
+  AWS_CATALOG,
+  AWS_INSTANCE_TYPES,
+  AWS_VOLUME_TYPES,
+  AWS_OWNERS,
+  ALICLOUD_VOLUME_TYPES,
+  HUAWEICLOUD_CATALOG,
+  HUAWEICLOUD_INSTANCE_TYPES,
+  HUAWEICLOUD_VOLUME_TYPES,
+  BASE_IMAGE,
+  extendProfile,
+  parseCatalog,
+  readCatalogFile,
 } from './backend/catalog.js'
 export type { CatalogExtension } from './backend/catalog.js'
 export { sweep } from './backend/docker.js'

@@ -95,11 +95,18 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const names = opts.frontEnds?.length ? [...new Set(opts.frontEnds)] : ['aws']
   const fronts = names.map((n) => frontEnd(n))
   const fromFile = opts.catalogFile ? readCatalogFile(opts.catalogFile) : undefined
-  const credentials = opts.credentials === undefined ? [TEST_CREDENTIALS] : Array.isArray(opts.credentials) ? opts.credentials : [opts.credentials as Credentials]
+  const credentials =
+    opts.credentials === undefined ? [TEST_CREDENTIALS] : Array.isArray(opts.credentials) ? opts.credentials : [opts.credentials as Credentials]
   const cloud = new Cloud({
     profiles: fronts.map((f) => extendProfile(extendProfile({ ...f.profile, ...opts.profiles?.[f.name] }, fromFile?.[f.name]), opts.catalogs?.[f.name])),
-    regions: opts.regions, accountId: opts.accountId, seed: opts.seed, delays: opts.delays, faults: opts.faults,
-    throttleProbability: opts.throttleProbability, catalog: opts.catalog, machines: opts.machines,
+    regions: opts.regions,
+    accountId: opts.accountId,
+    seed: opts.seed,
+    delays: opts.delays,
+    faults: opts.faults,
+    throttleProbability: opts.throttleProbability,
+    catalog: opts.catalog,
+    machines: opts.machines,
   })
   await cloud.start()
   if (opts.stateDir) await loadImages(cloud, opts.stateDir)
@@ -108,7 +115,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   // Safety net for a test that never calls stop(): remove this session's containers on exit.
   const onExit = (): void => {
     try {
-      const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=tsimg-emulator=${cloud.session}`], { encoding: 'utf8' }).split('\n').filter(Boolean)
+      const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=tsimg-emulator=${cloud.session}`], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean)
       if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore' })
     } catch {
       // best effort; `tsimg-cloud-emulator --sweep` finds the rest
@@ -133,13 +142,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       cloud.machines = mode
     },
     reset: () => reset(cloud),
-    stop: (o) => (stopped ??= (async () => {
-      process.removeListener('exit', onExit)
-      await Promise.all(started.map((s) => s.close()))
-      const keep = o?.keepImages ?? opts.keepImages
-      await shutdown(cloud, { keepImages: keep })
-      if (keep && opts.stateDir) await saveImages(cloud, opts.stateDir)
-    })()),
+    stop: (o) =>
+      (stopped ??= (async () => {
+        process.removeListener('exit', onExit)
+        await Promise.all(started.map((s) => s.close()))
+        const keep = o?.keepImages ?? opts.keepImages
+        await shutdown(cloud, { keepImages: keep })
+        if (keep && opts.stateDir) await saveImages(cloud, opts.stateDir)
+      })()),
     [Symbol.asyncDispose]: () => handle.stop(),
   }
   const control = controlHandler(handle)

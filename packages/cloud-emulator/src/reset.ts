@@ -9,7 +9,12 @@ export async function reset(cloud: Cloud): Promise<void> {
   cloud.faults.clear()
   for (const region of cloud.regions) {
     const live = [...cloud.instances.values()].filter((i) => i.region === region.name && i.state !== 'terminated')
-    if (live.length) terminateInstances(cloud, region.name, live.map((i) => i.id))
+    if (live.length)
+      terminateInstances(
+        cloud,
+        region.name,
+        live.map((i) => i.id),
+      )
   }
   await cloud.settle()
   for (const i of cloud.instances.values()) {
@@ -30,4 +35,3 @@ export async function reset(cloud: Cloud): Promise<void> {
   const ids = await docker(['ps', '-aq', '--filter', `label=tsimg-emulator=${cloud.session}`])
   for (const id of ids.split('\n').filter(Boolean)) await docker(['rm', '-f', '-v', id]).catch(() => undefined)
 }
-

@@ -41,14 +41,19 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 beforeAll(async () => {
   restore = instrument()
-  emu = await startEmulator({ frontEnds: ['alicloud'], seed: 12, delays: { instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200, snapshotCompleted: 100 } })
+  emu = await startEmulator({
+    frontEnds: ['alicloud'],
+    seed: 12,
+    delays: { instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200, snapshotCompleted: 100 },
+  })
   // Which action a parameter read belongs to: calls here run one at a time, through cloud.act.
   const cloud = emu.backend as unknown as { act: (fe: string, action: string, fn: () => unknown) => Promise<unknown> }
   const act = cloud.act.bind(cloud)
-  cloud.act = (fe, action, fn) => act(fe, action, () => {
-    current = action
-    return fn()
-  })
+  cloud.act = (fe, action, fn) =>
+    act(fe, action, () => {
+      current = action
+      return fn()
+    })
   proxy = await recordingProxy(emu.endpoint)
   const host = new URL(proxy.endpoint).host
   // The subject is the answers' shape, not their speed: a generous read timeout on a busy machine.
@@ -65,7 +70,8 @@ beforeAll(async () => {
   await ecs.describeRegions(new Ecs.DescribeRegionsRequest({}))
   const zones = (await ecs.describeZones(new Ecs.DescribeZonesRequest({ regionId: r }))).body!.zones!.zone!
   await ecs.describeImages(new Ecs.DescribeImagesRequest({ regionId: r, imageName: 'aliyun_3_x64_20G_alibase_*', imageOwnerAlias: 'system' }))
-  const source = (await ecs.describeImageFromFamily(new Ecs.DescribeImageFromFamilyRequest({ regionId: r, imageFamily: 'acs:ubuntu_22_04_x64' }))).body!.image!.imageId!
+  const source = (await ecs.describeImageFromFamily(new Ecs.DescribeImageFromFamilyRequest({ regionId: r, imageFamily: 'acs:ubuntu_22_04_x64' }))).body!.image!
+    .imageId!
   const key = generateKeyPair('ed25519')
   await ecs.importKeyPair(new Ecs.ImportKeyPairRequest({ regionId: r, keyPairName: 'model-key', publicKeyBody: key.publicKey }))
   await ecs.createKeyPair(new Ecs.CreateKeyPairRequest({ regionId: r, keyPairName: 'model-made' }))
@@ -76,44 +82,101 @@ beforeAll(async () => {
   const vSwitchId = (await vpc.createVSwitch(new Vpc.CreateVSwitchRequest({ regionId: r, vpcId, zoneId, cidrBlock: '172.16.0.0/24' }))).body!.vSwitchId!
   await vpc.describeVSwitches(new Vpc.DescribeVSwitchesRequest({ regionId: r, vSwitchId }))
   const sg = (await ecs.createSecurityGroup(new Ecs.CreateSecurityGroupRequest({ regionId: r, vpcId, securityGroupName: 'model' }))).body!.securityGroupId!
-  await ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({ regionId: r, securityGroupId: sg, ipProtocol: 'tcp', portRange: '22/22', sourceCidrIp: '0.0.0.0/0' }))
+  await ecs.authorizeSecurityGroup(
+    new Ecs.AuthorizeSecurityGroupRequest({ regionId: r, securityGroupId: sg, ipProtocol: 'tcp', portRange: '22/22', sourceCidrIp: '0.0.0.0/0' }),
+  )
   await ecs.describeSecurityGroups(new Ecs.DescribeSecurityGroupsRequest({ regionId: r, vpcId }))
-  const id = (await ecs.createInstance(new Ecs.CreateInstanceRequest({
-    regionId: r, imageId: source, instanceType: 'ecs.g6.large', securityGroupId: sg, vSwitchId, keyPairName: 'model-key', instanceName: 'model',
-    systemDisk: new Ecs.CreateInstanceRequestSystemDisk({ category: 'cloud_essd', size: 40 }), internetChargeType: 'PayByTraffic',
-    tag: [new Ecs.CreateInstanceRequestTag({ key: 'tsimg-build-id', value: 'b-model' })], clientToken: 'model-1',
-  }))).body!.instanceId!
+  const id = (
+    await ecs.createInstance(
+      new Ecs.CreateInstanceRequest({
+        regionId: r,
+        imageId: source,
+        instanceType: 'ecs.g6.large',
+        securityGroupId: sg,
+        vSwitchId,
+        keyPairName: 'model-key',
+        instanceName: 'model',
+        systemDisk: new Ecs.CreateInstanceRequestSystemDisk({ category: 'cloud_essd', size: 40 }),
+        internetChargeType: 'PayByTraffic',
+        tag: [new Ecs.CreateInstanceRequestTag({ key: 'tsimg-build-id', value: 'b-model' })],
+        clientToken: 'model-1',
+      }),
+    )
+  ).body!.instanceId!
   await until('stopped after create', async () => (await status(id)) === 'Stopped')
   const eip = (await vpc.allocateEipAddress(new Vpc.AllocateEipAddressRequest({ regionId: r, bandwidth: '5', internetChargeType: 'PayByTraffic' }))).body!
   await vpc.associateEipAddress(new Vpc.AssociateEipAddressRequest({ regionId: r, allocationId: eip.allocationId, instanceId: id }))
   await vpc.describeEipAddresses(new Vpc.DescribeEipAddressesRequest({ regionId: r, allocationId: eip.allocationId }))
   await ecs.startInstance(new Ecs.StartInstanceRequest({ instanceId: id }))
   await until('running', async () => (await status(id)) === 'Running')
-  await ecs.tagResources(new Ecs.TagResourcesRequest({ regionId: r, resourceType: 'instance', resourceId: [id], tag: [new Ecs.TagResourcesRequestTag({ key: 'extra', value: '1' })] }))
+  await ecs.tagResources(
+    new Ecs.TagResourcesRequest({
+      regionId: r,
+      resourceType: 'instance',
+      resourceId: [id],
+      tag: [new Ecs.TagResourcesRequestTag({ key: 'extra', value: '1' })],
+    }),
+  )
   await ecs.listTagResources(new Ecs.ListTagResourcesRequest({ regionId: r, resourceType: 'instance', resourceId: [id] }))
   await ecs.untagResources(new Ecs.UntagResourcesRequest({ regionId: r, resourceType: 'instance', resourceId: [id], tagKey: ['extra'] }))
   await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: id }))
   await until('stopped', async () => (await status(id)) === 'Stopped')
   await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: r, instanceId: id }))
-  const imageId = (await ecs.createImage(new Ecs.CreateImageRequest({ regionId: r, instanceId: id, imageName: 'model_image', imageFamily: 'model-family',
-    tag: [new Ecs.CreateImageRequestTag({ key: 'tsimg-build-id', value: 'b-model' })] }))).body!.imageId!
-  await until('image', async () => (await ecs.describeImages(new Ecs.DescribeImagesRequest({ regionId: r, imageId, status: 'Available,Creating' }))).body!.images!.image![0]!.status === 'Available')
+  const imageId = (
+    await ecs.createImage(
+      new Ecs.CreateImageRequest({
+        regionId: r,
+        instanceId: id,
+        imageName: 'model_image',
+        imageFamily: 'model-family',
+        tag: [new Ecs.CreateImageRequestTag({ key: 'tsimg-build-id', value: 'b-model' })],
+      }),
+    )
+  ).body!.imageId!
+  await until(
+    'image',
+    async () =>
+      (await ecs.describeImages(new Ecs.DescribeImagesRequest({ regionId: r, imageId, status: 'Available,Creating' }))).body!.images!.image![0]!.status ===
+      'Available',
+  )
   const snaps = (await ecs.describeSnapshots(new Ecs.DescribeSnapshotsRequest({ regionId: r, instanceId: id }))).body!.snapshots!.snapshot ?? []
   await ecs.modifyImageSharePermission(new Ecs.ModifyImageSharePermissionRequest({ regionId: r, imageId, addAccount: ['1234567890123456'] }))
   await ecs.describeImageSharePermission(new Ecs.DescribeImageSharePermissionRequest({ regionId: r, imageId }))
-  const copy = (await ecs.copyImage(new Ecs.CopyImageRequest({ regionId: r, imageId, destinationRegionId: r, destinationImageName: 'model_copy' }))).body!.imageId!
-  await until('copy', async () => (await ecs.describeImages(new Ecs.DescribeImagesRequest({ regionId: r, imageId: copy, status: 'Available,Creating' }))).body!.images!.image![0]!.status === 'Available')
+  const copy = (await ecs.copyImage(new Ecs.CopyImageRequest({ regionId: r, imageId, destinationRegionId: r, destinationImageName: 'model_copy' }))).body!
+    .imageId!
+  await until(
+    'copy',
+    async () =>
+      (await ecs.describeImages(new Ecs.DescribeImagesRequest({ regionId: r, imageId: copy, status: 'Available,Creating' }))).body!.images!.image![0]!
+        .status === 'Available',
+  )
   await vpc.unassociateEipAddress(new Vpc.UnassociateEipAddressRequest({ regionId: r, allocationId: eip.allocationId, instanceId: id }))
   await vpc.releaseEipAddress(new Vpc.ReleaseEipAddressRequest({ regionId: r, allocationId: eip.allocationId }))
   await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: id, force: true }))
   await until('deleted', async () => (await status(id)) === undefined)
   for (const m of [imageId, copy]) await ecs.deleteImage(new Ecs.DeleteImageRequest({ regionId: r, imageId: m, force: true }))
-  for (const s of (await ecs.describeSnapshots(new Ecs.DescribeSnapshotsRequest({ regionId: r }))).body!.snapshots!.snapshot ?? []) await ecs.deleteSnapshot(new Ecs.DeleteSnapshotRequest({ snapshotId: s.snapshotId, force: true }))
+  for (const s of (await ecs.describeSnapshots(new Ecs.DescribeSnapshotsRequest({ regionId: r }))).body!.snapshots!.snapshot ?? [])
+    await ecs.deleteSnapshot(new Ecs.DeleteSnapshotRequest({ snapshotId: s.snapshotId, force: true }))
   expect(snaps.length).toBeGreaterThan(0)
   await ecs.deleteKeyPairs(new Ecs.DeleteKeyPairsRequest({ regionId: r, keyPairNames: JSON.stringify(['model-key', 'model-made']) }))
-  await until('group deletable', async () => ecs.deleteSecurityGroup(new Ecs.DeleteSecurityGroupRequest({ regionId: r, securityGroupId: sg })).then(() => true, () => false))
-  await until('vswitch deletable', async () => vpc.deleteVSwitch(new Vpc.DeleteVSwitchRequest({ regionId: r, vSwitchId })).then(() => true, () => false))
-  await until('vpc deletable', async () => vpc.deleteVpc(new Vpc.DeleteVpcRequest({ regionId: r, vpcId })).then(() => true, () => false))
+  await until('group deletable', async () =>
+    ecs.deleteSecurityGroup(new Ecs.DeleteSecurityGroupRequest({ regionId: r, securityGroupId: sg })).then(
+      () => true,
+      () => false,
+    ),
+  )
+  await until('vswitch deletable', async () =>
+    vpc.deleteVSwitch(new Vpc.DeleteVSwitchRequest({ regionId: r, vSwitchId })).then(
+      () => true,
+      () => false,
+    ),
+  )
+  await until('vpc deletable', async () =>
+    vpc.deleteVpc(new Vpc.DeleteVpcRequest({ regionId: r, vpcId })).then(
+      () => true,
+      () => false,
+    ),
+  )
 }, 600_000)
 afterAll(async () => {
   restore?.()
@@ -128,7 +191,7 @@ afterAll(async () => {
 const READ_BEYOND_MODEL = new Set(['Ecs.DescribeRegions: RegionId'])
 
 describe('Alibaba front end against the SDK model classes', () => {
-  it('every field of every answer is declared by the action\'s ResponseBody model with its JSON type', () => {
+  it("every field of every answer is declared by the action's ResponseBody model with its JSON type", () => {
     const total: CheckReport = { checked: [], mismatches: [], undeclared: [] }
     const actions = new Set<string>()
     for (const x of proxy.exchanges.filter((e) => e.status === 200)) {
@@ -147,11 +210,25 @@ describe('Alibaba front end against the SDK model classes', () => {
     expect(actions.size).toBeGreaterThanOrEqual(35)
   })
 
-  it('every parameter the front end reads is declared by the action\'s Request model', () => {
+  it("every parameter the front end reads is declared by the action's Request model", () => {
     const unknown: string[] = []
     let n = 0
     for (const [action, names] of reads) {
-      const product = ['CreateVpc', 'DescribeVpcs', 'CreateVSwitch', 'DescribeVSwitches', 'DeleteVSwitch', 'DeleteVpc', 'AllocateEipAddress', 'AssociateEipAddress', 'DescribeEipAddresses', 'UnassociateEipAddress', 'ReleaseEipAddress'].includes(action) ? 'Vpc' : 'Ecs'
+      const product = [
+        'CreateVpc',
+        'DescribeVpcs',
+        'CreateVSwitch',
+        'DescribeVSwitches',
+        'DeleteVSwitch',
+        'DeleteVpc',
+        'AllocateEipAddress',
+        'AssociateEipAddress',
+        'DescribeEipAddresses',
+        'UnassociateEipAddress',
+        'ReleaseEipAddress',
+      ].includes(action)
+        ? 'Vpc'
+        : 'Ecs'
       for (const name of names) {
         n++
         if (!requestHas(product, action, name) && !READ_BEYOND_MODEL.has(`${product}.${action}: ${name}`)) unknown.push(`${product}.${action}: ${name}`)

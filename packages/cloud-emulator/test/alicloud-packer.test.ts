@@ -20,11 +20,21 @@ afterAll(async () => {
 it('Packer 1.6.6 alicloud-ecs builds an image over SSH through the EIP and leaves only the image and its snapshot', { timeout: 900_000 }, async () => {
   expect(await hasPacker(), 'packer 1.6.6 must be installed (scripts/setup.sh)').toBe(true)
   const run = await runPacker(new URL(emu.endpoint).host, {
-    builders: [{
-      type: 'alicloud-ecs', access_key: emu.credentials.accessKeyId, secret_key: emu.credentials.secretAccessKey, region: 'cn-hangzhou',
-      image_name: 'packer_emulator_build', source_image: 'centos_7_06_64_20G_alibase_20190711.vhd', instance_type: 'ecs.n1.tiny',
-      io_optimized: true, ssh_username: 'root', ssh_timeout: '5m', tags: { purpose: 'tsimg-test' },
-    }],
+    builders: [
+      {
+        type: 'alicloud-ecs',
+        access_key: emu.credentials.accessKeyId,
+        secret_key: emu.credentials.secretAccessKey,
+        region: 'cn-hangzhou',
+        image_name: 'packer_emulator_build',
+        source_image: 'centos_7_06_64_20G_alibase_20190711.vhd',
+        instance_type: 'ecs.n1.tiny',
+        io_optimized: true,
+        ssh_username: 'root',
+        ssh_timeout: '5m',
+        tags: { purpose: 'tsimg-test' },
+      },
+    ],
     provisioners: [{ type: 'shell', inline: ['echo provisioned-by-packer > /etc/tsimg-proof'] }],
   })
   expect(run.code, run.output).toBe(0)
@@ -41,7 +51,9 @@ it('Packer 1.6.6 alicloud-ecs builds an image over SSH through the EIP and leave
   // What Packer provisioned is in the image: its committed container holds the file.
   const image = emu.backend.images.get(imageId!)!
   expect(image.tags.get('purpose')).toBe('tsimg-test')
-  expect(execFileSync('docker', ['run', '--rm', '--entrypoint', 'cat', image.dockerRef, '/etc/tsimg-proof'], { encoding: 'utf8' })).toBe('provisioned-by-packer\n')
+  expect(execFileSync('docker', ['run', '--rm', '--entrypoint', 'cat', image.dockerRef, '/etc/tsimg-proof'], { encoding: 'utf8' })).toBe(
+    'provisioned-by-packer\n',
+  )
 
   const left = emu.ledger().filter((e) => !e.seed)
   expect(left.map((e) => e.type).sort()).toEqual(['image', 'snapshot'])

@@ -24,22 +24,41 @@ export async function runPacker(proxyEndpoint: string, template: object, signal?
  * for a user), through the emulator as HTTP proxy, with `env` added (e.g. ALICLOUD_ACCESS_KEY
  * for a template that reads its keys from the environment). HOME is a temporary directory.
  */
-export async function runPackerFile(proxyEndpoint: string, file: string, o: { cwd: string; env?: Record<string, string>; signal?: AbortSignal }): Promise<{ code: number; output: string }> {
+export async function runPackerFile(
+  proxyEndpoint: string,
+  file: string,
+  o: { cwd: string; env?: Record<string, string>; signal?: AbortSignal },
+): Promise<{ code: number; output: string }> {
   const home = await mkdtemp(join(tmpdir(), 'tsimg-packer-home-'))
   const proxy = `http://${proxyEndpoint}`
   try {
     return await new Promise((resolve) => {
-      execFile('packer', ['build', '-color=false', file], {
-        cwd: o.cwd, ...(o.signal && { signal: o.signal }), maxBuffer: 16 * 1024 * 1024,
-        env: {
-          PATH: process.env.PATH, HOME: home, PACKER_CACHE_DIR: join(home, 'cache'), CHECKPOINT_DISABLE: '1',
-          HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, NO_PROXY: '', no_proxy: '',
-          ...o.env,
+      execFile(
+        'packer',
+        ['build', '-color=false', file],
+        {
+          cwd: o.cwd,
+          ...(o.signal && { signal: o.signal }),
+          maxBuffer: 16 * 1024 * 1024,
+          env: {
+            PATH: process.env.PATH,
+            HOME: home,
+            PACKER_CACHE_DIR: join(home, 'cache'),
+            CHECKPOINT_DISABLE: '1',
+            HTTP_PROXY: proxy,
+            HTTPS_PROXY: proxy,
+            http_proxy: proxy,
+            https_proxy: proxy,
+            NO_PROXY: '',
+            no_proxy: '',
+            ...o.env,
+          },
         },
-      }, (error, stdout, stderr) => {
-        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0
-        resolve({ code, output: stdout + stderr })
-      })
+        (error, stdout, stderr) => {
+          const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0
+          resolve({ code, output: stdout + stderr })
+        },
+      )
     })
   } finally {
     await rm(home, { recursive: true, force: true })

@@ -17,7 +17,9 @@ const calls: { action: string; status: number; code?: string; scheme?: string }[
 
 beforeAll(async () => {
   ;({ server, endpoint } = await alicloud.startAlicloudServer({
-    credentials: [CREDS, STS], actions: alicloud.protocolActions(), act: (action, fn, request) => cloud.act('alicloud', action, fn, request),
+    credentials: [CREDS, STS],
+    actions: alicloud.protocolActions(),
+    act: (action, fn, request) => cloud.act('alicloud', action, fn, request),
     onCall: (c) => calls.push(c),
   }))
 })
@@ -39,11 +41,17 @@ describe('signatures', () => {
   it('answers a wrong secret with SignatureDoesNotMatch (400) and an unknown key with InvalidAccessKeyId.NotFound (404)', async () => {
     for (const signatureAlgorithm of [undefined, 'v2'] as const) {
       const wrong = ecsClient(endpoint, { ...CREDS, secretAccessKey: 'not-the-secret' }, { signatureAlgorithm })
-      expect(await failure(wrong.describeRegions(new Ecs.DescribeRegionsRequest({}))))
-        .toEqual({ name: 'ClientError', code: 'SignatureDoesNotMatch', statusCode: 400 })
+      expect(await failure(wrong.describeRegions(new Ecs.DescribeRegionsRequest({})))).toEqual({
+        name: 'ClientError',
+        code: 'SignatureDoesNotMatch',
+        statusCode: 400,
+      })
       const unknown = ecsClient(endpoint, { accessKeyId: 'LTAI5tUnknown', secretAccessKey: 'x' }, { signatureAlgorithm })
-      expect(await failure(unknown.describeRegions(new Ecs.DescribeRegionsRequest({}))))
-        .toEqual({ name: 'ClientError', code: 'InvalidAccessKeyId.NotFound', statusCode: 404 })
+      expect(await failure(unknown.describeRegions(new Ecs.DescribeRegionsRequest({})))).toEqual({
+        name: 'ClientError',
+        code: 'InvalidAccessKeyId.NotFound',
+        statusCode: 404,
+      })
     }
   })
 
@@ -52,8 +60,10 @@ describe('signatures', () => {
       const ok = await ecsClient(endpoint, STS, { signatureAlgorithm }).describeRegions(new Ecs.DescribeRegionsRequest({}))
       expect(ok.statusCode).toBe(200)
       const mismatch = ecsClient(endpoint, { ...STS, sessionToken: 'another-token' }, { signatureAlgorithm })
-      expect(await failure(mismatch.describeRegions(new Ecs.DescribeRegionsRequest({}))))
-        .toMatchObject({ code: 'InvalidSecurityToken.Mismatch', statusCode: 400 })
+      expect(await failure(mismatch.describeRegions(new Ecs.DescribeRegionsRequest({})))).toMatchObject({
+        code: 'InvalidSecurityToken.Mismatch',
+        statusCode: 400,
+      })
     }
   })
 
@@ -79,11 +89,21 @@ describe('requests and answers', () => {
 
   it('answers an unknown region with InvalidRegionId.NotFound and an unknown action with InvalidAction.NotFound (404)', async () => {
     const client = ecsClient(endpoint, CREDS)
-    expect(await failure(client.describeZones(new Ecs.DescribeZonesRequest({ regionId: 'mars-north-1' }))))
-      .toMatchObject({ name: 'ClientError', code: 'InvalidRegionId.NotFound', statusCode: 404 })
+    expect(await failure(client.describeZones(new Ecs.DescribeZonesRequest({ regionId: 'mars-north-1' })))).toMatchObject({
+      name: 'ClientError',
+      code: 'InvalidRegionId.NotFound',
+      statusCode: 404,
+    })
     const params = new OpenApi.$OpenApiUtil.Params({
-      action: 'LaunchRockets', version: '2014-05-26', protocol: 'HTTP', pathname: '/', method: 'POST',
-      authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: 'json',
+      action: 'LaunchRockets',
+      version: '2014-05-26',
+      protocol: 'HTTP',
+      pathname: '/',
+      method: 'POST',
+      authType: 'AK',
+      style: 'RPC',
+      reqBodyType: 'formData',
+      bodyType: 'json',
     })
     const call = client.callApi(params, new OpenApi.$OpenApiUtil.OpenApiRequest({ query: {} }), new Dara.RuntimeOptions({}))
     expect(await failure(call)).toMatchObject({ code: 'InvalidAction.NotFound', statusCode: 404 })
@@ -93,11 +113,21 @@ describe('requests and answers', () => {
     const userData = Buffer.from('#!/bin/sh\n' + 'echo tsimg-user-data-line >> /tmp/log\n'.repeat(900)).toString('base64')
     expect(userData.length).toBeGreaterThan(43_000)
     const params = new OpenApi.$OpenApiUtil.Params({
-      action: 'DescribeZones', version: '2014-05-26', protocol: 'HTTP', pathname: '/', method: 'POST',
-      authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: 'json',
+      action: 'DescribeZones',
+      version: '2014-05-26',
+      protocol: 'HTTP',
+      pathname: '/',
+      method: 'POST',
+      authType: 'AK',
+      style: 'RPC',
+      reqBodyType: 'formData',
+      bodyType: 'json',
     })
-    const r = await ecsClient(endpoint, CREDS).callApi(params,
-      new OpenApi.$OpenApiUtil.OpenApiRequest({ query: { RegionId: 'cn-hangzhou', UserData: userData } }), new Dara.RuntimeOptions({}))
+    const r = await ecsClient(endpoint, CREDS).callApi(
+      params,
+      new OpenApi.$OpenApiUtil.OpenApiRequest({ query: { RegionId: 'cn-hangzhou', UserData: userData } }),
+      new Dara.RuntimeOptions({}),
+    )
     expect(r.statusCode).toBe(200)
   })
 })
@@ -127,18 +157,29 @@ describe('faults', () => {
     faults.add({ action: 'DescribeZones', code: 'InternalError', request: '^RegionId=cn-shanghai$', times: 1 })
     const client = ecsClient(endpoint, CREDS)
     expect((await client.describeZones(new Ecs.DescribeZonesRequest({ regionId: 'cn-hangzhou' }))).statusCode).toBe(200)
-    expect(await failure(client.describeZones(new Ecs.DescribeZonesRequest({ regionId: 'cn-shanghai' })))).toMatchObject({ code: 'InternalError', statusCode: 500 })
+    expect(await failure(client.describeZones(new Ecs.DescribeZonesRequest({ regionId: 'cn-shanghai' })))).toMatchObject({
+      code: 'InternalError',
+      statusCode: 500,
+    })
     expect((await client.describeZones(new Ecs.DescribeZonesRequest({ regionId: 'cn-shanghai' }))).statusCode).toBe(200)
   })
 })
 
 describe('an independent client: Packer 1.6.6 through HTTP_PROXY', () => {
   const template = (secret: string) => ({
-    builders: [{
-      type: 'alicloud-ecs', access_key: CREDS.accessKeyId, secret_key: secret, region: 'cn-beijing',
-      image_name: 'packer_protocol_probe', source_image: 'centos_7_06_64_20G_alibase_20190711.vhd',
-      instance_type: 'ecs.n1.tiny', io_optimized: true, communicator: 'none',
-    }],
+    builders: [
+      {
+        type: 'alicloud-ecs',
+        access_key: CREDS.accessKeyId,
+        secret_key: secret,
+        region: 'cn-beijing',
+        image_name: 'packer_protocol_probe',
+        source_image: 'centos_7_06_64_20G_alibase_20190711.vhd',
+        instance_type: 'ecs.n1.tiny',
+        io_optimized: true,
+        communicator: 'none',
+      },
+    ],
   })
 
   it('sends absolute-form HMAC-SHA1 requests that verify, and sees Alibaba errors as Alibaba errors', async () => {

@@ -22,8 +22,14 @@ export interface ClientOptions {
 
 function config(endpoint: string, c: ClientCredentials, o: ClientOptions): InstanceType<typeof OpenApi.$OpenApiUtil.Config> {
   return new OpenApi.$OpenApiUtil.Config({
-    accessKeyId: c.accessKeyId, accessKeySecret: c.secretAccessKey, securityToken: c.sessionToken,
-    endpoint, protocol: 'http', regionId: 'cn-hangzhou', signatureAlgorithm: o.signatureAlgorithm, readTimeout: o.readTimeout,
+    accessKeyId: c.accessKeyId,
+    accessKeySecret: c.secretAccessKey,
+    securityToken: c.sessionToken,
+    endpoint,
+    protocol: 'http',
+    regionId: 'cn-hangzhou',
+    signatureAlgorithm: o.signatureAlgorithm,
+    readTimeout: o.readTimeout,
   })
 }
 

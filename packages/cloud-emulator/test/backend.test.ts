@@ -31,7 +31,8 @@ async function until(what: string, check: () => boolean): Promise<void> {
 beforeAll(async () => {
   // Only 'aws' is a registered front end here; the other clouds' regions come from their profiles.
   emu = await startEmulator({
-    frontEnds: ['aws'], seed: 7,
+    frontEnds: ['aws'],
+    seed: 7,
     delays: { instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 100, snapshotCompleted: 100, jobStarted: 300 },
   })
   cloud = new backend.Cloud({ profiles: [AWS_PROFILE, ALICLOUD_PROFILE, HUAWEICLOUD_PROFILE], seed: 11, delays: emu.backend.delays })
@@ -52,7 +53,9 @@ describe('without containers', () => {
     const client = new ec2.EC2Client({ region: 'us-east-1', endpoint: emu.endpoint, credentials: emu.credentials, maxAttempts: 1 })
     const err = await client.send(new ec2.DescribeInstancesCommand({ InstanceIds: ['i-0123456789abcdef0'] })).catch((x: Error) => x)
     expect((err as Error).name).toBe('InvalidInstanceID.NotFound')
-    const tagErr = await client.send(new ec2.CreateTagsCommand({ Resources: ['sg-0123456789abcdef0'], Tags: [{ Key: 'a', Value: 'b' }] })).catch((x: Error) => x)
+    const tagErr = await client
+      .send(new ec2.CreateTagsCommand({ Resources: ['sg-0123456789abcdef0'], Tags: [{ Key: 'a', Value: 'b' }] }))
+      .catch((x: Error) => x)
     expect((tagErr as Error).name).toBe('InvalidGroup.NotFound')
     client.destroy()
   })
@@ -68,7 +71,9 @@ describe('without containers', () => {
     const images = (region: string) => [...cloud.images.values()].filter((m) => m.region === region)
     // The default catalog: Alibaba's public image names (families included), all logging in as root.
     const ali = images('cn-hangzhou')
-    expect(ali.map((m) => m.name)).toEqual(expect.arrayContaining(['aliyun_3_x64_20G_alibase_20240528.vhd', 'centos_7_9_x64_20G_alibase_20240628.vhd', 'ubuntu_22_04_x64_20G_alibase_20240530.vhd']))
+    expect(ali.map((m) => m.name)).toEqual(
+      expect.arrayContaining(['aliyun_3_x64_20G_alibase_20240528.vhd', 'centos_7_9_x64_20G_alibase_20240628.vhd', 'ubuntu_22_04_x64_20G_alibase_20240530.vhd']),
+    )
     expect(ali.every((m) => m.loginUser === 'root' && m.id.startsWith('m-bp1') && m.catalog?.family?.startsWith('acs:'))).toBe(true)
     expect(images('cn-north-4')[0]!.rootDeviceName).toBe('/dev/vda')
     expect(cloud.region('cn-hangzhou').cloud).toBe('alicloud')
@@ -79,7 +84,9 @@ describe('without containers', () => {
 
   it('runs jobs pending -> running -> success or fail over time, and a job fault fails one as it starts', async () => {
     let done = false
-    const ok = backend.jobs.startJob(cloud, 'cn-north-4', 'createServers', () => (done ? { state: 'success', entities: { server_id: 's-1' } } : { state: 'running' }))
+    const ok = backend.jobs.startJob(cloud, 'cn-north-4', 'createServers', () =>
+      done ? { state: 'success', entities: { server_id: 's-1' } } : { state: 'running' },
+    )
     const bad = backend.jobs.startJob(cloud, 'cn-north-4', 'createImage', () => ({ state: 'fail', code: 'IMS.0010', message: 'disk error' }))
     cloud.injectFault({ action: 'job:deleteServers', code: 'Ecs.0000', times: 1 })
     const faulted = backend.jobs.startJob(cloud, 'cn-north-4', 'deleteServers', () => ({ state: 'success' }))
@@ -119,7 +126,12 @@ it('a key pair attached to a stopped instance is authorized at its next start, o
   const vsw = backend.network.createSubnet(cloud, region, { vpcId: vpc.id, cidrBlock: '10.0.1.0/24', zone: 'cn-hangzhou-i' })
   const image = [...cloud.images.values()].find((m) => m.region === region)!
   // Launched without a key and without a public address.
-  const [instance] = backend.instances.runInstances(cloud, region, { imageId: image.id, instanceType: 'ecs.g7.large', subnetId: vsw.id, associatePublicIp: false })
+  const [instance] = backend.instances.runInstances(cloud, region, {
+    imageId: image.id,
+    instanceType: 'ecs.g7.large',
+    subnetId: vsw.id,
+    associatePublicIp: false,
+  })
   expect(instance!.id).toMatch(/^i-bp1/)
   await until('running', () => instance!.state === 'running')
   expect(backend.publicIps.publicAddress(cloud, instance!)).toBeUndefined()

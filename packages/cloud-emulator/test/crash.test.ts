@@ -9,7 +9,9 @@ const BIN = fileURLToPath(new URL('../bin/emulator.js', import.meta.url))
 const containers = (filter: string): string => execFileSync('docker', ['ps', '-aq', '--filter', filter], { encoding: 'utf8' }).trim()
 
 async function baseImage(client: ec2.EC2Client): Promise<string> {
-  const res = await client.send(new ec2.DescribeImagesCommand({ Owners: [CATALOG_OWNER_ID], Filters: [{ Name: 'name', Values: ['debian-12-amd64-tsimg-base'] }] }))
+  const res = await client.send(
+    new ec2.DescribeImagesCommand({ Owners: [CATALOG_OWNER_ID], Filters: [{ Name: 'name', Values: ['debian-12-amd64-tsimg-base'] }] }),
+  )
   return res.Images![0]!.ImageId!
 }
 
@@ -17,10 +19,16 @@ it('terminates an instance whose OS shuts itself down when its shutdown behavior
   const emu = await startEc2Emulator({ delays: { instanceRunning: 100, instanceTerminated: 100 } })
   try {
     const client = new ec2.EC2Client({ region: 'us-east-1', endpoint: emu.endpoint, credentials: emu.credentials })
-    const run = await client.send(new ec2.RunInstancesCommand({
-      ImageId: await baseImage(client), InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, InstanceInitiatedShutdownBehavior: 'terminate',
-      UserData: Buffer.from('#!/bin/sh\nsleep 3\nkill -TERM 1\n').toString('base64'),
-    }))
+    const run = await client.send(
+      new ec2.RunInstancesCommand({
+        ImageId: await baseImage(client),
+        InstanceType: 't3.micro',
+        MinCount: 1,
+        MaxCount: 1,
+        InstanceInitiatedShutdownBehavior: 'terminate',
+        UserData: Buffer.from('#!/bin/sh\nsleep 3\nkill -TERM 1\n').toString('base64'),
+      }),
+    )
     const id = run.Instances![0]!.InstanceId!
     // The SDK's terminated waiter gives up on 'pending', so poll: pending -> running -> shutting-down -> terminated.
     const seen = new Set<string>()
@@ -57,7 +65,7 @@ it('returns the same instance to a retried RunInstances whose first answer was l
   }
 })
 
-it("fails a launch when told to: the instance ends terminated with Server.InternalError and its container is gone", async () => {
+it('fails a launch when told to: the instance ends terminated with Server.InternalError and its container is gone', async () => {
   const emu = await startEc2Emulator({ delays: { instanceRunning: 'fail' } })
   try {
     const client = new ec2.EC2Client({ region: 'us-east-1', endpoint: emu.endpoint, credentials: emu.credentials })
@@ -89,7 +97,7 @@ it('leaves containers behind when killed -9, and --sweep removes them', async ()
       })
       child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)))
     })
-    expect((await (await fetch(`${endpoint}/_emulator/health`)).json())).toEqual({ ok: true })
+    expect(await (await fetch(`${endpoint}/_emulator/health`)).json()).toEqual({ ok: true })
     const client = new ec2.EC2Client({ region: 'us-east-1', endpoint, credentials: TEST_CREDENTIALS })
     const id = (await client.send(new ec2.RunInstancesCommand({ ImageId: await baseImage(client), MinCount: 1, MaxCount: 1 }))).Instances![0]!.InstanceId!
     await ec2.waitUntilInstanceRunning({ client, maxWaitTime: 3600, minDelay: 1, maxDelay: 2 }, { InstanceIds: [id] })

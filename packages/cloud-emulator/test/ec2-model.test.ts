@@ -54,7 +54,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 beforeAll(async () => {
   restore = instrumentReader()
-  emu = await startEc2Emulator({ seed: 31, delays: { instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200, snapshotCompleted: 100 } })
+  emu = await startEc2Emulator({
+    seed: 31,
+    delays: { instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200, snapshotCompleted: 100 },
+  })
   proxy = await recordingProxy(emu.endpoint)
   const c = new ec2.EC2Client({ region: 'us-east-1', endpoint: proxy.endpoint, credentials: emu.credentials })
   // Polls until the state is reached; the test's own timeout is the only limit.
@@ -63,30 +66,66 @@ beforeAll(async () => {
   }
   await c.send(new ec2.DescribeRegionsCommand({}))
   await c.send(new ec2.DescribeAvailabilityZonesCommand({}))
-  const images = await c.send(new ec2.DescribeImagesCommand({ Owners: ['099720109477'], Filters: [{ Name: 'name', Values: ['ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*'] }, { Name: 'state', Values: ['available'] }] }))
+  const images = await c.send(
+    new ec2.DescribeImagesCommand({
+      Owners: ['099720109477'],
+      Filters: [
+        { Name: 'name', Values: ['ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*'] },
+        { Name: 'state', Values: ['available'] },
+      ],
+    }),
+  )
   const imageId = images.Images![0]!.ImageId!
   const vpcs = await c.send(new ec2.DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }))
   const vpcId = vpcs.Vpcs![0]!.VpcId!
   await c.send(new ec2.DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))
-  const own = await c.send(new ec2.CreateVpcCommand({ CidrBlock: '10.8.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'Name', Value: 'model' }] }] }))
+  const own = await c.send(
+    new ec2.CreateVpcCommand({ CidrBlock: '10.8.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'Name', Value: 'model' }] }] }),
+  )
   const sub = await c.send(new ec2.CreateSubnetCommand({ VpcId: own.Vpc!.VpcId!, CidrBlock: '10.8.1.0/24', AvailabilityZone: 'us-east-1a' }))
   await c.send(new ec2.ModifySubnetAttributeCommand({ SubnetId: sub.Subnet!.SubnetId!, MapPublicIpOnLaunch: { Value: true } }))
-  const sg = await c.send(new ec2.CreateSecurityGroupCommand({ GroupName: 'model-sg', Description: 'model check', VpcId: vpcId, TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'k', Value: 'v' }] }] }))
-  await c.send(new ec2.AuthorizeSecurityGroupIngressCommand({ GroupId: sg.GroupId!, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }))
+  const sg = await c.send(
+    new ec2.CreateSecurityGroupCommand({
+      GroupName: 'model-sg',
+      Description: 'model check',
+      VpcId: vpcId,
+      TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'k', Value: 'v' }] }],
+    }),
+  )
+  await c.send(
+    new ec2.AuthorizeSecurityGroupIngressCommand({
+      GroupId: sg.GroupId!,
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+    }),
+  )
   await c.send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: [sg.GroupId!] }))
   await c.send(new ec2.CreateKeyPairCommand({ KeyName: 'model-made', KeyType: 'ed25519' }))
   const key = generateKeyPair('ed25519')
   await c.send(new ec2.ImportKeyPairCommand({ KeyName: 'model-key', PublicKeyMaterial: Buffer.from(key.publicKey) }))
   await c.send(new ec2.DescribeKeyPairsCommand({ KeyNames: ['model-key'] }))
-  const run = await c.send(new ec2.RunInstancesCommand({
-    ImageId: imageId, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, KeyName: 'model-key', SecurityGroupIds: [sg.GroupId!],
-    BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 12, VolumeType: 'gp3', DeleteOnTermination: true } }],
-    TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'model' }] }, { ResourceType: 'volume', Tags: [{ Key: 'Name', Value: 'model' }] }],
-    UserData: Buffer.from('#!/bin/sh\necho hi\n').toString('base64'), ClientToken: 'model-token',
-    MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
-  }))
+  const run = await c.send(
+    new ec2.RunInstancesCommand({
+      ImageId: imageId,
+      InstanceType: 't3.micro',
+      MinCount: 1,
+      MaxCount: 1,
+      KeyName: 'model-key',
+      SecurityGroupIds: [sg.GroupId!],
+      BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 12, VolumeType: 'gp3', DeleteOnTermination: true } }],
+      TagSpecifications: [
+        { ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'model' }] },
+        { ResourceType: 'volume', Tags: [{ Key: 'Name', Value: 'model' }] },
+      ],
+      UserData: Buffer.from('#!/bin/sh\necho hi\n').toString('base64'),
+      ClientToken: 'model-token',
+      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
+    }),
+  )
   const instanceId = run.Instances![0]!.InstanceId!
-  await until('running', async () => (await c.send(new ec2.DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0]!.Instances![0]!.State!.Name === 'running')
+  await until(
+    'running',
+    async () => (await c.send(new ec2.DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0]!.Instances![0]!.State!.Name === 'running',
+  )
   await c.send(new ec2.DescribeInstanceStatusCommand({ InstanceIds: [instanceId], IncludeAllInstances: true }))
   await c.send(new ec2.DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'instanceType' }))
   await c.send(new ec2.CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: 'extra', Value: '1' }] }))
@@ -98,12 +137,22 @@ beforeAll(async () => {
   await c.send(new ec2.DisassociateAddressCommand({ AssociationId: assoc.AssociationId! }))
   await c.send(new ec2.ReleaseAddressCommand({ AllocationId: eip.AllocationId! }))
   await c.send(new ec2.StopInstancesCommand({ InstanceIds: [instanceId] }))
-  await until('stopped', async () => (await c.send(new ec2.DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0]!.Instances![0]!.State!.Name === 'stopped')
+  await until(
+    'stopped',
+    async () => (await c.send(new ec2.DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0]!.Instances![0]!.State!.Name === 'stopped',
+  )
   await c.send(new ec2.ModifyInstanceAttributeCommand({ InstanceId: instanceId, InstanceType: { Value: 't3.small' } }))
-  const made = await c.send(new ec2.CreateImageCommand({
-    InstanceId: instanceId, Name: 'model-image', Description: 'model check',
-    TagSpecifications: [{ ResourceType: 'image', Tags: [{ Key: 'Name', Value: 'model' }] }, { ResourceType: 'snapshot', Tags: [{ Key: 'Name', Value: 'model' }] }],
-  }))
+  const made = await c.send(
+    new ec2.CreateImageCommand({
+      InstanceId: instanceId,
+      Name: 'model-image',
+      Description: 'model check',
+      TagSpecifications: [
+        { ResourceType: 'image', Tags: [{ Key: 'Name', Value: 'model' }] },
+        { ResourceType: 'snapshot', Tags: [{ Key: 'Name', Value: 'model' }] },
+      ],
+    }),
+  )
   const amiId = made.ImageId!
   await until('image', async () => (await c.send(new ec2.DescribeImagesCommand({ ImageIds: [amiId] }))).Images![0]!.State === 'available')
   const snaps = await c.send(new ec2.DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'tag:Name', Values: ['model'] }] }))
@@ -111,15 +160,23 @@ beforeAll(async () => {
   await c.send(new ec2.DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] }))
   await c.send(new ec2.ModifyImageAttributeCommand({ ImageId: amiId, LaunchPermission: { Add: [{ UserId: '210987654321' }] } }))
   await c.send(new ec2.DescribeImageAttributeCommand({ ImageId: amiId, Attribute: 'launchPermission' }))
-  await c.send(new ec2.ModifySnapshotAttributeCommand({ SnapshotId: snapId, Attribute: 'createVolumePermission', OperationType: 'add', UserIds: ['210987654321'] }))
+  await c.send(
+    new ec2.ModifySnapshotAttributeCommand({ SnapshotId: snapId, Attribute: 'createVolumePermission', OperationType: 'add', UserIds: ['210987654321'] }),
+  )
   await c.send(new ec2.DescribeSnapshotAttributeCommand({ SnapshotId: snapId, Attribute: 'createVolumePermission' }))
   const copy = await c.send(new ec2.CopyImageCommand({ SourceImageId: amiId, SourceRegion: 'us-east-1', Name: 'model-copy', ClientToken: 'copy-1' }))
   await until('copy', async () => (await c.send(new ec2.DescribeImagesCommand({ ImageIds: [copy.ImageId!] }))).Images![0]!.State === 'available')
   await c.send(new ec2.StartInstancesCommand({ InstanceIds: [instanceId] }))
-  await until('running again', async () => (await c.send(new ec2.DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0]!.Instances![0]!.State!.Name === 'running')
+  await until(
+    'running again',
+    async () => (await c.send(new ec2.DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0]!.Instances![0]!.State!.Name === 'running',
+  )
   await c.send(new ec2.RebootInstancesCommand({ InstanceIds: [instanceId] }))
   await c.send(new ec2.TerminateInstancesCommand({ InstanceIds: [instanceId] }))
-  await until('terminated', async () => (await c.send(new ec2.DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0]!.Instances![0]!.State!.Name === 'terminated')
+  await until(
+    'terminated',
+    async () => (await c.send(new ec2.DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0]!.Instances![0]!.State!.Name === 'terminated',
+  )
   for (const id of [amiId, copy.ImageId!]) await c.send(new ec2.DeregisterImageCommand({ ImageId: id }))
   const left = await c.send(new ec2.DescribeSnapshotsCommand({ OwnerIds: ['self'] }))
   for (const s of left.Snapshots ?? []) await c.send(new ec2.DeleteSnapshotCommand({ SnapshotId: s.SnapshotId! }))
@@ -146,7 +203,7 @@ const SENT_BEYOND_MODEL = new Set(['CreateSecurityGroup: return', 'AssociateAddr
 
 const actionOf = (x: Exchange): string => new URLSearchParams(x.requestBody).get('Action') ?? ''
 
-describe('EC2 front end against the AWS SDK\'s service model', () => {
+describe("EC2 front end against the AWS SDK's service model", () => {
   it('every element of every answer is a member of the output shape and parses as its type', () => {
     const ok = proxy.exchanges.filter((x) => x.status === 200)
     const total: CheckReport = { checked: [], mismatches: [], undeclared: [] }
@@ -166,7 +223,7 @@ describe('EC2 front end against the AWS SDK\'s service model', () => {
     expect(actions.size).toBeGreaterThanOrEqual(45)
   })
 
-  it('every request parameter the front end reads is a member of the operation\'s input shape', () => {
+  it("every request parameter the front end reads is a member of the operation's input shape", () => {
     const unknown: string[] = []
     let n = 0
     for (const [action, paths] of reads) {
@@ -182,7 +239,10 @@ describe('EC2 front end against the AWS SDK\'s service model', () => {
   })
 
   it('the checks can fail: an element the model lacks, a mistyped value, a parameter the API never sends', () => {
-    const r = checkAnswer('DescribeKeyPairs', '<DescribeKeyPairsResponse><requestId>r</requestId><keySet><item><keyName>k</keyName><keyPairId>key-1</keyPairId><createTime>yesterday</createTime><madeUp>1</madeUp></item></keySet></DescribeKeyPairsResponse>')
+    const r = checkAnswer(
+      'DescribeKeyPairs',
+      '<DescribeKeyPairsResponse><requestId>r</requestId><keySet><item><keyName>k</keyName><keyPairId>key-1</keyPairId><createTime>yesterday</createTime><madeUp>1</madeUp></item></keySet></DescribeKeyPairsResponse>',
+    )
     expect(r.undeclared).toEqual(['keySet[0].madeUp'])
     expect(r.mismatches).toEqual(['keySet[0].createTime: "yesterday" is not an ISO 8601 timestamp'])
     expect(inputHas('DescribeImages', ['Owner'])).toBe(true)

@@ -16,7 +16,9 @@ import { checkAnswer, declaredAt, describeType, loadModels, type CheckReport } f
 // through the generic signed client); the Go SDK run covers them.
 const REGION = 'cn-north-4'
 const models = loadModels([
-  ['@huaweicloud/huaweicloud-sdk-ecs', 'v2'], ['@huaweicloud/huaweicloud-sdk-vpc', 'v2'], ['@huaweicloud/huaweicloud-sdk-iam', 'v3'],
+  ['@huaweicloud/huaweicloud-sdk-ecs', 'v2'],
+  ['@huaweicloud/huaweicloud-sdk-vpc', 'v2'],
+  ['@huaweicloud/huaweicloud-sdk-iam', 'v3'],
 ])
 let emu: HuaweiEmulator
 let c: HuaweiClients
@@ -25,8 +27,7 @@ let iamClient: iam.IamClient
 const answers = new Map<string, [string, unknown]>()
 
 /** The SDK package whose model describes each action's answer. */
-const SERVICE_OF = (action: string): string =>
-  action.startsWith('Keystone') ? 'iam' : /Vpc|Subnet|SecurityGroup/.test(action) ? 'vpc' : 'ecs'
+const SERVICE_OF = (action: string): string => (action.startsWith('Keystone') ? 'iam' : /Vpc|Subnet|SecurityGroup/.test(action) ? 'vpc' : 'ecs')
 
 async function record<T>(action: string, p: Promise<T>): Promise<T> {
   const res = await call(action, [], () => p)
@@ -38,7 +39,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 async function waitJob(jobId: string): Promise<unknown> {
   for (;;) {
-    const j = await c.ecs.showJob(new ecs.ShowJobRequest().withJobId(jobId)) as unknown as { status: string }
+    const j = (await c.ecs.showJob(new ecs.ShowJobRequest().withJobId(jobId))) as unknown as { status: string }
     if (j.status === 'SUCCESS' || j.status === 'FAIL') {
       answers.set('ShowJob', ['ecs:ShowJobResponse', j])
       return j
@@ -50,7 +51,13 @@ async function waitJob(jobId: string): Promise<unknown> {
 beforeAll(async () => {
   emu = await startHuaweiEmulator({ seed: 21, delays: { jobStarted: 50, instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100 } })
   const e = emu.endpoint
-  c = huaweiClients({ accessKey: emu.credentials.accessKeyId, secretKey: emu.credentials.secretAccessKey, projectId: emu.projectId(REGION), endpoints: { ecs: e, vpc: e, ims: e, eip: e, iam: e }, timeoutMs: 60_000 })
+  c = huaweiClients({
+    accessKey: emu.credentials.accessKeyId,
+    secretKey: emu.credentials.secretAccessKey,
+    projectId: emu.projectId(REGION),
+    endpoints: { ecs: e, vpc: e, ims: e, eip: e, iam: e },
+    timeoutMs: 60_000,
+  })
   iamClient = makeIamClient({ accessKey: emu.credentials.accessKeyId, secretKey: emu.credentials.secretAccessKey, endpoint: e, timeoutMs: 60_000 })
 
   // The whole huaweicloud-ecs flow, through the typed clients.
@@ -58,31 +65,86 @@ beforeAll(async () => {
   await record('NovaListAvailabilityZones', c.ecs.novaListAvailabilityZones(new ecs.NovaListAvailabilityZonesRequest()))
   await record('ListFlavors', c.ecs.listFlavors(new ecs.ListFlavorsRequest().withAvailabilityZone('cn-north-4a')))
   const key = generateKeyPair('ed25519')
-  await record('NovaCreateKeypair', c.ecs.novaCreateKeypair(new ecs.NovaCreateKeypairRequest().withBody(new ecs.NovaCreateKeypairRequestBody().withKeypair(new ecs.NovaCreateKeypairOption('model-key').withPublicKey(key.publicKey.trim())))))
+  await record(
+    'NovaCreateKeypair',
+    c.ecs.novaCreateKeypair(
+      new ecs.NovaCreateKeypairRequest().withBody(
+        new ecs.NovaCreateKeypairRequestBody().withKeypair(new ecs.NovaCreateKeypairOption('model-key').withPublicKey(key.publicKey.trim())),
+      ),
+    ),
+  )
   await record('NovaShowKeypair', c.ecs.novaShowKeypair(new ecs.NovaShowKeypairRequest().withKeypairName('model-key')))
   await record('NovaListKeypairs', c.ecs.novaListKeypairs(new ecs.NovaListKeypairsRequest()))
-  const v = await record('CreateVpc', c.vpc.createVpc(new vpc.CreateVpcRequest().withBody(new vpc.CreateVpcRequestBody().withVpc(new vpc.CreateVpcOption().withName('model-vpc').withCidr('172.16.0.0/16')))))
+  const v = await record(
+    'CreateVpc',
+    c.vpc.createVpc(
+      new vpc.CreateVpcRequest().withBody(new vpc.CreateVpcRequestBody().withVpc(new vpc.CreateVpcOption().withName('model-vpc').withCidr('172.16.0.0/16'))),
+    ),
+  )
   const vpcId = v.vpc!.id!
   await record('ShowVpc', c.vpc.showVpc(new vpc.ShowVpcRequest().withVpcId(vpcId)))
   await record('ListVpcs', c.vpc.listVpcs(new vpc.ListVpcsRequest()))
-  const s = await record('CreateSubnet', c.vpc.createSubnet(new vpc.CreateSubnetRequest().withBody(new vpc.CreateSubnetRequestBody().withSubnet(new vpc.CreateSubnetOption('model-subnet', '172.16.0.0/24', vpcId, '172.16.0.1')))))
+  const s = await record(
+    'CreateSubnet',
+    c.vpc.createSubnet(
+      new vpc.CreateSubnetRequest().withBody(
+        new vpc.CreateSubnetRequestBody().withSubnet(new vpc.CreateSubnetOption('model-subnet', '172.16.0.0/24', vpcId, '172.16.0.1')),
+      ),
+    ),
+  )
   const subnetId = s.subnet!.id!
   await record('ShowSubnet', c.vpc.showSubnet(new vpc.ShowSubnetRequest().withSubnetId(subnetId)))
   await record('ListSubnets', c.vpc.listSubnets(new vpc.ListSubnetsRequest().withVpcId(vpcId)))
-  const g = await record('CreateSecurityGroup', c.vpc.createSecurityGroup(new vpc.CreateSecurityGroupRequest().withBody(new vpc.CreateSecurityGroupRequestBody().withSecurityGroup(new vpc.CreateSecurityGroupOption().withName('model-sg').withVpcId(vpcId)))))
+  const g = await record(
+    'CreateSecurityGroup',
+    c.vpc.createSecurityGroup(
+      new vpc.CreateSecurityGroupRequest().withBody(
+        new vpc.CreateSecurityGroupRequestBody().withSecurityGroup(new vpc.CreateSecurityGroupOption().withName('model-sg').withVpcId(vpcId)),
+      ),
+    ),
+  )
   const groupId = (g as unknown as { security_group: { id: string } }).security_group.id
-  await record('CreateSecurityGroupRule', c.vpc.createSecurityGroupRule(new vpc.CreateSecurityGroupRuleRequest().withBody(new vpc.CreateSecurityGroupRuleRequestBody().withSecurityGroupRule(
-    new vpc.CreateSecurityGroupRuleOption().withSecurityGroupId(groupId).withDirection('ingress').withProtocol('tcp').withPortRangeMin(22).withPortRangeMax(22).withRemoteIpPrefix('0.0.0.0/0'),
-  ))))
+  await record(
+    'CreateSecurityGroupRule',
+    c.vpc.createSecurityGroupRule(
+      new vpc.CreateSecurityGroupRuleRequest().withBody(
+        new vpc.CreateSecurityGroupRuleRequestBody().withSecurityGroupRule(
+          new vpc.CreateSecurityGroupRuleOption()
+            .withSecurityGroupId(groupId)
+            .withDirection('ingress')
+            .withProtocol('tcp')
+            .withPortRangeMin(22)
+            .withPortRangeMax(22)
+            .withRemoteIpPrefix('0.0.0.0/0'),
+        ),
+      ),
+    ),
+  )
   await record('ShowSecurityGroup', c.vpc.showSecurityGroup(new vpc.ShowSecurityGroupRequest().withSecurityGroupId(groupId)))
   await record('ListSecurityGroups', c.vpc.listSecurityGroups(new vpc.ListSecurityGroupsRequest().withVpcId(vpcId)))
-  await record('CreateVpcResourceTag', c.vpc.createVpcResourceTag(new vpc.CreateVpcResourceTagRequest().withVpcId(vpcId).withBody(new vpc.CreateVpcResourceTagRequestBody(new vpc.ResourceTag('tsimg-build-id', 'b-model')))))
+  await record(
+    'CreateVpcResourceTag',
+    c.vpc.createVpcResourceTag(
+      new vpc.CreateVpcResourceTagRequest()
+        .withVpcId(vpcId)
+        .withBody(new vpc.CreateVpcResourceTagRequestBody(new vpc.ResourceTag('tsimg-build-id', 'b-model'))),
+    ),
+  )
   await record('ShowVpcTags', c.vpc.showVpcTags(new vpc.ShowVpcTagsRequest().withVpcId(vpcId)))
 
   const imageRef = [...emu.backend.images.values()].find((m) => m.region === REGION && m.seed && m.name === 'Ubuntu 22.04 server 64bit')!.id
-  const server = { name: 'model-1', imageRef, flavorRef: 'c6.large.2', vpcid: vpcId, nics: [{ subnet_id: subnetId }], root_volume: { volumetype: 'SSD' }, key_name: 'model-key',
-    security_groups: [{ id: groupId }], server_tags: [{ key: 'tsimg-build-id', value: 'b-model' }],
-    publicip: { eip: { iptype: '5_bgp', bandwidth: { size: 1, sharetype: 'PER', chargemode: 'traffic' } }, delete_on_termination: true } }
+  const server = {
+    name: 'model-1',
+    imageRef,
+    flavorRef: 'c6.large.2',
+    vpcid: vpcId,
+    nics: [{ subnet_id: subnetId }],
+    root_volume: { volumetype: 'SSD' },
+    key_name: 'model-key',
+    security_groups: [{ id: groupId }],
+    server_tags: [{ key: 'tsimg-build-id', value: 'b-model' }],
+    publicip: { eip: { iptype: '5_bgp', bandwidth: { size: 1, sharetype: 'PER', chargemode: 'traffic' } }, delete_on_termination: true },
+  }
   const made = await record('CreatePostPaidServers', c.ecs.createPostPaidServers(new ecs.CreatePostPaidServersRequest().withBody({ server } as never)))
   await waitJob((made as unknown as { job_id: string }).job_id)
   const serverId = made.serverIds![0]!
@@ -90,9 +152,15 @@ beforeAll(async () => {
   await record('ListServersDetails', c.ecs.listServersDetails(new ecs.ListServersDetailsRequest().withTags('tsimg-build-id=b-model')))
   await record('ListServerInterfaces', c.ecs.listServerInterfaces(new ecs.ListServerInterfacesRequest().withServerId(serverId)))
   await record('ShowServerTags', c.ecs.showServerTags(new ecs.ShowServerTagsRequest().withServerId(serverId)))
-  const stop = await record('BatchStopServers', c.ecs.batchStopServers(new ecs.BatchStopServersRequest().withBody({ 'os-stop': { servers: [{ id: serverId }], type: 'SOFT' } } as never)))
+  const stop = await record(
+    'BatchStopServers',
+    c.ecs.batchStopServers(new ecs.BatchStopServersRequest().withBody({ 'os-stop': { servers: [{ id: serverId }], type: 'SOFT' } } as never)),
+  )
   await waitJob((stop as unknown as { job_id: string }).job_id)
-  const del = await record('DeleteServers', c.ecs.deleteServers(new ecs.DeleteServersRequest().withBody({ servers: [{ id: serverId }], delete_publicip: true, delete_volume: true } as never)))
+  const del = await record(
+    'DeleteServers',
+    c.ecs.deleteServers(new ecs.DeleteServersRequest().withBody({ servers: [{ id: serverId }], delete_publicip: true, delete_volume: true } as never)),
+  )
   await waitJob((del as unknown as { job_id: string }).job_id)
   await record('NovaDeleteKeypair', c.ecs.novaDeleteKeypair(new ecs.NovaDeleteKeypairRequest().withKeypairName('model-key')))
   await record('DeleteSecurityGroup', c.vpc.deleteSecurityGroup(new vpc.DeleteSecurityGroupRequest().withSecurityGroupId(groupId)))
@@ -140,7 +208,11 @@ function valuesAt(value: unknown, path: string): unknown[] {
 }
 
 const MODEL_KIND: Record<string, string[]> = {
-  string: ['string', 'date', 'enum'], number: ['number'], boolean: ['boolean'], object: ['map', 'class', 'any'], array: ['array'],
+  string: ['string', 'date', 'enum'],
+  number: ['number'],
+  boolean: ['boolean'],
+  object: ['map', 'class', 'any'],
+  array: ['array'],
 }
 
 describe('huawei front end answers as the official SDK models declare', () => {
@@ -155,7 +227,9 @@ describe('huawei front end answers as the official SDK models declare', () => {
       total.undeclared.push(...r.undeclared.map((p) => `${action}: ${p}`))
       perAction.push(`${action} ${r.checked.length}`)
     }
-    console.log(`huawei model check: ${answers.size} actions, ${total.checked.length} fields checked against ${models.size} SDK model classes (${perAction.join(', ')})`)
+    console.log(
+      `huawei model check: ${answers.size} actions, ${total.checked.length} fields checked against ${models.size} SDK model classes (${perAction.join(', ')})`,
+    )
     expect(total.mismatches).toEqual([])
     // Fields a typed client drops: the emulator sends what the service does beyond the models.
     expect(total.undeclared, total.undeclared.join('\n')).toEqual([])
@@ -172,7 +246,10 @@ describe('huawei front end answers as the official SDK models declare', () => {
         const declared = declaredAt(models, cls!, path)
         expect(declared, `${action}: ${path} is declared by ${cls}`).toBeDefined()
         const kinds = declared!.kind === 'union' ? declared!.of.map((t) => t.kind) : [declared!.kind]
-        expect(kinds.some((k) => MODEL_KIND[assumed]!.includes(k)), `${action}: ${path}: tsimg reads ${assumed}, model has ${describeType(declared!)}`).toBe(true)
+        expect(
+          kinds.some((k) => MODEL_KIND[assumed]!.includes(k)),
+          `${action}: ${path}: tsimg reads ${assumed}, model has ${describeType(declared!)}`,
+        ).toBe(true)
         const values = valuesAt(answer, path)
         expect(values.length > 0 && values.every((v) => v !== undefined), `${action}: ${path} is in the emulator's answer`).toBe(true)
         n++
@@ -182,8 +259,18 @@ describe('huawei front end answers as the official SDK models declare', () => {
     expect(n).toBeGreaterThanOrEqual(35)
   })
 
-  it('a string where the model declares an integer is reported (the check can fail: NovaShowKeypair\'s id as it was)', () => {
-    const r = checkAnswer(models, 'ecs:NovaShowKeypairResponse', { keypair: { id: '6a1f7c2e-1111-4222-8333-444455556666', name: 'k', fingerprint: 'f', public_key: 'p', user_id: 'u', deleted: false, created_at: '2024-01-01T00:00:00.000000' } })
+  it("a string where the model declares an integer is reported (the check can fail: NovaShowKeypair's id as it was)", () => {
+    const r = checkAnswer(models, 'ecs:NovaShowKeypairResponse', {
+      keypair: {
+        id: '6a1f7c2e-1111-4222-8333-444455556666',
+        name: 'k',
+        fingerprint: 'f',
+        public_key: 'p',
+        user_id: 'u',
+        deleted: false,
+        created_at: '2024-01-01T00:00:00.000000',
+      },
+    })
     expect(r.mismatches).toEqual(['keypair.id: sent string "6a1f7c2e-1111-4222-8333-444455556666", model declares number'])
     expect(checkAnswer(models, 'vpc:ShowVpcResponse', { vpc: { id: 'x', extra_field: 1 } }).undeclared).toEqual(['vpc.extra_field'])
   })

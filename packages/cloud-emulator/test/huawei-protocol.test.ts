@@ -17,7 +17,10 @@ const clients = (secretKey: string, accessKey = emu.credentials.accessKeyId, pro
 
 /** The HuaweiApiError a call ends with (fails the test if it succeeds). */
 async function failure(p: Promise<unknown>): Promise<HuaweiApiError> {
-  const error = await call('op', [], () => p).then(() => undefined, (e: unknown) => e)
+  const error = await call('op', [], () => p).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   expect(error).toBeInstanceOf(HuaweiApiError)
   return error as HuaweiApiError
 }
@@ -29,8 +32,12 @@ beforeAll(async () => {
 afterAll(async () => emu?.stop())
 
 describe('huawei front end: signing, IAM, errors', () => {
-  it('answers the Keystone project lookup with exactly the region\'s project', async () => {
-    const id = await lookupProjectId({ ...{ accessKey: emu.credentials.accessKeyId, secretKey: emu.credentials.secretAccessKey }, region: REGION, iamEndpoint: emu.endpoint })
+  it("answers the Keystone project lookup with exactly the region's project", async () => {
+    const id = await lookupProjectId({
+      ...{ accessKey: emu.credentials.accessKeyId, secretKey: emu.credentials.secretAccessKey },
+      region: REGION,
+      iamEndpoint: emu.endpoint,
+    })
     expect(id).toBe(emu.projectId(REGION))
     expect(id).toMatch(/^[0-9a-f]{32}$/)
     expect(emu.projectId('cn-east-3')).not.toBe(id)
@@ -51,7 +58,7 @@ describe('huawei front end: signing, IAM, errors', () => {
     expect(e.detail).toContain('ak:HWUNKNOWNAK,err:ak not exist')
   })
 
-  it('rejects a project id that is not the caller\'s', async () => {
+  it("rejects a project id that is not the caller's", async () => {
     const e = await failure(clients(emu.credentials.secretAccessKey, undefined, '0'.repeat(32)).vpc.listVpcs(new vpc.ListVpcsRequest()))
     expect([e.status, e.code]).toEqual([401, 'APIGW.0301'])
   })
@@ -59,7 +66,11 @@ describe('huawei front end: signing, IAM, errors', () => {
   it('answers throttling with APIGW.0308 and 429, before the call acts', async () => {
     emu.setThrottle(1)
     try {
-      const e = await failure(c.vpc.createVpc(new vpc.CreateVpcRequest().withBody(new vpc.CreateVpcRequestBody().withVpc(new vpc.CreateVpcOption().withName('throttled').withCidr('10.1.0.0/16')))))
+      const e = await failure(
+        c.vpc.createVpc(
+          new vpc.CreateVpcRequest().withBody(new vpc.CreateVpcRequestBody().withVpc(new vpc.CreateVpcOption().withName('throttled').withCidr('10.1.0.0/16'))),
+        ),
+      )
       expect([e.status, e.code]).toEqual([429, 'APIGW.0308'])
     } finally {
       emu.clearFaults()
@@ -69,25 +80,45 @@ describe('huawei front end: signing, IAM, errors', () => {
   })
 
   it('answers an unknown API with APIGW.0101 and 404 (generic signed client)', async () => {
-    const e = await failure(c.ims.sendRequest({ method: 'GET', url: '/v9/nothing/here', contentType: 'application/json', pathParams: {}, queryParams: {}, headers: {}, data: {} } as never))
+    const e = await failure(
+      c.ims.sendRequest({
+        method: 'GET',
+        url: '/v9/nothing/here',
+        contentType: 'application/json',
+        pathParams: {},
+        queryParams: {},
+        headers: {},
+        data: {},
+      } as never),
+    )
     expect([e.status, e.code]).toEqual([404, 'APIGW.0101'])
   })
 })
 
 describe('huawei front end: Nova (v2.1) availability zones and key pairs', () => {
-  it('lists the region\'s zones as available', async () => {
+  it("lists the region's zones as available", async () => {
     const res = await c.ecs.novaListAvailabilityZones(new ecs.NovaListAvailabilityZonesRequest())
     expect(res.availabilityZoneInfo?.map((z) => z.zoneName)).toEqual(['cn-north-4a', 'cn-north-4b', 'cn-north-4c'])
     expect(res.availabilityZoneInfo?.every((z) => z.zoneState?.available)).toBe(true)
   })
 
-  it('imports a public key, shows it, deletes it, and then answers 404 in Nova\'s itemNotFound shape (tsimg reads the code from the body the SDK drops)', async () => {
+  it("imports a public key, shows it, deletes it, and then answers 404 in Nova's itemNotFound shape (tsimg reads the code from the body the SDK drops)", async () => {
     const publicKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq3xWcBPVfQeF0Xj4mB6jWmJ7nqYpH5bJt1v8YyqYfB test'
-    const made = await c.ecs.novaCreateKeypair(new ecs.NovaCreateKeypairRequest().withBody(new ecs.NovaCreateKeypairRequestBody().withKeypair(new ecs.NovaCreateKeypairOption('tsimg-key').withPublicKey(publicKey))))
+    const made = await c.ecs.novaCreateKeypair(
+      new ecs.NovaCreateKeypairRequest().withBody(
+        new ecs.NovaCreateKeypairRequestBody().withKeypair(new ecs.NovaCreateKeypairOption('tsimg-key').withPublicKey(publicKey)),
+      ),
+    )
     expect(made.keypair?.name).toBe('tsimg-key')
     expect(made.keypair?.fingerprint).toBeTruthy()
     expect((made.keypair as Record<string, unknown>).private_key).toBeUndefined()
-    const dup = await failure(c.ecs.novaCreateKeypair(new ecs.NovaCreateKeypairRequest().withBody(new ecs.NovaCreateKeypairRequestBody().withKeypair(new ecs.NovaCreateKeypairOption('tsimg-key').withPublicKey(publicKey)))))
+    const dup = await failure(
+      c.ecs.novaCreateKeypair(
+        new ecs.NovaCreateKeypairRequest().withBody(
+          new ecs.NovaCreateKeypairRequestBody().withKeypair(new ecs.NovaCreateKeypairOption('tsimg-key').withPublicKey(publicKey)),
+        ),
+      ),
+    )
     expect(dup.status).toBe(409)
     const deleted = await c.ecs.novaDeleteKeypair(new ecs.NovaDeleteKeypairRequest().withKeypairName('tsimg-key'))
     expect(deleted.httpStatusCode).toBe(204)
@@ -98,14 +129,28 @@ describe('huawei front end: Nova (v2.1) availability zones and key pairs', () =>
 
 describe('huawei front end: VPC v1', () => {
   it('creates a VPC and a subnet, tags them, refuses to delete the VPC while the subnet exists, then deletes both', async () => {
-    const v = await c.vpc.createVpc(new vpc.CreateVpcRequest().withBody(new vpc.CreateVpcRequestBody().withVpc(new vpc.CreateVpcOption().withName('vpc-tsimg').withCidr('172.16.0.0/16'))))
+    const v = await c.vpc.createVpc(
+      new vpc.CreateVpcRequest().withBody(new vpc.CreateVpcRequestBody().withVpc(new vpc.CreateVpcOption().withName('vpc-tsimg').withCidr('172.16.0.0/16'))),
+    )
     const vpcId = v.vpc!.id!
     expect(vpcId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     expect([v.vpc?.name, v.vpc?.cidr, v.vpc?.status]).toEqual(['vpc-tsimg', '172.16.0.0/16', 'OK'])
-    const s = await c.vpc.createSubnet(new vpc.CreateSubnetRequest().withBody(new vpc.CreateSubnetRequestBody().withSubnet(new vpc.CreateSubnetOption('subnet-tsimg', '172.16.0.0/24', vpcId, '172.16.0.1').withAvailabilityZone('cn-north-4b'))))
+    const s = await c.vpc.createSubnet(
+      new vpc.CreateSubnetRequest().withBody(
+        new vpc.CreateSubnetRequestBody().withSubnet(
+          new vpc.CreateSubnetOption('subnet-tsimg', '172.16.0.0/24', vpcId, '172.16.0.1').withAvailabilityZone('cn-north-4b'),
+        ),
+      ),
+    )
     const subnetId = s.subnet!.id!
-    expect([s.subnet?.status, s.subnet?.availabilityZone ?? (s.subnet as Record<string, unknown>).availability_zone, s.subnet?.vpcId ?? (s.subnet as Record<string, unknown>).vpc_id]).toEqual(['ACTIVE', 'cn-north-4b', vpcId])
-    await c.vpc.createVpcResourceTag(new vpc.CreateVpcResourceTagRequest().withVpcId(vpcId).withBody(new vpc.CreateVpcResourceTagRequestBody(new vpc.ResourceTag('tsimg-build-id', 'b-1'))))
+    expect([
+      s.subnet?.status,
+      s.subnet?.availabilityZone ?? (s.subnet as Record<string, unknown>).availability_zone,
+      s.subnet?.vpcId ?? (s.subnet as Record<string, unknown>).vpc_id,
+    ]).toEqual(['ACTIVE', 'cn-north-4b', vpcId])
+    await c.vpc.createVpcResourceTag(
+      new vpc.CreateVpcResourceTagRequest().withVpcId(vpcId).withBody(new vpc.CreateVpcResourceTagRequestBody(new vpc.ResourceTag('tsimg-build-id', 'b-1'))),
+    )
     const tags = await c.vpc.showVpcTags(new vpc.ShowVpcTagsRequest().withVpcId(vpcId))
     expect(tags.tags).toEqual([{ key: 'tsimg-build-id', value: 'b-1' }])
     expect(emu.ledger().some((r) => r.id === vpcId)).toBe(true)
@@ -124,23 +169,45 @@ describe('huawei front end: VPC v1', () => {
   })
 
   it('creates a security group with an SSH rule and deletes it', async () => {
-    const v = await c.vpc.createVpc(new vpc.CreateVpcRequest().withBody(new vpc.CreateVpcRequestBody().withVpc(new vpc.CreateVpcOption().withName('vpc-sg').withCidr('10.20.0.0/16'))))
-    const g = await c.vpc.createSecurityGroup(new vpc.CreateSecurityGroupRequest().withBody(new vpc.CreateSecurityGroupRequestBody().withSecurityGroup(new vpc.CreateSecurityGroupOption().withName('tsimg-ssh').withVpcId(v.vpc!.id!))))
+    const v = await c.vpc.createVpc(
+      new vpc.CreateVpcRequest().withBody(new vpc.CreateVpcRequestBody().withVpc(new vpc.CreateVpcOption().withName('vpc-sg').withCidr('10.20.0.0/16'))),
+    )
+    const g = await c.vpc.createSecurityGroup(
+      new vpc.CreateSecurityGroupRequest().withBody(
+        new vpc.CreateSecurityGroupRequestBody().withSecurityGroup(new vpc.CreateSecurityGroupOption().withName('tsimg-ssh').withVpcId(v.vpc!.id!)),
+      ),
+    )
     const groupId = g.securityGroup?.id ?? (g as Record<string, any>).security_group.id
-    await c.vpc.createSecurityGroupRule(new vpc.CreateSecurityGroupRuleRequest().withBody(new vpc.CreateSecurityGroupRuleRequestBody().withSecurityGroupRule(
-      new vpc.CreateSecurityGroupRuleOption().withSecurityGroupId(groupId).withDirection('ingress').withProtocol('tcp').withPortRangeMin(22).withPortRangeMax(22).withRemoteIpPrefix('127.0.0.0/8'),
-    )))
+    await c.vpc.createSecurityGroupRule(
+      new vpc.CreateSecurityGroupRuleRequest().withBody(
+        new vpc.CreateSecurityGroupRuleRequestBody().withSecurityGroupRule(
+          new vpc.CreateSecurityGroupRuleOption()
+            .withSecurityGroupId(groupId)
+            .withDirection('ingress')
+            .withProtocol('tcp')
+            .withPortRangeMin(22)
+            .withPortRangeMax(22)
+            .withRemoteIpPrefix('127.0.0.0/8'),
+        ),
+      ),
+    )
     const shown = await c.vpc.showSecurityGroup(new vpc.ShowSecurityGroupRequest().withSecurityGroupId(groupId))
-    const rules = ((shown as Record<string, any>).security_group.security_group_rules as Array<Record<string, unknown>>).filter((r) => r.direction === 'ingress')
+    const rules = ((shown as Record<string, any>).security_group.security_group_rules as Array<Record<string, unknown>>).filter(
+      (r) => r.direction === 'ingress',
+    )
     expect(rules).toEqual([expect.objectContaining({ protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_ip_prefix: '127.0.0.0/8' })])
     await c.vpc.deleteSecurityGroup(new vpc.DeleteSecurityGroupRequest().withSecurityGroupId(groupId))
     expect((await failure(c.vpc.showSecurityGroup(new vpc.ShowSecurityGroupRequest().withSecurityGroupId(groupId)))).status).toBe(404)
     await c.vpc.deleteVpc(new vpc.DeleteVpcRequest().withVpcId(v.vpc!.id!))
   })
 
-  it('an injected fault after the call acts leaves its effect (a lost response), in the service\'s status', async () => {
+  it("an injected fault after the call acts leaves its effect (a lost response), in the service's status", async () => {
     emu.injectFault({ action: 'CreateVpc', code: 'VPC.0001', status: 500, phase: 'after', times: 1 })
-    const e = await failure(c.vpc.createVpc(new vpc.CreateVpcRequest().withBody(new vpc.CreateVpcRequestBody().withVpc(new vpc.CreateVpcOption().withName('lost-answer').withCidr('10.9.0.0/16')))))
+    const e = await failure(
+      c.vpc.createVpc(
+        new vpc.CreateVpcRequest().withBody(new vpc.CreateVpcRequestBody().withVpc(new vpc.CreateVpcOption().withName('lost-answer').withCidr('10.9.0.0/16'))),
+      ),
+    )
     expect(e.status).toBe(500)
     const list = await c.vpc.listVpcs(new vpc.ListVpcsRequest())
     const lost = list.vpcs?.find((x) => x.name === 'lost-answer')
@@ -149,7 +216,10 @@ describe('huawei front end: VPC v1', () => {
   })
 
   it('a fault with `request` fails only the call whose body matches it; one with `until` holds the call until released', async () => {
-    const create = (name: string) => c.vpc.createVpc(new vpc.CreateVpcRequest().withBody(new vpc.CreateVpcRequestBody().withVpc(new vpc.CreateVpcOption().withName(name).withCidr('10.8.0.0/16'))))
+    const create = (name: string) =>
+      c.vpc.createVpc(
+        new vpc.CreateVpcRequest().withBody(new vpc.CreateVpcRequestBody().withVpc(new vpc.CreateVpcOption().withName(name).withCidr('10.8.0.0/16'))),
+      )
     emu.injectFault({ action: 'CreateVpc', code: 'VPC.0001', status: 500, request: '^POST /v1/[^/]+/vpcs\\n.*"name":"refused"', times: 1 })
     const other = await create('accepted')
     expect((await failure(create('refused'))).status).toBe(500)
@@ -182,8 +252,12 @@ describe('huawei front end: flavors and EIPs', () => {
   it('buys an EIP through the generic signed client, tags it, refuses to bind it to an unknown port, releases it', async () => {
     const pid = emu.projectId(REGION)
     const send = (method: string, url: string, data?: unknown): Promise<any> =>
-      call(`${method} ${url}`, [], () => c.eip.sendRequest({ method, url, contentType: 'application/json', pathParams: {}, queryParams: {}, headers: {}, data: data ?? {} } as never))
-    const made = (await send('POST', `/v1/${pid}/publicips`, { publicip: { type: '5_bgp' }, bandwidth: { name: 'bw', size: 5, share_type: 'PER', charge_mode: 'traffic' } })).publicip
+      call(`${method} ${url}`, [], () =>
+        c.eip.sendRequest({ method, url, contentType: 'application/json', pathParams: {}, queryParams: {}, headers: {}, data: data ?? {} } as never),
+      )
+    const made = (
+      await send('POST', `/v1/${pid}/publicips`, { publicip: { type: '5_bgp' }, bandwidth: { name: 'bw', size: 5, share_type: 'PER', charge_mode: 'traffic' } })
+    ).publicip
     expect([made.status, made.type, made.bandwidth_size]).toEqual(['DOWN', '5_bgp', 5])
     expect(made.public_ip_address).toMatch(/^127\./)
     await send('POST', `/v2.0/${pid}/publicips/${made.id}/tags/action`, { action: 'create', tags: [{ key: 'tsimg-build-id', value: 'b-eip' }] })

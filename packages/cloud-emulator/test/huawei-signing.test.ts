@@ -20,14 +20,32 @@ afterAll(async () => emu?.stop())
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex')
 const enc = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 
-interface Answer { status: number; body: any; requestId?: string }
+interface Answer {
+  status: number
+  body: any
+  requestId?: string
+}
 
 /**
  * Sends one request signed over exactly `signed` (lowercase names, from `headers`), plus any
  * `unsigned` headers added after signing, as a proxy or the HTTP stack would.
  */
-function send(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string>; signed?: string[]; unsigned?: Record<string, string>; secret?: string; query?: Record<string, string> } = {}): Promise<Answer> {
-  const date = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+function send(
+  method: string,
+  path: string,
+  opts: {
+    body?: unknown
+    headers?: Record<string, string>
+    signed?: string[]
+    unsigned?: Record<string, string>
+    secret?: string
+    query?: Record<string, string>
+  } = {},
+): Promise<Answer> {
+  const date = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
   const text = opts.body === undefined ? '' : JSON.stringify(opts.body)
   const headers: Record<string, string> = { 'X-Sdk-Date': date, 'X-Project-Id': emu.projectId(REGION), ...opts.headers }
   if (text) headers['Content-Type'] = 'application/json'
@@ -42,7 +60,9 @@ function send(method: string, path: string, opts: { body?: unknown; headers?: Re
     signed.join(';'),
     sha256(text),
   ].join('\n')
-  const signature = createHmac('sha256', opts.secret ?? emu.credentials.secretAccessKey).update(`SDK-HMAC-SHA256\n${date}\n${sha256(canonical)}`).digest('hex')
+  const signature = createHmac('sha256', opts.secret ?? emu.credentials.secretAccessKey)
+    .update(`SDK-HMAC-SHA256\n${date}\n${sha256(canonical)}`)
+    .digest('hex')
   headers.Authorization = `SDK-HMAC-SHA256 Access=${emu.credentials.accessKeyId}, SignedHeaders=${signed.join(';')}, Signature=${signature}`
   Object.assign(headers, opts.unsigned)
   const url = new URL(emu.endpoint)
@@ -51,14 +71,16 @@ function send(method: string, path: string, opts: { body?: unknown; headers?: Re
     const req = request({ host: url.hostname, port: url.port, method, path: path + qs, headers }, (res) => {
       let data = ''
       res.on('data', (d: Buffer) => (data += d.toString()))
-      res.on('end', () => resolve({ status: res.statusCode!, body: data ? JSON.parse(data) : undefined, requestId: res.headers['x-request-id'] as string | undefined }))
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, body: data ? JSON.parse(data) : undefined, requestId: res.headers['x-request-id'] as string | undefined }),
+      )
     })
     req.on('error', reject)
     req.end(text)
   })
 }
 
-describe('huawei front end: requests signed as Huawei\'s Go SDK signs them (no host in SignedHeaders)', () => {
+describe("huawei front end: requests signed as Huawei's Go SDK signs them (no host in SignedHeaders)", () => {
   it('answers Keystone, Nova, ECS and VPC calls signed over x-project-id and x-sdk-date only', async () => {
     const pid = emu.projectId(REGION)
     const projects = await send('GET', '/v3/projects', { headers: {}, query: { name: REGION } })
@@ -76,7 +98,8 @@ describe('huawei front end: requests signed as Huawei\'s Go SDK signs them (no h
   it('NovaShowKeypair answers the key pair id as an integer (int32 in the SDK model and in Nova), the same number on every show', async () => {
     const pid = emu.projectId(REGION)
     const publicKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq3xWcBPVfQeF0Xj4mB6jWmJ7nqYpH5bJt1v8YyqYfB go'
-    for (const name of ['go-key-1', 'go-key-2']) expect((await send('POST', `/v2.1/${pid}/os-keypairs`, { body: { keypair: { name, public_key: publicKey } } })).status).toBe(200)
+    for (const name of ['go-key-1', 'go-key-2'])
+      expect((await send('POST', `/v2.1/${pid}/os-keypairs`, { body: { keypair: { name, public_key: publicKey } } })).status).toBe(200)
     const first = await send('GET', `/v2.1/${pid}/os-keypairs/go-key-1`)
     const second = await send('GET', `/v2.1/${pid}/os-keypairs/go-key-2`)
     expect(first.status).toBe(200)

@@ -40,22 +40,34 @@ afterAll(async () => {
 
 it('runs an instance reachable over SSH, images it, boots the image, reaches it through an Elastic IP, and leaves only the catalog behind', async () => {
   const wait = { client, maxWaitTime: 120, minDelay: 1, maxDelay: 2 }
-  const source = (await client.send(new ec2.DescribeImagesCommand({ Owners: [CATALOG_OWNER_ID], Filters: [{ Name: 'name', Values: ['debian-12-*'] }] }))).Images![0]!
+  const source = (await client.send(new ec2.DescribeImagesCommand({ Owners: [CATALOG_OWNER_ID], Filters: [{ Name: 'name', Values: ['debian-12-*'] }] })))
+    .Images![0]!
   await client.send(new ec2.ImportKeyPairCommand({ KeyName: 'build-key', PublicKeyMaterial: Buffer.from(key.publicKey) }))
   const sg = await client.send(new ec2.CreateSecurityGroupCommand({ GroupName: 'build-sg', Description: 'ssh' }))
-  await client.send(new ec2.AuthorizeSecurityGroupIngressCommand({ GroupId: sg.GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '127.0.0.0/8' }] }] }))
+  await client.send(
+    new ec2.AuthorizeSecurityGroupIngressCommand({
+      GroupId: sg.GroupId,
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '127.0.0.0/8' }] }],
+    }),
+  )
   const subnet = (await client.send(new ec2.DescribeSubnetsCommand({ Filters: [{ Name: 'availability-zone', Values: ['us-east-1b'] }] }))).Subnets![0]!
 
-  const run = await client.send(new ec2.RunInstancesCommand({
-    ImageId: source.ImageId, InstanceType: 't3.micro', KeyName: 'build-key', MinCount: 1, MaxCount: 1,
-    NetworkInterfaces: [{ DeviceIndex: 0, AssociatePublicIpAddress: true, SubnetId: subnet.SubnetId, Groups: [sg.GroupId!] }],
-    UserData: Buffer.from('#!/bin/sh\necho "from user data" > /var/tmp/user-data-ran\n').toString('base64'),
-    MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
-    TagSpecifications: [
-      { ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'tsimg builder' }] },
-      { ResourceType: 'volume', Tags: [{ Key: 'tsimg-build-id', Value: 'b-1' }] },
-    ],
-  }))
+  const run = await client.send(
+    new ec2.RunInstancesCommand({
+      ImageId: source.ImageId,
+      InstanceType: 't3.micro',
+      KeyName: 'build-key',
+      MinCount: 1,
+      MaxCount: 1,
+      NetworkInterfaces: [{ DeviceIndex: 0, AssociatePublicIpAddress: true, SubnetId: subnet.SubnetId, Groups: [sg.GroupId!] }],
+      UserData: Buffer.from('#!/bin/sh\necho "from user data" > /var/tmp/user-data-ran\n').toString('base64'),
+      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
+      TagSpecifications: [
+        { ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'tsimg builder' }] },
+        { ResourceType: 'volume', Tags: [{ Key: 'tsimg-build-id', Value: 'b-1' }] },
+      ],
+    }),
+  )
   const id = run.Instances![0]!.InstanceId!
   expect(run.Instances![0]!.State?.Name).toBe('pending')
   await ec2.waitUntilInstanceRunning(wait, { InstanceIds: [id] })
@@ -72,10 +84,14 @@ it('runs an instance reachable over SSH, images it, boots the image, reaches it 
 
   expect(await ssh(address, 'admin', 'echo ok')).toBe('ok\n')
   expect(await ssh(address, 'admin', 'sudo -n sh -c "echo provisioned > /etc/tsimg-marker" && sudo -n cat /etc/tsimg-marker')).toBe('provisioned\n')
-  expect(await ssh(address, 'root', 'until [ -f /var/lib/cloud/instance/boot-finished ]; do sleep 0.1; done; cat /var/tmp/user-data-ran')).toBe('from user data\n')
+  expect(await ssh(address, 'root', 'until [ -f /var/lib/cloud/instance/boot-finished ]; do sleep 0.1; done; cat /var/tmp/user-data-ran')).toBe(
+    'from user data\n',
+  )
 
   expect(await errorCode(client.send(new ec2.DeleteSecurityGroupCommand({ GroupId: sg.GroupId })))).toBe('DependencyViolation')
-  expect(await errorCode(client.send(new ec2.ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: 't3.large' } })))).toBe('IncorrectInstanceState')
+  expect(await errorCode(client.send(new ec2.ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: 't3.large' } })))).toBe(
+    'IncorrectInstanceState',
+  )
   await client.send(new ec2.ModifyInstanceAttributeCommand({ InstanceId: id, DisableApiTermination: { Value: true } }))
   expect(await errorCode(client.send(new ec2.TerminateInstancesCommand({ InstanceIds: [id] })))).toBe('OperationNotPermitted')
   await client.send(new ec2.ModifyInstanceAttributeCommand({ InstanceId: id, DisableApiTermination: { Value: false } }))
@@ -92,10 +108,17 @@ it('runs an instance reachable over SSH, images it, boots the image, reaches it 
 
   // An image that is stuck pending stays pending until the delay is released.
   emu.setDelays({ imageAvailable: 'stuck', snapshotCompleted: 1000 })
-  const created = await client.send(new ec2.CreateImageCommand({
-    InstanceId: id, Name: 'tsimg-lifecycle-1', Description: 'made by the lifecycle test',
-    TagSpecifications: [{ ResourceType: 'image', Tags: [{ Key: 'k', Value: 'image' }] }, { ResourceType: 'snapshot', Tags: [{ Key: 'k', Value: 'snap' }] }],
-  }))
+  const created = await client.send(
+    new ec2.CreateImageCommand({
+      InstanceId: id,
+      Name: 'tsimg-lifecycle-1',
+      Description: 'made by the lifecycle test',
+      TagSpecifications: [
+        { ResourceType: 'image', Tags: [{ Key: 'k', Value: 'image' }] },
+        { ResourceType: 'snapshot', Tags: [{ Key: 'k', Value: 'snap' }] },
+      ],
+    }),
+  )
   const amiId = created.ImageId!
   expect(await errorCode(client.send(new ec2.CreateImageCommand({ InstanceId: id, Name: 'tsimg-lifecycle-1' })))).toBe('InvalidAMIName.Duplicate')
   // Its snapshot is due 1 s after CreateImage, when a 500 ms image would long be available
@@ -129,7 +152,18 @@ it('runs an instance reachable over SSH, images it, boots the image, reaches it 
   expect(await ssh(address, 'admin', 'echo again')).toBe('again\n')
 
   // A new instance from the new image holds what was provisioned before the image.
-  const second = (await client.send(new ec2.RunInstancesCommand({ ImageId: amiId, InstanceType: 't3.micro', KeyName: 'build-key', MinCount: 1, MaxCount: 1, SecurityGroupIds: [sg.GroupId!] }))).Instances![0]!.InstanceId!
+  const second = (
+    await client.send(
+      new ec2.RunInstancesCommand({
+        ImageId: amiId,
+        InstanceType: 't3.micro',
+        KeyName: 'build-key',
+        MinCount: 1,
+        MaxCount: 1,
+        SecurityGroupIds: [sg.GroupId!],
+      }),
+    )
+  ).Instances![0]!.InstanceId!
   await ec2.waitUntilInstanceRunning(wait, { InstanceIds: [second] })
   const secondAddress = (await describe(second)).PublicIpAddress!
   expect(secondAddress).not.toBe(address)

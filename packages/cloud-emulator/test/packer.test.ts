@@ -25,29 +25,37 @@ afterAll(async () => {
 
 function packer(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('packer', args, {
-      cwd, maxBuffer: 32 * 1024 * 1024,
-      env: { ...process.env, CHECKPOINT_DISABLE: '1', PACKER_CACHE_DIR: join(cwd, 'cache'), PACKER_CONFIG_DIR: cwd, AWS_EC2_METADATA_DISABLED: 'true' },
-    }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }))
+    execFile(
+      'packer',
+      args,
+      {
+        cwd,
+        maxBuffer: 32 * 1024 * 1024,
+        env: { ...process.env, CHECKPOINT_DISABLE: '1', PACKER_CACHE_DIR: join(cwd, 'cache'), PACKER_CONFIG_DIR: cwd, AWS_EC2_METADATA_DISABLED: 'true' },
+      },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    )
   })
 }
 
 it('Packer 1.6.6 amazon-ebs with its defaults builds an AMI from a shell provisioner, and leaves only the AMI and its snapshot', async () => {
   const template = {
-    builders: [{
-      type: 'amazon-ebs',
-      region: 'us-east-1',
-      access_key: emu.credentials.accessKeyId,
-      secret_key: emu.credentials.secretAccessKey,
-      custom_endpoint_ec2: emu.endpoint,
-      skip_region_validation: true,
-      skip_credential_validation: true,
-      skip_metadata_api_check: true,
-      source_ami_filter: { filters: { name: 'debian-12-amd64-tsimg-base' }, owners: [CATALOG_OWNER_ID], most_recent: true },
-      instance_type: 't3.micro',
-      ssh_username: 'admin',
-      ami_name: 'packer-on-emulator-{{timestamp}}',
-    }],
+    builders: [
+      {
+        type: 'amazon-ebs',
+        region: 'us-east-1',
+        access_key: emu.credentials.accessKeyId,
+        secret_key: emu.credentials.secretAccessKey,
+        custom_endpoint_ec2: emu.endpoint,
+        skip_region_validation: true,
+        skip_credential_validation: true,
+        skip_metadata_api_check: true,
+        source_ami_filter: { filters: { name: 'debian-12-amd64-tsimg-base' }, owners: [CATALOG_OWNER_ID], most_recent: true },
+        instance_type: 't3.micro',
+        ssh_username: 'admin',
+        ami_name: 'packer-on-emulator-{{timestamp}}',
+      },
+    ],
     provisioners: [{ type: 'shell', inline: ['echo made-by-packer | sudo tee /etc/packer-marker', 'test -s /etc/packer-marker'] }],
   }
   await writeFile(join(dir, 'template.json'), JSON.stringify(template, null, 2))
@@ -68,7 +76,10 @@ it('Packer 1.6.6 amazon-ebs with its defaults builds an AMI from a shell provisi
   expect(execFileSync('docker', ['run', '--rm', '--entrypoint', 'cat', dockerRef, '/etc/packer-marker'], { encoding: 'utf8' }).trim()).toBe('made-by-packer')
 
   // Nothing else left: Packer's key pair, security group, instance and its volume are gone.
-  const left = emu.ledger().filter((e) => !e.seed).map((e) => ({ type: e.type, id: e.id }))
+  const left = emu
+    .ledger()
+    .filter((e) => !e.seed)
+    .map((e) => ({ type: e.type, id: e.id }))
   const snapshots = image.BlockDeviceMappings!.flatMap((b) => (b.Ebs?.SnapshotId ? [b.Ebs.SnapshotId] : []))
   expect(snapshots.length).toBeGreaterThan(0)
   expect(left.sort((a, b) => a.id.localeCompare(b.id))).toEqual(

@@ -12,10 +12,8 @@ let client: ec2.EC2Client
 const key = generateKeyPair('ed25519')
 const other = generateKeyPair('ed25519')
 
-const containers = (): string =>
-  execFileSync('docker', ['ps', '-aq', '--filter', `label=tsimg-emulator=${emu.backend.session}`], { encoding: 'utf8' }).trim()
-const dockerImages = (): string =>
-  execFileSync('docker', ['images', '-q', `tsimg-emulator/${emu.backend.session}`], { encoding: 'utf8' }).trim()
+const containers = (): string => execFileSync('docker', ['ps', '-aq', '--filter', `label=tsimg-emulator=${emu.backend.session}`], { encoding: 'utf8' }).trim()
+const dockerImages = (): string => execFileSync('docker', ['images', '-q', `tsimg-emulator/${emu.backend.session}`], { encoding: 'utf8' }).trim()
 
 async function describeInstance(id: string): Promise<ec2.Instance> {
   const res = await client.send(new ec2.DescribeInstancesCommand({ InstanceIds: [id] }))
@@ -60,7 +58,10 @@ function sshRun(host: string, username: string, privateKey: string, command?: st
 }
 
 beforeAll(async () => {
-  emu = await startEc2Emulator({ machines: 'paper', delays: { instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200, snapshotCompleted: 100 } })
+  emu = await startEc2Emulator({
+    machines: 'paper',
+    delays: { instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200, snapshotCompleted: 100 },
+  })
   client = new ec2.EC2Client({ region: 'us-east-1', endpoint: emu.endpoint, credentials: emu.credentials })
 })
 afterAll(async () => {
@@ -69,9 +70,12 @@ afterAll(async () => {
 
 describe('a machine on paper', () => {
   it('goes pending -> running -> stopped -> running -> terminated, answers SSH only to its key pair, refuses to run commands, images on paper, and never starts a container', async () => {
-    const source = (await client.send(new ec2.DescribeImagesCommand({ Owners: [CATALOG_OWNER_ID], Filters: [{ Name: 'name', Values: ['debian-12-*'] }] }))).Images![0]!
+    const source = (await client.send(new ec2.DescribeImagesCommand({ Owners: [CATALOG_OWNER_ID], Filters: [{ Name: 'name', Values: ['debian-12-*'] }] })))
+      .Images![0]!
     await client.send(new ec2.ImportKeyPairCommand({ KeyName: 'paper-key', PublicKeyMaterial: Buffer.from(key.publicKey) }))
-    const run = await client.send(new ec2.RunInstancesCommand({ ImageId: source.ImageId, InstanceType: 't3.micro', KeyName: 'paper-key', MinCount: 1, MaxCount: 1 }))
+    const run = await client.send(
+      new ec2.RunInstancesCommand({ ImageId: source.ImageId, InstanceType: 't3.micro', KeyName: 'paper-key', MinCount: 1, MaxCount: 1 }),
+    )
     const id = run.Instances![0]!.InstanceId!
     expect(run.Instances![0]!.State?.Name).toBe('pending')
     await state(id, 'running')
@@ -105,7 +109,8 @@ describe('a machine on paper', () => {
 
     // A machine launched from a paper image is on paper too, even once the emulator runs containers.
     emu.setMachines('container')
-    const child = (await client.send(new ec2.RunInstancesCommand({ ImageId: image.ImageId, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))).Instances![0]!.InstanceId!
+    const child = (await client.send(new ec2.RunInstancesCommand({ ImageId: image.ImageId, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 })))
+      .Instances![0]!.InstanceId!
     await state(child, 'running')
     expect(emu.backend.instances.get(child)?.paper).toBe(true)
     emu.setMachines('paper')
@@ -124,11 +129,14 @@ describe('a machine on paper', () => {
   })
 
   it('keeps its mode: machines launched before setMachines("container") stay on paper, later ones are containers', async () => {
-    const source = (await client.send(new ec2.DescribeImagesCommand({ Owners: [CATALOG_OWNER_ID], Filters: [{ Name: 'name', Values: ['debian-12-*'] }] }))).Images![0]!
-    const paper = (await client.send(new ec2.RunInstancesCommand({ ImageId: source.ImageId, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))).Instances![0]!.InstanceId!
+    const source = (await client.send(new ec2.DescribeImagesCommand({ Owners: [CATALOG_OWNER_ID], Filters: [{ Name: 'name', Values: ['debian-12-*'] }] })))
+      .Images![0]!
+    const paper = (await client.send(new ec2.RunInstancesCommand({ ImageId: source.ImageId, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 })))
+      .Instances![0]!.InstanceId!
     emu.setMachines('container')
     try {
-      const real = (await client.send(new ec2.RunInstancesCommand({ ImageId: source.ImageId, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))).Instances![0]!.InstanceId!
+      const real = (await client.send(new ec2.RunInstancesCommand({ ImageId: source.ImageId, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 })))
+        .Instances![0]!.InstanceId!
       await state(paper, 'running')
       await state(real, 'running')
       expect(emu.backend.instances.get(paper)?.paper).toBe(true)

@@ -29,7 +29,11 @@ export function hostKey(host: string): Promise<string> {
     c.on('error', (e) => (key ? resolve(key) : reject(e)))
     c.on('close', () => (key ? resolve(key) : reject(new Error('no host key'))))
     c.connect({
-      host, port: 22, username: 'nobody', readyTimeout: 20_000, privateKey: undefined,
+      host,
+      port: 22,
+      username: 'nobody',
+      readyTimeout: 20_000,
+      privateKey: undefined,
       hostVerifier: (k: Buffer) => {
         key = k.toString('base64')
         return true

@@ -38,5 +38,7 @@ export function chooseSshAddress(c: AddressChoice): string {
  * through `chooseSshAddress`) with the key pair step's private key, or the user's own credentials.
  */
 export function cloudConnectSsh<S extends KeyPairState & { sshHost?: string }>(options: SshOptions, at: { port: number; templateDir: string }): Step<S> {
-  return connectSsh<S>(async (state) => sshTargetFromOptions(options, { host: state.sshHost!, port: at.port, privateKey: state.keyPair?.privateKey, baseDir: at.templateDir }))
+  return connectSsh<S>(async (state) =>
+    sshTargetFromOptions(options, { host: state.sshHost!, port: at.port, privateKey: state.keyPair?.privateKey, baseDir: at.templateDir }),
+  )
 }

@@ -112,15 +112,22 @@ export class TrackedResource<R = unknown> {
     const spec = this.#spec
     if (!spec || !this.#entry) return false
     if (this.#inflight) {
-      await raceAbort(this.#inflight.catch(() => undefined), ctx.signal).catch(() => {
-        throw new Error(`${spec.description}: its create was still running when cleanup ran out of time; 'tsimg cleanup' will find it by its token ${spec.token}`)
+      await raceAbort(
+        this.#inflight.catch(() => undefined),
+        ctx.signal,
+      ).catch(() => {
+        throw new Error(
+          `${spec.description}: its create was still running when cleanup ran out of time; 'tsimg cleanup' will find it by its token ${spec.token}`,
+        )
       })
     }
     if (!this.id) this.id = await spec.find(ctx.signal)
     if (!this.id && this.#unanswered) {
       // No answer and nothing found yet: the server may still make it. Dropping the entry would
       // let it appear later with nobody looking; kept, 'tsimg cleanup' looks for it again.
-      throw new Error(`${spec.description}: its create got no answer and nothing was found by its token ${spec.token} yet; the journal keeps it, so 'tsimg cleanup' looks for it again`)
+      throw new Error(
+        `${spec.description}: its create got no answer and nothing was found by its token ${spec.token} yet; the journal keeps it, so 'tsimg cleanup' looks for it again`,
+      )
     }
     if (this.id) await del(this.id, ctx.signal)
     await ctx.journal.remove(this.#entry)
@@ -150,4 +157,3 @@ async function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.removeEventListener('abort', onAbort!)
   }
 }
-

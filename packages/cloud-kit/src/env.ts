@@ -50,7 +50,13 @@ interface EnvOptions {
  * A cloud's env: `sshPort` defaults to 22, the scope is the region with the endpoint and profile
  * the options name, and the build's images go through the cloud's `ImageCloud`.
  */
-export function cloudEnv<O extends EnvOptions, A>(o: { options: O; ctx: StepsContext; region: string; api: A; images: (api: A, buildId: string) => ImageCloud }): CloudEnv<O, A> {
+export function cloudEnv<O extends EnvOptions, A>(o: {
+  options: O
+  ctx: StepsContext
+  region: string
+  api: A
+  images: (api: A, buildId: string) => ImageCloud
+}): CloudEnv<O, A> {
   const { options, ctx, region, api } = o
   return {
     options,

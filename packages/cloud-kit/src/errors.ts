@@ -33,7 +33,16 @@ export interface ErrorModel {
 }
 
 /** Network-level failures every cloud shares: the request never got a clear answer. */
-export const NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'TimeoutError', 'RequestTimeout', 'socket hang up'])
+export const NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'TimeoutError',
+  'RequestTimeout',
+  'socket hang up',
+])
 
 /**
  * The final error of an API call: names the cloud action, where it went, the code and the
@@ -51,11 +60,7 @@ export class CloudApiError extends TsimgError {
   ) {
     const status = facts.status !== undefined ? `HTTP ${facts.status}` : 'no HTTP answer'
     const tries = attempts > 1 ? `, after ${attempts} attempts` : ''
-    super(
-      'CLOUD_API',
-      `${service} ${action} failed at ${endpoint}: ${facts.code ?? 'error'} (${status}${tries}): ${facts.message}`,
-      options,
-    )
+    super('CLOUD_API', `${service} ${action} failed at ${endpoint}: ${facts.code ?? 'error'} (${status}${tries}): ${facts.message}`, options)
     this.unanswered = options?.unanswered ?? facts.status === undefined
   }
 

@@ -85,7 +85,9 @@ export class ArtifactImages {
     const failures: string[] = []
     for (const e of [...this.#entries].reverse()) {
       // Packer's wording, so logs read the same.
-      ui.say(`Deregistering the ${this.cloud.noun ?? 'image'} and deleting associated snapshots because of cancellation, or error... (${e.region}: ${e.id ?? 'create in flight'})`)
+      ui.say(
+        `Deregistering the ${this.cloud.noun ?? 'image'} and deleting associated snapshots because of cancellation, or error... (${e.region}: ${e.id ?? 'create in flight'})`,
+      )
       try {
         await this.delete(e, { journal, signal })
       } catch (err) {
@@ -112,7 +114,9 @@ export class ArtifactImages {
       try {
         await this.cloud.keep(e.region, [e.id, ...e.snapshotIds], signal)
       } catch (err) {
-        ui.error(`${this.cloud.noun ?? 'Image'} ${e.id} (${e.region}) is kept, but its temporary tsimg-build-id tag could not be removed (${errorMessage(err)}). Remove that tag by hand.`)
+        ui.error(
+          `${this.cloud.noun ?? 'Image'} ${e.id} (${e.region}) is kept, but its temporary tsimg-build-id tag could not be removed (${errorMessage(err)}). Remove that tag by hand.`,
+        )
       }
     }
   }

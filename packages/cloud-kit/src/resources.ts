@@ -153,7 +153,10 @@ export function cloudResources(spec: CloudResourcesSpec): ResourcePlugin {
       const now = await withConnection(scope, (c) => c.account(ctx.signal))
       if (now === scope.account) return { ok: true }
       const profile = scope.profile ? ` (the build used profile '${scope.profile}')` : ''
-      return { ok: false, reason: `the build used ${spec.cloud} account ${scope.account}${profile}, but these credentials reach account ${now}; run tsimg cleanup with the build's credentials` }
+      return {
+        ok: false,
+        reason: `the build used ${spec.cloud} account ${scope.account}${profile}, but these credentials reach account ${now}; run tsimg cleanup with the build's credentials`,
+      }
     },
 
     async deleteResource(kind, data, ctx: ResourceContext) {
@@ -178,7 +181,11 @@ export function cloudResources(spec: CloudResourcesSpec): ResourcePlugin {
 
     async sweepAll(target: SweepTarget, ctx) {
       if (!target.region) throw new Error(`${spec.cloud}: --region is required for a sweep`)
-      const scope: CloudScope = { region: target.region, ...(target.endpoint && { endpoint: target.endpoint }), ...(target.profile && { profile: target.profile }) }
+      const scope: CloudScope = {
+        region: target.region,
+        ...(target.endpoint && { endpoint: target.endpoint }),
+        ...(target.profile && { profile: target.profile }),
+      }
       const c = await connect(scope)
       const account = await c.account(ctx.signal)
       if (target.account && target.account !== account) {

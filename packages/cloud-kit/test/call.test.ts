@@ -8,7 +8,8 @@ const model: ErrorModel = {
     const e = err as { code?: string; status?: number; message?: string }
     return { ...(e.code && { code: e.code }), ...(e.status && { status: e.status }), message: e.message ?? 'x' }
   },
-  classify: ({ code, status }) => (code === 'Throttled' ? 'throttled' : code === 'NotFound' ? 'not-found' : status && status >= 500 ? 'transient' : 'permanent'),
+  classify: ({ code, status }) =>
+    code === 'Throttled' ? 'throttled' : code === 'NotFound' ? 'not-found' : status && status >= 500 ? 'transient' : 'permanent',
 }
 const fast = { minDelayMs: 1, maxDelayMs: 2 }
 const caller = new CloudCaller(model, (r) => `https://api.${r}.test`, { ...fast, attempts: 4 })
@@ -35,7 +36,13 @@ describe('CloudCaller: one retry budget per call', () => {
   })
 
   it('throttling is retried until the call succeeds', async () => {
-    const f = failing([{ code: 'Throttled', status: 429 }, { code: 'Throttled', status: 429 }], 'ok')
+    const f = failing(
+      [
+        { code: 'Throttled', status: 429 },
+        { code: 'Throttled', status: 429 },
+      ],
+      'ok',
+    )
     await expect(caller.call('A', 'r1', f.fn, { signal })).resolves.toBe('ok')
     expect(f.calls()).toBe(3)
   })

@@ -64,10 +64,26 @@ describe('withOptionalPart after an attempt that got no answer', () => {
     const { unansweredCall } = await import('../dist/call.js') // internal to the kit
     const noAnswer = apiError(undefined, 'transient', 'ETIMEDOUT')
     const later = apiError(400, 'permanent', 'Bad')
-    const err = await withOptionalPart({ part: 'tags', with: async () => { throw noAnswer }, without: async () => { throw later } }).catch((e: unknown) => e)
+    const err = await withOptionalPart({
+      part: 'tags',
+      with: async () => {
+        throw noAnswer
+      },
+      without: async () => {
+        throw later
+      },
+    }).catch((e: unknown) => e)
     expect(err).toBe(later)
     expect(unansweredCall(err)).toBe(true)
-    const answered = await withOptionalPart({ part: 'tags', with: async () => { throw apiError(500, 'transient') }, without: async () => { throw apiError(400, 'permanent', 'Bad') } }).catch((e: unknown) => e)
+    const answered = await withOptionalPart({
+      part: 'tags',
+      with: async () => {
+        throw apiError(500, 'transient')
+      },
+      without: async () => {
+        throw apiError(400, 'permanent', 'Bad')
+      },
+    }).catch((e: unknown) => e)
     expect(unansweredCall(answered)).toBe(false)
   })
 })

@@ -28,7 +28,13 @@ async function refusal(p: SourcePlugin<any, any>): Promise<TemplateError | undef
   return undefined
 }
 
-const schema = z.strictObject({ zone: z.string().min(1), size: z.number().default(20), userDataFile: z.string().optional(), token: z.string().optional(), sshPassword: z.string().optional() })
+const schema = z.strictObject({
+  zone: z.string().min(1),
+  size: z.number().default(20),
+  userDataFile: z.string().optional(),
+  token: z.string().optional(),
+  sshPassword: z.string().optional(),
+})
 type Input = z.input<typeof schema>
 type Options = z.output<typeof schema>
 let stepsLoaded = 0
@@ -72,7 +78,16 @@ describe('cloudSource', () => {
 })
 
 describe('the cloud builders on cloudSource refuse a missing region or key, naming the option', () => {
-  const noEnv = ['AWS_REGION', 'AWS_DEFAULT_REGION', 'HW_REGION_NAME', 'HW_ACCESS_KEY', 'HW_SECRET_KEY', 'ALICLOUD_REGION', 'ALICLOUD_ACCESS_KEY', 'ALICLOUD_SECRET_KEY']
+  const noEnv = [
+    'AWS_REGION',
+    'AWS_DEFAULT_REGION',
+    'HW_REGION_NAME',
+    'HW_ACCESS_KEY',
+    'HW_SECRET_KEY',
+    'ALICLOUD_REGION',
+    'ALICLOUD_ACCESS_KEY',
+    'ALICLOUD_SECRET_KEY',
+  ]
   const saved = Object.fromEntries(noEnv.map((k) => [k, process.env[k]]))
   beforeAll(() => noEnv.forEach((k) => delete process.env[k]))
   afterAll(() => Object.entries(saved).forEach(([k, v]) => (v === undefined ? delete process.env[k] : (process.env[k] = v))))
@@ -80,7 +95,13 @@ describe('the cloud builders on cloudSource refuse a missing region or key, nami
   it('amazon-ebs', async () => {
     const p = amazonEbs({ sourceAmi: 'ami-12345678', instanceType: 't3.micro', sshUsername: 'admin', amiName: 'web' })
     expect([p.type, p.name, (await refusal(p))?.field]).toEqual(['amazon-ebs', 'amazon-ebs', 'sources[1].region'])
-    expect((await refusal(amazonEbs({ region: 'us-east-1', sourceAmi: 'ami-12345678', instanceType: 't3.micro', sshUsername: 'admin', amiName: 'web', userDataFile: 'nope' })))?.field).toBe('sources[1].userDataFile')
+    expect(
+      (
+        await refusal(
+          amazonEbs({ region: 'us-east-1', sourceAmi: 'ami-12345678', instanceType: 't3.micro', sshUsername: 'admin', amiName: 'web', userDataFile: 'nope' }),
+        )
+      )?.field,
+    ).toBe('sources[1].userDataFile')
   })
 
   it('huaweicloud-ecs', async () => {

@@ -22,7 +22,16 @@ function controlled(find: () => Promise<string | undefined> = async () => undefi
   let fail!: (err: unknown) => void
   const landed = new Promise<string>((res, rej) => ((answer = res), (fail = rej)))
   landed.catch(() => undefined) // failed before the create is even sent, in some tests
-  const spec: CreateSpec<string> = { plugin: PLUGIN, kind: 'key-pair', token: 'k1', description: 'key pair k1', data: { region: 'r1' }, create: () => landed, idOf: (id) => id, find }
+  const spec: CreateSpec<string> = {
+    plugin: PLUGIN,
+    kind: 'key-pair',
+    token: 'k1',
+    description: 'key pair k1',
+    data: { region: 'r1' },
+    create: () => landed,
+    idOf: (id) => id,
+    find,
+  }
   return { spec, answer, fail }
 }
 
@@ -105,8 +114,21 @@ describe('TrackedResource: safe creates', () => {
     const sent = new Promise<void>((res) => (giveUp = res))
     let onServer: string | undefined
     const spec: CreateSpec<string> = {
-      plugin: PLUGIN, kind: 'vpc', token: 'b1-vpc', description: 'VPC of build b1', data: { region: 'r1' },
-      create: (requestSignal, stop) => caller.call('CreateVpc', 'r1', async () => { await sent; throw { code: 'ETIMEDOUT' } }, { signal: stop, requestSignal }),
+      plugin: PLUGIN,
+      kind: 'vpc',
+      token: 'b1-vpc',
+      description: 'VPC of build b1',
+      data: { region: 'r1' },
+      create: (requestSignal, stop) =>
+        caller.call(
+          'CreateVpc',
+          'r1',
+          async () => {
+            await sent
+            throw { code: 'ETIMEDOUT' }
+          },
+          { signal: stop, requestSignal },
+        ),
       idOf: (id) => id,
       find: async () => onServer,
     }
@@ -118,7 +140,9 @@ describe('TrackedResource: safe creates', () => {
     await expect(created).rejects.toThrow(/cancelled/i)
     giveUp()
     const deleted: string[] = []
-    await expect(t.remove({ journal, signal: new AbortController().signal }, async (id) => void deleted.push(id))).rejects.toThrow(/got no answer.*token b1-vpc.*'tsimg cleanup' looks for it again/)
+    await expect(t.remove({ journal, signal: new AbortController().signal }, async (id) => void deleted.push(id))).rejects.toThrow(
+      /got no answer.*token b1-vpc.*'tsimg cleanup' looks for it again/,
+    )
     expect(deleted).toEqual([])
     expect(journal.list().map((r) => [r.kind, r.pending, r.data.token])).toEqual([['vpc', true, 'b1-vpc']])
     // It lands later: the kept entry's token is how tsimg cleanup finds it.
@@ -130,8 +154,20 @@ describe('TrackedResource: safe creates', () => {
     const model: ErrorModel = { service: 'Test', facts: () => ({ code: 'Bad', status: 400, message: 'bad' }), classify: () => 'permanent' }
     const caller = new CloudCaller(model, () => 'http://x')
     const spec: CreateSpec<string> = {
-      plugin: PLUGIN, kind: 'vpc', token: 'b1-vpc', description: 'VPC of build b1', data: { region: 'r1' },
-      create: (requestSignal, stop) => caller.call('CreateVpc', 'r1', async () => { throw new Error('bad') }, { signal: stop, requestSignal }),
+      plugin: PLUGIN,
+      kind: 'vpc',
+      token: 'b1-vpc',
+      description: 'VPC of build b1',
+      data: { region: 'r1' },
+      create: (requestSignal, stop) =>
+        caller.call(
+          'CreateVpc',
+          'r1',
+          async () => {
+            throw new Error('bad')
+          },
+          { signal: stop, requestSignal },
+        ),
       idOf: (id) => id,
       find: async () => undefined,
     }
@@ -144,7 +180,11 @@ describe('TrackedResource: safe creates', () => {
   it("a create's request gets the create bound as its SDK timeout, every other call the ordinary one", async () => {
     let seen: number | undefined
     const spec: CreateSpec<string> = {
-      plugin: PLUGIN, kind: 'vpc', token: 'b1-vpc', description: 'VPC of build b1', data: { region: 'r1' },
+      plugin: PLUGIN,
+      kind: 'vpc',
+      token: 'b1-vpc',
+      description: 'VPC of build b1',
+      data: { region: 'r1' },
       create: async (requestSignal) => {
         seen = requestTimeoutMs({ requestSignal }, 30_000)
         return 'vpc-1'

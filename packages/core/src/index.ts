@@ -5,7 +5,15 @@
 // Library callers (build, validate, inspect, cleanup) import `@tsimg/core/node`; plugin authors
 // `@tsimg/core/plugin`. Named exports only: a name added here is a promise to template authors.
 
-export { defineTemplate, type Falsy, type TemplateBuild, type TemplateContext, type TemplateDefinition, type TemplateModule, type RenderVariablesContext } from './template/define.js'
+export {
+  defineTemplate,
+  type Falsy,
+  type TemplateBuild,
+  type TemplateContext,
+  type TemplateDefinition,
+  type TemplateModule,
+  type RenderVariablesContext,
+} from './template/define.js'
 export { variable, type VariableDef, type VariableDefs, type VariableKind, type VariableOptions, type VariableValues } from './template/variables.js'
 export { env, timestamp, uuid } from './template/helpers.js'
 export { packerJson } from './template/packer-json.js'

@@ -39,18 +39,10 @@ const template = defineTemplate({
     sources: vars.names.map((name) => docker({ name, image: 'tsimg/debian-ssh:bookworm', tags: [TAGS[name as 'one' | 'two']] })),
     provisioners: [
       shell({
-        inline: [
-          'date +%s%N > /started',
-          'sleep 2',
-          'date +%s%N > /finished',
-          `echo "marker ${vars.marker}"`,
-        ],
+        inline: ['date +%s%N > /started', 'sleep 2', 'date +%s%N > /finished', `echo "marker ${vars.marker}"`],
       }),
     ],
-    postProcessors: [
-      manifest({ output: join(dir, 'manifest.json') }),
-      shellLocal({ inline: ['echo "$TSIMG_BUILD_NAME $TSIMG_ARTIFACT_ID" >> built.txt'] }),
-    ],
+    postProcessors: [manifest({ output: join(dir, 'manifest.json') }), shellLocal({ inline: ['echo "$TSIMG_BUILD_NAME $TSIMG_ARTIFACT_ID" >> built.txt'] })],
   }),
 })
 
@@ -82,9 +74,7 @@ describe('parallel docker builds through build()', () => {
     expect(doc.builds.map((b) => [b.name, b.builder_type, b.artifact_id]).sort()).toEqual(
       res.artifacts.map((a) => [a.buildName.split('.')[1], 'docker', a.id]).sort(),
     )
-    expect((await readFile(join(dir, 'built.txt'), 'utf8')).trim().split('\n').sort()).toEqual(
-      res.artifacts.map((a) => `${a.buildName} ${a.id}`).sort(),
-    )
+    expect((await readFile(join(dir, 'built.txt'), 'utf8')).trim().split('\n').sort()).toEqual(res.artifacts.map((a) => `${a.buildName} ${a.id}`).sort())
 
     // The sensitive variable was echoed by the remote command, and redacted in the output.
     expect(lines).toContain('docker.one: marker <sensitive>')

@@ -43,8 +43,7 @@ describe('build()', () => {
 
   it('selects builds with only/except by full name, source name, type or glob', async () => {
     const sources = [src('web'), src('db'), src('cache')]
-    const names = async (o: { only?: string[]; except?: string[] }) =>
-      (await build({ template: { sources }, stateDir, ...o })).builds.map((b) => b.name)
+    const names = async (o: { only?: string[]; except?: string[] }) => (await build({ template: { sources }, stateDir, ...o })).builds.map((b) => b.name)
     expect(await names({ only: ['touch.web'] })).toEqual(['touch.web'])
     expect(await names({ only: ['db', 'cache'] })).toEqual(['touch.db', 'touch.cache'])
     expect(await names({ except: ['*.c*'] })).toEqual(['touch.web', 'touch.db'])
@@ -59,7 +58,13 @@ describe('build()', () => {
       await rm(join(dir, 'log.txt'), { force: true })
       await build({ template: { sources: [src('a', { waitMs: 400 }), src('b', { waitMs: 400 })] }, stateDir, parallelBuilds })
       const lines = await logLines()
-      const at = (prefix: string) => Number(lines.find((l) => l.startsWith(prefix))?.split(' ').at(-1))
+      const at = (prefix: string) =>
+        Number(
+          lines
+            .find((l) => l.startsWith(prefix))
+            ?.split(' ')
+            .at(-1),
+        )
       return { aStart: at('touch.a wait-start'), aEnd: at('touch.a wait-end'), bStart: at('touch.b wait-start'), bEnd: at('touch.b wait-end') }
     }
     const par = await window(0)

@@ -36,7 +36,13 @@ function fakeSource(options: { tags: Record<string, string>; name: string }, see
     options,
     initialState: () => ({ generated: {} }),
     steps: () => [
-      { name: 'launch', run: async (ctx) => { seen.push({ ...options.tags }); ctx.state.generated.ID = 'i-123' } },
+      {
+        name: 'launch',
+        run: async (ctx) => {
+          seen.push({ ...options.tags })
+          ctx.state.generated.ID = 'i-123'
+        },
+      },
       { name: 'tag', run: async () => void seen.push({ ...options.tags }) },
     ],
   }
@@ -51,7 +57,10 @@ describe('build-time values', () => {
     const res = await runSteps(steps, { state: src.initialState(), signal: new AbortController().signal, ui, journal, build })
     expect(res.outcome).toBe('success')
     // Before launch the ID is not made yet and stays a placeholder; the tag step sees it filled.
-    expect(seen).toEqual([{ Id: 'x-{{ .ID }}', Build: 'web/fake' }, { Id: 'x-i-123', Build: 'web/fake' }])
+    expect(seen).toEqual([
+      { Id: 'x-{{ .ID }}', Build: 'web/fake' },
+      { Id: 'x-i-123', Build: 'web/fake' },
+    ])
     // A second build of the same source starts from the placeholders, not the first build's values.
     const again = await src.steps({ build, provision: () => ({ name: 'provision', run: async () => {} }) })
     const state = src.initialState()

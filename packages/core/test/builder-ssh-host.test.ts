@@ -50,9 +50,9 @@ describe('ssh source (Packer null builder)', () => {
   })
 
   it('refuses to build without credentials, before connecting', async () => {
-    await expect(
-      validate({ template: { sources: [sshHost({ host: sshd.host, sshPort: sshd.port })] }, typecheck: false }),
-    ).rejects.toThrow(/sshPrivateKeyFile, sshPassword or sshAgentAuth/)
+    await expect(validate({ template: { sources: [sshHost({ host: sshd.host, sshPort: sshd.port })] }, typecheck: false })).rejects.toThrow(
+      /sshPrivateKeyFile, sshPassword or sshAgentAuth/,
+    )
   })
 
   it('fails clearly on a wrong password and says which user and method were tried', async () => {

@@ -20,7 +20,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-const exists = (p: string) => access(p).then(() => true, () => false)
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  )
 const journals = () => readdir(join(stateDir, 'journal')).catch(() => [] as string[])
 const tempFiles = async () => (await readdir(dir)).filter((f) => f.endsWith('.tmp'))
 
@@ -75,7 +79,9 @@ describe('a cancel after the image was finished', () => {
     expect(doc.builds.map((e) => [e.name, e.artifact_id, e.cancelled])).toEqual([['a', `file:${join(dir, 'a.artifact')}`, true]])
 
     const text = summaryText(res.builds)
-    expect(text).toContain("==> Some builds didn't complete successfully and had errors:\n--> touch.a: Build was cancelled after its image was finished; the image is kept (see below)")
+    expect(text).toContain(
+      "==> Some builds didn't complete successfully and had errors:\n--> touch.a: Build was cancelled after its image was finished; the image is kept (see below)",
+    )
     expect(text).toContain(`==> Cancelled after the image was finished; these exist and were kept:\n--> touch.a: File ${join(dir, 'a.artifact')}`)
     expect(text).toContain('==> Builds finished but no artifacts were created.')
     expect(text).not.toContain('artifacts of successful builds')

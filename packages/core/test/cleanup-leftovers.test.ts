@@ -101,7 +101,12 @@ describe('tsimg cleanup', () => {
     // Listed before anything is deleted; deleted newest first.
     expect(out.indexOf('    instance i-123')).toBeLessThan(out.indexOf('Deleting'))
     const order = [...out.matchAll(/Deleting (.*)\.\.\./g)].map((m) => m[1])
-    expect(order).toEqual(['instance i-123', `temporary folder ${tmpFolder}`, `temporary SSH key ${keyFile}`, 'labelled file tsimg-build1-orphan (found by label)'])
+    expect(order).toEqual([
+      'instance i-123',
+      `temporary folder ${tmpFolder}`,
+      `temporary SSH key ${keyFile}`,
+      'labelled file tsimg-build1-orphan (found by label)',
+    ])
     expect((await readdir(dir)).sort()).toEqual(['cloud'])
     expect(await readdir(sweepDir)).toEqual(['tsimg-other-build-keep'])
     expect(await journals()).toEqual([])
@@ -125,7 +130,7 @@ describe('tsimg cleanup', () => {
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/Failed to delete security group sg-9: the API refused.*\n\s+Delete it by hand/)
     expect(r.stdout).toMatch(/Failed to delete vpc vpc-1: cannot load plugin module '@tsimg\/no-such-plugin'/)
-    expect(r.stdout).toContain("2 of the 4 listed resource(s) could not be deleted (2 deleted)")
+    expect(r.stdout).toContain('2 of the 4 listed resource(s) could not be deleted (2 deleted)')
     expect(await readdir(dir)).toEqual([])
     const left = JSON.parse(await readFile(path, 'utf8')) as JournalFile
     expect(left.resources.map((x) => x.description)).toEqual(['security group sg-9', 'vpc vpc-1'])
@@ -143,14 +148,22 @@ describe('tsimg cleanup', () => {
     const r = await runCli(['cleanup', '-state-dir', stateDir])
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('(3 resource(s)):')
-    expect(r.stdout).toContain('3 of the 3 listed resource(s) could not be deleted, 1 search(es) for resources labelled with the build id could not run (0 deleted)')
+    expect(r.stdout).toContain(
+      '3 of the 3 listed resource(s) could not be deleted, 1 search(es) for resources labelled with the build id could not run (0 deleted)',
+    )
   })
 
   it('leaves the journal of a build that is still running alone', async () => {
     const f = join(dir, 'live.key')
     await writeFile(f, 'x')
     // This test process is alive: its journal belongs to a running build.
-    await writeJournal({ buildId: 'tsimg-live', build: 'docker.live', pid: process.pid, resources: [entry('@tsimg/core', 'file', `key ${f}`, { path: f })], scopes: [] })
+    await writeJournal({
+      buildId: 'tsimg-live',
+      build: 'docker.live',
+      pid: process.pid,
+      resources: [entry('@tsimg/core', 'file', `key ${f}`, { path: f })],
+      scopes: [],
+    })
     const r = await runCli(['cleanup', '-state-dir', stateDir])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain(`Skipping build 'docker.live' (tsimg-live): still running as pid ${process.pid}`)
@@ -162,7 +175,14 @@ describe('tsimg cleanup', () => {
     const f = join(dir, 'old.key')
     await writeFile(f, 'x')
     // This test process is alive, but it started long after this journal was written.
-    await writeJournal({ buildId: 'tsimg-old', build: 'docker.old', pid: process.pid, startedAt: '2020-01-01T00:00:00.000Z', resources: [entry('@tsimg/core', 'file', `key ${f}`, { path: f })], scopes: [] })
+    await writeJournal({
+      buildId: 'tsimg-old',
+      build: 'docker.old',
+      pid: process.pid,
+      startedAt: '2020-01-01T00:00:00.000Z',
+      resources: [entry('@tsimg/core', 'file', `key ${f}`, { path: f })],
+      scopes: [],
+    })
     const r = await runCli(['cleanup', '-state-dir', stateDir])
     expect(r.code).toBe(0)
     expect(r.stdout).not.toContain('Skipping')
@@ -178,7 +198,13 @@ describe('tsimg cleanup', () => {
 
     const f = join(dir, 'x.key')
     await writeFile(f, 'x')
-    await writeJournal({ buildId: 'tsimg-lib', build: 'docker.lib', pid: deadPid, resources: [entry('@tsimg/core', 'file', `key ${f}`, { path: f })], scopes: [] })
+    await writeJournal({
+      buildId: 'tsimg-lib',
+      build: 'docker.lib',
+      pid: deadPid,
+      resources: [entry('@tsimg/core', 'file', `key ${f}`, { path: f })],
+      scopes: [],
+    })
     const report = await cleanupLeftovers({ stateDir, log: (t) => lines.push(t) })
     expect(report).toMatchObject({ journals: 1, found: 1, deleted: 1, failed: [] })
     expect(await readdir(dir)).toEqual([])

@@ -5,8 +5,40 @@ import { normalizePackerFlags, parseBool, parseVarAssignment } from '../dist/cli
 describe('normalizePackerFlags', () => {
   it('rewrites Packer single-dash long flags to the double-dash form', () => {
     expect(
-      normalizePackerFlags(['build', '-var', 'a=1', '-var-file=v.json', '-only=docker.a,docker.b', '-except', 'x', '-force', '-on-error=abort', '-debug', '-parallel-builds=2', '-timestamp-ui', '-machine-readable', '-color=false', 'image.ts']),
-    ).toEqual(['build', '--var', 'a=1', '--var-file=v.json', '--only=docker.a,docker.b', '--except', 'x', '--force', '--on-error=abort', '--debug', '--parallel-builds=2', '--timestamp-ui', '--machine-readable', '--color=false', 'image.ts'])
+      normalizePackerFlags([
+        'build',
+        '-var',
+        'a=1',
+        '-var-file=v.json',
+        '-only=docker.a,docker.b',
+        '-except',
+        'x',
+        '-force',
+        '-on-error=abort',
+        '-debug',
+        '-parallel-builds=2',
+        '-timestamp-ui',
+        '-machine-readable',
+        '-color=false',
+        'image.ts',
+      ]),
+    ).toEqual([
+      'build',
+      '--var',
+      'a=1',
+      '--var-file=v.json',
+      '--only=docker.a,docker.b',
+      '--except',
+      'x',
+      '--force',
+      '--on-error=abort',
+      '--debug',
+      '--parallel-builds=2',
+      '--timestamp-ui',
+      '--machine-readable',
+      '--color=false',
+      'image.ts',
+    ])
   })
 
   it('leaves double-dash flags, short flags, values and everything after -- alone', () => {

@@ -38,7 +38,9 @@ describe('tsimg build', () => {
     expect(out).toContain('    local.two: remote says: step output line')
     expect(out).toMatch(/^Build 'local\.one' finished after \d+ (second|millisecond)/m)
     expect(out).toMatch(/^==> Wait completed after /m)
-    expect(out).toContain('==> Builds finished. The artifacts of successful builds are:\n--> local.one: Local test artifact one\n--> local.two: Local test artifact two')
+    expect(out).toContain(
+      '==> Builds finished. The artifacts of successful builds are:\n--> local.one: Local test artifact one\n--> local.two: Local test artifact two',
+    )
     // A sensitive variable is redacted in the output.
     expect(out).toContain('Using token <sensitive>')
     expect(out).not.toContain('hunter2-very-secret')
@@ -48,7 +50,10 @@ describe('tsimg build', () => {
   })
 
   it('accepts Packer single-dash flags: -only=, -except, -parallel-builds=, -color=false, -timestamp-ui', async () => {
-    const only = await runCli(['build', '-only=local.one', '-parallel-builds=1', '-color=false', '-timestamp-ui', `-var=workDir=${workDir}`, SLOW_TEMPLATE], env)
+    const only = await runCli(
+      ['build', '-only=local.one', '-parallel-builds=1', '-color=false', '-timestamp-ui', `-var=workDir=${workDir}`, SLOW_TEMPLATE],
+      env,
+    )
     expect(only.code).toBe(0)
     expect(only.stdout).toContain('local.one: Creating temporary directory')
     expect(only.stdout).not.toContain('local.two')
@@ -209,8 +214,8 @@ describe('validate, inspect, version', () => {
 describe('Ctrl-C', () => {
   it('SIGINT during a long step cancels, tears down, exits 130', async () => {
     const run = startCli(['build', SLOW_TEMPLATE, '-var', `workDir=${workDir}`, '-var', 'sleepSeconds=60'], env)
-    await run.waitFor("local.two: Running a long step")
-    await run.waitFor("local.one: Running a long step")
+    await run.waitFor('local.two: Running a long step')
+    await run.waitFor('local.one: Running a long step')
     expect(await readdir(workDir)).toHaveLength(4)
     run.child.kill('SIGINT')
     const r = await run.done
@@ -232,7 +237,10 @@ describe('Ctrl-C', () => {
   })
 
   it('a second SIGINT exits at once, says what is left; tsimg cleanup then deletes it', async () => {
-    const run = startCli(['build', SLOW_TEMPLATE, '-only=local.one', '-var', `workDir=${workDir}`, '-var', 'sleepSeconds=3600', '-var', 'cleanupSeconds=3600'], env)
+    const run = startCli(
+      ['build', SLOW_TEMPLATE, '-only=local.one', '-var', `workDir=${workDir}`, '-var', 'sleepSeconds=3600', '-var', 'cleanupSeconds=3600'],
+      env,
+    )
     await run.waitFor('local.one: Running a long step')
     run.child.kill('SIGINT')
     await run.waitFor('local.one: Deleting temporary directory...')

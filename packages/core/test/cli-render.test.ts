@@ -35,7 +35,9 @@ const builds: RenderedBuild[] = [
     outcome: 'failed',
     error: new Error('exit status 3'),
     artifacts: [],
-    leftovers: [{ id: 'e1', plugin: '@tsimg/builder-docker', kind: 'container', description: 'container 9f9f (docker.db)', data: { id: '9f9f' }, createdAt: '' }],
+    leftovers: [
+      { id: 'e1', plugin: '@tsimg/builder-docker', kind: 'container', description: 'container 9f9f (docker.db)', data: { id: '9f9f' }, createdAt: '' },
+    ],
     halted: false,
   },
 ]
@@ -139,7 +141,9 @@ describe('machine-readable renderer', () => {
     expect(lines).toContain(`${ts},,ui,error,==> docker.db: Step failed`)
     expect(lines).toContain(`${String(Math.floor((T0 + 61_005) / 1000))},docker.db,error,exit status 3`)
     expect(lines).toContain(`${String(Math.floor((T0 + 12_340) / 1000))},,ui,say,Build 'docker.web' finished after 12 seconds 340 milliseconds.`)
-    expect(lines).toContain(`${String(Math.floor((T0 + 61_005) / 1000))},,ui,error,Build 'docker.db' errored after 1 minute 1 second 5 milliseconds: exit status 3`)
+    expect(lines).toContain(
+      `${String(Math.floor((T0 + 61_005) / 1000))},,ui,error,Build 'docker.db' errored after 1 minute 1 second 5 milliseconds: exit status 3`,
+    )
     expect(lines).toContain(`${ts},,error-count,1`)
     expect(lines).toContain(`${ts},,ui,say,\\n==> Builds finished. The artifacts of successful builds are:`)
     expect(lines).toContain(`${ts},docker.web,artifact-count,1`)

@@ -23,7 +23,13 @@ describe('journal entries', () => {
 
   it('a pending create is on disk before it answers, and gets its id (no longer pending) once it does', async () => {
     const journal = await FileJournal.create('tsimg-j2', 'test.j', dir)
-    const entry = await journal.add({ plugin: pluginId('@tsimg/builder-aws'), kind: 'instance', description: 'instance', data: { token: 't-run' }, pending: true })
+    const entry = await journal.add({
+      plugin: pluginId('@tsimg/builder-aws'),
+      kind: 'instance',
+      description: 'instance',
+      data: { token: 't-run' },
+      pending: true,
+    })
     const onDisk = () => readFile(journal.path, 'utf8').then((t) => JSON.parse(t).resources as { pending?: boolean; data: { id?: string } }[])
     expect((await onDisk()).map((r) => [r.pending, r.data.id])).toEqual([[true, undefined]])
     await journal.update(entry, { data: { token: 't-run', id: 'i-1' }, pending: false })

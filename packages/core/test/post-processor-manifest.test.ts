@@ -44,7 +44,12 @@ describe('manifest post-processor', () => {
 
     expect(doc.builds).toHaveLength(4)
     expect(doc.last_run_uuid).toBe(second.runId)
-    expect(doc.builds.filter((b) => b.packer_run_uuid === first.runId).map((b) => b.name).sort()).toEqual(['a', 'b', 'c'])
+    expect(
+      doc.builds
+        .filter((b) => b.packer_run_uuid === first.runId)
+        .map((b) => b.name)
+        .sort(),
+    ).toEqual(['a', 'b', 'c'])
     const last = doc.builds[3]
     expect(last).toEqual({
       name: 'b',
@@ -66,9 +71,12 @@ describe('manifest post-processor', () => {
     expect(doc.builds[0]?.custom_data).toBeNull()
   })
 
-  it('stripTime leaves build_time out of the entry, as Packer\'s strip_time does', async () => {
+  it("stripTime leaves build_time out of the entry, as Packer's strip_time does", async () => {
     const output = join(dir, 'manifest.json')
-    const res = await build({ template: { sources: [touch({ name: 'a', dir })], postProcessors: [manifest({ output, stripTime: true })] }, stateDir: join(dir, 'state') })
+    const res = await build({
+      template: { sources: [touch({ name: 'a', dir })], postProcessors: [manifest({ output, stripTime: true })] },
+      stateDir: join(dir, 'state'),
+    })
     expect(res.builds[0]?.outcome).toBe('success')
     const entry = (JSON.parse(await readFile(output, 'utf8')) as ManifestFile).builds[0]!
     expect(entry).toMatchObject({ name: 'a', builder_type: 'touch' })

@@ -42,7 +42,12 @@ const said = () => events.flatMap((e) => (e.type === 'ui' ? [`${e.level}: ${e.te
 const uiWith = (prompter: Prompter = nonInteractive) => new BuildUi('docker.web', (e) => events.push(e), prompter, new Redactor())
 
 /** A provisioner that records its runs and does what `body` says. */
-function recording(name: string, log: string[], options: ProvisionerPlugin['options'] = {}, body?: (ctx: ProvisionContext, attempt: number) => Promise<void>): ProvisionerPlugin {
+function recording(
+  name: string,
+  log: string[],
+  options: ProvisionerPlugin['options'] = {},
+  body?: (ctx: ProvisionContext, attempt: number) => Promise<void>,
+): ProvisionerPlugin {
   let attempt = 0
   return {
     kind: 'provisioner',
@@ -312,7 +317,10 @@ describe('breakpoint', () => {
         }),
     }
     const log: string[] = []
-    const res = await run([connect, provisionStep({ templateDir: dir, provisioners: [breakpoint(), recording('after', log)] })], { prompter, signal: ac.signal })
+    const res = await run([connect, provisionStep({ templateDir: dir, provisioners: [breakpoint(), recording('after', log)] })], {
+      prompter,
+      signal: ac.signal,
+    })
     expect(asked).toBe(1)
     expect(res.outcome).toBe('cancelled')
     expect(log).toEqual([])
@@ -322,7 +330,9 @@ describe('breakpoint', () => {
 describe('common option validation', () => {
   const vctx = { templateDir: '.', templateFile: '/t/image.ts', path: 'provisioners[0]' }
   it('rejects only together with except, naming file and field', () => {
-    expect(() => breakpoint({ only: ['web'], except: ['db'] }).validate!(vctx)).toThrow('/t/image.ts: provisioners[0].only: only one of only or except may be set')
+    expect(() => breakpoint({ only: ['web'], except: ['db'] }).validate!(vctx)).toThrow(
+      '/t/image.ts: provisioners[0].only: only one of only or except may be set',
+    )
   })
   it('rejects a bad duration, naming the field', () => {
     expect(() => breakpoint({ timeout: '5 minutes' }).validate!(vctx)).toThrow(/^\/t\/image\.ts: provisioners\[0\]\.timeout: expected a duration/)

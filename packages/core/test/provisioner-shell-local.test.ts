@@ -65,7 +65,10 @@ describe('shell-local provisioner', () => {
     const res = await run([
       marker('before'),
       shellLocalProvisioner({
-        inline: ['echo local >> order.txt', 'echo "$PACKER_BUILD_NAME $PACKER_BUILDER_TYPE $TSIMG_BUILD_NAME $TSIMG_BUILD_ID $TSIMG_USER@$TSIMG_HOST:$TSIMG_PORT $EXTRA" > env.txt'],
+        inline: [
+          'echo local >> order.txt',
+          'echo "$PACKER_BUILD_NAME $PACKER_BUILDER_TYPE $TSIMG_BUILD_NAME $TSIMG_BUILD_ID $TSIMG_USER@$TSIMG_HOST:$TSIMG_PORT $EXTRA" > env.txt',
+        ],
         environmentVars: ['EXTRA=from-template'],
       }),
       marker('after'),
@@ -107,7 +110,9 @@ describe('shell-local provisioner', () => {
     expect(missing).toBeInstanceOf(TemplateError)
     expect((missing as TemplateError).field).toBe('provisioners[2].scripts[0]')
     expect(String((missing as Error).message)).toContain(join(dir, 'nope.sh'))
-    expect(String((await refusal(shellLocalProvisioner({ inline: ['true'], command: 'true' })) as Error).message)).toBe('image.ts: provisioners[2]: set exactly one of inline, command, script, scripts (got inline, command)')
+    expect(String(((await refusal(shellLocalProvisioner({ inline: ['true'], command: 'true' }))) as Error).message)).toBe(
+      'image.ts: provisioners[2]: set exactly one of inline, command, script, scripts (got inline, command)',
+    )
     const unknown = await refusal(shellLocalProvisioner({ inline: ['true'], keepInputArtifact: true } as never))
     expect(unknown).toBeInstanceOf(TemplateError)
     expect((unknown as TemplateError).field).toContain('keepInputArtifact')

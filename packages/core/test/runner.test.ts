@@ -34,7 +34,10 @@ afterEach(async () => {
 
 function recorder() {
   const log: string[] = []
-  const step = (name: string, opts: { fail?: boolean; cleanupFails?: boolean; noCleanup?: boolean; run?: (signal: AbortSignal) => Promise<void> } = {}): Step<object> => ({
+  const step = (
+    name: string,
+    opts: { fail?: boolean; cleanupFails?: boolean; noCleanup?: boolean; run?: (signal: AbortSignal) => Promise<void> } = {},
+  ): Step<object> => ({
     name,
     async run(ctx) {
       log.push(`run:${name}`)
@@ -69,7 +72,7 @@ describe('runSteps', () => {
     expect(log.filter((l) => l.startsWith('run'))).toEqual(['run:a', 'run:b'])
   })
 
-  it('stops at a failing step and still runs that step\'s own cleanup, then earlier ones', async () => {
+  it("stops at a failing step and still runs that step's own cleanup, then earlier ones", async () => {
     const { log, step } = recorder()
     const res = await runSteps([step('a'), step('b', { fail: true }), step('c')], opts())
     expect(res.outcome).toBe('failed')
@@ -141,7 +144,12 @@ describe('runSteps', () => {
     const { log, step } = recorder()
     const ac = new AbortController()
     // The step's last call is in flight when the cancel comes; it answers, and the step returns normally.
-    const last = step('b', { run: async () => { ac.abort(); await new Promise((r) => setTimeout(r, 10)) } })
+    const last = step('b', {
+      run: async () => {
+        ac.abort()
+        await new Promise((r) => setTimeout(r, 10))
+      },
+    })
     const res = await runSteps([step('a'), last], opts(ac.signal))
     expect(res.outcome).toBe('cancelled')
     expect(res.error).toBeInstanceOf(CancelledError)
@@ -151,7 +159,19 @@ describe('runSteps', () => {
   it('a cancel after the last step ended does not change the outcome its cleanups see', async () => {
     const { log, step } = recorder()
     const ac = new AbortController()
-    const res = await runSteps([step('a'), { ...step('b'), cleanup: async () => { ac.abort(); log.push('cleanup:b') } }], opts(ac.signal))
+    const res = await runSteps(
+      [
+        step('a'),
+        {
+          ...step('b'),
+          cleanup: async () => {
+            ac.abort()
+            log.push('cleanup:b')
+          },
+        },
+      ],
+      opts(ac.signal),
+    )
     expect(res.outcome).toBe('success')
     expect(log).toEqual(['run:a', 'run:b', 'cleanup:b', 'cleanup:a:success:live'])
   })
@@ -168,7 +188,14 @@ describe('withOnError', () => {
 
   it('run-cleanup-provisioner: runs only onHalt hooks', async () => {
     const log: string[] = []
-    const prov: Step<object> = { name: 'provision', run: async () => { throw new Error('x') }, cleanup: async () => void log.push('cleanup'), onHalt: async () => void log.push('error-cleanup-provisioner') }
+    const prov: Step<object> = {
+      name: 'provision',
+      run: async () => {
+        throw new Error('x')
+      },
+      cleanup: async () => void log.push('cleanup'),
+      onHalt: async () => void log.push('error-cleanup-provisioner'),
+    }
     const res = await runSteps(withOnError([prov], 'run-cleanup-provisioner', nonInteractive), opts())
     expect(res.halted).toBe(true)
     expect(log).toEqual(['error-cleanup-provisioner'])
@@ -176,7 +203,12 @@ describe('withOnError', () => {
 
   it('ask: retry runs the step again, then the build goes on', async () => {
     let tries = 0
-    const flaky: Step<object> = { name: 'flaky', run: async () => { if (++tries < 2) throw new Error('first try fails') } }
+    const flaky: Step<object> = {
+      name: 'flaky',
+      run: async () => {
+        if (++tries < 2) throw new Error('first try fails')
+      },
+    }
     const prompter: Prompter = { interactive: true, ask: async () => 'r' }
     const res = await runSteps(withOnError([flaky], 'ask', prompter), opts())
     expect(res.outcome).toBe('success')
@@ -195,7 +227,14 @@ describe('withDebugPauses', () => {
   it('pauses after each run and before each cleanup', async () => {
     const { log, step } = recorder()
     const asked: string[] = []
-    const prompter: Prompter = { interactive: true, ask: async (q) => { asked.push(q); log.push('pause'); return '' } }
+    const prompter: Prompter = {
+      interactive: true,
+      ask: async (q) => {
+        asked.push(q)
+        log.push('pause')
+        return ''
+      },
+    }
     await runSteps(withDebugPauses([step('a'), step('b')], prompter), opts())
     expect(log).toEqual(['run:a', 'pause', 'run:b', 'pause', 'pause', 'cleanup:b:success:live', 'pause', 'cleanup:a:success:live'])
     expect(asked[0]).toContain("after run of step 'a'")

@@ -110,7 +110,7 @@ describe('exec', () => {
 
   it('keeps multi-byte characters whole across chunk boundaries of long output', async () => {
     const out: string[] = []
-    const r = await comm.exec("i=0; while [ $i -lt 20000 ]; do echo \"zeile $i: héllo wörld ✓ 日本\"; i=$((i+1)); done", { onStdout: (l) => out.push(l) })
+    const r = await comm.exec('i=0; while [ $i -lt 20000 ]; do echo "zeile $i: héllo wörld ✓ 日本"; i=$((i+1)); done', { onStdout: (l) => out.push(l) })
     expect(r.exitCode).toBe(0)
     expect(out.length).toBe(20000)
     expect(out.every((l, i) => l === `zeile ${i}: héllo wörld ✓ 日本`)).toBe(true)
@@ -209,10 +209,13 @@ describe('exec edge cases', () => {
       const ac = new AbortController()
       const out: string[] = []
       // Aborted once the trap is set (it prints `started`), however slowly the machine gets there.
-      const running = asBob.exec("rm -f /tmp/term-marker; trap 'echo got-term > /tmp/term-marker; exit 1' TERM; echo started; sleep 77 & wait; echo should-not-print", {
-        signal: ac.signal,
-        onStdout: (l) => (out.push(l), l === 'started' && ac.abort()),
-      })
+      const running = asBob.exec(
+        "rm -f /tmp/term-marker; trap 'echo got-term > /tmp/term-marker; exit 1' TERM; echo started; sleep 77 & wait; echo should-not-print",
+        {
+          signal: ac.signal,
+          onStdout: (l) => (out.push(l), l === 'started' && ac.abort()),
+        },
+      )
       await expect(running).rejects.toBeInstanceOf(CancelledError)
       // The remote shell writes its marker a moment after the channel closed.
       while ((await sshd.exec('cat /tmp/term-marker 2>/dev/null')).stdout === '') await new Promise((r) => setTimeout(r, 100))

@@ -109,11 +109,16 @@ it('pauseBeforeConnecting: once SSH answers, the connection is closed, and the p
   const machine = await startSshd({ authorizedKeys: [key.publicKey] })
   let restarted: Promise<void> | undefined
   const events: BuildEvent[] = []
-  const ui = new BuildUi(build.name, (e) => {
-    events.push(e)
-    // What the pause is for: the machine's boot restarts sshd, dropping every session.
-    if (e.type === 'ui' && e.text.startsWith('Pausing ')) restarted = machine.restartSshd()
-  }, nonInteractive, new Redactor())
+  const ui = new BuildUi(
+    build.name,
+    (e) => {
+      events.push(e)
+      // What the pause is for: the machine's boot restarts sshd, dropping every session.
+      if (e.type === 'ui' && e.text.startsWith('Pausing ')) restarted = machine.restartSshd()
+    },
+    nonInteractive,
+    new Redactor(),
+  )
   const who: string[] = []
   const provision: Step<State> = {
     name: 'test:provision',
@@ -123,7 +128,12 @@ it('pauseBeforeConnecting: once SSH answers, the connection is closed, and the p
   }
   try {
     const res = await runSteps<State>(
-      [connectSsh<State>(() => sshTargetFromOptions({ sshTimeout: '30s', pauseBeforeConnecting: '2s' }, { host: '127.0.0.1', port: machine.port, privateKey: key.privateKey })), provision],
+      [
+        connectSsh<State>(() =>
+          sshTargetFromOptions({ sshTimeout: '30s', pauseBeforeConnecting: '2s' }, { host: '127.0.0.1', port: machine.port, privateKey: key.privateKey }),
+        ),
+        provision,
+      ],
       { state: { generated: {} }, signal: new AbortController().signal, ui, journal, build: { ...build, id: 'ssh-steps-pause' } },
     )
     expect(res.error).toBeUndefined()

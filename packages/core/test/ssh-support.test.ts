@@ -18,7 +18,26 @@ it('test/support/sshd starts an sshd that OpenSSH reaches with the authorized ke
   const pub = readFileSync(join(dir, 'k.pub'), 'utf8').trim()
   sshd = await startSshd({ authorizedKeys: [pub], users: [{ name: 'alice', password: 'pw1', authorizedKeys: [pub], sudo: true }] })
   const ssh = (user: string, cmd: string) =>
-    execFileSync('ssh', ['-i', join(dir, 'k'), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-p', String(sshd!.port), `${user}@${sshd!.host}`, cmd], { encoding: 'utf8' })
+    execFileSync(
+      'ssh',
+      [
+        '-i',
+        join(dir, 'k'),
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'LogLevel=ERROR',
+        '-p',
+        String(sshd!.port),
+        `${user}@${sshd!.host}`,
+        cmd,
+      ],
+      { encoding: 'utf8' },
+    )
   expect(ssh('root', 'id -un').trim()).toBe('root')
   expect(ssh('alice', 'sudo -n id -un').trim()).toBe('root')
   const r = await sshd.exec('getent shadow alice | cut -d: -f2 | head -c 1')
@@ -38,7 +57,26 @@ it('test/support/shared-sshd hands every caller of a run the same target, whose 
   const keyFile = join(dir, 'shared-key')
   writeFileSync(keyFile, a.privateKey + '\n', { mode: 0o600 })
   const ssh = (user: string, cmd: string) =>
-    execFileSync('ssh', ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-p', String(a.port), `${user}@${a.host}`, cmd], { encoding: 'utf8' })
+    execFileSync(
+      'ssh',
+      [
+        '-i',
+        keyFile,
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'LogLevel=ERROR',
+        '-p',
+        String(a.port),
+        `${user}@${a.host}`,
+        cmd,
+      ],
+      { encoding: 'utf8' },
+    )
   expect(ssh('root', 'id -un').trim()).toBe('root')
   expect(ssh('deploy', 'sudo -n id -un').trim()).toBe('root')
   // alice logs in with her password only: the key is not authorized for her.

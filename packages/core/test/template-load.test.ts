@@ -79,16 +79,20 @@ describe('template loading and type-checking', () => {
   it('rejects a plugin in the wrong list and an unknown template field', async () => {
     const pp = shellLocal({ inline: ['true'] })
     expect((await buildFails({ template: { sources: [pp] } })).message).toContain('sources[0]: a post-processor (shell-local) cannot be used as a source')
-    expect((await buildFails({ template: { sources: [touch({ name: 'a', dir })], provisioner: [] } })).message).toContain(
-      'provisioner: unknown template field',
-    )
+    expect((await buildFails({ template: { sources: [touch({ name: 'a', dir })], provisioner: [] } })).message).toContain('provisioner: unknown template field')
   })
 
   it('rejects an object that has a plugin kind and type but nothing to run, naming its list entry', async () => {
     const cases: [object, string][] = [
       [{ sources: [{ kind: 'source', type: 'nonexistent' }] }, 'sources[0]: is not a tsimg source plugin: source "nonexistent" has no steps()'],
-      [{ sources: [touch({ name: 'a', dir })], provisioners: [{ kind: 'provisioner', type: 'fake' }] }, 'provisioners[0]: is not a tsimg provisioner plugin: provisioner "fake" has no provision()'],
-      [{ sources: [touch({ name: 'a', dir })], postProcessors: [false, { kind: 'post-processor', type: 'fake' }] }, 'postProcessors[1]: is not a tsimg post-processor plugin: post-processor "fake" has no postProcess()'],
+      [
+        { sources: [touch({ name: 'a', dir })], provisioners: [{ kind: 'provisioner', type: 'fake' }] },
+        'provisioners[0]: is not a tsimg provisioner plugin: provisioner "fake" has no provision()',
+      ],
+      [
+        { sources: [touch({ name: 'a', dir })], postProcessors: [false, { kind: 'post-processor', type: 'fake' }] },
+        'postProcessors[1]: is not a tsimg post-processor plugin: post-processor "fake" has no postProcess()',
+      ],
     ]
     for (const [template, message] of cases) expect((await buildFails({ template: template as never })).message).toContain(message)
   })

@@ -42,7 +42,7 @@ describe('type-check cache', () => {
     expect(await typecheckTemplate(image, dir)).toBe('cached')
 
     const good = await readFile(image, 'utf8')
-    await writeFile(image, good.replace("variable.number({ default: 1 })", "variable.number({ default: 'one' })"))
+    await writeFile(image, good.replace('variable.number({ default: 1 })', "variable.number({ default: 'one' })"))
     await expect(typecheckTemplate(image, dir)).rejects.toThrow(/image\.ts:\d+:\d+: Type 'string' is not assignable to type 'number'/)
     // Failures are not cached: the same broken template is refused again.
     await expect(typecheckTemplate(image, dir)).rejects.toThrow(/image\.ts:\d+:\d+: Type 'string'/)

@@ -39,8 +39,14 @@ describe("the type-check's light pass (no @types/node)", () => {
       const light = lightPass(full)
       const work = await mkdtemp(join(tmpdir(), 'tsimg-light-'))
       try {
-        await writeFile(join(work, 'tsconfig.json'), JSON.stringify({ compilerOptions: light.compilerOptions, files: [...entries, ...(standIns ? light.files : [])] }))
-        const out = await run(compiler.exe, ['--project', join(work, 'tsconfig.json'), '--pretty', 'false'], { cwd: work, maxBuffer: 1 << 26 }).then((r) => r.stdout, (e: { stdout: string }) => e.stdout)
+        await writeFile(
+          join(work, 'tsconfig.json'),
+          JSON.stringify({ compilerOptions: light.compilerOptions, files: [...entries, ...(standIns ? light.files : [])] }),
+        )
+        const out = await run(compiler.exe, ['--project', join(work, 'tsconfig.json'), '--pretty', 'false'], { cwd: work, maxBuffer: 1 << 26 }).then(
+          (r) => r.stdout,
+          (e: { stdout: string }) => e.stdout,
+        )
         // Cannot find name / namespace / module, no exported member: in tsimg's own declarations.
         return out.split('\n').filter((l) => /[/\\]packages[/\\][^/\\]+[/\\]dist[/\\].*error TS(2304|2503|2580|2591|2592|2305|2307|2694|2724):/.test(l))
       } finally {
@@ -68,26 +74,31 @@ describe("the compiler's JavaScript for the template loader", () => {
       `const babel = Object.keys(createRequire(import.meta.url).cache).some((k) => /jiti[/\\\\]dist[/\\\\]babel\\.cjs$/.test(k))`,
       `console.log(JSON.stringify({ value, babel, checked }))`,
     ].join('\n')
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, TSIMG_CACHE_DIR: await mkdtemp(join(cache, 'c-')) } })
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, TSIMG_CACHE_DIR: await mkdtemp(join(cache, 'c-')) },
+    })
     return JSON.parse(stdout.trim().split('\n').at(-1)!) as { value: unknown; babel: boolean; checked: string }
   }
 
   it('loads a template it just checked without Babel, with its local .ts import, a JSON import, a re-export and top-level await', async () => {
-    await writeFile(join(dir, 'helper.ts'), "export const greet = (n: string): string => `hi ${n}`\nexport enum Size { Small = 1, Large = 2 }\n")
+    await writeFile(join(dir, 'helper.ts'), 'export const greet = (n: string): string => `hi ${n}`\nexport enum Size { Small = 1, Large = 2 }\n')
     await writeFile(join(dir, 'data.json'), '{"port": 2222}\n')
     const file = join(dir, 'image.ts')
-    await writeFile(file, [
-      "import { defineTemplate, sshHost } from '@tsimg/core'",
-      "import { greet, Size } from './helper.ts'",
-      "import data from './data.json'",
-      "export * from './helper.ts'",
-      'const port: number = await Promise.resolve(data.port)',
-      'export default defineTemplate({',
-      '  description: greet(`size ${Size.Large}`),',
-      "  build: { sources: [sshHost({ name: 'h', host: 'x', sshUsername: 'root', sshPort: port })] },",
-      '})',
-      '',
-    ].join('\n'))
+    await writeFile(
+      file,
+      [
+        "import { defineTemplate, sshHost } from '@tsimg/core'",
+        "import { greet, Size } from './helper.ts'",
+        "import data from './data.json'",
+        "export * from './helper.ts'",
+        'const port: number = await Promise.resolve(data.port)',
+        'export default defineTemplate({',
+        '  description: greet(`size ${Size.Large}`),',
+        "  build: { sources: [sshHost({ name: 'h', host: 'x', sshUsername: 'root', sshPort: port })] },",
+        '})',
+        '',
+      ].join('\n'),
+    )
     const got = await checkAndLoad(file)
     expect(got.checked).toBe('checked')
     expect(got.babel).toBe(false)
@@ -96,7 +107,10 @@ describe("the compiler's JavaScript for the template loader", () => {
 
   it("leaves a template that uses import.meta to jiti's Babel transform, which maps it", async () => {
     const file = join(dir, 'meta.ts')
-    await writeFile(file, "import { defineTemplate } from '@tsimg/core'\nexport default defineTemplate({ description: new URL('.', import.meta.url).pathname, build: { sources: [] } })\n")
+    await writeFile(
+      file,
+      "import { defineTemplate } from '@tsimg/core'\nexport default defineTemplate({ description: new URL('.', import.meta.url).pathname, build: { sources: [] } })\n",
+    )
     const got = await checkAndLoad(file)
     expect(got.babel).toBe(true)
     expect(got.value).toMatchObject({ description: `${dir}/` })
@@ -106,19 +120,21 @@ describe("the compiler's JavaScript for the template loader", () => {
     const cjs = [
       '"use strict";',
       'const a_1 = require("a");',
-      'const b_1 = __importDefault(require(\'./b.json\'));',
+      "const b_1 = __importDefault(require('./b.json'));",
       'require("side-effect");',
       '__exportStar(require("./c"), exports);',
       '',
     ].join('\n')
-    expect(forJitiImport(cjs)).toBe([
-      '"use strict";',
-      'const a_1 = (await jitiImport("a"));',
-      "const b_1 = __importDefault((await jitiImport('./b.json')));",
-      'await jitiImport("side-effect");',
-      '__exportStar(await jitiImport("./c"), exports);',
-      '',
-    ].join('\n'))
+    expect(forJitiImport(cjs)).toBe(
+      [
+        '"use strict";',
+        'const a_1 = (await jitiImport("a"));',
+        "const b_1 = __importDefault((await jitiImport('./b.json')));",
+        'await jitiImport("side-effect");',
+        '__exportStar(await jitiImport("./c"), exports);',
+        '',
+      ].join('\n'),
+    )
     // A dynamic import() (CommonJS: a require inside a function) is not a top-level import.
     expect(forJitiImport('exports.f = () => Promise.resolve().then(() => __importStar(require("x")));\n')).toBeUndefined()
   })

@@ -48,56 +48,68 @@ async function failure(file: string, cwd = dir): Promise<string> {
 
 describe('template type-check (TypeScript 7)', () => {
   it('reports a misspelt option with "Did you mean" at file:line:column', async () => {
-    const file = await template('typo.ts', [
-      "import { defineTemplate, sshHost } from '@tsimg/core'",
-      '',
-      'export default defineTemplate({',
-      '  build: {',
-      "    sources: [sshHost({ name: 'web', host: '127.0.0.1', sshUsername: 'root', sshPasword: 'x' })],",
-      '  },',
-      '})',
-      '',
-    ].join('\n'))
+    const file = await template(
+      'typo.ts',
+      [
+        "import { defineTemplate, sshHost } from '@tsimg/core'",
+        '',
+        'export default defineTemplate({',
+        '  build: {',
+        "    sources: [sshHost({ name: 'web', host: '127.0.0.1', sshUsername: 'root', sshPasword: 'x' })],",
+        '  },',
+        '})',
+        '',
+      ].join('\n'),
+    )
     expect(await failure(file)).toBe(
       "typo.ts: type errors:\n  typo.ts:5:78: Object literal may only specify known properties, but 'sshPasword' does not exist in type 'SshHostOptions'. Did you mean to write 'sshPassword'?",
     )
   })
 
   it('reports a missing import and a misspelt imported name at file:line:column', async () => {
-    const missing = await template('missing.ts', [
-      "import { defineTemplate } from '@tsimg/core'",
-      "import { helper } from './lib/nope.ts'",
-      '',
-      'export default defineTemplate({ build: { sources: [helper] } })',
-      '',
-    ].join('\n'))
+    const missing = await template(
+      'missing.ts',
+      [
+        "import { defineTemplate } from '@tsimg/core'",
+        "import { helper } from './lib/nope.ts'",
+        '',
+        'export default defineTemplate({ build: { sources: [helper] } })',
+        '',
+      ].join('\n'),
+    )
     expect(await failure(missing)).toContain("missing.ts:2:24: Cannot find module './lib/nope.ts' or its corresponding type declarations.")
     const misnamed = await template('misnamed.ts', "import { defineTemplat } from '@tsimg/core'\n\nexport default defineTemplat({ build: { sources: [] } })\n")
     expect(await failure(misnamed)).toContain(`misnamed.ts:1:10: '"@tsimg/core"' has no exported member named 'defineTemplat'. Did you mean 'defineTemplate'?`)
   })
 
   it('reports a type error against a typed variable, and shows a message chain indented under its first line', async () => {
-    const vars = await template('vars.ts', [
-      "import { defineTemplate, variable } from '@tsimg/core'",
-      '',
-      'export default defineTemplate({',
-      '  variables: { count: variable.number({ default: 1 }) },',
-      '  build: ({ vars }) => {',
-      '    const n: string = vars.count',
-      '    return { sources: [], description: n }',
-      '  },',
-      '})',
-      '',
-    ].join('\n'))
+    const vars = await template(
+      'vars.ts',
+      [
+        "import { defineTemplate, variable } from '@tsimg/core'",
+        '',
+        'export default defineTemplate({',
+        '  variables: { count: variable.number({ default: 1 }) },',
+        '  build: ({ vars }) => {',
+        '    const n: string = vars.count',
+        '    return { sources: [], description: n }',
+        '  },',
+        '})',
+        '',
+      ].join('\n'),
+    )
     expect(await failure(vars)).toContain("vars.ts:6:11: Type 'number' is not assignable to type 'string'.")
     // process.env's type comes from @types/node: found next to the template, as the editor finds it.
-    const chained = await template('chain.ts', [
-      "import { defineTemplate, sshHost } from '@tsimg/core'",
-      '',
-      'const port: number = process.env.PORT',
-      "export default defineTemplate({ build: { sources: [sshHost({ name: 'h', host: 'x', sshUsername: 'root', sshPort: port })] } })",
-      '',
-    ].join('\n'))
+    const chained = await template(
+      'chain.ts',
+      [
+        "import { defineTemplate, sshHost } from '@tsimg/core'",
+        '',
+        'const port: number = process.env.PORT',
+        "export default defineTemplate({ build: { sources: [sshHost({ name: 'h', host: 'x', sshUsername: 'root', sshPort: port })] } })",
+        '',
+      ].join('\n'),
+    )
     expect(await failure(chained)).toContain(
       "chain.ts:3:7: Type 'string | undefined' is not assignable to type 'number'.\n      Type 'undefined' is not assignable to type 'number'.",
     )
@@ -149,7 +161,11 @@ describe('template type-check (TypeScript 7)', () => {
     const file = await template('clean.ts', "import { defineTemplate } from '@tsimg/core'\nexport default defineTemplate({ build: { sources: [] } })\n")
     const read = await recorded(file)
     const require = createRequire(import.meta.url)
-    const compilerLib = dirname(require.resolve(`@typescript/typescript-${process.platform}-${process.arch}/package.json`, { paths: [dirname(require.resolve('typescript/package.json'))] }))
+    const compilerLib = dirname(
+      require.resolve(`@typescript/typescript-${process.platform}-${process.arch}/package.json`, {
+        paths: [dirname(require.resolve('typescript/package.json'))],
+      }),
+    )
     expect(read).toContain(file)
     expect(read.some((p) => /core[/\\]dist[/\\]index\.d\.ts$/.test(p))).toBe(true)
     // Checked by the light pass: Node's names are the stand-ins, @types/node was not read.
@@ -160,7 +176,10 @@ describe('template type-check (TypeScript 7)', () => {
   })
 
   it('checks a template that names Node (process.env) with @types/node, and remembers its files', async () => {
-    const file = await template('node-env.ts', "import { defineTemplate } from '@tsimg/core'\nconst region: string = process.env.REGION ?? 'x'\nexport default defineTemplate({ description: region, build: { sources: [] } })\n")
+    const file = await template(
+      'node-env.ts',
+      "import { defineTemplate } from '@tsimg/core'\nconst region: string = process.env.REGION ?? 'x'\nexport default defineTemplate({ description: region, build: { sources: [] } })\n",
+    )
     const read = await recorded(file)
     expect(read.some((p) => /@types[/\\]node[/\\]index\.d\.ts$/.test(p))).toBe(true)
     expect(read.some((p) => /typecheck-lite[/\\]/.test(p))).toBe(false)
@@ -172,7 +191,9 @@ describe('template type-check (TypeScript 7)', () => {
     const read = await recorded(await template('micro.ts', good))
     expect(read.some((p) => /@types[/\\]node[/\\]index\.d\.ts$/.test(p))).toBe(true)
     // An error of its own is the full check's, alone: not the light pass's "Cannot find name".
-    const message = await failure(await template('micro-bad.ts', good.replace('queueMicrotask(() => {})', "queueMicrotask(() => {})\nexport const n: number = 'x'")))
+    const message = await failure(
+      await template('micro-bad.ts', good.replace('queueMicrotask(() => {})', "queueMicrotask(() => {})\nexport const n: number = 'x'")),
+    )
     expect(message).toContain("micro-bad.ts:3:14: Type 'string' is not assignable to type 'number'.")
     expect(message).not.toContain('queueMicrotask')
   })
@@ -180,10 +201,15 @@ describe('template type-check (TypeScript 7)', () => {
 
 describe('starting the check early (the CLI starts it before loading the command)', () => {
   it('hands an early check to the typecheckTemplate that asks for the same file, with its errors', async () => {
-    const file = await template('early.ts', "import { defineTemplate } from '@tsimg/core'\nexport const n: number = 'one'\nexport default defineTemplate({ build: { sources: [] } })\n")
+    const file = await template(
+      'early.ts',
+      "import { defineTemplate } from '@tsimg/core'\nexport const n: number = 'one'\nexport default defineTemplate({ build: { sources: [] } })\n",
+    )
     startTypecheck(file, dir)
     const ran: string[] = []
-    await expect(typecheckTemplate(file, dir, { whileCompiling: () => ran.push('beside') })).rejects.toThrow("early.ts:2:14: Type 'string' is not assignable to type 'number'.")
+    await expect(typecheckTemplate(file, dir, { whileCompiling: () => ran.push('beside') })).rejects.toThrow(
+      "early.ts:2:14: Type 'string' is not assignable to type 'number'.",
+    )
     // The compiler ran for it (nothing was cached), so the work beside it ran too.
     expect(ran).toEqual(['beside'])
   })
@@ -216,7 +242,11 @@ describe('starting the check early (the CLI starts it before loading the command
       expect(comm).toBe('tsc')
       expect(await readdir(tmp)).toEqual([])
       // Sent SIGTERM at the exit: wait for it to end (gone, or a zombie left to its new parent).
-      const running = (): Promise<boolean> => readFile(`/proc/${pid}/status`, 'utf8').then((t) => !/^State:\s+Z/m.test(t), () => false)
+      const running = (): Promise<boolean> =>
+        readFile(`/proc/${pid}/status`, 'utf8').then(
+          (t) => !/^State:\s+Z/m.test(t),
+          () => false,
+        )
       while (await running()) await new Promise((r) => setImmediate(r))
     } finally {
       await rm(tmp, { recursive: true, force: true })
@@ -237,7 +267,13 @@ describe("reading the compiler's output", () => {
     expect(parseOutput(out, '/work')).toEqual({
       files: ['/abs/lib.es5.d.ts', '/abs/image.ts'],
       diagnostics: [
-        { category: 'error', file: '/work/image.ts', line: 3, column: 7, text: ["Type 'string | undefined' is not assignable to type 'number'.", "  Type 'undefined' is not assignable to type 'number'."] },
+        {
+          category: 'error',
+          file: '/work/image.ts',
+          line: 3,
+          column: 7,
+          text: ["Type 'string | undefined' is not assignable to type 'number'.", "  Type 'undefined' is not assignable to type 'number'."],
+        },
         { category: 'error', text: ["Unknown compiler option 'x'."] },
       ],
     })

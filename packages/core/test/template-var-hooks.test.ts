@@ -36,7 +36,10 @@ function numbers(options: { default?: unknown; sensitive?: boolean } = {}): Vari
 }
 
 const failure = async (p: Promise<unknown>): Promise<string> => {
-  const err = await p.then(() => new Error('expected a TemplateError'), (e: unknown) => e)
+  const err = await p.then(
+    () => new Error('expected a TemplateError'),
+    (e: unknown) => e,
+  )
   expect(err).toBeInstanceOf(TemplateError)
   return (err as Error).message
 }
@@ -59,16 +62,27 @@ describe('variable parse and convert hooks', () => {
 
   it('an error names the variable, the type name, the source (with the var-file line) and why', async () => {
     const declared = { ports: numbers() }
-    expect(await failure(resolveVariables(declared, { cwd: dir, env: {}, vars: { ports: '1;x' } }, 't.ts'))).toBe('t.ts: variables.ports: expected numbers, got ["1","x"] (from -var ports): [1]: a number is required')
-    expect(await failure(resolveVariables(declared, { cwd: dir, env: { TSIMG_VAR_ports: 'y' } }, 't.ts'))).toBe('t.ts: variables.ports: expected numbers, got ["y"] (from TSIMG_VAR_ports): [0]: a number is required')
+    expect(await failure(resolveVariables(declared, { cwd: dir, env: {}, vars: { ports: '1;x' } }, 't.ts'))).toBe(
+      't.ts: variables.ports: expected numbers, got ["1","x"] (from -var ports): [1]: a number is required',
+    )
+    expect(await failure(resolveVariables(declared, { cwd: dir, env: { TSIMG_VAR_ports: 'y' } }, 't.ts'))).toBe(
+      't.ts: variables.ports: expected numbers, got ["y"] (from TSIMG_VAR_ports): [0]: a number is required',
+    )
     await writeFile(join(dir, 'bad.json'), '{\n  "ports":\n    "z"\n}\n')
-    expect(await failure(resolveVariables(declared, { cwd: dir, env: {}, varFiles: ['bad.json'] }, 't.ts'))).toBe('t.ts: variables.ports: expected numbers, got "z" (from bad.json:2): a list is required')
+    expect(await failure(resolveVariables(declared, { cwd: dir, env: {}, varFiles: ['bad.json'] }, 't.ts'))).toBe(
+      't.ts: variables.ports: expected numbers, got "z" (from bad.json:2): a list is required',
+    )
     // A var-file reader that records lines (as .pkrvars.hcl does) is named at that line.
-    await writeFile(join(dir, 'lines.mjs'), "export default Object.defineProperty({ ports: 'q' }, Symbol.for('tsimg.var-file-lines'), { value: { ports: 9 } })\n")
-    expect(await failure(resolveVariables(declared, { cwd: dir, env: {}, varFiles: ['lines.mjs'] }, 't.ts'))).toContain('(from lines.mjs:9): a list is required')
+    await writeFile(
+      join(dir, 'lines.mjs'),
+      "export default Object.defineProperty({ ports: 'q' }, Symbol.for('tsimg.var-file-lines'), { value: { ports: 9 } })\n",
+    )
+    expect(await failure(resolveVariables(declared, { cwd: dir, env: {}, varFiles: ['lines.mjs'] }, 't.ts'))).toContain(
+      '(from lines.mjs:9): a list is required',
+    )
   })
 
-  it('a sensitive variable\'s value is not in the error', async () => {
+  it("a sensitive variable's value is not in the error", async () => {
     const message = await failure(resolveVariables({ pin: numbers({ sensitive: true }) }, { cwd: dir, env: {}, vars: { pin: 'secret99' } }, 't.ts'))
     expect(message).toBe('t.ts: variables.pin: expected numbers, got <sensitive> (from -var pin): [0]: a number is required')
   })

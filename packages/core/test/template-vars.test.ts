@@ -22,7 +22,10 @@ const check = (opts: { vars?: Record<string, string>; varFiles?: string[] } = {}
   validate({ templateFile: 'good.ts', cwd: fixtures, typecheck: false, ...opts, vars: { dir, ...opts.vars } })
 const value = (info: TemplateInfo, name: string) => info.variables.find((v) => v.name === name)
 const failure = async (p: Promise<unknown>): Promise<TemplateError> => {
-  const err = await p.then(() => new Error('expected a TemplateError'), (e: unknown) => e)
+  const err = await p.then(
+    () => new Error('expected a TemplateError'),
+    (e: unknown) => e,
+  )
   expect(err).toBeInstanceOf(TemplateError)
   return err as TemplateError
 }

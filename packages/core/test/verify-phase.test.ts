@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { BuildUi, CancelledError, Redactor, nonInteractive, runSteps, type BaseState, type BuildInfo, type BuildJournal, type Communicator, type Step } from '@tsimg/core/plugin'
+import {
+  BuildUi,
+  CancelledError,
+  Redactor,
+  nonInteractive,
+  runSteps,
+  type BaseState,
+  type BuildInfo,
+  type BuildJournal,
+  type Communicator,
+  type Step,
+} from '@tsimg/core/plugin'
 import type { BuildEvent } from '@tsimg/core/node'
 import { commandCheck, type CheckResult, type VerifyPlugin } from '@tsimg/core'
 import { VerifyFailedError, verifyStep } from '../dist/verify/step-verify.js'
@@ -12,7 +23,12 @@ import type { TemplateError } from '../dist/errors.js'
 // and on cancel; a failing check fails the step with every failing check named.
 
 const build: BuildInfo = { id: 'tsimg-test', name: 'fake.verify', sourceType: 'fake', sourceName: 'verify', force: false, templateDir: '/tmp' }
-const journal: BuildJournal = { add: async () => 'j', remove: async () => undefined, addScope: async () => undefined, list: () => [] } as unknown as BuildJournal
+const journal: BuildJournal = {
+  add: async () => 'j',
+  remove: async () => undefined,
+  addScope: async () => undefined,
+  list: () => [],
+} as unknown as BuildJournal
 
 /** Answers `exec` from a table: command -> [exit code, stdout]. */
 function fakeCommunicator(answers: Record<string, [number, string]>): Communicator {
@@ -26,7 +42,13 @@ function fakeCommunicator(answers: Record<string, [number, string]>): Communicat
       for (const l of out.split('\n').filter(Boolean)) o?.onStdout?.(l)
       return { exitCode: code }
     },
-    uploadFile: no, uploadContent: no, uploadDir: no, downloadFile: no, downloadDir: no, isDir: no, reconnect: no,
+    uploadFile: no,
+    uploadContent: no,
+    uploadDir: no,
+    downloadFile: no,
+    downloadDir: no,
+    isDir: no,
+    reconnect: no,
     close: async () => undefined,
   }
 }
@@ -56,7 +78,13 @@ function machine(log: string[], comm: Communicator, hold = false) {
 async function run(checks: VerifyPlugin[], log: string[], comm: Communicator, opts: { hold?: boolean; signal?: AbortSignal } = {}) {
   const events: BuildEvent[] = []
   let results: readonly CheckResult[] = []
-  const step = verifyStep(machine(log, comm, opts.hold), { verify: { checks }, templateDir: '/tmp', onError: 'cleanup', prompter: nonInteractive, onResults: (r) => (results = r) })
+  const step = verifyStep(machine(log, comm, opts.hold), {
+    verify: { checks },
+    templateDir: '/tmp',
+    onError: 'cleanup',
+    prompter: nonInteractive,
+    onResults: (r) => (results = r),
+  })
   const ui = new BuildUi(build.name, (e) => void events.push(e), nonInteractive, new Redactor())
   const r = await runSteps([step], { state: { generated: {} }, signal: opts.signal ?? new AbortController().signal, ui, journal, build, cancelGraceMs: 0 })
   return { r, events, results, lines: events.flatMap((e) => (e.type === 'ui' ? [e.text] : [])) }
@@ -67,10 +95,18 @@ describe('the verify step', () => {
 
   it('starts the machine, runs each check over its connection, tears it down after the checks, and passes', async () => {
     const log: string[] = []
-    const { r, results, lines } = await run([commandCheck({ command: 'test -f /etc/app' }), commandCheck({ name: 'version', command: 'cat /etc/app', stdout: ['version=2'] })], log, ok)
+    const { r, results, lines } = await run(
+      [commandCheck({ command: 'test -f /etc/app' }), commandCheck({ name: 'version', command: 'cat /etc/app', stdout: ['version=2'] })],
+      log,
+      ok,
+    )
     expect(r.outcome).toBe('success')
     expect(log).toEqual(['start', 'connect', 'stop'])
-    expect(results.map((c) => `${c.outcome} ${c.name}`)).toEqual(['pass command: test -f /etc/app: exit-status', 'pass command: version: exit-status', 'pass command: version: stdout'])
+    expect(results.map((c) => `${c.outcome} ${c.name}`)).toEqual([
+      'pass command: test -f /etc/app: exit-status',
+      'pass command: version: exit-status',
+      'pass command: version: stdout',
+    ])
     expect(lines).toContain('Verify passed: 3 of 3 checks passed')
     expect(lines[0]).toBe('Verifying: starting a fake machine of image x...')
   })
@@ -78,7 +114,11 @@ describe('the verify step', () => {
   it('fails after tearing the machine down, naming each failing check with expected and found', async () => {
     const log: string[] = []
     const bad = fakeCommunicator({ 'test -f /etc/app': [1, ''], 'cat /etc/app': [0, 'version=1\n'] })
-    const { r } = await run([commandCheck({ command: 'test -f /etc/app' }), commandCheck({ name: 'version', command: 'cat /etc/app', stdout: ['version=2'] })], log, bad)
+    const { r } = await run(
+      [commandCheck({ command: 'test -f /etc/app' }), commandCheck({ name: 'version', command: 'cat /etc/app', stdout: ['version=2'] })],
+      log,
+      bad,
+    )
     expect(r.outcome).toBe('failed')
     expect(r.error).toBeInstanceOf(VerifyFailedError)
     expect((r.error as Error).message).toBe(
@@ -103,7 +143,12 @@ describe('the verify step', () => {
   })
 
   it('a builder whose image is missing says why it skips verify', async () => {
-    const step = verifyStep(() => 'the build made no image', { verify: { checks: [commandCheck({ command: 'true' })] }, templateDir: '/tmp', onError: 'cleanup', prompter: nonInteractive })
+    const step = verifyStep(() => 'the build made no image', {
+      verify: { checks: [commandCheck({ command: 'true' })] },
+      templateDir: '/tmp',
+      onError: 'cleanup',
+      prompter: nonInteractive,
+    })
     const lines: string[] = []
     const ui = new BuildUi(build.name, (e) => void (e.type === 'ui' && lines.push(e.text)), nonInteractive, new Redactor())
     const r = await runSteps([step], { state: { generated: {} }, signal: new AbortController().signal, ui, journal, build })
@@ -113,7 +158,11 @@ describe('the verify step', () => {
 })
 
 describe("a template's verify", () => {
-  const fail = (spec: unknown) => resolveVerify(spec, 'image.ts', '/tmp').then(() => undefined, (e: unknown) => e as TemplateError)
+  const fail = (spec: unknown) =>
+    resolveVerify(spec, 'image.ts', '/tmp').then(
+      () => undefined,
+      (e: unknown) => e as TemplateError,
+    )
 
   it('an unknown option, goss options without goss files, a non-check, or no checks: errors naming the field', async () => {
     expect((await fail({ gos: 'x.yaml' }))?.message).toBe('image.ts: verify.gos: unknown option')
@@ -131,7 +180,16 @@ describe("a template's verify", () => {
 describe('results as a table and JUnit XML', () => {
   const results: CheckResult[] = [
     { name: 'File: /etc/a: exists', outcome: 'pass', expected: 'true', actual: 'true', where: 'goss.yaml:3', suite: 'goss goss.yaml', durationMs: 12 },
-    { name: 'Command: x <y>: stdout', outcome: 'fail', expected: '["a&b"]', actual: '"c"', message: 'Expected\n    "c"\nto contain "a&b"', where: 'goss.yaml:9', suite: 'goss goss.yaml', durationMs: 30 },
+    {
+      name: 'Command: x <y>: stdout',
+      outcome: 'fail',
+      expected: '["a&b"]',
+      actual: '"c"',
+      message: 'Expected\n    "c"\nto contain "a&b"',
+      where: 'goss.yaml:9',
+      suite: 'goss goss.yaml',
+      durationMs: 30,
+    },
     { name: 'Service: k3s: running', outcome: 'skip', expected: 'true', suite: 'goss goss.yaml' },
   ]
 
@@ -149,7 +207,9 @@ describe('results as a table and JUnit XML', () => {
     expect(xml).toContain('<testsuites name="docker.web" tests="3" failures="1" skipped="1" time="0.042">')
     expect(xml).toContain('<testsuite name="goss goss.yaml" tests="3" failures="1" errors="0" skipped="1" time="0.042" timestamp="2026-01-01T00:00:00.000Z">')
     expect(xml).toContain('<testcase name="Command: x &lt;y&gt;: stdout" classname="goss goss.yaml" time="0.030">')
-    expect(xml).toContain('<failure message="expected [&quot;a&amp;b&quot;], found &quot;c&quot;">Expected\n    &quot;c&quot;\nto contain &quot;a&amp;b&quot;\n(goss.yaml:9)</failure>')
+    expect(xml).toContain(
+      '<failure message="expected [&quot;a&amp;b&quot;], found &quot;c&quot;">Expected\n    &quot;c&quot;\nto contain &quot;a&amp;b&quot;\n(goss.yaml:9)</failure>',
+    )
     expect(xml).toContain('<skipped/>')
   })
 })

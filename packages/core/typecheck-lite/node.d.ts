@@ -36,4 +36,3 @@ declare module 'node:child_process' {
     readonly '@tsimg/typecheck-lite: stand-in, @types/node is not loaded': never
   }
 }
-

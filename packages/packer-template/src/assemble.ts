@@ -31,7 +31,6 @@ type Factory = (options: Record<string, unknown>) => AnyPlugin
 /** Packer names the loader reads itself rather than passing to the plugin. */
 const LOADER_KEYS = new Set(['type', 'name', 'only', 'except', 'override'])
 
-
 /** Every builder, provisioner and post-processor must be one tsimg has: checked before variables are even resolved. */
 export function checkPluginTypes(t: PackerTemplate): void {
   for (const p of [...t.sources, ...t.provisioners, ...(t.errorCleanupProvisioner ? [t.errorCleanupProvisioner] : []), ...t.postProcessors]) {
@@ -59,7 +58,8 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
       ? (value: unknown) => {
           const s = t.evaluator.begin({ ...base, vars: { [v.name]: value } })
           for (const rule of v.validations) {
-            if (s.value(rule.condition, at.file, rule.line) !== true) return `${String(s.value(rule.message, at.file, rule.line))} (validation at ${at.file}:${rule.line})`
+            if (s.value(rule.condition, at.file, rule.line) !== true)
+              return `${String(s.value(rule.message, at.file, rule.line))} (validation at ${at.file}:${rule.line})`
           }
           return true
         }
@@ -74,7 +74,11 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
     const hclNull = t.format === 'hcl' && v.default !== undefined && dflt === null
     variables[v.name] = hclNull
       ? hclVariable(v.hclType ?? parseType('any'), { ...options, default: null as never })
-      : v.hclType ? hclVariable(v.hclType, options) : t.format === 'json' ? packerJson.variable(options) : variable[v.kind](options)
+      : v.hclType
+        ? hclVariable(v.hclType, options)
+        : t.format === 'json'
+          ? packerJson.variable(options)
+          : variable[v.kind](options)
   }
   const at = (name: string) => t.variables.find((v) => v.name === name) ?? { file: t.files[0]!, line: 1 }
   return {
@@ -88,12 +92,19 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
     ...(t.format === 'json' ? { keepUndeclaredVarFileValues: true } : {}),
     ...(t.autoVarFiles?.length ? { autoVarFiles: t.autoVarFiles } : {}),
     // Packer JSON renders {{user}}, {{env}}... in every variable's value before the build: so do build and inspect.
-    ...(t.format === 'json' ? { renderVariables: (values, ctx) => renderJsonVariables(values, ctx, { evaluator: t.evaluator, file: t.files[0]!, lineOf: (n) => at(n).line }) } : {}),
+    ...(t.format === 'json'
+      ? { renderVariables: (values, ctx) => renderJsonVariables(values, ctx, { evaluator: t.evaluator, file: t.files[0]!, lineOf: (n) => at(n).line }) }
+      : {}),
     build: async (ctx): Promise<TemplateBuild> => {
       const vars = ctx.vars as Record<string, unknown>
       const session = t.evaluator.begin({ ...base, vars, timestamp: ctx.timestamp })
       // A JSON builder's name may use variables (`"name": "{{user \`n\`}}-box"`): Packer renders it at build time.
-      const named = t.format === 'json' ? t.sources.map((s) => (s.name?.includes('{{') ? { ...s, name: guard(() => String(session.value(s.name, s.file, s.line)), s.file, `${s.origin}.name`) } : s)) : t.sources
+      const named =
+        t.format === 'json'
+          ? t.sources.map((s) =>
+              s.name?.includes('{{') ? { ...s, name: guard(() => String(session.value(s.name, s.file, s.line)), s.file, `${s.origin}.name`) } : s,
+            )
+          : t.sources
       const kinds = named.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
       const make = <P>(p: PackerPlugin) => makePlugin(p, session, t.data, kinds) as Promise<P>
       const sources = await Promise.all(named.map(async (p) => withBuildName(await make<SourcePlugin<any, any>>(p), p, t.format)))
@@ -110,12 +121,20 @@ export function typedDefault(v: PackerVariable, value: unknown): unknown {
   try {
     return convertValue(value, v.hclType!, v.sensitive)
   } catch (err) {
-    throw packerError({ file: v.file, line: v.defaultLine ?? v.line }, `variable "${v.name}".default`, `expected ${typeName(v.hclType!)}: ${(err as Error).message}`)
+    throw packerError(
+      { file: v.file, line: v.defaultLine ?? v.line },
+      `variable "${v.name}".default`,
+      `expected ${typeName(v.hclType!)}: ${(err as Error).message}`,
+    )
   }
 }
 
 /** Evaluates one plugin's options, maps them and makes the plugin; errors name the file, line and Packer field. */
-export async function mapPlugin(p: PackerPlugin, session: EvalSession, data: readonly PackerPlugin[] = []): Promise<{ mapping: PluginMapping; options: Record<string, unknown>; origins: Origins }> {
+export async function mapPlugin(
+  p: PackerPlugin,
+  session: EvalSession,
+  data: readonly PackerPlugin[] = [],
+): Promise<{ mapping: PluginMapping; options: Record<string, unknown>; origins: Origins }> {
   let mapping = findMapping(p.kind, p.type)!
   const origins: Origins = new Map()
   const source = p.kind === 'source' ? { type: p.type, name: p.name ?? p.type } : undefined
@@ -150,24 +169,34 @@ function withEnvDefaults(options: Record<string, unknown>, mapping: PluginMappin
   return out
 }
 
-async function makePlugin(p: PackerPlugin, session: EvalSession, data: readonly PackerPlugin[], sources: readonly { name: string; mapping: PluginMapping }[]): Promise<AnyPlugin> {
+async function makePlugin(
+  p: PackerPlugin,
+  session: EvalSession,
+  data: readonly PackerPlugin[],
+  sources: readonly { name: string; mapping: PluginMapping }[],
+): Promise<AnyPlugin> {
   const { mapping, options, origins } = await mapPlugin(p, session, data)
   const factory = await loadFactory(mapping)
   const own = ownOptions(options, mapping)
   const late = p.kind === 'source' ? checkSourceLateValues(p, mapping, options) : buildValueNames(own.rest)
-    if (late.length && p.kind !== 'source') checkProvisionerLateValues(p, late, sources)
+  if (late.length && p.kind !== 'source') checkProvisionerLateValues(p, late, sources)
   const { only, except, ...pluginOptions } = options
   const scoped = p.kind === 'post-processor' ? pluginOptions : options
   // Build-time values are filled by core's helpers, the ones a converted image.ts calls.
-  let plugin = late.length && p.kind === 'provisioner'
-    ? lateProvisioner((o: Record<string, unknown>) => factory({ ...o, ...own.kept }) as ProvisionerPlugin<any>, ownOptions(scoped, mapping).rest)
-    : late.length && p.kind === 'post-processor'
-      ? latePostProcessor(factory as (o: Record<string, unknown>) => PostProcessorPlugin<any>, scoped)
-      : factory(scoped)
+  let plugin =
+    late.length && p.kind === 'provisioner'
+      ? lateProvisioner((o: Record<string, unknown>) => factory({ ...o, ...own.kept }) as ProvisionerPlugin<any>, ownOptions(scoped, mapping).rest)
+      : late.length && p.kind === 'post-processor'
+        ? latePostProcessor(factory as (o: Record<string, unknown>) => PostProcessorPlugin<any>, scoped)
+        : factory(scoped)
   checkSchema(plugin, p, origins)
   plugin = located(plugin, p, origins)
   if (late.length && p.kind === 'source') plugin = lateSource(plugin as SourcePlugin<any, any>, mapping.late ?? [])
-  if (p.kind === 'post-processor' && (only || except)) plugin = scopedPostProcessor(plugin as PostProcessorPlugin<any>, { ...(only ? { only: only as string[] } : {}), ...(except ? { except: except as string[] } : {}) })
+  if (p.kind === 'post-processor' && (only || except))
+    plugin = scopedPostProcessor(plugin as PostProcessorPlugin<any>, {
+      ...(only ? { only: only as string[] } : {}),
+      ...(except ? { except: except as string[] } : {}),
+    })
   return plugin
 }
 
@@ -194,7 +223,10 @@ function checkSchema(plugin: AnyPlugin, p: PackerPlugin, origins: Origins): void
   const path = issue.path ?? []
   const top = String(path[0] ?? issue.keys?.[0] ?? '')
   const o = origins.get(top)
-  const rest = path.slice(1).map((k) => (typeof k === 'number' ? `[${k}]` : `.${snake(String(k))}`)).join('')
+  const rest = path
+    .slice(1)
+    .map((k) => (typeof k === 'number' ? `[${k}]` : `.${snake(String(k))}`))
+    .join('')
   const message = issue.code === 'unrecognized_keys' ? 'unknown option' : describeIssue(issue, plugin.options)
   throw packerError({ file: p.file, line: o?.line ?? p.line }, `${p.origin}.${o?.packer ?? snake(top)}${rest}`, message)
 }

@@ -37,20 +37,28 @@ export function stringCode(s: string, quote: (plain: string) => string = (x) => 
 export function valueCode(v: unknown): string {
   if (typeof v === 'string') return stringCode(v)
   if (Array.isArray(v)) return `[${v.map(valueCode).join(', ')}]`
-  if (typeof v === 'object' && v !== null) return `{ ${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${valueCode(x)}`).join(', ')} }`
+  if (typeof v === 'object' && v !== null)
+    return `{ ${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${valueCode(x)}`)
+      .join(', ')} }`
   return JSON.stringify(v ?? null)
 }
 
 /** A value as the left side of `.method()`: in parentheses unless it already binds tightly. */
 export function operand(v: unknown): string {
   const c = valueCode(v)
-  return /^[\w$.]+(\[[^\]]*\])*$/.test(c) || /^[\w$.]+\([^()]*\)$/.test(c) || /^`[^`]*`$/.test(c) || /^"([^"\\]|\\.)*"$/.test(c) || /^\[.*\]$/.test(c) ? c : `(${c})`
+  return /^[\w$.]+(\[[^\]]*\])*$/.test(c) || /^[\w$.]+\([^()]*\)$/.test(c) || /^`[^`]*`$/.test(c) || /^"([^"\\]|\\.)*"$/.test(c) || /^\[.*\]$/.test(c)
+    ? c
+    : `(${c})`
 }
 
 function plain(v: unknown, fn: string, what: string): string {
   if (typeof v === 'string' && !hasCode(v)) return v
   if (typeof v === 'number' || typeof v === 'boolean') return String(v)
-  throw new EvalError(`${fn}(): its ${what} must be a plain value to convert it to TypeScript, not a variable`, 'Write this value by hand in the converted image.ts.')
+  throw new EvalError(
+    `${fn}(): its ${what} must be a plain value to convert it to TypeScript, not a variable`,
+    'Write this value by hand in the converted image.ts.',
+  )
 }
 
 /** `$1`/`${1}` (Go's replacement references) as JavaScript's `$1`. */
@@ -72,14 +80,24 @@ export const CODE_FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
   replace: (v, find, by) => {
     const f = plain(find, 'replace', 'search text')
     const re = /^\/(.*)\/$/.exec(f)
-    if (re) return code(`${operand(v)}.replace(new RegExp(${JSON.stringify(re[1])}, 'g'), ${JSON.stringify(goReplacement(plain(by, 'replace', 'replacement')))})`)
+    if (re)
+      return code(`${operand(v)}.replace(new RegExp(${JSON.stringify(re[1])}, 'g'), ${JSON.stringify(goReplacement(plain(by, 'replace', 'replacement')))})`)
     return code(`${operand(v)}.split(${JSON.stringify(f)}).join(${valueCode(by)})`)
   },
-  regex_replace: (v, re, by) => code(`${operand(v)}.replace(new RegExp(${JSON.stringify(plain(re, 'regex_replace', 'pattern'))}, 'g'), ${JSON.stringify(goReplacement(plain(by, 'regex_replace', 'replacement')))})`),
+  regex_replace: (v, re, by) =>
+    code(
+      `${operand(v)}.replace(new RegExp(${JSON.stringify(plain(re, 'regex_replace', 'pattern'))}, 'g'), ${JSON.stringify(goReplacement(plain(by, 'regex_replace', 'replacement')))})`,
+    ),
   merge: (...maps) => code(`{ ${maps.map((m) => `...${valueCode(m)}`).join(', ')} }`),
   // map(...) variables are Record<string, T> (hclVariable), so any key indexes them.
   lookup: (m, k, d) => code(`${operand(m)}[${valueCode(k)}]${d === undefined ? '' : ` ?? ${valueCode(d)}`}`),
-  concat: (...lists) => code(`[${lists.map((l) => (Array.isArray(l) ? l.map(valueCode) : [`...${operand(l)}`]).join(', ')).filter(Boolean).join(', ')}]`),
+  concat: (...lists) =>
+    code(
+      `[${lists
+        .map((l) => (Array.isArray(l) ? l.map(valueCode) : [`...${operand(l)}`]).join(', '))
+        .filter(Boolean)
+        .join(', ')}]`,
+    ),
   // format's verbs put the argument's text in place; a placeholder stays one inside the string.
   format: (f, ...args) => {
     let i = 0

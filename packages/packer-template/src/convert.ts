@@ -25,7 +25,15 @@ export async function convertTemplate(path: string, shownAs: string, opts: Conve
   const t = await readPackerTemplate(path, shownAs, opts)
   checkPluginTypes(t)
   const undeclared = new Set<string>()
-  const base = { mode: 'convert' as const, vars: Object.fromEntries(t.variables.map((v) => [v.name, ''])), timestamp: 0, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, undeclared, outputDir: resolve(opts.cwd ?? process.cwd(), opts.outputDir ?? '.') }
+  const base = {
+    mode: 'convert' as const,
+    vars: Object.fromEntries(t.variables.map((v) => [v.name, ''])),
+    timestamp: 0,
+    cwd: opts.cwd ?? process.cwd(),
+    env: opts.env ?? process.env,
+    undeclared,
+    outputDir: resolve(opts.cwd ?? process.cwd(), opts.outputDir ?? '.'),
+  }
   const defaults = t.evaluator.begin({ ...base, defaults: true })
   const session = t.evaluator.begin(base)
   const imports = new Map<string, Set<string>>([['@tsimg/core', new Set(['defineTemplate'])]])
@@ -35,21 +43,35 @@ export async function convertTemplate(path: string, shownAs: string, opts: Conve
 
   const vars: string[] = []
   for (const v of t.variables) {
-    const given = v.auto ? v.auto.value : v.default === undefined ? undefined : guarded(() => defaults.value(v.default, v.file, v.line), v.file, v.line, `variable "${v.name}"`)
+    const given = v.auto
+      ? v.auto.value
+      : v.default === undefined
+        ? undefined
+        : guarded(() => defaults.value(v.default, v.file, v.line), v.file, v.line, `variable "${v.name}"`)
     const d = v.hclType && given !== undefined && given !== null ? typedDefault(v, given) : given
     const opts = [
       d === undefined ? '' : d === null ? 'default: null' : `default: ${ts(d, use)}`,
       v.description ? `description: ${JSON.stringify(v.description)}` : '',
       v.sensitive ? 'sensitive: true' : '',
     ].filter(Boolean)
-    const note = v.validations.length ? `; its validation (line ${v.validations.map((x) => x.line).join(', ')}) was not converted: add validate: (value) => ...` : ''
-    vars.push(`    ${key(v.name)}: ${declare(v, opts.length ? `{ ${opts.join(', ')} }` : '', use, d === null && t.format === 'hcl', t.format === 'json')}, // ${where(v.file, v.line)}${note}`)
+    const note = v.validations.length
+      ? `; its validation (line ${v.validations.map((x) => x.line).join(', ')}) was not converted: add validate: (value) => ...`
+      : ''
+    vars.push(
+      `    ${key(v.name)}: ${declare(v, opts.length ? `{ ${opts.join(', ')} }` : '', use, d === null && t.format === 'hcl', t.format === 'json')}, // ${where(v.file, v.line)}${note}`,
+    )
   }
   // A JSON builder's name that uses variables becomes the TypeScript computing it (`${vars.n}-box`).
-  const named = t.format === 'json' ? t.sources.map((s) => (s.name?.includes('{{') ? { ...s, name: String(guarded(() => session.value(s.name, s.file, s.line), s.file, s.line, `${s.origin}.name`)) } : s)) : t.sources
+  const named =
+    t.format === 'json'
+      ? t.sources.map((s) =>
+          s.name?.includes('{{') ? { ...s, name: String(guarded(() => session.value(s.name, s.file, s.line), s.file, s.line, `${s.origin}.name`)) } : s,
+        )
+      : t.sources
   const kinds = named.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
   const rebase = (o: Record<string, unknown>, kind: string, factory: string) => rebasePaths(o, kind, factory, base.cwd, opts.outputDir ?? base.cwd)
-  const plugins = async (list: readonly PackerPlugin[]) => Promise.all(list.map((p) => plugin(p, session, use, t.data, where, kinds, rebase, t.format === 'json')))
+  const plugins = async (list: readonly PackerPlugin[]) =>
+    Promise.all(list.map((p) => plugin(p, session, use, t.data, where, kinds, rebase, t.format === 'json')))
   // A source keeps the build name Packer gives it: `{ ...docker({...}), buildPrefix: 'images' }`
   // for a named build block, `{ ...docker({...}), buildName: 'web' }` for a named JSON builder.
   const sources = (await plugins(named)).map((code, i) => {
@@ -117,14 +139,23 @@ function declare(v: PackerVariable, opts: string, use: (mod: string, name: strin
   return `hclVariable<${tsType(t)}>('${typeName(t).replace(/[\\']/g, '\\$&')}'${opts ? `, ${opts}` : ''})`
 }
 
-async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, name: string) => void, data: readonly PackerPlugin[], where: (file: string, line: number) => string, sources: readonly { name: string; mapping: PluginMapping }[], rebase: (o: Record<string, unknown>, kind: string, factory: string) => Record<string, unknown>, json: boolean): Promise<string> {
+async function plugin(
+  p: PackerPlugin,
+  session: EvalSession,
+  use: (mod: string, name: string) => void,
+  data: readonly PackerPlugin[],
+  where: (file: string, line: number) => string,
+  sources: readonly { name: string; mapping: PluginMapping }[],
+  rebase: (o: Record<string, unknown>, kind: string, factory: string) => Record<string, unknown>,
+  json: boolean,
+): Promise<string> {
   const mapped = await mapPlugin(p, session, data)
   const m = mapped.mapping
   let options = rebase(mapped.options, p.kind, m.factory)
   if (json) options = await oneOfStrings(options, m)
   // Build-time values: the run path's checks, then core's lateSource/lateProvisioner, which the run path uses too.
   const late = p.kind === 'source' ? checkSourceLateValues(p, m, options) : buildValueNames(ownOptions(options, m).rest)
-    if (late.length && p.kind !== 'source') checkProvisionerLateValues(p, late, sources)
+  if (late.length && p.kind !== 'source') checkProvisionerLateValues(p, late, sources)
   use(m.module, m.factory)
   const head = `// ${where(p.file, p.line)} ${p.origin}\n      `
   if (p.kind === 'post-processor' && (options.only || options.except)) {
@@ -144,7 +175,10 @@ async function plugin(p: PackerPlugin, session: EvalSession, use: (mod: string, 
     use('@tsimg/core', 'lateProvisioner')
     const own = ownOptions(options, m)
     // Options the provisioner fills itself stay out of the build-time values lateProvisioner fills.
-    if (Object.keys(own.kept).length) return `${head}lateProvisioner((o: Omit<Parameters<typeof ${m.factory}>[0], ${Object.keys(own.kept).map((k) => `'${k}'`).join(' | ')}>) => ${m.factory}({ ...o, ...${ts(own.kept, use, 6)} }), ${ts(own.rest, use, 6)})`
+    if (Object.keys(own.kept).length)
+      return `${head}lateProvisioner((o: Omit<Parameters<typeof ${m.factory}>[0], ${Object.keys(own.kept)
+        .map((k) => `'${k}'`)
+        .join(' | ')}>) => ${m.factory}({ ...o, ...${ts(own.kept, use, 6)} }), ${ts(own.rest, use, 6)})`
     return `${head}lateProvisioner(${m.factory}, ${ts(options, use, 6)})`
   }
   use('@tsimg/core', 'lateSource')
@@ -191,8 +225,13 @@ function withOneOf(v: unknown, node: unknown): unknown {
 function ts(v: unknown, use: (mod: string, name: string) => void, indent = 0): string {
   if (typeof v === 'string') {
     const parts = v.split(SENTINEL)
-    if (parts.length === 1) return JSON.stringify(v).replace(/^"|"$/g, "'").replace(/\\"/g, '"').replace(/'/g, (m, i: number, s: string) => (i === 0 || i === s.length - 1 ? m : "\\'"))
-    for (let i = 1; i < parts.length; i += 2) for (const h of ['env', 'timestamp', 'uuid', 'isotime', 'formatdate']) if (parts[i]!.includes(`${h}(`)) use('@tsimg/core', h)
+    if (parts.length === 1)
+      return JSON.stringify(v)
+        .replace(/^"|"$/g, "'")
+        .replace(/\\"/g, '"')
+        .replace(/'/g, (m, i: number, s: string) => (i === 0 || i === s.length - 1 ? m : "\\'"))
+    for (let i = 1; i < parts.length; i += 2)
+      for (const h of ['env', 'timestamp', 'uuid', 'isotime', 'formatdate']) if (parts[i]!.includes(`${h}(`)) use('@tsimg/core', h)
     for (let i = 1; i < parts.length; i += 2) if (parts[i]!.includes('packerJson.')) use('@tsimg/core', 'packerJson')
     return stringCode(v)
   }

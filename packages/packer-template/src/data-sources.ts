@@ -46,7 +46,12 @@ export function dataNames(data: readonly PackerPlugin[]): Record<string, Record<
 }
 
 /** Replaces `source_ami = data.amazon-ami.x.id` by the filter; any other use is an error at its line. */
-export function applyDataSources(options: Record<string, unknown>, p: PackerPlugin, data: readonly PackerPlugin[], session: EvalSession): Record<string, unknown> {
+export function applyDataSources(
+  options: Record<string, unknown>,
+  p: PackerPlugin,
+  data: readonly PackerPlugin[],
+  session: EvalSession,
+): Record<string, unknown> {
   const out = { ...options }
   for (const [k, v] of Object.entries(options)) {
     if (typeof v !== 'string' && !(typeof v === 'object' && v !== null)) continue
@@ -56,7 +61,12 @@ export function applyDataSources(options: Record<string, unknown>, p: PackerPlug
     const [, type, name, attr] = m
     const spec = DATA_SOURCES[type!]!
     if (p.type !== spec.builder || k !== spec.option || attr !== 'id' || text !== m[0]) {
-      throw packerError({ file: p.file, line: p.line }, p.origin, `data.${type}.${name}.${attr} can only be used as ${spec.builder}'s source_ami (= data.${type}.${name}.id)`, 'tsimg resolves the image in the builder, not while reading the template.')
+      throw packerError(
+        { file: p.file, line: p.line },
+        p.origin,
+        `data.${type}.${name}.${attr} can only be used as ${spec.builder}'s source_ami (= data.${type}.${name}.id)`,
+        'tsimg resolves the image in the builder, not while reading the template.',
+      )
     }
     const d = data.find((x) => x.type === type && x.name === name)!
     const filter = mapOptions({ body: d.body, table: spec.fields, file: d.file, origin: d.origin, session })

@@ -21,7 +21,11 @@ export interface FnScope {
 
 /** convert: a function of a variable with no TypeScript form here. */
 function notConvertible(v: unknown, fn: string): void {
-  if (typeof v === 'string' && hasCode(v)) throw new EvalError(`${fn}() of a variable cannot be converted to TypeScript yet`, `Write this value by hand in the converted image.ts (convert writes ${Object.keys(CODE_FUNCTIONS).join(', ')} and formatdate of a variable).`)
+  if (typeof v === 'string' && hasCode(v))
+    throw new EvalError(
+      `${fn}() of a variable cannot be converted to TypeScript yet`,
+      `Write this value by hand in the converted image.ts (convert writes ${Object.keys(CODE_FUNCTIONS).join(', ')} and formatdate of a variable).`,
+    )
 }
 
 function str(v: unknown, fn: string): string {
@@ -66,7 +70,10 @@ export function hclFunctions(s: FnScope): Record<string, (...args: unknown[]) =>
     },
     regex_replace: (v, re, b) => str(v, 'regex_replace').replace(new RegExp(str(re, 'regex_replace'), 'g'), goReplacement(str(b, 'regex_replace'))),
     split: (sep, v) => str(v, 'split').split(str(sep, 'split')),
-    join: (sep, list) => list_(list, 'join').map((x) => str(x, 'join')).join(str(sep, 'join')),
+    join: (sep, list) =>
+      list_(list, 'join')
+        .map((x) => str(x, 'join'))
+        .join(str(sep, 'join')),
     concat: (...lists) => lists.flatMap((l) => list_(l, 'concat')),
     coalesce: (...vals) => vals.find((v) => v !== null && v !== undefined && v !== '') ?? null,
     lookup: (m, k, d) => {
@@ -98,7 +105,10 @@ export function hclFunctions(s: FnScope): Record<string, (...args: unknown[]) =>
     toset: (v) => [...new Set(list_(v, 'toset'))],
     contains: (l, v) => list_(l, 'contains').includes(v),
     keys: (m) => Object.keys(map_(m, 'keys')).sort(),
-    values: (m) => Object.keys(map_(m, 'values')).sort().map((k) => map_(m, 'values')[k]),
+    values: (m) =>
+      Object.keys(map_(m, 'values'))
+        .sort()
+        .map((k) => map_(m, 'values')[k]),
     element: (l, i) => {
       const a = list_(l, 'element')
       return a[Number(i) % a.length]
@@ -134,7 +144,9 @@ export function hclFunctions(s: FnScope): Record<string, (...args: unknown[]) =>
   }
   if (s.mode === 'run') return fns
   // convert: a function of a variable becomes the TypeScript computing it, where there is one.
-  return Object.fromEntries(Object.entries(fns).map(([n, f]) => [n, CODE_FUNCTIONS[n] ? (...args: unknown[]) => (args.some(holdsCode) ? CODE_FUNCTIONS[n]!(...args) : f(...args)) : f]))
+  return Object.fromEntries(
+    Object.entries(fns).map(([n, f]) => [n, CODE_FUNCTIONS[n] ? (...args: unknown[]) => (args.some(holdsCode) ? CODE_FUNCTIONS[n]!(...args) : f(...args)) : f]),
+  )
 }
 
 /** Go's RE2 syntax as a JavaScript RegExp: named groups are written (?P<name>...) there. */

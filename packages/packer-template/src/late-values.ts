@@ -15,7 +15,14 @@ export function checkSourceLateValues(p: PackerPlugin, m: PluginMapping, options
     const names = buildValueNames(v)
     if (!names.length) continue
     if (!m.late?.includes(k)) {
-      throw packerError({ file: p.file, line: p.line }, `${p.origin}.${k}`, `uses ${names.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`, m.late?.length ? `The ${m.packerType} builder fills build-time values in: ${m.late.join(', ')}.` : `The ${m.packerType} builder reads this option before it has that value.`)
+      throw packerError(
+        { file: p.file, line: p.line },
+        `${p.origin}.${k}`,
+        `uses ${names.map((n) => `{{ .${n} }}`).join(', ')}, a value known only while the build runs`,
+        m.late?.length
+          ? `The ${m.packerType} builder fills build-time values in: ${m.late.join(', ')}.`
+          : `The ${m.packerType} builder reads this option before it has that value.`,
+      )
     }
     checkKnown(p, m, names)
     used.push(...names)
@@ -35,7 +42,11 @@ function checkKnown(p: PackerPlugin, m: PluginMapping, names: readonly string[])
   const known = [...ALWAYS, ...(m.generated ?? [])]
   const missing = names.filter((n) => !known.includes(n))
   if (missing.length) {
-    throw packerError({ file: p.file, line: p.line }, p.origin, `build-time value ${missing.map((n) => `.${n}`).join(', ')} is not made by the ${m.packerType} builder`, `It makes: ${known.join(', ')}.`)
+    throw packerError(
+      { file: p.file, line: p.line },
+      p.origin,
+      `build-time value ${missing.map((n) => `.${n}`).join(', ')} is not made by the ${m.packerType} builder`,
+      `It makes: ${known.join(', ')}.`,
+    )
   }
 }
-

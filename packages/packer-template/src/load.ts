@@ -23,7 +23,10 @@ export async function readPackerTemplate(path: string, shownAs: string, opts: Lo
     const names = (await readdir(path)).filter((n) => n.endsWith('.pkr.hcl') || n.endsWith('.pkr.json')).sort()
     if (names.length === 0) throw new TemplateError('the directory holds no *.pkr.hcl or *.pkr.json file', { file: shownAs })
     const { loadHclTemplate } = await import('./hcl/load-hcl.js')
-    const t = await loadHclTemplate(names.map((n) => ({ path: join(path, n), file: show(join(path, n)) })), path)
+    const t = await loadHclTemplate(
+      names.map((n) => ({ path: join(path, n), file: show(join(path, n)) })),
+      path,
+    )
     return withAutoVars(t, path, show)
   }
   if (path.endsWith('.pkr.hcl') || path.endsWith('.pkr.json')) {

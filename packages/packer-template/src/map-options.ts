@@ -29,18 +29,30 @@ export function mapOptions(input: MapInput, origins: Origins = new Map(), prefix
   const out: Record<string, unknown> = {}
   const at = (line: number): Where => ({ file: input.file, line })
   const entries: { name: string; line: number; value: () => unknown; block?: BodyBlock }[] = [
-    ...input.body.attrs.filter((a) => !input.skip?.has(a.name)).map((a) => ({ name: a.name, line: a.line, value: () => input.session.value(a.raw, input.file, a.line, input.source) })),
+    ...input.body.attrs
+      .filter((a) => !input.skip?.has(a.name))
+      .map((a) => ({ name: a.name, line: a.line, value: () => input.session.value(a.raw, input.file, a.line, input.source) })),
     // A `dynamic "tag"` block is checked as a `tag` block at its own line, then expanded in place.
     ...input.body.blocks.map((b) => ({ name: b.type === 'dynamic' ? (b.labels?.[0] ?? '') : b.type, line: b.line, value: () => undefined, block: b })),
   ]
   for (const e of entries) {
     const fieldPath = `${input.origin}.${prefix}${e.name}`
-    if (e.block?.type === 'dynamic' && !e.name) throw packerError(at(e.line), `${input.origin}.${prefix}dynamic`, 'needs the name of the blocks it makes: dynamic "tag" { ... }')
+    if (e.block?.type === 'dynamic' && !e.name)
+      throw packerError(at(e.line), `${input.origin}.${prefix}dynamic`, 'needs the name of the blocks it makes: dynamic "tag" { ... }')
     // HCL's JSON syntax has `"dynamic": {...}` as a key; tsimg reads *.pkr.json without plugin block schemas.
-    if (!e.block && e.name === 'dynamic') throw packerError(at(e.line), `${input.origin}.${prefix}dynamic`, 'dynamic blocks in HCL\'s JSON syntax (*.pkr.json) are not supported by tsimg', 'Write the block with its dynamic block in a .pkr.hcl file of the same directory.')
+    if (!e.block && e.name === 'dynamic')
+      throw packerError(
+        at(e.line),
+        `${input.origin}.${prefix}dynamic`,
+        "dynamic blocks in HCL's JSON syntax (*.pkr.json) are not supported by tsimg",
+        'Write the block with its dynamic block in a .pkr.hcl file of the same directory.',
+      )
     const f = input.table[e.name]
     if (!f) {
-      const known = Object.keys(input.table).filter((k) => { const t = input.table[k]!; return !isUnsupported(t) && !isIgnored(t) })
+      const known = Object.keys(input.table).filter((k) => {
+        const t = input.table[k]!
+        return !isUnsupported(t) && !isIgnored(t)
+      })
       const close = known.filter((k) => k.includes(e.name) || e.name.includes(k) || k.split('_')[0] === e.name.split('_')[0]).slice(0, 5)
       throw packerError(at(e.line), fieldPath, 'unknown option', close.length ? `Did you mean: ${close.join(', ')}?` : `Known options: ${known.join(', ')}`)
     }
@@ -50,9 +62,18 @@ export function mapOptions(input: MapInput, origins: Origins = new Map(), prefix
     if (e.block) {
       const sub = typeof f.type === 'object' ? ('object' in f.type ? f.type.object : f.type.list) : undefined
       if (!sub) throw packerError(at(e.line), fieldPath, `is an attribute, not a block: write ${e.name} = ...`)
-      const made = e.block.type === 'dynamic' ? expandDynamic(e.block, { ...input, field: fieldPath }) : [{ body: e.block.body, session: input.session, labels: e.block.labels ?? [] }]
+      const made =
+        e.block.type === 'dynamic'
+          ? expandDynamic(e.block, { ...input, field: fieldPath })
+          : [{ body: e.block.body, session: input.session, labels: e.block.labels ?? [] }]
       // Plugins' option blocks take no labels (HCL checks a dynamic block's `labels` the same way).
-      if (made.some((b) => b.labels.length)) throw packerError(at(e.line), fieldPath, `a ${e.name} block takes no labels`, e.block.type === 'dynamic' ? 'Leave out labels = [...].' : `Write ${e.name} { ... }.`)
+      if (made.some((b) => b.labels.length))
+        throw packerError(
+          at(e.line),
+          fieldPath,
+          `a ${e.name} block takes no labels`,
+          e.block.type === 'dynamic' ? 'Leave out labels = [...].' : `Write ${e.name} { ... }.`,
+        )
       const values = made.map((b) => mapOptions({ ...input, body: b.body, session: b.session, table: sub, skip: new Set() }, new Map(), `${prefix}${e.name}.`))
       // A dynamic block with nothing to iterate makes no block: the option stays as it was.
       if (!values.length) continue
@@ -84,7 +105,20 @@ function typing(file: string): 'loose' | 'hcl' {
 }
 
 /** Go's strconv.ParseBool, which mapstructure uses for a string given for a bool. */
-const GO_BOOLS: Readonly<Record<string, boolean>> = { '1': true, t: true, T: true, TRUE: true, true: true, True: true, '0': false, f: false, F: false, FALSE: false, false: false, False: false }
+const GO_BOOLS: Readonly<Record<string, boolean>> = {
+  '1': true,
+  t: true,
+  T: true,
+  TRUE: true,
+  true: true,
+  True: true,
+  '0': false,
+  f: false,
+  F: false,
+  FALSE: false,
+  false: false,
+  False: false,
+}
 /** cty's string-to-bool conversion. */
 const HCL_BOOLS: Readonly<Record<string, boolean>> = { true: true, '1': true, false: false, '0': false }
 
@@ -161,7 +195,15 @@ function convert(type: FieldType, v: unknown, at: Where, field: string, input: M
     case 'ints': {
       const each = type === 'strings' ? 'string' : 'int'
       // Packer JSON: "a,b" is the list ["a", "b"], "" the empty list, one value a list of it.
-      const list = Array.isArray(v) ? v : loose && typeof v === 'string' ? (v === '' ? [] : v.split(',')) : loose && (typeof v === 'number' || typeof v === 'boolean') ? [v] : undefined
+      const list = Array.isArray(v)
+        ? v
+        : loose && typeof v === 'string'
+          ? v === ''
+            ? []
+            : v.split(',')
+          : loose && (typeof v === 'number' || typeof v === 'boolean')
+            ? [v]
+            : undefined
       if (!list) throw bad(type === 'strings' ? 'a list of strings' : 'a list of whole numbers', loose ? '' : ' (HCL2 needs a list: ["a", "b"])')
       return list.map((x, i) => {
         const c = convert(each, x, at, `${field}[${i}]`, input)
@@ -169,7 +211,8 @@ function convert(type: FieldType, v: unknown, at: Where, field: string, input: M
       })
     }
     case 'map':
-      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? asText(x) : String(x)]))
+      if (typeof v === 'object' && v !== null && !Array.isArray(v))
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? asText(x) : String(x)]))
       throw bad('a map of strings')
     case 'any':
       return v

@@ -25,7 +25,12 @@ export interface OverrideTarget {
  * builds (`only`), and limits the original to the other builds. Entries that name no build are
  * handed to `stray` (JSON templates make that an error; Packer ignores them in HCL).
  */
-export function withOverrides(p: PackerPlugin, overrides: readonly Override[], targets: readonly OverrideTarget[], stray: (o: Override) => void): PackerPlugin[] {
+export function withOverrides(
+  p: PackerPlugin,
+  overrides: readonly Override[],
+  targets: readonly OverrideTarget[],
+  stray: (o: Override) => void,
+): PackerPlugin[] {
   if (overrides.length === 0) return [p]
   for (const o of overrides) if (!targets.some((t) => t.key === o.key)) stray(o)
   const runsOn = targets.filter((t) => (!p.only || p.only.some((n) => t.names.includes(n))) && !p.except?.some((n) => t.names.includes(n)))
@@ -34,7 +39,10 @@ export function withOverrides(p: PackerPlugin, overrides: readonly Override[], t
     const builds = runsOn.filter((t) => t.key === o.key).map((t) => t.build)
     if (builds.length === 0) continue
     const set = new Set(o.body.attrs.map((a) => a.name))
-    const body: Body = { attrs: [...p.body.attrs.filter((a) => !set.has(a.name)), ...o.body.attrs], blocks: p.body.blocks.filter((b) => !set.has(b.type) && !set.has(b.labels?.[0] ?? '')) }
+    const body: Body = {
+      attrs: [...p.body.attrs.filter((a) => !set.has(a.name)), ...o.body.attrs],
+      blocks: p.body.blocks.filter((b) => !set.has(b.type) && !set.has(b.labels?.[0] ?? '')),
+    }
     const { except: _, ...rest } = p
     out.push({ ...rest, body, only: builds, origin: `${p.origin} override "${o.key}"` })
   }

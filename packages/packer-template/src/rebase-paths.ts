@@ -6,7 +6,19 @@ import { SENTINEL } from './convert-code.js'
  * image.ts resolves them from its own directory, so `tsimg convert -o` rewrites them for where
  * the image.ts is written.
  */
-const PATH_OPTIONS = new Set(['script', 'scripts', 'playbookFile', 'galaxyFile', 'userDataFile', 'sshPrivateKeyFile', 'sshBastionPrivateKeyFile', 'sshKnownHostsFile', 'inventoryDirectory', 'rolesPath', 'collectionsPath'])
+const PATH_OPTIONS = new Set([
+  'script',
+  'scripts',
+  'playbookFile',
+  'galaxyFile',
+  'userDataFile',
+  'sshPrivateKeyFile',
+  'sshBastionPrivateKeyFile',
+  'sshKnownHostsFile',
+  'inventoryDirectory',
+  'rolesPath',
+  'collectionsPath',
+])
 
 /** A file provisioner's local side is `source(s)` on upload and `destination` on download; a manifest's is `output`. */
 function localPathKeys(pluginKind: string, factory: string, options: Record<string, unknown>): Set<string> {
@@ -35,7 +47,8 @@ export function rebasePaths(options: Record<string, unknown>, pluginKind: string
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(options)) {
     if (keys.has(k)) out[k] = one(v)
-    else if (k === 'volumes' && typeof v === 'object' && v !== null && !Array.isArray(v)) out[k] = Object.fromEntries(Object.entries(v).map(([host, dest]) => [rebase(host, from, to), dest]))
+    else if (k === 'volumes' && typeof v === 'object' && v !== null && !Array.isArray(v))
+      out[k] = Object.fromEntries(Object.entries(v).map(([host, dest]) => [rebase(host, from, to), dest]))
     else out[k] = v
   }
   return out

@@ -13,7 +13,9 @@ let emu: Awaited<ReturnType<typeof startEc2Emulator>>
 let stateDir: string
 
 beforeAll(async () => {
-  emu = await startEc2Emulator({ delays: { instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200, snapshotCompleted: 100 } } as Parameters<typeof startEc2Emulator>[0])
+  emu = await startEc2Emulator({
+    delays: { instanceRunning: 100, instanceStopped: 100, instanceTerminated: 100, imageAvailable: 200, snapshotCompleted: 100 },
+  } as Parameters<typeof startEc2Emulator>[0])
   stateDir = await mkdtemp(join(tmpdir(), 'tsimg-packer-aws-'))
 })
 afterAll(async () => {

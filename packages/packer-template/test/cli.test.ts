@@ -20,7 +20,9 @@ describe('tsimg with Packer templates', () => {
     writeFileSync(join(dir, 'gce.json'), JSON.stringify({ builders: [{ type: 'googlecompute', project_id: 'p' }] }, null, 2))
     const r = tsimg('validate', join(dir, 'gce.json'))
     expect(r.code).toBe(2)
-    expect(r.err).toMatch(/gce\.json:3: builders\[0\] \(googlecompute\): builder "googlecompute" is not supported by tsimg \(tsimg builders: docker, null, amazon-ebs, alicloud-ecs, huaweicloud-ecs[,)]/)
+    expect(r.err).toMatch(
+      /gce\.json:3: builders\[0\] \(googlecompute\): builder "googlecompute" is not supported by tsimg \(tsimg builders: docker, null, amazon-ebs, alicloud-ecs, huaweicloud-ecs[,)]/,
+    )
   })
 
   it('convert -o writes an image.ts that validate accepts, with variables, sources and provisioners in order', () => {
@@ -42,13 +44,13 @@ describe('tsimg with Packer templates', () => {
     const c = tsimg('convert', 'null.json', '-o', 'image.ts')
     expect(c.code, c.err).toBe(0)
     const ts = readFileSync(join(dir, 'image.ts'), 'utf8')
-    expect(ts).toContain("password: packerJson.variable({ default: env(\"TSIMG_TEST_PW\"), sensitive: true }), // null.json:1")
+    expect(ts).toContain('password: packerJson.variable({ default: env("TSIMG_TEST_PW"), sensitive: true }), // null.json:1')
     expect(ts).toContain('release: packerJson.variable({ default: `r-${timestamp()}` })')
     // A JSON variable's "" is Packer's unset: packerJson.string reads it so.
     expect(ts).toContain("sshHost({ host: packerJson.string(vars.host), sshUsername: 'admin', sshPassword: packerJson.string(vars.password), name: 'box' })")
-    expect(ts.indexOf('file({')).toBeLessThan(ts.indexOf('shell({ inline: [`echo ${vars.release}`], pauseBefore: \'2s\' })'))
+    expect(ts.indexOf('file({')).toBeLessThan(ts.indexOf("shell({ inline: [`echo ${vars.release}`], pauseBefore: '2s' })"))
     expect(ts).toContain("breakpoint({ note: 'look', disable: true })")
-    expect(ts).toContain("errorCleanupProvisioner: // null.json:1 error-cleanup-provisioner (shell)")
+    expect(ts).toContain('errorCleanupProvisioner: // null.json:1 error-cleanup-provisioner (shell)')
     const v = tsimg('validate', 'image.ts', '-var', 'password=pw')
     expect(v.code, v.err).toBe(0)
     const i = tsimg('inspect', 'null.json', '-var', 'password=pw')
@@ -59,7 +61,10 @@ describe('tsimg with Packer templates', () => {
   it('convert of an HCL2 directory inlines locals and names each file and line', () => {
     const d = join(dir, 'hcl')
     mkdirSync(d)
-    writeFileSync(join(d, 'variables.pkr.hcl'), 'variable "host" {\n  type    = string\n  default = "127.0.0.1"\n}\n\nvariable "packages" {\n  type    = list(string)\n  default = ["curl", "jq"]\n}\n')
+    writeFileSync(
+      join(d, 'variables.pkr.hcl'),
+      'variable "host" {\n  type    = string\n  default = "127.0.0.1"\n}\n\nvariable "packages" {\n  type    = list(string)\n  default = ["curl", "jq"]\n}\n',
+    )
     writeFileSync(
       join(d, 'build.pkr.hcl'),
       'locals {\n  user = "admin"\n  motd = "built for ${local.user} on ${var.host}"\n}\n\nsource "null" "box" {\n  ssh_host     = var.host\n  ssh_username = local.user\n  ssh_password = "pw"\n}\n\nbuild {\n  sources = ["source.null.box"]\n  provisioner "shell" {\n    inline = ["echo ${local.motd}"]\n  }\n  provisioner "file" {\n    content     = "x"\n    destination = "/tmp/x"\n  }\n}\n',
@@ -70,7 +75,9 @@ describe('tsimg with Packer templates', () => {
     expect(ts).toContain("host: variable.string({ default: '127.0.0.1' }), // variables.pkr.hcl:1")
     expect(ts).toContain("packages: hclVariable<Array<string>>('list(string)', { default: ['curl', 'jq'] }), // variables.pkr.hcl:6")
     // Packer calls it null.box; sshHost alone would be ssh.box.
-    expect(ts).toContain("// build.pkr.hcl:6 source \"null\" \"box\"\n      { ...sshHost({ host: vars.host, sshUsername: 'admin', sshPassword: 'pw', name: 'box' }), buildName: 'null.box' }")
+    expect(ts).toContain(
+      "// build.pkr.hcl:6 source \"null\" \"box\"\n      { ...sshHost({ host: vars.host, sshUsername: 'admin', sshPassword: 'pw', name: 'box' }), buildName: 'null.box' }",
+    )
     expect(ts).toContain('shell({ inline: [`echo built for admin on ${vars.host}`] })')
     const v = tsimg('validate', 'hcl-image.ts')
     expect(v.code, v.err).toBe(0)

@@ -124,7 +124,13 @@ build {
 
   it('writes JSON {{lower}}, {{upper}}, {{split}}, {{replace_all}} and {{replace ... -1}} of a user variable as TypeScript giving the same values', async () => {
     const password = '{{split (user `z`) "," 1}}|{{replace_all "-" "_" (user `z`)}}|{{replace "," ";" -1 (user `z`)}}'
-    const ts = convert('case.json', JSON.stringify({ variables: { n: 'Web', z: 'a-b,c' }, builders: [{ type: 'null', ssh_host: 'h', ssh_username: '{{user `n` | lower}}-{{upper (user `n`)}}', ssh_password: password }] }))
+    const ts = convert(
+      'case.json',
+      JSON.stringify({
+        variables: { n: 'Web', z: 'a-b,c' },
+        builders: [{ type: 'null', ssh_host: 'h', ssh_username: '{{user `n` | lower}}-{{upper (user `n`)}}', ssh_password: password }],
+      }),
+    )
     expect(ts).toContain('sshUsername: `${vars.n.toLowerCase()}-${vars.n.toUpperCase()}`')
     expect(ts).toContain('sshPassword: `${vars.z.split(",")[1]}|${vars.z.split("-").join("_")}|${vars.z.split(",").join(";")}`')
     const { packer, converted } = await bothOptions('case.json', { n: 'MiXed', z: 'x-y-z,w' })
@@ -134,7 +140,10 @@ build {
   })
 
   it('writes docker discard set from a variable as commit: !discard, so the converted image.ts commits exactly when the template does', async () => {
-    const ts = convert('discard.json', JSON.stringify({ variables: { discard: 'true' }, builders: [{ type: 'docker', image: 'tsimg/debian-ssh:bookworm', discard: '{{user `discard`}}' }] }))
+    const ts = convert(
+      'discard.json',
+      JSON.stringify({ variables: { discard: 'true' }, builders: [{ type: 'docker', image: 'tsimg/debian-ssh:bookworm', discard: '{{user `discard`}}' }] }),
+    )
     expect(ts).toContain('commit: !(packerJson.bool(vars.discard))')
     for (const discard of ['true', 'false']) {
       const { packer, converted } = await bothOptions('discard.json', { discard })
@@ -146,7 +155,10 @@ build {
   })
 
   it('keeps a clear error, with file and line, for a function of a variable it cannot write as TypeScript', () => {
-    writeFileSync(join(dir, 'sha.pkr.hcl'), `${VARIABLES}\nsource "null" "box" {\n  ssh_host     = "h"\n  ssh_username = sha256(var.name)\n  ssh_password = "pw"\n}\nbuild {\n  sources = ["source.null.box"]\n}\n`)
+    writeFileSync(
+      join(dir, 'sha.pkr.hcl'),
+      `${VARIABLES}\nsource "null" "box" {\n  ssh_host     = "h"\n  ssh_username = sha256(var.name)\n  ssh_password = "pw"\n}\nbuild {\n  sources = ["source.null.box"]\n}\n`,
+    )
     const c = tsimg('convert', 'sha.pkr.hcl', '-o', 'sha.ts')
     expect(c.code).toBe(2)
     expect(c.err).toMatch(/sha\.pkr\.hcl:\d+.*sha256\(\) of a variable cannot be converted to TypeScript yet/)
@@ -175,7 +187,9 @@ build {
       const { packer, converted } = await bothOptions(name)
       expect(converted).toEqual(packer)
     }
-    expect(JSON.stringify((await bothOptions('dates.pkr.hcl')).converted)).toMatch(/echo \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} at \d{1,2}:\d\d/)
+    expect(JSON.stringify((await bothOptions('dates.pkr.hcl')).converted)).toMatch(
+      /echo \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} at \d{1,2}:\d\d/,
+    )
   })
 
   it('writes build-time values as lateSource()/lateProvisioner() calls that validate', () => {
@@ -183,14 +197,19 @@ build {
     const c = tsimg('convert', 'aws.pkr.hcl', '-o', 'aws.ts')
     expect(c.code, c.err).toBe(0)
     const ts = readFileSync(join(dir, 'aws.ts'), 'utf8')
-    expect(ts).toMatch(/lateSource\(amazonEbs\(\{ .*tags: \{ Name: 'web', SourceAMI: '\{\{ \.SourceAMIName \}\}', Region: '\{\{ \.BuildRegion \}\}' \}.*\}\), \['tags'\]\)/)
+    expect(ts).toMatch(
+      /lateSource\(amazonEbs\(\{ .*tags: \{ Name: 'web', SourceAMI: '\{\{ \.SourceAMIName \}\}', Region: '\{\{ \.BuildRegion \}\}' \}.*\}\), \['tags'\]\)/,
+    )
     expect(ts).toContain(`lateProvisioner(shell, { inline: ['echo "built on {{ .ID }} from {{ .SourceAMIName }}"\\necho wants-curl\\necho wants-jq\\n'] })`)
     const v = tsimg('validate', 'aws.ts', '-var', 'endpoint=http://127.0.0.1:9', '-var', 'access_key=a', '-var', 'secret_key=b')
     expect(v.code, v.err + v.out).toBe(0)
   })
 
   it('refuses a build-time value in an option the builder reads before it has it, as a build of the template would', () => {
-    writeFileSync(join(dir, 'early.pkr.hcl'), `source "docker" "x" {\n  image  = "{{ .SourceImage }}"\n  commit = true\n}\nbuild {\n  sources = ["source.docker.x"]\n}\n`)
+    writeFileSync(
+      join(dir, 'early.pkr.hcl'),
+      `source "docker" "x" {\n  image  = "{{ .SourceImage }}"\n  commit = true\n}\nbuild {\n  sources = ["source.docker.x"]\n}\n`,
+    )
     const c = tsimg('convert', 'early.pkr.hcl', '-o', 'early.ts')
     expect(c.code).toBe(2)
     expect(c.err).toMatch(/early\.pkr\.hcl:1: .*image.*\{\{ \.SourceImage \}\}, a value known only while the build runs/)

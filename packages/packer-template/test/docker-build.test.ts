@@ -14,7 +14,9 @@ const images: string[] = []
 process.env.TSIMG_TEST_GREETING = 'hi there'
 
 function read(image: string): string {
-  return execFileSync('docker', ['run', '--rm', image, 'sh', '-c', 'cat /etc/greeting /etc/builder /etc/file-greeting /etc/build-name; echo $BUILT_BY'], { encoding: 'utf8' })
+  return execFileSync('docker', ['run', '--rm', image, 'sh', '-c', 'cat /etc/greeting /etc/builder /etc/file-greeting /etc/build-name; echo $BUILT_BY'], {
+    encoding: 'utf8',
+  })
 }
 
 async function buildAndRead(templateFile: string, vars: Record<string, string>, image: string): Promise<string> {
@@ -33,7 +35,7 @@ afterAll(() => {
 describe('Packer templates for the docker builder', { timeout: 900_000 }, () => {
   const expected = 'hi there\nbuilt-by-docker\nhello from a file\nweb\npacker-template\n'
 
-  it('a JSON template builds an image holding what it provisioned; each post-processor chain starts from the builder\'s artifact', async () => {
+  it("a JSON template builds an image holding what it provisioned; each post-processor chain starts from the builder's artifact", async () => {
     expect(await buildAndRead(join(dir, 'docker.json'), { repo: 'tsimg/packer-json-test' }, 'tsimg/packer-json-test:v1')).toBe(expected)
     // [[docker-tag, manifest], manifest]: the manifest in docker-tag's chain records the tag; the next chain gets the image itself.
     const recorded = (f: string) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { builds: { artifact_id: string }[] }).builds.at(-1)!.artifact_id
@@ -45,7 +47,7 @@ describe('Packer templates for the docker builder', { timeout: 900_000 }, () => 
     expect(await buildAndRead(join(dir, 'docker.pkr.hcl'), { repo: 'tsimg/packer-hcl-test' }, 'tsimg/packer-hcl-test:v1')).toBe(expected)
   })
 
-  it('the same template in HCL\'s JSON syntax (.pkr.json) builds the same image', async () => {
+  it("the same template in HCL's JSON syntax (.pkr.json) builds the same image", async () => {
     expect(await buildAndRead(join(dir, 'docker.pkr.json'), { repo: 'tsimg/packer-pkr-json-test' }, 'tsimg/packer-pkr-json-test:v1')).toBe(expected)
   })
 

@@ -13,7 +13,7 @@ async function inline(name: string, text: string, vars: Record<string, unknown> 
   const file = join(dir, name)
   writeFileSync(file, text)
   const def = await loadPackerTemplate(file, name, { env: { HOME_X: '/home/x' } })
-  const b = (await (def.build as (c: unknown) => Promise<TemplateBuild>)({ vars, templateDir: dir, templateFile: file, runId: 'r', timestamp: 1700000000 }))
+  const b = await (def.build as (c: unknown) => Promise<TemplateBuild>)({ vars, templateDir: dir, templateFile: file, runId: 'r', timestamp: 1700000000 })
   return (b.provisioners![0] as { options: { inline: string[] } }).options.inline
 }
 
@@ -22,14 +22,35 @@ const ssh = '{ "type": "null", "ssh_host": "127.0.0.1", "ssh_username": "u", "ss
 describe('JSON template functions', () => {
   it('render as Packer renders them', async () => {
     const cmds = [
-      '{{user `name`}}', '{{ env `HOME_X` }}', '{{timestamp}}', '{{ isotime `2006-01-02 15:04` }}', '{{ split `a-b-c` `-` 1 }}',
-      '{{ replace `a` `b` 1 `aaa` }}', '{{ replace_all `a` `b` `aaa` }}', '{{ upper `x` }}{{ lower `Y` }}', '{{ timestamp | clean_resource_name }}',
-      '{{ clean_resource_name `a b:c` }}', '{{ build_name }} {{ build_type }}', '{{ template_dir }}', '{{ .Path }}',
+      '{{user `name`}}',
+      '{{ env `HOME_X` }}',
+      '{{timestamp}}',
+      '{{ isotime `2006-01-02 15:04` }}',
+      '{{ split `a-b-c` `-` 1 }}',
+      '{{ replace `a` `b` 1 `aaa` }}',
+      '{{ replace_all `a` `b` `aaa` }}',
+      '{{ upper `x` }}{{ lower `Y` }}',
+      '{{ timestamp | clean_resource_name }}',
+      '{{ clean_resource_name `a b:c` }}',
+      '{{ build_name }} {{ build_type }}',
+      '{{ template_dir }}',
+      '{{ .Path }}',
     ]
     const t = `{ "variables": { "name": "n" }, "builders": [${ssh}], "provisioners": [{ "type": "shell", "inline": ${JSON.stringify(cmds)} }] }`
     expect(await inline('f.json', t, { name: 'web' })).toEqual([
-      'web', '/home/x', '1700000000', '2023-11-14 22:13', 'b', 'baa', 'bbb', 'Xy', '1700000000', 'a-b-c',
-      '{{ .BuildName }} {{ .BuilderType }}', dir, '{{ .Path }}',
+      'web',
+      '/home/x',
+      '1700000000',
+      '2023-11-14 22:13',
+      'b',
+      'baa',
+      'bbb',
+      'Xy',
+      '1700000000',
+      'a-b-c',
+      '{{ .BuildName }} {{ .BuilderType }}',
+      dir,
+      '{{ .Path }}',
     ])
   })
 })
@@ -81,9 +102,21 @@ build {
 `
     writeFileSync(join(dir, 'greet.tpl'), 'hello ${who}: %{ for i in items }${i},%{ endfor }\n')
     expect(await inline('f.pkr.hcl', t, { name: 'web' })).toEqual([
-      'web-c "q" ${HOME}', 'A+C', '2', 'second', 'a/b/c', 'vN.N.N', '2024-02-03 04:05:06', 'x', 'c.txt',
-      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', 'aGk=', 'long',
-      'line1 web0=a1=b2=c', '{{ .BuildName }} {{ .Host }}', 'hello web: x,y,\n',
+      'web-c "q" ${HOME}',
+      'A+C',
+      '2',
+      'second',
+      'a/b/c',
+      'vN.N.N',
+      '2024-02-03 04:05:06',
+      'x',
+      'c.txt',
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+      'aGk=',
+      'long',
+      'line1 web0=a1=b2=c',
+      '{{ .BuildName }} {{ .Host }}',
+      'hello web: x,y,\n',
     ])
   })
 })

@@ -40,7 +40,10 @@ beforeAll(async () => {
   await mkdir(join(dir, 'goss'))
   await writeFile(join(dir, 'template.pkr.hcl'), HCL)
   await writeFile(join(dir, 'goss', 'vars.yaml'), 'port: 8080\n')
-  await writeFile(join(dir, 'goss', 'goss.yaml'), 'file:\n  /etc/app/conf:\n    exists: true\n    owner: "{{ .Vars.owner }}"\n    contents:\n      - "port={{ .Vars.port }}"\n')
+  await writeFile(
+    join(dir, 'goss', 'goss.yaml'),
+    'file:\n  /etc/app/conf:\n    exists: true\n    owner: "{{ .Vars.owner }}"\n    contents:\n      - "port={{ .Vars.port }}"\n',
+  )
 })
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
@@ -55,13 +58,20 @@ describe('provisioner "goss" in an HCL2 template', { timeout: 600_000 }, () => {
     const b = res.builds[0]!
     expect(b.error?.message).toBeUndefined()
     expect(lines).toContain('Goss tests ran successfully: 3 passed')
-    expect(lines).toContain('goss: version accepted and not used: tsimg downloads and uploads no goss binary, the checks run as shell probes over the connection')
+    expect(lines).toContain(
+      'goss: version accepted and not used: tsimg downloads and uploads no goss binary, the checks run as shell probes over the connection',
+    )
   })
 
   it('a goss_file that is not among the tests is an error naming the field, before anything is created', async () => {
-    await writeFile(join(dir, 'bad.pkr.hcl'), HCL.replace('tests       = ["goss/"]', 'tests       = ["goss/"]\n    goss_file   = "other.yaml"').replace(/"goss"\s*\{/, '"goss" {'))
+    await writeFile(
+      join(dir, 'bad.pkr.hcl'),
+      HCL.replace('tests       = ["goss/"]', 'tests       = ["goss/"]\n    goss_file   = "other.yaml"').replace(/"goss"\s*\{/, '"goss" {'),
+    )
     const err = await validate({ templateFile: 'bad.pkr.hcl', cwd: dir }).catch((e: unknown) => e as Error)
-    expect((err as Error).message).toMatch(/^bad\.pkr\.hcl:\d+: provisioner "goss"\.goss_file: goss_file other\.yaml is not among the uploaded tests \(goss\/\)/)
+    expect((err as Error).message).toMatch(
+      /^bad\.pkr\.hcl:\d+: provisioner "goss"\.goss_file: goss_file other\.yaml is not among the uploaded tests \(goss\/\)/,
+    )
   })
 
   it('tsimg convert writes goss({...}) from @tsimg/provisioner-goss, and the image.ts type-checks and validates', async () => {

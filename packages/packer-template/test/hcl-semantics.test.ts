@@ -93,7 +93,7 @@ build {
     expect(stop.out).toMatch(/build\.pkr\.hcl:\d+: .*cannot be converted to TypeScript yet/)
   })
 
-  it('source.name and source.type in a post-processor are each build\'s own, in the build and in the converted image.ts', () => {
+  it("source.name and source.type in a post-processor are each build's own, in the build and in the converted image.ts", () => {
     const d = folder(
       'manifest',
       `source "null" "first" {
@@ -114,18 +114,26 @@ build {
 }
 `,
     )
-    const custom = () => (JSON.parse(readFileSync(join(d, 'm.json'), 'utf8')) as { builds: { name: string; custom_data: unknown }[] }).builds.map((b) => [b.name, b.custom_data]).sort()
+    const custom = () =>
+      (JSON.parse(readFileSync(join(d, 'm.json'), 'utf8')) as { builds: { name: string; custom_data: unknown }[] }).builds
+        .map((b) => [b.name, b.custom_data])
+        .sort()
     const p = packer(['build', '.'], d, env)
     expect(p.code, p.out).toBe(0)
     const byPacker = custom()
-    expect(byPacker).toEqual([['first', { name: 'first', type: 'null' }], ['second', { name: 'second', type: 'null' }]])
+    expect(byPacker).toEqual([
+      ['first', { name: 'first', type: 'null' }],
+      ['second', { name: 'second', type: 'null' }],
+    ])
     rmSync(join(d, 'm.json'))
     const t = tsimg(['build', '.'], d, env)
     expect(t.code, t.out).toBe(0)
     expect(custom()).toEqual(byPacker)
     rmSync(join(d, 'm.json'))
     expect(tsimg(['convert', '.', '-o', 'image.ts'], d).code).toBe(0)
-    expect(readFileSync(join(d, 'image.ts'), 'utf8')).toContain("latePostProcessor(manifest, { output: 'm.json', customData: { name: '{{ .BuildName }}', type: '{{ .BuilderType }}' } })")
+    expect(readFileSync(join(d, 'image.ts'), 'utf8')).toContain(
+      "latePostProcessor(manifest, { output: 'm.json', customData: { name: '{{ .BuildName }}', type: '{{ .BuilderType }}' } })",
+    )
     const b = tsimg(['build', 'image.ts'], d, env)
     expect(b.code, b.out).toBe(0)
     expect(custom()).toEqual(byPacker)
@@ -182,14 +190,19 @@ build {
     )
     const t = tsimg(['validate', '.'], d)
     expect(t.code).toBe(2)
-    expect(t.out).toContain('build.pkr.hcl:1: data "amazon-parameterstore" "db_host": data source "amazon-parameterstore" is not supported by tsimg: it would read AWS Systems Manager Parameter Store')
+    expect(t.out).toContain(
+      'build.pkr.hcl:1: data "amazon-parameterstore" "db_host": data source "amazon-parameterstore" is not supported by tsimg: it would read AWS Systems Manager Parameter Store',
+    )
     expect(t.out).toContain('PKR_VAR_db_host="$(aws ssm get-parameter --name /app/db/host --with-decryption --query Parameter.Value --output text)"')
   })
 })
 
 describe('build.sources', () => {
   it('names a source as type.name without the source. prefix, as Packer takes it', () => {
-    const d = folder('short-ref', 'source "null" "x" {\n  communicator = "none"\n}\nbuild {\n  sources = ["null.x"]\n  provisioner "shell-local" {\n    inline = ["echo N=$PACKER_BUILD_NAME."]\n  }\n}\n')
+    const d = folder(
+      'short-ref',
+      'source "null" "x" {\n  communicator = "none"\n}\nbuild {\n  sources = ["null.x"]\n  provisioner "shell-local" {\n    inline = ["echo N=$PACKER_BUILD_NAME."]\n  }\n}\n',
+    )
     const p = packer(['build', '.'], d, env)
     expect(echoed(p)).toBe('N=x.')
     const t = tsimg(['build', '.'], d, env)
@@ -256,7 +269,10 @@ build {
   })
 
   it('names an undeclared local the same way', () => {
-    const l = folder('undeclared-local', 'locals {\n  a = "1"\n}\nsource "null" "box" {\n  ssh_host     = local.host\n  ssh_username = "root"\n}\nbuild {\n  sources = ["source.null.box"]\n}\n')
+    const l = folder(
+      'undeclared-local',
+      'locals {\n  a = "1"\n}\nsource "null" "box" {\n  ssh_host     = local.host\n  ssh_username = "root"\n}\nbuild {\n  sources = ["source.null.box"]\n}\n',
+    )
     const t = tsimg(['validate', '.'], l, env)
     expect(t.code).toBe(2)
     expect(t.out).toContain('build.pkr.hcl:5: source "null" "box": reference to undeclared local value "host"')

@@ -14,7 +14,12 @@ const env = { TSIMG_STATE_DIR: join(dir, 'state'), PSEM_E: 'from-env' }
 const template = {
   variables: { a: 'x', b: '{{user `a`}}-b', n: null, c: '{{user `d`}}-c', d: 'dd' },
   builders: [{ type: 'null', communicator: 'none' }],
-  provisioners: [{ type: 'shell-local', inline: ['echo "A={{user `a`}} B={{user `b`}} N=[{{user `n`}}] C={{user `c`}} F={{user `f`}} G={{user `g`}} H={{user `h`}} U=[{{user `undeclared`}}]."'] }],
+  provisioners: [
+    {
+      type: 'shell-local',
+      inline: ['echo "A={{user `a`}} B={{user `b`}} N=[{{user `n`}}] C={{user `c`}} F={{user `f`}} G={{user `g`}} H={{user `h`}} U=[{{user `undeclared`}}]."'],
+    },
+  ],
 }
 writeFileSync(join(dir, 't.json'), JSON.stringify(template, null, 2))
 writeFileSync(join(dir, 'v.json'), JSON.stringify({ n: null, f: 'only-in-file', g: '{{user `a`}}-g', h: '{{env `PSEM_E`}}-h' }, null, 2))
@@ -45,12 +50,17 @@ describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000
     expect(packer(['inspect', 't.json'], dir).out).toMatch(/Required variables:\s+n\n/)
     const t = tsimg(['validate', 't.json'], dir)
     expect(t.code).toBe(2)
-    expect(t.out).toContain('t.json: variables.n: required variable has no value (Set it with -var n=<value>, in a -var-file, or with the environment variable PKR_VAR_n)')
+    expect(t.out).toContain(
+      't.json: variables.n: required variable has no value (Set it with -var n=<value>, in a -var-file, or with the environment variable PKR_VAR_n)',
+    )
   })
 
   it('a variable using one that is not set, and variables using each other, are errors at their line, as in Packer', () => {
     writeFileSync(join(dir, 'unset.json'), JSON.stringify({ variables: { a: '{{user `nope`}}' }, builders: [{ type: 'null', communicator: 'none' }] }, null, 2))
-    writeFileSync(join(dir, 'cycle.json'), JSON.stringify({ variables: { a: '{{user `b`}}', b: '{{user `a`}}' }, builders: [{ type: 'null', communicator: 'none' }] }, null, 2))
+    writeFileSync(
+      join(dir, 'cycle.json'),
+      JSON.stringify({ variables: { a: '{{user `b`}}', b: '{{user `a`}}' }, builders: [{ type: 'null', communicator: 'none' }] }, null, 2),
+    )
     expect(packer(['validate', 'unset.json'], dir).out).toContain('Failed to interpolate "a"')
     const unset = tsimg(['validate', 'unset.json'], dir)
     expect(unset.code).toBe(2)
@@ -69,7 +79,7 @@ describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000
     expect(t.out).toContain('variables.n: expected a string, got 1 (from num.json:1): Packer reads JSON variables as strings: write "1" in quotes')
   })
 
-  it('convert keeps a default that uses another variable as Packer\'s text, and the image.ts renders it as Packer 1.6.6 does', () => {
+  it("convert keeps a default that uses another variable as Packer's text, and the image.ts renders it as Packer 1.6.6 does", () => {
     const c = tsimg(['convert', 't.json', '-o', 't.ts'], dir)
     expect(c.code, c.out).toBe(0)
     const ts = readFileSync(join(dir, 't.ts'), 'utf8')
@@ -85,7 +95,18 @@ describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000
   })
 
   it('a builder name from a variable is rendered, as packer build names the build; convert writes the TypeScript computing it', () => {
-    writeFileSync(join(dir, 'named.json'), JSON.stringify({ variables: { n: 'web' }, builders: [{ type: 'null', communicator: 'none', name: '{{user `n`}}-box' }], provisioners: [{ type: 'shell-local', inline: ['echo "A=$PACKER_BUILD_NAME."'] }] }, null, 2))
+    writeFileSync(
+      join(dir, 'named.json'),
+      JSON.stringify(
+        {
+          variables: { n: 'web' },
+          builders: [{ type: 'null', communicator: 'none', name: '{{user `n`}}-box' }],
+          provisioners: [{ type: 'shell-local', inline: ['echo "A=$PACKER_BUILD_NAME."'] }],
+        },
+        null,
+        2,
+      ),
+    )
     const p = packer(['build', '-var', 'n=api', 'named.json'], dir, env)
     expect(echoed(p)).toBe('A=api-box.')
     const t = tsimg(['build', '-var', 'n=api', 'named.json'], dir, env)
@@ -100,7 +121,10 @@ describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000
   })
 
   it('an HCL build block name from a variable is refused at its line, as Packer refuses it', () => {
-    writeFileSync(join(dir, 'named.pkr.hcl'), 'variable "n" {\n  default = "web"\n}\nsource "null" "x" {\n  communicator = "none"\n}\nbuild {\n  name    = var.n\n  sources = ["source.null.x"]\n}\n')
+    writeFileSync(
+      join(dir, 'named.pkr.hcl'),
+      'variable "n" {\n  default = "web"\n}\nsource "null" "x" {\n  communicator = "none"\n}\nbuild {\n  name    = var.n\n  sources = ["source.null.x"]\n}\n',
+    )
     expect(packer(['validate', 'named.pkr.hcl'], dir).out).toContain('Variables not allowed')
     const t = tsimg(['validate', 'named.pkr.hcl'], dir)
     expect(t.code).toBe(2)
@@ -108,7 +132,14 @@ describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000
   })
 
   it('convert declares a {{user}} name the template does not, with Packer\'s "" default, so a var-file still sets it in the image.ts', () => {
-    writeFileSync(join(dir, 'loose.json'), JSON.stringify({ builders: [{ type: 'null', communicator: 'none' }], provisioners: [{ type: 'shell-local', inline: ['echo "A={{user `mode`}}."'] }] }, null, 2))
+    writeFileSync(
+      join(dir, 'loose.json'),
+      JSON.stringify(
+        { builders: [{ type: 'null', communicator: 'none' }], provisioners: [{ type: 'shell-local', inline: ['echo "A={{user `mode`}}."'] }] },
+        null,
+        2,
+      ),
+    )
     writeFileSync(join(dir, 'mode.json'), JSON.stringify({ mode: 'v2' }))
     const p = packer(['build', '-var-file', 'mode.json', 'loose.json'], dir, env)
     expect(echoed(p)).toBe('A=v2.')
@@ -127,14 +158,28 @@ describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000
 describe('a JSON template whose variables set options of other types, converted', () => {
   const eks = {
     variables: { users: null, encrypted: null, size: null, vtype: null, iface: null, sg: null, kms: null, region: 'us-east-1' },
-    builders: [{
-      type: 'amazon-ebs', region: '{{user `region`}}', skip_region_validation: true, access_key: 'AKIAEXAMPLE', secret_key: 'example-secret',
-      source_ami: 'ami-0123456789abcdef0', instance_type: 't3.micro', ssh_username: 'admin', ami_name: 'eks-like-{{timestamp}}',
-      ami_users: '{{user `users`}}', encrypt_boot: '{{user `encrypted`}}', kms_key_id: '{{user `kms`}}', ssh_interface: '{{user `iface`}}',
-      security_group_id: '{{user `sg`}}',
-      launch_block_device_mappings: [{ device_name: '/dev/xvda', volume_size: '{{user `size`}}', volume_type: '{{user `vtype`}}', delete_on_termination: true }],
-      tags: { created: '{{timestamp}}' },
-    }],
+    builders: [
+      {
+        type: 'amazon-ebs',
+        region: '{{user `region`}}',
+        skip_region_validation: true,
+        access_key: 'AKIAEXAMPLE',
+        secret_key: 'example-secret',
+        source_ami: 'ami-0123456789abcdef0',
+        instance_type: 't3.micro',
+        ssh_username: 'admin',
+        ami_name: 'eks-like-{{timestamp}}',
+        ami_users: '{{user `users`}}',
+        encrypt_boot: '{{user `encrypted`}}',
+        kms_key_id: '{{user `kms`}}',
+        ssh_interface: '{{user `iface`}}',
+        security_group_id: '{{user `sg`}}',
+        launch_block_device_mappings: [
+          { device_name: '/dev/xvda', volume_size: '{{user `size`}}', volume_type: '{{user `vtype`}}', delete_on_termination: true },
+        ],
+        tags: { created: '{{timestamp}}' },
+      },
+    ],
   }
   writeFileSync(join(dir, 'eks.json'), JSON.stringify(eks, null, 2))
   writeFileSync(join(dir, 'eks-vars.json'), JSON.stringify({ users: '', encrypted: 'true', size: '20', vtype: 'gp2', iface: '', sg: '', kms: null }, null, 2))
@@ -170,13 +215,20 @@ describe('a JSON template whose variables set options of other types, converted'
 })
 
 describe('a converted JSON template run with var-files that use {{user}} and {{env}}, written to another folder', () => {
-  it('renders the var-file values and {{template_dir}} as Packer 1.6.6 does (the image.ts\'s templateDir is its own folder)', () => {
+  it("renders the var-file values and {{template_dir}} as Packer 1.6.6 does (the image.ts's templateDir is its own folder)", () => {
     mkdirSync(join(dir, 'sub'), { recursive: true })
-    writeFileSync(join(dir, 'sub', 'w.json'), JSON.stringify({
-      variables: { a: 'x', w: null },
-      builders: [{ type: 'null', communicator: 'none' }],
-      provisioners: [{ type: 'shell-local', inline: ['echo "W={{user `w`}} T={{template_dir}}/files."'] }],
-    }, null, 2))
+    writeFileSync(
+      join(dir, 'sub', 'w.json'),
+      JSON.stringify(
+        {
+          variables: { a: 'x', w: null },
+          builders: [{ type: 'null', communicator: 'none' }],
+          provisioners: [{ type: 'shell-local', inline: ['echo "W={{user `w`}} T={{template_dir}}/files."'] }],
+        },
+        null,
+        2,
+      ),
+    )
     writeFileSync(join(dir, 'w-vars.json'), JSON.stringify({ w: '{{user `a`}}-{{env `PSEM_E`}}' }))
     const line = (r: Run) => /W=.*\./.exec(r.out)?.[0]
     const p = packer(['build', '-var-file', 'w-vars.json', 'sub/w.json'], dir, env)
@@ -202,7 +254,10 @@ describe('the image.ts convert writes from a JSON template renders var-file and 
   const setup = () => {
     writeFileSync(join(dir, 'r.json'), JSON.stringify(r, null, 2))
     // `extra` is declared nowhere: -var sets it, and Packer JSON's {{user}} reads it.
-    writeFileSync(join(dir, 'r-vars.json'), JSON.stringify({ version: '{{user `base`}}-{{env `PSEM_E`}}', who: '{{ user "extra" }}-{{user `base`}}', shout: '{{ upper "abc" }}' }))
+    writeFileSync(
+      join(dir, 'r-vars.json'),
+      JSON.stringify({ version: '{{user `base`}}-{{env `PSEM_E`}}', who: '{{ user "extra" }}-{{user `base`}}', shout: '{{ upper "abc" }}' }),
+    )
   }
   const args = ['-var', 'extra=extra!', '-var-file', 'r-vars.json']
 
@@ -233,12 +288,19 @@ describe('the image.ts convert writes from a JSON template renders var-file and 
   })
 
   it('a variable rendered from a sensitive one shows it as <sensitive> in inspect and build of the image.ts, as in the build of the JSON template', () => {
-    writeFileSync(join(dir, 's.json'), JSON.stringify({
-      variables: { pw: '', url: '' },
-      'sensitive-variables': ['pw'],
-      builders: [{ type: 'null', communicator: 'none' }],
-      provisioners: [{ type: 'shell-local', inline: ['echo "U={{user `url`}}."'] }],
-    }, null, 2))
+    writeFileSync(
+      join(dir, 's.json'),
+      JSON.stringify(
+        {
+          variables: { pw: '', url: '' },
+          'sensitive-variables': ['pw'],
+          builders: [{ type: 'null', communicator: 'none' }],
+          provisioners: [{ type: 'shell-local', inline: ['echo "U={{user `url`}}."'] }],
+        },
+        null,
+        2,
+      ),
+    )
     writeFileSync(join(dir, 's-vars.json'), JSON.stringify({ pw: 'hunter2-{{user `extra`}}', url: 'https://u:{{user `pw`}}@h' }))
     expect(tsimg(['convert', 's.json', '-o', 's.ts'], dir).code).toBe(0)
     for (const file of ['s.json', 's.ts']) {
@@ -265,16 +327,19 @@ describe('the image.ts convert writes from a JSON template renders var-file and 
     expect(t.out).toContain('r.ts: variables: variable "version" uses {{user `nope`}}, which is not set')
   })
 
-  it('a hand-written image.ts takes a var-file value with {{ }} text as it is (it is its own, not Packer\'s)', () => {
+  it("a hand-written image.ts takes a var-file value with {{ }} text as it is (it is its own, not Packer's)", () => {
     setup()
-    writeFileSync(join(dir, 'own.ts'), [
-      "import { defineTemplate, nullSource, variable } from '@tsimg/core'",
-      'export default defineTemplate({',
-      "  variables: { version: variable.string({ default: '' }) },",
-      "  build: () => ({ sources: [{ ...nullSource({}), buildName: 'null' }] }),",
-      '})',
-      '',
-    ].join('\n'))
+    writeFileSync(
+      join(dir, 'own.ts'),
+      [
+        "import { defineTemplate, nullSource, variable } from '@tsimg/core'",
+        'export default defineTemplate({',
+        "  variables: { version: variable.string({ default: '' }) },",
+        "  build: () => ({ sources: [{ ...nullSource({}), buildName: 'null' }] }),",
+        '})',
+        '',
+      ].join('\n'),
+    )
     writeFileSync(join(dir, 'own-vars.json'), JSON.stringify({ version: '{{user `base`}}-{{env `PSEM_E`}}' }))
     const i = tsimg(['inspect', '-var-file', 'own-vars.json', 'own.ts'], dir, env)
     expect(i.code, i.out).toBe(0)

@@ -16,10 +16,27 @@ async function converted(name: string, text: string): Promise<string> {
 }
 
 describe('Packer options mapped to tsimg options', () => {
-  it('alicloud-ecs image_family picks the source image; target_image_family is the new image\'s family', async () => {
-    const ts = await converted('ali.json', JSON.stringify({
-      builders: [{ type: 'alicloud-ecs', region: 'cn-hangzhou', instance_type: 'ecs.g7.large', image_name: 'web', image_family: 'acs:debian_12_x64', target_image_family: 'tsimg-web', ssh_username: 'root' }],
-    }, null, 2))
+  it("alicloud-ecs image_family picks the source image; target_image_family is the new image's family", async () => {
+    const ts = await converted(
+      'ali.json',
+      JSON.stringify(
+        {
+          builders: [
+            {
+              type: 'alicloud-ecs',
+              region: 'cn-hangzhou',
+              instance_type: 'ecs.g7.large',
+              image_name: 'web',
+              image_family: 'acs:debian_12_x64',
+              target_image_family: 'tsimg-web',
+              ssh_username: 'root',
+            },
+          ],
+        },
+        null,
+        2,
+      ),
+    )
     expect(ts).toContain("sourceImageFamily: 'acs:debian_12_x64'")
     expect(ts).toContain("imageFamily: 'tsimg-web'")
     // No endpoint in the template: the image.ts reads the same environment variable the template run does.
@@ -28,7 +45,13 @@ describe('Packer options mapped to tsimg options', () => {
 
   it('a JSON builder is named as Packer names it: its type without a name, its name alone with one', async () => {
     const ebs = { type: 'amazon-ebs', region: 'us-east-1', source_ami: 'ami-12345678', instance_type: 't3.micro', ssh_username: 'admin', ami_name: 'web' }
-    const template = { builders: [ebs, { ...ebs, name: 'web' }], provisioners: [{ type: 'shell', only: ['web'], inline: ['true'] }, { type: 'shell', only: ['amazon-ebs.web'], inline: ['true'] }] }
+    const template = {
+      builders: [ebs, { ...ebs, name: 'web' }],
+      provisioners: [
+        { type: 'shell', only: ['web'], inline: ['true'] },
+        { type: 'shell', only: ['amazon-ebs.web'], inline: ['true'] },
+      ],
+    }
     writeFileSync(join(dir, 'plain.json'), JSON.stringify(template))
     const info = await inspect({ templateFile: join(dir, 'plain.json') })
     expect(info.sources.map((s) => s.name)).toEqual(['amazon-ebs', 'web'])
@@ -92,7 +115,10 @@ build {
     expect(info.sources.map((s) => s.name)).toEqual(['images.docker.base', 'extra.docker.base'])
     // The first build's provisioner is scoped to that build alone; the second names the source.
     expect(info.provisioners.map((p) => p.only)).toEqual([['images.docker.base'], ['docker.base']])
-    const [images, extra] = [{ name: 'images.docker.base', sourceName: 'base', sourceType: 'docker' }, { name: 'extra.docker.base', sourceName: 'base', sourceType: 'docker' }]
+    const [images, extra] = [
+      { name: 'images.docker.base', sourceName: 'base', sourceType: 'docker' },
+      { name: 'extra.docker.base', sourceName: 'base', sourceType: 'docker' },
+    ]
     expect([appliesTo({ only: ['images.docker.base'] }, images), appliesTo({ only: ['images.docker.base'] }, extra)]).toEqual([true, false])
     expect([appliesTo({ only: ['docker.base'] }, images), appliesTo({ only: ['docker.base'] }, extra)]).toEqual([true, true])
     const src = { type: 'docker', name: 'base', buildPrefix: 'images' }
@@ -132,7 +158,9 @@ build {
     writeFileSync(join(dir, 'twice.pkr.hcl'), 'source "docker" "base" {\n  image = "a"\n}\nbuild {\n  source "docker.base" {\n    image = "b"\n  }\n}\n')
     const err = await inspect({ templateFile: join(dir, 'twice.pkr.hcl') }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(TemplateError)
-    expect((err as Error).message).toMatch(/twice\.pkr\.hcl:6: build\.source "docker\.base"\.image: is already set by source "docker" "base" at .*twice\.pkr\.hcl:2/)
+    expect((err as Error).message).toMatch(
+      /twice\.pkr\.hcl:6: build\.source "docker\.base"\.image: is already set by source "docker" "base" at .*twice\.pkr\.hcl:2/,
+    )
   })
 
   it('map and object variables take an HCL default, and a JSON object from -var or PKR_VAR_; convert writes hclVariable', async () => {
@@ -154,7 +182,10 @@ build {
     writeFileSync(join(dir, 'maps.pkr.hcl'), hcl)
     const file = join(dir, 'maps.pkr.hcl')
     const info = await inspect({ templateFile: file, vars: { tags: '{"app":"api"}' }, env: { PKR_VAR_disk: '{"size":20}' } })
-    expect(info.variables.map((v) => [v.name, v.type, v.value, v.source])).toEqual([['tags', 'map', '{"app":"api"}', '-var'], ['disk', 'map', '{"size":20}', 'env PKR_VAR_disk']])
+    expect(info.variables.map((v) => [v.name, v.type, v.value, v.source])).toEqual([
+      ['tags', 'map', '{"app":"api"}', '-var'],
+      ['disk', 'map', '{"size":20}', 'env PKR_VAR_disk'],
+    ])
     const bad = await inspect({ templateFile: file, vars: { tags: 'app=api' }, env: { PKR_VAR_disk: '{"size":20}' } }).catch((e: unknown) => e)
     expect(bad).toBeInstanceOf(TemplateError)
     expect((bad as Error).message).toMatch(/variables\.tags: expected map\(string\), got "app=api" \(from -var tags\): not an HCL value/)

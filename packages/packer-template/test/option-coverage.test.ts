@@ -39,7 +39,9 @@ describe('every option of the current Packer plugins is mapped, or accepted or r
 
   it('the fixture holds the options users write most (a fixture that lost them would pass the test above for nothing)', () => {
     const names = (type: string) => fixture.plugins.find((p) => p.type === type)?.options ?? []
-    expect(names('amazon-ebs')).toEqual(expect.arrayContaining(['ami_name', 'snapshot_users', 'source_ami_filter.owners', 'launch_block_device_mappings.volume_size']))
+    expect(names('amazon-ebs')).toEqual(
+      expect.arrayContaining(['ami_name', 'snapshot_users', 'source_ami_filter.owners', 'launch_block_device_mappings.volume_size']),
+    )
     expect(names('huaweicloud-ecs')).toEqual(expect.arrayContaining(['image_type', 'data_disks.snapshot_id', 'ssh_ip_version']))
     expect(names('alicloud-ecs')).toEqual(expect.arrayContaining(['image_name', 'system_disk_mapping.disk_category']))
     expect(names('docker')).toEqual(expect.arrayContaining(['image', 'run_command', 'exec_user']))

@@ -37,11 +37,42 @@ async function problem(file: string): Promise<string> {
   return (err as TemplateError).message.replace(/\d+-/, '')
 }
 
-const ebs = { type: 'amazon-ebs', region: 'us-east-1', access_key: 'AKIAEXAMPLE', secret_key: 'not-a-secret', source_ami: 'ami-12345678', instance_type: 't3.micro', ssh_username: 'admin', ami_name: 'web-image' }
-const hw = { type: 'huaweicloud-ecs', region: 'cn-north-4', access_key: 'AK', secret_key: 'not-a-secret', project_id: '0123456789abcdef0123456789abcdef', source_image: 'img-1', flavor: 's6.small.1', ssh_username: 'root', image_name: 'web-image' }
+const ebs = {
+  type: 'amazon-ebs',
+  region: 'us-east-1',
+  access_key: 'AKIAEXAMPLE',
+  secret_key: 'not-a-secret',
+  source_ami: 'ami-12345678',
+  instance_type: 't3.micro',
+  ssh_username: 'admin',
+  ami_name: 'web-image',
+}
+const hw = {
+  type: 'huaweicloud-ecs',
+  region: 'cn-north-4',
+  access_key: 'AK',
+  secret_key: 'not-a-secret',
+  project_id: '0123456789abcdef0123456789abcdef',
+  source_image: 'img-1',
+  flavor: 's6.small.1',
+  ssh_username: 'root',
+  image_name: 'web-image',
+}
 
 describe('amazon-ebs options real templates use', () => {
-  const template = { builders: [{ ...ebs, skip_region_validation: true, snapshot_users: ['123456789012'], snapshot_groups: ['all'], ami_product_codes: ['abc123'], skip_profile_validation: true, ami_virtualization_type: 'hvm' }] }
+  const template = {
+    builders: [
+      {
+        ...ebs,
+        skip_region_validation: true,
+        snapshot_users: ['123456789012'],
+        snapshot_groups: ['all'],
+        ami_product_codes: ['abc123'],
+        skip_profile_validation: true,
+        ami_virtualization_type: 'hvm',
+      },
+    ],
+  }
 
   it('snapshot_users, snapshot_groups, ami_product_codes map to the builder; skip_profile_validation and ami_virtualization_type are accepted', async () => {
     const o = await sourceOptions(write('ebs.json', template))
@@ -56,11 +87,15 @@ describe('amazon-ebs options real templates use', () => {
 
   it('imds_support "v2.0" maps; any other value names the field, the value and what is expected', async () => {
     expect((await sourceOptions(write('ebs.json', { builders: [{ ...ebs, imds_support: 'v2.0' }] }))).imdsSupport).toBe('v2.0')
-    expect(await problem(write('ebs.json', { builders: [{ ...ebs, imds_support: 'v1' }] }))).toMatch(/builders\[0\] \(amazon-ebs\)\.imds_support: expected "v2\.0" \(or leave it out\), got "v1"$/)
+    expect(await problem(write('ebs.json', { builders: [{ ...ebs, imds_support: 'v1' }] }))).toMatch(
+      /builders\[0\] \(amazon-ebs\)\.imds_support: expected "v2\.0" \(or leave it out\), got "v1"$/,
+    )
   })
 
   it('a snapshot user that is not an account id names the field and the value', async () => {
-    expect(await problem(write('ebs.json', { builders: [{ ...ebs, snapshot_users: ['me'] }] }))).toMatch(/builders\[0\] \(amazon-ebs\)\.snapshot_users\[0\]: expected a 12-digit AWS account id, got "me"$/)
+    expect(await problem(write('ebs.json', { builders: [{ ...ebs, snapshot_users: ['me'] }] }))).toMatch(
+      /builders\[0\] \(amazon-ebs\)\.snapshot_users\[0\]: expected a 12-digit AWS account id, got "me"$/,
+    )
   })
 })
 
@@ -84,7 +119,14 @@ describe('huaweicloud-ecs options real templates use', () => {
         ],
       }),
     )
-    expect(o).toMatchObject({ kmsKeyId: 'key-1', eipType: '5_bgp', dataDisks: [{ volumeType: 'SSD', volumeSize: 20, snapshotId: 'snap-1' }, { volumeType: 'SAS', volumeSize: 40, dataImageId: 'img-data', kmsKeyId: 'key-2' }] })
+    expect(o).toMatchObject({
+      kmsKeyId: 'key-1',
+      eipType: '5_bgp',
+      dataDisks: [
+        { volumeType: 'SSD', volumeSize: 20, snapshotId: 'snap-1' },
+        { volumeType: 'SAS', volumeSize: 40, dataImageId: 'img-data', kmsKeyId: 'key-2' },
+      ],
+    })
     expect(Object.keys(o).filter((k) => k.startsWith('__'))).toEqual([])
   })
 
@@ -94,8 +136,14 @@ describe('huaweicloud-ecs options real templates use', () => {
     [{ associate_public_ip_address: false, eip_type: '5_bgp' }, /associate_public_ip_address = false denies an EIP, but eip_type asks for one/],
     [{ image_type: 'full-ecs' }, /image_type "full-ecs" is not supported yet: tsimg makes system-disk images/],
     [{ image_type: 'whole' }, /expected image_type to be one of system, data-disk, system-data, full-ecs, got "whole"/],
-    [{ data_disks: [{ volume_type: 'SSD', volume_size: 20 }] }, /with data_disks and no image_type, Packer makes data-disk images, which tsimg does not: set image_type = "system"/],
-    [{ image_type: 'system', data_disks: [{ volume_type: 'SSD', volume_size: 20, volume_id: 'vol-1' }] }, /data_disks\[0\]\.volume_id: is not supported by tsimg/],
+    [
+      { data_disks: [{ volume_type: 'SSD', volume_size: 20 }] },
+      /with data_disks and no image_type, Packer makes data-disk images, which tsimg does not: set image_type = "system"/,
+    ],
+    [
+      { image_type: 'system', data_disks: [{ volume_type: 'SSD', volume_size: 20, volume_id: 'vol-1' }] },
+      /data_disks\[0\]\.volume_id: is not supported by tsimg/,
+    ],
   ])('%j is refused at the builder, saying why', async (extra, message) => {
     const text = await problem(write('hw.json', { builders: [{ ...hw, ...extra }] }))
     expect(text).toMatch(/hw\.json:\d+: builders\[0\] \(huaweicloud-ecs\)/)
@@ -131,8 +179,8 @@ build {
   })
 })
 
-describe('what the plugins\' own examples write', () => {
-  it('huaweicloud-ecs source_image_filter takes a filters block (name, owner, visibility, tag), as in the plugin\'s encryption example', async () => {
+describe("what the plugins' own examples write", () => {
+  it("huaweicloud-ecs source_image_filter takes a filters block (name, owner, visibility, tag), as in the plugin's encryption example", async () => {
     const file = join(dir, `${n++}-hw.pkr.hcl`)
     writeFileSync(
       file,
@@ -162,7 +210,10 @@ build {
 
   it('amazon-ebs credentials from variables that default to "" are left unset by the converted image.ts too, as Packer reads ""', async () => {
     const { convertTemplate } = await import('@tsimg/packer-template')
-    const file = write('creds.json', { variables: { aws_access_key: '', aws_secret_key: '' }, builders: [{ ...ebs, access_key: '{{user `aws_access_key`}}', secret_key: '{{user `aws_secret_key`}}' }] })
+    const file = write('creds.json', {
+      variables: { aws_access_key: '', aws_secret_key: '' },
+      builders: [{ ...ebs, access_key: '{{user `aws_access_key`}}', secret_key: '{{user `aws_secret_key`}}' }],
+    })
     const ts = await convertTemplate(file, 'creds.json', { cwd: dir })
     // packerJson.string reads a JSON variable's "" as unset.
     expect(ts).toContain('accessKey: packerJson.string(vars.aws_access_key)')

@@ -23,7 +23,9 @@ describe('README option tables', () => {
     expect(ebs).toMatch(/\| `skip_profile_validation` \| accepted, no effect \| {2}\| {2}\| tsimg does not look up iam_instance_profile/)
     // The SSH options every builder shares are in core's table, not repeated per builder...
     expect(ebs).not.toContain('`ssh_bastion_host`')
-    expect(renderTable({ common: 'ssh' })).toContain('| `ssh_bastion_host` | `sshBastionHost` | string |  | Reach the machine through this bastion (jump) host.')
+    expect(renderTable({ common: 'ssh' })).toContain(
+      '| `ssh_bastion_host` | `sshBastionHost` | string |  | Reach the machine through this bastion (jump) host.',
+    )
     // ...but a builder's own reading of one is in its table.
     expect(renderTable({ kind: 'source', type: 'null' })).toMatch(/\| `ssh_host` \| `host` \| string \| {2}\|/)
   })
@@ -33,7 +35,9 @@ describe('README option tables', () => {
     // The comment and the default as the source writes them today, so this test follows an edit of either.
     const comment = /\/\*\* Packer: `max_retries`: ([^*]*?)\s*\*\/\s*maxRetries: [^\n]*\.default\((\d+)\)/.exec(source.replace(/\n\s*\* /g, ' '))
     expect(comment, 'builder-aws options.ts documents maxRetries with a default').not.toBeNull()
-    const row = renderTable({ kind: 'source', type: 'amazon-ebs' }).split('\n').find((l) => l.startsWith('| `max_retries` |'))
+    const row = renderTable({ kind: 'source', type: 'amazon-ebs' })
+      .split('\n')
+      .find((l) => l.startsWith('| `max_retries` |'))
     expect(row).toBe(`| \`max_retries\` | \`maxRetries\` | number (whole) | \`${comment![2]}\` | ${comment![1]!.replace(/\s+/g, ' ')} |`)
   })
 
@@ -67,7 +71,9 @@ describe('README option tables', () => {
   })
 
   it('every option of every mapped plugin appears in some README table', () => {
-    const all = README_TABLES.flatMap((r) => r.tables).map(renderTable).join('\n')
+    const all = README_TABLES.flatMap((r) => r.tables)
+      .map(renderTable)
+      .join('\n')
     const plugins = README_TABLES.flatMap((r) => r.tables).flatMap((t) => ('common' in t ? [] : [findMapping(t.kind, t.type)!]))
     for (const m of plugins) for (const r of rows(m.fields)) expect(all, `${m.packerType}.${r.packer}`).toContain(`| \`${r.packer}\` |`)
   })

@@ -34,7 +34,10 @@ function write(name: string, text: string): string {
 /** The template's plugins' options after mapping, as the engine gets them. */
 async function mapped(file: string) {
   const t = await prepareTemplate({ templateFile: file, cwd: dir })
-  return { source: t.build.sources[0]!.options as Record<string, unknown>, provisioner: t.build.provisioners[0]?.options as Record<string, unknown> | undefined }
+  return {
+    source: t.build.sources[0]!.options as Record<string, unknown>,
+    provisioner: t.build.provisioners[0]?.options as Record<string, unknown> | undefined,
+  }
 }
 
 /** validate's error message, with its hint. */
@@ -53,7 +56,19 @@ const LIBRARY_TEXT = /Too small|Too big|Invalid input|Invalid option|Invalid str
 
 describe("Packer JSON options are decoded as Packer's mapstructure decodes them (WeaklyTypedInput)", () => {
   const template = {
-    builders: [{ type: 'docker', image: 'tsimg/debian-ssh:bookworm', commit: '1', pull: '', privileged: 0, changes: 'ENV A=1,ENV B=2', cap_add: 'SYS_ADMIN', message: '', author: 7 }],
+    builders: [
+      {
+        type: 'docker',
+        image: 'tsimg/debian-ssh:bookworm',
+        commit: '1',
+        pull: '',
+        privileged: 0,
+        changes: 'ENV A=1,ENV B=2',
+        cap_add: 'SYS_ADMIN',
+        message: '',
+        author: 7,
+      },
+    ],
     provisioners: [{ type: 'shell', inline: 'echo a,echo b', valid_exit_codes: '0,2', expect_disconnect: '', remote_file: 5, remote_folder: '' }],
   }
 
@@ -102,7 +117,11 @@ build {
 
   it.each([
     ['privileged = ""', /\.privileged: expected a bool \(true or false\), got ""$/, 'a bool is required'],
-    ['changes = "ENV A=1,ENV B=2"', /\.changes: expected a list of strings, got "ENV A=1,ENV B=2" \(HCL2 needs a list: \["a", "b"\]\)$/, 'list of string required'],
+    [
+      'changes = "ENV A=1,ENV B=2"',
+      /\.changes: expected a list of strings, got "ENV A=1,ENV B=2" \(HCL2 needs a list: \["a", "b"\]\)$/,
+      'list of string required',
+    ],
     ['ssh_port = ""', /\.ssh_port: expected a whole number, got ""$/, 'a number is required'],
   ])('%s is an error at its line, as Packer 1.6.6 refuses it', async (attr, message, packerSays) => {
     const file = write('strict.pkr.hcl', hcl(attr))
@@ -118,18 +137,49 @@ build {
 
 describe("errors about option values name the file, line, Packer field, the value given and what was expected, in the template's words", () => {
   const ebs = { type: 'amazon-ebs', region: 'us-east-1', source_ami: 'ami-12345678', instance_type: 't3.micro', ssh_username: 'admin', ami_name: 'web-image' }
-  const ali = { type: 'alicloud-ecs', region: 'cn-hangzhou', source_image: 'debian_12', instance_type: 'ecs.g7.large', ssh_username: 'root', image_name: 'web-image' }
+  const ali = {
+    type: 'alicloud-ecs',
+    region: 'cn-hangzhou',
+    source_image: 'debian_12',
+    instance_type: 'ecs.g7.large',
+    ssh_username: 'root',
+    image_name: 'web-image',
+  }
   const hw = { type: 'huaweicloud-ecs', region: 'cn-north-4', source_image: 'img-1', flavor: 's6.small.1', ssh_username: 'root', image_name: 'web-image' }
   const dock = { type: 'docker', image: 'tsimg/debian-ssh:bookworm', commit: true }
   const cases: [string, object, RegExp][] = [
     ['amazon-ebs: a name too short', { ...ebs, ami_name: 'ab' }, /:\d+: builders\[0\] \(amazon-ebs\)\.ami_name: must have at least 3 characters, got "ab"$/],
-    ['amazon-ebs: a value not among the allowed ones', { ...ebs, shutdown_behavior: 'halt' }, /\.shutdown_behavior: expected one of "stop", "terminate", got "halt"$/],
-    ['amazon-ebs: a nested block field', { ...ebs, launch_block_device_mappings: [{ device_name: '/dev/xvda', volume_type: 'gp9' }] }, /\.launch_block_device_mappings\[0\]\.volume_type: expected one of "standard", .*"st1", got "gp9"$/],
+    [
+      'amazon-ebs: a value not among the allowed ones',
+      { ...ebs, shutdown_behavior: 'halt' },
+      /\.shutdown_behavior: expected one of "stop", "terminate", got "halt"$/,
+    ],
+    [
+      'amazon-ebs: a nested block field',
+      { ...ebs, launch_block_device_mappings: [{ device_name: '/dev/xvda', volume_type: 'gp9' }] },
+      /\.launch_block_device_mappings\[0\]\.volume_type: expected one of "standard", .*"st1", got "gp9"$/,
+    ],
     ['amazon-ebs: a required option left out', { ...ebs, instance_type: '' }, /:\d+: builders\[0\] \(amazon-ebs\)\.instance_type: is required$/],
-    ['amazon-ebs: a bad endpoint', { ...ebs, custom_endpoint_ec2: 'not a url' }, /\.custom_endpoint_ec2: expected a URL such as https:\/\/host:port, got "not a url"$/],
-    ['alicloud-ecs: a disk category', { ...ali, system_disk_mapping: { disk_category: 'fast' } }, /\.system_disk_mapping\.disk_category: expected one of "cloud", .*, got "fast"$/],
-    ['alicloud-ecs: a charge type', { ...ali, internet_charge_type: 'free' }, /\.internet_charge_type: expected one of "PayByTraffic", "PayByBandwidth", got "free"$/],
-    ['huaweicloud-ecs: a disk too small', { ...hw, image_type: 'system', data_disks: [{ volume_type: 'SSD', volume_size: 5 }] }, /\.data_disks\[0\]\.volume_size: must be at least 10, got 5$/],
+    [
+      'amazon-ebs: a bad endpoint',
+      { ...ebs, custom_endpoint_ec2: 'not a url' },
+      /\.custom_endpoint_ec2: expected a URL such as https:\/\/host:port, got "not a url"$/,
+    ],
+    [
+      'alicloud-ecs: a disk category',
+      { ...ali, system_disk_mapping: { disk_category: 'fast' } },
+      /\.system_disk_mapping\.disk_category: expected one of "cloud", .*, got "fast"$/,
+    ],
+    [
+      'alicloud-ecs: a charge type',
+      { ...ali, internet_charge_type: 'free' },
+      /\.internet_charge_type: expected one of "PayByTraffic", "PayByBandwidth", got "free"$/,
+    ],
+    [
+      'huaweicloud-ecs: a disk too small',
+      { ...hw, image_type: 'system', data_disks: [{ volume_type: 'SSD', volume_size: 5 }] },
+      /\.data_disks\[0\]\.volume_size: must be at least 10, got 5$/,
+    ],
     ['docker: a change Packer does not allow', { ...dock, changes: ['FROM x'] }, /\.changes\[0\]: must start with one of CMD/],
   ]
 

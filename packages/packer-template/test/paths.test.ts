@@ -29,10 +29,14 @@ describe('relative paths in Packer templates, as Packer resolves them', { timeou
   chmodSync(join(repo, 'scripts/mark.sh'), 0o755)
   write(
     join(repo, 'examples/local.json'),
-    JSON.stringify({
-      builders: [{ type: 'null', communicator: 'none' }],
-      provisioners: [{ type: 'shell-local', script: 'scripts/mark.sh' }],
-    }, null, 2),
+    JSON.stringify(
+      {
+        builders: [{ type: 'null', communicator: 'none' }],
+        provisioners: [{ type: 'shell-local', script: 'scripts/mark.sh' }],
+      },
+      null,
+      2,
+    ),
   )
 
   it('a JSON template run from the repository root finds scripts/... there; from its own folder neither Packer nor tsimg does', () => {

@@ -21,7 +21,10 @@ afterAll(async () => {
 async function emulator(cloud: string): Promise<{ emu: Emulator; stateDir: string }> {
   const emu = await startEmulator({ frontEnds: [cloud], delays: FAST })
   const stateDir = await mkdtemp(join(tmpdir(), `tsimg-public-${cloud}-`))
-  cleanups.push(() => emu.stop(), () => rm(stateDir, { recursive: true, force: true }))
+  cleanups.push(
+    () => emu.stop(),
+    () => rm(stateDir, { recursive: true, force: true }),
+  )
   return { emu, stateDir }
 }
 
@@ -39,11 +42,13 @@ async function madeImage(emu: Emulator, stateDir: string, source: string): Promi
 }
 
 describe.concurrent('templates written against public image names build unchanged against the default catalog', { timeout: 900_000 }, () => {
-  it('amazon-ebs: source_ami_filter on Canonical\'s ubuntu/images/*ubuntu-jammy-22.04-amd64-server-* (owner 099720109477, most_recent), t2.micro, gp2', async () => {
+  it("amazon-ebs: source_ami_filter on Canonical's ubuntu/images/*ubuntu-jammy-22.04-amd64-server-* (owner 099720109477, most_recent), t2.micro, gp2", async () => {
     const { emu, stateDir } = await emulator('aws')
     const { code, out } = await tsimg(['build', join(fixtures, 'aws-ubuntu.json')], {
-      TSIMG_STATE_DIR: stateDir, AWS_ENDPOINT_URL_EC2: emu.endpoint,
-      AWS_ACCESS_KEY_ID: emu.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: emu.credentials.secretAccessKey,
+      TSIMG_STATE_DIR: stateDir,
+      AWS_ENDPOINT_URL_EC2: emu.endpoint,
+      AWS_ACCESS_KEY_ID: emu.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: emu.credentials.secretAccessKey,
     })
     expect(code, out).toBe(0)
     // most_recent picks the newest of the two jammy builds in the catalog.
@@ -59,8 +64,10 @@ describe.concurrent('templates written against public image names build unchange
   it('alicloud-ecs: image_family acs:alibaba_cloud_linux_3_2104_lts_x64 resolves to the newest aliyun_3_x64_20G_alibase_* image; ecs.c7.xlarge, cloud_essd', async () => {
     const { emu, stateDir } = await emulator('alicloud')
     const { code, out } = await tsimg(['build', join(fixtures, 'alicloud-aliyun3.json')], {
-      TSIMG_STATE_DIR: stateDir, TSIMG_ALICLOUD_ENDPOINT: emu.endpoint,
-      ALICLOUD_ACCESS_KEY: emu.credentials.accessKeyId, ALICLOUD_SECRET_KEY: emu.credentials.secretAccessKey,
+      TSIMG_STATE_DIR: stateDir,
+      TSIMG_ALICLOUD_ENDPOINT: emu.endpoint,
+      ALICLOUD_ACCESS_KEY: emu.credentials.accessKeyId,
+      ALICLOUD_SECRET_KEY: emu.credentials.secretAccessKey,
     })
     expect(code, out).toBe(0)
     const source = 'aliyun_3_x64_20G_alibase_20240528.vhd'
@@ -74,8 +81,10 @@ describe.concurrent('templates written against public image names build unchange
   it('huaweicloud-ecs: source_image_name "Ubuntu 22.04 server 64bit", flavor c6.large.2, volume_type GPSSD, a bought EIP', async () => {
     const { emu, stateDir } = await emulator('huaweicloud')
     const { code, out } = await tsimg(['build', join(fixtures, 'huawei-ubuntu.pkr.hcl')], {
-      TSIMG_STATE_DIR: stateDir, TSIMG_HUAWEI_ENDPOINT: emu.endpoint,
-      HW_ACCESS_KEY: emu.credentials.accessKeyId, HW_SECRET_KEY: emu.credentials.secretAccessKey,
+      TSIMG_STATE_DIR: stateDir,
+      TSIMG_HUAWEI_ENDPOINT: emu.endpoint,
+      HW_ACCESS_KEY: emu.credentials.accessKeyId,
+      HW_SECRET_KEY: emu.credentials.secretAccessKey,
     })
     expect(code, out).toBe(0)
     expect(out).toContain('Found source image: Ubuntu 22.04 server 64bit')

@@ -31,7 +31,7 @@ describe.concurrent('Alibaba Cloud seed templates built unchanged against the em
     )
   })
 
-  it('seed 002: the inline yum install runs on the instance, and the image carries the template\'s tags', async () => {
+  it("seed 002: the inline yum install runs on the instance, and the image carries the template's tags", async () => {
     const { emu, env, stateDir } = await emulator(seed002Profile())
     const { code, out } = await tsimg(['build', 'alicloud.json'], env, join(fixtures, 'seed-002'))
     expect(code, out).toBe(0)

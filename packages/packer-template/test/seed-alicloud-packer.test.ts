@@ -59,57 +59,93 @@ const TSIMG_ONLY_LINES = [
  */
 const MOVED = ['==> alicloud-ecs: Starting instance: i-<id>', '    alicloud-ecs: Allocated eip: <ip>']
 /** Calls only one of them makes, and why: the README's table. */
-const PACKER_ONLY_CALLS = ['CreateKeyPair', 'DescribeVpcs', 'DescribeVSwitches', 'AuthorizeSecurityGroupEgress', 'CreateInstance', 'AttachKeyPair', 'StartInstance', 'ModifyImageSharePermission', 'DetachKeyPair']
+const PACKER_ONLY_CALLS = [
+  'CreateKeyPair',
+  'DescribeVpcs',
+  'DescribeVSwitches',
+  'AuthorizeSecurityGroupEgress',
+  'CreateInstance',
+  'AttachKeyPair',
+  'StartInstance',
+  'ModifyImageSharePermission',
+  'DetachKeyPair',
+]
 const TSIMG_ONLY_CALLS = ['GetCallerIdentity', 'ImportKeyPair', 'RunInstances', 'TagResources', 'UntagResources']
 
 const seeds = [
   {
-    seed: '001', dir: 'seed-001', region: 'cn-hangzhou', profile: () => ({}),
-    packerOnly: [], tsimgOnly: [], packerOnlyCalls: [],
+    seed: '001',
+    dir: 'seed-001',
+    region: 'cn-hangzhou',
+    profile: () => ({}),
+    packerOnly: [],
+    tsimgOnly: [],
+    packerOnlyCalls: [],
   },
   {
-    seed: '002', dir: 'seed-002', region: 'cn-beijing', profile: seed002Profile,
+    seed: '002',
+    dir: 'seed-002',
+    region: 'cn-beijing',
+    profile: seed002Profile,
     // The template's `tags`: Packer tags the image after CreateImage; tsimg sends them with it (Image tags row).
-    packerOnly: ['==> alicloud-ecs: Adding tags(map[app:web version:v1.0.0]) to image: m-<id>', '==> alicloud-ecs: Provisioning with shell script: /tmp/packer-shell<n>'],
+    packerOnly: [
+      '==> alicloud-ecs: Adding tags(map[app:web version:v1.0.0]) to image: m-<id>',
+      '==> alicloud-ecs: Provisioning with shell script: /tmp/packer-shell<n>',
+    ],
     tsimgOnly: ['==> alicloud-ecs: Provisioning with shell script: inline (2 commands)'],
     packerOnlyCalls: ['AddTags'],
   },
 ]
 
 describe.skipIf(!packer)('Packer 1.6.6 and tsimg on the Alibaba seeds, compared', { timeout: 1_200_000 }, () => {
-  it.each(seeds)('seed $seed: both build and leave only the image and its snapshot; shared lines in the same order; every other line and call is an explained difference', async (s) => {
-    const p = await seedEmulator(cleanups, s.profile())
-    const t = await seedEmulator(cleanups, s.profile())
-    const cwd = join(fixtures, s.dir)
-    const t0 = performance.now()
-    const [pr, tr] = await Promise.all([
-      runPackerFile(new URL(p.emu.endpoint).host, 'alicloud.json', { cwd, env: { ALICLOUD_ACCESS_KEY: p.emu.credentials.accessKeyId, ALICLOUD_SECRET_KEY: p.emu.credentials.secretAccessKey } })
-        .then((r) => ({ code: r.code, out: r.output, ms: performance.now() - t0 })),
-      tsimg(['build', 'alicloud.json'], t.env, cwd).then((r) => ({ code: r.code, out: r.out, ms: performance.now() - t0 })),
-    ])
-    expect(pr.code, pr.out).toBe(0)
-    expect(tr.code, tr.out).toBe(0)
-    // Both leave only what they were asked to make.
-    await madeImage(p.emu, p.stateDir)
-    await madeImage(t.emu, t.stateDir)
-    console.log(`seed ${s.seed}: Packer ${p.calls.length} calls, ${(pr.ms / 1000).toFixed(0)} s; tsimg ${t.calls.length} calls, ${(tr.ms / 1000).toFixed(0)} s (side by side)`)
+  it.each(seeds)(
+    'seed $seed: both build and leave only the image and its snapshot; shared lines in the same order; every other line and call is an explained difference',
+    async (s) => {
+      const p = await seedEmulator(cleanups, s.profile())
+      const t = await seedEmulator(cleanups, s.profile())
+      const cwd = join(fixtures, s.dir)
+      const t0 = performance.now()
+      const [pr, tr] = await Promise.all([
+        runPackerFile(new URL(p.emu.endpoint).host, 'alicloud.json', {
+          cwd,
+          env: { ALICLOUD_ACCESS_KEY: p.emu.credentials.accessKeyId, ALICLOUD_SECRET_KEY: p.emu.credentials.secretAccessKey },
+        }).then((r) => ({ code: r.code, out: r.output, ms: performance.now() - t0 })),
+        tsimg(['build', 'alicloud.json'], t.env, cwd).then((r) => ({ code: r.code, out: r.out, ms: performance.now() - t0 })),
+      ])
+      expect(pr.code, pr.out).toBe(0)
+      expect(tr.code, tr.out).toBe(0)
+      // Both leave only what they were asked to make.
+      await madeImage(p.emu, p.stateDir)
+      await madeImage(t.emu, t.stateDir)
+      console.log(
+        `seed ${s.seed}: Packer ${p.calls.length} calls, ${(pr.ms / 1000).toFixed(0)} s; tsimg ${t.calls.length} calls, ${(tr.ms / 1000).toFixed(0)} s (side by side)`,
+      )
 
-    const lines = (out: string) => out.split('\n').map(normalize).map((l) => l.replace(` (${s.region})`, ' (<region>)')).filter((l) => l !== '')
-    const pl = lines(pr.out)
-    const tl = lines(tr.out)
-    const inPlace = (a: string[], b: string[]) => shared(a, b).filter((l) => !MOVED.includes(l))
-    expect(inPlace(pl, tl).length, 'lines both print').toBeGreaterThan(25)
-    expect(inPlace(pl, tl), 'the lines both print, in the same order').toEqual(inPlace(tl, pl))
-    for (const l of MOVED) expect([pl.includes(l), tl.includes(l)], l).toEqual([true, true])
-    expect(only(pl, tl).sort(), 'lines only Packer prints').toEqual([...PACKER_ONLY_LINES, ...s.packerOnly].sort())
-    expect(only(tl, pl).sort(), 'lines only tsimg prints').toEqual([...TSIMG_ONLY_LINES, ...s.tsimgOnly].sort())
+      const lines = (out: string) =>
+        out
+          .split('\n')
+          .map(normalize)
+          .map((l) => l.replace(` (${s.region})`, ' (<region>)'))
+          .filter((l) => l !== '')
+      const pl = lines(pr.out)
+      const tl = lines(tr.out)
+      const inPlace = (a: string[], b: string[]) => shared(a, b).filter((l) => !MOVED.includes(l))
+      expect(inPlace(pl, tl).length, 'lines both print').toBeGreaterThan(25)
+      expect(inPlace(pl, tl), 'the lines both print, in the same order').toEqual(inPlace(tl, pl))
+      for (const l of MOVED) expect([pl.includes(l), tl.includes(l)], l).toEqual([true, true])
+      expect(only(pl, tl).sort(), 'lines only Packer prints').toEqual([...PACKER_ONLY_LINES, ...s.packerOnly].sort())
+      expect(only(tl, pl).sort(), 'lines only tsimg prints').toEqual([...TSIMG_ONLY_LINES, ...s.tsimgOnly].sort())
 
-    const pc = actions(p.calls)
-    const tc = actions(t.calls)
-    expect([...new Set(only(pc, tc))].sort(), 'calls only Packer makes').toEqual([...PACKER_ONLY_CALLS, ...s.packerOnlyCalls].sort())
-    expect([...new Set(only(tc, pc))].sort(), 'calls only tsimg makes').toEqual([...TSIMG_ONLY_CALLS].sort())
-    // Packer's teardown meets the security group's dependency on the going instance; tsimg waits for the instance first.
-    expect(p.calls.some((c) => c.action === 'DeleteSecurityGroup' && c.code === 'DependencyViolation')).toBe(true)
-    expect(t.calls.filter((c) => c.status >= 400), 'tsimg calls refused').toEqual([])
-  })
+      const pc = actions(p.calls)
+      const tc = actions(t.calls)
+      expect([...new Set(only(pc, tc))].sort(), 'calls only Packer makes').toEqual([...PACKER_ONLY_CALLS, ...s.packerOnlyCalls].sort())
+      expect([...new Set(only(tc, pc))].sort(), 'calls only tsimg makes').toEqual([...TSIMG_ONLY_CALLS].sort())
+      // Packer's teardown meets the security group's dependency on the going instance; tsimg waits for the instance first.
+      expect(p.calls.some((c) => c.action === 'DeleteSecurityGroup' && c.code === 'DependencyViolation')).toBe(true)
+      expect(
+        t.calls.filter((c) => c.status >= 400),
+        'tsimg calls refused',
+      ).toEqual([])
+    },
+  )
 })

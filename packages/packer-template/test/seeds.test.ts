@@ -52,7 +52,10 @@ describe('seed templates', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsimg-seed-001-'))
     dirs.push(dir)
     cpSync(join(fixtures, 'seed-001'), dir, { recursive: true, dereference: true })
-    const json = readFileSync(join(dir, 'alicloud.json'), 'utf8').replace('"io_optimized": "true"', '"io_optimized": "true",\n      "instance_charge_type": "PrePaid"')
+    const json = readFileSync(join(dir, 'alicloud.json'), 'utf8').replace(
+      '"io_optimized": "true"',
+      '"io_optimized": "true",\n      "instance_charge_type": "PrePaid"',
+    )
     writeFileSync(join(dir, 'alicloud.json'), json)
     const err = await validate({ templateFile: join(dir, 'alicloud.json'), vars: alicloudVars, cwd: dir }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(TemplateError)
@@ -70,7 +73,10 @@ describe('HCL2 templates', () => {
 
   it('an error in a .pkr.json template names its line in the JSON file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsimg-pkr-json-'))
-    writeFileSync(join(dir, 'bad.pkr.json'), JSON.stringify({ source: { docker: { web: { image: 'x', imagee: 'y' } } }, build: { sources: ['source.docker.web'] } }, null, 2))
+    writeFileSync(
+      join(dir, 'bad.pkr.json'),
+      JSON.stringify({ source: { docker: { web: { image: 'x', imagee: 'y' } } }, build: { sources: ['source.docker.web'] } }, null, 2),
+    )
     const err = await validate({ templateFile: join(dir, 'bad.pkr.json'), cwd: dir }).catch((e: unknown) => e)
     rmSync(dir, { recursive: true, force: true })
     expect(err).toBeInstanceOf(TemplateError)

@@ -78,7 +78,10 @@ build {
 
 describe('Packer null builder with communicator "none"', () => {
   it('runs the local provisioners and post-processors, with no machine, and its artifact says nothing was exported', async () => {
-    writeFileSync(join(dir, 'none.pkr.hcl'), local('provisioner "shell-local" {\n    inline = ["echo \\"provisioned $PACKER_BUILD_NAME $PACKER_BUILDER_TYPE\\" > local-run.txt"]\n  }'))
+    writeFileSync(
+      join(dir, 'none.pkr.hcl'),
+      local('provisioner "shell-local" {\n    inline = ["echo \\"provisioned $PACKER_BUILD_NAME $PACKER_BUILDER_TYPE\\" > local-run.txt"]\n  }'),
+    )
     const r = await build({ templateFile: join(dir, 'none.pkr.hcl'), stateDir: join(dir, 'state'), cwd: dir })
     expect(r.builds.map((b) => [b.name, b.outcome, b.error?.message])).toEqual([['null.check', 'success', undefined]])
     expect(readFileSync(join(dir, 'local-run.txt'), 'utf8')).toBe('provisioned check null\npost check\n')
@@ -90,7 +93,10 @@ describe('Packer null builder with communicator "none"', () => {
   })
 
   it('refuses, before running any, a provisioner that needs the machine, naming it', async () => {
-    writeFileSync(join(dir, 'remote.pkr.hcl'), local('provisioner "shell-local" {\n    inline = ["touch must-not-run.txt"]\n  }\n  provisioner "shell" {\n    inline = ["true"]\n  }'))
+    writeFileSync(
+      join(dir, 'remote.pkr.hcl'),
+      local('provisioner "shell-local" {\n    inline = ["touch must-not-run.txt"]\n  }\n  provisioner "shell" {\n    inline = ["true"]\n  }'),
+    )
     const r = await build({ templateFile: join(dir, 'remote.pkr.hcl'), stateDir: join(dir, 'state'), cwd: dir })
     expect(r.builds[0]!.outcome).toBe('failed')
     expect(r.builds[0]!.error?.message).toContain('Cannot provision: shell (inline) needs a connection to the machine, and this build has none')

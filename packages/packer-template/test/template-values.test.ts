@@ -16,21 +16,37 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-writeFileSync(join(dir, 'site.yml'), '- hosts: all\n  gather_facts: false\n  tasks:\n    - copy:\n        dest: /etc/alias\n        content: "{{ inventory_hostname }}\\n"\n')
+writeFileSync(
+  join(dir, 'site.yml'),
+  '- hosts: all\n  gather_facts: false\n  tasks:\n    - copy:\n        dest: /etc/alias\n        content: "{{ inventory_hostname }}\\n"\n',
+)
 writeFileSync(
   join(dir, 'values.json'),
-  JSON.stringify({
-    variables: { who: 'builder' },
-    builders: [{ type: 'docker', image: 'tsimg/debian-ssh:bookworm', commit: true }],
-    provisioners: [
-      { type: 'shell', inline: ['echo "{{ build `ID` }}" > /etc/id', 'echo "$WHO" > /etc/who'], execute_command: "chmod +x {{ .Path }}; WHO='{{user `who`}}' {{ .Vars }} {{ .Path }}" },
-      { type: 'ansible', playbook_file: 'site.yml', host_alias: 'web', inventory_file_template: '{{ .HostAlias }} ansible_host={{ .Host }} ansible_user={{ .User }} ansible_port={{ .Port }}\n' },
-    ],
-    'post-processors': [
-      { type: 'docker-tag', repository: 'tsimg/template-values-test', tags: ['v1'] },
-      { type: 'manifest', output: 'manifest.json', custom_data: { container: '{{ build `ID` }}' } },
-    ],
-  }, null, 2),
+  JSON.stringify(
+    {
+      variables: { who: 'builder' },
+      builders: [{ type: 'docker', image: 'tsimg/debian-ssh:bookworm', commit: true }],
+      provisioners: [
+        {
+          type: 'shell',
+          inline: ['echo "{{ build `ID` }}" > /etc/id', 'echo "$WHO" > /etc/who'],
+          execute_command: "chmod +x {{ .Path }}; WHO='{{user `who`}}' {{ .Vars }} {{ .Path }}",
+        },
+        {
+          type: 'ansible',
+          playbook_file: 'site.yml',
+          host_alias: 'web',
+          inventory_file_template: '{{ .HostAlias }} ansible_host={{ .Host }} ansible_user={{ .User }} ansible_port={{ .Port }}\n',
+        },
+      ],
+      'post-processors': [
+        { type: 'docker-tag', repository: 'tsimg/template-values-test', tags: ['v1'] },
+        { type: 'manifest', output: 'manifest.json', custom_data: { container: '{{ build `ID` }}' } },
+      ],
+    },
+    null,
+    2,
+  ),
 )
 
 describe('template values, as Packer fills them', { timeout: 900_000 }, () => {
@@ -40,7 +56,7 @@ describe('template values, as Packer fills them', { timeout: 900_000 }, () => {
     expect(t.code, t.out).toBe(0)
   })
 
-  it('the build fills {{ build `ID` }} in the provisioner and the manifest, {{user}} in execute_command, and the inventory\'s {{ .HostAlias }}', () => {
+  it("the build fills {{ build `ID` }} in the provisioner and the manifest, {{user}} in execute_command, and the inventory's {{ .HostAlias }}", () => {
     const t = tsimg(['build', 'values.json'], dir, { TSIMG_STATE_DIR: join(dir, 'state') })
     expect(t.code, t.out).toBe(0)
     const [id, who, alias] = execFileSync('docker', ['run', '--rm', image, 'cat', '/etc/id', '/etc/who', '/etc/alias'], { encoding: 'utf8' }).split('\n')
@@ -51,14 +67,14 @@ describe('template values, as Packer fills them', { timeout: 900_000 }, () => {
     expect(manifest.builds.at(-1)!.custom_data.container).toBe(id)
   })
 
-  it('convert writes them as lateProvisioner/latePostProcessor calls, keeps the ansible inventory template the provisioner\'s own, and the image.ts validates', () => {
+  it("convert writes them as lateProvisioner/latePostProcessor calls, keeps the ansible inventory template the provisioner's own, and the image.ts validates", () => {
     const c = tsimg(['convert', 'values.json', '-o', 'image.ts'], dir)
     expect(c.code, c.out).toBe(0)
     const ts = readFileSync(join(dir, 'image.ts'), 'utf8')
     expect(ts).toContain("latePostProcessor(manifest, { output: 'manifest.json', customData: { container: '{{ .ID }}' } })")
     // The inventory's placeholders are the provisioner's own, not build-time values: a plain ansible() call.
     expect(ts).toContain("ansible({ playbookFile: 'site.yml', hostAlias: 'web', inventoryFileTemplate: '{{ .HostAlias }} ansible_host={{ .Host }}")
-    expect(ts).toContain('WHO=\'${vars.who}\'')
+    expect(ts).toContain("WHO='${vars.who}'")
     const v = tsimg(['validate', 'image.ts'], dir)
     expect(v.code, v.out).toBe(0)
   })
@@ -71,21 +87,45 @@ describe('template values, as Packer fills them', { timeout: 900_000 }, () => {
 // set this dynamically in the Packer template, you must use the `build` function": tsimg fills
 // the value the build function gives instead of passing that text to the machine.
 describe('communicator build values, as Packer makes them', { timeout: 900_000 }, () => {
-  const values = "conn={{ build `ConnType` }} password=[{{ build `Password` }}] winrm=[{{ build `WinRMPassword` }}] pub=[{{ build `SSHPublicKey` }}] key=[{{ build `SSHPrivateKey` }}]"
-  writeFileSync(join(dir, 'exec.json'), JSON.stringify({
-    builders: [{ type: 'docker', image: 'tsimg/debian-ssh:bookworm', discard: true, pull: false }],
-    provisioners: [{ type: 'shell', inline: [`echo '${values}'`, "echo 'dot: [{{ .Password }}] [{{ .WinRMPassword }}]'"] }],
-  }, null, 2))
-  writeFileSync(join(dir, 'ssh.json'), JSON.stringify({
-    builders: [{ type: 'docker', image: 'tsimg/debian-ssh:bookworm', discard: true, pull: false, communicator: 'ssh', ssh_username: 'root' }],
-    provisioners: [{ type: 'shell', inline: [
-      "echo 'conn={{ .ConnType }} password=[{{ .Password }}] winrm=[{{ .WinRMPassword }}]'",
-      // The temporary key pair's public key is the one sshd let in; the private key's body is a secret.
-      "printf '%s' '{{ .SSHPublicKey }}' | cut -d' ' -f2 > /tmp/pub; grep -qF \"$(cat /tmp/pub)\" /root/.ssh/authorized_keys && echo public-key=authorized",
-      "printf '%s\\n' '{{ .SSHPrivateKey }}' | sed -n '1p;2p'",
-    ] }],
-  }, null, 2))
-  const line = (out: string, prefix: string): string | undefined => out.split('\n').map((l) => l.replace(/^\s*[\w.-]+: /, '')).find((l) => l.startsWith(prefix))
+  const values =
+    'conn={{ build `ConnType` }} password=[{{ build `Password` }}] winrm=[{{ build `WinRMPassword` }}] pub=[{{ build `SSHPublicKey` }}] key=[{{ build `SSHPrivateKey` }}]'
+  writeFileSync(
+    join(dir, 'exec.json'),
+    JSON.stringify(
+      {
+        builders: [{ type: 'docker', image: 'tsimg/debian-ssh:bookworm', discard: true, pull: false }],
+        provisioners: [{ type: 'shell', inline: [`echo '${values}'`, "echo 'dot: [{{ .Password }}] [{{ .WinRMPassword }}]'"] }],
+      },
+      null,
+      2,
+    ),
+  )
+  writeFileSync(
+    join(dir, 'ssh.json'),
+    JSON.stringify(
+      {
+        builders: [{ type: 'docker', image: 'tsimg/debian-ssh:bookworm', discard: true, pull: false, communicator: 'ssh', ssh_username: 'root' }],
+        provisioners: [
+          {
+            type: 'shell',
+            inline: [
+              "echo 'conn={{ .ConnType }} password=[{{ .Password }}] winrm=[{{ .WinRMPassword }}]'",
+              // The temporary key pair's public key is the one sshd let in; the private key's body is a secret.
+              "printf '%s' '{{ .SSHPublicKey }}' | cut -d' ' -f2 > /tmp/pub; grep -qF \"$(cat /tmp/pub)\" /root/.ssh/authorized_keys && echo public-key=authorized",
+              "printf '%s\\n' '{{ .SSHPrivateKey }}' | sed -n '1p;2p'",
+            ],
+          },
+        ],
+      },
+      null,
+      2,
+    ),
+  )
+  const line = (out: string, prefix: string): string | undefined =>
+    out
+      .split('\n')
+      .map((l) => l.replace(/^\s*[\w.-]+: /, ''))
+      .find((l) => l.startsWith(prefix))
 
   it('with the docker communicator: the line Packer 1.6.6 prints, and Packer accepts the dot forms too', () => {
     expect(packer(['validate', 'exec.json'], dir).code).toBe(0)

@@ -70,7 +70,10 @@ type Inputs = { vars?: Record<string, string>; env?: Record<string, string>; var
 const run = (inputs: Inputs = {}, file = template) => inspect({ templateFile: file, cwd: dir, ...inputs, env: { ...inputs.env } })
 const value = (info: TemplateInfo, name: string): unknown => JSON.parse(info.variables.find((v) => v.name === name)!.value)
 const failure = async (inputs: Inputs, file = template): Promise<string> => {
-  const err = await run(inputs, file).then(() => new Error('expected a TemplateError'), (e: unknown) => e)
+  const err = await run(inputs, file).then(
+    () => new Error('expected a TemplateError'),
+    (e: unknown) => e,
+  )
   expect(err).toBeInstanceOf(TemplateError)
   return (err as Error).message
 }
@@ -89,16 +92,31 @@ describe('HCL2 variable types', () => {
     expect(value(info, 'labels')).toEqual([])
     // inspect shows the type as HCL writes it.
     expect(info.variables.map((v) => v.typeName)).toEqual([
-      'list(number)', 'set(string)', 'map(string)', 'object({size=number, kind=string})', 'tuple([string, bool])', 'any',
-      'list(object({name=string, admin=bool}))', 'map(list(number))', 'list(map(string))', 'list(number)',
+      'list(number)',
+      'set(string)',
+      'map(string)',
+      'object({size=number, kind=string})',
+      'tuple([string, bool])',
+      'any',
+      'list(object({name=string, admin=bool}))',
+      'map(list(number))',
+      'list(map(string))',
+      'list(number)',
     ])
   })
 
   it('-var text of a structured type is an HCL expression (JSON too); string, number and any take the text as it is', async () => {
     const info = await run({
       vars: {
-        ports: '[22, 8080]', zones: '["c"]', tags: '{app="api", tier=2}', disk: '{"size": 5, "kind": "hdd"}', pair: '["x", true]',
-        anything: '[1, 2]', users: '[{name="bo", admin=true}]', sizes: '{large=[3, "4"]}', labels: '[{a="b"}]',
+        ports: '[22, 8080]',
+        zones: '["c"]',
+        tags: '{app="api", tier=2}',
+        disk: '{"size": 5, "kind": "hdd"}',
+        pair: '["x", true]',
+        anything: '[1, 2]',
+        users: '[{name="bo", admin=true}]',
+        sizes: '{large=[3, "4"]}',
+        labels: '[{a="b"}]',
       },
     })
     expect(value(info, 'ports')).toEqual([22, 8080])
@@ -114,7 +132,9 @@ describe('HCL2 variable types', () => {
   })
 
   it('PKR_VAR_ values are read the same way', async () => {
-    const info = await run({ env: { PKR_VAR_ports: '[1, "2"]', PKR_VAR_tags: '{ a = true }', PKR_VAR_disk: '{size=1, kind="x", more=[1]}', PKR_VAR_pair: '[3, "false"]' } })
+    const info = await run({
+      env: { PKR_VAR_ports: '[1, "2"]', PKR_VAR_tags: '{ a = true }', PKR_VAR_disk: '{size=1, kind="x", more=[1]}', PKR_VAR_pair: '[3, "false"]' },
+    })
     expect(value(info, 'ports')).toEqual([1, 2])
     expect(value(info, 'tags')).toEqual({ a: 'true' })
     expect(value(info, 'disk')).toEqual({ size: 1, kind: 'x' })
@@ -122,7 +142,7 @@ describe('HCL2 variable types', () => {
     expect(info.variables.find((v) => v.name === 'ports')!.source).toBe('env PKR_VAR_ports')
   })
 
-  it('JSON and .pkrvars.hcl var-files are converted, and a directory\'s auto.pkrvars.hcl too', async () => {
+  it("JSON and .pkrvars.hcl var-files are converted, and a directory's auto.pkrvars.hcl too", async () => {
     writeFileSync(join(dir, 'v.json'), JSON.stringify({ ports: ['443'], users: [{ name: 'cy', admin: 'true', shell: 'sh' }] }, null, 2))
     writeFileSync(join(dir, 'v.pkrvars.hcl'), 'sizes = { x = ["7"] }\npair = [true, true]\n')
     const info = await run({ varFiles: ['v.json', 'v.pkrvars.hcl'] })
@@ -137,21 +157,33 @@ describe('HCL2 variable types', () => {
     writeFileSync(join(d, 'my.auto.pkrvars.hcl'), 'ports = ["9"]\n')
     expect(value(await run({}, d), 'ports')).toEqual([9])
     writeFileSync(join(d, 'my.auto.pkrvars.hcl'), 'zones = ["a"]\nports = ["x"]\n')
-    expect(await failure({}, d)).toMatch(/variables\.ports: expected list\(number\), got \["x"\] \(from .*my\.auto\.pkrvars\.hcl:2\): \[0\]: a number is required, got "x"$/)
+    expect(await failure({}, d)).toMatch(
+      /variables\.ports: expected list\(number\), got \["x"\] \(from .*my\.auto\.pkrvars\.hcl:2\): \[0\]: a number is required, got "x"$/,
+    )
   })
 
   it('a value that does not convert names the variable, where it came from and the type as HCL writes it', async () => {
-    expect(await failure({ vars: { ports: '[1, "x"]' } })).toMatch(/types\.pkr\.hcl: variables\.ports: expected list\(number\), got \[1,"x"\] \(from -var ports\): \[1\]: a number is required, got "x"$/)
-    expect(await failure({ env: { PKR_VAR_disk: '{size=1}' } })).toMatch(/variables\.disk: expected object\(\{size=number, kind=string\}\), got .* \(from PKR_VAR_disk\): attribute "kind" is required$/)
+    expect(await failure({ vars: { ports: '[1, "x"]' } })).toMatch(
+      /types\.pkr\.hcl: variables\.ports: expected list\(number\), got \[1,"x"\] \(from -var ports\): \[1\]: a number is required, got "x"$/,
+    )
+    expect(await failure({ env: { PKR_VAR_disk: '{size=1}' } })).toMatch(
+      /variables\.disk: expected object\(\{size=number, kind=string\}\), got .* \(from PKR_VAR_disk\): attribute "kind" is required$/,
+    )
     expect(await failure({ vars: { pair: '["a"]' } })).toMatch(/variables\.pair: .*\(from -var pair\): a tuple of 2 elements is required, got 1$/)
     expect(await failure({ vars: { tags: '[1]' } })).toMatch(/variables\.tags: expected map\(string\).*: a map is required, got a list$/)
     expect(await failure({ vars: { users: '[{name="a", admin="maybe"}]' } })).toMatch(/\[0\]\.admin: a bool is required, got "maybe"$/)
-    expect(await failure({ vars: { tags: '{a=var.other}' } })).toMatch(/variables\.tags: .*\(from -var tags\): "var": a value given on the command line or in the environment is a constant/)
+    expect(await failure({ vars: { tags: '{a=var.other}' } })).toMatch(
+      /variables\.tags: .*\(from -var tags\): "var": a value given on the command line or in the environment is a constant/,
+    )
     expect(await failure({ vars: { tags: 'app=web' } })).toMatch(/variables\.tags: .*not an HCL value/)
     writeFileSync(join(dir, 'bad.json'), '{\n  "zones": ["a"],\n  "ports": {"a": 1}\n}\n')
-    expect(await failure({ varFiles: ['bad.json'] })).toMatch(/variables\.ports: expected list\(number\), got \{"a":1\} \(from bad\.json:3\): a list is required, got an object$/)
+    expect(await failure({ varFiles: ['bad.json'] })).toMatch(
+      /variables\.ports: expected list\(number\), got \{"a":1\} \(from bad\.json:3\): a list is required, got an object$/,
+    )
     writeFileSync(join(dir, 'bad.pkrvars.hcl'), 'zones = ["a"]\n\nsizes = { a = "b" }\n')
-    expect(await failure({ varFiles: ['bad.pkrvars.hcl'] })).toMatch(/variables\.sizes: expected map\(list\(number\)\), got \{"a":"b"\} \(from bad\.pkrvars\.hcl:3\): \.a: a list is required, got "b"$/)
+    expect(await failure({ varFiles: ['bad.pkrvars.hcl'] })).toMatch(
+      /variables\.sizes: expected map\(list\(number\)\), got \{"a":"b"\} \(from bad\.pkrvars\.hcl:3\): \.a: a list is required, got "b"$/,
+    )
   })
 
   it('a default that does not convert is an error at its line; a sensitive value is never shown', async () => {
@@ -170,7 +202,7 @@ describe('HCL2 variable types', () => {
     expect(await failure({}, bad)).toMatch(/bad-type\.pkr\.hcl:3: variable "n"\.type: unknown type "numbr"/)
   })
 
-  it('types read and print as HCL writes them, and convert by cty\'s rules', () => {
+  it("types read and print as HCL writes them, and convert by cty's rules", () => {
     expect(typeName(parseType('object({ a = optional(string), "b-c" = tuple([number, any]) })'))).toBe('object({a=optional(string), b-c=tuple([number, any])})')
     expect(convertValue({ x: 1 }, parseType('object({a=optional(string), x=string})'))).toEqual({ a: null, x: '1' })
     expect(convertValue([1, 'a', true], parseType('list(any)'))).toEqual(['1', 'a', 'true'])

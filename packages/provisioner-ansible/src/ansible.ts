@@ -79,7 +79,7 @@ async function runPlaybook(o: AnsibleOptions, ctx: ProvisionContext): Promise<vo
     })
     if (code !== 0) {
       throw new TsimgError('ANSIBLE_FAILED', `Ansible playbook ${o.playbookFile} failed with exit status ${code}${failure.describe()}`, {
-        hint: 'ansible-playbook\'s output above shows why',
+        hint: "ansible-playbook's output above shows why",
       })
     }
   } finally {

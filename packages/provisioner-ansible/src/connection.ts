@@ -33,9 +33,14 @@ function proxiedConnection(c: Communicator): SshConnection | SpawningConnection 
 function sshConnection(c: Communicator): SshConnection {
   const s = c as Partial<SshConnection>
   if (!s.sshTarget || !('client' in s)) {
-    const why = typeof c.spawn === 'function' ? 'useProxy: false needs an SSH connection to the machine' : 'The ansible provisioner needs an SSH connection to the machine'
+    const why =
+      typeof c.spawn === 'function'
+        ? 'useProxy: false needs an SSH connection to the machine'
+        : 'The ansible provisioner needs an SSH connection to the machine'
     throw new TsimgError('ANSIBLE_NEEDS_SSH', `${why}; ${c.target} is not one`, {
-      ...(typeof c.spawn === 'function' ? { hint: 'Leave useProxy at its default (true): ansible then reaches the container through tsimg\'s docker exec' } : {}),
+      ...(typeof c.spawn === 'function'
+        ? { hint: "Leave useProxy at its default (true): ansible then reaches the container through tsimg's docker exec" }
+        : {}),
     })
   }
   return s as SshConnection
@@ -45,7 +50,12 @@ function sshConnection(c: Communicator): SshConnection {
  * Packer's default (`useProxy: true`): a local SSH endpoint with a host key and a login key
  * made for this run; ansible's known_hosts (in the work dir) holds exactly that host key.
  */
-export async function proxyEndpoint(ctx: ProvisionContext, work: WorkDir, userOption: string | undefined, opts: { localPort?: number | undefined; sftpCommand?: string | undefined }): Promise<AnsibleEndpoint> {
+export async function proxyEndpoint(
+  ctx: ProvisionContext,
+  work: WorkDir,
+  userOption: string | undefined,
+  opts: { localPort?: number | undefined; sftpCommand?: string | undefined },
+): Promise<AnsibleEndpoint> {
   const conn = proxiedConnection(ctx.communicator)
   const ssh = 'sshTarget' in conn ? conn : undefined
   // Unlike Packer (the local user), the default is the machine's: become then works as expected.
@@ -91,17 +101,23 @@ export async function directEndpoint(ctx: ProvisionContext, work: WorkDir, user:
   const conn = sshConnection(ctx.communicator)
   const t = conn.sshTarget
   ctx.ui.say('Not using proxy adapter for Ansible run: using the SSH key of the connection...')
-  const hint = 'Leave useProxy at its default (true): ansible then goes through tsimg\'s own connection'
+  const hint = "Leave useProxy at its default (true): ansible then goes through tsimg's own connection"
   if (t.bastion) throw new TsimgError('ANSIBLE_DIRECT_BASTION', `useProxy: false cannot reach ${conn.target}: it is behind a bastion host`, { hint })
   if (typeof t.hostKeyPolicy === 'string' && t.hostKeyPolicy.startsWith('SHA256:')) {
-    throw new TsimgError('ANSIBLE_DIRECT_PINNED', 'useProxy: false cannot check a pinned sshHostKeyPolicy fingerprint (OpenSSH checks known_hosts files only)', {
-      hint: `${hint}, or use sshHostKeyPolicy: 'known-hosts'`,
-    })
+    throw new TsimgError(
+      'ANSIBLE_DIRECT_PINNED',
+      'useProxy: false cannot check a pinned sshHostKeyPolicy fingerprint (OpenSSH checks known_hosts files only)',
+      {
+        hint: `${hint}, or use sshHostKeyPolicy: 'known-hosts'`,
+      },
+    )
   }
   let keyFile: string | undefined
   if (t.privateKey !== undefined) keyFile = await work.writePrivate('ssh.key', ensureNewline(t.privateKey.toString()))
   else if (!t.agent) {
-    throw new TsimgError('ANSIBLE_DIRECT_NO_KEY', 'useProxy: false needs the connection to use a private key or ssh-agent; it logs in with a password', { hint })
+    throw new TsimgError('ANSIBLE_DIRECT_NO_KEY', 'useProxy: false needs the connection to use a private key or ssh-agent; it logs in with a password', {
+      hint,
+    })
   }
   const hostKeyArgs =
     t.hostKeyPolicy === 'known-hosts'

@@ -4,7 +4,8 @@ import type { AnsibleOptions } from './options.js'
 import { runLocal } from './process.js'
 
 /** Output of ansible-galaxy that means no Galaxy server answered (DNS, refused, timeout, proxy). */
-const UNREACHABLE = /urlopen error|Name or service not known|Temporary failure in name resolution|Connection refused|timed out|Network is unreachable|Failed to connect|Unknown error when attempting to call Galaxy/i
+const UNREACHABLE =
+  /urlopen error|Name or service not known|Temporary failure in name resolution|Connection refused|timed out|Network is unreachable|Failed to connect|Unknown error when attempting to call Galaxy/i
 
 export interface GalaxyRun {
   readonly file: string

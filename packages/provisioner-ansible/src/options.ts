@@ -60,7 +60,10 @@ export const ansibleSchema = z.strictObject({
   user: z.string().min(1).optional(),
   groups: z.array(groupName).optional(),
   emptyGroups: z.array(groupName).optional(),
-  hostAlias: z.string().regex(/^[^\s[\]]+$/, 'expected a host name without spaces or brackets').optional(),
+  hostAlias: z
+    .string()
+    .regex(/^[^\s[\]]+$/, 'expected a host name without spaces or brackets')
+    .optional(),
   extraArguments: z.array(z.string()).optional(),
   ansibleEnvVars: z
     .union([

@@ -35,9 +35,7 @@ const versions = new Map<string, Promise<string>>()
 async function checkRuns(ctx: ValidateContext, field: string, command: string): Promise<void> {
   let run = versions.get(command)
   if (!run) {
-    run = new Promise<string>((ok, fail) =>
-      execFile(command, ['--version'], { timeout: 120_000 }, (err, stdout) => (err ? fail(err) : ok(stdout))),
-    )
+    run = new Promise<string>((ok, fail) => execFile(command, ['--version'], { timeout: 120_000 }, (err, stdout) => (err ? fail(err) : ok(stdout))))
     versions.set(command, run)
     run.catch(() => versions.delete(command))
   }

@@ -35,7 +35,13 @@ describe('ansible provisioner behind a bastion host', { timeout: 15 * 60_000 }, 
   it('runs the play on the machine behind the bastion through the proxy', async () => {
     const { lines, error } = await provision(ansible({ playbookFile: 'site.yml' }), comm!)
     expect(error).toBeUndefined()
-    expect(lines.some((l) => l.startsWith(`message: Ansible connects to 127.0.0.1:`) && l.endsWith(`carried over root@inner-machine:22 via jump@${bastion!.host}:${bastion!.port}`))).toBe(true)
+    expect(
+      lines.some(
+        (l) =>
+          l.startsWith(`message: Ansible connects to 127.0.0.1:`) &&
+          l.endsWith(`carried over root@inner-machine:22 via jump@${bastion!.host}:${bastion!.port}`),
+      ),
+    ).toBe(true)
     expect((await machine!.exec('cat /etc/tsimg-ansible/marker')).stdout).toContain('build=web type=docker')
     expect((await bastion!.exec('test -e /etc/tsimg-ansible/marker')).exitCode).toBe(1)
     expect(await filesUnder(tmp!)).toEqual([])

@@ -37,7 +37,9 @@ describe('ansible validate', () => {
     expect(err.message).toBe(`${join(dir, 'image.ts')}: provisioners[2].playbookFile: cannot read missing.yml (ENOENT)`)
     expect(err.field).toBe('provisioners[2].playbookFile')
     expect((await problem({ playbookFile: '.' })).message).toMatch(/provisioners\[2\]\.playbookFile: \. must be a file$/)
-    expect((await problem({ playbookFile: 'play.yml', galaxyFile: 'req.yml' })).message).toMatch(/provisioners\[2\]\.galaxyFile: cannot read req\.yml \(ENOENT\)/)
+    expect((await problem({ playbookFile: 'play.yml', galaxyFile: 'req.yml' })).message).toMatch(
+      /provisioners\[2\]\.galaxyFile: cannot read req\.yml \(ENOENT\)/,
+    )
     expect((await problem({ playbookFile: 'play.yml', inventoryDirectory: 'play.yml' })).message).toMatch(
       /provisioners\[2\]\.inventoryDirectory: play\.yml must be a directory/,
     )
@@ -45,7 +47,9 @@ describe('ansible validate', () => {
 
   it('says how to install ansible when ansible-playbook is missing, unless skipVersionCheck', async () => {
     const err = await problem({ playbookFile: 'play.yml', command: 'ansible-playbook-not-installed' })
-    expect(err.message).toMatch(/provisioners\[2\]\.command: ansible-playbook-not-installed was not found on PATH\. Install Ansible on this machine \(Debian\/Ubuntu: `sudo apt-get install ansible`/)
+    expect(err.message).toMatch(
+      /provisioners\[2\]\.command: ansible-playbook-not-installed was not found on PATH\. Install Ansible on this machine \(Debian\/Ubuntu: `sudo apt-get install ansible`/,
+    )
     await ansible({ playbookFile: 'play.yml', command: 'ansible-playbook-not-installed', skipVersionCheck: true }).validate!(vctx)
   })
 
@@ -55,7 +59,9 @@ describe('ansible validate', () => {
     expect((await problem({ playbookFile: 'play.yml', localPort: 70000 })).message).toMatch(/provisioners\[2\]\.localPort/)
     expect((await problem({ playbookFile: 'play.yml', groups: ['bad group'] })).message).toMatch(/provisioners\[2\]\.groups\[0\]: expected a group name/)
     expect((await problem({ playbookFile: 'play.yml', ansibleEnvVars: ['NOEQUALS'] })).message).toMatch(/provisioners\[2\]\.ansibleEnvVars/)
-    expect((await problem({ playbookFile: 'play.yml', inventoryFileTemplate: '{{ range .X }}' })).message).toMatch(/inventoryFileTemplate: only \{\{ \.Name \}\} placeholders/)
+    expect((await problem({ playbookFile: 'play.yml', inventoryFileTemplate: '{{ range .X }}' })).message).toMatch(
+      /inventoryFileTemplate: only \{\{ \.Name \}\} placeholders/,
+    )
     expect((await problem({ playbookFile: 'play.yml', only: ['a'], except: ['b'] })).message).toMatch(/only one of only or except/)
   })
 })

@@ -90,7 +90,7 @@ describe('ansible provisioner through the local proxy (default)', PLAY_BOUND, ()
     await expectNothingLeft()
   })
 
-  it('fails with ansible\'s exit status and the failing task\'s name, printing no password given in extra arguments', async () => {
+  it("fails with ansible's exit status and the failing task's name, printing no password given in extra arguments", async () => {
     const { lines, error } = await provision(ansible({ playbookFile: 'fail.yml', extraArguments: ['--extra-vars', 'db_password=Secret-9xq1'] }), deploy)
     expect(error?.message).toBe('Ansible playbook fail.yml failed with exit status 2 in task "Break on purpose": non-zero return code')
     expect(lines.find((l) => l.startsWith('say: Executing Ansible:'))).toContain('--extra-vars db_password=<sensitive> ')

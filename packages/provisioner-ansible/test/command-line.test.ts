@@ -8,7 +8,14 @@ const build: BuildInfo = { id: 'b1', name: 'docker.web', sourceType: 'docker', s
 const input = (over: Partial<CommandLineInput> = {}): CommandLineInput => ({
   options: { playbookFile: 'site.yml' },
   build,
-  endpoint: { host: '127.0.0.1', port: 2222, user: 'deploy', keyFile: '/w/k', sshCommonArgs: ['-o', 'UserKnownHostsFile=/w/known_hosts'], close: async () => undefined },
+  endpoint: {
+    host: '127.0.0.1',
+    port: 2222,
+    user: 'deploy',
+    keyFile: '/w/k',
+    sshCommonArgs: ['-o', 'UserKnownHostsFile=/w/known_hosts'],
+    close: async () => undefined,
+  },
   inventory: '/w/inventory',
   playbook: '/t/site.yml',
   localTemp: '/w/tmp',
@@ -17,7 +24,7 @@ const input = (over: Partial<CommandLineInput> = {}): CommandLineInput => ({
 })
 
 describe('inventory', () => {
-  it('writes Packer\'s host line, each group holding it, then the empty groups', () => {
+  it("writes Packer's host line, each group holding it, then the empty groups", () => {
     const text = renderInventory({ values: { HostAlias: 'default', Host: '127.0.0.1', Port: 2222, User: 'deploy' }, groups: ['a', 'b'], emptyGroups: ['c'] })
     const host = 'default ansible_host=127.0.0.1 ansible_user=deploy ansible_port=2222\n'
     expect(text).toBe(`${host}[a]\n${host}[b]\n${host}[c]\n`)
@@ -25,12 +32,14 @@ describe('inventory', () => {
 
   it('fills a custom template with generated values and rejects unknown names', () => {
     expect(renderInventory({ template: '{{.HostAlias}} id={{ .ID }}', values: { HostAlias: 'x', ID: 'abc' } })).toBe('x id=abc\n')
-    expect(() => renderInventory({ template: '{{ .Hots }}', values: { Host: 'h' } })).toThrow('inventoryFileTemplate: {{ .Hots }} has no value in this build (known: Host)')
+    expect(() => renderInventory({ template: '{{ .Hots }}', values: { Host: 'h' } })).toThrow(
+      'inventoryFileTemplate: {{ .Hots }} has no value in this build (known: Host)',
+    )
   })
 })
 
 describe('ansible-playbook command line', () => {
-  it('passes the build vars, ssh extra args, the key and the inventory in Packer\'s order', () => {
+  it("passes the build vars, ssh extra args, the key and the inventory in Packer's order", () => {
     expect(playbookArgs(input({ options: { playbookFile: 'site.yml', extraArguments: ['-v', '--tags=x'] } }))).toEqual([
       '-e',
       '{"packer_build_name":"web","packer_builder_type":"docker","tsimg_build_name":"web","tsimg_builder_type":"docker"}',
@@ -51,8 +60,10 @@ describe('ansible-playbook command line', () => {
     expect(args).toContain('-o ProxyCommand=none -o UserKnownHostsFile=/w/known_hosts')
   })
 
-  it('keeps run files in the work dir and lets the user\'s ANSIBLE_ variables win', () => {
-    const env = ansibleEnv(input({ options: { playbookFile: 's', ansibleEnvVars: { ANSIBLE_SSH_TRANSFER_METHOD: 'piped', ANSIBLE_SSH_COMMON_ARGS: '-o A=b' } } }))
+  it("keeps run files in the work dir and lets the user's ANSIBLE_ variables win", () => {
+    const env = ansibleEnv(
+      input({ options: { playbookFile: 's', ansibleEnvVars: { ANSIBLE_SSH_TRANSFER_METHOD: 'piped', ANSIBLE_SSH_COMMON_ARGS: '-o A=b' } } }),
+    )
     expect(env).toMatchObject({
       ANSIBLE_LOCAL_TEMP: '/w/tmp',
       ANSIBLE_SSH_CONTROL_PATH_DIR: '/w/cp',
@@ -85,7 +96,11 @@ describe('ansible-playbook command line', () => {
 
   it('treats password, secret and token values of extra arguments and env vars as secrets', () => {
     expect(
-      secretValues({ playbookFile: 's', extraArguments: ['--extra-vars', 'region=eu db_password=hunter22 api_token="tok en"'], ansibleEnvVars: ['VAULT_SECRET=s3cr3t', 'A=1'] }),
+      secretValues({
+        playbookFile: 's',
+        extraArguments: ['--extra-vars', 'region=eu db_password=hunter22 api_token="tok en"'],
+        ansibleEnvVars: ['VAULT_SECRET=s3cr3t', 'A=1'],
+      }),
     ).toEqual(['hunter22', 'tok en', 's3cr3t'])
   })
 })
@@ -93,13 +108,24 @@ describe('ansible-playbook command line', () => {
 describe('failure tracker', () => {
   it('names the failing task, not an ignored failure before it', () => {
     const t = new FailureTracker()
-    for (const l of ['TASK [first] ****', 'fatal: [default]: FAILED! => {}', '...ignoring', 'TASK [role : second] ***', 'fatal: [default]: FAILED! => {"rc": 3, "msg": "non-zero return code"}']) t.push(l)
+    for (const l of [
+      'TASK [first] ****',
+      'fatal: [default]: FAILED! => {}',
+      '...ignoring',
+      'TASK [role : second] ***',
+      'fatal: [default]: FAILED! => {"rc": 3, "msg": "non-zero return code"}',
+    ])
+      t.push(l)
     expect(t.describe()).toBe(' in task "role : second": non-zero return code')
     const u = new FailureTracker()
-    for (const l of ['TASK [Gathering Facts] *', 'fatal: [default]: UNREACHABLE! => {"changed": false, "msg": "Failed to connect to the host via ssh: timed out", "unreachable": true}']) u.push(l)
+    for (const l of [
+      'TASK [Gathering Facts] *',
+      'fatal: [default]: UNREACHABLE! => {"changed": false, "msg": "Failed to connect to the host via ssh: timed out", "unreachable": true}',
+    ])
+      u.push(l)
     expect(u.describe()).toBe(' in task "Gathering Facts" (machine unreachable): Failed to connect to the host via ssh: timed out')
     const e = new FailureTracker()
-    e.push("ERROR! the playbook: x.yml could not be found")
+    e.push('ERROR! the playbook: x.yml could not be found')
     expect(e.describe()).toBe(': the playbook: x.yml could not be found')
   })
 })

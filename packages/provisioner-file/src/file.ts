@@ -27,7 +27,8 @@ export function file(options: FileOptions): ProvisionerPlugin<FileOptions> {
       const download = options.direction === 'download'
       if (options.content !== undefined) {
         if (download) throw fieldError(ctx, 'content', "content cannot be used with direction 'download'")
-        if (options.destination.endsWith('/')) throw fieldError(ctx, 'destination', 'with content, destination must be a file path, not a directory ending in /')
+        if (options.destination.endsWith('/'))
+          throw fieldError(ctx, 'destination', 'with content, destination must be a file path, not a directory ending in /')
       }
       if (sources().length > 1 && !options.destination.endsWith('/')) {
         throw fieldError(ctx, 'destination', 'must be a directory ending in / when several sources are given')

@@ -51,7 +51,10 @@ export async function download(ctx: ProvisionContext, source: string, destinatio
 }
 
 async function isLocalDir(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false)
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  )
 }
 
 /** A destination ending in `/` names a directory; make it, as scp-based Packer uploads expect it to exist. */

@@ -50,7 +50,9 @@ describe('file validate', () => {
     expect(await problem({ source: 'files', content: 'x', destination: '/x' })).toMatch(/provisioners\[0\]\.content: only one of/)
     expect(await problem({ content: 'x', destination: '/etc/' })).toMatch(/provisioners\[0\]\.destination: with content/)
     expect(await problem({ content: 'x', destination: '/x', direction: 'download' })).toMatch(/provisioners\[0\]\.content/)
-    expect(await problem({ sources: ['files', 'files/app.conf'], destination: '/opt' })).toMatch(/provisioners\[0\]\.destination: must be a directory ending in \//)
+    expect(await problem({ sources: ['files', 'files/app.conf'], destination: '/opt' })).toMatch(
+      /provisioners\[0\]\.destination: must be a directory ending in \//,
+    )
     expect(await problem({ source: 'files', destination: '/x', direction: 'sideways' as never })).toMatch(/provisioners\[0\]\.direction/)
     expect(await problem({ source: 'files' } as never)).toMatch(/provisioners\[0\]\.destination/)
   })

@@ -7,7 +7,12 @@ import { gossChecksSchema, type GossRunOptions } from './options.js'
 /** Loads the gossfile the options name (includes, templates, variables); errors name the file, line and key. */
 export async function loadSuite(o: GossRunOptions, baseDir: string, at: { file: string; field: string }): Promise<GossSuite> {
   const found = await localGossfile(o.tests, o.gossFile, baseDir)
-  if ('error' in found) throw new TemplateError(found.error, { file: at.file, field: `${at.field}.${found.field}`, hint: 'tsimg reads the goss files where they are (nothing is uploaded): tests names files or directories next to the template.' })
+  if ('error' in found)
+    throw new TemplateError(found.error, {
+      file: at.file,
+      field: `${at.field}.${found.field}`,
+      hint: 'tsimg reads the goss files where they are (nothing is uploaded): tests names files or directories next to the template.',
+    })
   return loadGossfile(found.path, {
     ...(o.varsFile ? { varsFile: resolve(baseDir, o.varsFile) } : {}),
     ...(o.varsInline ? { varsInline: o.varsInline } : {}),
@@ -20,7 +25,11 @@ export async function loadSuite(o: GossRunOptions, baseDir: string, at: { file: 
 const PROBES_AT_ONCE = 6
 
 /** Runs the suite over the connection; each result as the verify phase reports it. */
-export async function runSuite(suite: GossSuite, o: GossRunOptions, ctx: { communicator: Parameters<typeof execOver>[0]; signal: AbortSignal }): Promise<GossResult[]> {
+export async function runSuite(
+  suite: GossSuite,
+  o: GossRunOptions,
+  ctx: { communicator: Parameters<typeof execOver>[0]; signal: AbortSignal },
+): Promise<GossResult[]> {
   return runGossSuite(suite, execOver(ctx.communicator), {
     signal: ctx.signal,
     // One SSH connection carries every probe, and sshd opens at most 10 sessions on one

@@ -7,7 +7,11 @@ import { basename, isAbsolute, join, resolve } from 'node:path'
  * name (a directory with a trailing slash: its contents), and `gossFile` (default `goss.yaml`,
  * or the only file given) is looked up among them. Returns the local path, or a reason.
  */
-export async function localGossfile(tests: readonly string[], gossFile: string | undefined, baseDir: string): Promise<{ path: string } | { error: string; field: 'tests' | 'gossFile' }> {
+export async function localGossfile(
+  tests: readonly string[],
+  gossFile: string | undefined,
+  baseDir: string,
+): Promise<{ path: string } | { error: string; field: 'tests' | 'gossFile' }> {
   const entries = await Promise.all(
     tests.map(async (t) => {
       const local = isAbsolute(t) ? t : resolve(baseDir, t)
@@ -31,5 +35,8 @@ export async function localGossfile(tests: readonly string[], gossFile: string |
     if ((await stat(c).catch(() => undefined))?.isFile()) return { path: c }
   }
   const shown = entries.map((e) => e.given).join(', ')
-  return { error: `${gossFile ? `goss_file ${gossFile}` : 'goss.yaml (the default goss_file)'} is not among the uploaded tests (${shown})${gossFile ? '' : ': set goss_file'}`, field: gossFile ? 'gossFile' : 'tests' }
+  return {
+    error: `${gossFile ? `goss_file ${gossFile}` : 'goss.yaml (the default goss_file)'} is not among the uploaded tests (${shown})${gossFile ? '' : ': set goss_file'}`,
+    field: gossFile ? 'gossFile' : 'tests',
+  }
 }

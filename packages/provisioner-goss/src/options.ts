@@ -63,7 +63,18 @@ export interface GossOptions extends GossRunOptions, CommonProvisionerOptions {
 }
 
 /** Options of the binary download and upload that tsimg does not need: accepted, said once. */
-export const DOWNLOAD_OPTIONS = ['url', 'version', 'arch', 'downloadPath', 'skipInstall', 'remoteFolder', 'remotePath', 'skipSsl', 'username', 'password'] as const
+export const DOWNLOAD_OPTIONS = [
+  'url',
+  'version',
+  'arch',
+  'downloadPath',
+  'skipInstall',
+  'remoteFolder',
+  'remotePath',
+  'skipSsl',
+  'username',
+  'password',
+] as const
 
 const gossRunShape = {
   tests: z.array(z.string().min(1)).min(1, 'at least one goss file or directory'),

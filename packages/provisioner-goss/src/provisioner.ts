@@ -45,7 +45,9 @@ export function goss(options: GossOptions): ProvisionerPlugin<GossOptions> {
       for (const w of s.warnings) ctx.ui.message(`goss: warning: ${w}`)
       const given = DOWNLOAD_OPTIONS.filter((k) => options[k] !== undefined && options[k] !== '')
       if (given.length) {
-        ctx.ui.message(`goss: ${given.join(', ')} accepted and not used: tsimg downloads and uploads no goss binary, the checks run as shell probes over the connection`)
+        ctx.ui.message(
+          `goss: ${given.join(', ')} accepted and not used: tsimg downloads and uploads no goss binary, the checks run as shell probes over the connection`,
+        )
       }
       if (options.inspect) {
         ctx.ui.say('Running goss in inspect mode: the rendered gossfile (goss render -d), then the checks; failing checks do not fail the build')

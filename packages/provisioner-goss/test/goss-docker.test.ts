@@ -37,13 +37,26 @@ describe('goss files in the verify phase (docker)', () => {
   it('verify: { goss } with vars passes on a container of the committed image and writes JUnit', async () => {
     const junit = join(sb.dir, 'goss.xml')
     const r = await sb.run({
-      template: { sources: [source()], provisioners: [provision], verify: { goss: join(FIXTURES, 'goss/goss.yaml'), varsFile: join(FIXTURES, 'goss/vars.yaml'), junit } },
+      template: {
+        sources: [source()],
+        provisioners: [provision],
+        verify: { goss: join(FIXTURES, 'goss/goss.yaml'), varsFile: join(FIXTURES, 'goss/vars.yaml'), junit },
+      },
     })
     const b = r.builds[0]!
     expect(b.error?.message).toBeUndefined()
     expect(b.outcome).toBe('success')
     const names = b.checks!.map((c) => `${c.outcome} ${c.name}`)
-    expect(names).toEqual(expect.arrayContaining(['pass File: /etc/tsimg-verify/state: exists', 'pass File: /etc/tsimg-verify/state: contents', 'pass User: appuser: groups', 'pass Package: openssh-server: installed', 'pass Command: state-says-release: stdout', 'pass File: /etc/tsimg-verify/removed-on-purpose: exists']))
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'pass File: /etc/tsimg-verify/state: exists',
+        'pass File: /etc/tsimg-verify/state: contents',
+        'pass User: appuser: groups',
+        'pass Package: openssh-server: installed',
+        'pass Command: state-says-release: stdout',
+        'pass File: /etc/tsimg-verify/removed-on-purpose: exists',
+      ]),
+    )
     expect(b.checks!.filter((c) => c.outcome !== 'pass')).toEqual([])
     expect(await imageExists(TAG)).toBe(true)
     expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
@@ -54,7 +67,11 @@ describe('goss files in the verify phase (docker)', () => {
 
   it('with the state file removed after provisioning: fails naming each failing goss check with expected and found, no image, no container', async () => {
     const r = await sb.run({
-      template: { sources: [source()], provisioners: [provision, breakState], verify: { goss: join(FIXTURES, 'goss/goss.yaml'), varsFile: join(FIXTURES, 'goss/vars.yaml') } },
+      template: {
+        sources: [source()],
+        provisioners: [provision, breakState],
+        verify: { goss: join(FIXTURES, 'goss/goss.yaml'), varsFile: join(FIXTURES, 'goss/vars.yaml') },
+      },
     })
     const b = r.builds[0]!
     expect(b.outcome).toBe('failed')
@@ -69,7 +86,7 @@ describe('goss files in the verify phase (docker)', () => {
     expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
   })
 
-  it('validate lists the verify phase\'s goss checks of a template file', async () => {
+  it("validate lists the verify phase's goss checks of a template file", async () => {
     const info = await validate({ templateFile: join(FIXTURES, 'verify-docker.mjs') })
     expect(info.verify).toEqual([{ type: 'goss', description: 'goss goss/goss.yaml' }])
   })
@@ -86,7 +103,19 @@ describe('goss files in the verify phase (docker)', () => {
 describe("Packer's goss provisioner (docker build container)", () => {
   it('runs the files of tests with goss_file and vars_inline while provisioning, and prints goss output', async () => {
     const r = await sb.run({
-      template: { sources: [docker({ name: 'gossprov', image: BASE_IMAGE, commit: false })], provisioners: [provision, goss({ tests: [join(FIXTURES, 'goss')], gossFile: 'goss/goss.yaml', varsInline: { state: 'ready', release: '7' }, url: 'https://example.invalid/goss', format: 'documentation' })] },
+      template: {
+        sources: [docker({ name: 'gossprov', image: BASE_IMAGE, commit: false })],
+        provisioners: [
+          provision,
+          goss({
+            tests: [join(FIXTURES, 'goss')],
+            gossFile: 'goss/goss.yaml',
+            varsInline: { state: 'ready', release: '7' },
+            url: 'https://example.invalid/goss',
+            format: 'documentation',
+          }),
+        ],
+      },
     })
     const b = r.builds[0]!
     expect(b.error?.message).toBeUndefined()
@@ -98,15 +127,20 @@ describe("Packer's goss provisioner (docker build container)", () => {
 
   it('fails the build on a failing check, naming it', async () => {
     const r = await sb.run({
-      template: { sources: [docker({ name: 'gossprov', image: BASE_IMAGE, commit: false })], provisioners: [provision, breakState, goss({ tests: [join(FIXTURES, 'goss') + '/'], varsFile: join(FIXTURES, 'goss/vars.yaml') })] },
+      template: {
+        sources: [docker({ name: 'gossprov', image: BASE_IMAGE, commit: false })],
+        provisioners: [provision, breakState, goss({ tests: [join(FIXTURES, 'goss') + '/'], varsFile: join(FIXTURES, 'goss/vars.yaml') })],
+      },
     })
     const b = r.builds[0]!
     expect(b.outcome).toBe('failed')
-    expect(b.error?.message).toMatch(/^goss validate failed: \d+ of \d+ checks failed:\n {2}- File: \/etc\/tsimg-verify\/state: exists \(.*goss\.yaml:\d+\): expected true, found false/)
+    expect(b.error?.message).toMatch(
+      /^goss validate failed: \d+ of \d+ checks failed:\n {2}- File: \/etc\/tsimg-verify\/state: exists \(.*goss\.yaml:\d+\): expected true, found false/,
+    )
     expect(await sb.leftovers(b.buildId)).toEqual(NOTHING)
   })
 
-  it('--move-goss-to-verify runs the provisioner\'s files on a container of the committed image instead', async () => {
+  it("--move-goss-to-verify runs the provisioner's files on a container of the committed image instead", async () => {
     const r = await sb.run({
       template: { sources: [source()], provisioners: [provision, goss({ tests: [join(FIXTURES, 'goss') + '/'], varsFile: join(FIXTURES, 'goss/vars.yaml') })] },
       moveChecksToVerify: true,

@@ -56,7 +56,9 @@ function expectK3sFailures(r: Run): void {
   expect(wording('Port: tcp6:6443: listening')).toBe(FALSE_NOT_TRUE)
   expect(wording('Command: check_k8s_scheduler_health: exit-status')).toBe('Expected\n    127\nto be numerically eq\n    0')
   // {{ .Vars.ip_address }} rendered from the vars file; the seed's patterns kept as patterns.
-  expect(wording('Command: check_node_address: stdout')).toBe('Expected\n    ""\nto have patterns\n    ["127.0.0.1"]\nthe missing elements were\n    ["127.0.0.1"]')
+  expect(wording('Command: check_node_address: stdout')).toBe(
+    'Expected\n    ""\nto have patterns\n    ["127.0.0.1"]\nthe missing elements were\n    ["127.0.0.1"]',
+  )
   expect(wording('Command: check_container_status: stdout')).toContain('the missing elements were\n    ["coredns","/lb-.*-443/","/lb-.*-80/","traefik"]')
   // "!string" holds on empty output, as in goss; skip: true is skipped, not run.
   expect(checks.get('Command: check_kube_system_namespace_pod_status: stdout')?.outcome).toBe('pass')
@@ -76,7 +78,7 @@ async function expectNothingLeft(r: Run): Promise<void> {
 }
 
 describe("seed 003's goss files through the verify phase (docker, an image without k3s)", () => {
-  it('verify: { goss, varsFile } on a typed template: fails check by check in goss\'s wording; no image, no container', async () => {
+  it("verify: { goss, varsFile } on a typed template: fails check by check in goss's wording; no image, no container", async () => {
     const r = await sb.run({
       template: {
         sources: [docker({ name: 'seed003', image: BASE_IMAGE, tags: [TAG] })],

@@ -23,7 +23,10 @@ let sb: Sandbox
 
 async function image(tag: string, extra: string[]): Promise<void> {
   const res = await sb.run({
-    template: { sources: [docker({ name: 'peer', image: BASE_IMAGE, tags: [tag] })], provisioners: [shell({ script: join(FIXTURES, 'provision.sh') }), ...(extra.length ? [shell({ inline: extra })] : [])] },
+    template: {
+      sources: [docker({ name: 'peer', image: BASE_IMAGE, tags: [tag] })],
+      provisioners: [shell({ script: join(FIXTURES, 'provision.sh') }), ...(extra.length ? [shell({ inline: extra })] : [])],
+    },
   })
   expect(res.builds[0]!.error?.message).toBeUndefined()
 }
@@ -43,7 +46,10 @@ afterAll(async () => {
 /** `tsimg verify` as a user runs it: exit code and output. */
 async function tsimgVerify(ref: string): Promise<{ code: number; out: string }> {
   try {
-    const r = await exec(process.execPath, [CLI, 'verify', 'verify-docker.mjs', '-image', ref, '-color=false'], { cwd: FIXTURES, env: { ...process.env, TSIMG_STATE_DIR: sb.stateDir, NO_COLOR: '1' } })
+    const r = await exec(process.execPath, [CLI, 'verify', 'verify-docker.mjs', '-image', ref, '-color=false'], {
+      cwd: FIXTURES,
+      env: { ...process.env, TSIMG_STATE_DIR: sb.stateDir, NO_COLOR: '1' },
+    })
     return { code: 0, out: r.stdout + r.stderr }
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string }
@@ -54,11 +60,35 @@ async function tsimgVerify(ref: string): Promise<{ code: number; out: string }> 
 /** testinfra's verdict per fact, through its docker backend on a container of the image. */
 async function testinfra(ref: string): Promise<Record<string, 'PASSED' | 'FAILED'>> {
   const name = `verify-peer-${RUN_ID}-${containers.length}`
-  await dockerOut('run', '-d', '--label', 'tsimg-test=verify-peer', '--name', name, '--entrypoint', '/bin/sh', ref, '-c', 'trap "exit 0" TERM; sleep infinity & wait')
+  await dockerOut(
+    'run',
+    '-d',
+    '--label',
+    'tsimg-test=verify-peer',
+    '--name',
+    name,
+    '--entrypoint',
+    '/bin/sh',
+    ref,
+    '-c',
+    'trap "exit 0" TERM; sleep infinity & wait',
+  )
   containers.push(name)
   let out: string
   try {
-    out = (await exec('/usr/bin/python3', ['-m', 'pytest', '-q', '-rA', '-p', 'no:cacheprovider', '--hosts', `docker://${name}`, join(FIXTURES, 'testinfra/test_facts.py')])).stdout
+    out = (
+      await exec('/usr/bin/python3', [
+        '-m',
+        'pytest',
+        '-q',
+        '-rA',
+        '-p',
+        'no:cacheprovider',
+        '--hosts',
+        `docker://${name}`,
+        join(FIXTURES, 'testinfra/test_facts.py'),
+      ])
+    ).stdout
   } catch (err) {
     out = (err as { stdout: string }).stdout
   }
@@ -82,11 +112,29 @@ describe('tsimg verify --image and testinfra agree on the same images', () => {
 
   it('testinfra passes every fact on the good image and fails the same ones goss fails on the broken image', async () => {
     const good = await testinfra(GOOD)
-    expect(good).toEqual({ test_state_file: 'PASSED', test_removed_file_is_absent: 'PASSED', test_user_in_group: 'PASSED', test_package: 'PASSED', test_command: 'PASSED' })
+    expect(good).toEqual({
+      test_state_file: 'PASSED',
+      test_removed_file_is_absent: 'PASSED',
+      test_user_in_group: 'PASSED',
+      test_package: 'PASSED',
+      test_command: 'PASSED',
+    })
     const bad = await testinfra(BROKEN)
-    expect(bad).toEqual({ test_state_file: 'FAILED', test_removed_file_is_absent: 'PASSED', test_user_in_group: 'PASSED', test_package: 'PASSED', test_command: 'FAILED' })
+    expect(bad).toEqual({
+      test_state_file: 'FAILED',
+      test_removed_file_is_absent: 'PASSED',
+      test_user_in_group: 'PASSED',
+      test_package: 'PASSED',
+      test_command: 'FAILED',
+    })
     // goss's verdicts on the broken image, by the resource each testinfra test asserts.
-    const res = await sb.run({ template: { sources: [docker({ name: 'check', image: BROKEN })], verify: { goss: join(FIXTURES, 'goss/goss.yaml'), varsFile: join(FIXTURES, 'goss/vars.yaml') } }, verifyImage: BROKEN })
+    const res = await sb.run({
+      template: {
+        sources: [docker({ name: 'check', image: BROKEN })],
+        verify: { goss: join(FIXTURES, 'goss/goss.yaml'), varsFile: join(FIXTURES, 'goss/vars.yaml') },
+      },
+      verifyImage: BROKEN,
+    })
     const failed = new Set(res.builds[0]!.checks!.filter((c) => c.outcome === 'fail').map((c) => c.name.split(': ').slice(0, 2).join(': ')))
     expect([...failed].sort()).toEqual(['Command: state-says-release', 'File: /etc/tsimg-verify/state'])
   })

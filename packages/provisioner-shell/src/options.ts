@@ -48,14 +48,21 @@ export const shellSchema = z.strictObject({
       z.record(z.string().regex(envName, 'expected a variable name'), z.string()),
     ])
     .optional(),
-  envVarFormat: z.string().refine((f) => (f.match(/%s/g) ?? []).length === 2, "expected two %s, e.g. \"%s='%s' \"").optional(),
+  envVarFormat: z
+    .string()
+    .refine((f) => (f.match(/%s/g) ?? []).length === 2, 'expected two %s, e.g. "%s=\'%s\' "')
+    .optional(),
   executeCommand: z
     .string()
     .refine((c) => c.includes('{{.Path}}') || /\{\{\s*\.Path\s*\}\}/.test(c), 'must contain {{.Path}}')
     .refine((c) => !/\{\{(?!\s*\.(Vars|Path)\s*\}\})/.test(c), 'only {{.Vars}} and {{.Path}} can be used')
     .optional(),
   remoteFolder: z.string().min(1).optional(),
-  remoteFile: z.string().min(1).regex(/^[^/]+$/, 'a file name, without /').optional(),
+  remoteFile: z
+    .string()
+    .min(1)
+    .regex(/^[^/]+$/, 'a file name, without /')
+    .optional(),
   remotePath: z.string().min(1).optional(),
   expectDisconnect: z.boolean().optional(),
   validExitCodes: z.array(z.number().int().min(0).max(255)).min(1).optional(),

@@ -82,10 +82,9 @@ function exitFailure(r: ExecResult, valid: readonly number[]): string | undefine
 
 async function removeScript(ctx: ProvisionContext, s: ScriptSettings, deadline: number): Promise<void> {
   if (s.skipClean) return
-  const r = await whileUnreachable(ctx, s, deadline, 'remove the script', () =>
-    ctx.communicator.exec(`rm -f ${shq(s.remotePath)}`, { signal: ctx.signal }),
-  )
-  if (r.exitCode !== 0) throw new TsimgError('SCRIPT_CLEAN_FAILED', `Error removing temporary script at ${s.remotePath}: exit status ${r.exitCode ?? r.exitSignal}`)
+  const r = await whileUnreachable(ctx, s, deadline, 'remove the script', () => ctx.communicator.exec(`rm -f ${shq(s.remotePath)}`, { signal: ctx.signal }))
+  if (r.exitCode !== 0)
+    throw new TsimgError('SCRIPT_CLEAN_FAILED', `Error removing temporary script at ${s.remotePath}: exit status ${r.exitCode ?? r.exitSignal}`)
 }
 
 /**
@@ -108,9 +107,13 @@ async function reconnect(ctx: ProvisionContext, s: ScriptSettings, deadline: num
   for (;;) {
     const left = deadline - Date.now()
     if (left <= 0) {
-      throw new TsimgError('START_RETRY_TIMEOUT', `Could not reach ${ctx.communicator.target} within startRetryTimeout (${formatDuration(s.startRetryMs)}): ${errorMessage(lastError)}`, {
-        cause: lastError,
-      })
+      throw new TsimgError(
+        'START_RETRY_TIMEOUT',
+        `Could not reach ${ctx.communicator.target} within startRetryTimeout (${formatDuration(s.startRetryMs)}): ${errorMessage(lastError)}`,
+        {
+          cause: lastError,
+        },
+      )
     }
     try {
       await ctx.communicator.reconnect({ timeoutMs: left, signal: ctx.signal })

@@ -63,5 +63,4 @@ describe('shell validate', () => {
     expect((await problem({ inline: [] })).message).toMatch(/provisioners\[1\]\.inline: must list at least one command/)
     expect((await problem({ inline: ['x'], inlne: true } as never)).message).toMatch(/provisioners\[1\]\.inlne: unknown option/)
   })
-
 })

@@ -42,7 +42,10 @@ const target = (username = 'root'): SshTarget => ({
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tsimg-shell-'))
   await mkdir(join(dir, 'scripts'))
-  await writeFile(join(dir, 'scripts/a.sh'), '#!/bin/sh\necho "A=$A"\necho "QUOTED=$QUOTED"\necho "build=$PACKER_BUILD_NAME/$PACKER_BUILDER_TYPE tsimg=$TSIMG_BUILD_NAME/$TSIMG_BUILDER_TYPE"\n')
+  await writeFile(
+    join(dir, 'scripts/a.sh'),
+    '#!/bin/sh\necho "A=$A"\necho "QUOTED=$QUOTED"\necho "build=$PACKER_BUILD_NAME/$PACKER_BUILDER_TYPE tsimg=$TSIMG_BUILD_NAME/$TSIMG_BUILDER_TYPE"\n',
+  )
   // Saved with Windows line endings: must still run (`/bin/sh^M: bad interpreter` otherwise).
   await writeFile(join(dir, 'scripts/b.sh'), '#!/bin/sh\r\necho "b ran"\r\n')
   sshd = await startSshd({ authorizedKeys: [key.publicKey], users: [{ name: 'deploy', authorizedKeys: [key.publicKey], sudo: true }] })
@@ -135,9 +138,7 @@ describe('shell provisioner over SSH', () => {
   })
 
   it('runs scripts in order with environment variables, build names and CRLF converted', async () => {
-    const { lines, error } = await provision(
-      shell({ scripts: ['scripts/a.sh', 'scripts/b.sh'], environmentVars: { A: '1', QUOTED: `it's $HOME "x"` } }),
-    )
+    const { lines, error } = await provision(shell({ scripts: ['scripts/a.sh', 'scripts/b.sh'], environmentVars: { A: '1', QUOTED: `it's $HOME "x"` } }))
     expect(error).toBeUndefined()
     expect(lines.filter((l) => l.startsWith('say:'))).toEqual([
       'say: Provisioning with shell script: scripts/a.sh',
@@ -178,7 +179,11 @@ describe('shell provisioner over SSH', () => {
     const deploy = await SshCommunicator.connect(target('deploy'))
     try {
       const { lines, error } = await provision(
-        shell({ inline: ['echo "uid=$(id -u) who=$WHO"', 'touch /root/sudo-ran'], environmentVars: { WHO: 'deploy-env' }, executeCommand: 'chmod +x {{.Path}}; {{.Vars}} sudo -E {{.Path}}' }),
+        shell({
+          inline: ['echo "uid=$(id -u) who=$WHO"', 'touch /root/sudo-ran'],
+          environmentVars: { WHO: 'deploy-env' },
+          executeCommand: 'chmod +x {{.Path}}; {{.Vars}} sudo -E {{.Path}}',
+        }),
         deploy,
       )
       expect(error).toBeUndefined()

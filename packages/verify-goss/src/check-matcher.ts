@@ -17,7 +17,13 @@ export function checkMatcher(value: unknown, node: YamlNode | null, reader: bool
   if (Array.isArray(value)) {
     const items = isSeq(node) ? node.items : []
     value.forEach((v, i) => {
-      if (reader && typeof v !== 'string') throw new GossfileError(file, at(items[i] as YamlNode).line, `${path}[${i}]`, `a pattern must be a string (text, !text, /regex/ or !/regex/), found ${JSON.stringify(v)}`)
+      if (reader && typeof v !== 'string')
+        throw new GossfileError(
+          file,
+          at(items[i] as YamlNode).line,
+          `${path}[${i}]`,
+          `a pattern must be a string (text, !text, /regex/ or !/regex/), found ${JSON.stringify(v)}`,
+        )
       if (reader) checkPattern(v as string, file, at(items[i] as YamlNode).line, `${path}[${i}]`)
       else checkMatcher(v, (items[i] as YamlNode) ?? node, false, file, at, `${path}[${i}]`)
     })
@@ -25,14 +31,25 @@ export function checkMatcher(value: unknown, node: YamlNode | null, reader: bool
   }
   const keys = Object.keys(value as object)
   if (keys.length !== 1) {
-    throw new GossfileError(file, line, path, `Syntax Error: Invalid matcher configuration. At a given nesting level, only one matcher is allowed. Found multiple matchers: ${JSON.stringify(keys)}`)
+    throw new GossfileError(
+      file,
+      line,
+      path,
+      `Syntax Error: Invalid matcher configuration. At a given nesting level, only one matcher is allowed. Found multiple matchers: ${JSON.stringify(keys)}`,
+    )
   }
   const name = keys[0]!
   const arg = (value as Record<string, unknown>)[name]
   const argNode = isMap(node) ? ((node.items[0] as Pair<YamlNode, YamlNode>).value ?? node) : node
   const sub = `${path}.${name}`
   if (!(MATCHERS as readonly string[]).includes(name)) {
-    throw new GossfileError(file, isMap(node) ? at((node.items[0] as Pair<YamlNode, YamlNode>).key).line : line, sub, `Syntax Error: Unknown matcher: ${name}`, `tsimg interprets ${MATCHERS.join(', ')}`)
+    throw new GossfileError(
+      file,
+      isMap(node) ? at((node.items[0] as Pair<YamlNode, YamlNode>).key).line : line,
+      sub,
+      `Syntax Error: Unknown matcher: ${name}`,
+      `tsimg interprets ${MATCHERS.join(', ')}`,
+    )
   }
   const list = (what: string) => {
     if (!Array.isArray(arg)) throw bad(what, 'array', arg)
@@ -66,11 +83,13 @@ export function checkMatcher(value: unknown, node: YamlNode | null, reader: bool
       checkMatcher(arg, argNode, false, file, at, sub)
       return
     case 'have-key-with-value':
-      if (arg === null || typeof arg !== 'object' || Array.isArray(arg) || Object.keys(arg).length !== 1) throw bad(name, 'a one-entry map {key: value matcher}', arg)
+      if (arg === null || typeof arg !== 'object' || Array.isArray(arg) || Object.keys(arg).length !== 1)
+        throw bad(name, 'a one-entry map {key: value matcher}', arg)
       checkMatcher(Object.values(arg)[0], isMap(argNode) ? ((argNode.items[0] as Pair<YamlNode, YamlNode>).value ?? argNode) : argNode, false, file, at, sub)
       return
     case 'contain-element':
-      if (!(typeof arg === 'string' || typeof arg === 'number' || (arg !== null && typeof arg === 'object' && !Array.isArray(arg)))) throw bad(name, 'matcher, string or numeric', arg)
+      if (!(typeof arg === 'string' || typeof arg === 'number' || (arg !== null && typeof arg === 'object' && !Array.isArray(arg))))
+        throw bad(name, 'matcher, string or numeric', arg)
       checkMatcher(arg, argNode, false, file, at, sub)
       return
     case 'contain-elements':
@@ -123,4 +142,3 @@ function checkSemverConstraint(c: string, file: string, line: number, path: stri
     }
   }
 }
-

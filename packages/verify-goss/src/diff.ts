@@ -17,7 +17,7 @@ function opcodes(a: string[], b: string[]): Op[] {
   const L: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0))
   for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) L[i]![j] = a[i] === b[j] ? L[i + 1]![j + 1]! + 1 : Math.max(L[i + 1]![j]!, L[i]![j + 1]!)
   const matches: [number, number][] = []
-  for (let i = 0, j = 0; i < n && j < m; ) {
+  for (let i = 0, j = 0; i < n && j < m;) {
     if (a[i] === b[j]) {
       matches.push([i++, j++])
     } else if (L[i + 1]![j]! >= L[i]![j + 1]!) i++

@@ -25,7 +25,13 @@ function summaryLines(results: readonly GossResult[]): string {
 
 function header(r: GossResult): string {
   let out = r.title ? `Title: ${r.title}\n` : ''
-  if (r.meta) out += 'Meta:\n' + Object.keys(r.meta).sort().map((k) => `    ${k}: ${String((r.meta as Record<string, unknown>)[k])}\n`).join('')
+  if (r.meta)
+    out +=
+      'Meta:\n' +
+      Object.keys(r.meta)
+        .sort()
+        .map((k) => `    ${k}: ${String((r.meta as Record<string, unknown>)[k])}\n`)
+        .join('')
   return out
 }
 
@@ -44,7 +50,10 @@ function groups(results: readonly GossResult[], sort: boolean): GossResult[][] {
 }
 
 function failedOrSkipped(results: readonly GossResult[]): string {
-  const gs = groups(results.filter((r) => r.outcome !== 'pass'), true)
+  const gs = groups(
+    results.filter((r) => r.outcome !== 'pass'),
+    true,
+  )
   if (!gs.length) return ''
   return 'Failures/Skipped:\n\n' + gs.map((g) => header(g[0]!) + g.map((r) => r.summary + '\n').join('') + '\n').join('')
 }
@@ -70,7 +79,10 @@ export function formatTable(results: readonly GossResult[]): string {
 }
 
 function xml(s: string): string {
-  return s.replace(/[&<>"'\r\n\t]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;', '\r': '&#xD;', '\n': '&#xA;', '\t': '&#x9;' })[c]!)
+  return s.replace(
+    /[&<>"'\r\n\t]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;', '\r': '&#xD;', '\n': '&#xA;', '\t': '&#x9;' })[c]!,
+  )
 }
 
 /** JUnit XML, one testcase per result, as goss's `--format junit` writes it. */
@@ -102,7 +114,10 @@ function withoutRaw(r: GossResult): GossResult {
 
 /** goss's prometheus text format: outcome and duration counters per type (and id, with verbose), and the run's. */
 function prometheus(results: readonly GossResult[], verbose: boolean): string {
-  const key = (r: GossResult) => (verbose ? `outcome="${r.outcome}",resource_id="${esc(r.resourceId)}",type="${r.resourceType.toLowerCase()}"` : `outcome="${r.outcome}",type="${r.resourceType.toLowerCase()}"`)
+  const key = (r: GossResult) =>
+    verbose
+      ? `outcome="${r.outcome}",resource_id="${esc(r.resourceId)}",type="${r.resourceType.toLowerCase()}"`
+      : `outcome="${r.outcome}",type="${r.resourceType.toLowerCase()}"`
   const counts = new Map<string, number>()
   const durations = new Map<string, number>()
   for (const r of results) {
@@ -116,7 +131,11 @@ function prometheus(results: readonly GossResult[], verbose: boolean): string {
   })
   const s = summarize(results)
   const family = (name: string, help: string, rows: [string, number][]) =>
-    `# HELP goss_tests_${name} ${help}\n# TYPE goss_tests_${name} counter\n` + rows.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([l, v]) => `goss_tests_${name}{${l}} ${v}\n`).join('')
+    `# HELP goss_tests_${name} ${help}\n# TYPE goss_tests_${name} counter\n` +
+    rows
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([l, v]) => `goss_tests_${name}{${l}} ${v}\n`)
+      .join('')
   return (
     family('outcomes_duration_milliseconds', 'The duration of tests from this run. Note; tests run concurrently.', [...durations]) +
     family('outcomes_total', 'The number of test-outcomes from this run.', [...counts]) +
@@ -140,15 +159,25 @@ export function formatResults(results: readonly GossResult[], format: GossFormat
       return out + '\n\n' + failedOrSkipped(results) + summaryLines(results)
     }
     case 'rspecish':
-      return ordered.map((r) => (r.outcome === 'pass' ? '.' : r.outcome === 'skip' ? 'S' : 'F')).join('') + '\n\n' + failedOrSkipped(results) + summaryLines(results)
+      return (
+        ordered.map((r) => (r.outcome === 'pass' ? '.' : r.outcome === 'skip' ? 'S' : 'F')).join('') + '\n\n' + failedOrSkipped(results) + summaryLines(results)
+      )
     case 'tap':
-      return `1..${ordered.length}\n` + ordered.map((r, i) => `${r.outcome === 'fail' ? 'not ok' : 'ok'} ${i + 1} - ${r.outcome === 'skip' ? '# SKIP ' : ''}${compact(r)}\n`).join('')
+      return (
+        `1..${ordered.length}\n` +
+        ordered.map((r, i) => `${r.outcome === 'fail' ? 'not ok' : 'ok'} ${i + 1} - ${r.outcome === 'skip' ? '# SKIP ' : ''}${compact(r)}\n`).join('')
+      )
     case 'junit':
       return toJUnit(ordered)
     case 'nagios': {
       const d = (s.durationMs / 1000).toFixed(3)
       const perf = options.includes('perfdata') ? `|total=${s.total} failed=${s.failed} skipped=${s.skipped} duration=${d}s` : ''
-      const verbose = options.includes('verbose') ? ordered.filter((r) => r.outcome === 'fail').map((r, i) => `Fail ${i + 1} - ${compact(r)}\n`).join('') : ''
+      const verbose = options.includes('verbose')
+        ? ordered
+            .filter((r) => r.outcome === 'fail')
+            .map((r, i) => `Fail ${i + 1} - ${compact(r)}\n`)
+            .join('')
+        : ''
       return `GOSS ${s.failed ? 'CRITICAL' : 'OK'} - Count: ${s.total}, Failed: ${s.failed}, Skipped: ${s.skipped}, Duration: ${d}s${perf}\n${s.failed ? verbose : ''}`
     }
     case 'json':

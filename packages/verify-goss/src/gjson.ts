@@ -25,7 +25,8 @@ export function gjsonPathProblem(path: string): string | undefined {
   try {
     for (const p of split(path)) {
       if (p.startsWith('#(')) parseQuery(p)
-      else if (/[*?|@!{}[\]]/.test(p.replace(/\\./g, '')) && p !== '@this') return `gjson syntax in ${JSON.stringify(p)} is not interpreted by tsimg (paths, indexes, #, #(...) queries and @this are)`
+      else if (/[*?|@!{}[\]]/.test(p.replace(/\\./g, '')) && p !== '@this')
+        return `gjson syntax in ${JSON.stringify(p)} is not interpreted by tsimg (paths, indexes, #, #(...) queries and @this are)`
     }
   } catch (err) {
     return (err as Error).message
@@ -78,7 +79,10 @@ function parseQuery(p: string): Query {
 }
 
 function glob(pattern: string, s: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.')
   return new RegExp(`^${re}$`, 's').test(s)
 }
 
@@ -110,7 +114,11 @@ function walk(v: unknown, ps: string[]): unknown {
     if (p === '#') return rest.length ? v.map((x) => walk(x, rest)).filter((x) => x !== undefined) : v.length
     if (p.startsWith('#(')) {
       const q = parseQuery(p)
-      if (q.all) return v.filter((x) => test(x, q)).map((x) => walk(x, rest)).filter((x) => x !== undefined)
+      if (q.all)
+        return v
+          .filter((x) => test(x, q))
+          .map((x) => walk(x, rest))
+          .filter((x) => x !== undefined)
       const hit = v.find((x) => test(x, q))
       return hit === undefined ? undefined : walk(hit, rest)
     }

@@ -2,7 +2,20 @@ import { readFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import { goGlob } from './glob.js'
-import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, stringify, visit, type Document, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml'
+import {
+  LineCounter,
+  parseDocument,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  stringify,
+  visit,
+  type Document,
+  type Node as YamlNode,
+  type Pair,
+  type YAMLMap,
+} from 'yaml'
 import { loadVars } from './vars.js'
 import { GossfileError } from './errors.js'
 import { type At, checkMatcher } from './check-matcher.js'
@@ -47,7 +60,14 @@ interface TemplateScope {
   readonly warnings: string[]
 }
 
-async function loadOne(text: string, file: string, scope: TemplateScope, parents: readonly string[], files: string[], out: Map<string, GossCheck>): Promise<void> {
+async function loadOne(
+  text: string,
+  file: string,
+  scope: TemplateScope,
+  parents: readonly string[],
+  files: string[],
+  out: Map<string, GossCheck>,
+): Promise<void> {
   if (parents.length >= MAX_DEPTH) throw new GossfileError(file, 1, 'gossfile', `includes nest ${MAX_DEPTH} deep`)
   files.push(file)
   const { root, at, aliased } = parseRendered(text, file, scope)
@@ -62,7 +82,8 @@ async function loadOne(text: string, file: string, scope: TemplateScope, parents
         let target = inc.key
         let skip = false
         for (const a of attrs) {
-          if (!(GOSSFILE_KEYS as readonly string[]).includes(a.key)) throw unknownKey(file, at(a.keyNode), `gossfile.${inc.key}.${a.key}`, 'gossfile include', GOSSFILE_KEYS)
+          if (!(GOSSFILE_KEYS as readonly string[]).includes(a.key))
+            throw unknownKey(file, at(a.keyNode), `gossfile.${inc.key}.${a.key}`, 'gossfile include', GOSSFILE_KEYS)
           if (a.key === 'file') target = expectKind(a.value, 'string', file, at(a.valueNode ?? a.keyNode), `gossfile.${inc.key}.file`) as string
           if (a.key === 'skip') skip = expectKind(a.value, 'bool', file, at(a.valueNode ?? a.keyNode), `gossfile.${inc.key}.skip`) as boolean
         }
@@ -94,7 +115,13 @@ async function loadOne(text: string, file: string, scope: TemplateScope, parents
       const loop = [...parents, file]
       if (loop.includes(m)) {
         const chain = [...loop.slice(loop.indexOf(m)), m].map((f) => basename(f)).join(' -> ')
-        throw new GossfileError(file, inc.where.line, `gossfile.${inc.key}`, `includes ${basename(m)} again (${chain}): a loop of gossfile includes`, 'goss stops such a loop at 50 levels with "max depth of 50 reached"; give the include a pattern that does not match its own file')
+        throw new GossfileError(
+          file,
+          inc.where.line,
+          `gossfile.${inc.key}`,
+          `includes ${basename(m)} again (${chain}): a loop of gossfile includes`,
+          'goss stops such a loop at 50 levels with "max depth of 50 reached"; give the include a pattern that does not match its own file',
+        )
       }
       let sub: string
       try {
@@ -106,7 +133,6 @@ async function loadOne(text: string, file: string, scope: TemplateScope, parents
     }
   }
 }
-
 
 /** Renders the template, parses the YAML and returns the root map with a node-to-line function in gossfile lines. */
 function parseRendered(text: string, file: string, scope: TemplateScope): { root: ReturnType<typeof asMap>; at: At; aliased: Set<string> } {
@@ -121,7 +147,13 @@ function parseRendered(text: string, file: string, scope: TemplateScope): { root
     lineMap = r.lineMap
   } catch (err) {
     if (err instanceof TemplateSyntaxError || err instanceof TemplateExecError) {
-      throw new GossfileError(file, err.line, 'template', err.message, 'goss templates are Go text/template: {{ .Vars.name }}, {{ .Env.NAME }}, {{ getEnv "NAME" "default" }}')
+      throw new GossfileError(
+        file,
+        err.line,
+        'template',
+        err.message,
+        'goss templates are Go text/template: {{ .Vars.name }}, {{ .Env.NAME }}, {{ getEnv "NAME" "default" }}',
+      )
     }
     throw err
   }
@@ -135,7 +167,12 @@ function parseRendered(text: string, file: string, scope: TemplateScope): { root
   const first = doc.errors[0]
   if (first) {
     const msg = first.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '')
-    throw new GossfileError(file, srcLine(first.pos[0]), 'yaml', first.code === 'DUPLICATE_KEY' ? `${msg} (a key written twice: goss would keep only one)` : msg)
+    throw new GossfileError(
+      file,
+      srcLine(first.pos[0]),
+      'yaml',
+      first.code === 'DUPLICATE_KEY' ? `${msg} (a key written twice: goss would keep only one)` : msg,
+    )
   }
   const aliased = new Set<string>()
   visit(doc, { Alias: (_k, node) => void aliased.add(node.source) })
@@ -159,12 +196,12 @@ function expandMerges(doc: Document): void {
   const expand = (map: YAMLMap) => {
     if (done.has(map)) return
     done.add(map)
-    const own = (map.items as Pair[]).filter((p) => !(isMergeKey(p)))
+    const own = (map.items as Pair[]).filter((p) => !isMergeKey(p))
     if (own.length === map.items.length) return
     const seen = new Set(own.map((p) => String((p.key as { value?: unknown }).value)))
     const merged: Pair[] = []
     for (const p of map.items as Pair[]) {
-      if (!(isMergeKey(p))) continue
+      if (!isMergeKey(p)) continue
       const sources = isSeq(p.value) ? p.value.items : [p.value]
       for (const src of sources) {
         const target = isAlias(src) ? src.resolve(doc) : src
@@ -186,7 +223,13 @@ function expandMerges(doc: Document): void {
 
 function asMap(node: unknown, file: string, at: At) {
   if (node === null || node === undefined || (isScalar(node) && (node.value === null || node.value === ''))) return null
-  if (!isMap(node)) throw new GossfileError(file, at(node as YamlNode).line, 'gossfile', 'the top of a gossfile must be a map of resource types (package:, file:, service: ...)')
+  if (!isMap(node))
+    throw new GossfileError(
+      file,
+      at(node as YamlNode).line,
+      'gossfile',
+      'the top of a gossfile must be a map of resource types (package:, file:, service: ...)',
+    )
   return node
 }
 
@@ -253,7 +296,13 @@ function readCheck(type: ResourceType, id: string, node: unknown, file: string, 
     throw new GossfileError(file, where.line, path, `could not parse resource ${spec.name}:${id} (it has no attributes)`)
   }
   const attrs = mapOf(node, file, at, path)
-  const allowed = [...spec.attributes.map((a) => a.key), ...(spec.idAttr ? [spec.idAttr] : []), ...Object.keys(spec.options), ...COMMON_KEYS, ...(type === 'dns' ? ['resolveable'] : [])]
+  const allowed = [
+    ...spec.attributes.map((a) => a.key),
+    ...(spec.idAttr ? [spec.idAttr] : []),
+    ...Object.keys(spec.options),
+    ...COMMON_KEYS,
+    ...(type === 'dns' ? ['resolveable'] : []),
+  ]
   const attributes: ExpectedAttribute[] = []
   const options: Record<string, unknown> = {}
   for (const [k, o] of Object.entries(spec.options)) if (o.default !== undefined) options[k] = o.default
@@ -289,7 +338,9 @@ function readCheck(type: ResourceType, id: string, node: unknown, file: string, 
       checkMatcher(a.value, a.valueNode, attr.reader === true || asReader, file, at, keyPath)
       if (attr.reader && Array.isArray(a.value) && a.value.length === 0) {
         // goss does not check an empty pattern list at all (zero conditions), and warns
-        warnings.push(`${file}:${w.line}: ${id}: ${type}.${key} is an empty list, which asserts nothing and always passes. Use "" to assert empty content, or remove it.`)
+        warnings.push(
+          `${file}:${w.line}: ${id}: ${type}.${key} is an empty list, which asserts nothing and always passes. Use "" to assert empty content, or remove it.`,
+        )
         continue
       }
       attributes.push({ name: key, property: attr.property ?? key, value: a.value, reader: attr.reader === true, where: w })
@@ -297,7 +348,13 @@ function readCheck(type: ResourceType, id: string, node: unknown, file: string, 
   }
   for (const req of spec.attributes.filter((x) => x.required)) {
     if (!attributes.some((x) => x.name === req.key)) {
-      throw new GossfileError(file, where.line, path, `missing required attribute "${req.key}"`, `goss fails this resource with "Syntax Error: Missing required attribute"; write ${req.key}: <expected value>`)
+      throw new GossfileError(
+        file,
+        where.line,
+        path,
+        `missing required attribute "${req.key}"`,
+        `goss fails this resource with "Syntax Error: Missing required attribute"; write ${req.key}: <expected value>`,
+      )
     }
   }
   if (type === 'matching' && !attrs.some((a) => a.key === 'content')) {
@@ -328,12 +385,19 @@ function legacyOctal(node: YamlNode | null, file: string, at: At, path: string):
   if (isScalar(node)) {
     const src = (node as { srcToken?: { source?: string } }).srcToken?.source
     if (node.type === 'PLAIN' && src && /^[-+]?0[0-7]+$/.test(src)) {
-      throw new GossfileError(file, at(node).line, path, `${src} unquoted is the octal number ${Number.parseInt(src, 8)} to goss, not ${JSON.stringify(src)}`, `quote it: "${src}"`)
+      throw new GossfileError(
+        file,
+        at(node).line,
+        path,
+        `${src} unquoted is the octal number ${Number.parseInt(src, 8)} to goss, not ${JSON.stringify(src)}`,
+        `quote it: "${src}"`,
+      )
     }
     return
   }
   if (isSeq(node)) node.items.forEach((n, i) => legacyOctal(n as YamlNode, file, at, `${path}[${i}]`))
-  else if (isMap(node)) for (const p of node.items as Pair<YamlNode, YamlNode | null>[]) legacyOctal(p.value, file, at, `${path}.${String((p.key as { value?: unknown }).value)}`)
+  else if (isMap(node))
+    for (const p of node.items as Pair<YamlNode, YamlNode | null>[]) legacyOctal(p.value, file, at, `${path}.${String((p.key as { value?: unknown }).value)}`)
 }
 
 /** Checks an option's value the way goss's typed struct field would unmarshal it. */
@@ -368,7 +432,7 @@ function expectKind(value: unknown, kind: OptionKind, file: string, w: Where, pa
 }
 
 function parseGoDuration(s: string): number | undefined {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
   if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(s)) return /^\d+$/.test(s) ? Number(s) : undefined
   let total = 0
   for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * units[m[2]!]!
@@ -392,4 +456,3 @@ export function renderSuite(suite: GossSuite): string {
   }
   return stringify(out, { lineWidth: 0 })
 }
-

@@ -29,7 +29,6 @@ export interface Matcher {
   toJSON(): unknown
 }
 
-
 const simple = (message: string, negMessage: string, expected: () => unknown, test: (a: unknown) => boolean, json: () => unknown): Matcher => ({
   match: test,
   failure: (actual) => ({ actual, message, expected: expected() }),
@@ -48,7 +47,14 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return false
 }
 
-const equal = (x: unknown): Matcher => simple('to equal', 'not to equal', () => x, (a) => deepEqual(a, x), () => x)
+const equal = (x: unknown): Matcher =>
+  simple(
+    'to equal',
+    'not to equal',
+    () => x,
+    (a) => deepEqual(a, x),
+    () => x,
+  )
 
 type Transform = { name: string; json?: unknown; apply(v: unknown): unknown }
 
@@ -56,7 +62,11 @@ type Transform = { name: string; json?: unknown; apply(v: unknown): unknown }
 function vString(v: unknown): string {
   if (typeof v === 'string') return v
   if (v === null || v === undefined) return '<nil>'
-  if (typeof v === 'object' && !Array.isArray(v)) return `map[${Object.keys(v).sort().map((k) => `${k}:${vString((v as Record<string, unknown>)[k])}`).join(' ')}]`
+  if (typeof v === 'object' && !Array.isArray(v))
+    return `map[${Object.keys(v)
+      .sort()
+      .map((k) => `${k}:${vString((v as Record<string, unknown>)[k])}`)
+      .join(' ')}]`
   if (Array.isArray(v)) return `[${v.map(vString).join(' ')}]`
   return String(v)
 }
@@ -117,10 +127,16 @@ function withTransform(t: Transform, inner: Matcher): Matcher {
 
 function numeric(cmp: 'eq' | 'gt' | 'ge' | 'lt' | 'le', x: number): Matcher {
   const ops = { eq: (a: number) => a === x, gt: (a: number) => a > x, ge: (a: number) => a >= x, lt: (a: number) => a < x, le: (a: number) => a <= x }
-  return simple(`to be numerically ${cmp}`, `not to be numerically ${cmp}`, () => x, (a) => {
-    if (typeof a !== 'number') throw new MatchError(`Expected a number.  Got:\n    ${JSON.stringify(a)}`)
-    return ops[cmp](a)
-  }, () => ({ [cmp]: x }))
+  return simple(
+    `to be numerically ${cmp}`,
+    `not to be numerically ${cmp}`,
+    () => x,
+    (a) => {
+      if (typeof a !== 'number') throw new MatchError(`Expected a number.  Got:\n    ${JSON.stringify(a)}`)
+      return ops[cmp](a)
+    },
+    () => ({ [cmp]: x }),
+  )
 }
 
 /** The most elements of `actual` matched one-to-one by `ms` (augmenting paths), with the unmatched on each side. */
@@ -140,7 +156,13 @@ function assign(ms: Matcher[], actual: unknown[]): { missing: Matcher[]; extra: 
   }
   const missing: Matcher[] = []
   ms.forEach((m, i) => {
-    if (!tryM(i, actual.map(() => false))) missing.push(m)
+    if (
+      !tryM(
+        i,
+        actual.map(() => false),
+      )
+    )
+      missing.push(m)
   })
   return { missing, extra: actual.filter((_, j) => owner[j] === undefined) }
 }
@@ -193,7 +215,13 @@ function consistOf(ms: Matcher[]): Matcher {
 }
 
 function containElement(m: Matcher): Matcher {
-  return simple('to contain element matching', 'not to contain element matching', () => m, (a) => elementsOf(a, 'ContainElement').some((x) => safeMatch(m, x)), () => ({ 'contain-element': m }))
+  return simple(
+    'to contain element matching',
+    'not to contain element matching',
+    () => m,
+    (a) => elementsOf(a, 'ContainElement').some((x) => safeMatch(m, x)),
+    () => ({ 'contain-element': m }),
+  )
 }
 
 interface Pattern {
@@ -299,33 +327,87 @@ export function toMatcher(x: unknown): Matcher {
     case 'equal':
       return equal(arg)
     case 'have-prefix':
-      return withTransform(toString, simple('to have prefix', 'not to have prefix', () => arg, (a) => String(a).startsWith(arg as string), () => ({ 'have-prefix': arg })))
+      return withTransform(
+        toString,
+        simple(
+          'to have prefix',
+          'not to have prefix',
+          () => arg,
+          (a) => String(a).startsWith(arg as string),
+          () => ({ 'have-prefix': arg }),
+        ),
+      )
     case 'have-suffix':
-      return withTransform(toString, simple('to have suffix', 'not to have suffix', () => arg, (a) => String(a).endsWith(arg as string), () => ({ 'have-suffix': arg })))
+      return withTransform(
+        toString,
+        simple(
+          'to have suffix',
+          'not to have suffix',
+          () => arg,
+          (a) => String(a).endsWith(arg as string),
+          () => ({ 'have-suffix': arg }),
+        ),
+      )
     case 'match-regexp': {
       const re = toJsRegex(arg as string)
-      return withTransform(toString, simple('to match regular expression', 'not to match regular expression', () => arg, (a) => re.test(String(a)), () => ({ 'match-regexp': arg })))
+      return withTransform(
+        toString,
+        simple(
+          'to match regular expression',
+          'not to match regular expression',
+          () => arg,
+          (a) => re.test(String(a)),
+          () => ({ 'match-regexp': arg }),
+        ),
+      )
     }
     case 'contain-substring':
-      return withTransform(toString, simple('to contain substring', 'not to contain substring', () => arg, (a) => String(a).includes(arg as string), () => ({ 'contain-substring': arg })))
+      return withTransform(
+        toString,
+        simple(
+          'to contain substring',
+          'not to contain substring',
+          () => arg,
+          (a) => String(a).includes(arg as string),
+          () => ({ 'contain-substring': arg }),
+        ),
+      )
     case 'have-len':
-      return simple('to have length', 'not to have length', () => arg, (a) => lengthOf(a) === arg, () => ({ 'have-len': arg }))
+      return simple(
+        'to have length',
+        'not to have length',
+        () => arg,
+        (a) => lengthOf(a) === arg,
+        () => ({ 'have-len': arg }),
+      )
     case 'have-patterns':
       return withTransform(toString, havePatterns(arg as string[]))
     case 'have-key': {
       const km = toMatcher(arg)
-      return simple('to have key matching', 'not to have key matching', () => km, (a) => {
-        if (!a || typeof a !== 'object' || Array.isArray(a)) throw new MatchError(`HaveKey matcher expects a map.  Got:\n    ${JSON.stringify(a)}`)
-        return Object.keys(a).some((k) => safeMatch(km, k))
-      }, () => ({ 'have-key': km }))
+      return simple(
+        'to have key matching',
+        'not to have key matching',
+        () => km,
+        (a) => {
+          if (!a || typeof a !== 'object' || Array.isArray(a)) throw new MatchError(`HaveKey matcher expects a map.  Got:\n    ${JSON.stringify(a)}`)
+          return Object.keys(a).some((k) => safeMatch(km, k))
+        },
+        () => ({ 'have-key': km }),
+      )
     }
     case 'have-key-with-value': {
       const [k, v] = Object.entries(arg as Record<string, unknown>)[0]!
       const vm = toMatcher(v)
-      return simple('to have {key: value} matching', 'not to have {key: value} matching', () => ({ [k]: vm }), (a) => {
-        if (!a || typeof a !== 'object' || Array.isArray(a)) throw new MatchError(`HaveKeyWithValue matcher expects a map.  Got:\n    ${JSON.stringify(a)}`)
-        return Object.prototype.hasOwnProperty.call(a, k) && safeMatch(vm, (a as Record<string, unknown>)[k])
-      }, () => ({ 'have-key-with-value': { [k]: vm } }))
+      return simple(
+        'to have {key: value} matching',
+        'not to have {key: value} matching',
+        () => ({ [k]: vm }),
+        (a) => {
+          if (!a || typeof a !== 'object' || Array.isArray(a)) throw new MatchError(`HaveKeyWithValue matcher expects a map.  Got:\n    ${JSON.stringify(a)}`)
+          return Object.prototype.hasOwnProperty.call(a, k) && safeMatch(vm, (a as Record<string, unknown>)[k])
+        },
+        () => ({ 'have-key-with-value': { [k]: vm } }),
+      )
     }
     case 'contain-element':
       return withTransform(toArray, containElement(toMatcher(arg)))
@@ -345,13 +427,23 @@ export function toMatcher(x: unknown): Matcher {
     case 'le':
       return withTransform(toNumeric, numeric(name, Number(arg)))
     case 'semver-constraint':
-      return simple('to satisfy semver constraint', 'not to satisfy semver constraint', () => arg, (a) => {
-        const vs = Array.isArray(a) ? a.map(String) : typeof a === 'string' ? [a] : undefined
-        if (!vs) throw new MatchError(`BeSemverConstraint matcher expects a version or list of versions.  Got:\n    ${JSON.stringify(a)}`)
-        return vs.every((v) => semverSatisfies(v, arg as string))
-      }, () => ({ 'semver-constraint': arg }))
+      return simple(
+        'to satisfy semver constraint',
+        'not to satisfy semver constraint',
+        () => arg,
+        (a) => {
+          const vs = Array.isArray(a) ? a.map(String) : typeof a === 'string' ? [a] : undefined
+          if (!vs) throw new MatchError(`BeSemverConstraint matcher expects a version or list of versions.  Got:\n    ${JSON.stringify(a)}`)
+          return vs.every((v) => semverSatisfies(v, arg as string))
+        },
+        () => ({ 'semver-constraint': arg }),
+      )
     case 'gjson':
-      return and(Object.entries(arg as Record<string, unknown>).map(([path, sub]) => withTransform({ name: 'gjson', json: { gjson: { Path: path } }, apply: (v) => gjsonGet(v, path) }, toMatcher(sub))))
+      return and(
+        Object.entries(arg as Record<string, unknown>).map(([path, sub]) =>
+          withTransform({ name: 'gjson', json: { gjson: { Path: path } }, apply: (v) => gjsonGet(v, path) }, toMatcher(sub)),
+        ),
+      )
   }
   throw new MatchError(`Syntax Error: Unknown matcher: ${name}`)
 }

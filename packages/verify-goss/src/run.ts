@@ -139,7 +139,15 @@ function base(check: GossCheck, attr: ExpectedAttribute, durationMs: number) {
 
 function skipped(check: GossCheck, attr: ExpectedAttribute, durationMs: number): GossResult {
   const b = base(check, attr, durationMs)
-  return { ...b, outcome: 'skip', successful: true, skipped: true, matcherMessage: 'skipped', message: 'skipped', summary: `${b.resourceType}: ${b.resourceId}: ${b.property}: skipped` }
+  return {
+    ...b,
+    outcome: 'skip',
+    successful: true,
+    skipped: true,
+    matcherMessage: 'skipped',
+    message: 'skipped',
+    summary: `${b.resourceType}: ${b.resourceId}: ${b.property}: skipped`,
+  }
 }
 
 function compare(check: GossCheck, attr: ExpectedAttribute, found: Found, durationMs: number): GossResult {

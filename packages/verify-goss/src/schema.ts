@@ -32,7 +32,10 @@ export const RESOURCES: Readonly<Record<ResourceType, ResourceSpec>> = {
   package: {
     name: 'Package',
     idAttr: 'name',
-    attributes: [{ key: 'installed', required: true }, { key: 'versions', property: 'version' }],
+    attributes: [
+      { key: 'installed', required: true },
+      { key: 'versions', property: 'version' },
+    ],
     options: retry,
     skipDependents: true,
   },
@@ -81,7 +84,11 @@ export const RESOURCES: Readonly<Record<ResourceType, ResourceSpec>> = {
   command: {
     name: 'Command',
     idAttr: 'exec',
-    attributes: [{ key: 'exit-status', required: true }, { key: 'stdout', reader: true }, { key: 'stderr', reader: true }],
+    attributes: [
+      { key: 'exit-status', required: true },
+      { key: 'stdout', reader: true },
+      { key: 'stderr', reader: true },
+    ],
     options: { timeout: { kind: 'int', default: 10000 }, ...retry },
   },
   port: {
@@ -113,7 +120,11 @@ export const RESOURCES: Readonly<Record<ResourceType, ResourceSpec>> = {
   http: {
     name: 'HTTP',
     idAttr: 'url',
-    attributes: [{ key: 'status', required: true }, { key: 'headers', property: 'Headers', reader: true }, { key: 'body', property: 'Body', reader: true }],
+    attributes: [
+      { key: 'status', required: true },
+      { key: 'headers', property: 'Headers', reader: true },
+      { key: 'body', property: 'Body', reader: true },
+    ],
     options: {
       method: { kind: 'string', default: 'GET' },
       'allow-insecure': { kind: 'bool', default: false },
@@ -165,7 +176,25 @@ export const GOSSFILE_KEYS = ['file', 'skip', 'title', 'meta'] as const
 
 /** Matchers tsimg interprets (goss's, plus gomega's have-key-with-value). */
 export const MATCHERS = [
-  'equal', 'have-prefix', 'have-suffix', 'match-regexp', 'contain-substring', 'have-len', 'have-patterns',
-  'have-key', 'have-key-with-value', 'contain-element', 'contain-elements', 'not', 'consist-of', 'and', 'or',
-  'gt', 'ge', 'lt', 'le', 'semver-constraint', 'gjson',
+  'equal',
+  'have-prefix',
+  'have-suffix',
+  'match-regexp',
+  'contain-substring',
+  'have-len',
+  'have-patterns',
+  'have-key',
+  'have-key-with-value',
+  'contain-element',
+  'contain-elements',
+  'not',
+  'consist-of',
+  'and',
+  'or',
+  'gt',
+  'ge',
+  'lt',
+  'le',
+  'semver-constraint',
+  'gjson',
 ] as const

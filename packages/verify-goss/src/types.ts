@@ -1,7 +1,20 @@
 /** The resource types a gossfile may declare, as goss names them. */
 export const RESOURCE_TYPES = [
-  'package', 'file', 'service', 'user', 'group', 'command', 'port', 'process', 'kernel-param',
-  'mount', 'http', 'addr', 'dns', 'interface', 'matching',
+  'package',
+  'file',
+  'service',
+  'user',
+  'group',
+  'command',
+  'port',
+  'process',
+  'kernel-param',
+  'mount',
+  'http',
+  'addr',
+  'dns',
+  'interface',
+  'matching',
 ] as const
 export type ResourceType = (typeof RESOURCE_TYPES)[number]
 

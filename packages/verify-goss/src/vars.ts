@@ -34,4 +34,3 @@ function parseVars(text: string, file: string, key: string): Record<string, unkn
   if (typeof v !== 'object' || Array.isArray(v)) throw new GossfileError(file, 1, key, 'variables must be a map of names to values')
   return v as Record<string, unknown>
 }
-

@@ -46,7 +46,7 @@ afterAll(async () => {
 const byKey = (rs: GossResult[]) => new Map(rs.map((r) => [`${r.resourceType}: ${r.resourceId}: ${r.property}`, r]))
 
 describe('goss files against a container of the base image', () => {
-  it('seed-003-shaped k3s checks, included through gossfile:, fail check by check with goss\'s wording', async () => {
+  it("seed-003-shaped k3s checks, included through gossfile:, fail check by check with goss's wording", async () => {
     const suite = await loadGossfile(join(fixtures, 'k3s', 'goss.yaml'), { varsFile: join(fixtures, 'k3s', 'vars.yaml'), varsInline: { ip_address: ip } })
     expect(suite.files.map((f) => f.split('/').pop())).toEqual(['goss.yaml', 'k3s.yaml'])
     // the seed's `stderr: []` asserts nothing: goss skips it and warns, naming the line
@@ -89,11 +89,29 @@ describe('goss files against a container of the base image', () => {
     expect(junit).toContain('<testcase name="Service k3s running"')
   })
 
-  it('a gossfile of the image\'s true facts passes, every resource type included', async () => {
+  it("a gossfile of the image's true facts passes, every resource type included", async () => {
     const suite = await loadGossfile(join(fixtures, 'good', 'goss.yaml'), {
       varsInline: { ip_address: ip, index_size: Buffer.byteLength(INDEX), index_sha256: createHash('sha256').update(INDEX).digest('hex'), cpu_core_number: 2 },
     })
-    expect(new Set(suite.checks.map((c) => c.type))).toEqual(new Set(['package', 'file', 'service', 'user', 'group', 'command', 'port', 'process', 'kernel-param', 'mount', 'http', 'addr', 'dns', 'interface', 'matching']))
+    expect(new Set(suite.checks.map((c) => c.type))).toEqual(
+      new Set([
+        'package',
+        'file',
+        'service',
+        'user',
+        'group',
+        'command',
+        'port',
+        'process',
+        'kernel-param',
+        'mount',
+        'http',
+        'addr',
+        'dns',
+        'interface',
+        'matching',
+      ]),
+    )
     // the DNS and HTTP servers were started detached: retry until they answer (goss's --retry-timeout)
     const results = await runGossSuite(suite, exec, { retryTimeoutMs: 60_000, sleepMs: 500 })
     const failed = results.filter((r) => r.outcome === 'fail')
@@ -111,14 +129,22 @@ describe('goss files against a container of the base image', () => {
   })
 
   it('a fact broken afterwards (a file removed, a process stopped) fails, naming the check and its line', async () => {
-    await docker('exec', NAME, 'sh', '-c', 'rm /srv/goss/index.html; for p in /proc/[0-9]*; do grep -q "[d]ns-responder" "$p/cmdline" 2>/dev/null && kill "${p#/proc/}"; done; exit 0')
+    await docker(
+      'exec',
+      NAME,
+      'sh',
+      '-c',
+      'rm /srv/goss/index.html; for p in /proc/[0-9]*; do grep -q "[d]ns-responder" "$p/cmdline" 2>/dev/null && kill "${p#/proc/}"; done; exit 0',
+    )
     const gone = await runGossSuite(await loadGossfile(join(fixtures, 'stopped.yaml')), exec, { retryTimeoutMs: 30_000, sleepMs: 200 })
     expect(gone.map((r) => r.outcome)).toEqual(['pass'])
     const suite = await loadGossfile(join(fixtures, 'good', 'goss.yaml'), {
       varsInline: { ip_address: ip, index_size: Buffer.byteLength(INDEX), index_sha256: createHash('sha256').update(INDEX).digest('hex'), cpu_core_number: 2 },
     })
     const results = await runGossSuite(suite, exec, { useSudo: true })
-    const failed = results.filter((r) => r.outcome === 'fail').map((r) => `${r.where.file.split('/').pop()}:${r.where.line} ${r.resourceType}: ${r.resourceId}: ${r.property}`)
+    const failed = results
+      .filter((r) => r.outcome === 'fail')
+      .map((r) => `${r.where.file.split('/').pop()}:${r.where.line} ${r.resourceType}: ${r.resourceId}: ${r.property}`)
     expect(failed).toEqual([
       'goss.yaml:26 File: /srv/goss/index.html: exists',
       'net.yaml:30 DNS: svc.goss.test: resolvable',

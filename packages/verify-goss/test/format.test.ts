@@ -55,7 +55,7 @@ describe('formats', () => {
     expect(t).toMatch(/Count: 3, Failed: 1, Skipped: 1\n$/)
   })
 
-  it('JUnit XML: a testsuite with counts, one testcase per result, the failure in goss\'s compact wording, text escaped', () => {
+  it("JUnit XML: a testsuite with counts, one testcase per result, the failure in goss's compact wording, text escaped", () => {
     const x = toJUnit(results, { timestamp: new Date('2026-01-02T03:04:05Z') })
     expect(x.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="goss" errors="0" tests="3" failures="1" skipped="1" ')).toBe(true)
     expect(x).toContain('timestamp="2026-01-02T03:04:05Z"')
@@ -69,7 +69,8 @@ describe('formats', () => {
   })
 
   it('the JUnit XML parses with an independent XML parser (python3 ElementTree) to the same counts and failure text', async () => {
-    const script = 'import sys,json,xml.etree.ElementTree as E\nr=E.fromstring(sys.stdin.read())\nprint(json.dumps({"tests":r.get("tests"),"failures":r.get("failures"),"names":[c.get("name") for c in r.iter("testcase")],"failure":[f.text for f in r.iter("failure")]}))'
+    const script =
+      'import sys,json,xml.etree.ElementTree as E\nr=E.fromstring(sys.stdin.read())\nprint(json.dumps({"tests":r.get("tests"),"failures":r.get("failures"),"names":[c.get("name") for c in r.iter("testcase")],"failure":[f.text for f in r.iter("failure")]}))'
     const out = await new Promise<string>((resolve, reject) => {
       const p = execFile('python3', ['-c', script], (err, stdout) => (err ? reject(err) : resolve(stdout)))
       p.stdin!.end(toJUnit(results))
@@ -94,15 +95,21 @@ describe('formats', () => {
       'ok 2 - Matching: name: matches: matches expectation: {"have-prefix":"web"}',
       'ok 3 - # SKIP Matching: later: matches: skipped',
     ])
-    expect(formatResults(results, 'nagios', ['perfdata'])).toMatch(/^GOSS CRITICAL - Count: 3, Failed: 1, Skipped: 1, Duration: [\d.]+s\|total=3 failed=1 skipped=1 duration=[\d.]+s\n$/)
+    expect(formatResults(results, 'nagios', ['perfdata'])).toMatch(
+      /^GOSS CRITICAL - Count: 3, Failed: 1, Skipped: 1, Duration: [\d.]+s\|total=3 failed=1 skipped=1 duration=[\d.]+s\n$/,
+    )
     const j = JSON.parse(formatResults(results, 'json')) as { results: { successful: boolean; 'resource-id': string }[]; summary: Record<string, unknown> }
-    expect(j.results.map((r) => [r['resource-id'], r.successful])).toEqual([['cpus', false], ['name', true], ['later', true]])
+    expect(j.results.map((r) => [r['resource-id'], r.successful])).toEqual([
+      ['cpus', false],
+      ['name', true],
+      ['later', true],
+    ])
     expect(j.summary).toMatchObject({ 'test-count': 3, 'failed-count': 1, 'skipped-count': 1 })
     expect((j.results[0] as unknown as Record<string, unknown>)['matcher-result']).toMatchObject({ actual: 1, message: 'to be numerically gt', expected: 1 })
     expect(formatResults(results, 'silent')).toBe('')
   })
 
-  it('prometheus counters per type and outcome (per id with verbose) and the run\'s outcome', () => {
+  it("prometheus counters per type and outcome (per id with verbose) and the run's outcome", () => {
     const p = formatResults(results, 'prometheus')
     expect(p).toContain('# TYPE goss_tests_outcomes_total counter\n')
     expect(p).toContain('goss_tests_outcomes_total{outcome="fail",type="matching"} 1\n')

@@ -105,7 +105,19 @@ describe.each([
     await writeFile(f, gossfile())
     const results = await runGossSuite(await loadGossfile(f), shWith(variant ? curlOnly : undefined))
     const out = Object.fromEntries(results.map((r) => [`${r.resourceId} ${r.property}`, r]))
-    const passing = [`${base}/ok status`, `${base}/ok Headers`, `${base}/ok Body`, `${base}/moved status`, `${base}/moved Body`, 'not followed status', `${base}/auth status`, `${base}/auth Body`, `${base}/echo status`, `${base}/echo Headers`, `${base}/echo Body`]
+    const passing = [
+      `${base}/ok status`,
+      `${base}/ok Headers`,
+      `${base}/ok Body`,
+      `${base}/moved status`,
+      `${base}/moved Body`,
+      'not followed status',
+      `${base}/auth status`,
+      `${base}/auth Body`,
+      `${base}/echo status`,
+      `${base}/echo Headers`,
+      `${base}/echo Body`,
+    ]
     expect(passing.filter((k) => out[k]?.outcome !== 'pass').map((k) => out[k]?.summary ?? k)).toEqual([])
     expect(out[`${base}/missing status`]!.message).toBe('Expected\n    404\nto be numerically eq\n    200')
     expect(out[`${base}/missing Body`]!.outcome).toBe('skip')

@@ -81,7 +81,10 @@ describe('loadGossfile', () => {
     await write('inc/d/a.yaml', 'file:\n  /etc/a:\n    exists: true\n  /etc/shared:\n    exists: false\n')
     await write('inc/d/b.yaml', 'file:\n  /etc/b:\n    exists: true\n  /etc/shared:\n    exists: true\n')
     await write('inc/skipped.yaml', 'not valid: [\n')
-    const top = await write('inc/top.yaml', 'gossfile:\n  d/*.yaml: {}\n  never:\n    file: skipped.yaml\n    skip: true\nfile:\n  /etc/shared:\n    mode: "0644"\n    exists: true\n')
+    const top = await write(
+      'inc/top.yaml',
+      'gossfile:\n  d/*.yaml: {}\n  never:\n    file: skipped.yaml\n    skip: true\nfile:\n  /etc/shared:\n    mode: "0644"\n    exists: true\n',
+    )
     const s = await loadGossfile(top)
     expect(s.files.map((f) => f.slice(dir.length))).toEqual(['/inc/top.yaml', '/inc/d/a.yaml', '/inc/d/b.yaml'])
     expect(s.checks.map((c) => c.id)).toEqual(['/etc/a', '/etc/b', '/etc/shared'])
@@ -107,7 +110,10 @@ describe('loadGossfile', () => {
 
   it('renders {{ .Vars.x }} from vars_file, with vars_inline winning per key, and {{ .Env.X }}', async () => {
     const vars = await write('vars.yaml', 'ip_address: 10.1.1.1\ncpu_core_number: 2\n')
-    const f = await write('vars-goss.yaml', 'http:\n  http://{{ .Vars.ip_address }}/x:\n    status: 200\nmatching:\n  cpus:\n    content: {{ .Vars.cpu_core_number }}\n    matches:\n      gt: 1\n  home:\n    content: {{ .Env.GOSS_HOME }}\n    matches: /home/x\n')
+    const f = await write(
+      'vars-goss.yaml',
+      'http:\n  http://{{ .Vars.ip_address }}/x:\n    status: 200\nmatching:\n  cpus:\n    content: {{ .Vars.cpu_core_number }}\n    matches:\n      gt: 1\n  home:\n    content: {{ .Env.GOSS_HOME }}\n    matches: /home/x\n',
+    )
     const s = await loadGossfile(f, { varsFile: vars, varsInline: '{"ip_address": "10.2.2.2"}', env: { GOSS_HOME: '/home/x' } })
     expect(find(s, 'http', 'http://10.2.2.2/x')).toBeDefined()
     expect(find(s, 'matching', 'cpus')!.options.content).toBe(2)
@@ -123,14 +129,20 @@ describe('loadGossfile', () => {
   })
 
   it('names file, line and key for an unknown attribute, after a template changed the lines above', async () => {
-    const f = await write('badattr.yaml', 'package:\n{{- range mkSlice "a" "b" "c" }}\n  {{ . }}:\n    installed: true\n{{- end }}\nservice:\n  sshd:\n    enabled: true\n    runing: true\n')
+    const f = await write(
+      'badattr.yaml',
+      'package:\n{{- range mkSlice "a" "b" "c" }}\n  {{ . }}:\n    installed: true\n{{- end }}\nservice:\n  sshd:\n    enabled: true\n    runing: true\n',
+    )
     const e = await loadError(f)
     expect(e).toMatchObject({ line: 9, key: 'service.sshd.runing' })
     expect(e.hint).toContain('running')
   })
 
   it('names file, line and key for an unknown matcher, deep inside and/not', async () => {
-    const f = await write('badmatcher.yaml', 'command:\n  x:\n    exit-status: 0\n    stdout:\n      and:\n        - contain-substring: a\n        - not:\n            looks-like: b\n')
+    const f = await write(
+      'badmatcher.yaml',
+      'command:\n  x:\n    exit-status: 0\n    stdout:\n      and:\n        - contain-substring: a\n        - not:\n            looks-like: b\n',
+    )
     const e = await loadError(f)
     expect(e).toMatchObject({ line: 8, key: 'command.x.stdout.and[1].not.looks-like' })
     expect(e.message).toContain('Unknown matcher: looks-like')
@@ -160,7 +172,12 @@ describe('loadGossfile', () => {
   })
 
   it('an empty pattern list (stderr: [], contents: []) is not checked, as in goss, and is warned about with its line', async () => {
-    const s = await loadGossfile(await write('empty.yaml', 'command:\n  x:\n    exit-status: 0\n    stderr: []\n    stdout: ""\nfile:\n  /etc/hosts:\n    exists: true\n    contents: []\n'))
+    const s = await loadGossfile(
+      await write(
+        'empty.yaml',
+        'command:\n  x:\n    exit-status: 0\n    stderr: []\n    stdout: ""\nfile:\n  /etc/hosts:\n    exists: true\n    contents: []\n',
+      ),
+    )
     expect(s.checks.map((c) => c.attributes.map((a) => a.name))).toEqual([['exit-status', 'stdout'], ['exists']])
     expect(s.warnings).toEqual([
       `${join(dir, 'empty.yaml')}:4: x: command.stderr is an empty list, which asserts nothing and always passes. Use "" to assert empty content, or remove it.`,
@@ -169,7 +186,12 @@ describe('loadGossfile', () => {
   })
 
   it('rejects gjson syntax tsimg does not read (modifiers, wildcards) at its line', async () => {
-    const e = await loadError(await write('gjson.yaml', 'command:\n  x:\n    exit-status: 0\n    stdout:\n      gjson:\n        items.#.name: {have-len: 1}\n        "items|@reverse": {have-len: 1}\n'))
+    const e = await loadError(
+      await write(
+        'gjson.yaml',
+        'command:\n  x:\n    exit-status: 0\n    stdout:\n      gjson:\n        items.#.name: {have-len: 1}\n        "items|@reverse": {have-len: 1}\n',
+      ),
+    )
     expect(e).toMatchObject({ line: 7, key: 'command.x.stdout.gjson.items|@reverse' })
     expect(e.message).toContain('is not interpreted by tsimg')
   })
@@ -179,16 +201,31 @@ describe('loadGossfile', () => {
     const s = await loadGossfile(join(dirIb, 'goss.yaml'), { varsFile: join(dirIb, 'vars.yaml'), varsInline: { OS: 'debian', PROVIDER: 'docker' } })
     // includes merge sorted by name: goss-command.yaml before goss-package.yaml
     expect(s.checks.map((c) => `${c.type}:${c.id}`)).toEqual([
-      'command:runtime v1', 'command:sshd -V',
-      'package:openssh-server', 'package:openssh-client', 'package:passwd', 'package:python3', 'package:sudo', 'package:openssh-sftp-server',
+      'command:runtime v1',
+      'command:sshd -V',
+      'package:openssh-server',
+      'package:openssh-client',
+      'package:passwd',
+      'package:python3',
+      'package:sudo',
+      'package:openssh-sftp-server',
     ])
     const client = s.checks[3]!
     // the merged versions attribute keeps the line where the anchor wrote it
-    expect(client.attributes.map((a) => [a.name, a.where.line])).toEqual([['installed', 11], ['versions', 2]])
+    expect(client.attributes.map((a) => [a.name, a.where.line])).toEqual([
+      ['installed', 11],
+      ['versions', 2],
+    ])
     expect(client.attributes[1]!.value).toEqual({ 'contain-element': { 'match-regexp': '^\\Q1:9.\\E' } })
-    const v2 = await loadGossfile(join(dirIb, 'goss.yaml'), { varsFile: join(dirIb, 'vars.yaml'), varsInline: { OS: 'debian', PROVIDER: 'docker', runtime_version: '2.1.0' } })
+    const v2 = await loadGossfile(join(dirIb, 'goss.yaml'), {
+      varsFile: join(dirIb, 'vars.yaml'),
+      varsInline: { OS: 'debian', PROVIDER: 'docker', runtime_version: '2.1.0' },
+    })
     expect(v2.checks.some((c) => c.id === 'runtime v2 config')).toBe(true)
-    const bad = await loadError(join(dirIb, 'goss.yaml'), { varsFile: join(dirIb, 'vars.yaml'), varsInline: { OS: 'debian', PROVIDER: 'docker', runtime_version: '' } })
+    const bad = await loadError(join(dirIb, 'goss.yaml'), {
+      varsFile: join(dirIb, 'vars.yaml'),
+      varsInline: { OS: 'debian', PROVIDER: 'docker', runtime_version: '' },
+    })
     expect(bad.message).toContain('error calling semverCompare: Invalid Semantic Version')
     const noProvider = await loadError(join(dirIb, 'goss.yaml'), { varsFile: join(dirIb, 'vars.yaml'), varsInline: { OS: 'debian', PROVIDER: 'cloud' } })
     expect(noProvider.message).toContain('error calling index: index of untyped nil')
@@ -219,13 +256,16 @@ describe('loadGossfile', () => {
   })
 
   it('reads a JSON gossfile too, and renders the merged suite with defaults (goss render)', async () => {
-    const f = await write('g.json', JSON.stringify({ user: { root: { exists: true, uid: 0 } }, 'kernel-param': { 'kernel.ostype': { value: 'Linux' } } }, null, 2))
+    const f = await write(
+      'g.json',
+      JSON.stringify({ user: { root: { exists: true, uid: 0 } }, 'kernel-param': { 'kernel.ostype': { value: 'Linux' } } }, null, 2),
+    )
     const s = await loadGossfile(f)
     expect(s.checks.map((c) => `${c.type}:${c.id}`)).toEqual(['user:root', 'kernel-param:kernel.ostype'])
     expect(renderSuite(s)).toContain('kernel-param:\n  kernel.ostype:\n    value: Linux')
   })
 
-  it('render never shows an http check\'s password', async () => {
+  it("render never shows an http check's password", async () => {
     const s = await loadGossfile(await write('pw.yaml', 'http:\n  http://127.0.0.1/:\n    status: 200\n    username: ann\n    password: s3cret-value\n'))
     const out = renderSuite(s)
     expect(out).not.toContain('s3cret-value')

@@ -20,7 +20,7 @@ const localExec: GossExec = (command, options = {}) =>
   new Promise((resolve, reject) => {
     execFile('sh', ['-c', command], { signal: options.signal }, (err, stdout, stderr) => {
       if (err && typeof (err as { code?: unknown }).code !== 'number') return reject(err)
-      resolve({ stdout, stderr, exitCode: err ? ((err as { code: number }).code) : 0 })
+      resolve({ stdout, stderr, exitCode: err ? (err as { code: number }).code : 0 })
     })
   })
 
@@ -46,7 +46,9 @@ describe('matchers', () => {
     const f = await matching('"128"', '{gt: 200}')
     expect(f.outcome).toBe('fail')
     expect(f.message).toBe('Expected\n    128\nto be numerically gt\n    200\nthe transform chain was\n    [{"to-numeric":{}}]\nthe raw value was\n    "128"')
-    expect((await matching('foo', 'bar')).message).toBe('Expected\n    "foo"\nto equal\n    "bar"\ndiff\n    --- test\n    +++ actual\n    @@ -1 +1 @@\n    -bar\n    +foo')
+    expect((await matching('foo', 'bar')).message).toBe(
+      'Expected\n    "foo"\nto equal\n    "bar"\ndiff\n    --- test\n    +++ actual\n    @@ -1 +1 @@\n    -bar\n    +foo',
+    )
   })
 
   it('numeric comparisons lt, le, gt, ge; a non-number found is an error, not a pass', async () => {
@@ -109,7 +111,14 @@ describe('matchers', () => {
     expect((await matching(`'{"a":{"b":"cow"},"n":15}'`, '{gjson: {a.b: cow, n: {le: 25}}}')).outcome).toBe('pass')
     // kubectl-style queries: the first match, and all matches
     const pods = `'{"items":[{"name":"web","phase":"Running","restarts":0},{"name":"db","phase":"Pending","restarts":3},{"name":"web-2","phase":"Running","restarts":1}]}'`
-    expect((await matching(pods, `{gjson: {'items.#(name=="db").phase': Pending, 'items.#(phase=="Running")#.name': [web, web-2], 'items.#(restarts>0)#': {have-len: 2}, 'items.#(name%"web*")#.name': {consist-of: [web, web-2]}, items.#: 3}}`)).outcome).toBe('pass')
+    expect(
+      (
+        await matching(
+          pods,
+          `{gjson: {'items.#(name=="db").phase': Pending, 'items.#(phase=="Running")#.name': [web, web-2], 'items.#(restarts>0)#': {have-len: 2}, 'items.#(name%"web*")#.name': {consist-of: [web, web-2]}, items.#: 3}}`,
+        )
+      ).outcome,
+    ).toBe('pass')
     const miss = await matching(pods, `{gjson: {'items.#(name=="cache").phase': Running}}`)
     expect(miss.error).toBe('Path not found: items.#(name=="cache").phase')
   })
@@ -128,9 +137,13 @@ describe('matchers', () => {
     // stderr: [] is zero conditions: goss checks nothing for it (and warns when reading the file)
     expect(all.map((r) => `${r.property}:${r.outcome}`)).toEqual(['exit-status:pass', 'stdout:pass'])
 
-    const [, bad] = await run('command:\n  pods:\n    exec: "echo string here; echo lb-x-443"\n    exit-status: 0\n    stdout: ["!string", "/lb-.*-443/", "/^lb-tcp-80$/", "\\\\!x"]\n')
+    const [, bad] = await run(
+      'command:\n  pods:\n    exec: "echo string here; echo lb-x-443"\n    exit-status: 0\n    stdout: ["!string", "/lb-.*-443/", "/^lb-tcp-80$/", "\\\\!x"]\n',
+    )
     expect(bad!.outcome).toBe('fail')
-    expect(bad!.message).toBe('Expected\n    "string here\\nlb-x-443\\n"\nto have patterns\n    ["!string","/lb-.*-443/","/^lb-tcp-80$/","\\\\!x"]\nthe missing elements were\n    ["!string","/^lb-tcp-80$/"]')
+    expect(bad!.message).toBe(
+      'Expected\n    "string here\\nlb-x-443\\n"\nto have patterns\n    ["!string","/lb-.*-443/","/^lb-tcp-80$/","\\\\!x"]\nthe missing elements were\n    ["!string","/^lb-tcp-80$/"]',
+    )
     // "\\!x" is the escaped form: a plain pattern for "x" (found in lb-x-443), not an inverse one
     const [, whole] = await run('command:\n  ok:\n    exec: echo ok\n    exit-status: 0\n    stdout: "ok\\n"\n')
     expect(whole!.outcome).toBe('pass')
@@ -150,7 +163,7 @@ describe('matchers', () => {
     expect(bad!.message).toBe('Expected\n    "alpha\\nbeta\\n"\nto have patterns\n    ["gamma"]\nthe missing elements were\n    ["gamma"]')
   })
 
-  it('exit-status compares numerically, and a command past its timeout fails with goss\'s wording', async () => {
+  it("exit-status compares numerically, and a command past its timeout fails with goss's wording", async () => {
     const [st] = await run('command:\n  f:\n    exec: exit 3\n    exit-status: 0\n')
     expect(st!.message).toBe('Expected\n    3\nto be numerically eq\n    0')
     expect(st!.summary).toBe('Command: f: exit-status:\nExpected\n    3\nto be numerically eq\n    0')
@@ -176,7 +189,9 @@ describe('matchers', () => {
   it('retry_count re-runs a failing command until it passes', async () => {
     const counter = join(dir, 'count')
     await writeFile(counter, '')
-    const rs = await run(`command:\n  flaky:\n    exec: echo x >> ${counter}; [ $(wc -l < ${counter}) -ge 3 ]\n    exit-status: 0\n    retry_count: 3\n    retry_delay: 1ms\n`)
+    const rs = await run(
+      `command:\n  flaky:\n    exec: echo x >> ${counter}; [ $(wc -l < ${counter}) -ge 3 ]\n    exit-status: 0\n    retry_count: 3\n    retry_delay: 1ms\n`,
+    )
     expect(rs[0]!.outcome).toBe('pass')
     const { readFile } = await import('node:fs/promises')
     expect((await readFile(counter, 'utf8')).trim().split('\n')).toHaveLength(3)

@@ -101,7 +101,15 @@ describe.each([
     )
     const results = await runGossSuite(await loadGossfile(f), shWith(python ? pythonOnly : undefined))
     const r = Object.fromEntries(results.map((x) => [`${x.resourceId} ${x.property}`, x]))
-    const passing = ['svc.goss.test resolvable', 'svc.goss.test addrs', 'AAAA:svc.goss.test addrs', 'MX:mail.goss.test addrs', 'TXT:txt.goss.test addrs', `tcp://127.0.0.1:${tcpPort} reachable`, `127.0.0.1:${tcpPort} reachable`]
+    const passing = [
+      'svc.goss.test resolvable',
+      'svc.goss.test addrs',
+      'AAAA:svc.goss.test addrs',
+      'MX:mail.goss.test addrs',
+      'TXT:txt.goss.test addrs',
+      `tcp://127.0.0.1:${tcpPort} reachable`,
+      `127.0.0.1:${tcpPort} reachable`,
+    ]
     expect(passing.filter((k) => r[k]?.outcome !== 'pass').map((k) => r[k]?.summary ?? k)).toEqual([])
     expect(r['svc.goss.test addrs']!.found).toBe('["10.43.0.1","fd00::1"]')
     expect(r['absent.goss.test resolvable']!.message).toBe('Expected\n    false\nto equal\n    true')

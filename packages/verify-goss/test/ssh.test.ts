@@ -14,7 +14,16 @@ let dir: string
 const opened: SshCommunicator[] = []
 
 async function connect(username: string): Promise<SshCommunicator> {
-  const t: SshTarget = { host: sshd.host, port: sshd.port, username, privateKey: sshd.privateKey, timeoutMs: 30_000, handshakeAttempts: 3, keepAliveIntervalMs: 2_000, hostKeyPolicy: 'accept-any' }
+  const t: SshTarget = {
+    host: sshd.host,
+    port: sshd.port,
+    username,
+    privateKey: sshd.privateKey,
+    timeoutMs: 30_000,
+    handshakeAttempts: 3,
+    keepAliveIntervalMs: 2_000,
+    hostKeyPolicy: 'accept-any',
+  }
   const c = await SshCommunicator.connect(t)
   opened.push(c)
   return c
@@ -37,7 +46,9 @@ async function suite(yaml: string) {
 
 describe('goss checks over SSH', () => {
   it('runs as root through the SSH communicator', async () => {
-    const s = await suite('user:\n  root:\n    exists: true\n    uid: 0\nport:\n  tcp:22:\n    listening: true\nprocess:\n  sshd:\n    running: true\ncommand:\n  whoami:\n    exit-status: 0\n    stdout: [root]\nfile:\n  /etc/passwd:\n    exists: true\n    contents: [/^root:/]\n')
+    const s = await suite(
+      'user:\n  root:\n    exists: true\n    uid: 0\nport:\n  tcp:22:\n    listening: true\nprocess:\n  sshd:\n    running: true\ncommand:\n  whoami:\n    exit-status: 0\n    stdout: [root]\nfile:\n  /etc/passwd:\n    exists: true\n    contents: [/^root:/]\n',
+    )
     const results = await runGossSuite(s, execOver(await connect('root')))
     expect(results.filter((r) => r.outcome !== 'pass').map((r) => r.summary)).toEqual([])
     expect(results).toHaveLength(8)

@@ -11,7 +11,9 @@ const render = (src: string) => renderTemplate(src, { dot }).text
 
 describe('renderTemplate', () => {
   it('prints vars, env, numbers as Go prints them, and lists and maps as %v', () => {
-    expect(render('a: {{ .Vars.ip }}\nb: {{.Env.OS}}\nc: {{ .Vars.cpus }} {{ .Vars.mem }} {{ .Vars.ratio }}\n')).toBe('a: 10.0.0.5\nb: debian\nc: 4 4030000 0.5\n')
+    expect(render('a: {{ .Vars.ip }}\nb: {{.Env.OS}}\nc: {{ .Vars.cpus }} {{ .Vars.mem }} {{ .Vars.ratio }}\n')).toBe(
+      'a: 10.0.0.5\nb: debian\nc: 4 4030000 0.5\n',
+    )
     expect(render('{{ .Vars.users }} {{ .Vars.os.debian }}')).toBe('[alice bob] map[kernel:[6.1 6.2]]')
   })
 
@@ -26,7 +28,8 @@ describe('renderTemplate', () => {
   })
 
   it('runs if / else if / else, range with key and value (maps in sorted key order), with, variables', () => {
-    const src = '{{ if eq .Env.OS "centos" }}c{{ else if eq .Env.OS "debian" }}d{{ else }}x{{ end }}|' +
+    const src =
+      '{{ if eq .Env.OS "centos" }}c{{ else if eq .Env.OS "debian" }}d{{ else }}x{{ end }}|' +
       '{{ range $i, $u := .Vars.users }}{{ $i }}={{ $u }} {{ end }}|' +
       '{{ range $k, $v := .Vars.os }}{{ $k }}:{{ len $v.kernel }}{{ end }}|' +
       '{{ with .Vars.ip }}{{ . }}{{ end }}{{ range .Vars.empty }}never{{ else }}none{{ end }}|' +
@@ -48,7 +51,9 @@ describe('renderTemplate', () => {
   })
 
   it('trims whitespace around {{- and -}} and drops comments', () => {
-    expect(render('file:\n{{- range .Vars.users }}\n  /home/{{ . }}: {}\n{{- end }}\n{{/* a comment */}}x')).toBe('file:\n  /home/alice: {}\n  /home/bob: {}\nx')
+    expect(render('file:\n{{- range .Vars.users }}\n  /home/{{ . }}: {}\n{{- end }}\n{{/* a comment */}}x')).toBe(
+      'file:\n  /home/alice: {}\n  /home/bob: {}\nx',
+    )
   })
 
   it('maps each rendered line to the template line it came from, also after loops add lines', () => {

@@ -97,7 +97,10 @@ function cloneStep(env: VsphereEnv<VsphereCloneOptions>): Step<VsphereState> {
       let snapshot: MoRef | undefined
       if (o.linkedClone) {
         snapshot = moref(obj((await c.get(source, ['snapshot'], signal))?.raw('snapshot')).currentSnapshot)
-        if (!snapshot) throw new TsimgError('VSPHERE_OPTION', `linked_clone needs a snapshot of ${o.template}, which has none`, { hint: 'snapshot the template, or set linkedClone: false' })
+        if (!snapshot)
+          throw new TsimgError('VSPHERE_OPTION', `linked_clone needs a snapshot of ${o.template}, which has none`, {
+            hint: 'snapshot the template, or set linkedClone: false',
+          })
       }
       const spec: XmlObject = {
         location: {
@@ -168,7 +171,12 @@ function hardwareStep(env: VsphereEnv<VsphereCloneOptions>): Step<VsphereState> 
           const disk = devices.find((d) => d.$type === 'VirtualDisk')
           if (!disk) throw new TsimgError('VSPHERE_OPTION', `the clone of ${o.template} has no disk to grow`, { hint: 'leave diskSize out' })
           const kb = o.diskSize * 1024
-          if (kb < Number(str(disk.capacityInKB) ?? 0)) throw new TsimgError('VSPHERE_OPTION', `diskSize ${o.diskSize} MB is smaller than the disk of ${o.template} (${Math.round(Number(str(disk.capacityInKB)) / 1024)} MB)`, { hint: 'a disk can only grow' })
+          if (kb < Number(str(disk.capacityInKB) ?? 0))
+            throw new TsimgError(
+              'VSPHERE_OPTION',
+              `diskSize ${o.diskSize} MB is smaller than the disk of ${o.template} (${Math.round(Number(str(disk.capacityInKB)) / 1024)} MB)`,
+              { hint: 'a disk can only grow' },
+            )
           const { capacityInBytes: _bytes, ...rest } = disk
           deviceChange.push({ operation: 'edit', device: { ...(rest as XmlObject), capacityInKB: kb } })
         }
@@ -239,7 +247,10 @@ export function customizationSpec(cz: Customize): XmlObject {
       subnetMask: n.ipv4Address ? netmask(n.ipv4Netmask ?? 24) : undefined,
       gateway: i === 0 && cz.ipv4Gateway ? [cz.ipv4Gateway] : undefined,
       ipV6Spec: n.ipv6Address
-        ? { ip: [{ $type: 'CustomizationFixedIpV6', ipAddress: n.ipv6Address, subnetMask: n.ipv6Netmask ?? 64 }], gateway: i === 0 && cz.ipv6Gateway ? [cz.ipv6Gateway] : undefined }
+        ? {
+            ip: [{ $type: 'CustomizationFixedIpV6', ipAddress: n.ipv6Address, subnetMask: n.ipv6Netmask ?? 64 }],
+            gateway: i === 0 && cz.ipv6Gateway ? [cz.ipv6Gateway] : undefined,
+          }
         : undefined,
       dnsServerList: n.dnsServerList.length ? n.dnsServerList : undefined,
       dnsDomain: n.dnsDomain,
@@ -247,7 +258,10 @@ export function customizationSpec(cz: Customize): XmlObject {
   }))
   return {
     identity,
-    globalIPSettings: { dnsSuffixList: cz.dnsSuffixList.length ? cz.dnsSuffixList : undefined, dnsServerList: cz.dnsServerList.length ? cz.dnsServerList : undefined },
+    globalIPSettings: {
+      dnsSuffixList: cz.dnsSuffixList.length ? cz.dnsSuffixList : undefined,
+      dnsServerList: cz.dnsServerList.length ? cz.dnsServerList : undefined,
+    },
     nicSettingMap,
   }
 }

@@ -177,7 +177,13 @@ export class VimClient {
    * `/folder/<path>?dcPath=..&dsName=..`): PUT uploads `body`, GET downloads. Resolves with the
    * status and the answer's bytes; a 4xx/5xx answer is a VimHttpError.
    */
-  httpFile(method: 'GET' | 'PUT', path: string, query: Readonly<Record<string, string>>, body: Buffer | undefined, signal: AbortSignal): Promise<{ status: number; body: Buffer }> {
+  httpFile(
+    method: 'GET' | 'PUT',
+    path: string,
+    query: Readonly<Record<string, string>>,
+    body: Buffer | undefined,
+    signal: AbortSignal,
+  ): Promise<{ status: number; body: Buffer }> {
     const url = new URL(this.endpoint)
     url.pathname = path
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v)
@@ -189,7 +195,10 @@ export class VimClient {
           method,
           agent: this.#agent,
           signal,
-          headers: { ...(body && { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length }), ...(this.#cookie && { Cookie: this.#cookie }) },
+          headers: {
+            ...(body && { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length }),
+            ...(this.#cookie && { Cookie: this.#cookie }),
+          },
         },
         (res) => {
           const chunks: Buffer[] = []
@@ -272,7 +281,8 @@ export class VimClient {
       )
       req.on('error', (e) => {
         // Our own bound, not the caller's signal: a network timeout (transient, retried).
-        if (timeout.aborted && !outer.aborted) reject(Object.assign(new Error(`${method}: no answer from ${this.endpoint} within ${Math.round(timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' }))
+        if (timeout.aborted && !outer.aborted)
+          reject(Object.assign(new Error(`${method}: no answer from ${this.endpoint} within ${Math.round(timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' }))
         else reject(this.#clean(e))
       })
       req.end(body)
@@ -307,7 +317,12 @@ export class VimClient {
   /** Every object of a type under a container (the root folder by default), with its properties. */
   async all(type: string, paths: readonly string[], signal: AbortSignal, container?: MoRef): Promise<Map<string, Props>> {
     const view = moref(
-      await this.call('CreateContainerView', this.content.viewManager, { container: container ?? this.content.rootFolder, type: [type], recursive: true }, { signal }),
+      await this.call(
+        'CreateContainerView',
+        this.content.viewManager,
+        { container: container ?? this.content.rootFolder, type: [type], recursive: true },
+        { signal },
+      ),
     )!
     try {
       const spec = {
@@ -345,7 +360,15 @@ export class VimClient {
   async waitTask(task: MoRef, signal: AbortSignal): Promise<Parsed | undefined> {
     const pc = moref(await this.call('CreatePropertyCollector', this.content.propertyCollector, {}, { signal }))!
     try {
-      await this.call('CreateFilter', pc, { spec: { propSet: [{ type: 'Task', pathSet: ['info.state', 'info.error', 'info.result'] }], objectSet: [{ obj: task, skip: false }] }, partialUpdates: false }, { signal })
+      await this.call(
+        'CreateFilter',
+        pc,
+        {
+          spec: { propSet: [{ type: 'Task', pathSet: ['info.state', 'info.error', 'info.result'] }], objectSet: [{ obj: task, skip: false }] },
+          partialUpdates: false,
+        },
+        { signal },
+      )
       let version = ''
       const seen: Record<string, Parsed> = {}
       for (;;) {
@@ -413,7 +436,9 @@ export class Props {
   }
   refs(name: string): MoRef[] {
     // An ArrayOfManagedObjectReference holds its refs in ManagedObjectReference elements.
-    return list(obj(this.values[name]).ManagedObjectReference).map(moref).filter((r): r is MoRef => Boolean(r))
+    return list(obj(this.values[name]).ManagedObjectReference)
+      .map(moref)
+      .filter((r): r is MoRef => Boolean(r))
   }
   object(name: string): ParsedObject {
     return obj(this.values[name])

@@ -26,16 +26,22 @@ export const alicloudFrontEnd: FrontEnd = {
     }
     const unwatch = watchInstances(state)
     const { server, endpoint } = await startAlicloudServer({
-      credentials: ctx.credentials, actions: backendActions(state), host: ctx.host, port: ctx.port, control: ctx.control,
-      act: (action, fn, request) => ctx.cloud.act(ALICLOUD_FRONT_END, action, fn, request), onCall: ctx.onCall,
+      credentials: ctx.credentials,
+      actions: backendActions(state),
+      host: ctx.host,
+      port: ctx.port,
+      control: ctx.control,
+      act: (action, fn, request) => ctx.cloud.act(ALICLOUD_FRONT_END, action, fn, request),
+      onCall: ctx.onCall,
     })
     return {
       endpoint: `http://${endpoint}`,
-      close: () => new Promise<void>((resolve) => {
-        unwatch()
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
+      close: () =>
+        new Promise<void>((resolve) => {
+          unwatch()
+          server.close(() => resolve())
+          server.closeAllConnections()
+        }),
     }
   },
 }

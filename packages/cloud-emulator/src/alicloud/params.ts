@@ -35,7 +35,9 @@ export class Params {
 
   /** `Name.1`, `Name.2`, ... in index order (gaps allowed, as the gateway allows them). */
   list(name: string): string[] {
-    return this.indexed(name).map(([, v]) => v).filter((v): v is string => typeof v === 'string')
+    return this.indexed(name)
+      .map(([, v]) => v)
+      .filter((v): v is string => typeof v === 'string')
   }
 
   /** `Name.N.Field` entries as objects: `Tag.1.Key=a&Tag.1.Value=b` gives [{ Key: 'a', Value: 'b' }]. */
@@ -70,7 +72,9 @@ export class Params {
 
   /** `Tag.N.Key` / `Tag.N.Value` pairs (Alibaba's tag parameters). */
   tags(): { key: string; value: string }[] {
-    return this.records('Tag').filter((t) => t.Key).map((t) => ({ key: t.Key!, value: t.Value ?? '' }))
+    return this.records('Tag')
+      .filter((t) => t.Key)
+      .map((t) => ({ key: t.Key!, value: t.Value ?? '' }))
   }
 
   private indexed(name: string): [number, string | undefined][] {

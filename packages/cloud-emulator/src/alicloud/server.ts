@@ -58,7 +58,6 @@ export interface AlicloudServerOptions {
  */
 const MAX_HEADER_SIZE = 128 * 1024
 
-
 function send(res: ServerResponse, status: number, body: unknown, requestId: string): void {
   const json = JSON.stringify(body)
   res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'x-acs-request-id': requestId, 'content-length': Buffer.byteLength(json) })

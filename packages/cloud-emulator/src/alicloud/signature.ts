@@ -63,12 +63,12 @@ export function verifyAcs3(req: Acs3Request, credentials: readonly AliCredential
   checkClock(header(req.headers, 'x-acs-date') ?? '')
   const payloadHash = sha256Hex(req.body)
   const claimed = header(req.headers, 'x-acs-content-sha256')
-  if (claimed !== undefined && claimed !== payloadHash) throw aliError('IncompleteSignature', 'The x-acs-content-sha256 header does not match the request body.')
+  if (claimed !== undefined && claimed !== payloadHash)
+    throw aliError('IncompleteSignature', 'The x-acs-content-sha256 header does not match the request body.')
   const names = signedHeaders.split(';')
   // The SDK signs every x-acs-* header and host: an unsigned one could be changed in transit.
   for (const name of Object.keys(req.headers)) {
-    if ((name.startsWith('x-acs-') || name === 'host') && !names.includes(name))
-      throw aliError('IncompleteSignature', `The header ${name} must be signed.`)
+    if ((name.startsWith('x-acs-') || name === 'host') && !names.includes(name)) throw aliError('IncompleteSignature', `The header ${name} must be signed.`)
   }
   let canonicalHeaders = ''
   for (const name of names) {
@@ -76,7 +76,10 @@ export function verifyAcs3(req: Acs3Request, credentials: readonly AliCredential
     if (value === undefined) throw aliError('IncompleteSignature', `The signed header ${name} is missing.`)
     canonicalHeaders += `${name}:${value.trim()}\n`
   }
-  const canonicalQuery = [...req.query.keys()].sort().map((k) => `${k}=${percentEncode(req.query.get(k)!)}`).join('&')
+  const canonicalQuery = [...req.query.keys()]
+    .sort()
+    .map((k) => `${k}=${percentEncode(req.query.get(k)!)}`)
+    .join('&')
   const canonicalUri = req.pathname.replace(/\+/g, '%20').replace(/\*/g, '%2A').replace(/%7E/g, '~')
   const canonicalRequest = [req.method, canonicalUri, canonicalQuery, canonicalHeaders, signedHeaders, payloadHash].join('\n')
   const stringToSign = `ACS3-HMAC-SHA256\n${sha256Hex(canonicalRequest)}`
@@ -98,8 +101,11 @@ export function verifyRpcV1(method: string, params: ReadonlyMap<string, string>,
   const creds = findCredentials(params.get('AccessKeyId') ?? '', credentials)
   checkToken(creds, params.get('SecurityToken'))
   checkClock(params.get('Timestamp') ?? '')
-  const canonical = [...params.keys()].filter((k) => k !== 'Signature').sort()
-    .map((k) => `${percentEncode(k)}=${percentEncode(params.get(k)!)}`).join('&')
+  const canonical = [...params.keys()]
+    .filter((k) => k !== 'Signature')
+    .sort()
+    .map((k) => `${percentEncode(k)}=${percentEncode(params.get(k)!)}`)
+    .join('&')
   const stringToSign = `${method}&${percentEncode('/')}&${percentEncode(canonical)}`
   const expected = createHmac('sha1', `${creds.secretAccessKey}&`).update(stringToSign).digest('base64')
   if (!sameString(expected, signature))

@@ -87,4 +87,3 @@ export interface InstanceExtra {
   stopWhenBooted: boolean
   everStarted: boolean
 }
-

@@ -32,20 +32,38 @@ export const AWS_OWNERS = { canonical: '099720109477', amazon: '137112412111', d
 
 function ubuntu(codename: string, version: string, stamp: string, volume = 'hvm-ssd'): CatalogEntry {
   return {
-    dockerRef: BASE_IMAGE, name: `ubuntu/images/${volume}/ubuntu-${codename}-${version}-amd64-server-${stamp}`,
+    dockerRef: BASE_IMAGE,
+    name: `ubuntu/images/${volume}/ubuntu-${codename}-${version}-amd64-server-${stamp}`,
     description: `Canonical, Ubuntu, ${version} LTS, amd64 ${codename} image build on ${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}`,
-    ownerId: AWS_OWNERS.canonical, platform: 'Ubuntu', osName: `Ubuntu ${version}`, loginUser: 'ubuntu', rootDeviceName: '/dev/sda1', created: date(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}`),
+    ownerId: AWS_OWNERS.canonical,
+    platform: 'Ubuntu',
+    osName: `Ubuntu ${version}`,
+    loginUser: 'ubuntu',
+    rootDeviceName: '/dev/sda1',
+    created: date(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}`),
   }
 }
 
 export const AWS_CATALOG: readonly CatalogEntry[] = [
   {
-    dockerRef: BASE_IMAGE, name: 'debian-12-amd64-tsimg-base', description: 'Debian 12 (bookworm) with OpenSSH, tsimg base image',
-    ownerId: AWS_OWNERS.debian, platform: 'Debian', osName: 'Debian 12', loginUser: 'admin', created: date('2025-06-01'),
+    dockerRef: BASE_IMAGE,
+    name: 'debian-12-amd64-tsimg-base',
+    description: 'Debian 12 (bookworm) with OpenSSH, tsimg base image',
+    ownerId: AWS_OWNERS.debian,
+    platform: 'Debian',
+    osName: 'Debian 12',
+    loginUser: 'admin',
+    created: date('2025-06-01'),
   },
   {
-    dockerRef: BASE_IMAGE, name: 'debian-12-amd64-20240507-1740', description: 'Debian 12 (20240507-1740)',
-    ownerId: AWS_OWNERS.debian, platform: 'Debian', osName: 'Debian 12', loginUser: 'admin', created: date('2024-05-07'),
+    dockerRef: BASE_IMAGE,
+    name: 'debian-12-amd64-20240507-1740',
+    description: 'Debian 12 (20240507-1740)',
+    ownerId: AWS_OWNERS.debian,
+    platform: 'Debian',
+    osName: 'Debian 12',
+    loginUser: 'admin',
+    created: date('2024-05-07'),
   },
   ubuntu('bionic', '18.04', '20230531'),
   ubuntu('focal', '20.04', '20240228'),
@@ -54,20 +72,48 @@ export const AWS_CATALOG: readonly CatalogEntry[] = [
   ubuntu('jammy', '22.04', '20240501'),
   ubuntu('noble', '24.04', '20240423', 'hvm-ssd-gp3'),
   {
-    dockerRef: BASE_IMAGE, name: 'amzn2-ami-hvm-2.0.20240412.0-x86_64-gp2', description: 'Amazon Linux 2 AMI 2.0.20240412.0 x86_64 HVM gp2',
-    ownerId: AWS_OWNERS.amazon, ownerAlias: 'amazon', platform: 'Amazon Linux', osName: 'Amazon Linux 2', loginUser: 'ec2-user', created: date('2024-04-12'),
+    dockerRef: BASE_IMAGE,
+    name: 'amzn2-ami-hvm-2.0.20240412.0-x86_64-gp2',
+    description: 'Amazon Linux 2 AMI 2.0.20240412.0 x86_64 HVM gp2',
+    ownerId: AWS_OWNERS.amazon,
+    ownerAlias: 'amazon',
+    platform: 'Amazon Linux',
+    osName: 'Amazon Linux 2',
+    loginUser: 'ec2-user',
+    created: date('2024-04-12'),
   },
   {
-    dockerRef: BASE_IMAGE, name: 'amzn2-ami-hvm-2.0.20240503.0-x86_64-gp2', description: 'Amazon Linux 2 AMI 2.0.20240503.0 x86_64 HVM gp2',
-    ownerId: AWS_OWNERS.amazon, ownerAlias: 'amazon', platform: 'Amazon Linux', osName: 'Amazon Linux 2', loginUser: 'ec2-user', created: date('2024-05-03'),
+    dockerRef: BASE_IMAGE,
+    name: 'amzn2-ami-hvm-2.0.20240503.0-x86_64-gp2',
+    description: 'Amazon Linux 2 AMI 2.0.20240503.0 x86_64 HVM gp2',
+    ownerId: AWS_OWNERS.amazon,
+    ownerAlias: 'amazon',
+    platform: 'Amazon Linux',
+    osName: 'Amazon Linux 2',
+    loginUser: 'ec2-user',
+    created: date('2024-05-03'),
   },
   {
-    dockerRef: BASE_IMAGE, name: 'amzn2-ami-kernel-5.10-hvm-2.0.20240503.0-x86_64-gp2', description: 'Amazon Linux 2 Kernel 5.10 AMI 2.0.20240503.0 x86_64 HVM gp2',
-    ownerId: AWS_OWNERS.amazon, ownerAlias: 'amazon', platform: 'Amazon Linux', osName: 'Amazon Linux 2', loginUser: 'ec2-user', created: date('2024-05-03'),
+    dockerRef: BASE_IMAGE,
+    name: 'amzn2-ami-kernel-5.10-hvm-2.0.20240503.0-x86_64-gp2',
+    description: 'Amazon Linux 2 Kernel 5.10 AMI 2.0.20240503.0 x86_64 HVM gp2',
+    ownerId: AWS_OWNERS.amazon,
+    ownerAlias: 'amazon',
+    platform: 'Amazon Linux',
+    osName: 'Amazon Linux 2',
+    loginUser: 'ec2-user',
+    created: date('2024-05-03'),
   },
   {
-    dockerRef: BASE_IMAGE, name: 'al2023-ami-2023.4.20240429.0-kernel-6.1-x86_64', description: 'Amazon Linux 2023 AMI 2023.4.20240429.0 x86_64 HVM kernel-6.1',
-    ownerId: AWS_OWNERS.amazon, ownerAlias: 'amazon', platform: 'Amazon Linux', osName: 'Amazon Linux 2023', loginUser: 'ec2-user', created: date('2024-04-29'),
+    dockerRef: BASE_IMAGE,
+    name: 'al2023-ami-2023.4.20240429.0-kernel-6.1-x86_64',
+    description: 'Amazon Linux 2023 AMI 2023.4.20240429.0 x86_64 HVM kernel-6.1',
+    ownerId: AWS_OWNERS.amazon,
+    ownerAlias: 'amazon',
+    platform: 'Amazon Linux',
+    osName: 'Amazon Linux 2023',
+    loginUser: 'ec2-user',
+    created: date('2024-04-29'),
   },
 ]
 
@@ -76,7 +122,14 @@ const sizes = (families: readonly string[], names: readonly string[]): string[] 
 export const AWS_INSTANCE_TYPES: readonly string[] = [
   ...sizes(['t2', 't3', 't3a'], ['nano', 'micro', 'small', 'medium', 'large', 'xlarge', '2xlarge']),
   ...sizes(['m5', 'm5a', 'm6i', 'm6a', 'm7i', 'c5', 'c5a', 'c6i', 'c6a', 'c7i', 'r5', 'r6i', 'r7i'], ['large', 'xlarge', '2xlarge', '4xlarge', '8xlarge']),
-  'm1.small', 'm1.medium', 'm3.medium', 'm4.large', 'm4.xlarge', 'c4.large', 'c4.xlarge', 'r4.large',
+  'm1.small',
+  'm1.medium',
+  'm3.medium',
+  'm4.large',
+  'm4.xlarge',
+  'c4.large',
+  'c4.xlarge',
+  'r4.large',
 ]
 
 export const AWS_VOLUME_TYPES: readonly string[] = ['standard', 'io1', 'io2', 'gp2', 'gp3', 'sc1', 'st1']
@@ -102,9 +155,25 @@ export const ALICLOUD_CATALOG: readonly CatalogEntry[] = [
 ]
 
 export const ALICLOUD_INSTANCE_TYPES: readonly string[] = [
-  'ecs.n1.tiny', 'ecs.n1.small', 'ecs.n1.medium', 'ecs.n1.large', 'ecs.n4.small', 'ecs.n4.large', 'ecs.sn1ne.large', 'ecs.sn2ne.large',
-  'ecs.t5-lc1m1.small', 'ecs.t5-lc1m2.small', 'ecs.t5-lc1m2.large', 'ecs.t5-c1m1.large', 'ecs.t6-c1m1.large', 'ecs.t6-c1m2.large', 'ecs.t6-c2m1.large',
-  'ecs.e-c1m1.large', 'ecs.e-c1m2.large', 'ecs.u1-c1m2.large', 'ecs.s6-c1m2.small',
+  'ecs.n1.tiny',
+  'ecs.n1.small',
+  'ecs.n1.medium',
+  'ecs.n1.large',
+  'ecs.n4.small',
+  'ecs.n4.large',
+  'ecs.sn1ne.large',
+  'ecs.sn2ne.large',
+  'ecs.t5-lc1m1.small',
+  'ecs.t5-lc1m2.small',
+  'ecs.t5-lc1m2.large',
+  'ecs.t5-c1m1.large',
+  'ecs.t6-c1m1.large',
+  'ecs.t6-c1m2.large',
+  'ecs.t6-c2m1.large',
+  'ecs.e-c1m1.large',
+  'ecs.e-c1m2.large',
+  'ecs.u1-c1m2.large',
+  'ecs.s6-c1m2.small',
   ...sizes(['ecs.g6', 'ecs.c6', 'ecs.r6', 'ecs.g7', 'ecs.c7', 'ecs.r7', 'ecs.g8i', 'ecs.c8i', 'ecs.g6e', 'ecs.hfc6'], ['large', 'xlarge', '2xlarge']),
 ]
 
@@ -137,11 +206,39 @@ export const HUAWEICLOUD_CATALOG: readonly CatalogEntry[] = [
 ]
 
 export const HUAWEICLOUD_INSTANCE_TYPES: readonly string[] = [
-  's6.small.1', 's6.medium.2', 's6.medium.4', 's6.large.2', 's6.large.4', 's6.xlarge.2', 's6.xlarge.4', 's6.2xlarge.2', 's6.2xlarge.4',
-  's7.small.1', 's7.medium.2', 's7.large.2', 's7.large.4', 's7.xlarge.2', 's7.xlarge.4',
-  'c6.large.2', 'c6.large.4', 'c6.xlarge.2', 'c6.xlarge.4', 'c6.2xlarge.2', 'c6s.large.2', 'c6s.xlarge.2',
-  'c7.large.2', 'c7.large.4', 'c7.xlarge.2', 'c7.xlarge.4', 'c7.2xlarge.2',
-  'm6.large.8', 'm6.xlarge.8', 'm7.large.8', 't6.small.1', 't6.medium.2', 't6.large.2',
+  's6.small.1',
+  's6.medium.2',
+  's6.medium.4',
+  's6.large.2',
+  's6.large.4',
+  's6.xlarge.2',
+  's6.xlarge.4',
+  's6.2xlarge.2',
+  's6.2xlarge.4',
+  's7.small.1',
+  's7.medium.2',
+  's7.large.2',
+  's7.large.4',
+  's7.xlarge.2',
+  's7.xlarge.4',
+  'c6.large.2',
+  'c6.large.4',
+  'c6.xlarge.2',
+  'c6.xlarge.4',
+  'c6.2xlarge.2',
+  'c6s.large.2',
+  'c6s.xlarge.2',
+  'c7.large.2',
+  'c7.large.4',
+  'c7.xlarge.2',
+  'c7.xlarge.4',
+  'c7.2xlarge.2',
+  'm6.large.8',
+  'm6.xlarge.8',
+  'm7.large.8',
+  't6.small.1',
+  't6.medium.2',
+  't6.large.2',
 ]
 
 /** EVS disk types (root_volume.volumetype). */
@@ -163,8 +260,17 @@ export function extendProfile(profile: CloudProfile, ext: CatalogExtension | und
 
 const CLOUDS = ['aws', 'alicloud', 'huaweicloud']
 const IMAGE_FIELDS: Record<string, 'string' | 'date'> = {
-  name: 'string', dockerRef: 'string', ownerId: 'string', ownerAlias: 'string', family: 'string', osName: 'string', platform: 'string',
-  description: 'string', loginUser: 'string', created: 'date', rootDeviceName: 'string',
+  name: 'string',
+  dockerRef: 'string',
+  ownerId: 'string',
+  ownerAlias: 'string',
+  family: 'string',
+  osName: 'string',
+  platform: 'string',
+  description: 'string',
+  loginUser: 'string',
+  created: 'date',
+  rootDeviceName: 'string',
 }
 
 /**
@@ -193,10 +299,12 @@ export function parseCatalog(raw: unknown, where = 'catalog'): Record<string, Ca
     if (!CLOUDS.includes(cloud)) fail(cloud, `unknown cloud; write one of ${CLOUDS.join(', ')}`)
     if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(cloud, 'expected an object with images, instanceTypes, volumeTypes')
     const v = value as Record<string, unknown>
-    for (const k of Object.keys(v)) if (!['images', 'instanceTypes', 'volumeTypes'].includes(k)) fail(`${cloud}.${k}`, 'unknown field; write images, instanceTypes or volumeTypes')
+    for (const k of Object.keys(v))
+      if (!['images', 'instanceTypes', 'volumeTypes'].includes(k)) fail(`${cloud}.${k}`, 'unknown field; write images, instanceTypes or volumeTypes')
     const strings = (k: 'instanceTypes' | 'volumeTypes'): string[] | undefined => {
       if (v[k] === undefined) return undefined
-      if (!Array.isArray(v[k]) || !(v[k] as unknown[]).every((s) => typeof s === 'string' && s !== '')) fail(`${cloud}.${k}`, 'expected a list of non-empty strings')
+      if (!Array.isArray(v[k]) || !(v[k] as unknown[]).every((s) => typeof s === 'string' && s !== ''))
+        fail(`${cloud}.${k}`, 'expected a list of non-empty strings')
       return v[k] as string[]
     }
     let images: CatalogEntry[] | undefined

@@ -11,7 +11,11 @@ import type { DelayKind, Delays, Transition } from './types.js'
 
 /** Where a state change that fails (delay 'fail', or its work failed) ends, and why. */
 const FAIL_STATES: Record<DelayKind, string> = {
-  instanceRunning: 'terminated', instanceStopped: 'running', instanceTerminated: 'terminated', imageAvailable: 'failed', snapshotCompleted: 'error',
+  instanceRunning: 'terminated',
+  instanceStopped: 'running',
+  instanceTerminated: 'terminated',
+  imageAvailable: 'failed',
+  snapshotCompleted: 'error',
 }
 const FAIL_REASONS: Record<DelayKind, string> = {
   instanceRunning: 'Server.InternalError: Internal error on launch',

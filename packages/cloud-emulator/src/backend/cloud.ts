@@ -12,7 +12,22 @@ import { closePublicIps } from './public-ips.js'
 import { AWS_PROFILE, type CloudProfile, type ResourceKind } from './profile.js'
 import { seedImage, seedNetwork, type CatalogEntry } from './seed.js'
 import type {
-  DelayKind, Delays, Image, Instance, Job, KeyPair, LedgerEntry, PublicIp, Region, SecurityGroup, Snapshot, Subnet, Tags, Transition, Volume, Vpc,
+  DelayKind,
+  Delays,
+  Image,
+  Instance,
+  Job,
+  KeyPair,
+  LedgerEntry,
+  PublicIp,
+  Region,
+  SecurityGroup,
+  Snapshot,
+  Subnet,
+  Tags,
+  Transition,
+  Volume,
+  Vpc,
 } from './types.js'
 export { CATALOG_OWNER_ID, DEFAULT_CATALOG, type CatalogEntry } from './seed.js'
 export { type ResourceKind } from './profile.js'
@@ -173,7 +188,10 @@ export class Cloud {
   chain<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.work.get(key) ?? Promise.resolve()
     const next = previous.catch(() => undefined).then(fn)
-    this.work.set(key, next.catch(() => undefined))
+    this.work.set(
+      key,
+      next.catch(() => undefined),
+    )
     return next
   }
 

@@ -27,8 +27,21 @@ export type ErrorKind =
   | 'internal'
 
 export type ResourceType =
-  | 'instance' | 'image' | 'snapshot' | 'volume' | 'security-group' | 'key-pair' | 'vpc' | 'subnet'
-  | 'public-ip' | 'job' | 'region' | 'zone' | 'instance-type' | 'security-group-rule' | 'id'
+  | 'instance'
+  | 'image'
+  | 'snapshot'
+  | 'volume'
+  | 'security-group'
+  | 'key-pair'
+  | 'vpc'
+  | 'subnet'
+  | 'public-ip'
+  | 'job'
+  | 'region'
+  | 'zone'
+  | 'instance-type'
+  | 'security-group-rule'
+  | 'id'
 
 export interface BackendErrorInit {
   readonly resource?: ResourceType
@@ -51,7 +64,11 @@ export class BackendError extends Error {
   readonly reason?: string
   readonly status?: number
 
-  constructor(readonly kind: ErrorKind, message: string, init: BackendErrorInit = {}) {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    init: BackendErrorInit = {},
+  ) {
     super(message)
     this.name = 'BackendError'
     this.resource = init.resource
@@ -74,8 +91,7 @@ export const badState = (resource: ResourceType, id: string, message: string, re
 export const inUse = (resource: ResourceType, id: string, message: string, reason?: string): BackendError =>
   new BackendError('dependency-violation', message, { resource, id, reason })
 
-export const exists = (resource: ResourceType, id: string, message: string): BackendError =>
-  new BackendError('already-exists', message, { resource, id })
+export const exists = (resource: ResourceType, id: string, message: string): BackendError => new BackendError('already-exists', message, { resource, id })
 
 export const missingParameter = (field: string, message = `The request must contain the parameter ${field}`): BackendError =>
   new BackendError('missing-parameter', message, { field })

@@ -77,7 +77,8 @@ export class FaultInjector {
   constructor(private readonly rng: Rng) {}
 
   add(fault: Fault): void {
-    if (!fault.action || (!fault.code && !fault.kind && !fault.delayMs && !fault.until && fault.body === undefined)) throw new Error('a fault needs an action and a code, a kind, a body, a delayMs or an until')
+    if (!fault.action || (!fault.code && !fault.kind && !fault.delayMs && !fault.until && fault.body === undefined))
+      throw new Error('a fault needs an action and a code, a kind, a body, a delayMs or an until')
     if (fault.request !== undefined) new RegExp(fault.request)
     this.faults.push({ fault, remaining: fault.times ?? Number.POSITIVE_INFINITY })
   }
@@ -118,7 +119,14 @@ export class FaultInjector {
    */
   take(action: string): CloudError | BackendError | undefined {
     for (const active of this.faults) {
-      if (!this.matches(active.fault, action, undefined) || active.remaining <= 0 || active.fault.action === '*' || active.fault.request !== undefined || active.fault.body !== undefined) continue
+      if (
+        !this.matches(active.fault, action, undefined) ||
+        active.remaining <= 0 ||
+        active.fault.action === '*' ||
+        active.fault.request !== undefined ||
+        active.fault.body !== undefined
+      )
+        continue
       if (active.fault.probability !== undefined && this.rng.next() >= active.fault.probability) continue
       active.remaining -= 1
       this.record(action)

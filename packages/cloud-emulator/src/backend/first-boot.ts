@@ -60,8 +60,12 @@ if [ -n "$previous" ] && [ "$previous" != '${opts.instanceId}' ]; then
 fi
 echo '${opts.instanceId}' > /var/lib/cloud/data/instance-id
 rm -f /var/lib/cloud/instance/boot-finished
-${opts.userData && opts.userData.length > 0 ? `echo '${b64(opts.userData)}' | base64 -d > /var/lib/cloud/instance/user-data.txt
-chmod 700 /var/lib/cloud/instance/user-data.txt` : 'rm -f /var/lib/cloud/instance/user-data.txt'}
+${
+  opts.userData && opts.userData.length > 0
+    ? `echo '${b64(opts.userData)}' | base64 -d > /var/lib/cloud/instance/user-data.txt
+chmod 700 /var/lib/cloud/instance/user-data.txt`
+    : 'rm -f /var/lib/cloud/instance/user-data.txt'
+}
 `
 }
 

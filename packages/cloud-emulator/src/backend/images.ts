@@ -22,7 +22,8 @@ export function launchable(cloud: Cloud, image: Image): boolean {
 
 export function ownImage(cloud: Cloud, region: string, id: string): Image {
   const image = getImage(cloud, region, id)
-  if (image.ownerId !== cloud.accountId) throw new BackendError('unauthorized', `Not authorized for image:${id}`, { resource: 'image', id, reason: 'not-owner' })
+  if (image.ownerId !== cloud.accountId)
+    throw new BackendError('unauthorized', `Not authorized for image:${id}`, { resource: 'image', id, reason: 'not-owner' })
   return image
 }
 
@@ -30,18 +31,39 @@ const NAME = /^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/
 
 function checkName(cloud: Cloud, region: string, name: string | undefined): string {
   if (!name) throw missingParameter('name')
-  if (!NAME.test(name)) throw invalid(`AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_'`, { resource: 'image', field: 'name', reason: 'malformed' })
+  if (!NAME.test(name))
+    throw invalid(`AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_'`, {
+      resource: 'image',
+      field: 'name',
+      reason: 'malformed',
+    })
   const same = imagesIn(cloud, region).find((m) => m.ownerId === cloud.accountId && m.name === name)
   if (same) throw exists('image', same.id, `AMI name ${name} is already in use by AMI ${same.id}`)
   return name
 }
 
-function newSnapshot(cloud: Cloud, region: string, spec: Partial<Snapshot> & { volumeSize: number; description: string }, tags?: ReadonlyMap<string, string>): Snapshot {
+function newSnapshot(
+  cloud: Cloud,
+  region: string,
+  spec: Partial<Snapshot> & { volumeSize: number; description: string },
+  tags?: ReadonlyMap<string, string>,
+): Snapshot {
   const snap: Snapshot = {
-    id: cloud.newId('snapshot', region), region, tags: new Map(tags ?? []), ownerId: cloud.accountId, volumeId: spec.volumeId,
-    volumeSize: spec.volumeSize, description: spec.description, started: new Date(), state: 'pending',
-    transition: cloud.transition('completed', 'snapshotCompleted'), encrypted: spec.encrypted ?? false, kmsKeyId: spec.kmsKeyId,
-    createVolumeUsers: new Set(), createVolumeGroups: new Set(), seed: false,
+    id: cloud.newId('snapshot', region),
+    region,
+    tags: new Map(tags ?? []),
+    ownerId: cloud.accountId,
+    volumeId: spec.volumeId,
+    volumeSize: spec.volumeSize,
+    description: spec.description,
+    started: new Date(),
+    state: 'pending',
+    transition: cloud.transition('completed', 'snapshotCompleted'),
+    encrypted: spec.encrypted ?? false,
+    kmsKeyId: spec.kmsKeyId,
+    createVolumeUsers: new Set(),
+    createVolumeGroups: new Set(),
+    seed: false,
   }
   cloud.snapshots.set(snap.id, snap)
   return snap
@@ -52,7 +74,14 @@ export interface CreateImageSpec {
   readonly name?: string
   readonly description?: string
   readonly noReboot?: boolean
-  readonly blockDevices?: ReadonlyArray<{ deviceName: string; noDevice?: boolean; volumeSize?: number; volumeType?: string; deleteOnTermination?: boolean; encrypted?: boolean }>
+  readonly blockDevices?: ReadonlyArray<{
+    deviceName: string
+    noDevice?: boolean
+    volumeSize?: number
+    volumeType?: string
+    deleteOnTermination?: boolean
+    encrypted?: boolean
+  }>
   readonly imageTags?: ReadonlyMap<string, string>
   readonly snapshotTags?: ReadonlyMap<string, string>
 }
@@ -72,32 +101,75 @@ export function createImage(cloud: Cloud, region: string, spec: CreateImageSpec)
     if (req?.noDevice) continue
     const volume = cloud.volumes.get(d.volumeId) as Volume | undefined
     const size = req?.volumeSize ?? volume?.size ?? 8
-    const snap = newSnapshot(cloud, region, { volumeId: d.volumeId, volumeSize: size, description: `Created by CreateImage(${instance.id}) for ${id}`, encrypted: volume?.encrypted }, spec.snapshotTags)
+    const snap = newSnapshot(
+      cloud,
+      region,
+      { volumeId: d.volumeId, volumeSize: size, description: `Created by CreateImage(${instance.id}) for ${id}`, encrypted: volume?.encrypted },
+      spec.snapshotTags,
+    )
     snapshots.push(snap)
-    devices.push({ deviceName: d.deviceName, snapshotId: snap.id, volumeSize: size, volumeType: req?.volumeType ?? volume?.volumeType ?? 'gp2', deleteOnTermination: req?.deleteOnTermination ?? d.deleteOnTermination, encrypted: volume?.encrypted ?? false })
+    devices.push({
+      deviceName: d.deviceName,
+      snapshotId: snap.id,
+      volumeSize: size,
+      volumeType: req?.volumeType ?? volume?.volumeType ?? 'gp2',
+      deleteOnTermination: req?.deleteOnTermination ?? d.deleteOnTermination,
+      encrypted: volume?.encrypted ?? false,
+    })
   }
   for (const b of spec.blockDevices ?? []) {
     if (b.noDevice || devices.some((d) => d.deviceName === b.deviceName)) continue
-    const snap = newSnapshot(cloud, region, { volumeSize: b.volumeSize ?? 8, description: `Created by CreateImage(${instance.id}) for ${id}`, encrypted: b.encrypted }, spec.snapshotTags)
+    const snap = newSnapshot(
+      cloud,
+      region,
+      { volumeSize: b.volumeSize ?? 8, description: `Created by CreateImage(${instance.id}) for ${id}`, encrypted: b.encrypted },
+      spec.snapshotTags,
+    )
     snapshots.push(snap)
-    devices.push({ deviceName: b.deviceName, snapshotId: snap.id, volumeSize: b.volumeSize ?? 8, volumeType: b.volumeType ?? 'gp2', deleteOnTermination: b.deleteOnTermination ?? true, encrypted: b.encrypted ?? false })
+    devices.push({
+      deviceName: b.deviceName,
+      snapshotId: snap.id,
+      volumeSize: b.volumeSize ?? 8,
+      volumeType: b.volumeType ?? 'gp2',
+      deleteOnTermination: b.deleteOnTermination ?? true,
+      encrypted: b.encrypted ?? false,
+    })
   }
   const source = cloud.images.get(instance.imageId)
   const image: Image = {
-    id, region, tags: new Map(spec.imageTags ?? []), name, description: spec.description, ownerId: cloud.accountId,
-    state: 'pending', transition: cloud.transition('available', 'imageAvailable'),
-    dockerRef: `tsimg-emulator/${cloud.session}:${id}`, ownsDockerRef: true, rootDeviceName: instance.rootDeviceName, devices,
-    created: new Date(), architecture: 'x86_64', isPublic: false, launchUsers: new Set(), launchGroups: new Set(),
-    loginUser: source?.loginUser ?? instance.loginUser, seed: false, sourceInstanceId: instance.id,
+    id,
+    region,
+    tags: new Map(spec.imageTags ?? []),
+    name,
+    description: spec.description,
+    ownerId: cloud.accountId,
+    state: 'pending',
+    transition: cloud.transition('available', 'imageAvailable'),
+    dockerRef: `tsimg-emulator/${cloud.session}:${id}`,
+    ownsDockerRef: true,
+    rootDeviceName: instance.rootDeviceName,
+    devices,
+    created: new Date(),
+    architecture: 'x86_64',
+    isPublic: false,
+    launchUsers: new Set(),
+    launchGroups: new Set(),
+    loginUser: source?.loginUser ?? instance.loginUser,
+    seed: false,
+    sourceInstanceId: instance.id,
     ...(instance.paper && { paper: true }),
   }
   cloud.images.set(id, image)
-  settleImageWork(image, snapshots, cloud.chain(instance.id, async () => {
-    // A paper machine has no disk to commit: the image is a record, its delay still applies.
-    if (image.paper) return
-    await docker(['commit', ...cloud.imageLabelChanges(), instance.containerName, image.dockerRef])
-    if (!cloud.images.has(id)) await docker(['rmi', '-f', image.dockerRef]).catch(() => undefined)
-  }))
+  settleImageWork(
+    image,
+    snapshots,
+    cloud.chain(instance.id, async () => {
+      // A paper machine has no disk to commit: the image is a record, its delay still applies.
+      if (image.paper) return
+      await docker(['commit', ...cloud.imageLabelChanges(), instance.containerName, image.dockerRef])
+      if (!cloud.images.has(id)) await docker(['rmi', '-f', image.dockerRef]).catch(() => undefined)
+    }),
+  )
   return image
 }
 
@@ -129,24 +201,50 @@ export function copyImage(cloud: Cloud, region: string, spec: CopyImageSpec): Im
   const snapshots: Snapshot[] = []
   const devices = source.devices.map((d) => {
     if (!d.snapshotId) return d
-    const snap = newSnapshot(cloud, region, { volumeSize: d.volumeSize, description: `Copied for DestinationAmi ${id} from SourceAmi ${source.id} for SourceSnapshot ${d.snapshotId}`, encrypted: encrypted || d.encrypted, kmsKeyId: spec.kmsKeyId })
+    const snap = newSnapshot(cloud, region, {
+      volumeSize: d.volumeSize,
+      description: `Copied for DestinationAmi ${id} from SourceAmi ${source.id} for SourceSnapshot ${d.snapshotId}`,
+      encrypted: encrypted || d.encrypted,
+      kmsKeyId: spec.kmsKeyId,
+    })
     snapshots.push(snap)
     return { ...d, snapshotId: snap.id, encrypted: encrypted || d.encrypted }
   })
   const image: Image = {
-    id, region, tags: new Map(spec.tags ?? []), name, description: spec.description ?? source.description, ownerId: cloud.accountId,
-    state: 'pending', transition: cloud.transition('available', 'imageAvailable'),
-    dockerRef: `tsimg-emulator/${cloud.session}:${id}`, ownsDockerRef: true, rootDeviceName: source.rootDeviceName, devices,
-    created: new Date(), architecture: source.architecture, isPublic: false, launchUsers: new Set(), launchGroups: new Set(),
-    loginUser: source.loginUser, seed: false, sourceImageId: source.id, sourceRegion: source.region, clientToken: spec.clientToken,
+    id,
+    region,
+    tags: new Map(spec.tags ?? []),
+    name,
+    description: spec.description ?? source.description,
+    ownerId: cloud.accountId,
+    state: 'pending',
+    transition: cloud.transition('available', 'imageAvailable'),
+    dockerRef: `tsimg-emulator/${cloud.session}:${id}`,
+    ownsDockerRef: true,
+    rootDeviceName: source.rootDeviceName,
+    devices,
+    created: new Date(),
+    architecture: source.architecture,
+    isPublic: false,
+    launchUsers: new Set(),
+    launchGroups: new Set(),
+    loginUser: source.loginUser,
+    seed: false,
+    sourceImageId: source.id,
+    sourceRegion: source.region,
+    clientToken: spec.clientToken,
     ...(source.paper && { paper: true }),
   }
   cloud.images.set(id, image)
-  settleImageWork(image, snapshots, cloud.chain(id, async () => {
-    if (image.paper) return
-    await docker(['tag', source.dockerRef, image.dockerRef])
-    if (!cloud.images.has(id)) await docker(['rmi', '-f', image.dockerRef]).catch(() => undefined)
-  }))
+  settleImageWork(
+    image,
+    snapshots,
+    cloud.chain(id, async () => {
+      if (image.paper) return
+      await docker(['tag', source.dockerRef, image.dockerRef])
+      if (!cloud.images.has(id)) await docker(['rmi', '-f', image.dockerRef]).catch(() => undefined)
+    }),
+  )
   return image
 }
 
@@ -167,7 +265,9 @@ export async function deregisterImage(cloud: Cloud, region: string, id: string, 
 }
 
 export function modifyLaunchPermission(
-  cloud: Cloud, region: string, id: string,
+  cloud: Cloud,
+  region: string,
+  id: string,
   change: { addUsers?: readonly string[]; removeUsers?: readonly string[]; addGroups?: readonly string[]; removeGroups?: readonly string[] },
 ): void {
   const image = ownImage(cloud, region, id)

@@ -76,16 +76,21 @@ export function runInstances(cloud: Cloud, region: string, spec: RunSpec): Insta
   const min = spec.minCount ?? 1
   const max = spec.maxCount ?? min
   if (min < 1 || max < min) throw invalid('MinCount and MaxCount must be positive and MinCount <= MaxCount', { field: 'count' })
-  if (min > MAX_PER_CALL) throw new BackendError('quota', `You have requested more instances (${min}) than your current instance limit of ${MAX_PER_CALL} allows`, { resource: 'instance' })
+  if (min > MAX_PER_CALL)
+    throw new BackendError('quota', `You have requested more instances (${min}) than your current instance limit of ${MAX_PER_CALL} allows`, {
+      resource: 'instance',
+    })
   const count = Math.min(max, MAX_PER_CALL)
   const type = spec.instanceType ?? cloud.profileOf(region).defaultInstanceType
   checkInstanceType(cloud, region, type)
   const key = spec.keyName ? getKeyPair(cloud, region, spec.keyName) : undefined
   let subnet = spec.subnetId ? getSubnet(cloud, region, spec.subnetId) : undefined
   if (subnet && spec.zone && subnet.zone !== spec.zone)
-    throw invalid(`Value (${spec.zone}) for parameter availabilityZone is invalid. Subnet '${subnet.id}' is in ${subnet.zone}`, { resource: 'zone', field: 'zone' })
-  if (spec.zone && !zones.includes(spec.zone))
-    throw invalid(`Invalid availability zone: [${spec.zone}]`, { resource: 'zone', field: 'zone', id: spec.zone })
+    throw invalid(`Value (${spec.zone}) for parameter availabilityZone is invalid. Subnet '${subnet.id}' is in ${subnet.zone}`, {
+      resource: 'zone',
+      field: 'zone',
+    })
+  if (spec.zone && !zones.includes(spec.zone)) throw invalid(`Invalid availability zone: [${spec.zone}]`, { resource: 'zone', field: 'zone', id: spec.zone })
   if (!subnet) {
     const vpc = defaultVpc(cloud, region)
     const zone = spec.zone ?? zones[0]
@@ -103,12 +108,19 @@ export function runInstances(cloud: Cloud, region: string, spec: RunSpec): Insta
   }
   for (const g of groups)
     if (g.vpcId !== subnet.vpcId)
-      throw invalid(`Security group ${g.id} and subnet ${subnet.id} belong to different networks.`, { resource: 'security-group', id: g.id, reason: 'other-network' })
+      throw invalid(`Security group ${g.id} and subnet ${subnet.id} belong to different networks.`, {
+        resource: 'security-group',
+        id: g.id,
+        reason: 'other-network',
+      })
   for (const d of spec.blockDevices ?? []) {
     if (d.snapshotId && !cloud.snapshots.has(d.snapshotId)) throw notFound('snapshot', d.snapshotId)
     const root = image.devices.find((x) => x.deviceName === d.deviceName)
     if (root && d.volumeSize !== undefined && d.volumeSize < root.volumeSize)
-      throw invalid(`Volume of size ${d.volumeSize}GB is smaller than snapshot '${root.snapshotId}', expect size >= ${root.volumeSize}GB`, { field: 'block-device', reason: 'block-device' })
+      throw invalid(`Volume of size ${d.volumeSize}GB is smaller than snapshot '${root.snapshotId}', expect size >= ${root.volumeSize}GB`, {
+        field: 'block-device',
+        reason: 'block-device',
+      })
   }
   // A paper image has nothing a container could run: what launches from it is on paper too.
   const paper = image.paper === true || cloud.machines === 'paper'
@@ -118,18 +130,42 @@ export function runInstances(cloud: Cloud, region: string, spec: RunSpec): Insta
     const id = cloud.newId('instance', region)
     const devices = createVolumes(cloud, region, subnet.zone, id, image.devices, spec)
     const instance: Instance = {
-      id, region, tags: new Map(spec.instanceTags ?? []), reservationId, launchIndex: n, imageId: image.id, instanceType: type,
-      keyName: key?.name, securityGroupIds: groups.map((g) => g.id), subnetId: subnet.id, vpcId: subnet.vpcId, zone: subnet.zone,
-      state: 'pending', transitionReason: '', transition: cloud.transition('running', 'instanceRunning'), launched: new Date(),
-      address: '', hasPublicIp: spec.associatePublicIp ?? subnet.mapPublicIpOnLaunch, containerName: `tsimg-emu-${cloud.session}-${id}`,
-      paper, authorizedKey: key?.publicKey,
-      rootDeviceName: image.rootDeviceName, devices, userData: spec.userData, loginUser: image.loginUser,
+      id,
+      region,
+      tags: new Map(spec.instanceTags ?? []),
+      reservationId,
+      launchIndex: n,
+      imageId: image.id,
+      instanceType: type,
+      keyName: key?.name,
+      securityGroupIds: groups.map((g) => g.id),
+      subnetId: subnet.id,
+      vpcId: subnet.vpcId,
+      zone: subnet.zone,
+      state: 'pending',
+      transitionReason: '',
+      transition: cloud.transition('running', 'instanceRunning'),
+      launched: new Date(),
+      address: '',
+      hasPublicIp: spec.associatePublicIp ?? subnet.mapPublicIpOnLaunch,
+      containerName: `tsimg-emu-${cloud.session}-${id}`,
+      paper,
+      authorizedKey: key?.publicKey,
+      rootDeviceName: image.rootDeviceName,
+      devices,
+      userData: spec.userData,
+      loginUser: image.loginUser,
       metadataOptions: {
-        httpTokens: spec.metadataOptions?.httpTokens ?? 'optional', httpEndpoint: spec.metadataOptions?.httpEndpoint ?? 'enabled',
-        hopLimit: spec.metadataOptions?.hopLimit ?? 2, instanceMetadataTags: spec.metadataOptions?.instanceMetadataTags ?? 'disabled',
+        httpTokens: spec.metadataOptions?.httpTokens ?? 'optional',
+        httpEndpoint: spec.metadataOptions?.httpEndpoint ?? 'enabled',
+        hopLimit: spec.metadataOptions?.hopLimit ?? 2,
+        instanceMetadataTags: spec.metadataOptions?.instanceMetadataTags ?? 'disabled',
       },
-      iamInstanceProfile: spec.iamInstanceProfile, shutdownBehavior: spec.shutdownBehavior ?? 'stop', clientToken: spec.clientToken,
-      disableApiTermination: spec.disableApiTermination ?? false, enaSupport: true,
+      iamInstanceProfile: spec.iamInstanceProfile,
+      shutdownBehavior: spec.shutdownBehavior ?? 'stop',
+      clientToken: spec.clientToken,
+      disableApiTermination: spec.disableApiTermination ?? false,
+      enaSupport: true,
     }
     cloud.instances.set(id, instance)
     out.push(instance)
@@ -148,8 +184,18 @@ export function runInstances(cloud: Cloud, region: string, spec: RunSpec): Insta
 }
 
 function createVolumes(
-  cloud: Cloud, region: string, zone: string, instanceId: string,
-  imageDevices: readonly { deviceName: string; snapshotId?: string; volumeSize: number; volumeType: string; deleteOnTermination: boolean; encrypted: boolean }[],
+  cloud: Cloud,
+  region: string,
+  zone: string,
+  instanceId: string,
+  imageDevices: readonly {
+    deviceName: string
+    snapshotId?: string
+    volumeSize: number
+    volumeType: string
+    deleteOnTermination: boolean
+    encrypted: boolean
+  }[],
   spec: RunSpec,
 ): InstanceDevice[] {
   const requested = spec.blockDevices ?? []
@@ -158,22 +204,37 @@ function createVolumes(
     .map((d) => {
       const r = requested.find((x) => x.deviceName === d.deviceName)
       return {
-        deviceName: d.deviceName, snapshotId: r?.snapshotId ?? d.snapshotId, volumeSize: r?.volumeSize ?? d.volumeSize,
-        volumeType: r?.volumeType ?? d.volumeType, deleteOnTermination: r?.deleteOnTermination ?? d.deleteOnTermination,
+        deviceName: d.deviceName,
+        snapshotId: r?.snapshotId ?? d.snapshotId,
+        volumeSize: r?.volumeSize ?? d.volumeSize,
+        volumeType: r?.volumeType ?? d.volumeType,
+        deleteOnTermination: r?.deleteOnTermination ?? d.deleteOnTermination,
         encrypted: r?.encrypted ?? d.encrypted,
       }
     })
   for (const r of requested) {
     if (r.noDevice || merged.some((m) => m.deviceName === r.deviceName)) continue
     merged.push({
-      deviceName: r.deviceName, snapshotId: r.snapshotId, volumeSize: r.volumeSize ?? 8, volumeType: r.volumeType ?? 'gp2',
-      deleteOnTermination: r.deleteOnTermination ?? true, encrypted: r.encrypted ?? false,
+      deviceName: r.deviceName,
+      snapshotId: r.snapshotId,
+      volumeSize: r.volumeSize ?? 8,
+      volumeType: r.volumeType ?? 'gp2',
+      deleteOnTermination: r.deleteOnTermination ?? true,
+      encrypted: r.encrypted ?? false,
     })
   }
   return merged.map((m) => {
     const volume: Volume = {
-      id: cloud.newId('volume', region), region, tags: new Map(spec.volumeTags ?? []), zone, size: m.volumeSize, volumeType: m.volumeType,
-      snapshotId: m.snapshotId, encrypted: m.encrypted, created: new Date(), state: 'in-use',
+      id: cloud.newId('volume', region),
+      region,
+      tags: new Map(spec.volumeTags ?? []),
+      zone,
+      size: m.volumeSize,
+      volumeType: m.volumeType,
+      snapshotId: m.snapshotId,
+      encrypted: m.encrypted,
+      created: new Date(),
+      state: 'in-use',
       attachment: { instanceId, device: m.deviceName, deleteOnTermination: m.deleteOnTermination, attached: new Date() },
     }
     cloud.volumes.set(volume.id, volume)
@@ -201,9 +262,20 @@ async function boot(cloud: Cloud, instance: Instance, dockerRef: string, publicK
     ;(instance as { address: string }).address = address
     try {
       await docker([
-        'run', '-d', '--name', instance.containerName, '--hostname', `ip-${address.replaceAll('.', '-')}`,
-        ...cloud.labels(), '--label', `${ADDRESS_LABEL}=${address}`, '--label', `tsimg-emulator.instance=${instance.id}`,
-        '-p', `${address}:22:22`, dockerRef,
+        'run',
+        '-d',
+        '--name',
+        instance.containerName,
+        '--hostname',
+        `ip-${address.replaceAll('.', '-')}`,
+        ...cloud.labels(),
+        '--label',
+        `${ADDRESS_LABEL}=${address}`,
+        '--label',
+        `tsimg-emulator.instance=${instance.id}`,
+        '-p',
+        `${address}:22:22`,
+        dockerRef,
       ])
       break
     } catch (error) {
@@ -232,13 +304,14 @@ export interface InstanceChange {
 /** ModifyInstanceAttribute: what EC2 lets change only while stopped is refused otherwise. */
 export function modifyInstance(cloud: Cloud, region: string, id: string, change: InstanceChange): void {
   const i = getInstance(cloud, region, id)
-  const needsStop = change.instanceType !== undefined || change.userData !== undefined || change.enaSupport !== undefined || change.sriovNetSupport !== undefined
+  const needsStop =
+    change.instanceType !== undefined || change.userData !== undefined || change.enaSupport !== undefined || change.sriovNetSupport !== undefined
   if (needsStop && i.state !== 'stopped') throw badState('instance', id, `The instance '${id}' is not in the 'stopped' state.`)
   if (i.state === 'terminated') throw badState('instance', id, `The instance '${id}' is terminated.`)
   if (change.instanceType !== undefined) checkInstanceType(cloud, region, change.instanceType)
   const groups = change.securityGroupIds?.map((gid) => getSecurityGroup(cloud, region, { id: gid }))
   const foreign = groups?.find((g) => g.vpcId !== i.vpcId)
-  if (foreign) throw notFound('security-group', foreign.id, 'A security group does not belong to the instance\'s VPC')
+  if (foreign) throw notFound('security-group', foreign.id, "A security group does not belong to the instance's VPC")
   const m = i as { -readonly [K in keyof Instance]: Instance[K] }
   if (change.instanceType !== undefined) m.instanceType = change.instanceType
   if (change.userData !== undefined) m.userData = change.userData

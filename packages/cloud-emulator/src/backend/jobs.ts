@@ -8,12 +8,17 @@ import type { Job, JobProgress } from './types.js'
  * until `watch` reports success or fail (e.g. "the server is ACTIVE", "the image is active").
  * A fault on action `job:<type>` fails the job when it would start, with the fault's code.
  */
-export function startJob(
-  cloud: Cloud, region: string, type: string, watch: () => JobProgress, entities: Record<string, string> = {},
-): Job {
+export function startJob(cloud: Cloud, region: string, type: string, watch: () => JobProgress, entities: Record<string, string> = {}): Job {
   cloud.region(region)
   const job: Job = {
-    id: cloud.newId('job', region), region, type, state: 'pending', created: new Date(), entities: { ...entities }, watch, since: Date.now(),
+    id: cloud.newId('job', region),
+    region,
+    type,
+    state: 'pending',
+    created: new Date(),
+    entities: { ...entities },
+    watch,
+    since: Date.now(),
   }
   cloud.jobs.set(job.id, job)
   return job

@@ -27,7 +27,13 @@ function sshString(buf: Buffer, offset: number): [Buffer, number] {
 }
 
 function ssh(...parts: Buffer[]): Buffer {
-  return Buffer.concat(parts.flatMap((p) => { const len = Buffer.alloc(4); len.writeUInt32BE(p.length); return [len, p] }))
+  return Buffer.concat(
+    parts.flatMap((p) => {
+      const len = Buffer.alloc(4)
+      len.writeUInt32BE(p.length)
+      return [len, p]
+    }),
+  )
 }
 
 /** Parses an OpenSSH public key line; throws InvalidKey.Format as EC2 does for anything else. */
@@ -51,7 +57,10 @@ export function parsePublicKey(text: string): { type: 'rsa' | 'ed25519'; blob: B
 
 function fingerprint(type: 'rsa' | 'ed25519', blob: Buffer): string {
   if (type === 'ed25519') return createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')
-  return createHash('md5').update(blob).digest('hex').replace(/(..)(?!$)/g, '$1:')
+  return createHash('md5')
+    .update(blob)
+    .digest('hex')
+    .replace(/(..)(?!$)/g, '$1:')
 }
 
 function addKey(cloud: Cloud, region: string, name: string, publicKey: string, tags?: ReadonlyMap<string, string>): KeyPair {
@@ -60,8 +69,14 @@ function addKey(cloud: Cloud, region: string, name: string, publicKey: string, t
   if (findKeyPair(cloud, region, name)) throw exists('key-pair', name, `The keypair '${name}' already exists.`)
   const parsed = parsePublicKey(publicKey)
   const key: KeyPair = {
-    id: cloud.newId('key-pair', region), region, tags: new Map(tags ?? []), name, type: parsed.type,
-    fingerprint: fingerprint(parsed.type, parsed.blob), publicKey: parsed.line, created: new Date(),
+    id: cloud.newId('key-pair', region),
+    region,
+    tags: new Map(tags ?? []),
+    name,
+    type: parsed.type,
+    fingerprint: fingerprint(parsed.type, parsed.blob),
+    publicKey: parsed.line,
+    created: new Date(),
   }
   cloud.keyPairs.set(key.id, key)
   return key
@@ -73,7 +88,11 @@ export function importKeyPair(cloud: Cloud, region: string, name: string, public
 
 /** Generates a pair; the private key is returned once and never stored. */
 export function createKeyPair(
-  cloud: Cloud, region: string, name: string, type: 'rsa' | 'ed25519', tags?: ReadonlyMap<string, string>,
+  cloud: Cloud,
+  region: string,
+  name: string,
+  type: 'rsa' | 'ed25519',
+  tags?: ReadonlyMap<string, string>,
 ): { key: KeyPair; privateKey: string } {
   if (findKeyPair(cloud, region, name)) throw exists('key-pair', name, `The keypair '${name}' already exists.`)
   if (type === 'rsa') {
@@ -105,9 +124,7 @@ function openSshEd25519(blob: Buffer, pub: Buffer, priv: Buffer, comment: string
   body = Buffer.concat([body, Buffer.from(pad)])
   const count = Buffer.alloc(4)
   count.writeUInt32BE(1)
-  const all = Buffer.concat([
-    Buffer.from('openssh-key-v1\0'), ssh(Buffer.from('none'), Buffer.from('none'), Buffer.alloc(0)), count, ssh(blob), ssh(body),
-  ])
+  const all = Buffer.concat([Buffer.from('openssh-key-v1\0'), ssh(Buffer.from('none'), Buffer.from('none'), Buffer.alloc(0)), count, ssh(blob), ssh(body)])
   const lines = all.toString('base64').match(/.{1,70}/g) ?? []
   return `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----\n`
 }

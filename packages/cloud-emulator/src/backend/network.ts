@@ -41,7 +41,8 @@ export function getSecurityGroup(cloud: Cloud, region: string, idOrName: { id?: 
   }
   const vpc = defaultVpc(cloud, region)
   const g = groups.find((x) => x.name === idOrName.name && x.vpcId === vpc?.id)
-  if (!g) throw notFound('security-group', idOrName.name ?? '', `The security group '${idOrName.name ?? ''}' does not exist in default VPC '${vpc?.id ?? 'none'}'`)
+  if (!g)
+    throw notFound('security-group', idOrName.name ?? '', `The security group '${idOrName.name ?? ''}' does not exist in default VPC '${vpc?.id ?? 'none'}'`)
   return g
 }
 
@@ -58,8 +59,15 @@ export function createSecurityGroup(
   const same = securityGroupsIn(cloud, region).find((g) => g.vpcId === vpc.id && g.name === spec.name)
   if (same) throw exists('security-group', same.id, `The security group '${spec.name}' already exists for VPC '${vpc.id}'`)
   const group: SecurityGroup = {
-    id: cloud.newId('security-group', region), region, tags: new Map(spec.tags ?? []), name: spec.name, description: spec.description,
-    vpcId: vpc.id, isDefault: false, ingress: [], egress: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }],
+    id: cloud.newId('security-group', region),
+    region,
+    tags: new Map(spec.tags ?? []),
+    name: spec.name,
+    description: spec.description,
+    vpcId: vpc.id,
+    isDefault: false,
+    ingress: [],
+    egress: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }],
   }
   cloud.securityGroups.set(group.id, group)
   return group
@@ -72,7 +80,8 @@ export function authorizeIngress(cloud: Cloud, region: string, group: SecurityGr
     const dup = p.cidrs.find((c) => same?.cidrs.includes(c))
     if (dup) {
       throw exists(
-        'security-group-rule', group.id,
+        'security-group-rule',
+        group.id,
         `the specified rule "peer: ${dup}, ${p.protocol.toUpperCase()}, from port: ${p.fromPort}, to port: ${p.toPort}, ALLOW" already exists`,
       )
     }
@@ -82,7 +91,8 @@ export function authorizeIngress(cloud: Cloud, region: string, group: SecurityGr
 }
 
 export function deleteSecurityGroup(cloud: Cloud, region: string, group: SecurityGroup): void {
-  if (group.isDefault) throw inUse('security-group', group.id, `the specified group: "${group.id}" name: "default" cannot be deleted by a user`, 'default-group')
+  if (group.isDefault)
+    throw inUse('security-group', group.id, `the specified group: "${group.id}" name: "default" cannot be deleted by a user`, 'default-group')
   const user = [...cloud.instances.values()].find((i) => i.state !== 'terminated' && i.securityGroupIds.includes(group.id))
   if (user) throw inUse('security-group', group.id, `resource ${group.id} has a dependent object`)
   const referencing = securityGroupsIn(cloud, region).find((g) => g !== group && g.ingress.some((p) => p.groupIds.includes(group.id)))
@@ -96,15 +106,16 @@ function parseCidr(cidr: string): { base: number; bits: number } {
   const m = CIDR.exec(cidr)
   const octets = m?.slice(1, 5).map(Number) ?? []
   const bits = Number(m?.[5])
-  if (!m || octets.some((o) => o > 255) || bits > 32) throw invalid(`Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`, { field: 'cidr' })
-  return { base: (((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0), bits }
+  if (!m || octets.some((o) => o > 255) || bits > 32)
+    throw invalid(`Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`, { field: 'cidr' })
+  return { base: ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0, bits }
 }
 
 function contains(outer: string, inner: string): boolean {
   const a = parseCidr(outer)
   const b = parseCidr(inner)
   const mask = a.bits === 0 ? 0 : (~0 << (32 - a.bits)) >>> 0
-  return b.bits >= a.bits && ((b.base & mask) >>> 0) === ((a.base & mask) >>> 0)
+  return b.bits >= a.bits && (b.base & mask) >>> 0 === (a.base & mask) >>> 0
 }
 
 /** A VPC (with its default security group), as CreateVpc makes. */
@@ -114,26 +125,46 @@ export function createVpc(cloud: Cloud, region: string, cidrBlock: string, tags?
   const vpc: Vpc = { id: cloud.newId('vpc', region), region, tags: new Map(tags ?? []), cidrBlock, isDefault: false }
   cloud.vpcs.set(vpc.id, vpc)
   const sg: SecurityGroup = {
-    id: cloud.newId('security-group', region), region, tags: new Map(), name: 'default', description: 'default VPC security group',
-    vpcId: vpc.id, isDefault: true, ingress: [], egress: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }],
+    id: cloud.newId('security-group', region),
+    region,
+    tags: new Map(),
+    name: 'default',
+    description: 'default VPC security group',
+    vpcId: vpc.id,
+    isDefault: true,
+    ingress: [],
+    egress: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }],
   }
   cloud.securityGroups.set(sg.id, sg)
   return vpc
 }
 
 export function createSubnet(
-  cloud: Cloud, region: string, spec: { vpcId: string; cidrBlock: string; zone?: string; tags?: ReadonlyMap<string, string> },
+  cloud: Cloud,
+  region: string,
+  spec: { vpcId: string; cidrBlock: string; zone?: string; tags?: ReadonlyMap<string, string> },
 ): Subnet {
   const vpc = getVpc(cloud, region, spec.vpcId)
   const zones = cloud.region(region).zones
   const zone = spec.zone ?? zones[0]!
-  if (!zones.includes(zone)) throw invalid(`Value (${zone}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${zones.join(', ')}.`, { resource: 'zone', id: zone, field: 'zone' })
-  if (!contains(vpc.cidrBlock, spec.cidrBlock)) throw invalid(`The CIDR '${spec.cidrBlock}' is invalid.`, { resource: 'subnet', field: 'cidr', reason: 'range' })
+  if (!zones.includes(zone))
+    throw invalid(
+      `Value (${zone}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${zones.join(', ')}.`,
+      { resource: 'zone', id: zone, field: 'zone' },
+    )
+  if (!contains(vpc.cidrBlock, spec.cidrBlock))
+    throw invalid(`The CIDR '${spec.cidrBlock}' is invalid.`, { resource: 'subnet', field: 'cidr', reason: 'range' })
   if (subnetsIn(cloud, region).some((s) => s.vpcId === vpc.id && (contains(s.cidrBlock, spec.cidrBlock) || contains(spec.cidrBlock, s.cidrBlock))))
     throw invalid(`The CIDR '${spec.cidrBlock}' conflicts with another subnet`, { resource: 'subnet', field: 'cidr', reason: 'conflict' })
   const subnet: Subnet = {
-    id: cloud.newId('subnet', region), region, tags: new Map(spec.tags ?? []), vpcId: vpc.id, zone, cidrBlock: spec.cidrBlock,
-    defaultForAz: false, mapPublicIpOnLaunch: false,
+    id: cloud.newId('subnet', region),
+    region,
+    tags: new Map(spec.tags ?? []),
+    vpcId: vpc.id,
+    zone,
+    cidrBlock: spec.cidrBlock,
+    defaultForAz: false,
+    mapPublicIpOnLaunch: false,
   }
   cloud.subnets.set(subnet.id, subnet)
   return subnet

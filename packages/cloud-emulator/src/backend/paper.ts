@@ -35,7 +35,11 @@ function hostKey(cloud: Cloud): string {
   let key = hostKeys.get(cloud)
   if (!key) {
     // RSA in PKCS#1 PEM: ssh2 reads it back every time (its own ed25519 encoder is not always readable).
-    key = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey
+    key = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    }).privateKey
     hostKeys.set(cloud, key)
   }
   return key
@@ -144,7 +148,9 @@ export async function bootPaper(cloud: Cloud, instance: Instance, pickAddress: (
       cloud.addresses.delete(address)
       // Another process (a container's published port, another emulator's paper machine) holds it.
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || tried.size > 8) {
-        throw new BackendError('capacity', `No loopback address is free for paper instance ${instance.id}: ${(error as Error).message}`, { resource: 'instance' })
+        throw new BackendError('capacity', `No loopback address is free for paper instance ${instance.id}: ${(error as Error).message}`, {
+          resource: 'instance',
+        })
       }
     }
   }

@@ -11,8 +11,22 @@ import type { Image, Snapshot } from './types.js'
  * session.
  */
 interface Saved {
-  images: Array<Omit<Image, 'tags' | 'launchUsers' | 'launchGroups' | 'created' | 'transition'> & { tags: [string, string][]; launchUsers: string[]; launchGroups: string[]; created: string }>
-  snapshots: Array<Omit<Snapshot, 'tags' | 'createVolumeUsers' | 'createVolumeGroups' | 'started' | 'transition'> & { tags: [string, string][]; createVolumeUsers: string[]; createVolumeGroups: string[]; started: string }>
+  images: Array<
+    Omit<Image, 'tags' | 'launchUsers' | 'launchGroups' | 'created' | 'transition'> & {
+      tags: [string, string][]
+      launchUsers: string[]
+      launchGroups: string[]
+      created: string
+    }
+  >
+  snapshots: Array<
+    Omit<Snapshot, 'tags' | 'createVolumeUsers' | 'createVolumeGroups' | 'started' | 'transition'> & {
+      tags: [string, string][]
+      createVolumeUsers: string[]
+      createVolumeGroups: string[]
+      started: string
+    }
+  >
 }
 
 export async function saveImages(cloud: Cloud, stateDir: string): Promise<void> {
@@ -21,11 +35,21 @@ export async function saveImages(cloud: Cloud, stateDir: string): Promise<void> 
   const snapshotIds = new Set(images.flatMap((m) => m.devices.map((d) => d.snapshotId)))
   const saved: Saved = {
     images: images.map(({ transition: _t, ...m }) => ({
-      ...m, tags: [...m.tags], launchUsers: [...m.launchUsers], launchGroups: [...m.launchGroups], created: m.created.toISOString(),
+      ...m,
+      tags: [...m.tags],
+      launchUsers: [...m.launchUsers],
+      launchGroups: [...m.launchGroups],
+      created: m.created.toISOString(),
     })),
-    snapshots: [...cloud.snapshots.values()].filter((s) => snapshotIds.has(s.id)).map(({ transition: _t, ...s }) => ({
-      ...s, tags: [...s.tags], createVolumeUsers: [...s.createVolumeUsers], createVolumeGroups: [...s.createVolumeGroups], started: s.started.toISOString(),
-    })),
+    snapshots: [...cloud.snapshots.values()]
+      .filter((s) => snapshotIds.has(s.id))
+      .map(({ transition: _t, ...s }) => ({
+        ...s,
+        tags: [...s.tags],
+        createVolumeUsers: [...s.createVolumeUsers],
+        createVolumeGroups: [...s.createVolumeGroups],
+        started: s.started.toISOString(),
+      })),
   }
   await mkdir(stateDir, { recursive: true })
   await writeFile(join(stateDir, 'images.json'), JSON.stringify(saved, null, 2), { mode: 0o600 })
@@ -43,7 +67,11 @@ export async function loadImages(cloud: Cloud, stateDir: string): Promise<number
   for (const m of saved.images) {
     if (!regions.has(m.region) || cloud.images.has(m.id) || !(await imageExists(m.dockerRef))) continue
     cloud.images.set(m.id, {
-      ...m, tags: new Map(m.tags), launchUsers: new Set(m.launchUsers), launchGroups: new Set(m.launchGroups), created: new Date(m.created),
+      ...m,
+      tags: new Map(m.tags),
+      launchUsers: new Set(m.launchUsers),
+      launchGroups: new Set(m.launchGroups),
+      created: new Date(m.created),
     })
     loaded++
   }
@@ -51,7 +79,11 @@ export async function loadImages(cloud: Cloud, stateDir: string): Promise<number
     if (!regions.has(s.region) || cloud.snapshots.has(s.id)) continue
     if (![...cloud.images.values()].some((m) => m.devices.some((d) => d.snapshotId === s.id))) continue
     cloud.snapshots.set(s.id, {
-      ...s, tags: new Map(s.tags), createVolumeUsers: new Set(s.createVolumeUsers), createVolumeGroups: new Set(s.createVolumeGroups), started: new Date(s.started),
+      ...s,
+      tags: new Map(s.tags),
+      createVolumeUsers: new Set(s.createVolumeUsers),
+      createVolumeGroups: new Set(s.createVolumeGroups),
+      started: new Date(s.started),
     })
   }
   return loaded

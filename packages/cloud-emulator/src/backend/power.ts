@@ -42,14 +42,16 @@ export function stopInstances(cloud: Cloud, region: string, ids: readonly string
       i.state = 'stopping'
       i.transitionReason = `User initiated (${new Date().toISOString()})`
       const t = (i.transition = cloud.transition<Instance['state']>('stopped', 'instanceStopped'))
-      void cloud.chain(i.id, async () => {
-        if (i.paper) await closePaper(i)
-        else await docker(['stop', '-t', '3', i.containerName])
-        t.workDone = true
-      }).catch((error: unknown) => {
-        t.failTo = 'running'
-        t.failReason = `Server.InternalError: ${(error as Error).message}`
-      })
+      void cloud
+        .chain(i.id, async () => {
+          if (i.paper) await closePaper(i)
+          else await docker(['stop', '-t', '3', i.containerName])
+          t.workDone = true
+        })
+        .catch((error: unknown) => {
+          t.failTo = 'running'
+          t.failReason = `Server.InternalError: ${(error as Error).message}`
+        })
     }
     return { id: i.id, previous, current: i.state }
   })
@@ -66,20 +68,22 @@ export function startInstances(cloud: Cloud, region: string, ids: readonly strin
       i.state = 'pending'
       i.transitionReason = ''
       const t = (i.transition = cloud.transition<Instance['state']>('running', 'instanceRunning'))
-      void cloud.chain(i.id, async () => {
-        if (i.paper) {
-          applyPendingPaperKey(i)
-          await listenPaper(cloud, i)
-        } else {
-          await docker(['start', i.containerName])
-          await applyPendingKey(i)
-          await waitForSshBanner(i.address)
-        }
-        t.workDone = true
-      }).catch((error: unknown) => {
-        t.failTo = 'stopped'
-        t.failReason = `Server.InternalError: ${(error as Error).message}`
-      })
+      void cloud
+        .chain(i.id, async () => {
+          if (i.paper) {
+            applyPendingPaperKey(i)
+            await listenPaper(cloud, i)
+          } else {
+            await docker(['start', i.containerName])
+            await applyPendingKey(i)
+            await waitForSshBanner(i.address)
+          }
+          t.workDone = true
+        })
+        .catch((error: unknown) => {
+          t.failTo = 'stopped'
+          t.failReason = `Server.InternalError: ${(error as Error).message}`
+        })
     }
     return { id: i.id, previous, current: i.state }
   })
@@ -89,14 +93,24 @@ export function terminateInstances(cloud: Cloud, region: string, ids: readonly s
   const instances = ids.map((id) => getInstance(cloud, region, id))
   for (const i of instances)
     if (i.disableApiTermination && i.state !== 'terminated')
-      throw badState('instance', i.id, `The instance '${i.id}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`, 'termination-protected')
+      throw badState(
+        'instance',
+        i.id,
+        `The instance '${i.id}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`,
+        'termination-protected',
+      )
   return instances.map((i) => {
     const previous = i.state
     if (i.state !== 'terminated' && i.state !== 'shutting-down') {
       i.state = 'shutting-down'
       i.transitionReason = `User initiated (${new Date().toISOString()})`
       const t = (i.transition = cloud.transition('terminated', 'instanceTerminated'))
-      void cloud.chain(i.id, () => removeContainer(cloud, i)).then(() => (t.workDone = true), () => (t.workDone = true))
+      void cloud
+        .chain(i.id, () => removeContainer(cloud, i))
+        .then(
+          () => (t.workDone = true),
+          () => (t.workDone = true),
+        )
     }
     return { id: i.id, previous, current: i.state }
   })

@@ -1,6 +1,13 @@
 import {
-  ALICLOUD_CATALOG, ALICLOUD_INSTANCE_TYPES, ALICLOUD_VOLUME_TYPES, AWS_CATALOG, AWS_INSTANCE_TYPES, AWS_VOLUME_TYPES,
-  HUAWEICLOUD_CATALOG, HUAWEICLOUD_INSTANCE_TYPES, HUAWEICLOUD_VOLUME_TYPES,
+  ALICLOUD_CATALOG,
+  ALICLOUD_INSTANCE_TYPES,
+  ALICLOUD_VOLUME_TYPES,
+  AWS_CATALOG,
+  AWS_INSTANCE_TYPES,
+  AWS_VOLUME_TYPES,
+  HUAWEICLOUD_CATALOG,
+  HUAWEICLOUD_INSTANCE_TYPES,
+  HUAWEICLOUD_VOLUME_TYPES,
 } from './catalog.js'
 import type { Rng } from './rng.js'
 import type { CatalogEntry } from './seed.js'
@@ -37,12 +44,21 @@ export interface CloudProfile {
 }
 
 export type ResourceKind =
-  | 'instance' | 'reservation' | 'image' | 'snapshot' | 'volume' | 'security-group' | 'key-pair' | 'vpc' | 'subnet'
-  | 'public-ip' | 'job' | 'request'
+  'instance' | 'reservation' | 'image' | 'snapshot' | 'volume' | 'security-group' | 'key-pair' | 'vpc' | 'subnet' | 'public-ip' | 'job' | 'request'
 
 const EC2_PREFIXES: Record<ResourceKind, string> = {
-  instance: 'i', reservation: 'r', image: 'ami', snapshot: 'snap', volume: 'vol', 'security-group': 'sg', 'key-pair': 'key',
-  vpc: 'vpc', subnet: 'subnet', 'public-ip': 'eipalloc', job: 'job', request: 'req',
+  instance: 'i',
+  reservation: 'r',
+  image: 'ami',
+  snapshot: 'snap',
+  volume: 'vol',
+  'security-group': 'sg',
+  'key-pair': 'key',
+  vpc: 'vpc',
+  subnet: 'subnet',
+  'public-ip': 'eipalloc',
+  job: 'job',
+  request: 'req',
 }
 
 /** EC2's id format: prefix, '-0', 16 hex digits. */
@@ -50,8 +66,10 @@ export const ec2Ids = (kind: ResourceKind, rng: Rng): string => rng.id(EC2_PREFI
 
 export const AWS_PROFILE: CloudProfile = {
   name: 'aws',
-  regions: ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1']
-    .map((name) => ({ name, zones: ['a', 'b', 'c'].map((z) => name + z) })),
+  regions: ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1'].map((name) => ({
+    name,
+    zones: ['a', 'b', 'c'].map((z) => name + z),
+  })),
   newId: ec2Ids,
   instanceType: /^[a-z][a-z0-9-]*\.[a-z0-9]+$/,
   instanceTypes: AWS_INSTANCE_TYPES,
@@ -63,8 +81,18 @@ export const AWS_PROFILE: CloudProfile = {
 }
 
 const ALICLOUD_PREFIXES: Record<ResourceKind, string> = {
-  instance: 'i', reservation: 'r', image: 'm', snapshot: 's', volume: 'd', 'security-group': 'sg', 'key-pair': 'kp',
-  vpc: 'vpc', subnet: 'vsw', 'public-ip': 'eip', job: 'job', request: 'req',
+  instance: 'i',
+  reservation: 'r',
+  image: 'm',
+  snapshot: 's',
+  volume: 'd',
+  'security-group': 'sg',
+  'key-pair': 'kp',
+  vpc: 'vpc',
+  subnet: 'vsw',
+  'public-ip': 'eip',
+  job: 'job',
+  request: 'req',
 }
 
 /**

@@ -51,7 +51,10 @@ function listen(cloud: Cloud, ip: PublicIp): Promise<Server> {
     }
     const upstream = connect(22, target.address)
     socket.pipe(upstream).pipe(socket)
-    const close = (): void => { socket.destroy(); upstream.destroy() }
+    const close = (): void => {
+      socket.destroy()
+      upstream.destroy()
+    }
     socket.on('error', close)
     upstream.on('error', close)
   })
@@ -84,7 +87,9 @@ export async function allocatePublicIp(cloud: Cloud, region: string, tags?: Read
       if ((error as NodeJS.ErrnoException).code === 'EACCES') break
     }
   }
-  throw new BackendError('capacity', `No public IP could be allocated: ${(lastError as Error | undefined)?.message ?? 'no free loopback address'}`, { resource: 'public-ip' })
+  throw new BackendError('capacity', `No public IP could be allocated: ${(lastError as Error | undefined)?.message ?? 'no free loopback address'}`, {
+    resource: 'public-ip',
+  })
 }
 
 export function associatePublicIp(cloud: Cloud, region: string, idOrAddress: string, instanceId: string): PublicIp {

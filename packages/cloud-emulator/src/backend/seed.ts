@@ -37,14 +37,27 @@ export function seedNetwork(cloud: Cloud, region: Region, cidr = '172.31.0.0/16'
   cloud.vpcs.set(vpc.id, vpc)
   region.zones.forEach((zone, n) => {
     const subnet: Subnet = {
-      id: cloud.newId('subnet', region.name), region: region.name, tags: new Map(), vpcId: vpc.id, zone,
-      cidrBlock: `${prefix}.${n * 16}.0/20`, defaultForAz: true, mapPublicIpOnLaunch: true,
+      id: cloud.newId('subnet', region.name),
+      region: region.name,
+      tags: new Map(),
+      vpcId: vpc.id,
+      zone,
+      cidrBlock: `${prefix}.${n * 16}.0/20`,
+      defaultForAz: true,
+      mapPublicIpOnLaunch: true,
     }
     cloud.subnets.set(subnet.id, subnet)
   })
   const sg: SecurityGroup = {
-    id: cloud.newId('security-group', region.name), region: region.name, tags: new Map(), name: 'default', description: 'default VPC security group',
-    vpcId: vpc.id, isDefault: true, ingress: [], egress: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }],
+    id: cloud.newId('security-group', region.name),
+    region: region.name,
+    tags: new Map(),
+    name: 'default',
+    description: 'default VPC security group',
+    vpcId: vpc.id,
+    isDefault: true,
+    ingress: [],
+    egress: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }],
   }
   cloud.securityGroups.set(sg.id, sg)
 }
@@ -53,18 +66,49 @@ export function seedImage(cloud: Cloud, region: string, entry: CatalogEntry, def
   const rootDeviceName = entry.rootDeviceName ?? defaultRootDevice
   const created = entry.created ?? new Date()
   const snapshot: Snapshot = {
-    id: cloud.newId('snapshot', region), region, tags: new Map(), ownerId: entry.ownerId ?? CATALOG_OWNER_ID, volumeSize: entry.minDisk ?? 8,
-    description: `Catalog snapshot for ${entry.name}`, started: created, state: 'completed', encrypted: false,
-    createVolumeUsers: new Set(), createVolumeGroups: new Set(['all']), seed: true,
+    id: cloud.newId('snapshot', region),
+    region,
+    tags: new Map(),
+    ownerId: entry.ownerId ?? CATALOG_OWNER_ID,
+    volumeSize: entry.minDisk ?? 8,
+    description: `Catalog snapshot for ${entry.name}`,
+    started: created,
+    state: 'completed',
+    encrypted: false,
+    createVolumeUsers: new Set(),
+    createVolumeGroups: new Set(['all']),
+    seed: true,
   }
   cloud.snapshots.set(snapshot.id, snapshot)
   const image: Image = {
-    id: cloud.newId('image', region), region, tags: new Map(), name: entry.name, description: entry.description,
-    ownerId: entry.ownerId ?? CATALOG_OWNER_ID, state: 'available', dockerRef: entry.dockerRef, ownsDockerRef: false,
+    id: cloud.newId('image', region),
+    region,
+    tags: new Map(),
+    name: entry.name,
+    description: entry.description,
+    ownerId: entry.ownerId ?? CATALOG_OWNER_ID,
+    state: 'available',
+    dockerRef: entry.dockerRef,
+    ownsDockerRef: false,
     rootDeviceName,
-    devices: [{ deviceName: rootDeviceName, snapshotId: snapshot.id, volumeSize: entry.minDisk ?? 8, volumeType: rootVolumeType, deleteOnTermination: true, encrypted: false }],
-    created, architecture: 'x86_64', isPublic: true, launchUsers: new Set(), launchGroups: new Set(),
-    loginUser: entry.loginUser ?? 'admin', seed: true, catalog: entry,
+    devices: [
+      {
+        deviceName: rootDeviceName,
+        snapshotId: snapshot.id,
+        volumeSize: entry.minDisk ?? 8,
+        volumeType: rootVolumeType,
+        deleteOnTermination: true,
+        encrypted: false,
+      },
+    ],
+    created,
+    architecture: 'x86_64',
+    isPublic: true,
+    launchUsers: new Set(),
+    launchGroups: new Set(),
+    loginUser: entry.loginUser ?? 'admin',
+    seed: true,
+    catalog: entry,
   }
   cloud.images.set(image.id, image)
 }

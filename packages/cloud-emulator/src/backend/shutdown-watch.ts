@@ -15,7 +15,16 @@ export function watchShutdowns(cloud: Cloud, intervalMs = 1000): () => void {
     const running = [...cloud.instances.values()].filter((i) => i.state === 'running' && !i.transition && !i.paper)
     if (busy || running.length === 0) return
     busy = true
-    void docker(['ps', '-a', '--filter', `label=${SESSION_LABEL}=${cloud.session}`, '--filter', 'status=exited', '--format', '{{.Label "tsimg-emulator.instance"}}'])
+    void docker([
+      'ps',
+      '-a',
+      '--filter',
+      `label=${SESSION_LABEL}=${cloud.session}`,
+      '--filter',
+      'status=exited',
+      '--format',
+      '{{.Label "tsimg-emulator.instance"}}',
+    ])
       .then((out) => {
         const exited = new Set(out.split('\n').filter(Boolean))
         for (const i of running) {

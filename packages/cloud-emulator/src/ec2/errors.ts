@@ -62,7 +62,15 @@ const STATUS: Record<string, number> = { 'not-found:region': 401, 'unauthorized:
 /** EC2's NotFound code for an id of unknown type (CreateTags on any id), from its prefix, as EC2 does. */
 function notFoundCode(id: string): string {
   const byPrefix: Record<string, ResourceType> = {
-    i: 'instance', ami: 'image', snap: 'snapshot', vol: 'volume', sg: 'security-group', vpc: 'vpc', subnet: 'subnet', key: 'key-pair', eipalloc: 'public-ip',
+    i: 'instance',
+    ami: 'image',
+    snap: 'snapshot',
+    vol: 'volume',
+    sg: 'security-group',
+    vpc: 'vpc',
+    subnet: 'subnet',
+    key: 'key-pair',
+    eipalloc: 'public-ip',
   }
   const resource = byPrefix[id.split('-')[0]!]
   return (resource && CODES[`not-found:${resource}`]) ?? 'InvalidID'
@@ -73,7 +81,10 @@ export function toEc2Error(error: unknown): CloudError {
   if (error instanceof CloudError) return error
   if (!(error instanceof BackendError)) return new CloudError('InternalError', 'An internal error has occurred', 500)
   const keys = [
-    `${error.kind}:${error.resource ?? ''}:${error.reason ?? ''}`, `${error.kind}:${error.resource ?? ''}`, `${error.kind}::${error.reason ?? ''}`, error.kind,
+    `${error.kind}:${error.resource ?? ''}:${error.reason ?? ''}`,
+    `${error.kind}:${error.resource ?? ''}`,
+    `${error.kind}::${error.reason ?? ''}`,
+    error.kind,
   ]
   const key = keys.find((k) => CODES[k] !== undefined) ?? 'internal'
   const code = error.kind === 'not-found' && error.resource === 'id' && error.id ? notFoundCode(error.id) : CODES[key]!

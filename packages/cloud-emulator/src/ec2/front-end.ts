@@ -11,10 +11,11 @@ export const ec2FrontEnd: FrontEnd = {
     const { server, endpoint } = await startEc2Server(ctx)
     return {
       endpoint,
-      close: () => new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeAllConnections()
+        }),
     }
   },
 }

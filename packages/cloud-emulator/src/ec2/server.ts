@@ -13,7 +13,6 @@ import { errorResponse, response } from './xml.js'
 /** The name faults (`cloud: 'aws'`), profiles and `--cloud` know this front end by. */
 export const EC2_FRONT_END = 'aws'
 
-
 export interface Ec2ServerOptions {
   readonly cloud: Cloud
   readonly credentials: readonly Credentials[]
@@ -23,7 +22,6 @@ export interface Ec2ServerOptions {
   /** Called for each API call, e.g. to log it. */
   readonly onCall?: (call: CallRecord) => void
 }
-
 
 function send(res: ServerResponse, status: number, xml: string, requestId: string): void {
   res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(xml) })
@@ -61,7 +59,7 @@ export async function startEc2Server(opts: Ec2ServerOptions): Promise<{ server: 
       let region = ''
       try {
         if (req.method !== 'POST' && req.method !== 'GET') throw new CloudError('InvalidAction', `Unsupported method ${req.method}`)
-        const query = req.method === 'GET' ? (req.url ?? '').split('?')[1] ?? '' : body
+        const query = req.method === 'GET' ? ((req.url ?? '').split('?')[1] ?? '') : body
         const params = parseQuery(query)
         const scope = await verifySigV4({ method: req.method, path: req.url ?? '/', headers: req.headers, body }, opts.credentials)
         region = scope.region
@@ -84,7 +82,8 @@ export async function startEc2Server(opts: Ec2ServerOptions): Promise<{ server: 
           return
         }
         const e = toEc2Error(error)
-        if (!(error instanceof CloudError) && !(error instanceof BackendError)) process.stderr.write(`tsimg-cloud-emulator: ${action} failed: ${(error as Error).stack ?? String(error)}\n`)
+        if (!(error instanceof CloudError) && !(error instanceof BackendError))
+          process.stderr.write(`tsimg-cloud-emulator: ${action} failed: ${(error as Error).stack ?? String(error)}\n`)
         send(res, e.status, errorResponse(e.code, e.message, requestId), requestId)
         opts.onCall?.({ cloud: EC2_FRONT_END, action, region, status: e.status, code: e.code })
       }

@@ -38,27 +38,55 @@ export async function verifySigV4(
   if (creds.sessionToken !== undefined && token !== creds.sessionToken)
     throw new CloudError('AuthFailure', 'AWS was not able to validate the provided access credentials', 401)
   const amzDate = String(req.headers['x-amz-date'] ?? '')
-  if (!/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== date)
-    throw new CloudError('AuthFailure', 'Request is missing a valid X-Amz-Date', 401)
-  const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`)
+  if (!/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== date) throw new CloudError('AuthFailure', 'Request is missing a valid X-Amz-Date', 401)
+  const signingDate = new Date(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+  )
   if (Math.abs(Date.now() - signingDate.getTime()) > 15 * 60 * 1000)
     throw new CloudError('RequestExpired', `Request has expired. Timestamp date is ${amzDate}`, 400)
   const names = signedHeaders!.split(';')
   const headers: Record<string, string> = {}
   for (const name of names) {
     const v = req.headers[name]
-    if (v === undefined) throw new CloudError('SignatureDoesNotMatch', `The request signature we calculated does not match the signature you provided. Signed header '${name}' is missing.`, 403)
+    if (v === undefined)
+      throw new CloudError(
+        'SignatureDoesNotMatch',
+        `The request signature we calculated does not match the signature you provided. Signed header '${name}' is missing.`,
+        403,
+      )
     headers[name] = Array.isArray(v) ? v.join(',') : v
   }
   const [path, query = ''] = req.path.split('?')
   const request = new HttpRequest({
-    method: req.method, protocol: 'http:', hostname: String(req.headers['host'] ?? ''), path: path!, headers, body: req.body,
+    method: req.method,
+    protocol: 'http:',
+    hostname: String(req.headers['host'] ?? ''),
+    path: path!,
+    headers,
+    body: req.body,
     query: Object.fromEntries(new URLSearchParams(query)),
   })
-  const signer = new SignatureV4({ credentials: creds, region: region!, service: service!, sha256: Hash.bind(null, 'sha256'), uriEscapePath: true, applyChecksum: false })
-  const signed = await signer.sign(request, { signingDate, signingRegion: region, signingService: service, unsignableHeaders: new Set(), signableHeaders: new Set(names) })
+  const signer = new SignatureV4({
+    credentials: creds,
+    region: region!,
+    service: service!,
+    sha256: Hash.bind(null, 'sha256'),
+    uriEscapePath: true,
+    applyChecksum: false,
+  })
+  const signed = await signer.sign(request, {
+    signingDate,
+    signingRegion: region,
+    signingService: service,
+    unsignableHeaders: new Set(),
+    signableHeaders: new Set(names),
+  })
   const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers['authorization']))?.[1] ?? ''
   if (expected.length !== signature!.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(signature!)))
-    throw new CloudError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.', 403)
+    throw new CloudError(
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+      403,
+    )
   return { credentials: creds, accessKeyId: accessKeyId!, region: region!, service: service! }
 }

@@ -12,7 +12,10 @@ function render(value: XmlValue): string {
   if (value === undefined || value === null) return ''
   if (value instanceof Date) return value.toISOString()
   if (Array.isArray(value)) return value.map((v) => element('item', v)).join('')
-  if (typeof value === 'object') return Object.entries(value).map(([k, v]) => element(k, v)).join('')
+  if (typeof value === 'object')
+    return Object.entries(value)
+      .map(([k, v]) => element(k, v))
+      .join('')
   return escape(String(value))
 }
 

@@ -28,31 +28,56 @@ export function renderServer(cloud: Cloud, i: Instance): Record<string, unknown>
   const eip = publicIpOf(cloud, i)
   const addresses = i.address
     ? [
-        { version: '4', addr: i.address, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': macOf(i.id), 'OS-EXT-IPS:port_id': portOf(i.id), primary: true },
-        ...(eip ? [{ version: '4', addr: eip.address, 'OS-EXT-IPS:type': 'floating', 'OS-EXT-IPS-MAC:mac_addr': macOf(i.id), 'OS-EXT-IPS:port_id': portOf(i.id) }] : []),
+        {
+          version: '4',
+          addr: i.address,
+          'OS-EXT-IPS:type': 'fixed',
+          'OS-EXT-IPS-MAC:mac_addr': macOf(i.id),
+          'OS-EXT-IPS:port_id': portOf(i.id),
+          primary: true,
+        },
+        ...(eip
+          ? [{ version: '4', addr: eip.address, 'OS-EXT-IPS:type': 'floating', 'OS-EXT-IPS-MAC:mac_addr': macOf(i.id), 'OS-EXT-IPS:port_id': portOf(i.id) }]
+          : []),
       ]
     : []
   const flavor = i.instanceType
   const { vcpus, ramMb } = flavorSize(flavor)
   return {
-    id: i.id, name: a.name ?? i.id, status: s.status, description: a.description ?? '',
+    id: i.id,
+    name: a.name ?? i.id,
+    status: s.status,
+    description: a.description ?? '',
     addresses: { [i.vpcId]: addresses },
-    key_name: i.keyName ?? '', image: { id: i.imageId },
+    key_name: i.keyName ?? '',
+    image: { id: i.imageId },
     flavor: { id: flavor, name: flavor, vcpus: String(vcpus), ram: String(ramMb), disk: '0' },
-    'OS-EXT-STS:vm_state': s.vm, 'OS-EXT-STS:task_state': s.task, 'OS-EXT-STS:power_state': s.power,
-    'OS-EXT-AZ:availability_zone': i.zone, 'OS-EXT-SRV-ATTR:user_data': null,
+    'OS-EXT-STS:vm_state': s.vm,
+    'OS-EXT-STS:task_state': s.task,
+    'OS-EXT-STS:power_state': s.power,
+    'OS-EXT-AZ:availability_zone': i.zone,
+    'OS-EXT-SRV-ATTR:user_data': null,
     security_groups: i.securityGroupIds.map((id) => ({ id, name: String(attrs(cloud, id).name ?? cloud.securityGroups.get(id)?.name ?? id) })),
-    metadata: { ...(a.metadata as Record<string, string> | undefined ?? {}), charging_mode: '0', vpc_id: i.vpcId },
+    metadata: { ...((a.metadata as Record<string, string> | undefined) ?? {}), charging_mode: '0', vpc_id: i.vpcId },
     tags: [...i.tags].map(([k, v]) => `${k}=${v}`),
-    'os-extended-volumes:volumes_attached': i.devices.map((d, n) => ({ id: d.volumeId, delete_on_termination: String(d.deleteOnTermination), device: d.deviceName, bootIndex: n === 0 ? '0' : null })),
-    created: i.launched.toISOString().replace(/\.\d+Z$/, 'Z'), updated: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    tenant_id: '', enterprise_project_id: String(a.enterpriseProjectId ?? '0'),
+    'os-extended-volumes:volumes_attached': i.devices.map((d, n) => ({
+      id: d.volumeId,
+      delete_on_termination: String(d.deleteOnTermination),
+      device: d.deviceName,
+      bootIndex: n === 0 ? '0' : null,
+    })),
+    created: i.launched.toISOString().replace(/\.\d+Z$/, 'Z'),
+    updated: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    tenant_id: '',
+    enterprise_project_id: String(a.enterpriseProjectId ?? '0'),
   }
 }
 
 export function renderInterfaces(cloud: Cloud, i: Instance): Record<string, unknown>[] {
   if (!i.address) return []
-  return [{ port_state: 'ACTIVE', fixed_ips: [{ subnet_id: i.subnetId, ip_address: i.address }], net_id: i.subnetId, port_id: portOf(i.id), mac_addr: macOf(i.id) }]
+  return [
+    { port_state: 'ACTIVE', fixed_ips: [{ subnet_id: i.subnetId, ip_address: i.address }], net_id: i.subnetId, port_id: portOf(i.id), mac_addr: macOf(i.id) },
+  ]
 }
 
 /** vCPUs and memory a flavor name spells: `<family>.<size>.<GB of memory per vCPU>` (c7.xlarge.4: 4 vCPUs, 16 GB). */

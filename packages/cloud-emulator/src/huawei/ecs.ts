@@ -46,7 +46,8 @@ function watchServers(ctx: HuaweiContext, ids: readonly string[], want: Instance
   return () => {
     const servers = ids.map((id) => ctx.cloud.instances.get(id))
     const failed = servers.find((i) => !i || (gone.includes(i.state) && i.state !== want))
-    if (failed) return { state: 'fail', code: 'Ecs.0000', message: failed?.stateReason?.message ?? `server ${failed?.id ?? ''} ended ${failed?.state ?? 'missing'}` }
+    if (failed)
+      return { state: 'fail', code: 'Ecs.0000', message: failed?.stateReason?.message ?? `server ${failed?.id ?? ''} ended ${failed?.state ?? 'missing'}` }
     return servers.every((i) => i!.state === want) ? { state: 'success', entities: { server_ids: ids.join(',') } } : { state: 'running' }
   }
 }
@@ -68,7 +69,10 @@ async function createServers(ctx: HuaweiContext, body: Record<string, any>, clie
   if (subnet.vpcId !== s.vpcid) throw bad(`The subnet ${subnetId} does not belong to the VPC ${s.vpcid}.`)
   if (s.availability_zone && !ctx.cloud.region(ctx.region).zones.includes(s.availability_zone)) throw bad(`availability_zone=${s.availability_zone} not exist`)
   inst.checkInstanceType(ctx.cloud, ctx.region, s.flavorRef)
-  for (const [field, type] of [['root_volume.volumetype', s.root_volume?.volumetype], ...(s.data_volumes ?? []).map((d, n) => [`data_volumes[${n}].volumetype`, d.volumetype])]) {
+  for (const [field, type] of [
+    ['root_volume.volumetype', s.root_volume?.volumetype],
+    ...(s.data_volumes ?? []).map((d, n) => [`data_volumes[${n}].volumetype`, d.volumetype]),
+  ]) {
     const unknown = type === undefined ? undefined : unknownVolumeType(ctx.cloud.profileOf(ctx.region), type)
     if (unknown) throw bad(`Invalid ${field}: ${unknown}.`)
   }
@@ -83,17 +87,38 @@ async function createServers(ctx: HuaweiContext, body: Record<string, any>, clie
   const tags = new Map((s.server_tags ?? []).map((t) => [t.key ?? '', t.value ?? '']))
   const devices = [
     { deviceName: image.rootDeviceName, volumeSize: s.root_volume?.size, volumeType: s.root_volume?.volumetype ?? 'SSD', deleteOnTermination: true },
-    ...(s.data_volumes ?? []).map((d, n) => ({ deviceName: `/dev/vd${String.fromCharCode(98 + n)}`, volumeSize: d.size ?? 10, volumeType: d.volumetype ?? 'SSD', deleteOnTermination: true })),
+    ...(s.data_volumes ?? []).map((d, n) => ({
+      deviceName: `/dev/vd${String.fromCharCode(98 + n)}`,
+      volumeSize: d.size ?? 10,
+      volumeType: d.volumetype ?? 'SSD',
+      deleteOnTermination: true,
+    })),
   ]
   const servers = inst.runInstances(ctx.cloud, ctx.region, {
-    imageId: image.id, instanceType: s.flavorRef, keyName: s.key_name, subnetId, zone: s.availability_zone ?? subnet.zone,
-    securityGroupIds: (s.security_groups ?? []).map((g) => g.id ?? ''), userData: s.user_data ? Buffer.from(s.user_data, 'base64') : undefined,
-    instanceTags: tags, volumeTags: tags, blockDevices: devices, minCount: count, maxCount: count, clientToken, associatePublicIp: false,
+    imageId: image.id,
+    instanceType: s.flavorRef,
+    keyName: s.key_name,
+    subnetId,
+    zone: s.availability_zone ?? subnet.zone,
+    securityGroupIds: (s.security_groups ?? []).map((g) => g.id ?? ''),
+    userData: s.user_data ? Buffer.from(s.user_data, 'base64') : undefined,
+    instanceTags: tags,
+    volumeTags: tags,
+    blockDevices: devices,
+    minCount: count,
+    maxCount: count,
+    clientToken,
+    associatePublicIp: false,
   })
   const ids = servers.map((i) => i.id)
   const job = startJob(ctx.cloud, ctx.region, 'createServer', watchServers(ctx, ids, 'running', ['terminated', 'shutting-down']), { server_ids: ids.join(',') })
   for (const [n, i] of servers.entries()) {
-    Object.assign(attrs(ctx.cloud, i.id), { name: count > 1 ? `${s.name}-${String(n + 1).padStart(4, '0')}` : s.name, description: s.description, metadata: s.metadata, jobId: job.id })
+    Object.assign(attrs(ctx.cloud, i.id), {
+      name: count > 1 ? `${s.name}-${String(n + 1).padStart(4, '0')}` : s.name,
+      description: s.description,
+      metadata: s.metadata,
+      jobId: job.id,
+    })
     if (s.publicip?.id) associatePublicIp(ctx.cloud, ctx.region, s.publicip.id, i.id)
     else if (s.publicip?.eip) {
       const ip = await allocatePublicIp(ctx.cloud, ctx.region, tags)
@@ -140,15 +165,22 @@ function deleteServers(ctx: HuaweiContext, body: Record<string, any>): unknown {
   inst.terminateInstances(ctx.cloud, ctx.region, ids)
   const watch = watchServers(ctx, ids, 'terminated', [])
   return {
-    job_id: startJob(ctx.cloud, ctx.region, 'deleteServer', () => {
-      const progress = watch()
-      if (progress.state === 'success')
-        for (const ip of eips) if (ctx.cloud.publicIps.has(ip.id)) {
-          ip.instanceId = undefined
-          releasePublicIp(ctx.cloud, ctx.region, ip.id)
-        }
-      return progress
-    }, { server_ids: ids.join(',') }).id,
+    job_id: startJob(
+      ctx.cloud,
+      ctx.region,
+      'deleteServer',
+      () => {
+        const progress = watch()
+        if (progress.state === 'success')
+          for (const ip of eips)
+            if (ctx.cloud.publicIps.has(ip.id)) {
+              ip.instanceId = undefined
+              releasePublicIp(ctx.cloud, ctx.region, ip.id)
+            }
+        return progress
+      },
+      { server_ids: ids.join(',') },
+    ).id,
   }
 }
 
@@ -157,10 +189,11 @@ function matches(ctx: HuaweiContext, i: Instance, query: URLSearchParams): boole
   const name = query.get('name')
   if (name && !String(attrs(ctx.cloud, i.id).name ?? '').includes(name)) return false
   const tags = query.get('tags')
-  if (tags) for (const t of tags.split(',')) {
-    const [k, v] = t.split('=')
-    if (!i.tags.has(k!) || (v !== undefined && i.tags.get(k!) !== v)) return false
-  }
+  if (tags)
+    for (const t of tags.split(',')) {
+      const [k, v] = t.split('=')
+      if (!i.tags.has(k!) || (v !== undefined && i.tags.get(k!) !== v)) return false
+    }
   return true
 }
 
@@ -168,8 +201,16 @@ function matches(ctx: HuaweiContext, i: Instance, query: URLSearchParams): boole
 function renderFlavor(name: string): Record<string, unknown> {
   const { vcpus, ramMb } = flavorSize(name)
   return {
-    id: name, name, vcpus: String(vcpus), ram: ramMb, disk: '0', swap: '', links: [],
-    'OS-FLV-EXT-DATA:ephemeral': 0, 'rxtx_factor': 1, 'os-flavor-access:is_public': true,
+    id: name,
+    name,
+    vcpus: String(vcpus),
+    ram: ramMb,
+    disk: '0',
+    swap: '',
+    links: [],
+    'OS-FLV-EXT-DATA:ephemeral': 0,
+    rxtx_factor: 1,
+    'os-flavor-access:is_public': true,
     os_extra_specs: { 'ecs:performancetype': name.startsWith('c') ? 'computingv3' : 'normal', 'cond:operation:status': 'normal' },
   }
 }
@@ -177,16 +218,28 @@ function renderFlavor(name: string): Record<string, unknown> {
 /** ECS v1: flavors, servers, their jobs' inputs, interfaces and tags. */
 export const ecsRoutes: Route[] = [
   {
-    method: 'GET', path: '/v1/{project_id}/cloudservers/flavors', action: 'ListFlavors', service: 'ecs',
+    method: 'GET',
+    path: '/v1/{project_id}/cloudservers/flavors',
+    action: 'ListFlavors',
+    service: 'ecs',
     handler: (ctx, { query }) => {
       const zone = query.get('availability_zone')
       if (zone && !ctx.cloud.region(ctx.region).zones.includes(zone)) throw bad(`availability_zone=${zone} not exist`)
       return { flavors: (ctx.cloud.profileOf(ctx.region).instanceTypes ?? []).map(renderFlavor) }
     },
   },
-  { method: 'POST', path: '/v1/{project_id}/cloudservers', action: 'CreatePostPaidServers', service: 'ecs', handler: (ctx, { body, headers }) => createServers(ctx, body, typeof headers['x-client-token'] === 'string' ? headers['x-client-token'] : undefined) },
   {
-    method: 'GET', path: '/v1/{project_id}/cloudservers/detail', action: 'ListServersDetails', service: 'ecs',
+    method: 'POST',
+    path: '/v1/{project_id}/cloudservers',
+    action: 'CreatePostPaidServers',
+    service: 'ecs',
+    handler: (ctx, { body, headers }) => createServers(ctx, body, typeof headers['x-client-token'] === 'string' ? headers['x-client-token'] : undefined),
+  },
+  {
+    method: 'GET',
+    path: '/v1/{project_id}/cloudservers/detail',
+    action: 'ListServersDetails',
+    service: 'ecs',
     handler: (ctx, { query }) => {
       const all = inst.instancesIn(ctx.cloud, ctx.region).filter((i) => matches(ctx, i, query))
       const offset = Number(query.get('offset') ?? 1) - 1
@@ -194,14 +247,46 @@ export const ecsRoutes: Route[] = [
       return { count: all.length, servers: all.slice(Math.max(0, offset) * limit, Math.max(0, offset) * limit + limit).map((i) => renderServer(ctx.cloud, i)) }
     },
   },
-  { method: 'GET', path: '/v1/{project_id}/cloudservers/{server_id}', action: 'ShowServer', service: 'ecs', handler: (ctx, { params }) => ({ server: renderServer(ctx.cloud, serverOf(ctx, params.server_id!)) }) },
-  { method: 'GET', path: '/v1/{project_id}/cloudservers/{server_id}/os-interface', action: 'ListServerInterfaces', service: 'ecs', handler: (ctx, { params }) => ({ interfaceAttachments: renderInterfaces(ctx.cloud, serverOf(ctx, params.server_id!)) }) },
-  { method: 'POST', path: '/v1/{project_id}/cloudservers/action', action: 'BatchServerAction', service: 'ecs', handler: (ctx, { body }) => batchAction(ctx, body) },
-  { method: 'POST', path: '/v1/{project_id}/cloudservers/delete', action: 'DeleteServers', service: 'ecs', handler: (ctx, { body }) => deleteServers(ctx, body) },
   {
-    method: 'POST', path: '/v1/{project_id}/cloudservers/{server_id}/tags/action', action: 'BatchCreateServerTags', service: 'ecs',
+    method: 'GET',
+    path: '/v1/{project_id}/cloudservers/{server_id}',
+    action: 'ShowServer',
+    service: 'ecs',
+    handler: (ctx, { params }) => ({ server: renderServer(ctx.cloud, serverOf(ctx, params.server_id!)) }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/{project_id}/cloudservers/{server_id}/os-interface',
+    action: 'ListServerInterfaces',
+    service: 'ecs',
+    handler: (ctx, { params }) => ({ interfaceAttachments: renderInterfaces(ctx.cloud, serverOf(ctx, params.server_id!)) }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/{project_id}/cloudservers/action',
+    action: 'BatchServerAction',
+    service: 'ecs',
+    handler: (ctx, { body }) => batchAction(ctx, body),
+  },
+  {
+    method: 'POST',
+    path: '/v1/{project_id}/cloudservers/delete',
+    action: 'DeleteServers',
+    service: 'ecs',
+    handler: (ctx, { body }) => deleteServers(ctx, body),
+  },
+  {
+    method: 'POST',
+    path: '/v1/{project_id}/cloudservers/{server_id}/tags/action',
+    action: 'BatchCreateServerTags',
+    service: 'ecs',
     handler: (ctx, { params, body }) => applyTagAction(ctx, serverOf(ctx, params.server_id!).id, body, bad),
   },
-  { method: 'GET', path: '/v1/{project_id}/cloudservers/{server_id}/tags', action: 'ShowServerTags', service: 'ecs', handler: (ctx, { params }) => listTags(ctx, serverOf(ctx, params.server_id!).id) },
+  {
+    method: 'GET',
+    path: '/v1/{project_id}/cloudservers/{server_id}/tags',
+    action: 'ShowServerTags',
+    service: 'ecs',
+    handler: (ctx, { params }) => listTags(ctx, serverOf(ctx, params.server_id!).id),
+  },
 ]
-

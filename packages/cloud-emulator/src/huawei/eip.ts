@@ -10,9 +10,20 @@ import { tagRoutes } from './tags.js'
 function renderIp(ctx: HuaweiContext, ip: PublicIp): Record<string, unknown> {
   const a = attrs(ctx.cloud, ip.id)
   return {
-    id: ip.id, status: ip.instanceId ? 'ACTIVE' : 'DOWN', type: String(a.ipType ?? '5_bgp'), public_ip_address: ip.address, ip_version: 4,
-    bandwidth_size: Number(a.bandwidthSize ?? 1), bandwidth_share_type: 'PER', bandwidth_name: String(a.bandwidthName ?? ''),
-    port_id: ip.instanceId ? portOf(ip.instanceId) : null, tenant_id: ctx.projectId, create_time: ip.allocated.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ''),
+    id: ip.id,
+    status: ip.instanceId ? 'ACTIVE' : 'DOWN',
+    type: String(a.ipType ?? '5_bgp'),
+    public_ip_address: ip.address,
+    ip_version: 4,
+    bandwidth_size: Number(a.bandwidthSize ?? 1),
+    bandwidth_share_type: 'PER',
+    bandwidth_name: String(a.bandwidthName ?? ''),
+    port_id: ip.instanceId ? portOf(ip.instanceId) : null,
+    tenant_id: ctx.projectId,
+    create_time: ip.allocated
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ''),
     enterprise_project_id: '0',
   }
 }
@@ -20,7 +31,10 @@ function renderIp(ctx: HuaweiContext, ip: PublicIp): Record<string, unknown> {
 /** EIPs (VPC v1 /publicips): there is no Node SDK package, clients use the core's signed client. */
 export const eipRoutes: Route[] = [
   {
-    method: 'POST', path: '/v1/{project_id}/publicips', action: 'CreatePublicip', service: 'eip',
+    method: 'POST',
+    path: '/v1/{project_id}/publicips',
+    action: 'CreatePublicip',
+    service: 'eip',
     handler: async (ctx, { body }) => {
       const type = body.publicip?.type as string | undefined
       const size = body.bandwidth?.size as number | undefined
@@ -31,11 +45,26 @@ export const eipRoutes: Route[] = [
       return { publicip: renderIp(ctx, ip) }
     },
   },
-  { method: 'GET', path: '/v1/{project_id}/publicips', action: 'ListPublicips', service: 'eip', handler: (ctx) => ({ publicips: ips.publicIpsIn(ctx.cloud, ctx.region).map((ip) => renderIp(ctx, ip)) }) },
-  { method: 'GET', path: '/v1/{project_id}/publicips/{publicip_id}', action: 'ShowPublicip', service: 'eip', handler: (ctx, { params }) => ({ publicip: renderIp(ctx, ips.getPublicIp(ctx.cloud, ctx.region, params.publicip_id!)) }) },
+  {
+    method: 'GET',
+    path: '/v1/{project_id}/publicips',
+    action: 'ListPublicips',
+    service: 'eip',
+    handler: (ctx) => ({ publicips: ips.publicIpsIn(ctx.cloud, ctx.region).map((ip) => renderIp(ctx, ip)) }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/{project_id}/publicips/{publicip_id}',
+    action: 'ShowPublicip',
+    service: 'eip',
+    handler: (ctx, { params }) => ({ publicip: renderIp(ctx, ips.getPublicIp(ctx.cloud, ctx.region, params.publicip_id!)) }),
+  },
   {
     // Bind to a server's port (port_id from ShowServer / ListServerInterfaces), or unbind with port_id null or "".
-    method: 'PUT', path: '/v1/{project_id}/publicips/{publicip_id}', action: 'UpdatePublicip', service: 'eip',
+    method: 'PUT',
+    path: '/v1/{project_id}/publicips/{publicip_id}',
+    action: 'UpdatePublicip',
+    service: 'eip',
     handler: (ctx, { params, body }) => {
       const ip = ips.getPublicIp(ctx.cloud, ctx.region, params.publicip_id!)
       const port = body.publicip?.port_id as string | null | undefined
@@ -51,7 +80,10 @@ export const eipRoutes: Route[] = [
     },
   },
   {
-    method: 'DELETE', path: '/v1/{project_id}/publicips/{publicip_id}', action: 'DeletePublicip', service: 'eip',
+    method: 'DELETE',
+    path: '/v1/{project_id}/publicips/{publicip_id}',
+    action: 'DeletePublicip',
+    service: 'eip',
     handler: (ctx, { params }) => {
       ips.releasePublicIp(ctx.cloud, ctx.region, params.publicip_id!)
       forget(ctx.cloud, params.publicip_id!)

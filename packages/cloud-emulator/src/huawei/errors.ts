@@ -58,9 +58,19 @@ export type ServiceCodes = Readonly<Record<string, string>>
 
 /** The HTTP status Huawei's services answer for each kind of failure. */
 const STATUS: Record<ErrorKind, number> = {
-  'not-found': 404, 'already-exists': 409, 'dependency-violation': 409, 'invalid-state': 409, 'invalid-parameter': 400,
-  'missing-parameter': 400, 'idempotency-mismatch': 400, unauthorized: 403, throttled: 429, quota: 403, capacity: 503,
-  unavailable: 503, internal: 500,
+  'not-found': 404,
+  'already-exists': 409,
+  'dependency-violation': 409,
+  'invalid-state': 409,
+  'invalid-parameter': 400,
+  'missing-parameter': 400,
+  'idempotency-mismatch': 400,
+  unauthorized: 403,
+  throttled: 429,
+  quota: 403,
+  capacity: 503,
+  unavailable: 503,
+  internal: 500,
 }
 
 const THROTTLED = (): HuaweiError =>

@@ -23,10 +23,11 @@ export const huaweiFrontEnd: FrontEnd = {
     const { server, endpoint } = await startHuaweiServer({ ...ctx, routes: HUAWEI_ROUTES })
     return {
       endpoint,
-      close: () => new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeAllConnections()
+        }),
     }
   },
 }

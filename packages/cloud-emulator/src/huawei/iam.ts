@@ -8,14 +8,23 @@ import type { Route } from './routes.js'
  */
 export const iamRoutes: Route[] = [
   {
-    method: 'GET', path: '/v3/projects', action: 'KeystoneListProjects', service: 'iam',
+    method: 'GET',
+    path: '/v3/projects',
+    action: 'KeystoneListProjects',
+    service: 'iam',
     handler: ({ cloud }, { query }) => {
       const name = query.get('name')
       const list = projects(cloud).filter((p) => !name || p.name === name)
       return {
         projects: list.map((p) => ({
-          id: p.id, name: p.name, domain_id: DOMAIN_ID, enabled: true, is_domain: false, parent_id: DOMAIN_ID,
-          description: '', links: { self: `/v3/projects/${p.id}` },
+          id: p.id,
+          name: p.name,
+          domain_id: DOMAIN_ID,
+          enabled: true,
+          is_domain: false,
+          parent_id: DOMAIN_ID,
+          description: '',
+          links: { self: `/v3/projects/${p.id}` },
         })),
         links: { self: '/v3/projects', next: null, previous: null },
       }

@@ -60,8 +60,7 @@ export async function startHuaweiServer(opts: HuaweiServerOptions): Promise<{ se
         if (!found) throw HuaweiError.apigw('APIGW.0101', `The API does not exist or has not been published in the environment: ${req.method} ${rawPath}`, 404)
         const signer = verifySignature({ method: req.method ?? 'GET', url, headers: req.headers, body }, opts.credentials)
         const { route, params } = found
-        if (signer.deniedActions?.includes(action))
-          throw HuaweiError.apigw('APIGW.0302', `The IAM user is not authorized to perform ${action}`, 403)
+        if (signer.deniedActions?.includes(action)) throw HuaweiError.apigw('APIGW.0302', `The IAM user is not authorized to perform ${action}`, 403)
         let projectId = ''
         if (route.service !== 'iam') {
           const header = req.headers['x-project-id']
@@ -73,11 +72,17 @@ export async function startHuaweiServer(opts: HuaweiServerOptions): Promise<{ se
           region = project.region
         }
         const parsed = parseJson(body, service.format, service.codes['invalid-parameter'] ?? '400')
-        const result = await opts.cloud.act(HUAWEI, action, () => route.handler(
-          { cloud: opts.cloud, region, projectId, requestId },
-          { params, query: new URLSearchParams(rawQuery), body: parsed, headers: req.headers },
-          // As faults match it (Fault.request): the method and path, then the body.
-        ), `${req.method ?? 'GET'} ${rawPath}\n${body}`)
+        const result = await opts.cloud.act(
+          HUAWEI,
+          action,
+          () =>
+            route.handler(
+              { cloud: opts.cloud, region, projectId, requestId },
+              { params, query: new URLSearchParams(rawQuery), body: parsed, headers: req.headers },
+              // As faults match it (Fault.request): the method and path, then the body.
+            ),
+          `${req.method ?? 'GET'} ${rawPath}\n${body}`,
+        )
         const status = isAnswer(result) ? result.status : 200
         send(res, status, isAnswer(result) ? result.body : result, requestId)
         opts.onCall?.({ cloud: HUAWEI, action, region, status })

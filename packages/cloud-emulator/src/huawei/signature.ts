@@ -35,7 +35,10 @@ function canonicalUri(rawPath: string): string {
 function canonicalQuery(rawQuery: string): string {
   const grouped = new Map<string, string[]>()
   for (const [k, v] of new URLSearchParams(rawQuery)) grouped.set(k, [...(grouped.get(k) ?? []), v])
-  return [...grouped.keys()].sort().flatMap((k) => [...grouped.get(k)!].sort().map((v) => `${rfc3986(k)}=${rfc3986(v)}`)).join('&')
+  return [...grouped.keys()]
+    .sort()
+    .flatMap((k) => [...grouped.get(k)!].sort().map((v) => `${rfc3986(k)}=${rfc3986(v)}`))
+    .join('&')
 }
 
 function parseAuthorization(value: string | undefined): { access: string; signedHeaders: string[]; signature: string } {
@@ -77,7 +80,10 @@ export function verifySignature(req: SignedRequest, accepted: readonly Credentia
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
     throw HuaweiError.apigw('APIGW.0301', 'Incorrect IAM authentication information: verify aksk signature fail', 401)
   // Temporary credentials: the token must come, signed, with every request.
-  if (credentials.sessionToken !== undefined && (header(req.headers, 'x-security-token') !== credentials.sessionToken || !auth.signedHeaders.includes('x-security-token')))
+  if (
+    credentials.sessionToken !== undefined &&
+    (header(req.headers, 'x-security-token') !== credentials.sessionToken || !auth.signedHeaders.includes('x-security-token'))
+  )
     throw HuaweiError.apigw('APIGW.0301', 'Incorrect IAM authentication information: the security token is missing or invalid', 401)
   return credentials
 }

@@ -41,7 +41,10 @@ export function tagRoutes(kind: string, idParam: string, check: (ctx: HuaweiCont
   const name = kind.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase()).replace(/s$/, '')
   return [
     {
-      method: 'POST', path: base, action: `Create${name}Tag`, service: 'vpc',
+      method: 'POST',
+      path: base,
+      action: `Create${name}Tag`,
+      service: 'vpc',
       handler: (ctx, { params, body }) => {
         const id = params[idParam]!
         check(ctx, id)
@@ -51,7 +54,10 @@ export function tagRoutes(kind: string, idParam: string, check: (ctx: HuaweiCont
       },
     },
     {
-      method: 'POST', path: `${base}/action`, action: `BatchCreateDelete${name}Tags`, service: 'vpc',
+      method: 'POST',
+      path: `${base}/action`,
+      action: `BatchCreateDelete${name}Tags`,
+      service: 'vpc',
       handler: (ctx, { params, body }) => {
         const id = params[idParam]!
         check(ctx, id)
@@ -59,7 +65,10 @@ export function tagRoutes(kind: string, idParam: string, check: (ctx: HuaweiCont
       },
     },
     {
-      method: 'GET', path: base, action: `Show${name}Tags`, service: 'vpc',
+      method: 'GET',
+      path: base,
+      action: `Show${name}Tags`,
+      service: 'vpc',
       handler: (ctx, { params }) => {
         const id = params[idParam]!
         check(ctx, id)
@@ -67,7 +76,10 @@ export function tagRoutes(kind: string, idParam: string, check: (ctx: HuaweiCont
       },
     },
     {
-      method: 'DELETE', path: `${base}/{key}`, action: `Delete${name}Tag`, service: 'vpc',
+      method: 'DELETE',
+      path: `${base}/{key}`,
+      action: `Delete${name}Tag`,
+      service: 'vpc',
       handler: (ctx, { params }) => {
         const id = params[idParam]!
         check(ctx, id)

@@ -8,8 +8,14 @@ import { tagRoutes } from './tags.js'
 function renderVpc(ctx: HuaweiContext, v: Vpc): Record<string, unknown> {
   const a = attrs(ctx.cloud, v.id)
   return {
-    id: v.id, name: a.name ?? (v.isDefault ? 'default' : ''), description: a.description ?? '', cidr: v.cidrBlock, status: 'OK', routes: [],
-    enterprise_project_id: a.enterpriseProjectId ?? '0', tenant_id: ctx.projectId,
+    id: v.id,
+    name: a.name ?? (v.isDefault ? 'default' : ''),
+    description: a.description ?? '',
+    cidr: v.cidrBlock,
+    status: 'OK',
+    routes: [],
+    enterprise_project_id: a.enterpriseProjectId ?? '0',
+    tenant_id: ctx.projectId,
   }
 }
 
@@ -18,16 +24,39 @@ function renderSubnet(ctx: HuaweiContext, s: Subnet): Record<string, unknown> {
   const gateway = a.gatewayIp ?? s.cidrBlock.replace(/\.\d+\/\d+$/, '.1')
   return {
     // ECS's nics[].subnet_id wants this id, which is the Neutron network id.
-    id: s.id, name: a.name ?? '', description: a.description ?? '', cidr: s.cidrBlock, gateway_ip: gateway, vpc_id: s.vpcId,
-    status: 'ACTIVE', availability_zone: s.zone, dhcp_enable: true, primary_dns: '100.125.1.250', secondary_dns: '100.125.21.250',
-    neutron_network_id: s.id, neutron_subnet_id: `${s.id.slice(0, -4)}5ub7`, tenant_id: ctx.projectId,
+    id: s.id,
+    name: a.name ?? '',
+    description: a.description ?? '',
+    cidr: s.cidrBlock,
+    gateway_ip: gateway,
+    vpc_id: s.vpcId,
+    status: 'ACTIVE',
+    availability_zone: s.zone,
+    dhcp_enable: true,
+    primary_dns: '100.125.1.250',
+    secondary_dns: '100.125.21.250',
+    neutron_network_id: s.id,
+    neutron_subnet_id: `${s.id.slice(0, -4)}5ub7`,
+    tenant_id: ctx.projectId,
   }
 }
 
-function renderRule(groupId: string, id: string, r: { protocol: string; fromPort?: number; toPort?: number; cidr?: string; direction: string }): Record<string, unknown> {
+function renderRule(
+  groupId: string,
+  id: string,
+  r: { protocol: string; fromPort?: number; toPort?: number; cidr?: string; direction: string },
+): Record<string, unknown> {
   return {
-    id, security_group_id: groupId, direction: r.direction, ethertype: 'IPv4', protocol: r.protocol === '-1' ? null : r.protocol,
-    port_range_min: r.fromPort ?? null, port_range_max: r.toPort ?? null, remote_ip_prefix: r.cidr ?? null, remote_group_id: null, description: '',
+    id,
+    security_group_id: groupId,
+    direction: r.direction,
+    ethertype: 'IPv4',
+    protocol: r.protocol === '-1' ? null : r.protocol,
+    port_range_min: r.fromPort ?? null,
+    port_range_max: r.toPort ?? null,
+    remote_ip_prefix: r.cidr ?? null,
+    remote_group_id: null,
+    description: '',
   }
 }
 
@@ -35,7 +64,11 @@ function renderGroup(ctx: HuaweiContext, g: SecurityGroup): Record<string, unkno
   const rules = g.ingress.flatMap((p, i) => p.cidrs.map((cidr, j) => renderRule(g.id, ruleId(g.id, i, j), { ...p, cidr, direction: 'ingress' })))
   const egress = g.egress.flatMap((p, i) => p.cidrs.map((cidr, j) => renderRule(g.id, `${g.id}-e${i}-${j}`, { ...p, cidr, direction: 'egress' })))
   return {
-    id: g.id, name: g.name, description: g.description, vpc_id: g.vpcId, enterprise_project_id: attrs(ctx.cloud, g.id).enterpriseProjectId ?? '0',
+    id: g.id,
+    name: g.name,
+    description: g.description,
+    vpc_id: g.vpcId,
+    enterprise_project_id: attrs(ctx.cloud, g.id).enterpriseProjectId ?? '0',
     security_group_rules: [...rules, ...egress],
   }
 }
@@ -62,7 +95,10 @@ function need<T>(value: T | undefined | null, field: string): T {
 /** VPC v1 (and the v2.0 tag APIs): VPCs, subnets, security groups and their rules. */
 export const vpcRoutes: Route[] = [
   {
-    method: 'POST', path: '/v1/{project_id}/vpcs', action: 'CreateVpc', service: 'vpc',
+    method: 'POST',
+    path: '/v1/{project_id}/vpcs',
+    action: 'CreateVpc',
+    service: 'vpc',
     handler: (ctx, { body }) => {
       const spec = (body.vpc ?? {}) as { name?: string; cidr?: string; description?: string; enterprise_project_id?: string }
       const vpc = net.createVpc(ctx.cloud, ctx.region, spec.cidr ?? '192.168.0.0/16')
@@ -70,10 +106,25 @@ export const vpcRoutes: Route[] = [
       return { vpc: renderVpc(ctx, vpc) }
     },
   },
-  { method: 'GET', path: '/v1/{project_id}/vpcs', action: 'ListVpcs', service: 'vpc', handler: (ctx) => ({ vpcs: net.vpcsIn(ctx.cloud, ctx.region).map((v) => renderVpc(ctx, v)) }) },
-  { method: 'GET', path: '/v1/{project_id}/vpcs/{vpc_id}', action: 'ShowVpc', service: 'vpc', handler: (ctx, { params }) => ({ vpc: renderVpc(ctx, net.getVpc(ctx.cloud, ctx.region, params.vpc_id!)) }) },
   {
-    method: 'DELETE', path: '/v1/{project_id}/vpcs/{vpc_id}', action: 'DeleteVpc', service: 'vpc',
+    method: 'GET',
+    path: '/v1/{project_id}/vpcs',
+    action: 'ListVpcs',
+    service: 'vpc',
+    handler: (ctx) => ({ vpcs: net.vpcsIn(ctx.cloud, ctx.region).map((v) => renderVpc(ctx, v)) }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/{project_id}/vpcs/{vpc_id}',
+    action: 'ShowVpc',
+    service: 'vpc',
+    handler: (ctx, { params }) => ({ vpc: renderVpc(ctx, net.getVpc(ctx.cloud, ctx.region, params.vpc_id!)) }),
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/{project_id}/vpcs/{vpc_id}',
+    action: 'DeleteVpc',
+    service: 'vpc',
     handler: (ctx, { params }) => {
       net.deleteVpc(ctx.cloud, ctx.region, params.vpc_id!)
       forget(ctx.cloud, params.vpc_id!)
@@ -81,34 +132,73 @@ export const vpcRoutes: Route[] = [
     },
   },
   {
-    method: 'POST', path: '/v1/{project_id}/subnets', action: 'CreateSubnet', service: 'vpc',
+    method: 'POST',
+    path: '/v1/{project_id}/subnets',
+    action: 'CreateSubnet',
+    service: 'vpc',
     handler: (ctx, { body }) => {
-      const spec = (body.subnet ?? {}) as { name?: string; cidr?: string; gateway_ip?: string; vpc_id?: string; availability_zone?: string; description?: string }
-      const subnet = net.createSubnet(ctx.cloud, ctx.region, { vpcId: need(spec.vpc_id, 'vpc_id'), cidrBlock: need(spec.cidr, 'cidr'), zone: spec.availability_zone })
-      Object.assign(attrs(ctx.cloud, subnet.id), { name: need(spec.name, 'name'), description: spec.description, gatewayIp: need(spec.gateway_ip, 'gateway_ip') })
+      const spec = (body.subnet ?? {}) as {
+        name?: string
+        cidr?: string
+        gateway_ip?: string
+        vpc_id?: string
+        availability_zone?: string
+        description?: string
+      }
+      const subnet = net.createSubnet(ctx.cloud, ctx.region, {
+        vpcId: need(spec.vpc_id, 'vpc_id'),
+        cidrBlock: need(spec.cidr, 'cidr'),
+        zone: spec.availability_zone,
+      })
+      Object.assign(attrs(ctx.cloud, subnet.id), {
+        name: need(spec.name, 'name'),
+        description: spec.description,
+        gatewayIp: need(spec.gateway_ip, 'gateway_ip'),
+      })
       return { subnet: renderSubnet(ctx, subnet) }
     },
   },
   {
-    method: 'GET', path: '/v1/{project_id}/subnets', action: 'ListSubnets', service: 'vpc',
+    method: 'GET',
+    path: '/v1/{project_id}/subnets',
+    action: 'ListSubnets',
+    service: 'vpc',
     handler: (ctx, { query }) => {
       const vpcId = query.get('vpc_id')
-      return { subnets: net.subnetsIn(ctx.cloud, ctx.region).filter((s) => !vpcId || s.vpcId === vpcId).map((s) => renderSubnet(ctx, s)) }
+      return {
+        subnets: net
+          .subnetsIn(ctx.cloud, ctx.region)
+          .filter((s) => !vpcId || s.vpcId === vpcId)
+          .map((s) => renderSubnet(ctx, s)),
+      }
     },
   },
-  { method: 'GET', path: '/v1/{project_id}/subnets/{subnet_id}', action: 'ShowSubnet', service: 'vpc', handler: (ctx, { params }) => ({ subnet: renderSubnet(ctx, net.getSubnet(ctx.cloud, ctx.region, params.subnet_id!)) }) },
   {
-    method: 'DELETE', path: '/v1/{project_id}/vpcs/{vpc_id}/subnets/{subnet_id}', action: 'DeleteSubnet', service: 'vpc',
+    method: 'GET',
+    path: '/v1/{project_id}/subnets/{subnet_id}',
+    action: 'ShowSubnet',
+    service: 'vpc',
+    handler: (ctx, { params }) => ({ subnet: renderSubnet(ctx, net.getSubnet(ctx.cloud, ctx.region, params.subnet_id!)) }),
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/{project_id}/vpcs/{vpc_id}/subnets/{subnet_id}',
+    action: 'DeleteSubnet',
+    service: 'vpc',
     handler: (ctx, { params }) => {
       const subnet = net.getSubnet(ctx.cloud, ctx.region, params.subnet_id!)
-      if (subnet.vpcId !== params.vpc_id) throw new HuaweiError('vpc', 'VPC.0202', `Query resource by id ${params.subnet_id} fail.the subnet could not be found.`, 404)
+      if (subnet.vpcId !== params.vpc_id)
+        throw new HuaweiError('vpc', 'VPC.0202', `Query resource by id ${params.subnet_id} fail.the subnet could not be found.`, 404)
       net.deleteSubnet(ctx.cloud, ctx.region, subnet.id)
       forget(ctx.cloud, subnet.id)
       return answer(204)
     },
   },
   {
-    method: 'POST', path: '/v1/{project_id}/security-groups', action: 'CreateSecurityGroup', service: 'vpc',
+    method: 'POST',
+    path: '/v1/{project_id}/security-groups',
+    action: 'CreateSecurityGroup',
+    service: 'vpc',
     handler: (ctx, { body }) => {
       const spec = (body.security_group ?? {}) as { name?: string; vpc_id?: string; description?: string; enterprise_project_id?: string }
       // The backend files a group under a VPC; Huawei's vpc_id is optional, so take the first VPC then.
@@ -119,10 +209,25 @@ export const vpcRoutes: Route[] = [
       return { security_group: renderGroup(ctx, g) }
     },
   },
-  { method: 'GET', path: '/v1/{project_id}/security-groups', action: 'ListSecurityGroups', service: 'vpc', handler: (ctx) => ({ security_groups: visibleGroups(ctx).map((g) => renderGroup(ctx, g)) }) },
-  { method: 'GET', path: '/v1/{project_id}/security-groups/{security_group_id}', action: 'ShowSecurityGroup', service: 'vpc', handler: (ctx, { params }) => ({ security_group: renderGroup(ctx, groupOf(ctx, params.security_group_id!)) }) },
   {
-    method: 'DELETE', path: '/v1/{project_id}/security-groups/{security_group_id}', action: 'DeleteSecurityGroup', service: 'vpc',
+    method: 'GET',
+    path: '/v1/{project_id}/security-groups',
+    action: 'ListSecurityGroups',
+    service: 'vpc',
+    handler: (ctx) => ({ security_groups: visibleGroups(ctx).map((g) => renderGroup(ctx, g)) }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/{project_id}/security-groups/{security_group_id}',
+    action: 'ShowSecurityGroup',
+    service: 'vpc',
+    handler: (ctx, { params }) => ({ security_group: renderGroup(ctx, groupOf(ctx, params.security_group_id!)) }),
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/{project_id}/security-groups/{security_group_id}',
+    action: 'DeleteSecurityGroup',
+    service: 'vpc',
     handler: (ctx, { params }) => {
       net.deleteSecurityGroup(ctx.cloud, ctx.region, groupOf(ctx, params.security_group_id!))
       forget(ctx.cloud, params.security_group_id!)
@@ -130,13 +235,25 @@ export const vpcRoutes: Route[] = [
     },
   },
   {
-    method: 'POST', path: '/v1/{project_id}/security-group-rules', action: 'CreateSecurityGroupRule', service: 'vpc',
+    method: 'POST',
+    path: '/v1/{project_id}/security-group-rules',
+    action: 'CreateSecurityGroupRule',
+    service: 'vpc',
     handler: (ctx, { body }) => {
-      const spec = (body.security_group_rule ?? {}) as { security_group_id?: string; direction?: string; protocol?: string; port_range_min?: number; port_range_max?: number; remote_ip_prefix?: string }
+      const spec = (body.security_group_rule ?? {}) as {
+        security_group_id?: string
+        direction?: string
+        protocol?: string
+        port_range_min?: number
+        port_range_max?: number
+        remote_ip_prefix?: string
+      }
       const g = groupOf(ctx, need(spec.security_group_id, 'security_group_id'))
       if (spec.direction !== 'ingress') throw new HuaweiError('vpc', 'VPC.0002', 'Only ingress rules are supported by the emulator.', 400)
       const cidr = spec.remote_ip_prefix ?? '0.0.0.0/0'
-      net.authorizeIngress(ctx.cloud, ctx.region, g, [{ protocol: spec.protocol ?? '-1', fromPort: spec.port_range_min, toPort: spec.port_range_max, cidrs: [cidr], groupIds: [] }])
+      net.authorizeIngress(ctx.cloud, ctx.region, g, [
+        { protocol: spec.protocol ?? '-1', fromPort: spec.port_range_min, toPort: spec.port_range_max, cidrs: [cidr], groupIds: [] },
+      ])
       const i = g.ingress.length - 1
       return { security_group_rule: renderRule(g.id, ruleId(g.id, i, 0), { ...g.ingress[i]!, cidr, direction: 'ingress' }) }
     },

@@ -27,7 +27,8 @@ const jsonType = (v: unknown): string => (Array.isArray(v) ? 'array' : v === nul
 
 function check(value: unknown, type: unknown, at: string, r: CheckReport): void {
   r.checked.push(at)
-  const bad = (declared: string): void => void r.mismatches.push(`${at}: sent ${jsonType(value)} ${JSON.stringify(value)?.slice(0, 50)}, model declares ${declared}`)
+  const bad = (declared: string): void =>
+    void r.mismatches.push(`${at}: sent ${jsonType(value)} ${JSON.stringify(value)?.slice(0, 50)}, model declares ${declared}`)
   if (value === null || value === undefined) return
   if (typeof type === 'string') {
     if (type === 'any' || type === 'map' || type === 'Readable' || type === 'Buffer') return

@@ -17,7 +17,17 @@ export type Shape =
   | { kind: 'map'; name: string }
   | { kind: 'struct'; name: string; members: ReadonlyArray<{ name: string; xmlName: string; queryName: string; shape: () => Shape }> }
 
-const SIMPLE: Record<number, Shape['kind']> = { 0: 'string', 1: 'number', 2: 'boolean', 4: 'timestamp', 5: 'timestamp', 6: 'timestamp', 7: 'timestamp', 21: 'blob', 15: 'document' }
+const SIMPLE: Record<number, Shape['kind']> = {
+  0: 'string',
+  1: 'number',
+  2: 'boolean',
+  4: 'timestamp',
+  5: 'timestamp',
+  6: 'timestamp',
+  7: 'timestamp',
+  21: 'blob',
+  15: 'document',
+}
 const cache = new Map<unknown, Shape>()
 
 function split(entry: unknown): [Ref, Traits] {
@@ -84,12 +94,25 @@ function check(value: unknown, shape: Shape, at: string, r: CheckReport): void {
   if (at) r.checked.push(at)
   const bad = (why: string): void => void r.mismatches.push(`${at}: ${why}`)
   switch (shape.kind) {
-    case 'string': case 'document': if (typeof value === 'object' && value !== null && shape.kind === 'string') bad(`an element where the model has a string`); return
-    case 'number': if (typeof value !== 'string' || !NUMBER.test(value)) bad(`${JSON.stringify(value)} is not a number`); return
-    case 'boolean': if (value !== 'true' && value !== 'false') bad(`${JSON.stringify(value)} is not true/false`); return
-    case 'timestamp': if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.test(value)) bad(`${JSON.stringify(value)} is not an ISO 8601 timestamp`); return
-    case 'blob': if (typeof value !== 'string' || !BASE64.test(value)) bad('not base64'); return
-    case 'map': return
+    case 'string':
+    case 'document':
+      if (typeof value === 'object' && value !== null && shape.kind === 'string') bad(`an element where the model has a string`)
+      return
+    case 'number':
+      if (typeof value !== 'string' || !NUMBER.test(value)) bad(`${JSON.stringify(value)} is not a number`)
+      return
+    case 'boolean':
+      if (value !== 'true' && value !== 'false') bad(`${JSON.stringify(value)} is not true/false`)
+      return
+    case 'timestamp':
+      if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.test(value))
+        bad(`${JSON.stringify(value)} is not an ISO 8601 timestamp`)
+      return
+    case 'blob':
+      if (typeof value !== 'string' || !BASE64.test(value)) bad('not base64')
+      return
+    case 'map':
+      return
     case 'list': {
       if (value === '' || value === undefined) return
       if (typeof value !== 'object' || value === null) return bad(`${JSON.stringify(value)} where the model has a list (${shape.name})`)
@@ -104,7 +127,8 @@ function check(value: unknown, shape: Shape, at: string, r: CheckReport): void {
     }
     case 'struct': {
       if (value === '') return
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad(`${JSON.stringify(value)} where the model has a structure (${shape.name})`)
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return bad(`${JSON.stringify(value)} where the model has a structure (${shape.name})`)
       for (const [k, v] of Object.entries(value)) {
         const member = shape.members.find((m) => m.xmlName === k)
         const sub = at ? `${at}.${k}` : k

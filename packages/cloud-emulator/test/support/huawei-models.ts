@@ -93,11 +93,19 @@ export function loadModels(packages: ReadonlyArray<readonly [string, string]>): 
     if (index) return { kind: 'map', of: convert(index[1]!, service) }
     if (text.startsWith('{')) return { kind: 'any' }
     switch (text) {
-      case 'string': return { kind: 'string' }
-      case 'number': return { kind: 'number' }
-      case 'boolean': return { kind: 'boolean' }
-      case 'Date': return { kind: 'date' }
-      case 'any': case 'object': case 'unknown': case 'Object': return { kind: 'any' }
+      case 'string':
+        return { kind: 'string' }
+      case 'number':
+        return { kind: 'number' }
+      case 'boolean':
+        return { kind: 'boolean' }
+      case 'Date':
+        return { kind: 'date' }
+      case 'any':
+      case 'object':
+      case 'unknown':
+      case 'Object':
+        return { kind: 'any' }
     }
     if (enums.has(`${service}:${text}`)) return { kind: 'enum', name: text, values: enums.get(`${service}:${text}`)! }
     return { kind: 'class', name: `${service}:${text}` }
@@ -142,12 +150,18 @@ export interface CheckReport {
 
 function describe(t: ModelType): string {
   switch (t.kind) {
-    case 'array': return `Array<${describe(t.of)}>`
-    case 'map': return `{[k]: ${describe(t.of)}}`
-    case 'class': return t.name
-    case 'enum': return `${t.name}(${t.values.join('|')})`
-    case 'union': return t.of.map(describe).join(' | ')
-    default: return t.kind
+    case 'array':
+      return `Array<${describe(t.of)}>`
+    case 'map':
+      return `{[k]: ${describe(t.of)}}`
+    case 'class':
+      return t.name
+    case 'enum':
+      return `${t.name}(${t.values.join('|')})`
+    case 'union':
+      return t.of.map(describe).join(' | ')
+    default:
+      return t.kind
   }
 }
 
@@ -159,12 +173,18 @@ export function checkAnswer(models: ReadonlyMap<string, ModelClass>, className: 
   const matches = (v: unknown, t: ModelType, at: string, r: CheckReport): boolean => {
     if (v === null) return true // Go and Node decode null into an unset field
     switch (t.kind) {
-      case 'any': return true
-      case 'string': return typeof v === 'string'
-      case 'number': return typeof v === 'number' && Number.isFinite(v)
-      case 'boolean': return typeof v === 'boolean'
-      case 'date': return typeof v === 'string' && DATE.test(v)
-      case 'enum': return t.values.includes(v as string | number)
+      case 'any':
+        return true
+      case 'string':
+        return typeof v === 'string'
+      case 'number':
+        return typeof v === 'number' && Number.isFinite(v)
+      case 'boolean':
+        return typeof v === 'boolean'
+      case 'date':
+        return typeof v === 'string' && DATE.test(v)
+      case 'enum':
+        return t.values.includes(v as string | number)
       case 'union': {
         // The first alternative that fits, checked with its own report (a class alternative may nest).
         for (const alt of t.of) {

@@ -28,7 +28,14 @@ export async function recordingProxy(target: string): Promise<{ endpoint: string
         answer.on('data', (c: Buffer) => out.push(c))
         answer.on('end', () => {
           const body = Buffer.concat(out)
-          exchanges.push({ method: req.method ?? 'GET', url: req.url ?? '/', requestHeaders: req.headers, requestBody: requestBody.toString(), status: answer.statusCode ?? 0, responseBody: body.toString() })
+          exchanges.push({
+            method: req.method ?? 'GET',
+            url: req.url ?? '/',
+            requestHeaders: req.headers,
+            requestBody: requestBody.toString(),
+            status: answer.statusCode ?? 0,
+            responseBody: body.toString(),
+          })
           res.writeHead(answer.statusCode ?? 502, answer.headers)
           res.end(body)
         })
@@ -42,9 +49,10 @@ export async function recordingProxy(target: string): Promise<{ endpoint: string
   return {
     endpoint: `http://127.0.0.1:${port}`,
     exchanges,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
   }
 }

@@ -123,7 +123,10 @@ export async function build(options: BuildOptions): Promise<BuildRunResult> {
  * are moved there (`--move-goss-to-verify`, and always for `tsimg verify`, where nothing is
  * provisioned). Errors before anything is created.
  */
-async function verifyPhase(prepared: PreparedTemplate, options: BuildOptions): Promise<{ verify?: CheckedVerify; provisioners: PreparedTemplate['build']['provisioners'] }> {
+async function verifyPhase(
+  prepared: PreparedTemplate,
+  options: BuildOptions,
+): Promise<{ verify?: CheckedVerify; provisioners: PreparedTemplate['build']['provisioners'] }> {
   let verify = prepared.build.verify
   let provisioners = prepared.build.provisioners
   if (options.verifyImage !== undefined || options.moveChecksToVerify) {

@@ -74,7 +74,10 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
   const buildId = newBuildId()
   const ui = new BuildUi(name, o.sink, o.prompter, o.redactor)
   let checks: readonly CheckResult[] | undefined
-  const finish = (outcome: Outcome, rest: { error?: unknown; artifacts?: Artifact[]; kept?: Artifact[]; leftovers?: JournalResource[]; halted?: boolean }): BuildSummary => {
+  const finish = (
+    outcome: Outcome,
+    rest: { error?: unknown; artifacts?: Artifact[]; kept?: Artifact[]; leftovers?: JournalResource[]; halted?: boolean },
+  ): BuildSummary => {
     const error = rest.error === undefined ? undefined : redactError(rest.error, o.redactor)
     o.sink({ type: 'build-end', build: name, outcome, ...(error ? { error: error.message } : {}), time: Date.now() })
     return {
@@ -137,9 +140,13 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildSummary> {
       },
     })
     if (o.verify && !verifyPlaced) {
-      throw new TsimgError('VERIFY_UNSUPPORTED', `the ${o.source.type} builder cannot start a machine from ${o.verifyImage === undefined ? 'its' : 'an'} image, so this build cannot run the template's verify checks`, {
-        hint: 'Limit verify to builders that make an image (docker, amazon-ebs, alicloud-ecs, huaweicloud-ecs), or remove it.',
-      })
+      throw new TsimgError(
+        'VERIFY_UNSUPPORTED',
+        `the ${o.source.type} builder cannot start a machine from ${o.verifyImage === undefined ? 'its' : 'an'} image, so this build cannot run the template's verify checks`,
+        {
+          hint: 'Limit verify to builders that make an image (docker, amazon-ebs, alicloud-ecs, huaweicloud-ecs), or remove it.',
+        },
+      )
     }
     steps = withOnError(steps, o.onError, o.prompter)
     if (o.debug) steps = withDebugPauses(steps, o.prompter)

@@ -19,16 +19,17 @@ export function selectSources<T extends BuildNaming>(
   file: string,
 ): T[] {
   const names = sources.map(sourceBuildName).join(', ')
-  for (const [flag, patterns] of [['--only', only], ['--except', except]] as const) {
+  for (const [flag, patterns] of [
+    ['--only', only],
+    ['--except', except],
+  ] as const) {
     for (const p of patterns ?? []) {
       if (!sources.some((s) => matchesBuild(p, s))) {
         throw new TemplateError(`${flag} ${p}: matches no build`, { file, hint: `Builds in this template: ${names}` })
       }
     }
   }
-  return sources.filter(
-    (s) => (!only?.length || only.some((p) => matchesBuild(p, s))) && !(except ?? []).some((p) => matchesBuild(p, s)),
-  )
+  return sources.filter((s) => (!only?.length || only.some((p) => matchesBuild(p, s))) && !(except ?? []).some((p) => matchesBuild(p, s)))
 }
 
 function escape(s: string): string {

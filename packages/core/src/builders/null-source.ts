@@ -8,7 +8,10 @@ export interface NullSourceOptions {
 }
 
 const nullSourceSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][\w-]*$/, 'letters, digits, - and _ only').optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][\w-]*$/, 'letters, digits, - and _ only')
+    .optional(),
 })
 
 /**

@@ -19,7 +19,10 @@ export interface SshHostOptions extends Omit<SshOptions, 'sshHost' | 'temporaryK
 
 const sshHostSchema = z.strictObject({
   ...sshOptionsSchema.omit({ sshHost: true, temporaryKeyPairType: true, temporaryKeyPairBits: true, sshClearAuthorizedKeys: true }).shape,
-  name: z.string().regex(/^[A-Za-z0-9][\w-]*$/, 'letters, digits, - and _ only').optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][\w-]*$/, 'letters, digits, - and _ only')
+    .optional(),
   host: z.string().min(1),
 })
 

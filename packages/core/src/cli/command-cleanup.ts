@@ -54,7 +54,8 @@ export async function cleanupCommand(flags: CleanupFlags): Promise<number> {
         olderThanMs,
         yes: Boolean(flags.yes) && !flags.dryRun,
         // --dry-run never asks; without a terminal nothing is deleted without --yes.
-        ...(!flags.dryRun && prompter?.interactive && { confirm: async (q: string) => /^y(es)?$/i.test((await prompter.ask(q, interrupts.build.signal)).trim()) }),
+        ...(!flags.dryRun &&
+          prompter?.interactive && { confirm: async (q: string) => /^y(es)?$/i.test((await prompter.ask(q, interrupts.build.signal)).trim()) }),
         signal: interrupts.build.signal,
         cwd: process.cwd(),
         log,

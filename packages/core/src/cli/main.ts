@@ -7,7 +7,6 @@ import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, formatError, logEnabled } from '.
 import { version } from './version.js'
 import { normalizePackerFlags, parseBool, parseVarAssignment } from './normalize-args.js'
 
-
 const collectVar = (text: string, acc: Record<string, string> = {}): Record<string, string> => {
   try {
     const [name, value] = parseVarAssignment(text)
@@ -17,7 +16,13 @@ const collectVar = (text: string, acc: Record<string, string> = {}): Record<stri
   }
 }
 const collect = (text: string, acc: string[] = []): string[] => [...acc, text]
-const collectList = (text: string, acc: string[] = []): string[] => [...acc, ...text.split(',').map((s) => s.trim()).filter(Boolean)]
+const collectList = (text: string, acc: string[] = []): string[] => [
+  ...acc,
+  ...text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+]
 const positiveInt = (text: string): number => {
   const n = Number(text)
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number (0 = no limit), got '${text}'`)
@@ -168,7 +173,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showSuggestionAfterError(true)
     .configureOutput({
       // Name a flag the way the user typed it (`-foo`, not the normalized `--foo`).
-      outputError: (text, write) => write(text.replace(/^error: /, 'Error: ').replace(/'(--[^' =]+)/g, (m, flag: string) => (typed.has(flag) ? `'${flag.slice(1)}` : m))),
+      outputError: (text, write) =>
+        write(text.replace(/^error: /, 'Error: ').replace(/'(--[^' =]+)/g, (m, flag: string) => (typed.has(flag) ? `'${flag.slice(1)}` : m))),
     })
 
   templateCommands(program, (c) => (code = c))

@@ -74,6 +74,8 @@ class TerminalPrompter implements Prompter {
 }
 
 /** The terminal prompter when stdin is a TTY; otherwise one that never blocks. */
-export function terminalPrompter(input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin): Prompter & { close?(): void; readonly pending?: boolean } {
+export function terminalPrompter(
+  input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
+): Prompter & { close?(): void; readonly pending?: boolean } {
   return input.isTTY ? new TerminalPrompter(input) : nonInteractive
 }

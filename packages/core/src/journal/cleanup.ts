@@ -231,7 +231,11 @@ async function sweepScopes(
       }
       await accounts.vouch(plugin, scope.plugin, scope.data)
       log(`==> Searching ${scope.plugin} for resources labelled with the build id of ${label}...`)
-      const swept = await plugin.sweep(scope.data, docs.map((d) => d.buildId), ctx)
+      const swept = await plugin.sweep(
+        scope.data,
+        docs.map((d) => d.buildId),
+        ctx,
+      )
       let allDeleted = true
       for (const s of swept) {
         log(`==> Deleting ${s.description} (found by label)...`)
@@ -247,7 +251,13 @@ async function sweepScopes(
       ok.set(key, allDeleted)
     } catch (err) {
       ok.set(key, false)
-      failed.push({ build: label, buildId: docs.map((d) => d.buildId).join(','), description: `search of ${scope.plugin} ${JSON.stringify(scope.data)}`, error: errorMessage(err), what: 'search' })
+      failed.push({
+        build: label,
+        buildId: docs.map((d) => d.buildId).join(','),
+        description: `search of ${scope.plugin} ${JSON.stringify(scope.data)}`,
+        error: errorMessage(err),
+        what: 'search',
+      })
       log(`==> Could not search ${scope.plugin} for leftovers: ${errorMessage(err)}`)
     }
   }
@@ -297,7 +307,9 @@ class AccountChecks {
     const key = JSON.stringify([name, data.account, data.endpoint, data.region, data.profile])
     let p = this.#seen.get(key)
     if (!p) {
-      p = plugin.checkAccount(data, this.ctx).catch((err: unknown) => ({ ok: false as const, reason: `cannot tell which account these credentials reach: ${errorMessage(err)}` }))
+      p = plugin
+        .checkAccount(data, this.ctx)
+        .catch((err: unknown) => ({ ok: false as const, reason: `cannot tell which account these credentials reach: ${errorMessage(err)}` }))
       this.#seen.set(key, p)
       const r = await p
       if (!r.ok) this.ctx.log(`Not deleting anything recorded in ${name} ${placeOf(data)}: ${r.reason}`)

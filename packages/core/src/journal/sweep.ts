@@ -72,7 +72,9 @@ export async function sweepTagged(opts: SweepOptions): Promise<SweepReport> {
     for (const s of swept) {
       const age = s.createdAt ? now - Date.parse(s.createdAt) : undefined
       const oldEnough = age !== undefined && Number.isFinite(age) && age >= opts.olderThanMs
-      log(`    ${s.description}  build ${s.buildId ?? '?'}  age ${age === undefined || !Number.isFinite(age) ? 'unknown' : formatAge(age)}${oldEnough ? '' : '  (kept: younger than --older-than)'}`)
+      log(
+        `    ${s.description}  build ${s.buildId ?? '?'}  age ${age === undefined || !Number.isFinite(age) ? 'unknown' : formatAge(age)}${oldEnough ? '' : '  (kept: younger than --older-than)'}`,
+      )
       if (oldEnough) old.push(s)
     }
   }

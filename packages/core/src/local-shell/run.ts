@@ -56,7 +56,11 @@ export async function checkShellLocal(options: ShellLocalOptions, ctx: ValidateC
   for (const [i, s] of scriptList(options).entries()) {
     const p = resolve(ctx.templateDir, s)
     await access(p, constants.R_OK).catch((err: unknown) => {
-      throw new TemplateError(`cannot read script ${p}`, { file: ctx.templateFile, field: `${ctx.path}.${options.script ? 'script' : `scripts[${i}]`}`, cause: err })
+      throw new TemplateError(`cannot read script ${p}`, {
+        file: ctx.templateFile,
+        field: `${ctx.path}.${options.script ? 'script' : `scripts[${i}]`}`,
+        cause: err,
+      })
     })
   }
 }
@@ -103,8 +107,15 @@ async function scriptsToRun(o: ShellLocalOptions, templateDir: string, tmp: stri
   )
 }
 
-async function runLocal({ path: script, label }: { path: string; label: string }, vars: Record<string, string>, o: ShellLocalOptions, ctx: LocalRunContext): Promise<void> {
-  const assignments = Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')
+async function runLocal(
+  { path: script, label }: { path: string; label: string },
+  vars: Record<string, string>,
+  o: ShellLocalOptions,
+  ctx: LocalRunContext,
+): Promise<void> {
+  const assignments = Object.entries(vars)
+    .map(([k, v]) => `${k}=${shellQuote(v)}`)
+    .join(' ')
   const template = o.executeCommand ?? ['/bin/sh', '-c', '{{.Vars}} {{.Script}}']
   const argv = template.map((a) => a.replaceAll('{{.Vars}}', assignments).replaceAll('{{.Script}}', shellQuote(script)))
   const [cmd, ...args] = argv as [string, ...string[]]

@@ -60,7 +60,9 @@ export interface StepsContext {
    * Undefined when the template has no checks. A builder that never calls it cannot verify:
    * a template with checks then fails before anything is created.
    */
-  verify<S extends BaseState, V extends BaseState>(machine: import('../verify/types.js').VerifyMachineFactory<S, V>): import('../runner/step.js').Step<S> | undefined
+  verify<S extends BaseState, V extends BaseState>(
+    machine: import('../verify/types.js').VerifyMachineFactory<S, V>,
+  ): import('../runner/step.js').Step<S> | undefined
   /**
    * Set by `tsimg verify --image <id>`: build nothing, only check an existing image. The
    * builder then returns just the steps a machine of that image needs (its scope, network,

@@ -64,16 +64,19 @@ export function manifest(options: ManifestOptions = {}): PostProcessorPlugin<Man
         artifact_id: artifact.id,
         packer_run_uuid: ctx.runId,
         // A sensitive variable placed in custom data is redacted here as everywhere else.
-        custom_data: options.customData
-          ? Object.fromEntries(Object.entries(options.customData).map(([k, v]) => [k, ctx.ui.redactor.redact(v)]))
-          : null,
+        custom_data: options.customData ? Object.fromEntries(Object.entries(options.customData).map(([k, v]) => [k, ctx.ui.redactor.redact(v)])) : null,
         ...(ctx.cancelled && { cancelled: true as const }),
       }
       const prev = queues.get(path) ?? Promise.resolve()
       const mine = prev.then(() => append(path, entry, ctx.runId))
-      queues.set(path, mine.catch(() => undefined))
+      queues.set(
+        path,
+        mine.catch(() => undefined),
+      )
       await mine
-      ctx.ui.message(`Manifest: added ${ctx.build.name} to ${path}${ctx.cancelled ? ' (marked cancelled: the build was cancelled after its image was finished)' : ''}`)
+      ctx.ui.message(
+        `Manifest: added ${ctx.build.name} to ${path}${ctx.cancelled ? ' (marked cancelled: the build was cancelled after its image was finished)' : ''}`,
+      )
       return artifact
     },
   }
@@ -111,7 +114,10 @@ async function fileEntries(files: readonly string[] | undefined, dir: string, st
   if (!files || files.length === 0) return null
   return Promise.all(
     files.map(async (f) => {
-      const size = await stat(resolve(dir, f)).then((s) => s.size, () => 0)
+      const size = await stat(resolve(dir, f)).then(
+        (s) => s.size,
+        () => 0,
+      )
       return { name: strip ? basename(f) : f, size }
     }),
   )

@@ -6,7 +6,10 @@ import { appliesTo } from '../provision/common.js'
  * post-processor): for any other build it hands the artifact on untouched. The names select
  * builds by the provisioners' rule (`docker.web`, or the source name alone).
  */
-export function scopedPostProcessor<P extends PostProcessorPlugin<any>>(pp: P, scope: { readonly only?: readonly string[]; readonly except?: readonly string[] }): P {
+export function scopedPostProcessor<P extends PostProcessorPlugin<any>>(
+  pp: P,
+  scope: { readonly only?: readonly string[]; readonly except?: readonly string[] },
+): P {
   const rule = { ...(scope.only?.length ? { only: [...scope.only] } : {}), ...(scope.except?.length ? { except: [...scope.except] } : {}) }
   return {
     ...pp,

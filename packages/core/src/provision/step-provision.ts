@@ -48,9 +48,13 @@ export function provisionStep<S extends BaseState>(opts: ProvisionStepOptions): 
       // anything that needs the machine is refused before any of them runs.
       const remote = ctx.state.communicator ? [] : mine.filter((p) => !p.local)
       if (remote.length) {
-        throw new TsimgError('NO_COMMUNICATOR', `Cannot provision: ${remote.map(label).join(', ')} needs a connection to the machine, and this build has none`, {
-          hint: 'Use a communicator (SSH) for this build, or limit those provisioners to other builds with only/except.',
-        })
+        throw new TsimgError(
+          'NO_COMMUNICATOR',
+          `Cannot provision: ${remote.map(label).join(', ')} needs a connection to the machine, and this build has none`,
+          {
+            hint: 'Use a communicator (SSH) for this build, or limit those provisioners to other builds with only/except.',
+          },
+        )
       }
       const pctx = contextFor(ctx, ctx.state.communicator ?? NO_CONNECTION, opts.templateDir)
       for (const p of mine) {
@@ -129,7 +133,7 @@ async function withTimeout(p: ProvisionerPlugin, ctx: ProvisionContext, ms: numb
   const signal = AbortSignal.any([ctx.signal, deadline])
   const timedOut = () =>
     new TsimgError('PROVISIONER_TIMEOUT', `Provisioner ${label(p)} timed out after ${formatDuration(ms)} (timeout: ${formatDuration(ms)})`, {
-      hint: 'Raise the provisioner\'s timeout option if the work legitimately takes longer.',
+      hint: "Raise the provisioner's timeout option if the work legitimately takes longer.",
     })
   let onAbort: (() => void) | undefined
   const abandoned = new Promise<never>((_, reject) => {

@@ -101,9 +101,10 @@ export async function runSteps<S>(steps: StepList<S>, opts: RunStepsOptions<S>):
       await runUntilCancelled(hook.call(step, cctx), cleanupSignal, 0)
       opts.ui.emit({ type: 'cleanup-end', build: opts.build.name, step: step.name, time: Date.now() })
     } catch (err) {
-      const msg = cleanupSignal.aborted && !(err instanceof Error && err.message.startsWith('cleanup skipped'))
-        ? `cleanup interrupted: ${abortReason(cleanupSignal, cleanupMs)}`
-        : errorMessage(err)
+      const msg =
+        cleanupSignal.aborted && !(err instanceof Error && err.message.startsWith('cleanup skipped'))
+          ? `cleanup interrupted: ${abortReason(cleanupSignal, cleanupMs)}`
+          : errorMessage(err)
       cleanupFailures.push({ step: step.name, error: err })
       opts.ui.emit({ type: 'cleanup-end', build: opts.build.name, step: step.name, error: msg, time: Date.now() })
       opts.ui.error(`Error cleaning up (${step.name}): ${msg}`)
@@ -121,7 +122,8 @@ export async function runSteps<S>(steps: StepList<S>, opts: RunStepsOptions<S>):
 
 function abortReason(signal: AbortSignal, limitMs?: number): string {
   const r: unknown = signal.reason
-  if (r instanceof Error && r.name === 'TimeoutError') return `cleanup time limit reached${limitMs === undefined ? '' : ` (${Math.round(limitMs / 1000)} s for this step)`}`
+  if (r instanceof Error && r.name === 'TimeoutError')
+    return `cleanup time limit reached${limitMs === undefined ? '' : ` (${Math.round(limitMs / 1000)} s for this step)`}`
   return r instanceof Error ? r.message : 'forced exit'
 }
 

@@ -166,7 +166,11 @@ export class SshCommunicator implements Communicator {
       live.client.sftp((e, s) => {
         if (e) {
           live.sftp = undefined
-          reject(live.closed ? new DisconnectedError(`SSH connection to ${this.target} is closed`) : new TsimgError('SSH_SFTP', `Cannot start SFTP on ${this.target}: ${e.message}`, { cause: e }))
+          reject(
+            live.closed
+              ? new DisconnectedError(`SSH connection to ${this.target} is closed`)
+              : new TsimgError('SSH_SFTP', `Cannot start SFTP on ${this.target}: ${e.message}`, { cause: e }),
+          )
         } else {
           s.on('close', () => (live.sftp = undefined))
           live.sftpWatched = watchIncoming(s, () => {
@@ -190,7 +194,10 @@ export class SshCommunicator implements Communicator {
     let idle: NodeJS.Timeout | undefined
     const interrupted = new Promise<never>((_, reject) => {
       onAbort = () => {
-        void live.sftp?.then((s) => s.end(), () => {})
+        void live.sftp?.then(
+          (s) => s.end(),
+          () => {},
+        )
         reject(new CancelledError('Transfer cancelled'))
       }
       onLost = (r) => reject(new DisconnectedError(`SSH connection to ${this.target} was lost during ${what}: ${r}`))
@@ -201,7 +208,10 @@ export class SshCommunicator implements Communicator {
         touch = () => {
           clearTimeout(idle)
           idle = setTimeout(() => {
-            void live.sftp?.then((s) => s.end(), () => {})
+            void live.sftp?.then(
+              (s) => s.end(),
+              () => {},
+            )
             live.sftp = undefined
             reject(new DisconnectedError(`No data from ${this.target} for ${rwTimeout} ms during ${what} (sshReadWriteTimeout)`))
           }, rwTimeout)
@@ -233,24 +243,36 @@ export class SshCommunicator implements Communicator {
 
   async uploadFile(localPath: string, remotePath: string, options: TransferOptions = {}): Promise<void> {
     const mode = options.mode ?? (await stat(localPath)).mode & 0o7777
-    await this.#transfer(`upload of ${localPath} to ${remotePath}`, async (sftp) => {
-      await sftpOps.fastPut(sftp, localPath, remotePath, mode)
-      // The server's umask narrows the mode given at open; set it exactly.
-      await sftpOps.chmod(sftp, remotePath, mode)
-    }, options.signal)
+    await this.#transfer(
+      `upload of ${localPath} to ${remotePath}`,
+      async (sftp) => {
+        await sftpOps.fastPut(sftp, localPath, remotePath, mode)
+        // The server's umask narrows the mode given at open; set it exactly.
+        await sftpOps.chmod(sftp, remotePath, mode)
+      },
+      options.signal,
+    )
   }
 
   async uploadContent(content: string | Uint8Array, remotePath: string, options: TransferOptions = {}): Promise<void> {
     const data = typeof content === 'string' ? Buffer.from(content) : content
     const mode = options.mode ?? 0o644
-    await this.#transfer(`upload to ${remotePath}`, async (sftp) => {
-      await sftpOps.writeRemote(sftp, remotePath, data, mode)
-      if (options.mode !== undefined) await sftpOps.chmod(sftp, remotePath, mode)
-    }, options.signal)
+    await this.#transfer(
+      `upload to ${remotePath}`,
+      async (sftp) => {
+        await sftpOps.writeRemote(sftp, remotePath, data, mode)
+        if (options.mode !== undefined) await sftpOps.chmod(sftp, remotePath, mode)
+      },
+      options.signal,
+    )
   }
 
   async uploadDir(localDir: string, remoteDir: string, options: TransferOptions = {}): Promise<void> {
-    await this.#transfer(`upload of ${localDir} to ${remoteDir}`, (sftp) => sftpOps.uploadTreeSftp(sftp, localDir, remoteDir, options.mode, options.signal), options.signal)
+    await this.#transfer(
+      `upload of ${localDir} to ${remoteDir}`,
+      (sftp) => sftpOps.uploadTreeSftp(sftp, localDir, remoteDir, options.mode, options.signal),
+      options.signal,
+    )
   }
 
   async downloadFile(remotePath: string, localPath: string, options: TransferOptions = {}): Promise<void> {
@@ -259,7 +281,11 @@ export class SshCommunicator implements Communicator {
   }
 
   async downloadDir(remoteDir: string, localDir: string, options: TransferOptions = {}): Promise<void> {
-    await this.#transfer(`download of ${remoteDir} to ${localDir}`, (sftp) => sftpOps.downloadTreeSftp(sftp, remoteDir, localDir, options.signal), options.signal)
+    await this.#transfer(
+      `download of ${remoteDir} to ${localDir}`,
+      (sftp) => sftpOps.downloadTreeSftp(sftp, remoteDir, localDir, options.signal),
+      options.signal,
+    )
   }
 
   async isDir(remotePath: string): Promise<boolean> {

@@ -104,11 +104,9 @@ export async function openSsh(target: SshTarget, opts: OpenSshOptions = {}): Pro
         last = err.error
         if (err.kind === 'handshake' && ++handshakeFailures >= target.handshakeAttempts) {
           if (err.error instanceof TsimgError) throw err.error
-          throw new TsimgError(
-            'SSH_HANDSHAKE_FAILED',
-            `SSH handshake with ${where} failed ${handshakeFailures} time(s): ${err.error.message}`,
-            { cause: err.error },
-          )
+          throw new TsimgError('SSH_HANDSHAKE_FAILED', `SSH handshake with ${where} failed ${handshakeFailures} time(s): ${err.error.message}`, {
+            cause: err.error,
+          })
         }
         opts.onRetry?.(err.error.message)
       }

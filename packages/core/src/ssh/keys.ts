@@ -18,10 +18,7 @@ export function generateKeyPair(type: KeyPairType = 'ed25519', bits = 4096, comm
   // ssh2's encoder drops a leading zero byte of the ed25519 public key (about 1 key in 128),
   // producing a key that it cannot parse back. Keep only pairs that read back whole.
   for (let attempt = 0; attempt < 20; attempt++) {
-    const pair =
-      type === 'rsa'
-        ? ssh2.utils.generateKeyPairSync('rsa', { bits, comment })
-        : ssh2.utils.generateKeyPairSync('ed25519', { comment })
+    const pair = type === 'rsa' ? ssh2.utils.generateKeyPairSync('rsa', { bits, comment }) : ssh2.utils.generateKeyPairSync('ed25519', { comment })
     const publicKey = pair.public.trim()
     if (publicKeyOf(pair.private) === publicKey.split(' ').slice(0, 2).join(' ')) {
       return { privateKey: pair.private, publicKey }

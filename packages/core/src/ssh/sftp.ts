@@ -39,7 +39,8 @@ export function statRemote(sftp: SFTPWrapper, remote: string): Promise<Stats | u
   return new Promise((resolve, reject) =>
     sftp.stat(remote, (err, st) => {
       if (!err) resolve(st)
-      else if ((err as { code?: number }).code === 2) resolve(undefined) // NO_SUCH_FILE
+      else if ((err as { code?: number }).code === 2)
+        resolve(undefined) // NO_SUCH_FILE
       else reject(err)
     }),
   )
@@ -203,4 +204,3 @@ export async function downloadTreeSftp(sftp: SFTPWrapper, remoteDir: string, loc
     signal,
   )
 }
-

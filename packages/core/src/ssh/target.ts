@@ -70,8 +70,7 @@ export async function sshTargetFromOptions(options: SshOptions, fallback: SshTar
     timeoutMs: options.sshTimeout !== undefined ? parseDuration(options.sshTimeout) : SSH_DEFAULTS.timeoutMs,
     ...(options.pauseBeforeConnecting !== undefined && { pauseBeforeConnectingMs: parseDuration(options.pauseBeforeConnecting) }),
     handshakeAttempts: options.sshHandshakeAttempts ?? SSH_DEFAULTS.handshakeAttempts,
-    keepAliveIntervalMs:
-      options.sshKeepAliveInterval !== undefined ? parseDuration(options.sshKeepAliveInterval) : SSH_DEFAULTS.keepAliveIntervalMs,
+    keepAliveIntervalMs: options.sshKeepAliveInterval !== undefined ? parseDuration(options.sshKeepAliveInterval) : SSH_DEFAULTS.keepAliveIntervalMs,
     hostKeyPolicy: options.sshHostKeyPolicy ?? 'accept-any',
   }
   if (options.sshReadWriteTimeout !== undefined) target.readWriteTimeoutMs = parseDuration(options.sshReadWriteTimeout)
@@ -90,8 +89,7 @@ export async function sshTargetFromOptions(options: SshOptions, fallback: SshTar
       username: options.sshBastionUsername ?? username,
     }
     if (options.sshBastionPassword !== undefined) bastion.password = options.sshBastionPassword
-    if (options.sshBastionPrivateKeyFile)
-      bastion.privateKey = await readKey(options.sshBastionPrivateKeyFile, base, 'sshBastionPrivateKeyFile')
+    if (options.sshBastionPrivateKeyFile) bastion.privateKey = await readKey(options.sshBastionPrivateKeyFile, base, 'sshBastionPrivateKeyFile')
     else if (target.privateKey && options.sshBastionPassword === undefined) bastion.privateKey = target.privateKey
     if (options.sshBastionAgentAuth) bastion.agent = agentSock('sshBastionAgentAuth')
     target.bastion = bastion

@@ -15,7 +15,22 @@ const BUILD_VALUE = /\{\{\s*\.(\w+)\s*\}\}/g
 const PLUGIN_PLACEHOLDERS = new Set(['Vars', 'Path', 'Script'])
 
 /** Names a builder makes; others are allowed (`(string & {})`) since each builder adds its own. */
-export type BuildValueName = 'BuildName' | 'BuilderType' | 'ID' | 'Host' | 'Port' | 'User' | 'ConnType' | 'Password' | 'SSHPublicKey' | 'SSHPrivateKey' | 'WinRMPassword' | 'SourceImage' | 'SourceAMI' | 'SourceAMIName' | (string & {})
+export type BuildValueName =
+  | 'BuildName'
+  | 'BuilderType'
+  | 'ID'
+  | 'Host'
+  | 'Port'
+  | 'User'
+  | 'ConnType'
+  | 'Password'
+  | 'SSHPublicKey'
+  | 'SSHPrivateKey'
+  | 'WinRMPassword'
+  | 'SourceImage'
+  | 'SourceAMI'
+  | 'SourceAMIName'
+  | (string & {})
 
 /** The placeholder for a build-time value, to put in an option string: `Base: buildValue('SourceAMIName')`. */
 export function buildValue(name: BuildValueName): string {
@@ -33,7 +48,8 @@ export function buildValueNames(v: unknown, found: Set<string> = new Set()): str
 
 /** Replaces the placeholders `get` knows (deeply); the others stay for later. */
 export function fillBuildValues<T>(v: T, get: (name: string) => unknown): T {
-  if (typeof v === 'string') return v.replace(BUILD_VALUE, (m, n: string) => (PLUGIN_PLACEHOLDERS.has(n) ? m : ((x) => (x === undefined ? m : String(x)))(get(n)))) as T
+  if (typeof v === 'string')
+    return v.replace(BUILD_VALUE, (m, n: string) => (PLUGIN_PLACEHOLDERS.has(n) ? m : ((x) => (x === undefined ? m : String(x)))(get(n)))) as T
   if (Array.isArray(v)) return v.map((x) => fillBuildValues(x, get)) as T
   if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fillBuildValues(x, get)])) as T
   return v

@@ -16,7 +16,13 @@ export interface CheckedBuild {
 }
 
 type Kind = 'source' | 'provisioner' | 'post-processor' | 'verify'
-type AnyPlugin = { kind: Kind; type: string; options?: unknown; schema?: { safeParse(v: unknown): { success: boolean; error?: unknown } }; validate?(ctx: ValidateContext): unknown }
+type AnyPlugin = {
+  kind: Kind
+  type: string
+  options?: unknown
+  schema?: { safeParse(v: unknown): { success: boolean; error?: unknown } }
+  validate?(ctx: ValidateContext): unknown
+}
 
 /** What a build's name is made of. */
 export type BuildNaming = Pick<SourcePlugin, 'type' | 'name' | 'buildPrefix' | 'buildName'>
@@ -37,7 +43,12 @@ export function sourceBuildName(source: BuildNaming): string {
 
 /** Every name that selects a source's build: its whole name, without the prefix, `type.name`, and its name. */
 export function buildNames(source: BuildNaming): string[] {
-  const names = [sourceBuildName(source), sourceBuildName({ ...source, buildPrefix: undefined }), sourceBuildName({ type: source.type, name: source.name }), ...(source.name ? [source.name] : [])]
+  const names = [
+    sourceBuildName(source),
+    sourceBuildName({ ...source, buildPrefix: undefined }),
+    sourceBuildName({ type: source.type, name: source.name }),
+    ...(source.name ? [source.name] : []),
+  ]
   return [...new Set(names)]
 }
 
@@ -46,9 +57,13 @@ export function buildNames(source: BuildNaming): string[] {
  * (errors name the field: `sources[0] (docker.web).ports[0]: expected number`) and each
  * plugin's own validate(); nothing is created here.
  */
-export async function checkBuild(build: unknown, templateFile: string, templateDir: string, options: { skipPluginValidate?: boolean } = {}): Promise<CheckedBuild> {
-  const fail = (field: string, message: string, hint?: string) =>
-    new TemplateError(message, { file: templateFile, field, ...(hint ? { hint } : {}) })
+export async function checkBuild(
+  build: unknown,
+  templateFile: string,
+  templateDir: string,
+  options: { skipPluginValidate?: boolean } = {},
+): Promise<CheckedBuild> {
+  const fail = (field: string, message: string, hint?: string) => new TemplateError(message, { file: templateFile, field, ...(hint ? { hint } : {}) })
   if (typeof build !== 'object' || build === null || Array.isArray(build)) {
     throw new TemplateError('the template must produce an object with `sources` (use defineTemplate)', { file: templateFile })
   }
@@ -124,7 +139,11 @@ function list(value: unknown, field: string, kind: Kind, fail: (f: string, m: st
     // A hand-written `{ kind: 'source', type: 'x' }` looks like a plugin but has nothing to run.
     const missing = METHODS[kind].filter((m) => typeof (p as Record<string, unknown>)[m] !== 'function')
     if (missing.length) {
-      throw fail(at, `is not a tsimg ${kind} plugin: ${kind} "${p.type}" has no ${missing.map((m) => `${m}()`).join(' or ')}`, `Use a ${kind} factory such as ${example(kind)}, imported from its package.`)
+      throw fail(
+        at,
+        `is not a tsimg ${kind} plugin: ${kind} "${p.type}" has no ${missing.map((m) => `${m}()`).join(' or ')}`,
+        `Use a ${kind} factory such as ${example(kind)}, imported from its package.`,
+      )
     }
     out.push(p as AnyPlugin)
   })
@@ -159,7 +178,9 @@ function schemaError(error: unknown, prefix: string, file: string, options: unkn
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(String(p)) ? `.${String(p)}` : `[${JSON.stringify(String(p))}]`)).join('')
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(String(p)) ? `.${String(p)}` : `[${JSON.stringify(String(p))}]`))
+    .join('')
 }
 
 /**

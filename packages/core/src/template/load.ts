@@ -65,7 +65,11 @@ async function loadPacker(path: string, shownAs: string, kind: 'template' | 'var
   try {
     mod = (await import(name)) as typeof mod
   } catch (err) {
-    throw new TemplateError('is a Packer template, and @tsimg/packer-template is not installed', { file: shownAs, cause: err, hint: 'npm install @tsimg/packer-template' })
+    throw new TemplateError('is a Packer template, and @tsimg/packer-template is not installed', {
+      file: shownAs,
+      cause: err,
+      hint: 'npm install @tsimg/packer-template',
+    })
   }
   return kind === 'vars' ? mod.loadPkrVars(path, shownAs) : mod.loadPackerTemplate(path, shownAs)
 }
@@ -118,7 +122,10 @@ async function readJson(path: string, shownAs: string): Promise<unknown> {
 
 /** jiti's parse errors end with `file:line:col` on a later line; keep that, drop the stack. */
 function loadMessage(err: unknown): string {
-  const lines = errorMessage(err).split('\n').map((l) => l.trim()).filter(Boolean)
+  const lines = errorMessage(err)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
   const where = lines.slice(1).find((l) => /:\d+:\d+$/.test(l))
   return where ? `${lines[0]} (at ${where})` : (lines[0] ?? 'unknown error')
 }
@@ -133,6 +140,10 @@ export async function assertReadable(path: string, shownAs: string): Promise<voi
   try {
     await access(path, constants.R_OK)
   } catch (err) {
-    throw new TemplateError('file not found or not readable', { file: shownAs, cause: err, hint: 'Check the path (it is resolved against the current directory).' })
+    throw new TemplateError('file not found or not readable', {
+      file: shownAs,
+      cause: err,
+      hint: 'Check the path (it is resolved against the current directory).',
+    })
   }
 }

@@ -3,10 +3,25 @@ import type { RenderVariablesContext } from './define.js'
 import { variable, type VariableDef, type VariableOptions } from './variables.js'
 
 /** Go's strconv.ParseBool, which Packer's decoding (mapstructure, weakly typed) uses for a string given for a bool. */
-const GO_BOOLS: Readonly<Record<string, boolean>> = { '1': true, t: true, T: true, TRUE: true, true: true, True: true, '0': false, f: false, F: false, FALSE: false, false: false, False: false }
+const GO_BOOLS: Readonly<Record<string, boolean>> = {
+  '1': true,
+  t: true,
+  T: true,
+  TRUE: true,
+  true: true,
+  True: true,
+  '0': false,
+  f: false,
+  F: false,
+  FALSE: false,
+  false: false,
+  False: false,
+}
 
 function bad(v: string, what: string): TemplateError {
-  return new TemplateError(`expected ${what}, got ${JSON.stringify(v)}`, { hint: 'A Packer JSON template\'s variables are strings; Packer reads this option from the text as shown.' })
+  return new TemplateError(`expected ${what}, got ${JSON.stringify(v)}`, {
+    hint: "A Packer JSON template's variables are strings; Packer reads this option from the text as shown.",
+  })
 }
 
 /**
@@ -30,7 +45,11 @@ export const packerJson = {
     try {
       mod = (await import(name)) as typeof mod
     } catch (err) {
-      throw new TemplateError('renders its variables as a Packer JSON template (packerJson.render), and @tsimg/packer-template is not installed', { file: ctx.file, cause: err, hint: 'npm install @tsimg/packer-template' })
+      throw new TemplateError('renders its variables as a Packer JSON template (packerJson.render), and @tsimg/packer-template is not installed', {
+        file: ctx.file,
+        cause: err,
+        hint: 'npm install @tsimg/packer-template',
+      })
     }
     return mod.renderJsonVariables(values, ctx)
   },

@@ -69,11 +69,27 @@ export async function prepareTemplate(opts: PrepareOptions, mode: 'build' | 'ins
       }
     }
   }
-  const def = mod as { build?: unknown; variables?: Record<string, unknown>; description?: unknown; autoVarFiles?: readonly string[]; baseDir?: unknown; keepUndeclaredVarFileValues?: unknown; envPrefix?: unknown; renderVariables?: unknown }
+  const def = mod as {
+    build?: unknown
+    variables?: Record<string, unknown>
+    description?: unknown
+    autoVarFiles?: readonly string[]
+    baseDir?: unknown
+    keepUndeclaredVarFileValues?: unknown
+    envPrefix?: unknown
+    renderVariables?: unknown
+  }
   if (isDefinition && typeof def.baseDir === 'string') templateDir = resolve(cwd, def.baseDir)
   const varFiles = [...(isDefinition ? (def.autoVarFiles ?? []) : []), ...(opts.varFiles ?? [])]
-  const resolved = await resolveVariables(isDefinition ? def.variables : undefined, { ...opts, varFiles, cwd }, file, { lenient: mode === 'inspect', keepUndeclared: isDefinition && def.keepUndeclaredVarFileValues === true, ...(isDefinition && def.envPrefix === 'PKR_VAR_' ? { envPrefix: 'PKR_VAR_' } : {}) })
-  const variables = isDefinition && def.renderVariables !== undefined ? await rendered(resolved, def.renderVariables, { timestamp, env: opts.env ?? process.env, cwd, templateDir, file }) : resolved
+  const resolved = await resolveVariables(isDefinition ? def.variables : undefined, { ...opts, varFiles, cwd }, file, {
+    lenient: mode === 'inspect',
+    keepUndeclared: isDefinition && def.keepUndeclaredVarFileValues === true,
+    ...(isDefinition && def.envPrefix === 'PKR_VAR_' ? { envPrefix: 'PKR_VAR_' } : {}),
+  })
+  const variables =
+    isDefinition && def.renderVariables !== undefined
+      ? await rendered(resolved, def.renderVariables, { timestamp, env: opts.env ?? process.env, cwd, templateDir, file })
+      : resolved
 
   let checked: CheckedBuild
   try {

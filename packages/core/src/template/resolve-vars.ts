@@ -149,7 +149,11 @@ function checkDeclarations(declared: Readonly<Record<string, unknown>>, file: st
   const defs = new Map<string, VariableDef>()
   for (const [name, d] of Object.entries(declared)) {
     if (!isVariableDef(d)) {
-      throw new TemplateError('not a variable declaration', { file, field: `variables.${name}`, hint: "Declare it with variable.string(), variable.number(), variable.boolean() or variable.list()." })
+      throw new TemplateError('not a variable declaration', {
+        file,
+        field: `variables.${name}`,
+        hint: 'Declare it with variable.string(), variable.number(), variable.boolean() or variable.list().',
+      })
     }
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       throw new TemplateError('variable names must be identifiers (letters, digits, _)', { file, field: `variables.${name}` })
@@ -206,7 +210,10 @@ function jsonKeyLine(path: string, name: string): number | undefined {
 
 function wrongType(name: string, d: VariableDef, got: unknown, from: string, file: string, why?: string): TemplateError {
   const shown = d.sensitive ? '<sensitive>' : JSON.stringify(got)
-  return new TemplateError(`expected ${d.typeName ?? describeKind(d.type)}, got ${shown} (from ${from})${why ? `: ${why}` : ''}`, { file, field: `variables.${name}` })
+  return new TemplateError(`expected ${d.typeName ?? describeKind(d.type)}, got ${shown} (from ${from})${why ? `: ${why}` : ''}`, {
+    file,
+    field: `variables.${name}`,
+  })
 }
 
 function checkCustom(name: string, d: VariableDef, f: { value: unknown; source: string }, file: string): void {

@@ -38,7 +38,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 /** A value as an error shows it: JSON, shortened, and never the value of a secret-looking option. */
 export function shownValue(value: unknown, path: readonly PropertyKey[] = []): string {
   if (path.some((k) => typeof k === 'string' && SECRET_NAME.test(k))) return '<sensitive>'
-  const text = value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value)
+  const text = value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value))
   return text.length > 80 ? `${text.slice(0, 77)}...` : text
 }
 
@@ -70,7 +70,8 @@ export function describeIssue(issue: SchemaIssue, root: unknown): string {
   if (own) return /\bgot\b/.test(own) ? own : `${own}, ${got}`
   const expected = expectation(issue, value)
   if (issue.code === 'invalid_type' && value === undefined) return 'is required'
-  if (issue.code === 'too_small' && issue.origin === 'string' && Number(issue.minimum) === 1) return value === '' ? 'must not be empty (leave it out to use the default)' : 'must not be empty'
+  if (issue.code === 'too_small' && issue.origin === 'string' && Number(issue.minimum) === 1)
+    return value === '' ? 'must not be empty (leave it out to use the default)' : 'must not be empty'
   return expected ? `${expected}, ${got}` : `is not valid, ${got}`
 }
 
@@ -108,7 +109,9 @@ function expectation(issue: SchemaIssue, value: unknown): string | undefined {
       return `must be a multiple of ${String(issue.divisor)}`
     case 'invalid_union': {
       // Each alternative's first problem says what it wanted: "expected a whole number or a duration like 5s".
-      const wants = (issue.errors ?? []).map((branch) => (branch[0] ? (authored(branch[0], valueAt(value, (branch[0].path ?? []))) ?? expectation(branch[0], value)) : undefined))
+      const wants = (issue.errors ?? []).map((branch) =>
+        branch[0] ? (authored(branch[0], valueAt(value, branch[0].path ?? [])) ?? expectation(branch[0], value)) : undefined,
+      )
       const words = [...new Set(wants.filter((w): w is string => !!w).map((w) => w.replace(/^expected /, '')))]
       return words.length ? `expected ${words.join(' or ')}` : undefined
     }

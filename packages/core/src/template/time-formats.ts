@@ -41,11 +41,30 @@ export function formatGoTime(layout: string, d: Date): string {
   const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
   const h = d.getUTCHours()
   const t: Record<string, string> = {
-    '2006': String(d.getUTCFullYear()), '06': p(d.getUTCFullYear() % 100), January: months[d.getUTCMonth()]!, Jan: months[d.getUTCMonth()]!.slice(0, 3),
-    '01': p(d.getUTCMonth() + 1), '1': String(d.getUTCMonth() + 1), Monday: days[d.getUTCDay()]!, Mon: days[d.getUTCDay()]!.slice(0, 3),
-    '02': p(d.getUTCDate()), '_2': String(d.getUTCDate()).padStart(2, ' '), '2': String(d.getUTCDate()), '15': p(h), '03': p(h % 12 || 12), '3': String(h % 12 || 12),
-    '04': p(d.getUTCMinutes()), '4': String(d.getUTCMinutes()), '05': p(d.getUTCSeconds()), '5': String(d.getUTCSeconds()), PM: h < 12 ? 'AM' : 'PM',
-    MST: 'UTC', 'Z07:00': 'Z', '-07:00': '+00:00', '-0700': '+0000', '.000': `.${p(d.getUTCMilliseconds(), 3)}`,
+    '2006': String(d.getUTCFullYear()),
+    '06': p(d.getUTCFullYear() % 100),
+    January: months[d.getUTCMonth()]!,
+    Jan: months[d.getUTCMonth()]!.slice(0, 3),
+    '01': p(d.getUTCMonth() + 1),
+    '1': String(d.getUTCMonth() + 1),
+    Monday: days[d.getUTCDay()]!,
+    Mon: days[d.getUTCDay()]!.slice(0, 3),
+    '02': p(d.getUTCDate()),
+    _2: String(d.getUTCDate()).padStart(2, ' '),
+    '2': String(d.getUTCDate()),
+    '15': p(h),
+    '03': p(h % 12 || 12),
+    '3': String(h % 12 || 12),
+    '04': p(d.getUTCMinutes()),
+    '4': String(d.getUTCMinutes()),
+    '05': p(d.getUTCSeconds()),
+    '5': String(d.getUTCSeconds()),
+    PM: h < 12 ? 'AM' : 'PM',
+    MST: 'UTC',
+    'Z07:00': 'Z',
+    '-07:00': '+00:00',
+    '-0700': '+0000',
+    '.000': `.${p(d.getUTCMilliseconds(), 3)}`,
   }
   return layout.replace(/2006|January|Monday|Z07:00|-07:00|-0700|\.000|Jan|Mon|MST|06|01|02|_2|15|03|04|05|PM|1|2|3|4|5/g, (m) => t[m]!)
 }
@@ -54,9 +73,22 @@ export function formatGoTime(layout: string, d: Date): string {
 export function formatHclDate(format: string, d: Date): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0')
   const tokens: Record<string, string> = {
-    YYYY: String(d.getUTCFullYear()), YY: p(d.getUTCFullYear() % 100), MMM: d.toUTCString().slice(8, 11), MM: p(d.getUTCMonth() + 1), M: String(d.getUTCMonth() + 1),
-    DD: p(d.getUTCDate()), D: String(d.getUTCDate()), EEE: d.toUTCString().slice(0, 3), hh: p(d.getUTCHours()), h: String(d.getUTCHours()),
-    mm: p(d.getUTCMinutes()), m: String(d.getUTCMinutes()), ss: p(d.getUTCSeconds()), s: String(d.getUTCSeconds()), ZZZ: 'UTC', Z: 'Z',
+    YYYY: String(d.getUTCFullYear()),
+    YY: p(d.getUTCFullYear() % 100),
+    MMM: d.toUTCString().slice(8, 11),
+    MM: p(d.getUTCMonth() + 1),
+    M: String(d.getUTCMonth() + 1),
+    DD: p(d.getUTCDate()),
+    D: String(d.getUTCDate()),
+    EEE: d.toUTCString().slice(0, 3),
+    hh: p(d.getUTCHours()),
+    h: String(d.getUTCHours()),
+    mm: p(d.getUTCMinutes()),
+    m: String(d.getUTCMinutes()),
+    ss: p(d.getUTCSeconds()),
+    s: String(d.getUTCSeconds()),
+    ZZZ: 'UTC',
+    Z: 'Z',
   }
   return format.replace(/'([^']*)'|YYYY|YY|MMM|MM|M|DD|D|EEE|hh|h|mm|m|ss|s|ZZZ|Z/g, (m, lit: string | undefined) => (lit !== undefined ? lit : tokens[m]!))
 }

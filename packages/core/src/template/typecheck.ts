@@ -60,7 +60,10 @@ class Job {
   private readonly queued: Array<() => unknown> = []
   alongside(f: () => unknown): void {
     if (this.state === 'before') this.queued.push(f)
-    else if (this.state === 'compiling') void Promise.resolve().then(f).catch(() => {})
+    else if (this.state === 'compiling')
+      void Promise.resolve()
+        .then(f)
+        .catch(() => {})
   }
   compiling(): void {
     this.state = 'compiling'
@@ -135,7 +138,8 @@ async function checkOnce(file: string, cwd: string, job: Job): Promise<'checked'
     types: roots.some((d) => existsSync(join(d, 'node'))) ? ['node'] : [],
   }
   // Each entry point by name (the subpaths of an exports map too), then any other `@tsimg/*` by folder.
-  if (fallback) compilerOptions.paths = { ...Object.fromEntries(Object.entries(fallback.types).map(([k, v]) => [k, [v]])), '@tsimg/*': [join(fallback.scopeDir, '*')] }
+  if (fallback)
+    compilerOptions.paths = { ...Object.fromEntries(Object.entries(fallback.types).map(([k, v]) => [k, [v]])), '@tsimg/*': [join(fallback.scopeDir, '*')] }
 
   // The light pass first, for a template whose own text does not look like it uses Node: the
   // same program without @types/node (and @types/ssh2, which pulls it in), about 25 MB and a
@@ -199,11 +203,19 @@ export function lightPass(compilerOptions: Record<string, unknown>): { compilerO
  * when it errs, and imports of such files err there too.
  */
 export function looksLikeNode(source: string): boolean {
-  return /\b(?:process|Buffer|console|require|__dirname|__filename|global|setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|structuredClone|fetch|URL|URLSearchParams|TextEncoder|TextDecoder|AbortController|AbortSignal|NodeJS)\b|['"](?:node:[\w/]+|fs|path|os|child_process|crypto|util|url|http|https|net|stream|events|assert|buffer|timers|readline)(?:\/[\w/]+)?['"]/.test(source)
+  return /\b(?:process|Buffer|console|require|__dirname|__filename|global|setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|structuredClone|fetch|URL|URLSearchParams|TextEncoder|TextDecoder|AbortController|AbortSignal|NodeJS)\b|['"](?:node:[\w/]+|fs|path|os|child_process|crypto|util|url|http|https|net|stream|events|assert|buffer|timers|readline)(?:\/[\w/]+)?['"]/.test(
+    source,
+  )
 }
 
 /** Runs the compiler on a generated tsconfig in a temporary folder (removed after, or at an exit while it runs). */
-async function compile(file: string, compilerOptions: Record<string, unknown>, job: Job, extraFiles: string[], compiler: NativeCompiler): Promise<CompilerOutput & { work: string }> {
+async function compile(
+  file: string,
+  compilerOptions: Record<string, unknown>,
+  job: Job,
+  extraFiles: string[],
+  compiler: NativeCompiler,
+): Promise<CompilerOutput & { work: string }> {
   const work = await mkdtemp(join(tmpdir(), 'tsimg-typecheck-'))
   let child: ChildProcess | undefined
   // An exit while the compiler runs (a check nobody took, an error elsewhere) leaves neither it nor the tsconfig behind.
@@ -247,8 +259,18 @@ async function transpileForLoader(read: string[], compiler: NativeCompiler): Pro
   try {
     const outDir = join(work, 'out')
     const compilerOptions = {
-      module: 'commonjs', target: 'es2022', esModuleInterop: true, resolveJsonModule: true, isolatedModules: true,
-      noCheck: true, noResolve: true, noLib: true, types: [], skipLibCheck: true, outDir, rootDir: sep,
+      module: 'commonjs',
+      target: 'es2022',
+      esModuleInterop: true,
+      resolveJsonModule: true,
+      isolatedModules: true,
+      noCheck: true,
+      noResolve: true,
+      noLib: true,
+      types: [],
+      skipLibCheck: true,
+      outDir,
+      rootDir: sep,
     }
     const project = join(work, 'tsconfig.json')
     await writeFile(project, JSON.stringify({ compilerOptions, files: own.map((f) => f.path) }))
@@ -336,7 +358,9 @@ export function nativeCompiler(): Promise<NativeCompiler> {
     const { version } = createRequire(import.meta.url)('typescript/package.json') as { version: string }
     const locate = join(dirname(pkgJson), 'lib', 'getExePath.js')
     if (!existsSync(locate)) {
-      throw new Error(`the typescript package at ${dirname(pkgJson)} (${version}) is not TypeScript 7: it has no native compiler (lib/getExePath.js); reinstall tsimg's dependencies`)
+      throw new Error(
+        `the typescript package at ${dirname(pkgJson)} (${version}) is not TypeScript 7: it has no native compiler (lib/getExePath.js); reinstall tsimg's dependencies`,
+      )
     }
     const getExePath = ((await import(pathToFileURL(locate).href)) as { default: () => string }).default
     let exe: string
@@ -344,10 +368,14 @@ export function nativeCompiler(): Promise<NativeCompiler> {
       exe = getExePath()
     } catch (err) {
       const platformPackage = `@typescript/typescript-${process.platform}-${process.arch}`
-      throw new TsimgError('TYPESCRIPT_MISSING', `TypeScript ${version}'s compiler for ${process.platform}-${process.arch} (${platformPackage}) is not installed: ${errorMessage(err)}`, {
-        cause: err,
-        hint: `It is an optional dependency of typescript: install without --omit=optional (npm install ${platformPackage}@${version}), or skip the check with typecheck: false.`,
-      })
+      throw new TsimgError(
+        'TYPESCRIPT_MISSING',
+        `TypeScript ${version}'s compiler for ${process.platform}-${process.arch} (${platformPackage}) is not installed: ${errorMessage(err)}`,
+        {
+          cause: err,
+          hint: `It is an optional dependency of typescript: install without --omit=optional (npm install ${platformPackage}@${version}), or skip the check with typecheck: false.`,
+        },
+      )
     }
     return { exe, version, libDir: dirname(exe) + sep }
   })()

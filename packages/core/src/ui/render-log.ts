@@ -35,7 +35,17 @@ export class DetailedLog {
   /** The end of a run: each build's outcome and, when it failed, its stack (redacted). */
   finish(builds: readonly RenderedBuild[], redactedErrors: ReadonlyMap<string, string>): void {
     for (const b of builds) {
-      this.#line('summary', JSON.stringify({ build: b.name, outcome: b.outcome, halted: b.halted, artifacts: b.artifacts.map((a) => a.id), ...(b.kept?.length ? { kept: b.kept.map((a) => a.id) } : {}), leftovers: b.leftovers.map((r) => r.description) }))
+      this.#line(
+        'summary',
+        JSON.stringify({
+          build: b.name,
+          outcome: b.outcome,
+          halted: b.halted,
+          artifacts: b.artifacts.map((a) => a.id),
+          ...(b.kept?.length ? { kept: b.kept.map((a) => a.id) } : {}),
+          leftovers: b.leftovers.map((r) => r.description),
+        }),
+      )
       if (b.error) this.error(`build ${b.name}`, b.error, redactedErrors.get(b.name))
     }
   }
@@ -58,6 +68,9 @@ export function redactStack(err: unknown, redactedMessage?: string): string {
   if (!(err instanceof Error)) return redactedMessage ?? String(err)
   const frames = (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l))
   const head = `${err.name}: ${redactedMessage ?? err.message}`
-  const cause = err.cause === undefined ? '' : `\n  caused by: ${redactedMessage === undefined ? redactStack(err.cause) : `${err.cause instanceof Error ? err.cause.name : 'value'} (message withheld)`}`
+  const cause =
+    err.cause === undefined
+      ? ''
+      : `\n  caused by: ${redactedMessage === undefined ? redactStack(err.cause) : `${err.cause instanceof Error ? err.cause.name : 'value'} (message withheld)`}`
   return [head, ...frames].join('\n') + cause
 }

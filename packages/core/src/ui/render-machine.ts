@@ -50,7 +50,13 @@ export class MachineRenderer implements Renderer {
         const text = e.error ?? (e.outcome === 'cancelled' ? 'Build was cancelled' : 'unknown error')
         this.#errors.set(e.build, text)
         this.#emit(e.time, e.build, 'error', text)
-        this.#emit(e.time, '', 'ui', 'error', e.outcome === 'cancelled' ? `Build '${e.build}' was cancelled after ${took}.` : `Build '${e.build}' errored after ${took}: ${text}`)
+        this.#emit(
+          e.time,
+          '',
+          'ui',
+          'error',
+          e.outcome === 'cancelled' ? `Build '${e.build}' was cancelled after ${took}.` : `Build '${e.build}' errored after ${took}: ${text}`,
+        )
         return
       }
       default:
@@ -94,9 +100,7 @@ export class MachineRenderer implements Renderer {
       '',
       'ui',
       'say',
-      withArtifacts.length > 0
-        ? '\n==> Builds finished. The artifacts of successful builds are:'
-        : '\n==> Builds finished but no artifacts were created.',
+      withArtifacts.length > 0 ? '\n==> Builds finished. The artifacts of successful builds are:' : '\n==> Builds finished but no artifacts were created.',
     )
     for (const b of builds) {
       if (b.outcome !== 'success' && b.artifacts.length === 0) continue

@@ -49,7 +49,10 @@ export class TextRenderer implements Renderer {
     this.#o = options
     const c = pc.createColors(options.color)
     this.#c = c
-    const bold = (f: Paint): Paint => (s) => c.bold(f(s))
+    const bold =
+      (f: Paint): Paint =>
+      (s) =>
+        c.bold(f(s))
     this.#palette = [c.green, c.cyan, c.magenta, c.yellow, c.blue].map((f) => [bold(f), f])
   }
 

@@ -19,10 +19,20 @@ const one = (s: string | undefined): string => (s ?? '').replace(/\s*\n\s*/g, ' 
  */
 export function formatResultsTable(results: readonly CheckResult[], maxCell = 60): string {
   const cut = (s: string) => (s.length > maxCell ? `${s.slice(0, maxCell - 3)}...` : s)
-  const rows = results.map((r) => [r.outcome === 'pass' ? 'ok' : r.outcome === 'skip' ? 'skip' : 'FAIL', cut(one(r.name)), cut(one(r.expected)), r.outcome === 'skip' ? '' : cut(one(r.actual ?? (r.message ? 'error' : ''))), r.where ?? ''])
+  const rows = results.map((r) => [
+    r.outcome === 'pass' ? 'ok' : r.outcome === 'skip' ? 'skip' : 'FAIL',
+    cut(one(r.name)),
+    cut(one(r.expected)),
+    r.outcome === 'skip' ? '' : cut(one(r.actual ?? (r.message ? 'error' : ''))),
+    r.where ?? '',
+  ])
   const head = ['RESULT', 'CHECK', 'EXPECTED', 'FOUND', 'WHERE']
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd()
   const c = countResults(results)
   return [line(head), ...rows.map(line), `${c.total} checks: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`].join('\n')
 }
@@ -41,7 +51,12 @@ export function describeFailures(results: readonly CheckResult[]): string[] {
 
 const xml = (s: string): string =>
   // eslint-disable-next-line no-control-regex
-  s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+  s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
 
 /**
  * JUnit XML for CI: one `testsuite` per suite (check plugin), one `testcase` per result, a
@@ -56,10 +71,15 @@ export function resultsToJUnit(results: readonly CheckResult[], opts: { name?: s
   }
   const secs = (rs: readonly CheckResult[]) => (rs.reduce((t, r) => t + (r.durationMs ?? 0), 0) / 1000).toFixed(3)
   const all = countResults(results)
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="${xml(opts.name ?? 'tsimg verify')}" tests="${all.total}" failures="${all.failed}" skipped="${all.skipped}" time="${secs(results)}">`]
+  const out = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${xml(opts.name ?? 'tsimg verify')}" tests="${all.total}" failures="${all.failed}" skipped="${all.skipped}" time="${secs(results)}">`,
+  ]
   for (const [name, rs] of suites) {
     const c = countResults(rs)
-    out.push(`  <testsuite name="${xml(name)}" tests="${c.total}" failures="${c.failed}" errors="0" skipped="${c.skipped}" time="${secs(rs)}" timestamp="${(opts.timestamp ?? new Date()).toISOString()}">`)
+    out.push(
+      `  <testsuite name="${xml(name)}" tests="${c.total}" failures="${c.failed}" errors="0" skipped="${c.skipped}" time="${secs(rs)}" timestamp="${(opts.timestamp ?? new Date()).toISOString()}">`,
+    )
     for (const r of rs) {
       const head = `    <testcase name="${xml(one(r.name))}" classname="${xml(name)}" time="${((r.durationMs ?? 0) / 1000).toFixed(3)}"`
       if (r.outcome === 'pass') {
@@ -68,7 +88,11 @@ export function resultsToJUnit(results: readonly CheckResult[], opts: { name?: s
         out.push(`${head}>`, '      <skipped/>', '    </testcase>')
       } else {
         const msg = `expected ${one(r.expected)}${r.actual === undefined ? '' : `, found ${one(r.actual)}`}`
-        out.push(`${head}>`, `      <failure message="${xml(msg)}">${xml(r.message ?? msg)}${r.where ? xml(`\n(${r.where})`) : ''}</failure>`, '    </testcase>')
+        out.push(
+          `${head}>`,
+          `      <failure message="${xml(msg)}">${xml(r.message ?? msg)}${r.where ? xml(`\n(${r.where})`) : ''}</failure>`,
+          '    </testcase>',
+        )
       }
     }
     out.push('  </testsuite>')

@@ -21,7 +21,11 @@ interface GossModule {
  * A build's `verify` as check plugins: each goss file becomes the goss plugin's checks (loaded
  * from `@tsimg/provisioner-goss`), then the `checks` given. Errors name the field; nothing is created.
  */
-export async function resolveVerify(spec: unknown, file: string, templateDir: string): Promise<{ checks: [string, VerifyPlugin][]; junit?: string } | undefined> {
+export async function resolveVerify(
+  spec: unknown,
+  file: string,
+  templateDir: string,
+): Promise<{ checks: [string, VerifyPlugin][]; junit?: string } | undefined> {
   if (!spec) return undefined
   const fail = (field: string, message: string, hint?: string) => new TemplateError(message, { file, field, ...(hint ? { hint } : {}) })
   if (typeof spec !== 'object' || Array.isArray(spec)) throw fail('verify', 'must be an object such as { goss: "goss.yaml" } or { checks: [...] }')
@@ -33,14 +37,20 @@ export async function resolveVerify(spec: unknown, file: string, templateDir: st
   const goss = s.goss === undefined ? [] : typeof s.goss === 'string' ? [s.goss] : s.goss
   if (!Array.isArray(goss) || goss.some((g) => typeof g !== 'string' || g === '')) throw fail('verify.goss', 'must be a goss file path or a list of them')
   const gossOnly = (['varsFile', 'vars', 'varsEnv', 'retryTimeout', 'sleep', 'useSudo'] as const).filter((k) => s[k] !== undefined)
-  if (goss.length === 0 && gossOnly.length) throw fail(`verify.${gossOnly[0]}`, 'applies to goss files, and verify has none', 'Add goss: "goss.yaml", or remove it.')
+  if (goss.length === 0 && gossOnly.length)
+    throw fail(`verify.${gossOnly[0]}`, 'applies to goss files, and verify has none', 'Add goss: "goss.yaml", or remove it.')
   if (goss.length) {
     const name = '@tsimg/provisioner-goss'
     let mod: GossModule
     try {
       mod = (await import(name)) as GossModule
     } catch (err) {
-      throw new TemplateError('verify.goss needs @tsimg/provisioner-goss, which is not installed', { file, field: 'verify.goss', cause: err, hint: 'npm install @tsimg/provisioner-goss' })
+      throw new TemplateError('verify.goss needs @tsimg/provisioner-goss, which is not installed', {
+        file,
+        field: 'verify.goss',
+        cause: err,
+        hint: 'npm install @tsimg/provisioner-goss',
+      })
     }
     goss.forEach((g, i) => {
       checks.push([
@@ -62,7 +72,11 @@ export async function resolveVerify(spec: unknown, file: string, templateDir: st
     if (!c) return
     const p = c as Partial<VerifyPlugin>
     if (typeof p !== 'object' || p.kind !== 'verify' || typeof p.run !== 'function') {
-      throw fail(`verify.checks[${i}]`, 'is not a check', 'Use a check factory such as commandCheck({ command: "..." }) from @tsimg/core, or gossChecks({ gossFile }) from @tsimg/provisioner-goss.')
+      throw fail(
+        `verify.checks[${i}]`,
+        'is not a check',
+        'Use a check factory such as commandCheck({ command: "..." }) from @tsimg/core, or gossChecks({ gossFile }) from @tsimg/provisioner-goss.',
+      )
     }
     checks.push([`verify.checks[${i}]`, p as VerifyPlugin])
   })
@@ -70,4 +84,3 @@ export async function resolveVerify(spec: unknown, file: string, templateDir: st
   if (s.junit !== undefined && (typeof s.junit !== 'string' || s.junit === '')) throw fail('verify.junit', 'must be a file path')
   return { checks, ...(s.junit ? { junit: resolve(templateDir, s.junit) } : {}) }
 }
-

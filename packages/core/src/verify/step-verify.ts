@@ -32,9 +32,13 @@ export class VerifyFailedError extends TsimgError {
   constructor(readonly results: readonly CheckResult[]) {
     const lines = describeFailures(results)
     const c = countResults(results)
-    super('VERIFY_FAILED', `Verify failed: ${c.failed} of ${c.total} checks failed on a machine started from the image:\n${lines.map((l) => `  - ${l}`).join('\n')}`, {
-      hint: 'The image is deleted (unless -on-error=abort). Fix the provisioning, or the check, and build again.',
-    })
+    super(
+      'VERIFY_FAILED',
+      `Verify failed: ${c.failed} of ${c.total} checks failed on a machine started from the image:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
+      {
+        hint: 'The image is deleted (unless -on-error=abort). Fix the provisioning, or the check, and build again.',
+      },
+    )
   }
 }
 
@@ -68,7 +72,14 @@ export function verifyStep<S extends BaseState, V extends BaseState>(machine: Ve
             if (vctx.signal.aborted) throw new CancelledError()
             const label = plugin.describe?.() ?? plugin.type
             ctx.ui.say(`Verifying with ${label}`)
-            const got = await plugin.run({ communicator, ui: vctx.ui, signal: vctx.signal, build: vctx.build, generated: vctx.state.generated, templateDir: o.templateDir })
+            const got = await plugin.run({
+              communicator,
+              ui: vctx.ui,
+              signal: vctx.signal,
+              build: vctx.build,
+              generated: vctx.state.generated,
+              templateDir: o.templateDir,
+            })
             results.push(...got.map((r) => (r.suite ? r : { ...r, suite: label })))
           }
         },
@@ -89,12 +100,19 @@ export function verifyStep<S extends BaseState, V extends BaseState>(machine: Ve
       if (results.length > 0) {
         for (const line of formatResultsTable(results).split('\n')) ctx.ui.message(line)
         o.onResults?.(results)
-        if (o.verify.junit) await writeJUnit(o.verify.junit, results, ctx.build.name).catch((err: unknown) => ctx.ui.error(`Could not write the JUnit results to ${o.verify.junit}: ${errorMessage(err)}`))
+        if (o.verify.junit)
+          await writeJUnit(o.verify.junit, results, ctx.build.name).catch((err: unknown) =>
+            ctx.ui.error(`Could not write the JUnit results to ${o.verify.junit}: ${errorMessage(err)}`),
+          )
       }
       if (r.cleanupFailures.length) {
-        throw new TsimgError('VERIFY_TEARDOWN', `the verify machine could not be torn down: ${r.cleanupFailures.map((f) => `${f.step}: ${errorMessage(f.error)}`).join('; ')}`, {
-          hint: 'What is left is in the journal: run tsimg cleanup.',
-        })
+        throw new TsimgError(
+          'VERIFY_TEARDOWN',
+          `the verify machine could not be torn down: ${r.cleanupFailures.map((f) => `${f.step}: ${errorMessage(f.error)}`).join('; ')}`,
+          {
+            hint: 'What is left is in the journal: run tsimg cleanup.',
+          },
+        )
       }
       if (r.outcome === 'cancelled') throw r.error ?? new CancelledError()
       if (r.outcome === 'failed') {

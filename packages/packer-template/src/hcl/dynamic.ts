@@ -32,19 +32,37 @@ export function expandDynamic(d: BodyBlock, input: DynamicInput): DynamicBlock[]
   const at = (line: number) => ({ file: input.file, line })
   const field = `${input.field} (dynamic)`
   for (const a of d.body.attrs) {
-    if (!KNOWN.has(a.name)) throw packerError(at(a.line), `${field}.${a.name}`, 'unknown argument of a dynamic block', 'A dynamic block has for_each, iterator, labels and one content block.')
+    if (!KNOWN.has(a.name))
+      throw packerError(
+        at(a.line),
+        `${field}.${a.name}`,
+        'unknown argument of a dynamic block',
+        'A dynamic block has for_each, iterator, labels and one content block.',
+      )
   }
   for (const b of d.body.blocks) {
-    if (b.type !== 'content') throw packerError(at(b.line), `${field}.${b.type}`, 'a dynamic block holds one content block and no other', 'Put the nested blocks inside content { ... }.')
+    if (b.type !== 'content')
+      throw packerError(
+        at(b.line),
+        `${field}.${b.type}`,
+        'a dynamic block holds one content block and no other',
+        'Put the nested blocks inside content { ... }.',
+      )
   }
   const contents = d.body.blocks.filter((b) => b.type === 'content')
-  if (contents.length !== 1) throw packerError(at(contents[1]?.line ?? d.line), field, contents.length ? 'has more than one content block' : 'has no content block')
+  if (contents.length !== 1)
+    throw packerError(at(contents[1]?.line ?? d.line), field, contents.length ? 'has more than one content block' : 'has no content block')
   const forEach = d.body.attrs.find((a) => a.name === 'for_each')
   if (!forEach) throw packerError(at(d.line), field, 'has no for_each')
   const each = input.session.value(forEach.raw, input.file, forEach.line, input.source)
   const entries = elements(each, () => {
     if (typeof each === 'string' && hasCode(each)) {
-      return packerError(at(forEach.line), `${field}.for_each`, 'depends on a variable, so tsimg convert cannot write the blocks it makes', 'convert writes dynamic blocks expanded: give for_each a list written in the template (or a local of constants), or run the Packer template itself with tsimg build.')
+      return packerError(
+        at(forEach.line),
+        `${field}.for_each`,
+        'depends on a variable, so tsimg convert cannot write the blocks it makes',
+        'convert writes dynamic blocks expanded: give for_each a list written in the template (or a local of constants), or run the Packer template itself with tsimg build.',
+      )
     }
     return packerError(at(forEach.line), `${field}.for_each`, `must be a list, set, map or object, got ${describe(each)}`)
   })
@@ -57,7 +75,8 @@ export function expandDynamic(d: BodyBlock, input: DynamicInput): DynamicBlock[]
   return entries.map(([key, value]) => {
     const session = scoped({ [iterator]: { key, value } })
     const labels = labelsAttr ? session.value(labelsAttr.raw, input.file, labelsAttr.line, input.source) : []
-    if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) throw packerError(at(labelsAttr!.line), `${field}.labels`, 'must be a list of strings')
+    if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string'))
+      throw packerError(at(labelsAttr!.line), `${field}.labels`, 'must be a list of strings')
     return { body: contents[0]!.body, line: d.line, labels: labels as string[], session }
   })
 }

@@ -47,7 +47,9 @@ export function evaluate(node: Node, scope: HclScope): unknown {
     case 'collection_value':
       return evaluate(named(node)[0]!, scope)
     case 'tuple': {
-      return named(node).filter((c) => c.type === 'expression').map((c) => evaluate(c, scope))
+      return named(node)
+        .filter((c) => c.type === 'expression')
+        .map((c) => evaluate(c, scope))
     }
     case 'object': {
       const out: Record<string, unknown> = {}
@@ -107,7 +109,11 @@ function undeclared(head: Node, op: Node, value: unknown): void {
   if (name in value) return
   const declared = Object.keys(value)
   const close = declared.filter((d) => d.includes(name) || name.includes(d) || d.split('_')[0] === name.split('_')[0]).slice(0, 5)
-  const known = close.length ? ` Did you mean: ${close.map((d) => `${head.text}.${d}`).join(', ')}?` : declared.length ? ` Declared: ${declared.join(', ')}.` : ''
+  const known = close.length
+    ? ` Did you mean: ${close.map((d) => `${head.text}.${d}`).join(', ')}?`
+    : declared.length
+      ? ` Declared: ${declared.join(', ')}.`
+      : ''
   if (head.text === 'var') {
     throw new EvalError(
       `reference to undeclared input variable "${name}": an input variable with the name "${name}" has not been declared`,
@@ -115,14 +121,23 @@ function undeclared(head: Node, op: Node, value: unknown): void {
       lineOf(head),
     )
   }
-  throw new EvalError(`reference to undeclared local value "${name}": a local value with the name "${name}" has not been declared`, `Declare it: locals { ${name} = ... }.${known}`, lineOf(head))
+  throw new EvalError(
+    `reference to undeclared local value "${name}": a local value with the name "${name}" has not been declared`,
+    `Declare it: locals { ${name} = ... }.${known}`,
+    lineOf(head),
+  )
 }
 
 const BINARY = new Set(['==', '!=', '+', '-', '*', '/', '%', '<', '>', '<=', '>=', '&&', '||'])
 
 function variable(name: string, node: Node, scope: HclScope): unknown {
   if (name === 'build') return new Proxy({}, { get: (_t, p) => scope.buildValue(String(p)) })
-  if (!(name in scope.names)) throw new EvalError(`unknown name "${name}"`, 'Names are var.<name>, local.<name>, source.name, source.type, build.<name>, path.root, path.cwd, packer.version, data.<type>.<name>.', lineOf(node))
+  if (!(name in scope.names))
+    throw new EvalError(
+      `unknown name "${name}"`,
+      'Names are var.<name>, local.<name>, source.name, source.type, build.<name>, path.root, path.cwd, packer.version, data.<type>.<name>.',
+      lineOf(node),
+    )
   return scope.names[name]
 }
 
@@ -178,7 +193,13 @@ function call(node: Node, scope: HclScope): unknown {
   }
   const argsNode = rest.find((c) => c.type === 'function_arguments')
   // try() and can() evaluate their arguments themselves: an argument that fails is the fallback's cue, not an error.
-  if ((name === 'try' || name === 'can') && argsNode) return tryOrCan(name, named(argsNode).filter((p) => p.type === 'expression'), scope, node)
+  if ((name === 'try' || name === 'can') && argsNode)
+    return tryOrCan(
+      name,
+      named(argsNode).filter((p) => p.type === 'expression'),
+      scope,
+      node,
+    )
   const args: unknown[] = []
   if (argsNode) {
     const parts = named(argsNode)
@@ -212,7 +233,12 @@ function tryOrCan(name: 'try' | 'can', args: readonly Node[], scope: HclScope, n
     try {
       const v = evaluate(a, scope)
       // convert: a variable's placeholder never fails here, though its value might at build time.
-      if (holdsCode(v)) throw new ConvertStop(`${name}() of a variable cannot be converted to TypeScript yet`, 'Write this value by hand in the converted image.ts (the template itself runs with tsimg build).', lineOf(node))
+      if (holdsCode(v))
+        throw new ConvertStop(
+          `${name}() of a variable cannot be converted to TypeScript yet`,
+          'Write this value by hand in the converted image.ts (the template itself runs with tsimg build).',
+          lineOf(node),
+        )
       if (name === 'can') return true
       return v
     } catch (err) {
@@ -234,20 +260,35 @@ function binary(node: Node, scope: HclScope): unknown {
   if (o === '||') return truthy(a, node) || truthy(right(), node)
   const b = right()
   if ((o === '==' || o === '!=') && (holdsCode(a) || holdsCode(b))) {
-    throw new EvalError(`"${node.text.slice(0, 40)}": a comparison of a variable cannot be converted to TypeScript yet`, 'Write this value by hand in the converted image.ts (the template itself runs with tsimg build).', lineOf(node))
+    throw new EvalError(
+      `"${node.text.slice(0, 40)}": a comparison of a variable cannot be converted to TypeScript yet`,
+      'Write this value by hand in the converted image.ts (the template itself runs with tsimg build).',
+      lineOf(node),
+    )
   }
   switch (o) {
-    case '==': return JSON.stringify(a) === JSON.stringify(b)
-    case '!=': return JSON.stringify(a) !== JSON.stringify(b)
-    case '+': return num(a, node) + num(b, node)
-    case '-': return num(a, node) - num(b, node)
-    case '*': return num(a, node) * num(b, node)
-    case '/': return num(a, node) / num(b, node)
-    case '%': return num(a, node) % num(b, node)
-    case '<': return num(a, node) < num(b, node)
-    case '>': return num(a, node) > num(b, node)
-    case '<=': return num(a, node) <= num(b, node)
-    case '>=': return num(a, node) >= num(b, node)
+    case '==':
+      return JSON.stringify(a) === JSON.stringify(b)
+    case '!=':
+      return JSON.stringify(a) !== JSON.stringify(b)
+    case '+':
+      return num(a, node) + num(b, node)
+    case '-':
+      return num(a, node) - num(b, node)
+    case '*':
+      return num(a, node) * num(b, node)
+    case '/':
+      return num(a, node) / num(b, node)
+    case '%':
+      return num(a, node) % num(b, node)
+    case '<':
+      return num(a, node) < num(b, node)
+    case '>':
+      return num(a, node) > num(b, node)
+    case '<=':
+      return num(a, node) <= num(b, node)
+    case '>=':
+      return num(a, node) >= num(b, node)
   }
   throw new EvalError(`operator ${o} is not supported`, undefined, lineOf(node))
 }
@@ -255,11 +296,18 @@ function binary(node: Node, scope: HclScope): unknown {
 function forExpr(node: Node, scope: HclScope): unknown {
   const parts = named(node)
   const intro = parts.find((p) => p.type === 'for_intro')!
-  const idents = named(intro).filter((c) => c.type === 'identifier').map((c) => c.text)
-  const coll = evaluate(named(intro).find((c) => c.type === 'expression')!, scope)
+  const idents = named(intro)
+    .filter((c) => c.type === 'identifier')
+    .map((c) => c.text)
+  const coll = evaluate(
+    named(intro).find((c) => c.type === 'expression')!,
+    scope,
+  )
   // A `vars.x` placeholder (convert) is a string: iterating its characters would write nonsense.
-  if (typeof coll === 'string' && hasCode(coll)) throw new EvalError(`"${node.text.slice(0, 40)}": a for expression over a variable cannot be converted to TypeScript yet`, undefined, lineOf(node))
-  if (typeof coll !== 'object') throw new EvalError(`"${node.text.slice(0, 40)}": a for expression needs a list, set, map or object, got ${describe(coll)}`, undefined, lineOf(node))
+  if (typeof coll === 'string' && hasCode(coll))
+    throw new EvalError(`"${node.text.slice(0, 40)}": a for expression over a variable cannot be converted to TypeScript yet`, undefined, lineOf(node))
+  if (typeof coll !== 'object')
+    throw new EvalError(`"${node.text.slice(0, 40)}": a for expression needs a list, set, map or object, got ${describe(coll)}`, undefined, lineOf(node))
   const exprs = parts.filter((p) => p.type === 'expression')
   const cond = parts.find((p) => p.type === 'for_cond')
   const grouping = parts.some((p) => p.type === 'ellipsis')
@@ -287,7 +335,8 @@ export function truthy(v: unknown, at: Node): boolean {
   if (typeof v === 'boolean') return v
   if (v === 'true') return true
   if (v === 'false') return false
-  if (typeof v === 'string' && hasCode(v)) throw new EvalError(`"${at.text.slice(0, 40)}": a condition on a variable cannot be converted to TypeScript yet`, undefined, lineOf(at))
+  if (typeof v === 'string' && hasCode(v))
+    throw new EvalError(`"${at.text.slice(0, 40)}": a condition on a variable cannot be converted to TypeScript yet`, undefined, lineOf(at))
   throw new EvalError(`"${at.text.slice(0, 40)}": expected a bool, got ${describe(v)}`, undefined, lineOf(at))
 }
 
@@ -303,4 +352,3 @@ export function describe(v: unknown): string {
   if (typeof v === 'object') return 'an object'
   return `${typeof v} ${JSON.stringify(v)}`
 }
-

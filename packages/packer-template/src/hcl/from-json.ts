@@ -90,7 +90,9 @@ function expr(n: JsonNode): string {
     case 'array':
       return `[${(n.children ?? []).map(expr).join(', ')}]`
     case 'object':
-      return `{ ${props(n).map(([k, v]) => `${JSON.stringify(k)} = ${expr(v)}`).join(', ')} }`
+      return `{ ${props(n)
+        .map(([k, v]) => `${JSON.stringify(k)} = ${expr(v)}`)
+        .join(', ')} }`
     default:
       return String(n.value)
   }

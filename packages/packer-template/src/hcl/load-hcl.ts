@@ -34,8 +34,18 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
     const at = (line: number) => (json ? (json.lines[line - 1] ?? line) : line)
     const bad = firstSyntaxError(root)
     if (bad) throw packerError({ file, line: at(bad.line) }, '', `HCL syntax error near "${bad.text}"`)
-    const b = readBody(named(root).find((n) => n.type === 'body'), file, (n) => at(lineOf(n)))
-    for (const a of b.attrs) throw packerError({ file, line: a.line }, a.name, 'an attribute at the top level of a template', 'Top level holds blocks: packer, variable, locals, source, data, build.')
+    const b = readBody(
+      named(root).find((n) => n.type === 'body'),
+      file,
+      (n) => at(lineOf(n)),
+    )
+    for (const a of b.attrs)
+      throw packerError(
+        { file, line: a.line },
+        a.name,
+        'an attribute at the top level of a template',
+        'Top level holds blocks: packer, variable, locals, source, data, build.',
+      )
     top.push(...(b.blocks as Block[]))
   }
   const variables: PackerVariable[] = []
@@ -56,7 +66,8 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
         variables.push(variable(b))
         break
       case 'variables':
-        for (const a of b.body.attrs) variables.push({ name: a.name, file: b.file, kind: 'string', default: a.raw, sensitive: false, line: a.line, validations: [] })
+        for (const a of b.body.attrs)
+          variables.push({ name: a.name, file: b.file, kind: 'string', default: a.raw, sensitive: false, line: a.line, validations: [] })
         break
       case 'locals':
         locals.push(...b.body.attrs.map((a) => ({ ...a, file: b.file })))
@@ -76,14 +87,29 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
         break
       case 'data':
         if (!isSupportedDataSource(b.labels[0] ?? '')) throw unsupportedDataSource(at, b.labels[0] ?? '', b.labels[1] ?? '', b.body)
-        data.push({ kind: 'source', type: b.labels[0]!, name: b.labels[1]!, file: b.file, line: b.line, origin: `data "${b.labels[0]}" "${b.labels[1]}"`, body: b.body })
+        data.push({
+          kind: 'source',
+          type: b.labels[0]!,
+          name: b.labels[1]!,
+          file: b.file,
+          line: b.line,
+          origin: `data "${b.labels[0]}" "${b.labels[1]}"`,
+          body: b.body,
+        })
         break
       default:
         throw packerError(at, b.type, `block type "${b.type}" is not supported`, 'Top level holds blocks: packer, variable, locals, local, source, build.')
     }
   }
   if (builds.length === 0) throw packerError({ file: paths[0]!.file, line: 1 }, 'build', 'the template has no build block')
-  const out = { sources: [] as PackerPlugin[], provisioners: [] as PackerPlugin[], postProcessors: [] as PackerPlugin[], ecp: undefined as PackerPlugin | undefined, chains: 0, notes }
+  const out = {
+    sources: [] as PackerPlugin[],
+    provisioners: [] as PackerPlugin[],
+    postProcessors: [] as PackerPlugin[],
+    ecp: undefined as PackerPlugin | undefined,
+    chains: 0,
+    notes,
+  }
   for (const b of builds) readBuild(b, sources, out, builds.length > 1)
   return {
     format: 'hcl',
@@ -101,7 +127,19 @@ export async function loadHclTemplate(paths: readonly { path: string; file: stri
   }
 }
 
-function readBuild(b: Block, sources: Map<string, Block>, out: { sources: PackerPlugin[]; provisioners: PackerPlugin[]; postProcessors: PackerPlugin[]; ecp: PackerPlugin | undefined; chains: number; notes: string[] }, several: boolean): void {
+function readBuild(
+  b: Block,
+  sources: Map<string, Block>,
+  out: {
+    sources: PackerPlugin[]
+    provisioners: PackerPlugin[]
+    postProcessors: PackerPlugin[]
+    ecp: PackerPlugin | undefined
+    chains: number
+    notes: string[]
+  },
+  several: boolean,
+): void {
   const names: string[] = []
   const targets: OverrideTarget[] = []
   // Packer calls the builds of a named build block `<name>.<type>.<source name>`.
@@ -110,11 +148,23 @@ function readBuild(b: Block, sources: Map<string, Block>, out: { sources: Packer
   const use = (ref: string, line: number, overrides?: Body) => {
     // Packer takes `source.type.name` or `type.name`, in `sources = [...]` and in a build-level source block.
     const s = sources.get(ref) ?? sources.get(`source.${ref}`)
-    if (!s) throw packerError({ file: b.file, line }, overrides ? `build.source "${ref}"` : 'build.sources', `"${ref}" is not a source of this template`, `Sources: ${[...sources.keys()].join(', ') || 'none'}`)
+    if (!s)
+      throw packerError(
+        { file: b.file, line },
+        overrides ? `build.source "${ref}"` : 'build.sources',
+        `"${ref}" is not a source of this template`,
+        `Sources: ${[...sources.keys()].join(', ') || 'none'}`,
+      )
     // Packer fills in fields; one set in both places is ambiguous, and an error there too.
     for (const a of overrides?.attrs ?? []) {
       const top = s.body.attrs.find((x) => x.name === a.name)
-      if (top) throw packerError({ file: b.file, line: a.line }, `build.source "${ref}".${a.name}`, `is already set by source "${s.labels[0]}" "${s.labels[1]}" at ${s.file}:${top.line}`, 'A build-level source block may only set fields the top-level source leaves out (Packer fails the same way).')
+      if (top)
+        throw packerError(
+          { file: b.file, line: a.line },
+          `build.source "${ref}".${a.name}`,
+          `is already set by source "${s.labels[0]}" "${s.labels[1]}" at ${s.file}:${top.line}`,
+          'A build-level source block may only set fields the top-level source leaves out (Packer fails the same way).',
+        )
     }
     const nameAttr = overrides?.attrs.find((a) => a.name === 'name')
     const name = nameAttr ? constString(nameAttr, b.file) : s.labels[1]!
@@ -123,7 +173,14 @@ function readBuild(b: Block, sources: Map<string, Block>, out: { sources: Packer
     // Packer looks a provisioner's override up by the source's name alone (`web`, not `docker.web`).
     targets.push({ build: full, key: name, names: [full, `${s.labels[0]}.${name}`, name] })
     out.sources.push({
-      kind: 'source', type: s.labels[0]!, name, ...(buildName ? { build: buildName } : {}), file: s.file, line: s.line, origin: `source "${s.labels[0]}" "${s.labels[1]}"`, body: s.body,
+      kind: 'source',
+      type: s.labels[0]!,
+      name,
+      ...(buildName ? { build: buildName } : {}),
+      file: s.file,
+      line: s.line,
+      origin: `source "${s.labels[0]}" "${s.labels[1]}"`,
+      body: s.body,
       ...(overrides ? { overrides: { attrs: overrides.attrs.filter((a) => a.name !== 'name'), blocks: overrides.blocks } } : {}),
     })
   }
@@ -131,7 +188,12 @@ function readBuild(b: Block, sources: Map<string, Block>, out: { sources: Packer
     if (a.name === 'sources') {
       for (const ref of constList(a, b.file)) use(ref, a.line)
     } else if (a.name !== 'name' && a.name !== 'description') {
-      throw packerError({ file: b.file, line: a.line }, `build.${a.name}`, 'unknown build attribute', 'A build has name, description, sources, and source, provisioner, post-processor(s) blocks.')
+      throw packerError(
+        { file: b.file, line: a.line },
+        `build.${a.name}`,
+        'unknown build attribute',
+        'A build has name, description, sources, and source, provisioner, post-processor(s) blocks.',
+      )
     }
   }
   const scope = several ? names : undefined
@@ -140,9 +202,24 @@ function readBuild(b: Block, sources: Map<string, Block>, out: { sources: Packer
     const except = x.body.attrs.find((a) => a.name === 'except')
     const override = x.body.attrs.find((a) => a.name === 'override')
     // Packer's post-processor blocks have no override (the plugin would reject the argument).
-    if (override && x.type !== 'provisioner') throw packerError({ file: x.file, line: override.line }, `${origin}.override`, `override is an argument of provisioner blocks only, not of ${x.type} blocks`, 'Write one block per source with only = [...].')
+    if (override && x.type !== 'provisioner')
+      throw packerError(
+        { file: x.file, line: override.line },
+        `${origin}.override`,
+        `override is an argument of provisioner blocks only, not of ${x.type} blocks`,
+        'Write one block per source with only = [...].',
+      )
     const o = only ? constList(only, x.file) : scope
-    return { kind, type: x.labels[0]!, file: x.file, line: x.line, origin, body: { attrs: x.body.attrs.filter((a) => a.name !== 'only' && a.name !== 'except' && a.name !== 'override'), blocks: x.body.blocks }, ...(o ? { only: o } : {}), ...(except ? { except: constList(except, x.file) } : {}) }
+    return {
+      kind,
+      type: x.labels[0]!,
+      file: x.file,
+      line: x.line,
+      origin,
+      body: { attrs: x.body.attrs.filter((a) => a.name !== 'only' && a.name !== 'except' && a.name !== 'override'), blocks: x.body.blocks },
+      ...(o ? { only: o } : {}),
+      ...(except ? { except: constList(except, x.file) } : {}),
+    }
   }
   // Sources first, so every provisioner's override knows all the builds of this block.
   for (const x of (b.body.blocks as Block[]).filter((y) => y.type === 'source')) use(x.labels[0]!, x.line, x.body)
@@ -152,26 +229,49 @@ function readBuild(b: Block, sources: Map<string, Block>, out: { sources: Packer
       case 'source':
         break
       case 'hcp_packer_registry':
-        throw packerError({ file: x.file, line: x.line }, 'build.hcp_packer_registry', 'publishes the build to HCP Packer, a HashiCorp cloud service that tsimg does not talk to', 'Remove the hcp_packer_registry block; to record what was built, add post-processor "manifest" { } (tsimg writes the manifest as Packer does).')
+        throw packerError(
+          { file: x.file, line: x.line },
+          'build.hcp_packer_registry',
+          'publishes the build to HCP Packer, a HashiCorp cloud service that tsimg does not talk to',
+          'Remove the hcp_packer_registry block; to record what was built, add post-processor "manifest" { } (tsimg writes the manifest as Packer does).',
+        )
       case 'provisioner': {
         const p = plugin(x, 'provisioner', origin)
         const o = x.body.attrs.find((a) => a.name === 'override')
-        out.provisioners.push(...withOverrides(p, o ? overrideEntries(o, x.file, origin) : [], targets, (e) => out.notes.push(`${x.file}:${e.line}: ${origin}: override "${e.key}" names no source of this build, so it changes nothing (Packer ignores it too; override keys are source names, e.g. "${targets[0]?.key ?? 'web'}")`)))
+        out.provisioners.push(
+          ...withOverrides(p, o ? overrideEntries(o, x.file, origin) : [], targets, (e) =>
+            out.notes.push(
+              `${x.file}:${e.line}: ${origin}: override "${e.key}" names no source of this build, so it changes nothing (Packer ignores it too; override keys are source names, e.g. "${targets[0]?.key ?? 'web'}")`,
+            ),
+          ),
+        )
         break
       }
       case 'error-cleanup-provisioner':
-        if (out.ecp) throw packerError({ file: x.file, line: x.line }, origin, `a second error-cleanup-provisioner (the first is at ${out.ecp.file}:${out.ecp.line})`, 'tsimg runs one error-cleanup-provisioner per template (its only/except choose the sources): keep one.')
+        if (out.ecp)
+          throw packerError(
+            { file: x.file, line: x.line },
+            origin,
+            `a second error-cleanup-provisioner (the first is at ${out.ecp.file}:${out.ecp.line})`,
+            'tsimg runs one error-cleanup-provisioner per template (its only/except choose the sources): keep one.',
+          )
         out.ecp = plugin(x, 'provisioner', origin)
         break
       case 'post-processor':
         out.postProcessors.push({ ...plugin(x, 'post-processor', origin), chain: out.chains++ })
         break
       case 'post-processors':
-        for (const y of x.body.blocks as Block[]) out.postProcessors.push({ ...plugin(y, 'post-processor', `post-processors.post-processor "${y.labels[0]}"`), chain: out.chains })
+        for (const y of x.body.blocks as Block[])
+          out.postProcessors.push({ ...plugin(y, 'post-processor', `post-processors.post-processor "${y.labels[0]}"`), chain: out.chains })
         out.chains++
         break
       default:
-        throw packerError({ file: x.file, line: x.line }, `build.${x.type}`, `block "${x.type}" is not supported in a build`, 'A build holds source, provisioner, error-cleanup-provisioner, post-processor and post-processors blocks.')
+        throw packerError(
+          { file: x.file, line: x.line },
+          `build.${x.type}`,
+          `block "${x.type}" is not supported in a build`,
+          'A build holds source, provisioner, error-cleanup-provisioner, post-processor and post-processors blocks.',
+        )
     }
   }
 }
@@ -185,8 +285,22 @@ function readBody(node: Node | undefined, file: string, lineOf: (n: Node) => num
       attrs.push({ name: id!.text, raw: expr, line: lineOf(c) })
     } else if (c.type === 'block') {
       const parts = named(c)
-      const labels = parts.filter((p) => p.type === 'string_lit' || p.type === 'identifier').slice(1).map((p) => (p.type === 'string_lit' ? p.text.slice(1, -1) : p.text))
-      blocks.push({ type: parts[0]!.text, labels, body: readBody(parts.find((p) => p.type === 'body'), file, lineOf), line: lineOf(c), file, node: c })
+      const labels = parts
+        .filter((p) => p.type === 'string_lit' || p.type === 'identifier')
+        .slice(1)
+        .map((p) => (p.type === 'string_lit' ? p.text.slice(1, -1) : p.text))
+      blocks.push({
+        type: parts[0]!.text,
+        labels,
+        body: readBody(
+          parts.find((p) => p.type === 'body'),
+          file,
+          lineOf,
+        ),
+        line: lineOf(c),
+        file,
+        node: c,
+      })
     }
   }
   return { attrs, blocks }
@@ -214,12 +328,21 @@ function variable(b: Block): PackerVariable {
   }
   const validations = b.body.blocks
     .filter((v) => v.type === 'validation')
-    .map((v) => ({ condition: v.body.attrs.find((a) => a.name === 'condition')?.raw, message: v.body.attrs.find((a) => a.name === 'error_message')?.raw, line: v.line }))
-  for (const v of validations) if (!v.condition || !v.message) throw packerError({ ...at, line: v.line }, `variable "${name}".validation`, 'needs condition and error_message')
+    .map((v) => ({
+      condition: v.body.attrs.find((a) => a.name === 'condition')?.raw,
+      message: v.body.attrs.find((a) => a.name === 'error_message')?.raw,
+      line: v.line,
+    }))
+  for (const v of validations)
+    if (!v.condition || !v.message) throw packerError({ ...at, line: v.line }, `variable "${name}".validation`, 'needs condition and error_message')
   const desc = get('description')
   const sens = get('sensitive')
   return {
-    name, file: b.file, kind, line: b.line, validations,
+    name,
+    file: b.file,
+    kind,
+    line: b.line,
+    validations,
     ...(hclType ? { hclType } : {}),
     ...(dflt ? { default: dflt.raw, defaultLine: dflt.line } : {}),
     ...(desc ? { description: constString(desc, b.file) } : {}),
@@ -237,8 +360,15 @@ function constString(a: Attr, file: string): string {
     return String(evaluate(a.raw as Node, constScope))
   } catch (err) {
     // Packer evaluates these before any variable is known: "Variables not allowed" (1.6.6 and later).
-    const why = /unknown name "(var|local)"/.test((err as Error).message) ? 'Packer does not allow variables here either ("Variables not allowed"): it reads names before variables' : (err as Error).message
-    throw packerError({ file, line: a.line }, a.name, `must be a plain string (${why})`, 'Write the name as a string; a build-time name can go in a variable used by the provisioners or post-processors.')
+    const why = /unknown name "(var|local)"/.test((err as Error).message)
+      ? 'Packer does not allow variables here either ("Variables not allowed"): it reads names before variables'
+      : (err as Error).message
+    throw packerError(
+      { file, line: a.line },
+      a.name,
+      `must be a plain string (${why})`,
+      'Write the name as a string; a build-time name can go in a variable used by the provisioners or post-processors.',
+    )
   }
 }
 
@@ -256,7 +386,14 @@ function constList(a: Attr, file: string): string[] {
 function hclEvaluator(templateDir: string, locals: readonly (Attr & { file: string })[], data: readonly PackerPlugin[]): Evaluator {
   return {
     begin(ctx) {
-      const functions: Record<string, Fn> = hclFunctions({ mode: ctx.mode, templateDir, cwd: ctx.cwd, timestamp: ctx.timestamp, env: ctx.env, templatefile: (path, v) => renderFile(path, v, functions) })
+      const functions: Record<string, Fn> = hclFunctions({
+        mode: ctx.mode,
+        templateDir,
+        cwd: ctx.cwd,
+        timestamp: ctx.timestamp,
+        env: ctx.env,
+        templatefile: (path, v) => renderFile(path, v, functions),
+      })
       const vars = ctx.mode === 'convert' ? Object.fromEntries(Object.keys(ctx.vars).map((k) => [k, code(`vars.${k}`)])) : ctx.vars
       const localValues: Record<string, unknown> = {}
       const busy = new Set<string>()
@@ -286,7 +423,14 @@ function hclEvaluator(templateDir: string, locals: readonly (Attr & { file: stri
           // Outside a source (provisioners run on each), the build fills these in when it runs.
           source: source ? { name: source.name, type: source.type } : { name: '{{ .BuildName }}', type: '{{ .BuilderType }}' },
         },
-        functions: ctx.defaults ? functions : { ...functions, env: () => { throw new EvalError('env() can only be used in a variable default (as in Packer)') } },
+        functions: ctx.defaults
+          ? functions
+          : {
+              ...functions,
+              env: () => {
+                throw new EvalError('env() can only be used in a variable default (as in Packer)')
+              },
+            },
         buildValue: (name) => (name === 'name' ? (source?.name ?? '{{ .BuildName }}') : `{{ .${name} }}`),
       })
       // A dynamic block's iterator is one more name for the expressions of its content.
@@ -333,10 +477,26 @@ function unsupportedDataSource(at: { file: string; line: number }, type: string,
   const field = `data "${type}" "${name}"`
   if (type === 'amazon-parameterstore' || type === 'amazon-secretsmanager') {
     const nameAttr = body.attrs.find((a) => a.name === 'name')
-    const param = nameAttr && typeof nameAttr.raw === 'object' && nameAttr.raw !== null && 'text' in nameAttr.raw ? String((nameAttr.raw as { text: string }).text).replace(/^"|"$/g, '') : '<name>'
-    const fetch = type === 'amazon-parameterstore' ? `aws ssm get-parameter --name ${param} --with-decryption --query Parameter.Value --output text` : `aws secretsmanager get-secret-value --secret-id ${param} --query SecretString --output text`
+    const param =
+      nameAttr && typeof nameAttr.raw === 'object' && nameAttr.raw !== null && 'text' in nameAttr.raw
+        ? String((nameAttr.raw as { text: string }).text).replace(/^"|"$/g, '')
+        : '<name>'
+    const fetch =
+      type === 'amazon-parameterstore'
+        ? `aws ssm get-parameter --name ${param} --with-decryption --query Parameter.Value --output text`
+        : `aws secretsmanager get-secret-value --secret-id ${param} --query SecretString --output text`
     const v = name.replace(/[^A-Za-z0-9_]/g, '_')
-    return packerError(at, field, `data source "${type}" is not supported by tsimg: it would read AWS ${type === 'amazon-parameterstore' ? 'Systems Manager Parameter Store' : 'Secrets Manager'}, which tsimg has no client for`, `Declare variable "${v}" { type = string${type === 'amazon-secretsmanager' ? ', sensitive = true' : ''} }, use var.${v} where data.${type}.${name}.value is used, and set it from the store: PKR_VAR_${v}="$(${fetch})" tsimg build <template>`)
+    return packerError(
+      at,
+      field,
+      `data source "${type}" is not supported by tsimg: it would read AWS ${type === 'amazon-parameterstore' ? 'Systems Manager Parameter Store' : 'Secrets Manager'}, which tsimg has no client for`,
+      `Declare variable "${v}" { type = string${type === 'amazon-secretsmanager' ? ', sensitive = true' : ''} }, use var.${v} where data.${type}.${name}.value is used, and set it from the store: PKR_VAR_${v}="$(${fetch})" tsimg build <template>`,
+    )
   }
-  return packerError(at, field, `data source "${type}" is not supported by tsimg`, 'tsimg reads amazon-ami data sources (Packer\'s alicloud and huaweicloud plugins have none: their sources take image_family and source_image_filter); use a variable for the value this one would look up.')
+  return packerError(
+    at,
+    field,
+    `data source "${type}" is not supported by tsimg`,
+    "tsimg reads amazon-ami data sources (Packer's alicloud and huaweicloud plugins have none: their sources take image_family and source_image_filter); use a variable for the value this one would look up.",
+  )
 }

@@ -11,7 +11,13 @@ import { lineOf, named } from './parse.js'
  */
 export function overrideEntries(a: Attr, file: string, origin: string): Override[] {
   const elems = objectElems(a.raw as Node)
-  if (!elems) throw packerError({ file, line: a.line }, `${origin}.override`, 'must be written as an object of source names, e.g. override = { web = { inline = ["..."] } }', 'tsimg reads override as written: an expression computing it (a local or a variable) is not supported.')
+  if (!elems)
+    throw packerError(
+      { file, line: a.line },
+      `${origin}.override`,
+      'must be written as an object of source names, e.g. override = { web = { inline = ["..."] } }',
+      'tsimg reads override as written: an expression computing it (a local or a variable) is not supported.',
+    )
   return elems.map(([k, v]) => {
     const key = constKey(k, file, origin)
     const options = objectElems(v)
@@ -25,7 +31,9 @@ function objectElems(expr: Node): [Node, Node][] | undefined {
   const coll = expr.type === 'expression' && named(expr).length === 1 ? named(expr)[0] : undefined
   const obj = coll?.type === 'collection_value' ? named(coll)[0] : undefined
   if (obj?.type !== 'object') return undefined
-  return named(obj).filter((e) => e.type === 'object_elem').map((e) => [e.childForFieldName('key')!, e.childForFieldName('val')!])
+  return named(obj)
+    .filter((e) => e.type === 'object_elem')
+    .map((e) => [e.childForFieldName('key')!, e.childForFieldName('val')!])
 }
 
 function constKey(k: Node, file: string, origin: string): string {

@@ -12,7 +12,11 @@ export function template(node: Node, scope: HclScope): unknown {
   const quoted = !heredoc
   // A template that is exactly one interpolation keeps the value's type (`"${var.list}"`).
   const body = children.filter((c) => !['quoted_template_start', 'quoted_template_end', 'heredoc_start', 'heredoc_identifier'].includes(c.type))
-  if (quoted && body.length === 1 && body[0]!.type === 'template_interpolation') return evaluate(named(body[0]!).find((c) => c.type === 'expression')!, scope)
+  if (quoted && body.length === 1 && body[0]!.type === 'template_interpolation')
+    return evaluate(
+      named(body[0]!).find((c) => c.type === 'expression')!,
+      scope,
+    )
   let start: number
   let end: number
   if (heredoc) {
@@ -59,7 +63,13 @@ function renderParts(parts: Node[], start: number, end: number, ctx: RenderCtx, 
     stripNext = false
     if (p.type === 'template_interpolation') {
       if (leftMark(p)) out = out.replace(/\s+$/, '')
-      out += stringify(evaluate(named(p).find((c) => c.type === 'expression')!, ctx.scope), p)
+      out += stringify(
+        evaluate(
+          named(p).find((c) => c.type === 'expression')!,
+          ctx.scope,
+        ),
+        p,
+      )
       stripNext = rightMark(p)
     } else if (p.type === 'template_directive') {
       const d = named(p)[0]!
@@ -78,20 +88,32 @@ function renderParts(parts: Node[], start: number, end: number, ctx: RenderCtx, 
 function directive(d: Node, ctx: RenderCtx): string {
   const parts = named(d)
   // The markers inside a directive trim its body: `%{ for x in l ~}` and `%{~ endfor }`.
-  const body = (open: Node, close: Node, c: RenderCtx) => renderParts(parts, open.endIndex, close.startIndex, c, { start: rightMark(open), end: leftMark(close) })
+  const body = (open: Node, close: Node, c: RenderCtx) =>
+    renderParts(parts, open.endIndex, close.startIndex, c, { start: rightMark(open), end: leftMark(close) })
   if (d.type === 'template_if') {
     const intro = parts.find((c) => c.type === 'template_if_intro')!
     const elseIntro = parts.find((c) => c.type === 'template_else_intro')
     const endIf = parts.find((c) => c.type === 'template_if_end')!
-    const cond = truthy(evaluate(named(intro).find((c) => c.type === 'expression')!, ctx.scope), d)
+    const cond = truthy(
+      evaluate(
+        named(intro).find((c) => c.type === 'expression')!,
+        ctx.scope,
+      ),
+      d,
+    )
     if (cond) return body(intro, elseIntro ?? endIf, ctx)
     return elseIntro ? body(elseIntro, endIf, ctx) : ''
   }
   if (d.type === 'template_for') {
     const startNode = parts.find((c) => c.type === 'template_for_start')!
     const endNode = parts.find((c) => c.type === 'template_for_end')!
-    const idents = named(startNode).filter((c) => c.type === 'identifier').map((c) => c.text)
-    const coll = evaluate(named(startNode).find((c) => c.type === 'expression')!, ctx.scope)
+    const idents = named(startNode)
+      .filter((c) => c.type === 'identifier')
+      .map((c) => c.text)
+    const coll = evaluate(
+      named(startNode).find((c) => c.type === 'expression')!,
+      ctx.scope,
+    )
     const entries: [unknown, unknown][] = Array.isArray(coll) ? coll.map((v, i) => [i, v]) : Object.entries((coll ?? {}) as Record<string, unknown>)
     return entries
       .map(([k, v]) => {

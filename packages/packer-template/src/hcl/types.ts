@@ -26,7 +26,8 @@ export function parseType(text: string): HclType {
   const peek = () => tokens[i]
   const take = (want?: string) => {
     const t = tokens[i++]
-    if (t === undefined || (want !== undefined && t !== want)) throw new Error(`expected ${want ? `"${want}"` : 'more'} in type ${text.trim()}${t === undefined ? '' : `, found "${t}"`}`)
+    if (t === undefined || (want !== undefined && t !== want))
+      throw new Error(`expected ${want ? `"${want}"` : 'more'} in type ${text.trim()}${t === undefined ? '' : `, found "${t}"`}`)
     return t
   }
   const type = (): HclType => {
@@ -92,7 +93,9 @@ export function typeName(t: HclType): string {
     case 'map':
       return `${t.kind}(${typeName(t.of)})`
     case 'object':
-      return `object({${Object.entries(t.attrs).map(([k, v]) => `${k}=${t.optional.includes(k) ? `optional(${typeName(v)})` : typeName(v)}`).join(', ')}})`
+      return `object({${Object.entries(t.attrs)
+        .map(([k, v]) => `${k}=${t.optional.includes(k) ? `optional(${typeName(v)})` : typeName(v)}`)
+        .join(', ')}})`
     case 'tuple':
       return `tuple([${t.items.map(typeName).join(', ')}])`
     default:
@@ -160,7 +163,10 @@ export function convertValue(value: unknown, t: HclType, hide = false, path = ''
     case 'list':
     case 'set': {
       if (!Array.isArray(value)) return fail(`a ${t.kind} is required, got ${what(value)}`)
-      const items = unify(value.map((v, i) => convertValue(v, t.of, hide, `${path}[${i}]`)), t.of)
+      const items = unify(
+        value.map((v, i) => convertValue(v, t.of, hide, `${path}[${i}]`)),
+        t.of,
+      )
       return t.kind === 'set' ? asSet(items) : items
     }
     case 'tuple': {
@@ -171,7 +177,10 @@ export function convertValue(value: unknown, t: HclType, hide = false, path = ''
     case 'map': {
       if (!isObject(value)) return fail(`a map is required, got ${what(value)}`)
       const keys = Object.keys(value)
-      const vals = unify(keys.map((k) => convertValue(value[k], t.of, hide, `${path}.${k}`)), t.of)
+      const vals = unify(
+        keys.map((k) => convertValue(value[k], t.of, hide, `${path}.${k}`)),
+        t.of,
+      )
       return Object.fromEntries(keys.map((k, i) => [k, vals[i]]))
     }
     case 'object': {

@@ -35,7 +35,8 @@ function tokenize(s: string): Token[] {
     else if (m[8]) out.push({ t: 'word', v: m[8] })
     if (/^\s*$/.test(s.slice(re.lastIndex))) break
   }
-  if (re.lastIndex < s.trimEnd().length) throw new EvalError(`cannot read the template expression {{ ${s} }}`, 'tsimg reads Packer functions with string, number and .Field arguments, and pipes.')
+  if (re.lastIndex < s.trimEnd().length)
+    throw new EvalError(`cannot read the template expression {{ ${s} }}`, 'tsimg reads Packer functions with string, number and .Field arguments, and pipes.')
   return out
 }
 
@@ -162,7 +163,9 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
     }
     case 'replace_all':
       if (conv && hasCode(a[2] ?? '')) return splitJoin(a[2]!, a[0] ?? '', a[1] ?? '')
-      return plain(a[2] ?? '', 'replace_all').split(a[0] ?? '').join(a[1] ?? '')
+      return plain(a[2] ?? '', 'replace_all')
+        .split(a[0] ?? '')
+        .join(a[1] ?? '')
     case 'lower':
     case 'upper':
       // convert: of a variable, the TypeScript computing it (`vars.x.toLowerCase()`).
@@ -180,6 +183,7 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
 
 /** convert: every `old` in a variable's text replaced, as TypeScript. */
 function splitJoin(s: string, oldS: string, newS: string): string {
-  if (hasCode(oldS) || hasCode(newS)) throw new EvalError('replace over a variable cannot be converted to TypeScript yet', 'Write this value by hand in the converted image.ts.')
+  if (hasCode(oldS) || hasCode(newS))
+    throw new EvalError('replace over a variable cannot be converted to TypeScript yet', 'Write this value by hand in the converted image.ts.')
   return code(`${operand(s)}.split(${JSON.stringify(oldS)}).join(${JSON.stringify(newS)})`)
 }

@@ -8,7 +8,16 @@ import { withOverrides } from '../override.js'
 import type { PluginKind } from '../plugins/table.js'
 import { renderGoTemplate } from './go-template.js'
 
-const TOP = new Set(['description', 'min_packer_version', 'variables', 'sensitive-variables', 'builders', 'provisioners', 'post-processors', 'error-cleanup-provisioner'])
+const TOP = new Set([
+  'description',
+  'min_packer_version',
+  'variables',
+  'sensitive-variables',
+  'builders',
+  'provisioners',
+  'post-processors',
+  'error-cleanup-provisioner',
+])
 
 /** Reads a Packer JSON template (`packer build template.json`), keeping the line of every option. */
 export async function loadJsonTemplate(path: string, file: string): Promise<PackerTemplate> {
@@ -20,7 +29,8 @@ export async function loadJsonTemplate(path: string, file: string): Promise<Pack
   if (root.type !== 'object') throw packerError({ file, line: 1 }, '', 'a Packer JSON template is an object with "builders"')
   const props = properties(root)
   for (const [k, p] of props) {
-    if (!TOP.has(k) && !k.startsWith('_')) throw packerError({ file, line: lineAt(p.offset) }, k, 'unknown template section', `Sections: ${[...TOP].join(', ')}`)
+    if (!TOP.has(k) && !k.startsWith('_'))
+      throw packerError({ file, line: lineAt(p.offset) }, k, 'unknown template section', `Sections: ${[...TOP].join(', ')}`)
   }
   const at = (n: JsonNode) => lineAt(n.offset)
   const sensitive = new Set((props.get('sensitive-variables') ? getNodeValue(props.get('sensitive-variables')!) : []) as string[])
@@ -30,12 +40,21 @@ export async function loadJsonTemplate(path: string, file: string): Promise<Pack
   if (vnode) {
     for (const [name, n] of properties(vnode)) {
       const v = getNodeValue(n) as unknown
-      variables.push({ name, file, kind: 'string', ...(v === null ? {} : { default: typeof v === 'string' ? v : JSON.stringify(v) }), sensitive: sensitive.has(name), line: at(n), validations: [] })
+      variables.push({
+        name,
+        file,
+        kind: 'string',
+        ...(v === null ? {} : { default: typeof v === 'string' ? v : JSON.stringify(v) }),
+        sensitive: sensitive.has(name),
+        line: at(n),
+        validations: [],
+      })
     }
   }
 
   const plugin = (n: JsonNode, kind: PluginKind, origin: string): PackerPlugin => {
-    if (n.type === 'string' && kind === 'post-processor') return { kind, type: getNodeValue(n) as string, file, line: at(n), origin, body: { attrs: [], blocks: [] } }
+    if (n.type === 'string' && kind === 'post-processor')
+      return { kind, type: getNodeValue(n) as string, file, line: at(n), origin, body: { attrs: [], blocks: [] } }
     if (n.type !== 'object') throw packerError({ file, line: at(n) }, origin, 'must be an object with "type"')
     const p = properties(n)
     const type = p.get('type') ? (getNodeValue(p.get('type')!) as unknown) : undefined
@@ -44,7 +63,17 @@ export async function loadJsonTemplate(path: string, file: string): Promise<Pack
     const list = (k: string) => (p.get(k) ? (getNodeValue(p.get(k)!) as string[]) : undefined)
     const only = list('only')
     const except = list('except')
-    return { kind, type, ...(name ? { name } : {}), file, line: at(n), origin: `${origin} (${type})`, body: body(n, lineAt), ...(only ? { only } : {}), ...(except ? { except } : {}) }
+    return {
+      kind,
+      type,
+      ...(name ? { name } : {}),
+      file,
+      line: at(n),
+      origin: `${origin} (${type})`,
+      body: body(n, lineAt),
+      ...(only ? { only } : {}),
+      ...(except ? { except } : {}),
+    }
   }
 
   const sources = items(props.get('builders')).map((n, i) => plugin(n, 'source', `builders[${i}]`))
@@ -53,7 +82,9 @@ export async function loadJsonTemplate(path: string, file: string): Promise<Pack
   const provisioners = items(props.get('provisioners')).flatMap((n, i) => overridden(plugin(n, 'provisioner', `provisioners[${i}]`), n, names, lineAt))
   const ecpNode = props.get('error-cleanup-provisioner')
   const postProcessors = items(props.get('post-processors')).flatMap((n, i) =>
-    n.type === 'array' ? items(n).map((m, j) => ({ ...plugin(m, 'post-processor', `post-processors[${i}][${j}]`), chain: i })) : [{ ...plugin(n, 'post-processor', `post-processors[${i}]`), chain: i }],
+    n.type === 'array'
+      ? items(n).map((m, j) => ({ ...plugin(m, 'post-processor', `post-processors[${i}][${j}]`), chain: i }))
+      : [{ ...plugin(n, 'post-processor', `post-processors[${i}]`), chain: i }],
   )
   return {
     format: 'json',
@@ -75,9 +106,19 @@ export async function loadJsonTemplate(path: string, file: string): Promise<Pack
 function overridden(p: PackerPlugin, n: JsonNode, builders: string[], lineAt: (o: number) => number): PackerPlugin[] {
   const o = properties(n).get('override')
   const entries = o ? [...properties(o)].map(([key, changes]) => ({ key, line: lineAt(changes.offset), body: body(changes, lineAt) })) : []
-  return withOverrides(p, entries, builders.map((b) => ({ build: b, key: b, names: [b] })), (e) => {
-    throw packerError({ file: p.file, line: e.line }, `${p.origin}.override.${e.key}`, `"${e.key}" is not a builder of this template`, `Builders: ${builders.join(', ')}`)
-  })
+  return withOverrides(
+    p,
+    entries,
+    builders.map((b) => ({ build: b, key: b, names: [b] })),
+    (e) => {
+      throw packerError(
+        { file: p.file, line: e.line },
+        `${p.origin}.override.${e.key}`,
+        `"${e.key}" is not a builder of this template`,
+        `Builders: ${builders.join(', ')}`,
+      )
+    },
+  )
 }
 
 function body(n: JsonNode, lineAt: (o: number) => number): Body {
@@ -104,7 +145,8 @@ export function jsonEvaluator(templateDir: string): Evaluator {
     begin(ctx) {
       const userVars = ctx.mode === 'convert' ? Object.fromEntries(Object.keys(ctx.vars).map((k) => [k, code(`vars.${k}`)])) : ctx.vars
       const render = (v: unknown, source?: { type: string; name: string }): unknown => {
-        if (typeof v === 'string') return renderGoTemplate(v, { ...ctx, ...(source ? { source } : {}), templateDir, userVars, inVariables: ctx.defaults ?? false })
+        if (typeof v === 'string')
+          return renderGoTemplate(v, { ...ctx, ...(source ? { source } : {}), templateDir, userVars, inVariables: ctx.defaults ?? false })
         if (Array.isArray(v)) return v.map((x) => render(x, source))
         if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, render(x, source)]))
         return v

@@ -40,13 +40,28 @@ export const sshFields: FieldTable = {
   temporary_key_pair_name: unsupported('tsimg names the temporary key pair itself (after the run), so `tsimg cleanup` can find a leftover one'),
   ssh_disable_agent_forwarding: ignored('tsimg never forwards the SSH agent to the machine'),
   pause_before_connecting: field('pauseBeforeConnecting', 'duration'),
-  ...allUnsupported('tsimg uses the SSH library\'s (ssh2) own algorithm lists', ['ssh_ciphers', 'ssh_key_exchange_algorithms']),
+  ...allUnsupported("tsimg uses the SSH library's (ssh2) own algorithm lists", ['ssh_ciphers', 'ssh_key_exchange_algorithms']),
   ...allUnsupported('SSH certificates are not supported: give a private key file', ['ssh_certificate_file', 'ssh_bastion_certificate_file']),
   ssh_bastion_interactive: unsupported('keyboard-interactive login on the bastion is not supported: give ssh_bastion_password or a key'),
-  ...allUnsupported('SOCKS proxies are not supported: reach the machine through ssh_bastion_host', ['ssh_proxy_host', 'ssh_proxy_port', 'ssh_proxy_username', 'ssh_proxy_password']),
+  ...allUnsupported('SOCKS proxies are not supported: reach the machine through ssh_bastion_host', [
+    'ssh_proxy_host',
+    'ssh_proxy_port',
+    'ssh_proxy_username',
+    'ssh_proxy_password',
+  ]),
   ...allUnsupported('SSH port forwarding is not supported', ['ssh_remote_tunnels', 'ssh_local_tunnels']),
   ...allUnsupported('not a template option: Packer sets it itself; give ssh_private_key_file', ['ssh_public_key', 'ssh_private_key']),
-  ...allUnsupported('WinRM is not supported: tsimg connects over SSH only', ['winrm_username', 'winrm_password', 'winrm_host', 'winrm_port', 'winrm_timeout', 'winrm_use_ssl', 'winrm_insecure', 'winrm_use_ntlm', 'winrm_no_proxy']),
+  ...allUnsupported('WinRM is not supported: tsimg connects over SSH only', [
+    'winrm_username',
+    'winrm_password',
+    'winrm_host',
+    'winrm_port',
+    'winrm_timeout',
+    'winrm_use_ssl',
+    'winrm_insecure',
+    'winrm_use_ntlm',
+    'winrm_no_proxy',
+  ]),
 }
 
 /** Packer's options every provisioner takes. */
@@ -77,7 +92,12 @@ export function dropEmpty(options: Record<string, unknown>, names: readonly stri
       .filter(([k, v]) => !(names.includes(k) && v === ''))
       // convert: a value known only at build (a variable) is dropped then when it is empty.
       // (A JSON variable's packerJson.string already reads "" as unset.)
-      .map(([k, v]) => [k, names.includes(k) && typeof v === 'string' && WHOLE_CODE.test(v) && !v.startsWith('\u0001packerJson.string(') ? code(`(${v.slice(1, -1)}) || undefined`) : v]),
+      .map(([k, v]) => [
+        k,
+        names.includes(k) && typeof v === 'string' && WHOLE_CODE.test(v) && !v.startsWith('\u0001packerJson.string(')
+          ? code(`(${v.slice(1, -1)}) || undefined`)
+          : v,
+      ]),
   )
 }
 

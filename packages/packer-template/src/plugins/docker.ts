@@ -21,7 +21,10 @@ export const dockerBuilder: PluginMapping = {
     ssh_host: unsupported('the docker builder always connects to the port it publishes on 127.0.0.1'),
     // Packer's docker builder talks to the container with `docker exec` ("docker", its default)
     // or over SSH ("ssh"); tsimg does both.
-    communicator: noted(field('communicator', 'string'), '"docker" (the default: docker exec and docker cp, no sshd needed) or "ssh"; with docker the ssh_* options are ignored, with ssh exec_user and fix_upload_owner are, as in Packer'),
+    communicator: noted(
+      field('communicator', 'string'),
+      '"docker" (the default: docker exec and docker cp, no sshd needed) or "ssh"; with docker the ssh_* options are ignored, with ssh exec_user and fix_upload_owner are, as in Packer',
+    ),
     image: field('image', 'string'),
     commit: field('commit', 'bool'),
     discard: noted(field('__discard', 'bool'), 'true -> commit: false'),

@@ -48,16 +48,26 @@ export const huaweicloudEcsBuilder: PluginMapping = {
     // Packer's per-service endpoints; tsimg's are named after the services it calls.
     endpoints: field('endpoints', 'map'),
     // Packer's filters is a block (or an object in JSON) of the IMS query's name, owner, visibility and tag.
-    source_image_filter: field('sourceImageFilter', { object: { filters: field('filters', { object: sameNames({ name: 'string', owner: 'string', visibility: 'string', tag: 'string' }) }), most_recent: field('mostRecent', 'bool') } }),
+    source_image_filter: field('sourceImageFilter', {
+      object: {
+        filters: field('filters', { object: sameNames({ name: 'string', owner: 'string', visibility: 'string', tag: 'string' }) }),
+        most_recent: field('mostRecent', 'bool'),
+      },
+    }),
     kms_key_id: field('kmsKeyId', 'string'),
     data_disks: field('dataDisks', {
       list: {
         ...sameNames({ volume_type: 'string', volume_size: 'int', data_image_id: 'string', snapshot_id: 'string', kms_key_id: 'string' }),
-        volume_id: unsupported('attaching an existing EVS volume is not supported: Packer looks it up with EVS in the availability zone, attaches it to the server and images it with the server; tsimg has no EVS client, and its emulator no EVS volumes to prove one against. For a disk made with the server, give volume_size (with snapshot_id or data_image_id to fill it)'),
+        volume_id: unsupported(
+          'attaching an existing EVS volume is not supported: Packer looks it up with EVS in the availability zone, attaches it to the server and images it with the server; tsimg has no EVS client, and its emulator no EVS volumes to prove one against. For a disk made with the server, give volume_size (with snapshot_id or data_image_id to fill it)',
+        ),
       },
     }),
     ssh_ip_version: noted(field('__sshIpVersion', 'string'), '"4" (IPv4, what tsimg connects over); "6" is refused'),
-    associate_public_ip_address: noted(field('__associatePublicIp', 'bool'), 'true (the default) allows an EIP; false refuses eip_type, floating_ip and reuse_ips, as Packer does'),
+    associate_public_ip_address: noted(
+      field('__associatePublicIp', 'bool'),
+      'true (the default) allows an EIP; false refuses eip_type, floating_ip and reuse_ips, as Packer does',
+    ),
     image_type: noted(field('__imageType', 'string'), '"system" (a system-disk image, what tsimg makes); the others are refused'),
     ...allUnsupported('not supported yet: give project_id, region and endpoints', ['project_name', 'auth_url', 'cloud']),
     insecure: unsupported('TLS verification cannot be turned off'),
@@ -65,7 +75,7 @@ export const huaweicloudEcsBuilder: PluginMapping = {
     ...allUnsupported('spot servers are not supported yet: tsimg creates pay-per-use servers', ['spot_pricing', 'spot_maximum_price']),
     vault_id: unsupported('full-ECS images (with a CBR vault) are not supported yet: tsimg makes system-disk images'),
     vpc_ids: unsupported('give one vpc_id with its subnets'),
-    networks: unsupported('give the subnets with vpc_id (Packer\'s neutron networks are not supported)'),
+    networks: unsupported("give the subnets with vpc_id (Packer's neutron networks are not supported)"),
     ssh_interface: unsupported('without eip_type, floating_ip or reuse_ips the fixed (private) address is used; else set ssh_host'),
   },
   fromEnv: [{ option: 'endpoint', variable: 'TSIMG_HUAWEI_ENDPOINT', unless: ['endpoints'] }],
@@ -76,7 +86,11 @@ export const huaweicloudEcsBuilder: PluginMapping = {
 function huaweiChoices(options: Record<string, unknown>): Record<string, unknown> {
   const { __sshIpVersion: ipVersion, __associatePublicIp: publicIp, __imageType: imageType, ...rest } = options
   if (ipVersion !== undefined && ipVersion !== '4') {
-    throw new Error(ipVersion === '6' ? 'ssh_ip_version "6" is not supported: tsimg connects over IPv4 (leave it out or set "4")' : `ssh_ip_version must be either 4 or 6, got ${JSON.stringify(ipVersion)}`)
+    throw new Error(
+      ipVersion === '6'
+        ? 'ssh_ip_version "6" is not supported: tsimg connects over IPv4 (leave it out or set "4")'
+        : `ssh_ip_version must be either 4 or 6, got ${JSON.stringify(ipVersion)}`,
+    )
   }
   if (publicIp === false) {
     const eip = ['eipType', 'floatingIp', 'reuseIps'].filter((k) => rest[k] !== undefined && rest[k] !== false)
@@ -84,11 +98,17 @@ function huaweiChoices(options: Record<string, unknown>): Record<string, unknown
   }
   if (imageType === undefined && Array.isArray(rest.dataDisks) && rest.dataDisks.length) {
     // Packer's huaweicloud-ecs then makes data-disk images only, and tsimg a system-disk image.
-    throw new Error('with data_disks and no image_type, Packer makes data-disk images, which tsimg does not: set image_type = "system" for a system-disk image (the data disks are used while building)')
+    throw new Error(
+      'with data_disks and no image_type, Packer makes data-disk images, which tsimg does not: set image_type = "system" for a system-disk image (the data disks are used while building)',
+    )
   }
   if (imageType !== undefined && imageType !== 'system') {
     const known = ['system', 'data-disk', 'system-data', 'full-ecs']
-    throw new Error(known.includes(String(imageType)) ? `image_type "${String(imageType)}" is not supported yet: tsimg makes system-disk images (image_type "system")` : `expected image_type to be one of ${known.join(', ')}, got ${JSON.stringify(imageType)}`)
+    throw new Error(
+      known.includes(String(imageType))
+        ? `image_type "${String(imageType)}" is not supported yet: tsimg makes system-disk images (image_type "system")`
+        : `expected image_type to be one of ${known.join(', ')}, got ${JSON.stringify(imageType)}`,
+    )
   }
   return rest
 }

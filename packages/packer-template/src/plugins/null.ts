@@ -11,7 +11,8 @@ const nullWithoutCommunicator: PluginMapping = {
   finish: ({ __communicator: _none, ...rest }) => {
     // Named as the template names them: sshUsername is ssh_username; the host is ssh_host.
     const given = Object.keys(rest).map((k) => (k === 'host' ? 'ssh_host' : k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)))
-    if (given.length) throw new Error(`with communicator "none" there is no connection, so ${given.join(', ')} cannot apply: remove them, or use communicator "ssh"`)
+    if (given.length)
+      throw new Error(`with communicator "none" there is no connection, so ${given.join(', ')} cannot apply: remove them, or use communicator "ssh"`)
     return rest
   },
 }

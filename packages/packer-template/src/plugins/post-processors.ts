@@ -2,7 +2,17 @@ import { allUnsupported, field, noted, sameNames, unsupported, type FieldTable, 
 
 /** Packer's shell-local options, the same for its provisioner and its post-processor. */
 export const shellLocalFields: FieldTable = {
-  ...sameNames({ inline: 'strings', command: 'string', script: 'string', scripts: 'strings', environment_vars: 'strings', execute_command: 'strings', inline_shebang: 'string', only_on: 'strings', valid_exit_codes: 'ints' }),
+  ...sameNames({
+    inline: 'strings',
+    command: 'string',
+    script: 'string',
+    scripts: 'strings',
+    environment_vars: 'strings',
+    execute_command: 'strings',
+    inline_shebang: 'string',
+    only_on: 'strings',
+    valid_exit_codes: 'ints',
+  }),
   env: field('environmentVars', 'map'),
   env_var_format: unsupported('not supported yet: variables are set as VAR=value in the environment of the command'),
   ...allUnsupported('Windows is not supported: tsimg runs POSIX shells', ['tempfile_extension', 'use_linux_pathing']),
@@ -25,7 +35,13 @@ export const manifestPostProcessor: PluginMapping = {
   packerType: 'manifest',
   module: '@tsimg/core',
   factory: 'manifest',
-  fields: { ...common, output: field('output', 'string'), strip_path: field('stripPath', 'bool'), strip_time: field('stripTime', 'bool'), custom_data: field('customData', 'map') },
+  fields: {
+    ...common,
+    output: field('output', 'string'),
+    strip_path: field('stripPath', 'bool'),
+    strip_time: field('stripTime', 'bool'),
+    custom_data: field('customData', 'map'),
+  },
   finish: dropKeep,
 }
 
@@ -45,6 +61,13 @@ export const dockerTagPostProcessor: PluginMapping = {
   packerType: 'docker-tag',
   module: '@tsimg/builder-docker',
   factory: 'dockerTag',
-  fields: { ...common, docker_path: unsupported('tsimg runs `docker` from PATH'), repository: field('repository', 'string'), tags: field('tags', 'strings'), tag: field('tags', 'any', (v) => (typeof v === 'string' ? [v] : v)), force: field('force', 'bool') },
+  fields: {
+    ...common,
+    docker_path: unsupported('tsimg runs `docker` from PATH'),
+    repository: field('repository', 'string'),
+    tags: field('tags', 'strings'),
+    tag: field('tags', 'any', (v) => (typeof v === 'string' ? [v] : v)),
+    force: field('force', 'bool'),
+  },
   finish: dropKeep,
 }

@@ -39,7 +39,10 @@ export const fileProvisioner: PluginMapping = {
   packerType: 'file',
   module: '@tsimg/provisioner-file',
   factory: 'file',
-  fields: { ...provisionerFields, ...sameNames({ source: 'string', sources: 'strings', content: 'string', destination: 'string', direction: 'string', generated: 'bool' }) },
+  fields: {
+    ...provisionerFields,
+    ...sameNames({ source: 'string', sources: 'strings', content: 'string', destination: 'string', direction: 'string', generated: 'bool' }),
+  },
 }
 
 /** Packer's breakpoint provisioner -> `breakpoint` from @tsimg/core. */

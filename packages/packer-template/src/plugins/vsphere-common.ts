@@ -70,7 +70,14 @@ export const vsphereCustomizeFields: FieldTable = {
   windows_sysprep_text: field('windowsSysprepText', 'string'),
   windows_options: unsupported('Windows guests are not supported: tsimg connects over SSH'),
   network_interface: field('networkInterface', {
-    list: sameNames({ dns_server_list: 'strings', dns_domain: 'string', ipv4_address: 'string', ipv4_netmask: 'int', ipv6_address: 'string', ipv6_netmask: 'int' }),
+    list: sameNames({
+      dns_server_list: 'strings',
+      dns_domain: 'string',
+      ipv4_address: 'string',
+      ipv4_netmask: 'int',
+      ipv6_address: 'string',
+      ipv6_netmask: 'int',
+    }),
   }),
   ipv4_gateway: field('ipv4Gateway', 'string'),
   ipv6_gateway: field('ipv6Gateway', 'string'),

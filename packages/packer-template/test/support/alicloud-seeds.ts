@@ -45,10 +45,15 @@ export async function seedEmulator(cleanups: (() => Promise<unknown>)[], profile
   const calls: CallRecord[] = []
   const emu = await startEmulator({ frontEnds: ['alicloud'], delays: FAST, profiles: { alicloud: profile }, onCall: (c) => calls.push(c) })
   const stateDir = await mkdtemp(join(tmpdir(), 'tsimg-seed-ali-'))
-  cleanups.push(() => emu.stop(), () => rm(stateDir, { recursive: true, force: true }))
+  cleanups.push(
+    () => emu.stop(),
+    () => rm(stateDir, { recursive: true, force: true }),
+  )
   const env = {
-    TSIMG_STATE_DIR: stateDir, TSIMG_ALICLOUD_ENDPOINT: emu.endpoint,
-    ALICLOUD_ACCESS_KEY: emu.credentials.accessKeyId, ALICLOUD_SECRET_KEY: emu.credentials.secretAccessKey,
+    TSIMG_STATE_DIR: stateDir,
+    TSIMG_ALICLOUD_ENDPOINT: emu.endpoint,
+    ALICLOUD_ACCESS_KEY: emu.credentials.accessKeyId,
+    ALICLOUD_SECRET_KEY: emu.credentials.secretAccessKey,
   }
   return { emu, env, stateDir, calls }
 }

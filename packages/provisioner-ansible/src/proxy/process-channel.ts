@@ -7,7 +7,11 @@ export type SpawningConnection = Pick<Communicator, 'connected' | 'reconnect' | 
 
 /** What the proxy's sessions open channels on: an ssh2 Client, or processClient() of a spawning communicator. */
 export interface UpstreamClient {
-  exec(command: string, options: { env?: Record<string, string>; pty?: PseudoTtyOptions | boolean }, done: (err: Error | undefined, ch: ClientChannel) => void): unknown
+  exec(
+    command: string,
+    options: { env?: Record<string, string>; pty?: PseudoTtyOptions | boolean },
+    done: (err: Error | undefined, ch: ClientChannel) => void,
+  ): unknown
   subsys(name: string, done: (err: Error | undefined, ch: ClientChannel) => void): unknown
 }
 

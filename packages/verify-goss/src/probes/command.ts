@@ -15,10 +15,13 @@ export const commandProbe: Probe = async (c, m) => {
   outer?.addEventListener('abort', onAbort, { once: true })
   let expired = false
   // the machine's own timeout normally ends it first; this one covers machines without `timeout`
-  const timer = setTimeout(() => {
-    expired = true
-    local.abort()
-  }, ms + (bounded ? 5000 : 0))
+  const timer = setTimeout(
+    () => {
+      expired = true
+      local.abort()
+    },
+    ms + (bounded ? 5000 : 0),
+  )
   try {
     const r = await m.sh(script, local.signal)
     if (bounded && r.exitCode === 124) return all(timedOut)

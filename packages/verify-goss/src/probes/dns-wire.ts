@@ -21,7 +21,14 @@ export function reverseName(ip: string): string {
     const head = parts[0] ? parts[0].split(':') : []
     const tail = parts[1] ? parts[1].split(':') : []
     const groups = [...head, ...Array(8 - head.length - tail.length).fill('0'), ...tail]
-    return groups.map((g: string) => g.padStart(4, '0')).join('').split('').reverse().join('.') + '.ip6.arpa.'
+    return (
+      groups
+        .map((g: string) => g.padStart(4, '0'))
+        .join('')
+        .split('')
+        .reverse()
+        .join('.') + '.ip6.arpa.'
+    )
   }
   return ip.split('.').reverse().join('.') + '.in-addr.arpa.'
 }
@@ -52,7 +59,7 @@ function ip6(b: Buffer): string {
   const groups = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2).toString(16))
   let best = -1
   let len = 0
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i
     while (j < 8 && groups[j] === '0') j++
     if (j - i > len && j - i >= 2) {
@@ -101,7 +108,7 @@ export function parseAnswer(buf: Buffer, id: number, type: QType): string[] {
         break
       case 'TXT': {
         const parts: string[] = []
-        for (let p = 0; p < data.length; ) {
+        for (let p = 0; p < data.length;) {
           const l = data[p]!
           parts.push(data.subarray(p + 1, p + 1 + l).toString())
           p += 1 + l

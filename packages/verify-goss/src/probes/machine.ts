@@ -17,7 +17,25 @@ export function goDuration(ms: number): string {
   return `${Math.floor(m / 60)}h${m % 60}m${rest}s`
 }
 
-const TOOLS = ['timeout', 'bash', 'python3', 'curl', 'systemctl', 'dpkg-query', 'rpm', 'pacman', 'apk', 'ip', 'getent', 'stat', 'id', 'service', 'rc-service', 'od', 'dd'] as const
+const TOOLS = [
+  'timeout',
+  'bash',
+  'python3',
+  'curl',
+  'systemctl',
+  'dpkg-query',
+  'rpm',
+  'pacman',
+  'apk',
+  'ip',
+  'getent',
+  'stat',
+  'id',
+  'service',
+  'rc-service',
+  'od',
+  'dd',
+] as const
 type Tool = (typeof TOOLS)[number]
 
 /** The distribution as goss tells it from release files. */

@@ -19,7 +19,7 @@ function ip6(hex: string): string {
   // the longest run (2 or more) of zero groups becomes ::
   let best = -1
   let bestLen = 0
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== '0') {
       i++
       continue
@@ -219,7 +219,10 @@ print("b="+base64.b64encode(r.read()).decode())`
 /** Canonical MIME header key, as Go's net/http writes it (content-type -> Content-Type). */
 function canonical(h: string): string {
   const i = h.indexOf(':')
-  const k = h.slice(0, i).toLowerCase().replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())
+  const k = h
+    .slice(0, i)
+    .toLowerCase()
+    .replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())
   return k + h.slice(i)
 }
 
@@ -266,7 +269,16 @@ export const httpProbe: Probe = async (c, m) => {
     if (req.key) args.push('--key', req.key)
     if (req.proxy) args.push('-x', req.proxy)
     const r = await m.sh(`curl ${args.map(sq).join(' ')} -- ${sq(req.url)}`)
-    if (r.exitCode !== 0) return fail(req.url, r.stderr.trim().split('\n').filter((l) => l.startsWith('curl:')).join(' ') || `curl exited ${r.exitCode}`, ms)
+    if (r.exitCode !== 0)
+      return fail(
+        req.url,
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('curl:'))
+          .join(' ') || `curl exited ${r.exitCode}`,
+        ms,
+      )
     const lines = r.stdout.replace(/\n$/, '').split('\n')
     status = Number(lines.pop())
     // one block of headers per response (redirects followed); the final response's is last
@@ -277,7 +289,11 @@ export const httpProbe: Probe = async (c, m) => {
       while (i < lines.length && lines[i]!.replace(/\r$/, '') !== '') i++
       i++
     }
-    headers = lines.slice(blockStart + 1, Math.max(blockStart + 1, i - 1)).map((l) => l.replace(/\r$/, '')).filter((l) => l.includes(':')).map(canonical)
+    headers = lines
+      .slice(blockStart + 1, Math.max(blockStart + 1, i - 1))
+      .map((l) => l.replace(/\r$/, ''))
+      .filter((l) => l.includes(':'))
+      .map(canonical)
     body = lines.slice(i).join('\n')
   } else {
     return fail(req.url, 'no HTTP client on the machine (python3 or curl)', ms)
@@ -287,6 +303,10 @@ export const httpProbe: Probe = async (c, m) => {
 
 function fail(url: string, why: string, ms: number): Record<string, Found> {
   const timedOut = /timed out|timeout/i.test(why)
-  const e = { error: timedOut ? `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers) after ${goDuration(ms)}` : `Get "${url}": ${why}` }
+  const e = {
+    error: timedOut
+      ? `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers) after ${goDuration(ms)}`
+      : `Get "${url}": ${why}`,
+  }
   return { status: e, headers: e, body: e }
 }

@@ -39,7 +39,17 @@ export const packageProbe: Probe = async (c, m) => {
     case 'pacman': {
       const r = await m.sh(`pacman -Q ${n} 2>/dev/null`)
       const installed = r.exitCode === 0
-      return { installed: { value: installed }, versions: { value: installed ? r.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[1] ?? '') : [] } }
+      return {
+        installed: { value: installed },
+        versions: {
+          value: installed
+            ? r.stdout
+                .split('\n')
+                .filter(Boolean)
+                .map((l) => l.split(' ')[1] ?? '')
+            : [],
+        },
+      }
     }
     case 'apk': {
       const r = await m.sh(`apk info -e ${n} >/dev/null 2>&1 || exit 1; apk info -v ${n} 2>/dev/null | head -n1`)
@@ -52,12 +62,22 @@ export const packageProbe: Probe = async (c, m) => {
   }
 }
 
-const FILETYPES: Record<number, string> = { 0o140000: 'socket', 0o120000: 'symlink', 0o100000: 'file', 0o060000: 'block-device', 0o040000: 'directory', 0o020000: 'character-device', 0o010000: 'pipe' }
+const FILETYPES: Record<number, string> = {
+  0o140000: 'socket',
+  0o120000: 'symlink',
+  0o100000: 'file',
+  0o060000: 'block-device',
+  0o040000: 'directory',
+  0o020000: 'character-device',
+  0o010000: 'pipe',
+}
 
 /** stat, readlink and the checksum tools on the path; contents read separately only when asked. */
 export const fileProbe: Probe = async (c, m) => {
   const p = sq(c.target)
-  const sums = (['md5', 'sha256', 'sha512'] as const).filter((s) => wants(c, s)).map((s) => `printf '${s}=%s\\n' "$(${s}sum < ${p} 2>/dev/null | cut -d' ' -f1)"`)
+  const sums = (['md5', 'sha256', 'sha512'] as const)
+    .filter((s) => wants(c, s))
+    .map((s) => `printf '${s}=%s\\n' "$(${s}sum < ${p} 2>/dev/null | cut -d' ' -f1)"`)
   const r = await m.sh(
     [
       `if [ -e ${p} ] || [ -L ${p} ]; then echo exists=1; else echo exists=0; exit 0; fi`,
@@ -70,7 +90,10 @@ export const fileProbe: Probe = async (c, m) => {
   const out: Record<string, Found> = { exists: { value: f.get('exists') === '1' } }
   if (f.get('exists') !== '1') {
     const gone = { error: `lstat ${c.target}: no such file or directory` }
-    return { ...out, ...all(['mode', 'owner', 'uid', 'group', 'gid', 'linked-to', 'filetype', 'contains', 'contents', 'size', 'md5', 'sha256', 'sha512'], gone) }
+    return {
+      ...out,
+      ...all(['mode', 'owner', 'uid', 'group', 'gid', 'linked-to', 'filetype', 'contains', 'contents', 'size', 'md5', 'sha256', 'sha512'], gone),
+    }
   }
   const [rawMode, perm, size, owner, uid, group, gid] = (f.get('stat') ?? '').split('|')
   const type = Number.parseInt(rawMode ?? '0', 16) & 0o170000
@@ -103,7 +126,10 @@ export const serviceProbe: Probe = async (c, m) => {
   }
   if (caps.alpine) {
     const r = await m.sh(`for f in /etc/runlevels/*/${n}; do [ -e "$f" ] && echo "level=$f"; done; rc-service ${n} status >/dev/null 2>&1; echo running=$?`)
-    const levels = r.stdout.split('\n').filter((l) => l.startsWith('level=')).map((l) => l.split('/')[3] ?? '')
+    const levels = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('level='))
+      .map((l) => l.split('/')[3] ?? '')
     return { enabled: { value: levels.length > 0 }, running: { value: kv(r.stdout).get('running') === '0' }, runlevels: { value: levels } }
   }
   const r = await m.sh(`for f in /etc/rc*.d/S[0-9][0-9]${n}; do [ -e "$f" ] && echo "level=$f"; done; service ${n} status >/dev/null 2>&1; echo running=$?`)
@@ -125,7 +151,14 @@ export const userProbe: Probe = async (c, m): Promise<Record<string, Found>> => 
     .map((l) => l.split(':'))
     .filter((g) => g.length === 4 && (Number(g[2]) === Number(gid) || (g[3] ?? '').split(',').includes(c.target)))
     .map((g) => g[0]!)
-  return { exists: { value: true }, uid: { value: Number(uid) }, gid: { value: Number(gid) }, home: { value: home }, groups: { value: groups }, shell: { value: shell } }
+  return {
+    exists: { value: true },
+    uid: { value: Number(uid) },
+    gid: { value: Number(gid) },
+    home: { value: home },
+    groups: { value: groups },
+    shell: { value: shell },
+  }
 }
 
 export const groupProbe: Probe = async (c, m) => {
@@ -180,7 +213,13 @@ export const mountProbe: Probe = async (c, m) => {
     const none = { error: `Mountpoint not found: ${c.target}` }
     return { exists: { value: false }, ...all(['opts', 'vfs-opts', 'source', 'filesystem', 'usage'], none) }
   }
-  const out: Record<string, Found> = { exists: { value: true }, opts: { value: e.opts }, 'vfs-opts': { value: e.vfsOpts }, source: { value: e.source }, filesystem: { value: e.fstype } }
+  const out: Record<string, Found> = {
+    exists: { value: true },
+    opts: { value: e.opts },
+    'vfs-opts': { value: e.vfsOpts },
+    source: { value: e.source },
+    filesystem: { value: e.fstype },
+  }
   if (wants(c, 'usage')) {
     const r = await m.sh(`stat -f -c '%b %f' -- ${sq(c.target)}`)
     const [blocks, free] = r.stdout.trim().split(' ').map(Number)

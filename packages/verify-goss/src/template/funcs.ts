@@ -62,41 +62,42 @@ function equal(a: unknown, b: unknown): boolean {
 /** Go's printf for the common verbs (%s %v %d %f %q %x %t %%). */
 function printf(format: string, ...args: unknown[]): string {
   let i = 0
-  return format.replace(/%([-+# 0]*)(\d+)?(?:\.(\d+))?([svdfqxXtge%])/g, (_m, flags: string, width: string | undefined, prec: string | undefined, verb: string) => {
-    if (verb === '%') return '%'
-    const a = args[i++]
-    let s: string
-    switch (verb) {
-      case 'd':
-        s = String(Math.trunc(num(a)))
-        break
-      case 'f':
-        s = num(a).toFixed(prec === undefined ? 6 : Number(prec))
-        break
-      case 'g':
-      case 'e':
-        s = verb === 'e' ? num(a).toExponential(prec === undefined ? 6 : Number(prec)) : goNumber(num(a))
-        break
-      case 'q':
-        s = JSON.stringify(str(a))
-        break
-      case 'x':
-      case 'X':
-        s = typeof a === 'number' ? a.toString(16) : Buffer.from(str(a)).toString('hex')
-        if (verb === 'X') s = s.toUpperCase()
-        break
-      default:
-        s = str(a)
-    }
-    if (width) s = flags.includes('-') ? s.padEnd(Number(width)) : s.padStart(Number(width), flags.includes('0') ? '0' : ' ')
-    return s
-  })
+  return format.replace(
+    /%([-+# 0]*)(\d+)?(?:\.(\d+))?([svdfqxXtge%])/g,
+    (_m, flags: string, width: string | undefined, prec: string | undefined, verb: string) => {
+      if (verb === '%') return '%'
+      const a = args[i++]
+      let s: string
+      switch (verb) {
+        case 'd':
+          s = String(Math.trunc(num(a)))
+          break
+        case 'f':
+          s = num(a).toFixed(prec === undefined ? 6 : Number(prec))
+          break
+        case 'g':
+        case 'e':
+          s = verb === 'e' ? num(a).toExponential(prec === undefined ? 6 : Number(prec)) : goNumber(num(a))
+          break
+        case 'q':
+          s = JSON.stringify(str(a))
+          break
+        case 'x':
+        case 'X':
+          s = typeof a === 'number' ? a.toString(16) : Buffer.from(str(a)).toString('hex')
+          if (verb === 'X') s = s.toUpperCase()
+          break
+        default:
+          s = str(a)
+      }
+      if (width) s = flags.includes('-') ? s.padEnd(Number(width)) : s.padStart(Number(width), flags.includes('0') ? '0' : ' ')
+      return s
+    },
+  )
 }
 
 const goRegex = (re: string) => toJsRegex(re)
 const global = (re: RegExp) => new RegExp(re.source, re.flags + 'g')
-
-
 
 function findStringSubmatch(pattern: string, input: string): Record<string, string> {
   const re = goRegex(pattern)
@@ -137,7 +138,7 @@ export const FUNCS: Record<string, TemplateFunc> = {
   slice: (c, ...idx) => {
     const [a, b] = idx.map(num)
     if (typeof c === 'string' || Array.isArray(c)) return c.slice(a ?? 0, b)
-    throw new Error('can\'t slice item')
+    throw new Error("can't slice item")
   },
   eq: (a, ...bs) => bs.some((b) => equal(a, b)),
   ne: (a, b) => !equal(a, b),
@@ -149,7 +150,11 @@ export const FUNCS: Record<string, TemplateFunc> = {
   println: (...a) => a.map(str).join(' ') + '\n',
   printf: (f, ...a) => printf(str(f), ...a),
   urlquery: (...a) => encodeURIComponent(a.map(str).join('')),
-  html: (...a) => a.map(str).join('').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
+  html: (...a) =>
+    a
+      .map(str)
+      .join('')
+      .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
   js: (...a) => JSON.stringify(a.map(str).join('')).slice(1, -1),
 
   // Sprig, the ones gossfiles use
@@ -174,10 +179,28 @@ export const FUNCS: Record<string, TemplateFunc> = {
   nospace: (s) => str(s).replace(/\s/g, ''),
   trunc: (n, s) => (num(n) >= 0 ? str(s).slice(0, num(n)) : str(s).slice(num(n))),
   substr: (a, b, s) => str(s).slice(num(a), num(b) < 0 ? undefined : num(b)),
-  indent: (n, s) => str(s).split('\n').map((l) => ' '.repeat(num(n)) + l).join('\n'),
-  nindent: (n, s) => '\n' + str(s).split('\n').map((l) => ' '.repeat(num(n)) + l).join('\n'),
-  cat: (...a) => a.filter((x) => x !== null && x !== undefined).map(str).join(' '),
-  split: (sep, s) => Object.fromEntries(str(s).split(str(sep)).map((p, i) => [`_${i}`, p])),
+  indent: (n, s) =>
+    str(s)
+      .split('\n')
+      .map((l) => ' '.repeat(num(n)) + l)
+      .join('\n'),
+  nindent: (n, s) =>
+    '\n' +
+    str(s)
+      .split('\n')
+      .map((l) => ' '.repeat(num(n)) + l)
+      .join('\n'),
+  cat: (...a) =>
+    a
+      .filter((x) => x !== null && x !== undefined)
+      .map(str)
+      .join(' '),
+  split: (sep, s) =>
+    Object.fromEntries(
+      str(s)
+        .split(str(sep))
+        .map((p, i) => [`_${i}`, p]),
+    ),
   splitList: (sep, s) => str(s).split(str(sep)),
   join: (sep, l) => (Array.isArray(l) ? l.map(str).join(str(sep)) : str(l)),
   toString: (a: unknown) => str(a),
@@ -232,7 +255,13 @@ export const FUNCS: Record<string, TemplateFunc> = {
     const all = [...str(s).matchAll(global(goRegex(str(re))))].map((m) => m[0])
     return num(n) < 0 ? all : all.slice(0, num(n))
   },
-  regexReplaceAll: (re, s, r) => str(s).replace(global(goRegex(str(re))), str(r).replace(/\$\{?(\w+)\}?/g, '$<$1>').replace(/\$<(\d+)>/g, '$$$1')),
+  regexReplaceAll: (re, s, r) =>
+    str(s).replace(
+      global(goRegex(str(re))),
+      str(r)
+        .replace(/\$\{?(\w+)\}?/g, '$<$1>')
+        .replace(/\$<(\d+)>/g, '$$$1'),
+    ),
   regexSplit: (re, s, n) => {
     const parts = str(s).split(goRegex(str(re)))
     return num(n) < 0 ? parts : parts.slice(0, num(n))
@@ -245,7 +274,20 @@ export const FUNCS: Record<string, TemplateFunc> = {
   fail: (msg) => {
     throw new Error(str(msg))
   },
-  kindOf: (v) => (v === null || v === undefined ? 'invalid' : typeof v === 'string' ? 'string' : typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float64') : Array.isArray(v) ? 'slice' : 'map'),
+  kindOf: (v) =>
+    v === null || v === undefined
+      ? 'invalid'
+      : typeof v === 'string'
+        ? 'string'
+        : typeof v === 'boolean'
+          ? 'bool'
+          : typeof v === 'number'
+            ? Number.isInteger(v)
+              ? 'int'
+              : 'float64'
+            : Array.isArray(v)
+              ? 'slice'
+              : 'map',
   semverCompare: (c, v) => semverCompare(str(c), str(v)),
   sha256sum: (s) => createHash('sha256').update(str(s)).digest('hex'),
   sha1sum: (s) => createHash('sha1').update(str(s)).digest('hex'),

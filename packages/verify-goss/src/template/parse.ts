@@ -184,7 +184,10 @@ function parsePipeline(tokens: Token[], line: number, allowDecl: 'one' | 'two'):
   // declarations: $x := / $x = / $i, $v :=
   const declEnd = tokens.findIndex((t) => t.t === ':=' || t.t === '=')
   if (declEnd > 0 && tokens.slice(0, declEnd).every((t) => t.t === 'var' || t.t === ',')) {
-    const names = tokens.slice(0, declEnd).filter((t) => t.t === 'var').map((t) => t.v)
+    const names = tokens
+      .slice(0, declEnd)
+      .filter((t) => t.t === 'var')
+      .map((t) => t.v)
     if (names.length > (allowDecl === 'two' ? 2 : 1)) throw new TemplateSyntaxError('too many declarations in pipeline', line)
     decl.push(...names)
     assign = tokens[declEnd]!.t === '='
@@ -292,7 +295,8 @@ export function parseTemplate(src: string): Node[] {
       }
       nodes.push({ kind: 'action', pipe: parsePipeline(tokenize(body, p.line), p.line, 'one'), line: p.line })
     }
-    if (inside) throw new TemplateSyntaxError(`unexpected EOF: {{${inside}}} has no {{end}}`, pieces.at(-1) && 'line' in pieces.at(-1)! ? pieces.at(-1)!.line : 1)
+    if (inside)
+      throw new TemplateSyntaxError(`unexpected EOF: {{${inside}}} has no {{end}}`, pieces.at(-1) && 'line' in pieces.at(-1)! ? pieces.at(-1)!.line : 1)
     return { nodes, stop: 'eof', line: 0 }
   }
   const parseControl = (word: 'if' | 'with' | 'range', rest: string, line: number): Node => {

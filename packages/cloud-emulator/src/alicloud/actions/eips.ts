@@ -58,18 +58,30 @@ export function eipActions(state: AliState): Record<string, Handler> {
     },
     DescribeEipAddresses(p) {
       const r = p.required('RegionId')
-      const all = publicIps.publicIpsIn(cloud, r)
+      const all = publicIps
+        .publicIpsIn(cloud, r)
         .filter((e) => (!p.str('AllocationId') || e.id === p.str('AllocationId')) && (!p.str('EipAddress') || e.address === p.str('EipAddress')))
-        .filter((e) => (!p.str('Status') || eipStatus(state, e) === p.str('Status')) && (!p.str('AssociatedInstanceId') || e.instanceId === p.str('AssociatedInstanceId')))
+        .filter(
+          (e) =>
+            (!p.str('Status') || eipStatus(state, e) === p.str('Status')) && (!p.str('AssociatedInstanceId') || e.instanceId === p.str('AssociatedInstanceId')),
+        )
         .filter((e) => matchesTags(e.tags, p.tags()))
       const { items, ...paging } = page(all, p.int('PageNumber'), p.int('PageSize') ?? 10)
       return {
         ...paging,
         EipAddresses: {
           EipAddress: items.map((e) => ({
-            AllocationId: e.id, IpAddress: e.address, Status: eipStatus(state, e), InstanceId: e.instanceId ?? '', InstanceType: e.instanceId ? 'EcsInstance' : '',
-            Bandwidth: state.eipInfo.get(e.id)?.bandwidth ?? '5', InternetChargeType: state.eipInfo.get(e.id)?.internetChargeType ?? 'PayByTraffic',
-            RegionId: e.region, AllocationTime: aliTime(e.allocated), ChargeType: 'PostPaid', Tags: renderVpcTags(e.tags),
+            AllocationId: e.id,
+            IpAddress: e.address,
+            Status: eipStatus(state, e),
+            InstanceId: e.instanceId ?? '',
+            InstanceType: e.instanceId ? 'EcsInstance' : '',
+            Bandwidth: state.eipInfo.get(e.id)?.bandwidth ?? '5',
+            InternetChargeType: state.eipInfo.get(e.id)?.internetChargeType ?? 'PayByTraffic',
+            RegionId: e.region,
+            AllocationTime: aliTime(e.allocated),
+            ChargeType: 'PostPaid',
+            Tags: renderVpcTags(e.tags),
           })),
         },
       }

@@ -22,15 +22,37 @@ function alias(state: AliState, m: Image): 'system' | 'self' | 'others' {
 function renderImage(state: AliState, m: Image): Record<string, unknown> {
   const catalog = m.seed ? m.catalog : undefined
   return {
-    ImageId: state.imageId(m.id), ImageName: m.name, ImageVersion: '', Description: m.description ?? '', Status: STATUS[m.state],
-    Progress: m.state === 'available' ? '100%' : m.state === 'pending' ? '50%' : '0%', OSType: 'linux', OSName: catalog?.osName ?? 'Debian 12 64位',
-    Platform: catalog?.platform ?? 'Debian', Architecture: 'x86_64', Size: m.devices[0]?.volumeSize ?? 20, ImageOwnerAlias: alias(state, m),
-    ImageOwnerId: alias(state, m) === 'system' ? 0 : Number(state.cloud.accountId), ImageFamily: state.families.get(m.id) ?? '',
-    IsSupportIoOptimized: true, IsSupportCloudinit: true, IsCopied: Boolean(m.sourceImageId), IsSelfShared: state.shares.get(m.id)?.size ? 'true' : '',
-    IsPublic: m.seed, Usage: 'none', CreationTime: aliTime(m.created), ResourceGroupId: '', BootMode: 'BIOS',
+    ImageId: state.imageId(m.id),
+    ImageName: m.name,
+    ImageVersion: '',
+    Description: m.description ?? '',
+    Status: STATUS[m.state],
+    Progress: m.state === 'available' ? '100%' : m.state === 'pending' ? '50%' : '0%',
+    OSType: 'linux',
+    OSName: catalog?.osName ?? 'Debian 12 64位',
+    Platform: catalog?.platform ?? 'Debian',
+    Architecture: 'x86_64',
+    Size: m.devices[0]?.volumeSize ?? 20,
+    ImageOwnerAlias: alias(state, m),
+    ImageOwnerId: alias(state, m) === 'system' ? 0 : Number(state.cloud.accountId),
+    ImageFamily: state.families.get(m.id) ?? '',
+    IsSupportIoOptimized: true,
+    IsSupportCloudinit: true,
+    IsCopied: Boolean(m.sourceImageId),
+    IsSelfShared: state.shares.get(m.id)?.size ? 'true' : '',
+    IsPublic: m.seed,
+    Usage: 'none',
+    CreationTime: aliTime(m.created),
+    ResourceGroupId: '',
+    BootMode: 'BIOS',
     DiskDeviceMappings: {
       DiskDeviceMapping: m.devices.map((d, n) => ({
-        SnapshotId: d.snapshotId ?? '', Size: String(d.volumeSize), Device: d.deviceName, Type: n === 0 ? 'system' : 'data', Format: '', Progress: '100%',
+        SnapshotId: d.snapshotId ?? '',
+        Size: String(d.volumeSize),
+        Device: d.deviceName,
+        Type: n === 0 ? 'system' : 'data',
+        Format: '',
+        Progress: '100%',
       })),
     },
     Tags: renderTags(m.tags),
@@ -50,15 +72,24 @@ function familyImage(full: Record<string, unknown>): Record<string, unknown> {
 
 /** Alibaba's ImageName filter is a pattern: '*' matches any run of characters. */
 const nameMatches = (pattern: string, name: string): boolean =>
-  new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name)
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(name)
 
 function describe(state: AliState, p: Params): Image[] {
   const r = p.required('RegionId')
-  const ids = p.str('ImageId')?.split(',').map((id) => state.backendImageId(r, id))
+  const ids = p
+    .str('ImageId')
+    ?.split(',')
+    .map((id) => state.backendImageId(r, id))
   const statuses = (p.str('Status') ?? 'Available').split(',')
   const owner = p.str('ImageOwnerAlias')
   const family = p.str('ImageFamily')
-  return images.imagesIn(state.cloud, r)
+  return images
+    .imagesIn(state.cloud, r)
     .filter((m) => (!ids || ids.includes(m.id)) && (statuses.includes('ALL') || statuses.includes(STATUS[m.state])))
     .filter((m) => (owner ? owner.split(',').includes(alias(state, m)) : true) && (!family || state.families.get(m.id) === family))
     .filter((m) => (!p.str('ImageName') || nameMatches(p.str('ImageName')!, m.name)) && matchesTags(m.tags, p.tags()))
@@ -76,7 +107,9 @@ export function imageActions(state: AliState): Record<string, Handler> {
     },
     DescribeImageFromFamily(p) {
       const family = p.required('ImageFamily')
-      const newest = images.imagesIn(cloud, p.required('RegionId')).filter((m) => m.state === 'available' && state.families.get(m.id) === family)
+      const newest = images
+        .imagesIn(cloud, p.required('RegionId'))
+        .filter((m) => m.state === 'available' && state.families.get(m.id) === family)
         .sort((a, b) => b.created.getTime() - a.created.getTime())[0]
       return { Image: newest ? familyImage(renderImage(state, newest)) : {} }
     },
@@ -87,13 +120,18 @@ export function imageActions(state: AliState): Record<string, Handler> {
       if (earlier && cloud.images.has(earlier)) return { ImageId: earlier }
       const name = p.str('ImageName') ?? `m-${cloud.rng.hex(12)}`
       if (!NAME.test(name) || /^https?:\/\//.test(name)) throw aliError('InvalidImageName.Malformed', 'The specified Image name is wrongly formed.', 400)
-      if (images.imagesIn(cloud, r).some((m) => m.name === name && !m.seed)) throw aliError('InvalidImageName.Duplicated', 'The specified Image name has already been used.', 400)
+      if (images.imagesIn(cloud, r).some((m) => m.name === name && !m.seed))
+        throw aliError('InvalidImageName.Duplicated', 'The specified Image name has already been used.', 400)
       const { instanceId, systemOnly } = sourceOf(state, p)
       const i = cloud.instances.get(instanceId)
       if (!i || i.state === 'terminated' || i.region !== r) throw aliError('InvalidInstanceId.NotFound', 'The specified InstanceId does not exist.', 404)
-      if (i.state !== 'stopped' && i.state !== 'running') throw aliError('IncorrectInstanceStatus', 'The current status of the resource does not support this operation.', 403)
+      if (i.state !== 'stopped' && i.state !== 'running')
+        throw aliError('IncorrectInstanceStatus', 'The current status of the resource does not support this operation.', 403)
       const image = images.createImage(cloud, r, {
-        instanceId, name, description: p.str('Description'), imageTags: new Map(p.tags().map((t) => [t.key, t.value])),
+        instanceId,
+        name,
+        description: p.str('Description'),
+        imageTags: new Map(p.tags().map((t) => [t.key, t.value])),
         blockDevices: systemOnly ? i.devices.slice(1).map((d) => ({ deviceName: d.deviceName, noDevice: true })) : undefined,
       })
       if (p.str('ImageFamily')) state.families.set(image.id, p.str('ImageFamily')!)
@@ -108,8 +146,12 @@ export function imageActions(state: AliState): Record<string, Handler> {
       if (!source || source.region !== r) throw imageNotFound()
       if (source.state !== 'available') throw aliError('IncorrectImageStatus', 'The current status of the image does not support this operation.', 403)
       const copy = images.copyImage(cloud, dest, {
-        sourceRegion: r, sourceImageId: source.id, name: p.str('DestinationImageName') ?? source.name, description: p.str('DestinationDescription'),
-        tags: new Map(p.tags().map((t) => [t.key, t.value])), clientToken: p.str('ClientToken'),
+        sourceRegion: r,
+        sourceImageId: source.id,
+        name: p.str('DestinationImageName') ?? source.name,
+        description: p.str('DestinationDescription'),
+        tags: new Map(p.tags().map((t) => [t.key, t.value])),
+        clientToken: p.str('ClientToken'),
       })
       if (state.families.has(source.id)) state.families.set(copy.id, state.families.get(source.id)!)
       return { ImageId: copy.id }
@@ -126,8 +168,13 @@ export function imageActions(state: AliState): Record<string, Handler> {
       const m = ownImage(state, p)
       const accounts = [...(state.shares.get(m.id) ?? [])]
       return {
-        RegionId: m.region, ImageId: m.id, TotalCount: accounts.length, PageNumber: 1, PageSize: 100,
-        Accounts: { Account: accounts.map((AliyunId) => ({ AliyunId })) }, ShareGroups: { ShareGroup: [] },
+        RegionId: m.region,
+        ImageId: m.id,
+        TotalCount: accounts.length,
+        PageNumber: 1,
+        PageSize: 100,
+        Accounts: { Account: accounts.map((AliyunId) => ({ AliyunId })) },
+        ShareGroups: { ShareGroup: [] },
       }
     },
     DeleteImage(p) {
@@ -155,7 +202,8 @@ function sourceOf(state: AliState, p: Params): { instanceId: string; systemOnly:
   const instanceId = p.str('InstanceId')
   if (instanceId) return { instanceId, systemOnly: false }
   const snapshotId = p.str('SnapshotId') ?? p.records('DiskDeviceMapping').find((d) => d.SnapshotId)?.SnapshotId
-  if (!snapshotId) throw aliError('MissingParameter', 'The input parameter "InstanceId" or "SnapshotId" that is mandatory for processing this request is not supplied.')
+  if (!snapshotId)
+    throw aliError('MissingParameter', 'The input parameter "InstanceId" or "SnapshotId" that is mandatory for processing this request is not supplied.')
   const snapshot = state.cloud.snapshots.get(snapshotId)
   if (!snapshot) throw aliError('InvalidSnapshotId.NotFound', 'The specified SnapshotId does not exist.', 404)
   // The emulator's disks live in the instance's container: an image of a snapshot is a

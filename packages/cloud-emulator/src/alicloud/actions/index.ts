@@ -29,17 +29,29 @@ export function protocolActions(profile: Pick<CloudProfile, 'instanceTypes' | 'v
 export function backendActions(state: AliState): ActionTable {
   const network = networkActions(state)
   const eips = eipActions(state)
-  const pick = (names: readonly string[], from: Record<string, Handler>): Record<string, Handler> =>
-    Object.fromEntries(names.map((n) => [n, from[n]!]))
+  const pick = (names: readonly string[], from: Record<string, Handler>): Record<string, Handler> => Object.fromEntries(names.map((n) => [n, from[n]!]))
   const vpcNames = ['CreateVpc', 'DescribeVpcs', 'DeleteVpc', 'CreateVSwitch', 'DescribeVSwitches', 'DeleteVSwitch']
   const tags = tagActions(state)
   const protocol = protocolActions(state.cloud.profile(ALICLOUD_PROFILE.name) ?? ALICLOUD_PROFILE)
   return {
     Ecs: {
-      ...protocol.Ecs, ...network, ...eips, ...instanceActions(state), ...keyActions(state), ...imageActions(state),
-      ...storageActions(state), ...tags,
+      ...protocol.Ecs,
+      ...network,
+      ...eips,
+      ...instanceActions(state),
+      ...keyActions(state),
+      ...imageActions(state),
+      ...storageActions(state),
+      ...tags,
     },
-    Vpc: { ...protocol.Vpc, ...pick(vpcNames, network), ...eips, TagResources: tags.TagResources!, UntagResources: tags.UntagResources!, ListTagResources: tags.ListTagResources! },
+    Vpc: {
+      ...protocol.Vpc,
+      ...pick(vpcNames, network),
+      ...eips,
+      TagResources: tags.TagResources!,
+      UntagResources: tags.UntagResources!,
+      ListTagResources: tags.ListTagResources!,
+    },
     Sts: stsActions(state),
   }
 }

@@ -13,16 +13,25 @@ import { aliTime, matchesTags, page, renderTags } from './render.js'
 
 const notFound = (): CloudError => aliError('InvalidInstanceId.NotFound', 'The specified InstanceId does not exist.', 404)
 const badStatus = (i: Instance, expected: string): CloudError =>
-  aliError('IncorrectInstanceStatus', `The current status of the resource does not support this operation. Status of the specified instance is ${aliStatus(i)} but the expected status is in (${expected}).`, 403)
+  aliError(
+    'IncorrectInstanceStatus',
+    `The current status of the resource does not support this operation. Status of the specified instance is ${aliStatus(i)} but the expected status is in (${expected}).`,
+    403,
+  )
 
 /** The backend's instance states in Alibaba's words. */
 function aliStatus(i: Instance, extra?: InstanceExtra): string {
   switch (i.state) {
-    case 'pending': return extra?.everStarted ? 'Starting' : 'Pending'
-    case 'running': return extra?.stopWhenBooted ? 'Pending' : 'Running'
-    case 'stopping': return 'Stopping'
-    case 'stopped': return 'Stopped'
-    default: return 'Stopping'
+    case 'pending':
+      return extra?.everStarted ? 'Starting' : 'Pending'
+    case 'running':
+      return extra?.stopWhenBooted ? 'Pending' : 'Running'
+    case 'stopping':
+      return 'Stopping'
+    case 'stopped':
+      return 'Stopped'
+    default:
+      return 'Stopping'
   }
 }
 
@@ -44,17 +53,25 @@ function launch(state: AliState, p: Params, createOnly: boolean): Instance {
   if (!subnet || subnet.region !== r) throw aliError('InvalidVSwitchId.NotFound', 'Specified virtual switch does not exist.', 404)
   const profile = cloud.profile('alicloud')!
   if (!zoneOffers(profile.instanceTypes ?? [], region, subnet.zone, type))
-    throw aliError('InvalidResourceType.NotSupported', `This resource type is not supported; please try other resource types. Zone ${subnet.zone} offers no ${type}.`, 403)
+    throw aliError(
+      'InvalidResourceType.NotSupported',
+      `This resource type is not supported; please try other resource types. Zone ${subnet.zone} offers no ${type}.`,
+      403,
+    )
   const imageId = state.backendImageId(r, p.required('ImageId'))
-  if (!cloud.images.get(imageId) || cloud.images.get(imageId)!.region !== r) throw aliError('InvalidImageId.NotFound', 'The specified ImageId does not exist.', 404)
+  if (!cloud.images.get(imageId) || cloud.images.get(imageId)!.region !== r)
+    throw aliError('InvalidImageId.NotFound', 'The specified ImageId does not exist.', 404)
   const keyName = p.str('KeyPairName')
   if (keyName && !findKeyPair(cloud, r, keyName)) throw aliError('InvalidKeyPairName.NotFound', 'The specified KeyPairName does not exist.', 404)
   const sgIds = p.str('SecurityGroupId') ? [p.str('SecurityGroupId')!] : p.list('SecurityGroupIds')
   if (!sgIds.length) throw aliError('MissingParameter', 'The input parameter "SecurityGroupId" that is mandatory for processing this request is not supplied.')
-  for (const id of sgIds) if (!cloud.securityGroups.get(id)) throw aliError('InvalidSecurityGroupId.NotFound', 'The specified SecurityGroupId does not exist.', 404)
+  for (const id of sgIds)
+    if (!cloud.securityGroups.get(id)) throw aliError('InvalidSecurityGroupId.NotFound', 'The specified SecurityGroupId does not exist.', 404)
   const disks: Array<[string, string | undefined, string]> = [
     ['SystemDisk.Category', p.str('SystemDisk.Category'), 'InvalidSystemDiskCategory.ValueNotSupported'],
-    ...p.records('DataDisk').map((d, n): [string, string | undefined, string] => [`DataDisk.${n + 1}.Category`, d.Category, 'InvalidDataDiskCategory.ValueNotSupported']),
+    ...p
+      .records('DataDisk')
+      .map((d, n): [string, string | undefined, string] => [`DataDisk.${n + 1}.Category`, d.Category, 'InvalidDataDiskCategory.ValueNotSupported']),
   ]
   for (const [field, category, code] of disks) {
     const unknown = category === undefined ? undefined : unknownVolumeType(profile, category)
@@ -65,22 +82,34 @@ function launch(state: AliState, p: Params, createOnly: boolean): Instance {
   const dataDisks = p.records('DataDisk').filter((d) => d.Size || d.SnapshotId)
   const tags = new Map(p.tags().map((t) => [t.key, t.value]))
   const launched = instances.runInstances(cloud, r, {
-      imageId, instanceType: type, keyName, securityGroupIds: sgIds, subnetId: vSwitchId,
-      userData: userData ? Buffer.from(userData, 'base64') : undefined, instanceTags: tags, volumeTags: tags,
-      clientToken: p.str('ClientToken'),
-      blockDevices: [
-        { deviceName: '/dev/xvda', volumeSize: p.int('SystemDisk.Size'), volumeType: p.str('SystemDisk.Category') ?? 'cloud_efficiency' },
-        ...dataDisks.map((d, n) => ({
-          deviceName: `/dev/xvd${String.fromCharCode(98 + n)}`, volumeSize: d.Size ? Number(d.Size) : undefined, snapshotId: d.SnapshotId,
-          volumeType: d.Category ?? 'cloud_efficiency', deleteOnTermination: d.DeleteWithInstance !== 'false',
-        })),
-      ],
-    })
+    imageId,
+    instanceType: type,
+    keyName,
+    securityGroupIds: sgIds,
+    subnetId: vSwitchId,
+    userData: userData ? Buffer.from(userData, 'base64') : undefined,
+    instanceTags: tags,
+    volumeTags: tags,
+    clientToken: p.str('ClientToken'),
+    blockDevices: [
+      { deviceName: '/dev/xvda', volumeSize: p.int('SystemDisk.Size'), volumeType: p.str('SystemDisk.Category') ?? 'cloud_efficiency' },
+      ...dataDisks.map((d, n) => ({
+        deviceName: `/dev/xvd${String.fromCharCode(98 + n)}`,
+        volumeSize: d.Size ? Number(d.Size) : undefined,
+        snapshotId: d.SnapshotId,
+        volumeType: d.Category ?? 'cloud_efficiency',
+        deleteOnTermination: d.DeleteWithInstance !== 'false',
+      })),
+    ],
+  })
   const instance = launched[0]!
   if (!state.instances.has(instance.id)) {
     state.instances.set(instance.id, {
-      name: p.str('InstanceName') ?? instance.id, hostName: p.str('HostName') ?? `iZ${instance.id.slice(2)}Z`,
-      internetMaxBandwidthOut: p.int('InternetMaxBandwidthOut') ?? 0, stopWhenBooted: createOnly, everStarted: false,
+      name: p.str('InstanceName') ?? instance.id,
+      hostName: p.str('HostName') ?? `iZ${instance.id.slice(2)}Z`,
+      internetMaxBandwidthOut: p.int('InternetMaxBandwidthOut') ?? 0,
+      stopWhenBooted: createOnly,
+      everStarted: false,
     })
   }
   return instance
@@ -91,15 +120,34 @@ function render(state: AliState, i: Instance): Record<string, unknown> {
   const eip = publicIps.publicIpOf(state.cloud, i)
   const publicIp = extra.internetMaxBandwidthOut > 0 && !eip && i.address ? [i.address] : []
   return {
-    InstanceId: i.id, InstanceName: extra.name, HostName: extra.hostName, Status: aliStatus(i, extra), RegionId: i.region, ZoneId: i.zone,
-    ImageId: state.imageId(i.imageId), InstanceType: i.instanceType, InstanceTypeFamily: i.instanceType.split('.').slice(0, 2).join('.'),
-    InstanceNetworkType: 'vpc', OSType: 'linux', OSName: 'Debian 12 64位', Cpu: 2, Memory: 4096, IoOptimized: true,
-    InstanceChargeType: 'PostPaid', InternetChargeType: 'PayByTraffic', InternetMaxBandwidthOut: extra.internetMaxBandwidthOut,
-    KeyPairName: i.keyName ?? '', CreationTime: aliTime(i.launched), StartTime: aliTime(i.launched), ExpiredTime: '2099-12-31T15:59Z',
+    InstanceId: i.id,
+    InstanceName: extra.name,
+    HostName: extra.hostName,
+    Status: aliStatus(i, extra),
+    RegionId: i.region,
+    ZoneId: i.zone,
+    ImageId: state.imageId(i.imageId),
+    InstanceType: i.instanceType,
+    InstanceTypeFamily: i.instanceType.split('.').slice(0, 2).join('.'),
+    InstanceNetworkType: 'vpc',
+    OSType: 'linux',
+    OSName: 'Debian 12 64位',
+    Cpu: 2,
+    Memory: 4096,
+    IoOptimized: true,
+    InstanceChargeType: 'PostPaid',
+    InternetChargeType: 'PayByTraffic',
+    InternetMaxBandwidthOut: extra.internetMaxBandwidthOut,
+    KeyPairName: i.keyName ?? '',
+    CreationTime: aliTime(i.launched),
+    StartTime: aliTime(i.launched),
+    ExpiredTime: '2099-12-31T15:59Z',
     VpcAttributes: { VpcId: i.vpcId, VSwitchId: i.subnetId, PrivateIpAddress: { IpAddress: i.address ? [i.address] : [] }, NatIpAddress: '' },
     PublicIpAddress: { IpAddress: publicIp },
     InnerIpAddress: { IpAddress: [] },
-    EipAddress: eip ? { AllocationId: eip.id, IpAddress: eip.address, Bandwidth: Number(state.eipInfo.get(eip.id)?.bandwidth ?? 5), InternetChargeType: 'PayByTraffic' } : { AllocationId: '', IpAddress: '', Bandwidth: 0, InternetChargeType: '' },
+    EipAddress: eip
+      ? { AllocationId: eip.id, IpAddress: eip.address, Bandwidth: Number(state.eipInfo.get(eip.id)?.bandwidth ?? 5), InternetChargeType: 'PayByTraffic' }
+      : { AllocationId: '', IpAddress: '', Bandwidth: 0, InternetChargeType: '' },
     SecurityGroupIds: { SecurityGroupId: i.securityGroupIds },
     NetworkInterfaces: { NetworkInterface: [{ NetworkInterfaceId: i.id.replace(/^i-/, 'eni-'), PrimaryIpAddress: i.address, Type: 'Primary' }] },
     Tags: renderTags(i.tags),
@@ -122,8 +170,11 @@ export function instanceActions(state: AliState): Record<string, Handler> {
       const r = p.required('RegionId')
       const ids = p.jsonList('InstanceIds')
       const status = p.str('Status')
-      const all = [...cloud.instances.values()].filter((i) => i.region === r && i.state !== 'terminated' && state.instances.has(i.id))
-        .filter((i) => (!ids || ids.includes(i.id)) && (!p.str('VpcId') || i.vpcId === p.str('VpcId')) && (!p.str('VSwitchId') || i.subnetId === p.str('VSwitchId')))
+      const all = [...cloud.instances.values()]
+        .filter((i) => i.region === r && i.state !== 'terminated' && state.instances.has(i.id))
+        .filter(
+          (i) => (!ids || ids.includes(i.id)) && (!p.str('VpcId') || i.vpcId === p.str('VpcId')) && (!p.str('VSwitchId') || i.subnetId === p.str('VSwitchId')),
+        )
         .filter((i) => (!status || aliStatus(i, state.instances.get(i.id)) === status) && matchesTags(i.tags, p.tags()))
         .filter((i) => !p.str('InstanceName') || state.instances.get(i.id)!.name === p.str('InstanceName'))
       const { items, ...paging } = page(all, p.int('PageNumber'), p.int('PageSize') ?? 10)

@@ -26,13 +26,16 @@ export function keyActions(state: AliState): Record<string, Handler> {
       const { items, ...paging } = page(all, p.int('PageNumber'), p.int('PageSize') ?? 10)
       return {
         ...paging,
-        KeyPairs: { KeyPair: items.map((k) => ({ KeyPairName: k.name, KeyPairFingerPrint: k.fingerprint, CreationTime: aliTime(k.created), Tags: renderTags(k.tags) })) },
+        KeyPairs: {
+          KeyPair: items.map((k) => ({ KeyPairName: k.name, KeyPairFingerPrint: k.fingerprint, CreationTime: aliTime(k.created), Tags: renderTags(k.tags) })),
+        },
       }
     },
     DeleteKeyPairs(p) {
       const r = p.required('RegionId')
       const names = p.jsonList('KeyPairNames')
-      if (!names?.length) throw aliError('MissingParameter', 'The input parameter "KeyPairNames" that is mandatory for processing this request is not supplied.')
+      if (!names?.length)
+        throw aliError('MissingParameter', 'The input parameter "KeyPairNames" that is mandatory for processing this request is not supplied.')
       for (const name of names) keys.deleteKeyPair(cloud, r, name)
       return {}
     },

@@ -25,27 +25,46 @@ export function networkActions(state: AliState): Record<string, Handler> {
       if (!m || Number(m[2]) < 8 || Number(m[2]) > 28) throw aliError('InvalidCidrBlock.Malformed', 'Specified CIDR block is not valid.', 400)
       // Alibaba allows /8../28 (its default is 172.16.0.0/12); the backend's VPCs are /16../28
       // as on EC2, so a wider block is kept here and the backend holds its first /16.
-      const id = state.idempotent('CreateVpc', p.str('ClientToken'), (x) => cloud.vpcs.has(x), () => {
-        const vpc = network.createVpc(cloud, r, Number(m[2]) < 16 ? `${m[1]}/16` : cidr, new Map(p.tags().map((t) => [t.key, t.value])))
-        cidrs.set(vpc.id, cidr)
-        created.set(vpc.id, new Date())
-        if (p.str('VpcName')) names.set(vpc.id, p.str('VpcName')!)
-        return vpc.id
-      })
+      const id = state.idempotent(
+        'CreateVpc',
+        p.str('ClientToken'),
+        (x) => cloud.vpcs.has(x),
+        () => {
+          const vpc = network.createVpc(cloud, r, Number(m[2]) < 16 ? `${m[1]}/16` : cidr, new Map(p.tags().map((t) => [t.key, t.value])))
+          cidrs.set(vpc.id, cidr)
+          created.set(vpc.id, new Date())
+          if (p.str('VpcName')) names.set(vpc.id, p.str('VpcName')!)
+          return vpc.id
+        },
+      )
       return { VpcId: id, VRouterId: id.replace(/^vpc-/, 'vrt-'), RouteTableId: id.replace(/^vpc-/, 'vtb-'), ResourceGroupId: '' }
     },
     DescribeVpcs(p) {
       const r = region(p)
       const ids = p.str('VpcId')?.split(',')
-      const vpcs = network.vpcsIn(cloud, r).filter((v) => !ids || ids.includes(v.id)).filter((v) => matchesTags(v.tags, p.tags()))
+      const vpcs = network
+        .vpcsIn(cloud, r)
+        .filter((v) => !ids || ids.includes(v.id))
+        .filter((v) => matchesTags(v.tags, p.tags()))
       const { items, ...paging } = page(vpcs, p.int('PageNumber'), p.int('PageSize') ?? 50)
       return {
         ...paging,
         Vpcs: {
           Vpc: items.map((v) => ({
-            VpcId: v.id, RegionId: r, Status: 'Available', VpcName: names.get(v.id) ?? '', CidrBlock: cidrs.get(v.id) ?? v.cidrBlock, IsDefault: v.isDefault,
-            VRouterId: v.id.replace(/^vpc-/, 'vrt-'), CreationTime: when(v.id),
-            VSwitchIds: { VSwitchId: network.subnetsIn(cloud, r).filter((s) => s.vpcId === v.id).map((s) => s.id) },
+            VpcId: v.id,
+            RegionId: r,
+            Status: 'Available',
+            VpcName: names.get(v.id) ?? '',
+            CidrBlock: cidrs.get(v.id) ?? v.cidrBlock,
+            IsDefault: v.isDefault,
+            VRouterId: v.id.replace(/^vpc-/, 'vrt-'),
+            CreationTime: when(v.id),
+            VSwitchIds: {
+              VSwitchId: network
+                .subnetsIn(cloud, r)
+                .filter((s) => s.vpcId === v.id)
+                .map((s) => s.id),
+            },
             Tags: renderVpcTags(v.tags),
           })),
         },
@@ -62,12 +81,22 @@ export function networkActions(state: AliState): Record<string, Handler> {
       const vpcId = p.required('VpcId')
       const zoneId = p.required('ZoneId')
       const r = p.str('RegionId') ?? findRegion(state, vpcId)
-      const id = state.idempotent('CreateVSwitch', p.str('ClientToken'), (x) => cloud.subnets.has(x), () => {
-        const subnet = network.createSubnet(cloud, r, { vpcId, cidrBlock: p.required('CidrBlock'), zone: zoneId, tags: new Map(p.tags().map((t) => [t.key, t.value])) })
-        created.set(subnet.id, new Date())
-        if (p.str('VSwitchName')) names.set(subnet.id, p.str('VSwitchName')!)
-        return subnet.id
-      })
+      const id = state.idempotent(
+        'CreateVSwitch',
+        p.str('ClientToken'),
+        (x) => cloud.subnets.has(x),
+        () => {
+          const subnet = network.createSubnet(cloud, r, {
+            vpcId,
+            cidrBlock: p.required('CidrBlock'),
+            zone: zoneId,
+            tags: new Map(p.tags().map((t) => [t.key, t.value])),
+          })
+          created.set(subnet.id, new Date())
+          if (p.str('VSwitchName')) names.set(subnet.id, p.str('VSwitchName')!)
+          return subnet.id
+        },
+      )
       return { VSwitchId: id }
     },
     DescribeVSwitches(p) {
@@ -75,15 +104,23 @@ export function networkActions(state: AliState): Record<string, Handler> {
       const vpcId = p.str('VpcId')
       const ids = p.str('VSwitchId')?.split(',')
       const zone = p.str('ZoneId')
-      const all = network.subnetsIn(cloud, r)
+      const all = network
+        .subnetsIn(cloud, r)
         .filter((s) => (!vpcId || s.vpcId === vpcId) && (!ids || ids.includes(s.id)) && (!zone || s.zone === zone) && matchesTags(s.tags, p.tags()))
       const { items, ...paging } = page(all, p.int('PageNumber'), p.int('PageSize') ?? 50)
       return {
         ...paging,
         VSwitches: {
           VSwitch: items.map((s) => ({
-            VSwitchId: s.id, VpcId: s.vpcId, Status: 'Available', CidrBlock: s.cidrBlock, ZoneId: s.zone,
-            VSwitchName: names.get(s.id) ?? '', IsDefault: s.defaultForAz, AvailableIpAddressCount: 252, CreationTime: when(s.id),
+            VSwitchId: s.id,
+            VpcId: s.vpcId,
+            Status: 'Available',
+            CidrBlock: s.cidrBlock,
+            ZoneId: s.zone,
+            VSwitchName: names.get(s.id) ?? '',
+            IsDefault: s.defaultForAz,
+            AvailableIpAddressCount: 252,
+            CreationTime: when(s.id),
             Tags: renderVpcTags(s.tags),
           })),
         },
@@ -101,12 +138,22 @@ export function networkActions(state: AliState): Record<string, Handler> {
       const vpcId = p.str('VpcId')
       if (!vpcId) throw aliError('MissingParameter', 'The input parameter "VpcId" that is mandatory for processing this request is not supplied.')
       const name = p.str('SecurityGroupName') ?? `sg-name-${cloud.rng.hex(8)}`
-      const id = state.idempotent('CreateSecurityGroup', p.str('ClientToken'), (x) => cloud.securityGroups.has(x), () => {
-        const group = network.createSecurityGroup(cloud, r, { name: name.replace(/^sg-/, 'sg_'), description: p.str('Description') ?? name, vpcId, tags: new Map(p.tags().map((t) => [t.key, t.value])) })
-        names.set(group.id, name)
-        created.set(group.id, new Date())
-        return group.id
-      })
+      const id = state.idempotent(
+        'CreateSecurityGroup',
+        p.str('ClientToken'),
+        (x) => cloud.securityGroups.has(x),
+        () => {
+          const group = network.createSecurityGroup(cloud, r, {
+            name: name.replace(/^sg-/, 'sg_'),
+            description: p.str('Description') ?? name,
+            vpcId,
+            tags: new Map(p.tags().map((t) => [t.key, t.value])),
+          })
+          names.set(group.id, name)
+          created.set(group.id, new Date())
+          return group.id
+        },
+      )
       return { SecurityGroupId: id }
     },
     AuthorizeSecurityGroup: (p) => authorize(state, p, 'ingress'),
@@ -115,15 +162,22 @@ export function networkActions(state: AliState): Record<string, Handler> {
       const r = region(p)
       const ids = p.str('SecurityGroupIds') ? p.jsonList('SecurityGroupIds') : p.str('SecurityGroupId')?.split(',')
       const vpcId = p.str('VpcId')
-      const groups = network.securityGroupsIn(cloud, r)
+      const groups = network
+        .securityGroupsIn(cloud, r)
         .filter((g) => !g.isDefault && (!ids || ids.includes(g.id)) && (!vpcId || g.vpcId === vpcId) && matchesTags(g.tags, p.tags()))
       const { items, ...paging } = page(groups, p.int('PageNumber'), p.int('PageSize') ?? 50)
       return {
-        ...paging, RegionId: r,
+        ...paging,
+        RegionId: r,
         SecurityGroups: {
           SecurityGroup: items.map((g) => ({
-            SecurityGroupId: g.id, SecurityGroupName: names.get(g.id) ?? g.name, Description: g.description, VpcId: g.vpcId,
-            SecurityGroupType: 'normal', CreationTime: when(g.id), Tags: renderTags(g.tags),
+            SecurityGroupId: g.id,
+            SecurityGroupName: names.get(g.id) ?? g.name,
+            Description: g.description,
+            VpcId: g.vpcId,
+            SecurityGroupType: 'normal',
+            CreationTime: when(g.id),
+            Tags: renderTags(g.tags),
           })),
         },
       }
@@ -145,17 +199,28 @@ function authorize(state: AliState, p: Params, direction: 'ingress' | 'egress'):
   const group = network.securityGroupsIn(state.cloud, r).find((g) => g.id === p.required('SecurityGroupId'))
   if (!group) throw aliError('InvalidSecurityGroupId.NotFound', 'The specified SecurityGroupId does not exist.', 404)
   const rules = p.records('Permissions')
-  const list = rules.length ? rules : [{ IpProtocol: p.required('IpProtocol'), PortRange: p.required('PortRange'), SourceCidrIp: p.str('SourceCidrIp') ?? '', DestCidrIp: p.str('DestCidrIp') ?? '' }]
+  const list = rules.length
+    ? rules
+    : [
+        {
+          IpProtocol: p.required('IpProtocol'),
+          PortRange: p.required('PortRange'),
+          SourceCidrIp: p.str('SourceCidrIp') ?? '',
+          DestCidrIp: p.str('DestCidrIp') ?? '',
+        },
+      ]
   for (const rule of list) {
     const protocol = (rule.IpProtocol ?? '').toLowerCase()
-    if (!['tcp', 'udp', 'icmp', 'gre', 'all', 'icmpv6'].includes(protocol)) throw aliError('InvalidIpProtocol.Malformed', 'The specified IpProtocol is invalid.', 400)
+    if (!['tcp', 'udp', 'icmp', 'gre', 'all', 'icmpv6'].includes(protocol))
+      throw aliError('InvalidIpProtocol.Malformed', 'The specified IpProtocol is invalid.', 400)
     const m = /^(-?\d+)\/(-?\d+)$/.exec(rule.PortRange ?? '')
     if (!m) throw aliError('InvalidIpPortRange.Malformed', 'The specified parameter PortRange is not valid.', 400)
     const cidr = (direction === 'ingress' ? rule.SourceCidrIp : rule.DestCidrIp) || '0.0.0.0/0'
     const perm = { protocol: protocol === 'all' ? '-1' : protocol, fromPort: Number(m[1]), toPort: Number(m[2]), cidrs: [cidr], groupIds: [] }
     const rulesOf = direction === 'ingress' ? group.ingress : group.egress
     // Alibaba accepts a rule that already exists and changes nothing.
-    if (!rulesOf.some((q) => q.protocol === perm.protocol && q.fromPort === perm.fromPort && q.toPort === perm.toPort && q.cidrs.includes(cidr))) rulesOf.push(perm)
+    if (!rulesOf.some((q) => q.protocol === perm.protocol && q.fromPort === perm.fromPort && q.toPort === perm.toPort && q.cidrs.includes(cidr)))
+      rulesOf.push(perm)
   }
   return {}
 }

@@ -6,8 +6,17 @@ import type { AliState } from '../state.js'
 /** The resource of an id, in any of the maps that hold taggable resources. */
 function tagsOf(state: AliState, id: string): Map<string, string> | undefined {
   const { cloud } = state
-  return (cloud.instances.get(id) ?? cloud.images.get(id) ?? cloud.snapshots.get(id) ?? cloud.volumes.get(id) ?? cloud.securityGroups.get(id)
-    ?? cloud.vpcs.get(id) ?? cloud.subnets.get(id) ?? cloud.publicIps.get(id) ?? [...cloud.keyPairs.values()].find((k) => k.name === id))?.tags
+  return (
+    cloud.instances.get(id) ??
+    cloud.images.get(id) ??
+    cloud.snapshots.get(id) ??
+    cloud.volumes.get(id) ??
+    cloud.securityGroups.get(id) ??
+    cloud.vpcs.get(id) ??
+    cloud.subnets.get(id) ??
+    cloud.publicIps.get(id) ??
+    [...cloud.keyPairs.values()].find((k) => k.name === id)
+  )?.tags
 }
 
 function tagAll(state: AliState, ids: readonly string[], p: Params): Record<string, unknown> {
@@ -43,7 +52,9 @@ export function tagActions(state: AliState): Record<string, Handler> {
     },
     ListTagResources(p) {
       const ids = p.list('ResourceId')
-      const out = ids.flatMap((id) => [...(tagsOf(state, id) ?? [])].map(([TagKey, TagValue]) => ({ ResourceId: id, ResourceType: p.str('ResourceType') ?? '', TagKey, TagValue })))
+      const out = ids.flatMap((id) =>
+        [...(tagsOf(state, id) ?? [])].map(([TagKey, TagValue]) => ({ ResourceId: id, ResourceType: p.str('ResourceType') ?? '', TagKey, TagValue })),
+      )
       return { NextToken: '', TagResources: { TagResource: out } }
     },
   }

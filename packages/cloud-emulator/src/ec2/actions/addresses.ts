@@ -13,9 +13,15 @@ const associationId = (ip: PublicIp): string => `eipassoc-${ip.id.replace(/^eipa
 function render(ctx: ActionContext, ip: PublicIp): Record<string, unknown> {
   const instance = ip.instanceId ? ctx.cloud.instances.get(ip.instanceId) : undefined
   return {
-    publicIp: ip.address, allocationId: ip.id, domain: 'vpc', publicIpv4Pool: 'amazon', networkBorderGroup: ip.region,
-    associationId: instance ? associationId(ip) : undefined, instanceId: instance?.id,
-    networkInterfaceId: instance ? `eni-${instance.id.slice(2)}` : undefined, privateIpAddress: instance?.address || undefined,
+    publicIp: ip.address,
+    allocationId: ip.id,
+    domain: 'vpc',
+    publicIpv4Pool: 'amazon',
+    networkBorderGroup: ip.region,
+    associationId: instance ? associationId(ip) : undefined,
+    instanceId: instance?.id,
+    networkInterfaceId: instance ? `eni-${instance.id.slice(2)}` : undefined,
+    privateIpAddress: instance?.address || undefined,
     tagSet: tagSet(ip.tags),
   }
 }
@@ -65,9 +71,18 @@ export const DescribeAddresses: Handler = (ctx, r) => {
     for (const w of wanted) ips.getPublicIp(ctx.cloud, ctx.region, w)
     found = found.filter((p) => wanted.includes(p.id) || wanted.includes(p.address))
   }
-  found = applyFilters(found, readFilters(r), {
-    'allocation-id': (p) => p.id, 'public-ip': (p) => p.address, 'instance-id': (p) => p.instanceId, domain: () => 'vpc',
-    'association-id': (p) => (p.instanceId ? associationId(p) : undefined), 'network-border-group': (p) => p.region,
-  }, (p) => p.tags)
+  found = applyFilters(
+    found,
+    readFilters(r),
+    {
+      'allocation-id': (p) => p.id,
+      'public-ip': (p) => p.address,
+      'instance-id': (p) => p.instanceId,
+      domain: () => 'vpc',
+      'association-id': (p) => (p.instanceId ? associationId(p) : undefined),
+      'network-border-group': (p) => p.region,
+    },
+    (p) => p.tags,
+  )
   return { addressesSet: found.map((p) => render(ctx, p)) as never }
 }

@@ -12,8 +12,20 @@ export interface ActionContext {
 export type Handler = (ctx: ActionContext, r: Reader) => Record<string, XmlValue> | Promise<Record<string, XmlValue>>
 
 const RESOURCE_TYPES = new Set([
-  'instance', 'volume', 'image', 'snapshot', 'security-group', 'key-pair', 'network-interface', 'vpc', 'subnet',
-  'security-group-rule', 'spot-instances-request', 'elastic-gpu', 'launch-template', 'elastic-ip',
+  'instance',
+  'volume',
+  'image',
+  'snapshot',
+  'security-group',
+  'key-pair',
+  'network-interface',
+  'vpc',
+  'subnet',
+  'security-group-rule',
+  'spot-instances-request',
+  'elastic-gpu',
+  'launch-template',
+  'elastic-ip',
 ])
 
 /** Tags from `TagSpecification.N` for one resource type; rejects types the action cannot tag. */
@@ -71,13 +83,16 @@ export function missing(code: string, what: string, wanted: readonly string[], f
 export function page<T>(r: Reader, items: readonly T[], idsGiven = false): { items: T[]; nextToken?: string } {
   const max = r.int('MaxResults')
   const token = r.str('NextToken')
-  if (max !== undefined && idsGiven)
-    throw new CloudError('InvalidParameterCombination', 'The parameter MaxResults cannot be used with a list of resource IDs')
+  if (max !== undefined && idsGiven) throw new CloudError('InvalidParameterCombination', 'The parameter MaxResults cannot be used with a list of resource IDs')
   if (max !== undefined && (max < 5 || max > 1000))
     throw new CloudError('InvalidParameterValue', `Value ( ${max} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`)
   let start = 0
   if (token) {
-    start = Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^page:/, ''))
+    start = Number(
+      Buffer.from(token, 'base64url')
+        .toString('utf8')
+        .replace(/^page:/, ''),
+    )
     if (!Number.isInteger(start) || start < 0 || start > items.length) throw new CloudError('InvalidParameterValue', `Invalid value '${token}' for nextToken`)
   }
   if (max === undefined) return { items: items.slice(start) }

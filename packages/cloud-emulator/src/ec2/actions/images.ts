@@ -16,36 +16,63 @@ export const DescribeImages: Handler = ({ cloud, region }, r) => {
   let found = img.imagesIn(cloud, region).filter((m) => img.launchable(cloud, m))
   if (ids.length) {
     found = found.filter((m) => ids.includes(m.id))
-    missing('InvalidAMIID.NotFound', 'image id', ids.map((id) => `[${id}]`), new Set(found.map((m) => `[${m.id}]`)))
+    missing(
+      'InvalidAMIID.NotFound',
+      'image id',
+      ids.map((id) => `[${id}]`),
+      new Set(found.map((m) => `[${m.id}]`)),
+    )
   }
   if (owners.length) found = found.filter(ownedBy)
   if (executableBy.length) {
-    found = found.filter((m) => executableBy.some((e) => {
-      if (e === 'all') return m.isPublic
-      const account = e === 'self' ? cloud.accountId : e
-      return m.launchUsers.has(account) || m.ownerId === account || (e !== 'self' && m.isPublic)
-    }))
+    found = found.filter((m) =>
+      executableBy.some((e) => {
+        if (e === 'all') return m.isPublic
+        const account = e === 'self' ? cloud.accountId : e
+        return m.launchUsers.has(account) || m.ownerId === account || (e !== 'self' && m.isPublic)
+      }),
+    )
   }
-  found = applyFilters(found, readFilters(r), {
-    name: (m) => m.name, 'image-id': (m) => m.id, 'owner-id': (m) => m.ownerId, state: (m) => m.state, 'is-public': (m) => m.isPublic,
-    architecture: (m) => m.architecture, 'root-device-type': () => 'ebs', 'root-device-name': (m) => m.rootDeviceName,
-    'virtualization-type': () => 'hvm', description: (m) => m.description, 'image-type': () => 'machine', hypervisor: () => 'xen',
-    'block-device-mapping.snapshot-id': (m) => m.devices.map((d) => d.snapshotId),
-    'block-device-mapping.device-name': (m) => m.devices.map((d) => d.deviceName),
-    'block-device-mapping.volume-size': (m) => m.devices.map((d) => String(d.volumeSize)),
-    'block-device-mapping.volume-type': (m) => m.devices.map((d) => d.volumeType), 'ena-support': () => true,
-    'creation-date': (m) => m.created.toISOString(), 'source-instance-id': (m) => m.sourceInstanceId,
-    'owner-alias': (m) => (m.ownerId === cloud.accountId ? 'self' : m.catalog?.ownerAlias),
-  }, (m) => m.tags)
+  found = applyFilters(
+    found,
+    readFilters(r),
+    {
+      name: (m) => m.name,
+      'image-id': (m) => m.id,
+      'owner-id': (m) => m.ownerId,
+      state: (m) => m.state,
+      'is-public': (m) => m.isPublic,
+      architecture: (m) => m.architecture,
+      'root-device-type': () => 'ebs',
+      'root-device-name': (m) => m.rootDeviceName,
+      'virtualization-type': () => 'hvm',
+      description: (m) => m.description,
+      'image-type': () => 'machine',
+      hypervisor: () => 'xen',
+      'block-device-mapping.snapshot-id': (m) => m.devices.map((d) => d.snapshotId),
+      'block-device-mapping.device-name': (m) => m.devices.map((d) => d.deviceName),
+      'block-device-mapping.volume-size': (m) => m.devices.map((d) => String(d.volumeSize)),
+      'block-device-mapping.volume-type': (m) => m.devices.map((d) => d.volumeType),
+      'ena-support': () => true,
+      'creation-date': (m) => m.created.toISOString(),
+      'source-instance-id': (m) => m.sourceInstanceId,
+      'owner-alias': (m) => (m.ownerId === cloud.accountId ? 'self' : m.catalog?.ownerAlias),
+    },
+    (m) => m.tags,
+  )
   const p = page(r, found, ids.length > 0)
   return { imagesSet: p.items.map(renderImage), nextToken: p.nextToken }
 }
 
 export const CreateImage: Handler = ({ cloud, region }, r) => {
   const image = img.createImage(cloud, region, {
-    instanceId: checkId('i', r.required('InstanceId')), name: r.required('Name'), description: r.str('Description'),
-    noReboot: r.bool('NoReboot'), blockDevices: blockDevices(r, cloud, region),
-    imageTags: tagSpec(r, 'image', ['image', 'snapshot']), snapshotTags: tagSpec(r, 'snapshot', ['image', 'snapshot']),
+    instanceId: checkId('i', r.required('InstanceId')),
+    name: r.required('Name'),
+    description: r.str('Description'),
+    noReboot: r.bool('NoReboot'),
+    blockDevices: blockDevices(r, cloud, region),
+    imageTags: tagSpec(r, 'image', ['image', 'snapshot']),
+    snapshotTags: tagSpec(r, 'snapshot', ['image', 'snapshot']),
   })
   return { imageId: image.id }
 }
@@ -59,8 +86,13 @@ export const DeregisterImage: Handler = async ({ cloud, region }, r) => {
 export const CopyImage: Handler = ({ cloud, region }, r) => {
   const sourceImageId = checkId('ami', r.required('SourceImageId'))
   const image = img.copyImage(cloud, region, {
-    sourceRegion: r.required('SourceRegion'), sourceImageId, name: r.required('Name'), description: r.str('Description'),
-    encrypted: r.bool('Encrypted'), kmsKeyId: r.str('KmsKeyId'), tags: tagSpec(r, 'image', ['image', 'snapshot']),
+    sourceRegion: r.required('SourceRegion'),
+    sourceImageId,
+    name: r.required('Name'),
+    description: r.str('Description'),
+    encrypted: r.bool('Encrypted'),
+    kmsKeyId: r.str('KmsKeyId'),
+    tags: tagSpec(r, 'image', ['image', 'snapshot']),
     clientToken: r.str('ClientToken'),
   })
   if (r.bool('CopyImageTags')) {
@@ -85,8 +117,13 @@ function permissionChange(r: Reader): { addUsers: string[]; removeUsers: string[
     if (op !== 'add' && op !== 'remove') throw new CloudError('InvalidParameterValue', `Invalid value '${op}' for OperationType`)
     const users = r.list('UserId')
     const groups = r.list('UserGroup')
-    if (op === 'add') { change.addUsers.push(...users); change.addGroups.push(...groups) }
-    else { change.removeUsers.push(...users); change.removeGroups.push(...groups) }
+    if (op === 'add') {
+      change.addUsers.push(...users)
+      change.addGroups.push(...groups)
+    } else {
+      change.removeUsers.push(...users)
+      change.removeGroups.push(...groups)
+    }
   }
   return change
 }
@@ -116,8 +153,7 @@ export const ModifyImageAttribute: Handler = ({ cloud, region }, r) => {
     image.productCodes = [...codes]
     return { return: true }
   }
-  if (attribute && attribute !== 'launchPermission')
-    throw new CloudError('InvalidParameterValue', `Attribute ${attribute} is not supported by this emulator`)
+  if (attribute && attribute !== 'launchPermission') throw new CloudError('InvalidParameterValue', `Attribute ${attribute} is not supported by this emulator`)
   const change = permissionChange(r)
   if (!Object.values(change).some((l) => l.length)) throw new CloudError('MissingParameter', 'No launch permission change given')
   img.modifyLaunchPermission(cloud, region, id, change)
@@ -132,12 +168,22 @@ export const DescribeImageAttribute: Handler = ({ cloud, region }, r) => {
   const image = img.ownImage(cloud, region, checkId('ami', r.required('ImageId')))
   const attribute = r.required('Attribute')
   switch (attribute) {
-    case 'launchPermission': return { imageId: image.id, launchPermission: launchPermissions(image) as never }
-    case 'description': return { imageId: image.id, description: { value: image.description } }
-    case 'blockDeviceMapping': return { imageId: image.id, blockDeviceMapping: (renderImage(image) as { blockDeviceMapping: never }).blockDeviceMapping }
-    case 'imdsSupport': return { imageId: image.id, imdsSupport: { value: (image as { imdsSupport?: string }).imdsSupport } }
-    case 'productCodes': return { imageId: image.id, productCodes: ((image as { productCodes?: string[] }).productCodes ?? []).map((productCode) => ({ productCode, type: 'marketplace' })) as never }
-    case 'bootMode': return { imageId: image.id, bootMode: { value: 'uefi-preferred' } }
-    default: throw new CloudError('InvalidParameterValue', `Value (${attribute}) for parameter attribute is invalid. Unknown attribute.`)
+    case 'launchPermission':
+      return { imageId: image.id, launchPermission: launchPermissions(image) as never }
+    case 'description':
+      return { imageId: image.id, description: { value: image.description } }
+    case 'blockDeviceMapping':
+      return { imageId: image.id, blockDeviceMapping: (renderImage(image) as { blockDeviceMapping: never }).blockDeviceMapping }
+    case 'imdsSupport':
+      return { imageId: image.id, imdsSupport: { value: (image as { imdsSupport?: string }).imdsSupport } }
+    case 'productCodes':
+      return {
+        imageId: image.id,
+        productCodes: ((image as { productCodes?: string[] }).productCodes ?? []).map((productCode) => ({ productCode, type: 'marketplace' })) as never,
+      }
+    case 'bootMode':
+      return { imageId: image.id, bootMode: { value: 'uefi-preferred' } }
+    default:
+      throw new CloudError('InvalidParameterValue', `Value (${attribute}) for parameter attribute is invalid. Unknown attribute.`)
   }
 }

@@ -28,9 +28,17 @@ export const DescribeKeyPairs: Handler = ({ cloud, region }, r) => {
   if (names.length || ids.length) found = found.filter((k) => names.includes(k.name) || ids.includes(k.id))
   for (const n of [...names, ...ids])
     if (!found.some((k) => k.name === n || k.id === n)) throw new CloudError('InvalidKeyPair.NotFound', `The key pair '${n}' does not exist`)
-  found = applyFilters(found, readFilters(r), {
-    'key-name': (k) => k.name, 'key-pair-id': (k) => k.id, fingerprint: (k) => k.fingerprint, 'key-type': (k) => k.type,
-  }, (k) => k.tags)
+  found = applyFilters(
+    found,
+    readFilters(r),
+    {
+      'key-name': (k) => k.name,
+      'key-pair-id': (k) => k.id,
+      fingerprint: (k) => k.fingerprint,
+      'key-type': (k) => k.type,
+    },
+    (k) => k.tags,
+  )
   return { keySet: found.map((k) => renderKeyPair(k, r.bool('IncludePublicKey') === true)) }
 }
 

@@ -14,10 +14,19 @@ export const DescribeVpcs: Handler = ({ cloud, region }, r) => {
     vpcs = vpcs.filter((v) => ids.includes(v.id))
     missing('InvalidVpcID.NotFound', 'vpc ID', ids, new Set(vpcs.map((v) => v.id)))
   }
-  vpcs = applyFilters(vpcs, readFilters(r), {
-    'vpc-id': (v) => v.id, 'is-default': (v) => v.isDefault, 'cidr-block': (v) => v.cidrBlock, cidr: (v) => v.cidrBlock,
-    state: () => 'available', 'owner-id': () => cloud.accountId,
-  }, (v) => v.tags)
+  vpcs = applyFilters(
+    vpcs,
+    readFilters(r),
+    {
+      'vpc-id': (v) => v.id,
+      'is-default': (v) => v.isDefault,
+      'cidr-block': (v) => v.cidrBlock,
+      cidr: (v) => v.cidrBlock,
+      state: () => 'available',
+      'owner-id': () => cloud.accountId,
+    },
+    (v) => v.tags,
+  )
   const p = page(r, vpcs, ids.length > 0)
   return { vpcSet: p.items.map((v) => renderVpc(cloud, v)), nextToken: p.nextToken }
 }
@@ -29,33 +38,53 @@ export const DescribeSubnets: Handler = ({ cloud, region }, r) => {
     subnets = subnets.filter((s) => ids.includes(s.id))
     missing('InvalidSubnetID.NotFound', 'subnet ID', ids, new Set(subnets.map((s) => s.id)))
   }
-  subnets = applyFilters(subnets, readFilters(r), {
-    'vpc-id': (s) => s.vpcId, 'subnet-id': (s) => s.id, 'availability-zone': (s) => s.zone, 'default-for-az': (s) => s.defaultForAz,
-    defaultForAz: (s) => s.defaultForAz, 'cidr-block': (s) => s.cidrBlock, state: () => 'available',
-    'map-public-ip-on-launch': (s) => s.mapPublicIpOnLaunch, 'owner-id': () => cloud.accountId,
-  }, (s) => s.tags)
+  subnets = applyFilters(
+    subnets,
+    readFilters(r),
+    {
+      'vpc-id': (s) => s.vpcId,
+      'subnet-id': (s) => s.id,
+      'availability-zone': (s) => s.zone,
+      'default-for-az': (s) => s.defaultForAz,
+      defaultForAz: (s) => s.defaultForAz,
+      'cidr-block': (s) => s.cidrBlock,
+      state: () => 'available',
+      'map-public-ip-on-launch': (s) => s.mapPublicIpOnLaunch,
+      'owner-id': () => cloud.accountId,
+    },
+    (s) => s.tags,
+  )
   const p = page(r, subnets, ids.length > 0)
   return { subnetSet: p.items.map((s) => renderSubnet(cloud, s)), nextToken: p.nextToken }
 }
 
 export const CreateSecurityGroup: Handler = ({ cloud, region }, r) => {
   const group = net.createSecurityGroup(cloud, region, {
-    name: r.required('GroupName'), description: r.required('GroupDescription'), vpcId: r.str('VpcId'),
+    name: r.required('GroupName'),
+    description: r.required('GroupDescription'),
+    vpcId: r.str('VpcId'),
     tags: tagSpec(r, 'security-group', ['security-group']),
   })
-  return { return: true, groupId: group.id, tagSet: tagSet(group.tags), securityGroupArn: `arn:aws:ec2:${region}:${cloud.accountId}:security-group/${group.id}` }
+  return {
+    return: true,
+    groupId: group.id,
+    tagSet: tagSet(group.tags),
+    securityGroupArn: `arn:aws:ec2:${region}:${cloud.accountId}:security-group/${group.id}`,
+  }
 }
 
 function permissions(r: Reader): IpPermission[] {
   const perms = r.structs('IpPermissions').map((p) => ({
-    protocol: p.str('IpProtocol') ?? '-1', fromPort: p.int('FromPort'), toPort: p.int('ToPort'),
-    cidrs: p.structs('IpRanges').map((x) => x.str('CidrIp') ?? ''), groupIds: p.structs('Groups').map((x) => x.str('GroupId') ?? ''),
+    protocol: p.str('IpProtocol') ?? '-1',
+    fromPort: p.int('FromPort'),
+    toPort: p.int('ToPort'),
+    cidrs: p.structs('IpRanges').map((x) => x.str('CidrIp') ?? ''),
+    groupIds: p.structs('Groups').map((x) => x.str('GroupId') ?? ''),
   }))
   const cidr = r.str('CidrIp')
   if (cidr) perms.push({ protocol: r.str('IpProtocol') ?? '-1', fromPort: r.int('FromPort'), toPort: r.int('ToPort'), cidrs: [cidr], groupIds: [] })
   for (const p of perms) {
-    for (const c of p.cidrs)
-      if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c)) throw new CloudError('InvalidParameterValue', `CIDR block ${c} is malformed`)
+    for (const c of p.cidrs) if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c)) throw new CloudError('InvalidParameterValue', `CIDR block ${c} is malformed`)
     if (!['tcp', 'udp', 'icmp', '-1', 'all', '6', '17', '1'].includes(p.protocol))
       throw new CloudError('InvalidParameterValue', `Invalid value '${p.protocol}' for IP protocol.`)
     if (['tcp', 'udp', '6', '17'].includes(p.protocol) && (p.fromPort === undefined || p.toPort === undefined))
@@ -78,10 +107,18 @@ export const AuthorizeSecurityGroupIngress: Handler = (ctx, r) => {
   net.authorizeIngress(ctx.cloud, ctx.region, g, perms)
   return {
     return: true,
-    securityGroupRuleSet: perms.flatMap((p) => p.cidrs.map((c) => ({
-      securityGroupRuleId: ctx.cloud.rng.id('sgr'), groupId: g.id, groupOwnerId: ctx.cloud.accountId, isEgress: false,
-      ipProtocol: p.protocol, fromPort: p.fromPort, toPort: p.toPort, cidrIpv4: c,
-    }))),
+    securityGroupRuleSet: perms.flatMap((p) =>
+      p.cidrs.map((c) => ({
+        securityGroupRuleId: ctx.cloud.rng.id('sgr'),
+        groupId: g.id,
+        groupOwnerId: ctx.cloud.accountId,
+        isEgress: false,
+        ipProtocol: p.protocol,
+        fromPort: p.fromPort,
+        toPort: p.toPort,
+        cidrIpv4: c,
+      })),
+    ),
   }
 }
 
@@ -97,12 +134,22 @@ export const DescribeSecurityGroups: Handler = ({ cloud, region }, r) => {
     groups = groups.filter((g) => names.includes(g.name))
     missing('InvalidGroup.NotFound', 'security group', names, new Set(groups.map((g) => g.name)))
   }
-  groups = applyFilters(groups, readFilters(r), {
-    'group-id': (g) => g.id, 'group-name': (g) => g.name, 'vpc-id': (g) => g.vpcId, description: (g) => g.description,
-    'owner-id': () => cloud.accountId, 'ip-permission.cidr': (g) => g.ingress.flatMap((p) => p.cidrs),
-    'ip-permission.from-port': (g) => g.ingress.map((p) => String(p.fromPort)), 'ip-permission.to-port': (g) => g.ingress.map((p) => String(p.toPort)),
-    'ip-permission.protocol': (g) => g.ingress.map((p) => p.protocol),
-  }, (g) => g.tags)
+  groups = applyFilters(
+    groups,
+    readFilters(r),
+    {
+      'group-id': (g) => g.id,
+      'group-name': (g) => g.name,
+      'vpc-id': (g) => g.vpcId,
+      description: (g) => g.description,
+      'owner-id': () => cloud.accountId,
+      'ip-permission.cidr': (g) => g.ingress.flatMap((p) => p.cidrs),
+      'ip-permission.from-port': (g) => g.ingress.map((p) => String(p.fromPort)),
+      'ip-permission.to-port': (g) => g.ingress.map((p) => String(p.toPort)),
+      'ip-permission.protocol': (g) => g.ingress.map((p) => p.protocol),
+    },
+    (g) => g.tags,
+  )
   const p = page(r, groups, ids.length + names.length > 0)
   return { securityGroupInfo: p.items.map((g) => renderSecurityGroup(cloud, g)), nextToken: p.nextToken }
 }
@@ -125,7 +172,9 @@ export const DeleteVpc: Handler = ({ cloud, region }, r) => {
 
 export const CreateSubnet: Handler = ({ cloud, region }, r) => {
   const subnet = net.createSubnet(cloud, region, {
-    vpcId: checkIds('vpc', [r.required('VpcId')])[0]!, cidrBlock: r.required('CidrBlock'), zone: r.str('AvailabilityZone'),
+    vpcId: checkIds('vpc', [r.required('VpcId')])[0]!,
+    cidrBlock: r.required('CidrBlock'),
+    zone: r.str('AvailabilityZone'),
     tags: tagSpec(r, 'subnet', ['subnet']),
   })
   return { subnet: renderSubnet(cloud, subnet) }

@@ -6,7 +6,9 @@ export const DescribeRegions: Handler = ({ cloud }, r) => {
   const names = r.list('RegionName')
   const regions = applyFilters(
     cloud.regions.filter((x) => names.length === 0 || names.includes(x.name)),
-    readFilters(r), { 'region-name': (x) => x.name, endpoint: (x) => `ec2.${x.name}.amazonaws.com`, 'opt-in-status': () => 'opt-in-not-required' }, () => new Map(),
+    readFilters(r),
+    { 'region-name': (x) => x.name, endpoint: (x) => `ec2.${x.name}.amazonaws.com`, 'opt-in-status': () => 'opt-in-not-required' },
+    () => new Map(),
   )
   return { regionInfo: regions.map((x) => ({ regionName: x.name, regionEndpoint: `ec2.${x.name}.amazonaws.com`, optInStatus: 'opt-in-not-required' })) }
 }
@@ -14,13 +16,29 @@ export const DescribeRegions: Handler = ({ cloud }, r) => {
 export const DescribeAvailabilityZones: Handler = ({ cloud, region }, r) => {
   const names = r.list('ZoneName')
   const zones = cloud.region(region).zones.filter((z) => names.length === 0 || names.includes(z))
-  const filtered = applyFilters(zones, readFilters(r), {
-    'zone-name': (z) => z, 'region-name': () => region, state: () => 'available', 'zone-id': (z) => zoneId(region, z), 'zone-type': () => 'availability-zone',
-  }, () => new Map())
+  const filtered = applyFilters(
+    zones,
+    readFilters(r),
+    {
+      'zone-name': (z) => z,
+      'region-name': () => region,
+      state: () => 'available',
+      'zone-id': (z) => zoneId(region, z),
+      'zone-type': () => 'availability-zone',
+    },
+    () => new Map(),
+  )
   return {
     availabilityZoneInfo: filtered.map((z) => ({
-      zoneName: z, zoneState: 'available', regionName: region, zoneId: zoneId(region, z), zoneType: 'availability-zone',
-      groupName: region, networkBorderGroup: region, optInStatus: 'opt-in-not-required', messageSet: [],
+      zoneName: z,
+      zoneState: 'available',
+      regionName: region,
+      zoneId: zoneId(region, z),
+      zoneType: 'availability-zone',
+      groupName: region,
+      networkBorderGroup: region,
+      optInStatus: 'opt-in-not-required',
+      messageSet: [],
     })),
   }
 }

@@ -17,11 +17,22 @@ export const DescribeSnapshots: Handler = ({ cloud, region }, r) => {
   }
   if (owners.length) found = found.filter((s) => owners.includes(s.ownerId))
   if (restorable.length) found = found.filter((s) => restorable.some((a) => a === s.ownerId || s.createVolumeUsers.has(a) || s.createVolumeGroups.has('all')))
-  found = applyFilters(found, readFilters(r), {
-    'snapshot-id': (s) => s.id, 'volume-id': (s) => s.volumeId, status: (s) => s.state, 'owner-id': (s) => s.ownerId,
-    description: (s) => s.description, encrypted: (s) => s.encrypted, 'volume-size': (s) => String(s.volumeSize),
-    progress: (s) => (s.state === 'completed' ? '100%' : '0%'), 'start-time': (s) => s.started.toISOString(),
-  }, (s) => s.tags)
+  found = applyFilters(
+    found,
+    readFilters(r),
+    {
+      'snapshot-id': (s) => s.id,
+      'volume-id': (s) => s.volumeId,
+      status: (s) => s.state,
+      'owner-id': (s) => s.ownerId,
+      description: (s) => s.description,
+      encrypted: (s) => s.encrypted,
+      'volume-size': (s) => String(s.volumeSize),
+      progress: (s) => (s.state === 'completed' ? '100%' : '0%'),
+      'start-time': (s) => s.started.toISOString(),
+    },
+    (s) => s.tags,
+  )
   const p = page(r, found, ids.length > 0)
   return { snapshotSet: p.items.map(renderSnapshot), nextToken: p.nextToken }
 }
@@ -61,7 +72,10 @@ export const DescribeSnapshotAttribute: Handler = ({ cloud, region }, r) => {
   const snap = img.getSnapshot(cloud, region, checkId('snap', r.required('SnapshotId')))
   return {
     snapshotId: snap.id,
-    createVolumePermission: [...[...snap.createVolumeUsers].map((userId) => ({ userId })), ...[...snap.createVolumeGroups].map((group) => ({ group }))] as never,
+    createVolumePermission: [
+      ...[...snap.createVolumeUsers].map((userId) => ({ userId })),
+      ...[...snap.createVolumeGroups].map((group) => ({ group })),
+    ] as never,
   }
 }
 
@@ -72,13 +86,24 @@ export const DescribeVolumes: Handler = ({ cloud, region }, r) => {
     found = found.filter((v) => ids.includes(v.id))
     missing('InvalidVolume.NotFound', 'volume', ids, new Set(found.map((v) => v.id)))
   }
-  found = applyFilters(found, readFilters(r), {
-    'volume-id': (v) => v.id, status: (v) => v.state, 'availability-zone': (v) => v.zone, 'snapshot-id': (v) => v.snapshotId,
-    'attachment.instance-id': (v) => v.attachment?.instanceId, 'attachment.device': (v) => v.attachment?.device,
-    'attachment.delete-on-termination': (v) => v.attachment && String(v.attachment.deleteOnTermination),
-    'attachment.status': (v) => (v.attachment ? 'attached' : undefined), 'volume-type': (v) => v.volumeType,
-    size: (v) => String(v.size), encrypted: (v) => v.encrypted,
-  }, (v) => v.tags)
+  found = applyFilters(
+    found,
+    readFilters(r),
+    {
+      'volume-id': (v) => v.id,
+      status: (v) => v.state,
+      'availability-zone': (v) => v.zone,
+      'snapshot-id': (v) => v.snapshotId,
+      'attachment.instance-id': (v) => v.attachment?.instanceId,
+      'attachment.device': (v) => v.attachment?.device,
+      'attachment.delete-on-termination': (v) => v.attachment && String(v.attachment.deleteOnTermination),
+      'attachment.status': (v) => (v.attachment ? 'attached' : undefined),
+      'volume-type': (v) => v.volumeType,
+      size: (v) => String(v.size),
+      encrypted: (v) => v.encrypted,
+    },
+    (v) => v.tags,
+  )
   const p = page(r, found, ids.length > 0)
   return { volumeSet: p.items.map((v) => renderVolume(cloud, v)), nextToken: p.nextToken }
 }

@@ -4,7 +4,15 @@ import { applyFilters, readFilters } from '../filters.js'
 import { checkTagKey, page, type Handler } from './common.js'
 
 const TYPES: Record<string, string> = {
-  i: 'instance', ami: 'image', snap: 'snapshot', vol: 'volume', sg: 'security-group', key: 'key-pair', vpc: 'vpc', subnet: 'subnet', eipalloc: 'elastic-ip',
+  i: 'instance',
+  ami: 'image',
+  snap: 'snapshot',
+  vol: 'volume',
+  sg: 'security-group',
+  key: 'key-pair',
+  vpc: 'vpc',
+  subnet: 'subnet',
+  eipalloc: 'elastic-ip',
 }
 
 function resources(r: Parameters<Handler>[1]): string[] {
@@ -35,9 +43,17 @@ export const DescribeTags: Handler = ({ cloud, region }, r) => {
   for (const map of maps)
     for (const res of (map as Map<string, { id: string; region: string; tags: Tags; state?: string }>).values())
       if (res.region === region && res.state !== 'terminated') add(res.id, res.tags)
-  const found = applyFilters(rows, readFilters(r), {
-    key: (x) => x.key, value: (x) => x.value, 'resource-id': (x) => x.id, 'resource-type': (x) => x.type,
-  }, () => new Map())
+  const found = applyFilters(
+    rows,
+    readFilters(r),
+    {
+      key: (x) => x.key,
+      value: (x) => x.value,
+      'resource-id': (x) => x.id,
+      'resource-type': (x) => x.type,
+    },
+    () => new Map(),
+  )
   const p = page(r, found)
   return { tagSet: p.items.map((x) => ({ resourceId: x.id, resourceType: x.type, key: x.key, value: x.value })), nextToken: p.nextToken }
 }
