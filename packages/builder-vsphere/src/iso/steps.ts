@@ -136,6 +136,28 @@ function upload(env: IsoEnv, tracked: TrackedResource<string>, what: string) {
   }
 }
 
+/** Makes the build's upload folder `[ds] tsimg-<build id>`, journaled before the call (same kind as a file: deleted the same way). */
+async function makeFolder(env: IsoEnv, tracked: TrackedResource<string>, ctx: { journal: StepsContextJournal; signal: AbortSignal }): Promise<void> {
+  const dc = env.datacenter!
+  const full = dsPath({ datastore: env.datastoreName!, path: buildFolder(env) })
+  await tracked.create(
+    { journal: ctx.journal, signal: ctx.signal },
+    {
+      plugin: PLUGIN,
+      kind: 'datastore-file',
+      token: full,
+      description: `upload folder ${full} of build ${env.build.id} (${env.scope.region})`,
+      data: resourceData(env, { datacenter: dc.ref.value, datacenterPath: dc.path }),
+      create: async (requestSignal) => {
+        await makeDirectory(clientOf(env), full, dc.ref, requestSignal)
+        return uploadId(dc.ref.value, full)
+      },
+      idOf: (x) => x,
+      find: async () => undefined,
+    },
+  )
+}
+
 /** A journaled upload's id: the datacenter (DeleteDatastoreFile_Task needs it) and the datastore path. */
 export const uploadId = (datacenter: string, file: string): string => `${datacenter}|${file}`
 export function parseUploadId(id: string): { datacenter: string; file: string } {
@@ -154,16 +176,15 @@ type StepsContextJournal = Parameters<Step<VsphereState>['run']>[0]['journal']
 function uploadMediaStep(env: IsoEnv, templateDir: string): Step<VsphereState> {
   const uploads: TrackedResource<string>[] = []
   const work: string[] = []
-  let folderMade = false
+  // The build's folder is journaled before MakeDirectory like every upload, and a cancel while
+  // the call is in flight does not cut it short: cleanup awaits it, then deletes the folder.
+  const folder = new TrackedResource<string>()
   return {
     name: 'vsphere:upload-media',
     async run({ signal, ui, journal }) {
       const o = env.options
       const put = async (local: string, name: string, what: string): Promise<string> => {
-        if (!folderMade) {
-          await makeDirectory(clientOf(env), dsPath({ datastore: env.datastoreName!, path: buildFolder(env) }), env.datacenter!.ref, signal)
-          folderMade = true
-        }
+        if (!folder.started) await makeFolder(env, folder, { journal, signal })
         const t = new TrackedResource<string>()
         uploads.push(t)
         return upload(env, t, what)({ journal, signal }, local, name)
@@ -219,8 +240,10 @@ function uploadMediaStep(env: IsoEnv, templateDir: string): Step<VsphereState> {
           .remove({ journal, signal }, (id, s) => deleteFile(clientOf(env), parseUploadId(id).file, env.datacenter!.ref, s))
           .catch((e: unknown) => failures.push(e))
       }
-      if (folderMade && !failures.length)
-        await deleteFile(clientOf(env), dsPath({ datastore: env.datastoreName!, path: buildFolder(env) }), env.datacenter!.ref, signal)
+      if (folder.started && !failures.length)
+        await folder
+          .remove({ journal, signal }, (id, s) => deleteFile(clientOf(env), parseUploadId(id).file, env.datacenter!.ref, s))
+          .catch((e: unknown) => failures.push(e))
       if (failures.length) throw failures[0]
     },
   }
