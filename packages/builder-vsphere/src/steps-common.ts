@@ -34,7 +34,11 @@ export function connectStep(env: VsphereEnv): Step<VsphereState> {
 
 /** VirtualMachineConfigSpec fields in the WSDL's order (vCenter rejects another order). */
 const CONFIG_SPEC_ORDER = [
+  'name',
+  'version',
+  'guestId',
   'annotation',
+  'files',
   'tools',
   'numCPUs',
   'numCoresPerSocket',
@@ -51,6 +55,7 @@ const CONFIG_SPEC_ORDER = [
   'nestedHVEnabled',
 ] as const
 
+/** A VirtualMachineConfigSpec (a clone's reconfigure, or CreateVM_Task's config) with its fields in the WSDL's order. */
 export function configSpec(fields: Partial<Record<(typeof CONFIG_SPEC_ORDER)[number], XmlValue>>): XmlObject {
   const out: Record<string, XmlValue> = {}
   for (const k of CONFIG_SPEC_ORDER) if (fields[k] !== undefined) out[k] = fields[k]

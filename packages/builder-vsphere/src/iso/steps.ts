@@ -415,7 +415,7 @@ function createVmStep(env: IsoEnv): Step<VsphereState> {
           token: path,
           description: `VM ${path} of build ${build.id} (${env.scope.region})`,
           data: resourceData(env, { path }),
-          create: (requestSignal) => c.task('CreateVM_Task', folder, { config: createSpec(spec), pool, host }, { signal: requestSignal }),
+          create: (requestSignal) => c.task('CreateVM_Task', folder, { config: configSpec(spec), pool, host }, { signal: requestSignal }),
           idOf: (res) => moref(res as never)?.value,
           find: async (s) => (await findBuildVm(c, path, build.id, BUILD_ID_KEY, s))?.value,
         },
@@ -436,34 +436,6 @@ function createVmStep(env: IsoEnv): Step<VsphereState> {
       state.machineDown = true
     },
   }
-}
-
-/** VirtualMachineConfigSpec in the WSDL's order (name, version, guestId, files first). */
-function createSpec(s: XmlObject): XmlObject {
-  const order = [
-    'name',
-    'version',
-    'guestId',
-    'annotation',
-    'files',
-    'tools',
-    'numCPUs',
-    'numCoresPerSocket',
-    'memoryMB',
-    'memoryHotAddEnabled',
-    'cpuHotAddEnabled',
-    'deviceChange',
-    'cpuAllocation',
-    'memoryAllocation',
-    'extraConfig',
-    'bootOptions',
-    'firmware',
-    'memoryReservationLockedToMax',
-    'nestedHVEnabled',
-  ]
-  const out: Record<string, XmlValue> = {}
-  for (const k of order) if (s[k] !== undefined) out[k] = s[k]
-  return out
 }
 
 /** Disk controllers, disks, NICs and CD-ROMs of the new VM (negative keys tie devices to controllers). */
