@@ -91,7 +91,13 @@ describe('goss files against a container of the base image', () => {
 
   it("a gossfile of the image's true facts passes, every resource type included", async () => {
     const suite = await loadGossfile(join(fixtures, 'good', 'goss.yaml'), {
-      varsInline: { ip_address: ip, index_size: Buffer.byteLength(INDEX), index_sha256: createHash('sha256').update(INDEX).digest('hex'), cpu_core_number: 2 },
+      varsInline: {
+        ip_address: ip,
+        index_size: Buffer.byteLength(INDEX),
+        index_sha256: createHash('sha256').update(INDEX).digest('hex'),
+        cpu_core_number: 2,
+        dns_timeout: 10_000,
+      },
     })
     expect(new Set(suite.checks.map((c) => c.type))).toEqual(
       new Set([
@@ -139,7 +145,13 @@ describe('goss files against a container of the base image', () => {
     const gone = await runGossSuite(await loadGossfile(join(fixtures, 'stopped.yaml')), exec, { retryTimeoutMs: 30_000, sleepMs: 200 })
     expect(gone.map((r) => r.outcome)).toEqual(['pass'])
     const suite = await loadGossfile(join(fixtures, 'good', 'goss.yaml'), {
-      varsInline: { ip_address: ip, index_size: Buffer.byteLength(INDEX), index_sha256: createHash('sha256').update(INDEX).digest('hex'), cpu_core_number: 2 },
+      varsInline: {
+        ip_address: ip,
+        index_size: Buffer.byteLength(INDEX),
+        index_sha256: createHash('sha256').update(INDEX).digest('hex'),
+        cpu_core_number: 2,
+        dns_timeout: 500,
+      },
     })
     const results = await runGossSuite(suite, exec, { useSudo: true })
     const failed = results
@@ -147,11 +159,11 @@ describe('goss files against a container of the base image', () => {
       .map((r) => `${r.where.file.split('/').pop()}:${r.where.line} ${r.resourceType}: ${r.resourceId}: ${r.property}`)
     expect(failed).toEqual([
       'goss.yaml:26 File: /srv/goss/index.html: exists',
-      'net.yaml:30 DNS: svc.goss.test: resolvable',
-      'net.yaml:35 DNS: A:two.goss.test: resolvable',
-      'net.yaml:39 DNS: MX:mail.goss.test: resolvable',
-      'net.yaml:43 DNS: TXT:txt.goss.test: resolvable',
-      'net.yaml:51 HTTP: http://127.0.0.1:8080/index.html: status',
+      'net.yaml:32 DNS: svc.goss.test: resolvable',
+      'net.yaml:38 DNS: A:two.goss.test: resolvable',
+      'net.yaml:43 DNS: MX:mail.goss.test: resolvable',
+      'net.yaml:48 DNS: TXT:txt.goss.test: resolvable',
+      'net.yaml:58 HTTP: http://127.0.0.1:8080/index.html: status',
     ])
     const r = byKey(results)
     expect(r.get('File: /srv/goss/index.html: exists')!.message).toBe('Expected\n    false\nto equal\n    true')
