@@ -176,7 +176,7 @@ export class DockerExecCommunicator implements Communicator {
           await outputs
           if (aborted) throw new CancelledError('Command cancelled')
           if (code === 0 && pid !== undefined) return { exitCode: 0 }
-          if (!(await this.#running())) {
+          if (!(await this.#alive())) {
             this.#closed = true
             throw new DisconnectedError(`${this.target} stopped while running a command`)
           }
@@ -208,6 +208,21 @@ export class DockerExecCommunicator implements Communicator {
         allowExitCodes: [1],
       },
     )
+  }
+
+  /**
+   * Whether the container still runs commands. A `docker kill` ends the command (exit 137)
+   * before the daemon marks the container stopped, so `inspect` alone can still say "running";
+   * a new exec into a container whose init is gone fails at once, so that answers for sure.
+   */
+  async #alive(): Promise<boolean> {
+    if (!(await this.#running())) return false
+    try {
+      const r = await docker(['exec', '-u', '0', this.docker.containerId, '/bin/sh', '-c', ':'], { allowExitCodes: [1, 126, 127, 137] })
+      return r.exitCode === 0
+    } catch {
+      return false
+    }
   }
 
   async #running(): Promise<boolean> {
@@ -429,7 +444,7 @@ export class DockerExecCommunicator implements Communicator {
 
   /** The container has no connection to lose: this only checks it still runs. */
   async reconnect(): Promise<void> {
-    if (!(await this.#running())) throw new DisconnectedError(`${this.target} is not running`)
+    if (!(await this.#alive())) throw new DisconnectedError(`${this.target} is not running`)
     this.#closed = false
   }
 
