@@ -75,7 +75,7 @@ export class TrackedResource<R = unknown> {
       data: { ...spec.data, token: spec.token },
       pending: true,
     })
-    ctx.signal.throwIfAborted()
+    if (ctx.signal.aborted) throw new CancelledError()
     const bound = AbortSignal.timeout(boundMs)
     markRequestDeadline(bound, Date.now() + boundMs)
     this.#inflight = this.#run(ctx.journal, spec, bound, ctx.signal)

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { FileJournal, pluginId } from '@tsimg/core/plugin'
+import { CancelledError, FileJournal, pluginId } from '@tsimg/core/plugin'
 import { CloudApiError, CloudCaller, TrackedResource, requestTimeoutMs, type CreateSpec, type ErrorModel } from '@tsimg/cloud-kit'
 
 const PLUGIN = pluginId('@tsimg/builder-aws')
@@ -22,17 +22,20 @@ function controlled(find: () => Promise<string | undefined> = async () => undefi
   let fail!: (err: unknown) => void
   const landed = new Promise<string>((res, rej) => ((answer = res), (fail = rej)))
   landed.catch(() => undefined) // failed before the create is even sent, in some tests
+  let onSent!: () => void
+  /** Settles when the create is sent (the intent is journaled by then). */
+  const sent = new Promise<void>((res) => (onSent = res))
   const spec: CreateSpec<string> = {
     plugin: PLUGIN,
     kind: 'key-pair',
     token: 'k1',
     description: 'key pair k1',
     data: { region: 'r1' },
-    create: () => landed,
+    create: () => (onSent(), landed),
     idOf: (id) => id,
     find,
   }
-  return { spec, answer, fail }
+  return { spec, answer, fail, sent }
 }
 
 /** A create sent, then the build cancelled before it answers: the step has returned, the create runs on. */
@@ -41,7 +44,7 @@ async function cancelledWhileInFlight() {
   const t = new TrackedResource()
   const build = new AbortController()
   const created = t.create({ journal, signal: build.signal }, c.spec)
-  await flush()
+  await c.sent
   build.abort()
   await expect(created).rejects.toThrow(/cancelled/i)
   return { c, t }
@@ -54,7 +57,7 @@ describe('TrackedResource: safe creates', () => {
   it('journals the intent (kind, token, pending) before the create answers, then the id', async () => {
     const c = controlled()
     const created = new TrackedResource().create({ journal, signal: new AbortController().signal }, c.spec)
-    await flush()
+    await c.sent
     expect(journal.list().map((r) => [r.kind, r.pending, r.data.token, r.data.id])).toEqual([['key-pair', true, 'k1', undefined]])
     c.answer('kp-1')
     await expect(created).resolves.toBe('kp-1')
@@ -80,6 +83,20 @@ describe('TrackedResource: safe creates', () => {
     expect(journal.list()).toEqual([])
   })
 
+  it('a cancel that comes while the intent is being journaled is a CancelledError, nothing is sent, and cleanup drops the entry', async () => {
+    const c = controlled()
+    let sent = false
+    void c.sent.then(() => (sent = true))
+    const t = new TrackedResource()
+    const build = new AbortController()
+    build.abort()
+    await expect(t.create({ journal, signal: build.signal }, c.spec)).rejects.toBeInstanceOf(CancelledError)
+    expect(journal.list().map((r) => [r.kind, r.pending])).toEqual([['key-pair', true]])
+    expect(await t.remove({ journal, signal: new AbortController().signal }, async () => undefined)).toBe(false)
+    expect(sent).toBe(false)
+    expect(journal.list()).toEqual([])
+  })
+
   it('a cancel returns at once; cleanup awaits the create still in flight and deletes what it made', async () => {
     const { c, t } = await cancelledWhileInFlight()
     const deleted: string[] = []
@@ -102,7 +119,7 @@ describe('TrackedResource: safe creates', () => {
     expect(await journal.closeIfEmpty()).toBe(false)
     // When it lands at last, the entry gets its id.
     c.answer('kp-very-late')
-    await flush()
+    while (journal.list()[0]?.pending) await new Promise((r) => setImmediate(r))
     expect(journal.list().map((r) => [r.pending, r.data.id])).toEqual([[undefined, 'kp-very-late']])
   })
 
@@ -112,6 +129,8 @@ describe('TrackedResource: safe creates', () => {
     const caller = new CloudCaller(model, () => 'http://x', { minDelayMs: 1, maxDelayMs: 2 })
     let giveUp!: () => void
     const sent = new Promise<void>((res) => (giveUp = res))
+    let onSending!: () => void
+    const sending = new Promise<void>((res) => (onSending = res))
     let onServer: string | undefined
     const spec: CreateSpec<string> = {
       plugin: PLUGIN,
@@ -124,6 +143,7 @@ describe('TrackedResource: safe creates', () => {
           'CreateVpc',
           'r1',
           async () => {
+            onSending()
             await sent
             throw { code: 'ETIMEDOUT' }
           },
@@ -135,7 +155,7 @@ describe('TrackedResource: safe creates', () => {
     const t = new TrackedResource()
     const build = new AbortController()
     const created = t.create({ journal, signal: build.signal }, spec)
-    await flush()
+    await sending
     build.abort()
     await expect(created).rejects.toThrow(/cancelled/i)
     giveUp()
