@@ -156,9 +156,22 @@ function matrixOf<E extends Emulator, I>(cloud: MatrixCloud<E, I>, t: { emu: E; 
 /** What the client made and is still alive, minus `keep`; with `settle`, once the emulator's background deletes have settled. */
 export async function settledLeftovers(emu: Emulator, keep: readonly string[] = [], settle = true) {
   const live = () => emu.ledger().filter((e) => !e.seed && !keep.includes(e.id))
-  // A delete answers before the emulator's background work (a container's removal) is done.
-  if (settle) for (let i = 0; i < 100 && live().length > 0; i++) await new Promise((r) => setTimeout(r, 200))
+  // A delete answers before the emulator's background work (a container's removal) is done:
+  // wait while that work runs or a state change is under way (an instance shutting down). What
+  // is alive once nothing is changing stays (a kept image, what an interrupted build left).
+  if (settle)
+    for (let i = 0; i < 100 && live().length > 0; i++) {
+      await emu.backend.settle()
+      if (!changing(emu)) break
+      await new Promise((r) => setTimeout(r, 200))
+    }
   return live()
+}
+
+/** Whether a state change is under way in the emulator (an instance, image or snapshot in transition). */
+function changing(emu: Emulator): boolean {
+  const b = emu.backend
+  return [...b.instances.values(), ...b.images.values(), ...b.snapshots.values()].some((x) => x.transition !== undefined)
 }
 
 /**

@@ -125,13 +125,18 @@ export interface CloudTwice {
   /** Once the process has exited, before `tsimg cleanup`: e.g. let a stuck state change complete. */
   afterExit?(): void
   /**
-   * How long the create is held (default 30 s, far longer than two SIGINTs and an exit take).
-   * A row whose second SIGINT lands later in cleanup holds it shortly: it answers before then.
+   * Without it the create is held until the process has exited and its exit is checked, then
+   * released (at the latest after HOLD_MS). A row whose second SIGINT lands later in cleanup
+   * holds it this many ms instead: it answers before then.
    */
   readonly holdMs?: number
 }
 
-/** Far longer than two SIGINTs and an exit take: the exit cannot be the held create's answer arriving. */
+/**
+ * The longest the create is held when the exit does not come: far longer than two SIGINTs and
+ * an exit take. A process that ignores the second SIGINT then finishes its cleanup once the
+ * create answers, and the check below says so (instead of the test hanging on the hold).
+ */
 const HOLD_MS = 30_000
 
 /**
@@ -140,29 +145,43 @@ const HOLD_MS = 30_000
  * `tsimg cleanup` deletes everything and the journal.
  */
 export async function expectInterruptedTwice(c: CloudTwice): Promise<void> {
-  c.emu.injectFault({ action: c.action, delayMs: c.holdMs ?? HOLD_MS, times: 1 })
-  const r = await interruptTwice({
-    name: c.name,
-    args: c.args,
-    env: c.env,
-    held: () => (c.emu.faultsFired()[c.action] ?? 0) >= 1,
-    cleaning: c.cleaning ?? ((out) => out.includes('Cancelling build after receiving interrupt...')),
+  // Held until released below, once the exit is checked: the hold ends on that event, not after
+  // a time the exit must come within.
+  let release = (): void => undefined
+  const until = new Promise<void>((r) => {
+    const latest = setTimeout(r, HOLD_MS)
+    release = () => {
+      clearTimeout(latest)
+      r()
+    }
   })
-  c.afterExit?.()
-  expect(r.sent, r.out).toBe(2)
-  expect(r.code, r.out).toBe(130)
-  // It exited on the second SIGINT, not because the held create answered and cleanup finished.
-  if (c.holdMs === undefined)
-    expect(
-      c.answers.answered.filter((a) => a.action === c.action),
-      'the held create had not answered when the process exited',
-    ).toEqual([])
-  expect(r.after, r.out).toContain('Interrupted again: exiting now. These temporary resources are being left:')
-  for (const what of c.left) expect(r.after, r.out).toContain(`==> ${c.build}: ${what}`)
-  expect(r.after).toContain("Run 'tsimg cleanup' to delete them.")
-  expect(await journalFiles(c.stateDir)).toHaveLength(1)
+  c.emu.injectFault({ action: c.action, times: 1, ...(c.holdMs === undefined ? { until } : { delayMs: c.holdMs }) })
+  try {
+    const r = await interruptTwice({
+      name: c.name,
+      args: c.args,
+      env: c.env,
+      held: () => (c.emu.faultsFired()[c.action] ?? 0) >= 1,
+      cleaning: c.cleaning ?? ((out) => out.includes('Cancelling build after receiving interrupt...')),
+    })
+    c.afterExit?.()
+    expect(r.sent, r.out).toBe(2)
+    expect(r.code, r.out).toBe(130)
+    // It exited on the second SIGINT, not because the held create answered and cleanup finished.
+    if (c.holdMs === undefined)
+      expect(
+        c.answers.answered.filter((a) => a.action === c.action),
+        'the held create had not answered when the process exited',
+      ).toEqual([])
+    expect(r.after, r.out).toContain('Interrupted again: exiting now. These temporary resources are being left:')
+    for (const what of c.left) expect(r.after, r.out).toContain(`==> ${c.build}: ${what}`)
+    expect(r.after).toContain("Run 'tsimg cleanup' to delete them.")
+    expect(await journalFiles(c.stateDir)).toHaveLength(1)
+  } finally {
+    release()
+  }
 
-  // The held create acts at the end of its hold; then cleanup finds and deletes it with the rest.
+  // The held create acts once released (or at the end of its hold); then cleanup finds and deletes it with the rest.
   await c.answers.acted(c.action)
   expect((await c.alive()).length, 'what the build left before tsimg cleanup').toBeGreaterThan(0)
   const cleanup = await runTsimg(['cleanup'], c.env)

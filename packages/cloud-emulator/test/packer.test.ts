@@ -8,8 +8,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 
 // HashiCorp Packer 1.6.6 (Debian's `packer`, installed by scripts/setup.sh) builds an AMI
 // with amazon-ebs against the emulator, with its defaults: no VPC, subnet or zone given, so
-// RunInstances must land in the default subnet, as on AWS. Packer's own waiters poll every
-// 15 s, so this takes a minute or two.
+// RunInstances must land in the default subnet, as on AWS. Packer's waiters poll every 15 s by
+// default; AWS_POLL_DELAY_SECONDS (Packer's own setting, not the template's) makes it 1 s: how
+// often Packer polls is not the subject, and the build takes seconds instead of a minute.
 let emu: Ec2Emulator
 let dir: string
 
@@ -31,7 +32,14 @@ function packer(args: string[], cwd: string): Promise<{ code: number; stdout: st
       {
         cwd,
         maxBuffer: 32 * 1024 * 1024,
-        env: { ...process.env, CHECKPOINT_DISABLE: '1', PACKER_CACHE_DIR: join(cwd, 'cache'), PACKER_CONFIG_DIR: cwd, AWS_EC2_METADATA_DISABLED: 'true' },
+        env: {
+          ...process.env,
+          CHECKPOINT_DISABLE: '1',
+          PACKER_CACHE_DIR: join(cwd, 'cache'),
+          PACKER_CONFIG_DIR: cwd,
+          AWS_EC2_METADATA_DISABLED: 'true',
+          AWS_POLL_DELAY_SECONDS: '1',
+        },
       },
       (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     )
