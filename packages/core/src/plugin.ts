@@ -59,7 +59,7 @@ export { connectSsh } from './ssh/step-connect-ssh.js'
 export { clearAuthorizedKeys } from './ssh/step-clear-authorized-keys.js'
 
 // Options: checks that name the field, durations, build-time values
-export { commonProvisionerShape, checkCommonOptions, checkSchema, fieldError, durationMs, formatGoDuration, appliesTo } from './provision/common.js'
+export { commonProvisionerShape, checkCommonOptions, checkOneOf, checkSchema, fieldError, durationMs, formatGoDuration, appliesTo } from './provision/common.js'
 export { durationSchema, parseDuration } from './util/duration.js'
 export { describeIssue, shownValue, type SchemaIssue } from './template/schema-issue.js'
 export { buildValueNames, fillBuildValues } from './template/build-values.js'
