@@ -1,5 +1,5 @@
 import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL } from '@tsimg/core/plugin'
-import { cloudResources, type CloudConnection, type CloudScope, type CredentialsReport, type TaggedResource } from '@tsimg/cloud-kit'
+import { cloudResources, type CloudConnection, type CloudKind, type CloudScope, type CredentialsReport, type TaggedResource } from '@tsimg/cloud-kit'
 import { AlicloudApi } from './api.js'
 import { credentialPlaces, resolveCredentials } from './credentials.js'
 import { deleteImageAndSnapshots, deleteSnapshot } from './images.js'
@@ -52,6 +52,24 @@ function connect(scope: CloudScope): CloudConnection {
     if (!credentials) throw new Error('no Alibaba Cloud credentials: set ALICLOUD_ACCESS_KEY / ALICLOUD_SECRET_KEY or a CLI profile')
     return (api = new AlicloudApi({ credentials, ...(scope.endpoint && { endpoint: scope.endpoint }) }))
   }
+  /** A network kind of the build (security group, vSwitch, VPC): listed by build id, one per build, so the entry's build id finds it. */
+  const networkKind = <R extends { tags?: Tags; creationTime?: string }>(
+    kind: string,
+    what: string,
+    find: (a: AlicloudApi, region: string, buildId: string | undefined, signal: AbortSignal) => Promise<R[]>,
+    idOf: (r: R) => string | undefined,
+    del: (a: AlicloudApi, region: string, id: string, signal: AbortSignal) => Promise<void>,
+  ): CloudKind => ({
+    kind,
+    list: async (ids, signal) =>
+      (await perBuild(ids, (id) => get().then((a) => find(a, region, id, signal)))).map((r) => tagged(idOf(r)!, `${what} ${idOf(r)}`, r.tags, r.creationTime)),
+    delete: async (id, signal) => del(await get(), region, id, signal),
+    find: async (_t, signal, data) => {
+      if (typeof data?.buildId !== 'string') return undefined
+      const first = (await find(await get(), region, data.buildId, signal))[0]
+      return first && idOf(first)
+    },
+  })
   return {
     account: async (signal) => accountOf(await get(), region, signal),
     close: () => undefined,
@@ -147,36 +165,10 @@ function connect(scope: CloudScope): CloudConnection {
         },
         delete: async (id, signal) => deleteSnapshot(await get(), region, id, signal),
       },
-      {
-        kind: 'security-group',
-        list: async (ids, signal) =>
-          (await perBuild(ids, (id) => get().then((a) => findSecurityGroups(a, region, id, signal)))).map((g) =>
-            tagged(g.securityGroupId!, `security group ${g.securityGroupId}`, g.tags, g.creationTime),
-          ),
-        delete: async (id, signal) => deleteSecurityGroup(await get(), region, id, signal),
-        find: async (_t, signal, data) =>
-          typeof data?.buildId === 'string' ? (await findSecurityGroups(await get(), region, data.buildId, signal))[0]?.securityGroupId : undefined,
-      },
-      {
-        kind: 'vswitch',
-        list: async (ids, signal) =>
-          (await perBuild(ids, (id) => get().then((a) => findVSwitch(a, region, id, signal)))).map((s) =>
-            tagged(s.vSwitchId!, `vSwitch ${s.vSwitchId}`, s.tags, s.creationTime),
-          ),
-        delete: async (id, signal) => deleteVSwitch(await get(), region, id, signal),
-        find: async (_t, signal, data) =>
-          typeof data?.buildId === 'string' ? (await findVSwitch(await get(), region, data.buildId, signal))[0]?.vSwitchId : undefined,
-      },
-      {
-        kind: 'vpc',
-        list: async (ids, signal) =>
-          (await perBuild(ids, (id) => get().then((a) => findVpc(a, region, id, signal)))).map((v) =>
-            tagged(v.vpcId!, `VPC ${v.vpcId}`, v.tags, v.creationTime),
-          ),
-        delete: async (id, signal) => deleteVpc(await get(), region, id, signal),
-        find: async (_t, signal, data) =>
-          typeof data?.buildId === 'string' ? (await findVpc(await get(), region, data.buildId, signal))[0]?.vpcId : undefined,
-      },
+      // In deletion order, as all kinds here: the security group and the vSwitch before their VPC.
+      networkKind('security-group', 'security group', findSecurityGroups, (g) => g.securityGroupId, deleteSecurityGroup),
+      networkKind('vswitch', 'vSwitch', findVSwitch, (s) => s.vSwitchId, deleteVSwitch),
+      networkKind('vpc', 'VPC', findVpc, (v) => v.vpcId, deleteVpc),
       {
         kind: 'key-pair',
         list: async (ids, signal) => {

@@ -1,5 +1,5 @@
 import type { Step } from '@tsimg/core/plugin'
-import { cloudKeyPair, temporaryName, resourceData } from '@tsimg/cloud-kit'
+import { cloudKeyPair } from '@tsimg/cloud-kit'
 import { deleteKeyPair, findKeyPair } from './ops.js'
 import { Ecs } from './sdk.js'
 import { PLUGIN, type AliState } from './state.js'
@@ -13,49 +13,40 @@ import { createTagged } from './tagged.js'
  */
 export function keyPair(env: AliEnv): Step<AliState> {
   const { api, region } = env
-  return cloudKeyPair<AliState>({
+  return cloudKeyPair<AliState>(env, {
     stepName: 'alicloud:key-pair',
-    options: env.options,
-    name: temporaryName(env.build),
-    templateDir: env.build.templateDir,
-    cloud: {
-      plugin: PLUGIN,
-      region,
-      get data() {
-        return resourceData(env)
-      },
-      importKey: (name, publicKey, requestSignal, signal, ui) =>
-        createTagged(
-          env,
-          ui,
-          {
-            action: 'ImportKeyPair',
-            target: { product: 'ecs', type: 'keypair' },
-            signal,
-            send: (withTags, budget) =>
-              api.ecs(
-                'ImportKeyPair',
-                region,
-                (c) =>
-                  c.importKeyPair(
-                    new Ecs.ImportKeyPairRequest({
-                      regionId: region,
-                      keyPairName: name,
-                      publicKeyBody: publicKey,
-                      ...(withTags && { tag: buildTags(Ecs.ImportKeyPairRequestTag, env.build) }),
-                    }),
-                  ),
-                {
-                  signal,
-                  requestSignal,
-                  ...(budget && { budget }),
-                },
-              ),
-          },
-          () => name,
-        ),
-      findKey: (name, signal) => findKeyPair(api, region, name, signal),
-      deleteKey: (name, signal) => deleteKeyPair(api, region, name, signal),
-    },
+    plugin: PLUGIN,
+    importKey: (name, publicKey, requestSignal, signal, ui) =>
+      createTagged(
+        env,
+        ui,
+        {
+          action: 'ImportKeyPair',
+          target: { product: 'ecs', type: 'keypair' },
+          signal,
+          send: (withTags, budget) =>
+            api.ecs(
+              'ImportKeyPair',
+              region,
+              (c) =>
+                c.importKeyPair(
+                  new Ecs.ImportKeyPairRequest({
+                    regionId: region,
+                    keyPairName: name,
+                    publicKeyBody: publicKey,
+                    ...(withTags && { tag: buildTags(Ecs.ImportKeyPairRequestTag, env.build) }),
+                  }),
+                ),
+              {
+                signal,
+                requestSignal,
+                ...(budget && { budget }),
+              },
+            ),
+        },
+        () => name,
+      ),
+    findKey: (name, signal) => findKeyPair(api, region, name, signal),
+    deleteKey: (name, signal) => deleteKeyPair(api, region, name, signal),
   })
 }

@@ -1,6 +1,6 @@
 import { DeleteKeyPairCommand, ImportKeyPairCommand } from '@aws-sdk/client-ec2'
 import type { Step } from '@tsimg/core/plugin'
-import { cloudKeyPair, ignoreNotFound, temporaryName, resourceData } from '@tsimg/cloud-kit'
+import { cloudKeyPair, ignoreNotFound } from '@tsimg/cloud-kit'
 import { PLUGIN, type AwsState } from './state.js'
 import type { AwsEnv } from './env.js'
 import { createWithTags, tagSpec } from './tags.js'
@@ -12,40 +12,30 @@ import { findKeyPair } from './key-pairs.js'
  */
 export function keyPair(env: AwsEnv): Step<AwsState> {
   const { api, region } = env
-  return cloudKeyPair<AwsState>({
+  return cloudKeyPair<AwsState>(env, {
     stepName: 'aws:key-pair',
-    options: env.options,
-    name: temporaryName(env.build),
-    templateDir: env.build.templateDir,
-    cloud: {
-      plugin: PLUGIN,
-      region,
-      // Read when the key pair is made: prevalidate has filled in the account by then.
-      get data() {
-        return resourceData(env)
-      },
-      importKey: (name, publicKey, requestSignal, signal, ui) =>
-        createWithTags(env, ui, {
-          action: 'ImportKeyPair',
-          signal,
-          send: (withTags, budget) =>
-            api.send(
-              region,
-              new ImportKeyPairCommand({
-                KeyName: name,
-                PublicKeyMaterial: Buffer.from(publicKey),
-                ...(withTags && { TagSpecifications: [tagSpec('key-pair', env.build)] }),
-              }),
-              {
-                signal,
-                requestSignal,
-                ...(budget && { budget }),
-              },
-            ),
-          idsOf: (res) => (res.KeyPairId ? [res.KeyPairId] : []),
-        }),
-      findKey: (name, signal) => findKeyPair(env.api, region, name, signal),
-      deleteKey: (name, signal) => ignoreNotFound(api.send(region, new DeleteKeyPairCommand({ KeyName: name }), { signal })),
-    },
+    plugin: PLUGIN,
+    importKey: (name, publicKey, requestSignal, signal, ui) =>
+      createWithTags(env, ui, {
+        action: 'ImportKeyPair',
+        signal,
+        send: (withTags, budget) =>
+          api.send(
+            region,
+            new ImportKeyPairCommand({
+              KeyName: name,
+              PublicKeyMaterial: Buffer.from(publicKey),
+              ...(withTags && { TagSpecifications: [tagSpec('key-pair', env.build)] }),
+            }),
+            {
+              signal,
+              requestSignal,
+              ...(budget && { budget }),
+            },
+          ),
+        idsOf: (res) => (res.KeyPairId ? [res.KeyPairId] : []),
+      }),
+    findKey: (name, signal) => findKeyPair(env.api, region, name, signal),
+    deleteKey: (name, signal) => ignoreNotFound(api.send(region, new DeleteKeyPairCommand({ KeyName: name }), { signal })),
   })
 }

@@ -3,79 +3,18 @@
 // moment (no timing luck), and keeps the held docker command running after tsimg died, as a
 // real slow `docker run`/`docker commit` would; the test lets it go on only once cleanup says
 // it is waiting for it, so a cleanup that did not wait would look too early and leak.
-import { spawn } from 'node:child_process'
-import { access, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { cleanupLeftovers } from '@tsimg/core/node'
-import { RUN_ID, dockerOut, imageExists, removeImages, sandbox, type Sandbox } from './helpers.js'
+import { readdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it, vi } from 'vitest'
+import { RUN_ID, dockerOut, imageExists, removeImages } from './helpers.js'
+import { fixture, heldDockerFile, heldEnv, onlyJournal, waitForFile } from './support/held-docker.js'
 
 // Each case runs whole docker builds: on a machine busy with other work one takes minutes.
 vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 })
 
-const here = dirname(fileURLToPath(import.meta.url))
-const pkgDir = join(here, '..')
-const BIN = join(pkgDir, '..', 'core', 'bin', 'tsimg.js')
-const HELD_DOCKER = join(here, 'fixtures', 'held-docker.sh')
-const TEMPLATE = join(here, 'fixtures', 'quick-build.ts')
-
-let sb: Sandbox
-// One state dir per case, so a case that fails leaves nothing in the next one's way.
-const holdDirs: string[] = []
-const children: Array<ReturnType<typeof spawn>> = []
-
-beforeAll(async () => {
-  sb = await sandbox()
-})
-afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL')
-  // A failed test may leave a held docker command waiting: let it finish, then clean up.
-  for (const d of holdDirs) await writeFile(join(d, 'release'), '').catch(() => undefined)
-  for (const d of holdDirs) await cleanupLeftovers({ stateDir: join(d, 'state'), log: () => {}, cwd: pkgDir })
-  await sb.dispose()
-})
-
-const exists = (p: string) =>
-  access(p).then(
-    () => true,
-    () => false,
-  )
-
-/** Polls for a file; fails at once (with the build's output) if the process ended first. */
-async function waitForFile(path: string, proc?: ReturnType<typeof spawn>, output?: () => string): Promise<void> {
-  while (!(await exists(path))) {
-    if (proc && (proc.exitCode !== null || proc.signalCode !== null)) throw new Error(`tsimg exited before ${path} appeared:\n${output?.()}`)
-    await sleep(100)
-  }
-}
-
-function run(args: string[], stateDir: string, env: Record<string, string>) {
-  const proc = spawn(process.execPath, [BIN, ...args], {
-    cwd: pkgDir,
-    env: { ...process.env, TSIMG_STATE_DIR: stateDir, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.push(proc)
-  let out = ''
-  const listeners: Array<() => void> = []
-  const onData = (d: Buffer) => {
-    out += d.toString()
-    for (const l of listeners) l()
-  }
-  proc.stdout!.on('data', onData)
-  proc.stderr!.on('data', onData)
-  const exited = new Promise<number | null>((r) => proc.once('close', (code) => r(code)))
-  const waitForText = (text: string) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => (out.includes(text) ? resolve() : undefined)
-      listeners.push(check)
-      check()
-      void exited.then(() => (out.includes(text) ? resolve() : reject(new Error(`exited without printing ${JSON.stringify(text)}:\n${out}`))))
-    })
-  return { proc, output: () => out, exited, waitForText }
-}
+const TEMPLATE = fixture('quick-build.ts')
+// One hold folder (and state dir) per case, so a case that fails leaves nothing in the next one's way.
+const held = heldDockerFile()
 
 /** Containers of the build (by its name label) and images committed from them or labelled with its id. */
 async function leftovers(name: string, buildId: string, containerIds: readonly string[]) {
@@ -110,27 +49,18 @@ const moments = [
 describe('kill -9 of a docker build, then tsimg cleanup at once', () => {
   it.each(moments)('held at $hold: cleanup leaves no container and no image', async ({ hold, waits }) => {
     const name = `held-${hold.replace(':', '-')}-${RUN_ID}`
-    const holdDir = join(sb.dir, name)
+    const holdDir = await held.holdDir(name)
     const stateDir = join(holdDir, 'state')
-    await mkdir(holdDir)
-    holdDirs.push(holdDir)
     try {
-      const build = run(['build', TEMPLATE], stateDir, {
-        TSIMG_DOCKER_BIN: HELD_DOCKER,
-        TSIMG_TEST_HOLD: hold,
-        TSIMG_TEST_HOLD_DIR: holdDir,
-        TSIMG_TEST_NAME: name,
-      })
-      await waitForFile(join(holdDir, 'held'), build.proc, build.output)
+      const build = held.tsimg(['build', TEMPLATE], heldEnv({ hold, dir: holdDir, name }))
+      await waitForFile(join(holdDir, 'held'), build.ended)
       const containerIds = (await dockerOut('ps', '-a', '-q', '--no-trunc', '--filter', `label=tsimg-build=docker.${name}`)).split('\n').filter(Boolean)
       build.proc.kill('SIGKILL')
       await build.exited
 
-      const journals = await readdir(join(stateDir, 'journal'))
-      expect(journals).toHaveLength(1)
-      const buildId = (JSON.parse(await readFile(join(stateDir, 'journal', journals[0]!), 'utf8')) as { buildId: string }).buildId
+      const { buildId } = await onlyJournal(stateDir)
 
-      const cleanup = run(['cleanup'], stateDir, {})
+      const cleanup = held.tsimg(['cleanup'], { TSIMG_STATE_DIR: stateDir })
       if (waits) {
         // Only once cleanup waits for it does the held command go on and make its container/image.
         await cleanup.waitForText(`Waiting for ${waits} (pid`)

@@ -1,6 +1,6 @@
 import { NovaCreateKeypairOption, NovaCreateKeypairRequest, NovaCreateKeypairRequestBody } from '@huaweicloud/huaweicloud-sdk-ecs'
 import type { Step } from '@tsimg/core/plugin'
-import { cloudKeyPair, temporaryName, resourceData } from '@tsimg/cloud-kit'
+import { cloudKeyPair } from '@tsimg/cloud-kit'
 import { deleteKeyPair, findKeyPair } from './key-pairs.js'
 import { PLUGIN, type HuaweiState } from './state.js'
 import type { HuaweiEnv } from './env.js'
@@ -12,30 +12,21 @@ import type { HuaweiEnv } from './env.js'
  */
 export function keyPair(env: HuaweiEnv): Step<HuaweiState> {
   const { api } = env
-  return cloudKeyPair<HuaweiState>({
+  return cloudKeyPair<HuaweiState>(env, {
     stepName: 'huaweicloud:key-pair',
-    options: env.options,
-    name: temporaryName(env.build),
-    templateDir: env.build.templateDir,
-    cloud: {
-      plugin: PLUGIN,
-      region: env.region,
-      get data() {
-        return resourceData(env)
-      },
-      importKey: (name, publicKey, requestSignal, signal) =>
-        api.sdk(
-          'NovaCreateKeypair',
-          (c) =>
-            c.ecs.novaCreateKeypair(
-              new NovaCreateKeypairRequest().withBody(
-                new NovaCreateKeypairRequestBody().withKeypair(new NovaCreateKeypairOption(name).withPublicKey(publicKey.trim())),
-              ),
+    plugin: PLUGIN,
+    importKey: (name, publicKey, requestSignal, signal) =>
+      api.sdk(
+        'NovaCreateKeypair',
+        (c) =>
+          c.ecs.novaCreateKeypair(
+            new NovaCreateKeypairRequest().withBody(
+              new NovaCreateKeypairRequestBody().withKeypair(new NovaCreateKeypairOption(name).withPublicKey(publicKey.trim())),
             ),
-          { signal, requestSignal },
-        ),
-      findKey: (name, signal) => findKeyPair(api, name, signal),
-      deleteKey: (name, signal) => deleteKeyPair(api, name, signal),
-    },
+          ),
+        { signal, requestSignal },
+      ),
+    findKey: (name, signal) => findKeyPair(api, name, signal),
+    deleteKey: (name, signal) => deleteKeyPair(api, name, signal),
   })
 }

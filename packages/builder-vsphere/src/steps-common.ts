@@ -1,16 +1,28 @@
 /**
  * The steps both vSphere builders run around their own (clone / create), in Packer's order:
- * connect, hardware, configuration parameters, power on, wait for the IP, shut down, snapshot,
- * keep (mark the artifact), template.
+ * connect, hardware, configuration parameters, power on, wait for the IP, the guest's SSH and
+ * provisioning, shut down, snapshot, keep (mark the artifact), template; and what their own VM
+ * step shares: where the VM goes, an existing VM of its path, the VM's cleanup.
  */
 import { isIP } from 'node:net'
-import { parseDuration, type Step } from '@tsimg/core/plugin'
-import { waitFor } from '@tsimg/cloud-kit'
-import { clientOf, connect, resolveDatacenter, type VsphereEnv } from './env.js'
+import {
+  clearAuthorizedKeys,
+  parseDuration,
+  TsimgError,
+  type BuildInfo,
+  type BuildJournal,
+  type CleanupContext,
+  type SshOptions,
+  type Step,
+  type StepsContext,
+  type Ui,
+} from '@tsimg/core/plugin'
+import { cloudConnectSsh, waitFor, type TrackedResource } from '@tsimg/cloud-kit'
+import { clientOf, connect, findInventory, notFound, resolveDatacenter, resourceData, type VsphereEnv } from './env.js'
 import type { CommonOptions } from './options.js'
-import { KEPT_KEY, type VsphereState } from './state.js'
-import { extraConfig, powerOff } from './vm.js'
-import { list, obj, str, type MoRef, type XmlObject, type XmlValue } from './vim/xml.js'
+import { BUILD_ID_KEY, CREATED_AT_KEY, KEPT_KEY, PLUGIN, type VsphereState } from './state.js'
+import { destroyVm, extraConfig, findBuildVm, powerOff } from './vm.js'
+import { list, moref, obj, str, type MoRef, type Parsed, type XmlObject, type XmlValue } from './vim/xml.js'
 
 export const vmOf = (state: VsphereState): MoRef => {
   if (!state.vm) throw new Error('no VM yet')
@@ -30,6 +42,123 @@ export function connectStep(env: VsphereEnv): Step<VsphereState> {
       await env.client?.logout()
     },
   }
+}
+
+/** The compute resource a VM runs on, found as Packer finds it: the cluster, or the host's own (and the host, when set). */
+export async function computeOf(env: VsphereEnv, signal: AbortSignal): Promise<{ compute: MoRef; host?: MoRef }> {
+  const c = clientOf(env)
+  const o = env.options
+  const host = o.host ? await findInventory(env, 'HostSystem', 'host', o.host, 'host', signal) : undefined
+  const cluster = o.cluster ? await findInventory(env, 'ClusterComputeResource', 'host', o.cluster, 'cluster', signal) : undefined
+  const compute = cluster ?? (host ? (await c.get(host, ['parent'], signal))?.ref('parent') : undefined)
+  if (!compute) throw new TsimgError('VSPHERE_OPTION', 'set cluster or host', { hint: 'where the VM runs' })
+  return { compute, ...(host && { host }) }
+}
+
+/**
+ * Where the builder's VM goes (the clone, or the VM vsphere-iso creates): the folder (`folder`
+ * below the datacenter's vm folder), the compute resource and host, and the resource pool
+ * (`resource_pool` below the compute resource's root pool, or that root pool).
+ */
+export async function placement(
+  env: VsphereEnv,
+  signal: AbortSignal,
+): Promise<{ folder: MoRef; folderPath: string; compute: MoRef; host?: MoRef; pool: MoRef }> {
+  const c = clientOf(env)
+  const o = env.options
+  const dc = env.datacenter!
+  const folderPath = `${dc.path}/vm${o.folder ? `/${o.folder.replace(/^\/+|\/+$/g, '')}` : ''}`
+  const folder = o.folder ? await c.findByPath(folderPath, signal) : dc.vmFolder
+  if (!folder || folder.type !== 'Folder') throw notFound('folder', o.folder ?? '', 'folder', ` in datacenter ${dc.path}`)
+  const { compute, host } = await computeOf(env, signal)
+  let pool: MoRef | undefined
+  if (o.resourcePool) {
+    const base = await c.pathOf(compute, signal)
+    pool = await c.findByPath(`${base}/Resources/${o.resourcePool.replace(/^\/+/, '')}`, signal)
+    if (!pool || pool.type !== 'ResourcePool') throw notFound('resource pool', o.resourcePool, 'resourcePool', ` in ${base}`)
+  } else {
+    pool = (await c.get(compute, ['resourcePool'], signal))?.ref('resourcePool')
+  }
+  if (!pool) throw new Error(`${compute.value} has no resource pool`)
+  return { folder, folderPath, compute, ...(host && { host }), pool }
+}
+
+/** A VM already at the path the build's VM goes to: an error, or destroyed first with -force (Packer's messages). */
+export async function replaceExisting(env: VsphereEnv, path: string, at: { build: BuildInfo; ui: Ui; signal: AbortSignal }): Promise<void> {
+  const c = clientOf(env)
+  const existing = await c.findByPath(path, at.signal)
+  if (!existing) return
+  if (!at.build.force)
+    throw new TsimgError('VSPHERE_EXISTS', `the vm/template ${path} already exists`, { hint: 'run with -force to replace it, or set another vm_name' })
+  at.ui.say(`the vm/template ${path} already exists, but deleting it due to -force flag`)
+  await destroyVm(c, existing, at.signal)
+}
+
+/** The VM's extraConfig entries of its build (id and creation time), set by the call that makes it, so no VM of the build exists without them. */
+export function buildVmConfig(build: BuildInfo): XmlObject[] {
+  return extraConfig({ [BUILD_ID_KEY]: build.id, [CREATED_AT_KEY]: new Date().toISOString() })
+}
+
+/**
+ * Makes the build's VM at `path` with the builder's call (CloneVM_Task, CreateVM_Task, whose
+ * spec has `buildVmConfig`): journaled before the call (kind `vm`, token the path) and found by
+ * path + build id when the answer is lost. The VM is then the state's.
+ */
+export async function createVm(
+  env: VsphereEnv,
+  tracked: TrackedResource<Parsed | undefined>,
+  at: { state: VsphereState; journal: BuildJournal; signal: AbortSignal; build: BuildInfo; name: string; path: string },
+  create: (requestSignal: AbortSignal) => Promise<Parsed | undefined>,
+): Promise<string> {
+  const { build, path } = at
+  const id = await tracked.create(
+    { journal: at.journal, signal: at.signal },
+    {
+      plugin: PLUGIN,
+      kind: 'vm',
+      token: path,
+      description: `VM ${path} of build ${build.id} (${env.scope.region})`,
+      data: resourceData(env, { path }),
+      create,
+      idOf: (res) => moref(res)?.value,
+      find: async (s) => (await findBuildVm(clientOf(env), path, build.id, BUILD_ID_KEY, s))?.value,
+    },
+  )
+  at.state.vm = { moref: id, name: at.name, path }
+  at.state.generated.ID = id
+  return id
+}
+
+/**
+ * The cleanup of the builder's VM step: the VM is destroyed (powered off first) unless the build
+ * succeeded with its artifact, then its journal entry is only forgotten.
+ */
+export function vmCleanup<T>(env: VsphereEnv, tracked: TrackedResource<T>): (ctx: CleanupContext<VsphereState>) => Promise<void> {
+  return async ({ state, ui, signal, journal, outcome }) => {
+    if (!tracked.started) return
+    if (outcome === 'success' && state.artifact) {
+      await tracked.forget(journal)
+      return
+    }
+    ui.say('Destroying VM...')
+    await tracked.remove({ journal, signal }, (id, s) => destroyVm(clientOf(env), { $ref: true, type: 'VirtualMachine', value: id }, s))
+    if (state.vm) state.vm.destroyed = true
+    state.machineDown = true
+  }
+}
+
+/**
+ * The guest's part, after power on (and vsphere-iso's boot command), in Packer's order: wait for
+ * the IP, connect over SSH, run the provisioners, clear the temporary key from authorized_keys.
+ */
+export function guestSteps(env: VsphereEnv<CommonOptions & SshOptions>, ctx: StepsContext): Step<VsphereState>[] {
+  const o = env.options
+  return [
+    waitIpStep(env),
+    cloudConnectSsh<VsphereState>(o, { port: o.sshPort ?? 22, templateDir: ctx.build.templateDir }),
+    ctx.provision<VsphereState>(),
+    clearAuthorizedKeys<VsphereState>(o.sshClearAuthorizedKeys),
+  ]
 }
 
 /** VirtualMachineConfigSpec fields in the WSDL's order (vCenter rejects another order). */
@@ -149,7 +278,7 @@ function guestAddresses(net: unknown): string[] {
  * Packer's "Waiting for IP...": polls guest.net until an address in ip_wait_address appears and
  * stays the same for ip_settle_timeout, within ip_wait_timeout.
  */
-export function waitIpStep(env: VsphereEnv): Step<VsphereState> {
+function waitIpStep(env: VsphereEnv): Step<VsphereState> {
   const o = env.options
   return {
     name: 'vsphere:wait-ip',

@@ -11,7 +11,7 @@ export { waitFor, WaitTimeoutError, type Poll, type PollLimit, type WaitOptions 
 export { TrackedResource, type CreateContext, type CreateSpec } from './create.js'
 export { deleteUntilGone, ignoreNotFound, type DeleteSpec } from './delete.js'
 export { chooseSshAddress, cloudConnectSsh, type AddressChoice, type SshInterface } from './address.js'
-export { cloudKeyPair, type KeyPairCloud, type KeyPairOptions, type KeyPairState, type KeyPairStepOptions } from './key-pair.js'
+export { cloudKeyPair, type KeyPairCloud, type KeyPairOptions, type KeyPairState } from './key-pair.js'
 export { ArtifactImages, type ArtifactImage, type ImageCloud } from './images.js'
 export {
   cloudResources,

@@ -59,7 +59,7 @@ export { connectSsh } from './ssh/step-connect-ssh.js'
 export { clearAuthorizedKeys } from './ssh/step-clear-authorized-keys.js'
 
 // Options: checks that name the field, durations, build-time values
-export { commonProvisionerShape, checkCommonOptions, checkSchema, fieldError, durationMs, formatGoDuration, appliesTo } from './provision/common.js'
+export { commonProvisionerShape, checkCommonOptions, checkOneOf, checkSchema, fieldError, durationMs, formatGoDuration, appliesTo } from './provision/common.js'
 export { durationSchema, parseDuration } from './util/duration.js'
 export { describeIssue, shownValue, type SchemaIssue } from './template/schema-issue.js'
 export { buildValueNames, fillBuildValues } from './template/build-values.js'
@@ -68,9 +68,10 @@ export { matchesBuild } from './build/select.js'
 // Local processes
 export { processRef, isRunning, waitForExit, gatedExecFile, type ProcessRef } from './util/process.js'
 
-// Template front ends (the Packer loader): var-file lines, Go and HCL time layouts
+// Template front ends (the Packer loader): var-file lines, Go and HCL time layouts, Go's bool parsing
 export { VAR_FILE_LINES } from './template/resolve-vars.js'
 export { formatGoTime, formatHclDate } from './template/time-formats.js'
+export { goParseBool } from './template/packer-json.js'
 
 // The verify phase: a builder's machine of its image (ctx.verify), check plugins
 export type { CheckResult, VerifyContext, VerifyMachine, VerifyMachineFactory, VerifyPlugin } from './verify/types.js'

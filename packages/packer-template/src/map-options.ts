@@ -1,4 +1,5 @@
-import { shownValue } from '@tsimg/core/plugin'
+import { packerJson } from '@tsimg/core'
+import { goParseBool, shownValue } from '@tsimg/core/plugin'
 import { packerError, type Where } from './errors.js'
 import { code, hasCode } from './functions.js'
 import { wholeCode } from './convert-code.js'
@@ -104,21 +105,6 @@ function typing(file: string): 'loose' | 'hcl' {
   return /\.pkr\.(hcl|json)$|\.hcl$/.test(file) ? 'hcl' : 'loose'
 }
 
-/** Go's strconv.ParseBool, which mapstructure uses for a string given for a bool. */
-const GO_BOOLS: Readonly<Record<string, boolean>> = {
-  '1': true,
-  t: true,
-  T: true,
-  TRUE: true,
-  true: true,
-  True: true,
-  '0': false,
-  f: false,
-  F: false,
-  FALSE: false,
-  false: false,
-  False: false,
-}
 /** cty's string-to-bool conversion. */
 const HCL_BOOLS: Readonly<Record<string, boolean>> = { true: true, '1': true, false: false, '0': false }
 
@@ -173,7 +159,11 @@ function convert(type: FieldType, v: unknown, at: Where, field: string, input: M
     case 'bool':
       if (typeof v === 'boolean') return v
       if (typeof v === 'string' && loose && v === '') return false
-      if (typeof v === 'string' && (loose ? GO_BOOLS : HCL_BOOLS)[v] !== undefined) return (loose ? GO_BOOLS : HCL_BOOLS)[v]
+      if (typeof v === 'string') {
+        // mapstructure reads the text with Go's ParseBool (the core's, as packerJson.bool); cty its own four.
+        const b = loose ? goParseBool(v) : HCL_BOOLS[v]
+        if (b !== undefined) return b
+      }
       if (typeof v === 'number' && loose) return v !== 0
       throw bad('a bool (true or false)')
     case 'int':
@@ -198,9 +188,7 @@ function convert(type: FieldType, v: unknown, at: Where, field: string, input: M
       const list = Array.isArray(v)
         ? v
         : loose && typeof v === 'string'
-          ? v === ''
-            ? []
-            : v.split(',')
+          ? packerJson.list(v)
           : loose && (typeof v === 'number' || typeof v === 'boolean')
             ? [v]
             : undefined

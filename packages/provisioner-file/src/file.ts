@@ -1,7 +1,15 @@
 import { constants } from 'node:fs'
 import { access } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { checkCommonOptions, checkSchema, fieldError, type ProvisionContext, type ProvisionerPlugin, type ValidateContext } from '@tsimg/core/plugin'
+import {
+  checkCommonOptions,
+  checkOneOf,
+  checkSchema,
+  fieldError,
+  type ProvisionContext,
+  type ProvisionerPlugin,
+  type ValidateContext,
+} from '@tsimg/core/plugin'
 import { fileSchema, type FileOptions } from './options.js'
 import { download, upload, uploadContent } from './transfer.js'
 
@@ -21,9 +29,7 @@ export function file(options: FileOptions): ProvisionerPlugin<FileOptions> {
     async validate(ctx: ValidateContext) {
       checkSchema(fileSchema, options, ctx)
       checkCommonOptions(options, ctx)
-      const given = (['source', 'sources', 'content'] as const).filter((k) => options[k] !== undefined)
-      if (given.length === 0) throw fieldError(ctx, 'source', 'one of source, sources or content is required')
-      if (given.length > 1) throw fieldError(ctx, given[1]!, `only one of source, sources or content may be set (found ${given.join(', ')})`)
+      checkOneOf(ctx, options, ['source', 'sources', 'content'])
       const download = options.direction === 'download'
       if (options.content !== undefined) {
         if (download) throw fieldError(ctx, 'content', "content cannot be used with direction 'download'")

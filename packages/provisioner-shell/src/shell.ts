@@ -3,6 +3,7 @@ import { open, readFile, stat } from 'node:fs/promises'
 import { posix, resolve } from 'node:path'
 import {
   checkCommonOptions,
+  checkOneOf,
   checkSchema,
   durationMs,
   fieldError,
@@ -13,8 +14,6 @@ import {
 import { DEFAULT_EXECUTE_COMMAND, formatVars, renderCommand, scriptEnv } from './env.js'
 import { shellSchema, type ShellOptions } from './options.js'
 import { runScript, type Script } from './run-script.js'
-
-const SOURCES = ['inline', 'script', 'scripts'] as const
 
 /**
  * Packer's `shell` provisioner: uploads inline commands or local scripts over SFTP and runs
@@ -36,9 +35,7 @@ export function shell(options: ShellOptions): ProvisionerPlugin<ShellOptions> {
     async validate(ctx: ValidateContext) {
       checkSchema(shellSchema, options, ctx)
       checkCommonOptions(options, ctx)
-      const given = SOURCES.filter((k) => options[k] !== undefined)
-      if (given.length === 0) throw fieldError(ctx, 'inline', 'one of inline, script or scripts is required')
-      if (given.length > 1) throw fieldError(ctx, given[1]!, `only one of inline, script or scripts may be set (found ${given.join(', ')})`)
+      checkOneOf(ctx, options, ['inline', 'script', 'scripts'])
       const field = (i: number) => (options.scripts ? `scripts[${i}]` : 'script')
       for (const [i, s] of scriptList().entries()) await checkReadable(ctx, field(i), s)
     },

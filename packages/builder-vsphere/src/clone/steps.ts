@@ -1,71 +1,29 @@
-import { BUILD_ID_LABEL, clearAuthorizedKeys, TsimgError, type Step, type StepList, type StepsContext } from '@tsimg/core/plugin'
-import { cloudConnectSsh, TrackedResource } from '@tsimg/cloud-kit'
-import { clientOf, findInventory, notFound, resourceData, scopeOf, type VsphereEnv } from '../env.js'
+import { BUILD_ID_LABEL, TsimgError, type Step, type StepList, type StepsContext } from '@tsimg/core/plugin'
+import { TrackedResource } from '@tsimg/cloud-kit'
+import { clientOf, findInventory, scopeOf, type VsphereEnv } from '../env.js'
 import type { Customize } from '../options.js'
 import type { VsphereCloneOptions } from '../source.js'
-import { BUILD_ID_KEY, CREATED_AT_KEY, PLUGIN, type VsphereState } from '../state.js'
-import {
-  configParamsStep,
-  configSpec,
-  connectStep,
-  hardwareSpec,
-  keepStep,
-  powerOnStep,
-  reconfigure,
-  shutdownStep,
-  snapshotStep,
-  vmOf,
-  waitIpStep,
-} from '../steps-common.js'
-import { destroyVm, extraConfig, findBuildVm, setCustomAttribute } from '../vm.js'
-import { exportStep } from '../export/step.js'
+import type { VsphereState } from '../state.js'
+import { buildVmConfig, configSpec, createVm, hardwareSpec, placement, reconfigure, replaceExisting, vmCleanup, vmOf } from '../steps-common.js'
+import { vsphereSteps } from '../step-list.js'
+import { setCustomAttribute } from '../vm.js'
 import { list, moref, obj, str, type MoRef, type Parsed, type XmlObject, type XmlValue } from '../vim/xml.js'
 
 /** The vsphere-clone step list, in Packer's order. */
 export function vsphereCloneSteps(options: VsphereCloneOptions, ctx: StepsContext): StepList<VsphereState> {
   const env: VsphereEnv<VsphereCloneOptions> = { options, build: ctx.build, scope: scopeOf(options) }
-  return [
-    connectStep(env),
-    cloneStep(env),
-    hardwareStep(env),
-    configParamsStep(env),
-    options.customize && customizeStep(env, options.customize),
-    powerOnStep(env),
-    waitIpStep(env),
-    cloudConnectSsh<VsphereState>(options, { port: options.sshPort ?? 22, templateDir: ctx.build.templateDir }),
-    ctx.provision<VsphereState>(),
-    clearAuthorizedKeys<VsphereState>(options.sshClearAuthorizedKeys),
-    shutdownStep(env),
-    snapshotStep(env),
-    keepStep(env, 'vsphere-clone'),
-    exportStep(env),
-  ]
+  return vsphereSteps(env, ctx, {
+    type: 'vsphere-clone',
+    make: [cloneStep(env), hardwareStep(env)],
+    beforePowerOn: [options.customize && customizeStep(env, options.customize)],
+  })
 }
 
-/** Where the clone goes: folder, resource pool, host and datastore, found as Packer finds them. */
+/** Where the clone goes: the folder, pool and host of the new VM, and the datastore (the template's when unset). */
 async function location(env: VsphereEnv<VsphereCloneOptions>, signal: AbortSignal) {
-  const c = clientOf(env)
   const o = env.options
-  const dc = env.datacenter!
-  const folderPath = `${dc.path}/vm${o.folder ? `/${o.folder.replace(/^\/+|\/+$/g, '')}` : ''}`
-  const folder = o.folder ? await c.findByPath(folderPath, signal) : dc.vmFolder
-  if (!folder || folder.type !== 'Folder') throw notFound('folder', o.folder ?? '', 'folder', ` in datacenter ${dc.path}`)
-  const host = o.host ? await findInventory(env, 'HostSystem', 'host', o.host, 'host', signal) : undefined
-  const cluster = o.cluster ? await findInventory(env, 'ClusterComputeResource', 'host', o.cluster, 'cluster', signal) : undefined
-  // The compute resource whose root pool holds the VM: the cluster, or the host's own.
-  const compute = cluster ?? (host ? (await c.get(host, ['parent'], signal))?.ref('parent') : undefined)
-  if (!compute) throw new TsimgError('VSPHERE_OPTION', 'set cluster or host', { hint: 'where the clone runs' })
-  let pool: MoRef | undefined
-  if (o.resourcePool) {
-    const base = await c.pathOf(compute, signal)
-    pool = await c.findByPath(`${base}/Resources/${o.resourcePool.replace(/^\/+/, '')}`, signal)
-    if (!pool || pool.type !== 'ResourcePool') throw notFound('resource pool', o.resourcePool, 'resourcePool', ` in ${base}`)
-  } else {
-    pool = (await c.get(compute, ['resourcePool'], signal))?.ref('resourcePool')
-    if (!pool) throw new Error(`${compute.value} has no resource pool`)
-  }
   const datastore = o.datastore ? await findInventory(env, 'Datastore', 'datastore', o.datastore, 'datastore', signal) : undefined
-  return { folder, folderPath, pool, host, datastore }
+  return { ...(await placement(env, signal)), datastore }
 }
 
 /**
@@ -86,14 +44,7 @@ function cloneStep(env: VsphereEnv<VsphereCloneOptions>): Step<VsphereState> {
       const source = await findInventory(env, 'VirtualMachine', 'vm', o.template, 'template', signal)
       const where = await location(env, signal)
       const path = `${where.folderPath}/${name}`
-      const existing = await c.findByPath(path, signal)
-      if (existing) {
-        if (!build.force) {
-          throw new TsimgError('VSPHERE_EXISTS', `the vm/template ${path} already exists`, { hint: 'run with -force to replace it, or set another vm_name' })
-        }
-        ui.say(`the vm/template ${path} already exists, but deleting it due to -force flag`)
-        await destroyVm(c, existing, signal)
-      }
+      await replaceExisting(env, path, { build, ui, signal })
       let snapshot: MoRef | undefined
       if (o.linkedClone) {
         snapshot = moref(obj((await c.get(source, ['snapshot'], signal))?.raw('snapshot')).currentSnapshot)
@@ -110,46 +61,24 @@ function cloneStep(env: VsphereEnv<VsphereCloneOptions>): Step<VsphereState> {
           host: where.host,
         },
         template: false,
-        config: configSpec({ extraConfig: extraConfig({ [BUILD_ID_KEY]: build.id, [CREATED_AT_KEY]: new Date().toISOString() }) }),
+        config: configSpec({ extraConfig: buildVmConfig(build) }),
         powerOn: false,
         snapshot,
       }
       ui.say('Cloning VM...')
-      const id = await tracked.create(
-        { journal, signal },
-        {
-          plugin: PLUGIN,
-          kind: 'vm',
-          token: path,
-          description: `VM ${path} of build ${build.id} (${env.scope.region})`,
-          data: resourceData(env, { path }),
-          // The task is awaited within the create's own bound even after a cancel, so the cleanup
-          // destroys a clone that lands after it.
-          // Sent once: a clone whose answer is lost may have been made (vCenter allows no second
-          // VM of that name in the folder, the simulator does), so it is looked up instead of resent.
-          create: (requestSignal) => c.task('CloneVM_Task', source, { folder: where.folder, name, spec }, { signal: requestSignal, budget: { attempts: 1 } }),
-          idOf: (res) => moref(res)?.value,
-          find: async (s) => (await findBuildVm(c, path, build.id, BUILD_ID_KEY, s))?.value,
-        },
+      // The task is awaited within the create's own bound even after a cancel, so the cleanup
+      // destroys a clone that lands after it.
+      // Sent once: a clone whose answer is lost may have been made (vCenter allows no second
+      // VM of that name in the folder, the simulator does), so it is looked up instead of resent.
+      const id = await createVm(env, tracked, { state, journal, signal, build, name, path }, (requestSignal) =>
+        c.task('CloneVM_Task', source, { folder: where.folder, name, spec }, { signal: requestSignal, budget: { attempts: 1 } }),
       )
-      state.vm = { moref: id, name, path }
-      state.generated.ID = id
       // The build id as a custom attribute too, where the vSphere client shows it (the
       // extraConfig key, set with the clone itself, is what cleanup and sweeps read).
       await setCustomAttribute(c, { $ref: true, type: 'VirtualMachine', value: id }, BUILD_ID_LABEL, build.id, signal)
       ui.message(`VM ${path} (${id})`)
     },
-    async cleanup({ state, ui, signal, journal, outcome }) {
-      if (!tracked.started) return
-      if (outcome === 'success' && state.artifact) {
-        await tracked.forget(journal)
-        return
-      }
-      ui.say('Destroying VM...')
-      await tracked.remove({ journal, signal }, (id, s) => destroyVm(clientOf(env), { $ref: true, type: 'VirtualMachine', value: id }, s))
-      if (state.vm) state.vm.destroyed = true
-      state.machineDown = true
-    },
+    cleanup: vmCleanup(env, tracked),
   }
 }
 

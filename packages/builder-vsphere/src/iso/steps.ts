@@ -8,26 +8,13 @@ import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleepFor } from 'node:timers/promises'
-import { clearAuthorizedKeys, parseDuration, TsimgError, type Step, type StepList, type StepsContext } from '@tsimg/core/plugin'
-import { cloudConnectSsh, TrackedResource } from '@tsimg/cloud-kit'
-import { clientOf, findInventory, notFound, resourceData, scopeOf, type VsphereEnv } from '../env.js'
-import { BUILD_ID_KEY, CREATED_AT_KEY, PLUGIN, type VsphereState } from '../state.js'
-import {
-  configParamsStep,
-  configSpec,
-  connectStep,
-  hardwareSpec,
-  keepStep,
-  powerOnStep,
-  reconfigure,
-  shutdownStep,
-  snapshotStep,
-  vmOf,
-  waitIpStep,
-} from '../steps-common.js'
-import { destroyVm, extraConfig, findBuildVm } from '../vm.js'
-import { list, moref, obj, str, type MoRef, type XmlObject, type XmlValue } from '../vim/xml.js'
-import { exportStep } from '../export/step.js'
+import { parseDuration, TsimgError, type Step, type StepList, type StepsContext } from '@tsimg/core/plugin'
+import { TrackedResource } from '@tsimg/cloud-kit'
+import { clientOf, findInventory, resourceData, scopeOf, type VsphereEnv } from '../env.js'
+import { PLUGIN, type VsphereState } from '../state.js'
+import { buildVmConfig, computeOf, configSpec, createVm, hardwareSpec, placement, reconfigure, replaceExisting, vmCleanup, vmOf } from '../steps-common.js'
+import { vsphereSteps } from '../step-list.js'
+import { list, obj, str, type MoRef, type Parsed, type XmlObject, type XmlValue } from '../vim/xml.js'
 import { keyInterval, renderBootCommand } from './boot-command.js'
 import { deleteFile, dsPath, makeDirectory, uploadFile, type DatastoreFile } from './datastore.js'
 import { httpIp, startHttpServer, type RunningHttpServer } from './http-server.js'
@@ -49,27 +36,14 @@ type IsoEnv = VsphereEnv<VsphereIsoOptions> & {
 /** The vsphere-iso step list, in Packer's order. */
 export function vsphereIsoSteps(options: VsphereIsoOptions, ctx: StepsContext): StepList<VsphereState> {
   const env: IsoEnv = { options, build: ctx.build, scope: scopeOf(options), isoFiles: [...options.isoPaths] }
-  const comm = options.communicator !== 'none'
-  return [
-    connectStep(env),
-    locateDatastoreStep(env),
-    uploadMediaStep(env, ctx.build.templateDir),
-    createVmStep(env),
-    configParamsStep(env),
-    floppyStep(env),
-    Boolean(options.httpDirectory || options.httpContent) && httpStep(env, ctx.build.templateDir),
-    powerOnStep(env),
-    options.bootCommand.length > 0 && bootCommandStep(env),
-    comm && waitIpStep(env),
-    comm && cloudConnectSsh<VsphereState>(options, { port: options.sshPort ?? 22, templateDir: ctx.build.templateDir }),
-    comm && ctx.provision<VsphereState>(),
-    comm && clearAuthorizedKeys<VsphereState>(options.sshClearAuthorizedKeys),
-    shutdownStep(env),
-    removeMediaStep(env),
-    snapshotStep(env),
-    keepStep(env, 'vsphere-iso'),
-    exportStep(env),
-  ]
+  return vsphereSteps(env, ctx, {
+    type: 'vsphere-iso',
+    make: [locateDatastoreStep(env), uploadMediaStep(env, ctx.build.templateDir), createVmStep(env)],
+    beforePowerOn: [floppyStep(env), Boolean(options.httpDirectory || options.httpContent) && httpStep(env, ctx.build.templateDir)],
+    afterPowerOn: [options.bootCommand.length > 0 && bootCommandStep(env)],
+    guest: options.communicator !== 'none',
+    afterShutdown: [removeMediaStep(env)],
+  })
 }
 
 /** The datastore uploads and the VM's files go to: `datastore`, or the host's / cluster's only one. */
@@ -89,16 +63,6 @@ function locateDatastoreStep(env: IsoEnv): Step<VsphereState> {
       env.datastoreName = (await c.get(ds[0]!, ['name'], signal))?.string('name')
     },
   }
-}
-
-async function computeOf(env: IsoEnv, signal: AbortSignal): Promise<{ compute: MoRef; host?: MoRef }> {
-  const c = clientOf(env)
-  const o = env.options
-  const host = o.host ? await findInventory(env, 'HostSystem', 'host', o.host, 'host', signal) : undefined
-  const cluster = o.cluster ? await findInventory(env, 'ClusterComputeResource', 'host', o.cluster, 'cluster', signal) : undefined
-  const compute = cluster ?? (host ? (await c.get(host, ['parent'], signal))?.ref('parent') : undefined)
-  if (!compute) throw new TsimgError('VSPHERE_OPTION', 'set cluster or host', { hint: 'where the VM runs' })
-  return { compute, ...(host && { host }) }
 }
 
 function buildFolder(env: IsoEnv): string {
@@ -366,35 +330,16 @@ const NICS: Record<string, string> = {
  * with -force. The cleanup destroys the VM unless the build succeeded.
  */
 function createVmStep(env: IsoEnv): Step<VsphereState> {
-  const tracked = new TrackedResource<unknown>()
+  const tracked = new TrackedResource<Parsed | undefined>()
   return {
     name: 'vsphere:create-vm',
     async run({ state, signal, ui, journal, build }) {
       const c = clientOf(env)
       const o = env.options
-      const dc = env.datacenter!
       const name = o.vmName ?? `packer-${build.name.replace(/^vsphere-iso\./, '')}`
-      const folderPath = `${dc.path}/vm${o.folder ? `/${o.folder.replace(/^\/+|\/+$/g, '')}` : ''}`
-      const folder = o.folder ? await c.findByPath(folderPath, signal) : dc.vmFolder
-      if (!folder || folder.type !== 'Folder') throw notFound('folder', o.folder ?? '', 'folder', ` in datacenter ${dc.path}`)
-      const { compute, host } = await computeOf(env, signal)
-      let pool: MoRef | undefined
-      if (o.resourcePool) {
-        const base = await c.pathOf(compute, signal)
-        pool = await c.findByPath(`${base}/Resources/${o.resourcePool.replace(/^\/+/, '')}`, signal)
-        if (!pool || pool.type !== 'ResourcePool') throw notFound('resource pool', o.resourcePool, 'resourcePool', ` in ${base}`)
-      } else {
-        pool = (await c.get(compute, ['resourcePool'], signal))?.ref('resourcePool')
-      }
-      if (!pool) throw new Error(`${compute.value} has no resource pool`)
+      const { folder, folderPath, compute, host, pool } = await placement(env, signal)
       const path = `${folderPath}/${name}`
-      const existing = await c.findByPath(path, signal)
-      if (existing) {
-        if (!build.force)
-          throw new TsimgError('VSPHERE_EXISTS', `the vm/template ${path} already exists`, { hint: 'run with -force to replace it, or set another vm_name' })
-        ui.say(`the vm/template ${path} already exists, but deleting it due to -force flag`)
-        await destroyVm(c, existing, signal)
-      }
+      await replaceExisting(env, path, { build, ui, signal })
       const deviceChange = await newVmDevices(env, host ?? compute, signal)
       const hw = hardwareSpec(o) as Record<string, XmlValue>
       const spec: XmlObject = {
@@ -404,37 +349,15 @@ function createVmStep(env: IsoEnv): Step<VsphereState> {
         files: { vmPathName: `[${env.datastoreName}]` },
         ...hw,
         deviceChange,
-        extraConfig: extraConfig({ [BUILD_ID_KEY]: build.id, [CREATED_AT_KEY]: new Date().toISOString() }),
+        extraConfig: buildVmConfig(build),
       }
       ui.say('Creating VM...')
-      const id = await tracked.create(
-        { journal, signal },
-        {
-          plugin: PLUGIN,
-          kind: 'vm',
-          token: path,
-          description: `VM ${path} of build ${build.id} (${env.scope.region})`,
-          data: resourceData(env, { path }),
-          create: (requestSignal) => c.task('CreateVM_Task', folder, { config: configSpec(spec), pool, host }, { signal: requestSignal }),
-          idOf: (res) => moref(res as never)?.value,
-          find: async (s) => (await findBuildVm(c, path, build.id, BUILD_ID_KEY, s))?.value,
-        },
+      const id = await createVm(env, tracked, { state, journal, signal, build, name, path }, (requestSignal) =>
+        c.task('CreateVM_Task', folder, { config: configSpec(spec), pool, host }, { signal: requestSignal }),
       )
-      state.vm = { moref: id, name, path }
-      state.generated.ID = id
       ui.message(`VM ${path} (${id})`)
     },
-    async cleanup({ state, ui, signal, journal, outcome }) {
-      if (!tracked.started) return
-      if (outcome === 'success' && state.artifact) {
-        await tracked.forget(journal)
-        return
-      }
-      ui.say('Destroying VM...')
-      await tracked.remove({ journal, signal }, (id, s) => destroyVm(clientOf(env), { $ref: true, type: 'VirtualMachine', value: id }, s))
-      if (state.vm) state.vm.destroyed = true
-      state.machineDown = true
-    },
+    cleanup: vmCleanup(env, tracked),
   }
 }
 

@@ -76,3 +76,14 @@ export function checkCommonOptions(opts: CommonProvisionerOptions, ctx: Validate
 export function fieldError(ctx: ValidateContext, field: string, message: string, cause?: unknown): TemplateError {
   return new TemplateError(message, { file: ctx.templateFile, field: `${ctx.path}.${field}`, ...(cause === undefined ? {} : { cause }) })
 }
+
+/**
+ * Exactly one of a plugin's alternative options (`source`, `sources`, `content`): none is an
+ * error at the first name, more than one at the second given, each saying which were found.
+ */
+export function checkOneOf<K extends string>(ctx: ValidateContext, options: Readonly<Partial<Record<K, unknown>>>, names: readonly [K, K, ...K[]]): void {
+  const given = names.filter((k) => options[k] !== undefined)
+  const list = `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`
+  if (given.length === 0) throw fieldError(ctx, names[0], `one of ${list} is required`)
+  if (given.length > 1) throw fieldError(ctx, given[1]!, `only one of ${list} may be set (found ${given.join(', ')})`)
+}

@@ -18,6 +18,16 @@ const GO_BOOLS: Readonly<Record<string, boolean>> = {
   False: false,
 }
 
+/**
+ * Go's strconv.ParseBool: the bool a string reads as where Packer's JSON decoding (mapstructure,
+ * weakly typed) takes it for a bool option, or undefined where Go refuses it. One table for
+ * `packerJson.bool` (an image.ts that `tsimg convert` wrote) and the Packer loader (a JSON
+ * template run unchanged), so both read the text alike.
+ */
+export function goParseBool(v: string): boolean | undefined {
+  return Object.hasOwn(GO_BOOLS, v) ? GO_BOOLS[v] : undefined
+}
+
 function bad(v: string, what: string): TemplateError {
   return new TemplateError(`expected ${what}, got ${JSON.stringify(v)}`, {
     hint: "A Packer JSON template's variables are strings; Packer reads this option from the text as shown.",
@@ -71,7 +81,7 @@ export const packerJson = {
   /** "true"/"1"/"t"... or "false"/"0"/"f"..., as Go's ParseBool; "" is false. */
   bool(v: string): boolean {
     if (v === '') return false
-    const b = GO_BOOLS[v]
+    const b = goParseBool(v)
     if (b === undefined) throw bad(v, 'a bool (true or false)')
     return b
   },

@@ -1,6 +1,6 @@
 import { dropEmpty, finishCommunicator, sshFields } from './common.js'
 import { allUnsupported, field, sameNames, unsupported, type PluginMapping } from './table.js'
-import { vsphereCommonFields, vsphereCustomizeFields } from './vsphere-common.js'
+import { vsphereCommonFields, vsphereCustomizeFields, vsphereEmptyIsUnset } from './vsphere-common.js'
 
 /** Packer's vsphere-clone builder -> `vsphereClone` from @tsimg/builder-vsphere. */
 export const vsphereCloneBuilder: PluginMapping = {
@@ -42,20 +42,7 @@ export const vsphereCloneBuilder: PluginMapping = {
       'floppy_label',
     ]),
     ...allUnsupported('not supported yet: change the disks of the source VM, or grow the first with disk_size', ['storage', 'disk_controller_type']),
-    ...allUnsupported('a newer vSphere plugin option, not supported yet: leave it out', [
-      'destroy',
-      'datastore_cluster',
-      'displays',
-      'pci_passthrough_allowed_device',
-      'vTPM',
-      'precision_clock',
-      'tools_sync_time_periodically',
-      'vbs_enabled',
-      'vvtd_enabled',
-      'remove_network_adapter',
-    ]),
   },
   // Packer reads an option given as '' (an unset user variable, as seed 003's host) as unset.
-  finish: (options) =>
-    finishCommunicator(dropEmpty(options, ['host', 'cluster', 'folder', 'resourcePool', 'datastore', 'datacenter', 'network', 'vmName', 'notes'])),
+  finish: (options) => finishCommunicator(dropEmpty(options, [...vsphereEmptyIsUnset, 'network'])),
 }

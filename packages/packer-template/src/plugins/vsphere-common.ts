@@ -1,4 +1,4 @@
-import { field, sameNames, unsupported, type FieldTable } from './table.js'
+import { allUnsupported, field, sameNames, unsupported, type FieldTable } from './table.js'
 
 /**
  * The options Packer's vsphere-clone and vsphere-iso share (ConnectConfig, LocationConfig,
@@ -62,7 +62,23 @@ export const vsphereCommonFields: FieldTable = {
     object: sameNames({ name: 'string', force: 'bool', images: 'bool', manifest: 'string', options: 'strings', output_directory: 'string' }),
   }),
   content_library_destination: unsupported('not supported yet: leave it out and import the template into the content library after the build'),
+  // Options of newer vSphere plugins, in both builders' configs: refused until tsimg carries them out.
+  ...allUnsupported('a newer vSphere plugin option, not supported yet: leave it out', [
+    'destroy',
+    'datastore_cluster',
+    'displays',
+    'pci_passthrough_allowed_device',
+    'vTPM',
+    'precision_clock',
+    'tools_sync_time_periodically',
+    'vbs_enabled',
+    'vvtd_enabled',
+    'remove_network_adapter',
+  ]),
 }
+
+/** The common options Packer reads as unset when given as '' (an unset user variable, as seed 003's host): each builder's finish drops them. */
+export const vsphereEmptyIsUnset: readonly string[] = ['host', 'cluster', 'folder', 'resourcePool', 'datastore', 'datacenter', 'vmName', 'notes']
 
 /** Packer's vsphere-clone `customize { ... }` block. */
 export const vsphereCustomizeFields: FieldTable = {

@@ -1,6 +1,6 @@
 import { dropEmpty, sshFields } from './common.js'
 import { allUnsupported, field, noted, sameNames, unsupported, type PluginMapping } from './table.js'
-import { vsphereCommonFields } from './vsphere-common.js'
+import { vsphereCommonFields, vsphereEmptyIsUnset } from './vsphere-common.js'
 
 /** Packer's vsphere-iso builder -> `vsphereIso` from @tsimg/builder-vsphere. */
 export const vsphereIsoBuilder: PluginMapping = {
@@ -53,21 +53,7 @@ export const vsphereIsoBuilder: PluginMapping = {
     iso_target_path: unsupported('tsimg keeps no ISO cache: the ISO is read into a temporary file, uploaded and deleted after the build'),
     iso_target_extension: unsupported('tsimg keeps no ISO cache: the ISO is read into a temporary file, uploaded and deleted after the build'),
     usb_controller: unsupported('USB controllers are not supported yet: leave usb_controller out'),
-    ...allUnsupported('a newer vSphere plugin option, not supported yet: leave it out', [
-      'reattach_cdroms',
-      'http_interface',
-      'http_network_protocol',
-      'datastore_cluster',
-      'displays',
-      'pci_passthrough_allowed_device',
-      'vTPM',
-      'precision_clock',
-      'tools_sync_time_periodically',
-      'vbs_enabled',
-      'vvtd_enabled',
-      'remove_network_adapter',
-      'destroy',
-    ]),
+    ...allUnsupported('a newer vSphere plugin option, not supported yet: leave it out', ['reattach_cdroms', 'http_interface', 'http_network_protocol']),
     // Packer 1.6's deprecated single-disk options (before storage { }).
     ...allUnsupported('Packer 1.6 moved the disk options into storage { disk_size, disk_thin_provisioned }: write them there', [
       'disk_size',
@@ -78,20 +64,7 @@ export const vsphereIsoBuilder: PluginMapping = {
   },
   // Packer reads an option given as '' (an unset user variable) as unset.
   finish: (options) => {
-    const o = dropEmpty(options, [
-      'host',
-      'cluster',
-      'folder',
-      'resourcePool',
-      'datastore',
-      'datacenter',
-      'httpDirectory',
-      'httpIp',
-      'floppyImgPath',
-      'isoChecksum',
-      'vmName',
-      'notes',
-    ])
+    const o = dropEmpty(options, [...vsphereEmptyIsUnset, 'httpDirectory', 'httpIp', 'floppyImgPath', 'isoChecksum'])
     if (Array.isArray(o.floppyDirs)) o.floppyDirs = (o.floppyDirs as unknown[]).filter((d) => d !== '')
     if (Array.isArray(o.isoUrls)) o.isoUrls = (o.isoUrls as unknown[]).filter((d) => d !== '')
     return o
