@@ -71,6 +71,34 @@ describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000
     expect(cycle.out).toContain('cycle.json:3: variables: variables "a", "b" refer to each other in a cycle')
   })
 
+  it('a variable using one no one sets passes once another variable using {{user}} renders, as in Packer 1.6.6; the unset name reads as ""', () => {
+    // Packer fails only when its last round of rendering rendered nothing: "c" renders from "d"
+    // in every round, so "a" (from the var-file, using "nope") is let through.
+    const t = {
+      variables: { a: '', c: '{{user `d`}}-c', d: 'dd' },
+      builders: [{ type: 'null', communicator: 'none' }],
+      provisioners: [{ type: 'shell-local', inline: ['echo "A=[{{user `a`}}] C=[{{user `c`}}]."'] }],
+    }
+    writeFileSync(join(dir, 'lenient.json'), JSON.stringify(t, null, 2))
+    writeFileSync(join(dir, 'lenient-vars.json'), JSON.stringify({ a: 'x={{user `nope`}} y={{user `d`}}' }))
+    const args = ['-var-file', 'lenient-vars.json', 'lenient.json']
+    expect(packer(['validate', ...args], dir, env).code).toBe(0)
+    expect(tsimg(['validate', ...args], dir, env).code).toBe(0)
+    const p = packer(['build', ...args], dir, env)
+    expect(p.code, p.out).toBe(0)
+    expect(/A=.*\./.exec(p.out)?.[0]).toBe('A=[x= y=dd] C=[dd-c].')
+    const b = tsimg(['build', ...args], dir, env)
+    expect(b.code, b.out).toBe(0)
+    expect(/A=.*\./.exec(b.out)?.[0]).toBe('A=[x= y=dd] C=[dd-c].')
+    // Without a variable that renders through {{user}}, both still refuse it.
+    writeFileSync(join(dir, 'strict.json'), JSON.stringify({ ...t, variables: { a: '', c: 'c' } }, null, 2))
+    const strict = ['validate', '-var-file', 'lenient-vars.json', 'strict.json']
+    expect(packer(strict, dir, env).out).toContain('Failed to interpolate "a"')
+    const s = tsimg(strict, dir, env)
+    expect(s.code).toBe(2)
+    expect(s.out).toContain('variable "a" uses {{user `nope`}}, which is not set')
+  })
+
   it('a number in a var-file is an error, as Packer reads JSON variables as strings', () => {
     writeFileSync(join(dir, 'num.json'), JSON.stringify({ n: 1 }))
     expect(packer(['validate', '-var-file', 'num.json', 't.json'], dir).out).toContain('cannot unmarshal number')
