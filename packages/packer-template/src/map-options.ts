@@ -195,7 +195,10 @@ function convert(type: FieldType, v: unknown, at: Where, field: string, input: M
       if (!list) throw bad(type === 'strings' ? 'a list of strings' : 'a list of whole numbers', loose ? '' : ' (HCL2 needs a list: ["a", "b"])')
       return list.map((x, i) => {
         const c = convert(each, x, at, `${field}[${i}]`, input)
-        return c === UNSET ? (each === 'int' ? 0 : '') : c
+        if (c === UNSET) return each === 'int' ? 0 : ''
+        // An item keeps its text: "" stays "" in a list (packerJson.string would make it unset).
+        const item = typeof c === 'string' ? /^packerJson\.string\((.*)\)$/.exec(wholeCode(c) ?? '')?.[1] : undefined
+        return item === undefined ? c : code(item)
       })
     }
     case 'map':

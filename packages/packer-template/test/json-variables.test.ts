@@ -3,7 +3,7 @@
 // null (required as a default, "" in a var-file), var-file names the template does not declare.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { packer, tsimgSync as tsimg, type Run } from './support/packer.js'
 
@@ -69,6 +69,34 @@ describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000
     const cycle = tsimg(['validate', 'cycle.json'], dir)
     expect(cycle.code).toBe(2)
     expect(cycle.out).toContain('cycle.json:3: variables: variables "a", "b" refer to each other in a cycle')
+  })
+
+  it('a variable using one no one sets passes once another variable using {{user}} renders, as in Packer 1.6.6; the unset name reads as ""', () => {
+    // Packer fails only when its last round of rendering rendered nothing: "c" renders from "d"
+    // in every round, so "a" (from the var-file, using "nope") is let through.
+    const t = {
+      variables: { a: '', c: '{{user `d`}}-c', d: 'dd' },
+      builders: [{ type: 'null', communicator: 'none' }],
+      provisioners: [{ type: 'shell-local', inline: ['echo "A=[{{user `a`}}] C=[{{user `c`}}]."'] }],
+    }
+    writeFileSync(join(dir, 'lenient.json'), JSON.stringify(t, null, 2))
+    writeFileSync(join(dir, 'lenient-vars.json'), JSON.stringify({ a: 'x={{user `nope`}} y={{user `d`}}' }))
+    const args = ['-var-file', 'lenient-vars.json', 'lenient.json']
+    expect(packer(['validate', ...args], dir, env).code).toBe(0)
+    expect(tsimg(['validate', ...args], dir, env).code).toBe(0)
+    const p = packer(['build', ...args], dir, env)
+    expect(p.code, p.out).toBe(0)
+    expect(/A=.*\./.exec(p.out)?.[0]).toBe('A=[x= y=dd] C=[dd-c].')
+    const b = tsimg(['build', ...args], dir, env)
+    expect(b.code, b.out).toBe(0)
+    expect(/A=.*\./.exec(b.out)?.[0]).toBe('A=[x= y=dd] C=[dd-c].')
+    // Without a variable that renders through {{user}}, both still refuse it.
+    writeFileSync(join(dir, 'strict.json'), JSON.stringify({ ...t, variables: { a: '', c: 'c' } }, null, 2))
+    const strict = ['validate', '-var-file', 'lenient-vars.json', 'strict.json']
+    expect(packer(strict, dir, env).out).toContain('Failed to interpolate "a"')
+    const s = tsimg(strict, dir, env)
+    expect(s.code).toBe(2)
+    expect(s.out).toContain('variable "a" uses {{user `nope`}}, which is not set')
   })
 
   it('a number in a var-file is an error, as Packer reads JSON variables as strings', () => {
@@ -240,6 +268,67 @@ describe('a converted JSON template run with var-files that use {{user}} and {{e
     const t = tsimg(['build', '-var-file', 'w-vars.json', 'w.ts'], dir, env)
     expect(t.code, t.out).toBe(0)
     expect(line(t)).toBe(line(p))
+  })
+})
+
+// Found in public templates (terraform-aws-consul's example with certs, Kubernetes
+// image-builder's ami/packer.json): defaults using {{template_dir}} and {{timestamp}}, a
+// variable in a list whose value is "", `replace "v" "" 1` over a variable, a list variable
+// for an option whose items are a union ('all').
+describe('convert of variable defaults and list items as public templates write them', { timeout: 300_000 }, () => {
+  it('a default using {{template_dir}} or {{timestamp}} converts to an image.ts that type-checks and renders them as Packer 1.6.6 does', () => {
+    mkdirSync(join(dir, 'td'), { recursive: true })
+    const t = {
+      variables: { key_path: '{{template_dir}}/ca.pem', stamp: '{{timestamp}}', semver: 'v1.2.3' },
+      builders: [{ type: 'null', communicator: 'none' }],
+      provisioners: [{ type: 'shell-local', inline: ['echo "K={{user `key_path`}} V={{user `semver` | replace "v" "" 1}} S={{user `stamp`}}."'] }],
+    }
+    writeFileSync(join(dir, 'td', 'td.json'), JSON.stringify(t, null, 2))
+    // the path as a path (the image.ts's is `<its folder>/../td/ca.pem`), the timestamp as digits
+    const line = (r: Run) =>
+      /K=.*\./
+        .exec(r.out)?.[0]
+        ?.replace(/^K=(\S+)/, (_m, k: string) => `K=${resolve(k)}`)
+        .replace(/S=\d+\./, 'S=<n>.')
+    const p = packer(['build', 'td/td.json'], dir, env)
+    expect(p.code, p.out).toBe(0)
+    expect(line(p)).toBe(`K=${join(dir, 'td')}/ca.pem V=1.2.3 S=<n>.`)
+    // written to another folder: the default points at the template's folder from there
+    mkdirSync(join(dir, 'td-out'), { recursive: true })
+    const c = tsimg(['convert', 'td/td.json', '-o', 'td-out/image.ts'], dir)
+    expect(c.code, c.out).toBe(0)
+    const b = tsimg(['build', 'td-out/image.ts'], dir, env)
+    expect(b.code, b.out).toBe(0)
+    expect(line(b)).toBe(line(p))
+  })
+
+  it('a list item from a variable keeps "" (Packer passes it on), and a list variable types against a union of items', () => {
+    writeFileSync(join(dir, 'play.yml'), '- hosts: all\n  tasks: []\n')
+    const t = {
+      variables: { extra: '', groups: 'all' },
+      builders: [
+        {
+          type: 'amazon-ebs',
+          region: 'us-east-1',
+          source_ami: 'ami-0123456789abcdef0',
+          instance_type: 't3.micro',
+          ssh_username: 'admin',
+          ami_name: 'lists-{{timestamp}}',
+          snapshot_groups: '{{user `groups`}}',
+        },
+      ],
+      provisioners: [{ type: 'ansible', playbook_file: 'play.yml', extra_arguments: ['--extra-vars', '{{user `extra`}}'] }],
+    }
+    writeFileSync(join(dir, 'lists.json'), JSON.stringify(t, null, 2))
+    expect(packer(['validate', 'lists.json'], dir).code).toBe(0)
+    expect(tsimg(['validate', 'lists.json'], dir, env).code).toBe(0)
+    const c = tsimg(['convert', 'lists.json', '-o', 'lists.ts'], dir)
+    expect(c.code, c.out).toBe(0)
+    const ts = readFileSync(join(dir, 'lists.ts'), 'utf8')
+    expect(ts).toContain("extraArguments: ['--extra-vars', vars.extra]")
+    expect(ts).toContain('snapshotGroups: packerJson.list(vars.groups)')
+    const v = tsimg(['validate', 'lists.ts'], dir, env)
+    expect(v.code, v.out).toBe(0)
   })
 })
 

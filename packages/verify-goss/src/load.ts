@@ -333,7 +333,14 @@ function readCheck(type: ResourceType, id: string, node: unknown, file: string, 
     } else {
       const attr = spec.attributes.find((x) => x.key === key)!
       if (attributes.some((x) => x.name === key)) throw new GossfileError(file, w.line, keyPath, `written twice (as resolvable and resolveable)`)
-      if (a.value === null) throw new GossfileError(file, w.line, keyPath, 'Syntax Error: Missing required attribute (the value is empty)')
+      if (a.value === null) {
+        // goss validates an attribute it always checks (installed, exists...) even when null and
+        // fails it; an optional one (a package's versions, a file's mode) it checks only when not
+        // nil, so an empty value is as if left out (image-builder's goss-package.yaml leaves
+        // kubernetes-cni's versions empty when no deb/rpm version is given)
+        if (attr.required) throw new GossfileError(file, w.line, keyPath, 'Syntax Error: Missing required attribute (the value is empty)')
+        continue
+      }
       const asReader = type === 'matching' && attrs.some((x) => x.key === 'as-reader' && x.value === true)
       checkMatcher(a.value, a.valueNode, attr.reader === true || asReader, file, at, keyPath)
       if (attr.reader && Array.isArray(a.value) && a.value.length === 0) {

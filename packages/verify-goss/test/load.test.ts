@@ -236,6 +236,22 @@ describe('loadGossfile', () => {
     expect(e).toMatchObject({ line: 1, key: 'common' })
   })
 
+  it('an empty optional attribute is as if left out, as goss checks versions only when not nil; an empty required one is an error', async () => {
+    const s = await loadGossfile(
+      await write(
+        'empty-optional.yaml',
+        'cni: &cni\n  versions:\npackage:\n  kubelet:\n    installed: true\n    versions:\n  kubernetes-cni:\n    installed: true\n    <<: *cni\n',
+      ),
+    )
+    expect(s.checks.map((c) => [c.id, c.attributes.map((a) => a.name)])).toEqual([
+      ['kubelet', ['installed']],
+      ['kubernetes-cni', ['installed']],
+    ])
+    const e = await loadError(await write('empty-required.yaml', 'package:\n  kubelet:\n    installed:\n'))
+    expect(e).toMatchObject({ line: 3, key: 'package.kubelet.installed' })
+    expect(e.message).toContain('Missing required attribute')
+  })
+
   it('rejects a key written twice, which goss would silently collapse', async () => {
     const e = await loadError(await write('dup.yaml', 'file:\n  /x:\n    exists: true\nservice:\n  a:\n    running: true\nfile:\n  /y:\n    exists: true\n'))
     expect(e.line).toBe(7)

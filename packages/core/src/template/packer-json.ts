@@ -92,9 +92,12 @@ export const packerJson = {
     if (v.trim() === '' || Number.isNaN(n)) throw bad(v, 'a number')
     return n
   },
-  /** "a,b" is ["a", "b"] (Packer's "," slice decoding), "" the empty list. */
-  list(v: string): string[] {
-    return v === '' ? [] : v.split(',')
+  /**
+   * "a,b" is ["a", "b"] (Packer's "," slice decoding), "" the empty list. `T` is the items' type
+   * (`'all'` for snapshot_groups), inferred from where the value goes, as for `string`.
+   */
+  list<T extends string = string>(v: string): T[] {
+    return (v === '' ? [] : v.split(',')) as T[]
   },
   /** "1,2" is [1, 2]; "" the empty list. */
   ints(v: string): number[] {

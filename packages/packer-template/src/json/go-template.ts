@@ -115,7 +115,8 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
     case 'env':
       return conv ? code(`env(${JSON.stringify(a[0])})`) : (ctx.env[a[0] ?? ''] ?? '')
     case 'timestamp':
-      return conv ? code('timestamp()') : String(ctx.timestamp)
+      // A variable is text (packerJson.variable): its default takes the number as a string.
+      return conv ? code(ctx.inVariables ? 'String(timestamp())' : 'timestamp()') : String(ctx.timestamp)
     case 'uuid':
       return conv ? code('uuid()') : randomUUID()
     case 'isotime':
@@ -135,8 +136,11 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
       if (!conv) return ctx.templateDir
       {
         // The image.ts's templateDir is where it is written: the Packer template's folder from there.
+        // A variable's default is written outside build(), where templateDir is not in scope: the
+        // image.ts's own folder is import.meta.dirname there.
+        const dir = ctx.inVariables ? 'import.meta.dirname' : 'templateDir'
         const rel = ctx.outputDir === undefined ? '' : relative(ctx.outputDir, ctx.templateDir).split(sep).join('/')
-        return code(rel ? `(templateDir + ${JSON.stringify(`/${rel}`)})` : 'templateDir')
+        return code(rel ? `(${dir} + ${JSON.stringify(`/${rel}`)})` : dir)
       }
     case 'pwd':
       return conv ? code('process.cwd()') : ctx.cwd
@@ -152,6 +156,12 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
       // Go: strings.Replace(s, old, new, n) with the template's order: replace old new n s.
       const [oldS, newS, n, s] = a
       if (conv && hasCode(s ?? '') && Number(n ?? -1) < 0) return splitJoin(s!, oldS ?? '', newS ?? '')
+      // n = 1 (image-builder's `replace "v" "" 1`): JavaScript's replace with a string replaces the first one, as Go does.
+      if (conv && hasCode(s ?? '') && Number(n) === 1 && oldS) {
+        if (hasCode(oldS) || hasCode(newS ?? ''))
+          throw new EvalError('replace over a variable cannot be converted to TypeScript yet', 'Write this value by hand in the converted image.ts.')
+        return code(`${operand(s)}.replace(${JSON.stringify(oldS)}, ${JSON.stringify(newS ?? '')})`)
+      }
       let out = plain(s ?? '', 'replace')
       let count = Number(n ?? -1)
       while (count !== 0 && out.includes(oldS ?? '')) {

@@ -7,11 +7,23 @@ import { jsonEvaluator } from './load-json.js'
 /** `{{user `name`}}` / `{{ user "name" }}` anywhere in a value. */
 const USER_REF = /\{\{[^}]*?\buser\s+(?:`([^`]*)`|"([^"]*)")/g
 
+/** Packer's own test for "this value still calls user" (core.go isDoneInterpolating): backquotes only. */
+const PACKER_USER_CALL = /\{\{\s*user\s*`.*`\s*\}\}/
+
 /**
  * Packer JSON's variables as Packer 1.6.6 reads them: every value (a default, a var-file entry,
  * `-var`, PKR_VAR_) may use `{{user}}` and `{{env}}`; variables may refer to each other in any
- * order, and one is rendered once those it refers to are. A reference to a variable that is
- * not set, or a cycle, is an error naming the variable (Packer: "Failed to interpolate").
+ * order, and one is rendered once those it refers to are.
+ *
+ * A variable that uses one no one sets, or sits in a cycle, cannot be rendered. Packer 1.6.6
+ * (core.go renderVarsRecursively) renders every variable up to 100 rounds and fails ("Failed to
+ * interpolate") only when nothing was rendered in the last round; a value that calls
+ * {{user `x`}} stays in every round, so as soon as one such variable renders, the ones that
+ * cannot are let through (image-builder's ansible_common_vars uses {{user `containerd_sha256`}},
+ * which only its ppc64le var-file sets). Then the unset names read as "", as Packer's shell and
+ * ansible provisioners see them when they render such a value a second time (Packer drops a
+ * template default in that state altogether; a var-file or -var value keeps the rest of its text).
+ * Otherwise it is an error naming the variable.
  */
 function interpolateVariables(
   values: Readonly<Record<string, unknown>>,
@@ -20,34 +32,45 @@ function interpolateVariables(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = { ...values }
   const pending = new Set(Object.keys(values).filter((k) => typeof values[k] === 'string' && (values[k] as string).includes('{{')))
-  while (pending.size) {
+  const refsOf = (name: string) => [...(out[name] as string).matchAll(USER_REF)].map((m) => m[1] ?? m[2] ?? '')
+  let userCallRendered = false
+  for (;;) {
     let progress = false
     for (const name of [...pending]) {
+      const refs = refsOf(name)
+      if (refs.some((r) => !(r in out) || pending.has(r))) continue
       const text = out[name] as string
-      const refs = [...text.matchAll(USER_REF)].map((m) => m[1] ?? m[2] ?? '')
-      const missing = refs.find((r) => !(r in out))
-      if (missing !== undefined) {
-        throw new EvalError(
-          `variable "${name}" uses {{user \`${missing}\`}}, which is not set`,
-          'Packer treats a variable used in another variable as required: declare it, or set it with -var or a -var-file.',
-          lineOf(name),
-        )
-      }
-      if (refs.some((r) => pending.has(r))) continue
       out[name] = render(name, text, out)
+      if (PACKER_USER_CALL.test(text)) userCallRendered = true
       pending.delete(name)
       progress = true
     }
-    if (!progress) {
-      const names = [...pending]
+    if (!progress) break
+  }
+  if (!pending.size) return out
+  const stuck = [...pending]
+  if (userCallRendered) {
+    // Packer lets them through: the names no one sets (and the stuck variables) read as "".
+    const unset = Object.fromEntries([...new Set(stuck.flatMap(refsOf))].filter((r) => !(r in out) || pending.has(r)).map((r) => [r, '']))
+    const texts = Object.fromEntries(stuck.map((n) => [n, out[n] as string]))
+    for (const name of stuck) out[name] = render(name, texts[name]!, { ...out, ...unset })
+    return out
+  }
+  for (const name of stuck) {
+    const missing = refsOf(name).find((r) => !(r in out))
+    if (missing !== undefined) {
       throw new EvalError(
-        `variable${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(', ')} refer${names.length > 1 ? '' : 's'} to each other in a cycle: none can be interpolated`,
-        'Give one of them a value that does not use {{user}}.',
-        lineOf(names[0]!),
+        `variable "${name}" uses {{user \`${missing}\`}}, which is not set`,
+        'Packer treats a variable used in another variable as required: declare it, or set it with -var or a -var-file.',
+        lineOf(name),
       )
     }
   }
-  return out
+  throw new EvalError(
+    `variable${stuck.length > 1 ? 's' : ''} ${stuck.map((n) => `"${n}"`).join(', ')} refer${stuck.length > 1 ? '' : 's'} to each other in a cycle: none can be interpolated`,
+    'Give one of them a value that does not use {{user}}.',
+    lineOf(stuck[0]!),
+  )
 }
 
 /**
