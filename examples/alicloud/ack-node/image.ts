@@ -15,6 +15,10 @@ export default defineTemplate({
     source_image: variable.string({ default: 'centos_7_06_64_20G_alibase_20190711.vhd' }),
     instance_type: variable.string({ default: 'ecs.g7.large' }),
     ssh_cidr: variable.string({ default: '0.0.0.0/0', description: 'Who may reach port 22 of the build instance (set your /32 on Alibaba Cloud)' }),
+    poll_delay: variable.string({
+      default: '5s',
+      description: "How often instance, EIP and image states are polled (Packer's 5 s); the emulator changes them in a fraction of a second",
+    }),
   },
   build: ({ vars, timestamp }) => ({
     sources: [
@@ -25,6 +29,7 @@ export default defineTemplate({
         imageName: `test_image${timestamp}`,
         sourceImage: vars.source_image,
         sshUsername: 'root',
+        pollDelay: vars.poll_delay,
         instanceType: vars.instance_type,
         ioOptimized: true,
         temporarySecurityGroupSourceCidrs: [vars.ssh_cidr],

@@ -17,6 +17,10 @@ export default defineTemplate({
     instance_type: variable.string({ default: 'ecs.g7.large' }),
     vswitch_id: variable.string({ default: '', description: 'A vSwitch the machine running tsimg can reach privately (sshPrivateIp); empty: a temporary one' }),
     install_redis: variable.string({ default: 'yes', description: "'no' on the emulator, whose instances have no package mirror" }),
+    poll_delay: variable.string({
+      default: '5s',
+      description: "How often instance, EIP and image states are polled (Packer's 5 s); the emulator changes them in a fraction of a second",
+    }),
   },
   build: ({ vars }) => ({
     sources: [
@@ -27,6 +31,7 @@ export default defineTemplate({
         imageName: 'packer_basic',
         sourceImage: vars.source_image,
         sshUsername: 'root',
+        pollDelay: vars.poll_delay,
         instanceType: vars.instance_type,
         internetChargeType: 'PayByTraffic',
         ioOptimized: true,

@@ -44,7 +44,7 @@ const imageIds = (t: Env) =>
 
 describe.concurrent('examples/alicloud', () => {
   it('ack-node: the scripts run across a reboot, verify passes, and the image holds their files', { timeout: 900_000 }, async () => {
-    const { code, out } = await tsimg(ack, ['build', 'examples/alicloud/ack-node/image.ts'])
+    const { code, out } = await tsimg(ack, ['build', '--var', 'poll_delay=200ms', 'examples/alicloud/ack-node/image.ts'])
     expect(out).toContain("Build 'alicloud-ecs.ack-node' finished")
     expect(code).toBe(0)
     for (const line of [
@@ -64,7 +64,7 @@ describe.concurrent('examples/alicloud', () => {
   it('redis: over the private IP, user data ran, image of the system disk only with its tags; a rebuild replaces it', { timeout: 900_000 }, async () => {
     const before = new Set(imageIds(redis))
     for (let round = 0; round < 2; round++) {
-      const { code, out } = await tsimg(redis, ['build', '--var', 'install_redis=no', 'examples/alicloud/redis/image.ts'])
+      const { code, out } = await tsimg(redis, ['build', '--var', 'install_redis=no', '--var', 'poll_delay=200ms', 'examples/alicloud/redis/image.ts'])
       expect(out).toContain("Build 'alicloud-ecs.redis' finished")
       expect(code).toBe(0)
       expect(out).not.toContain('Allocating eip')

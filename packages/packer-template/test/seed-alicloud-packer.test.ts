@@ -97,7 +97,9 @@ const seeds = [
   },
 ]
 
-describe.skipIf(!packer)('Packer 1.6.6 and tsimg on the Alibaba seeds, compared', { timeout: 1_200_000 }, () => {
+// The seeds share nothing (each build has an emulator of its own): they run side by side too,
+// so the file takes seed 002's build (its template sleeps 30 s) instead of both seeds' one after the other.
+describe.skipIf(!packer)('Packer 1.6.6 and tsimg on the Alibaba seeds, compared', { timeout: 1_200_000, concurrent: true }, () => {
   it.each(seeds)(
     'seed $seed: both build and leave only the image and its snapshot; shared lines in the same order; every other line and call is an explained difference',
     async (s) => {
