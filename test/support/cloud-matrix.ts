@@ -273,6 +273,66 @@ export function cancelWhenHeld(emu: Emulator, action: string, ac: AbortControlle
   }
 }
 
+/** A create of the slow-create tests: the call the emulator slows, and the line the build says just before it sends it. */
+interface SlowCreate {
+  readonly action: string
+  readonly before: string
+}
+
+export interface SlowCreateCancel<I> {
+  readonly create: SlowCreate
+  /** How long the emulator holds the call; a create acts at the end, after the cancel. */
+  readonly holdMs: number
+  /** Only the call through this front end (Fault.cloud). */
+  readonly cloud?: string
+  readonly over?: Partial<I>
+  /** Slow only the call after the line, not an earlier one of the same action (ShowJob is polled for each job). */
+  readonly slowAfterLine?: boolean
+  /**
+   * For a create held past the SDK's ordinary timeout: the emulator's answers (the isolated
+   * emulator's `onCall`), and the status the held call is answered with (default: any 2xx).
+   */
+  readonly late?: { readonly answers: ReturnType<typeof callAnswers>; readonly status?: number }
+}
+
+/**
+ * A build cancelled while the emulator holds a create: the cancel comes once the emulator holds
+ * the call (not after a fixed time: on a busy machine the journal write before it may take
+ * longer), the build is cancelled, the slow call really was made (the cancel landed while it was
+ * in flight) and nothing is left. With `late`, also: the build did not end before the held call
+ * acted (the emulator had answered it already), and once it has acted, still nothing is left.
+ */
+export async function expectSlowCreateCancelled<E extends Emulator, I>(m: Matrix<E, I>, o: SlowCreateCancel<I>): Promise<void> {
+  const { action, before } = o.create
+  const fault = { action, ...(o.cloud && { cloud: o.cloud }), delayMs: o.holdMs, times: 1 }
+  if (!o.slowAfterLine) m.emu.injectFault(fault)
+  const ac = new AbortController()
+  const cancel = cancelWhenHeld(m.emu, action, ac)
+  let armed = false
+  const r = await m.run({
+    machine: 'paper',
+    ...(o.over && { over: o.over }),
+    signal: ac.signal,
+    onLine: (line) => {
+      if (armed || !line.startsWith(before)) return
+      armed = true
+      if (o.slowAfterLine) m.emu.injectFault(fault)
+      cancel.arm()
+    },
+  })
+  cancel.disarm()
+  expect(armed, `the build never said ${JSON.stringify(before)}`).toBe(true)
+  expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
+  expect(m.emu.faultsFired()[action] ?? 0).toBe(1)
+  if (!o.late) return m.expectNothingLeft(r)
+  const statuses = o.late.answers.answered.filter((c) => c.action === action).map((c) => c.status)
+  if (o.late.status === undefined) expect(statuses.map((s) => s < 300)).toEqual([true])
+  else expect(statuses).toEqual([o.late.status])
+  await m.expectNothingLeft(r)
+  await o.late.answers.acted(action)
+  expect(m.alive()).toEqual([])
+}
+
 /** Where a cancel row's cancel lands: inside `step`, and (with `hold`) while the emulator holds that call of the step. */
 export interface CancelPoint {
   readonly step: string

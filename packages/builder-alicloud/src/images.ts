@@ -5,6 +5,9 @@ import { imagePollLimit, type AliEnv } from './env.js'
 import type { AliState } from './state.js'
 import { Ecs } from './sdk.js'
 
+/** Every state DescribeImages can filter by (unfiltered, it answers Available images only). */
+const ANY_STATE = 'Creating,Waiting,Available,UnAvailable,CreateFailed'
+
 export interface AliImage {
   readonly imageId?: string
   readonly imageName?: string
@@ -16,7 +19,7 @@ export async function describeImage(api: AlicloudApi, region: string, imageId: s
   const res = await api.ecs(
     'DescribeImages',
     region,
-    (c) => c.describeImages(new Ecs.DescribeImagesRequest({ regionId: region, imageId, status: 'Creating,Waiting,Available,UnAvailable,CreateFailed' })),
+    (c) => c.describeImages(new Ecs.DescribeImagesRequest({ regionId: region, imageId, status: ANY_STATE })),
     { signal, retry: ['not-found'], budget: { attempts: 6 } },
   )
   const m = res.body?.images?.image?.[0]
@@ -93,24 +96,21 @@ export function imageCloud(api: AlicloudApi, buildId: string): ImageCloud {
   }
 }
 
+/** This account's images (owner alias self) matching `filter` (a name, a build's tag), in any state unless `filter.status` says, up to 100. */
+export async function ownImages(
+  api: AlicloudApi,
+  region: string,
+  filter: { imageName?: string; tag?: InstanceType<typeof Ecs.DescribeImagesRequestTag>[]; status?: string },
+  signal: AbortSignal,
+) {
+  const req = new Ecs.DescribeImagesRequest({ regionId: region, imageOwnerAlias: 'self', status: ANY_STATE, pageSize: 100, ...filter })
+  const res = await api.ecs('DescribeImages', region, (c) => c.describeImages(req), { signal })
+  return res.body?.images?.image ?? []
+}
+
 /** Ids of this account's images with exactly this name, in any state. */
 export async function imagesNamed(env: Pick<AliEnv, 'api'>, region: string, name: string, signal: AbortSignal): Promise<string[]> {
-  const res = await env.api.ecs(
-    'DescribeImages',
-    region,
-    (c) =>
-      c.describeImages(
-        new Ecs.DescribeImagesRequest({
-          regionId: region,
-          imageName: name,
-          imageOwnerAlias: 'self',
-          status: 'Creating,Waiting,Available,UnAvailable,CreateFailed',
-          pageSize: 100,
-        }),
-      ),
-    { signal },
-  )
-  return (res.body?.images?.image ?? []).filter((m) => m.imageName === name && m.imageId).map((m) => m.imageId!)
+  return (await ownImages(env.api, region, { imageName: name }, signal)).filter((m) => m.imageName === name && m.imageId).map((m) => m.imageId!)
 }
 
 /** Waits until an image is Available (waitSnapshotReadyTimeout), recording its snapshots. */

@@ -2,7 +2,7 @@ import { BUILD_ID_LABEL, CREATED_AT_LABEL, KEPT_LABEL } from '@tsimg/core/plugin
 import { cloudResources, type CloudConnection, type CloudKind, type CloudScope, type CredentialsReport, type TaggedResource } from '@tsimg/cloud-kit'
 import { AlicloudApi } from './api.js'
 import { credentialPlaces, resolveCredentials } from './credentials.js'
-import { deleteImageAndSnapshots, deleteSnapshot } from './images.js'
+import { deleteImageAndSnapshots, deleteSnapshot, ownImages } from './images.js'
 import {
   deleteInstance,
   deleteKeyPair,
@@ -106,48 +106,14 @@ function connect(scope: CloudScope): CloudConnection {
         kind: 'image',
         list: async (ids, signal) => {
           const a = await get()
-          const res = await Promise.all(
-            byBuild(Ecs.DescribeImagesRequestTag, ids).map((tag) =>
-              a.ecs(
-                'DescribeImages',
-                region,
-                (c) =>
-                  c.describeImages(
-                    new Ecs.DescribeImagesRequest({
-                      regionId: region,
-                      imageOwnerAlias: 'self',
-                      tag,
-                      pageSize: 100,
-                      status: 'Creating,Waiting,Available,UnAvailable,CreateFailed',
-                    }),
-                  ),
-                { signal },
-              ),
-            ),
-          )
-          return res
-            .flatMap((r) => r.body?.images?.image ?? [])
-            .map((m) => tagged(m.imageId!, `image ${m.imageId} ${m.imageName ?? ''}`.trim(), m.tags, m.creationTime))
+          const res = await Promise.all(byBuild(Ecs.DescribeImagesRequestTag, ids).map((tag) => ownImages(a, region, { tag }, signal)))
+          return res.flat().map((m) => tagged(m.imageId!, `image ${m.imageId} ${m.imageName ?? ''}`.trim(), m.tags, m.creationTime))
         },
         delete: async (id, signal) => deleteImageAndSnapshots(await get(), region, id, [], signal),
         find: async (_t, signal, data) => {
           if (typeof data?.name !== 'string') return undefined
-          const a = await get()
-          const res = await a.ecs(
-            'DescribeImages',
-            region,
-            (c) =>
-              c.describeImages(
-                new Ecs.DescribeImagesRequest({
-                  regionId: region,
-                  imageOwnerAlias: 'self',
-                  imageName: data.name as string,
-                  status: 'Creating,Waiting,Available',
-                }),
-              ),
-            { signal },
-          )
-          return res.body?.images?.image?.find((m) => m.tags?.tag?.some((t) => t.tagKey === BUILD_ID_LABEL && t.tagValue === data.buildId))?.imageId
+          const named = await ownImages(await get(), region, { imageName: data.name, status: 'Creating,Waiting,Available' }, signal)
+          return named.find((m) => m.tags?.tag?.some((t) => t.tagKey === BUILD_ID_LABEL && t.tagValue === data.buildId))?.imageId
         },
       },
       {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { callAnswers, cancelWhenHeld, isolated } from '../../../test/support/cloud-matrix.js'
+import { callAnswers, cancelWhenHeld, expectSlowCreateCancelled, isolated } from '../../../test/support/cloud-matrix.js'
 import { AWS_MATRIX } from './support.js'
 
 /** The line each step says just before its create call. */
@@ -20,32 +20,11 @@ const LATE_MS = 35_000
 describe.concurrent('a cancel while a create is in flight leaves nothing behind', () => {
   it.each(creates)(
     'cancelled while $action is held 35 s (the server acts at the end, after the cancel): the build waits for it, deletes what it made, and nothing appears later',
-    ({ action, before }) => {
+    (create) => {
       const a = callAnswers()
       return isolated(
         AWS_MATRIX,
-        async (m) => {
-          m.emu.injectFault({ action, delayMs: LATE_MS, times: 1 })
-          const ac = new AbortController()
-          // Cancel once the server holds the create (sent right after this line), not after a fixed time.
-          const cancel = cancelWhenHeld(m.emu, action, ac)
-          const r = await m.run({
-            machine: 'paper',
-            over: { amiRegions: ['us-west-2'] },
-            signal: ac.signal,
-            onLine: (l) => l.startsWith(before) && cancel.arm(),
-          })
-          cancel.disarm()
-          expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
-          // The slow call really was made (the cancel landed while it was in flight).
-          expect(m.emu.faultsFired()[action] ?? 0).toBe(1)
-          // The build did not end before the held call acted: the emulator had answered it already.
-          expect(a.answered.filter((c) => c.action === action).map((c) => c.status)).toEqual([200])
-          await m.expectNothingLeft(r)
-          // And nothing appears later: once the held call has acted, still nothing is left.
-          await a.acted(action)
-          expect(m.alive()).toEqual([])
-        },
+        (m) => expectSlowCreateCancelled(m, { create, holdMs: LATE_MS, over: { amiRegions: ['us-west-2'] }, late: { answers: a, status: 200 } }),
         { onCall: a.onCall },
       )
     },

@@ -1,8 +1,8 @@
 // A create the server holds past the SDK's ordinary per-call timeout (60 s), cancelled while
 // it is held: the request waits for the kit's create bound instead, so the cancelled build's
 // cleanup awaits the real answer and deletes what it made; nothing appears after the build.
-import { describe, expect, it, vi } from 'vitest'
-import { callAnswers as answers, cancelWhenHeld, isolated } from '../../../test/support/cloud-matrix.js'
+import { describe, it, vi } from 'vitest'
+import { callAnswers as answers, expectSlowCreateCancelled, isolated } from '../../../test/support/cloud-matrix.js'
 import { HUAWEI_MATRIX } from './support.js'
 
 const LATE_MS = 65_000
@@ -24,30 +24,10 @@ vi.setConfig({ maxConcurrency: creates.length })
 // The subject is the API (a create held past the SDK's timeout) and the teardown: machines on
 // paper. The rows share nothing, so each has an emulator of its own and they wait side by side.
 describe.concurrent('a create the server holds past the SDK timeout, cancelled meanwhile, leaves nothing, now or later', { timeout: 600_000 }, () => {
-  it.each(creates)(
-    'cancelled while $action is held 65 s (it acts at the end): the build waits for it, deletes it, and nothing appears later',
-    ({ action, before }) => {
-      const a = answers()
-      return isolated(
-        HUAWEI_MATRIX,
-        async (m) => {
-          m.emu.injectFault({ action, cloud: 'huaweicloud', delayMs: LATE_MS, times: 1 })
-          const ac = new AbortController()
-          // Cancel once the server holds the request (the fault counts it as it starts waiting).
-          const cancel = cancelWhenHeld(m.emu, action, ac)
-          const r = await m.run({ machine: 'paper', signal: ac.signal, onLine: (line) => line.startsWith(before) && cancel.arm() })
-          cancel.disarm()
-          expect(r.summary.outcome, r.summary.error?.message).toBe('cancelled')
-          expect(m.emu.faultsFired()[action] ?? 0).toBe(1)
-          // The build did not exit before the held call acted: the emulator had answered it already.
-          expect(a.answered.filter((c) => c.action === action).map((c) => c.status < 300)).toEqual([true])
-          await m.expectNothingLeft(r)
-          // And nothing appears later: once the held call has acted, still nothing is left.
-          await a.acted(action)
-          expect(m.alive()).toEqual([])
-        },
-        { onCall: a.onCall },
-      )
-    },
-  )
+  it.each(creates)('cancelled while $action is held 65 s (it acts at the end): the build waits for it, deletes it, and nothing appears later', (create) => {
+    const a = answers()
+    return isolated(HUAWEI_MATRIX, (m) => expectSlowCreateCancelled(m, { create, holdMs: LATE_MS, cloud: 'huaweicloud', late: { answers: a } }), {
+      onCall: a.onCall,
+    })
+  })
 })

@@ -3,16 +3,12 @@
 // simulator holds that call and the cancel is issued once it is held, so it lands inside the
 // step however quick the step is; the other rows cancel as their step starts. Every row checks
 // that its step was the last one started.
-import type { BuildEvent } from '@tsimg/core'
 import { shell } from '@tsimg/provisioner-shell'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { VsphereCloneInput } from '@tsimg/builder-vsphere'
-import { cloneSource, expectNothingLeft, inventory, newGuest, runBuild, useSim } from './support.js'
+import { cancelIn, cancelRowsTitled, cloneSource, expectNothingLeft, inventory, newGuest, runBuild, useSim, type CancelAt } from './support.js'
 
-interface Row {
-  step: string
-  /** Held SOAP method (the cancel comes once it is held); without it the cancel comes as the step starts. */
-  hold?: string
+interface Row extends CancelAt {
   over?: Partial<VsphereCloneInput>
   slowProvisioner?: boolean
 }
@@ -38,29 +34,14 @@ describe('a cancel at each vsphere-clone step leaves nothing behind', () => {
     await s.sim.clearFaults()
   })
 
-  it.each(rows.map((r) => [`${r.step}${r.hold ? ` (${r.hold} held)` : ' (as it starts)'}`, r] as const))('cancelled in %s', async (_, row) => {
+  it.each(cancelRowsTitled(rows))('cancelled in %s', async (_, row) => {
     const c = await s.client()
     const before = await inventory(c)
     const g = await newGuest(s)
-    const ac = new AbortController()
-    const started: string[] = []
-    if (row.hold) {
-      await s.sim.hold(row.hold)
-      // Cancel once the simulator holds the call, then let it go: a held clone completes, and
-      // the cleanup must destroy what it made.
-      void s.sim.held(row.hold).then(async () => {
-        ac.abort()
-        await s.sim.release()
-      })
-    }
-    const onEvent = (e: BuildEvent) => {
-      if (e.type !== 'step-start') return
-      started.push(e.step)
-      if (!row.hold && e.step === row.step) ac.abort()
-    }
+    const { signal, onEvent, started } = await cancelIn(s, row)
     const r = await runBuild(cloneSource(s.sim, g, row.over), {
       stateDir: s.stateDir,
-      signal: ac.signal,
+      signal,
       onEvent,
       ...(row.slowProvisioner && { provisioners: [shell({ inline: ['sleep 60'] })] }),
     })

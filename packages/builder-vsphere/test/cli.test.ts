@@ -2,33 +2,33 @@
 // the build makes the template; a build killed with SIGKILL while provisioning leaves its clone
 // and journal, and `tsimg cleanup` (with the vCenter login in VSPHERE_USER / VSPHERE_PASSWORD)
 // deletes them: 0 left.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import type { VimClient } from '@tsimg/builder-vsphere/vim'
 import { inventory, journalFiles, labelledContainers, newGuest, packerTemplate, readFromContainer, useSim, type Guest } from './support.js'
+import { destroyVm, killOnOutput, sweep, tsimg, vcenterLogin } from './support/cli.js'
 
-const ROOT = resolve(import.meta.dirname, '../../..')
-const CLI = join(ROOT, 'packages/core/bin/tsimg.js')
-
-function tsimg(args: string[], env: NodeJS.ProcessEnv, onOutput?: (out: string, child: ChildProcess) => void): Promise<{ code: number | null; out: string }> {
-  return new Promise((res) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    const add = (d: Buffer) => {
-      out += d.toString()
-      onOutput?.(out, child)
-    }
-    child.stdout.on('data', add)
-    child.stderr.on('data', add)
-    child.on('exit', (code) => res({ code, out }))
-  })
+/**
+ * What a build of packerTemplate made: the provisioner's file inside the guest's container, and
+ * the clone as a template, the only VM added to the inventory; then the template is destroyed.
+ */
+async function expectTemplateMade(c: VimClient, g: Guest, before: Map<string, unknown>): Promise<void> {
+  const [id] = await labelledContainers(g.label)
+  expect(await readFromContainer(id!, '/etc/tsimg-marker')).toBe('made by a packer template\n')
+  const after = await inventory(c)
+  expect(after.get(`tsimg-${g.label}`)?.template).toBe(true)
+  expect([...after.keys()].sort()).toEqual([...before.keys(), `tsimg-${g.label}`].sort())
+  await destroyVm(c, after.get(`tsimg-${g.label}`)!.moref)
 }
+
+/** packerTemplate whose provisioner says it started, then sleeps: the build is killed there. */
+const slowProvisioning = [{ type: 'shell', inline: ['echo provisioning-started', 'sleep 300'] }]
 
 describe('tsimg CLI with a Packer vsphere-clone template', () => {
   const s = useSim('cli')
-  const env = (g: Guest, stateDir: string) => ({ TSIMG_STATE_DIR: stateDir, VSPHERE_PASSWORD: s.sim.password, GUEST_PASSWORD: g.rootPassword })
+  const env = (g: Guest, stateDir: string) => ({ env: { TSIMG_STATE_DIR: stateDir, VSPHERE_PASSWORD: s.sim.password, GUEST_PASSWORD: g.rootPassword } })
 
   it('tsimg build runs the JSON template unchanged: the provisioner writes inside the container and the clone becomes a template', async () => {
     const c = await s.client()
@@ -41,17 +41,7 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
       expect(r.code, r.out).toBe(0)
       expect(r.out).not.toContain(s.sim.password)
       expect(r.out).not.toContain(g.rootPassword)
-      const [id] = await labelledContainers(g.label)
-      expect(await readFromContainer(id!, '/etc/tsimg-marker')).toBe('made by a packer template\n')
-      const after = await inventory(c)
-      expect(after.get(`tsimg-${g.label}`)?.template).toBe(true)
-      expect([...after.keys()].sort()).toEqual([...before.keys(), `tsimg-${g.label}`].sort())
-      await c.task(
-        'Destroy_Task',
-        { $ref: true, type: 'VirtualMachine', value: after.get(`tsimg-${g.label}`)!.moref },
-        {},
-        { signal: AbortSignal.timeout(30_000) },
-      )
+      await expectTemplateMade(c, g, before)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
@@ -72,17 +62,7 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
       expect(ts).not.toContain(s.sim.password)
       const r = await tsimg(['build', join(dir, 'image.ts')], env(g, dir))
       expect(r.code, r.out).toBe(0)
-      const [id] = await labelledContainers(g.label)
-      expect(await readFromContainer(id!, '/etc/tsimg-marker')).toBe('made by a packer template\n')
-      const after = await inventory(c)
-      expect(after.get(`tsimg-${g.label}`)?.template).toBe(true)
-      expect([...after.keys()].sort()).toEqual([...before.keys(), `tsimg-${g.label}`].sort())
-      await c.task(
-        'Destroy_Task',
-        { $ref: true, type: 'VirtualMachine', value: after.get(`tsimg-${g.label}`)!.moref },
-        {},
-        { signal: AbortSignal.timeout(30_000) },
-      )
+      await expectTemplateMade(c, g, before)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
@@ -145,13 +125,8 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
     const g = await newGuest(s)
     const dir = await mkdtemp(join(tmpdir(), 'tsimg-vsphere-kill-'))
     try {
-      await writeFile(
-        join(dir, 'builder.json'),
-        JSON.stringify(packerTemplate(s.sim, g, [{ type: 'shell', inline: ['echo provisioning-started', 'sleep 300'] }]), null, 2),
-      )
-      const killed = await tsimg(['build', join(dir, 'builder.json')], env(g, dir), (out, child) => {
-        if (out.includes('provisioning-started') && child.exitCode === null) child.kill('SIGKILL')
-      })
+      await writeFile(join(dir, 'builder.json'), JSON.stringify(packerTemplate(s.sim, g, slowProvisioning), null, 2))
+      const killed = await tsimg(['build', join(dir, 'builder.json')], { ...env(g, dir), onOutput: killOnOutput('provisioning-started') })
       expect(killed.code).toBeNull()
       // The clone is there (running, in its container) and journaled.
       expect((await inventory(c)).has(`tsimg-${g.label}`)).toBe(true)
@@ -161,22 +136,12 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
       // Without a vCenter login in the environment cleanup says which variables it read, and deletes nothing.
       const bare = { ...process.env }
       for (const k of ['VSPHERE_USER', 'VSPHERE_PASSWORD', 'GOVC_USERNAME', 'GOVC_PASSWORD']) delete bare[k]
-      const noCreds = await new Promise<{ code: number | null; out: string }>((res) => {
-        const child = spawn(process.execPath, [CLI, 'cleanup'], {
-          cwd: ROOT,
-          env: { ...bare, NO_COLOR: '1', TSIMG_STATE_DIR: dir },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        })
-        let out = ''
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-        child.stderr.on('data', (d: Buffer) => (out += d.toString()))
-        child.on('exit', (code) => res({ code, out }))
-      })
+      const noCreds = await tsimg(['cleanup'], { env: { ...bare, TSIMG_STATE_DIR: dir }, bare: true })
       expect(noCreds.code).not.toBe(0)
       expect(noCreds.out).toMatch(/VSPHERE_USER: not set, VSPHERE_PASSWORD: not set/)
       expect((await inventory(c)).has(`tsimg-${g.label}`)).toBe(true)
 
-      const cleanup = await tsimg(['cleanup'], { TSIMG_STATE_DIR: dir, VSPHERE_USER: s.sim.username, VSPHERE_PASSWORD: s.sim.password })
+      const cleanup = await tsimg(['cleanup'], { env: { TSIMG_STATE_DIR: dir, ...vcenterLogin(s) } })
       expect(cleanup.code, cleanup.out).toBe(0)
       expect(cleanup.out).not.toContain(s.sim.password)
       expect([...(await inventory(c)).keys()].sort()).toEqual([...before.keys()].sort())
@@ -199,32 +164,22 @@ describe('tsimg CLI with a Packer vsphere-clone template', () => {
       expect((await tsimg(['build', join(keptDir, 'builder.json')], env(keptGuest, keptDir))).code).toBe(0)
       const before = await inventory(c)
       // A build killed while provisioning, whose state directory is then lost (a CI runner gone).
-      await writeFile(
-        join(dir, 'builder.json'),
-        JSON.stringify(packerTemplate(s.sim, g, [{ type: 'shell', inline: ['echo provisioning-started', 'sleep 300'] }]), null, 2),
-      )
-      const killed = await tsimg(['build', join(dir, 'builder.json')], env(g, dir), (out, child) => {
-        if (out.includes('provisioning-started') && child.exitCode === null) child.kill('SIGKILL')
-      })
+      await writeFile(join(dir, 'builder.json'), JSON.stringify(packerTemplate(s.sim, g, slowProvisioning), null, 2))
+      const killed = await tsimg(['build', join(dir, 'builder.json')], { ...env(g, dir), onOutput: killOnOutput('provisioning-started') })
       expect(killed.code).toBeNull()
       await rm(join(dir, 'journal'), { recursive: true, force: true })
       expect((await inventory(c)).has(`tsimg-${g.label}`)).toBe(true)
 
-      const sweep = await tsimg(['cleanup', '--sweep', '--cloud', 'vsphere', '--region', s.sim.server, '--older-than', '0s', '--yes'], {
-        TSIMG_STATE_DIR: dir,
-        VSPHERE_USER: s.sim.username,
-        VSPHERE_PASSWORD: s.sim.password,
-        VSPHERE_ALLOW_UNVERIFIED_SSL: 'true',
-      })
-      expect(sweep.code, sweep.out).toBe(0)
-      expect(sweep.out).toContain(`tsimg-${g.label}`)
-      expect(sweep.out).not.toContain(s.sim.password)
+      const swept = await sweep(s, dir)
+      expect(swept.code, swept.out).toBe(0)
+      expect(swept.out).toContain(`tsimg-${g.label}`)
+      expect(swept.out).not.toContain(s.sim.password)
       // The leftover is gone; the kept template and the simulator's own VMs are all still there.
       expect([...(await inventory(c)).keys()].sort()).toEqual([...before.keys()].sort())
       expect(await labelledContainers(g.label)).toEqual([])
       const kept = before.get(`tsimg-${keptGuest.label}`)!
       expect(kept.template).toBe(true)
-      await c.task('Destroy_Task', { $ref: true, type: 'VirtualMachine', value: kept.moref }, {}, { signal: AbortSignal.timeout(30_000) })
+      await destroyVm(c, kept.moref)
     } finally {
       await rm(dir, { recursive: true, force: true })
       await rm(keptDir, { recursive: true, force: true })

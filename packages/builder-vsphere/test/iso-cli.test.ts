@@ -3,43 +3,19 @@
 // VM, its uploads and its journal, and `tsimg cleanup` removes them all. And Packer 1.6.6's own
 // vsphere-iso types the same boot command into the same simulator: what tsimg-vcsim records for
 // Packer's VM is what tsimg's plan sends.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseBootCommand, renderBootCommand, typingPlan } from '../dist/iso/boot-command.js'
+import type { VimClient } from '@tsimg/builder-vsphere/vim'
 import { freePort } from '../../../test/support/vcsim.js'
 import { recordedScanCodes } from './iso-support.js'
 import { inventory, journalFiles, useSim, type Sim } from './support.js'
+import { destroyVm, killOnOutput, runProcess, sweep, tsimg, vcenterLogin } from './support/cli.js'
 
-const ROOT = resolve(import.meta.dirname, '../../..')
-const CLI = join(ROOT, 'packages/core/bin/tsimg.js')
 const hasPacker = spawnSync('packer', ['version']).status === 0
-
-function run(
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-  onOutput?: (out: string, child: ChildProcess) => void,
-): Promise<{ code: number | null; out: string }> {
-  return new Promise((res) => {
-    const child = spawn(cmd, args, {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1', PACKER_NO_COLOR: '1', CHECKPOINT_DISABLE: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    const add = (d: Buffer) => {
-      out += d.toString()
-      onOutput?.(out, child)
-    }
-    child.stdout.on('data', add)
-    child.stderr.on('data', add)
-    child.on('exit', (code) => res({ code, out }))
-  })
-}
 
 const BOOT = ['<esc><wait1ms> linux ks=http://{{ .HTTPIP }}:{{ .HTTPPort }}/ks.cfg', ' <leftShiftOn>a<leftShiftOff> name={{ .Name }}<enter>']
 
@@ -87,6 +63,22 @@ async function tsimgFolders(s: Sim): Promise<string[]> {
   return (await readdir(p.string('summary.url')!.replace(/^(file|ds):\/\//, ''))).filter((n) => n.startsWith('tsimg-'))
 }
 
+/**
+ * An `onOutput` for a build with communicator "none", where Packer waits for the VM to be
+ * powered off: the test powers it off once, when the build's output asks for it.
+ */
+function powerOffWhenAsked(c: VimClient, vmName: string): (out: string) => void {
+  let asked = false
+  return (out) => {
+    if (asked || !out.includes('Please shutdown virtual machine')) return
+    asked = true
+    void (async () => {
+      const vm = (await inventory(c)).get(vmName)!
+      await c.task('PowerOffVM_Task', { $ref: true, type: 'VirtualMachine', value: vm.moref }, {}, { signal: AbortSignal.timeout(30_000) })
+    })()
+  }
+}
+
 describe('vsphere-iso JSON templates through the CLI', () => {
   const s = useSim('iso-cli')
 
@@ -99,25 +91,16 @@ describe('vsphere-iso JSON templates through the CLI', () => {
       const vmName = `isokill-${Math.random().toString(36).slice(2, 8)}`
       // A long wait inside the boot command keeps the build in that step.
       await writeFile(join(dir, 'builder.json'), JSON.stringify(template(s, vmName, await freePort(), { boot_command: ['a<wait10m>b'] }), null, 2))
-      const killed = await run(
-        process.execPath,
-        [CLI, 'build', 'builder.json'],
-        { TSIMG_STATE_DIR: dir, VSPHERE_PASSWORD: s.sim.password },
-        dir,
-        (out, child) => {
-          if (out.includes('Typing boot command') && child.exitCode === null) child.kill('SIGKILL')
-        },
-      )
+      const killed = await tsimg(['build', 'builder.json'], {
+        env: { TSIMG_STATE_DIR: dir, VSPHERE_PASSWORD: s.sim.password },
+        cwd: dir,
+        onOutput: killOnOutput('Typing boot command'),
+      })
       expect(killed.code).toBeNull()
       expect((await inventory(c)).has(vmName)).toBe(true)
       expect(await tsimgFolders(s)).toHaveLength(1)
       expect(await journalFiles(dir)).toHaveLength(1)
-      const cleanup = await run(
-        process.execPath,
-        [CLI, 'cleanup'],
-        { TSIMG_STATE_DIR: dir, VSPHERE_USER: s.sim.username, VSPHERE_PASSWORD: s.sim.password },
-        dir,
-      )
+      const cleanup = await tsimg(['cleanup'], { env: { TSIMG_STATE_DIR: dir, ...vcenterLogin(s) }, cwd: dir })
       expect(cleanup.code, cleanup.out).toBe(0)
       expect(cleanup.out).not.toContain(s.sim.password)
       expect([...(await inventory(c)).keys()].sort()).toEqual([...before.keys()].sort())
@@ -136,28 +119,19 @@ describe('vsphere-iso JSON templates through the CLI', () => {
       await writeFile(join(dir, 'ks.cfg'), 'install\n')
       const vmName = `isosweep-${Math.random().toString(36).slice(2, 8)}`
       await writeFile(join(dir, 'builder.json'), JSON.stringify(template(s, vmName, await freePort(), { boot_command: ['a<wait10m>b'] }), null, 2))
-      const killed = await run(
-        process.execPath,
-        [CLI, 'build', 'builder.json'],
-        { TSIMG_STATE_DIR: join(dir, 'state'), VSPHERE_PASSWORD: s.sim.password },
-        dir,
-        (out, child) => {
-          if (out.includes('Typing boot command') && child.exitCode === null) child.kill('SIGKILL')
-        },
-      )
+      const killed = await tsimg(['build', 'builder.json'], {
+        env: { TSIMG_STATE_DIR: join(dir, 'state'), VSPHERE_PASSWORD: s.sim.password },
+        cwd: dir,
+        onOutput: killOnOutput('Typing boot command'),
+      })
       expect(killed.code).toBeNull()
       expect(await tsimgFolders(s)).toHaveLength(1)
       // The state directory is lost (a CI runner gone): only the marks on the VM and the folder's name remain.
       await rm(join(dir, 'state'), { recursive: true, force: true })
-      const sweep = await run(
-        process.execPath,
-        [CLI, 'cleanup', '--sweep', '--cloud', 'vsphere', '--region', s.sim.server, '--older-than', '0s', '--yes'],
-        { TSIMG_STATE_DIR: join(dir, 'state2'), VSPHERE_USER: s.sim.username, VSPHERE_PASSWORD: s.sim.password, VSPHERE_ALLOW_UNVERIFIED_SSL: 'true' },
-        dir,
-      )
-      expect(sweep.code, sweep.out).toBe(0)
-      expect(sweep.out).toMatch(/datastore folder \[LocalDS_0\] tsimg-tsimg-/)
-      expect(sweep.out).not.toContain(s.sim.password)
+      const swept = await sweep(s, join(dir, 'state2'), dir)
+      expect(swept.code, swept.out).toBe(0)
+      expect(swept.out).toMatch(/datastore folder \[LocalDS_0\] tsimg-tsimg-/)
+      expect(swept.out).not.toContain(s.sim.password)
       expect([...(await inventory(c)).keys()].sort()).toEqual([...before.keys()].sort())
       expect(await tsimgFolders(s)).toEqual([])
     } finally {
@@ -174,17 +148,11 @@ describe('vsphere-iso JSON templates through the CLI', () => {
       const port = await freePort()
       await writeFile(join(dir, 'builder.json'), JSON.stringify(template(s, vmName, port), null, 2))
       await recordedScanCodes(s.sim, true)
-      let poweredOff = false
       const home = await mkdtemp(join(tmpdir(), 'tsimg-packer-home-'))
-      // With communicator "none" Packer waits for the VM to be powered off: the test does it when Packer asks.
-      const r = await run('packer', ['build', 'builder.json'], { HOME: home, VSPHERE_PASSWORD: s.sim.password }, dir, (out) => {
-        if (!poweredOff && out.includes('Please shutdown virtual machine')) {
-          poweredOff = true
-          void (async () => {
-            const vm = (await inventory(c)).get(vmName)!
-            await c.task('PowerOffVM_Task', { $ref: true, type: 'VirtualMachine', value: vm.moref }, {}, { signal: AbortSignal.timeout(30_000) })
-          })()
-        }
+      const r = await runProcess('packer', ['build', 'builder.json'], {
+        env: { HOME: home, VSPHERE_PASSWORD: s.sim.password },
+        cwd: dir,
+        onOutput: powerOffWhenAsked(c, vmName),
       })
       await rm(home, { recursive: true, force: true })
       expect(r.code, r.out).toBe(0)
@@ -194,7 +162,7 @@ describe('vsphere-iso JSON templates through the CLI', () => {
       const plan = typingPlan(parseBootCommand(command)).flatMap((a) => (a.kind === 'key' ? [a.event] : []))
       expect(recorded.length).toBeGreaterThan(20)
       expect(recorded.map((e) => ({ usbHidCode: e.usbHidCode, leftControl: e.leftControl, leftAlt: e.leftAlt, leftShift: e.leftShift }))).toEqual(plan)
-      await c.task('Destroy_Task', { $ref: true, type: 'VirtualMachine', value: vm.moref }, {}, { signal: AbortSignal.timeout(30_000) })
+      await destroyVm(c, vm.moref)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
@@ -220,7 +188,7 @@ describe('vsphere-iso JSON templates through the CLI', () => {
       )
       const hw = p!.object('config.hardware') as Record<string, unknown>
       const devices = (Array.isArray(hw.device) ? hw.device : [hw.device]) as Record<string, any>[]
-      await c.task('Destroy_Task', { $ref: true, type: 'VirtualMachine', value: vm.moref }, {}, { signal: AbortSignal.timeout(30_000) })
+      await destroyVm(c, vm.moref)
       return {
         guestId: p!.string('config.guestId'),
         version: p!.string('config.version'),
@@ -243,27 +211,11 @@ describe('vsphere-iso JSON templates through the CLI', () => {
         await writeFile(join(dir, 'ks.cfg'), 'install\n')
         const vmName = `hw-${tool}-${Math.random().toString(36).slice(2, 8)}`
         await writeFile(join(dir, 'builder.json'), JSON.stringify(template(s, vmName, await freePort(), over), null, 2))
-        let off = false
-        const onOutput = (out: string) => {
-          // Packer with communicator "none" waits for the VM to be powered off: the test does it when asked.
-          if (!off && out.includes('Please shutdown virtual machine')) {
-            off = true
-            void (async () => {
-              const vm = (await inventory(c)).get(vmName)!
-              await c.task('PowerOffVM_Task', { $ref: true, type: 'VirtualMachine', value: vm.moref }, {}, { signal: AbortSignal.timeout(30_000) })
-            })()
-          }
-        }
+        const onOutput = powerOffWhenAsked(c, vmName)
         const r =
           tool === 'packer'
-            ? await run('packer', ['build', 'builder.json'], { HOME: home, VSPHERE_PASSWORD: s.sim.password }, dir, onOutput)
-            : await run(
-                process.execPath,
-                [CLI, 'build', 'builder.json'],
-                { TSIMG_STATE_DIR: join(dir, 'state'), VSPHERE_PASSWORD: s.sim.password },
-                dir,
-                onOutput,
-              )
+            ? await runProcess('packer', ['build', 'builder.json'], { env: { HOME: home, VSPHERE_PASSWORD: s.sim.password }, cwd: dir, onOutput })
+            : await tsimg(['build', 'builder.json'], { env: { TSIMG_STATE_DIR: join(dir, 'state'), VSPHERE_PASSWORD: s.sim.password }, cwd: dir, onOutput })
         expect(r.code, r.out.slice(-2000)).toBe(0)
         return await hardware(vmName)
       } finally {

@@ -5,11 +5,10 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { vsphereIso, type VsphereIsoInput } from '@tsimg/builder-vsphere'
-import type { BuildEvent } from '@tsimg/core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { runSourceBuild } from '../../../test/support/cloud-build.js'
 import { freePort } from '../../../test/support/vcsim.js'
-import { cleanupErrors, failedStep, inventory, journalFiles, stateText, useSim, type Sim } from './support.js'
+import { cancelIn, cancelRowsTitled, cleanupErrors, failedStep, inventory, journalFiles, stateText, useSim, type CancelAt, type Sim } from './support.js'
 
 let dir: string
 beforeAll(async () => {
@@ -144,9 +143,7 @@ describe('a failure at each vsphere-iso step leaves nothing behind', () => {
   )
 })
 
-interface CancelRow {
-  step: string
-  hold?: string
+interface CancelRow extends CancelAt {
   over?: Partial<VsphereIsoInput>
 }
 
@@ -168,27 +165,14 @@ describe('a cancel in each vsphere-iso step leaves nothing behind', () => {
     await s.sim.clearFaults()
   })
 
-  it.each(cancelRows.map((r) => [`${r.step}${r.hold ? ` (${r.hold} held)` : ' (as it starts)'}`, r] as const))('cancelled in %s', async (_, row) => {
+  it.each(cancelRowsTitled(cancelRows))('cancelled in %s', async (_, row) => {
     const before = await inventory(await s.client())
     const port = await freePort()
-    const ac = new AbortController()
-    const started: string[] = []
-    if (row.hold) {
-      await s.sim.hold(row.hold)
-      void s.sim.held(row.hold).then(async () => {
-        ac.abort()
-        await s.sim.release()
-      })
-    }
-    const onEvent = (e: BuildEvent) => {
-      if (e.type !== 'step-start') return
-      started.push(e.step)
-      if (!row.hold && e.step === row.step) ac.abort()
-    }
+    const { signal, onEvent, started } = await cancelIn(s, row)
     const r = await runSourceBuild(vsphereIso({ name: 'test', ...source(s, port, row.over) }), {
       stateDir: s.stateDir,
       provisioners: [],
-      signal: ac.signal,
+      signal,
       onEvent,
     })
     expect(r.summary.outcome).toBe('cancelled')

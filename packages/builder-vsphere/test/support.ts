@@ -7,7 +7,8 @@ import { promisify } from 'node:util'
 import { randomBytes } from 'node:crypto'
 import { vsphereClone, type VsphereCloneInput } from '@tsimg/builder-vsphere'
 import { VimClient } from '@tsimg/builder-vsphere/vim'
-import type { BuildEvent, ProvisionerPlugin } from '@tsimg/core'
+import type { ProvisionerPlugin } from '@tsimg/core'
+import type { BuildEvent } from '@tsimg/core/node'
 import { shell } from '@tsimg/provisioner-shell'
 import { afterAll, beforeAll } from 'vitest'
 import { cleanupErrors, journalFiles, runSourceBuild, stateText, type SourceRunResult } from '../../../test/support/cloud-build.js'
@@ -52,6 +53,40 @@ export function useSim(name: string): Sim {
     if (s.stateDir) await rm(s.stateDir, { recursive: true, force: true })
   })
   return s
+}
+
+/** A cancel row's place: the step it cancels in, and the SOAP method the simulator holds there (else the cancel comes as the step starts). */
+export interface CancelAt {
+  readonly step: string
+  readonly hold?: string
+}
+
+/** The cancel rows with their titles: `vsphere:clone (CloneVM_Task held)`, `vsphere:wait-ip (as it starts)`. */
+export const cancelRowsTitled = <R extends CancelAt>(rows: readonly R[]) =>
+  rows.map((r) => [`${r.step}${r.hold ? ` (${r.hold} held)` : ' (as it starts)'}`, r] as const)
+
+/**
+ * A build's cancel in `row.step`. With `row.hold` the simulator holds that call, the cancel comes
+ * once it is held, then the call goes on (a held create completes, and the cleanup must delete
+ * what it made); without, the cancel comes as the step starts. `started` lists the steps that
+ * started, so a row can check that its step was the last.
+ */
+export async function cancelIn(s: Sim, row: CancelAt): Promise<{ signal: AbortSignal; onEvent: (e: BuildEvent) => void; started: string[] }> {
+  const ac = new AbortController()
+  const started: string[] = []
+  if (row.hold) {
+    await s.sim.hold(row.hold)
+    void s.sim.held(row.hold).then(async () => {
+      ac.abort()
+      await s.sim.release()
+    })
+  }
+  const onEvent = (e: BuildEvent) => {
+    if (e.type !== 'step-start') return
+    started.push(e.step)
+    if (!row.hold && e.step === row.step) ac.abort()
+  }
+  return { signal: ac.signal, onEvent, started }
 }
 
 /** A container VM's place: its own loopback address, port, root password and docker label. */
