@@ -99,6 +99,33 @@ describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000
     expect(s.out).toContain('variable "a" uses {{user `nope`}}, which is not set')
   })
 
+  it('inspect lists a template whose builder options are made of required variables not given, as Packer does; validate refuses it', () => {
+    const t = {
+      variables: { itype: null, region: 'us-east-1' },
+      builders: [
+        {
+          type: 'amazon-ebs',
+          region: '{{user `region`}}',
+          source_ami: 'ami-0123456789abcdef0',
+          instance_type: '{{user `itype`}}',
+          ssh_username: 'admin',
+          ami_name: 'ami-{{timestamp}}',
+        },
+      ],
+    }
+    writeFileSync(join(dir, 'req-opt.json'), JSON.stringify(t, null, 2))
+    const p = packer(['inspect', 'req-opt.json'], dir)
+    expect(p.code, p.out).toBe(0)
+    expect(p.out).toMatch(/Required variables:\s+itype\n/)
+    const i = tsimg(['inspect', 'req-opt.json'], dir, env)
+    expect(i.code, i.out).toBe(0)
+    expect(i.out).toContain('var.itype: <unset>')
+    expect(i.out).toContain('amazon-ebs')
+    const v = tsimg(['validate', 'req-opt.json'], dir, env)
+    expect(v.code).toBe(2)
+    expect(v.out).toContain('variables.itype: required variable has no value')
+  })
+
   it('a number in a var-file is an error, as Packer reads JSON variables as strings', () => {
     writeFileSync(join(dir, 'num.json'), JSON.stringify({ n: 1 }))
     expect(packer(['validate', '-var-file', 'num.json', 't.json'], dir).out).toContain('cannot unmarshal number')
