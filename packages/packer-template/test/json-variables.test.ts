@@ -329,6 +329,20 @@ describe('convert of variable defaults and list items as public templates write 
     expect(line(b)).toBe(line(p))
   })
 
+  it("a shell provisioner's pause_after (the EKS AL2 template) is read as Packer 1.6.6 reads it, and converts to pauseAfter", () => {
+    const t = {
+      builders: [{ type: 'null', ssh_host: '127.0.0.1', ssh_username: 'admin', ssh_password: 'x' }],
+      provisioners: [{ type: 'shell', inline: ['true'], pause_after: '90s' }],
+    }
+    writeFileSync(join(dir, 'pause-after.json'), JSON.stringify(t, null, 2))
+    expect(packer(['validate', 'pause-after.json'], dir).code).toBe(0)
+    const v = tsimg(['validate', 'pause-after.json'], dir, env)
+    expect(v.code, v.out).toBe(0)
+    const c = tsimg(['convert', 'pause-after.json'], dir)
+    expect(c.code, c.out).toBe(0)
+    expect(c.out).toContain("shell({ inline: ['true'], pauseAfter: '90s' })")
+  })
+
   it('a list item from a variable keeps "" (Packer passes it on), and a list variable types against a union of items', () => {
     writeFileSync(join(dir, 'play.yml'), '- hosts: all\n  tasks: []\n')
     const t = {
