@@ -329,6 +329,19 @@ describe('convert of variable defaults and list items as public templates write 
     expect(line(b)).toBe(line(p))
   })
 
+  it("an amazon-ebs template without a region validates, as with Packer 1.6.6 (the amazon plugin's examples set none)", () => {
+    const t = {
+      builders: [
+        { type: 'amazon-ebs', source_ami: 'ami-0123456789abcdef0', instance_type: 't3.micro', ssh_username: 'admin', ami_name: 'noreg-{{timestamp}}' },
+      ],
+    }
+    writeFileSync(join(dir, 'no-region.json'), JSON.stringify(t, null, 2))
+    const none = { AWS_REGION: '', AWS_DEFAULT_REGION: '', AWS_CONFIG_FILE: join(dir, 'no-aws-config') }
+    expect(packer(['validate', 'no-region.json'], dir, none).code).toBe(0)
+    const v = tsimg(['validate', 'no-region.json'], dir, { ...env, ...none })
+    expect(v.code, v.out).toBe(0)
+  })
+
   it("a shell provisioner's pause_after (the EKS AL2 template) is read as Packer 1.6.6 reads it, and converts to pauseAfter", () => {
     const t = {
       builders: [{ type: 'null', ssh_host: '127.0.0.1', ssh_username: 'admin', ssh_password: 'x' }],
