@@ -37,7 +37,7 @@ export type BlockDevice = z.infer<typeof blockDevice>
 
 /** The amazon-ebs options; SSH options come from core's sshOptionsSchema and are merged in source.ts. */
 const awsOptionsShape = {
-  /** Packer: `region`. Defaults to AWS_REGION / AWS_DEFAULT_REGION. */
+  /** Packer: `region`. Defaults to AWS_REGION / AWS_DEFAULT_REGION, then the shared config's (~/.aws/config); needed by the build, not by validate. */
   region: z.string().min(1).optional(),
   /** Packer: `access_key`. Without it the SDK's default chain (env, profile, SSO, IMDS) is used. */
   accessKey: z.string().min(1).optional(),

@@ -1,6 +1,6 @@
 import type { SourcePlugin } from '@tsimg/core/plugin'
 import { cloudSource } from '@tsimg/cloud-kit/source'
-import { amazonEbsSchema, regionOf, type AmazonEbsInput, type AmazonEbsOptions } from './options.js'
+import { amazonEbsSchema, type AmazonEbsInput, type AmazonEbsOptions } from './options.js'
 import { type AwsState } from './state.js'
 
 /**
@@ -21,11 +21,13 @@ export function amazonEbs(input: AmazonEbsInput & { name?: string }): SourcePlug
     schema: amazonEbsSchema,
     input: rest,
     files: ['userDataFile', 'sshPrivateKeyFile'],
-    check(options, fail) {
-      if (!regionOf(options)) fail('no region: set region, or AWS_REGION / AWS_DEFAULT_REGION', 'region')
-    },
+    // No region check here: as Packer's amazon builder (hashicorp/packer#7032), validate needs no
+    // region; the build takes it from the option, the environment or the shared config.
     secrets: (options) => [options.secretKey, options.sessionToken],
     // The steps (and the EC2 SDK behind them) load when a build runs, not when a template is read.
-    steps: async (options, ctx) => (await import('./steps.js')).amazonEbsSteps(options, ctx),
+    steps: async (options, ctx) => {
+      const { amazonEbsSteps, buildRegion } = await import('./steps.js')
+      return amazonEbsSteps({ ...options, region: await buildRegion(options) }, ctx)
+    },
   })
 }

@@ -2,6 +2,8 @@
  * The amazon-ebs steps and everything they load (the EC2 SDK above all): imported by `amazonEbs`
  * only when a build runs, so `tsimg validate` of an amazon-ebs template never loads the SDK.
  */
+import { EC2Client } from '@aws-sdk/client-ec2'
+import { TemplateError } from '@tsimg/core/plugin'
 import { cloudEnv, provisionSteps, type CloudSteps } from '@tsimg/cloud-kit'
 import { amiCloud } from './ami.js'
 import { Ec2Api } from './ec2.js'
@@ -22,6 +24,26 @@ import { sourceAmi } from './step-source-ami.js'
 import { stopInstance } from './step-stop-instance.js'
 import { tagImage } from './step-tag-image.js'
 import { verifyMachine } from './verify-machine.js'
+
+/**
+ * The build's region: the option, AWS_REGION / AWS_DEFAULT_REGION, or the shared config's
+ * (~/.aws/config, the profile's), as the SDK's chain finds it for Packer's session. None is an
+ * error before anything is created.
+ */
+export async function buildRegion(o: AmazonEbsOptions): Promise<string> {
+  const given = regionOf(o)
+  if (given) return given
+  const client = new EC2Client(o.profile ? { profile: o.profile } : {})
+  try {
+    return await client.config.region()
+  } catch {
+    throw new TemplateError('no region: set region, AWS_REGION / AWS_DEFAULT_REGION, or a region in the shared config (~/.aws/config)', {
+      field: 'region',
+    })
+  } finally {
+    client.destroy()
+  }
+}
 
 /** The amazon-ebs step list, in Packer's order. */
 export const amazonEbsSteps: CloudSteps<AmazonEbsOptions, AwsState> = (given, ctx) => {

@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { amazonEbs, amazonEbsSchema } from '@tsimg/builder-aws'
+import { validate } from '@tsimg/core/node'
+import { buildRegion } from '../src/steps.js'
 
 const base = { region: 'us-east-1', sourceAmi: 'ami-12345678', instanceType: 't3.micro', amiName: 'web-1' }
 const problems = (o: Record<string, unknown>) => {
@@ -38,5 +43,42 @@ describe('amazon-ebs options', () => {
     // That the journal and the output never hold them is checked on a real build in build.test.ts.
     const src = amazonEbs({ ...base, accessKey: 'AKIAEXAMPLE', secretKey: 'very-secret-key', sessionToken: 'session-token-xyz' })
     expect(src.secrets?.()).toEqual(['very-secret-key', 'session-token-xyz'])
+  })
+})
+
+describe('amazon-ebs region', () => {
+  const saved = { ...process.env }
+  let dir: string
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tsimg-aws-region-'))
+    for (const k of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE']) delete process.env[k]
+    // no config of this machine: an empty shared config and credentials file
+    process.env.AWS_CONFIG_FILE = join(dir, 'none')
+    process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'none-credentials')
+  })
+  afterEach(async () => {
+    process.env = { ...saved }
+    await rm(dir, { recursive: true, force: true })
+  })
+  const noRegion = { sourceAmi: 'ami-12345678', instanceType: 't3.micro', amiName: 'web-1' }
+
+  it('validate needs none, as Packer checks the region only when the build runs (hashicorp/packer#7032)', async () => {
+    const info = await validate({ template: { sources: [amazonEbs({ ...noRegion, name: 'web' })] }, cwd: dir })
+    expect(info.sources.map((s) => s.name)).toEqual(['amazon-ebs.web'])
+  })
+
+  it("the build takes the option, then AWS_REGION, then the shared config (the profile's); without one it stops before anything is made", async () => {
+    expect(await buildRegion(amazonEbs({ ...noRegion, region: 'eu-north-1' }).options)).toBe('eu-north-1')
+    process.env.AWS_REGION = 'sa-east-1'
+    expect(await buildRegion(amazonEbs(noRegion).options)).toBe('sa-east-1')
+    delete process.env.AWS_REGION
+    await writeFile(join(dir, 'config'), '[default]\nregion = eu-west-3\n[profile other]\nregion = ap-south-1\n')
+    process.env.AWS_CONFIG_FILE = join(dir, 'config')
+    expect(await buildRegion(amazonEbs(noRegion).options)).toBe('eu-west-3')
+    expect(await buildRegion(amazonEbs({ ...noRegion, profile: 'other' }).options)).toBe('ap-south-1')
+    process.env.AWS_CONFIG_FILE = join(dir, 'still-none')
+    await expect(buildRegion(amazonEbs(noRegion).options)).rejects.toThrow(
+      /no region: set region, AWS_REGION \/ AWS_DEFAULT_REGION, or a region in the shared config/,
+    )
   })
 })

@@ -110,6 +110,20 @@ describe('template variables', () => {
     expect(info.sources.map((s) => s.name)).toEqual(['touch.web'])
   })
 
+  it("inspect lists a template whose options are made of unset required variables (Packer's inspect checks no option); validate refuses it", async () => {
+    const template = defineTemplate({
+      variables: { files: variable.number(), where: variable.string() },
+      build: ({ vars }) => ({ sources: [touch({ name: 'a', dir: vars.where, files: vars.files })] }),
+    })
+    const info = await inspect({ template, cwd: dir })
+    expect(info.sources.map((s) => s.name)).toEqual(['touch.a'])
+    expect(value(info, 'where')).toMatchObject({ value: '<unset>', required: true })
+    const err = await failure(validate({ template, cwd: dir }))
+    expect(err.message).toContain('required variable has no value')
+    const bad = await failure(validate({ template, cwd: dir, vars: { files: '-1', where: dir } }))
+    expect(bad.message).toContain('sources[0] (touch.a).files')
+  })
+
   it("redacts a sensitive value quoted by a plugin's validation error", async () => {
     const template = defineTemplate({
       variables: { token: variable.string({ sensitive: true }) },

@@ -106,7 +106,7 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
             )
           : t.sources
       const kinds = named.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
-      const make = <P>(p: PackerPlugin) => makePlugin(p, session, t.data, kinds) as Promise<P>
+      const make = <P>(p: PackerPlugin) => makePlugin(p, session, t.data, kinds, ctx.inspecting === true) as Promise<P>
       const sources = await Promise.all(named.map(async (p) => withBuildName(await make<SourcePlugin<any, any>>(p), p, t.format)))
       const provisioners = await Promise.all(t.provisioners.map((p) => make<ProvisionerPlugin<any>>(p)))
       const postProcessors = chained(t.postProcessors, await Promise.all(t.postProcessors.map((p) => make<PostProcessorPlugin<any>>(p))))
@@ -174,6 +174,7 @@ async function makePlugin(
   session: EvalSession,
   data: readonly PackerPlugin[],
   sources: readonly { name: string; mapping: PluginMapping }[],
+  inspecting = false,
 ): Promise<AnyPlugin> {
   const { mapping, options, origins } = await mapPlugin(p, session, data)
   const factory = await loadFactory(mapping)
@@ -189,7 +190,8 @@ async function makePlugin(
       : late.length && p.kind === 'post-processor'
         ? latePostProcessor(factory as (o: Record<string, unknown>) => PostProcessorPlugin<any>, scoped)
         : factory(scoped)
-  checkSchema(plugin, p, origins)
+  // inspect lists the plugin without checking its options, as Packer's inspect does
+  if (!inspecting) checkSchema(plugin, p, origins)
   plugin = located(plugin, p, origins)
   if (late.length && p.kind === 'source') plugin = lateSource(plugin as SourcePlugin<any, any>, mapping.late ?? [])
   if (p.kind === 'post-processor' && (only || except))

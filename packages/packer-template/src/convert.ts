@@ -48,7 +48,9 @@ export async function convertTemplate(path: string, shownAs: string, opts: Conve
       : v.default === undefined
         ? undefined
         : guarded(() => defaults.value(v.default, v.file, v.line), v.file, v.line, `variable "${v.name}"`)
-    const d = v.hclType && given !== undefined && given !== null ? typedDefault(v, given) : given
+    const typed = v.hclType && given !== undefined && given !== null ? typedDefault(v, given) : given
+    // A JSON variable is text: a default that is just {{timestamp}} (a number in TypeScript) is written as a string.
+    const d = t.format === 'json' && typeof typed === 'string' && wholeCode(typed) === 'timestamp()' ? code('String(timestamp())') : typed
     const opts = [
       d === undefined ? '' : d === null ? 'default: null' : `default: ${ts(d, use)}`,
       v.description ? `description: ${JSON.stringify(v.description)}` : '',

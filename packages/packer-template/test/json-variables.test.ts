@@ -99,6 +99,33 @@ describe('Packer JSON variables, as Packer 1.6.6 reads them', { timeout: 300_000
     expect(s.out).toContain('variable "a" uses {{user `nope`}}, which is not set')
   })
 
+  it('inspect lists a template whose builder options are made of required variables not given, as Packer does; validate refuses it', () => {
+    const t = {
+      variables: { itype: null, region: 'us-east-1' },
+      builders: [
+        {
+          type: 'amazon-ebs',
+          region: '{{user `region`}}',
+          source_ami: 'ami-0123456789abcdef0',
+          instance_type: '{{user `itype`}}',
+          ssh_username: 'admin',
+          ami_name: 'ami-{{timestamp}}',
+        },
+      ],
+    }
+    writeFileSync(join(dir, 'req-opt.json'), JSON.stringify(t, null, 2))
+    const p = packer(['inspect', 'req-opt.json'], dir)
+    expect(p.code, p.out).toBe(0)
+    expect(p.out).toMatch(/Required variables:\s+itype\n/)
+    const i = tsimg(['inspect', 'req-opt.json'], dir, env)
+    expect(i.code, i.out).toBe(0)
+    expect(i.out).toContain('var.itype: <unset>')
+    expect(i.out).toContain('amazon-ebs')
+    const v = tsimg(['validate', 'req-opt.json'], dir, env)
+    expect(v.code).toBe(2)
+    expect(v.out).toContain('variables.itype: required variable has no value')
+  })
+
   it('a number in a var-file is an error, as Packer reads JSON variables as strings', () => {
     writeFileSync(join(dir, 'num.json'), JSON.stringify({ n: 1 }))
     expect(packer(['validate', '-var-file', 'num.json', 't.json'], dir).out).toContain('cannot unmarshal number')
@@ -300,6 +327,33 @@ describe('convert of variable defaults and list items as public templates write 
     const b = tsimg(['build', 'td-out/image.ts'], dir, env)
     expect(b.code, b.out).toBe(0)
     expect(line(b)).toBe(line(p))
+  })
+
+  it("an amazon-ebs template without a region validates, as with Packer 1.6.6 (the amazon plugin's examples set none)", () => {
+    const t = {
+      builders: [
+        { type: 'amazon-ebs', source_ami: 'ami-0123456789abcdef0', instance_type: 't3.micro', ssh_username: 'admin', ami_name: 'noreg-{{timestamp}}' },
+      ],
+    }
+    writeFileSync(join(dir, 'no-region.json'), JSON.stringify(t, null, 2))
+    const none = { AWS_REGION: '', AWS_DEFAULT_REGION: '', AWS_CONFIG_FILE: join(dir, 'no-aws-config') }
+    expect(packer(['validate', 'no-region.json'], dir, none).code).toBe(0)
+    const v = tsimg(['validate', 'no-region.json'], dir, { ...env, ...none })
+    expect(v.code, v.out).toBe(0)
+  })
+
+  it("a shell provisioner's pause_after (the EKS AL2 template) is read as Packer 1.6.6 reads it, and converts to pauseAfter", () => {
+    const t = {
+      builders: [{ type: 'null', ssh_host: '127.0.0.1', ssh_username: 'admin', ssh_password: 'x' }],
+      provisioners: [{ type: 'shell', inline: ['true'], pause_after: '90s' }],
+    }
+    writeFileSync(join(dir, 'pause-after.json'), JSON.stringify(t, null, 2))
+    expect(packer(['validate', 'pause-after.json'], dir).code).toBe(0)
+    const v = tsimg(['validate', 'pause-after.json'], dir, env)
+    expect(v.code, v.out).toBe(0)
+    const c = tsimg(['convert', 'pause-after.json'], dir)
+    expect(c.code, c.out).toBe(0)
+    expect(c.out).toContain("shell({ inline: ['true'], pauseAfter: '90s' })")
   })
 
   it('a list item from a variable keeps "" (Packer passes it on), and a list variable types against a union of items', () => {

@@ -33,6 +33,8 @@ export interface ShellOptions extends CommonProvisionerOptions {
   inlineShebang?: string
   /** Packer `binary`: upload scripts byte for byte (no CRLF to LF conversion). */
   binary?: boolean
+  /** Packer `pause_after`: wait this long after the last script (a service settling), as Packer's "Pausing ... after this provisioner". */
+  pauseAfter?: string | number
 }
 
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -70,6 +72,7 @@ export const shellSchema = z.strictObject({
   skipClean: z.boolean().optional(),
   inlineShebang: z.string().min(1).optional(),
   binary: z.boolean().optional(),
+  pauseAfter: durationSchema.optional(),
 })
 
 // Keeps the documented interface and the schema in step: this fails to compile if they drift.

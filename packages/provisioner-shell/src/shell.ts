@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { open, readFile, stat } from 'node:fs/promises'
 import { posix, resolve } from 'node:path'
 import {
@@ -7,6 +8,7 @@ import {
   checkSchema,
   durationMs,
   fieldError,
+  formatGoDuration,
   type ProvisionContext,
   type ProvisionerPlugin,
   type ValidateContext,
@@ -51,6 +53,11 @@ export function shell(options: ShellOptions): ProvisionerPlugin<ShellOptions> {
         skipClean: options.skipClean ?? false,
       }
       for await (const script of scriptsToRun(options, ctx.templateDir)) await runScript(ctx, settings, script)
+      const pause = durationMs(options.pauseAfter)
+      if (pause > 0) {
+        ctx.ui.say(`Pausing ${formatGoDuration(pause)} after this provisioner...`)
+        await sleep(pause, undefined, { signal: ctx.signal })
+      }
     },
   }
 }

@@ -130,6 +130,27 @@ describe('shell provisioner over SSH', () => {
     expect(await onMachine('ls /tmp | grep -c "^script_.*\\.sh$"')).toBe('1:0')
   })
 
+  it('pauses after the last script with pauseAfter (Packer pause_after), and a cancel ends the pause', async () => {
+    const { lines, error } = await provision(shell({ inline: ['echo before-pause'], pauseAfter: '10ms' }))
+    expect(error).toBeUndefined()
+    const said = lines.indexOf('say: Pausing 10ms after this provisioner...')
+    expect(said).toBeGreaterThan(lines.indexOf('stdout: before-pause'))
+    expect(lines.indexOf('stdout: before-pause')).toBeGreaterThanOrEqual(0)
+    // a build cancelled during the pause stops at once rather than sleeping it out
+    const ac = new AbortController()
+    const ui = new BuildUi(build.name, (e) => e.type === 'ui' && e.text.startsWith('Pausing') && ac.abort(), nonInteractive, new Redactor())
+    const run = runProvisioner(shell({ inline: ['true'], pauseAfter: '1h' }), {
+      communicator: root,
+      ui,
+      signal: ac.signal,
+      build,
+      generated: {},
+      templateDir: dir,
+    })
+    await expect(run).rejects.toThrow()
+    expect(ac.signal.aborted).toBe(true)
+  })
+
   it('stops inline commands at the first failure (/bin/sh -e) and reports the exit status', async () => {
     const { lines, error } = await provision(shell({ inline: ['echo start', 'false', 'echo not-reached'] }))
     expect(error?.message).toBe('Script exited with non-zero exit status: 1. Allowed exit codes are: [0]')

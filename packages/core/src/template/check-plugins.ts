@@ -99,7 +99,9 @@ export async function checkBuild(
     ...entries(b.postProcessors ?? [], 'postProcessors'),
     ...((verify?.checks ?? []) as [string, AnyPlugin][]),
   ]
-  for (const [path, plugin] of all) {
+  // inspect (skipPluginValidate) checks no option either, as Packer's inspect: a template whose
+  // required variables are not given is listed, though options made of them are not valid yet.
+  for (const [path, plugin] of options.skipPluginValidate ? [] : all) {
     if (plugin.schema) {
       const r = plugin.schema.safeParse(plugin.options)
       if (!r.success) throw schemaError(r.error, path, templateFile, plugin.options)

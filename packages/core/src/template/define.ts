@@ -34,6 +34,11 @@ export interface TemplateContext<Vars = Record<string, never>> {
   readonly runId: string
   /** Unix seconds, fixed for the run (Packer's `{{timestamp}}`). */
   readonly timestamp: number
+  /**
+   * True under `tsimg inspect`, which lists a template without checking its plugins' options
+   * (required variables may be unset): a loader may skip its own option checks then.
+   */
+  readonly inspecting?: boolean
 }
 
 export interface TemplateDefinition<V extends VariableDefs = VariableDefs> {

@@ -95,7 +95,12 @@ export async function prepareTemplate(opts: PrepareOptions, mode: 'build' | 'ins
   try {
     let built: unknown = mod
     if (isDefinition) {
-      const ctx: TemplateContext<Record<string, unknown>> = { ...base, templateDir, vars: variables.values }
+      const ctx: TemplateContext<Record<string, unknown>> = {
+        ...base,
+        templateDir,
+        vars: variables.values,
+        ...(mode === 'inspect' ? { inspecting: true } : {}),
+      }
       built = typeof def.build === 'function' ? await call(() => (def.build as (c: typeof ctx) => unknown)(ctx), file, 'build()') : def.build
     }
     checked = await checkBuild(built, file, templateDir, { skipPluginValidate: mode === 'inspect' })

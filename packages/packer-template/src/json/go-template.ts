@@ -115,8 +115,7 @@ function call(name: string, a: string[], ctx: Parameters<typeof renderGoTemplate
     case 'env':
       return conv ? code(`env(${JSON.stringify(a[0])})`) : (ctx.env[a[0] ?? ''] ?? '')
     case 'timestamp':
-      // A variable is text (packerJson.variable): its default takes the number as a string.
-      return conv ? code(ctx.inVariables ? 'String(timestamp())' : 'timestamp()') : String(ctx.timestamp)
+      return conv ? code('timestamp()') : String(ctx.timestamp)
     case 'uuid':
       return conv ? code('uuid()') : randomUUID()
     case 'isotime':

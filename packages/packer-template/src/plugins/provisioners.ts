@@ -29,7 +29,7 @@ export const shellProvisioner: PluginMapping = {
     }),
     env: field('environmentVars', 'map'),
     use_env_var_file: unsupported('environment variables are passed through execute_command ({{.Vars}})'),
-    pause_after: unsupported('not supported yet: give the next provisioner a pause_before'),
+    pause_after: field('pauseAfter', 'duration'),
   },
 }
 
