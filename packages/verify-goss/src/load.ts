@@ -176,6 +176,10 @@ function parseRendered(text: string, file: string, scope: TemplateScope): { root
   }
   const aliased = new Set<string>()
   visit(doc, { Alias: (_k, node) => void aliased.add(node.source) })
+  // An alias the gossfile writes in a template branch this run leaves out still marks its anchor
+  // as a holder (image-builder's goss-package.yaml: `<<: *kubernetes_version` under an {{if}}
+  // that flatcar's vars skip).
+  for (const m of text.matchAll(/(?:^|[\s[{,])\*([^\s,[\]{}]+)/gm)) aliased.add(m[1]!)
   expandMerges(doc)
   // each alias becomes a copy of what it names, so every part of the tree reads on its own
   visit(doc, { Alias: (_k, node) => (node.resolve(doc) as YamlNode | undefined)?.clone() as YamlNode | undefined })

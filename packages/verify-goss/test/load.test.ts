@@ -252,6 +252,16 @@ describe('loadGossfile', () => {
     expect(e.message).toContain('Missing required attribute')
   })
 
+  it('a top-level anchor holder whose alias sits in a template branch this run leaves out is skipped, as goss ignores it', async () => {
+    const text =
+      'versions: &versions\n  versions:\n    contain-element: "1.0"\npackage:\n  kubelet:\n    installed: true\n{{if eq .Vars.OS "ubuntu"}}\n    <<: *versions\n{{end}}\n'
+    const file = await write('anchor-in-branch.yaml', text)
+    const flatcar = await loadGossfile(file, { varsInline: { OS: 'flatcar' } })
+    expect(flatcar.checks.map((c) => [c.id, c.attributes.map((a) => a.name)])).toEqual([['kubelet', ['installed']]])
+    const ubuntu = await loadGossfile(file, { varsInline: { OS: 'ubuntu' } })
+    expect(ubuntu.checks.map((c) => [c.id, c.attributes.map((a) => a.name)])).toEqual([['kubelet', ['installed', 'versions']]])
+  })
+
   it('rejects a key written twice, which goss would silently collapse', async () => {
     const e = await loadError(await write('dup.yaml', 'file:\n  /x:\n    exists: true\nservice:\n  a:\n    running: true\nfile:\n  /y:\n    exists: true\n'))
     expect(e.line).toBe(7)
