@@ -36,7 +36,7 @@ function run(args: string[], killWhen?: RegExp): Promise<{ code: number | null; 
 }
 
 it('a build killed once it connects leaves EIP, instance, group, vSwitch, VPC and key pair; tsimg cleanup deletes them all', { timeout: 900_000 }, async () => {
-  await run(['build', 'examples/alicloud/ack-node/image.ts'], /Using SSH communicator to connect/)
+  await run(['build', '--var', 'poll_delay=200ms', 'examples/alicloud/ack-node/image.ts'], /Using SSH communicator to connect/)
   const live = leftovers(t.emu).map((e) => e.type)
   expect(live).toEqual(expect.arrayContaining(['instance', 'key-pair']))
   expect(live.length).toBeGreaterThanOrEqual(5)

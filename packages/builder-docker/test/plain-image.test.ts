@@ -170,10 +170,13 @@ describe('Packer 1.6.6 and tsimg on the same JSON template', () => {
       .ansible_env_vars!.push('ANSIBLE_SSH_ARGS=-o HostKeyAlgorithms=+ssh-rsa -o PubkeyAcceptedAlgorithms=+ssh-rsa')
     await writeFile(join(dir, 'packer', 'same.json'), JSON.stringify(t, null, 2))
 
-    const p = await run('packer', ['build', '-var', `repository=${tag('packer')}`, 'same.json'])
+    // Side by side: each builds its own repository from the same template; neither reads what the other writes.
+    const [p, r] = await Promise.all([
+      run('packer', ['build', '-var', `repository=${tag('packer')}`, 'same.json']),
+      tsimg('build', '-var', `repository=${tag('packer-tsimg')}`, 'same.json'),
+    ])
     expect(p.code, p.out).toBe(0)
     expect(p.out).toContain('Using docker communicator to connect')
-    const r = await tsimg('build', '-var', `repository=${tag('packer-tsimg')}`, 'same.json')
     checkRun(r)
     const fromPacker = await contents(`${tag('packer')}:latest`)
     expect(fromPacker).toBe(expected('hello from a Packer JSON template', 'plain'))
