@@ -27,7 +27,11 @@ export function amazonEbs(input: AmazonEbsInput & { name?: string }): SourcePlug
     // The steps (and the EC2 SDK behind them) load when a build runs, not when a template is read.
     steps: async (options, ctx) => {
       const { amazonEbsSteps, buildRegion } = await import('./steps.js')
-      return amazonEbsSteps({ ...options, region: await buildRegion(options) }, ctx)
+      const region = await buildRegion(options)
+      // Set on the options object itself, not a copy: lateSource fills build-time values
+      // (`{{ .SourceAMIName }}` in tags) into this object as the steps run, and they read it.
+      if (options.region !== region) (options as { region?: string }).region = region
+      return amazonEbsSteps(options, ctx)
     },
   })
 }
