@@ -12,7 +12,7 @@ import {
   type TemplateDefinition,
   type VariableDef,
 } from '@tsimg/core'
-import { TemplateError, buildValueNames, describeIssue, type Artifact, type SchemaIssue, type ValidateContext } from '@tsimg/core/plugin'
+import { TemplateError, buildValueNames, describeIssue, matchesBuild, type Artifact, type SchemaIssue, type ValidateContext } from '@tsimg/core/plugin'
 import { applyDataSources } from './data-sources.js'
 import { EvalError, packerError } from './errors.js'
 import { code } from './functions.js'
@@ -31,13 +31,54 @@ type Factory = (options: Record<string, unknown>) => AnyPlugin
 /** Packer names the loader reads itself rather than passing to the plugin. */
 const LOADER_KEYS = new Set(['type', 'name', 'only', 'except', 'override'])
 
-/** Every builder, provisioner and post-processor must be one tsimg has: checked before variables are even resolved. */
-export function checkPluginTypes(t: PackerTemplate): void {
-  for (const p of [...t.sources, ...t.provisioners, ...(t.errorCleanupProvisioner ? [t.errorCleanupProvisioner] : []), ...t.postProcessors]) {
-    if (!findMapping(p.kind, p.type)) {
-      const u = unsupportedPlugin(p.kind, p.type)
-      throw packerError({ file: p.file, line: p.line }, p.origin, u.message, u.hint)
-    }
+/**
+ * Every builder, provisioner and post-processor must be one tsimg has: checked before variables
+ * are even resolved. `sources: false` leaves the builders to the build function, which checks
+ * only the ones the run selects (Packer looks up and prepares only the builds -only/-except pick).
+ */
+export function checkPluginTypes(t: PackerTemplate, opts: { sources?: boolean } = {}): void {
+  const sources = opts.sources === false ? [] : t.sources
+  for (const p of [...sources, ...t.provisioners, ...(t.errorCleanupProvisioner ? [t.errorCleanupProvisioner] : []), ...t.postProcessors]) {
+    if (!findMapping(p.kind, p.type)) throw unsupported(p)
+  }
+}
+
+function unsupported(p: PackerPlugin): TemplateError {
+  const u = unsupportedPlugin(p.kind, p.type)
+  return packerError({ file: p.file, line: p.line }, p.origin, u.message, u.hint)
+}
+
+/** The name parts a source's build is selected by, the same the made plugin carries. */
+function sourceNaming(p: PackerPlugin, format: PackerTemplate['format']): { type: string; name: string; buildPrefix?: string; buildName?: string } {
+  const type = findMapping('source', p.type)?.tsimgType ?? p.type
+  return { type, name: p.name ?? p.type, ...buildNaming(p, format) }
+}
+
+/** Whether -only/-except (matched as the engine matches them) select the source's build. */
+function isSelected(
+  p: PackerPlugin,
+  format: PackerTemplate['format'],
+  sel: { readonly only?: readonly string[]; readonly except?: readonly string[] },
+): boolean {
+  const naming = sourceNaming(p, format)
+  return (!sel.only?.length || sel.only.some((o) => matchesBuild(o, naming))) && !sel.except?.some((e) => matchesBuild(e, naming))
+}
+
+/**
+ * A builder the run's -only/-except leaves out (or, under inspect, one tsimg does not have):
+ * listed under its build name so the patterns and provisioners' only/except still match it,
+ * with no options to check; the engine never runs it (it is not selected), nor can it.
+ */
+function skippedSource(p: PackerPlugin, format: PackerTemplate['format']): SourcePlugin<any, any> {
+  const naming = sourceNaming(p, format)
+  return {
+    kind: 'source',
+    ...naming,
+    options: {},
+    steps: () => {
+      throw new Error(`${p.origin} (${p.type}) was not selected by -only/-except: it is not checked and cannot run`)
+    },
+    initialState: () => ({}) as never,
   }
 }
 
@@ -46,8 +87,22 @@ export function checkPluginTypes(t: PackerTemplate): void {
  * function that evaluates every value with the resolved variables and makes the plugins
  * through their factories, so the plugins' own schemas check the values.
  */
-export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.ProcessEnv; timestamp: number }): TemplateDefinition {
-  checkPluginTypes(t)
+export function toDefinition(
+  t: PackerTemplate,
+  run: {
+    cwd: string
+    env: NodeJS.ProcessEnv
+    timestamp: number
+    select?: { readonly only?: readonly string[]; readonly except?: readonly string[]; readonly inspecting?: boolean }
+  },
+): TemplateDefinition {
+  checkPluginTypes(t, { sources: false })
+  // A builder the run selects is looked up now, before any variable is needed (without a
+  // selection: every builder); inspect looks up none. A JSON name made of variables waits for them.
+  const sel = run.select ?? {}
+  if (!sel.inspecting) {
+    for (const s of t.sources) if (!s.name?.includes('{{') && isSelected(s, t.format, sel) && !findMapping('source', s.type)) throw unsupported(s)
+  }
   const base: EvalContext = { mode: 'run', vars: {}, timestamp: run.timestamp, cwd: run.cwd, env: run.env }
   const defaults = t.evaluator.begin({ ...base, defaults: true })
   const variables: Record<string, VariableDef<any>> = {}
@@ -105,9 +160,26 @@ export function toDefinition(t: PackerTemplate, run: { cwd: string; env: NodeJS.
               s.name?.includes('{{') ? { ...s, name: guard(() => String(session.value(s.name, s.file, s.line)), s.file, `${s.origin}.name`) } : s,
             )
           : t.sources
-      const kinds = named.map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
+      // Packer prepares only the builds -only/-except select: the others are neither looked up nor
+      // checked (packer validate -only=vsphere-iso passes a template whose vmware-iso has no options).
+      // inspect lists every builder, one tsimg does not have too, as Packer's inspect does.
+      const skipped = new Set<PackerPlugin>()
+      for (const s of named) {
+        if (!isSelected(s, t.format, ctx) || (ctx.inspecting && !findMapping('source', s.type))) skipped.add(s)
+        else if (!findMapping('source', s.type)) throw unsupported(s)
+      }
+      for (const s of skipped) {
+        const why =
+          ctx.inspecting && !findMapping('source', s.type)
+            ? `${unsupportedPlugin('source', s.type).message}: listed only`
+            : 'not selected by -only/-except: not checked'
+        process.stderr.write(`Note: ${s.file}:${s.line}: ${s.origin}: ${why}\n`)
+      }
+      const kinds = named.filter((s) => !skipped.has(s)).map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
       const make = <P>(p: PackerPlugin) => makePlugin(p, session, t.data, kinds, ctx.inspecting === true) as Promise<P>
-      const sources = await Promise.all(named.map(async (p) => withBuildName(await make<SourcePlugin<any, any>>(p), p, t.format)))
+      const sources = await Promise.all(
+        named.map(async (p) => (skipped.has(p) ? skippedSource(p, t.format) : withBuildName(await make<SourcePlugin<any, any>>(p), p, t.format))),
+      )
       const provisioners = await Promise.all(t.provisioners.map((p) => make<ProvisionerPlugin<any>>(p)))
       const postProcessors = chained(t.postProcessors, await Promise.all(t.postProcessors.map((p) => make<PostProcessorPlugin<any>>(p))))
       const ecp = t.errorCleanupProvisioner ? await make<ProvisionerPlugin<any>>(t.errorCleanupProvisioner) : undefined

@@ -9,6 +9,8 @@ import type { PackerTemplate } from './model.js'
 export interface LoadOptions {
   readonly cwd?: string
   readonly env?: NodeJS.ProcessEnv
+  /** The run's -only/-except and inspect: the builders it leaves out are not looked up (as Packer). */
+  readonly run?: { readonly only?: readonly string[]; readonly except?: readonly string[]; readonly inspecting?: boolean }
 }
 
 /** Reads a Packer template (JSON, HCL2 file, or a directory of HCL2 files) into tsimg's model. */
@@ -59,7 +61,7 @@ async function withAutoVars(t: PackerTemplate, dir: string, show: (p: string) =>
 export async function loadPackerTemplate(path: string, shownAs: string, opts: LoadOptions = {}): Promise<TemplateDefinition> {
   const t = await readPackerTemplate(path, shownAs, opts)
   for (const n of t.notes) process.stderr.write(`Note: ${n}\n`)
-  return toDefinition(t, { cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, timestamp: timestamp() })
+  return toDefinition(t, { cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, timestamp: timestamp(), ...(opts.run ? { select: opts.run } : {}) })
 }
 
 /** A `.pkrvars.hcl` var-file: its attributes, evaluated (constants and functions only). */

@@ -39,6 +39,13 @@ export interface TemplateContext<Vars = Record<string, never>> {
    * (required variables may be unset): a loader may skip its own option checks then.
    */
   readonly inspecting?: boolean
+  /**
+   * The run's --only/--except patterns (as `matchesBuild` reads them). The engine builds only
+   * the selected sources; a loader may leave the others unchecked, as Packer prepares only the
+   * builds it runs (it must still return them, named as before, so the patterns match).
+   */
+  readonly only?: readonly string[]
+  readonly except?: readonly string[]
 }
 
 export interface TemplateDefinition<V extends VariableDefs = VariableDefs> {

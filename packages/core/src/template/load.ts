@@ -13,12 +13,19 @@ import type { TransformOptions } from 'jiti'
  * natively first (fast, exact semantics); TypeScript and anything native import cannot read go
  * through jiti. Failures name the file and keep the cause.
  */
-export async function importDefault(file: string, shownAs = file): Promise<unknown> {
+/** What a Packer template's loader is told of the run: the selection, and whether it is inspect. */
+export interface PackerLoadRun {
+  readonly only?: readonly string[]
+  readonly except?: readonly string[]
+  readonly inspecting?: boolean
+}
+
+export async function importDefault(file: string, shownAs = file, run: PackerLoadRun = {}): Promise<unknown> {
   const path = resolve(file)
   const ext = extname(path)
   await assertReadable(path, shownAs)
   const packer = await packerKind(path)
-  if (packer) return loadPacker(path, shownAs, packer)
+  if (packer) return loadPacker(path, shownAs, packer, run)
   if (ext === '.json') return readJson(path, shownAs)
   let mod: unknown
   if (ext === '.js' || ext === '.mjs' || ext === '.cjs') {
@@ -59,9 +66,9 @@ async function packerKind(path: string): Promise<'template' | 'vars' | undefined
   }
 }
 
-async function loadPacker(path: string, shownAs: string, kind: 'template' | 'vars'): Promise<unknown> {
+async function loadPacker(path: string, shownAs: string, kind: 'template' | 'vars', run: PackerLoadRun): Promise<unknown> {
   const name = '@tsimg/packer-template'
-  let mod: { loadPackerTemplate(p: string, s: string): Promise<unknown>; loadPkrVars(p: string, s: string): Promise<unknown> }
+  let mod: { loadPackerTemplate(p: string, s: string, o: { run: PackerLoadRun }): Promise<unknown>; loadPkrVars(p: string, s: string): Promise<unknown> }
   try {
     mod = (await import(name)) as typeof mod
   } catch (err) {
@@ -71,7 +78,7 @@ async function loadPacker(path: string, shownAs: string, kind: 'template' | 'var
       hint: 'npm install @tsimg/packer-template',
     })
   }
-  return kind === 'vars' ? mod.loadPkrVars(path, shownAs) : mod.loadPackerTemplate(path, shownAs)
+  return kind === 'vars' ? mod.loadPkrVars(path, shownAs) : mod.loadPackerTemplate(path, shownAs, { run })
 }
 
 async function importWithJiti(path: string, shownAs: string): Promise<unknown> {

@@ -20,6 +20,9 @@ export interface PrepareOptions {
   readonly typecheck?: boolean
   readonly cwd?: string
   readonly env?: NodeJS.ProcessEnv
+  /** --only/--except, handed to the template's build function (TemplateContext.only/except). */
+  readonly only?: readonly string[]
+  readonly except?: readonly string[]
 }
 
 export interface PreparedTemplate {
@@ -53,7 +56,14 @@ export async function prepareTemplate(opts: PrepareOptions, mode: 'build' | 'ins
   // transpiled by it for the import below, which then does not load Babel. The template itself
   // runs only after it type-checked clean.
   if (path && (opts.typecheck ?? mode === 'build')) await typecheckTemplate(path, cwd)
-  let mod = opts.template !== undefined ? opts.template : await importDefault(path as string, file)
+  let mod =
+    opts.template !== undefined
+      ? opts.template
+      : await importDefault(path as string, file, {
+          ...(opts.only?.length ? { only: opts.only } : {}),
+          ...(opts.except?.length ? { except: opts.except } : {}),
+          ...(mode === 'inspect' ? { inspecting: true } : {}),
+        })
   const base = { templateDir, templateFile: path ?? file, runId, timestamp }
 
   if (typeof mod === 'function') mod = await call(() => (mod as (c: typeof base) => unknown)(base), file, 'the default-exported function')
@@ -100,6 +110,8 @@ export async function prepareTemplate(opts: PrepareOptions, mode: 'build' | 'ins
         templateDir,
         vars: variables.values,
         ...(mode === 'inspect' ? { inspecting: true } : {}),
+        ...(opts.only?.length ? { only: opts.only } : {}),
+        ...(opts.except?.length ? { except: opts.except } : {}),
       }
       built = typeof def.build === 'function' ? await call(() => (def.build as (c: typeof ctx) => unknown)(ctx), file, 'build()') : def.build
     }
