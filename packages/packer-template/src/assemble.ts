@@ -54,6 +54,11 @@ function sourceNaming(p: PackerPlugin, format: PackerTemplate['format']): { type
   return { type, name: p.name ?? p.type, ...buildNaming(p, format) }
 }
 
+/** A post-processor -except skips: passes its artifact on, checks nothing; the one it names carries the name. */
+function skippedPostProcessor(p: PackerPlugin, named: boolean): PostProcessorPlugin<any> {
+  return { kind: 'post-processor', type: p.type, ...(named ? { name: p.name! } : {}), options: {}, postProcess: (artifact) => Promise.resolve(artifact) }
+}
+
 /** Whether -only/-except (matched as the engine matches them) select the source's build. */
 function isSelected(
   p: PackerPlugin,
@@ -181,7 +186,21 @@ export function toDefinition(
         named.map(async (p) => (skipped.has(p) ? skippedSource(p, t.format) : withBuildName(await make<SourcePlugin<any, any>>(p), p, t.format))),
       )
       const provisioners = await Promise.all(t.provisioners.map((p) => make<ProvisionerPlugin<any>>(p)))
-      const postProcessors = chained(t.postProcessors, await Promise.all(t.postProcessors.map((p) => make<PostProcessorPlugin<any>>(p))))
+      // Packer's -except may name a post-processor (JSON `name`): it is skipped in every build, and
+      // so is the rest of its chain (Packer 1.6.6 core.go stops reading the chain there); each
+      // stands in as a pass-through, so the next chain still starts from the builder's artifact.
+      const excepted = (p: PackerPlugin) => p.name !== undefined && (ctx.except ?? []).some((e) => matchesBuild(e, { type: p.name!, name: '' }))
+      const cut = new Set<PackerPlugin>()
+      t.postProcessors.forEach((p, i) => {
+        const prev = t.postProcessors[i - 1]
+        if (excepted(p) || (prev && cut.has(prev) && prev.chain === p.chain)) cut.add(p)
+      })
+      for (const p of cut)
+        process.stderr.write(`Note: ${p.file}:${p.line}: ${p.origin}: skipped by -except${excepted(p) ? '' : ' (after one it names in the chain)'}\n`)
+      const postProcessors = chained(
+        t.postProcessors,
+        await Promise.all(t.postProcessors.map((p) => (cut.has(p) ? skippedPostProcessor(p, excepted(p)) : make<PostProcessorPlugin<any>>(p)))),
+      )
       const ecp = t.errorCleanupProvisioner ? await make<ProvisionerPlugin<any>>(t.errorCleanupProvisioner) : undefined
       return { sources, provisioners, postProcessors, ...(ecp ? { errorCleanupProvisioner: ecp } : {}) }
     },

@@ -54,6 +54,24 @@ build {
 `,
 )
 
+// Packer JSON's -except may name a post-processor; the chain goes on without it.
+writeFileSync(
+  join(dir, 'pp.json'),
+  JSON.stringify(
+    {
+      builders: [{ type: 'null', communicator: 'none' }],
+      'post-processors': [
+        [
+          { type: 'shell-local', name: 'local', inline: ['echo PP-local'] },
+          { type: 'shell-local', name: 'other', inline: ['echo PP-other'] },
+        ],
+      ],
+    },
+    null,
+    2,
+  ),
+)
+
 const both = (args: string[]) => ({ p: packer(args, dir, env), t: tsimg(args, dir, env) })
 
 describe('-only/-except select the builds before they are checked', { timeout: 300_000 }, () => {
@@ -106,5 +124,21 @@ describe('-only/-except select the builds before they are checked', { timeout: 3
     expect(all.out).toContain('builder "vmware-iso" is not supported by tsimg')
     const p = packer(['validate', '-only=null.*', 't.pkr.hcl'], dir, env)
     expect(p.code, p.out).toBe(0)
+  })
+
+  it('JSON: -except may name a post-processor, which the build skips, as packer build; a name that is nothing stays an error', () => {
+    // the named one and the rest of its chain are skipped (Packer 1.6.6 stops reading the chain there)
+    const first = both(['build', '-except=local', 'pp.json'])
+    const second = both(['build', '-except=other', 'pp.json'])
+    for (const r of [first.p, first.t, second.p, second.t]) expect(r.code, r.out).toBe(0)
+    for (const r of [first.p, first.t]) expect(r.out).not.toMatch(/PP-local|PP-other/)
+    for (const r of [second.p, second.t]) {
+      expect(r.out).toContain('PP-local')
+      expect(r.out).not.toContain('PP-other')
+    }
+    expect(first.t.out).toContain('skipped by -except')
+    const typo = tsimg(['validate', '-except=lcoal', 'pp.json'], dir, env)
+    expect(typo.code, typo.out).toBe(2)
+    expect(typo.out).toContain('--except lcoal: matches no build')
   })
 })

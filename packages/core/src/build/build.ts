@@ -11,7 +11,7 @@ import { Redactor } from '../ui/redact.js'
 import { nonInteractive, type Prompter } from '../ui/ui.js'
 import { runPool } from './pool.js'
 import { runBuild, type BuildSummary } from './run-build.js'
-import { selectSources } from './select.js'
+import { ppNames, selectSources } from './select.js'
 import { sourceBuildName } from '../template/check-plugins.js'
 
 export type { BuildSummary } from './run-build.js'
@@ -79,7 +79,7 @@ export interface BuildRunResult {
 export async function build(options: BuildOptions): Promise<BuildRunResult> {
   const { runId } = beginRun()
   const prepared = await prepareTemplate(options, 'build')
-  const sources = selectSources(prepared.build.sources, options.only, options.except, prepared.file)
+  const sources = selectSources(prepared.build.sources, options.only, options.except, prepared.file, ppNames(prepared.build.postProcessors))
   const redactor = collectSecrets(prepared)
   const sink = (event: BuildEvent): void => options.onEvent?.(event)
   const signal = options.signal ?? new AbortController().signal

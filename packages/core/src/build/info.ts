@@ -3,7 +3,7 @@ import { sourceBuildName } from '../template/check-plugins.js'
 import { beginRun } from '../template/helpers.js'
 import { prepareTemplate, type PrepareOptions, type PreparedTemplate } from '../template/prepare.js'
 import { Redactor } from '../ui/redact.js'
-import { selectSources } from './select.js'
+import { ppNames, selectSources } from './select.js'
 
 export interface TemplateVariableInfo {
   readonly name: string
@@ -75,7 +75,7 @@ export async function inspect(options: TemplateInfoOptions): Promise<TemplateInf
 }
 
 function describe(p: PreparedTemplate, options: TemplateInfoOptions): TemplateInfo {
-  const sources = selectSources(p.build.sources, options.only, options.except, p.file)
+  const sources = selectSources(p.build.sources, options.only, options.except, p.file, ppNames(p.build.postProcessors))
   // A variable whose value a plugin holds as a secret (a vCenter password passed with -var to a
   // template that does not declare it sensitive) is shown as <sensitive> too.
   const secrets = new Set<string>()

@@ -11,12 +11,17 @@ export function matchesBuild(pattern: string, source: BuildNaming): boolean {
   return candidates.some((c) => re.test(c))
 }
 
-/** Applies --only then --except. Patterns that match no build at all are an error (a typo would build nothing). */
+/**
+ * Applies --only then --except. Patterns that match no build at all are an error (a typo would
+ * build nothing), but for an --except naming a post-processor (`postProcessorNames`), which
+ * Packer lets -except skip.
+ */
 export function selectSources<T extends BuildNaming>(
   sources: readonly T[],
   only: readonly string[] | undefined,
   except: readonly string[] | undefined,
   file: string,
+  postProcessorNames: readonly string[] = [],
 ): T[] {
   const names = sources.map(sourceBuildName).join(', ')
   for (const [flag, patterns] of [
@@ -24,7 +29,8 @@ export function selectSources<T extends BuildNaming>(
     ['--except', except],
   ] as const) {
     for (const p of patterns ?? []) {
-      if (!sources.some((s) => matchesBuild(p, s))) {
+      const pp = flag === '--except' && postProcessorNames.some((n) => matchesBuild(p, { type: n, name: '' }))
+      if (!pp && !sources.some((s) => matchesBuild(p, s))) {
         throw new TemplateError(`${flag} ${p}: matches no build`, { file, hint: `Builds in this template: ${names}` })
       }
     }
@@ -34,4 +40,9 @@ export function selectSources<T extends BuildNaming>(
 
 function escape(s: string): string {
   return s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/** The names post-processors carry (a Packer template's named ones), which --except may give. */
+export function ppNames(postProcessors: readonly { readonly name?: string }[]): string[] {
+  return postProcessors.flatMap((p) => (p.name ? [p.name] : []))
 }

@@ -172,6 +172,8 @@ export interface PostProcessContext {
 export interface PostProcessorPlugin<O = unknown> {
   readonly kind: 'post-processor'
   readonly type: string
+  /** A Packer post-processor's `name`, which --except may give to skip it (a pattern naming no build is then not an error). */
+  readonly name?: string
   readonly options: O
   readonly schema?: z.ZodType
   /**
