@@ -182,9 +182,18 @@ export function toDefinition(
       }
       const kinds = named.filter((s) => !skipped.has(s)).map((s) => ({ name: `${s.type}.${s.name ?? s.type}`, mapping: findMapping('source', s.type)! }))
       const make = <P>(p: PackerPlugin) => makePlugin(p, session, t.data, kinds, ctx.inspecting === true) as Promise<P>
-      const sources = await Promise.all(
-        named.map(async (p) => (skipped.has(p) ? skippedSource(p, t.format) : withBuildName(await make<SourcePlugin<any, any>>(p), p, t.format))),
-      )
+      // inspect lists a builder whose options do not read yet (a duration from a variable no
+      // var-file set), as Packer's inspect, which prepares no build.
+      const inspected = async (p: PackerPlugin): Promise<SourcePlugin<any, any>> => {
+        try {
+          return await make<SourcePlugin<any, any>>(p)
+        } catch (err) {
+          if (!ctx.inspecting || !(err instanceof TemplateError)) throw err
+          process.stderr.write(`Note: ${err.message.split('\n')[0]} (listed only)\n`)
+          return skippedSource(p, t.format)
+        }
+      }
+      const sources = await Promise.all(named.map(async (p) => (skipped.has(p) ? skippedSource(p, t.format) : withBuildName(await inspected(p), p, t.format))))
       const provisioners = await Promise.all(t.provisioners.map((p) => make<ProvisionerPlugin<any>>(p)))
       // Packer's -except may name a post-processor (JSON `name`): it is skipped in every build, and
       // so is the rest of its chain (Packer 1.6.6 core.go stops reading the chain there); each

@@ -72,6 +72,17 @@ writeFileSync(
   ),
 )
 
+writeFileSync(
+  join(dir, 'wait.json'),
+  JSON.stringify({
+    variables: { w: '' },
+    builders: [
+      { type: 'vsphere-iso', name: 'vs', boot_wait: '{{user `w`}}' },
+      { type: 'null', communicator: 'none' },
+    ],
+  }),
+)
+
 const both = (args: string[]) => ({ p: packer(args, dir, env), t: tsimg(args, dir, env) })
 
 describe('-only/-except select the builds before they are checked', { timeout: 300_000 }, () => {
@@ -140,5 +151,17 @@ describe('-only/-except select the builds before they are checked', { timeout: 3
     const typo = tsimg(['validate', '-except=lcoal', 'pp.json'], dir, env)
     expect(typo.code, typo.out).toBe(2)
     expect(typo.out).toContain('--except lcoal: matches no build')
+  })
+
+  it('inspect lists a builder whose options do not read yet, as packer inspect; validate still refuses it', () => {
+    const i = both(['inspect', 'wait.json'])
+    expect(i.p.code, i.p.out).toBe(0)
+    expect(i.p.out).toMatch(/vs\s+\(vsphere-iso\)/)
+    expect(i.t.code, i.t.out).toBe(0)
+    expect(i.t.out).toMatch(/^ {4}vs$/m)
+    expect(i.t.out).toContain('boot_wait')
+    const v = tsimg(['validate', '-only=vs', 'wait.json'], dir, env)
+    expect(v.code, v.out).toBe(2)
+    expect(v.out).toContain('boot_wait')
   })
 })
