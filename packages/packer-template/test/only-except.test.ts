@@ -84,6 +84,15 @@ writeFileSync(
 )
 
 const both = (args: string[]) => ({ p: packer(args, dir, env), t: tsimg(args, dir, env) })
+/** `inspect` of `file` by both: each exits 0 and lists the builder `name` (Packer with its `type`). */
+function inspectedByBoth(file: string, name: string, type: string) {
+  const i = both(['inspect', file])
+  expect(i.p.code, i.p.out).toBe(0)
+  expect(i.p.out).toMatch(new RegExp(`${name}\\s+\\(${type}\\)`))
+  expect(i.t.code, i.t.out).toBe(0)
+  expect(i.t.out).toMatch(new RegExp(`^ {4}${name}$`, 'm'))
+  return i
+}
 
 describe('-only/-except select the builds before they are checked', { timeout: 300_000 }, () => {
   it('JSON: the builds left out are not checked (an unsupported builder, a supported one missing options), as packer validate', () => {
@@ -114,11 +123,7 @@ describe('-only/-except select the builds before they are checked', { timeout: 3
     const v = both(['validate', '-only=null', 'unknown.json'])
     expect(v.p.code, v.p.out).toBe(0)
     expect(v.t.code, v.t.out).toBe(0)
-    const i = both(['inspect', 'unknown.json'])
-    expect(i.p.code, i.p.out).toBe(0)
-    expect(i.p.out).toMatch(/x\s+\(foo-bar\)/)
-    expect(i.t.code, i.t.out).toBe(0)
-    expect(i.t.out).toMatch(/^ {4}x$/m)
+    const i = inspectedByBoth('unknown.json', 'x', 'foo-bar')
     expect(i.t.out).toContain('builder "foo-bar" is not supported by tsimg: listed only')
     // validate without a selection still refuses it
     expect(tsimg(['validate', 'unknown.json'], dir, env).code).toBe(2)
@@ -154,11 +159,7 @@ describe('-only/-except select the builds before they are checked', { timeout: 3
   })
 
   it('inspect lists a builder whose options do not read yet, as packer inspect; validate still refuses it', () => {
-    const i = both(['inspect', 'wait.json'])
-    expect(i.p.code, i.p.out).toBe(0)
-    expect(i.p.out).toMatch(/vs\s+\(vsphere-iso\)/)
-    expect(i.t.code, i.t.out).toBe(0)
-    expect(i.t.out).toMatch(/^ {4}vs$/m)
+    const i = inspectedByBoth('wait.json', 'vs', 'vsphere-iso')
     expect(i.t.out).toContain('boot_wait')
     const v = tsimg(['validate', '-only=vs', 'wait.json'], dir, env)
     expect(v.code, v.out).toBe(2)
