@@ -32,26 +32,47 @@ class Continue {}
  */
 export function renderTemplate(src: string, ctx: RenderContext): RenderResult {
   const nodes = parseTemplate(src)
-  const parts: string[] = []
-  const lineMap: number[] = [1]
-  let started = false
-  const emit = (text: string, line: number, isText: boolean) => {
+  const renderer = new Renderer(ctx)
+  renderer.walk(nodes, ctx.dot)
+  return renderer.result()
+}
+
+/** The state of one rendering: the output so far, its line map and the variable scopes. */
+class Renderer {
+  private readonly parts: string[] = []
+  private readonly lineMap: number[] = [1]
+  private started = false
+  private readonly funcs: Readonly<Record<string, TemplateFunc>>
+  private readonly scopes: Map<string, unknown>[]
+
+  constructor(private readonly ctx: RenderContext) {
+    this.funcs = { ...FUNCS, ...ctx.funcs }
+    this.scopes = [new Map([['$', ctx.dot]])]
+  }
+
+  result(): RenderResult {
+    return { text: this.parts.join(''), lineMap: this.lineMap }
+  }
+
+  private emit(text: string, line: number, isText: boolean): void {
     if (!text) return
-    if (!started) {
-      lineMap[0] = line
-      started = true
+    if (!this.started) {
+      this.lineMap[0] = line
+      this.started = true
     }
     const segs = text.split('\n')
-    for (let i = 1; i < segs.length; i++) lineMap.push(isText ? line + i : line)
-    parts.push(text)
+    for (let i = 1; i < segs.length; i++) this.lineMap.push(isText ? line + i : line)
+    this.parts.push(text)
   }
-  const funcs = { ...FUNCS, ...ctx.funcs }
-  const scopes: Map<string, unknown>[] = [new Map([['$', ctx.dot]])]
-  const lookupVar = (name: string, line: number): unknown => {
+
+  private lookupVar(name: string, line: number): unknown {
+    const scopes = this.scopes
     for (let i = scopes.length - 1; i >= 0; i--) if (scopes[i]!.has(name)) return scopes[i]!.get(name)
     throw new TemplateExecError(`undefined variable: ${name}`, line)
   }
-  const setVar = (name: string, value: unknown, line: number) => {
+
+  private setVar(name: string, value: unknown, line: number): void {
+    const scopes = this.scopes
     for (let i = scopes.length - 1; i >= 0; i--)
       if (scopes[i]!.has(name)) {
         scopes[i]!.set(name, value)
@@ -60,25 +81,7 @@ export function renderTemplate(src: string, ctx: RenderContext): RenderResult {
     throw new TemplateExecError(`undefined variable: ${name}`, line)
   }
 
-  const field = (value: unknown, names: string[], line: number, what: string): unknown => {
-    let v = value
-    let path = what
-    for (const n of names) {
-      path += `.${n}`
-      if (v instanceof Map) v = Object.fromEntries(v)
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-        if (!Object.prototype.hasOwnProperty.call(v, n)) throw new TemplateExecError(`map has no entry for key "${n}" (at <${path}>)`, line)
-        v = (v as Record<string, unknown>)[n]
-      } else if (v === undefined || v === null) {
-        throw new TemplateExecError(`nil pointer evaluating ${path}`, line)
-      } else {
-        throw new TemplateExecError(`can't evaluate field ${n} in type ${goTypeName(v)} (at <${path}>)`, line)
-      }
-    }
-    return v
-  }
-
-  const evalOperand = (op: Operand, dot: unknown, line: number, final: unknown, hasFinal: boolean, args: Operand[] = []): unknown => {
+  private evalOperand(op: Operand, dot: unknown, line: number, final: unknown, hasFinal: boolean, args: Operand[] = []): unknown {
     switch (op.kind) {
       case 'string':
       case 'number':
@@ -87,102 +90,78 @@ export function renderTemplate(src: string, ctx: RenderContext): RenderResult {
       case 'nil':
         return null
       case 'field': {
-        const base = op.base === 'dot' ? dot : lookupVar(op.base.variable, line)
+        const base = op.base === 'dot' ? dot : this.lookupVar(op.base.variable, line)
         return field(base, op.names, line, op.base === 'dot' ? '' : op.base.variable)
       }
       case 'pipe':
-        return field(evalPipe(op.pipe, dot, false), op.names, line, '(...)')
-      case 'func': {
-        const fn = funcs[op.name]
-        if (!fn) throw new TemplateExecError(`function "${op.name}" not defined`, line)
-        if ((op.name === 'and' || op.name === 'or') && !ctx.funcs?.[op.name]) {
-          // Go evaluates and/or lazily: an argument after the deciding one is never evaluated
-          const thunks: (() => unknown)[] = [...args.map((a) => () => evalOperand(a, dot, line, undefined, false)), ...(hasFinal ? [() => final] : [])]
-          if (!thunks.length) throw new TemplateExecError(`wrong number of args for ${op.name}: want at least 1 got 0`, line)
-          let v: unknown
-          for (const t of thunks) {
-            v = t()
-            if (op.name === 'and' ? !truthy(v) : truthy(v)) return v
-          }
-          return v
-        }
-        const values = args.map((a) => evalOperand(a, dot, line, undefined, false))
-        if (hasFinal) values.push(final)
-        try {
-          return fn(...values)
-        } catch (err) {
-          throw new TemplateExecError(`error calling ${op.name}: ${(err as Error).message}`, line)
-        }
-      }
+        return field(this.evalPipe(op.pipe, dot, false), op.names, line, '(...)')
+      case 'func':
+        return this.callFunc(op.name, args, dot, line, final, hasFinal)
     }
   }
 
-  const evalPipe = (pipe: Pipeline, dot: unknown, declare: boolean): unknown => {
+  private callFunc(name: string, args: Operand[], dot: unknown, line: number, final: unknown, hasFinal: boolean): unknown {
+    const fn = this.funcs[name]
+    if (!fn) throw new TemplateExecError(`function "${name}" not defined`, line)
+    if ((name === 'and' || name === 'or') && !this.ctx.funcs?.[name]) return this.andOr(name, args, dot, line, final, hasFinal)
+    const values = args.map((a) => this.evalOperand(a, dot, line, undefined, false))
+    if (hasFinal) values.push(final)
+    try {
+      return fn(...values)
+    } catch (err) {
+      throw new TemplateExecError(`error calling ${name}: ${(err as Error).message}`, line)
+    }
+  }
+
+  /** Go evaluates and/or lazily: an argument after the deciding one is never evaluated. */
+  private andOr(name: 'and' | 'or', args: Operand[], dot: unknown, line: number, final: unknown, hasFinal: boolean): unknown {
+    const thunks: (() => unknown)[] = [...args.map((a) => () => this.evalOperand(a, dot, line, undefined, false)), ...(hasFinal ? [() => final] : [])]
+    if (!thunks.length) throw new TemplateExecError(`wrong number of args for ${name}: want at least 1 got 0`, line)
+    let v: unknown
+    for (const t of thunks) {
+      v = t()
+      if (name === 'and' ? !truthy(v) : truthy(v)) return v
+    }
+    return v
+  }
+
+  private evalPipe(pipe: Pipeline, dot: unknown, declare: boolean): unknown {
     let value: unknown
     let has = false
     for (const cmd of pipe.cmds) {
       const [first, ...rest] = cmd.args
-      if (first!.kind === 'func') value = evalOperand(first!, dot, pipe.line, value, has, rest)
+      if (first!.kind === 'func') value = this.evalOperand(first!, dot, pipe.line, value, has, rest)
       else {
         if (rest.length || has) throw new TemplateExecError(`can't give argument to non-function ${describe(first!)}`, pipe.line)
-        value = evalOperand(first!, dot, pipe.line, undefined, false)
+        value = this.evalOperand(first!, dot, pipe.line, undefined, false)
       }
       has = true
     }
     if (declare && pipe.decl.length === 1) {
-      if (pipe.assign) setVar(pipe.decl[0]!, value, pipe.line)
-      else scopes.at(-1)!.set(pipe.decl[0]!, value)
+      if (pipe.assign) this.setVar(pipe.decl[0]!, value, pipe.line)
+      else this.scopes.at(-1)!.set(pipe.decl[0]!, value)
     }
     return value
   }
 
-  const walk = (list: Node[], dot: unknown): void => {
+  walk(list: Node[], dot: unknown): void {
     for (const n of list) {
       switch (n.kind) {
         case 'text':
-          emit(n.text, n.line, true)
+          this.emit(n.text, n.line, true)
           break
         case 'action': {
-          const v = evalPipe(n.pipe, dot, true)
-          if (!n.pipe.decl.length) emit(goString(v), n.line, false)
+          const v = this.evalPipe(n.pipe, dot, true)
+          if (!n.pipe.decl.length) this.emit(goString(v), n.line, false)
           break
         }
         case 'if':
-        case 'with': {
-          scopes.push(new Map())
-          const v = evalPipe(n.pipe, dot, true)
-          if (truthy(v)) walk(n.then, n.kind === 'with' ? v : dot)
-          else walk(n.else, dot)
-          scopes.pop()
+        case 'with':
+          this.walkIfWith(n, dot)
           break
-        }
-        case 'range': {
-          scopes.push(new Map())
-          const v = evalPipe({ ...n.pipe, decl: [] }, dot, false)
-          const items = iterate(v, n.line)
-          if (!items.length) walk(n.else, dot)
-          for (const [k, item] of items) {
-            const scope = new Map<string, unknown>()
-            if (n.pipe.decl.length === 1) scope.set(n.pipe.decl[0]!, item)
-            if (n.pipe.decl.length === 2) {
-              scope.set(n.pipe.decl[0]!, k)
-              scope.set(n.pipe.decl[1]!, item)
-            }
-            scopes.push(scope)
-            try {
-              walk(n.body, item)
-            } catch (e) {
-              if (e instanceof Break) {
-                scopes.pop()
-                break
-              }
-              if (!(e instanceof Continue)) throw e
-            }
-            scopes.pop()
-          }
-          scopes.pop()
+        case 'range':
+          this.walkRange(n, dot)
           break
-        }
         case 'break':
           throw new Break()
         case 'continue':
@@ -190,8 +169,60 @@ export function renderTemplate(src: string, ctx: RenderContext): RenderResult {
       }
     }
   }
-  walk(nodes, ctx.dot)
-  return { text: parts.join(''), lineMap }
+
+  private walkIfWith(n: Extract<Node, { kind: 'if' | 'with' }>, dot: unknown): void {
+    this.scopes.push(new Map())
+    const v = this.evalPipe(n.pipe, dot, true)
+    if (truthy(v)) this.walk(n.then, n.kind === 'with' ? v : dot)
+    else this.walk(n.else, dot)
+    this.scopes.pop()
+  }
+
+  private walkRange(n: Extract<Node, { kind: 'range' }>, dot: unknown): void {
+    const scopes = this.scopes
+    scopes.push(new Map())
+    const v = this.evalPipe({ ...n.pipe, decl: [] }, dot, false)
+    const items = iterate(v, n.line)
+    if (!items.length) this.walk(n.else, dot)
+    for (const [k, item] of items) {
+      const scope = new Map<string, unknown>()
+      if (n.pipe.decl.length === 1) scope.set(n.pipe.decl[0]!, item)
+      if (n.pipe.decl.length === 2) {
+        scope.set(n.pipe.decl[0]!, k)
+        scope.set(n.pipe.decl[1]!, item)
+      }
+      scopes.push(scope)
+      try {
+        this.walk(n.body, item)
+      } catch (e) {
+        if (e instanceof Break) {
+          scopes.pop()
+          break
+        }
+        if (!(e instanceof Continue)) throw e
+      }
+      scopes.pop()
+    }
+    scopes.pop()
+  }
+}
+
+function field(value: unknown, names: string[], line: number, what: string): unknown {
+  let v = value
+  let path = what
+  for (const n of names) {
+    path += `.${n}`
+    if (v instanceof Map) v = Object.fromEntries(v)
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      if (!Object.prototype.hasOwnProperty.call(v, n)) throw new TemplateExecError(`map has no entry for key "${n}" (at <${path}>)`, line)
+      v = (v as Record<string, unknown>)[n]
+    } else if (v === undefined || v === null) {
+      throw new TemplateExecError(`nil pointer evaluating ${path}`, line)
+    } else {
+      throw new TemplateExecError(`can't evaluate field ${n} in type ${goTypeName(v)} (at <${path}>)`, line)
+    }
+  }
+  return v
 }
 
 function iterate(v: unknown, line: number): [unknown, unknown][] {
