@@ -63,7 +63,7 @@ export { commonProvisionerShape, checkCommonOptions, checkOneOf, checkSchema, fi
 export { durationSchema, parseDuration } from './util/duration.js'
 export { describeIssue, shownValue, type SchemaIssue } from './template/schema-issue.js'
 export { buildValueNames, fillBuildValues } from './template/build-values.js'
-export { matchesBuild } from './build/select.js'
+export { matchesBuild, namesPostProcessor, selectsBuild } from './build/select.js'
 
 // Local processes
 export { processRef, isRunning, waitForExit, gatedExecFile, type ProcessRef } from './util/process.js'

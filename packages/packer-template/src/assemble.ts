@@ -12,7 +12,16 @@ import {
   type TemplateDefinition,
   type VariableDef,
 } from '@tsimg/core'
-import { TemplateError, buildValueNames, describeIssue, matchesBuild, type Artifact, type SchemaIssue, type ValidateContext } from '@tsimg/core/plugin'
+import {
+  TemplateError,
+  buildValueNames,
+  describeIssue,
+  namesPostProcessor,
+  selectsBuild,
+  type Artifact,
+  type SchemaIssue,
+  type ValidateContext,
+} from '@tsimg/core/plugin'
 import { applyDataSources } from './data-sources.js'
 import { EvalError, packerError } from './errors.js'
 import { code } from './functions.js'
@@ -65,8 +74,7 @@ function isSelected(
   format: PackerTemplate['format'],
   sel: { readonly only?: readonly string[]; readonly except?: readonly string[] },
 ): boolean {
-  const naming = sourceNaming(p, format)
-  return (!sel.only?.length || sel.only.some((o) => matchesBuild(o, naming))) && !sel.except?.some((e) => matchesBuild(e, naming))
+  return selectsBuild(sourceNaming(p, format), sel.only, sel.except)
 }
 
 /**
@@ -198,7 +206,7 @@ export function toDefinition(
       // Packer's -except may name a post-processor (JSON `name`): it is skipped in every build, and
       // so is the rest of its chain (Packer 1.6.6 core.go stops reading the chain there); each
       // stands in as a pass-through, so the next chain still starts from the builder's artifact.
-      const excepted = (p: PackerPlugin) => p.name !== undefined && (ctx.except ?? []).some((e) => matchesBuild(e, { type: p.name!, name: '' }))
+      const excepted = (p: PackerPlugin) => p.name !== undefined && (ctx.except ?? []).some((e) => namesPostProcessor(e, p.name!))
       const cut = new Set<PackerPlugin>()
       t.postProcessors.forEach((p, i) => {
         const prev = t.postProcessors[i - 1]

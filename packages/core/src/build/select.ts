@@ -29,13 +29,23 @@ export function selectSources<T extends BuildNaming>(
     ['--except', except],
   ] as const) {
     for (const p of patterns ?? []) {
-      const pp = flag === '--except' && postProcessorNames.some((n) => matchesBuild(p, { type: n, name: '' }))
+      const pp = flag === '--except' && postProcessorNames.some((n) => namesPostProcessor(p, n))
       if (!pp && !sources.some((s) => matchesBuild(p, s))) {
         throw new TemplateError(`${flag} ${p}: matches no build`, { file, hint: `Builds in this template: ${names}` })
       }
     }
   }
-  return sources.filter((s) => (!only?.length || only.some((p) => matchesBuild(p, s))) && !(except ?? []).some((p) => matchesBuild(p, s)))
+  return sources.filter((s) => selectsBuild(s, only, except))
+}
+
+/** Whether --only then --except select the build (as selectSources applies them, without its checks). */
+export function selectsBuild(source: BuildNaming, only: readonly string[] | undefined, except: readonly string[] | undefined): boolean {
+  return (!only?.length || only.some((p) => matchesBuild(p, source))) && !(except ?? []).some((p) => matchesBuild(p, source))
+}
+
+/** Whether an --except pattern gives a post-processor's name, which Packer's -except skips. */
+export function namesPostProcessor(pattern: string, name: string): boolean {
+  return matchesBuild(pattern, { type: name, name: '' })
 }
 
 function escape(s: string): string {
