@@ -5,7 +5,7 @@ import { redactError } from './_redact-error.js'
 import { checkBuild, type CheckedBuild } from './check-plugins.js'
 import type { RenderVariablesContext, TemplateContext, TemplateDefinition } from './define.js'
 import { currentRun } from './helpers.js'
-import { assertReadable, displayPath, importDefault } from './load.js'
+import { assertReadable, displayPath, importDefault, type PackerLoadRun } from './load.js'
 import { resolveVariables, type ResolvedVariables } from './resolve-vars.js'
 import { typecheckTemplate } from './typecheck.js'
 
@@ -56,14 +56,13 @@ export async function prepareTemplate(opts: PrepareOptions, mode: 'build' | 'ins
   // transpiled by it for the import below, which then does not load Babel. The template itself
   // runs only after it type-checked clean.
   if (path && (opts.typecheck ?? mode === 'build')) await typecheckTemplate(path, cwd)
-  let mod =
-    opts.template !== undefined
-      ? opts.template
-      : await importDefault(path as string, file, {
-          ...(opts.only?.length ? { only: opts.only } : {}),
-          ...(opts.except?.length ? { except: opts.except } : {}),
-          ...(mode === 'inspect' ? { inspecting: true } : {}),
-        })
+  // What the template is told of the run: the Packer loader and a build function read the same.
+  const run: PackerLoadRun = {
+    ...(mode === 'inspect' ? { inspecting: true } : {}),
+    ...(opts.only?.length ? { only: opts.only } : {}),
+    ...(opts.except?.length ? { except: opts.except } : {}),
+  }
+  let mod = opts.template !== undefined ? opts.template : await importDefault(path as string, file, run)
   const base = { templateDir, templateFile: path ?? file, runId, timestamp }
 
   if (typeof mod === 'function') mod = await call(() => (mod as (c: typeof base) => unknown)(base), file, 'the default-exported function')
@@ -109,9 +108,7 @@ export async function prepareTemplate(opts: PrepareOptions, mode: 'build' | 'ins
         ...base,
         templateDir,
         vars: variables.values,
-        ...(mode === 'inspect' ? { inspecting: true } : {}),
-        ...(opts.only?.length ? { only: opts.only } : {}),
-        ...(opts.except?.length ? { except: opts.except } : {}),
+        ...run,
       }
       built = typeof def.build === 'function' ? await call(() => (def.build as (c: typeof ctx) => unknown)(ctx), file, 'build()') : def.build
     }
